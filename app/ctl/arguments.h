@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QHash>
+#include <QSet>
+#include <QStringList>
+
+#include <optional>
+
+/// Command-line words split into positional words, "--name value" options and "--flag"s.
+class Arguments final
+{
+public:
+    /// flags: option names that take no value.
+    Arguments(const QStringList &words, const QSet<QString> &flags);
+
+    QStringList positional;
+    QString error;
+
+    bool has(const QString &name) const { return m_flags.contains(name) || m_options.contains(name); }
+    QString value(const QString &name, const QString &fallback = {}) const { return m_options.value(name, fallback); }
+    QStringList values(const QString &name) const { return m_multi.value(name); }
+    /// Parses an integer option; an error names the option and the value.
+    std::optional<qint64> integer(const QString &name, qint64 fallback, qint64 lo, qint64 hi, QString *error) const;
+    std::optional<double> number(const QString &name, double fallback, double lo, double hi, QString *error) const;
+    /// Options given that the command does not know.
+    QStringList unknown(const QSet<QString> &known) const;
+
+private:
+    QHash<QString, QString> m_options;
+    QHash<QString, QStringList> m_multi;
+    QSet<QString> m_flags;
+};

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirst-nodesim: a real HTTP server playing a Basic Server node or a sync target.
+#include "nodesimulator.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <csignal>
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("jobfirst-nodesim"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Plays a JobFirst Basic Server node (GET /health) or a sync target (signed POSTs).\n"
+        "Faults switch at run time: POST /control {\"latency_ms\":200,\"status\":503,\"hang\":true,...}"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("port"), QStringLiteral("TCP port on 127.0.0.1 (0 picks a free one)."), QStringLiteral("port"), QStringLiteral("0")},
+        {QStringLiteral("id"), QStringLiteral("Name reported in answers."), QStringLiteral("id"), QStringLiteral("node")},
+        {QStringLiteral("role"), QStringLiteral("node or target (for the banner; both are served)."), QStringLiteral("role"), QStringLiteral("node")},
+        {QStringLiteral("secret"), QStringLiteral("Signing secret; when set, unsigned or badly signed POSTs get 401."), QStringLiteral("secret")},
+        {QStringLiteral("latency"), QStringLiteral("Initial latency in ms."), QStringLiteral("ms"), QStringLiteral("0")},
+        {QStringLiteral("status"), QStringLiteral("Initial forced status (0: behave)."), QStringLiteral("code"), QStringLiteral("0")},
+        {QStringLiteral("hang"), QStringLiteral("Start hanging (never answer).")},
+    });
+    parser.process(app);
+    QTextStream err(stderr);
+    bool ok = false;
+    const uint port = parser.value(QStringLiteral("port")).toUInt(&ok);
+    if (!ok || port > 65535) {
+        err << "jobfirst-nodesim: --port \"" << parser.value(QStringLiteral("port")) << "\" is not a port (0..65535)\n";
+        return 2;
+    }
+    const QString role = parser.value(QStringLiteral("role"));
+    if (role != QLatin1String("node") && role != QLatin1String("target")) {
+        err << "jobfirst-nodesim: --role must be node or target, not \"" << role << "\"\n";
+        return 2;
+    }
+    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), parser.value(QStringLiteral("secret")));
+    jobfirst::sim::Faults faults;
+    faults.latencyMs = parser.value(QStringLiteral("latency")).toInt();
+    faults.status = parser.value(QStringLiteral("status")).toInt();
+    faults.hang = parser.isSet(QStringLiteral("hang"));
+    sim.setFaults(faults);
+    if (!sim.listen(quint16(port))) {
+        err << "jobfirst-nodesim: cannot listen on 127.0.0.1:" << port << ": " << sim.errorString() << "\n";
+        return 1;
+    }
+    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
+    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+    QTextStream out(stdout);
+    out << "jobfirst-nodesim " << role << ' ' << parser.value(QStringLiteral("id")) << " listening on 127.0.0.1:"
+        << sim.port() << Qt::endl;
+    return app.exec();
+}

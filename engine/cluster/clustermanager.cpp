@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cluster/clustermanager.h"
+
+#include "store/store.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+
+#include <cmath>
+
+namespace jobfirst {
+
+namespace {
+
+constexpr std::size_t SuccessWindow = 100;
+constexpr int HousekeepingMs = 250;
+
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+
+QString isoTime(qint64 ms)
+{
+    return ms ? QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+
+} // namespace
+
+QJsonObject nodeSpecToJson(const NodeSpec &s)
+{
+    return {{QStringLiteral("id"), s.id},
+            {QStringLiteral("url"), s.url},
+            {QStringLiteral("health_path"), s.healthPath},
+            {QStringLiteral("weight"), s.weight},
+            {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
+            {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+}
+
+QJsonObject nodeStatusToJson(const NodeStatus &n)
+{
+    QJsonObject o = nodeSpecToJson(n.spec);
+    o.insert(QStringLiteral("status"), healthStateName(n.health));
+    o.insert(QStringLiteral("eligible"), n.eligible);
+    o.insert(QStringLiteral("effective_weight"), n.effectiveWeight);
+    o.insert(QStringLiteral("connections"), n.activeConnections);
+    o.insert(QStringLiteral("response_time_ms"), n.responseTimeMs);
+    o.insert(QStringLiteral("success_rate"), n.successRate);
+    o.insert(QStringLiteral("requests"), n.requests);
+    o.insert(QStringLiteral("failures"), n.failures);
+    o.insert(QStringLiteral("last_check"), isoTime(n.lastCheckAt));
+    o.insert(QStringLiteral("last_check_result"), n.lastCheckResult);
+    o.insert(QStringLiteral("last_change"), isoTime(n.lastChangeAt));
+    return o;
+}
+
+QJsonObject healthEventToJson(const HealthEvent &e)
+{
+    return {{QStringLiteral("node"), e.nodeId},
+            {QStringLiteral("from"), healthStateName(e.from)},
+            {QStringLiteral("to"), healthStateName(e.to)},
+            {QStringLiteral("reason"), e.reason},
+            {QStringLiteral("latency_ms"), e.latencyMs},
+            {QStringLiteral("timestamp"), isoTime(e.timestamp)}};
+}
+
+ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObject *parent)
+    : QObject(parent), m_store(store), m_config(config), m_checker(new HealthChecker(this)),
+      m_housekeeping(new QTimer(this)), m_balancer(config.loadBalanceStrategy)
+{
+    m_checker->setTimeoutMs(config.healthCheckTimeoutMs);
+    m_checker->setJitterPercent(config.checkJitterPercent);
+    m_checker->setIntervalPolicy([this](const QString &id) { return intervalFor(id); });
+    connect(m_checker, &HealthChecker::checked, this, &ClusterManager::onChecked);
+    m_housekeeping->setInterval(HousekeepingMs);
+    connect(m_housekeeping, &QTimer::timeout, this, &ClusterManager::housekeeping);
+}
+
+ClusterManager::~ClusterManager() = default;
+
+Status ClusterManager::load()
+{
+    auto specs = m_store->loadNodes();
+    if (!specs)
+        return specs.error();
+    auto health = m_store->loadHealthStates();
+    if (!health)
+        return health.error();
+    m_nodes.clear();
+    for (const NodeSpec &spec : specs.value()) {
+        Runtime r;
+        r.status.spec = spec;
+        const auto h = health->value(spec.id, {HealthState::Unknown, 0});
+        r.status.health = h.first;
+        r.status.lastChangeAt = h.second;
+        r.window.assign(SuccessWindow, 1);
+        m_nodes.push_back(std::move(r));
+    }
+    rebuildBalancer();
+    return {};
+}
+
+void ClusterManager::start()
+{
+    for (const Runtime &r : m_nodes)
+        m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
+                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000));
+    m_checker->start();
+    m_housekeeping->start();
+}
+
+void ClusterManager::stop()
+{
+    m_housekeeping->stop();
+    m_checker->stop();
+}
+
+ClusterManager::Runtime *ClusterManager::find(const QString &id)
+{
+    for (Runtime &r : m_nodes)
+        if (r.status.spec.id == id)
+            return &r;
+    return nullptr;
+}
+
+const ClusterManager::Runtime *ClusterManager::find(const QString &id) const
+{
+    for (const Runtime &r : m_nodes)
+        if (r.status.spec.id == id)
+            return &r;
+    return nullptr;
+}
+
+QUrl ClusterManager::checkUrl(const NodeSpec &spec) const
+{
+    QUrl url(spec.url);
+    QString path = url.path();
+    if (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + spec.healthPath);
+    return url;
+}
+
+void ClusterManager::audit(const QString &actor, const QString &action, const QString &subject,
+                           const QString &before, const QString &after)
+{
+    AuditEntry a;
+    a.timestamp = nowMs();
+    a.actor = actor;
+    a.action = action;
+    a.subject = subject;
+    a.before = before;
+    a.after = after;
+    if (Status s = m_store->appendAudit(a); !s)
+        qWarning("audit: %s", qPrintable(s.error().message));
+}
+
+Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QString &actor)
+{
+    if (Status s = spec.validate(); !s)
+        return s.error();
+    if (find(spec.id))
+        return makeError(QStringLiteral("node.duplicate"), QStringLiteral("a node with id \"%1\" is already registered").arg(spec.id));
+    if (int(m_nodes.size()) >= m_config.maxNodes)
+        return makeError(QStringLiteral("cluster.full"),
+                         QStringLiteral("the cluster is full: max_nodes is %1").arg(m_config.maxNodes));
+    if (Status s = m_store->insertNode(spec); !s)
+        return s.error();
+    audit(actor, QStringLiteral("node.add"), spec.id, {}, compact(nodeSpecToJson(spec)));
+    Runtime r;
+    r.status.spec = spec;
+    r.window.assign(SuccessWindow, 1);
+    m_nodes.push_back(std::move(r));
+    rebuildBalancer();
+    if (m_housekeeping->isActive())
+        m_checker->setNode(spec.id, checkUrl(spec), 0);
+    emit nodesChanged();
+    return m_nodes.back().status;
+}
+
+Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
+{
+    Runtime *r = find(spec.id);
+    if (!r)
+        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(spec.id));
+    if (Status s = spec.validate(); !s)
+        return s;
+    NodeSpec updated = spec;
+    updated.adminState = r->status.spec.adminState;
+    if (updated == r->status.spec)
+        return {};
+    if (Status s = m_store->updateNode(updated); !s)
+        return s;
+    audit(actor, QStringLiteral("node.edit"), spec.id, compact(nodeSpecToJson(r->status.spec)),
+          compact(nodeSpecToJson(updated)));
+    const bool urlChanged = updated.url != r->status.spec.url || updated.healthPath != r->status.spec.healthPath;
+    r->status.spec = updated;
+    rebuildBalancer();
+    if (urlChanged && m_housekeeping->isActive())
+        m_checker->setNode(spec.id, checkUrl(updated), 0);
+    emit nodesChanged();
+    return {};
+}
+
+Status ClusterManager::unregisterNode(const QString &id, const QString &actor)
+{
+    Runtime *r = find(id);
+    if (!r)
+        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+    if (Status s = m_store->deleteNode(id); !s)
+        return s;
+    audit(actor, QStringLiteral("node.remove"), id, compact(nodeSpecToJson(r->status.spec)), {});
+    m_nodes.erase(m_nodes.begin() + (r - m_nodes.data()));
+    m_checker->removeNode(id);
+    rebuildBalancer();
+    emit nodesChanged();
+    return {};
+}
+
+Status ClusterManager::updateNodeWeight(const QString &id, int weight, const QString &actor)
+{
+    Runtime *r = find(id);
+    if (!r)
+        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+    NodeSpec spec = r->status.spec;
+    spec.weight = weight;
+    if (Status s = spec.validate(); !s)
+        return s;
+    if (Status s = m_store->updateNode(spec); !s)
+        return s;
+    audit(actor, QStringLiteral("node.weight"), id, QString::number(r->status.spec.weight), QString::number(weight));
+    r->status.spec = spec;
+    rebuildBalancer();
+    emit nodesChanged();
+    return {};
+}
+
+Status ClusterManager::setAdminState(const QString &id, AdminState state, const QString &actor)
+{
+    Runtime *r = find(id);
+    if (!r)
+        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+    NodeSpec spec = r->status.spec;
+    spec.adminState = state;
+    if (Status s = m_store->updateNode(spec); !s)
+        return s;
+    audit(actor, QStringLiteral("node.") + adminStateName(state), id, adminStateName(r->status.spec.adminState),
+          adminStateName(state));
+    r->status.spec = spec;
+    rebuildBalancer();
+    emit nodesChanged();
+    return {};
+}
+
+Status ClusterManager::handleNodeFailure(const QString &id, const QString &reason)
+{
+    Runtime *r = find(id);
+    if (!r)
+        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+    if (r->status.health == HealthState::Failed)
+        return {};
+    transition(*r, HealthState::Failed,
+               reason.isEmpty() ? QStringLiteral("down for longer than node_timeout (%1 ms)").arg(m_config.nodeTimeoutMs)
+                                : reason,
+               0);
+    audit(QStringLiteral("engine"), QStringLiteral("node.failed"), id, {}, r->status.lastCheckResult);
+    emit nodeFailed(id);
+    return {};
+}
+
+void ClusterManager::checkNow(const QString &id)
+{
+    m_checker->checkNow(id);
+}
+
+Result<NodePick> ClusterManager::selectNode(const QString &clientIp)
+{
+    const int idx = m_balancer.pick(clientIp.isEmpty() ? 0 : LoadBalancer::hashClient(clientIp));
+    if (idx < 0) {
+        int unknown = 0, down = 0, parked = 0;
+        for (const Runtime &r : m_nodes) {
+            if (r.status.spec.adminState != AdminState::Ready)
+                ++parked;
+            else if (r.status.health == HealthState::Unknown)
+                ++unknown;
+            else
+                ++down;
+        }
+        return makeError(QStringLiteral("balancer.no_node"),
+                         QStringLiteral("no node may take traffic (%1 nodes: %2 down or failed, %3 not yet checked, "
+                                        "%4 drained or in maintenance)")
+                             .arg(m_nodes.size()).arg(down).arg(unknown).arg(parked));
+    }
+    m_balancer.acquire(idx);
+    Runtime &r = m_nodes[std::size_t(idx)];
+    r.status.activeConnections = m_balancer.activeConnections(idx);
+    return NodePick{r.status.spec.id, QUrl(r.status.spec.url)};
+}
+
+void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure)
+{
+    const int idx = m_balancer.indexOf(pick.nodeId);
+    if (idx >= 0) {
+        m_balancer.release(idx);
+        m_nodes[std::size_t(idx)].status.activeConnections = m_balancer.activeConnections(idx);
+    }
+    ++m_totalRequests;
+    if (ok) {
+        ++m_successfulRequests;
+        m_latencySumMs += latencyMs;
+    } else {
+        ++m_failedRequests;
+    }
+    Runtime *r = find(pick.nodeId);
+    if (!r)
+        return;
+    ++r->status.requests;
+    recordSample(*r, ok, latencyMs);
+    if (!ok) {
+        ++r->status.failures;
+        reportPassiveFailure(pick.nodeId, failure);
+    }
+}
+
+void ClusterManager::reportPassiveFailure(const QString &nodeId, const QString &reason)
+{
+    Runtime *r = find(nodeId);
+    if (!r || r->status.health != HealthState::Up)
+        return;
+    // A dead node leaves rotation on the first failed real request; active checks bring it
+    // back after `rise` good checks.
+    r->status.consecutiveOk = 0;
+    r->status.consecutiveFail = m_config.fall;
+    transition(*r, HealthState::Down, QStringLiteral("passive: %1").arg(reason.isEmpty() ? QStringLiteral("request failed") : reason), 0);
+    m_checker->checkNow(nodeId);
+}
+
+void ClusterManager::recordSample(Runtime &r, bool ok, double latencyMs)
+{
+    r.window[r.windowPos] = ok ? 1 : 0;
+    r.windowPos = (r.windowPos + 1) % r.window.size();
+    int good = 0;
+    for (char c : r.window)
+        good += c;
+    r.status.successRate = 100.0 * good / double(r.window.size());
+    if (ok) {
+        r.status.responseTimeMs = r.hadEwma ? 0.8 * r.status.responseTimeMs + 0.2 * latencyMs : latencyMs;
+        r.hadEwma = true;
+    }
+}
+
+void ClusterManager::onChecked(const CheckResult &result)
+{
+    Runtime *r = find(result.nodeId);
+    if (!r)
+        return;
+    NodeStatus &s = r->status;
+    const bool ok = result.outcome == CheckOutcome::Ok;
+    s.lastCheckAt = result.at;
+    s.lastCheckResult = result.detail;
+    recordSample(*r, ok, result.latencyMs);
+    if (ok) {
+        ++s.consecutiveOk;
+        s.consecutiveFail = 0;
+    } else {
+        ++s.consecutiveFail;
+        s.consecutiveOk = 0;
+    }
+    switch (s.health) {
+    case HealthState::Unknown:
+        // The first check decides: there is no earlier state to protect with rise/fall.
+        transition(*r, ok ? HealthState::Up : HealthState::Down, result.detail, result.latencyMs);
+        break;
+    case HealthState::Up:
+        if (!ok && s.consecutiveFail >= m_config.fall)
+            transition(*r, HealthState::Down, QStringLiteral("%1 (%2 checks failed in a row)").arg(result.detail).arg(s.consecutiveFail),
+                       result.latencyMs);
+        break;
+    case HealthState::Down:
+    case HealthState::Failed:
+        if (ok && s.consecutiveOk >= m_config.rise)
+            transition(*r, HealthState::Up, QStringLiteral("ok (%1 checks passed in a row)").arg(s.consecutiveOk), result.latencyMs);
+        break;
+    }
+}
+
+void ClusterManager::transition(Runtime &r, HealthState to, const QString &reason, double latencyMs)
+{
+    NodeStatus &s = r.status;
+    if (s.health == to)
+        return;
+    HealthEvent e;
+    e.nodeId = s.spec.id;
+    e.timestamp = nowMs();
+    e.from = s.health;
+    e.to = to;
+    e.reason = reason;
+    e.latencyMs = latencyMs;
+    const bool recovering = to == HealthState::Up && (s.health == HealthState::Down || s.health == HealthState::Failed);
+    r.upSince = recovering && m_config.slowStartMs > 0 ? e.timestamp : 0;
+    s.health = to;
+    s.lastChangeAt = e.timestamp;
+    if (Status st = m_store->appendHealthEvent(e); !st)
+        qWarning("health history: %s", qPrintable(st.error().message));
+    if (Status st = m_store->saveHealthState(s.spec.id, to, e.timestamp); !st)
+        qWarning("health state: %s", qPrintable(st.error().message));
+    rebuildBalancer();
+    emit healthChanged(e);
+    if (recovering)
+        emit nodeRecovered(s.spec.id);
+}
+
+int ClusterManager::computeEffectiveWeight(const Runtime &r, qint64 now) const
+{
+    const NodeStatus &s = r.status;
+    if (s.spec.adminState != AdminState::Ready || s.health != HealthState::Up)
+        return 0;
+    if (r.upSince == 0 || m_config.slowStartMs <= 0)
+        return s.spec.weight;
+    const double ramp = std::clamp(double(now - r.upSince) / double(m_config.slowStartMs), 0.0, 1.0);
+    return std::max(1, int(std::ceil(s.spec.weight * ramp)));
+}
+
+void ClusterManager::rebuildBalancer()
+{
+    const qint64 now = nowMs();
+    std::vector<BalancerNode> nodes;
+    nodes.reserve(m_nodes.size());
+    for (Runtime &r : m_nodes) {
+        r.status.effectiveWeight = computeEffectiveWeight(r, now);
+        r.status.eligible = r.status.effectiveWeight > 0;
+        nodes.push_back(BalancerNode{r.status.spec.id, std::max(1, r.status.effectiveWeight), r.status.eligible});
+    }
+    m_balancer.setNodes(nodes);
+}
+
+void ClusterManager::housekeeping()
+{
+    const qint64 now = nowMs();
+    bool weightsChanged = false;
+    std::vector<QString> failed;
+    for (Runtime &r : m_nodes) {
+        if (r.upSince && now - r.upSince >= m_config.slowStartMs)
+            r.upSince = 0;
+        if (computeEffectiveWeight(r, now) != r.status.effectiveWeight)
+            weightsChanged = true;
+        if (r.status.health == HealthState::Down && now - r.status.lastChangeAt > m_config.nodeTimeoutMs)
+            failed.push_back(r.status.spec.id);
+    }
+    if (weightsChanged)
+        rebuildBalancer();
+    for (const QString &id : failed)
+        handleNodeFailure(id);
+}
+
+qint64 ClusterManager::intervalFor(const QString &id) const
+{
+    const Runtime *r = find(id);
+    if (!r)
+        return m_config.healthCheckIntervalMs;
+    const NodeStatus &s = r->status;
+    const bool changing = (s.health == HealthState::Up && s.consecutiveFail > 0)
+                          || ((s.health == HealthState::Down || s.health == HealthState::Failed) && s.consecutiveOk > 0)
+                          || s.health == HealthState::Unknown;
+    if (changing)
+        return std::min(m_config.fastIntervalMs, m_config.healthCheckIntervalMs);
+    if (s.health == HealthState::Down || s.health == HealthState::Failed)
+        return m_config.downIntervalMs;
+    return m_config.healthCheckIntervalMs;
+}
+
+QList<NodeStatus> ClusterManager::nodes() const
+{
+    QList<NodeStatus> list;
+    list.reserve(qsizetype(m_nodes.size()));
+    for (const Runtime &r : m_nodes)
+        list << r.status;
+    return list;
+}
+
+std::optional<NodeStatus> ClusterManager::node(const QString &id) const
+{
+    const Runtime *r = find(id);
+    if (!r)
+        return std::nullopt;
+    return r->status;
+}
+
+ClusterStats ClusterManager::stats() const
+{
+    ClusterStats s;
+    s.clusterId = m_config.clusterId;
+    s.totalNodes = int(m_nodes.size());
+    for (const Runtime &r : m_nodes) {
+        if (r.status.eligible)
+            ++s.activeNodes;
+        if (r.status.health == HealthState::Down || r.status.health == HealthState::Failed)
+            ++s.failedNodes;
+    }
+    s.totalRequests = m_totalRequests;
+    s.successfulRequests = m_successfulRequests;
+    s.failedRequests = m_failedRequests;
+    s.averageResponseTimeMs = m_successfulRequests ? m_latencySumMs / double(m_successfulRequests) : 0;
+    return s;
+}
+
+void ClusterManager::applyConfig(const ClusterConfig &config)
+{
+    const bool strategyChanged = config.loadBalanceStrategy != m_config.loadBalanceStrategy;
+    m_config = config;
+    m_checker->setTimeoutMs(config.healthCheckTimeoutMs);
+    m_checker->setJitterPercent(config.checkJitterPercent);
+    if (strategyChanged)
+        m_balancer.setStrategy(config.loadBalanceStrategy);
+    rebuildBalancer();
+    emit nodesChanged();
+}
+
+} // namespace jobfirst

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "balance/loadbalancer.h"
+#include "cluster/clusterstats.h"
+#include "cluster/healthchecker.h"
+#include "cluster/node.h"
+#include "config/clusterconfig.h"
+#include "core/result.h"
+
+#include <QHash>
+#include <QObject>
+#include <QUrl>
+
+#include <vector>
+
+class QTimer;
+
+namespace jobfirst {
+
+class Store;
+
+/// Where a request goes: returned by selectNode, handed back with reportResult.
+struct NodePick
+{
+    QString nodeId;
+    QUrl url;
+};
+
+/// Knows which nodes exist (persisted in the Store), which are healthy now (HealthChecker plus
+/// passive results from real traffic) and where a request would go (LoadBalancer).
+/// Lives on the engine thread.
+class ClusterManager final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ClusterManager)
+
+public:
+    ClusterManager(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
+    ~ClusterManager() override;
+
+    /// Loads nodes and their last known health from the store.
+    Status load();
+    void start();
+    void stop();
+
+    Result<NodeStatus> registerNode(const NodeSpec &spec, const QString &actor);
+    /// Changes URL, health path, weight or tags of an existing node.
+    Status editNode(const NodeSpec &spec, const QString &actor);
+    Status unregisterNode(const QString &id, const QString &actor);
+    Status updateNodeWeight(const QString &id, int weight, const QString &actor);
+    Status setAdminState(const QString &id, AdminState state, const QString &actor);
+    /// Marks a node failed (down longer than node_timeout, or on an operator's word).
+    Status handleNodeFailure(const QString &id, const QString &reason = {});
+    void checkNow(const QString &id);
+
+    Result<NodePick> selectNode(const QString &clientIp = {});
+    /// The outcome of a real request sent to a picked node: releases its connection, feeds the
+    /// stats, and a failure takes the node out of rotation at once (passive detection).
+    void reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure = {});
+    /// A failure seen on real traffic to a node that was not picked by this balancer.
+    void reportPassiveFailure(const QString &nodeId, const QString &reason);
+
+    QList<NodeStatus> nodes() const;
+    std::optional<NodeStatus> node(const QString &id) const;
+    ClusterStats stats() const;
+    const ClusterConfig &config() const { return m_config; }
+    /// Applies a new config: strategy, intervals, thresholds; nodes stay as they are.
+    void applyConfig(const ClusterConfig &config);
+    HealthChecker *healthChecker() const { return m_checker; }
+
+signals:
+    void healthChanged(const jobfirst::HealthEvent &event);
+    void nodeFailed(const QString &nodeId);
+    void nodeRecovered(const QString &nodeId);
+    void nodesChanged();
+
+private:
+    struct Runtime
+    {
+        NodeStatus status;
+        qint64 upSince = 0;           ///< for slow start; 0 when not ramping
+        std::vector<char> window;     ///< recent results, 1 = success
+        std::size_t windowPos = 0;
+        bool hadEwma = false;
+    };
+
+    Runtime *find(const QString &id);
+    const Runtime *find(const QString &id) const;
+    void onChecked(const CheckResult &result);
+    void transition(Runtime &node, HealthState to, const QString &reason, double latencyMs);
+    void recordSample(Runtime &node, bool ok, double latencyMs);
+    void housekeeping();
+    void rebuildBalancer();
+    qint64 intervalFor(const QString &id) const;
+    int computeEffectiveWeight(const Runtime &node, qint64 now) const;
+    QUrl checkUrl(const NodeSpec &spec) const;
+    void audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
+               const QString &after);
+
+    Store *m_store;
+    ClusterConfig m_config;
+    HealthChecker *m_checker;
+    QTimer *m_housekeeping;
+    std::vector<Runtime> m_nodes;
+    LoadBalancer m_balancer;
+    qint64 m_totalRequests = 0;
+    qint64 m_successfulRequests = 0;
+    qint64 m_failedRequests = 0;
+    double m_latencySumMs = 0;
+};
+
+QJsonObject nodeSpecToJson(const NodeSpec &spec);
+QJsonObject nodeStatusToJson(const NodeStatus &status);
+QJsonObject healthEventToJson(const HealthEvent &event);
+
+} // namespace jobfirst

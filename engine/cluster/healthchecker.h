@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cluster/node.h"
+
+#include <QHash>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+#include <map>
+#include <random>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace jobfirst {
+
+/// The result of one active health check.
+struct CheckResult
+{
+    QString nodeId;
+    CheckOutcome outcome = CheckOutcome::Ok;
+    int httpStatus = 0;
+    double latencyMs = 0;
+    QString detail;       ///< human reason: "ok", "connection refused", "timeout after 2000 ms", ...
+    qint64 at = 0;        ///< ms since epoch, when the check finished
+};
+
+/// Runs active HTTP health checks: GET <url><health path>, 2xx and (when the body is a JSON
+/// object with "status") a healthy status is OK. One timer drives every node's schedule;
+/// the interval of each node comes from an interval policy (so state-dependent intervals stay
+/// with the cluster manager), spread by jitter.
+class HealthChecker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HealthChecker)
+
+public:
+    using IntervalPolicy = std::function<qint64(const QString &nodeId)>;
+
+    explicit HealthChecker(QObject *parent = nullptr);
+    ~HealthChecker() override;
+
+    void setTimeoutMs(qint64 ms) { m_timeoutMs = ms; }
+    void setJitterPercent(int percent) { m_jitterPercent = percent; }
+    void setIntervalPolicy(IntervalPolicy policy) { m_policy = std::move(policy); }
+
+    /// Adds or replaces a node; its first check runs within `firstCheckWithinMs`.
+    void setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs = 1000);
+    void removeNode(const QString &nodeId);
+    /// Moves the node's next check to now (a check in flight is left to finish).
+    void checkNow(const QString &nodeId);
+    int inFlight() const { return int(m_inFlight.size()); }
+    qint64 checksStarted() const { return m_checksStarted; }
+
+    void start();
+    void stop();
+
+    /// One check of an arbitrary URL, not scheduled (the console's "Test connection").
+    /// The result arrives through `probed` with the given token.
+    void probe(const QUrl &url, quint64 token);
+
+signals:
+    void checked(const jobfirst::CheckResult &result);
+    void probed(quint64 token, const jobfirst::CheckResult &result);
+
+private:
+    struct Entry
+    {
+        QUrl url;
+        qint64 dueAt = 0;
+        bool inFlight = false;
+        bool scheduled = false;
+    };
+    struct Flight
+    {
+        QString nodeId;
+        quint64 token = 0;
+        bool isProbe = false;
+        qint64 startedNs = 0;
+        QTimer *timeout = nullptr;
+        bool timedOut = false;
+    };
+
+    void schedule(const QString &nodeId, qint64 dueAt);
+    void armTimer();
+    void runDue();
+    void startCheck(const QString &nodeId, const QUrl &url, bool isProbe, quint64 token);
+    void finished(QNetworkReply *reply);
+    qint64 jittered(qint64 interval);
+
+    QNetworkAccessManager *m_nam;
+    QTimer *m_timer;
+    QHash<QString, Entry> m_nodes;
+    std::multimap<qint64, QString> m_due;
+    QHash<QNetworkReply *, Flight> m_inFlight;
+    IntervalPolicy m_policy;
+    qint64 m_timeoutMs = 2000;
+    int m_jitterPercent = 10;
+    bool m_running = false;
+    qint64 m_checksStarted = 0;
+    std::mt19937_64 m_random{std::random_device{}()};
+};
+
+/// Classifies a finished reply; shared by health checks and anything else that probes a node.
+CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs);
+
+} // namespace jobfirst
+
+Q_DECLARE_METATYPE(jobfirst::CheckResult)

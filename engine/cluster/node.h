@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace jobfirst {
+
+/// What the operator decided for a node (independent of what health checks see).
+enum class AdminState { Ready, Drain, Maintenance };
+
+/// What health checks see. Failed: down for longer than node_timeout.
+enum class HealthState { Unknown, Up, Down, Failed };
+
+/// Why a health check (or a real request) succeeded or failed.
+enum class CheckOutcome { Ok, ConnectionRefused, Timeout, BadStatus, BadBody, NetworkError, Passive };
+
+QString adminStateName(AdminState s);
+std::optional<AdminState> adminStateFromName(const QString &name);
+QString healthStateName(HealthState s);
+HealthState healthStateFromName(const QString &name);
+QString checkOutcomeName(CheckOutcome o);
+
+/// The settings of a node that the operator controls and the store keeps.
+struct NodeSpec
+{
+    QString id;
+    QString url;                 ///< base URL, http or https
+    QString healthPath = QStringLiteral("/health");
+    int weight = 1;              ///< 1..256
+    QStringList tags;
+    AdminState adminState = AdminState::Ready;
+
+    bool operator==(const NodeSpec &) const = default;
+
+    /// Validates id, URL, health path and weight; the error names the field.
+    Status validate() const;
+};
+
+/// A node as the engine sees it right now.
+struct NodeStatus
+{
+    NodeSpec spec;
+    HealthState health = HealthState::Unknown;
+    int effectiveWeight = 0;     ///< weight during slow start, 0 when out of rotation
+    bool eligible = false;       ///< may take traffic now
+    int activeConnections = 0;
+    double responseTimeMs = 0;   ///< moving average of checks and real requests
+    double successRate = 100.0;  ///< percent over the recent window
+    qint64 requests = 0;
+    qint64 failures = 0;
+    qint64 lastCheckAt = 0;      ///< ms since epoch
+    QString lastCheckResult;     ///< "ok", "timeout", "bad_status 503", ...
+    qint64 lastChangeAt = 0;     ///< ms since epoch of the last health state change
+    int consecutiveOk = 0;
+    int consecutiveFail = 0;
+};
+
+/// One health state change of a node, as kept in the store's history.
+struct HealthEvent
+{
+    qint64 id = 0;
+    QString nodeId;
+    qint64 timestamp = 0; ///< ms since epoch
+    HealthState from = HealthState::Unknown;
+    HealthState to = HealthState::Unknown;
+    QString reason;
+    double latencyMs = 0;
+};
+
+} // namespace jobfirst
+
+Q_DECLARE_METATYPE(jobfirst::NodeStatus)
+Q_DECLARE_METATYPE(jobfirst::HealthEvent)

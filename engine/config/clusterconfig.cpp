@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config/clusterconfig.h"
+
+#include "core/duration.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+#include <QUrl>
+
+#include <functional>
+
+namespace jobfirst {
+
+namespace {
+
+Error keyError(const QString &key, const QJsonValue &value, const QString &why)
+{
+    QString shown;
+    if (value.isString())
+        shown = u'"' + value.toString() + u'"';
+    else if (value.isDouble())
+        shown = QString::number(value.toDouble());
+    else if (value.isBool())
+        shown = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    else if (value.isNull())
+        shown = QStringLiteral("null");
+    else
+        shown = value.isArray() ? QStringLiteral("an array") : QStringLiteral("an object");
+    return makeError(QStringLiteral("config.invalid"),
+                     QStringLiteral("key '%1': value %2 %3").arg(key, shown, why));
+}
+
+Status readInt(const QJsonObject &o, const QString &key, int lo, int hi, int *out)
+{
+    if (!o.contains(key))
+        return {};
+    const QJsonValue v = o.value(key);
+    if (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())))
+        return keyError(key, v, QStringLiteral("is not a whole number"));
+    const double d = v.toDouble();
+    if (d < lo || d > hi)
+        return keyError(key, v, QStringLiteral("is out of range (%1..%2)").arg(lo).arg(hi));
+    *out = int(d);
+    return {};
+}
+
+Status readDuration(const QJsonObject &o, const QString &key, qint64 lo, qint64 hi, qint64 *out)
+{
+    if (!o.contains(key))
+        return {};
+    const QJsonValue v = o.value(key);
+    if (!v.isString())
+        return keyError(key, v, QStringLiteral("is not a duration string (use e.g. 500ms, 30s, 2m)"));
+    const auto ms = parseDuration(v.toString());
+    if (!ms)
+        return keyError(key, v, QStringLiteral("is not a duration (use e.g. 500ms, 30s, 2m)"));
+    if (ms.value() < lo || ms.value() > hi)
+        return keyError(key, v,
+                        QStringLiteral("is out of range (%1..%2)").arg(formatDuration(lo), formatDuration(hi)));
+    *out = ms.value();
+    return {};
+}
+
+Status readString(const QJsonObject &o, const QString &key, QString *out)
+{
+    if (!o.contains(key))
+        return {};
+    const QJsonValue v = o.value(key);
+    if (!v.isString())
+        return keyError(key, v, QStringLiteral("is not a string"));
+    *out = v.toString();
+    return {};
+}
+
+Status readBool(const QJsonObject &o, const QString &key, bool *out)
+{
+    if (!o.contains(key))
+        return {};
+    const QJsonValue v = o.value(key);
+    if (!v.isBool())
+        return keyError(key, v, QStringLiteral("is not true or false"));
+    *out = v.toBool();
+    return {};
+}
+
+Status checkUrl(const QString &key, const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+        return keyError(key, QJsonValue(text), QStringLiteral("is not an http(s) URL with a host"));
+    return {};
+}
+
+const QStringList &knownEvents()
+{
+    static const QStringList events = {
+        QStringLiteral("user.created"),     QStringLiteral("user.updated"),
+        QStringLiteral("user.status"),      QStringLiteral("user.login"),
+        QStringLiteral("user.logout"),      QStringLiteral("user.permissions"),
+        QStringLiteral("user.quota"),       QStringLiteral("session"),
+        QStringLiteral("config"),           QStringLiteral("state"),
+    };
+    return events;
+}
+
+Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
+{
+    const QString where = QStringLiteral("targets[%1]").arg(index);
+    if (!value.isObject())
+        return keyError(where, value, QStringLiteral("is not an object"));
+    const QJsonObject o = value.toObject();
+    static const QSet<QString> keys = {QStringLiteral("name"),      QStringLiteral("url"),
+                                       QStringLiteral("events"),    QStringLiteral("timeout"),
+                                       QStringLiteral("retry"),     QStringLiteral("batch_size"),
+                                       QStringLiteral("rate_limit"), QStringLiteral("secret"),
+                                       QStringLiteral("enabled")};
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (!keys.contains(it.key()))
+            return makeError(QStringLiteral("config.unknown_key"),
+                             QStringLiteral("key '%1.%2' is not a known target setting").arg(where, it.key()));
+    TargetConfig t;
+    t.events.clear();
+    Status s;
+    if (!(s = readString(o, QStringLiteral("name"), &t.name)))
+        return s.error();
+    if (t.name.isEmpty() || t.name.contains(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]"))))
+        return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
+                        QStringLiteral("must be non-empty letters, digits, '.', '_' or '-'"));
+    const QString prefix = QStringLiteral("targets.%1.").arg(t.name);
+    if (!(s = readString(o, QStringLiteral("url"), &t.url)))
+        return s.error();
+    if (!(s = checkUrl(prefix + QStringLiteral("url"), t.url)))
+        return s.error();
+    const QJsonValue events = o.value(QStringLiteral("events"));
+    if (!events.isUndefined()) {
+        if (!events.isArray())
+            return keyError(prefix + QStringLiteral("events"), events, QStringLiteral("is not a list of event types"));
+        for (const QJsonValue &e : events.toArray()) {
+            if (!e.isString() || !knownEvents().contains(e.toString()))
+                return keyError(prefix + QStringLiteral("events"), e,
+                                QStringLiteral("is not an event type (%1)").arg(knownEvents().join(u", ")));
+            t.events << e.toString();
+        }
+    }
+    if (!(s = readDuration(o, QStringLiteral("timeout"), 10, 600000, &t.timeoutMs)))
+        return s.error();
+    const QJsonValue retry = o.value(QStringLiteral("retry"));
+    if (!retry.isUndefined()) {
+        if (!retry.isObject())
+            return keyError(prefix + QStringLiteral("retry"), retry,
+                            QStringLiteral("is not an object like {\"max\": 3, \"interval\": \"5s\"}"));
+        const QJsonObject r = retry.toObject();
+        for (auto it = r.begin(); it != r.end(); ++it)
+            if (it.key() != u"max" && it.key() != u"interval")
+                return makeError(QStringLiteral("config.unknown_key"),
+                                 QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
+                                     .arg(prefix, it.key()));
+        if (!(s = readInt(r, QStringLiteral("max"), 0, 100, &t.maxRetries)))
+            return s.error();
+        if (!(s = readDuration(r, QStringLiteral("interval"), 1, 3600000, &t.retryIntervalMs)))
+            return s.error();
+    }
+    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, 1000, &t.batchSize)))
+        return s.error();
+    if (o.contains(QStringLiteral("rate_limit"))) {
+        const QJsonValue v = o.value(QStringLiteral("rate_limit"));
+        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1e6)
+            return keyError(prefix + QStringLiteral("rate_limit"), v,
+                            QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
+        t.rateLimit = v.toDouble();
+    }
+    if (!(s = readString(o, QStringLiteral("secret"), &t.secret)))
+        return s.error();
+    if (!(s = readBool(o, QStringLiteral("enabled"), &t.enabled)))
+        return s.error();
+    return t;
+}
+
+} // namespace
+
+QList<TargetConfig> ClusterConfig::defaultTargets()
+{
+    const auto make = [](const char *name, const char *url, QStringList events) {
+        TargetConfig t;
+        t.name = QString::fromLatin1(name);
+        t.url = QString::fromLatin1(url);
+        t.events = std::move(events);
+        t.secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+        return t;
+    };
+    const QString created = QStringLiteral("user.created"), updated = QStringLiteral("user.updated"),
+                  status = QStringLiteral("user.status"), login = QStringLiteral("user.login"),
+                  logout = QStringLiteral("user.logout"), perms = QStringLiteral("user.permissions"),
+                  quota = QStringLiteral("user.quota");
+    // Routing follows the plan: auth data to auth, profile to users, permissions/quota to AI.
+    return {
+        make("unified-auth", "http://localhost:8207/api/v1/auth/sync/user",
+             {created, updated, status, login, logout, perms}),
+        make("user-service", "http://localhost:8081/api/v1/users/sync", {created, updated, status}),
+        make("ai-service", "http://localhost:8206/api/v1/ai/sync/user", {created, perms, quota, status}),
+        make("resume-service", "http://localhost:8082/api/v1/resume/sync/user", {created, updated, status}),
+        make("company-service", "http://localhost:8083/api/v1/company/sync/user", {created, status}),
+        make("job-service", "http://localhost:8084/api/v1/job/sync/user", {created, updated, status}),
+    };
+}
+
+Result<ClusterConfig> ClusterConfig::fromJson(const QByteArray &json)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (err.error != QJsonParseError::NoError)
+        return makeError(QStringLiteral("config.syntax"),
+                         QStringLiteral("not valid JSON at offset %1: %2").arg(err.offset).arg(err.errorString()));
+    if (!doc.isObject())
+        return makeError(QStringLiteral("config.syntax"), QStringLiteral("the config must be a JSON object"));
+    return fromJsonObject(doc.object());
+}
+
+Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
+{
+    ClusterConfig c;
+    using Reader = std::function<Status(const QJsonObject &)>;
+    const QString strategyKey = QStringLiteral("load_balance_strategy");
+    const QList<std::pair<QString, Reader>> readers = {
+        {QStringLiteral("cluster_id"), [&](auto &o) { return readString(o, QStringLiteral("cluster_id"), &c.clusterId); }},
+        {QStringLiteral("node_id"), [&](auto &o) { return readString(o, QStringLiteral("node_id"), &c.nodeId); }},
+        {QStringLiteral("max_nodes"), [&](auto &o) { return readInt(o, QStringLiteral("max_nodes"), 1, 10000, &c.maxNodes); }},
+        {strategyKey, [&](auto &o) {
+             QString name = strategyName(c.loadBalanceStrategy);
+             if (Status s = readString(o, strategyKey, &name); !s)
+                 return s;
+             const auto st = strategyFromName(name);
+             if (!st)
+                 return Status(keyError(strategyKey, o.value(strategyKey),
+                                        QStringLiteral("is not a strategy (round-robin, least-connections, "
+                                                       "weighted-round-robin, ip-hash, power-of-two)")));
+             c.loadBalanceStrategy = *st;
+             return Status();
+         }},
+        {QStringLiteral("health_check_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("health_check_interval"), 50, 3600000, &c.healthCheckIntervalMs); }},
+        {QStringLiteral("node_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("node_timeout"), 100, 86400000, &c.nodeTimeoutMs); }},
+        {QStringLiteral("sync_workers"), [&](auto &o) { return readInt(o, QStringLiteral("sync_workers"), 1, 64, &c.syncWorkers); }},
+        {QStringLiteral("sync_queue_size"), [&](auto &o) { return readInt(o, QStringLiteral("sync_queue_size"), 1, 1000000, &c.syncQueueSize); }},
+        {QStringLiteral("sync_retry_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_retry_interval"), 1, 3600000, &c.syncRetryIntervalMs); }},
+        {QStringLiteral("max_sync_retries"), [&](auto &o) { return readInt(o, QStringLiteral("max_sync_retries"), 0, 100, &c.maxSyncRetries); }},
+        {QStringLiteral("sync_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_timeout"), 10, 600000, &c.syncTimeoutMs); }},
+        {QStringLiteral("metrics_enabled"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_enabled"), &c.metricsEnabled); }},
+        {QStringLiteral("log_level"), [&](auto &o) {
+             if (Status s = readString(o, QStringLiteral("log_level"), &c.logLevel); !s)
+                 return s;
+             static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
+                                                QStringLiteral("warning"), QStringLiteral("error")};
+             if (!levels.contains(c.logLevel))
+                 return Status(keyError(QStringLiteral("log_level"), o.value(QStringLiteral("log_level")),
+                                        QStringLiteral("is not a level (debug, info, warning, error)")));
+             return Status();
+         }},
+        {QStringLiteral("health_check_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("health_check_timeout"), 10, 600000, &c.healthCheckTimeoutMs); }},
+        {QStringLiteral("rise"), [&](auto &o) { return readInt(o, QStringLiteral("rise"), 1, 100, &c.rise); }},
+        {QStringLiteral("fall"), [&](auto &o) { return readInt(o, QStringLiteral("fall"), 1, 100, &c.fall); }},
+        {QStringLiteral("fast_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("fast_interval"), 50, 3600000, &c.fastIntervalMs); }},
+        {QStringLiteral("down_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("down_interval"), 50, 3600000, &c.downIntervalMs); }},
+        {QStringLiteral("check_jitter"), [&](auto &o) { return readInt(o, QStringLiteral("check_jitter"), 0, 50, &c.checkJitterPercent); }},
+        {QStringLiteral("slow_start"), [&](auto &o) { return readDuration(o, QStringLiteral("slow_start"), 0, 3600000, &c.slowStartMs); }},
+        {QStringLiteral("sync_batch_window"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_batch_window"), 0, 600000, &c.syncBatchWindowMs); }},
+        {QStringLiteral("sync_backlog_limit"), [&](auto &o) { return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 100000000, &c.syncBacklogLimit); }},
+        {QStringLiteral("targets"), [&](auto &o) {
+             const QJsonValue v = o.value(QStringLiteral("targets"));
+             if (v.isUndefined())
+                 return Status();
+             if (!v.isArray())
+                 return Status(keyError(QStringLiteral("targets"), v, QStringLiteral("is not a list of targets")));
+             QList<TargetConfig> targets;
+             QSet<QString> names;
+             const QJsonArray a = v.toArray();
+             for (int i = 0; i < a.size(); ++i) {
+                 auto t = parseTarget(a.at(i), i);
+                 if (!t)
+                     return Status(t.error());
+                 if (names.contains(t->name))
+                     return Status(makeError(QStringLiteral("config.invalid"),
+                                             QStringLiteral("key 'targets[%1].name': \"%2\" is used by an earlier target")
+                                                 .arg(i).arg(t->name)));
+                 names.insert(t->name);
+                 targets << t.value();
+             }
+             c.targets = targets;
+             return Status();
+         }},
+    };
+    QSet<QString> known;
+    for (const auto &r : readers)
+        known.insert(r.first);
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (!known.contains(it.key()))
+            return makeError(QStringLiteral("config.unknown_key"),
+                             QStringLiteral("key '%1' is not a known setting").arg(it.key()));
+    for (const auto &r : readers)
+        if (Status s = r.second(o); !s)
+            return s.error();
+    if (c.clusterId.trimmed().isEmpty())
+        return keyError(QStringLiteral("cluster_id"), QJsonValue(c.clusterId), QStringLiteral("must not be empty"));
+    if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
+        return keyError(QStringLiteral("health_check_timeout"), QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
+                        QStringLiteral("is longer than health_check_interval (%1)").arg(formatDuration(c.healthCheckIntervalMs)));
+    return c;
+}
+
+Result<ClusterConfig> ClusterConfig::fromFile(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(QStringLiteral("config.io"),
+                         QStringLiteral("cannot read config file %1: %2").arg(path, f.errorString()));
+    auto r = fromJson(f.readAll());
+    if (!r)
+        return makeError(r.error().code, QStringLiteral("%1: %2").arg(path, r.error().message));
+    return r;
+}
+
+QJsonObject ClusterConfig::toJsonObject() const
+{
+    QJsonArray targetArray;
+    for (const TargetConfig &t : targets) {
+        QJsonObject o{{QStringLiteral("name"), t.name},
+                      {QStringLiteral("url"), t.url},
+                      {QStringLiteral("events"), QJsonArray::fromStringList(t.events)},
+                      {QStringLiteral("batch_size"), t.batchSize},
+                      {QStringLiteral("rate_limit"), t.rateLimit},
+                      {QStringLiteral("secret"), t.secret},
+                      {QStringLiteral("enabled"), t.enabled}};
+        if (t.timeoutMs > 0)
+            o.insert(QStringLiteral("timeout"), formatDuration(t.timeoutMs));
+        QJsonObject retry;
+        if (t.maxRetries >= 0)
+            retry.insert(QStringLiteral("max"), t.maxRetries);
+        if (t.retryIntervalMs > 0)
+            retry.insert(QStringLiteral("interval"), formatDuration(t.retryIntervalMs));
+        if (!retry.isEmpty())
+            o.insert(QStringLiteral("retry"), retry);
+        targetArray.append(o);
+    }
+    return {
+        {QStringLiteral("cluster_id"), clusterId},
+        {QStringLiteral("node_id"), nodeId},
+        {QStringLiteral("max_nodes"), maxNodes},
+        {QStringLiteral("load_balance_strategy"), strategyName(loadBalanceStrategy)},
+        {QStringLiteral("health_check_interval"), formatDuration(healthCheckIntervalMs)},
+        {QStringLiteral("node_timeout"), formatDuration(nodeTimeoutMs)},
+        {QStringLiteral("sync_workers"), syncWorkers},
+        {QStringLiteral("sync_queue_size"), syncQueueSize},
+        {QStringLiteral("sync_retry_interval"), formatDuration(syncRetryIntervalMs)},
+        {QStringLiteral("max_sync_retries"), maxSyncRetries},
+        {QStringLiteral("sync_timeout"), formatDuration(syncTimeoutMs)},
+        {QStringLiteral("metrics_enabled"), metricsEnabled},
+        {QStringLiteral("log_level"), logLevel},
+        {QStringLiteral("health_check_timeout"), formatDuration(healthCheckTimeoutMs)},
+        {QStringLiteral("rise"), rise},
+        {QStringLiteral("fall"), fall},
+        {QStringLiteral("fast_interval"), formatDuration(fastIntervalMs)},
+        {QStringLiteral("down_interval"), formatDuration(downIntervalMs)},
+        {QStringLiteral("check_jitter"), checkJitterPercent},
+        {QStringLiteral("slow_start"), formatDuration(slowStartMs)},
+        {QStringLiteral("sync_batch_window"), formatDuration(syncBatchWindowMs)},
+        {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
+        {QStringLiteral("targets"), targetArray},
+    };
+}
+
+QByteArray ClusterConfig::toJson() const
+{
+    return QJsonDocument(toJsonObject()).toJson(QJsonDocument::Indented);
+}
+
+Status ClusterConfig::saveToFile(const QString &path) const
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return makeError(QStringLiteral("config.io"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+    f.write(toJson());
+    if (!f.commit())
+        return makeError(QStringLiteral("config.io"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+    return {};
+}
+
+const TargetConfig *ClusterConfig::target(const QString &name) const
+{
+    for (const TargetConfig &t : targets)
+        if (t.name == name)
+            return &t;
+    return nullptr;
+}
+
+} // namespace jobfirst

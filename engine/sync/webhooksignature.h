@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace jobfirst {
+
+/// Standard Webhooks signing: HMAC-SHA256 over "id.timestamp.body", sent as
+/// `webhook-signature: v1,<base64>`. A secret "whsec_<base64>" signs with the decoded bytes,
+/// any other secret with its UTF-8 bytes.
+class WebhookSignature final
+{
+public:
+    static QByteArray sign(const QString &secret, const QByteArray &id, qint64 timestamp, const QByteArray &body);
+    /// True when one of the space-separated signatures in `header` matches.
+    static bool verify(const QString &secret, const QByteArray &id, qint64 timestamp, const QByteArray &body,
+                       const QByteArray &header);
+    static QByteArray key(const QString &secret);
+};
+
+} // namespace jobfirst

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "httpserver.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+
+#include <random>
+
+namespace jobfirst::sim {
+
+/// Faults switchable at run time through POST /control.
+struct Faults
+{
+    int latencyMs = 0;       ///< delay before every answer
+    int status = 0;          ///< answer every request with this status (0: behave)
+    double errorRate = 0;    ///< fraction of requests answered with errorStatus
+    int errorStatus = 500;
+    int retryAfter = 0;      ///< seconds, sent with 429 and 503
+    bool hang = false;       ///< never answer
+    bool drop = false;       ///< close the connection without an answer
+
+    QJsonObject toJson() const;
+    static Faults fromJson(const QJsonObject &o, const Faults &base);
+};
+
+/// Plays a Basic Server node (GET /health) and a sync target (signed POSTs, de-duplicated by
+/// event id, digests of what it applied). Admin endpoints: /control, /stats, /records/<user>.
+class NodeSimulator final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NodeSimulator)
+
+public:
+    NodeSimulator(QString id, QString secret, QObject *parent = nullptr);
+    bool listen(quint16 port);
+    quint16 port() const { return m_server->port(); }
+    QString errorString() const { return m_server->errorString(); }
+    void setFaults(const Faults &f) { m_faults = f; }
+
+private:
+    void handle(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
+    void serve(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+    void applySync(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+    void serveDigest(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+
+    QString m_id;
+    QString m_secret;
+    HttpServer *m_server;
+    Faults m_faults;
+    QHash<QString, qint64> m_records;  ///< user id -> highest version applied
+    QSet<QString> m_seen;              ///< event ids applied (de-duplication)
+    qint64 m_requests = 0;
+    qint64 m_applied = 0;
+    qint64 m_duplicates = 0;
+    qint64 m_rejected = 0;
+    qint64 m_healthChecks = 0;
+    std::mt19937 m_random{12345};
+};
+
+} // namespace jobfirst::sim
