@@ -73,6 +73,9 @@ Status NodeSpec::validate() const
     const QUrl u(url, QUrl::StrictMode);
     if (url.trimmed().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"), QStringLiteral("node URL is empty"));
+    if (!url.contains(QLatin1String("://")))
+        return makeError(QStringLiteral("node.invalid_url"),
+                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(url));
     if (!u.isValid())
         return makeError(QStringLiteral("node.invalid_url"),
                          QStringLiteral("node URL \"%1\" is malformed: %2").arg(url, u.errorString()));

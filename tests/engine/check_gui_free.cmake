@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Fails when BINARY (linked against the engine only) depends on a Qt GUI library.
+execute_process(COMMAND ldd ${BINARY} OUTPUT_VARIABLE deps RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ldd ${BINARY} failed")
+endif()
+if(NOT deps MATCHES "libQt6Core")
+  message(FATAL_ERROR "ldd output does not list libQt6Core; the check is not looking at the right binary")
+endif()
+foreach(lib Qt6Gui Qt6Widgets Qt6Charts Qt6OpenGL)
+  if(deps MATCHES "lib${lib}")
+    message(FATAL_ERROR "${BINARY} links lib${lib}: the engine must stay GUI-free")
+  endif()
+endforeach()
+message(STATUS "engine is GUI-free: no Qt GUI library in ldd ${BINARY}")

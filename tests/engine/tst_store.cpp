@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/store.h"
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtConcurrent>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestStore final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void nodesAndHistorySurviveReopen()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.db"));
+        {
+            auto store = Store::open(path);
+            QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+            NodeSpec n{QStringLiteral("n1"), QStringLiteral("http://127.0.0.1:1"), QStringLiteral("/health"), 7,
+                       {QStringLiteral("eu"), QStringLiteral("blue")}, AdminState::Drain};
+            QVERIFY(store.value()->insertNode(n).ok());
+            QVERIFY(!store.value()->insertNode(n).ok()); // duplicate id refused by the schema
+            QVERIFY(store.value()->saveHealthState(QStringLiteral("n1"), HealthState::Down, 1234).ok());
+            HealthEvent e;
+            e.nodeId = QStringLiteral("n1");
+            e.timestamp = 1234;
+            e.from = HealthState::Up;
+            e.to = HealthState::Down;
+            e.reason = QStringLiteral("timeout");
+            QVERIFY(store.value()->appendHealthEvent(e).ok());
+            QVERIFY(store.value()->appendAudit(AuditEntry{0, 0, QStringLiteral("me"), QStringLiteral("node.add"), QStringLiteral("n1"), {}, QStringLiteral("{}")}).ok());
+            QCOMPARE(store.value()->saveConfigVersion("{\"a\":1}", QStringLiteral("me")).value(), 1);
+        }
+        auto store = Store::open(path);
+        QVERIFY(store.ok());
+        const auto nodes = store.value()->loadNodes();
+        QCOMPARE(nodes->size(), 1);
+        QCOMPARE(nodes->first().weight, 7);
+        QCOMPARE(nodes->first().tags, (QStringList{QStringLiteral("eu"), QStringLiteral("blue")}));
+        QCOMPARE(nodes->first().adminState, AdminState::Drain);
+        QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first, HealthState::Down);
+        const auto history = store.value()->healthEvents(QStringLiteral("n1"), 10);
+        QCOMPARE(history->size(), 1);
+        QCOMPARE(history->first().reason, QStringLiteral("timeout"));
+        QCOMPARE(store.value()->auditLog(10)->first().action, QStringLiteral("node.add"));
+        QCOMPARE(store.value()->configVersion(1)->json, QByteArray("{\"a\":1}"));
+        QVERIFY(!store.value()->configVersion(99).ok());
+    }
+
+    void garbageFileIsRefusedAndLeftAlone()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("garbage.db"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray garbage(8192, 'x');
+        f.write(garbage);
+        f.close();
+        auto store = Store::open(path);
+        QVERIFY(!store.ok());
+        QVERIFY(store.error().message.contains(path));
+        QVERIFY(store.error().message.contains(QStringLiteral("not a JobFirst store")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), garbage); // nothing was written over it
+    }
+
+    void foreignSqliteFileIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("other.db"));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery(db).exec(QStringLiteral("CREATE TABLE customers (id INTEGER)"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        auto store = Store::open(path);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, QStringLiteral("store.foreign"));
+        QVERIFY(store.error().message.contains(QStringLiteral("customers")));
+    }
+
+    void newerSchemaIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.db"));
+        {
+            auto store = Store::open(path);
+            QSqlQuery(store.value()->database()).exec(QStringLiteral("UPDATE meta SET value = '99' WHERE key = 'schema_version'"));
+        }
+        auto store = Store::open(path);
+        QVERIFY(!store.ok());
+        QCOMPARE(store.error().code, QStringLiteral("store.too_new"));
+        QVERIFY(store.error().message.contains(QStringLiteral("99")));
+    }
+
+    void directoryAndMissingFolderAreRefused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(!Store::open(dir.path()).ok());
+        auto missing = Store::open(dir.filePath(QStringLiteral("no/such/folder/c.db")));
+        QVERIFY(!missing.ok());
+        QVERIFY(missing.error().message.contains(QStringLiteral("does not exist")));
+    }
+
+    void twoWritersDoNotCorruptTheFile()
+    {
+        // Two connections (as two processes would have) insert concurrently; WAL plus the
+        // busy timeout serialise them and every row lands.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.db"));
+        QVERIFY(Store::open(path).ok());
+        auto writer = [path](const QString &prefix) {
+            auto store = Store::open(path);
+            if (!store)
+                return 0;
+            int ok = 0;
+            for (int i = 0; i < 200; ++i)
+                ok += store.value()->appendAudit(AuditEntry{0, 0, prefix, QStringLiteral("x"), QString::number(i), {}, {}}).ok();
+            return ok;
+        };
+        auto a = QtConcurrent::run(writer, QStringLiteral("a"));
+        auto b = QtConcurrent::run(writer, QStringLiteral("b"));
+        QCOMPARE(a.result() + b.result(), 400);
+        auto store = Store::open(path);
+        QCOMPARE(store.value()->auditLog(1000)->size(), 400);
+        QSqlQuery q(store.value()->database());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl as a user runs it: real processes, a real store file, real nodes.
+#include "nodesimprocess.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestJobfirstCtl final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    struct Run
+    {
+        int code = -1;
+        QByteArray out, err;
+        QJsonDocument json() const { return QJsonDocument::fromJson(out); }
+    };
+
+    Run ctl(const QStringList &args, const QString &config = {})
+    {
+        QProcess p;
+        QStringList all{QStringLiteral("--db"), m_dir.filePath(QStringLiteral("c.db"))};
+        if (!config.isEmpty())
+            all << QStringLiteral("--config") << config;
+        p.start(QStringLiteral(JOBFIRST_CTL), all + args);
+        p.waitForFinished(60000);
+        return Run{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+    }
+
+    QString writeFile(const QString &name, const QByteArray &content)
+    {
+        QFile f(m_dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(content);
+        return f.fileName();
+    }
+
+private slots:
+    void init() { QFile::remove(m_dir.filePath(QStringLiteral("c.db"))); }
+
+    void nodeLifecycle()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1", "--weight", "5"}).code, 0);
+        QCOMPARE(ctl({"node", "add", "--id", "b", "--url", "http://127.0.0.1:2", "--tags", "eu,blue"}).code, 0);
+        const Run list = ctl({"node", "list", "--json"});
+        QCOMPARE(list.code, 0);
+        const QJsonArray nodes = list.json().array();
+        QCOMPARE(nodes.size(), 2);
+        QCOMPARE(nodes.at(0)["weight"].toInt(), 5);
+        QCOMPARE(nodes.at(1)["tags"].toArray().size(), 2);
+        QCOMPARE(ctl({"node", "weight", "b", "3"}).code, 0);
+        QCOMPARE(ctl({"node", "drain", "a"}).code, 0);
+        const QJsonArray after = ctl({"node", "list", "--json"}).json().array();
+        QCOMPARE(after.at(0)["admin_state"].toString(), QStringLiteral("drain"));
+        QCOMPARE(after.at(1)["weight"].toInt(), 3);
+        QCOMPARE(ctl({"node", "remove", "a"}).code, 0);
+        QCOMPARE(ctl({"node", "list", "--json"}).json().array().size(), 1);
+        const QJsonArray audit = ctl({"audit", "--json"}).json().array();
+        QCOMPARE(audit.size(), 5);
+        QCOMPARE(audit.at(0)["action"].toString(), QStringLiteral("node.remove"));
+    }
+
+    void errorsGoToStderrWithNonZeroExit_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("bad url") << QStringList{"node", "add", "--id", "x", "--url", "nope"} << 1 << "http://";
+        QTest::newRow("weight") << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--weight", "0"} << 1 << "1..256";
+        QTest::newRow("missing id") << QStringList{"node", "add", "--url", "http://h/"} << 2 << "--id";
+        QTest::newRow("unknown node") << QStringList{"node", "remove", "ghost"} << 1 << "ghost";
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "frobnicate";
+        QTest::newRow("unknown option") << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--colour", "red"} << 2 << "--colour";
+        QTest::newRow("bad strategy") << QStringList{"lb", "pick", "--strategy", "random"} << 2 << "random";
+        QTest::newRow("bad count") << QStringList{"lb", "pick", "--count", "many"} << 2 << "many";
+    }
+    void errorsGoToStderrWithNonZeroExit()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, code);
+        QFETCH(QString, mention);
+        const Run r = ctl(args);
+        QCOMPARE(r.code, code);
+        QVERIFY(r.out.isEmpty());
+        QVERIFY2(QString::fromUtf8(r.err).contains(mention), r.err.constData());
+        QCOMPARE(ctl({"node", "list", "--json"}).json().array().size(), 0); // nothing changed
+    }
+
+    void badConfigAndStoreAreNamed()
+    {
+        const QString bad = writeFile(QStringLiteral("bad.json"), R"({"fall": "three"})");
+        const Run r = ctl({"status"}, bad);
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("fall") && r.err.contains("three") && r.err.contains("bad.json"));
+        const QString garbage = writeFile(QStringLiteral("garbage.db"), QByteArray(4096, 'z'));
+        QProcess p;
+        p.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), garbage, QStringLiteral("status")});
+        p.waitForFinished();
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY(p.readAllStandardError().contains("not a JobFirst store"));
+    }
+
+    void lbPickFollowsWeightsAndClients()
+    {
+        ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1", "--weight", "5"});
+        ctl({"node", "add", "--id", "b", "--url", "http://127.0.0.1:2"});
+        ctl({"node", "add", "--id", "c", "--url", "http://127.0.0.1:3"});
+        const QJsonObject w = ctl({"lb", "pick", "--strategy", "weighted-round-robin", "--count", "7000", "--json"}).json().object();
+        QCOMPARE(w["picks"]["a"].toInt(), 5000);
+        QCOMPARE(w["picks"]["b"].toInt(), 1000);
+        const QJsonArray first = w["first_picks"].toArray();
+        QString seq;
+        for (int i = 0; i < 7; ++i)
+            seq += first.at(i).toString();
+        QCOMPARE(seq, QStringLiteral("aabacaa"));
+        const QJsonObject h = ctl({"lb", "pick", "--strategy", "ip-hash", "--client-ip", "10.9.8.7", "--count", "50", "--json"}).json().object();
+        QCOMPARE(h["picks"].toObject().size(), 3);
+        int nonZero = 0;
+        for (const QJsonValue &v : h["picks"].toObject())
+            nonZero += v.toInt() > 0;
+        QCOMPARE(nonZero, 1); // every pick of one client lands on one node
+        const QJsonObject sim = ctl({"lb", "simulate", "--requests", "20000", "--rate", "500", "--json"}).json().object();
+        QCOMPARE(sim["strategies"].toArray().size(), 5);
+    }
+
+    void watchPrintsStateChangesAsJsonLines()
+    {
+        NodeSimProcess a, b;
+        QVERIFY(a.start(QStringLiteral("a")));
+        QVERIFY(b.start(QStringLiteral("b")));
+        ctl({"node", "add", "--id", "a", "--url", a.url()});
+        ctl({"node", "add", "--id", "b", "--url", b.url()});
+        const QString config = writeFile(QStringLiteral("fast.json"),
+            R"({"health_check_interval":"200ms","health_check_timeout":"150ms","fast_interval":"100ms","fall":2})");
+        const QJsonArray once = ctl({"health", "--once", "--json"}, config).json().array();
+        QCOMPARE(once.size(), 2);
+        QCOMPARE(once.at(0)["ok"].toBool(), true);
+
+        QProcess watch;
+        watch.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), m_dir.filePath(QStringLiteral("c.db")),
+                                                    QStringLiteral("--config"), config, QStringLiteral("watch"),
+                                                    QStringLiteral("--seconds"), QStringLiteral("30")});
+        QByteArray out;
+        QTRY_VERIFY_WITH_TIMEOUT((out += watch.readAllStandardOutput()).count('\n') >= 2, 10000);
+        a.kill();
+        QTRY_VERIFY_WITH_TIMEOUT((out += watch.readAllStandardOutput()).count('\n') >= 3, 10000);
+        watch.kill();
+        watch.waitForFinished();
+        const QList<QByteArray> lines = out.trimmed().split('\n');
+        const QJsonObject down = QJsonDocument::fromJson(lines.at(2)).object();
+        QCOMPARE(down["node"].toString(), QStringLiteral("a"));
+        QCOMPARE(down["old"].toString(), QStringLiteral("up"));
+        QCOMPARE(down["new"].toString(), QStringLiteral("down"));
+        QVERIFY(down["reason"].toString().contains(QStringLiteral("connection refused")));
+        static const QRegularExpression iso(QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)"));
+        QVERIFY2(iso.match(down["timestamp"].toString()).hasMatch(), qPrintable(down["timestamp"].toString()));
+        const QJsonObject status = ctl({"status", "--json"}).json().object();
+        QCOMPARE(status["total_nodes"].toInt(), 2);
+        QCOMPARE(status["failed_nodes"].toInt(), 1);
+        QCOMPARE(status["cluster_id"].toString(), QStringLiteral("jobfirst-cluster-1"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestJobfirstCtl)
+#include "tst_jobfirstctl.moc"
