@@ -267,7 +267,16 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
         {QStringLiteral("check_jitter"), [&](auto &o) { return readInt(o, QStringLiteral("check_jitter"), 0, 50, &c.checkJitterPercent); }},
         {QStringLiteral("slow_start"), [&](auto &o) { return readDuration(o, QStringLiteral("slow_start"), 0, 3600000, &c.slowStartMs); }},
         {QStringLiteral("sync_batch_window"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_batch_window"), 0, 600000, &c.syncBatchWindowMs); }},
-        {QStringLiteral("sync_backlog_limit"), [&](auto &o) { return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 100000000, &c.syncBacklogLimit); }},
+        {QStringLiteral("sync_backlog_limit"), [&](auto &o) { return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 1000000000, &c.syncBacklogLimit); }},
+        {QStringLiteral("cluster_secret"), [&](auto &o) { return readString(o, QStringLiteral("cluster_secret"), &c.clusterSecret); }},
+        {QStringLiteral("cluster_sync_path"), [&](auto &o) {
+             if (Status s = readString(o, QStringLiteral("cluster_sync_path"), &c.clusterSyncPath); !s)
+                 return s;
+             if (!c.clusterSyncPath.startsWith(u'/'))
+                 return Status(keyError(QStringLiteral("cluster_sync_path"), o.value(QStringLiteral("cluster_sync_path")),
+                                        QStringLiteral("must start with '/'")));
+             return Status();
+         }},
         {QStringLiteral("targets"), [&](auto &o) {
              const QJsonValue v = o.value(QStringLiteral("targets"));
              if (v.isUndefined())
@@ -367,6 +376,8 @@ QJsonObject ClusterConfig::toJsonObject() const
         {QStringLiteral("slow_start"), formatDuration(slowStartMs)},
         {QStringLiteral("sync_batch_window"), formatDuration(syncBatchWindowMs)},
         {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
+        {QStringLiteral("cluster_secret"), clusterSecret},
+        {QStringLiteral("cluster_sync_path"), clusterSyncPath},
         {QStringLiteral("targets"), targetArray},
     };
 }

@@ -57,7 +57,9 @@ struct ClusterConfig
 
     // Sync.
     qint64 syncBatchWindowMs = 5000; ///< near-real-time coalescing window
-    int syncBacklogLimit = 1000000;  ///< waiting deliveries beyond which enqueue says "queue full"
+    int syncBacklogLimit = 10000000; ///< waiting deliveries beyond which enqueue says "queue full"
+    QString clusterSecret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx"); ///< signs node sync
+    QString clusterSyncPath = QStringLiteral("/api/v1/cluster/sync"); ///< where nodes receive cluster sync
 
     QList<TargetConfig> targets = defaultTargets();
 

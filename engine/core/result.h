@@ -27,7 +27,8 @@ public:
     explicit operator bool() const { return ok(); }
     const T &value() const & { Q_ASSERT(ok()); return *m_value; }
     T &value() & { Q_ASSERT(ok()); return *m_value; }
-    T &&value() && { Q_ASSERT(ok()); return std::move(*m_value); }
+    // By value, so `for (x : f().value())` does not dangle.
+    T value() && { Q_ASSERT(ok()); return std::move(*m_value); }
     const T *operator->() const { return &value(); }
     const Error &error() const { Q_ASSERT(!ok()); return m_error; }
 

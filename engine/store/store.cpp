@@ -46,8 +46,11 @@ const QList<QStringList> &migrations()
                            " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
                            " last_error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
                            " updated_at INTEGER NOT NULL, UNIQUE(event_seq, target))"),
-            QStringLiteral("CREATE INDEX deliveries_due ON deliveries(state, next_at, id)"),
-            QStringLiteral("CREATE INDEX deliveries_target ON deliveries(target, state)"),
+            QStringLiteral("CREATE INDEX deliveries_state ON deliveries(state, id)"),
+            QStringLiteral("CREATE INDEX deliveries_target ON deliveries(target, state, id)"),
+            QStringLiteral("CREATE INDEX deliveries_user ON deliveries(target, user_id, state)"),
+            QStringLiteral("CREATE TABLE target_state (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0,"
+                           " disabled INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL)"),
             QStringLiteral("CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER NOT NULL,"
                            " ts INTEGER NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL,"
                            " error TEXT NOT NULL, body_head TEXT NOT NULL)"),

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "sync/syncevent.h"
+
+#include <QString>
+
+#include <atomic>
+#include <functional>
+
+namespace jobfirst {
+
+struct ImportProgress
+{
+    qint64 bytesDone = 0;
+    qint64 bytesTotal = 0;
+    qint64 lines = 0;      ///< lines read so far, over all runs of this file
+    qint64 accepted = 0;   ///< events accepted in this run
+    qint64 rejected = 0;   ///< lines that were not a user; named in firstError
+    bool resumed = false;  ///< continued where an interrupted run stopped
+    QString firstError;
+};
+
+/// Historical migration of users from a JSON Lines or CSV file (bulk mode of the plan).
+/// Events are enqueued in batches through `publish`; after each batch the file position is
+/// saved, so a run killed half way resumes there. Event ids derive from the file and line, so
+/// the overlap after a crash is accepted once, not twice.
+class BulkImporter final
+{
+public:
+    using Publish = std::function<Result<QList<SyncEvent>>(const QList<SyncEvent> &)>;
+
+    static Result<ImportProgress> run(const QString &dbPath, const QString &filePath, int batchSize,
+                                      const Publish &publish,
+                                      const std::function<void(const ImportProgress &)> &progress = {},
+                                      const std::atomic_bool *cancel = nullptr);
+};
+
+} // namespace jobfirst

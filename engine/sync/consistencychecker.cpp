@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/consistencychecker.h"
+
+#include "store/store.h"
+#include "sync/recorddigest.h"
+
+#include <QEventLoop>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSet>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <vector>
+
+namespace jobfirst {
+
+namespace {
+
+Result<QJsonObject> getJson(QNetworkAccessManager &nam, const QUrl &url, int timeoutMs)
+{
+    QNetworkReply *reply = nam.get(QNetworkRequest(url));
+    QEventLoop loop;
+    QTimer timer;
+    timer.setSingleShot(true);
+    bool timedOut = false;
+    QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
+        timedOut = true;
+        reply->abort();
+    });
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    timer.start(timeoutMs);
+    loop.exec();
+    reply->deleteLater();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (timedOut)
+        return makeError(QStringLiteral("consistency.http"), QStringLiteral("GET %1: timeout after %2 ms").arg(url.toString()).arg(timeoutMs));
+    if (reply->error() != QNetworkReply::NoError || status != 200)
+        return makeError(QStringLiteral("consistency.http"),
+                         QStringLiteral("GET %1: %2").arg(url.toString(), status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString()));
+    QJsonParseError pe;
+    const QJsonDocument doc = QJsonDocument::fromJson(reply->readAll(), &pe);
+    if (pe.error != QJsonParseError::NoError || !doc.isObject())
+        return makeError(QStringLiteral("consistency.bad_response"),
+                         QStringLiteral("GET %1: the answer is not a JSON object (%2)").arg(url.toString(), pe.errorString()));
+    return doc.object();
+}
+
+} // namespace
+
+QJsonObject ConsistencyReport::toJson() const
+{
+    return {{QStringLiteral("target"), target},
+            {QStringLiteral("ledger_records"), ledgerRecords},
+            {QStringLiteral("target_records"), targetRecords},
+            {QStringLiteral("missing"), missing},
+            {QStringLiteral("stale"), stale},
+            {QStringLiteral("unknown"), unknown},
+            {QStringLiteral("buckets_compared"), bucketsCompared},
+            {QStringLiteral("buckets_differing"), bucketsDiffering},
+            {QStringLiteral("consistency_ratio"), ratio},
+            {QStringLiteral("samples"), QJsonArray::fromStringList(samples)},
+            {QStringLiteral("repaired"), repaired}};
+}
+
+Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const QString &target, const QUrl &digestUrl,
+                                                    int buckets, int timeoutMs)
+{
+    ConsistencyReport report;
+    report.target = target;
+    report.bucketsCompared = buckets;
+    QNetworkAccessManager nam;
+    QUrl summaryUrl = digestUrl;
+    summaryUrl.setQuery(QStringLiteral("buckets=%1").arg(buckets));
+    auto summary = getJson(nam, summaryUrl, timeoutMs);
+    if (!summary)
+        return summary.error();
+    const QJsonArray remote = summary->value(QStringLiteral("digest")).toArray();
+    if (remote.size() != buckets)
+        return makeError(QStringLiteral("consistency.bad_response"),
+                         QStringLiteral("GET %1: expected %2 buckets, got %3").arg(summaryUrl.toString()).arg(buckets).arg(remote.size()));
+
+    auto opened = Store::open(dbPath);
+    if (!opened)
+        return opened.error();
+    QSqlDatabase db = opened.value()->database();
+    std::vector<std::uint64_t> hashes(std::size_t(buckets), 0);
+    std::vector<qint64> counts(std::size_t(buckets), 0);
+    {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT user_id, version FROM ledger WHERE target = ?"));
+        q.addBindValue(target);
+        if (!q.exec())
+            return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
+        while (q.next()) {
+            const QString user = q.value(0).toString();
+            const int b = RecordDigest::bucketOf(user, buckets);
+            hashes[std::size_t(b)] ^= RecordDigest::entryHash(user, q.value(1).toLongLong());
+            ++counts[std::size_t(b)];
+            ++report.ledgerRecords;
+        }
+    }
+    QSet<int> differing;
+    for (int b = 0; b < buckets; ++b) {
+        const QJsonArray entry = remote.at(b).toArray();
+        const qint64 count = entry.at(0).toInteger();
+        report.targetRecords += count;
+        const std::uint64_t hash = entry.at(1).toString().toULongLong(nullptr, 16);
+        if (count != counts[std::size_t(b)] || hash != hashes[std::size_t(b)])
+            differing.insert(b);
+    }
+    report.bucketsDiffering = int(differing.size());
+    if (!differing.isEmpty()) {
+        // Second pass over the ledger: keep only users of differing buckets.
+        QHash<int, QHash<QString, std::pair<qint64, QString>>> local;
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
+        q.addBindValue(target);
+        if (!q.exec())
+            return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
+        while (q.next()) {
+            const QString user = q.value(0).toString();
+            const int b = RecordDigest::bucketOf(user, buckets);
+            if (differing.contains(b))
+                local[b].insert(user, {q.value(1).toLongLong(), q.value(2).toString()});
+        }
+        for (int b : std::as_const(differing)) {
+            QUrl bucketUrl = digestUrl;
+            bucketUrl.setQuery(QStringLiteral("buckets=%1&bucket=%2").arg(buckets).arg(b));
+            auto detail = getJson(nam, bucketUrl, timeoutMs);
+            if (!detail)
+                return detail.error();
+            const QJsonObject records = detail->value(QStringLiteral("records")).toObject();
+            const auto &mine = local.value(b);
+            for (auto it = mine.cbegin(); it != mine.cend(); ++it) {
+                const QJsonValue theirs = records.value(it.key());
+                if (theirs.isUndefined()) {
+                    ++report.missing;
+                    report.repairEventIds << it.value().second;
+                    if (report.samples.size() < 20)
+                        report.samples << QStringLiteral("missing: user %1 (acknowledged version %2)").arg(it.key()).arg(it.value().first);
+                } else if (theirs.toInteger() < it.value().first) {
+                    ++report.stale;
+                    report.repairEventIds << it.value().second;
+                    if (report.samples.size() < 20)
+                        report.samples << QStringLiteral("stale: user %1 holds version %2, acknowledged %3")
+                                              .arg(it.key()).arg(theirs.toInteger()).arg(it.value().first);
+                } else if (theirs.toInteger() > it.value().first) {
+                    ++report.unknown;
+                }
+            }
+            for (auto it = records.begin(); it != records.end(); ++it) {
+                if (!mine.contains(it.key())) {
+                    ++report.unknown;
+                    if (report.samples.size() < 20)
+                        report.samples << QStringLiteral("unknown: user %1 at version %2 was never sent by this engine")
+                                              .arg(it.key()).arg(it.value().toInteger());
+                }
+            }
+        }
+    }
+    report.ratio = report.ledgerRecords ? double(report.ledgerRecords - report.missing - report.stale) / double(report.ledgerRecords)
+                                        : (report.targetRecords == 0 ? 1.0 : 0.0);
+    return report;
+}
+
+} // namespace jobfirst

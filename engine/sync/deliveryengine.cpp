@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/deliveryengine.h"
+
+#include "store/store.h"
+#include "sync/httpdeliveryclient.h"
+#include "sync/retrypolicy.h"
+#include "sync/webhooksignature.h"
+
+#include <QDateTime>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <algorithm>
+#include <future>
+#include <random>
+
+namespace jobfirst {
+
+namespace {
+
+constexpr int BreakerThreshold = 5;       // consecutive failures that open a circuit
+constexpr std::size_t LatencyWindow = 8192;
+constexpr int CommitEvery = 512;          // results per transaction at most
+constexpr qint64 CommitAfterMs = 5;       // or this long after the first waiting result
+
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+
+} // namespace
+
+struct DeliveryEngine::Runtime
+{
+    DeliveryTarget config;
+    int inFlight = 0;
+    QSet<QString> busyUsers;      // users with a delivery in flight or awaiting commit
+    int consecutiveFailures = 0;
+    CircuitState circuit = CircuitState::Closed;
+    qint64 openUntil = 0;
+    int opens = 0;
+    double tokens = 0;
+    qint64 tokensAt = 0;
+    bool gone = false;            // 410 seen
+    qint64 nextDue = 0;           // earliest not-yet-due delivery seen in the last scan
+};
+
+struct DeliveryEngine::Flight
+{
+    QString target;
+    std::vector<qint64> ids;
+    std::vector<QString> users;
+    std::vector<QString> eventIds;
+    std::vector<qint64> versions;
+    std::vector<qint64> createdAt;
+    std::vector<int> attempts;
+};
+
+struct DeliveryEngine::Outcome
+{
+    enum Kind { Done, Retry, Dead, Hold } kind = Done;
+    qint64 id = 0;
+    QString target;
+    QString user;
+    QString eventId;
+    qint64 version = 0;
+    int attempts = 0;
+    qint64 nextAt = 0;
+    QString error;
+    int status = 0;
+    double durationMs = 0;
+    QString bodyHead;
+};
+
+DeliveryEngine::DeliveryEngine(QString dbPath, PendingCounters *counters)
+    : m_dbPath(std::move(dbPath)), m_counters(counters)
+{
+    m_latencies.reserve(LatencyWindow);
+}
+
+DeliveryEngine::~DeliveryEngine()
+{
+    stop();
+}
+
+Status DeliveryEngine::start()
+{
+    if (m_thread.joinable())
+        return {};
+    m_stop = false;
+    std::promise<Status> started;
+    auto future = started.get_future();
+    m_thread = std::thread([this, p = std::move(started)]() mutable { run(std::move(p)); });
+    Status s = future.get();
+    if (!s)
+        m_thread.join();
+    return s;
+}
+
+void DeliveryEngine::stop()
+{
+    if (!m_thread.joinable())
+        return;
+    m_stop = true;
+    wake();
+    m_thread.join();
+}
+
+void DeliveryEngine::setTargets(const QList<DeliveryTarget> &targets)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_newTargets = targets;
+        m_targetsChanged = true;
+    }
+    wake();
+}
+
+void DeliveryEngine::wake()
+{
+    m_dirty = true;
+    std::lock_guard lock(m_mutex);
+    if (m_http)
+        static_cast<HttpDeliveryClient *>(m_http)->wake();
+}
+
+QHash<QString, TargetStatus> DeliveryEngine::targetStatuses() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_status;
+}
+
+void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perSecond) const
+{
+    std::vector<float> copy;
+    qint64 lastSecond = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        copy = m_latencies;
+        const qint64 second = nowMs() / 1000 - 1;
+        for (const auto &c : m_completions)
+            if (c.first == second)
+                lastSecond = c.second;
+    }
+    auto pct = [&copy](double p) -> double {
+        if (copy.empty())
+            return 0;
+        const std::size_t k = std::min(copy.size() - 1, std::size_t(p * double(copy.size())));
+        std::nth_element(copy.begin(), copy.begin() + std::ptrdiff_t(k), copy.end());
+        return copy[k];
+    };
+    *p50 = pct(0.50);
+    *p95 = pct(0.95);
+    *p99 = pct(0.99);
+    *perSecond = double(lastSecond);
+}
+
+void DeliveryEngine::run(std::promise<Status> started)
+{
+    auto opened = Store::open(m_dbPath);
+    if (!opened) {
+        started.set_value(opened.error());
+        return;
+    }
+    std::unique_ptr<Store> store = std::move(opened).value();
+    QSqlDatabase db = store->database();
+    HttpDeliveryClient http;
+    {
+        std::lock_guard lock(m_mutex);
+        m_http = &http;
+    }
+    started.set_value(Status());
+
+    QSqlQuery scan(db), markDone(db), markRetry(db), markDead(db), ledger(db), logAttempt(db), markHold(db);
+    scan.setForwardOnly(true);
+    scan.prepare(QStringLiteral("SELECT d.id, d.user_id, d.next_at, d.attempts, e.event_id, e.seq, e.payload, e.created_at"
+                                " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+                                " WHERE d.target = ? AND d.state = 'pending' ORDER BY d.id LIMIT ?"));
+    markDone.prepare(QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?, last_error = '', updated_at = ? WHERE id = ?"));
+    markRetry.prepare(QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?"));
+    markDead.prepare(QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?"));
+    markHold.prepare(QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"));
+    ledger.prepare(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES (?, ?, ?, ?, ?)"
+                                  " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                                  " version = excluded.version, acked_at = excluded.acked_at"
+                                  " WHERE excluded.version > ledger.version"));
+    logAttempt.prepare(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+                                      " VALUES (?, ?, ?, ?, ?, ?)"));
+
+    QHash<QString, Runtime> targets;
+    QSet<qint64> busyIds;
+    std::unordered_map<std::uint64_t, Flight> flights;
+    std::uint64_t nextTag = 1;
+    std::vector<HttpResult> results;
+    std::vector<Outcome> outcomes;
+    qint64 firstWaitingAt = 0;
+    std::mt19937_64 random{std::random_device{}()};
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+
+    auto publish = [&](Runtime &rt, const std::function<void(TargetStatus &)> &change) {
+        std::lock_guard lock(m_mutex);
+        TargetStatus &s = m_status[rt.config.name];
+        s.name = rt.config.name;
+        s.url = QString::fromUtf8(rt.config.url);
+        s.paused = rt.config.paused;
+        s.held = rt.config.held;
+        s.enabled = rt.config.enabled && !rt.gone;
+        s.circuit = rt.circuit;
+        s.inFlight = rt.inFlight;
+        if (change)
+            change(s);
+    };
+
+    auto setCircuit = [&](Runtime &rt, CircuitState state) {
+        if (rt.circuit == state)
+            return;
+        rt.circuit = state;
+        publish(rt, {});
+        if (onCircuitChanged)
+            onCircuitChanged(rt.config.name, state);
+    };
+
+    auto dispatch = [&](Runtime &rt, Flight &&flight, std::vector<QByteArray> &&payloads) {
+        HttpPost post;
+        post.tag = nextTag++;
+        post.url = rt.config.url;
+        post.timeoutMs = rt.config.timeoutMs;
+        if (payloads.size() == 1 && rt.config.batchSize == 1) {
+            post.body = std::move(payloads.front());
+        } else {
+            post.body = "{\"events\":[";
+            for (std::size_t i = 0; i < payloads.size(); ++i) {
+                if (i)
+                    post.body += ',';
+                post.body += payloads[i];
+            }
+            post.body += "]}";
+        }
+        const QByteArray id = flight.ids.size() == 1 && rt.config.batchSize == 1
+                                  ? flight.eventIds.front().toUtf8()
+                                  : "batch_" + QByteArray::number(flight.ids.front()) + '_' + QByteArray::number(qint64(flight.ids.size()));
+        const qint64 ts = QDateTime::currentSecsSinceEpoch();
+        post.headers << "webhook-id: " + id << "webhook-timestamp: " + QByteArray::number(ts);
+        if (!rt.config.secret.isEmpty())
+            post.headers << "webhook-signature: " + WebhookSignature::sign(rt.config.secret, id, ts, post.body);
+        for (std::size_t i = 0; i < flight.ids.size(); ++i) {
+            busyIds.insert(flight.ids[i]);
+            rt.busyUsers.insert(flight.users[i]);
+        }
+        ++rt.inFlight;
+        ++m_inFlightTotal;
+        flight.target = rt.config.name;
+        flights.emplace(post.tag, std::move(flight));
+        http.submit(std::move(post));
+    };
+
+    auto scanTarget = [&](Runtime &rt, qint64 now) {
+        const DeliveryTarget &c = rt.config;
+        rt.nextDue = 0;
+        if (!c.enabled || c.paused || c.held || rt.gone)
+            return;
+        int free = c.workers - rt.inFlight;
+        if (rt.circuit == CircuitState::Open) {
+            if (now < rt.openUntil) {
+                rt.nextDue = rt.openUntil;
+                return;
+            }
+            setCircuit(rt, CircuitState::HalfOpen);
+        }
+        if (rt.circuit == CircuitState::HalfOpen)
+            free = std::min(free, 1 - rt.inFlight); // one probe at a time
+        if (c.rateLimit > 0) {
+            rt.tokens = std::min(std::max(1.0, c.rateLimit), rt.tokens + double(now - rt.tokensAt) * c.rateLimit / 1000.0);
+            rt.tokensAt = now;
+            free = std::min(free, int(rt.tokens));
+            if (free <= 0)
+                rt.nextDue = now + qint64(std::ceil(1000.0 / c.rateLimit));
+        }
+        if (free <= 0)
+            return;
+        const int perRequest = std::max(1, c.batchSize);
+        scan.addBindValue(c.name);
+        scan.addBindValue(std::max(64, free * perRequest * 4));
+        if (!scan.exec()) {
+            qWarning("sync: scan of %s failed: %s", qPrintable(c.name), qPrintable(scan.lastError().text()));
+            return;
+        }
+        QSet<QString> seen;
+        Flight flight;
+        std::vector<QByteArray> payloads;
+        while (scan.next() && free > 0) {
+            const qint64 id = scan.value(0).toLongLong();
+            const QString user = scan.value(1).toString();
+            if (busyIds.contains(id) || rt.busyUsers.contains(user) || seen.contains(user)) {
+                seen.insert(user); // keeps this user's later events behind the earlier one
+                continue;
+            }
+            seen.insert(user);
+            const qint64 due = scan.value(2).toLongLong();
+            if (due > now) {
+                rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+                continue;
+            }
+            const qint64 version = scan.value(5).toLongLong();
+            QByteArray payload = scan.value(6).toString().toUtf8();
+            payload.insert(1, "\"version\":" + QByteArray::number(version) + ',');
+            flight.ids.push_back(id);
+            flight.users.push_back(user);
+            flight.eventIds.push_back(scan.value(4).toString());
+            flight.versions.push_back(version);
+            flight.createdAt.push_back(scan.value(7).toLongLong());
+            flight.attempts.push_back(scan.value(3).toInt());
+            payloads.push_back(std::move(payload));
+            if (int(flight.ids.size()) == perRequest) {
+                dispatch(rt, std::move(flight), std::move(payloads));
+                flight = Flight{};
+                payloads.clear();
+                --free;
+                if (c.rateLimit > 0)
+                    rt.tokens -= 1;
+            }
+        }
+        scan.finish();
+        if (!flight.ids.empty() && free > 0) {
+            dispatch(rt, std::move(flight), std::move(payloads));
+            if (c.rateLimit > 0)
+                rt.tokens -= 1;
+        }
+        publish(rt, {});
+    };
+
+    auto settle = [&](const HttpResult &r) {
+        auto fit = flights.find(r.tag);
+        if (fit == flights.end())
+            return;
+        Flight flight = std::move(fit->second);
+        flights.erase(fit);
+        --m_inFlightTotal;
+        auto rit = targets.find(flight.target);
+        Runtime *rt = rit == targets.end() ? nullptr : &rit.value();
+        if (rt)
+            --rt->inFlight;
+        const bool ok = r.status >= 200 && r.status < 300;
+        const qint64 now = nowMs();
+        QString error;
+        if (!ok)
+            error = r.status ? QStringLiteral("HTTP %1: %2").arg(r.status).arg(QString::fromUtf8(r.bodyHead.left(200)))
+                             : QString::fromUtf8(r.error);
+        const FailureKind kind = ok ? FailureKind::Retry : classifyFailure(r.status);
+        if (rt && flight.target.startsWith(QLatin1String("node:")) && onNodeResult)
+            onNodeResult(flight.target, ok || r.status != 0, error);
+        for (std::size_t i = 0; i < flight.ids.size(); ++i) {
+            Outcome o;
+            o.id = flight.ids[i];
+            o.target = flight.target;
+            o.user = flight.users[i];
+            o.eventId = flight.eventIds[i];
+            o.version = flight.versions[i];
+            o.attempts = flight.attempts[i] + 1;
+            o.status = r.status;
+            o.durationMs = r.durationMs;
+            o.error = error;
+            o.bodyHead = QString::fromUtf8(r.bodyHead.left(300));
+            if (ok) {
+                o.kind = Outcome::Done;
+                std::lock_guard lock(m_mutex);
+                const float latency = float(now - flight.createdAt[i]);
+                if (m_latencies.size() < LatencyWindow)
+                    m_latencies.push_back(latency);
+                else
+                    m_latencies[m_latencyPos++ % LatencyWindow] = latency;
+            } else if (kind == FailureKind::TargetGone) {
+                o.kind = Outcome::Hold;
+                o.attempts = flight.attempts[i];
+            } else if (kind == FailureKind::Permanent) {
+                o.kind = Outcome::Dead;
+            } else {
+                const int maxRetries = rt ? rt->config.maxRetries : 3;
+                if (o.attempts > maxRetries) {
+                    o.kind = Outcome::Dead;
+                } else {
+                    o.kind = Outcome::Retry;
+                    o.nextAt = now + retryDelayMs(rt ? rt->config.retryIntervalMs : 5000, o.attempts, unit(random),
+                                                  r.retryAfterSeconds);
+                }
+            }
+            outcomes.push_back(std::move(o));
+        }
+        if (!rt)
+            return;
+        if (ok) {
+            rt->consecutiveFailures = 0;
+            if (rt->circuit != CircuitState::Closed) {
+                rt->opens = 0;
+                setCircuit(*rt, CircuitState::Closed);
+            }
+        } else if (kind == FailureKind::TargetGone) {
+            rt->gone = true;
+            publish(*rt, [&](TargetStatus &s) {
+                s.disabledReason = QStringLiteral("410 Gone from the receiver");
+                s.lastError = error;
+                s.lastErrorAt = now;
+            });
+            if (onTargetDisabled)
+                onTargetDisabled(rt->config.name, error);
+        } else if (kind == FailureKind::Retry) {
+            ++rt->consecutiveFailures;
+            if (rt->circuit == CircuitState::HalfOpen || rt->consecutiveFailures >= BreakerThreshold) {
+                ++rt->opens;
+                const qint64 cooldown = std::min<qint64>(60000, std::max<qint64>(1000, rt->config.retryIntervalMs)
+                                                                      * (qint64(1) << std::min(rt->opens - 1, 6)));
+                rt->openUntil = now + cooldown;
+                rt->circuit = CircuitState::Closed; // force the notification below
+                setCircuit(*rt, CircuitState::Open);
+            }
+        }
+    };
+
+    auto commit = [&] {
+        if (outcomes.empty())
+            return;
+        const qint64 now = nowMs();
+        db.transaction();
+        for (const Outcome &o : outcomes) {
+            switch (o.kind) {
+            case Outcome::Done:
+                markDone.addBindValue(o.attempts);
+                markDone.addBindValue(now);
+                markDone.addBindValue(o.id);
+                markDone.exec();
+                ledger.addBindValue(o.target);
+                ledger.addBindValue(o.user);
+                ledger.addBindValue(o.eventId);
+                ledger.addBindValue(o.version);
+                ledger.addBindValue(now);
+                ledger.exec();
+                break;
+            case Outcome::Retry:
+                markRetry.addBindValue(o.attempts);
+                markRetry.addBindValue(o.nextAt);
+                markRetry.addBindValue(o.error);
+                markRetry.addBindValue(now);
+                markRetry.addBindValue(o.id);
+                markRetry.exec();
+                break;
+            case Outcome::Dead:
+                markDead.addBindValue(o.attempts);
+                markDead.addBindValue(o.error);
+                markDead.addBindValue(now);
+                markDead.addBindValue(o.id);
+                markDead.exec();
+                break;
+            case Outcome::Hold:
+                markHold.addBindValue(o.error);
+                markHold.addBindValue(now);
+                markHold.addBindValue(o.id);
+                markHold.exec();
+                break;
+            }
+            if (o.kind != Outcome::Done) {
+                logAttempt.addBindValue(o.id);
+                logAttempt.addBindValue(now);
+                logAttempt.addBindValue(o.status);
+                logAttempt.addBindValue(o.durationMs);
+                logAttempt.addBindValue(o.error.isNull() ? QStringLiteral("") : o.error);
+                logAttempt.addBindValue(o.bodyHead.isNull() ? QStringLiteral("") : o.bodyHead);
+                logAttempt.exec();
+            }
+        }
+        if (!db.commit()) {
+            // The rows stay pending and are sent again: at-least-once, never lost.
+            qWarning("sync: commit of %d results failed: %s", int(outcomes.size()), qPrintable(db.lastError().text()));
+            db.rollback();
+        }
+        int done = 0;
+        QHash<QString, std::array<qint64, 4>> perTarget; // success, dead, retries, pending delta
+        for (const Outcome &o : outcomes) {
+            busyIds.remove(o.id);
+            auto rit = targets.find(o.target);
+            if (rit != targets.end())
+                rit->busyUsers.remove(o.user);
+            auto &c = perTarget[o.target];
+            if (o.kind == Outcome::Done) {
+                ++c[0];
+                --c[3];
+                ++done;
+            } else if (o.kind == Outcome::Dead) {
+                ++c[1];
+                --c[3];
+            } else if (o.kind == Outcome::Retry) {
+                ++c[2];
+            }
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            const qint64 second = now / 1000;
+            if (m_completions.empty() || m_completions.back().first != second)
+                m_completions.emplace_back(second, 0);
+            m_completions.back().second += done;
+            while (m_completions.size() > 120)
+                m_completions.pop_front();
+            for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it) {
+                TargetStatus &s = m_status[it.key()];
+                s.success += it.value()[0];
+                s.failed += it.value()[1];
+                s.retries += it.value()[2];
+            }
+            for (const Outcome &o : outcomes) {
+                if (o.kind != Outcome::Done) {
+                    TargetStatus &s = m_status[o.target];
+                    s.lastError = o.error;
+                    s.lastErrorAt = now;
+                }
+            }
+        }
+        for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
+            m_counters->add(it.key(), it.value()[3]);
+        m_delivered += done;
+        outcomes.clear();
+        firstWaitingAt = 0;
+        m_dirty = true;
+    };
+
+    qint64 nextScanAt = 0;
+    while (!m_stop) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_targetsChanged) {
+                m_targetsChanged = false;
+                QSet<QString> names;
+                for (const DeliveryTarget &t : std::as_const(m_newTargets)) {
+                    names.insert(t.name);
+                    Runtime &rt = targets[t.name];
+                    const bool reenabled = t.enabled && !rt.config.enabled;
+                    rt.config = t;
+                    if (reenabled)
+                        rt.gone = false; // an operator enabled it again after a 410
+                    if (rt.tokensAt == 0) {
+                        rt.tokensAt = nowMs();
+                        rt.tokens = 1;
+                    }
+                    TargetStatus &s = m_status[t.name];
+                    s.name = t.name;
+                    s.url = QString::fromUtf8(t.url);
+                    s.enabled = t.enabled && !rt.gone;
+                    s.paused = t.paused;
+                    s.held = t.held;
+                    if (s.enabled)
+                        s.disabledReason.clear();
+                }
+                for (auto it = targets.begin(); it != targets.end();) {
+                    if (!names.contains(it.key()) && it->inFlight == 0) {
+                        m_status.remove(it.key());
+                        it = targets.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+                m_dirty = true;
+            }
+        }
+        qint64 now = nowMs();
+        if (m_dirty.exchange(false) || now >= nextScanAt) {
+            nextScanAt = now + 250;
+            for (Runtime &rt : targets) {
+                scanTarget(rt, now);
+                if (rt.nextDue > 0)
+                    nextScanAt = std::min(nextScanAt, rt.nextDue);
+            }
+        }
+        now = nowMs();
+        int wait = int(std::clamp<qint64>(nextScanAt - now, 0, 50));
+        if (!outcomes.empty())
+            wait = int(std::clamp<qint64>(firstWaitingAt + CommitAfterMs - now, 0, wait));
+        results.clear();
+        http.poll(wait, results);
+        for (const HttpResult &r : results)
+            settle(r);
+        if (!outcomes.empty() && firstWaitingAt == 0)
+            firstWaitingAt = nowMs();
+        if (!outcomes.empty()
+            && (int(outcomes.size()) >= CommitEvery || nowMs() - firstWaitingAt >= CommitAfterMs || http.inFlight() == 0))
+            commit();
+    }
+    commit();
+    {
+        std::lock_guard lock(m_mutex);
+        m_http = nullptr;
+    }
+    m_inFlightTotal = 0;
+}
+
+} // namespace jobfirst

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "sync/pendingcounters.h"
+#include "sync/syncstats.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QString>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace jobfirst {
+
+/// Delivery settings of one target, resolved from the cluster config (or a node).
+struct DeliveryTarget
+{
+    QString name;
+    QByteArray url;
+    QString secret;
+    long timeoutMs = 30000;
+    int maxRetries = 3;
+    qint64 retryIntervalMs = 5000;
+    int batchSize = 1;
+    double rateLimit = 0;   ///< requests per second, 0 unlimited
+    int workers = 5;        ///< concurrent requests to this target
+    bool enabled = true;
+    bool paused = false;
+    bool held = false;      ///< node target whose node is down: wait, do not try
+};
+
+/// Delivers the outbox: one thread, libcurl multi, up to `workers` requests in flight per
+/// target, so one slow or dead target cannot hold another's slots. Events of one user to one
+/// target go in order (the next is sent only after the previous is settled). Results are
+/// committed in groups. A crash loses no event: what was in flight is still pending in the
+/// store and is sent again (receivers de-duplicate by webhook-id).
+class DeliveryEngine final
+{
+public:
+    DeliveryEngine(QString dbPath, PendingCounters *counters);
+    ~DeliveryEngine();
+    DeliveryEngine(const DeliveryEngine &) = delete;
+    DeliveryEngine &operator=(const DeliveryEngine &) = delete;
+
+    Status start();
+    void stop();
+    bool running() const { return m_thread.joinable(); }
+
+    /// Replaces the target set (thread-safe; applied on the next loop turn).
+    void setTargets(const QList<DeliveryTarget> &targets);
+    /// New work may be waiting (thread-safe).
+    void wake();
+
+    /// Per-target status without backlog figures (the caller adds those). Thread-safe.
+    QHash<QString, TargetStatus> targetStatuses() const;
+    /// Latency percentiles (enqueue to acknowledged) over recent deliveries, and the rate.
+    void latency(double *p50, double *p95, double *p99, double *perSecond) const;
+    qint64 deliveredTotal() const { return m_delivered.load(); }
+    int inFlight() const { return m_inFlightTotal.load(); }
+
+    /// Called on the delivery thread: a target answered 410 Gone.
+    std::function<void(const QString &target, const QString &reason)> onTargetDisabled;
+    /// Called on the delivery thread for every settled request to a "node:<id>" target.
+    std::function<void(const QString &target, bool ok, const QString &error)> onNodeResult;
+    /// Called on the delivery thread when a circuit opens or closes.
+    std::function<void(const QString &target, CircuitState state)> onCircuitChanged;
+
+private:
+    struct Runtime;
+    struct Flight;
+    struct Outcome;
+    void run(std::promise<Status> started);
+
+    QString m_dbPath;
+    PendingCounters *m_counters;
+    std::thread m_thread;
+    std::atomic_bool m_stop{false};
+    std::atomic_bool m_dirty{true};
+    std::atomic<qint64> m_delivered{0};
+    std::atomic<int> m_inFlightTotal{0};
+    void *m_http = nullptr; // HttpDeliveryClient*, valid while running (for wake())
+    mutable std::mutex m_mutex;
+    QList<DeliveryTarget> m_newTargets;
+    bool m_targetsChanged = false;
+    QHash<QString, TargetStatus> m_status;
+    std::vector<float> m_latencies;   // ring of recent enqueue-to-ack latencies
+    std::size_t m_latencyPos = 0;
+    std::deque<std::pair<qint64, int>> m_completions; // (second, count)
+};
+
+} // namespace jobfirst

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/outboxwriter.h"
+
+#include "store/store.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace jobfirst {
+
+OutboxWriter::OutboxWriter(QString dbPath) : m_dbPath(std::move(dbPath)) {}
+
+OutboxWriter::~OutboxWriter()
+{
+    stop();
+}
+
+Status OutboxWriter::start(qint64 backlogLimit)
+{
+    m_backlogLimit = backlogLimit;
+    std::promise<Status> started;
+    auto future = started.get_future();
+    m_stopping = false;
+    m_thread = std::thread([this, p = std::move(started)]() mutable { run(std::move(p)); });
+    Status s = future.get();
+    if (!s) {
+        m_thread.join();
+        return s;
+    }
+    m_running = true;
+    return {};
+}
+
+void OutboxWriter::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_thread.joinable())
+            return;
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+    m_running = false;
+}
+
+Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
+{
+    qint64 deliveries = 0;
+    for (OutboxItem &item : items) {
+        if (Status s = item.event.validate(); !s)
+            return s.error();
+        deliveries += item.targets.size();
+    }
+    if (counters.total() + deliveries > m_backlogLimit.load())
+        return makeError(QStringLiteral("sync.queue_full"),
+                         QStringLiteral("queue full: %1 deliveries wait and the backlog limit is %2; "
+                                        "nothing was accepted, try again later")
+                             .arg(counters.total()).arg(m_backlogLimit.load()));
+    Batch batch;
+    batch.items = std::move(items);
+    auto future = batch.done.get_future();
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running || m_stopping)
+            return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync outbox is not running"));
+        m_queue.push_back(&batch);
+    }
+    m_wake.notify_one();
+    return future.get();
+}
+
+void OutboxWriter::run(std::promise<Status> started)
+{
+    auto opened = Store::open(m_dbPath);
+    if (!opened) {
+        started.set_value(opened.error());
+        return;
+    }
+    std::unique_ptr<Store> store = std::move(opened).value();
+    QSqlDatabase db = store->database();
+    {
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("SELECT target, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY target"));
+        counters.reset();
+        while (q.next())
+            counters.add(q.value(0).toString(), q.value(1).toLongLong());
+    }
+    started.set_value(Status());
+    QSqlQuery insertEvent(db), insertDelivery(db), supersede(db);
+    // A re-sent event id is accepted once: the second copy is ignored, not an error.
+    insertEvent.prepare(QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                                       " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING"));
+    insertDelivery.prepare(QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
+                                          " VALUES (?, ?, ?, 'pending', ?, ?, ?)"));
+    supersede.prepare(QStringLiteral("UPDATE deliveries SET state = 'coalesced', updated_at = ?"
+                                     " WHERE target = ? AND user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > ?"));
+    while (true) {
+        std::deque<Batch *> batches;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+            if (m_queue.empty() && m_stopping)
+                break;
+            batches.swap(m_queue);
+        }
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QString error;
+        QHash<QString, qint64> perTarget;
+        std::vector<QList<SyncEvent>> stored(batches.size());
+        if (!db.transaction())
+            error = db.lastError().text();
+        for (std::size_t b = 0; b < batches.size() && error.isEmpty(); ++b) {
+            for (OutboxItem &item : batches[b]->items) {
+                SyncEvent &e = item.event;
+                if (e.eventId.isEmpty())
+                    e.eventId = QStringLiteral("evt_") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+                if (e.createdAt == 0)
+                    e.createdAt = now;
+                insertEvent.addBindValue(e.eventId);
+                insertEvent.addBindValue(e.type);
+                insertEvent.addBindValue(e.userId);
+                insertEvent.addBindValue(QString::fromUtf8(e.toPayload()));
+                insertEvent.addBindValue(e.createdAt);
+                if (!insertEvent.exec()) {
+                    error = QStringLiteral("event %1: %2").arg(e.eventId, insertEvent.lastError().text());
+                    break;
+                }
+                if (insertEvent.numRowsAffected() == 0) {
+                    stored[b] << e; // already accepted earlier
+                    continue;
+                }
+                const qint64 seq = insertEvent.lastInsertId().toLongLong();
+                e.version = seq;
+                const qint64 due = item.dueAt > 0 ? item.dueAt : now;
+                for (const QString &target : std::as_const(item.targets)) {
+                    if (item.coalesce) {
+                        supersede.addBindValue(now);
+                        supersede.addBindValue(target);
+                        supersede.addBindValue(e.userId);
+                        supersede.addBindValue(now);
+                        if (supersede.exec() && supersede.numRowsAffected() > 0)
+                            perTarget[target] -= supersede.numRowsAffected();
+                    }
+                    insertDelivery.addBindValue(seq);
+                    insertDelivery.addBindValue(target);
+                    insertDelivery.addBindValue(e.userId);
+                    insertDelivery.addBindValue(due);
+                    insertDelivery.addBindValue(now);
+                    insertDelivery.addBindValue(now);
+                    if (!insertDelivery.exec()) {
+                        error = QStringLiteral("delivery of %1 to %2: %3").arg(e.eventId, target, insertDelivery.lastError().text());
+                        break;
+                    }
+                    ++perTarget[target];
+                }
+                if (!error.isEmpty())
+                    break;
+                stored[b] << e;
+            }
+        }
+        if (error.isEmpty() && !db.commit())
+            error = db.lastError().text();
+        if (!error.isEmpty()) {
+            db.rollback();
+            const Error e = storeError(m_dbPath, QStringLiteral("enqueue"), error);
+            for (Batch *b : batches)
+                b->done.set_value(e);
+            continue;
+        }
+        for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
+            counters.add(it.key(), it.value());
+        ++commits;
+        for (std::size_t b = 0; b < batches.size(); ++b)
+            batches[b]->done.set_value(stored[b]);
+        if (onCommitted)
+            onCommitted();
+    }
+}
+
+} // namespace jobfirst

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/syncevent.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUuid>
+
+namespace jobfirst {
+
+QStringList knownEventTypes()
+{
+    return {QStringLiteral("user.created"),     QStringLiteral("user.updated"), QStringLiteral("user.status"),
+            QStringLiteral("user.login"),       QStringLiteral("user.logout"),  QStringLiteral("user.permissions"),
+            QStringLiteral("user.quota"),       QStringLiteral("session"),      QStringLiteral("config"),
+            QStringLiteral("state")};
+}
+
+bool isClusterEventType(const QString &type)
+{
+    return type == u"session" || type == u"config" || type == u"state";
+}
+
+Status SyncEvent::validate() const
+{
+    if (!knownEventTypes().contains(type))
+        return makeError(QStringLiteral("event.invalid_type"),
+                         QStringLiteral("event type \"%1\" is not known (%2)").arg(type, knownEventTypes().join(u", ")));
+    if (userId.trimmed().isEmpty() || userId.size() > 128)
+        return makeError(QStringLiteral("event.invalid_user"),
+                         QStringLiteral("event user id \"%1\" must be 1-128 characters").arg(userId));
+    if (eventId.size() > 128)
+        return makeError(QStringLiteral("event.invalid_id"), QStringLiteral("event id is longer than 128 characters"));
+    return {};
+}
+
+QByteArray SyncEvent::toPayload() const
+{
+    QJsonObject o{{QStringLiteral("id"), eventId},
+                  {QStringLiteral("type"), type},
+                  {QStringLiteral("user_id"), userId},
+                  {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(createdAt).toUTC().toString(Qt::ISODateWithMs)},
+                  {QStringLiteral("data"), data}};
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+Result<SyncEvent> SyncEvent::fromJson(const QJsonObject &o)
+{
+    SyncEvent e;
+    e.eventId = o.value(QStringLiteral("id")).toString();
+    e.type = o.value(QStringLiteral("type")).toString();
+    e.userId = o.value(QStringLiteral("user_id")).toVariant().toString();
+    const QJsonValue data = o.value(QStringLiteral("data"));
+    if (!data.isUndefined() && !data.isObject())
+        return makeError(QStringLiteral("event.invalid_data"), QStringLiteral("event \"data\" must be a JSON object"));
+    e.data = data.toObject();
+    if (Status s = e.validate(); !s)
+        return s.error();
+    return e;
+}
+
+QJsonObject redactSecrets(const QJsonObject &data)
+{
+    static const QStringList secretKeys = {QStringLiteral("token"), QStringLiteral("password"), QStringLiteral("secret"),
+                                           QStringLiteral("refresh_token"), QStringLiteral("access_token"),
+                                           QStringLiteral("api_key")};
+    QJsonObject out;
+    for (auto it = data.begin(); it != data.end(); ++it) {
+        if (secretKeys.contains(it.key().toLower()) && it.value().isString()) {
+            const QString v = it.value().toString();
+            out.insert(it.key(), v.size() > 8 ? QStringLiteral("••••") + v.right(4) : QStringLiteral("••••"));
+        } else if (it.value().isObject()) {
+            out.insert(it.key(), redactSecrets(it.value().toObject()));
+        } else {
+            out.insert(it.key(), it.value());
+        }
+    }
+    return out;
+}
+
+} // namespace jobfirst

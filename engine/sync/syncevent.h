@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QJsonObject>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+namespace jobfirst {
+
+/// How soon an event must go out (the plan's three sync modes).
+enum class SyncMode {
+    RealTime,     ///< dispatched at once
+    NearRealTime, ///< coalesced per user and target within the batch window
+    Bulk,         ///< historical migration, lowest priority
+};
+
+/// A change of one user's data that must reach every target that receives its type.
+struct SyncEvent
+{
+    QString eventId;   ///< idempotency id; generated when empty
+    QString type;      ///< "user.created", "user.updated", "session", ...
+    QString userId;
+    QJsonObject data;  ///< username, email, role, status, token, expiry, permissions, quota...
+    qint64 version = 0;   ///< assigned by the outbox: increases with every accepted event
+    qint64 createdAt = 0; ///< ms since epoch, set by the outbox when zero
+
+    /// Checks type and user; the error names the field.
+    Status validate() const;
+    /// The wire form (without version, which the outbox adds when sending).
+    QByteArray toPayload() const;
+    static Result<SyncEvent> fromJson(const QJsonObject &o);
+};
+
+/// Event types the engine knows; config routing refers to them.
+QStringList knownEventTypes();
+/// Types that go to Basic Server nodes (cluster sync) rather than services.
+bool isClusterEventType(const QString &type);
+
+/// A copy of `data` fit for logs and screens: tokens, passwords and secrets are masked.
+QJsonObject redactSecrets(const QJsonObject &data);
+
+} // namespace jobfirst
+
+Q_DECLARE_METATYPE(jobfirst::SyncEvent)

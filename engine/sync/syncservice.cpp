@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/syncservice.h"
+
+#include "store/store.h"
+#include "sync/deliveryengine.h"
+#include "sync/outboxwriter.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUrl>
+
+namespace jobfirst {
+
+namespace {
+
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+QString iso(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(Qt::ISODateWithMs) : QString(); }
+const QString NodePrefix = QStringLiteral("node:");
+
+} // namespace
+
+QJsonObject deadLetterToJson(const DeadLetter &d)
+{
+    return {{QStringLiteral("id"), d.deliveryId},       {QStringLiteral("target"), d.target},
+            {QStringLiteral("user_id"), d.userId},      {QStringLiteral("event_id"), d.eventId},
+            {QStringLiteral("type"), d.eventType},      {QStringLiteral("attempts"), d.attempts},
+            {QStringLiteral("last_error"), d.lastError}, {QStringLiteral("failed_at"), iso(d.failedAt)},
+            {QStringLiteral("payload"), d.payload}};
+}
+
+QJsonObject attemptToJson(const DeliveryAttempt &a)
+{
+    return {{QStringLiteral("at"), iso(a.at)},
+            {QStringLiteral("status"), a.httpStatus},
+            {QStringLiteral("duration_ms"), a.durationMs},
+            {QStringLiteral("error"), a.error},
+            {QStringLiteral("body"), a.bodyHead}};
+}
+
+SyncService::SyncService(Store *store, const ClusterConfig &config, QObject *parent)
+    : QObject(parent), m_store(store), m_config(config)
+{
+    QSqlQuery q(m_store->database());
+    if (q.exec(QStringLiteral("SELECT name, paused, disabled, reason FROM target_state"))) {
+        while (q.next())
+            m_overrides.insert(q.value(0).toString(),
+                               TargetOverride{q.value(1).toBool(), q.value(2).toBool(), q.value(3).toString()});
+    }
+}
+
+SyncService::~SyncService()
+{
+    stop();
+}
+
+QString SyncService::dbPath() const { return m_store->path(); }
+
+Status SyncService::start(bool deliver)
+{
+    if (!m_writer) {
+        m_writer = std::make_unique<OutboxWriter>(m_store->path());
+        if (Status s = m_writer->start(m_config.syncBacklogLimit); !s) {
+            m_writer.reset();
+            return s;
+        }
+    }
+    if (deliver && !m_delivery) {
+        m_delivery = std::make_unique<DeliveryEngine>(m_store->path(), &m_writer->counters);
+        m_delivery->onTargetDisabled = [this](const QString &target, const QString &reason) {
+            QMetaObject::invokeMethod(this, [this, target, reason] {
+                m_overrides[target].disabled = true;
+                m_overrides[target].reason = QStringLiteral("410 Gone: ") + reason.left(200);
+                saveOverride(target);
+                audit(QStringLiteral("engine"), QStringLiteral("target.disabled"), target, {}, reason.left(200));
+                emit targetDisabled(target, reason);
+                pushTargets();
+            }, Qt::QueuedConnection);
+        };
+        m_delivery->onCircuitChanged = [this](const QString &target, CircuitState state) {
+            QMetaObject::invokeMethod(this, [this, target, state] { emit circuitChanged(target, state); }, Qt::QueuedConnection);
+        };
+        m_delivery->onNodeResult = [this](const QString &target, bool ok, const QString &error) {
+            if (ok)
+                return;
+            QMetaObject::invokeMethod(this, [this, target, error] {
+                emit nodeDeliveryFailed(target.mid(NodePrefix.size()), error);
+            }, Qt::QueuedConnection);
+        };
+        DeliveryEngine *delivery = m_delivery.get();
+        m_writer->onCommitted = [delivery] { delivery->wake(); };
+        pushTargets();
+        if (Status s = m_delivery->start(); !s) {
+            m_writer->onCommitted = nullptr;
+            m_delivery.reset();
+            return s;
+        }
+    }
+    return {};
+}
+
+void SyncService::stop()
+{
+    if (m_writer)
+        m_writer->onCommitted = nullptr;
+    if (m_delivery)
+        m_delivery->stop();
+    m_delivery.reset();
+    if (m_writer)
+        m_writer->stop();
+    m_writer.reset();
+}
+
+bool SyncService::delivering() const { return m_delivery && m_delivery->running(); }
+
+void SyncService::applyConfig(const ClusterConfig &config)
+{
+    {
+        QMutexLocker lock(&m_routeMutex);
+        m_config = config;
+    }
+    if (m_writer)
+        m_writer->setBacklogLimit(config.syncBacklogLimit);
+    pushTargets();
+}
+
+void SyncService::setNodes(const QList<NodeStatus> &nodes)
+{
+    {
+        QMutexLocker lock(&m_routeMutex);
+        m_nodes = nodes;
+    }
+    pushTargets();
+}
+
+bool SyncService::knownTarget(const QString &name) const
+{
+    if (m_config.target(name))
+        return true;
+    for (const NodeStatus &n : m_nodes)
+        if (NodePrefix + n.spec.id == name)
+            return true;
+    return false;
+}
+
+void SyncService::pushTargets()
+{
+    if (!m_delivery)
+        return;
+    QList<DeliveryTarget> list;
+    for (const TargetConfig &t : std::as_const(m_config.targets)) {
+        const TargetOverride o = m_overrides.value(t.name);
+        DeliveryTarget d;
+        d.name = t.name;
+        d.url = t.url.toUtf8();
+        d.secret = t.secret;
+        d.timeoutMs = long(t.timeoutMs > 0 ? t.timeoutMs : m_config.syncTimeoutMs);
+        d.maxRetries = t.maxRetries >= 0 ? t.maxRetries : m_config.maxSyncRetries;
+        d.retryIntervalMs = t.retryIntervalMs > 0 ? t.retryIntervalMs : m_config.syncRetryIntervalMs;
+        d.batchSize = t.batchSize;
+        d.rateLimit = t.rateLimit;
+        d.workers = m_config.syncWorkers;
+        d.enabled = t.enabled && !o.disabled;
+        d.paused = o.paused;
+        list << d;
+    }
+    for (const NodeStatus &n : std::as_const(m_nodes)) {
+        const QString name = NodePrefix + n.spec.id;
+        const TargetOverride o = m_overrides.value(name);
+        DeliveryTarget d;
+        d.name = name;
+        QUrl url(n.spec.url);
+        QString path = url.path();
+        if (path.endsWith(u'/'))
+            path.chop(1);
+        url.setPath(path + m_config.clusterSyncPath);
+        d.url = url.toEncoded();
+        d.secret = m_config.clusterSecret;
+        d.timeoutMs = long(m_config.syncTimeoutMs);
+        d.maxRetries = m_config.maxSyncRetries;
+        d.retryIntervalMs = m_config.syncRetryIntervalMs;
+        d.workers = m_config.syncWorkers;
+        d.enabled = !o.disabled;
+        d.paused = o.paused;
+        // A node that is down receives what it missed once it is back: hold, do not retry.
+        d.held = n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance;
+        list << d;
+    }
+    m_delivery->setTargets(list);
+}
+
+Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, SyncMode mode)
+{
+    if (!m_writer)
+        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+    QList<OutboxItem> items;
+    items.reserve(events.size());
+    const qint64 now = nowMs();
+    QMutexLocker lock(&m_routeMutex);
+    for (const SyncEvent &e : events) {
+        if (Status s = e.validate(); !s)
+            return s.error();
+        OutboxItem item;
+        item.event = e;
+        if (isClusterEventType(e.type)) {
+            for (const NodeStatus &n : std::as_const(m_nodes))
+                item.targets << NodePrefix + n.spec.id;
+        } else {
+            for (const TargetConfig &t : std::as_const(m_config.targets))
+                if (t.events.contains(e.type))
+                    item.targets << t.name;
+        }
+        if (mode == SyncMode::NearRealTime) {
+            item.dueAt = now + m_config.syncBatchWindowMs;
+            item.coalesce = true;
+        }
+        items << item;
+    }
+    lock.unlock();
+    return m_writer->write(items);
+}
+
+Result<SyncEvent> SyncService::syncToService(const QString &target, const SyncEvent &event)
+{
+    auto r = batchSyncToService(target, {event});
+    if (!r)
+        return r.error();
+    return r->first();
+}
+
+Result<QList<SyncEvent>> SyncService::batchSyncToService(const QString &target, const QList<SyncEvent> &events)
+{
+    if (!m_writer)
+        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+    if (!knownTarget(target))
+        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    QList<OutboxItem> items;
+    for (const SyncEvent &e : events)
+        items << OutboxItem{e, {target}, 0, false};
+    return m_writer->write(items);
+}
+
+Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &events)
+{
+    if (!m_writer)
+        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+    QList<OutboxItem> items;
+    for (const SyncEvent &e : events) {
+        OutboxItem item{e, {}, 0, false};
+        for (const NodeStatus &n : std::as_const(m_nodes))
+            item.targets << NodePrefix + n.spec.id;
+        items << item;
+    }
+    return m_writer->write(items);
+}
+
+Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int limit) const
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.event_id, e.type, d.attempts, d.last_error, d.updated_at, e.payload"
+                             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+                             " WHERE d.state = 'dead' AND (? = '' OR d.target = ?) ORDER BY d.id DESC LIMIT ?"));
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("read dead letters"), q.lastError().text());
+    QList<DeadLetter> list;
+    while (q.next()) {
+        DeadLetter d;
+        d.deliveryId = q.value(0).toLongLong();
+        d.target = q.value(1).toString();
+        d.userId = q.value(2).toString();
+        d.eventId = q.value(3).toString();
+        d.eventType = q.value(4).toString();
+        d.attempts = q.value(5).toInt();
+        d.lastError = q.value(6).toString();
+        d.failedAt = q.value(7).toLongLong();
+        QJsonObject payload = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
+        payload.insert(QStringLiteral("data"), redactSecrets(payload.value(QStringLiteral("data")).toObject()));
+        d.payload = payload;
+        list << d;
+    }
+    return list;
+}
+
+Result<QList<DeliveryAttempt>> SyncService::attempts(qint64 deliveryId) const
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("SELECT ts, status, duration_ms, error, body_head FROM attempts WHERE delivery_id = ? ORDER BY id"));
+    q.addBindValue(deliveryId);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("read attempts"), q.lastError().text());
+    QList<DeliveryAttempt> list;
+    while (q.next())
+        list << DeliveryAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toDouble(), q.value(3).toString(),
+                                q.value(4).toString()};
+    return list;
+}
+
+Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limit) const
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at, d.last_error"
+                             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+                             " WHERE d.state = 'pending' AND (? = '' OR d.target = ?) ORDER BY d.id LIMIT ?"));
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("read queue"), q.lastError().text());
+    QList<QueuedDelivery> list;
+    while (q.next())
+        list << QueuedDelivery{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
+                               q.value(4).toInt(), q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toString()};
+    return list;
+}
+
+Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
+                             " WHERE id = ? AND state = 'dead' RETURNING target"));
+    q.addBindValue(nowMs());
+    q.addBindValue(nowMs());
+    q.addBindValue(deliveryId);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("retry delivery %1").arg(deliveryId), q.lastError().text());
+    if (!q.next())
+        return makeError(QStringLiteral("sync.not_dead"), QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+    const QString target = q.value(0).toString();
+    q.finish();
+    if (m_writer)
+        m_writer->counters.add(target, 1);
+    audit(actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("pending"));
+    if (m_delivery)
+        m_delivery->wake();
+    return {};
+}
+
+Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 untilMs, const QString &actor)
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
+                             " WHERE state = 'dead' AND (? = '' OR target = ?) AND updated_at >= ? AND updated_at <= ?"
+                             " RETURNING target"));
+    const qint64 now = nowMs();
+    q.addBindValue(now);
+    q.addBindValue(now);
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(sinceMs);
+    q.addBindValue(untilMs);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("replay"), q.lastError().text());
+    int count = 0;
+    while (q.next()) {
+        if (m_writer)
+            m_writer->counters.add(q.value(0).toString(), 1);
+        ++count;
+    }
+    q.finish();
+    audit(actor, QStringLiteral("dlq.replay"), target.isEmpty() ? QStringLiteral("all targets") : target,
+          QStringLiteral("%1 .. %2").arg(iso(sinceMs), iso(untilMs)), QStringLiteral("%1 deliveries").arg(count));
+    if (m_delivery)
+        m_delivery->wake();
+    return count;
+}
+
+Status SyncService::discard(qint64 deliveryId, const QString &actor)
+{
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'discarded', updated_at = ? WHERE id = ? AND state = 'dead'"));
+    q.addBindValue(nowMs());
+    q.addBindValue(deliveryId);
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("discard delivery %1").arg(deliveryId), q.lastError().text());
+    if (q.numRowsAffected() == 0)
+        return makeError(QStringLiteral("sync.not_dead"), QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+    audit(actor, QStringLiteral("dlq.discard"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("discarded"));
+    return {};
+}
+
+Result<QUrl> SyncService::digestUrl(const QString &target) const
+{
+    if (const TargetConfig *t = m_config.target(target))
+        return QUrl(t->url + QStringLiteral("/digest"));
+    for (const NodeStatus &n : m_nodes) {
+        if (NodePrefix + n.spec.id == target) {
+            QUrl url(n.spec.url);
+            QString path = url.path();
+            if (path.endsWith(u'/'))
+                path.chop(1);
+            url.setPath(path + m_config.clusterSyncPath + QStringLiteral("/digest"));
+            return url;
+        }
+    }
+    return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+}
+
+Result<int> SyncService::repair(const QString &target, const QStringList &eventIds, const QString &actor)
+{
+    if (!m_writer)
+        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+    // Receivers de-duplicate by event id, so sending the same event again would change
+    // nothing: repair sends a fresh copy of the user's last acknowledged event, with a new
+    // id and a newer version.
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("SELECT payload FROM events WHERE event_id = ?"));
+    QList<OutboxItem> items;
+    const qint64 stamp = nowMs();
+    for (const QString &id : eventIds) {
+        q.addBindValue(id);
+        if (!q.exec())
+            return storeError(m_store->path(), QStringLiteral("repair"), q.lastError().text());
+        if (!q.next())
+            continue;
+        const QJsonObject payload = QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object();
+        q.finish();
+        auto event = SyncEvent::fromJson(payload);
+        if (!event)
+            continue;
+        SyncEvent copy = event.value();
+        copy.eventId = QStringLiteral("%1~repair-%2").arg(id.left(100)).arg(stamp);
+        copy.createdAt = 0;
+        items << OutboxItem{copy, {target}, 0, false};
+    }
+    auto written = m_writer->write(items);
+    if (!written)
+        return written.error();
+    audit(actor, QStringLiteral("consistency.repair"), target, QStringLiteral("%1 missing or stale").arg(eventIds.size()),
+          QStringLiteral("%1 events sent again").arg(written->size()));
+    return int(written->size());
+}
+
+Status SyncService::saveOverride(const QString &target)
+{
+    const TargetOverride o = m_overrides.value(target);
+    QSqlQuery q(m_store->database());
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO target_state(name, paused, disabled, reason, updated_at) VALUES (?, ?, ?, ?, ?)"));
+    q.addBindValue(target);
+    q.addBindValue(o.paused);
+    q.addBindValue(o.disabled);
+    q.addBindValue(o.reason.isNull() ? QStringLiteral("") : o.reason);
+    q.addBindValue(nowMs());
+    if (!q.exec())
+        return storeError(m_store->path(), QStringLiteral("save target state"), q.lastError().text());
+    return {};
+}
+
+Status SyncService::setTargetPaused(const QString &target, bool paused, const QString &actor)
+{
+    if (!knownTarget(target))
+        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    m_overrides[target].paused = paused;
+    if (Status s = saveOverride(target); !s)
+        return s;
+    audit(actor, paused ? QStringLiteral("target.pause") : QStringLiteral("target.resume"), target, {}, {});
+    pushTargets();
+    return {};
+}
+
+Status SyncService::setTargetEnabled(const QString &target, bool enabled, const QString &actor)
+{
+    if (!knownTarget(target))
+        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    m_overrides[target].disabled = !enabled;
+    m_overrides[target].reason = enabled ? QString() : QStringLiteral("disabled by %1").arg(actor);
+    if (Status s = saveOverride(target); !s)
+        return s;
+    audit(actor, enabled ? QStringLiteral("target.enable") : QStringLiteral("target.disable"), target, {}, {});
+    pushTargets();
+    return {};
+}
+
+void SyncService::audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
+                        const QString &after)
+{
+    m_store->appendAudit(AuditEntry{0, nowMs(), actor, action, subject, before, after});
+}
+
+qint64 SyncService::backlog() const
+{
+    return m_writer ? m_writer->counters.total() : 0;
+}
+
+SyncStats SyncService::stats() const
+{
+    SyncStats s;
+    const QHash<QString, TargetStatus> live = m_delivery ? m_delivery->targetStatuses() : QHash<QString, TargetStatus>{};
+    const QHash<QString, qint64> backlog = m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
+    QStringList names;
+    for (const TargetConfig &t : m_config.targets)
+        names << t.name;
+    for (const NodeStatus &n : m_nodes)
+        names << NodePrefix + n.spec.id;
+    const qint64 now = nowMs();
+    QSqlQuery oldest(m_store->database());
+    oldest.prepare(QStringLiteral("SELECT created_at FROM deliveries WHERE target = ? AND state = 'pending' ORDER BY id LIMIT 1"));
+    for (const QString &name : names) {
+        TargetStatus t = live.value(name);
+        t.name = name;
+        if (const TargetConfig *c = m_config.target(name)) {
+            t.url = c->url;
+            t.enabled = c->enabled && !m_overrides.value(name).disabled;
+        } else if (t.url.isEmpty()) {
+            t.enabled = !m_overrides.value(name).disabled;
+        }
+        if (!t.enabled)
+            t.disabledReason = m_overrides.value(name).reason;
+        t.paused = m_overrides.value(name).paused;
+        t.backlog = backlog.value(name);
+        if (t.backlog > 0) {
+            oldest.addBindValue(name);
+            if (oldest.exec() && oldest.next())
+                t.oldestWaitingMs = now - oldest.value(0).toLongLong();
+            oldest.finish();
+        }
+        s.completedSyncTasks += t.success;
+        s.failedSyncTasks += t.failed;
+        s.retrySyncTasks += t.retries;
+        s.queueDepth += t.backlog;
+        s.oldestWaitingMs = std::max(s.oldestWaitingMs, t.oldestWaitingMs);
+        s.targets << t;
+    }
+    s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
+    if (m_delivery)
+        m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
+    return s;
+}
+
+Result<SyncStats> SyncService::storedStats() const
+{
+    SyncStats s = stats();
+    QSqlQuery q(m_store->database());
+    if (!q.exec(QStringLiteral("SELECT target, state, COUNT(*), SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END),"
+                               " MIN(CASE WHEN state = 'pending' THEN created_at END)"
+                               " FROM deliveries GROUP BY target, state")))
+        return storeError(m_store->path(), QStringLiteral("read sync stats"), q.lastError().text());
+    QHash<QString, TargetStatus *> byName;
+    for (TargetStatus &t : s.targets)
+        byName.insert(t.name, &t);
+    s.completedSyncTasks = s.failedSyncTasks = s.retrySyncTasks = s.queueDepth = s.totalSyncTasks = 0;
+    for (TargetStatus &t : s.targets)
+        t.success = t.failed = t.retries = t.backlog = t.deadLetters = 0;
+    const qint64 now = nowMs();
+    s.oldestWaitingMs = 0;
+    while (q.next()) {
+        const QString name = q.value(0).toString();
+        const QString state = q.value(1).toString();
+        const qint64 n = q.value(2).toLongLong();
+        TargetStatus *t = byName.value(name);
+        if (!t) {
+            s.targets << TargetStatus{};
+            t = &s.targets.last();
+            t->name = name;
+            byName.clear();
+            for (TargetStatus &x : s.targets)
+                byName.insert(x.name, &x);
+            t = byName.value(name);
+        }
+        t->retries += q.value(3).toLongLong();
+        s.retrySyncTasks += q.value(3).toLongLong();
+        if (state == u"done") {
+            t->success += n;
+            s.completedSyncTasks += n;
+        } else if (state == u"dead") {
+            t->failed += n;
+            t->deadLetters += n;
+            s.failedSyncTasks += n;
+        } else if (state == u"pending") {
+            t->backlog += n;
+            s.queueDepth += n;
+            if (!q.value(4).isNull()) {
+                t->oldestWaitingMs = now - q.value(4).toLongLong();
+                s.oldestWaitingMs = std::max(s.oldestWaitingMs, t->oldestWaitingMs);
+            }
+        }
+        if (state != u"coalesced")
+            s.totalSyncTasks += n;
+    }
+    return s;
+}
+
+Result<TargetStatus> SyncService::syncStatus(const QString &target) const
+{
+    auto all = storedStats();
+    if (!all)
+        return all.error();
+    for (const TargetStatus &t : all->targets)
+        if (t.name == target)
+            return t;
+    return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+}
+
+} // namespace jobfirst

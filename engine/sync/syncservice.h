@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cluster/node.h"
+#include "config/clusterconfig.h"
+#include "core/result.h"
+#include "sync/syncevent.h"
+#include "sync/syncstats.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QUrl>
+
+#include <memory>
+
+namespace jobfirst {
+
+class DeliveryEngine;
+class OutboxWriter;
+class Store;
+
+/// A delivery that ran out of retries (or was refused for good), with what it carried.
+struct DeadLetter
+{
+    qint64 deliveryId = 0;
+    QString target;
+    QString userId;
+    QString eventId;
+    QString eventType;
+    int attempts = 0;
+    QString lastError;
+    qint64 failedAt = 0;
+    QJsonObject payload; ///< secrets masked
+};
+
+/// One attempt of a delivery, as kept in its log.
+struct DeliveryAttempt
+{
+    qint64 at = 0;
+    int httpStatus = 0;
+    double durationMs = 0;
+    QString error;
+    QString bodyHead;
+};
+
+/// A delivery in the queue (pending), for the console's live queue view.
+struct QueuedDelivery
+{
+    qint64 deliveryId = 0;
+    QString target;
+    QString userId;
+    QString eventType;
+    int attempts = 0;
+    qint64 nextAt = 0;
+    qint64 createdAt = 0;
+    QString lastError;
+};
+
+/// The user-data sync of the plan (ServiceSyncService + the cluster part of
+/// ClusterSyncService): routes events to targets, keeps them durable in the outbox, delivers
+/// them, and lets an operator see and act on what failed. Lives on the engine thread; its
+/// writer and delivery run on their own threads.
+class SyncService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SyncService)
+
+public:
+    SyncService(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
+    ~SyncService() override;
+
+    /// Starts the outbox writer and, when `deliver` is true, the delivery engine.
+    Status start(bool deliver);
+    void stop();
+    bool delivering() const;
+    void applyConfig(const ClusterConfig &config);
+    /// The cluster's nodes: cluster-sync targets, held while their node is not up.
+    void setNodes(const QList<NodeStatus> &nodes);
+
+    /// Routes each event to every target that receives its type (cluster types go to every
+    /// node) and returns once they are durable. Near-real-time events are coalesced per user.
+    Result<QList<SyncEvent>> publish(const QList<SyncEvent> &events, SyncMode mode = SyncMode::RealTime);
+    Result<SyncEvent> syncToService(const QString &target, const SyncEvent &event);
+    Result<QList<SyncEvent>> batchSyncToService(const QString &target, const QList<SyncEvent> &events);
+    /// Sessions, configuration and state to every Basic Server node.
+    Result<QList<SyncEvent>> syncClusterData(const QList<SyncEvent> &events);
+
+    Result<QList<DeadLetter>> deadLetters(const QString &target, int limit) const;
+    Result<QList<DeliveryAttempt>> attempts(qint64 deliveryId) const;
+    Result<QList<QueuedDelivery>> queue(const QString &target, int limit) const;
+    /// Sends a dead letter again (the plan's RetryFailedSync).
+    Status retryFailedSync(qint64 deliveryId, const QString &actor);
+    /// Sends again every dead letter of `target` (empty: all) that failed within the window.
+    Result<int> replay(const QString &target, qint64 sinceMs, qint64 untilMs, const QString &actor);
+    Status discard(qint64 deliveryId, const QString &actor);
+
+    /// Where a target (or "node:<id>") serves its digest: its sync URL + "/digest".
+    Result<QUrl> digestUrl(const QString &target) const;
+    /// Sends again the given acknowledged events to `target` (consistency repair).
+    Result<int> repair(const QString &target, const QStringList &eventIds, const QString &actor);
+
+    Status setTargetPaused(const QString &target, bool paused, const QString &actor);
+    /// Enables a target disabled by a 410 (or by the operator).
+    Status setTargetEnabled(const QString &target, bool enabled, const QString &actor);
+
+    /// Figures since this process started, with current backlog per target.
+    SyncStats stats() const;
+    /// Figures over everything in the store (slower on large stores).
+    Result<SyncStats> storedStats() const;
+    Result<TargetStatus> syncStatus(const QString &target) const;
+    qint64 backlog() const;
+    QString dbPath() const;
+
+signals:
+    void targetDisabled(const QString &target, const QString &reason);
+    void circuitChanged(const QString &target, jobfirst::CircuitState state);
+    void nodeDeliveryFailed(const QString &nodeId, const QString &error);
+
+private:
+    struct TargetOverride
+    {
+        bool paused = false;
+        bool disabled = false;
+        QString reason;
+    };
+    void pushTargets();
+    Status saveOverride(const QString &target);
+    bool knownTarget(const QString &name) const;
+    void audit(const QString &actor, const QString &action, const QString &subject, const QString &before, const QString &after);
+
+    Store *m_store;
+    ClusterConfig m_config;
+    QList<NodeStatus> m_nodes;
+    QHash<QString, TargetOverride> m_overrides;
+    mutable QMutex m_routeMutex; ///< publish() may be called from import threads
+    std::unique_ptr<OutboxWriter> m_writer;
+    std::unique_ptr<DeliveryEngine> m_delivery;
+};
+
+QJsonObject deadLetterToJson(const DeadLetter &d);
+QJsonObject attemptToJson(const DeliveryAttempt &a);
+
+} // namespace jobfirst
+
+Q_DECLARE_METATYPE(jobfirst::DeadLetter)
+Q_DECLARE_METATYPE(jobfirst::QueuedDelivery)

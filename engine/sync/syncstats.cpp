@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/syncstats.h"
+
+#include <QDateTime>
+
+namespace jobfirst {
+
+QString circuitStateName(CircuitState s)
+{
+    switch (s) {
+    case CircuitState::Closed: return QStringLiteral("closed");
+    case CircuitState::Open: return QStringLiteral("open");
+    case CircuitState::HalfOpen: return QStringLiteral("half-open");
+    }
+    return {};
+}
+
+QJsonObject TargetStatus::toJson() const
+{
+    return {{QStringLiteral("name"), name},
+            {QStringLiteral("url"), url},
+            {QStringLiteral("enabled"), enabled},
+            {QStringLiteral("paused"), paused},
+            {QStringLiteral("held"), held},
+            {QStringLiteral("disabled_reason"), disabledReason},
+            {QStringLiteral("circuit"), circuitStateName(circuit)},
+            {QStringLiteral("backlog"), backlog},
+            {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
+            {QStringLiteral("success"), success},
+            {QStringLiteral("failed"), failed},
+            {QStringLiteral("retries"), retries},
+            {QStringLiteral("dead_letters"), deadLetters},
+            {QStringLiteral("in_flight"), inFlight},
+            {QStringLiteral("last_error"), lastError},
+            {QStringLiteral("last_error_at"),
+             lastErrorAt ? QDateTime::fromMSecsSinceEpoch(lastErrorAt).toUTC().toString(Qt::ISODateWithMs) : QString()}};
+}
+
+QJsonObject SyncStats::toJson() const
+{
+    QJsonObject perTarget;
+    for (const TargetStatus &t : targets)
+        perTarget.insert(t.name, QJsonObject{{QStringLiteral("success"), t.success}, {QStringLiteral("failed"), t.failed}});
+    return {{QStringLiteral("total_sync_tasks"), totalSyncTasks},
+            {QStringLiteral("completed_sync_tasks"), completedSyncTasks},
+            {QStringLiteral("failed_sync_tasks"), failedSyncTasks},
+            {QStringLiteral("retry_sync_tasks"), retrySyncTasks},
+            {QStringLiteral("sync_targets"), perTarget},
+            {QStringLiteral("queue_depth"), queueDepth},
+            {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
+            {QStringLiteral("latency_ms"), QJsonObject{{QStringLiteral("p50"), latencyP50Ms},
+                                                       {QStringLiteral("p95"), latencyP95Ms},
+                                                       {QStringLiteral("p99"), latencyP99Ms}}},
+            {QStringLiteral("deliveries_per_second"), deliveriesPerSecond}};
+}
+
+} // namespace jobfirst

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+namespace jobfirst {
+
+enum class CircuitState { Closed, Open, HalfOpen };
+QString circuitStateName(CircuitState s);
+
+/// One target's delivery state, as the console and `sync status` show it.
+struct TargetStatus
+{
+    QString name;
+    QString url;
+    bool enabled = true;       ///< config says so and no 410 disabled it
+    bool paused = false;       ///< an operator paused it
+    bool held = false;         ///< a Basic Server node target whose node is down
+    QString disabledReason;    ///< why it is disabled (410 Gone, operator)
+    CircuitState circuit = CircuitState::Closed;
+    qint64 backlog = 0;        ///< deliveries waiting
+    qint64 oldestWaitingMs = 0; ///< age of the oldest waiting delivery
+    qint64 success = 0;
+    qint64 failed = 0;         ///< dead-lettered
+    qint64 retries = 0;        ///< retries scheduled
+    qint64 deadLetters = 0;    ///< currently in the dead-letter queue
+    int inFlight = 0;
+    QString lastError;
+    qint64 lastErrorAt = 0;
+
+    QJsonObject toJson() const;
+};
+
+/// The plan's GetSyncStats shape plus queue and latency figures.
+struct SyncStats
+{
+    qint64 totalSyncTasks = 0;
+    qint64 completedSyncTasks = 0;
+    qint64 failedSyncTasks = 0;
+    qint64 retrySyncTasks = 0;
+    qint64 queueDepth = 0;
+    qint64 oldestWaitingMs = 0;
+    double latencyP50Ms = 0, latencyP95Ms = 0, latencyP99Ms = 0; ///< enqueue to acknowledged
+    double deliveriesPerSecond = 0;   ///< over the last second
+    QList<TargetStatus> targets;
+
+    QJsonObject toJson() const;
+};
+
+} // namespace jobfirst
+
+Q_DECLARE_METATYPE(jobfirst::SyncStats)
+Q_DECLARE_METATYPE(jobfirst::TargetStatus)
