@@ -77,7 +77,8 @@ void NodeSimulator::handle(const HttpRequest &request, std::shared_ptr<HttpRespo
                                       {QStringLiteral("duplicates"), m_duplicates},
                                       {QStringLiteral("rejected"), m_rejected},
                                       {QStringLiteral("records"), m_records.size()},
-                                      {QStringLiteral("health_checks"), m_healthChecks}}));
+                                      {QStringLiteral("health_checks"), m_healthChecks},
+                                      {QStringLiteral("out_of_order"), m_outOfOrder}}));
         return;
     }
     if (request.path.startsWith("/records/")) {
@@ -186,6 +187,8 @@ void NodeSimulator::applySync(const HttpRequest &request, const std::shared_ptr<
         }
         m_seen.insert(id);
         qint64 &held = m_records[user];
+        if (version < held)
+            ++m_outOfOrder; // an older version after a newer one: ordering per user broke
         held = std::max(held, version);
         ++applied;
     }

@@ -58,6 +58,7 @@ private:
     qint64 m_duplicates = 0;
     qint64 m_rejected = 0;
     qint64 m_healthChecks = 0;
+    qint64 m_outOfOrder = 0;
     std::mt19937 m_random{12345};
 };
 

@@ -392,6 +392,8 @@ void DeliveryEngine::run(std::promise<Status> started)
                 setCircuit(*rt, CircuitState::Closed);
             }
         } else if (kind == FailureKind::TargetGone) {
+            if (rt->gone)
+                return; // parallel requests answered 410 too; report the transition once
             rt->gone = true;
             publish(*rt, [&](TargetStatus &s) {
                 s.disabledReason = QStringLiteral("410 Gone from the receiver");

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/store.h"
+#include "sync/bulkimporter.h"
+#include "sync/syncservice.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestBulkImporter final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    QString write(const QString &name, const QByteArray &content)
+    {
+        QFile f(m_dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(content);
+        return f.fileName();
+    }
+
+    static qint64 count(Store &store, const QString &sql)
+    {
+        QSqlQuery q(store.database());
+        q.exec(sql);
+        return q.next() ? q.value(0).toLongLong() : -1;
+    }
+
+private slots:
+    void jsonLinesAndCsvWithBadLinesNamed()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("a.db"));
+        auto store = std::move(Store::open(db)).value();
+        SyncService sync(store.get(), ClusterConfig{});
+        QVERIFY(sync.start(false).ok());
+        const auto publish = [&sync](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); };
+        const QString jsonl = write(QStringLiteral("users.jsonl"),
+                                    "{\"id\": \"1\", \"username\": \"ann\", \"email\": \"ann@x.cn\"}\n"
+                                    "\n"
+                                    "{not json\n"
+                                    "{\"type\": \"user.status\", \"user_id\": \"2\", \"data\": {\"status\": \"banned\"}}\n"
+                                    "{\"username\": \"no id\"}\n");
+        auto r = BulkImporter::run(db, jsonl, 2, publish);
+        QVERIFY(r.ok());
+        QCOMPARE(r->accepted, 2);
+        QCOMPARE(r->rejected, 2);
+        QVERIFY2(r->firstError.contains(QStringLiteral("line 3")), qPrintable(r->firstError));
+        // All six default targets receive user.created and user.status.
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 6 + 6);
+        const QString csv = write(QStringLiteral("users.csv"), "id,username,email\n10,\"Lee, Bo\",lee@x.cn\n11,kim\n12,sun,sun@x.cn\n");
+        auto c = BulkImporter::run(db, csv, 100, publish);
+        QCOMPARE(c->accepted, 2);
+        QCOMPARE(c->rejected, 1);
+        QVERIFY(c->firstError.contains(QStringLiteral("line 3")));
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT payload FROM events WHERE user_id = '10'")) && q.next());
+        QVERIFY(q.value(0).toString().contains(QStringLiteral("Lee, Bo")));
+        const QString noId = write(QStringLiteral("bad.csv"), "name,email\nx,y\n");
+        auto bad = BulkImporter::run(db, noId, 100, publish);
+        QVERIFY(!bad.ok());
+        QVERIFY(bad.error().message.contains(QStringLiteral("no id or user_id column")));
+        QVERIFY(!BulkImporter::run(db, m_dir.filePath(QStringLiteral("absent.jsonl")), 10, publish).ok());
+    }
+
+    void interruptedImportResumesWithoutDuplicates()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("b.db"));
+        auto store = std::move(Store::open(db)).value();
+        ClusterConfig config;
+        config.targets.resize(1);
+        SyncService sync(store.get(), config);
+        QVERIFY(sync.start(false).ok());
+        QByteArray content;
+        for (int i = 0; i < 1000; ++i)
+            content += QStringLiteral("{\"id\": \"u%1\", \"email\": \"u%1@x.cn\"}\n").arg(i).toUtf8();
+        const QString file = write(QStringLiteral("big.jsonl"), content);
+        std::atomic_bool cancel{false};
+        qint64 publishedBeforeStop = 0;
+        // The "crash": publishing stops for good after 350 events have been accepted.
+        const auto failing = [&](const QList<SyncEvent> &e) -> Result<QList<SyncEvent>> {
+            if (publishedBeforeStop >= 350)
+                return makeError(QStringLiteral("test.crash"), QStringLiteral("simulated crash"));
+            publishedBeforeStop += e.size();
+            return sync.publish(e, SyncMode::Bulk);
+        };
+        QVERIFY(!BulkImporter::run(db, file, 50, failing).ok());
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 350);
+        double lastFraction = 0;
+        auto resumed = BulkImporter::run(db, file, 50, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); },
+                                         [&](const ImportProgress &p) { lastFraction = double(p.bytesDone) / double(p.bytesTotal); },
+                                         &cancel);
+        QVERIFY(resumed.ok());
+        QVERIFY(resumed->resumed);
+        QCOMPARE(resumed->accepted, 650);
+        QCOMPARE(lastFraction, 1.0);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(DISTINCT user_id) FROM events")), 1000);
+        // Running it again after completion imports again with the same ids: nothing doubles.
+        auto again = BulkImporter::run(db, file, 50, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); });
+        QVERIFY(again.ok());
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBulkImporter)
+#include "tst_bulkimporter.moc"

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Sync delivery against real jobfirst-nodesim targets on loopback.
+#include "nodesimprocess.h"
+#include "store/store.h"
+#include "sync/consistencychecker.h"
+#include "sync/syncservice.h"
+
+#include <QDateTime>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+namespace {
+
+const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+
+SyncEvent userEvent(const QString &type, const QString &user, const QJsonObject &data = {})
+{
+    SyncEvent e;
+    e.type = type;
+    e.userId = user;
+    e.data = data;
+    return e;
+}
+
+} // namespace
+
+class TestSyncDelivery final : public QObject
+{
+    Q_OBJECT
+
+    struct Fixture
+    {
+        QTemporaryDir dir;
+        std::unique_ptr<Store> store;
+        std::unique_ptr<SyncService> sync;
+        std::vector<std::unique_ptr<NodeSimProcess>> sims;
+        ClusterConfig config;
+        NodeSimProcess &sim(int i) { return *sims[std::size_t(i)]; }
+        qint64 applied(int i) { return sim(i).get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInteger(); }
+    };
+
+    /// `count` targets, each a nodesim with the shared secret, all receiving user.* events.
+    std::unique_ptr<Fixture> makeFixture(int count, const std::function<void(ClusterConfig &)> &tune = {})
+    {
+        auto f = std::make_unique<Fixture>();
+        f->config.syncRetryIntervalMs = 100;
+        f->config.maxSyncRetries = 3;
+        f->config.syncTimeoutMs = 1000;
+        f->config.syncWorkers = 4;
+        f->config.targets.clear();
+        for (int i = 0; i < count; ++i) {
+            auto sim = std::make_unique<NodeSimProcess>();
+            if (!sim->start(QStringLiteral("t%1").arg(i), 0, {QStringLiteral("--secret"), Secret}))
+                return nullptr;
+            TargetConfig t;
+            t.name = QStringLiteral("t%1").arg(i);
+            t.url = sim->url() + QStringLiteral("/api/v1/sync");
+            t.events = {QStringLiteral("user.created"), QStringLiteral("user.updated"), QStringLiteral("user.status")};
+            t.secret = Secret;
+            f->config.targets << t;
+            f->sims.push_back(std::move(sim));
+        }
+        if (tune)
+            tune(f->config);
+        f->store = std::move(Store::open(f->dir.filePath(QStringLiteral("c.db")))).value();
+        f->sync = std::make_unique<SyncService>(f->store.get(), f->config);
+        if (!f->sync->start(true))
+            return nullptr;
+        return f;
+    }
+
+    QList<SyncEvent> users(int n, const QString &type = QStringLiteral("user.created"))
+    {
+        QList<SyncEvent> list;
+        for (int i = 0; i < n; ++i)
+            list << userEvent(type, QStringLiteral("u%1").arg(i), {{QStringLiteral("email"), QStringLiteral("u%1@jobfirst.cn").arg(i)}});
+        return list;
+    }
+
+private slots:
+    void everyEventArrivesOnceAtEveryRoutedTarget()
+    {
+        auto f = makeFixture(3);
+        QVERIFY(f);
+        auto r = f->sync->publish(users(300));
+        QVERIFY(r.ok());
+        QCOMPARE(r->size(), 300);
+        QVERIFY(r->first().version > 0 && r->last().version > r->first().version);
+        // A status-only event goes nowhere it is not routed.
+        f->config.targets[2].events = {QStringLiteral("user.created")};
+        f->sync->applyConfig(f->config);
+        QVERIFY(f->sync->publish({userEvent(QStringLiteral("user.status"), QStringLiteral("u1"))}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
+        QCOMPARE(f->applied(0), 301);
+        QCOMPARE(f->applied(1), 301);
+        QCOMPARE(f->applied(2), 300);
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject stats = f->sim(i).get(QStringLiteral("/stats"));
+            QCOMPARE(stats[QStringLiteral("rejected")].toInt(), 0); // every signature verified
+            QCOMPARE(stats[QStringLiteral("duplicates")].toInt(), 0);
+        }
+        const SyncStats stats = f->sync->storedStats().value();
+        QCOMPARE(stats.completedSyncTasks, 902);
+        QCOMPARE(stats.failedSyncTasks, 0);
+    }
+
+    void targetDownForAWhileReceivesEverythingWhenBack()
+    {
+        auto f = makeFixture(2, [](ClusterConfig &c) { c.maxSyncRetries = 50; });
+        QVERIFY(f);
+        f->sim(1).kill();
+        QVERIFY(f->sync->publish(users(200)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 200, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().targets.at(1).circuit == CircuitState::Open, 10000);
+        QCOMPARE(f->sync->stats().targets.at(1).backlog, 200); // waiting, not dropped
+        QVERIFY(f->sim(1).restart());
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(1), 200, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
+        QCOMPARE(f->sync->deadLetters({}, 10)->size(), 0);
+    }
+
+    void serverErrorsAreRetriedOnScheduleThenDeadLettered()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) {
+            c.syncRetryIntervalMs = 200;
+            c.maxSyncRetries = 3;
+        });
+        QVERIFY(f);
+        QVERIFY(f->sim(0).control({{QStringLiteral("status"), 503}}));
+        QVERIFY(f->sync->publish({userEvent(QStringLiteral("user.created"), QStringLiteral("ann"), {{QStringLiteral("token"), QStringLiteral("tok-very-secret-1234")}})}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->deadLetters({}, 10)->size(), 1, 20000);
+        const DeadLetter dead = f->sync->deadLetters({}, 10)->first();
+        QCOMPARE(dead.attempts, 4); // the first try and three retries
+        QVERIFY(dead.lastError.contains(QStringLiteral("503")));
+        QCOMPARE(dead.payload[QStringLiteral("data")][QStringLiteral("token")].toString(), QStringLiteral("••••1234"));
+        const QList<DeliveryAttempt> log = f->sync->attempts(dead.deliveryId).value();
+        QCOMPARE(log.size(), 4);
+        for (int i = 1; i < log.size(); ++i) {
+            const qint64 gap = log.at(i).at - log.at(i - 1).at;
+            const qint64 expected = 200 * (qint64(1) << (i - 1));
+            QVERIFY2(gap >= expected - 20, qPrintable(QStringLiteral("retry %1 came after %2 ms, expected >= %3").arg(i).arg(gap).arg(expected)));
+            QCOMPARE(log.at(i).httpStatus, 503);
+            QVERIFY(log.at(i).bodyHead.contains(QStringLiteral("injected fault")));
+        }
+        // Replay delivers it once the target is healthy again.
+        QVERIFY(f->sim(0).control({{QStringLiteral("reset"), true}}));
+        QCOMPARE(f->sync->replay({}, 0, std::numeric_limits<qint64>::max(), QStringLiteral("test")).value(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 1, 10000);
+        QCOMPARE(f->sync->deadLetters({}, 10)->size(), 0);
+        QCOMPARE(f->store->auditLog(5)->first().action, QStringLiteral("dlq.replay"));
+    }
+
+    void retryAfterIsHonoured()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) { c.syncRetryIntervalMs = 50; });
+        QVERIFY(f);
+        QVERIFY(f->sim(0).control({{QStringLiteral("status"), 429}, {QStringLiteral("retry_after"), 1}}));
+        QVERIFY(f->sync->publish({userEvent(QStringLiteral("user.created"), QStringLiteral("bo"))}).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().targets.first().retries >= 1, 5000);
+        QVERIFY(f->sim(0).control({{QStringLiteral("reset"), true}}));
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 1, 10000);
+        QSqlQuery q(f->store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT MIN(ts) FROM attempts")) && q.next());
+        const qint64 failedAt = q.value(0).toLongLong();
+        QVERIFY(q.exec(QStringLiteral("SELECT updated_at FROM deliveries WHERE state = 'done'")) && q.next());
+        QVERIFY2(q.value(0).toLongLong() - failedAt >= 950, "the retry came before Retry-After: 1");
+    }
+
+    void goneDisablesTheTargetAndKeepsItsEvents()
+    {
+        auto f = makeFixture(2);
+        QVERIFY(f);
+        QSignalSpy disabled(f->sync.get(), &SyncService::targetDisabled);
+        QVERIFY(f->sim(0).control({{QStringLiteral("status"), 410}}));
+        QVERIFY(f->sync->publish(users(20)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(1), 20, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(disabled.size(), 1, 10000);
+        QCOMPARE(disabled.first().first().toString(), QStringLiteral("t0"));
+        const TargetStatus t0 = f->sync->stats().targets.first();
+        QVERIFY(!t0.enabled);
+        QCOMPARE(t0.backlog, 20);
+        QCOMPARE(f->sync->deadLetters({}, 100)->size(), 0);
+        QVERIFY(f->sim(0).control({{QStringLiteral("reset"), true}}));
+        QVERIFY(f->sync->setTargetEnabled(QStringLiteral("t0"), true, QStringLiteral("test")).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 20, 10000);
+    }
+
+    void badSignatureIsRejectedByTheReceiver()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) { c.targets[0].secret = QStringLiteral("not-the-receivers-secret"); });
+        QVERIFY(f);
+        QVERIFY(f->sync->publish({userEvent(QStringLiteral("user.created"), QStringLiteral("eve"))}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->deadLetters({}, 10)->size(), 1, 10000);
+        const DeadLetter dead = f->sync->deadLetters({}, 10)->first();
+        QCOMPARE(dead.attempts, 1); // 401 is not retried
+        QVERIFY(dead.lastError.contains(QStringLiteral("401")));
+        QVERIFY(dead.lastError.contains(QStringLiteral("bad signature")));
+        QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 1);
+        QCOMPARE(f->applied(0), 0);
+        QVERIFY(f->sync->discard(dead.deliveryId, QStringLiteral("test")).ok());
+        QCOMPARE(f->sync->deadLetters({}, 10)->size(), 0);
+        QVERIFY(!f->sync->discard(dead.deliveryId, QStringLiteral("test")).ok());
+    }
+
+    void perUserOrderHoldsUnderParallelWorkersAndRetries()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) {
+            c.syncWorkers = 8;
+            c.maxSyncRetries = 100;
+            c.syncRetryIntervalMs = 10;
+        });
+        QVERIFY(f);
+        QVERIFY(f->sim(0).control({{QStringLiteral("error_rate"), 0.3}, {QStringLiteral("latency_ms"), 2}}));
+        QList<SyncEvent> events;
+        for (int round = 0; round < 40; ++round)
+            for (int u = 0; u < 10; ++u)
+                events << userEvent(QStringLiteral("user.updated"), QStringLiteral("u%1").arg(u), {{QStringLiteral("round"), round}});
+        const auto stored = f->sync->publish(events);
+        QVERIFY(stored.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 60000);
+        const QJsonObject stats = f->sim(0).get(QStringLiteral("/stats"));
+        QCOMPARE(stats[QStringLiteral("applied")].toInt(), 400);
+        QCOMPARE(stats[QStringLiteral("out_of_order")].toInt(), 0);
+        QVERIFY(f->sync->stats().targets.first().retries > 0); // the faults did bite
+        for (int u = 0; u < 10; ++u) {
+            const QJsonObject rec = f->sim(0).get(QStringLiteral("/records/u%1").arg(u));
+            QCOMPARE(rec[QStringLiteral("version")].toInteger(), stored->at(390 + u).version);
+        }
+    }
+
+    void consistencyCheckFindsRemovedRecordAndRepairRestoresIt()
+    {
+        auto f = makeFixture(1);
+        QVERIFY(f);
+        QVERIFY(f->sync->publish(users(500)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
+        const QUrl digest = f->sync->digestUrl(QStringLiteral("t0")).value();
+        auto clean = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
+        QVERIFY(clean.ok());
+        QCOMPARE(clean->ratio, 1.0);
+        QCOMPARE(clean->ledgerRecords, 500);
+        QCOMPARE(f->sim(0).del(QStringLiteral("/records/u42")), 200);
+        auto report = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
+        QVERIFY(report.ok());
+        QCOMPARE(report->missing, 1);
+        QCOMPARE(report->bucketsDiffering, 1);
+        QCOMPARE(report->ratio, 499.0 / 500.0);
+        QVERIFY(report->samples.first().contains(QStringLiteral("u42")));
+        QCOMPARE(f->sync->repair(QStringLiteral("t0"), report->repairEventIds, QStringLiteral("test")).value(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sim(0).get(QStringLiteral("/records/u42"))[QStringLiteral("user_id")].toString(), QStringLiteral("u42"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64)->ratio, 1.0, 10000);
+        // A target that does not answer gives an error naming the URL.
+        f->sim(0).kill();
+        auto down = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64, 2000);
+        QVERIFY(!down.ok());
+        QVERIFY(down.error().message.contains(digest.toString()));
+    }
+
+    void fullQueueRefusesAndWritesNothing()
+    {
+        auto f = makeFixture(2, [](ClusterConfig &c) { c.syncBacklogLimit = 50; });
+        QVERIFY(f);
+        QVERIFY(f->sync->setTargetPaused(QStringLiteral("t0"), true, QStringLiteral("test")).ok());
+        QVERIFY(f->sync->setTargetPaused(QStringLiteral("t1"), true, QStringLiteral("test")).ok());
+        QVERIFY(f->sync->publish(users(20)).ok()); // 40 deliveries
+        const auto full = f->sync->publish(users(10));
+        QVERIFY(!full.ok());
+        QCOMPARE(full.error().code, QStringLiteral("sync.queue_full"));
+        QVERIFY(full.error().message.contains(QStringLiteral("queue full")));
+        QSqlQuery q(f->store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM events")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 20);
+        QCOMPARE(f->sync->backlog(), 40);
+        QVERIFY(f->sync->setTargetPaused(QStringLiteral("t0"), false, QStringLiteral("test")).ok());
+        QVERIFY(f->sync->setTargetPaused(QStringLiteral("t1"), false, QStringLiteral("test")).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
+    }
+
+    void invalidEventsAreRefused()
+    {
+        auto f = makeFixture(1);
+        QVERIFY(f);
+        const auto badType = f->sync->publish({userEvent(QStringLiteral("user.deleted"), QStringLiteral("x"))});
+        QVERIFY(!badType.ok());
+        QVERIFY(badType.error().message.contains(QStringLiteral("user.deleted")));
+        QVERIFY(!f->sync->publish({userEvent(QStringLiteral("user.created"), QString())}).ok());
+        QVERIFY(!f->sync->syncToService(QStringLiteral("nowhere"), userEvent(QStringLiteral("user.created"), QStringLiteral("x"))).ok());
+        QCOMPARE(f->sync->backlog(), 0);
+    }
+
+    void nearRealTimeCoalescesPerUser()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) { c.syncBatchWindowMs = 500; });
+        QVERIFY(f);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(f->sync->publish({userEvent(QStringLiteral("user.updated"), QStringLiteral("cora"), {{QStringLiteral("n"), i}})},
+                                     SyncMode::NearRealTime).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
+        QCOMPARE(f->applied(0), 1); // five updates within the window, one delivery
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncDelivery)
+#include "tst_syncdelivery.moc"
