@@ -20,6 +20,8 @@ template <typename T>
 class Result
 {
 public:
+    /// An empty result is an error; it exists so results can travel through QFuture.
+    Result() : m_error{QStringLiteral("result.empty"), QStringLiteral("no result")} {}
     Result(T value) : m_value(std::move(value)) {}
     Result(Error error) : m_error(std::move(error)) {}
 

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "democluster.h"
+
+#include "cluster/clustermanager.h"
+#include "host/enginehost.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTimer>
+
+using namespace jobfirst;
+
+namespace {
+const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+}
+
+DemoCluster::DemoCluster(EngineHost *host, QObject *parent) : QObject(parent), m_host(host)
+{
+    m_dir.setAutoRemove(true);
+}
+
+DemoCluster::~DemoCluster()
+{
+    for (Sim &s : m_sims) {
+        if (s.process && s.process->state() != QProcess::NotRunning) {
+            s.process->terminate();
+            if (!s.process->waitForFinished(1000))
+                s.process->kill();
+            s.process->waitForFinished(1000);
+        }
+    }
+}
+
+QString DemoCluster::dbPath() const { return m_dir.filePath(QStringLiteral("demo-cluster.db")); }
+QString DemoCluster::configPath() const { return m_dir.filePath(QStringLiteral("demo-cluster.json")); }
+
+QString DemoCluster::nodesimPath()
+{
+    const QString dir = QCoreApplication::applicationDirPath();
+    for (const QString &candidate : {dir + QStringLiteral("/jobfirst-nodesim"), dir + QStringLiteral("/../nodesim/jobfirst-nodesim")})
+        if (QFileInfo(candidate).isExecutable())
+            return candidate;
+    return QStandardPaths::findExecutable(QStringLiteral("jobfirst-nodesim"));
+}
+
+void DemoCluster::start()
+{
+    const QString program = nodesimPath();
+    if (program.isEmpty()) {
+        emit failed(tr("jobfirst-nodesim was not found next to the console or on PATH; the demo cannot start."));
+        return;
+    }
+    if (!m_dir.isValid()) {
+        emit failed(tr("Cannot create a folder for the demo cluster: %1").arg(m_dir.errorString()));
+        return;
+    }
+    const QString created = QStringLiteral("user.created"), updated = QStringLiteral("user.updated"),
+                  status = QStringLiteral("user.status"), login = QStringLiteral("user.login"), logout = QStringLiteral("user.logout"),
+                  perms = QStringLiteral("user.permissions"), quota = QStringLiteral("user.quota");
+    const QList<std::tuple<QString, QString, QString, QStringList>> plan = {
+        {QStringLiteral("basic-server-1"), QStringLiteral("node"), QString(), {}},
+        {QStringLiteral("basic-server-2"), QStringLiteral("node"), QString(), {}},
+        {QStringLiteral("basic-server-3"), QStringLiteral("node"), QString(), {}},
+        {QStringLiteral("unified-auth"), QStringLiteral("target"), QStringLiteral("/api/v1/auth/sync/user"), {created, updated, status, login, logout, perms}},
+        {QStringLiteral("user-service"), QStringLiteral("target"), QStringLiteral("/api/v1/users/sync"), {created, updated, status}},
+        {QStringLiteral("ai-service"), QStringLiteral("target"), QStringLiteral("/api/v1/ai/sync/user"), {created, perms, quota, status}},
+        {QStringLiteral("resume-service"), QStringLiteral("target"), QStringLiteral("/api/v1/resume/sync/user"), {created, updated, status}},
+        {QStringLiteral("company-service"), QStringLiteral("target"), QStringLiteral("/api/v1/company/sync/user"), {created, status}},
+        {QStringLiteral("job-service"), QStringLiteral("target"), QStringLiteral("/api/v1/job/sync/user"), {created, updated, status}},
+    };
+    for (const auto &[id, role, path, events] : plan) {
+        Sim s;
+        s.id = id;
+        s.role = role;
+        s.path = path;
+        s.events = events;
+        s.process = std::make_unique<QProcess>();
+        QStringList args{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--id"), id, QStringLiteral("--role"), role,
+                         QStringLiteral("--secret"), Secret};
+        // A little variety so the charts have something to say.
+        if (id == u"basic-server-3")
+            args << QStringLiteral("--latency") << QStringLiteral("25");
+        connect(s.process.get(), &QProcess::readyReadStandardOutput, this, &DemoCluster::onListening);
+        connect(s.process.get(), &QProcess::errorOccurred, this, [this, id](QProcess::ProcessError) {
+            if (!m_configured)
+                emit failed(tr("The demo process %1 could not start.").arg(id));
+        });
+        s.process->start(program, args);
+        m_sims.push_back(std::move(s));
+    }
+}
+
+void DemoCluster::onListening()
+{
+    static const QRegularExpression listening(QStringLiteral("listening on 127.0.0.1:(\\d+)"));
+    bool all = true;
+    for (Sim &s : m_sims) {
+        if (s.port == 0) {
+            const auto m = listening.match(QString::fromUtf8(s.process->peek(4096)));
+            if (m.hasMatch())
+                s.port = quint16(m.captured(1).toUInt());
+        }
+        all = all && s.port != 0;
+    }
+    if (all && !m_configured) {
+        m_configured = true;
+        configure();
+    }
+}
+
+void DemoCluster::configure()
+{
+    ClusterConfig config;
+    config.clusterId = QStringLiteral("jobfirst-demo");
+    config.healthCheckIntervalMs = 2000;
+    config.healthCheckTimeoutMs = 1000;
+    config.fastIntervalMs = 500;
+    config.downIntervalMs = 2000;
+    config.nodeTimeoutMs = 20000;
+    config.slowStartMs = 10000;
+    config.syncRetryIntervalMs = 1000;
+    config.clusterSecret = Secret;
+    config.targets.clear();
+    QList<NodeSpec> nodes;
+    for (const Sim &s : m_sims) {
+        const QString base = QStringLiteral("http://127.0.0.1:%1").arg(s.port);
+        if (s.role == u"node") {
+            NodeSpec n{s.id, base};
+            n.weight = s.id.endsWith(u'1') ? 3 : 1;
+            n.tags = {QStringLiteral("demo")};
+            nodes << n;
+        } else {
+            TargetConfig t;
+            t.name = s.id;
+            t.url = base + s.path;
+            t.events = s.events;
+            t.secret = Secret;
+            config.targets << t;
+        }
+    }
+    const QString configFile = configPath();
+    EngineOptions options;
+    options.dbPath = dbPath();
+    options.configPath = configFile;
+    options.demo = true;
+    // The config file is written on the engine thread: the GUI thread does no disk work.
+    m_host->call([config, configFile](Engine &) { return config.saveToFile(configFile); }).then(this, [this, options, nodes](const Status &saved) {
+        if (!saved) {
+            emit failed(saved.error().message);
+            return;
+        }
+        m_host->start(options).then(this, [this, nodes](const Status &started) {
+            if (!started) {
+                emit failed(started.error().message);
+                return;
+            }
+            m_host->call([nodes](Engine &e) {
+                for (const NodeSpec &n : nodes)
+                    e.cluster()->registerNode(n, QStringLiteral("demo"));
+                return Status();
+            }).then(this, [this](const Status &) { emit ready(); });
+        });
+    });
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <vector>
+
+namespace jobfirst {
+class EngineHost;
+}
+
+/// The demo: three jobfirst-nodesim Basic Server nodes and the six JobFirst services as real
+/// processes on loopback, a fresh store and config, and the engine's demo workload. Every
+/// process it started is stopped when it is destroyed.
+class DemoCluster final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DemoCluster)
+
+public:
+    explicit DemoCluster(jobfirst::EngineHost *host, QObject *parent = nullptr);
+    ~DemoCluster() override;
+
+    /// Starts the processes; `ready` or `failed` follows (never blocks).
+    void start();
+    QString dbPath() const;
+    QString configPath() const;
+
+signals:
+    void ready();
+    void failed(const QString &message);
+
+private:
+    struct Sim
+    {
+        QString id;
+        QString role;
+        QString path; ///< target URL path
+        QStringList events;
+        std::unique_ptr<QProcess> process;
+        quint16 port = 0;
+    };
+    void onListening();
+    void configure();
+    static QString nodesimPath();
+
+    jobfirst::EngineHost *m_host;
+    QTemporaryDir m_dir;
+    std::vector<Sim> m_sims;
+    bool m_configured = false;
+};

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QObject>
+
+#include <random>
+
+class QNetworkAccessManager;
+class QTimer;
+
+namespace jobfirst {
+
+class ClusterManager;
+class SyncService;
+
+/// A steady stream of user events and of real HTTP requests through the balancer, so a demo
+/// cluster is alive within seconds: every page has something to show.
+class DemoWorkload final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DemoWorkload)
+
+public:
+    DemoWorkload(ClusterManager *cluster, SyncService *sync, QObject *parent = nullptr);
+    void setRates(int eventsPerSecond, int requestsPerSecond);
+    void start();
+    void stop();
+
+private:
+    void tick();
+    void sendEvents(int count);
+    void sendRequests(int count);
+
+    ClusterManager *m_cluster;
+    SyncService *m_sync;
+    QNetworkAccessManager *m_nam;
+    QTimer *m_timer;
+    int m_eventsPerSecond = 20;
+    int m_requestsPerSecond = 30;
+    double m_eventDebt = 0;
+    double m_requestDebt = 0;
+    int m_inFlight = 0;
+    std::mt19937 m_random{20260919};
+};
+
+} // namespace jobfirst

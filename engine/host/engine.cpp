@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "host/engine.h"
+
+#include "cluster/clustermanager.h"
+#include "demo/demoworkload.h"
+#include "store/store.h"
+#include "sync/syncservice.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QTimer>
+
+namespace jobfirst {
+
+namespace {
+qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+}
+
+Engine::Engine(QObject *parent) : QObject(parent) {}
+
+Engine::~Engine()
+{
+    shutdown();
+}
+
+Status Engine::open(const EngineOptions &options)
+{
+    if (m_store)
+        return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
+    m_options = options;
+    if (!options.configPath.isEmpty()) {
+        if (QFileInfo::exists(options.configPath)) {
+            auto config = ClusterConfig::fromFile(options.configPath);
+            if (!config)
+                return config.error();
+            m_config = config.value();
+            QFile f(options.configPath);
+            if (f.open(QIODevice::ReadOnly))
+                m_appliedFileContent = f.readAll();
+        } else if (Status s = m_config.saveToFile(options.configPath); !s) {
+            return s;
+        }
+    }
+    auto store = Store::open(options.dbPath);
+    if (!store)
+        return store.error();
+    m_store = std::move(store).value();
+    auto versions = m_store->configVersions(1);
+    if (versions && (versions->isEmpty() || versions->first().json != m_config.toJson()))
+        m_store->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start"));
+
+    m_cluster = new ClusterManager(m_store.get(), m_config, this);
+    if (Status s = m_cluster->load(); !s)
+        return s;
+    m_sync = new SyncService(m_store.get(), m_config, this);
+    m_sync->setNodes(m_cluster->nodes());
+    if (Status s = m_sync->start(options.deliver); !s)
+        return s;
+
+    connect(m_cluster, &ClusterManager::nodesChanged, this, [this] { m_sync->setNodes(m_cluster->nodes()); });
+    connect(m_cluster, &ClusterManager::healthChanged, this, [this](const HealthEvent &e) {
+        m_sync->setNodes(m_cluster->nodes());
+        m_pendingEvents << e;
+        if (e.to == HealthState::Down)
+            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason);
+        else if (e.to == HealthState::Failed)
+            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason);
+        else if (e.to == HealthState::Up && e.from != HealthState::Unknown)
+            raise(Alert::Severity::Info, QStringLiteral("node.up"), e.nodeId, e.reason);
+    });
+    connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
+    connect(m_sync, &SyncService::circuitChanged, this, [this](const QString &target, CircuitState state) {
+        if (state == CircuitState::Open)
+            raise(Alert::Severity::Warning, QStringLiteral("circuit.open"), target,
+                  QStringLiteral("deliveries to %1 keep failing; its circuit is open and its events wait").arg(target));
+    });
+    connect(m_sync, &SyncService::targetDisabled, this, [this](const QString &target, const QString &reason) {
+        raise(Alert::Severity::Critical, QStringLiteral("target.disabled"), target, reason);
+    });
+
+    if (!options.configPath.isEmpty()) {
+        m_watcher = new QFileSystemWatcher(this);
+        // Editors often replace the file: watch the folder too and re-add the file.
+        m_watcher->addPath(options.configPath);
+        m_watcher->addPath(QFileInfo(options.configPath).absolutePath());
+        m_reloadDebounce = new QTimer(this);
+        m_reloadDebounce->setSingleShot(true);
+        m_reloadDebounce->setInterval(200);
+        connect(m_reloadDebounce, &QTimer::timeout, this, &Engine::reloadConfigFile);
+        connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
+        connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
+    }
+    connect(m_cluster->healthChecker(), &HealthChecker::probed, this, [this](quint64 token, const CheckResult &r) {
+        if (auto p = m_probes.take(token)) {
+            p->addResult(r);
+            p->finish();
+        }
+    });
+
+    m_tick = new QTimer(this);
+    connect(m_tick, &QTimer::timeout, this, &Engine::emitSnapshot);
+    setRefreshInterval(options.refreshMs);
+    m_cluster->start();
+    if (options.demo) {
+        m_demo = new DemoWorkload(m_cluster, m_sync, this);
+        m_demo->start();
+    }
+    return {};
+}
+
+void Engine::shutdown()
+{
+    if (m_tick)
+        m_tick->stop();
+    if (m_demo)
+        m_demo->stop();
+    if (m_cluster)
+        m_cluster->stop();
+    if (m_sync)
+        m_sync->stop();
+    for (auto &p : m_probes) {
+        p->addResult(CheckResult{QString(), CheckOutcome::NetworkError, 0, 0, QStringLiteral("engine stopped"), nowMs()});
+        p->finish();
+    }
+    m_probes.clear();
+    delete m_demo;
+    m_demo = nullptr;
+    delete m_sync;
+    m_sync = nullptr;
+    delete m_cluster;
+    m_cluster = nullptr;
+    m_store.reset();
+}
+
+void Engine::setRefreshInterval(int ms)
+{
+    m_options.refreshMs = ms;
+    if (!m_tick)
+        return;
+    if (ms > 0)
+        m_tick->start(ms);
+    else
+        m_tick->stop();
+}
+
+void Engine::setDemoRate(int eventsPerSecond, int requestsPerSecond)
+{
+    if (m_demo)
+        m_demo->setRates(eventsPerSecond, requestsPerSecond);
+}
+
+void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise)
+{
+    if (!m_cluster) {
+        promise->addResult(CheckResult{QString(), CheckOutcome::NetworkError, 0, 0, QStringLiteral("engine not running"), nowMs()});
+        promise->finish();
+        return;
+    }
+    const quint64 token = m_nextProbe++;
+    m_probes.insert(token, std::move(promise));
+    m_cluster->healthChecker()->probe(url, token);
+}
+
+void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
+{
+    m_pendingAlerts << Alert{nowMs(), severity, kind, subject, message};
+}
+
+void Engine::emitSnapshot()
+{
+    if (!m_cluster)
+        return;
+    EngineSnapshot s;
+    s.at = nowMs();
+    s.cluster = m_cluster->stats();
+    s.nodes = m_cluster->nodes();
+    s.sync = m_sync->stats();
+    s.maxNodes = m_config.maxNodes;
+    s.strategy = strategyName(m_config.loadBalanceStrategy);
+    s.demo = m_options.demo;
+    if (s.sync.queueDepth > m_backlogThreshold && !m_backlogAlerted) {
+        m_backlogAlerted = true;
+        raise(Alert::Severity::Warning, QStringLiteral("backlog"), QString(),
+              QStringLiteral("%1 deliveries wait (threshold %2)").arg(s.sync.queueDepth).arg(m_backlogThreshold));
+    } else if (s.sync.queueDepth < m_backlogThreshold / 2) {
+        m_backlogAlerted = false;
+    }
+    s.healthEvents = std::exchange(m_pendingEvents, {});
+    s.alerts = std::exchange(m_pendingAlerts, {});
+    emit snapshot(s);
+}
+
+Status Engine::applyConfig(const ClusterConfig &config, const QString &actor)
+{
+    if (!m_store)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    if (config.maxNodes < int(m_cluster->nodes().size()))
+        return makeError(QStringLiteral("config.invalid"),
+                         QStringLiteral("key 'max_nodes': value %1 is below the %2 nodes registered now")
+                             .arg(config.maxNodes).arg(m_cluster->nodes().size()));
+    const QByteArray json = config.toJson();
+    if (!m_options.configPath.isEmpty()) {
+        if (Status s = config.saveToFile(m_options.configPath); !s)
+            return s;
+        m_appliedFileContent = json;
+    }
+    auto version = m_store->saveConfigVersion(json, actor);
+    if (!version)
+        return version.error();
+    m_store->appendAudit(AuditEntry{0, nowMs(), actor, QStringLiteral("config.apply"),
+                                    QStringLiteral("version %1").arg(version.value()), QString::fromUtf8(m_config.toJson()),
+                                    QString::fromUtf8(json)});
+    m_config = config;
+    m_cluster->applyConfig(config);
+    m_sync->applyConfig(config);
+    emit configApplied(version.value(), actor);
+    return {};
+}
+
+Status Engine::applyConfigJson(const QByteArray &json, const QString &actor)
+{
+    auto config = ClusterConfig::fromJson(json);
+    if (!config)
+        return config.error();
+    return applyConfig(config.value(), actor);
+}
+
+Status Engine::rollbackConfig(int version, const QString &actor)
+{
+    auto v = m_store->configVersion(version);
+    if (!v)
+        return v.error();
+    return applyConfigJson(v->json, QStringLiteral("%1 (rollback to version %2)").arg(actor).arg(version));
+}
+
+void Engine::reloadConfigFile()
+{
+    if (!m_watcher->files().contains(m_options.configPath) && QFileInfo::exists(m_options.configPath))
+        m_watcher->addPath(m_options.configPath);
+    QFile f(m_options.configPath);
+    if (!f.open(QIODevice::ReadOnly))
+        return; // being replaced; the next change notification reads it
+    const QByteArray content = f.readAll();
+    if (content == m_appliedFileContent)
+        return;
+    auto config = ClusterConfig::fromJson(content);
+    if (!config) {
+        const QString message = QStringLiteral("%1: %2 (the running config is kept)").arg(m_options.configPath, config.error().message);
+        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, message);
+        emit configReloadFailed(message);
+        m_appliedFileContent = content; // report a bad file once, not on every touch
+        return;
+    }
+    if (Status s = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !s) {
+        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, s.error().message);
+        emit configReloadFailed(s.error().message);
+    }
+}
+
+} // namespace jobfirst

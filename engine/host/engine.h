@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cluster/healthchecker.h"
+#include "config/clusterconfig.h"
+#include "core/result.h"
+#include "host/enginesnapshot.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPromise>
+
+#include <memory>
+
+class QFileSystemWatcher;
+class QTimer;
+
+namespace jobfirst {
+
+class ClusterManager;
+class DemoWorkload;
+class Store;
+class SyncService;
+
+struct EngineOptions
+{
+    QString dbPath;
+    QString configPath;   ///< empty: defaults, not watched
+    bool demo = false;    ///< run the demo workload (events and traffic)
+    int refreshMs = 1000; ///< snapshot interval; 0 pauses snapshots
+    bool deliver = true;
+};
+
+/// The whole engine behind one object: store, cluster, sync, config (validated, versioned,
+/// hot-reloaded) and the per-tick snapshot. It lives on one thread (see EngineHost); every
+/// method is called there. Front ends (console, jobfirstctl, a daemon) talk to this API.
+class Engine final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Engine)
+
+public:
+    explicit Engine(QObject *parent = nullptr);
+    ~Engine() override;
+
+    Status open(const EngineOptions &options);
+    void shutdown();
+
+    Store *store() const { return m_store.get(); }
+    ClusterManager *cluster() const { return m_cluster; }
+    SyncService *sync() const { return m_sync; }
+    const ClusterConfig &config() const { return m_config; }
+    const EngineOptions &options() const { return m_options; }
+
+    /// Validated config in, applied everywhere, saved to the config file and as a version.
+    Status applyConfig(const ClusterConfig &config, const QString &actor);
+    Status applyConfigJson(const QByteArray &json, const QString &actor);
+    Status rollbackConfig(int version, const QString &actor);
+
+    void setRefreshInterval(int ms);
+    void setBacklogAlertThreshold(qint64 deliveries) { m_backlogThreshold = deliveries; }
+    void setDemoRate(int eventsPerSecond, int requestsPerSecond);
+    /// One health check of any URL (the console's "Test connection").
+    void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
+    /// Builds and emits a snapshot now.
+    void emitSnapshot();
+
+signals:
+    void snapshot(const jobfirst::EngineSnapshot &snapshot);
+    void configApplied(int version, const QString &actor);
+    void configReloadFailed(const QString &message);
+
+private:
+    void reloadConfigFile();
+    void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
+
+    EngineOptions m_options;
+    ClusterConfig m_config;
+    QByteArray m_appliedFileContent;
+    std::unique_ptr<Store> m_store;
+    ClusterManager *m_cluster = nullptr;
+    SyncService *m_sync = nullptr;
+    DemoWorkload *m_demo = nullptr;
+    QTimer *m_tick = nullptr;
+    QTimer *m_reloadDebounce = nullptr;
+    QFileSystemWatcher *m_watcher = nullptr;
+    QList<HealthEvent> m_pendingEvents;
+    QList<Alert> m_pendingAlerts;
+    qint64 m_backlogThreshold = 10000;
+    bool m_backlogAlerted = false;
+    quint64 m_nextProbe = 1;
+    QHash<quint64, std::shared_ptr<QPromise<CheckResult>>> m_probes;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "host/enginehost.h"
+
+namespace jobfirst {
+
+EngineHost::EngineHost(QObject *parent) : QObject(parent), m_engine(new Engine)
+{
+    qRegisterMetaType<EngineSnapshot>();
+    qRegisterMetaType<CheckResult>();
+    m_thread.setObjectName(QStringLiteral("jobfirst-engine"));
+    m_engine->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
+    connect(m_engine, &Engine::snapshot, this, &EngineHost::snapshot, Qt::QueuedConnection);
+    connect(m_engine, &Engine::configApplied, this, &EngineHost::configApplied, Qt::QueuedConnection);
+    connect(m_engine, &Engine::configReloadFailed, this, &EngineHost::configReloadFailed, Qt::QueuedConnection);
+    m_thread.start();
+}
+
+EngineHost::~EngineHost()
+{
+    stop();
+}
+
+QFuture<Status> EngineHost::start(const EngineOptions &options)
+{
+    return call([options](Engine &e) { return e.open(options); });
+}
+
+void EngineHost::stop()
+{
+    if (!m_thread.isRunning())
+        return;
+    // Shut down on the engine thread (its timers, sockets and SQLite connections live there).
+    QMetaObject::invokeMethod(m_engine, [engine = m_engine] { engine->shutdown(); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+}
+
+QFuture<CheckResult> EngineHost::probe(const QUrl &url)
+{
+    auto promise = std::make_shared<QPromise<CheckResult>>();
+    QFuture<CheckResult> future = promise->future();
+    promise->start();
+    QMetaObject::invokeMethod(m_engine, [engine = m_engine, url, promise] { engine->probe(url, promise); },
+                              Qt::QueuedConnection);
+    return future;
+}
+
+} // namespace jobfirst

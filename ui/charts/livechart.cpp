@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "charts/livechart.h"
+
+#include <QChart>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QLineSeries>
+#include <QValueAxis>
+
+
+namespace jobfirst::ui {
+
+LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> unit, QWidget *parent)
+    : QChartView(parent), m_title(std::move(title)), m_unit(std::move(unit)), m_axisX(new QDateTimeAxis),
+      m_axisY(new QValueAxis)
+{
+    auto *chart = new QChart;
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    m_axisX->setFormat(QStringLiteral("HH:mm:ss"));
+    m_axisX->setTickCount(5);
+    m_axisY->setLabelFormat(QStringLiteral("%.0f"));
+    m_axisY->setRange(0, 1);
+    chart->addAxis(m_axisX, Qt::AlignBottom);
+    chart->addAxis(m_axisY, Qt::AlignLeft);
+    setChart(chart);
+    setRenderHint(QPainter::Antialiasing, false);
+    setMinimumHeight(180);
+    retranslate();
+}
+
+void LiveChart::retranslate()
+{
+    chart()->setTitle(m_title());
+    m_axisY->setTitleText(m_unit());
+}
+
+void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
+{
+    if (!m_series.contains(name)) {
+        auto *series = new QLineSeries;
+        series->setName(name);
+        series->setUseOpenGL(false);
+        chart()->addSeries(series);
+        series->attachAxis(m_axisX);
+        series->attachAxis(m_axisY);
+        m_series.insert(name, series);
+    }
+    auto &points = m_points[name];
+    points.emplace_back(double(atMs), value);
+    while (!points.empty() && points.front().x() < double(atMs - m_windowMs))
+        points.pop_front();
+}
+
+void LiveChart::removeSeriesNotIn(const QStringList &names)
+{
+    for (auto it = m_series.begin(); it != m_series.end();) {
+        if (!names.contains(it.key())) {
+            chart()->removeSeries(it.value());
+            delete it.value();
+            m_points.remove(it.key());
+            it = m_series.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+int LiveChart::pointCount(const QString &series) const
+{
+    const auto s = m_series.value(series);
+    return s ? int(s->count()) : 0;
+}
+
+void LiveChart::flush(qint64 nowMs)
+{
+    if (m_paused)
+        return;
+    double maxY = 1;
+    for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
+        QList<QPointF> list(it.value().begin(), it.value().end());
+        for (const QPointF &p : list)
+            maxY = std::max(maxY, p.y());
+        m_series.value(it.key())->replace(list);
+    }
+    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(nowMs - m_windowMs), QDateTime::fromMSecsSinceEpoch(nowMs));
+    // Nice numbers, so the axis does not jitter with every new maximum.
+    m_axisY->setRange(0, maxY * 1.1);
+    m_axisY->applyNiceNumbers();
+}
+
+} // namespace jobfirst::ui

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "dialogs/nodedialog.h"
+
+#include "host/enginehost.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+namespace {
+
+QLabel *errorLabel(const QString &name)
+{
+    auto *l = new QLabel;
+    l->setObjectName(name);
+    l->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    l->setWordWrap(true);
+    return l;
+}
+
+// Translates the engine's validation reasons by error code; the engine's English message
+// stays available as a tooltip for the details it names.
+QString reasonFor(const Error &e)
+{
+    if (e.code == u"node.invalid_id")
+        return NodeDialog::tr("Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+    if (e.code == u"node.invalid_url") {
+        if (e.message.contains(QStringLiteral("must start with")))
+            return NodeDialog::tr("The URL must start with http:// or https://.");
+        if (e.message.contains(QStringLiteral("no host")))
+            return NodeDialog::tr("The URL has no host.");
+        if (e.message.contains(QStringLiteral("empty")))
+            return NodeDialog::tr("Enter the node's URL, e.g. http://10.0.0.5:8080.");
+        return NodeDialog::tr("The URL is malformed.");
+    }
+    if (e.code == u"node.invalid_health_path")
+        return NodeDialog::tr("The health path must start with '/' and contain no spaces.");
+    if (e.code == u"node.invalid_weight")
+        return NodeDialog::tr("The weight must be a whole number from 1 to 256.");
+    if (e.code == u"node.invalid_tag")
+        return NodeDialog::tr("Tags are separated by commas and may not be empty.");
+    return e.message;
+}
+
+void showReason(QLabel *label, const std::optional<Error> &error)
+{
+    label->setText(error ? reasonFor(*error) : QString());
+    label->setToolTip(error ? error->message : QString());
+    label->setVisible(error.has_value());
+}
+
+} // namespace
+
+NodeDialog::NodeDialog(EngineHost *host, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
+                       QWidget *parent)
+    : QDialog(parent), m_host(host), m_existingIds(existingIds), m_maxNodes(maxNodes), m_editing(editing.has_value()),
+      m_id(new QLineEdit), m_url(new QLineEdit), m_healthPath(new QLineEdit(QStringLiteral("/health"))),
+      m_weight(new QLineEdit(QStringLiteral("1"))), m_tags(new QLineEdit), m_idError(errorLabel(QStringLiteral("idError"))),
+      m_urlError(errorLabel(QStringLiteral("urlError"))), m_pathError(errorLabel(QStringLiteral("pathError"))),
+      m_weightError(errorLabel(QStringLiteral("weightError"))), m_tagsError(errorLabel(QStringLiteral("tagsError"))),
+      m_clusterError(errorLabel(QStringLiteral("clusterError"))), m_testResult(new QLabel),
+      m_test(new QPushButton(tr("Test connection"))),
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
+{
+    setWindowTitle(m_editing ? tr("Edit node") : tr("Add node"));
+    m_id->setObjectName(QStringLiteral("id"));
+    m_url->setObjectName(QStringLiteral("url"));
+    m_healthPath->setObjectName(QStringLiteral("healthPath"));
+    m_weight->setObjectName(QStringLiteral("weight"));
+    m_tags->setObjectName(QStringLiteral("tags"));
+    m_test->setObjectName(QStringLiteral("testConnection"));
+    m_testResult->setObjectName(QStringLiteral("testResult"));
+    m_url->setPlaceholderText(QStringLiteral("http://127.0.0.1:8080"));
+    m_tags->setPlaceholderText(tr("e.g. beijing,primary"));
+    if (editing) {
+        m_id->setText(editing->id);
+        m_id->setReadOnly(true);
+        m_url->setText(editing->url);
+        m_healthPath->setText(editing->healthPath);
+        m_weight->setText(QString::number(editing->weight));
+        m_tags->setText(editing->tags.join(u','));
+        m_adminState = editing->adminState;
+    }
+    auto *form = new QFormLayout;
+    auto addRow = [form](const QString &label, QWidget *field, QLabel *error) {
+        auto *box = new QVBoxLayout;
+        box->setSpacing(2);
+        box->addWidget(field);
+        box->addWidget(error);
+        form->addRow(label, box);
+    };
+    addRow(tr("Node ID"), m_id, m_idError);
+    addRow(tr("URL"), m_url, m_urlError);
+    addRow(tr("Health path"), m_healthPath, m_pathError);
+    addRow(tr("Weight (1-256)"), m_weight, m_weightError);
+    addRow(tr("Tags"), m_tags, m_tagsError);
+    auto *test = new QHBoxLayout;
+    test->addWidget(m_test);
+    test->addWidget(m_testResult, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_clusterError);
+    layout->addLayout(test);
+    layout->addWidget(m_buttons);
+    for (QLineEdit *e : {m_id, m_url, m_healthPath, m_weight, m_tags})
+        connect(e, &QLineEdit::textChanged, this, &NodeDialog::validate);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
+        if (m_valid)
+            accept();
+    });
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_test, &QPushButton::clicked, this, &NodeDialog::testConnection);
+    validate();
+    resize(520, sizeHint().height());
+}
+
+NodeSpec NodeDialog::spec() const
+{
+    NodeSpec s;
+    s.id = m_id->text().trimmed();
+    s.url = m_url->text().trimmed();
+    s.healthPath = m_healthPath->text().trimmed();
+    bool ok = false;
+    s.weight = m_weight->text().trimmed().toInt(&ok);
+    if (!ok)
+        s.weight = -1;
+    s.tags = m_tags->text().split(u',', Qt::SkipEmptyParts);
+    for (QString &t : s.tags)
+        t = t.trimmed();
+    s.adminState = m_adminState;
+    return s;
+}
+
+void NodeDialog::validate()
+{
+    const NodeSpec s = spec();
+    const auto fieldError = [](NodeSpec probe) -> std::optional<Error> {
+        if (Status st = probe.validate(); !st)
+            return st.error();
+        return std::nullopt;
+    };
+    NodeSpec idOnly{s.id, QStringLiteral("http://h")};
+    std::optional<Error> idError = fieldError(idOnly);
+    if (!idError && !m_editing && m_existingIds.contains(s.id))
+        idError = Error{QStringLiteral("node.duplicate"), tr("A node with this ID already exists.")};
+    NodeSpec urlOnly{QStringLiteral("x"), s.url};
+    NodeSpec pathOnly{QStringLiteral("x"), QStringLiteral("http://h"), s.healthPath};
+    NodeSpec weightOnly{QStringLiteral("x"), QStringLiteral("http://h")};
+    weightOnly.weight = s.weight;
+    NodeSpec tagsOnly{QStringLiteral("x"), QStringLiteral("http://h")};
+    tagsOnly.tags = m_tags->text().isEmpty() ? QStringList() : m_tags->text().split(u',');
+    const auto urlError = fieldError(urlOnly), pathError = fieldError(pathOnly), weightError = fieldError(weightOnly),
+               tagsError = fieldError(tagsOnly);
+    showReason(m_idError, idError);
+    showReason(m_urlError, urlError);
+    showReason(m_pathError, pathError);
+    showReason(m_weightError, weightError);
+    showReason(m_tagsError, tagsError);
+    const bool full = !m_editing && m_existingIds.size() >= m_maxNodes;
+    m_clusterError->setText(full ? tr("The cluster is full: max_nodes is %1. Remove a node or raise max_nodes first.").arg(m_maxNodes)
+                                 : QString());
+    m_clusterError->setVisible(full);
+    m_valid = !idError && !urlError && !pathError && !weightError && !tagsError && !full;
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid);
+    m_test->setEnabled(!urlError && !pathError);
+}
+
+void NodeDialog::testConnection()
+{
+    const NodeSpec s = spec();
+    QUrl url(s.url);
+    QString path = url.path();
+    if (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + s.healthPath);
+    m_test->setEnabled(false);
+    m_testResult->setText(tr("Checking %1 …").arg(url.toString()));
+    m_host->probe(url).then(this, [this](const CheckResult &r) {
+        m_test->setEnabled(true);
+        const bool ok = r.outcome == CheckOutcome::Ok;
+        m_testResult->setStyleSheet(ok ? QStringLiteral("color: #1e8449;") : QStringLiteral("color: #c0392b;"));
+        m_testResult->setText(ok ? tr("Healthy (%1 ms)").arg(r.latencyMs, 0, 'f', 1)
+                                 : tr("Failed: %1").arg(r.detail));
+    });
+}
+
+} // namespace jobfirst::ui

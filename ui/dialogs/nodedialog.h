@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cluster/node.h"
+
+#include <QDialog>
+
+#include <optional>
+
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+
+namespace jobfirst {
+class EngineHost;
+}
+
+namespace jobfirst::ui {
+
+/// Add or edit a node. Every field is checked as the user types and the reason is shown next
+/// to it; OK stays disabled until the whole node is valid. "Test connection" runs one real
+/// health check on the engine thread.
+class NodeDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NodeDialog)
+
+public:
+    NodeDialog(EngineHost *host, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
+               QWidget *parent = nullptr);
+
+    NodeSpec spec() const;
+    bool isValid() const { return m_valid; }
+
+private:
+    void validate();
+    void testConnection();
+
+    EngineHost *m_host;
+    QStringList m_existingIds;
+    int m_maxNodes;
+    bool m_editing;
+    bool m_valid = false;
+    QLineEdit *m_id;
+    QLineEdit *m_url;
+    QLineEdit *m_healthPath;
+    QLineEdit *m_weight;
+    QLineEdit *m_tags;
+    QLabel *m_idError;
+    QLabel *m_urlError;
+    QLabel *m_pathError;
+    QLabel *m_weightError;
+    QLabel *m_tagsError;
+    QLabel *m_clusterError;
+    QLabel *m_testResult;
+    QPushButton *m_test;
+    QDialogButtonBox *m_buttons;
+    AdminState m_adminState = AdminState::Ready;
+};
+
+} // namespace jobfirst::ui

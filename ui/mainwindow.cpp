@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+
+#include "host/enginehost.h"
+#include "pages/auditpage.h"
+#include "pages/balancingpage.h"
+#include "pages/configpage.h"
+#include "pages/nodespage.h"
+#include "pages/overviewpage.h"
+#include "pages/syncpage.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLibraryInfo>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTimer>
+#include <QTranslator>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+MainWindow::MainWindow(EngineHost *host, QWidget *parent)
+    : QMainWindow(parent), m_host(host), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
+      m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new QLabel),
+      m_appTranslator(new QTranslator(this)), m_qtTranslator(new QTranslator(this))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
+    m_overview = new OverviewPage(host);
+    m_nodes = new NodesPage(host);
+    m_balancing = new BalancingPage(host);
+    m_sync = new SyncPage(host);
+    m_config = new ConfigPage(host);
+    m_audit = new AuditPage(host);
+    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit};
+    for (Page *p : std::as_const(m_pages)) {
+        m_stack->addWidget(p);
+        m_sidebar->addItem(QString());
+    }
+    m_sidebar->setObjectName(QStringLiteral("sidebar"));
+    m_sidebar->setFixedWidth(170);
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::showPage);
+    connect(m_nodes, &NodesPage::actionFailed, this, &MainWindow::showError);
+    connect(m_balancing, &BalancingPage::actionFailed, this, &MainWindow::showError);
+    connect(m_sync, &SyncPage::actionFailed, this, &MainWindow::showError);
+    m_banner->setObjectName(QStringLiteral("demoBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setStyleSheet(QStringLiteral("background: #d6eaf8; color: #1b4f72; padding: 6px; font-weight: bold;"));
+    m_banner->hide();
+    auto *central = new QWidget;
+    auto *outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_banner);
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_sidebar);
+    row->addWidget(m_stack, 1);
+    outer->addLayout(row, 1);
+    setCentralWidget(central);
+    m_clusterLabel->setObjectName(QStringLiteral("clusterLabel"));
+    m_nodesLabel->setObjectName(QStringLiteral("nodesLabel"));
+    m_backlogLabel->setObjectName(QStringLiteral("backlogLabel"));
+    m_messageLabel->setObjectName(QStringLiteral("messageLabel"));
+    statusBar()->addWidget(m_clusterLabel);
+    statusBar()->addWidget(m_nodesLabel);
+    statusBar()->addWidget(m_backlogLabel);
+    statusBar()->addWidget(m_messageLabel, 1);
+    buildMenus();
+
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(windowIcon(), this);
+        m_tray->show();
+    }
+    connect(host, &EngineHost::snapshot, this, &MainWindow::applySnapshot);
+    connect(host, &EngineHost::configReloadFailed, m_config, &ConfigPage::showReloadError);
+    connect(host, &EngineHost::configApplied, m_config, &ConfigPage::reload);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_refreshMs = settings.value(QStringLiteral("view/refreshMs"), 1000).toInt();
+    const QString language = settings.value(QStringLiteral("language"), QString()).toString();
+    switchLanguage(language);
+    showPage(qBound(0, settings.value(QStringLiteral("window/page"), 0).toInt(), int(m_pages.size()) - 1));
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1280, 820);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    m_fileMenu = menuBar()->addMenu(QString());
+    m_openStore = m_fileMenu->addAction(QString(), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open cluster store"), QString(), tr("Cluster stores (*.db);;All files (*)"));
+        if (!f.isEmpty())
+            emit openStoreRequested(f);
+    });
+    m_newStore = m_fileMenu->addAction(QString(), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("New cluster store"), QStringLiteral("cluster.db"), tr("Cluster stores (*.db)"));
+        if (!f.isEmpty())
+            emit openStoreRequested(f);
+    });
+    m_fileMenu->addSeparator();
+    m_importConfig = m_fileMenu->addAction(QString(), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(), tr("JSON (*.json)"));
+        if (f.isEmpty())
+            return;
+        m_host->call([f](Engine &e) -> Status {
+            auto c = ClusterConfig::fromFile(f);
+            if (!c)
+                return c.error();
+            return e.applyConfig(c.value(), QStringLiteral("console:import ") + f);
+        }).then(this, [this](const Status &s) {
+            if (!s)
+                showError(s.error().message);
+        });
+    });
+    m_exportConfig = m_fileMenu->addAction(QString(), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export configuration"), QStringLiteral("cluster.json"), tr("JSON (*.json)"));
+        if (f.isEmpty())
+            return;
+        m_host->call([f](Engine &e) { return e.config().saveToFile(f); }).then(this, [this](const Status &s) {
+            if (!s)
+                showError(s.error().message);
+        });
+    });
+    m_fileMenu->addSeparator();
+    m_quit = m_fileMenu->addAction(QString(), this, &QWidget::close);
+    m_quit->setShortcut(QKeySequence::Quit);
+
+    m_viewMenu = menuBar()->addMenu(QString());
+    m_refreshMenu = m_viewMenu->addMenu(QString());
+    auto *refreshGroup = new QActionGroup(this);
+    for (int ms : {250, 500, 1000, 2000, 5000, 0}) {
+        QAction *a = m_refreshMenu->addAction(QString());
+        a->setCheckable(true);
+        a->setData(ms);
+        refreshGroup->addAction(a);
+        connect(a, &QAction::triggered, this, [this, ms] { setRefreshInterval(ms); });
+        m_refreshActions << a;
+    }
+    m_languageMenu = menuBar()->addMenu(QString());
+    auto *languageGroup = new QActionGroup(this);
+    for (const QString &code : {QString(), QStringLiteral("en"), QStringLiteral("zh_CN")}) {
+        QAction *a = m_languageMenu->addAction(QString());
+        a->setCheckable(true);
+        a->setData(code);
+        languageGroup->addAction(a);
+        connect(a, &QAction::triggered, this, [this, code] { switchLanguage(code); });
+        m_languageActions << a;
+    }
+    m_helpMenu = menuBar()->addMenu(QString());
+    m_about = m_helpMenu->addAction(QString(), this, [this] {
+        QMessageBox::about(this, tr("About JobFirst Cluster Console"),
+                           tr("<b>JobFirst Cluster Console</b> %1<br>Keeps JobFirst user data in sync across the Basic Server "
+                              "cluster and the six JobFirst services, and shows whether it did.<br><br>Store: %2<br>Config: %3")
+                               .arg(QStringLiteral(JOBFIRST_VERSION), m_dbPath.toHtmlEscaped(),
+                                    m_configPath.isEmpty() ? tr("built-in defaults") : m_configPath.toHtmlEscaped()));
+    });
+}
+
+void MainWindow::retranslate()
+{
+    setWindowTitle(m_demo ? tr("JobFirst Cluster Console — demo cluster") : tr("JobFirst Cluster Console"));
+    for (int i = 0; i < m_pages.size(); ++i)
+        m_sidebar->item(i)->setText(m_pages.at(i)->title());
+    m_fileMenu->setTitle(tr("&File"));
+    m_openStore->setText(tr("&Open cluster store…"));
+    m_newStore->setText(tr("&New cluster store…"));
+    m_importConfig->setText(tr("&Import configuration…"));
+    m_exportConfig->setText(tr("&Export configuration…"));
+    m_quit->setText(tr("&Quit"));
+    m_viewMenu->setTitle(tr("&View"));
+    m_refreshMenu->setTitle(tr("&Refresh interval"));
+    for (QAction *a : std::as_const(m_refreshActions)) {
+        const int ms = a->data().toInt();
+        a->setText(ms == 0 ? tr("Paused") : ms < 1000 ? tr("%1 ms").arg(ms) : tr("%1 s").arg(ms / 1000));
+        a->setChecked(ms == m_refreshMs);
+    }
+    m_languageMenu->setTitle(tr("&Language"));
+    m_languageActions[0]->setText(tr("System language"));
+    m_languageActions[1]->setText(QStringLiteral("English"));
+    m_languageActions[2]->setText(QStringLiteral("简体中文"));
+    m_helpMenu->setTitle(tr("&Help"));
+    m_about->setText(tr("&About"));
+    m_banner->setText(tr("Demo cluster: three simulated Basic Server nodes and the six JobFirst services run as local "
+                         "processes on this machine, with a steady stream of user events. Nothing here touches a real cluster."));
+}
+
+void MainWindow::switchLanguage(const QString &code)
+{
+    const QString locale = code.isEmpty() ? QLocale::system().name() : code;
+    qApp->removeTranslator(m_appTranslator);
+    qApp->removeTranslator(m_qtTranslator);
+    if (locale.startsWith(QLatin1String("zh"))) {
+        if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
+            qApp->installTranslator(m_appTranslator);
+        if (m_qtTranslator->load(QStringLiteral("qtbase_zh_CN"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            qApp->installTranslator(m_qtTranslator);
+    }
+    for (QAction *a : std::as_const(m_languageActions))
+        a->setChecked(a->data().toString() == code);
+    QSettings().setValue(QStringLiteral("language"), code);
+    retranslate(); // pages get LanguageChange from the translator change
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslate();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), m_stack->currentIndex());
+    event->accept();
+}
+
+void MainWindow::showPage(int index)
+{
+    if (index < 0 || index >= m_pages.size())
+        return;
+    m_stack->setCurrentIndex(index);
+    if (m_sidebar->currentRow() != index)
+        m_sidebar->setCurrentRow(index);
+    if (m_stack->currentWidget() == m_config)
+        m_config->reload();
+    if (m_stack->currentWidget() == m_audit)
+        m_audit->refresh();
+}
+
+int MainWindow::pageCount() const { return int(m_pages.size()); }
+Page *MainWindow::page(int index) const { return m_pages.value(index); }
+
+void MainWindow::setRefreshInterval(int ms)
+{
+    m_refreshMs = ms;
+    QSettings().setValue(QStringLiteral("view/refreshMs"), ms);
+    m_host->call([ms](Engine &e) { e.setRefreshInterval(ms); });
+    for (QAction *a : std::as_const(m_refreshActions))
+        a->setChecked(a->data().toInt() == ms);
+}
+
+void MainWindow::setEngineInfo(const QString &dbPath, const QString &configPath, bool demo)
+{
+    m_dbPath = dbPath;
+    m_configPath = configPath;
+    m_demo = demo;
+    m_banner->setVisible(demo);
+    setRefreshInterval(m_refreshMs);
+    m_config->reload();
+    retranslate();
+}
+
+void MainWindow::showError(const QString &message)
+{
+    m_messageLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_messageLabel->setText(message);
+    QTimer::singleShot(15000, m_messageLabel, [label = m_messageLabel, message] {
+        if (label->text() == message)
+            label->clear();
+    });
+}
+
+void MainWindow::applySnapshot(const EngineSnapshot &s)
+{
+    int up = 0;
+    for (const NodeStatus &n : s.nodes)
+        up += n.health == HealthState::Up;
+    m_clusterLabel->setText(tr("Cluster %1").arg(s.cluster.clusterId));
+    m_nodesLabel->setText(tr("Nodes: %1 up of %2, %3 failed").arg(up).arg(s.cluster.totalNodes).arg(s.cluster.failedNodes));
+    m_nodesLabel->setStyleSheet(s.cluster.failedNodes ? QStringLiteral("color: #c0392b;") : QString());
+    m_backlogLabel->setText(tr("Sync backlog: %1").arg(s.sync.queueDepth));
+    for (Page *p : std::as_const(m_pages))
+        p->applySnapshot(s);
+    if (m_tray) {
+        for (const Alert &a : s.alerts)
+            if (a.severity != Alert::Severity::Info)
+                m_tray->showMessage(tr("JobFirst cluster"), AuditPage::alertText(a),
+                                    a.severity == Alert::Severity::Critical ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 8000);
+    }
+    emit snapshotApplied();
+}
+
+} // namespace jobfirst::ui

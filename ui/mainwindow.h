@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "host/enginesnapshot.h"
+
+#include <QMainWindow>
+
+class QActionGroup;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QStackedWidget;
+class QSystemTrayIcon;
+class QTranslator;
+
+namespace jobfirst {
+class EngineHost;
+struct EngineOptions;
+}
+
+namespace jobfirst::ui {
+
+class AuditPage;
+class BalancingPage;
+class ConfigPage;
+class NodesPage;
+class OverviewPage;
+class Page;
+class SyncPage;
+
+/// The console: a sidebar of pages, a status bar with the cluster at a glance, menus for
+/// stores, config, refresh and language. Draws engine snapshots; never waits on the engine.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    explicit MainWindow(EngineHost *host, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /// Language: "" follows the system, "en" or "zh_CN".
+    void switchLanguage(const QString &code);
+    void showPage(int index);
+    int pageCount() const;
+    Page *page(int index) const;
+    OverviewPage *overview() const { return m_overview; }
+    NodesPage *nodes() const { return m_nodes; }
+    BalancingPage *balancing() const { return m_balancing; }
+    SyncPage *sync() const { return m_sync; }
+    ConfigPage *config() const { return m_config; }
+    AuditPage *audit() const { return m_audit; }
+    void setRefreshInterval(int ms);
+    /// Engine options the console was started with (for "open store" and the demo banner).
+    void setEngineInfo(const QString &dbPath, const QString &configPath, bool demo);
+    void showError(const QString &message);
+
+signals:
+    void snapshotApplied();
+    void openStoreRequested(const QString &dbPath);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void applySnapshot(const EngineSnapshot &snapshot);
+    void retranslate();
+    void buildMenus();
+
+    EngineHost *m_host;
+    QListWidget *m_sidebar;
+    QStackedWidget *m_stack;
+    QLabel *m_banner;
+    QLabel *m_clusterLabel;
+    QLabel *m_nodesLabel;
+    QLabel *m_backlogLabel;
+    QLabel *m_messageLabel;
+    OverviewPage *m_overview;
+    NodesPage *m_nodes;
+    BalancingPage *m_balancing;
+    SyncPage *m_sync;
+    ConfigPage *m_config;
+    AuditPage *m_audit;
+    QList<Page *> m_pages;
+    QMenu *m_fileMenu, *m_viewMenu, *m_refreshMenu, *m_languageMenu, *m_helpMenu;
+    QList<QAction *> m_refreshActions;
+    QList<QAction *> m_languageActions;
+    QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;
+    QTranslator *m_appTranslator;
+    QTranslator *m_qtTranslator;
+    QSystemTrayIcon *m_tray = nullptr;
+    QString m_dbPath, m_configPath;
+    bool m_demo = false;
+    int m_refreshMs = 1000;
+};
+
+} // namespace jobfirst::ui

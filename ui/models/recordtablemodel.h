@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QList>
+
+#include <functional>
+
+namespace jobfirst::ui {
+
+/// A table of value rows with columns given as functions, so each view states only what it
+/// shows. A batch with the same keys in the same order is applied with one dataChanged over
+/// the whole table; anything else resets the model (one begin/end pair either way).
+template <typename Row>
+class RecordTableModel : public QAbstractTableModel
+{
+public:
+    struct Column
+    {
+        std::function<QString()> header; ///< called each time, so a language switch shows at once
+        std::function<QVariant(const Row &, int role)> data;
+    };
+
+    RecordTableModel(QList<Column> columns, std::function<QString(const Row &)> key, QObject *parent = nullptr)
+        : QAbstractTableModel(parent), m_columns(std::move(columns)), m_key(std::move(key))
+    {
+    }
+
+    void setRows(const QList<Row> &rows)
+    {
+        bool sameKeys = rows.size() == m_rows.size();
+        for (qsizetype i = 0; sameKeys && i < rows.size(); ++i)
+            sameKeys = m_key(rows.at(i)) == m_key(m_rows.at(i));
+        if (!sameKeys) {
+            beginResetModel();
+            m_rows = rows;
+            endResetModel();
+            return;
+        }
+        m_rows = rows;
+        if (!m_rows.isEmpty())
+            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, int(m_columns.size()) - 1));
+    }
+
+    const QList<Row> &rows() const { return m_rows; }
+    const Row &row(int r) const { return m_rows.at(r); }
+    int rowOfKey(const QString &key) const
+    {
+        for (int i = 0; i < m_rows.size(); ++i)
+            if (m_key(m_rows.at(i)) == key)
+                return i;
+        return -1;
+    }
+
+    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_rows.size()); }
+    int columnCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_columns.size()); }
+
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+            return {};
+        return m_columns.at(index.column()).data(m_rows.at(index.row()), role);
+    }
+
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override
+    {
+        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 && section < m_columns.size())
+            return m_columns.at(section).header();
+        return QAbstractTableModel::headerData(section, orientation, role);
+    }
+
+    /// Re-reads headers after a language switch.
+    void retranslate() { emit headerDataChanged(Qt::Horizontal, 0, int(m_columns.size()) - 1); }
+
+private:
+    QList<Column> m_columns;
+    std::function<QString(const Row &)> m_key;
+    QList<Row> m_rows;
+};
+
+} // namespace jobfirst::ui

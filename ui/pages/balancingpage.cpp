@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pages/balancingpage.h"
+
+#include "host/enginehost.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QTimer>
+#include <QValueAxis>
+#include <QtConcurrent>
+
+namespace jobfirst::ui {
+
+BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
+    : Page(host, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton), m_liveLabel(new QLabel),
+      m_nodes(new QStandardItemModel(this)), m_nodesView(new QTableView), m_loadNodes(new QPushButton),
+      m_rate(new QDoubleSpinBox), m_requests(new QSpinBox), m_seed(new QSpinBox), m_run(new QPushButton),
+      m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel), m_results(new QStandardItemModel(this)),
+      m_resultsView(new QTableView), m_spread(new QChartView), m_progressTimer(new QTimer(this))
+{
+    for (Strategy s : allStrategies()) {
+        m_liveStrategy->addItem(QString(), strategyName(s));
+        auto *box = new QCheckBox;
+        box->setChecked(true);
+        box->setProperty("strategy", strategyName(s));
+        m_strategyBoxes << box;
+    }
+    m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
+    connect(m_applyStrategy, &QPushButton::clicked, this, [this] {
+        EngineHost *engineHost = Page::host();
+        const QString name = m_liveStrategy->currentData().toString();
+        engineHost->call([name](Engine &e) {
+            ClusterConfig c = e.config();
+            c.loadBalanceStrategy = *strategyFromName(name);
+            return e.applyConfig(c, QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")));
+        }).then(this, [this](const Status &s) {
+            if (!s)
+                emit actionFailed(s.error().message);
+        });
+    });
+    m_rate->setRange(1, 1e7);
+    m_rate->setValue(2000);
+    m_rate->setDecimals(0);
+    m_rate->setObjectName(QStringLiteral("rate"));
+    m_requests->setRange(1000, 50000000);
+    m_requests->setValue(200000);
+    m_requests->setSingleStep(10000);
+    m_requests->setObjectName(QStringLiteral("requests"));
+    m_seed->setRange(0, 1000000);
+    m_seed->setValue(1);
+    m_run->setObjectName(QStringLiteral("runSimulation"));
+    m_cancel->setObjectName(QStringLiteral("cancelSimulation"));
+    m_cancel->setEnabled(false);
+    m_progress->setRange(0, 1000);
+    m_nodesView->setModel(m_nodes);
+    m_nodesView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_nodesView->horizontalHeader()->setStretchLastSection(true);
+    m_nodesView->verticalHeader()->hide();
+    m_resultsView->setModel(m_results);
+    m_resultsView->setObjectName(QStringLiteral("simulationResults"));
+    m_resultsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_resultsView->horizontalHeader()->setStretchLastSection(true);
+    m_resultsView->setWordWrap(false);
+    m_resultsView->verticalHeader()->hide();
+    m_spread->setMinimumHeight(220);
+    connect(m_loadNodes, &QPushButton::clicked, this, [this] { loadNodes(m_lastNodes); });
+    connect(m_run, &QPushButton::clicked, this, &BalancingPage::runSimulation);
+    connect(m_cancel, &QPushButton::clicked, this, &BalancingPage::cancelSimulation);
+    connect(m_progressTimer, &QTimer::timeout, this, [this] {
+        if (m_progressValue)
+            m_progress->setValue(int(m_progressValue->load() * 1000));
+    });
+    connect(&m_watcher, &QFutureWatcher<Result<SimulationReport>>::finished, this, [this] {
+        m_progressTimer->stop();
+        m_run->setEnabled(true);
+        m_cancel->setEnabled(false);
+        showReport(m_watcher.result(), m_running);
+        emit simulationFinished();
+    });
+
+    auto *live = new QGroupBox;
+    live->setObjectName(QStringLiteral("liveGroup"));
+    auto *liveLayout = new QHBoxLayout(live);
+    liveLayout->addWidget(m_liveLabel);
+    liveLayout->addWidget(m_liveStrategy);
+    liveLayout->addWidget(m_applyStrategy);
+    liveLayout->addStretch();
+
+    auto *form = new QFormLayout;
+    for (int i = 0; i < 3; ++i)
+        m_formLabels << new QLabel;
+    form->addRow(m_formLabels[0], m_rate);
+    form->addRow(m_formLabels[1], m_requests);
+    form->addRow(m_formLabels[2], m_seed);
+    auto *boxes = new QHBoxLayout;
+    for (QCheckBox *b : std::as_const(m_strategyBoxes))
+        boxes->addWidget(b);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_run);
+    buttons->addWidget(m_cancel);
+    buttons->addWidget(m_progress, 1);
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->addWidget(m_nodesView, 1);
+    leftLayout->addWidget(m_loadNodes);
+    leftLayout->addLayout(form);
+    leftLayout->addLayout(boxes);
+    leftLayout->addLayout(buttons);
+    leftLayout->addWidget(m_status);
+    auto *right = new QSplitter(Qt::Vertical);
+    right->addWidget(m_resultsView);
+    right->addWidget(m_spread);
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(live);
+    layout->addWidget(split, 1);
+    retranslate();
+}
+
+BalancingPage::~BalancingPage()
+{
+    cancelSimulation();
+    m_watcher.waitForFinished();
+}
+
+QString BalancingPage::strategyLabel(Strategy s)
+{
+    switch (s) {
+    case Strategy::RoundRobin: return tr("Round robin");
+    case Strategy::LeastConnections: return tr("Least connections");
+    case Strategy::WeightedRoundRobin: return tr("Weighted round robin");
+    case Strategy::IpHash: return tr("IP hash");
+    case Strategy::PowerOfTwo: return tr("Power of two choices");
+    }
+    return {};
+}
+
+void BalancingPage::retranslate()
+{
+    const auto strategies = allStrategies();
+    for (int i = 0; i < strategies.size(); ++i) {
+        m_liveStrategy->setItemText(i, strategyLabel(strategies.at(i)));
+        m_strategyBoxes.at(i)->setText(strategyLabel(strategies.at(i)));
+    }
+    findChild<QGroupBox *>(QStringLiteral("liveGroup"))->setTitle(tr("Live balancer"));
+    m_liveLabel->setText(tr("Strategy for real traffic:"));
+    m_applyStrategy->setText(tr("Apply"));
+    m_loadNodes->setText(tr("Load current nodes"));
+    m_formLabels[0]->setText(tr("Arrival rate (requests/s)"));
+    m_formLabels[1]->setText(tr("Requests to simulate"));
+    m_formLabels[2]->setText(tr("Seed"));
+    m_run->setText(tr("Run simulation"));
+    m_cancel->setText(tr("Cancel"));
+    m_nodes->setHorizontalHeaderLabels({tr("Node"), tr("Weight"), tr("Capacity (concurrent)"), tr("Latency (ms)"), tr("Queue limit")});
+    m_results->setHorizontalHeaderLabels({tr("Strategy"), tr("Served"), tr("Queued"), tr("Rejected"), tr("p50 (ms)"), tr("p95 (ms)"), tr("p99 (ms)")});
+    m_spread->chart()->setTitle(tr("Requests per node"));
+}
+
+void BalancingPage::applySnapshot(const EngineSnapshot &s)
+{
+    m_lastNodes = s.nodes;
+    if (!m_loadedOnce && !s.nodes.isEmpty()) {
+        m_loadedOnce = true;
+        loadNodes(s.nodes);
+    }
+    const int live = m_liveStrategy->findData(s.strategy);
+    if (live >= 0 && !m_liveStrategy->hasFocus() && m_liveStrategy->property("shown").toString() != s.strategy) {
+        m_liveStrategy->setCurrentIndex(live);
+        m_liveStrategy->setProperty("shown", s.strategy);
+    }
+}
+
+void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
+{
+    m_nodes->removeRows(0, m_nodes->rowCount());
+    for (const NodeStatus &n : nodes) {
+        QList<QStandardItem *> row;
+        auto *id = new QStandardItem(n.spec.id);
+        id->setEditable(false);
+        row << id << new QStandardItem(QString::number(n.spec.weight)) << new QStandardItem(QStringLiteral("8"))
+            << new QStandardItem(QString::number(std::max(1.0, std::round(n.responseTimeMs > 0 ? n.responseTimeMs : 20)))) << new QStandardItem(QStringLiteral("64"));
+        m_nodes->appendRow(row);
+    }
+    retranslate();
+}
+
+bool BalancingPage::simulationRunning() const { return m_watcher.isRunning(); }
+
+void BalancingPage::runSimulation()
+{
+    if (m_watcher.isRunning())
+        return;
+    SimulationParams p;
+    for (int r = 0; r < m_nodes->rowCount(); ++r) {
+        SimNode n;
+        n.id = m_nodes->item(r, 0)->text();
+        n.weight = m_nodes->item(r, 1)->text().toInt();
+        n.capacity = m_nodes->item(r, 2)->text().toInt();
+        n.latencyMs = m_nodes->item(r, 3)->text().toDouble();
+        n.queueLimit = m_nodes->item(r, 4)->text().toInt();
+        p.nodes << n;
+    }
+    p.arrivalRate = m_rate->value();
+    p.requests = m_requests->value();
+    p.seed = quint64(m_seed->value());
+    p.strategies.clear();
+    for (QCheckBox *b : std::as_const(m_strategyBoxes))
+        if (b->isChecked())
+            p.strategies << *strategyFromName(b->property("strategy").toString());
+    // The engine's own validation names what is wrong (a what-if weight of 0, no node...).
+    if (Status s = p.validate(); !s) {
+        m_status->setText(tr("Cannot simulate: %1").arg(s.error().message));
+        m_status->setStyleSheet(QStringLiteral("color: #c0392b;"));
+        return;
+    }
+    m_status->setStyleSheet({});
+    m_status->setText(tr("Simulating %1 requests per strategy…").arg(p.requests));
+    m_running = p;
+    m_cancelFlag = std::make_shared<std::atomic_bool>(false);
+    m_progressValue = std::make_shared<std::atomic<double>>(0.0);
+    m_run->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_progress->setValue(0);
+    m_progressTimer->start(100);
+    auto cancel = m_cancelFlag;
+    auto progress = m_progressValue;
+    m_watcher.setFuture(QtConcurrent::run([p, cancel, progress] {
+        return BalancingSimulator::run(p, [progress](double v) { progress->store(v); }, cancel.get());
+    }));
+}
+
+void BalancingPage::cancelSimulation()
+{
+    if (m_cancelFlag)
+        m_cancelFlag->store(true);
+}
+
+void BalancingPage::showReport(const Result<SimulationReport> &report, const SimulationParams &params)
+{
+    if (!report) {
+        m_status->setText(tr("Cannot simulate: %1").arg(report.error().message));
+        return;
+    }
+    m_progress->setValue(report->cancelled ? m_progress->value() : 1000);
+    m_status->setText(report->cancelled ? tr("Cancelled.")
+                                        : tr("%1 simulated requests in %2 s (%3 million per second).")
+                                              .arg(report->simulatedRequests)
+                                              .arg(report->wallSeconds, 0, 'f', 2)
+                                              .arg(double(report->simulatedRequests) / std::max(1e-9, report->wallSeconds) / 1e6, 0, 'f', 1));
+    m_results->removeRows(0, m_results->rowCount());
+    auto *chart = new QChart;
+    chart->setAnimationOptions(QChart::NoAnimation);
+    auto *series = new QBarSeries;
+    QStringList categories;
+    for (const SimNode &n : params.nodes)
+        categories << n.id;
+    qint64 maxCount = 1;
+    for (const StrategyOutcome &o : report->outcomes) {
+        QList<QStandardItem *> row;
+        for (const QString &v : {strategyLabel(o.strategy), QString::number(o.served), QString::number(o.queued),
+                                 QString::number(o.rejected), QString::number(o.p50Ms, 'f', 1), QString::number(o.p95Ms, 'f', 1),
+                                 QString::number(o.p99Ms, 'f', 1)})
+            row << new QStandardItem(v);
+        m_results->appendRow(row);
+        auto *set = new QBarSet(strategyLabel(o.strategy));
+        for (qint64 c : o.perNode) {
+            *set << double(c);
+            maxCount = std::max(maxCount, c);
+        }
+        series->append(set);
+    }
+    chart->addSeries(series);
+    auto *x = new QBarCategoryAxis;
+    x->append(categories);
+    auto *y = new QValueAxis;
+    y->setRange(0, double(maxCount) * 1.1);
+    y->applyNiceNumbers();
+    y->setLabelFormat(QStringLiteral("%.0f"));
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+    chart->setTitle(tr("Requests per node"));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    QChart *old = m_spread->chart();
+    m_spread->setChart(chart);
+    delete old;
+}
+
+} // namespace jobfirst::ui

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "balance/balancingsimulator.h"
+#include "pages/page.h"
+
+#include <QFutureWatcher>
+
+#include <atomic>
+#include <memory>
+
+class QBarSeries;
+class QChartView;
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QStandardItemModel;
+class QTableView;
+class QTimer;
+
+namespace jobfirst::ui {
+
+/// Chooses the live strategy and runs the balancing simulator on the current nodes or on
+/// what-if capacities, several strategies side by side. Runs off the GUI thread, cancellable.
+class BalancingPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BalancingPage)
+
+public:
+    explicit BalancingPage(EngineHost *host, QWidget *parent = nullptr);
+    ~BalancingPage() override;
+    QString title() const override { return tr("Balancing"); }
+    void applySnapshot(const EngineSnapshot &snapshot) override;
+    void retranslate() override;
+
+    void runSimulation();
+    void cancelSimulation();
+    bool simulationRunning() const;
+    QStandardItemModel *resultModel() const { return m_results; }
+
+signals:
+    void actionFailed(const QString &message);
+    void simulationFinished();
+
+private:
+    void loadNodes(const QList<NodeStatus> &nodes);
+    void showReport(const Result<SimulationReport> &report, const SimulationParams &params);
+    static QString strategyLabel(Strategy s);
+
+    QComboBox *m_liveStrategy;
+    QPushButton *m_applyStrategy;
+    QLabel *m_liveLabel;
+    QStandardItemModel *m_nodes;
+    QTableView *m_nodesView;
+    QPushButton *m_loadNodes;
+    QDoubleSpinBox *m_rate;
+    QSpinBox *m_requests;
+    QSpinBox *m_seed;
+    QList<QCheckBox *> m_strategyBoxes;
+    QPushButton *m_run;
+    QPushButton *m_cancel;
+    QProgressBar *m_progress;
+    QLabel *m_status;
+    QStandardItemModel *m_results;
+    QTableView *m_resultsView;
+    QChartView *m_spread;
+    QList<NodeStatus> m_lastNodes;
+    bool m_loadedOnce = false;
+    std::shared_ptr<std::atomic_bool> m_cancelFlag;
+    std::shared_ptr<std::atomic<double>> m_progressValue;
+    QFutureWatcher<Result<SimulationReport>> m_watcher;
+    SimulationParams m_running;
+    QTimer *m_progressTimer;
+    QList<QLabel *> m_formLabels;
+};
+
+} // namespace jobfirst::ui

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pages/configpage.h"
+
+#include "host/enginehost.h"
+
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+namespace {
+
+QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
+
+// A line diff good enough for config files: common lines, then "-" and "+" runs.
+QString lineDiff(const QStringList &a, const QStringList &b)
+{
+    const int n = int(a.size()), m = int(b.size());
+    std::vector<std::vector<int>> lcs(std::size_t(n + 1), std::vector<int>(std::size_t(m + 1), 0));
+    for (int i = n - 1; i >= 0; --i)
+        for (int j = m - 1; j >= 0; --j)
+            lcs[std::size_t(i)][std::size_t(j)] = a[i] == b[j] ? lcs[std::size_t(i + 1)][std::size_t(j + 1)] + 1
+                                                               : std::max(lcs[std::size_t(i + 1)][std::size_t(j)], lcs[std::size_t(i)][std::size_t(j + 1)]);
+    QString out;
+    int i = 0, j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && a[i] == b[j]) {
+            out += QStringLiteral("  ") + a[i++] + u'\n';
+            ++j;
+        } else if (j < m && (i == n || lcs[std::size_t(i)][std::size_t(j + 1)] >= lcs[std::size_t(i + 1)][std::size_t(j)])) {
+            out += QStringLiteral("+ ") + b[j++] + u'\n';
+        } else {
+            out += QStringLiteral("- ") + a[i++] + u'\n';
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+ConfigPage::ConfigPage(EngineHost *host, QWidget *parent)
+    : Page(host, parent), m_editor(new QPlainTextEdit), m_error(new QLabel), m_banner(new QLabel), m_validate(new QPushButton),
+      m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton), m_rollback(new QPushButton),
+      m_versionView(new QTableView)
+{
+    using C = RecordTableModel<ConfigVersion>::Column;
+    m_versions = new RecordTableModel<ConfigVersion>(
+        {
+            C{[] { return tr("Version"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(v.version) : QVariant(); }},
+            C{[] { return tr("Applied"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(timeText(v.timestamp)) : QVariant(); }},
+            C{[] { return tr("By"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(v.actor) : QVariant(); }},
+        },
+        [](const ConfigVersion &v) { return QString::number(v.version); }, this);
+    m_editor->setObjectName(QStringLiteral("configEditor"));
+    m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_error->setObjectName(QStringLiteral("configError"));
+    m_error->setWordWrap(true);
+    m_error->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_banner->setWordWrap(true);
+    m_banner->setObjectName(QStringLiteral("reloadBanner"));
+    m_banner->setStyleSheet(QStringLiteral("background: #fdebd0; padding: 6px;"));
+    m_banner->hide();
+    m_apply->setObjectName(QStringLiteral("applyConfig"));
+    m_versionView->setModel(m_versions);
+    m_versionView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_versionView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_versionView->horizontalHeader()->setStretchLastSection(true);
+    m_versionView->verticalHeader()->hide();
+    connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
+    connect(m_validate, &QPushButton::clicked, this, &ConfigPage::validate);
+    connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
+    connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
+    connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
+    connect(m_rollback, &QPushButton::clicked, this, &ConfigPage::rollbackSelected);
+    auto *left = new QWidget;
+    auto *ll = new QVBoxLayout(left);
+    ll->addWidget(m_banner);
+    ll->addWidget(m_editor, 1);
+    ll->addWidget(m_error);
+    auto *lb = new QHBoxLayout;
+    lb->addWidget(m_validate);
+    lb->addWidget(m_apply);
+    lb->addWidget(m_revert);
+    lb->addStretch();
+    ll->addLayout(lb);
+    auto *right = new QWidget;
+    auto *rl = new QVBoxLayout(right);
+    rl->addWidget(m_versionView, 1);
+    auto *rb = new QHBoxLayout;
+    rb->addWidget(m_compare);
+    rb->addWidget(m_rollback);
+    rl->addLayout(rb);
+    auto *split = new QSplitter;
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(split);
+    retranslate();
+}
+
+void ConfigPage::retranslate()
+{
+    m_validate->setText(tr("Validate"));
+    m_apply->setText(tr("Apply"));
+    m_revert->setText(tr("Revert to running"));
+    m_compare->setText(tr("Compare with running…"));
+    m_rollback->setText(tr("Roll back to this version…"));
+    m_versions->retranslate();
+    validate();
+}
+
+void ConfigPage::reload()
+{
+    host()->call([](Engine &e) { return std::pair<QByteArray, Result<QList<ConfigVersion>>>{e.config().toJson(), e.store()->configVersions(200)}; })
+        .then(this, [this](const std::pair<QByteArray, Result<QList<ConfigVersion>>> &r) {
+            m_current = r.first;
+            m_editor->setPlainText(QString::fromUtf8(r.first));
+            if (r.second)
+                m_versions->setRows(r.second.value());
+        });
+}
+
+void ConfigPage::showReloadError(const QString &message)
+{
+    m_banner->setText(tr("The config file changed on disk but could not be used; the running config is kept.\n%1").arg(message));
+    m_banner->show();
+}
+
+bool ConfigPage::validate()
+{
+    const auto config = ClusterConfig::fromJson(m_editor->toPlainText().toUtf8());
+    m_error->setText(config ? QString() : config.error().message);
+    const bool changed = m_editor->toPlainText().toUtf8() != m_current;
+    m_apply->setEnabled(config.ok() && changed);
+    return config.ok();
+}
+
+void ConfigPage::apply()
+{
+    if (!validate())
+        return;
+    const QByteArray json = m_editor->toPlainText().toUtf8();
+    host()->call([json](Engine &e) { return e.applyConfigJson(json, actor()); }).then(this, [this](const Status &s) {
+        if (!s) {
+            m_error->setText(s.error().message);
+            return;
+        }
+        m_banner->hide();
+        reload();
+        emit applied();
+    });
+}
+
+int ConfigPage::selectedVersion() const
+{
+    const QModelIndexList rows = m_versionView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? 0 : m_versions->row(rows.first().row()).version;
+}
+
+void ConfigPage::compareSelected()
+{
+    const int v = selectedVersion();
+    if (!v)
+        return;
+    const int row = m_versions->rowOfKey(QString::number(v));
+    const QString diff = lineDiff(QString::fromUtf8(m_versions->row(row).json).split(u'\n'), QString::fromUtf8(m_current).split(u'\n'));
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(v));
+    auto *text = new QPlainTextEdit(diff);
+    text->setReadOnly(true);
+    text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(text);
+    layout->addWidget(buttons);
+    dialog.resize(700, 600);
+    dialog.exec();
+}
+
+void ConfigPage::rollbackSelected()
+{
+    const int v = selectedVersion();
+    if (!v || QMessageBox::question(this, tr("Roll back"), tr("Apply configuration version %1 again?").arg(v)) != QMessageBox::Yes)
+        return;
+    host()->call([v](Engine &e) { return e.rollbackConfig(v, actor()); }).then(this, [this](const Status &s) {
+        if (!s)
+            m_error->setText(s.error().message);
+        reload();
+    });
+}
+
+} // namespace jobfirst::ui

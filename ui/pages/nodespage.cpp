@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pages/nodespage.h"
+
+#include "charts/livechart.h"
+#include "cluster/clustermanager.h"
+#include "dialogs/nodedialog.h"
+#include "host/enginehost.h"
+#include "store/store.h"
+
+#include <QAction>
+#include <QBrush>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+namespace {
+
+QVariant stateBrush(HealthState s)
+{
+    switch (s) {
+    case HealthState::Up: return QBrush(QColor(0xd5, 0xf5, 0xe3));
+    case HealthState::Down: return QBrush(QColor(0xfa, 0xdb, 0xd8));
+    case HealthState::Failed: return QBrush(QColor(0xf1, 0x94, 0x8a));
+    case HealthState::Unknown: return QBrush(QColor(0xea, 0xec, 0xee));
+    }
+    return {};
+}
+
+QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
+
+} // namespace
+
+NodesPage::NodesPage(EngineHost *host, QWidget *parent)
+    : Page(host, parent), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_historyView(new QTableView),
+      m_filter(new QLineEdit), m_latency(new LiveChart([] { return tr("Latency of the selected node"); }, [] { return tr("ms"); })),
+      m_toolbar(new QToolBar)
+{
+    using Col = RecordTableModel<NodeStatus>::Column;
+    const auto text = [](auto f) {
+        return [f](const NodeStatus &n, int role) -> QVariant {
+            if (role == Qt::BackgroundRole)
+                return stateBrush(n.health);
+            if (role == Qt::DisplayRole || role == Qt::UserRole)
+                return f(n, role);
+            return {};
+        };
+    };
+    m_model = new RecordTableModel<NodeStatus>(
+        {
+            Col{[] { return tr("Node"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.id; })},
+            Col{[] { return tr("Status"); }, text([](const NodeStatus &n, int) -> QVariant { return healthText(n.health); })},
+            Col{[] { return tr("Admin"); }, text([](const NodeStatus &n, int) -> QVariant { return adminText(n.spec.adminState); })},
+            Col{[] { return tr("Weight"); }, text([](const NodeStatus &n, int) -> QVariant {
+                    return n.effectiveWeight && n.effectiveWeight != n.spec.weight
+                               ? QStringLiteral("%1 → %2").arg(n.effectiveWeight).arg(n.spec.weight)
+                               : QString::number(n.spec.weight);
+                })},
+            Col{[] { return tr("Connections"); }, text([](const NodeStatus &n, int) -> QVariant { return n.activeConnections; })},
+            Col{[] { return tr("Response (ms)"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                    return role == Qt::UserRole ? QVariant(n.responseTimeMs) : QVariant(QString::number(n.responseTimeMs, 'f', 1));
+                })},
+            Col{[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                    return role == Qt::UserRole ? QVariant(n.successRate) : QVariant(QString::number(n.successRate, 'f', 1));
+                })},
+            Col{[] { return tr("Requests"); }, text([](const NodeStatus &n, int) -> QVariant { return n.requests; })},
+            Col{[] { return tr("Last check"); }, text([](const NodeStatus &n, int) -> QVariant {
+                    return n.lastCheckAt ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11), n.lastCheckResult) : QStringLiteral("—");
+                })},
+            Col{[] { return tr("Changed"); }, text([](const NodeStatus &n, int) -> QVariant { return timeText(n.lastChangeAt); })},
+            Col{[] { return tr("URL"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.url; })},
+            Col{[] { return tr("Tags"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.tags.join(QStringLiteral(", ")); })},
+        },
+        [](const NodeStatus &n) { return n.spec.id; }, this);
+    using HCol = RecordTableModel<HealthEvent>::Column;
+    m_history = new RecordTableModel<HealthEvent>(
+        {
+            HCol{[] { return tr("Time"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(timeText(e.timestamp)) : QVariant(); }},
+            HCol{[] { return tr("From"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(healthText(e.from)) : QVariant(); }},
+            HCol{[] { return tr("To"); }, [](const HealthEvent &e, int role) -> QVariant {
+                     if (role == Qt::BackgroundRole)
+                         return stateBrush(e.to);
+                     return role == Qt::DisplayRole ? QVariant(healthText(e.to)) : QVariant();
+                 }},
+            HCol{[] { return tr("Reason"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(e.reason) : QVariant(); }},
+        },
+        [](const HealthEvent &e) { return QString::number(e.id); }, this);
+
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(Qt::UserRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_table->setObjectName(QStringLiteral("nodeTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(0, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    m_historyView->setModel(m_history);
+    m_historyView->horizontalHeader()->setStretchLastSection(true);
+    m_historyView->verticalHeader()->hide();
+    m_filter->setObjectName(QStringLiteral("nodeFilter"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_add = m_toolbar->addAction(QString(), this, &NodesPage::addNode);
+    m_edit = m_toolbar->addAction(QString(), this, &NodesPage::editNode);
+    m_remove = m_toolbar->addAction(QString(), this, &NodesPage::removeNode);
+    m_toolbar->addSeparator();
+    m_drain = m_toolbar->addAction(QString(), this, [this] { setAdmin(AdminState::Drain); });
+    m_maint = m_toolbar->addAction(QString(), this, [this] { setAdmin(AdminState::Maintenance); });
+    m_ready = m_toolbar->addAction(QString(), this, [this] { setAdmin(AdminState::Ready); });
+    m_weight = m_toolbar->addAction(QString(), this, &NodesPage::changeWeight);
+    m_check = m_toolbar->addAction(QString(), this, &NodesPage::checkNow);
+    m_drain->setObjectName(QStringLiteral("drainAction"));
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        contextMenu()->popup(m_table->viewport()->mapToGlobal(pos));
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &NodesPage::refreshHistory);
+
+    auto *top = new QWidget;
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_toolbar, 1);
+    bar->addWidget(m_filter);
+    topLayout->addLayout(bar);
+    topLayout->addWidget(m_table);
+    auto *bottom = new QSplitter(Qt::Horizontal);
+    bottom->addWidget(m_historyView);
+    bottom->addWidget(m_latency);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(top);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(split);
+    retranslate();
+}
+
+void NodesPage::retranslate()
+{
+    m_add->setText(tr("Add…"));
+    m_edit->setText(tr("Edit…"));
+    m_remove->setText(tr("Remove"));
+    m_drain->setText(tr("Drain"));
+    m_maint->setText(tr("Maintenance"));
+    m_ready->setText(tr("Ready"));
+    m_weight->setText(tr("Weight…"));
+    m_check->setText(tr("Check now"));
+    m_filter->setPlaceholderText(tr("Filter nodes"));
+    m_model->retranslate();
+    m_history->retranslate();
+    m_latency->retranslate();
+}
+
+QMenu *NodesPage::contextMenu()
+{
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    for (QAction *a : {m_edit, m_remove, m_drain, m_maint, m_ready, m_weight, m_check})
+        menu->addAction(a);
+    return menu;
+}
+
+QString NodesPage::selectedId() const
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return {};
+    return m_model->row(m_proxy->mapToSource(rows.first()).row()).spec.id;
+}
+
+void NodesPage::applySnapshot(const EngineSnapshot &s)
+{
+    m_ids.clear();
+    for (const NodeStatus &n : s.nodes)
+        m_ids << n.spec.id;
+    m_maxNodes = s.maxNodes;
+    const QString selected = selectedId();
+    m_model->setRows(s.nodes);
+    if (!selected.isEmpty()) {
+        for (const NodeStatus &n : s.nodes)
+            if (n.spec.id == selected && n.lastCheckAt)
+                m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
+        m_latency->flush(s.at);
+        for (const HealthEvent &e : s.healthEvents)
+            if (e.nodeId == selected) {
+                refreshHistory();
+                break;
+            }
+    }
+    const bool any = !selected.isEmpty();
+    for (QAction *a : {m_edit, m_remove, m_drain, m_maint, m_ready, m_weight, m_check})
+        a->setEnabled(any);
+}
+
+void NodesPage::refreshHistory()
+{
+    const QString id = selectedId();
+    if (id != m_historyFor)
+        m_latency->removeSeriesNotIn({});
+    m_historyFor = id;
+    if (id.isEmpty()) {
+        m_history->setRows({});
+        return;
+    }
+    host()->call([id](Engine &e) { return e.store()->healthEvents(id, 200); }).then(this, [this, id](const Result<QList<HealthEvent>> &r) {
+        if (r && id == m_historyFor)
+            m_history->setRows(r.value());
+    });
+}
+
+void NodesPage::run(const std::function<Status(Engine &)> &action)
+{
+    host()->call(action).then(this, [this](const Status &s) {
+        if (!s)
+            emit actionFailed(s.error().message);
+    });
+}
+
+void NodesPage::addNode()
+{
+    auto *dialog = new NodeDialog(host(), m_ids, m_maxNodes, std::nullopt, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const NodeSpec spec = dialog->spec();
+        run([spec](Engine &e) -> Status {
+            auto r = e.cluster()->registerNode(spec, actor());
+            return r ? Status() : Status(r.error());
+        });
+    });
+    dialog->open();
+}
+
+void NodesPage::editNode()
+{
+    const QString id = selectedId();
+    const int row = m_model->rowOfKey(id);
+    if (row < 0)
+        return;
+    auto *dialog = new NodeDialog(host(), m_ids, m_maxNodes, m_model->row(row).spec, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const NodeSpec spec = dialog->spec();
+        run([spec](Engine &e) { return e.cluster()->editNode(spec, actor()); });
+    });
+    dialog->open();
+}
+
+void NodesPage::removeNode()
+{
+    const QString id = selectedId();
+    if (id.isEmpty())
+        return;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Remove node"),
+                                tr("Remove node %1 from the cluster? It stops receiving traffic and cluster sync.").arg(id),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("confirmRemove"));
+    connect(box, &QMessageBox::accepted, this, [this, id] { run([id](Engine &e) { return e.cluster()->unregisterNode(id, actor()); }); });
+    box->open();
+}
+
+void NodesPage::setAdmin(AdminState state)
+{
+    const QString id = selectedId();
+    if (!id.isEmpty())
+        run([id, state](Engine &e) { return e.cluster()->setAdminState(id, state, actor()); });
+}
+
+void NodesPage::changeWeight()
+{
+    const QString id = selectedId();
+    const int row = m_model->rowOfKey(id);
+    if (row < 0)
+        return;
+    bool ok = false;
+    const int w = QInputDialog::getInt(this, tr("Weight"), tr("Weight of %1 (1-256):").arg(id), m_model->row(row).spec.weight, 1, 256, 1, &ok);
+    if (ok)
+        run([id, w](Engine &e) { return e.cluster()->updateNodeWeight(id, w, actor()); });
+}
+
+void NodesPage::checkNow()
+{
+    const QString id = selectedId();
+    if (!id.isEmpty())
+        run([id](Engine &e) {
+            e.cluster()->checkNow(id);
+            return Status();
+        });
+}
+
+} // namespace jobfirst::ui

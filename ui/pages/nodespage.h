@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "models/recordtablemodel.h"
+#include "pages/page.h"
+
+class QAction;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+class QToolBar;
+
+namespace jobfirst::ui {
+
+class LiveChart;
+
+/// The node table with its actions, and the selected node's history and latency.
+class NodesPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NodesPage)
+
+public:
+    explicit NodesPage(EngineHost *host, QWidget *parent = nullptr);
+    QString title() const override { return tr("Nodes"); }
+    void applySnapshot(const EngineSnapshot &snapshot) override;
+    void retranslate() override;
+
+    RecordTableModel<NodeStatus> *model() const { return m_model; }
+    RecordTableModel<HealthEvent> *historyModel() const { return m_history; }
+    QTableView *table() const { return m_table; }
+    /// The context menu of the current selection (tests open it as a person would).
+    class QMenu *contextMenu();
+    void addNode();
+
+signals:
+    /// An action failed; the main window shows the engine's message.
+    void actionFailed(const QString &message);
+
+private:
+    QString selectedId() const;
+    void editNode();
+    void removeNode();
+    void setAdmin(AdminState state);
+    void changeWeight();
+    void checkNow();
+    void refreshHistory();
+    void run(const std::function<Status(Engine &)> &action);
+
+    RecordTableModel<NodeStatus> *m_model;
+    RecordTableModel<HealthEvent> *m_history;
+    QSortFilterProxyModel *m_proxy;
+    QTableView *m_table;
+    QTableView *m_historyView;
+    QLineEdit *m_filter;
+    LiveChart *m_latency;
+    QToolBar *m_toolbar;
+    QAction *m_add, *m_edit, *m_remove, *m_drain, *m_maint, *m_ready, *m_weight, *m_check;
+    QStringList m_ids;
+    int m_maxNodes = 10;
+    QString m_historyFor;
+};
+
+} // namespace jobfirst::ui

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "pages/page.h"
+
+#include <QHash>
+
+class QGridLayout;
+class QLabel;
+class QPushButton;
+
+namespace jobfirst::ui {
+
+class LiveChart;
+
+/// Cluster figures at a glance and live charts of response times, the sync queue and
+/// deliveries per target.
+class OverviewPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewPage)
+
+public:
+    explicit OverviewPage(EngineHost *host, QWidget *parent = nullptr);
+    QString title() const override { return tr("Overview"); }
+    void applySnapshot(const EngineSnapshot &snapshot) override;
+    void retranslate() override;
+    QList<LiveChart *> charts() const { return m_charts; }
+
+private:
+    struct Card
+    {
+        QLabel *caption;
+        QLabel *value;
+    };
+    Card addCard(QGridLayout *grid, int row, int column);
+
+    QList<Card> m_cards;
+    QList<LiveChart *> m_charts;
+    LiveChart *m_latency;
+    LiveChart *m_queue;
+    LiveChart *m_targets;
+    QPushButton *m_pause;
+    QHash<QString, std::pair<qint64, qint64>> m_lastCounts; // target -> (success, failed)
+    qint64 m_lastAt = 0;
+};
+
+} // namespace jobfirst::ui

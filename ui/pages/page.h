@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "host/enginesnapshot.h"
+
+#include <QEvent>
+#include <QWidget>
+
+namespace jobfirst {
+class Engine;
+class EngineHost;
+}
+
+namespace jobfirst::ui {
+
+/// A page of the console: it draws snapshots and retranslates itself on a language switch.
+class Page : public QWidget
+{
+    Q_OBJECT
+
+public:
+    Page(EngineHost *host, QWidget *parent = nullptr) : QWidget(parent), m_host(host) {}
+    virtual QString title() const = 0;
+    virtual void applySnapshot(const EngineSnapshot &snapshot) = 0;
+    virtual void retranslate() = 0;
+
+protected:
+    void changeEvent(QEvent *event) override
+    {
+        if (event->type() == QEvent::LanguageChange)
+            retranslate();
+        QWidget::changeEvent(event);
+    }
+    EngineHost *host() const { return m_host; }
+
+private:
+    EngineHost *m_host;
+};
+
+/// Short human text for an engine state, translated.
+QString healthText(HealthState s);
+QString adminText(AdminState s);
+QString circuitText(CircuitState s);
+QString ageText(qint64 ms);
+QString timeText(qint64 msSinceEpoch);
+
+} // namespace jobfirst::ui

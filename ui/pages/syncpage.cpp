@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pages/syncpage.h"
+
+#include "host/enginehost.h"
+#include "sync/bulkimporter.h"
+#include "store/store.h"
+#include "sync/consistencychecker.h"
+
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+namespace jobfirst::ui {
+
+namespace {
+
+QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
+
+template <typename Row, typename F>
+typename RecordTableModel<Row>::Column column(std::function<QString()> header, F f)
+{
+    return {std::move(header), [f](const Row &r, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(f(r)) : QVariant(); }};
+}
+
+QTableView *makeView(QAbstractItemModel *model, const QString &name)
+{
+    auto *v = new QTableView;
+    v->setObjectName(name);
+    v->setModel(model);
+    v->setSelectionBehavior(QAbstractItemView::SelectRows);
+    v->horizontalHeader()->setStretchLastSection(true);
+    v->verticalHeader()->hide();
+    return v;
+}
+
+QString targetState(const TargetStatus &t)
+{
+    if (!t.enabled)
+        return SyncPage::tr("disabled");
+    if (t.paused)
+        return SyncPage::tr("paused");
+    if (t.held)
+        return SyncPage::tr("held (node down)");
+    return SyncPage::tr("active");
+}
+
+} // namespace
+
+SyncPage::SyncPage(EngineHost *host, QWidget *parent)
+    : Page(host, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit), m_pause(new QPushButton), m_resume(new QPushButton),
+      m_enable(new QPushButton), m_disable(new QPushButton), m_retry(new QPushButton), m_discard(new QPushButton),
+      m_replay(new QPushButton), m_replayTarget(new QComboBox), m_replayFrom(new QDateTimeEdit), m_replayTo(new QDateTimeEdit),
+      m_checkTarget(new QComboBox), m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
+      m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton), m_cancelImport(new QPushButton),
+      m_importProgress(new QProgressBar), m_importStatus(new QLabel), m_importTimer(new QTimer(this))
+{
+    using T = TargetStatus;
+    m_targets = new RecordTableModel<T>(
+        {
+            column<T>([] { return tr("Target"); }, [](const T &t) { return t.name; }),
+            {[] { return tr("State"); }, [](const T &t, int role) -> QVariant {
+                 if (role == Qt::BackgroundRole)
+                     return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
+                 return role == Qt::DisplayRole ? QVariant(targetState(t)) : QVariant();
+             }},
+            column<T>([] { return tr("Circuit"); }, [](const T &t) { return circuitText(t.circuit); }),
+            column<T>([] { return tr("Backlog"); }, [](const T &t) { return QString::number(t.backlog); }),
+            column<T>([] { return tr("Oldest waiting"); }, [](const T &t) { return ageText(t.oldestWaitingMs); }),
+            column<T>([] { return tr("Delivered"); }, [](const T &t) { return QString::number(t.success); }),
+            column<T>([] { return tr("Dead"); }, [](const T &t) { return QString::number(t.failed); }),
+            column<T>([] { return tr("Retries"); }, [](const T &t) { return QString::number(t.retries); }),
+            column<T>([] { return tr("In flight"); }, [](const T &t) { return QString::number(t.inFlight); }),
+            column<T>([] { return tr("Last error"); }, [](const T &t) { return t.lastError.isEmpty() ? QString() : QStringLiteral("%1  %2").arg(timeText(t.lastErrorAt).mid(11), t.lastError.left(120)); }),
+        },
+        [](const T &t) { return t.name; }, this);
+    using Q = QueuedDelivery;
+    m_queue = new RecordTableModel<Q>(
+        {
+            column<Q>([] { return tr("ID"); }, [](const Q &q) { return QString::number(q.deliveryId); }),
+            column<Q>([] { return tr("Target"); }, [](const Q &q) { return q.target; }),
+            column<Q>([] { return tr("User"); }, [](const Q &q) { return q.userId; }),
+            column<Q>([] { return tr("Type"); }, [](const Q &q) { return q.eventType; }),
+            column<Q>([] { return tr("Attempts"); }, [](const Q &q) { return QString::number(q.attempts); }),
+            column<Q>([] { return tr("Next attempt"); }, [](const Q &q) { return timeText(q.nextAt).mid(11); }),
+            column<Q>([] { return tr("Waiting"); }, [](const Q &q) { return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt); }),
+            column<Q>([] { return tr("Last error"); }, [](const Q &q) { return q.lastError.left(120); }),
+        },
+        [](const Q &q) { return QString::number(q.deliveryId); }, this);
+    using D = DeadLetter;
+    m_dead = new RecordTableModel<D>(
+        {
+            column<D>([] { return tr("ID"); }, [](const D &d) { return QString::number(d.deliveryId); }),
+            column<D>([] { return tr("Target"); }, [](const D &d) { return d.target; }),
+            column<D>([] { return tr("User"); }, [](const D &d) { return d.userId; }),
+            column<D>([] { return tr("Type"); }, [](const D &d) { return d.eventType; }),
+            column<D>([] { return tr("Attempts"); }, [](const D &d) { return QString::number(d.attempts); }),
+            column<D>([] { return tr("Failed at"); }, [](const D &d) { return timeText(d.failedAt); }),
+            column<D>([] { return tr("Last error"); }, [](const D &d) { return d.lastError.left(160); }),
+        },
+        [](const D &d) { return QString::number(d.deliveryId); }, this);
+    using A = DeliveryAttempt;
+    m_attempts = new RecordTableModel<A>(
+        {
+            column<A>([] { return tr("Time"); }, [](const A &a) { return timeText(a.at); }),
+            column<A>([] { return tr("HTTP"); }, [](const A &a) { return a.httpStatus ? QString::number(a.httpStatus) : QStringLiteral("—"); }),
+            column<A>([] { return tr("Duration (ms)"); }, [](const A &a) { return QString::number(a.durationMs, 'f', 1); }),
+            column<A>([] { return tr("Error"); }, [](const A &a) { return a.error; }),
+            column<A>([] { return tr("Response"); }, [](const A &a) { return a.bodyHead; }),
+        },
+        [](const A &a) { return QString::number(a.at) + a.error; }, this);
+
+    m_targetView = makeView(m_targets, QStringLiteral("targetTable"));
+    m_queueView = makeView(m_queue, QStringLiteral("queueTable"));
+    m_deadView = makeView(m_dead, QStringLiteral("deadLetterTable"));
+    m_deadView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_attemptView = makeView(m_attempts, QStringLiteral("attemptTable"));
+    m_payload->setReadOnly(true);
+    m_report->setReadOnly(true);
+    m_report->setObjectName(QStringLiteral("consistencyReport"));
+    m_retry->setObjectName(QStringLiteral("retrySelected"));
+    m_importPath->setObjectName(QStringLiteral("importPath"));
+    m_importStatus->setObjectName(QStringLiteral("importStatus"));
+    m_replayFrom->setCalendarPopup(true);
+    m_replayTo->setCalendarPopup(true);
+    m_replayFrom->setDateTime(QDateTime::currentDateTime().addDays(-1));
+    m_replayTo->setDateTime(QDateTime::currentDateTime().addDays(1));
+    m_importProgress->setRange(0, 1000);
+
+    // Targets tab.
+    auto *targetsTab = new QWidget;
+    auto *tl = new QVBoxLayout(targetsTab);
+    auto *tb = new QHBoxLayout;
+    for (QPushButton *b : {m_pause, m_resume, m_enable, m_disable})
+        tb->addWidget(b);
+    tb->addStretch();
+    tl->addLayout(tb);
+    tl->addWidget(m_targetView);
+    const auto targetAction = [this](auto fn) {
+        return [this, fn] {
+            const QString t = selectedTarget();
+            if (!t.isEmpty())
+                run([t, fn](Engine &e) { return fn(e.sync(), t); });
+        };
+    };
+    connect(m_pause, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetPaused(t, true, actor()); }));
+    connect(m_resume, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetPaused(t, false, actor()); }));
+    connect(m_enable, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetEnabled(t, true, actor()); }));
+    connect(m_disable, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetEnabled(t, false, actor()); }));
+
+    // Dead letters tab.
+    auto *deadTab = new QWidget;
+    auto *dl = new QVBoxLayout(deadTab);
+    auto *db = new QHBoxLayout;
+    db->addWidget(m_retry);
+    db->addWidget(m_discard);
+    db->addSpacing(20);
+    for (int i = 0; i < 3; ++i)
+        m_labels << new QLabel;
+    db->addWidget(m_labels[0]);
+    db->addWidget(m_replayTarget);
+    db->addWidget(m_replayFrom);
+    db->addWidget(m_labels[1]);
+    db->addWidget(m_replayTo);
+    db->addWidget(m_replay);
+    db->addStretch();
+    dl->addLayout(db);
+    auto *deadSplit = new QSplitter(Qt::Vertical);
+    deadSplit->addWidget(m_deadView);
+    auto *detail = new QSplitter(Qt::Horizontal);
+    detail->addWidget(m_attemptView);
+    detail->addWidget(m_payload);
+    deadSplit->addWidget(detail);
+    dl->addWidget(deadSplit);
+    connect(m_deadView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SyncPage::showAttempts);
+    connect(m_retry, &QPushButton::clicked, this, &SyncPage::retrySelected);
+    connect(m_discard, &QPushButton::clicked, this, [this] {
+        const QList<qint64> ids = selectedDeadLetters();
+        if (ids.isEmpty())
+            return;
+        if (QMessageBox::question(this, tr("Discard dead letters"),
+                                  tr("Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.", nullptr, int(ids.size())))
+            != QMessageBox::Yes)
+            return;
+        run([ids](Engine &e) {
+            for (qint64 id : ids)
+                if (Status s = e.sync()->discard(id, actor()); !s)
+                    return s;
+            return Status();
+        });
+    });
+    connect(m_replay, &QPushButton::clicked, this, [this] {
+        const QString target = m_replayTarget->currentData().toString();
+        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch(), to = m_replayTo->dateTime().toMSecsSinceEpoch();
+        run([target, from, to](Engine &e) {
+            auto r = e.sync()->replay(target, from, to, actor());
+            return r ? Status() : Status(r.error());
+        });
+    });
+
+    // Consistency tab.
+    auto *checkTab = new QWidget;
+    auto *cl = new QVBoxLayout(checkTab);
+    auto *cb = new QHBoxLayout;
+    cb->addWidget(m_checkTarget);
+    cb->addWidget(m_check);
+    cb->addWidget(m_repair);
+    cb->addStretch();
+    cl->addLayout(cb);
+    cl->addWidget(m_report);
+    connect(m_check, &QPushButton::clicked, this, [this] { runCheck(false); });
+    connect(m_repair, &QPushButton::clicked, this, [this] { runCheck(true); });
+    connect(&m_checkWatcher, &QFutureWatcher<QString>::finished, this, [this] {
+        m_check->setEnabled(true);
+        m_repair->setEnabled(true);
+        m_report->setPlainText(m_checkWatcher.result());
+        emit checkFinished(m_checkWatcher.result());
+    });
+
+    // Import tab.
+    auto *importTab = new QWidget;
+    auto *il = new QVBoxLayout(importTab);
+    auto *ib = new QHBoxLayout;
+    ib->addWidget(m_labels[2]);
+    ib->addWidget(m_importPath, 1);
+    ib->addWidget(m_browse);
+    il->addLayout(ib);
+    auto *ib2 = new QHBoxLayout;
+    ib2->addWidget(m_import);
+    ib2->addWidget(m_cancelImport);
+    ib2->addWidget(m_importProgress, 1);
+    il->addLayout(ib2);
+    il->addWidget(m_importStatus);
+    il->addStretch();
+    m_cancelImport->setEnabled(false);
+    connect(m_browse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Users to import"), QString(), tr("Users (*.jsonl *.json *.csv);;All files (*)"));
+        if (!f.isEmpty())
+            m_importPath->setText(f);
+    });
+    connect(m_import, &QPushButton::clicked, this, [this] { startImport(m_importPath->text()); });
+    connect(m_cancelImport, &QPushButton::clicked, this, [this] {
+        if (m_importCancel)
+            m_importCancel->store(true);
+    });
+    connect(m_importTimer, &QTimer::timeout, this, [this] {
+        if (m_importFraction)
+            m_importProgress->setValue(int(m_importFraction->load() * 1000));
+    });
+    connect(&m_importWatcher, &QFutureWatcher<QString>::finished, this, [this] {
+        m_importTimer->stop();
+        m_import->setEnabled(true);
+        m_cancelImport->setEnabled(false);
+        m_importProgress->setValue(int(m_importFraction->load() * 1000));
+        m_importStatus->setText(m_importWatcher.result());
+        emit importFinished(m_importWatcher.result());
+    });
+
+    m_tabs->addTab(targetsTab, QString());
+    m_tabs->addTab(m_queueView, QString());
+    m_tabs->addTab(deadTab, QString());
+    m_tabs->addTab(checkTab, QString());
+    m_tabs->addTab(importTab, QString());
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
+        if (tab == 1)
+            refreshQueue();
+        if (tab == 2)
+            refreshDeadLetters();
+    });
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_tabs);
+    retranslate();
+}
+
+SyncPage::~SyncPage()
+{
+    if (m_importCancel)
+        m_importCancel->store(true);
+    m_importWatcher.waitForFinished();
+    m_checkWatcher.waitForFinished();
+}
+
+void SyncPage::retranslate()
+{
+    m_tabs->setTabText(0, tr("Targets"));
+    m_tabs->setTabText(1, tr("Queue"));
+    m_tabs->setTabText(2, tr("Dead letters"));
+    m_tabs->setTabText(3, tr("Consistency"));
+    m_tabs->setTabText(4, tr("Import"));
+    m_pause->setText(tr("Pause"));
+    m_resume->setText(tr("Resume"));
+    m_enable->setText(tr("Enable"));
+    m_disable->setText(tr("Disable"));
+    m_retry->setText(tr("Retry selected"));
+    m_discard->setText(tr("Discard selected…"));
+    m_replay->setText(tr("Replay window"));
+    m_labels[0]->setText(tr("Replay dead letters of"));
+    m_labels[1]->setText(tr("to"));
+    m_labels[2]->setText(tr("File (JSON Lines or CSV):"));
+    m_check->setText(tr("Check"));
+    m_repair->setText(tr("Check and repair"));
+    m_browse->setText(tr("Browse…"));
+    m_import->setText(tr("Import"));
+    m_cancelImport->setText(tr("Cancel"));
+    if (m_replayTarget->count() == 0)
+        m_replayTarget->addItem(QString(), QString());
+    m_replayTarget->setItemText(0, tr("all targets"));
+    for (auto *m : {static_cast<QAbstractItemModel *>(m_targets), static_cast<QAbstractItemModel *>(m_queue),
+                    static_cast<QAbstractItemModel *>(m_dead), static_cast<QAbstractItemModel *>(m_attempts)})
+        emit m->headerDataChanged(Qt::Horizontal, 0, m->columnCount() - 1);
+}
+
+void SyncPage::applySnapshot(const EngineSnapshot &s)
+{
+    m_targets->setRows(s.sync.targets);
+    QStringList names;
+    for (const TargetStatus &t : s.sync.targets)
+        names << t.name;
+    if (names != m_targetNames) {
+        m_targetNames = names;
+        const QString current = m_checkTarget->currentText();
+        m_checkTarget->clear();
+        m_checkTarget->addItems(names);
+        m_checkTarget->setCurrentText(current);
+        while (m_replayTarget->count() > 1)
+            m_replayTarget->removeItem(1);
+        for (const QString &n : names)
+            m_replayTarget->addItem(n, n);
+    }
+    if (isVisible() && m_tabs->currentIndex() == 1)
+        refreshQueue();
+    if (isVisible() && m_tabs->currentIndex() == 2)
+        refreshDeadLetters();
+}
+
+QString SyncPage::selectedTarget() const
+{
+    const QModelIndexList rows = m_targetView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : m_targets->row(rows.first().row()).name;
+}
+
+QList<qint64> SyncPage::selectedDeadLetters() const
+{
+    QList<qint64> ids;
+    for (const QModelIndex &i : m_deadView->selectionModel()->selectedRows())
+        ids << m_dead->row(i.row()).deliveryId;
+    return ids;
+}
+
+void SyncPage::run(const std::function<Status(Engine &)> &action)
+{
+    host()->call(action).then(this, [this](const Status &s) {
+        if (!s)
+            emit actionFailed(s.error().message);
+        refreshDeadLetters();
+    });
+}
+
+void SyncPage::refreshQueue()
+{
+    host()->call([](Engine &e) { return e.sync()->queue({}, 200); }).then(this, [this](const Result<QList<QueuedDelivery>> &r) {
+        if (r)
+            m_queue->setRows(r.value());
+    });
+}
+
+void SyncPage::refreshDeadLetters()
+{
+    host()->call([](Engine &e) { return e.sync()->deadLetters({}, 500); }).then(this, [this](const Result<QList<DeadLetter>> &r) {
+        if (!r)
+            return;
+        const QList<qint64> selected = selectedDeadLetters();
+        m_dead->setRows(r.value());
+        for (qint64 id : selected) {
+            const int row = m_dead->rowOfKey(QString::number(id));
+            if (row >= 0)
+                m_deadView->selectionModel()->select(m_dead->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+        emit deadLettersRefreshed();
+    });
+}
+
+void SyncPage::retrySelected()
+{
+    const QList<qint64> ids = selectedDeadLetters();
+    if (ids.isEmpty())
+        return;
+    run([ids](Engine &e) {
+        for (qint64 id : ids)
+            if (Status s = e.sync()->retryFailedSync(id, actor()); !s)
+                return s;
+        return Status();
+    });
+}
+
+void SyncPage::showAttempts()
+{
+    const QList<qint64> ids = selectedDeadLetters();
+    if (ids.size() != 1) {
+        m_attempts->setRows({});
+        m_payload->clear();
+        return;
+    }
+    const int row = m_dead->rowOfKey(QString::number(ids.first()));
+    if (row >= 0)
+        m_payload->setPlainText(QString::fromUtf8(QJsonDocument(m_dead->row(row).payload).toJson(QJsonDocument::Indented)));
+    const qint64 id = ids.first();
+    host()->call([id](Engine &e) { return e.sync()->attempts(id); }).then(this, [this](const Result<QList<DeliveryAttempt>> &r) {
+        if (r)
+            m_attempts->setRows(r.value());
+    });
+}
+
+void SyncPage::runCheck(bool repair)
+{
+    const QString target = m_checkTarget->currentText();
+    if (target.isEmpty() || m_checkWatcher.isRunning())
+        return;
+    m_check->setEnabled(false);
+    m_repair->setEnabled(false);
+    m_report->setPlainText(tr("Comparing %1 with the ledger…").arg(target));
+    EngineHost *h = host();
+    host()->call([target](Engine &e) -> std::pair<QString, Result<QUrl>> { return {e.store()->path(), e.sync()->digestUrl(target)}; })
+        .then(this, [this, target, repair, h](const std::pair<QString, Result<QUrl>> &where) {
+            if (!where.second) {
+                m_checkWatcher.setFuture(QtConcurrent::run([msg = where.second.error().message] { return msg; }));
+                return;
+            }
+            const QString db = where.first;
+            const QUrl url = where.second.value();
+            m_checkWatcher.setFuture(QtConcurrent::run([db, url, target, repair, h]() -> QString {
+                auto report = ConsistencyChecker::check(db, target, url);
+                if (!report)
+                    return tr("Check failed: %1").arg(report.error().message);
+                ConsistencyReport r = report.value();
+                if (repair && !r.repairEventIds.isEmpty()) {
+                    const QStringList ids = r.repairEventIds;
+                    auto repaired = h->call([target, ids](Engine &e) { return e.sync()->repair(target, ids, actor()); }).result();
+                    r.repaired = repaired ? repaired.value() : 0;
+                }
+                QString text = tr("Target: %1\nRecords acknowledged (ledger): %2\nRecords held by the target: %3\n"
+                                  "Missing: %4   Stale: %5   Unknown: %6\nConsistency: %7%\nBuckets differing: %8 of %9\n")
+                                   .arg(r.target).arg(r.ledgerRecords).arg(r.targetRecords).arg(r.missing).arg(r.stale).arg(r.unknown)
+                                   .arg(r.ratio * 100, 0, 'f', 3).arg(r.bucketsDiffering).arg(r.bucketsCompared);
+                if (repair)
+                    text += tr("Repaired: %1 events sent again\n").arg(r.repaired);
+                if (!r.samples.isEmpty())
+                    text += QStringLiteral("\n") + r.samples.join(u'\n');
+                return text;
+            }));
+        });
+}
+
+void SyncPage::startImport(const QString &path)
+{
+    if (m_importWatcher.isRunning())
+        return;
+    if (path.trimmed().isEmpty()) {
+        m_importStatus->setText(tr("Choose a file first."));
+        return;
+    }
+    m_import->setEnabled(false);
+    m_cancelImport->setEnabled(true);
+    m_importProgress->setValue(0);
+    m_importStatus->setText(tr("Importing %1…").arg(path));
+    m_importCancel = std::make_shared<std::atomic_bool>(false);
+    m_importFraction = std::make_shared<std::atomic<double>>(0.0);
+    m_importTimer->start(100);
+    auto cancel = m_importCancel;
+    auto fraction = m_importFraction;
+    host()->call([](Engine &e) { return std::pair<QString, SyncService *>{e.store()->path(), e.sync()}; })
+        .then(this, [this, path, cancel, fraction](const std::pair<QString, SyncService *> &engine) {
+            m_importWatcher.setFuture(QtConcurrent::run([engine, path, cancel, fraction]() -> QString {
+                auto r = BulkImporter::run(engine.first, path, 2000,
+                                           [sync = engine.second](const QList<SyncEvent> &e) { return sync->publish(e, SyncMode::Bulk); },
+                                           [fraction](const ImportProgress &p) {
+                                               fraction->store(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0);
+                                           },
+                                           cancel.get());
+                if (!r)
+                    return tr("Import failed: %1").arg(r.error().message);
+                QString text = cancel->load() ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
+                                              : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
+                if (r->resumed)
+                    text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
+                if (r->rejected)
+                    text += QLatin1Char(' ') + tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
+                return text;
+            }));
+        });
+}
+
+} // namespace jobfirst::ui

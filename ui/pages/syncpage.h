@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "models/recordtablemodel.h"
+#include "pages/page.h"
+#include "sync/syncservice.h"
+
+#include <QFutureWatcher>
+
+#include <atomic>
+#include <memory>
+
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+class QTableView;
+
+namespace jobfirst::ui {
+
+/// Targets, the live queue, dead letters with their attempt logs, the consistency check and
+/// bulk import.
+class SyncPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SyncPage)
+
+public:
+    explicit SyncPage(EngineHost *host, QWidget *parent = nullptr);
+    ~SyncPage() override;
+    QString title() const override { return tr("Sync"); }
+    void applySnapshot(const EngineSnapshot &snapshot) override;
+    void retranslate() override;
+
+    RecordTableModel<TargetStatus> *targetModel() const { return m_targets; }
+    RecordTableModel<DeadLetter> *deadLetterModel() const { return m_dead; }
+    RecordTableModel<QueuedDelivery> *queueModel() const { return m_queue; }
+    RecordTableModel<DeliveryAttempt> *attemptModel() const { return m_attempts; }
+    QTableView *deadLetterView() const { return m_deadView; }
+    QTabWidget *tabs() const { return m_tabs; }
+    void refreshDeadLetters();
+    void retrySelected();
+    void startImport(const QString &path);
+    void runCheck(bool repair);
+
+signals:
+    void actionFailed(const QString &message);
+    void deadLettersRefreshed();
+    void importFinished(const QString &summary);
+    void checkFinished(const QString &summary);
+
+private:
+    QList<qint64> selectedDeadLetters() const;
+    QString selectedTarget() const;
+    void refreshQueue();
+    void showAttempts();
+    void run(const std::function<Status(Engine &)> &action);
+
+    QTabWidget *m_tabs;
+    RecordTableModel<TargetStatus> *m_targets;
+    RecordTableModel<QueuedDelivery> *m_queue;
+    RecordTableModel<DeadLetter> *m_dead;
+    RecordTableModel<DeliveryAttempt> *m_attempts;
+    QTableView *m_targetView;
+    QTableView *m_queueView;
+    QTableView *m_deadView;
+    QTableView *m_attemptView;
+    QPlainTextEdit *m_payload;
+    QPushButton *m_pause, *m_resume, *m_enable, *m_disable;
+    QPushButton *m_retry, *m_discard, *m_replay;
+    QComboBox *m_replayTarget;
+    QDateTimeEdit *m_replayFrom;
+    QDateTimeEdit *m_replayTo;
+    QComboBox *m_checkTarget;
+    QPushButton *m_check, *m_repair;
+    QPlainTextEdit *m_report;
+    QLineEdit *m_importPath;
+    QPushButton *m_browse, *m_import, *m_cancelImport;
+    QProgressBar *m_importProgress;
+    QLabel *m_importStatus;
+    QList<QLabel *> m_labels;
+    std::shared_ptr<std::atomic_bool> m_importCancel;
+    std::shared_ptr<std::atomic<double>> m_importFraction;
+    class QTimer *m_importTimer;
+    QFutureWatcher<QString> m_importWatcher;
+    QFutureWatcher<QString> m_checkWatcher;
+    QStringList m_targetNames;
+};
+
+} // namespace jobfirst::ui
