@@ -1,4 +1,1037 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>DemoCluster</name>
+    <message>
+        <source>jobfirst-nodesim was not found next to the console or on PATH; the demo cannot start.</source>
+        <translation>在控制台旁边或 PATH 中找不到 jobfirst-nodesim，无法启动演示。</translation>
+    </message>
+    <message>
+        <source>Cannot create a folder for the demo cluster: %1</source>
+        <translation>无法为演示集群创建目录：%1</translation>
+    </message>
+    <message>
+        <source>The demo process %1 could not start.</source>
+        <translation>演示进程 %1 无法启动。</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>Cannot open the cluster store</source>
+        <translation>无法打开集群存储</translation>
+    </message>
+</context>
+<context>
+    <name>State</name>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失效</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>draining</source>
+        <translation>排空中</translation>
+    </message>
+    <message>
+        <source>maintenance</source>
+        <translation>维护中</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>闭合</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <source>half-open</source>
+        <translation>半开</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::AuditPage</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>变更前</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>变更后</translation>
+    </message>
+    <message>
+        <source>Filter by who, action or subject</source>
+        <translation>按操作人、操作或对象筛选</translation>
+    </message>
+    <message>
+        <source>Node %1 is down</source>
+        <translation>节点 %1 故障</translation>
+    </message>
+    <message>
+        <source>Node %1 failed (down longer than node_timeout)</source>
+        <translation>节点 %1 失效（故障时间超过 node_timeout）</translation>
+    </message>
+    <message>
+        <source>Node %1 is back up</source>
+        <translation>节点 %1 已恢复</translation>
+    </message>
+    <message>
+        <source>Circuit of target %1 is open; its events wait</source>
+        <translation>目标 %1 的熔断器已断开，其事件正在等待</translation>
+    </message>
+    <message>
+        <source>Target %1 was disabled</source>
+        <translation>目标 %1 已被停用</translation>
+    </message>
+    <message>
+        <source>Sync backlog passed its threshold</source>
+        <translation>同步积压超过阈值</translation>
+    </message>
+    <message>
+        <source>Config file rejected</source>
+        <translation>配置文件被拒绝</translation>
+    </message>
+    <message>
+        <source>Audit and alerts</source>
+        <translation>审计与告警</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::BalancingPage</name>
+    <message>
+        <source>Round robin</source>
+        <translation>轮询</translation>
+    </message>
+    <message>
+        <source>Least connections</source>
+        <translation>最少连接</translation>
+    </message>
+    <message>
+        <source>Weighted round robin</source>
+        <translation>加权轮询</translation>
+    </message>
+    <message>
+        <source>IP hash</source>
+        <translation>IP 哈希</translation>
+    </message>
+    <message>
+        <source>Power of two choices</source>
+        <translation>二选一（P2C）</translation>
+    </message>
+    <message>
+        <source>Live balancer</source>
+        <translation>实时负载均衡</translation>
+    </message>
+    <message>
+        <source>Strategy for real traffic:</source>
+        <translation>真实流量使用的策略：</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Load current nodes</source>
+        <translation>载入当前节点</translation>
+    </message>
+    <message>
+        <source>Arrival rate (requests/s)</source>
+        <translation>到达速率（请求/秒）</translation>
+    </message>
+    <message>
+        <source>Requests to simulate</source>
+        <translation>模拟请求数</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Run simulation</source>
+        <translation>运行模拟</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Capacity (concurrent)</source>
+        <translation>容量（并发）</translation>
+    </message>
+    <message>
+        <source>Latency (ms)</source>
+        <translation>延迟（毫秒）</translation>
+    </message>
+    <message>
+        <source>Queue limit</source>
+        <translation>队列上限</translation>
+    </message>
+    <message>
+        <source>Strategy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <source>Served</source>
+        <translation>已处理</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>曾排队</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>p50 (ms)</source>
+        <translation>p50（毫秒）</translation>
+    </message>
+    <message>
+        <source>p95 (ms)</source>
+        <translation>p95（毫秒）</translation>
+    </message>
+    <message>
+        <source>p99 (ms)</source>
+        <translation>p99（毫秒）</translation>
+    </message>
+    <message>
+        <source>Requests per node</source>
+        <translation>各节点请求数</translation>
+    </message>
+    <message>
+        <source>Cannot simulate: %1</source>
+        <translation>无法模拟：%1</translation>
+    </message>
+    <message>
+        <source>Simulating %1 requests per strategy…</source>
+        <translation>每种策略模拟 %1 个请求……</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>%1 simulated requests in %2 s (%3 million per second).</source>
+        <translation>%2 秒内模拟了 %1 个请求（每秒 %3 百万）。</translation>
+    </message>
+    <message>
+        <source>Balancing</source>
+        <translation>负载均衡</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::ConfigPage</name>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Applied</source>
+        <translation>应用时间</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Validate</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Revert to running</source>
+        <translation>恢复为运行中的配置</translation>
+    </message>
+    <message>
+        <source>Compare with running…</source>
+        <translation>与运行中的配置比较……</translation>
+    </message>
+    <message>
+        <source>Roll back to this version…</source>
+        <translation>回滚到此版本……</translation>
+    </message>
+    <message>
+        <source>The config file changed on disk but could not be used; the running config is kept.
+%1</source>
+        <translation>磁盘上的配置文件已更改但无法使用，继续使用当前运行的配置。
+%1</translation>
+    </message>
+    <message>
+        <source>Version %1 (-) against the running config (+)</source>
+        <translation>版本 %1（-）与运行中的配置（+）对比</translation>
+    </message>
+    <message>
+        <source>Roll back</source>
+        <translation>回滚</translation>
+    </message>
+    <message>
+        <source>Apply configuration version %1 again?</source>
+        <translation>重新应用配置版本 %1？</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::MainWindow</name>
+    <message>
+        <source>Open cluster store</source>
+        <translation>打开集群存储</translation>
+    </message>
+    <message>
+        <source>Cluster stores (*.db);;All files (*)</source>
+        <translation>集群存储 (*.db);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>New cluster store</source>
+        <translation>新建集群存储</translation>
+    </message>
+    <message>
+        <source>Cluster stores (*.db)</source>
+        <translation>集群存储 (*.db)</translation>
+    </message>
+    <message>
+        <source>Import configuration</source>
+        <translation>导入配置</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Export configuration</source>
+        <translation>导出配置</translation>
+    </message>
+    <message>
+        <source>About JobFirst Cluster Console</source>
+        <translation>关于 JobFirst 集群控制台</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;JobFirst Cluster Console&lt;/b&gt; %1&lt;br&gt;Keeps JobFirst user data in sync across the Basic Server cluster and the six JobFirst services, and shows whether it did.&lt;br&gt;&lt;br&gt;Store: %2&lt;br&gt;Config: %3</source>
+        <translation>&lt;b&gt;JobFirst 集群控制台&lt;/b&gt; %1&lt;br&gt;让 JobFirst 用户数据在 Basic Server 集群与六个 JobFirst 微服务之间保持同步，并展示同步是否完成。&lt;br&gt;&lt;br&gt;存储：%2&lt;br&gt;配置：%3</translation>
+    </message>
+    <message>
+        <source>built-in defaults</source>
+        <translation>内置默认值</translation>
+    </message>
+    <message>
+        <source>JobFirst Cluster Console — demo cluster</source>
+        <translation>JobFirst 集群控制台 — 演示集群</translation>
+    </message>
+    <message>
+        <source>JobFirst Cluster Console</source>
+        <translation>JobFirst 集群控制台</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open cluster store…</source>
+        <translation>打开集群存储(&amp;O)……</translation>
+    </message>
+    <message>
+        <source>&amp;New cluster store…</source>
+        <translation>新建集群存储(&amp;N)……</translation>
+    </message>
+    <message>
+        <source>&amp;Import configuration…</source>
+        <translation>导入配置(&amp;I)……</translation>
+    </message>
+    <message>
+        <source>&amp;Export configuration…</source>
+        <translation>导出配置(&amp;E)……</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh interval</source>
+        <translation>刷新间隔(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Demo cluster: three simulated Basic Server nodes and the six JobFirst services run as local processes on this machine, with a steady stream of user events. Nothing here touches a real cluster.</source>
+        <translation>演示集群：三个模拟的 Basic Server 节点和六个 JobFirst 微服务作为本机进程运行，并持续产生用户事件。这里的操作不会影响任何真实集群。</translation>
+    </message>
+    <message>
+        <source>Cluster %1</source>
+        <translation>集群 %1</translation>
+    </message>
+    <message>
+        <source>Nodes: %1 up of %2, %3 failed</source>
+        <translation>节点：%2 个中 %1 个正常，%3 个故障</translation>
+    </message>
+    <message>
+        <source>Sync backlog: %1</source>
+        <translation>同步积压：%1</translation>
+    </message>
+    <message>
+        <source>JobFirst cluster</source>
+        <translation>JobFirst 集群</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::NodeDialog</name>
+    <message>
+        <source>Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.</source>
+        <translation>请使用 1-64 个字母、数字、“.”、“_”或“-”，并以字母或数字开头。</translation>
+    </message>
+    <message>
+        <source>The URL must start with http:// or https://.</source>
+        <translation>URL 必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <source>The URL has no host.</source>
+        <translation>URL 缺少主机名。</translation>
+    </message>
+    <message>
+        <source>Enter the node's URL, e.g. http://10.0.0.5:8080.</source>
+        <translation>请输入节点 URL，例如 http://10.0.0.5:8080。</translation>
+    </message>
+    <message>
+        <source>The URL is malformed.</source>
+        <translation>URL 格式不正确。</translation>
+    </message>
+    <message>
+        <source>The health path must start with '/' and contain no spaces.</source>
+        <translation>健康检查路径必须以“/”开头且不含空格。</translation>
+    </message>
+    <message>
+        <source>The weight must be a whole number from 1 to 256.</source>
+        <translation>权重必须是 1 到 256 之间的整数。</translation>
+    </message>
+    <message>
+        <source>Tags are separated by commas and may not be empty.</source>
+        <translation>标签以逗号分隔，且不能为空。</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <source>Edit node</source>
+        <translation>编辑节点</translation>
+    </message>
+    <message>
+        <source>Add node</source>
+        <translation>添加节点</translation>
+    </message>
+    <message>
+        <source>e.g. beijing,primary</source>
+        <translation>例如 beijing,primary</translation>
+    </message>
+    <message>
+        <source>Node ID</source>
+        <translation>节点 ID</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Health path</source>
+        <translation>健康检查路径</translation>
+    </message>
+    <message>
+        <source>Weight (1-256)</source>
+        <translation>权重（1-256）</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>A node with this ID already exists.</source>
+        <translation>已存在相同 ID 的节点。</translation>
+    </message>
+    <message>
+        <source>The cluster is full: max_nodes is %1. Remove a node or raise max_nodes first.</source>
+        <translation>集群已满：max_nodes 为 %1。请先移除节点或调高 max_nodes。</translation>
+    </message>
+    <message>
+        <source>Checking %1 …</source>
+        <translation>正在检查 %1 ……</translation>
+    </message>
+    <message>
+        <source>Healthy (%1 ms)</source>
+        <translation>健康（%1 毫秒）</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::NodesPage</name>
+    <message>
+        <source>Latency of the selected node</source>
+        <translation>所选节点的延迟</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>毫秒</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Admin</source>
+        <translation>管理状态</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>连接数</translation>
+    </message>
+    <message>
+        <source>Response (ms)</source>
+        <translation>响应（毫秒）</translation>
+    </message>
+    <message>
+        <source>Success %</source>
+        <translation>成功率 %</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>请求数</translation>
+    </message>
+    <message>
+        <source>Last check</source>
+        <translation>最近检查</translation>
+    </message>
+    <message>
+        <source>Changed</source>
+        <translation>状态变更</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>原状态</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加……</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑……</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Drain</source>
+        <translation>排空</translation>
+    </message>
+    <message>
+        <source>Maintenance</source>
+        <translation>维护</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Weight…</source>
+        <translation>权重……</translation>
+    </message>
+    <message>
+        <source>Check now</source>
+        <translation>立即检查</translation>
+    </message>
+    <message>
+        <source>Filter nodes</source>
+        <translation>筛选节点</translation>
+    </message>
+    <message>
+        <source>Remove node</source>
+        <translation>移除节点</translation>
+    </message>
+    <message>
+        <source>Remove node %1 from the cluster? It stops receiving traffic and cluster sync.</source>
+        <translation>从集群中移除节点 %1？该节点将不再接收流量和集群同步。</translation>
+    </message>
+    <message>
+        <source>Weight of %1 (1-256):</source>
+        <translation>%1 的权重（1-256）：</translation>
+    </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::OverviewPage</name>
+    <message>
+        <source>Response time per node</source>
+        <translation>各节点响应时间</translation>
+    </message>
+    <message>
+        <source>ms</source>
+        <translation>毫秒</translation>
+    </message>
+    <message>
+        <source>Sync queue</source>
+        <translation>同步队列</translation>
+    </message>
+    <message>
+        <source>deliveries</source>
+        <translation>投递数</translation>
+    </message>
+    <message>
+        <source>Deliveries per second per target</source>
+        <translation>各目标每秒投递数</translation>
+    </message>
+    <message>
+        <source>per second</source>
+        <translation>每秒</translation>
+    </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Active nodes</source>
+        <translation>活跃节点</translation>
+    </message>
+    <message>
+        <source>Failed nodes</source>
+        <translation>故障节点</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>请求数</translation>
+    </message>
+    <message>
+        <source>Success rate</source>
+        <translation>成功率</translation>
+    </message>
+    <message>
+        <source>Avg response time</source>
+        <translation>平均响应时间</translation>
+    </message>
+    <message>
+        <source>Sync backlog</source>
+        <translation>同步积压</translation>
+    </message>
+    <message>
+        <source>Dead letters</source>
+        <translation>死信</translation>
+    </message>
+    <message>
+        <source>Resume charts</source>
+        <translation>继续图表</translation>
+    </message>
+    <message>
+        <source>Pause charts</source>
+        <translation>暂停图表</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>queue depth</source>
+        <translation>队列深度</translation>
+    </message>
+    <message>
+        <source>delivered / s</source>
+        <translation>每秒投递</translation>
+    </message>
+    <message>
+        <source>failures (all)</source>
+        <translation>失败（全部）</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::SyncPage</name>
+    <message>
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>held (node down)</source>
+        <translation>等待中（节点故障）</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>活跃</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Circuit</source>
+        <translation>熔断器</translation>
+    </message>
+    <message>
+        <source>Backlog</source>
+        <translation>积压</translation>
+    </message>
+    <message>
+        <source>Oldest waiting</source>
+        <translation>最久等待</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>已投递</translation>
+    </message>
+    <message>
+        <source>Dead</source>
+        <translation>死信</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>In flight</source>
+        <translation>发送中</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>下次尝试</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>已等待</translation>
+    </message>
+    <message>
+        <source>Failed at</source>
+        <translation>失败时间</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>HTTP</source>
+        <translation>HTTP</translation>
+    </message>
+    <message>
+        <source>Duration (ms)</source>
+        <translation>耗时（毫秒）</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Response</source>
+        <translation>响应</translation>
+    </message>
+    <message>
+        <source>Discard dead letters</source>
+        <translation>丢弃死信</translation>
+    </message>
+    <message numerus="yes">
+        <source>Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
+        <translation>
+            <numerusform>丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform></translation>
+    </message>
+    <message>
+        <source>Users to import</source>
+        <translation>要导入的用户</translation>
+    </message>
+    <message>
+        <source>Users (*.jsonl *.json *.csv);;All files (*)</source>
+        <translation>用户 (*.jsonl *.json *.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Targets</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Dead letters</source>
+        <translation>死信</translation>
+    </message>
+    <message>
+        <source>Consistency</source>
+        <translation>一致性</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Enable</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Disable</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Retry selected</source>
+        <translation>重试所选</translation>
+    </message>
+    <message>
+        <source>Discard selected…</source>
+        <translation>丢弃所选……</translation>
+    </message>
+    <message>
+        <source>Replay window</source>
+        <translation>重放时间窗</translation>
+    </message>
+    <message>
+        <source>Replay dead letters of</source>
+        <translation>重放以下目标的死信</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>File (JSON Lines or CSV):</source>
+        <translation>文件（JSON Lines 或 CSV）：</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Check and repair</source>
+        <translation>检查并修复</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览……</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>all targets</source>
+        <translation>全部目标</translation>
+    </message>
+    <message>
+        <source>Comparing %1 with the ledger…</source>
+        <translation>正在将 %1 与账本比对……</translation>
+    </message>
+    <message>
+        <source>Check failed: %1</source>
+        <translation>检查失败：%1</translation>
+    </message>
+    <message>
+        <source>Target: %1
+Records acknowledged (ledger): %2
+Records held by the target: %3
+Missing: %4   Stale: %5   Unknown: %6
+Consistency: %7%
+Buckets differing: %8 of %9
+</source>
+        <translation>目标：%1
+已确认记录（账本）：%2
+目标持有记录：%3
+缺失：%4   过期：%5   未知：%6
+一致率：%7%
+不一致的分桶：%8 / %9
+</translation>
+    </message>
+    <message>
+        <source>Repaired: %1 events sent again
+</source>
+        <translation>已修复：重新发送 %1 个事件
+</translation>
+    </message>
+    <message>
+        <source>Choose a file first.</source>
+        <translation>请先选择文件。</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>正在导入 %1……</translation>
+    </message>
+    <message>
+        <source>Import failed: %1</source>
+        <translation>导入失败：%1</translation>
+    </message>
+    <message>
+        <source>Import cancelled after %1 users; start it again to resume.</source>
+        <translation>已导入 %1 个用户后取消；再次开始即可从断点继续。</translation>
+    </message>
+    <message>
+        <source>Imported %1 users (%2 lines).</source>
+        <translation>已导入 %1 个用户（%2 行）。</translation>
+    </message>
+    <message>
+        <source>Resumed where an earlier run stopped.</source>
+        <translation>已从上次中断处继续。</translation>
+    </message>
+    <message>
+        <source>%1 lines were not users; the first: %2</source>
+        <translation>%1 行不是有效用户；第一处：%2</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+</context>
 </TS>

@@ -114,7 +114,7 @@ void MainWindow::buildMenus()
     m_fileMenu->addSeparator();
     m_importConfig = m_fileMenu->addAction(QString(), this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(), tr("JSON (*.json)"));
-        if (f.isEmpty())
+        if (f.isEmpty() || !m_host->isOpen())
             return;
         m_host->call([f](Engine &e) -> Status {
             auto c = ClusterConfig::fromFile(f);
@@ -212,7 +212,9 @@ void MainWindow::switchLanguage(const QString &code)
     for (QAction *a : std::as_const(m_languageActions))
         a->setChecked(a->data().toString() == code);
     QSettings().setValue(QStringLiteral("language"), code);
-    retranslate(); // pages get LanguageChange from the translator change
+    // Deliver the LanguageChange events now, so every page switches in the same frame.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LanguageChange);
+    retranslate();
 }
 
 void MainWindow::changeEvent(QEvent *event)

@@ -107,11 +107,13 @@ Status Engine::open(const EngineOptions &options)
         m_demo = new DemoWorkload(m_cluster, m_sync, this);
         m_demo->start();
     }
+    m_open = true;
     return {};
 }
 
 void Engine::shutdown()
 {
+    m_open = false;
     if (m_tick)
         m_tick->stop();
     if (m_demo)

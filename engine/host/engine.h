@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QPromise>
 
+#include <atomic>
 #include <memory>
 
 class QFileSystemWatcher;
@@ -46,6 +47,8 @@ public:
     Status open(const EngineOptions &options);
     void shutdown();
 
+    /// True between a successful open() and shutdown(); safe to read from any thread.
+    bool isOpen() const { return m_open.load(); }
     Store *store() const { return m_store.get(); }
     ClusterManager *cluster() const { return m_cluster; }
     SyncService *sync() const { return m_sync; }
@@ -90,6 +93,7 @@ private:
     bool m_backlogAlerted = false;
     quint64 m_nextProbe = 1;
     QHash<quint64, std::shared_ptr<QPromise<CheckResult>>> m_probes;
+    std::atomic_bool m_open{false};
 };
 
 } // namespace jobfirst

@@ -52,6 +52,8 @@ public:
     }
 
     QFuture<CheckResult> probe(const QUrl &url);
+    /// Whether the engine has a store open (calls that read it would find nothing otherwise).
+    bool isOpen() const { return m_engine->isOpen(); }
 
 signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);

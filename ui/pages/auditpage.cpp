@@ -59,6 +59,8 @@ void AuditPage::retranslate()
 
 void AuditPage::refresh()
 {
+    if (!host()->isOpen())
+        return;
     const QString filter = m_filter->text();
     host()->call([filter](Engine &e) { return e.store()->auditLog(500, filter); }).then(this, [this](const Result<QList<AuditEntry>> &r) {
         if (r)

@@ -44,6 +44,8 @@ BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
     m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
     connect(m_applyStrategy, &QPushButton::clicked, this, [this] {
         EngineHost *engineHost = Page::host();
+        if (!engineHost->isOpen())
+            return;
         const QString name = m_liveStrategy->currentData().toString();
         engineHost->call([name](Engine &e) {
             ClusterConfig c = e.config();

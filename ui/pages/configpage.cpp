@@ -121,6 +121,8 @@ void ConfigPage::retranslate()
 
 void ConfigPage::reload()
 {
+    if (!host()->isOpen())
+        return;
     host()->call([](Engine &e) { return std::pair<QByteArray, Result<QList<ConfigVersion>>>{e.config().toJson(), e.store()->configVersions(200)}; })
         .then(this, [this](const std::pair<QByteArray, Result<QList<ConfigVersion>>> &r) {
             m_current = r.first;

@@ -126,10 +126,14 @@ NodesPage::NodesPage(EngineHost *host, QWidget *parent)
     m_weight = m_toolbar->addAction(QString(), this, &NodesPage::changeWeight);
     m_check = m_toolbar->addAction(QString(), this, &NodesPage::checkNow);
     m_drain->setObjectName(QStringLiteral("drainAction"));
+    updateActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         contextMenu()->popup(m_table->viewport()->mapToGlobal(pos));
     });
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &NodesPage::refreshHistory);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateActions();
+        refreshHistory();
+    });
 
     auto *top = new QWidget;
     auto *topLayout = new QVBoxLayout(top);
@@ -204,7 +208,12 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
                 break;
             }
     }
-    const bool any = !selected.isEmpty();
+    updateActions();
+}
+
+void NodesPage::updateActions()
+{
+    const bool any = !selectedId().isEmpty();
     for (QAction *a : {m_edit, m_remove, m_drain, m_maint, m_ready, m_weight, m_check})
         a->setEnabled(any);
 }
@@ -215,7 +224,7 @@ void NodesPage::refreshHistory()
     if (id != m_historyFor)
         m_latency->removeSeriesNotIn({});
     m_historyFor = id;
-    if (id.isEmpty()) {
+    if (id.isEmpty() || !host()->isOpen()) {
         m_history->setRows({});
         return;
     }
@@ -227,6 +236,8 @@ void NodesPage::refreshHistory()
 
 void NodesPage::run(const std::function<Status(Engine &)> &action)
 {
+    if (!host()->isOpen())
+        return;
     host()->call(action).then(this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);

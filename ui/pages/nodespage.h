@@ -39,6 +39,7 @@ signals:
 
 private:
     QString selectedId() const;
+    void updateActions();
     void editNode();
     void removeNode();
     void setAdmin(AdminState state);

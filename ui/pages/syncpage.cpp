@@ -362,6 +362,8 @@ QList<qint64> SyncPage::selectedDeadLetters() const
 
 void SyncPage::run(const std::function<Status(Engine &)> &action)
 {
+    if (!host()->isOpen())
+        return;
     host()->call(action).then(this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);
@@ -371,6 +373,8 @@ void SyncPage::run(const std::function<Status(Engine &)> &action)
 
 void SyncPage::refreshQueue()
 {
+    if (!host()->isOpen())
+        return;
     host()->call([](Engine &e) { return e.sync()->queue({}, 200); }).then(this, [this](const Result<QList<QueuedDelivery>> &r) {
         if (r)
             m_queue->setRows(r.value());
@@ -379,6 +383,8 @@ void SyncPage::refreshQueue()
 
 void SyncPage::refreshDeadLetters()
 {
+    if (!host()->isOpen())
+        return;
     host()->call([](Engine &e) { return e.sync()->deadLetters({}, 500); }).then(this, [this](const Result<QList<DeadLetter>> &r) {
         if (!r)
             return;
@@ -418,6 +424,8 @@ void SyncPage::showAttempts()
     if (row >= 0)
         m_payload->setPlainText(QString::fromUtf8(QJsonDocument(m_dead->row(row).payload).toJson(QJsonDocument::Indented)));
     const qint64 id = ids.first();
+    if (!host()->isOpen())
+        return;
     host()->call([id](Engine &e) { return e.sync()->attempts(id); }).then(this, [this](const Result<QList<DeliveryAttempt>> &r) {
         if (r)
             m_attempts->setRows(r.value());
@@ -427,7 +435,7 @@ void SyncPage::showAttempts()
 void SyncPage::runCheck(bool repair)
 {
     const QString target = m_checkTarget->currentText();
-    if (target.isEmpty() || m_checkWatcher.isRunning())
+    if (target.isEmpty() || m_checkWatcher.isRunning() || !host()->isOpen())
         return;
     m_check->setEnabled(false);
     m_repair->setEnabled(false);
@@ -466,7 +474,7 @@ void SyncPage::runCheck(bool repair)
 
 void SyncPage::startImport(const QString &path)
 {
-    if (m_importWatcher.isRunning())
+    if (m_importWatcher.isRunning() || !host()->isOpen())
         return;
     if (path.trimmed().isEmpty()) {
         m_importStatus->setText(tr("Choose a file first."));

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console as an operator uses it: real engine thread, real store, real nodesim processes,
+// real widgets on the offscreen platform.
+#include "cluster/clustermanager.h"
+#include "dialogs/nodedialog.h"
+#include "host/enginehost.h"
+#include "mainwindow.h"
+#include "nodesimprocess.h"
+#include "pages/auditpage.h"
+#include "pages/configpage.h"
+#include "pages/nodespage.h"
+#include "pages/syncpage.h"
+#include "store/store.h"
+#include "sync/syncservice.h"
+
+#include <QAbstractItemModelTester>
+#include <QDialogButtonBox>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestConsole final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    NodeSimProcess m_node;
+    NodeSimProcess m_target;
+    std::unique_ptr<EngineHost> m_host;
+    std::unique_ptr<ui::MainWindow> m_window;
+    std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+
+    QString dbPath() const { return m_dir.filePath(QStringLiteral("console.db")); }
+    QString configPath() const { return m_dir.filePath(QStringLiteral("console.json")); }
+
+    QByteArray configJson(int maxNodes) const
+    {
+        ClusterConfig c;
+        c.maxNodes = maxNodes;
+        c.healthCheckIntervalMs = 300;
+        c.healthCheckTimeoutMs = 200;
+        c.fastIntervalMs = 100;
+        c.syncRetryIntervalMs = 100;
+        TargetConfig t;
+        t.name = QStringLiteral("t0");
+        t.url = m_target.url() + QStringLiteral("/sync");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = QStringLiteral("s3cret");
+        c.targets = {t};
+        return c.toJson();
+    }
+
+    static void writeFile(const QString &path, const QByteArray &content)
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(content);
+    }
+
+    static void type(QWidget *root, const char *field, const QString &text)
+    {
+        auto *e = root->findChild<QLineEdit *>(QString::fromLatin1(field));
+        QVERIFY(e);
+        e->clear();
+        QTest::keyClicks(e, text);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_node.start(QStringLiteral("node-a")));
+        QVERIFY(m_target.start(QStringLiteral("t0"), 0, {QStringLiteral("--secret"), QStringLiteral("s3cret")}));
+        writeFile(configPath(), configJson(10));
+        m_host = std::make_unique<EngineHost>();
+        EngineOptions options;
+        options.dbPath = dbPath();
+        options.configPath = configPath();
+        options.refreshMs = 100;
+        QVERIFY(m_host->start(options).result().ok());
+        m_window = std::make_unique<ui::MainWindow>(m_host.get());
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->setEngineInfo(dbPath(), configPath(), false);
+        m_window->setRefreshInterval(100);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        // Every model is checked for consistency on every change, for the whole run.
+        for (QAbstractItemModel *m : std::initializer_list<QAbstractItemModel *>{
+                 m_window->nodes()->model(), m_window->nodes()->historyModel(), m_window->sync()->targetModel(),
+                 m_window->sync()->deadLetterModel(), m_window->sync()->queueModel(), m_window->sync()->attemptModel(),
+                 m_window->audit()->model(), m_window->config()->versions()})
+            m_testers.push_back(std::make_unique<QAbstractItemModelTester>(m, QAbstractItemModelTester::FailureReportingMode::QtTest));
+    }
+
+    void cleanupTestCase()
+    {
+        m_testers.clear();
+        m_window.reset();
+        m_host->stop();
+    }
+
+    void addNodeThroughTheDialog()
+    {
+        m_window->showPage(1);
+        m_window->nodes()->addNode();
+        auto *dialog = m_window->nodes()->findChild<ui::NodeDialog *>();
+        QVERIFY(dialog);
+        type(dialog, "id", QStringLiteral("node-a"));
+        type(dialog, "url", QStringLiteral("not a url"));
+        QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("urlError"))->isVisible());
+        QPushButton *ok = dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(!ok->isEnabled());
+        type(dialog, "url", m_node.url());
+        QVERIFY(ok->isEnabled());
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->nodes()->model()->rowOfKey(QStringLiteral("node-a")) >= 0, 5000);
+        const int row = m_window->nodes()->model()->rowOfKey(QStringLiteral("node-a"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->nodes()->model()->row(m_window->nodes()->model()->rowOfKey(QStringLiteral("node-a"))).health,
+                                  HealthState::Up, 10000);
+        Q_UNUSED(row)
+        auto store = Store::open(dbPath()); // a second connection, as another process would
+        QVERIFY(store.ok());
+        const auto nodes = store.value()->loadNodes().value();
+        QCOMPARE(nodes.size(), 1);
+        QCOMPARE(nodes.first().url, m_node.url());
+        QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"))->text(), QStringLiteral("Nodes: 1 up of 1, 0 failed"));
+    }
+
+    void drainFromTheContextMenu()
+    {
+        m_window->showPage(1);
+        QTableView *table = m_window->nodes()->table();
+        QTRY_VERIFY(table->model()->rowCount() == 1);
+        table->selectRow(0);
+        QMenu *menu = m_window->nodes()->contextMenu();
+        QAction *drain = nullptr;
+        for (QAction *a : menu->actions())
+            if (a->text() == QStringLiteral("Drain"))
+                drain = a;
+        QVERIFY(drain);
+        QVERIFY(drain->isEnabled());
+        drain->trigger();
+        menu->close();
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->nodes()->model()->row(0).spec.adminState, AdminState::Drain, 5000);
+        QCOMPARE(Store::open(dbPath()).value()->loadNodes()->first().adminState, AdminState::Drain);
+        // Drained: no traffic goes there.
+        const auto pick = m_host->call([](Engine &e) {
+            auto p = e.cluster()->selectNode();
+            return p ? QString() : p.error().message;
+        }).result();
+        QVERIFY(pick.contains(QStringLiteral("drained")));
+    }
+
+    void retryADeadLetterAndSeeItLeaveTheList()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 400}})); // refused for good: dead at once
+        const auto queued = m_host->call([](Engine &e) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QStringLiteral("lin");
+            return e.sync()->publish({ev}).ok();
+        }).result();
+        QVERIFY(queued);
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(2);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->sync()->deadLetterModel()->rowCount(), 1, 10000);
+        QCOMPARE(m_window->sync()->deadLetterModel()->row(0).userId, QStringLiteral("lin"));
+        m_window->sync()->deadLetterView()->selectRow(0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->sync()->attemptModel()->rowCount(), 1, 5000);
+        QCOMPARE(m_window->sync()->attemptModel()->row(0).httpStatus, 400);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QTest::mouseClick(m_window->sync()->findChild<QPushButton *>(QStringLiteral("retrySelected")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->sync()->deadLetterModel()->rowCount(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 10000);
+        m_window->showPage(5);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->audit()->model()->rowCount() > 0 &&
+                                     m_window->audit()->model()->row(0).action == QStringLiteral("dlq.retry"), 5000);
+    }
+
+    void badConfigFileIsReportedAndTheOldOneKept()
+    {
+        m_window->showPage(4);
+        writeFile(configPath(), R"({"max_nodes": "lots"})");
+        auto *banner = m_window->config()->findChild<QLabel *>(QStringLiteral("reloadBanner"));
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        QVERIFY(banner->text().contains(QStringLiteral("max_nodes")));
+        QCOMPARE(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 10);
+        writeFile(configPath(), configJson(12));
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 12, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
+        QVERIFY(m_window->config()->versions()->row(0).actor.startsWith(QStringLiteral("file:")));
+    }
+
+    void editingConfigInTheConsoleValidatesAndApplies()
+    {
+        m_window->showPage(4);
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 12")));
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 12"), QStringLiteral("\"max_nodes\": 0")));
+        QVERIFY(m_window->config()->errorLabel()->text().contains(QStringLiteral("max_nodes")));
+        QVERIFY(!m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig"))->isEnabled());
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 0"), QStringLiteral("\"max_nodes\": 20")));
+        QVERIFY(m_window->config()->errorLabel()->text().isEmpty());
+        QTest::mouseClick(m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 20, 5000);
+        QVERIFY(ClusterConfig::fromFile(configPath())->maxNodes == 20); // written back to the file
+    }
+
+    void switchToChineseAndBack()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("sidebar"));
+        QCOMPARE(sidebar->item(0)->text(), QStringLiteral("概览"));
+        QCOMPARE(sidebar->item(1)->text(), QStringLiteral("节点"));
+        QCOMPARE(m_window->nodes()->table()->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("状态"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"))->text().startsWith(QStringLiteral("节点：")), 5000);
+        QCOMPARE(m_window->nodes()->model()->data(m_window->nodes()->model()->index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("排空中"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Overview"));
+    }
+
+    void removeAskedForConfirmation()
+    {
+        m_window->showPage(1);
+        m_window->nodes()->table()->selectRow(0);
+        QMenu *menu = m_window->nodes()->contextMenu();
+        for (QAction *a : menu->actions())
+            if (a->text() == QStringLiteral("Remove"))
+                a->trigger();
+        menu->close();
+        QMessageBox *confirm = m_window->nodes()->findChild<QMessageBox *>(QStringLiteral("confirmRemove"));
+        QVERIFY(confirm);
+        confirm->reject(); // a person clicks Cancel: nothing changes
+        // A removal would have been queued to the engine thread at once; one round trip there
+        // makes sure anything queued has run before the store is read.
+        m_host->call([](Engine &) { return 0; }).waitForFinished();
+        QCOMPARE(Store::open(dbPath()).value()->loadNodes()->size(), 1);
+    }
+};
+
+QTEST_MAIN(TestConsole)
+#include "tst_console.moc"

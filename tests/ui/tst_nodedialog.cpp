@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "dialogs/nodedialog.h"
+#include "host/enginehost.h"
+#include "nodesimprocess.h"
+
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+using jobfirst::ui::NodeDialog;
+
+class TestNodeDialog final : public QObject
+{
+    Q_OBJECT
+
+    static QPushButton *ok(NodeDialog &d) { return d.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok); }
+    static void type(NodeDialog &d, const char *field, const QString &text)
+    {
+        QLineEdit *e = d.findChild<QLineEdit *>(QString::fromLatin1(field));
+        e->selectAll();
+        QTest::keyClick(e, Qt::Key_Backspace);
+        QTest::keyClicks(e, text);
+    }
+    static QLabel *reason(NodeDialog &d, const char *name) { return d.findChild<QLabel *>(QString::fromLatin1(name)); }
+
+private slots:
+    void invalidInputShowsReasonAndDisablesOk_data()
+    {
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("weight");
+        QTest::addColumn<QString>("errorLabel");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("no scheme") << "n9" << "10.0.0.5:8080" << "1" << "urlError" << "http://";
+        QTest::newRow("ftp") << "n9" << "ftp://host" << "1" << "urlError" << "http://";
+        QTest::newRow("bad port") << "n9" << "http://host:99999" << "1" << "urlError" << "malformed";
+        QTest::newRow("duplicate id") << "a" << "http://127.0.0.1:1" << "1" << "idError" << "already exists";
+        QTest::newRow("bad id") << "has space" << "http://127.0.0.1:1" << "1" << "idError" << "letters";
+        QTest::newRow("weight 0") << "n9" << "http://127.0.0.1:1" << "0" << "weightError" << "1 to 256";
+        QTest::newRow("weight text") << "n9" << "http://127.0.0.1:1" << "heavy" << "weightError" << "1 to 256";
+    }
+    void invalidInputShowsReasonAndDisablesOk()
+    {
+        QFETCH(QString, id);
+        QFETCH(QString, url);
+        QFETCH(QString, weight);
+        QFETCH(QString, errorLabel);
+        QFETCH(QString, mention);
+        EngineHost host;
+        NodeDialog dialog(&host, {QStringLiteral("a"), QStringLiteral("b")}, 10, std::nullopt);
+        dialog.show();
+        QVERIFY(!ok(dialog)->isEnabled()); // empty form
+        type(dialog, "id", id);
+        type(dialog, "url", url);
+        type(dialog, "weight", weight);
+        QLabel *label = reason(dialog, errorLabel.toLatin1().constData());
+        QVERIFY(label->isVisible());
+        QVERIFY2(label->text().contains(mention), qPrintable(label->text()));
+        QVERIFY(!ok(dialog)->isEnabled());
+        QVERIFY(!dialog.isValid());
+        // Fixing the field clears the reason and enables OK.
+        type(dialog, "id", QStringLiteral("n9"));
+        type(dialog, "url", QStringLiteral("http://127.0.0.1:8080"));
+        type(dialog, "weight", QStringLiteral("5"));
+        QVERIFY(!label->isVisible());
+        QVERIFY(ok(dialog)->isEnabled());
+        QCOMPARE(dialog.spec().weight, 5);
+    }
+
+    void fullClusterIsExplained()
+    {
+        EngineHost host;
+        NodeDialog dialog(&host, {QStringLiteral("a"), QStringLiteral("b")}, 2, std::nullopt);
+        dialog.show();
+        type(dialog, "id", QStringLiteral("c"));
+        type(dialog, "url", QStringLiteral("http://127.0.0.1:1"));
+        QVERIFY(reason(dialog, "clusterError")->isVisible());
+        QVERIFY(reason(dialog, "clusterError")->text().contains(QStringLiteral("max_nodes is 2")));
+        QVERIFY(!ok(dialog)->isEnabled());
+    }
+
+    void testConnectionRunsARealCheck()
+    {
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("probe-me")));
+        QTemporaryDir dir;
+        EngineHost host;
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        options.deliver = false;
+        QVERIFY(host.start(options).result().ok());
+        NodeDialog dialog(&host, {}, 10, std::nullopt);
+        dialog.show();
+        type(dialog, "id", QStringLiteral("p"));
+        type(dialog, "url", sim.url());
+        QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+        QLabel *result = dialog.findChild<QLabel *>(QStringLiteral("testResult"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Healthy")), 10000);
+        sim.kill();
+        QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().contains(QStringLiteral("connection refused")), 10000);
+        host.stop();
+    }
+};
+
+QTEST_MAIN(TestNodeDialog)
+#include "tst_nodedialog.moc"
