@@ -3,6 +3,7 @@
 
 #include "store/store.h"
 #include "sync/httpdeliveryclient.h"
+#include "sync/outboxwriter.h"
 #include "sync/retrypolicy.h"
 #include "sync/webhooksignature.h"
 
@@ -53,24 +54,9 @@ struct DeliveryEngine::Flight
     std::vector<int> attempts;
 };
 
-struct DeliveryEngine::Outcome
-{
-    enum Kind { Done, Retry, Dead, Hold } kind = Done;
-    qint64 id = 0;
-    QString target;
-    QString user;
-    QString eventId;
-    qint64 version = 0;
-    int attempts = 0;
-    qint64 nextAt = 0;
-    QString error;
-    int status = 0;
-    double durationMs = 0;
-    QString bodyHead;
-};
 
-DeliveryEngine::DeliveryEngine(QString dbPath, PendingCounters *counters)
-    : m_dbPath(std::move(dbPath)), m_counters(counters)
+DeliveryEngine::DeliveryEngine(QString dbPath, OutboxWriter *writer)
+    : m_dbPath(std::move(dbPath)), m_writer(writer)
 {
     m_latencies.reserve(LatencyWindow);
 }
@@ -168,28 +154,19 @@ void DeliveryEngine::run(std::promise<Status> started)
     }
     started.set_value(Status());
 
-    QSqlQuery scan(db), markDone(db), markRetry(db), markDead(db), ledger(db), logAttempt(db), markHold(db);
+    // The scan reads only the deliveries index; the event is read for rows actually sent.
+    QSqlQuery scan(db), eventOf(db);
     scan.setForwardOnly(true);
-    scan.prepare(QStringLiteral("SELECT d.id, d.user_id, d.next_at, d.attempts, e.event_id, e.seq, e.payload, e.created_at"
-                                " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-                                " WHERE d.target = ? AND d.state = 'pending' ORDER BY d.id LIMIT ?"));
-    markDone.prepare(QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?, last_error = '', updated_at = ? WHERE id = ?"));
-    markRetry.prepare(QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?"));
-    markDead.prepare(QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?"));
-    markHold.prepare(QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"));
-    ledger.prepare(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES (?, ?, ?, ?, ?)"
-                                  " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-                                  " version = excluded.version, acked_at = excluded.acked_at"
-                                  " WHERE excluded.version > ledger.version"));
-    logAttempt.prepare(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
-                                      " VALUES (?, ?, ?, ?, ?, ?)"));
+    scan.prepare(QStringLiteral("SELECT id, user_id, next_at, attempts, event_seq FROM deliveries"
+                                " WHERE target = ? AND state = 'pending' ORDER BY id LIMIT ?"));
+    eventOf.prepare(QStringLiteral("SELECT event_id, payload, created_at FROM events WHERE seq = ?"));
 
     QHash<QString, Runtime> targets;
     QSet<qint64> busyIds;
     std::unordered_map<std::uint64_t, Flight> flights;
     std::uint64_t nextTag = 1;
     std::vector<HttpResult> results;
-    std::vector<Outcome> outcomes;
+    std::vector<DeliveryOutcome> outcomes;
     qint64 firstWaitingAt = 0;
     std::mt19937_64 random{std::random_device{}()};
     std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -277,7 +254,8 @@ void DeliveryEngine::run(std::promise<Status> started)
             return;
         const int perRequest = std::max(1, c.batchSize);
         scan.addBindValue(c.name);
-        scan.addBindValue(std::max(64, free * perRequest * 4));
+        // Rows in flight or awaiting the writer's commit come first in id order: look past them.
+        scan.addBindValue(64 + free * perRequest * 4 + int(rt.busyUsers.size()));
         if (!scan.exec()) {
             qWarning("sync: scan of %s failed: %s", qPrintable(c.name), qPrintable(scan.lastError().text()));
             return;
@@ -298,15 +276,19 @@ void DeliveryEngine::run(std::promise<Status> started)
                 rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
                 continue;
             }
-            const qint64 version = scan.value(5).toLongLong();
-            QByteArray payload = scan.value(6).toString().toUtf8();
+            const qint64 version = scan.value(4).toLongLong();
+            eventOf.addBindValue(version);
+            if (!eventOf.exec() || !eventOf.next())
+                continue; // the event row is gone (cannot happen short of manual edits)
+            QByteArray payload = eventOf.value(1).toString().toUtf8();
             payload.insert(1, "\"version\":" + QByteArray::number(version) + ',');
             flight.ids.push_back(id);
             flight.users.push_back(user);
-            flight.eventIds.push_back(scan.value(4).toString());
+            flight.eventIds.push_back(eventOf.value(0).toString());
             flight.versions.push_back(version);
-            flight.createdAt.push_back(scan.value(7).toLongLong());
+            flight.createdAt.push_back(eventOf.value(2).toLongLong());
             flight.attempts.push_back(scan.value(3).toInt());
+            eventOf.finish();
             payloads.push_back(std::move(payload));
             if (int(flight.ids.size()) == perRequest) {
                 dispatch(rt, std::move(flight), std::move(payloads));
@@ -337,6 +319,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         Runtime *rt = rit == targets.end() ? nullptr : &rit.value();
         if (rt)
             --rt->inFlight;
+        m_dirty = true; // a slot is free: look for more work on the next turn
         const bool ok = r.status >= 200 && r.status < 300;
         const qint64 now = nowMs();
         QString error;
@@ -347,7 +330,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         if (rt && flight.target.startsWith(QLatin1String("node:")) && onNodeResult)
             onNodeResult(flight.target, ok || r.status != 0, error);
         for (std::size_t i = 0; i < flight.ids.size(); ++i) {
-            Outcome o;
+            DeliveryOutcome o;
             o.id = flight.ids[i];
             o.target = flight.target;
             o.user = flight.users[i];
@@ -359,7 +342,7 @@ void DeliveryEngine::run(std::promise<Status> started)
             o.error = error;
             o.bodyHead = QString::fromUtf8(r.bodyHead.left(300));
             if (ok) {
-                o.kind = Outcome::Done;
+                o.kind = DeliveryOutcome::Done;
                 std::lock_guard lock(m_mutex);
                 const float latency = float(now - flight.createdAt[i]);
                 if (m_latencies.size() < LatencyWindow)
@@ -367,16 +350,16 @@ void DeliveryEngine::run(std::promise<Status> started)
                 else
                     m_latencies[m_latencyPos++ % LatencyWindow] = latency;
             } else if (kind == FailureKind::TargetGone) {
-                o.kind = Outcome::Hold;
+                o.kind = DeliveryOutcome::Hold;
                 o.attempts = flight.attempts[i];
             } else if (kind == FailureKind::Permanent) {
-                o.kind = Outcome::Dead;
+                o.kind = DeliveryOutcome::Dead;
             } else {
                 const int maxRetries = rt ? rt->config.maxRetries : 3;
                 if (o.attempts > maxRetries) {
-                    o.kind = Outcome::Dead;
+                    o.kind = DeliveryOutcome::Dead;
                 } else {
-                    o.kind = Outcome::Retry;
+                    o.kind = DeliveryOutcome::Retry;
                     o.nextAt = now + retryDelayMs(rt ? rt->config.retryIntervalMs : 5000, o.attempts, unit(random),
                                                   r.retryAfterSeconds);
                 }
@@ -415,82 +398,52 @@ void DeliveryEngine::run(std::promise<Status> started)
         }
     };
 
+    // Outcomes go to the outbox writer (the one SQLite writer); their rows stay busy here
+    // until it says they are durable, so nothing is sent twice meanwhile.
     auto commit = [&] {
         if (outcomes.empty())
             return;
-        const qint64 now = nowMs();
-        db.transaction();
-        for (const Outcome &o : outcomes) {
-            switch (o.kind) {
-            case Outcome::Done:
-                markDone.addBindValue(o.attempts);
-                markDone.addBindValue(now);
-                markDone.addBindValue(o.id);
-                markDone.exec();
-                ledger.addBindValue(o.target);
-                ledger.addBindValue(o.user);
-                ledger.addBindValue(o.eventId);
-                ledger.addBindValue(o.version);
-                ledger.addBindValue(now);
-                ledger.exec();
-                break;
-            case Outcome::Retry:
-                markRetry.addBindValue(o.attempts);
-                markRetry.addBindValue(o.nextAt);
-                markRetry.addBindValue(o.error);
-                markRetry.addBindValue(now);
-                markRetry.addBindValue(o.id);
-                markRetry.exec();
-                break;
-            case Outcome::Dead:
-                markDead.addBindValue(o.attempts);
-                markDead.addBindValue(o.error);
-                markDead.addBindValue(now);
-                markDead.addBindValue(o.id);
-                markDead.exec();
-                break;
-            case Outcome::Hold:
-                markHold.addBindValue(o.error);
-                markHold.addBindValue(now);
-                markHold.addBindValue(o.id);
-                markHold.exec();
-                break;
+        ++m_outstanding;
+        auto summary = std::make_shared<std::vector<DeliveryOutcome>>(outcomes);
+        m_writer->submitOutcomes(std::move(outcomes), [this, summary](bool ok) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_committed.push_back({summary, ok});
             }
-            if (o.kind != Outcome::Done) {
-                logAttempt.addBindValue(o.id);
-                logAttempt.addBindValue(now);
-                logAttempt.addBindValue(o.status);
-                logAttempt.addBindValue(o.durationMs);
-                logAttempt.addBindValue(o.error.isNull() ? QStringLiteral("") : o.error);
-                logAttempt.addBindValue(o.bodyHead.isNull() ? QStringLiteral("") : o.bodyHead);
-                logAttempt.exec();
-            }
-        }
-        if (!db.commit()) {
-            // The rows stay pending and are sent again: at-least-once, never lost.
-            qWarning("sync: commit of %d results failed: %s", int(outcomes.size()), qPrintable(db.lastError().text()));
-            db.rollback();
-        }
-        int done = 0;
-        QHash<QString, std::array<qint64, 4>> perTarget; // success, dead, retries, pending delta
-        for (const Outcome &o : outcomes) {
-            busyIds.remove(o.id);
-            auto rit = targets.find(o.target);
-            if (rit != targets.end())
-                rit->busyUsers.remove(o.user);
-            auto &c = perTarget[o.target];
-            if (o.kind == Outcome::Done) {
-                ++c[0];
-                --c[3];
-                ++done;
-            } else if (o.kind == Outcome::Dead) {
-                ++c[1];
-                --c[3];
-            } else if (o.kind == Outcome::Retry) {
-                ++c[2];
-            }
-        }
+            --m_outstanding;
+            wake();
+        });
+        outcomes.clear();
+        firstWaitingAt = 0;
+    };
+
+    auto settleCommitted = [&] {
+        std::deque<std::pair<std::shared_ptr<std::vector<DeliveryOutcome>>, bool>> committed;
         {
+            std::lock_guard lock(m_mutex);
+            committed.swap(m_committed);
+        }
+        const qint64 now = nowMs();
+        for (const auto &[list, ok] : committed) {
+            int done = 0;
+            QHash<QString, std::array<qint64, 3>> perTarget; // success, dead, retries
+            for (const DeliveryOutcome &o : *list) {
+                busyIds.remove(o.id);
+                auto rit = targets.find(o.target);
+                if (rit != targets.end())
+                    rit->busyUsers.remove(o.user);
+                if (!ok)
+                    continue; // still pending in the store: sent again (receivers de-duplicate)
+                auto &c = perTarget[o.target];
+                if (o.kind == DeliveryOutcome::Done) {
+                    ++c[0];
+                    ++done;
+                } else if (o.kind == DeliveryOutcome::Dead) {
+                    ++c[1];
+                } else if (o.kind == DeliveryOutcome::Retry) {
+                    ++c[2];
+                }
+            }
             std::lock_guard lock(m_mutex);
             const qint64 second = now / 1000;
             if (m_completions.empty() || m_completions.back().first != second)
@@ -504,20 +457,17 @@ void DeliveryEngine::run(std::promise<Status> started)
                 s.failed += it.value()[1];
                 s.retries += it.value()[2];
             }
-            for (const Outcome &o : outcomes) {
-                if (o.kind != Outcome::Done) {
+            for (const DeliveryOutcome &o : *list) {
+                if (ok && o.kind != DeliveryOutcome::Done) {
                     TargetStatus &s = m_status[o.target];
                     s.lastError = o.error;
                     s.lastErrorAt = now;
                 }
             }
+            m_delivered += done;
         }
-        for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
-            m_counters->add(it.key(), it.value()[3]);
-        m_delivered += done;
-        outcomes.clear();
-        firstWaitingAt = 0;
-        m_dirty = true;
+        if (!committed.empty())
+            m_dirty = true;
     };
 
     qint64 nextScanAt = 0;
@@ -558,6 +508,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                 m_dirty = true;
             }
         }
+        settleCommitted();
         qint64 now = nowMs();
         if (m_dirty.exchange(false) || now >= nextScanAt) {
             nextScanAt = now + 250;
@@ -582,6 +533,9 @@ void DeliveryEngine::run(std::promise<Status> started)
             commit();
     }
     commit();
+    // The writer calls back into this object: wait for what was handed to it.
+    for (int i = 0; i < 5000 && m_outstanding.load() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     {
         std::lock_guard lock(m_mutex);
         m_http = nullptr;

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "core/result.h"
-#include "sync/pendingcounters.h"
+#include "sync/deliveryoutcome.h"
 #include "sync/syncstats.h"
 
 #include <QByteArray>
@@ -15,11 +15,14 @@
 #include <deque>
 #include <future>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace jobfirst {
+
+class OutboxWriter;
 
 /// Delivery settings of one target, resolved from the cluster config (or a node).
 struct DeliveryTarget
@@ -46,7 +49,7 @@ struct DeliveryTarget
 class DeliveryEngine final
 {
 public:
-    DeliveryEngine(QString dbPath, PendingCounters *counters);
+    DeliveryEngine(QString dbPath, OutboxWriter *writer);
     ~DeliveryEngine();
     DeliveryEngine(const DeliveryEngine &) = delete;
     DeliveryEngine &operator=(const DeliveryEngine &) = delete;
@@ -77,11 +80,12 @@ public:
 private:
     struct Runtime;
     struct Flight;
-    struct Outcome;
     void run(std::promise<Status> started);
 
     QString m_dbPath;
-    PendingCounters *m_counters;
+    OutboxWriter *m_writer;
+    std::atomic<int> m_outstanding{0}; ///< outcome batches handed to the writer, not yet confirmed
+    std::deque<std::pair<std::shared_ptr<std::vector<DeliveryOutcome>>, bool>> m_committed;
     std::thread m_thread;
     std::atomic_bool m_stop{false};
     std::atomic_bool m_dirty{true};

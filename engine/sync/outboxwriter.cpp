@@ -73,6 +73,25 @@ Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
     return future.get();
 }
 
+void OutboxWriter::submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::function<void(bool)> committed)
+{
+    auto *batch = new Batch;
+    batch->isOutcomes = true;
+    batch->outcomes = std::move(outcomes);
+    batch->outcomesCommitted = std::move(committed);
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running || m_stopping) {
+            delete batch;
+            if (committed)
+                committed(false);
+            return;
+        }
+        m_queue.push_back(batch);
+    }
+    m_wake.notify_one();
+}
+
 void OutboxWriter::run(std::promise<Status> started)
 {
     auto opened = Store::open(m_dbPath);
@@ -96,6 +115,66 @@ void OutboxWriter::run(std::promise<Status> started)
                                        " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING"));
     insertDelivery.prepare(QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
                                           " VALUES (?, ?, ?, 'pending', ?, ?, ?)"));
+    QSqlQuery markDone(db), markRetry(db), markDead(db), markHold(db), ledger(db), logAttempt(db);
+    markDone.prepare(QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?, last_error = '', updated_at = ? WHERE id = ?"));
+    markRetry.prepare(QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?"));
+    markDead.prepare(QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?"));
+    markHold.prepare(QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"));
+    ledger.prepare(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES (?, ?, ?, ?, ?)"
+                                  " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                                  " version = excluded.version, acked_at = excluded.acked_at"
+                                  " WHERE excluded.version > ledger.version"));
+    logAttempt.prepare(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+                                      " VALUES (?, ?, ?, ?, ?, ?)"));
+    const auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
+    const auto record = [&](const DeliveryOutcome &o, qint64 now) -> bool {
+        bool ok = true;
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
+            markDone.addBindValue(o.attempts);
+            markDone.addBindValue(now);
+            markDone.addBindValue(o.id);
+            ok = markDone.exec();
+            ledger.addBindValue(o.target);
+            ledger.addBindValue(o.user);
+            ledger.addBindValue(o.eventId);
+            ledger.addBindValue(o.version);
+            ledger.addBindValue(now);
+            ok = ledger.exec() && ok;
+            break;
+        case DeliveryOutcome::Retry:
+            markRetry.addBindValue(o.attempts);
+            markRetry.addBindValue(o.nextAt);
+            markRetry.addBindValue(text(o.error));
+            markRetry.addBindValue(now);
+            markRetry.addBindValue(o.id);
+            ok = markRetry.exec();
+            break;
+        case DeliveryOutcome::Dead:
+            markDead.addBindValue(o.attempts);
+            markDead.addBindValue(text(o.error));
+            markDead.addBindValue(now);
+            markDead.addBindValue(o.id);
+            ok = markDead.exec();
+            break;
+        case DeliveryOutcome::Hold:
+            markHold.addBindValue(text(o.error));
+            markHold.addBindValue(now);
+            markHold.addBindValue(o.id);
+            ok = markHold.exec();
+            break;
+        }
+        if (o.kind != DeliveryOutcome::Done) {
+            logAttempt.addBindValue(o.id);
+            logAttempt.addBindValue(now);
+            logAttempt.addBindValue(o.status);
+            logAttempt.addBindValue(o.durationMs);
+            logAttempt.addBindValue(text(o.error));
+            logAttempt.addBindValue(text(o.bodyHead));
+            ok = logAttempt.exec() && ok;
+        }
+        return ok;
+    };
     supersede.prepare(QStringLiteral("UPDATE deliveries SET state = 'coalesced', updated_at = ?"
                                      " WHERE target = ? AND user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > ?"));
     while (true) {
@@ -114,6 +193,17 @@ void OutboxWriter::run(std::promise<Status> started)
         if (!db.transaction())
             error = db.lastError().text();
         for (std::size_t b = 0; b < batches.size() && error.isEmpty(); ++b) {
+            if (batches[b]->isOutcomes) {
+                for (const DeliveryOutcome &o : batches[b]->outcomes) {
+                    if (!record(o, now)) {
+                        error = QStringLiteral("recording delivery %1: %2").arg(o.id).arg(db.lastError().text());
+                        break;
+                    }
+                    if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+                        --perTarget[o.target];
+                }
+                continue;
+            }
             for (OutboxItem &item : batches[b]->items) {
                 SyncEvent &e = item.event;
                 if (e.eventId.isEmpty())
@@ -167,15 +257,29 @@ void OutboxWriter::run(std::promise<Status> started)
         if (!error.isEmpty()) {
             db.rollback();
             const Error e = storeError(m_dbPath, QStringLiteral("enqueue"), error);
-            for (Batch *b : batches)
-                b->done.set_value(e);
+            for (Batch *b : batches) {
+                if (b->isOutcomes) {
+                    if (b->outcomesCommitted)
+                        b->outcomesCommitted(false);
+                    delete b;
+                } else {
+                    b->done.set_value(e);
+                }
+            }
             continue;
         }
         for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
             counters.add(it.key(), it.value());
         ++commits;
-        for (std::size_t b = 0; b < batches.size(); ++b)
-            batches[b]->done.set_value(stored[b]);
+        for (std::size_t b = 0; b < batches.size(); ++b) {
+            if (batches[b]->isOutcomes) {
+                if (batches[b]->outcomesCommitted)
+                    batches[b]->outcomesCommitted(true);
+                delete batches[b];
+            } else {
+                batches[b]->done.set_value(stored[b]);
+            }
+        }
         if (onCommitted)
             onCommitted();
     }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "sync/deliveryoutcome.h"
 #include "sync/pendingcounters.h"
 #include "sync/syncevent.h"
 
@@ -27,9 +28,12 @@ struct OutboxItem
     bool coalesce = false;   ///< near-real-time: supersede this user's not-yet-sent deliveries
 };
 
-/// Writes accepted events to the SQLite outbox with group commit: every caller waiting at
-/// the same moment shares one transaction (one fsync). A call returns only once its events
-/// are durable, or with an error and nothing written. Thread-safe.
+/// The one writer of the outbox. Accepted events and delivery outcomes are committed with
+/// group commit: everything waiting at the same moment shares one transaction (one fsync).
+/// One writer thread means no two SQLite writers wait on each other's locks (SQLite's busy
+/// handler sleeps in coarse steps, which showed as seconds of delivery latency).
+/// write() returns only once its events are durable, or with an error and nothing written.
+/// Thread-safe.
 class OutboxWriter final
 {
 public:
@@ -46,6 +50,10 @@ public:
     /// Blocks until durable. Returns the events as stored (ids and versions assigned).
     Result<QList<SyncEvent>> write(QList<OutboxItem> items);
 
+    /// Records delivery outcomes; `committed` runs on the writer thread once they are durable
+    /// (with false if the commit failed: the rows stay pending and are sent again).
+    void submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::function<void(bool)> committed);
+
     /// Called on the writer thread after each commit (e.g. to wake delivery).
     std::function<void()> onCommitted;
     /// Deliveries waiting per target, kept current by the writer and the delivery engine.
@@ -57,6 +65,9 @@ private:
     {
         QList<OutboxItem> items;
         std::promise<Result<QList<SyncEvent>>> done;
+        std::vector<DeliveryOutcome> outcomes;      ///< an outcome batch when set
+        std::function<void(bool)> outcomesCommitted;
+        bool isOutcomes = false;
     };
     void run(std::promise<Status> started);
 

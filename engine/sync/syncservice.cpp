@@ -67,7 +67,7 @@ Status SyncService::start(bool deliver)
         }
     }
     if (deliver && !m_delivery) {
-        m_delivery = std::make_unique<DeliveryEngine>(m_store->path(), &m_writer->counters);
+        m_delivery = std::make_unique<DeliveryEngine>(m_store->path(), m_writer.get());
         m_delivery->onTargetDisabled = [this](const QString &target, const QString &reason) {
             QMetaObject::invokeMethod(this, [this, target, reason] {
                 m_overrides[target].disabled = true;

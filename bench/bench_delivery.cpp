@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Delivery figures against nginx sinks on loopback, each next to its peer in the same run:
+//  1. rate with batching off, against wrk POSTing 512 bytes to the same nginx;
+//  2. five healthy targets with a sixth black-holed (hangs), against all six healthy;
+//  3. real-time enqueue-to-acknowledged latency at 1,000 events/s;
+//  4. bulk migration of N users (default 1,000,000) to six targets, durable.
+#include "store/store.h"
+#include "sync/bulkimporter.h"
+#include "sync/syncservice.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <cstdio>
+
+using namespace jobfirst;
+
+namespace {
+
+QString g_dir;
+int g_basePort = 0;
+
+bool startNginx(QProcess &nginx, int ports)
+{
+    const QString bin = QStandardPaths::findExecutable(QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+    if (bin.isEmpty()) {
+        std::printf("nginx not installed (bench/run installs nginx-light)\n");
+        return false;
+    }
+    QString servers;
+    for (int i = 0; i < ports; ++i)
+        servers += QStringLiteral("server { listen 127.0.0.1:%1; location / { return 200 '{\"applied\":1}'; } }\n").arg(g_basePort + i);
+    QFile conf(g_dir + QStringLiteral("/nginx.conf"));
+    conf.open(QIODevice::WriteOnly);
+    conf.write(QStringLiteral("worker_processes 1; daemon off; pid %1/nginx.pid; error_log %1/nginx.err;\n"
+                              "events { worker_connections 8192; }\n"
+                              "http { access_log off; keepalive_requests 1000000; client_body_temp_path %1;\n%2}\n")
+                   .arg(g_dir, servers).toUtf8());
+    conf.close();
+    nginx.start(bin, {QStringLiteral("-c"), conf.fileName(), QStringLiteral("-p"), g_dir});
+    if (!nginx.waitForStarted(5000) || nginx.waitForFinished(500)) {
+        std::printf("nginx did not start: %s\n", nginx.readAllStandardError().constData());
+        return false;
+    }
+    return true;
+}
+
+double wrkRate(int port)
+{
+    const QString wrk = QStandardPaths::findExecutable(QStringLiteral("wrk"));
+    if (wrk.isEmpty())
+        return 0;
+    QFile lua(g_dir + QStringLiteral("/post.lua"));
+    lua.open(QIODevice::WriteOnly);
+    lua.write("wrk.method = \"POST\"\nwrk.body = string.rep(\"x\", 512)\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
+    lua.close();
+    const QStringList args{QStringLiteral("-t1"), QStringLiteral("-c32"), QStringLiteral("-d5s"), QStringLiteral("-s"), lua.fileName(),
+                           QStringLiteral("http://127.0.0.1:%1/").arg(port)};
+    QProcess p;
+    p.start(wrk, args);
+    p.waitForFinished(60000);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    static const QRegularExpression re(QStringLiteral("Requests/sec:\\s+([0-9.]+)"));
+    const double rate = re.match(out).captured(1).toDouble();
+    std::printf("peer: wrk %s -> %.0f requests/s\n", qPrintable(args.join(u' ')), rate);
+    return rate;
+}
+
+struct Rig
+{
+    std::unique_ptr<Store> store;
+    std::unique_ptr<SyncService> sync;
+};
+
+Rig makeRig(const QString &name, const QList<TargetConfig> &targets, int workers)
+{
+    Rig r;
+    r.store = std::move(Store::open(g_dir + u'/' + name + QStringLiteral(".db"))).value();
+    ClusterConfig c;
+    c.targets = targets;
+    c.syncWorkers = workers;
+    c.syncTimeoutMs = 1000;
+    c.maxSyncRetries = 1000;
+    c.syncRetryIntervalMs = 1000;
+    c.syncBacklogLimit = 100000000;
+    r.sync = std::make_unique<SyncService>(r.store.get(), c);
+    if (!r.sync->start(true))
+        std::abort();
+    return r;
+}
+
+TargetConfig target(const QString &name, int port, const QString &secret = QStringLiteral("bench-secret"))
+{
+    TargetConfig t;
+    t.name = name;
+    t.url = QStringLiteral("http://127.0.0.1:%1/sync").arg(port);
+    t.events = {QStringLiteral("user.created"), QStringLiteral("user.updated")};
+    t.secret = secret;
+    return t;
+}
+
+QList<SyncEvent> events(int n, int offset)
+{
+    QList<SyncEvent> list;
+    list.reserve(n);
+    for (int i = 0; i < n; ++i) {
+        SyncEvent e;
+        e.type = QStringLiteral("user.updated");
+        e.userId = QStringLiteral("user-%1").arg(offset + i);
+        e.data = {{QStringLiteral("username"), QStringLiteral("user%1").arg(offset + i)},
+                  {QStringLiteral("email"), QStringLiteral("user%1@jobfirst.cn").arg(offset + i)},
+                  {QStringLiteral("role"), QStringLiteral("job_seeker")}};
+        list << e;
+    }
+    return list;
+}
+
+void enqueue(SyncService &sync, int n)
+{
+    for (int done = 0; done < n; done += 5000)
+        if (!sync.publish(events(std::min(5000, n - done), done)))
+            std::abort();
+}
+
+qint64 delivered(SyncService &sync, const QString &name)
+{
+    for (const TargetStatus &t : sync.stats().targets)
+        if (t.name == name)
+            return t.success;
+    return 0;
+}
+
+double drainRate(SyncService &sync, const QStringList &names, qint64 perTarget)
+{
+    QElapsedTimer t;
+    t.start();
+    for (const QString &n : names)
+        sync.setTargetPaused(n, false, QStringLiteral("bench"));
+    while (true) {
+        bool all = true;
+        for (const QString &n : names)
+            all = all && delivered(sync, n) >= perTarget;
+        if (all)
+            break;
+        QThread::msleep(5);
+    }
+    return double(perTarget) * names.size() / (double(t.nsecsElapsed()) / 1e9);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const int bulkUsers = argc > 1 ? QString::fromLocal8Bit(argv[1]).toInt() : 1000000;
+    std::printf("command: build/bench/bench_delivery %d\n", bulkUsers);
+    QTemporaryDir dir;
+    g_dir = dir.path();
+    g_basePort = 21000 + int(QCoreApplication::applicationPid() % 1000) * 10;
+    QProcess nginx;
+    if (!startNginx(nginx, 6))
+        return 1;
+
+    // 1. Rate with batching off, one target, against wrk on the same nginx.
+    const double wrk = wrkRate(g_basePort);
+    for (int workers : {5, 32}) {
+        Rig rig = makeRig(QStringLiteral("rate%1").arg(workers), {target(QStringLiteral("t"), g_basePort)}, workers);
+        rig.sync->setTargetPaused(QStringLiteral("t"), true, QStringLiteral("bench"));
+        const int n = 200000;
+        enqueue(*rig.sync, n);
+        const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
+        std::printf("delivery, batching off, signed, sync_workers=%2d: %.0f deliveries/s = %.2fx wrk\n", workers, rate, wrk > 0 ? rate / wrk : 0);
+    }
+
+    // 2. Six targets, then the sixth black-holed.
+    QProcess hole;
+    const QString nodesim = QCoreApplication::applicationDirPath() + QStringLiteral("/../app/nodesim/jobfirst-nodesim");
+    hole.start(nodesim, {QStringLiteral("--port"), QString::number(g_basePort + 9), QStringLiteral("--hang")});
+    hole.waitForReadyRead(5000);
+    double rates[2] = {0, 0};
+    for (int blackHoled = 0; blackHoled < 2; ++blackHoled) {
+        QList<TargetConfig> targets;
+        QStringList names;
+        for (int i = 0; i < 6; ++i) {
+            const int port = (i == 5 && blackHoled) ? g_basePort + 9 : g_basePort + i;
+            targets << target(QStringLiteral("t%1").arg(i), port);
+            names << targets.last().name;
+        }
+        Rig rig = makeRig(QStringLiteral("six%1").arg(blackHoled), targets, 5);
+        for (const QString &n : names)
+            rig.sync->setTargetPaused(n, true, QStringLiteral("bench"));
+        const int n = 30000;
+        enqueue(*rig.sync, n);
+        names.removeLast(); // measure the five that stay healthy
+        rig.sync->setTargetPaused(QStringLiteral("t5"), false, QStringLiteral("bench"));
+        rates[blackHoled] = drainRate(*rig.sync, names, n);
+        std::printf("five healthy targets, sixth %s: %.0f deliveries/s\n", blackHoled ? "black-holed (hangs)" : "healthy    ", rates[blackHoled]);
+    }
+    std::printf("black-holed sixth target costs the other five %.1f%% of their rate\n", 100.0 * (1.0 - rates[1] / rates[0]));
+    hole.kill();
+
+    // 3. Real-time latency at 1,000 events/s.
+    {
+        Rig rig = makeRig(QStringLiteral("latency"), {target(QStringLiteral("t"), g_basePort)}, 5);
+        QElapsedTimer t;
+        t.start();
+        int sent = 0;
+        while (t.elapsed() < 8000) {
+            while (sent < t.elapsed()) {
+                SyncEvent e = events(1, sent).first();
+                e.createdAt = QDateTime::currentMSecsSinceEpoch();
+                rig.sync->publish({e});
+                ++sent;
+            }
+            QThread::usleep(200);
+        }
+        while (rig.sync->backlog() > 0)
+            QThread::msleep(5);
+        const SyncStats s = rig.sync->stats();
+        std::printf("real-time, %d events at 1,000/s: enqueue-to-acknowledged p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n", sent,
+                    s.latencyP50Ms, s.latencyP95Ms, s.latencyP99Ms);
+    }
+
+    // 4. Bulk migration to six targets.
+    {
+        QList<TargetConfig> targets;
+        QStringList names;
+        for (int i = 0; i < 6; ++i) {
+            targets << target(QStringLiteral("t%1").arg(i), g_basePort + i);
+            targets.last().batchSize = 100;
+            names << targets.last().name;
+        }
+        QFile users(g_dir + QStringLiteral("/users.jsonl"));
+        users.open(QIODevice::WriteOnly);
+        for (int i = 0; i < bulkUsers; ++i)
+            users.write(QStringLiteral("{\"id\":\"u%1\",\"username\":\"user%1\",\"email\":\"user%1@jobfirst.cn\",\"role\":\"job_seeker\",\"status\":\"active\"}\n")
+                            .arg(i).toUtf8());
+        users.close();
+        Rig rig = makeRig(QStringLiteral("bulk"), targets, 5);
+        QElapsedTimer t;
+        t.start();
+        auto r = BulkImporter::run(rig.store->path(), users.fileName(), 5000,
+                                   [&](const QList<SyncEvent> &e) { return rig.sync->publish(e, SyncMode::Bulk); });
+        const double importS = double(t.nsecsElapsed()) / 1e9;
+        while (rig.sync->backlog() > 0)
+            QThread::msleep(20);
+        const double totalS = double(t.nsecsElapsed()) / 1e9;
+        std::printf("bulk migration: %lld users to 6 targets (batch_size 100): accepted durably in %.1f s, all delivered in %.1f s (%.0f deliveries/s)\n",
+                    r ? qint64(r->accepted) : -1, importS, totalS, 6.0 * bulkUsers / totalS);
+    }
+    nginx.terminate();
+    nginx.waitForFinished();
+    return 0;
+}
