@@ -9,6 +9,7 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QLocalSocket>
 #include <QProcess>
@@ -26,7 +27,7 @@ using namespace jobfirst;
 
 namespace {
 
-constexpr int Nodes = 1000;
+int Nodes = 1000;
 QString g_dir;
 int g_base = 0;
 
@@ -48,10 +49,10 @@ double cpuSecondsOf(qint64 pid)
 
 void waitMs(int ms)
 {
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    // A real event loop: a processEvents() spin would be the CPU figure instead of the checker.
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
 }
 
 QString haproxyBin() { return QStandardPaths::findExecutable(QStringLiteral("haproxy"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")}); }
@@ -65,7 +66,9 @@ int main(int argc, char *argv[])
     getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
-    std::printf("command: build/bench/bench_health\n");
+    if (argc > 1)
+        Nodes = QString::fromLocal8Bit(argv[1]).toInt();
+    std::printf("command: build/bench/bench_health %d\n", Nodes);
     QTemporaryDir dir;
     g_dir = dir.path();
     g_base = 30000 + int(QCoreApplication::applicationPid() % 100) * 100 * 0 + 1000 * int(QCoreApplication::applicationPid() % 20);
@@ -85,10 +88,13 @@ int main(int argc, char *argv[])
     conf.close();
     QProcess nginx;
     nginx.start(nginxBin, {QStringLiteral("-c"), conf.fileName(), QStringLiteral("-p"), g_dir});
-    QThread::msleep(800);
+    if (!nginx.waitForStarted(5000) || nginx.waitForFinished(800)) {
+        std::printf("nginx did not start: %s\n", nginx.readAllStandardError().constData());
+        return 1;
+    }
 
     // Ours.
-    const int measureS = 20;
+    const int measureS = qEnvironmentVariableIntValue("BENCH_SECONDS") > 0 ? qEnvironmentVariableIntValue("BENCH_SECONDS") : 20;
     double ourCpu = 0, ourBurst = 0;
     {
         HealthChecker checker;
@@ -96,7 +102,12 @@ int main(int argc, char *argv[])
         checker.setJitterPercent(10);
         checker.setIntervalPolicy([](const QString &) { return qint64(1000); });
         qint64 ok = 0, failed = 0;
-        QObject::connect(&checker, &HealthChecker::checked, &checker, [&](const CheckResult &r) { (r.outcome == CheckOutcome::Ok ? ok : failed)++; });
+        QString firstFailure;
+        QObject::connect(&checker, &HealthChecker::checkFinished, &checker, [&](const CheckResult &r) {
+            (r.outcome == CheckOutcome::Ok ? ok : failed)++;
+            if (r.outcome != CheckOutcome::Ok && firstFailure.isEmpty())
+                firstFailure = r.detail;
+        });
         for (int i = 0; i < Nodes; ++i)
             checker.setNode(QStringLiteral("n%1").arg(i), QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(g_base + i)), 1000);
         checker.start();
@@ -126,6 +137,8 @@ int main(int argc, char *argv[])
         ourBurst = max / mean;
         std::printf("ours:    %d nodes at 1 s: %.1f%% of one core; checks per 100 ms: mean %.1f, max %.0f (%.2fx); %lld ok, %lld failed\n",
                     Nodes, ourCpu * 100, mean, max, ourBurst, ok, failed);
+        if (!firstFailure.isEmpty())
+            std::printf("         first failure: %s\n", qPrintable(firstFailure));
         checker.stop();
     }
 
@@ -137,7 +150,7 @@ int main(int argc, char *argv[])
             servers += QStringLiteral("  server s%1 127.0.0.1:%2 check inter 1s fall 3 rise 2\n").arg(i).arg(g_base + i);
         QFile hc(g_dir + QStringLiteral("/haproxy.cfg"));
         hc.open(QIODevice::WriteOnly);
-        hc.write(QStringLiteral("global\n  maxconn 20000\n  stats socket %1/haproxy.sock mode 600 level admin\n"
+        hc.write(QStringLiteral("global\n  maxconn 4000\n  stats socket %1/haproxy.sock mode 600 level admin\n"
                                 "defaults\n  mode http\n  timeout connect 900ms\n  timeout server 900ms\n  timeout client 5s\n  timeout check 900ms\n"
                                 "  option httpchk GET /health\nbackend nodes\n%2")
                      .arg(g_dir, servers).toUtf8());

@@ -72,7 +72,7 @@ ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObjec
     m_checker->setTimeoutMs(config.healthCheckTimeoutMs);
     m_checker->setJitterPercent(config.checkJitterPercent);
     m_checker->setIntervalPolicy([this](const QString &id) { return intervalFor(id); });
-    connect(m_checker, &HealthChecker::checked, this, &ClusterManager::onChecked);
+    connect(m_checker, &HealthChecker::checkFinished, this, &ClusterManager::onChecked);
     m_housekeeping->setInterval(HousekeepingMs);
     connect(m_housekeeping, &QTimer::timeout, this, &ClusterManager::housekeeping);
 }

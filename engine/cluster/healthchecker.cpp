@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/healthchecker.h"
 
+#include "cluster/httpprobe.h"
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -48,12 +50,20 @@ CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs)
         r.detail = reply->errorString();
         return r;
     }
-    if (r.httpStatus < 200 || r.httpStatus > 299) {
+    CheckResult classified = classifyResponse(r.httpStatus, reply->read(64 * 1024));
+    classified.at = r.at;
+    return classified;
+}
+
+CheckResult classifyResponse(int httpStatus, const QByteArray &body)
+{
+    CheckResult r;
+    r.httpStatus = httpStatus;
+    if (httpStatus < 200 || httpStatus > 299) {
         r.outcome = CheckOutcome::BadStatus;
-        r.detail = QStringLiteral("bad status %1").arg(r.httpStatus);
+        r.detail = QStringLiteral("bad status %1").arg(httpStatus);
         return r;
     }
-    const QByteArray body = reply->read(64 * 1024);
     if (body.trimmed().startsWith('{')) {
         QJsonParseError pe;
         const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
@@ -95,6 +105,10 @@ void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 
     const bool existed = m_nodes.contains(nodeId);
     Entry &e = m_nodes[nodeId];
     e.url = checkUrl;
+    if (!e.probe) {
+        e.probe = new HttpProbe(this);
+        connect(e.probe, &HttpProbe::finished, this, [this, nodeId](const CheckResult &r) { checked(nodeId, r); });
+    }
     if (!existed || !e.inFlight) {
         std::uniform_int_distribution<qint64> spread(0, std::max<qint64>(0, firstCheckWithinMs));
         schedule(nodeId, nowMs() + spread(m_random));
@@ -106,6 +120,8 @@ void HealthChecker::removeNode(const QString &nodeId)
     const auto node = m_nodes.constFind(nodeId);
     if (node == m_nodes.cend())
         return;
+    if (node->probe)
+        node->probe->deleteLater();
     if (node->scheduled) {
         auto [first, last] = m_due.equal_range(node->dueAt);
         for (auto it = first; it != last; ++it) {
@@ -138,6 +154,18 @@ void HealthChecker::stop()
     const auto flights = m_inFlight.keys();
     for (QNetworkReply *reply : flights)
         reply->abort();
+    for (Entry &e : m_nodes) {
+        if (e.probe && e.probe->busy()) {
+            delete e.probe; // abandons the check; a new probe is made below
+            e.probe = new HttpProbe(this);
+        }
+        e.inFlight = false;
+    }
+    for (auto it = m_nodes.begin(); it != m_nodes.end(); ++it) {
+        const QString id = it.key();
+        disconnect(it->probe, nullptr, this, nullptr);
+        connect(it->probe, &HttpProbe::finished, this, [this, id](const CheckResult &r) { checked(id, r); });
+    }
 }
 
 void HealthChecker::schedule(const QString &nodeId, qint64 dueAt)
@@ -180,7 +208,8 @@ void HealthChecker::runDue()
         if (it->inFlight)
             continue;
         it->inFlight = true;
-        startCheck(id, it->url, false, 0);
+        ++m_checksStarted;
+        it->probe->check(it->url, m_timeoutMs);
     }
     armTimer();
 }
@@ -196,7 +225,6 @@ void HealthChecker::startCheck(const QString &nodeId, const QUrl &url, bool isPr
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setRawHeader("User-Agent", "jobfirst-health-checker");
     QNetworkReply *reply = m_nam->get(request);
-    ++m_checksStarted;
     Flight flight;
     flight.nodeId = nodeId;
     flight.token = token;
@@ -227,20 +255,24 @@ void HealthChecker::finished(QNetworkReply *reply)
     CheckResult result = classifyReply(reply, flight.timedOut, m_timeoutMs);
     result.latencyMs = double(monotonicNs() - flight.startedNs) / 1e6;
     result.nodeId = flight.nodeId;
-    if (flight.isProbe) {
+    if (flight.isProbe)
         emit probed(flight.token, result);
-        return;
-    }
-    auto node = m_nodes.find(flight.nodeId);
+}
+
+void HealthChecker::checked(const QString &nodeId, const CheckResult &r)
+{
+    auto node = m_nodes.find(nodeId);
     if (node == m_nodes.end())
         return; // removed while the check was in flight
     node->inFlight = false;
     if (!m_running)
         return;
-    emit checked(result);
+    CheckResult result = r;
+    result.nodeId = nodeId;
+    emit checkFinished(result);
     // The policy reads the state the result just produced (emit is synchronous).
-    const qint64 interval = m_policy ? m_policy(flight.nodeId) : 30000;
-    schedule(flight.nodeId, nowMs() + jittered(interval));
+    const qint64 interval = m_policy ? m_policy(nodeId) : 30000;
+    schedule(nodeId, nowMs() + jittered(interval));
 }
 
 qint64 HealthChecker::jittered(qint64 interval)

@@ -63,13 +63,14 @@ public:
     void probe(const QUrl &url, quint64 token);
 
 signals:
-    void checked(const jobfirst::CheckResult &result);
+    void checkFinished(const jobfirst::CheckResult &result);
     void probed(quint64 token, const jobfirst::CheckResult &result);
 
 private:
     struct Entry
     {
         QUrl url;
+        class HttpProbe *probe = nullptr;
         qint64 dueAt = 0;
         bool inFlight = false;
         bool scheduled = false;
@@ -89,6 +90,7 @@ private:
     void runDue();
     void startCheck(const QString &nodeId, const QUrl &url, bool isProbe, quint64 token);
     void finished(QNetworkReply *reply);
+    void checked(const QString &nodeId, const CheckResult &result);
     qint64 jittered(qint64 interval);
 
     QNetworkAccessManager *m_nam;
@@ -106,6 +108,8 @@ private:
 
 /// Classifies a finished reply; shared by health checks and anything else that probes a node.
 CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs);
+/// Classifies an HTTP answer: 2xx, and a healthy "status" when the body is a JSON object.
+CheckResult classifyResponse(int httpStatus, const QByteArray &body);
 
 } // namespace jobfirst
 
