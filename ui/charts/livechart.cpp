@@ -78,10 +78,43 @@ void LiveChart::flush(qint64 nowMs)
     if (m_paused)
         return;
     double maxY = 1;
+    // A plot a few hundred pixels wide cannot show thousands of points: keep the first, the
+    // lowest, the highest and the last point of each pixel column. Peaks stay visible and
+    // the paint cost follows the width, not the history length.
+    const int columns = std::max(50, int(chart()->plotArea().width()));
+    const double span = double(m_windowMs) / double(columns);
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
-        QList<QPointF> list(it.value().begin(), it.value().end());
-        for (const QPointF &p : list)
-            maxY = std::max(maxY, p.y());
+        const auto &points = it.value();
+        QList<QPointF> list;
+        list.reserve(std::min<qsizetype>(qsizetype(points.size()), columns * 4));
+        std::size_t i = 0;
+        while (i < points.size()) {
+            const double bucketEnd = points[i].x() + span;
+            const QPointF first = points[i];
+            QPointF low = first, high = first, last = first;
+            for (++i; i < points.size() && points[i].x() < bucketEnd; ++i) {
+                last = points[i];
+                if (last.y() < low.y())
+                    low = last;
+                if (last.y() > high.y())
+                    high = last;
+            }
+            list << first;
+            if (low.x() < high.x()) {
+                if (low != first)
+                    list << low;
+                if (high != first && high != last)
+                    list << high;
+            } else {
+                if (high != first)
+                    list << high;
+                if (low != first && low != last)
+                    list << low;
+            }
+            if (last != first)
+                list << last;
+            maxY = std::max(maxY, high.y());
+        }
         m_series.value(it.key())->replace(list);
     }
     m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(nowMs - m_windowMs), QDateTime::fromMSecsSinceEpoch(nowMs));
