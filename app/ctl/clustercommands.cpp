@@ -6,6 +6,7 @@
 #include "cluster/clustermanager.h"
 #include "cluster/healthchecker.h"
 #include "core/duration.h"
+#include "core/urlpath.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -168,12 +169,7 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
             QCoreApplication::quit();
     });
     for (int i = 0; i < nodes.size(); ++i) {
-        QUrl url(nodes.at(i).spec.url);
-        QString path = url.path();
-        if (path.endsWith(u'/'))
-            path.chop(1);
-        url.setPath(path + nodes.at(i).spec.healthPath);
-        checker.probe(url, quint64(i));
+        checker.probe(joinUrlPath(nodes.at(i).spec.url, nodes.at(i).spec.healthPath), quint64(i));
     }
     if (!nodes.isEmpty())
         QCoreApplication::exec();

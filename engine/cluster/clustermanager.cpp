@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/clustermanager.h"
 
+#include "core/urlpath.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -134,12 +135,7 @@ const ClusterManager::Runtime *ClusterManager::find(const QString &id) const
 
 QUrl ClusterManager::checkUrl(const NodeSpec &spec) const
 {
-    QUrl url(spec.url);
-    QString path = url.path();
-    if (path.endsWith(u'/'))
-        path.chop(1);
-    url.setPath(path + spec.healthPath);
-    return url;
+    return joinUrlPath(spec.url, spec.healthPath);
 }
 
 void ClusterManager::audit(const QString &actor, const QString &action, const QString &subject,

@@ -16,6 +16,7 @@
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <functional>
 #include <vector>
 
 namespace jobfirst {
@@ -49,6 +50,21 @@ Result<QJsonObject> getJson(QNetworkAccessManager &nam, const QUrl &url, int tim
         return makeError(QStringLiteral("consistency.bad_response"),
                          QStringLiteral("GET %1: the answer is not a JSON object (%2)").arg(url.toString(), pe.errorString()));
     return doc.object();
+}
+
+// Streams the ledger rows of one target (forward-only: a million users are never in memory).
+Status forEachLedgerRow(QSqlDatabase db, const QString &dbPath, const QString &target,
+                        const std::function<void(const QString &user, qint64 version, const QString &eventId)> &row)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
+    q.addBindValue(target);
+    if (!q.exec())
+        return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
+    while (q.next())
+        row(q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString());
+    return {};
 }
 
 } // namespace
@@ -91,21 +107,14 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
     QSqlDatabase db = opened.value()->database();
     std::vector<std::uint64_t> hashes(std::size_t(buckets), 0);
     std::vector<qint64> counts(std::size_t(buckets), 0);
-    {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT user_id, version FROM ledger WHERE target = ?"));
-        q.addBindValue(target);
-        if (!q.exec())
-            return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
-        while (q.next()) {
-            const QString user = q.value(0).toString();
-            const int b = RecordDigest::bucketOf(user, buckets);
-            hashes[std::size_t(b)] ^= RecordDigest::entryHash(user, q.value(1).toLongLong());
-            ++counts[std::size_t(b)];
-            ++report.ledgerRecords;
-        }
-    }
+    Status read = forEachLedgerRow(db, dbPath, target, [&](const QString &user, qint64 version, const QString &) {
+        const int b = RecordDigest::bucketOf(user, buckets);
+        hashes[std::size_t(b)] ^= RecordDigest::entryHash(user, version);
+        ++counts[std::size_t(b)];
+        ++report.ledgerRecords;
+    });
+    if (!read)
+        return read.error();
     QSet<int> differing;
     for (int b = 0; b < buckets; ++b) {
         const QJsonArray entry = remote.at(b).toArray();
@@ -119,18 +128,13 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
     if (!differing.isEmpty()) {
         // Second pass over the ledger: keep only users of differing buckets.
         QHash<int, QHash<QString, std::pair<qint64, QString>>> local;
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
-        q.addBindValue(target);
-        if (!q.exec())
-            return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
-        while (q.next()) {
-            const QString user = q.value(0).toString();
+        read = forEachLedgerRow(db, dbPath, target, [&](const QString &user, qint64 version, const QString &eventId) {
             const int b = RecordDigest::bucketOf(user, buckets);
             if (differing.contains(b))
-                local[b].insert(user, {q.value(1).toLongLong(), q.value(2).toString()});
-        }
+                local[b].insert(user, {version, eventId});
+        });
+        if (!read)
+            return read.error();
         for (int b : std::as_const(differing)) {
             QUrl bucketUrl = digestUrl;
             bucketUrl.setQuery(QStringLiteral("buckets=%1&bucket=%2").arg(buckets).arg(b));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/syncservice.h"
 
+#include "core/urlpath.h"
 #include "store/store.h"
 #include "sync/deliveryengine.h"
 #include "sync/outboxwriter.h"
@@ -170,12 +171,7 @@ void SyncService::pushTargets()
         const TargetOverride o = m_overrides.value(name);
         DeliveryTarget d;
         d.name = name;
-        QUrl url(n.spec.url);
-        QString path = url.path();
-        if (path.endsWith(u'/'))
-            path.chop(1);
-        url.setPath(path + m_config.clusterSyncPath);
-        d.url = url.toEncoded();
+        d.url = joinUrlPath(n.spec.url, m_config.clusterSyncPath).toEncoded();
         d.secret = m_config.clusterSecret;
         d.timeoutMs = long(m_config.syncTimeoutMs);
         d.maxRetries = m_config.maxSyncRetries;
@@ -387,14 +383,8 @@ Result<QUrl> SyncService::digestUrl(const QString &target) const
     if (const TargetConfig *t = m_config.target(target))
         return QUrl(t->url + QStringLiteral("/digest"));
     for (const NodeStatus &n : m_nodes) {
-        if (NodePrefix + n.spec.id == target) {
-            QUrl url(n.spec.url);
-            QString path = url.path();
-            if (path.endsWith(u'/'))
-                path.chop(1);
-            url.setPath(path + m_config.clusterSyncPath + QStringLiteral("/digest"));
-            return url;
-        }
+        if (NodePrefix + n.spec.id == target)
+            return joinUrlPath(n.spec.url, m_config.clusterSyncPath + QStringLiteral("/digest"));
     }
     return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dialogs/nodedialog.h"
 
+#include "core/urlpath.h"
 #include "host/enginehost.h"
 
 #include <QDialogButtonBox>
@@ -174,11 +175,7 @@ void NodeDialog::validate()
 void NodeDialog::testConnection()
 {
     const NodeSpec s = spec();
-    QUrl url(s.url);
-    QString path = url.path();
-    if (path.endsWith(u'/'))
-        path.chop(1);
-    url.setPath(path + s.healthPath);
+    const QUrl url = joinUrlPath(s.url, s.healthPath);
     m_test->setEnabled(false);
     m_testResult->setText(tr("Checking %1 …").arg(url.toString()));
     m_host->probe(url).then(this, [this](const CheckResult &r) {
