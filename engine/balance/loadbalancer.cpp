@@ -85,6 +85,18 @@ void LoadBalancer::rebuild()
     m_rrPos = 0;
     m_schedule.clear();
     m_maglev.clear();
+    m_heap.clear();
+    m_heapPos.assign(m_nodes.size(), -1);
+    m_lastPick.resize(m_nodes.size(), 0);
+    if (m_strategy == Strategy::LeastConnections) {
+        for (int idx : m_eligible) {
+            m_heapPos[std::size_t(idx)] = int(m_heap.size());
+            m_heap.push_back(idx);
+        }
+        for (std::size_t i = m_heap.size() / 2 + 1; i-- > 0;)
+            if (i < m_heap.size())
+                siftDown(i);
+    }
     if (m_strategy == Strategy::WeightedRoundRobin)
         buildSchedule();
     else if (m_strategy == Strategy::IpHash)
@@ -183,25 +195,88 @@ std::uint64_t LoadBalancer::nextRandom()
     return m_rng * 2685821657736338717ull;
 }
 
+bool LoadBalancer::heapLess(int a, int b) const
+{
+    const std::int64_t la = std::int64_t(m_active[std::size_t(a)]) * m_nodes[std::size_t(b)].weight;
+    const std::int64_t lb = std::int64_t(m_active[std::size_t(b)]) * m_nodes[std::size_t(a)].weight;
+    if (la != lb)
+        return la < lb;
+    if (m_lastPick[std::size_t(a)] != m_lastPick[std::size_t(b)])
+        return m_lastPick[std::size_t(a)] < m_lastPick[std::size_t(b)];
+    return a < b;
+}
+
+void LoadBalancer::heapSwap(std::size_t i, std::size_t j)
+{
+    std::swap(m_heap[i], m_heap[j]);
+    m_heapPos[std::size_t(m_heap[i])] = int(i);
+    m_heapPos[std::size_t(m_heap[j])] = int(j);
+}
+
+void LoadBalancer::siftUp(std::size_t i)
+{
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / 2;
+        if (!heapLess(m_heap[i], m_heap[parent]))
+            break;
+        heapSwap(i, parent);
+        i = parent;
+    }
+}
+
+void LoadBalancer::siftDown(std::size_t i)
+{
+    const std::size_t n = m_heap.size();
+    while (true) {
+        std::size_t best = i;
+        const std::size_t l = 2 * i + 1, r = l + 1;
+        if (l < n && heapLess(m_heap[l], m_heap[best]))
+            best = l;
+        if (r < n && heapLess(m_heap[r], m_heap[best]))
+            best = r;
+        if (best == i)
+            return;
+        heapSwap(i, best);
+        i = best;
+    }
+}
+
+void LoadBalancer::heapChanged(int index)
+{
+    if (m_strategy != Strategy::LeastConnections || std::size_t(index) >= m_heapPos.size())
+        return;
+    const int pos = m_heapPos[std::size_t(index)];
+    if (pos < 0)
+        return;
+    siftUp(std::size_t(pos));
+    siftDown(std::size_t(m_heapPos[std::size_t(index)]));
+}
+
+void LoadBalancer::acquire(int index)
+{
+    ++m_active[std::size_t(index)];
+    heapChanged(index);
+}
+
+void LoadBalancer::release(int index)
+{
+    if (m_active[std::size_t(index)] > 0)
+        --m_active[std::size_t(index)];
+    heapChanged(index);
+}
+
+void LoadBalancer::setActiveConnections(int index, int active)
+{
+    m_active[std::size_t(index)] = active;
+    heapChanged(index);
+}
+
 int LoadBalancer::pickLeastConnections()
 {
-    // Weighted least connections: smallest active/weight; the scan starts one further each
-    // time so ties rotate instead of piling onto the first node.
-    const std::size_t n = m_eligible.size();
-    int best = -1;
-    std::int64_t bestActive = 0, bestWeight = 1;
-    std::size_t start = m_lcStart++ % n;
-    for (std::size_t j = 0; j < n; ++j) {
-        const int idx = m_eligible[(start + j) % n];
-        const std::int64_t a = m_active[std::size_t(idx)];
-        const std::int64_t w = m_nodes[std::size_t(idx)].weight;
-        if (best < 0 || a * bestWeight < bestActive * w) {
-            best = idx;
-            bestActive = a;
-            bestWeight = w;
-        }
-    }
-    return best;
+    const int idx = m_heap.front();
+    m_lastPick[std::size_t(idx)] = ++m_pickSeq; // equal nodes take turns
+    siftDown(0);
+    return idx;
 }
 
 int LoadBalancer::pickPowerOfTwo()

@@ -19,8 +19,9 @@ struct BalancerNode
     bool eligible = true;
 };
 
-/// Picks a node for each request. Every strategy picks in O(1) (least connections scans the
-/// eligible nodes); structures are rebuilt only when nodes, weights or eligibility change.
+/// Picks a node for each request: O(1) for every strategy but least connections, which keeps
+/// an indexed heap (O(log n) per pick and per connection change). Structures are rebuilt only
+/// when nodes, weights or eligibility change.
 /// Not thread-safe: one owner thread.
 class LoadBalancer final
 {
@@ -39,13 +40,9 @@ public:
     /// clientHash is used by ip-hash only (see hashClient).
     int pick(std::uint64_t clientHash = 0);
 
-    void acquire(int index) { ++m_active[std::size_t(index)]; }
-    void release(int index)
-    {
-        if (m_active[std::size_t(index)] > 0)
-            --m_active[std::size_t(index)];
-    }
-    void setActiveConnections(int index, int active) { m_active[std::size_t(index)] = active; }
+    void acquire(int index);
+    void release(int index);
+    void setActiveConnections(int index, int active);
     int activeConnections(int index) const { return m_active[std::size_t(index)]; }
 
     int size() const { return int(m_nodes.size()); }
@@ -61,6 +58,13 @@ private:
     void buildSchedule();
     void buildMaglev();
     int pickLeastConnections();
+    // Least connections: a binary heap of eligible nodes ordered by active/weight, then by
+    // least recently picked (so equal nodes take turns).
+    bool heapLess(int a, int b) const;
+    void heapSwap(std::size_t i, std::size_t j);
+    void siftUp(std::size_t i);
+    void siftDown(std::size_t i);
+    void heapChanged(int index);
     int pickPowerOfTwo();
     std::uint64_t nextRandom();
 
@@ -73,7 +77,10 @@ private:
     std::size_t m_schedulePos = 0;
     std::vector<int> m_maglev;         // consistent-hash lookup table
     std::uint64_t m_rng;
-    std::size_t m_lcStart = 0;
+    std::vector<int> m_heap;           // node indices
+    std::vector<int> m_heapPos;        // node index -> position in m_heap, -1 when absent
+    std::vector<std::uint64_t> m_lastPick;
+    std::uint64_t m_pickSeq = 0;
 };
 
 } // namespace jobfirst

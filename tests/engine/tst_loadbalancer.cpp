@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <random>
 
 using namespace jobfirst;
 
@@ -129,6 +130,43 @@ private slots:
         QCOMPARE(lb.pick(), 1);
         lb.setActiveConnections(1, 2); // 2/1 > 3/2
         QCOMPARE(lb.pick(), 2);
+    }
+
+    void leastConnectionsAgreesWithAFullScan()
+    {
+        // Random acquires and releases; every pick must be a node with the smallest
+        // active/weight, as a scan of all nodes would find.
+        std::vector<int> weights;
+        for (int i = 0; i < 50; ++i)
+            weights.push_back(1 + i % 7);
+        LoadBalancer lb(Strategy::LeastConnections);
+        lb.setNodes(makeNodes(weights));
+        lb.setEligible(7, false);
+        std::mt19937 rng(3);
+        for (int step = 0; step < 20000; ++step) {
+            const int idx = lb.pick();
+            QVERIFY(idx != 7);
+            for (int j = 0; j < 50; ++j) {
+                if (j == 7)
+                    continue;
+                const std::int64_t mine = std::int64_t(lb.activeConnections(idx)) * weights[std::size_t(j)];
+                const std::int64_t other = std::int64_t(lb.activeConnections(j)) * weights[std::size_t(idx)];
+                QVERIFY2(mine <= other, qPrintable(QStringLiteral("step %1 picked %2, %3 is less loaded").arg(step).arg(idx).arg(j)));
+            }
+            lb.acquire(idx);
+            if (rng() % 3 != 0)
+                lb.release(int(rng() % 50));
+        }
+    }
+
+    void leastConnectionsRotatesAmongEqualNodes()
+    {
+        LoadBalancer lb(Strategy::LeastConnections);
+        lb.setNodes(makeNodes({1, 1, 1}));
+        QString seen;
+        for (int i = 0; i < 6; ++i)
+            seen += QChar(u'a' + lb.pick()); // nothing acquired: all equal, so they take turns
+        QCOMPARE(seen, QStringLiteral("abcabc"));
     }
 
     void powerOfTwoAvoidsTheLoadedNode()
