@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/healthchecker.h"
 
-#include "cluster/httpprobe.h"
+#include "cluster/checkrunner.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -86,9 +86,38 @@ CheckResult classifyResponse(int httpStatus, const QByteArray &body)
     return r;
 }
 
+CheckResult classifyHttpResult(const HttpResult &result, qint64 timeoutMs)
+{
+    CheckResult r;
+    if (result.timedOut)
+        r = CheckResult{QString(), CheckOutcome::Timeout, 0, 0, QStringLiteral("timeout after %1 ms").arg(timeoutMs), 0};
+    else if (result.refused)
+        r = CheckResult{QString(), CheckOutcome::ConnectionRefused, 0, 0, QStringLiteral("connection refused"), 0};
+    else if (result.status == 0)
+        r = CheckResult{QString(), CheckOutcome::NetworkError, 0, 0, QString::fromUtf8(result.error), 0};
+    else
+        r = classifyResponse(result.status, result.bodyHead);
+    r.latencyMs = result.durationMs;
+    r.at = nowMs();
+    return r;
+}
+
 HealthChecker::HealthChecker(QObject *parent)
     : QObject(parent), m_nam(new QNetworkAccessManager(this)), m_timer(new QTimer(this))
 {
+    // Results come back on the runner thread and are handed to this object's thread.
+    // One hand-over per poll of the runner, not one per check.
+    m_runner = std::make_unique<CheckRunner>([this](std::vector<HttpResult> &&results) {
+        const qint64 timeout = m_timeoutMs;
+        std::vector<std::pair<quint64, CheckResult>> batch;
+        batch.reserve(results.size());
+        for (const HttpResult &r : results)
+            batch.emplace_back(r.tag, classifyHttpResult(r, timeout));
+        QMetaObject::invokeMethod(this, [this, batch = std::move(batch)] {
+            for (const auto &[tag, r] : batch)
+                onRunnerResult(tag, r);
+        }, Qt::QueuedConnection);
+    });
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);
     connect(m_timer, &QTimer::timeout, this, &HealthChecker::runDue);
@@ -105,10 +134,7 @@ void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 
     const bool existed = m_nodes.contains(nodeId);
     Entry &e = m_nodes[nodeId];
     e.url = checkUrl;
-    if (!e.probe) {
-        e.probe = new HttpProbe(this);
-        connect(e.probe, &HttpProbe::finished, this, [this, nodeId](const CheckResult &r) { checked(nodeId, r); });
-    }
+    e.encodedUrl = checkUrl.toEncoded();
     if (!existed || !e.inFlight) {
         std::uniform_int_distribution<qint64> spread(0, std::max<qint64>(0, firstCheckWithinMs));
         schedule(nodeId, nowMs() + spread(m_random));
@@ -120,8 +146,7 @@ void HealthChecker::removeNode(const QString &nodeId)
     const auto node = m_nodes.constFind(nodeId);
     if (node == m_nodes.cend())
         return;
-    if (node->probe)
-        node->probe->deleteLater();
+    m_tags.remove(node->tag);
     if (node->scheduled) {
         auto [first, last] = m_due.equal_range(node->dueAt);
         for (auto it = first; it != last; ++it) {
@@ -154,18 +179,10 @@ void HealthChecker::stop()
     const auto flights = m_inFlight.keys();
     for (QNetworkReply *reply : flights)
         reply->abort();
-    for (Entry &e : m_nodes) {
-        if (e.probe && e.probe->busy()) {
-            delete e.probe; // abandons the check; a new probe is made below
-            e.probe = new HttpProbe(this);
-        }
+    // Checks still in flight are forgotten: their results are dropped when they arrive.
+    m_tags.clear();
+    for (Entry &e : m_nodes)
         e.inFlight = false;
-    }
-    for (auto it = m_nodes.begin(); it != m_nodes.end(); ++it) {
-        const QString id = it.key();
-        disconnect(it->probe, nullptr, this, nullptr);
-        connect(it->probe, &HttpProbe::finished, this, [this, id](const CheckResult &r) { checked(id, r); });
-    }
 }
 
 void HealthChecker::schedule(const QString &nodeId, qint64 dueAt)
@@ -190,7 +207,9 @@ void HealthChecker::armTimer()
 {
     if (!m_running || m_due.empty())
         return;
-    const qint64 wait = std::max<qint64>(0, m_due.begin()->first - nowMs());
+    // 10 ms granularity: checks due close together start in one wakeup (a check starts at
+    // most 10 ms late, against intervals of seconds).
+    const qint64 wait = std::max<qint64>(10, m_due.begin()->first - nowMs());
     if (!m_timer->isActive() || m_timer->remainingTime() > wait)
         m_timer->start(int(std::min<qint64>(wait, 3600000)));
 }
@@ -209,7 +228,9 @@ void HealthChecker::runDue()
             continue;
         it->inFlight = true;
         ++m_checksStarted;
-        it->probe->check(it->url, m_timeoutMs);
+        it->tag = m_nextTag++;
+        m_tags.insert(it->tag, id);
+        m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs));
     }
     armTimer();
 }
@@ -257,6 +278,14 @@ void HealthChecker::finished(QNetworkReply *reply)
     result.nodeId = flight.nodeId;
     if (flight.isProbe)
         emit probed(flight.token, result);
+}
+
+void HealthChecker::onRunnerResult(quint64 tag, const CheckResult &result)
+{
+    const QString nodeId = m_tags.take(tag);
+    if (nodeId.isEmpty())
+        return; // removed, re-added or stopped since
+    checked(nodeId, result);
 }
 
 void HealthChecker::checked(const QString &nodeId, const CheckResult &r)

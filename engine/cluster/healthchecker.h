@@ -8,6 +8,7 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 #include <map>
 #include <random>
 
@@ -70,7 +71,8 @@ private:
     struct Entry
     {
         QUrl url;
-        class HttpProbe *probe = nullptr;
+        QByteArray encodedUrl;
+        quint64 tag = 0;       ///< of the check in flight; a result with another tag is stale
         qint64 dueAt = 0;
         bool inFlight = false;
         bool scheduled = false;
@@ -91,6 +93,7 @@ private:
     void startCheck(const QString &nodeId, const QUrl &url, bool isProbe, quint64 token);
     void finished(QNetworkReply *reply);
     void checked(const QString &nodeId, const CheckResult &result);
+    void onRunnerResult(quint64 tag, const CheckResult &result);
     qint64 jittered(qint64 interval);
 
     QNetworkAccessManager *m_nam;
@@ -104,12 +107,17 @@ private:
     bool m_running = false;
     qint64 m_checksStarted = 0;
     std::mt19937_64 m_random{std::random_device{}()};
+    QHash<quint64, QString> m_tags;  ///< check in flight -> node
+    quint64 m_nextTag = 1;
+    std::unique_ptr<class CheckRunner> m_runner;
 };
 
 /// Classifies a finished reply; shared by health checks and anything else that probes a node.
 CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs);
 /// Classifies an HTTP answer: 2xx, and a healthy "status" when the body is a JSON object.
 CheckResult classifyResponse(int httpStatus, const QByteArray &body);
+/// Classifies a libcurl result (timeouts, refused connections, then the HTTP answer).
+CheckResult classifyHttpResult(const struct HttpResult &result, qint64 timeoutMs);
 
 } // namespace jobfirst
 

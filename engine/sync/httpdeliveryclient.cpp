@@ -25,7 +25,7 @@ std::once_flag s_curlInit;
 size_t writeBody(char *data, size_t size, size_t n, void *user)
 {
     auto *r = static_cast<HttpResult *>(user);
-    const qsizetype room = 512 - r->bodyHead.size();
+    const qsizetype room = r->maxBody - r->bodyHead.size();
     if (room > 0)
         r->bodyHead.append(data, std::min<qsizetype>(room, qsizetype(size * n)));
     return size * n;
@@ -46,11 +46,11 @@ size_t readHeader(char *data, size_t size, size_t n, void *user)
 
 } // namespace
 
-HttpDeliveryClient::HttpDeliveryClient()
+HttpDeliveryClient::HttpDeliveryClient(long maxConnections)
 {
     std::call_once(s_curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     m_multi = curl_multi_init();
-    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 512L);
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, maxConnections);
 }
 
 HttpDeliveryClient::~HttpDeliveryClient()
@@ -83,6 +83,7 @@ void HttpDeliveryClient::submit(HttpPost post)
     t->post = std::move(post);
     t->result = HttpResult{};
     t->result.tag = t->post.tag;
+    t->result.maxBody = t->post.maxBody;
     curl_slist_free_all(t->headers);
     t->headers = curl_slist_append(nullptr, "Content-Type: application/json");
     t->headers = curl_slist_append(t->headers, "Expect:"); // no 100-continue round trip
@@ -90,9 +91,13 @@ void HttpDeliveryClient::submit(HttpPost post)
         t->headers = curl_slist_append(t->headers, h.constData());
     CURL *e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, t->post.url.constData());
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->post.body.constData());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(t->post.body.size()));
+    if (t->post.get) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->post.body.constData());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(t->post.body.size()));
+    }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->post.timeoutMs);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(t->post.timeoutMs, 10000L));

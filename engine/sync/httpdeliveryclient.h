@@ -20,6 +20,8 @@ struct HttpPost
     QByteArray body;
     QList<QByteArray> headers;     ///< "Name: value"
     long timeoutMs = 30000;
+    bool get = false;              ///< GET instead of POST (health checks); body is ignored
+    int maxBody = 512;             ///< bytes of the response body kept in HttpResult::bodyHead
 };
 
 /// What came back.
@@ -32,18 +34,19 @@ struct HttpResult
     bool timedOut = false;
     bool refused = false;
     double durationMs = 0;
-    QByteArray bodyHead;         ///< first 512 bytes of the response body
+    QByteArray bodyHead;         ///< start of the response body (HttpPost::maxBody bytes)
+    int maxBody = 512;
     qint64 retryAfterSeconds = -1;
 };
 
-/// Many concurrent HTTP/1.1 POSTs on one thread with libcurl's multi interface: keep-alive
+/// Many concurrent HTTP/1.1 requests (POST, or GET for health checks) on one thread with libcurl's multi interface: keep-alive
 /// connections are reused, easy handles are pooled. Not thread-safe except wake().
 /// Chosen over QNetworkAccessManager for the delivery path: measured here, one libcurl multi
 /// handle POSTs about 8x faster, and QNAM opens at most 6 connections per host.
 class HttpDeliveryClient final
 {
 public:
-    HttpDeliveryClient();
+    explicit HttpDeliveryClient(long maxConnections = 512);
     ~HttpDeliveryClient();
     HttpDeliveryClient(const HttpDeliveryClient &) = delete;
     HttpDeliveryClient &operator=(const HttpDeliveryClient &) = delete;
