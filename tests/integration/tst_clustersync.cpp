@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Cluster sync through the whole engine: a Basic Server node that is down receives what it
+// missed once it is back, and a failed delivery to a node counts against it at once.
+#include "cluster/clustermanager.h"
+#include "host/engine.h"
+#include "nodesimprocess.h"
+#include "sync/syncservice.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestClusterSync final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void downNodeReceivesWhatItMissed()
+    {
+        const QString secret = QStringLiteral("cluster-secret");
+        NodeSimProcess a, b;
+        QVERIFY(a.start(QStringLiteral("a"), 0, {QStringLiteral("--secret"), secret}));
+        QVERIFY(b.start(QStringLiteral("b"), 0, {QStringLiteral("--secret"), secret}));
+        QTemporaryDir dir;
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 200;
+        c.healthCheckTimeoutMs = 150;
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 200;
+        c.slowStartMs = 0;
+        c.syncRetryIntervalMs = 100;
+        c.clusterSecret = secret;
+        c.targets.clear();
+        QVERIFY(c.saveToFile(dir.filePath(QStringLiteral("c.json"))).ok());
+        Engine engine;
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        options.configPath = dir.filePath(QStringLiteral("c.json"));
+        QVERIFY(engine.open(options).ok());
+        QVERIFY(engine.cluster()->registerNode(NodeSpec{QStringLiteral("a"), a.url()}, QStringLiteral("t")).ok());
+        QVERIFY(engine.cluster()->registerNode(NodeSpec{QStringLiteral("b"), b.url()}, QStringLiteral("t")).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->stats().activeNodes, 2, 5000);
+
+        b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->node(QStringLiteral("b"))->health, HealthState::Down, 5000);
+        SyncEvent session;
+        session.type = QStringLiteral("session");
+        session.userId = QStringLiteral("mei");
+        session.data = {{QStringLiteral("token"), QStringLiteral("jwt-abc-123456")}, {QStringLiteral("expires_at"), QStringLiteral("2026-12-01T00:00:00Z")}};
+        QVERIFY(engine.sync()->publish({session}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(a.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 5000);
+        // b is held, not retried into the dead letters.
+        QCOMPARE(engine.sync()->backlog(), 1);
+        QVERIFY(engine.sync()->deadLetters({}, 10)->isEmpty());
+
+        QVERIFY(b.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(b.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
+        QCOMPARE(b.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0); // signed with cluster_secret
+        engine.shutdown();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClusterSync)
+#include "tst_clustersync.moc"
