@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <map>
@@ -102,7 +103,7 @@ private:
     std::multimap<qint64, QString> m_due;
     QHash<QNetworkReply *, Flight> m_inFlight;
     IntervalPolicy m_policy;
-    qint64 m_timeoutMs = 2000;
+    std::atomic<qint64> m_timeoutMs{2000}; ///< also read on the check-runner thread
     int m_jitterPercent = 10;
     bool m_running = false;
     qint64 m_checksStarted = 0;
