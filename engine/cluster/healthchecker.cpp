@@ -4,11 +4,8 @@
 #include "cluster/checkrunner.h"
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QTimer>
 
 namespace jobfirst {
@@ -17,43 +14,7 @@ namespace {
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
-qint64 monotonicNs()
-{
-    static QElapsedTimer clock = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return clock.nsecsElapsed();
-}
-
 } // namespace
-
-CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs)
-{
-    CheckResult r;
-    r.at = nowMs();
-    r.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (timedOut) {
-        r.outcome = CheckOutcome::Timeout;
-        r.detail = QStringLiteral("timeout after %1 ms").arg(timeoutMs);
-        return r;
-    }
-    const auto error = reply->error();
-    if (error == QNetworkReply::ConnectionRefusedError) {
-        r.outcome = CheckOutcome::ConnectionRefused;
-        r.detail = QStringLiteral("connection refused");
-        return r;
-    }
-    if (r.httpStatus == 0) {
-        r.outcome = CheckOutcome::NetworkError;
-        r.detail = reply->errorString();
-        return r;
-    }
-    CheckResult classified = classifyResponse(r.httpStatus, reply->read(64 * 1024));
-    classified.at = r.at;
-    return classified;
-}
 
 CheckResult classifyResponse(int httpStatus, const QByteArray &body)
 {
@@ -103,7 +64,7 @@ CheckResult classifyHttpResult(const HttpResult &result, qint64 timeoutMs)
 }
 
 HealthChecker::HealthChecker(QObject *parent)
-    : QObject(parent), m_nam(new QNetworkAccessManager(this)), m_timer(new QTimer(this))
+    : QObject(parent), m_timer(new QTimer(this))
 {
     // Results come back on the runner thread and are handed to this object's thread.
     // One hand-over per poll of the runner, not one per check.
@@ -121,7 +82,6 @@ HealthChecker::HealthChecker(QObject *parent)
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);
     connect(m_timer, &QTimer::timeout, this, &HealthChecker::runDue);
-    connect(m_nam, &QNetworkAccessManager::finished, this, &HealthChecker::finished);
 }
 
 HealthChecker::~HealthChecker()
@@ -176,9 +136,6 @@ void HealthChecker::stop()
 {
     m_running = false;
     m_timer->stop();
-    const auto flights = m_inFlight.keys();
-    for (QNetworkReply *reply : flights)
-        reply->abort();
     // Checks still in flight are forgotten: their results are dropped when they arrive.
     m_tags.clear();
     for (Entry &e : m_nodes)
@@ -237,51 +194,20 @@ void HealthChecker::runDue()
 
 void HealthChecker::probe(const QUrl &url, quint64 token)
 {
-    startCheck(QString(), url, true, token);
-}
-
-void HealthChecker::startCheck(const QString &nodeId, const QUrl &url, bool isProbe, quint64 token)
-{
-    QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    request.setRawHeader("User-Agent", "jobfirst-health-checker");
-    QNetworkReply *reply = m_nam->get(request);
-    Flight flight;
-    flight.nodeId = nodeId;
-    flight.token = token;
-    flight.isProbe = isProbe;
-    flight.startedNs = monotonicNs();
-    flight.timeout = new QTimer(reply);
-    flight.timeout->setSingleShot(true);
-    flight.timeout->setTimerType(Qt::PreciseTimer);
-    connect(flight.timeout, &QTimer::timeout, reply, [this, reply] {
-        auto it = m_inFlight.find(reply);
-        if (it != m_inFlight.end()) {
-            it->timedOut = true;
-            reply->abort();
-        }
-    });
-    flight.timeout->start(int(m_timeoutMs));
-    m_inFlight.insert(reply, flight);
-}
-
-void HealthChecker::finished(QNetworkReply *reply)
-{
-    reply->deleteLater();
-    const auto it = m_inFlight.find(reply);
-    if (it == m_inFlight.end())
-        return;
-    const Flight flight = *it;
-    m_inFlight.erase(it);
-    CheckResult result = classifyReply(reply, flight.timedOut, m_timeoutMs);
-    result.latencyMs = double(monotonicNs() - flight.startedNs) / 1e6;
-    result.nodeId = flight.nodeId;
-    if (flight.isProbe)
-        emit probed(flight.token, result);
+    // The same runner as scheduled checks: one HTTP client, one classification.
+    const quint64 tag = m_nextTag++;
+    m_probes.insert(tag, token);
+    m_runner->submit(tag, url.toEncoded(), long(m_timeoutMs));
 }
 
 void HealthChecker::onRunnerResult(quint64 tag, const CheckResult &result)
 {
+    if (const auto probe = m_probes.constFind(tag); probe != m_probes.cend()) {
+        const quint64 token = *probe;
+        m_probes.erase(probe);
+        emit probed(token, result);
+        return;
+    }
     const QString nodeId = m_tags.take(tag);
     if (nodeId.isEmpty())
         return; // removed, re-added or stopped since

@@ -13,8 +13,6 @@
 #include <map>
 #include <random>
 
-class QNetworkAccessManager;
-class QNetworkReply;
 class QTimer;
 
 namespace jobfirst {
@@ -54,7 +52,6 @@ public:
     void removeNode(const QString &nodeId);
     /// Moves the node's next check to now (a check in flight is left to finish).
     void checkNow(const QString &nodeId);
-    int inFlight() const { return int(m_inFlight.size()); }
     qint64 checksStarted() const { return m_checksStarted; }
 
     void start();
@@ -78,30 +75,17 @@ private:
         bool inFlight = false;
         bool scheduled = false;
     };
-    struct Flight
-    {
-        QString nodeId;
-        quint64 token = 0;
-        bool isProbe = false;
-        qint64 startedNs = 0;
-        QTimer *timeout = nullptr;
-        bool timedOut = false;
-    };
 
     void schedule(const QString &nodeId, qint64 dueAt);
     void armTimer();
     void runDue();
-    void startCheck(const QString &nodeId, const QUrl &url, bool isProbe, quint64 token);
-    void finished(QNetworkReply *reply);
     void checked(const QString &nodeId, const CheckResult &result);
     void onRunnerResult(quint64 tag, const CheckResult &result);
     qint64 jittered(qint64 interval);
 
-    QNetworkAccessManager *m_nam;
     QTimer *m_timer;
     QHash<QString, Entry> m_nodes;
     std::multimap<qint64, QString> m_due;
-    QHash<QNetworkReply *, Flight> m_inFlight;
     IntervalPolicy m_policy;
     std::atomic<qint64> m_timeoutMs{2000}; ///< also read on the check-runner thread
     int m_jitterPercent = 10;
@@ -109,12 +93,11 @@ private:
     qint64 m_checksStarted = 0;
     std::mt19937_64 m_random{std::random_device{}()};
     QHash<quint64, QString> m_tags;  ///< check in flight -> node
+    QHash<quint64, quint64> m_probes; ///< probe in flight -> the caller's token
     quint64 m_nextTag = 1;
     std::unique_ptr<class CheckRunner> m_runner;
 };
 
-/// Classifies a finished reply; shared by health checks and anything else that probes a node.
-CheckResult classifyReply(QNetworkReply *reply, bool timedOut, qint64 timeoutMs);
 /// Classifies an HTTP answer: 2xx, and a healthy "status" when the body is a JSON object.
 CheckResult classifyResponse(int httpStatus, const QByteArray &body);
 /// Classifies a libcurl result (timeouts, refused connections, then the HTTP answer).
