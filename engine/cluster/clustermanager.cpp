@@ -96,6 +96,7 @@ Status ClusterManager::load()
         r.status.health = h.first;
         r.status.lastChangeAt = h.second;
         r.window.assign(SuccessWindow, 1);
+        r.windowGood = int(SuccessWindow);
         m_nodes.push_back(std::move(r));
     }
     rebuildBalancer();
@@ -119,18 +120,14 @@ void ClusterManager::stop()
 
 ClusterManager::Runtime *ClusterManager::find(const QString &id)
 {
-    for (Runtime &r : m_nodes)
-        if (r.status.spec.id == id)
-            return &r;
-    return nullptr;
+    const int i = m_index.value(id, -1);
+    return i < 0 ? nullptr : &m_nodes[std::size_t(i)];
 }
 
 const ClusterManager::Runtime *ClusterManager::find(const QString &id) const
 {
-    for (const Runtime &r : m_nodes)
-        if (r.status.spec.id == id)
-            return &r;
-    return nullptr;
+    const int i = m_index.value(id, -1);
+    return i < 0 ? nullptr : &m_nodes[std::size_t(i)];
 }
 
 QUrl ClusterManager::checkUrl(const NodeSpec &spec) const
@@ -167,6 +164,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     Runtime r;
     r.status.spec = spec;
     r.window.assign(SuccessWindow, 1);
+    r.windowGood = int(SuccessWindow);
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
     if (m_housekeeping->isActive())
@@ -296,10 +294,11 @@ Result<NodePick> ClusterManager::selectNode(const QString &clientIp)
 
 void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure)
 {
-    const int idx = m_balancer.indexOf(pick.nodeId);
-    if (idx >= 0) {
+    Runtime *r = find(pick.nodeId);
+    if (r) {
+        const int idx = int(r - m_nodes.data());
         m_balancer.release(idx);
-        m_nodes[std::size_t(idx)].status.activeConnections = m_balancer.activeConnections(idx);
+        r->status.activeConnections = m_balancer.activeConnections(idx);
     }
     ++m_totalRequests;
     if (ok) {
@@ -308,7 +307,6 @@ void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyM
     } else {
         ++m_failedRequests;
     }
-    Runtime *r = find(pick.nodeId);
     if (!r)
         return;
     ++r->status.requests;
@@ -334,12 +332,10 @@ void ClusterManager::reportPassiveFailure(const QString &nodeId, const QString &
 
 void ClusterManager::recordSample(Runtime &r, bool ok, double latencyMs)
 {
+    r.windowGood += (ok ? 1 : 0) - r.window[r.windowPos];
     r.window[r.windowPos] = ok ? 1 : 0;
     r.windowPos = (r.windowPos + 1) % r.window.size();
-    int good = 0;
-    for (char c : r.window)
-        good += c;
-    r.status.successRate = 100.0 * good / double(r.window.size());
+    r.status.successRate = 100.0 * r.windowGood / double(r.window.size());
     if (ok) {
         r.status.responseTimeMs = r.hadEwma ? 0.8 * r.status.responseTimeMs + 0.2 * latencyMs : latencyMs;
         r.hadEwma = true;
@@ -423,7 +419,9 @@ void ClusterManager::rebuildBalancer()
     const qint64 now = nowMs();
     std::vector<BalancerNode> nodes;
     nodes.reserve(m_nodes.size());
+    m_index.clear();
     for (Runtime &r : m_nodes) {
+        m_index.insert(r.status.spec.id, int(nodes.size()));
         r.status.effectiveWeight = computeEffectiveWeight(r, now);
         r.status.eligible = r.status.effectiveWeight > 0;
         nodes.push_back(BalancerNode{r.status.spec.id, std::max(1, r.status.effectiveWeight), r.status.eligible});

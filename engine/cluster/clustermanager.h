@@ -82,6 +82,7 @@ private:
         qint64 upSince = 0;           ///< for slow start; 0 when not ramping
         std::vector<char> window;     ///< recent results, 1 = success
         std::size_t windowPos = 0;
+        int windowGood = 0;           ///< successes in `window`, kept as it slides
         bool hadEwma = false;
     };
 
@@ -102,7 +103,8 @@ private:
     ClusterConfig m_config;
     HealthChecker *m_checker;
     QTimer *m_housekeeping;
-    std::vector<Runtime> m_nodes;
+    std::vector<Runtime> m_nodes;      ///< in balancer order: a node's index is its balancer index
+    QHash<QString, int> m_index;       ///< node id -> index in m_nodes, rebuilt with the balancer
     LoadBalancer m_balancer;
     qint64 m_totalRequests = 0;
     qint64 m_successfulRequests = 0;
