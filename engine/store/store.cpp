@@ -67,9 +67,6 @@ const QList<QStringList> &migrations()
 
 qint64 now() { return QDateTime::currentMSecsSinceEpoch(); }
 
-// QtSql binds a null QString as SQL NULL; text columns here are NOT NULL, so bind "" instead.
-QString text(const QString &s) { return s.isNull() ? QStringLiteral("") : s; }
-
 } // namespace
 
 Error storeError(const QString &path, const QString &what, const QString &detail)
@@ -204,10 +201,10 @@ Status Store::insertNode(const NodeSpec &n)
     q.prepare(QStringLiteral("INSERT INTO nodes(id, url, health_path, weight, tags, admin_state, created_at)"
                              " VALUES (?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(n.id);
-    q.addBindValue(text(n.url));
-    q.addBindValue(text(n.healthPath));
+    q.addBindValue(sqlText(n.url));
+    q.addBindValue(sqlText(n.healthPath));
     q.addBindValue(n.weight);
-    q.addBindValue(text(n.tags.join(u',')));
+    q.addBindValue(sqlText(n.tags.join(u',')));
     q.addBindValue(adminStateName(n.adminState));
     q.addBindValue(now());
     if (!q.exec())
@@ -219,10 +216,10 @@ Status Store::updateNode(const NodeSpec &n)
 {
     QSqlQuery q(database());
     q.prepare(QStringLiteral("UPDATE nodes SET url = ?, health_path = ?, weight = ?, tags = ?, admin_state = ? WHERE id = ?"));
-    q.addBindValue(text(n.url));
-    q.addBindValue(text(n.healthPath));
+    q.addBindValue(sqlText(n.url));
+    q.addBindValue(sqlText(n.healthPath));
     q.addBindValue(n.weight);
-    q.addBindValue(text(n.tags.join(u',')));
+    q.addBindValue(sqlText(n.tags.join(u',')));
     q.addBindValue(adminStateName(n.adminState));
     q.addBindValue(n.id);
     if (!q.exec())
@@ -268,11 +265,11 @@ Status Store::appendHealthEvent(const HealthEvent &e)
     QSqlQuery q(database());
     q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason, latency_ms)"
                              " VALUES (?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(text(e.nodeId));
+    q.addBindValue(sqlText(e.nodeId));
     q.addBindValue(e.timestamp);
     q.addBindValue(healthStateName(e.from));
     q.addBindValue(healthStateName(e.to));
-    q.addBindValue(text(e.reason));
+    q.addBindValue(sqlText(e.reason));
     q.addBindValue(e.latencyMs);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append health event"), q.lastError().text());
@@ -309,11 +306,11 @@ Status Store::appendAudit(const AuditEntry &a)
     QSqlQuery q(database());
     q.prepare(QStringLiteral("INSERT INTO audit(ts, actor, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)"));
     q.addBindValue(a.timestamp ? a.timestamp : now());
-    q.addBindValue(text(a.actor));
-    q.addBindValue(text(a.action));
-    q.addBindValue(text(a.subject));
-    q.addBindValue(text(a.before));
-    q.addBindValue(text(a.after));
+    q.addBindValue(sqlText(a.actor));
+    q.addBindValue(sqlText(a.action));
+    q.addBindValue(sqlText(a.subject));
+    q.addBindValue(sqlText(a.before));
+    q.addBindValue(sqlText(a.after));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
     return {};
@@ -353,7 +350,7 @@ Result<int> Store::saveConfigVersion(const QByteArray &json, const QString &acto
     QSqlQuery q(database());
     q.prepare(QStringLiteral("INSERT INTO config_versions(ts, actor, json) VALUES (?, ?, ?)"));
     q.addBindValue(now());
-    q.addBindValue(text(actor));
+    q.addBindValue(sqlText(actor));
     q.addBindValue(QString::fromUtf8(json));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("save config version"), q.lastError().text());

@@ -76,6 +76,12 @@ private:
     QString m_connection;
 };
 
+/// QtSql binds a null QString as SQL NULL; text columns here are NOT NULL, so bind "" instead.
+inline QString sqlText(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 /// Error for a failed query, naming the store file and what was being done.
 Error storeError(const QString &path, const QString &what, const QString &detail);
 

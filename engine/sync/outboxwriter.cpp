@@ -126,7 +126,7 @@ void OutboxWriter::run(std::promise<Status> started)
                                   " WHERE excluded.version > ledger.version"));
     logAttempt.prepare(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
                                       " VALUES (?, ?, ?, ?, ?, ?)"));
-    const auto text = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
+    const auto text = [](const QString &s) { return sqlText(s); };
     const auto record = [&](const DeliveryOutcome &o, qint64 now) -> bool {
         bool ok = true;
         switch (o.kind) {
@@ -145,20 +145,20 @@ void OutboxWriter::run(std::promise<Status> started)
         case DeliveryOutcome::Retry:
             markRetry.addBindValue(o.attempts);
             markRetry.addBindValue(o.nextAt);
-            markRetry.addBindValue(text(o.error));
+            markRetry.addBindValue(sqlText(o.error));
             markRetry.addBindValue(now);
             markRetry.addBindValue(o.id);
             ok = markRetry.exec();
             break;
         case DeliveryOutcome::Dead:
             markDead.addBindValue(o.attempts);
-            markDead.addBindValue(text(o.error));
+            markDead.addBindValue(sqlText(o.error));
             markDead.addBindValue(now);
             markDead.addBindValue(o.id);
             ok = markDead.exec();
             break;
         case DeliveryOutcome::Hold:
-            markHold.addBindValue(text(o.error));
+            markHold.addBindValue(sqlText(o.error));
             markHold.addBindValue(now);
             markHold.addBindValue(o.id);
             ok = markHold.exec();
@@ -169,8 +169,8 @@ void OutboxWriter::run(std::promise<Status> started)
             logAttempt.addBindValue(now);
             logAttempt.addBindValue(o.status);
             logAttempt.addBindValue(o.durationMs);
-            logAttempt.addBindValue(text(o.error));
-            logAttempt.addBindValue(text(o.bodyHead));
+            logAttempt.addBindValue(sqlText(o.error));
+            logAttempt.addBindValue(sqlText(o.bodyHead));
             ok = logAttempt.exec() && ok;
         }
         return ok;

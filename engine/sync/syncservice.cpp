@@ -257,8 +257,8 @@ Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int li
     q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.event_id, e.type, d.attempts, d.last_error, d.updated_at, e.payload"
                              " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
                              " WHERE d.state = 'dead' AND (? = '' OR d.target = ?) ORDER BY d.id DESC LIMIT ?"));
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(sqlText(target));
+    q.addBindValue(sqlText(target));
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_store->path(), QStringLiteral("read dead letters"), q.lastError().text());
@@ -301,8 +301,8 @@ Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limi
     q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at, d.last_error"
                              " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
                              " WHERE d.state = 'pending' AND (? = '' OR d.target = ?) ORDER BY d.id LIMIT ?"));
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(sqlText(target));
+    q.addBindValue(sqlText(target));
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_store->path(), QStringLiteral("read queue"), q.lastError().text());
@@ -344,8 +344,8 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
     const qint64 now = nowMs();
     q.addBindValue(now);
     q.addBindValue(now);
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
-    q.addBindValue(target.isNull() ? QStringLiteral("") : target);
+    q.addBindValue(sqlText(target));
+    q.addBindValue(sqlText(target));
     q.addBindValue(sinceMs);
     q.addBindValue(untilMs);
     if (!q.exec())
@@ -432,7 +432,7 @@ Status SyncService::saveOverride(const QString &target)
     q.addBindValue(target);
     q.addBindValue(o.paused);
     q.addBindValue(o.disabled);
-    q.addBindValue(o.reason.isNull() ? QStringLiteral("") : o.reason);
+    q.addBindValue(sqlText(o.reason));
     q.addBindValue(nowMs());
     if (!q.exec())
         return storeError(m_store->path(), QStringLiteral("save target state"), q.lastError().text());
