@@ -215,7 +215,7 @@ int runWatchCommand(CtlContext &ctx, const Arguments &args)
                           {QStringLiteral("reason"), e.reason},
                           {QStringLiteral("latency_ms"), e.latencyMs},
                           {QStringLiteral("timestamp"),
-                           QDateTime::fromMSecsSinceEpoch(e.timestamp).toUTC().toString(Qt::ISODateWithMs)}}),
+                           QDateTime::fromMSecsSinceEpoch(e.timestamp, Qt::UTC).toString(Qt::ISODateWithMs)}}),
                       false);
     });
     cluster->start();
@@ -362,7 +362,7 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         QJsonArray a;
         for (const AuditEntry &e : log.value())
             a.append(QJsonObject{{QStringLiteral("id"), e.id},
-                                 {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(e.timestamp).toUTC().toString(Qt::ISODateWithMs)},
+                                 {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(e.timestamp, Qt::UTC).toString(Qt::ISODateWithMs)},
                                  {QStringLiteral("actor"), e.actor},
                                  {QStringLiteral("action"), e.action},
                                  {QStringLiteral("subject"), e.subject},
@@ -406,7 +406,7 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         QJsonArray a;
         for (const ConfigVersion &v : versions.value())
             a.append(QJsonObject{{QStringLiteral("version"), v.version},
-                                 {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(v.timestamp).toUTC().toString(Qt::ISODateWithMs)},
+                                 {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(v.timestamp, Qt::UTC).toString(Qt::ISODateWithMs)},
                                  {QStringLiteral("actor"), v.actor}});
         ctx.printJson(QJsonDocument(a));
         return 0;

@@ -22,7 +22,7 @@ qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
 QString isoTime(qint64 ms)
 {
-    return ms ? QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(Qt::ISODateWithMs) : QString();
+    return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs) : QString();
 }
 
 QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }

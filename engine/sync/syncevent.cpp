@@ -10,10 +10,11 @@ namespace jobfirst {
 
 QStringList knownEventTypes()
 {
-    return {QStringLiteral("user.created"),     QStringLiteral("user.updated"), QStringLiteral("user.status"),
-            QStringLiteral("user.login"),       QStringLiteral("user.logout"),  QStringLiteral("user.permissions"),
-            QStringLiteral("user.quota"),       QStringLiteral("session"),      QStringLiteral("config"),
-            QStringLiteral("state")};
+    static const QStringList types{QStringLiteral("user.created"),     QStringLiteral("user.updated"), QStringLiteral("user.status"),
+                                   QStringLiteral("user.login"),       QStringLiteral("user.logout"),  QStringLiteral("user.permissions"),
+                                   QStringLiteral("user.quota"),       QStringLiteral("session"),      QStringLiteral("config"),
+                                   QStringLiteral("state")};
+    return types;
 }
 
 bool isClusterEventType(const QString &type)
@@ -39,7 +40,7 @@ QByteArray SyncEvent::toPayload() const
     QJsonObject o{{QStringLiteral("id"), eventId},
                   {QStringLiteral("type"), type},
                   {QStringLiteral("user_id"), userId},
-                  {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(createdAt).toUTC().toString(Qt::ISODateWithMs)},
+                  {QStringLiteral("timestamp"), QDateTime::fromMSecsSinceEpoch(createdAt, Qt::UTC).toString(Qt::ISODateWithMs)},
                   {QStringLiteral("data"), data}};
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }

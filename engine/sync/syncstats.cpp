@@ -33,7 +33,7 @@ QJsonObject TargetStatus::toJson() const
             {QStringLiteral("in_flight"), inFlight},
             {QStringLiteral("last_error"), lastError},
             {QStringLiteral("last_error_at"),
-             lastErrorAt ? QDateTime::fromMSecsSinceEpoch(lastErrorAt).toUTC().toString(Qt::ISODateWithMs) : QString()}};
+             lastErrorAt ? QDateTime::fromMSecsSinceEpoch(lastErrorAt, Qt::UTC).toString(Qt::ISODateWithMs) : QString()}};
 }
 
 QJsonObject SyncStats::toJson() const
