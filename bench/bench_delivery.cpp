@@ -168,7 +168,12 @@ int main(int argc, char *argv[])
     if (!startNginx(nginx, 6))
         return 1;
 
+    // BENCH_ONLY=rate|six|latency|bulk runs one part (e.g. under perf).
+    const QString only = qEnvironmentVariable("BENCH_ONLY");
+    const auto part = [&](const char *name) { return only.isEmpty() || only == QLatin1String(name); };
+
     // 1. Rate with batching off, one target, against wrk on the same nginx.
+    if (part("rate")) {
     const double wrk = wrkRate(g_basePort);
     for (int workers : {5, 32}) {
         Rig rig = makeRig(QStringLiteral("rate%1").arg(workers), {target(QStringLiteral("t"), g_basePort)}, workers);
@@ -178,8 +183,10 @@ int main(int argc, char *argv[])
         const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
         std::printf("delivery, batching off, signed, sync_workers=%2d: %.0f deliveries/s = %.2fx wrk\n", workers, rate, wrk > 0 ? rate / wrk : 0);
     }
+    }
 
     // 2. Six targets, then the sixth black-holed.
+    if (part("six")) {
     QProcess hole;
     const QString nodesim = QCoreApplication::applicationDirPath() + QStringLiteral("/../app/nodesim/jobfirst-nodesim");
     hole.start(nodesim, {QStringLiteral("--port"), QString::number(g_basePort + 9), QStringLiteral("--hang")});
@@ -205,9 +212,10 @@ int main(int argc, char *argv[])
     }
     std::printf("black-holed sixth target costs the other five %.1f%% of their rate\n", 100.0 * (1.0 - rates[1] / rates[0]));
     hole.kill();
+    }
 
     // 3. Real-time latency at 1,000 events/s.
-    {
+    if (part("latency")) {
         Rig rig = makeRig(QStringLiteral("latency"), {target(QStringLiteral("t"), g_basePort)}, 5);
         QElapsedTimer t;
         t.start();
@@ -229,7 +237,7 @@ int main(int argc, char *argv[])
     }
 
     // 4. Bulk migration to six targets.
-    {
+    if (part("bulk")) {
         QList<TargetConfig> targets;
         QStringList names;
         for (int i = 0; i < 6; ++i) {
@@ -244,11 +252,20 @@ int main(int argc, char *argv[])
                             .arg(i).toUtf8());
         users.close();
         Rig rig = makeRig(QStringLiteral("bulk"), targets, 5);
+        const bool paused = qEnvironmentVariableIsSet("BENCH_BULK_PAUSED");
+        if (paused)
+            for (const QString &n : names)
+                rig.sync->setTargetPaused(n, true, QStringLiteral("bench"));
         QElapsedTimer t;
         t.start();
         auto r = BulkImporter::run(rig.store->path(), users.fileName(), 5000,
                                    [&](const QList<SyncEvent> &e) { return rig.sync->publish(e, SyncMode::Bulk); });
         const double importS = double(t.nsecsElapsed()) / 1e9;
+        if (!r)
+            std::printf("bulk import failed: %s\n", qPrintable(r.error().message));
+        if (paused)
+            for (const QString &n : names)
+                rig.sync->setTargetPaused(n, false, QStringLiteral("bench"));
         while (rig.sync->backlog() > 0)
             QThread::msleep(20);
         const double totalS = double(t.nsecsElapsed()) / 1e9;

@@ -1033,5 +1033,10 @@ Buckets differing: %8 of %9
         <source>Sync</source>
         <translation>同步</translation>
     </message>
+    <message numerus="yes">
+        <source>%n users (bulk)</source>
+        <translation>
+            <numerusform>%n 个用户（批量）</numerusform></translation>
+    </message>
 </context>
 </TS>

@@ -116,6 +116,7 @@ ZH = {
 NUMERUS = {
     "Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.":
         ["丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。"],
+    "%n users (bulk)": ["%n 个用户（批量）"],
 }
 
 def main():

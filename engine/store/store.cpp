@@ -61,6 +61,11 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE import_jobs (path TEXT PRIMARY KEY, offset INTEGER NOT NULL,"
                            " lines INTEGER NOT NULL, done INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
         },
+        {
+            // A delivery row covers event_count events with consecutive seqs from event_seq:
+            // bulk migration writes one row per request instead of one per event and target.
+            QStringLiteral("ALTER TABLE deliveries ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1"),
+        },
     };
     return list;
 }

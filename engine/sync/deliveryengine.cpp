@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <future>
+#include <numeric>
 #include <random>
 
 namespace jobfirst {
@@ -52,6 +53,7 @@ struct DeliveryEngine::Flight
     std::vector<qint64> versions;
     std::vector<qint64> createdAt;
     std::vector<int> attempts;
+    std::vector<int> counts;      // events per row (bulk rows cover many)
 };
 
 
@@ -157,9 +159,12 @@ void DeliveryEngine::run(std::promise<Status> started)
     // The scan reads only the deliveries index; the event is read for rows actually sent.
     QSqlQuery scan(db), eventOf(db);
     scan.setForwardOnly(true);
-    scan.prepare(QStringLiteral("SELECT id, user_id, next_at, attempts, event_seq FROM deliveries"
+    scan.prepare(QStringLiteral("SELECT id, user_id, next_at, attempts, event_seq, event_count FROM deliveries"
                                 " WHERE target = ? AND state = 'pending' ORDER BY id LIMIT ?"));
     eventOf.prepare(QStringLiteral("SELECT event_id, payload, created_at FROM events WHERE seq = ?"));
+    QSqlQuery eventsOf(db);
+    eventsOf.setForwardOnly(true);
+    eventsOf.prepare(QStringLiteral("SELECT seq, event_id, payload, created_at FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"));
 
     QHash<QString, Runtime> targets;
     QSet<qint64> busyIds;
@@ -210,17 +215,20 @@ void DeliveryEngine::run(std::promise<Status> started)
             }
             post.body += "]}";
         }
-        const QByteArray id = flight.ids.size() == 1 && rt.config.batchSize == 1
+        const qint64 events = std::accumulate(flight.counts.begin(), flight.counts.end(), qint64(0));
+        const QByteArray id = flight.ids.size() == 1 && flight.counts.front() == 1 && rt.config.batchSize == 1
                                   ? flight.eventIds.front().toUtf8()
-                                  : "batch_" + QByteArray::number(flight.ids.front()) + '_' + QByteArray::number(qint64(flight.ids.size()));
+                                  : "batch_" + QByteArray::number(flight.ids.front()) + '_' + QByteArray::number(events);
         const qint64 ts = QDateTime::currentSecsSinceEpoch();
         post.headers << "webhook-id: " + id << "webhook-timestamp: " + QByteArray::number(ts);
         if (!rt.config.secret.isEmpty())
             post.headers << "webhook-signature: " + WebhookSignature::sign(rt.config.secret, id, ts, post.body);
         for (std::size_t i = 0; i < flight.ids.size(); ++i) {
             busyIds.insert(flight.ids[i]);
-            rt.busyUsers.insert(flight.users[i]);
+            if (!flight.users[i].isEmpty())
+                rt.busyUsers.insert(flight.users[i]);
         }
+        m_held += events;
         ++rt.inFlight;
         ++m_inFlightTotal;
         flight.target = rt.config.name;
@@ -250,9 +258,15 @@ void DeliveryEngine::run(std::promise<Status> started)
             if (free <= 0)
                 rt.nextDue = now + qint64(std::ceil(1000.0 / c.rateLimit));
         }
+        const int perRequest = std::max(1, c.batchSize);
+        // sync_queue_size bounds the events held in memory (in flight or awaiting commit).
+        const qint64 room = m_queueLimit.load() - m_held.load();
+        if (room < perRequest)
+            free = std::min(free, m_held.load() == 0 ? 1 : 0);
+        else
+            free = std::min<qint64>(free, room / perRequest);
         if (free <= 0)
             return;
-        const int perRequest = std::max(1, c.batchSize);
         scan.addBindValue(c.name);
         // Rows in flight or awaiting the writer's commit come first in id order: look past them.
         scan.addBindValue(64 + free * perRequest * 4 + int(rt.busyUsers.size()));
@@ -266,6 +280,51 @@ void DeliveryEngine::run(std::promise<Status> started)
         while (scan.next() && free > 0) {
             const qint64 id = scan.value(0).toLongLong();
             const QString user = scan.value(1).toString();
+            const int count = scan.value(5).toInt();
+            if (count > 1) {
+                // A bulk row: its events go together as one request of their own.
+                if (busyIds.contains(id))
+                    continue;
+                const qint64 due = scan.value(2).toLongLong();
+                if (due > now) {
+                    rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+                    continue;
+                }
+                const qint64 first = scan.value(4).toLongLong();
+                Flight bulk;
+                std::vector<QByteArray> bodies;
+                bodies.reserve(std::size_t(count));
+                eventsOf.addBindValue(first);
+                eventsOf.addBindValue(first + count);
+                if (!eventsOf.exec())
+                    continue;
+                qint64 createdAt = 0;
+                QString firstEventId;
+                while (eventsOf.next()) {
+                    QByteArray payload = eventsOf.value(2).toByteArray();
+                    payload.insert(1, "\"version\":" + QByteArray::number(eventsOf.value(0).toLongLong()) + ',');
+                    if (bodies.empty()) {
+                        firstEventId = eventsOf.value(1).toString();
+                        createdAt = eventsOf.value(3).toLongLong();
+                    }
+                    bodies.push_back(std::move(payload));
+                }
+                eventsOf.finish();
+                if (int(bodies.size()) != count)
+                    continue; // event rows are gone (cannot happen short of manual edits)
+                bulk.ids.push_back(id);
+                bulk.users.push_back(user);
+                bulk.eventIds.push_back(firstEventId);
+                bulk.versions.push_back(first);
+                bulk.createdAt.push_back(createdAt);
+                bulk.attempts.push_back(scan.value(3).toInt());
+                bulk.counts.push_back(count);
+                dispatch(rt, std::move(bulk), std::move(bodies));
+                --free;
+                if (c.rateLimit > 0)
+                    rt.tokens -= 1;
+                continue;
+            }
             if (busyIds.contains(id) || rt.busyUsers.contains(user) || seen.contains(user)) {
                 seen.insert(user); // keeps this user's later events behind the earlier one
                 continue;
@@ -280,7 +339,7 @@ void DeliveryEngine::run(std::promise<Status> started)
             eventOf.addBindValue(version);
             if (!eventOf.exec() || !eventOf.next())
                 continue; // the event row is gone (cannot happen short of manual edits)
-            QByteArray payload = eventOf.value(1).toString().toUtf8();
+            QByteArray payload = eventOf.value(1).toByteArray();
             payload.insert(1, "\"version\":" + QByteArray::number(version) + ',');
             flight.ids.push_back(id);
             flight.users.push_back(user);
@@ -288,6 +347,7 @@ void DeliveryEngine::run(std::promise<Status> started)
             flight.versions.push_back(version);
             flight.createdAt.push_back(eventOf.value(2).toLongLong());
             flight.attempts.push_back(scan.value(3).toInt());
+            flight.counts.push_back(1);
             eventOf.finish();
             payloads.push_back(std::move(payload));
             if (int(flight.ids.size()) == perRequest) {
@@ -336,6 +396,7 @@ void DeliveryEngine::run(std::promise<Status> started)
             o.user = flight.users[i];
             o.eventId = flight.eventIds[i];
             o.version = flight.versions[i];
+            o.count = flight.counts[i];
             o.attempts = flight.attempts[i] + 1;
             o.status = r.status;
             o.durationMs = r.durationMs;
@@ -429,19 +490,20 @@ void DeliveryEngine::run(std::promise<Status> started)
             QHash<QString, std::array<qint64, 3>> perTarget; // success, dead, retries
             for (const DeliveryOutcome &o : *list) {
                 busyIds.remove(o.id);
+                m_held -= o.count;
                 auto rit = targets.find(o.target);
-                if (rit != targets.end())
+                if (rit != targets.end() && !o.user.isEmpty())
                     rit->busyUsers.remove(o.user);
                 if (!ok)
                     continue; // still pending in the store: sent again (receivers de-duplicate)
                 auto &c = perTarget[o.target];
                 if (o.kind == DeliveryOutcome::Done) {
-                    ++c[0];
-                    ++done;
+                    c[0] += o.count;
+                    done += o.count;
                 } else if (o.kind == DeliveryOutcome::Dead) {
-                    ++c[1];
+                    c[1] += o.count;
                 } else if (o.kind == DeliveryOutcome::Retry) {
-                    ++c[2];
+                    c[2] += o.count;
                 }
             }
             std::lock_guard lock(m_mutex);

@@ -62,6 +62,11 @@ public:
     void setTargets(const QList<DeliveryTarget> &targets);
     /// New work may be waiting (thread-safe).
     void wake();
+    /// sync_queue_size: events held in memory (in flight or awaiting commit) at most.
+    /// A request bigger than the limit still goes when nothing else is held.
+    void setQueueLimit(int events) { m_queueLimit = std::max(1, events); }
+    /// Events currently held in memory.
+    qint64 held() const { return m_held.load(); }
 
     /// Per-target status without backlog figures (the caller adds those). Thread-safe.
     QHash<QString, TargetStatus> targetStatuses() const;
@@ -91,6 +96,8 @@ private:
     std::atomic_bool m_dirty{true};
     std::atomic<qint64> m_delivered{0};
     std::atomic<int> m_inFlightTotal{0};
+    std::atomic<qint64> m_held{0};
+    std::atomic<int> m_queueLimit{2000};
     void *m_http = nullptr; // HttpDeliveryClient*, valid while running (for wake())
     mutable std::mutex m_mutex;
     QList<DeliveryTarget> m_newTargets;

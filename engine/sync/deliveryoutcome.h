@@ -10,6 +10,7 @@ struct DeliveryOutcome
 {
     enum Kind { Done, Retry, Dead, Hold } kind = Done;
     qint64 id = 0;          ///< delivery row
+    int count = 1;          ///< events the row covers (seqs version .. version + count - 1)
     QString target;
     QString user;
     QString eventId;

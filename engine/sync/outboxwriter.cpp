@@ -50,10 +50,19 @@ void OutboxWriter::stop()
 Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
 {
     qint64 deliveries = 0;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (OutboxItem &item : items) {
         if (Status s = item.event.validate(); !s)
             return s.error();
         deliveries += item.targets.size();
+        // Ids, times and JSON are made here, on the callers' threads, so the one writer
+        // thread only writes.
+        SyncEvent &e = item.event;
+        if (e.eventId.isEmpty())
+            e.eventId = QStringLiteral("evt_") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+        if (e.createdAt == 0)
+            e.createdAt = now;
+        item.payload = e.toPayload();
     }
     if (counters.total() + deliveries > m_backlogLimit.load())
         return makeError(QStringLiteral("sync.queue_full"),
@@ -103,7 +112,7 @@ void OutboxWriter::run(std::promise<Status> started)
     QSqlDatabase db = store->database();
     {
         QSqlQuery q(db);
-        q.exec(QStringLiteral("SELECT target, COUNT(*) FROM deliveries WHERE state = 'pending' GROUP BY target"));
+        q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending' GROUP BY target"));
         counters.reset();
         while (q.next())
             counters.add(q.value(0).toString(), q.value(1).toLongLong());
@@ -113,9 +122,9 @@ void OutboxWriter::run(std::promise<Status> started)
     // A re-sent event id is accepted once: the second copy is ignored, not an error.
     insertEvent.prepare(QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
                                        " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING"));
-    insertDelivery.prepare(QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
-                                          " VALUES (?, ?, ?, 'pending', ?, ?, ?)"));
-    QSqlQuery markDone(db), markRetry(db), markDead(db), markHold(db), ledger(db), logAttempt(db);
+    insertDelivery.prepare(QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at, event_count)"
+                                          " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)"));
+    QSqlQuery markDone(db), markRetry(db), markDead(db), markHold(db), ledger(db), ledgerRange(db), logAttempt(db);
     markDone.prepare(QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?, last_error = '', updated_at = ? WHERE id = ?"));
     markRetry.prepare(QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?"));
     markDead.prepare(QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?, last_error = ?, updated_at = ? WHERE id = ?"));
@@ -124,9 +133,14 @@ void OutboxWriter::run(std::promise<Status> started)
                                   " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
                                   " version = excluded.version, acked_at = excluded.acked_at"
                                   " WHERE excluded.version > ledger.version"));
+    // A row covering many events acknowledges all of them: one statement, no per-row round trip.
+    ledgerRange.prepare(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                                       " SELECT ?, user_id, event_id, seq, ? FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
+                                       " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                                       " version = excluded.version, acked_at = excluded.acked_at"
+                                       " WHERE excluded.version > ledger.version"));
     logAttempt.prepare(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
                                       " VALUES (?, ?, ?, ?, ?, ?)"));
-    const auto text = [](const QString &s) { return sqlText(s); };
     const auto record = [&](const DeliveryOutcome &o, qint64 now) -> bool {
         bool ok = true;
         switch (o.kind) {
@@ -135,6 +149,14 @@ void OutboxWriter::run(std::promise<Status> started)
             markDone.addBindValue(now);
             markDone.addBindValue(o.id);
             ok = markDone.exec();
+            if (o.count > 1) {
+                ledgerRange.addBindValue(o.target);
+                ledgerRange.addBindValue(now);
+                ledgerRange.addBindValue(o.version);
+                ledgerRange.addBindValue(o.version + o.count);
+                ok = ledgerRange.exec() && ok;
+                break;
+            }
             ledger.addBindValue(o.target);
             ledger.addBindValue(o.user);
             ledger.addBindValue(o.eventId);
@@ -200,20 +222,42 @@ void OutboxWriter::run(std::promise<Status> started)
                         break;
                     }
                     if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
-                        --perTarget[o.target];
+                        perTarget[o.target] -= o.count;
                 }
                 continue;
             }
+            // Bulk rows being filled, per target: (first seq, count, limit, first created_at, user or "").
+            struct OpenRow
+            {
+                qint64 firstSeq = 0;
+                int count = 0;
+                int limit = 0;
+                qint64 due = 0;
+                QString user;
+            };
+            QHash<QString, OpenRow> open;
+            const auto flush = [&](const QString &target, const OpenRow &row) -> bool {
+                insertDelivery.addBindValue(row.firstSeq);
+                insertDelivery.addBindValue(target);
+                insertDelivery.addBindValue(sqlText(row.user));
+                insertDelivery.addBindValue(row.due);
+                insertDelivery.addBindValue(now);
+                insertDelivery.addBindValue(now);
+                insertDelivery.addBindValue(row.count);
+                if (!insertDelivery.exec()) {
+                    error = QStringLiteral("delivery of seq %1 to %2: %3").arg(row.firstSeq).arg(target, insertDelivery.lastError().text());
+                    return false;
+                }
+                perTarget[target] += row.count;
+                return true;
+            };
             for (OutboxItem &item : batches[b]->items) {
                 SyncEvent &e = item.event;
-                if (e.eventId.isEmpty())
-                    e.eventId = QStringLiteral("evt_") + QUuid::createUuid().toString(QUuid::WithoutBraces);
-                if (e.createdAt == 0)
-                    e.createdAt = now;
                 insertEvent.addBindValue(e.eventId);
                 insertEvent.addBindValue(e.type);
                 insertEvent.addBindValue(e.userId);
-                insertEvent.addBindValue(QString::fromUtf8(e.toPayload()));
+                // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
+                insertEvent.addBindValue(item.payload);
                 insertEvent.addBindValue(e.createdAt);
                 if (!insertEvent.exec()) {
                     error = QStringLiteral("event %1: %2").arg(e.eventId, insertEvent.lastError().text());
@@ -226,6 +270,27 @@ void OutboxWriter::run(std::promise<Status> started)
                 const qint64 seq = insertEvent.lastInsertId().toLongLong();
                 e.version = seq;
                 const qint64 due = item.dueAt > 0 ? item.dueAt : now;
+                for (qsizetype t = 0; t < item.targets.size() && t < item.rowLimits.size(); ++t) {
+                    const QString &target = item.targets.at(t);
+                    OpenRow &row = open[target];
+                    if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
+                        if (!flush(target, row))
+                            break;
+                        row.count = 0;
+                    }
+                    if (row.count == 0) {
+                        row = OpenRow{seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
+                    } else if (row.user != e.userId) {
+                        row.user.clear(); // many users: no per-user order to keep for this row
+                    }
+                    ++row.count;
+                }
+                if (!error.isEmpty())
+                    break;
+                if (!item.rowLimits.isEmpty()) {
+                    stored[b] << e;
+                    continue;
+                }
                 for (const QString &target : std::as_const(item.targets)) {
                     if (item.coalesce) {
                         supersede.addBindValue(now);
@@ -241,6 +306,7 @@ void OutboxWriter::run(std::promise<Status> started)
                     insertDelivery.addBindValue(due);
                     insertDelivery.addBindValue(now);
                     insertDelivery.addBindValue(now);
+                    insertDelivery.addBindValue(1);
                     if (!insertDelivery.exec()) {
                         error = QStringLiteral("delivery of %1 to %2: %3").arg(e.eventId, target, insertDelivery.lastError().text());
                         break;
@@ -251,6 +317,9 @@ void OutboxWriter::run(std::promise<Status> started)
                     break;
                 stored[b] << e;
             }
+            for (auto it = open.cbegin(); it != open.cend() && error.isEmpty(); ++it)
+                if (it->count > 0)
+                    flush(it.key(), it.value());
         }
         if (error.isEmpty() && !db.commit())
             error = db.lastError().text();

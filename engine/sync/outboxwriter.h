@@ -26,6 +26,11 @@ struct OutboxItem
     QStringList targets;
     qint64 dueAt = 0;        ///< first delivery not before (ms since epoch); 0: now
     bool coalesce = false;   ///< near-real-time: supersede this user's not-yet-sent deliveries
+    /// Bulk: per target (parallel to `targets`), how many consecutive events of one write()
+    /// may share a delivery row, which the delivery engine sends as one request. Empty: one
+    /// row per event and target.
+    QList<int> rowLimits;
+    QByteArray payload;      ///< set by write() on the caller's thread, not by callers
 };
 
 /// The one writer of the outbox. Accepted events and delivery outcomes are committed with

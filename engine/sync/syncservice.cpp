@@ -17,7 +17,7 @@ namespace jobfirst {
 namespace {
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
-QString iso(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(Qt::ISODateWithMs) : QString(); }
+QString iso(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs) : QString(); }
 const QString NodePrefix = QStringLiteral("node:");
 
 } // namespace
@@ -28,7 +28,7 @@ QJsonObject deadLetterToJson(const DeadLetter &d)
             {QStringLiteral("user_id"), d.userId},      {QStringLiteral("event_id"), d.eventId},
             {QStringLiteral("type"), d.eventType},      {QStringLiteral("attempts"), d.attempts},
             {QStringLiteral("last_error"), d.lastError}, {QStringLiteral("failed_at"), iso(d.failedAt)},
-            {QStringLiteral("payload"), d.payload}};
+            {QStringLiteral("payload"), d.payload},     {QStringLiteral("events"), d.eventCount}};
 }
 
 QJsonObject attemptToJson(const DeliveryAttempt &a)
@@ -183,6 +183,7 @@ void SyncService::pushTargets()
         d.held = n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance;
         list << d;
     }
+    m_delivery->setQueueLimit(m_config.syncQueueSize);
     m_delivery->setTargets(list);
 }
 
@@ -203,10 +204,16 @@ Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, Sy
             for (const NodeStatus &n : std::as_const(m_nodes))
                 item.targets << NodePrefix + n.spec.id;
         } else {
-            for (const TargetConfig &t : std::as_const(m_config.targets))
-                if (t.events.contains(e.type))
+            for (const TargetConfig &t : std::as_const(m_config.targets)) {
+                if (t.events.contains(e.type)) {
                     item.targets << t.name;
+                    if (mode == SyncMode::Bulk)
+                        item.rowLimits << std::max(1, t.batchSize);
+                }
+            }
         }
+        if (mode == SyncMode::Bulk && item.rowLimits.size() != item.targets.size())
+            item.rowLimits = QList<int>(item.targets.size(), 1);
         if (mode == SyncMode::NearRealTime) {
             item.dueAt = now + m_config.syncBatchWindowMs;
             item.coalesce = true;
@@ -233,7 +240,7 @@ Result<QList<SyncEvent>> SyncService::batchSyncToService(const QString &target, 
         return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
     QList<OutboxItem> items;
     for (const SyncEvent &e : events)
-        items << OutboxItem{e, {target}, 0, false};
+        items << OutboxItem{e, {target}, 0, false, {}};
     return m_writer->write(items);
 }
 
@@ -243,7 +250,7 @@ Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &ev
         return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
     QList<OutboxItem> items;
     for (const SyncEvent &e : events) {
-        OutboxItem item{e, {}, 0, false};
+        OutboxItem item{e, {}, 0, false, {}};
         for (const NodeStatus &n : std::as_const(m_nodes))
             item.targets << NodePrefix + n.spec.id;
         items << item;
@@ -254,7 +261,8 @@ Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &ev
 Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int limit) const
 {
     QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.event_id, e.type, d.attempts, d.last_error, d.updated_at, e.payload"
+    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.event_id, e.type, d.attempts, d.last_error, d.updated_at, e.payload,"
+                             " d.event_count"
                              " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
                              " WHERE d.state = 'dead' AND (? = '' OR d.target = ?) ORDER BY d.id DESC LIMIT ?"));
     q.addBindValue(sqlText(target));
@@ -273,9 +281,10 @@ Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int li
         d.attempts = q.value(5).toInt();
         d.lastError = q.value(6).toString();
         d.failedAt = q.value(7).toLongLong();
-        QJsonObject payload = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
+        QJsonObject payload = QJsonDocument::fromJson(q.value(8).toByteArray()).object();
         payload.insert(QStringLiteral("data"), redactSecrets(payload.value(QStringLiteral("data")).toObject()));
         d.payload = payload;
+        d.eventCount = q.value(9).toInt();
         list << d;
     }
     return list;
@@ -298,7 +307,7 @@ Result<QList<DeliveryAttempt>> SyncService::attempts(qint64 deliveryId) const
 Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limit) const
 {
     QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at, d.last_error"
+    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at, d.last_error, d.event_count"
                              " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
                              " WHERE d.state = 'pending' AND (? = '' OR d.target = ?) ORDER BY d.id LIMIT ?"));
     q.addBindValue(sqlText(target));
@@ -309,7 +318,8 @@ Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limi
     QList<QueuedDelivery> list;
     while (q.next())
         list << QueuedDelivery{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-                               q.value(4).toInt(), q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toString()};
+                               q.value(4).toInt(), q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toString(),
+                               q.value(8).toInt()};
     return list;
 }
 
@@ -317,7 +327,7 @@ Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
 {
     QSqlQuery q(m_store->database());
     q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
-                             " WHERE id = ? AND state = 'dead' RETURNING target"));
+                             " WHERE id = ? AND state = 'dead' RETURNING target, event_count"));
     q.addBindValue(nowMs());
     q.addBindValue(nowMs());
     q.addBindValue(deliveryId);
@@ -326,9 +336,10 @@ Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
     if (!q.next())
         return makeError(QStringLiteral("sync.not_dead"), QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
     const QString target = q.value(0).toString();
+    const qint64 events = q.value(1).toLongLong();
     q.finish();
     if (m_writer)
-        m_writer->counters.add(target, 1);
+        m_writer->counters.add(target, events);
     audit(actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("pending"));
     if (m_delivery)
         m_delivery->wake();
@@ -340,7 +351,7 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
     QSqlQuery q(m_store->database());
     q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
                              " WHERE state = 'dead' AND (? = '' OR target = ?) AND updated_at >= ? AND updated_at <= ?"
-                             " RETURNING target"));
+                             " RETURNING target, event_count"));
     const qint64 now = nowMs();
     q.addBindValue(now);
     q.addBindValue(now);
@@ -353,8 +364,8 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
     int count = 0;
     while (q.next()) {
         if (m_writer)
-            m_writer->counters.add(q.value(0).toString(), 1);
-        ++count;
+            m_writer->counters.add(q.value(0).toString(), q.value(1).toLongLong());
+        count += q.value(1).toInt();
     }
     q.finish();
     audit(actor, QStringLiteral("dlq.replay"), target.isEmpty() ? QStringLiteral("all targets") : target,
@@ -406,7 +417,7 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
             return storeError(m_store->path(), QStringLiteral("repair"), q.lastError().text());
         if (!q.next())
             continue;
-        const QJsonObject payload = QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object();
+        const QJsonObject payload = QJsonDocument::fromJson(q.value(0).toByteArray()).object();
         q.finish();
         auto event = SyncEvent::fromJson(payload);
         if (!event)
@@ -414,7 +425,7 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
         SyncEvent copy = event.value();
         copy.eventId = QStringLiteral("%1~repair-%2").arg(id.left(100)).arg(stamp);
         copy.createdAt = 0;
-        items << OutboxItem{copy, {target}, 0, false};
+        items << OutboxItem{copy, {target}, 0, false, {}};
     }
     auto written = m_writer->write(items);
     if (!written)
@@ -524,7 +535,7 @@ Result<SyncStats> SyncService::storedStats() const
 {
     SyncStats s = stats();
     QSqlQuery q(m_store->database());
-    if (!q.exec(QStringLiteral("SELECT target, state, COUNT(*), SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END),"
+    if (!q.exec(QStringLiteral("SELECT target, state, SUM(event_count), SUM(CASE WHEN attempts > 1 THEN (attempts - 1) * event_count ELSE 0 END),"
                                " MIN(CASE WHEN state = 'pending' THEN created_at END)"
                                " FROM deliveries GROUP BY target, state")))
         return storeError(m_store->path(), QStringLiteral("read sync stats"), q.lastError().text());

@@ -30,7 +30,8 @@ struct DeadLetter
     int attempts = 0;
     QString lastError;
     qint64 failedAt = 0;
-    QJsonObject payload; ///< secrets masked
+    QJsonObject payload; ///< secrets masked (the first event of a bulk row)
+    int eventCount = 1;  ///< a bulk row carries this many events (consecutive, in one request)
 };
 
 /// One attempt of a delivery, as kept in its log.
@@ -54,6 +55,7 @@ struct QueuedDelivery
     qint64 nextAt = 0;
     qint64 createdAt = 0;
     QString lastError;
+    int eventCount = 1;  ///< a bulk row carries this many events
 };
 
 /// The user-data sync of the plan (ServiceSyncService + the cluster part of

@@ -292,6 +292,72 @@ private slots:
         QCOMPARE(f->sync->backlog(), 0);
     }
 
+    void bulkRowsCarryManyEventsAndAcknowledgeEveryUser()
+    {
+        auto f = makeFixture(2, [](ClusterConfig &c) {
+            c.targets[0].batchSize = 50;
+            c.targets[1].batchSize = 50;
+        });
+        QVERIFY(f);
+        QVERIFY(f->sim(1).control({{QStringLiteral("status"), 400}})); // t1 refuses: its rows die whole
+        QVERIFY(f->sync->publish(users(230), SyncMode::Bulk).ok());
+        const auto updates = f->sync->publish(users(20, QStringLiteral("user.updated")), SyncMode::Bulk);
+        QVERIFY(updates.ok());
+        // One row per request: 230 = 50+50+50+50+30, then 20 in a row of their own.
+        QSqlQuery q(f->store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*), SUM(event_count), MAX(event_count) FROM deliveries WHERE target = 't0'")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 6);
+        QCOMPARE(q.value(1).toInt(), 250);
+        QCOMPARE(q.value(2).toInt(), 50);
+        q.finish(); // an open statement would pin this connection's snapshot
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 250, 20000);
+        QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0);
+        QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("duplicates")].toInt(), 0);
+        // u7 holds its update, the later of its two events.
+        QCOMPARE(f->sim(0).get(QStringLiteral("/records/u7"))[QStringLiteral("version")].toInteger(), updates->at(7).version);
+        // Every user of every acknowledged row is in the ledger at its latest version.
+        auto report = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), f->sync->digestUrl(QStringLiteral("t0")).value(), 64);
+        QVERIFY(report.ok());
+        QCOMPARE(report->ledgerRecords, 230);
+        QCOMPARE(report->ratio, 1.0);
+        // The refused rows are dead letters that say how many events they carry; replay sends them.
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->deadLetters(QStringLiteral("t1"), 10)->size(), 6, 20000);
+        const QList<DeadLetter> dead = f->sync->deadLetters(QStringLiteral("t1"), 10).value();
+        int carried = 0;
+        for (const DeadLetter &d : dead)
+            carried += d.eventCount;
+        QCOMPARE(carried, 250);
+        const SyncStats stats = f->sync->storedStats().value();
+        QCOMPARE(stats.completedSyncTasks, 250);
+        QCOMPARE(stats.failedSyncTasks, 250);
+        QVERIFY(f->sim(1).control({{QStringLiteral("reset"), true}}));
+        QCOMPARE(f->sync->replay(QStringLiteral("t1"), 0, std::numeric_limits<qint64>::max(), QStringLiteral("test")).value(), 250);
+        QCOMPARE(f->sync->backlog(), 250);
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(1), 250, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
+    }
+
+    void queueSizeBoundsWhatIsHeldInMemory()
+    {
+        auto f = makeFixture(1, [](ClusterConfig &c) {
+            c.syncWorkers = 4;
+            c.syncQueueSize = 3;
+            c.syncTimeoutMs = 30000;
+        });
+        QVERIFY(f);
+        QVERIFY(f->sim(0).control({{QStringLiteral("latency_ms"), 400}}));
+        QVERIFY(f->sync->publish(users(12)).ok());
+        int most = 0;
+        QElapsedTimer t;
+        t.start();
+        while (f->applied(0) < 12 && t.elapsed() < 20000) {
+            most = std::max(most, f->sync->stats().targets.first().inFlight);
+            QTest::qWait(20);
+        }
+        QCOMPARE(f->applied(0), 12);
+        QCOMPARE(most, 3); // four workers, but sync_queue_size holds three events at most
+    }
+
     void nearRealTimeCoalescesPerUser()
     {
         auto f = makeFixture(1, [](ClusterConfig &c) { c.syncBatchWindowMs = 500; });

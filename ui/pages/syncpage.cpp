@@ -92,7 +92,7 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
         {
             column<Q>([] { return tr("ID"); }, [](const Q &q) { return QString::number(q.deliveryId); }),
             column<Q>([] { return tr("Target"); }, [](const Q &q) { return q.target; }),
-            column<Q>([] { return tr("User"); }, [](const Q &q) { return q.userId; }),
+            column<Q>([] { return tr("User"); }, [](const Q &q) { return q.eventCount > 1 ? tr("%n users (bulk)", nullptr, q.eventCount) : q.userId; }),
             column<Q>([] { return tr("Type"); }, [](const Q &q) { return q.eventType; }),
             column<Q>([] { return tr("Attempts"); }, [](const Q &q) { return QString::number(q.attempts); }),
             column<Q>([] { return tr("Next attempt"); }, [](const Q &q) { return timeText(q.nextAt).mid(11); }),
@@ -105,7 +105,7 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
         {
             column<D>([] { return tr("ID"); }, [](const D &d) { return QString::number(d.deliveryId); }),
             column<D>([] { return tr("Target"); }, [](const D &d) { return d.target; }),
-            column<D>([] { return tr("User"); }, [](const D &d) { return d.userId; }),
+            column<D>([] { return tr("User"); }, [](const D &d) { return d.eventCount > 1 ? tr("%n users (bulk)", nullptr, d.eventCount) : d.userId; }),
             column<D>([] { return tr("Type"); }, [](const D &d) { return d.eventType; }),
             column<D>([] { return tr("Attempts"); }, [](const D &d) { return QString::number(d.attempts); }),
             column<D>([] { return tr("Failed at"); }, [](const D &d) { return timeText(d.failedAt); }),
