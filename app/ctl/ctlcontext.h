@@ -43,3 +43,4 @@ int runLbCommand(CtlContext &ctx, const Arguments &args);
 int runStatusCommand(CtlContext &ctx, const Arguments &args);
 int runConfigCommand(CtlContext &ctx, const Arguments &args);
 int runSyncCommand(CtlContext &ctx, const Arguments &args);
+int runTargetCommand(CtlContext &ctx, const Arguments &args);

@@ -34,6 +34,14 @@ Cluster:
   config check FILE | config show | config versions [--json] | config apply FILE
   audit [--limit N] [--filter TEXT] [--json]
 
+Sync targets (set, add and remove edit the --config file; a running console reloads it):
+  target list
+  target set NAME [--url U] [--events a,b] [--timeout D] [--retries N] [--retry-interval D]
+                  [--batch-size N] [--rate-limit R] [--secret S]
+  target add NAME --url U --events a,b [options of set]
+  target remove NAME
+  target pause|resume|enable|disable NAME   kept in the store, audited
+
 Sync:
   sync send --type T --user U [--data JSON] [--target NAME]
   sync batch FILE [--target NAME]        JSON Lines of events
@@ -120,5 +128,7 @@ int main(int argc, char *argv[])
         return runConfigCommand(ctx, Arguments(QStringList{command} + words, flags));
     if (command == QLatin1String("sync"))
         return runSyncCommand(ctx, args);
+    if (command == QLatin1String("target"))
+        return runTargetCommand(ctx, args);
     return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
 }

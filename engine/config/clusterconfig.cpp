@@ -131,8 +131,14 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
                         QStringLiteral("must be non-empty letters, digits, '.', '_' or '-'"));
     const QString prefix = QStringLiteral("targets.%1.").arg(t.name);
+    // The shared readers name the bare key; inside a target the error names the target too.
+    const auto inTarget = [&prefix](const Status &st, const QString &group = {}) {
+        Error e = st.error();
+        e.message.replace(QStringLiteral("key '"), QStringLiteral("key '") + prefix + group);
+        return e;
+    };
     if (!(s = readString(o, QStringLiteral("url"), &t.url)))
-        return s.error();
+        return inTarget(s);
     if (!(s = checkUrl(prefix + QStringLiteral("url"), t.url)))
         return s.error();
     const QJsonValue events = o.value(QStringLiteral("events"));
@@ -147,7 +153,7 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         }
     }
     if (!(s = readDuration(o, QStringLiteral("timeout"), 10, 600000, &t.timeoutMs)))
-        return s.error();
+        return inTarget(s);
     const QJsonValue retry = o.value(QStringLiteral("retry"));
     if (!retry.isUndefined()) {
         if (!retry.isObject())
@@ -160,12 +166,12 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
                                  QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
                                      .arg(prefix, it.key()));
         if (!(s = readInt(r, QStringLiteral("max"), 0, 100, &t.maxRetries)))
-            return s.error();
+            return inTarget(s, QStringLiteral("retry."));
         if (!(s = readDuration(r, QStringLiteral("interval"), 1, 3600000, &t.retryIntervalMs)))
-            return s.error();
+            return inTarget(s, QStringLiteral("retry."));
     }
     if (!(s = readInt(o, QStringLiteral("batch_size"), 1, 1000, &t.batchSize)))
-        return s.error();
+        return inTarget(s);
     if (o.contains(QStringLiteral("rate_limit"))) {
         const QJsonValue v = o.value(QStringLiteral("rate_limit"));
         if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1e6)
@@ -174,9 +180,9 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         t.rateLimit = v.toDouble();
     }
     if (!(s = readString(o, QStringLiteral("secret"), &t.secret)))
-        return s.error();
+        return inTarget(s);
     if (!(s = readBool(o, QStringLiteral("enabled"), &t.enabled)))
-        return s.error();
+        return inTarget(s);
     return t;
 }
 

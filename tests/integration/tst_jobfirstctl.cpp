@@ -105,6 +105,46 @@ private slots:
         QVERIFY(p.readAllStandardError().contains("not a JobFirst store"));
     }
 
+    void targetsAreEditedInTheConfigFile()
+    {
+        const QString config = writeFile(QStringLiteral("targets.json"), ctl({"config", "show"}).out);
+        QVERIFY(ctl({"target", "set", "user-service", "--batch-size", "50", "--timeout", "3s", "--retries", "7",
+                     "--events", "user.created,user.updated"}, config).code == 0);
+        QCOMPARE(ctl({"target", "add", "crm", "--url", "http://127.0.0.1:9/crm", "--events", "user.created"}, config).code, 0);
+        QCOMPARE(ctl({"target", "pause", "crm"}, config).code, 0);
+        const QJsonArray targets = ctl({"target", "list"}, config).json().array();
+        QCOMPARE(targets.size(), 7);
+        QJsonObject user, crm;
+        for (const QJsonValue &t : targets) {
+            if (t["name"] == QStringLiteral("user-service"))
+                user = t.toObject();
+            if (t["name"] == QStringLiteral("crm"))
+                crm = t.toObject();
+        }
+        QCOMPARE(user["batch_size"].toInt(), 50);
+        QCOMPARE(user["timeout"].toString(), QStringLiteral("3s"));
+        QCOMPARE(user["retry"].toObject()["max"].toInt(), 7);
+        QCOMPARE(user["events"].toArray().size(), 2);
+        QVERIFY(!user["secret"].toString().contains(QStringLiteral("whsec_"))); // masked
+        QVERIFY(crm["paused"].toBool());
+        // A bad value names the key and leaves the file as it was.
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray before = file.readAll();
+        file.close();
+        const Run bad = ctl({"target", "set", "crm", "--batch-size", "0"}, config);
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("targets.crm.batch_size"), bad.err.constData());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.readAll(), before);
+        file.close();
+        QCOMPARE(ctl({"target", "set", "ghost", "--url", "http://h/"}, config).code, 1);
+        QCOMPARE(ctl({"target", "set", "crm", "--url", "http://h/"}).code, 2); // no config file to edit
+        QCOMPARE(ctl({"target", "remove", "crm"}, config).code, 0);
+        QCOMPARE(ctl({"target", "list"}, config).json().array().size(), 6);
+        QCOMPARE(ctl({"config", "versions"}).json().array().size(), 3); // set, add, remove
+    }
+
     void lbPickFollowsWeightsAndClients()
     {
         ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1", "--weight", "5"});
