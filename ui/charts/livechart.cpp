@@ -3,24 +3,27 @@
 
 #include <QChart>
 #include <QDateTime>
-#include <QDateTimeAxis>
 #include <QLineSeries>
 #include <QValueAxis>
+
+#include <cmath>
 
 
 namespace jobfirst::ui {
 
 LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> unit, QWidget *parent)
-    : QChartView(parent), m_title(std::move(title)), m_unit(std::move(unit)), m_axisX(new QDateTimeAxis),
+    : QChartView(parent), m_title(std::move(title)), m_unit(std::move(unit)), m_axisX(new QValueAxis),
       m_axisY(new QValueAxis)
 {
     auto *chart = new QChart;
     chart->setAnimationOptions(QChart::NoAnimation);
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
-    m_axisX->setFormat(QStringLiteral("HH:mm:ss"));
-    m_axisX->setTickCount(5);
-    m_axisY->setLabelFormat(QStringLiteral("%.0f"));
+    m_axisX->setLabelFormat(QStringLiteral("%.0f s"));
+    m_axisX->setTickCount(7);
+    m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
+    m_axisY->setLabelFormat(QStringLiteral("%g"));
+    m_axisY->setTickCount(6); // with maxima of 1, 2 or 5 times ten to the n, every label is round
     m_axisY->setRange(0, 1);
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
@@ -30,17 +33,34 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     retranslate();
 }
 
+void LiveChart::setWindowMs(qint64 ms)
+{
+    m_windowMs = ms;
+    m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
+}
+
 void LiveChart::retranslate()
 {
     chart()->setTitle(m_title());
     m_axisY->setTitleText(m_unit());
+    for (auto it = m_series.cbegin(); it != m_series.cend(); ++it)
+        if (const auto title = m_titles.value(it.key()))
+            it.value()->setName(title());
+}
+
+void LiveChart::setSeriesTitle(const QString &series, std::function<QString()> title)
+{
+    m_titles.insert(series, std::move(title));
+    if (QLineSeries *s = m_series.value(series))
+        s->setName(m_titles.value(series)());
 }
 
 void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
 {
     if (!m_series.contains(name)) {
         auto *series = new QLineSeries;
-        series->setName(name);
+        const auto title = m_titles.value(name);
+        series->setName(title ? title() : name);
         series->setUseOpenGL(false);
         chart()->addSeries(series);
         series->attachAxis(m_axisX);
@@ -73,6 +93,12 @@ int LiveChart::pointCount(const QString &series) const
     return s ? int(s->count()) : 0;
 }
 
+QString LiveChart::seriesName(const QString &series) const
+{
+    const auto s = m_series.value(series);
+    return s ? s->name() : QString();
+}
+
 void LiveChart::flush(qint64 nowMs)
 {
     if (m_paused)
@@ -83,6 +109,8 @@ void LiveChart::flush(qint64 nowMs)
     // the paint cost follows the width, not the history length.
     const int columns = std::max(50, int(chart()->plotArea().width()));
     const double span = double(m_windowMs) / double(columns);
+    const double now = double(nowMs);
+    const auto ago = [now](const QPointF &p) { return QPointF((p.x() - now) / 1000.0, p.y()); };
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
         const auto &points = it.value();
         QList<QPointF> list;
@@ -99,28 +127,40 @@ void LiveChart::flush(qint64 nowMs)
                 if (last.y() > high.y())
                     high = last;
             }
-            list << first;
+            list << ago(first);
             if (low.x() < high.x()) {
                 if (low != first)
-                    list << low;
+                    list << ago(low);
                 if (high != first && high != last)
-                    list << high;
+                    list << ago(high);
             } else {
                 if (high != first)
-                    list << high;
+                    list << ago(high);
                 if (low != first && low != last)
-                    list << low;
+                    list << ago(low);
             }
             if (last != first)
-                list << last;
+                list << ago(last);
             maxY = std::max(maxY, high.y());
         }
         m_series.value(it.key())->replace(list);
     }
-    m_axisX->setRange(QDateTime::fromMSecsSinceEpoch(nowMs - m_windowMs), QDateTime::fromMSecsSinceEpoch(nowMs));
-    // Nice numbers, so the axis does not jitter with every new maximum.
-    m_axisY->setRange(0, maxY * 1.1);
-    m_axisY->applyNiceNumbers();
+    // Nice numbers, so the axis does not jitter with every new maximum; set only on change.
+    const double niceMax = niceCeiling(maxY * 1.1);
+    if (niceMax != m_maxY) {
+        m_maxY = niceMax;
+        m_axisY->setRange(0, niceMax);
+    }
+}
+
+double LiveChart::niceCeiling(double value)
+{
+    // The next of 1, 2, 5 times a power of ten at or above value.
+    const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(value, 1e-9))));
+    for (double step : {1.0, 2.0, 5.0, 10.0})
+        if (step * magnitude >= value)
+            return step * magnitude;
+    return 10 * magnitude;
 }
 
 } // namespace jobfirst::ui

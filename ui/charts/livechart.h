@@ -9,14 +9,16 @@
 #include <deque>
 #include <functional>
 
-class QDateTimeAxis;
 class QLineSeries;
 class QValueAxis;
 
 namespace jobfirst::ui {
 
 /// A scrolling time chart. Points are buffered per series and drawn once per tick with one
-/// replace() per series (no clear+append, no animation); axis ranges are set explicitly.
+/// replace() per series (no clear+append, no animation). The time axis is "seconds ago" and
+/// never moves, and the value axis moves only when its rounded maximum changes: every range
+/// change makes Qt Charts rebuild and re-stroke every series, so a moving clock axis cost
+/// three extra rebuilds per series per tick.
 class LiveChart final : public QChartView
 {
     Q_OBJECT
@@ -25,8 +27,11 @@ class LiveChart final : public QChartView
 public:
     explicit LiveChart(std::function<QString()> title, std::function<QString()> unit, QWidget *parent = nullptr);
 
-    void setWindowMs(qint64 ms) { m_windowMs = ms; }
+    void setWindowMs(qint64 ms);
+    /// `series` is a stable key; its legend shows the key unless setSeriesTitle() gave a title.
     void addPoint(const QString &series, qint64 atMs, double value);
+    /// A translatable legend title for a series key, re-read by retranslate().
+    void setSeriesTitle(const QString &series, std::function<QString()> title);
     /// Draws what was added since the last flush (does nothing while paused).
     void flush(qint64 nowMs);
     void setPaused(bool paused) { m_paused = paused; }
@@ -35,15 +40,22 @@ public:
     void retranslate();
     int seriesCount() const { return int(m_series.size()); }
     int pointCount(const QString &series) const;
+    /// The legend text of a series ("" when there is no such series).
+    QString seriesName(const QString &series) const;
+
+    /// The next 1, 2 or 5 times a power of ten at or above value.
+    static double niceCeiling(double value);
 
 private:
     std::function<QString()> m_title;
     std::function<QString()> m_unit;
-    QDateTimeAxis *m_axisX;
+    QValueAxis *m_axisX;
     QValueAxis *m_axisY;
     QHash<QString, QLineSeries *> m_series;
+    QHash<QString, std::function<QString()>> m_titles;
     QHash<QString, std::deque<QPointF>> m_points;
     qint64 m_windowMs = 5 * 60 * 1000;
+    double m_maxY = 0;
     bool m_paused = false;
 };
 
