@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console as an operator uses it: real engine thread, real store, real nodesim processes,
 // real widgets on the offscreen platform.
+#include "charts/livechart.h"
 #include "cluster/clustermanager.h"
 #include "dialogs/nodedialog.h"
 #include "host/enginehost.h"
@@ -9,6 +10,7 @@
 #include "pages/auditpage.h"
 #include "pages/configpage.h"
 #include "pages/nodespage.h"
+#include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
@@ -220,7 +222,14 @@ private slots:
 
     void switchToChineseAndBack()
     {
+        ui::LiveChart *queue = m_window->overview()->charts().at(1);
+        QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(QStringLiteral("queue-depth")) >= 3, 5000);
+        QCOMPARE(queue->seriesName(QStringLiteral("queue-depth")), QStringLiteral("queue depth"));
+        const int points = queue->pointCount(QStringLiteral("queue-depth"));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
+        // The chart keeps its history under the translated name.
+        QCOMPARE(queue->seriesName(QStringLiteral("queue-depth")), QStringLiteral("队列深度"));
+        QVERIFY(queue->pointCount(QStringLiteral("queue-depth")) >= points);
         auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("sidebar"));
         QCOMPARE(sidebar->item(0)->text(), QStringLiteral("概览"));
         QCOMPARE(sidebar->item(1)->text(), QStringLiteral("节点"));

@@ -28,6 +28,10 @@ OverviewPage::OverviewPage(EngineHost *host, QWidget *parent)
         retranslate();
     });
     m_charts = {m_latency, m_queue, m_targets};
+    // Stable keys with translatable titles: switching language keeps the history.
+    m_queue->setSeriesTitle(QStringLiteral("queue-depth"), [] { return tr("queue depth"); });
+    m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
+    m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
     auto *charts = new QGridLayout;
     charts->addWidget(m_latency, 0, 0);
     charts->addWidget(m_queue, 0, 1);
@@ -69,9 +73,6 @@ void OverviewPage::retranslate()
     m_pause->setText(m_pause->isChecked() ? tr("Resume charts") : tr("Pause charts"));
     for (LiveChart *c : std::as_const(m_charts))
         c->retranslate();
-    // Series named in the old language start afresh under their new names.
-    m_queue->removeSeriesNotIn({});
-    m_targets->removeSeriesNotIn({});
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)
@@ -100,8 +101,8 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
             m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
     }
     m_latency->removeSeriesNotIn(nodeNames);
-    m_queue->addPoint(tr("queue depth"), s.at, double(s.sync.queueDepth));
-    m_queue->addPoint(tr("delivered / s"), s.at, s.sync.deliveriesPerSecond);
+    m_queue->addPoint(QStringLiteral("queue-depth"), s.at, double(s.sync.queueDepth));
+    m_queue->addPoint(QStringLiteral("delivered"), s.at, s.sync.deliveriesPerSecond);
     const double seconds = m_lastAt ? double(s.at - m_lastAt) / 1000.0 : 0;
     double failures = 0;
     for (const TargetStatus &t : s.sync.targets) {
@@ -115,7 +116,7 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
         m_lastCounts.insert(t.name, {t.success, t.failed});
     }
     if (seconds > 0)
-        m_targets->addPoint(tr("failures (all)"), s.at, failures);
+        m_targets->addPoint(QStringLiteral("failures"), s.at, failures);
     m_lastAt = s.at;
     for (LiveChart *chart : std::as_const(m_charts))
         chart->flush(s.at);
