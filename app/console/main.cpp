@@ -4,8 +4,10 @@
 #include "host/enginehost.h"
 #include "mainwindow.h"
 #include "pages/balancingpage.h"
+#include "pages/nodespage.h"
 
 #include <QApplication>
+#include <QElapsedTimer>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QMessageBox>
@@ -14,6 +16,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <cstdio>
 
 using namespace jobfirst;
 
@@ -40,6 +43,35 @@ void takeScreenshots(ui::MainWindow *window, const QString &dir, int index = 0)
     });
 }
 
+/// Prints "painted" on the window's first paint and "nodes N" once a snapshot's nodes are in
+/// the node table, each with the milliseconds since main() began; quits after the second.
+void reportStartup(ui::MainWindow *window)
+{
+    static QElapsedTimer clock;
+    clock.start();
+    struct FirstPaint final : QObject
+    {
+        bool eventFilter(QObject *watched, QEvent *event) override
+        {
+            if (event->type() == QEvent::Paint) {
+                // Runs before the paint; report once the event loop is back, i.e. after it.
+                QTimer::singleShot(0, [] { std::printf("painted %lld\n", clock.elapsed()); std::fflush(stdout); });
+                watched->removeEventFilter(this);
+            }
+            return false;
+        }
+    };
+    window->installEventFilter(new FirstPaint);
+    QObject::connect(window, &ui::MainWindow::snapshotApplied, window, [window] {
+        const int rows = window->nodes()->model()->rowCount();
+        if (rows == 0)
+            return;
+        std::printf("nodes %d %lld\n", rows, clock.elapsed());
+        std::fflush(stdout);
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+    });
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -62,6 +94,8 @@ int main(int argc, char *argv[])
         {QStringLiteral("page"), QStringLiteral("Open on this page (0-5)."), QStringLiteral("n")},
         {QStringLiteral("screenshots"), QStringLiteral("Render every page to PNG files in DIR, then quit."), QStringLiteral("dir")},
         {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."), QStringLiteral("seconds")},
+        {QStringLiteral("startup-report"),
+         QStringLiteral("Print when the window first paints and when the first engine snapshot with nodes is drawn, then quit (bench).")},
     });
     parser.process(app);
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
@@ -103,6 +137,8 @@ int main(int argc, char *argv[])
             });
             demoCluster.reset();
         });
+        if (parser.isSet(QStringLiteral("startup-report")))
+            reportStartup(&window);
         window.show();
 
         if (demo) {

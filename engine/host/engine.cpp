@@ -108,6 +108,8 @@ Status Engine::open(const EngineOptions &options)
         m_demo->start();
     }
     m_open = true;
+    // The first picture goes out at once, not a refresh interval later (cold start).
+    QTimer::singleShot(0, this, &Engine::emitSnapshot);
     return {};
 }
 
