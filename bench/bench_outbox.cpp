@@ -40,7 +40,7 @@ double ourRate(const QString &dir, int clients, double seconds)
                 e.type = QStringLiteral("user.updated");
                 e.userId = QStringLiteral("u%1-%2").arg(c).arg(i++);
                 e.data = {{QStringLiteral("email"), QStringLiteral("someone@jobfirst.cn")}};
-                if (writer.write({OutboxItem{e, {QStringLiteral("user-service")}, 0, false, {}}}))
+                if (writer.write({OutboxItem{e, {QStringLiteral("user-service")}, 0, false, {}, {}}}))
                     ++done;
             }
         });

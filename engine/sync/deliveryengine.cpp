@@ -29,9 +29,29 @@ qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
 } // namespace
 
+/// A pending delivery row read ahead from the store, with its (first) event.
+struct PendingRow
+{
+    qint64 id = 0;
+    QString user;
+    qint64 due = 0;
+    int attempts = 0;
+    qint64 seq = 0;
+    int count = 1;
+    QString eventId;
+    QByteArray payload;
+    qint64 createdAt = 0;
+};
+
 struct DeliveryEngine::Runtime
 {
     DeliveryTarget config;
+    // Read-ahead: pending rows in id order, read once through a cursor instead of re-reading
+    // the head of the queue (and the rows in flight) on every turn.
+    std::deque<PendingRow> ready;
+    qint64 cursor = 0;            // highest id read into `ready`
+    bool rescan = true;           // re-read from the start: rows behind the cursor changed
+    qint64 rescanAt = 0;          // a waiting row falls due then: re-read it fresh
     int inFlight = 0;
     QSet<QString> busyUsers;      // users with a delivery in flight or awaiting commit
     int consecutiveFailures = 0;
@@ -156,12 +176,13 @@ void DeliveryEngine::run(std::promise<Status> started)
     }
     started.set_value(Status());
 
-    // The scan reads only the deliveries index; the event is read for rows actually sent.
-    QSqlQuery scan(db), eventOf(db);
+    // Reads pending rows after the cursor with their (first) event, in id order.
+    QSqlQuery scan(db);
     scan.setForwardOnly(true);
-    scan.prepare(QStringLiteral("SELECT id, user_id, next_at, attempts, event_seq, event_count FROM deliveries"
-                                " WHERE target = ? AND state = 'pending' ORDER BY id LIMIT ?"));
-    eventOf.prepare(QStringLiteral("SELECT event_id, payload, created_at FROM events WHERE seq = ?"));
+    scan.prepare(QStringLiteral("SELECT d.id, d.user_id, d.next_at, d.attempts, d.event_seq, d.event_count,"
+                                " e.event_id, e.payload, e.created_at"
+                                " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+                                " WHERE d.target = ? AND d.state = 'pending' AND d.id > ? ORDER BY d.id LIMIT ?"));
     QSqlQuery eventsOf(db);
     eventsOf.setForwardOnly(true);
     eventsOf.prepare(QStringLiteral("SELECT seq, event_id, payload, created_at FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"));
@@ -267,89 +288,111 @@ void DeliveryEngine::run(std::promise<Status> started)
             free = std::min<qint64>(free, room / perRequest);
         if (free <= 0)
             return;
-        scan.addBindValue(c.name);
-        // Rows in flight or awaiting the writer's commit come first in id order: look past them.
-        scan.addBindValue(64 + free * perRequest * 4 + int(rt.busyUsers.size()));
-        if (!scan.exec()) {
-            qWarning("sync: scan of %s failed: %s", qPrintable(c.name), qPrintable(scan.lastError().text()));
-            return;
+        if (rt.rescan || (rt.rescanAt > 0 && now >= rt.rescanAt)) {
+            rt.ready.clear();
+            rt.cursor = 0;
+            rt.rescan = false;
+            rt.rescanAt = 0;
+        }
+        // Top up the read-ahead; rows of busy users wait in it, so look further past them.
+        const qsizetype want = 64 + qsizetype(free) * perRequest * 2 + rt.busyUsers.size();
+        if (qsizetype(rt.ready.size()) < want) {
+            scan.addBindValue(c.name);
+            scan.addBindValue(rt.cursor);
+            scan.addBindValue(2 * want - qsizetype(rt.ready.size()));
+            if (!scan.exec()) {
+                qWarning("sync: scan of %s failed: %s", qPrintable(c.name), qPrintable(scan.lastError().text()));
+                return;
+            }
+            while (scan.next()) {
+                PendingRow row;
+                row.id = scan.value(0).toLongLong();
+                rt.cursor = row.id;
+                if (busyIds.contains(row.id))
+                    continue; // in flight or awaiting commit
+                row.user = scan.value(1).toString();
+                row.due = scan.value(2).toLongLong();
+                row.attempts = scan.value(3).toInt();
+                row.seq = scan.value(4).toLongLong();
+                row.count = scan.value(5).toInt();
+                row.eventId = scan.value(6).toString();
+                row.payload = scan.value(7).toByteArray();
+                row.createdAt = scan.value(8).toLongLong();
+                rt.ready.push_back(std::move(row));
+            }
+            scan.finish();
         }
         QSet<QString> seen;
         Flight flight;
         std::vector<QByteArray> payloads;
-        while (scan.next() && free > 0) {
-            const qint64 id = scan.value(0).toLongLong();
-            const QString user = scan.value(1).toString();
-            const int count = scan.value(5).toInt();
-            if (count > 1) {
+        const auto waitFor = [&rt](qint64 due) {
+            rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+            rt.rescanAt = rt.rescanAt ? std::min(rt.rescanAt, due) : due;
+        };
+        for (auto it = rt.ready.begin(); it != rt.ready.end() && free > 0;) {
+            PendingRow &row = *it;
+            if (row.count > 1) {
                 // A bulk row: its events go together as one request of their own.
-                if (busyIds.contains(id))
-                    continue;
-                const qint64 due = scan.value(2).toLongLong();
-                if (due > now) {
-                    rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+                if (row.due > now) {
+                    waitFor(row.due);
+                    ++it;
                     continue;
                 }
-                const qint64 first = scan.value(4).toLongLong();
                 Flight bulk;
                 std::vector<QByteArray> bodies;
-                bodies.reserve(std::size_t(count));
-                eventsOf.addBindValue(first);
-                eventsOf.addBindValue(first + count);
-                if (!eventsOf.exec())
+                bodies.reserve(std::size_t(row.count));
+                eventsOf.addBindValue(row.seq);
+                eventsOf.addBindValue(row.seq + row.count);
+                if (!eventsOf.exec()) {
+                    ++it;
                     continue;
-                qint64 createdAt = 0;
-                QString firstEventId;
+                }
                 while (eventsOf.next()) {
                     QByteArray payload = eventsOf.value(2).toByteArray();
                     payload.insert(1, "\"version\":" + QByteArray::number(eventsOf.value(0).toLongLong()) + ',');
-                    if (bodies.empty()) {
-                        firstEventId = eventsOf.value(1).toString();
-                        createdAt = eventsOf.value(3).toLongLong();
-                    }
                     bodies.push_back(std::move(payload));
                 }
                 eventsOf.finish();
-                if (int(bodies.size()) != count)
-                    continue; // event rows are gone (cannot happen short of manual edits)
-                bulk.ids.push_back(id);
-                bulk.users.push_back(user);
-                bulk.eventIds.push_back(firstEventId);
-                bulk.versions.push_back(first);
-                bulk.createdAt.push_back(createdAt);
-                bulk.attempts.push_back(scan.value(3).toInt());
-                bulk.counts.push_back(count);
+                if (int(bodies.size()) != row.count) {
+                    it = rt.ready.erase(it); // event rows are gone (cannot happen short of manual edits)
+                    continue;
+                }
+                bulk.ids.push_back(row.id);
+                bulk.users.push_back(row.user);
+                bulk.eventIds.push_back(row.eventId);
+                bulk.versions.push_back(row.seq);
+                bulk.createdAt.push_back(row.createdAt);
+                bulk.attempts.push_back(row.attempts);
+                bulk.counts.push_back(row.count);
+                it = rt.ready.erase(it);
                 dispatch(rt, std::move(bulk), std::move(bodies));
                 --free;
                 if (c.rateLimit > 0)
                     rt.tokens -= 1;
                 continue;
             }
-            if (busyIds.contains(id) || rt.busyUsers.contains(user) || seen.contains(user)) {
-                seen.insert(user); // keeps this user's later events behind the earlier one
+            if (rt.busyUsers.contains(row.user) || seen.contains(row.user)) {
+                seen.insert(row.user); // keeps this user's later events behind the earlier one
+                ++it;
                 continue;
             }
-            seen.insert(user);
-            const qint64 due = scan.value(2).toLongLong();
-            if (due > now) {
-                rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+            seen.insert(row.user);
+            if (row.due > now) {
+                waitFor(row.due);
+                ++it;
                 continue;
             }
-            const qint64 version = scan.value(4).toLongLong();
-            eventOf.addBindValue(version);
-            if (!eventOf.exec() || !eventOf.next())
-                continue; // the event row is gone (cannot happen short of manual edits)
-            QByteArray payload = eventOf.value(1).toByteArray();
-            payload.insert(1, "\"version\":" + QByteArray::number(version) + ',');
-            flight.ids.push_back(id);
-            flight.users.push_back(user);
-            flight.eventIds.push_back(eventOf.value(0).toString());
-            flight.versions.push_back(version);
-            flight.createdAt.push_back(eventOf.value(2).toLongLong());
-            flight.attempts.push_back(scan.value(3).toInt());
+            QByteArray payload = std::move(row.payload);
+            payload.insert(1, "\"version\":" + QByteArray::number(row.seq) + ',');
+            flight.ids.push_back(row.id);
+            flight.users.push_back(row.user);
+            flight.eventIds.push_back(row.eventId);
+            flight.versions.push_back(row.seq);
+            flight.createdAt.push_back(row.createdAt);
+            flight.attempts.push_back(row.attempts);
             flight.counts.push_back(1);
-            eventOf.finish();
             payloads.push_back(std::move(payload));
+            it = rt.ready.erase(it);
             if (int(flight.ids.size()) == perRequest) {
                 dispatch(rt, std::move(flight), std::move(payloads));
                 flight = Flight{};
@@ -359,8 +402,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                     rt.tokens -= 1;
             }
         }
-        scan.finish();
-        if (!flight.ids.empty() && free > 0) {
+        if (!flight.ids.empty()) {
             dispatch(rt, std::move(flight), std::move(payloads));
             if (c.rateLimit > 0)
                 rt.tokens -= 1;
@@ -492,8 +534,13 @@ void DeliveryEngine::run(std::promise<Status> started)
                 busyIds.remove(o.id);
                 m_held -= o.count;
                 auto rit = targets.find(o.target);
-                if (rit != targets.end() && !o.user.isEmpty())
-                    rit->busyUsers.remove(o.user);
+                if (rit != targets.end()) {
+                    if (!o.user.isEmpty())
+                        rit->busyUsers.remove(o.user);
+                    // The row is pending again behind the read-ahead cursor: read it afresh.
+                    if (!ok || o.kind == DeliveryOutcome::Retry || o.kind == DeliveryOutcome::Hold)
+                        rit->rescan = true;
+                }
                 if (!ok)
                     continue; // still pending in the store: sent again (receivers de-duplicate)
                 auto &c = perTarget[o.target];
@@ -544,6 +591,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                     Runtime &rt = targets[t.name];
                     const bool reenabled = t.enabled && !rt.config.enabled;
                     rt.config = t;
+                    rt.rescan = true;
                     if (reenabled)
                         rt.gone = false; // an operator enabled it again after a 410
                     if (rt.tokensAt == 0) {
@@ -569,6 +617,11 @@ void DeliveryEngine::run(std::promise<Status> started)
                 }
                 m_dirty = true;
             }
+        }
+        if (m_rescanAll.exchange(false)) {
+            for (Runtime &rt : targets)
+                rt.rescan = true;
+            m_dirty = true;
         }
         settleCommitted();
         qint64 now = nowMs();

@@ -62,6 +62,13 @@ public:
     void setTargets(const QList<DeliveryTarget> &targets);
     /// New work may be waiting (thread-safe).
     void wake();
+    /// Rows already read may have changed in the store (retried or replayed dead letters):
+    /// read every target's queue from its start again (thread-safe).
+    void rescan()
+    {
+        m_rescanAll = true;
+        wake();
+    }
     /// sync_queue_size: events held in memory (in flight or awaiting commit) at most.
     /// A request bigger than the limit still goes when nothing else is held.
     void setQueueLimit(int events) { m_queueLimit = std::max(1, events); }
@@ -94,6 +101,7 @@ private:
     std::thread m_thread;
     std::atomic_bool m_stop{false};
     std::atomic_bool m_dirty{true};
+    std::atomic_bool m_rescanAll{false};
     std::atomic<qint64> m_delivered{0};
     std::atomic<int> m_inFlightTotal{0};
     std::atomic<qint64> m_held{0};

@@ -240,7 +240,7 @@ Result<QList<SyncEvent>> SyncService::batchSyncToService(const QString &target, 
         return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
     QList<OutboxItem> items;
     for (const SyncEvent &e : events)
-        items << OutboxItem{e, {target}, 0, false, {}};
+        items << OutboxItem{e, {target}, 0, false, {}, {}};
     return m_writer->write(items);
 }
 
@@ -250,7 +250,7 @@ Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &ev
         return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
     QList<OutboxItem> items;
     for (const SyncEvent &e : events) {
-        OutboxItem item{e, {}, 0, false, {}};
+        OutboxItem item{e, {}, 0, false, {}, {}};
         for (const NodeStatus &n : std::as_const(m_nodes))
             item.targets << NodePrefix + n.spec.id;
         items << item;
@@ -342,7 +342,7 @@ Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
         m_writer->counters.add(target, events);
     audit(actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("pending"));
     if (m_delivery)
-        m_delivery->wake();
+        m_delivery->rescan();
     return {};
 }
 
@@ -371,7 +371,7 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
     audit(actor, QStringLiteral("dlq.replay"), target.isEmpty() ? QStringLiteral("all targets") : target,
           QStringLiteral("%1 .. %2").arg(iso(sinceMs), iso(untilMs)), QStringLiteral("%1 deliveries").arg(count));
     if (m_delivery)
-        m_delivery->wake();
+        m_delivery->rescan();
     return count;
 }
 
@@ -425,7 +425,7 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
         SyncEvent copy = event.value();
         copy.eventId = QStringLiteral("%1~repair-%2").arg(id.left(100)).arg(stamp);
         copy.createdAt = 0;
-        items << OutboxItem{copy, {target}, 0, false, {}};
+        items << OutboxItem{copy, {target}, 0, false, {}, {}};
     }
     auto written = m_writer->write(items);
     if (!written)
