@@ -462,6 +462,10 @@
         <source>JobFirst cluster</source>
         <translation>JobFirst 集群</translation>
     </message>
+    <message>
+        <source>Sync backlog: %1 (delivery stands by: %2 delivers from this store)</source>
+        <translation>同步积压：%1（投递待命：%2 正在从此存储投递）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>

@@ -112,6 +112,7 @@ ZH = {
     "Cannot create a folder for the demo cluster: %1": "无法为演示集群创建目录：%1",
     "The demo process %1 could not start.": "演示进程 %1 无法启动。",
     "Cannot open the cluster store": "无法打开集群存储",
+    "Sync backlog: %1 (delivery stands by: %2 delivers from this store)": "同步积压：%1（投递待命：%2 正在从此存储投递）",
 }
 NUMERUS = {
     "Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.":

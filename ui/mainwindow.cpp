@@ -287,7 +287,11 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
     m_clusterLabel->setText(tr("Cluster %1").arg(s.cluster.clusterId));
     m_nodesLabel->setText(tr("Nodes: %1 up of %2, %3 failed").arg(up).arg(s.cluster.totalNodes).arg(s.cluster.failedNodes));
     m_nodesLabel->setStyleSheet(s.cluster.failedNodes ? QStringLiteral("color: #c0392b;") : QString());
-    m_backlogLabel->setText(tr("Sync backlog: %1").arg(s.sync.queueDepth));
+    m_backlogLabel->setText(s.sync.deliveryStandbyFor.isEmpty()
+                                ? tr("Sync backlog: %1").arg(s.sync.queueDepth)
+                                : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
+                                      .arg(s.sync.queueDepth)
+                                      .arg(s.sync.deliveryStandbyFor));
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
     if (m_tray) {

@@ -7,8 +7,10 @@
 #include "sync/retrypolicy.h"
 #include "sync/webhooksignature.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QSqlError>
+#include <QSysInfo>
 #include <QSqlQuery>
 
 #include <algorithm>
@@ -24,6 +26,8 @@ constexpr int BreakerThreshold = 5;       // consecutive failures that open a ci
 constexpr std::size_t LatencyWindow = 8192;
 constexpr int CommitEvery = 512;          // results per transaction at most
 constexpr qint64 CommitAfterMs = 5;       // or this long after the first waiting result
+constexpr qint64 LeaseTtlMs = 15000;      // the delivery lease lapses this long after a renewal
+constexpr qint64 StandbyPollMs = 1000;    // a standby engine asks for the lease this often
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
@@ -579,8 +583,31 @@ void DeliveryEngine::run(std::promise<Status> started)
             m_dirty = true;
     };
 
+    // One process delivers from a store at a time: the others stand by until its lease is
+    // released (clean stop), its process is gone (same host) or it lapses.
+    const QString owner = QStringLiteral("%1:%2:%3")
+                              .arg(QSysInfo::machineHostName())
+                              .arg(QCoreApplication::applicationPid())
+                              .arg(QString::number(quint32(random()), 16));
+    bool active = false;
+    qint64 nextLeaseAt = 0;
     qint64 nextScanAt = 0;
     while (!m_stop) {
+        if (nowMs() >= nextLeaseAt) {
+            const QString holder = m_writer->claimLease(owner, LeaseTtlMs);
+            const bool was = active;
+            active = holder.isEmpty();
+            nextLeaseAt = nowMs() + (active ? LeaseTtlMs / 3 : StandbyPollMs);
+            {
+                std::lock_guard lock(m_mutex);
+                m_leaseHolder = holder;
+            }
+            if (active && !was) {
+                for (Runtime &rt : targets)
+                    rt.rescan = true;
+                m_dirty = true;
+            }
+        }
         {
             std::lock_guard lock(m_mutex);
             if (m_targetsChanged) {
@@ -625,7 +652,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         }
         settleCommitted();
         qint64 now = nowMs();
-        if (m_dirty.exchange(false) || now >= nextScanAt) {
+        if (active && (m_dirty.exchange(false) || now >= nextScanAt)) {
             nextScanAt = now + 250;
             for (Runtime &rt : targets) {
                 scanTarget(rt, now);
@@ -651,6 +678,8 @@ void DeliveryEngine::run(std::promise<Status> started)
     // The writer calls back into this object: wait for what was handed to it.
     for (int i = 0; i < 5000 && m_outstanding.load() > 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (active)
+        m_writer->claimLease(owner, 0); // a standby engine takes over at once
     {
         std::lock_guard lock(m_mutex);
         m_http = nullptr;

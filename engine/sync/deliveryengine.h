@@ -80,6 +80,12 @@ public:
     /// Latency percentiles (enqueue to acknowledged) over recent deliveries, and the rate.
     void latency(double *p50, double *p95, double *p99, double *perSecond) const;
     qint64 deliveredTotal() const { return m_delivered.load(); }
+    /// "" while this engine holds the store's delivery lease; else who holds it (standby).
+    QString leaseHolder() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_leaseHolder;
+    }
     int inFlight() const { return m_inFlightTotal.load(); }
 
     /// Called on the delivery thread: a target answered 410 Gone.
@@ -111,6 +117,7 @@ private:
     QList<DeliveryTarget> m_newTargets;
     bool m_targetsChanged = false;
     QHash<QString, TargetStatus> m_status;
+    QString m_leaseHolder = QStringLiteral("(not started)");
     std::vector<float> m_latencies;   // ring of recent enqueue-to-ack latencies
     std::size_t m_latencyPos = 0;
     std::deque<std::pair<qint64, int>> m_completions; // (second, count)

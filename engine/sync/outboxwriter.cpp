@@ -7,7 +7,11 @@
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSysInfo>
 #include <QUuid>
+
+#include <cerrno>
+#include <csignal>
 
 namespace jobfirst {
 
@@ -101,6 +105,72 @@ void OutboxWriter::submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::fu
     m_wake.notify_one();
 }
 
+QString OutboxWriter::claimLease(const QString &owner, qint64 ttlMs)
+{
+    Batch batch;
+    batch.isLease = true;
+    batch.leaseOwner = owner;
+    batch.leaseTtlMs = ttlMs;
+    auto future = batch.leaseDone.get_future();
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running || m_stopping)
+            return QStringLiteral("(the sync outbox is not running)");
+        m_queue.push_back(&batch);
+    }
+    m_wake.notify_one();
+    return future.get();
+}
+
+namespace {
+
+// "host:pid:nonce until_ms"
+bool holderIsDeadHereOrLapsed(const QString &value, qint64 now)
+{
+    const QStringList parts = value.split(u' ');
+    if (parts.size() != 2 || parts.at(1).toLongLong() < now)
+        return true;
+    const QStringList who = parts.at(0).split(u':');
+    if (who.size() == 3 && who.at(0) == QSysInfo::machineHostName()) {
+        const pid_t pid = pid_t(who.at(1).toLongLong());
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+            return true;
+    }
+    return false;
+}
+
+QString runLease(QSqlDatabase db, const QString &owner, qint64 ttlMs)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return QStringLiteral("(store busy: %1)").arg(q.lastError().text());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QString current;
+    if (q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) && q.next())
+        current = q.value(0).toString();
+    q.finish();
+    const QString holder = current.section(u' ', 0, 0);
+    QString answer;
+    if (ttlMs <= 0) {
+        if (holder == owner)
+            q.exec(QStringLiteral("DELETE FROM meta WHERE key = 'delivery_lease'"));
+    } else if (current.isEmpty() || holder == owner || holderIsDeadHereOrLapsed(current, now)) {
+        q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('delivery_lease', ?)"));
+        q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
+        if (!q.exec())
+            answer = QStringLiteral("(store: %1)").arg(q.lastError().text());
+    } else {
+        answer = holder;
+    }
+    if (!q.exec(QStringLiteral("COMMIT"))) {
+        q.exec(QStringLiteral("ROLLBACK"));
+        return QStringLiteral("(store: %1)").arg(q.lastError().text());
+    }
+    return answer;
+}
+
+} // namespace
+
 void OutboxWriter::run(std::promise<Status> started)
 {
     auto opened = Store::open(m_dbPath);
@@ -110,13 +180,19 @@ void OutboxWriter::run(std::promise<Status> started)
     }
     std::unique_ptr<Store> store = std::move(opened).value();
     QSqlDatabase db = store->database();
-    {
+    // The counts are kept in memory; they are read from the store at start, and again when
+    // another process sharing the store has changed them (a count went negative, or this
+    // process stands by while another delivers).
+    qint64 countedAt = 0;
+    const auto recount = [&] {
         QSqlQuery q(db);
         q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending' GROUP BY target"));
         counters.reset();
         while (q.next())
             counters.add(q.value(0).toString(), q.value(1).toLongLong());
-    }
+        countedAt = QDateTime::currentMSecsSinceEpoch();
+    };
+    recount();
     started.set_value(Status());
     QSqlQuery insertEvent(db), insertDelivery(db), supersede(db);
     // A re-sent event id is accepted once: the second copy is ignored, not an error.
@@ -208,6 +284,20 @@ void OutboxWriter::run(std::promise<Status> started)
                 break;
             batches.swap(m_queue);
         }
+        // Lease claims run in transactions of their own, before the group commit.
+        for (auto it = batches.begin(); it != batches.end();) {
+            if ((*it)->isLease) {
+                const QString holder = runLease(db, (*it)->leaseOwner, (*it)->leaseTtlMs);
+                if (!holder.isEmpty() && QDateTime::currentMSecsSinceEpoch() - countedAt > 5000)
+                    recount();
+                (*it)->leaseDone.set_value(holder);
+                it = batches.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        if (batches.empty())
+            continue;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         QString error;
         QHash<QString, qint64> perTarget;
@@ -339,6 +429,8 @@ void OutboxWriter::run(std::promise<Status> started)
         }
         for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
             counters.add(it.key(), it.value());
+        if (counters.anyNegative())
+            recount();
         ++commits;
         for (std::size_t b = 0; b < batches.size(); ++b) {
             if (batches[b]->isOutcomes) {

@@ -59,6 +59,13 @@ public:
     /// (with false if the commit failed: the rows stay pending and are sent again).
     void submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::function<void(bool)> committed);
 
+    /// The delivery lease: one process at a time delivers from a store. Claims or renews it
+    /// for `owner` until now + ttlMs (in its own IMMEDIATE transaction). Returns "" when
+    /// `owner` holds it, else the current holder. A holder on this host whose process is
+    /// gone (crashed) loses it at once; elsewhere it lapses after its ttl.
+    /// ttlMs 0 releases it if `owner` holds it. Blocks until done.
+    QString claimLease(const QString &owner, qint64 ttlMs);
+
     /// Called on the writer thread after each commit (e.g. to wake delivery).
     std::function<void()> onCommitted;
     /// Deliveries waiting per target, kept current by the writer and the delivery engine.
@@ -73,6 +80,10 @@ private:
         std::vector<DeliveryOutcome> outcomes;      ///< an outcome batch when set
         std::function<void(bool)> outcomesCommitted;
         bool isOutcomes = false;
+        bool isLease = false;
+        QString leaseOwner;
+        qint64 leaseTtlMs = 0;
+        std::promise<QString> leaseDone;
     };
     void run(std::promise<Status> started);
 

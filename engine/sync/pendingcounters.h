@@ -25,6 +25,16 @@ public:
         m_total = 0;
         m_perTarget.clear();
     }
+    /// True when a target's count fell below zero: another process enqueued what this one
+    /// delivered, so the counts must be read from the store again.
+    bool anyNegative() const
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_perTarget.cbegin(); it != m_perTarget.cend(); ++it)
+            if (it.value() < 0)
+                return true;
+        return false;
+    }
     qint64 total() const
     {
         std::lock_guard lock(m_mutex);

@@ -526,8 +526,10 @@ SyncStats SyncService::stats() const
         s.targets << t;
     }
     s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
-    if (m_delivery)
+    if (m_delivery) {
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
+        s.deliveryStandbyFor = m_delivery->leaseHolder();
+    }
     return s;
 }
 

@@ -51,7 +51,9 @@ QJsonObject SyncStats::toJson() const
             {QStringLiteral("latency_ms"), QJsonObject{{QStringLiteral("p50"), latencyP50Ms},
                                                        {QStringLiteral("p95"), latencyP95Ms},
                                                        {QStringLiteral("p99"), latencyP99Ms}}},
-            {QStringLiteral("deliveries_per_second"), deliveriesPerSecond}};
+            {QStringLiteral("deliveries_per_second"), deliveriesPerSecond},
+            {QStringLiteral("delivery"), deliveryStandbyFor.isEmpty() ? QStringLiteral("active")
+                                                                        : QStringLiteral("standby, lease held by ") + deliveryStandbyFor}};
 }
 
 } // namespace jobfirst

@@ -46,6 +46,9 @@ struct SyncStats
     qint64 oldestWaitingMs = 0;
     double latencyP50Ms = 0, latencyP95Ms = 0, latencyP99Ms = 0; ///< enqueue to acknowledged
     double deliveriesPerSecond = 0;   ///< over the last second
+    /// Who delivers: "" when this engine does (or does not deliver at all), else the holder
+    /// of the store's delivery lease while this engine stands by.
+    QString deliveryStandbyFor;
     QList<TargetStatus> targets;
 
     QJsonObject toJson() const;

@@ -358,6 +358,32 @@ private slots:
         QCOMPARE(most, 3); // four workers, but sync_queue_size holds three events at most
     }
 
+    void oneProcessDeliversFromAStoreAtATime()
+    {
+        auto f = makeFixture(1);
+        QVERIFY(f);
+        QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().deliveryStandbyFor.isEmpty(), 5000); // holds the lease
+        // A second engine on the same store file (as jobfirstctl sync run next to a console).
+        auto store = std::move(Store::open(f->store->path())).value();
+        SyncService second(store.get(), f->config);
+        QVERIFY(second.start(true).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(second.stats().deliveryStandbyFor.contains(QString::number(QCoreApplication::applicationPid())), 5000);
+        QVERIFY(f->sync->stats().deliveryStandbyFor.isEmpty());
+        QVERIFY(second.stats().toJson()[QStringLiteral("delivery")].toString().startsWith(QStringLiteral("standby")));
+        QVERIFY(second.publish(users(200)).ok()); // the standby still accepts events
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 200, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->stats().targets.first().success, 200, 5000);
+        QCOMPARE(second.stats().targets.first().success, 0);
+        QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("duplicates")].toInt(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 5000); // not below zero
+        QTRY_COMPARE_WITH_TIMEOUT(second.backlog(), 0, 15000);  // recounted while standing by
+        // A clean stop hands the lease over.
+        f->sync->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(second.stats().deliveryStandbyFor.isEmpty(), 5000);
+        QVERIFY(second.publish(users(10, QStringLiteral("user.updated"))).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 210, 10000);
+    }
+
     void nearRealTimeCoalescesPerUser()
     {
         auto f = makeFixture(1, [](ClusterConfig &c) { c.syncBatchWindowMs = 500; });
