@@ -14,6 +14,7 @@
 #include <QLocalSocket>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
@@ -71,7 +72,8 @@ int main(int argc, char *argv[])
     std::printf("command: build/bench/bench_health %d\n", Nodes);
     QTemporaryDir dir;
     g_dir = dir.path();
-    g_base = 30000 + int(QCoreApplication::applicationPid() % 100) * 100 * 0 + 1000 * int(QCoreApplication::applicationPid() % 20);
+    // Below the kernel's ephemeral range (32768+), where a port may be taken by any connection.
+    g_base = 20000 + 1000 * int(QCoreApplication::applicationPid() % 10);
     const QString nginxBin = QStandardPaths::findExecutable(QStringLiteral("nginx"), {QStringLiteral("/usr/sbin")});
     if (nginxBin.isEmpty()) {
         std::printf("nginx not installed (bench/run installs it)\n");
@@ -90,6 +92,21 @@ int main(int argc, char *argv[])
     nginx.start(nginxBin, {QStringLiteral("-c"), conf.fileName(), QStringLiteral("-p"), g_dir});
     if (!nginx.waitForStarted(5000) || nginx.waitForFinished(800)) {
         std::printf("nginx did not start: %s\n", nginx.readAllStandardError().constData());
+        return 1;
+    }
+    // Binding a thousand ports takes a while: wait until the last one answers, or say why not.
+    bool listening = false;
+    for (int i = 0; i < 100 && !listening && nginx.state() == QProcess::Running; ++i) {
+        QTcpSocket probe;
+        probe.connectToHost(QStringLiteral("127.0.0.1"), quint16(g_base + Nodes - 1));
+        listening = probe.waitForConnected(100);
+        if (!listening)
+            QThread::msleep(100);
+    }
+    if (!listening) {
+        QFile err(g_dir + QStringLiteral("/nginx.err"));
+        err.open(QIODevice::ReadOnly);
+        std::printf("nginx is not listening on its %d ports: %s\n", Nodes, err.readAll().right(500).constData());
         return 1;
     }
 
@@ -164,7 +181,10 @@ int main(int argc, char *argv[])
         QThread::sleep(measureS);
         const double hpCpu = (cpuSecondsOf(hp.processId()) - c0) / (double(wall.nsecsElapsed()) / 1e9);
         std::printf("peer:    haproxy -db -f haproxy.cfg (%d servers, check inter 1s): %.1f%% of one core\n", Nodes, hpCpu * 100);
-        std::printf("ratio ours/haproxy CPU: %.2fx\n", ourCpu / hpCpu);
+        if (hpCpu > 0)
+            std::printf("ratio ours/haproxy CPU: %.2fx\n", ourCpu / hpCpu);
+        else
+            std::printf("haproxy used no CPU: it did not run its checks (see its output above); no ratio\n");
         hp.terminate();
         hp.waitForFinished();
     } else {
