@@ -66,6 +66,17 @@ const QList<QStringList> &migrations()
             // bulk migration writes one row per request instead of one per event and target.
             QStringLiteral("ALTER TABLE deliveries ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1"),
         },
+        {
+            // Partial indexes over the rows that are looked up (pending, dead): a delivery that
+            // completes leaves them, instead of moving between entries of full indexes.
+            QStringLiteral("DROP INDEX deliveries_state"),
+            QStringLiteral("DROP INDEX deliveries_target"),
+            QStringLiteral("DROP INDEX deliveries_user"),
+            QStringLiteral("CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_pending_all ON deliveries(id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_pending_user ON deliveries(target, user_id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_dead ON deliveries(id) WHERE state = 'dead'"),
+        },
     };
     return list;
 }

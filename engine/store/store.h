@@ -39,7 +39,7 @@ struct ConfigVersion
 class Store final
 {
 public:
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
 
     /// Opens (creating if absent) the store at path. A file that is not a JobFirst store,
     /// or one written by a newer version, is refused with an error naming the file.
