@@ -78,7 +78,29 @@ struct DeliveryEngine::Flight
     std::vector<qint64> createdAt;
     std::vector<int> attempts;
     std::vector<int> counts;      // events per row (bulk rows cover many)
+
+    void add(const PendingRow &row)
+    {
+        ids.push_back(row.id);
+        users.push_back(row.user);
+        eventIds.push_back(row.eventId);
+        versions.push_back(row.seq);
+        createdAt.push_back(row.createdAt);
+        attempts.push_back(row.attempts);
+        counts.push_back(row.count);
+    }
 };
+
+namespace {
+
+/// The stored event as sent: its version (the outbox sequence) goes first in the object.
+QByteArray withVersion(QByteArray payload, qint64 version)
+{
+    payload.insert(1, "\"version\":" + QByteArray::number(version) + ',');
+    return payload;
+}
+
+} // namespace
 
 
 DeliveryEngine::DeliveryEngine(QString dbPath, OutboxWriter *writer)
@@ -351,23 +373,14 @@ void DeliveryEngine::run(std::promise<Status> started)
                     ++it;
                     continue;
                 }
-                while (eventsOf.next()) {
-                    QByteArray payload = eventsOf.value(2).toByteArray();
-                    payload.insert(1, "\"version\":" + QByteArray::number(eventsOf.value(0).toLongLong()) + ',');
-                    bodies.push_back(std::move(payload));
-                }
+                while (eventsOf.next())
+                    bodies.push_back(withVersion(eventsOf.value(2).toByteArray(), eventsOf.value(0).toLongLong()));
                 eventsOf.finish();
                 if (int(bodies.size()) != row.count) {
                     it = rt.ready.erase(it); // event rows are gone (cannot happen short of manual edits)
                     continue;
                 }
-                bulk.ids.push_back(row.id);
-                bulk.users.push_back(row.user);
-                bulk.eventIds.push_back(row.eventId);
-                bulk.versions.push_back(row.seq);
-                bulk.createdAt.push_back(row.createdAt);
-                bulk.attempts.push_back(row.attempts);
-                bulk.counts.push_back(row.count);
+                bulk.add(row);
                 it = rt.ready.erase(it);
                 dispatch(rt, std::move(bulk), std::move(bodies));
                 --free;
@@ -386,16 +399,8 @@ void DeliveryEngine::run(std::promise<Status> started)
                 ++it;
                 continue;
             }
-            QByteArray payload = std::move(row.payload);
-            payload.insert(1, "\"version\":" + QByteArray::number(row.seq) + ',');
-            flight.ids.push_back(row.id);
-            flight.users.push_back(row.user);
-            flight.eventIds.push_back(row.eventId);
-            flight.versions.push_back(row.seq);
-            flight.createdAt.push_back(row.createdAt);
-            flight.attempts.push_back(row.attempts);
-            flight.counts.push_back(1);
-            payloads.push_back(std::move(payload));
+            payloads.push_back(withVersion(std::move(row.payload), row.seq));
+            flight.add(row);
             it = rt.ready.erase(it);
             if (int(flight.ids.size()) == perRequest) {
                 dispatch(rt, std::move(flight), std::move(payloads));
