@@ -71,33 +71,30 @@ QString applyOptions(const Arguments &args, QJsonObject &t)
     }
     if (args.has(QStringLiteral("timeout")))
         t.insert(QStringLiteral("timeout"), args.value(QStringLiteral("timeout")));
+    // Numbers go in as given; the config's own validation says if one is out of range.
+    QString error;
+    const auto number = [&args, &error](const char *option, QJsonObject &into, const char *key) {
+        const QString name = QString::fromLatin1(option);
+        if (!args.has(name) || !error.isEmpty())
+            return;
+        bool ok = false;
+        const double v = args.value(name).toDouble(&ok);
+        if (!ok)
+            error = QStringLiteral("--%1 \"%2\" is not a number").arg(name, args.value(name));
+        else
+            into.insert(QString::fromLatin1(key), v);
+    };
     if (args.has(QStringLiteral("retries")) || args.has(QStringLiteral("retry-interval"))) {
         QJsonObject retry = t.value(QStringLiteral("retry")).toObject();
-        if (args.has(QStringLiteral("retries"))) {
-            bool ok = false;
-            const int n = args.value(QStringLiteral("retries")).toInt(&ok);
-            if (!ok)
-                return QStringLiteral("--retries \"%1\" is not a whole number").arg(args.value(QStringLiteral("retries")));
-            retry.insert(QStringLiteral("max"), n);
-        }
+        number("retries", retry, "max");
         if (args.has(QStringLiteral("retry-interval")))
             retry.insert(QStringLiteral("interval"), args.value(QStringLiteral("retry-interval")));
         t.insert(QStringLiteral("retry"), retry);
     }
-    if (args.has(QStringLiteral("batch-size"))) {
-        bool ok = false;
-        const int n = args.value(QStringLiteral("batch-size")).toInt(&ok);
-        if (!ok)
-            return QStringLiteral("--batch-size \"%1\" is not a whole number").arg(args.value(QStringLiteral("batch-size")));
-        t.insert(QStringLiteral("batch_size"), n);
-    }
-    if (args.has(QStringLiteral("rate-limit"))) {
-        bool ok = false;
-        const double r = args.value(QStringLiteral("rate-limit")).toDouble(&ok);
-        if (!ok)
-            return QStringLiteral("--rate-limit \"%1\" is not a number").arg(args.value(QStringLiteral("rate-limit")));
-        t.insert(QStringLiteral("rate_limit"), r);
-    }
+    number("batch-size", t, "batch_size");
+    number("rate-limit", t, "rate_limit");
+    if (!error.isEmpty())
+        return error;
     if (args.has(QStringLiteral("secret")))
         t.insert(QStringLiteral("secret"), args.value(QStringLiteral("secret")));
     return {};
