@@ -69,9 +69,9 @@ const QList<QStringList> &migrations()
         {
             // Partial indexes over the rows that are looked up (pending, dead): a delivery that
             // completes leaves them, instead of moving between entries of full indexes.
-            QStringLiteral("DROP INDEX deliveries_state"),
-            QStringLiteral("DROP INDEX deliveries_target"),
-            QStringLiteral("DROP INDEX deliveries_user"),
+            QStringLiteral("DROP INDEX IF EXISTS deliveries_state"),
+            QStringLiteral("DROP INDEX IF EXISTS deliveries_target"),
+            QStringLiteral("DROP INDEX IF EXISTS deliveries_user"),
             QStringLiteral("CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state = 'pending'"),
             QStringLiteral("CREATE INDEX deliveries_pending_all ON deliveries(id) WHERE state = 'pending'"),
             QStringLiteral("CREATE INDEX deliveries_pending_user ON deliveries(target, user_id) WHERE state = 'pending'"),

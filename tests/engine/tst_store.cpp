@@ -3,6 +3,7 @@
 
 #include <QFile>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtConcurrent>
@@ -100,6 +101,42 @@ private slots:
         QVERIFY(!store.ok());
         QCOMPARE(store.error().code, QStringLiteral("store.too_new"));
         QVERIFY(store.error().message.contains(QStringLiteral("99")));
+    }
+
+    void storeOfTheFirstSchemaKeepsItsQueueWhenMigrated()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("v1.db"));
+        {
+            // Shape the file as schema version 1 wrote it, with one event waiting.
+            auto store = Store::open(path);
+            QVERIFY(store.ok());
+            QSqlQuery q(store.value()->database());
+            for (const char *sql : {"DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
+                                    "DROP INDEX deliveries_pending_user", "DROP INDEX deliveries_dead",
+                                    "ALTER TABLE deliveries DROP COLUMN event_count",
+                                    "CREATE INDEX deliveries_state ON deliveries(state, id)",
+                                    "CREATE INDEX deliveries_target ON deliveries(target, state, id)",
+                                    "CREATE INDEX deliveries_user ON deliveries(target, user_id, state)",
+                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                                    "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                                    " VALUES ('evt-1', 'user.created', 'u1', 0, '{\"id\":\"evt-1\"}', 1)",
+                                    "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
+                                    " VALUES (1, 'user-service', 'u1', 'pending', 0, 1, 1)"})
+                QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+        }
+        auto store = Store::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.ok() ? QString() : store.error().message));
+        QSqlQuery q(store.value()->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) && q.next());
+        QCOMPARE(q.value(0).toInt(), Store::SchemaVersion);
+        // The waiting delivery is still there, found through the new index, one event wide.
+        QVERIFY(q.exec(QStringLiteral("SELECT id, event_count FROM deliveries WHERE target = 'user-service' AND state = 'pending'")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(1).toInt(), 1);
+        QVERIFY(q.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE target = 'user-service' AND state = 'pending' ORDER BY id")));
+        QVERIFY(q.next());
+        QVERIFY2(q.value(3).toString().contains(QStringLiteral("deliveries_pending")), qPrintable(q.value(3).toString()));
     }
 
     void directoryAndMissingFolderAreRefused()
