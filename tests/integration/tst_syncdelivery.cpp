@@ -163,6 +163,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().targets.first().retries >= 1, 5000);
         QVERIFY(f->sim(0).control({{QStringLiteral("reset"), true}}));
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 1, 10000);
+        // The receiver applies it before the engine has committed the outcome: wait for that.
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->stats().targets.first().success, 1, 5000);
         QSqlQuery q(f->store->database());
         QVERIFY(q.exec(QStringLiteral("SELECT MIN(ts) FROM attempts")) && q.next());
         const qint64 failedAt = q.value(0).toLongLong();
@@ -311,6 +313,7 @@ private slots:
         QCOMPARE(q.value(2).toInt(), 50);
         q.finish(); // an open statement would pin this connection's snapshot
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 250, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->stats().targets.first().success, 250, 5000); // outcomes committed
         QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0);
         QCOMPARE(f->sim(0).get(QStringLiteral("/stats"))[QStringLiteral("duplicates")].toInt(), 0);
         // u7 holds its update, the later of its two events.
