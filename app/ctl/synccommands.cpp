@@ -241,6 +241,20 @@ int runSyncCommand(CtlContext &ctx, const Arguments &args)
         }
         if (*seconds > 0)
             QTimer::singleShot(qint64(*seconds * 1000), qApp, &QCoreApplication::quit);
+        // Say so when another process delivers from this store (and again when that changes).
+        QString standingBy;
+        QTimer lease;
+        QObject::connect(&lease, &QTimer::timeout, &sync, [&] {
+            const QString holder = sync.stats().deliveryStandbyFor;
+            if (holder == standingBy || holder.startsWith(u'('))
+                return;
+            ctx.err << "jobfirstctl: "
+                    << (holder.isEmpty() ? QStringLiteral("delivering now")
+                                         : QStringLiteral("standing by: %1 delivers from this store; this process takes over when it stops").arg(holder))
+                    << Qt::endl;
+            standingBy = holder;
+        });
+        lease.start(500);
         QCoreApplication::exec();
         cluster.stop();
         const SyncStats s = sync.stats();

@@ -529,6 +529,19 @@ SyncStats SyncService::stats() const
     if (m_delivery) {
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
         s.deliveryStandbyFor = m_delivery->leaseHolder();
+        s.delivery = s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active in this process")
+                                                    : QStringLiteral("standby, lease held by ") + s.deliveryStandbyFor;
+    } else {
+        // This process does not deliver: say who does, from the lease in the store.
+        QSqlQuery lease(m_store->database());
+        QString holder;
+        if (lease.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) && lease.next()) {
+            const QStringList parts = lease.value(0).toString().split(u' ');
+            if (parts.size() == 2 && parts.at(1).toLongLong() >= now)
+                holder = parts.at(0);
+        }
+        s.delivery = holder.isEmpty() ? QStringLiteral("no process is delivering from this store")
+                                      : QStringLiteral("by another process, lease held by ") + holder;
     }
     return s;
 }

@@ -52,8 +52,7 @@ QJsonObject SyncStats::toJson() const
                                                        {QStringLiteral("p95"), latencyP95Ms},
                                                        {QStringLiteral("p99"), latencyP99Ms}}},
             {QStringLiteral("deliveries_per_second"), deliveriesPerSecond},
-            {QStringLiteral("delivery"), deliveryStandbyFor.isEmpty() ? QStringLiteral("active")
-                                                                        : QStringLiteral("standby, lease held by ") + deliveryStandbyFor}};
+            {QStringLiteral("delivery"), delivery}};
 }
 
 } // namespace jobfirst

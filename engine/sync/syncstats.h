@@ -49,6 +49,8 @@ struct SyncStats
     /// Who delivers: "" when this engine does (or does not deliver at all), else the holder
     /// of the store's delivery lease while this engine stands by.
     QString deliveryStandbyFor;
+    /// Who delivers from the store, in words (the "delivery" of the JSON).
+    QString delivery;
     QList<TargetStatus> targets;
 
     QJsonObject toJson() const;

@@ -373,6 +373,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(second.stats().deliveryStandbyFor.contains(QString::number(QCoreApplication::applicationPid())), 5000);
         QVERIFY(f->sync->stats().deliveryStandbyFor.isEmpty());
         QVERIFY(second.stats().toJson()[QStringLiteral("delivery")].toString().startsWith(QStringLiteral("standby")));
+        QCOMPARE(f->sync->stats().toJson()[QStringLiteral("delivery")].toString(), QStringLiteral("active in this process"));
+        {
+            // A process that only reads (jobfirstctl sync stats) names the one delivering.
+            auto reader = std::move(Store::open(f->store->path())).value();
+            const SyncService readOnly(reader.get(), f->config);
+            QVERIFY(readOnly.stats().delivery.startsWith(QStringLiteral("by another process, lease held by")));
+        }
         QVERIFY(second.publish(users(200)).ok()); // the standby still accepts events
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 200, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->stats().targets.first().success, 200, 5000);
