@@ -72,8 +72,6 @@ public:
     /// sync_queue_size: events held in memory (in flight or awaiting commit) at most.
     /// A request bigger than the limit still goes when nothing else is held.
     void setQueueLimit(int events) { m_queueLimit = std::max(1, events); }
-    /// Events currently held in memory.
-    qint64 held() const { return m_held.load(); }
 
     /// Per-target status without backlog figures (the caller adds those). Thread-safe.
     QHash<QString, TargetStatus> targetStatuses() const;

@@ -2,16 +2,13 @@
 #include "sync/outboxwriter.h"
 
 #include "store/store.h"
+#include "sync/deliverylease.h"
 
 #include <QDateTime>
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QSysInfo>
 #include <QUuid>
-
-#include <cerrno>
-#include <csignal>
 
 namespace jobfirst {
 
@@ -124,43 +121,24 @@ QString OutboxWriter::claimLease(const QString &owner, qint64 ttlMs)
 
 namespace {
 
-// "host:pid:nonce until_ms"
-bool holderIsDeadHereOrLapsed(const QString &value, qint64 now)
-{
-    const QStringList parts = value.split(u' ');
-    if (parts.size() != 2 || parts.at(1).toLongLong() < now)
-        return true;
-    const QStringList who = parts.at(0).split(u':');
-    if (who.size() == 3 && who.at(0) == QSysInfo::machineHostName()) {
-        const pid_t pid = pid_t(who.at(1).toLongLong());
-        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
-            return true;
-    }
-    return false;
-}
-
 QString runLease(QSqlDatabase db, const QString &owner, qint64 ttlMs)
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
         return QStringLiteral("(store busy: %1)").arg(q.lastError().text());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    QString current;
-    if (q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) && q.next())
-        current = q.value(0).toString();
-    q.finish();
-    const QString holder = current.section(u' ', 0, 0);
+    const DeliveryLease current = DeliveryLease::read(db);
     QString answer;
     if (ttlMs <= 0) {
-        if (holder == owner)
+        if (current.holder == owner)
             q.exec(QStringLiteral("DELETE FROM meta WHERE key = 'delivery_lease'"));
-    } else if (current.isEmpty() || holder == owner || holderIsDeadHereOrLapsed(current, now)) {
+    } else if (current.holder == owner || current.isFree(now)) {
         q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('delivery_lease', ?)"));
         q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
         if (!q.exec())
             answer = QStringLiteral("(store: %1)").arg(q.lastError().text());
     } else {
-        answer = holder;
+        answer = current.holder;
     }
     if (!q.exec(QStringLiteral("COMMIT"))) {
         q.exec(QStringLiteral("ROLLBACK"));

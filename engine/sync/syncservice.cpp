@@ -4,6 +4,7 @@
 #include "core/urlpath.h"
 #include "store/store.h"
 #include "sync/deliveryengine.h"
+#include "sync/deliverylease.h"
 #include "sync/outboxwriter.h"
 
 #include <QDateTime>
@@ -533,15 +534,9 @@ SyncStats SyncService::stats() const
                                                     : QStringLiteral("standby, lease held by ") + s.deliveryStandbyFor;
     } else {
         // This process does not deliver: say who does, from the lease in the store.
-        QSqlQuery lease(m_store->database());
-        QString holder;
-        if (lease.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) && lease.next()) {
-            const QStringList parts = lease.value(0).toString().split(u' ');
-            if (parts.size() == 2 && parts.at(1).toLongLong() >= now)
-                holder = parts.at(0);
-        }
-        s.delivery = holder.isEmpty() ? QStringLiteral("no process is delivering from this store")
-                                      : QStringLiteral("by another process, lease held by ") + holder;
+        const DeliveryLease lease = DeliveryLease::read(m_store->database());
+        s.delivery = lease.isFree(now) ? QStringLiteral("no process is delivering from this store")
+                                       : QStringLiteral("by another process, lease held by ") + lease.holder;
     }
     return s;
 }

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/deliverylease.h"
+
+#include <QSqlQuery>
+#include <QStringList>
+#include <QSysInfo>
+
+#include <cerrno>
+#include <csignal>
+
+namespace jobfirst {
+
+DeliveryLease DeliveryLease::read(QSqlDatabase db)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) || !q.next())
+        return {};
+    const QStringList parts = q.value(0).toString().split(u' ');
+    if (parts.size() != 2)
+        return {};
+    return {parts.at(0), parts.at(1).toLongLong()};
+}
+
+bool DeliveryLease::isFree(qint64 now) const
+{
+    if (holder.isEmpty() || until < now)
+        return true;
+    const QStringList who = holder.split(u':');
+    if (who.size() == 3 && who.at(0) == QSysInfo::machineHostName()) {
+        const pid_t pid = pid_t(who.at(1).toLongLong());
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH)
+            return true;
+    }
+    return false;
+}
+
+} // namespace jobfirst

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QSqlDatabase>
+#include <QString>
+
+namespace jobfirst {
+
+/// The store's delivery lease: which process delivers, and until when. Kept in the meta
+/// table as "host:pid:nonce until_ms". Only the outbox writer changes it.
+struct DeliveryLease
+{
+    QString holder;     ///< "host:pid:nonce"; empty when nobody holds it
+    qint64 until = 0;   ///< ms since epoch
+
+    /// The lease as stored (empty when there is none or it cannot be read).
+    static DeliveryLease read(QSqlDatabase db);
+    /// Lapsed at `now`, or held by a process of this host that no longer exists.
+    bool isFree(qint64 now) const;
+};
+
+} // namespace jobfirst
