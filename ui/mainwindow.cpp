@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
-#include "host/enginehost.h"
+#include "api/enginesession.h"
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/configpage.h"
@@ -27,22 +27,23 @@
 #include <QTimer>
 #include <QTranslator>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace jobfirst::ui {
 
-MainWindow::MainWindow(EngineHost *host, QWidget *parent)
-    : QMainWindow(parent), m_host(host), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
+MainWindow::MainWindow(EngineSession *session, QWidget *parent)
+    : QMainWindow(parent), m_session(session), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
       m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new QLabel),
       m_appTranslator(new QTranslator(this)), m_qtTranslator(new QTranslator(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    m_overview = new OverviewPage(host);
-    m_nodes = new NodesPage(host);
-    m_balancing = new BalancingPage(host);
-    m_sync = new SyncPage(host);
-    m_config = new ConfigPage(host);
-    m_audit = new AuditPage(host);
+    m_overview = new OverviewPage(session);
+    m_nodes = new NodesPage(session);
+    m_balancing = new BalancingPage(session);
+    m_sync = new SyncPage(session);
+    m_config = new ConfigPage(session);
+    m_audit = new AuditPage(session);
     m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit};
     for (Page *p : std::as_const(m_pages)) {
         m_stack->addWidget(p);
@@ -81,9 +82,9 @@ MainWindow::MainWindow(EngineHost *host, QWidget *parent)
         m_tray = new QSystemTrayIcon(windowIcon(), this);
         m_tray->show();
     }
-    connect(host, &EngineHost::snapshot, this, &MainWindow::applySnapshot);
-    connect(host, &EngineHost::configReloadFailed, m_config, &ConfigPage::showReloadError);
-    connect(host, &EngineHost::configApplied, m_config, &ConfigPage::reload);
+    connect(session, &EngineSession::snapshot, this, &MainWindow::applySnapshot);
+    connect(session, &EngineSession::configReloadFailed, m_config, &ConfigPage::showReloadError);
+    connect(session, &EngineSession::configApplied, m_config, &ConfigPage::reload);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -114,23 +115,33 @@ void MainWindow::buildMenus()
     m_fileMenu->addSeparator();
     m_importConfig = m_fileMenu->addAction(QString(), this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(), tr("JSON (*.json)"));
-        if (f.isEmpty() || !m_host->isOpen())
+        if (f.isEmpty())
             return;
-        m_host->call([f](Engine &e) -> Status {
+        // Read off the GUI thread; the engine validates and applies it.
+        QtConcurrent::run([f]() -> Result<QByteArray> {
             auto c = ClusterConfig::fromFile(f);
             if (!c)
                 return c.error();
-            return e.applyConfig(c.value(), QStringLiteral("console:import ") + f);
-        }).then(this, [this](const Status &s) {
-            if (!s)
-                showError(s.error().message);
+            return c->toJson();
+        }).then(this, [this](const Result<QByteArray> &json) {
+            if (!json) {
+                showError(json.error().message);
+                return;
+            }
+            m_session->applyConfig(json.value()).then(this, [this](const Result<int> &s) {
+                if (!s)
+                    showError(s.error().message);
+            });
         });
     });
     m_exportConfig = m_fileMenu->addAction(QString(), this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Export configuration"), QStringLiteral("cluster.json"), tr("JSON (*.json)"));
         if (f.isEmpty())
             return;
-        m_host->call([f](Engine &e) { return e.config().saveToFile(f); }).then(this, [this](const Status &s) {
+        // Exported with secrets masked: importing it back into this cluster keeps its secrets.
+        m_session->config(false).then(QtFuture::Launch::Async, [f](const Result<ClusterConfig> &c) -> Status {
+            return c ? c->saveToFile(f) : Status(c.error());
+        }).then(this, [this](const Status &s) {
             if (!s)
                 showError(s.error().message);
         });
@@ -253,7 +264,7 @@ void MainWindow::setRefreshInterval(int ms)
 {
     m_refreshMs = ms;
     QSettings().setValue(QStringLiteral("view/refreshMs"), ms);
-    m_host->call([ms](Engine &e) { e.setRefreshInterval(ms); });
+    m_session->setRefreshInterval(ms);
     for (QAction *a : std::as_const(m_refreshActions))
         a->setChecked(a->data().toInt() == ms);
 }

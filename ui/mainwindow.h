@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "host/enginesnapshot.h"
+#include "api/enginesnapshot.h"
 
 #include <QMainWindow>
 
@@ -14,8 +14,7 @@ class QSystemTrayIcon;
 class QTranslator;
 
 namespace jobfirst {
-class EngineHost;
-struct EngineOptions;
+class EngineSession;
 }
 
 namespace jobfirst::ui {
@@ -36,7 +35,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(EngineHost *host, QWidget *parent = nullptr);
+    explicit MainWindow(EngineSession *session, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// Language: "" follows the system, "en" or "zh_CN".
@@ -68,7 +67,7 @@ private:
     void retranslate();
     void buildMenus();
 
-    EngineHost *m_host;
+    EngineSession *m_session;
     QListWidget *m_sidebar;
     QStackedWidget *m_stack;
     QLabel *m_banner;

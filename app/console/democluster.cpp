@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "democluster.h"
 
-#include "cluster/clustermanager.h"
-#include "host/enginehost.h"
+#include "api/localenginesession.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -11,6 +10,7 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTimer>
+#include <QtConcurrent>
 
 using namespace jobfirst;
 
@@ -18,7 +18,7 @@ namespace {
 const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
 }
 
-DemoCluster::DemoCluster(EngineHost *host, QObject *parent) : QObject(parent), m_host(host)
+DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent) : QObject(parent), m_engine(engine)
 {
     m_dir.setAutoRemove(true);
 }
@@ -147,22 +147,21 @@ void DemoCluster::configure()
     options.dbPath = dbPath();
     options.configPath = configFile;
     options.demo = true;
-    // The config file is written on the engine thread: the GUI thread does no disk work.
-    m_host->call([config, configFile](Engine &) { return config.saveToFile(configFile); }).then(this, [this, options, nodes](const Status &saved) {
+    // The config file is written on a pool thread: the GUI thread does no disk work.
+    QtConcurrent::run([config, configFile] { return config.saveToFile(configFile); }).then(this, [this, options, nodes](const Status &saved) {
         if (!saved) {
             emit failed(saved.error().message);
             return;
         }
-        m_host->start(options).then(this, [this, nodes](const Status &started) {
+        m_engine->start(options).then(this, [this, nodes](const Status &started) {
             if (!started) {
                 emit failed(started.error().message);
                 return;
             }
-            m_host->call([nodes](Engine &e) {
-                for (const NodeSpec &n : nodes)
-                    e.cluster()->registerNode(n, QStringLiteral("demo"));
-                return Status();
-            }).then(this, [this](const Status &) { emit ready(); });
+            QList<QFuture<Result<NodeStatus>>> added;
+            for (const NodeSpec &n : nodes)
+                added << m_engine->addNode(n);
+            QtFuture::whenAll(added.begin(), added.end()).then(this, [this](const QList<QFuture<Result<NodeStatus>>> &) { emit ready(); });
         });
     });
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 namespace jobfirst {
-class EngineHost;
+class LocalEngineSession;
 }
 
 /// The demo: three jobfirst-nodesim Basic Server nodes and the six JobFirst services as real
@@ -21,7 +21,7 @@ class DemoCluster final : public QObject
     Q_DISABLE_COPY_MOVE(DemoCluster)
 
 public:
-    explicit DemoCluster(jobfirst::EngineHost *host, QObject *parent = nullptr);
+    explicit DemoCluster(jobfirst::LocalEngineSession *engine, QObject *parent = nullptr);
     ~DemoCluster() override;
 
     /// Starts the processes; `ready` or `failed` follows (never blocks).
@@ -47,7 +47,7 @@ private:
     void configure();
     static QString nodesimPath();
 
-    jobfirst::EngineHost *m_host;
+    jobfirst::LocalEngineSession *m_engine;
     QTemporaryDir m_dir;
     std::vector<Sim> m_sims;
     bool m_configured = false;

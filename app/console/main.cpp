@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "democluster.h"
-#include "host/enginehost.h"
+#include "api/localenginesession.h"
+#include "core/localuser.h"
 #include "mainwindow.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
@@ -101,7 +102,7 @@ int main(int argc, char *argv[])
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
     std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
 
-    EngineHost host;
+    LocalEngineSession engine(QStringLiteral("console:") + localUserName());
     QSettings settings;
     QString db = parser.value(QStringLiteral("db"));
     QString config = parser.value(QStringLiteral("config"));
@@ -113,7 +114,7 @@ int main(int argc, char *argv[])
 
     std::unique_ptr<DemoCluster> demoCluster;
     {
-        ui::MainWindow window(&host);
+        ui::MainWindow window(&engine);
         if (parser.isSet(QStringLiteral("language")))
             window.switchLanguage(parser.value(QStringLiteral("language")));
         if (parser.isSet(QStringLiteral("page")))
@@ -126,10 +127,7 @@ int main(int argc, char *argv[])
             EngineOptions options;
             options.dbPath = path;
             options.configPath = cfg;
-            host.call([options](Engine &e) {
-                e.shutdown();
-                return e.open(options);
-            }).then(&window, [&window, options](const Status &st) {
+            engine.restart(options).then(&window, [&window, options](const Status &st) {
                 if (!st)
                     window.showError(st.error().message);
                 else
@@ -142,7 +140,7 @@ int main(int argc, char *argv[])
         window.show();
 
         if (demo) {
-            demoCluster = std::make_unique<DemoCluster>(&host);
+            demoCluster = std::make_unique<DemoCluster>(&engine);
             QObject::connect(demoCluster.get(), &DemoCluster::ready, &window, [&] {
                 window.setEngineInfo(demoCluster->dbPath(), demoCluster->configPath(), true);
             });
@@ -152,7 +150,7 @@ int main(int argc, char *argv[])
             EngineOptions options;
             options.dbPath = db;
             options.configPath = config;
-            host.start(options).then(&window, [&window, options](const Status &s) {
+            engine.start(options).then(&window, [&window, options](const Status &s) {
                 if (!s) {
                     QMessageBox::critical(&window, QObject::tr("Cannot open the cluster store"), s.error().message);
                     return;
@@ -169,7 +167,7 @@ int main(int argc, char *argv[])
         if (parser.isSet(QStringLiteral("quit-after")))
             QTimer::singleShot(int(parser.value(QStringLiteral("quit-after")).toDouble() * 1000), &app, &QCoreApplication::quit);
         const int code = QApplication::exec();
-        host.stop();
+        engine.stop();
         return code;
     }
 }

@@ -1,23 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "api/enginesession.h"
 #include "arguments.h"
-#include "config/clusterconfig.h"
-#include "store/store.h"
 
+#include <QCoreApplication>
+#include <QFuture>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTextStream>
 
-#include <memory>
-
-/// What every jobfirstctl command gets: the store, the config, who is acting, and the streams.
+/// What every jobfirstctl command gets: the engine session (the local store, or a jobfirstd
+/// with --server), the streams, and helpers to wait for answers and to print them.
 struct CtlContext
 {
-    QString dbPath;
-    QString configPath;
-    jobfirst::ClusterConfig config;
-    std::unique_ptr<jobfirst::Store> store;
-    QString actor;
+    jobfirst::EngineSession *session = nullptr;
+    bool remote = false;
+    QString configPath; ///< local mode: the config file given with --config
     QTextStream out{stdout};
     QTextStream err{stderr};
 
@@ -34,13 +34,37 @@ struct CtlContext
             out << '\n';
         out.flush();
     }
+    void printJson(const QJsonValue &value, bool pretty = true)
+    {
+        printJson(value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject()), pretty);
+    }
+
+    /// Runs the event loop until the answer is there (the engine answers on its own thread).
+    template <typename T>
+    static T wait(QFuture<T> future)
+    {
+        while (!future.isFinished())
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        return future.result();
+    }
+    /// Unknown options are a usage error naming them.
+    bool onlyOptions(const Arguments &args, const QSet<QString> &known, int *code)
+    {
+        const QStringList unknown = args.unknown(known);
+        if (unknown.isEmpty())
+            return true;
+        *code = usage(QStringLiteral("unknown option %1").arg(unknown.join(u' ')));
+        return false;
+    }
 };
 
 int runNodeCommand(CtlContext &ctx, const Arguments &args);
 int runHealthCommand(CtlContext &ctx, const Arguments &args);
 int runWatchCommand(CtlContext &ctx, const Arguments &args);
-int runLbCommand(CtlContext &ctx, const Arguments &args);
 int runStatusCommand(CtlContext &ctx, const Arguments &args);
+int runLbCommand(CtlContext &ctx, const Arguments &args);
 int runConfigCommand(CtlContext &ctx, const Arguments &args);
+int runAuditCommand(CtlContext &ctx, const Arguments &args);
+int runTokenCommand(CtlContext &ctx, const Arguments &args);
 int runSyncCommand(CtlContext &ctx, const Arguments &args);
 int runTargetCommand(CtlContext &ctx, const Arguments &args);

@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// jobfirstctl: the command line on the JobFirst engine. JSON output, errors on stderr.
+// jobfirstctl: the command line on the JobFirst engine, local or remote. JSON output, errors
+// on stderr. Every command goes through the engine session, never the store directly.
+#include "api/localenginesession.h"
+#include "core/localuser.h"
 #include "ctlcontext.h"
+#include "remote/remoteenginesession.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
 
+using namespace jobfirst;
+
 namespace {
 
 const char *const Help = R"(jobfirstctl - JobFirst cluster and sync from the command line
 
 Usage: jobfirstctl [--db FILE] [--config FILE] COMMAND ...
+       jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
 
 Global options:
-  --db FILE        the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
-  --config FILE    the cluster config, JSON (default: $JOBFIRST_CONFIG; built-in defaults when absent)
+  --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
+  --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version)
+  --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
+  --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)
+  --ca-file PEM      CA certificates to trust for an https --server
 
 Cluster:
   node add --id ID --url URL [--weight W] [--health-path P] [--tags a,b]
@@ -26,31 +36,37 @@ Cluster:
   node drain|maint|ready ID
   node history ID [--limit N] [--json]
   health --once [--json]                 one check of every node, printed
-  watch [--seconds S]                    health-check and print each state change as a JSON line
+  watch [--seconds S]                    print each health state change as a JSON line
   lb pick [--strategy S] [--count N] [--client-ip IP] [--json]
   lb simulate [--strategy S|all] [--requests N] [--rate R] [--seed X] [--capacity C]
               [--latency MS] [--queue-limit Q] [--what-if FILE] [--json]
   status [--json]                        cluster stats
-  config check FILE | config show | config versions [--json] | config apply FILE
+  config check FILE | config show [--reveal-secrets] | config versions [--json]
+  config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
   audit [--limit N] [--filter TEXT] [--json]
 
-Sync targets (set, add and remove edit the --config file; a running console reloads it):
+API tokens (the admin API of jobfirstd; the token is printed once):
+  token create --name NAME --role viewer|operator|admin|node [--node ID]
+  token list
+  token revoke NAME
+
+Sync targets (set, add and remove change the config: the --config file, or the server's):
   target list
   target set NAME [--url U] [--events a,b] [--timeout D] [--retries N] [--retry-interval D]
-                  [--batch-size N] [--rate-limit R] [--secret S]
+                  [--batch-size N] [--rate-limit R] [--secret-file F]
   target add NAME --url U --events a,b [options of set]
   target remove NAME
   target pause|resume|enable|disable NAME   kept in the store, audited
 
 Sync:
-  sync send --type T --user U [--data JSON] [--target NAME]
+  sync send --type T --user U [--data JSON] [--target NAME] [--mode real-time|near-real-time]
   sync batch FILE [--target NAME]        JSON Lines of events
   sync import FILE [--batch N]           bulk migration of users (JSON Lines or CSV), resumable
   sync status [--target NAME] | sync stats
   sync dlq list [--target NAME] [--limit N] | sync retry ID | sync discard ID
   sync replay [--target NAME] [--since ISO] [--until ISO]
   sync check [--target NAME] [--repair]
-  sync run [--until-empty] [--seconds S]  deliver until interrupted (or the queue is empty)
+  sync run [--until-empty] [--seconds S]  deliver from the local store until interrupted
 
 Strategies: round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two
 )";
@@ -62,6 +78,121 @@ QString defaultDb()
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/jobfirst");
     QDir().mkpath(dir);
     return dir + QStringLiteral("/cluster.db");
+}
+
+struct Globals
+{
+    QString db = defaultDb();
+    QString config = qEnvironmentVariable("JOBFIRST_CONFIG");
+    QString server = qEnvironmentVariable("JOBFIRST_SERVER");
+    QString tokenFile = qEnvironmentVariable("JOBFIRST_TOKEN_FILE");
+    QString caFile;
+};
+
+/// Global options come before the command word; the error names the option.
+QString takeGlobals(QStringList &words, Globals &g)
+{
+    while (!words.isEmpty() && words.first().startsWith(QLatin1String("--"))) {
+        const QString opt = words.takeFirst();
+        if (words.isEmpty())
+            return QStringLiteral("option %1 needs a value").arg(opt);
+        const QString value = words.takeFirst();
+        if (opt == QLatin1String("--db"))
+            g.db = value;
+        else if (opt == QLatin1String("--config"))
+            g.config = value;
+        else if (opt == QLatin1String("--server"))
+            g.server = value;
+        else if (opt == QLatin1String("--token-file"))
+            g.tokenFile = value;
+        else if (opt == QLatin1String("--ca-file"))
+            g.caFile = value;
+        else
+            return QStringLiteral("unknown global option %1").arg(opt);
+    }
+    return {};
+}
+
+/// The local engine runs only the loops the command needs: `watch` checks health, `sync run`
+/// also delivers; every other command only reads and writes the store.
+EngineOptions localOptions(const Globals &g, const QString &command, const QString &sub)
+{
+    EngineOptions o;
+    o.dbPath = g.db;
+    o.configPath = g.config;
+    o.watchConfig = false;
+    o.recordStartConfig = false;
+    o.refreshMs = 0;
+    const bool run = command == QLatin1String("sync") && sub == QLatin1String("run");
+    o.deliver = run;
+    o.healthChecks = run || command == QLatin1String("watch");
+    if (run)
+        o.refreshMs = 100;
+    return o;
+}
+
+int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
+{
+    const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
+                                 QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets")};
+    const Arguments args(words, flags);
+    if (!args.error.isEmpty())
+        return ctx.usage(args.error);
+    if (command == QLatin1String("node"))
+        return runNodeCommand(ctx, args);
+    if (command == QLatin1String("health"))
+        return runHealthCommand(ctx, args);
+    if (command == QLatin1String("watch"))
+        return runWatchCommand(ctx, args);
+    if (command == QLatin1String("lb"))
+        return runLbCommand(ctx, args);
+    if (command == QLatin1String("status"))
+        return runStatusCommand(ctx, args);
+    if (command == QLatin1String("config"))
+        return runConfigCommand(ctx, args);
+    if (command == QLatin1String("audit"))
+        return runAuditCommand(ctx, args);
+    if (command == QLatin1String("token"))
+        return runTokenCommand(ctx, args);
+    if (command == QLatin1String("sync"))
+        return runSyncCommand(ctx, args);
+    if (command == QLatin1String("target"))
+        return runTargetCommand(ctx, args);
+    return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
+}
+
+const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
+                              QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
+                              QStringLiteral("sync"),  QStringLiteral("target")};
+
+int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
+{
+    if (g.tokenFile.isEmpty())
+        return ctx.usage(QStringLiteral("--server needs --token-file FILE (or $JOBFIRST_TOKEN_FILE)"));
+    const auto url = RemoteEngineSession::parseServerUrl(g.server);
+    if (!url)
+        return ctx.usage(url.error().message);
+    const auto token = RemoteEngineSession::readTokenFile(g.tokenFile);
+    if (!token)
+        return ctx.fail(token.error().message);
+    RemoteEngineSession session(RemoteOptions{url.value(), token.value(), g.caFile});
+    if (Status s = CtlContext::wait(session.connectToEngine(command == QLatin1String("watch"))); !s)
+        return ctx.fail(s.error().message);
+    ctx.session = &session;
+    ctx.remote = true;
+    return dispatch(ctx, command, words);
+}
+
+int runLocal(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
+{
+    LocalEngineSession session(QStringLiteral("jobfirstctl:") + localUserName());
+    if (Status s = CtlContext::wait(session.start(localOptions(g, command, words.value(0)))); !s)
+        return ctx.fail(s.error().message);
+    ctx.session = &session;
+    ctx.configPath = g.config;
+    const int code = dispatch(ctx, command, words);
+    session.stop();
+    return code;
 }
 
 } // namespace
@@ -80,55 +211,13 @@ int main(int argc, char *argv[])
         ctx.out << "jobfirstctl " << JOBFIRST_VERSION << Qt::endl;
         return 0;
     }
-    // Global options come before the command word.
-    ctx.dbPath = defaultDb();
-    ctx.configPath = QString::fromLocal8Bit(qgetenv("JOBFIRST_CONFIG"));
-    while (!words.isEmpty() && words.first().startsWith(QLatin1String("--"))) {
-        const QString opt = words.takeFirst();
-        if (words.isEmpty())
-            return ctx.usage(QStringLiteral("option %1 needs a value").arg(opt));
-        if (opt == QLatin1String("--db"))
-            ctx.dbPath = words.takeFirst();
-        else if (opt == QLatin1String("--config"))
-            ctx.configPath = words.takeFirst();
-        else
-            return ctx.usage(QStringLiteral("unknown global option %1").arg(opt));
-    }
+    Globals g;
+    if (const QString error = takeGlobals(words, g); !error.isEmpty())
+        return ctx.usage(error);
     if (words.isEmpty())
         return ctx.usage(QStringLiteral("no command given"));
-    if (!ctx.configPath.isEmpty()) {
-        auto config = jobfirst::ClusterConfig::fromFile(ctx.configPath);
-        if (!config)
-            return ctx.fail(config.error().message);
-        ctx.config = config.value();
-    }
-    auto store = jobfirst::Store::open(ctx.dbPath);
-    if (!store)
-        return ctx.fail(store.error().message);
-    ctx.store = std::move(store).value();
-    ctx.actor = QStringLiteral("jobfirstctl:") + QString::fromLocal8Bit(qEnvironmentVariable("USER", QStringLiteral("unknown")).toLocal8Bit());
-
     const QString command = words.takeFirst();
-    const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
-                                 QStringLiteral("until-empty"), QStringLiteral("pretty")};
-    const Arguments args(words, flags);
-    if (!args.error.isEmpty())
-        return ctx.usage(args.error);
-    if (command == QLatin1String("node"))
-        return runNodeCommand(ctx, args);
-    if (command == QLatin1String("health"))
-        return runHealthCommand(ctx, args);
-    if (command == QLatin1String("watch"))
-        return runWatchCommand(ctx, args);
-    if (command == QLatin1String("lb"))
-        return runLbCommand(ctx, args);
-    if (command == QLatin1String("status"))
-        return runStatusCommand(ctx, args);
-    if (command == QLatin1String("config") || command == QLatin1String("audit"))
-        return runConfigCommand(ctx, Arguments(QStringList{command} + words, flags));
-    if (command == QLatin1String("sync"))
-        return runSyncCommand(ctx, args);
-    if (command == QLatin1String("target"))
-        return runTargetCommand(ctx, args);
-    return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
+    if (!Commands.contains(command))
+        return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
+    return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);
 }

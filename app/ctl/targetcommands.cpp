@@ -1,60 +1,36 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// jobfirstctl target ...: the sync targets of the config file, and their run-time state.
+// jobfirstctl target ...: the sync targets of the config, and their run-time state.
+#include "api/codec.h"
+#include "config/secretmask.h"
 #include "ctlcontext.h"
-
-#include "sync/syncservice.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QSaveFile>
 
 using namespace jobfirst;
 
 namespace {
 
-QString maskSecret(const QString &secret)
+/// Reads the running config as JSON, lets `change` edit it, and applies the result through
+/// the engine, which validates the whole of it, writes the config file (local --config) or
+/// its own (a jobfirstd), and records a version. Nothing changes unless it is valid.
+int editConfig(CtlContext &ctx, const QString &what, const std::function<QString(QJsonObject &)> &change)
 {
-    return secret.isEmpty() ? QString() : QStringLiteral("••••") + secret.right(4);
-}
-
-/// Reads the config file as JSON, lets `change` edit it, validates the whole result and
-/// writes it atomically. The file is untouched unless the new config is valid.
-int editConfigFile(CtlContext &ctx, const QString &what, const std::function<QString(QJsonObject &)> &change)
-{
-    if (ctx.configPath.isEmpty())
+    if (!ctx.remote && ctx.configPath.isEmpty())
         return ctx.usage(QStringLiteral("target %1 edits the config file: give --config FILE (or set JOBFIRST_CONFIG)").arg(what));
-    QJsonObject root = ctx.config.toJsonObject();
-    {
-        QFile f(ctx.configPath);
-        if (f.open(QIODevice::ReadOnly)) {
-            const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
-            if (doc.isObject())
-                root = doc.object(); // keep the file's own keys as written
-        }
-    }
+    // Secrets stay masked on the way: the engine keeps a masked secret's running value.
+    const auto config = ctx.wait(ctx.session->config(false));
+    if (!config)
+        return ctx.fail(config.error().message);
+    QJsonObject root = config->toJsonObject();
     if (const QString error = change(root); !error.isEmpty())
         return ctx.fail(error);
-    auto config = ClusterConfig::fromJsonObject(root);
-    if (!config)
-        return ctx.fail(QStringLiteral("%1: not changed: %2").arg(ctx.configPath, config.error().message));
-    QSaveFile out(ctx.configPath);
-    if (!out.open(QIODevice::WriteOnly))
-        return ctx.fail(QStringLiteral("cannot write %1: %2").arg(ctx.configPath, out.errorString()));
-    out.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
-    if (!out.commit())
-        return ctx.fail(QStringLiteral("cannot write %1: %2").arg(ctx.configPath, out.errorString()));
-    auto version = ctx.store->saveConfigVersion(config->toJson(), ctx.actor);
+    const QString where = ctx.remote ? QStringLiteral("the engine's config") : ctx.configPath;
+    const auto version = ctx.wait(ctx.session->applyConfig(QJsonDocument(root).toJson()));
     if (!version)
-        return ctx.fail(version.error().message);
-    AuditEntry a;
-    a.actor = ctx.actor;
-    a.action = QStringLiteral("target.%1").arg(what);
-    a.subject = QStringLiteral("config version %1").arg(version.value());
-    a.after = ctx.configPath;
-    ctx.store->appendAudit(a);
-    ctx.config = config.value();
-    ctx.out << ctx.configPath << ": " << what << " done, config version " << version.value() << Qt::endl;
+        return ctx.fail(QStringLiteral("%1: not changed: %2").arg(where, version.error().message));
+    ctx.out << where << ": " << what << " done, config version " << version.value() << Qt::endl;
     return 0;
 }
 
@@ -95,9 +71,57 @@ QString applyOptions(const Arguments &args, QJsonObject &t)
     number("rate-limit", t, "rate_limit");
     if (!error.isEmpty())
         return error;
-    if (args.has(QStringLiteral("secret")))
-        t.insert(QStringLiteral("secret"), args.value(QStringLiteral("secret")));
+    if (args.has(QStringLiteral("secret-file"))) {
+        QFile f(args.value(QStringLiteral("secret-file")));
+        if (!f.open(QIODevice::ReadOnly))
+            return QStringLiteral("cannot read --secret-file %1: %2").arg(f.fileName(), f.errorString());
+        t.insert(QStringLiteral("secret"), QString::fromUtf8(f.read(4096).trimmed()));
+    }
     return {};
+}
+
+qsizetype findTarget(const QJsonArray &targets, const QString &name)
+{
+    for (qsizetype i = 0; i < targets.size(); ++i)
+        if (targets.at(i).toObject().value(QStringLiteral("name")).toString() == name)
+            return i;
+    return -1;
+}
+
+int list(CtlContext &ctx)
+{
+    const auto config = ctx.wait(ctx.session->config(false));
+    if (!config)
+        return ctx.fail(config.error().message);
+    const auto stats = ctx.wait(ctx.session->syncStats());
+    if (!stats)
+        return ctx.fail(stats.error().message);
+    QJsonArray out;
+    for (const QJsonValue &v : config->toJsonObject().value(QStringLiteral("targets")).toArray()) {
+        QJsonObject o = v.toObject();
+        for (const TargetStatus &s : stats->targets) {
+            if (s.name != o.value(QStringLiteral("name")).toString())
+                continue;
+            o.insert(QStringLiteral("paused"), s.paused);
+            o.insert(QStringLiteral("enabled"), s.enabled);
+            if (!s.disabledReason.isEmpty())
+                o.insert(QStringLiteral("disabled_reason"), s.disabledReason);
+        }
+        out.append(o);
+    }
+    ctx.printJson(out);
+    return 0;
+}
+
+int runTimeState(CtlContext &ctx, const QString &sub, const QString &name)
+{
+    const bool pause = sub == QLatin1String("pause") || sub == QLatin1String("resume");
+    const Status s = ctx.wait(pause ? ctx.session->setTargetPaused(name, sub == QLatin1String("pause"))
+                                    : ctx.session->setTargetEnabled(name, sub == QLatin1String("enable")));
+    if (!s)
+        return ctx.fail(s.error().message);
+    ctx.out << name << ": " << sub << (sub.endsWith(u'e') ? "d" : "ed") << Qt::endl;
+    return 0;
 }
 
 } // namespace
@@ -106,58 +130,24 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     const QString name = args.positional.value(1);
-    const QSet<QString> editOptions = {QStringLiteral("url"),     QStringLiteral("events"),         QStringLiteral("timeout"),
-                                       QStringLiteral("retries"), QStringLiteral("retry-interval"), QStringLiteral("batch-size"),
-                                       QStringLiteral("rate-limit"), QStringLiteral("secret"),      QStringLiteral("json")};
-    if (const QStringList unknown = args.unknown(editOptions); !unknown.isEmpty())
-        return ctx.usage(QStringLiteral("unknown option %1").arg(unknown.join(u' ')));
-    if (sub == QLatin1String("list")) {
-        SyncService sync(ctx.store.get(), ctx.config);
-        const SyncStats stats = sync.stats();
-        QJsonArray list;
-        const QJsonArray configured = ctx.config.toJsonObject().value(QStringLiteral("targets")).toArray();
-        for (qsizetype i = 0; i < configured.size() && i < ctx.config.targets.size(); ++i) {
-            const TargetConfig &t = ctx.config.targets.at(i);
-            QJsonObject o = configured.at(i).toObject();
-            o.insert(QStringLiteral("secret"), maskSecret(t.secret));
-            for (const TargetStatus &s : stats.targets) {
-                if (s.name == t.name) {
-                    o.insert(QStringLiteral("paused"), s.paused);
-                    o.insert(QStringLiteral("enabled"), s.enabled);
-                    if (!s.disabledReason.isEmpty())
-                        o.insert(QStringLiteral("disabled_reason"), s.disabledReason);
-                }
-            }
-            list.append(o);
-        }
-        ctx.printJson(QJsonDocument(list));
-        return 0;
-    }
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("url"), QStringLiteral("events"), QStringLiteral("timeout"), QStringLiteral("retries"),
+                                QStringLiteral("retry-interval"), QStringLiteral("batch-size"), QStringLiteral("rate-limit"),
+                                QStringLiteral("secret-file"), QStringLiteral("json")},
+                         &code))
+        return code;
+    if (sub == QLatin1String("list"))
+        return list(ctx);
     if (name.isEmpty() || args.positional.size() > 2)
         return ctx.usage(QStringLiteral("target %1 takes one target name").arg(sub));
-    if (sub == QLatin1String("pause") || sub == QLatin1String("resume") || sub == QLatin1String("enable")
-        || sub == QLatin1String("disable")) {
-        SyncService sync(ctx.store.get(), ctx.config);
-        const Status s = sub == QLatin1String("pause") || sub == QLatin1String("resume")
-                             ? sync.setTargetPaused(name, sub == QLatin1String("pause"), ctx.actor)
-                             : sync.setTargetEnabled(name, sub == QLatin1String("enable"), ctx.actor);
-        if (!s)
-            return ctx.fail(s.error().message);
-        ctx.out << name << ": " << sub << (sub.endsWith(u'e') ? "d" : "ed") << Qt::endl;
-        return 0;
-    }
-    const auto findTarget = [&name](QJsonArray &targets) -> qsizetype {
-        for (qsizetype i = 0; i < targets.size(); ++i)
-            if (targets.at(i).toObject().value(QStringLiteral("name")).toString() == name)
-                return i;
-        return -1;
-    };
+    if (sub == QLatin1String("pause") || sub == QLatin1String("resume") || sub == QLatin1String("enable") || sub == QLatin1String("disable"))
+        return runTimeState(ctx, sub, name);
     if (sub == QLatin1String("set")) {
-        return editConfigFile(ctx, QStringLiteral("set"), [&](QJsonObject &root) -> QString {
+        return editConfig(ctx, QStringLiteral("set"), [&](QJsonObject &root) -> QString {
             QJsonArray targets = root.value(QStringLiteral("targets")).toArray();
-            const qsizetype i = findTarget(targets);
+            const qsizetype i = findTarget(targets, name);
             if (i < 0)
-                return QStringLiteral("there is no sync target \"%1\" in %2 (target add creates one)").arg(name, ctx.configPath);
+                return QStringLiteral("there is no sync target \"%1\" (target add creates one)").arg(name);
             QJsonObject t = targets.at(i).toObject();
             if (const QString error = applyOptions(args, t); !error.isEmpty())
                 return error;
@@ -169,9 +159,9 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
     if (sub == QLatin1String("add")) {
         if (!args.has(QStringLiteral("url")) || !args.has(QStringLiteral("events")))
             return ctx.usage(QStringLiteral("target add needs --url and --events"));
-        return editConfigFile(ctx, QStringLiteral("add"), [&](QJsonObject &root) -> QString {
+        return editConfig(ctx, QStringLiteral("add"), [&](QJsonObject &root) -> QString {
             QJsonArray targets = root.value(QStringLiteral("targets")).toArray();
-            if (findTarget(targets) >= 0)
+            if (findTarget(targets, name) >= 0)
                 return QStringLiteral("sync target \"%1\" already exists (target set changes it)").arg(name);
             QJsonObject t{{QStringLiteral("name"), name}};
             if (const QString error = applyOptions(args, t); !error.isEmpty())
@@ -182,11 +172,11 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
         });
     }
     if (sub == QLatin1String("remove")) {
-        return editConfigFile(ctx, QStringLiteral("remove"), [&](QJsonObject &root) -> QString {
+        return editConfig(ctx, QStringLiteral("remove"), [&](QJsonObject &root) -> QString {
             QJsonArray targets = root.value(QStringLiteral("targets")).toArray();
-            const qsizetype i = findTarget(targets);
+            const qsizetype i = findTarget(targets, name);
             if (i < 0)
-                return QStringLiteral("there is no sync target \"%1\" in %2").arg(name, ctx.configPath);
+                return QStringLiteral("there is no sync target \"%1\"").arg(name);
             targets.removeAt(i);
             root.insert(QStringLiteral("targets"), targets);
             return {};

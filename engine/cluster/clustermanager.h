@@ -68,6 +68,8 @@ public:
     /// Applies a new config: strategy, intervals, thresholds; nodes stay as they are.
     void applyConfig(const ClusterConfig &config);
     HealthChecker *healthChecker() const { return m_checker; }
+    /// Where a node's health is checked: its URL and health path.
+    QUrl checkUrl(const NodeSpec &spec) const;
 
 signals:
     void healthChanged(const jobfirst::HealthEvent &event);
@@ -95,7 +97,6 @@ private:
     void rebuildBalancer();
     qint64 intervalFor(const QString &id) const;
     int computeEffectiveWeight(const Runtime &node, qint64 now) const;
-    QUrl checkUrl(const NodeSpec &spec) const;
     void audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
                const QString &after);
 

@@ -283,6 +283,9 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
                                         QStringLiteral("must start with '/'")));
              return Status();
          }},
+        {QStringLiteral("api_tls_cert"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_cert"), &c.apiTlsCert); }},
+        {QStringLiteral("api_tls_key"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_key"), &c.apiTlsKey); }},
+        {QStringLiteral("metrics_public"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_public"), &c.metricsPublic); }},
         {QStringLiteral("targets"), [&](auto &o) {
              const QJsonValue v = o.value(QStringLiteral("targets"));
              if (v.isUndefined())
@@ -319,6 +322,10 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
             return s.error();
     if (c.clusterId.trimmed().isEmpty())
         return keyError(QStringLiteral("cluster_id"), QJsonValue(c.clusterId), QStringLiteral("must not be empty"));
+    if (c.apiTlsCert.isEmpty() != c.apiTlsKey.isEmpty())
+        return keyError(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_cert") : QStringLiteral("api_tls_key"), QJsonValue(QString()),
+                        QStringLiteral("must be set together with %1 (TLS needs both the certificate and its key)")
+                            .arg(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_key") : QStringLiteral("api_tls_cert")));
     if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
         return keyError(QStringLiteral("health_check_timeout"), QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
                         QStringLiteral("is longer than health_check_interval (%1)").arg(formatDuration(c.healthCheckIntervalMs)));
@@ -384,6 +391,9 @@ QJsonObject ClusterConfig::toJsonObject() const
         {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
         {QStringLiteral("cluster_secret"), clusterSecret},
         {QStringLiteral("cluster_sync_path"), clusterSyncPath},
+        {QStringLiteral("api_tls_cert"), apiTlsCert},
+        {QStringLiteral("api_tls_key"), apiTlsKey},
+        {QStringLiteral("metrics_public"), metricsPublic},
         {QStringLiteral("targets"), targetArray},
     };
 }

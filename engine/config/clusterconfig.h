@@ -61,6 +61,11 @@ struct ClusterConfig
     QString clusterSecret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx"); ///< signs node sync
     QString clusterSyncPath = QStringLiteral("/api/v1/cluster/sync"); ///< where nodes receive cluster sync
 
+    // Admin API (jobfirstd).
+    QString apiTlsCert;          ///< PEM certificate (chain) for the admin API; with the key, TLS is on
+    QString apiTlsKey;           ///< PEM private key of apiTlsCert
+    bool metricsPublic = false;  ///< /metrics readable without a token
+
     QList<TargetConfig> targets = defaultTargets();
 
     static QList<TargetConfig> defaultTargets();

@@ -13,6 +13,7 @@ struct Error
 {
     QString code;    ///< machine-readable, e.g. "config.invalid", "node.duplicate"
     QString message; ///< names what is wrong, the offending value and why
+    QString field = {}; ///< the input field at fault, when one is (API answers name it)
 };
 
 /// Either a value or an Error. Accessing the wrong side is a programming error (asserts).

@@ -2,6 +2,7 @@
 #include "host/engine.h"
 
 #include "cluster/clustermanager.h"
+#include "config/secretmask.h"
 #include "demo/demoworkload.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
@@ -41,6 +42,8 @@ Status Engine::open(const EngineOptions &options)
                 m_appliedFileContent = f.readAll();
         } else if (Status s = m_config.saveToFile(options.configPath); !s) {
             return s;
+        } else {
+            m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
         }
     }
     auto store = Store::open(options.dbPath);
@@ -48,8 +51,21 @@ Status Engine::open(const EngineOptions &options)
         return store.error();
     m_store = std::move(store).value();
     auto versions = m_store->configVersions(1);
-    if (versions && (versions->isEmpty() || versions->first().json != m_config.toJson()))
-        m_store->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start"));
+    if (!versions)
+        return versions.error();
+    if (options.configPath.isEmpty() && !versions->isEmpty()) {
+        // No config file: the store's latest version is the cluster's config (what the last
+        // engine on this store ran), not the built-in defaults.
+        auto stored = ClusterConfig::fromJson(versions->first().json);
+        if (!stored)
+            return makeError(QStringLiteral("config.invalid"),
+                             QStringLiteral("%1: the latest config version cannot be used: %2")
+                                 .arg(options.dbPath, stored.error().message));
+        m_config = stored.value();
+    } else if (options.recordStartConfig && (versions->isEmpty() || versions->first().json != m_config.toJson())) {
+        if (auto saved = m_store->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start")); !saved)
+            return saved.error();
+    }
 
     m_cluster = new ClusterManager(m_store.get(), m_config, this);
     if (Status s = m_cluster->load(); !s)
@@ -63,6 +79,10 @@ Status Engine::open(const EngineOptions &options)
     connect(m_cluster, &ClusterManager::healthChanged, this, [this](const HealthEvent &e) {
         m_sync->setNodes(m_cluster->nodes());
         m_pendingEvents << e;
+        emit healthChanged(e);
+        // A state change is shown soon, not a whole refresh interval later.
+        if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
+            m_soonSnapshot->start();
         if (e.to == HealthState::Down)
             raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason);
         else if (e.to == HealthState::Failed)
@@ -80,7 +100,7 @@ Status Engine::open(const EngineOptions &options)
         raise(Alert::Severity::Critical, QStringLiteral("target.disabled"), target, reason);
     });
 
-    if (!options.configPath.isEmpty()) {
+    if (!options.configPath.isEmpty() && options.watchConfig) {
         m_watcher = new QFileSystemWatcher(this);
         // Editors often replace the file: watch the folder too and re-add the file.
         m_watcher->addPath(options.configPath);
@@ -92,6 +112,9 @@ Status Engine::open(const EngineOptions &options)
         connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
         connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
     }
+    connect(m_cluster->healthChecker(), &HealthChecker::checkFinished, this, [this](const CheckResult &r) {
+        m_metrics.recordCheck(r.nodeId, r.outcome == CheckOutcome::Ok, r.latencyMs);
+    });
     connect(m_cluster->healthChecker(), &HealthChecker::probed, this, [this](quint64 token, const CheckResult &r) {
         if (auto p = m_probes.take(token)) {
             p->addResult(r);
@@ -101,8 +124,13 @@ Status Engine::open(const EngineOptions &options)
 
     m_tick = new QTimer(this);
     connect(m_tick, &QTimer::timeout, this, &Engine::emitSnapshot);
+    m_soonSnapshot = new QTimer(this);
+    m_soonSnapshot->setSingleShot(true);
+    m_soonSnapshot->setInterval(SoonSnapshotMs);
+    connect(m_soonSnapshot, &QTimer::timeout, this, &Engine::emitSnapshot);
     setRefreshInterval(options.refreshMs);
-    m_cluster->start();
+    if (options.healthChecks)
+        m_cluster->start();
     if (options.demo) {
         m_demo = new DemoWorkload(m_cluster, m_sync, this);
         m_demo->start();
@@ -196,7 +224,7 @@ void Engine::emitSnapshot()
     emit snapshot(s);
 }
 
-Status Engine::applyConfig(const ClusterConfig &config, const QString &actor)
+Status Engine::checkConfig(const ClusterConfig &config) const
 {
     if (!m_store)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
@@ -204,26 +232,38 @@ Status Engine::applyConfig(const ClusterConfig &config, const QString &actor)
         return makeError(QStringLiteral("config.invalid"),
                          QStringLiteral("key 'max_nodes': value %1 is below the %2 nodes registered now")
                              .arg(config.maxNodes).arg(m_cluster->nodes().size()));
+    return {};
+}
+
+Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &actor)
+{
+    // A config read with masked secrets and applied back keeps the secrets it had.
+    const ClusterConfig config = restoreMaskedSecrets(incoming, m_config);
+    if (Status s = checkConfig(config); !s)
+        return s.error();
     const QByteArray json = config.toJson();
     if (!m_options.configPath.isEmpty()) {
         if (Status s = config.saveToFile(m_options.configPath); !s)
-            return s;
+            return s.error();
         m_appliedFileContent = json;
     }
     auto version = m_store->saveConfigVersion(json, actor);
     if (!version)
         return version.error();
-    m_store->appendAudit(AuditEntry{0, nowMs(), actor, QStringLiteral("config.apply"),
-                                    QStringLiteral("version %1").arg(version.value()), QString::fromUtf8(m_config.toJson()),
-                                    QString::fromUtf8(json)});
+    if (Status s = m_store->appendAudit(AuditEntry{0, nowMs(), actor, QStringLiteral("config.apply"),
+                                                   QStringLiteral("version %1").arg(version.value()),
+                                                   QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
+                                                   QString::fromUtf8(withMaskedSecrets(config).toJson())});
+        !s)
+        return s.error();
     m_config = config;
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
     emit configApplied(version.value(), actor);
-    return {};
+    return version.value();
 }
 
-Status Engine::applyConfigJson(const QByteArray &json, const QString &actor)
+Result<int> Engine::applyConfigJson(const QByteArray &json, const QString &actor)
 {
     auto config = ClusterConfig::fromJson(json);
     if (!config)
@@ -231,7 +271,7 @@ Status Engine::applyConfigJson(const QByteArray &json, const QString &actor)
     return applyConfig(config.value(), actor);
 }
 
-Status Engine::rollbackConfig(int version, const QString &actor)
+Result<int> Engine::rollbackConfig(int version, const QString &actor)
 {
     auto v = m_store->configVersion(version);
     if (!v)
@@ -241,7 +281,9 @@ Status Engine::rollbackConfig(int version, const QString &actor)
 
 void Engine::reloadConfigFile()
 {
-    if (!m_watcher->files().contains(m_options.configPath) && QFileInfo::exists(m_options.configPath))
+    if (m_options.configPath.isEmpty() || !m_store)
+        return;
+    if (m_watcher && !m_watcher->files().contains(m_options.configPath) && QFileInfo::exists(m_options.configPath))
         m_watcher->addPath(m_options.configPath);
     QFile f(m_options.configPath);
     if (!f.open(QIODevice::ReadOnly))
@@ -257,9 +299,9 @@ void Engine::reloadConfigFile()
         m_appliedFileContent = content; // report a bad file once, not on every touch
         return;
     }
-    if (Status s = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !s) {
-        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, s.error().message);
-        emit configReloadFailed(s.error().message);
+    if (auto applied = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !applied) {
+        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, applied.error().message);
+        emit configReloadFailed(applied.error().message);
     }
 }
 

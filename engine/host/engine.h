@@ -4,7 +4,9 @@
 #include "cluster/healthchecker.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
-#include "host/enginesnapshot.h"
+#include "api/enginesnapshot.h"
+#include "host/engineoptions.h"
+#include "metrics/enginemetrics.h"
 
 #include <QHash>
 #include <QObject>
@@ -22,15 +24,6 @@ class ClusterManager;
 class DemoWorkload;
 class Store;
 class SyncService;
-
-struct EngineOptions
-{
-    QString dbPath;
-    QString configPath;   ///< empty: defaults, not watched
-    bool demo = false;    ///< run the demo workload (events and traffic)
-    int refreshMs = 1000; ///< snapshot interval; 0 pauses snapshots
-    bool deliver = true;
-};
 
 /// The whole engine behind one object: store, cluster, sync, config (validated, versioned,
 /// hot-reloaded) and the per-tick snapshot. It lives on one thread (see EngineHost); every
@@ -54,12 +47,19 @@ public:
     SyncService *sync() const { return m_sync; }
     const ClusterConfig &config() const { return m_config; }
     const EngineOptions &options() const { return m_options; }
+    /// Monitoring figures (thread-safe to record into).
+    EngineMetrics &metrics() { return m_metrics; }
 
-    /// Validated config in, applied everywhere, saved to the config file and as a version.
-    Status applyConfig(const ClusterConfig &config, const QString &actor);
-    Status applyConfigJson(const QByteArray &json, const QString &actor);
-    Status rollbackConfig(int version, const QString &actor);
+    /// Checks a valid config against the running cluster (e.g. max_nodes against the nodes).
+    Status checkConfig(const ClusterConfig &config) const;
+    /// Validated config in, applied everywhere, saved to the config file and as a version;
+    /// answers the version. Masked secrets keep the running config's secrets.
+    Result<int> applyConfig(const ClusterConfig &config, const QString &actor);
+    Result<int> applyConfigJson(const QByteArray &json, const QString &actor);
+    Result<int> rollbackConfig(int version, const QString &actor);
 
+    /// Reads the config file again now (SIGHUP); a bad file keeps the running config.
+    void reloadConfig() { reloadConfigFile(); }
     void setRefreshInterval(int ms);
     void setBacklogAlertThreshold(qint64 deliveries) { m_backlogThreshold = deliveries; }
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
@@ -70,6 +70,7 @@ public:
 
 signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);
+    void healthChanged(const jobfirst::HealthEvent &event);
     void configApplied(int version, const QString &actor);
     void configReloadFailed(const QString &message);
 
@@ -78,13 +79,16 @@ private:
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
 
     EngineOptions m_options;
+    EngineMetrics m_metrics;
     ClusterConfig m_config;
     QByteArray m_appliedFileContent;
     std::unique_ptr<Store> m_store;
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;
     DemoWorkload *m_demo = nullptr;
+    static constexpr int SoonSnapshotMs = 50;
     QTimer *m_tick = nullptr;
+    QTimer *m_soonSnapshot = nullptr;
     QTimer *m_reloadDebounce = nullptr;
     QFileSystemWatcher *m_watcher = nullptr;
     QList<HealthEvent> m_pendingEvents;

@@ -7,10 +7,12 @@ EngineHost::EngineHost(QObject *parent) : QObject(parent), m_engine(new Engine)
 {
     qRegisterMetaType<EngineSnapshot>();
     qRegisterMetaType<CheckResult>();
+    qRegisterMetaType<HealthEvent>();
     m_thread.setObjectName(QStringLiteral("jobfirst-engine"));
     m_engine->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
     connect(m_engine, &Engine::snapshot, this, &EngineHost::snapshot, Qt::QueuedConnection);
+    connect(m_engine, &Engine::healthChanged, this, &EngineHost::healthChanged, Qt::QueuedConnection);
     connect(m_engine, &Engine::configApplied, this, &EngineHost::configApplied, Qt::QueuedConnection);
     connect(m_engine, &Engine::configReloadFailed, this, &EngineHost::configReloadFailed, Qt::QueuedConnection);
     m_thread.start();

@@ -57,6 +57,7 @@ public:
 
 signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);
+    void healthChanged(const jobfirst::HealthEvent &event);
     void configApplied(int version, const QString &actor);
     void configReloadFailed(const QString &message);
 

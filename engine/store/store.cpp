@@ -77,6 +77,12 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX deliveries_pending_user ON deliveries(target, user_id) WHERE state = 'pending'"),
             QStringLiteral("CREATE INDEX deliveries_dead ON deliveries(id) WHERE state = 'dead'"),
         },
+        {
+            // Admin API tokens: only a SHA-256 of each token is kept.
+            QStringLiteral("CREATE TABLE api_tokens (name TEXT PRIMARY KEY, role TEXT NOT NULL,"
+                           " node_id TEXT NOT NULL DEFAULT '', hash TEXT NOT NULL UNIQUE,"
+                           " created_at INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '')"),
+        },
     };
     return list;
 }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "cluster/node.h"
+#include "config/configversion.h"
+#include "store/auditentry.h"
 #include "core/result.h"
 
 #include <QJsonObject>
@@ -13,33 +15,12 @@
 
 namespace jobfirst {
 
-/// One operator action as kept in the audit log.
-struct AuditEntry
-{
-    qint64 id = 0;
-    qint64 timestamp = 0; ///< ms since epoch
-    QString actor;        ///< who: "console:alice", "jobfirstctl:root", "engine"
-    QString action;       ///< what: "node.add", "node.weight", "config.apply", "dlq.discard"...
-    QString subject;      ///< on what: a node id, a target name, a delivery id
-    QString before;       ///< JSON or text, may be empty
-    QString after;
-};
-
-/// One applied configuration, kept so versions can be compared and rolled back.
-struct ConfigVersion
-{
-    int version = 0;
-    qint64 timestamp = 0;
-    QString actor;
-    QByteArray json;
-};
-
 /// The engine's SQLite file (WAL). One Store is one named connection, used from one thread.
 /// The schema is created and migrated by version number when the file is opened.
 class Store final
 {
 public:
-    static constexpr int SchemaVersion = 3;
+    static constexpr int SchemaVersion = 4;
 
     /// Opens (creating if absent) the store at path. A file that is not a JobFirst store,
     /// or one written by a newer version, is refused with an error naming the file.

@@ -25,6 +25,7 @@ struct ConsistencyReport
     QStringList repairEventIds; ///< latest acknowledged event of each missing or stale user
     QStringList samples;        ///< a few human-readable findings
     int repaired = 0;
+    QString error;              ///< why the target could not be checked (the figures are then empty)
 
     QJsonObject toJson() const;
 };

@@ -107,7 +107,7 @@ private slots:
 
     void targetsAreEditedInTheConfigFile()
     {
-        const QString config = writeFile(QStringLiteral("targets.json"), ctl({"config", "show"}).out);
+        const QString config = writeFile(QStringLiteral("targets.json"), ctl({"config", "show", "--reveal-secrets"}).out);
         QVERIFY(ctl({"target", "set", "user-service", "--batch-size", "50", "--timeout", "3s", "--retries", "7",
                      "--events", "user.created,user.updated"}, config).code == 0);
         QCOMPARE(ctl({"target", "add", "crm", "--url", "http://127.0.0.1:9/crm", "--events", "user.created"}, config).code, 0);

@@ -2,9 +2,8 @@
 // The console as an operator uses it: real engine thread, real store, real nodesim processes,
 // real widgets on the offscreen platform.
 #include "charts/livechart.h"
-#include "cluster/clustermanager.h"
+#include "api/localenginesession.h"
 #include "dialogs/nodedialog.h"
-#include "host/enginehost.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/auditpage.h"
@@ -13,7 +12,6 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "store/store.h"
-#include "sync/syncservice.h"
 
 #include <QAbstractItemModelTester>
 #include <QDialogButtonBox>
@@ -41,7 +39,7 @@ class TestConsole final : public QObject
     QTemporaryDir m_dir;
     NodeSimProcess m_node;
     NodeSimProcess m_target;
-    std::unique_ptr<EngineHost> m_host;
+    std::unique_ptr<LocalEngineSession> m_engine;
     std::unique_ptr<ui::MainWindow> m_window;
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
 
@@ -65,6 +63,8 @@ class TestConsole final : public QObject
         return c.toJson();
     }
 
+    int maxNodes() const { return m_engine->config(false).result().value().maxNodes; }
+
     static void writeFile(const QString &path, const QByteArray &content)
     {
         QFile f(path);
@@ -86,13 +86,13 @@ private slots:
         QVERIFY(m_node.start(QStringLiteral("node-a")));
         QVERIFY(m_target.start(QStringLiteral("t0"), 0, {QStringLiteral("--secret"), QStringLiteral("s3cret")}));
         writeFile(configPath(), configJson(10));
-        m_host = std::make_unique<EngineHost>();
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
         EngineOptions options;
         options.dbPath = dbPath();
         options.configPath = configPath();
         options.refreshMs = 100;
-        QVERIFY(m_host->start(options).result().ok());
-        m_window = std::make_unique<ui::MainWindow>(m_host.get());
+        QVERIFY(m_engine->start(options).result().ok());
+        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->setEngineInfo(dbPath(), configPath(), false);
         m_window->setRefreshInterval(100);
@@ -110,7 +110,7 @@ private slots:
     {
         m_testers.clear();
         m_window.reset();
-        m_host->stop();
+        m_engine->stop();
     }
 
     void addNodeThroughTheDialog()
@@ -158,23 +158,18 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(m_window->nodes()->model()->row(0).spec.adminState, AdminState::Drain, 5000);
         QCOMPARE(Store::open(dbPath()).value()->loadNodes()->first().adminState, AdminState::Drain);
         // Drained: no traffic goes there.
-        const auto pick = m_host->call([](Engine &e) {
-            auto p = e.cluster()->selectNode();
-            return p ? QString() : p.error().message;
-        }).result();
-        QVERIFY(pick.contains(QStringLiteral("drained")));
+        const auto pick = m_engine->pick(PickRequest{}).result();
+        QVERIFY(!pick.ok());
+        QCOMPARE(pick.error().code, QStringLiteral("pick.no_node"));
     }
 
     void retryADeadLetterAndSeeItLeaveTheList()
     {
         QVERIFY(m_target.control({{QStringLiteral("status"), 400}})); // refused for good: dead at once
-        const auto queued = m_host->call([](Engine &e) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QStringLiteral("lin");
-            return e.sync()->publish({ev}).ok();
-        }).result();
-        QVERIFY(queued);
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("lin");
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
         m_window->showPage(3);
         m_window->sync()->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->sync()->deadLetterModel()->rowCount(), 1, 10000);
@@ -198,9 +193,9 @@ private slots:
         auto *banner = m_window->config()->findChild<QLabel *>(QStringLiteral("reloadBanner"));
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
         QVERIFY(banner->text().contains(QStringLiteral("max_nodes")));
-        QCOMPARE(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 10);
+        QCOMPARE(maxNodes(), 10);
         writeFile(configPath(), configJson(12));
-        QTRY_COMPARE_WITH_TIMEOUT(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 12, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
         QVERIFY(m_window->config()->versions()->row(0).actor.startsWith(QStringLiteral("file:")));
     }
@@ -216,7 +211,7 @@ private slots:
         editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 0"), QStringLiteral("\"max_nodes\": 20")));
         QVERIFY(m_window->config()->errorLabel()->text().isEmpty());
         QTest::mouseClick(m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_host->call([](Engine &e) { return e.config().maxNodes; }).result(), 20, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 20, 5000);
         QVERIFY(ClusterConfig::fromFile(configPath())->maxNodes == 20); // written back to the file
     }
 
@@ -254,7 +249,7 @@ private slots:
         confirm->reject(); // a person clicks Cancel: nothing changes
         // A removal would have been queued to the engine thread at once; one round trip there
         // makes sure anything queued has run before the store is read.
-        m_host->call([](Engine &) { return 0; }).waitForFinished();
+        m_engine->nodes().waitForFinished();
         QCOMPARE(Store::open(dbPath()).value()->loadNodes()->size(), 1);
     }
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dialogs/nodedialog.h"
-#include "host/enginehost.h"
+#include "api/localenginesession.h"
 #include "nodesimprocess.h"
 
 #include <QDialogButtonBox>
@@ -50,8 +50,8 @@ private slots:
         QFETCH(QString, weight);
         QFETCH(QString, errorLabel);
         QFETCH(QString, mention);
-        EngineHost host;
-        NodeDialog dialog(&host, {QStringLiteral("a"), QStringLiteral("b")}, 10, std::nullopt);
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeDialog dialog(&engine, {QStringLiteral("a"), QStringLiteral("b")}, 10, std::nullopt);
         dialog.show();
         QVERIFY(!ok(dialog)->isEnabled()); // empty form
         type(dialog, "id", id);
@@ -73,8 +73,8 @@ private slots:
 
     void fullClusterIsExplained()
     {
-        EngineHost host;
-        NodeDialog dialog(&host, {QStringLiteral("a"), QStringLiteral("b")}, 2, std::nullopt);
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeDialog dialog(&engine, {QStringLiteral("a"), QStringLiteral("b")}, 2, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("c"));
         type(dialog, "url", QStringLiteral("http://127.0.0.1:1"));
@@ -88,12 +88,12 @@ private slots:
         NodeSimProcess sim;
         QVERIFY(sim.start(QStringLiteral("probe-me")));
         QTemporaryDir dir;
-        EngineHost host;
+        LocalEngineSession engine(QStringLiteral("test"));
         EngineOptions options;
         options.dbPath = dir.filePath(QStringLiteral("c.db"));
         options.deliver = false;
-        QVERIFY(host.start(options).result().ok());
-        NodeDialog dialog(&host, {}, 10, std::nullopt);
+        QVERIFY(engine.start(options).result().ok());
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("p"));
         type(dialog, "url", sim.url());
@@ -103,7 +103,7 @@ private slots:
         sim.kill();
         QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(result->text().contains(QStringLiteral("connection refused")), 10000);
-        host.stop();
+        engine.stop();
     }
 };
 

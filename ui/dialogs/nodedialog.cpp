@@ -2,7 +2,7 @@
 #include "dialogs/nodedialog.h"
 
 #include "core/urlpath.h"
-#include "host/enginehost.h"
+#include "api/enginesession.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -58,9 +58,9 @@ void showReason(QLabel *label, const std::optional<Error> &error)
 
 } // namespace
 
-NodeDialog::NodeDialog(EngineHost *host, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
+NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
                        QWidget *parent)
-    : QDialog(parent), m_host(host), m_existingIds(existingIds), m_maxNodes(maxNodes), m_editing(editing.has_value()),
+    : QDialog(parent), m_session(session), m_existingIds(existingIds), m_maxNodes(maxNodes), m_editing(editing.has_value()),
       m_id(new QLineEdit), m_url(new QLineEdit), m_healthPath(new QLineEdit(QStringLiteral("/health"))),
       m_weight(new QLineEdit(QStringLiteral("1"))), m_tags(new QLineEdit), m_idError(errorLabel(QStringLiteral("idError"))),
       m_urlError(errorLabel(QStringLiteral("urlError"))), m_pathError(errorLabel(QStringLiteral("pathError"))),
@@ -178,8 +178,14 @@ void NodeDialog::testConnection()
     const QUrl url = joinUrlPath(s.url, s.healthPath);
     m_test->setEnabled(false);
     m_testResult->setText(tr("Checking %1 …").arg(url.toString()));
-    m_host->probe(url).then(this, [this](const CheckResult &r) {
+    m_session->probe(url).then(this, [this](const Result<CheckResult> &probed) {
         m_test->setEnabled(true);
+        if (!probed) {
+            m_testResult->setStyleSheet(QStringLiteral("color: #c0392b;"));
+            m_testResult->setText(tr("Failed: %1").arg(probed.error().message));
+            return;
+        }
+        const CheckResult &r = probed.value();
         const bool ok = r.outcome == CheckOutcome::Ok;
         m_testResult->setStyleSheet(ok ? QStringLiteral("color: #1e8449;") : QStringLiteral("color: #c0392b;"));
         m_testResult->setText(ok ? tr("Healthy (%1 ms)").arg(r.latencyMs, 0, 'f', 1)

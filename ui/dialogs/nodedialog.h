@@ -13,7 +13,7 @@ class QLineEdit;
 class QPushButton;
 
 namespace jobfirst {
-class EngineHost;
+class EngineSession;
 }
 
 namespace jobfirst::ui {
@@ -27,7 +27,7 @@ class NodeDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(NodeDialog)
 
 public:
-    NodeDialog(EngineHost *host, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
+    NodeDialog(EngineSession *session, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
                QWidget *parent = nullptr);
 
     NodeSpec spec() const;
@@ -37,7 +37,7 @@ private:
     void validate();
     void testConnection();
 
-    EngineHost *m_host;
+    EngineSession *m_session;
     QStringList m_existingIds;
     int m_maxNodes;
     bool m_editing;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/auditpage.h"
 
-#include "host/enginehost.h"
+#include "api/enginesession.h"
 
 #include <QHeaderView>
 #include <QLineEdit>
@@ -12,8 +12,8 @@
 
 namespace jobfirst::ui {
 
-AuditPage::AuditPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent), m_view(new QTableView), m_filter(new QLineEdit), m_alerts(new QListWidget)
+AuditPage::AuditPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_alerts(new QListWidget)
 {
     using C = RecordTableModel<AuditEntry>::Column;
     const auto text = [](auto f) {
@@ -59,10 +59,7 @@ void AuditPage::retranslate()
 
 void AuditPage::refresh()
 {
-    if (!host()->isOpen())
-        return;
-    const QString filter = m_filter->text();
-    host()->call([filter](Engine &e) { return e.store()->auditLog(500, filter); }).then(this, [this](const Result<QList<AuditEntry>> &r) {
+    session()->audit(AuditQuery{500, m_filter->text()}).then(this, [this](const Result<QList<AuditEntry>> &r) {
         if (r)
             m_model->setRows(r.value());
     });

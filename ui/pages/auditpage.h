@@ -3,7 +3,7 @@
 
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
-#include "store/store.h"
+#include "store/auditentry.h"
 
 class QLineEdit;
 class QListWidget;
@@ -18,7 +18,7 @@ class AuditPage final : public Page
     Q_DISABLE_COPY_MOVE(AuditPage)
 
 public:
-    explicit AuditPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit AuditPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Audit and alerts"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;

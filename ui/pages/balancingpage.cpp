@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/balancingpage.h"
 
-#include "host/enginehost.h"
+#include "api/enginesession.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -23,16 +23,15 @@
 #include <QTableView>
 #include <QTimer>
 #include <QValueAxis>
-#include <QtConcurrent>
 
 namespace jobfirst::ui {
 
-BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton), m_liveLabel(new QLabel),
+BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton), m_liveLabel(new QLabel),
       m_nodes(new QStandardItemModel(this)), m_nodesView(new QTableView), m_loadNodes(new QPushButton),
       m_rate(new QDoubleSpinBox), m_requests(new QSpinBox), m_seed(new QSpinBox), m_run(new QPushButton),
       m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel), m_results(new QStandardItemModel(this)),
-      m_resultsView(new QTableView), m_spread(new QChartView), m_progressTimer(new QTimer(this))
+      m_resultsView(new QTableView), m_spread(new QChartView)
 {
     for (Strategy s : allStrategies()) {
         m_liveStrategy->addItem(QString(), strategyName(s));
@@ -43,17 +42,18 @@ BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
     }
     m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
     connect(m_applyStrategy, &QPushButton::clicked, this, [this] {
-        EngineHost *engineHost = Page::host();
-        if (!engineHost->isOpen())
-            return;
         const QString name = m_liveStrategy->currentData().toString();
-        engineHost->call([name](Engine &e) {
-            ClusterConfig c = e.config();
-            c.loadBalanceStrategy = *strategyFromName(name);
-            return e.applyConfig(c, QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")));
-        }).then(this, [this](const Status &s) {
-            if (!s)
-                emit actionFailed(s.error().message);
+        Page::session()->config(false).then(this, [this, name](const Result<ClusterConfig> &running) {
+            if (!running) {
+                emit actionFailed(running.error().message);
+                return;
+            }
+            ClusterConfig next = running.value();
+            next.loadBalanceStrategy = *strategyFromName(name);
+            Page::session()->applyConfig(next.toJson()).then(this, [this](const Result<int> &applied) {
+                if (!applied)
+                    emit actionFailed(applied.error().message);
+            });
         });
     });
     m_rate->setRange(1, 1e7);
@@ -84,12 +84,7 @@ BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
     connect(m_loadNodes, &QPushButton::clicked, this, [this] { loadNodes(m_lastNodes); });
     connect(m_run, &QPushButton::clicked, this, &BalancingPage::runSimulation);
     connect(m_cancel, &QPushButton::clicked, this, &BalancingPage::cancelSimulation);
-    connect(m_progressTimer, &QTimer::timeout, this, [this] {
-        if (m_progressValue)
-            m_progress->setValue(int(m_progressValue->load() * 1000));
-    });
     connect(&m_watcher, &QFutureWatcher<Result<SimulationReport>>::finished, this, [this] {
-        m_progressTimer->stop();
         m_run->setEnabled(true);
         m_cancel->setEnabled(false);
         showReport(m_watcher.result(), m_running);
@@ -141,7 +136,6 @@ BalancingPage::BalancingPage(EngineHost *host, QWidget *parent)
 BalancingPage::~BalancingPage()
 {
     cancelSimulation();
-    m_watcher.waitForFinished();
 }
 
 QString BalancingPage::strategyLabel(Strategy s)
@@ -237,23 +231,18 @@ void BalancingPage::runSimulation()
     m_status->setStyleSheet({});
     m_status->setText(tr("Simulating %1 requests per strategy…").arg(p.requests));
     m_running = p;
-    m_cancelFlag = std::make_shared<std::atomic_bool>(false);
-    m_progressValue = std::make_shared<std::atomic<double>>(0.0);
+    m_job = std::make_shared<JobControl>();
+    connect(m_job.get(), &JobControl::progressed, this, [this](double fraction) { m_progress->setValue(int(fraction * 1000)); });
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_progress->setValue(0);
-    m_progressTimer->start(100);
-    auto cancel = m_cancelFlag;
-    auto progress = m_progressValue;
-    m_watcher.setFuture(QtConcurrent::run([p, cancel, progress] {
-        return BalancingSimulator::run(p, [progress](double v) { progress->store(v); }, cancel.get());
-    }));
+    m_watcher.setFuture(session()->simulate(SimulationRequest{p, SimNode{}}, m_job));
 }
 
 void BalancingPage::cancelSimulation()
 {
-    if (m_cancelFlag)
-        m_cancelFlag->store(true);
+    if (m_job)
+        m_job->cancel();
 }
 
 void BalancingPage::showReport(const Result<SimulationReport> &report, const SimulationParams &params)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "balance/balancingsimulator.h"
+#include "api/jobcontrol.h"
 #include "pages/page.h"
 
 #include <QFutureWatcher>
@@ -32,7 +33,7 @@ class BalancingPage final : public Page
     Q_DISABLE_COPY_MOVE(BalancingPage)
 
 public:
-    explicit BalancingPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit BalancingPage(EngineSession *session, QWidget *parent = nullptr);
     ~BalancingPage() override;
     QString title() const override { return tr("Balancing"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
@@ -71,11 +72,9 @@ private:
     QChartView *m_spread;
     QList<NodeStatus> m_lastNodes;
     bool m_loadedOnce = false;
-    std::shared_ptr<std::atomic_bool> m_cancelFlag;
-    std::shared_ptr<std::atomic<double>> m_progressValue;
+    std::shared_ptr<JobControl> m_job;
     QFutureWatcher<Result<SimulationReport>> m_watcher;
     SimulationParams m_running;
-    QTimer *m_progressTimer;
     QList<QLabel *> m_formLabels;
 };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/configpage.h"
 
-#include "host/enginehost.h"
+#include "api/enginesession.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -17,38 +17,8 @@
 
 namespace jobfirst::ui {
 
-namespace {
-
-QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
-
-// A line diff good enough for config files: common lines, then "-" and "+" runs.
-QString lineDiff(const QStringList &a, const QStringList &b)
-{
-    const int n = int(a.size()), m = int(b.size());
-    std::vector<std::vector<int>> lcs(std::size_t(n + 1), std::vector<int>(std::size_t(m + 1), 0));
-    for (int i = n - 1; i >= 0; --i)
-        for (int j = m - 1; j >= 0; --j)
-            lcs[std::size_t(i)][std::size_t(j)] = a[i] == b[j] ? lcs[std::size_t(i + 1)][std::size_t(j + 1)] + 1
-                                                               : std::max(lcs[std::size_t(i + 1)][std::size_t(j)], lcs[std::size_t(i)][std::size_t(j + 1)]);
-    QString out;
-    int i = 0, j = 0;
-    while (i < n || j < m) {
-        if (i < n && j < m && a[i] == b[j]) {
-            out += QStringLiteral("  ") + a[i++] + u'\n';
-            ++j;
-        } else if (j < m && (i == n || lcs[std::size_t(i)][std::size_t(j + 1)] >= lcs[std::size_t(i + 1)][std::size_t(j)])) {
-            out += QStringLiteral("+ ") + b[j++] + u'\n';
-        } else {
-            out += QStringLiteral("- ") + a[i++] + u'\n';
-        }
-    }
-    return out;
-}
-
-} // namespace
-
-ConfigPage::ConfigPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent), m_editor(new QPlainTextEdit), m_error(new QLabel), m_banner(new QLabel), m_validate(new QPushButton),
+ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_editor(new QPlainTextEdit), m_error(new QLabel), m_banner(new QLabel), m_validate(new QPushButton),
       m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton), m_rollback(new QPushButton),
       m_versionView(new QTableView)
 {
@@ -121,15 +91,19 @@ void ConfigPage::retranslate()
 
 void ConfigPage::reload()
 {
-    if (!host()->isOpen())
-        return;
-    host()->call([](Engine &e) { return std::pair<QByteArray, Result<QList<ConfigVersion>>>{e.config().toJson(), e.store()->configVersions(200)}; })
-        .then(this, [this](const std::pair<QByteArray, Result<QList<ConfigVersion>>> &r) {
-            m_current = r.first;
-            m_editor->setPlainText(QString::fromUtf8(r.first));
-            if (r.second)
-                m_versions->setRows(r.second.value());
-        });
+    // Secrets come masked; applying the text back keeps them (the engine restores masked ones).
+    session()->config(false).then(this, [this](const Result<ClusterConfig> &c) {
+        if (!c) {
+            m_error->setText(c.error().message);
+            return;
+        }
+        m_current = c->toJson();
+        m_editor->setPlainText(QString::fromUtf8(m_current));
+    });
+    session()->configVersions(200).then(this, [this](const Result<QList<ConfigVersion>> &r) {
+        if (r)
+            m_versions->setRows(r.value());
+    });
 }
 
 void ConfigPage::showReloadError(const QString &message)
@@ -152,7 +126,7 @@ void ConfigPage::apply()
     if (!validate())
         return;
     const QByteArray json = m_editor->toPlainText().toUtf8();
-    host()->call([json](Engine &e) { return e.applyConfigJson(json, actor()); }).then(this, [this](const Status &s) {
+    session()->applyConfig(json).then(this, [this](const Result<int> &s) {
         if (!s) {
             m_error->setText(s.error().message);
             return;
@@ -174,10 +148,19 @@ void ConfigPage::compareSelected()
     const int v = selectedVersion();
     if (!v)
         return;
-    const int row = m_versions->rowOfKey(QString::number(v));
-    const QString diff = lineDiff(QString::fromUtf8(m_versions->row(row).json).split(u'\n'), QString::fromUtf8(m_current).split(u'\n'));
+    session()->configDiff(v, 0).then(this, [this, v](const Result<ConfigDiff> &diff) {
+        if (!diff) {
+            m_error->setText(diff.error().message);
+            return;
+        }
+        showDiff(v, diff->diff);
+    });
+}
+
+void ConfigPage::showDiff(int version, const QString &diff)
+{
     QDialog dialog(this);
-    dialog.setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(v));
+    dialog.setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(version));
     auto *text = new QPlainTextEdit(diff);
     text->setReadOnly(true);
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
@@ -195,7 +178,7 @@ void ConfigPage::rollbackSelected()
     const int v = selectedVersion();
     if (!v || QMessageBox::question(this, tr("Roll back"), tr("Apply configuration version %1 again?").arg(v)) != QMessageBox::Yes)
         return;
-    host()->call([v](Engine &e) { return e.rollbackConfig(v, actor()); }).then(this, [this](const Status &s) {
+    session()->rollbackConfig(v).then(this, [this](const Result<int> &s) {
         if (!s)
             m_error->setText(s.error().message);
         reload();

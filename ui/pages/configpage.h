@@ -3,7 +3,7 @@
 
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
-#include "store/store.h"
+#include "config/configversion.h"
 
 class QLabel;
 class QPlainTextEdit;
@@ -20,7 +20,7 @@ class ConfigPage final : public Page
     Q_DISABLE_COPY_MOVE(ConfigPage)
 
 public:
-    explicit ConfigPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit ConfigPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Configuration"); }
     void applySnapshot(const EngineSnapshot &) override {}
     void retranslate() override;
@@ -38,6 +38,7 @@ signals:
 private:
     bool validate();
     void compareSelected();
+    void showDiff(int version, const QString &diff);
     void rollbackSelected();
     int selectedVersion() const;
 

@@ -2,10 +2,8 @@
 #include "pages/nodespage.h"
 
 #include "charts/livechart.h"
-#include "cluster/clustermanager.h"
 #include "dialogs/nodedialog.h"
-#include "host/enginehost.h"
-#include "store/store.h"
+#include "api/enginesession.h"
 
 #include <QAction>
 #include <QBrush>
@@ -35,12 +33,10 @@ QVariant stateBrush(HealthState s)
     return {};
 }
 
-QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
-
 } // namespace
 
-NodesPage::NodesPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_historyView(new QTableView),
+NodesPage::NodesPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_historyView(new QTableView),
       m_filter(new QLineEdit), m_latency(new LiveChart([] { return tr("Latency of the selected node"); }, [] { return tr("ms"); })),
       m_toolbar(new QToolBar)
 {
@@ -224,21 +220,19 @@ void NodesPage::refreshHistory()
     if (id != m_historyFor)
         m_latency->removeSeriesNotIn({});
     m_historyFor = id;
-    if (id.isEmpty() || !host()->isOpen()) {
+    if (id.isEmpty()) {
         m_history->setRows({});
         return;
     }
-    host()->call([id](Engine &e) { return e.store()->healthEvents(id, 200); }).then(this, [this, id](const Result<QList<HealthEvent>> &r) {
+    session()->nodeHistory(id, 200).then(this, [this, id](const Result<QList<HealthEvent>> &r) {
         if (r && id == m_historyFor)
             m_history->setRows(r.value());
     });
 }
 
-void NodesPage::run(const std::function<Status(Engine &)> &action)
+void NodesPage::run(QFuture<Status> action)
 {
-    if (!host()->isOpen())
-        return;
-    host()->call(action).then(this, [this](const Status &s) {
+    action.then(this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);
     });
@@ -246,14 +240,11 @@ void NodesPage::run(const std::function<Status(Engine &)> &action)
 
 void NodesPage::addNode()
 {
-    auto *dialog = new NodeDialog(host(), m_ids, m_maxNodes, std::nullopt, this);
+    auto *dialog = new NodeDialog(session(), m_ids, m_maxNodes, std::nullopt, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const NodeSpec spec = dialog->spec();
-        run([spec](Engine &e) -> Status {
-            auto r = e.cluster()->registerNode(spec, actor());
-            return r ? Status() : Status(r.error());
-        });
+        run(session()->addNode(spec).then([](const Result<NodeStatus> &r) { return r ? Status() : Status(r.error()); }));
     });
     dialog->open();
 }
@@ -264,11 +255,11 @@ void NodesPage::editNode()
     const int row = m_model->rowOfKey(id);
     if (row < 0)
         return;
-    auto *dialog = new NodeDialog(host(), m_ids, m_maxNodes, m_model->row(row).spec, this);
+    auto *dialog = new NodeDialog(session(), m_ids, m_maxNodes, m_model->row(row).spec, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const NodeSpec spec = dialog->spec();
-        run([spec](Engine &e) { return e.cluster()->editNode(spec, actor()); });
+        run(session()->editNode(spec).then([](const Result<NodeStatus> &r) { return r ? Status() : Status(r.error()); }));
     });
     dialog->open();
 }
@@ -283,7 +274,7 @@ void NodesPage::removeNode()
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName(QStringLiteral("confirmRemove"));
-    connect(box, &QMessageBox::accepted, this, [this, id] { run([id](Engine &e) { return e.cluster()->unregisterNode(id, actor()); }); });
+    connect(box, &QMessageBox::accepted, this, [this, id] { run(session()->removeNode(id)); });
     box->open();
 }
 
@@ -291,7 +282,7 @@ void NodesPage::setAdmin(AdminState state)
 {
     const QString id = selectedId();
     if (!id.isEmpty())
-        run([id, state](Engine &e) { return e.cluster()->setAdminState(id, state, actor()); });
+        run(session()->setAdminState(id, state));
 }
 
 void NodesPage::changeWeight()
@@ -303,17 +294,14 @@ void NodesPage::changeWeight()
     bool ok = false;
     const int w = QInputDialog::getInt(this, tr("Weight"), tr("Weight of %1 (1-256):").arg(id), m_model->row(row).spec.weight, 1, 256, 1, &ok);
     if (ok)
-        run([id, w](Engine &e) { return e.cluster()->updateNodeWeight(id, w, actor()); });
+        run(session()->setNodeWeight(id, w));
 }
 
 void NodesPage::checkNow()
 {
     const QString id = selectedId();
     if (!id.isEmpty())
-        run([id](Engine &e) {
-            e.cluster()->checkNow(id);
-            return Status();
-        });
+        run(session()->checkNodes({id}).then([](const Result<QList<NodeCheck>> &r) { return r ? Status() : Status(r.error()); }));
 }
 
 } // namespace jobfirst::ui

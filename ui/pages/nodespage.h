@@ -3,6 +3,7 @@
 
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
+#include <QFuture>
 
 class QAction;
 class QLineEdit;
@@ -21,7 +22,7 @@ class NodesPage final : public Page
     Q_DISABLE_COPY_MOVE(NodesPage)
 
 public:
-    explicit NodesPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit NodesPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Nodes"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;
@@ -46,7 +47,8 @@ private:
     void changeWeight();
     void checkNow();
     void refreshHistory();
-    void run(const std::function<Status(Engine &)> &action);
+    /// Shows the error of a finished action, if any.
+    void run(QFuture<Status> action);
 
     RecordTableModel<NodeStatus> *m_model;
     RecordTableModel<HealthEvent> *m_history;

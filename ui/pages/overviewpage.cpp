@@ -10,8 +10,8 @@
 
 namespace jobfirst::ui {
 
-OverviewPage::OverviewPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent),
+OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent),
       m_latency(new LiveChart([] { return tr("Response time per node"); }, [] { return tr("ms"); })),
       m_queue(new LiveChart([] { return tr("Sync queue"); }, [] { return tr("deliveries"); })),
       m_targets(new LiveChart([] { return tr("Deliveries per second per target"); }, [] { return tr("per second"); })),

@@ -21,7 +21,7 @@ class OverviewPage final : public Page
     Q_DISABLE_COPY_MOVE(OverviewPage)
 
 public:
-    explicit OverviewPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit OverviewPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Overview"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;

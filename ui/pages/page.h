@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "host/enginesnapshot.h"
+#include "api/enginesnapshot.h"
 
 #include <QEvent>
 #include <QWidget>
 
 namespace jobfirst {
-class Engine;
-class EngineHost;
+class EngineSession;
 }
 
 namespace jobfirst::ui {
@@ -19,7 +18,7 @@ class Page : public QWidget
     Q_OBJECT
 
 public:
-    Page(EngineHost *host, QWidget *parent = nullptr) : QWidget(parent), m_host(host) {}
+    Page(EngineSession *session, QWidget *parent = nullptr) : QWidget(parent), m_session(session) {}
     virtual QString title() const = 0;
     virtual void applySnapshot(const EngineSnapshot &snapshot) = 0;
     virtual void retranslate() = 0;
@@ -31,10 +30,10 @@ protected:
             retranslate();
         QWidget::changeEvent(event);
     }
-    EngineHost *host() const { return m_host; }
+    EngineSession *session() const { return m_session; }
 
 private:
-    EngineHost *m_host;
+    EngineSession *m_session;
 };
 
 /// Short human text for an engine state, translated.

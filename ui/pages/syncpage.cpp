@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/syncpage.h"
 
-#include "host/enginehost.h"
-#include "sync/bulkimporter.h"
-#include "store/store.h"
-#include "sync/consistencychecker.h"
+#include "api/enginesession.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -22,13 +19,10 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 namespace jobfirst::ui {
 
 namespace {
-
-QString actor() { return QStringLiteral("console:") + qEnvironmentVariable("USER", QStringLiteral("operator")); }
 
 template <typename Row, typename F>
 typename RecordTableModel<Row>::Column column(std::function<QString()> header, F f)
@@ -60,13 +54,13 @@ QString targetState(const TargetStatus &t)
 
 } // namespace
 
-SyncPage::SyncPage(EngineHost *host, QWidget *parent)
-    : Page(host, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit), m_pause(new QPushButton), m_resume(new QPushButton),
+SyncPage::SyncPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit), m_pause(new QPushButton), m_resume(new QPushButton),
       m_enable(new QPushButton), m_disable(new QPushButton), m_retry(new QPushButton), m_discard(new QPushButton),
       m_replay(new QPushButton), m_replayTarget(new QComboBox), m_replayFrom(new QDateTimeEdit), m_replayTo(new QDateTimeEdit),
       m_checkTarget(new QComboBox), m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
       m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton), m_cancelImport(new QPushButton),
-      m_importProgress(new QProgressBar), m_importStatus(new QLabel), m_importTimer(new QTimer(this))
+      m_importProgress(new QProgressBar), m_importStatus(new QLabel)
 {
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
@@ -153,13 +147,13 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
         return [this, fn] {
             const QString t = selectedTarget();
             if (!t.isEmpty())
-                run([t, fn](Engine &e) { return fn(e.sync(), t); });
+                run(fn(Page::session(), t));
         };
     };
-    connect(m_pause, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetPaused(t, true, actor()); }));
-    connect(m_resume, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetPaused(t, false, actor()); }));
-    connect(m_enable, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetEnabled(t, true, actor()); }));
-    connect(m_disable, &QPushButton::clicked, this, targetAction([](SyncService *s, const QString &t) { return s->setTargetEnabled(t, false, actor()); }));
+    connect(m_pause, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetPaused(t, true); }));
+    connect(m_resume, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetPaused(t, false); }));
+    connect(m_enable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, true); }));
+    connect(m_disable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, false); }));
 
     // Dead letters tab.
     auto *deadTab = new QWidget;
@@ -195,20 +189,12 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
                                   tr("Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.", nullptr, int(ids.size())))
             != QMessageBox::Yes)
             return;
-        run([ids](Engine &e) {
-            for (qint64 id : ids)
-                if (Status s = e.sync()->discard(id, actor()); !s)
-                    return s;
-            return Status();
-        });
+        run(Page::session()->discardDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
     });
     connect(m_replay, &QPushButton::clicked, this, [this] {
         const QString target = m_replayTarget->currentData().toString();
         const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch(), to = m_replayTo->dateTime().toMSecsSinceEpoch();
-        run([target, from, to](Engine &e) {
-            auto r = e.sync()->replay(target, from, to, actor());
-            return r ? Status() : Status(r.error());
-        });
+        run(Page::session()->replay(target, from, to).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
     });
 
     // Consistency tab.
@@ -253,18 +239,12 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
     });
     connect(m_import, &QPushButton::clicked, this, [this] { startImport(m_importPath->text()); });
     connect(m_cancelImport, &QPushButton::clicked, this, [this] {
-        if (m_importCancel)
-            m_importCancel->store(true);
-    });
-    connect(m_importTimer, &QTimer::timeout, this, [this] {
-        if (m_importFraction)
-            m_importProgress->setValue(int(m_importFraction->load() * 1000));
+        if (m_importJob)
+            m_importJob->cancel();
     });
     connect(&m_importWatcher, &QFutureWatcher<QString>::finished, this, [this] {
-        m_importTimer->stop();
         m_import->setEnabled(true);
         m_cancelImport->setEnabled(false);
-        m_importProgress->setValue(int(m_importFraction->load() * 1000));
         m_importStatus->setText(m_importWatcher.result());
         emit importFinished(m_importWatcher.result());
     });
@@ -287,10 +267,9 @@ SyncPage::SyncPage(EngineHost *host, QWidget *parent)
 
 SyncPage::~SyncPage()
 {
-    if (m_importCancel)
-        m_importCancel->store(true);
-    m_importWatcher.waitForFinished();
-    m_checkWatcher.waitForFinished();
+    // The engine waits for its own jobs when it stops; answers after this are dropped.
+    if (m_importJob)
+        m_importJob->cancel();
 }
 
 void SyncPage::retranslate()
@@ -360,11 +339,9 @@ QList<qint64> SyncPage::selectedDeadLetters() const
     return ids;
 }
 
-void SyncPage::run(const std::function<Status(Engine &)> &action)
+void SyncPage::run(QFuture<Status> action)
 {
-    if (!host()->isOpen())
-        return;
-    host()->call(action).then(this, [this](const Status &s) {
+    action.then(this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);
         refreshDeadLetters();
@@ -373,9 +350,7 @@ void SyncPage::run(const std::function<Status(Engine &)> &action)
 
 void SyncPage::refreshQueue()
 {
-    if (!host()->isOpen())
-        return;
-    host()->call([](Engine &e) { return e.sync()->queue({}, 200); }).then(this, [this](const Result<QList<QueuedDelivery>> &r) {
+    session()->queue({}, 200).then(this, [this](const Result<QList<QueuedDelivery>> &r) {
         if (r)
             m_queue->setRows(r.value());
     });
@@ -383,9 +358,7 @@ void SyncPage::refreshQueue()
 
 void SyncPage::refreshDeadLetters()
 {
-    if (!host()->isOpen())
-        return;
-    host()->call([](Engine &e) { return e.sync()->deadLetters({}, 500); }).then(this, [this](const Result<QList<DeadLetter>> &r) {
+    session()->deadLetters({}, 500).then(this, [this](const Result<QList<DeadLetter>> &r) {
         if (!r)
             return;
         const QList<qint64> selected = selectedDeadLetters();
@@ -404,12 +377,7 @@ void SyncPage::retrySelected()
     const QList<qint64> ids = selectedDeadLetters();
     if (ids.isEmpty())
         return;
-    run([ids](Engine &e) {
-        for (qint64 id : ids)
-            if (Status s = e.sync()->retryFailedSync(id, actor()); !s)
-                return s;
-        return Status();
-    });
+    run(session()->retryDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
 }
 
 void SyncPage::showAttempts()
@@ -424,9 +392,7 @@ void SyncPage::showAttempts()
     if (row >= 0)
         m_payload->setPlainText(QString::fromUtf8(QJsonDocument(m_dead->row(row).payload).toJson(QJsonDocument::Indented)));
     const qint64 id = ids.first();
-    if (!host()->isOpen())
-        return;
-    host()->call([id](Engine &e) { return e.sync()->attempts(id); }).then(this, [this](const Result<QList<DeliveryAttempt>> &r) {
+    session()->attempts(id).then(this, [this](const Result<QList<DeliveryAttempt>> &r) {
         if (r)
             m_attempts->setRows(r.value());
     });
@@ -435,46 +401,37 @@ void SyncPage::showAttempts()
 void SyncPage::runCheck(bool repair)
 {
     const QString target = m_checkTarget->currentText();
-    if (target.isEmpty() || m_checkWatcher.isRunning() || !host()->isOpen())
+    if (target.isEmpty() || m_checkWatcher.isRunning())
         return;
     m_check->setEnabled(false);
     m_repair->setEnabled(false);
     m_report->setPlainText(tr("Comparing %1 with the ledger…").arg(target));
-    EngineHost *h = host();
-    host()->call([target](Engine &e) -> std::pair<QString, Result<QUrl>> { return {e.store()->path(), e.sync()->digestUrl(target)}; })
-        .then(this, [this, target, repair, h](const std::pair<QString, Result<QUrl>> &where) {
-            if (!where.second) {
-                m_checkWatcher.setFuture(QtConcurrent::run([msg = where.second.error().message] { return msg; }));
-                return;
-            }
-            const QString db = where.first;
-            const QUrl url = where.second.value();
-            m_checkWatcher.setFuture(QtConcurrent::run([db, url, target, repair, h]() -> QString {
-                auto report = ConsistencyChecker::check(db, target, url);
-                if (!report)
-                    return tr("Check failed: %1").arg(report.error().message);
-                ConsistencyReport r = report.value();
-                if (repair && !r.repairEventIds.isEmpty()) {
-                    const QStringList ids = r.repairEventIds;
-                    auto repaired = h->call([target, ids](Engine &e) { return e.sync()->repair(target, ids, actor()); }).result();
-                    r.repaired = repaired ? repaired.value() : 0;
-                }
-                QString text = tr("Target: %1\nRecords acknowledged (ledger): %2\nRecords held by the target: %3\n"
-                                  "Missing: %4   Stale: %5   Unknown: %6\nConsistency: %7%\nBuckets differing: %8 of %9\n")
-                                   .arg(r.target).arg(r.ledgerRecords).arg(r.targetRecords).arg(r.missing).arg(r.stale).arg(r.unknown)
-                                   .arg(r.ratio * 100, 0, 'f', 3).arg(r.bucketsDiffering).arg(r.bucketsCompared);
-                if (repair)
-                    text += tr("Repaired: %1 events sent again\n").arg(r.repaired);
-                if (!r.samples.isEmpty())
-                    text += QStringLiteral("\n") + r.samples.join(u'\n');
-                return text;
-            }));
-        });
+    // The check (and repair) is the engine's one workflow; this page only words its report.
+    m_checkWatcher.setFuture(session()->checkConsistency({target}, repair).then([repair](const Result<QList<ConsistencyReport>> &reports) {
+        if (!reports)
+            return tr("Check failed: %1").arg(reports.error().message);
+        return reports->isEmpty() ? QString() : reportText(reports->first(), repair);
+    }));
+}
+
+QString SyncPage::reportText(const ConsistencyReport &r, bool repair)
+{
+    if (!r.error.isEmpty())
+        return tr("Check failed: %1").arg(r.error);
+    QString text = tr("Target: %1\nRecords acknowledged (ledger): %2\nRecords held by the target: %3\n"
+                      "Missing: %4   Stale: %5   Unknown: %6\nConsistency: %7%\nBuckets differing: %8 of %9\n")
+                       .arg(r.target).arg(r.ledgerRecords).arg(r.targetRecords).arg(r.missing).arg(r.stale).arg(r.unknown)
+                       .arg(r.ratio * 100, 0, 'f', 3).arg(r.bucketsDiffering).arg(r.bucketsCompared);
+    if (repair)
+        text += tr("Repaired: %1 events sent again\n").arg(r.repaired);
+    if (!r.samples.isEmpty())
+        text += QStringLiteral("\n") + r.samples.join(u'\n');
+    return text;
 }
 
 void SyncPage::startImport(const QString &path)
 {
-    if (m_importWatcher.isRunning() || !host()->isOpen())
+    if (m_importWatcher.isRunning())
         return;
     if (path.trimmed().isEmpty()) {
         m_importStatus->setText(tr("Choose a file first."));
@@ -484,31 +441,20 @@ void SyncPage::startImport(const QString &path)
     m_cancelImport->setEnabled(true);
     m_importProgress->setValue(0);
     m_importStatus->setText(tr("Importing %1…").arg(path));
-    m_importCancel = std::make_shared<std::atomic_bool>(false);
-    m_importFraction = std::make_shared<std::atomic<double>>(0.0);
-    m_importTimer->start(100);
-    auto cancel = m_importCancel;
-    auto fraction = m_importFraction;
-    host()->call([](Engine &e) { return std::pair<QString, SyncService *>{e.store()->path(), e.sync()}; })
-        .then(this, [this, path, cancel, fraction](const std::pair<QString, SyncService *> &engine) {
-            m_importWatcher.setFuture(QtConcurrent::run([engine, path, cancel, fraction]() -> QString {
-                auto r = BulkImporter::run(engine.first, path, 2000,
-                                           [sync = engine.second](const QList<SyncEvent> &e) { return sync->publish(e, SyncMode::Bulk); },
-                                           [fraction](const ImportProgress &p) {
-                                               fraction->store(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0);
-                                           },
-                                           cancel.get());
-                if (!r)
-                    return tr("Import failed: %1").arg(r.error().message);
-                QString text = cancel->load() ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
-                                              : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
-                if (r->resumed)
-                    text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
-                if (r->rejected)
-                    text += QLatin1Char(' ') + tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
-                return text;
-            }));
-        });
+    m_importJob = std::make_shared<JobControl>();
+    connect(m_importJob.get(), &JobControl::progressed, this, [this](double fraction) { m_importProgress->setValue(int(fraction * 1000)); });
+    auto job = m_importJob;
+    m_importWatcher.setFuture(session()->importUsers(path, 2000, job).then([job](const Result<ImportProgress> &r) {
+        if (!r)
+            return tr("Import failed: %1").arg(r.error().message);
+        QString text = job->isCancelled() ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
+                                          : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
+        if (r->resumed)
+            text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
+        if (r->rejected)
+            text += QLatin1Char(' ') + tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
+        return text;
+    }));
 }
 
 } // namespace jobfirst::ui

@@ -2,8 +2,11 @@
 #pragma once
 
 #include "models/recordtablemodel.h"
+#include "api/jobcontrol.h"
+#include "sync/consistencychecker.h"
 #include "pages/page.h"
-#include "sync/syncservice.h"
+#include "sync/deliveryrecords.h"
+#include "sync/syncstats.h"
 
 #include <QFutureWatcher>
 
@@ -30,7 +33,7 @@ class SyncPage final : public Page
     Q_DISABLE_COPY_MOVE(SyncPage)
 
 public:
-    explicit SyncPage(EngineHost *host, QWidget *parent = nullptr);
+    explicit SyncPage(EngineSession *session, QWidget *parent = nullptr);
     ~SyncPage() override;
     QString title() const override { return tr("Sync"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
@@ -58,7 +61,9 @@ private:
     QString selectedTarget() const;
     void refreshQueue();
     void showAttempts();
-    void run(const std::function<Status(Engine &)> &action);
+    /// Shows the error of a finished action, if any, and refreshes the dead letters.
+    void run(QFuture<Status> action);
+    static QString reportText(const ConsistencyReport &report, bool repair);
 
     QTabWidget *m_tabs;
     RecordTableModel<TargetStatus> *m_targets;
@@ -83,9 +88,7 @@ private:
     QProgressBar *m_importProgress;
     QLabel *m_importStatus;
     QList<QLabel *> m_labels;
-    std::shared_ptr<std::atomic_bool> m_importCancel;
-    std::shared_ptr<std::atomic<double>> m_importFraction;
-    class QTimer *m_importTimer;
+    std::shared_ptr<JobControl> m_importJob;
     QFutureWatcher<QString> m_importWatcher;
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl config|audit|token: configuration and its versions, the audit log, API tokens.
+#include "api/codec.h"
+#include "ctlcontext.h"
+
+#include <QFile>
+#include <QJsonArray>
+
+using namespace jobfirst;
+
+namespace {
+
+Result<QByteArray> readConfigFile(const QString &path)
+{
+    auto config = ClusterConfig::fromFile(path);
+    if (!config)
+        return config.error();
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(QStringLiteral("config.io"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()));
+    return f.readAll();
+}
+
+int versionNumber(CtlContext &ctx, const QString &text, int *version)
+{
+    bool ok = false;
+    *version = text.toInt(&ok);
+    return ok && *version >= 0 ? 0 : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
+}
+
+} // namespace
+
+int runConfigCommand(CtlContext &ctx, const Arguments &args)
+{
+    const QString sub = args.positional.value(0);
+    EngineSession &engine = *ctx.session;
+    if (sub == QLatin1String("check") || sub == QLatin1String("apply")) {
+        const QString path = args.positional.value(1);
+        if (path.isEmpty())
+            return ctx.usage(QStringLiteral("config %1 takes a file").arg(sub));
+        const auto json = readConfigFile(path);
+        if (!json)
+            return ctx.fail(json.error().message);
+        if (sub == QLatin1String("check")) {
+            if (Status s = ctx.wait(engine.checkConfig(json.value())); !s)
+                return ctx.fail(QStringLiteral("%1: %2").arg(path, s.error().message));
+            ctx.out << path << ": valid" << Qt::endl;
+            return 0;
+        }
+        const auto version = ctx.wait(engine.applyConfig(json.value()));
+        if (!version)
+            return ctx.fail(QStringLiteral("%1: %2").arg(path, version.error().message));
+        ctx.out << "config version " << version.value() << " applied from " << path << Qt::endl;
+        return 0;
+    }
+    if (sub == QLatin1String("show")) {
+        const auto config = ctx.wait(engine.config(args.has(QStringLiteral("reveal-secrets"))));
+        if (!config)
+            return ctx.fail(config.error().message);
+        ctx.out << config->toJson();
+        return 0;
+    }
+    if (sub == QLatin1String("versions")) {
+        const auto versions = ctx.wait(engine.configVersions(100));
+        if (!versions)
+            return ctx.fail(versions.error().message);
+        QJsonArray a;
+        for (const ConfigVersion &v : versions.value())
+            a.append(codec::encode(v, false));
+        ctx.printJson(a);
+        return 0;
+    }
+    if (sub == QLatin1String("diff")) {
+        int from = 0, to = 0;
+        if (int code = versionNumber(ctx, args.value(QStringLiteral("from"), QStringLiteral("0")), &from))
+            return code;
+        if (int code = versionNumber(ctx, args.value(QStringLiteral("to"), QStringLiteral("0")), &to))
+            return code;
+        const auto diff = ctx.wait(engine.configDiff(from, to));
+        if (!diff)
+            return ctx.fail(diff.error().message);
+        ctx.out << diff->diff;
+        return 0;
+    }
+    if (sub == QLatin1String("rollback")) {
+        int version = 0;
+        if (int code = versionNumber(ctx, args.positional.value(1), &version))
+            return code;
+        const auto applied = ctx.wait(engine.rollbackConfig(version));
+        if (!applied)
+            return ctx.fail(applied.error().message);
+        ctx.out << "config version " << version << " applied again as version " << applied.value() << Qt::endl;
+        return 0;
+    }
+    return ctx.usage(QStringLiteral("unknown config command \"%1\"").arg(sub));
+}
+
+int runAuditCommand(CtlContext &ctx, const Arguments &args)
+{
+    QString error;
+    const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
+    if (!limit)
+        return ctx.usage(error);
+    const auto log = ctx.wait(ctx.session->audit(AuditQuery{int(*limit), args.value(QStringLiteral("filter"))}));
+    if (!log)
+        return ctx.fail(log.error().message);
+    ctx.printJson(codec::encodeList(log.value()));
+    return 0;
+}
+
+int runTokenCommand(CtlContext &ctx, const Arguments &args)
+{
+    const QString sub = args.positional.value(0);
+    EngineSession &engine = *ctx.session;
+    if (sub == QLatin1String("create")) {
+        const auto role = roleFromName(args.value(QStringLiteral("role")));
+        if (!args.has(QStringLiteral("name")) || !role)
+            return ctx.usage(QStringLiteral("token create needs --name NAME and --role viewer|operator|admin|node"));
+        const auto created = ctx.wait(engine.createToken(args.value(QStringLiteral("name")), *role, args.value(QStringLiteral("node"))));
+        if (!created)
+            return ctx.fail(created.error().message);
+        // The token itself goes to stdout alone, so `> file` keeps exactly it; it is not
+        // stored anywhere and cannot be shown again.
+        ctx.out << created->secret << Qt::endl;
+        ctx.err << "jobfirstctl: token \"" << created->token.name << "\" (" << roleName(created->token.role)
+                << ") created; it is shown only this once" << Qt::endl;
+        return 0;
+    }
+    if (sub == QLatin1String("list")) {
+        const auto tokens = ctx.wait(engine.tokens());
+        if (!tokens)
+            return ctx.fail(tokens.error().message);
+        ctx.printJson(codec::encodeList(tokens.value()));
+        return 0;
+    }
+    if (sub == QLatin1String("revoke")) {
+        if (args.positional.size() != 2)
+            return ctx.usage(QStringLiteral("token revoke takes one token name"));
+        if (Status s = ctx.wait(engine.revokeToken(args.positional.at(1))); !s)
+            return ctx.fail(s.error().message);
+        ctx.out << "token \"" << args.positional.at(1) << "\" revoked" << Qt::endl;
+        return 0;
+    }
+    return ctx.usage(QStringLiteral("unknown token command \"%1\"").arg(sub));
+}

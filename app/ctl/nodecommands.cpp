@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl node|health|watch|status: the cluster's nodes and their health.
+#include "api/codec.h"
+#include "ctlcontext.h"
+
+#include <QJsonArray>
+#include <QTimer>
+
+using namespace jobfirst;
+
+namespace {
+
+QString isoNow() { return codec::isoTime(QDateTime::currentMSecsSinceEpoch()); }
+
+/// Reads --url, --health-path, --weight and --tags into `spec`; an error names the option.
+QString readSpecOptions(const Arguments &args, NodeSpec &spec)
+{
+    spec.url = args.value(QStringLiteral("url"), spec.url);
+    spec.healthPath = args.value(QStringLiteral("health-path"), spec.healthPath);
+    QString error;
+    const auto weight = args.integer(QStringLiteral("weight"), spec.weight, -1000000, 1000000, &error);
+    if (!weight)
+        return error;
+    spec.weight = int(*weight);
+    if (args.has(QStringLiteral("tags")))
+        spec.tags = args.value(QStringLiteral("tags")).split(u',', Qt::SkipEmptyParts);
+    return {};
+}
+
+int printNode(CtlContext &ctx, const Result<NodeStatus> &r)
+{
+    if (!r)
+        return ctx.fail(r.error().message);
+    ctx.printJson(QJsonDocument(codec::encode(r.value())));
+    return 0;
+}
+
+int done(CtlContext &ctx, const Status &s)
+{
+    return s ? 0 : ctx.fail(s.error().message);
+}
+
+void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
+{
+    ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(u"ID", -20).arg(u"STATUS", -8).arg(u"ADMIN", -12).arg(u"WEIGHT", -6).arg(u"URL");
+    for (const NodeStatus &n : nodes)
+        ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n")
+                       .arg(n.spec.id, -20)
+                       .arg(healthStateName(n.health), -8)
+                       .arg(adminStateName(n.spec.adminState), -12)
+                       .arg(n.spec.weight, -6)
+                       .arg(n.spec.url);
+}
+
+} // namespace
+
+int runNodeCommand(CtlContext &ctx, const Arguments &args)
+{
+    const QString sub = args.positional.value(0);
+    EngineSession &engine = *ctx.session;
+    int code = 0;
+    if (sub == QLatin1String("add")) {
+        if (!ctx.onlyOptions(args, {QStringLiteral("id"), QStringLiteral("url"), QStringLiteral("weight"), QStringLiteral("health-path"),
+                                    QStringLiteral("tags"), QStringLiteral("json")}, &code))
+            return code;
+        if (!args.has(QStringLiteral("id")) || !args.has(QStringLiteral("url")))
+            return ctx.usage(QStringLiteral("node add needs --id and --url"));
+        NodeSpec spec;
+        spec.id = args.value(QStringLiteral("id"));
+        if (const QString error = readSpecOptions(args, spec); !error.isEmpty())
+            return ctx.usage(error);
+        return printNode(ctx, ctx.wait(engine.addNode(spec)));
+    }
+    if (sub == QLatin1String("edit")) {
+        const QString id = args.positional.value(1);
+        const auto nodes = ctx.wait(engine.nodes());
+        if (!nodes)
+            return ctx.fail(nodes.error().message);
+        const auto it = std::find_if(nodes->cbegin(), nodes->cend(), [&id](const NodeStatus &n) { return n.spec.id == id; });
+        if (it == nodes->cend())
+            return ctx.fail(QStringLiteral("there is no node \"%1\"").arg(id));
+        NodeSpec spec = it->spec;
+        if (const QString error = readSpecOptions(args, spec); !error.isEmpty())
+            return ctx.usage(error);
+        return printNode(ctx, ctx.wait(engine.editNode(spec)));
+    }
+    if (sub == QLatin1String("remove")) {
+        if (args.positional.size() != 2)
+            return ctx.usage(QStringLiteral("node remove takes one node id"));
+        return done(ctx, ctx.wait(engine.removeNode(args.positional.at(1))));
+    }
+    if (sub == QLatin1String("list")) {
+        const auto nodes = ctx.wait(engine.nodes());
+        if (!nodes)
+            return ctx.fail(nodes.error().message);
+        if (args.has(QStringLiteral("json")))
+            ctx.printJson(codec::encodeList(nodes.value()));
+        else
+            printNodeTable(ctx, nodes.value());
+        return 0;
+    }
+    if (sub == QLatin1String("weight")) {
+        if (args.positional.size() != 3)
+            return ctx.usage(QStringLiteral("node weight takes a node id and a weight"));
+        bool ok = false;
+        const int w = args.positional.at(2).toInt(&ok);
+        if (!ok)
+            return ctx.fail(QStringLiteral("weight \"%1\" is not a whole number (1..256)").arg(args.positional.at(2)));
+        return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), w)));
+    }
+    if (sub == QLatin1String("drain") || sub == QLatin1String("maint") || sub == QLatin1String("ready")) {
+        if (args.positional.size() != 2)
+            return ctx.usage(QStringLiteral("node %1 takes one node id").arg(sub));
+        return done(ctx, ctx.wait(engine.setAdminState(args.positional.at(1), *adminStateFromName(sub))));
+    }
+    if (sub == QLatin1String("history")) {
+        QString error;
+        const auto limit = args.integer(QStringLiteral("limit"), 50, 1, 100000, &error);
+        if (!limit)
+            return ctx.usage(error);
+        const auto events = ctx.wait(engine.nodeHistory(args.positional.value(1), int(*limit)));
+        if (!events)
+            return ctx.fail(events.error().message);
+        QJsonArray a;
+        for (const HealthEvent &e : events.value()) {
+            QJsonObject o = codec::encode(e);
+            o.remove(QStringLiteral("id"));
+            a.append(o);
+        }
+        ctx.printJson(a);
+        return 0;
+    }
+    return ctx.usage(QStringLiteral("unknown node command \"%1\"").arg(sub));
+}
+
+int runHealthCommand(CtlContext &ctx, const Arguments &args)
+{
+    if (!args.has(QStringLiteral("once")))
+        return ctx.usage(QStringLiteral("health needs --once (use watch for continuous checks)"));
+    const auto checks = ctx.wait(ctx.session->checkNodes({}));
+    if (!checks)
+        return ctx.fail(checks.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        QJsonArray a;
+        for (const NodeCheck &c : checks.value()) {
+            QJsonObject o = codec::encode(c);
+            o.remove(QStringLiteral("at"));
+            a.append(o);
+        }
+        ctx.printJson(a);
+        return 0;
+    }
+    for (const NodeCheck &c : checks.value())
+        ctx.out << QStringLiteral("%1 %2 (%3 ms)\n").arg(c.nodeId, -20).arg(c.result.detail).arg(c.result.latencyMs, 0, 'f', 1);
+    return 0;
+}
+
+int runWatchCommand(CtlContext &ctx, const Arguments &args)
+{
+    QString error;
+    const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
+    if (!seconds)
+        return ctx.usage(error);
+    QObject::connect(ctx.session, &EngineSession::healthChanged, ctx.session, [&ctx](const HealthEvent &e) {
+        ctx.printJson(QJsonDocument(QJsonObject{{QStringLiteral("node"), e.nodeId},
+                                                {QStringLiteral("old"), healthStateName(e.from)},
+                                                {QStringLiteral("new"), healthStateName(e.to)},
+                                                {QStringLiteral("reason"), e.reason},
+                                                {QStringLiteral("latency_ms"), e.latencyMs},
+                                                {QStringLiteral("timestamp"), codec::isoTime(e.timestamp)}}),
+                      false);
+    });
+    QObject::connect(ctx.session, &EngineSession::connectionChanged, ctx.session, [&ctx](bool up, const QString &reason) {
+        if (!up)
+            ctx.err << "jobfirstctl: " << reason << " (reconnecting)" << Qt::endl;
+    });
+    if (*seconds > 0)
+        QTimer::singleShot(qint64(*seconds * 1000), qApp, &QCoreApplication::quit);
+    return QCoreApplication::exec();
+}
+
+int runStatusCommand(CtlContext &ctx, const Arguments &)
+{
+    const auto stats = ctx.wait(ctx.session->clusterStats());
+    if (!stats)
+        return ctx.fail(stats.error().message);
+    QJsonObject o = codec::encode(stats.value());
+    o.insert(QStringLiteral("generated_at"), isoNow());
+    ctx.printJson(QJsonDocument(o));
+    return 0;
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstd: the engine as a system service. Health checks, balancing, delivery and config
+// hot reload run headless; the admin API (and /metrics) is the only way in.
+#include "adminapiserver.h"
+#include "api/codec.h"
+#include "api/localenginesession.h"
+#include "core/jsonlog.h"
+#include "core/unixsignalwatcher.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QJsonObject>
+
+#include <csignal>
+#include <cstdio>
+
+using namespace jobfirst;
+
+namespace {
+
+template <typename T>
+T waitFor(QFuture<T> future)
+{
+    while (!future.isFinished())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    return future.result();
+}
+
+int fail(const QString &message)
+{
+    logJson(QStringLiteral("error"), QStringLiteral("daemon"), message);
+    return 1;
+}
+
+/// "HOST:PORT" (or "[v6]:PORT"); the error says what is wrong with it.
+Result<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(u':');
+    bool ok = false;
+    const int port = colon > 0 ? text.mid(colon + 1).toInt(&ok) : 0;
+    QString host = colon > 0 ? text.left(colon) : QString();
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    if (host == QLatin1String("localhost"))
+        host = QStringLiteral("127.0.0.1");
+    const QHostAddress address(host);
+    if (!ok || port < 0 || port > 65535 || address.isNull())
+        return makeError(QStringLiteral("listen.invalid"),
+                         QStringLiteral("--listen \"%1\" is not HOST:PORT with an IP address (e.g. 127.0.0.1:8700)").arg(text));
+    return std::pair{address, quint16(port)};
+}
+
+void logEngineEvents(LocalEngineSession &engine)
+{
+    QObject::connect(&engine, &EngineSession::healthChanged, &engine, [](const HealthEvent &e) {
+        logJson(e.to == HealthState::Up ? QStringLiteral("info") : QStringLiteral("warning"), QStringLiteral("health"),
+                QStringLiteral("node %1 is %2").arg(e.nodeId, healthStateName(e.to)), codec::encode(e));
+    });
+    QObject::connect(&engine, &EngineSession::snapshot, &engine, [](const EngineSnapshot &s) {
+        for (const Alert &a : s.alerts)
+            logJson(a.severity == Alert::Severity::Critical ? QStringLiteral("error") : QStringLiteral("warning"), QStringLiteral("alert"),
+                    a.message, codec::encode(a));
+    });
+    QObject::connect(&engine, &EngineSession::configApplied, &engine, [](int version, const QString &actor) {
+        logJson(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config version %1 applied").arg(version),
+                {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
+    });
+    QObject::connect(&engine, &EngineSession::configReloadFailed, &engine, [](const QString &message) {
+        logJson(QStringLiteral("warning"), QStringLiteral("config"), message);
+    });
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("jobfirstd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("The JobFirst cluster engine as a service, with its admin API."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched; SIGHUP reloads it)."), QStringLiteral("file")},
+        {QStringLiteral("db"), QStringLiteral("The cluster store."), QStringLiteral("file")},
+        {QStringLiteral("listen"), QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."), QStringLiteral("host:port")},
+        {QStringLiteral("refresh-ms"), QStringLiteral("How often snapshots go to connected consoles (default 1000)."), QStringLiteral("ms")},
+    });
+    parser.process(app);
+    installJsonLog(QStringLiteral("info"));
+    if (!parser.isSet(QStringLiteral("db")))
+        return fail(QStringLiteral("--db FILE is required (the cluster store)"));
+    const auto listen = parseListen(parser.value(QStringLiteral("listen")).isEmpty() ? QStringLiteral("127.0.0.1:8700")
+                                                                                      : parser.value(QStringLiteral("listen")));
+    if (!listen)
+        return fail(listen.error().message);
+    bool refreshOk = true;
+    const int refreshMs = parser.isSet(QStringLiteral("refresh-ms")) ? parser.value(QStringLiteral("refresh-ms")).toInt(&refreshOk) : 1000;
+    if (!refreshOk || refreshMs < 100 || refreshMs > 60000)
+        return fail(QStringLiteral("--refresh-ms must be a whole number from 100 to 60000"));
+
+    UnixSignalWatcher unixSignals({SIGTERM, SIGINT, SIGHUP});
+    std::signal(SIGPIPE, SIG_IGN);
+    LocalEngineSession engine(QStringLiteral("jobfirstd"));
+    logEngineEvents(engine);
+    EngineOptions options;
+    options.dbPath = parser.value(QStringLiteral("db"));
+    options.configPath = parser.value(QStringLiteral("config"));
+    options.refreshMs = refreshMs;
+    if (Status s = waitFor(engine.start(options)); !s)
+        return fail(s.error().message);
+    const auto config = waitFor(engine.config(true));
+    if (!config)
+        return fail(config.error().message);
+    installJsonLog(config->logLevel);
+
+    AdminApiServer api(&engine, options.dbPath);
+    AdminApiOptions apiOptions;
+    apiOptions.address = listen->first;
+    apiOptions.port = listen->second;
+    apiOptions.tlsCert = config->apiTlsCert;
+    apiOptions.tlsKey = config->apiTlsKey;
+    apiOptions.metricsPublic = config->metricsPublic;
+    if (Status s = api.start(apiOptions); !s) {
+        engine.stop();
+        return fail(s.error().message);
+    }
+    QObject::connect(&engine, &EngineSession::configApplied, &api, [&api, &engine, apiOptions] {
+        engine.config(true).then(&api, [&api, apiOptions](const Result<ClusterConfig> &c) {
+            if (!c)
+                return;
+            api.setMetricsPublic(c->metricsPublic);
+            if (c->apiTlsCert != apiOptions.tlsCert || c->apiTlsKey != apiOptions.tlsKey)
+                logJson(QStringLiteral("warning"), QStringLiteral("api"),
+                        QStringLiteral("api_tls_cert/api_tls_key changed: the admin API keeps its TLS setup until jobfirstd restarts"));
+        });
+    });
+    logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("jobfirstd started"),
+            {{QStringLiteral("store"), QFileInfo(options.dbPath).absoluteFilePath()},
+             {QStringLiteral("config"), options.configPath},
+             {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(listen->first.toString()).arg(api.port())},
+             {QStringLiteral("tls"), !apiOptions.tlsCert.isEmpty()},
+             {QStringLiteral("version"), QStringLiteral(JOBFIRST_VERSION)}});
+    // Tests and scripts started with port 0 learn the port from this line on stdout.
+    std::printf("listening %s:%u\n", qPrintable(listen->first.toString()), unsigned(api.port()));
+    std::fflush(stdout);
+
+    QObject::connect(&unixSignals, &UnixSignalWatcher::received, &app, [&engine](int signal) {
+        if (signal == SIGHUP) {
+            logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("SIGHUP: reading the config file again"));
+            engine.reloadConfig();
+            return;
+        }
+        logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("stopping (signal %1)").arg(signal));
+        QCoreApplication::quit();
+    });
+    const int code = QCoreApplication::exec();
+    // In-flight deliveries settle and the delivery lease is released before the store closes.
+    engine.stop();
+    logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("jobfirstd stopped"));
+    return code;
+}

@@ -1,0 +1,916 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "api/codec.h"
+
+#include <QDateTime>
+
+#include <cmath>
+#include <limits>
+
+namespace jobfirst::codec {
+
+namespace {
+
+QJsonValue number(double v)
+{
+    // JSON has no NaN: "no figure" (a down node's latency) travels as null.
+    return std::isfinite(v) ? QJsonValue(v) : QJsonValue(QJsonValue::Null);
+}
+
+/// Reads the fields of one JSON object, remembering the first one that is of the wrong type.
+/// Absent fields read as their defaults, so older and newer peers understand each other.
+class Fields
+{
+public:
+    explicit Fields(const QJsonValue &value)
+    {
+        if (!value.isObject())
+            m_error = QStringLiteral("expected a JSON object");
+        m_object = value.toObject();
+    }
+
+    QString str(const char *key)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined() || v.isNull())
+            return {};
+        if (!v.isString())
+            fail(key, "a string");
+        return v.toString();
+    }
+    double num(const char *key, double fallback = 0)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined())
+            return fallback;
+        if (v.isNull())
+            return std::numeric_limits<double>::quiet_NaN();
+        if (!v.isDouble())
+            fail(key, "a number");
+        return v.toDouble();
+    }
+    qint64 i64(const char *key, qint64 fallback = 0)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined() || v.isNull())
+            return fallback;
+        if (!v.isDouble() || v.toDouble() != std::floor(v.toDouble()))
+            fail(key, "a whole number");
+        return v.toInteger();
+    }
+    int i32(const char *key, int fallback = 0) { return int(i64(key, fallback)); }
+    bool boolean(const char *key, bool fallback = false)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (v.isUndefined() || v.isNull())
+            return fallback;
+        if (!v.isBool())
+            fail(key, "true or false");
+        return v.toBool();
+    }
+    qint64 time(const char *key)
+    {
+        const QString text = str(key);
+        const auto t = parseIsoTime(text);
+        if (!t)
+            fail(key, "an ISO 8601 time");
+        return t.value_or(0);
+    }
+    QJsonObject object(const char *key)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (!v.isUndefined() && !v.isNull() && !v.isObject())
+            fail(key, "an object");
+        return v.toObject();
+    }
+    QJsonArray array(const char *key)
+    {
+        const QJsonValue v = m_object.value(QLatin1String(key));
+        if (!v.isUndefined() && !v.isNull() && !v.isArray())
+            fail(key, "an array");
+        return v.toArray();
+    }
+    QStringList strings(const char *key)
+    {
+        QStringList out;
+        for (const QJsonValue &v : array(key)) {
+            if (!v.isString())
+                fail(key, "an array of strings");
+            out << v.toString();
+        }
+        return out;
+    }
+    template <typename T>
+    QList<T> list(const char *key)
+    {
+        auto items = decodeList<T>(array(key));
+        if (!items) {
+            failWith(key, QStringLiteral("field \"%1\": %2").arg(QLatin1String(key), items.error().message));
+            return {};
+        }
+        return items.value();
+    }
+    template <typename T>
+    T nested(const char *key)
+    {
+        auto item = decode<T>(object(key));
+        if (!item) {
+            failWith(key, QStringLiteral("field \"%1\": %2").arg(QLatin1String(key), item.error().message));
+            return T{};
+        }
+        return item.value();
+    }
+    void fail(const char *key, const char *expected)
+    {
+        if (m_error.isEmpty()) {
+            m_error = QStringLiteral("field \"%1\" must be %2").arg(QLatin1String(key), QLatin1String(expected));
+            m_field = QLatin1String(key);
+        }
+    }
+    void failWith(const char *key, const QString &message)
+    {
+        if (m_error.isEmpty()) {
+            m_error = message;
+            m_field = QLatin1String(key);
+        }
+    }
+
+    template <typename T>
+    Result<T> done(T value) const
+    {
+        if (!m_error.isEmpty())
+            return Error{QStringLiteral("json.invalid"), m_error, m_field};
+        return value;
+    }
+
+private:
+    QJsonObject m_object;
+    QString m_error;
+    QString m_field;
+};
+
+} // namespace
+
+QString isoTime(qint64 ms)
+{
+    return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs) : QString();
+}
+
+std::optional<qint64> parseIsoTime(const QString &text)
+{
+    if (text.isEmpty())
+        return 0;
+    const QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!t.isValid())
+        return std::nullopt;
+    return t.toMSecsSinceEpoch();
+}
+
+// Nodes.
+
+QJsonObject encode(const NodeSpec &s)
+{
+    return {{QStringLiteral("id"), s.id},
+            {QStringLiteral("url"), s.url},
+            {QStringLiteral("health_path"), s.healthPath},
+            {QStringLiteral("weight"), s.weight},
+            {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
+            {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+}
+
+template <>
+Result<NodeSpec> decode<NodeSpec>(const QJsonValue &value)
+{
+    Fields f(value);
+    NodeSpec s;
+    s.id = f.str("id");
+    s.url = f.str("url");
+    if (const QString p = f.str("health_path"); !p.isEmpty())
+        s.healthPath = p;
+    s.weight = f.i32("weight", 1);
+    s.tags = f.strings("tags");
+    if (const QString a = f.str("admin_state"); !a.isEmpty()) {
+        const auto state = adminStateFromName(a);
+        if (!state)
+            f.failWith("admin_state", QStringLiteral("field \"admin_state\" must be ready, drain or maintenance, not \"%1\"").arg(a));
+        s.adminState = state.value_or(AdminState::Ready);
+    }
+    return f.done(s);
+}
+
+QJsonObject encode(const NodeStatus &n)
+{
+    QJsonObject o = encode(n.spec);
+    o.insert(QStringLiteral("status"), healthStateName(n.health));
+    o.insert(QStringLiteral("eligible"), n.eligible);
+    o.insert(QStringLiteral("effective_weight"), n.effectiveWeight);
+    o.insert(QStringLiteral("connections"), n.activeConnections);
+    o.insert(QStringLiteral("response_time_ms"), number(n.responseTimeMs));
+    o.insert(QStringLiteral("success_rate"), number(n.successRate));
+    o.insert(QStringLiteral("requests"), n.requests);
+    o.insert(QStringLiteral("failures"), n.failures);
+    o.insert(QStringLiteral("last_check"), isoTime(n.lastCheckAt));
+    o.insert(QStringLiteral("last_check_result"), n.lastCheckResult);
+    o.insert(QStringLiteral("last_change"), isoTime(n.lastChangeAt));
+    o.insert(QStringLiteral("consecutive_ok"), n.consecutiveOk);
+    o.insert(QStringLiteral("consecutive_fail"), n.consecutiveFail);
+    return o;
+}
+
+template <>
+Result<NodeStatus> decode<NodeStatus>(const QJsonValue &value)
+{
+    auto spec = decode<NodeSpec>(value);
+    if (!spec)
+        return spec.error();
+    Fields f(value);
+    NodeStatus n;
+    n.spec = spec.value();
+    n.health = healthStateFromName(f.str("status"));
+    n.eligible = f.boolean("eligible");
+    n.effectiveWeight = f.i32("effective_weight");
+    n.activeConnections = f.i32("connections");
+    n.responseTimeMs = f.num("response_time_ms");
+    n.successRate = f.num("success_rate", 100);
+    n.requests = f.i64("requests");
+    n.failures = f.i64("failures");
+    n.lastCheckAt = f.time("last_check");
+    n.lastCheckResult = f.str("last_check_result");
+    n.lastChangeAt = f.time("last_change");
+    n.consecutiveOk = f.i32("consecutive_ok");
+    n.consecutiveFail = f.i32("consecutive_fail");
+    return f.done(n);
+}
+
+QJsonObject encode(const HealthEvent &e)
+{
+    return {{QStringLiteral("id"), e.id},
+            {QStringLiteral("node"), e.nodeId},
+            {QStringLiteral("from"), healthStateName(e.from)},
+            {QStringLiteral("to"), healthStateName(e.to)},
+            {QStringLiteral("reason"), e.reason},
+            {QStringLiteral("latency_ms"), number(e.latencyMs)},
+            {QStringLiteral("timestamp"), isoTime(e.timestamp)}};
+}
+
+template <>
+Result<HealthEvent> decode<HealthEvent>(const QJsonValue &value)
+{
+    Fields f(value);
+    HealthEvent e;
+    e.id = f.i64("id");
+    e.nodeId = f.str("node");
+    e.from = healthStateFromName(f.str("from"));
+    e.to = healthStateFromName(f.str("to"));
+    e.reason = f.str("reason");
+    e.latencyMs = f.num("latency_ms");
+    e.timestamp = f.time("timestamp");
+    return f.done(e);
+}
+
+QJsonObject encode(const CheckResult &r)
+{
+    return {{QStringLiteral("node"), r.nodeId},
+            {QStringLiteral("ok"), r.outcome == CheckOutcome::Ok},
+            {QStringLiteral("outcome"), checkOutcomeName(r.outcome)},
+            {QStringLiteral("reason"), r.detail},
+            {QStringLiteral("http_status"), r.httpStatus},
+            {QStringLiteral("latency_ms"), number(r.latencyMs)},
+            {QStringLiteral("at"), isoTime(r.at)}};
+}
+
+template <>
+Result<CheckResult> decode<CheckResult>(const QJsonValue &value)
+{
+    Fields f(value);
+    CheckResult r;
+    r.nodeId = f.str("node");
+    const QString outcome = f.str("outcome");
+    r.outcome = CheckOutcome::NetworkError;
+    for (CheckOutcome o : {CheckOutcome::Ok, CheckOutcome::ConnectionRefused, CheckOutcome::Timeout, CheckOutcome::BadStatus,
+                           CheckOutcome::BadBody, CheckOutcome::NetworkError, CheckOutcome::Passive})
+        if (checkOutcomeName(o) == outcome)
+            r.outcome = o;
+    r.detail = f.str("reason");
+    r.httpStatus = f.i32("http_status");
+    r.latencyMs = f.num("latency_ms");
+    r.at = f.time("at");
+    return f.done(r);
+}
+
+QJsonObject encode(const NodeCheck &c)
+{
+    QJsonObject o = encode(c.result);
+    o.insert(QStringLiteral("node"), c.nodeId);
+    return o;
+}
+
+template <>
+Result<NodeCheck> decode<NodeCheck>(const QJsonValue &value)
+{
+    auto r = decode<CheckResult>(value);
+    if (!r)
+        return r.error();
+    return NodeCheck{r->nodeId, r.value()};
+}
+
+QJsonObject encode(const ClusterStats &s)
+{
+    return s.toJson();
+}
+
+template <>
+Result<ClusterStats> decode<ClusterStats>(const QJsonValue &value)
+{
+    Fields f(value);
+    ClusterStats s;
+    s.clusterId = f.str("cluster_id");
+    s.totalNodes = f.i32("total_nodes");
+    s.activeNodes = f.i32("active_nodes");
+    s.failedNodes = f.i32("failed_nodes");
+    s.totalRequests = f.i64("total_requests");
+    s.successfulRequests = f.i64("successful_requests");
+    s.failedRequests = f.i64("failed_requests");
+    s.averageResponseTimeMs = f.num("average_response_time_ms");
+    return f.done(s);
+}
+
+// Balancing.
+
+QJsonObject encode(const PickRequest &r)
+{
+    QJsonObject o{{QStringLiteral("count"), r.count}};
+    if (r.strategy)
+        o.insert(QStringLiteral("strategy"), strategyName(*r.strategy));
+    if (!r.clientIp.isEmpty())
+        o.insert(QStringLiteral("client_ip"), r.clientIp);
+    return o;
+}
+
+template <>
+Result<PickRequest> decode<PickRequest>(const QJsonValue &value)
+{
+    Fields f(value);
+    PickRequest r;
+    r.count = f.i64("count", 1);
+    r.clientIp = f.str("client_ip");
+    if (const QString s = f.str("strategy"); !s.isEmpty()) {
+        r.strategy = strategyFromName(s);
+        if (!r.strategy)
+            f.failWith("strategy", QStringLiteral("field \"strategy\": unknown strategy \"%1\"").arg(s));
+    }
+    return f.done(r);
+}
+
+QJsonObject encode(const PickReport &r)
+{
+    QJsonObject perNode;
+    for (const auto &[id, n] : r.picks)
+        perNode.insert(id, n);
+    QStringList order;
+    for (const auto &p : r.picks)
+        order << p.first;
+    return {{QStringLiteral("strategy"), strategyName(r.strategy)},
+            {QStringLiteral("count"), r.count},
+            {QStringLiteral("picks"), perNode},
+            {QStringLiteral("nodes"), QJsonArray::fromStringList(order)},
+            {QStringLiteral("first_picks"), QJsonArray::fromStringList(r.firstPicks)},
+            {QStringLiteral("assumed_up"), QJsonArray::fromStringList(r.assumedUp)}};
+}
+
+template <>
+Result<PickReport> decode<PickReport>(const QJsonValue &value)
+{
+    Fields f(value);
+    PickReport r;
+    r.strategy = strategyFromName(f.str("strategy")).value_or(Strategy::RoundRobin);
+    r.count = f.i64("count");
+    const QJsonObject perNode = f.object("picks");
+    for (const QString &id : f.strings("nodes"))
+        r.picks.append({id, perNode.value(id).toInteger()});
+    r.firstPicks = f.strings("first_picks");
+    r.assumedUp = f.strings("assumed_up");
+    return f.done(r);
+}
+
+namespace {
+
+QJsonObject encodeSimNode(const SimNode &n)
+{
+    return {{QStringLiteral("id"), n.id},
+            {QStringLiteral("weight"), n.weight},
+            {QStringLiteral("capacity"), n.capacity},
+            {QStringLiteral("latency_ms"), n.latencyMs},
+            {QStringLiteral("queue_limit"), n.queueLimit}};
+}
+
+SimNode decodeSimNode(const QJsonObject &o, const SimNode &defaults)
+{
+    SimNode n = defaults;
+    n.id = o.value(QStringLiteral("id")).toString(n.id);
+    n.weight = o.value(QStringLiteral("weight")).toInt(n.weight);
+    n.capacity = o.value(QStringLiteral("capacity")).toInt(n.capacity);
+    n.latencyMs = o.value(QStringLiteral("latency_ms")).toDouble(n.latencyMs);
+    n.queueLimit = o.value(QStringLiteral("queue_limit")).toInt(n.queueLimit);
+    return n;
+}
+
+} // namespace
+
+QJsonObject encode(const SimulationRequest &r)
+{
+    QJsonArray nodes;
+    for (const SimNode &n : r.params.nodes)
+        nodes.append(encodeSimNode(n));
+    QJsonArray strategies;
+    for (Strategy s : r.params.strategies)
+        strategies.append(strategyName(s));
+    return {{QStringLiteral("nodes"), nodes},
+            {QStringLiteral("node_defaults"), encodeSimNode(r.nodeDefaults)},
+            {QStringLiteral("rate"), r.params.arrivalRate},
+            {QStringLiteral("requests"), r.params.requests},
+            {QStringLiteral("seed"), qint64(r.params.seed)},
+            {QStringLiteral("clients"), r.params.clients},
+            {QStringLiteral("strategies"), strategies}};
+}
+
+template <>
+Result<SimulationRequest> decode<SimulationRequest>(const QJsonValue &value)
+{
+    Fields f(value);
+    SimulationRequest r;
+    r.nodeDefaults = decodeSimNode(f.object("node_defaults"), SimNode{});
+    for (const QJsonValue &v : f.array("nodes"))
+        r.params.nodes << decodeSimNode(v.toObject(), r.nodeDefaults);
+    r.params.arrivalRate = f.num("rate", r.params.arrivalRate);
+    r.params.requests = f.i64("requests", r.params.requests);
+    r.params.seed = quint64(f.i64("seed", qint64(r.params.seed)));
+    r.params.clients = f.i32("clients", r.params.clients);
+    const QStringList names = f.strings("strategies");
+    if (!names.isEmpty()) {
+        r.params.strategies.clear();
+        for (const QString &name : names) {
+            const auto s = strategyFromName(name);
+            if (!s)
+                f.failWith("strategies", QStringLiteral("field \"strategies\": unknown strategy \"%1\"").arg(name));
+            else
+                r.params.strategies << *s;
+        }
+    }
+    return f.done(r);
+}
+
+QJsonObject encode(const SimulationReport &report, const QStringList &nodeIds)
+{
+    SimulationParams params;
+    for (const QString &id : nodeIds)
+        params.nodes << SimNode{id};
+    QJsonObject o = report.toJson(params);
+    o.insert(QStringLiteral("nodes"), QJsonArray::fromStringList(nodeIds));
+    return o;
+}
+
+template <>
+Result<SimulationReport> decode<SimulationReport>(const QJsonValue &value)
+{
+    Fields f(value);
+    SimulationReport r;
+    r.simulatedRequests = f.i64("simulated_requests");
+    r.cancelled = f.boolean("cancelled");
+    r.wallSeconds = f.num("wall_seconds");
+    const QStringList nodeIds = f.strings("nodes");
+    for (const QJsonValue &v : f.array("strategies")) {
+        const QJsonObject o = v.toObject();
+        StrategyOutcome out;
+        out.strategy = strategyFromName(o.value(QStringLiteral("strategy")).toString()).value_or(Strategy::RoundRobin);
+        out.served = o.value(QStringLiteral("served")).toInteger();
+        out.queued = o.value(QStringLiteral("queued")).toInteger();
+        out.rejected = o.value(QStringLiteral("rejected")).toInteger();
+        const QJsonObject latency = o.value(QStringLiteral("latency_ms")).toObject();
+        out.meanMs = latency.value(QStringLiteral("mean")).toDouble();
+        out.p50Ms = latency.value(QStringLiteral("p50")).toDouble();
+        out.p95Ms = latency.value(QStringLiteral("p95")).toDouble();
+        out.p99Ms = latency.value(QStringLiteral("p99")).toDouble();
+        const QJsonObject perNode = o.value(QStringLiteral("nodes")).toObject();
+        for (const QString &id : nodeIds) {
+            const QJsonObject n = perNode.value(id).toObject();
+            out.perNode << n.value(QStringLiteral("requests")).toInteger();
+            out.queuedPerNode << n.value(QStringLiteral("queued")).toInteger();
+            out.rejectedPerNode << n.value(QStringLiteral("rejected")).toInteger();
+        }
+        r.outcomes << out;
+    }
+    return f.done(r);
+}
+
+// Sync.
+
+QJsonObject encode(const SyncEvent &e)
+{
+    QJsonObject o{{QStringLiteral("id"), e.eventId},
+                  {QStringLiteral("type"), e.type},
+                  {QStringLiteral("user_id"), e.userId},
+                  {QStringLiteral("data"), e.data}};
+    if (e.version)
+        o.insert(QStringLiteral("version"), e.version);
+    if (e.createdAt)
+        o.insert(QStringLiteral("created_at"), isoTime(e.createdAt));
+    return o;
+}
+
+template <>
+Result<SyncEvent> decode<SyncEvent>(const QJsonValue &value)
+{
+    if (!value.isObject())
+        return makeError(QStringLiteral("json.invalid"), QStringLiteral("an event must be a JSON object"));
+    auto e = SyncEvent::fromJson(value.toObject());
+    if (!e)
+        return e;
+    Fields f(value);
+    SyncEvent event = e.value();
+    event.version = f.i64("version");
+    event.createdAt = f.time("created_at");
+    return f.done(event);
+}
+
+QJsonObject encode(const TargetStatus &t)
+{
+    QJsonObject o = t.toJson();
+    o.insert(QStringLiteral("last_error_at"), isoTime(t.lastErrorAt));
+    return o;
+}
+
+template <>
+Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
+{
+    Fields f(value);
+    TargetStatus t;
+    t.name = f.str("name");
+    t.url = f.str("url");
+    t.enabled = f.boolean("enabled", true);
+    t.paused = f.boolean("paused");
+    t.held = f.boolean("held");
+    t.disabledReason = f.str("disabled_reason");
+    const QString circuit = f.str("circuit");
+    for (CircuitState c : {CircuitState::Closed, CircuitState::Open, CircuitState::HalfOpen})
+        if (circuitStateName(c) == circuit)
+            t.circuit = c;
+    t.backlog = f.i64("backlog");
+    t.oldestWaitingMs = f.i64("oldest_waiting_ms");
+    t.success = f.i64("success");
+    t.failed = f.i64("failed");
+    t.retries = f.i64("retries");
+    t.deadLetters = f.i64("dead_letters");
+    t.inFlight = f.i32("in_flight");
+    t.lastError = f.str("last_error");
+    t.lastErrorAt = f.time("last_error_at");
+    return f.done(t);
+}
+
+QJsonObject encode(const SyncStats &s)
+{
+    QJsonObject o = s.toJson();
+    o.insert(QStringLiteral("targets"), encodeList(s.targets));
+    o.insert(QStringLiteral("delivery_standby_for"), s.deliveryStandbyFor);
+    return o;
+}
+
+template <>
+Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
+{
+    Fields f(value);
+    SyncStats s;
+    s.totalSyncTasks = f.i64("total_sync_tasks");
+    s.completedSyncTasks = f.i64("completed_sync_tasks");
+    s.failedSyncTasks = f.i64("failed_sync_tasks");
+    s.retrySyncTasks = f.i64("retry_sync_tasks");
+    s.queueDepth = f.i64("queue_depth");
+    s.oldestWaitingMs = f.i64("oldest_waiting_ms");
+    const QJsonObject latency = f.object("latency_ms");
+    s.latencyP50Ms = latency.value(QStringLiteral("p50")).toDouble();
+    s.latencyP95Ms = latency.value(QStringLiteral("p95")).toDouble();
+    s.latencyP99Ms = latency.value(QStringLiteral("p99")).toDouble();
+    s.deliveriesPerSecond = f.num("deliveries_per_second");
+    s.delivery = f.str("delivery");
+    s.deliveryStandbyFor = f.str("delivery_standby_for");
+    s.targets = f.list<TargetStatus>("targets");
+    return f.done(s);
+}
+
+QJsonObject encode(const QueuedDelivery &q)
+{
+    return {{QStringLiteral("id"), q.deliveryId},
+            {QStringLiteral("target"), q.target},
+            {QStringLiteral("user_id"), q.userId},
+            {QStringLiteral("type"), q.eventType},
+            {QStringLiteral("attempts"), q.attempts},
+            {QStringLiteral("next_at"), isoTime(q.nextAt)},
+            {QStringLiteral("created_at"), isoTime(q.createdAt)},
+            {QStringLiteral("last_error"), q.lastError},
+            {QStringLiteral("events"), q.eventCount}};
+}
+
+template <>
+Result<QueuedDelivery> decode<QueuedDelivery>(const QJsonValue &value)
+{
+    Fields f(value);
+    QueuedDelivery q;
+    q.deliveryId = f.i64("id");
+    q.target = f.str("target");
+    q.userId = f.str("user_id");
+    q.eventType = f.str("type");
+    q.attempts = f.i32("attempts");
+    q.nextAt = f.time("next_at");
+    q.createdAt = f.time("created_at");
+    q.lastError = f.str("last_error");
+    q.eventCount = f.i32("events", 1);
+    return f.done(q);
+}
+
+QJsonObject encode(const DeadLetter &d)
+{
+    return {{QStringLiteral("id"), d.deliveryId},       {QStringLiteral("target"), d.target},
+            {QStringLiteral("user_id"), d.userId},      {QStringLiteral("event_id"), d.eventId},
+            {QStringLiteral("type"), d.eventType},      {QStringLiteral("attempts"), d.attempts},
+            {QStringLiteral("last_error"), d.lastError}, {QStringLiteral("failed_at"), isoTime(d.failedAt)},
+            {QStringLiteral("payload"), d.payload},     {QStringLiteral("events"), d.eventCount}};
+}
+
+template <>
+Result<DeadLetter> decode<DeadLetter>(const QJsonValue &value)
+{
+    Fields f(value);
+    DeadLetter d;
+    d.deliveryId = f.i64("id");
+    d.target = f.str("target");
+    d.userId = f.str("user_id");
+    d.eventId = f.str("event_id");
+    d.eventType = f.str("type");
+    d.attempts = f.i32("attempts");
+    d.lastError = f.str("last_error");
+    d.failedAt = f.time("failed_at");
+    d.payload = f.object("payload");
+    d.eventCount = f.i32("events", 1);
+    return f.done(d);
+}
+
+QJsonObject encode(const DeliveryAttempt &a)
+{
+    return {{QStringLiteral("at"), isoTime(a.at)},
+            {QStringLiteral("status"), a.httpStatus},
+            {QStringLiteral("duration_ms"), a.durationMs},
+            {QStringLiteral("error"), a.error},
+            {QStringLiteral("body"), a.bodyHead}};
+}
+
+template <>
+Result<DeliveryAttempt> decode<DeliveryAttempt>(const QJsonValue &value)
+{
+    Fields f(value);
+    DeliveryAttempt a;
+    a.at = f.time("at");
+    a.httpStatus = f.i32("status");
+    a.durationMs = f.num("duration_ms");
+    a.error = f.str("error");
+    a.bodyHead = f.str("body");
+    return f.done(a);
+}
+
+QJsonObject encode(const ConsistencyReport &r)
+{
+    if (!r.error.isEmpty())
+        return {{QStringLiteral("target"), r.target}, {QStringLiteral("error"), r.error}};
+    return r.toJson();
+}
+
+template <>
+Result<ConsistencyReport> decode<ConsistencyReport>(const QJsonValue &value)
+{
+    Fields f(value);
+    ConsistencyReport r;
+    r.target = f.str("target");
+    r.error = f.str("error");
+    r.ledgerRecords = f.i64("ledger_records");
+    r.targetRecords = f.i64("target_records");
+    r.missing = f.i64("missing");
+    r.stale = f.i64("stale");
+    r.unknown = f.i64("unknown");
+    r.bucketsCompared = f.i32("buckets_compared");
+    r.bucketsDiffering = f.i32("buckets_differing");
+    r.ratio = f.num("consistency_ratio", r.error.isEmpty() ? 1.0 : 0.0);
+    r.samples = f.strings("samples");
+    r.repaired = f.i32("repaired");
+    return f.done(r);
+}
+
+QJsonObject encode(const ImportProgress &p)
+{
+    return {{QStringLiteral("lines"), p.lines},
+            {QStringLiteral("accepted"), p.accepted},
+            {QStringLiteral("rejected"), p.rejected},
+            {QStringLiteral("resumed"), p.resumed},
+            {QStringLiteral("first_error"), p.firstError},
+            {QStringLiteral("bytes_done"), p.bytesDone},
+            {QStringLiteral("bytes_total"), p.bytesTotal}};
+}
+
+template <>
+Result<ImportProgress> decode<ImportProgress>(const QJsonValue &value)
+{
+    Fields f(value);
+    ImportProgress p;
+    p.lines = f.i64("lines");
+    p.accepted = f.i64("accepted");
+    p.rejected = f.i64("rejected");
+    p.resumed = f.boolean("resumed");
+    p.firstError = f.str("first_error");
+    p.bytesDone = f.i64("bytes_done");
+    p.bytesTotal = f.i64("bytes_total");
+    return f.done(p);
+}
+
+// Configuration, audit and tokens.
+
+QJsonObject encode(const ConfigVersion &v, bool withJson)
+{
+    QJsonObject o{{QStringLiteral("version"), v.version},
+                  {QStringLiteral("timestamp"), isoTime(v.timestamp)},
+                  {QStringLiteral("actor"), v.actor}};
+    if (withJson)
+        o.insert(QStringLiteral("json"), QString::fromUtf8(v.json));
+    return o;
+}
+
+template <>
+Result<ConfigVersion> decode<ConfigVersion>(const QJsonValue &value)
+{
+    Fields f(value);
+    ConfigVersion v;
+    v.version = f.i32("version");
+    v.timestamp = f.time("timestamp");
+    v.actor = f.str("actor");
+    v.json = f.str("json").toUtf8();
+    return f.done(v);
+}
+
+QJsonObject encode(const ConfigDiff &d)
+{
+    return {{QStringLiteral("from"), d.from}, {QStringLiteral("to"), d.to}, {QStringLiteral("diff"), d.diff}};
+}
+
+template <>
+Result<ConfigDiff> decode<ConfigDiff>(const QJsonValue &value)
+{
+    Fields f(value);
+    ConfigDiff d;
+    d.from = f.i32("from");
+    d.to = f.i32("to");
+    d.diff = f.str("diff");
+    return f.done(d);
+}
+
+QJsonObject encode(const AuditEntry &e)
+{
+    return {{QStringLiteral("id"), e.id},
+            {QStringLiteral("timestamp"), isoTime(e.timestamp)},
+            {QStringLiteral("actor"), e.actor},
+            {QStringLiteral("action"), e.action},
+            {QStringLiteral("subject"), e.subject},
+            {QStringLiteral("before"), e.before},
+            {QStringLiteral("after"), e.after}};
+}
+
+template <>
+Result<AuditEntry> decode<AuditEntry>(const QJsonValue &value)
+{
+    Fields f(value);
+    AuditEntry e;
+    e.id = f.i64("id");
+    e.timestamp = f.time("timestamp");
+    e.actor = f.str("actor");
+    e.action = f.str("action");
+    e.subject = f.str("subject");
+    e.before = f.str("before");
+    e.after = f.str("after");
+    return f.done(e);
+}
+
+QJsonObject encode(const ApiToken &t)
+{
+    QJsonObject o{{QStringLiteral("name"), t.name},
+                  {QStringLiteral("role"), roleName(t.role)},
+                  {QStringLiteral("created_at"), isoTime(t.createdAt)},
+                  {QStringLiteral("created_by"), t.createdBy}};
+    if (!t.nodeId.isEmpty())
+        o.insert(QStringLiteral("node"), t.nodeId);
+    return o;
+}
+
+template <>
+Result<ApiToken> decode<ApiToken>(const QJsonValue &value)
+{
+    Fields f(value);
+    ApiToken t;
+    t.name = f.str("name");
+    const QString role = f.str("role");
+    const auto r = roleFromName(role);
+    if (!r)
+        f.failWith("role", QStringLiteral("field \"role\" must be viewer, operator, admin or node, not \"%1\"").arg(role));
+    t.role = r.value_or(Role::Viewer);
+    t.nodeId = f.str("node");
+    t.createdAt = f.time("created_at");
+    t.createdBy = f.str("created_by");
+    return f.done(t);
+}
+
+QJsonObject encode(const CreatedToken &t)
+{
+    QJsonObject o = encode(t.token);
+    o.insert(QStringLiteral("token"), t.secret);
+    return o;
+}
+
+template <>
+Result<CreatedToken> decode<CreatedToken>(const QJsonValue &value)
+{
+    auto token = decode<ApiToken>(value);
+    if (!token)
+        return token.error();
+    Fields f(value);
+    return f.done(CreatedToken{token.value(), f.str("token")});
+}
+
+// The live stream.
+
+QJsonObject encode(const Alert &a)
+{
+    static const char *const severities[] = {"info", "warning", "critical"};
+    return {{QStringLiteral("at"), isoTime(a.at)},
+            {QStringLiteral("severity"), QLatin1String(severities[int(a.severity)])},
+            {QStringLiteral("kind"), a.kind},
+            {QStringLiteral("subject"), a.subject},
+            {QStringLiteral("message"), a.message}};
+}
+
+template <>
+Result<Alert> decode<Alert>(const QJsonValue &value)
+{
+    Fields f(value);
+    Alert a;
+    a.at = f.time("at");
+    const QString severity = f.str("severity");
+    a.severity = severity == QLatin1String("critical") ? Alert::Severity::Critical
+                 : severity == QLatin1String("warning") ? Alert::Severity::Warning
+                                                        : Alert::Severity::Info;
+    a.kind = f.str("kind");
+    a.subject = f.str("subject");
+    a.message = f.str("message");
+    return f.done(a);
+}
+
+QJsonObject encode(const EngineSnapshot &s)
+{
+    return {{QStringLiteral("at"), isoTime(s.at)},
+            {QStringLiteral("cluster"), encode(s.cluster)},
+            {QStringLiteral("nodes"), encodeList(s.nodes)},
+            {QStringLiteral("sync"), encode(s.sync)},
+            {QStringLiteral("health_events"), encodeList(s.healthEvents)},
+            {QStringLiteral("alerts"), encodeList(s.alerts)},
+            {QStringLiteral("max_nodes"), s.maxNodes},
+            {QStringLiteral("strategy"), s.strategy},
+            {QStringLiteral("demo"), s.demo}};
+}
+
+template <>
+Result<EngineSnapshot> decode<EngineSnapshot>(const QJsonValue &value)
+{
+    Fields f(value);
+    EngineSnapshot s;
+    s.at = f.time("at");
+    s.cluster = f.nested<ClusterStats>("cluster");
+    s.nodes = f.list<NodeStatus>("nodes");
+    s.sync = f.nested<SyncStats>("sync");
+    s.healthEvents = f.list<HealthEvent>("health_events");
+    s.alerts = f.list<Alert>("alerts");
+    s.maxNodes = f.i32("max_nodes");
+    s.strategy = f.str("strategy");
+    s.demo = f.boolean("demo");
+    return f.done(s);
+}
+
+QJsonObject encode(const SessionInfo &i)
+{
+    return {{QStringLiteral("actor"), i.actor}, {QStringLiteral("role"), roleName(i.role)}, {QStringLiteral("demo"), i.demo}};
+}
+
+template <>
+Result<SessionInfo> decode<SessionInfo>(const QJsonValue &value)
+{
+    Fields f(value);
+    SessionInfo i;
+    i.actor = f.str("actor");
+    i.role = roleFromName(f.str("role")).value_or(Role::Viewer);
+    i.demo = f.boolean("demo");
+    return f.done(i);
+}
+
+} // namespace jobfirst::codec

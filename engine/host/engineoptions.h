@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+
+namespace jobfirst {
+
+/// How an engine is opened: which store and config, and which of its loops run. The console
+/// and jobfirstd run everything; jobfirstctl's one-shot commands run none of the loops.
+struct EngineOptions
+{
+    QString dbPath;
+    /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
+    /// store, or the defaults for a new store.
+    QString configPath;
+    bool demo = false;         ///< run the demo workload (events and traffic)
+    int refreshMs = 1000;      ///< snapshot interval; 0 pauses snapshots
+    bool deliver = true;       ///< run the delivery engine (it still stands by for a lease)
+    bool healthChecks = true;  ///< run active health checks
+    bool watchConfig = true;   ///< hot-reload the config file when it changes
+    /// Record the config the engine starts with as a version when it differs from the latest
+    /// (one-shot commands do not: only changes they make are versions).
+    bool recordStartConfig = true;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "remote/apitransport.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSslCertificate>
+#include <QTimer>
+
+namespace jobfirst {
+
+namespace {
+constexpr int MaxBackoffMs = 10000;
+/// The server writes at least a keep-alive comment this often; silence for longer means the
+/// peer is gone even if no error arrived (a host that vanished without closing).
+constexpr int StreamSilenceMs = 15000;
+constexpr qsizetype MaxPendingStreamBytes = 64 * 1024 * 1024;
+} // namespace
+
+ApiTransport::ApiTransport(RemoteOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_nam(new QNetworkAccessManager(this)),
+      m_ssl(QSslConfiguration::defaultConfiguration()), m_reconnect(new QTimer(this)), m_silence(new QTimer(this))
+{
+    if (!m_options.caFile.isEmpty()) {
+        QList<QSslCertificate> cas = m_ssl.caCertificates();
+        cas += QSslCertificate::fromPath(m_options.caFile, QSsl::Pem);
+        m_ssl.setCaCertificates(cas);
+    }
+    m_reconnect->setSingleShot(true);
+    connect(m_reconnect, &QTimer::timeout, this, [this] { openStream(m_streamInterval); });
+    m_silence->setSingleShot(true);
+    m_silence->setInterval(StreamSilenceMs);
+    connect(m_silence, &QTimer::timeout, this, [this] {
+        if (m_stream)
+            m_stream->abort(); // finished() follows and reconnects
+    });
+}
+
+ApiTransport::~ApiTransport()
+{
+    m_streamWanted = false;
+    if (m_stream)
+        m_stream->abort();
+}
+
+QNetworkReply *ApiTransport::start(const ApiRequest &r)
+{
+    QUrl url = m_options.server;
+    url.setPath(r.path);
+    url.setQuery(r.query);
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer " + m_options.token);
+    request.setRawHeader("Accept", "application/json");
+    request.setTransferTimeout(r.timeoutMs);
+    request.setSslConfiguration(m_ssl);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    if (!r.uploadFile.isEmpty()) {
+        auto *file = new QFile(r.uploadFile);
+        if (!file->open(QIODevice::ReadOnly)) {
+            delete file;
+            return nullptr;
+        }
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/octet-stream"));
+        request.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
+        QNetworkReply *reply = m_nam->sendCustomRequest(request, r.method, file);
+        file->setParent(reply);
+        return reply;
+    }
+    if (!r.body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    return m_nam->sendCustomRequest(request, r.method, r.body);
+}
+
+void ApiTransport::send(const ApiRequest &request, std::shared_ptr<QPromise<Result<QJsonValue>>> promise)
+{
+    QNetworkReply *reply = start(request);
+    if (!reply) {
+        promise->addResult(makeError(QStringLiteral("file.unreadable"), QStringLiteral("cannot read %1").arg(request.uploadFile)));
+        promise->finish();
+        return;
+    }
+    connect(reply, &QNetworkReply::finished, this, [this, reply, promise] { finish(reply, promise); });
+}
+
+QString ApiTransport::describe(QNetworkReply *reply) const
+{
+    return QStringLiteral("cannot reach the engine at %1: %2").arg(m_options.server.toString(), reply->errorString());
+}
+
+void ApiTransport::finish(QNetworkReply *reply, const std::shared_ptr<QPromise<Result<QJsonValue>>> &promise)
+{
+    reply->deleteLater();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray body = reply->readAll();
+    Result<QJsonValue> result;
+    if (status == 0) {
+        result = makeError(QStringLiteral("remote.unreachable"), describe(reply));
+    } else {
+        QJsonParseError pe;
+        const QJsonDocument doc = body.isEmpty() ? QJsonDocument(QJsonObject()) : QJsonDocument::fromJson(body, &pe);
+        if (!body.isEmpty() && pe.error != QJsonParseError::NoError) {
+            result = makeError(QStringLiteral("remote.bad_answer"),
+                               QStringLiteral("the engine at %1 answered HTTP %2 with something that is not JSON (%3)")
+                                   .arg(m_options.server.toString()).arg(status).arg(pe.errorString()));
+        } else if (status >= 400) {
+            const QJsonObject o = doc.object();
+            QString message = o.value(QStringLiteral("error")).toString();
+            if (message.isEmpty())
+                message = QStringLiteral("HTTP %1").arg(status);
+            const QString code = o.value(QStringLiteral("code")).toString(QStringLiteral("http.%1").arg(status));
+            result = makeError(code, message);
+        } else {
+            result = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
+        }
+    }
+    promise->addResult(std::move(result));
+    promise->finish();
+}
+
+void ApiTransport::openStream(int intervalMs)
+{
+    m_streamWanted = true;
+    m_streamInterval = intervalMs;
+    if (m_stream) {
+        QNetworkReply *old = std::exchange(m_stream, nullptr);
+        old->disconnect(this);
+        old->abort();
+        old->deleteLater();
+    }
+    m_parser = EventStreamParser();
+    ApiRequest r;
+    r.path = QStringLiteral("/api/v1/stream");
+    r.query.addQueryItem(QStringLiteral("interval_ms"), QString::number(intervalMs));
+    r.timeoutMs = 0;
+    QNetworkReply *reply = start(r);
+    m_stream = reply;
+    m_silence->start();
+    connect(reply, &QNetworkReply::readyRead, this, [this, reply] {
+        if (reply != m_stream)
+            return;
+        m_silence->start();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status != 200)
+            return; // the error body arrives with finished()
+        if (!m_streamUp) {
+            m_streamUp = true;
+            m_backoffMs = 500;
+            emit streamState(true, QString());
+        }
+        for (const StreamEvent &e : m_parser.feed(reply->readAll()))
+            emit streamEvent(e.event, e.data);
+        if (m_parser.pending() > MaxPendingStreamBytes)
+            reply->abort();
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        if (reply != m_stream)
+            return;
+        m_stream = nullptr;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        QString reason = describe(reply);
+        if (status >= 400) {
+            const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
+            reason = QStringLiteral("the engine at %1 refused the stream: %2")
+                         .arg(m_options.server.toString(), o.value(QStringLiteral("error")).toString(QStringLiteral("HTTP %1").arg(status)));
+        } else if (status == 200 && reply->error() == QNetworkReply::NoError) {
+            reason = QStringLiteral("the engine at %1 closed the stream").arg(m_options.server.toString());
+        }
+        streamLost(reason);
+    });
+}
+
+void ApiTransport::streamLost(const QString &reason)
+{
+    m_silence->stop();
+    const bool wasUp = std::exchange(m_streamUp, false);
+    if (wasUp || m_backoffMs == 500)
+        emit streamState(false, reason);
+    if (!m_streamWanted)
+        return;
+    m_reconnect->start(m_backoffMs);
+    m_backoffMs = std::min(m_backoffMs * 2, MaxBackoffMs);
+}
+
+void ApiTransport::closeStream()
+{
+    m_streamWanted = false;
+    m_reconnect->stop();
+    m_silence->stop();
+    if (m_stream) {
+        QNetworkReply *old = std::exchange(m_stream, nullptr);
+        old->disconnect(this);
+        old->abort();
+        old->deleteLater();
+    }
+    m_streamUp = false;
+}
+
+} // namespace jobfirst

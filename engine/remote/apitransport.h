@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "remote/eventstreamparser.h"
+
+#include <QJsonValue>
+#include <QObject>
+#include <QPromise>
+#include <QSslConfiguration>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+
+namespace jobfirst {
+
+/// Where a remote engine is and how to prove who we are.
+struct RemoteOptions
+{
+    QUrl server;        ///< http(s)://host:port
+    QByteArray token;   ///< bearer token (read from a file, never from argv)
+    QString caFile;     ///< extra CA certificates (PEM) to trust for https
+};
+
+/// One admin API call.
+struct ApiRequest
+{
+    QByteArray method = "GET";
+    QString path;        ///< "/api/v1/nodes"
+    QUrlQuery query;
+    QByteArray body;     ///< JSON, when not empty
+    QString uploadFile;  ///< sent as the body instead (imports)
+    int timeoutMs = 30000;
+};
+
+/// The HTTP side of a remote session, living on the session's worker thread: JSON calls
+/// answered through promises, and the Server-Sent Events stream with reconnection.
+class ApiTransport final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiTransport)
+
+public:
+    explicit ApiTransport(RemoteOptions options, QObject *parent = nullptr);
+    ~ApiTransport() override;
+
+    /// Sends the request; the promise gets the answer's JSON or an Error that says what the
+    /// server refused (its "error" text) or why it could not be reached.
+    void send(const ApiRequest &request, std::shared_ptr<QPromise<Result<QJsonValue>>> promise);
+    /// Opens the live stream and keeps it open (reconnecting with backoff) until closeStream.
+    void openStream(int intervalMs);
+    void closeStream();
+
+signals:
+    void streamEvent(const QByteArray &event, const QByteArray &data);
+    void streamState(bool connected, const QString &reason);
+
+private:
+    QNetworkReply *start(const ApiRequest &request);
+    void finish(QNetworkReply *reply, const std::shared_ptr<QPromise<Result<QJsonValue>>> &promise);
+    void streamLost(const QString &reason);
+    QString describe(QNetworkReply *reply) const;
+
+    RemoteOptions m_options;
+    QNetworkAccessManager *m_nam;
+    QSslConfiguration m_ssl;
+    QNetworkReply *m_stream = nullptr;
+    EventStreamParser m_parser;
+    QTimer *m_reconnect;
+    QTimer *m_silence;
+    int m_streamInterval = 1000;
+    int m_backoffMs = 500;
+    bool m_streamWanted = false;
+    bool m_streamUp = false;
+};
+
+} // namespace jobfirst

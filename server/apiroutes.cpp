@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The admin API's routes: each one reads its request, calls the caller's engine session, and
+// answers with the codec's JSON. docs/api.md lists them with their roles.
+#include "adminapiserver.h"
+
+#include "api/codec.h"
+#include "api/localenginesession.h"
+#include "eventstreamhub.h"
+#include "importjobs.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace jobfirst {
+
+namespace {
+
+using Call = std::shared_ptr<ApiCall>;
+
+/// Answers with encode(value) when the future succeeds, or with its error.
+template <typename T, typename Encode>
+void reply(QObject *context, const Call &call, QFuture<Result<T>> future, Encode encode, int status = 200,
+           std::function<void()> afterSuccess = {})
+{
+    future.then(context, [call, encode, status, afterSuccess](const Result<T> &r) {
+        if (!r) {
+            call->fail(r.error());
+            return;
+        }
+        if (afterSuccess)
+            afterSuccess();
+        call->json(status, encode(r.value()));
+    });
+}
+
+void replyDone(QObject *context, const Call &call, QFuture<Status> future, std::function<void()> afterSuccess = {})
+{
+    future.then(context, [call, afterSuccess](const Status &s) {
+        if (!s) {
+            call->fail(s.error());
+            return;
+        }
+        if (afterSuccess)
+            afterSuccess();
+        call->bytes(204, {}, "application/json");
+    });
+}
+
+template <typename T>
+auto listOf()
+{
+    return [](const QList<T> &items) { return QJsonValue(codec::encodeList(items)); };
+}
+
+template <typename T>
+auto one()
+{
+    return [](const T &item) { return QJsonValue(codec::encode(item)); };
+}
+
+/// {"ids": [1, 2]} as delivery ids; answers 400 when it is not that.
+std::optional<QList<qint64>> idsOf(const Call &call)
+{
+    const auto body = call->jsonObject();
+    if (!body)
+        return std::nullopt;
+    const QJsonValue ids = body->value(QStringLiteral("ids"));
+    QList<qint64> out;
+    if (!ids.isArray() || ids.toArray().isEmpty()) {
+        call->error(400, QStringLiteral("json.invalid"), QStringLiteral("field \"ids\" must be a non-empty array of delivery ids"),
+                    QStringLiteral("ids"));
+        return std::nullopt;
+    }
+    for (const QJsonValue &v : ids.toArray()) {
+        if (!v.isDouble()) {
+            call->error(400, QStringLiteral("json.invalid"), QStringLiteral("field \"ids\" must hold whole numbers"), QStringLiteral("ids"));
+            return std::nullopt;
+        }
+        out << v.toInteger();
+    }
+    return out;
+}
+
+std::optional<QStringList> stringsOf(const Call &call, const QJsonObject &body, const QString &key)
+{
+    const QJsonValue v = body.value(key);
+    if (v.isUndefined() || v.isNull())
+        return QStringList();
+    QStringList out;
+    if (v.isArray()) {
+        bool ok = true;
+        for (const QJsonValue &s : v.toArray()) {
+            ok = ok && s.isString();
+            out << s.toString();
+        }
+        if (ok)
+            return out;
+    }
+    call->error(400, QStringLiteral("json.invalid"), QStringLiteral("field \"%1\" must be an array of strings").arg(key), key);
+    return std::nullopt;
+}
+
+} // namespace
+
+void AdminApiServer::addNodeRoutes()
+{
+    route("GET", QStringLiteral("/api/v1/whoami"), Permission::Read, [](const Call &call) {
+        SessionInfo who = call->session->info();
+        QJsonObject o = codec::encode(who);
+        o.insert(QStringLiteral("token"), call->identity.name);
+        if (!call->identity.nodeId.isEmpty())
+            o.insert(QStringLiteral("node"), call->identity.nodeId);
+        call->json(200, o);
+    });
+    m_routes.last().anyToken = true; // every token may ask who it is, a node token too
+
+    route("GET", QStringLiteral("/api/v1/status"), Permission::Read,
+          [this](const Call &call) { reply(this, call, call->session->clusterStats(), one<ClusterStats>()); });
+    route("GET", QStringLiteral("/api/v1/nodes"), Permission::Read, [this](const Call &call) {
+        if (m_haveSnapshot && !m_nodesStale) {
+            if (m_nodesJson.isEmpty())
+                m_nodesJson = QJsonDocument(codec::encodeList(m_snapshot.nodes)).toJson(QJsonDocument::Compact);
+            call->bytes(200, m_nodesJson, "application/json");
+            return;
+        }
+        reply(this, call, call->session->nodes(), listOf<NodeStatus>());
+    });
+    route("GET", QStringLiteral("/api/v1/nodes/{id}"), Permission::Read, [this](const Call &call) {
+        const QString id = call->param(QStringLiteral("id"));
+        call->session->nodes().then(this, [call, id](const Result<QList<NodeStatus>> &r) {
+            if (!r)
+                return call->fail(r.error());
+            for (const NodeStatus &n : r.value())
+                if (n.spec.id == id)
+                    return call->json(200, codec::encode(n));
+            call->error(404, QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+        });
+    });
+    route("POST", QStringLiteral("/api/v1/nodes"), Permission::Administer, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        auto spec = codec::decode<NodeSpec>(*body);
+        if (!spec)
+            return call->fail(spec.error());
+        reply(this, call, call->session->addNode(spec.value()), one<NodeStatus>(), 201, [this] { changed(); });
+    }, true);
+    route("PUT", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        auto spec = codec::decode<NodeSpec>(*body);
+        if (!spec)
+            return call->fail(spec.error());
+        NodeSpec s = spec.value();
+        if (!s.id.isEmpty() && s.id != call->param(QStringLiteral("id")))
+            return call->error(400, QStringLiteral("node.invalid_id"), QStringLiteral("the body's id differs from the path's"), QStringLiteral("id"));
+        s.id = call->param(QStringLiteral("id"));
+        reply(this, call, call->session->editNode(s), one<NodeStatus>(), 200, [this] { changed(); });
+    }, true);
+    route("DELETE", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer, [this](const Call &call) {
+        replyDone(this, call, call->session->removeNode(call->param(QStringLiteral("id"))), [this] { changed(); });
+    }, true);
+    route("POST", QStringLiteral("/api/v1/nodes/{id}/weight"), Permission::Operate, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const QJsonValue w = body->value(QStringLiteral("weight"));
+        if (!w.isDouble() || w.toDouble() != double(w.toInt()))
+            return call->error(400, QStringLiteral("json.invalid"), QStringLiteral("field \"weight\" must be a whole number (1..256)"),
+                               QStringLiteral("weight"));
+        replyDone(this, call, call->session->setNodeWeight(call->param(QStringLiteral("id")), w.toInt()), [this] { changed(); });
+    });
+    for (const auto &[verb, state] : {std::pair{QStringLiteral("drain"), AdminState::Drain},
+                                      std::pair{QStringLiteral("maintenance"), AdminState::Maintenance},
+                                      std::pair{QStringLiteral("ready"), AdminState::Ready}}) {
+        route("POST", QStringLiteral("/api/v1/nodes/{id}/") + verb, Permission::Operate, [this, state = state](const Call &call) {
+            replyDone(this, call, call->session->setAdminState(call->param(QStringLiteral("id")), state), [this] { changed(); });
+        });
+    }
+    route("GET", QStringLiteral("/api/v1/nodes/{id}/history"), Permission::Read, [this](const Call &call) {
+        const auto limit = call->queryInt(QStringLiteral("limit"), 50, 1, 100000);
+        if (limit)
+            reply(this, call, call->session->nodeHistory(call->param(QStringLiteral("id")), int(*limit)), listOf<HealthEvent>());
+    });
+    route("POST", QStringLiteral("/api/v1/nodes/check"), Permission::Operate, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const auto ids = stringsOf(call, *body, QStringLiteral("ids"));
+        if (ids)
+            reply(this, call, call->session->checkNodes(*ids), listOf<NodeCheck>());
+    });
+    route("POST", QStringLiteral("/api/v1/probe"), Permission::Operate, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const QUrl url(body->value(QStringLiteral("url")).toString(), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+            return call->error(400, QStringLiteral("node.invalid_url"), QStringLiteral("field \"url\" must be an http or https URL"),
+                               QStringLiteral("url"));
+        reply(this, call, call->session->probe(url), one<CheckResult>());
+    });
+}
+
+void AdminApiServer::addBalancingRoutes()
+{
+    route("POST", QStringLiteral("/api/v1/balancing/pick"), Permission::Read, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        auto request = codec::decode<PickRequest>(*body);
+        if (!request)
+            return call->fail(request.error());
+        reply(this, call, call->session->pick(request.value()), one<PickReport>());
+    });
+    route("POST", QStringLiteral("/api/v1/balancing/simulate"), Permission::Read, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        auto request = codec::decode<SimulationRequest>(*body);
+        if (!request)
+            return call->fail(request.error());
+        const SimulationRequest r = request.value();
+        // The node order of the report: the request's nodes, or the cluster's as simulated.
+        call->session->nodes().then(this, [this, call, r](const Result<QList<NodeStatus>> &nodes) {
+            QStringList ids;
+            if (!r.params.nodes.isEmpty())
+                for (const SimNode &n : r.params.nodes)
+                    ids << n.id;
+            else if (nodes)
+                for (const NodeStatus &n : nodes.value())
+                    ids << n.spec.id;
+            reply(this, call, call->session->simulate(r, {}), [ids](const SimulationReport &report) {
+                return QJsonValue(codec::encode(report, ids));
+            });
+        });
+    });
+}
+
+void AdminApiServer::addSyncRoutes()
+{
+    route("POST", QStringLiteral("/api/v1/sync/events"), Permission::Publish, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        auto events = codec::decodeList<SyncEvent>(body->value(QStringLiteral("events")));
+        if (!events)
+            return call->error(400, QStringLiteral("event.invalid"), QStringLiteral("field \"events\": %1").arg(events.error().message),
+                               QStringLiteral("events"));
+        const QString modeText = body->value(QStringLiteral("mode")).toString(QStringLiteral("real-time"));
+        SyncMode mode = SyncMode::RealTime;
+        if (modeText == QLatin1String("near-real-time"))
+            mode = SyncMode::NearRealTime;
+        else if (modeText == QLatin1String("bulk"))
+            mode = SyncMode::Bulk;
+        else if (modeText != QLatin1String("real-time"))
+            return call->error(400, QStringLiteral("json.invalid"),
+                               QStringLiteral("field \"mode\" must be real-time, near-real-time or bulk"), QStringLiteral("mode"));
+        reply(this, call, call->session->sendEvents(events.value(), mode, body->value(QStringLiteral("target")).toString()),
+              [](const QList<SyncEvent> &accepted) {
+                  QJsonArray ids;
+                  for (const SyncEvent &e : accepted)
+                      ids.append(e.eventId);
+                  return QJsonValue(QJsonObject{{QStringLiteral("accepted"), accepted.size()},
+                                                {QStringLiteral("ids"), ids},
+                                                {QStringLiteral("events"), codec::encodeList(accepted)}});
+              },
+              202);
+    });
+    route("POST", QStringLiteral("/api/v1/sync/imports"), Permission::Operate, [this](const Call &call) {
+        const auto batch = call->queryInt(QStringLiteral("batch"), 5000, 1, 1000000);
+        if (!batch)
+            return;
+        auto id = m_imports->start(call->session, call->body, call->query.queryItemValue(QStringLiteral("name")), int(*batch));
+        if (!id)
+            return call->fail(id.error());
+        call->json(202, QJsonObject{{QStringLiteral("id"), id.value()}});
+    }, false, 512ll * 1024 * 1024);
+    route("GET", QStringLiteral("/api/v1/sync/imports/{id}"), Permission::Operate, [this](const Call &call) {
+        const auto job = m_imports->describe(call->param(QStringLiteral("id")));
+        if (!job)
+            return call->error(404, QStringLiteral("import.unknown"), QStringLiteral("there is no import %1").arg(call->param(QStringLiteral("id"))));
+        call->json(200, *job);
+    });
+    route("DELETE", QStringLiteral("/api/v1/sync/imports/{id}"), Permission::Operate, [this](const Call &call) {
+        const QString id = call->param(QStringLiteral("id"));
+        if (!m_imports->cancel(id))
+            return call->error(404, QStringLiteral("import.unknown"), QStringLiteral("there is no import %1").arg(id));
+        call->json(200, *m_imports->describe(id));
+    });
+    route("GET", QStringLiteral("/api/v1/sync/stats"), Permission::Read,
+          [this](const Call &call) { reply(this, call, call->session->syncStats(), one<SyncStats>()); });
+    route("GET", QStringLiteral("/api/v1/sync/targets"), Permission::Read, [this](const Call &call) {
+        reply(this, call, call->session->syncStats(), [](const SyncStats &s) { return QJsonValue(codec::encodeList(s.targets)); });
+    });
+    route("GET", QStringLiteral("/api/v1/sync/targets/{name}"), Permission::Read, [this](const Call &call) {
+        reply(this, call, call->session->targetStatus(call->param(QStringLiteral("name"))), one<TargetStatus>());
+    });
+    for (const QString &verb : {QStringLiteral("pause"), QStringLiteral("resume"), QStringLiteral("enable"), QStringLiteral("disable")}) {
+        route("POST", QStringLiteral("/api/v1/sync/targets/{name}/") + verb, Permission::Operate, [this, verb](const Call &call) {
+            const QString name = call->param(QStringLiteral("name"));
+            QFuture<Status> f = verb == QLatin1String("pause")    ? call->session->setTargetPaused(name, true)
+                                : verb == QLatin1String("resume") ? call->session->setTargetPaused(name, false)
+                                : verb == QLatin1String("enable") ? call->session->setTargetEnabled(name, true)
+                                                                  : call->session->setTargetEnabled(name, false);
+            replyDone(this, call, f, [this] { changed(); });
+        });
+    }
+    route("GET", QStringLiteral("/api/v1/sync/queue"), Permission::Read, [this](const Call &call) {
+        const auto limit = call->queryInt(QStringLiteral("limit"), 200, 1, 100000);
+        if (limit)
+            reply(this, call, call->session->queue(call->query.queryItemValue(QStringLiteral("target")), int(*limit)), listOf<QueuedDelivery>());
+    });
+    route("GET", QStringLiteral("/api/v1/sync/dead-letters"), Permission::Read, [this](const Call &call) {
+        const auto limit = call->queryInt(QStringLiteral("limit"), 100, 1, 1000000);
+        if (limit)
+            reply(this, call, call->session->deadLetters(call->query.queryItemValue(QStringLiteral("target")), int(*limit)), listOf<DeadLetter>());
+    });
+    route("GET", QStringLiteral("/api/v1/sync/dead-letters/{id}/attempts"), Permission::Read, [this](const Call &call) {
+        bool ok = false;
+        const qint64 id = call->param(QStringLiteral("id")).toLongLong(&ok);
+        if (!ok)
+            return call->error(400, QStringLiteral("json.invalid"), QStringLiteral("a delivery id is a whole number"), QStringLiteral("id"));
+        reply(this, call, call->session->attempts(id), listOf<DeliveryAttempt>());
+    });
+    route("POST", QStringLiteral("/api/v1/sync/dead-letters/retry"), Permission::Operate, [this](const Call &call) {
+        if (const auto ids = idsOf(call))
+            reply(this, call, call->session->retryDeadLetters(*ids), [](int n) { return QJsonValue(QJsonObject{{QStringLiteral("retried"), n}}); });
+    });
+    route("POST", QStringLiteral("/api/v1/sync/dead-letters/discard"), Permission::Operate, [this](const Call &call) {
+        if (const auto ids = idsOf(call))
+            reply(this, call, call->session->discardDeadLetters(*ids), [](int n) { return QJsonValue(QJsonObject{{QStringLiteral("discarded"), n}}); });
+    });
+    route("POST", QStringLiteral("/api/v1/sync/replay"), Permission::Operate, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const auto since = codec::parseIsoTime(body->value(QStringLiteral("since")).toString());
+        const QString untilText = body->value(QStringLiteral("until")).toString();
+        const auto until = untilText.isEmpty() ? std::optional<qint64>(std::numeric_limits<qint64>::max()) : codec::parseIsoTime(untilText);
+        if (!since || !until)
+            return call->error(400, QStringLiteral("json.invalid"), QStringLiteral("\"since\" and \"until\" are ISO 8601 times"),
+                               since ? QStringLiteral("until") : QStringLiteral("since"));
+        reply(this, call, call->session->replay(body->value(QStringLiteral("target")).toString(), *since, *until),
+              [](int n) { return QJsonValue(QJsonObject{{QStringLiteral("replayed"), n}}); });
+    });
+    route("POST", QStringLiteral("/api/v1/sync/check"), Permission::Operate, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const auto targets = stringsOf(call, *body, QStringLiteral("targets"));
+        if (targets)
+            reply(this, call, call->session->checkConsistency(*targets, body->value(QStringLiteral("repair")).toBool()),
+                  listOf<ConsistencyReport>());
+    });
+}
+
+void AdminApiServer::addConfigRoutes()
+{
+    route("GET", QStringLiteral("/api/v1/config"), Permission::Read, [this](const Call &call) {
+        const bool reveal = call->query.queryItemValue(QStringLiteral("reveal_secrets")) == QLatin1String("true");
+        reply(this, call, call->session->config(reveal), [](const ClusterConfig &c) { return QJsonValue(c.toJsonObject()); });
+    });
+    route("POST", QStringLiteral("/api/v1/config/check"), Permission::Read,
+          [this](const Call &call) { replyDone(this, call, call->session->checkConfig(call->body)); });
+    route("PUT", QStringLiteral("/api/v1/config"), Permission::Administer, [this](const Call &call) {
+        reply(this, call, call->session->applyConfig(call->body),
+              [](int v) { return QJsonValue(QJsonObject{{QStringLiteral("version"), v}}); }, 200, [this] { changed(); });
+    });
+    route("GET", QStringLiteral("/api/v1/config/versions"), Permission::Read, [this](const Call &call) {
+        const auto limit = call->queryInt(QStringLiteral("limit"), 100, 1, 100000);
+        if (!limit)
+            return;
+        reply(this, call, call->session->configVersions(int(*limit)), [](const QList<ConfigVersion> &versions) {
+            QJsonArray a;
+            for (const ConfigVersion &v : versions)
+                a.append(codec::encode(v, true));
+            return QJsonValue(a);
+        });
+    });
+    route("GET", QStringLiteral("/api/v1/config/diff"), Permission::Read, [this](const Call &call) {
+        const auto from = call->queryInt(QStringLiteral("from"), 0, 0, 1000000000);
+        const auto to = from ? call->queryInt(QStringLiteral("to"), 0, 0, 1000000000) : std::nullopt;
+        if (from && to)
+            reply(this, call, call->session->configDiff(int(*from), int(*to)), one<ConfigDiff>());
+    });
+    route("POST", QStringLiteral("/api/v1/config/rollback"), Permission::Administer, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const QJsonValue v = body->value(QStringLiteral("version"));
+        if (!v.isDouble() || v.toInt() < 1)
+            return call->error(400, QStringLiteral("json.invalid"), QStringLiteral("field \"version\" must be a version number"),
+                               QStringLiteral("version"));
+        reply(this, call, call->session->rollbackConfig(v.toInt()),
+              [](int n) { return QJsonValue(QJsonObject{{QStringLiteral("version"), n}}); }, 200, [this] { changed(); });
+    });
+}
+
+void AdminApiServer::addAdminRoutes()
+{
+    route("GET", QStringLiteral("/api/v1/audit"), Permission::Read, [this](const Call &call) {
+        const auto limit = call->queryInt(QStringLiteral("limit"), 100, 1, 1000000);
+        if (limit)
+            reply(this, call, call->session->audit(AuditQuery{int(*limit), call->query.queryItemValue(QStringLiteral("filter"))}),
+                  listOf<AuditEntry>());
+    });
+    route("GET", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens,
+          [this](const Call &call) { reply(this, call, call->session->tokens(), listOf<ApiToken>()); });
+    route("POST", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const QString roleText = body->value(QStringLiteral("role")).toString();
+        const auto role = roleFromName(roleText);
+        if (!role)
+            return call->error(400, QStringLiteral("token.invalid"),
+                               QStringLiteral("field \"role\" must be viewer, operator, admin or node"), QStringLiteral("role"));
+        reply(this, call,
+              call->session->createToken(body->value(QStringLiteral("name")).toString(), *role, body->value(QStringLiteral("node")).toString()),
+              one<CreatedToken>(), 201);
+    });
+    route("DELETE", QStringLiteral("/api/v1/tokens/{name}"), Permission::ManageTokens, [this](const Call &call) {
+        replyDone(this, call, call->session->revokeToken(call->param(QStringLiteral("name"))));
+    });
+    route("GET", QStringLiteral("/api/v1/stream"), Permission::Read, [this](const Call &call) {
+        const auto interval = call->queryInt(QStringLiteral("interval_ms"), 1000, 0, 3600000);
+        if (!interval)
+            return;
+        QTcpSocket *socket = call->socket();
+        m_stream->add(call->takeResponder(), socket, int(*interval), m_haveSnapshot ? &m_snapshot : nullptr);
+    });
+    route("GET", QStringLiteral("/metrics"), Permission::Read, [this](const Call &call) {
+        m_engine->metrics().then(this, [call](const QByteArray &text) {
+            call->bytes(200, text, "text/plain; version=0.0.4; charset=utf-8");
+        });
+    });
+}
+
+} // namespace jobfirst

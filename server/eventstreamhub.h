@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "api/enginesnapshot.h"
+
+#include <QHttpServerResponder>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace jobfirst {
+
+/// The admin API's live stream (Server-Sent Events): every connected client gets each
+/// snapshot (no more often than it asked) and each health change and config change as it
+/// happens. A snapshot is encoded once for all clients. Clients that leave, or read too
+/// slowly to keep up, are dropped.
+class EventStreamHub final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EventStreamHub)
+
+public:
+    explicit EventStreamHub(QObject *parent = nullptr);
+
+    /// Starts the stream on a request's responder, with the latest snapshot when there is
+    /// one. intervalMs 0: events only, no snapshots.
+    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs,
+             const EngineSnapshot *latest = nullptr);
+    int clientCount() const { return int(m_clients.size()); }
+
+    void publishSnapshot(const EngineSnapshot &snapshot);
+    void publishHealth(const HealthEvent &event);
+    void publishConfig(int version, const QString &actor);
+    void publishConfigError(const QString &message);
+
+private:
+    struct Client
+    {
+        std::shared_ptr<QHttpServerResponder> responder;
+        QPointer<QTcpSocket> socket;
+        int intervalMs = 1000;
+        qint64 lastSnapshotAt = 0;
+    };
+    void write(Client &client, const QByteArray &bytes);
+    void broadcast(const QByteArray &bytes);
+    void prune();
+    static QByteArray frame(const char *event, const QByteArray &json);
+    static QByteArray snapshotFrame(const EngineSnapshot &snapshot);
+
+    std::vector<Client> m_clients;
+    QTimer *m_keepAlive;
+};
+
+} // namespace jobfirst
