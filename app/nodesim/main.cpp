@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-nodesim: a real HTTP server playing a Basic Server node or a sync target.
+#include "noderegistration.h"
 #include "nodesimulator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QTextStream>
 
 #include <csignal>
@@ -27,6 +29,10 @@ int main(int argc, char *argv[])
         {QStringLiteral("latency"), QStringLiteral("Initial latency in ms."), QStringLiteral("ms"), QStringLiteral("0")},
         {QStringLiteral("status"), QStringLiteral("Initial forced status (0: behave)."), QStringLiteral("code"), QStringLiteral("0")},
         {QStringLiteral("hang"), QStringLiteral("Start hanging (never answer).")},
+        {QStringLiteral("register"), QStringLiteral("Register with this engine's admin API at start, deregister at exit."),
+         QStringLiteral("url")},
+        {QStringLiteral("register-token-file"), QStringLiteral("The node token for --register (a file; never on the command line)."),
+         QStringLiteral("file")},
     });
     parser.process(app);
     QTextStream err(stderr);
@@ -53,8 +59,29 @@ int main(int argc, char *argv[])
     }
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
     std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+    std::unique_ptr<jobfirst::sim::NodeRegistration> registration;
+    if (parser.isSet(QStringLiteral("register"))) {
+        QFile tokenFile(parser.value(QStringLiteral("register-token-file")));
+        if (!tokenFile.open(QIODevice::ReadOnly)) {
+            err << "jobfirst-nodesim: --register needs --register-token-file FILE with the node token: "
+                << tokenFile.fileName() << ": " << tokenFile.errorString() << "\n";
+            return 2;
+        }
+        registration = std::make_unique<jobfirst::sim::NodeRegistration>(
+            QUrl(parser.value(QStringLiteral("register"))), tokenFile.read(4096).trimmed(), parser.value(QStringLiteral("id")),
+            QStringLiteral("http://127.0.0.1:%1").arg(sim.port()));
+        if (jobfirst::Status s = registration->registerNode(); !s) {
+            err << "jobfirst-nodesim: cannot register: " << s.error().message << "\n";
+            return 1;
+        }
+    }
     QTextStream out(stdout);
     out << "jobfirst-nodesim " << role << ' ' << parser.value(QStringLiteral("id")) << " listening on 127.0.0.1:"
         << sim.port() << Qt::endl;
-    return app.exec();
+    const int code = app.exec();
+    if (registration) {
+        if (jobfirst::Status s = registration->deregister(); !s)
+            err << "jobfirst-nodesim: cannot deregister: " << s.error().message << "\n";
+    }
+    return code;
 }

@@ -21,6 +21,9 @@ public:
     bool control(const QJsonObject &faults);
     QJsonObject get(const QString &path);
     int del(const QString &path);
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+    /// Waits for the process to end by itself (after a signal); true when it did.
+    bool waitForExit(int timeoutMs) { return m_process && m_process->waitForFinished(timeoutMs); }
     ~NodeSimProcess();
 
 private:

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QByteArray>
+#include <QJsonValue>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+/// A real jobfirstd process on loopback, for integration tests: started on a free port (it
+/// says which), stopped with SIGTERM as a service manager would, or killed.
+class DaemonProcess final
+{
+public:
+    /// Starts jobfirstd with --db and --config (and extra arguments); false (with a QWARN)
+    /// when it does not come up listening.
+    bool start(const QString &db, const QString &config, const QStringList &extra = {}, const QString &listen = {});
+    /// SIGTERM, then waits for a clean exit; answers the exit code (-1 if it did not stop).
+    int terminate(int timeoutMs = 20000);
+    void kill();
+    bool running() const;
+    quint16 port() const { return m_port; }
+    QString url(const QString &scheme = QStringLiteral("http")) const;
+    /// What it wrote to stderr so far (JSON log lines).
+    QByteArray logs();
+    ~DaemonProcess();
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+    QByteArray m_logs;
+};
+
+/// One HTTP answer of the admin API, for tests.
+struct ApiReply
+{
+    int status = 0;
+    QByteArray body;
+    QJsonValue json() const;
+    QString error() const; ///< the answer's "error" text
+};
+
+/// Calls the admin API and waits for the answer (test set-up and assertions only).
+ApiReply apiCall(const QString &baseUrl, const QByteArray &method, const QString &path, const QByteArray &token = {},
+                 const QByteArray &body = {}, const QString &caFile = {});
+
+/// Runs jobfirstctl with the arguments; answers its exit code, stdout and stderr.
+struct CtlRun
+{
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+CtlRun runCtl(const QStringList &args, int timeoutMs = 60000);
+
+/// Creates an API token in the store with jobfirstctl and writes it to DIR/NAME.token; answers
+/// the file's path (empty on failure).
+QString makeToken(const QString &db, const QString &dir, const QString &name, const QString &role, const QString &node = {});

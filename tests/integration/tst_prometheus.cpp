@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstd's /metrics read by a real Prometheus server started here, and checked by promtool.
+#include "daemonprocess.h"
+#include "nodesimprocess.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QUrlQuery>
+#include <QtTest>
+
+class TestPrometheus final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    static quint16 freePort()
+    {
+        QTcpServer s;
+        s.listen(QHostAddress::LocalHost, 0);
+        return s.serverPort();
+    }
+
+    static bool have(const QString &program)
+    {
+        return !QStandardPaths::findExecutable(program).isEmpty();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        // scripts/bootstrap installs the prometheus package; a machine without it cannot run this.
+        QVERIFY2(have(QStringLiteral("prometheus")) && have(QStringLiteral("promtool")),
+                 "prometheus and promtool are needed (Debian package prometheus; scripts/bootstrap installs it)");
+    }
+
+    void aRealPrometheusScrapesTheEngine()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("c.db"));
+        const QString config = m_dir.filePath(QStringLiteral("c.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"({"health_check_interval": "500ms", "health_check_timeout": "300ms", "targets": []})");
+        }
+        const QString token = makeToken(db, m_dir.path(), QStringLiteral("prometheus"), QStringLiteral("viewer"));
+        const QString admin = makeToken(db, m_dir.path(), QStringLiteral("admin"), QStringLiteral("admin"));
+        QVERIFY(!token.isEmpty() && !admin.isEmpty());
+        NodeSimProcess a, b;
+        QVERIFY(a.start(QStringLiteral("a")));
+        QVERIFY(b.start(QStringLiteral("b")));
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, config));
+        for (NodeSimProcess *n : {&a, &b})
+            QCOMPARE(runCtl({QStringLiteral("--server"), daemon.url(), QStringLiteral("--token-file"), admin, QStringLiteral("node"),
+                             QStringLiteral("add"), QStringLiteral("--id"), n == &a ? QStringLiteral("a") : QStringLiteral("b"),
+                             QStringLiteral("--url"), n->url()})
+                         .code,
+                     0);
+
+        // promtool: the exposition is well-formed and follows the naming rules.
+        QFile tokenFile(token);
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        const ApiReply scraped = apiCall(daemon.url(), "GET", QStringLiteral("/metrics"), tokenFile.readAll());
+        QCOMPARE(scraped.status, 200);
+        QProcess promtool;
+        promtool.start(QStringLiteral("promtool"), {QStringLiteral("check"), QStringLiteral("metrics")});
+        promtool.write(scraped.body);
+        promtool.closeWriteChannel();
+        QVERIFY(promtool.waitForFinished(30000));
+        QVERIFY2(promtool.exitCode() == 0, (promtool.readAllStandardOutput() + promtool.readAllStandardError()).constData());
+
+        // A Prometheus server scrapes it with the viewer token and answers PromQL about it.
+        const quint16 port = freePort();
+        const QString promConfig = m_dir.filePath(QStringLiteral("prometheus.yml"));
+        {
+            QFile f(promConfig);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QStringLiteral("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: jobfirst\n"
+                                   "    authorization:\n      credentials_file: %1\n"
+                                   "    static_configs:\n      - targets: ['127.0.0.1:%2']\n")
+                        .arg(token)
+                        .arg(daemon.port())
+                        .toUtf8());
+        }
+        QProcess prometheus;
+        prometheus.setProcessChannelMode(QProcess::MergedChannels);
+        prometheus.start(QStringLiteral("prometheus"),
+                         {QStringLiteral("--config.file=") + promConfig, QStringLiteral("--storage.tsdb.path=") + m_dir.filePath(QStringLiteral("tsdb")),
+                          QStringLiteral("--web.listen-address=127.0.0.1:%1").arg(port)});
+        QVERIFY(prometheus.waitForStarted(10000));
+        const QString base = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        const auto query = [&base](const QString &promql) {
+            QUrlQuery q;
+            q.addQueryItem(QStringLiteral("query"), promql);
+            const ApiReply r = apiCall(base, "GET", QStringLiteral("/api/v1/query?") + q.toString(QUrl::FullyEncoded));
+            const QJsonArray result = r.json()[QStringLiteral("data")][QStringLiteral("result")].toArray();
+            return result.isEmpty() ? QString() : result.first()[QStringLiteral("value")].toArray().at(1).toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("count(jobfirst_node_up)")), QStringLiteral("2"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("sum(jobfirst_node_up)")), QStringLiteral("2"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("up{job=\"jobfirst\"}")), QStringLiteral("1"), 30000);
+        // A node that dies shows in the next scrapes.
+        b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("sum(jobfirst_node_up)")), QStringLiteral("1"), 30000);
+        QVERIFY(query(QStringLiteral("sum(jobfirst_health_check_duration_seconds_count)")).toDouble() > 0);
+        prometheus.terminate();
+        prometheus.waitForFinished(10000);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPrometheus)
+#include "tst_prometheus.moc"
