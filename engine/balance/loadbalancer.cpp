@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 
 namespace jobfirst {
 
@@ -32,7 +33,10 @@ std::size_t maglevSize(std::size_t nodes)
 
 } // namespace
 
-LoadBalancer::LoadBalancer(Strategy strategy, std::uint64_t seed) : m_strategy(strategy), m_rng(seed | 1) {}
+LoadBalancer::LoadBalancer(Strategy strategy, std::uint64_t seed)
+    : m_strategy(strategy), m_rng(seed | 1)
+{
+}
 
 void LoadBalancer::setStrategy(Strategy strategy)
 {
@@ -85,17 +89,25 @@ void LoadBalancer::rebuild()
     m_rrPos = 0;
     m_schedule.clear();
     m_maglev.clear();
-    m_heap.clear();
-    m_heapPos.assign(m_nodes.size(), -1);
+    m_levels.clear();
+    m_freeLevels.clear();
+    m_levelHeap.clear();
+    std::size_t capacity = 16;
+    while (capacity < 2 * m_eligible.size() + 2)
+        capacity *= 2;
+    m_levelByLoad.assign(capacity, {0, -1});
+    m_levelOf.assign(m_nodes.size(), -1);
+    m_ringNext.assign(m_nodes.size(), -1);
+    m_ringPrev.assign(m_nodes.size(), -1);
     m_lastPick.resize(m_nodes.size(), 0);
     if (m_strategy == Strategy::LeastConnections) {
-        for (int idx : m_eligible) {
-            m_heapPos[std::size_t(idx)] = int(m_heap.size());
-            m_heap.push_back(idx);
-        }
-        for (std::size_t i = m_heap.size() / 2 + 1; i-- > 0;)
-            if (i < m_heap.size())
-                siftDown(i);
+        // Equal nodes keep their turn order across a rebuild: least recently picked first.
+        std::vector<int> order = m_eligible;
+        std::stable_sort(order.begin(), order.end(), [this](int a, int b) {
+            return m_lastPick[std::size_t(a)] < m_lastPick[std::size_t(b)];
+        });
+        for (int idx : order)
+            joinLevel(idx);
     }
     if (m_strategy == Strategy::WeightedRoundRobin)
         buildSchedule();
@@ -195,87 +207,198 @@ std::uint64_t LoadBalancer::nextRandom()
     return m_rng * 2685821657736338717ull;
 }
 
-bool LoadBalancer::heapLess(int a, int b) const
+bool LoadBalancer::levelLess(int a, int b) const
 {
-    const std::int64_t la = std::int64_t(m_active[std::size_t(a)]) * m_nodes[std::size_t(b)].weight;
-    const std::int64_t lb = std::int64_t(m_active[std::size_t(b)]) * m_nodes[std::size_t(a)].weight;
-    if (la != lb)
-        return la < lb;
-    if (m_lastPick[std::size_t(a)] != m_lastPick[std::size_t(b)])
-        return m_lastPick[std::size_t(a)] < m_lastPick[std::size_t(b)];
-    return a < b;
+    const LoadLevel &la = m_levels[std::size_t(a)];
+    const LoadLevel &lb = m_levels[std::size_t(b)];
+    return la.active * lb.weight < lb.active * la.weight;
 }
 
-void LoadBalancer::heapSwap(std::size_t i, std::size_t j)
+void LoadBalancer::levelSwap(std::size_t i, std::size_t j)
 {
-    std::swap(m_heap[i], m_heap[j]);
-    m_heapPos[std::size_t(m_heap[i])] = int(i);
-    m_heapPos[std::size_t(m_heap[j])] = int(j);
+    std::swap(m_levelHeap[i], m_levelHeap[j]);
+    m_levels[std::size_t(m_levelHeap[i])].heapPos = int(i);
+    m_levels[std::size_t(m_levelHeap[j])].heapPos = int(j);
 }
 
-void LoadBalancer::siftUp(std::size_t i)
+void LoadBalancer::levelSiftUp(std::size_t i)
 {
     while (i > 0) {
         const std::size_t parent = (i - 1) / 2;
-        if (!heapLess(m_heap[i], m_heap[parent]))
+        if (!levelLess(m_levelHeap[i], m_levelHeap[parent]))
             break;
-        heapSwap(i, parent);
+        levelSwap(i, parent);
         i = parent;
     }
 }
 
-void LoadBalancer::siftDown(std::size_t i)
+void LoadBalancer::levelSiftDown(std::size_t i)
 {
-    const std::size_t n = m_heap.size();
+    const std::size_t n = m_levelHeap.size();
     while (true) {
         std::size_t best = i;
         const std::size_t l = 2 * i + 1, r = l + 1;
-        if (l < n && heapLess(m_heap[l], m_heap[best]))
+        if (l < n && levelLess(m_levelHeap[l], m_levelHeap[best]))
             best = l;
-        if (r < n && heapLess(m_heap[r], m_heap[best]))
+        if (r < n && levelLess(m_levelHeap[r], m_levelHeap[best]))
             best = r;
         if (best == i)
             return;
-        heapSwap(i, best);
+        levelSwap(i, best);
         i = best;
     }
 }
 
-void LoadBalancer::heapChanged(int index)
+int LoadBalancer::findLevel(std::uint64_t key) const
 {
-    if (m_strategy != Strategy::LeastConnections || std::size_t(index) >= m_heapPos.size())
+    const std::size_t mask = m_levelByLoad.size() - 1;
+    for (std::size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
+        if (m_levelByLoad[i].first == key)
+            return m_levelByLoad[i].second;
+        if (m_levelByLoad[i].first == 0)
+            return -1;
+    }
+}
+
+void LoadBalancer::insertLevelKey(std::uint64_t key, int id)
+{
+    const std::size_t mask = m_levelByLoad.size() - 1;
+    std::size_t i = mix64(key) & mask;
+    while (m_levelByLoad[i].first != 0)
+        i = (i + 1) & mask;
+    m_levelByLoad[i] = {key, id};
+}
+
+void LoadBalancer::eraseLevelKey(std::uint64_t key)
+{
+    const std::size_t mask = m_levelByLoad.size() - 1;
+    std::size_t i = mix64(key) & mask;
+    while (m_levelByLoad[i].first != key)
+        i = (i + 1) & mask;
+    // Backward shift: move up later entries of the probe run so lookups need no tombstones.
+    for (std::size_t j = (i + 1) & mask; m_levelByLoad[j].first != 0; j = (j + 1) & mask) {
+        const std::size_t home = mix64(m_levelByLoad[j].first) & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            m_levelByLoad[i] = m_levelByLoad[j];
+            i = j;
+        }
+    }
+    m_levelByLoad[i] = {0, -1};
+}
+
+void LoadBalancer::joinLevel(int index)
+{
+    const std::size_t node = std::size_t(index);
+    std::int64_t active = m_active[node];
+    std::int64_t weight = m_nodes[node].weight;
+    // Reduced, so that equal loads (1/2 and 2/4) find the same level.
+    if (active == 0) {
+        weight = 1;
+    } else if (weight > 1) {
+        const std::int64_t divisor = std::gcd(active, weight);
+        active /= divisor;
+        weight /= divisor;
+    }
+    const std::uint64_t key = (std::uint64_t(std::uint32_t(active)) << 32) | std::uint32_t(weight);
+    int id = findLevel(key);
+    if (id < 0) {
+        if (m_freeLevels.empty()) {
+            id = int(m_levels.size());
+            m_levels.emplace_back();
+        } else {
+            id = m_freeLevels.back();
+            m_freeLevels.pop_back();
+        }
+        m_levels[std::size_t(id)] = LoadLevel{active, weight, -1, 0, int(m_levelHeap.size())};
+        m_levelHeap.push_back(id);
+        insertLevelKey(key, id);
+        levelSiftUp(m_levelHeap.size() - 1);
+    }
+    LoadLevel &level = m_levels[std::size_t(id)];
+    if (level.head < 0) {
+        level.head = index;
+        m_ringNext[node] = m_ringPrev[node] = index;
+    } else {
+        // The back of the ring is just before its head.
+        const int tail = m_ringPrev[std::size_t(level.head)];
+        m_ringNext[std::size_t(tail)] = index;
+        m_ringPrev[node] = tail;
+        m_ringNext[node] = level.head;
+        m_ringPrev[std::size_t(level.head)] = index;
+    }
+    ++level.size;
+    m_levelOf[node] = id;
+}
+
+void LoadBalancer::leaveLevel(int index)
+{
+    const std::size_t node = std::size_t(index);
+    const int id = m_levelOf[node];
+    LoadLevel &level = m_levels[std::size_t(id)];
+    m_levelOf[node] = -1;
+    if (--level.size > 0) {
+        const int next = m_ringNext[node], prev = m_ringPrev[node];
+        m_ringNext[std::size_t(prev)] = next;
+        m_ringPrev[std::size_t(next)] = prev;
+        if (level.head == index)
+            level.head = next;
         return;
-    const int pos = m_heapPos[std::size_t(index)];
-    if (pos < 0)
+    }
+    // The level is empty: take it out of the heap and the lookup.
+    const std::size_t pos = std::size_t(level.heapPos);
+    const std::size_t last = m_levelHeap.size() - 1;
+    eraseLevelKey((std::uint64_t(std::uint32_t(level.active)) << 32) | std::uint32_t(level.weight));
+    level.head = -1;
+    level.heapPos = -1;
+    m_freeLevels.push_back(id);
+    if (pos != last) {
+        const int moved = m_levelHeap[last];
+        levelSwap(pos, last);
+        m_levelHeap.pop_back();
+        levelSiftUp(pos);
+        levelSiftDown(std::size_t(m_levels[std::size_t(moved)].heapPos));
+    } else {
+        m_levelHeap.pop_back();
+    }
+}
+
+void LoadBalancer::loadChanged(int index)
+{
+    if (m_strategy != Strategy::LeastConnections || std::size_t(index) >= m_levelOf.size() ||
+        m_levelOf[std::size_t(index)] < 0)
         return;
-    siftUp(std::size_t(pos));
-    siftDown(std::size_t(m_heapPos[std::size_t(index)]));
+    leaveLevel(index);
+    joinLevel(index);
 }
 
 void LoadBalancer::acquire(int index)
 {
     ++m_active[std::size_t(index)];
-    heapChanged(index);
+    loadChanged(index);
 }
 
 void LoadBalancer::release(int index)
 {
-    if (m_active[std::size_t(index)] > 0)
-        --m_active[std::size_t(index)];
-    heapChanged(index);
+    if (m_active[std::size_t(index)] <= 0)
+        return;
+    --m_active[std::size_t(index)];
+    loadChanged(index);
 }
 
 void LoadBalancer::setActiveConnections(int index, int active)
 {
+    if (m_active[std::size_t(index)] == active)
+        return;
     m_active[std::size_t(index)] = active;
-    heapChanged(index);
+    loadChanged(index);
 }
 
 int LoadBalancer::pickLeastConnections()
 {
-    const int idx = m_heap.front();
-    m_lastPick[std::size_t(idx)] = ++m_pickSeq; // equal nodes take turns
-    siftDown(0);
+    LoadLevel &level = m_levels[std::size_t(m_levelHeap.front())];
+    const int idx = level.head;
+    level.head = m_ringNext[std::size_t(idx)]; // equal nodes take turns
+    m_lastPick[std::size_t(idx)] = ++m_pickSeq;
     return idx;
 }
 
@@ -290,8 +413,10 @@ int LoadBalancer::pickPowerOfTwo()
     if (b >= a)
         ++b;
     const int ia = m_eligible[a], ib = m_eligible[b];
-    const std::int64_t la = std::int64_t(m_active[std::size_t(ia)]) * m_nodes[std::size_t(ib)].weight;
-    const std::int64_t lb = std::int64_t(m_active[std::size_t(ib)]) * m_nodes[std::size_t(ia)].weight;
+    const std::int64_t la =
+        std::int64_t(m_active[std::size_t(ia)]) * m_nodes[std::size_t(ib)].weight;
+    const std::int64_t lb =
+        std::int64_t(m_active[std::size_t(ib)]) * m_nodes[std::size_t(ia)].weight;
     return lb < la ? ib : ia;
 }
 
@@ -334,7 +459,8 @@ std::uint64_t LoadBalancer::hashBytes(const char *data, std::size_t size)
 
 std::uint64_t LoadBalancer::hashClient(QStringView clientIp)
 {
-    return hashBytes(reinterpret_cast<const char *>(clientIp.utf16()), std::size_t(clientIp.size()) * 2);
+    return hashBytes(reinterpret_cast<const char *>(clientIp.utf16()),
+                     std::size_t(clientIp.size()) * 2);
 }
 
 } // namespace jobfirst

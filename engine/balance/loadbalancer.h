@@ -19,14 +19,16 @@ struct BalancerNode
     bool eligible = true;
 };
 
-/// Picks a node for each request: O(1) for every strategy but least connections, which keeps
-/// an indexed heap (O(log n) per pick and per connection change). Structures are rebuilt only
-/// when nodes, weights or eligibility change.
+/// Picks a node for each request in O(1) for every strategy. Least connections groups nodes of
+/// equal load (active/weight) in levels kept in a heap, so a pick reads the least loaded level
+/// and a connection change costs O(log levels). Structures are rebuilt only when nodes,
+/// weights or eligibility change.
 /// Not thread-safe: one owner thread.
 class LoadBalancer final
 {
 public:
-    explicit LoadBalancer(Strategy strategy = Strategy::RoundRobin, std::uint64_t seed = 0x9E3779B97F4A7C15ull);
+    explicit LoadBalancer(Strategy strategy = Strategy::RoundRobin,
+                          std::uint64_t seed = 0x9E3779B97F4A7C15ull);
 
     void setStrategy(Strategy strategy);
     Strategy strategy() const { return m_strategy; }
@@ -58,28 +60,50 @@ private:
     void buildSchedule();
     void buildMaglev();
     int pickLeastConnections();
-    // Least connections: a binary heap of eligible nodes ordered by active/weight, then by
-    // least recently picked (so equal nodes take turns).
-    bool heapLess(int a, int b) const;
-    void heapSwap(std::size_t i, std::size_t j);
-    void siftUp(std::size_t i);
-    void siftDown(std::size_t i);
-    void heapChanged(int index);
+    // Least connections. Eligible nodes of equal load (active/weight, compared exactly as
+    // fractions) share a level; a min-heap orders the levels. Within a level the nodes wait in
+    // a ring in turn order, so equal nodes take turns: a pick takes the ring's head and moves
+    // the head on, and a node whose load changed joins the back of its new level's ring.
+    struct LoadLevel
+    {
+        std::int64_t active = 0; // the level's load as a reduced fraction active/weight
+        std::int64_t weight = 1;
+        int head = -1; // node to pick next
+        int size = 0;
+        int heapPos = -1;
+    };
+    bool levelLess(int a, int b) const;
+    void levelSwap(std::size_t i, std::size_t j);
+    void levelSiftUp(std::size_t i);
+    void levelSiftDown(std::size_t i);
+    void joinLevel(int index);
+    void leaveLevel(int index);
+    void loadChanged(int index);
+    int findLevel(std::uint64_t key) const;
+    void insertLevelKey(std::uint64_t key, int id);
+    void eraseLevelKey(std::uint64_t key);
     int pickPowerOfTwo();
     std::uint64_t nextRandom();
 
     Strategy m_strategy;
     std::vector<BalancerNode> m_nodes;
     std::vector<int> m_active;
-    std::vector<int> m_eligible;       // indices of eligible nodes
+    std::vector<int> m_eligible; // indices of eligible nodes
     std::size_t m_rrPos = 0;
-    std::vector<int> m_schedule;       // smooth weighted round robin, one period
+    std::vector<int> m_schedule; // smooth weighted round robin, one period
     std::size_t m_schedulePos = 0;
-    std::vector<int> m_maglev;         // consistent-hash lookup table
+    std::vector<int> m_maglev; // consistent-hash lookup table
     std::uint64_t m_rng;
-    std::vector<int> m_heap;           // node indices
-    std::vector<int> m_heapPos;        // node index -> position in m_heap, -1 when absent
-    std::vector<std::uint64_t> m_lastPick;
+    std::vector<LoadLevel> m_levels; // pool; unused entries are listed in m_freeLevels
+    std::vector<int> m_freeLevels;
+    std::vector<int> m_levelHeap; // level ids, least loaded first
+    // Reduced fraction -> level id: open addressing, linear probing, key 0 free (a weight is
+    // never 0). At most half full, so a lookup is one or two probes without allocations.
+    std::vector<std::pair<std::uint64_t, int>> m_levelByLoad;
+    std::vector<int> m_levelOf;  // node index -> level id, -1 when not eligible
+    std::vector<int> m_ringNext; // node index -> next node of its level's ring
+    std::vector<int> m_ringPrev;
+    std::vector<std::uint64_t> m_lastPick; // only to order equal nodes when levels are rebuilt
     std::uint64_t m_pickSeq = 0;
 };
 

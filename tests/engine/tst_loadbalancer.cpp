@@ -169,6 +169,21 @@ private slots:
         QCOMPARE(seen, QStringLiteral("abcabc"));
     }
 
+    void leastConnectionsTreatsEqualLoadsAsEqual()
+    {
+        // 1/2 and 2/4 are the same load: the two nodes take turns, and the idle third node
+        // goes first.
+        LoadBalancer lb(Strategy::LeastConnections);
+        lb.setNodes(makeNodes({2, 4, 1}));
+        lb.setActiveConnections(0, 1);
+        lb.setActiveConnections(1, 2);
+        QCOMPARE(lb.pick(), 2);
+        lb.acquire(2); // 1/1 is now above 1/2
+        QCOMPARE(sequence(lb, 4), QStringLiteral("abab"));
+        lb.release(1); // 1/4: alone at the bottom
+        QCOMPARE(sequence(lb, 2), QStringLiteral("bb"));
+    }
+
     void powerOfTwoAvoidsTheLoadedNode()
     {
         LoadBalancer lb(Strategy::PowerOfTwo, 42);
