@@ -355,8 +355,15 @@ void DeliveryEngine::run(std::promise<Status> started)
             rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
             rt.rescanAt = rt.rescanAt ? std::min(rt.rescanAt, due) : due;
         };
+        // Rows are visible once committed, a moment before they are on disk: send none that
+        // is not durable yet (the writer wakes this loop when it is).
+        const qint64 durable = m_writer->durableDeliveryId();
         for (auto it = rt.ready.begin(); it != rt.ready.end() && free > 0;) {
             PendingRow &row = *it;
+            if (row.id > durable) {
+                m_writer->requestDurable();
+                break;
+            }
             if (row.count > 1) {
                 // A bulk row: its events go together as one request of their own.
                 if (row.due > now) {

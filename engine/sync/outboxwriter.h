@@ -3,6 +3,8 @@
 
 #include "core/result.h"
 #include "sync/deliveryoutcome.h"
+#include "sync/outboxitem.h"
+#include "sync/outboxrequest.h"
 #include "sync/pendingcounters.h"
 #include "sync/syncevent.h"
 
@@ -14,29 +16,18 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 namespace jobfirst {
 
-/// One event and the targets it must reach.
-struct OutboxItem
-{
-    SyncEvent event;
-    QStringList targets;
-    qint64 dueAt = 0;        ///< first delivery not before (ms since epoch); 0: now
-    bool coalesce = false;   ///< near-real-time: supersede this user's not-yet-sent deliveries
-    /// Bulk: per target (parallel to `targets`), how many consecutive events of one write()
-    /// may share a delivery row, which the delivery engine sends as one request. Empty: one
-    /// row per event and target.
-    QList<int> rowLimits;
-    QByteArray payload;      ///< set by write() on the caller's thread, not by callers
-};
-
 /// The one writer of the outbox. Accepted events and delivery outcomes are committed with
-/// group commit: everything waiting at the same moment shares one transaction (one fsync).
-/// One writer thread means no two SQLite writers wait on each other's locks (SQLite's busy
-/// handler sleeps in coarse steps, which showed as seconds of delivery latency).
+/// group commit: everything waiting at the same moment shares one transaction, and one sync
+/// of the WAL (WalSyncer) covers every group committed while the previous sync ran, so the
+/// next group is written while the last one goes to disk. One writer thread means no two
+/// SQLite writers wait on each other's locks (SQLite's busy handler sleeps in coarse steps,
+/// which showed as seconds of delivery latency). Checkpoints run on their own thread.
 /// write() returns only once its events are durable, or with an error and nothing written.
 /// Thread-safe.
 class OutboxWriter final
@@ -55,8 +46,8 @@ public:
     /// Blocks until durable. Returns the events as stored (ids and versions assigned).
     Result<QList<SyncEvent>> write(QList<OutboxItem> items);
 
-    /// Records delivery outcomes; `committed` runs on the writer thread once they are durable
-    /// (with false if the commit failed: the rows stay pending and are sent again).
+    /// Records delivery outcomes; `committed` runs once they are durable (with false if the
+    /// commit failed: the rows stay pending and are sent again).
     void submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::function<void(bool)> committed);
 
     /// The delivery lease: one process at a time delivers from a store. Claims or renews it
@@ -66,35 +57,36 @@ public:
     /// ttlMs 0 releases it if `owner` holds it. Blocks until done.
     QString claimLease(const QString &owner, qint64 ttlMs);
 
-    /// Called on the writer thread after each commit (e.g. to wake delivery).
+    /// Highest delivery row id known to be on disk. Rows are visible to readers once
+    /// committed, a moment before they are synced: the delivery engine sends none beyond this.
+    qint64 durableDeliveryId() const { return m_durableDeliveryId.load(); }
+    /// Makes everything committed so far durable, also what other processes committed, and
+    /// raises durableDeliveryId() to cover it; onCommitted runs when done. Does not block.
+    void requestDurable();
+
+    /// Called once committed work is durable (on the sync thread), e.g. to wake delivery.
     std::function<void()> onCommitted;
     /// Deliveries waiting per target, kept current by the writer and the delivery engine.
     PendingCounters counters;
+    /// Group commits (transactions) and WAL syncs so far.
     std::atomic<qint64> commits{0};
+    std::atomic<qint64> syncs{0};
 
 private:
-    struct Batch
-    {
-        QList<OutboxItem> items;
-        std::promise<Result<QList<SyncEvent>>> done;
-        std::vector<DeliveryOutcome> outcomes;      ///< an outcome batch when set
-        std::function<void(bool)> outcomesCommitted;
-        bool isOutcomes = false;
-        bool isLease = false;
-        QString leaseOwner;
-        qint64 leaseTtlMs = 0;
-        std::promise<QString> leaseDone;
-    };
     void run(std::promise<Status> started);
+    bool enqueue(std::unique_ptr<OutboxRequest> request);
 
     QString m_dbPath;
     std::atomic<qint64> m_backlogLimit{1000000};
+    std::atomic<qint64> m_durableDeliveryId{0};
+    std::atomic_bool m_barrierQueued{false};
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::deque<Batch *> m_queue;
+    std::deque<std::unique_ptr<OutboxRequest>> m_queue;
     bool m_stopping = false;
     bool m_running = false;
+    QString m_failure; ///< set when the store could not be synced: nothing more is accepted
 };
 
 } // namespace jobfirst

@@ -113,7 +113,7 @@ private slots:
             QVERIFY(store.ok());
             QSqlQuery q(store.value()->database());
             for (const char *sql : {"DROP TABLE api_tokens", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
-                                    "DROP INDEX deliveries_pending_user", "DROP INDEX deliveries_dead",
+                                    "DROP INDEX deliveries_coalescable", "DROP INDEX deliveries_dead",
                                     "ALTER TABLE deliveries DROP COLUMN event_count",
                                     "CREATE INDEX deliveries_state ON deliveries(state, id)",
                                     "CREATE INDEX deliveries_target ON deliveries(target, state, id)",

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/outboxcommitter.h"
+
+#include "store/store.h"
+#include "sync/deliverylease.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <sqlite3.h>
+
+namespace jobfirst {
+
+namespace {
+
+int walHookTrampoline(void *context, sqlite3 *, const char *, int frames)
+{
+    static_cast<OutboxCommitter *>(context)->walCommitted(frames);
+    return SQLITE_OK;
+}
+
+} // namespace
+
+Result<std::unique_ptr<OutboxCommitter>> OutboxCommitter::open(const QString &path)
+{
+    auto opened = Store::open(path);
+    if (!opened)
+        return opened.error();
+    std::unique_ptr<OutboxCommitter> c(new OutboxCommitter(std::move(opened).value()));
+    if (!c->m_db)
+        return makeError(QStringLiteral("store.open"),
+                         QStringLiteral("store %1: not an SQLite connection").arg(path));
+    // Durability comes from WalSyncer syncing the WAL after the commit, not from the commit
+    // itself; checkpoints run on their own connection (WalCheckpointer), off this path.
+    QSqlQuery q(c->m_store->database());
+    q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+    sqlite3_wal_hook(c->m_db, walHookTrampoline, c.get());
+    sqlite3 *db = c->m_db;
+    c->m_begin = SqliteStatement(db, "BEGIN IMMEDIATE");
+    c->m_commit = SqliteStatement(db, "COMMIT");
+    c->m_rollback = SqliteStatement(db, "ROLLBACK");
+    // A re-sent event id is accepted once: the second copy is ignored, not an error.
+    c->m_insertEvent = SqliteStatement(
+        db, "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+            " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING");
+    c->m_insertDelivery = SqliteStatement(
+        db, "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
+            " updated_at, event_count) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)");
+    c->m_supersede = SqliteStatement(
+        db, "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
+            " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
+            " AND next_at > ?");
+    c->m_lastDelivery =
+        SqliteStatement(db, "SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'");
+    c->m_markDone = SqliteStatement(db, "UPDATE deliveries SET state = 'done', attempts = ?,"
+                                        " last_error = '', updated_at = ? WHERE id = ?");
+    c->m_markRetry = SqliteStatement(db, "UPDATE deliveries SET attempts = ?, next_at = ?,"
+                                         " last_error = ?, updated_at = ? WHERE id = ?");
+    c->m_markDead = SqliteStatement(db, "UPDATE deliveries SET state = 'dead', attempts = ?,"
+                                        " last_error = ?, updated_at = ? WHERE id = ?");
+    c->m_markHold =
+        SqliteStatement(db, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?");
+    c->m_ledger = SqliteStatement(
+        db,
+        "INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+        " version = excluded.version, acked_at = excluded.acked_at"
+        " WHERE excluded.version > ledger.version");
+    // A row covering many events acknowledges all of them: one statement, no per-row round trip.
+    c->m_ledgerRange = SqliteStatement(
+        db,
+        "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+        " SELECT ?, user_id, event_id, seq, ? FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
+        " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+        " version = excluded.version, acked_at = excluded.acked_at"
+        " WHERE excluded.version > ledger.version");
+    c->m_logAttempt = SqliteStatement(
+        db, "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
+    for (const SqliteStatement *s :
+         {&c->m_begin, &c->m_commit, &c->m_rollback, &c->m_insertEvent, &c->m_insertDelivery,
+          &c->m_supersede, &c->m_lastDelivery, &c->m_markDone, &c->m_markRetry, &c->m_markDead,
+          &c->m_markHold, &c->m_ledger, &c->m_ledgerRange, &c->m_logAttempt}) {
+        if (!s->ok())
+            return storeError(path, QStringLiteral("prepare the outbox statements"),
+                              QString::fromUtf8(sqlite3_errmsg(db)));
+    }
+    return c;
+}
+
+OutboxCommitter::OutboxCommitter(std::unique_ptr<Store> store)
+    : m_store(std::move(store)), m_db(sqliteHandle(m_store->database()))
+{
+}
+
+OutboxCommitter::~OutboxCommitter()
+{
+    if (m_db)
+        sqlite3_wal_hook(m_db, nullptr, nullptr);
+    // The statements, declared after the store, are finalized before it closes.
+}
+
+QString OutboxCommitter::path() const
+{
+    return m_store->path();
+}
+
+QString OutboxCommitter::walPath() const
+{
+    return QString::fromUtf8(sqlite3_db_filename(m_db, "main")) + QStringLiteral("-wal");
+}
+
+void OutboxCommitter::setWalHook(std::function<void(int)> hook)
+{
+    m_walHook = std::move(hook);
+}
+
+void OutboxCommitter::walCommitted(int frames)
+{
+    m_walFrames = frames;
+    if (m_walHook)
+        m_walHook(frames);
+}
+
+bool OutboxCommitter::checkpoint()
+{
+    int log = 0, copied = 0;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    return rc == SQLITE_OK && log == copied;
+}
+
+Result<OutboxCommitter::Summary> OutboxCommitter::commit(const std::vector<OutboxRequest *> &group,
+                                                         qint64 now)
+{
+    Summary summary;
+    summary.stored.resize(group.size());
+    QString error;
+    if (!m_begin.exec())
+        error = m_begin.error();
+    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
+        if (auto *w = std::get_if<EventWrite>(group[i]))
+            writeEvents(*w, summary.stored[i], summary, now, error);
+        else if (auto *o = std::get_if<OutcomeWrite>(group[i]))
+            writeOutcomes(*o, summary, now, error);
+    }
+    if (error.isEmpty()) {
+        if (m_lastDelivery.next())
+            summary.lastDeliveryId = m_lastDelivery.int64(0);
+        m_lastDelivery.reset();
+    }
+    if (error.isEmpty() && !m_commit.exec())
+        error = m_commit.error();
+    if (!error.isEmpty()) {
+        m_rollback.exec();
+        return storeError(m_store->path(), QStringLiteral("enqueue"), error);
+    }
+    return summary;
+}
+
+bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary,
+                                  qint64 now, QString &error)
+{
+    // Bulk rows being filled, per target.
+    struct OpenRow
+    {
+        qint64 firstSeq = 0;
+        int count = 0;
+        int limit = 0;
+        qint64 due = 0;
+        QString user; ///< "" when the row carries many users
+    };
+    QHash<QString, OpenRow> open;
+    const auto insertRow = [&](qint64 seq, const QString &target, const QString &user, qint64 due,
+                               int count) {
+        m_insertDelivery.bind(1, seq);
+        m_insertDelivery.bind(2, target);
+        m_insertDelivery.bind(3, user);
+        m_insertDelivery.bind(4, due);
+        m_insertDelivery.bind(5, now);
+        m_insertDelivery.bind(6, now);
+        m_insertDelivery.bind(7, count);
+        if (!m_insertDelivery.exec()) {
+            error = QStringLiteral("delivery of seq %1 to %2: %3")
+                        .arg(seq)
+                        .arg(target, m_insertDelivery.error());
+            return false;
+        }
+        summary.pendingDelta[target] += count;
+        return true;
+    };
+    stored.reserve(write.items.size());
+    for (OutboxItem &item : write.items) {
+        SyncEvent &e = item.event;
+        m_insertEvent.bind(1, e.eventId);
+        m_insertEvent.bind(2, e.type);
+        m_insertEvent.bind(3, e.userId);
+        // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
+        m_insertEvent.bindBlob(4, item.payload);
+        m_insertEvent.bind(5, e.createdAt);
+        if (!m_insertEvent.exec()) {
+            error = QStringLiteral("event %1: %2").arg(e.eventId, m_insertEvent.error());
+            return false;
+        }
+        if (m_insertEvent.changes() == 0) {
+            stored << e; // already accepted earlier
+            continue;
+        }
+        const qint64 seq = sqlite3_last_insert_rowid(m_db);
+        e.version = seq;
+        const qint64 due = item.dueAt > 0 ? item.dueAt : now;
+        if (!item.rowLimits.isEmpty()) {
+            for (qsizetype t = 0; t < item.targets.size() && t < item.rowLimits.size(); ++t) {
+                const QString &target = item.targets.at(t);
+                OpenRow &row = open[target];
+                if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
+                    if (!insertRow(row.firstSeq, target, row.user, row.due, row.count))
+                        return false;
+                    row.count = 0;
+                }
+                if (row.count == 0)
+                    row = OpenRow{seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
+                else if (row.user != e.userId)
+                    row.user.clear(); // many users: no per-user order to keep for this row
+                ++row.count;
+            }
+            stored << e;
+            continue;
+        }
+        for (const QString &target : std::as_const(item.targets)) {
+            if (item.coalesce) {
+                m_supersede.bind(1, now);
+                m_supersede.bind(2, target);
+                m_supersede.bind(3, e.userId);
+                m_supersede.bind(4, now);
+                if (m_supersede.exec() && m_supersede.changes() > 0)
+                    summary.pendingDelta[target] -= m_supersede.changes();
+            }
+            if (!insertRow(seq, target, e.userId, due, 1))
+                return false;
+        }
+        stored << e;
+    }
+    for (auto it = open.cbegin(); it != open.cend(); ++it)
+        if (it->count > 0 && !insertRow(it->firstSeq, it.key(), it->user, it->due, it->count))
+            return false;
+    return true;
+}
+
+bool OutboxCommitter::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
+                                    QString &error)
+{
+    for (const DeliveryOutcome &o : write.outcomes) {
+        bool ok = true;
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
+            m_markDone.bind(1, o.attempts);
+            m_markDone.bind(2, now);
+            m_markDone.bind(3, o.id);
+            ok = m_markDone.exec();
+            if (o.count > 1) {
+                m_ledgerRange.bind(1, o.target);
+                m_ledgerRange.bind(2, now);
+                m_ledgerRange.bind(3, o.version);
+                m_ledgerRange.bind(4, o.version + o.count);
+                ok = m_ledgerRange.exec() && ok;
+            } else {
+                m_ledger.bind(1, o.target);
+                m_ledger.bind(2, o.user);
+                m_ledger.bind(3, o.eventId);
+                m_ledger.bind(4, o.version);
+                m_ledger.bind(5, now);
+                ok = m_ledger.exec() && ok;
+            }
+            break;
+        case DeliveryOutcome::Retry:
+            m_markRetry.bind(1, o.attempts);
+            m_markRetry.bind(2, o.nextAt);
+            m_markRetry.bind(3, o.error);
+            m_markRetry.bind(4, now);
+            m_markRetry.bind(5, o.id);
+            ok = m_markRetry.exec();
+            break;
+        case DeliveryOutcome::Dead:
+            m_markDead.bind(1, o.attempts);
+            m_markDead.bind(2, o.error);
+            m_markDead.bind(3, now);
+            m_markDead.bind(4, o.id);
+            ok = m_markDead.exec();
+            break;
+        case DeliveryOutcome::Hold:
+            m_markHold.bind(1, o.error);
+            m_markHold.bind(2, now);
+            m_markHold.bind(3, o.id);
+            ok = m_markHold.exec();
+            break;
+        }
+        if (o.kind != DeliveryOutcome::Done) {
+            m_logAttempt.bind(1, o.id);
+            m_logAttempt.bind(2, now);
+            m_logAttempt.bind(3, o.status);
+            m_logAttempt.bind(4, o.durationMs);
+            m_logAttempt.bind(5, o.error);
+            m_logAttempt.bind(6, o.bodyHead);
+            ok = m_logAttempt.exec() && ok;
+        }
+        if (!ok) {
+            error = QStringLiteral("recording delivery %1: %2")
+                        .arg(o.id)
+                        .arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
+            return false;
+        }
+        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+            summary.pendingDelta[o.target] -= o.count;
+    }
+    return true;
+}
+
+QString OutboxCommitter::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
+{
+    QSqlDatabase db = m_store->database();
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return QStringLiteral("(store busy: %1)").arg(q.lastError().text());
+    const DeliveryLease current = DeliveryLease::read(db);
+    QString answer;
+    if (ttlMs <= 0) {
+        if (current.holder == owner)
+            q.exec(QStringLiteral("DELETE FROM meta WHERE key = 'delivery_lease'"));
+    } else if (current.holder == owner || current.isFree(now)) {
+        q.prepare(
+            QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('delivery_lease', ?)"));
+        q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
+        if (!q.exec())
+            answer = QStringLiteral("(store: %1)").arg(q.lastError().text());
+    } else {
+        answer = current.holder;
+    }
+    if (!q.exec(QStringLiteral("COMMIT"))) {
+        const QString error = q.lastError().text();
+        q.exec(QStringLiteral("ROLLBACK"));
+        return QStringLiteral("(store: %1)").arg(error);
+    }
+    return answer;
+}
+
+QHash<QString, qint64> OutboxCommitter::countPending()
+{
+    QHash<QString, qint64> counts;
+    QSqlQuery q(m_store->database());
+    q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
+                          " GROUP BY target"));
+    while (q.next())
+        counts.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return counts;
+}
+
+qint64 OutboxCommitter::lastDeliveryId()
+{
+    qint64 id = 0;
+    if (m_lastDelivery.next())
+        id = m_lastDelivery.int64(0);
+    m_lastDelivery.reset();
+    return id;
+}
+
+} // namespace jobfirst

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "sync/deliveryoutcome.h"
+#include "sync/outboxitem.h"
+
+#include <QList>
+#include <QString>
+
+#include <functional>
+#include <future>
+#include <variant>
+#include <vector>
+
+namespace jobfirst {
+
+/// Accepted events to store; the caller waits until they are durable.
+struct EventWrite
+{
+    QList<OutboxItem> items;
+    std::promise<Result<QList<SyncEvent>>> done; ///< the events as stored, or why none were
+};
+
+/// How delivery attempts ended, to record. `committed` runs once they are durable (true) or
+/// could not be written (false: the rows stay pending and are sent again).
+struct OutcomeWrite
+{
+    std::vector<DeliveryOutcome> outcomes;
+    std::function<void(bool)> committed;
+};
+
+/// A claim, renewal (ttlMs > 0) or release (ttlMs 0) of the store's delivery lease.
+struct LeaseClaim
+{
+    QString owner;
+    qint64 ttlMs = 0;
+    std::promise<QString> done; ///< "" when `owner` holds it, else the holder or what failed
+};
+
+/// Nothing to write: everything committed so far, by any process, is to be made durable
+/// (see OutboxWriter::requestDurable).
+struct DurabilityBarrier
+{
+};
+
+/// One kind of write per type: what the outbox writer's queue holds.
+using OutboxRequest = std::variant<EventWrite, OutcomeWrite, LeaseClaim, DurabilityBarrier>;
+
+} // namespace jobfirst

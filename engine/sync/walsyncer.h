@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace jobfirst {
+
+/// Makes committed outbox groups durable: syncs the store's WAL file (fdatasync) on a thread
+/// of its own, then runs the callbacks of every group committed before the sync started. One
+/// sync covers every group that arrived while the previous one ran, and the writer commits the
+/// next groups meanwhile (Redis does one fsync per event-loop turn in the same way).
+///
+/// The connection that commits must not sync itself (synchronous=NORMAL keeps the WAL header
+/// synced after a restart and the checkpoints safe); every commit is followed by submit().
+/// A failed sync fails every callback waiting and every one after it: the store's pages may
+/// not be on disk, so nothing more is confirmed.
+class WalSyncer final
+{
+public:
+    /// `ok` is false when the WAL could not be synced; `error` says why.
+    using Done = std::function<void(bool ok, const QString &error)>;
+
+    explicit WalSyncer(QString walPath);
+    ~WalSyncer();
+    WalSyncer(const WalSyncer &) = delete;
+    WalSyncer &operator=(const WalSyncer &) = delete;
+
+    /// Runs `done` once everything committed before this call is on disk.
+    void submit(Done done);
+    /// Syncs counted since start.
+    qint64 syncs() const;
+
+private:
+    void run();
+    bool sync(QString &error);
+
+    QString m_walPath;
+    int m_fd = -1;
+    unsigned long m_inode = 0;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::vector<Done> m_waiting;
+    bool m_stopping = false;
+    QString m_failure;
+    qint64 m_syncs = 0;
+    std::thread m_thread;
+};
+
+} // namespace jobfirst

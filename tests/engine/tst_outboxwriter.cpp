@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The outbox writer on a real store file: callers are answered once their events are on disk,
+// refused input changes nothing, and the delivery engine's durable bound covers what it reads.
+#include "store/store.h"
+#include "sync/outboxwriter.h"
+#include "sync/walcheckpointer.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace jobfirst;
+
+namespace {
+
+OutboxItem item(const QString &user, const QStringList &targets = {QStringLiteral("a")})
+{
+    OutboxItem i;
+    i.event.type = QStringLiteral("user.updated");
+    i.event.userId = user;
+    i.event.data = {{QStringLiteral("email"), user + QStringLiteral("@jobfirst.cn")}};
+    i.targets = targets;
+    return i;
+}
+
+qint64 count(Store &store, const QString &sql)
+{
+    QSqlQuery q(store.database());
+    q.exec(sql);
+    return q.next() ? q.value(0).toLongLong() : -1;
+}
+
+} // namespace
+
+class TestOutboxWriter final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_n = 0;
+
+    QString path() { return m_dir.filePath(QStringLiteral("w%1.db").arg(++m_n)); }
+
+private slots:
+    void concurrentCallersAreAllStoredWithTimeOrderedIds()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        std::atomic<int> accepted{0};
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 8; ++c)
+            callers.emplace_back([&, c] {
+                for (int i = 0; i < 50; ++i)
+                    if (writer.write({item(QStringLiteral("u%1-%2").arg(c).arg(i))}).ok())
+                        ++accepted;
+            });
+        for (auto &t : callers)
+            t.join();
+        QCOMPARE(accepted.load(), 400);
+        auto store = std::move(Store::open(db)).value();
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 400);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")), 400);
+        QCOMPARE(writer.counters.total(), 400);
+        QVERIFY(writer.syncs.load() >= 1);
+        QVERIFY(writer.durableDeliveryId() >= count(*store, QStringLiteral("SELECT MAX(id) FROM deliveries")));
+        // Generated ids sort in the order they were made (UUID version 7 after "evt_").
+        auto first = writer.write({item(QStringLiteral("first"))});
+        QTest::qWait(3);
+        auto second = writer.write({item(QStringLiteral("second"))});
+        QVERIFY(first.ok() && second.ok());
+        QVERIFY(first->first().eventId.startsWith(QStringLiteral("evt_")));
+        QCOMPARE(first->first().eventId.size(), 40);
+        QVERIFY(first->first().eventId < second->first().eventId);
+        QVERIFY(second->first().version > first->first().version);
+    }
+
+    void refusedWritesChangeNothing()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(3).ok());
+        SyncEvent bad;
+        bad.type = QStringLiteral("user.nonsense");
+        bad.userId = QStringLiteral("x");
+        auto invalid = writer.write({item(QStringLiteral("ok")), OutboxItem{bad, {QStringLiteral("a")}, 0, false, {}, {}}});
+        QVERIFY(!invalid.ok());
+        QVERIFY(invalid.error().message.contains(QStringLiteral("user.nonsense")));
+        auto full = writer.write({item(QStringLiteral("a"), {QStringLiteral("a"), QStringLiteral("b")}),
+                                  item(QStringLiteral("b"), {QStringLiteral("a"), QStringLiteral("b")})});
+        QVERIFY(!full.ok());
+        QCOMPARE(full.error().code, QStringLiteral("sync.queue_full"));
+        auto store = std::move(Store::open(db)).value();
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 0);
+        writer.stop();
+        auto stopped = writer.write({item(QStringLiteral("late"))});
+        QVERIFY(!stopped.ok());
+        QCOMPARE(stopped.error().code, QStringLiteral("sync.stopped"));
+    }
+
+    void outcomesAreConfirmedOnceDurable()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        auto stored = writer.write({item(QStringLiteral("ann"))});
+        QVERIFY(stored.ok());
+        QCOMPARE(writer.counters.total(), 1);
+        DeliveryOutcome done;
+        done.id = writer.durableDeliveryId();
+        done.target = QStringLiteral("a");
+        done.user = QStringLiteral("ann");
+        done.eventId = stored->first().eventId;
+        done.version = stored->first().version;
+        done.attempts = 1;
+        std::atomic<int> confirmed{-1};
+        writer.submitOutcomes({done}, [&](bool ok) { confirmed = ok ? 1 : 0; });
+        QTRY_COMPARE(confirmed.load(), 1);
+        QCOMPARE(writer.counters.total(), 0);
+        auto store = std::move(Store::open(db)).value();
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM ledger")), 1);
+    }
+
+    void requestDurableCoversRowsOfAnotherProcess()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        std::atomic<int> woken{0};
+        writer.onCommitted = [&] { ++woken; };
+        QVERIFY(writer.write({item(QStringLiteral("mine"))}).ok());
+        const qint64 mine = writer.durableDeliveryId();
+        // Another writer of the same file (as another process would be) adds rows.
+        {
+            auto other = std::move(Store::open(db)).value();
+            QSqlQuery q(other->database());
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                                          " VALUES ('theirs', 'user.updated', 'x', 0, '{}', 1)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
+                                          " updated_at) VALUES (last_insert_rowid(), 'a', 'x', 'pending', 1, 1, 1)")));
+        }
+        QCOMPARE(writer.durableDeliveryId(), mine); // not known yet
+        const int before = woken.load();
+        writer.requestDurable();
+        QTRY_VERIFY(woken.load() > before);
+        QCOMPARE(writer.durableDeliveryId(), mine + 1);
+    }
+
+    void theWalStaysBoundedUnderSteadyWrites()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(100000000).ok());
+        // Enough commits to pass the point where the writer copies the rest of the WAL
+        // itself, several times over (large events: many pages per commit, few commits).
+        const QString bulky(16000, u'x');
+        for (int i = 0; i < 300; ++i) {
+            QList<OutboxItem> items;
+            for (int k = 0; k < 4; ++k) {
+                items << item(QStringLiteral("u%1-%2").arg(i).arg(k));
+                items.last().event.data.insert(QStringLiteral("notes"), bulky);
+            }
+            QVERIFY(writer.write(items).ok());
+        }
+        const qint64 walBytes = QFileInfo(db + QStringLiteral("-wal")).size();
+        const qint64 bound = qint64(5 * WalCheckpointer::FramesPerCheckpoint) * (4096 + 24) + 32;
+        QVERIFY2(walBytes <= bound, qPrintable(QStringLiteral("WAL is %1 bytes").arg(walBytes)));
+        auto store = std::move(Store::open(db)).value();
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1200);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOutboxWriter)
+#include "tst_outboxwriter.moc"
