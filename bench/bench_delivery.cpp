@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -19,6 +20,8 @@
 #include <QThread>
 
 #include <cstdio>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace jobfirst;
 
@@ -137,10 +140,42 @@ qint64 delivered(SyncService &sync, const QString &name)
     return 0;
 }
 
+double cpuSeconds()
+{
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double g_cpuPerDelivery = 0; // this process's CPU time per delivery in the last drain, in µs
+
+/// CPU seconds per thread name (BENCH_THREADS=1 prints where a drain's CPU time went).
+QHash<QString, double> threadCpu()
+{
+    QHash<QString, double> cpu;
+    const long tick = sysconf(_SC_CLK_TCK);
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const qsizetype open = line.indexOf('('), close = line.lastIndexOf(')');
+        const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+        if (open < 0 || close < 0 || fields.size() < 13)
+            continue;
+        cpu[QString::fromUtf8(line.mid(open + 1, close - open - 1))] +=
+            double(fields[11].toLongLong() + fields[12].toLongLong()) / double(tick);
+    }
+    return cpu;
+}
+
 double drainRate(SyncService &sync, const QStringList &names, qint64 perTarget)
 {
     QElapsedTimer t;
     t.start();
+    const double cpu = cpuSeconds();
+    const QHash<QString, double> threadsBefore = threadCpu();
     for (const QString &n : names)
         sync.setTargetPaused(n, false, QStringLiteral("bench"));
     while (true) {
@@ -150,6 +185,13 @@ double drainRate(SyncService &sync, const QStringList &names, qint64 perTarget)
         if (all)
             break;
         QThread::msleep(5);
+    }
+    g_cpuPerDelivery = (cpuSeconds() - cpu) * 1e6 / double(perTarget * names.size());
+    if (qEnvironmentVariableIsSet("BENCH_THREADS")) {
+        const QHash<QString, double> after = threadCpu();
+        for (auto it = after.cbegin(); it != after.cend(); ++it)
+            std::printf("  thread %-16s %6.1f us per delivery\n", qPrintable(it.key()),
+                        (it.value() - threadsBefore.value(it.key())) * 1e6 / double(perTarget * names.size()));
     }
     return double(perTarget) * names.size() / (double(t.nsecsElapsed()) / 1e9);
 }
@@ -175,13 +217,18 @@ int main(int argc, char *argv[])
     // 1. Rate with batching off, one target, against wrk on the same nginx.
     if (part("rate")) {
     const double wrk = wrkRate(g_basePort);
-    for (int workers : {5, 32}) {
+    QList<int> workerCounts{5, 32};
+    if (qEnvironmentVariableIsSet("BENCH_WORKERS"))
+        workerCounts = {qEnvironmentVariableIntValue("BENCH_WORKERS")};
+    for (int workers : workerCounts) {
         Rig rig = makeRig(QStringLiteral("rate%1").arg(workers), {target(QStringLiteral("t"), g_basePort)}, workers);
         rig.sync->setTargetPaused(QStringLiteral("t"), true, QStringLiteral("bench"));
         const int n = 200000;
         enqueue(*rig.sync, n);
         const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
-        std::printf("delivery, batching off, signed, sync_workers=%2d: %.0f deliveries/s = %.2fx wrk\n", workers, rate, wrk > 0 ? rate / wrk : 0);
+        std::printf("delivery, batching off, signed, sync_workers=%2d: %.0f deliveries/s = %.2fx wrk"
+                    " (engine CPU %.1f us per delivery)\n",
+                    workers, rate, wrk > 0 ? rate / wrk : 0, g_cpuPerDelivery);
     }
     }
 

@@ -3,19 +3,19 @@
 
 #include "core/result.h"
 #include "sync/deliveryoutcome.h"
+#include "sync/deliverytarget.h"
 #include "sync/syncstats.h"
 
 #include <QByteArray>
 #include <QHash>
 #include <QList>
-#include <QSet>
 #include <QString>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
-#include <future>
 #include <functional>
-#include <memory>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -24,32 +24,19 @@ namespace jobfirst {
 
 class OutboxWriter;
 
-/// Delivery settings of one target, resolved from the cluster config (or a node).
-struct DeliveryTarget
-{
-    QString name;
-    QByteArray url;
-    QString secret;
-    long timeoutMs = 30000;
-    int maxRetries = 3;
-    qint64 retryIntervalMs = 5000;
-    int batchSize = 1;
-    double rateLimit = 0;   ///< requests per second, 0 unlimited
-    int workers = 5;        ///< concurrent requests to this target
-    bool enabled = true;
-    bool paused = false;
-    bool held = false;      ///< node target whose node is down: wait, do not try
-};
-
-/// Delivers the outbox: one thread, libcurl multi, up to `workers` requests in flight per
-/// target, so one slow or dead target cannot hold another's slots. Events of one user to one
-/// target go in order (the next is sent only after the previous is settled). Results are
-/// committed in groups. A crash loses no event: what was in flight is still pending in the
-/// store and is sent again (receivers de-duplicate by webhook-id).
+/// Delivers the outbox. One delivery thread reads the queue and decides what goes
+/// (DeliveryScheduler: up to `workers` requests in flight per target, so one slow or dead
+/// target cannot hold another's slots; one delivery per user and target at a time, in
+/// order), judges how requests ended (DeliverySettler) and records the outcomes in groups
+/// (OutcomeRecorder). The HTTP work runs on dispatcher threads, each with its own libcurl
+/// multi handle (DeliveryDispatcher), one per core by default. A crash loses no event: what
+/// was in flight is still pending in the store and is sent again (receivers de-duplicate by
+/// webhook-id).
 class DeliveryEngine final
 {
 public:
-    DeliveryEngine(QString dbPath, OutboxWriter *writer);
+    /// `dispatchers`: HTTP threads; 0 chooses one per core (at most 4).
+    DeliveryEngine(QString dbPath, OutboxWriter *writer, int dispatchers = 0);
     ~DeliveryEngine();
     DeliveryEngine(const DeliveryEngine &) = delete;
     DeliveryEngine &operator=(const DeliveryEngine &) = delete;
@@ -85,6 +72,7 @@ public:
         return m_leaseHolder;
     }
     int inFlight() const { return m_inFlightTotal.load(); }
+    int dispatchers() const { return m_dispatcherCount; }
 
     /// Called on the delivery thread: a target answered 410 Gone.
     std::function<void(const QString &target, const QString &reason)> onTargetDisabled;
@@ -94,29 +82,27 @@ public:
     std::function<void(const QString &target, CircuitState state)> onCircuitChanged;
 
 private:
-    struct Runtime;
-    struct Flight;
     void run(std::promise<Status> started);
 
     QString m_dbPath;
     OutboxWriter *m_writer;
-    std::atomic<int> m_outstanding{0}; ///< outcome batches handed to the writer, not yet confirmed
-    std::deque<std::pair<std::shared_ptr<std::vector<DeliveryOutcome>>, bool>> m_committed;
+    int m_dispatcherCount;
     std::thread m_thread;
     std::atomic_bool m_stop{false};
-    std::atomic_bool m_dirty{true};
     std::atomic_bool m_rescanAll{false};
     std::atomic<qint64> m_delivered{0};
     std::atomic<int> m_inFlightTotal{0};
-    std::atomic<qint64> m_held{0};
     std::atomic<int> m_queueLimit{2000};
-    void *m_http = nullptr; // HttpDeliveryClient*, valid while running (for wake())
+    // Wakes the delivery thread: new work, results from a dispatcher, confirmed outcomes.
+    std::mutex m_wakeMutex;
+    std::condition_variable m_wakeUp;
+    bool m_woken = true;
     mutable std::mutex m_mutex;
     QList<DeliveryTarget> m_newTargets;
     bool m_targetsChanged = false;
     QHash<QString, TargetStatus> m_status;
     QString m_leaseHolder = QStringLiteral("(not started)");
-    std::vector<float> m_latencies;   // ring of recent enqueue-to-ack latencies
+    std::vector<float> m_latencies; // ring of recent enqueue-to-ack latencies
     std::size_t m_latencyPos = 0;
     std::deque<std::pair<qint64, int>> m_completions; // (second, count)
 };

@@ -5,6 +5,7 @@
 #include "sync/sqlitestatement.h"
 
 #include <sqlite3.h>
+#include <pthread.h>
 
 namespace jobfirst {
 
@@ -38,6 +39,7 @@ void WalCheckpointer::walGrew(int frames)
 
 void WalCheckpointer::run()
 {
+    pthread_setname_np(pthread_self(), "jf-checkpoint"); // names it in top and perf
     // Its own connection (synchronous=FULL as Store opens it): a checkpoint syncs the WAL
     // before copying and the store file after, whatever the writer's connection does.
     auto opened = Store::open(m_dbPath);

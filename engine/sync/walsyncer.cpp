@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ bool WalSyncer::sync(QString &error)
 
 void WalSyncer::run()
 {
+    pthread_setname_np(pthread_self(), "jf-walsync"); // names it in top and perf
     while (true) {
         std::vector<Done> batch;
         QString failure;

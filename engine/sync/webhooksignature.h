@@ -13,6 +13,9 @@ class WebhookSignature final
 {
 public:
     static QByteArray sign(const QString &secret, const QByteArray &id, qint64 timestamp, const QByteArray &body);
+    /// The same with the key already decoded by key() (once per target, not per request).
+    static QByteArray signWithKey(const QByteArray &key, const QByteArray &id, qint64 timestamp,
+                                  const QByteArray &body);
     /// True when one of the space-separated signatures in `header` matches.
     static bool verify(const QString &secret, const QByteArray &id, qint64 timestamp, const QByteArray &body,
                        const QByteArray &header);

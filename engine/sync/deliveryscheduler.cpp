@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/deliveryscheduler.h"
+
+#include "sync/deliveryreader.h"
+
+#include <QSet>
+
+#include <cmath>
+
+namespace jobfirst {
+
+namespace {
+
+void addRow(DeliveryFlight &flight, PendingDelivery &row)
+{
+    flight.rows.push_back(DeliveryFlight::Row{row.id, row.seq, row.createdAt, row.attempts,
+                                              row.count, row.user, row.eventId});
+}
+
+} // namespace
+
+DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wanted, qint64 now)
+{
+    Result result;
+    if (rt.rescan || (rt.rescanAt > 0 && now >= rt.rescanAt)) {
+        rt.ready.clear();
+        rt.cursor = 0;
+        rt.rescan = false;
+        rt.rescanAt = 0;
+    }
+    if (qsizetype(rt.ready.size()) >= wanted)
+        return result;
+    m_read.clear();
+    if (Status s = m_reader.readPending(rt.config.name, rt.cursor,
+                                        2 * wanted - int(rt.ready.size()), m_read);
+        !s) {
+        result.error = s.error().message;
+        return result;
+    }
+    for (PendingDelivery &row : m_read) {
+        rt.cursor = row.id;
+        if (!rt.busyRows.contains(row.id)) // else in flight or awaiting commit
+            rt.ready.push_back(std::move(row));
+    }
+    return result;
+}
+
+DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 now,
+                                                      const Limits &limits,
+                                                      std::vector<DeliveryFlight> &out)
+{
+    Result result;
+    const DeliveryTarget &c = rt.config;
+    rt.nextDue = 0;
+    if (!rt.sendable())
+        return result;
+    int free = c.workers - rt.inFlight;
+    if (rt.circuit == CircuitState::Open) {
+        if (now < rt.openUntil) {
+            rt.nextDue = rt.openUntil;
+            return result;
+        }
+        rt.circuit = CircuitState::HalfOpen;
+        result.circuitChanged = true;
+    }
+    if (rt.circuit == CircuitState::HalfOpen)
+        free = std::min(free, 1 - rt.inFlight); // one probe at a time
+    if (c.rateLimit > 0) {
+        rt.tokens = std::min(std::max(1.0, c.rateLimit),
+                             rt.tokens + double(now - rt.tokensAt) * c.rateLimit / 1000.0);
+        rt.tokensAt = now;
+        free = std::min(free, int(rt.tokens));
+        if (free <= 0)
+            rt.nextDue = now + qint64(std::ceil(1000.0 / c.rateLimit));
+    }
+    const int perRequest = std::max(1, c.batchSize);
+    // sync_queue_size bounds the events held in memory (in flight or awaiting commit).
+    const qint64 room = limits.queueLimit - limits.held;
+    if (room < perRequest)
+        free = std::min(free, limits.held == 0 ? 1 : 0);
+    else
+        free = int(std::min<qint64>(free, room / perRequest));
+    if (free <= 0)
+        return result;
+    // Top up the read-ahead; rows of busy users wait in it, so look further past them.
+    const int wanted = 64 + free * perRequest * 2 + int(rt.busyUsers.size());
+    if (Result r = refill(rt, wanted, now); !r.error.isEmpty()) {
+        result.error = r.error;
+        return result;
+    }
+    QSet<QString> seen; // users met in this pass: their later rows stay behind the first
+    DeliveryFlight flight;
+    const auto waitFor = [&rt](qint64 due) {
+        rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
+        rt.rescanAt = rt.rescanAt ? std::min(rt.rescanAt, due) : due;
+    };
+    const auto launch = [&](DeliveryFlight &&f) {
+        for (const DeliveryFlight::Row &row : f.rows) {
+            rt.busyRows.insert(row.id);
+            if (!row.user.isEmpty())
+                rt.busyUsers.insert(row.user);
+        }
+        f.target = c.name;
+        ++rt.inFlight;
+        --free;
+        if (c.rateLimit > 0)
+            rt.tokens -= 1;
+        out.push_back(std::move(f));
+    };
+    for (auto it = rt.ready.begin(); it != rt.ready.end() && free > 0;) {
+        PendingDelivery &row = *it;
+        // Rows are visible once committed, a moment before they are on disk: none that is
+        // not durable yet goes out (later rows have higher ids).
+        if (row.id > limits.durableId) {
+            result.needDurable = true;
+            break;
+        }
+        if (row.count > 1) {
+            // A bulk row: its events go together as one request of their own.
+            if (row.due > now) {
+                waitFor(row.due);
+                ++it;
+                continue;
+            }
+            if (!flight.rows.empty()) {
+                // Earlier rows first, and never more requests than free slots.
+                launch(std::move(flight));
+                flight = DeliveryFlight{};
+                if (free <= 0)
+                    break;
+            }
+            DeliveryFlight bulk;
+            bulk.events.reserve(std::size_t(row.count));
+            if (Status s = m_reader.readEvents(row.seq, row.count, bulk.events); !s) {
+                result.error = s.error().message;
+                break;
+            }
+            if (int(bulk.events.size()) != row.count) {
+                it =
+                    rt.ready.erase(it); // event rows are gone (cannot happen short of manual edits)
+                continue;
+            }
+            addRow(bulk, row);
+            it = rt.ready.erase(it);
+            launch(std::move(bulk));
+            continue;
+        }
+        if (rt.busyUsers.contains(row.user) || seen.contains(row.user)) {
+            seen.insert(row.user); // keeps this user's later events behind the earlier one
+            ++it;
+            continue;
+        }
+        seen.insert(row.user);
+        if (row.due > now) {
+            waitFor(row.due);
+            ++it;
+            continue;
+        }
+        flight.events.emplace_back(row.seq, std::move(row.payload));
+        addRow(flight, row);
+        it = rt.ready.erase(it);
+        if (int(flight.rows.size()) == perRequest) {
+            flight.single = perRequest == 1;
+            launch(std::move(flight));
+            flight = DeliveryFlight{};
+        }
+    }
+    if (!flight.rows.empty()) {
+        flight.single = false; // a partial batch still goes as a batch
+        launch(std::move(flight));
+    }
+    return result;
+}
+
+} // namespace jobfirst

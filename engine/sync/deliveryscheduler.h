@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "sync/deliveryflight.h"
+#include "sync/targetruntime.h"
+
+#include <QString>
+
+#include <vector>
+
+namespace jobfirst {
+
+class DeliveryReader;
+
+/// Decides what goes to a target now: reads its queue ahead, keeps one delivery per user at
+/// a time in id order, fills at most `workers` requests (one probe while the circuit is
+/// half-open, fewer under a rate limit), groups events into requests of `batch_size`, sends
+/// a bulk row as a request of its own, and holds back rows that are not yet durable or due.
+class DeliveryScheduler final
+{
+public:
+    struct Limits
+    {
+        qint64 durableId = 0;  ///< rows above this id are not on disk yet
+        qint64 held = 0;       ///< events held in memory now (in flight or awaiting commit)
+        qint64 queueLimit = 0; ///< sync_queue_size: events held at most
+    };
+    struct Result
+    {
+        bool circuitChanged = false; ///< open -> half-open: a probe may go
+        bool needDurable = false;    ///< rows wait for the writer to sync them
+        QString error;               ///< the queue could not be read
+    };
+
+    explicit DeliveryScheduler(DeliveryReader &reader) : m_reader(reader) {}
+
+    /// Appends the requests to send to `rt`'s target now to `out`, and marks their rows and
+    /// users busy. rt.nextDue says when a row (or the circuit, or the rate limit) is due next.
+    Result schedule(TargetRuntime &rt, qint64 now, const Limits &limits,
+                    std::vector<DeliveryFlight> &out);
+
+private:
+    Result refill(TargetRuntime &rt, int wanted, qint64 now);
+
+    DeliveryReader &m_reader;
+    std::vector<PendingDelivery> m_read;
+};
+
+} // namespace jobfirst

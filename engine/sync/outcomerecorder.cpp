@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/outcomerecorder.h"
+
+#include "sync/outboxwriter.h"
+
+#include <chrono>
+#include <thread>
+
+namespace jobfirst {
+
+OutcomeRecorder::OutcomeRecorder(OutboxWriter *writer, std::function<void()> wake)
+    : m_writer(writer), m_wake(std::move(wake))
+{
+}
+
+OutcomeRecorder::~OutcomeRecorder()
+{
+    // The writer calls back into this object: wait for what was handed to it.
+    for (int i = 0; i < 5000 && m_outstanding.load() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void OutcomeRecorder::add(std::vector<DeliveryOutcome> &outcomes, qint64 now)
+{
+    if (outcomes.empty())
+        return;
+    if (m_waiting.empty()) {
+        m_firstWaitingAt = now;
+        m_waiting.swap(outcomes);
+    } else {
+        std::move(outcomes.begin(), outcomes.end(), std::back_inserter(m_waiting));
+    }
+    outcomes.clear();
+}
+
+void OutcomeRecorder::flushIfDue(qint64 now, bool idle)
+{
+    if (!m_waiting.empty() &&
+        (int(m_waiting.size()) >= BatchSize || now - m_firstWaitingAt >= BatchAfterMs || idle))
+        flush();
+}
+
+void OutcomeRecorder::flush()
+{
+    if (m_waiting.empty())
+        return;
+    ++m_outstanding;
+    // The rows stay busy until the writer says the outcomes are durable; the list is kept
+    // to free them then.
+    auto batch = std::make_shared<std::vector<DeliveryOutcome>>(m_waiting);
+    m_writer->submitOutcomes(std::move(m_waiting), [this, batch](bool ok) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_confirmed.emplace_back(batch, ok);
+        }
+        --m_outstanding;
+        if (m_wake)
+            m_wake();
+    });
+    m_waiting.clear();
+    m_firstWaitingAt = 0;
+}
+
+qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 now,
+                                Confirmed &confirmed)
+{
+    std::deque<std::pair<Batch, bool>> batches;
+    {
+        std::lock_guard lock(m_mutex);
+        batches.swap(m_confirmed);
+    }
+    qint64 freed = 0;
+    for (const auto &[list, ok] : batches) {
+        for (const DeliveryOutcome &o : *list) {
+            freed += o.count;
+            auto rit = targets.find(o.target);
+            if (rit != targets.end()) {
+                rit->busyRows.remove(o.id);
+                if (!o.user.isEmpty())
+                    rit->busyUsers.remove(o.user);
+                // The row is pending again behind the read-ahead cursor: read it afresh.
+                if (!ok || o.kind == DeliveryOutcome::Retry || o.kind == DeliveryOutcome::Hold)
+                    rit->rescan = true;
+            }
+            if (!ok)
+                continue; // still pending in the store: sent again (receivers de-duplicate)
+            auto &c = confirmed.perTarget[o.target];
+            if (o.kind == DeliveryOutcome::Done) {
+                c[0] += o.count;
+                confirmed.delivered += o.count;
+            } else {
+                if (o.kind == DeliveryOutcome::Dead)
+                    c[1] += o.count;
+                else if (o.kind == DeliveryOutcome::Retry)
+                    c[2] += o.count;
+                confirmed.lastError[o.target] = {o.error, now};
+            }
+        }
+    }
+    return freed;
+}
+
+} // namespace jobfirst

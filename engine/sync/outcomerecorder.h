@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "sync/deliveryoutcome.h"
+#include "sync/targetruntime.h"
+
+#include <QHash>
+#include <QString>
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace jobfirst {
+
+class OutboxWriter;
+
+/// Records delivery outcomes through the outbox writer (the one SQLite writer) in batches,
+/// and gives their rows back to the scheduler once they are durable: until then a row and
+/// its user stay busy, so nothing is sent twice meanwhile, and a user's next event waits.
+class OutcomeRecorder final
+{
+public:
+    static constexpr int BatchSize = 512;     ///< outcomes per batch at most
+    static constexpr qint64 BatchAfterMs = 5; ///< or this long after the first waiting one
+
+    /// Figures of the outcomes confirmed by one release(), per target.
+    struct Confirmed
+    {
+        qint64 delivered = 0;                                 ///< events acknowledged
+        QHash<QString, std::array<qint64, 3>> perTarget;      ///< events done, dead, retried
+        QHash<QString, std::pair<QString, qint64>> lastError; ///< per target: error, when
+    };
+
+    /// `wake` runs (on the writer's sync thread) when a batch has been made durable.
+    OutcomeRecorder(OutboxWriter *writer, std::function<void()> wake);
+    /// Waits (a bounded time) for the batches handed to the writer: it calls back into this.
+    ~OutcomeRecorder();
+    OutcomeRecorder(const OutcomeRecorder &) = delete;
+    OutcomeRecorder &operator=(const OutcomeRecorder &) = delete;
+
+    /// Outcomes to record (moved from).
+    void add(std::vector<DeliveryOutcome> &outcomes, qint64 now);
+    bool waiting() const { return !m_waiting.empty(); }
+    /// When the waiting outcomes are due to be handed over, 0 when none wait.
+    qint64 dueAt() const { return m_waiting.empty() ? 0 : m_firstWaitingAt + BatchAfterMs; }
+    /// Hands the waiting outcomes to the writer when enough wait, they waited long enough,
+    /// or `idle` (nothing else is in flight, so no more will join them soon).
+    void flushIfDue(qint64 now, bool idle);
+    void flush();
+    /// Applies what the writer confirmed since the last call: frees rows and users, and
+    /// marks for a fresh read the targets whose rows are pending again (retry, hold, or a
+    /// failed commit). Returns the events that left the memory bound and the figures.
+    qint64 release(QHash<QString, TargetRuntime> &targets, qint64 now, Confirmed &confirmed);
+    /// Batches handed over and not yet confirmed.
+    int outstanding() const { return m_outstanding.load(); }
+
+private:
+    using Batch = std::shared_ptr<std::vector<DeliveryOutcome>>;
+
+    OutboxWriter *m_writer;
+    std::function<void()> m_wake;
+    std::vector<DeliveryOutcome> m_waiting;
+    qint64 m_firstWaitingAt = 0;
+    std::atomic<int> m_outstanding{0};
+    std::mutex m_mutex;
+    std::deque<std::pair<Batch, bool>> m_confirmed;
+};
+
+} // namespace jobfirst

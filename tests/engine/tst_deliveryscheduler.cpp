@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// DeliveryScheduler with DeliveryReader on a real store: which rows go now, and which wait.
+#include "sync/deliveryreader.h"
+#include "sync/deliveryscheduler.h"
+#include "sync/outboxcommitter.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestDeliveryScheduler final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_n = 0;
+    std::unique_ptr<OutboxCommitter> m_writer;
+    std::unique_ptr<DeliveryReader> m_reader;
+    std::vector<std::unique_ptr<OutboxRequest>> m_keep;
+    qint64 m_seq = 0;
+
+    /// Stores events of `users` for target "t" (bulkLimit > 0: as bulk rows of that size).
+    void enqueue(const QStringList &users, qint64 dueAt = 0, int bulkLimit = 0)
+    {
+        QList<OutboxItem> items;
+        for (const QString &u : users) {
+            OutboxItem it;
+            it.event.eventId = QStringLiteral("e%1").arg(++m_seq);
+            it.event.type = QStringLiteral("user.updated");
+            it.event.userId = u;
+            it.event.createdAt = 1;
+            it.targets = {QStringLiteral("t")};
+            it.dueAt = dueAt;
+            if (bulkLimit > 0)
+                it.rowLimits = {bulkLimit};
+            it.payload = "{\"id\":\"" + it.event.eventId.toUtf8() + "\"}";
+            items << it;
+        }
+        m_keep.push_back(std::make_unique<OutboxRequest>(EventWrite{items, {}}));
+        QVERIFY(m_writer->commit({m_keep.back().get()}, 1000).ok());
+    }
+
+    static TargetRuntime target(int workers, int batchSize = 1)
+    {
+        TargetRuntime rt;
+        rt.config.name = QStringLiteral("t");
+        rt.config.workers = workers;
+        rt.config.batchSize = batchSize;
+        return rt;
+    }
+
+    static QStringList users(const std::vector<DeliveryFlight> &flights)
+    {
+        QStringList out;
+        for (const DeliveryFlight &f : flights) {
+            QStringList rows;
+            for (const auto &r : f.rows)
+                rows << (r.user.isEmpty() ? QStringLiteral("bulk%1").arg(r.count) : r.user);
+            out << rows.join(u'+');
+        }
+        return out;
+    }
+
+    /// As the engine does once a request is settled and its outcome durable.
+    static void finish(TargetRuntime &rt, const DeliveryFlight &f)
+    {
+        --rt.inFlight;
+        for (const auto &r : f.rows) {
+            rt.busyRows.remove(r.id);
+            rt.busyUsers.remove(r.user);
+        }
+    }
+
+    const DeliveryScheduler::Limits m_open{1000000, 0, 2000};
+
+private slots:
+    void init()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("s%1.db").arg(++m_n));
+        m_writer = std::move(OutboxCommitter::open(path)).value();
+        m_reader = std::move(DeliveryReader::open(path)).value();
+    }
+
+    void workersBoundTheRequestsAndEachUserWaitsForItsPreviousEvent()
+    {
+        enqueue({QStringLiteral("a"), QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")});
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(3);
+        std::vector<DeliveryFlight> out;
+        scheduler.schedule(rt, 2000, m_open, out);
+        QCOMPARE(users(out), QStringList({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
+        QCOMPARE(rt.inFlight, 3);
+        QVERIFY(out[0].single);
+        std::vector<DeliveryFlight> more;
+        scheduler.schedule(rt, 2000, m_open, more);
+        QVERIFY(more.empty()); // every worker busy
+        finish(rt, out[0]);
+        scheduler.schedule(rt, 2000, m_open, more);
+        QCOMPARE(users(more), QStringList{QStringLiteral("a")}); // a's second event, after its first
+        QVERIFY(more[0].rows[0].version > out[0].rows[0].version);
+        finish(rt, out[1]);
+        more.clear();
+        scheduler.schedule(rt, 2000, m_open, more);
+        QCOMPARE(users(more), QStringList{QStringLiteral("d")});
+    }
+
+    void batchesHoldBatchSizeEventsAndABulkRowGoesAlone()
+    {
+        enqueue({QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3")});
+        enqueue({QStringLiteral("k1"), QStringLiteral("k2"), QStringLiteral("k3"), QStringLiteral("k4")}, 0, 100);
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(10, 2);
+        std::vector<DeliveryFlight> out;
+        scheduler.schedule(rt, 2000, m_open, out);
+        // In id order: the partial batch goes before the bulk row that ended it.
+        QCOMPARE(users(out), QStringList({QStringLiteral("u1+u2"), QStringLiteral("u3"), QStringLiteral("bulk4")}));
+        QVERIFY(!out[0].single && !out[1].single); // a partial batch is still a batch
+        QCOMPARE(out[2].events.size(), std::size_t(4));
+        QCOMPARE(out[2].eventCount(), 4);
+    }
+
+    void rowsNotYetDurableOrDueWait()
+    {
+        enqueue({QStringLiteral("now1"), QStringLiteral("now2")});
+        enqueue({QStringLiteral("later")}, 9000);
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(10);
+        std::vector<DeliveryFlight> out;
+        // Only the first row is on disk yet.
+        auto r = scheduler.schedule(rt, 2000, DeliveryScheduler::Limits{1, 0, 2000}, out);
+        QVERIFY(r.needDurable);
+        QCOMPARE(users(out), QStringList{QStringLiteral("now1")});
+        out.clear();
+        r = scheduler.schedule(rt, 2000, m_open, out);
+        QVERIFY(!r.needDurable);
+        QCOMPARE(users(out), QStringList{QStringLiteral("now2")});
+        QCOMPARE(rt.nextDue, 9000);
+        out.clear();
+        scheduler.schedule(rt, 9000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("later")});
+    }
+
+    void anOpenCircuitWaitsThenLetsOneProbeGo()
+    {
+        enqueue({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")});
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(5);
+        rt.circuit = CircuitState::Open;
+        rt.openUntil = 5000;
+        std::vector<DeliveryFlight> out;
+        auto r = scheduler.schedule(rt, 4000, m_open, out);
+        QVERIFY(out.empty() && !r.circuitChanged);
+        QCOMPARE(rt.nextDue, 5000);
+        r = scheduler.schedule(rt, 5000, m_open, out);
+        QVERIFY(r.circuitChanged);
+        QCOMPARE(rt.circuit, CircuitState::HalfOpen);
+        QCOMPARE(out.size(), std::size_t(1));
+        scheduler.schedule(rt, 5001, m_open, out);
+        QCOMPARE(out.size(), std::size_t(1)); // one probe at a time
+    }
+
+    void theQueueLimitBoundsEventsHeldInMemory()
+    {
+        enqueue({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")});
+        enqueue({QStringLiteral("k1"), QStringLiteral("k2"), QStringLiteral("k3")}, 0, 100);
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(10);
+        std::vector<DeliveryFlight> out;
+        scheduler.schedule(rt, 2000, DeliveryScheduler::Limits{1000000, 2, 4}, out);
+        QCOMPARE(users(out), QStringList({QStringLiteral("a"), QStringLiteral("b")})); // room for 2
+        out.clear();
+        TargetRuntime bulk = target(10, 100);
+        scheduler.schedule(bulk, 2000, DeliveryScheduler::Limits{1000000, 1, 4}, out);
+        QVERIFY(out.empty()); // a request of up to 100 events does not fit next to one held
+        scheduler.schedule(bulk, 2000, DeliveryScheduler::Limits{1000000, 0, 4}, out);
+        QCOMPARE(out.size(), std::size_t(1)); // ... but one goes when nothing else is held
+        QCOMPARE(bulk.inFlight, 1);
+    }
+
+    void pausedHeldOrGoneTargetsSendNothingAndRateLimitsSpaceRequests()
+    {
+        enqueue({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")});
+        DeliveryScheduler scheduler(*m_reader);
+        std::vector<DeliveryFlight> out;
+        for (int which = 0; which < 3; ++which) {
+            TargetRuntime rt = target(5);
+            rt.config.paused = which == 0;
+            rt.config.held = which == 1;
+            rt.gone = which == 2;
+            scheduler.schedule(rt, 2000, m_open, out);
+            QVERIFY(out.empty());
+        }
+        TargetRuntime limited = target(5);
+        limited.config.rateLimit = 2; // requests per second
+        limited.tokensAt = 2000;
+        scheduler.schedule(limited, 2000, m_open, out);
+        QCOMPARE(out.size(), std::size_t(1));
+        scheduler.schedule(limited, 2100, m_open, out);
+        QCOMPARE(out.size(), std::size_t(1)); // 0.2 tokens: wait
+        QCOMPARE(limited.nextDue, 2600);
+        scheduler.schedule(limited, 2600, m_open, out);
+        QCOMPARE(out.size(), std::size_t(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeliveryScheduler)
+#include "tst_deliveryscheduler.moc"

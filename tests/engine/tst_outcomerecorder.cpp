@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// OutcomeRecorder with a real outbox writer: outcomes are batched, and rows and users come
+// back to the scheduler only once their outcomes are durable.
+#include "store/store.h"
+#include "sync/outboxwriter.h"
+#include "sync/outcomerecorder.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+
+using namespace jobfirst;
+
+class TestOutcomeRecorder final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+private slots:
+    void rowsAreFreedOnceTheirOutcomesAreDurable()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("r.db"));
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        QList<OutboxItem> items;
+        for (const QString &u : {QStringLiteral("ann"), QStringLiteral("bo")}) {
+            OutboxItem it;
+            it.event.type = QStringLiteral("user.updated");
+            it.event.userId = u;
+            it.targets = {QStringLiteral("t")};
+            items << it;
+        }
+        auto stored = writer.write(items);
+        QVERIFY(stored.ok());
+        const qint64 last = writer.durableDeliveryId();
+
+        QHash<QString, TargetRuntime> targets;
+        TargetRuntime &rt = targets[QStringLiteral("t")];
+        rt.config.name = QStringLiteral("t");
+        rt.busyRows = {last - 1, last};
+        rt.busyUsers = {QStringLiteral("ann"), QStringLiteral("bo")};
+        rt.rescan = false;
+
+        std::atomic<int> woken{0};
+        OutcomeRecorder recorder(&writer, [&] { ++woken; });
+        std::vector<DeliveryOutcome> outcomes(2);
+        outcomes[0] = DeliveryOutcome{DeliveryOutcome::Done, last - 1, 1, QStringLiteral("t"), QStringLiteral("ann"),
+                                      stored->at(0).eventId, stored->at(0).version, 1, 0, {}, 200, 1.0, {}};
+        outcomes[1] = DeliveryOutcome{DeliveryOutcome::Retry, last, 1, QStringLiteral("t"), QStringLiteral("bo"),
+                                      stored->at(1).eventId, stored->at(1).version, 1, 99999, QStringLiteral("HTTP 503: x"),
+                                      503, 1.0, {}};
+        recorder.add(outcomes, 100);
+        QVERIFY(outcomes.empty());
+        QCOMPARE(recorder.dueAt(), 100 + OutcomeRecorder::BatchAfterMs);
+        recorder.flushIfDue(101, false);
+        QVERIFY(recorder.waiting()); // not due yet, and more may join
+        recorder.flushIfDue(101, true);
+        QVERIFY(!recorder.waiting()); // idle: nothing else will join
+        QTRY_COMPARE(woken.load(), 1);
+        QCOMPARE(recorder.outstanding(), 0);
+
+        OutcomeRecorder::Confirmed confirmed;
+        QCOMPARE(recorder.release(targets, 200, confirmed), 2);
+        QVERIFY(rt.busyRows.isEmpty() && rt.busyUsers.isEmpty());
+        QVERIFY(rt.rescan); // the retried row is pending again behind the cursor
+        QCOMPARE(confirmed.delivered, 1);
+        QCOMPARE(confirmed.perTarget.value(QStringLiteral("t"))[0], 1);
+        QCOMPARE(confirmed.perTarget.value(QStringLiteral("t"))[2], 1);
+        QCOMPARE(confirmed.lastError.value(QStringLiteral("t")).first, QStringLiteral("HTTP 503: x"));
+        QCOMPARE(writer.counters.total(), 1); // the retried one still waits
+
+        auto store = std::move(Store::open(db)).value();
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT state, next_at FROM deliveries ORDER BY id")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("done"));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(1).toLongLong(), 99999);
+    }
+
+    void aBatchIsHandedOverOnceItIsFull()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("full.db"));
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        OutcomeRecorder recorder(&writer, {});
+        std::vector<DeliveryOutcome> outcomes(OutcomeRecorder::BatchSize);
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            outcomes[i].kind = DeliveryOutcome::Hold; // rows that do not exist: nothing changes
+            outcomes[i].id = qint64(i) + 1000;
+            outcomes[i].target = QStringLiteral("t");
+        }
+        recorder.add(outcomes, 100);
+        recorder.flushIfDue(100, false);
+        QVERIFY(!recorder.waiting());
+        QTRY_COMPARE(recorder.outstanding(), 0);
+        QHash<QString, TargetRuntime> none;
+        OutcomeRecorder::Confirmed confirmed;
+        QCOMPARE(recorder.release(none, 200, confirmed), OutcomeRecorder::BatchSize);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOutcomeRecorder)
+#include "tst_outcomerecorder.moc"
