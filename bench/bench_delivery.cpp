@@ -19,7 +19,9 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -146,6 +148,48 @@ double cpuSeconds()
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
+
+/// Resident memory of this process (the engine runs in it), in MiB.
+double rssMiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return double(line.mid(6).trimmed().split(' ').first().toLongLong()) / 1024.0;
+    return 0;
+}
+
+/// Samples rssMiB() every 50 ms on a thread of its own, keeping the largest.
+class RssSampler
+{
+public:
+    RssSampler()
+        : m_thread([this] {
+              while (!m_stop.load()) {
+                  const double now = rssMiB();
+                  double peak = m_peak.load();
+                  while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
+                  }
+                  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+              }
+          })
+    {
+    }
+    ~RssSampler()
+    {
+        m_stop = true;
+        m_thread.join();
+    }
+    /// Largest since the last call.
+    double takePeak() { return m_peak.exchange(rssMiB()); }
+
+private:
+    std::atomic_bool m_stop{false};
+    std::atomic<double> m_peak{0};
+    std::thread m_thread;
+};
 
 double g_cpuPerDelivery = 0; // this process's CPU time per delivery in the last drain, in µs
 
@@ -303,11 +347,21 @@ int main(int argc, char *argv[])
         if (paused)
             for (const QString &n : names)
                 rig.sync->setTargetPaused(n, true, QStringLiteral("bench"));
+        const double rssBefore = rssMiB();
+        const QHash<QString, double> threadsBefore = threadCpu();
+        RssSampler rss;
         QElapsedTimer t;
         t.start();
         auto r = BulkImporter::run(rig.store->path(), users.fileName(), 5000,
                                    [&](const QList<SyncEvent> &e) { return rig.sync->publish(e, SyncMode::Bulk); });
         const double importS = double(t.nsecsElapsed()) / 1e9;
+        const double rssImport = rss.takePeak();
+        if (qEnvironmentVariableIsSet("BENCH_THREADS")) {
+            const QHash<QString, double> after = threadCpu();
+            for (auto it = after.cbegin(); it != after.cend(); ++it)
+                std::printf("  accepting: thread %-16s %6.2f us per event\n", qPrintable(it.key()),
+                            (it.value() - threadsBefore.value(it.key())) * 1e6 / double(bulkUsers));
+        }
         if (!r)
             std::printf("bulk import failed: %s\n", qPrintable(r.error().message));
         if (paused)
@@ -316,8 +370,11 @@ int main(int argc, char *argv[])
         while (rig.sync->backlog() > 0)
             QThread::msleep(20);
         const double totalS = double(t.nsecsElapsed()) / 1e9;
+        const double rssDelivering = rss.takePeak();
         std::printf("bulk migration: %lld users to 6 targets (batch_size 100): accepted durably in %.1f s, all delivered in %.1f s (%.0f deliveries/s)\n",
                     r ? qint64(r->accepted) : -1, importS, totalS, 6.0 * bulkUsers / totalS);
+        std::printf("bulk migration memory (this process: engine and importer): %.0f MiB before, peak %.0f MiB while accepting, "
+                    "peak %.0f MiB while delivering the rest\n", rssBefore, rssImport, rssDelivering);
     }
     nginx.terminate();
     nginx.waitForFinished();

@@ -161,16 +161,25 @@ Result<OutboxCommitter::Summary> OutboxCommitter::commit(const std::vector<Outbo
 bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary,
                                   qint64 now, QString &error)
 {
-    // Bulk rows being filled, per target.
+    // Bulk rows being filled, per target: a few targets, looked up for every event, so a
+    // short list beats hashing the name each time.
     struct OpenRow
     {
+        QString target;
         qint64 firstSeq = 0;
         int count = 0;
         int limit = 0;
         qint64 due = 0;
         QString user; ///< "" when the row carries many users
     };
-    QHash<QString, OpenRow> open;
+    std::vector<OpenRow> open;
+    const auto openRow = [&open](const QString &target) -> OpenRow & {
+        for (OpenRow &row : open)
+            if (row.target == target)
+                return row;
+        open.push_back(OpenRow{target});
+        return open.back();
+    };
     const auto insertRow = [&](qint64 seq, const QString &target, const QString &user, qint64 due,
                                int count) {
         m_insertDelivery.bind(1, seq);
@@ -212,14 +221,14 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
         if (!item.rowLimits.isEmpty()) {
             for (qsizetype t = 0; t < item.targets.size() && t < item.rowLimits.size(); ++t) {
                 const QString &target = item.targets.at(t);
-                OpenRow &row = open[target];
+                OpenRow &row = openRow(target);
                 if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
                     if (!insertRow(row.firstSeq, target, row.user, row.due, row.count))
                         return false;
                     row.count = 0;
                 }
                 if (row.count == 0)
-                    row = OpenRow{seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
+                    row = OpenRow{target, seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
                 else if (row.user != e.userId)
                     row.user.clear(); // many users: no per-user order to keep for this row
                 ++row.count;
@@ -241,8 +250,8 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
         }
         stored << e;
     }
-    for (auto it = open.cbegin(); it != open.cend(); ++it)
-        if (it->count > 0 && !insertRow(it->firstSeq, it.key(), it->user, it->due, it->count))
+    for (const OpenRow &row : open)
+        if (row.count > 0 && !insertRow(row.firstSeq, row.target, row.user, row.due, row.count))
             return false;
     return true;
 }
