@@ -352,8 +352,15 @@ int main(int argc, char *argv[])
         RssSampler rss;
         QElapsedTimer t;
         t.start();
+        qint64 nextReport = 100000;
         auto r = BulkImporter::run(rig.store->path(), users.fileName(), 5000,
-                                   [&](const QList<SyncEvent> &e) { return rig.sync->publish(e, SyncMode::Bulk); });
+                                   [&](const QList<SyncEvent> &e) { return rig.sync->publish(e, SyncMode::Bulk); },
+                                   [&](const ImportProgress &p) {
+                                       if (qEnvironmentVariableIsSet("BENCH_THREADS") && p.lines >= nextReport) {
+                                           std::printf("  %7lld lines durable after %.1f s\n", p.lines, double(t.nsecsElapsed()) / 1e9);
+                                           nextReport = p.lines + 100000;
+                                       }
+                                   });
         const double importS = double(t.nsecsElapsed()) / 1e9;
         const double rssImport = rss.takePeak();
         if (qEnvironmentVariableIsSet("BENCH_THREADS")) {
@@ -371,6 +378,12 @@ int main(int argc, char *argv[])
             QThread::msleep(20);
         const double totalS = double(t.nsecsElapsed()) / 1e9;
         const double rssDelivering = rss.takePeak();
+        if (qEnvironmentVariableIsSet("BENCH_THREADS")) {
+            const QHash<QString, double> after = threadCpu();
+            for (auto it = after.cbegin(); it != after.cend(); ++it)
+                std::printf("  whole migration: thread %-16s %6.2f s\n", qPrintable(it.key()),
+                            it.value() - threadsBefore.value(it.key()));
+        }
         std::printf("bulk migration: %lld users to 6 targets (batch_size 100): accepted durably in %.1f s, all delivered in %.1f s (%.0f deliveries/s)\n",
                     r ? qint64(r->accepted) : -1, importS, totalS, 6.0 * bulkUsers / totalS);
         std::printf("bulk migration memory (this process: engine and importer): %.0f MiB before, peak %.0f MiB while accepting, "

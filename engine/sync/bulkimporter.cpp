@@ -8,8 +8,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QElapsedTimer>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+
+#include <algorithm>
+#include <deque>
+#include <future>
 
 namespace jobfirst {
 
@@ -103,21 +109,98 @@ Result<ImportProgress> BulkImporter::run(const QString &dbPath, const QString &f
             return Status(storeError(dbPath, QStringLiteral("save import progress"), save.lastError().text()));
         return Status();
     };
+    // Up to three batches are on their way at once: while one is written and another synced,
+    // the next lines are parsed. Batches that share a user are never on their way together,
+    // so a user's later line always gets the later version. Progress is saved in file order
+    // up to the first batch not yet durable (or that failed), so a crash resumes at or before
+    // it; ids derive from the line, so a batch sent twice is accepted once.
+    struct Pending
+    {
+        std::future<Result<QList<SyncEvent>>> written;
+        QSet<QString> users;
+        qint64 events = 0;
+        qint64 bytesDone = 0;
+        qint64 lines = 0;
+    };
+    std::deque<Pending> pending;
+    constexpr std::size_t InFlight = 3;
+    qint64 savedBytes = p.bytesDone, savedLines = p.lines;
+    Status failure; ///< the first batch that could not be written, if any
+    const auto settleOldest = [&] {
+        Pending oldest = std::move(pending.front());
+        pending.pop_front();
+        auto r = oldest.written.get();
+        if (!r) {
+            if (failure.ok())
+                failure = r.error();
+            return;
+        }
+        p.accepted += oldest.events;
+        if (failure.ok()) { // nothing after a failed batch counts as done in the file
+            savedBytes = oldest.bytesDone;
+            savedLines = oldest.lines;
+        }
+    };
+    qint64 lastSaved = -1;
+    QElapsedTimer sinceSaved;
+    // Progress goes through this importer's own connection, which waits for the outbox
+    // writer's lock (SQLite's busy handler sleeps in steps of up to 100 ms): saved at most
+    // every half second, a resumed run sends a little more again (accepted once) instead of
+    // every batch waiting for the lock.
+    const auto saveProgress = [&](bool force) -> Status {
+        if (savedBytes == lastSaved || (!force && sinceSaved.isValid() && sinceSaved.elapsed() < 500))
+            return {};
+        lastSaved = savedBytes;
+        sinceSaved.start();
+        const bool done = force && !(cancel && cancel->load()) && savedBytes == p.bytesDone;
+        // The file position and line count of the last durable batch.
+        const qint64 bytes = p.bytesDone, lines = p.lines;
+        p.bytesDone = savedBytes;
+        p.lines = savedLines;
+        Status s = checkpoint(done);
+        if (s && progress)
+            progress(p);
+        p.bytesDone = bytes;
+        p.lines = lines;
+        return s;
+    };
     QList<SyncEvent> batch;
     batch.reserve(batchSize);
     auto flush = [&]() -> Status {
         if (!batch.isEmpty()) {
-            auto r = publish(batch);
-            if (!r)
-                return r.error();
-            p.accepted += batch.size();
-            batch.clear();
+            Pending next;
+            next.events = batch.size();
+            next.bytesDone = p.bytesDone;
+            next.lines = p.lines;
+            for (const SyncEvent &e : std::as_const(batch))
+                next.users.insert(e.userId);
+            const auto shares = [&next](const Pending &other) {
+                for (const QString &u : other.users)
+                    if (next.users.contains(u))
+                        return true;
+                return false;
+            };
+            while (!pending.empty()
+                   && (pending.size() >= InFlight
+                       || std::any_of(pending.begin(), pending.end(), shares)))
+                settleOldest();
+            next.written = std::async(std::launch::async, [&publish, events = std::move(batch)] {
+                return publish(events);
+            });
+            batch = QList<SyncEvent>();
+            batch.reserve(batchSize);
+            pending.push_back(std::move(next));
+        } else if (pending.empty() && failure.ok()) {
+            savedBytes = p.bytesDone; // only lines without events since the last batch
+            savedLines = p.lines;
         }
-        if (Status s = checkpoint(false); !s)
-            return s;
-        if (progress)
-            progress(p);
-        return {};
+        if (!failure.ok()) {
+            while (!pending.empty())
+                settleOldest();
+            saveProgress(true); // what was durable before it
+            return failure;
+        }
+        return saveProgress(false);
     };
     while (!file.atEnd()) {
         if (cancel && cancel->load())
@@ -184,9 +267,17 @@ Result<ImportProgress> BulkImporter::run(const QString &dbPath, const QString &f
     }
     if (Status s = flush(); !s)
         return s.error();
-    if (!(cancel && cancel->load()))
-        if (Status s = checkpoint(true); !s)
-            return s.error();
+    while (!pending.empty())
+        settleOldest();
+    if (!failure.ok()) {
+        saveProgress(true);
+        return failure.error();
+    }
+    savedBytes = p.bytesDone;
+    savedLines = p.lines;
+    lastSaved = -1; // the last save says whether the file is done
+    if (Status s = saveProgress(true); !s)
+        return s.error();
     return p;
 }
 

@@ -23,9 +23,11 @@ struct ImportProgress
 };
 
 /// Historical migration of users from a JSON Lines or CSV file (bulk mode of the plan).
-/// Events are enqueued in batches through `publish`; after each batch the file position is
-/// saved, so a run killed half way resumes there. Event ids derive from the file and line, so
-/// the overlap after a crash is accepted once, not twice.
+/// Events are enqueued in batches through `publish`, which is called from worker threads for
+/// up to three batches at once (never two that share a user), so it must be thread-safe
+/// (SyncService::publish is). The file position of the last durable batch is saved about
+/// twice a second, so a run killed half way resumes there. Event ids derive from the file and
+/// line, so the overlap after a crash is accepted once, not twice.
 class BulkImporter final
 {
 public:
