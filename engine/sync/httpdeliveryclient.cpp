@@ -33,6 +33,10 @@ size_t writeBody(char *data, size_t size, size_t n, void *user)
 
 size_t readHeader(char *data, size_t size, size_t n, void *user)
 {
+    // Called for every header line of every answer: only Retry-After is of interest, so
+    // other lines are passed over without a copy.
+    if (size * n <= 12 || (data[0] != 'R' && data[0] != 'r'))
+        return size * n;
     auto *r = static_cast<HttpResult *>(user);
     const QByteArray line = QByteArray(data, qsizetype(size * n)).trimmed();
     if (line.size() > 12 && line.left(12).toLower() == "retry-after:") {
