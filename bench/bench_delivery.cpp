@@ -274,6 +274,25 @@ int main(int argc, char *argv[])
                     " (engine CPU %.1f us per delivery)\n",
                     workers, rate, wrk > 0 ? rate / wrk : 0, g_cpuPerDelivery);
     }
+    {
+        // The same with six targets (sync_workers=5 each: 30 requests in flight, as wrk's 32
+        // connections), all served by the same nginx.
+        QList<TargetConfig> targets;
+        QStringList names;
+        for (int i = 0; i < 6; ++i) {
+            targets << target(QStringLiteral("t%1").arg(i), g_basePort + i);
+            names << targets.last().name;
+        }
+        Rig rig = makeRig(QStringLiteral("rate-six"), targets, 5);
+        for (const QString &n : names)
+            rig.sync->setTargetPaused(n, true, QStringLiteral("bench"));
+        const int n = 40000;
+        enqueue(*rig.sync, n);
+        const double rate = drainRate(*rig.sync, names, n);
+        std::printf("delivery, batching off, signed, six targets, sync_workers= 5: %.0f deliveries/s = %.2fx wrk"
+                    " (engine CPU %.1f us per delivery)\n",
+                    rate, wrk > 0 ? rate / wrk : 0, g_cpuPerDelivery);
+    }
     }
 
     // 2. Six targets, then the sixth black-holed.
