@@ -259,7 +259,7 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
 bool OutboxCommitter::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
                                     QString &error)
 {
-    for (const DeliveryOutcome &o : write.outcomes) {
+    for (const DeliveryOutcome &o : *write.outcomes) {
         bool ok = true;
         switch (o.kind) {
         case DeliveryOutcome::Done:

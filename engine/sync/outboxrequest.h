@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <future>
+#include <memory>
 #include <variant>
 #include <vector>
 
@@ -26,7 +27,8 @@ struct EventWrite
 /// could not be written (false: the rows stay pending and are sent again).
 struct OutcomeWrite
 {
-    std::vector<DeliveryOutcome> outcomes;
+    /// Shared with the delivery engine, which frees the rows once they are durable.
+    std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes;
     std::function<void(bool)> committed;
 };
 

@@ -126,7 +126,7 @@ Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
     return future.get();
 }
 
-void OutboxWriter::submitOutcomes(std::vector<DeliveryOutcome> outcomes,
+void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
                                   std::function<void(bool)> committed)
 {
     auto request = std::make_unique<OutboxRequest>(OutcomeWrite{std::move(outcomes), committed});

@@ -48,7 +48,8 @@ public:
 
     /// Records delivery outcomes; `committed` runs once they are durable (with false if the
     /// commit failed: the rows stay pending and are sent again).
-    void submitOutcomes(std::vector<DeliveryOutcome> outcomes, std::function<void(bool)> committed);
+    void submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
+                        std::function<void(bool)> committed);
 
     /// The delivery lease: one process at a time delivers from a store. Claims or renews it
     /// for `owner` until now + ttlMs (in its own IMMEDIATE transaction). Returns "" when

@@ -45,10 +45,10 @@ void OutcomeRecorder::flush()
     if (m_waiting.empty())
         return;
     ++m_outstanding;
-    // The rows stay busy until the writer says the outcomes are durable; the list is kept
-    // to free them then.
-    auto batch = std::make_shared<std::vector<DeliveryOutcome>>(m_waiting);
-    m_writer->submitOutcomes(std::move(m_waiting), [this, batch](bool ok) {
+    // The rows stay busy until the writer says the outcomes are durable; the list is shared
+    // with the writer to free them then.
+    auto batch = std::make_shared<std::vector<DeliveryOutcome>>(std::move(m_waiting));
+    m_writer->submitOutcomes(batch, [this, batch](bool ok) {
         {
             std::lock_guard lock(m_mutex);
             m_confirmed.emplace_back(batch, ok);

@@ -60,7 +60,7 @@ public:
     int outstanding() const { return m_outstanding.load(); }
 
 private:
-    using Batch = std::shared_ptr<std::vector<DeliveryOutcome>>;
+    using Batch = std::shared_ptr<const std::vector<DeliveryOutcome>>;
 
     OutboxWriter *m_writer;
     std::function<void()> m_wake;

@@ -190,7 +190,8 @@ private slots:
         outcomes[3].kind = DeliveryOutcome::Hold;
         outcomes[3].status = 410;
         outcomes[3].error = QStringLiteral("HTTP 410: gone");
-        keep.push_back(std::make_unique<OutboxRequest>(OutcomeWrite{outcomes, {}}));
+        keep.push_back(std::make_unique<OutboxRequest>(
+            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(outcomes), {}}));
         auto r = rig.committer->commit({keep.back().get()}, 200);
         QVERIFY(r.ok());
         QCOMPARE(r->pendingDelta.value(QStringLiteral("a")), -2); // done and dead leave the queue
@@ -221,7 +222,8 @@ private slots:
         done.version = w->stored[0][0].version;
         done.count = 5;
         done.attempts = 1;
-        keep.push_back(std::make_unique<OutboxRequest>(OutcomeWrite{{done}, {}}));
+        keep.push_back(std::make_unique<OutboxRequest>(
+            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, done), {}}));
         auto r = rig.committer->commit({keep.back().get()}, 200);
         QVERIFY(r.ok());
         QCOMPARE(r->pendingDelta.value(QStringLiteral("a")), -5);
