@@ -167,6 +167,12 @@ void OutboxWriter::run(std::promise<Status> started)
     auto checkpointer = std::make_unique<WalCheckpointer>(m_dbPath);
     committer->setWalHook([cp = checkpointer.get()](int frames) { cp->walGrew(frames); });
     auto syncer = std::make_unique<WalSyncer>(committer->walPath());
+    syncer->onSyncStarted = [this] {
+        { // under the lock, so the writer cannot miss it between its check and its wait
+            std::lock_guard lock(m_mutex);
+        }
+        m_wake.notify_one();
+    };
     // The counts are kept in memory; they are read from the store at start, and again when
     // another process sharing the store has changed them (a count went negative, or this
     // process stands by while another delivers).
@@ -187,7 +193,12 @@ void OutboxWriter::run(std::promise<Status> started)
         auto batch = std::make_shared<std::vector<std::unique_ptr<OutboxRequest>>>();
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+            // One commit per sync: while a committed group still waits for its sync to
+            // start, what arrives joins the next group instead of committing on its own
+            // (each commit writes the same few pages again). The syncer wakes this loop
+            // when it starts a sync.
+            m_wake.wait(lock,
+                        [&] { return m_stopping || (!m_queue.empty() && !syncer->waiting()); });
             if (m_queue.empty() && m_stopping)
                 break;
             batch->reserve(m_queue.size());
@@ -250,42 +261,45 @@ void OutboxWriter::run(std::promise<Status> started)
         }
         if (batch->empty())
             continue;
-        syncer->submit([this, batch, stored, leaseAnswers, bound](bool ok, const QString &error) {
-            ++syncs;
-            if (!ok) {
-                std::lock_guard lock(m_mutex);
-                m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
-                                           "to accept events again")
-                                .arg(m_dbPath, error);
-            }
-            if (ok && bound > m_durableDeliveryId.load())
-                m_durableDeliveryId = bound;
-            std::size_t lease = 0, item = 0;
-            for (auto &r : *batch) {
-                if (auto *w = std::get_if<EventWrite>(r.get())) {
-                    if (ok)
-                        w->done.set_value(std::move((*stored)[item]));
-                    else
-                        w->done.set_value(
-                            makeError(QStringLiteral("sync.store_failed"),
-                                      QStringLiteral("store %1: events were written but "
-                                                     "could not be synced to disk: %2")
-                                          .arg(m_dbPath, error)));
-                } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
-                    if (o->committed)
-                        o->committed(ok);
-                } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                    claim->done.set_value(ok ? (*leaseAnswers)[lease]
-                                             : QStringLiteral("(store not synced: %1)").arg(error));
-                    ++lease;
+        syncer->submit(
+            [this, batch, stored, leaseAnswers, bound](bool ok, const QString &error) {
+                ++syncs;
+                if (!ok) {
+                    std::lock_guard lock(m_mutex);
+                    m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
+                                               "to accept events again")
+                                    .arg(m_dbPath, error);
                 }
-                if (!std::holds_alternative<LeaseClaim>(*r) &&
-                    !std::holds_alternative<DurabilityBarrier>(*r))
-                    ++item;
-            }
-            if (ok && onCommitted)
-                onCommitted();
-        });
+                if (ok && bound > m_durableDeliveryId.load())
+                    m_durableDeliveryId = bound;
+                std::size_t lease = 0, item = 0;
+                for (auto &r : *batch) {
+                    if (auto *w = std::get_if<EventWrite>(r.get())) {
+                        if (ok)
+                            w->done.set_value(std::move((*stored)[item]));
+                        else
+                            w->done.set_value(
+                                makeError(QStringLiteral("sync.store_failed"),
+                                          QStringLiteral("store %1: events were written but "
+                                                         "could not be synced to disk: %2")
+                                              .arg(m_dbPath, error)));
+                    } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
+                        if (o->committed)
+                            o->committed(ok);
+                    } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
+                        claim->done.set_value(
+                            ok ? (*leaseAnswers)[lease]
+                               : QStringLiteral("(store not synced: %1)").arg(error));
+                        ++lease;
+                    }
+                    if (!std::holds_alternative<LeaseClaim>(*r) &&
+                        !std::holds_alternative<DurabilityBarrier>(*r))
+                        ++item;
+                }
+                if (ok && onCommitted)
+                    onCommitted();
+            },
+            int(batch->size()));
     }
     syncer.reset(); // answers what is still waiting
     checkpointer.reset();

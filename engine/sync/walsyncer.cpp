@@ -16,6 +16,7 @@ namespace jobfirst {
 WalSyncer::WalSyncer(QString walPath) : m_walPath(std::move(walPath))
 {
     m_thread = std::thread([this] { run(); });
+    m_answerThread = std::thread([this] { answer(); });
 }
 
 WalSyncer::~WalSyncer()
@@ -26,17 +27,25 @@ WalSyncer::~WalSyncer()
     }
     m_wake.notify_all();
     m_thread.join();
+    m_answerThread.join();
     if (m_fd >= 0)
         ::close(m_fd);
 }
 
-void WalSyncer::submit(Done done)
+void WalSyncer::submit(Done done, int callers)
 {
     {
         std::lock_guard lock(m_mutex);
         m_waiting.push_back(std::move(done));
+        m_waitingCallers += callers;
     }
     m_wake.notify_one();
+}
+
+bool WalSyncer::waiting() const
+{
+    std::lock_guard lock(m_mutex);
+    return !m_waiting.empty();
 }
 
 qint64 WalSyncer::syncs() const
@@ -87,25 +96,64 @@ void WalSyncer::run()
     pthread_setname_np(pthread_self(), "jf-walsync"); // names it in top and perf
     while (true) {
         std::vector<Done> batch;
+        int callers = 0;
         QString failure;
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait(lock, [this] { return m_stopping || !m_waiting.empty(); });
-            if (m_waiting.empty())
-                return; // stopping with nothing left
+            if (m_waiting.empty()) {
+                m_syncDone = true; // stopping with nothing left
+                m_answerWake.notify_one();
+                return;
+            }
             batch.swap(m_waiting);
+            callers = m_waitingCallers;
+            m_waitingCallers = 0;
             failure = m_failure;
         }
+        if (onSyncStarted)
+            onSyncStarted();
         if (failure.isEmpty() && !sync(failure)) {
             std::lock_guard lock(m_mutex);
             m_failure = failure;
         }
+        bool direct;
         {
             std::lock_guard lock(m_mutex);
             ++m_syncs;
+            // One or two callers are answered here (a hand-off to the answering thread
+            // would add its wake-up to their wait); more go there, in order.
+            direct = callers <= 2 && m_answers.empty() && !m_answering;
+            if (!direct)
+                m_answers.emplace_back(std::move(batch), failure);
         }
-        for (Done &done : batch)
-            done(failure.isEmpty(), failure);
+        if (direct) {
+            for (Done &done : batch)
+                done(failure.isEmpty(), failure);
+        } else {
+            m_answerWake.notify_one();
+        }
+    }
+}
+
+void WalSyncer::answer()
+{
+    pthread_setname_np(pthread_self(), "jf-walanswer"); // names it in top and perf
+    while (true) {
+        std::pair<std::vector<Done>, QString> next;
+        {
+            std::unique_lock lock(m_mutex);
+            m_answerWake.wait(lock, [this] { return m_syncDone || !m_answers.empty(); });
+            if (m_answers.empty())
+                return;
+            next = std::move(m_answers.front());
+            m_answers.pop_front();
+            m_answering = true;
+        }
+        for (Done &done : next.first)
+            done(next.second.isEmpty(), next.second);
+        std::lock_guard lock(m_mutex);
+        m_answering = false;
     }
 }
 

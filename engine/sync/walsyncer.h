@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -19,7 +20,8 @@ namespace jobfirst {
 /// The connection that commits must not sync itself (synchronous=NORMAL keeps the WAL header
 /// synced after a restart and the checkpoints safe); every commit is followed by submit().
 /// A failed sync fails every callback waiting and every one after it: the store's pages may
-/// not be on disk, so nothing more is confirmed.
+/// not be on disk, so nothing more is confirmed. Callbacks run in order on an answering
+/// thread, so the next sync starts as soon as the last one ended.
 class WalSyncer final
 {
 public:
@@ -31,13 +33,19 @@ public:
     WalSyncer(const WalSyncer &) = delete;
     WalSyncer &operator=(const WalSyncer &) = delete;
 
-    /// Runs `done` once everything committed before this call is on disk.
-    void submit(Done done);
+    /// Runs `done` once everything committed before this call is on disk; `callers` is how
+    /// many threads wait for it (a few are answered at once, more on the answering thread).
+    void submit(Done done, int callers = 1);
     /// Syncs counted since start.
     qint64 syncs() const;
+    /// True while callbacks wait for a sync that has not started yet.
+    bool waiting() const;
+    /// Runs (on the sync thread) when a sync starts, taking everything waiting.
+    std::function<void()> onSyncStarted;
 
 private:
     void run();
+    void answer();
     bool sync(QString &error);
 
     QString m_walPath;
@@ -46,10 +54,18 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::vector<Done> m_waiting;
+    int m_waitingCallers = 0;
     bool m_stopping = false;
     QString m_failure;
     qint64 m_syncs = 0;
+    // Callers are answered on a thread of their own: waking a few dozen waiting threads
+    // one by one took longer than the sync itself, and the next sync waited for it.
+    std::condition_variable m_answerWake;
+    std::deque<std::pair<std::vector<Done>, QString>> m_answers;
+    bool m_syncDone = false;
+    bool m_answering = false; ///< the answering thread runs callbacks (order must hold)
     std::thread m_thread;
+    std::thread m_answerThread;
 };
 
 } // namespace jobfirst
