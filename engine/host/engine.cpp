@@ -31,11 +31,21 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
+    // No secret is built in: a config made here gets random ones.
+    m_config = ClusterConfig::makeNew();
     if (!options.configPath.isEmpty()) {
         if (QFileInfo::exists(options.configPath)) {
             auto config = ClusterConfig::fromFile(options.configPath);
             if (!config)
                 return config.error();
+            if (config->hasMaskedSecrets())
+                return makeError(
+                    QStringLiteral("config.masked_secret"),
+                    QStringLiteral("%1 holds a masked secret (••••…); write the secret itself")
+                        .arg(options.configPath));
+            if (Status s = config->checkFiles(); !s)
+                return makeError(s.error().code, QStringLiteral("%1: %2").arg(options.configPath,
+                                                                              s.error().message));
             m_config = config.value();
             QFile f(options.configPath);
             if (f.open(QIODevice::ReadOnly))
@@ -224,10 +234,18 @@ void Engine::emitSnapshot()
     emit snapshot(s);
 }
 
-Status Engine::checkConfig(const ClusterConfig &config) const
+Status Engine::checkConfig(const ClusterConfig &given) const
 {
     if (!m_store)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    // A config edited from its masked form keeps the current secrets (see ClusterConfig).
+    ClusterConfig config = given;
+    if (Status s = config.resolveMaskedSecrets(m_config); !s)
+        return s;
+    if (Status s = config.validate(); !s)
+        return s;
+    if (Status s = config.checkFiles(); !s)
+        return s;
     if (config.maxNodes < int(m_cluster->nodes().size()))
         return makeError(QStringLiteral("config.invalid"),
                          QStringLiteral("key 'max_nodes': value %1 is below the %2 nodes registered now")
@@ -237,8 +255,11 @@ Status Engine::checkConfig(const ClusterConfig &config) const
 
 Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &actor)
 {
-    // A config read with masked secrets and applied back keeps the secrets it had.
-    const ClusterConfig config = restoreMaskedSecrets(incoming, m_config);
+    // A config read with masked secrets and applied back keeps the secrets it had; a masked
+    // value that matches no current secret is refused, naming its key.
+    ClusterConfig config = incoming;
+    if (Status s = config.resolveMaskedSecrets(m_config); !s)
+        return s.error();
     if (Status s = checkConfig(config); !s)
         return s.error();
     const QByteArray json = config.toJson();

@@ -1,14 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/store.h"
 
+#include "core/secrets.h"
+
 #include <QAtomicInteger>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace jobfirst {
 
@@ -121,6 +130,18 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     if (!info.absoluteDir().exists())
         return makeError(QStringLiteral("store.invalid"),
                          QStringLiteral("store %1: folder %2 does not exist").arg(path, info.absolutePath()));
+    if (!info.exists()) {
+        // The store holds events, tokens in payloads and the audit log: owner only. SQLite
+        // gives its -wal and -shm files the mode of the database file.
+        const int fd = ::open(QFile::encodeName(path).constData(),
+                              O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return makeError(QStringLiteral("store.open"),
+                             QStringLiteral("cannot create store %1: %2")
+                                 .arg(path, QString::fromLocal8Bit(strerror(errno))));
+        if (fd >= 0)
+            ::close(fd);
+    }
     const QString connection = QStringLiteral("jobfirst-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
@@ -331,8 +352,9 @@ Status Store::appendAudit(const AuditEntry &a)
     q.addBindValue(sqlText(a.actor));
     q.addBindValue(sqlText(a.action));
     q.addBindValue(sqlText(a.subject));
-    q.addBindValue(sqlText(a.before));
-    q.addBindValue(sqlText(a.after));
+    // Masked when written: the audit log never holds a secret, whoever writes to it.
+    q.addBindValue(sqlText(maskSecretsInText(a.before)));
+    q.addBindValue(sqlText(maskSecretsInText(a.after)));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
     return {};
@@ -373,6 +395,9 @@ Result<int> Store::saveConfigVersion(const QByteArray &json, const QString &acto
     q.prepare(QStringLiteral("INSERT INTO config_versions(ts, actor, json) VALUES (?, ?, ?)"));
     q.addBindValue(now());
     q.addBindValue(sqlText(actor));
+    // Versions are the config itself (a store without a config file runs the latest one,
+    // and a rollback restores its secrets): kept whole in the owner-only store, masked when
+    // shown.
     q.addBindValue(QString::fromUtf8(json));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("save config version"), q.lastError().text());
