@@ -2,6 +2,7 @@
 #include "democluster.h"
 
 #include "api/localenginesession.h"
+#include "core/secrets.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -14,11 +15,8 @@
 
 using namespace jobfirst;
 
-namespace {
-const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
-}
-
-DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent) : QObject(parent), m_engine(engine)
+DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent)
+    : QObject(parent), m_engine(engine), m_secret(generateSecret())
 {
     m_dir.setAutoRemove(true);
 }
@@ -79,8 +77,13 @@ void DemoCluster::start()
         s.path = path;
         s.events = events;
         s.process = std::make_unique<QProcess>();
-        QStringList args{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--id"), id, QStringLiteral("--role"), role,
-                         QStringLiteral("--secret"), Secret};
+        QStringList args{QStringLiteral("--port"), QStringLiteral("0"),
+                         QStringLiteral("--id"),   id,
+                         QStringLiteral("--role"), role};
+        // The demo's own secret goes in the environment, where ps does not show it.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("JOBFIRST_SECRET"), m_secret);
+        s.process->setProcessEnvironment(env);
         // A little variety so the charts have something to say.
         if (id == u"basic-server-3")
             args << QStringLiteral("--latency") << QStringLiteral("25");
@@ -123,7 +126,7 @@ void DemoCluster::configure()
     config.nodeTimeoutMs = 20000;
     config.slowStartMs = 10000;
     config.syncRetryIntervalMs = 1000;
-    config.clusterSecret = Secret;
+    config.clusterSecret = m_secret;
     config.targets.clear();
     QList<NodeSpec> nodes;
     for (const Sim &s : m_sims) {
@@ -138,7 +141,7 @@ void DemoCluster::configure()
             t.name = s.id;
             t.url = base + s.path;
             t.events = s.events;
-            t.secret = Secret;
+            t.secret = m_secret;
             config.targets << t;
         }
     }

@@ -49,6 +49,7 @@ private:
 
     jobfirst::LocalEngineSession *m_engine;
     QTemporaryDir m_dir;
+    QString m_secret; ///< made at start: no two demos share one, none is built in
     std::vector<Sim> m_sims;
     bool m_configured = false;
 };

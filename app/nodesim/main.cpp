@@ -3,6 +3,8 @@
 #include "noderegistration.h"
 #include "nodesimulator.h"
 
+#include "core/secrets.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
@@ -22,18 +24,32 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({
-        {QStringLiteral("port"), QStringLiteral("TCP port on 127.0.0.1 (0 picks a free one)."), QStringLiteral("port"), QStringLiteral("0")},
-        {QStringLiteral("id"), QStringLiteral("Name reported in answers."), QStringLiteral("id"), QStringLiteral("node")},
-        {QStringLiteral("role"), QStringLiteral("node or target (for the banner; both are served)."), QStringLiteral("role"), QStringLiteral("node")},
-        {QStringLiteral("secret"), QStringLiteral("Signing secret; when set, unsigned or badly signed POSTs get 401."), QStringLiteral("secret")},
-        {QStringLiteral("latency"), QStringLiteral("Initial latency in ms."), QStringLiteral("ms"), QStringLiteral("0")},
-        {QStringLiteral("status"), QStringLiteral("Initial forced status (0: behave)."), QStringLiteral("code"), QStringLiteral("0")},
+        {QStringLiteral("port"), QStringLiteral("TCP port on 127.0.0.1 (0 picks a free one)."),
+         QStringLiteral("port"), QStringLiteral("0")},
+        {QStringLiteral("id"), QStringLiteral("Name reported in answers."), QStringLiteral("id"),
+         QStringLiteral("node")},
+        {QStringLiteral("role"),
+         QStringLiteral("node or target (for the banner; both are served)."),
+         QStringLiteral("role"), QStringLiteral("node")},
+        {QStringLiteral("secret-file"),
+         QStringLiteral("File holding the signing secret (or set JOBFIRST_SECRET); when set, "
+                        "unsigned or badly "
+                        "signed POSTs and digest requests get 401."),
+         QStringLiteral("file")},
+        {QStringLiteral("latency"), QStringLiteral("Initial latency in ms."), QStringLiteral("ms"),
+         QStringLiteral("0")},
+        {QStringLiteral("status"), QStringLiteral("Initial forced status (0: behave)."),
+         QStringLiteral("code"), QStringLiteral("0")},
         {QStringLiteral("hang"), QStringLiteral("Start hanging (never answer).")},
         {QStringLiteral("register"), QStringLiteral("Register with this engine's admin API at start, deregister at exit."),
          QStringLiteral("url")},
         {QStringLiteral("register-token-file"), QStringLiteral("The node token for --register (a file; never on the command line)."),
          QStringLiteral("file")},
     });
+    // A secret given on the command line is visible to every user through ps: refused.
+    QCommandLineOption secretOnArgv(QStringLiteral("secret"), QString(), QStringLiteral("secret"));
+    secretOnArgv.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(secretOnArgv);
     parser.process(app);
     QTextStream err(stderr);
     bool ok = false;
@@ -47,7 +63,27 @@ int main(int argc, char *argv[])
         err << "jobfirst-nodesim: --role must be node or target, not \"" << role << "\"\n";
         return 2;
     }
-    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), parser.value(QStringLiteral("secret")));
+    if (parser.isSet(secretOnArgv)) {
+        err << "jobfirst-nodesim: --secret is refused: a secret on the command line is visible to "
+               "every user "
+               "(ps); use --secret-file FILE or the JOBFIRST_SECRET environment variable\n";
+        return 2;
+    }
+    QString secret = qEnvironmentVariable("JOBFIRST_SECRET");
+    if (parser.isSet(QStringLiteral("secret-file"))) {
+        auto read = jobfirst::readSecretFile(parser.value(QStringLiteral("secret-file")),
+                                             QStringLiteral("secret"));
+        if (!read) {
+            err << "jobfirst-nodesim: " << read.error().message << "\n";
+            return 2;
+        }
+        secret = read.value();
+    }
+    if (jobfirst::Status s = jobfirst::validateSecret(QStringLiteral("secret"), secret); !s) {
+        err << "jobfirst-nodesim: " << s.error().message << "\n";
+        return 2;
+    }
+    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), secret);
     jobfirst::sim::Faults faults;
     faults.latencyMs = parser.value(QStringLiteral("latency")).toInt();
     faults.status = parser.value(QStringLiteral("status")).toInt();

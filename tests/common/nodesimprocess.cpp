@@ -36,6 +36,7 @@ bool NodeSimProcess::start(const QString &id, quint16 port, const QStringList &e
     m_extra = extraArgs;
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    m_process->setProcessEnvironment(m_env);
     m_process->start(QStringLiteral(JOBFIRST_NODESIM),
                      QStringList{QStringLiteral("--id"), id, QStringLiteral("--port"), QString::number(port)} + extraArgs);
     if (!m_process->waitForStarted(10000)) {

@@ -13,6 +13,13 @@ class NodeSimProcess final
 public:
     /// Starts the simulator; port 0 lets it choose. Returns false (with a QWARN) on failure.
     bool start(const QString &id, quint16 port = 0, const QStringList &extraArgs = {});
+    /// The signing secret the next start() passes in JOBFIRST_SECRET (never on argv).
+    void setSecret(const QString &secret)
+    {
+        m_env.insert(QStringLiteral("JOBFIRST_SECRET"), secret);
+    }
+    /// Any other environment variable for the next start().
+    void setEnv(const QString &name, const QString &value) { m_env.insert(name, value); }
     void kill();
     bool restart(); ///< same id and port
     quint16 port() const { return m_port; }
@@ -31,4 +38,5 @@ private:
     QString m_id;
     quint16 m_port = 0;
     QStringList m_extra;
+    QProcessEnvironment m_env = QProcessEnvironment::systemEnvironment();
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sync delivery against real jobfirst-nodesim targets on loopback.
+#include "core/secrets.h"
 #include "nodesimprocess.h"
 #include "store/store.h"
 #include "sync/consistencychecker.h"
@@ -15,7 +16,7 @@ using namespace jobfirst;
 
 namespace {
 
-const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+const QString Secret = generateSecret();
 
 SyncEvent userEvent(const QString &type, const QString &user, const QJsonObject &data = {})
 {
@@ -54,7 +55,8 @@ class TestSyncDelivery final : public QObject
         f->config.targets.clear();
         for (int i = 0; i < count; ++i) {
             auto sim = std::make_unique<NodeSimProcess>();
-            if (!sim->start(QStringLiteral("t%1").arg(i), 0, {QStringLiteral("--secret"), Secret}))
+            sim->setSecret(Secret);
+            if (!sim->start(QStringLiteral("t%1").arg(i)))
                 return nullptr;
             TargetConfig t;
             t.name = QStringLiteral("t%1").arg(i);
