@@ -31,12 +31,23 @@ QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o
 
 QJsonObject nodeSpecToJson(const NodeSpec &s)
 {
-    return {{QStringLiteral("id"), s.id},
-            {QStringLiteral("url"), s.url},
-            {QStringLiteral("health_path"), s.healthPath},
-            {QStringLiteral("weight"), s.weight},
-            {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
-            {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+    QJsonObject o{{QStringLiteral("id"), s.id},
+                  {QStringLiteral("url"), s.url},
+                  {QStringLiteral("health_path"), s.healthPath},
+                  {QStringLiteral("weight"), s.weight},
+                  {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
+                  {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+    // TLS and authentication keys only when set (paths, never the token itself).
+    const std::pair<const char *, QString> files[] = {{"ca_file", s.caFile},
+                                                      {"client_cert", s.clientCert},
+                                                      {"client_key", s.clientKey},
+                                                      {"token_file", s.tokenFile}};
+    for (const auto &[key, value] : files)
+        if (!value.isEmpty())
+            o.insert(QLatin1String(key), value);
+    if (s.tlsInsecure)
+        o.insert(QStringLiteral("tls_insecure"), true);
+    return o;
 }
 
 QJsonObject nodeStatusToJson(const NodeStatus &n)
@@ -107,7 +118,8 @@ void ClusterManager::start()
 {
     for (const Runtime &r : m_nodes)
         m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
-                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000));
+                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
+                           r.status.spec.security());
     m_checker->start();
     m_housekeeping->start();
 }
@@ -135,18 +147,13 @@ QUrl ClusterManager::checkUrl(const NodeSpec &spec) const
     return joinUrlPath(spec.url, spec.healthPath);
 }
 
-void ClusterManager::audit(const QString &actor, const QString &action, const QString &subject,
-                           const QString &before, const QString &after)
+Status ClusterManager::audited(const QString &actor, const QString &action, const QString &subject,
+                               const QString &before, const QString &after,
+                               const std::function<Status()> &change)
 {
-    AuditEntry a;
-    a.timestamp = nowMs();
-    a.actor = actor;
-    a.action = action;
-    a.subject = subject;
-    a.before = before;
-    a.after = after;
-    if (Status s = m_store->appendAudit(a); !s)
-        qWarning("audit: %s", qPrintable(s.error().message));
+    // The change and its audit row commit together: an action that cannot be audited fails.
+    return m_store->audited(AuditEntry{0, nowMs(), actor, action, subject, before, after},
+                            [&change](AuditEntry &) { return change ? change() : Status(); });
 }
 
 Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QString &actor)
@@ -158,9 +165,13 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     if (int(m_nodes.size()) >= m_config.maxNodes)
         return makeError(QStringLiteral("cluster.full"),
                          QStringLiteral("the cluster is full: max_nodes is %1").arg(m_config.maxNodes));
-    if (Status s = m_store->insertNode(spec); !s)
+    if (Status s = spec.checkFiles(); !s)
         return s.error();
-    audit(actor, QStringLiteral("node.add"), spec.id, {}, compact(nodeSpecToJson(spec)));
+    if (Status s =
+            audited(actor, QStringLiteral("node.add"), spec.id, {}, compact(nodeSpecToJson(spec)),
+                    [&] { return m_store->insertNode(spec); });
+        !s)
+        return s.error();
     Runtime r;
     r.status.spec = spec;
     r.window.assign(SuccessWindow, 1);
@@ -168,7 +179,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
     if (m_housekeeping->isActive())
-        m_checker->setNode(spec.id, checkUrl(spec), 0);
+        m_checker->setNode(spec.id, checkUrl(spec), 0, spec.security());
     emit nodesChanged();
     return m_nodes.back().status;
 }
@@ -184,15 +195,23 @@ Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
     updated.adminState = r->status.spec.adminState;
     if (updated == r->status.spec)
         return {};
-    if (Status s = m_store->updateNode(updated); !s)
+    if (Status s = updated.checkFiles(); !s)
         return s;
-    audit(actor, QStringLiteral("node.edit"), spec.id, compact(nodeSpecToJson(r->status.spec)),
-          compact(nodeSpecToJson(updated)));
-    const bool urlChanged = updated.url != r->status.spec.url || updated.healthPath != r->status.spec.healthPath;
+    if (Status s = audited(
+            actor, QStringLiteral("node.edit"), spec.id, compact(nodeSpecToJson(r->status.spec)),
+            compact(nodeSpecToJson(updated)), [&] { return m_store->updateNode(updated); });
+        !s)
+        return s;
+    const NodeSpec &was = r->status.spec;
+    const bool urlChanged = updated.url != was.url || updated.healthPath != was.healthPath ||
+                            updated.caFile != was.caFile || updated.clientCert != was.clientCert ||
+                            updated.clientKey != was.clientKey ||
+                            updated.tlsInsecure != was.tlsInsecure ||
+                            updated.tokenFile != was.tokenFile;
     r->status.spec = updated;
     rebuildBalancer();
     if (urlChanged && m_housekeeping->isActive())
-        m_checker->setNode(spec.id, checkUrl(updated), 0);
+        m_checker->setNode(spec.id, checkUrl(updated), 0, updated.security());
     emit nodesChanged();
     return {};
 }
@@ -202,9 +221,11 @@ Status ClusterManager::unregisterNode(const QString &id, const QString &actor)
     Runtime *r = find(id);
     if (!r)
         return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
-    if (Status s = m_store->deleteNode(id); !s)
+    if (Status s = audited(actor, QStringLiteral("node.remove"), id,
+                           compact(nodeSpecToJson(r->status.spec)), {},
+                           [&] { return m_store->deleteNode(id); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.remove"), id, compact(nodeSpecToJson(r->status.spec)), {});
     m_nodes.erase(m_nodes.begin() + (r - m_nodes.data()));
     m_checker->removeNode(id);
     rebuildBalancer();
@@ -221,9 +242,11 @@ Status ClusterManager::updateNodeWeight(const QString &id, int weight, const QSt
     spec.weight = weight;
     if (Status s = spec.validate(); !s)
         return s;
-    if (Status s = m_store->updateNode(spec); !s)
+    if (Status s = audited(actor, QStringLiteral("node.weight"), id,
+                           QString::number(r->status.spec.weight), QString::number(weight),
+                           [&] { return m_store->updateNode(spec); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.weight"), id, QString::number(r->status.spec.weight), QString::number(weight));
     r->status.spec = spec;
     rebuildBalancer();
     emit nodesChanged();
@@ -237,10 +260,11 @@ Status ClusterManager::setAdminState(const QString &id, AdminState state, const 
         return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
     NodeSpec spec = r->status.spec;
     spec.adminState = state;
-    if (Status s = m_store->updateNode(spec); !s)
+    if (Status s = audited(actor, QStringLiteral("node.") + adminStateName(state), id,
+                           adminStateName(r->status.spec.adminState), adminStateName(state),
+                           [&] { return m_store->updateNode(spec); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.") + adminStateName(state), id, adminStateName(r->status.spec.adminState),
-          adminStateName(state));
     r->status.spec = spec;
     rebuildBalancer();
     emit nodesChanged();
@@ -258,9 +282,12 @@ Status ClusterManager::handleNodeFailure(const QString &id, const QString &reaso
                reason.isEmpty() ? QStringLiteral("down for longer than node_timeout (%1 ms)").arg(m_config.nodeTimeoutMs)
                                 : reason,
                0);
-    audit(QStringLiteral("engine"), QStringLiteral("node.failed"), id, {}, r->status.lastCheckResult);
+    // The engine's own finding: the node is failed either way; the caller hears if its audit
+    // row could not be written.
+    const Status logged = audited(QStringLiteral("engine"), QStringLiteral("node.failed"), id, {},
+                                  r->status.lastCheckResult, {});
     emit nodeFailed(id);
-    return {};
+    return logged;
 }
 
 void ClusterManager::checkNow(const QString &id)

@@ -97,8 +97,9 @@ private:
     void rebuildBalancer();
     qint64 intervalFor(const QString &id) const;
     int computeEffectiveWeight(const Runtime &node, qint64 now) const;
-    void audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
-               const QString &after);
+    Status audited(const QString &actor, const QString &action, const QString &subject,
+                   const QString &before, const QString &after,
+                   const std::function<Status()> &change);
 
     Store *m_store;
     ClusterConfig m_config;

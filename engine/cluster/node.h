@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/httpsecurity.h"
 #include "core/result.h"
 
 #include <QMetaType>
@@ -33,11 +34,25 @@ struct NodeSpec
     int weight = 1;              ///< 1..256
     QStringList tags;
     AdminState adminState = AdminState::Ready;
+    // TLS and authentication (paths; the files are read when the node is set up).
+    QString caFile;           ///< PEM CA bundle trusted for this node instead of the system store
+    QString clientCert;       ///< PEM client certificate presented to the node (mTLS)
+    QString clientKey;        ///< its private key
+    bool tlsInsecure = false; ///< no certificate verification: a warning on every check
+    QString tokenFile;        ///< bearer token sent on health checks and cluster sync
 
     bool operator==(const NodeSpec &) const = default;
 
-    /// Validates id, URL, health path and weight; the error names the field.
+    /// Validates id, URL, health path, weight, tags and the TLS settings' form; the error
+    /// names the field. Does not touch the disk (see checkFiles()).
     Status validate() const;
+    /// Checks that the TLS and token files exist and can be read; the error names the key.
+    Status checkFiles() const;
+    /// The URL rules alone (http or https, a host, no credentials, at most 2,048 bytes),
+    /// applied again to URLs read back from the store.
+    static Status validateUrl(const QString &url);
+    /// The HttpSecurity of checks and cluster-sync deliveries to this node (null: plain).
+    std::shared_ptr<const HttpSecurity> security() const;
 };
 
 /// A node as the engine sees it right now.

@@ -3,7 +3,11 @@
 
 #include "core/secrets.h"
 
+#include <QDateTime>
 #include <QFileInfo>
+#include <QHash>
+#include <QMutex>
+#include <QStringList>
 
 namespace jobfirst {
 
@@ -11,18 +15,43 @@ std::shared_ptr<const HttpSecurity>
 HttpSecurity::fromSettings(const QString &caFile, const QString &clientCert,
                            const QString &clientKey, bool insecure, const QString &tokenFile)
 {
+    if (caFile.isEmpty() && clientCert.isEmpty() && clientKey.isEmpty() && !insecure &&
+        tokenFile.isEmpty())
+        return {};
+    // Targets are rebuilt on every health change; the token file is read again only when it
+    // changed (size or time), so a rotated token is picked up without reading it each time.
+    const QFileInfo token(tokenFile);
+    const QString stamp = tokenFile.isEmpty() ? QString()
+                                              : QStringLiteral("%1/%2")
+                                                    .arg(token.size())
+                                                    .arg(token.lastModified().toMSecsSinceEpoch());
+    const QString key =
+        QStringList{caFile,    clientCert, clientKey, insecure ? QStringLiteral("1") : QString(),
+                    tokenFile, stamp}
+            .join(QChar(0));
+    static QMutex mutex;
+    static QHash<QString, std::shared_ptr<const HttpSecurity>> cache;
+    {
+        QMutexLocker lock(&mutex);
+        if (auto it = cache.constFind(key); it != cache.cend())
+            return it.value();
+    }
     auto s = std::make_shared<HttpSecurity>();
     s->caFile = QFile::encodeName(caFile);
     s->clientCert = QFile::encodeName(clientCert);
     s->clientKey = QFile::encodeName(clientKey);
     s->insecure = insecure;
     if (!tokenFile.isEmpty()) {
-        auto token = readSecretFile(tokenFile, QStringLiteral("token"));
-        if (token)
-            s->bearerToken = token->toUtf8();
+        auto read = readSecretFile(tokenFile, QStringLiteral("token"));
+        if (read)
+            s->bearerToken = read->toUtf8();
         else
-            s->problem = token.error().message;
+            s->problem = read.error().message;
     }
+    QMutexLocker lock(&mutex);
+    if (cache.size() > 10000)
+        cache.clear();
+    cache.insert(key, s);
     return s;
 }
 

@@ -27,6 +27,8 @@ struct HttpSecurity
 
     /// Reads the token file (when given) and keeps the paths for libcurl. A token that cannot
     /// be read leaves `problem` set naming the file, so each request says why it was not sent.
+    /// Null when nothing is set (plain requests). Cached: the token file is read again only
+    /// when its size or modification time changed.
     static std::shared_ptr<const HttpSecurity> fromSettings(const QString &caFile,
                                                             const QString &clientCert,
                                                             const QString &clientKey, bool insecure,

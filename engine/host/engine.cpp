@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
+#include <QSaveFile>
 #include <QTimer>
 
 namespace jobfirst {
@@ -263,25 +264,49 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     if (Status s = checkConfig(config); !s)
         return s.error();
     const QByteArray json = config.toJson();
-    if (!m_options.configPath.isEmpty()) {
-        if (Status s = config.saveToFile(m_options.configPath); !s)
-            return s.error();
-        m_appliedFileContent = json;
+    // Version, file and audit row go together: if the audit row cannot be written, the
+    // version is rolled back and the file put back as it was.
+    int version = 0;
+    std::optional<QByteArray> previousFile;
+    const Status applied =
+        m_store->audited(AuditEntry{0,
+                                    nowMs(),
+                                    actor,
+                                    QStringLiteral("config.apply"),
+                                    {},
+                                    QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
+                                    QString::fromUtf8(withMaskedSecrets(config).toJson())},
+                         [&](AuditEntry &entry) -> Status {
+                             auto saved = m_store->saveConfigVersion(json, actor);
+                             if (!saved)
+                                 return saved.error();
+                             version = saved.value();
+                             entry.subject = QStringLiteral("version %1").arg(version);
+                             if (m_options.configPath.isEmpty())
+                                 return {};
+                             QFile old(m_options.configPath);
+                             previousFile =
+                                 old.open(QIODevice::ReadOnly) ? old.readAll() : QByteArray();
+                             return config.saveToFile(m_options.configPath);
+                         });
+    if (!applied) {
+        if (previousFile) {
+            QSaveFile restore(m_options.configPath);
+            if (restore.open(QIODevice::WriteOnly)) {
+                restore.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+                restore.write(*previousFile);
+                restore.commit();
+            }
+        }
+        return applied.error();
     }
-    auto version = m_store->saveConfigVersion(json, actor);
-    if (!version)
-        return version.error();
-    if (Status s = m_store->appendAudit(AuditEntry{0, nowMs(), actor, QStringLiteral("config.apply"),
-                                                   QStringLiteral("version %1").arg(version.value()),
-                                                   QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
-                                                   QString::fromUtf8(withMaskedSecrets(config).toJson())});
-        !s)
-        return s.error();
+    if (!m_options.configPath.isEmpty())
+        m_appliedFileContent = json;
     m_config = config;
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
-    emit configApplied(version.value(), actor);
-    return version.value();
+    emit configApplied(version, actor);
+    return version;
 }
 
 Result<int> Engine::applyConfigJson(const QByteArray &json, const QString &actor)

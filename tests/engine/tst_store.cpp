@@ -112,17 +112,25 @@ private slots:
             auto store = Store::open(path);
             QVERIFY(store.ok());
             QSqlQuery q(store.value()->database());
-            for (const char *sql : {"DROP TABLE api_tokens", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
-                                    "DROP INDEX deliveries_pending_user", "DROP INDEX deliveries_dead",
-                                    "ALTER TABLE deliveries DROP COLUMN event_count",
-                                    "CREATE INDEX deliveries_state ON deliveries(state, id)",
-                                    "CREATE INDEX deliveries_target ON deliveries(target, state, id)",
-                                    "CREATE INDEX deliveries_user ON deliveries(target, user_id, state)",
-                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
-                                    "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
-                                    " VALUES ('evt-1', 'user.created', 'u1', 0, '{\"id\":\"evt-1\"}', 1)",
-                                    "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
-                                    " VALUES (1, 'user-service', 'u1', 'pending', 0, 1, 1)"})
+            for (const char *sql :
+                 {"DROP TABLE api_tokens", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
+                  "DROP INDEX deliveries_pending_user", "DROP INDEX deliveries_dead",
+                  "ALTER TABLE deliveries DROP COLUMN event_count",
+                  "ALTER TABLE nodes DROP COLUMN ca_file",
+                  "ALTER TABLE nodes DROP COLUMN client_cert",
+                  "ALTER TABLE nodes DROP COLUMN client_key",
+                  "ALTER TABLE nodes DROP COLUMN tls_insecure",
+                  "ALTER TABLE nodes DROP COLUMN token_file",
+                  "ALTER TABLE audit DROP COLUMN prev_hash", "ALTER TABLE audit DROP COLUMN hash",
+                  "CREATE INDEX deliveries_state ON deliveries(state, id)",
+                  "CREATE INDEX deliveries_target ON deliveries(target, state, id)",
+                  "CREATE INDEX deliveries_user ON deliveries(target, user_id, state)",
+                  "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                  "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                  " VALUES ('evt-1', 'user.created', 'u1', 0, '{\"id\":\"evt-1\"}', 1)",
+                  "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, "
+                  "updated_at)"
+                  " VALUES (1, 'user-service', 'u1', 'pending', 0, 1, 1)"})
                 QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
         }
         auto store = Store::open(path);
