@@ -83,7 +83,7 @@ int main(int argc, char *argv[])
     while (sync.backlog() > 0)
         QThread::msleep(50);
     std::printf("set-up: %d users migrated to one nodesim target in %.1f s\n", users, double(clock.elapsed()) / 1000.0);
-    const QUrl digest = sync.digestUrl(QStringLiteral("t")).value();
+    const DigestEndpoint digest = sync.digestEndpoint(QStringLiteral("t")).value();
     const qint64 ledgerBytes = QFileInfo(store->path()).size();
 
     for (int round = 0; round < 2; ++round) {

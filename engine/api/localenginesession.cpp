@@ -459,7 +459,8 @@ QFuture<Result<int>> LocalEngineSession::replay(const QString &target, qint64 si
 
 QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(const QStringList &targets, bool repair)
 {
-    using Where = std::pair<QString, QList<std::pair<QString, Result<QUrl>>>>;
+    // Digest requests are signed with the target's secret and use its TLS settings and token.
+    using Where = std::pair<QString, QList<std::pair<QString, Result<DigestEndpoint>>>>;
     auto shared = m_shared;
     return inBackground<Result<QList<ConsistencyReport>>>([shared, targets, repair, actor = m_actor]() -> Result<QList<ConsistencyReport>> {
         const auto where = shared->host.call([targets](Engine &e) -> Result<Where> {
@@ -471,7 +472,7 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
                     names << t.name;
             Where w{e.store()->path(), {}};
             for (const QString &name : names)
-                w.second.append({name, e.sync()->digestUrl(name)});
+                w.second.append({name, e.sync()->digestEndpoint(name)});
             return w;
         }).result();
         if (!where)

@@ -58,6 +58,9 @@ CheckResult classifyHttpResult(const HttpResult &result, qint64 timeoutMs)
         r = CheckResult{QString(), CheckOutcome::NetworkError, 0, 0, QString::fromUtf8(result.error), 0};
     else
         r = classifyResponse(result.status, result.bodyHead);
+    // tls_insecure is said on every check, so it cannot be forgotten.
+    if (result.insecure)
+        r.detail += QStringLiteral(" (WARNING: TLS certificate not verified, tls_insecure)");
     r.latencyMs = result.durationMs;
     r.at = nowMs();
     return r;
@@ -89,12 +92,14 @@ HealthChecker::~HealthChecker()
     stop();
 }
 
-void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs)
+void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs,
+                            std::shared_ptr<const HttpSecurity> security)
 {
     const bool existed = m_nodes.contains(nodeId);
     Entry &e = m_nodes[nodeId];
     e.url = checkUrl;
     e.encodedUrl = checkUrl.toEncoded();
+    e.security = std::move(security);
     if (!existed || !e.inFlight) {
         std::uniform_int_distribution<qint64> spread(0, std::max<qint64>(0, firstCheckWithinMs));
         schedule(nodeId, nowMs() + spread(m_random));
@@ -187,17 +192,18 @@ void HealthChecker::runDue()
         ++m_checksStarted;
         it->tag = m_nextTag++;
         m_tags.insert(it->tag, id);
-        m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs));
+        m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs), it->security);
     }
     armTimer();
 }
 
-void HealthChecker::probe(const QUrl &url, quint64 token)
+void HealthChecker::probe(const QUrl &url, quint64 token,
+                          std::shared_ptr<const HttpSecurity> security)
 {
     // The same runner as scheduled checks: one HTTP client, one classification.
     const quint64 tag = m_nextTag++;
     m_probes.insert(tag, token);
-    m_runner->submit(tag, url.toEncoded(), long(m_timeoutMs));
+    m_runner->submit(tag, url.toEncoded(), long(m_timeoutMs), std::move(security));
 }
 
 void HealthChecker::onRunnerResult(quint64 tag, const CheckResult &result)

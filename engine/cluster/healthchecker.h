@@ -48,7 +48,9 @@ public:
     void setIntervalPolicy(IntervalPolicy policy) { m_policy = std::move(policy); }
 
     /// Adds or replaces a node; its first check runs within `firstCheckWithinMs`.
-    void setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs = 1000);
+    /// `security`: CA, client certificate, tls_insecure and bearer token of the checks.
+    void setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs = 1000,
+                 std::shared_ptr<const HttpSecurity> security = {});
     void removeNode(const QString &nodeId);
     /// Moves the node's next check to now (a check in flight is left to finish).
     void checkNow(const QString &nodeId);
@@ -59,7 +61,7 @@ public:
 
     /// One check of an arbitrary URL, not scheduled (the console's "Test connection").
     /// The result arrives through `probed` with the given token.
-    void probe(const QUrl &url, quint64 token);
+    void probe(const QUrl &url, quint64 token, std::shared_ptr<const HttpSecurity> security = {});
 
 signals:
     void checkFinished(const jobfirst::CheckResult &result);
@@ -70,6 +72,7 @@ private:
     {
         QUrl url;
         QByteArray encodedUrl;
+        std::shared_ptr<const HttpSecurity> security;
         quint64 tag = 0;       ///< of the check in flight; a result with another tag is stale
         qint64 dueAt = 0;
         bool inFlight = false;

@@ -251,6 +251,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         post.tag = nextTag++;
         post.url = rt.config.url;
         post.timeoutMs = rt.config.timeoutMs;
+        post.security = rt.config.security;
         if (payloads.size() == 1 && rt.config.batchSize == 1) {
             post.body = std::move(payloads.front());
         } else {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/httpsecurity.h"
 #include "core/result.h"
 #include "sync/deliveryoutcome.h"
 #include "sync/syncstats.h"
@@ -39,6 +40,7 @@ struct DeliveryTarget
     bool enabled = true;
     bool paused = false;
     bool held = false;      ///< node target whose node is down: wait, do not try
+    std::shared_ptr<const HttpSecurity> security; ///< TLS settings and bearer token; null: plain
 };
 
 /// Delivers the outbox: one thread, libcurl multi, up to `workers` requests in flight per

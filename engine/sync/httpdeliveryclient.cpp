@@ -203,10 +203,12 @@ void HttpDeliveryClient::submit(HttpPost post)
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                      curl_off_t(std::max<qint64>(0, t->post.maxResponseBytes)));
     // Short timeouts bound a slow peer already; long ones get a low-speed limit too.
-    const bool lowSpeed = t->post.timeoutMs > MinLowSpeedSeconds * 1000;
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, lowSpeed ? LowSpeedBytesPerSecond : 0L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                     lowSpeed ? std::max(MinLowSpeedSeconds, t->post.timeoutMs / 3000) : 0L);
+    const long lowSpeedSeconds = t->post.lowSpeedSeconds >= 0 ? t->post.lowSpeedSeconds
+                                 : t->post.timeoutMs > MinLowSpeedSeconds * 1000
+                                     ? std::max(MinLowSpeedSeconds, t->post.timeoutMs / 3000)
+                                     : 0L;
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, lowSpeedSeconds > 0 ? LowSpeedBytesPerSecond : 0L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, lowSpeedSeconds);
     t->clock.start();
     curl_multi_add_handle(m_multi, e);
     ++m_inFlight;

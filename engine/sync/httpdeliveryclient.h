@@ -29,6 +29,10 @@ struct HttpPost
     int maxBody = 512;             ///< bytes of the response body kept in HttpResult::bodyHead
     /// The most response body read: a peer sending more is cut off (the result is an error).
     qint64 maxResponseBytes = 1024 * 1024;
+    /// A transfer slower than 16 bytes/s for this long is cut off; -1: 10 s or a third of the
+    /// timeout, whichever is longer, for timeouts over 10 s (shorter ones bound a slow peer
+    /// already); 0: no low-speed limit.
+    long lowSpeedSeconds = -1;
     /// TLS trust, client certificate and bearer token; null: system CAs, no token.
     std::shared_ptr<const HttpSecurity> security;
 };

@@ -242,7 +242,8 @@ private slots:
         QVERIFY(f);
         QVERIFY(f->sync->publish(users(500)).ok());
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
-        const QUrl digest = f->sync->digestUrl(QStringLiteral("t0")).value();
+        // Signed with the target's secret: the receiver checks digest requests like deliveries.
+        const DigestEndpoint digest = f->sync->digestEndpoint(QStringLiteral("t0")).value();
         auto clean = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
         QVERIFY(clean.ok());
         QCOMPARE(clean->ratio, 1.0);
@@ -261,7 +262,7 @@ private slots:
         f->sim(0).kill();
         auto down = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64, 2000);
         QVERIFY(!down.ok());
-        QVERIFY(down.error().message.contains(digest.toString()));
+        QVERIFY(down.error().message.contains(digest.url.toString()));
     }
 
     void fullQueueRefusesAndWritesNothing()
@@ -321,7 +322,9 @@ private slots:
         // u7 holds its update, the later of its two events.
         QCOMPARE(f->sim(0).get(QStringLiteral("/records/u7"))[QStringLiteral("version")].toInteger(), updates->at(7).version);
         // Every user of every acknowledged row is in the ledger at its latest version.
-        auto report = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), f->sync->digestUrl(QStringLiteral("t0")).value(), 64);
+        auto report =
+            ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"),
+                                      f->sync->digestEndpoint(QStringLiteral("t0")).value(), 64);
         QVERIFY(report.ok());
         QCOMPARE(report->ledgerRecords, 230);
         QCOMPARE(report->ratio, 1.0);
