@@ -6,16 +6,34 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRegularExpression>
+#include <QSslKey>
 #include <QTimer>
 #include <QtTest>
 
-namespace {
+void NodeSimProcess::useTls(const QString &caFile, const QString &clientCert,
+                            const QString &clientKey)
+{
+    m_tls = true;
+    m_sslConfig = QSslConfiguration::defaultConfiguration();
+    m_sslConfig.setCaCertificates(QSslCertificate::fromPath(caFile));
+    if (!clientCert.isEmpty()) {
+        m_sslConfig.setLocalCertificate(QSslCertificate::fromPath(clientCert).value(0));
+        QFile key(clientKey);
+        key.open(QIODevice::ReadOnly);
+        m_sslConfig.setPrivateKey(QSslKey(&key, QSsl::Rsa));
+    }
+}
 
-QByteArray request(const QByteArray &verb, const QUrl &url, const QByteArray &body, int *status)
+QByteArray NodeSimProcess::request(const QByteArray &verb, const QUrl &url, const QByteArray &body,
+                                   int *status) const
 {
     QNetworkAccessManager nam;
     QNetworkRequest req(url);
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (m_tls)
+        req.setSslConfiguration(m_sslConfig);
+    if (!m_controlToken.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_controlToken);
     QNetworkReply *reply = nam.sendCustomRequest(req, verb, body);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -27,8 +45,6 @@ QByteArray request(const QByteArray &verb, const QUrl &url, const QByteArray &bo
     reply->deleteLater();
     return data;
 }
-
-} // namespace
 
 bool NodeSimProcess::start(const QString &id, quint16 port, const QStringList &extraArgs)
 {
