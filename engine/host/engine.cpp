@@ -5,6 +5,7 @@
 #include "config/secretmask.h"
 #include "demo/demoworkload.h"
 #include "store/store.h"
+#include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
 #include <QDateTime>
@@ -102,6 +103,13 @@ Status Engine::open(const EngineOptions &options)
             raise(Alert::Severity::Info, QStringLiteral("node.up"), e.nodeId, e.reason);
     });
     connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
+    m_upkeep = new StoreUpkeep(m_store->path(), this);
+    m_upkeep->apply(m_config);
+    connect(
+        m_upkeep, &StoreUpkeep::problem, this, [this](const QString &kind, const QString &message) {
+            raise(kind == u"store.corrupt" ? Alert::Severity::Critical : Alert::Severity::Warning,
+                  kind, m_store ? m_store->path() : QString(), message);
+        });
     connect(m_sync, &SyncService::circuitChanged, this, [this](const QString &target, CircuitState state) {
         if (state == CircuitState::Open)
             raise(Alert::Severity::Warning, QStringLiteral("circuit.open"), target,
@@ -142,6 +150,10 @@ Status Engine::open(const EngineOptions &options)
     setRefreshInterval(options.refreshMs);
     if (options.healthChecks)
         m_cluster->start();
+    // Retention, scheduled backups and the background quick_check run in the long-lived
+    // engines (those that deliver), not in one-shot commands.
+    if (options.deliver)
+        m_upkeep->start();
     if (options.demo) {
         m_demo = new DemoWorkload(m_cluster, m_sync, this);
         m_demo->start();
@@ -161,6 +173,8 @@ void Engine::shutdown()
         m_demo->stop();
     if (m_cluster)
         m_cluster->stop();
+    if (m_upkeep)
+        m_upkeep->stop();
     if (m_sync)
         m_sync->stop();
     for (auto &p : m_probes) {
@@ -170,6 +184,8 @@ void Engine::shutdown()
     m_probes.clear();
     delete m_demo;
     m_demo = nullptr;
+    delete m_upkeep;
+    m_upkeep = nullptr;
     delete m_sync;
     m_sync = nullptr;
     delete m_cluster;
@@ -305,6 +321,7 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     m_config = config;
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
+    m_upkeep->apply(config);
     emit configApplied(version, actor);
     return version;
 }

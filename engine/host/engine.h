@@ -24,6 +24,7 @@ class ClusterManager;
 class DemoWorkload;
 class Store;
 class SyncService;
+class StoreUpkeep;
 
 /// The whole engine behind one object: store, cluster, sync, config (validated, versioned,
 /// hot-reloaded) and the per-tick snapshot. It lives on one thread (see EngineHost); every
@@ -45,6 +46,8 @@ public:
     Store *store() const { return m_store.get(); }
     ClusterManager *cluster() const { return m_cluster; }
     SyncService *sync() const { return m_sync; }
+    /// Retention, scheduled backups and the background quick_check of this store.
+    StoreUpkeep *upkeep() const { return m_upkeep; }
     const ClusterConfig &config() const { return m_config; }
     const EngineOptions &options() const { return m_options; }
     /// Monitoring figures (thread-safe to record into).
@@ -85,6 +88,7 @@ private:
     std::unique_ptr<Store> m_store;
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;
+    StoreUpkeep *m_upkeep = nullptr;
     DemoWorkload *m_demo = nullptr;
     static constexpr int SoonSnapshotMs = 50;
     QTimer *m_tick = nullptr;

@@ -3,8 +3,10 @@
 // path; a wrong passphrase, a truncated or altered file, or a store in use: clear errors and
 // nothing changed.
 #include "core/secrets.h"
+#include "host/engine.h"
 #include "store/backup.h"
 #include "store/store.h"
+#include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
 #include <QProcess>
@@ -223,6 +225,48 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!Store::isHeld(existing), 5000);
         const auto replaced = Backup::restore(m_backup, Passphrase, existing, true);
         QVERIFY2(replaced.ok(), replaced ? "" : qPrintable(replaced.error().message));
+    }
+
+    void scheduledBackupsRunInTheEngineAndKeepTheNewest()
+    {
+        const QString passFile = path(QStringLiteral("backup.pass"));
+        writeAll(passFile, Passphrase + '\n');
+        QFile::setPermissions(passFile, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        // backup_dir without a passphrase file is refused, naming the key.
+        const auto noPass = ClusterConfig::fromJson(R"({"backup_dir": "/tmp/x"})");
+        QVERIFY(!noPass.ok());
+        QVERIFY(noPass.error().message.contains(QStringLiteral("backup_passphrase_file")));
+
+        ClusterConfig config = ClusterConfig::makeNew();
+        config.backupDir = path(QStringLiteral("scheduled"));
+        config.backupIntervalMs = 3600000;
+        config.backupKeep = 2;
+        config.backupPassphraseFile = passFile;
+        const QString configPath = path(QStringLiteral("scheduled.json"));
+        QVERIFY(config.saveToFile(configPath).ok());
+        Engine engine;
+        EngineOptions options;
+        options.dbPath = path(QStringLiteral("scheduled.db"));
+        options.configPath = configPath;
+        options.refreshMs = 0;
+        options.healthChecks = false;
+        QVERIFY(engine.open(options).ok());
+        QStringList made;
+        for (int i = 0; i < 3; ++i) {
+            auto f = engine.upkeep()->backupNow();
+            QTRY_VERIFY_WITH_TIMEOUT(f.isFinished(), 30000);
+            QVERIFY2(f.result().ok(), f.result() ? "" : qPrintable(f.result().error().message));
+            made << f.result().value();
+            QTest::qWait(2); // distinct names (ms)
+        }
+        const QStringList kept =
+            QDir(config.backupDir)
+                .entryList({QStringLiteral("*.jfbackup")}, QDir::Files, QDir::Name);
+        QCOMPARE(kept.size(), 2);
+        QCOMPARE(QDir(config.backupDir).filePath(kept.last()), made.last());
+        QVERIFY(Backup::verify(made.last(), Passphrase).ok());
+        QCOMPARE(modeOf(config.backupDir), 0700);
+        engine.shutdown();
     }
 
     void shortPassphraseIsRefused()
