@@ -16,6 +16,7 @@
 #include <QSqlQuery>
 #include <QThread>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -140,6 +141,8 @@ const QList<QStringList> &migrations()
     return list;
 }
 
+std::atomic<qint64> s_maxPageCount{0};
+
 // Stores this process holds open, for isHeld(): POSIX locks do not report a process's own.
 QMutex s_openMutex;
 QHash<QString, int> s_openPaths;
@@ -252,6 +255,8 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
              {path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm")})
             ::chmod(QFile::encodeName(file).constData(), 0600);
     }
+    if (const qint64 pages = s_maxPageCount.load(); pages > 0)
+        q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
     // FULL: a commit is on disk when it returns (one fsync per transaction, so writers group
     // many rows per commit). The delivery engine relaxes this on its own connection.
     q.exec(QStringLiteral("PRAGMA synchronous=FULL"));
@@ -270,6 +275,11 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     }
     q.exec(QStringLiteral("PRAGMA busy_timeout=10000"));
     return store;
+}
+
+void Store::setMaxPageCount(qint64 pages)
+{
+    s_maxPageCount = pages;
 }
 
 Result<QString> Store::quickCheck() const
@@ -336,6 +346,11 @@ namespace {
 // The head of the chain as recorded in meta: "<id> <hash>" of the last row.
 Status saveAuditHead(QSqlQuery &q, const QString &path, qint64 id, const QString &hash)
 {
+    // An UPDATE in place (the row exists after the first append) touches one page.
+    q.prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'audit_head'"));
+    q.addBindValue(QStringLiteral("%1 %2").arg(id).arg(hash));
+    if (q.exec() && q.numRowsAffected() == 1)
+        return {};
     q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)"));
     q.addBindValue(QStringLiteral("%1 %2").arg(id).arg(hash));
     if (!q.exec())

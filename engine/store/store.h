@@ -36,6 +36,10 @@ public:
     /// True while some process other than this one has the store open (or this process
     /// does, through another Store): then a restore must not overwrite it. `who` says which.
     static bool isHeld(const QString &path, QString *who = nullptr);
+    /// A size limit, in pages, for every store connection opened afterwards in this process
+    /// (PRAGMA max_page_count; 0: none). A full store makes writes fail as a full disk does:
+    /// used by tests of that path, and by operators who want to bound the file.
+    static void setMaxPageCount(qint64 pages);
     ~Store();
     Q_DISABLE_COPY_MOVE(Store)
 

@@ -530,6 +530,11 @@ void DeliveryEngine::run(std::promise<Status> started)
         firstWaitingAt = 0;
     };
 
+    // Outcomes that cannot be committed (the disk is full) leave their rows pending: sending
+    // them again at once would only repeat requests the receiver already has. Sending pauses
+    // instead, 0.5 s doubling to 60 s, until a commit goes through.
+    int commitFailures = 0;
+    qint64 holdUntil = 0;
     auto settleCommitted = [&] {
         std::deque<std::pair<std::shared_ptr<std::vector<DeliveryOutcome>>, bool>> committed;
         {
@@ -537,6 +542,20 @@ void DeliveryEngine::run(std::promise<Status> started)
             committed.swap(m_committed);
         }
         const qint64 now = nowMs();
+        for (const auto &entry : committed) {
+            if (!entry.second) {
+                if (now < holdUntil)
+                    continue; // sent before this pause began: not a new failed try
+                ++commitFailures;
+                holdUntil = now + std::min<qint64>(60000, 500LL << std::min(commitFailures - 1, 7));
+                if (commitFailures == 1 || (commitFailures & (commitFailures - 1)) == 0)
+                    qWarning("delivery: %d outcome commit(s) failed (disk full?); sending pauses "
+                             "for %lld ms",
+                             commitFailures, holdUntil - now);
+            } else {
+                commitFailures = 0;
+            }
+        }
         for (const auto &[list, ok] : committed) {
             int done = 0;
             QHash<QString, std::array<qint64, 3>> perTarget; // success, dead, retries
@@ -658,7 +677,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         }
         settleCommitted();
         qint64 now = nowMs();
-        if (active && (m_dirty.exchange(false) || now >= nextScanAt)) {
+        if (active && now >= holdUntil && (m_dirty.exchange(false) || now >= nextScanAt)) {
             nextScanAt = now + 250;
             for (Runtime &rt : targets) {
                 scanTarget(rt, now);
@@ -668,6 +687,8 @@ void DeliveryEngine::run(std::promise<Status> started)
         }
         now = nowMs();
         int wait = int(std::clamp<qint64>(nextScanAt - now, 0, 50));
+        if (now < holdUntil)
+            wait = int(std::clamp<qint64>(holdUntil - now, wait, 50));
         if (!outcomes.empty())
             wait = int(std::clamp<qint64>(firstWaitingAt + CommitAfterMs - now, 0, wait));
         results.clear();
