@@ -15,6 +15,7 @@
 #include <QSet>
 #include <QUrl>
 
+#include <cmath>
 #include <functional>
 
 namespace jobfirst {
@@ -46,7 +47,8 @@ Status readInt(const QJsonObject &o, const QString &key, int lo, int hi, int *ou
     if (!o.contains(key))
         return {};
     const QJsonValue v = o.value(key);
-    if (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())))
+    // std::trunc, not a cast: casting 1e300 to an integer is undefined (found by fuzz_config).
+    if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() != std::trunc(v.toDouble()))
         return keyError(key, v, QStringLiteral("is not a whole number"));
     const double d = v.toDouble();
     if (d < lo || d > hi)
