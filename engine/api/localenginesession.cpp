@@ -383,13 +383,15 @@ QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &p
         }).result();
         if (!where.second)
             return closedError();
+        // Lines longer than sync_max_event_bytes are refused by number, never read whole.
+        const qint64 maxEventBytes = shared->host.call([](Engine &e) { return e.config().syncMaxEventBytes; }).result();
         return BulkImporter::run(
             where.first, path, batchSize,
             [sync = where.second](const QList<SyncEvent> &events) { return sync->publish(events, SyncMode::Bulk); },
             [control](const ImportProgress &p) {
                 control->report(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0, p);
             },
-            control->cancelFlag());
+            control->cancelFlag(), maxEventBytes);
     });
     m_shared->track(QFuture<void>(future), control);
     return future;

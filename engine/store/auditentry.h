@@ -16,8 +16,8 @@ struct AuditEntry
     QString subject;      ///< on what: a node id, a target name, a delivery id
     QString before;       ///< JSON or text, may be empty; secrets masked when written
     QString after;
-    QString prevHash;     ///< hash of the row before (hex SHA-256; "" for the first row)
-    QString hash;         ///< SHA-256 over prevHash and this row's fields (Store::auditHash)
+    QString prevHash = {}; ///< hash of the row before (hex SHA-256; "" for the first row)
+    QString hash = {};     ///< SHA-256 over prevHash and this row's fields (Store::auditHash)
 };
 
 /// What verifying the audit chain found (Store::verifyAuditChain).
