@@ -71,23 +71,25 @@ Status NodeSpec::validateUrl(const QString &url)
         return makeError(QStringLiteral("node.invalid_url"),
                          QStringLiteral("node URL is longer than 2048 bytes"));
     const QUrl u(url, QUrl::StrictMode);
+    // Messages name the URL without any user name or password it holds.
+    const QString shown = u.isValid() ? u.toString(QUrl::RemoveUserInfo) : url.left(200);
     if (url.trimmed().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"), QStringLiteral("node URL is empty"));
     if (!url.contains(QLatin1String("://")))
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(url));
+                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
     if (!u.isValid())
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(url, u.errorString()));
+                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, u.errorString()));
     if (u.scheme() != u"http" && u.scheme() != u"https")
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(url));
+                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
     if (u.host().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has no host").arg(url));
+                         QStringLiteral("node URL \"%1\" has no host").arg(shown));
     if (u.port() == 0)
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has port 0").arg(url));
+                         QStringLiteral("node URL \"%1\" has port 0").arg(shown));
     if (!u.userInfo().isEmpty())
         return makeError(
             QStringLiteral("node.invalid_url"),
