@@ -913,4 +913,89 @@ Result<SessionInfo> decode<SessionInfo>(const QJsonValue &value)
     return f.done(i);
 }
 
+QJsonObject encode(const LogEntry &e)
+{
+    QJsonObject o{{QStringLiteral("source"), e.source},   {QStringLiteral("id"), e.id},
+                  {QStringLiteral("time"), isoTime(e.at)},  {QStringLiteral("level"), e.level},
+                  {QStringLiteral("component"), e.component}, {QStringLiteral("kind"), e.kind},
+                  {QStringLiteral("message"), e.message}};
+    if (!e.node.isEmpty())
+        o.insert(QStringLiteral("node"), e.node);
+    if (!e.target.isEmpty())
+        o.insert(QStringLiteral("target"), e.target);
+    if (!e.fields.isEmpty())
+        o.insert(QStringLiteral("fields"), e.fields);
+    return o;
+}
+
+template <>
+Result<LogEntry> decode<LogEntry>(const QJsonValue &value)
+{
+    Fields f(value);
+    LogEntry e;
+    e.source = f.str("source");
+    e.id = f.i64("id");
+    e.at = f.time("time");
+    e.level = f.str("level");
+    e.component = f.str("component");
+    e.kind = f.str("kind");
+    e.node = f.str("node");
+    e.target = f.str("target");
+    e.message = f.str("message");
+    e.fields = f.object("fields");
+    return f.done(e);
+}
+
+QJsonObject encode(const SloReport &r)
+{
+    QJsonArray figures;
+    for (const SloFigure &f : r.figures)
+        figures.append(QJsonObject{{QStringLiteral("key"), f.key},
+                                   {QStringLiteral("measured"), f.measuredAny ? QJsonValue(f.measured) : QJsonValue(QJsonValue::Null)},
+                                   {QStringLiteral("target"), f.target},
+                                   {QStringLiteral("unit"), f.unit},
+                                   {QStringLiteral("higher_is_better"), f.higherIsBetter},
+                                   {QStringLiteral("window_s"), f.windowMs / 1000},
+                                   {QStringLiteral("met"), f.met},
+                                   {QStringLiteral("samples"), f.samples}});
+    QJsonArray nodes;
+    for (const NodeAvailability &n : r.nodes)
+        nodes.append(QJsonObject{{QStringLiteral("node"), n.node},
+                                 {QStringLiteral("availability_1h"), n.hour},
+                                 {QStringLiteral("availability_24h"), n.day},
+                                 {QStringLiteral("availability_30d"), n.month}});
+    return {{QStringLiteral("at"), isoTime(r.at)}, {QStringLiteral("figures"), figures}, {QStringLiteral("nodes"), nodes}};
+}
+
+template <>
+Result<SloReport> decode<SloReport>(const QJsonValue &value)
+{
+    Fields f(value);
+    SloReport r;
+    r.at = f.time("at");
+    for (const QJsonValue &v : f.array("figures")) {
+        Fields g(v);
+        SloFigure fig;
+        fig.key = g.str("key");
+        const double measured = g.num("measured");
+        fig.measuredAny = !std::isnan(measured);
+        fig.measured = fig.measuredAny ? measured : 0;
+        fig.target = g.num("target");
+        fig.unit = g.str("unit");
+        fig.higherIsBetter = g.boolean("higher_is_better", true);
+        fig.windowMs = g.i64("window_s") * 1000;
+        fig.met = g.boolean("met");
+        fig.samples = g.i64("samples");
+        if (auto checked = g.done(0); !checked)
+            return checked.error();
+        r.figures << fig;
+    }
+    for (const QJsonValue &v : f.array("nodes")) {
+        Fields g(v);
+        r.nodes << NodeAvailability{g.str("node"), g.num("availability_1h", 100), g.num("availability_24h", 100),
+                                    g.num("availability_30d", 100)};
+    }
+    return f.done(r);
+}
+
 } // namespace jobfirst::codec

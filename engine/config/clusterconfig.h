@@ -61,6 +61,8 @@ struct ClusterConfig
     QString clusterSecret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx"); ///< signs node sync
     QString clusterSyncPath = QStringLiteral("/api/v1/cluster/sync"); ///< where nodes receive cluster sync
 
+    qint64 logRetentionMs = 14ll * 86400000; ///< how long the engine's own log lines are kept
+
     // Admin API (jobfirstd).
     QString apiTlsCert;          ///< PEM certificate (chain) for the admin API; with the key, TLS is on
     QString apiTlsKey;           ///< PEM private key of apiTlsCert

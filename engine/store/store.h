@@ -20,7 +20,7 @@ namespace jobfirst {
 class Store final
 {
 public:
-    static constexpr int SchemaVersion = 4;
+    static constexpr int SchemaVersion = 5;
 
     /// Opens (creating if absent) the store at path. A file that is not a JobFirst store,
     /// or one written by a newer version, is refused with an error naming the file.
