@@ -119,7 +119,7 @@ void AdminApiServer::addNodeRoutes()
     route("GET", QStringLiteral("/api/v1/nodes"), Permission::Read, [this](const Call &call) {
         if (m_haveSnapshot && !m_nodesStale) {
             if (m_nodesJson.isEmpty())
-                m_nodesJson = QJsonDocument(codec::encodeList(m_snapshot.nodes)).toJson(QJsonDocument::Compact);
+                m_nodesJson = m_encoder.nodesJson(m_snapshot.nodes);
             call->bytes(200, m_nodesJson, "application/json");
             return;
         }
@@ -454,7 +454,9 @@ void AdminApiServer::addAdminRoutes()
         if (!interval)
             return;
         QTcpSocket *socket = call->socket();
-        m_stream->add(call->takeResponder(), socket, int(*interval), m_haveSnapshot ? &m_snapshot : nullptr);
+        m_stream->add(call->takeResponder(), socket, int(*interval), m_snapshot.at,
+                      m_haveSnapshot ? std::function<QByteArray()>([this] { return m_encoder.snapshotJson(m_snapshot); })
+                                     : std::function<QByteArray()>());
     });
     route("GET", QStringLiteral("/metrics"), Permission::Read, [this](const Call &call) {
         m_engine->metrics().then(this, [call](const QByteArray &text) {

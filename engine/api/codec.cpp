@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "api/codec.h"
 
+#include "api/jsonwriter.h"
+
 #include <QDateTime>
 
 #include <cmath>
@@ -214,6 +216,35 @@ QJsonObject encode(const NodeStatus &n)
     o.insert(QStringLiteral("consecutive_ok"), n.consecutiveOk);
     o.insert(QStringLiteral("consecutive_fail"), n.consecutiveFail);
     return o;
+}
+
+QByteArray nodeJson(const NodeStatus &n)
+{
+    QByteArray out;
+    out.reserve(420);
+    JsonWriter w(out);
+    w.beginObject()
+        .key("id").value(n.spec.id)
+        .key("url").value(n.spec.url)
+        .key("health_path").value(n.spec.healthPath)
+        .key("weight").value(n.spec.weight)
+        .key("tags").value(n.spec.tags)
+        .key("admin_state").value(adminStateName(n.spec.adminState))
+        .key("status").value(healthStateName(n.health))
+        .key("eligible").value(n.eligible)
+        .key("effective_weight").value(n.effectiveWeight)
+        .key("connections").value(n.activeConnections)
+        .key("response_time_ms").value(n.responseTimeMs)
+        .key("success_rate").value(n.successRate)
+        .key("requests").value(n.requests)
+        .key("failures").value(n.failures)
+        .key("last_check").value(isoTime(n.lastCheckAt))
+        .key("last_check_result").value(n.lastCheckResult)
+        .key("last_change").value(isoTime(n.lastChangeAt))
+        .key("consecutive_ok").value(n.consecutiveOk)
+        .key("consecutive_fail").value(n.consecutiveFail)
+        .endObject();
+    return out;
 }
 
 template <>

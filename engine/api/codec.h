@@ -53,6 +53,10 @@ QJsonObject encode(const SessionInfo &info);
 QJsonObject encode(const LogEntry &entry);
 QJsonObject encode(const SloReport &report);
 
+/// The same JSON as encode(NodeStatus), written straight into bytes (snapshots of large
+/// clusters go to every console each second).
+QByteArray nodeJson(const NodeStatus &status);
+
 template <typename T>
 QJsonArray encodeList(const QList<T> &items)
 {
