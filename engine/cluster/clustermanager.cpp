@@ -303,6 +303,7 @@ void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyM
         r->status.activeConnections = m_balancer.activeConnections(idx);
     }
     ++m_totalRequests;
+    m_window.record(nowMs(), ok, latencyMs);
     if (ok) {
         ++m_successfulRequests;
         m_latencySumMs += latencyMs;
@@ -538,7 +539,21 @@ ClusterStats ClusterManager::stats() const
     s.successfulRequests = m_successfulRequests;
     s.failedRequests = m_failedRequests;
     s.averageResponseTimeMs = m_successfulRequests ? m_latencySumMs / double(m_successfulRequests) : 0;
+    const RequestWindow::Totals w = m_window.totals(nowMs());
+    s.windowMs = m_window.windowMs();
+    s.windowRequests = w.requests;
+    s.windowFailedRequests = w.failed;
+    s.windowSuccessfulRequests = w.requests - w.failed;
+    if (w.requests > 0)
+        s.windowSuccessRate = 100.0 * double(s.windowSuccessfulRequests) / double(w.requests);
+    if (s.windowSuccessfulRequests > 0)
+        s.windowAverageResponseTimeMs = w.latencySumMs / double(s.windowSuccessfulRequests);
     return s;
+}
+
+void ClusterManager::setRequestWindowMs(qint64 windowMs)
+{
+    m_window.setWindowMs(windowMs);
 }
 
 void ClusterManager::applyConfig(const ClusterConfig &config)

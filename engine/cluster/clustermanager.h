@@ -5,6 +5,7 @@
 #include "cluster/clusterstats.h"
 #include "cluster/healthchecker.h"
 #include "cluster/node.h"
+#include "cluster/requestwindow.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
 
@@ -64,6 +65,9 @@ public:
     QList<NodeStatus> nodes() const;
     std::optional<NodeStatus> node(const QString &id) const;
     ClusterStats stats() const;
+    /// The length of the recent window of ClusterStats' window* figures (default 5 minutes).
+    /// Changing it forgets the window's requests; the lifetime totals stay.
+    void setRequestWindowMs(qint64 windowMs);
     /// How often an up node with no failure is checked: health_check_interval less room for
     /// the fall-1 fast re-checks that confirm a failure, so that a node whose checks start
     /// failing is down within health_check_interval (never below half of it).
@@ -120,6 +124,7 @@ private:
     qint64 m_successfulRequests = 0;
     qint64 m_failedRequests = 0;
     double m_latencySumMs = 0;
+    RequestWindow m_window;
 };
 
 QJsonObject nodeSpecToJson(const NodeSpec &spec);
