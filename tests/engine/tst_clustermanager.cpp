@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "api/codec.h"
 #include "cluster/clustermanager.h"
 #include "store/store.h"
 
@@ -151,11 +152,21 @@ private slots:
         QCOMPARE(json[QStringLiteral("total_requests")].toInteger(), 1010);
         QCOMPARE(json[QStringLiteral("failed_requests")].toInteger(), 1);
         QCOMPARE(json[QStringLiteral("average_response_time")].toString(), QStringLiteral("2ms"));
+        // A remote console reads the same figures back.
+        const auto decoded = codec::decode<ClusterStats>(json);
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->windowMs, 1200);
+        QCOMPARE(decoded->windowRequests, 10);
+        QCOMPARE(decoded->windowFailedRequests, 1);
+        QCOMPARE(decoded->windowSuccessfulRequests, 9);
+        QCOMPARE(decoded->windowSuccessRate, 90.0);
+        QCOMPARE(decoded->windowAverageResponseTimeMs, 4.0);
 
         // Requests age out of the window; the lifetime totals stay.
         QTRY_COMPARE_WITH_TIMEOUT(cluster.stats().windowRequests, 0, 5000);
         s = cluster.stats();
         QVERIFY(std::isnan(s.windowSuccessRate));
+        QVERIFY(std::isnan(codec::decode<ClusterStats>(s.toJson())->windowSuccessRate));
         QCOMPARE(s.totalRequests, 1010);
         QCOMPARE(s.failedRequests, 1);
     }
