@@ -5,6 +5,7 @@
 #include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
+#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -16,7 +17,6 @@
 #include <QTextStream>
 #include <QTimer>
 
-#include <csignal>
 #include <cstdio>
 #include <sys/stat.h>
 
@@ -182,8 +182,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
     QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
-    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+    quitOnTerminationSignals();
 
     ConsoleShell shell;
     shell.setWindowSetup([&options](ui::MainWindow *window) {

@@ -362,6 +362,13 @@ Result<ClusterStats> decode<ClusterStats>(const QJsonValue &value)
     s.successfulRequests = f.i64("successful_requests");
     s.failedRequests = f.i64("failed_requests");
     s.averageResponseTimeMs = f.num("average_response_time_ms");
+    s.windowMs = qRound64(f.num("window_seconds") * 1000.0);
+    s.windowRequests = f.i64("window_requests");
+    s.windowSuccessfulRequests = f.i64("window_successful_requests");
+    s.windowFailedRequests = f.i64("window_failed_requests");
+    s.windowSuccessRate = f.num("window_success_rate", std::numeric_limits<double>::quiet_NaN());
+    s.windowAverageResponseTimeMs =
+        f.num("window_average_response_time_ms", std::numeric_limits<double>::quiet_NaN());
     return f.done(s);
 }
 
