@@ -2,9 +2,11 @@
 #include "mainwindow.h"
 
 #include "api/enginesession.h"
+#include "dialogs/connectdialog.h"
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/configpage.h"
+#include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
@@ -34,6 +36,7 @@ namespace jobfirst::ui {
 MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     : QMainWindow(parent), m_session(session), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
       m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new QLabel),
+      m_engineLabel(new QLabel), m_connectionBanner(new QLabel),
       m_appTranslator(new QTranslator(this)), m_qtTranslator(new QTranslator(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -44,7 +47,8 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_sync = new SyncPage(session);
     m_config = new ConfigPage(session);
     m_audit = new AuditPage(session);
-    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit};
+    m_logs = new LogsPage(session);
+    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit, m_logs};
     for (Page *p : std::as_const(m_pages)) {
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());
@@ -59,9 +63,14 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(QStringLiteral("background: #d6eaf8; color: #1b4f72; padding: 6px; font-weight: bold;"));
     m_banner->hide();
+    m_connectionBanner->setObjectName(QStringLiteral("connectionBanner"));
+    m_connectionBanner->setWordWrap(true);
+    m_connectionBanner->setStyleSheet(QStringLiteral("background: #f5b7b1; color: #78281f; padding: 6px; font-weight: bold;"));
+    m_connectionBanner->hide();
     auto *central = new QWidget;
     auto *outer = new QVBoxLayout(central);
     outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_connectionBanner);
     outer->addWidget(m_banner);
     auto *row = new QHBoxLayout;
     row->addWidget(m_sidebar);
@@ -72,6 +81,8 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_nodesLabel->setObjectName(QStringLiteral("nodesLabel"));
     m_backlogLabel->setObjectName(QStringLiteral("backlogLabel"));
     m_messageLabel->setObjectName(QStringLiteral("messageLabel"));
+    m_engineLabel->setObjectName(QStringLiteral("engineLabel"));
+    statusBar()->addWidget(m_engineLabel);
     statusBar()->addWidget(m_clusterLabel);
     statusBar()->addWidget(m_nodesLabel);
     statusBar()->addWidget(m_backlogLabel);
@@ -85,6 +96,7 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     connect(session, &EngineSession::snapshot, this, &MainWindow::applySnapshot);
     connect(session, &EngineSession::configReloadFailed, m_config, &ConfigPage::showReloadError);
     connect(session, &EngineSession::configApplied, m_config, &ConfigPage::reload);
+    connect(session, &EngineSession::connectionChanged, this, &MainWindow::setLive);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -112,6 +124,11 @@ void MainWindow::buildMenus()
         if (!f.isEmpty())
             emit openStoreRequested(f);
     });
+    m_fileMenu->addSeparator();
+    m_connect = m_fileMenu->addAction(QString(), this, &MainWindow::openConnectDialog);
+    m_connect->setObjectName(QStringLiteral("connectAction"));
+    m_useEmbedded = m_fileMenu->addAction(QString(), this, &MainWindow::embeddedRequested);
+    m_useEmbedded->setEnabled(m_session->info().remote);
     m_fileMenu->addSeparator();
     m_importConfig = m_fileMenu->addAction(QString(), this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(), tr("JSON (*.json)"));
@@ -147,6 +164,13 @@ void MainWindow::buildMenus()
         });
     });
     m_fileMenu->addSeparator();
+    if (!m_session->allows(Permission::Administer)) {
+        m_importConfig->setEnabled(false);
+        m_importConfig->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
+    }
+    // Stores are files of this computer: there is none to open while attached to a remote engine.
+    m_openStore->setEnabled(!m_session->info().remote);
+    m_newStore->setEnabled(!m_session->info().remote);
     m_quit = m_fileMenu->addAction(QString(), this, &QWidget::close);
     m_quit->setShortcut(QKeySequence::Quit);
 
@@ -190,6 +214,15 @@ void MainWindow::retranslate()
     m_openStore->setText(tr("&Open cluster store…"));
     m_newStore->setText(tr("&New cluster store…"));
     m_importConfig->setText(tr("&Import configuration…"));
+    m_connect->setText(tr("&Connect to engine…"));
+    m_useEmbedded->setText(tr("Use &embedded engine"));
+    const SessionInfo info = m_session->info();
+    m_engineLabel->setText(info.remote ? tr("Engine %1 (%2)").arg(QUrl(info.endpoint).authority(), roleText(info.role))
+                                       : tr("Embedded engine"));
+    if (!m_live)
+        m_connectionBanner->setText(tr("Connection to the engine at %1 lost: %2. Reconnecting… What is on screen is from before "
+                                       "the connection was lost and is not live.")
+                                        .arg(QUrl(info.endpoint).authority(), m_lostReason));
     m_exportConfig->setText(tr("&Export configuration…"));
     m_quit->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
@@ -255,6 +288,8 @@ void MainWindow::showPage(int index)
         m_config->reload();
     if (m_stack->currentWidget() == m_audit)
         m_audit->refresh();
+    if (m_stack->currentWidget() == m_logs)
+        m_logs->refresh();
 }
 
 int MainWindow::pageCount() const { return int(m_pages.size()); }
@@ -269,12 +304,13 @@ void MainWindow::setRefreshInterval(int ms)
         a->setChecked(a->data().toInt() == ms);
 }
 
-void MainWindow::setEngineInfo(const QString &dbPath, const QString &configPath, bool demo)
+void MainWindow::engineReady()
 {
-    m_dbPath = dbPath;
-    m_configPath = configPath;
-    m_demo = demo;
-    m_banner->setVisible(demo);
+    const SessionInfo info = m_session->info();
+    m_dbPath = info.remote ? info.endpoint : info.dbPath;
+    m_configPath = info.configPath;
+    m_demo = info.demo && !info.remote;
+    m_banner->setVisible(m_demo);
     setRefreshInterval(m_refreshMs);
     m_config->reload();
     retranslate();
@@ -290,8 +326,36 @@ void MainWindow::showError(const QString &message)
     });
 }
 
+void MainWindow::openConnectDialog()
+{
+    auto *dialog = new ConnectDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        emit connectRequested(dialog->server(), dialog->token(), dialog->caFile(), dialog->remember());
+    });
+    dialog->open();
+}
+
+void MainWindow::setLive(bool live, const QString &reason)
+{
+    m_live = live;
+    m_lostReason = reason;
+    m_connectionBanner->setVisible(!live);
+    // Nothing may look live while it is not: the pages grey out and the figures in the
+    // status bar go, until the next snapshot from the engine.
+    m_stack->setEnabled(live);
+    if (!live) {
+        for (QLabel *l : {m_clusterLabel, m_nodesLabel, m_backlogLabel})
+            l->setText(QStringLiteral("—"));
+        m_nodesLabel->setStyleSheet({});
+    }
+    retranslate();
+}
+
 void MainWindow::applySnapshot(const EngineSnapshot &s)
 {
+    if (!m_live)
+        return; // a snapshot that raced the loss; the next one after reconnecting is drawn
     int up = 0;
     for (const NodeStatus &n : s.nodes)
         up += n.health == HealthState::Up;

@@ -22,6 +22,7 @@ namespace jobfirst::ui {
 class AuditPage;
 class BalancingPage;
 class ConfigPage;
+class LogsPage;
 class NodesPage;
 class OverviewPage;
 class Page;
@@ -49,14 +50,21 @@ public:
     SyncPage *sync() const { return m_sync; }
     ConfigPage *config() const { return m_config; }
     AuditPage *audit() const { return m_audit; }
+    LogsPage *logs() const { return m_logs; }
     void setRefreshInterval(int ms);
-    /// Engine options the console was started with (for "open store" and the demo banner).
-    void setEngineInfo(const QString &dbPath, const QString &configPath, bool demo);
+    /// The session is started (embedded) or connected (remote): say which engine this is,
+    /// with what role, and start drawing it.
+    void engineReady();
     void showError(const QString &message);
+    /// Whether the engine's data on screen is live (false while a remote engine is away).
+    bool isLive() const { return m_live; }
 
 signals:
     void snapshotApplied();
     void openStoreRequested(const QString &dbPath);
+    /// File → Connect to engine…: the dialog was accepted.
+    void connectRequested(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
+    void embeddedRequested();
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -64,6 +72,8 @@ protected:
 
 private:
     void applySnapshot(const EngineSnapshot &snapshot);
+    void setLive(bool live, const QString &reason);
+    void openConnectDialog();
     void retranslate();
     void buildMenus();
 
@@ -75,22 +85,28 @@ private:
     QLabel *m_nodesLabel;
     QLabel *m_backlogLabel;
     QLabel *m_messageLabel;
+    QLabel *m_engineLabel;
+    QLabel *m_connectionBanner;
     OverviewPage *m_overview;
     NodesPage *m_nodes;
     BalancingPage *m_balancing;
     SyncPage *m_sync;
     ConfigPage *m_config;
     AuditPage *m_audit;
+    LogsPage *m_logs;
     QList<Page *> m_pages;
     QMenu *m_fileMenu, *m_viewMenu, *m_refreshMenu, *m_languageMenu, *m_helpMenu;
     QList<QAction *> m_refreshActions;
     QList<QAction *> m_languageActions;
     QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;
+    QAction *m_connect, *m_useEmbedded;
     QTranslator *m_appTranslator;
     QTranslator *m_qtTranslator;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_dbPath, m_configPath;
     bool m_demo = false;
+    bool m_live = true;
+    QString m_lostReason;
     int m_refreshMs = 1000;
 };
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
-#include "democluster.h"
-#include "api/localenginesession.h"
-#include "core/localuser.h"
+#include "consoleshell.h"
 #include "mainwindow.h"
+#include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
+#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -14,10 +14,11 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTextStream>
 #include <QTimer>
 
-#include <csignal>
 #include <cstdio>
+#include <sys/stat.h>
 
 using namespace jobfirst;
 
@@ -33,7 +34,8 @@ void takeScreenshots(ui::MainWindow *window, const QString &dir, int index = 0)
     window->showPage(index);
     QTimer::singleShot(1500, window, [window, dir, index] {
         static const QStringList names = {QStringLiteral("overview"), QStringLiteral("nodes"), QStringLiteral("balancing"),
-                                          QStringLiteral("sync"), QStringLiteral("configuration"), QStringLiteral("audit")};
+                                          QStringLiteral("sync"), QStringLiteral("configuration"), QStringLiteral("audit"),
+                                          QStringLiteral("logs")};
         if (index == 2)
             window->balancing()->runSimulation();
         const QString file = QStringLiteral("%1/%2-%3.png").arg(dir).arg(index + 1, 2, 10, QLatin1Char('0')).arg(names.value(index));
@@ -73,101 +75,150 @@ void reportStartup(ui::MainWindow *window)
     });
 }
 
+/// What the command line asks for. Parsed before the QApplication exists, so --help and
+/// --version work without a display, and a bad value is refused before anything starts.
+struct Options
+{
+    bool demo = false;
+    QString db, config, language, screenshots, connect, tokenFile, caFile;
+    int page = -1;
+    double quitAfter = 0;
+    bool startupReport = false;
+};
+
+int parseOptions(const QStringList &arguments, Options *o)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("JobFirst Cluster Console"));
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    parser.addOptions({
+        {QStringLiteral("demo"), QStringLiteral("Start a local demo cluster (default when nothing else is remembered).")},
+        {QStringLiteral("db"), QStringLiteral("The cluster store to open."), QStringLiteral("file")},
+        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."), QStringLiteral("file")},
+        {QStringLiteral("connect"), QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."), QStringLiteral("url")},
+        {QStringLiteral("token-file"), QStringLiteral("The API token for --connect."), QStringLiteral("file")},
+        {QStringLiteral("ca-file"), QStringLiteral("CA certificates (PEM) to trust for an https --connect."), QStringLiteral("file")},
+        {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."), QStringLiteral("code")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page (0-6)."), QStringLiteral("n")},
+        {QStringLiteral("screenshots"), QStringLiteral("Render every page to PNG files in DIR, then quit."), QStringLiteral("dir")},
+        {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."), QStringLiteral("seconds")},
+        {QStringLiteral("startup-report"),
+         QStringLiteral("Print when the window first paints and when the first engine snapshot with nodes is drawn, then quit (bench).")},
+    });
+    QTextStream err(stderr);
+    if (!parser.parse(arguments)) {
+        err << "jobfirst-console: " << parser.errorText() << " (see --help)\n";
+        return 2;
+    }
+    if (parser.isSet(help)) {
+        QTextStream(stdout) << parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("jobfirst-console"));
+        return 0;
+    }
+    if (parser.isSet(version)) {
+        QTextStream(stdout) << "jobfirst-console " << JOBFIRST_VERSION << "\n";
+        return 0;
+    }
+    o->demo = parser.isSet(QStringLiteral("demo"));
+    o->db = parser.value(QStringLiteral("db"));
+    o->config = parser.value(QStringLiteral("config"));
+    o->connect = parser.value(QStringLiteral("connect"));
+    o->tokenFile = parser.value(QStringLiteral("token-file"));
+    o->caFile = parser.value(QStringLiteral("ca-file"));
+    o->screenshots = parser.value(QStringLiteral("screenshots"));
+    o->startupReport = parser.isSet(QStringLiteral("startup-report"));
+    o->language = parser.value(QStringLiteral("language"));
+    if (parser.isSet(QStringLiteral("language")) && o->language != QLatin1String("en") && o->language != QLatin1String("zh_CN")) {
+        err << "jobfirst-console: --language \"" << o->language << "\" is not a language of the console (en, zh_CN)\n";
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("page"))) {
+        bool ok = false;
+        o->page = parser.value(QStringLiteral("page")).toInt(&ok);
+        if (!ok || o->page < 0 || o->page > 6) {
+            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page")) << "\" is not a page (0-6)\n";
+            return 2;
+        }
+    }
+    if (parser.isSet(QStringLiteral("quit-after"))) {
+        bool ok = false;
+        o->quitAfter = parser.value(QStringLiteral("quit-after")).toDouble(&ok);
+        if (!ok || o->quitAfter <= 0) {
+            err << "jobfirst-console: --quit-after takes a number of seconds\n";
+            return 2;
+        }
+    }
+    if (!o->connect.isEmpty()) {
+        if (auto url = RemoteEngineSession::parseServerUrl(o->connect); !url) {
+            err << "jobfirst-console: --connect: " << url.error().message << "\n";
+            return 2;
+        }
+        if (o->tokenFile.isEmpty()) {
+            err << "jobfirst-console: --connect needs --token-file FILE (the token is never given on the command line)\n";
+            return 2;
+        }
+    }
+    return -1;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    // Files the console creates (stores, configs, remembered tokens) are for this user only.
+    ::umask(077);
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    Options options;
+    QCoreApplication::setApplicationName(QStringLiteral("jobfirst-console"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    if (const int code = parseOptions(arguments, &options); code >= 0)
+        return code;
+
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("JobFirst"));
     QApplication::setApplicationName(QStringLiteral("jobfirst-console"));
     QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
     QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("JobFirst Cluster Console"));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addOptions({
-        {QStringLiteral("demo"), QStringLiteral("Start a local demo cluster (default when no store is configured).")},
-        {QStringLiteral("db"), QStringLiteral("The cluster store to open."), QStringLiteral("file")},
-        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."), QStringLiteral("file")},
-        {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."), QStringLiteral("code")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page (0-5)."), QStringLiteral("n")},
-        {QStringLiteral("screenshots"), QStringLiteral("Render every page to PNG files in DIR, then quit."), QStringLiteral("dir")},
-        {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."), QStringLiteral("seconds")},
-        {QStringLiteral("startup-report"),
-         QStringLiteral("Print when the window first paints and when the first engine snapshot with nodes is drawn, then quit (bench).")},
+    quitOnTerminationSignals();
+
+    ConsoleShell shell;
+    shell.setWindowSetup([&options](ui::MainWindow *window) {
+        if (!options.language.isEmpty())
+            window->switchLanguage(options.language);
+        if (options.page >= 0)
+            window->showPage(options.page);
+        if (!options.screenshots.isEmpty())
+            window->resize(1400, 900);
     });
-    parser.process(app);
-    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
-    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
-
-    LocalEngineSession engine(QStringLiteral("console:") + localUserName());
-    QSettings settings;
-    QString db = parser.value(QStringLiteral("db"));
-    QString config = parser.value(QStringLiteral("config"));
-    const bool demo = parser.isSet(QStringLiteral("demo")) || (db.isEmpty() && settings.value(QStringLiteral("store/path")).toString().isEmpty());
-    if (!demo && db.isEmpty()) {
-        db = settings.value(QStringLiteral("store/path")).toString();
-        config = settings.value(QStringLiteral("store/config")).toString();
+    if (options.startupReport)
+        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell, [](ui::MainWindow *w) { reportStartup(w); });
+    if (!options.connect.isEmpty()) {
+        const auto token = RemoteEngineSession::readTokenFile(options.tokenFile);
+        if (!token) {
+            QTextStream(stderr) << "jobfirst-console: " << token.error().message << "\n";
+            return 2;
+        }
+        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(), token.value(), options.caFile, false);
+    } else if (options.demo) {
+        shell.startDemo();
+    } else if (!options.db.isEmpty()) {
+        shell.openStore(options.db, options.config);
+    } else {
+        shell.startRemembered();
     }
-
-    std::unique_ptr<DemoCluster> demoCluster;
-    {
-        ui::MainWindow window(&engine);
-        if (parser.isSet(QStringLiteral("language")))
-            window.switchLanguage(parser.value(QStringLiteral("language")));
-        if (parser.isSet(QStringLiteral("page")))
-            window.showPage(parser.value(QStringLiteral("page")).toInt());
-        QObject::connect(&window, &ui::MainWindow::openStoreRequested, &window, [&](const QString &path) {
-            QSettings s;
-            s.setValue(QStringLiteral("store/path"), path);
-            const QString cfg = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
-            s.setValue(QStringLiteral("store/config"), cfg);
-            EngineOptions options;
-            options.dbPath = path;
-            options.configPath = cfg;
-            engine.restart(options).then(&window, [&window, options](const Status &st) {
-                if (!st)
-                    window.showError(st.error().message);
-                else
-                    window.setEngineInfo(options.dbPath, options.configPath, false);
-            });
-            demoCluster.reset();
+    if (!options.screenshots.isEmpty()) {
+        QDir().mkpath(options.screenshots);
+        QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
+            if (shell.window())
+                takeScreenshots(shell.window(), dir);
         });
-        if (parser.isSet(QStringLiteral("startup-report")))
-            reportStartup(&window);
-        window.show();
-
-        if (demo) {
-            demoCluster = std::make_unique<DemoCluster>(&engine);
-            QObject::connect(demoCluster.get(), &DemoCluster::ready, &window, [&] {
-                window.setEngineInfo(demoCluster->dbPath(), demoCluster->configPath(), true);
-            });
-            QObject::connect(demoCluster.get(), &DemoCluster::failed, &window, [&window](const QString &m) { window.showError(m); });
-            demoCluster->start();
-        } else {
-            EngineOptions options;
-            options.dbPath = db;
-            options.configPath = config;
-            engine.start(options).then(&window, [&window, options](const Status &s) {
-                if (!s) {
-                    QMessageBox::critical(&window, QObject::tr("Cannot open the cluster store"), s.error().message);
-                    return;
-                }
-                window.setEngineInfo(options.dbPath, options.configPath, false);
-            });
-        }
-        if (parser.isSet(QStringLiteral("screenshots"))) {
-            const QString dir = parser.value(QStringLiteral("screenshots"));
-            QDir().mkpath(dir);
-            window.resize(1400, 900);
-            QTimer::singleShot(7000, &window, [&window, dir] { takeScreenshots(&window, dir); });
-        }
-        if (parser.isSet(QStringLiteral("quit-after")))
-            QTimer::singleShot(int(parser.value(QStringLiteral("quit-after")).toDouble() * 1000), &app, &QCoreApplication::quit);
-        const int code = QApplication::exec();
-        engine.stop();
-        return code;
     }
+    if (options.quitAfter > 0)
+        QTimer::singleShot(int(options.quitAfter * 1000), &app, &QCoreApplication::quit);
+    const int code = QApplication::exec();
+    shell.stop();
+    return code;
 }

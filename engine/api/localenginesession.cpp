@@ -8,6 +8,7 @@
 #include "host/enginehost.h"
 #include "metrics/metricsrenderer.h"
 #include "store/apitokenstore.h"
+#include "store/slostore.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
 
@@ -492,7 +493,12 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
                 continue;
             }
             r = checked.value();
-            shared->host.call([name = name, ratio = r.ratio](Engine &e) { e.metrics().recordConsistency(name, ratio); });
+            shared->host.call([r](Engine &e) {
+                e.metrics().recordConsistency(r.target, r.ratio);
+                if (e.isOpen())
+                    (void)SloStore(e.store()).recordConsistency(QDateTime::currentMSecsSinceEpoch(), r.target, r.ledgerRecords,
+                                                                std::max<qint64>(0, r.ledgerRecords - r.missing - r.stale));
+            });
             if (repair && !r.repairEventIds.isEmpty()) {
                 const QStringList ids = r.repairEventIds;
                 auto repaired = shared->host.call([name = name, ids, actor](Engine &e) -> Result<int> {
@@ -588,7 +594,28 @@ QFuture<Result<int>> LocalEngineSession::rollbackConfig(int version)
     return onEngine<Result<int>>([version, actor = m_actor](Engine &e) { return e.rollbackConfig(version, actor); });
 }
 
-// Audit and tokens.
+// SLO, logs, audit and tokens.
+
+QFuture<Result<SloReport>> LocalEngineSession::slo()
+{
+    // Read on a pool thread with its own connection: 30 days of health history and an
+    // hour of deliveries are not the engine thread's work.
+    const QString db = m_shared->options.dbPath;
+    return inBackground<Result<SloReport>>([db]() -> Result<SloReport> {
+        auto store = Store::open(db);
+        if (!store)
+            return store.error();
+        auto inputs = SloStore(store->get()).load(QDateTime::currentMSecsSinceEpoch());
+        if (!inputs)
+            return inputs.error();
+        return SloCalculator::compute(inputs.value());
+    });
+}
+
+QFuture<Result<QList<LogEntry>>> LocalEngineSession::logs(const LogQuery &query)
+{
+    return onEngine<Result<QList<LogEntry>>>([query](Engine &e) { return e.logs(query); });
+}
 
 QFuture<Result<QList<AuditEntry>>> LocalEngineSession::audit(const AuditQuery &query)
 {

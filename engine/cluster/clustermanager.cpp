@@ -57,7 +57,8 @@ QJsonObject nodeStatusToJson(const NodeStatus &n)
     o.insert(QStringLiteral("eligible"), n.eligible);
     o.insert(QStringLiteral("effective_weight"), n.effectiveWeight);
     o.insert(QStringLiteral("connections"), n.activeConnections);
-    o.insert(QStringLiteral("response_time_ms"), n.responseTimeMs);
+    o.insert(QStringLiteral("response_time_ms"),
+             n.hasResponseTime() ? QJsonValue(n.responseTimeMs) : QJsonValue());
     o.insert(QStringLiteral("success_rate"), n.successRate);
     o.insert(QStringLiteral("requests"), n.requests);
     o.insert(QStringLiteral("failures"), n.failures);
@@ -85,6 +86,7 @@ ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObjec
     m_checker->setJitterPercent(config.checkJitterPercent);
     m_checker->setIntervalPolicy([this](const QString &id) { return intervalFor(id); });
     connect(m_checker, &HealthChecker::checkFinished, this, &ClusterManager::onChecked);
+    connect(m_checker, &HealthChecker::connectionLost, this, &ClusterManager::onConnectionLost);
     m_housekeeping->setInterval(HousekeepingMs);
     connect(m_housekeeping, &QTimer::timeout, this, &ClusterManager::housekeeping);
 }
@@ -328,6 +330,7 @@ void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyM
         r->status.activeConnections = m_balancer.activeConnections(idx);
     }
     ++m_totalRequests;
+    m_window.record(nowMs(), ok, latencyMs);
     if (ok) {
         ++m_successfulRequests;
         m_latencySumMs += latencyMs;
@@ -364,9 +367,24 @@ void ClusterManager::recordSample(Runtime &r, bool ok, double latencyMs)
     r.windowPos = (r.windowPos + 1) % r.window.size();
     r.status.successRate = 100.0 * r.windowGood / double(r.window.size());
     if (ok) {
-        r.status.responseTimeMs = r.hadEwma ? 0.8 * r.status.responseTimeMs + 0.2 * latencyMs : latencyMs;
+        r.ewmaMs = r.hadEwma ? 0.8 * r.ewmaMs + 0.2 * latencyMs : latencyMs;
         r.hadEwma = true;
     }
+    publishLatency(r);
+}
+
+void ClusterManager::publishLatency(Runtime &r)
+{
+    r.status.responseTimeMs = r.status.health == HealthState::Up && r.hadEwma
+                                  ? r.ewmaMs
+                                  : std::numeric_limits<double>::quiet_NaN();
+}
+
+void ClusterManager::onConnectionLost(const QString &id, const QString &reason)
+{
+    Runtime *r = find(id);
+    if (r && r->status.health == HealthState::Up)
+        r->lostConnection = reason;
 }
 
 void ClusterManager::onChecked(const CheckResult &result)
@@ -382,6 +400,7 @@ void ClusterManager::onChecked(const CheckResult &result)
     if (ok) {
         ++s.consecutiveOk;
         s.consecutiveFail = 0;
+        r->lostConnection.clear();
     } else {
         ++s.consecutiveFail;
         s.consecutiveOk = 0;
@@ -392,9 +411,15 @@ void ClusterManager::onChecked(const CheckResult &result)
         transition(*r, ok ? HealthState::Up : HealthState::Down, result.detail, result.latencyMs);
         break;
     case HealthState::Up:
-        if (!ok && s.consecutiveFail >= m_config.fall)
-            transition(*r, HealthState::Down, QStringLiteral("%1 (%2 checks failed in a row)").arg(result.detail).arg(s.consecutiveFail),
-                       result.latencyMs);
+        if (!ok && s.consecutiveFail >= m_config.fall) {
+            QString reason = QStringLiteral("%1 (%2 checks failed in a row")
+                                 .arg(result.detail)
+                                 .arg(s.consecutiveFail);
+            reason += r->lostConnection.isEmpty()
+                          ? QStringLiteral(")")
+                          : QStringLiteral("; checked at once because %1)").arg(r->lostConnection);
+            transition(*r, HealthState::Down, reason, result.latencyMs);
+        }
         break;
     case HealthState::Down:
     case HealthState::Failed:
@@ -419,6 +444,12 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     const bool recovering = to == HealthState::Up && (s.health == HealthState::Down || s.health == HealthState::Failed);
     r.upSince = recovering && m_config.slowStartMs > 0 ? e.timestamp : 0;
     s.health = to;
+    if (to != HealthState::Up) {
+        // Latency measured before the failure says nothing about the node after it.
+        r.hadEwma = false;
+        r.lostConnection.clear();
+    }
+    publishLatency(r);
     s.lastChangeAt = e.timestamp;
     if (Status st = m_store->appendHealthEvent(e); !st)
         qWarning("health history: %s", qPrintable(st.error().message));
@@ -488,7 +519,19 @@ qint64 ClusterManager::intervalFor(const QString &id) const
         return std::min(m_config.fastIntervalMs, m_config.healthCheckIntervalMs);
     if (s.health == HealthState::Down || s.health == HealthState::Failed)
         return m_config.downIntervalMs;
-    return m_config.healthCheckIntervalMs;
+    return steadyCheckIntervalMs();
+}
+
+qint64 ClusterManager::steadyCheckIntervalMs() const
+{
+    // The plan asks for failures detected within 30 s with checks every 30 s, and `fall`
+    // failed checks are needed to take a node down. A failure that starts just after a good
+    // check is seen by the next check, then confirmed by fall-1 fast re-checks: the steady
+    // cadence leaves room for those and a little slack for the checks themselves.
+    const qint64 interval = m_config.healthCheckIntervalMs;
+    const qint64 fast = std::min(m_config.fastIntervalMs, interval);
+    const qint64 slack = std::min<qint64>(1000, interval / 10);
+    return std::max(interval / 2, interval - qint64(std::max(0, m_config.fall - 1)) * fast - slack);
 }
 
 QList<NodeStatus> ClusterManager::nodes() const
@@ -523,7 +566,21 @@ ClusterStats ClusterManager::stats() const
     s.successfulRequests = m_successfulRequests;
     s.failedRequests = m_failedRequests;
     s.averageResponseTimeMs = m_successfulRequests ? m_latencySumMs / double(m_successfulRequests) : 0;
+    const RequestWindow::Totals w = m_window.totals(nowMs());
+    s.windowMs = m_window.windowMs();
+    s.windowRequests = w.requests;
+    s.windowFailedRequests = w.failed;
+    s.windowSuccessfulRequests = w.requests - w.failed;
+    if (w.requests > 0)
+        s.windowSuccessRate = 100.0 * double(s.windowSuccessfulRequests) / double(w.requests);
+    if (s.windowSuccessfulRequests > 0)
+        s.windowAverageResponseTimeMs = w.latencySumMs / double(s.windowSuccessfulRequests);
     return s;
+}
+
+void ClusterManager::setRequestWindowMs(qint64 windowMs)
+{
+    m_window.setWindowMs(windowMs);
 }
 
 void ClusterManager::applyConfig(const ClusterConfig &config)

@@ -8,6 +8,9 @@
 #include <QString>
 #include <QStringList>
 
+#include <cmath>
+#include <limits>
+
 namespace jobfirst {
 
 /// What the operator decided for a node (independent of what health checks see).
@@ -63,7 +66,10 @@ struct NodeStatus
     int effectiveWeight = 0;     ///< weight during slow start, 0 when out of rotation
     bool eligible = false;       ///< may take traffic now
     int activeConnections = 0;
-    double responseTimeMs = 0;   ///< moving average of checks and real requests
+    /// Moving average of checks and real requests while the node is up. NaN when it is not
+    /// up (down, failed, or not yet checked): a dead node has no latency to show, and its last
+    /// one is no longer true. JSON says null.
+    double responseTimeMs = std::numeric_limits<double>::quiet_NaN();
     double successRate = 100.0;  ///< percent over the recent window
     qint64 requests = 0;
     qint64 failures = 0;
@@ -72,6 +78,8 @@ struct NodeStatus
     qint64 lastChangeAt = 0;     ///< ms since epoch of the last health state change
     int consecutiveOk = 0;
     int consecutiveFail = 0;
+
+    bool hasResponseTime() const { return !std::isnan(responseTimeMs); }
 };
 
 /// One health state change of a node, as kept in the store's history.

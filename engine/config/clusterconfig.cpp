@@ -469,6 +469,7 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
                                         QStringLiteral("must start with '/' and hold no spaces")));
              return Status();
          }},
+        {QStringLiteral("log_retention"), [&](auto &o) { return readDuration(o, QStringLiteral("log_retention"), 3600000, 3650ll * 86400000, &c.logRetentionMs); }},
         {QStringLiteral("api_tls_cert"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_cert"), &c.apiTlsCert); }},
         {QStringLiteral("api_tls_key"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_key"), &c.apiTlsKey); }},
         {QStringLiteral("metrics_public"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_public"), &c.metricsPublic); }},
@@ -594,6 +595,7 @@ QJsonObject ClusterConfig::toJsonObject() const
         {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
         {QStringLiteral("cluster_secret"), clusterSecret},
         {QStringLiteral("cluster_sync_path"), clusterSyncPath},
+        {QStringLiteral("log_retention"), formatDuration(logRetentionMs)},
         {QStringLiteral("api_tls_cert"), apiTlsCert},
         {QStringLiteral("api_tls_key"), apiTlsKey},
         {QStringLiteral("metrics_public"), metricsPublic},

@@ -75,6 +75,8 @@ struct ClusterConfig
     int backupKeep = 7;           ///< newest scheduled backups kept
     QString backupPassphraseFile; ///< the passphrase of scheduled backups
 
+    qint64 logRetentionMs = 14ll * 86400000; ///< how long the engine's own log lines are kept
+
     // Admin API (jobfirstd).
     QString apiTlsCert;          ///< PEM certificate (chain) for the admin API; with the key, TLS is on
     QString apiTlsKey;           ///< PEM private key of apiTlsCert

@@ -3,6 +3,8 @@
 
 #include "cluster/clustermanager.h"
 #include "config/secretmask.h"
+#include "logs/logbook.h"
+#include "store/logstore.h"
 #include "demo/demoworkload.h"
 #include "store/store.h"
 #include "store/storeupkeep.h"
@@ -79,6 +81,7 @@ Status Engine::open(const EngineOptions &options)
             return saved.error();
     }
 
+    m_logBook = new LogBook(m_store.get(), m_config.logRetentionMs, this);
     m_cluster = new ClusterManager(m_store.get(), m_config, this);
     if (Status s = m_cluster->load(); !s)
         return s;
@@ -159,6 +162,12 @@ Status Engine::open(const EngineOptions &options)
         m_demo->start();
     }
     m_open = true;
+    // A one-shot command (no loops running) is not an engine starting: it is not logged.
+    if (options.healthChecks || options.deliver)
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.started"),
+                      QStringLiteral("engine started on %1").arg(options.dbPath),
+                      {{QStringLiteral("store"), options.dbPath}, {QStringLiteral("config"), options.configPath},
+                       {QStringLiteral("delivers"), options.deliver}, {QStringLiteral("checks"), options.healthChecks}});
     // The first picture goes out at once, not a refresh interval later (cold start).
     QTimer::singleShot(0, this, &Engine::emitSnapshot);
     return {};
@@ -166,6 +175,10 @@ Status Engine::open(const EngineOptions &options)
 
 void Engine::shutdown()
 {
+    if (m_logBook && m_open && (m_options.healthChecks || m_options.deliver)) {
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.stopped"), QStringLiteral("engine stopped"));
+        m_logBook->flush();
+    }
     m_open = false;
     if (m_tick)
         m_tick->stop();
@@ -190,6 +203,10 @@ void Engine::shutdown()
     m_sync = nullptr;
     delete m_cluster;
     m_cluster = nullptr;
+    delete m_logBook;
+    m_logBook = nullptr;
+    m_deadSeen.clear();
+    m_deliverySeen.clear();
     m_store.reset();
 }
 
@@ -225,6 +242,42 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
 void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
 {
     m_pendingAlerts << Alert{nowMs(), severity, kind, subject, message};
+    if (m_logBook) {
+        const bool aboutNode = kind.startsWith(QLatin1String("node."));
+        const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
+        m_logBook->record(severity == Alert::Severity::Critical  ? QStringLiteral("error")
+                          : severity == Alert::Severity::Warning ? QStringLiteral("warning")
+                                                                 : QStringLiteral("info"),
+                          QStringLiteral("alert"), QStringLiteral("alert.") + kind, message, {{QStringLiteral("subject"), subject}},
+                          aboutNode ? subject : QString(), aboutTarget ? subject : QString());
+    }
+}
+
+void Engine::logDeliveryChanges(const SyncStats &now)
+{
+    // Dead letters and who delivers, as they change from one snapshot to the next.
+    for (const TargetStatus &t : now.targets) {
+        const qint64 before = m_deadSeen.value(t.name, -1);
+        if (before >= 0 && t.failed > before)
+            m_logBook->record(QStringLiteral("warning"), QStringLiteral("delivery"), QStringLiteral("delivery.dead_letter"),
+                              QStringLiteral("%1 deliveries to %2 became dead letters: %3").arg(t.failed - before).arg(t.name, t.lastError),
+                              {{QStringLiteral("count"), t.failed - before}, {QStringLiteral("error"), t.lastError}}, QString(), t.name);
+        m_deadSeen.insert(t.name, t.failed);
+    }
+    if (now.delivery != m_deliverySeen) {
+        if (!m_deliverySeen.isEmpty())
+            m_logBook->record(QStringLiteral("info"), QStringLiteral("delivery"), QStringLiteral("delivery.lease"),
+                              QStringLiteral("delivery: %1").arg(now.delivery), {{QStringLiteral("delivery"), now.delivery}});
+        m_deliverySeen = now.delivery;
+    }
+}
+
+Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
+{
+    if (!m_store)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    m_logBook->flush();
+    return LogStore(m_store.get()).query(query);
 }
 
 void Engine::emitSnapshot()
@@ -246,6 +299,7 @@ void Engine::emitSnapshot()
     } else if (s.sync.queueDepth < m_backlogThreshold / 2) {
         m_backlogAlerted = false;
     }
+    logDeliveryChanges(s.sync);
     s.healthEvents = std::exchange(m_pendingEvents, {});
     s.alerts = std::exchange(m_pendingAlerts, {});
     emit snapshot(s);
@@ -322,6 +376,10 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
     m_upkeep->apply(config);
+    m_logBook->setRetention(config.logRetentionMs);
+    m_logBook->record(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config.applied"),
+                      QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
+                      {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
     emit configApplied(version, actor);
     return version;
 }

@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "api/enginesnapshot.h"
 #include "host/engineoptions.h"
+#include "logs/logentry.h"
 #include "metrics/enginemetrics.h"
 
 #include <QHash>
@@ -68,6 +69,8 @@ public:
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
     /// One health check of any URL (the console's "Test connection").
     void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
+    /// The log, newest first (what is buffered is written first).
+    Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.
     void emitSnapshot();
 
@@ -79,6 +82,7 @@ signals:
 
 private:
     void reloadConfigFile();
+    void logDeliveryChanges(const SyncStats &now);
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
 
     EngineOptions m_options;
@@ -90,6 +94,9 @@ private:
     SyncService *m_sync = nullptr;
     StoreUpkeep *m_upkeep = nullptr;
     DemoWorkload *m_demo = nullptr;
+    class LogBook *m_logBook = nullptr;
+    QHash<QString, qint64> m_deadSeen;
+    QString m_deliverySeen;
     static constexpr int SoonSnapshotMs = 50;
     QTimer *m_tick = nullptr;
     QTimer *m_soonSnapshot = nullptr;

@@ -123,6 +123,23 @@ const QList<QStringList> &migrations()
                            " created_at INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '')"),
         },
         {
+            // The engine's own log lines (health and audit lines are read from their tables).
+            QStringLiteral("CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                           " level TEXT NOT NULL, component TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '',"
+                           " node TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', message TEXT NOT NULL,"
+                           " fields TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE INDEX logs_ts ON logs(ts)"),
+            QStringLiteral("CREATE INDEX health_events_ts ON health_events(ts)"),
+            // What the SLO figures are computed from: each consistency check's result, how
+            // each delivery was sent (real-time, near-real-time, bulk), and for a node that
+            // went down, when it last answered a check (the failure was after that).
+            QStringLiteral("CREATE TABLE consistency_checks (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                           " target TEXT NOT NULL, ledger_records INTEGER NOT NULL, consistent_records INTEGER NOT NULL)"),
+            QStringLiteral("CREATE INDEX consistency_checks_ts ON consistency_checks(ts)"),
+            QStringLiteral("ALTER TABLE deliveries ADD COLUMN mode TEXT NOT NULL DEFAULT 'real-time'"),
+            QStringLiteral("ALTER TABLE health_events ADD COLUMN last_ok_at INTEGER NOT NULL DEFAULT 0"),
+        },
+        {
             // TLS and authentication per node (paths; the secrets stay in their files).
             QStringLiteral("ALTER TABLE nodes ADD COLUMN ca_file TEXT NOT NULL DEFAULT ''"),
             QStringLiteral("ALTER TABLE nodes ADD COLUMN client_cert TEXT NOT NULL DEFAULT ''"),

@@ -21,7 +21,7 @@ namespace jobfirst {
 class Store final
 {
 public:
-    static constexpr int SchemaVersion = 6;
+    static constexpr int SchemaVersion = 7;
 
     /// Opens (creating if absent) the store at path, created 0600. Each way it can fail has
     /// its own code and message naming the file: "store.locked" (another process holds it

@@ -131,7 +131,7 @@ private slots:
             for (const char *sql :
                  {"ALTER TABLE audit DROP COLUMN prev_hash", "ALTER TABLE audit DROP COLUMN hash",
                   "DELETE FROM meta WHERE key = 'audit_head'",
-                  "UPDATE meta SET value = '5' WHERE key = 'schema_version'"})
+                  "UPDATE meta SET value = '6' WHERE key = 'schema_version'"})
                 exec(*store, QString::fromLatin1(sql));
         }
         auto store = std::move(Store::open(dbPath())).value();

@@ -175,7 +175,9 @@ private slots:
             QVERIFY(store.ok());
             QSqlQuery q(store.value()->database());
             for (const char *sql :
-                 {"DROP TABLE api_tokens", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
+                 {"DROP TABLE api_tokens", "DROP TABLE logs", "DROP INDEX health_events_ts",
+                  "DROP TABLE consistency_checks", "ALTER TABLE deliveries DROP COLUMN mode",
+                  "ALTER TABLE health_events DROP COLUMN last_ok_at", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
                   "DROP INDEX deliveries_pending_user", "DROP INDEX deliveries_dead",
                   "ALTER TABLE deliveries DROP COLUMN event_count",
                   "ALTER TABLE nodes DROP COLUMN ca_file",

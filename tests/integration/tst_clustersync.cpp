@@ -53,7 +53,8 @@ private slots:
         session.data = {{QStringLiteral("token"), QStringLiteral("jwt-abc-123456")}, {QStringLiteral("expires_at"), QStringLiteral("2026-12-01T00:00:00Z")}};
         QVERIFY(engine.sync()->publish({session}).ok());
         QTRY_COMPARE_WITH_TIMEOUT(a.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 5000);
-        // b is held, not retried into the dead letters (a's outcome commits just after a applies it).
+        // b is held, not retried into the dead letters. (a's outcome is committed a moment
+        // after a applied the event: wait for that, not only for a.)
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 1, 5000);
         QVERIFY(engine.sync()->deadLetters({}, 10)->isEmpty());
 

@@ -95,7 +95,7 @@ private slots:
         QVERIFY(m_engine->start(options).result().ok());
         m_window = std::make_unique<ui::MainWindow>(m_engine.get());
         m_window->switchLanguage(QStringLiteral("en"));
-        m_window->setEngineInfo(dbPath(), configPath(), false);
+        m_window->engineReady();
         m_window->setRefreshInterval(100);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));

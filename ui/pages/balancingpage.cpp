@@ -130,6 +130,7 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(live);
     layout->addWidget(split, 1);
+    gate(m_applyStrategy, Permission::Administer);
     retranslate();
 }
 

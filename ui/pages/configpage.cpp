@@ -75,6 +75,8 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     split->setStretchFactor(0, 3);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
+    gate(m_apply, Permission::Administer);
+    gate(m_rollback, Permission::Administer);
     retranslate();
 }
 

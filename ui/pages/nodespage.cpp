@@ -121,6 +121,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_ready = m_toolbar->addAction(QString(), this, [this] { setAdmin(AdminState::Ready); });
     m_weight = m_toolbar->addAction(QString(), this, &NodesPage::changeWeight);
     m_check = m_toolbar->addAction(QString(), this, &NodesPage::checkNow);
+    for (QAction *a : {m_add, m_edit, m_remove})
+        gate(a, Permission::Administer);
+    for (QAction *a : {m_drain, m_maint, m_ready, m_weight, m_check})
+        gate(a, Permission::Operate);
     m_drain->setObjectName(QStringLiteral("drainAction"));
     updateActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/enginesnapshot.h"
+#include "api/role.h"
 
 #include <QEvent>
 #include <QWidget>
@@ -31,10 +32,28 @@ protected:
         QWidget::changeEvent(event);
     }
     EngineSession *session() const { return m_session; }
+    /// Keeps `control` (a QWidget or QAction) disabled, with a tooltip saying why, when the
+    /// session's role lacks `permission`; otherwise changes nothing.
+    void gate(QObject *control, Permission permission);
+    bool allowed(Permission permission) const;
 
 private:
     EngineSession *m_session;
 };
+
+/// Keeps a widget disabled: re-disables it whenever something enables it.
+class RoleLock final : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+};
+
+/// "Needs the operator role; this connection's role is viewer.", translated.
+QString roleRefusal(Permission permission, Role role);
+QString roleText(Role role);
 
 /// Short human text for an engine state, translated.
 QString healthText(HealthState s);

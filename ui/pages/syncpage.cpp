@@ -260,6 +260,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         if (tab == 2)
             refreshDeadLetters();
     });
+    for (QWidget *w : std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry, m_discard, m_replay,
+                                                       m_check, m_repair, m_import})
+        gate(w, Permission::Operate);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs);
     retranslate();

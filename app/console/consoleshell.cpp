@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "consoleshell.h"
+
+#include "api/localenginesession.h"
+#include "core/localuser.h"
+#include "democluster.h"
+#include "mainwindow.h"
+#include "remote/remoteenginesession.h"
+#include "tokenvault.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QSettings>
+#include <QtConcurrent>
+
+using namespace jobfirst;
+
+namespace {
+QString consoleActor() { return QStringLiteral("console:") + localUserName(); }
+} // namespace
+
+ConsoleShell::ConsoleShell(QObject *parent) : QObject(parent) {}
+
+ConsoleShell::~ConsoleShell()
+{
+    stop();
+}
+
+void ConsoleShell::stop()
+{
+    m_window.reset();
+    if (auto *local = qobject_cast<LocalEngineSession *>(m_session.get()))
+        local->stop();
+    m_session.reset();
+    m_demo.reset();
+}
+
+void ConsoleShell::fail(const QString &message)
+{
+    if (m_window)
+        m_window->showError(message);
+    emit failed(message);
+}
+
+void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr<DemoCluster> demo)
+{
+    auto window = std::make_unique<ui::MainWindow>(session.get());
+    if (m_setup)
+        m_setup(window.get());
+    connect(window.get(), &ui::MainWindow::openStoreRequested, this, [this](const QString &path) {
+        const QString config = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
+        openStore(path, config);
+    });
+    connect(window.get(), &ui::MainWindow::connectRequested, this, &ConsoleShell::connectRemote);
+    connect(window.get(), &ui::MainWindow::embeddedRequested, this, [this] {
+        QSettings().setValue(QStringLiteral("engine/mode"), QStringLiteral("embedded"));
+        startRemembered();
+    });
+    if (m_window)
+        window->restoreGeometry(m_window->saveGeometry());
+    window->show();
+    // The old engine and its window go only now, when the new one is there to show.
+    m_window.reset();
+    if (auto *local = qobject_cast<LocalEngineSession *>(m_session.get()))
+        local->stop();
+    m_session = std::move(session);
+    m_demo = std::move(demo);
+    m_window = std::move(window);
+    m_window->engineReady();
+    emit windowChanged(m_window.get());
+}
+
+void ConsoleShell::startDemo()
+{
+    auto session = std::make_unique<LocalEngineSession>(consoleActor());
+    auto demo = std::make_unique<DemoCluster>(session.get());
+    DemoCluster *d = demo.get();
+    // The window shows at once (empty), the demo fills it when its processes are up.
+    adopt(std::move(session), std::move(demo));
+    connect(d, &DemoCluster::ready, this, [this] {
+        if (m_window)
+            m_window->engineReady();
+    });
+    connect(d, &DemoCluster::failed, this, &ConsoleShell::fail);
+    d->start();
+}
+
+void ConsoleShell::openStore(const QString &dbPath, const QString &configPath)
+{
+    auto session = std::make_unique<LocalEngineSession>(consoleActor());
+    EngineOptions options;
+    options.dbPath = dbPath;
+    options.configPath = configPath;
+    LocalEngineSession *s = session.get();
+    auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
+    s->start(options).then(this, [this, pending, options](const Status &started) {
+        if (!started) {
+            fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
+                    "or start the console with --demo.")
+                     .arg(options.dbPath, started.error().message));
+            if (!m_window)
+                startDemo();
+            return;
+        }
+        QSettings settings;
+        settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("store"));
+        settings.setValue(QStringLiteral("store/path"), options.dbPath);
+        settings.setValue(QStringLiteral("store/config"), options.configPath);
+        adopt(std::move(*pending), nullptr);
+    });
+}
+
+void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember)
+{
+    auto session = std::make_unique<RemoteEngineSession>(RemoteOptions{server, token, caFile});
+    RemoteEngineSession *s = session.get();
+    auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
+    s->connectToEngine().then(this, [this, pending, server, token, caFile, remember](const Status &connected) {
+        if (!connected) {
+            const QString message = tr("Cannot connect to the engine at %1: %2").arg(server.toString(), connected.error().message);
+            if (m_window) {
+                fail(message);
+                return;
+            }
+            // Started with --connect and nothing to show yet: say so, and show the demo.
+            QMessageBox::critical(nullptr, tr("JobFirst Cluster Console"), message);
+            startDemo();
+            return;
+        }
+        QSettings settings;
+        settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("remote"));
+        settings.setValue(QStringLiteral("remote/url"), server.toString());
+        settings.setValue(QStringLiteral("remote/caFile"), caFile);
+        if (remember) {
+            // The token goes to a 0600 file, off the GUI thread; the settings keep only its path.
+            QtConcurrent::run([server, token] { return TokenVault::store(server, token); }).then(this, [this](const Result<QString> &path) {
+                if (path)
+                    QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
+                else
+                    fail(path.error().message);
+            });
+        }
+        adopt(std::move(*pending), nullptr);
+    });
+}
+
+void ConsoleShell::startRemembered()
+{
+    QSettings settings;
+    const QString mode = settings.value(QStringLiteral("engine/mode")).toString();
+    if (mode == QLatin1String("remote")) {
+        const QUrl url(settings.value(QStringLiteral("remote/url")).toString());
+        const QString tokenFile = settings.value(QStringLiteral("remote/tokenFile")).toString();
+        const QString caFile = settings.value(QStringLiteral("remote/caFile")).toString();
+        QtConcurrent::run([tokenFile] { return TokenVault::load(tokenFile); }).then(this, [this, url, caFile](const Result<QByteArray> &token) {
+            if (!token) {
+                fail(tr("The remembered engine %1 has no readable token (%2); starting the demo.").arg(url.toString(), token.error().message));
+                startDemo();
+                return;
+            }
+            connectRemote(url, token.value(), caFile, false);
+        });
+        return;
+    }
+    const QString store = settings.value(QStringLiteral("store/path")).toString();
+    if (mode == QLatin1String("store") || (mode.isEmpty() && !store.isEmpty())) {
+        openStore(store, settings.value(QStringLiteral("store/config")).toString());
+        return;
+    }
+    startDemo();
+}

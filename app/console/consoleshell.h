@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "host/engineoptions.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+
+namespace jobfirst {
+class EngineSession;
+namespace ui {
+class MainWindow;
+}
+}
+
+class DemoCluster;
+
+/// Which engine the console shows, and the window showing it. Switching engines (demo,
+/// a store file, a remote jobfirstd) makes a new session and, once it answers, a new window
+/// for it: nothing from the previous engine can stay on screen.
+class ConsoleShell final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConsoleShell)
+
+public:
+    explicit ConsoleShell(QObject *parent = nullptr);
+    ~ConsoleShell() override;
+
+    void startDemo();
+    void openStore(const QString &dbPath, const QString &configPath);
+    /// Attaches to a jobfirstd; `remember` keeps URL and token (in a 0600 file) for next time.
+    void connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
+    /// The engine the console used last (a remembered remote or store), or the demo.
+    void startRemembered();
+
+    jobfirst::ui::MainWindow *window() const { return m_window.get(); }
+    jobfirst::EngineSession *session() const { return m_session.get(); }
+    /// Options applied to every window made (language, page), and a hook run on each.
+    void setWindowSetup(std::function<void(jobfirst::ui::MainWindow *)> setup) { m_setup = std::move(setup); }
+    void stop();
+
+signals:
+    /// A new window is showing the new engine.
+    void windowChanged(jobfirst::ui::MainWindow *window);
+    void failed(const QString &message);
+
+private:
+    void adopt(std::unique_ptr<jobfirst::EngineSession> session, std::unique_ptr<DemoCluster> demo);
+    void fail(const QString &message);
+
+    std::unique_ptr<jobfirst::EngineSession> m_session;
+    std::unique_ptr<jobfirst::ui::MainWindow> m_window;
+    std::unique_ptr<DemoCluster> m_demo;
+    std::function<void(jobfirst::ui::MainWindow *)> m_setup;
+};

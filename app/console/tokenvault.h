@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QUrl>
+
+/// Where the console keeps the tokens it remembers: one file per engine URL, readable only by
+/// this user (0600 in a 0700 folder), never in the settings file. Blocking file work: call it
+/// off the GUI thread.
+class TokenVault final
+{
+public:
+    /// Writes the token for `server`; answers the file's path.
+    static jobfirst::Result<QString> store(const QUrl &server, const QByteArray &token);
+    static jobfirst::Result<QByteArray> load(const QString &path);
+    static QString folder();
+};

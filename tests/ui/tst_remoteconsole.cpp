@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console attached to a jobfirstd started here: what a viewer and an admin may do, and
+// what the screen says while the engine is away and after it is back.
+#include "daemonprocess.h"
+#include "dialogs/nodedialog.h"
+#include "mainwindow.h"
+#include "nodesimprocess.h"
+#include "pages/configpage.h"
+#include "pages/logspage.h"
+#include "pages/overviewpage.h"
+#include "widgets/slopanel.h"
+#include "pages/nodespage.h"
+#include "pages/syncpage.h"
+#include "remote/remoteenginesession.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestRemoteConsole final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    DaemonProcess m_daemon;
+    NodeSimProcess m_node;
+    QByteArray m_viewer, m_admin;
+
+    QString db() const { return m_dir.filePath(QStringLiteral("c.db")); }
+    QString config() const { return m_dir.filePath(QStringLiteral("c.json")); }
+
+    template <typename T>
+    static T await(QFuture<T> future)
+    {
+        while (!future.isFinished())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return future.result();
+    }
+
+    static QByteArray read(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+    }
+
+    std::unique_ptr<RemoteEngineSession> attach(const QByteArray &token)
+    {
+        auto session = std::make_unique<RemoteEngineSession>(RemoteOptions{QUrl(m_daemon.url()), token, {}});
+        const Status connected = await(session->connectToEngine());
+        if (!connected.ok())
+            qWarning("cannot connect: %s", qPrintable(connected.error().message));
+        return connected.ok() ? std::move(session) : nullptr;
+    }
+
+    static QAction *action(ui::NodesPage *page, const QString &text)
+    {
+        for (QAction *a : page->contextMenu()->actions())
+            if (a->text() == text)
+                return a;
+        return nullptr;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_node.start(QStringLiteral("r1")));
+        QFile c(config());
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write(R"({"health_check_interval": "300ms", "health_check_timeout": "200ms", "fast_interval": "100ms", "targets": []})");
+        c.close();
+        m_viewer = read(makeToken(db(), m_dir.path(), QStringLiteral("watcher"), QStringLiteral("viewer")));
+        m_admin = read(makeToken(db(), m_dir.path(), QStringLiteral("boss"), QStringLiteral("admin")));
+        QVERIFY(!m_viewer.isEmpty() && !m_admin.isEmpty());
+        QVERIFY(m_daemon.start(db(), config()));
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r1")}, {QStringLiteral("url"), m_node.url()}})
+                             .toJson())
+                     .status,
+                 201);
+    }
+
+    void aViewerSeesEverythingAndMayChangeNothing()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        window.showPage(1);
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r1")) >= 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.nodes()->model()->row(window.nodes()->model()->rowOfKey(QStringLiteral("r1"))).health,
+                                  HealthState::Up, 10000);
+        const QString engine = window.findChild<QLabel *>(QStringLiteral("engineLabel"))->text();
+        QVERIFY2(engine.contains(QStringLiteral("127.0.0.1:%1").arg(m_daemon.port())) && engine.contains(QStringLiteral("viewer")),
+                 qPrintable(engine));
+        window.nodes()->table()->selectRow(0);
+        QAction *drain = action(window.nodes(), QStringLiteral("Drain"));
+        QVERIFY(drain);
+        QVERIFY(!drain->isEnabled());
+        QVERIFY2(drain->toolTip().contains(QStringLiteral("operator")), qPrintable(drain->toolTip()));
+        QAction *remove = action(window.nodes(), QStringLiteral("Remove"));
+        QVERIFY(remove && !remove->isEnabled());
+        QVERIFY(remove->toolTip().contains(QStringLiteral("admin")));
+        auto *retry = window.sync()->findChild<QPushButton *>(QStringLiteral("retrySelected"));
+        QVERIFY(!retry->isEnabled());
+        QVERIFY(retry->toolTip().contains(QStringLiteral("operator")));
+        // Something that tries to enable it anyway does not get far.
+        retry->setEnabled(true);
+        QTRY_VERIFY(!retry->isEnabled());
+        auto *apply = window.config()->findChild<QPushButton *>(QStringLiteral("applyConfig"));
+        QVERIFY(apply && !apply->isEnabled());
+        // The pages read the engine: the config is there, with secrets masked.
+        window.showPage(4);
+        QTRY_VERIFY_WITH_TIMEOUT(window.config()->editor()->toPlainText().contains(QStringLiteral("\"cluster_id\"")), 10000);
+        QVERIFY(!window.config()->editor()->toPlainText().contains(QStringLiteral("\"cluster_secret\": \"whsec_")));
+    }
+
+    void anAdminAddsANodeThroughTheDialog()
+    {
+        NodeSimProcess extra;
+        QVERIFY(extra.start(QStringLiteral("r2")));
+        auto session = attach(m_admin);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        window.showPage(1);
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowCount() >= 1, 10000);
+        window.nodes()->addNode();
+        auto *dialog = window.nodes()->findChild<ui::NodeDialog *>();
+        QVERIFY(dialog);
+        dialog->findChild<QLineEdit *>(QStringLiteral("id"))->setText(QStringLiteral("r2"));
+        dialog->findChild<QLineEdit *>(QStringLiteral("url"))->setText(extra.url());
+        QPushButton *ok = dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QTRY_VERIFY(ok->isEnabled());
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r2")) >= 0, 10000);
+        const QJsonArray nodes = apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/nodes"), m_viewer).json().toArray();
+        QCOMPARE(nodes.size(), 2);
+        const QJsonArray audit = apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/audit?limit=1"), m_viewer).json().toArray();
+        QCOMPARE(audit.first()[QStringLiteral("actor")].toString(), QStringLiteral("api:boss"));
+        QCOMPARE(apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r2"), m_admin).status, 204);
+    }
+
+    void theLogViewFiltersAndExports()
+    {
+        NodeSimProcess flaky;
+        QVERIFY(flaky.start(QStringLiteral("r3")));
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r3")}, {QStringLiteral("url"), flaky.url()}})
+                             .toJson())
+                     .status,
+                 201);
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        window.showPage(6);
+        ui::LogsPage *logs = window.logs();
+        // r3 comes up, then dies: both show, as health lines, while following.
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r3")) >= 0
+                                     && window.nodes()->model()->row(window.nodes()->model()->rowOfKey(QStringLiteral("r3"))).health
+                                            == HealthState::Up,
+                                 10000);
+        flaky.kill();
+        const auto has = [logs](const QString &kind, const QString &node) {
+            for (const LogEntry &e : logs->model()->rows())
+                if (e.kind == kind && e.node == node)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(has(QStringLiteral("health.down"), QStringLiteral("r3")), 15000);
+        QVERIFY(has(QStringLiteral("health.up"), QStringLiteral("r3")));
+        QVERIFY(has(QStringLiteral("audit.node.add"), QStringLiteral("r3")));
+        // Filters: one node; warnings and worse.
+        logs->findChild<QLineEdit *>(QStringLiteral("logNode"))->setText(QStringLiteral("r3"));
+        auto *level = logs->findChild<QComboBox *>(QStringLiteral("logLevel"));
+        level->setCurrentIndex(level->findData(QStringLiteral("warning")));
+        QTRY_VERIFY_WITH_TIMEOUT(!logs->model()->rows().isEmpty()
+                                     && std::all_of(logs->model()->rows().cbegin(), logs->model()->rows().cend(), [](const LogEntry &e) {
+                                            return e.node == QStringLiteral("r3") && logLevelRank(e.level) >= 2;
+                                        }),
+                                 10000);
+        // Export writes the filtered lines, oldest first, as JSON Lines.
+        QSignalSpy exported(logs, &ui::LogsPage::exported);
+        const QString file = m_dir.filePath(QStringLiteral("log.jsonl"));
+        logs->exportTo(file);
+        QVERIFY(exported.wait(10000));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), logs->model()->rowCount());
+        for (const QByteArray &line : lines) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QCOMPARE(o[QStringLiteral("node")].toString(), QStringLiteral("r3"));
+            QVERIFY(o[QStringLiteral("level")].toString() == QStringLiteral("warning") || o[QStringLiteral("level")].toString() == QStringLiteral("error"));
+        }
+        // jobfirstctl reads the same log from the engine.
+        const CtlRun ctl = runCtl({QStringLiteral("--server"), m_daemon.url(), QStringLiteral("--token-file"), m_dir.filePath(QStringLiteral("watcher.token")),
+                                   QStringLiteral("logs"), QStringLiteral("--node"), QStringLiteral("r3"), QStringLiteral("--json")});
+        QCOMPARE(ctl.code, 0);
+        QVERIFY(ctl.out.contains("\"kind\":\"health.down\""));
+        // The SLO panel reads the engine's figures.
+        window.showPage(0);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.overview()->slo()->report().figures.isEmpty(), 10000);
+        QVERIFY(window.overview()->slo()->report().figure(QStringLiteral("availability_1h")));
+        QCOMPARE(apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r3"), m_admin).status, 204);
+    }
+
+    void whileTheEngineIsAwayNothingLooksLive()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        auto *nodesLabel = window.findChild<QLabel *>(QStringLiteral("nodesLabel"));
+        auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
+        QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(QStringLiteral("Nodes: 1 up of 1")), 10000);
+        QVERIFY(!banner->isVisible());
+
+        const quint16 port = m_daemon.port();
+        QCOMPARE(m_daemon.terminate(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        QVERIFY(banner->text().contains(QStringLiteral("lost")));
+        QVERIFY(!window.isLive());
+        QCOMPARE(nodesLabel->text(), QStringLiteral("—"));
+        QVERIFY(!window.findChild<QStackedWidget *>()->isEnabled());
+
+        // The engine comes back on its address: the console is live again by itself.
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
+        QVERIFY(window.isLive());
+        QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(QStringLiteral("Nodes: ")), 10000);
+        QVERIFY(window.findChild<QStackedWidget *>()->isEnabled());
+    }
+
+    void cleanupTestCase() { m_daemon.terminate(); }
+};
+
+QTEST_MAIN(TestRemoteConsole)
+#include "tst_remoteconsole.moc"

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "dialogs/connectdialog.h"
+
+#include "remote/remoteenginesession.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QtConcurrent>
+
+namespace jobfirst::ui {
+
+ConnectDialog::ConnectDialog(QWidget *parent)
+    : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit), m_remember(new QCheckBox),
+      m_error(new QLabel), m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
+{
+    setWindowTitle(tr("Connect to an engine"));
+    setObjectName(QStringLiteral("connectDialog"));
+    m_url->setObjectName(QStringLiteral("server"));
+    m_url->setPlaceholderText(QStringLiteral("http://127.0.0.1:8700"));
+    m_url->setText(QSettings().value(QStringLiteral("remote/url")).toString());
+    m_token->setObjectName(QStringLiteral("token"));
+    m_token->setEchoMode(QLineEdit::Password);
+    m_token->setPlaceholderText(tr("jft_… (jobfirstctl token create prints one)"));
+    m_ca->setObjectName(QStringLiteral("caFile"));
+    m_ca->setPlaceholderText(tr("only for https with a private CA"));
+    m_remember->setText(tr("Remember on this computer (the token is kept in a file only you can read)"));
+    m_remember->setChecked(true);
+    m_error->setObjectName(QStringLiteral("connectError"));
+    m_error->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    m_error->setWordWrap(true);
+    // Space for one error line is kept, so fields do not move when it appears.
+    m_error->setMinimumHeight(m_error->fontMetrics().height() * 2);
+    auto *fromFile = new QPushButton(tr("From file…"));
+    auto *tokenRow = new QHBoxLayout;
+    tokenRow->addWidget(m_token, 1);
+    tokenRow->addWidget(fromFile);
+    auto *caBrowse = new QPushButton(tr("Browse…"));
+    auto *caRow = new QHBoxLayout;
+    caRow->addWidget(m_ca, 1);
+    caRow->addWidget(caBrowse);
+    auto *form = new QFormLayout;
+    form->addRow(tr("Engine URL:"), m_url);
+    form->addRow(tr("Token:"), tokenRow);
+    form->addRow(tr("CA certificates:"), caRow);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_remember);
+    layout->addWidget(m_error);
+    layout->addWidget(m_buttons);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    connect(m_token, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    connect(fromFile, &QPushButton::clicked, this, &ConnectDialog::loadTokenFile);
+    connect(caBrowse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("CA certificates (PEM)"), QString(), tr("PEM (*.pem *.crt);;All files (*)"));
+        if (!f.isEmpty())
+            m_ca->setText(f);
+    });
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+}
+
+void ConnectDialog::validate()
+{
+    QString error;
+    if (!m_url->text().trimmed().isEmpty()) {
+        if (auto url = RemoteEngineSession::parseServerUrl(m_url->text()); !url)
+            error = tr("The engine URL must look like http://HOST:PORT or https://HOST:PORT.");
+    }
+    if (error.isEmpty() && !m_token->text().isEmpty() && m_token->text().contains(u' '))
+        error = tr("A token has no spaces.");
+    m_error->setText(error);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(error.isEmpty() && !m_url->text().trimmed().isEmpty() && !m_token->text().isEmpty());
+}
+
+void ConnectDialog::loadTokenFile()
+{
+    const QString f = QFileDialog::getOpenFileName(this, tr("Token file"));
+    if (f.isEmpty())
+        return;
+    // Read off the GUI thread, like all disk work.
+    QtConcurrent::run([f] { return RemoteEngineSession::readTokenFile(f); }).then(this, [this](const Result<QByteArray> &token) {
+        if (!token) {
+            m_error->setText(token.error().message);
+            return;
+        }
+        m_token->setText(QString::fromLatin1(token.value()));
+    });
+}
+
+QUrl ConnectDialog::server() const
+{
+    auto url = RemoteEngineSession::parseServerUrl(m_url->text());
+    return url ? url.value() : QUrl();
+}
+
+QByteArray ConnectDialog::token() const
+{
+    return m_token->text().trimmed().toLatin1();
+}
+
+QString ConnectDialog::caFile() const
+{
+    return m_ca->text().trimmed();
+}
+
+bool ConnectDialog::remember() const
+{
+    return m_remember->isChecked();
+}
+
+} // namespace jobfirst::ui
