@@ -3,6 +3,7 @@
 // jobfirst-nodesim target, then the bucketed check run clean and with records removed
 // behind the engine's back. Prints the time and the checker's peak memory next to the size
 // of the data it compares (the ledger file and the users' ids), which it must not hold.
+#include "core/secrets.h"
 #include "nodesimprocess.h"
 #include "store/store.h"
 #include "sync/consistencychecker.h"
@@ -45,9 +46,10 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     const int users = argc > 1 ? QString::fromLocal8Bit(argv[1]).toInt() : 1000000;
     std::printf("command: build/bench/bench_consistency %d\n", users);
-    const QString secret = QStringLiteral("bench-secret");
+    const QString secret = generateSecret();
     NodeSimProcess sim;
-    if (!sim.start(QStringLiteral("target"), 0, {QStringLiteral("--secret"), secret}))
+    sim.setSecret(secret);
+    if (!sim.start(QStringLiteral("target")))
         return 1;
     QTemporaryDir dir;
     auto store = std::move(Store::open(dir.filePath(QStringLiteral("c.db")))).value();
@@ -81,7 +83,7 @@ int main(int argc, char *argv[])
     while (sync.backlog() > 0)
         QThread::msleep(50);
     std::printf("set-up: %d users migrated to one nodesim target in %.1f s\n", users, double(clock.elapsed()) / 1000.0);
-    const QUrl digest = sync.digestUrl(QStringLiteral("t")).value();
+    const DigestEndpoint digest = sync.digestEndpoint(QStringLiteral("t")).value();
     const qint64 ledgerBytes = QFileInfo(store->path()).size();
 
     for (int round = 0; round < 2; ++round) {

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "httpserver.h"
 
+#include "httprequestparser.h"
+
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 namespace jobfirst::sim {
 
@@ -79,6 +84,29 @@ void HttpResponder::respond(int status, const QByteArray &body, const QByteArray
     }
 }
 
+void HttpResponder::respondTrickle(int status, const QByteArray &body, int intervalMs)
+{
+    if (m_answered || !m_socket || !*m_alive)
+        return;
+    m_answered = true;
+    auto out = std::make_shared<QByteArray>(
+        "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
+        "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body);
+    auto sent = std::make_shared<qsizetype>(0);
+    QPointer<QTcpSocket> socket = m_socket;
+    auto *timer = new QTimer(socket);
+    QObject::connect(timer, &QTimer::timeout, timer, [socket, timer, out, sent] {
+        if (!socket || *sent >= out->size()) {
+            timer->deleteLater();
+            return;
+        }
+        socket->write(out->constData() + *sent, 1);
+        ++*sent;
+    });
+    timer->start(intervalMs);
+}
+
 void HttpResponder::drop()
 {
     if (m_answered || !m_socket || !*m_alive)
@@ -88,19 +116,35 @@ void HttpResponder::drop()
 }
 
 HttpServer::HttpServer(Handler handler, QObject *parent)
-    : QObject(parent), m_handler(std::move(handler)), m_server(new QTcpServer(this))
+    : QObject(parent), m_handler(std::move(handler))
 {
-    connect(m_server, &QTcpServer::newConnection, this, &HttpServer::onConnection);
 }
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port)
 {
+    if (m_useTls) {
+        // Connections come out of the server once their handshake is done; one that fails it
+        // (an untrusted or missing client certificate) is closed by QSslServer.
+        auto *server = new QSslServer(this);
+        server->setSslConfiguration(m_tls);
+        server->setHandshakeTimeout(10000);
+        m_server = server;
+    } else {
+        m_server = new QTcpServer(this);
+    }
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &HttpServer::onConnection);
     m_server->setMaxPendingConnections(1024);
     return m_server->listen(address, port);
 }
 
-quint16 HttpServer::port() const { return m_server->serverPort(); }
-QString HttpServer::errorString() const { return m_server->errorString(); }
+quint16 HttpServer::port() const
+{
+    return m_server ? m_server->serverPort() : 0;
+}
+QString HttpServer::errorString() const
+{
+    return m_server ? m_server->errorString() : QString();
+}
 
 void HttpServer::onConnection()
 {
@@ -115,6 +159,10 @@ void HttpServer::onConnection()
             }
             socket->deleteLater();
         });
+        // A TLS connection may bring its first request with the end of the handshake.
+        if (socket->bytesAvailable() > 0)
+            QMetaObject::invokeMethod(
+                this, [this, socket] { onReadyRead(socket); }, Qt::QueuedConnection);
     }
 }
 
@@ -125,41 +173,18 @@ void HttpServer::onReadyRead(QTcpSocket *socket)
         return;
     it->buffer += socket->readAll();
     while (!it->busy) {
-        const qsizetype headerEnd = it->buffer.indexOf("\r\n\r\n");
-        if (headerEnd < 0) {
-            if (it->buffer.size() > 64 * 1024)
-                socket->abort();
+        HttpRequestParser::Parsed parsed = HttpRequestParser::parse(it->buffer);
+        if (parsed.state == HttpRequestParser::State::Incomplete)
+            return;
+        if (parsed.state == HttpRequestParser::State::Invalid) {
+            socket->write(
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            socket->disconnectFromHost();
             return;
         }
-        HttpRequest request;
-        const QList<QByteArray> lines = it->buffer.left(headerEnd).split('\n');
-        const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-        if (requestLine.size() < 3) {
-            socket->abort();
-            return;
-        }
-        request.method = requestLine.at(0);
-        const QByteArray target = requestLine.at(1);
-        const qsizetype q = target.indexOf('?');
-        request.path = q < 0 ? target : target.left(q);
-        request.query = q < 0 ? QByteArray() : target.mid(q + 1);
-        for (int i = 1; i < lines.size(); ++i) {
-            const qsizetype colon = lines.at(i).indexOf(':');
-            if (colon > 0)
-                request.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
-        }
-        const qint64 length = request.headers.value("content-length", "0").toLongLong();
-        if (length < 0 || length > 64 * 1024 * 1024) {
-            socket->abort();
-            return;
-        }
-        if (it->buffer.size() < headerEnd + 4 + length)
-            return; // wait for the rest of the body
-        request.body = it->buffer.mid(headerEnd + 4, length);
-        it->buffer.remove(0, headerEnd + 4 + length);
-        const bool keepAlive = requestLine.at(2) == "HTTP/1.1"
-                                   ? request.headers.value("connection").toLower() != "close"
-                                   : request.headers.value("connection").toLower() == "keep-alive";
+        HttpRequest request = std::move(parsed.request);
+        it->buffer.remove(0, parsed.consumed);
+        const bool keepAlive = parsed.keepAlive;
         it->busy = true;
         auto responder = std::make_shared<HttpResponder>(socket, it->alive, keepAlive);
         const std::shared_ptr<bool> alive = it->alive;

@@ -6,6 +6,7 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 
 #include <functional>
 #include <memory>
@@ -31,6 +32,8 @@ public:
     HttpResponder(QTcpSocket *socket, std::shared_ptr<bool> alive, bool keepAlive);
     void respond(int status, const QByteArray &body, const QByteArray &contentType = "application/json",
                  const QList<std::pair<QByteArray, QByteArray>> &extraHeaders = {});
+    /// Answers one byte every `intervalMs` (a peer too slow to be worth waiting for).
+    void respondTrickle(int status, const QByteArray &body, int intervalMs);
     void drop();
     bool answered() const { return m_answered; }
 
@@ -41,8 +44,9 @@ private:
     bool m_answered = false;
 };
 
-/// A small HTTP/1.1 server with keep-alive, enough for health checks and webhook deliveries.
-/// Requests of one connection are answered in order.
+/// A small HTTP/1.1 server with keep-alive, enough for health checks and webhook deliveries,
+/// over plain TCP or TLS (optionally requiring a client certificate). Requests of one
+/// connection are answered in order.
 class HttpServer final : public QObject
 {
     Q_OBJECT
@@ -52,6 +56,13 @@ public:
     using Handler = std::function<void(const HttpRequest &, std::shared_ptr<HttpResponder>)>;
 
     explicit HttpServer(Handler handler, QObject *parent = nullptr);
+    /// Serve TLS with this configuration (certificate, key, and for mTLS the client CAs with
+    /// peer verification); call before listen().
+    void setTls(const QSslConfiguration &tls)
+    {
+        m_tls = tls;
+        m_useTls = true;
+    }
     bool listen(const QHostAddress &address, quint16 port);
     quint16 port() const;
     QString errorString() const;
@@ -61,7 +72,9 @@ private:
     void onReadyRead(QTcpSocket *socket);
 
     Handler m_handler;
-    QTcpServer *m_server;
+    QTcpServer *m_server = nullptr;
+    QSslConfiguration m_tls;
+    bool m_useTls = false;
 };
 
 } // namespace jobfirst::sim

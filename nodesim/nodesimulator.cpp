@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <cmath>
 
 namespace jobfirst::sim {
@@ -24,10 +25,15 @@ QByteArray errorBody(const QString &message) { return json({{QStringLiteral("err
 
 QJsonObject Faults::toJson() const
 {
-    return {{QStringLiteral("latency_ms"), latencyMs}, {QStringLiteral("status"), status},
-            {QStringLiteral("error_rate"), errorRate}, {QStringLiteral("error_status"), errorStatus},
-            {QStringLiteral("retry_after"), retryAfter}, {QStringLiteral("hang"), hang},
-            {QStringLiteral("drop"), drop}};
+    return {{QStringLiteral("latency_ms"), latencyMs},
+            {QStringLiteral("status"), status},
+            {QStringLiteral("error_rate"), errorRate},
+            {QStringLiteral("error_status"), errorStatus},
+            {QStringLiteral("retry_after"), retryAfter},
+            {QStringLiteral("hang"), hang},
+            {QStringLiteral("drop"), drop},
+            {QStringLiteral("body_bytes"), bodyBytes},
+            {QStringLiteral("trickle_ms"), trickleMs}};
 }
 
 Faults Faults::fromJson(const QJsonObject &o, const Faults &base)
@@ -40,6 +46,9 @@ Faults Faults::fromJson(const QJsonObject &o, const Faults &base)
     f.retryAfter = o.value(QStringLiteral("retry_after")).toInt(f.retryAfter);
     f.hang = o.value(QStringLiteral("hang")).toBool(f.hang);
     f.drop = o.value(QStringLiteral("drop")).toBool(f.drop);
+    f.bodyBytes =
+        std::clamp(o.value(QStringLiteral("body_bytes")).toInt(f.bodyBytes), 0, 256 * 1024 * 1024);
+    f.trickleMs = std::max(0, o.value(QStringLiteral("trickle_ms")).toInt(f.trickleMs));
     return f;
 }
 
@@ -54,8 +63,52 @@ bool NodeSimulator::listen(quint16 port)
     return m_server->listen(QHostAddress::LocalHost, port);
 }
 
+bool NodeSimulator::authorized(const HttpRequest &request, const QByteArray &token) const
+{
+    if (token.isEmpty())
+        return true;
+    const QByteArray given = request.headers.value("authorization");
+    const QByteArray expected = "Bearer " + token;
+    // Constant time: how much of a guess was right must not show in the timing.
+    if (given.size() != expected.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < given.size(); ++i)
+        diff |= static_cast<unsigned char>(given.at(i) ^ expected.at(i));
+    return diff == 0;
+}
+
+// Standard Webhooks checks; "" when the request is signed with the secret. A GET (digest)
+// signs its request target ("GET /path?query") in place of a body.
+QString NodeSimulator::checkSignature(const HttpRequest &request, const QByteArray &body) const
+{
+    const QByteArray id = request.headers.value("webhook-id");
+    const QByteArray ts = request.headers.value("webhook-timestamp");
+    const QByteArray sig = request.headers.value("webhook-signature");
+    bool tsOk = false;
+    const qint64 timestamp = ts.toLongLong(&tsOk);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    if (id.isEmpty() || !tsOk || sig.isEmpty())
+        return QStringLiteral("missing webhook-id, webhook-timestamp or webhook-signature");
+    if (std::llabs(now - timestamp) > 300)
+        return QStringLiteral("webhook-timestamp is more than 5 minutes off");
+    if (!jobfirst::WebhookSignature::verify(m_secret, id, timestamp, body, sig))
+        return QStringLiteral("bad signature");
+    return {};
+}
+
 void NodeSimulator::handle(const HttpRequest &request, std::shared_ptr<HttpResponder> responder)
 {
+    const bool admin = request.path == "/control" || request.path == "/stats" ||
+                       request.path.startsWith("/records/");
+    if (!authorized(request, admin ? m_controlToken : m_token)) {
+        ++m_rejected;
+        responder->respond(401,
+                           errorBody(admin ? QStringLiteral("this endpoint needs the control token")
+                                           : QStringLiteral("missing or wrong bearer token")),
+                           "application/json", {{"WWW-Authenticate", "Bearer"}});
+        return;
+    }
     // Admin endpoints ignore faults so tests can always switch them back.
     if (request.path == "/control") {
         if (request.method == "POST") {
@@ -104,6 +157,18 @@ void NodeSimulator::handle(const HttpRequest &request, std::shared_ptr<HttpRespo
     if (!status && f.errorRate > 0 && std::uniform_real_distribution<double>(0, 1)(m_random) < f.errorRate)
         status = f.errorStatus;
     auto answer = [this, request, responder, status, f] {
+        if (f.bodyBytes > 0 || f.trickleMs > 0) {
+            // A big or slow answer (the status still says what happened).
+            ++m_requests;
+            QByteArray body = errorBody(QStringLiteral("padded answer"));
+            if (body.size() < f.bodyBytes)
+                body.append(QByteArray(f.bodyBytes - body.size(), ' '));
+            if (f.trickleMs > 0)
+                responder->respondTrickle(status ? status : 200, body, f.trickleMs);
+            else
+                responder->respond(status ? status : 200, body);
+            return;
+        }
         if (status) {
             QList<std::pair<QByteArray, QByteArray>> headers;
             if (f.retryAfter > 0 && (status == 429 || status == 503))
@@ -130,6 +195,17 @@ void NodeSimulator::serve(const HttpRequest &request, const std::shared_ptr<Http
     }
     ++m_requests;
     if (request.method == "GET" && request.path.endsWith("/digest")) {
+        // Digests say who holds what: they are signed like deliveries, over the request target.
+        if (!m_secret.isEmpty()) {
+            const QByteArray target =
+                request.method + ' ' + request.path +
+                (request.query.isEmpty() ? QByteArray() : '?' + request.query);
+            if (const QString why = checkSignature(request, target); !why.isEmpty()) {
+                ++m_rejected;
+                responder->respond(401, errorBody(why));
+                return;
+            }
+        }
         serveDigest(request, responder);
         return;
     }
@@ -143,20 +219,7 @@ void NodeSimulator::serve(const HttpRequest &request, const std::shared_ptr<Http
 void NodeSimulator::applySync(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder)
 {
     if (!m_secret.isEmpty()) {
-        const QByteArray id = request.headers.value("webhook-id");
-        const QByteArray ts = request.headers.value("webhook-timestamp");
-        const QByteArray sig = request.headers.value("webhook-signature");
-        bool tsOk = false;
-        const qint64 timestamp = ts.toLongLong(&tsOk);
-        const qint64 now = QDateTime::currentSecsSinceEpoch();
-        QString why;
-        if (id.isEmpty() || !tsOk || sig.isEmpty())
-            why = QStringLiteral("missing webhook-id, webhook-timestamp or webhook-signature");
-        else if (std::llabs(now - timestamp) > 300)
-            why = QStringLiteral("webhook-timestamp is more than 5 minutes off");
-        else if (!jobfirst::WebhookSignature::verify(m_secret, id, timestamp, request.body, sig))
-            why = QStringLiteral("bad signature");
-        if (!why.isEmpty()) {
+        if (const QString why = checkSignature(request, request.body); !why.isEmpty()) {
             ++m_rejected;
             responder->respond(401, errorBody(why));
             return;

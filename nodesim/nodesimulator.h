@@ -22,6 +22,8 @@ struct Faults
     int retryAfter = 0;      ///< seconds, sent with 429 and 503
     bool hang = false;       ///< never answer
     bool drop = false;       ///< close the connection without an answer
+    int bodyBytes = 0;       ///< pad every answer's body to this many bytes (response caps)
+    int trickleMs = 0;       ///< send answers one byte per this many ms (low-speed limits)
 
     QJsonObject toJson() const;
     static Faults fromJson(const QJsonObject &o, const Faults &base);
@@ -36,6 +38,12 @@ class NodeSimulator final : public QObject
 
 public:
     NodeSimulator(QString id, QString secret, QObject *parent = nullptr);
+    /// Requests other than the admin endpoints must carry "Authorization: Bearer <token>".
+    void setToken(const QString &token) { m_token = token.toUtf8(); }
+    /// /control, /stats and /records must carry "Authorization: Bearer <token>".
+    void setControlToken(const QString &token) { m_controlToken = token.toUtf8(); }
+    /// Serve TLS (call before listen()).
+    void setTls(const QSslConfiguration &tls) { m_server->setTls(tls); }
     bool listen(quint16 port);
     quint16 port() const { return m_server->port(); }
     QString errorString() const { return m_server->errorString(); }
@@ -47,8 +55,13 @@ private:
     void applySync(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
     void serveDigest(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
 
+    bool authorized(const HttpRequest &request, const QByteArray &token) const;
+    QString checkSignature(const HttpRequest &request, const QByteArray &body) const;
+
     QString m_id;
     QString m_secret;
+    QByteArray m_token;
+    QByteArray m_controlToken;
     HttpServer *m_server;
     Faults m_faults;
     QHash<QString, qint64> m_records;  ///< user id -> highest version applied

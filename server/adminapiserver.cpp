@@ -274,7 +274,7 @@ void AdminApiServer::onSnapshot(const EngineSnapshot &snapshot)
     m_haveSnapshot = true;
     m_nodesStale = false;
     m_nodesJson.clear();
-    m_stream->publishSnapshot(snapshot);
+    m_stream->publishSnapshot(snapshot, [this] { return m_encoder.snapshotJson(m_snapshot); });
 }
 
 void AdminApiServer::changed()

@@ -5,6 +5,7 @@
 #include "apicall.h"
 #include "auththrottle.h"
 #include "core/result.h"
+#include "snapshotencoder.h"
 
 #include <QAbstractHttpServer>
 #include <QHash>
@@ -101,6 +102,7 @@ private:
     bool m_haveSnapshot = false;
     bool m_nodesStale = true;
     QByteArray m_nodesJson; ///< GET /api/v1/nodes, encoded once per snapshot on demand
+    SnapshotEncoder m_encoder;
 };
 
 } // namespace jobfirst

@@ -119,7 +119,7 @@ void AdminApiServer::addNodeRoutes()
     route("GET", QStringLiteral("/api/v1/nodes"), Permission::Read, [this](const Call &call) {
         if (m_haveSnapshot && !m_nodesStale) {
             if (m_nodesJson.isEmpty())
-                m_nodesJson = QJsonDocument(codec::encodeList(m_snapshot.nodes)).toJson(QJsonDocument::Compact);
+                m_nodesJson = m_encoder.nodesJson(m_snapshot.nodes);
             call->bytes(200, m_nodesJson, "application/json");
             return;
         }
@@ -406,6 +406,31 @@ void AdminApiServer::addAdminRoutes()
             reply(this, call, call->session->audit(AuditQuery{int(*limit), call->query.queryItemValue(QStringLiteral("filter"))}),
                   listOf<AuditEntry>());
     });
+    route("GET", QStringLiteral("/api/v1/slo"), Permission::Read,
+          [this](const Call &call) { reply(this, call, call->session->slo(), one<SloReport>()); });
+    route("GET", QStringLiteral("/api/v1/logs"), Permission::Read, [this](const Call &call) {
+        LogQuery q;
+        q.minLevel = call->query.queryItemValue(QStringLiteral("level"));
+        if (q.minLevel.isEmpty())
+            q.minLevel = QStringLiteral("debug");
+        if (logLevelRank(q.minLevel) < 0)
+            return call->error(400, QStringLiteral("query.invalid"), QStringLiteral("level must be debug, info, warning or error"),
+                               QStringLiteral("level"));
+        q.node = call->query.queryItemValue(QStringLiteral("node"));
+        q.target = call->query.queryItemValue(QStringLiteral("target"));
+        q.text = call->query.queryItemValue(QStringLiteral("text"));
+        for (const auto &[key, into] : {std::pair{QStringLiteral("since"), &q.since}, std::pair{QStringLiteral("until"), &q.until}}) {
+            const auto t = codec::parseIsoTime(call->query.queryItemValue(key));
+            if (!t)
+                return call->error(400, QStringLiteral("query.invalid"), QStringLiteral("%1 is an ISO 8601 time").arg(key), key);
+            *into = *t;
+        }
+        const auto limit = call->queryInt(QStringLiteral("limit"), 500, 1, 100000);
+        if (!limit)
+            return;
+        q.limit = int(*limit);
+        reply(this, call, call->session->logs(q), listOf<LogEntry>());
+    });
     route("GET", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens,
           [this](const Call &call) { reply(this, call, call->session->tokens(), listOf<ApiToken>()); });
     route("POST", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens, [this](const Call &call) {
@@ -429,7 +454,9 @@ void AdminApiServer::addAdminRoutes()
         if (!interval)
             return;
         QTcpSocket *socket = call->socket();
-        m_stream->add(call->takeResponder(), socket, int(*interval), m_haveSnapshot ? &m_snapshot : nullptr);
+        m_stream->add(call->takeResponder(), socket, int(*interval), m_snapshot.at,
+                      m_haveSnapshot ? std::function<QByteArray()>([this] { return m_encoder.snapshotJson(m_snapshot); })
+                                     : std::function<QByteArray()>());
     });
     route("GET", QStringLiteral("/metrics"), Permission::Read, [this](const Call &call) {
         m_engine->metrics().then(this, [call](const QByteArray &text) {

@@ -26,16 +26,8 @@ QByteArray EventStreamHub::frame(const char *event, const QByteArray &json)
     return QByteArray("event: ") + event + "\ndata: " + json + "\n\n";
 }
 
-QByteArray EventStreamHub::snapshotFrame(const EngineSnapshot &snapshot)
-{
-    EngineSnapshot bare = snapshot;
-    bare.healthEvents.clear();
-    bare.alerts.clear();
-    return frame("snapshot", QJsonDocument(codec::encode(bare)).toJson(QJsonDocument::Compact));
-}
-
-void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs,
-                         const EngineSnapshot *latest)
+void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs, qint64 latestAt,
+                         const std::function<QByteArray()> &latestJson)
 {
     responder->writeStatusLine(QHttpServerResponder::StatusCode::Ok);
     responder->writeHeader("Content-Type", "text/event-stream");
@@ -43,9 +35,9 @@ void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSo
     responder->writeHeader("X-Accel-Buffering", "no");
     responder->writeBody("\r\n: stream open\n\n");
     m_clients.push_back(Client{std::move(responder), socket, intervalMs, 0});
-    if (latest && intervalMs > 0) {
-        m_clients.back().lastSnapshotAt = latest->at;
-        write(m_clients.back(), snapshotFrame(*latest)); // the first picture at once
+    if (latestJson && intervalMs > 0) {
+        m_clients.back().lastSnapshotAt = latestAt;
+        write(m_clients.back(), frame("snapshot", latestJson())); // the first picture at once
     }
     if (!m_keepAlive->isActive())
         m_keepAlive->start();
@@ -76,7 +68,7 @@ void EventStreamHub::prune()
         m_keepAlive->stop();
 }
 
-void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot)
+void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot, const std::function<QByteArray()> &json)
 {
     // Alerts go out at once to every client; health changes went out as they happened
     // (publishHealth). Snapshots then carry neither, so a client that takes fewer snapshots
@@ -91,7 +83,7 @@ void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot)
         if (c.intervalMs <= 0 || now - c.lastSnapshotAt < c.intervalMs - 100)
             continue;
         if (bytes.isEmpty())
-            bytes = snapshotFrame(snapshot);
+            bytes = frame("snapshot", json());
         c.lastSnapshotAt = now;
         write(c, bytes);
     }

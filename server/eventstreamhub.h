@@ -8,6 +8,7 @@
 #include <QPointer>
 #include <QTcpSocket>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -29,11 +30,14 @@ public:
 
     /// Starts the stream on a request's responder, with the latest snapshot when there is
     /// one. intervalMs 0: events only, no snapshots.
-    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs,
-             const EngineSnapshot *latest = nullptr);
+    /// `latestJson` (may be empty): the latest snapshot as snapshotJson() encodes it.
+    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs, qint64 latestAt = 0,
+             const std::function<QByteArray()> &latestJson = {});
     int clientCount() const { return int(m_clients.size()); }
 
-    void publishSnapshot(const EngineSnapshot &snapshot);
+    /// Sends the snapshot to the clients due one; `json` encodes it (called at most once, and
+    /// only when some client wants it).
+    void publishSnapshot(const EngineSnapshot &snapshot, const std::function<QByteArray()> &json);
     void publishHealth(const HealthEvent &event);
     void publishConfig(int version, const QString &actor);
     void publishConfigError(const QString &message);
@@ -50,7 +54,6 @@ private:
     void broadcast(const QByteArray &bytes);
     void prune();
     static QByteArray frame(const char *event, const QByteArray &json);
-    static QByteArray snapshotFrame(const EngineSnapshot &snapshot);
 
     std::vector<Client> m_clients;
     QTimer *m_keepAlive;

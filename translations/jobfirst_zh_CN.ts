@@ -1,6 +1,27 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ConsoleShell</name>
+    <message>
+        <source>Cannot open the cluster store %1: %2
+Choose another store (File → Open cluster store…), or start the console with --demo.</source>
+        <translation>无法打开集群存储 %1：%2
+请选择其他存储（文件 → 打开集群存储……），或使用 --demo 启动控制台。</translation>
+    </message>
+    <message>
+        <source>Cannot connect to the engine at %1: %2</source>
+        <translation>无法连接到 %1 的引擎：%2</translation>
+    </message>
+    <message>
+        <source>JobFirst Cluster Console</source>
+        <translation>JobFirst 集群控制台</translation>
+    </message>
+    <message>
+        <source>The remembered engine %1 has no readable token (%2); starting the demo.</source>
+        <translation>记住的引擎 %1 没有可读取的令牌（%2）；改为启动演示。</translation>
+    </message>
+</context>
+<context>
     <name>DemoCluster</name>
     <message>
         <source>jobfirst-nodesim was not found next to the console or on PATH; the demo cannot start.</source>
@@ -13,13 +34,6 @@
     <message>
         <source>The demo process %1 could not start.</source>
         <translation>演示进程 %1 无法启动。</translation>
-    </message>
-</context>
-<context>
-    <name>QObject</name>
-    <message>
-        <source>Cannot open the cluster store</source>
-        <translation>无法打开集群存储</translation>
     </message>
 </context>
 <context>
@@ -79,6 +93,26 @@
     <message>
         <source>%1 h</source>
         <translation>%1 小时</translation>
+    </message>
+    <message>
+        <source>Needs the %1 role; this connection's role is %2.</source>
+        <translation>需要%1角色；当前连接的角色是%2。</translation>
+    </message>
+    <message>
+        <source>viewer</source>
+        <translation>查看者</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>node</source>
+        <translation>节点</translation>
     </message>
 </context>
 <context>
@@ -333,6 +367,186 @@
     </message>
 </context>
 <context>
+    <name>jobfirst::ui::ConnectDialog</name>
+    <message>
+        <source>Connect to an engine</source>
+        <translation>连接到引擎</translation>
+    </message>
+    <message>
+        <source>jft_… (jobfirstctl token create prints one)</source>
+        <translation>jft_……（jobfirstctl token create 会生成一个）</translation>
+    </message>
+    <message>
+        <source>only for https with a private CA</source>
+        <translation>仅用于使用私有 CA 的 https</translation>
+    </message>
+    <message>
+        <source>Remember on this computer (the token is kept in a file only you can read)</source>
+        <translation>在此计算机上记住（令牌保存在只有您能读取的文件中）</translation>
+    </message>
+    <message>
+        <source>From file…</source>
+        <translation>从文件……</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览……</translation>
+    </message>
+    <message>
+        <source>Engine URL:</source>
+        <translation>引擎 URL：</translation>
+    </message>
+    <message>
+        <source>Token:</source>
+        <translation>令牌：</translation>
+    </message>
+    <message>
+        <source>CA certificates:</source>
+        <translation>CA 证书：</translation>
+    </message>
+    <message>
+        <source>CA certificates (PEM)</source>
+        <translation>CA 证书（PEM）</translation>
+    </message>
+    <message>
+        <source>PEM (*.pem *.crt);;All files (*)</source>
+        <translation>PEM (*.pem *.crt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>The engine URL must look like http://HOST:PORT or https://HOST:PORT.</source>
+        <translation>引擎 URL 必须形如 http://主机:端口 或 https://主机:端口。</translation>
+    </message>
+    <message>
+        <source>A token has no spaces.</source>
+        <translation>令牌中不含空格。</translation>
+    </message>
+    <message>
+        <source>Token file</source>
+        <translation>令牌文件</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::LogsPage</name>
+    <message>
+        <source>debug</source>
+        <translation>调试</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Node %1: %2 → %3 (%4)</source>
+        <translation>节点 %1：%2 → %3（%4）</translation>
+    </message>
+    <message>
+        <source>Engine started on %1</source>
+        <translation>引擎已在 %1 上启动</translation>
+    </message>
+    <message>
+        <source>Engine stopped</source>
+        <translation>引擎已停止</translation>
+    </message>
+    <message>
+        <source>Config version %1 applied by %2</source>
+        <translation>配置版本 %1 已由 %2 应用</translation>
+    </message>
+    <message>
+        <source>%1 deliveries to %2 became dead letters: %3</source>
+        <translation>发往 %2 的 %1 个投递成为死信：%3</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Node or target</source>
+        <translation>节点或目标</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Export log lines</source>
+        <translation>导出日志行</translation>
+    </message>
+    <message>
+        <source>JSON Lines (*.jsonl)</source>
+        <translation>JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>Level at least</source>
+        <translation>最低级别</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>Only from … to</source>
+        <translation>仅限从……到</translation>
+    </message>
+    <message>
+        <source>Follow live</source>
+        <translation>实时跟踪</translation>
+    </message>
+    <message>
+        <source>Apply filters</source>
+        <translation>应用筛选</translation>
+    </message>
+    <message>
+        <source>Export as JSON Lines…</source>
+        <translation>导出为 JSON Lines……</translation>
+    </message>
+    <message>
+        <source>in the message</source>
+        <translation>在消息中</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s), newest first.</source>
+        <translation>
+            <numerusform>共 %n 行，最新的在前。</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) written to %1.</source>
+        <translation>
+            <numerusform>已将 %n 行写入 %1。</numerusform></translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>日志</translation>
+    </message>
+</context>
+<context>
     <name>jobfirst::ui::MainWindow</name>
     <message>
         <source>Open cluster store</source>
@@ -465,6 +679,26 @@
     <message>
         <source>Sync backlog: %1 (delivery stands by: %2 delivers from this store)</source>
         <translation>同步积压：%1（投递待命：%2 正在从此存储投递）</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to engine…</source>
+        <translation>连接到引擎(&amp;C)……</translation>
+    </message>
+    <message>
+        <source>Use &amp;embedded engine</source>
+        <translation>使用内嵌引擎(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Engine %1 (%2)</source>
+        <translation>引擎 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Embedded engine</source>
+        <translation>内嵌引擎</translation>
+    </message>
+    <message>
+        <source>Connection to the engine at %1 lost: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
+        <translation>与 %1 的引擎连接已断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
     </message>
 </context>
 <context>
@@ -770,6 +1004,75 @@
     <message>
         <source>Overview</source>
         <translation>概览</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::SloPanel</name>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n 天</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s)</source>
+        <translation>
+            <numerusform>%n 小时</numerusform></translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>Cluster availability</source>
+        <translation>集群可用性</translation>
+    </message>
+    <message>
+        <source>Real-time sync latency (p99)</source>
+        <translation>实时同步延迟（p99）</translation>
+    </message>
+    <message>
+        <source>Data consistency</source>
+        <translation>数据一致性</translation>
+    </message>
+    <message>
+        <source>Recovery from down to up (worst)</source>
+        <translation>从故障到恢复的时间（最差）</translation>
+    </message>
+    <message>
+        <source>Failure to alert (worst)</source>
+        <translation>从故障到告警的时间（最差）</translation>
+    </message>
+    <message>
+        <source>nothing to measure</source>
+        <translation>无可度量的数据</translation>
+    </message>
+    <message>
+        <source>Least available node over a day: %1, %2 % (target 99.9 %)</source>
+        <translation>一天内可用性最低的节点：%1，%2 %（目标 99.9 %）</translation>
+    </message>
+    <message>
+        <source>Success metrics of the plan</source>
+        <translation>方案成功指标</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Measured</source>
+        <translation>实测值</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>时间窗口</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/configpage.h"
+#include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
@@ -46,7 +47,8 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_sync = new SyncPage(session);
     m_config = new ConfigPage(session);
     m_audit = new AuditPage(session);
-    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit};
+    m_logs = new LogsPage(session);
+    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit, m_logs};
     for (Page *p : std::as_const(m_pages)) {
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());
@@ -286,6 +288,8 @@ void MainWindow::showPage(int index)
         m_config->reload();
     if (m_stack->currentWidget() == m_audit)
         m_audit->refresh();
+    if (m_stack->currentWidget() == m_logs)
+        m_logs->refresh();
 }
 
 int MainWindow::pageCount() const { return int(m_pages.size()); }

@@ -22,6 +22,7 @@ namespace jobfirst::ui {
 class AuditPage;
 class BalancingPage;
 class ConfigPage;
+class LogsPage;
 class NodesPage;
 class OverviewPage;
 class Page;
@@ -49,6 +50,7 @@ public:
     SyncPage *sync() const { return m_sync; }
     ConfigPage *config() const { return m_config; }
     AuditPage *audit() const { return m_audit; }
+    LogsPage *logs() const { return m_logs; }
     void setRefreshInterval(int ms);
     /// The session is started (embedded) or connected (remote): say which engine this is,
     /// with what role, and start drawing it.
@@ -91,6 +93,7 @@ private:
     SyncPage *m_sync;
     ConfigPage *m_config;
     AuditPage *m_audit;
+    LogsPage *m_logs;
     QList<Page *> m_pages;
     QMenu *m_fileMenu, *m_viewMenu, *m_refreshMenu, *m_languageMenu, *m_helpMenu;
     QList<QAction *> m_refreshActions;

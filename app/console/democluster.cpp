@@ -2,41 +2,112 @@
 #include "democluster.h"
 
 #include "api/localenginesession.h"
+#include "core/secrets.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QtConcurrent>
 
+#include <csignal>
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
 using namespace jobfirst;
 
 namespace {
-const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+const QString FolderPrefix = QStringLiteral("jobfirst-demo-");
+const QString OwnerFile = QStringLiteral("owner");
+
+/// When a process started, in clock ticks since boot (/proc/PID/stat, field 22), so that a
+/// reused process id is not taken for the console that made a folder. 0 when it does not run.
+qint64 processStartTime(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    const qsizetype name = line.lastIndexOf(')'); // the name may hold spaces and parentheses
+    if (name < 0)
+        return 0;
+    const QList<QByteArray> fields = line.mid(name + 2).split(' '); // from field 3, the state
+    if (fields.value(0) == "Z")
+        return 0; // dead, not yet reaped
+    return fields.value(19).toLongLong();
 }
 
-DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent) : QObject(parent), m_engine(engine)
+bool ownerRuns(const QString &folder)
 {
-    m_dir.setAutoRemove(true);
+    QFile owner(QDir(folder).filePath(OwnerFile));
+    const QList<QByteArray> fields = owner.open(QIODevice::ReadOnly)
+                                         ? owner.readAll().trimmed().split(' ')
+                                         : QList<QByteArray>();
+    const qint64 pid = fields.value(0).toLongLong(), started = fields.value(1).toLongLong();
+    if (pid <= 0 || started <= 0) {
+        // The owner is written (atomically) right after the folder is made: without it the
+        // folder is being made now, or its console was killed in between.
+        return QFileInfo(folder).lastModified().msecsTo(QDateTime::currentDateTime()) < 60000;
+    }
+    return processStartTime(pid) == started;
+}
+
+} // namespace
+
+DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent)
+    : QObject(parent), m_engine(engine), m_secret(generateSecret())
+{
+}
+
+int DemoCluster::removeStaleFolders(const QString &tempPath)
+{
+    int removed = 0;
+    const QDir temp(tempPath);
+    const QStringList folders =
+        temp.entryList({FolderPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &name : folders) {
+        const QString folder = temp.filePath(name);
+        if (!ownerRuns(folder) && QDir(folder).removeRecursively())
+            ++removed;
+    }
+    return removed;
 }
 
 DemoCluster::~DemoCluster()
 {
+    // The engine may be stopped already: a simulator that only now says where it listens
+    // must not configure anything while it is being stopped.
+    m_configured = true;
     for (Sim &s : m_sims) {
         if (s.process && s.process->state() != QProcess::NotRunning) {
+            s.process->disconnect(this);
             s.process->terminate();
-            if (!s.process->waitForFinished(1000))
-                s.process->kill();
+        }
+    }
+    for (Sim &s : m_sims) {
+        if (s.process && s.process->state() != QProcess::NotRunning &&
+            !s.process->waitForFinished(1000)) {
+            s.process->kill();
             s.process->waitForFinished(1000);
         }
     }
 }
 
-QString DemoCluster::dbPath() const { return m_dir.filePath(QStringLiteral("demo-cluster.db")); }
-QString DemoCluster::configPath() const { return m_dir.filePath(QStringLiteral("demo-cluster.json")); }
+QString DemoCluster::dbPath() const
+{
+    return m_dir ? m_dir->filePath(QStringLiteral("demo-cluster.db")) : QString();
+}
+QString DemoCluster::configPath() const
+{
+    return m_dir ? m_dir->filePath(QStringLiteral("demo-cluster.json")) : QString();
+}
 
 QString DemoCluster::nodesimPath()
 {
@@ -54,8 +125,25 @@ void DemoCluster::start()
         emit failed(tr("jobfirst-nodesim was not found next to the console or on PATH; the demo cannot start."));
         return;
     }
-    if (!m_dir.isValid()) {
-        emit failed(tr("Cannot create a folder for the demo cluster: %1").arg(m_dir.errorString()));
+    const QString temp = QDir::tempPath();
+    // Folders of consoles that were killed: removed off the GUI thread, while this one starts.
+    (void)QtConcurrent::run([temp] { removeStaleFolders(temp); });
+    m_dir = std::make_unique<QTemporaryDir>(
+        QDir(temp).filePath(FolderPrefix + QStringLiteral("XXXXXX")));
+    if (!m_dir->isValid()) {
+        emit failed(
+            tr("Cannot create a folder for the demo cluster: %1").arg(m_dir->errorString()));
+        return;
+    }
+    // Written whole or not at all: another console's sweep may read it at any moment.
+    QSaveFile owner(m_dir->filePath(OwnerFile));
+    const qint64 pid = QCoreApplication::applicationPid();
+    if (!owner.open(QIODevice::WriteOnly) ||
+        owner.write(QByteArray::number(pid) + ' ' + QByteArray::number(processStartTime(pid)) +
+                    '\n') < 0 ||
+        !owner.commit()) {
+        // The folder is of no use without its owner: say so in the words already translated.
+        emit failed(tr("Cannot create a folder for the demo cluster: %1").arg(owner.errorString()));
         return;
     }
     const QString created = QStringLiteral("user.created"), updated = QStringLiteral("user.updated"),
@@ -79,8 +167,20 @@ void DemoCluster::start()
         s.path = path;
         s.events = events;
         s.process = std::make_unique<QProcess>();
-        QStringList args{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--id"), id, QStringLiteral("--role"), role,
-                         QStringLiteral("--secret"), Secret};
+        // The simulators die with the console, even when it is killed and cannot stop them.
+        const pid_t console = getpid();
+        s.process->setChildProcessModifier([console] {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != console)
+                _exit(1); // the console died before the line above
+        });
+        QStringList args{QStringLiteral("--port"), QStringLiteral("0"),
+                         QStringLiteral("--id"),   id,
+                         QStringLiteral("--role"), role};
+        // The demo's own secret goes in the environment, where ps does not show it.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("JOBFIRST_SECRET"), m_secret);
+        s.process->setProcessEnvironment(env);
         // A little variety so the charts have something to say.
         if (id == u"basic-server-3")
             args << QStringLiteral("--latency") << QStringLiteral("25");
@@ -123,7 +223,7 @@ void DemoCluster::configure()
     config.nodeTimeoutMs = 20000;
     config.slowStartMs = 10000;
     config.syncRetryIntervalMs = 1000;
-    config.clusterSecret = Secret;
+    config.clusterSecret = m_secret;
     config.targets.clear();
     QList<NodeSpec> nodes;
     for (const Sim &s : m_sims) {
@@ -138,7 +238,7 @@ void DemoCluster::configure()
             t.name = s.id;
             t.url = base + s.path;
             t.events = s.events;
-            t.secret = Secret;
+            t.secret = m_secret;
             config.targets << t;
         }
     }

@@ -14,7 +14,9 @@ class LocalEngineSession;
 
 /// The demo: three jobfirst-nodesim Basic Server nodes and the six JobFirst services as real
 /// processes on loopback, a fresh store and config, and the engine's demo workload. Every
-/// process it started is stopped when it is destroyed.
+/// process it started is stopped when it is destroyed, and dies with the console when the
+/// console is killed. Its folder (<temp>/jobfirst-demo-XXXXXX) names the console that owns it;
+/// starting the demo removes the folders of consoles that no longer run.
 class DemoCluster final : public QObject
 {
     Q_OBJECT
@@ -28,6 +30,10 @@ public:
     void start();
     QString dbPath() const;
     QString configPath() const;
+
+    /// Removes the demo folders under `tempPath` whose console no longer runs (it was killed
+    /// and could not clean up). Returns how many were removed. Disk work: not on the GUI thread.
+    static int removeStaleFolders(const QString &tempPath);
 
 signals:
     void ready();
@@ -48,7 +54,8 @@ private:
     static QString nodesimPath();
 
     jobfirst::LocalEngineSession *m_engine;
-    QTemporaryDir m_dir;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_secret; ///< made at start: no two demos share one, none is built in
     std::vector<Sim> m_sims;
     bool m_configured = false;
 };

@@ -5,6 +5,7 @@
 #include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
+#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -16,7 +17,6 @@
 #include <QTextStream>
 #include <QTimer>
 
-#include <csignal>
 #include <cstdio>
 #include <sys/stat.h>
 
@@ -34,7 +34,8 @@ void takeScreenshots(ui::MainWindow *window, const QString &dir, int index = 0)
     window->showPage(index);
     QTimer::singleShot(1500, window, [window, dir, index] {
         static const QStringList names = {QStringLiteral("overview"), QStringLiteral("nodes"), QStringLiteral("balancing"),
-                                          QStringLiteral("sync"), QStringLiteral("configuration"), QStringLiteral("audit")};
+                                          QStringLiteral("sync"), QStringLiteral("configuration"), QStringLiteral("audit"),
+                                          QStringLiteral("logs")};
         if (index == 2)
             window->balancing()->runSimulation();
         const QString file = QStringLiteral("%1/%2-%3.png").arg(dir).arg(index + 1, 2, 10, QLatin1Char('0')).arg(names.value(index));
@@ -99,7 +100,7 @@ int parseOptions(const QStringList &arguments, Options *o)
         {QStringLiteral("token-file"), QStringLiteral("The API token for --connect."), QStringLiteral("file")},
         {QStringLiteral("ca-file"), QStringLiteral("CA certificates (PEM) to trust for an https --connect."), QStringLiteral("file")},
         {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."), QStringLiteral("code")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page (0-5)."), QStringLiteral("n")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page (0-6)."), QStringLiteral("n")},
         {QStringLiteral("screenshots"), QStringLiteral("Render every page to PNG files in DIR, then quit."), QStringLiteral("dir")},
         {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."), QStringLiteral("seconds")},
         {QStringLiteral("startup-report"),
@@ -134,8 +135,8 @@ int parseOptions(const QStringList &arguments, Options *o)
     if (parser.isSet(QStringLiteral("page"))) {
         bool ok = false;
         o->page = parser.value(QStringLiteral("page")).toInt(&ok);
-        if (!ok || o->page < 0 || o->page > 5) {
-            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page")) << "\" is not a page (0-5)\n";
+        if (!ok || o->page < 0 || o->page > 6) {
+            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page")) << "\" is not a page (0-6)\n";
             return 2;
         }
     }
@@ -181,8 +182,7 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
     QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
-    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+    quitOnTerminationSignals();
 
     ConsoleShell shell;
     shell.setWindowSetup([&options](ui::MainWindow *window) {

@@ -28,8 +28,10 @@ Global options:
   --ca-file PEM      CA certificates to trust for an https --server
 
 Cluster:
-  node add --id ID --url URL [--weight W] [--health-path P] [--tags a,b]
-  node edit ID [--url URL] [--weight W] [--health-path P] [--tags a,b]
+  node add --id ID --url URL [--weight W] [--health-path P] [--tags a,b] [TLS]
+  node edit ID [--url URL] [--weight W] [--health-path P] [--tags a,b] [TLS]
+      TLS: [--ca-file PEM] [--client-cert PEM --client-key PEM] [--token-file FILE]
+           [--tls-insecure | --tls-insecure=false]  (paths on the engine's machine)
   node remove ID
   node list [--json]
   node weight ID W
@@ -44,6 +46,9 @@ Cluster:
   config check FILE | config show [--reveal-secrets] | config versions [--json]
   config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
   audit [--limit N] [--filter TEXT] [--json]
+  slo [--json]                           the plan's success metrics, each against its target
+  logs [--follow] [--node ID] [--target NAME] [--since ISO] [--until ISO] [--level L] [--text T]
+       [--limit N] [--json]            engine, health, delivery and audit lines (JSON Lines with --json)
 
 API tokens (the admin API of jobfirstd; the token is printed once):
   token create --name NAME --role viewer|operator|admin|node [--node ID]
@@ -134,7 +139,8 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
 int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 {
     const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
-                                 QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets")};
+                                 QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets"),
+                                 QStringLiteral("follow"), QStringLiteral("tls-insecure")};
     const Arguments args(words, flags);
     if (!args.error.isEmpty())
         return ctx.usage(args.error);
@@ -158,12 +164,16 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
         return runSyncCommand(ctx, args);
     if (command == QLatin1String("target"))
         return runTargetCommand(ctx, args);
+    if (command == QLatin1String("logs"))
+        return runLogsCommand(ctx, args);
+    if (command == QLatin1String("slo"))
+        return runSloCommand(ctx, args);
     return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
 }
 
 const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
                               QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
-                              QStringLiteral("sync"),  QStringLiteral("target")};
+                              QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo")};
 
 int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
 {

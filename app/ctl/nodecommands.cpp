@@ -24,6 +24,13 @@ QString readSpecOptions(const Arguments &args, NodeSpec &spec)
     spec.weight = int(*weight);
     if (args.has(QStringLiteral("tags")))
         spec.tags = args.value(QStringLiteral("tags")).split(u',', Qt::SkipEmptyParts);
+    // TLS and authentication: paths the engine reads; the secrets never pass on argv.
+    spec.caFile = args.value(QStringLiteral("ca-file"), spec.caFile);
+    spec.clientCert = args.value(QStringLiteral("client-cert"), spec.clientCert);
+    spec.clientKey = args.value(QStringLiteral("client-key"), spec.clientKey);
+    spec.tokenFile = args.value(QStringLiteral("token-file"), spec.tokenFile);
+    if (args.has(QStringLiteral("tls-insecure")))
+        spec.tlsInsecure = args.value(QStringLiteral("tls-insecure")) != QLatin1String("false");
     return {};
 }
 
@@ -61,7 +68,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
     int code = 0;
     if (sub == QLatin1String("add")) {
         if (!ctx.onlyOptions(args, {QStringLiteral("id"), QStringLiteral("url"), QStringLiteral("weight"), QStringLiteral("health-path"),
-                                    QStringLiteral("tags"), QStringLiteral("json")}, &code))
+                                    QStringLiteral("tags"), QStringLiteral("json"),
+                                    QStringLiteral("ca-file"), QStringLiteral("client-cert"), QStringLiteral("client-key"),
+                                    QStringLiteral("token-file"), QStringLiteral("tls-insecure")}, &code))
             return code;
         if (!args.has(QStringLiteral("id")) || !args.has(QStringLiteral("url")))
             return ctx.usage(QStringLiteral("node add needs --id and --url"));

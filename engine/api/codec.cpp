@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "api/codec.h"
 
+#include "api/jsonwriter.h"
+
 #include <QDateTime>
 
 #include <cmath>
@@ -174,7 +176,12 @@ QJsonObject encode(const NodeSpec &s)
             {QStringLiteral("health_path"), s.healthPath},
             {QStringLiteral("weight"), s.weight},
             {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
-            {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+            {QStringLiteral("admin_state"), adminStateName(s.adminState)},
+            {QStringLiteral("ca_file"), s.caFile},
+            {QStringLiteral("client_cert"), s.clientCert},
+            {QStringLiteral("client_key"), s.clientKey},
+            {QStringLiteral("tls_insecure"), s.tlsInsecure},
+            {QStringLiteral("token_file"), s.tokenFile}};
 }
 
 template <>
@@ -194,6 +201,12 @@ Result<NodeSpec> decode<NodeSpec>(const QJsonValue &value)
             f.failWith("admin_state", QStringLiteral("field \"admin_state\" must be ready, drain or maintenance, not \"%1\"").arg(a));
         s.adminState = state.value_or(AdminState::Ready);
     }
+    // TLS and authentication: paths on the engine's machine (the files hold the secrets).
+    s.caFile = f.str("ca_file");
+    s.clientCert = f.str("client_cert");
+    s.clientKey = f.str("client_key");
+    s.tlsInsecure = f.boolean("tls_insecure");
+    s.tokenFile = f.str("token_file");
     return f.done(s);
 }
 
@@ -214,6 +227,40 @@ QJsonObject encode(const NodeStatus &n)
     o.insert(QStringLiteral("consecutive_ok"), n.consecutiveOk);
     o.insert(QStringLiteral("consecutive_fail"), n.consecutiveFail);
     return o;
+}
+
+QByteArray nodeJson(const NodeStatus &n)
+{
+    QByteArray out;
+    out.reserve(420);
+    JsonWriter w(out);
+    w.beginObject()
+        .key("id").value(n.spec.id)
+        .key("url").value(n.spec.url)
+        .key("health_path").value(n.spec.healthPath)
+        .key("weight").value(n.spec.weight)
+        .key("tags").value(n.spec.tags)
+        .key("admin_state").value(adminStateName(n.spec.adminState))
+        .key("ca_file").value(n.spec.caFile)
+        .key("client_cert").value(n.spec.clientCert)
+        .key("client_key").value(n.spec.clientKey)
+        .key("tls_insecure").value(n.spec.tlsInsecure)
+        .key("token_file").value(n.spec.tokenFile)
+        .key("status").value(healthStateName(n.health))
+        .key("eligible").value(n.eligible)
+        .key("effective_weight").value(n.effectiveWeight)
+        .key("connections").value(n.activeConnections)
+        .key("response_time_ms").value(n.responseTimeMs)
+        .key("success_rate").value(n.successRate)
+        .key("requests").value(n.requests)
+        .key("failures").value(n.failures)
+        .key("last_check").value(isoTime(n.lastCheckAt))
+        .key("last_check_result").value(n.lastCheckResult)
+        .key("last_change").value(isoTime(n.lastChangeAt))
+        .key("consecutive_ok").value(n.consecutiveOk)
+        .key("consecutive_fail").value(n.consecutiveFail)
+        .endObject();
+    return out;
 }
 
 template <>
@@ -331,6 +378,13 @@ Result<ClusterStats> decode<ClusterStats>(const QJsonValue &value)
     s.successfulRequests = f.i64("successful_requests");
     s.failedRequests = f.i64("failed_requests");
     s.averageResponseTimeMs = f.num("average_response_time_ms");
+    s.windowMs = qRound64(f.num("window_seconds") * 1000.0);
+    s.windowRequests = f.i64("window_requests");
+    s.windowSuccessfulRequests = f.i64("window_successful_requests");
+    s.windowFailedRequests = f.i64("window_failed_requests");
+    s.windowSuccessRate = f.num("window_success_rate", std::numeric_limits<double>::quiet_NaN());
+    s.windowAverageResponseTimeMs =
+        f.num("window_average_response_time_ms", std::numeric_limits<double>::quiet_NaN());
     return f.done(s);
 }
 
@@ -911,6 +965,91 @@ Result<SessionInfo> decode<SessionInfo>(const QJsonValue &value)
     i.role = roleFromName(f.str("role")).value_or(Role::Viewer);
     i.demo = f.boolean("demo");
     return f.done(i);
+}
+
+QJsonObject encode(const LogEntry &e)
+{
+    QJsonObject o{{QStringLiteral("source"), e.source},   {QStringLiteral("id"), e.id},
+                  {QStringLiteral("time"), isoTime(e.at)},  {QStringLiteral("level"), e.level},
+                  {QStringLiteral("component"), e.component}, {QStringLiteral("kind"), e.kind},
+                  {QStringLiteral("message"), e.message}};
+    if (!e.node.isEmpty())
+        o.insert(QStringLiteral("node"), e.node);
+    if (!e.target.isEmpty())
+        o.insert(QStringLiteral("target"), e.target);
+    if (!e.fields.isEmpty())
+        o.insert(QStringLiteral("fields"), e.fields);
+    return o;
+}
+
+template <>
+Result<LogEntry> decode<LogEntry>(const QJsonValue &value)
+{
+    Fields f(value);
+    LogEntry e;
+    e.source = f.str("source");
+    e.id = f.i64("id");
+    e.at = f.time("time");
+    e.level = f.str("level");
+    e.component = f.str("component");
+    e.kind = f.str("kind");
+    e.node = f.str("node");
+    e.target = f.str("target");
+    e.message = f.str("message");
+    e.fields = f.object("fields");
+    return f.done(e);
+}
+
+QJsonObject encode(const SloReport &r)
+{
+    QJsonArray figures;
+    for (const SloFigure &f : r.figures)
+        figures.append(QJsonObject{{QStringLiteral("key"), f.key},
+                                   {QStringLiteral("measured"), f.measuredAny ? QJsonValue(f.measured) : QJsonValue(QJsonValue::Null)},
+                                   {QStringLiteral("target"), f.target},
+                                   {QStringLiteral("unit"), f.unit},
+                                   {QStringLiteral("higher_is_better"), f.higherIsBetter},
+                                   {QStringLiteral("window_s"), f.windowMs / 1000},
+                                   {QStringLiteral("met"), f.met},
+                                   {QStringLiteral("samples"), f.samples}});
+    QJsonArray nodes;
+    for (const NodeAvailability &n : r.nodes)
+        nodes.append(QJsonObject{{QStringLiteral("node"), n.node},
+                                 {QStringLiteral("availability_1h"), n.hour},
+                                 {QStringLiteral("availability_24h"), n.day},
+                                 {QStringLiteral("availability_30d"), n.month}});
+    return {{QStringLiteral("at"), isoTime(r.at)}, {QStringLiteral("figures"), figures}, {QStringLiteral("nodes"), nodes}};
+}
+
+template <>
+Result<SloReport> decode<SloReport>(const QJsonValue &value)
+{
+    Fields f(value);
+    SloReport r;
+    r.at = f.time("at");
+    for (const QJsonValue &v : f.array("figures")) {
+        Fields g(v);
+        SloFigure fig;
+        fig.key = g.str("key");
+        const double measured = g.num("measured");
+        fig.measuredAny = !std::isnan(measured);
+        fig.measured = fig.measuredAny ? measured : 0;
+        fig.target = g.num("target");
+        fig.unit = g.str("unit");
+        fig.higherIsBetter = g.boolean("higher_is_better", true);
+        fig.windowMs = g.i64("window_s") * 1000;
+        fig.met = g.boolean("met");
+        fig.samples = g.i64("samples");
+        if (auto checked = g.done(0); !checked)
+            return checked.error();
+        r.figures << fig;
+    }
+    for (const QJsonValue &v : f.array("nodes")) {
+        Fields g(v);
+        r.nodes << NodeAvailability{g.str("node"), g.num("availability_1h", 100), g.num("availability_24h", 100),
+                                    g.num("availability_30d", 100)};
+    }
+    return f.done(r);
 }
 
 } // namespace jobfirst::codec

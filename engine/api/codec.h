@@ -7,6 +7,8 @@
 #include "cluster/node.h"
 #include "config/configversion.h"
 #include "core/result.h"
+#include "logs/logentry.h"
+#include "slo/sloreport.h"
 #include "store/auditentry.h"
 #include "sync/bulkimporter.h"
 #include "sync/consistencychecker.h"
@@ -48,6 +50,12 @@ QJsonObject encode(const CreatedToken &token);
 QJsonObject encode(const Alert &alert);
 QJsonObject encode(const EngineSnapshot &snapshot);
 QJsonObject encode(const SessionInfo &info);
+QJsonObject encode(const LogEntry &entry);
+QJsonObject encode(const SloReport &report);
+
+/// The same JSON as encode(NodeStatus), written straight into bytes (snapshots of large
+/// clusters go to every console each second).
+QByteArray nodeJson(const NodeStatus &status);
 
 template <typename T>
 QJsonArray encodeList(const QList<T> &items)
@@ -114,6 +122,10 @@ template <>
 Result<EngineSnapshot> decode<EngineSnapshot>(const QJsonValue &value);
 template <>
 Result<SessionInfo> decode<SessionInfo>(const QJsonValue &value);
+template <>
+Result<LogEntry> decode<LogEntry>(const QJsonValue &value);
+template <>
+Result<SloReport> decode<SloReport>(const QJsonValue &value);
 
 template <typename T>
 Result<QList<T>> decodeList(const QJsonValue &value)

@@ -8,6 +8,8 @@
 #include "config/clusterconfig.h"
 #include "config/configversion.h"
 #include "core/result.h"
+#include "logs/logentry.h"
+#include "slo/sloreport.h"
 #include "store/auditentry.h"
 #include "sync/consistencychecker.h"
 #include "sync/deliveryrecords.h"
@@ -99,6 +101,11 @@ public:
     /// Line diff between two versions; 0 means the running config.
     virtual QFuture<Result<ConfigDiff>> configDiff(int from, int to) = 0;
     virtual QFuture<Result<int>> rollbackConfig(int version) = 0;
+
+    /// The plan's success metrics as measured now, each against its target.
+    virtual QFuture<Result<SloReport>> slo() = 0;
+    // Logs: engine, health, delivery and audit lines in one place, newest first.
+    virtual QFuture<Result<QList<LogEntry>>> logs(const LogQuery &query) = 0;
 
     // Audit and tokens.
     virtual QFuture<Result<QList<AuditEntry>>> audit(const AuditQuery &query) = 0;

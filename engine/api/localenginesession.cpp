@@ -8,6 +8,7 @@
 #include "host/enginehost.h"
 #include "metrics/metricsrenderer.h"
 #include "store/apitokenstore.h"
+#include "store/slostore.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
 
@@ -383,13 +384,15 @@ QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &p
         }).result();
         if (!where.second)
             return closedError();
+        // Lines longer than sync_max_event_bytes are refused by number, never read whole.
+        const qint64 maxEventBytes = shared->host.call([](Engine &e) { return e.config().syncMaxEventBytes; }).result();
         return BulkImporter::run(
             where.first, path, batchSize,
             [sync = where.second](const QList<SyncEvent> &events) { return sync->publish(events, SyncMode::Bulk); },
             [control](const ImportProgress &p) {
                 control->report(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0, p);
             },
-            control->cancelFlag());
+            control->cancelFlag(), maxEventBytes);
     });
     m_shared->track(QFuture<void>(future), control);
     return future;
@@ -459,7 +462,8 @@ QFuture<Result<int>> LocalEngineSession::replay(const QString &target, qint64 si
 
 QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(const QStringList &targets, bool repair)
 {
-    using Where = std::pair<QString, QList<std::pair<QString, Result<QUrl>>>>;
+    // Digest requests are signed with the target's secret and use its TLS settings and token.
+    using Where = std::pair<QString, QList<std::pair<QString, Result<DigestEndpoint>>>>;
     auto shared = m_shared;
     return inBackground<Result<QList<ConsistencyReport>>>([shared, targets, repair, actor = m_actor]() -> Result<QList<ConsistencyReport>> {
         const auto where = shared->host.call([targets](Engine &e) -> Result<Where> {
@@ -471,7 +475,7 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
                     names << t.name;
             Where w{e.store()->path(), {}};
             for (const QString &name : names)
-                w.second.append({name, e.sync()->digestUrl(name)});
+                w.second.append({name, e.sync()->digestEndpoint(name)});
             return w;
         }).result();
         if (!where)
@@ -489,7 +493,12 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
                 continue;
             }
             r = checked.value();
-            shared->host.call([name = name, ratio = r.ratio](Engine &e) { e.metrics().recordConsistency(name, ratio); });
+            shared->host.call([r](Engine &e) {
+                e.metrics().recordConsistency(r.target, r.ratio);
+                if (e.isOpen())
+                    (void)SloStore(e.store()).recordConsistency(QDateTime::currentMSecsSinceEpoch(), r.target, r.ledgerRecords,
+                                                                std::max<qint64>(0, r.ledgerRecords - r.missing - r.stale));
+            });
             if (repair && !r.repairEventIds.isEmpty()) {
                 const QStringList ids = r.repairEventIds;
                 auto repaired = shared->host.call([name = name, ids, actor](Engine &e) -> Result<int> {
@@ -585,7 +594,28 @@ QFuture<Result<int>> LocalEngineSession::rollbackConfig(int version)
     return onEngine<Result<int>>([version, actor = m_actor](Engine &e) { return e.rollbackConfig(version, actor); });
 }
 
-// Audit and tokens.
+// SLO, logs, audit and tokens.
+
+QFuture<Result<SloReport>> LocalEngineSession::slo()
+{
+    // Read on a pool thread with its own connection: 30 days of health history and an
+    // hour of deliveries are not the engine thread's work.
+    const QString db = m_shared->options.dbPath;
+    return inBackground<Result<SloReport>>([db]() -> Result<SloReport> {
+        auto store = Store::open(db);
+        if (!store)
+            return store.error();
+        auto inputs = SloStore(store->get()).load(QDateTime::currentMSecsSinceEpoch());
+        if (!inputs)
+            return inputs.error();
+        return SloCalculator::compute(inputs.value());
+    });
+}
+
+QFuture<Result<QList<LogEntry>>> LocalEngineSession::logs(const LogQuery &query)
+{
+    return onEngine<Result<QList<LogEntry>>>([query](Engine &e) { return e.logs(query); });
+}
 
 QFuture<Result<QList<AuditEntry>>> LocalEngineSession::audit(const AuditQuery &query)
 {

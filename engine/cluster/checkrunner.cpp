@@ -15,7 +15,8 @@ CheckRunner::~CheckRunner()
     m_thread.join();
 }
 
-void CheckRunner::submit(std::uint64_t tag, const QByteArray &url, long timeoutMs)
+void CheckRunner::submit(std::uint64_t tag, const QByteArray &url, long timeoutMs,
+                         std::shared_ptr<const HttpSecurity> security)
 {
     HttpPost get;
     get.tag = tag;
@@ -23,6 +24,8 @@ void CheckRunner::submit(std::uint64_t tag, const QByteArray &url, long timeoutM
     get.get = true;
     get.timeoutMs = timeoutMs;
     get.maxBody = 64 * 1024;
+    get.maxResponseBytes = 64 * 1024; // a health answer is small: more is cut off, not read
+    get.security = std::move(security);
     get.headers << QByteArrayLiteral("Accept: */*");
     {
         std::lock_guard lock(m_mutex);

@@ -29,7 +29,8 @@ public:
     CheckRunner &operator=(const CheckRunner &) = delete;
 
     /// Thread-safe: queues one GET; its result carries `tag`.
-    void submit(std::uint64_t tag, const QByteArray &url, long timeoutMs);
+    void submit(std::uint64_t tag, const QByteArray &url, long timeoutMs,
+                std::shared_ptr<const HttpSecurity> security = {});
 
 private:
     void run();

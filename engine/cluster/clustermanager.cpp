@@ -31,12 +31,23 @@ QString compact(const QJsonObject &o) { return QString::fromUtf8(QJsonDocument(o
 
 QJsonObject nodeSpecToJson(const NodeSpec &s)
 {
-    return {{QStringLiteral("id"), s.id},
-            {QStringLiteral("url"), s.url},
-            {QStringLiteral("health_path"), s.healthPath},
-            {QStringLiteral("weight"), s.weight},
-            {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
-            {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+    QJsonObject o{{QStringLiteral("id"), s.id},
+                  {QStringLiteral("url"), s.url},
+                  {QStringLiteral("health_path"), s.healthPath},
+                  {QStringLiteral("weight"), s.weight},
+                  {QStringLiteral("tags"), QJsonArray::fromStringList(s.tags)},
+                  {QStringLiteral("admin_state"), adminStateName(s.adminState)}};
+    // TLS and authentication keys only when set (paths, never the token itself).
+    const std::pair<const char *, QString> files[] = {{"ca_file", s.caFile},
+                                                      {"client_cert", s.clientCert},
+                                                      {"client_key", s.clientKey},
+                                                      {"token_file", s.tokenFile}};
+    for (const auto &[key, value] : files)
+        if (!value.isEmpty())
+            o.insert(QLatin1String(key), value);
+    if (s.tlsInsecure)
+        o.insert(QStringLiteral("tls_insecure"), true);
+    return o;
 }
 
 QJsonObject nodeStatusToJson(const NodeStatus &n)
@@ -46,7 +57,8 @@ QJsonObject nodeStatusToJson(const NodeStatus &n)
     o.insert(QStringLiteral("eligible"), n.eligible);
     o.insert(QStringLiteral("effective_weight"), n.effectiveWeight);
     o.insert(QStringLiteral("connections"), n.activeConnections);
-    o.insert(QStringLiteral("response_time_ms"), n.responseTimeMs);
+    o.insert(QStringLiteral("response_time_ms"),
+             n.hasResponseTime() ? QJsonValue(n.responseTimeMs) : QJsonValue());
     o.insert(QStringLiteral("success_rate"), n.successRate);
     o.insert(QStringLiteral("requests"), n.requests);
     o.insert(QStringLiteral("failures"), n.failures);
@@ -74,6 +86,7 @@ ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObjec
     m_checker->setJitterPercent(config.checkJitterPercent);
     m_checker->setIntervalPolicy([this](const QString &id) { return intervalFor(id); });
     connect(m_checker, &HealthChecker::checkFinished, this, &ClusterManager::onChecked);
+    connect(m_checker, &HealthChecker::connectionLost, this, &ClusterManager::onConnectionLost);
     m_housekeeping->setInterval(HousekeepingMs);
     connect(m_housekeeping, &QTimer::timeout, this, &ClusterManager::housekeeping);
 }
@@ -107,7 +120,8 @@ void ClusterManager::start()
 {
     for (const Runtime &r : m_nodes)
         m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
-                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000));
+                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
+                           r.status.spec.security());
     m_checker->start();
     m_housekeeping->start();
 }
@@ -135,18 +149,13 @@ QUrl ClusterManager::checkUrl(const NodeSpec &spec) const
     return joinUrlPath(spec.url, spec.healthPath);
 }
 
-void ClusterManager::audit(const QString &actor, const QString &action, const QString &subject,
-                           const QString &before, const QString &after)
+Status ClusterManager::audited(const QString &actor, const QString &action, const QString &subject,
+                               const QString &before, const QString &after,
+                               const std::function<Status()> &change)
 {
-    AuditEntry a;
-    a.timestamp = nowMs();
-    a.actor = actor;
-    a.action = action;
-    a.subject = subject;
-    a.before = before;
-    a.after = after;
-    if (Status s = m_store->appendAudit(a); !s)
-        qWarning("audit: %s", qPrintable(s.error().message));
+    // The change and its audit row commit together: an action that cannot be audited fails.
+    return m_store->audited(AuditEntry{0, nowMs(), actor, action, subject, before, after},
+                            [&change](AuditEntry &) { return change ? change() : Status(); });
 }
 
 Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QString &actor)
@@ -158,9 +167,13 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     if (int(m_nodes.size()) >= m_config.maxNodes)
         return makeError(QStringLiteral("cluster.full"),
                          QStringLiteral("the cluster is full: max_nodes is %1").arg(m_config.maxNodes));
-    if (Status s = m_store->insertNode(spec); !s)
+    if (Status s = spec.checkFiles(); !s)
         return s.error();
-    audit(actor, QStringLiteral("node.add"), spec.id, {}, compact(nodeSpecToJson(spec)));
+    if (Status s =
+            audited(actor, QStringLiteral("node.add"), spec.id, {}, compact(nodeSpecToJson(spec)),
+                    [&] { return m_store->insertNode(spec); });
+        !s)
+        return s.error();
     Runtime r;
     r.status.spec = spec;
     r.window.assign(SuccessWindow, 1);
@@ -168,7 +181,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
     if (m_housekeeping->isActive())
-        m_checker->setNode(spec.id, checkUrl(spec), 0);
+        m_checker->setNode(spec.id, checkUrl(spec), 0, spec.security());
     emit nodesChanged();
     return m_nodes.back().status;
 }
@@ -184,15 +197,23 @@ Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
     updated.adminState = r->status.spec.adminState;
     if (updated == r->status.spec)
         return {};
-    if (Status s = m_store->updateNode(updated); !s)
+    if (Status s = updated.checkFiles(); !s)
         return s;
-    audit(actor, QStringLiteral("node.edit"), spec.id, compact(nodeSpecToJson(r->status.spec)),
-          compact(nodeSpecToJson(updated)));
-    const bool urlChanged = updated.url != r->status.spec.url || updated.healthPath != r->status.spec.healthPath;
+    if (Status s = audited(
+            actor, QStringLiteral("node.edit"), spec.id, compact(nodeSpecToJson(r->status.spec)),
+            compact(nodeSpecToJson(updated)), [&] { return m_store->updateNode(updated); });
+        !s)
+        return s;
+    const NodeSpec &was = r->status.spec;
+    const bool urlChanged = updated.url != was.url || updated.healthPath != was.healthPath ||
+                            updated.caFile != was.caFile || updated.clientCert != was.clientCert ||
+                            updated.clientKey != was.clientKey ||
+                            updated.tlsInsecure != was.tlsInsecure ||
+                            updated.tokenFile != was.tokenFile;
     r->status.spec = updated;
     rebuildBalancer();
     if (urlChanged && m_housekeeping->isActive())
-        m_checker->setNode(spec.id, checkUrl(updated), 0);
+        m_checker->setNode(spec.id, checkUrl(updated), 0, updated.security());
     emit nodesChanged();
     return {};
 }
@@ -202,9 +223,11 @@ Status ClusterManager::unregisterNode(const QString &id, const QString &actor)
     Runtime *r = find(id);
     if (!r)
         return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
-    if (Status s = m_store->deleteNode(id); !s)
+    if (Status s = audited(actor, QStringLiteral("node.remove"), id,
+                           compact(nodeSpecToJson(r->status.spec)), {},
+                           [&] { return m_store->deleteNode(id); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.remove"), id, compact(nodeSpecToJson(r->status.spec)), {});
     m_nodes.erase(m_nodes.begin() + (r - m_nodes.data()));
     m_checker->removeNode(id);
     rebuildBalancer();
@@ -221,9 +244,11 @@ Status ClusterManager::updateNodeWeight(const QString &id, int weight, const QSt
     spec.weight = weight;
     if (Status s = spec.validate(); !s)
         return s;
-    if (Status s = m_store->updateNode(spec); !s)
+    if (Status s = audited(actor, QStringLiteral("node.weight"), id,
+                           QString::number(r->status.spec.weight), QString::number(weight),
+                           [&] { return m_store->updateNode(spec); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.weight"), id, QString::number(r->status.spec.weight), QString::number(weight));
     r->status.spec = spec;
     rebuildBalancer();
     emit nodesChanged();
@@ -237,10 +262,11 @@ Status ClusterManager::setAdminState(const QString &id, AdminState state, const 
         return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
     NodeSpec spec = r->status.spec;
     spec.adminState = state;
-    if (Status s = m_store->updateNode(spec); !s)
+    if (Status s = audited(actor, QStringLiteral("node.") + adminStateName(state), id,
+                           adminStateName(r->status.spec.adminState), adminStateName(state),
+                           [&] { return m_store->updateNode(spec); });
+        !s)
         return s;
-    audit(actor, QStringLiteral("node.") + adminStateName(state), id, adminStateName(r->status.spec.adminState),
-          adminStateName(state));
     r->status.spec = spec;
     rebuildBalancer();
     emit nodesChanged();
@@ -258,9 +284,12 @@ Status ClusterManager::handleNodeFailure(const QString &id, const QString &reaso
                reason.isEmpty() ? QStringLiteral("down for longer than node_timeout (%1 ms)").arg(m_config.nodeTimeoutMs)
                                 : reason,
                0);
-    audit(QStringLiteral("engine"), QStringLiteral("node.failed"), id, {}, r->status.lastCheckResult);
+    // The engine's own finding: the node is failed either way; the caller hears if its audit
+    // row could not be written.
+    const Status logged = audited(QStringLiteral("engine"), QStringLiteral("node.failed"), id, {},
+                                  r->status.lastCheckResult, {});
     emit nodeFailed(id);
-    return {};
+    return logged;
 }
 
 void ClusterManager::checkNow(const QString &id)
@@ -301,6 +330,7 @@ void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyM
         r->status.activeConnections = m_balancer.activeConnections(idx);
     }
     ++m_totalRequests;
+    m_window.record(nowMs(), ok, latencyMs);
     if (ok) {
         ++m_successfulRequests;
         m_latencySumMs += latencyMs;
@@ -337,9 +367,24 @@ void ClusterManager::recordSample(Runtime &r, bool ok, double latencyMs)
     r.windowPos = (r.windowPos + 1) % r.window.size();
     r.status.successRate = 100.0 * r.windowGood / double(r.window.size());
     if (ok) {
-        r.status.responseTimeMs = r.hadEwma ? 0.8 * r.status.responseTimeMs + 0.2 * latencyMs : latencyMs;
+        r.ewmaMs = r.hadEwma ? 0.8 * r.ewmaMs + 0.2 * latencyMs : latencyMs;
         r.hadEwma = true;
     }
+    publishLatency(r);
+}
+
+void ClusterManager::publishLatency(Runtime &r)
+{
+    r.status.responseTimeMs = r.status.health == HealthState::Up && r.hadEwma
+                                  ? r.ewmaMs
+                                  : std::numeric_limits<double>::quiet_NaN();
+}
+
+void ClusterManager::onConnectionLost(const QString &id, const QString &reason)
+{
+    Runtime *r = find(id);
+    if (r && r->status.health == HealthState::Up)
+        r->lostConnection = reason;
 }
 
 void ClusterManager::onChecked(const CheckResult &result)
@@ -355,6 +400,7 @@ void ClusterManager::onChecked(const CheckResult &result)
     if (ok) {
         ++s.consecutiveOk;
         s.consecutiveFail = 0;
+        r->lostConnection.clear();
     } else {
         ++s.consecutiveFail;
         s.consecutiveOk = 0;
@@ -365,9 +411,15 @@ void ClusterManager::onChecked(const CheckResult &result)
         transition(*r, ok ? HealthState::Up : HealthState::Down, result.detail, result.latencyMs);
         break;
     case HealthState::Up:
-        if (!ok && s.consecutiveFail >= m_config.fall)
-            transition(*r, HealthState::Down, QStringLiteral("%1 (%2 checks failed in a row)").arg(result.detail).arg(s.consecutiveFail),
-                       result.latencyMs);
+        if (!ok && s.consecutiveFail >= m_config.fall) {
+            QString reason = QStringLiteral("%1 (%2 checks failed in a row")
+                                 .arg(result.detail)
+                                 .arg(s.consecutiveFail);
+            reason += r->lostConnection.isEmpty()
+                          ? QStringLiteral(")")
+                          : QStringLiteral("; checked at once because %1)").arg(r->lostConnection);
+            transition(*r, HealthState::Down, reason, result.latencyMs);
+        }
         break;
     case HealthState::Down:
     case HealthState::Failed:
@@ -392,6 +444,12 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     const bool recovering = to == HealthState::Up && (s.health == HealthState::Down || s.health == HealthState::Failed);
     r.upSince = recovering && m_config.slowStartMs > 0 ? e.timestamp : 0;
     s.health = to;
+    if (to != HealthState::Up) {
+        // Latency measured before the failure says nothing about the node after it.
+        r.hadEwma = false;
+        r.lostConnection.clear();
+    }
+    publishLatency(r);
     s.lastChangeAt = e.timestamp;
     if (Status st = m_store->appendHealthEvent(e); !st)
         qWarning("health history: %s", qPrintable(st.error().message));
@@ -461,7 +519,19 @@ qint64 ClusterManager::intervalFor(const QString &id) const
         return std::min(m_config.fastIntervalMs, m_config.healthCheckIntervalMs);
     if (s.health == HealthState::Down || s.health == HealthState::Failed)
         return m_config.downIntervalMs;
-    return m_config.healthCheckIntervalMs;
+    return steadyCheckIntervalMs();
+}
+
+qint64 ClusterManager::steadyCheckIntervalMs() const
+{
+    // The plan asks for failures detected within 30 s with checks every 30 s, and `fall`
+    // failed checks are needed to take a node down. A failure that starts just after a good
+    // check is seen by the next check, then confirmed by fall-1 fast re-checks: the steady
+    // cadence leaves room for those and a little slack for the checks themselves.
+    const qint64 interval = m_config.healthCheckIntervalMs;
+    const qint64 fast = std::min(m_config.fastIntervalMs, interval);
+    const qint64 slack = std::min<qint64>(1000, interval / 10);
+    return std::max(interval / 2, interval - qint64(std::max(0, m_config.fall - 1)) * fast - slack);
 }
 
 QList<NodeStatus> ClusterManager::nodes() const
@@ -496,7 +566,21 @@ ClusterStats ClusterManager::stats() const
     s.successfulRequests = m_successfulRequests;
     s.failedRequests = m_failedRequests;
     s.averageResponseTimeMs = m_successfulRequests ? m_latencySumMs / double(m_successfulRequests) : 0;
+    const RequestWindow::Totals w = m_window.totals(nowMs());
+    s.windowMs = m_window.windowMs();
+    s.windowRequests = w.requests;
+    s.windowFailedRequests = w.failed;
+    s.windowSuccessfulRequests = w.requests - w.failed;
+    if (w.requests > 0)
+        s.windowSuccessRate = 100.0 * double(s.windowSuccessfulRequests) / double(w.requests);
+    if (s.windowSuccessfulRequests > 0)
+        s.windowAverageResponseTimeMs = w.latencySumMs / double(s.windowSuccessfulRequests);
     return s;
+}
+
+void ClusterManager::setRequestWindowMs(qint64 windowMs)
+{
+    m_window.setWindowMs(windowMs);
 }
 
 void ClusterManager::applyConfig(const ClusterConfig &config)

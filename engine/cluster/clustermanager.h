@@ -5,6 +5,7 @@
 #include "cluster/clusterstats.h"
 #include "cluster/healthchecker.h"
 #include "cluster/node.h"
+#include "cluster/requestwindow.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
 
@@ -64,6 +65,13 @@ public:
     QList<NodeStatus> nodes() const;
     std::optional<NodeStatus> node(const QString &id) const;
     ClusterStats stats() const;
+    /// The length of the recent window of ClusterStats' window* figures (default 5 minutes).
+    /// Changing it forgets the window's requests; the lifetime totals stay.
+    void setRequestWindowMs(qint64 windowMs);
+    /// How often an up node with no failure is checked: health_check_interval less room for
+    /// the fall-1 fast re-checks that confirm a failure, so that a node whose checks start
+    /// failing is down within health_check_interval (never below half of it).
+    qint64 steadyCheckIntervalMs() const;
     const ClusterConfig &config() const { return m_config; }
     /// Applies a new config: strategy, intervals, thresholds; nodes stay as they are.
     void applyConfig(const ClusterConfig &config);
@@ -85,20 +93,26 @@ private:
         std::vector<char> window;     ///< recent results, 1 = success
         std::size_t windowPos = 0;
         int windowGood = 0;           ///< successes in `window`, kept as it slides
+        double ewmaMs = 0;            ///< latency average; shown only while the node is up
         bool hadEwma = false;
+        /// Why the current failure streak was checked at once (the watched connection).
+        QString lostConnection;
     };
 
     Runtime *find(const QString &id);
     const Runtime *find(const QString &id) const;
     void onChecked(const CheckResult &result);
+    void onConnectionLost(const QString &id, const QString &reason);
+    static void publishLatency(Runtime &node);
     void transition(Runtime &node, HealthState to, const QString &reason, double latencyMs);
     void recordSample(Runtime &node, bool ok, double latencyMs);
     void housekeeping();
     void rebuildBalancer();
     qint64 intervalFor(const QString &id) const;
     int computeEffectiveWeight(const Runtime &node, qint64 now) const;
-    void audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
-               const QString &after);
+    Status audited(const QString &actor, const QString &action, const QString &subject,
+                   const QString &before, const QString &after,
+                   const std::function<Status()> &change);
 
     Store *m_store;
     ClusterConfig m_config;
@@ -111,6 +125,7 @@ private:
     qint64 m_successfulRequests = 0;
     qint64 m_failedRequests = 0;
     double m_latencySumMs = 0;
+    RequestWindow m_window;
 };
 
 QJsonObject nodeSpecToJson(const NodeSpec &spec);

@@ -2,25 +2,40 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QMetaType>
 #include <QString>
 
+#include <cmath>
+#include <limits>
+
 namespace jobfirst {
 
-/// Cluster-wide figures in the shape of the plan's GetClusterStats.
+/// Cluster-wide figures in the shape of the plan's GetClusterStats, plus the same figures
+/// over a recent window: lifetime totals hardly move when a node fails, the window does.
 struct ClusterStats
 {
     QString clusterId;
     int totalNodes = 0;
     int activeNodes = 0;  ///< up and ready: taking traffic
     int failedNodes = 0;  ///< down or failed
-    qint64 totalRequests = 0;
+    qint64 totalRequests = 0; ///< since the engine started: real requests through the balancer
     qint64 successfulRequests = 0;
     qint64 failedRequests = 0;
     double averageResponseTimeMs = 0;
 
+    qint64 windowMs = 0;       ///< the length of the recent window the window* figures cover
+    qint64 windowRequests = 0; ///< requests that finished in the window
+    qint64 windowSuccessfulRequests = 0;
+    qint64 windowFailedRequests = 0;
+    /// Percent of the window's requests that succeeded; NaN when there were none.
+    double windowSuccessRate = std::numeric_limits<double>::quiet_NaN();
+    /// Mean latency of the window's successful requests; NaN when there were none.
+    double windowAverageResponseTimeMs = std::numeric_limits<double>::quiet_NaN();
+
     QJsonObject toJson() const
     {
+        const auto number = [](double v) { return std::isnan(v) ? QJsonValue() : QJsonValue(v); };
         return {{QStringLiteral("cluster_id"), clusterId},
                 {QStringLiteral("total_nodes"), totalNodes},
                 {QStringLiteral("active_nodes"), activeNodes},
@@ -28,8 +43,16 @@ struct ClusterStats
                 {QStringLiteral("total_requests"), totalRequests},
                 {QStringLiteral("successful_requests"), successfulRequests},
                 {QStringLiteral("failed_requests"), failedRequests},
-                {QStringLiteral("average_response_time"), QStringLiteral("%1ms").arg(qRound64(averageResponseTimeMs))},
-                {QStringLiteral("average_response_time_ms"), averageResponseTimeMs}};
+                {QStringLiteral("average_response_time"),
+                 QStringLiteral("%1ms").arg(qRound64(averageResponseTimeMs))},
+                {QStringLiteral("average_response_time_ms"), averageResponseTimeMs},
+                {QStringLiteral("window_seconds"), double(windowMs) / 1000.0},
+                {QStringLiteral("window_requests"), windowRequests},
+                {QStringLiteral("window_successful_requests"), windowSuccessfulRequests},
+                {QStringLiteral("window_failed_requests"), windowFailedRequests},
+                {QStringLiteral("window_success_rate"), number(windowSuccessRate)},
+                {QStringLiteral("window_average_response_time_ms"),
+                 number(windowAverageResponseTimeMs)}};
     }
 };
 

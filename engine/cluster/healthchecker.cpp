@@ -2,6 +2,7 @@
 #include "cluster/healthchecker.h"
 
 #include "cluster/checkrunner.h"
+#include "cluster/connectionwatcher.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -58,6 +59,9 @@ CheckResult classifyHttpResult(const HttpResult &result, qint64 timeoutMs)
         r = CheckResult{QString(), CheckOutcome::NetworkError, 0, 0, QString::fromUtf8(result.error), 0};
     else
         r = classifyResponse(result.status, result.bodyHead);
+    // tls_insecure is said on every check, so it cannot be forgotten.
+    if (result.insecure)
+        r.detail += QStringLiteral(" (WARNING: TLS certificate not verified, tls_insecure)");
     r.latencyMs = result.durationMs;
     r.at = nowMs();
     return r;
@@ -79,6 +83,11 @@ HealthChecker::HealthChecker(QObject *parent)
                 onRunnerResult(tag, r);
         }, Qt::QueuedConnection);
     });
+    m_watcher = std::make_unique<ConnectionWatcher>([this](const ConnectionWatcher::Lost &lost) {
+        QMetaObject::invokeMethod(
+            this, [this, lost] { onConnectionLost(lost.key, lost.wasOpen, lost.reason); },
+            Qt::QueuedConnection);
+    });
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);
     connect(m_timer, &QTimer::timeout, this, &HealthChecker::runDue);
@@ -89,12 +98,16 @@ HealthChecker::~HealthChecker()
     stop();
 }
 
-void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs)
+void HealthChecker::setNode(const QString &nodeId, const QUrl &checkUrl, qint64 firstCheckWithinMs,
+                            std::shared_ptr<const HttpSecurity> security)
 {
     const bool existed = m_nodes.contains(nodeId);
     Entry &e = m_nodes[nodeId];
+    if (existed && e.url != checkUrl)
+        unwatch(e);
     e.url = checkUrl;
     e.encodedUrl = checkUrl.toEncoded();
+    e.security = std::move(security);
     if (!existed || !e.inFlight) {
         std::uniform_int_distribution<qint64> spread(0, std::max<qint64>(0, firstCheckWithinMs));
         schedule(nodeId, nowMs() + spread(m_random));
@@ -107,6 +120,10 @@ void HealthChecker::removeNode(const QString &nodeId)
     if (node == m_nodes.cend())
         return;
     m_tags.remove(node->tag);
+    if (node->watchKey) {
+        m_watcher->unwatch(node->watchKey);
+        m_watchKeys.remove(node->watchKey);
+    }
     if (node->scheduled) {
         auto [first, last] = m_due.equal_range(node->dueAt);
         for (auto it = first; it != last; ++it) {
@@ -138,8 +155,69 @@ void HealthChecker::stop()
     m_timer->stop();
     // Checks still in flight are forgotten: their results are dropped when they arrive.
     m_tags.clear();
-    for (Entry &e : m_nodes)
+    m_watcher->clear();
+    m_watchKeys.clear();
+    for (Entry &e : m_nodes) {
         e.inFlight = false;
+        e.watchKey = 0;
+        e.triggered = false;
+    }
+}
+
+void HealthChecker::setWatchConnections(bool on)
+{
+    m_watchConnections = on;
+    if (!on) {
+        m_watcher->clear();
+        m_watchKeys.clear();
+        for (Entry &e : m_nodes)
+            e.watchKey = 0;
+    }
+}
+
+int HealthChecker::watchedConnections() const
+{
+    return m_watcher->openConnections();
+}
+
+void HealthChecker::watch(const QString &nodeId, Entry &entry)
+{
+    if (entry.watchKey || !m_watchConnections)
+        return;
+    const QString host = entry.url.host();
+    if (host.isEmpty())
+        return;
+    entry.watchKey = m_nextWatchKey++;
+    m_watchKeys.insert(entry.watchKey, nodeId);
+    const int port = entry.url.port(entry.url.scheme() == u"https" ? 443 : 80);
+    m_watcher->watch(entry.watchKey, host, quint16(port), m_timeoutMs);
+}
+
+void HealthChecker::unwatch(Entry &entry)
+{
+    if (!entry.watchKey)
+        return;
+    m_watcher->unwatch(entry.watchKey);
+    m_watchKeys.remove(entry.watchKey);
+    entry.watchKey = 0;
+}
+
+void HealthChecker::onConnectionLost(quint64 key, bool wasOpen, const QString &reason)
+{
+    const QString nodeId = m_watchKeys.take(key);
+    auto node = m_nodes.find(nodeId);
+    if (nodeId.isEmpty() || node == m_nodes.end() || node->watchKey != key)
+        return; // unwatched, removed or stopped since
+    node->watchKey = 0;
+    if (!wasOpen || !m_running)
+        return; // never held a connection: nothing was seen; the next good check tries again
+    emit connectionLost(nodeId, reason);
+    node = m_nodes.find(nodeId); // a receiver may have removed it
+    if (node == m_nodes.end())
+        return;
+    node->triggered = true;
+    if (!node->inFlight)
+        schedule(nodeId, nowMs());
 }
 
 void HealthChecker::schedule(const QString &nodeId, qint64 dueAt)
@@ -187,17 +265,18 @@ void HealthChecker::runDue()
         ++m_checksStarted;
         it->tag = m_nextTag++;
         m_tags.insert(it->tag, id);
-        m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs));
+        m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs), it->security);
     }
     armTimer();
 }
 
-void HealthChecker::probe(const QUrl &url, quint64 token)
+void HealthChecker::probe(const QUrl &url, quint64 token,
+                          std::shared_ptr<const HttpSecurity> security)
 {
     // The same runner as scheduled checks: one HTTP client, one classification.
     const quint64 tag = m_nextTag++;
     m_probes.insert(tag, token);
-    m_runner->submit(tag, url.toEncoded(), long(m_timeoutMs));
+    m_runner->submit(tag, url.toEncoded(), long(m_timeoutMs), std::move(security));
 }
 
 void HealthChecker::onRunnerResult(quint64 tag, const CheckResult &result)
@@ -222,9 +301,17 @@ void HealthChecker::checked(const QString &nodeId, const CheckResult &r)
     node->inFlight = false;
     if (!m_running)
         return;
+    // A good check (re)starts the watch, unless it was the check a lost connection asked
+    // for: a node that closes and refuses connections yet passes checks would otherwise
+    // be checked in a loop. The next scheduled good check watches it again.
+    if (r.outcome == CheckOutcome::Ok && !node->triggered)
+        watch(nodeId, *node);
+    node->triggered = false;
     CheckResult result = r;
     result.nodeId = nodeId;
     emit checkFinished(result);
+    if (!m_running || !m_nodes.contains(nodeId))
+        return; // a receiver stopped the checker or removed the node
     // The policy reads the state the result just produced (emit is synchronous).
     const qint64 interval = m_policy ? m_policy(nodeId) : 30000;
     schedule(nodeId, nowMs() + jittered(interval));
@@ -232,11 +319,12 @@ void HealthChecker::checked(const QString &nodeId, const CheckResult &r)
 
 qint64 HealthChecker::jittered(qint64 interval)
 {
+    // Only ever shortened: the interval is a promise about the latest a check comes.
     if (m_jitterPercent <= 0)
         return interval;
     const double spread = double(interval) * m_jitterPercent / 100.0;
-    std::uniform_real_distribution<double> d(-spread, spread);
-    return std::max<qint64>(1, qint64(double(interval) + d(m_random)));
+    std::uniform_real_distribution<double> d(0, spread);
+    return std::max<qint64>(1, qint64(double(interval) - d(m_random)));
 }
 
 } // namespace jobfirst

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/node.h"
 
+#include "core/httpsecurity.h"
+
 #include <QRegularExpression>
 #include <QUrl>
 
@@ -63,41 +65,104 @@ QString checkOutcomeName(CheckOutcome o)
     return {};
 }
 
-Status NodeSpec::validate() const
+Status NodeSpec::validateUrl(const QString &url)
 {
-    static const QRegularExpression idPattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
-    if (!idPattern.match(id).hasMatch())
-        return makeError(QStringLiteral("node.invalid_id"),
-                         QStringLiteral("node id \"%1\" must be 1-64 letters, digits, '.', '_' or '-', "
-                                        "starting with a letter or digit").arg(id));
+    if (url.size() > 2048 || url.toUtf8().size() > 2048)
+        return makeError(QStringLiteral("node.invalid_url"),
+                         QStringLiteral("node URL is longer than 2048 bytes"));
     const QUrl u(url, QUrl::StrictMode);
+    // Messages name the URL without any user name or password it holds.
+    const QString shown = u.isValid() ? u.toString(QUrl::RemoveUserInfo) : url.left(200);
     if (url.trimmed().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"), QStringLiteral("node URL is empty"));
     if (!url.contains(QLatin1String("://")))
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(url));
+                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
     if (!u.isValid())
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(url, u.errorString()));
+                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, u.errorString()));
     if (u.scheme() != u"http" && u.scheme() != u"https")
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(url));
+                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
     if (u.host().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has no host").arg(url));
+                         QStringLiteral("node URL \"%1\" has no host").arg(shown));
     if (u.port() == 0)
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has port 0").arg(url));
+                         QStringLiteral("node URL \"%1\" has port 0").arg(shown));
+    if (!u.userInfo().isEmpty())
+        return makeError(
+            QStringLiteral("node.invalid_url"),
+            QStringLiteral(
+                "node URL %1 holds a user name or password; use --token-file or a client "
+                "certificate instead")
+                .arg(u.toString(QUrl::RemoveUserInfo)));
+    return {};
+}
+
+Status NodeSpec::validate() const
+{
+    static const QRegularExpression idPattern(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
+    if (!idPattern.match(id).hasMatch())
+        return makeError(
+            QStringLiteral("node.invalid_id"),
+            QStringLiteral("node id \"%1\" must be 1-64 letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit")
+                .arg(id.left(80)));
+    if (Status s = validateUrl(url); !s)
+        return s;
     if (!healthPath.startsWith(u'/') || healthPath.contains(u' '))
         return makeError(QStringLiteral("node.invalid_health_path"),
                          QStringLiteral("health path \"%1\" must start with '/' and contain no spaces").arg(healthPath));
     if (weight < 1 || weight > 256)
         return makeError(QStringLiteral("node.invalid_weight"),
                          QStringLiteral("weight %1 is out of range (1..256)").arg(weight));
+    if (healthPath.size() > 2048)
+        return makeError(QStringLiteral("node.invalid_health_path"),
+                         QStringLiteral("health path is longer than 2048 bytes"));
+    if (tags.size() > 64)
+        return makeError(QStringLiteral("node.invalid_tag"),
+                         QStringLiteral("a node has at most 64 tags"));
     for (const QString &t : tags)
-        if (t.trimmed().isEmpty() || t.contains(u','))
-            return makeError(QStringLiteral("node.invalid_tag"),
-                             QStringLiteral("tag \"%1\" must be non-empty and contain no comma").arg(t));
+        if (t.trimmed().isEmpty() || t.contains(u',') || t.size() > 128)
+            return makeError(
+                QStringLiteral("node.invalid_tag"),
+                QStringLiteral("tag \"%1\" must be 1-128 characters and contain no comma")
+                    .arg(t.left(80)));
+    const std::pair<const char *, const QString *> files[] = {{"ca_file", &caFile},
+                                                              {"client_cert", &clientCert},
+                                                              {"client_key", &clientKey},
+                                                              {"token_file", &tokenFile}};
+    for (const auto &[key, value] : files) {
+        if (value->size() > 4096)
+            return makeError(QStringLiteral("node.invalid_tls"),
+                             QStringLiteral("node %1: %2 is longer than 4096 characters")
+                                 .arg(id, QLatin1String(key)));
+        for (const QChar c : *value)
+            if (c.category() == QChar::Other_Control)
+                return makeError(QStringLiteral("node.invalid_tls"),
+                                 QStringLiteral("node %1: %2 holds control characters")
+                                     .arg(id, QLatin1String(key)));
+    }
+    if (clientCert.isEmpty() != clientKey.isEmpty())
+        return makeError(
+            QStringLiteral("node.invalid_tls"),
+            QStringLiteral("node %1: client_cert and client_key go together: give both or neither")
+                .arg(id));
+    return {};
+}
+
+std::shared_ptr<const HttpSecurity> NodeSpec::security() const
+{
+    return HttpSecurity::fromSettings(caFile, clientCert, clientKey, tlsInsecure, tokenFile);
+}
+
+Status NodeSpec::checkFiles() const
+{
+    if (Status s = validateTlsFiles(QStringLiteral("node %1: ").arg(id), caFile, clientCert,
+                                    clientKey, tokenFile);
+        !s)
+        return makeError(QStringLiteral("node.invalid_tls"), s.error().message);
     return {};
 }
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/httpsecurity.h"
 #include "core/result.h"
 
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
+
+#include <cmath>
+#include <limits>
 
 namespace jobfirst {
 
@@ -33,11 +37,25 @@ struct NodeSpec
     int weight = 1;              ///< 1..256
     QStringList tags;
     AdminState adminState = AdminState::Ready;
+    // TLS and authentication (paths; the files are read when the node is set up).
+    QString caFile;           ///< PEM CA bundle trusted for this node instead of the system store
+    QString clientCert;       ///< PEM client certificate presented to the node (mTLS)
+    QString clientKey;        ///< its private key
+    bool tlsInsecure = false; ///< no certificate verification: a warning on every check
+    QString tokenFile;        ///< bearer token sent on health checks and cluster sync
 
     bool operator==(const NodeSpec &) const = default;
 
-    /// Validates id, URL, health path and weight; the error names the field.
+    /// Validates id, URL, health path, weight, tags and the TLS settings' form; the error
+    /// names the field. Does not touch the disk (see checkFiles()).
     Status validate() const;
+    /// Checks that the TLS and token files exist and can be read; the error names the key.
+    Status checkFiles() const;
+    /// The URL rules alone (http or https, a host, no credentials, at most 2,048 bytes),
+    /// applied again to URLs read back from the store.
+    static Status validateUrl(const QString &url);
+    /// The HttpSecurity of checks and cluster-sync deliveries to this node (null: plain).
+    std::shared_ptr<const HttpSecurity> security() const;
 };
 
 /// A node as the engine sees it right now.
@@ -48,7 +66,10 @@ struct NodeStatus
     int effectiveWeight = 0;     ///< weight during slow start, 0 when out of rotation
     bool eligible = false;       ///< may take traffic now
     int activeConnections = 0;
-    double responseTimeMs = 0;   ///< moving average of checks and real requests
+    /// Moving average of checks and real requests while the node is up. NaN when it is not
+    /// up (down, failed, or not yet checked): a dead node has no latency to show, and its last
+    /// one is no longer true. JSON says null.
+    double responseTimeMs = std::numeric_limits<double>::quiet_NaN();
     double successRate = 100.0;  ///< percent over the recent window
     qint64 requests = 0;
     qint64 failures = 0;
@@ -57,6 +78,8 @@ struct NodeStatus
     qint64 lastChangeAt = 0;     ///< ms since epoch of the last health state change
     int consecutiveOk = 0;
     int consecutiveFail = 0;
+
+    bool hasResponseTime() const { return !std::isnan(responseTimeMs); }
 };
 
 /// One health state change of a node, as kept in the store's history.

@@ -2,8 +2,12 @@
 #include "config/clusterconfig.h"
 
 #include "core/duration.h"
+#include "core/httpsecurity.h"
+#include "core/secrets.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -11,6 +15,7 @@
 #include <QSet>
 #include <QUrl>
 
+#include <cmath>
 #include <functional>
 
 namespace jobfirst {
@@ -21,7 +26,10 @@ Error keyError(const QString &key, const QJsonValue &value, const QString &why)
 {
     QString shown;
     if (value.isString())
-        shown = u'"' + value.toString() + u'"';
+        shown = u'"' +
+                (value.toString().size() > 100 ? value.toString().left(100) + QStringLiteral("…")
+                                               : value.toString()) +
+                u'"';
     else if (value.isDouble())
         shown = QString::number(value.toDouble());
     else if (value.isBool())
@@ -39,7 +47,8 @@ Status readInt(const QJsonObject &o, const QString &key, int lo, int hi, int *ou
     if (!o.contains(key))
         return {};
     const QJsonValue v = o.value(key);
-    if (!v.isDouble() || v.toDouble() != double(qint64(v.toDouble())))
+    // std::trunc, not a cast: casting 1e300 to an integer is undefined (found by fuzz_config).
+    if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() != std::trunc(v.toDouble()))
         return keyError(key, v, QStringLiteral("is not a whole number"));
     const double d = v.toDouble();
     if (d < lo || d > hi)
@@ -65,14 +74,50 @@ Status readDuration(const QJsonObject &o, const QString &key, qint64 lo, qint64 
     return {};
 }
 
-Status readString(const QJsonObject &o, const QString &key, QString *out)
+bool hasControlCharacters(const QString &s)
+{
+    for (const QChar c : s)
+        if (c.category() == QChar::Other_Control)
+            return true;
+    return false;
+}
+
+// Every string is bounded (a 20 MB cluster_id was once accepted) and free of control
+// characters, which have no business in a name, URL or path.
+Status readString(const QJsonObject &o, const QString &key, QString *out, int maxBytes = 4096)
 {
     if (!o.contains(key))
         return {};
     const QJsonValue v = o.value(key);
     if (!v.isString())
         return keyError(key, v, QStringLiteral("is not a string"));
-    *out = v.toString();
+    const QString text = v.toString();
+    if (text.size() > maxBytes || text.toUtf8().size() > maxBytes)
+        return keyError(key, v, QStringLiteral("is longer than %1 bytes").arg(maxBytes));
+    if (hasControlCharacters(text))
+        return keyError(key, v, QStringLiteral("holds control characters"));
+    *out = text;
+    return {};
+}
+
+// A secret is either a real one (checked: length, base64) or a masked one, which is resolved
+// against the current config when the config is applied. The error never shows the value.
+Status readSecret(const QJsonObject &o, const QString &key, const QString &shownKey, QString *out)
+{
+    if (!o.contains(key))
+        return {};
+    const QJsonValue v = o.value(key);
+    if (!v.isString())
+        return keyError(shownKey, v, QStringLiteral("is not a string"));
+    const QString text = v.toString();
+    if (text.size() > 4096)
+        return makeError(
+            QStringLiteral("config.invalid_secret"),
+            QStringLiteral("key '%1': the secret is longer than 4096 characters").arg(shownKey));
+    if (!isMaskedSecret(text))
+        if (Status s = validateSecret(shownKey, text); !s)
+            return s;
+    *out = text;
     return {};
 }
 
@@ -89,9 +134,16 @@ Status readBool(const QJsonObject &o, const QString &key, bool *out)
 
 Status checkUrl(const QString &key, const QString &text)
 {
+    if (text.toUtf8().size() > ClusterConfig::MaxUrlBytes)
+        return keyError(key, QJsonValue(text),
+                        QStringLiteral("is longer than %1 bytes").arg(ClusterConfig::MaxUrlBytes));
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
         return keyError(key, QJsonValue(text), QStringLiteral("is not an http(s) URL with a host"));
+    if (!url.userInfo().isEmpty())
+        return keyError(
+            key, QJsonValue(QStringLiteral("(hidden: it holds credentials)")),
+            QStringLiteral("holds a user name or password; use token_file or client_cert instead"));
     return {};
 }
 
@@ -113,11 +165,12 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
     if (!value.isObject())
         return keyError(where, value, QStringLiteral("is not an object"));
     const QJsonObject o = value.toObject();
-    static const QSet<QString> keys = {QStringLiteral("name"),      QStringLiteral("url"),
-                                       QStringLiteral("events"),    QStringLiteral("timeout"),
-                                       QStringLiteral("retry"),     QStringLiteral("batch_size"),
-                                       QStringLiteral("rate_limit"), QStringLiteral("secret"),
-                                       QStringLiteral("enabled")};
+    static const QSet<QString> keys = {
+        QStringLiteral("name"),         QStringLiteral("url"),         QStringLiteral("events"),
+        QStringLiteral("timeout"),      QStringLiteral("retry"),       QStringLiteral("batch_size"),
+        QStringLiteral("rate_limit"),   QStringLiteral("secret"),      QStringLiteral("enabled"),
+        QStringLiteral("ca_file"),      QStringLiteral("client_cert"), QStringLiteral("client_key"),
+        QStringLiteral("tls_insecure"), QStringLiteral("token_file")};
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!keys.contains(it.key()))
             return makeError(QStringLiteral("config.unknown_key"),
@@ -125,8 +178,10 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
     TargetConfig t;
     t.events.clear();
     Status s;
-    if (!(s = readString(o, QStringLiteral("name"), &t.name)))
-        return s.error();
+    if (!(s = readString(o, QStringLiteral("name"), &t.name, ClusterConfig::MaxIdBytes)))
+        return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
+                        QStringLiteral("must be 1-%1 letters, digits, '.', '_' or '-'")
+                            .arg(ClusterConfig::MaxIdBytes));
     if (t.name.isEmpty() || t.name.contains(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]"))))
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
                         QStringLiteral("must be non-empty letters, digits, '.', '_' or '-'"));
@@ -137,7 +192,7 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         e.message.replace(QStringLiteral("key '"), QStringLiteral("key '") + prefix + group);
         return e;
     };
-    if (!(s = readString(o, QStringLiteral("url"), &t.url)))
+    if (!(s = readString(o, QStringLiteral("url"), &t.url, ClusterConfig::MaxUrlBytes)))
         return inTarget(s);
     if (!(s = checkUrl(prefix + QStringLiteral("url"), t.url)))
         return s.error();
@@ -179,10 +234,27 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
                             QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
         t.rateLimit = v.toDouble();
     }
-    if (!(s = readString(o, QStringLiteral("secret"), &t.secret)))
-        return inTarget(s);
+    if (!(s = readSecret(o, QStringLiteral("secret"), prefix + QStringLiteral("secret"),
+                         &t.secret)))
+        return s.error();
     if (!(s = readBool(o, QStringLiteral("enabled"), &t.enabled)))
         return inTarget(s);
+    if (!(s = readString(o, QStringLiteral("ca_file"), &t.caFile)))
+        return inTarget(s);
+    if (!(s = readString(o, QStringLiteral("client_cert"), &t.clientCert)))
+        return inTarget(s);
+    if (!(s = readString(o, QStringLiteral("client_key"), &t.clientKey)))
+        return inTarget(s);
+    if (!(s = readBool(o, QStringLiteral("tls_insecure"), &t.tlsInsecure)))
+        return inTarget(s);
+    if (!(s = readString(o, QStringLiteral("token_file"), &t.tokenFile)))
+        return inTarget(s);
+    if (t.clientCert.isEmpty() != t.clientKey.isEmpty())
+        return makeError(
+            QStringLiteral("config.invalid"),
+            QStringLiteral(
+                "key '%1client_cert' and '%1client_key' go together: give both or neither")
+                .arg(prefix));
     return t;
 }
 
@@ -195,7 +267,6 @@ QList<TargetConfig> ClusterConfig::defaultTargets()
         t.name = QString::fromLatin1(name);
         t.url = QString::fromLatin1(url);
         t.events = std::move(events);
-        t.secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
         return t;
     };
     const QString created = QStringLiteral("user.created"), updated = QStringLiteral("user.updated"),
@@ -214,8 +285,22 @@ QList<TargetConfig> ClusterConfig::defaultTargets()
     };
 }
 
+ClusterConfig ClusterConfig::makeNew()
+{
+    ClusterConfig c;
+    c.clusterSecret = generateSecret();
+    for (TargetConfig &t : c.targets)
+        t.secret = generateSecret();
+    return c;
+}
+
 Result<ClusterConfig> ClusterConfig::fromJson(const QByteArray &json)
 {
+    if (json.size() > MaxFileBytes)
+        return makeError(QStringLiteral("config.too_large"),
+                         QStringLiteral("the config is %1 bytes; at most %2 are read")
+                             .arg(json.size())
+                             .arg(MaxFileBytes));
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (err.error != QJsonParseError::NoError)
@@ -232,10 +317,16 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
     using Reader = std::function<Status(const QJsonObject &)>;
     const QString strategyKey = QStringLiteral("load_balance_strategy");
     const QList<std::pair<QString, Reader>> readers = {
-        {QStringLiteral("cluster_id"), [&](auto &o) { return readString(o, QStringLiteral("cluster_id"), &c.clusterId); }},
-        {QStringLiteral("node_id"), [&](auto &o) { return readString(o, QStringLiteral("node_id"), &c.nodeId); }},
-        {QStringLiteral("max_nodes"), [&](auto &o) { return readInt(o, QStringLiteral("max_nodes"), 1, 10000, &c.maxNodes); }},
-        {strategyKey, [&](auto &o) {
+        {QStringLiteral("cluster_id"),
+         [&](auto &o) {
+             return readString(o, QStringLiteral("cluster_id"), &c.clusterId, MaxIdBytes);
+         }},
+        {QStringLiteral("node_id"),
+         [&](auto &o) { return readString(o, QStringLiteral("node_id"), &c.nodeId, MaxIdBytes); }},
+        {QStringLiteral("max_nodes"),
+         [&](auto &o) { return readInt(o, QStringLiteral("max_nodes"), 1, 10000, &c.maxNodes); }},
+        {strategyKey,
+         [&](auto &o) {
              QString name = strategyName(c.loadBalanceStrategy);
              if (Status s = readString(o, strategyKey, &name); !s)
                  return s;
@@ -247,15 +338,43 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
              c.loadBalanceStrategy = *st;
              return Status();
          }},
-        {QStringLiteral("health_check_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("health_check_interval"), 50, 3600000, &c.healthCheckIntervalMs); }},
-        {QStringLiteral("node_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("node_timeout"), 100, 86400000, &c.nodeTimeoutMs); }},
-        {QStringLiteral("sync_workers"), [&](auto &o) { return readInt(o, QStringLiteral("sync_workers"), 1, 64, &c.syncWorkers); }},
-        {QStringLiteral("sync_queue_size"), [&](auto &o) { return readInt(o, QStringLiteral("sync_queue_size"), 1, 1000000, &c.syncQueueSize); }},
-        {QStringLiteral("sync_retry_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_retry_interval"), 1, 3600000, &c.syncRetryIntervalMs); }},
-        {QStringLiteral("max_sync_retries"), [&](auto &o) { return readInt(o, QStringLiteral("max_sync_retries"), 0, 100, &c.maxSyncRetries); }},
-        {QStringLiteral("sync_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_timeout"), 10, 600000, &c.syncTimeoutMs); }},
-        {QStringLiteral("metrics_enabled"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_enabled"), &c.metricsEnabled); }},
-        {QStringLiteral("log_level"), [&](auto &o) {
+        {QStringLiteral("health_check_interval"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("health_check_interval"), 50, 3600000,
+                                 &c.healthCheckIntervalMs);
+         }},
+        {QStringLiteral("node_timeout"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("node_timeout"), 100, 86400000,
+                                 &c.nodeTimeoutMs);
+         }},
+        {QStringLiteral("sync_workers"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("sync_workers"), 1, 64, &c.syncWorkers);
+         }},
+        {QStringLiteral("sync_queue_size"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("sync_queue_size"), 1, 1000000, &c.syncQueueSize);
+         }},
+        {QStringLiteral("sync_retry_interval"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("sync_retry_interval"), 1, 3600000,
+                                 &c.syncRetryIntervalMs);
+         }},
+        {QStringLiteral("max_sync_retries"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("max_sync_retries"), 0, 100, &c.maxSyncRetries);
+         }},
+        {QStringLiteral("sync_timeout"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("sync_timeout"), 10, 600000, &c.syncTimeoutMs);
+         }},
+        {QStringLiteral("metrics_enabled"),
+         [&](auto &o) {
+             return readBool(o, QStringLiteral("metrics_enabled"), &c.metricsEnabled);
+         }},
+        {QStringLiteral("log_level"),
+         [&](auto &o) {
              if (Status s = readString(o, QStringLiteral("log_level"), &c.logLevel); !s)
                  return s;
              static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
@@ -265,28 +384,97 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
                                         QStringLiteral("is not a level (debug, info, warning, error)")));
              return Status();
          }},
-        {QStringLiteral("health_check_timeout"), [&](auto &o) { return readDuration(o, QStringLiteral("health_check_timeout"), 10, 600000, &c.healthCheckTimeoutMs); }},
-        {QStringLiteral("rise"), [&](auto &o) { return readInt(o, QStringLiteral("rise"), 1, 100, &c.rise); }},
-        {QStringLiteral("fall"), [&](auto &o) { return readInt(o, QStringLiteral("fall"), 1, 100, &c.fall); }},
-        {QStringLiteral("fast_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("fast_interval"), 50, 3600000, &c.fastIntervalMs); }},
-        {QStringLiteral("down_interval"), [&](auto &o) { return readDuration(o, QStringLiteral("down_interval"), 50, 3600000, &c.downIntervalMs); }},
-        {QStringLiteral("check_jitter"), [&](auto &o) { return readInt(o, QStringLiteral("check_jitter"), 0, 50, &c.checkJitterPercent); }},
-        {QStringLiteral("slow_start"), [&](auto &o) { return readDuration(o, QStringLiteral("slow_start"), 0, 3600000, &c.slowStartMs); }},
-        {QStringLiteral("sync_batch_window"), [&](auto &o) { return readDuration(o, QStringLiteral("sync_batch_window"), 0, 600000, &c.syncBatchWindowMs); }},
-        {QStringLiteral("sync_backlog_limit"), [&](auto &o) { return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 1000000000, &c.syncBacklogLimit); }},
-        {QStringLiteral("cluster_secret"), [&](auto &o) { return readString(o, QStringLiteral("cluster_secret"), &c.clusterSecret); }},
-        {QStringLiteral("cluster_sync_path"), [&](auto &o) {
-             if (Status s = readString(o, QStringLiteral("cluster_sync_path"), &c.clusterSyncPath); !s)
+        {QStringLiteral("health_check_timeout"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("health_check_timeout"), 10, 600000,
+                                 &c.healthCheckTimeoutMs);
+         }},
+        {QStringLiteral("rise"),
+         [&](auto &o) { return readInt(o, QStringLiteral("rise"), 1, 100, &c.rise); }},
+        {QStringLiteral("fall"),
+         [&](auto &o) { return readInt(o, QStringLiteral("fall"), 1, 100, &c.fall); }},
+        {QStringLiteral("fast_interval"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("fast_interval"), 50, 3600000,
+                                 &c.fastIntervalMs);
+         }},
+        {QStringLiteral("down_interval"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("down_interval"), 50, 3600000,
+                                 &c.downIntervalMs);
+         }},
+        {QStringLiteral("check_jitter"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("check_jitter"), 0, 50, &c.checkJitterPercent);
+         }},
+        {QStringLiteral("slow_start"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("slow_start"), 0, 3600000, &c.slowStartMs);
+         }},
+        {QStringLiteral("sync_batch_window"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("sync_batch_window"), 0, 600000,
+                                 &c.syncBatchWindowMs);
+         }},
+        {QStringLiteral("sync_backlog_limit"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 1000000000,
+                            &c.syncBacklogLimit);
+         }},
+        {QStringLiteral("cluster_secret"),
+         [&](auto &o) {
+             return readSecret(o, QStringLiteral("cluster_secret"),
+                               QStringLiteral("cluster_secret"), &c.clusterSecret);
+         }},
+        {QStringLiteral("sync_max_event_bytes"),
+         [&](auto &o) {
+             int bytes = int(c.syncMaxEventBytes);
+             if (Status s = readInt(o, QStringLiteral("sync_max_event_bytes"), 1024,
+                                    64 * 1024 * 1024, &bytes);
+                 !s)
                  return s;
-             if (!c.clusterSyncPath.startsWith(u'/'))
-                 return Status(keyError(QStringLiteral("cluster_sync_path"), o.value(QStringLiteral("cluster_sync_path")),
-                                        QStringLiteral("must start with '/'")));
+             c.syncMaxEventBytes = bytes;
              return Status();
          }},
+        {QStringLiteral("retention"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("retention"), 3600000, 3650LL * 86400000,
+                                 &c.retentionMs);
+         }},
+        {QStringLiteral("backup_dir"),
+         [&](auto &o) { return readString(o, QStringLiteral("backup_dir"), &c.backupDir); }},
+        {QStringLiteral("backup_interval"),
+         [&](auto &o) {
+             return readDuration(o, QStringLiteral("backup_interval"), 60000, 365LL * 86400000,
+                                 &c.backupIntervalMs);
+         }},
+        {QStringLiteral("backup_keep"),
+         [&](auto &o) {
+             return readInt(o, QStringLiteral("backup_keep"), 1, 1000, &c.backupKeep);
+         }},
+        {QStringLiteral("backup_passphrase_file"),
+         [&](auto &o) {
+             return readString(o, QStringLiteral("backup_passphrase_file"),
+                               &c.backupPassphraseFile);
+         }},
+        {QStringLiteral("cluster_sync_path"),
+         [&](auto &o) {
+             if (Status s = readString(o, QStringLiteral("cluster_sync_path"), &c.clusterSyncPath,
+                                       MaxUrlBytes);
+                 !s)
+                 return s;
+             if (!c.clusterSyncPath.startsWith(u'/') || c.clusterSyncPath.contains(u' '))
+                 return Status(keyError(QStringLiteral("cluster_sync_path"),
+                                        o.value(QStringLiteral("cluster_sync_path")),
+                                        QStringLiteral("must start with '/' and hold no spaces")));
+             return Status();
+         }},
+        {QStringLiteral("log_retention"), [&](auto &o) { return readDuration(o, QStringLiteral("log_retention"), 3600000, 3650ll * 86400000, &c.logRetentionMs); }},
         {QStringLiteral("api_tls_cert"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_cert"), &c.apiTlsCert); }},
         {QStringLiteral("api_tls_key"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_key"), &c.apiTlsKey); }},
         {QStringLiteral("metrics_public"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_public"), &c.metricsPublic); }},
-        {QStringLiteral("targets"), [&](auto &o) {
+        {QStringLiteral("targets"),
+         [&](auto &o) {
              const QJsonValue v = o.value(QStringLiteral("targets"));
              if (v.isUndefined())
                  return Status();
@@ -326,6 +514,11 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
         return keyError(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_cert") : QStringLiteral("api_tls_key"), QJsonValue(QString()),
                         QStringLiteral("must be set together with %1 (TLS needs both the certificate and its key)")
                             .arg(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_key") : QStringLiteral("api_tls_cert")));
+    if (!c.backupDir.isEmpty() && c.backupPassphraseFile.isEmpty())
+        return keyError(
+            QStringLiteral("backup_passphrase_file"), QJsonValue(c.backupPassphraseFile),
+            QStringLiteral(
+                "must name the passphrase file when backup_dir is set (backups are encrypted)"));
     if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
         return keyError(QStringLiteral("health_check_timeout"), QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
                         QStringLiteral("is longer than health_check_interval (%1)").arg(formatDuration(c.healthCheckIntervalMs)));
@@ -338,7 +531,8 @@ Result<ClusterConfig> ClusterConfig::fromFile(const QString &path)
     if (!f.open(QIODevice::ReadOnly))
         return makeError(QStringLiteral("config.io"),
                          QStringLiteral("cannot read config file %1: %2").arg(path, f.errorString()));
-    auto r = fromJson(f.readAll());
+    // Read at most one byte past the limit: a huge file is refused without being loaded.
+    auto r = fromJson(f.read(MaxFileBytes + 1));
     if (!r)
         return makeError(r.error().code, QStringLiteral("%1: %2").arg(path, r.error().message));
     return r;
@@ -355,6 +549,16 @@ QJsonObject ClusterConfig::toJsonObject() const
                       {QStringLiteral("rate_limit"), t.rateLimit},
                       {QStringLiteral("secret"), t.secret},
                       {QStringLiteral("enabled"), t.enabled}};
+        // TLS keys only when set, so plain configs stay short.
+        const std::pair<const char *, QString> files[] = {{"ca_file", t.caFile},
+                                                          {"client_cert", t.clientCert},
+                                                          {"client_key", t.clientKey},
+                                                          {"token_file", t.tokenFile}};
+        for (const auto &[key, value] : files)
+            if (!value.isEmpty())
+                o.insert(QLatin1String(key), value);
+        if (t.tlsInsecure)
+            o.insert(QStringLiteral("tls_insecure"), true);
         if (t.timeoutMs > 0)
             o.insert(QStringLiteral("timeout"), formatDuration(t.timeoutMs));
         QJsonObject retry;
@@ -391,11 +595,85 @@ QJsonObject ClusterConfig::toJsonObject() const
         {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
         {QStringLiteral("cluster_secret"), clusterSecret},
         {QStringLiteral("cluster_sync_path"), clusterSyncPath},
+        {QStringLiteral("log_retention"), formatDuration(logRetentionMs)},
         {QStringLiteral("api_tls_cert"), apiTlsCert},
         {QStringLiteral("api_tls_key"), apiTlsKey},
         {QStringLiteral("metrics_public"), metricsPublic},
+        {QStringLiteral("sync_max_event_bytes"), syncMaxEventBytes},
+        {QStringLiteral("retention"), formatDuration(retentionMs)},
+        {QStringLiteral("backup_dir"), backupDir},
+        {QStringLiteral("backup_interval"), formatDuration(backupIntervalMs)},
+        {QStringLiteral("backup_keep"), backupKeep},
+        {QStringLiteral("backup_passphrase_file"), backupPassphraseFile},
         {QStringLiteral("targets"), targetArray},
     };
+}
+
+QJsonObject ClusterConfig::toMaskedJsonObject() const
+{
+    ClusterConfig masked = *this;
+    masked.clusterSecret = maskSecret(clusterSecret);
+    for (TargetConfig &t : masked.targets)
+        t.secret = maskSecret(t.secret);
+    return masked.toJsonObject();
+}
+
+QByteArray ClusterConfig::toMaskedJson() const
+{
+    return QJsonDocument(toMaskedJsonObject()).toJson(QJsonDocument::Indented);
+}
+
+Status ClusterConfig::validate() const
+{
+    auto parsed = fromJsonObject(toJsonObject());
+    if (!parsed)
+        return parsed.error();
+    return {};
+}
+
+Status ClusterConfig::checkFiles() const
+{
+    for (const TargetConfig &t : targets)
+        if (Status s = validateTlsFiles(QStringLiteral("targets.%1.").arg(t.name), t.caFile,
+                                        t.clientCert, t.clientKey, t.tokenFile);
+            !s)
+            return s;
+    if (!backupPassphraseFile.isEmpty()) {
+        auto passphrase = readSecretFile(backupPassphraseFile, QStringLiteral("backup passphrase"));
+        if (!passphrase)
+            return makeError(
+                QStringLiteral("config.invalid"),
+                QStringLiteral("key 'backup_passphrase_file': %1").arg(passphrase.error().message));
+    }
+    return {};
+}
+
+bool ClusterConfig::hasMaskedSecrets() const
+{
+    if (isMaskedSecret(clusterSecret))
+        return true;
+    for (const TargetConfig &t : targets)
+        if (isMaskedSecret(t.secret))
+            return true;
+    return false;
+}
+
+Status ClusterConfig::resolveMaskedSecrets(const ClusterConfig &current)
+{
+    auto cluster =
+        resolveMaskedSecret(QStringLiteral("cluster_secret"), clusterSecret, current.clusterSecret);
+    if (!cluster)
+        return cluster.error();
+    clusterSecret = cluster.value();
+    for (TargetConfig &t : targets) {
+        const TargetConfig *was = current.target(t.name);
+        auto secret = resolveMaskedSecret(QStringLiteral("targets.%1.secret").arg(t.name), t.secret,
+                                          was ? was->secret : QString());
+        if (!secret)
+            return secret.error();
+        t.secret = secret.value();
+    }
+    return {};
 }
 
 QByteArray ClusterConfig::toJson() const
@@ -405,9 +683,33 @@ QByteArray ClusterConfig::toJson() const
 
 Status ClusterConfig::saveToFile(const QString &path) const
 {
+    if (hasMaskedSecrets())
+        return makeError(
+            QStringLiteral("config.masked_secret"),
+            QStringLiteral("cannot write %1: a secret holds a masked value, not the secret itself")
+                .arg(path));
+    if (Status s = validate(); !s)
+        return makeError(s.error().code,
+                         QStringLiteral("cannot write %1: %2").arg(path, s.error().message));
+    const QFileInfo info(path);
+    if (!info.absoluteDir().exists()) {
+        // A folder made here holds secrets: only the owner may list it.
+        if (!QDir().mkpath(info.absolutePath()) ||
+            !QFile::setPermissions(info.absolutePath(), QFileDevice::ReadOwner |
+                                                            QFileDevice::WriteOwner |
+                                                            QFileDevice::ExeOwner))
+            return makeError(
+                QStringLiteral("config.io"),
+                QStringLiteral("cannot create folder %1 for %2").arg(info.absolutePath(), path));
+    }
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
         return makeError(QStringLiteral("config.io"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+    // The file holds the signing secrets: owner only, whatever the umask says.
+    if (!f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
+        return makeError(
+            QStringLiteral("config.io"),
+            QStringLiteral("cannot restrict the permissions of %1: %2").arg(path, f.errorString()));
     f.write(toJson());
     if (!f.commit())
         return makeError(QStringLiteral("config.io"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));

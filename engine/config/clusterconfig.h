@@ -25,6 +25,12 @@ struct TargetConfig
     double rateLimit = 0;    ///< requests per second; 0 is unlimited
     QString secret;          ///< HMAC-SHA256 signing secret; empty sends unsigned
     bool enabled = true;
+    // TLS and authentication (paths; the files are read when the target is set up).
+    QString caFile;           ///< PEM CA bundle to trust instead of the system store
+    QString clientCert;       ///< PEM client certificate presented to the target (mTLS)
+    QString clientKey;        ///< its private key
+    bool tlsInsecure = false; ///< no certificate verification: a warning on every delivery
+    QString tokenFile;        ///< bearer token sent as "Authorization: Bearer …"
 
     bool operator==(const TargetConfig &) const = default;
 };
@@ -58,8 +64,18 @@ struct ClusterConfig
     // Sync.
     qint64 syncBatchWindowMs = 5000; ///< near-real-time coalescing window
     int syncBacklogLimit = 10000000; ///< waiting deliveries beyond which enqueue says "queue full"
-    QString clusterSecret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx"); ///< signs node sync
+    QString clusterSecret;           ///< signs node sync; nothing is built in (see makeNew())
     QString clusterSyncPath = QStringLiteral("/api/v1/cluster/sync"); ///< where nodes receive cluster sync
+    qint64 syncMaxEventBytes = 1024 * 1024; ///< one event's payload at most (enqueue, import)
+
+    // Store upkeep.
+    qint64 retentionMs = 30LL * 24 * 3600 * 1000; ///< delivered events and old health events
+    QString backupDir;                            ///< scheduled backups go here; empty: none
+    qint64 backupIntervalMs = 24LL * 3600 * 1000;
+    int backupKeep = 7;           ///< newest scheduled backups kept
+    QString backupPassphraseFile; ///< the passphrase of scheduled backups
+
+    qint64 logRetentionMs = 14ll * 86400000; ///< how long the engine's own log lines are kept
 
     // Admin API (jobfirstd).
     QString apiTlsCert;          ///< PEM certificate (chain) for the admin API; with the key, TLS is on
@@ -68,7 +84,16 @@ struct ClusterConfig
 
     QList<TargetConfig> targets = defaultTargets();
 
+    /// The plan's six services, without secrets (makeNew() gives them some).
     static QList<TargetConfig> defaultTargets();
+    /// A new configuration: the defaults with a random 32-byte whsec_ secret for the cluster
+    /// and for each target. Nothing secret is built into the program.
+    static ClusterConfig makeNew();
+
+    /// Limits on what a config may hold: the file, ids and URLs.
+    static constexpr qint64 MaxFileBytes = 4 * 1024 * 1024;
+    static constexpr int MaxIdBytes = 128;
+    static constexpr int MaxUrlBytes = 2048;
 
     /// Parses and validates a whole config document. Errors name the key, the value and why.
     static Result<ClusterConfig> fromJson(const QByteArray &json);
@@ -78,7 +103,24 @@ struct ClusterConfig
 
     QJsonObject toJsonObject() const;
     QByteArray toJson() const;
+    /// As toJsonObject(), with every secret masked: what audit rows, config versions and
+    /// screens hold.
+    QJsonObject toMaskedJsonObject() const;
+    QByteArray toMaskedJson() const;
+    /// Writes the file atomically, created 0600 (its folder 0700 when this creates it).
+    /// A config that does not validate, or still holds masked secrets, is refused.
     Status saveToFile(const QString &path) const;
+
+    /// The same checks as reading the config from JSON (for configs built in code).
+    Status validate() const;
+    /// Checks that the files the config names (TLS files, token files, the backup passphrase
+    /// file) exist and can be read; the error names the key.
+    Status checkFiles() const;
+    /// True while a secret holds a masked value (a config edited from its masked form).
+    bool hasMaskedSecrets() const;
+    /// The masked-value rule: a masked secret ("••••" + last 4) stands for the current secret
+    /// of the same key when the last 4 characters match; otherwise the error names the key.
+    Status resolveMaskedSecrets(const ClusterConfig &current);
 
     const TargetConfig *target(const QString &name) const;
 

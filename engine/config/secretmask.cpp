@@ -4,25 +4,14 @@
 namespace jobfirst {
 
 namespace {
-const QString MaskPrefix = QStringLiteral("••••");
 
 QString restored(const QString &incoming, const QString &running)
 {
-    if (isMaskedSecret(incoming) && !running.isEmpty() && maskSecret(running) == incoming)
-        return running;
-    return incoming;
+    auto r = resolveMaskedSecret(QString(), incoming, running);
+    return r ? r.value() : incoming;
 }
+
 } // namespace
-
-QString maskSecret(const QString &secret)
-{
-    return secret.isEmpty() ? QString() : MaskPrefix + secret.right(4);
-}
-
-bool isMaskedSecret(const QString &value)
-{
-    return value.startsWith(MaskPrefix);
-}
 
 ClusterConfig withMaskedSecrets(const ClusterConfig &config)
 {

@@ -7,11 +7,11 @@ namespace jobfirst {
 
 Result<qint64> parseDuration(const QString &text)
 {
-    static const QRegularExpression part(QStringLiteral(R"((\d+(?:\.\d+)?)(ms|s|m|h))"));
+    static const QRegularExpression part(QStringLiteral(R"((\d+(?:\.\d+)?)(ms|s|m|h|d))"));
     const QString t = text.trimmed();
     if (t.isEmpty())
         return makeError(QStringLiteral("duration.invalid"),
-                         QStringLiteral("empty duration (use e.g. 500ms, 30s, 2m)"));
+                         QStringLiteral("empty duration (use e.g. 500ms, 30s, 2m, 1d)"));
     double total = 0;
     qsizetype pos = 0;
     while (pos < t.size()) {
@@ -22,18 +22,25 @@ Result<qint64> parseDuration(const QString &text)
                              QStringLiteral("\"%1\" is not a duration (use e.g. 500ms, 30s, 2m)").arg(text));
         const double n = m.captured(1).toDouble();
         const QString unit = m.captured(2);
-        const double scale = unit == u"ms" ? 1 : unit == u"s" ? 1000 : unit == u"m" ? 60000 : 3600000;
+        const double scale = unit == u"ms"  ? 1
+                             : unit == u"s" ? 1000
+                             : unit == u"m" ? 60000
+                             : unit == u"h" ? 3600000
+                                            : 86400000;
         total += n * scale;
         pos = m.capturedEnd();
     }
-    if (total > 7.0 * 24 * 3600 * 1000)
+    // Retention and backup intervals are counted in days; nothing runs for ten years.
+    if (total > 3650.0 * 24 * 3600 * 1000)
         return makeError(QStringLiteral("duration.range"),
-                         QStringLiteral("\"%1\" is longer than a week").arg(text));
+                         QStringLiteral("\"%1\" is longer than ten years").arg(text));
     return qint64(total);
 }
 
 QString formatDuration(qint64 ms)
 {
+    if (ms % 86400000 == 0 && ms >= 86400000)
+        return QString::number(ms / 86400000) + u'd';
     if (ms % 3600000 == 0 && ms >= 3600000)
         return QString::number(ms / 3600000) + u'h';
     if (ms % 60000 == 0 && ms >= 60000)

@@ -3,14 +3,18 @@
 
 #include "cluster/clustermanager.h"
 #include "config/secretmask.h"
+#include "logs/logbook.h"
+#include "store/logstore.h"
 #include "demo/demoworkload.h"
 #include "store/store.h"
+#include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
+#include <QSaveFile>
 #include <QTimer>
 
 namespace jobfirst {
@@ -31,11 +35,21 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
+    // No secret is built in: a config made here gets random ones.
+    m_config = ClusterConfig::makeNew();
     if (!options.configPath.isEmpty()) {
         if (QFileInfo::exists(options.configPath)) {
             auto config = ClusterConfig::fromFile(options.configPath);
             if (!config)
                 return config.error();
+            if (config->hasMaskedSecrets())
+                return makeError(
+                    QStringLiteral("config.masked_secret"),
+                    QStringLiteral("%1 holds a masked secret (••••…); write the secret itself")
+                        .arg(options.configPath));
+            if (Status s = config->checkFiles(); !s)
+                return makeError(s.error().code, QStringLiteral("%1: %2").arg(options.configPath,
+                                                                              s.error().message));
             m_config = config.value();
             QFile f(options.configPath);
             if (f.open(QIODevice::ReadOnly))
@@ -67,6 +81,7 @@ Status Engine::open(const EngineOptions &options)
             return saved.error();
     }
 
+    m_logBook = new LogBook(m_store.get(), m_config.logRetentionMs, this);
     m_cluster = new ClusterManager(m_store.get(), m_config, this);
     if (Status s = m_cluster->load(); !s)
         return s;
@@ -91,6 +106,13 @@ Status Engine::open(const EngineOptions &options)
             raise(Alert::Severity::Info, QStringLiteral("node.up"), e.nodeId, e.reason);
     });
     connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
+    m_upkeep = new StoreUpkeep(m_store->path(), this);
+    m_upkeep->apply(m_config);
+    connect(
+        m_upkeep, &StoreUpkeep::problem, this, [this](const QString &kind, const QString &message) {
+            raise(kind == u"store.corrupt" ? Alert::Severity::Critical : Alert::Severity::Warning,
+                  kind, m_store ? m_store->path() : QString(), message);
+        });
     connect(m_sync, &SyncService::circuitChanged, this, [this](const QString &target, CircuitState state) {
         if (state == CircuitState::Open)
             raise(Alert::Severity::Warning, QStringLiteral("circuit.open"), target,
@@ -131,11 +153,21 @@ Status Engine::open(const EngineOptions &options)
     setRefreshInterval(options.refreshMs);
     if (options.healthChecks)
         m_cluster->start();
+    // Retention, scheduled backups and the background quick_check run in the long-lived
+    // engines (those that deliver), not in one-shot commands.
+    if (options.deliver)
+        m_upkeep->start();
     if (options.demo) {
         m_demo = new DemoWorkload(m_cluster, m_sync, this);
         m_demo->start();
     }
     m_open = true;
+    // A one-shot command (no loops running) is not an engine starting: it is not logged.
+    if (options.healthChecks || options.deliver)
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.started"),
+                      QStringLiteral("engine started on %1").arg(options.dbPath),
+                      {{QStringLiteral("store"), options.dbPath}, {QStringLiteral("config"), options.configPath},
+                       {QStringLiteral("delivers"), options.deliver}, {QStringLiteral("checks"), options.healthChecks}});
     // The first picture goes out at once, not a refresh interval later (cold start).
     QTimer::singleShot(0, this, &Engine::emitSnapshot);
     return {};
@@ -143,6 +175,10 @@ Status Engine::open(const EngineOptions &options)
 
 void Engine::shutdown()
 {
+    if (m_logBook && m_open && (m_options.healthChecks || m_options.deliver)) {
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.stopped"), QStringLiteral("engine stopped"));
+        m_logBook->flush();
+    }
     m_open = false;
     if (m_tick)
         m_tick->stop();
@@ -150,6 +186,8 @@ void Engine::shutdown()
         m_demo->stop();
     if (m_cluster)
         m_cluster->stop();
+    if (m_upkeep)
+        m_upkeep->stop();
     if (m_sync)
         m_sync->stop();
     for (auto &p : m_probes) {
@@ -159,10 +197,16 @@ void Engine::shutdown()
     m_probes.clear();
     delete m_demo;
     m_demo = nullptr;
+    delete m_upkeep;
+    m_upkeep = nullptr;
     delete m_sync;
     m_sync = nullptr;
     delete m_cluster;
     m_cluster = nullptr;
+    delete m_logBook;
+    m_logBook = nullptr;
+    m_deadSeen.clear();
+    m_deliverySeen.clear();
     m_store.reset();
 }
 
@@ -198,6 +242,42 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
 void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
 {
     m_pendingAlerts << Alert{nowMs(), severity, kind, subject, message};
+    if (m_logBook) {
+        const bool aboutNode = kind.startsWith(QLatin1String("node."));
+        const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
+        m_logBook->record(severity == Alert::Severity::Critical  ? QStringLiteral("error")
+                          : severity == Alert::Severity::Warning ? QStringLiteral("warning")
+                                                                 : QStringLiteral("info"),
+                          QStringLiteral("alert"), QStringLiteral("alert.") + kind, message, {{QStringLiteral("subject"), subject}},
+                          aboutNode ? subject : QString(), aboutTarget ? subject : QString());
+    }
+}
+
+void Engine::logDeliveryChanges(const SyncStats &now)
+{
+    // Dead letters and who delivers, as they change from one snapshot to the next.
+    for (const TargetStatus &t : now.targets) {
+        const qint64 before = m_deadSeen.value(t.name, -1);
+        if (before >= 0 && t.failed > before)
+            m_logBook->record(QStringLiteral("warning"), QStringLiteral("delivery"), QStringLiteral("delivery.dead_letter"),
+                              QStringLiteral("%1 deliveries to %2 became dead letters: %3").arg(t.failed - before).arg(t.name, t.lastError),
+                              {{QStringLiteral("count"), t.failed - before}, {QStringLiteral("error"), t.lastError}}, QString(), t.name);
+        m_deadSeen.insert(t.name, t.failed);
+    }
+    if (now.delivery != m_deliverySeen) {
+        if (!m_deliverySeen.isEmpty())
+            m_logBook->record(QStringLiteral("info"), QStringLiteral("delivery"), QStringLiteral("delivery.lease"),
+                              QStringLiteral("delivery: %1").arg(now.delivery), {{QStringLiteral("delivery"), now.delivery}});
+        m_deliverySeen = now.delivery;
+    }
+}
+
+Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
+{
+    if (!m_store)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    m_logBook->flush();
+    return LogStore(m_store.get()).query(query);
 }
 
 void Engine::emitSnapshot()
@@ -219,15 +299,24 @@ void Engine::emitSnapshot()
     } else if (s.sync.queueDepth < m_backlogThreshold / 2) {
         m_backlogAlerted = false;
     }
+    logDeliveryChanges(s.sync);
     s.healthEvents = std::exchange(m_pendingEvents, {});
     s.alerts = std::exchange(m_pendingAlerts, {});
     emit snapshot(s);
 }
 
-Status Engine::checkConfig(const ClusterConfig &config) const
+Status Engine::checkConfig(const ClusterConfig &given) const
 {
     if (!m_store)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    // A config edited from its masked form keeps the current secrets (see ClusterConfig).
+    ClusterConfig config = given;
+    if (Status s = config.resolveMaskedSecrets(m_config); !s)
+        return s;
+    if (Status s = config.validate(); !s)
+        return s;
+    if (Status s = config.checkFiles(); !s)
+        return s;
     if (config.maxNodes < int(m_cluster->nodes().size()))
         return makeError(QStringLiteral("config.invalid"),
                          QStringLiteral("key 'max_nodes': value %1 is below the %2 nodes registered now")
@@ -237,30 +326,62 @@ Status Engine::checkConfig(const ClusterConfig &config) const
 
 Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &actor)
 {
-    // A config read with masked secrets and applied back keeps the secrets it had.
-    const ClusterConfig config = restoreMaskedSecrets(incoming, m_config);
+    // A config read with masked secrets and applied back keeps the secrets it had; a masked
+    // value that matches no current secret is refused, naming its key.
+    ClusterConfig config = incoming;
+    if (Status s = config.resolveMaskedSecrets(m_config); !s)
+        return s.error();
     if (Status s = checkConfig(config); !s)
         return s.error();
     const QByteArray json = config.toJson();
-    if (!m_options.configPath.isEmpty()) {
-        if (Status s = config.saveToFile(m_options.configPath); !s)
-            return s.error();
-        m_appliedFileContent = json;
+    // Version, file and audit row go together: if the audit row cannot be written, the
+    // version is rolled back and the file put back as it was.
+    int version = 0;
+    std::optional<QByteArray> previousFile;
+    const Status applied =
+        m_store->audited(AuditEntry{0,
+                                    nowMs(),
+                                    actor,
+                                    QStringLiteral("config.apply"),
+                                    {},
+                                    QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
+                                    QString::fromUtf8(withMaskedSecrets(config).toJson())},
+                         [&](AuditEntry &entry) -> Status {
+                             auto saved = m_store->saveConfigVersion(json, actor);
+                             if (!saved)
+                                 return saved.error();
+                             version = saved.value();
+                             entry.subject = QStringLiteral("version %1").arg(version);
+                             if (m_options.configPath.isEmpty())
+                                 return {};
+                             QFile old(m_options.configPath);
+                             previousFile =
+                                 old.open(QIODevice::ReadOnly) ? old.readAll() : QByteArray();
+                             return config.saveToFile(m_options.configPath);
+                         });
+    if (!applied) {
+        if (previousFile) {
+            QSaveFile restore(m_options.configPath);
+            if (restore.open(QIODevice::WriteOnly)) {
+                restore.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+                restore.write(*previousFile);
+                restore.commit();
+            }
+        }
+        return applied.error();
     }
-    auto version = m_store->saveConfigVersion(json, actor);
-    if (!version)
-        return version.error();
-    if (Status s = m_store->appendAudit(AuditEntry{0, nowMs(), actor, QStringLiteral("config.apply"),
-                                                   QStringLiteral("version %1").arg(version.value()),
-                                                   QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
-                                                   QString::fromUtf8(withMaskedSecrets(config).toJson())});
-        !s)
-        return s.error();
+    if (!m_options.configPath.isEmpty())
+        m_appliedFileContent = json;
     m_config = config;
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
-    emit configApplied(version.value(), actor);
-    return version.value();
+    m_upkeep->apply(config);
+    m_logBook->setRetention(config.logRetentionMs);
+    m_logBook->record(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config.applied"),
+                      QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
+                      {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
+    emit configApplied(version, actor);
+    return version;
 }
 
 Result<int> Engine::applyConfigJson(const QByteArray &json, const QString &actor)

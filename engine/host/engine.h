@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "api/enginesnapshot.h"
 #include "host/engineoptions.h"
+#include "logs/logentry.h"
 #include "metrics/enginemetrics.h"
 
 #include <QHash>
@@ -24,6 +25,7 @@ class ClusterManager;
 class DemoWorkload;
 class Store;
 class SyncService;
+class StoreUpkeep;
 
 /// The whole engine behind one object: store, cluster, sync, config (validated, versioned,
 /// hot-reloaded) and the per-tick snapshot. It lives on one thread (see EngineHost); every
@@ -45,6 +47,8 @@ public:
     Store *store() const { return m_store.get(); }
     ClusterManager *cluster() const { return m_cluster; }
     SyncService *sync() const { return m_sync; }
+    /// Retention, scheduled backups and the background quick_check of this store.
+    StoreUpkeep *upkeep() const { return m_upkeep; }
     const ClusterConfig &config() const { return m_config; }
     const EngineOptions &options() const { return m_options; }
     /// Monitoring figures (thread-safe to record into).
@@ -65,6 +69,8 @@ public:
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
     /// One health check of any URL (the console's "Test connection").
     void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
+    /// The log, newest first (what is buffered is written first).
+    Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.
     void emitSnapshot();
 
@@ -76,6 +82,7 @@ signals:
 
 private:
     void reloadConfigFile();
+    void logDeliveryChanges(const SyncStats &now);
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
 
     EngineOptions m_options;
@@ -85,7 +92,11 @@ private:
     std::unique_ptr<Store> m_store;
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;
+    StoreUpkeep *m_upkeep = nullptr;
     DemoWorkload *m_demo = nullptr;
+    class LogBook *m_logBook = nullptr;
+    QHash<QString, qint64> m_deadSeen;
+    QString m_deliverySeen;
     static constexpr int SoonSnapshotMs = 50;
     QTimer *m_tick = nullptr;
     QTimer *m_soonSnapshot = nullptr;

@@ -515,7 +515,26 @@ QFuture<Result<int>> RemoteEngineSession::rollbackConfig(int version)
         });
 }
 
-// Audit and tokens.
+// SLO, logs, audit and tokens.
+
+QFuture<Result<SloReport>> RemoteEngineSession::slo()
+{
+    return get<SloReport>(QStringLiteral("/api/v1/slo"));
+}
+
+QFuture<Result<QList<LogEntry>>> RemoteEngineSession::logs(const LogQuery &query)
+{
+    ApiRequest r;
+    r.path = QStringLiteral("/api/v1/logs");
+    const QList<std::pair<QString, QString>> items = {
+        {QStringLiteral("level"), query.minLevel}, {QStringLiteral("node"), query.node}, {QStringLiteral("target"), query.target},
+        {QStringLiteral("text"), query.text}, {QStringLiteral("since"), query.since ? codec::isoTime(query.since) : QString()},
+        {QStringLiteral("until"), query.until ? codec::isoTime(query.until) : QString()}, {QStringLiteral("limit"), QString::number(query.limit)}};
+    for (const auto &[key, value] : items)
+        if (!value.isEmpty())
+            r.query.addQueryItem(key, value);
+    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<LogEntry>(a); });
+}
 
 QFuture<Result<QList<AuditEntry>>> RemoteEngineSession::audit(const AuditQuery &query)
 {

@@ -71,6 +71,8 @@ public:
     QFuture<Result<ConfigDiff>> configDiff(int from, int to) override;
     QFuture<Result<int>> rollbackConfig(int version) override;
 
+    QFuture<Result<SloReport>> slo() override;
+    QFuture<Result<QList<LogEntry>>> logs(const LogQuery &query) override;
     QFuture<Result<QList<AuditEntry>>> audit(const AuditQuery &query) override;
     QFuture<Result<CreatedToken>> createToken(const QString &name, Role role, const QString &nodeId) override;
     QFuture<Result<QList<ApiToken>>> tokens() override;

@@ -14,8 +14,20 @@ struct AuditEntry
     QString actor;        ///< who: "console:alice", "jobfirstctl:root", "engine"
     QString action;       ///< what: "node.add", "node.weight", "config.apply", "dlq.discard"...
     QString subject;      ///< on what: a node id, a target name, a delivery id
-    QString before;       ///< JSON or text, may be empty
+    QString before;       ///< JSON or text, may be empty; secrets masked when written
     QString after;
+    QString prevHash = {}; ///< hash of the row before (hex SHA-256; "" for the first row)
+    QString hash = {};     ///< SHA-256 over prevHash and this row's fields (Store::auditHash)
+};
+
+/// What verifying the audit chain found (Store::verifyAuditChain).
+struct AuditVerification
+{
+    qint64 rows = 0;       ///< rows checked
+    bool ok = true;
+    qint64 firstBadId = 0; ///< the first row that does not match (0 when ok)
+    QString problem;       ///< why it does not match, naming the row
+    QString headHash;      ///< hash of the last row: record it elsewhere to detect truncation
 };
 
 } // namespace jobfirst

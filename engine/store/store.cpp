@@ -1,14 +1,30 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/store.h"
 
+#include "core/secrets.h"
+
 #include <QAtomicInteger>
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QMutex>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include <limits>
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 namespace jobfirst {
 
@@ -17,6 +33,11 @@ namespace {
 QAtomicInteger<quint64> s_connectionCounter;
 
 const char *const Magic = "jobfirst-cluster-store";
+// A migration statement that is a step in C++ rather than SQL.
+const char *const ChainAuditStep = "-- jobfirst: chain the existing audit rows";
+// Stores up to this size are quick_check'ed when opened (milliseconds); larger ones in the
+// background, by the engine.
+constexpr qint64 QuickCheckAtOpenBytes = 64 * 1024 * 1024;
 
 // Each entry migrates from version (index) to version (index + 1).
 const QList<QStringList> &migrations()
@@ -24,24 +45,32 @@ const QList<QStringList> &migrations()
     static const QList<QStringList> list = {
         {
             QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
-            QStringLiteral("CREATE TABLE nodes (id TEXT PRIMARY KEY, url TEXT NOT NULL, health_path TEXT NOT NULL,"
-                           " weight INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '', admin_state TEXT NOT NULL,"
-                           " health_state TEXT NOT NULL DEFAULT 'unknown', health_changed_at INTEGER NOT NULL DEFAULT 0,"
+            QStringLiteral("CREATE TABLE nodes (id TEXT PRIMARY KEY, url TEXT NOT NULL, "
+                           "health_path TEXT NOT NULL,"
+                           " weight INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '', admin_state "
+                           "TEXT NOT NULL,"
+                           " health_state TEXT NOT NULL DEFAULT 'unknown', health_changed_at "
+                           "INTEGER NOT NULL DEFAULT 0,"
                            " created_at INTEGER NOT NULL)"),
-            QStringLiteral("CREATE TABLE health_events (id INTEGER PRIMARY KEY AUTOINCREMENT, node_id TEXT NOT NULL,"
+            QStringLiteral("CREATE TABLE health_events (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "node_id TEXT NOT NULL,"
                            " ts INTEGER NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
                            " reason TEXT NOT NULL, latency_ms REAL NOT NULL DEFAULT 0)"),
             QStringLiteral("CREATE INDEX health_events_node ON health_events(node_id, id)"),
-            QStringLiteral("CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
-                           " actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,"
-                           " before TEXT NOT NULL DEFAULT '', after TEXT NOT NULL DEFAULT '')"),
-            QStringLiteral("CREATE TABLE config_versions (version INTEGER PRIMARY KEY AUTOINCREMENT,"
-                           " ts INTEGER NOT NULL, actor TEXT NOT NULL, json TEXT NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                " actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,"
+                " before TEXT NOT NULL DEFAULT '', after TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral(
+                "CREATE TABLE config_versions (version INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " ts INTEGER NOT NULL, actor TEXT NOT NULL, json TEXT NOT NULL)"),
             // Sync outbox: one row per accepted event, one row per (event, target) delivery.
-            QStringLiteral("CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,"
+            QStringLiteral("CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id "
+                           "TEXT NOT NULL UNIQUE,"
                            " type TEXT NOT NULL, user_id TEXT NOT NULL, version INTEGER NOT NULL,"
                            " payload TEXT NOT NULL, created_at INTEGER NOT NULL)"),
-            QStringLiteral("CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, event_seq INTEGER NOT NULL,"
+            QStringLiteral("CREATE TABLE deliveries (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "event_seq INTEGER NOT NULL,"
                            " target TEXT NOT NULL, user_id TEXT NOT NULL, state TEXT NOT NULL,"
                            " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
                            " last_error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
@@ -49,22 +78,29 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX deliveries_state ON deliveries(state, id)"),
             QStringLiteral("CREATE INDEX deliveries_target ON deliveries(target, state, id)"),
             QStringLiteral("CREATE INDEX deliveries_user ON deliveries(target, user_id, state)"),
-            QStringLiteral("CREATE TABLE target_state (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0,"
-                           " disabled INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL)"),
-            QStringLiteral("CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER NOT NULL,"
-                           " ts INTEGER NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL,"
-                           " error TEXT NOT NULL, body_head TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE target_state (name TEXT PRIMARY KEY, paused INTEGER NOT "
+                           "NULL DEFAULT 0,"
+                           " disabled INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', "
+                           "updated_at INTEGER NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER "
+                "NOT NULL,"
+                " ts INTEGER NOT NULL, status INTEGER NOT NULL, duration_ms REAL NOT NULL,"
+                " error TEXT NOT NULL, body_head TEXT NOT NULL)"),
             QStringLiteral("CREATE INDEX attempts_delivery ON attempts(delivery_id)"),
-            QStringLiteral("CREATE TABLE ledger (target TEXT NOT NULL, user_id TEXT NOT NULL,"
-                           " event_id TEXT NOT NULL, version INTEGER NOT NULL, acked_at INTEGER NOT NULL,"
-                           " PRIMARY KEY(target, user_id)) WITHOUT ROWID"),
-            QStringLiteral("CREATE TABLE import_jobs (path TEXT PRIMARY KEY, offset INTEGER NOT NULL,"
-                           " lines INTEGER NOT NULL, done INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE ledger (target TEXT NOT NULL, user_id TEXT NOT NULL,"
+                " event_id TEXT NOT NULL, version INTEGER NOT NULL, acked_at INTEGER NOT NULL,"
+                " PRIMARY KEY(target, user_id)) WITHOUT ROWID"),
+            QStringLiteral(
+                "CREATE TABLE import_jobs (path TEXT PRIMARY KEY, offset INTEGER NOT NULL,"
+                " lines INTEGER NOT NULL, done INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
         },
         {
             // A delivery row covers event_count events with consecutive seqs from event_seq:
             // bulk migration writes one row per request instead of one per event and target.
-            QStringLiteral("ALTER TABLE deliveries ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1"),
+            QStringLiteral(
+                "ALTER TABLE deliveries ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1"),
         },
         {
             // Partial indexes over the rows that are looked up (pending, dead): a delivery that
@@ -72,9 +108,12 @@ const QList<QStringList> &migrations()
             QStringLiteral("DROP INDEX IF EXISTS deliveries_state"),
             QStringLiteral("DROP INDEX IF EXISTS deliveries_target"),
             QStringLiteral("DROP INDEX IF EXISTS deliveries_user"),
-            QStringLiteral("CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state = 'pending'"),
-            QStringLiteral("CREATE INDEX deliveries_pending_all ON deliveries(id) WHERE state = 'pending'"),
-            QStringLiteral("CREATE INDEX deliveries_pending_user ON deliveries(target, user_id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state "
+                           "= 'pending'"),
+            QStringLiteral(
+                "CREATE INDEX deliveries_pending_all ON deliveries(id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_pending_user ON deliveries(target, user_id) "
+                           "WHERE state = 'pending'"),
             QStringLiteral("CREATE INDEX deliveries_dead ON deliveries(id) WHERE state = 'dead'"),
         },
         {
@@ -84,15 +123,89 @@ const QList<QStringList> &migrations()
                            " created_at INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '')"),
         },
         {
+            // The engine's own log lines (health and audit lines are read from their tables).
+            QStringLiteral("CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                           " level TEXT NOT NULL, component TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '',"
+                           " node TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', message TEXT NOT NULL,"
+                           " fields TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE INDEX logs_ts ON logs(ts)"),
+            QStringLiteral("CREATE INDEX health_events_ts ON health_events(ts)"),
+            // What the SLO figures are computed from: each consistency check's result, how
+            // each delivery was sent (real-time, near-real-time, bulk), and for a node that
+            // went down, when it last answered a check (the failure was after that).
+            QStringLiteral("CREATE TABLE consistency_checks (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                           " target TEXT NOT NULL, ledger_records INTEGER NOT NULL, consistent_records INTEGER NOT NULL)"),
+            QStringLiteral("CREATE INDEX consistency_checks_ts ON consistency_checks(ts)"),
+            QStringLiteral("ALTER TABLE deliveries ADD COLUMN mode TEXT NOT NULL DEFAULT 'real-time'"),
+            QStringLiteral("ALTER TABLE health_events ADD COLUMN last_ok_at INTEGER NOT NULL DEFAULT 0"),
+        },
+        {
+            // TLS and authentication per node (paths; the secrets stay in their files).
+            QStringLiteral("ALTER TABLE nodes ADD COLUMN ca_file TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE nodes ADD COLUMN client_cert TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE nodes ADD COLUMN client_key TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE nodes ADD COLUMN tls_insecure INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("ALTER TABLE nodes ADD COLUMN token_file TEXT NOT NULL DEFAULT ''"),
+        },
+        {
+            // Tamper-evident audit: each row carries the hash of the row before and its own.
+            // The rows already there are chained once, by the step below (C++, same transaction).
+            QStringLiteral("ALTER TABLE audit ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("ALTER TABLE audit ADD COLUMN hash TEXT NOT NULL DEFAULT ''"),
+            QString::fromLatin1(ChainAuditStep),
+        },
+        {
             // Only near-real-time rows (due after they were made, not yet tried) can be
             // superseded: index those alone, so a real-time or bulk row adds no entry at a
             // random place of a per-user index (a page more to write and sync per event).
             QStringLiteral("DROP INDEX IF EXISTS deliveries_pending_user"),
-            QStringLiteral("CREATE INDEX deliveries_coalescable ON deliveries(target, user_id)"
+            QStringLiteral("CREATE INDEX IF NOT EXISTS deliveries_coalescable ON deliveries(target, user_id)"
                            " WHERE state = 'pending' AND attempts = 0 AND next_at > created_at"),
         },
     };
     return list;
+}
+
+std::atomic<qint64> s_maxPageCount{0};
+
+// Stores this process holds open, for isHeld(): POSIX locks do not report a process's own.
+QMutex s_openMutex;
+QHash<QString, int> s_openPaths;
+
+QString canonical(const QString &path)
+{
+    const QFileInfo info(path);
+    return info.exists() ? info.canonicalFilePath() : info.absoluteFilePath();
+}
+
+int sqliteCode(const QSqlError &e)
+{
+    return e.nativeErrorCode().toInt() & 0xff; // primary code of an extended one
+}
+
+// The error for a failed open step, told apart by SQLite's own code.
+Error openError(const QString &path, const QSqlError &e)
+{
+    switch (sqliteCode(e)) {
+    case 5: // SQLITE_BUSY
+    case 6: // SQLITE_LOCKED
+        return makeError(
+            QStringLiteral("store.locked"),
+            QStringLiteral("store %1 is locked by another process (it holds the file exclusively); "
+                           "stop it or wait, then try again")
+                .arg(path));
+    case 11: // SQLITE_CORRUPT
+        return makeError(QStringLiteral("store.corrupt"),
+                         QStringLiteral("store %1 is corrupt (%2); restore it from a backup")
+                             .arg(path, e.text()));
+    case 26: // SQLITE_NOTADB
+        return makeError(
+            QStringLiteral("store.foreign"),
+            QStringLiteral("%1 is not a JobFirst store (not an SQLite database)").arg(path));
+    default:
+        return makeError(QStringLiteral("store.open"),
+                         QStringLiteral("cannot open store %1: %2").arg(path, e.text()));
+    }
 }
 
 qint64 now() { return QDateTime::currentMSecsSinceEpoch(); }
@@ -108,6 +221,12 @@ Store::Store(QString path, QString connection) : m_path(std::move(path)), m_conn
 
 Store::~Store()
 {
+    {
+        QMutexLocker lock(&s_openMutex);
+        const QString key = canonical(m_path);
+        if (--s_openPaths[key] <= 0)
+            s_openPaths.remove(key);
+    }
     {
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         if (db.isOpen())
@@ -129,6 +248,10 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     if (!info.absoluteDir().exists())
         return makeError(QStringLiteral("store.invalid"),
                          QStringLiteral("store %1: folder %2 does not exist").arg(path, info.absolutePath()));
+    // Never open and close a file descriptor of our own on the store's files: closing any
+    // descriptor of a file drops every POSIX lock this process holds on it, SQLite's included,
+    // and another process may then take the WAL for unused and reset it under our writes.
+    const bool created = !info.exists();
     const QString connection = QStringLiteral("jobfirst-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
@@ -136,32 +259,172 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
     }
     std::unique_ptr<Store> store(new Store(path, connection));
+    {
+        QMutexLocker lock(&s_openMutex);
+        ++s_openPaths[canonical(path)];
+    }
     QSqlDatabase db = store->database();
     if (!db.open())
-        return makeError(QStringLiteral("store.open"),
-                         QStringLiteral("cannot open store %1: %2").arg(path, db.lastError().text()));
+        return openError(path, db.lastError());
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next()) {
-        const QString detail = q.lastError().text();
-        return makeError(QStringLiteral("store.corrupt"),
-                         QStringLiteral("%1 is not a JobFirst store (%2)").arg(path, detail));
+    // A lock held for seconds is another process holding the file, not a commit in progress:
+    // say so after 2 s instead of waiting the full busy timeout.
+    q.exec(QStringLiteral("PRAGMA busy_timeout=2000"));
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
+        return openError(path, q.lastError());
+    q.finish();
+    if (created) {
+        // The store holds events, tokens in payloads and the audit log: owner only. chmod
+        // (not a descriptor, see above) as soon as SQLite made the files; they hold no data yet.
+        for (const QString &file :
+             {path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm")})
+            ::chmod(QFile::encodeName(file).constData(), 0600);
     }
+    if (const qint64 pages = s_maxPageCount.load(); pages > 0)
+        q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
     // FULL: a commit is on disk when it returns (one fsync per transaction, so writers group
     // many rows per commit). The delivery engine relaxes this on its own connection.
     q.exec(QStringLiteral("PRAGMA synchronous=FULL"));
     q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     if (Status s = store->migrate(); !s)
         return s.error();
+    if (QFileInfo(path).size() <= QuickCheckAtOpenBytes) {
+        auto check = store->quickCheck();
+        if (!check)
+            return check.error();
+        if (!check->isEmpty())
+            return makeError(
+                QStringLiteral("store.corrupt"),
+                QStringLiteral("store %1 is corrupt (quick_check: %2); restore it from a backup")
+                    .arg(path, check.value()));
+    }
+    q.exec(QStringLiteral("PRAGMA busy_timeout=10000"));
     return store;
 }
+
+void Store::setMaxPageCount(qint64 pages)
+{
+    s_maxPageCount = pages;
+}
+
+Result<QString> Store::quickCheck() const
+{
+    QSqlQuery q(database());
+    if (!q.exec(QStringLiteral("PRAGMA quick_check(5)"))) {
+        const Error e = openError(m_path, q.lastError());
+        return e.code == QStringLiteral("store.open")
+                   ? storeError(m_path, QStringLiteral("quick_check"), q.lastError().text())
+                   : e;
+    }
+    QStringList problems;
+    while (q.next())
+        if (q.value(0).toString() != QLatin1String("ok"))
+            problems << q.value(0).toString();
+    return problems.join(QStringLiteral("; "));
+}
+
+bool Store::isHeld(const QString &path, QString *who)
+{
+    {
+        QMutexLocker lock(&s_openMutex);
+        if (s_openPaths.value(canonical(path)) > 0) {
+            if (who)
+                *who = QStringLiteral("this process");
+            return true;
+        }
+    }
+    // Every SQLite connection to a WAL database holds a shared POSIX lock on the "DMS" byte
+    // of its -shm file (offset 128) while open. The kernel lists POSIX locks in /proc/locks by
+    // inode: read there, without opening the file (closing a descriptor drops locks).
+    struct stat st;
+    if (::stat(QFile::encodeName(path + QStringLiteral("-shm")).constData(), &st) != 0)
+        return false;
+    QFile locks(QStringLiteral("/proc/locks"));
+    if (!locks.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray inode = QByteArray::number(quint64(st.st_ino));
+    const qint64 self = ::getpid();
+    // "1: POSIX  ADVISORY  READ 1234 08:01:5678 128 128"
+    for (const QByteArray &line : locks.readAll().split('\n')) {
+        const QList<QByteArray> f = line.simplified().split(' ');
+        if (f.size() < 8 || f.at(1) != "POSIX" || f.at(5).split(':').value(2) != inode)
+            continue;
+        const QList<QByteArray> dev = f.at(5).split(':');
+        if (dev.value(0).toUInt(nullptr, 16) != major(st.st_dev) ||
+            dev.value(1).toUInt(nullptr, 16) != minor(st.st_dev))
+            continue;
+        const qint64 start = f.at(6).toLongLong();
+        const qint64 end =
+            f.at(7) == "EOF" ? std::numeric_limits<qint64>::max() : f.at(7).toLongLong();
+        const qint64 pid = f.at(4).toLongLong();
+        if (start <= 128 && 128 <= end && pid != self) {
+            if (who)
+                *who = QStringLiteral("process %1").arg(pid);
+            return true;
+        }
+    }
+    return false;
+}
+
+namespace {
+
+// The head of the chain as recorded in meta: "<id> <hash>" of the last row.
+Status saveAuditHead(QSqlQuery &q, const QString &path, qint64 id, const QString &hash)
+{
+    // An UPDATE in place (the row exists after the first append) touches one page.
+    q.prepare(QStringLiteral("UPDATE meta SET value = ? WHERE key = 'audit_head'"));
+    q.addBindValue(QStringLiteral("%1 %2").arg(id).arg(hash));
+    if (q.exec() && q.numRowsAffected() == 1)
+        return {};
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)"));
+    q.addBindValue(QStringLiteral("%1 %2").arg(id).arg(hash));
+    if (!q.exec())
+        return storeError(path, QStringLiteral("record the audit head"), q.lastError().text());
+    return {};
+}
+
+// Chains rows written before the audit log had hashes, once, when the columns are added.
+Status chainExistingAudit(QSqlDatabase db, const QString &path)
+{
+    QSqlQuery read(db), write(db);
+    read.setForwardOnly(true);
+    if (!read.exec(QStringLiteral(
+            "SELECT id, ts, actor, action, subject, before, after FROM audit ORDER BY id")))
+        return storeError(path, QStringLiteral("chain the audit log"), read.lastError().text());
+    write.prepare(QStringLiteral("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?"));
+    QString prev;
+    qint64 lastId = 0;
+    while (read.next()) {
+        AuditEntry a{read.value(0).toLongLong(),
+                     read.value(1).toLongLong(),
+                     read.value(2).toString(),
+                     read.value(3).toString(),
+                     read.value(4).toString(),
+                     read.value(5).toString(),
+                     read.value(6).toString(),
+                     {},
+                     {}};
+        const QString hash = Store::auditHash(prev, a);
+        write.addBindValue(sqlText(prev));
+        write.addBindValue(hash);
+        write.addBindValue(a.id);
+        if (!write.exec())
+            return storeError(path, QStringLiteral("chain the audit log"),
+                              write.lastError().text());
+        prev = hash;
+        lastId = a.id;
+    }
+    return lastId ? saveAuditHead(write, path, lastId, prev) : Status();
+}
+
+} // namespace
 
 Status Store::migrate()
 {
     QSqlDatabase db = database();
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type='table'")))
-        return makeError(QStringLiteral("store.corrupt"),
-                         QStringLiteral("%1 is not a JobFirst store (%2)").arg(m_path, q.lastError().text()));
+        return openError(m_path, q.lastError());
     QStringList tables;
     while (q.next())
         tables << q.value(0).toString();
@@ -188,6 +451,13 @@ Status Store::migrate()
         if (!db.transaction())
             return storeError(m_path, QStringLiteral("begin migration"), db.lastError().text());
         for (const QString &sql : migrations().at(v)) {
+            if (sql == QLatin1String(ChainAuditStep)) {
+                if (Status s = chainExistingAudit(db, m_path); !s) {
+                    db.rollback();
+                    return s;
+                }
+                continue;
+            }
             if (!q.exec(sql)) {
                 const QString err = q.lastError().text();
                 db.rollback();
@@ -206,10 +476,12 @@ Status Store::migrate()
     return {};
 }
 
-Result<QList<NodeSpec>> Store::loadNodes() const
+Result<QList<NodeSpec>> Store::loadNodes(QStringList *rejected) const
 {
     QSqlQuery q(database());
-    if (!q.exec(QStringLiteral("SELECT id, url, health_path, weight, tags, admin_state FROM nodes ORDER BY created_at, id")))
+    if (!q.exec(QStringLiteral("SELECT id, url, health_path, weight, tags, admin_state, ca_file, "
+                               "client_cert, client_key,"
+                               " tls_insecure, token_file FROM nodes ORDER BY created_at, id")))
         return storeError(m_path, QStringLiteral("load nodes"), q.lastError().text());
     QList<NodeSpec> nodes;
     while (q.next()) {
@@ -220,6 +492,19 @@ Result<QList<NodeSpec>> Store::loadNodes() const
         n.weight = q.value(3).toInt();
         n.tags = q.value(4).toString().split(u',', Qt::SkipEmptyParts);
         n.adminState = adminStateFromName(q.value(5).toString()).value_or(AdminState::Ready);
+        n.caFile = q.value(6).toString();
+        n.clientCert = q.value(7).toString();
+        n.clientKey = q.value(8).toString();
+        n.tlsInsecure = q.value(9).toBool();
+        n.tokenFile = q.value(10).toString();
+        // Validated again: a URL edited in the file (file://, gopher://) is never fetched.
+        if (Status s = n.validate(); !s) {
+            qWarning("store %s: node %s is not loaded: %s", qPrintable(m_path),
+                     qPrintable(n.id.left(64)), qPrintable(s.error().message));
+            if (rejected)
+                *rejected << QStringLiteral("%1: %2").arg(n.id.left(64), s.error().message);
+            continue;
+        }
         nodes << n;
     }
     return nodes;
@@ -228,8 +513,10 @@ Result<QList<NodeSpec>> Store::loadNodes() const
 Status Store::insertNode(const NodeSpec &n)
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("INSERT INTO nodes(id, url, health_path, weight, tags, admin_state, created_at)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral(
+        "INSERT INTO nodes(id, url, health_path, weight, tags, admin_state, created_at,"
+        " ca_file, client_cert, client_key, tls_insecure, token_file)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(n.id);
     q.addBindValue(sqlText(n.url));
     q.addBindValue(sqlText(n.healthPath));
@@ -237,6 +524,11 @@ Status Store::insertNode(const NodeSpec &n)
     q.addBindValue(sqlText(n.tags.join(u',')));
     q.addBindValue(adminStateName(n.adminState));
     q.addBindValue(now());
+    q.addBindValue(sqlText(n.caFile));
+    q.addBindValue(sqlText(n.clientCert));
+    q.addBindValue(sqlText(n.clientKey));
+    q.addBindValue(n.tlsInsecure ? 1 : 0);
+    q.addBindValue(sqlText(n.tokenFile));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("insert node %1").arg(n.id), q.lastError().text());
     return {};
@@ -245,12 +537,20 @@ Status Store::insertNode(const NodeSpec &n)
 Status Store::updateNode(const NodeSpec &n)
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("UPDATE nodes SET url = ?, health_path = ?, weight = ?, tags = ?, admin_state = ? WHERE id = ?"));
+    q.prepare(QStringLiteral(
+        "UPDATE nodes SET url = ?, health_path = ?, weight = ?, tags = ?, admin_state = ?,"
+        " ca_file = ?, client_cert = ?, client_key = ?, tls_insecure = ?, token_file = ? WHERE id "
+        "= ?"));
     q.addBindValue(sqlText(n.url));
     q.addBindValue(sqlText(n.healthPath));
     q.addBindValue(n.weight);
     q.addBindValue(sqlText(n.tags.join(u',')));
     q.addBindValue(adminStateName(n.adminState));
+    q.addBindValue(sqlText(n.caFile));
+    q.addBindValue(sqlText(n.clientCert));
+    q.addBindValue(sqlText(n.clientKey));
+    q.addBindValue(n.tlsInsecure ? 1 : 0);
+    q.addBindValue(sqlText(n.tokenFile));
     q.addBindValue(n.id);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("update node %1").arg(n.id), q.lastError().text());
@@ -331,27 +631,160 @@ Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit)
     return events;
 }
 
-Status Store::appendAudit(const AuditEntry &a)
+QString Store::auditHash(const QString &prevHash, const AuditEntry &a)
 {
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    const auto field = [&h](const QByteArray &bytes) {
+        h.addData(QByteArray::number(bytes.size()));
+        h.addData(QByteArrayView(":", 1));
+        h.addData(bytes);
+        h.addData(QByteArrayView("\n", 1));
+    };
+    field(prevHash.toLatin1());
+    field(QByteArray::number(a.timestamp));
+    field(a.actor.toUtf8());
+    field(a.action.toUtf8());
+    field(a.subject.toUtf8());
+    field(a.before.toUtf8());
+    field(a.after.toUtf8());
+    return QString::fromLatin1(h.result().toHex());
+}
+
+Status Store::appendAuditRow(AuditEntry &a)
+{
+    // Inside an IMMEDIATE transaction: no other writer can slip a row in between reading
+    // the last hash and writing the next.
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("INSERT INTO audit(ts, actor, action, subject, before, after) VALUES (?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(a.timestamp ? a.timestamp : now());
-    q.addBindValue(sqlText(a.actor));
-    q.addBindValue(sqlText(a.action));
-    q.addBindValue(sqlText(a.subject));
-    q.addBindValue(sqlText(a.before));
-    q.addBindValue(sqlText(a.after));
+    if (!q.exec(QStringLiteral("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")))
+        return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
+    a.prevHash = q.next() ? q.value(0).toString() : QString();
+    q.finish();
+    if (a.timestamp == 0)
+        a.timestamp = now();
+    a.actor = sqlText(a.actor);
+    a.action = sqlText(a.action);
+    a.subject = sqlText(a.subject);
+    // Masked when written: the audit log never holds a secret, whoever writes to it.
+    a.before = sqlText(maskSecretsInText(a.before));
+    a.after = sqlText(maskSecretsInText(a.after));
+    a.hash = auditHash(a.prevHash, a);
+    q.prepare(QStringLiteral(
+        "INSERT INTO audit(ts, actor, action, subject, before, after, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(a.timestamp);
+    q.addBindValue(a.actor);
+    q.addBindValue(a.action);
+    q.addBindValue(a.subject);
+    q.addBindValue(a.before);
+    q.addBindValue(a.after);
+    q.addBindValue(sqlText(a.prevHash));
+    q.addBindValue(a.hash);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
-    return {};
+    a.id = q.lastInsertId().toLongLong();
+    return saveAuditHead(q, m_path, a.id, a.hash);
+}
+
+Status Store::audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change)
+{
+    QSqlQuery q(database());
+    const bool outer = m_transactionDepth == 0;
+    if (outer && !q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return storeError(m_path, QStringLiteral("begin an audited change"), q.lastError().text());
+    ++m_transactionDepth;
+    Status s = change ? change(entry) : Status();
+    if (s)
+        s = appendAuditRow(entry);
+    --m_transactionDepth;
+    if (!outer)
+        return s;
+    if (s && !q.exec(QStringLiteral("COMMIT")))
+        s = storeError(m_path, QStringLiteral("commit an audited change"), q.lastError().text());
+    if (!s)
+        q.exec(QStringLiteral("ROLLBACK"));
+    return s;
+}
+
+Status Store::appendAudit(const AuditEntry &a)
+{
+    return audited(a, {});
+}
+
+Result<AuditVerification> Store::verifyAuditChain() const
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT id, ts, actor, action, subject, before, after, prev_hash, "
+                               "hash FROM audit ORDER BY id")))
+        return storeError(m_path, QStringLiteral("read audit log"), q.lastError().text());
+    AuditVerification v;
+    QString prev;
+    qint64 prevId = 0;
+    const auto bad = [&v](qint64 id, const QString &why) {
+        v.ok = false;
+        v.firstBadId = id;
+        v.problem = QStringLiteral("row %1: %2").arg(id).arg(why);
+    };
+    while (q.next()) {
+        const AuditEntry a{q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(),
+                           q.value(3).toString(),   q.value(4).toString(),   q.value(5).toString(),
+                           q.value(6).toString(),   q.value(7).toString(),   q.value(8).toString()};
+        ++v.rows;
+        if (a.prevHash != prev) {
+            bad(a.id,
+                prevId
+                    ? QStringLiteral(
+                          "its prev_hash is not the hash of row %1: a row before it was removed, "
+                          "added or changed")
+                          .arg(prevId)
+                    : QStringLiteral(
+                          "it is the first row but names a row before it: the rows before it "
+                          "were removed"));
+            return v;
+        }
+        if (auditHash(a.prevHash, a) != a.hash) {
+            bad(a.id, QStringLiteral(
+                          "its fields do not match its hash: it was changed after it was written"));
+            return v;
+        }
+        prev = a.hash;
+        prevId = a.id;
+    }
+    q.finish();
+    v.headHash = prev;
+    // The chain cannot see rows cut from its end; the head recorded with each append can.
+    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'audit_head'")))
+        return storeError(m_path, QStringLiteral("read the audit head"), q.lastError().text());
+    const QString head = q.next() ? q.value(0).toString() : QString();
+    const QString expected = prevId ? QStringLiteral("%1 %2").arg(prevId).arg(prev) : QString();
+    if (head != expected && !(head.isEmpty() && prevId == 0)) {
+        const qint64 recorded = head.section(u' ', 0, 0).toLongLong();
+        v.ok = false;
+        v.firstBadId = recorded > prevId ? prevId + 1 : recorded;
+        v.problem =
+            recorded > prevId
+                ? QStringLiteral(
+                      "row %1: missing: the log ends at row %2 but row %3 was written; rows were "
+                      "removed from its end")
+                      .arg(prevId + 1)
+                      .arg(prevId)
+                      .arg(recorded)
+                : QStringLiteral(
+                      "the recorded last row (%1) does not match the log's last row (%2): the "
+                      "record or the log was changed")
+                      .arg(head.isEmpty() ? QStringLiteral("none") : head.section(u' ', 0, 0))
+                      .arg(prevId);
+    }
+    return v;
 }
 
 Result<QList<AuditEntry>> Store::auditLog(int limit, const QString &filter) const
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("SELECT id, ts, actor, action, subject, before, after FROM audit"
-                             " WHERE (? = '' OR actor LIKE ? OR action LIKE ? OR subject LIKE ?)"
-                             " ORDER BY id DESC LIMIT ?"));
+    q.prepare(QStringLiteral(
+        "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
+        " WHERE (? = '' OR actor LIKE ? OR action LIKE ? OR subject LIKE ?)"
+        " ORDER BY id DESC LIMIT ?"));
     const QString like = u'%' + filter + u'%';
     q.addBindValue(filter);
     q.addBindValue(like);
@@ -370,6 +803,8 @@ Result<QList<AuditEntry>> Store::auditLog(int limit, const QString &filter) cons
         a.subject = q.value(4).toString();
         a.before = q.value(5).toString();
         a.after = q.value(6).toString();
+        a.prevHash = q.value(7).toString();
+        a.hash = q.value(8).toString();
         entries << a;
     }
     return entries;
@@ -381,6 +816,9 @@ Result<int> Store::saveConfigVersion(const QByteArray &json, const QString &acto
     q.prepare(QStringLiteral("INSERT INTO config_versions(ts, actor, json) VALUES (?, ?, ?)"));
     q.addBindValue(now());
     q.addBindValue(sqlText(actor));
+    // Versions are the config itself (a store without a config file runs the latest one,
+    // and a rollback restores its secrets): kept whole in the owner-only store, masked when
+    // shown.
     q.addBindValue(QString::fromUtf8(json));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("save config version"), q.lastError().text());

@@ -11,6 +11,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace jobfirst {
@@ -20,18 +21,35 @@ namespace jobfirst {
 class Store final
 {
 public:
-    static constexpr int SchemaVersion = 5;
+    static constexpr int SchemaVersion = 8;
 
-    /// Opens (creating if absent) the store at path. A file that is not a JobFirst store,
-    /// or one written by a newer version, is refused with an error naming the file.
+    /// Opens (creating if absent) the store at path, created 0600. Each way it can fail has
+    /// its own code and message naming the file: "store.locked" (another process holds it
+    /// exclusively), "store.corrupt" (SQLite or quick_check finds damage), "store.foreign"
+    /// (not SQLite, or SQLite without the JobFirst marker), "store.too_new" (a newer schema).
+    /// A store under 64 MiB is quick_check'ed here; bigger ones by the engine in the
+    /// background (see quickCheck()).
     static Result<std::unique_ptr<Store>> open(const QString &path);
+    /// PRAGMA quick_check: "" when the file is sound, else what SQLite found (first lines).
+    /// Reads the whole file: seconds on a large store; run it off the GUI thread.
+    Result<QString> quickCheck() const;
+    /// True while some process other than this one has the store open (or this process
+    /// does, through another Store): then a restore must not overwrite it. `who` says which.
+    static bool isHeld(const QString &path, QString *who = nullptr);
+    /// A size limit, in pages, for every store connection opened afterwards in this process
+    /// (PRAGMA max_page_count; 0: none). A full store makes writes fail as a full disk does:
+    /// used by tests of that path, and by operators who want to bound the file.
+    static void setMaxPageCount(qint64 pages);
     ~Store();
     Q_DISABLE_COPY_MOVE(Store)
 
     QString path() const { return m_path; }
     QSqlDatabase database() const;
 
-    Result<QList<NodeSpec>> loadNodes() const;
+    /// Nodes as stored. A row whose URL or settings no longer validate (an edited file) is
+    /// left out and named in `rejected` ("id: why"), so it cannot make the engine fetch
+    /// anything but http(s).
+    Result<QList<NodeSpec>> loadNodes(QStringList *rejected = nullptr) const;
     Status insertNode(const NodeSpec &spec);
     Status updateNode(const NodeSpec &spec);
     Status deleteNode(const QString &id);
@@ -42,8 +60,19 @@ public:
     Status appendHealthEvent(const HealthEvent &event);
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const;
 
+    /// Appends one row to the hash-chained audit log (in its own IMMEDIATE transaction).
     Status appendAudit(const AuditEntry &entry);
+    /// Runs `change` and appends `entry` in one transaction: when the audit row cannot be
+    /// written, the change is rolled back and the error returned (an action that cannot be
+    /// audited does not happen). `change` may fill in the entry (e.g. a new version number).
+    Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change);
     Result<QList<AuditEntry>> auditLog(int limit, const QString &filter = {}) const;
+    /// Walks the whole chain: every row's prev_hash must be the hash of the row before, its
+    /// hash must match its fields, and the last row must be the one the store recorded.
+    Result<AuditVerification> verifyAuditChain() const;
+    /// The chain hash of a row: hex SHA-256 over prevHash and the row's fields, each length-
+    /// prefixed (so no two rows hash alike by moving text between fields).
+    static QString auditHash(const QString &prevHash, const AuditEntry &entry);
 
     Result<int> saveConfigVersion(const QByteArray &json, const QString &actor);
     Result<QList<ConfigVersion>> configVersions(int limit) const;
@@ -52,9 +81,11 @@ public:
 private:
     Store(QString path, QString connection);
     Status migrate();
+    Status appendAuditRow(AuditEntry &entry);
 
     QString m_path;
     QString m_connection;
+    int m_transactionDepth = 0;
 };
 
 /// QtSql binds a null QString as SQL NULL; text columns here are NOT NULL, so bind "" instead.

@@ -2,6 +2,7 @@
 #include "sync/bulkimporter.h"
 
 #include "store/store.h"
+#include "sync/eventfilereader.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -19,9 +20,7 @@
 
 namespace jobfirst {
 
-namespace {
-
-QStringList splitCsv(const QString &line)
+QStringList BulkImporter::splitCsv(const QString &line)
 {
     QStringList out;
     QString field;
@@ -50,12 +49,49 @@ QStringList splitCsv(const QString &line)
     return out;
 }
 
-} // namespace
+Result<SyncEvent> BulkImporter::parseLine(const QByteArray &line, const QStringList &header)
+{
+    SyncEvent e;
+    e.type = QStringLiteral("user.created");
+    if (!header.isEmpty()) {
+        const QStringList fields = splitCsv(QString::fromUtf8(line));
+        if (fields.size() != header.size())
+            return makeError(QStringLiteral("import.format"),
+                             QStringLiteral("%1 fields, the header has %2")
+                                 .arg(fields.size())
+                                 .arg(header.size()));
+        for (int i = 0; i < header.size(); ++i)
+            e.data.insert(header.at(i), fields.at(i));
+        e.userId = e.data.value(QStringLiteral("user_id")).toString();
+        if (e.userId.isEmpty())
+            e.userId = e.data.value(QStringLiteral("id")).toString();
+    } else {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(line, &pe);
+        if (pe.error != QJsonParseError::NoError || !doc.isObject())
+            return makeError(QStringLiteral("import.format"),
+                             QStringLiteral("not a JSON object (%1)").arg(pe.errorString()));
+        const QJsonObject o = doc.object();
+        if (o.contains(QStringLiteral("type")) && o.contains(QStringLiteral("user_id"))) {
+            auto parsed = SyncEvent::fromJson(o);
+            if (!parsed)
+                return parsed.error();
+            e = parsed.value();
+        } else {
+            e.data = o;
+            e.userId = o.value(QStringLiteral("id")).toVariant().toString();
+        }
+    }
+    if (Status s = e.validate(); !s)
+        return s.error();
+    return e;
+}
 
-Result<ImportProgress> BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
-                                         const Publish &publish,
-                                         const std::function<void(const ImportProgress &)> &progress,
-                                         const std::atomic_bool *cancel)
+Result<ImportProgress>
+BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
+                  const Publish &publish,
+                  const std::function<void(const ImportProgress &)> &progress,
+                  const std::atomic_bool *cancel, qint64 maxEventBytes)
 {
     QFile file(filePath);
     if (!file.open(QIODevice::ReadOnly))
@@ -86,13 +122,19 @@ Result<ImportProgress> BulkImporter::run(const QString &dbPath, const QString &f
         // The header is needed even when resuming past it.
         QFile head(filePath);
         head.open(QIODevice::ReadOnly);
-        header = splitCsv(QString::fromUtf8(head.readLine()).trimmed());
+        QByteArray headLine;
+        if (!EventFileReader::readBoundedLine(head, 64 * 1024, &headLine))
+            return makeError(
+                QStringLiteral("import.format"),
+                QStringLiteral("%1: the CSV header is longer than 64 KiB").arg(filePath));
+        header = splitCsv(QString::fromUtf8(headLine).trimmed());
         const bool hasId = header.contains(QStringLiteral("id")) || header.contains(QStringLiteral("user_id"));
         if (!hasId)
             return makeError(QStringLiteral("import.format"),
                              QStringLiteral("%1: the CSV header has no id or user_id column").arg(filePath));
         if (p.bytesDone == 0) {
-            file.readLine();
+            QByteArray skipped;
+            EventFileReader::readBoundedLine(file, 64 * 1024, &skipped);
             p.bytesDone = file.pos();
             p.lines = 1;
         }
@@ -205,54 +247,38 @@ Result<ImportProgress> BulkImporter::run(const QString &dbPath, const QString &f
     while (!file.atEnd()) {
         if (cancel && cancel->load())
             break;
-        const QByteArray raw = file.readLine();
+        // One line at a time, bounded: an 8 MB user record is refused, not imported.
+        QByteArray raw;
+        qint64 length = 0;
         ++p.lines;
+        const bool fits = EventFileReader::readBoundedLine(file, maxEventBytes, &raw, &length);
         const QByteArray line = raw.trimmed();
-        if (line.isEmpty()) {
+        if (fits && line.isEmpty()) {
             p.bytesDone = file.pos();
             continue;
         }
         SyncEvent e;
-        e.eventId = QStringLiteral("import-%1-%2").arg(QString::fromLatin1(fileTag)).arg(p.lines);
-        e.type = QStringLiteral("user.created");
         QString error;
-        if (csv) {
-            const QStringList fields = splitCsv(QString::fromUtf8(line));
-            if (fields.size() != header.size()) {
-                error = QStringLiteral("line %1: %2 fields, the header has %3").arg(p.lines).arg(fields.size()).arg(header.size());
-            } else {
-                for (int i = 0; i < header.size(); ++i)
-                    e.data.insert(header.at(i), fields.at(i));
-                e.userId = e.data.value(QStringLiteral("user_id")).toString();
-                if (e.userId.isEmpty())
-                    e.userId = e.data.value(QStringLiteral("id")).toString();
-            }
+        if (!fits) {
+            error = QStringLiteral("line %1: %2 bytes, more than sync_max_event_bytes (%3)")
+                        .arg(p.lines)
+                        .arg(length)
+                        .arg(maxEventBytes);
+        } else if (auto parsed = parseLine(line, csv ? header : QStringList()); !parsed) {
+            error = QStringLiteral("line %1: %2").arg(p.lines).arg(parsed.error().message);
         } else {
-            QJsonParseError pe;
-            const QJsonDocument doc = QJsonDocument::fromJson(line, &pe);
-            if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-                error = QStringLiteral("line %1: not a JSON object (%2)").arg(p.lines).arg(pe.errorString());
-            } else {
-                const QJsonObject o = doc.object();
-                if (o.contains(QStringLiteral("type")) && o.contains(QStringLiteral("user_id"))) {
-                    auto parsed = SyncEvent::fromJson(o);
-                    if (!parsed) {
-                        error = QStringLiteral("line %1: %2").arg(p.lines).arg(parsed.error().message);
-                    } else {
-                        const QString id = e.eventId;
-                        e = parsed.value();
-                        if (e.eventId.isEmpty())
-                            e.eventId = id;
-                    }
-                } else {
-                    e.data = o;
-                    e.userId = o.value(QStringLiteral("id")).toVariant().toString();
-                }
-            }
+            e = parsed.value();
+            if (e.eventId.isEmpty())
+                e.eventId =
+                    QStringLiteral("import-%1-%2").arg(QString::fromLatin1(fileTag)).arg(p.lines);
+            // A record can grow on the way to JSON (CSV quoting, escapes): long lines are
+            // measured as they will be sent, so one event cannot fail its whole batch.
+            if (line.size() > maxEventBytes / 2 && e.toPayload().size() > maxEventBytes)
+                error = QStringLiteral(
+                            "line %1: the event would be more than sync_max_event_bytes (%2) bytes")
+                            .arg(p.lines)
+                            .arg(maxEventBytes);
         }
-        if (error.isEmpty())
-            if (Status s = e.validate(); !s)
-                error = QStringLiteral("line %1: %2").arg(p.lines).arg(s.error().message);
         if (!error.isEmpty()) {
             ++p.rejected;
             if (p.firstError.isEmpty())

@@ -33,10 +33,18 @@ class BulkImporter final
 public:
     using Publish = std::function<Result<QList<SyncEvent>>(const QList<SyncEvent> &)>;
 
-    static Result<ImportProgress> run(const QString &dbPath, const QString &filePath, int batchSize,
-                                      const Publish &publish,
-                                      const std::function<void(const ImportProgress &)> &progress = {},
-                                      const std::atomic_bool *cancel = nullptr);
+    /// A line longer than `maxEventBytes` (sync_max_event_bytes), or an event that would be,
+    /// is rejected with its line number without being read whole.
+    static Result<ImportProgress>
+    run(const QString &dbPath, const QString &filePath, int batchSize, const Publish &publish,
+        const std::function<void(const ImportProgress &)> &progress = {},
+        const std::atomic_bool *cancel = nullptr, qint64 maxEventBytes = DefaultMaxEventBytes);
+
+    /// One line of an import file as an event (without its id): a JSON user record, a JSON
+    /// event, or a CSV record under `csvHeader` (empty for JSON Lines). The error says why.
+    static Result<SyncEvent> parseLine(const QByteArray &line, const QStringList &csvHeader);
+    /// Splits one CSV record (RFC 4180 quoting).
+    static QStringList splitCsv(const QString &line);
 };
 
 } // namespace jobfirst

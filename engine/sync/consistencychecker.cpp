@@ -2,19 +2,19 @@
 #include "sync/consistencychecker.h"
 
 #include "store/store.h"
+#include "sync/httpdeliveryclient.h"
 #include "sync/recorddigest.h"
+#include "sync/webhooksignature.h"
 
-#include <QEventLoop>
+#include <QDateTime>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QTimer>
 #include <QUrlQuery>
+#include <QUuid>
 
 #include <functional>
 #include <vector>
@@ -23,29 +23,44 @@ namespace jobfirst {
 
 namespace {
 
-Result<QJsonObject> getJson(QNetworkAccessManager &nam, const QUrl &url, int timeoutMs)
+// Digests can be large (a bucket of a big target lists its users); more than this is refused.
+constexpr qint64 MaxDigestBytes = 256 * 1024 * 1024;
+
+// One signed GET through the same HTTP client (TLS settings, protocol limits) as deliveries.
+Result<QJsonObject> getJson(const DigestEndpoint &endpoint, const QUrl &url, int timeoutMs)
 {
-    QNetworkReply *reply = nam.get(QNetworkRequest(url));
-    QEventLoop loop;
-    QTimer timer;
-    timer.setSingleShot(true);
-    bool timedOut = false;
-    QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
-        timedOut = true;
-        reply->abort();
-    });
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
-    timer.start(timeoutMs);
-    loop.exec();
-    reply->deleteLater();
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (timedOut)
-        return makeError(QStringLiteral("consistency.http"), QStringLiteral("GET %1: timeout after %2 ms").arg(url.toString()).arg(timeoutMs));
-    if (reply->error() != QNetworkReply::NoError || status != 200)
+    HttpPost get;
+    get.url = url.toEncoded();
+    get.get = true;
+    get.timeoutMs = timeoutMs;
+    get.maxBody = int(MaxDigestBytes);
+    get.maxResponseBytes = MaxDigestBytes;
+    get.security = endpoint.security;
+    get.headers << QByteArrayLiteral("Accept: application/json");
+    if (!endpoint.secret.isEmpty()) {
+        const QByteArray id = "digest_" + QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+        const qint64 ts = QDateTime::currentSecsSinceEpoch();
+        const QByteArray target =
+            "GET " + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority);
+        get.headers << "webhook-id: " + id << "webhook-timestamp: " + QByteArray::number(ts)
+                    << "webhook-signature: " +
+                           WebhookSignature::sign(endpoint.secret, id, ts, target);
+    }
+    const HttpResult reply = HttpDeliveryClient::fetch(std::move(get));
+    const QString shown = url.toString(QUrl::RemoveUserInfo);
+    if (reply.timedOut && reply.error.startsWith("timeout"))
         return makeError(QStringLiteral("consistency.http"),
-                         QStringLiteral("GET %1: %2").arg(url.toString(), status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString()));
+                         QStringLiteral("GET %1: timeout after %2 ms").arg(shown).arg(timeoutMs));
+    if (reply.status != 200)
+        return makeError(QStringLiteral("consistency.http"),
+                         QStringLiteral("GET %1: %2")
+                             .arg(shown, reply.status
+                                             ? QStringLiteral("HTTP %1: %2")
+                                                   .arg(reply.status)
+                                                   .arg(QString::fromUtf8(reply.bodyHead.left(200)))
+                                             : QString::fromUtf8(reply.error)));
     QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(reply->readAll(), &pe);
+    const QJsonDocument doc = QJsonDocument::fromJson(reply.bodyHead, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject())
         return makeError(QStringLiteral("consistency.bad_response"),
                          QStringLiteral("GET %1: the answer is not a JSON object (%2)").arg(url.toString(), pe.errorString()));
@@ -84,16 +99,17 @@ QJsonObject ConsistencyReport::toJson() const
             {QStringLiteral("repaired"), repaired}};
 }
 
-Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const QString &target, const QUrl &digestUrl,
-                                                    int buckets, int timeoutMs)
+Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const QString &target,
+                                                    const DigestEndpoint &endpoint, int buckets,
+                                                    int timeoutMs)
 {
     ConsistencyReport report;
     report.target = target;
     report.bucketsCompared = buckets;
-    QNetworkAccessManager nam;
+    const QUrl &digestUrl = endpoint.url;
     QUrl summaryUrl = digestUrl;
     summaryUrl.setQuery(QStringLiteral("buckets=%1").arg(buckets));
-    auto summary = getJson(nam, summaryUrl, timeoutMs);
+    auto summary = getJson(endpoint, summaryUrl, timeoutMs);
     if (!summary)
         return summary.error();
     const QJsonArray remote = summary->value(QStringLiteral("digest")).toArray();
@@ -138,7 +154,7 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
         for (int b : std::as_const(differing)) {
             QUrl bucketUrl = digestUrl;
             bucketUrl.setQuery(QStringLiteral("buckets=%1&bucket=%2").arg(buckets).arg(b));
-            auto detail = getJson(nam, bucketUrl, timeoutMs);
+            auto detail = getJson(endpoint, bucketUrl, timeoutMs);
             if (!detail)
                 return detail.error();
             const QJsonObject records = detail->value(QStringLiteral("records")).toObject();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/httpsecurity.h"
 #include "core/result.h"
 
 #include <QJsonObject>
@@ -30,14 +31,34 @@ struct ConsistencyReport
     QJsonObject toJson() const;
 };
 
+/// Where and how a target serves its digest: the URL, the secret its requests are signed
+/// with (like deliveries), and the TLS settings and token of the target or node.
+struct DigestEndpoint
+{
+    QUrl url;
+    QString secret;
+    std::shared_ptr<const HttpSecurity> security;
+};
+
 /// Compares a target's digest (GET <digest url>?buckets=N, then ?bucket=k for buckets that
 /// differ) with the ledger, streaming the ledger so a million users are never all in memory.
 /// Blocking: run it off the GUI thread.
 class ConsistencyChecker final
 {
 public:
-    static Result<ConsistencyReport> check(const QString &dbPath, const QString &target, const QUrl &digestUrl,
-                                           int buckets = 1024, int timeoutMs = 30000);
+    /// Digest requests are signed with the endpoint's secret: "GET <path>?<query>" stands in
+    /// for the body in the Standard Webhooks signature, so a receiver can refuse to tell an
+    /// unsigned caller who it holds.
+    static Result<ConsistencyReport> check(const QString &dbPath, const QString &target,
+                                           const DigestEndpoint &endpoint, int buckets = 1024,
+                                           int timeoutMs = 30000);
+    /// Unsigned, plain: for receivers that do not check digest signatures.
+    static Result<ConsistencyReport> check(const QString &dbPath, const QString &target,
+                                           const QUrl &digestUrl, int buckets = 1024,
+                                           int timeoutMs = 30000)
+    {
+        return check(dbPath, target, DigestEndpoint{digestUrl, {}, {}}, buckets, timeoutMs);
+    }
 };
 
 } // namespace jobfirst

@@ -91,6 +91,7 @@ HttpPost DeliveryDispatcher::buildPost(const Job &job, std::uint64_t tag, qint64
     post.tag = tag;
     post.url = job.url;
     post.timeoutMs = job.timeoutMs;
+    post.security = job.security;
     qsizetype size = 16;
     for (const auto &e : f.events)
         size += e.second.size() + 24;

@@ -32,6 +32,7 @@ public:
         QByteArray url;
         QByteArray signingKey; ///< empty: not signed
         long timeoutMs = 30000;
+        std::shared_ptr<const HttpSecurity> security; ///< TLS settings and token; null: plain
     };
     using Finished = std::vector<std::pair<DeliveryFlight, HttpResult>>;
 

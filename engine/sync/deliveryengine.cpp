@@ -268,7 +268,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         qint64 now = nowMs();
         if (releaseConfirmed(now))
             dirty = true;
-        if (active && (dirty || now >= nextScanAt)) {
+        if (active && now >= recorder->pausedUntil() && (dirty || now >= nextScanAt)) {
             dirty = false;
             nextScanAt = now + ScanEveryMs;
             const DeliveryScheduler::Limits limits{m_writer->durableDeliveryId(), 0,
@@ -292,7 +292,8 @@ void DeliveryEngine::run(std::promise<Status> started)
                         std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
                     ++load[d];
                     jobs[d].push_back(DeliveryDispatcher::Job{std::move(f), rt.config.url,
-                                                              rt.signingKey, rt.config.timeoutMs});
+                                                              rt.signingKey, rt.config.timeoutMs,
+                                                              rt.config.security});
                 }
                 m_inFlightTotal += int(flights.size());
                 flights.clear();
@@ -305,6 +306,8 @@ void DeliveryEngine::run(std::promise<Status> started)
         }
         now = nowMs();
         qint64 wait = std::clamp<qint64>(nextScanAt - now, 0, 50);
+        if (now < recorder->pausedUntil())
+            wait = std::clamp<qint64>(recorder->pausedUntil() - now, wait, 50);
         if (recorder->waiting())
             wait = std::clamp<qint64>(recorder->dueAt() - now, 0, wait);
         {

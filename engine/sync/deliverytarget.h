@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/httpsecurity.h"
+
 #include <QByteArray>
 #include <QString>
+
+#include <memory>
 
 namespace jobfirst {
 
@@ -21,6 +25,7 @@ struct DeliveryTarget
     bool enabled = true;
     bool paused = false;
     bool held = false; ///< node target whose node is down: wait, do not try
+    std::shared_ptr<const HttpSecurity> security; ///< TLS settings and bearer token; null: plain
 };
 
 } // namespace jobfirst

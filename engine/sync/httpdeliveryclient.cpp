@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/httpdeliveryclient.h"
 
+#include "core/secrets.h"
+
 #include <curl/curl.h>
 
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QUrl>
 
 #include <mutex>
 
@@ -16,18 +20,29 @@ struct HttpDeliveryClient::Transfer
     HttpPost post;
     HttpResult result;
     QElapsedTimer clock;
+    bool secured = false; ///< TLS or auth options are set: reset the handle before reusing it
+    char errorBuffer[CURL_ERROR_SIZE] = {};
 };
 
 namespace {
 
 std::once_flag s_curlInit;
 
+// Below this many bytes per second for LowSpeedSeconds, a transfer is cut off: a peer that
+// trickles one byte a second cannot hold a worker for the whole timeout.
+constexpr long LowSpeedBytesPerSecond = 16;
+constexpr long MinLowSpeedSeconds = 10;
+
 size_t writeBody(char *data, size_t size, size_t n, void *user)
 {
     auto *r = static_cast<HttpResult *>(user);
+    const qsizetype bytes = qsizetype(size * n);
+    r->bodyBytes += bytes;
+    if (r->maxResponseBytes > 0 && r->bodyBytes > r->maxResponseBytes)
+        return 0; // stops reading: the transfer ends with CURLE_WRITE_ERROR
     const qsizetype room = r->maxBody - r->bodyHead.size();
     if (room > 0)
-        r->bodyHead.append(data, std::min<qsizetype>(room, qsizetype(size * n)));
+        r->bodyHead.append(data, std::min<qsizetype>(room, bytes));
     return size * n;
 }
 
@@ -48,6 +63,12 @@ size_t readHeader(char *data, size_t size, size_t n, void *user)
     return size * n;
 }
 
+bool isSecured(const HttpSecurity *s)
+{
+    return s && (!s->caFile.isEmpty() || !s->clientCert.isEmpty() || s->insecure ||
+                 !s->bearerToken.isEmpty());
+}
+
 } // namespace
 
 HttpDeliveryClient::HttpDeliveryClient(long maxConnections)
@@ -55,6 +76,12 @@ HttpDeliveryClient::HttpDeliveryClient(long maxConnections)
     std::call_once(s_curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     m_multi = curl_multi_init();
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, maxConnections);
+    // TLS sessions are shared by the pooled handles, so a new connection to a host this
+    // client has talked to resumes its session instead of a full handshake. One thread uses
+    // the share: no locks needed.
+    m_share = curl_share_init();
+    curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 }
 
 HttpDeliveryClient::~HttpDeliveryClient()
@@ -66,7 +93,33 @@ HttpDeliveryClient::~HttpDeliveryClient()
         delete t;
     }
     curl_multi_cleanup(m_multi);
+    curl_share_cleanup(m_share);
 }
+
+namespace {
+
+// Options that do not change between requests; set again after curl_easy_reset().
+void setConstantOptions(CURL *e, void *transfer, HttpResult *result, char *errorBuffer,
+                        CURLSH *share)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, writeBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, result);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, readHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, result);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, transfer);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "jobfirst-sync/" JOBFIRST_VERSION);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errorBuffer);
+    curl_easy_setopt(e, CURLOPT_SHARE, share);
+    // http and https only, also for redirects (which are not followed anyway): a URL from a
+    // tampered store cannot make the engine read file://, gopher:// or smtp://.
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+}
+
+} // namespace
 
 HttpDeliveryClient::Transfer *HttpDeliveryClient::acquire()
 {
@@ -77,23 +130,67 @@ HttpDeliveryClient::Transfer *HttpDeliveryClient::acquire()
     }
     auto *t = new Transfer;
     t->easy = curl_easy_init();
+    setConstantOptions(t->easy, t, &t->result, t->errorBuffer, m_share);
     m_all.push_back(t);
     return t;
 }
 
 void HttpDeliveryClient::submit(HttpPost post)
 {
+    // Refused before anything is sent: a header holding CR or LF would inject headers of its
+    // own (event ids become webhook-id), and settings that cannot be used say why.
+    QByteArray refusal;
+    for (const QByteArray &h : std::as_const(post.headers))
+        if (h.contains('\r') || h.contains('\n'))
+            refusal = "refused to send: the header " +
+                      h.left(std::max<qsizetype>(0, h.indexOf(':'))).left(40) + " holds CR or LF";
+    if (refusal.isEmpty() && post.security && !post.security->problem.isEmpty())
+        refusal = "not sent: " + post.security->problem.toUtf8();
+    if (!refusal.isEmpty()) {
+        HttpResult r;
+        r.tag = post.tag;
+        r.maxBody = post.maxBody;
+        r.error = refusal;
+        m_refused.push_back(std::move(r));
+        ++m_inFlight;
+        return;
+    }
     Transfer *t = acquire();
     t->post = std::move(post);
+    const HttpSecurity *security = t->post.security.get();
+    const bool secured = isSecured(security);
+    if (t->secured) {
+        // Another request's CA, client certificate or verification switch must not linger.
+        curl_easy_reset(t->easy);
+        setConstantOptions(t->easy, t, &t->result, t->errorBuffer, m_share);
+    }
+    t->secured = secured;
     t->result = HttpResult{};
     t->result.tag = t->post.tag;
     t->result.maxBody = t->post.maxBody;
+    t->result.maxResponseBytes = t->post.maxResponseBytes;
+    t->errorBuffer[0] = 0;
     curl_slist_free_all(t->headers);
     t->headers = curl_slist_append(nullptr, "Content-Type: application/json");
     t->headers = curl_slist_append(t->headers, "Expect:"); // no 100-continue round trip
     for (const QByteArray &h : t->post.headers)
         t->headers = curl_slist_append(t->headers, h.constData());
     CURL *e = t->easy;
+    if (secured) {
+        if (!security->bearerToken.isEmpty())
+            t->headers = curl_slist_append(
+                t->headers, ("Authorization: Bearer " + security->bearerToken).constData());
+        if (!security->caFile.isEmpty())
+            curl_easy_setopt(e, CURLOPT_CAINFO, security->caFile.constData());
+        if (!security->clientCert.isEmpty()) {
+            curl_easy_setopt(e, CURLOPT_SSLCERT, security->clientCert.constData());
+            curl_easy_setopt(e, CURLOPT_SSLKEY, security->clientKey.constData());
+        }
+        if (security->insecure) {
+            curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+            curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+    }
     curl_easy_setopt(e, CURLOPT_URL, t->post.url.constData());
     if (t->post.get) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -105,26 +202,53 @@ void HttpDeliveryClient::submit(HttpPost post)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->post.timeoutMs);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(t->post.timeoutMs, 10000L));
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, writeBody);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->result);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, readHeader);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->result);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "jobfirst-sync/" JOBFIRST_VERSION);
+    // A Content-Length over the cap is refused before reading; a body without one is cut off
+    // in writeBody.
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                     curl_off_t(std::max<qint64>(0, t->post.maxResponseBytes)));
+    // Short timeouts bound a slow peer already; long ones get a low-speed limit too.
+    const long lowSpeedSeconds = t->post.lowSpeedSeconds >= 0 ? t->post.lowSpeedSeconds
+                                 : t->post.timeoutMs > MinLowSpeedSeconds * 1000
+                                     ? std::max(MinLowSpeedSeconds, t->post.timeoutMs / 3000)
+                                     : 0L;
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, lowSpeedSeconds > 0 ? LowSpeedBytesPerSecond : 0L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, lowSpeedSeconds);
     t->clock.start();
     curl_multi_add_handle(m_multi, e);
     ++m_inFlight;
 }
 
+void HttpDeliveryClient::warnInsecure(const QByteArray &url)
+{
+    // Every request without verification is counted; the log says so at most every 10 s per
+    // host, with the count, instead of one line per request.
+    const QByteArray host = QUrl::fromEncoded(url).host().toUtf8();
+    auto &[lastAt, count] = m_insecureLog[host];
+    ++count;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now - lastAt < 10000)
+        return;
+    qWarning(
+        "jobfirst: %d request(s) to %s sent WITHOUT TLS certificate verification (tls_insecure); "
+        "anyone on the path can read and change them",
+        count, host.constData());
+    lastAt = now;
+    count = 0;
+}
+
 void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done)
 {
+    if (!m_refused.empty()) {
+        m_inFlight -= int(m_refused.size());
+        for (HttpResult &r : m_refused)
+            done.push_back(std::move(r));
+        m_refused.clear();
+        timeoutMs = 0;
+    }
     int running = 0;
     curl_multi_perform(m_multi, &running);
     int queued = 0;
-    bool any = false;
+    bool any = !done.empty();
     auto drain = [&] {
         while (CURLMsg *msg = curl_multi_info_read(m_multi, &queued)) {
             if (msg->msg != CURLMSG_DONE)
@@ -140,11 +264,43 @@ void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done)
                 curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
                 r.status = int(status);
             } else {
-                r.error = curl_easy_strerror(code);
-                r.timedOut = code == CURLE_OPERATION_TIMEDOUT;
+                // The error buffer names the certificate problem ("certificate has expired",
+                // "unable to get local issuer certificate", "no alternative certificate subject
+                // name matches"), where curl_easy_strerror only says "SSL peer certificate …".
+                r.error = t->errorBuffer[0] ? QByteArray(t->errorBuffer)
+                                            : QByteArray(curl_easy_strerror(code));
                 r.refused = code == CURLE_COULDNT_CONNECT;
-                if (r.timedOut)
-                    r.error = "timeout after " + QByteArray::number(qint64(t->post.timeoutMs)) + " ms";
+                if (code == CURLE_OPERATION_TIMEDOUT) {
+                    r.timedOut = true;
+                    if (r.durationMs + 50 < double(t->post.timeoutMs))
+                        r.error = "too slow: fewer than " +
+                                  QByteArray::number(qint64(LowSpeedBytesPerSecond)) +
+                                  " bytes/s (low-speed limit), cut off after " +
+                                  QByteArray::number(qint64(r.durationMs)) + " ms";
+                    else
+                        r.error = "timeout after " + QByteArray::number(qint64(t->post.timeoutMs)) +
+                                  " ms";
+                } else if ((code == CURLE_WRITE_ERROR && r.bodyBytes > r.maxResponseBytes) ||
+                           code == CURLE_FILESIZE_EXCEEDED) {
+                    r.error = "response body larger than " +
+                              QByteArray::number(r.maxResponseBytes) + " bytes: stopped reading";
+                }
+            }
+            if (t->secured && t->post.security->insecure) {
+                r.insecure = true;
+                warnInsecure(t->post.url);
+            }
+            // What is kept of a failed answer (attempt logs, dead letters, alerts) holds no
+            // secret: a receiver may echo the request or its token back.
+            if (r.status < 200 || r.status > 299) {
+                const QStringList known =
+                    t->secured && !t->post.security->bearerToken.isEmpty()
+                        ? QStringList{QString::fromUtf8(t->post.security->bearerToken)}
+                        : QStringList{};
+                if (!r.bodyHead.isEmpty())
+                    r.bodyHead = maskSecretsInText(QString::fromUtf8(r.bodyHead), known).toUtf8();
+                if (!r.error.isEmpty())
+                    r.error = maskSecretsInText(QString::fromUtf8(r.error), known).toUtf8();
             }
             curl_multi_remove_handle(m_multi, t->easy);
             done.push_back(std::move(r));
@@ -165,6 +321,16 @@ void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done)
 void HttpDeliveryClient::wake()
 {
     curl_multi_wakeup(m_multi);
+}
+
+HttpResult HttpDeliveryClient::fetch(HttpPost post)
+{
+    HttpDeliveryClient client(4);
+    client.submit(std::move(post));
+    std::vector<HttpResult> done;
+    while (done.empty())
+        client.poll(100, done);
+    return std::move(done.front());
 }
 
 } // namespace jobfirst

@@ -104,6 +104,17 @@ Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
         if (e.createdAt == 0)
             e.createdAt = now;
         item.payload = e.toPayload();
+        if (item.payload.size() > m_maxEventBytes.load())
+            return makeError(
+                QStringLiteral("event.too_large"),
+                QStringLiteral(
+                    "event %1 of user %2 (number %3 of %4) is %5 bytes; sync_max_event_bytes "
+                    "is %6; nothing was accepted")
+                    .arg(e.eventId.left(60), e.userId.left(60))
+                    .arg(&item - items.data() + 1)
+                    .arg(items.size())
+                    .arg(item.payload.size())
+                    .arg(m_maxEventBytes.load()));
     }
     if (counters.total() + deliveries > m_backlogLimit.load())
         return makeError(QStringLiteral("sync.queue_full"),

@@ -42,6 +42,8 @@ public:
     Status start(qint64 backlogLimit);
     void stop();
     void setBacklogLimit(qint64 limit) { m_backlogLimit = limit; }
+    /// sync_max_event_bytes: write() refuses a batch holding a larger event (naming it).
+    void setMaxEventBytes(qint64 bytes) { m_maxEventBytes = bytes; }
 
     /// Blocks until durable. Returns the events as stored (ids and versions assigned).
     Result<QList<SyncEvent>> write(QList<OutboxItem> items);
@@ -81,6 +83,7 @@ private:
     std::atomic<qint64> m_backlogLimit{1000000};
     std::atomic<qint64> m_durableDeliveryId{0};
     std::atomic_bool m_barrierQueued{false};
+    std::atomic<qint64> m_maxEventBytes{DefaultMaxEventBytes};
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -3,6 +3,9 @@
 
 #include "sync/outboxwriter.h"
 
+#include <QtGlobal>
+
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -71,6 +74,7 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
     }
     qint64 freed = 0;
     for (const auto &[list, ok] : batches) {
+        notePause(ok, now);
         for (const DeliveryOutcome &o : *list) {
             freed += o.count;
             auto rit = targets.find(o.target);
@@ -98,6 +102,21 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
         }
     }
     return freed;
+}
+
+void OutcomeRecorder::notePause(bool committed, qint64 now)
+{
+    if (committed) {
+        m_commitFailures = 0;
+        return;
+    }
+    if (now < m_pausedUntil)
+        return; // sent before this pause began: not a new failed try
+    ++m_commitFailures;
+    m_pausedUntil = now + std::min<qint64>(60000, 500LL << std::min(m_commitFailures - 1, 7));
+    if ((m_commitFailures & (m_commitFailures - 1)) == 0) // 1, 2, 4, 8...: not every time
+        qWarning("delivery: %d outcome commit(s) failed (disk full?); sending pauses for %lld ms",
+                 m_commitFailures, m_pausedUntil - now);
 }
 
 } // namespace jobfirst

@@ -58,14 +58,22 @@ public:
     qint64 release(QHash<QString, TargetRuntime> &targets, qint64 now, Confirmed &confirmed);
     /// Batches handed over and not yet confirmed.
     int outstanding() const { return m_outstanding.load(); }
+    /// Until when sending pauses because outcomes could not be committed (the disk is full):
+    /// their rows stay pending, and sending them again at once would only repeat requests
+    /// the receiver already has. 0.5 s, doubling to 60 s, until a commit goes through.
+    qint64 pausedUntil() const { return m_pausedUntil; }
 
 private:
+    void notePause(bool committed, qint64 now);
+
     using Batch = std::shared_ptr<const std::vector<DeliveryOutcome>>;
 
     OutboxWriter *m_writer;
     std::function<void()> m_wake;
     std::vector<DeliveryOutcome> m_waiting;
     qint64 m_firstWaitingAt = 0;
+    int m_commitFailures = 0;
+    qint64 m_pausedUntil = 0;
     std::atomic<int> m_outstanding{0};
     std::mutex m_mutex;
     std::deque<std::pair<Batch, bool>> m_confirmed;

@@ -24,16 +24,58 @@ bool isClusterEventType(const QString &type)
     return type == u"session" || type == u"config" || type == u"state";
 }
 
+QString idProblem(const QString &id)
+{
+    if (id.size() > MaxIdBytes || id.toUtf8().size() > MaxIdBytes)
+        return QStringLiteral("is longer than %1 bytes").arg(MaxIdBytes);
+    for (const QChar c : id) {
+        // Control characters (CR/LF would end up in the webhook-id header), format characters
+        // (bidi overrides that make a log lie) and unassigned code points are refused.
+        switch (c.category()) {
+        case QChar::Other_Control:
+        case QChar::Other_Format:
+        case QChar::Other_Surrogate:
+        case QChar::Other_NotAssigned:
+        case QChar::Separator_Line:
+        case QChar::Separator_Paragraph:
+            return QStringLiteral("holds a non-printable character (U+%1)")
+                .arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        default:
+            break;
+        }
+    }
+    return {};
+}
+
+namespace {
+
+// A shortened, printable form of an id for messages: the id itself may be what is wrong.
+QString shown(const QString &id)
+{
+    QString out;
+    for (const QChar c : id.left(60))
+        out += c.isPrint() ? QString(c)
+                           : QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+    return id.size() > 60 ? out + QStringLiteral("…") : out;
+}
+
+} // namespace
+
 Status SyncEvent::validate() const
 {
     if (!knownEventTypes().contains(type))
         return makeError(QStringLiteral("event.invalid_type"),
-                         QStringLiteral("event type \"%1\" is not known (%2)").arg(type, knownEventTypes().join(u", ")));
-    if (userId.trimmed().isEmpty() || userId.size() > 128)
+                         QStringLiteral("event type \"%1\" is not known (%2)")
+                             .arg(shown(type), knownEventTypes().join(u", ")));
+    if (userId.trimmed().isEmpty())
         return makeError(QStringLiteral("event.invalid_user"),
-                         QStringLiteral("event user id \"%1\" must be 1-128 characters").arg(userId));
-    if (eventId.size() > 128)
-        return makeError(QStringLiteral("event.invalid_id"), QStringLiteral("event id is longer than 128 characters"));
+                         QStringLiteral("event user id is empty"));
+    if (const QString why = idProblem(userId); !why.isEmpty())
+        return makeError(QStringLiteral("event.invalid_user"),
+                         QStringLiteral("event user id \"%1\" %2").arg(shown(userId), why));
+    if (const QString why = idProblem(eventId); !why.isEmpty())
+        return makeError(QStringLiteral("event.invalid_id"),
+                         QStringLiteral("event id \"%1\" %2").arg(shown(eventId), why));
     return {};
 }
 

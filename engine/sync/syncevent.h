@@ -27,12 +27,21 @@ struct SyncEvent
     qint64 version = 0;   ///< assigned by the outbox: increases with every accepted event
     qint64 createdAt = 0; ///< ms since epoch, set by the outbox when zero
 
-    /// Checks type and user; the error names the field.
+    /// Checks type, user id and event id (see idProblem); the error names the field.
     Status validate() const;
     /// The wire form (without version, which the outbox adds when sending).
     QByteArray toPayload() const;
     static Result<SyncEvent> fromJson(const QJsonObject &o);
 };
+
+/// Longest event or user id, in UTF-8 bytes.
+constexpr int MaxIdBytes = 128;
+/// Default of sync_max_event_bytes: one event's payload at most.
+constexpr qint64 DefaultMaxEventBytes = 1024 * 1024;
+
+/// Why `id` cannot be an event or user id ("" when it can): at most MaxIdBytes, printable
+/// characters only (no control or format characters).
+QString idProblem(const QString &id);
 
 /// Event types the engine knows; config routing refers to them.
 QStringList knownEventTypes();

@@ -63,6 +63,7 @@ Status SyncService::start(bool deliver)
 {
     if (!m_writer) {
         m_writer = std::make_unique<OutboxWriter>(m_store->path());
+        m_writer->setMaxEventBytes(m_config.syncMaxEventBytes);
         if (Status s = m_writer->start(m_config.syncBacklogLimit); !s) {
             m_writer.reset();
             return s;
@@ -74,8 +75,13 @@ Status SyncService::start(bool deliver)
             QMetaObject::invokeMethod(this, [this, target, reason] {
                 m_overrides[target].disabled = true;
                 m_overrides[target].reason = QStringLiteral("410 Gone: ") + reason.left(200);
-                saveOverride(target);
-                audit(QStringLiteral("engine"), QStringLiteral("target.disabled"), target, {}, reason.left(200));
+                // The target is disabled either way (its deliveries already stopped); a
+                // failed write is said in the log, as nobody waits for an answer.
+                if (Status s =
+                        audited(QStringLiteral("engine"), QStringLiteral("target.disabled"), target,
+                                {}, reason.left(200), [&] { return saveOverride(target); });
+                    !s)
+                    qWarning("%s", qPrintable(s.error().message));
                 emit targetDisabled(target, reason);
                 pushTargets();
             }, Qt::QueuedConnection);
@@ -122,8 +128,10 @@ void SyncService::applyConfig(const ClusterConfig &config)
         QMutexLocker lock(&m_routeMutex);
         m_config = config;
     }
-    if (m_writer)
+    if (m_writer) {
         m_writer->setBacklogLimit(config.syncBacklogLimit);
+        m_writer->setMaxEventBytes(config.syncMaxEventBytes);
+    }
     pushTargets();
 }
 
@@ -163,6 +171,8 @@ void SyncService::pushTargets()
         d.batchSize = t.batchSize;
         d.rateLimit = t.rateLimit;
         d.workers = m_config.syncWorkers;
+        d.security = HttpSecurity::fromSettings(t.caFile, t.clientCert, t.clientKey, t.tlsInsecure,
+                                                t.tokenFile);
         d.enabled = t.enabled && !o.disabled;
         d.paused = o.paused;
         list << d;
@@ -174,6 +184,7 @@ void SyncService::pushTargets()
         d.name = name;
         d.url = joinUrlPath(n.spec.url, m_config.clusterSyncPath).toEncoded();
         d.secret = m_config.clusterSecret;
+        d.security = n.spec.security(); // the node's CA, client certificate and token
         d.timeoutMs = long(m_config.syncTimeoutMs);
         d.maxRetries = m_config.maxSyncRetries;
         d.retryIntervalMs = m_config.syncRetryIntervalMs;
@@ -326,22 +337,35 @@ Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limi
 
 Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
-                             " WHERE id = ? AND state = 'dead' RETURNING target, event_count"));
-    q.addBindValue(nowMs());
-    q.addBindValue(nowMs());
-    q.addBindValue(deliveryId);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("retry delivery %1").arg(deliveryId), q.lastError().text());
-    if (!q.next())
-        return makeError(QStringLiteral("sync.not_dead"), QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
-    const QString target = q.value(0).toString();
-    const qint64 events = q.value(1).toLongLong();
-    q.finish();
+    QString target;
+    qint64 events = 0;
+    const Status s = audited(
+        actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"),
+        QStringLiteral("pending"), [&]() -> Status {
+            QSqlQuery q(m_store->database());
+            q.prepare(QStringLiteral(
+                "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'dead' RETURNING target, event_count"));
+            q.addBindValue(nowMs());
+            q.addBindValue(nowMs());
+            q.addBindValue(deliveryId);
+            if (!q.exec())
+                return storeError(m_store->path(),
+                                  QStringLiteral("retry delivery %1").arg(deliveryId),
+                                  q.lastError().text());
+            if (!q.next())
+                return makeError(
+                    QStringLiteral("sync.not_dead"),
+                    QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+            target = q.value(0).toString();
+            events = q.value(1).toLongLong();
+            q.finish();
+            return {};
+        });
+    if (!s)
+        return s;
     if (m_writer)
         m_writer->counters.add(target, events);
-    audit(actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("pending"));
     if (m_delivery)
         m_delivery->rescan();
     return {};
@@ -349,28 +373,45 @@ Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
 
 Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 untilMs, const QString &actor)
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
-                             " WHERE state = 'dead' AND (? = '' OR target = ?) AND updated_at >= ? AND updated_at <= ?"
-                             " RETURNING target, event_count"));
-    const qint64 now = nowMs();
-    q.addBindValue(now);
-    q.addBindValue(now);
-    q.addBindValue(sqlText(target));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(sinceMs);
-    q.addBindValue(untilMs);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("replay"), q.lastError().text());
     int count = 0;
-    while (q.next()) {
-        if (m_writer)
-            m_writer->counters.add(q.value(0).toString(), q.value(1).toLongLong());
-        count += q.value(1).toInt();
-    }
-    q.finish();
-    audit(actor, QStringLiteral("dlq.replay"), target.isEmpty() ? QStringLiteral("all targets") : target,
-          QStringLiteral("%1 .. %2").arg(iso(sinceMs), iso(untilMs)), QStringLiteral("%1 deliveries").arg(count));
+    QHash<QString, qint64> perTarget;
+    const Status s = m_store->audited(
+        AuditEntry{0,
+                   nowMs(),
+                   actor,
+                   QStringLiteral("dlq.replay"),
+                   target.isEmpty() ? QStringLiteral("all targets") : target,
+                   QStringLiteral("%1 .. %2").arg(iso(sinceMs), iso(untilMs)),
+                   {}},
+        [&](AuditEntry &entry) -> Status {
+            QSqlQuery q(m_store->database());
+            q.prepare(QStringLiteral(
+                "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
+                " WHERE state = 'dead' AND (? = '' OR target = ?) AND updated_at >= ? AND "
+                "updated_at <= ?"
+                " RETURNING target, event_count"));
+            const qint64 now = nowMs();
+            q.addBindValue(now);
+            q.addBindValue(now);
+            q.addBindValue(sqlText(target));
+            q.addBindValue(sqlText(target));
+            q.addBindValue(sinceMs);
+            q.addBindValue(untilMs);
+            if (!q.exec())
+                return storeError(m_store->path(), QStringLiteral("replay"), q.lastError().text());
+            while (q.next()) {
+                perTarget[q.value(0).toString()] += q.value(1).toLongLong();
+                count += q.value(1).toInt();
+            }
+            q.finish();
+            entry.after = QStringLiteral("%1 deliveries").arg(count);
+            return {};
+        });
+    if (!s)
+        return s.error();
+    if (m_writer)
+        for (auto it = perTarget.cbegin(); it != perTarget.cend(); ++it)
+            m_writer->counters.add(it.key(), it.value());
     if (m_delivery)
         m_delivery->rescan();
     return count;
@@ -378,16 +419,23 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
 
 Status SyncService::discard(qint64 deliveryId, const QString &actor)
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("UPDATE deliveries SET state = 'discarded', updated_at = ? WHERE id = ? AND state = 'dead'"));
-    q.addBindValue(nowMs());
-    q.addBindValue(deliveryId);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("discard delivery %1").arg(deliveryId), q.lastError().text());
-    if (q.numRowsAffected() == 0)
-        return makeError(QStringLiteral("sync.not_dead"), QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
-    audit(actor, QStringLiteral("dlq.discard"), QString::number(deliveryId), QStringLiteral("dead"), QStringLiteral("discarded"));
-    return {};
+    return audited(actor, QStringLiteral("dlq.discard"), QString::number(deliveryId),
+                   QStringLiteral("dead"), QStringLiteral("discarded"), [&]() -> Status {
+                       QSqlQuery q(m_store->database());
+                       q.prepare(QStringLiteral("UPDATE deliveries SET state = 'discarded', "
+                                                "updated_at = ? WHERE id = ? AND state = 'dead'"));
+                       q.addBindValue(nowMs());
+                       q.addBindValue(deliveryId);
+                       if (!q.exec())
+                           return storeError(m_store->path(),
+                                             QStringLiteral("discard delivery %1").arg(deliveryId),
+                                             q.lastError().text());
+                       if (q.numRowsAffected() == 0)
+                           return makeError(
+                               QStringLiteral("sync.not_dead"),
+                               QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+                       return {};
+                   });
 }
 
 Result<QUrl> SyncService::digestUrl(const QString &target) const
@@ -399,6 +447,22 @@ Result<QUrl> SyncService::digestUrl(const QString &target) const
             return joinUrlPath(n.spec.url, m_config.clusterSyncPath + QStringLiteral("/digest"));
     }
     return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+}
+
+Result<DigestEndpoint> SyncService::digestEndpoint(const QString &target) const
+{
+    auto url = digestUrl(target);
+    if (!url)
+        return url.error();
+    if (const TargetConfig *t = m_config.target(target))
+        return DigestEndpoint{url.value(), t->secret,
+                              HttpSecurity::fromSettings(t->caFile, t->clientCert, t->clientKey,
+                                                         t->tlsInsecure, t->tokenFile)};
+    for (const NodeStatus &n : m_nodes)
+        if (NodePrefix + n.spec.id == target)
+            return DigestEndpoint{url.value(), m_config.clusterSecret, n.spec.security()};
+    return makeError(QStringLiteral("sync.unknown_target"),
+                     QStringLiteral("there is no sync target \"%1\"").arg(target));
 }
 
 Result<int> SyncService::repair(const QString &target, const QStringList &eventIds, const QString &actor)
@@ -431,8 +495,18 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
     auto written = m_writer->write(items);
     if (!written)
         return written.error();
-    audit(actor, QStringLiteral("consistency.repair"), target, QStringLiteral("%1 missing or stale").arg(eventIds.size()),
-          QStringLiteral("%1 events sent again").arg(written->size()));
+    // The copies are queued (durably) before the audit row; if it cannot be written the
+    // caller hears so rather than a silent success.
+    if (Status s = audited(actor, QStringLiteral("consistency.repair"), target,
+                           QStringLiteral("%1 missing or stale").arg(eventIds.size()),
+                           QStringLiteral("%1 events sent again").arg(written->size()), {});
+        !s)
+        return makeError(
+            s.error().code,
+            QStringLiteral("%1 events were queued again, but the audit entry could not be "
+                           "written: %2")
+                .arg(written->size())
+                .arg(s.error().message));
     return int(written->size());
 }
 
@@ -455,10 +529,15 @@ Status SyncService::setTargetPaused(const QString &target, bool paused, const QS
 {
     if (!knownTarget(target))
         return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    const TargetOverride was = m_overrides.value(target);
     m_overrides[target].paused = paused;
-    if (Status s = saveOverride(target); !s)
+    if (Status s = audited(
+            actor, paused ? QStringLiteral("target.pause") : QStringLiteral("target.resume"),
+            target, {}, {}, [&] { return saveOverride(target); });
+        !s) {
+        m_overrides[target] = was;
         return s;
-    audit(actor, paused ? QStringLiteral("target.pause") : QStringLiteral("target.resume"), target, {}, {});
+    }
     pushTargets();
     return {};
 }
@@ -467,19 +546,27 @@ Status SyncService::setTargetEnabled(const QString &target, bool enabled, const 
 {
     if (!knownTarget(target))
         return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    const TargetOverride was = m_overrides.value(target);
     m_overrides[target].disabled = !enabled;
     m_overrides[target].reason = enabled ? QString() : QStringLiteral("disabled by %1").arg(actor);
-    if (Status s = saveOverride(target); !s)
+    if (Status s = audited(
+            actor, enabled ? QStringLiteral("target.enable") : QStringLiteral("target.disable"),
+            target, {}, {}, [&] { return saveOverride(target); });
+        !s) {
+        m_overrides[target] = was;
         return s;
-    audit(actor, enabled ? QStringLiteral("target.enable") : QStringLiteral("target.disable"), target, {}, {});
+    }
     pushTargets();
     return {};
 }
 
-void SyncService::audit(const QString &actor, const QString &action, const QString &subject, const QString &before,
-                        const QString &after)
+Status SyncService::audited(const QString &actor, const QString &action, const QString &subject,
+                            const QString &before, const QString &after,
+                            const std::function<Status()> &change)
 {
-    m_store->appendAudit(AuditEntry{0, nowMs(), actor, action, subject, before, after});
+    // The change and its audit row commit together: an action that cannot be audited fails.
+    return m_store->audited(AuditEntry{0, nowMs(), actor, action, subject, before, after},
+                            [&change](AuditEntry &) { return change ? change() : Status(); });
 }
 
 qint64 SyncService::backlog() const

@@ -5,6 +5,7 @@
 #include "config/clusterconfig.h"
 #include "core/result.h"
 #include "sync/deliveryrecords.h"
+#include "sync/consistencychecker.h"
 #include "sync/syncevent.h"
 #include "sync/syncstats.h"
 
@@ -60,6 +61,9 @@ public:
 
     /// Where a target (or "node:<id>") serves its digest: its sync URL + "/digest".
     Result<QUrl> digestUrl(const QString &target) const;
+    /// The digest URL with the secret that signs digest requests and the TLS settings and
+    /// token of the target or node (pass it to ConsistencyChecker::check).
+    Result<DigestEndpoint> digestEndpoint(const QString &target) const;
     /// Sends again the given acknowledged events to `target` (consistency repair).
     Result<int> repair(const QString &target, const QStringList &eventIds, const QString &actor);
 
@@ -90,7 +94,9 @@ private:
     void pushTargets();
     Status saveOverride(const QString &target);
     bool knownTarget(const QString &name) const;
-    void audit(const QString &actor, const QString &action, const QString &subject, const QString &before, const QString &after);
+    Status audited(const QString &actor, const QString &action, const QString &subject,
+                   const QString &before, const QString &after,
+                   const std::function<Status()> &change);
 
     Store *m_store;
     ClusterConfig m_config;

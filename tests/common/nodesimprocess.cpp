@@ -6,16 +6,34 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRegularExpression>
+#include <QSslKey>
 #include <QTimer>
 #include <QtTest>
 
-namespace {
+void NodeSimProcess::useTls(const QString &caFile, const QString &clientCert,
+                            const QString &clientKey)
+{
+    m_tls = true;
+    m_sslConfig = QSslConfiguration::defaultConfiguration();
+    m_sslConfig.setCaCertificates(QSslCertificate::fromPath(caFile));
+    if (!clientCert.isEmpty()) {
+        m_sslConfig.setLocalCertificate(QSslCertificate::fromPath(clientCert).value(0));
+        QFile key(clientKey);
+        key.open(QIODevice::ReadOnly);
+        m_sslConfig.setPrivateKey(QSslKey(&key, QSsl::Rsa));
+    }
+}
 
-QByteArray request(const QByteArray &verb, const QUrl &url, const QByteArray &body, int *status)
+QByteArray NodeSimProcess::request(const QByteArray &verb, const QUrl &url, const QByteArray &body,
+                                   int *status) const
 {
     QNetworkAccessManager nam;
     QNetworkRequest req(url);
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (m_tls)
+        req.setSslConfiguration(m_sslConfig);
+    if (!m_controlToken.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_controlToken);
     QNetworkReply *reply = nam.sendCustomRequest(req, verb, body);
     QEventLoop loop;
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -28,14 +46,13 @@ QByteArray request(const QByteArray &verb, const QUrl &url, const QByteArray &bo
     return data;
 }
 
-} // namespace
-
 bool NodeSimProcess::start(const QString &id, quint16 port, const QStringList &extraArgs)
 {
     m_id = id;
     m_extra = extraArgs;
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
+    m_process->setProcessEnvironment(m_env);
     m_process->start(QStringLiteral(JOBFIRST_NODESIM),
                      QStringList{QStringLiteral("--id"), id, QStringLiteral("--port"), QString::number(port)} + extraArgs);
     if (!m_process->waitForStarted(10000)) {

@@ -64,10 +64,17 @@ private slots:
 
     void roundTrip()
     {
-        auto c = ClusterConfig::fromJson("{\"cluster_id\":\"c2\",\"max_nodes\":20,\"load_balance_strategy\":\"ip-hash\",\n"
-"            \"health_check_interval\":\"5s\",\"rise\":3,\"targets\":[{\"name\":\"t1\",\"url\":\"http://127.0.0.1:9/x\",\n"
-"            \"events\":[\"user.created\"],\"timeout\":\"2s\",\"retry\":{\"max\":5,\"interval\":\"1s\"},\"batch_size\":10,\n"
-"            \"rate_limit\":50,\"secret\":\"s\",\"enabled\":false}]}");
+        auto c = ClusterConfig::fromJson(
+            "{\"cluster_id\":\"c2\",\"max_nodes\":20,\"load_balance_strategy\":\"ip-hash\",\n"
+            "            "
+            "\"health_check_interval\":\"5s\",\"rise\":3,\"targets\":[{\"name\":\"t1\",\"url\":"
+            "\"http://127.0.0.1:9/x\",\n"
+            "            "
+            "\"events\":[\"user.created\"],\"timeout\":\"2s\",\"retry\":{\"max\":5,\"interval\":"
+            "\"1s\"},\"batch_size\":10,\n"
+            "            "
+            "\"rate_limit\":50,\"secret\":\"a-signing-secret-of-32-bytes-000\",\"enabled\":false}]"
+            "}");
         QVERIFY2(c.ok(), c ? "" : qPrintable(c.error().message));
         QCOMPARE(c->loadBalanceStrategy, Strategy::IpHash);
         QCOMPARE(c->targets.size(), 1);

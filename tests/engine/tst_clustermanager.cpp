@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "api/codec.h"
 #include "cluster/clustermanager.h"
 #include "store/store.h"
 
@@ -108,6 +109,66 @@ private slots:
         QVERIFY(cluster.registerNode(NodeSpec{QStringLiteral("a"), QStringLiteral("http://127.0.0.1:1")}, QStringLiteral("t")).ok());
         const auto unchecked = cluster.selectNode();
         QVERIFY(unchecked.error().message.contains(QStringLiteral("1 not yet checked")));
+    }
+
+    void successRateOfTheRecentWindowMovesWhenRequestsFail()
+    {
+        auto store = std::move(Store::open(dbPath())).value();
+        ClusterManager cluster(store.get(), ClusterConfig{});
+        QVERIFY(cluster.load().ok());
+        // Defaults to five minutes, and says so.
+        QCOMPARE(cluster.stats().windowMs, 300000);
+        QCOMPARE(cluster.stats().toJson()[QStringLiteral("window_seconds")].toDouble(), 300.0);
+        // Nothing yet: no rate to show, rather than a made-up 100 %.
+        QVERIFY(std::isnan(cluster.stats().windowSuccessRate));
+        QVERIFY(cluster.stats().toJson()[QStringLiteral("window_success_rate")].isNull());
+
+        const NodePick a{QStringLiteral("a"), QUrl(QStringLiteral("http://127.0.0.1:1"))};
+        for (int i = 0; i < 1000; ++i)
+            cluster.reportResult(a, true, 2.0);
+        cluster.setRequestWindowMs(1200);
+        QCOMPARE(cluster.stats().windowRequests, 0); // the new window starts empty
+        for (int i = 0; i < 9; ++i)
+            cluster.reportResult(a, true, 4.0);
+        cluster.reportResult(a, false, 0, QStringLiteral("connection refused"));
+
+        ClusterStats s = cluster.stats();
+        // Lifetime: one failure in 1,010 requests hardly shows...
+        QCOMPARE(s.totalRequests, 1010);
+        QCOMPARE(s.failedRequests, 1);
+        QCOMPARE(s.successfulRequests, 1009);
+        // ...the recent window does.
+        QCOMPARE(s.windowMs, 1200);
+        QCOMPARE(s.windowRequests, 10);
+        QCOMPARE(s.windowFailedRequests, 1);
+        QCOMPARE(s.windowSuccessfulRequests, 9);
+        QCOMPARE(s.windowSuccessRate, 90.0);
+        QCOMPARE(s.windowAverageResponseTimeMs, 4.0);
+        const QJsonObject json = s.toJson();
+        QCOMPARE(json[QStringLiteral("window_seconds")].toDouble(), 1.2);
+        QCOMPARE(json[QStringLiteral("window_success_rate")].toDouble(), 90.0);
+        QCOMPARE(json[QStringLiteral("window_failed_requests")].toInteger(), 1);
+        // The plan's GetClusterStats keys stay, over the lifetime.
+        QCOMPARE(json[QStringLiteral("total_requests")].toInteger(), 1010);
+        QCOMPARE(json[QStringLiteral("failed_requests")].toInteger(), 1);
+        QCOMPARE(json[QStringLiteral("average_response_time")].toString(), QStringLiteral("2ms"));
+        // A remote console reads the same figures back.
+        const auto decoded = codec::decode<ClusterStats>(json);
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->windowMs, 1200);
+        QCOMPARE(decoded->windowRequests, 10);
+        QCOMPARE(decoded->windowFailedRequests, 1);
+        QCOMPARE(decoded->windowSuccessfulRequests, 9);
+        QCOMPARE(decoded->windowSuccessRate, 90.0);
+        QCOMPARE(decoded->windowAverageResponseTimeMs, 4.0);
+
+        // Requests age out of the window; the lifetime totals stay.
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.stats().windowRequests, 0, 5000);
+        s = cluster.stats();
+        QVERIFY(std::isnan(s.windowSuccessRate));
+        QVERIFY(std::isnan(codec::decode<ClusterStats>(s.toJson())->windowSuccessRate));
+        QCOMPARE(s.totalRequests, 1010);
+        QCOMPARE(s.failedRequests, 1);
     }
 };
 

@@ -89,6 +89,68 @@ private slots:
         QVERIFY(store.error().message.contains(QStringLiteral("customers")));
     }
 
+    void lockedCorruptAndForeignStoresEachSaySo()
+    {
+        QTemporaryDir dir;
+        // Locked: another connection holds the file exclusively (as a restore or a tool would).
+        const QString locked = dir.filePath(QStringLiteral("locked.db"));
+        QVERIFY(Store::open(locked).ok());
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("holder"));
+            db.setDatabaseName(locked);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA locking_mode=EXCLUSIVE")));
+            QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+            QVERIFY(q.exec(QStringLiteral("UPDATE meta SET value = value WHERE key = 'magic'")));
+            auto store = Store::open(locked);
+            QVERIFY(!store.ok());
+            QCOMPARE(store.error().code, QStringLiteral("store.locked"));
+            QVERIFY2(store.error().message.contains(QStringLiteral("locked by another process")),
+                     qPrintable(store.error().message));
+            q.exec(QStringLiteral("ROLLBACK"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("holder"));
+        QVERIFY(Store::open(locked).ok()); // free again
+
+        // Corrupt: a page in the middle overwritten (a bad disk, a bad copy).
+        const QString corrupt = dir.filePath(QStringLiteral("corrupt.db"));
+        {
+            auto store = Store::open(corrupt);
+            QSqlQuery q(store.value()->database());
+            for (int i = 0; i < 300; ++i)
+                q.exec(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, "
+                                      "to_state, reason) VALUES ('n%1', %1, 'up', 'down', '%2')")
+                           .arg(i)
+                           .arg(QString(200, u'r')));
+            q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+        }
+        {
+            QFile f(corrupt);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(f.size() / 2);
+            f.write(QByteArray(4096 * 3, '\xA5'));
+        }
+        auto bad = Store::open(corrupt);
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().code, QStringLiteral("store.corrupt"));
+        QVERIFY2(bad.error().message.contains(QStringLiteral("corrupt")) &&
+                     bad.error().message.contains(QStringLiteral("backup")),
+                 qPrintable(bad.error().message));
+
+        // Not SQLite at all.
+        const QString text = dir.filePath(QStringLiteral("notes.txt"));
+        QFile t(text);
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        t.write(QByteArray(5000, 'n'));
+        t.close();
+        auto foreign = Store::open(text);
+        QCOMPARE(foreign.error().code, QStringLiteral("store.foreign"));
+        QVERIFY(foreign.error().message.contains(QStringLiteral("not a JobFirst store")));
+    }
+
     void newerSchemaIsRefused()
     {
         QTemporaryDir dir;
@@ -112,17 +174,27 @@ private slots:
             auto store = Store::open(path);
             QVERIFY(store.ok());
             QSqlQuery q(store.value()->database());
-            for (const char *sql : {"DROP TABLE api_tokens", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
-                                    "DROP INDEX deliveries_coalescable", "DROP INDEX deliveries_dead",
-                                    "ALTER TABLE deliveries DROP COLUMN event_count",
-                                    "CREATE INDEX deliveries_state ON deliveries(state, id)",
-                                    "CREATE INDEX deliveries_target ON deliveries(target, state, id)",
-                                    "CREATE INDEX deliveries_user ON deliveries(target, user_id, state)",
-                                    "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
-                                    "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
-                                    " VALUES ('evt-1', 'user.created', 'u1', 0, '{\"id\":\"evt-1\"}', 1)",
-                                    "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, updated_at)"
-                                    " VALUES (1, 'user-service', 'u1', 'pending', 0, 1, 1)"})
+            for (const char *sql :
+                 {"DROP TABLE api_tokens", "DROP TABLE logs", "DROP INDEX health_events_ts",
+                  "DROP TABLE consistency_checks", "ALTER TABLE deliveries DROP COLUMN mode",
+                  "ALTER TABLE health_events DROP COLUMN last_ok_at", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
+                  "DROP INDEX deliveries_coalescable", "DROP INDEX deliveries_dead",
+                  "ALTER TABLE deliveries DROP COLUMN event_count",
+                  "ALTER TABLE nodes DROP COLUMN ca_file",
+                  "ALTER TABLE nodes DROP COLUMN client_cert",
+                  "ALTER TABLE nodes DROP COLUMN client_key",
+                  "ALTER TABLE nodes DROP COLUMN tls_insecure",
+                  "ALTER TABLE nodes DROP COLUMN token_file",
+                  "ALTER TABLE audit DROP COLUMN prev_hash", "ALTER TABLE audit DROP COLUMN hash",
+                  "CREATE INDEX deliveries_state ON deliveries(state, id)",
+                  "CREATE INDEX deliveries_target ON deliveries(target, state, id)",
+                  "CREATE INDEX deliveries_user ON deliveries(target, user_id, state)",
+                  "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                  "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                  " VALUES ('evt-1', 'user.created', 'u1', 0, '{\"id\":\"evt-1\"}', 1)",
+                  "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at, "
+                  "updated_at)"
+                  " VALUES (1, 'user-service', 'u1', 'pending', 0, 1, 1)"})
                 QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
         }
         auto store = Store::open(path);

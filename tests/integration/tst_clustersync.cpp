@@ -2,6 +2,7 @@
 // Cluster sync through the whole engine: a Basic Server node that is down receives what it
 // missed once it is back, and a failed delivery to a node counts against it at once.
 #include "cluster/clustermanager.h"
+#include "core/secrets.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
 #include "sync/syncservice.h"
@@ -18,10 +19,12 @@ class TestClusterSync final : public QObject
 private slots:
     void downNodeReceivesWhatItMissed()
     {
-        const QString secret = QStringLiteral("cluster-secret");
+        const QString secret = generateSecret();
         NodeSimProcess a, b;
-        QVERIFY(a.start(QStringLiteral("a"), 0, {QStringLiteral("--secret"), secret}));
-        QVERIFY(b.start(QStringLiteral("b"), 0, {QStringLiteral("--secret"), secret}));
+        a.setSecret(secret);
+        b.setSecret(secret);
+        QVERIFY(a.start(QStringLiteral("a")));
+        QVERIFY(b.start(QStringLiteral("b")));
         QTemporaryDir dir;
         ClusterConfig c;
         c.healthCheckIntervalMs = 200;

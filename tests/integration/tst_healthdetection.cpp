@@ -85,9 +85,16 @@ private slots:
         QVERIFY(history->first().reason.contains(QStringLiteral("connection refused")));
 
         // Restarted: back after `rise` good checks.
+        QVERIFY(!f->cluster->node(QStringLiteral("a"))->hasResponseTime());
+
         QVERIFY(f->a.restart());
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 10000);
         QCOMPARE(f->cluster->node(QStringLiteral("a"))->consecutiveOk, config.rise);
+        // Back up: its latency is measured again, from the checks since it came back.
+        QVERIFY(f->cluster->node(QStringLiteral("a"))->hasResponseTime());
+        QVERIFY(nodeStatusToJson(
+                    *f->cluster->node(QStringLiteral("a")))[QStringLiteral("response_time_ms")]
+                    .isDouble());
     }
 
     void hangingNodeIsMarkedDownByTimeout()

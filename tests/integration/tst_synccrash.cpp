@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Nothing accepted is lost: the delivering process (and producers) are killed with SIGKILL
 // at random moments and restarted; every event a producer was told is queued must arrive.
+#include "core/secrets.h"
 #include "nodesimprocess.h"
 
 #include <QJsonArray>
@@ -28,10 +29,13 @@ class TestSyncCrash final : public QObject
 private slots:
     void killedAtRandomMomentsLosesNothing()
     {
-        const QString secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+        const QString secret = jobfirst::generateSecret();
         NodeSimProcess a, b;
-        QVERIFY(a.start(QStringLiteral("a"), 0, {QStringLiteral("--secret"), secret}));
-        QVERIFY(b.start(QStringLiteral("b"), 0, {QStringLiteral("--secret"), secret, QStringLiteral("--latency"), QStringLiteral("1")}));
+        a.setSecret(secret);
+        b.setSecret(secret);
+        QVERIFY(a.start(QStringLiteral("a")));
+        QVERIFY(
+            b.start(QStringLiteral("b"), 0, {QStringLiteral("--latency"), QStringLiteral("1")}));
         QJsonArray targets;
         for (NodeSimProcess *sim : {&a, &b})
             targets.append(QJsonObject{{QStringLiteral("name"), sim == &a ? QStringLiteral("a") : QStringLiteral("b")},

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sync delivery against real jobfirst-nodesim targets on loopback.
+#include "core/secrets.h"
 #include "nodesimprocess.h"
 #include "store/store.h"
 #include "sync/consistencychecker.h"
@@ -15,7 +16,7 @@ using namespace jobfirst;
 
 namespace {
 
-const QString Secret = QStringLiteral("whsec_am9iZmlyc3QtZGVtby1zaWduaW5nLWtleS0wMDAx");
+const QString Secret = generateSecret();
 
 SyncEvent userEvent(const QString &type, const QString &user, const QJsonObject &data = {})
 {
@@ -54,7 +55,8 @@ class TestSyncDelivery final : public QObject
         f->config.targets.clear();
         for (int i = 0; i < count; ++i) {
             auto sim = std::make_unique<NodeSimProcess>();
-            if (!sim->start(QStringLiteral("t%1").arg(i), 0, {QStringLiteral("--secret"), Secret}))
+            sim->setSecret(Secret);
+            if (!sim->start(QStringLiteral("t%1").arg(i)))
                 return nullptr;
             TargetConfig t;
             t.name = QStringLiteral("t%1").arg(i);
@@ -240,7 +242,8 @@ private slots:
         QVERIFY(f);
         QVERIFY(f->sync->publish(users(500)).ok());
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
-        const QUrl digest = f->sync->digestUrl(QStringLiteral("t0")).value();
+        // Signed with the target's secret: the receiver checks digest requests like deliveries.
+        const DigestEndpoint digest = f->sync->digestEndpoint(QStringLiteral("t0")).value();
         auto clean = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
         QVERIFY(clean.ok());
         QCOMPARE(clean->ratio, 1.0);
@@ -259,7 +262,7 @@ private slots:
         f->sim(0).kill();
         auto down = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64, 2000);
         QVERIFY(!down.ok());
-        QVERIFY(down.error().message.contains(digest.toString()));
+        QVERIFY(down.error().message.contains(digest.url.toString()));
     }
 
     void fullQueueRefusesAndWritesNothing()
@@ -319,7 +322,9 @@ private slots:
         // u7 holds its update, the later of its two events.
         QCOMPARE(f->sim(0).get(QStringLiteral("/records/u7"))[QStringLiteral("version")].toInteger(), updates->at(7).version);
         // Every user of every acknowledged row is in the ledger at its latest version.
-        auto report = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), f->sync->digestUrl(QStringLiteral("t0")).value(), 64);
+        auto report =
+            ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"),
+                                      f->sync->digestEndpoint(QStringLiteral("t0")).value(), 64);
         QVERIFY(report.ok());
         QCOMPARE(report->ledgerRecords, 230);
         QCOMPARE(report->ratio, 1.0);

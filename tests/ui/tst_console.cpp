@@ -58,7 +58,7 @@ class TestConsole final : public QObject
         t.name = QStringLiteral("t0");
         t.url = m_target.url() + QStringLiteral("/sync");
         t.events = {QStringLiteral("user.created")};
-        t.secret = QStringLiteral("s3cret");
+        t.secret = QStringLiteral("console-test-signing-secret-0001");
         c.targets = {t};
         return c.toJson();
     }
@@ -84,7 +84,8 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_node.start(QStringLiteral("node-a")));
-        QVERIFY(m_target.start(QStringLiteral("t0"), 0, {QStringLiteral("--secret"), QStringLiteral("s3cret")}));
+        m_target.setSecret(QStringLiteral("console-test-signing-secret-0001"));
+        QVERIFY(m_target.start(QStringLiteral("t0")));
         writeFile(configPath(), configJson(10));
         m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
         EngineOptions options;

@@ -6,11 +6,18 @@
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/configpage.h"
+#include "pages/logspage.h"
+#include "pages/overviewpage.h"
+#include "widgets/slopanel.h"
 #include "pages/nodespage.h"
 #include "pages/syncpage.h"
 #include "remote/remoteenginesession.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSignalSpy>
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -149,6 +156,73 @@ private slots:
         const QJsonArray audit = apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/audit?limit=1"), m_viewer).json().toArray();
         QCOMPARE(audit.first()[QStringLiteral("actor")].toString(), QStringLiteral("api:boss"));
         QCOMPARE(apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r2"), m_admin).status, 204);
+    }
+
+    void theLogViewFiltersAndExports()
+    {
+        NodeSimProcess flaky;
+        QVERIFY(flaky.start(QStringLiteral("r3")));
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r3")}, {QStringLiteral("url"), flaky.url()}})
+                             .toJson())
+                     .status,
+                 201);
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        window.showPage(6);
+        ui::LogsPage *logs = window.logs();
+        // r3 comes up, then dies: both show, as health lines, while following.
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r3")) >= 0
+                                     && window.nodes()->model()->row(window.nodes()->model()->rowOfKey(QStringLiteral("r3"))).health
+                                            == HealthState::Up,
+                                 10000);
+        flaky.kill();
+        const auto has = [logs](const QString &kind, const QString &node) {
+            for (const LogEntry &e : logs->model()->rows())
+                if (e.kind == kind && e.node == node)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(has(QStringLiteral("health.down"), QStringLiteral("r3")), 15000);
+        QVERIFY(has(QStringLiteral("health.up"), QStringLiteral("r3")));
+        QVERIFY(has(QStringLiteral("audit.node.add"), QStringLiteral("r3")));
+        // Filters: one node; warnings and worse.
+        logs->findChild<QLineEdit *>(QStringLiteral("logNode"))->setText(QStringLiteral("r3"));
+        auto *level = logs->findChild<QComboBox *>(QStringLiteral("logLevel"));
+        level->setCurrentIndex(level->findData(QStringLiteral("warning")));
+        QTRY_VERIFY_WITH_TIMEOUT(!logs->model()->rows().isEmpty()
+                                     && std::all_of(logs->model()->rows().cbegin(), logs->model()->rows().cend(), [](const LogEntry &e) {
+                                            return e.node == QStringLiteral("r3") && logLevelRank(e.level) >= 2;
+                                        }),
+                                 10000);
+        // Export writes the filtered lines, oldest first, as JSON Lines.
+        QSignalSpy exported(logs, &ui::LogsPage::exported);
+        const QString file = m_dir.filePath(QStringLiteral("log.jsonl"));
+        logs->exportTo(file);
+        QVERIFY(exported.wait(10000));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), logs->model()->rowCount());
+        for (const QByteArray &line : lines) {
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QCOMPARE(o[QStringLiteral("node")].toString(), QStringLiteral("r3"));
+            QVERIFY(o[QStringLiteral("level")].toString() == QStringLiteral("warning") || o[QStringLiteral("level")].toString() == QStringLiteral("error"));
+        }
+        // jobfirstctl reads the same log from the engine.
+        const CtlRun ctl = runCtl({QStringLiteral("--server"), m_daemon.url(), QStringLiteral("--token-file"), m_dir.filePath(QStringLiteral("watcher.token")),
+                                   QStringLiteral("logs"), QStringLiteral("--node"), QStringLiteral("r3"), QStringLiteral("--json")});
+        QCOMPARE(ctl.code, 0);
+        QVERIFY(ctl.out.contains("\"kind\":\"health.down\""));
+        // The SLO panel reads the engine's figures.
+        window.showPage(0);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.overview()->slo()->report().figures.isEmpty(), 10000);
+        QVERIFY(window.overview()->slo()->report().figure(QStringLiteral("availability_1h")));
+        QCOMPARE(apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r3"), m_admin).status, 204);
     }
 
     void whileTheEngineIsAwayNothingLooksLive()

@@ -2,6 +2,7 @@
 #include "pages/overviewpage.h"
 
 #include "charts/livechart.h"
+#include "widgets/slopanel.h"
 
 #include <QGridLayout>
 #include <QLabel>
@@ -15,7 +16,7 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
       m_latency(new LiveChart([] { return tr("Response time per node"); }, [] { return tr("ms"); })),
       m_queue(new LiveChart([] { return tr("Sync queue"); }, [] { return tr("deliveries"); })),
       m_targets(new LiveChart([] { return tr("Deliveries per second per target"); }, [] { return tr("per second"); })),
-      m_pause(new QPushButton)
+      m_pause(new QPushButton), m_slo(new SloPanel(session))
 {
     auto *grid = new QGridLayout;
     for (int i = 0; i < 8; ++i)
@@ -38,6 +39,7 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     charts->addWidget(m_targets, 1, 0, 1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(grid);
+    layout->addWidget(m_slo);
     auto *bar = new QHBoxLayout;
     bar->addStretch();
     bar->addWidget(m_pause);
@@ -73,6 +75,7 @@ void OverviewPage::retranslate()
     m_pause->setText(m_pause->isChecked() ? tr("Resume charts") : tr("Pause charts"));
     for (LiveChart *c : std::as_const(m_charts))
         c->retranslate();
+    m_slo->retranslate();
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)

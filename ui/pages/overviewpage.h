@@ -12,6 +12,7 @@ class QPushButton;
 namespace jobfirst::ui {
 
 class LiveChart;
+class SloPanel;
 
 /// Cluster figures at a glance and live charts of response times, the sync queue and
 /// deliveries per target.
@@ -26,6 +27,7 @@ public:
     void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;
     QList<LiveChart *> charts() const { return m_charts; }
+    SloPanel *slo() const { return m_slo; }
 
 private:
     struct Card
@@ -41,6 +43,7 @@ private:
     LiveChart *m_queue;
     LiveChart *m_targets;
     QPushButton *m_pause;
+    SloPanel *m_slo;
     QHash<QString, std::pair<qint64, qint64>> m_lastCounts; // target -> (success, failed)
     qint64 m_lastAt = 0;
 };

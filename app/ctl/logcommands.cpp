@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl logs: engine, health, delivery and audit lines in one place (the plan's 日志聚合).
+#include "api/codec.h"
+#include "core/duration.h"
+#include "core/unixsignalwatcher.h"
+#include "ctlcontext.h"
+
+#include <QSet>
+#include <QTimer>
+
+#include <csignal>
+
+using namespace jobfirst;
+
+namespace {
+
+void print(CtlContext &ctx, const LogEntry &e, bool json)
+{
+    if (json) {
+        ctx.printJson(QJsonDocument(codec::encode(e)), false);
+        return;
+    }
+    QString where = e.node.isEmpty() ? e.target : e.node;
+    ctx.out << QStringLiteral("%1 %2 %3 %4%5\n")
+                   .arg(codec::isoTime(e.at), -24)
+                   .arg(e.level.toUpper(), -7)
+                   .arg(e.component, -9)
+                   .arg(where.isEmpty() ? QString() : QStringLiteral("[%1] ").arg(where), e.message);
+    ctx.out.flush();
+}
+
+} // namespace
+
+int runLogsCommand(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("follow"), QStringLiteral("node"), QStringLiteral("target"), QStringLiteral("since"),
+                                QStringLiteral("until"), QStringLiteral("level"), QStringLiteral("text"), QStringLiteral("limit"),
+                                QStringLiteral("json")},
+                         &code))
+        return code;
+    LogQuery query;
+    query.node = args.value(QStringLiteral("node"));
+    query.target = args.value(QStringLiteral("target"));
+    query.text = args.value(QStringLiteral("text"));
+    query.minLevel = args.value(QStringLiteral("level"), QStringLiteral("debug"));
+    if (logLevelRank(query.minLevel) < 0)
+        return ctx.usage(QStringLiteral("--level must be debug, info, warning or error, not \"%1\"").arg(query.minLevel));
+    for (const auto &[option, into] : {std::pair{QStringLiteral("since"), &query.since}, std::pair{QStringLiteral("until"), &query.until}}) {
+        const auto t = codec::parseIsoTime(args.value(option));
+        if (!t)
+            return ctx.usage(QStringLiteral("--%1 takes an ISO 8601 time, e.g. 2026-11-25T10:00:00Z").arg(option));
+        *into = *t;
+    }
+    QString error;
+    const auto limit = args.integer(QStringLiteral("limit"), 200, 1, 100000, &error);
+    if (!limit)
+        return ctx.usage(error);
+    query.limit = int(*limit);
+    const bool json = args.has(QStringLiteral("json"));
+    const auto first = ctx.wait(ctx.session->logs(query));
+    if (!first)
+        return ctx.fail(first.error().message);
+    // Oldest first, as a log is read; --follow then prints what comes after.
+    QSet<QString> seen;
+    qint64 newest = query.since;
+    for (auto it = first->crbegin(); it != first->crend(); ++it) {
+        print(ctx, *it, json);
+        seen.insert(it->source + u':' + QString::number(it->id));
+        newest = std::max(newest, it->at);
+    }
+    if (!args.has(QStringLiteral("follow")))
+        return 0;
+    UnixSignalWatcher stop({SIGINT, SIGTERM});
+    QObject::connect(&stop, &UnixSignalWatcher::received, qApp, &QCoreApplication::quit);
+    QTimer poll;
+    bool busy = false;
+    QObject::connect(&poll, &QTimer::timeout, &poll, [&] {
+        if (busy)
+            return;
+        busy = true;
+        LogQuery next = query;
+        next.since = newest; // the same millisecond again: lines already printed are skipped
+        next.limit = 10000;
+        ctx.session->logs(next).then(&poll, [&](const Result<QList<LogEntry>> &lines) {
+            busy = false;
+            if (!lines) {
+                ctx.err << "jobfirstctl: " << lines.error().message << Qt::endl;
+                return;
+            }
+            for (auto it = lines->crbegin(); it != lines->crend(); ++it) {
+                const QString key = it->source + u':' + QString::number(it->id);
+                if (seen.contains(key))
+                    continue;
+                seen.insert(key);
+                print(ctx, *it, json);
+                newest = std::max(newest, it->at);
+            }
+        });
+    });
+    poll.start(1000);
+    return QCoreApplication::exec();
+}
+
+namespace {
+
+QString sloValue(const SloFigure &f, double v)
+{
+    return f.unit == QLatin1String("percent") ? QStringLiteral("%1 %").arg(v, 0, 'f', 3) : QStringLiteral("%1 ms").arg(v, 0, 'f', 0);
+}
+
+} // namespace
+
+int runSloCommand(CtlContext &ctx, const Arguments &args)
+{
+    const auto report = ctx.wait(ctx.session->slo());
+    if (!report)
+        return ctx.fail(report.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        ctx.printJson(QJsonDocument(codec::encode(report.value())));
+        return 0;
+    }
+    ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(u"FIGURE", -20).arg(u"MEASURED", -14).arg(u"TARGET", -16).arg(u"WINDOW", -7).arg(u"STATUS");
+    for (const SloFigure &f : report->figures) {
+        const QString target = (f.higherIsBetter ? QStringLiteral(">= ") : QStringLiteral("<= ")) + sloValue(f, f.target);
+        ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n")
+                       .arg(f.key, -20)
+                       .arg(f.measuredAny ? sloValue(f, f.measured) : QStringLiteral("-"), -14)
+                       .arg(target, -16)
+                       .arg(formatDuration(f.windowMs), -7)
+                       .arg(!f.measuredAny ? QStringLiteral("nothing to measure") : f.met ? QStringLiteral("met") : QStringLiteral("MISSED"));
+    }
+    return 0;
+}

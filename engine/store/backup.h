@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <atomic>
+
+namespace jobfirst {
+
+/// What a backup file holds (read from its authenticated header).
+struct BackupInfo
+{
+    qint64 createdAt = 0;  ///< ms since epoch
+    qint64 storeBytes = 0; ///< size of the store copy inside
+    qint64 fileBytes = 0;  ///< size of the backup file
+};
+
+/// Encrypted backups of a store.
+///
+/// create() copies the store while engines keep writing to it (SQLite's online backup API,
+/// in steps within one read transaction: a consistent snapshot that does not stop writers),
+/// then encrypts the copy with AES-256-GCM (OpenSSL EVP) under a key derived from the
+/// passphrase with scrypt (N = 2^15, r = 8, p = 1, 16-byte random salt). The header (format,
+/// KDF parameters, salt, nonce, size, time) is authenticated too. A wrong passphrase is told
+/// apart from an altered or truncated file. Backup files are written 0600 (a folder made for
+/// them 0700) and atomically: a failed backup leaves no partial file.
+///
+/// The plain copy exists only for the time of the backup, next to the store (as protected as
+/// the store itself), and is removed afterwards.
+///
+/// API for front ends (jobfirstctl backup create|verify|restore, the console's File menu):
+///     auto info = Backup::create(dbPath, "/backups/x.jfbackup", passphrase);
+///     auto ok   = Backup::verify("/backups/x.jfbackup", passphrase);       // nothing written
+///     auto back = Backup::restore("/backups/x.jfbackup", passphrase, "/srv/new.db");
+/// All three block (seconds on large stores): call them off the GUI thread.
+class Backup final
+{
+public:
+    /// Error codes: "backup.io", "backup.passphrase" (wrong passphrase), "backup.corrupt"
+    /// (altered or truncated file, or a copy that fails SQLite's integrity check),
+    /// "backup.format" (not a JobFirst backup, or a newer format), "backup.held" (restore
+    /// onto a store an engine has open), "backup.exists" (restore onto an existing file
+    /// without `replace`).
+    static Result<BackupInfo> create(const QString &dbPath, const QString &backupFile,
+                                     const QByteArray &passphrase,
+                                     const std::atomic_bool *cancel = nullptr);
+    /// Decrypts the whole file into a temporary store, checks its tag and SQLite's
+    /// integrity_check, and removes it. Nothing else is written.
+    static Result<BackupInfo> verify(const QString &backupFile, const QByteArray &passphrase);
+    /// Restores into `newDbPath`, which must not exist (or, with `replace`, must not be open
+    /// in any engine). The store is decrypted next to it, checked (tag, integrity_check,
+    /// JobFirst marker), and only then renamed into place, 0600. On any error nothing changes.
+    static Result<BackupInfo> restore(const QString &backupFile, const QByteArray &passphrase,
+                                      const QString &newDbPath, bool replace = false);
+
+    /// The shortest passphrase accepted.
+    static constexpr int MinPassphraseBytes = 12;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "slo/slocalculator.h"
+
+namespace jobfirst {
+
+class Store;
+
+/// Reads what the SLO figures are computed from, and records consistency check results.
+class SloStore final
+{
+public:
+    /// At most this many recent real-time deliveries go into the latency percentile.
+    static constexpr int MaxLatencySamples = 200000;
+
+    explicit SloStore(Store *store) : m_store(store) {}
+
+    Result<SloInputs> load(qint64 now) const;
+    Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords, qint64 consistentRecords);
+
+private:
+    Status loadNodes(qint64 now, SloInputs &in) const;
+    Status loadLatencies(qint64 now, SloInputs &in) const;
+    Status loadConsistency(qint64 now, SloInputs &in) const;
+    /// The first delivery id created at or after `since` (ids grow with time): a bound that
+    /// keeps the latency query to the last hour of a large table.
+    Result<qint64> firstDeliveryAfter(qint64 since) const;
+
+    Store *m_store;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "postgresserver.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTcpServer>
+#include <QtTest>
+
+#include <unistd.h>
+
+QString PostgresServer::binDir()
+{
+    for (const char *version : {"17", "16", "15", "14", "13"}) {
+        const QString dir = QStringLiteral("/usr/lib/postgresql/%1/bin").arg(QLatin1String(version));
+        if (QFile::exists(dir + QStringLiteral("/initdb")))
+            return dir;
+    }
+    return {};
+}
+
+bool PostgresServer::run(const QString &program, const QStringList &args, int timeoutMs, QString *output) const
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    if (m_asPostgres)
+        p.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--"), program} + args);
+    else
+        p.start(program, args);
+    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        qWarning("%s %s failed: %s", qPrintable(program), qPrintable(args.join(u' ')), p.readAll().constData());
+        return false;
+    }
+    if (output)
+        *output = QString::fromUtf8(p.readAll());
+    return true;
+}
+
+bool PostgresServer::start(bool durable)
+{
+    const QString bin = binDir();
+    if (bin.isEmpty()) {
+        qWarning("PostgreSQL is not installed (scripts/bootstrap installs the postgresql package)");
+        return false;
+    }
+    m_asPostgres = ::getuid() == 0;
+    m_dir = std::make_unique<QTemporaryDir>();
+    // The server's own user must reach its folders.
+    QFile::setPermissions(m_dir->path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther
+                                             | QFile::ReadGroup | QFile::ExeGroup);
+    m_data = m_dir->filePath(QStringLiteral("data"));
+    const QString sockets = m_dir->filePath(QStringLiteral("sockets"));
+    QDir().mkpath(m_data);
+    QDir().mkpath(sockets);
+    if (m_asPostgres) {
+        QProcess::execute(QStringLiteral("chown"), {QStringLiteral("-R"), QStringLiteral("postgres:postgres"), m_data, sockets});
+    }
+    {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        m_port = probe.serverPort();
+    }
+    if (!run(bin + QStringLiteral("/initdb"), {QStringLiteral("-D"), m_data, QStringLiteral("-A"), QStringLiteral("trust"), QStringLiteral("-U"),
+                                               user(), QStringLiteral("--no-sync"), QStringLiteral("-E"), QStringLiteral("UTF8")}))
+        return false;
+    QFile conf(m_data + QStringLiteral("/postgresql.auto.conf"));
+    // As root the folder belongs to postgres: append through the server's own user.
+    const QString settings = QStringLiteral("listen_addresses = '127.0.0.1'\nport = %1\nunix_socket_directories = '%2'\n"
+                                            "fsync = %3\nsynchronous_commit = %3\nmax_connections = 200\n")
+                                 .arg(m_port)
+                                 .arg(sockets, durable ? QStringLiteral("on") : QStringLiteral("off"));
+    if (m_asPostgres) {
+        if (!run(QStringLiteral("sh"), {QStringLiteral("-c"), QStringLiteral("cat >> '%1' <<'EOF'\n%2EOF\n").arg(conf.fileName(), settings)}))
+            return false;
+    } else {
+        if (!conf.open(QIODevice::Append))
+            return false;
+        conf.write(settings.toUtf8());
+        conf.close();
+    }
+    if (!run(bin + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),
+                                               QStringLiteral("-w"), QStringLiteral("start")}))
+        return false;
+    m_running = true;
+    return run(bin + QStringLiteral("/createdb"), {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                                                   QString::number(m_port), QStringLiteral("-U"), user(), database()});
+}
+
+bool PostgresServer::stop(const QString &mode)
+{
+    if (!m_running)
+        return true;
+    m_running = false;
+    return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-m"), mode, QStringLiteral("-w"), QStringLiteral("stop")});
+}
+
+bool PostgresServer::restart()
+{
+    return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),
+                                                      QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("restart")});
+}
+
+QString PostgresServer::url() const
+{
+    return QStringLiteral("postgresql://%1@127.0.0.1:%2/%3").arg(user()).arg(m_port).arg(database());
+}
+
+QString PostgresServer::psql(const QString &sql) const
+{
+    QString out;
+    QProcess p;
+    p.start(binDir() + QStringLiteral("/psql"), {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(m_port),
+                                                  QStringLiteral("-U"), user(), QStringLiteral("-d"), database(), QStringLiteral("-tAc"), sql});
+    if (!p.waitForFinished(30000) || p.exitCode() != 0) {
+        qWarning("psql failed: %s", p.readAllStandardError().constData());
+        return {};
+    }
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+PostgresServer::~PostgresServer()
+{
+    stop(QStringLiteral("immediate"));
+}

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+
+/// A real PostgreSQL server of the test's own: initdb in a temporary folder, pg_ctl on a free
+/// port on 127.0.0.1 with a private socket folder, trust authentication for its one user.
+/// When the test runs as root (PostgreSQL refuses root), the server runs as the `postgres`
+/// system user through runuser.
+class PostgresServer final
+{
+public:
+    ~PostgresServer();
+    /// false (with a QWARN naming the step) when the server could not be made or started.
+    bool start(bool durable = true);
+    bool stop(const QString &mode = QStringLiteral("fast"));
+    /// `pg_ctl restart -m fast`: what an operator (or a failover) does to a running server.
+    bool restart();
+    quint16 port() const { return m_port; }
+    QString database() const { return QStringLiteral("jobfirst"); }
+    QString user() const { return QStringLiteral("jobfirst"); }
+    /// postgresql://jobfirst@127.0.0.1:PORT/jobfirst
+    QString url() const;
+    /// Runs one SQL command with psql; answers its output ("" and a QWARN on failure).
+    QString psql(const QString &sql) const;
+    static QString binDir();
+
+private:
+    bool run(const QString &program, const QStringList &args, int timeoutMs = 60000, QString *output = nullptr) const;
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_data;
+    quint16 m_port = 0;
+    bool m_asPostgres = false;
+    bool m_running = false;
+};

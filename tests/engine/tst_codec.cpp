@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The engine's JSON: what the admin API answers and the remote session reads back must be
+// the same values, and bad JSON names the field.
+#include "api/codec.h"
+#include "api/jsonwriter.h"
+
+#include <QJsonDocument>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace jobfirst;
+
+class TestCodec final : public QObject
+{
+    Q_OBJECT
+
+    static NodeStatus sampleNode()
+    {
+        NodeStatus n;
+        n.spec = NodeSpec{QStringLiteral("n-1"), QStringLiteral("https://10.0.0.5:8443"), QStringLiteral("/healthz"), 7,
+                          {QStringLiteral("eu"), QStringLiteral("blue \"quoted\"\n")}, AdminState::Drain};
+        // The TLS settings travel too: a remote console must not drop them on an edit.
+        n.spec.caFile = QStringLiteral("/etc/jobfirst/ca.pem");
+        n.spec.clientCert = QStringLiteral("/etc/jobfirst/client.pem");
+        n.spec.clientKey = QStringLiteral("/etc/jobfirst/client.key");
+        n.spec.tlsInsecure = true;
+        n.spec.tokenFile = QStringLiteral("/etc/jobfirst/node.token");
+        n.health = HealthState::Down;
+        n.effectiveWeight = 3;
+        n.eligible = false;
+        n.activeConnections = 12;
+        n.responseTimeMs = std::numeric_limits<double>::quiet_NaN();
+        n.successRate = 97.25;
+        n.requests = 123456789012;
+        n.failures = 42;
+        n.lastCheckAt = 1764300000123;
+        n.lastCheckResult = QStringLiteral("connection refused — 拒绝");
+        n.lastChangeAt = 1764299999000;
+        n.consecutiveOk = 0;
+        n.consecutiveFail = 3;
+        return n;
+    }
+
+    template <typename T>
+    static T roundTrip(const T &value)
+    {
+        const QByteArray json = QJsonDocument(codec::encode(value)).toJson(QJsonDocument::Compact);
+        auto back = codec::decode<T>(QJsonDocument::fromJson(json).object());
+        if (!back)
+            qWarning("decode failed: %s", qPrintable(back.error().message));
+        return back.value();
+    }
+
+private slots:
+    void nodesSurviveTheTrip()
+    {
+        const NodeStatus n = sampleNode();
+        const NodeStatus back = roundTrip(n);
+        QCOMPARE(back.spec, n.spec);
+        QCOMPARE(back.health, n.health);
+        QVERIFY(std::isnan(back.responseTimeMs)); // "no latency" stays no latency
+        QCOMPARE(back.successRate, n.successRate);
+        QCOMPARE(back.requests, n.requests);
+        QCOMPARE(back.lastCheckAt, n.lastCheckAt);
+        QCOMPARE(back.lastCheckResult, n.lastCheckResult);
+        QCOMPARE(back.lastChangeAt, n.lastChangeAt);
+        QCOMPARE(back.consecutiveFail, n.consecutiveFail);
+    }
+
+    void theFastNodeJsonIsTheSameJson()
+    {
+        NodeStatus n = sampleNode();
+        QCOMPARE(QJsonDocument::fromJson(codec::nodeJson(n)).object(), codec::encode(n));
+        n.responseTimeMs = 1.0 / 3.0;
+        n.health = HealthState::Up;
+        n.spec.tags = {QStringLiteral("ctrl\x01\x1f")};
+        QCOMPARE(QJsonDocument::fromJson(codec::nodeJson(n)).object(), codec::encode(n));
+    }
+
+    void snapshotsSurviveTheTrip()
+    {
+        EngineSnapshot s;
+        s.at = 1764300000000;
+        s.cluster.clusterId = QStringLiteral("c1");
+        s.cluster.totalNodes = 1;
+        s.nodes = {sampleNode()};
+        TargetStatus t;
+        t.name = QStringLiteral("user-service");
+        t.circuit = CircuitState::HalfOpen;
+        t.backlog = 5;
+        t.lastErrorAt = 1764300000999;
+        s.sync.targets = {t};
+        s.sync.queueDepth = 5;
+        s.healthEvents = {HealthEvent{9, QStringLiteral("n-1"), 1764300000001, HealthState::Up, HealthState::Down, QStringLiteral("timeout"), 2000}};
+        s.alerts = {Alert{1764300000002, Alert::Severity::Critical, QStringLiteral("node.failed"), QStringLiteral("n-1"), QStringLiteral("gone")}};
+        s.maxNodes = 10;
+        s.strategy = QStringLiteral("ip-hash");
+        const EngineSnapshot back = roundTrip(s);
+        QCOMPARE(back.at, s.at);
+        QCOMPARE(back.nodes.size(), 1);
+        QCOMPARE(back.sync.targets.first().circuit, CircuitState::HalfOpen);
+        QCOMPARE(back.sync.targets.first().lastErrorAt, t.lastErrorAt);
+        QCOMPARE(back.healthEvents.first().to, HealthState::Down);
+        QCOMPARE(back.alerts.first().severity, Alert::Severity::Critical);
+        QCOMPARE(back.strategy, s.strategy);
+    }
+
+    void badJsonNamesTheField_data()
+    {
+        // (Plain strings: moc reads the "//" of a URL inside a raw string as a comment.)
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("field");
+        QTest::newRow("weight as text") << QByteArray("{\"id\":\"a\",\"url\":\"http:\/\/h:1\",\"weight\":\"heavy\"}") << QStringLiteral("weight");
+        QTest::newRow("tags not a list") << QByteArray("{\"id\":\"a\",\"url\":\"http:\/\/h:1\",\"tags\":\"eu\"}") << QStringLiteral("tags");
+        QTest::newRow("unknown admin state") << QByteArray("{\"id\":\"a\",\"url\":\"http:\/\/h:1\",\"admin_state\":\"asleep\"}") << QStringLiteral("admin_state");
+        QTest::newRow("fractional weight") << QByteArray("{\"id\":\"a\",\"url\":\"http:\/\/h:1\",\"weight\":1.5}") << QStringLiteral("weight");
+    }
+
+    void badJsonNamesTheField()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, field);
+        const auto spec = codec::decode<NodeSpec>(QJsonDocument::fromJson(json).object());
+        QVERIFY(!spec.ok());
+        QCOMPARE(spec.error().field, field);
+        QVERIFY2(spec.error().message.contains(field), qPrintable(spec.error().message));
+    }
+
+    void timesAreIsoWithMilliseconds()
+    {
+        QCOMPARE(codec::isoTime(1764300000123), QStringLiteral("2025-11-28T03:20:00.123Z"));
+        QCOMPARE(codec::parseIsoTime(QStringLiteral("2025-11-28T03:20:00.123Z")).value(), qint64(1764300000123));
+        QCOMPARE(codec::parseIsoTime(QString()).value(), qint64(0));
+        QVERIFY(!codec::parseIsoTime(QStringLiteral("yesterday")).has_value());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCodec)
+#include "tst_codec.moc"

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console's demo cluster leaves nothing behind, even when the console is killed: its
+// simulator processes die with it, and the next start removes the folder it left.
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+namespace {
+
+struct ProcessInfo
+{
+    qint64 pid = 0;
+    qint64 parent = 0;
+    char state = '?';
+    QByteArray name;
+};
+
+std::optional<ProcessInfo> processInfo(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    const QByteArray line = stat.readAll();
+    const qsizetype open = line.indexOf('('), close = line.lastIndexOf(')');
+    if (open < 0 || close < open)
+        return std::nullopt;
+    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+    return ProcessInfo{pid, fields.value(1).toLongLong(),
+                       fields.value(0).isEmpty() ? '?' : fields.value(0).at(0),
+                       line.mid(open + 1, close - open - 1)};
+}
+
+/// The simulators a process started (the kernel cuts names to 15 characters).
+QList<qint64> nodesimChildrenOf(qint64 parent)
+{
+    QList<qint64> children;
+    const QStringList entries =
+        QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        const auto info = processInfo(pid);
+        if (info && info->parent == parent && info->name.startsWith("jobfirst-nodesi") &&
+            info->state != 'Z')
+            children << pid;
+    }
+    return children;
+}
+
+/// Runs, and is not a zombie waiting to be reaped.
+bool alive(qint64 pid)
+{
+    const auto info = processInfo(pid);
+    return info && info->state != 'Z';
+}
+
+QStringList demoFolders(const QString &temp)
+{
+    return QDir(temp).entryList({QStringLiteral("jobfirst-demo-*")},
+                                QDir::Dirs | QDir::NoDotAndDotDot);
+}
+
+/// The folder under `temp` holding a demo store, whatever it is called; empty when none.
+QString folderWithStore(const QString &temp)
+{
+    QDirIterator it(temp, {QStringLiteral("demo-cluster.db")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    return it.hasNext() ? QFileInfo(it.next()).absolutePath() : QString();
+}
+
+} // namespace
+
+class TestConsoleDemo final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_temp;
+    QList<qint64> m_sims; ///< killed at the end if a failure left them running
+
+    void cleanup()
+    {
+        for (qint64 pid : std::as_const(m_sims))
+            if (alive(pid))
+                ::kill(pid_t(pid), SIGKILL);
+        m_sims.clear();
+    }
+
+    std::unique_ptr<QProcess> startConsole()
+    {
+        auto console = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TMPDIR"), m_temp.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_temp.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        console->setProcessEnvironment(env);
+        console->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        console->start(QStringLiteral(JOBFIRST_CONSOLE), {QStringLiteral("--demo")});
+        return console;
+    }
+
+private slots:
+    void killedConsoleLeavesNothingBehind()
+    {
+        QVERIFY(m_temp.isValid());
+        auto first = startConsole();
+        QVERIFY(first->waitForStarted(10000));
+        const qint64 firstPid = first->processId();
+        QTRY_COMPARE_WITH_TIMEOUT(nodesimChildrenOf(firstPid).size(), 9, 30000);
+        const QList<qint64> sims = nodesimChildrenOf(firstPid);
+        m_sims = sims;
+        QTRY_VERIFY_WITH_TIMEOUT(!folderWithStore(m_temp.path()).isEmpty(), 30000);
+        const QString stale = folderWithStore(m_temp.path());
+
+        // SIGKILL: the console cannot stop anything itself.
+        first->kill();
+        QVERIFY(first->waitForFinished(10000));
+        for (qint64 pid : sims)
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                !alive(pid), qPrintable(QStringLiteral("nodesim %1 outlived the console").arg(pid)),
+                10000);
+        QVERIFY(QFileInfo::exists(stale)); // what the next start must clean up
+        QCOMPARE(demoFolders(m_temp.path()), QStringList{QFileInfo(stale).fileName()});
+
+        // A folder whose console still runs is not touched: this test plays that console.
+        QVERIFY(QDir(m_temp.path()).mkdir(QStringLiteral("jobfirst-demo-running")));
+        {
+            QFile owner(m_temp.filePath(QStringLiteral("jobfirst-demo-running/owner")));
+            QVERIFY(owner.open(QIODevice::WriteOnly));
+            QFile stat(QStringLiteral("/proc/self/stat"));
+            QVERIFY(stat.open(QIODevice::ReadOnly));
+            const QByteArray line = stat.readAll();
+            const QByteArray started = line.mid(line.lastIndexOf(')') + 2).split(' ').value(19);
+            owner.write(QByteArray::number(QCoreApplication::applicationPid()) + ' ' + started +
+                        '\n');
+        }
+
+        auto second = startConsole();
+        QVERIFY(second->waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(stale), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(nodesimChildrenOf(second->processId()).size(), 9, 30000);
+        QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-running/owner"))));
+        QCOMPARE(demoFolders(m_temp.path()).size(), 2); // the second console's own, and ours
+
+        // A console that quits cleanly stops its simulators and removes its own folder.
+        const QList<qint64> secondSims = nodesimChildrenOf(second->processId());
+        m_sims = secondSims;
+        second->terminate();
+        QVERIFY(second->waitForFinished(20000));
+        for (qint64 pid : secondSims)
+            QTRY_VERIFY_WITH_TIMEOUT(!alive(pid), 10000);
+        QCOMPARE(demoFolders(m_temp.path()), QStringList{QStringLiteral("jobfirst-demo-running")});
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConsoleDemo)
+#include "tst_consoledemo.moc"

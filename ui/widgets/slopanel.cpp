@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "widgets/slopanel.h"
+
+#include "api/enginesession.h"
+#include "pages/page.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+namespace {
+constexpr int RefreshMs = 30000;
+
+QString windowText(qint64 ms)
+{
+    return ms >= 86400000 ? SloPanel::tr("%n day(s)", nullptr, int(ms / 86400000)) : SloPanel::tr("%n hour(s)", nullptr, int(ms / 3600000));
+}
+
+QString valueText(const SloFigure &f, double v)
+{
+    const QLocale locale;
+    return f.unit == QLatin1String("percent") ? SloPanel::tr("%1 %").arg(locale.toString(v, 'f', 3))
+                                              : SloPanel::tr("%1 ms").arg(locale.toString(v, 'f', 0));
+}
+} // namespace
+
+SloPanel::SloPanel(EngineSession *session, QWidget *parent)
+    : QWidget(parent), m_session(session), m_table(new QTableWidget(0, 4)), m_title(new QLabel), m_worstNode(new QLabel)
+{
+    setObjectName(QStringLiteral("sloPanel"));
+    m_table->setObjectName(QStringLiteral("sloTable"));
+    m_table->verticalHeader()->hide();
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
+    m_worstNode->setObjectName(QStringLiteral("sloWorstNode"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_title);
+    layout->addWidget(m_table);
+    layout->addWidget(m_worstNode);
+    auto *timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            refresh();
+    });
+    timer->start(RefreshMs);
+    retranslate();
+}
+
+void SloPanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refresh();
+}
+
+void SloPanel::refresh()
+{
+    if (m_busy)
+        return;
+    m_busy = true;
+    m_session->slo().then(this, [this](const Result<SloReport> &r) {
+        m_busy = false;
+        if (r)
+            display(r.value());
+        emit refreshed();
+    });
+}
+
+QString SloPanel::figureName(const QString &key)
+{
+    if (key == QLatin1String("availability_1h") || key == QLatin1String("availability_24h") || key == QLatin1String("availability_30d"))
+        return tr("Cluster availability");
+    if (key == QLatin1String("sync_latency_p99"))
+        return tr("Real-time sync latency (p99)");
+    if (key == QLatin1String("consistency"))
+        return tr("Data consistency");
+    if (key == QLatin1String("recovery_time"))
+        return tr("Recovery from down to up (worst)");
+    if (key == QLatin1String("alert_delay"))
+        return tr("Failure to alert (worst)");
+    return key;
+}
+
+void SloPanel::display(const SloReport &report)
+{
+    m_report = report;
+    m_table->setRowCount(int(report.figures.size()));
+    // Every figure in view at once: the table is as tall as its rows.
+    m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth()
+                            + m_table->verticalHeader()->defaultSectionSize() * int(report.figures.size()));
+    for (int row = 0; row < report.figures.size(); ++row) {
+        const SloFigure &f = report.figures.at(row);
+        const QString target = (f.higherIsBetter ? QStringLiteral("≥ ") : QStringLiteral("≤ ")) + valueText(f, f.target);
+        const QString measured = f.measuredAny ? valueText(f, f.measured) : tr("nothing to measure");
+        const QStringList cells = {figureName(f.key), measured, target, windowText(f.windowMs)};
+        const QColor colour = !f.measuredAny ? QColor(0xea, 0xec, 0xee) : f.met ? QColor(0xd5, 0xf5, 0xe3) : QColor(0xf5, 0xb7, 0xb1);
+        for (int c = 0; c < cells.size(); ++c) {
+            auto *item = new QTableWidgetItem(cells.at(c));
+            item->setBackground(colour);
+            item->setData(Qt::UserRole, f.met);
+            m_table->setItem(row, c, item);
+        }
+    }
+    const auto worst = std::min_element(report.nodes.cbegin(), report.nodes.cend(),
+                                        [](const NodeAvailability &a, const NodeAvailability &b) { return a.day < b.day; });
+    m_worstNode->setText(worst == report.nodes.cend()
+                             ? QString()
+                             : tr("Least available node over a day: %1, %2 % (target 99.9 %)").arg(worst->node, QLocale().toString(worst->day, 'f', 3)));
+}
+
+void SloPanel::retranslate()
+{
+    m_title->setText(tr("Success metrics of the plan"));
+    m_table->setHorizontalHeaderLabels({tr("Metric"), tr("Measured"), tr("Target"), tr("Window")});
+    if (!m_report.figures.isEmpty())
+        display(m_report);
+}
+
+} // namespace jobfirst::ui
