@@ -275,6 +275,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                                                    m_queueLimit.load()};
             for (std::size_t d = 0; d < dispatchers.size(); ++d)
                 load[d] = dispatchers[d]->load();
+            scheduler.beginPass();
             for (TargetRuntime &rt : targets) {
                 DeliveryScheduler::Limits l = limits;
                 l.held = held;

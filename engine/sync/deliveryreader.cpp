@@ -22,6 +22,10 @@ Result<std::unique_ptr<DeliveryReader>> DeliveryReader::open(const QString &path
             " WHERE d.target = ? AND d.state = 'pending' AND d.id > ? ORDER BY d.id LIMIT ?");
     r->m_events = SqliteStatement(
         db, "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
+    r->m_dataVersion = SqliteStatement(db, "PRAGMA data_version");
+    if (!r->m_dataVersion.ok())
+        return storeError(path, QStringLiteral("prepare the delivery reads"),
+                          r->m_dataVersion.error());
     if (!r->m_pending.ok() || !r->m_events.ok())
         return storeError(path, QStringLiteral("prepare the delivery reads"),
                           r->m_pending.ok() ? r->m_events.error() : r->m_pending.error());
@@ -32,9 +36,17 @@ DeliveryReader::DeliveryReader(std::unique_ptr<Store> store) : m_store(std::move
 
 DeliveryReader::~DeliveryReader() = default;
 
+qint64 DeliveryReader::dataVersion()
+{
+    const qint64 version = m_dataVersion.next() ? m_dataVersion.int64(0) : -1;
+    m_dataVersion.reset();
+    return version;
+}
+
 Status DeliveryReader::readPending(const QString &target, qint64 afterId, int limit,
                                    std::vector<PendingDelivery> &out)
 {
+    ++m_pendingReads;
     m_pending.bind(1, target);
     m_pending.bind(2, afterId);
     m_pending.bind(3, limit);

@@ -29,6 +29,11 @@ public:
     /// Up to `limit` pending rows of `target` with ids above `afterId`, in id order.
     Status readPending(const QString &target, qint64 afterId, int limit,
                        std::vector<PendingDelivery> &out);
+    /// SQLite's data_version: changes whenever another connection (the outbox writer) has
+    /// committed. A queue read empty stays empty while it is unchanged: no need to read again.
+    qint64 dataVersion();
+    /// Queue reads so far (readPending calls): what an idle engine should not spend.
+    qint64 pendingReads() const { return m_pendingReads; }
     /// The `count` events from `firstSeq` on, as (version, payload), in order.
     Status readEvents(qint64 firstSeq, int count, std::vector<std::pair<qint64, QByteArray>> &out);
 
@@ -36,7 +41,8 @@ private:
     explicit DeliveryReader(std::unique_ptr<Store> store);
 
     std::unique_ptr<Store> m_store;
-    SqliteStatement m_pending, m_events;
+    SqliteStatement m_pending, m_events, m_dataVersion;
+    qint64 m_pendingReads = 0;
 };
 
 } // namespace jobfirst

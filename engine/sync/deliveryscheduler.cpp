@@ -19,6 +19,11 @@ void addRow(DeliveryFlight &flight, PendingDelivery &row)
 
 } // namespace
 
+void DeliveryScheduler::beginPass()
+{
+    m_dataVersion = m_reader.dataVersion();
+}
+
 DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wanted, qint64 now)
 {
     Result result;
@@ -27,16 +32,19 @@ DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wante
         rt.cursor = 0;
         rt.rescan = false;
         rt.rescanAt = 0;
+        rt.drainedAt = -1;
     }
     if (qsizetype(rt.ready.size()) >= wanted)
         return result;
+    if (m_dataVersion >= 0 && rt.drainedAt == m_dataVersion)
+        return result; // read to its end, and nothing was written since
     m_read.clear();
-    if (Status s = m_reader.readPending(rt.config.name, rt.cursor,
-                                        2 * wanted - int(rt.ready.size()), m_read);
-        !s) {
+    const int limit = 2 * wanted - int(rt.ready.size());
+    if (Status s = m_reader.readPending(rt.config.name, rt.cursor, limit, m_read); !s) {
         result.error = s.error().message;
         return result;
     }
+    rt.drainedAt = int(m_read.size()) < limit ? m_dataVersion : -1;
     for (PendingDelivery &row : m_read) {
         rt.cursor = row.id;
         if (!rt.busyRows.contains(row.id)) // else in flight or awaiting commit

@@ -34,6 +34,11 @@ public:
 
     explicit DeliveryScheduler(DeliveryReader &reader) : m_reader(reader) {}
 
+    /// Starts a pass over the targets: notes whether the store changed since the last one,
+    /// so that an idle target's queue is not read again when nothing was written (a thousand
+    /// idle node targets cost no reads).
+    void beginPass();
+
     /// Appends the requests to send to `rt`'s target now to `out`, and marks their rows and
     /// users busy. rt.nextDue says when a row (or the circuit, or the rate limit) is due next.
     Result schedule(TargetRuntime &rt, qint64 now, const Limits &limits,
@@ -44,6 +49,7 @@ private:
 
     DeliveryReader &m_reader;
     std::vector<PendingDelivery> m_read;
+    qint64 m_dataVersion = -1;
 };
 
 } // namespace jobfirst

@@ -28,6 +28,7 @@ struct TargetRuntime
     bool rescan = true;  ///< re-read from the start: rows behind the cursor changed
     qint64 rescanAt = 0; ///< a waiting row falls due then: re-read it fresh
     qint64 nextDue = 0;  ///< earliest not-yet-due row (or circuit/rate wait) seen last time
+    qint64 drainedAt = -1; ///< store data_version when a read found nothing more past the cursor
 
     int inFlight = 0;
     QSet<qint64> busyRows;   ///< in flight or awaiting commit: skipped when read again

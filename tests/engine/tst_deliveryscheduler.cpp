@@ -105,6 +105,29 @@ private slots:
         QCOMPARE(users(more), QStringList{QStringLiteral("d")});
     }
 
+    void anIdleQueueIsNotReadAgainUntilSomethingIsWritten()
+    {
+        // A thousand idle node targets must not cost a thousand reads four times a second.
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(3);
+        std::vector<DeliveryFlight> out;
+        scheduler.beginPass();
+        scheduler.schedule(rt, 2000, m_open, out);
+        QVERIFY(out.empty());
+        const qint64 reads = m_reader->pendingReads();
+        for (int pass = 0; pass < 5; ++pass) {
+            scheduler.beginPass();
+            scheduler.schedule(rt, 2000 + pass, m_open, out);
+        }
+        QCOMPARE(m_reader->pendingReads(), reads);
+        // A write by the outbox's connection makes the next pass read, and find the row.
+        enqueue({QStringLiteral("a")});
+        scheduler.beginPass();
+        scheduler.schedule(rt, 3000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("a")});
+        QCOMPARE(m_reader->pendingReads(), reads + 1);
+    }
+
     void batchesHoldBatchSizeEventsAndABulkRowGoesAlone()
     {
         enqueue({QStringLiteral("u1"), QStringLiteral("u2"), QStringLiteral("u3")});
