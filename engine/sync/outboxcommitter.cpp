@@ -45,7 +45,7 @@ Result<std::unique_ptr<OutboxCommitter>> OutboxCommitter::open(const QString &pa
             " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING");
     c->m_insertDelivery = SqliteStatement(
         db, "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
-            " updated_at, event_count) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)");
+            " updated_at, event_count, mode) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)");
     c->m_supersede = SqliteStatement(
         db, "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
             " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
@@ -180,8 +180,13 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
         open.push_back(OpenRow{target});
         return open.back();
     };
+    // How a row is sent, kept for the SLO figures: only real-time rows count towards the
+    // real-time latency target; bulk rows and deferred (near-real-time) ones do not.
+    static const QString RealTime = QStringLiteral("real-time"),
+                         NearRealTime = QStringLiteral("near-real-time"),
+                         Bulk = QStringLiteral("bulk");
     const auto insertRow = [&](qint64 seq, const QString &target, const QString &user, qint64 due,
-                               int count) {
+                               int count, const QString &mode) {
         m_insertDelivery.bind(1, seq);
         m_insertDelivery.bind(2, target);
         m_insertDelivery.bind(3, user);
@@ -189,6 +194,7 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
         m_insertDelivery.bind(5, now);
         m_insertDelivery.bind(6, now);
         m_insertDelivery.bind(7, count);
+        m_insertDelivery.bind(8, mode);
         if (!m_insertDelivery.exec()) {
             error = QStringLiteral("delivery of seq %1 to %2: %3")
                         .arg(seq)
@@ -223,7 +229,7 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
                 const QString &target = item.targets.at(t);
                 OpenRow &row = openRow(target);
                 if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
-                    if (!insertRow(row.firstSeq, target, row.user, row.due, row.count))
+                    if (!insertRow(row.firstSeq, target, row.user, row.due, row.count, Bulk))
                         return false;
                     row.count = 0;
                 }
@@ -245,13 +251,14 @@ bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, S
                 if (m_supersede.exec() && m_supersede.changes() > 0)
                     summary.pendingDelta[target] -= m_supersede.changes();
             }
-            if (!insertRow(seq, target, e.userId, due, 1))
+            if (!insertRow(seq, target, e.userId, due, 1,
+                           item.coalesce || due > now ? NearRealTime : RealTime))
                 return false;
         }
         stored << e;
     }
     for (const OpenRow &row : open)
-        if (row.count > 0 && !insertRow(row.firstSeq, row.target, row.user, row.due, row.count))
+        if (row.count > 0 && !insertRow(row.firstSeq, row.target, row.user, row.due, row.count, Bulk))
             return false;
     return true;
 }

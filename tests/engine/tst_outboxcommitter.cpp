@@ -132,6 +132,8 @@ private slots:
         // Rows of many users keep no user (no per-user order to hold); a row of one keeps it.
         QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT target, event_count, user_id FROM deliveries ORDER BY target, id")),
                  QStringList({QStringLiteral("a|3|"), QStringLiteral("a|3|"), QStringLiteral("a|1|u6"), QStringLiteral("b|7|")}));
+        // Bulk rows say so: the real-time latency SLO leaves them out.
+        QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT DISTINCT mode FROM deliveries")), QStringList{QStringLiteral("bulk")});
     }
 
     void nearRealTimeSupersedesTheUsersUnsentRow()
@@ -157,8 +159,8 @@ private slots:
         later.coalesce = true;
         later.dueAt = 9000;
         QVERIFY(rig.committer->commit({events(keep, {later})}, 3000).ok());
-        QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT state FROM deliveries WHERE user_id = 'bo' ORDER BY id")),
-                 QStringList({QStringLiteral("pending"), QStringLiteral("pending")}));
+        QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT state, mode FROM deliveries WHERE user_id = 'bo' ORDER BY id")),
+                 QStringList({QStringLiteral("pending|real-time"), QStringLiteral("pending|near-real-time")}));
     }
 
     void outcomesUpdateRowsTheLedgerAndTheAttemptLog()
