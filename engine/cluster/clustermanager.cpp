@@ -401,6 +401,7 @@ void ClusterManager::onChecked(const CheckResult &result)
         ++s.consecutiveOk;
         s.consecutiveFail = 0;
         r->lostConnection.clear();
+        r->lastOkAt = result.at;
     } else {
         ++s.consecutiveFail;
         s.consecutiveOk = 0;
@@ -441,6 +442,7 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     e.to = to;
     e.reason = reason;
     e.latencyMs = latencyMs;
+    e.lastOkAt = r.lastOkAt;
     const bool recovering = to == HealthState::Up && (s.health == HealthState::Down || s.health == HealthState::Failed);
     r.upSince = recovering && m_config.slowStartMs > 0 ? e.timestamp : 0;
     s.health = to;

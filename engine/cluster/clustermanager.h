@@ -97,6 +97,7 @@ private:
         bool hadEwma = false;
         /// Why the current failure streak was checked at once (the watched connection).
         QString lostConnection;
+        qint64 lastOkAt = 0; ///< when a check last passed: the failure came after it
     };
 
     Runtime *find(const QString &id);

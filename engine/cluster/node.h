@@ -92,6 +92,9 @@ struct HealthEvent
     HealthState to = HealthState::Unknown;
     QString reason;
     double latencyMs = 0;
+    /// For a change to down or failed: when a check last passed (0: never). The SLO's
+    /// "failure to alert" time runs from the failure, which came after it.
+    qint64 lastOkAt = 0;
 };
 
 } // namespace jobfirst

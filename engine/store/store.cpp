@@ -593,14 +593,15 @@ Result<QHash<QString, std::pair<HealthState, qint64>>> Store::loadHealthStates()
 Status Store::appendHealthEvent(const HealthEvent &e)
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason, latency_ms)"
-                             " VALUES (?, ?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason, latency_ms,"
+                             " last_ok_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     q.addBindValue(sqlText(e.nodeId));
     q.addBindValue(e.timestamp);
     q.addBindValue(healthStateName(e.from));
     q.addBindValue(healthStateName(e.to));
     q.addBindValue(sqlText(e.reason));
     q.addBindValue(e.latencyMs);
+    q.addBindValue(e.lastOkAt);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append health event"), q.lastError().text());
     return {};

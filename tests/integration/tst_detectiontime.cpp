@@ -9,6 +9,7 @@
 #include "sync/syncservice.h"
 
 #include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -102,6 +103,14 @@ private slots:
             QStringLiteral(
                 "connection refused (3 checks failed in a row; checked at once because the node "
                 "closed its connection and a new connection was refused)"));
+        // The failure came after the node's last good check: the SLO's failure-to-alert time
+        // is counted from there, so the history keeps when that was.
+        QVERIFY(event.lastOkAt > 0 && event.lastOkAt < event.timestamp);
+        QSqlQuery stored(engine.store()->database());
+        QVERIFY(stored.exec(QStringLiteral(
+            "SELECT last_ok_at FROM health_events WHERE node_id = 'a' AND to_state = 'down'")));
+        QVERIFY(stored.next());
+        QCOMPARE(stored.value(0).toLongLong(), event.lastOkAt);
         // A dead node shows no latency, and its JSON says so.
         QVERIFY(!cluster->node(QStringLiteral("a"))->hasResponseTime());
         QVERIFY(nodeStatusToJson(
