@@ -87,6 +87,11 @@ Status Engine::open(const EngineOptions &options)
         return s;
     m_sync = new SyncService(m_store.get(), m_config, this);
     m_sync->setNodes(m_cluster->nodes());
+    m_sync->setDeliveryObserver(
+        [metrics = &m_metrics](const QString &target, const float *ms, std::size_t count) {
+            for (std::size_t i = 0; i < count; ++i)
+                metrics->recordDelivery(target, ms[i]);
+        });
     if (Status s = m_sync->start(options.deliver); !s)
         return s;
 

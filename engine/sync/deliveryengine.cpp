@@ -327,8 +327,11 @@ void DeliveryEngine::run(std::promise<Status> started)
             if (rt)
                 --rt->inFlight;
             --m_inFlightTotal;
+            const std::size_t measured = latencies.size();
             const DeliverySettler::Result s =
                 settler.settle(rt, flight, result, now, outcomes, latencies);
+            if (onDelivered && latencies.size() > measured)
+                onDelivered(flight.target, latencies.data() + measured, latencies.size() - measured);
             if (rt && flight.target.startsWith(QLatin1String("node:")) && onNodeResult)
                 onNodeResult(flight.target, s.ok || s.reached, s.error);
             if (!rt)

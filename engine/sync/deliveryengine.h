@@ -80,6 +80,10 @@ public:
     std::function<void(const QString &target, bool ok, const QString &error)> onNodeResult;
     /// Called on the delivery thread when a circuit opens or closes.
     std::function<void(const QString &target, CircuitState state)> onCircuitChanged;
+    /// Called on the delivery thread with the latencies (ms, accepted to acknowledged) of
+    /// events a target acknowledged: the metrics' per-target histogram. Set before start().
+    std::function<void(const QString &target, const float *latenciesMs, std::size_t count)>
+        onDelivered;
 
 private:
     void run(std::promise<Status> started);

@@ -96,6 +96,7 @@ Status SyncService::start(bool deliver)
                 emit nodeDeliveryFailed(target.mid(NodePrefix.size()), error);
             }, Qt::QueuedConnection);
         };
+        m_delivery->onDelivered = m_deliveryObserver;
         DeliveryEngine *delivery = m_delivery.get();
         m_writer->onCommitted = [delivery] { delivery->wake(); };
         pushTargets();

@@ -13,6 +13,8 @@
 #include <QObject>
 #include <QUrl>
 
+#include <functional>
+
 #include <memory>
 
 namespace jobfirst {
@@ -36,6 +38,14 @@ public:
 
     /// Starts the outbox writer and, when `deliver` is true, the delivery engine.
     Status start(bool deliver);
+    /// Receives the latencies of acknowledged events per target, on the delivery thread
+    /// (must be thread-safe). Takes effect at the next start().
+    void setDeliveryObserver(
+        std::function<void(const QString &target, const float *latenciesMs, std::size_t count)>
+            observer)
+    {
+        m_deliveryObserver = std::move(observer);
+    }
     void stop();
     bool delivering() const;
     void applyConfig(const ClusterConfig &config);
@@ -85,6 +95,7 @@ signals:
     void nodeDeliveryFailed(const QString &nodeId, const QString &error);
 
 private:
+    std::function<void(const QString &, const float *, std::size_t)> m_deliveryObserver;
     struct TargetOverride
     {
         bool paused = false;

@@ -103,6 +103,13 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("count(jobfirst_node_up)")), QStringLiteral("2"), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("sum(jobfirst_node_up)")), QStringLiteral("2"), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("up{job=\"jobfirst\"}")), QStringLiteral("1"), 30000);
+        // A session event (sent to every node) shows in the delivery-latency histogram.
+        QCOMPARE(runCtl({QStringLiteral("--server"), daemon.url(), QStringLiteral("--token-file"), admin, QStringLiteral("sync"),
+                         QStringLiteral("send"), QStringLiteral("--type"), QStringLiteral("session"), QStringLiteral("--user"),
+                         QStringLiteral("u-1")})
+                     .code,
+                 0);
+        QTRY_VERIFY_WITH_TIMEOUT(query(QStringLiteral("sum(jobfirst_sync_delivery_latency_seconds_count)")).toDouble() >= 2, 30000);
         // A node that dies shows in the next scrapes.
         b.kill();
         QTRY_COMPARE_WITH_TIMEOUT(query(QStringLiteral("sum(jobfirst_node_up)")), QStringLiteral("1"), 30000);
