@@ -4,6 +4,7 @@
 //  2. five healthy targets with a sixth black-holed (hangs), against all six healthy;
 //  3. real-time enqueue-to-acknowledged latency at 1,000 events/s;
 //  4. bulk migration of N users (default 1,000,000) to six targets, durable.
+#include "core/secrets.h"
 #include "store/store.h"
 #include "sync/bulkimporter.h"
 #include "sync/syncservice.h"
@@ -101,7 +102,10 @@ Rig makeRig(const QString &name, const QList<TargetConfig> &targets, int workers
     return r;
 }
 
-TargetConfig target(const QString &name, int port, const QString &secret = QStringLiteral("bench-secret"))
+// The signing secret of this run: made here, as a new config's are (none is built in).
+const QString BenchSecret = generateSecret();
+
+TargetConfig target(const QString &name, int port, const QString &secret = BenchSecret)
 {
     TargetConfig t;
     t.name = name;
