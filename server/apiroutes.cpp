@@ -406,6 +406,20 @@ void AdminApiServer::addAdminRoutes()
             reply(this, call, call->session->audit(AuditQuery{int(*limit), call->query.queryItemValue(QStringLiteral("filter"))}),
                   listOf<AuditEntry>());
     });
+    route("GET", QStringLiteral("/api/v1/audit/verify"), Permission::Read,
+          [this](const Call &call) { reply(this, call, call->session->verifyAudit(), one<AuditVerification>()); });
+    route("POST", QStringLiteral("/api/v1/backups"), Permission::Administer, [this](const Call &call) {
+        const auto body = call->jsonObject();
+        if (!body)
+            return;
+        const QString path = body->value(QStringLiteral("path")).toString();
+        const QByteArray passphrase = body->value(QStringLiteral("passphrase")).toString().toUtf8();
+        if (path.isEmpty())
+            return call->error(400, QStringLiteral("json.invalid"),
+                               QStringLiteral("field \"path\" must name the backup file on the engine's machine"),
+                               QStringLiteral("path"));
+        reply(this, call, call->session->createBackup(path, passphrase), one<BackupInfo>(), 201);
+    });
     route("GET", QStringLiteral("/api/v1/slo"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->slo(), one<SloReport>()); });
     route("GET", QStringLiteral("/api/v1/logs"), Permission::Read, [this](const Call &call) {

@@ -97,6 +97,8 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
 
 int runAuditCommand(CtlContext &ctx, const Arguments &args)
 {
+    if (args.positional.value(0) == QLatin1String("verify"))
+        return runAuditVerifyCommand(ctx, args);
     QString error;
     const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
     if (!limit)

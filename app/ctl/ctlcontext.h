@@ -70,3 +70,7 @@ int runSyncCommand(CtlContext &ctx, const Arguments &args);
 int runTargetCommand(CtlContext &ctx, const Arguments &args);
 int runLogsCommand(CtlContext &ctx, const Arguments &args);
 int runSloCommand(CtlContext &ctx, const Arguments &args);
+int runBackupCommand(CtlContext &ctx, const Arguments &args);
+/// backup verify|restore: work on files alone, with no engine and no store opened.
+int runOfflineBackupCommand(CtlContext &ctx, const Arguments &args);
+int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args);

@@ -46,6 +46,11 @@ Cluster:
   config check FILE | config show [--reveal-secrets] | config versions [--json]
   config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
   audit [--limit N] [--filter TEXT] [--json]
+  audit verify [--json]          walks the hash chain; exit 3 naming the first bad row
+  backup create FILE             online encrypted copy (AES-256-GCM, scrypt), on the engine's machine
+  backup verify FILE             checks a backup file (nothing written)
+  backup restore FILE --to NEW_STORE [--replace]   never onto a store an engine holds
+      backups take the passphrase from --passphrase-file F or $JOBFIRST_BACKUP_PASSPHRASE
   slo [--json]                           the plan's success metrics, each against its target
   logs [--follow] [--node ID] [--target NAME] [--since ISO] [--until ISO] [--level L] [--text T]
        [--limit N] [--json]            engine, health, delivery and audit lines (JSON Lines with --json)
@@ -140,7 +145,7 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 {
     const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
                                  QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets"),
-                                 QStringLiteral("follow"), QStringLiteral("tls-insecure")};
+                                 QStringLiteral("follow"), QStringLiteral("tls-insecure"), QStringLiteral("replace")};
     const Arguments args(words, flags);
     if (!args.error.isEmpty())
         return ctx.usage(args.error);
@@ -166,6 +171,8 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
         return runTargetCommand(ctx, args);
     if (command == QLatin1String("logs"))
         return runLogsCommand(ctx, args);
+    if (command == QLatin1String("backup"))
+        return runBackupCommand(ctx, args);
     if (command == QLatin1String("slo"))
         return runSloCommand(ctx, args);
     return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
@@ -173,7 +180,8 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 
 const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
                               QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
-                              QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo")};
+                              QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo"),
+                              QStringLiteral("backup")};
 
 int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
 {
@@ -229,5 +237,12 @@ int main(int argc, char *argv[])
     const QString command = words.takeFirst();
     if (!Commands.contains(command))
         return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
+    const QString sub = words.value(0);
+    if (command == QLatin1String("backup") && (sub == QLatin1String("verify") || sub == QLatin1String("restore"))) {
+        const Arguments args(words, {QStringLiteral("replace")});
+        if (!args.error.isEmpty())
+            return ctx.usage(args.error);
+        return runOfflineBackupCommand(ctx, args);
+    }
     return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);
 }

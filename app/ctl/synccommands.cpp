@@ -4,6 +4,8 @@
 #include "core/unixsignalwatcher.h"
 #include "ctlcontext.h"
 
+#include "sync/eventfilereader.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QTimer>
@@ -54,29 +56,23 @@ int send(CtlContext &ctx, const Arguments &args)
 }
 
 /// Reads a JSON Lines file of events; the error names the file and line, and nothing is sent.
+/// The events of a JSON Lines file, for one all-or-nothing call. Lines are read through
+/// EventFileReader: bounded (sync_max_event_bytes), never a whole huge line in memory, each
+/// error naming its line. Files too big for one call belong to `sync import` (streamed).
 Result<QList<SyncEvent>> readEvents(const QString &path)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("file.unreadable"), QStringLiteral("cannot read %1: %2").arg(path, f.errorString()));
+    EventFileReader reader(path);
+    if (Status s = reader.open(); !s)
+        return s.error();
     QList<SyncEvent> events;
-    int line = 0;
-    while (!f.atEnd()) {
-        const QByteArray raw = f.readLine().trimmed();
-        ++line;
-        if (raw.isEmpty())
-            continue;
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(raw, &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject())
-            return makeError(QStringLiteral("file.format"),
-                             QStringLiteral("%1 line %2: not a JSON object (%3); nothing was queued").arg(path).arg(line).arg(pe.errorString()));
-        auto e = SyncEvent::fromJson(doc.object());
+    while (true) {
+        auto e = reader.next();
         if (!e)
-            return makeError(e.error().code, QStringLiteral("%1 line %2: %3; nothing was queued").arg(path).arg(line).arg(e.error().message));
-        events << e.value();
+            return makeError(e.error().code, e.error().message + QStringLiteral("; nothing was queued"));
+        if (!e->has_value())
+            return events;
+        events << std::move(e.value().value());
     }
-    return events;
 }
 
 int batch(CtlContext &ctx, const Arguments &args)

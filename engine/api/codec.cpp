@@ -1052,4 +1052,46 @@ Result<SloReport> decode<SloReport>(const QJsonValue &value)
     return f.done(r);
 }
 
+// Audit chain and backups.
+
+QJsonObject encode(const AuditVerification &v)
+{
+    return {{QStringLiteral("ok"), v.ok},
+            {QStringLiteral("rows"), v.rows},
+            {QStringLiteral("first_bad_id"), v.firstBadId},
+            {QStringLiteral("problem"), v.problem},
+            {QStringLiteral("head_hash"), v.headHash}};
+}
+
+template <>
+Result<AuditVerification> decode<AuditVerification>(const QJsonValue &value)
+{
+    Fields f(value);
+    AuditVerification v;
+    v.ok = f.boolean("ok");
+    v.rows = f.i64("rows");
+    v.firstBadId = f.i64("first_bad_id");
+    v.problem = f.str("problem");
+    v.headHash = f.str("head_hash");
+    return f.done(v);
+}
+
+QJsonObject encode(const BackupInfo &b)
+{
+    return {{QStringLiteral("created_at"), isoTime(b.createdAt)},
+            {QStringLiteral("store_bytes"), b.storeBytes},
+            {QStringLiteral("file_bytes"), b.fileBytes}};
+}
+
+template <>
+Result<BackupInfo> decode<BackupInfo>(const QJsonValue &value)
+{
+    Fields f(value);
+    BackupInfo b;
+    b.createdAt = f.time("created_at");
+    b.storeBytes = f.i64("store_bytes");
+    b.fileBytes = f.i64("file_bytes");
+    return f.done(b);
+}
+
 } // namespace jobfirst::codec

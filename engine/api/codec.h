@@ -10,6 +10,7 @@
 #include "logs/logentry.h"
 #include "slo/sloreport.h"
 #include "store/auditentry.h"
+#include "store/backup.h"
 #include "sync/bulkimporter.h"
 #include "sync/consistencychecker.h"
 #include "sync/deliveryrecords.h"
@@ -52,6 +53,8 @@ QJsonObject encode(const EngineSnapshot &snapshot);
 QJsonObject encode(const SessionInfo &info);
 QJsonObject encode(const LogEntry &entry);
 QJsonObject encode(const SloReport &report);
+QJsonObject encode(const AuditVerification &verification);
+QJsonObject encode(const BackupInfo &info);
 
 /// The same JSON as encode(NodeStatus), written straight into bytes (snapshots of large
 /// clusters go to every console each second).
@@ -126,6 +129,10 @@ template <>
 Result<LogEntry> decode<LogEntry>(const QJsonValue &value);
 template <>
 Result<SloReport> decode<SloReport>(const QJsonValue &value);
+template <>
+Result<AuditVerification> decode<AuditVerification>(const QJsonValue &value);
+template <>
+Result<BackupInfo> decode<BackupInfo>(const QJsonValue &value);
 
 template <typename T>
 Result<QList<T>> decodeList(const QJsonValue &value)

@@ -11,6 +11,7 @@
 #include "logs/logentry.h"
 #include "slo/sloreport.h"
 #include "store/auditentry.h"
+#include "store/backup.h"
 #include "sync/consistencychecker.h"
 #include "sync/deliveryrecords.h"
 #include "sync/syncevent.h"
@@ -109,6 +110,11 @@ public:
 
     // Audit and tokens.
     virtual QFuture<Result<QList<AuditEntry>>> audit(const AuditQuery &query) = 0;
+    /// Walks the audit log's hash chain and names the first row that does not match.
+    virtual QFuture<Result<AuditVerification>> verifyAudit() = 0;
+    /// An online, encrypted copy of the store, written at `path` on the engine's machine.
+    virtual QFuture<Result<BackupInfo>> createBackup(const QString &path,
+                                                     const QByteArray &passphrase) = 0;
     virtual QFuture<Result<CreatedToken>> createToken(const QString &name, Role role,
                                                       const QString &nodeId = {}) = 0;
     virtual QFuture<Result<QList<ApiToken>>> tokens() = 0;

@@ -622,6 +622,33 @@ QFuture<Result<QList<AuditEntry>>> LocalEngineSession::audit(const AuditQuery &q
     return onEngine<Result<QList<AuditEntry>>>([query](Engine &e) { return e.store()->auditLog(query.limit, query.filter); });
 }
 
+QFuture<Result<AuditVerification>> LocalEngineSession::verifyAudit()
+{
+    // Reads every row: on a pool thread with its own connection, not the engine's.
+    const QString db = m_shared->options.dbPath;
+    return inBackground<Result<AuditVerification>>([db]() -> Result<AuditVerification> {
+        auto store = Store::open(db);
+        if (!store)
+            return store.error();
+        return store.value()->verifyAuditChain();
+    });
+}
+
+QFuture<Result<BackupInfo>> LocalEngineSession::createBackup(const QString &path, const QByteArray &passphrase)
+{
+    const QString db = m_shared->options.dbPath;
+    const QString actor = m_actor;
+    return inBackground<Result<BackupInfo>>([db, path, passphrase, actor]() -> Result<BackupInfo> {
+        auto made = Backup::create(db, path, passphrase);
+        if (!made)
+            return made;
+        if (auto store = Store::open(db))
+            (void)store.value()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("backup.create"), path, QString(),
+                                                        QStringLiteral("%1 bytes").arg(made->fileBytes)});
+        return made;
+    });
+}
+
 QFuture<Result<CreatedToken>> LocalEngineSession::createToken(const QString &name, Role role, const QString &nodeId)
 {
     return onEngine<Result<CreatedToken>>([name, role, nodeId, actor = m_actor](Engine &e) -> Result<CreatedToken> {

@@ -546,6 +546,19 @@ QFuture<Result<QList<AuditEntry>>> RemoteEngineSession::audit(const AuditQuery &
     return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<AuditEntry>(a); });
 }
 
+QFuture<Result<AuditVerification>> RemoteEngineSession::verifyAudit()
+{
+    return get<AuditVerification>(QStringLiteral("/api/v1/audit/verify"));
+}
+
+QFuture<Result<BackupInfo>> RemoteEngineSession::createBackup(const QString &path, const QByteArray &passphrase)
+{
+    // The passphrase travels in the body (TLS off loopback), never in the URL or a log.
+    return send<BackupInfo>("POST", QStringLiteral("/api/v1/backups"),
+                            QJsonObject{{QStringLiteral("path"), path},
+                                        {QStringLiteral("passphrase"), QString::fromUtf8(passphrase)}});
+}
+
 QFuture<Result<CreatedToken>> RemoteEngineSession::createToken(const QString &name, Role role, const QString &nodeId)
 {
     QJsonObject body{{QStringLiteral("name"), name}, {QStringLiteral("role"), roleName(role)}};

@@ -74,6 +74,8 @@ public:
     QFuture<Result<SloReport>> slo() override;
     QFuture<Result<QList<LogEntry>>> logs(const LogQuery &query) override;
     QFuture<Result<QList<AuditEntry>>> audit(const AuditQuery &query) override;
+    QFuture<Result<AuditVerification>> verifyAudit() override;
+    QFuture<Result<BackupInfo>> createBackup(const QString &path, const QByteArray &passphrase) override;
     QFuture<Result<CreatedToken>> createToken(const QString &name, Role role, const QString &nodeId) override;
     QFuture<Result<QList<ApiToken>>> tokens() override;
     QFuture<Status> revokeToken(const QString &name) override;

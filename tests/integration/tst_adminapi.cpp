@@ -142,6 +142,11 @@ private slots:
             {"apply config", "PUT", QStringLiteral("/api/v1/config"), "{\"targets\": []}",
              {{"viewer", 403}, {"operator", 403}, {"node", 403}}},
             {"tokens", "GET", QStringLiteral("/api/v1/tokens"), {}, {{"viewer", 403}, {"operator", 403}, {"admin", 200}, {"node", 403}}},
+            {"audit verify", "GET", QStringLiteral("/api/v1/audit/verify"), {}, {{"none", 401}, {"viewer", 200}, {"node", 403}}},
+            {"backup", "POST", QStringLiteral("/api/v1/backups"),
+             json({{QStringLiteral("path"), m_dir.filePath(QStringLiteral("api.jfbackup"))},
+                   {QStringLiteral("passphrase"), QStringLiteral("correct horse battery staple")}}),
+             {{"viewer", 403}, {"operator", 403}, {"admin", 201}, {"node", 403}}},
             {"remove a node", "DELETE", QStringLiteral("/api/v1/nodes/ghost"), {},
              {{"viewer", 403}, {"operator", 403}, {"admin", 404}, {"node", 403}}},
         };

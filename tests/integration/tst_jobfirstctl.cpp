@@ -4,7 +4,11 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QFileInfo>
+#include <QProcess>
 #include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -143,6 +147,55 @@ private slots:
         QCOMPARE(ctl({"target", "remove", "crm"}, config).code, 0);
         QCOMPARE(ctl({"target", "list"}, config).json().array().size(), 6);
         QCOMPARE(ctl({"config", "versions"}).json().array().size(), 3); // set, add, remove
+    }
+
+    void backupsRoundTripAndRefuseWhatIsWrong()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
+        const QString pass = writeFile(QStringLiteral("pass"), "correct horse battery staple\n");
+        const QString wrong = writeFile(QStringLiteral("wrong"), "not the passphrase at all\n");
+        const QString file = m_dir.filePath(QStringLiteral("b.jfbackup"));
+        const Run made = ctl({"backup", "create", file, "--passphrase-file", pass});
+        QVERIFY2(made.code == 0, made.err.constData());
+        QVERIFY(made.json().object()[QStringLiteral("file_bytes")].toInteger() > 0);
+        QCOMPARE(QFileInfo(file).permissions() & (QFile::ReadGroup | QFile::ReadOther), QFileDevice::Permissions());
+        // No passphrase, a wrong one, an existing target: each says so, nothing is written.
+        QVERIFY(ctl({"backup", "create", m_dir.filePath(QStringLiteral("x.jfbackup"))}).err.contains("passphrase"));
+        const Run bad = ctl({"backup", "verify", file, "--passphrase-file", wrong});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("wrong passphrase"), bad.err.constData());
+        QCOMPARE(ctl({"backup", "verify", file, "--passphrase-file", pass}).code, 0);
+        const QString restored = m_dir.filePath(QStringLiteral("restored.db"));
+        QCOMPARE(ctl({"backup", "restore", file, "--to", restored, "--passphrase-file", pass}).code, 0);
+        QVERIFY(ctl({"backup", "restore", file, "--to", restored, "--passphrase-file", pass}).err.contains("exists"));
+        // The restored store holds the node, and the backup was audited in the original.
+        QProcess p;
+        p.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), restored, QStringLiteral("node"), QStringLiteral("list"), QStringLiteral("--json")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(QJsonDocument::fromJson(p.readAllStandardOutput()).array().size(), 1);
+        QVERIFY(ctl({"audit", "--filter", "backup.create"}).out.contains("b.jfbackup"));
+    }
+
+    void auditVerifyNamesTheFirstChangedRow()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
+        QCOMPARE(ctl({"node", "weight", "a", "4"}).code, 0);
+        const Run good = ctl({"audit", "verify"});
+        QCOMPARE(good.code, 0);
+        QVERIFY(good.out.contains("2 rows"));
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+            db.setDatabaseName(m_dir.filePath(QStringLiteral("c.db")));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE audit SET actor = 'mallory' WHERE id = 1")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+        const Run broken = ctl({"audit", "verify", "--json"});
+        QCOMPARE(broken.code, 3);
+        QCOMPARE(broken.json().object()[QStringLiteral("first_bad_id")].toInt(), 1);
+        QVERIFY(broken.err.contains("row 1"));
     }
 
     void lbPickFollowsWeightsAndClients()
