@@ -97,8 +97,10 @@ Rig makeRig(const QString &name, const QList<TargetConfig> &targets, int workers
     c.syncRetryIntervalMs = 1000;
     c.syncBacklogLimit = 100000000;
     r.sync = std::make_unique<SyncService>(r.store.get(), c);
-    if (!r.sync->start(true))
+    if (Status s = r.sync->start(true); !s) {
+        std::fprintf(stderr, "bench_delivery: sync does not start: %s\n", qPrintable(s.error().message));
         std::abort();
+    }
     return r;
 }
 
