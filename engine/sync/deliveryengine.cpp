@@ -300,7 +300,12 @@ void DeliveryEngine::run(std::promise<Status> started)
                 flights.clear();
                 if (rt.nextDue > 0)
                     nextScanAt = std::min(nextScanAt, rt.nextDue);
-                publish(rt, {});
+                // Only what changed: a thousand idle targets are not re-published 4 times a
+                // second (settings, circuit and 410 publish themselves when they change).
+                if (rt.inFlight != rt.shownInFlight) {
+                    publish(rt, {});
+                    rt.shownInFlight = rt.inFlight;
+                }
             }
             for (std::size_t d = 0; d < dispatchers.size(); ++d)
                 dispatchers[d]->send(std::move(jobs[d]));

@@ -31,6 +31,7 @@ struct TargetRuntime
     qint64 drainedAt = -1; ///< store data_version when a read found nothing more past the cursor
 
     int inFlight = 0;
+    int shownInFlight = -1; ///< inFlight as last published in the target's status
     QSet<qint64> busyRows;   ///< in flight or awaiting commit: skipped when read again
     QSet<QString> busyUsers; ///< one delivery per user at a time, in order
 
