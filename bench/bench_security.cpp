@@ -15,6 +15,7 @@
 #include "testcertificates.h"
 
 #include <QCoreApplication>
+#include <QTcpServer>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -42,6 +43,14 @@ namespace {
 QString g_dir;
 TestCertificates g_certs;
 int g_base = 0;
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
 
 double cpuSecondsSelf()
 {
@@ -184,13 +193,21 @@ void tlsHealth(int nodes)
     hc.write(QStringLiteral("global\n  maxconn 4000\ndefaults\n  mode http\n  timeout connect "
                             "900ms\n  timeout server 900ms\n"
                             "  timeout client 5s\n  timeout check 900ms\n  option httpchk GET "
-                            "/health\nbackend nodes\n%1")
+                            "/health\n"
+                            // HAProxy refuses to run without a listener; this one is never used.
+                            "frontend unused\n  bind 127.0.0.1:%2\n  default_backend nodes\n"
+                            "backend nodes\n%1")
                  .arg(servers)
+                 .arg(freePort())
                  .toUtf8());
     hc.close();
     QProcess hp;
-    hp.start(haproxy, {QStringLiteral("-db"), QStringLiteral("-f"), hc.fileName()});
-    QThread::msleep(3000);
+    hp.setProcessChannelMode(QProcess::MergedChannels);
+    hp.start(haproxy, {QStringLiteral("-db"), QStringLiteral("-q"), QStringLiteral("-f"), hc.fileName()});
+    if (!hp.waitForStarted(5000) || hp.waitForFinished(3000)) { // still running after 3 s
+        std::printf("haproxy did not run: %s\n", hp.readAll().left(400).constData());
+        return;
+    }
     const double c0 = cpuSecondsOf(hp.processId());
     QElapsedTimer wall;
     wall.start();
