@@ -98,7 +98,8 @@ bool startNginx(QProcess &nginx, int ports, const QString &name)
     conf.open(QIODevice::WriteOnly);
     conf.write(
         QStringLiteral(
-            "worker_processes 1; worker_rlimit_nofile 20000; daemon off; pid %1/%4.pid; error_log "
+            // One process (no master): killed with its QProcess, it leaves no orphan workers.
+            "master_process off; worker_processes 1; worker_rlimit_nofile 20000; daemon off; pid %1/%4.pid; error_log "
             "%1/%4.err;\n"
             "events { worker_connections 10000; }\n"
             "http { access_log off; keepalive_requests 1000000; client_body_temp_path %1;\n"
