@@ -59,9 +59,15 @@ void logEngineEvents(LocalEngineSession &engine)
                 QStringLiteral("node %1 is %2").arg(e.nodeId, healthStateName(e.to)), codec::encode(e));
     });
     QObject::connect(&engine, &EngineSession::snapshot, &engine, [](const EngineSnapshot &s) {
-        for (const Alert &a : s.alerts)
-            logJson(a.severity == Alert::Severity::Critical ? QStringLiteral("error") : QStringLiteral("warning"), QStringLiteral("alert"),
-                    a.message, codec::encode(a));
+        // One line when an incident begins and one when it ends, not one per repeat.
+        for (const Alert &a : s.alerts) {
+            if (a.resolved())
+                logJson(QStringLiteral("info"), QStringLiteral("alert"),
+                        QStringLiteral("resolved: %1 %2 (raised %3 times)").arg(a.kind, a.subject).arg(a.count), codec::encode(a));
+            else if (a.count == 1)
+                logJson(a.severity == Alert::Severity::Critical ? QStringLiteral("error") : QStringLiteral("warning"),
+                        QStringLiteral("alert"), a.message, codec::encode(a));
+        }
     });
     QObject::connect(&engine, &EngineSession::configApplied, &engine, [](int version, const QString &actor) {
         logJson(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config version %1 applied").arg(version),

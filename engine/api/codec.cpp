@@ -902,7 +902,11 @@ QJsonObject encode(const Alert &a)
             {QStringLiteral("severity"), QLatin1String(severities[int(a.severity)])},
             {QStringLiteral("kind"), a.kind},
             {QStringLiteral("subject"), a.subject},
-            {QStringLiteral("message"), a.message}};
+            {QStringLiteral("message"), a.message},
+            {QStringLiteral("id"), a.id},
+            {QStringLiteral("last_at"), isoTime(a.lastAt)},
+            {QStringLiteral("count"), a.count},
+            {QStringLiteral("resolved_at"), isoTime(a.resolvedAt)}};
 }
 
 template <>
@@ -918,6 +922,10 @@ Result<Alert> decode<Alert>(const QJsonValue &value)
     a.kind = f.str("kind");
     a.subject = f.str("subject");
     a.message = f.str("message");
+    a.id = f.i64("id");
+    a.lastAt = f.time("last_at");
+    a.count = f.i32("count", 1);
+    a.resolvedAt = f.time("resolved_at");
     return f.done(a);
 }
 
@@ -929,6 +937,7 @@ QJsonObject encode(const EngineSnapshot &s)
             {QStringLiteral("sync"), encode(s.sync)},
             {QStringLiteral("health_events"), encodeList(s.healthEvents)},
             {QStringLiteral("alerts"), encodeList(s.alerts)},
+            {QStringLiteral("open_alerts"), encodeList(s.openAlerts)},
             {QStringLiteral("max_nodes"), s.maxNodes},
             {QStringLiteral("strategy"), s.strategy},
             {QStringLiteral("demo"), s.demo}};
@@ -945,6 +954,7 @@ Result<EngineSnapshot> decode<EngineSnapshot>(const QJsonValue &value)
     s.sync = f.nested<SyncStats>("sync");
     s.healthEvents = f.list<HealthEvent>("health_events");
     s.alerts = f.list<Alert>("alerts");
+    s.openAlerts = f.list<Alert>("open_alerts");
     s.maxNodes = f.i32("max_nodes");
     s.strategy = f.str("strategy");
     s.demo = f.boolean("demo");

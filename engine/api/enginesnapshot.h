@@ -11,16 +11,24 @@
 
 namespace jobfirst {
 
-/// Something an operator should notice: a node down or failed, a circuit open, a target
-/// disabled, the backlog past its threshold, a bad config file.
+/// An incident an operator should notice: a node down or failed, a circuit open, a target
+/// disabled, the backlog past its threshold, a bad config file. Raised once per incident:
+/// while its condition lasts, raising it again only counts (count, lastAt); it is resolved
+/// when the condition ends (resolvedAt).
 struct Alert
 {
     enum class Severity { Info, Warning, Critical };
-    qint64 at = 0;
+    qint64 at = 0;    ///< when the incident began
     Severity severity = Severity::Info;
-    QString kind;     ///< "node.down", "node.failed", "node.up", "circuit.open", "target.disabled", "backlog", "config"
+    QString kind;     ///< "node.down", "node.failed", "circuit.open", "target.disabled", "backlog", "config", ...
     QString subject;  ///< node id, target name, file
-    QString message;  ///< English; the console translates by kind
+    QString message;  ///< English detail of the latest occurrence; the console words the kind itself
+    qint64 id = 0;    ///< the incident, unique within one engine run
+    qint64 lastAt = 0;     ///< when it was last raised (== at when raised once)
+    int count = 1;         ///< how often it was raised while open
+    qint64 resolvedAt = 0; ///< 0 while the condition lasts
+
+    bool resolved() const { return resolvedAt != 0; }
 };
 
 /// Everything the console draws, sent once per refresh tick (one batched signal).
@@ -31,7 +39,8 @@ struct EngineSnapshot
     QList<NodeStatus> nodes;
     SyncStats sync;
     QList<HealthEvent> healthEvents; ///< since the previous snapshot
-    QList<Alert> alerts;             ///< since the previous snapshot
+    QList<Alert> alerts;             ///< incidents raised, counted again or resolved since the previous snapshot
+    QList<Alert> openAlerts;         ///< every incident open now (a console that attaches late sees them)
     int maxNodes = 0;
     QString strategy;
     bool demo = false;

@@ -11,6 +11,7 @@
 #include "sync/syncservice.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
@@ -107,8 +108,11 @@ Status Engine::open(const EngineOptions &options)
             raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason);
         else if (e.to == HealthState::Failed)
             raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason);
-        else if (e.to == HealthState::Up && e.from != HealthState::Unknown)
-            raise(Alert::Severity::Info, QStringLiteral("node.up"), e.nodeId, e.reason);
+        else if (e.to == HealthState::Up) {
+            // Back up: the node's incidents end (a first check that finds it up ends none).
+            resolve(QStringLiteral("node.down"), e.nodeId);
+            resolve(QStringLiteral("node.failed"), e.nodeId);
+        }
     });
     connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
     m_upkeep = new StoreUpkeep(m_store->path(), this);
@@ -119,10 +123,14 @@ Status Engine::open(const EngineOptions &options)
                   kind, m_store ? m_store->path() : QString(), message);
         });
     connect(m_sync, &SyncService::circuitChanged, this, [this](const QString &target, CircuitState state) {
+        // Open, half-open, open again is one incident; only a closed circuit ends it.
         if (state == CircuitState::Open)
             raise(Alert::Severity::Warning, QStringLiteral("circuit.open"), target,
                   QStringLiteral("deliveries to %1 keep failing; its circuit is open and its events wait").arg(target));
+        else if (state == CircuitState::Closed)
+            resolve(QStringLiteral("circuit.open"), target);
     });
+
     connect(m_sync, &SyncService::targetDisabled, this, [this](const QString &target, const QString &reason) {
         raise(Alert::Severity::Critical, QStringLiteral("target.disabled"), target, reason);
     });
@@ -212,6 +220,10 @@ void Engine::shutdown()
     m_logBook = nullptr;
     m_deadSeen.clear();
     m_deliverySeen.clear();
+    m_openAlerts.clear();
+    m_pendingAlerts.clear();
+    m_deadCounts.clear();
+    m_deadCountsDirty = true;
     m_store.reset();
 }
 
@@ -246,7 +258,23 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
 
 void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
 {
-    m_pendingAlerts << Alert{nowMs(), severity, kind, subject, message};
+    const qint64 now = nowMs();
+    const QString key = kind + QLatin1Char('\n') + subject;
+    auto open = m_openAlerts.find(key);
+    if (open != m_openAlerts.end()) {
+        // The same incident again: count it, do not raise another.
+        open->count += 1;
+        open->lastAt = now;
+        open->message = message;
+        open->severity = std::max(open->severity, severity);
+        alertChanged(*open);
+        return;
+    }
+    Alert a{now, severity, kind, subject, message};
+    a.id = m_nextAlertId++;
+    a.lastAt = now;
+    m_openAlerts.insert(key, a);
+    alertChanged(a);
     if (m_logBook) {
         const bool aboutNode = kind.startsWith(QLatin1String("node."));
         const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
@@ -256,6 +284,99 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
                           QStringLiteral("alert"), QStringLiteral("alert.") + kind, message, {{QStringLiteral("subject"), subject}},
                           aboutNode ? subject : QString(), aboutTarget ? subject : QString());
     }
+}
+
+void Engine::resolve(const QString &kind, const QString &subject)
+{
+    const auto open = m_openAlerts.constFind(kind + QLatin1Char('\n') + subject);
+    if (open == m_openAlerts.cend())
+        return;
+    Alert a = open.value();
+    m_openAlerts.erase(open);
+    a.resolvedAt = nowMs();
+    alertChanged(a);
+    if (m_logBook) {
+        const bool aboutNode = kind.startsWith(QLatin1String("node."));
+        const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("alert"), QStringLiteral("alert.resolved"),
+                          QStringLiteral("resolved: %1 %2 (raised %3 times)").arg(kind, subject).arg(a.count),
+                          {{QStringLiteral("kind"), kind}, {QStringLiteral("subject"), subject}, {QStringLiteral("count"), a.count}},
+                          aboutNode ? subject : QString(), aboutTarget ? subject : QString());
+    }
+}
+
+void Engine::alertChanged(const Alert &a)
+{
+    for (Alert &pending : m_pendingAlerts)
+        if (pending.id == a.id) {
+            pending = a;
+            return;
+        }
+    m_pendingAlerts << a;
+}
+
+void Engine::resolveEndedAlerts(const EngineSnapshot &s)
+{
+    if (m_openAlerts.isEmpty())
+        return;
+    QHash<QString, const NodeStatus *> nodes;
+    for (const NodeStatus &n : s.nodes)
+        nodes.insert(n.spec.id, &n);
+    QHash<QString, const TargetStatus *> targets;
+    for (const TargetStatus &t : s.sync.targets)
+        targets.insert(t.name, &t);
+    const QList<Alert> open = m_openAlerts.values();
+    for (const Alert &a : open) {
+        bool ended = false;
+        if (a.kind == u"node.down" || a.kind == u"node.failed") {
+            const NodeStatus *n = nodes.value(a.subject);
+            ended = !n || n->health == HealthState::Up; // removed, or back
+        } else if (a.kind == u"circuit.open") {
+            const TargetStatus *t = targets.value(a.subject);
+            ended = !t || t->circuit == CircuitState::Closed;
+        } else if (a.kind == u"target.disabled") {
+            const TargetStatus *t = targets.value(a.subject);
+            ended = !t || t->enabled;
+        } else if (a.kind == u"backlog") {
+            ended = s.sync.queueDepth < m_backlogThreshold / 2;
+        } else {
+            // No condition the engine can watch (a rejected config file, a store problem):
+            // the incident ends when it has not come back for QuietAlertMs.
+            ended = s.at - a.lastAt > QuietAlertMs;
+        }
+        if (ended)
+            resolve(a.kind, a.subject);
+    }
+}
+
+void Engine::fillDeadLetters(SyncStats &stats)
+{
+    // The dead letters in the store now (what the Dead letters list shows), not the ones
+    // made since this process started: a retried or discarded dead letter, here or by
+    // another process, leaves the count at the next snapshot. Counted (over the partial
+    // index of dead rows) when there are any, when new ones were made, and every
+    // DeadCountMs; a count that took long is repeated only every DeadCountMs.
+    qint64 failed = 0;
+    for (const TargetStatus &t : stats.targets)
+        failed += t.failed;
+    qint64 known = 0;
+    for (qint64 n : std::as_const(m_deadCounts))
+        known += n;
+    const qint64 now = nowMs();
+    const bool due = now - m_deadCountedAt >= DeadCountMs;
+    if (m_deadCountsDirty || failed != m_deadFailedSeen || due || (known > 0 && m_deadCountCheap)) {
+        QElapsedTimer took;
+        took.start();
+        if (auto counts = m_sync->deadLetterCounts()) {
+            m_deadCounts = counts.value();
+            m_deadCountsDirty = false;
+            m_deadFailedSeen = failed;
+            m_deadCountedAt = now;
+            m_deadCountCheap = took.elapsed() < 20;
+        }
+    }
+    for (TargetStatus &t : stats.targets)
+        t.deadLetters = m_deadCounts.value(t.name);
 }
 
 void Engine::logDeliveryChanges(const SyncStats &now)
@@ -304,9 +425,13 @@ void Engine::emitSnapshot()
     } else if (s.sync.queueDepth < m_backlogThreshold / 2) {
         m_backlogAlerted = false;
     }
+    fillDeadLetters(s.sync);
     logDeliveryChanges(s.sync);
+    resolveEndedAlerts(s);
     s.healthEvents = std::exchange(m_pendingEvents, {});
     s.alerts = std::exchange(m_pendingAlerts, {});
+    s.openAlerts = m_openAlerts.values();
+    std::sort(s.openAlerts.begin(), s.openAlerts.end(), [](const Alert &a, const Alert &b) { return a.id < b.id; });
     emit snapshot(s);
 }
 
@@ -385,6 +510,9 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     m_logBook->record(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config.applied"),
                       QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
                       {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
+    // A good config applied ends a "config file rejected" incident.
+    if (!m_options.configPath.isEmpty())
+        resolve(QStringLiteral("config"), m_options.configPath);
     emit configApplied(version, actor);
     return version;
 }

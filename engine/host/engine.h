@@ -83,7 +83,14 @@ signals:
 private:
     void reloadConfigFile();
     void logDeliveryChanges(const SyncStats &now);
+    /// Raises an incident, or counts it again while the same (kind, subject) is open.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
+    /// Ends the open incident of (kind, subject), if any.
+    void resolve(const QString &kind, const QString &subject);
+    void alertChanged(const Alert &alert);
+    /// Ends the incidents whose condition the snapshot shows is over.
+    void resolveEndedAlerts(const EngineSnapshot &snapshot);
+    void fillDeadLetters(SyncStats &stats);
 
     EngineOptions m_options;
     EngineMetrics m_metrics;
@@ -103,7 +110,16 @@ private:
     QTimer *m_reloadDebounce = nullptr;
     QFileSystemWatcher *m_watcher = nullptr;
     QList<HealthEvent> m_pendingEvents;
-    QList<Alert> m_pendingAlerts;
+    QList<Alert> m_pendingAlerts;              ///< incidents changed since the last snapshot
+    QHash<QString, Alert> m_openAlerts;        ///< "kind\nsubject" -> open incident
+    qint64 m_nextAlertId = 1;
+    static constexpr qint64 QuietAlertMs = 10 * 60 * 1000;
+    QHash<QString, qint64> m_deadCounts;       ///< target -> dead letters in the store
+    bool m_deadCountsDirty = true;
+    qint64 m_deadFailedSeen = -1;
+    qint64 m_deadCountedAt = 0;
+    bool m_deadCountCheap = true;
+    static constexpr qint64 DeadCountMs = 10000;
     qint64 m_backlogThreshold = 10000;
     bool m_backlogAlerted = false;
     quint64 m_nextProbe = 1;

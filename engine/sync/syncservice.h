@@ -61,6 +61,8 @@ public:
     Result<QList<SyncEvent>> syncClusterData(const QList<SyncEvent> &events);
 
     Result<QList<DeadLetter>> deadLetters(const QString &target, int limit) const;
+    /// Events in the dead-letter queue now, per target (a bulk row counts its events).
+    Result<QHash<QString, qint64>> deadLetterCounts() const;
     Result<QList<DeliveryAttempt>> attempts(qint64 deliveryId) const;
     Result<QList<QueuedDelivery>> queue(const QString &target, int limit) const;
     /// Sends a dead letter again (the plan's RetryFailedSync).

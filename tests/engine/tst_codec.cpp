@@ -94,6 +94,11 @@ private slots:
         s.sync.queueDepth = 5;
         s.healthEvents = {HealthEvent{9, QStringLiteral("n-1"), 1764300000001, HealthState::Up, HealthState::Down, QStringLiteral("timeout"), 2000}};
         s.alerts = {Alert{1764300000002, Alert::Severity::Critical, QStringLiteral("node.failed"), QStringLiteral("n-1"), QStringLiteral("gone")}};
+        s.alerts.first().id = 7;
+        s.alerts.first().lastAt = 1764300000500;
+        s.alerts.first().count = 3;
+        s.alerts.first().resolvedAt = 1764300000900;
+        s.openAlerts = {Alert{1764300000003, Alert::Severity::Warning, QStringLiteral("circuit.open"), QStringLiteral("t"), QString()}};
         s.maxNodes = 10;
         s.strategy = QStringLiteral("ip-hash");
         const EngineSnapshot back = roundTrip(s);
@@ -103,6 +108,13 @@ private slots:
         QCOMPARE(back.sync.targets.first().lastErrorAt, t.lastErrorAt);
         QCOMPARE(back.healthEvents.first().to, HealthState::Down);
         QCOMPARE(back.alerts.first().severity, Alert::Severity::Critical);
+        QCOMPARE(back.alerts.first().id, 7);
+        QCOMPARE(back.alerts.first().lastAt, 1764300000500);
+        QCOMPARE(back.alerts.first().count, 3);
+        QCOMPARE(back.alerts.first().resolvedAt, 1764300000900);
+        QCOMPARE(back.openAlerts.size(), 1);
+        QCOMPARE(back.openAlerts.first().kind, QStringLiteral("circuit.open"));
+        QVERIFY(!back.openAlerts.first().resolved());
         QCOMPARE(back.strategy, s.strategy);
     }
 
