@@ -83,6 +83,74 @@ private slots:
         QVERIFY(!ok(dialog)->isEnabled());
     }
 
+    void noErrorBeforeAFieldIsEditedOrLeft()
+    {
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        // An empty form is not valid, but nothing was typed yet: no red text.
+        for (const char *name : {"idError", "urlError", "pathError", "weightError", "tagsError"})
+            QVERIFY2(!reason(dialog, name)->isVisible(), name);
+        QVERIFY(!ok(dialog)->isEnabled());
+        // Leaving the ID field empty shows its error.
+        dialog.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        QLineEdit *id = dialog.findChild<QLineEdit *>(QStringLiteral("id"));
+        id->setFocus();
+        QTRY_VERIFY(id->hasFocus());
+        QLineEdit *url = dialog.findChild<QLineEdit *>(QStringLiteral("url"));
+        QTest::keyClick(id, Qt::Key_Tab);
+        QTRY_VERIFY(url->hasFocus());
+        QVERIFY(reason(dialog, "idError")->isVisible());
+        QVERIFY(!reason(dialog, "urlError")->isVisible());
+    }
+
+    void errorsDoNotMoveTheFields()
+    {
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QLineEdit *path = dialog.findChild<QLineEdit *>(QStringLiteral("healthPath"));
+        QLineEdit *weight = dialog.findChild<QLineEdit *>(QStringLiteral("weight"));
+        const int pathY = path->mapTo(&dialog, QPoint()).y(), weightY = weight->mapTo(&dialog, QPoint()).y();
+        type(dialog, "id", QStringLiteral("has space"));
+        type(dialog, "url", QStringLiteral("not a url"));
+        QVERIFY(reason(dialog, "idError")->isVisible());
+        QVERIFY(reason(dialog, "urlError")->isVisible());
+        QCoreApplication::processEvents(); // layouts settle
+        QCOMPARE(path->mapTo(&dialog, QPoint()).y(), pathY);
+        QCOMPARE(weight->mapTo(&dialog, QPoint()).y(), weightY);
+        type(dialog, "url", QStringLiteral("http://127.0.0.1:1"));
+        QVERIFY(!reason(dialog, "urlError")->isVisible());
+        QCoreApplication::processEvents();
+        QCOMPARE(weight->mapTo(&dialog, QPoint()).y(), weightY);
+    }
+
+    void testResultClearsWhenTheUrlChanges()
+    {
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("probe-me")));
+        QTemporaryDir dir;
+        LocalEngineSession engine(QStringLiteral("test"));
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        options.deliver = false;
+        QVERIFY(engine.start(options).result().ok());
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
+        dialog.show();
+        type(dialog, "id", QStringLiteral("p"));
+        type(dialog, "url", sim.url());
+        QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("testConnection")), Qt::LeftButton);
+        QLabel *result = dialog.findChild<QLabel *>(QStringLiteral("testResult"));
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(QStringLiteral("Healthy")), 10000);
+        // Another port: "Healthy" was about the old URL and must not stay.
+        QTest::keyClick(dialog.findChild<QLineEdit *>(QStringLiteral("url")), Qt::Key_Backspace);
+        QVERIFY(result->text().isEmpty());
+        engine.stop();
+    }
+
     void testConnectionRunsARealCheck()
     {
         NodeSimProcess sim;

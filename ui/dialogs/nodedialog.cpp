@@ -5,6 +5,7 @@
 #include "api/enginesession.h"
 
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -22,6 +23,14 @@ QLabel *errorLabel(const QString &name)
     l->setObjectName(name);
     l->setStyleSheet(QStringLiteral("color: #c0392b;"));
     l->setWordWrap(true);
+    l->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // Room for two lines, kept while no error shows: an error that comes and goes does not
+    // move the fields under the mouse.
+    l->setFixedHeight(2 * l->fontMetrics().lineSpacing());
+    QSizePolicy policy = l->sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    l->setSizePolicy(policy);
+    l->hide();
     return l;
 }
 
@@ -109,8 +118,21 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     layout->addWidget(m_clusterError);
     layout->addLayout(test);
     layout->addWidget(m_buttons);
-    for (QLineEdit *e : {m_id, m_url, m_healthPath, m_weight, m_tags})
+    for (QLineEdit *e : {m_id, m_url, m_healthPath, m_weight, m_tags}) {
         connect(e, &QLineEdit::textChanged, this, &NodeDialog::validate);
+        // A field's error shows once the field was edited or left, not before.
+        connect(e, &QLineEdit::textEdited, this, [this, e] {
+            m_touched.insert(e);
+            validate();
+        });
+        e->installEventFilter(this); // leaving it (Qt 6 sends editingFinished only after a change)
+    }
+    // A test result belongs to the URL it tested: another URL clears it.
+    for (QLineEdit *e : {m_url, m_healthPath})
+        connect(e, &QLineEdit::textChanged, this, [this] {
+            ++m_testGeneration;
+            m_testResult->clear();
+        });
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
         if (m_valid)
             accept();
@@ -119,6 +141,17 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     connect(m_test, &QPushButton::clicked, this, &NodeDialog::testConnection);
     validate();
     resize(520, sizeHint().height());
+}
+
+bool NodeDialog::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::FocusOut) {
+        if (auto *field = qobject_cast<QLineEdit *>(watched); field && !m_touched.contains(field)) {
+            m_touched.insert(field);
+            validate();
+        }
+    }
+    return QDialog::eventFilter(watched, event);
 }
 
 NodeSpec NodeDialog::spec() const
@@ -158,11 +191,14 @@ void NodeDialog::validate()
     tagsOnly.tags = m_tags->text().isEmpty() ? QStringList() : m_tags->text().split(u',');
     const auto urlError = fieldError(urlOnly), pathError = fieldError(pathOnly), weightError = fieldError(weightOnly),
                tagsError = fieldError(tagsOnly);
-    showReason(m_idError, idError);
-    showReason(m_urlError, urlError);
-    showReason(m_pathError, pathError);
-    showReason(m_weightError, weightError);
-    showReason(m_tagsError, tagsError);
+    const auto shown = [this](QLineEdit *field, const std::optional<Error> &error) {
+        return m_touched.contains(field) ? error : std::nullopt;
+    };
+    showReason(m_idError, shown(m_id, idError));
+    showReason(m_urlError, shown(m_url, urlError));
+    showReason(m_pathError, shown(m_healthPath, pathError));
+    showReason(m_weightError, shown(m_weight, weightError));
+    showReason(m_tagsError, shown(m_tags, tagsError));
     const bool full = !m_editing && m_existingIds.size() >= m_maxNodes;
     m_clusterError->setText(full ? tr("The cluster is full: max_nodes is %1. Remove a node or raise max_nodes first.").arg(m_maxNodes)
                                  : QString());
@@ -178,8 +214,11 @@ void NodeDialog::testConnection()
     const QUrl url = joinUrlPath(s.url, s.healthPath);
     m_test->setEnabled(false);
     m_testResult->setText(tr("Checking %1 …").arg(url.toString()));
-    m_session->probe(url).then(this, [this](const Result<CheckResult> &probed) {
-        m_test->setEnabled(true);
+    const int generation = ++m_testGeneration;
+    m_session->probe(url).then(this, [this, generation](const Result<CheckResult> &probed) {
+        validate(); // enables Test connection again if the URL is still testable
+        if (generation != m_testGeneration)
+            return; // the URL changed while it was tested: the answer is about another URL
         if (!probed) {
             m_testResult->setStyleSheet(QStringLiteral("color: #c0392b;"));
             m_testResult->setText(tr("Failed: %1").arg(probed.error().message));

@@ -4,6 +4,7 @@
 #include "cluster/node.h"
 
 #include <QDialog>
+#include <QSet>
 
 #include <optional>
 
@@ -33,6 +34,9 @@ public:
     NodeSpec spec() const;
     bool isValid() const { return m_valid; }
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void validate();
     void testConnection();
@@ -57,6 +61,8 @@ private:
     QPushButton *m_test;
     QDialogButtonBox *m_buttons;
     AdminState m_adminState = AdminState::Ready;
+    QSet<QLineEdit *> m_touched; ///< fields edited or left: only these show their errors
+    int m_testGeneration = 0;    ///< a test answer counts only for the URL it tested
 };
 
 } // namespace jobfirst::ui
