@@ -37,6 +37,72 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
 </context>
 <context>
+    <name>Reason</name>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>request failed</source>
+        <translation>请求失败</translation>
+    </message>
+    <message>
+        <source>a new connection was refused</source>
+        <translation>新连接被拒绝</translation>
+    </message>
+    <message>
+        <source>the health answer is not valid JSON</source>
+        <translation>健康检查应答不是有效的 JSON</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%n checks failed in a row)</source>
+        <translation>
+            <numerusform>%1（连续 %n 次检查失败）</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 (%n checks failed in a row; checked at once because %2)</source>
+        <translation>
+            <numerusform>%1（连续 %n 次检查失败；因%2而立即检查）</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>ok (%n checks passed in a row)</source>
+        <translation>
+            <numerusform>正常（连续 %n 次检查通过）</numerusform></translation>
+    </message>
+    <message>
+        <source>no answer within %1 ms</source>
+        <translation>%1 毫秒内无应答</translation>
+    </message>
+    <message>
+        <source>answered HTTP %1</source>
+        <translation>应答 HTTP %1</translation>
+    </message>
+    <message>
+        <source>the health answer says "%1"</source>
+        <translation>健康检查应答为“%1”</translation>
+    </message>
+    <message>
+        <source>down for longer than node_timeout (%1 ms)</source>
+        <translation>故障时间超过 node_timeout（%1 毫秒）</translation>
+    </message>
+    <message>
+        <source>a real request failed: %1</source>
+        <translation>真实请求失败：%1</translation>
+    </message>
+    <message>
+        <source>the node closed its connection and %1</source>
+        <translation>节点关闭了连接，且%1</translation>
+    </message>
+    <message>
+        <source>a new connection got no answer within %1 ms</source>
+        <translation>新连接在 %1 毫秒内无应答</translation>
+    </message>
+</context>
+<context>
     <name>State</name>
     <message>
         <source>unknown</source>
@@ -114,6 +180,114 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>node</source>
         <translation>节点</translation>
     </message>
+    <message>
+        <source>down — failed in %1</source>
+        <translation>故障 — %1 后判定失效</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::AlertsPage</name>
+    <message>
+        <source>Severity</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Alert</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>resolved %1</source>
+        <translation>已于 %1 解决</translation>
+    </message>
+    <message>
+        <source>ongoing</source>
+        <translation>持续中</translation>
+    </message>
+    <message>
+        <source>Times</source>
+        <translation>次数</translation>
+    </message>
+    <message>
+        <source>First</source>
+        <translation>首次</translation>
+    </message>
+    <message>
+        <source>Last</source>
+        <translation>最近</translation>
+    </message>
+    <message>
+        <source>Alerts (%1)</source>
+        <translation>告警（%1）</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>告警</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
+        <translation>
+            <numerusform>%n 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform></translation>
+    </message>
+    <message>
+        <source>No incident is open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
+        <translation>没有未解决的事件。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</translation>
+    </message>
+    <message>
+        <source>critical</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>信息</translation>
+    </message>
+    <message>
+        <source>Node %1 is down: %2</source>
+        <translation>节点 %1 故障：%2</translation>
+    </message>
+    <message>
+        <source>Node %1 failed (down longer than node_timeout)</source>
+        <translation>节点 %1 失效（故障时间超过 node_timeout）</translation>
+    </message>
+    <message>
+        <source>Node %1 is back up</source>
+        <translation>节点 %1 已恢复</translation>
+    </message>
+    <message>
+        <source>Deliveries to %1 keep failing: its circuit is open and its events wait</source>
+        <translation>向 %1 的投递持续失败：其熔断器已断开，事件正在等待</translation>
+    </message>
+    <message>
+        <source>Target %1 was disabled</source>
+        <translation>目标 %1 已被停用</translation>
+    </message>
+    <message>
+        <source>Sync backlog passed its threshold: %1 deliveries wait (threshold %2)</source>
+        <translation>同步积压超过阈值：%1 个投递在等待（阈值 %2）</translation>
+    </message>
+    <message>
+        <source>Sync backlog passed its threshold</source>
+        <translation>同步积压超过阈值</translation>
+    </message>
+    <message>
+        <source>Config file %1 rejected; the running config is kept</source>
+        <translation>配置文件 %1 被拒绝，继续使用当前运行的配置</translation>
+    </message>
+    <message>
+        <source>Store %1 needs attention (%2)</source>
+        <translation>存储 %1 需要处理（%2）</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>
@@ -146,36 +320,112 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>按操作人、操作或对象筛选</translation>
     </message>
     <message>
-        <source>Node %1 is down</source>
-        <translation>节点 %1 故障</translation>
+        <source>node added</source>
+        <translation>添加节点</translation>
     </message>
     <message>
-        <source>Node %1 failed (down longer than node_timeout)</source>
-        <translation>节点 %1 失效（故障时间超过 node_timeout）</translation>
+        <source>node edited</source>
+        <translation>编辑节点</translation>
     </message>
     <message>
-        <source>Node %1 is back up</source>
-        <translation>节点 %1 已恢复</translation>
+        <source>node removed</source>
+        <translation>移除节点</translation>
     </message>
     <message>
-        <source>Circuit of target %1 is open; its events wait</source>
-        <translation>目标 %1 的熔断器已断开，其事件正在等待</translation>
+        <source>node weight changed</source>
+        <translation>修改节点权重</translation>
     </message>
     <message>
-        <source>Target %1 was disabled</source>
-        <translation>目标 %1 已被停用</translation>
+        <source>node made ready</source>
+        <translation>节点设为就绪</translation>
     </message>
     <message>
-        <source>Sync backlog passed its threshold</source>
-        <translation>同步积压超过阈值</translation>
+        <source>node drained</source>
+        <translation>排空节点</translation>
     </message>
     <message>
-        <source>Config file rejected</source>
-        <translation>配置文件被拒绝</translation>
+        <source>node put in maintenance</source>
+        <translation>节点进入维护</translation>
     </message>
     <message>
-        <source>Audit and alerts</source>
-        <translation>审计与告警</translation>
+        <source>node marked failed</source>
+        <translation>节点判定失效</translation>
+    </message>
+    <message>
+        <source>dead letter retried</source>
+        <translation>重试死信</translation>
+    </message>
+    <message>
+        <source>dead letters replayed</source>
+        <translation>重放死信</translation>
+    </message>
+    <message>
+        <source>dead letter discarded</source>
+        <translation>丢弃死信</translation>
+    </message>
+    <message>
+        <source>consistency repaired</source>
+        <translation>修复一致性</translation>
+    </message>
+    <message>
+        <source>target paused</source>
+        <translation>暂停目标</translation>
+    </message>
+    <message>
+        <source>target resumed</source>
+        <translation>恢复目标</translation>
+    </message>
+    <message>
+        <source>target enabled</source>
+        <translation>启用目标</translation>
+    </message>
+    <message>
+        <source>target disabled</source>
+        <translation>停用目标</translation>
+    </message>
+    <message>
+        <source>target disabled by the engine</source>
+        <translation>目标被引擎停用</translation>
+    </message>
+    <message>
+        <source>configuration applied</source>
+        <translation>应用配置</translation>
+    </message>
+    <message>
+        <source>API token created</source>
+        <translation>创建 API 令牌</translation>
+    </message>
+    <message>
+        <source>API token revoked</source>
+        <translation>吊销 API 令牌</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>%1 at %2, health path %3, weight %4, %5%6</source>
+        <translation>%1，地址 %2，健康检查路径 %3，权重 %4，%5%6</translation>
+    </message>
+    <message>
+        <source>, tags %1</source>
+        <translation>，标签 %1</translation>
+    </message>
+    <message>
+        <source>the engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <source>dead letter</source>
+        <translation>死信</translation>
+    </message>
+    <message>
+        <source>waiting to be sent</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>discarded</source>
+        <translation>已丢弃</translation>
     </message>
 </context>
 <context>
@@ -297,16 +547,20 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>每种策略模拟 %1 个请求……</translation>
     </message>
     <message>
-        <source>Cancelled.</source>
-        <translation>已取消。</translation>
-    </message>
-    <message>
         <source>%1 simulated requests in %2 s (%3 million per second).</source>
         <translation>%2 秒内模拟了 %1 个请求（每秒 %3 百万）。</translation>
     </message>
     <message>
         <source>Balancing</source>
         <translation>负载均衡</translation>
+    </message>
+    <message>
+        <source>Cancelled: the row marked "partial" stopped part-way and is not comparable.</source>
+        <translation>已取消：标为“部分”的行中途停止，不可比较。</translation>
+    </message>
+    <message>
+        <source>%1 (partial)</source>
+        <translation>%1（部分）</translation>
     </message>
 </context>
 <context>
@@ -423,6 +677,17 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Token file</source>
         <translation>令牌文件</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::LiveChart</name>
+    <message>
+        <source>no answer</source>
+        <translation>无应答</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
     </message>
 </context>
 <context>
@@ -545,6 +810,70 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Logs</source>
         <translation>日志</translation>
     </message>
+    <message>
+        <source>health</source>
+        <translation>健康</translation>
+    </message>
+    <message>
+        <source>alert</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <translation>投递</translation>
+    </message>
+    <message>
+        <source>engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <source>configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>cluster</source>
+        <translation>集群</translation>
+    </message>
+    <message>
+        <source>store</source>
+        <translation>存储</translation>
+    </message>
+    <message>
+        <source>audit</source>
+        <translation>审计</translation>
+    </message>
+    <message>
+        <source>API</source>
+        <translation>API</translation>
+    </message>
+    <message>
+        <source>Resolved: %1</source>
+        <translation>已解决：%1</translation>
+    </message>
+    <message>
+        <source>%1: %2 %3</source>
+        <translation>%1：%2 %3</translation>
+    </message>
+    <message>
+        <source>Delivery: this process delivers from the store</source>
+        <translation>投递：由本进程从存储投递</translation>
+    </message>
+    <message>
+        <source>Delivery: this process stands by; %1 delivers</source>
+        <translation>投递：本进程待命；由 %1 投递</translation>
+    </message>
+    <message>
+        <source>Delivery: another process delivers (%1)</source>
+        <translation>投递：由另一个进程投递（%1）</translation>
+    </message>
+    <message>
+        <source>Delivery: no process delivers from this store</source>
+        <translation>投递：没有进程从此存储投递</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::MainWindow</name>
@@ -587,10 +916,6 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>built-in defaults</source>
         <translation>内置默认值</translation>
-    </message>
-    <message>
-        <source>JobFirst Cluster Console — demo cluster</source>
-        <translation>JobFirst 集群控制台 — 演示集群</translation>
     </message>
     <message>
         <source>JobFirst Cluster Console</source>
@@ -665,10 +990,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>集群 %1</translation>
     </message>
     <message>
-        <source>Nodes: %1 up of %2, %3 failed</source>
-        <translation>节点：%2 个中 %1 个正常，%3 个故障</translation>
-    </message>
-    <message>
         <source>Sync backlog: %1</source>
         <translation>同步积压：%1</translation>
     </message>
@@ -699,6 +1020,26 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Connection to the engine at %1 lost: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
         <translation>与 %1 的引擎连接已断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
+    </message>
+    <message>
+        <source>Demo cluster</source>
+        <translation>演示集群</translation>
+    </message>
+    <message>
+        <source>Engine at %1</source>
+        <translation>%1 上的引擎</translation>
+    </message>
+    <message>
+        <source>&amp;Cluster</source>
+        <translation>集群(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Add node…</source>
+        <translation>添加节点(&amp;A)……</translation>
+    </message>
+    <message>
+        <source>Nodes: %1 up, %2 down, %3 failed (%4 in all)</source>
+        <translation>节点：%1 个正常，%2 个故障，%3 个失效（共 %4 个）</translation>
     </message>
 </context>
 <context>
@@ -918,6 +1259,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Nodes</source>
         <translation>节点</translation>
     </message>
+    <message>
+        <source>No node selected: select a node to see its health history and latency.</source>
+        <translation>未选择节点：选择一个节点以查看其健康历史和延迟。</translation>
+    </message>
+    <message>
+        <source>Node %1: health history and latency</source>
+        <translation>节点 %1：健康历史和延迟</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::OverviewPage</name>
@@ -954,22 +1303,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>活跃节点</translation>
     </message>
     <message>
-        <source>Failed nodes</source>
-        <translation>故障节点</translation>
-    </message>
-    <message>
-        <source>Requests</source>
-        <translation>请求数</translation>
-    </message>
-    <message>
-        <source>Success rate</source>
-        <translation>成功率</translation>
-    </message>
-    <message>
-        <source>Avg response time</source>
-        <translation>平均响应时间</translation>
-    </message>
-    <message>
         <source>Sync backlog</source>
         <translation>同步积压</translation>
     </message>
@@ -1004,6 +1337,38 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Overview</source>
         <translation>概览</translation>
+    </message>
+    <message>
+        <source>5 min</source>
+        <translation>5 分钟</translation>
+    </message>
+    <message>
+        <source>Down / failed nodes</source>
+        <translation>故障 / 失效节点</translation>
+    </message>
+    <message>
+        <source>Requests, last %1</source>
+        <translation>请求数（最近 %1）</translation>
+    </message>
+    <message>
+        <source>Success rate, last %1</source>
+        <translation>成功率（最近 %1）</translation>
+    </message>
+    <message>
+        <source>Avg response time, last %1</source>
+        <translation>平均响应时间（最近 %1）</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>%1 requests since the engine started, %2 failed</source>
+        <translation>引擎启动以来共 %1 个请求，%2 个失败</translation>
+    </message>
+    <message>
+        <source>%1 of %2 requests in the last %3 failed</source>
+        <translation>最近 %3 内 %2 个请求中有 %1 个失败</translation>
     </message>
 </context>
 <context>
@@ -1116,10 +1481,6 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Delivered</source>
         <translation>已投递</translation>
-    </message>
-    <message>
-        <source>Dead</source>
-        <translation>死信</translation>
     </message>
     <message>
         <source>Retries</source>
@@ -1344,6 +1705,27 @@ Buckets differing: %8 of %9
         <source>%n users (bulk)</source>
         <translation>
             <numerusform>%n 个用户（批量）</numerusform></translation>
+    </message>
+    <message>
+        <source>JobFirst services</source>
+        <translation>JobFirst 微服务</translation>
+    </message>
+    <message>
+        <source>Cluster nodes (cluster sync to each Basic Server node)</source>
+        <translation>集群节点（向每个 Basic Server 节点的集群同步）</translation>
+    </message>
+    <message>
+        <source>No dead letter selected: select one to see its attempts and payload.</source>
+        <translation>未选择死信：选择一条以查看其投递尝试和内容。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dead letters selected: select one to see its attempts and payload.</source>
+        <translation>
+            <numerusform>已选择 %n 条死信：请只选择一条以查看其投递尝试和内容。</numerusform></translation>
+    </message>
+    <message>
+        <source>Dead letter %1 to %2: attempts and payload</source>
+        <translation>发往 %2 的死信 %1：投递尝试和内容</translation>
     </message>
 </context>
 </TS>

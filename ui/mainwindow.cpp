@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "dialogs/connectdialog.h"
+#include "pages/alertspage.h"
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/configpage.h"
@@ -15,6 +16,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLibraryInfo>
@@ -48,7 +50,9 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_config = new ConfigPage(session);
     m_audit = new AuditPage(session);
     m_logs = new LogsPage(session);
-    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit, m_logs};
+    m_alerts = new AlertsPage(session);
+    // Alerts come last so the page numbers of --page stay what they were.
+    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit, m_logs, m_alerts};
     for (Page *p : std::as_const(m_pages)) {
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());
@@ -195,6 +199,18 @@ void MainWindow::buildMenus()
         connect(a, &QAction::triggered, this, [this, code] { switchLanguage(code); });
         m_languageActions << a;
     }
+    // Adding a node is also a menu command with a shortcut, not only a Nodes toolbar button.
+    m_clusterMenu = menuBar()->addMenu(QString());
+    m_addNode = m_clusterMenu->addAction(QString(), this, [this] {
+        showPage(int(m_pages.indexOf(m_nodes)));
+        m_nodes->addNode();
+    });
+    m_addNode->setObjectName(QStringLiteral("addNodeAction"));
+    m_addNode->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    if (!m_session->allows(Permission::Administer)) {
+        m_addNode->setEnabled(false);
+        m_addNode->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
+    }
     m_helpMenu = menuBar()->addMenu(QString());
     m_about = m_helpMenu->addAction(QString(), this, [this] {
         QMessageBox::about(this, tr("About JobFirst Cluster Console"),
@@ -207,7 +223,14 @@ void MainWindow::buildMenus()
 
 void MainWindow::retranslate()
 {
-    setWindowTitle(m_demo ? tr("JobFirst Cluster Console — demo cluster") : tr("JobFirst Cluster Console"));
+    // The window system adds the application's name after the title: the title says only
+    // which cluster this window shows.
+    qApp->setApplicationDisplayName(tr("JobFirst Cluster Console"));
+    const SessionInfo shown = m_session->info();
+    setWindowTitle(m_demo               ? tr("Demo cluster")
+                   : shown.remote       ? tr("Engine at %1").arg(QUrl(shown.endpoint).authority())
+                   : m_dbPath.isEmpty() ? QString()
+                                        : QFileInfo(m_dbPath).fileName());
     for (int i = 0; i < m_pages.size(); ++i)
         m_sidebar->item(i)->setText(m_pages.at(i)->title());
     m_fileMenu->setTitle(tr("&File"));
@@ -236,6 +259,8 @@ void MainWindow::retranslate()
     m_languageActions[0]->setText(tr("System language"));
     m_languageActions[1]->setText(QStringLiteral("English"));
     m_languageActions[2]->setText(QStringLiteral("简体中文"));
+    m_clusterMenu->setTitle(tr("&Cluster"));
+    m_addNode->setText(tr("&Add node…"));
     m_helpMenu->setTitle(tr("&Help"));
     m_about->setText(tr("&About"));
     m_banner->setText(tr("Demo cluster: three simulated Basic Server nodes and the six JobFirst services run as local "
@@ -247,6 +272,8 @@ void MainWindow::switchLanguage(const QString &code)
     const QString locale = code.isEmpty() ? QLocale::system().name() : code;
     qApp->removeTranslator(m_appTranslator);
     qApp->removeTranslator(m_qtTranslator);
+    // Numbers and dates on every page follow the chosen language.
+    QLocale::setDefault(QLocale(locale));
     if (locale.startsWith(QLatin1String("zh"))) {
         if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
             qApp->installTranslator(m_appTranslator);
@@ -356,12 +383,23 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
 {
     if (!m_live)
         return; // a snapshot that raced the loss; the next one after reconnecting is drawn
-    int up = 0;
-    for (const NodeStatus &n : s.nodes)
+    int up = 0, down = 0, failed = 0;
+    for (const NodeStatus &n : s.nodes) {
         up += n.health == HealthState::Up;
+        down += n.health == HealthState::Down;
+        failed += n.health == HealthState::Failed;
+    }
     m_clusterLabel->setText(tr("Cluster %1").arg(s.cluster.clusterId));
-    m_nodesLabel->setText(tr("Nodes: %1 up of %2, %3 failed").arg(up).arg(s.cluster.totalNodes).arg(s.cluster.failedNodes));
-    m_nodesLabel->setStyleSheet(s.cluster.failedNodes ? QStringLiteral("color: #c0392b;") : QString());
+    // The same words and colours as the node table: down (amber) is not failed (red).
+    m_nodesLabel->setText(tr("Nodes: %1 up, %2 down, %3 failed (%4 in all)")
+                              .arg(up)
+                              .arg(down)
+                              .arg(failed)
+                              .arg(s.cluster.totalNodes));
+    m_nodesLabel->setStyleSheet(
+        failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+        : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+               : QString());
     m_backlogLabel->setText(s.sync.deliveryStandbyFor.isEmpty()
                                 ? tr("Sync backlog: %1").arg(s.sync.queueDepth)
                                 : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
@@ -369,12 +407,18 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
                                       .arg(s.sync.deliveryStandbyFor));
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
-    if (m_tray) {
-        for (const Alert &a : s.alerts)
-            if (a.severity != Alert::Severity::Info)
-                m_tray->showMessage(tr("JobFirst cluster"), AuditPage::alertText(a),
-                                    a.severity == Alert::Severity::Critical ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 8000);
-    }
+    m_sidebar->item(int(m_pages.indexOf(m_alerts)))->setText(m_alerts->title());
+    // A notification for each new critical incident, once: repeats and resolutions are on
+    // the Alerts page.
+    for (const Alert &a : s.alerts)
+        if (a.severity == Alert::Severity::Critical && !a.resolved() &&
+            !m_notified.contains(a.id)) {
+            m_notified.insert(a.id);
+            ++m_notifications;
+            if (m_tray)
+                m_tray->showMessage(tr("JobFirst cluster"), AlertsPage::alertText(a),
+                                    QSystemTrayIcon::Critical, 8000);
+        }
     emit snapshotApplied();
 }
 

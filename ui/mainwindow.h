@@ -4,6 +4,7 @@
 #include "api/enginesnapshot.h"
 
 #include <QMainWindow>
+#include <QSet>
 
 class QActionGroup;
 class QLabel;
@@ -19,6 +20,7 @@ class EngineSession;
 
 namespace jobfirst::ui {
 
+class AlertsPage;
 class AuditPage;
 class BalancingPage;
 class ConfigPage;
@@ -51,6 +53,9 @@ public:
     ConfigPage *config() const { return m_config; }
     AuditPage *audit() const { return m_audit; }
     LogsPage *logs() const { return m_logs; }
+    AlertsPage *alerts() const { return m_alerts; }
+    /// Notifications shown for new critical incidents (one per incident).
+    int notificationCount() const { return m_notifications; }
     void setRefreshInterval(int ms);
     /// The session is started (embedded) or connected (remote): say which engine this is,
     /// with what role, and start drawing it.
@@ -94,8 +99,12 @@ private:
     ConfigPage *m_config;
     AuditPage *m_audit;
     LogsPage *m_logs;
+    AlertsPage *m_alerts;
+    QSet<qint64> m_notified;
+    int m_notifications = 0;
     QList<Page *> m_pages;
-    QMenu *m_fileMenu, *m_viewMenu, *m_refreshMenu, *m_languageMenu, *m_helpMenu;
+    QMenu *m_fileMenu, *m_viewMenu, *m_refreshMenu, *m_languageMenu, *m_clusterMenu, *m_helpMenu;
+    QAction *m_addNode;
     QList<QAction *> m_refreshActions;
     QList<QAction *> m_languageActions;
     QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;

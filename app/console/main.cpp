@@ -33,9 +33,11 @@ void takeScreenshots(ui::MainWindow *window, const QString &dir, int index = 0)
     }
     window->showPage(index);
     QTimer::singleShot(1500, window, [window, dir, index] {
-        static const QStringList names = {QStringLiteral("overview"), QStringLiteral("nodes"), QStringLiteral("balancing"),
-                                          QStringLiteral("sync"), QStringLiteral("configuration"), QStringLiteral("audit"),
-                                          QStringLiteral("logs")};
+        static const QStringList names = {
+            QStringLiteral("overview"),      QStringLiteral("nodes"),
+            QStringLiteral("balancing"),     QStringLiteral("sync"),
+            QStringLiteral("configuration"), QStringLiteral("audit"),
+            QStringLiteral("logs"),          QStringLiteral("alerts")};
         if (index == 2)
             window->balancing()->runSimulation();
         const QString file = QStringLiteral("%1/%2-%3.png").arg(dir).arg(index + 1, 2, 10, QLatin1Char('0')).arg(names.value(index));
@@ -93,18 +95,31 @@ int parseOptions(const QStringList &arguments, Options *o)
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     parser.addOptions({
-        {QStringLiteral("demo"), QStringLiteral("Start a local demo cluster (default when nothing else is remembered).")},
-        {QStringLiteral("db"), QStringLiteral("The cluster store to open."), QStringLiteral("file")},
-        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."), QStringLiteral("file")},
-        {QStringLiteral("connect"), QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."), QStringLiteral("url")},
-        {QStringLiteral("token-file"), QStringLiteral("The API token for --connect."), QStringLiteral("file")},
-        {QStringLiteral("ca-file"), QStringLiteral("CA certificates (PEM) to trust for an https --connect."), QStringLiteral("file")},
-        {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."), QStringLiteral("code")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page (0-6)."), QStringLiteral("n")},
-        {QStringLiteral("screenshots"), QStringLiteral("Render every page to PNG files in DIR, then quit."), QStringLiteral("dir")},
-        {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."), QStringLiteral("seconds")},
+        {QStringLiteral("demo"),
+         QStringLiteral("Start a local demo cluster (default when nothing else is remembered).")},
+        {QStringLiteral("db"), QStringLiteral("The cluster store to open."),
+         QStringLiteral("file")},
+        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."),
+         QStringLiteral("file")},
+        {QStringLiteral("connect"),
+         QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."),
+         QStringLiteral("url")},
+        {QStringLiteral("token-file"), QStringLiteral("The API token for --connect."),
+         QStringLiteral("file")},
+        {QStringLiteral("ca-file"),
+         QStringLiteral("CA certificates (PEM) to trust for an https --connect."),
+         QStringLiteral("file")},
+        {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."),
+         QStringLiteral("code")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page (0-7)."), QStringLiteral("n")},
+        {QStringLiteral("screenshots"),
+         QStringLiteral("Render every page to PNG files in DIR, then quit."),
+         QStringLiteral("dir")},
+        {QStringLiteral("quit-after"), QStringLiteral("Quit after SECONDS (smoke tests)."),
+         QStringLiteral("seconds")},
         {QStringLiteral("startup-report"),
-         QStringLiteral("Print when the window first paints and when the first engine snapshot with nodes is drawn, then quit (bench).")},
+         QStringLiteral("Print when the window first paints and when the first engine snapshot "
+                        "with nodes is drawn, then quit (bench).")},
     });
     QTextStream err(stderr);
     if (!parser.parse(arguments)) {
@@ -135,8 +150,9 @@ int parseOptions(const QStringList &arguments, Options *o)
     if (parser.isSet(QStringLiteral("page"))) {
         bool ok = false;
         o->page = parser.value(QStringLiteral("page")).toInt(&ok);
-        if (!ok || o->page < 0 || o->page > 6) {
-            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page")) << "\" is not a page (0-6)\n";
+        if (!ok || o->page < 0 || o->page > 7) {
+            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page"))
+                << "\" is not a page (0-7)\n";
             return 2;
         }
     }

@@ -63,9 +63,13 @@ void logEngineEvents(LocalEngineSession &engine)
         for (const Alert &a : s.alerts) {
             if (a.resolved())
                 logJson(QStringLiteral("info"), QStringLiteral("alert"),
-                        QStringLiteral("resolved: %1 %2 (raised %3 times)").arg(a.kind, a.subject).arg(a.count), codec::encode(a));
+                        QStringLiteral("resolved: %1 %2 (raised %3 times)")
+                            .arg(a.kind, a.subject)
+                            .arg(a.count),
+                        codec::encode(a));
             else if (a.count == 1)
-                logJson(a.severity == Alert::Severity::Critical ? QStringLiteral("error") : QStringLiteral("warning"),
+                logJson(a.severity == Alert::Severity::Critical ? QStringLiteral("error")
+                                                                : QStringLiteral("warning"),
                         QStringLiteral("alert"), a.message, codec::encode(a));
         }
     });

@@ -18,12 +18,13 @@ namespace jobfirst {
 struct Alert
 {
     enum class Severity { Info, Warning, Critical };
-    qint64 at = 0;    ///< when the incident began
+    qint64 at = 0; ///< when the incident began
     Severity severity = Severity::Info;
-    QString kind;     ///< "node.down", "node.failed", "circuit.open", "target.disabled", "backlog", "config", ...
+    QString kind;     ///< "node.down", "node.failed", "circuit.open", "target.disabled", "backlog",
+                      ///< "config", ...
     QString subject;  ///< node id, target name, file
-    QString message;  ///< English detail of the latest occurrence; the console words the kind itself
-    qint64 id = 0;    ///< the incident, unique within one engine run
+    QString message; ///< English detail of the latest occurrence; the console words the kind itself
+    qint64 id = 0;   ///< the incident, unique within one engine run
     qint64 lastAt = 0;     ///< when it was last raised (== at when raised once)
     int count = 1;         ///< how often it was raised while open
     qint64 resolvedAt = 0; ///< 0 while the condition lasts
@@ -39,8 +40,9 @@ struct EngineSnapshot
     QList<NodeStatus> nodes;
     SyncStats sync;
     QList<HealthEvent> healthEvents; ///< since the previous snapshot
-    QList<Alert> alerts;             ///< incidents raised, counted again or resolved since the previous snapshot
-    QList<Alert> openAlerts;         ///< every incident open now (a console that attaches late sees them)
+    QList<Alert>
+        alerts; ///< incidents raised, counted again or resolved since the previous snapshot
+    QList<Alert> openAlerts; ///< every incident open now (a console that attaches late sees them)
     int maxNodes = 0;
     QString strategy;
     bool demo = false;

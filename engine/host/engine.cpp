@@ -297,11 +297,15 @@ void Engine::resolve(const QString &kind, const QString &subject)
     alertChanged(a);
     if (m_logBook) {
         const bool aboutNode = kind.startsWith(QLatin1String("node."));
-        const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
-        m_logBook->record(QStringLiteral("info"), QStringLiteral("alert"), QStringLiteral("alert.resolved"),
-                          QStringLiteral("resolved: %1 %2 (raised %3 times)").arg(kind, subject).arg(a.count),
-                          {{QStringLiteral("kind"), kind}, {QStringLiteral("subject"), subject}, {QStringLiteral("count"), a.count}},
-                          aboutNode ? subject : QString(), aboutTarget ? subject : QString());
+        const bool aboutTarget =
+            kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
+        m_logBook->record(
+            QStringLiteral("info"), QStringLiteral("alert"), QStringLiteral("alert.resolved"),
+            QStringLiteral("resolved: %1 %2 (raised %3 times)").arg(kind, subject).arg(a.count),
+            {{QStringLiteral("kind"), kind},
+             {QStringLiteral("subject"), subject},
+             {QStringLiteral("count"), a.count}},
+            aboutNode ? subject : QString(), aboutTarget ? subject : QString());
     }
 }
 
@@ -431,7 +435,8 @@ void Engine::emitSnapshot()
     s.healthEvents = std::exchange(m_pendingEvents, {});
     s.alerts = std::exchange(m_pendingAlerts, {});
     s.openAlerts = m_openAlerts.values();
-    std::sort(s.openAlerts.begin(), s.openAlerts.end(), [](const Alert &a, const Alert &b) { return a.id < b.id; });
+    std::sort(s.openAlerts.begin(), s.openAlerts.end(),
+              [](const Alert &a, const Alert &b) { return a.id < b.id; });
     emit snapshot(s);
 }
 

@@ -110,11 +110,11 @@ private:
     QTimer *m_reloadDebounce = nullptr;
     QFileSystemWatcher *m_watcher = nullptr;
     QList<HealthEvent> m_pendingEvents;
-    QList<Alert> m_pendingAlerts;              ///< incidents changed since the last snapshot
-    QHash<QString, Alert> m_openAlerts;        ///< "kind\nsubject" -> open incident
+    QList<Alert> m_pendingAlerts;       ///< incidents changed since the last snapshot
+    QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;
     static constexpr qint64 QuietAlertMs = 10 * 60 * 1000;
-    QHash<QString, qint64> m_deadCounts;       ///< target -> dead letters in the store
+    QHash<QString, qint64> m_deadCounts; ///< target -> dead letters in the store
     bool m_deadCountsDirty = true;
     qint64 m_deadFailedSeen = -1;
     qint64 m_deadCountedAt = 0;

@@ -306,8 +306,10 @@ Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int li
 Result<QHash<QString, qint64>> SyncService::deadLetterCounts() const
 {
     QSqlQuery q(m_store->database());
-    if (!q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'dead' GROUP BY target")))
-        return storeError(m_store->path(), QStringLiteral("count dead letters"), q.lastError().text());
+    if (!q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = "
+                               "'dead' GROUP BY target")))
+        return storeError(m_store->path(), QStringLiteral("count dead letters"),
+                          q.lastError().text());
     QHash<QString, qint64> counts;
     while (q.next())
         counts.insert(q.value(0).toString(), q.value(1).toLongLong());

@@ -98,7 +98,8 @@ private slots:
         s.alerts.first().lastAt = 1764300000500;
         s.alerts.first().count = 3;
         s.alerts.first().resolvedAt = 1764300000900;
-        s.openAlerts = {Alert{1764300000003, Alert::Severity::Warning, QStringLiteral("circuit.open"), QStringLiteral("t"), QString()}};
+        s.openAlerts = {Alert{1764300000003, Alert::Severity::Warning,
+                              QStringLiteral("circuit.open"), QStringLiteral("t"), QString()}};
         s.maxNodes = 10;
         s.strategy = QStringLiteral("ip-hash");
         const EngineSnapshot back = roundTrip(s);

@@ -138,7 +138,8 @@ private slots:
         const auto nodes = store.value()->loadNodes().value();
         QCOMPARE(nodes.size(), 1);
         QCOMPARE(nodes.first().url, m_node.url());
-        QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"))->text(), QStringLiteral("Nodes: 1 up of 1, 0 failed"));
+        QCOMPARE(m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"))->text(),
+                 QStringLiteral("Nodes: 1 up, 0 down, 0 failed (1 in all)"));
     }
 
     void drainFromTheContextMenu()

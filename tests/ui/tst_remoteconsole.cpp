@@ -235,7 +235,9 @@ private slots:
         window.show();
         auto *nodesLabel = window.findChild<QLabel *>(QStringLiteral("nodesLabel"));
         auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
-        QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(QStringLiteral("Nodes: 1 up of 1")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(
+                                     QStringLiteral("Nodes: 1 up, 0 down, 0 failed (1 in all)")),
+                                 10000);
         QVERIFY(!banner->isVisible());
 
         const quint16 port = m_daemon.port();

@@ -3,11 +3,12 @@
 
 #include <QChart>
 #include <QDateTime>
+#include <QLegendMarker>
 #include <QLineSeries>
+#include <QScatterSeries>
 #include <QValueAxis>
 
 #include <cmath>
-
 
 namespace jobfirst::ui {
 
@@ -44,28 +45,84 @@ void LiveChart::retranslate()
     chart()->setTitle(m_title());
     m_axisY->setTitleText(m_unit());
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it)
-        if (const auto title = m_titles.value(it.key()))
-            it.value()->setName(title());
+        applyName(it.key());
+    if (m_gaps)
+        m_gaps->setName(tr("no answer"));
+}
+
+QList<QColor> LiveChart::palette()
+{
+    return {QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73),
+            QColor(0xcc, 0x79, 0xa7), QColor(0x56, 0xb4, 0xe9), QColor(0x8c, 0x56, 0x4b),
+            QColor(0x59, 0x4f, 0x9f), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22),
+            QColor(0x17, 0xbe, 0xcf)};
+}
+
+void LiveChart::applyName(const QString &key)
+{
+    const QList<QLineSeries *> pieces = m_series.value(key);
+    if (pieces.isEmpty())
+        return;
+    const auto title = m_titles.value(key);
+    QString name = title ? title() : key;
+    if (const QString note = m_notes.value(key); !note.isEmpty())
+        name = tr("%1 (%2)").arg(name, note);
+    pieces.first()->setName(name);
 }
 
 void LiveChart::setSeriesTitle(const QString &series, std::function<QString()> title)
 {
     m_titles.insert(series, std::move(title));
-    if (QLineSeries *s = m_series.value(series))
-        s->setName(m_titles.value(series)());
+    applyName(series);
+}
+
+void LiveChart::setSeriesNote(const QString &series, const QString &note)
+{
+    if (m_notes.value(series) == note)
+        return;
+    m_notes.insert(series, note);
+    applyName(series);
+}
+
+void LiveChart::setFailureSeries(const QString &series)
+{
+    m_failureSeries.insert(series);
+}
+
+QLineSeries *LiveChart::newSegment(const QString &name, int index)
+{
+    auto *series = new QLineSeries;
+    series->setUseOpenGL(false);
+    if (!m_pens.contains(name)) {
+        const QList<QColor> colors = palette();
+        const bool failure = m_failureSeries.contains(name);
+        const int order = failure ? 0 : m_nextColor++;
+        QPen pen(failure ? QColor(0xc0, 0x39, 0x2b) : colors.at(order % colors.size()));
+        // Lines with equal values lie on top of each other: the later ones are drawn thinner,
+        // so an earlier one still shows at the edges; past the palette, dashes tell them apart.
+        pen.setWidthF(failure ? 2.0 : std::max(1.5, 3.5 - 0.5 * (order % 5)));
+        if (failure)
+            pen.setStyle(Qt::DashLine);
+        else if (order >= int(colors.size()))
+            pen.setStyle(Qt::DashDotLine);
+        m_pens.insert(name, pen);
+    }
+    const QPen pen = m_pens.value(name);
+    series->setPen(pen);
+    chart()->addSeries(series);
+    series->attachAxis(m_axisX);
+    series->attachAxis(m_axisY);
+    if (index > 0)
+        for (QLegendMarker *m : chart()->legend()->markers(series))
+            m->setVisible(false);
+    return series;
 }
 
 void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
 {
     if (!m_series.contains(name)) {
-        auto *series = new QLineSeries;
-        const auto title = m_titles.value(name);
-        series->setName(title ? title() : name);
-        series->setUseOpenGL(false);
-        chart()->addSeries(series);
-        series->attachAxis(m_axisX);
-        series->attachAxis(m_axisY);
-        m_series.insert(name, series);
+        m_series.insert(name, {newSegment(name, 0)});
+        applyName(name);
     }
     auto &points = m_points[name];
     points.emplace_back(double(atMs), value);
@@ -77,26 +134,51 @@ void LiveChart::removeSeriesNotIn(const QStringList &names)
 {
     for (auto it = m_series.begin(); it != m_series.end();) {
         if (!names.contains(it.key())) {
-            chart()->removeSeries(it.value());
-            delete it.value();
+            for (QLineSeries *piece : std::as_const(it.value())) {
+                chart()->removeSeries(piece);
+                delete piece;
+            }
             m_points.remove(it.key());
+            m_notes.remove(it.key());
             it = m_series.erase(it);
         } else {
             ++it;
         }
     }
+    if (m_gaps && m_series.isEmpty())
+        m_gaps->clear();
 }
 
 int LiveChart::pointCount(const QString &series) const
 {
-    const auto s = m_series.value(series);
-    return s ? int(s->count()) : 0;
+    int n = 0;
+    for (const QLineSeries *piece : m_series.value(series))
+        n += int(piece->count());
+    return n;
+}
+
+int LiveChart::segmentCount(const QString &series) const
+{
+    int n = 0;
+    for (const QLineSeries *piece : m_series.value(series))
+        n += piece->count() > 0;
+    return n;
+}
+
+int LiveChart::gapMarkCount() const
+{
+    return m_gaps ? int(m_gaps->count()) : 0;
+}
+
+QColor LiveChart::seriesColor(const QString &series) const
+{
+    return m_pens.value(series).color();
 }
 
 QString LiveChart::seriesName(const QString &series) const
 {
-    const auto s = m_series.value(series);
-    return s ? s->name() : QString();
+    const auto pieces = m_series.value(series);
+    return pieces.isEmpty() ? QString() : pieces.first()->name();
 }
 
 void LiveChart::flush(qint64 nowMs)
@@ -111,16 +193,30 @@ void LiveChart::flush(qint64 nowMs)
     const double span = double(m_windowMs) / double(columns);
     const double now = double(nowMs);
     const auto ago = [now](const QPointF &p) { return QPointF((p.x() - now) / 1000.0, p.y()); };
+    QList<QPointF> gapMarks;
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
         const auto &points = it.value();
-        QList<QPointF> list;
-        list.reserve(std::min<qsizetype>(qsizetype(points.size()), columns * 4));
+        double lastGapMark = -1e300;
+        // A NaN is a gap: the points between gaps are drawn as separate pieces.
+        QList<QList<QPointF>> runs(1);
         std::size_t i = 0;
         while (i < points.size()) {
+            if (std::isnan(points[i].y())) {
+                if (points[i].x() - lastGapMark >= span) {
+                    gapMarks << ago(QPointF(points[i].x(), 0));
+                    lastGapMark = points[i].x();
+                }
+                if (!runs.last().isEmpty())
+                    runs.append(QList<QPointF>());
+                ++i;
+                continue;
+            }
+            QList<QPointF> &list = runs.last();
             const double bucketEnd = points[i].x() + span;
             const QPointF first = points[i];
             QPointF low = first, high = first, last = first;
-            for (++i; i < points.size() && points[i].x() < bucketEnd; ++i) {
+            for (++i; i < points.size() && points[i].x() < bucketEnd && !std::isnan(points[i].y());
+                 ++i) {
                 last = points[i];
                 if (last.y() < low.y())
                     low = last;
@@ -143,8 +239,29 @@ void LiveChart::flush(qint64 nowMs)
                 list << ago(last);
             maxY = std::max(maxY, high.y());
         }
-        m_series.value(it.key())->replace(list);
+        QList<QLineSeries *> &pieces = m_series[it.key()];
+        while (pieces.size() < runs.size())
+            pieces << newSegment(it.key(), int(pieces.size()));
+        for (qsizetype r = 0; r < pieces.size(); ++r) {
+            if (r < runs.size())
+                pieces[r]->replace(runs.at(r));
+            else if (pieces[r]->count() > 0)
+                pieces[r]->clear();
+        }
     }
+    if (!gapMarks.isEmpty() && !m_gaps) {
+        m_gaps = new QScatterSeries;
+        m_gaps->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+        m_gaps->setMarkerSize(6);
+        m_gaps->setColor(QColor(0xc0, 0x39, 0x2b));
+        m_gaps->setBorderColor(QColor(0xc0, 0x39, 0x2b));
+        m_gaps->setName(tr("no answer"));
+        chart()->addSeries(m_gaps);
+        m_gaps->attachAxis(m_axisX);
+        m_gaps->attachAxis(m_axisY);
+    }
+    if (m_gaps && (m_gaps->count() > 0 || !gapMarks.isEmpty()))
+        m_gaps->replace(gapMarks);
     // Nice numbers, so the axis does not jitter with every new maximum; set only on change.
     const double niceMax = niceCeiling(maxY * 1.1);
     if (niceMax != m_maxY) {

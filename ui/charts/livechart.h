@@ -4,12 +4,15 @@
 #include <QChartView>
 #include <QHash>
 #include <QList>
+#include <QPen>
 #include <QPointF>
+#include <QSet>
 
 #include <deque>
 #include <functional>
 
 class QLineSeries;
+class QScatterSeries;
 class QValueAxis;
 
 namespace jobfirst::ui {
@@ -29,7 +32,13 @@ public:
 
     void setWindowMs(qint64 ms);
     /// `series` is a stable key; its legend shows the key unless setSeriesTitle() gave a title.
+    /// A NaN value is a gap: the line breaks there, and the chart marks the time on its
+    /// "no answer" row at the bottom (a node that is not up has no latency to draw).
     void addPoint(const QString &series, qint64 atMs, double value);
+    /// Drawn red and dashed, apart from the palette (failures must not look like a target).
+    void setFailureSeries(const QString &series);
+    /// A note after the legend title, e.g. the state of a node that is not up ("" for none).
+    void setSeriesNote(const QString &series, const QString &note);
     /// A translatable legend title for a series key, re-read by retranslate().
     void setSeriesTitle(const QString &series, std::function<QString()> title);
     /// Draws what was added since the last flush (does nothing while paused).
@@ -40,6 +49,15 @@ public:
     void retranslate();
     int seriesCount() const { return int(m_series.size()); }
     int pointCount(const QString &series) const;
+    /// Pieces the series is drawn in (1 + the gaps that have points after them).
+    int segmentCount(const QString &series) const;
+    /// Points on the "no answer" row: the times some series had a gap.
+    int gapMarkCount() const;
+    /// The colour a series is drawn in.
+    QColor seriesColor(const QString &series) const;
+    /// The palette: ten colours told apart also by people with the common colour blindness
+    /// (Okabe-Ito and Tableau 10), none of them the failure red.
+    static QList<QColor> palette();
     /// The legend text of a series ("" when there is no such series).
     QString seriesName(const QString &series) const;
 
@@ -47,12 +65,21 @@ public:
     static double niceCeiling(double value);
 
 private:
+    QLineSeries *newSegment(const QString &series, int index);
+    void applyName(const QString &series);
+
     std::function<QString()> m_title;
     std::function<QString()> m_unit;
     QValueAxis *m_axisX;
     QValueAxis *m_axisY;
-    QHash<QString, QLineSeries *> m_series;
+    QHash<QString, QList<QLineSeries *>>
+        m_series; ///< key -> pieces; the first one has the legend entry
     QHash<QString, std::function<QString()>> m_titles;
+    QHash<QString, QString> m_notes;
+    QHash<QString, QPen> m_pens;
+    QSet<QString> m_failureSeries;
+    QScatterSeries *m_gaps = nullptr;
+    int m_nextColor = 0;
     QHash<QString, std::deque<QPointF>> m_points;
     qint64 m_windowMs = 5 * 60 * 1000;
     double m_maxY = 0;

@@ -3,17 +3,19 @@
 
 #include "api/enginesession.h"
 
+#include <QHash>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
-#include <QListWidget>
-#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace jobfirst::ui {
 
 AuditPage::AuditPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_alerts(new QListWidget)
+    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit)
 {
     using C = RecordTableModel<AuditEntry>::Column;
     const auto text = [](auto f) {
@@ -21,12 +23,17 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     };
     m_model = new RecordTableModel<AuditEntry>(
         {
-            C{[] { return tr("Time"); }, text([](const AuditEntry &a) { return timeText(a.timestamp); })},
-            C{[] { return tr("Who"); }, text([](const AuditEntry &a) { return a.actor; })},
-            C{[] { return tr("Action"); }, text([](const AuditEntry &a) { return a.action; })},
+            C{[] { return tr("Time"); },
+              text([](const AuditEntry &a) { return timeText(a.timestamp); })},
+            C{[] { return tr("Who"); },
+              text([](const AuditEntry &a) { return actorText(a.actor); })},
+            C{[] { return tr("Action"); },
+              text([](const AuditEntry &a) { return actionText(a.action); })},
             C{[] { return tr("Subject"); }, text([](const AuditEntry &a) { return a.subject; })},
-            C{[] { return tr("Before"); }, text([](const AuditEntry &a) { return a.before.left(200); })},
-            C{[] { return tr("After"); }, text([](const AuditEntry &a) { return a.after.left(200); })},
+            C{[] { return tr("Before"); },
+              text([](const AuditEntry &a) { return valueText(a.before).left(200); })},
+            C{[] { return tr("After"); },
+              text([](const AuditEntry &a) { return valueText(a.after).left(200); })},
         },
         [](const AuditEntry &a) { return QString::number(a.id); }, this);
     m_view->setModel(m_model);
@@ -35,19 +42,10 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     m_view->verticalHeader()->hide();
     m_filter->setObjectName(QStringLiteral("auditFilter"));
     m_filter->setClearButtonEnabled(true);
-    m_alerts->setObjectName(QStringLiteral("alertList"));
     connect(m_filter, &QLineEdit::textChanged, this, &AuditPage::refresh);
-    auto *top = new QWidget;
-    auto *tl = new QVBoxLayout(top);
-    tl->setContentsMargins(0, 0, 0, 0);
-    tl->addWidget(m_filter);
-    tl->addWidget(m_view);
-    auto *split = new QSplitter(Qt::Vertical);
-    split->addWidget(top);
-    split->addWidget(m_alerts);
-    split->setStretchFactor(0, 3);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(split);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_view, 1);
     retranslate();
 }
 
@@ -65,40 +63,72 @@ void AuditPage::refresh()
     });
 }
 
-QString AuditPage::alertText(const Alert &a)
+QString AuditPage::actorText(const QString &actor)
 {
-    QString what;
-    if (a.kind == u"node.down")
-        what = tr("Node %1 is down").arg(a.subject);
-    else if (a.kind == u"node.failed")
-        what = tr("Node %1 failed (down longer than node_timeout)").arg(a.subject);
-    else if (a.kind == u"node.up")
-        what = tr("Node %1 is back up").arg(a.subject);
-    else if (a.kind == u"circuit.open")
-        what = tr("Circuit of target %1 is open; its events wait").arg(a.subject);
-    else if (a.kind == u"target.disabled")
-        what = tr("Target %1 was disabled").arg(a.subject);
-    else if (a.kind == u"backlog")
-        what = tr("Sync backlog passed its threshold");
-    else if (a.kind == u"config")
-        what = tr("Config file rejected");
-    else
-        what = a.kind;
-    return QStringLiteral("%1  %2 — %3").arg(timeText(a.at), what, a.message);
+    // "engine" acted by itself; other actors are names ("console:alice", a token's name).
+    return actor == u"engine" ? tr("the engine") : actor;
 }
 
-void AuditPage::applySnapshot(const EngineSnapshot &s)
+QString AuditPage::valueText(const QString &value)
 {
-    for (const Alert &a : s.alerts) {
-        auto *item = new QListWidgetItem(alertText(a));
-        item->setForeground(a.severity == Alert::Severity::Critical ? QColor(0xc0, 0x39, 0x2b)
-                            : a.severity == Alert::Severity::Warning ? QColor(0xb9, 0x77, 0x0e)
-                                                                     : QColor(0x1e, 0x84, 0x49));
-        m_alerts->insertItem(0, item);
+    // A node's settings are worded; other JSON (a whole config) keeps its keys, which are
+    // the config file's own names.
+    if (!value.startsWith(u'{')) {
+        // Delivery states of a dead letter retried or discarded, or a check's result.
+        if (value == u"dead")
+            return tr("dead letter");
+        if (value == u"pending")
+            return tr("waiting to be sent");
+        if (value == u"discarded")
+            return tr("discarded");
+        return reasonText(value);
     }
-    while (m_alerts->count() > 1000)
-        delete m_alerts->takeItem(m_alerts->count() - 1);
-    if (isVisible() && (++m_ticks % 3 == 0 || !s.alerts.isEmpty()))
+    const QJsonObject o = QJsonDocument::fromJson(value.toUtf8()).object();
+    if (!o.contains(QStringLiteral("id")) || !o.contains(QStringLiteral("url")))
+        return value;
+    QStringList tags;
+    for (const QJsonValue &t : o.value(QStringLiteral("tags")).toArray())
+        tags << t.toString();
+    return tr("%1 at %2, health path %3, weight %4, %5%6")
+        .arg(o.value(QStringLiteral("id")).toString(), o.value(QStringLiteral("url")).toString(),
+             o.value(QStringLiteral("health_path")).toString())
+        .arg(o.value(QStringLiteral("weight")).toInt())
+        .arg(adminText(adminStateFromName(o.value(QStringLiteral("admin_state")).toString())
+                           .value_or(AdminState::Ready)),
+             tags.isEmpty() ? QString() : tr(", tags %1").arg(tags.join(QStringLiteral(", "))));
+}
+
+QString AuditPage::actionText(const QString &action)
+{
+    static const QHash<QString, const char *> words = {
+        {QStringLiteral("node.add"), QT_TR_NOOP("node added")},
+        {QStringLiteral("node.edit"), QT_TR_NOOP("node edited")},
+        {QStringLiteral("node.remove"), QT_TR_NOOP("node removed")},
+        {QStringLiteral("node.weight"), QT_TR_NOOP("node weight changed")},
+        {QStringLiteral("node.ready"), QT_TR_NOOP("node made ready")},
+        {QStringLiteral("node.drain"), QT_TR_NOOP("node drained")},
+        {QStringLiteral("node.maintenance"), QT_TR_NOOP("node put in maintenance")},
+        {QStringLiteral("node.failed"), QT_TR_NOOP("node marked failed")},
+        {QStringLiteral("dlq.retry"), QT_TR_NOOP("dead letter retried")},
+        {QStringLiteral("dlq.replay"), QT_TR_NOOP("dead letters replayed")},
+        {QStringLiteral("dlq.discard"), QT_TR_NOOP("dead letter discarded")},
+        {QStringLiteral("consistency.repair"), QT_TR_NOOP("consistency repaired")},
+        {QStringLiteral("target.pause"), QT_TR_NOOP("target paused")},
+        {QStringLiteral("target.resume"), QT_TR_NOOP("target resumed")},
+        {QStringLiteral("target.enable"), QT_TR_NOOP("target enabled")},
+        {QStringLiteral("target.disable"), QT_TR_NOOP("target disabled")},
+        {QStringLiteral("target.disabled"), QT_TR_NOOP("target disabled by the engine")},
+        {QStringLiteral("config.apply"), QT_TR_NOOP("configuration applied")},
+        {QStringLiteral("token.create"), QT_TR_NOOP("API token created")},
+        {QStringLiteral("token.revoke"), QT_TR_NOOP("API token revoked")},
+    };
+    const char *text = words.value(action);
+    return text ? tr(text) : action;
+}
+
+void AuditPage::applySnapshot(const EngineSnapshot &)
+{
+    if (isVisible() && ++m_ticks % 3 == 0)
         refresh();
 }
 

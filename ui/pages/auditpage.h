@@ -6,12 +6,11 @@
 #include "store/auditentry.h"
 
 class QLineEdit;
-class QListWidget;
 class QTableView;
 
 namespace jobfirst::ui {
 
-/// The operator actions log (filterable) and the alerts raised while the console runs.
+/// The operator actions log (filterable). Alerts have their own page.
 class AuditPage final : public Page
 {
     Q_OBJECT
@@ -19,19 +18,21 @@ class AuditPage final : public Page
 
 public:
     explicit AuditPage(EngineSession *session, QWidget *parent = nullptr);
-    QString title() const override { return tr("Audit and alerts"); }
+    QString title() const override { return tr("Audit log"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;
     void refresh();
     RecordTableModel<AuditEntry> *model() const { return m_model; }
-    QListWidget *alerts() const { return m_alerts; }
-    static QString alertText(const Alert &alert);
+    /// An audited action ("node.add", "dlq.retry", ...) in the console's language.
+    static QString actionText(const QString &action);
+    /// A before/after value: a node's settings in words, anything else as recorded.
+    static QString valueText(const QString &value);
+    static QString actorText(const QString &actor);
 
 private:
     RecordTableModel<AuditEntry> *m_model;
     QTableView *m_view;
     QLineEdit *m_filter;
-    QListWidget *m_alerts;
     int m_ticks = 0;
 };
 

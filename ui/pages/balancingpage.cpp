@@ -2,6 +2,7 @@
 #include "pages/balancingpage.h"
 
 #include "api/enginesession.h"
+#include "charts/livechart.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -15,6 +16,7 @@
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -170,6 +172,9 @@ void BalancingPage::retranslate()
     m_nodes->setHorizontalHeaderLabels({tr("Node"), tr("Weight"), tr("Capacity (concurrent)"), tr("Latency (ms)"), tr("Queue limit")});
     m_results->setHorizontalHeaderLabels({tr("Strategy"), tr("Served"), tr("Queued"), tr("Rejected"), tr("p50 (ms)"), tr("p95 (ms)"), tr("p99 (ms)")});
     m_spread->chart()->setTitle(tr("Requests per node"));
+    // Results already on screen are worded again in the new language.
+    if (m_shownReport && !m_watcher.isRunning())
+        showReport(*m_shownReport, m_shownParams);
 }
 
 void BalancingPage::applySnapshot(const EngineSnapshot &s)
@@ -198,6 +203,11 @@ void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
         m_nodes->appendRow(row);
     }
     retranslate();
+}
+
+QString BalancingPage::statusText() const
+{
+    return m_status->text();
 }
 
 bool BalancingPage::simulationRunning() const { return m_watcher.isRunning(); }
@@ -233,7 +243,10 @@ void BalancingPage::runSimulation()
     m_status->setText(tr("Simulating %1 requests per strategy…").arg(p.requests));
     m_running = p;
     m_job = std::make_shared<JobControl>();
-    connect(m_job.get(), &JobControl::progressed, this, [this](double fraction) { m_progress->setValue(int(fraction * 1000)); });
+    connect(m_job.get(), &JobControl::progressed, this, [this](double fraction) {
+        if (m_watcher.isRunning()) // a late report must not move the bar of a finished run
+            m_progress->setValue(int(fraction * 1000));
+    });
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_progress->setValue(0);
@@ -248,16 +261,23 @@ void BalancingPage::cancelSimulation()
 
 void BalancingPage::showReport(const Result<SimulationReport> &report, const SimulationParams &params)
 {
+    m_shownReport = report;
+    m_shownParams = params;
     if (!report) {
         m_status->setText(tr("Cannot simulate: %1").arg(report.error().message));
         return;
     }
-    m_progress->setValue(report->cancelled ? m_progress->value() : 1000);
-    m_status->setText(report->cancelled ? tr("Cancelled.")
-                                        : tr("%1 simulated requests in %2 s (%3 million per second).")
-                                              .arg(report->simulatedRequests)
-                                              .arg(report->wallSeconds, 0, 'f', 2)
-                                              .arg(double(report->simulatedRequests) / std::max(1e-9, report->wallSeconds) / 1e6, 0, 'f', 1));
+    // A cancelled run leaves no bar stuck part-way, and says which rows are incomplete.
+    m_progress->setValue(report->cancelled ? 0 : 1000);
+    m_status->setText(
+        report->cancelled
+            ? tr("Cancelled: the row marked \"partial\" stopped part-way and is not comparable.")
+            : tr("%1 simulated requests in %2 s (%3 million per second).")
+                  .arg(report->simulatedRequests)
+                  .arg(report->wallSeconds, 0, 'f', 2)
+                  .arg(double(report->simulatedRequests) / std::max(1e-9, report->wallSeconds) /
+                           1e6,
+                       0, 'f', 1));
     m_results->removeRows(0, m_results->rowCount());
     auto *chart = new QChart;
     chart->setAnimationOptions(QChart::NoAnimation);
@@ -266,14 +286,35 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     for (const SimNode &n : params.nodes)
         categories << n.id;
     qint64 maxCount = 1;
-    for (const StrategyOutcome &o : report->outcomes) {
+    const QLocale locale;
+    for (qsizetype i = 0; i < report->outcomes.size(); ++i) {
+        const StrategyOutcome &o = report->outcomes.at(i);
+        // The simulator stops inside the strategy it was running when cancelled.
+        const bool partial = report->cancelled && i == report->outcomes.size() - 1;
+        const QString label =
+            partial ? tr("%1 (partial)").arg(strategyLabel(o.strategy)) : strategyLabel(o.strategy);
         QList<QStandardItem *> row;
-        for (const QString &v : {strategyLabel(o.strategy), QString::number(o.served), QString::number(o.queued),
-                                 QString::number(o.rejected), QString::number(o.p50Ms, 'f', 1), QString::number(o.p95Ms, 'f', 1),
-                                 QString::number(o.p99Ms, 'f', 1)})
-            row << new QStandardItem(v);
+        for (const QString &v :
+             {label, locale.toString(o.served), locale.toString(o.queued),
+              locale.toString(o.rejected), locale.toString(o.p50Ms, 'f', 1),
+              locale.toString(o.p95Ms, 'f', 1), locale.toString(o.p99Ms, 'f', 1)}) {
+            auto *item = new QStandardItem(v);
+            item->setEditable(false);
+            if (partial) {
+                QFont f = item->font();
+                f.setItalic(true);
+                item->setFont(f);
+                item->setForeground(QColor(0x7f, 0x8c, 0x8d));
+                item->setData(true, Qt::UserRole + 1); // tests and exports can tell
+            }
+            row << item;
+        }
         m_results->appendRow(row);
-        auto *set = new QBarSet(strategyLabel(o.strategy));
+        auto *set = new QBarSet(label);
+        const QList<QColor> palette = LiveChart::palette();
+        set->setColor(palette.at(int(i) % palette.size()));
+        if (partial)
+            set->setBrush(QBrush(palette.at(int(i) % palette.size()), Qt::BDiagPattern));
         for (qint64 c : o.perNode) {
             *set << double(c);
             maxCount = std::max(maxCount, c);
@@ -283,6 +324,8 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     chart->addSeries(series);
     auto *x = new QBarCategoryAxis;
     x->append(categories);
+    if (categories.size() > 4)
+        x->setLabelsAngle(-30); // long node ids side by side would be cut to "basic-…"
     auto *y = new QValueAxis;
     y->setRange(0, double(maxCount) * 1.1);
     y->applyNiceNumbers();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 class QBarSeries;
 class QChartView;
@@ -43,6 +44,8 @@ public:
     void cancelSimulation();
     bool simulationRunning() const;
     QStandardItemModel *resultModel() const { return m_results; }
+    QProgressBar *progressBar() const { return m_progress; }
+    QString statusText() const;
 
 signals:
     void actionFailed(const QString &message);
@@ -76,6 +79,8 @@ private:
     QFutureWatcher<Result<SimulationReport>> m_watcher;
     SimulationParams m_running;
     QList<QLabel *> m_formLabels;
+    std::optional<Result<SimulationReport>> m_shownReport; ///< re-worded on a language switch
+    SimulationParams m_shownParams;
 };
 
 } // namespace jobfirst::ui

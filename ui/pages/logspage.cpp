@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/logspage.h"
 
+#include "pages/alertspage.h"
+#include "pages/auditpage.h"
+
 #include "api/codec.h"
 #include "api/enginesession.h"
 
@@ -9,6 +12,7 @@
 #include <QDateTimeEdit>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
@@ -43,6 +47,24 @@ QString levelText(const QString &level)
     return LogsPage::tr("error");
 }
 
+QString componentText(const QString &component)
+{
+    static const QHash<QString, const char *> words = {
+        {QStringLiteral("health"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "health")},
+        {QStringLiteral("alert"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "alert")},
+        {QStringLiteral("delivery"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "delivery")},
+        {QStringLiteral("engine"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "engine")},
+        {QStringLiteral("config"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "configuration")},
+        {QStringLiteral("sync"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "sync")},
+        {QStringLiteral("cluster"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "cluster")},
+        {QStringLiteral("store"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "store")},
+        {QStringLiteral("audit"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "audit")},
+        {QStringLiteral("api"), QT_TRANSLATE_NOOP("jobfirst::ui::LogsPage", "API")},
+    };
+    const char *text = words.value(component);
+    return text ? LogsPage::tr(text) : component;
+}
+
 } // namespace
 
 QString LogsPage::lineText(const LogEntry &e)
@@ -52,7 +74,35 @@ QString LogsPage::lineText(const LogEntry &e)
     if (e.source == QLatin1String("health"))
         return tr("Node %1: %2 → %3 (%4)")
             .arg(e.node, healthText(healthStateFromName(from)), healthText(healthStateFromName(to)),
-                 e.fields.value(QStringLiteral("reason")).toString());
+                 reasonText(e.fields.value(QStringLiteral("reason")).toString()));
+    if (e.source == QLatin1String("audit"))
+        return tr("%1: %2 %3")
+            .arg(AuditPage::actorText(e.fields.value(QStringLiteral("actor")).toString()),
+                 AuditPage::actionText(e.fields.value(QStringLiteral("action")).toString()),
+                 e.fields.value(QStringLiteral("subject")).toString());
+    if (e.kind == QLatin1String("delivery.lease")) {
+        // "active in this process", "standby, lease held by …", "by another process, …".
+        const QString d = e.fields.value(QStringLiteral("delivery")).toString();
+        static const QString held = QStringLiteral("lease held by ");
+        const QString holder = d.contains(held) ? d.mid(d.indexOf(held) + held.size()) : QString();
+        if (d.startsWith(QLatin1String("active")))
+            return tr("Delivery: this process delivers from the store");
+        if (d.startsWith(QLatin1String("standby")))
+            return tr("Delivery: this process stands by; %1 delivers").arg(holder);
+        if (d.startsWith(QLatin1String("by another process")))
+            return tr("Delivery: another process delivers (%1)").arg(holder);
+        if (d.startsWith(QLatin1String("no process")))
+            return tr("Delivery: no process delivers from this store");
+    }
+    if (e.kind == QLatin1String("alert.resolved"))
+        return tr("Resolved: %1")
+            .arg(AlertsPage::alertText(Alert{
+                e.at, Alert::Severity::Info, e.fields.value(QStringLiteral("kind")).toString(),
+                e.fields.value(QStringLiteral("subject")).toString(), QString()}));
+    if (e.kind.startsWith(QLatin1String("alert.")))
+        return AlertsPage::alertText(Alert{e.at, Alert::Severity::Info, e.kind.mid(6),
+                                           e.fields.value(QStringLiteral("subject")).toString(),
+                                           e.message});
     if (e.kind == QLatin1String("engine.started"))
         return tr("Engine started on %1").arg(e.fields.value(QStringLiteral("store")).toString());
     if (e.kind == QLatin1String("engine.stopped"))
@@ -84,9 +134,12 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
     m_model = new RecordTableModel<LogEntry>(
         {
             C{[] { return tr("Time"); }, display([](const LogEntry &e) { return timeText(e.at); })},
-            C{[] { return tr("Level"); }, display([](const LogEntry &e) { return levelText(e.level); })},
-            C{[] { return tr("Source"); }, display([](const LogEntry &e) { return e.component; })},
-            C{[] { return tr("Node or target"); }, display([](const LogEntry &e) { return e.node.isEmpty() ? e.target : e.node; })},
+            C{[] { return tr("Level"); },
+              display([](const LogEntry &e) { return levelText(e.level); })},
+            C{[] { return tr("Source"); },
+              display([](const LogEntry &e) { return componentText(e.component); })},
+            C{[] { return tr("Node or target"); },
+              display([](const LogEntry &e) { return e.node.isEmpty() ? e.target : e.node; })},
             C{[] { return tr("Message"); }, display([](const LogEntry &e) { return lineText(e); })},
         },
         [](const LogEntry &e) { return e.source + u':' + QString::number(e.id); }, this);

@@ -9,7 +9,9 @@
 #include <QBrush>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
 #include <QSortFilterProxyModel>
@@ -24,22 +26,19 @@ namespace {
 
 QVariant stateBrush(HealthState s)
 {
-    switch (s) {
-    case HealthState::Up: return QBrush(QColor(0xd5, 0xf5, 0xe3));
-    case HealthState::Down: return QBrush(QColor(0xfa, 0xdb, 0xd8));
-    case HealthState::Failed: return QBrush(QColor(0xf1, 0x94, 0x8a));
-    case HealthState::Unknown: return QBrush(QColor(0xea, 0xec, 0xee));
-    }
-    return {};
+    return QBrush(healthBackground(s));
 }
 
 } // namespace
 
 NodesPage::NodesPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_historyView(new QTableView),
-      m_filter(new QLineEdit), m_latency(new LiveChart([] { return tr("Latency of the selected node"); }, [] { return tr("ms"); })),
-      m_toolbar(new QToolBar)
+    : Page(session, parent), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView),
+      m_historyView(new QTableView), m_filter(new QLineEdit),
+      m_latency(new LiveChart([] { return tr("Latency of the selected node"); },
+                              [] { return tr("ms"); })),
+      m_toolbar(new QToolBar), m_detailTitle(new QLabel)
 {
+    connect(session, &EngineSession::configApplied, this, &NodesPage::readNodeTimeout);
     using Col = RecordTableModel<NodeStatus>::Column;
     const auto text = [](auto f) {
         return [f](const NodeStatus &n, int role) -> QVariant {
@@ -52,41 +51,73 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     };
     m_model = new RecordTableModel<NodeStatus>(
         {
-            Col{[] { return tr("Node"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.id; })},
-            Col{[] { return tr("Status"); }, text([](const NodeStatus &n, int) -> QVariant { return healthText(n.health); })},
-            Col{[] { return tr("Admin"); }, text([](const NodeStatus &n, int) -> QVariant { return adminText(n.spec.adminState); })},
+            Col{[] { return tr("Node"); },
+                text([](const NodeStatus &n, int) -> QVariant { return n.spec.id; })},
+            Col{[] { return tr("Status"); }, text([this](const NodeStatus &n, int) -> QVariant {
+                    return healthTextWithCountdown(n.health, n.lastChangeAt, m_nodeTimeoutMs,
+                                                   m_snapshotAt);
+                })},
+            Col{[] { return tr("Admin"); }, text([](const NodeStatus &n, int) -> QVariant {
+                    return adminText(n.spec.adminState);
+                })},
             Col{[] { return tr("Weight"); }, text([](const NodeStatus &n, int) -> QVariant {
                     return n.effectiveWeight && n.effectiveWeight != n.spec.weight
                                ? QStringLiteral("%1 → %2").arg(n.effectiveWeight).arg(n.spec.weight)
                                : QString::number(n.spec.weight);
                 })},
-            Col{[] { return tr("Connections"); }, text([](const NodeStatus &n, int) -> QVariant { return n.activeConnections; })},
-            Col{[] { return tr("Response (ms)"); }, text([](const NodeStatus &n, int role) -> QVariant {
-                    return role == Qt::UserRole ? QVariant(n.responseTimeMs) : QVariant(QString::number(n.responseTimeMs, 'f', 1));
+            Col{[] { return tr("Connections"); },
+                text([](const NodeStatus &n, int) -> QVariant { return n.activeConnections; })},
+            Col{[] { return tr("Response (ms)"); },
+                text([](const NodeStatus &n, int role) -> QVariant {
+                    // A node that is not up has no response time: an empty cell, sorted last.
+                    if (!n.hasResponseTime())
+                        return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QString());
+                    return role == Qt::UserRole
+                               ? QVariant(n.responseTimeMs)
+                               : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
                 })},
             Col{[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
                     return role == Qt::UserRole ? QVariant(n.successRate) : QVariant(QString::number(n.successRate, 'f', 1));
                 })},
-            Col{[] { return tr("Requests"); }, text([](const NodeStatus &n, int) -> QVariant { return n.requests; })},
+            Col{[] { return tr("Requests"); },
+                text([](const NodeStatus &n, int) -> QVariant { return n.requests; })},
             Col{[] { return tr("Last check"); }, text([](const NodeStatus &n, int) -> QVariant {
-                    return n.lastCheckAt ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11), n.lastCheckResult) : QStringLiteral("—");
+                    return n.lastCheckAt
+                               ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11),
+                                                              reasonText(n.lastCheckResult))
+                               : QStringLiteral("—");
                 })},
-            Col{[] { return tr("Changed"); }, text([](const NodeStatus &n, int) -> QVariant { return timeText(n.lastChangeAt); })},
-            Col{[] { return tr("URL"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.url; })},
-            Col{[] { return tr("Tags"); }, text([](const NodeStatus &n, int) -> QVariant { return n.spec.tags.join(QStringLiteral(", ")); })},
+            Col{[] { return tr("Changed"); }, text([](const NodeStatus &n, int) -> QVariant {
+                    return timeText(n.lastChangeAt);
+                })},
+            Col{[] { return tr("URL"); },
+                text([](const NodeStatus &n, int) -> QVariant { return n.spec.url; })},
+            Col{[] { return tr("Tags"); }, text([](const NodeStatus &n, int) -> QVariant {
+                    return n.spec.tags.join(QStringLiteral(", "));
+                })},
         },
         [](const NodeStatus &n) { return n.spec.id; }, this);
     using HCol = RecordTableModel<HealthEvent>::Column;
     m_history = new RecordTableModel<HealthEvent>(
         {
-            HCol{[] { return tr("Time"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(timeText(e.timestamp)) : QVariant(); }},
-            HCol{[] { return tr("From"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(healthText(e.from)) : QVariant(); }},
-            HCol{[] { return tr("To"); }, [](const HealthEvent &e, int role) -> QVariant {
+            HCol{[] { return tr("Time"); },
+                 [](const HealthEvent &e, int role) -> QVariant {
+                     return role == Qt::DisplayRole ? QVariant(timeText(e.timestamp)) : QVariant();
+                 }},
+            HCol{[] { return tr("From"); },
+                 [](const HealthEvent &e, int role) -> QVariant {
+                     return role == Qt::DisplayRole ? QVariant(healthText(e.from)) : QVariant();
+                 }},
+            HCol{[] { return tr("To"); },
+                 [](const HealthEvent &e, int role) -> QVariant {
                      if (role == Qt::BackgroundRole)
                          return stateBrush(e.to);
                      return role == Qt::DisplayRole ? QVariant(healthText(e.to)) : QVariant();
                  }},
-            HCol{[] { return tr("Reason"); }, [](const HealthEvent &e, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(e.reason) : QVariant(); }},
+            HCol{[] { return tr("Reason"); },
+                 [](const HealthEvent &e, int role) -> QVariant {
+                     return role == Qt::DisplayRole ? QVariant(reasonText(e.reason)) : QVariant();
+                 }},
         },
         [](const HealthEvent &e) { return QString::number(e.id); }, this);
 
@@ -143,9 +174,15 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     bar->addWidget(m_filter);
     topLayout->addLayout(bar);
     topLayout->addWidget(m_table);
-    auto *bottom = new QSplitter(Qt::Horizontal);
-    bottom->addWidget(m_historyView);
-    bottom->addWidget(m_latency);
+    auto *bottom = new QWidget;
+    auto *bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    m_detailTitle->setObjectName(QStringLiteral("nodeDetailTitle"));
+    bottomLayout->addWidget(m_detailTitle);
+    auto *panels = new QSplitter(Qt::Horizontal);
+    panels->addWidget(m_historyView);
+    panels->addWidget(m_latency);
+    bottomLayout->addWidget(panels, 1);
     auto *split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
     split->addWidget(bottom);
@@ -170,6 +207,7 @@ void NodesPage::retranslate()
     m_model->retranslate();
     m_history->retranslate();
     m_latency->retranslate();
+    showDetailTitle();
 }
 
 QMenu *NodesPage::contextMenu()
@@ -195,20 +233,56 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
     for (const NodeStatus &n : s.nodes)
         m_ids << n.spec.id;
     m_maxNodes = s.maxNodes;
+    m_snapshotAt = s.at;
+    if (!m_timeoutAsked) {
+        m_timeoutAsked = true;
+        readNodeTimeout();
+    }
+    // Every node's recent latency, so a node selected later shows its history at once.
+    for (const NodeStatus &n : s.nodes) {
+        if (!n.lastCheckAt)
+            continue;
+        auto &points = m_recent[n.spec.id];
+        points.emplace_back(s.at, n.responseTimeMs);
+        while (!points.empty() && points.front().first < s.at - RecentMs)
+            points.pop_front();
+    }
+    for (auto it = m_recent.begin(); it != m_recent.end();)
+        it = m_ids.contains(it.key()) ? std::next(it) : m_recent.erase(it);
+
     const QString selected = selectedId();
     m_model->setRows(s.nodes);
-    if (!selected.isEmpty()) {
+    // A new or removed node resets the table: the same node stays selected.
+    if (!selected.isEmpty() && selectedId() != selected) {
+        const int row = m_model->rowOfKey(selected);
+        if (row >= 0)
+            m_table->selectRow(m_proxy->mapFromSource(m_model->index(row, 0)).row());
+    }
+    if (selectedId() != m_historyFor) {
+        refreshHistory();
+    } else if (!m_historyFor.isEmpty()) {
         for (const NodeStatus &n : s.nodes)
-            if (n.spec.id == selected && n.lastCheckAt)
+            if (n.spec.id == m_historyFor && n.lastCheckAt) {
                 m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
+                m_latency->setSeriesNote(n.spec.id,
+                                         n.hasResponseTime() ? QString() : healthText(n.health));
+            }
         m_latency->flush(s.at);
         for (const HealthEvent &e : s.healthEvents)
-            if (e.nodeId == selected) {
+            if (e.nodeId == m_historyFor) {
                 refreshHistory();
                 break;
             }
     }
     updateActions();
+}
+
+void NodesPage::readNodeTimeout()
+{
+    session()->config(false).then(this, [this](const Result<ClusterConfig> &c) {
+        if (c)
+            m_nodeTimeoutMs = c->nodeTimeoutMs;
+    });
 }
 
 void NodesPage::updateActions()
@@ -221,17 +295,36 @@ void NodesPage::updateActions()
 void NodesPage::refreshHistory()
 {
     const QString id = selectedId();
-    if (id != m_historyFor)
-        m_latency->removeSeriesNotIn({});
-    m_historyFor = id;
-    if (id.isEmpty()) {
+    if (id != m_historyFor) {
+        // Another node (or none): nothing of the previous one may stay in the panels.
+        m_historyFor = id;
         m_history->setRows({});
-        return;
+        m_latency->removeSeriesNotIn({});
+        for (const auto &[at, ms] : m_recent.value(id))
+            m_latency->addPoint(id, at, ms);
+        if (!id.isEmpty() && m_snapshotAt)
+            m_latency->flush(m_snapshotAt);
     }
+    showDetailTitle();
+    if (id.isEmpty())
+        return;
     session()->nodeHistory(id, 200).then(this, [this, id](const Result<QList<HealthEvent>> &r) {
         if (r && id == m_historyFor)
             m_history->setRows(r.value());
     });
+}
+
+QString NodesPage::detailTitle() const
+{
+    return m_detailTitle->text();
+}
+
+void NodesPage::showDetailTitle()
+{
+    m_detailTitle->setText(
+        m_historyFor.isEmpty()
+            ? tr("No node selected: select a node to see its health history and latency.")
+            : tr("Node %1: health history and latency").arg(m_historyFor));
 }
 
 void NodesPage::run(QFuture<Status> action)

@@ -4,8 +4,12 @@
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
 #include <QFuture>
+#include <QHash>
+
+#include <deque>
 
 class QAction;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -30,6 +34,9 @@ public:
     RecordTableModel<NodeStatus> *model() const { return m_model; }
     RecordTableModel<HealthEvent> *historyModel() const { return m_history; }
     QTableView *table() const { return m_table; }
+    LiveChart *latencyChart() const { return m_latency; }
+    /// "Node n1: health history and latency", or that no node is selected.
+    QString detailTitle() const;
     /// The context menu of the current selection (tests open it as a person would).
     class QMenu *contextMenu();
     void addNode();
@@ -47,6 +54,8 @@ private:
     void changeWeight();
     void checkNow();
     void refreshHistory();
+    void showDetailTitle();
+    void readNodeTimeout();
     /// Shows the error of a finished action, if any.
     void run(QFuture<Status> action);
 
@@ -62,6 +71,12 @@ private:
     QStringList m_ids;
     int m_maxNodes = 10;
     QString m_historyFor;
+    QLabel *m_detailTitle;
+    qint64 m_nodeTimeoutMs = 0;
+    qint64 m_snapshotAt = 0;
+    bool m_timeoutAsked = false;
+    static constexpr qint64 RecentMs = 5 * 60 * 1000;
+    QHash<QString, std::deque<std::pair<qint64, double>>> m_recent; ///< node -> (time, latency)
 };
 
 } // namespace jobfirst::ui

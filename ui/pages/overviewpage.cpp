@@ -6,8 +6,11 @@
 
 #include <QGridLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace jobfirst::ui {
 
@@ -33,6 +36,7 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     m_queue->setSeriesTitle(QStringLiteral("queue-depth"), [] { return tr("queue depth"); });
     m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
     m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
+    m_targets->setFailureSeries(QStringLiteral("failures"));
     auto *charts = new QGridLayout;
     charts->addWidget(m_latency, 0, 0);
     charts->addWidget(m_queue, 0, 1);
@@ -66,42 +70,104 @@ OverviewPage::Card OverviewPage::addCard(QGridLayout *grid, int row, int column)
     return card;
 }
 
+QString OverviewPage::cardValue(int index) const
+{
+    return m_cards.value(index).value ? m_cards.at(index).value->text() : QString();
+}
+
+QString OverviewPage::cardCaption(int index) const
+{
+    return m_cards.value(index).caption ? m_cards.at(index).caption->text() : QString();
+}
+
 void OverviewPage::retranslate()
 {
-    const QStringList captions = {tr("Nodes"), tr("Active nodes"), tr("Failed nodes"), tr("Requests"),
-                                  tr("Success rate"), tr("Avg response time"), tr("Sync backlog"), tr("Dead letters")};
+    const QString window = m_windowMs > 0 ? ageText(m_windowMs) : tr("5 min");
+    const QStringList captions = {tr("Nodes"),
+                                  tr("Active nodes"),
+                                  tr("Down / failed nodes"),
+                                  tr("Requests, last %1").arg(window),
+                                  tr("Success rate, last %1").arg(window),
+                                  tr("Avg response time, last %1").arg(window),
+                                  tr("Sync backlog"),
+                                  tr("Dead letters")};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].caption->setText(captions.at(i));
     m_pause->setText(m_pause->isChecked() ? tr("Resume charts") : tr("Pause charts"));
     for (LiveChart *c : std::as_const(m_charts))
         c->retranslate();
     m_slo->retranslate();
+    if (m_last.at)
+        showCards(m_last);
+}
+
+void OverviewPage::showCards(const EngineSnapshot &s)
+{
+    const ClusterStats &c = s.cluster;
+    int down = 0, failed = 0;
+    for (const NodeStatus &n : s.nodes) {
+        down += n.health == HealthState::Down;
+        failed += n.health == HealthState::Failed;
+    }
+    qint64 dead = 0;
+    for (const TargetStatus &t : s.sync.targets)
+        dead += t.deadLetters;
+    const QLocale locale;
+    // Over the engine's recent window, not since it started: a lifetime rate hardly moves
+    // when a node fails. No request in the window: no rate to show.
+    const QStringList values = {
+        locale.toString(c.totalNodes),
+        locale.toString(c.activeNodes),
+        QStringLiteral("%1 / %2").arg(locale.toString(down), locale.toString(failed)),
+        locale.toString(c.windowRequests),
+        std::isnan(c.windowSuccessRate)
+            ? QStringLiteral("—")
+            : tr("%1 %").arg(locale.toString(c.windowSuccessRate, 'f', 1)),
+        std::isnan(c.windowAverageResponseTimeMs)
+            ? QStringLiteral("—")
+            : tr("%1 ms").arg(locale.toString(c.windowAverageResponseTimeMs, 'f', 1)),
+        locale.toString(s.sync.queueDepth),
+        locale.toString(dead)};
+    for (int i = 0; i < m_cards.size(); ++i)
+        m_cards[i].value->setText(values.at(i));
+    m_cards[2].value->setStyleSheet(
+        failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+        : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+               : QString());
+    m_cards[4].value->setStyleSheet(
+        !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
+            ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+            : QString());
+    m_cards[3].value->setToolTip(
+        tr("%1 requests since the engine started, %2 failed")
+            .arg(locale.toString(c.totalRequests), locale.toString(c.failedRequests)));
+    m_cards[4].value->setToolTip(tr("%1 of %2 requests in the last %3 failed")
+                                     .arg(locale.toString(c.windowFailedRequests),
+                                          locale.toString(c.windowRequests), ageText(c.windowMs)));
+    m_cards[7].value->setStyleSheet(
+        dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name()) : QString());
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)
 {
-    const ClusterStats &c = s.cluster;
-    const double successRate = c.totalRequests ? 100.0 * double(c.successfulRequests) / double(c.totalRequests) : 100.0;
-    qint64 dead = 0;
-    for (const TargetStatus &t : s.sync.targets)
-        dead += t.failed;
-    const QStringList values = {QString::number(c.totalNodes),
-                                QString::number(c.activeNodes),
-                                QString::number(c.failedNodes),
-                                QString::number(c.totalRequests),
-                                QStringLiteral("%1%").arg(successRate, 0, 'f', 1),
-                                tr("%1 ms").arg(c.averageResponseTimeMs, 0, 'f', 1),
-                                QString::number(s.sync.queueDepth),
-                                QString::number(dead)};
-    for (int i = 0; i < m_cards.size(); ++i)
-        m_cards[i].value->setText(values.at(i));
-    m_cards[2].value->setStyleSheet(c.failedNodes ? QStringLiteral("color: #c0392b;") : QString());
+    const bool windowChanged = s.cluster.windowMs != m_windowMs;
+    m_windowMs = s.cluster.windowMs;
+    m_last = s;
+    m_last.nodes.clear();
+    for (const NodeStatus &n : s.nodes) // only what the cards need, not every node's details
+        m_last.nodes << NodeStatus{n.spec, n.health};
+    if (windowChanged)
+        retranslate();
+    showCards(s);
 
     QStringList nodeNames;
     for (const NodeStatus &n : s.nodes) {
         nodeNames << n.spec.id;
+        // A node that is not up has no latency: a gap in its line, its state in the legend.
         if (n.lastCheckAt)
             m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
+        m_latency->setSeriesNote(
+            n.spec.id, n.lastCheckAt && !n.hasResponseTime() ? healthText(n.health) : QString());
     }
     m_latency->removeSeriesNotIn(nodeNames);
     m_queue->addPoint(QStringLiteral("queue-depth"), s.at, double(s.sync.queueDepth));

@@ -28,14 +28,19 @@ public:
     void retranslate() override;
     QList<LiveChart *> charts() const { return m_charts; }
     SloPanel *slo() const { return m_slo; }
+    /// The value shown on card `index` (0-7: nodes, active, down/failed, requests, success
+    /// rate, response time, backlog, dead letters) and its caption.
+    QString cardValue(int index) const;
+    QString cardCaption(int index) const;
 
 private:
     struct Card
     {
-        QLabel *caption;
-        QLabel *value;
+        QLabel *caption = nullptr;
+        QLabel *value = nullptr;
     };
     Card addCard(QGridLayout *grid, int row, int column);
+    void showCards(const EngineSnapshot &snapshot);
 
     QList<Card> m_cards;
     QList<LiveChart *> m_charts;
@@ -46,6 +51,8 @@ private:
     SloPanel *m_slo;
     QHash<QString, std::pair<qint64, qint64>> m_lastCounts; // target -> (success, failed)
     qint64 m_lastAt = 0;
+    qint64 m_windowMs = 0;
+    EngineSnapshot m_last; ///< cards are redrawn from it on a language switch
 };
 
 } // namespace jobfirst::ui

@@ -6,6 +6,7 @@
 #include <QAction>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QRegularExpression>
 
 namespace jobfirst::ui {
 
@@ -73,6 +74,46 @@ QString healthText(HealthState s)
     return {};
 }
 
+QColor healthColor(HealthState s)
+{
+    switch (s) {
+    case HealthState::Up:
+        return QColor(0x1e, 0x84, 0x49);
+    case HealthState::Down:
+        return QColor(0xb9, 0x77, 0x0e);
+    case HealthState::Failed:
+        return QColor(0xc0, 0x39, 0x2b);
+    case HealthState::Unknown:
+        return QColor(0x5d, 0x6d, 0x7e);
+    }
+    return {};
+}
+
+QColor healthBackground(HealthState s)
+{
+    switch (s) {
+    case HealthState::Up:
+        return QColor(0xd5, 0xf5, 0xe3);
+    case HealthState::Down:
+        return QColor(0xfd, 0xeb, 0xd0);
+    case HealthState::Failed:
+        return QColor(0xf1, 0x94, 0x8a);
+    case HealthState::Unknown:
+        return QColor(0xea, 0xec, 0xee);
+    }
+    return {};
+}
+
+QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeTimeoutMs,
+                                qint64 nowMs)
+{
+    if (s != HealthState::Down || nodeTimeoutMs <= 0 || lastChangeAt <= 0)
+        return healthText(s);
+    const qint64 left = std::max<qint64>(0, lastChangeAt + nodeTimeoutMs - nowMs);
+    return QCoreApplication::translate("State", "down — failed in %1")
+        .arg(ageText(std::max<qint64>(left, 1000)));
+}
+
 QString adminText(AdminState s)
 {
     switch (s) {
@@ -110,6 +151,75 @@ QString timeText(qint64 msSinceEpoch)
 {
     return msSinceEpoch ? QDateTime::fromMSecsSinceEpoch(msSinceEpoch).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
                         : QStringLiteral("—");
+}
+
+QString reasonText(const QString &reason)
+{
+    // The engine words its reasons in English for logs and programs; the console words
+    // the ones it knows in its own language and keeps anything else as it came.
+    static const QRegularExpression failedInRow(QStringLiteral(
+        "^(.*) \\((\\d+) checks failed in a row(?:; checked at once because (.*))?\\)$"));
+    static const QRegularExpression passedInRow(
+        QStringLiteral("^ok \\((\\d+) checks passed in a row\\)$"));
+    static const QRegularExpression timeout(QStringLiteral("^timeout after (\\d+) ms$"));
+    static const QRegularExpression badStatus(QStringLiteral("^bad status (\\d+)$"));
+    static const QRegularExpression badBodyStatus(QStringLiteral("^bad body: status \"(.*)\"$"));
+    static const QRegularExpression nodeTimeout(
+        QStringLiteral("^down for longer than node_timeout \\((\\d+) ms\\)$"));
+    static const QRegularExpression passive(QStringLiteral("^passive: (.*)$"));
+    static const QRegularExpression closed(
+        QStringLiteral("^the node closed its connection and (.*)$"));
+    static const QRegularExpression noAnswer(
+        QStringLiteral("^a new connection got no answer within (\\d+) ms$"));
+    QRegularExpressionMatch m;
+    if (reason == u"ok")
+        return QCoreApplication::translate("Reason", "ok");
+    if (reason == u"connection refused")
+        return QCoreApplication::translate("Reason", "connection refused");
+    if (reason == u"request failed")
+        return QCoreApplication::translate("Reason", "request failed");
+    if (reason == u"a new connection was refused")
+        return QCoreApplication::translate("Reason", "a new connection was refused");
+    if (reason.startsWith(QLatin1String("bad body: not valid JSON")))
+        return QCoreApplication::translate("Reason", "the health answer is not valid JSON");
+    if ((m = failedInRow.match(reason)).hasMatch()) {
+        const QString first = reasonText(m.captured(1));
+        const int n = m.captured(2).toInt();
+        return m.captured(3).isEmpty()
+                   ? QCoreApplication::translate("Reason", "%1 (%n checks failed in a row)",
+                                                 nullptr, n)
+                         .arg(first)
+                   : QCoreApplication::translate(
+                         "Reason", "%1 (%n checks failed in a row; checked at once because %2)",
+                         nullptr, n)
+                         .arg(first, reasonText(m.captured(3)));
+    }
+    if ((m = passedInRow.match(reason)).hasMatch()) {
+        // (lupdate 6.4 hangs on a call as the count argument: a plain variable.)
+        const int passed = m.captured(1).toInt();
+        return QCoreApplication::translate("Reason", "ok (%n checks passed in a row)", nullptr,
+                                           passed);
+    }
+    if ((m = timeout.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "no answer within %1 ms").arg(m.captured(1));
+    if ((m = badStatus.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "answered HTTP %1").arg(m.captured(1));
+    if ((m = badBodyStatus.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "the health answer says \"%1\"")
+            .arg(m.captured(1));
+    if ((m = nodeTimeout.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "down for longer than node_timeout (%1 ms)")
+            .arg(m.captured(1));
+    if ((m = passive.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "a real request failed: %1")
+            .arg(reasonText(m.captured(1)));
+    if ((m = closed.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "the node closed its connection and %1")
+            .arg(reasonText(m.captured(1)));
+    if ((m = noAnswer.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "a new connection got no answer within %1 ms")
+            .arg(m.captured(1));
+    return reason;
 }
 
 } // namespace jobfirst::ui

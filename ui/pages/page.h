@@ -4,6 +4,7 @@
 #include "api/enginesnapshot.h"
 #include "api/role.h"
 
+#include <QColor>
 #include <QEvent>
 #include <QWidget>
 
@@ -57,6 +58,17 @@ QString roleText(Role role);
 
 /// Short human text for an engine state, translated.
 QString healthText(HealthState s);
+/// The same colours for the same state everywhere: text (status bar, cards) and row
+/// background (tables). Down is amber (out of rotation, may come back), failed red.
+QColor healthColor(HealthState s);
+QColor healthBackground(HealthState s);
+/// "down — failed in 42 s": a down node's state with the time left until node_timeout
+/// makes it failed (`nodeTimeoutMs` 0: unknown, the state alone).
+QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeTimeoutMs,
+                                qint64 nowMs);
+/// A health check's result or a state change's reason from the engine, worded in the
+/// console's language ("connection refused", "3 checks failed in a row", ...).
+QString reasonText(const QString &engineReason);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 QString ageText(qint64 ms);

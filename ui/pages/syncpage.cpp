@@ -14,6 +14,9 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QSignalBlocker>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -55,30 +58,46 @@ QString targetState(const TargetStatus &t)
 } // namespace
 
 SyncPage::SyncPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit), m_pause(new QPushButton), m_resume(new QPushButton),
-      m_enable(new QPushButton), m_disable(new QPushButton), m_retry(new QPushButton), m_discard(new QPushButton),
-      m_replay(new QPushButton), m_replayTarget(new QComboBox), m_replayFrom(new QDateTimeEdit), m_replayTo(new QDateTimeEdit),
-      m_checkTarget(new QComboBox), m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
-      m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton), m_cancelImport(new QPushButton),
-      m_importProgress(new QProgressBar), m_importStatus(new QLabel)
+    : Page(session, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit),
+      m_pause(new QPushButton), m_resume(new QPushButton), m_enable(new QPushButton),
+      m_disable(new QPushButton), m_retry(new QPushButton), m_discard(new QPushButton),
+      m_replay(new QPushButton), m_replayTarget(new QComboBox), m_replayFrom(new QDateTimeEdit),
+      m_replayTo(new QDateTimeEdit), m_checkTarget(new QComboBox), m_check(new QPushButton),
+      m_repair(new QPushButton), m_report(new QPlainTextEdit), m_importPath(new QLineEdit),
+      m_browse(new QPushButton), m_import(new QPushButton), m_cancelImport(new QPushButton),
+      m_importProgress(new QProgressBar), m_importStatus(new QLabel), m_deadDetailTitle(new QLabel)
 {
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
         {
             column<T>([] { return tr("Target"); }, [](const T &t) { return t.name; }),
-            {[] { return tr("State"); }, [](const T &t, int role) -> QVariant {
+            {[] { return tr("State"); },
+             [](const T &t, int role) -> QVariant {
                  if (role == Qt::BackgroundRole)
                      return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
                  return role == Qt::DisplayRole ? QVariant(targetState(t)) : QVariant();
              }},
-            column<T>([] { return tr("Circuit"); }, [](const T &t) { return circuitText(t.circuit); }),
-            column<T>([] { return tr("Backlog"); }, [](const T &t) { return QString::number(t.backlog); }),
-            column<T>([] { return tr("Oldest waiting"); }, [](const T &t) { return ageText(t.oldestWaitingMs); }),
-            column<T>([] { return tr("Delivered"); }, [](const T &t) { return QString::number(t.success); }),
-            column<T>([] { return tr("Dead"); }, [](const T &t) { return QString::number(t.failed); }),
-            column<T>([] { return tr("Retries"); }, [](const T &t) { return QString::number(t.retries); }),
-            column<T>([] { return tr("In flight"); }, [](const T &t) { return QString::number(t.inFlight); }),
-            column<T>([] { return tr("Last error"); }, [](const T &t) { return t.lastError.isEmpty() ? QString() : QStringLiteral("%1  %2").arg(timeText(t.lastErrorAt).mid(11), t.lastError.left(120)); }),
+            column<T>([] { return tr("Circuit"); },
+                      [](const T &t) { return circuitText(t.circuit); }),
+            column<T>([] { return tr("Backlog"); },
+                      [](const T &t) { return QString::number(t.backlog); }),
+            column<T>([] { return tr("Oldest waiting"); },
+                      [](const T &t) { return ageText(t.oldestWaitingMs); }),
+            column<T>([] { return tr("Delivered"); },
+                      [](const T &t) { return QString::number(t.success); }),
+            column<T>([] { return tr("Dead letters"); },
+                      [](const T &t) { return QString::number(t.deadLetters); }),
+            column<T>([] { return tr("Retries"); },
+                      [](const T &t) { return QString::number(t.retries); }),
+            column<T>([] { return tr("In flight"); },
+                      [](const T &t) { return QString::number(t.inFlight); }),
+            column<T>([] { return tr("Last error"); },
+                      [](const T &t) {
+                          return t.lastError.isEmpty()
+                                     ? QString()
+                                     : QStringLiteral("%1  %2").arg(timeText(t.lastErrorAt).mid(11),
+                                                                    t.lastError.left(120));
+                      }),
         },
         [](const T &t) { return t.name; }, this);
     using Q = QueuedDelivery;
@@ -117,7 +136,32 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         },
         [](const A &a) { return QString::number(a.at) + a.error; }, this);
 
-    m_targetView = makeView(m_targets, QStringLiteral("targetTable"));
+    // The JobFirst services and the cluster's own nodes (cluster sync, "node:<id>") are two
+    // kinds of target: shown apart, so "six services" on the banner is what the table shows.
+    m_serviceTargets = new QSortFilterProxyModel(this);
+    m_serviceTargets->setSourceModel(m_targets);
+    m_serviceTargets->setFilterRegularExpression(QRegularExpression(QStringLiteral("^(?!node:)")));
+    m_nodeTargets = new QSortFilterProxyModel(this);
+    m_nodeTargets->setSourceModel(m_targets);
+    m_nodeTargets->setFilterRegularExpression(QRegularExpression(QStringLiteral("^node:")));
+    m_targetView = makeView(m_serviceTargets, QStringLiteral("targetTable"));
+    m_nodeTargetView = makeView(m_nodeTargets, QStringLiteral("nodeTargetTable"));
+    for (QTableView *v : {m_targetView, m_nodeTargetView}) {
+        v->setSelectionMode(QAbstractItemView::SingleSelection);
+        v->setWordWrap(false);
+        v->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    }
+    // One selection across both tables: the buttons act on the target last chosen.
+    connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this](const QItemSelection &s) {
+                if (!s.isEmpty())
+                    m_nodeTargetView->clearSelection();
+            });
+    connect(m_nodeTargetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this](const QItemSelection &s) {
+                if (!s.isEmpty())
+                    m_targetView->clearSelection();
+            });
     m_queueView = makeView(m_queue, QStringLiteral("queueTable"));
     m_deadView = makeView(m_dead, QStringLiteral("deadLetterTable"));
     m_deadView->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -142,7 +186,21 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         tb->addWidget(b);
     tb->addStretch();
     tl->addLayout(tb);
-    tl->addWidget(m_targetView);
+    m_serviceHeading = new QLabel;
+    m_nodeHeading = new QLabel;
+    for (QLabel *l : {m_serviceHeading, m_nodeHeading})
+        l->setStyleSheet(QStringLiteral("font-weight: bold;"));
+    auto *targetSplit = new QSplitter(Qt::Vertical);
+    for (auto [heading, view] :
+         {std::pair{m_serviceHeading, m_targetView}, std::pair{m_nodeHeading, m_nodeTargetView}}) {
+        auto *box = new QWidget;
+        auto *bl = new QVBoxLayout(box);
+        bl->setContentsMargins(0, 0, 0, 0);
+        bl->addWidget(heading);
+        bl->addWidget(view, 1);
+        targetSplit->addWidget(box);
+    }
+    tl->addWidget(targetSplit, 1);
     const auto targetAction = [this](auto fn) {
         return [this, fn] {
             const QString t = selectedTarget();
@@ -174,10 +232,16 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     dl->addLayout(db);
     auto *deadSplit = new QSplitter(Qt::Vertical);
     deadSplit->addWidget(m_deadView);
+    auto *detailBox = new QWidget;
+    auto *detailLayout = new QVBoxLayout(detailBox);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    m_deadDetailTitle->setObjectName(QStringLiteral("deadLetterDetailTitle"));
+    detailLayout->addWidget(m_deadDetailTitle);
     auto *detail = new QSplitter(Qt::Horizontal);
     detail->addWidget(m_attemptView);
     detail->addWidget(m_payload);
-    deadSplit->addWidget(detail);
+    detailLayout->addWidget(detail, 1);
+    deadSplit->addWidget(detailBox);
     dl->addWidget(deadSplit);
     connect(m_deadView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SyncPage::showAttempts);
     connect(m_retry, &QPushButton::clicked, this, &SyncPage::retrySelected);
@@ -278,6 +342,8 @@ SyncPage::~SyncPage()
 void SyncPage::retranslate()
 {
     m_tabs->setTabText(0, tr("Targets"));
+    m_serviceHeading->setText(tr("JobFirst services"));
+    m_nodeHeading->setText(tr("Cluster nodes (cluster sync to each Basic Server node)"));
     m_tabs->setTabText(1, tr("Queue"));
     m_tabs->setTabText(2, tr("Dead letters"));
     m_tabs->setTabText(3, tr("Consistency"));
@@ -300,6 +366,12 @@ void SyncPage::retranslate()
     if (m_replayTarget->count() == 0)
         m_replayTarget->addItem(QString(), QString());
     m_replayTarget->setItemText(0, tr("all targets"));
+    // Dates in the chosen language's form (QLocale's default follows the language switch).
+    for (QDateTimeEdit *e : {m_replayFrom, m_replayTo}) {
+        e->setLocale(QLocale());
+        e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+    }
+    showAttempts();
     for (auto *m : {static_cast<QAbstractItemModel *>(m_targets), static_cast<QAbstractItemModel *>(m_queue),
                     static_cast<QAbstractItemModel *>(m_dead), static_cast<QAbstractItemModel *>(m_attempts)})
         emit m->headerDataChanged(Qt::Horizontal, 0, m->columnCount() - 1);
@@ -330,8 +402,13 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
 
 QString SyncPage::selectedTarget() const
 {
-    const QModelIndexList rows = m_targetView->selectionModel()->selectedRows();
-    return rows.isEmpty() ? QString() : m_targets->row(rows.first().row()).name;
+    for (auto [view, proxy] :
+         {std::pair{m_targetView, m_serviceTargets}, std::pair{m_nodeTargetView, m_nodeTargets}}) {
+        const QModelIndexList rows = view->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            return m_targets->row(proxy->mapToSource(rows.first()).row()).name;
+    }
+    return {};
 }
 
 QList<qint64> SyncPage::selectedDeadLetters() const
@@ -365,12 +442,23 @@ void SyncPage::refreshDeadLetters()
         if (!r)
             return;
         const QList<qint64> selected = selectedDeadLetters();
-        m_dead->setRows(r.value());
-        for (qint64 id : selected) {
-            const int row = m_dead->rowOfKey(QString::number(id));
-            if (row >= 0)
-                m_deadView->selectionModel()->select(m_dead->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        {
+            // Restoring the selection is not a new choice of the operator.
+            const QSignalBlocker quiet(m_deadView->selectionModel());
+            m_dead->setRows(r.value());
+            for (qint64 id : selected) {
+                const int row = m_dead->rowOfKey(QString::number(id));
+                if (row >= 0)
+                    m_deadView->selectionModel()->select(m_dead->index(row, 0),
+                                                         QItemSelectionModel::Select |
+                                                             QItemSelectionModel::Rows);
+            }
         }
+        // A retried or discarded dead letter leaves the list: its attempts and payload go too.
+        if (selectedDeadLetters() != selected ||
+            m_attemptsFor != (selected.size() == 1 ? selected.first() : 0))
+            showAttempts();
+        m_deadView->viewport()->update();
         emit deadLettersRefreshed();
     });
 }
@@ -383,20 +471,38 @@ void SyncPage::retrySelected()
     run(session()->retryDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
 }
 
+QString SyncPage::deadLetterDetailTitle() const
+{
+    return m_deadDetailTitle->text();
+}
+
 void SyncPage::showAttempts()
 {
     const QList<qint64> ids = selectedDeadLetters();
     if (ids.size() != 1) {
+        m_attemptsFor = 0;
         m_attempts->setRows({});
         m_payload->clear();
+        m_deadDetailTitle->setText(
+            ids.isEmpty()
+                ? tr("No dead letter selected: select one to see its attempts and payload.")
+                : tr("%n dead letters selected: select one to see its attempts and payload.",
+                     nullptr, int(ids.size())));
         return;
     }
-    const int row = m_dead->rowOfKey(QString::number(ids.first()));
-    if (row >= 0)
-        m_payload->setPlainText(QString::fromUtf8(QJsonDocument(m_dead->row(row).payload).toJson(QJsonDocument::Indented)));
     const qint64 id = ids.first();
-    session()->attempts(id).then(this, [this](const Result<QList<DeliveryAttempt>> &r) {
-        if (r)
+    m_attemptsFor = id;
+    const int row = m_dead->rowOfKey(QString::number(id));
+    if (row >= 0) {
+        const DeadLetter &d = m_dead->row(row);
+        m_payload->setPlainText(
+            QString::fromUtf8(QJsonDocument(d.payload).toJson(QJsonDocument::Indented)));
+        m_deadDetailTitle->setText(
+            tr("Dead letter %1 to %2: attempts and payload").arg(id).arg(d.target));
+    }
+    m_attempts->setRows({});
+    session()->attempts(id).then(this, [this, id](const Result<QList<DeliveryAttempt>> &r) {
+        if (r && id == m_attemptsFor)
             m_attempts->setRows(r.value());
     });
 }

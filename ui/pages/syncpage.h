@@ -20,6 +20,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QSortFilterProxyModel;
 class QTabWidget;
 class QTableView;
 
@@ -44,7 +45,12 @@ public:
     RecordTableModel<QueuedDelivery> *queueModel() const { return m_queue; }
     RecordTableModel<DeliveryAttempt> *attemptModel() const { return m_attempts; }
     QTableView *deadLetterView() const { return m_deadView; }
+    /// The services' targets and the cluster nodes' targets, shown apart.
+    QTableView *serviceTargetView() const { return m_targetView; }
+    QTableView *nodeTargetView() const { return m_nodeTargetView; }
     QTabWidget *tabs() const { return m_tabs; }
+    /// What the dead letter detail pane shows: one dead letter, or that none is selected.
+    QString deadLetterDetailTitle() const;
     void refreshDeadLetters();
     void retrySelected();
     void startImport(const QString &path);
@@ -71,6 +77,11 @@ private:
     RecordTableModel<DeadLetter> *m_dead;
     RecordTableModel<DeliveryAttempt> *m_attempts;
     QTableView *m_targetView;
+    QTableView *m_nodeTargetView;
+    QSortFilterProxyModel *m_serviceTargets;
+    QSortFilterProxyModel *m_nodeTargets;
+    QLabel *m_serviceHeading = nullptr;
+    QLabel *m_nodeHeading = nullptr;
     QTableView *m_queueView;
     QTableView *m_deadView;
     QTableView *m_attemptView;
@@ -92,6 +103,8 @@ private:
     QFutureWatcher<QString> m_importWatcher;
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;
+    QLabel *m_deadDetailTitle;
+    qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 
 } // namespace jobfirst::ui

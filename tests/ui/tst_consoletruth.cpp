@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What the operator sees must be true (issue 10): counts agree with the store, detail panels
+// show the selected row, a node that is not up has no latency, down and failed are told
+// apart, alerts are incidents, a cancelled simulation says so, and Chinese is complete.
+// Real engine thread, real store, real nodesim processes, real widgets offscreen.
+#include "api/localenginesession.h"
+#include "charts/livechart.h"
+#include "mainwindow.h"
+#include "nodesimprocess.h"
+#include "pages/alertspage.h"
+#include "pages/balancingpage.h"
+#include "pages/nodespage.h"
+#include "pages/overviewpage.h"
+#include "pages/syncpage.h"
+
+#include <QAbstractButton>
+#include <QAbstractItemModelTester>
+#include <QChart>
+#include <QComboBox>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QStandardItemModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QValueAxis>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestConsoleTruth final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    NodeSimProcess m_a, m_b, m_target;
+    std::unique_ptr<LocalEngineSession> m_engine;
+    std::unique_ptr<ui::MainWindow> m_window;
+    std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+
+    ui::NodesPage *nodes() const { return m_window->nodes(); }
+
+    const NodeStatus *node(const QString &id) const
+    {
+        const int row = nodes()->model()->rowOfKey(id);
+        return row < 0 ? nullptr : &nodes()->model()->row(row);
+    }
+    HealthState health(const QString &id) const
+    {
+        const NodeStatus *n = node(id);
+        return n ? n->health : HealthState::Unknown;
+    }
+    QVariant nodeCell(const QString &id, int column, int role = Qt::DisplayRole) const
+    {
+        const int row = nodes()->model()->rowOfKey(id);
+        return row < 0 ? QVariant()
+                       : nodes()->model()->data(nodes()->model()->index(row, column), role);
+    }
+    QString selectedNode() const
+    {
+        const QModelIndexList rows = nodes()->table()->selectionModel()->selectedRows();
+        return rows.isEmpty() ? QString() : rows.first().data().toString();
+    }
+    void selectNode(const QString &id)
+    {
+        QTableView *t = nodes()->table();
+        for (int r = 0; r < t->model()->rowCount(); ++r)
+            if (t->model()->index(r, 0).data().toString() == id)
+                t->selectRow(r);
+    }
+    QString targetCell(const QString &name, int column) const
+    {
+        auto *m = m_window->sync()->targetModel();
+        const int row = m->rowOfKey(name);
+        return row < 0 ? QString() : m->data(m->index(row, column), Qt::DisplayRole).toString();
+    }
+    QList<Alert> alerts(const QString &kind, const QString &subject) const
+    {
+        QList<Alert> found;
+        for (const Alert &a : m_window->alerts()->model()->rows())
+            if (a.kind == kind && a.subject == subject)
+                found << a;
+        return found;
+    }
+
+    void waitSnapshots(int n)
+    {
+        QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
+        QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 5000);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_a.start(QStringLiteral("node-a")));
+        QVERIFY(m_b.start(QStringLiteral("node-b")));
+        QVERIFY(m_target.start(QStringLiteral("t0"), 0,
+                               {QStringLiteral("--secret"), QStringLiteral("s3cret")}));
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 300;
+        c.healthCheckTimeoutMs = 200;
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 300;
+        c.nodeTimeoutMs = 4000;
+        c.syncRetryIntervalMs = 100;
+        TargetConfig t;
+        t.name = QStringLiteral("t0");
+        t.url = m_target.url() + QStringLiteral("/sync");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = QStringLiteral("s3cret");
+        c.targets = {t};
+        QFile f(m_dir.filePath(QStringLiteral("c.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(c.toJson());
+        f.close();
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
+        options.configPath = f.fileName();
+        options.refreshMs = 100;
+        QVERIFY(m_engine->start(options).result().ok());
+        for (const NodeSimProcess *sim : {&m_a, &m_b}) {
+            NodeSpec spec;
+            spec.id = sim == &m_a ? QStringLiteral("node-a") : QStringLiteral("node-b");
+            spec.url = sim->url();
+            QVERIFY(m_engine->addNode(spec).result().ok());
+        }
+        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->engineReady();
+        m_window->setRefreshInterval(100);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        for (QAbstractItemModel *m : std::initializer_list<QAbstractItemModel *>{
+                 nodes()->model(), nodes()->historyModel(), m_window->sync()->targetModel(),
+                 m_window->sync()->deadLetterModel(), m_window->sync()->attemptModel(),
+                 m_window->alerts()->model()})
+            m_testers.push_back(std::make_unique<QAbstractItemModelTester>(
+                m, QAbstractItemModelTester::FailureReportingMode::QtTest));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 10000);
+    }
+
+    void cleanupTestCase()
+    {
+        m_testers.clear();
+        m_window.reset();
+        m_engine->stop();
+    }
+
+    // Item 15: a node's latency chart shows its recent history as soon as it is selected.
+    void selectedNodeShowsItsRecentLatency()
+    {
+        m_window->showPage(1);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_window->overview()->charts().first()->pointCount(QStringLiteral("node-b")) >= 5,
+            10000);
+        selectNode(QStringLiteral("node-b"));
+        QCOMPARE(selectedNode(), QStringLiteral("node-b"));
+        QVERIFY2(nodes()->latencyChart()->pointCount(QStringLiteral("node-b")) >= 5,
+                 qPrintable(QString::number(
+                     nodes()->latencyChart()->pointCount(QStringLiteral("node-b")))));
+        QCOMPARE(nodes()->latencyChart()->seriesCount(), 1);
+    }
+
+    // Item 3: the lower panels show the selected node, or say that none is selected.
+    void detailPanelsFollowTheSelection()
+    {
+        m_window->showPage(1);
+        selectNode(QStringLiteral("node-a"));
+        QTRY_VERIFY(nodes()->detailTitle().contains(QStringLiteral("node-a")));
+        QTRY_VERIFY_WITH_TIMEOUT(nodes()->historyModel()->rowCount() > 0, 5000);
+        NodeSpec spec;
+        spec.id = QStringLiteral("node-c");
+        spec.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(spec).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")), 5000);
+        // The table was rebuilt: node-a is still the selected row, and the panels show it.
+        QCOMPARE(selectedNode(), QStringLiteral("node-a"));
+        QVERIFY(nodes()->detailTitle().contains(QStringLiteral("node-a")));
+        for (const HealthEvent &e : nodes()->historyModel()->rows())
+            QCOMPARE(e.nodeId, QStringLiteral("node-a"));
+        QCOMPARE(nodes()->latencyChart()->seriesCount(), 1);
+        QVERIFY(nodes()->latencyChart()->pointCount(QStringLiteral("node-a")) > 0);
+        // Nothing selected: nothing of node-a stays below.
+        nodes()->table()->clearSelection();
+        QCOMPARE(nodes()->historyModel()->rowCount(), 0);
+        QCOMPARE(nodes()->latencyChart()->seriesCount(), 0);
+        QVERIFY(!nodes()->detailTitle().contains(QStringLiteral("node-a")));
+        QVERIFY(nodes()->detailTitle().contains(QStringLiteral("No node selected")));
+        QVERIFY(m_engine->removeNode(QStringLiteral("node-c")).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(QStringLiteral("node-c")), 5000);
+    }
+
+    // Items 1 and 8 (and 10 for nodes): a dead node has no latency anywhere, down and failed
+    // have their own words and colours, the countdown to failed shows, and the incident is
+    // raised once and resolved when the node is back.
+    void deadNodeIsShownAsItIs()
+    {
+        m_window->showPage(1);
+        selectNode(QStringLiteral("node-b"));
+        QVERIFY(!nodeCell(QStringLiteral("node-b"), 5)
+                     .toString()
+                     .isEmpty()); // up: it has a response time
+        m_b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Down, 10000);
+        QCOMPARE(nodeCell(QStringLiteral("node-b"), 5).toString(),
+                 QString()); // no "nan", no old figure
+        QVERIFY2(nodeCell(QStringLiteral("node-b"), 1)
+                     .toString()
+                     .startsWith(QStringLiteral("down — failed in")),
+                 qPrintable(nodeCell(QStringLiteral("node-b"), 1).toString()));
+        QCOMPARE(nodeCell(QStringLiteral("node-b"), 1, Qt::BackgroundRole).value<QBrush>().color(),
+                 ui::healthBackground(HealthState::Down));
+        auto *statusNodes = m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"));
+        QTRY_VERIFY(statusNodes->text().contains(QStringLiteral("1 down, 0 failed")));
+        QVERIFY(statusNodes->styleSheet().contains(ui::healthColor(HealthState::Down).name()));
+        // The charts: a gap, the "no answer" marks and the state in the legend.
+        ui::LiveChart *overview = m_window->overview()->charts().first();
+        QTRY_VERIFY_WITH_TIMEOUT(overview->gapMarkCount() > 0, 5000);
+        QCOMPARE(overview->seriesName(QStringLiteral("node-b")), QStringLiteral("node-b (down)"));
+        QTRY_VERIFY_WITH_TIMEOUT(nodes()->latencyChart()->gapMarkCount() > 0, 5000);
+        QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
+        QVERIFY(!alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved());
+        // node_timeout (4 s) later it is failed: red, in the table and in the status bar.
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Failed, 15000);
+        QCOMPARE(nodeCell(QStringLiteral("node-b"), 1).toString(), QStringLiteral("failed"));
+        QTRY_VERIFY(statusNodes->text().contains(QStringLiteral("0 down, 1 failed")));
+        QVERIFY(statusNodes->styleSheet().contains(ui::healthColor(HealthState::Failed).name()));
+        QTRY_COMPARE(alerts(QStringLiteral("node.failed"), QStringLiteral("node-b")).size(), 1);
+        QCOMPARE(m_window->notificationCount(), 1); // one critical incident, one notification
+        QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
+        QVERIFY(m_b.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved(), 5000);
+        QTRY_VERIFY(
+            alerts(QStringLiteral("node.failed"), QStringLiteral("node-b")).first().resolved());
+        QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
+        QCOMPARE(m_window->notificationCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!nodeCell(QStringLiteral("node-b"), 5).toString().isEmpty(), 5000);
+    }
+
+    // Item 10: a circuit that opens, probes and opens again is one incident with a count.
+    void circuitAlertIsOneIncident()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 503}}));
+        QList<SyncEvent> events;
+        for (int i = 0; i < 3; ++i) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QStringLiteral("u%1").arg(i);
+            events << ev;
+        }
+        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).isEmpty() &&
+                alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first().count >= 2,
+            30000);
+        QCOMPARE(alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).size(), 1);
+        const QString text = ui::AlertsPage::alertText(
+            alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first());
+        QCOMPARE(text.count(QStringLiteral("t0")), 1); // said once, not twice
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first().resolved(), 90000);
+        QCOMPARE(alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"),
+                                  30000); // backlog delivered
+    }
+
+    // Items 2 and 3: a retried dead letter leaves every count, and the detail pane.
+    void retriedDeadLetterLeavesEveryCount()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("lin");
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
+        QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("1"));
+        QTRY_COMPARE(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"));
+        sync->deadLetterView()->selectRow(0);
+        const qint64 id = sync->deadLetterModel()->row(0).deliveryId;
+        QTRY_VERIFY(sync->deadLetterDetailTitle().contains(QString::number(id)));
+        QTRY_COMPARE_WITH_TIMEOUT(sync->attemptModel()->rowCount(), 1, 5000);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
+                          Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
+        // Within a refresh every count agrees with the store.
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("0"), 2000);
+        // The detail pane no longer shows the dead letter that left.
+        QCOMPARE(sync->attemptModel()->rowCount(), 0);
+        QVERIFY(sync->findChild<QPlainTextEdit *>() != nullptr);
+        QVERIFY(!sync->deadLetterDetailTitle().contains(QString::number(id)));
+    }
+
+    // Item 12: the services and the cluster's nodes are two tables.
+    void servicesAndClusterNodesApart()
+    {
+        ui::SyncPage *sync = m_window->sync();
+        QTRY_COMPARE(sync->serviceTargetView()->model()->rowCount(), 1);
+        QCOMPARE(sync->serviceTargetView()->model()->index(0, 0).data().toString(),
+                 QStringLiteral("t0"));
+        QCOMPARE(sync->nodeTargetView()->model()->rowCount(), 2);
+        for (int r = 0; r < 2; ++r)
+            QVERIFY(sync->nodeTargetView()->model()->index(r, 0).data().toString().startsWith(
+                QStringLiteral("node:")));
+    }
+
+    // Item 9: the success rate says over what it is computed.
+    void successRateNamesItsWindow()
+    {
+        QTRY_VERIFY(m_window->overview()->cardCaption(4).contains(QStringLiteral("last 5 min")));
+        // No request went through the balancer in this test: no rate, rather than "100.0 %".
+        QCOMPARE(m_window->overview()->cardValue(4), QStringLiteral("—"));
+        QVERIFY(m_window->overview()->cardCaption(3).contains(QStringLiteral("last 5 min")));
+    }
+
+    // Item 13: lines are told apart, and failures do not look like a target.
+    void chartColoursAreDistinct()
+    {
+        ui::LiveChart *latency = m_window->overview()->charts().first();
+        QVERIFY(latency->seriesColor(QStringLiteral("node-a")) !=
+                latency->seriesColor(QStringLiteral("node-b")));
+        ui::LiveChart *targets = m_window->overview()->charts().at(2);
+        QTRY_VERIFY(targets->seriesCount() >= 2);
+        QVERIFY(targets->seriesColor(QStringLiteral("failures")) !=
+                targets->seriesColor(QStringLiteral("t0")));
+        const QList<QColor> palette = ui::LiveChart::palette();
+        QCOMPARE(QSet<QRgb>([&] {
+                     QSet<QRgb> s;
+                     for (const QColor &c : palette)
+                         s.insert(c.rgb());
+                     return s;
+                 }())
+                     .size(),
+                 palette.size());
+        QVERIFY(!palette.contains(targets->seriesColor(QStringLiteral("failures"))));
+    }
+
+    // Item 6: a cancelled simulation marks its partial row and resets the bar.
+    void cancelledSimulationSaysSo()
+    {
+        m_window->showPage(2);
+        ui::BalancingPage *b = m_window->balancing();
+        b->findChild<QSpinBox *>(QStringLiteral("requests"))->setValue(50000000);
+        b->runSimulation();
+        QTRY_VERIFY_WITH_TIMEOUT(b->progressBar()->value() > 0, 30000);
+        QSignalSpy finished(b, &ui::BalancingPage::simulationFinished);
+        b->cancelSimulation();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(b->progressBar()->value(), 0);
+        QStandardItemModel *results = b->resultModel();
+        QVERIFY(results->rowCount() >= 1);
+        const int last = results->rowCount() - 1;
+        QVERIFY2(results->item(last, 0)->text().contains(QStringLiteral("partial")),
+                 qPrintable(results->item(last, 0)->text()));
+        for (int r = 0; r < last; ++r)
+            QVERIFY(!results->item(r, 0)->text().contains(QStringLiteral("partial")));
+        QVERIFY(b->statusText().contains(QStringLiteral("partial")));
+        b->findChild<QSpinBox *>(QStringLiteral("requests"))->setValue(20000);
+        b->runSimulation();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(b->progressBar()->value(), 1000);
+    }
+
+    // Item 14: the title does not repeat the application's name; Add node is in a menu.
+    void titleAndMenus()
+    {
+        QVERIFY(!m_window->windowTitle().contains(qApp->applicationDisplayName()));
+        auto *add = m_window->findChild<QAction *>(QStringLiteral("addNodeAction"));
+        QVERIFY(add);
+        QVERIFY(!add->shortcut().isEmpty());
+        bool inMenu = false;
+        for (QAction *menu : m_window->menuBar()->actions())
+            inMenu |= menu->menu() && menu->menu()->actions().contains(add);
+        QVERIFY(inMenu);
+    }
+
+    // Item 16: in Chinese no page shows an English word, engine texts included.
+    void chineseEverywhere()
+    {
+        // Something of everything on screen: an alert, a health history with reasons, audit
+        // entries, simulation results, a dead letter.
+        m_window->showPage(1);
+        selectNode(QStringLiteral("node-b"));
+        QTRY_VERIFY_WITH_TIMEOUT(nodes()->historyModel()->rowCount() > 0, 5000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QRegularExpression word(
+            QStringLiteral("/?[A-Za-z][A-Za-z0-9_.:/@-]*")); // "/health" is a path
+        // Ids, URLs, units and product names may stay as they are.
+        QSet<QString> allowed = {
+            QStringLiteral("JobFirst"),   QStringLiteral("Basic"),
+            QStringLiteral("Server"),     QStringLiteral("JSON"),
+            QStringLiteral("Lines"),      QStringLiteral("CSV"),
+            QStringLiteral("HTTP"),       QStringLiteral("URL"),
+            QStringLiteral("IP"),         QStringLiteral("P2C"),
+            QStringLiteral("p50"),        QStringLiteral("p95"),
+            QStringLiteral("p99"),        QStringLiteral("ms"),
+            QStringLiteral("s"),          QStringLiteral("node_timeout"),
+            QStringLiteral("max_nodes"),  QStringLiteral("SLO"),
+            QStringLiteral("API"),        QStringLiteral("SQLite"),
+            QStringLiteral("webhook-id"), QStringLiteral("English"),
+            QStringLiteral("ID")}; // the language menu names each language in itself
+        const auto isAllowed = [&](const QString &w) {
+            return allowed.contains(w) || w.startsWith(QLatin1String("node-")) ||
+                   w.startsWith(QLatin1String("node:")) || w == u"t0" ||
+                   w.startsWith(QLatin1String("http")) || w.startsWith(QLatin1String("console:")) ||
+                   w.startsWith(QLatin1String("u")) && w.size() <= 3 || w == u"lin" ||
+                   w.startsWith(QLatin1String("file:")) || w.endsWith(QLatin1String(".json")) ||
+                   w.endsWith(QLatin1String(".db")) || w.startsWith(QLatin1String("jobfirst")) ||
+                   w.contains(QLatin1Char('/'))
+                   // config keys (max_nodes) and actors (engine:start) are names, not words
+                   || w.contains(QLatin1Char('_')) || w.contains(QLatin1Char(':'));
+        };
+        QStringList offenders;
+        static const QRegularExpression mnemonic(QStringLiteral("\\(&[A-Z]\\)|&"));
+        const auto check = [&](const QString &where, const QString &shown) {
+            // Menu mnemonics ("文件(&F)") are keys, not words.
+            // What a target answered is quoted as received ({"error": ...}): evidence, not
+            // the console's words.
+            static const QRegularExpression answered(QStringLiteral("\\{.*\\}"));
+            const QString text = QString(shown).remove(mnemonic).remove(answered);
+            auto it = word.globalMatch(text);
+            while (it.hasNext()) {
+                QString w = it.next().captured();
+                while (w.endsWith(u':') || w.endsWith(u'.'))
+                    w.chop(1); // "Nodes:" is the word "Nodes"
+                if (!isAllowed(w))
+                    offenders
+                        << QStringLiteral("%1: \"%2\" in \"%3\"").arg(where, w, text.left(120));
+            }
+        };
+        const auto checkModel = [&](const QString &where, QAbstractItemModel *m, int maxRows) {
+            for (int c = 0; c < m->columnCount(); ++c)
+                check(where + QStringLiteral(" header"),
+                      m->headerData(c, Qt::Horizontal).toString());
+            for (int r = 0; r < std::min(maxRows, m->rowCount()); ++r)
+                for (int c = 0; c < m->columnCount(); ++c)
+                    check(where, m->index(r, c).data().toString());
+        };
+        const auto checkVisible = [&](const QString &where) {
+            QWidget *root = m_window.get();
+            for (QWidget *w : root->findChildren<QWidget *>()) {
+                if (!w->isVisible())
+                    continue;
+                if (auto *l = qobject_cast<QLabel *>(w))
+                    check(where, l->text());
+                else if (auto *b = qobject_cast<QAbstractButton *>(w))
+                    check(where, b->text());
+                else if (auto *g = qobject_cast<QGroupBox *>(w))
+                    check(where, g->title());
+                else if (auto *t = qobject_cast<QTabWidget *>(w)) {
+                    for (int i = 0; i < t->count(); ++i)
+                        check(where, t->tabText(i));
+                } else if (auto *cb = qobject_cast<QComboBox *>(w))
+                    check(where, cb->currentText());
+                else if (auto *v = qobject_cast<QTableView *>(w))
+                    checkModel(where + QLatin1Char(' ') + v->objectName(), v->model(), 50);
+                else if (auto *lw = qobject_cast<QListWidget *>(w)) {
+                    for (int i = 0; i < lw->count(); ++i)
+                        check(where, lw->item(i)->text());
+                } else if (auto *cv = qobject_cast<QChartView *>(w)) {
+                    check(where + QStringLiteral(" chart"), cv->chart()->title());
+                    for (QAbstractSeries *s : cv->chart()->series())
+                        check(where + QStringLiteral(" legend"), s->name());
+                    for (QAbstractAxis *a : cv->chart()->axes())
+                        check(where + QStringLiteral(" axis"), a->titleText());
+                }
+            }
+        };
+        check(QStringLiteral("window title"), m_window->windowTitle());
+        check(QStringLiteral("application name"), qApp->applicationDisplayName());
+        for (QAction *menu : m_window->menuBar()->actions()) {
+            check(QStringLiteral("menu"), menu->text());
+            if (menu->menu())
+                for (QAction *a : menu->menu()->actions())
+                    check(QStringLiteral("menu"), a->text());
+        }
+        for (int p = 0; p < m_window->pageCount(); ++p) {
+            m_window->showPage(p);
+            const QString where = m_window->page(p)->title();
+            if (auto *tabs = m_window->page(p)->findChild<QTabWidget *>()) {
+                for (int t = 0; t < tabs->count(); ++t) {
+                    tabs->setCurrentIndex(t);
+                    waitSnapshots(3); // the tab's rows arrive from the engine
+                    checkVisible(where + QLatin1Char('/') + tabs->tabText(t));
+                }
+            } else {
+                waitSnapshots(3);
+                checkVisible(where);
+            }
+        }
+        offenders.removeDuplicates();
+        m_window->switchLanguage(QStringLiteral("en"));
+        for (const QString &o : std::as_const(offenders))
+            qWarning("%s", qPrintable(o));
+        QVERIFY2(offenders.isEmpty(),
+                 qPrintable(QStringLiteral("%1 English words on screen").arg(offenders.size())));
+    }
+};
+
+QTEST_MAIN(TestConsoleTruth)
+#include "tst_consoletruth.moc"

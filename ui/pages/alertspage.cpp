@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "pages/alertspage.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace jobfirst::ui {
+
+namespace {
+
+QColor severityColor(const Alert &a)
+{
+    if (a.resolved())
+        return QColor(0x5d, 0x6d, 0x7e);
+    switch (a.severity) {
+    case Alert::Severity::Critical:
+        return QColor(0xc0, 0x39, 0x2b);
+    case Alert::Severity::Warning:
+        return QColor(0xb9, 0x77, 0x0e);
+    case Alert::Severity::Info:
+        return QColor(0x1e, 0x84, 0x49);
+    }
+    return {};
+}
+
+} // namespace
+
+AlertsPage::AlertsPage(EngineSession *session, QWidget *parent)
+    : Page(session, parent), m_view(new QTableView), m_summary(new QLabel)
+{
+    using C = RecordTableModel<Alert>::Column;
+    const auto cell = [](auto f) {
+        return [f](const Alert &a, int role) -> QVariant {
+            if (role == Qt::ForegroundRole)
+                return QBrush(severityColor(a));
+            if (role == Qt::ToolTipRole)
+                return a.message; // the engine's own detail, for the curious
+            return role == Qt::DisplayRole ? QVariant(f(a)) : QVariant();
+        };
+    };
+    m_model = new RecordTableModel<Alert>(
+        {
+            C{[] { return tr("Severity"); },
+              cell([](const Alert &a) { return severityText(a.severity); })},
+            C{[] { return tr("Alert"); }, cell([](const Alert &a) { return alertText(a); })},
+            C{[] { return tr("State"); }, cell([](const Alert &a) {
+                  return a.resolved() ? tr("resolved %1").arg(timeText(a.resolvedAt))
+                                      : tr("ongoing");
+              })},
+            C{[] { return tr("Times"); },
+              cell([](const Alert &a) { return QLocale().toString(a.count); })},
+            C{[] { return tr("First"); }, cell([](const Alert &a) { return timeText(a.at); })},
+            C{[] { return tr("Last"); },
+              cell([](const Alert &a) { return timeText(a.lastAt ? a.lastAt : a.at); })},
+        },
+        [](const Alert &a) { return QString::number(a.id); }, this);
+    m_view->setObjectName(QStringLiteral("alertTable"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setWordWrap(false);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_view->verticalHeader()->hide();
+    m_summary->setObjectName(QStringLiteral("alertSummary"));
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_view, 1);
+    retranslate();
+}
+
+QString AlertsPage::title() const
+{
+    return m_open ? tr("Alerts (%1)").arg(m_open) : tr("Alerts");
+}
+
+void AlertsPage::retranslate()
+{
+    m_summary->setText(m_open ? tr("%n incident(s) open. Each incident is one row: raised once, "
+                                   "counted while it lasts, resolved "
+                                   "when its condition ends.",
+                                   nullptr, m_open)
+                              : tr("No incident is open. Each incident is one row: raised once, "
+                                   "counted while it lasts, "
+                                   "resolved when its condition ends."));
+    m_model->retranslate();
+    if (!m_rows.isEmpty())
+        m_model->setRows(m_rows); // re-worded in the new language
+}
+
+QString AlertsPage::severityText(Alert::Severity s)
+{
+    switch (s) {
+    case Alert::Severity::Critical:
+        return tr("critical");
+    case Alert::Severity::Warning:
+        return tr("warning");
+    case Alert::Severity::Info:
+        return tr("info");
+    }
+    return {};
+}
+
+QString AlertsPage::alertText(const Alert &a)
+{
+    static const QRegularExpression backlog(
+        QStringLiteral("^(\\d+) deliveries wait \\(threshold (\\d+)\\)$"));
+    if (a.kind == u"node.down")
+        return tr("Node %1 is down: %2").arg(a.subject, reasonText(a.message));
+    if (a.kind == u"node.failed")
+        return tr("Node %1 failed (down longer than node_timeout)").arg(a.subject);
+    if (a.kind == u"node.up")
+        return tr("Node %1 is back up").arg(a.subject);
+    if (a.kind == u"circuit.open")
+        return tr("Deliveries to %1 keep failing: its circuit is open and its events wait")
+            .arg(a.subject);
+    if (a.kind == u"target.disabled")
+        return tr("Target %1 was disabled").arg(a.subject);
+    if (a.kind == u"backlog") {
+        const auto m = backlog.match(a.message);
+        return m.hasMatch()
+                   ? tr("Sync backlog passed its threshold: %1 deliveries wait (threshold %2)")
+                         .arg(QLocale().toString(m.captured(1).toLongLong()),
+                              QLocale().toString(m.captured(2).toLongLong()))
+                   : tr("Sync backlog passed its threshold");
+    }
+    if (a.kind == u"config")
+        return tr("Config file %1 rejected; the running config is kept").arg(a.subject);
+    if (a.kind.startsWith(QLatin1String("store.")))
+        return tr("Store %1 needs attention (%2)").arg(a.subject, a.kind);
+    return tr("%1 (%2)").arg(a.kind, a.subject);
+}
+
+void AlertsPage::sortRows()
+{
+    // Open incidents first, newest first within each group.
+    std::stable_sort(m_rows.begin(), m_rows.end(), [](const Alert &a, const Alert &b) {
+        if (a.resolved() != b.resolved())
+            return !a.resolved();
+        return a.id > b.id;
+    });
+    while (m_rows.size() > MaxRows)
+        m_rows.removeLast();
+}
+
+void AlertsPage::applySnapshot(const EngineSnapshot &s)
+{
+    bool changed = false;
+    // Open incidents as the engine has them now (a console attached late sees them too),
+    // then what changed since the last snapshot (counted again, resolved).
+    QList<Alert> updates = s.openAlerts;
+    updates += s.alerts;
+    for (const Alert &a : std::as_const(updates)) {
+        auto it = std::find_if(m_rows.begin(), m_rows.end(),
+                               [&](const Alert &r) { return r.id == a.id; });
+        if (it == m_rows.end()) {
+            m_rows << a;
+            changed = true;
+        } else if (it->count != a.count || it->resolvedAt != a.resolvedAt ||
+                   it->lastAt != a.lastAt) {
+            // A resolution is final even if an older copy of the incident comes after it.
+            if (!it->resolved() || a.resolved()) {
+                *it = a;
+                changed = true;
+            }
+        }
+    }
+    // Incidents this console believes open but the engine no longer lists (it restarted,
+    // or this console reconnected after the resolution went by) are over.
+    QSet<qint64> open;
+    for (const Alert &a : s.openAlerts)
+        open.insert(a.id);
+    for (Alert &r : m_rows)
+        if (!r.resolved() && !open.contains(r.id)) {
+            r.resolvedAt = s.at;
+            changed = true;
+        }
+    if (!changed)
+        return;
+    sortRows();
+    const int before = m_open;
+    m_open = int(open.size());
+    m_model->setRows(m_rows);
+    if (before != m_open)
+        retranslate();
+}
+
+} // namespace jobfirst::ui
