@@ -1727,5 +1727,41 @@ Buckets differing: %8 of %9
         <source>Dead letter %1 to %2: attempts and payload</source>
         <translation>发往 %2 的死信 %1：投递尝试和内容</translation>
     </message>
+    <message>
+        <source>open, next probe in %1</source>
+        <translation>断开，%1 后再次探测</translation>
+    </message>
+    <message>
+        <source>held: target disabled</source>
+        <translation>暂扣：目标已停用</translation>
+    </message>
+    <message>
+        <source>held: node down</source>
+        <translation>暂扣：节点故障</translation>
+    </message>
+    <message>
+        <source>held: target paused</source>
+        <translation>暂扣：目标已暂停</translation>
+    </message>
+    <message>
+        <source>waiting for the circuit, next probe in %1</source>
+        <translation>等待熔断器，%1 后再次探测</translation>
+    </message>
+    <message>
+        <source>waiting for the circuit</source>
+        <translation>等待熔断器</translation>
+    </message>
+    <message>
+        <source>waiting for the circuit's probe</source>
+        <translation>等待熔断器的探测请求</translation>
+    </message>
+    <message>
+        <source>retry in %1</source>
+        <translation>%1 后重试</translation>
+    </message>
+    <message>
+        <source>due now</source>
+        <translation>即将发送</translation>
+    </message>
 </context>
 </TS>

@@ -590,6 +590,7 @@ QJsonObject encode(const TargetStatus &t)
 {
     QJsonObject o = t.toJson();
     o.insert(QStringLiteral("last_error_at"), isoTime(t.lastErrorAt));
+    o.insert(QStringLiteral("next_probe_at"), isoTime(t.nextProbeAt));
     return o;
 }
 
@@ -617,6 +618,7 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.inFlight = f.i32("in_flight");
     t.lastError = f.str("last_error");
     t.lastErrorAt = f.time("last_error_at");
+    t.nextProbeAt = f.time("next_probe_at");
     return f.done(t);
 }
 

@@ -151,6 +151,7 @@ void DeliveryEngine::run(std::promise<Status> started)
         s.held = rt.config.held;
         s.enabled = rt.config.enabled && !rt.gone;
         s.circuit = rt.circuit;
+        s.nextProbeAt = rt.circuit == CircuitState::Open ? rt.openUntil : 0;
         s.inFlight = rt.inFlight;
         if (change)
             change(s);

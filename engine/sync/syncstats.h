@@ -22,6 +22,7 @@ struct TargetStatus
     bool held = false;         ///< a Basic Server node target whose node is down
     QString disabledReason;    ///< why it is disabled (410 Gone, operator)
     CircuitState circuit = CircuitState::Closed;
+    qint64 nextProbeAt = 0;    ///< circuit open: when the half-open probe may go (ms since epoch); else 0
     qint64 backlog = 0;        ///< deliveries waiting
     qint64 oldestWaitingMs = 0; ///< age of the oldest waiting delivery
     qint64 success = 0;

@@ -90,6 +90,7 @@ private slots:
         t.circuit = CircuitState::HalfOpen;
         t.backlog = 5;
         t.lastErrorAt = 1764300000999;
+        t.nextProbeAt = 1764300004000;
         s.sync.targets = {t};
         s.sync.queueDepth = 5;
         s.healthEvents = {HealthEvent{9, QStringLiteral("n-1"), 1764300000001, HealthState::Up, HealthState::Down, QStringLiteral("timeout"), 2000}};
@@ -107,6 +108,7 @@ private slots:
         QCOMPARE(back.nodes.size(), 1);
         QCOMPARE(back.sync.targets.first().circuit, CircuitState::HalfOpen);
         QCOMPARE(back.sync.targets.first().lastErrorAt, t.lastErrorAt);
+        QCOMPARE(back.sync.targets.first().nextProbeAt, t.nextProbeAt);
         QCOMPARE(back.healthEvents.first().to, HealthState::Down);
         QCOMPARE(back.alerts.first().severity, Alert::Severity::Critical);
         QCOMPARE(back.alerts.first().id, 7);

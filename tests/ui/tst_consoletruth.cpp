@@ -84,6 +84,14 @@ class TestConsoleTruth final : public QObject
         const int row = m->rowOfKey(name);
         return row < 0 ? QString() : m->data(m->index(row, column), Qt::DisplayRole).toString();
     }
+    QString queueWaitText(const QString &target) const
+    {
+        auto *m = m_window->sync()->queueModel();
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->row(r).target == target)
+                return m->data(m->index(r, 5), Qt::DisplayRole).toString();
+        return {};
+    }
     QList<Alert> alerts(const QString &kind, const QString &subject) const
     {
         QList<Alert> found;
@@ -232,6 +240,15 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(nodes()->latencyChart()->gapMarkCount() > 0, 5000);
         QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
         QVERIFY(!alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved());
+        // Item 11: cluster sync to the dead node waits, and the queue says why.
+        SyncEvent state;
+        state.type = QStringLiteral("state");
+        state.userId = QStringLiteral("cluster");
+        QVERIFY(m_engine->sendEvents({state}, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(1);
+        QTRY_VERIFY_WITH_TIMEOUT(queueWaitText(QStringLiteral("node:node-b")) == QStringLiteral("held: node down"), 5000);
+        m_window->showPage(1);
         // node_timeout (4 s) later it is failed: red, in the table and in the status bar.
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Failed, 15000);
         QCOMPARE(nodeCell(QStringLiteral("node-b"), 1).toString(), QStringLiteral("failed"));
@@ -268,6 +285,11 @@ private slots:
                 alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first().count >= 2,
             30000);
         QCOMPARE(alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).size(), 1);
+        // Item 11: an open circuit counts down to its next probe, and its rows say so.
+        QTRY_VERIFY_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 2).startsWith(QStringLiteral("open, next probe in")), 30000);
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(1);
+        QTRY_VERIFY_WITH_TIMEOUT(queueWaitText(QStringLiteral("t0")).startsWith(QStringLiteral("waiting for the circuit")), 30000);
         const QString text = ui::AlertsPage::alertText(
             alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first());
         QCOMPARE(text.count(QStringLiteral("t0")), 1); // said once, not twice

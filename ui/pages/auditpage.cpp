@@ -39,6 +39,10 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     m_view->setModel(m_model);
     m_view->setObjectName(QStringLiteral("auditTable"));
     m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setWordWrap(false);
+    // Time, who, action and subject are short: shown whole, never cut.
+    for (int c = 0; c < 4; ++c)
+        m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_view->verticalHeader()->hide();
     m_filter->setObjectName(QStringLiteral("auditFilter"));
     m_filter->setClearButtonEnabled(true);

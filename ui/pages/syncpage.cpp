@@ -77,8 +77,13 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                      return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
                  return role == Qt::DisplayRole ? QVariant(targetState(t)) : QVariant();
              }},
-            column<T>([] { return tr("Circuit"); },
-                      [](const T &t) { return circuitText(t.circuit); }),
+            column<T>([] { return tr("Circuit"); }, [](const T &t) {
+                // An open circuit says when it tries again, not only that it is open.
+                const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
+                return t.circuit == CircuitState::Open && t.nextProbeAt
+                           ? tr("open, next probe in %1").arg(ageText(std::max<qint64>(left, 1000)))
+                           : circuitText(t.circuit);
+            }),
             column<T>([] { return tr("Backlog"); },
                       [](const T &t) { return QString::number(t.backlog); }),
             column<T>([] { return tr("Oldest waiting"); },
@@ -108,7 +113,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             column<Q>([] { return tr("User"); }, [](const Q &q) { return q.eventCount > 1 ? tr("%n users (bulk)", nullptr, q.eventCount) : q.userId; }),
             column<Q>([] { return tr("Type"); }, [](const Q &q) { return q.eventType; }),
             column<Q>([] { return tr("Attempts"); }, [](const Q &q) { return QString::number(q.attempts); }),
-            column<Q>([] { return tr("Next attempt"); }, [](const Q &q) { return timeText(q.nextAt).mid(11); }),
+            column<Q>([] { return tr("Next attempt"); }, [this](const Q &q) { return waitText(q); }),
             column<Q>([] { return tr("Waiting"); }, [](const Q &q) { return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt); }),
             column<Q>([] { return tr("Last error"); }, [](const Q &q) { return q.lastError.left(120); }),
         },
@@ -379,6 +384,9 @@ void SyncPage::retranslate()
 
 void SyncPage::applySnapshot(const EngineSnapshot &s)
 {
+    m_targetState.clear();
+    for (const TargetStatus &t : s.sync.targets)
+        m_targetState.insert(t.name, t);
     m_targets->setRows(s.sync.targets);
     QStringList names;
     for (const TargetStatus &t : s.sync.targets)
@@ -426,6 +434,32 @@ void SyncPage::run(QFuture<Status> action)
             emit actionFailed(s.error().message);
         refreshDeadLetters();
     });
+}
+
+QString SyncPage::waitText(const QueuedDelivery &q) const
+{
+    // Why a row waits, rather than a "next attempt" time that may be long past: a held or
+    // paused target, a circuit waiting for its probe, or a retry time still ahead.
+    const auto it = m_targetState.constFind(q.target);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (it != m_targetState.cend()) {
+        const TargetStatus &t = it.value();
+        if (!t.enabled)
+            return tr("held: target disabled");
+        if (t.held)
+            return tr("held: node down");
+        if (t.paused)
+            return tr("held: target paused");
+        if (t.circuit == CircuitState::Open)
+            return t.nextProbeAt ? tr("waiting for the circuit, next probe in %1")
+                                       .arg(ageText(std::max<qint64>(t.nextProbeAt - now, 1000)))
+                                 : tr("waiting for the circuit");
+        if (t.circuit == CircuitState::HalfOpen)
+            return tr("waiting for the circuit's probe");
+    }
+    if (q.nextAt > now)
+        return tr("retry in %1").arg(ageText(std::max<qint64>(q.nextAt - now, 1000)));
+    return tr("due now");
 }
 
 void SyncPage::refreshQueue()

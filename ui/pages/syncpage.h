@@ -66,6 +66,8 @@ private:
     QList<qint64> selectedDeadLetters() const;
     QString selectedTarget() const;
     void refreshQueue();
+    /// Why a queued row waits: held, the circuit (with its next probe), or its retry time.
+    QString waitText(const QueuedDelivery &row) const;
     void showAttempts();
     /// Shows the error of a finished action, if any, and refreshes the dead letters.
     void run(QFuture<Status> action);
@@ -104,6 +106,7 @@ private:
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;
     QLabel *m_deadDetailTitle;
+    QHash<QString, TargetStatus> m_targetState; ///< from the last snapshot, for the queue's wait reasons
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 
