@@ -112,8 +112,8 @@ private slots:
     {
         QVERIFY(m_a.start(QStringLiteral("node-a")));
         QVERIFY(m_b.start(QStringLiteral("node-b")));
-        QVERIFY(m_target.start(QStringLiteral("t0"), 0,
-                               {QStringLiteral("--secret"), QStringLiteral("s3cret")}));
+        m_target.setSecret(QStringLiteral("console-truth-signing-secret-0001"));
+        QVERIFY(m_target.start(QStringLiteral("t0")));
         ClusterConfig c;
         c.healthCheckIntervalMs = 300;
         c.healthCheckTimeoutMs = 200;
@@ -125,7 +125,7 @@ private slots:
         t.name = QStringLiteral("t0");
         t.url = m_target.url() + QStringLiteral("/sync");
         t.events = {QStringLiteral("user.created")};
-        t.secret = QStringLiteral("s3cret");
+        t.secret = QStringLiteral("console-truth-signing-secret-0001");
         c.targets = {t};
         QFile f(m_dir.filePath(QStringLiteral("c.json")));
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -163,7 +163,8 @@ private slots:
     {
         m_testers.clear();
         m_window.reset();
-        m_engine->stop();
+        if (m_engine)
+            m_engine->stop();
     }
 
     // Item 15: a node's latency chart shows its recent history as soon as it is selected.
