@@ -427,6 +427,27 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>discarded</source>
         <translation>已丢弃</translation>
     </message>
+    <message>
+        <source>Audit chain: checking…</source>
+        <translation>审计链：正在校验…</translation>
+    </message>
+    <message>
+        <source>Audit chain: cannot be checked: %1</source>
+        <translation>审计链：无法校验：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Audit chain verifies: %n entries, none changed, removed or cut.</source>
+        <translation>
+            <numerusform>审计链校验通过：共 %n 条，无改动、删除或截断。</numerusform></translation>
+    </message>
+    <message>
+        <source>Audit chain BROKEN at entry %1: the log was changed outside the engine.</source>
+        <translation>审计链在第 %1 条处断裂：日志曾在引擎之外被改动。</translation>
+    </message>
+    <message>
+        <source>backup made</source>
+        <translation>创建备份</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>

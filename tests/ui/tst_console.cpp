@@ -27,6 +27,7 @@
 #include <QPushButton>
 #include <QTabWidget>
 #include <QTableView>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -253,6 +254,23 @@ private slots:
         // makes sure anything queued has run before the store is read.
         m_engine->nodes().waitForFinished();
         QCOMPARE(Store::open(dbPath()).value()->loadNodes()->size(), 1);
+    }
+
+    void auditChainStateFollowsTheStore()
+    {
+        m_window->showPage(5);
+        auto *chain = m_window->audit()->findChild<QLabel *>(QStringLiteral("auditChain"));
+        QVERIFY(chain);
+        QTRY_VERIFY_WITH_TIMEOUT(chain->text().contains(QStringLiteral("verifies")), 10000);
+        {
+            // Someone edits the log behind the engine's back: the page must stop saying it verifies.
+            auto store = Store::open(dbPath());
+            QVERIFY(store.ok());
+            QSqlQuery q(store.value()->database());
+            QVERIFY(q.exec(QStringLiteral("UPDATE audit SET actor = 'mallory' WHERE id = (SELECT MIN(id) FROM audit)")));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(chain->text().contains(QStringLiteral("BROKEN")), 15000);
+        QVERIFY(!chain->text().contains(QStringLiteral("verifies")));
     }
 };
 

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -15,7 +16,7 @@
 namespace jobfirst::ui {
 
 AuditPage::AuditPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit)
+    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_chain(new QLabel)
 {
     using C = RecordTableModel<AuditEntry>::Column;
     const auto text = [](auto f) {
@@ -47,7 +48,9 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     m_filter->setObjectName(QStringLiteral("auditFilter"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, this, &AuditPage::refresh);
+    m_chain->setObjectName(QStringLiteral("auditChain"));
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_chain);
     layout->addWidget(m_filter);
     layout->addWidget(m_view, 1);
     retranslate();
@@ -57,10 +60,30 @@ void AuditPage::retranslate()
 {
     m_filter->setPlaceholderText(tr("Filter by who, action or subject"));
     m_model->retranslate();
+    m_chain->setText(chainText());
+}
+
+QString AuditPage::chainText() const
+{
+    if (!m_verification)
+        return tr("Audit chain: checking…");
+    if (!*m_verification)
+        return tr("Audit chain: cannot be checked: %1").arg(m_verification->error().message);
+    const AuditVerification &v = m_verification->value();
+    if (v.ok)
+        return tr("Audit chain verifies: %n entries, none changed, removed or cut.", nullptr, int(v.rows));
+    return tr("Audit chain BROKEN at entry %1: the log was changed outside the engine.").arg(v.firstBadId);
 }
 
 void AuditPage::refresh()
 {
+    // The chain is walked off the GUI thread (the engine reads every row on a pool thread).
+    session()->verifyAudit().then(this, [this](const Result<AuditVerification> &r) {
+        m_verification = r;
+        const bool broken = r && !r->ok;
+        m_chain->setText(chainText());
+        m_chain->setStyleSheet(broken ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
+    });
     session()->audit(AuditQuery{500, m_filter->text()}).then(this, [this](const Result<QList<AuditEntry>> &r) {
         if (r)
             m_model->setRows(r.value());
@@ -125,6 +148,7 @@ QString AuditPage::actionText(const QString &action)
         {QStringLiteral("config.apply"), QT_TR_NOOP("configuration applied")},
         {QStringLiteral("token.create"), QT_TR_NOOP("API token created")},
         {QStringLiteral("token.revoke"), QT_TR_NOOP("API token revoked")},
+        {QStringLiteral("backup.create"), QT_TR_NOOP("backup made")},
     };
     const char *text = words.value(action);
     return text ? tr(text) : action;

@@ -5,6 +5,9 @@
 #include "pages/page.h"
 #include "store/auditentry.h"
 
+#include <optional>
+
+class QLabel;
 class QLineEdit;
 class QTableView;
 
@@ -28,11 +31,15 @@ public:
     /// A before/after value: a node's settings in words, anything else as recorded.
     static QString valueText(const QString &value);
     static QString actorText(const QString &actor);
+    /// The hash chain's state in words: "verifies (N entries)" or where it breaks.
+    QString chainText() const;
 
 private:
     RecordTableModel<AuditEntry> *m_model;
     QTableView *m_view;
     QLineEdit *m_filter;
+    QLabel *m_chain;
+    std::optional<Result<AuditVerification>> m_verification; ///< the last walk of the chain
     int m_ticks = 0;
 };
 
