@@ -1062,6 +1062,42 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Nodes: %1 up, %2 down, %3 failed (%4 in all)</source>
         <translation>节点：%1 个正常，%2 个故障，%3 个失效（共 %4 个）</translation>
     </message>
+    <message>
+        <source>&amp;Backup…</source>
+        <translation>备份(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Backup the cluster store</source>
+        <translation>备份集群存储</translation>
+    </message>
+    <message>
+        <source>JobFirst backups (*.jfbackup)</source>
+        <translation>JobFirst 备份 (*.jfbackup)</translation>
+    </message>
+    <message>
+        <source>Backup passphrase</source>
+        <translation>备份口令</translation>
+    </message>
+    <message>
+        <source>Passphrase (at least 12 characters; without it the backup cannot be read):</source>
+        <translation>口令（至少 12 个字符；没有它就无法读取备份）：</translation>
+    </message>
+    <message>
+        <source>The same passphrase again:</source>
+        <translation>再次输入相同的口令：</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ: no backup was made.</source>
+        <translation>两次输入的口令不同：未创建备份。</translation>
+    </message>
+    <message>
+        <source>Making a backup at %1…</source>
+        <translation>正在 %1 创建备份…</translation>
+    </message>
+    <message>
+        <source>Backup made at %1 (%2 KiB, encrypted).</source>
+        <translation>已在 %1 创建备份（%2 KiB，已加密）。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>

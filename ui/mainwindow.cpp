@@ -13,6 +13,9 @@
 #include "pages/syncpage.h"
 
 #include <QActionGroup>
+#include <QDateTime>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
@@ -167,8 +170,11 @@ void MainWindow::buildMenus()
                 showError(s.error().message);
         });
     });
+    m_backup = m_fileMenu->addAction(QString(), this, &MainWindow::askForBackup);
     m_fileMenu->addSeparator();
     if (!m_session->allows(Permission::Administer)) {
+        m_backup->setEnabled(false);
+        m_backup->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
         m_importConfig->setEnabled(false);
         m_importConfig->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
     }
@@ -247,6 +253,7 @@ void MainWindow::retranslate()
                                        "the connection was lost and is not live.")
                                         .arg(QUrl(info.endpoint).authority(), m_lostReason));
     m_exportConfig->setText(tr("&Export configuration…"));
+    m_backup->setText(tr("&Backup…"));
     m_quit->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_refreshMenu->setTitle(tr("&Refresh interval"));
@@ -341,6 +348,43 @@ void MainWindow::engineReady()
     setRefreshInterval(m_refreshMs);
     m_config->reload();
     retranslate();
+}
+
+void MainWindow::askForBackup()
+{
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Backup the cluster store"),
+        QStringLiteral("jobfirst-%1.jfbackup").arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
+        tr("JobFirst backups (*.jfbackup)"));
+    if (path.isEmpty())
+        return;
+    bool ok = false;
+    const QString first = QInputDialog::getText(this, tr("Backup passphrase"),
+                                                tr("Passphrase (at least 12 characters; without it the backup cannot be read):"),
+                                                QLineEdit::Password, QString(), &ok);
+    if (!ok)
+        return;
+    const QString again = QInputDialog::getText(this, tr("Backup passphrase"), tr("The same passphrase again:"),
+                                                QLineEdit::Password, QString(), &ok);
+    if (!ok)
+        return;
+    if (first != again)
+        return showError(tr("The two passphrases differ: no backup was made."));
+    backupTo(path, first.toUtf8());
+}
+
+QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByteArray &passphrase)
+{
+    statusBar()->showMessage(tr("Making a backup at %1…").arg(path));
+    return m_session->createBackup(path, passphrase).then(this, [this, path](const Result<BackupInfo> &r) {
+        if (!r) {
+            statusBar()->clearMessage();
+            showError(r.error().message);
+        } else {
+            statusBar()->showMessage(tr("Backup made at %1 (%2 KiB, encrypted).").arg(path).arg(r->fileBytes / 1024), 15000);
+        }
+        return r;
+    });
 }
 
 void MainWindow::showError(const QString &message)

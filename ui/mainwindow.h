@@ -2,7 +2,10 @@
 #pragma once
 
 #include "api/enginesnapshot.h"
+#include "core/result.h"
+#include "store/backup.h"
 
+#include <QFuture>
 #include <QMainWindow>
 #include <QSet>
 
@@ -61,6 +64,9 @@ public:
     /// with what role, and start drawing it.
     void engineReady();
     void showError(const QString &message);
+    /// File → Backup…: an online, encrypted copy of the engine's store at `path` (on the
+    /// engine's machine). Answers with the result shown in the status bar, or an error box.
+    QFuture<Result<BackupInfo>> backupTo(const QString &path, const QByteArray &passphrase);
     /// Whether the engine's data on screen is live (false while a remote engine is away).
     bool isLive() const { return m_live; }
 
@@ -73,6 +79,7 @@ signals:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void askForBackup();
     void closeEvent(QCloseEvent *event) override;
 
 private:
@@ -108,7 +115,7 @@ private:
     QList<QAction *> m_refreshActions;
     QList<QAction *> m_languageActions;
     QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;
-    QAction *m_connect, *m_useEmbedded;
+    QAction *m_connect, *m_useEmbedded, *m_backup;
     QTranslator *m_appTranslator;
     QTranslator *m_qtTranslator;
     QSystemTrayIcon *m_tray = nullptr;

@@ -28,6 +28,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QSqlQuery>
+#include <QFileInfo>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -254,6 +256,23 @@ private slots:
         // makes sure anything queued has run before the store is read.
         m_engine->nodes().waitForFinished();
         QCOMPARE(Store::open(dbPath()).value()->loadNodes()->size(), 1);
+    }
+
+    void backupFromTheFileMenu()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("console.jfbackup"));
+        auto made = m_window->backupTo(path, "correct horse battery staple");
+        QTRY_VERIFY_WITH_TIMEOUT(made.isFinished(), 30000);
+        QVERIFY2(made.result().ok(), qPrintable(made.result().error().message));
+        QVERIFY(QFileInfo(path).size() > 0);
+        QVERIFY(m_window->statusBar()->currentMessage().contains(QStringLiteral("Backup made")));
+        // A passphrase too short is refused, said on screen, and leaves no file.
+        const QString weak = m_dir.filePath(QStringLiteral("weak.jfbackup"));
+        auto refused = m_window->backupTo(weak, "short");
+        QTRY_VERIFY_WITH_TIMEOUT(refused.isFinished(), 30000);
+        QVERIFY(!refused.result().ok());
+        QVERIFY(!QFileInfo::exists(weak));
+        QVERIFY(m_window->statusBar()->currentMessage().isEmpty());
     }
 
     void auditChainStateFollowsTheStore()
