@@ -1189,6 +1189,38 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
+    <message>
+        <source>TLS and authentication (files on the engine's machine)</source>
+        <translation>TLS 与认证（引擎所在机器上的文件）</translation>
+    </message>
+    <message>
+        <source>path, optional</source>
+        <translation>路径，可选</translation>
+    </message>
+    <message>
+        <source>CA certificates (PEM)</source>
+        <translation>CA 证书（PEM）</translation>
+    </message>
+    <message>
+        <source>Client certificate (mTLS)</source>
+        <translation>客户端证书（mTLS）</translation>
+    </message>
+    <message>
+        <source>Client key</source>
+        <translation>客户端私钥</translation>
+    </message>
+    <message>
+        <source>Bearer token file</source>
+        <translation>Bearer 令牌文件</translation>
+    </message>
+    <message>
+        <source>Do not verify the node's certificate</source>
+        <translation>不校验节点证书</translation>
+    </message>
+    <message>
+        <source>Insecure: anyone between the engine and this node can read and change its traffic.</source>
+        <translation>不安全：引擎与该节点之间的任何人都能读取并篡改其流量。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodesPage</name>
@@ -1323,6 +1355,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Node %1: health history and latency</source>
         <translation>节点 %1：健康历史和延迟</translation>
+    </message>
+    <message>
+        <source>%1  (TLS not verified)</source>
+        <translation>%1（TLS 未校验）</translation>
+    </message>
+    <message>
+        <source>tls_insecure is set: the node's certificate is not verified, so its traffic can be read and changed on the way.</source>
+        <translation>已设置 tls_insecure：不校验节点证书，其流量在途中可被读取和篡改。</translation>
     </message>
 </context>
 <context>

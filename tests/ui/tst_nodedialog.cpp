@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTemporaryDir>
+#include <QCheckBox>
 #include <QtTest>
 
 using namespace jobfirst;
@@ -81,6 +82,30 @@ private slots:
         QVERIFY(reason(dialog, "clusterError")->isVisible());
         QVERIFY(reason(dialog, "clusterError")->text().contains(QStringLiteral("max_nodes is 2")));
         QVERIFY(!ok(dialog)->isEnabled());
+    }
+
+    void editingKeepsTheNodesTlsSettings()
+    {
+        // Editing a node's weight must not drop its CA, client certificate or token.
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeSpec node{QStringLiteral("a"), QStringLiteral("https://10.0.0.5:8443")};
+        node.caFile = QStringLiteral("/etc/jobfirst/ca.pem");
+        node.clientCert = QStringLiteral("/etc/jobfirst/client.pem");
+        node.clientKey = QStringLiteral("/etc/jobfirst/client.key");
+        node.tokenFile = QStringLiteral("/etc/jobfirst/a.token");
+        NodeDialog dialog(&engine, {QStringLiteral("a")}, 10, node);
+        dialog.show();
+        type(dialog, "weight", QStringLiteral("7"));
+        NodeSpec edited = dialog.spec();
+        QCOMPARE(edited.weight, 7);
+        edited.weight = node.weight;
+        QCOMPARE(edited, node);
+        // Turning verification off says what that costs, in red, before anything is saved.
+        auto *insecure = dialog.findChild<QCheckBox *>(QStringLiteral("tlsInsecure"));
+        QVERIFY(!reason(dialog, "insecureWarning")->isVisible());
+        insecure->setChecked(true);
+        QVERIFY(reason(dialog, "insecureWarning")->isVisible());
+        QVERIFY(dialog.spec().tlsInsecure);
     }
 
     void noErrorBeforeAFieldIsEditedOrLeft()

@@ -4,9 +4,11 @@
 #include "core/urlpath.h"
 #include "api/enginesession.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QEvent>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -71,7 +73,9 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
                        QWidget *parent)
     : QDialog(parent), m_session(session), m_existingIds(existingIds), m_maxNodes(maxNodes), m_editing(editing.has_value()),
       m_id(new QLineEdit), m_url(new QLineEdit), m_healthPath(new QLineEdit(QStringLiteral("/health"))),
-      m_weight(new QLineEdit(QStringLiteral("1"))), m_tags(new QLineEdit), m_idError(errorLabel(QStringLiteral("idError"))),
+      m_weight(new QLineEdit(QStringLiteral("1"))), m_tags(new QLineEdit), m_caFile(new QLineEdit),
+      m_clientCert(new QLineEdit), m_clientKey(new QLineEdit), m_tokenFile(new QLineEdit), m_tlsInsecure(new QCheckBox),
+      m_insecureWarning(new QLabel), m_idError(errorLabel(QStringLiteral("idError"))),
       m_urlError(errorLabel(QStringLiteral("urlError"))), m_pathError(errorLabel(QStringLiteral("pathError"))),
       m_weightError(errorLabel(QStringLiteral("weightError"))), m_tagsError(errorLabel(QStringLiteral("tagsError"))),
       m_clusterError(errorLabel(QStringLiteral("clusterError"))), m_testResult(new QLabel),
@@ -96,6 +100,11 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
         m_weight->setText(QString::number(editing->weight));
         m_tags->setText(editing->tags.join(u','));
         m_adminState = editing->adminState;
+        m_caFile->setText(editing->caFile);
+        m_clientCert->setText(editing->clientCert);
+        m_clientKey->setText(editing->clientKey);
+        m_tokenFile->setText(editing->tokenFile);
+        m_tlsInsecure->setChecked(editing->tlsInsecure);
     }
     auto *form = new QFormLayout;
     auto addRow = [form](const QString &label, QWidget *field, QLabel *error) {
@@ -110,11 +119,36 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     addRow(tr("Health path"), m_healthPath, m_pathError);
     addRow(tr("Weight (1-256)"), m_weight, m_weightError);
     addRow(tr("Tags"), m_tags, m_tagsError);
+    // TLS and authentication: files on the engine's machine; only their paths are kept.
+    auto *tls = new QGroupBox(tr("TLS and authentication (files on the engine's machine)"));
+    tls->setObjectName(QStringLiteral("tlsGroup"));
+    auto *tlsForm = new QFormLayout(tls);
+    const QList<std::pair<QLineEdit *, const char *>> files = {{m_caFile, "caFile"}, {m_clientCert, "clientCert"},
+                                                               {m_clientKey, "clientKey"}, {m_tokenFile, "tokenFile"}};
+    for (const auto &[field, name] : files) {
+        field->setObjectName(QString::fromLatin1(name));
+        field->setPlaceholderText(tr("path, optional"));
+    }
+    tlsForm->addRow(tr("CA certificates (PEM)"), m_caFile);
+    tlsForm->addRow(tr("Client certificate (mTLS)"), m_clientCert);
+    tlsForm->addRow(tr("Client key"), m_clientKey);
+    tlsForm->addRow(tr("Bearer token file"), m_tokenFile);
+    m_tlsInsecure->setObjectName(QStringLiteral("tlsInsecure"));
+    m_tlsInsecure->setText(tr("Do not verify the node's certificate"));
+    m_insecureWarning->setObjectName(QStringLiteral("insecureWarning"));
+    m_insecureWarning->setText(tr("Insecure: anyone between the engine and this node can read and change its traffic."));
+    m_insecureWarning->setStyleSheet(QStringLiteral("color: #c62828"));
+    m_insecureWarning->setWordWrap(true);
+    m_insecureWarning->setVisible(m_tlsInsecure->isChecked());
+    connect(m_tlsInsecure, &QCheckBox::toggled, m_insecureWarning, &QLabel::setVisible);
+    tlsForm->addRow(m_tlsInsecure);
+    tlsForm->addRow(m_insecureWarning);
     auto *test = new QHBoxLayout;
     test->addWidget(m_test);
     test->addWidget(m_testResult, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(tls);
     layout->addWidget(m_clusterError);
     layout->addLayout(test);
     layout->addWidget(m_buttons);
@@ -168,6 +202,11 @@ NodeSpec NodeDialog::spec() const
     for (QString &t : s.tags)
         t = t.trimmed();
     s.adminState = m_adminState;
+    s.caFile = m_caFile->text().trimmed();
+    s.clientCert = m_clientCert->text().trimmed();
+    s.clientKey = m_clientKey->text().trimmed();
+    s.tokenFile = m_tokenFile->text().trimmed();
+    s.tlsInsecure = m_tlsInsecure->isChecked();
     return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include <optional>
 
+class QCheckBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -51,6 +52,10 @@ private:
     QLineEdit *m_healthPath;
     QLineEdit *m_weight;
     QLineEdit *m_tags;
+    // TLS and authentication: paths of files on the engine's machine (the secrets stay there).
+    QLineEdit *m_caFile, *m_clientCert, *m_clientKey, *m_tokenFile;
+    QCheckBox *m_tlsInsecure;
+    QLabel *m_insecureWarning;
     QLabel *m_idError;
     QLabel *m_urlError;
     QLabel *m_pathError;

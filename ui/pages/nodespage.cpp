@@ -90,8 +90,19 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
             Col{[] { return tr("Changed"); }, text([](const NodeStatus &n, int) -> QVariant {
                     return timeText(n.lastChangeAt);
                 })},
-            Col{[] { return tr("URL"); },
-                text([](const NodeStatus &n, int) -> QVariant { return n.spec.url; })},
+            // A node checked without certificate verification is marked red, with the reason.
+            Col{[] { return tr("URL"); }, [](const NodeStatus &n, int role) -> QVariant {
+                    if (role == Qt::BackgroundRole)
+                        return stateBrush(n.health);
+                    if (role == Qt::DisplayRole || role == Qt::UserRole)
+                        return n.spec.tlsInsecure ? tr("%1  (TLS not verified)").arg(n.spec.url) : n.spec.url;
+                    if (role == Qt::ForegroundRole && n.spec.tlsInsecure)
+                        return QBrush(QColor(0xc6, 0x28, 0x28));
+                    if (role == Qt::ToolTipRole && n.spec.tlsInsecure)
+                        return tr("tls_insecure is set: the node's certificate is not verified, so its traffic "
+                                  "can be read and changed on the way.");
+                    return {};
+                }},
             Col{[] { return tr("Tags"); }, text([](const NodeStatus &n, int) -> QVariant {
                     return n.spec.tags.join(QStringLiteral(", "));
                 })},
