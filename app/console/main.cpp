@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
+#include "core/unixsignalwatcher.h"
 #include "mainwindow.h"
 #include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
-#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -17,6 +17,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <sys/stat.h>
 
@@ -198,7 +199,10 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
     QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    quitOnTerminationSignals();
+    // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:
+    // quitting inside it deadlocked when it interrupted a thread holding a Qt or malloc lock).
+    UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});
+    QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app, &QCoreApplication::quit);
 
     ConsoleShell shell;
     shell.setWindowSetup([&options](ui::MainWindow *window) {
