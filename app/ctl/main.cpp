@@ -63,7 +63,7 @@ API tokens (the admin API of jobfirstd; the token is printed once):
 Sync targets (set, add and remove change the config: the --config file, or the server's):
   target list
   target set NAME [--url U] [--events a,b] [--timeout D] [--retries N] [--retry-interval D]
-                  [--batch-size N] [--rate-limit R] [--secret-file F]
+                  [--batch-size N] [--rate-limit R] [--secret-file F] [TLS, as for node add]
   target add NAME --url U --events a,b [options of set]
   target remove NAME
   target pause|resume|enable|disable NAME   kept in the store, audited

@@ -47,6 +47,14 @@ QString applyOptions(const Arguments &args, QJsonObject &t)
     }
     if (args.has(QStringLiteral("timeout")))
         t.insert(QStringLiteral("timeout"), args.value(QStringLiteral("timeout")));
+    // TLS and authentication: paths of files the engine reads (the secrets stay in them).
+    for (const char *option : {"ca-file", "client-cert", "client-key", "token-file"}) {
+        const QString name = QString::fromLatin1(option);
+        if (args.has(name))
+            t.insert(QString(name).replace(u'-', u'_'), args.value(name));
+    }
+    if (args.has(QStringLiteral("tls-insecure")))
+        t.insert(QStringLiteral("tls_insecure"), args.value(QStringLiteral("tls-insecure")) != QLatin1String("false"));
     // Numbers go in as given; the config's own validation says if one is out of range.
     QString error;
     const auto number = [&args, &error](const char *option, QJsonObject &into, const char *key) {
@@ -133,7 +141,9 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
     int code = 0;
     if (!ctx.onlyOptions(args, {QStringLiteral("url"), QStringLiteral("events"), QStringLiteral("timeout"), QStringLiteral("retries"),
                                 QStringLiteral("retry-interval"), QStringLiteral("batch-size"), QStringLiteral("rate-limit"),
-                                QStringLiteral("secret-file"), QStringLiteral("json")},
+                                QStringLiteral("secret-file"), QStringLiteral("json"), QStringLiteral("ca-file"),
+                                QStringLiteral("client-cert"), QStringLiteral("client-key"), QStringLiteral("token-file"),
+                                QStringLiteral("tls-insecure")},
                          &code))
         return code;
     if (sub == QLatin1String("list"))

@@ -115,6 +115,14 @@ private slots:
         QVERIFY(ctl({"target", "set", "user-service", "--batch-size", "50", "--timeout", "3s", "--retries", "7",
                      "--events", "user.created,user.updated"}, config).code == 0);
         QCOMPARE(ctl({"target", "add", "crm", "--url", "http://127.0.0.1:9/crm", "--events", "user.created"}, config).code, 0);
+        // TLS settings are paths in the config; a key file that does not exist is named.
+        const QString ca = writeFile(QStringLiteral("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        const Run tls = ctl({"target", "set", "crm", "--ca-file", m_dir.filePath(QStringLiteral("missing.pem"))}, config);
+        QVERIFY(tls.code != 0);
+        QVERIFY2(tls.err.contains("missing.pem"), tls.err.constData());
+        QVERIFY(ctl({"target", "set", "crm", "--client-key", ca}, config).err.contains("go together"));
+        QCOMPARE(ctl({"target", "set", "crm", "--ca-file", ca}, config).code, 0);
+        QVERIFY(ctl({"config", "show"}).out.contains(ca.toUtf8()));
         QCOMPARE(ctl({"target", "pause", "crm"}, config).code, 0);
         const QJsonArray targets = ctl({"target", "list"}, config).json().array();
         QCOMPARE(targets.size(), 7);
@@ -146,7 +154,7 @@ private slots:
         QCOMPARE(ctl({"target", "set", "crm", "--url", "http://h/"}).code, 2); // no config file to edit
         QCOMPARE(ctl({"target", "remove", "crm"}, config).code, 0);
         QCOMPARE(ctl({"target", "list"}, config).json().array().size(), 6);
-        QCOMPARE(ctl({"config", "versions"}).json().array().size(), 3); // set, add, remove
+        QCOMPARE(ctl({"config", "versions"}).json().array().size(), 4); // set, add, set (ca_file), remove
     }
 
     void backupsRoundTripAndRefuseWhatIsWrong()
