@@ -176,7 +176,10 @@ private slots:
             10000);
         selectNode(QStringLiteral("node-b"));
         QCOMPARE(selectedNode(), QStringLiteral("node-b"));
-        QVERIFY2(nodes()->latencyChart()->pointCount(QStringLiteral("node-b")) >= 5,
+        // Several points at once, not just the next one. (Fewer than the overview's when the
+        // narrower chart puts two samples in one pixel column: charts keep first/min/max/last
+        // of each column.)
+        QVERIFY2(nodes()->latencyChart()->pointCount(QStringLiteral("node-b")) >= 3,
                  qPrintable(QString::number(
                      nodes()->latencyChart()->pointCount(QStringLiteral("node-b")))));
         QCOMPARE(nodes()->latencyChart()->seriesCount(), 1);
