@@ -37,13 +37,17 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
     m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
     m_targets->setFailureSeries(QStringLiteral("failures"));
+    // The success metrics beside the response-time chart, the other two charts below: stacked
+    // one above the other, the charts were left too short for their axis labels to show.
     auto *charts = new QGridLayout;
-    charts->addWidget(m_latency, 0, 0);
-    charts->addWidget(m_queue, 0, 1);
-    charts->addWidget(m_targets, 1, 0, 1, 2);
+    charts->addWidget(m_slo, 0, 0);
+    charts->addWidget(m_latency, 0, 1);
+    charts->addWidget(m_queue, 1, 0);
+    charts->addWidget(m_targets, 1, 1);
+    charts->setColumnStretch(0, 1);
+    charts->setColumnStretch(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(grid);
-    layout->addWidget(m_slo);
     auto *bar = new QHBoxLayout;
     bar->addStretch();
     bar->addWidget(m_pause);
