@@ -9,6 +9,7 @@
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
+#include <QDateTime>
 #include <QProcess>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -257,7 +258,9 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(f.isFinished(), 30000);
             QVERIFY2(f.result().ok(), f.result() ? "" : qPrintable(f.result().error().message));
             made << f.result().value();
-            QTest::qWait(2); // distinct names (ms)
+            // Names carry the time in ms: the next backup must start in a later millisecond.
+            const qint64 madeAt = QDateTime::currentMSecsSinceEpoch();
+            QTRY_VERIFY_WITH_TIMEOUT(QDateTime::currentMSecsSinceEpoch() > madeAt, 1000);
         }
         const QStringList kept =
             QDir(config.backupDir)

@@ -5,6 +5,7 @@
 #include "sync/outboxwriter.h"
 #include "sync/walcheckpointer.h"
 
+#include <QDateTime>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -69,7 +70,9 @@ private slots:
         QVERIFY(writer.durableDeliveryId() >= count(*store, QStringLiteral("SELECT MAX(id) FROM deliveries")));
         // Generated ids sort in the order they were made (UUID version 7 after "evt_").
         auto first = writer.write({item(QStringLiteral("first"))});
-        QTest::qWait(3);
+        // Ids made in a later millisecond sort after: wait for the clock, not a fixed time.
+        const qint64 firstAt = QDateTime::currentMSecsSinceEpoch();
+        QTRY_VERIFY_WITH_TIMEOUT(QDateTime::currentMSecsSinceEpoch() > firstAt, 1000);
         auto second = writer.write({item(QStringLiteral("second"))});
         QVERIFY(first.ok() && second.ok());
         QVERIFY(first->first().eventId.startsWith(QStringLiteral("evt_")));
