@@ -3,7 +3,7 @@
 
 namespace jobfirst {
 
-CheckRunner::CheckRunner(Done done) : m_done(std::move(done))
+CheckRunner::CheckRunner(Done done) : m_done(std::move(done)), m_plain(m_done)
 {
     m_thread = std::thread([this] { run(); });
 }
@@ -18,6 +18,13 @@ CheckRunner::~CheckRunner()
 void CheckRunner::submit(std::uint64_t tag, const QByteArray &url, long timeoutMs,
                          std::shared_ptr<const HttpSecurity> security)
 {
+    PlainCheckClient::Request plain;
+    if (!security && PlainCheckClient::prepare(url, plain)) {
+        plain.tag = tag;
+        plain.timeoutMs = timeoutMs;
+        m_plain.submit(std::move(plain));
+        return;
+    }
     HttpPost get;
     get.tag = tag;
     get.url = url;
