@@ -134,8 +134,8 @@ void ConnectionWatcher::run()
             onEvent(events[std::size_t(i)].data.u64, events[std::size_t(i)].events, now);
         }
         due.clear();
-        for (const auto &[key, w] : m_watches)
-            if (w.phase != Phase::Open && w.deadline <= now)
+        for (quint64 key : m_unopened)
+            if (m_watches.at(key).deadline <= now)
                 due.push_back(key);
         for (quint64 key : due) {
             auto it = m_watches.find(key);
@@ -155,9 +155,11 @@ void ConnectionWatcher::run()
 int ConnectionWatcher::waitMs(qint64 now) const
 {
     qint64 next = -1;
-    for (const auto &[key, w] : m_watches)
-        if (w.phase != Phase::Open && (next < 0 || w.deadline < next))
-            next = w.deadline;
+    for (quint64 key : m_unopened) {
+        const qint64 deadline = m_watches.at(key).deadline;
+        if (next < 0 || deadline < next)
+            next = deadline;
+    }
     if (next < 0)
         return -1;
     return int(std::clamp<qint64>(next - now, 0, 60000));
@@ -176,6 +178,7 @@ void ConnectionWatcher::apply(std::vector<Command> &commands)
                     continue;
                 }
                 closeSocket(it->second);
+                m_unopened.erase(it->first);
                 m_watches.erase(it);
             }
             if (m_watches.size() >= m_capacity) {
@@ -185,6 +188,7 @@ void ConnectionWatcher::apply(std::vector<Command> &commands)
                 continue;
             }
             Watch &w = m_watches[c.key];
+            w.key = c.key;
             w.host = c.host;
             w.port = c.port;
             w.connectTimeoutMs = c.connectTimeoutMs;
@@ -194,6 +198,7 @@ void ConnectionWatcher::apply(std::vector<Command> &commands)
         case Command::Kind::Unwatch:
             if (auto it = m_watches.find(c.key); it != m_watches.end()) {
                 closeSocket(it->second);
+                m_unopened.erase(it->first);
                 m_watches.erase(it);
             }
             break;
@@ -201,6 +206,7 @@ void ConnectionWatcher::apply(std::vector<Command> &commands)
             for (auto &[key, w] : m_watches)
                 closeSocket(w);
             m_watches.clear();
+            m_unopened.clear();
             break;
         }
     }
@@ -241,7 +247,7 @@ void ConnectionWatcher::connectNext(quint64 key, Watch &w, qint64 now)
         drop(key, false, QStringLiteral("cannot open a socket: %1").arg(errorText(errno)));
         return;
     }
-    w.phase = Phase::Connecting;
+    setPhase(w, Phase::Connecting);
     w.deadline = now + w.connectTimeoutMs;
     if (::connect(w.fd, reinterpret_cast<const sockaddr *>(&address), w.lengths[w.address]) == 0) {
         epoll_event e{};
@@ -303,7 +309,7 @@ void ConnectionWatcher::onEvent(quint64 key, std::uint32_t events, qint64 now)
 
 void ConnectionWatcher::onOpen(Watch &w, qint64 now)
 {
-    w.phase = Phase::Open;
+    setPhase(w, Phase::Open);
     w.openedAt = now;
     w.everOpen = true;
     w.afterClose = false;
@@ -313,7 +319,7 @@ void ConnectionWatcher::onOpen(Watch &w, qint64 now)
         // Wait before holding the next one, longer each time, rather than reconnect in a loop.
         w.probe = false;
         closeSocket(w);
-        w.phase = Phase::Waiting;
+        setPhase(w, Phase::Waiting);
         const int doublings = std::min(w.shortLived - ShortLivedInARow, 6);
         w.deadline = now + std::min<qint64>(LongestWaitMs, qint64(1000) << doublings);
     }
@@ -362,10 +368,20 @@ void ConnectionWatcher::closeSocket(Watch &w)
         --m_open;
 }
 
+void ConnectionWatcher::setPhase(Watch &w, Phase phase)
+{
+    w.phase = phase;
+    if (phase == Phase::Open)
+        m_unopened.erase(w.key);
+    else
+        m_unopened.insert(w.key);
+}
+
 void ConnectionWatcher::drop(quint64 key, bool wasOpen, const QString &reason)
 {
     if (auto it = m_watches.find(key); it != m_watches.end()) {
         closeSocket(it->second);
+        m_unopened.erase(key);
         m_watches.erase(it);
     }
     m_report(Lost{key, wasOpen, reason});

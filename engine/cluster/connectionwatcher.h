@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <sys/socket.h>
@@ -59,6 +60,7 @@ private:
     enum class Phase { Connecting, Open, Waiting };
     struct Watch
     {
+        quint64 key = 0;
         QByteArray host;
         quint16 port = 0;
         qint64 connectTimeoutMs = 2000;
@@ -92,6 +94,7 @@ private:
     void onClosed(quint64 key, Watch &w, qint64 now);
     void onConnectFailed(quint64 key, Watch &w, int error, qint64 now);
     void closeSocket(Watch &w);
+    void setPhase(Watch &w, Phase phase);
     void drop(quint64 key, bool wasOpen, const QString &reason);
     int waitMs(qint64 now) const;
 
@@ -100,6 +103,9 @@ private:
     int m_wake = -1;
     std::size_t m_capacity = 0;
     std::unordered_map<quint64, Watch> m_watches; ///< watcher thread only
+    /// Keys of the watches not open (connecting or waiting): only these have deadlines, so a
+    /// wakeup looks at them, not at every watch.
+    std::unordered_set<quint64> m_unopened;
     std::mutex m_mutex;
     std::vector<Command> m_commands;
     std::atomic_int m_open{0};

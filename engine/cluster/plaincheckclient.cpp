@@ -210,6 +210,7 @@ void PlainCheckClient::open(Request &&request, const std::string &key,
     e.events = EPOLLOUT | ReadEvents;
     e.data.u64 = std::uint64_t(fd);
     epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &e);
+    c.writeArmed = true;
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&c.request.address),
                   c.request.addressLength) == 0) {
         onConnected(c, done);
@@ -232,10 +233,13 @@ void PlainCheckClient::send(Connection &c, std::vector<HttpResult> &done)
         const ssize_t n =
             ::send(c.fd, c.out.constData() + c.sent, size_t(c.out.size() - c.sent), MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN) {
-            epoll_event e{};
-            e.events = EPOLLOUT | ReadEvents;
-            e.data.u64 = std::uint64_t(c.fd);
-            epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+            if (!c.writeArmed) {
+                epoll_event e{};
+                e.events = EPOLLOUT | ReadEvents;
+                e.data.u64 = std::uint64_t(c.fd);
+                epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+                c.writeArmed = true;
+            }
             return;
         }
         if (n < 0) {
@@ -247,10 +251,13 @@ void PlainCheckClient::send(Connection &c, std::vector<HttpResult> &done)
         c.sent += n;
     }
     c.phase = Phase::Reading;
-    epoll_event e{};
-    e.events = ReadEvents;
-    e.data.u64 = std::uint64_t(c.fd);
-    epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+    if (c.writeArmed) { // a kept connection is only ever watched for reading: no call here
+        epoll_event e{};
+        e.events = ReadEvents;
+        e.data.u64 = std::uint64_t(c.fd);
+        epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+        c.writeArmed = false;
+    }
 }
 
 void PlainCheckClient::onEvent(int fd, std::uint32_t events, std::vector<HttpResult> &done)

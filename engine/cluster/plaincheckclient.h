@@ -66,7 +66,8 @@ private:
         int fd = -1;
         std::string key; ///< the address: kept connections are found by it
         Phase phase = Phase::Connecting;
-        bool reused = false; ///< the request went on a connection kept from an earlier one
+        bool reused = false;     ///< the request went on a connection kept from an earlier one
+        bool writeArmed = false; ///< epoll reports it writable (connecting, or a send blocked)
         Request request;
         QByteArray out;
         qint64 sent = 0;
