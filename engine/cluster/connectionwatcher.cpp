@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/connectionwatcher.h"
 
+#include "core/connectionbudget.h"
+
 #include <QDateTime>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <netdb.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 namespace jobfirst {
@@ -39,10 +40,7 @@ QString errorText(int error)
 
 ConnectionWatcher::ConnectionWatcher(Report report) : m_report(std::move(report))
 {
-    rlimit files{};
-    getrlimit(RLIMIT_NOFILE, &files);
-    const rlim_t soft = files.rlim_cur == RLIM_INFINITY ? 1 << 20 : files.rlim_cur;
-    m_capacity = std::size_t(soft / 4);
+    m_capacity = idleConnectionBudget();
     m_epoll = epoll_create1(EPOLL_CLOEXEC);
     m_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (m_epoll >= 0 && m_wake >= 0) {

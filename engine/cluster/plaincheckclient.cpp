@@ -2,6 +2,7 @@
 #include "cluster/plaincheckclient.h"
 
 #include "cluster/httpresponseparser.h"
+#include "core/connectionbudget.h"
 
 #include <QDateTime>
 #include <QHostAddress>
@@ -15,7 +16,6 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 namespace jobfirst {
@@ -44,10 +44,7 @@ std::string keyOf(const sockaddr_storage &address, socklen_t length)
 
 PlainCheckClient::PlainCheckClient(Done done) : m_done(std::move(done))
 {
-    rlimit files{};
-    getrlimit(RLIMIT_NOFILE, &files);
-    const rlim_t soft = files.rlim_cur == RLIM_INFINITY ? 1 << 20 : files.rlim_cur;
-    m_capacity = std::size_t(soft / 4); // kept connections never take what deliveries need
+    m_capacity = idleConnectionBudget();
     m_epoll = epoll_create1(EPOLL_CLOEXEC);
     m_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event e{};
