@@ -2,7 +2,7 @@
 #include "sync/deliveryengine.h"
 
 #include "sync/deliverydispatcher.h"
-#include "sync/deliveryreader.h"
+#include "store/outboxreader.h"
 #include "sync/deliveryscheduler.h"
 #include "sync/deliverysettler.h"
 #include "sync/outboxwriter.h"
@@ -124,12 +124,12 @@ void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perS
 void DeliveryEngine::run(std::promise<Status> started)
 {
     pthread_setname_np(pthread_self(), "jf-delivery"); // names it in top and perf
-    auto opened = DeliveryReader::open(m_dbPath);
+    auto opened = OutboxReader::open(m_dbPath);
     if (!opened) {
         started.set_value(opened.error());
         return;
     }
-    std::unique_ptr<DeliveryReader> reader = std::move(opened).value();
+    std::unique_ptr<OutboxReader> reader = std::move(opened).value();
     std::vector<std::unique_ptr<DeliveryDispatcher>> dispatchers;
     for (int i = 0; i < m_dispatcherCount; ++i)
         dispatchers.push_back(std::make_unique<DeliveryDispatcher>([this] { wake(); }));

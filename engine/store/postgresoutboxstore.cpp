@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/postgresoutboxstore.h"
+
+#include "store/deliverylease.h"
+#include "store/outboxrows.h"
+#include "store/postgresschema.h"
+#include "store/store.h"
+
+#include <QSqlError>
+#include <QVariant>
+
+namespace jobfirst {
+
+namespace {
+
+constexpr qint64 EnqueueLock = 0x6a66656e; // "jfen": pg_advisory_xact_lock key of enqueues
+
+/// PostgreSQL text cannot hold NUL characters (an answer body might).
+QString pgText(const QString &s)
+{
+    if (s.isNull())
+        return QStringLiteral("");
+    if (!s.contains(QChar(0)))
+        return s;
+    QString copy = s;
+    copy.remove(QChar(0));
+    return copy;
+}
+
+struct PostgresRows
+{
+    QSqlQuery &event, &delivery, &supersedeRows;
+    qint64 now;
+
+    qint64 insertEvent(const OutboxItem &item, QString &error)
+    {
+        const SyncEvent &e = item.event;
+        event.bindValue(0, pgText(e.eventId));
+        event.bindValue(1, pgText(e.type));
+        event.bindValue(2, pgText(e.userId));
+        event.bindValue(3, item.payload);
+        event.bindValue(4, e.createdAt);
+        if (!event.exec()) {
+            error = QStringLiteral("event %1: %2").arg(e.eventId, event.lastError().text());
+            return -1;
+        }
+        const qint64 seq = event.next() ? event.value(0).toLongLong() : 0;
+        event.finish();
+        return seq;
+    }
+    bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
+                        int count, const QString &mode, QString &error)
+    {
+        delivery.bindValue(0, seq);
+        delivery.bindValue(1, pgText(target));
+        delivery.bindValue(2, pgText(user));
+        delivery.bindValue(3, due);
+        delivery.bindValue(4, now);
+        delivery.bindValue(5, now);
+        delivery.bindValue(6, count);
+        delivery.bindValue(7, mode);
+        if (!delivery.exec()) {
+            error = QStringLiteral("delivery of seq %1 to %2: %3")
+                        .arg(seq)
+                        .arg(target, delivery.lastError().text());
+            return false;
+        }
+        return true;
+    }
+    qint64 supersede(const QString &target, const QString &user)
+    {
+        supersedeRows.bindValue(0, now);
+        supersedeRows.bindValue(1, pgText(target));
+        supersedeRows.bindValue(2, pgText(user));
+        supersedeRows.bindValue(3, now);
+        return supersedeRows.exec() ? std::max(0, supersedeRows.numRowsAffected()) : 0;
+    }
+};
+
+} // namespace
+
+Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
+{
+    std::unique_ptr<PostgresOutboxStore> s(new PostgresOutboxStore(url));
+    auto db = PostgresSchema::open(url, s->m_connection);
+    if (!db)
+        return db.error();
+    s->m_db = db.value();
+    if (const QString error = s->connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    return s;
+}
+
+PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url)
+    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("writer"))
+{
+}
+
+PostgresOutboxStore::~PostgresOutboxStore()
+{
+    disconnect();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+void PostgresOutboxStore::disconnect()
+{
+    for (auto *q : {&m_insertEvent, &m_insertDelivery, &m_supersede, &m_markDone, &m_markRetry,
+                    &m_markDead, &m_markHold, &m_ledger, &m_ledgerRange, &m_logAttempt})
+        q->reset();
+    if (m_db.isValid())
+        m_db.close();
+    m_connected = false;
+}
+
+QString PostgresOutboxStore::connect()
+{
+    if (m_connected)
+        return {};
+    if (!m_db.isOpen() && !m_db.open())
+        return QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+            .arg(m_url.toString(), m_db.lastError().text().simplified());
+    QSqlQuery set(m_db);
+    set.exec(QStringLiteral("SET synchronous_commit = on"));
+    const auto prepare = [this](std::unique_ptr<QSqlQuery> &q, const char *sql) {
+        q = std::make_unique<QSqlQuery>(m_db);
+        return q->prepare(QString::fromLatin1(sql));
+    };
+    // A re-sent event id is accepted once: the second copy is ignored, not an error.
+    const bool ok =
+        prepare(m_insertEvent,
+                "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+                " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq") &&
+        prepare(m_insertDelivery,
+                "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
+                " updated_at, event_count, mode) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)") &&
+        prepare(m_supersede,
+                "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
+                " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
+                " AND next_at > ?") &&
+        prepare(m_markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
+                            " last_error = '', updated_at = ? WHERE id = ?") &&
+        prepare(m_markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
+                             " last_error = ?, updated_at = ? WHERE id = ?") &&
+        prepare(m_markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
+                            " last_error = ?, updated_at = ? WHERE id = ?") &&
+        prepare(m_markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?") &&
+        prepare(m_ledger,
+                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
+                " event_id = excluded.event_id, version = excluded.version,"
+                " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
+        // A row covering many events acknowledges all of them in one statement; a user seen
+        // twice in the range keeps its latest event (one row may not be updated twice).
+        prepare(m_ledgerRange,
+                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                " SELECT DISTINCT ON (user_id) CAST(? AS TEXT), user_id, event_id, seq,"
+                " CAST(? AS BIGINT) FROM events WHERE seq >= ? AND seq < ?"
+                " ORDER BY user_id, seq DESC"
+                " ON CONFLICT (target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                " version = excluded.version, acked_at = excluded.acked_at"
+                " WHERE excluded.version > ledger.version") &&
+        prepare(m_logAttempt,
+                "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+                " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!ok) {
+        QString why = m_db.lastError().text();
+        for (auto *q : {&m_insertEvent, &m_insertDelivery, &m_supersede, &m_markDone,
+                        &m_markRetry, &m_markDead, &m_markHold, &m_ledger, &m_ledgerRange,
+                        &m_logAttempt})
+            if (*q && (*q)->lastError().isValid())
+                why = (*q)->lastError().text();
+        disconnect();
+        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
+            .arg(m_url.toString(), why);
+    }
+    m_connected = true;
+    return {};
+}
+
+QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)
+{
+    return QStringLiteral("%1: %2").arg(what, q.lastError().text());
+}
+
+Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<OutboxRequest *> &group,
+                                                        qint64 now)
+{
+    if (const QString error = connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    Summary summary;
+    summary.stored.resize(group.size());
+    QString error;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("BEGIN")))
+        error = fail(q, QStringLiteral("begin"));
+    const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
+        return std::holds_alternative<EventWrite>(*r);
+    });
+    if (error.isEmpty() && enqueues &&
+        !q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(EnqueueLock)))
+        error = fail(q, QStringLiteral("lock the queue"));
+    // Fencing: outcomes are recorded only while this writer's process still holds the lease.
+    QString takenBy;
+    if (error.isEmpty() && std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
+            return std::holds_alternative<OutcomeWrite>(*r);
+        }))
+        takenBy = leaseTakenBy(error);
+    PostgresRows rows{*m_insertEvent, *m_insertDelivery, *m_supersede, now};
+    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
+        if (auto *w = std::get_if<EventWrite>(group[i])) {
+            writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows);
+        } else if (auto *o = std::get_if<OutcomeWrite>(group[i])) {
+            if (takenBy.isEmpty()) {
+                writeOutcomes(*o, summary, now, error);
+            } else {
+                summary.refused.resize(group.size(), 0);
+                summary.refused[i] = 1;
+            }
+        }
+    }
+    if (!takenBy.isEmpty())
+        qWarning("sync: %lld outcome batch(es) not recorded: the delivery lease passed to %s",
+                 qint64(std::count(summary.refused.begin(), summary.refused.end(), 1)),
+                 qPrintable(takenBy));
+    if (error.isEmpty()) {
+        if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
+            summary.lastDeliveryId = q.value(0).toLongLong();
+        else
+            error = fail(q, QStringLiteral("read the last delivery id"));
+    }
+    // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+    if (error.isEmpty() && !q.exec(QStringLiteral("COMMIT")))
+        error = fail(q, QStringLiteral("commit"));
+    if (!error.isEmpty()) {
+        QSqlQuery rollback(m_db);
+        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
+            !rollback.exec(QStringLiteral("SELECT 1")))
+            disconnect(); // the connection is gone: open it again next time
+        return makeError(QStringLiteral("store.unavailable"),
+                         QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
+                                        "written: %2")
+                             .arg(m_url.toString(), error));
+    }
+    return summary;
+}
+
+bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
+                                        QString &error)
+{
+    for (const DeliveryOutcome &o : *write.outcomes) {
+        bool ok = true;
+        QSqlQuery *failed = nullptr;
+        const auto run = [&](QSqlQuery &q) {
+            if (!q.exec()) {
+                ok = false;
+                failed = &q;
+            }
+        };
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
+            m_markDone->bindValue(0, o.attempts);
+            m_markDone->bindValue(1, now);
+            m_markDone->bindValue(2, o.id);
+            run(*m_markDone);
+            if (o.count > 1) {
+                m_ledgerRange->bindValue(0, pgText(o.target));
+                m_ledgerRange->bindValue(1, now);
+                m_ledgerRange->bindValue(2, o.version);
+                m_ledgerRange->bindValue(3, o.version + o.count);
+                run(*m_ledgerRange);
+            } else {
+                m_ledger->bindValue(0, pgText(o.target));
+                m_ledger->bindValue(1, pgText(o.user));
+                m_ledger->bindValue(2, pgText(o.eventId));
+                m_ledger->bindValue(3, o.version);
+                m_ledger->bindValue(4, now);
+                run(*m_ledger);
+            }
+            break;
+        case DeliveryOutcome::Retry:
+            m_markRetry->bindValue(0, o.attempts);
+            m_markRetry->bindValue(1, o.nextAt);
+            m_markRetry->bindValue(2, pgText(o.error));
+            m_markRetry->bindValue(3, now);
+            m_markRetry->bindValue(4, o.id);
+            run(*m_markRetry);
+            break;
+        case DeliveryOutcome::Dead:
+            m_markDead->bindValue(0, o.attempts);
+            m_markDead->bindValue(1, pgText(o.error));
+            m_markDead->bindValue(2, now);
+            m_markDead->bindValue(3, o.id);
+            run(*m_markDead);
+            break;
+        case DeliveryOutcome::Hold:
+            m_markHold->bindValue(0, pgText(o.error));
+            m_markHold->bindValue(1, now);
+            m_markHold->bindValue(2, o.id);
+            run(*m_markHold);
+            break;
+        }
+        if (ok && o.kind != DeliveryOutcome::Done) {
+            m_logAttempt->bindValue(0, o.id);
+            m_logAttempt->bindValue(1, now);
+            m_logAttempt->bindValue(2, o.status);
+            m_logAttempt->bindValue(3, o.durationMs);
+            m_logAttempt->bindValue(4, pgText(o.error));
+            m_logAttempt->bindValue(5, pgText(o.bodyHead));
+            run(*m_logAttempt);
+        }
+        if (!ok) {
+            error = QStringLiteral("recording delivery %1: %2")
+                        .arg(o.id)
+                        .arg(failed ? failed->lastError().text() : QString());
+            return false;
+        }
+        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+            summary.pendingDelta[o.target] -= o.count;
+    }
+    return true;
+}
+
+QString PostgresOutboxStore::leaseTakenBy(QString &error)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral(
+            "SELECT value FROM outbox_meta WHERE key = 'delivery_lease' FOR SHARE"))) {
+        error = fail(q, QStringLiteral("read the lease"));
+        return {};
+    }
+    const DeliveryLease lease = q.next() ? DeliveryLease::parse(q.value(0).toString()) : DeliveryLease{};
+    if (!m_leaseOwner.isEmpty() && lease.holder == m_leaseOwner)
+        return {};
+    return lease.holder.isEmpty() ? QStringLiteral("nobody") : lease.holder;
+}
+
+QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
+{
+    if (const QString error = connect(); !error.isEmpty())
+        return QStringLiteral("(store unavailable: %1)").arg(error);
+    QSqlQuery q(m_db);
+    const auto failed = [&](const QString &what) {
+        const QString why = q.lastError().text();
+        QSqlQuery rollback(m_db);
+        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
+            !rollback.exec(QStringLiteral("SELECT 1")))
+            disconnect();
+        return QStringLiteral("(store: %1: %2)").arg(what, why);
+    };
+    if (!q.exec(QStringLiteral("BEGIN")))
+        return failed(QStringLiteral("begin"));
+    // The row exists once; FOR UPDATE makes concurrent claims take turns.
+    if (!q.exec(QStringLiteral("INSERT INTO outbox_meta(key, value) VALUES ('delivery_lease', '')"
+                               " ON CONFLICT (key) DO NOTHING")))
+        return failed(QStringLiteral("create the lease"));
+    if (!q.exec(QStringLiteral(
+            "SELECT value FROM outbox_meta WHERE key = 'delivery_lease' FOR UPDATE")))
+        return failed(QStringLiteral("read the lease"));
+    DeliveryLease current;
+    if (q.next())
+        current = DeliveryLease::parse(q.value(0).toString());
+    QString answer;
+    if (ttlMs <= 0) {
+        if (current.holder == owner &&
+            !q.exec(QStringLiteral("UPDATE outbox_meta SET value = '' WHERE key = 'delivery_lease'")))
+            return failed(QStringLiteral("release the lease"));
+    } else if (current.holder == owner || current.isFree(now)) {
+        q.prepare(QStringLiteral("UPDATE outbox_meta SET value = ? WHERE key = 'delivery_lease'"));
+        q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
+        if (!q.exec())
+            return failed(QStringLiteral("renew the lease"));
+    } else {
+        answer = current.holder;
+    }
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return failed(QStringLiteral("commit the lease"));
+    if (answer.isEmpty())
+        m_leaseOwner = ttlMs > 0 ? owner : QString();
+    return answer;
+}
+
+QHash<QString, qint64> PostgresOutboxStore::countPending()
+{
+    QHash<QString, qint64> counts;
+    if (!connect().isEmpty())
+        return counts;
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
+                          " GROUP BY target"));
+    while (q.next())
+        counts.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return counts;
+}
+
+qint64 PostgresOutboxStore::lastDeliveryId()
+{
+    if (!connect().isEmpty())
+        return 0;
+    QSqlQuery q(m_db);
+    // Every row a reader can see is committed, hence durable: no bound below the newest id.
+    if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
+        return q.value(0).toLongLong();
+    return 0;
+}
+
+} // namespace jobfirst

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "store/outboxstore.h"
+#include "store/postgresurl.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+#include <memory>
+
+namespace jobfirst {
+
+/// OutboxStore on PostgreSQL through QtSql's QPSQL driver: the outbox writer's connection.
+/// Each group is one transaction and its COMMIT returns once the server has flushed its WAL
+/// (synchronous_commit = on), so a group is durable when commit() returns: the callers of a
+/// group share one flush, as in the SQLite store. Groups that accept events take a
+/// transaction-scoped advisory lock first, so delivery ids become visible in id order even
+/// with several daemons writing (the delivery engine reads each queue through an id cursor).
+/// A lost connection is opened again at the next call. Used from one thread.
+class PostgresOutboxStore final : public OutboxStore
+{
+public:
+    static Result<std::unique_ptr<PostgresOutboxStore>> open(const PostgresUrl &url);
+    ~PostgresOutboxStore() override;
+
+    QString location() const override { return m_url.toString(); }
+    Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
+    QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
+    QHash<QString, qint64> countPending() override;
+    qint64 lastDeliveryId() override;
+
+private:
+    explicit PostgresOutboxStore(PostgresUrl url);
+    /// Connects (again) and prepares the statements; "" or why it cannot.
+    QString connect();
+    void disconnect();
+    bool writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now, QString &error);
+    QString fail(QSqlQuery &q, const QString &what);
+
+    /// Whether the lease is still held by m_leaseOwner (FOR SHARE: it cannot pass on before
+    /// this transaction ends); "" when it is, else who holds it.
+    QString leaseTakenBy(QString &error);
+
+    PostgresUrl m_url;
+    QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
+    QString m_connection;
+    QSqlDatabase m_db;
+    bool m_connected = false;
+    std::unique_ptr<QSqlQuery> m_insertEvent, m_insertDelivery, m_supersede, m_markDone,
+        m_markRetry, m_markDead, m_markHold, m_ledger, m_ledgerRange, m_logAttempt;
+};
+
+} // namespace jobfirst
