@@ -27,57 +27,138 @@ QString pgText(const QString &s)
     return copy;
 }
 
-struct PostgresRows
-{
-    QSqlQuery &event, &delivery, &supersedeRows;
-    qint64 now;
+constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
 
-    qint64 insertEvent(const OutboxItem &item, QString &error)
+/// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
+QString valuesList(const char *row, int rows)
+{
+    QString text;
+    for (int i = 0; i < rows; ++i) {
+        if (i > 0)
+            text += QStringLiteral(", ");
+        text += QLatin1String(row);
+    }
+    return text;
+}
+
+} // namespace
+
+/// The statements writeOutboxRows() runs, batched: a round trip to the server costs more than
+/// the row, so the events of a write go in multi-row INSERTs before the rows are planned, and
+/// delivery rows wait in memory until the write ends (or a supersede must see them).
+struct PostgresOutboxStore::Rows
+{
+    PostgresOutboxStore &store;
+    qint64 now;
+    QHash<QString, qint64> seqs; ///< event id → seq of the events this write inserted
+    struct Delivery
     {
-        const SyncEvent &e = item.event;
-        event.bindValue(0, pgText(e.eventId));
-        event.bindValue(1, pgText(e.type));
-        event.bindValue(2, pgText(e.userId));
-        event.bindValue(3, item.payload);
-        event.bindValue(4, e.createdAt);
-        if (!event.exec()) {
-            error = QStringLiteral("event %1: %2").arg(e.eventId, event.lastError().text());
-            return -1;
-        }
-        const qint64 seq = event.next() ? event.value(0).toLongLong() : 0;
-        event.finish();
-        return seq;
+        qint64 seq;
+        QString target, user;
+        qint64 due;
+        int count;
+        QString mode;
+    };
+    std::vector<Delivery> pending;
+    QString failure;
+
+    qint64 insertEvent(const OutboxItem &item, QString &)
+    {
+        return seqs.take(item.event.eventId); // 0: accepted before (or twice in this write)
     }
     bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
-                        int count, const QString &mode, QString &error)
+                        int count, const QString &mode, QString &)
     {
-        delivery.bindValue(0, seq);
-        delivery.bindValue(1, pgText(target));
-        delivery.bindValue(2, pgText(user));
-        delivery.bindValue(3, due);
-        delivery.bindValue(4, now);
-        delivery.bindValue(5, now);
-        delivery.bindValue(6, count);
-        delivery.bindValue(7, mode);
-        if (!delivery.exec()) {
-            error = QStringLiteral("delivery of seq %1 to %2: %3")
-                        .arg(seq)
-                        .arg(target, delivery.lastError().text());
-            return false;
-        }
+        pending.push_back(Delivery{seq, target, user, due, count, mode});
         return true;
     }
     qint64 supersede(const QString &target, const QString &user)
     {
-        supersedeRows.bindValue(0, now);
-        supersedeRows.bindValue(1, pgText(target));
-        supersedeRows.bindValue(2, pgText(user));
-        supersedeRows.bindValue(3, now);
-        return supersedeRows.exec() ? std::max(0, supersedeRows.numRowsAffected()) : 0;
+        if (!flush())
+            return 0;
+        QSqlQuery &q = *store.m_supersede;
+        q.bindValue(0, now);
+        q.bindValue(1, pgText(target));
+        q.bindValue(2, pgText(user));
+        q.bindValue(3, now);
+        return q.exec() ? std::max(0, q.numRowsAffected()) : 0;
+    }
+    bool flush()
+    {
+        for (std::size_t from = 0; from < pending.size() && failure.isEmpty(); from += ChunkRows) {
+            const int n = int(std::min<std::size_t>(ChunkRows, pending.size() - from));
+            QSqlQuery &q = store.chunk(store.m_deliveryChunks, n, [](int rows) {
+                return QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
+                                      " next_at, created_at, updated_at, event_count, mode) VALUES ") +
+                       valuesList("(?, ?, ?, 'pending', ?, ?, ?, ?, ?)", rows);
+            });
+            int p = 0;
+            for (int i = 0; i < n; ++i) {
+                const Delivery &d = pending[from + std::size_t(i)];
+                q.bindValue(p++, d.seq);
+                q.bindValue(p++, pgText(d.target));
+                q.bindValue(p++, pgText(d.user));
+                q.bindValue(p++, d.due);
+                q.bindValue(p++, now);
+                q.bindValue(p++, now);
+                q.bindValue(p++, d.count);
+                q.bindValue(p++, d.mode);
+            }
+            if (!q.exec())
+                failure = QStringLiteral("deliveries from seq %1: %2")
+                              .arg(pending[from].seq)
+                              .arg(q.lastError().text());
+        }
+        pending.clear();
+        return failure.isEmpty();
     }
 };
 
-} // namespace
+QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
+                                      const std::function<QString(int)> &sql)
+{
+    auto &q = cache[rows];
+    if (!q) {
+        q = std::make_unique<QSqlQuery>(m_db);
+        q->prepare(sql(rows)); // an error shows when it runs
+    }
+    return *q;
+}
+
+bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs,
+                                       QString &error)
+{
+    for (qsizetype from = 0; from < items.size(); from += ChunkRows) {
+        const int n = int(std::min<qsizetype>(ChunkRows, items.size() - from));
+        // Rows take their seqs in the order listed (the enqueue lock keeps other writers out);
+        // a re-sent event id is accepted once: the second copy is ignored, not an error.
+        QSqlQuery &q = chunk(m_eventChunks, n, [](int rows) {
+            return QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
+                                  " created_at) VALUES ") +
+                   valuesList("(?, ?, ?, 0, ?, ?)", rows) +
+                   QStringLiteral(" ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id");
+        });
+        int p = 0;
+        for (int i = 0; i < n; ++i) {
+            const OutboxItem &item = items.at(from + i);
+            q.bindValue(p++, pgText(item.event.eventId));
+            q.bindValue(p++, pgText(item.event.type));
+            q.bindValue(p++, pgText(item.event.userId));
+            q.bindValue(p++, item.payload);
+            q.bindValue(p++, item.event.createdAt);
+        }
+        if (!q.exec()) {
+            error = QStringLiteral("events from %1: %2").arg(items.at(from).event.eventId,
+                                                             q.lastError().text());
+            return false;
+        }
+        while (q.next())
+            seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
+        q.finish();
+    }
+    return true;
+}
+
 
 Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
 {
@@ -105,9 +186,11 @@ PostgresOutboxStore::~PostgresOutboxStore()
 
 void PostgresOutboxStore::disconnect()
 {
-    for (auto *q : {&m_insertEvent, &m_insertDelivery, &m_supersede, &m_markDone, &m_markRetry,
-                    &m_markDead, &m_markHold, &m_ledger, &m_ledgerRange, &m_logAttempt})
+    for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold, &m_ledger,
+                    &m_ledgerRange, &m_logAttempt})
         q->reset();
+    m_eventChunks.clear();
+    m_deliveryChunks.clear();
     if (m_db.isValid())
         m_db.close();
     m_connected = false;
@@ -126,14 +209,7 @@ QString PostgresOutboxStore::connect()
         q = std::make_unique<QSqlQuery>(m_db);
         return q->prepare(QString::fromLatin1(sql));
     };
-    // A re-sent event id is accepted once: the second copy is ignored, not an error.
     const bool ok =
-        prepare(m_insertEvent,
-                "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
-                " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq") &&
-        prepare(m_insertDelivery,
-                "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
-                " updated_at, event_count, mode) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)") &&
         prepare(m_supersede,
                 "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
                 " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
@@ -165,9 +241,8 @@ QString PostgresOutboxStore::connect()
                 " VALUES (?, ?, ?, ?, ?, ?)");
     if (!ok) {
         QString why = m_db.lastError().text();
-        for (auto *q : {&m_insertEvent, &m_insertDelivery, &m_supersede, &m_markDone,
-                        &m_markRetry, &m_markDead, &m_markHold, &m_ledger, &m_ledgerRange,
-                        &m_logAttempt})
+        for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold,
+                        &m_ledger, &m_ledgerRange, &m_logAttempt})
             if (*q && (*q)->lastError().isValid())
                 why = (*q)->lastError().text();
         disconnect();
@@ -206,10 +281,15 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             return std::holds_alternative<OutcomeWrite>(*r);
         }))
         takenBy = leaseTakenBy(error);
-    PostgresRows rows{*m_insertEvent, *m_insertDelivery, *m_supersede, now};
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
-            writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows);
+            Rows rows{*this, now, {}, {}, {}};
+            if (insertEvents(w->items, rows.seqs, error) &&
+                writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
+                !rows.flush())
+                error = rows.failure;
+            else if (error.isEmpty() && !rows.failure.isEmpty())
+                error = rows.failure;
         } else if (auto *o = std::get_if<OutcomeWrite>(group[i])) {
             if (takenBy.isEmpty()) {
                 writeOutcomes(*o, summary, now, error);

@@ -7,6 +7,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <functional>
+#include <map>
 #include <memory>
 
 namespace jobfirst {
@@ -47,8 +49,16 @@ private:
     QString m_connection;
     QSqlDatabase m_db;
     bool m_connected = false;
-    std::unique_ptr<QSqlQuery> m_insertEvent, m_insertDelivery, m_supersede, m_markDone,
-        m_markRetry, m_markDead, m_markHold, m_ledger, m_ledgerRange, m_logAttempt;
+    struct Rows;
+    /// The multi-row INSERT of `rows` rows, prepared once per size on this connection.
+    QSqlQuery &chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
+                     const std::function<QString(int)> &sql);
+    /// Inserts the events of a write: the seq of each new one by event id.
+    bool insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs, QString &error);
+
+    std::unique_ptr<QSqlQuery> m_supersede, m_markDone, m_markRetry, m_markDead, m_markHold,
+        m_ledger, m_ledgerRange, m_logAttempt;
+    std::map<int, std::unique_ptr<QSqlQuery>> m_eventChunks, m_deliveryChunks;
 };
 
 } // namespace jobfirst

@@ -152,6 +152,57 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")), QStringLiteral("done"));
     }
 
+    void aRestartedServerIsReconnectedAndNothingAcceptedIsLost()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("t"), 0, {QStringLiteral("--latency"), QStringLiteral("5")}));
+        const QString config = writeConfig(
+            QStringLiteral("restart.json"),
+            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+             {QStringLiteral("targets"),
+              QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("t")},
+                                     {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                                     {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString local = m_dir.filePath(QStringLiteral("restart.db"));
+        const QByteArray token = readFile(makeToken(local, m_dir.path(), QStringLiteral("restart"), QStringLiteral("operator"))).trimmed();
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(pg.url(), config, {QStringLiteral("--local-db"), local}));
+        const auto publish = [&](int from, int count) {
+            QJsonArray events;
+            for (int i = from; i < from + count; ++i)
+                events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("r-%1").arg(i)},
+                                          {QStringLiteral("type"), QStringLiteral("user.created")},
+                                          {QStringLiteral("user_id"), QStringLiteral("u%1").arg(i)}});
+            return apiCall(daemon.url(), "POST", QStringLiteral("/api/v1/sync/events"), token,
+                           json({{QStringLiteral("events"), events}}));
+        };
+        QCOMPARE(publish(0, 100).status, 202);
+        QVERIFY(pg.restart()); // pg_ctl restart -m fast: every connection is cut
+        // A caller hears at once either that its events are queued or that the store is not
+        // available (and nothing of them was written); once the daemon has reconnected, the
+        // same events are accepted (an event id is accepted once however often it is sent).
+        int refused = 0;
+        QString why;
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     const ApiReply r = publish(100, 100);
+                                     if (r.status == 202)
+                                         return true;
+                                     ++refused;
+                                     why = r.error();
+                                     return false;
+                                 }()),
+                                 20000);
+        if (refused > 0)
+            QVERIFY2(why.contains(QStringLiteral("PostgreSQL store")), qPrintable(why));
+        qInfo("%d publish call(s) refused while the daemon reconnected (%s)", refused, qPrintable(why.left(120)));
+        QTRY_COMPARE_WITH_TIMEOUT(target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 200, 30000);
+        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     void aSigkilledDaemonsDeliveriesAreTakenOver()
     {
         PostgresServer pg;
