@@ -5,6 +5,7 @@
 #include "sync/pendingdelivery.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 #include <memory>
@@ -29,6 +30,8 @@ public:
     /// Changes whenever another connection may have committed something: a queue read empty
     /// stays empty while it is unchanged, so there is no need to read it again.
     virtual qint64 dataVersion() = 0;
+    /// Reads only rows of these partitions from now on (PostgreSQL; SQLite has none).
+    virtual void setPartitions(const QList<int> &) {}
     /// Queue reads so far (readPending calls): what an idle engine should not spend.
     qint64 pendingReads() const { return m_pendingReads; }
     /// The `count` events from `firstSeq` on, as (version, payload), in order.

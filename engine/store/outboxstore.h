@@ -47,8 +47,13 @@ public:
     /// (other kinds are skipped). On an error nothing of the group is written.
     virtual Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) = 0;
     /// Claims, renews or releases the delivery lease for `owner` (see OutboxWriter::claimLease)
-    /// in a transaction of its own. Returns "" when `owner` holds it, else the holder.
+    /// in a transaction of its own. Returns "" when `owner` holds it, else the holder. On
+    /// PostgreSQL the lease is one per partition and `owner` holds a fair share of them
+    /// (heldPartitions()); "" when it holds any.
     virtual QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) = 0;
+    /// The partitions the last claimLease() left this process holding (PostgreSQL); empty
+    /// when the store is not partitioned (SQLite: one lease for everything).
+    virtual QList<int> heldPartitions() const { return {}; }
     /// Deliveries waiting per target, as stored.
     virtual QHash<QString, qint64> countPending() = 0;
     /// Highest delivery row id ever committed (by any process).

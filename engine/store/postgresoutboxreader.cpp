@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <QSqlError>
+#include <QStringList>
 #include <QVariant>
 
 namespace jobfirst {
@@ -60,7 +61,8 @@ QString PostgresOutboxReader::connect()
             "SELECT d.id, d.user_id, d.next_at, d.attempts, d.event_seq, d.event_count,"
             " e.event_id, e.payload, e.created_at"
             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-            " WHERE d.target = ? AND d.state = 'pending' AND d.id > ? ORDER BY d.id LIMIT ?")) &&
+            " WHERE d.target = ? AND d.state = 'pending' AND d.id > ?"
+            " AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
         m_events->prepare(QStringLiteral(
             "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")) &&
         m_dataVersion->prepare(
@@ -88,6 +90,14 @@ Status PostgresOutboxReader::failed(QSqlQuery &q, const QString &what)
     return error;
 }
 
+void PostgresOutboxReader::setPartitions(const QList<int> &parts)
+{
+    QStringList text;
+    for (int p : parts)
+        text << QString::number(p);
+    m_partitions = u'{' + text.join(u',') + u'}';
+}
+
 qint64 PostgresOutboxReader::dataVersion()
 {
     if (!connect().isEmpty())
@@ -109,7 +119,8 @@ Status PostgresOutboxReader::readPending(const QString &target, qint64 afterId, 
         return makeError(QStringLiteral("store.unavailable"), error);
     m_pending->bindValue(0, target);
     m_pending->bindValue(1, afterId);
-    m_pending->bindValue(2, limit);
+    m_pending->bindValue(2, m_partitions);
+    m_pending->bindValue(3, limit);
     if (!m_pending->exec())
         return failed(*m_pending, QStringLiteral("read the queue of %1").arg(target));
     while (m_pending->next()) {

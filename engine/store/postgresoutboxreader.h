@@ -11,7 +11,8 @@
 
 namespace jobfirst {
 
-/// OutboxReader on PostgreSQL (the delivery thread's connection). dataVersion() is the
+/// OutboxReader on PostgreSQL (the delivery thread's connection): rows of the partitions this
+/// process holds only. dataVersion() is the
 /// server's WAL insert position: it moves with every commit of any daemon (and with the
 /// server's own upkeep, which only costs a read). A lost connection is opened again at the
 /// next call. Used from one thread.
@@ -24,6 +25,7 @@ public:
     Status readPending(const QString &target, qint64 afterId, int limit,
                        std::vector<PendingDelivery> &out) override;
     qint64 dataVersion() override;
+    void setPartitions(const QList<int> &parts) override;
     Status readEvents(qint64 firstSeq, int count,
                       std::vector<std::pair<qint64, QByteArray>> &out) override;
 
@@ -38,6 +40,7 @@ private:
     QSqlDatabase m_db;
     bool m_connected = false;
     std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion;
+    QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };
 
 } // namespace jobfirst

@@ -6,7 +6,9 @@
 #include "store/postgresschema.h"
 #include "store/store.h"
 
+#include <QSet>
 #include <QSqlError>
+#include <QStringList>
 #include <QVariant>
 
 namespace jobfirst {
@@ -58,6 +60,7 @@ struct PostgresOutboxStore::Rows
         qint64 due;
         int count;
         QString mode;
+        int part;
     };
     std::vector<Delivery> pending;
     QString failure;
@@ -69,7 +72,8 @@ struct PostgresOutboxStore::Rows
     bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
                         int count, const QString &mode, QString &)
     {
-        pending.push_back(Delivery{seq, target, user, due, count, mode});
+        pending.push_back(
+            Delivery{seq, target, user, due, count, mode, PostgresSchema::partitionOf(user, seq)});
         return true;
     }
     qint64 supersede(const QString &target, const QString &user)
@@ -89,8 +93,9 @@ struct PostgresOutboxStore::Rows
             const int n = int(std::min<std::size_t>(ChunkRows, pending.size() - from));
             QSqlQuery &q = store.chunk(store.m_deliveryChunks, n, [](int rows) {
                 return QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
-                                      " next_at, created_at, updated_at, event_count, mode) VALUES ") +
-                       valuesList("(?, ?, ?, 'pending', ?, ?, ?, ?, ?)", rows);
+                                      " next_at, created_at, updated_at, event_count, mode, part)"
+                                      " VALUES ") +
+                       valuesList("(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)", rows);
             });
             int p = 0;
             for (int i = 0; i < n; ++i) {
@@ -103,6 +108,7 @@ struct PostgresOutboxStore::Rows
                 q.bindValue(p++, now);
                 q.bindValue(p++, d.count);
                 q.bindValue(p++, d.mode);
+                q.bindValue(p++, d.part);
             }
             if (!q.exec())
                 failure = QStringLiteral("deliveries from seq %1: %2")
@@ -214,13 +220,19 @@ QString PostgresOutboxStore::connect()
                 "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
                 " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
                 " AND next_at > ?") &&
+        // Fencing: an outcome changes its row only while the row's partition is held by this
+        // process (the partitions locked FOR SHARE at the start of the group, the last bind).
         prepare(m_markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
-                            " last_error = '', updated_at = ? WHERE id = ?") &&
+                            " last_error = '', updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
         prepare(m_markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
-                             " last_error = ?, updated_at = ? WHERE id = ?") &&
+                             " last_error = ?, updated_at = ? WHERE id = ?"
+                             " AND part = ANY(CAST(? AS INTEGER[]))") &&
         prepare(m_markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
-                            " last_error = ?, updated_at = ? WHERE id = ?") &&
-        prepare(m_markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?") &&
+                            " last_error = ?, updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(m_markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
         prepare(m_ledger,
                 "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
@@ -275,12 +287,13 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
     if (error.isEmpty() && enqueues &&
         !q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(EnqueueLock)))
         error = fail(q, QStringLiteral("lock the queue"));
-    // Fencing: outcomes are recorded only while this writer's process still holds the lease.
-    QString takenBy;
+    // Fencing: outcomes are recorded only for rows of partitions this process still holds;
+    // FOR SHARE keeps them from passing on before this transaction ends.
+    QString held;
     if (error.isEmpty() && std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
             return std::holds_alternative<OutcomeWrite>(*r);
         }))
-        takenBy = leaseTakenBy(error);
+        held = lockHeldPartitions(error);
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
             Rows rows{*this, now, {}, {}, {}};
@@ -291,18 +304,16 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             else if (error.isEmpty() && !rows.failure.isEmpty())
                 error = rows.failure;
         } else if (auto *o = std::get_if<OutcomeWrite>(group[i])) {
-            if (takenBy.isEmpty()) {
-                writeOutcomes(*o, summary, now, error);
-            } else {
+            int refused = 0;
+            if (writeOutcomes(*o, held, summary, now, error, refused) && refused > 0) {
                 summary.refused.resize(group.size(), 0);
                 summary.refused[i] = 1;
+                qWarning("sync: %d outcome(s) not recorded: their partitions passed to another "
+                         "process (it sends them again)",
+                         refused);
             }
         }
     }
-    if (!takenBy.isEmpty())
-        qWarning("sync: %lld outcome batch(es) not recorded: the delivery lease passed to %s",
-                 qint64(std::count(summary.refused.begin(), summary.refused.end(), 1)),
-                 qPrintable(takenBy));
     if (error.isEmpty()) {
         if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
             summary.lastDeliveryId = q.value(0).toLongLong();
@@ -325,8 +336,8 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
     return summary;
 }
 
-bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
-                                        QString &error)
+bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString &held,
+                                        Summary &summary, qint64 now, QString &error, int &refused)
 {
     for (const DeliveryOutcome &o : *write.outcomes) {
         bool ok = true;
@@ -337,12 +348,48 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summ
                 failed = &q;
             }
         };
+        // The row first, fenced: nothing more of an outcome whose partition passed on.
+        QSqlQuery *mark = nullptr;
         switch (o.kind) {
         case DeliveryOutcome::Done:
-            m_markDone->bindValue(0, o.attempts);
-            m_markDone->bindValue(1, now);
-            m_markDone->bindValue(2, o.id);
-            run(*m_markDone);
+            mark = m_markDone.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, now);
+            mark->bindValue(2, o.id);
+            mark->bindValue(3, held);
+            break;
+        case DeliveryOutcome::Retry:
+            mark = m_markRetry.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, o.nextAt);
+            mark->bindValue(2, pgText(o.error));
+            mark->bindValue(3, now);
+            mark->bindValue(4, o.id);
+            mark->bindValue(5, held);
+            break;
+        case DeliveryOutcome::Dead:
+            mark = m_markDead.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, pgText(o.error));
+            mark->bindValue(2, now);
+            mark->bindValue(3, o.id);
+            mark->bindValue(4, held);
+            break;
+        case DeliveryOutcome::Hold:
+            mark = m_markHold.get();
+            mark->bindValue(0, pgText(o.error));
+            mark->bindValue(1, now);
+            mark->bindValue(2, o.id);
+            mark->bindValue(3, held);
+            break;
+        }
+        run(*mark);
+        if (ok && mark->numRowsAffected() == 0) {
+            ++refused;
+            continue;
+        }
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
             if (o.count > 1) {
                 m_ledgerRange->bindValue(0, pgText(o.target));
                 m_ledgerRange->bindValue(1, now);
@@ -358,26 +405,7 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summ
                 run(*m_ledger);
             }
             break;
-        case DeliveryOutcome::Retry:
-            m_markRetry->bindValue(0, o.attempts);
-            m_markRetry->bindValue(1, o.nextAt);
-            m_markRetry->bindValue(2, pgText(o.error));
-            m_markRetry->bindValue(3, now);
-            m_markRetry->bindValue(4, o.id);
-            run(*m_markRetry);
-            break;
-        case DeliveryOutcome::Dead:
-            m_markDead->bindValue(0, o.attempts);
-            m_markDead->bindValue(1, pgText(o.error));
-            m_markDead->bindValue(2, now);
-            m_markDead->bindValue(3, o.id);
-            run(*m_markDead);
-            break;
-        case DeliveryOutcome::Hold:
-            m_markHold->bindValue(0, pgText(o.error));
-            m_markHold->bindValue(1, now);
-            m_markHold->bindValue(2, o.id);
-            run(*m_markHold);
+        default:
             break;
         }
         if (ok && o.kind != DeliveryOutcome::Done) {
@@ -401,18 +429,21 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summ
     return true;
 }
 
-QString PostgresOutboxStore::leaseTakenBy(QString &error)
+QString PostgresOutboxStore::lockHeldPartitions(QString &error)
 {
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral(
-            "SELECT value FROM outbox_meta WHERE key = 'delivery_lease' FOR SHARE"))) {
-        error = fail(q, QStringLiteral("read the lease"));
-        return {};
+    QStringList parts;
+    if (!m_leaseOwner.isEmpty()) {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("SELECT part FROM partition_leases WHERE holder = ? FOR SHARE"));
+        q.addBindValue(m_leaseOwner);
+        if (!q.exec()) {
+            error = fail(q, QStringLiteral("read the partition leases"));
+            return {};
+        }
+        while (q.next())
+            parts << q.value(0).toString();
     }
-    const DeliveryLease lease = q.next() ? DeliveryLease::parse(q.value(0).toString()) : DeliveryLease{};
-    if (!m_leaseOwner.isEmpty() && lease.holder == m_leaseOwner)
-        return {};
-    return lease.holder.isEmpty() ? QStringLiteral("nobody") : lease.holder;
+    return u'{' + parts.join(u',') + u'}';
 }
 
 QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
@@ -426,38 +457,100 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
         if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
             !rollback.exec(QStringLiteral("SELECT 1")))
             disconnect();
+        m_held.clear();
         return QStringLiteral("(store: %1: %2)").arg(what, why);
     };
     if (!q.exec(QStringLiteral("BEGIN")))
         return failed(QStringLiteral("begin"));
-    // The row exists once; FOR UPDATE makes concurrent claims take turns.
-    if (!q.exec(QStringLiteral("INSERT INTO outbox_meta(key, value) VALUES ('delivery_lease', '')"
-                               " ON CONFLICT (key) DO NOTHING")))
-        return failed(QStringLiteral("create the lease"));
+    // This daemon wants a share (or, released, none); the others see it at their next claim.
+    q.prepare(ttlMs > 0 ? QStringLiteral("INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
+                                         " ON CONFLICT (holder) DO UPDATE SET until = excluded.until")
+                        : QStringLiteral("DELETE FROM outbox_daemons WHERE holder = ?"));
+    q.addBindValue(owner);
+    if (ttlMs > 0)
+        q.addBindValue(now + ttlMs);
+    if (!q.exec())
+        return failed(QStringLiteral("register the daemon"));
+    // Every partition row locked: claims of all daemons take turns, and a group recording
+    // outcomes (FOR SHARE) finishes before its partitions can pass on.
     if (!q.exec(QStringLiteral(
-            "SELECT value FROM outbox_meta WHERE key = 'delivery_lease' FOR UPDATE")))
-        return failed(QStringLiteral("read the lease"));
-    DeliveryLease current;
-    if (q.next())
-        current = DeliveryLease::parse(q.value(0).toString());
-    QString answer;
-    if (ttlMs <= 0) {
-        if (current.holder == owner &&
-            !q.exec(QStringLiteral("UPDATE outbox_meta SET value = '' WHERE key = 'delivery_lease'")))
-            return failed(QStringLiteral("release the lease"));
-    } else if (current.holder == owner || current.isFree(now)) {
-        q.prepare(QStringLiteral("UPDATE outbox_meta SET value = ? WHERE key = 'delivery_lease'"));
-        q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
+            "SELECT part, holder, until FROM partition_leases ORDER BY part FOR UPDATE")))
+        return failed(QStringLiteral("read the partition leases"));
+    struct Part
+    {
+        int part;
+        DeliveryLease lease;
+    };
+    std::vector<Part> parts;
+    while (q.next())
+        parts.push_back(
+            Part{q.value(0).toInt(), DeliveryLease{q.value(1).toString(), q.value(2).toLongLong()}});
+    QSet<QString> live{owner};
+    if (!q.exec(QStringLiteral("SELECT holder, until FROM outbox_daemons")))
+        return failed(QStringLiteral("read the daemons"));
+    while (q.next()) {
+        const DeliveryLease daemon{q.value(0).toString(), q.value(1).toLongLong()};
+        if (!daemon.isFree(now))
+            live.insert(daemon.holder);
+    }
+    // A fair share: the partitions over the live holders, rounded up; extras are given up
+    // (highest first) so a daemon that joins finds some free at its next claim.
+    const int share = ttlMs > 0 ? int((parts.size() + live.size() - 1) / live.size()) : 0;
+    QList<int> mine, take, give;
+    for (const Part &p : parts)
+        if (p.lease.holder == owner)
+            mine << p.part;
+    while (mine.size() > share)
+        give << mine.takeLast();
+    for (const Part &p : parts) {
+        if (mine.size() + take.size() >= share)
+            break;
+        if (p.lease.holder != owner && p.lease.isFree(now))
+            take << p.part;
+    }
+    const auto list = [](const QList<int> &l) {
+        QStringList text;
+        for (int p : l)
+            text << QString::number(p);
+        return u'{' + text.join(u',') + u'}';
+    };
+    if (!give.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = '', until = 0"
+                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(list(give));
         if (!q.exec())
-            return failed(QStringLiteral("renew the lease"));
-    } else {
-        answer = current.holder;
+            return failed(QStringLiteral("give up partitions"));
+    }
+    if (!mine.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET until = ?"
+                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(now + ttlMs);
+        q.addBindValue(list(mine));
+        if (!q.exec())
+            return failed(QStringLiteral("renew partitions"));
+    }
+    if (!take.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = ?, until = ?,"
+                                 " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(owner);
+        q.addBindValue(now + ttlMs);
+        q.addBindValue(list(take));
+        if (!q.exec())
+            return failed(QStringLiteral("take partitions"));
     }
     if (!q.exec(QStringLiteral("COMMIT")))
-        return failed(QStringLiteral("commit the lease"));
-    if (answer.isEmpty())
-        m_leaseOwner = ttlMs > 0 ? owner : QString();
-    return answer;
+        return failed(QStringLiteral("commit the partition leases"));
+    m_held = mine + take;
+    std::sort(m_held.begin(), m_held.end());
+    m_leaseOwner = ttlMs > 0 ? owner : QString();
+    if (!m_held.isEmpty())
+        return {};
+    if (ttlMs <= 0)
+        return {};
+    QStringList others(live.begin(), live.end());
+    others.removeAll(owner);
+    others.sort();
+    return QStringLiteral("all %1 partitions held by %2").arg(parts.size()).arg(others.join(QStringLiteral(", ")));
 }
 
 QHash<QString, qint64> PostgresOutboxStore::countPending()

@@ -19,7 +19,9 @@ namespace jobfirst {
 /// group share one flush, as in the SQLite store. Groups that accept events take a
 /// transaction-scoped advisory lock first, so delivery ids become visible in id order even
 /// with several daemons writing (the delivery engine reads each queue through an id cursor).
-/// A lost connection is opened again at the next call. Used from one thread.
+/// Deliveries are partitioned by user (PostgresSchema::partitionOf); claimLease() holds a fair
+/// share of the partitions' leases, and an outcome is recorded only while its row's partition
+/// is held (fencing). A lost connection is opened again at the next call. Used from one thread.
 class PostgresOutboxStore final : public OutboxStore
 {
 public:
@@ -29,6 +31,7 @@ public:
     QString location() const override { return m_url.toString(); }
     Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
+    QList<int> heldPartitions() const override { return m_held; }
     QHash<QString, qint64> countPending() override;
     qint64 lastDeliveryId() override;
 
@@ -37,15 +40,19 @@ private:
     /// Connects (again) and prepares the statements; "" or why it cannot.
     QString connect();
     void disconnect();
-    bool writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now, QString &error);
+    /// Records outcomes of rows in `held` partitions ("{1,2}"); the others are counted in
+    /// `refused` and not written.
+    bool writeOutcomes(const OutcomeWrite &write, const QString &held, Summary &summary,
+                       qint64 now, QString &error, int &refused);
     QString fail(QSqlQuery &q, const QString &what);
 
-    /// Whether the lease is still held by m_leaseOwner (FOR SHARE: it cannot pass on before
-    /// this transaction ends); "" when it is, else who holds it.
-    QString leaseTakenBy(QString &error);
+    /// The partitions m_leaseOwner holds, locked FOR SHARE (they cannot pass on before this
+    /// transaction ends), as an array literal "{1,2}".
+    QString lockHeldPartitions(QString &error);
 
     PostgresUrl m_url;
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
+    QList<int> m_held;    ///< partitions held after the last claim
     QString m_connection;
     QSqlDatabase m_db;
     bool m_connected = false;

@@ -50,11 +50,37 @@ const QList<QStringList> &migrations()
                            " event_id TEXT NOT NULL, version BIGINT NOT NULL, acked_at BIGINT NOT"
                            " NULL, PRIMARY KEY(target, user_id))"),
         },
+        {
+            // Work split by lease: a row's partition, and who holds each partition until
+            // when; fence grows each time a partition passes to another holder.
+            QStringLiteral("ALTER TABLE deliveries ADD COLUMN part INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("CREATE TABLE partition_leases (part INTEGER PRIMARY KEY, holder TEXT"
+                           " NOT NULL DEFAULT '', until BIGINT NOT NULL DEFAULT 0, fence BIGINT"
+                           " NOT NULL DEFAULT 0)"),
+            QStringLiteral("INSERT INTO partition_leases(part) SELECT generate_series(0, %1)")
+                .arg(PostgresSchema::Partitions - 1),
+            // The daemons that want partitions, with when their claim lapses: the fair share
+            // counts them, including one that holds none yet.
+            QStringLiteral("CREATE TABLE outbox_daemons (holder TEXT PRIMARY KEY, until BIGINT NOT"
+                           " NULL)"),
+        },
     };
     return list;
 }
 
 } // namespace
+
+int PostgresSchema::partitionOf(const QString &user, qint64 seq)
+{
+    if (user.isEmpty())
+        return int(quint64(seq) % Partitions);
+    quint32 h = 2166136261u;
+    for (const char c : user.toUtf8()) {
+        h ^= quint8(c);
+        h *= 16777619u;
+    }
+    return int(h % Partitions);
+}
 
 QString PostgresSchema::newConnectionName(const char *purpose)
 {

@@ -16,7 +16,13 @@ class PostgresUrl;
 class PostgresSchema final
 {
 public:
-    static constexpr int Version = 1;
+    static constexpr int Version = 2;
+    /// Deliveries are split into this many partitions by a hash of the user id (a user lives
+    /// in one partition, so per-user order holds); each has a lease (partition_leases).
+    static constexpr int Partitions = 16;
+    /// The partition of a user's rows (FNV-1a of the UTF-8 id; the same in every daemon).
+    /// A bulk row of many users ("") goes by its first event's seq.
+    static int partitionOf(const QString &user, qint64 seq);
     /// Migrates `db` to Version; "store.too_new" when a newer engine has written it.
     static Status migrate(QSqlDatabase db, const QString &where);
     /// Opens a connection named `connection` to `url` and migrates it.

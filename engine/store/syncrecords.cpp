@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QStringList>
 #include <QVariant>
 
 namespace jobfirst {
@@ -305,7 +306,23 @@ Result<QList<SyncRecords::StateCount>> SyncRecords::countsByState()
 DeliveryLease SyncRecords::lease()
 {
     QSqlDatabase db = this->db();
-    return db.isValid() ? DeliveryLease::read(db) : DeliveryLease{};
+    if (!db.isValid())
+        return {};
+    if (!m_postgres)
+        return DeliveryLease::read(db);
+    // Partitioned: the holders of partitions, and the latest their leases run.
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT holder, MAX(until), COUNT(*) FROM partition_leases"
+                               " WHERE holder <> '' GROUP BY holder ORDER BY holder")))
+        return {};
+    DeliveryLease lease;
+    QStringList holders;
+    while (q.next()) {
+        holders << QStringLiteral("%1 (%2 partitions)").arg(q.value(0).toString(), q.value(2).toString());
+        lease.until = std::max(lease.until, q.value(1).toLongLong());
+    }
+    lease.holder = holders.join(QStringLiteral(", "));
+    return lease;
 }
 
 Status SyncRecords::forEachLedgerRow(

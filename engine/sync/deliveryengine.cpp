@@ -234,6 +234,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                               .arg(QCoreApplication::applicationPid())
                               .arg(QString::number(quint32(random()), 16));
     bool active = false;
+    QList<int> heldParts;
     bool dirty = true;
     qint64 nextLeaseAt = 0;
     qint64 nextScanAt = 0;
@@ -248,6 +249,15 @@ void DeliveryEngine::run(std::promise<Status> started)
             const QString holder = m_writer->claimLease(owner, LeaseTtlMs);
             const bool was = active;
             active = holder.isEmpty();
+            // PostgreSQL: this process delivers the partitions it holds; when they change,
+            // every queue is read again from its start.
+            if (const QList<int> parts = m_writer->heldPartitions(); parts != heldParts) {
+                heldParts = parts;
+                reader->setPartitions(parts);
+                for (TargetRuntime &rt : targets)
+                    rt.rescan = true;
+                dirty = true;
+            }
             nextLeaseAt = nowMs() + (active ? LeaseTtlMs / 3 : StandbyPollMs);
             {
                 std::lock_guard lock(m_mutex);

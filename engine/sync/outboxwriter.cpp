@@ -234,6 +234,10 @@ void OutboxWriter::run(std::promise<Status> started)
             if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
                 // Lease claims run in transactions of their own, before the group commit.
                 leaseAnswers->push_back(committer->claimLease(claim->owner, claim->ttlMs, now));
+                {
+                    std::lock_guard lock(m_mutex);
+                    m_partitions = committer->heldPartitions();
+                }
                 if (!leaseAnswers->back().isEmpty() && nowMs() - countedAt > 5000)
                     recount();
             } else if (std::holds_alternative<DurabilityBarrier>(*r)) {
