@@ -14,8 +14,9 @@ DeliveryLease DeliveryLease::read(QSqlDatabase db)
 {
     QSqlQuery q(db);
     const bool postgres = db.driverName() == QLatin1String("QPSQL");
-    if (!q.exec(postgres ? QStringLiteral("SELECT value FROM outbox_meta WHERE key = 'delivery_lease'")
-                         : QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) ||
+    if (!q.exec(postgres
+                    ? QStringLiteral("SELECT value FROM outbox_meta WHERE key = 'delivery_lease'")
+                    : QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) ||
         !q.next())
         return {};
     return parse(q.value(0).toString());

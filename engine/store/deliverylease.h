@@ -11,8 +11,8 @@ namespace jobfirst {
 /// outbox writer changes it.
 struct DeliveryLease
 {
-    QString holder;     ///< "host:pid:nonce"; empty when nobody holds it
-    qint64 until = 0;   ///< ms since epoch
+    QString holder;   ///< "host:pid:nonce"; empty when nobody holds it
+    qint64 until = 0; ///< ms since epoch
 
     /// The lease as stored (empty when there is none or it cannot be read).
     static DeliveryLease read(QSqlDatabase db);

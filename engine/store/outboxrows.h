@@ -95,7 +95,8 @@ bool writeOutboxRows(EventWrite &write, QList<SyncEvent> &stored,
         stored << e;
     }
     for (const OpenRow &row : open)
-        if (row.count > 0 && !insertRow(row.firstSeq, row.target, row.user, row.due, row.count, Bulk))
+        if (row.count > 0 &&
+            !insertRow(row.firstSeq, row.target, row.user, row.due, row.count, Bulk))
             return false;
     return true;
 }

@@ -65,8 +65,8 @@ QString PostgresOutboxReader::connect()
             " AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
         m_events->prepare(QStringLiteral(
             "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")) &&
-        m_dataVersion->prepare(
-            QStringLiteral("SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)"));
+        m_dataVersion->prepare(QStringLiteral(
+            "SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)"));
     if (!ok) {
         QString why;
         for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})

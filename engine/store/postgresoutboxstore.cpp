@@ -154,8 +154,8 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
             q.bindValue(p++, item.event.createdAt);
         }
         if (!q.exec()) {
-            error = QStringLiteral("events from %1: %2").arg(items.at(from).event.eventId,
-                                                             q.lastError().text());
+            error = QStringLiteral("events from %1: %2")
+                        .arg(items.at(from).event.eventId, q.lastError().text());
             return false;
         }
         while (q.next())
@@ -164,7 +164,6 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
     }
     return true;
 }
-
 
 Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
 {
@@ -271,7 +270,7 @@ QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)
 }
 
 Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<OutboxRequest *> &group,
-                                                        qint64 now)
+                                                         qint64 now)
 {
     if (const QString error = connect(); !error.isEmpty())
         return makeError(QStringLiteral("store.unavailable"), error);
@@ -463,9 +462,10 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
     if (!q.exec(QStringLiteral("BEGIN")))
         return failed(QStringLiteral("begin"));
     // This daemon wants a share (or, released, none); the others see it at their next claim.
-    q.prepare(ttlMs > 0 ? QStringLiteral("INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
-                                         " ON CONFLICT (holder) DO UPDATE SET until = excluded.until")
-                        : QStringLiteral("DELETE FROM outbox_daemons WHERE holder = ?"));
+    q.prepare(ttlMs > 0
+                  ? QStringLiteral("INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
+                                   " ON CONFLICT (holder) DO UPDATE SET until = excluded.until")
+                  : QStringLiteral("DELETE FROM outbox_daemons WHERE holder = ?"));
     q.addBindValue(owner);
     if (ttlMs > 0)
         q.addBindValue(now + ttlMs);
@@ -483,8 +483,8 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
     };
     std::vector<Part> parts;
     while (q.next())
-        parts.push_back(
-            Part{q.value(0).toInt(), DeliveryLease{q.value(1).toString(), q.value(2).toLongLong()}});
+        parts.push_back(Part{q.value(0).toInt(),
+                             DeliveryLease{q.value(1).toString(), q.value(2).toLongLong()}});
     QSet<QString> live{owner};
     if (!q.exec(QStringLiteral("SELECT holder, until FROM outbox_daemons")))
         return failed(QStringLiteral("read the daemons"));
@@ -550,7 +550,9 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
     QStringList others(live.begin(), live.end());
     others.removeAll(owner);
     others.sort();
-    return QStringLiteral("all %1 partitions held by %2").arg(parts.size()).arg(others.join(QStringLiteral(", ")));
+    return QStringLiteral("all %1 partitions held by %2")
+        .arg(parts.size())
+        .arg(others.join(QStringLiteral(", ")));
 }
 
 QHash<QString, qint64> PostgresOutboxStore::countPending()

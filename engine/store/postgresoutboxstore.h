@@ -42,8 +42,8 @@ private:
     void disconnect();
     /// Records outcomes of rows in `held` partitions ("{1,2}"); the others are counted in
     /// `refused` and not written.
-    bool writeOutcomes(const OutcomeWrite &write, const QString &held, Summary &summary,
-                       qint64 now, QString &error, int &refused);
+    bool writeOutcomes(const OutcomeWrite &write, const QString &held, Summary &summary, qint64 now,
+                       QString &error, int &refused);
     QString fail(QSqlQuery &q, const QString &what);
 
     /// The partitions m_leaseOwner holds, locked FOR SHARE (they cannot pass on before this

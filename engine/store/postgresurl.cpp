@@ -35,7 +35,8 @@ bool PostgresUrl::isUrl(const QString &text)
 Result<PostgresUrl> PostgresUrl::parse(const QString &text)
 {
     if (!isUrl(text))
-        return badUrl(QStringLiteral("\"%1\" does not start with postgresql://").arg(text.left(80)));
+        return badUrl(
+            QStringLiteral("\"%1\" does not start with postgresql://").arg(text.left(80)));
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid())
         return badUrl(QStringLiteral("not a valid URL (%1)").arg(url.errorString()));
@@ -69,11 +70,13 @@ Result<PostgresUrl> PostgresUrl::parse(const QString &text)
             bool ok = false;
             u.m_connectTimeoutS = value.toInt(&ok);
             if (!ok || u.m_connectTimeoutS < 1 || u.m_connectTimeoutS > 300)
-                return badUrl(QStringLiteral("connect_timeout \"%1\" is not 1-300 seconds").arg(value));
+                return badUrl(
+                    QStringLiteral("connect_timeout \"%1\" is not 1-300 seconds").arg(value));
         } else if (key == u"sslmode") {
-            static const QStringList modes{QStringLiteral("disable"), QStringLiteral("allow"),
-                                           QStringLiteral("prefer"), QStringLiteral("require"),
-                                           QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+            static const QStringList modes{
+                QStringLiteral("disable"),   QStringLiteral("allow"),
+                QStringLiteral("prefer"),    QStringLiteral("require"),
+                QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
             if (!modes.contains(value))
                 return badUrl(QStringLiteral("sslmode \"%1\" is not one of %2")
                                   .arg(value, modes.join(QStringLiteral(", "))));
@@ -93,7 +96,10 @@ Result<PostgresUrl> PostgresUrl::parse(const QString &text)
 
 QString PostgresUrl::toString() const
 {
-    return QStringLiteral("postgresql://%1@%2:%3/%4").arg(m_user, m_host).arg(m_port).arg(m_database);
+    return QStringLiteral("postgresql://%1@%2:%3/%4")
+        .arg(m_user, m_host)
+        .arg(m_port)
+        .arg(m_database);
 }
 
 Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
@@ -119,9 +125,9 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
         const QString why = db.lastError().text().simplified();
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connection);
-        return makeError(QStringLiteral("store.unavailable"),
-                         QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                             .arg(toString(), why));
+        return makeError(
+            QStringLiteral("store.unavailable"),
+            QStringLiteral("PostgreSQL store %1 cannot be reached: %2").arg(toString(), why));
     }
     QSqlQuery q(db);
     // Durable commits whatever the server's default: a caller is answered after COMMIT.

@@ -44,7 +44,7 @@ qint64 SqliteOutboxReader::dataVersion()
 }
 
 Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, int limit,
-                                   std::vector<PendingDelivery> &out)
+                                       std::vector<PendingDelivery> &out)
 {
     ++m_pendingReads;
     m_pending.bind(1, target);
@@ -73,7 +73,7 @@ Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, in
 }
 
 Status SqliteOutboxReader::readEvents(qint64 firstSeq, int count,
-                                  std::vector<std::pair<qint64, QByteArray>> &out)
+                                      std::vector<std::pair<qint64, QByteArray>> &out)
 {
     m_events.bind(1, firstSeq);
     m_events.bind(2, firstSeq + count);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/sqliteoutboxstore.h"
 
+#include "store/deliverylease.h"
 #include "store/outboxrows.h"
 #include "store/store.h"
-#include "store/deliverylease.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -131,8 +131,8 @@ bool SqliteOutboxStore::checkpoint()
     return rc == SQLITE_OK && log == copied;
 }
 
-Result<SqliteOutboxStore::Summary> SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group,
-                                                         qint64 now)
+Result<SqliteOutboxStore::Summary>
+SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
 {
     Summary summary;
     summary.stored.resize(group.size());
@@ -195,7 +195,9 @@ struct SqliteRows
         delivery.bind(7, count);
         delivery.bind(8, mode);
         if (!delivery.exec()) {
-            error = QStringLiteral("delivery of seq %1 to %2: %3").arg(seq).arg(target, delivery.error());
+            error = QStringLiteral("delivery of seq %1 to %2: %3")
+                        .arg(seq)
+                        .arg(target, delivery.error());
             return false;
         }
         return true;
@@ -220,7 +222,7 @@ bool SqliteOutboxStore::writeEvents(EventWrite &write, QList<SyncEvent> &stored,
 }
 
 bool SqliteOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
-                                    QString &error)
+                                      QString &error)
 {
     for (const DeliveryOutcome &o : *write.outcomes) {
         bool ok = true;

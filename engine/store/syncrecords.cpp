@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/syncrecords.h"
 
-#include "sync/syncevent.h"
 #include "store/postgresschema.h"
 #include "store/postgresurl.h"
 #include "store/store.h"
+#include "sync/syncevent.h"
 
 #include <QJsonDocument>
 #include <QSqlError>
@@ -90,9 +90,9 @@ Result<QHash<QString, SyncRecords::TargetState>> SyncRecords::targetStates()
         return queryError(QStringLiteral("read target state"), q.lastError().text());
     QHash<QString, TargetState> states;
     while (q.next())
-        states.insert(q.value(0).toString(),
-                      TargetState{q.value(1).toInt() != 0, q.value(2).toInt() != 0,
-                                  q.value(3).toString()});
+        states.insert(
+            q.value(0).toString(),
+            TargetState{q.value(1).toInt() != 0, q.value(2).toInt() != 0, q.value(3).toString()});
     return states;
 }
 
@@ -101,7 +101,8 @@ Status SyncRecords::saveTargetState(const QString &name, const TargetState &stat
     JF_RECORDS_DB(db)
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
-        "INSERT INTO target_state(name, paused, disabled, reason, updated_at) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO target_state(name, paused, disabled, reason, updated_at) VALUES (?, ?, ?, ?, "
+        "?)"
         " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, disabled = excluded.disabled,"
         " reason = excluded.reason, updated_at = excluded.updated_at"));
     q.addBindValue(name);
@@ -193,11 +194,10 @@ Result<QList<QueuedDelivery>> SyncRecords::queue(const QString &target, int limi
         return queryError(QStringLiteral("read queue"), q.lastError().text());
     QList<QueuedDelivery> list;
     while (q.next())
-        list << QueuedDelivery{q.value(0).toLongLong(), q.value(1).toString(),
-                               q.value(2).toString(),   q.value(3).toString(),
-                               q.value(4).toInt(),      q.value(5).toLongLong(),
-                               q.value(6).toLongLong(), q.value(7).toString(),
-                               q.value(8).toInt()};
+        list << QueuedDelivery{
+            q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(),
+            q.value(3).toString(),   q.value(4).toInt(),    q.value(5).toLongLong(),
+            q.value(6).toLongLong(), q.value(7).toString(), q.value(8).toInt()};
     return list;
 }
 
@@ -223,7 +223,7 @@ Result<std::pair<QString, qint64>> SyncRecords::retryDead(qint64 deliveryId, qin
 }
 
 Result<QHash<QString, qint64>> SyncRecords::replayDead(const QString &target, qint64 sinceMs,
-                                                      qint64 untilMs, qint64 now)
+                                                       qint64 untilMs, qint64 now)
 {
     JF_RECORDS_DB(db)
     QSqlQuery q(db);
@@ -318,7 +318,8 @@ DeliveryLease SyncRecords::lease()
     DeliveryLease lease;
     QStringList holders;
     while (q.next()) {
-        holders << QStringLiteral("%1 (%2 partitions)").arg(q.value(0).toString(), q.value(2).toString());
+        holders << QStringLiteral("%1 (%2 partitions)")
+                       .arg(q.value(0).toString(), q.value(2).toString());
         lease.until = std::max(lease.until, q.value(1).toLongLong());
     }
     lease.holder = holders.join(QStringLiteral(", "));

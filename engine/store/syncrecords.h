@@ -65,8 +65,8 @@ public:
     Result<std::pair<QString, qint64>> retryDead(qint64 deliveryId, qint64 now);
     /// Makes pending again the dead letters of `target` ("" all) that failed in the window:
     /// events per target.
-    Result<QHash<QString, qint64>> replayDead(const QString &target, qint64 sinceMs,
-                                              qint64 untilMs, qint64 now);
+    Result<QHash<QString, qint64>> replayDead(const QString &target, qint64 sinceMs, qint64 untilMs,
+                                              qint64 now);
     Status discardDead(qint64 deliveryId, qint64 now);
     /// The stored payload of an event; empty when there is no such event.
     Result<QByteArray> eventPayload(const QString &eventId);
@@ -76,9 +76,9 @@ public:
     DeliveryLease lease();
     /// Streams the ledger rows of one target (forward-only: a million users are never in
     /// memory).
-    Status forEachLedgerRow(
-        const QString &target,
-        const std::function<void(const QString &user, qint64 version, const QString &eventId)> &row);
+    Status forEachLedgerRow(const QString &target,
+                            const std::function<void(const QString &user, qint64 version,
+                                                     const QString &eventId)> &row);
 
 private:
     SyncRecords() = default;

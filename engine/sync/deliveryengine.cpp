@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
-#include "sync/deliverydispatcher.h"
 #include "store/outboxreader.h"
+#include "sync/deliverydispatcher.h"
 #include "sync/deliveryscheduler.h"
 #include "sync/deliverysettler.h"
 #include "sync/outboxwriter.h"

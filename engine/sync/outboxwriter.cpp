@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/outboxwriter.h"
 
-#include "store/store.h"
 #include "store/outboxstore.h"
+#include "store/store.h"
 #include "store/walcheckpointer.h"
 #include "store/walsyncer.h"
 
@@ -215,8 +215,7 @@ void OutboxWriter::run(std::promise<Status> started)
             // start, what arrives joins the next group instead of committing on its own
             // (each commit writes the same few pages again). The syncer wakes this loop
             // when it starts a sync.
-            m_wake.wait(lock,
-                        [&] {
+            m_wake.wait(lock, [&] {
                 return m_stopping || (!m_queue.empty() && !(syncer && syncer->waiting()));
             });
             if (m_queue.empty() && m_stopping)
@@ -288,44 +287,43 @@ void OutboxWriter::run(std::promise<Status> started)
         if (batch->empty())
             continue;
         auto answer = [this, batch, stored, refused, leaseAnswers, bound](bool ok,
-                                                                           const QString &error) {
-                ++syncs;
-                if (!ok) {
-                    std::lock_guard lock(m_mutex);
-                    m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
-                                               "to accept events again")
-                                    .arg(m_dbPath, error);
+                                                                          const QString &error) {
+            ++syncs;
+            if (!ok) {
+                std::lock_guard lock(m_mutex);
+                m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
+                                           "to accept events again")
+                                .arg(m_dbPath, error);
+            }
+            if (ok && bound > m_durableDeliveryId.load())
+                m_durableDeliveryId = bound;
+            std::size_t lease = 0, item = 0;
+            for (auto &r : *batch) {
+                if (auto *w = std::get_if<EventWrite>(r.get())) {
+                    if (ok)
+                        w->done.set_value(std::move((*stored)[item]));
+                    else
+                        w->done.set_value(
+                            makeError(QStringLiteral("sync.store_failed"),
+                                      QStringLiteral("store %1: events were written but "
+                                                     "could not be synced to disk: %2")
+                                          .arg(m_dbPath, error)));
+                } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
+                    // Outcomes the store refused (the lease passed on) stay pending.
+                    if (o->committed)
+                        o->committed(ok && !(item < refused->size() && (*refused)[item]));
+                } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
+                    claim->done.set_value(ok ? (*leaseAnswers)[lease]
+                                             : QStringLiteral("(store not synced: %1)").arg(error));
+                    ++lease;
                 }
-                if (ok && bound > m_durableDeliveryId.load())
-                    m_durableDeliveryId = bound;
-                std::size_t lease = 0, item = 0;
-                for (auto &r : *batch) {
-                    if (auto *w = std::get_if<EventWrite>(r.get())) {
-                        if (ok)
-                            w->done.set_value(std::move((*stored)[item]));
-                        else
-                            w->done.set_value(
-                                makeError(QStringLiteral("sync.store_failed"),
-                                          QStringLiteral("store %1: events were written but "
-                                                         "could not be synced to disk: %2")
-                                              .arg(m_dbPath, error)));
-                    } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
-                        // Outcomes the store refused (the lease passed on) stay pending.
-                        if (o->committed)
-                            o->committed(ok && !(item < refused->size() && (*refused)[item]));
-                    } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                        claim->done.set_value(
-                            ok ? (*leaseAnswers)[lease]
-                               : QStringLiteral("(store not synced: %1)").arg(error));
-                        ++lease;
-                    }
-                    if (!std::holds_alternative<LeaseClaim>(*r) &&
-                        !std::holds_alternative<DurabilityBarrier>(*r))
-                        ++item;
-                }
-                if (ok && onCommitted)
-                    onCommitted();
-            };
+                if (!std::holds_alternative<LeaseClaim>(*r) &&
+                    !std::holds_alternative<DurabilityBarrier>(*r))
+                    ++item;
+            }
+            if (ok && onCommitted)
+                onCommitted();
+        };
         if (syncer)
             syncer->submit(std::move(answer), int(batch->size()));
         else

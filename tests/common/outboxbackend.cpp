@@ -30,7 +30,10 @@ QString OutboxBackend::outbox(const QString &storePath)
     }
     const QString name = QStringLiteral("outbox%1").arg(++databases);
     server->psql(QStringLiteral("CREATE DATABASE %1 OWNER %2").arg(name, server->user()));
-    return QStringLiteral("postgresql://%1@127.0.0.1:%2/%3").arg(server->user()).arg(server->port()).arg(name);
+    return QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
+        .arg(server->user())
+        .arg(server->port())
+        .arg(name);
 }
 
 QSqlDatabase OutboxBackend::open(const QString &outbox, const QString &name)
