@@ -229,6 +229,20 @@ private slots:
               qPrintable(why.left(120)));
         QTRY_COMPARE_WITH_TIMEOUT(
             target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 200, 30000);
+        // With the server down, a caller is told so (no hang, nothing written), and once it is
+        // back the same events are accepted and delivered.
+        QVERIFY(pg.stop());
+        QElapsedTimer answered;
+        answered.start();
+        const ApiReply down = publish(200, 50);
+        QVERIFY2(down.status != 202, "accepted with the store down");
+        QVERIFY2(down.error().contains(QStringLiteral("PostgreSQL store")), qPrintable(down.error()));
+        qInfo("with PostgreSQL down: HTTP %d after %lld ms: %s", down.status, answered.elapsed(),
+              qPrintable(down.error().left(160)));
+        QVERIFY(pg.resume());
+        QTRY_COMPARE_WITH_TIMEOUT(publish(200, 50).status, 202, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 250, 30000);
         QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0);
         QCOMPARE(daemon.terminate(), 0);
     }
