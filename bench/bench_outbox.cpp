@@ -4,6 +4,9 @@
 // redis-benchmark LPUSH against redis-server with appendfsync always, same client count.
 // The disk's sync time here swings by 10x within minutes (the machine is shared), so the two
 // take turns: rounds of about two seconds each, ours then Redis, and the ratio is of totals.
+// BENCH_OUTBOX=postgresql puts the outbox in a PostgreSQL of the bench's own instead (initdb in
+// a temporary folder, fsync and synchronous_commit on): a caller is answered after COMMIT.
+#include "postgresserver.h"
 #include "sync/outboxwriter.h"
 
 #include <QCoreApplication>
@@ -121,10 +124,25 @@ int main(int argc, char *argv[])
     QList<int> clientCounts{1, 50};
     if (qEnvironmentVariableIsSet("BENCH_CLIENTS"))
         clientCounts = {qEnvironmentVariableIntValue("BENCH_CLIENTS")};
-    std::printf("command: build/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n", rounds);
+    const bool postgres = qEnvironmentVariable("BENCH_OUTBOX") == QLatin1String("postgresql");
+    std::printf("command: %sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
+                postgres ? "BENCH_OUTBOX=postgresql " : "", rounds);
     QTemporaryDir dir;
+    PostgresServer pg;
+    if (postgres) {
+        if (!pg.start(true)) {
+            std::fprintf(stderr, "cannot start PostgreSQL\n");
+            return 1;
+        }
+        std::printf("outbox: PostgreSQL %s (fsync on, synchronous_commit on)\n",
+                    qPrintable(pg.psql(QStringLiteral("SHOW server_version"))));
+    }
     for (int clients : clientCounts) {
-        const QString db = dir.path() + QStringLiteral("/bench-%1.db").arg(clients);
+        QString db = dir.path() + QStringLiteral("/bench-%1.db").arg(clients);
+        if (postgres) {
+            pg.psql(QStringLiteral("CREATE DATABASE bench%1 OWNER %2").arg(clients).arg(pg.user()));
+            db = QStringLiteral("postgresql://%1@127.0.0.1:%2/bench%3").arg(pg.user()).arg(pg.port()).arg(clients);
+        }
         OutboxWriter writer(db);
         if (!writer.start(1000000000)) {
             std::fprintf(stderr, "cannot start the outbox\n");
@@ -152,10 +170,10 @@ int main(int argc, char *argv[])
             std::printf("  round %d, %2d callers: outbox %8.0f/s, redis %8.0f/s\n", r + 1, clients, a.rate(), b.rate());
         }
         const qint64 syncs = writer.syncs.load();
-        std::printf("outbox enqueue, %2d concurrent callers: %8.0f durable events/s (%lld commits, %lld syncs, "
+        std::printf("outbox enqueue%s, %2d concurrent callers: %8.0f durable events/s (%lld commits, %lld syncs, "
                     "%.1f events per sync; WAL %.1f MiB at the end)\n",
-                    clients, ours.rate(), qint64(writer.commits.load()), syncs, syncs ? ours.events / double(syncs) : 0.0,
-                    double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0);
+                    postgres ? " (PostgreSQL)" : "", clients, ours.rate(), qint64(writer.commits.load()), syncs,
+                    syncs ? ours.events / double(syncs) : 0.0, double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0);
         if (haveRedis) {
             std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s\n", clients, theirs.rate());
             std::printf("ratio outbox/redis at %d clients: %.2fx\n\n", clients, ours.rate() / theirs.rate());

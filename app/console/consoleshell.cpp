@@ -3,6 +3,7 @@
 
 #include "api/localenginesession.h"
 #include "core/localuser.h"
+#include "host/storelocation.h"
 #include "democluster.h"
 #include "mainwindow.h"
 #include "remote/remoteenginesession.h"
@@ -86,11 +87,18 @@ void ConsoleShell::startDemo()
     d->start();
 }
 
-void ConsoleShell::openStore(const QString &dbPath, const QString &configPath)
+void ConsoleShell::openStore(const QString &dbPath, const QString &configPath, const QString &localDb)
 {
     auto session = std::make_unique<LocalEngineSession>(consoleActor());
     EngineOptions options;
-    options.dbPath = dbPath;
+    if (Status s = setStoreLocation(options, dbPath, localDb); !s) {
+        fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
+                "or start the console with --demo.")
+                 .arg(dbPath, s.error().message));
+        if (!m_window)
+            startDemo();
+        return;
+    }
     options.configPath = configPath;
     LocalEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
@@ -98,14 +106,17 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath)
         if (!started) {
             fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
                     "or start the console with --demo.")
-                     .arg(options.dbPath, started.error().message));
+                     .arg(options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl,
+                          started.error().message));
             if (!m_window)
                 startDemo();
             return;
         }
         QSettings settings;
         settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("store"));
-        settings.setValue(QStringLiteral("store/path"), options.dbPath);
+        settings.setValue(QStringLiteral("store/path"),
+                          options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl);
+        settings.setValue(QStringLiteral("store/local"), options.outboxUrl.isEmpty() ? QString() : options.dbPath);
         settings.setValue(QStringLiteral("store/config"), options.configPath);
         adopt(std::move(*pending), nullptr);
     });
@@ -165,7 +176,8 @@ void ConsoleShell::startRemembered()
     }
     const QString store = settings.value(QStringLiteral("store/path")).toString();
     if (mode == QLatin1String("store") || (mode.isEmpty() && !store.isEmpty())) {
-        openStore(store, settings.value(QStringLiteral("store/config")).toString());
+        openStore(store, settings.value(QStringLiteral("store/config")).toString(),
+                  settings.value(QStringLiteral("store/local")).toString());
         return;
     }
     startDemo();

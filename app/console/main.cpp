@@ -2,6 +2,7 @@
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
 #include "core/unixsignalwatcher.h"
+#include "host/storelocation.h"
 #include "mainwindow.h"
 #include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
@@ -83,7 +84,7 @@ void reportStartup(ui::MainWindow *window)
 struct Options
 {
     bool demo = false;
-    QString db, config, language, screenshots, connect, tokenFile, caFile;
+    QString db, localDb, config, language, screenshots, connect, tokenFile, caFile;
     int page = -1;
     double quitAfter = 0;
     bool startupReport = false;
@@ -98,7 +99,12 @@ int parseOptions(const QStringList &arguments, Options *o)
     parser.addOptions({
         {QStringLiteral("demo"),
          QStringLiteral("Start a local demo cluster (default when nothing else is remembered).")},
-        {QStringLiteral("db"), QStringLiteral("The cluster store to open."),
+        {QStringLiteral("db"),
+         QStringLiteral("The cluster store to open: a file, or postgresql://user@host:port/db for "
+                        "a shared sync outbox (password from PGPASSFILE or ?passfile=FILE)."),
+         QStringLiteral("file|url")},
+        {QStringLiteral("local-db"),
+         QStringLiteral("With --db postgresql://…: the file for nodes, config, audit and tokens."),
          QStringLiteral("file")},
         {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."),
          QStringLiteral("file")},
@@ -137,6 +143,14 @@ int parseOptions(const QStringList &arguments, Options *o)
     }
     o->demo = parser.isSet(QStringLiteral("demo"));
     o->db = parser.value(QStringLiteral("db"));
+    o->localDb = parser.value(QStringLiteral("local-db"));
+    if (!o->db.isEmpty()) {
+        EngineOptions check; // a malformed URL or a missing --local-db is said here, at once
+        if (Status s = setStoreLocation(check, o->db, o->localDb); !s) {
+            err << "jobfirst-console: " << s.error().message << "\n";
+            return 2;
+        }
+    }
     o->config = parser.value(QStringLiteral("config"));
     o->connect = parser.value(QStringLiteral("connect"));
     o->tokenFile = parser.value(QStringLiteral("token-file"));
@@ -225,7 +239,7 @@ int main(int argc, char *argv[])
     } else if (options.demo) {
         shell.startDemo();
     } else if (!options.db.isEmpty()) {
-        shell.openStore(options.db, options.config);
+        shell.openStore(options.db, options.config, options.localDb);
     } else {
         shell.startRemembered();
     }

@@ -3,6 +3,7 @@
 // on stderr. Every command goes through the engine session, never the store directly.
 #include "api/localenginesession.h"
 #include "core/localuser.h"
+#include "host/storelocation.h"
 #include "ctlcontext.h"
 #include "remote/remoteenginesession.h"
 
@@ -17,11 +18,14 @@ namespace {
 
 const char *const Help = R"(jobfirstctl - JobFirst cluster and sync from the command line
 
-Usage: jobfirstctl [--db FILE] [--config FILE] COMMAND ...
+Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE] COMMAND ...
        jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
+  --db URL           postgresql://user@host:port/db: the sync outbox shared by several daemons
+                     (password from PGPASSFILE or ?passfile=FILE, never the URL)
+  --local-db FILE    with --db URL: the file for nodes, config, audit and tokens
   --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version)
   --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
   --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)
@@ -97,6 +101,7 @@ struct Globals
     QString server = qEnvironmentVariable("JOBFIRST_SERVER");
     QString tokenFile = qEnvironmentVariable("JOBFIRST_TOKEN_FILE");
     QString caFile;
+    QString localDb;
 };
 
 /// Global options come before the command word; the error names the option.
@@ -117,6 +122,8 @@ QString takeGlobals(QStringList &words, Globals &g)
             g.tokenFile = value;
         else if (opt == QLatin1String("--ca-file"))
             g.caFile = value;
+        else if (opt == QLatin1String("--local-db"))
+            g.localDb = value;
         else
             return QStringLiteral("unknown global option %1").arg(opt);
     }
@@ -203,8 +210,11 @@ int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Q
 
 int runLocal(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
 {
+    EngineOptions options = localOptions(g, command, words.value(0));
+    if (Status s = setStoreLocation(options, g.db, g.localDb); !s)
+        return ctx.usage(s.error().message);
     LocalEngineSession session(QStringLiteral("jobfirstctl:") + localUserName());
-    if (Status s = CtlContext::wait(session.start(localOptions(g, command, words.value(0)))); !s)
+    if (Status s = CtlContext::wait(session.start(options)); !s)
         return ctx.fail(s.error().message);
     ctx.session = &session;
     ctx.configPath = g.config;

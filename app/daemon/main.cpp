@@ -6,6 +6,7 @@
 #include "api/localenginesession.h"
 #include "core/jsonlog.h"
 #include "core/unixsignalwatcher.h"
+#include "host/storelocation.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -95,7 +96,11 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
     parser.addOptions({
         {QStringLiteral("config"), QStringLiteral("The cluster config file (watched; SIGHUP reloads it)."), QStringLiteral("file")},
-        {QStringLiteral("db"), QStringLiteral("The cluster store."), QStringLiteral("file")},
+        {QStringLiteral("db"), QStringLiteral("The cluster store: a file, or postgresql://user@host:port/db for a sync "
+                                              "outbox shared by several daemons (password from PGPASSFILE or ?passfile=FILE)."),
+         QStringLiteral("file|url")},
+        {QStringLiteral("local-db"), QStringLiteral("With --db postgresql://…: this daemon's file for nodes, config, audit and tokens."),
+         QStringLiteral("file")},
         {QStringLiteral("listen"), QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."), QStringLiteral("host:port")},
         {QStringLiteral("refresh-ms"), QStringLiteral("How often snapshots go to connected consoles (default 1000)."), QStringLiteral("ms")},
     });
@@ -117,7 +122,8 @@ int main(int argc, char *argv[])
     LocalEngineSession engine(QStringLiteral("jobfirstd"));
     logEngineEvents(engine);
     EngineOptions options;
-    options.dbPath = parser.value(QStringLiteral("db"));
+    if (Status s = setStoreLocation(options, parser.value(QStringLiteral("db")), parser.value(QStringLiteral("local-db"))); !s)
+        return fail(s.error().message);
     options.configPath = parser.value(QStringLiteral("config"));
     options.refreshMs = refreshMs;
     if (Status s = waitFor(engine.start(options)); !s)
@@ -150,6 +156,7 @@ int main(int argc, char *argv[])
     });
     logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("jobfirstd started"),
             {{QStringLiteral("store"), QFileInfo(options.dbPath).absoluteFilePath()},
+             {QStringLiteral("outbox"), options.outboxUrl.isEmpty() ? QStringLiteral("in the store") : options.outboxUrl},
              {QStringLiteral("config"), options.configPath},
              {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(listen->first.toString()).arg(api.port())},
              {QStringLiteral("tls"), !apiOptions.tlsCert.isEmpty()},

@@ -473,7 +473,7 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
             if (names.isEmpty())
                 for (const TargetConfig &t : e.config().targets)
                     names << t.name;
-            Where w{e.store()->path(), {}};
+            Where w{e.sync()->outboxLocation(), {}};
             for (const QString &name : names)
                 w.second.append({name, e.sync()->digestEndpoint(name)});
             return w;

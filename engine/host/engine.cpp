@@ -86,7 +86,7 @@ Status Engine::open(const EngineOptions &options)
     m_cluster = new ClusterManager(m_store.get(), m_config, this);
     if (Status s = m_cluster->load(); !s)
         return s;
-    m_sync = new SyncService(m_store.get(), m_config, this);
+    m_sync = new SyncService(m_store.get(), options.outboxUrl, m_config, this);
     m_sync->setNodes(m_cluster->nodes());
     m_sync->setDeliveryObserver(
         [metrics = &m_metrics](const QString &target, const float *ms, std::size_t count) {

@@ -9,7 +9,12 @@ namespace jobfirst {
 /// and jobfirstd run everything; jobfirstctl's one-shot commands run none of the loops.
 struct EngineOptions
 {
+    /// The SQLite store file (nodes, health, config versions, audit, tokens, logs, SLO
+    /// history; and the sync outbox unless outboxUrl is set).
     QString dbPath;
+    /// A postgresql:// URL: the sync outbox (events, deliveries, attempts, ledger, target
+    /// state, the delivery lease) lives there instead, shared by every daemon using it.
+    QString outboxUrl;
     /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
     /// store, or the defaults for a new store.
     QString configPath;

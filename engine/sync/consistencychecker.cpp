@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/consistencychecker.h"
 
+#include "store/postgresurl.h"
 #include "store/store.h"
+#include "store/syncrecords.h"
 #include "sync/httpdeliveryclient.h"
 #include "sync/recorddigest.h"
 #include "sync/webhooksignature.h"
@@ -67,20 +69,6 @@ Result<QJsonObject> getJson(const DigestEndpoint &endpoint, const QUrl &url, int
     return doc.object();
 }
 
-// Streams the ledger rows of one target (forward-only: a million users are never in memory).
-Status forEachLedgerRow(QSqlDatabase db, const QString &dbPath, const QString &target,
-                        const std::function<void(const QString &user, qint64 version, const QString &eventId)> &row)
-{
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
-    q.addBindValue(target);
-    if (!q.exec())
-        return storeError(dbPath, QStringLiteral("read ledger"), q.lastError().text());
-    while (q.next())
-        row(q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString());
-    return {};
-}
 
 } // namespace
 
@@ -117,13 +105,20 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
         return makeError(QStringLiteral("consistency.bad_response"),
                          QStringLiteral("GET %1: expected %2 buckets, got %3").arg(summaryUrl.toString()).arg(buckets).arg(remote.size()));
 
-    auto opened = Store::open(dbPath);
-    if (!opened)
-        return opened.error();
-    QSqlDatabase db = opened.value()->database();
+    // The ledger is in the outbox: the store file, or PostgreSQL (then the file is not needed).
+    std::unique_ptr<Store> file;
+    if (!PostgresUrl::isUrl(dbPath)) {
+        auto opened = Store::open(dbPath);
+        if (!opened)
+            return opened.error();
+        file = std::move(opened).value();
+    }
+    auto records = SyncRecords::open(dbPath, file.get());
+    if (!records)
+        return records.error();
     std::vector<std::uint64_t> hashes(std::size_t(buckets), 0);
     std::vector<qint64> counts(std::size_t(buckets), 0);
-    Status read = forEachLedgerRow(db, dbPath, target, [&](const QString &user, qint64 version, const QString &) {
+    Status read = records.value()->forEachLedgerRow(target, [&](const QString &user, qint64 version, const QString &) {
         const int b = RecordDigest::bucketOf(user, buckets);
         hashes[std::size_t(b)] ^= RecordDigest::entryHash(user, version);
         ++counts[std::size_t(b)];
@@ -144,7 +139,7 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
     if (!differing.isEmpty()) {
         // Second pass over the ledger: keep only users of differing buckets.
         QHash<int, QHash<QString, std::pair<qint64, QString>>> local;
-        read = forEachLedgerRow(db, dbPath, target, [&](const QString &user, qint64 version, const QString &eventId) {
+        read = records.value()->forEachLedgerRow(target, [&](const QString &user, qint64 version, const QString &eventId) {
             const int b = RecordDigest::bucketOf(user, buckets);
             if (differing.contains(b))
                 local[b].insert(user, {version, eventId});

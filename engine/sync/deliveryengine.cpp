@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
+#include "store/outboxreader.h"
 #include "sync/deliverydispatcher.h"
-#include "sync/deliveryreader.h"
 #include "sync/deliveryscheduler.h"
 #include "sync/deliverysettler.h"
 #include "sync/outboxwriter.h"
@@ -124,12 +124,12 @@ void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perS
 void DeliveryEngine::run(std::promise<Status> started)
 {
     pthread_setname_np(pthread_self(), "jf-delivery"); // names it in top and perf
-    auto opened = DeliveryReader::open(m_dbPath);
+    auto opened = OutboxReader::open(m_dbPath);
     if (!opened) {
         started.set_value(opened.error());
         return;
     }
-    std::unique_ptr<DeliveryReader> reader = std::move(opened).value();
+    std::unique_ptr<OutboxReader> reader = std::move(opened).value();
     std::vector<std::unique_ptr<DeliveryDispatcher>> dispatchers;
     for (int i = 0; i < m_dispatcherCount; ++i)
         dispatchers.push_back(std::make_unique<DeliveryDispatcher>([this] { wake(); }));
@@ -234,6 +234,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                               .arg(QCoreApplication::applicationPid())
                               .arg(QString::number(quint32(random()), 16));
     bool active = false;
+    QList<int> heldParts;
     bool dirty = true;
     qint64 nextLeaseAt = 0;
     qint64 nextScanAt = 0;
@@ -248,6 +249,15 @@ void DeliveryEngine::run(std::promise<Status> started)
             const QString holder = m_writer->claimLease(owner, LeaseTtlMs);
             const bool was = active;
             active = holder.isEmpty();
+            // PostgreSQL: this process delivers the partitions it holds; when they change,
+            // every queue is read again from its start.
+            if (const QList<int> parts = m_writer->heldPartitions(); parts != heldParts) {
+                heldParts = parts;
+                reader->setPartitions(parts);
+                for (TargetRuntime &rt : targets)
+                    rt.rescan = true;
+                dirty = true;
+            }
             nextLeaseAt = nowMs() + (active ? LeaseTtlMs / 3 : StandbyPollMs);
             {
                 std::lock_guard lock(m_mutex);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryscheduler.h"
 
-#include "sync/deliveryreader.h"
+#include "store/outboxreader.h"
 
 #include <QSet>
 

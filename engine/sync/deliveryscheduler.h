@@ -10,7 +10,7 @@
 
 namespace jobfirst {
 
-class DeliveryReader;
+class OutboxReader;
 
 /// Decides what goes to a target now: reads its queue ahead, keeps one delivery per user at
 /// a time in id order, fills at most `workers` requests (one probe while the circuit is
@@ -32,7 +32,7 @@ public:
         QString error;               ///< the queue could not be read
     };
 
-    explicit DeliveryScheduler(DeliveryReader &reader) : m_reader(reader) {}
+    explicit DeliveryScheduler(OutboxReader &reader) : m_reader(reader) {}
 
     /// Starts a pass over the targets: notes whether the store changed since the last one,
     /// so that an idle target's queue is not read again when nothing was written (a thousand
@@ -47,7 +47,7 @@ public:
 private:
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
 
-    DeliveryReader &m_reader;
+    OutboxReader &m_reader;
     std::vector<PendingDelivery> m_read;
     qint64 m_dataVersion = -1;
 };

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/outboxwriter.h"
 
+#include "store/outboxstore.h"
 #include "store/store.h"
-#include "sync/outboxcommitter.h"
-#include "sync/walcheckpointer.h"
-#include "sync/walsyncer.h"
+#include "store/walcheckpointer.h"
+#include "store/walsyncer.h"
 
 #include <QDateTime>
 #include <QRandomGenerator>
@@ -169,21 +169,28 @@ void OutboxWriter::requestDurable()
 void OutboxWriter::run(std::promise<Status> started)
 {
     pthread_setname_np(pthread_self(), "jf-outbox"); // names it in top and perf
-    auto opened = OutboxCommitter::open(m_dbPath);
+    auto opened = OutboxStore::open(m_dbPath);
     if (!opened) {
         started.set_value(opened.error());
         return;
     }
-    std::unique_ptr<OutboxCommitter> committer = std::move(opened).value();
-    auto checkpointer = std::make_unique<WalCheckpointer>(m_dbPath);
-    committer->setWalHook([cp = checkpointer.get()](int frames) { cp->walGrew(frames); });
-    auto syncer = std::make_unique<WalSyncer>(committer->walPath());
-    syncer->onSyncStarted = [this] {
-        { // under the lock, so the writer cannot miss it between its check and its wait
-            std::lock_guard lock(m_mutex);
-        }
-        m_wake.notify_one();
-    };
+    std::unique_ptr<OutboxStore> committer = std::move(opened).value();
+    // SQLite: a commit is durable once the WAL is synced, on the syncer's thread, while the
+    // next group commits; the checkpointer copies the WAL back. PostgreSQL: COMMIT returns
+    // once the server has flushed its WAL, so groups are answered at once.
+    std::unique_ptr<WalCheckpointer> checkpointer;
+    std::unique_ptr<WalSyncer> syncer;
+    if (!committer->walPath().isEmpty()) {
+        checkpointer = std::make_unique<WalCheckpointer>(m_dbPath);
+        committer->setWalHook([cp = checkpointer.get()](int frames) { cp->walGrew(frames); });
+        syncer = std::make_unique<WalSyncer>(committer->walPath());
+        syncer->onSyncStarted = [this] {
+            { // under the lock, so the writer cannot miss it between its check and its wait
+                std::lock_guard lock(m_mutex);
+            }
+            m_wake.notify_one();
+        };
+    }
     // The counts are kept in memory; they are read from the store at start, and again when
     // another process sharing the store has changed them (a count went negative, or this
     // process stands by while another delivers).
@@ -208,8 +215,9 @@ void OutboxWriter::run(std::promise<Status> started)
             // start, what arrives joins the next group instead of committing on its own
             // (each commit writes the same few pages again). The syncer wakes this loop
             // when it starts a sync.
-            m_wake.wait(lock,
-                        [&] { return m_stopping || (!m_queue.empty() && !syncer->waiting()); });
+            m_wake.wait(lock, [&] {
+                return m_stopping || (!m_queue.empty() && !(syncer && syncer->waiting()));
+            });
             if (m_queue.empty() && m_stopping)
                 break;
             batch->reserve(m_queue.size());
@@ -225,6 +233,10 @@ void OutboxWriter::run(std::promise<Status> started)
             if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
                 // Lease claims run in transactions of their own, before the group commit.
                 leaseAnswers->push_back(committer->claimLease(claim->owner, claim->ttlMs, now));
+                {
+                    std::lock_guard lock(m_mutex);
+                    m_partitions = committer->heldPartitions();
+                }
                 if (!leaseAnswers->back().isEmpty() && nowMs() - countedAt > 5000)
                     recount();
             } else if (std::holds_alternative<DurabilityBarrier>(*r)) {
@@ -234,6 +246,7 @@ void OutboxWriter::run(std::promise<Status> started)
             }
         }
         auto stored = std::make_shared<std::vector<QList<SyncEvent>>>();
+        auto refused = std::make_shared<std::vector<char>>();
         qint64 bound = 0;
         if (!group.empty()) {
             auto committed = committer->commit(group, now);
@@ -250,7 +263,7 @@ void OutboxWriter::run(std::promise<Status> started)
                            std::holds_alternative<OutcomeWrite>(*r);
                 });
             } else {
-                OutboxCommitter::Summary summary = std::move(committed).value();
+                OutboxStore::Summary summary = std::move(committed).value();
                 for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend();
                      ++it)
                     counters.add(it.key(), it.value());
@@ -264,6 +277,7 @@ void OutboxWriter::run(std::promise<Status> started)
                 if (committer->walFrames() >= 4 * WalCheckpointer::FramesPerCheckpoint)
                     committer->checkpoint();
                 *stored = std::move(summary.stored);
+                *refused = std::move(summary.refused);
             }
         }
         if (barrier) {
@@ -272,45 +286,48 @@ void OutboxWriter::run(std::promise<Status> started)
         }
         if (batch->empty())
             continue;
-        syncer->submit(
-            [this, batch, stored, leaseAnswers, bound](bool ok, const QString &error) {
-                ++syncs;
-                if (!ok) {
-                    std::lock_guard lock(m_mutex);
-                    m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
-                                               "to accept events again")
-                                    .arg(m_dbPath, error);
+        auto answer = [this, batch, stored, refused, leaseAnswers, bound](bool ok,
+                                                                          const QString &error) {
+            ++syncs;
+            if (!ok) {
+                std::lock_guard lock(m_mutex);
+                m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
+                                           "to accept events again")
+                                .arg(m_dbPath, error);
+            }
+            if (ok && bound > m_durableDeliveryId.load())
+                m_durableDeliveryId = bound;
+            std::size_t lease = 0, item = 0;
+            for (auto &r : *batch) {
+                if (auto *w = std::get_if<EventWrite>(r.get())) {
+                    if (ok)
+                        w->done.set_value(std::move((*stored)[item]));
+                    else
+                        w->done.set_value(
+                            makeError(QStringLiteral("sync.store_failed"),
+                                      QStringLiteral("store %1: events were written but "
+                                                     "could not be synced to disk: %2")
+                                          .arg(m_dbPath, error)));
+                } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
+                    // Outcomes the store refused (the lease passed on) stay pending.
+                    if (o->committed)
+                        o->committed(ok && !(item < refused->size() && (*refused)[item]));
+                } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
+                    claim->done.set_value(ok ? (*leaseAnswers)[lease]
+                                             : QStringLiteral("(store not synced: %1)").arg(error));
+                    ++lease;
                 }
-                if (ok && bound > m_durableDeliveryId.load())
-                    m_durableDeliveryId = bound;
-                std::size_t lease = 0, item = 0;
-                for (auto &r : *batch) {
-                    if (auto *w = std::get_if<EventWrite>(r.get())) {
-                        if (ok)
-                            w->done.set_value(std::move((*stored)[item]));
-                        else
-                            w->done.set_value(
-                                makeError(QStringLiteral("sync.store_failed"),
-                                          QStringLiteral("store %1: events were written but "
-                                                         "could not be synced to disk: %2")
-                                              .arg(m_dbPath, error)));
-                    } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
-                        if (o->committed)
-                            o->committed(ok);
-                    } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                        claim->done.set_value(
-                            ok ? (*leaseAnswers)[lease]
-                               : QStringLiteral("(store not synced: %1)").arg(error));
-                        ++lease;
-                    }
-                    if (!std::holds_alternative<LeaseClaim>(*r) &&
-                        !std::holds_alternative<DurabilityBarrier>(*r))
-                        ++item;
-                }
-                if (ok && onCommitted)
-                    onCommitted();
-            },
-            int(batch->size()));
+                if (!std::holds_alternative<LeaseClaim>(*r) &&
+                    !std::holds_alternative<DurabilityBarrier>(*r))
+                    ++item;
+            }
+            if (ok && onCommitted)
+                onCommitted();
+        };
+        if (syncer)
+            syncer->submit(std::move(answer), int(batch->size()));
+        else
+            answer(true, {}); // committed on a server that syncs before COMMIT returns
     }
     syncer.reset(); // answers what is still waiting
     checkpointer.reset();

@@ -59,6 +59,13 @@ public:
     /// gone (crashed) loses it at once; elsewhere it lapses after its ttl.
     /// ttlMs 0 releases it if `owner` holds it. Blocks until done.
     QString claimLease(const QString &owner, qint64 ttlMs);
+    /// The partitions the last claimLease() left this process holding (PostgreSQL); empty
+    /// when the outbox is not partitioned (SQLite).
+    QList<int> heldPartitions() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_partitions;
+    }
 
     /// Highest delivery row id known to be on disk. Rows are visible to readers once
     /// committed, a moment before they are synced: the delivery engine sends none beyond this.
@@ -85,7 +92,8 @@ private:
     std::atomic_bool m_barrierQueued{false};
     std::atomic<qint64> m_maxEventBytes{DefaultMaxEventBytes};
     std::thread m_thread;
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
+    QList<int> m_partitions;
     std::condition_variable m_wake;
     std::deque<std::unique_ptr<OutboxRequest>> m_queue;
     bool m_stopping = false;

@@ -3,8 +3,8 @@
 
 #include "core/urlpath.h"
 #include "store/store.h"
+#include "store/syncrecords.h"
 #include "sync/deliveryengine.h"
-#include "sync/deliverylease.h"
 #include "sync/outboxwriter.h"
 
 #include <QDateTime>
@@ -42,14 +42,32 @@ QJsonObject attemptToJson(const DeliveryAttempt &a)
 }
 
 SyncService::SyncService(Store *store, const ClusterConfig &config, QObject *parent)
-    : QObject(parent), m_store(store), m_config(config)
+    : SyncService(store, QString(), config, parent)
 {
-    QSqlQuery q(m_store->database());
-    if (q.exec(QStringLiteral("SELECT name, paused, disabled, reason FROM target_state"))) {
-        while (q.next())
-            m_overrides.insert(q.value(0).toString(),
-                               TargetOverride{q.value(1).toBool(), q.value(2).toBool(), q.value(3).toString()});
+}
+
+SyncService::SyncService(Store *store, const QString &outbox, const ClusterConfig &config,
+                         QObject *parent)
+    : QObject(parent), m_store(store), m_outbox(outbox.isEmpty() ? store->path() : outbox),
+      m_config(config)
+{
+    auto opened = SyncRecords::open(m_outbox, m_store);
+    if (!opened) {
+        m_recordsError = opened.error().message;
+        return;
     }
+    m_records = std::move(opened).value();
+    if (auto states = m_records->targetStates()) {
+        for (auto it = states->cbegin(); it != states->cend(); ++it)
+            m_overrides.insert(it.key(), TargetOverride{it->paused, it->disabled, it->reason});
+    }
+}
+
+Result<SyncRecords *> SyncService::records() const
+{
+    if (!m_records)
+        return makeError(QStringLiteral("store.unavailable"), m_recordsError);
+    return m_records.get();
 }
 
 SyncService::~SyncService()
@@ -57,12 +75,14 @@ SyncService::~SyncService()
     stop();
 }
 
-QString SyncService::dbPath() const { return m_store->path(); }
+QString SyncService::dbPath() const { return m_records ? m_records->location() : m_outbox; }
 
 Status SyncService::start(bool deliver)
 {
+    if (!m_records)
+        return records().error();
     if (!m_writer) {
-        m_writer = std::make_unique<OutboxWriter>(m_store->path());
+        m_writer = std::make_unique<OutboxWriter>(m_outbox);
         m_writer->setMaxEventBytes(m_config.syncMaxEventBytes);
         if (Status s = m_writer->start(m_config.syncBacklogLimit); !s) {
             m_writer.reset();
@@ -70,7 +90,7 @@ Status SyncService::start(bool deliver)
         }
     }
     if (deliver && !m_delivery) {
-        m_delivery = std::make_unique<DeliveryEngine>(m_store->path(), m_writer.get());
+        m_delivery = std::make_unique<DeliveryEngine>(m_outbox, m_writer.get());
         m_delivery->onTargetDisabled = [this](const QString &target, const QString &reason) {
             QMetaObject::invokeMethod(this, [this, target, reason] {
                 m_overrides[target].disabled = true;
@@ -273,109 +293,44 @@ Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &ev
 
 Result<QList<DeadLetter>> SyncService::deadLetters(const QString &target, int limit) const
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.event_id, e.type, d.attempts, d.last_error, d.updated_at, e.payload,"
-                             " d.event_count"
-                             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-                             " WHERE d.state = 'dead' AND (? = '' OR d.target = ?) ORDER BY d.id DESC LIMIT ?"));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(limit);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("read dead letters"), q.lastError().text());
-    QList<DeadLetter> list;
-    while (q.next()) {
-        DeadLetter d;
-        d.deliveryId = q.value(0).toLongLong();
-        d.target = q.value(1).toString();
-        d.userId = q.value(2).toString();
-        d.eventId = q.value(3).toString();
-        d.eventType = q.value(4).toString();
-        d.attempts = q.value(5).toInt();
-        d.lastError = q.value(6).toString();
-        d.failedAt = q.value(7).toLongLong();
-        QJsonObject payload = QJsonDocument::fromJson(q.value(8).toByteArray()).object();
-        payload.insert(QStringLiteral("data"), redactSecrets(payload.value(QStringLiteral("data")).toObject()));
-        d.payload = payload;
-        d.eventCount = q.value(9).toInt();
-        list << d;
-    }
-    return list;
+    auto r = records();
+    return r ? r.value()->deadLetters(target, limit) : Result<QList<DeadLetter>>(r.error());
 }
 
 Result<QHash<QString, qint64>> SyncService::deadLetterCounts() const
 {
-    QSqlQuery q(m_store->database());
-    if (!q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = "
-                               "'dead' GROUP BY target")))
-        return storeError(m_store->path(), QStringLiteral("count dead letters"),
-                          q.lastError().text());
-    QHash<QString, qint64> counts;
-    while (q.next())
-        counts.insert(q.value(0).toString(), q.value(1).toLongLong());
-    return counts;
+    auto r = records();
+    return r ? r.value()->deadLetterCounts() : Result<QHash<QString, qint64>>(r.error());
 }
 
 Result<QList<DeliveryAttempt>> SyncService::attempts(qint64 deliveryId) const
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT ts, status, duration_ms, error, body_head FROM attempts WHERE delivery_id = ? ORDER BY id"));
-    q.addBindValue(deliveryId);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("read attempts"), q.lastError().text());
-    QList<DeliveryAttempt> list;
-    while (q.next())
-        list << DeliveryAttempt{q.value(0).toLongLong(), q.value(1).toInt(), q.value(2).toDouble(), q.value(3).toString(),
-                                q.value(4).toString()};
-    return list;
+    auto r = records();
+    return r ? r.value()->attempts(deliveryId) : Result<QList<DeliveryAttempt>>(r.error());
 }
 
 Result<QList<QueuedDelivery>> SyncService::queue(const QString &target, int limit) const
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at, d.last_error, d.event_count"
-                             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-                             " WHERE d.state = 'pending' AND (? = '' OR d.target = ?) ORDER BY d.id LIMIT ?"));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(limit);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("read queue"), q.lastError().text());
-    QList<QueuedDelivery> list;
-    while (q.next())
-        list << QueuedDelivery{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-                               q.value(4).toInt(), q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toString(),
-                               q.value(8).toInt()};
-    return list;
+    auto r = records();
+    return r ? r.value()->queue(target, limit) : Result<QList<QueuedDelivery>>(r.error());
 }
 
 Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
 {
+    auto r = records();
+    if (!r)
+        return r.error();
     QString target;
     qint64 events = 0;
-    const Status s = audited(
-        actor, QStringLiteral("dlq.retry"), QString::number(deliveryId), QStringLiteral("dead"),
-        QStringLiteral("pending"), [&]() -> Status {
-            QSqlQuery q(m_store->database());
-            q.prepare(QStringLiteral(
-                "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
-                " WHERE id = ? AND state = 'dead' RETURNING target, event_count"));
-            q.addBindValue(nowMs());
-            q.addBindValue(nowMs());
-            q.addBindValue(deliveryId);
-            if (!q.exec())
-                return storeError(m_store->path(),
-                                  QStringLiteral("retry delivery %1").arg(deliveryId),
-                                  q.lastError().text());
-            if (!q.next())
-                return makeError(
-                    QStringLiteral("sync.not_dead"),
-                    QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
-            target = q.value(0).toString();
-            events = q.value(1).toLongLong();
-            q.finish();
-            return {};
-        });
+    const Status s = audited(actor, QStringLiteral("dlq.retry"), QString::number(deliveryId),
+                             QStringLiteral("dead"), QStringLiteral("pending"), [&]() -> Status {
+                                 auto row = r.value()->retryDead(deliveryId, nowMs());
+                                 if (!row)
+                                     return row.error();
+                                 target = row->first;
+                                 events = row->second;
+                                 return {};
+                             });
     if (!s)
         return s;
     if (m_writer)
@@ -387,6 +342,9 @@ Status SyncService::retryFailedSync(qint64 deliveryId, const QString &actor)
 
 Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 untilMs, const QString &actor)
 {
+    auto r = records();
+    if (!r)
+        return r.error();
     int count = 0;
     QHash<QString, qint64> perTarget;
     const Status s = m_store->audited(
@@ -398,26 +356,12 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
                    QStringLiteral("%1 .. %2").arg(iso(sinceMs), iso(untilMs)),
                    {}},
         [&](AuditEntry &entry) -> Status {
-            QSqlQuery q(m_store->database());
-            q.prepare(QStringLiteral(
-                "UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?"
-                " WHERE state = 'dead' AND (? = '' OR target = ?) AND updated_at >= ? AND "
-                "updated_at <= ?"
-                " RETURNING target, event_count"));
-            const qint64 now = nowMs();
-            q.addBindValue(now);
-            q.addBindValue(now);
-            q.addBindValue(sqlText(target));
-            q.addBindValue(sqlText(target));
-            q.addBindValue(sinceMs);
-            q.addBindValue(untilMs);
-            if (!q.exec())
-                return storeError(m_store->path(), QStringLiteral("replay"), q.lastError().text());
-            while (q.next()) {
-                perTarget[q.value(0).toString()] += q.value(1).toLongLong();
-                count += q.value(1).toInt();
-            }
-            q.finish();
+            auto replayed = r.value()->replayDead(target, sinceMs, untilMs, nowMs());
+            if (!replayed)
+                return replayed.error();
+            perTarget = replayed.value();
+            for (qint64 n : std::as_const(perTarget))
+                count += int(n);
             entry.after = QStringLiteral("%1 deliveries").arg(count);
             return {};
         });
@@ -433,23 +377,12 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
 
 Status SyncService::discard(qint64 deliveryId, const QString &actor)
 {
+    auto r = records();
+    if (!r)
+        return r.error();
     return audited(actor, QStringLiteral("dlq.discard"), QString::number(deliveryId),
-                   QStringLiteral("dead"), QStringLiteral("discarded"), [&]() -> Status {
-                       QSqlQuery q(m_store->database());
-                       q.prepare(QStringLiteral("UPDATE deliveries SET state = 'discarded', "
-                                                "updated_at = ? WHERE id = ? AND state = 'dead'"));
-                       q.addBindValue(nowMs());
-                       q.addBindValue(deliveryId);
-                       if (!q.exec())
-                           return storeError(m_store->path(),
-                                             QStringLiteral("discard delivery %1").arg(deliveryId),
-                                             q.lastError().text());
-                       if (q.numRowsAffected() == 0)
-                           return makeError(
-                               QStringLiteral("sync.not_dead"),
-                               QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
-                       return {};
-                   });
+                   QStringLiteral("dead"), QStringLiteral("discarded"),
+                   [&] { return r.value()->discardDead(deliveryId, nowMs()); });
 }
 
 Result<QUrl> SyncService::digestUrl(const QString &target) const
@@ -486,18 +419,18 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
     // Receivers de-duplicate by event id, so sending the same event again would change
     // nothing: repair sends a fresh copy of the user's last acknowledged event, with a new
     // id and a newer version.
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("SELECT payload FROM events WHERE event_id = ?"));
+    auto r = records();
+    if (!r)
+        return r.error();
     QList<OutboxItem> items;
     const qint64 stamp = nowMs();
     for (const QString &id : eventIds) {
-        q.addBindValue(id);
-        if (!q.exec())
-            return storeError(m_store->path(), QStringLiteral("repair"), q.lastError().text());
-        if (!q.next())
+        auto stored = r.value()->eventPayload(id);
+        if (!stored)
+            return stored.error();
+        if (stored->isEmpty())
             continue;
-        const QJsonObject payload = QJsonDocument::fromJson(q.value(0).toByteArray()).object();
-        q.finish();
+        const QJsonObject payload = QJsonDocument::fromJson(stored.value()).object();
         auto event = SyncEvent::fromJson(payload);
         if (!event)
             continue;
@@ -526,17 +459,12 @@ Result<int> SyncService::repair(const QString &target, const QStringList &eventI
 
 Status SyncService::saveOverride(const QString &target)
 {
+    auto r = records();
+    if (!r)
+        return r.error();
     const TargetOverride o = m_overrides.value(target);
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO target_state(name, paused, disabled, reason, updated_at) VALUES (?, ?, ?, ?, ?)"));
-    q.addBindValue(target);
-    q.addBindValue(o.paused);
-    q.addBindValue(o.disabled);
-    q.addBindValue(sqlText(o.reason));
-    q.addBindValue(nowMs());
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("save target state"), q.lastError().text());
-    return {};
+    return r.value()->saveTargetState(target, SyncRecords::TargetState{o.paused, o.disabled, o.reason},
+                                      nowMs());
 }
 
 Status SyncService::setTargetPaused(const QString &target, bool paused, const QString &actor)
@@ -599,8 +527,6 @@ SyncStats SyncService::stats() const
     for (const NodeStatus &n : m_nodes)
         names << NodePrefix + n.spec.id;
     const qint64 now = nowMs();
-    QSqlQuery oldest(m_store->database());
-    oldest.prepare(QStringLiteral("SELECT created_at FROM deliveries WHERE target = ? AND state = 'pending' ORDER BY id LIMIT 1"));
     for (const QString &name : names) {
         TargetStatus t = live.value(name);
         t.name = name;
@@ -614,11 +540,9 @@ SyncStats SyncService::stats() const
             t.disabledReason = m_overrides.value(name).reason;
         t.paused = m_overrides.value(name).paused;
         t.backlog = backlog.value(name);
-        if (t.backlog > 0) {
-            oldest.addBindValue(name);
-            if (oldest.exec() && oldest.next())
-                t.oldestWaitingMs = now - oldest.value(0).toLongLong();
-            oldest.finish();
+        if (t.backlog > 0 && m_records) {
+            if (const qint64 oldest = m_records->oldestPending(name); oldest > 0)
+                t.oldestWaitingMs = now - oldest;
         }
         s.completedSyncTasks += t.success;
         s.failedSyncTasks += t.failed;
@@ -635,7 +559,7 @@ SyncStats SyncService::stats() const
                                                     : QStringLiteral("standby, lease held by ") + s.deliveryStandbyFor;
     } else {
         // This process does not deliver: say who does, from the lease in the store.
-        const DeliveryLease lease = DeliveryLease::read(m_store->database());
+        const DeliveryLease lease = m_records ? m_records->lease() : DeliveryLease{};
         s.delivery = lease.isFree(now) ? QStringLiteral("no process is delivering from this store")
                                        : QStringLiteral("by another process, lease held by ") + lease.holder;
     }
@@ -645,11 +569,12 @@ SyncStats SyncService::stats() const
 Result<SyncStats> SyncService::storedStats() const
 {
     SyncStats s = stats();
-    QSqlQuery q(m_store->database());
-    if (!q.exec(QStringLiteral("SELECT target, state, SUM(event_count), SUM(CASE WHEN attempts > 1 THEN (attempts - 1) * event_count ELSE 0 END),"
-                               " MIN(CASE WHEN state = 'pending' THEN created_at END)"
-                               " FROM deliveries GROUP BY target, state")))
-        return storeError(m_store->path(), QStringLiteral("read sync stats"), q.lastError().text());
+    auto r = records();
+    if (!r)
+        return r.error();
+    auto rows = r.value()->countsByState();
+    if (!rows)
+        return rows.error();
     QHash<QString, TargetStatus *> byName;
     for (TargetStatus &t : s.targets)
         byName.insert(t.name, &t);
@@ -658,10 +583,10 @@ Result<SyncStats> SyncService::storedStats() const
         t.success = t.failed = t.retries = t.backlog = t.deadLetters = 0;
     const qint64 now = nowMs();
     s.oldestWaitingMs = 0;
-    while (q.next()) {
-        const QString name = q.value(0).toString();
-        const QString state = q.value(1).toString();
-        const qint64 n = q.value(2).toLongLong();
+    for (const SyncRecords::StateCount &row : std::as_const(rows.value())) {
+        const QString &name = row.target;
+        const QString &state = row.state;
+        const qint64 n = row.events;
         TargetStatus *t = byName.value(name);
         if (!t) {
             s.targets << TargetStatus{};
@@ -672,8 +597,8 @@ Result<SyncStats> SyncService::storedStats() const
                 byName.insert(x.name, &x);
             t = byName.value(name);
         }
-        t->retries += q.value(3).toLongLong();
-        s.retrySyncTasks += q.value(3).toLongLong();
+        t->retries += row.retries;
+        s.retrySyncTasks += row.retries;
         if (state == u"done") {
             t->success += n;
             s.completedSyncTasks += n;
@@ -684,8 +609,8 @@ Result<SyncStats> SyncService::storedStats() const
         } else if (state == u"pending") {
             t->backlog += n;
             s.queueDepth += n;
-            if (!q.value(4).isNull()) {
-                t->oldestWaitingMs = now - q.value(4).toLongLong();
+            if (row.oldestPending > 0) {
+                t->oldestWaitingMs = now - row.oldestPending;
                 s.oldestWaitingMs = std::max(s.oldestWaitingMs, t->oldestWaitingMs);
             }
         }

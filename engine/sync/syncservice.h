@@ -22,6 +22,7 @@ namespace jobfirst {
 class DeliveryEngine;
 class OutboxWriter;
 class Store;
+class SyncRecords;
 
 /// The user-data sync of the plan (ServiceSyncService + the cluster part of
 /// ClusterSyncService): routes events to targets, keeps them durable in the outbox, delivers
@@ -33,7 +34,13 @@ class SyncService final : public QObject
     Q_DISABLE_COPY_MOVE(SyncService)
 
 public:
+    /// The outbox lives in `store`'s file.
     SyncService(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
+    /// The outbox lives at `outbox`: `store`'s file when empty, else a postgresql:// URL
+    /// (nodes, config, audit and the rest stay in `store`). When the server cannot be reached
+    /// now, every call says so until it can; start() fails.
+    SyncService(Store *store, const QString &outbox, const ClusterConfig &config,
+                QObject *parent = nullptr);
     ~SyncService() override;
 
     /// Starts the outbox writer and, when `deliver` is true, the delivery engine.
@@ -89,7 +96,10 @@ public:
     Result<SyncStats> storedStats() const;
     Result<TargetStatus> syncStatus(const QString &target) const;
     qint64 backlog() const;
+    /// Where the outbox is: the store file or the PostgreSQL URL (nothing secret).
     QString dbPath() const;
+    /// The outbox location as given (for connections of other threads).
+    QString outboxLocation() const { return m_outbox; }
 
 signals:
     void targetDisabled(const QString &target, const QString &reason);
@@ -111,7 +121,13 @@ private:
                    const QString &before, const QString &after,
                    const std::function<Status()> &change);
 
+    /// The records connection, or why there is none.
+    Result<SyncRecords *> records() const;
+
     Store *m_store;
+    QString m_outbox;
+    std::unique_ptr<SyncRecords> m_records;
+    QString m_recordsError;
     ClusterConfig m_config;
     QList<NodeStatus> m_nodes;
     QHash<QString, TargetOverride> m_overrides;

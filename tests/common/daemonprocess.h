@@ -22,6 +22,8 @@ public:
     void kill();
     bool running() const;
     quint16 port() const { return m_port; }
+    /// Its process id while it runs (0 after).
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
     QString url(const QString &scheme = QStringLiteral("http")) const;
     /// What it wrote to stderr so far (JSON log lines).
     QByteArray logs();

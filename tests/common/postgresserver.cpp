@@ -94,6 +94,15 @@ bool PostgresServer::stop(const QString &mode)
     return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-m"), mode, QStringLiteral("-w"), QStringLiteral("stop")});
 }
 
+bool PostgresServer::resume()
+{
+    if (m_running || m_data.isEmpty())
+        return m_running;
+    m_running = run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),
+                                                           QStringLiteral("-w"), QStringLiteral("start")});
+    return m_running;
+}
+
 bool PostgresServer::restart()
 {
     return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),

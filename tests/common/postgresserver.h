@@ -19,6 +19,8 @@ public:
     bool stop(const QString &mode = QStringLiteral("fast"));
     /// `pg_ctl restart -m fast`: what an operator (or a failover) does to a running server.
     bool restart();
+    /// Starts the stopped server again on the same data folder and port.
+    bool resume();
     quint16 port() const { return m_port; }
     QString database() const { return QStringLiteral("jobfirst"); }
     QString user() const { return QStringLiteral("jobfirst"); }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// DeliveryScheduler with DeliveryReader on a real store: which rows go now, and which wait.
-#include "sync/deliveryreader.h"
+// DeliveryScheduler with SqliteOutboxReader on a real store: which rows go now, and which wait.
+#include "store/sqliteoutboxreader.h"
 #include "sync/deliveryscheduler.h"
-#include "sync/outboxcommitter.h"
+#include "store/sqliteoutboxstore.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -15,8 +15,8 @@ class TestDeliveryScheduler final : public QObject
 
     QTemporaryDir m_dir;
     int m_n = 0;
-    std::unique_ptr<OutboxCommitter> m_writer;
-    std::unique_ptr<DeliveryReader> m_reader;
+    std::unique_ptr<SqliteOutboxStore> m_writer;
+    std::unique_ptr<SqliteOutboxReader> m_reader;
     std::vector<std::unique_ptr<OutboxRequest>> m_keep;
     qint64 m_seq = 0;
 
@@ -78,8 +78,8 @@ private slots:
     void init()
     {
         const QString path = m_dir.filePath(QStringLiteral("s%1.db").arg(++m_n));
-        m_writer = std::move(OutboxCommitter::open(path)).value();
-        m_reader = std::move(DeliveryReader::open(path)).value();
+        m_writer = std::move(SqliteOutboxStore::open(path)).value();
+        m_reader = std::move(SqliteOutboxReader::open(path)).value();
     }
 
     void workersBoundTheRequestsAndEachUserWaitsForItsPreviousEvent()

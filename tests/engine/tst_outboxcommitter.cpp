@@ -2,7 +2,7 @@
 // The outbox committer alone, on a real store file: what one group commit writes, and that a
 // group that fails writes nothing.
 #include "store/store.h"
-#include "sync/outboxcommitter.h"
+#include "store/sqliteoutboxstore.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -43,14 +43,14 @@ class TestOutboxCommitter final : public QObject
 
     struct Rig
     {
-        std::unique_ptr<OutboxCommitter> committer;
+        std::unique_ptr<SqliteOutboxStore> committer;
         std::unique_ptr<Store> reader; ///< a second connection, as the console reads
     };
 
     Rig open()
     {
         const QString path = m_dir.filePath(QStringLiteral("c%1.db").arg(++m_n));
-        auto c = OutboxCommitter::open(path);
+        auto c = SqliteOutboxStore::open(path);
         if (!c)
             qFatal("%s", qPrintable(c.error().message));
         return {std::move(c).value(), std::move(Store::open(path)).value()};

@@ -3,7 +3,7 @@
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
 #include "store/store.h"
 #include "sync/outboxwriter.h"
-#include "sync/walcheckpointer.h"
+#include "store/walcheckpointer.h"
 
 #include <QDateTime>
 #include <QSqlQuery>

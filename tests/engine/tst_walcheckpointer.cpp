@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // WalCheckpointer alone on a real store: it copies the WAL into the store file on its own
 // connection once the WAL has grown enough, and not before.
-#include "sync/outboxcommitter.h"
-#include "sync/walcheckpointer.h"
+#include "store/sqliteoutboxstore.h"
+#include "store/walcheckpointer.h"
 
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -20,7 +20,7 @@ private slots:
     void copiesTheWalOnceItHasGrown()
     {
         const QString db = m_dir.filePath(QStringLiteral("c.db"));
-        auto committer = std::move(OutboxCommitter::open(db)).value();
+        auto committer = std::move(SqliteOutboxStore::open(db)).value();
         WalCheckpointer checkpointer(db);
         const qint64 storeBefore = QFileInfo(db).size();
         std::vector<std::unique_ptr<OutboxRequest>> keep;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // WalSyncer alone on a real file: callers are answered after a sync, many by one sync, and a
 // sync that cannot be done fails its callers and every one after them.
-#include "sync/walsyncer.h"
+#include "store/walsyncer.h"
 
 #include <QFile>
 #include <QTemporaryDir>

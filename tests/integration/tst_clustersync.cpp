@@ -5,6 +5,7 @@
 #include "core/secrets.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
+#include "outboxbackend.h"
 #include "sync/syncservice.h"
 
 #include <QTemporaryDir>
@@ -39,6 +40,8 @@ private slots:
         Engine engine;
         EngineOptions options;
         options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        if (OutboxBackend::postgres()) // the outbox in PostgreSQL, the rest in the file
+            options.outboxUrl = OutboxBackend::outbox(options.dbPath);
         options.configPath = dir.filePath(QStringLiteral("c.json"));
         QVERIFY(engine.open(options).ok());
         QVERIFY(engine.cluster()->registerNode(NodeSpec{QStringLiteral("a"), a.url()}, QStringLiteral("t")).ok());

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Sync delivery against real jobfirst-nodesim targets on loopback.
+// Sync delivery against real jobfirst-nodesim targets on loopback. The outbox is the SQLite
+// store, or with JOBFIRST_TEST_OUTBOX=postgresql a PostgreSQL of the test's own (OutboxBackend).
 #include "core/secrets.h"
 #include "nodesimprocess.h"
+#include "outboxbackend.h"
 #include "store/store.h"
 #include "sync/consistencychecker.h"
 #include "sync/syncservice.h"
@@ -37,6 +39,7 @@ class TestSyncDelivery final : public QObject
     {
         QTemporaryDir dir;
         std::unique_ptr<Store> store;
+        QString outbox; ///< the store's file, or a PostgreSQL URL
         std::unique_ptr<SyncService> sync;
         std::vector<std::unique_ptr<NodeSimProcess>> sims;
         ClusterConfig config;
@@ -69,9 +72,14 @@ class TestSyncDelivery final : public QObject
         if (tune)
             tune(f->config);
         f->store = std::move(Store::open(f->dir.filePath(QStringLiteral("c.db")))).value();
-        f->sync = std::make_unique<SyncService>(f->store.get(), f->config);
-        if (!f->sync->start(true))
+        f->outbox = OutboxBackend::outbox(f->store->path());
+        if (f->outbox.isEmpty())
             return nullptr;
+        f->sync = std::make_unique<SyncService>(f->store.get(), f->outbox, f->config);
+        if (Status s = f->sync->start(true); !s) {
+            qWarning("%s", qPrintable(s.error().message));
+            return nullptr;
+        }
         return f;
     }
 
@@ -167,7 +175,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 1, 10000);
         // The receiver applies it before the engine has committed the outcome: wait for that.
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->stats().targets.first().success, 1, 5000);
-        QSqlQuery q(f->store->database());
+        QSqlQuery q(OutboxBackend::open(f->outbox, QStringLiteral("retryAfter")));
         QVERIFY(q.exec(QStringLiteral("SELECT MIN(ts) FROM attempts")) && q.next());
         const qint64 failedAt = q.value(0).toLongLong();
         QVERIFY(q.exec(QStringLiteral("SELECT updated_at FROM deliveries WHERE state = 'done'")) && q.next());
@@ -244,12 +252,12 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
         // Signed with the target's secret: the receiver checks digest requests like deliveries.
         const DigestEndpoint digest = f->sync->digestEndpoint(QStringLiteral("t0")).value();
-        auto clean = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
+        auto clean = ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64);
         QVERIFY(clean.ok());
         QCOMPARE(clean->ratio, 1.0);
         QCOMPARE(clean->ledgerRecords, 500);
         QCOMPARE(f->sim(0).del(QStringLiteral("/records/u42")), 200);
-        auto report = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64);
+        auto report = ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64);
         QVERIFY(report.ok());
         QCOMPARE(report->missing, 1);
         QCOMPARE(report->bucketsDiffering, 1);
@@ -257,10 +265,10 @@ private slots:
         QVERIFY(report->samples.first().contains(QStringLiteral("u42")));
         QCOMPARE(f->sync->repair(QStringLiteral("t0"), report->repairEventIds, QStringLiteral("test")).value(), 1);
         QTRY_COMPARE_WITH_TIMEOUT(f->sim(0).get(QStringLiteral("/records/u42"))[QStringLiteral("user_id")].toString(), QStringLiteral("u42"), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64)->ratio, 1.0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64)->ratio, 1.0, 10000);
         // A target that does not answer gives an error naming the URL.
         f->sim(0).kill();
-        auto down = ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"), digest, 64, 2000);
+        auto down = ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64, 2000);
         QVERIFY(!down.ok());
         QVERIFY(down.error().message.contains(digest.url.toString()));
     }
@@ -276,7 +284,7 @@ private slots:
         QVERIFY(!full.ok());
         QCOMPARE(full.error().code, QStringLiteral("sync.queue_full"));
         QVERIFY(full.error().message.contains(QStringLiteral("queue full")));
-        QSqlQuery q(f->store->database());
+        QSqlQuery q(OutboxBackend::open(f->outbox, QStringLiteral("fullQueue")));
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM events")) && q.next());
         QCOMPARE(q.value(0).toInt(), 20);
         QCOMPARE(f->sync->backlog(), 40);
@@ -309,7 +317,7 @@ private slots:
         const auto updates = f->sync->publish(users(20, QStringLiteral("user.updated")), SyncMode::Bulk);
         QVERIFY(updates.ok());
         // One row per request: 230 = 50+50+50+50+30, then 20 in a row of their own.
-        QSqlQuery q(f->store->database());
+        QSqlQuery q(OutboxBackend::open(f->outbox, QStringLiteral("bulkRows")));
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*), SUM(event_count), MAX(event_count) FROM deliveries WHERE target = 't0'")) && q.next());
         QCOMPARE(q.value(0).toInt(), 6);
         QCOMPARE(q.value(1).toInt(), 250);
@@ -323,7 +331,7 @@ private slots:
         QCOMPARE(f->sim(0).get(QStringLiteral("/records/u7"))[QStringLiteral("version")].toInteger(), updates->at(7).version);
         // Every user of every acknowledged row is in the ledger at its latest version.
         auto report =
-            ConsistencyChecker::check(f->store->path(), QStringLiteral("t0"),
+            ConsistencyChecker::check(f->outbox, QStringLiteral("t0"),
                                       f->sync->digestEndpoint(QStringLiteral("t0")).value(), 64);
         QVERIFY(report.ok());
         QCOMPARE(report->ledgerRecords, 230);
@@ -369,12 +377,17 @@ private slots:
 
     void oneProcessDeliversFromAStoreAtATime()
     {
+        if (OutboxBackend::postgres())
+            QSKIP("On PostgreSQL the daemons split the partitions instead (tst_postgresoutbox)");
         auto f = makeFixture(1);
         QVERIFY(f);
         QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().deliveryStandbyFor.isEmpty(), 5000); // holds the lease
-        // A second engine on the same store file (as jobfirstctl sync run next to a console).
-        auto store = std::move(Store::open(f->store->path())).value();
-        SyncService second(store.get(), f->config);
+        // A second engine on the same outbox (as jobfirstctl sync run next to a console, or a
+        // second daemon on one PostgreSQL, with a store file of its own).
+        auto store = std::move(Store::open(OutboxBackend::postgres() ? f->dir.filePath(QStringLiteral("second.db"))
+                                                                     : f->store->path()))
+                         .value();
+        SyncService second(store.get(), f->outbox, f->config);
         QVERIFY(second.start(true).ok());
         QTRY_VERIFY_WITH_TIMEOUT(second.stats().deliveryStandbyFor.contains(QString::number(QCoreApplication::applicationPid())), 5000);
         QVERIFY(f->sync->stats().deliveryStandbyFor.isEmpty());
@@ -383,7 +396,7 @@ private slots:
         {
             // A process that only reads (jobfirstctl sync stats) names the one delivering.
             auto reader = std::move(Store::open(f->store->path())).value();
-            const SyncService readOnly(reader.get(), f->config);
+            const SyncService readOnly(reader.get(), f->outbox, f->config);
             QVERIFY(readOnly.stats().delivery.startsWith(QStringLiteral("by another process, lease held by")));
         }
         QVERIFY(second.publish(users(200)).ok()); // the standby still accepts events

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/deliverylease.h"
+#include "store/deliverylease.h"
 
 #include <QSqlQuery>
 #include <QStringList>
@@ -13,9 +13,18 @@ namespace jobfirst {
 DeliveryLease DeliveryLease::read(QSqlDatabase db)
 {
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) || !q.next())
+    const bool postgres = db.driverName() == QLatin1String("QPSQL");
+    if (!q.exec(postgres
+                    ? QStringLiteral("SELECT value FROM outbox_meta WHERE key = 'delivery_lease'")
+                    : QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease'")) ||
+        !q.next())
         return {};
-    const QStringList parts = q.value(0).toString().split(u' ');
+    return parse(q.value(0).toString());
+}
+
+DeliveryLease DeliveryLease::parse(const QString &value)
+{
+    const QStringList parts = value.split(u' ');
     if (parts.size() != 2)
         return {};
     return {parts.at(0), parts.at(1).toLongLong()};

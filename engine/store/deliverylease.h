@@ -6,15 +6,18 @@
 
 namespace jobfirst {
 
-/// The store's delivery lease: which process delivers, and until when. Kept in the meta
-/// table as "host:pid:nonce until_ms". Only the outbox writer changes it.
+/// The store's delivery lease: which process delivers, and until when. Kept as
+/// "host:pid:nonce until_ms" in the meta table (SQLite) or outbox_meta (PostgreSQL). Only the
+/// outbox writer changes it.
 struct DeliveryLease
 {
-    QString holder;     ///< "host:pid:nonce"; empty when nobody holds it
-    qint64 until = 0;   ///< ms since epoch
+    QString holder;   ///< "host:pid:nonce"; empty when nobody holds it
+    qint64 until = 0; ///< ms since epoch
 
     /// The lease as stored (empty when there is none or it cannot be read).
     static DeliveryLease read(QSqlDatabase db);
+    /// The lease from its stored text.
+    static DeliveryLease parse(const QString &value);
     /// Lapsed at `now`, or held by a process of this host that no longer exists.
     bool isFree(qint64 now) const;
 };

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/walcheckpointer.h"
+#include "store/walcheckpointer.h"
 
+#include "store/sqlitestatement.h"
 #include "store/store.h"
-#include "sync/sqlitestatement.h"
 
-#include <sqlite3.h>
 #include <pthread.h>
+#include <sqlite3.h>
 
 namespace jobfirst {
 

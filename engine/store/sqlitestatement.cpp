@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/sqlitestatement.h"
+#include "store/sqlitestatement.h"
 
 #include <QSqlDriver>
 #include <QVariant>

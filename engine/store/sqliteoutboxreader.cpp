@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/deliveryreader.h"
+#include "store/sqliteoutboxreader.h"
 
 #include "store/store.h"
 
 namespace jobfirst {
 
-Result<std::unique_ptr<DeliveryReader>> DeliveryReader::open(const QString &path)
+Result<std::unique_ptr<SqliteOutboxReader>> SqliteOutboxReader::open(const QString &path)
 {
     auto opened = Store::open(path);
     if (!opened)
         return opened.error();
-    std::unique_ptr<DeliveryReader> r(new DeliveryReader(std::move(opened).value()));
+    std::unique_ptr<SqliteOutboxReader> r(new SqliteOutboxReader(std::move(opened).value()));
     sqlite3 *db = sqliteHandle(r->m_store->database());
     if (!db)
         return makeError(QStringLiteral("store.open"),
@@ -32,19 +32,19 @@ Result<std::unique_ptr<DeliveryReader>> DeliveryReader::open(const QString &path
     return r;
 }
 
-DeliveryReader::DeliveryReader(std::unique_ptr<Store> store) : m_store(std::move(store)) {}
+SqliteOutboxReader::SqliteOutboxReader(std::unique_ptr<Store> store) : m_store(std::move(store)) {}
 
-DeliveryReader::~DeliveryReader() = default;
+SqliteOutboxReader::~SqliteOutboxReader() = default;
 
-qint64 DeliveryReader::dataVersion()
+qint64 SqliteOutboxReader::dataVersion()
 {
     const qint64 version = m_dataVersion.next() ? m_dataVersion.int64(0) : -1;
     m_dataVersion.reset();
     return version;
 }
 
-Status DeliveryReader::readPending(const QString &target, qint64 afterId, int limit,
-                                   std::vector<PendingDelivery> &out)
+Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, int limit,
+                                       std::vector<PendingDelivery> &out)
 {
     ++m_pendingReads;
     m_pending.bind(1, target);
@@ -72,8 +72,8 @@ Status DeliveryReader::readPending(const QString &target, qint64 afterId, int li
     return {};
 }
 
-Status DeliveryReader::readEvents(qint64 firstSeq, int count,
-                                  std::vector<std::pair<qint64, QByteArray>> &out)
+Status SqliteOutboxReader::readEvents(qint64 firstSeq, int count,
+                                      std::vector<std::pair<qint64, QByteArray>> &out)
 {
     m_events.bind(1, firstSeq);
     m_events.bind(2, firstSeq + count);

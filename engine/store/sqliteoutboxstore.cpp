@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/outboxcommitter.h"
+#include "store/sqliteoutboxstore.h"
 
+#include "store/deliverylease.h"
+#include "store/outboxrows.h"
 #include "store/store.h"
-#include "sync/deliverylease.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -15,18 +16,18 @@ namespace {
 
 int walHookTrampoline(void *context, sqlite3 *, const char *, int frames)
 {
-    static_cast<OutboxCommitter *>(context)->walCommitted(frames);
+    static_cast<SqliteOutboxStore *>(context)->walCommitted(frames);
     return SQLITE_OK;
 }
 
 } // namespace
 
-Result<std::unique_ptr<OutboxCommitter>> OutboxCommitter::open(const QString &path)
+Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString &path)
 {
     auto opened = Store::open(path);
     if (!opened)
         return opened.error();
-    std::unique_ptr<OutboxCommitter> c(new OutboxCommitter(std::move(opened).value()));
+    std::unique_ptr<SqliteOutboxStore> c(new SqliteOutboxStore(std::move(opened).value()));
     if (!c->m_db)
         return makeError(QStringLiteral("store.open"),
                          QStringLiteral("store %1: not an SQLite connection").arg(path));
@@ -88,41 +89,41 @@ Result<std::unique_ptr<OutboxCommitter>> OutboxCommitter::open(const QString &pa
     return c;
 }
 
-OutboxCommitter::OutboxCommitter(std::unique_ptr<Store> store)
+SqliteOutboxStore::SqliteOutboxStore(std::unique_ptr<Store> store)
     : m_store(std::move(store)), m_db(sqliteHandle(m_store->database()))
 {
 }
 
-OutboxCommitter::~OutboxCommitter()
+SqliteOutboxStore::~SqliteOutboxStore()
 {
     if (m_db)
         sqlite3_wal_hook(m_db, nullptr, nullptr);
     // The statements, declared after the store, are finalized before it closes.
 }
 
-QString OutboxCommitter::path() const
+QString SqliteOutboxStore::path() const
 {
     return m_store->path();
 }
 
-QString OutboxCommitter::walPath() const
+QString SqliteOutboxStore::walPath() const
 {
     return QString::fromUtf8(sqlite3_db_filename(m_db, "main")) + QStringLiteral("-wal");
 }
 
-void OutboxCommitter::setWalHook(std::function<void(int)> hook)
+void SqliteOutboxStore::setWalHook(std::function<void(int)> hook)
 {
     m_walHook = std::move(hook);
 }
 
-void OutboxCommitter::walCommitted(int frames)
+void SqliteOutboxStore::walCommitted(int frames)
 {
     m_walFrames = frames;
     if (m_walHook)
         m_walHook(frames);
 }
 
-bool OutboxCommitter::checkpoint()
+bool SqliteOutboxStore::checkpoint()
 {
     int log = 0, copied = 0;
     const int rc =
@@ -130,8 +131,8 @@ bool OutboxCommitter::checkpoint()
     return rc == SQLITE_OK && log == copied;
 }
 
-Result<OutboxCommitter::Summary> OutboxCommitter::commit(const std::vector<OutboxRequest *> &group,
-                                                         qint64 now)
+Result<SqliteOutboxStore::Summary>
+SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
 {
     Summary summary;
     summary.stored.resize(group.size());
@@ -158,113 +159,70 @@ Result<OutboxCommitter::Summary> OutboxCommitter::commit(const std::vector<Outbo
     return summary;
 }
 
-bool OutboxCommitter::writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary,
-                                  qint64 now, QString &error)
+namespace {
+
+/// The statements writeOutboxRows() runs, on the writer's prepared SQLite statements.
+struct SqliteRows
 {
-    // Bulk rows being filled, per target: a few targets, looked up for every event, so a
-    // short list beats hashing the name each time.
-    struct OpenRow
+    sqlite3 *db;
+    SqliteStatement &event, &delivery, &supersedeRows;
+    qint64 now;
+
+    qint64 insertEvent(const OutboxItem &item, QString &error)
     {
-        QString target;
-        qint64 firstSeq = 0;
-        int count = 0;
-        int limit = 0;
-        qint64 due = 0;
-        QString user; ///< "" when the row carries many users
-    };
-    std::vector<OpenRow> open;
-    const auto openRow = [&open](const QString &target) -> OpenRow & {
-        for (OpenRow &row : open)
-            if (row.target == target)
-                return row;
-        open.push_back(OpenRow{target});
-        return open.back();
-    };
-    // How a row is sent, kept for the SLO figures: only real-time rows count towards the
-    // real-time latency target; bulk rows and deferred (near-real-time) ones do not.
-    static const QString RealTime = QStringLiteral("real-time"),
-                         NearRealTime = QStringLiteral("near-real-time"),
-                         Bulk = QStringLiteral("bulk");
-    const auto insertRow = [&](qint64 seq, const QString &target, const QString &user, qint64 due,
-                               int count, const QString &mode) {
-        m_insertDelivery.bind(1, seq);
-        m_insertDelivery.bind(2, target);
-        m_insertDelivery.bind(3, user);
-        m_insertDelivery.bind(4, due);
-        m_insertDelivery.bind(5, now);
-        m_insertDelivery.bind(6, now);
-        m_insertDelivery.bind(7, count);
-        m_insertDelivery.bind(8, mode);
-        if (!m_insertDelivery.exec()) {
+        const SyncEvent &e = item.event;
+        event.bind(1, e.eventId);
+        event.bind(2, e.type);
+        event.bind(3, e.userId);
+        // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
+        event.bindBlob(4, item.payload);
+        event.bind(5, e.createdAt);
+        if (!event.exec()) {
+            error = QStringLiteral("event %1: %2").arg(e.eventId, event.error());
+            return -1;
+        }
+        return event.changes() == 0 ? 0 : sqlite3_last_insert_rowid(db);
+    }
+    bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
+                        int count, const QString &mode, QString &error)
+    {
+        delivery.bind(1, seq);
+        delivery.bind(2, target);
+        delivery.bind(3, user);
+        delivery.bind(4, due);
+        delivery.bind(5, now);
+        delivery.bind(6, now);
+        delivery.bind(7, count);
+        delivery.bind(8, mode);
+        if (!delivery.exec()) {
             error = QStringLiteral("delivery of seq %1 to %2: %3")
                         .arg(seq)
-                        .arg(target, m_insertDelivery.error());
+                        .arg(target, delivery.error());
             return false;
         }
-        summary.pendingDelta[target] += count;
         return true;
-    };
-    stored.reserve(write.items.size());
-    for (OutboxItem &item : write.items) {
-        SyncEvent &e = item.event;
-        m_insertEvent.bind(1, e.eventId);
-        m_insertEvent.bind(2, e.type);
-        m_insertEvent.bind(3, e.userId);
-        // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
-        m_insertEvent.bindBlob(4, item.payload);
-        m_insertEvent.bind(5, e.createdAt);
-        if (!m_insertEvent.exec()) {
-            error = QStringLiteral("event %1: %2").arg(e.eventId, m_insertEvent.error());
-            return false;
-        }
-        if (m_insertEvent.changes() == 0) {
-            stored << e; // already accepted earlier
-            continue;
-        }
-        const qint64 seq = sqlite3_last_insert_rowid(m_db);
-        e.version = seq;
-        const qint64 due = item.dueAt > 0 ? item.dueAt : now;
-        if (!item.rowLimits.isEmpty()) {
-            for (qsizetype t = 0; t < item.targets.size() && t < item.rowLimits.size(); ++t) {
-                const QString &target = item.targets.at(t);
-                OpenRow &row = openRow(target);
-                if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
-                    if (!insertRow(row.firstSeq, target, row.user, row.due, row.count, Bulk))
-                        return false;
-                    row.count = 0;
-                }
-                if (row.count == 0)
-                    row = OpenRow{target, seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
-                else if (row.user != e.userId)
-                    row.user.clear(); // many users: no per-user order to keep for this row
-                ++row.count;
-            }
-            stored << e;
-            continue;
-        }
-        for (const QString &target : std::as_const(item.targets)) {
-            if (item.coalesce) {
-                m_supersede.bind(1, now);
-                m_supersede.bind(2, target);
-                m_supersede.bind(3, e.userId);
-                m_supersede.bind(4, now);
-                if (m_supersede.exec() && m_supersede.changes() > 0)
-                    summary.pendingDelta[target] -= m_supersede.changes();
-            }
-            if (!insertRow(seq, target, e.userId, due, 1,
-                           item.coalesce || due > now ? NearRealTime : RealTime))
-                return false;
-        }
-        stored << e;
     }
-    for (const OpenRow &row : open)
-        if (row.count > 0 && !insertRow(row.firstSeq, row.target, row.user, row.due, row.count, Bulk))
-            return false;
-    return true;
+    qint64 supersede(const QString &target, const QString &user)
+    {
+        supersedeRows.bind(1, now);
+        supersedeRows.bind(2, target);
+        supersedeRows.bind(3, user);
+        supersedeRows.bind(4, now);
+        return supersedeRows.exec() ? supersedeRows.changes() : 0;
+    }
+};
+
+} // namespace
+
+bool SqliteOutboxStore::writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary,
+                                    qint64 now, QString &error)
+{
+    SqliteRows rows{m_db, m_insertEvent, m_insertDelivery, m_supersede, now};
+    return writeOutboxRows(write, stored, summary.pendingDelta, now, error, rows);
 }
 
-bool OutboxCommitter::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
-                                    QString &error)
+bool SqliteOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
+                                      QString &error)
 {
     for (const DeliveryOutcome &o : *write.outcomes) {
         bool ok = true;
@@ -332,7 +290,7 @@ bool OutboxCommitter::writeOutcomes(const OutcomeWrite &write, Summary &summary,
     return true;
 }
 
-QString OutboxCommitter::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
+QString SqliteOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
 {
     QSqlDatabase db = m_store->database();
     QSqlQuery q(db);
@@ -360,7 +318,7 @@ QString OutboxCommitter::claimLease(const QString &owner, qint64 ttlMs, qint64 n
     return answer;
 }
 
-QHash<QString, qint64> OutboxCommitter::countPending()
+QHash<QString, qint64> SqliteOutboxStore::countPending()
 {
     QHash<QString, qint64> counts;
     QSqlQuery q(m_store->database());
@@ -371,7 +329,7 @@ QHash<QString, qint64> OutboxCommitter::countPending()
     return counts;
 }
 
-qint64 OutboxCommitter::lastDeliveryId()
+qint64 SqliteOutboxStore::lastDeliveryId()
 {
     qint64 id = 0;
     if (m_lastDelivery.next())

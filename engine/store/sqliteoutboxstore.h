@@ -2,8 +2,8 @@
 #pragma once
 
 #include "core/result.h"
-#include "sync/outboxrequest.h"
-#include "sync/sqlitestatement.h"
+#include "store/outboxstore.h"
+#include "store/sqlitestatement.h"
 
 #include <QHash>
 #include <QString>
@@ -15,60 +15,50 @@ namespace jobfirst {
 
 class Store;
 
-/// Writes groups of outbox requests to the store, each group in one transaction: accepted
-/// events with their delivery rows, and delivery outcomes. Its connection does not sync on
+/// OutboxStore on the store file: writes groups of outbox requests, each group in one
+/// transaction (SQLite's C API, statements prepared once). Its connection does not sync on
 /// commit (synchronous=NORMAL) and does not checkpoint: a commit is visible when commit()
 /// returns and durable once the WAL file has been synced (WalSyncer), which lets the next
 /// group be written while the previous one is synced. Used from one thread.
-class OutboxCommitter final
+class SqliteOutboxStore final : public OutboxStore
 {
 public:
-    /// What one group changed.
-    struct Summary
-    {
-        /// Per request of the group: the events as stored (EventWrite), else empty.
-        std::vector<QList<SyncEvent>> stored;
-        /// Change of the deliveries waiting, per target.
-        QHash<QString, qint64> pendingDelta;
-        /// Highest delivery row id committed by anyone when this group committed.
-        qint64 lastDeliveryId = 0;
-    };
-
     /// Opens the store at `path` on a connection of its own; the error says why it cannot.
-    static Result<std::unique_ptr<OutboxCommitter>> open(const QString &path);
-    ~OutboxCommitter();
-    OutboxCommitter(const OutboxCommitter &) = delete;
-    OutboxCommitter &operator=(const OutboxCommitter &) = delete;
+    static Result<std::unique_ptr<SqliteOutboxStore>> open(const QString &path);
+    ~SqliteOutboxStore();
+    SqliteOutboxStore(const SqliteOutboxStore &) = delete;
+    SqliteOutboxStore &operator=(const SqliteOutboxStore &) = delete;
 
     /// Writes every EventWrite and OutcomeWrite of `group` in one transaction, in order
     /// (other kinds are skipped). On an error nothing of the group is written.
-    Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now);
+    Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
 
     /// Claims, renews or releases the delivery lease for `owner` (see OutboxWriter::claimLease)
     /// in a transaction of its own. Returns "" when `owner` holds it, else the holder.
-    QString claimLease(const QString &owner, qint64 ttlMs, qint64 now);
+    QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
 
     /// Deliveries waiting per target, as stored.
-    QHash<QString, qint64> countPending();
+    QHash<QString, qint64> countPending() override;
     /// Highest delivery row id ever committed to the store (by any process).
-    qint64 lastDeliveryId();
+    qint64 lastDeliveryId() override;
 
     QString path() const;
+    QString location() const override { return path(); }
     /// The connection's WAL file, which WalSyncer syncs.
-    QString walPath() const;
+    QString walPath() const override;
     /// Called after each commit with the number of frames in the WAL file.
-    void setWalHook(std::function<void(int frames)> hook);
+    void setWalHook(std::function<void(int frames)> hook) override;
     /// Frames in the WAL after the last commit.
-    int walFrames() const { return m_walFrames; }
+    int walFrames() const override { return m_walFrames; }
     /// Copies what the WAL holds into the store file on this connection (PASSIVE: returns
     /// at once if another checkpoint runs). When all of it is copied, the next transaction
     /// writes the WAL from its start again: syncing a file that does not grow is cheaper.
-    bool checkpoint();
+    bool checkpoint() override;
     /// (SQLite's WAL hook.)
     void walCommitted(int frames);
 
 private:
-    explicit OutboxCommitter(std::unique_ptr<Store> store);
+    explicit SqliteOutboxStore(std::unique_ptr<Store> store);
     bool writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary, qint64 now,
                      QString &error);
     bool writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now, QString &error);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sync/walsyncer.h"
+#include "store/walsyncer.h"
 
 #include <QFile>
 #include <QFileInfo>

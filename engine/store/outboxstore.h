@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "sync/outboxrequest.h"
+
+#include <QHash>
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace jobfirst {
+
+/// The write side of the sync outbox, one connection used from one thread (the outbox
+/// writer's): accepted events with their delivery rows and delivery outcomes, each group in one
+/// transaction, and the delivery lease. Two implementations: SqliteOutboxStore (the store
+/// file; a commit is durable once WalSyncer has synced the WAL) and PostgresOutboxStore (a
+/// commit is durable when it returns: synchronous_commit = on).
+class OutboxStore
+{
+public:
+    /// What one group changed.
+    struct Summary
+    {
+        /// Per request of the group: the events as stored (EventWrite), else empty.
+        std::vector<QList<SyncEvent>> stored;
+        /// Change of the deliveries waiting, per target.
+        QHash<QString, qint64> pendingDelta;
+        /// Highest delivery row id committed by anyone when this group committed.
+        qint64 lastDeliveryId = 0;
+        /// Per request of the group: true for an OutcomeWrite the store refused to record
+        /// because the delivery lease has passed to another process (fencing: a paused or cut
+        /// off holder cannot overwrite its successor). Empty when none was refused.
+        std::vector<char> refused;
+    };
+
+    /// Opens the outbox at `location`: a SQLite store file, or a postgresql:// URL
+    /// (see PostgresUrl). The error names the file or server and what is wrong.
+    static Result<std::unique_ptr<OutboxStore>> open(const QString &location);
+    virtual ~OutboxStore() = default;
+
+    /// The file or URL (without secrets) it was opened at.
+    virtual QString location() const = 0;
+    /// Writes every EventWrite and OutcomeWrite of `group` in one transaction, in order
+    /// (other kinds are skipped). On an error nothing of the group is written.
+    virtual Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) = 0;
+    /// Claims, renews or releases the delivery lease for `owner` (see OutboxWriter::claimLease)
+    /// in a transaction of its own. Returns "" when `owner` holds it, else the holder. On
+    /// PostgreSQL the lease is one per partition and `owner` holds a fair share of them
+    /// (heldPartitions()); "" when it holds any.
+    virtual QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) = 0;
+    /// The partitions the last claimLease() left this process holding (PostgreSQL); empty
+    /// when the store is not partitioned (SQLite: one lease for everything).
+    virtual QList<int> heldPartitions() const { return {}; }
+    /// Deliveries waiting per target, as stored.
+    virtual QHash<QString, qint64> countPending() = 0;
+    /// Highest delivery row id ever committed (by any process).
+    virtual qint64 lastDeliveryId() = 0;
+
+    /// The WAL file to sync after each commit before anything committed is durable (SQLite);
+    /// "" when commit() itself is durable (PostgreSQL).
+    virtual QString walPath() const { return {}; }
+    /// Called after each commit with the number of frames in the WAL file (SQLite).
+    virtual void setWalHook(std::function<void(int frames)>) {}
+    /// Frames in the WAL after the last commit (SQLite; else 0).
+    virtual int walFrames() const { return 0; }
+    /// Copies the WAL back into the store file (SQLite; see SqliteOutboxStore::checkpoint).
+    virtual bool checkpoint() { return true; }
+
+protected:
+    OutboxStore() = default;
+    OutboxStore(const OutboxStore &) = delete;
+    OutboxStore &operator=(const OutboxStore &) = delete;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/postgresoutboxreader.h"
+
+#include "store/postgresschema.h"
+#include "store/store.h"
+
+#include <QSqlError>
+#include <QStringList>
+#include <QVariant>
+
+namespace jobfirst {
+
+Result<std::unique_ptr<PostgresOutboxReader>> PostgresOutboxReader::open(const PostgresUrl &url)
+{
+    std::unique_ptr<PostgresOutboxReader> r(new PostgresOutboxReader(url));
+    auto db = PostgresSchema::open(url, r->m_connection);
+    if (!db)
+        return db.error();
+    r->m_db = db.value();
+    if (const QString error = r->connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    return r;
+}
+
+PostgresOutboxReader::PostgresOutboxReader(PostgresUrl url)
+    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("reader"))
+{
+}
+
+PostgresOutboxReader::~PostgresOutboxReader()
+{
+    disconnect();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+void PostgresOutboxReader::disconnect()
+{
+    m_pending.reset();
+    m_events.reset();
+    m_dataVersion.reset();
+    if (m_db.isValid())
+        m_db.close();
+    m_connected = false;
+}
+
+QString PostgresOutboxReader::connect()
+{
+    if (m_connected)
+        return {};
+    if (!m_db.isOpen() && !m_db.open())
+        return QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+            .arg(m_url.toString(), m_db.lastError().text().simplified());
+    m_pending = std::make_unique<QSqlQuery>(m_db);
+    m_events = std::make_unique<QSqlQuery>(m_db);
+    m_dataVersion = std::make_unique<QSqlQuery>(m_db);
+    for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
+        q->setForwardOnly(true);
+    const bool ok =
+        m_pending->prepare(QStringLiteral(
+            "SELECT d.id, d.user_id, d.next_at, d.attempts, d.event_seq, d.event_count,"
+            " e.event_id, e.payload, e.created_at"
+            " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+            " WHERE d.target = ? AND d.state = 'pending' AND d.id > ?"
+            " AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
+        m_events->prepare(QStringLiteral(
+            "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")) &&
+        m_dataVersion->prepare(QStringLiteral(
+            "SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)"));
+    if (!ok) {
+        QString why;
+        for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
+            if (q->lastError().isValid())
+                why = q->lastError().text();
+        disconnect();
+        return QStringLiteral("PostgreSQL store %1: cannot prepare the delivery reads: %2")
+            .arg(m_url.toString(), why);
+    }
+    m_connected = true;
+    return {};
+}
+
+Status PostgresOutboxReader::failed(QSqlQuery &q, const QString &what)
+{
+    const Error error = storeError(m_url.toString(), what, q.lastError().text());
+    q.finish();
+    QSqlQuery probe(m_db);
+    if (!probe.exec(QStringLiteral("SELECT 1")))
+        disconnect(); // the connection is gone: open it again next time
+    return error;
+}
+
+void PostgresOutboxReader::setPartitions(const QList<int> &parts)
+{
+    QStringList text;
+    for (int p : parts)
+        text << QString::number(p);
+    m_partitions = u'{' + text.join(u',') + u'}';
+}
+
+qint64 PostgresOutboxReader::dataVersion()
+{
+    if (!connect().isEmpty())
+        return -1; // unknown: every queue is read
+    if (!m_dataVersion->exec() || !m_dataVersion->next()) {
+        failed(*m_dataVersion, QStringLiteral("read the WAL position"));
+        return -1;
+    }
+    const qint64 version = m_dataVersion->value(0).toLongLong();
+    m_dataVersion->finish();
+    return version;
+}
+
+Status PostgresOutboxReader::readPending(const QString &target, qint64 afterId, int limit,
+                                         std::vector<PendingDelivery> &out)
+{
+    ++m_pendingReads;
+    if (const QString error = connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    m_pending->bindValue(0, target);
+    m_pending->bindValue(1, afterId);
+    m_pending->bindValue(2, m_partitions);
+    m_pending->bindValue(3, limit);
+    if (!m_pending->exec())
+        return failed(*m_pending, QStringLiteral("read the queue of %1").arg(target));
+    while (m_pending->next()) {
+        PendingDelivery row;
+        row.id = m_pending->value(0).toLongLong();
+        row.user = m_pending->value(1).toString();
+        row.due = m_pending->value(2).toLongLong();
+        row.attempts = m_pending->value(3).toInt();
+        row.seq = m_pending->value(4).toLongLong();
+        row.count = m_pending->value(5).toInt();
+        row.eventId = m_pending->value(6).toString();
+        row.payload = m_pending->value(7).toByteArray();
+        row.createdAt = m_pending->value(8).toLongLong();
+        out.push_back(std::move(row));
+    }
+    m_pending->finish();
+    return {};
+}
+
+Status PostgresOutboxReader::readEvents(qint64 firstSeq, int count,
+                                        std::vector<std::pair<qint64, QByteArray>> &out)
+{
+    if (const QString error = connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    m_events->bindValue(0, firstSeq);
+    m_events->bindValue(1, firstSeq + count);
+    if (!m_events->exec())
+        return failed(*m_events, QStringLiteral("read events from %1").arg(firstSeq));
+    while (m_events->next())
+        out.emplace_back(m_events->value(0).toLongLong(), m_events->value(1).toByteArray());
+    m_events->finish();
+    return {};
+}
+
+} // namespace jobfirst

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "store/outboxreader.h"
+#include "store/postgresurl.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+#include <memory>
+
+namespace jobfirst {
+
+/// OutboxReader on PostgreSQL (the delivery thread's connection): rows of the partitions this
+/// process holds only. dataVersion() is the
+/// server's WAL insert position: it moves with every commit of any daemon (and with the
+/// server's own upkeep, which only costs a read). A lost connection is opened again at the
+/// next call. Used from one thread.
+class PostgresOutboxReader final : public OutboxReader
+{
+public:
+    static Result<std::unique_ptr<PostgresOutboxReader>> open(const PostgresUrl &url);
+    ~PostgresOutboxReader() override;
+
+    Status readPending(const QString &target, qint64 afterId, int limit,
+                       std::vector<PendingDelivery> &out) override;
+    qint64 dataVersion() override;
+    void setPartitions(const QList<int> &parts) override;
+    Status readEvents(qint64 firstSeq, int count,
+                      std::vector<std::pair<qint64, QByteArray>> &out) override;
+
+private:
+    explicit PostgresOutboxReader(PostgresUrl url);
+    QString connect();
+    void disconnect();
+    Status failed(QSqlQuery &q, const QString &what);
+
+    PostgresUrl m_url;
+    QString m_connection;
+    QSqlDatabase m_db;
+    bool m_connected = false;
+    std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion;
+    QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
+};
+
+} // namespace jobfirst

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/postgresoutboxstore.h"
+
+#include "store/deliverylease.h"
+#include "store/outboxrows.h"
+#include "store/postgresschema.h"
+#include "store/store.h"
+
+#include <QSet>
+#include <QSqlError>
+#include <QStringList>
+#include <QVariant>
+
+namespace jobfirst {
+
+namespace {
+
+constexpr qint64 EnqueueLock = 0x6a66656e; // "jfen": pg_advisory_xact_lock key of enqueues
+
+/// PostgreSQL text cannot hold NUL characters (an answer body might).
+QString pgText(const QString &s)
+{
+    if (s.isNull())
+        return QStringLiteral("");
+    if (!s.contains(QChar(0)))
+        return s;
+    QString copy = s;
+    copy.remove(QChar(0));
+    return copy;
+}
+
+constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
+
+/// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
+QString valuesList(const char *row, int rows)
+{
+    QString text;
+    for (int i = 0; i < rows; ++i) {
+        if (i > 0)
+            text += QStringLiteral(", ");
+        text += QLatin1String(row);
+    }
+    return text;
+}
+
+} // namespace
+
+/// The statements writeOutboxRows() runs, batched: a round trip to the server costs more than
+/// the row, so the events of a write go in multi-row INSERTs before the rows are planned, and
+/// delivery rows wait in memory until the write ends (or a supersede must see them).
+struct PostgresOutboxStore::Rows
+{
+    PostgresOutboxStore &store;
+    qint64 now;
+    QHash<QString, qint64> seqs; ///< event id → seq of the events this write inserted
+    struct Delivery
+    {
+        qint64 seq;
+        QString target, user;
+        qint64 due;
+        int count;
+        QString mode;
+        int part;
+    };
+    std::vector<Delivery> pending;
+    QString failure;
+
+    qint64 insertEvent(const OutboxItem &item, QString &)
+    {
+        return seqs.take(item.event.eventId); // 0: accepted before (or twice in this write)
+    }
+    bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
+                        int count, const QString &mode, QString &)
+    {
+        pending.push_back(
+            Delivery{seq, target, user, due, count, mode, PostgresSchema::partitionOf(user, seq)});
+        return true;
+    }
+    qint64 supersede(const QString &target, const QString &user)
+    {
+        if (!flush())
+            return 0;
+        QSqlQuery &q = *store.m_supersede;
+        q.bindValue(0, now);
+        q.bindValue(1, pgText(target));
+        q.bindValue(2, pgText(user));
+        q.bindValue(3, now);
+        return q.exec() ? std::max(0, q.numRowsAffected()) : 0;
+    }
+    bool flush()
+    {
+        for (std::size_t from = 0; from < pending.size() && failure.isEmpty(); from += ChunkRows) {
+            const int n = int(std::min<std::size_t>(ChunkRows, pending.size() - from));
+            QSqlQuery &q = store.chunk(store.m_deliveryChunks, n, [](int rows) {
+                return QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
+                                      " next_at, created_at, updated_at, event_count, mode, part)"
+                                      " VALUES ") +
+                       valuesList("(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)", rows);
+            });
+            int p = 0;
+            for (int i = 0; i < n; ++i) {
+                const Delivery &d = pending[from + std::size_t(i)];
+                q.bindValue(p++, d.seq);
+                q.bindValue(p++, pgText(d.target));
+                q.bindValue(p++, pgText(d.user));
+                q.bindValue(p++, d.due);
+                q.bindValue(p++, now);
+                q.bindValue(p++, now);
+                q.bindValue(p++, d.count);
+                q.bindValue(p++, d.mode);
+                q.bindValue(p++, d.part);
+            }
+            if (!q.exec())
+                failure = QStringLiteral("deliveries from seq %1: %2")
+                              .arg(pending[from].seq)
+                              .arg(q.lastError().text());
+        }
+        pending.clear();
+        return failure.isEmpty();
+    }
+};
+
+QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
+                                      const std::function<QString(int)> &sql)
+{
+    auto &q = cache[rows];
+    if (!q) {
+        q = std::make_unique<QSqlQuery>(m_db);
+        q->prepare(sql(rows)); // an error shows when it runs
+    }
+    return *q;
+}
+
+bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs,
+                                       QString &error)
+{
+    for (qsizetype from = 0; from < items.size(); from += ChunkRows) {
+        const int n = int(std::min<qsizetype>(ChunkRows, items.size() - from));
+        // Rows take their seqs in the order listed (the enqueue lock keeps other writers out);
+        // a re-sent event id is accepted once: the second copy is ignored, not an error.
+        QSqlQuery &q = chunk(m_eventChunks, n, [](int rows) {
+            return QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
+                                  " created_at) VALUES ") +
+                   valuesList("(?, ?, ?, 0, ?, ?)", rows) +
+                   QStringLiteral(" ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id");
+        });
+        int p = 0;
+        for (int i = 0; i < n; ++i) {
+            const OutboxItem &item = items.at(from + i);
+            q.bindValue(p++, pgText(item.event.eventId));
+            q.bindValue(p++, pgText(item.event.type));
+            q.bindValue(p++, pgText(item.event.userId));
+            q.bindValue(p++, item.payload);
+            q.bindValue(p++, item.event.createdAt);
+        }
+        if (!q.exec()) {
+            error = QStringLiteral("events from %1: %2")
+                        .arg(items.at(from).event.eventId, q.lastError().text());
+            return false;
+        }
+        while (q.next())
+            seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
+        q.finish();
+    }
+    return true;
+}
+
+Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
+{
+    std::unique_ptr<PostgresOutboxStore> s(new PostgresOutboxStore(url));
+    auto db = PostgresSchema::open(url, s->m_connection);
+    if (!db)
+        return db.error();
+    s->m_db = db.value();
+    if (const QString error = s->connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    return s;
+}
+
+PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url)
+    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("writer"))
+{
+}
+
+PostgresOutboxStore::~PostgresOutboxStore()
+{
+    disconnect();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connection);
+}
+
+void PostgresOutboxStore::disconnect()
+{
+    for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold, &m_ledger,
+                    &m_ledgerRange, &m_logAttempt})
+        q->reset();
+    m_eventChunks.clear();
+    m_deliveryChunks.clear();
+    if (m_db.isValid())
+        m_db.close();
+    m_connected = false;
+}
+
+QString PostgresOutboxStore::connect()
+{
+    if (m_connected)
+        return {};
+    if (!m_db.isOpen() && !m_db.open())
+        return QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+            .arg(m_url.toString(), m_db.lastError().text().simplified());
+    QSqlQuery set(m_db);
+    set.exec(QStringLiteral("SET synchronous_commit = on"));
+    const auto prepare = [this](std::unique_ptr<QSqlQuery> &q, const char *sql) {
+        q = std::make_unique<QSqlQuery>(m_db);
+        return q->prepare(QString::fromLatin1(sql));
+    };
+    const bool ok =
+        prepare(m_supersede,
+                "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
+                " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
+                " AND next_at > ?") &&
+        // Fencing: an outcome changes its row only while the row's partition is held by this
+        // process (the partitions locked FOR SHARE at the start of the group, the last bind).
+        prepare(m_markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
+                            " last_error = '', updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(m_markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
+                             " last_error = ?, updated_at = ? WHERE id = ?"
+                             " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(m_markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
+                            " last_error = ?, updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(m_markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"
+                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(m_ledger,
+                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
+                " event_id = excluded.event_id, version = excluded.version,"
+                " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
+        // A row covering many events acknowledges all of them in one statement; a user seen
+        // twice in the range keeps its latest event (one row may not be updated twice).
+        prepare(m_ledgerRange,
+                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                " SELECT DISTINCT ON (user_id) CAST(? AS TEXT), user_id, event_id, seq,"
+                " CAST(? AS BIGINT) FROM events WHERE seq >= ? AND seq < ?"
+                " ORDER BY user_id, seq DESC"
+                " ON CONFLICT (target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                " version = excluded.version, acked_at = excluded.acked_at"
+                " WHERE excluded.version > ledger.version") &&
+        prepare(m_logAttempt,
+                "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+                " VALUES (?, ?, ?, ?, ?, ?)");
+    if (!ok) {
+        QString why = m_db.lastError().text();
+        for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold,
+                        &m_ledger, &m_ledgerRange, &m_logAttempt})
+            if (*q && (*q)->lastError().isValid())
+                why = (*q)->lastError().text();
+        disconnect();
+        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
+            .arg(m_url.toString(), why);
+    }
+    m_connected = true;
+    return {};
+}
+
+QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)
+{
+    return QStringLiteral("%1: %2").arg(what, q.lastError().text());
+}
+
+Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<OutboxRequest *> &group,
+                                                         qint64 now)
+{
+    if (const QString error = connect(); !error.isEmpty())
+        return makeError(QStringLiteral("store.unavailable"), error);
+    Summary summary;
+    summary.stored.resize(group.size());
+    QString error;
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("BEGIN")))
+        error = fail(q, QStringLiteral("begin"));
+    const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
+        return std::holds_alternative<EventWrite>(*r);
+    });
+    if (error.isEmpty() && enqueues &&
+        !q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(EnqueueLock)))
+        error = fail(q, QStringLiteral("lock the queue"));
+    // Fencing: outcomes are recorded only for rows of partitions this process still holds;
+    // FOR SHARE keeps them from passing on before this transaction ends.
+    QString held;
+    if (error.isEmpty() && std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
+            return std::holds_alternative<OutcomeWrite>(*r);
+        }))
+        held = lockHeldPartitions(error);
+    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
+        if (auto *w = std::get_if<EventWrite>(group[i])) {
+            Rows rows{*this, now, {}, {}, {}};
+            if (insertEvents(w->items, rows.seqs, error) &&
+                writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
+                !rows.flush())
+                error = rows.failure;
+            else if (error.isEmpty() && !rows.failure.isEmpty())
+                error = rows.failure;
+        } else if (auto *o = std::get_if<OutcomeWrite>(group[i])) {
+            int refused = 0;
+            if (writeOutcomes(*o, held, summary, now, error, refused) && refused > 0) {
+                summary.refused.resize(group.size(), 0);
+                summary.refused[i] = 1;
+                qWarning("sync: %d outcome(s) not recorded: their partitions passed to another "
+                         "process (it sends them again)",
+                         refused);
+            }
+        }
+    }
+    if (error.isEmpty()) {
+        if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
+            summary.lastDeliveryId = q.value(0).toLongLong();
+        else
+            error = fail(q, QStringLiteral("read the last delivery id"));
+    }
+    // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+    if (error.isEmpty() && !q.exec(QStringLiteral("COMMIT")))
+        error = fail(q, QStringLiteral("commit"));
+    if (!error.isEmpty()) {
+        QSqlQuery rollback(m_db);
+        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
+            !rollback.exec(QStringLiteral("SELECT 1")))
+            disconnect(); // the connection is gone: open it again next time
+        return makeError(QStringLiteral("store.unavailable"),
+                         QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
+                                        "written: %2")
+                             .arg(m_url.toString(), error));
+    }
+    return summary;
+}
+
+bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString &held,
+                                        Summary &summary, qint64 now, QString &error, int &refused)
+{
+    for (const DeliveryOutcome &o : *write.outcomes) {
+        bool ok = true;
+        QSqlQuery *failed = nullptr;
+        const auto run = [&](QSqlQuery &q) {
+            if (!q.exec()) {
+                ok = false;
+                failed = &q;
+            }
+        };
+        // The row first, fenced: nothing more of an outcome whose partition passed on.
+        QSqlQuery *mark = nullptr;
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
+            mark = m_markDone.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, now);
+            mark->bindValue(2, o.id);
+            mark->bindValue(3, held);
+            break;
+        case DeliveryOutcome::Retry:
+            mark = m_markRetry.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, o.nextAt);
+            mark->bindValue(2, pgText(o.error));
+            mark->bindValue(3, now);
+            mark->bindValue(4, o.id);
+            mark->bindValue(5, held);
+            break;
+        case DeliveryOutcome::Dead:
+            mark = m_markDead.get();
+            mark->bindValue(0, o.attempts);
+            mark->bindValue(1, pgText(o.error));
+            mark->bindValue(2, now);
+            mark->bindValue(3, o.id);
+            mark->bindValue(4, held);
+            break;
+        case DeliveryOutcome::Hold:
+            mark = m_markHold.get();
+            mark->bindValue(0, pgText(o.error));
+            mark->bindValue(1, now);
+            mark->bindValue(2, o.id);
+            mark->bindValue(3, held);
+            break;
+        }
+        run(*mark);
+        if (ok && mark->numRowsAffected() == 0) {
+            ++refused;
+            continue;
+        }
+        switch (o.kind) {
+        case DeliveryOutcome::Done:
+            if (o.count > 1) {
+                m_ledgerRange->bindValue(0, pgText(o.target));
+                m_ledgerRange->bindValue(1, now);
+                m_ledgerRange->bindValue(2, o.version);
+                m_ledgerRange->bindValue(3, o.version + o.count);
+                run(*m_ledgerRange);
+            } else {
+                m_ledger->bindValue(0, pgText(o.target));
+                m_ledger->bindValue(1, pgText(o.user));
+                m_ledger->bindValue(2, pgText(o.eventId));
+                m_ledger->bindValue(3, o.version);
+                m_ledger->bindValue(4, now);
+                run(*m_ledger);
+            }
+            break;
+        default:
+            break;
+        }
+        if (ok && o.kind != DeliveryOutcome::Done) {
+            m_logAttempt->bindValue(0, o.id);
+            m_logAttempt->bindValue(1, now);
+            m_logAttempt->bindValue(2, o.status);
+            m_logAttempt->bindValue(3, o.durationMs);
+            m_logAttempt->bindValue(4, pgText(o.error));
+            m_logAttempt->bindValue(5, pgText(o.bodyHead));
+            run(*m_logAttempt);
+        }
+        if (!ok) {
+            error = QStringLiteral("recording delivery %1: %2")
+                        .arg(o.id)
+                        .arg(failed ? failed->lastError().text() : QString());
+            return false;
+        }
+        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+            summary.pendingDelta[o.target] -= o.count;
+    }
+    return true;
+}
+
+QString PostgresOutboxStore::lockHeldPartitions(QString &error)
+{
+    QStringList parts;
+    if (!m_leaseOwner.isEmpty()) {
+        QSqlQuery q(m_db);
+        q.prepare(QStringLiteral("SELECT part FROM partition_leases WHERE holder = ? FOR SHARE"));
+        q.addBindValue(m_leaseOwner);
+        if (!q.exec()) {
+            error = fail(q, QStringLiteral("read the partition leases"));
+            return {};
+        }
+        while (q.next())
+            parts << q.value(0).toString();
+    }
+    return u'{' + parts.join(u',') + u'}';
+}
+
+QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
+{
+    if (const QString error = connect(); !error.isEmpty())
+        return QStringLiteral("(store unavailable: %1)").arg(error);
+    QSqlQuery q(m_db);
+    const auto failed = [&](const QString &what) {
+        const QString why = q.lastError().text();
+        QSqlQuery rollback(m_db);
+        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
+            !rollback.exec(QStringLiteral("SELECT 1")))
+            disconnect();
+        m_held.clear();
+        return QStringLiteral("(store: %1: %2)").arg(what, why);
+    };
+    if (!q.exec(QStringLiteral("BEGIN")))
+        return failed(QStringLiteral("begin"));
+    // This daemon wants a share (or, released, none); the others see it at their next claim.
+    q.prepare(ttlMs > 0
+                  ? QStringLiteral("INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
+                                   " ON CONFLICT (holder) DO UPDATE SET until = excluded.until")
+                  : QStringLiteral("DELETE FROM outbox_daemons WHERE holder = ?"));
+    q.addBindValue(owner);
+    if (ttlMs > 0)
+        q.addBindValue(now + ttlMs);
+    if (!q.exec())
+        return failed(QStringLiteral("register the daemon"));
+    // Every partition row locked: claims of all daemons take turns, and a group recording
+    // outcomes (FOR SHARE) finishes before its partitions can pass on.
+    if (!q.exec(QStringLiteral(
+            "SELECT part, holder, until FROM partition_leases ORDER BY part FOR UPDATE")))
+        return failed(QStringLiteral("read the partition leases"));
+    struct Part
+    {
+        int part;
+        DeliveryLease lease;
+    };
+    std::vector<Part> parts;
+    while (q.next())
+        parts.push_back(Part{q.value(0).toInt(),
+                             DeliveryLease{q.value(1).toString(), q.value(2).toLongLong()}});
+    QSet<QString> live{owner};
+    if (!q.exec(QStringLiteral("SELECT holder, until FROM outbox_daemons")))
+        return failed(QStringLiteral("read the daemons"));
+    while (q.next()) {
+        const DeliveryLease daemon{q.value(0).toString(), q.value(1).toLongLong()};
+        if (!daemon.isFree(now))
+            live.insert(daemon.holder);
+    }
+    // A fair share: the partitions over the live holders, rounded up; extras are given up
+    // (highest first) so a daemon that joins finds some free at its next claim.
+    const int share = ttlMs > 0 ? int((parts.size() + live.size() - 1) / live.size()) : 0;
+    QList<int> mine, take, give;
+    for (const Part &p : parts)
+        if (p.lease.holder == owner)
+            mine << p.part;
+    while (mine.size() > share)
+        give << mine.takeLast();
+    for (const Part &p : parts) {
+        if (mine.size() + take.size() >= share)
+            break;
+        if (p.lease.holder != owner && p.lease.isFree(now))
+            take << p.part;
+    }
+    const auto list = [](const QList<int> &l) {
+        QStringList text;
+        for (int p : l)
+            text << QString::number(p);
+        return u'{' + text.join(u',') + u'}';
+    };
+    if (!give.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = '', until = 0"
+                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(list(give));
+        if (!q.exec())
+            return failed(QStringLiteral("give up partitions"));
+    }
+    if (!mine.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET until = ?"
+                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(now + ttlMs);
+        q.addBindValue(list(mine));
+        if (!q.exec())
+            return failed(QStringLiteral("renew partitions"));
+    }
+    if (!take.isEmpty()) {
+        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = ?, until = ?,"
+                                 " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))"));
+        q.addBindValue(owner);
+        q.addBindValue(now + ttlMs);
+        q.addBindValue(list(take));
+        if (!q.exec())
+            return failed(QStringLiteral("take partitions"));
+    }
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return failed(QStringLiteral("commit the partition leases"));
+    m_held = mine + take;
+    std::sort(m_held.begin(), m_held.end());
+    m_leaseOwner = ttlMs > 0 ? owner : QString();
+    if (!m_held.isEmpty())
+        return {};
+    if (ttlMs <= 0)
+        return {};
+    QStringList others(live.begin(), live.end());
+    others.removeAll(owner);
+    others.sort();
+    return QStringLiteral("all %1 partitions held by %2")
+        .arg(parts.size())
+        .arg(others.join(QStringLiteral(", ")));
+}
+
+QHash<QString, qint64> PostgresOutboxStore::countPending()
+{
+    QHash<QString, qint64> counts;
+    if (!connect().isEmpty())
+        return counts;
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
+                          " GROUP BY target"));
+    while (q.next())
+        counts.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return counts;
+}
+
+qint64 PostgresOutboxStore::lastDeliveryId()
+{
+    if (!connect().isEmpty())
+        return 0;
+    QSqlQuery q(m_db);
+    // Every row a reader can see is committed, hence durable: no bound below the newest id.
+    if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
+        return q.value(0).toLongLong();
+    return 0;
+}
+
+} // namespace jobfirst

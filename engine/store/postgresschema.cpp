@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/postgresschema.h"
+
+#include "store/postgresurl.h"
+#include "store/store.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+
+#include <atomic>
+
+namespace jobfirst {
+
+namespace {
+
+constexpr qint64 MigrationLock = 0x6a6f6266; // "jobf": pg_advisory_xact_lock key
+
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> list = {
+        {
+            QStringLiteral("CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL"
+                           " UNIQUE, type TEXT NOT NULL, user_id TEXT NOT NULL, version BIGINT NOT"
+                           " NULL, payload BYTEA NOT NULL, created_at BIGINT NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE deliveries (id BIGSERIAL PRIMARY KEY, event_seq BIGINT NOT NULL,"
+                " target TEXT NOT NULL, user_id TEXT NOT NULL, state TEXT NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL,"
+                " last_error TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL, event_count INTEGER NOT NULL DEFAULT 1,"
+                " mode TEXT NOT NULL DEFAULT 'real-time')"),
+            QStringLiteral("CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state"
+                           " = 'pending'"),
+            QStringLiteral(
+                "CREATE INDEX deliveries_pending_all ON deliveries(id) WHERE state = 'pending'"),
+            QStringLiteral("CREATE INDEX deliveries_dead ON deliveries(id) WHERE state = 'dead'"),
+            QStringLiteral("CREATE INDEX deliveries_coalescable ON deliveries(target, user_id)"
+                           " WHERE state = 'pending' AND attempts = 0 AND next_at > created_at"),
+            QStringLiteral("CREATE TABLE target_state (name TEXT PRIMARY KEY, paused INTEGER NOT"
+                           " NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0, reason TEXT NOT"
+                           " NULL DEFAULT '', updated_at BIGINT NOT NULL)"),
+            QStringLiteral("CREATE TABLE attempts (id BIGSERIAL PRIMARY KEY, delivery_id BIGINT"
+                           " NOT NULL, ts BIGINT NOT NULL, status INTEGER NOT NULL, duration_ms"
+                           " DOUBLE PRECISION NOT NULL, error TEXT NOT NULL, body_head TEXT NOT"
+                           " NULL)"),
+            QStringLiteral("CREATE INDEX attempts_delivery ON attempts(delivery_id)"),
+            QStringLiteral("CREATE TABLE ledger (target TEXT NOT NULL, user_id TEXT NOT NULL,"
+                           " event_id TEXT NOT NULL, version BIGINT NOT NULL, acked_at BIGINT NOT"
+                           " NULL, PRIMARY KEY(target, user_id))"),
+        },
+        {
+            // Work split by lease: a row's partition, and who holds each partition until
+            // when; fence grows each time a partition passes to another holder.
+            QStringLiteral("ALTER TABLE deliveries ADD COLUMN part INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("CREATE TABLE partition_leases (part INTEGER PRIMARY KEY, holder TEXT"
+                           " NOT NULL DEFAULT '', until BIGINT NOT NULL DEFAULT 0, fence BIGINT"
+                           " NOT NULL DEFAULT 0)"),
+            QStringLiteral("INSERT INTO partition_leases(part) SELECT generate_series(0, %1)")
+                .arg(PostgresSchema::Partitions - 1),
+            // The daemons that want partitions, with when their claim lapses: the fair share
+            // counts them, including one that holds none yet.
+            QStringLiteral("CREATE TABLE outbox_daemons (holder TEXT PRIMARY KEY, until BIGINT NOT"
+                           " NULL)"),
+        },
+    };
+    return list;
+}
+
+} // namespace
+
+int PostgresSchema::partitionOf(const QString &user, qint64 seq)
+{
+    if (user.isEmpty())
+        return int(quint64(seq) % Partitions);
+    quint32 h = 2166136261u;
+    for (const char c : user.toUtf8()) {
+        h ^= quint8(c);
+        h *= 16777619u;
+    }
+    return int(h % Partitions);
+}
+
+QString PostgresSchema::newConnectionName(const char *purpose)
+{
+    static std::atomic<int> next{0};
+    return QStringLiteral("jobfirst-pg-%1-%2").arg(QLatin1String(purpose)).arg(++next);
+}
+
+Status PostgresSchema::migrate(QSqlDatabase db, const QString &where)
+{
+    QSqlQuery q(db);
+    const auto fail = [&](const QString &what) {
+        const QString why = q.lastError().text();
+        q.exec(QStringLiteral("ROLLBACK"));
+        return storeError(where, what, why);
+    };
+    if (!q.exec(QStringLiteral("BEGIN")))
+        return fail(QStringLiteral("begin the schema migration"));
+    if (!q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(MigrationLock)))
+        return fail(QStringLiteral("lock the schema"));
+    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS jobfirst_schema (version INTEGER NOT "
+                               "NULL)")))
+        return fail(QStringLiteral("create the schema table"));
+    int version = 0;
+    if (!q.exec(QStringLiteral("SELECT version FROM jobfirst_schema")))
+        return fail(QStringLiteral("read the schema version"));
+    const bool hasRow = q.next();
+    if (hasRow)
+        version = q.value(0).toInt();
+    if (version > Version) {
+        q.exec(QStringLiteral("ROLLBACK"));
+        return makeError(QStringLiteral("store.too_new"),
+                         QStringLiteral("store %1 has schema version %2; this engine knows up to "
+                                        "%3: upgrade the engine")
+                             .arg(where)
+                             .arg(version)
+                             .arg(Version));
+    }
+    for (int v = version; v < Version; ++v)
+        for (const QString &sql : migrations().at(v))
+            if (!q.exec(sql))
+                return fail(QStringLiteral("migrate to schema version %1").arg(v + 1));
+    if (!q.exec(hasRow ? QStringLiteral("UPDATE jobfirst_schema SET version = %1").arg(Version)
+                       : QStringLiteral("INSERT INTO jobfirst_schema VALUES (%1)").arg(Version)))
+        return fail(QStringLiteral("record the schema version"));
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return fail(QStringLiteral("commit the schema migration"));
+    return {};
+}
+
+Result<QSqlDatabase> PostgresSchema::open(const PostgresUrl &url, const QString &connection)
+{
+    auto db = url.connect(connection);
+    if (!db)
+        return db.error();
+    if (Status s = migrate(db.value(), url.toString()); !s) {
+        db.value().close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(connection);
+        return s.error();
+    }
+    return db;
+}
+
+} // namespace jobfirst

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QSqlDatabase>
+
+namespace jobfirst {
+
+class PostgresUrl;
+
+/// The outbox's tables in PostgreSQL (events, deliveries, attempts, ledger, target_state,
+/// outbox_meta), created and migrated by version number, in one transaction under an advisory
+/// lock so daemons starting together do not race. The same tables and columns as the SQLite
+/// store's outbox, in PostgreSQL's types (BIGSERIAL, BYTEA payloads).
+class PostgresSchema final
+{
+public:
+    static constexpr int Version = 2;
+    /// Deliveries are split into this many partitions by a hash of the user id (a user lives
+    /// in one partition, so per-user order holds); each has a lease (partition_leases).
+    static constexpr int Partitions = 16;
+    /// The partition of a user's rows (FNV-1a of the UTF-8 id; the same in every daemon).
+    /// A bulk row of many users ("") goes by its first event's seq.
+    static int partitionOf(const QString &user, qint64 seq);
+    /// Migrates `db` to Version; "store.too_new" when a newer engine has written it.
+    static Status migrate(QSqlDatabase db, const QString &where);
+    /// Opens a connection named `connection` to `url` and migrates it.
+    static Result<QSqlDatabase> open(const PostgresUrl &url, const QString &connection);
+    /// A connection name of its own for every call (connections are per thread and object).
+    static QString newConnectionName(const char *purpose);
+};
+
+} // namespace jobfirst

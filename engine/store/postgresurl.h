@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+namespace jobfirst {
+
+/// Where a PostgreSQL store is: `postgresql://user@host:port/database`, with optional
+/// `?passfile=FILE&connect_timeout=SECONDS&sslmode=MODE`. A password is never part of the
+/// URL (it would show in argv, logs and settings): libpq reads it from PGPASSFILE, or from
+/// the `passfile` named here (the ~/.pgpass format).
+class PostgresUrl final
+{
+public:
+    /// True for text that means to be a PostgreSQL URL (postgresql:// or postgres://), even
+    /// a malformed one: it is then parsed, and its errors said, instead of taken for a file.
+    static bool isUrl(const QString &text);
+    /// The error names what is wrong with the text ("store.bad_url").
+    static Result<PostgresUrl> parse(const QString &text);
+
+    QString host() const { return m_host; }
+    int port() const { return m_port; }
+    QString user() const { return m_user; }
+    QString database() const { return m_database; }
+    QString passFile() const { return m_passFile; }
+    /// postgresql://user@host:port/database (no options, nothing secret).
+    QString toString() const;
+
+    /// Opens a QPSQL connection named `connection` on the calling thread, with
+    /// synchronous_commit on (a COMMIT returns once the server has flushed its WAL). The
+    /// error names the server and why it cannot be reached ("store.unavailable").
+    Result<QSqlDatabase> connect(const QString &connection) const;
+
+private:
+    QString m_host, m_user, m_database, m_passFile, m_sslMode;
+    int m_port = 5432;
+    int m_connectTimeoutS = 5;
+};
+
+} // namespace jobfirst

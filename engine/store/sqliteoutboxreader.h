@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "store/outboxreader.h"
+#include "store/sqlitestatement.h"
+
+#include <QString>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace jobfirst {
+
+class Store;
+
+/// OutboxReader on a store file, on a connection of its own; statements are prepared once.
+class SqliteOutboxReader final : public OutboxReader
+{
+public:
+    static Result<std::unique_ptr<SqliteOutboxReader>> open(const QString &path);
+    ~SqliteOutboxReader();
+    SqliteOutboxReader(const SqliteOutboxReader &) = delete;
+    SqliteOutboxReader &operator=(const SqliteOutboxReader &) = delete;
+
+    /// Up to `limit` pending rows of `target` with ids above `afterId`, in id order.
+    Status readPending(const QString &target, qint64 afterId, int limit,
+                       std::vector<PendingDelivery> &out) override;
+    /// SQLite's data_version: changes whenever another connection (the outbox writer) has
+    /// committed.
+    qint64 dataVersion() override;
+    Status readEvents(qint64 firstSeq, int count,
+                      std::vector<std::pair<qint64, QByteArray>> &out) override;
+
+private:
+    explicit SqliteOutboxReader(std::unique_ptr<Store> store);
+
+    std::unique_ptr<Store> m_store;
+    SqliteStatement m_pending, m_events, m_dataVersion;
+};
+
+} // namespace jobfirst
