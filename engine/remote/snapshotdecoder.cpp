@@ -50,8 +50,16 @@ void SnapshotDecoder::drain()
             p.events = std::exchange(m_carryEvents, {}) + p.events;
             p.alerts = std::exchange(m_carryAlerts, {}) + p.alerts;
         }
-        auto decoded = codec::decode<EngineSnapshot>(QJsonDocument::fromJson(p.json).object());
-        if (!decoded) { // its events go with the next snapshot
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(p.json, &error);
+        // Not JSON, or not a snapshot: nothing is drawn from it (an empty object would read as
+        // a cluster without nodes), and its events go with the next snapshot.
+        auto decoded =
+            error.error == QJsonParseError::NoError && doc.isObject()
+                ? codec::decode<EngineSnapshot>(doc.object())
+                : Result<EngineSnapshot>(makeError(QStringLiteral("remote.bad_answer"),
+                                                   QStringLiteral("a snapshot that is not JSON")));
+        if (!decoded) {
             QMutexLocker lock(&m_mutex);
             m_carryEvents = p.events + m_carryEvents;
             m_carryAlerts = p.alerts + m_carryAlerts;
