@@ -2,14 +2,25 @@
 // GUI-thread frame time with eight live charts of 3,600 points each updated at 10 Hz and a
 // 100-row node table, while the delivery engine drains an outbox into nginx on its own
 // threads. Prints frame time p50/p99/max and the longest GUI-thread stall.
+//
+// With --remote [NODES]: the real console window (MainWindow) on a cluster of 1,000 nodes (one
+// nginx listening on 1,000 ports), first on the embedded engine, then attached to a jobfirstd
+// on the same store through the remote session, measured the same way in the same run: a frame
+// is a snapshot applied to every page, the work it queued, and a full repaint of the window.
+#include "api/localenginesession.h"
 #include "charts/livechart.h"
+#include "daemonprocess.h"
+#include "mainwindow.h"
 #include "models/recordtablemodel.h"
+#include "remote/remoteenginesession.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QGridLayout>
 #include <QProcess>
@@ -19,15 +30,21 @@
 #include <QThread>
 #include <QTimer>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 
 using namespace jobfirst;
 using namespace jobfirst::ui;
 
-int main(int argc, char *argv[])
+namespace {
+
+int runCharts(QApplication &app)
 {
-    QApplication app(argc, argv);
     std::printf("command: QT_QPA_PLATFORM=offscreen build/bench/bench_gui\n");
     QTemporaryDir dir;
 
@@ -147,4 +164,305 @@ int main(int argc, char *argv[])
     nginx.terminate();
     nginx.waitForFinished();
     return 0;
+}
+
+void waitMs(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+template <typename T> T await(QFuture<T> f)
+{
+    while (!f.isFinished())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return f.result();
+}
+
+/// CPU seconds the calling thread has used (user + system).
+double threadCpuSeconds()
+{
+    QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(gettid()));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = stat.readAll();
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return (f.value(11).toDouble() + f.value(12).toDouble()) / double(sysconf(_SC_CLK_TCK));
+}
+
+/// CPU time the calling thread has used, in ms (a frame's own cost, without the time the
+/// thread waited for a core on a busy machine).
+double threadCpuMs()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
+double percentile(std::vector<double> v, double p)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
+}
+
+/// What one console window cost its GUI thread while one page was shown.
+struct Frames
+{
+    std::vector<double> ms;    ///< per snapshot: applied to every page, then the window repainted
+    std::vector<double> cpuMs; ///< the GUI thread's CPU time within each of those frames
+    double longestStall = 0;
+    double guiCpu = 0; ///< share of one core the GUI thread used
+    qsizetype nodes = 0;
+    int up = 0;
+
+    double pct(double p) const { return percentile(ms, p); }
+    double max() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
+};
+
+/// Times each frame of a console window on the GUI thread: from the moment the session hands
+/// over a snapshot (connected before the window, so it runs first) to the window repainted.
+class FrameClock final
+{
+public:
+    explicit FrameClock(EngineSession *session)
+    {
+        QObject::connect(
+            session, &EngineSession::snapshot, &m_context, [this](const EngineSnapshot &s) {
+                m_timer.start();
+                m_cpuAtStart = threadCpuMs();
+                m_nodes = s.nodes.size();
+                m_up = int(std::count_if(s.nodes.begin(), s.nodes.end(), [](const NodeStatus &n) {
+                    return n.health == HealthState::Up;
+                }));
+            });
+    }
+
+    void attach(ui::MainWindow *window)
+    {
+        // The frame ends with the window painted once the work the snapshot left queued
+        // (layouts, deferred chart and header updates: zero-time timers and posted events
+        // started before this one) is done.
+        m_settled.setSingleShot(true);
+        m_settled.setInterval(0);
+        m_settled.setTimerType(Qt::PreciseTimer);
+        QObject::connect(window, &ui::MainWindow::snapshotApplied, &m_settled,
+                         qOverload<>(&QTimer::start));
+        QObject::connect(&m_settled, &QTimer::timeout, &m_context, [this, window] {
+            if (!m_timer.isValid())
+                return;
+            window->repaint(); // paint now, so the frame's cost is inside the measurement
+            if (m_recording) {
+                m_frames.ms.push_back(double(m_timer.nsecsElapsed()) / 1e6);
+                m_frames.cpuMs.push_back(threadCpuMs() - m_cpuAtStart);
+            }
+            m_timer.invalidate();
+        });
+    }
+
+    Frames measure(ui::MainWindow *window, int page, int seconds)
+    {
+        window->showPage(page);
+        waitMs(2000); // the page's first frames (tables filled, charts laid out) are not counted
+        m_frames = {};
+        QElapsedTimer probeClock;
+        probeClock.start();
+        qint64 lastProbe = 0;
+        QTimer probe;
+        probe.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&probe, &QTimer::timeout, &m_context, [&] {
+            const qint64 now = probeClock.nsecsElapsed();
+            if (lastProbe)
+                m_frames.longestStall =
+                    std::max(m_frames.longestStall, double(now - lastProbe) / 1e6 - 5.0);
+            lastProbe = now;
+        });
+        probe.start(5);
+        const double cpu0 = threadCpuSeconds();
+        m_recording = true;
+        waitMs(seconds * 1000);
+        m_recording = false;
+        m_frames.guiCpu = (threadCpuSeconds() - cpu0) / double(probeClock.nsecsElapsed()) * 1e9;
+        m_frames.nodes = m_nodes;
+        m_frames.up = m_up;
+        return m_frames;
+    }
+
+private:
+    QObject m_context;
+    QTimer m_settled;
+    QElapsedTimer m_timer;
+    double m_cpuAtStart = 0;
+    bool m_recording = false;
+    Frames m_frames;
+    qsizetype m_nodes = 0;
+    int m_up = 0;
+};
+
+void printFrames(const char *engine, const char *page, const Frames &f)
+{
+    std::printf("  %-8s %-9s %4zu frames (%lld nodes, %d up): frame p50 %5.1f ms, p99 %5.1f ms, "
+                "max %5.1f ms "
+                "(GUI-thread CPU in a frame p50 %4.1f ms, p99 %4.1f ms); longest GUI-thread stall "
+                "%5.1f ms; "
+                "GUI thread %4.1f%% of a core\n",
+                engine, page, f.ms.size(), qint64(f.nodes), f.up, f.pct(0.5), f.pct(0.99), f.max(),
+                percentile(f.cpuMs, 0.5), percentile(f.cpuMs, 0.99), f.longestStall,
+                f.guiCpu * 100);
+}
+
+struct ConsoleRun
+{
+    Frames overview, nodes;
+};
+
+/// The window on `session` (started or connected), both pages measured.
+ConsoleRun measureConsole(const char *engine, EngineSession *session, int refreshMs, int seconds)
+{
+    FrameClock clock(session);
+    ui::MainWindow window(session);
+    clock.attach(&window);
+    window.resize(1600, 1000);
+    window.show();
+    window.engineReady();
+    window.setRefreshInterval(refreshMs);
+    waitMs(3000); // first checks of every node (spread over <= 1 s)
+    ConsoleRun run;
+    run.overview = clock.measure(&window, 0, seconds);
+    printFrames(engine, "Overview", run.overview);
+    run.nodes = clock.measure(&window, 1, seconds);
+    printFrames(engine, "Nodes", run.nodes);
+    return run;
+}
+
+int runConsoles(int nodes)
+{
+    const int seconds = qEnvironmentVariableIntValue("BENCH_SECONDS") > 0
+                            ? qEnvironmentVariableIntValue("BENCH_SECONDS")
+                            : 20;
+    const int refreshMs = 250; // the console's fastest refresh (View → Refresh interval)
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    std::printf("command: QT_QPA_PLATFORM=offscreen build/bench/bench_gui --remote %d   "
+                "(BENCH_SECONDS=%d)\n",
+                nodes, seconds);
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    // The window keeps its geometry, page and refresh interval in QSettings: not the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("jobfirst-bench"));
+    QCoreApplication::setApplicationName(QStringLiteral("bench_gui"));
+    QTemporaryDir dir;
+
+    // The nodes: one nginx listening on 1,000 ports.
+    // Below the ephemeral range (32768+), where outgoing connections could hold a port first.
+    const int base = 12000 + 1000 * int(QCoreApplication::applicationPid() % 8);
+    QString listens;
+    for (int i = 0; i < nodes; ++i)
+        listens += QStringLiteral("listen 127.0.0.1:%1;\n").arg(base + i);
+    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+    conf.open(QIODevice::WriteOnly);
+    conf.write(QStringLiteral("worker_processes 1; worker_rlimit_nofile 20000; daemon off; pid "
+                              "%1/nginx.pid; error_log %1/nginx.err;\n"
+                              "events { worker_connections 10000; }\nhttp { access_log off; server "
+                              "{\n%2 location / { return 200 'ok'; } } }\n")
+                   .arg(dir.path(), listens)
+                   .toUtf8());
+    conf.close();
+    QProcess nginx;
+    nginx.start(QStringLiteral("/usr/sbin/nginx"),
+                {QStringLiteral("-c"), conf.fileName(), QStringLiteral("-p"), dir.path()});
+    if (!nginx.waitForStarted()) {
+        std::printf("nginx did not start (bench/run installs it)\n");
+        return 1;
+    }
+    const QString db = dir.filePath(QStringLiteral("cluster.db"));
+    const QString config = dir.filePath(QStringLiteral("cluster.json"));
+    {
+        QFile c(config);
+        c.open(QIODevice::WriteOnly);
+        c.write(R"({"max_nodes": 10000, "targets": []})");
+    }
+
+    std::printf("the console window (1600x1000, offscreen), a snapshot every %d ms, each page %d "
+                "s; a frame is a snapshot "
+                "applied to every page, the work it queued, and a full repaint:\n",
+                refreshMs, seconds);
+    // 1. The embedded engine, as `jobfirst-console --db` runs it.
+    ConsoleRun embedded;
+    {
+        LocalEngineSession session(QStringLiteral("bench"));
+        EngineOptions o;
+        o.dbPath = db;
+        o.configPath = config;
+        o.refreshMs = refreshMs;
+        if (auto started = await(session.start(o)); !started) {
+            std::printf("the engine did not start: %s\n", qPrintable(started.error().message));
+            return 1;
+        }
+        QList<QFuture<Result<NodeStatus>>> added;
+        for (int i = 0; i < nodes; ++i) {
+            NodeSpec spec;
+            spec.id = QStringLiteral("node-%1").arg(i, 4, 10, QLatin1Char('0'));
+            spec.url = QStringLiteral("http://127.0.0.1:%1").arg(base + i);
+            added << session.addNode(spec);
+        }
+        for (const auto &f : added)
+            if (auto n = await(f); !n) {
+                std::printf("cannot add a node: %s\n", qPrintable(n.error().message));
+                return 1;
+            }
+        std::printf("embedded engine: %d nodes added\n", nodes);
+        embedded = measureConsole("embedded", &session, refreshMs, seconds);
+        session.stop();
+    }
+
+    // 2. The same store served by jobfirstd, the console attached with a viewer token (in a
+    // 0600 file, as `jobfirst-console --connect URL --token-file FILE` reads it).
+    ConsoleRun remote;
+    {
+        const QString tokenFile =
+            makeToken(db, dir.path(), QStringLiteral("bench-console"), QStringLiteral("viewer"));
+        auto token = RemoteEngineSession::readTokenFile(tokenFile);
+        DaemonProcess daemon;
+        if (!token || !daemon.start(db, config,
+                                    {QStringLiteral("--refresh-ms"), QString::number(refreshMs)})) {
+            std::printf("jobfirstd did not start\n");
+            return 1;
+        }
+        RemoteEngineSession session(RemoteOptions{QUrl(daemon.url()), token.value(), {}});
+        if (auto connected = await(session.connectToEngine()); !connected) {
+            std::printf("cannot attach to jobfirstd: %s\n", qPrintable(connected.error().message));
+            return 1;
+        }
+        std::printf("jobfirstd at %s, the console attached with a viewer token\n",
+                    qPrintable(daemon.url()));
+        remote = measureConsole("remote", &session, refreshMs, seconds);
+        daemon.terminate();
+    }
+    nginx.terminate();
+    nginx.waitForFinished();
+
+    const double embeddedP99 = std::max(embedded.overview.pct(0.99), embedded.nodes.pct(0.99));
+    const double remoteP99 = std::max(remote.overview.pct(0.99), remote.nodes.pct(0.99));
+    std::printf("remote console frame p99 (worse page) %.1f ms = %.2fx the embedded console's %.1f "
+                "ms (target p99 <= 16 ms)\n",
+                remoteP99, embeddedP99 > 0 ? remoteP99 / embeddedP99 : 0.0, embeddedP99);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    if (args.contains(QStringLiteral("--remote"))) {
+        const int at = int(args.indexOf(QStringLiteral("--remote")));
+        const int nodes = args.value(at + 1).toInt() > 0 ? args.value(at + 1).toInt() : 1000;
+        return runConsoles(nodes);
+    }
+    return runCharts(app);
 }

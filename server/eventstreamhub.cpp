@@ -7,18 +7,30 @@
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace jobfirst {
 
 namespace {
 constexpr int KeepAliveMs = 5000;
 /// A client this far behind is not reading; drop it rather than hold its backlog.
 constexpr qint64 MaxUnsentBytes = 32 * 1024 * 1024;
+/// The least time between two snapshots to one client when the second one is sent early
+/// because it shows a health change.
+constexpr qint64 MinChangeGapMs = 200;
 } // namespace
 
-EventStreamHub::EventStreamHub(QObject *parent) : QObject(parent), m_keepAlive(new QTimer(this))
+EventStreamHub::EventStreamHub(QObject *parent)
+    : QObject(parent), m_keepAlive(new QTimer(this)), m_owed(new QTimer(this))
 {
     m_keepAlive->setInterval(KeepAliveMs);
     connect(m_keepAlive, &QTimer::timeout, this, [this] { broadcast(QByteArrayLiteral(": keep-alive\n\n")); });
+    m_owed->setSingleShot(true);
+    m_owed->setTimerType(Qt::PreciseTimer);
+    connect(m_owed, &QTimer::timeout, this, [this] {
+        prune();
+        sendOwed(QDateTime::currentMSecsSinceEpoch());
+    });
 }
 
 QByteArray EventStreamHub::frame(const char *event, const QByteArray &json)
@@ -79,14 +91,50 @@ void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot, const std::
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QByteArray bytes; // encoded once, and only if some client wants it now
     for (Client &c : m_clients) {
+        if (c.intervalMs <= 0)
+            continue;
+        // A snapshot that shows a health change goes at once (the engine makes one 50 ms after
+        // a change): consoles draw snapshots, and one that waited for the client's interval
+        // showed the change up to that interval late. At most one early snapshot per
+        // MinChangeGapMs; a client that had one too recently gets the latest when the gap ends.
+        c.owesChange = c.owesChange || !snapshot.healthEvents.isEmpty();
+        const qint64 since = now - c.lastSnapshotAt;
         // A little slack so a client at the engine's own rate never skips a tick.
-        if (c.intervalMs <= 0 || now - c.lastSnapshotAt < c.intervalMs - 100)
+        if (since < c.intervalMs - 100 && !(c.owesChange && since >= MinChangeGapMs))
             continue;
         if (bytes.isEmpty())
             bytes = frame("snapshot", json());
         c.lastSnapshotAt = now;
+        c.owesChange = false;
         write(c, bytes);
     }
+    const bool owed = std::any_of(m_clients.begin(), m_clients.end(),
+                                  [](const Client &c) { return c.owesChange; });
+    if (owed && bytes.isEmpty())
+        bytes = frame("snapshot", json());
+    m_owedFrame = owed ? bytes : QByteArray();
+    sendOwed(now);
+}
+
+void EventStreamHub::sendOwed(qint64 now)
+{
+    qint64 next = -1;
+    for (Client &c : m_clients) {
+        if (!c.owesChange || c.intervalMs <= 0 || m_owedFrame.isEmpty())
+            continue;
+        if (now - c.lastSnapshotAt >= MinChangeGapMs) {
+            c.lastSnapshotAt = now;
+            c.owesChange = false;
+            write(c, m_owedFrame);
+        } else {
+            const qint64 due = c.lastSnapshotAt + MinChangeGapMs;
+            next = next < 0 ? due : std::min(next, due);
+        }
+    }
+    if (next >= 0)
+        m_owed->start(int(std::max<qint64>(1, next - now)));
+    else
+        m_owedFrame.clear();
 }
 
 void EventStreamHub::publishHealth(const HealthEvent &event)

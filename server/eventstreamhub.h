@@ -49,14 +49,20 @@ private:
         QPointer<QTcpSocket> socket;
         int intervalMs = 1000;
         qint64 lastSnapshotAt = 0;
+        bool owesChange = false; ///< a health change it has had no snapshot of yet
     };
     void write(Client &client, const QByteArray &bytes);
+    /// Sends the latest snapshot to the clients that owe a change and may have one now; arms
+    /// the timer for the others.
+    void sendOwed(qint64 now);
     void broadcast(const QByteArray &bytes);
     void prune();
     static QByteArray frame(const char *event, const QByteArray &json);
 
     std::vector<Client> m_clients;
     QTimer *m_keepAlive;
+    QTimer *m_owed;         ///< when the next client that owes a change may have a snapshot
+    QByteArray m_owedFrame; ///< the latest snapshot, while some client owes a change
 };
 
 } // namespace jobfirst

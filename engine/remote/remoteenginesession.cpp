@@ -62,14 +62,16 @@ QJsonArray idArray(const QList<qint64> &ids)
 RemoteEngineSession::RemoteEngineSession(const RemoteOptions &options, QObject *parent)
     : EngineSession(parent), m_options(options), m_transport(new ApiTransport(options))
 {
+    m_decoder = std::make_unique<SnapshotDecoder>(
+        [this](EngineSnapshot s) { deliverSnapshot(std::move(s)); });
     m_info.remote = true;
     m_info.endpoint = options.server.toString();
     m_info.role = Role::Viewer;
     m_thread.setObjectName(QStringLiteral("jobfirst-remote"));
     m_transport->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_transport, &QObject::deleteLater);
-    // Decoded on the session's thread (a snapshot of a large cluster is hundreds of kB), then
-    // handed to this object's thread.
+    // Split on the session's thread; snapshots (hundreds of kB for a large cluster) are decoded
+    // on the decoder's, and the result handed to this object's thread.
     connect(m_transport, &ApiTransport::streamEvent, m_transport,
             [this](const QByteArray &event, const QByteArray &data) { onStreamEvent(event, data); });
     connect(m_transport, &ApiTransport::streamState, this, [this](bool up, const QString &reason) {
@@ -84,6 +86,30 @@ RemoteEngineSession::~RemoteEngineSession()
     QMetaObject::invokeMethod(m_transport, &ApiTransport::closeStream, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    m_decoder.reset(); // nothing is decoded or handed over after this
+}
+
+void RemoteEngineSession::deliverSnapshot(EngineSnapshot decoded)
+{
+    // Decoder thread. A snapshot this thread has not drawn yet is replaced by the newer one
+    // (with its events), so a busy window draws the latest instead of falling behind.
+    QMutexLocker lock(&m_readyMutex);
+    if (m_ready) {
+        decoded.healthEvents = m_ready->healthEvents + decoded.healthEvents;
+        decoded.alerts = m_ready->alerts + decoded.alerts;
+    }
+    m_ready = std::move(decoded);
+    if (!std::exchange(m_readyPosted, true))
+        QMetaObject::invokeMethod(this, [this] {
+            EngineSnapshot ready;
+            {
+                QMutexLocker lock(&m_readyMutex);
+                ready = std::move(*m_ready);
+                m_ready.reset();
+                m_readyPosted = false;
+            }
+            emit this->snapshot(ready);
+        });
 }
 
 Result<QByteArray> RemoteEngineSession::readTokenFile(const QString &path)
@@ -144,17 +170,15 @@ void RemoteEngineSession::setRefreshInterval(int ms)
 
 void RemoteEngineSession::onStreamEvent(const QByteArray &event, const QByteArray &data)
 {
-    const QJsonObject o = QJsonDocument::fromJson(data).object();
     // The server sends health changes and alerts as their own events; they are handed on in
     // the next snapshot, as the embedded engine does.
     if (event == "snapshot") {
-        if (auto s = codec::decode<EngineSnapshot>(o)) {
-            EngineSnapshot snapshot = std::move(s).value();
-            snapshot.healthEvents = std::exchange(m_pendingEvents, {});
-            snapshot.alerts = std::exchange(m_pendingAlerts, {});
-            QMetaObject::invokeMethod(this, [this, snapshot] { emit this->snapshot(snapshot); });
-        }
-    } else if (event == "health") {
+        m_decoder->submit(data, std::exchange(m_pendingEvents, {}),
+                          std::exchange(m_pendingAlerts, {}));
+        return;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(data).object();
+    if (event == "health") {
         if (auto e = codec::decode<HealthEvent>(o)) {
             m_pendingEvents << e.value();
             QMetaObject::invokeMethod(this, [this, e = e.value()] { emit healthChanged(e); });

@@ -3,10 +3,14 @@
 
 #include "api/enginesession.h"
 #include "remote/apitransport.h"
+#include "remote/snapshotdecoder.h"
 
+#include <QMutex>
 #include <QThread>
 
 #include <atomic>
+#include <memory>
+#include <optional>
 
 namespace jobfirst {
 
@@ -92,6 +96,7 @@ private:
     QFuture<Status> act(const QByteArray &method, const QString &path, const QJsonValue &body = {});
     QFuture<Result<int>> count(const QString &path, const QJsonValue &body, const char *field);
     void onStreamEvent(const QByteArray &event, const QByteArray &data);
+    void deliverSnapshot(EngineSnapshot decoded);
 
     RemoteOptions m_options;
     QThread m_thread;
@@ -99,6 +104,10 @@ private:
     SessionInfo m_info;
     QList<HealthEvent> m_pendingEvents; ///< stream thread only
     QList<Alert> m_pendingAlerts;       ///< stream thread only
+    std::unique_ptr<SnapshotDecoder> m_decoder;
+    QMutex m_readyMutex;
+    std::optional<EngineSnapshot> m_ready; ///< decoded, not yet handed over; m_readyMutex
+    bool m_readyPosted = false;            ///< m_readyMutex
     std::atomic_bool m_connected{false};
     bool m_liveStream = false;
     int m_refreshMs = 1000;

@@ -132,8 +132,9 @@ void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
 
 void LiveChart::removeSeriesNotIn(const QStringList &names)
 {
+    const QSet<QString> keep(names.begin(), names.end());
     for (auto it = m_series.begin(); it != m_series.end();) {
-        if (!names.contains(it.key())) {
+        if (!keep.contains(it.key())) {
             for (QLineSeries *piece : std::as_const(it.value())) {
                 chart()->removeSeries(piece);
                 delete piece;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/nodespage.h"
 
+#include "api/enginesession.h"
 #include "charts/livechart.h"
 #include "dialogs/nodedialog.h"
-#include "api/enginesession.h"
+#include "widgets/columnfitter.h"
 
 #include <QAction>
 #include <QBrush>
@@ -14,6 +15,7 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -143,7 +145,8 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Columns fit the rows on screen when they change, not on every snapshot (ColumnFitter).
+    m_fitter = new ColumnFitter(m_table);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
@@ -258,8 +261,9 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
         while (!points.empty() && points.front().first < s.at - RecentMs)
             points.pop_front();
     }
+    const QSet<QString> ids(m_ids.begin(), m_ids.end()); // a node that left: its latency goes
     for (auto it = m_recent.begin(); it != m_recent.end();)
-        it = m_ids.contains(it.key()) ? std::next(it) : m_recent.erase(it);
+        it = ids.contains(it.key()) ? std::next(it) : m_recent.erase(it);
 
     const QString selected = selectedId();
     m_model->setRows(s.nodes);
@@ -285,6 +289,8 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
                 break;
             }
     }
+    if (!s.healthEvents.isEmpty()) // a state's words may be wider
+        m_fitter->schedule();
     updateActions();
 }
 

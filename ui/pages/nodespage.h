@@ -17,6 +17,7 @@ class QToolBar;
 
 namespace jobfirst::ui {
 
+class ColumnFitter;
 class LiveChart;
 
 /// The node table with its actions, and the selected node's history and latency.
@@ -72,6 +73,7 @@ private:
     int m_maxNodes = 10;
     QString m_historyFor;
     QLabel *m_detailTitle;
+    ColumnFitter *m_fitter;
     qint64 m_nodeTimeoutMs = 0;
     qint64 m_snapshotAt = 0;
     bool m_timeoutAsked = false;

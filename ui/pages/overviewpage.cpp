@@ -4,13 +4,16 @@
 #include "charts/livechart.h"
 #include "widgets/slopanel.h"
 
+#include <QCoreApplication>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace jobfirst::ui {
 
@@ -36,6 +39,13 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     m_queue->setSeriesTitle(QStringLiteral("queue-depth"), [] { return tr("queue depth"); });
     m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
     m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
+    // The same words as the simulation's percentiles (and their translation).
+    m_latency->setSeriesTitle(QStringLiteral("nodes-p50"), [] {
+        return QCoreApplication::translate("jobfirst::ui::BalancingPage", "p50 (ms)");
+    });
+    m_latency->setSeriesTitle(QStringLiteral("nodes-p99"), [] {
+        return QCoreApplication::translate("jobfirst::ui::BalancingPage", "p99 (ms)");
+    });
     m_targets->setFailureSeries(QStringLiteral("failures"));
     // The success metrics beside the response-time chart, the other two charts below: stacked
     // one above the other, the charts were left too short for their axis labels to show.
@@ -165,13 +175,40 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
     showCards(s);
 
     QStringList nodeNames;
-    for (const NodeStatus &n : s.nodes) {
-        nodeNames << n.spec.id;
-        // A node that is not up has no latency: a gap in its line, its state in the legend.
-        if (n.lastCheckAt)
-            m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
-        m_latency->setSeriesNote(
-            n.spec.id, n.lastCheckAt && !n.hasResponseTime() ? healthText(n.health) : QString());
+    if (s.nodes.size() <= LiveChart::palette().size()) {
+        for (const NodeStatus &n : s.nodes) {
+            nodeNames << n.spec.id;
+            // A node that is not up has no latency: a gap in its line, its state in the legend.
+            if (n.lastCheckAt)
+                m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
+            m_latency->setSeriesNote(n.spec.id, n.lastCheckAt && !n.hasResponseTime()
+                                                    ? healthText(n.health)
+                                                    : QString());
+        }
+    } else {
+        // More nodes than colours: the spread across the nodes that answer (p50, p99) instead
+        // of a line each. A thousand lines in ten colours tell nothing apart, and redrawing
+        // them took most of a frame. The cards say how many nodes are not up.
+        std::vector<double> ms;
+        bool checked = false;
+        for (const NodeStatus &n : s.nodes) {
+            checked = checked || n.lastCheckAt;
+            if (n.hasResponseTime())
+                ms.push_back(n.responseTimeMs);
+        }
+        const auto pct = [&ms](double p) {
+            if (ms.empty())
+                return std::nan("");
+            auto at = ms.begin() +
+                      std::ptrdiff_t(std::min(ms.size() - 1, std::size_t(p * double(ms.size()))));
+            std::nth_element(ms.begin(), at, ms.end());
+            return *at;
+        };
+        nodeNames = {QStringLiteral("nodes-p50"), QStringLiteral("nodes-p99")};
+        if (checked) {
+            m_latency->addPoint(nodeNames[0], s.at, pct(0.5));
+            m_latency->addPoint(nodeNames[1], s.at, pct(0.99));
+        }
     }
     m_latency->removeSeriesNotIn(nodeNames);
     m_queue->addPoint(QStringLiteral("queue-depth"), s.at, double(s.sync.queueDepth));

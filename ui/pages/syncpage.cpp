@@ -2,6 +2,7 @@
 #include "pages/syncpage.h"
 
 #include "api/enginesession.h"
+#include "widgets/columnfitter.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -154,7 +155,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     for (QTableView *v : {m_targetView, m_nodeTargetView}) {
         v->setSelectionMode(QAbstractItemView::SingleSelection);
         v->setWordWrap(false);
-        v->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
     }
     // One selection across both tables: the buttons act on the target last chosen.
     connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,

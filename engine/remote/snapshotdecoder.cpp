@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "remote/snapshotdecoder.h"
+
+#include "api/codec.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace jobfirst {
+
+SnapshotDecoder::SnapshotDecoder(std::function<void(EngineSnapshot)> deliver)
+    : m_deliver(std::move(deliver)), m_context(new QObject)
+{
+    m_thread.setObjectName(QStringLiteral("jobfirst-decode"));
+    m_context->moveToThread(&m_thread);
+    QObject::connect(&m_thread, &QThread::finished, m_context, &QObject::deleteLater);
+    m_thread.start();
+}
+
+SnapshotDecoder::~SnapshotDecoder()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void SnapshotDecoder::submit(QByteArray json, QList<HealthEvent> events, QList<Alert> alerts)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_next) { // not decoded yet, and older than this one: its events stay
+        events = m_next->events + events;
+        alerts = m_next->alerts + alerts;
+    }
+    m_next = Pending{std::move(json), std::move(events), std::move(alerts)};
+    if (!std::exchange(m_draining, true))
+        QMetaObject::invokeMethod(m_context, [this] { drain(); });
+}
+
+void SnapshotDecoder::drain()
+{
+    for (;;) {
+        Pending p;
+        {
+            QMutexLocker lock(&m_mutex);
+            if (!m_next) {
+                m_draining = false;
+                return;
+            }
+            p = std::move(*m_next);
+            m_next.reset();
+            p.events = std::exchange(m_carryEvents, {}) + p.events;
+            p.alerts = std::exchange(m_carryAlerts, {}) + p.alerts;
+        }
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(p.json, &error);
+        // Not JSON, or not a snapshot: nothing is drawn from it (an empty object would read as
+        // a cluster without nodes), and its events go with the next snapshot.
+        auto decoded =
+            error.error == QJsonParseError::NoError && doc.isObject()
+                ? codec::decode<EngineSnapshot>(doc.object())
+                : Result<EngineSnapshot>(makeError(QStringLiteral("remote.bad_answer"),
+                                                   QStringLiteral("a snapshot that is not JSON")));
+        if (!decoded) {
+            QMutexLocker lock(&m_mutex);
+            m_carryEvents = p.events + m_carryEvents;
+            m_carryAlerts = p.alerts + m_carryAlerts;
+            continue;
+        }
+        EngineSnapshot snapshot = std::move(decoded).value();
+        snapshot.healthEvents = std::move(p.events);
+        snapshot.alerts = std::move(p.alerts);
+        m_deliver(std::move(snapshot));
+    }
+}
+
+} // namespace jobfirst

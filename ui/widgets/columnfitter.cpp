@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "widgets/columnfitter.h"
+
+#include <QEvent>
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTimer>
+
+namespace jobfirst::ui {
+
+ColumnFitter::ColumnFitter(QTableView *view)
+    : QObject(view), m_view(view), m_timer(new QTimer(this))
+{
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setResizeContentsPrecision(0); // the rows on screen
+    m_timer->setSingleShot(true);
+    m_timer->setInterval(100);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        if (m_view->isVisible())
+            m_view->resizeColumnsToContents();
+    });
+    if (QAbstractItemModel *model = view->model()) {
+        connect(model, &QAbstractItemModel::modelReset, this, &ColumnFitter::schedule);
+        connect(model, &QAbstractItemModel::layoutChanged, this, &ColumnFitter::schedule);
+        connect(model, &QAbstractItemModel::rowsInserted, this, &ColumnFitter::schedule);
+        connect(model, &QAbstractItemModel::rowsRemoved, this, &ColumnFitter::schedule);
+        connect(model, &QAbstractItemModel::headerDataChanged, this, &ColumnFitter::schedule);
+    }
+    connect(view->verticalScrollBar(), &QScrollBar::valueChanged, this, &ColumnFitter::schedule);
+    view->installEventFilter(this);
+}
+
+void ColumnFitter::schedule()
+{
+    m_timer->start();
+}
+
+bool ColumnFitter::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view && event->type() == QEvent::Show)
+        schedule();
+    return QObject::eventFilter(watched, event);
+}
+
+} // namespace jobfirst::ui

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QObject>
+
+class QTableView;
+class QTimer;
+
+namespace jobfirst::ui {
+
+/// Fits a table's columns to the rows on screen when what is on screen changes (rows added
+/// or removed, sorting, filtering, scrolling, the table shown), not on every change of a
+/// value: Qt's ResizeToContents measures every row on every dataChanged, and for a table of
+/// 1,000 nodes or node targets refreshed 4 times a second that was most of each frame.
+/// People can still widen a column; the next fit takes the contents' width again.
+class ColumnFitter final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ColumnFitter)
+
+public:
+    /// Attaches to the view (and its model: set the model first). Owned by the view.
+    explicit ColumnFitter(QTableView *view);
+    /// Fits soon (after 100 ms of quiet), e.g. when a value's words may have grown wider.
+    void schedule();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    QTableView *m_view;
+    QTimer *m_timer;
+};
+
+} // namespace jobfirst::ui
