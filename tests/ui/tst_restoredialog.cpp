@@ -119,7 +119,7 @@ private slots:
         QVERIFY(m_engine->addNode(before).result().ok());
         m_backup = path(QStringLiteral("live.jfbackup"));
         const auto made = m_engine->createBackup(m_backup, Passphrase).result();
-        QVERIFY2(made.ok(), qPrintable(made.error().message));
+        QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
         NodeSpec after = before;
         after.id = QStringLiteral("after-the-backup");
         QVERIFY(m_engine->addNode(after).result().ok());
@@ -174,7 +174,7 @@ private slots:
         // The restored store is the snapshot: what was there before the backup, not after.
         {
             auto restored = Store::open(target);
-            QVERIFY2(restored.ok(), qPrintable(restored.error().message));
+            QVERIFY2(restored.ok(), restored ? "" : qPrintable(restored.error().message));
             QStringList ids;
             for (const NodeSpec &n : restored.value()->loadNodes().value())
                 ids << n.id;
