@@ -86,8 +86,14 @@ int httpStatusFor(const Error &e)
         return 403;
     if (c.endsWith(QLatin1String(".unknown")) || c == QLatin1String("sync.unknown_target") || c == QLatin1String("config.no_version"))
         return 404;
-    if (c.endsWith(QLatin1String(".duplicate")) || c == QLatin1String("cluster.full") || c == QLatin1String("sync.not_dead"))
+    if (c.endsWith(QLatin1String(".duplicate")) || c == QLatin1String("cluster.full") ||
+        c == QLatin1String("sync.not_dead") || c == QLatin1String("backup.held") ||
+        c == QLatin1String("backup.exists"))
         return 409;
+    // A wrong passphrase or a file that is not a (good) backup is the caller's input.
+    if (c == QLatin1String("backup.passphrase") || c == QLatin1String("backup.corrupt") ||
+        c == QLatin1String("backup.format"))
+        return 400;
     if (c == QLatin1String("engine.closed") || c == QLatin1String("sync.stopped") || c == QLatin1String("sync.queue_full")
         || c.endsWith(QLatin1String("no_node")) || c.startsWith(QLatin1String("store.")))
         return 503;

@@ -420,6 +420,47 @@ void AdminApiServer::addAdminRoutes()
                                QStringLiteral("path"));
         reply(this, call, call->session->createBackup(path, passphrase), one<BackupInfo>(), 201);
     });
+    // Verify and restore read a file on the engine's machine with the passphrase in the body;
+    // a restore writes a new store there, never over an existing one.
+    route("POST", QStringLiteral("/api/v1/backups/verify"), Permission::Administer,
+          [this](const Call &call) {
+              const auto body = call->jsonObject();
+              if (!body)
+                  return;
+              const QString path = body->value(QStringLiteral("path")).toString();
+              if (path.isEmpty())
+                  return call->error(
+                      400, QStringLiteral("json.invalid"),
+                      QStringLiteral(
+                          "field \"path\" must name the backup file on the engine's machine"),
+                      QStringLiteral("path"));
+              reply(this, call,
+                    call->session->verifyBackup(
+                        path, body->value(QStringLiteral("passphrase")).toString().toUtf8()),
+                    one<BackupInfo>());
+          });
+    route(
+        "POST", QStringLiteral("/api/v1/backups/restore"), Permission::Administer,
+        [this](const Call &call) {
+            const auto body = call->jsonObject();
+            if (!body)
+                return;
+            const QString path = body->value(QStringLiteral("path")).toString();
+            const QString to = body->value(QStringLiteral("to")).toString();
+            if (path.isEmpty() || to.isEmpty())
+                return call->error(
+                    400, QStringLiteral("json.invalid"),
+                    path.isEmpty()
+                        ? QStringLiteral(
+                              "field \"path\" must name the backup file on the engine's machine")
+                        : QStringLiteral(
+                              "field \"to\" must name the new store file on the engine's machine"),
+                    path.isEmpty() ? QStringLiteral("path") : QStringLiteral("to"));
+            reply(this, call,
+                  call->session->restoreBackup(
+                      path, body->value(QStringLiteral("passphrase")).toString().toUtf8(), to),
+                  one<BackupInfo>(), 201);
+        });
     route("GET", QStringLiteral("/api/v1/slo"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->slo(), one<SloReport>()); });
     route("GET", QStringLiteral("/api/v1/logs"), Permission::Read, [this](const Call &call) {

@@ -1098,6 +1098,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Backup made at %1 (%2 KiB, encrypted).</source>
         <translation>已在 %1 创建备份（%2 KiB，已加密）。</translation>
     </message>
+    <message>
+        <source>&amp;Restore…</source>
+        <translation>恢复(&amp;R)…</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>
@@ -1466,6 +1470,101 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>%1 of %2 requests in the last %3 failed</source>
         <translation>最近 %3 内 %2 个请求中有 %1 个失败</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::RestoreDialog</name>
+    <message>
+        <source>&amp;Restore</source>
+        <translation>恢复(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Open restored store</source>
+        <translation>打开恢复的存储(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Restore a backup</source>
+        <translation>从备份恢复</translation>
+    </message>
+    <message>
+        <source>a .jfbackup file made by Backup… or jobfirstctl backup create</source>
+        <translation>由“备份…”或 jobfirstctl backup create 生成的 .jfbackup 文件</translation>
+    </message>
+    <message>
+        <source>the passphrase given when the backup was made</source>
+        <translation>制作备份时设置的口令</translation>
+    </message>
+    <message>
+        <source>a new store file, e.g. restored.db (never an existing one)</source>
+        <translation>新的存储文件，例如 restored.db（不能是已有文件）</translation>
+    </message>
+    <message>
+        <source>Paths are on the engine's machine (%1): the engine reads the backup and writes the new store there.</source>
+        <translation>路径位于引擎所在的机器（%1）：引擎在那里读取备份并写入新存储。</translation>
+    </message>
+    <message>
+        <source>The engine reads the backup and writes the new store on this computer.</source>
+        <translation>引擎在本机读取备份并写入新存储。</translation>
+    </message>
+    <message>
+        <source>Restoring writes a new store from a backup; the store the engine runs on now is not touched. A wrong passphrase, or a backup file that was truncated or altered, is refused and nothing is written.</source>
+        <translation>恢复会根据备份写入一个新的存储；引擎当前使用的存储不受影响。口令错误，或备份文件被截断、被篡改时，恢复会被拒绝，且不写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览……</translation>
+    </message>
+    <message>
+        <source>Backup file:</source>
+        <translation>备份文件：</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>口令：</translation>
+    </message>
+    <message>
+        <source>Restore into:</source>
+        <translation>恢复到：</translation>
+    </message>
+    <message>
+        <source>Backup to restore</source>
+        <translation>要恢复的备份</translation>
+    </message>
+    <message>
+        <source>JobFirst backups (*.jfbackup);;All files (*)</source>
+        <translation>JobFirst 备份 (*.jfbackup);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>New store for the restored backup</source>
+        <translation>用于恢复备份的新存储</translation>
+    </message>
+    <message>
+        <source>Cluster stores (*.db)</source>
+        <translation>集群存储 (*.db)</translation>
+    </message>
+    <message>
+        <source>The new store cannot be the backup file itself.</source>
+        <translation>新存储不能是备份文件本身。</translation>
+    </message>
+    <message>
+        <source>Restoring %1 into %2: decrypting and checking the backup…</source>
+        <translation>正在将 %1 恢复到 %2：解密并校验备份……</translation>
+    </message>
+    <message>
+        <source>Not restored: %1. Nothing was written.</source>
+        <translation>未恢复：%1。未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>The engine keeps running on its own store. To run on the restored one, stop jobfirstd on %1 and start it with --db %2.</source>
+        <translation>引擎继续使用它自己的存储。要使用恢复的存储，请停止 %1 上的 jobfirstd，并以 --db %2 重新启动。</translation>
+    </message>
+    <message>
+        <source>The engine keeps running on its own store. "Open restored store" switches this console to the restored one (or start an engine on it later: jobfirstd --db %1).</source>
+        <translation>引擎继续使用它自己的存储。“打开恢复的存储”会将本控制台切换到恢复的存储（也可以稍后在其上启动引擎：jobfirstd --db %1）。</translation>
+    </message>
+    <message>
+        <source>Restored the backup made %1 (%2 store, checked) into %3.</source>
+        <translation>已将 %1 制作的备份（存储 %2，已校验）恢复到 %3。</translation>
     </message>
 </context>
 <context>
@@ -1859,6 +1958,73 @@ Buckets differing: %8 of %9
     <message>
         <source>due now</source>
         <translation>即将发送</translation>
+    </message>
+    <message>
+        <source>%1  (TLS not verified)</source>
+        <translation>%1（TLS 未校验）</translation>
+    </message>
+    <message>
+        <source>tls_insecure is set: the target's certificate is not verified, so its deliveries can be read and changed on the way.</source>
+        <translation>已设置 tls_insecure：不校验该目标的证书，其投递内容可能在传输途中被读取或篡改。</translation>
+    </message>
+    <message>
+        <source>Edit connection…</source>
+        <translation>编辑连接……</translation>
+    </message>
+</context>
+<context>
+    <name>jobfirst::ui::TargetDialog</name>
+    <message>
+        <source>Connection of target %1</source>
+        <translation>目标 %1 的连接</translation>
+    </message>
+    <message>
+        <source>path, optional</source>
+        <translation>路径，可选</translation>
+    </message>
+    <message>
+        <source>Do not verify the target's certificate</source>
+        <translation>不校验目标的证书</translation>
+    </message>
+    <message>
+        <source>Insecure: anyone between the engine and this target can read and change its deliveries.</source>
+        <translation>不安全：引擎与该目标之间的任何人都可以读取并篡改其投递内容。</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>TLS and authentication (files on the engine's machine)</source>
+        <translation>TLS 与认证（引擎所在机器上的文件）</translation>
+    </message>
+    <message>
+        <source>CA certificates (PEM)</source>
+        <translation>CA 证书（PEM）</translation>
+    </message>
+    <message>
+        <source>Client certificate (mTLS)</source>
+        <translation>客户端证书（mTLS）</translation>
+    </message>
+    <message>
+        <source>Client key</source>
+        <translation>客户端私钥</translation>
+    </message>
+    <message>
+        <source>Bearer token file</source>
+        <translation>Bearer 令牌文件</translation>
+    </message>
+    <message>
+        <source>Reading the running configuration…</source>
+        <translation>正在读取运行中的配置……</translation>
+    </message>
+    <message>
+        <source>There is no sync target "%1" in the running configuration.</source>
+        <translation>运行中的配置里没有同步目标“%1”。</translation>
+    </message>
+    <message>
+        <source>Not changed: %1</source>
+        <translation>未更改：%1</translation>
     </message>
 </context>
 </TS>

@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "dialogs/connectdialog.h"
+#include "dialogs/restoredialog.h"
 #include "pages/alertspage.h"
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
@@ -171,10 +172,15 @@ void MainWindow::buildMenus()
         });
     });
     m_backup = m_fileMenu->addAction(QString(), this, &MainWindow::askForBackup);
+    m_backup->setObjectName(QStringLiteral("backupAction"));
+    m_restore = m_fileMenu->addAction(QString(), this, &MainWindow::openRestoreDialog);
+    m_restore->setObjectName(QStringLiteral("restoreAction"));
     m_fileMenu->addSeparator();
     if (!m_session->allows(Permission::Administer)) {
         m_backup->setEnabled(false);
         m_backup->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
+        m_restore->setEnabled(false);
+        m_restore->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
         m_importConfig->setEnabled(false);
         m_importConfig->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
     }
@@ -254,6 +260,7 @@ void MainWindow::retranslate()
                                         .arg(QUrl(info.endpoint).authority(), m_lostReason));
     m_exportConfig->setText(tr("&Export configuration…"));
     m_backup->setText(tr("&Backup…"));
+    m_restore->setText(tr("&Restore…"));
     m_quit->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
     m_refreshMenu->setTitle(tr("&Refresh interval"));
@@ -371,6 +378,15 @@ void MainWindow::askForBackup()
     if (first != again)
         return showError(tr("The two passphrases differ: no backup was made."));
     backupTo(path, first.toUtf8());
+}
+
+void MainWindow::openRestoreDialog()
+{
+    auto *dialog = new RestoreDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RestoreDialog::openStoreRequested, this,
+            &MainWindow::openRestoredStoreRequested);
+    dialog->open();
 }
 
 QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByteArray &passphrase)

@@ -73,6 +73,9 @@ public:
 signals:
     void snapshotApplied();
     void openStoreRequested(const QString &dbPath);
+    /// File → Restore… → "Open restored store": open it with the config its latest version
+    /// holds (what the cluster ran when the backup was made), not a config file beside it.
+    void openRestoredStoreRequested(const QString &dbPath);
     /// File → Connect to engine…: the dialog was accepted.
     void connectRequested(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
     void embeddedRequested();
@@ -80,6 +83,8 @@ signals:
 protected:
     void changeEvent(QEvent *event) override;
     void askForBackup();
+    /// File → Restore…: a non-blocking RestoreDialog (a child of this window).
+    void openRestoreDialog();
     void closeEvent(QCloseEvent *event) override;
 
 private:
@@ -115,7 +120,7 @@ private:
     QList<QAction *> m_refreshActions;
     QList<QAction *> m_languageActions;
     QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;
-    QAction *m_connect, *m_useEmbedded, *m_backup;
+    QAction *m_connect, *m_useEmbedded, *m_backup, *m_restore;
     QTranslator *m_appTranslator;
     QTranslator *m_qtTranslator;
     QSystemTrayIcon *m_tray = nullptr;

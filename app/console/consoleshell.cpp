@@ -53,6 +53,9 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
         const QString config = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
         openStore(path, config);
     });
+    // No config file: the restored store's latest config version is the cluster's config.
+    connect(window.get(), &ui::MainWindow::openRestoredStoreRequested, this,
+            [this](const QString &path) { openStore(path, QString()); });
     connect(window.get(), &ui::MainWindow::connectRequested, this, &ConsoleShell::connectRemote);
     connect(window.get(), &ui::MainWindow::embeddedRequested, this, [this] {
         QSettings().setValue(QStringLiteral("engine/mode"), QStringLiteral("embedded"));

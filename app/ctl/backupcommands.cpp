@@ -45,14 +45,33 @@ int runBackupCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     const QString file = args.positional.value(1);
-    if (sub != QLatin1String("create") || file.isEmpty() || args.positional.size() != 2)
+    // verify and restore reach here only with --server (see main.cpp): the engine's machine.
+    const bool remoteOnly =
+        ctx.remote && (sub == QLatin1String("verify") || sub == QLatin1String("restore"));
+    if ((sub != QLatin1String("create") && !remoteOnly) || file.isEmpty() ||
+        args.positional.size() != 2)
         return ctx.usage(QStringLiteral("backup create FILE [--passphrase-file F]"));
     int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("passphrase-file")}, &code))
+    const QSet<QString> allowed =
+        sub == QLatin1String("restore")
+            ? QSet<QString>{QStringLiteral("passphrase-file"), QStringLiteral("to")}
+            : QSet<QString>{QStringLiteral("passphrase-file")};
+    if (!ctx.onlyOptions(args, allowed, &code))
         return code;
+    if (sub == QLatin1String("restore") && !args.has(QStringLiteral("to")))
+        return ctx.usage(QStringLiteral(
+            "backup restore FILE --to NEW_STORE (through --server: never --replace)"));
     const auto key = passphrase(args);
     if (!key)
         return ctx.fail(key.error().message);
+    if (sub == QLatin1String("verify"))
+        return printInfo(ctx, QStringLiteral("verified"), file,
+                         ctx.wait(ctx.session->verifyBackup(file, key.value())));
+    if (sub == QLatin1String("restore")) {
+        const QString to = args.value(QStringLiteral("to"));
+        return printInfo(ctx, QStringLiteral("restored to ") + to, file,
+                         ctx.wait(ctx.session->restoreBackup(file, key.value(), to)));
+    }
     return printInfo(ctx, QStringLiteral("created"), file, ctx.wait(ctx.session->createBackup(file, key.value())));
 }
 

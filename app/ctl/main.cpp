@@ -54,6 +54,7 @@ Cluster:
   backup create FILE             online encrypted copy (AES-256-GCM, scrypt), on the engine's machine
   backup verify FILE             checks a backup file (nothing written)
   backup restore FILE --to NEW_STORE [--replace]   never onto a store an engine holds
+      verify and restore read FILE here; with --server, on the engine's machine (no --replace)
       backups take the passphrase from --passphrase-file F or $JOBFIRST_BACKUP_PASSPHRASE
   slo [--json]                           the plan's success metrics, each against its target
   logs [--follow] [--node ID] [--target NAME] [--since ISO] [--until ISO] [--level L] [--text T]
@@ -248,7 +249,10 @@ int main(int argc, char *argv[])
     if (!Commands.contains(command))
         return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
     const QString sub = words.value(0);
-    if (command == QLatin1String("backup") && (sub == QLatin1String("verify") || sub == QLatin1String("restore"))) {
+    // Without --server, verify and restore need no engine: they read the file here. With it,
+    // they run on the engine's machine through its admin API (admin tokens only).
+    if (command == QLatin1String("backup") && g.server.isEmpty() &&
+        (sub == QLatin1String("verify") || sub == QLatin1String("restore"))) {
         const Arguments args(words, {QStringLiteral("replace")});
         if (!args.error.isEmpty())
             return ctx.usage(args.error);

@@ -605,6 +605,7 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.paused = f.boolean("paused");
     t.held = f.boolean("held");
     t.disabledReason = f.str("disabled_reason");
+    t.tlsInsecure = f.boolean("tls_insecure");
     const QString circuit = f.str("circuit");
     for (CircuitState c : {CircuitState::Closed, CircuitState::Open, CircuitState::HalfOpen})
         if (circuitStateName(c) == circuit)

@@ -115,6 +115,14 @@ public:
     /// An online, encrypted copy of the store, written at `path` on the engine's machine.
     virtual QFuture<Result<BackupInfo>> createBackup(const QString &path,
                                                      const QByteArray &passphrase) = 0;
+    /// Decrypts and checks the backup file at `path` on the engine's machine; writes nothing.
+    virtual QFuture<Result<BackupInfo>> verifyBackup(const QString &path,
+                                                     const QByteArray &passphrase) = 0;
+    /// Restores the backup at `path` into `newDbPath`, a store file that must not exist yet
+    /// (never over a store, let alone one an engine holds), on the engine's machine. The
+    /// running engine keeps its own store: an engine started on `newDbPath` serves the copy.
+    virtual QFuture<Result<BackupInfo>>
+    restoreBackup(const QString &path, const QByteArray &passphrase, const QString &newDbPath) = 0;
     virtual QFuture<Result<CreatedToken>> createToken(const QString &name, Role role,
                                                       const QString &nodeId = {}) = 0;
     virtual QFuture<Result<QList<ApiToken>>> tokens() = 0;

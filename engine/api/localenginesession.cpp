@@ -649,6 +649,34 @@ QFuture<Result<BackupInfo>> LocalEngineSession::createBackup(const QString &path
     });
 }
 
+QFuture<Result<BackupInfo>> LocalEngineSession::verifyBackup(const QString &path,
+                                                             const QByteArray &passphrase)
+{
+    return inBackground<Result<BackupInfo>>(
+        [path, passphrase] { return Backup::verify(path, passphrase); });
+}
+
+QFuture<Result<BackupInfo>> LocalEngineSession::restoreBackup(const QString &path,
+                                                              const QByteArray &passphrase,
+                                                              const QString &newDbPath)
+{
+    const QString db = m_shared->options.dbPath;
+    const QString actor = m_actor;
+    return inBackground<Result<BackupInfo>>(
+        [db, path, passphrase, newDbPath, actor]() -> Result<BackupInfo> {
+            // Never `replace` through a session: a restore makes a new store beside the running
+            // one.
+            auto restored = Backup::restore(path, passphrase, newDbPath, false);
+            if (!restored)
+                return restored;
+            if (auto store = Store::open(db))
+                (void)store.value()->appendAudit(
+                    AuditEntry{0, 0, actor, QStringLiteral("backup.restore"), path, QString(),
+                               QStringLiteral("restored to %1").arg(newDbPath)});
+            return restored;
+        });
+}
+
 QFuture<Result<CreatedToken>> LocalEngineSession::createToken(const QString &name, Role role, const QString &nodeId)
 {
     return onEngine<Result<CreatedToken>>([name, role, nodeId, actor = m_actor](Engine &e) -> Result<CreatedToken> {

@@ -583,6 +583,26 @@ QFuture<Result<BackupInfo>> RemoteEngineSession::createBackup(const QString &pat
                                         {QStringLiteral("passphrase"), QString::fromUtf8(passphrase)}});
 }
 
+QFuture<Result<BackupInfo>> RemoteEngineSession::verifyBackup(const QString &path,
+                                                              const QByteArray &passphrase)
+{
+    return send<BackupInfo>(
+        "POST", QStringLiteral("/api/v1/backups/verify"),
+        QJsonObject{{QStringLiteral("path"), path},
+                    {QStringLiteral("passphrase"), QString::fromUtf8(passphrase)}});
+}
+
+QFuture<Result<BackupInfo>> RemoteEngineSession::restoreBackup(const QString &path,
+                                                               const QByteArray &passphrase,
+                                                               const QString &newDbPath)
+{
+    return send<BackupInfo>(
+        "POST", QStringLiteral("/api/v1/backups/restore"),
+        QJsonObject{{QStringLiteral("path"), path},
+                    {QStringLiteral("passphrase"), QString::fromUtf8(passphrase)},
+                    {QStringLiteral("to"), newDbPath}});
+}
+
 QFuture<Result<CreatedToken>> RemoteEngineSession::createToken(const QString &name, Role role, const QString &nodeId)
 {
     QJsonObject body{{QStringLiteral("name"), name}, {QStringLiteral("role"), roleName(role)}};

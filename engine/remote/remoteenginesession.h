@@ -80,6 +80,10 @@ public:
     QFuture<Result<QList<AuditEntry>>> audit(const AuditQuery &query) override;
     QFuture<Result<AuditVerification>> verifyAudit() override;
     QFuture<Result<BackupInfo>> createBackup(const QString &path, const QByteArray &passphrase) override;
+    QFuture<Result<BackupInfo>> verifyBackup(const QString &path,
+                                             const QByteArray &passphrase) override;
+    QFuture<Result<BackupInfo>> restoreBackup(const QString &path, const QByteArray &passphrase,
+                                              const QString &newDbPath) override;
     QFuture<Result<CreatedToken>> createToken(const QString &name, Role role, const QString &nodeId) override;
     QFuture<Result<QList<ApiToken>>> tokens() override;
     QFuture<Status> revokeToken(const QString &name) override;

@@ -31,6 +31,11 @@ struct BackupInfo
 /// The plain copy exists only for the time of the backup, next to the store (as protected as
 /// the store itself), and is removed afterwards.
 ///
+/// A backup shares the disk with a running engine: it runs on a thread of its own at a lower
+/// CPU and I/O priority, each pass (copy, encryption) reads and writes at most 96 MiB/s, the
+/// copy is neither journaled nor synced (it is encrypted and removed at once), and the
+/// encrypted file goes to disk in 8 MiB steps while it is written rather than in one fsync.
+///
 /// API for front ends (jobfirstctl backup create|verify|restore, the console's File menu):
 ///     auto info = Backup::create(dbPath, "/backups/x.jfbackup", passphrase);
 ///     auto ok   = Backup::verify("/backups/x.jfbackup", passphrase);       // nothing written

@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUrl>
@@ -522,14 +523,22 @@ SyncStats SyncService::stats() const
     const QHash<QString, TargetStatus> live = m_delivery ? m_delivery->targetStatuses() : QHash<QString, TargetStatus>{};
     const QHash<QString, qint64> backlog = m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
     QStringList names;
-    for (const TargetConfig &t : m_config.targets)
+    QSet<QString> insecure; // tls_insecure targets and nodes: the console marks them red
+    for (const TargetConfig &t : m_config.targets) {
         names << t.name;
-    for (const NodeStatus &n : m_nodes)
+        if (t.tlsInsecure)
+            insecure << t.name;
+    }
+    for (const NodeStatus &n : m_nodes) {
         names << NodePrefix + n.spec.id;
+        if (n.spec.tlsInsecure)
+            insecure << NodePrefix + n.spec.id;
+    }
     const qint64 now = nowMs();
     for (const QString &name : names) {
         TargetStatus t = live.value(name);
         t.name = name;
+        t.tlsInsecure = insecure.contains(name);
         if (const TargetConfig *c = m_config.target(name)) {
             t.url = c->url;
             t.enabled = c->enabled && !m_overrides.value(name).disabled;

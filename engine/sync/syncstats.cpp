@@ -23,6 +23,7 @@ QJsonObject TargetStatus::toJson() const
             {QStringLiteral("paused"), paused},
             {QStringLiteral("held"), held},
             {QStringLiteral("disabled_reason"), disabledReason},
+            {QStringLiteral("tls_insecure"), tlsInsecure},
             {QStringLiteral("circuit"), circuitStateName(circuit)},
             {QStringLiteral("backlog"), backlog},
             {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},

@@ -21,6 +21,7 @@ struct TargetStatus
     bool paused = false;       ///< an operator paused it
     bool held = false;         ///< a Basic Server node target whose node is down
     QString disabledReason;    ///< why it is disabled (410 Gone, operator)
+    bool tlsInsecure = false;  ///< its certificate is not verified (tls_insecure): shown in red
     CircuitState circuit = CircuitState::Closed;
     qint64 nextProbeAt = 0;    ///< circuit open: when the half-open probe may go (ms since epoch); else 0
     qint64 backlog = 0;        ///< deliveries waiting

@@ -124,6 +124,16 @@ private slots:
         QTRY_VERIFY(!retry->isEnabled());
         auto *apply = window.config()->findChild<QPushButton *>(QStringLiteral("applyConfig"));
         QVERIFY(apply && !apply->isEnabled());
+        auto *editTarget = window.sync()->findChild<QPushButton *>(QStringLiteral("editTarget"));
+        QVERIFY(editTarget && !editTarget->isEnabled());
+        QVERIFY2(editTarget->toolTip().contains(QStringLiteral("admin")),
+                 qPrintable(editTarget->toolTip()));
+        // Backup and Restore are an admin's: disabled, and the tooltip says why.
+        for (const char *name : {"backupAction", "restoreAction"}) {
+            auto *a = window.findChild<QAction *>(QString::fromLatin1(name));
+            QVERIFY2(a && !a->isEnabled(), name);
+            QVERIFY2(a->toolTip().contains(QStringLiteral("admin")), qPrintable(a->toolTip()));
+        }
         // The pages read the engine: the config is there, with secrets masked.
         window.showPage(4);
         QTRY_VERIFY_WITH_TIMEOUT(window.config()->editor()->toPlainText().contains(QStringLiteral("\"cluster_id\"")), 10000);

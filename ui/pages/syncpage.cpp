@@ -2,6 +2,7 @@
 #include "pages/syncpage.h"
 
 #include "api/enginesession.h"
+#include "dialogs/targetdialog.h"
 #include "widgets/columnfitter.h"
 
 #include <QComboBox>
@@ -61,17 +62,30 @@ QString targetState(const TargetStatus &t)
 SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_tabs(new QTabWidget), m_payload(new QPlainTextEdit),
       m_pause(new QPushButton), m_resume(new QPushButton), m_enable(new QPushButton),
-      m_disable(new QPushButton), m_retry(new QPushButton), m_discard(new QPushButton),
-      m_replay(new QPushButton), m_replayTarget(new QComboBox), m_replayFrom(new QDateTimeEdit),
-      m_replayTo(new QDateTimeEdit), m_checkTarget(new QComboBox), m_check(new QPushButton),
-      m_repair(new QPushButton), m_report(new QPlainTextEdit), m_importPath(new QLineEdit),
-      m_browse(new QPushButton), m_import(new QPushButton), m_cancelImport(new QPushButton),
-      m_importProgress(new QProgressBar), m_importStatus(new QLabel), m_deadDetailTitle(new QLabel)
+      m_disable(new QPushButton), m_editTarget(new QPushButton), m_retry(new QPushButton),
+      m_discard(new QPushButton), m_replay(new QPushButton), m_replayTarget(new QComboBox),
+      m_replayFrom(new QDateTimeEdit), m_replayTo(new QDateTimeEdit), m_checkTarget(new QComboBox),
+      m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
+      m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton),
+      m_cancelImport(new QPushButton), m_importProgress(new QProgressBar),
+      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel)
 {
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
         {
-            column<T>([] { return tr("Target"); }, [](const T &t) { return t.name; }),
+            // A target reached without certificate verification is marked red, with the reason.
+            {[] { return tr("Target"); },
+             [](const T &t, int role) -> QVariant {
+                 if (role == Qt::DisplayRole)
+                     return t.tlsInsecure ? tr("%1  (TLS not verified)").arg(t.name) : t.name;
+                 if (role == Qt::ForegroundRole && t.tlsInsecure)
+                     return QBrush(QColor(0xc6, 0x28, 0x28));
+                 if (role == Qt::ToolTipRole && t.tlsInsecure)
+                     return tr(
+                         "tls_insecure is set: the target's certificate is not verified, so its "
+                         "deliveries can be read and changed on the way.");
+                 return {};
+             }},
             {[] { return tr("State"); },
              [](const T &t, int role) -> QVariant {
                  if (role == Qt::BackgroundRole)
@@ -190,6 +204,8 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     auto *tb = new QHBoxLayout;
     for (QPushButton *b : {m_pause, m_resume, m_enable, m_disable})
         tb->addWidget(b);
+    tb->addSpacing(20);
+    tb->addWidget(m_editTarget);
     tb->addStretch();
     tl->addLayout(tb);
     m_serviceHeading = new QLabel;
@@ -218,6 +234,18 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(m_resume, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetPaused(t, false); }));
     connect(m_enable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, true); }));
     connect(m_disable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, false); }));
+    // A service target's connection (URL, TLS, token) is config: edited in a dialog, applied as
+    // a new config version. A node's target follows the node (Nodes → Edit).
+    m_editTarget->setObjectName(QStringLiteral("editTarget"));
+    m_editTarget->setEnabled(false);
+    connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        m_editTarget->setEnabled(!m_targetView->selectionModel()->selectedRows().isEmpty());
+    });
+    connect(m_editTarget, &QPushButton::clicked, this, [this] {
+        const QModelIndexList rows = m_targetView->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            editTarget(m_targets->row(m_serviceTargets->mapToSource(rows.first()).row()).name);
+    });
 
     // Dead letters tab.
     auto *deadTab = new QWidget;
@@ -333,6 +361,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     for (QWidget *w : std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry, m_discard, m_replay,
                                                        m_check, m_repair, m_import})
         gate(w, Permission::Operate);
+    gate(m_editTarget, Permission::Administer);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs);
     retranslate();
@@ -358,6 +387,7 @@ void SyncPage::retranslate()
     m_resume->setText(tr("Resume"));
     m_enable->setText(tr("Enable"));
     m_disable->setText(tr("Disable"));
+    m_editTarget->setText(tr("Edit connection…"));
     m_retry->setText(tr("Retry selected"));
     m_discard->setText(tr("Discard selected…"));
     m_replay->setText(tr("Replay window"));
@@ -407,6 +437,14 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshQueue();
     if (isVisible() && m_tabs->currentIndex() == 2)
         refreshDeadLetters();
+}
+
+TargetDialog *SyncPage::editTarget(const QString &name)
+{
+    auto *dialog = new TargetDialog(Page::session(), name, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
 }
 
 QString SyncPage::selectedTarget() const

@@ -26,6 +26,8 @@ class QTableView;
 
 namespace jobfirst::ui {
 
+class TargetDialog;
+
 /// Targets, the live queue, dead letters with their attempt logs, the consistency check and
 /// bulk import.
 class SyncPage final : public Page
@@ -55,6 +57,8 @@ public:
     void retrySelected();
     void startImport(const QString &path);
     void runCheck(bool repair);
+    /// "Edit connection…": the target's URL, TLS files and token in a TargetDialog (admin).
+    TargetDialog *editTarget(const QString &name);
 
 signals:
     void actionFailed(const QString &message);
@@ -88,7 +92,7 @@ private:
     QTableView *m_deadView;
     QTableView *m_attemptView;
     QPlainTextEdit *m_payload;
-    QPushButton *m_pause, *m_resume, *m_enable, *m_disable;
+    QPushButton *m_pause, *m_resume, *m_enable, *m_disable, *m_editTarget;
     QPushButton *m_retry, *m_discard, *m_replay;
     QComboBox *m_replayTarget;
     QDateTimeEdit *m_replayFrom;

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// File → Restore… as an operator uses it: a real backup made here by the engine, restored
+// through the dialog's widgets on the offscreen platform; a wrong passphrase, an altered or
+// truncated file and an existing target are refused and write nothing.
+#include "api/localenginesession.h"
+#include "dialogs/restoredialog.h"
+#include "mainwindow.h"
+#include "store/store.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+namespace {
+constexpr char Passphrase[] = "correct horse battery staple";
+}
+
+class TestRestoreDialog final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<LocalEngineSession> m_engine;
+    std::unique_ptr<ui::MainWindow> m_window;
+    QString m_backup;
+
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+
+    static QByteArray readAll(const QString &file)
+    {
+        QFile f(file);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    static void writeAll(const QString &file, const QByteArray &bytes)
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QCOMPARE(f.write(bytes), bytes.size());
+    }
+
+    /// Opens File → Restore… the way a user does, and answers the dialog it showed.
+    ui::RestoreDialog *openFromTheFileMenu()
+    {
+        auto *action = m_window->findChild<QAction *>(QStringLiteral("restoreAction"));
+        if (!action || !action->isEnabled())
+            return nullptr;
+        action->trigger();
+        const auto dialogs = m_window->findChildren<ui::RestoreDialog *>();
+        for (ui::RestoreDialog *d : dialogs)
+            if (d->isVisible())
+                return d;
+        return nullptr;
+    }
+
+    static void fill(ui::RestoreDialog *d, const QString &file, const QString &passphrase,
+                     const QString &target)
+    {
+        for (const auto &[name, text] :
+             {std::pair{"backupFile", file}, std::pair{"passphrase", passphrase},
+              std::pair{"restoreTarget", target}}) {
+            auto *e = d->findChild<QLineEdit *>(QString::fromLatin1(name));
+            QVERIFY(e);
+            e->clear();
+            QTest::keyClicks(e, text);
+        }
+    }
+
+    /// Clicks Restore and waits for the engine's answer on screen.
+    static QString clickRestore(ui::RestoreDialog *d)
+    {
+        auto *restore = d->findChild<QPushButton *>(QStringLiteral("restoreButton"));
+        auto *outcome = d->findChild<QLabel *>(QStringLiteral("restoreOutcome"));
+        if (!restore || !outcome || !restore->isEnabled())
+            return QStringLiteral("(Restore not clickable)");
+        auto *file = d->findChild<QLineEdit *>(QStringLiteral("backupFile"));
+        QTest::mouseClick(restore, Qt::LeftButton);
+        // The fields are locked while the engine works, editable again once its answer shows.
+        if (!QTest::qWaitFor(
+                [&] {
+                    return file->isEnabled() &&
+                           !outcome->text().startsWith(QStringLiteral("Restoring"));
+                },
+                60000))
+            return QStringLiteral("(no answer within 60 s)");
+        return outcome->text();
+    }
+
+    /// Nothing but the given files in the folder: no staging copy, no partial store.
+    void expectOnlyKnownFiles()
+    {
+        const QStringList files = QDir(m_dir.path()).entryList(QDir::Files);
+        for (const QString &f : files)
+            QVERIFY2(!f.contains(QStringLiteral(".tmp")) &&
+                         !f.startsWith(QStringLiteral("refused")),
+                     qPrintable(files.join(u' ')));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+        EngineOptions options;
+        options.dbPath = path(QStringLiteral("live.db"));
+        options.refreshMs = 100;
+        options.healthChecks = false;
+        options.deliver = false;
+        QVERIFY(m_engine->start(options).result().ok());
+        NodeSpec before;
+        before.id = QStringLiteral("in-the-backup");
+        before.url = QStringLiteral("http://127.0.0.1:9");
+        QVERIFY(m_engine->addNode(before).result().ok());
+        m_backup = path(QStringLiteral("live.jfbackup"));
+        const auto made = m_engine->createBackup(m_backup, Passphrase).result();
+        QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
+        NodeSpec after = before;
+        after.id = QStringLiteral("after-the-backup");
+        QVERIFY(m_engine->addNode(after).result().ok());
+        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->engineReady();
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanupTestCase()
+    {
+        m_window.reset();
+        m_engine->stop();
+    }
+
+    void restoreNeedsEveryField()
+    {
+        ui::RestoreDialog *d = openFromTheFileMenu();
+        QVERIFY(d);
+        auto *restore = d->findChild<QPushButton *>(QStringLiteral("restoreButton"));
+        QVERIFY(!restore->isEnabled());
+        QCOMPARE(d->findChild<QLineEdit *>(QStringLiteral("passphrase"))->echoMode(),
+                 QLineEdit::Password);
+        fill(d, m_backup, QString(), path(QStringLiteral("x.db")));
+        QVERIFY(!restore->isEnabled());
+        fill(d, m_backup, QString::fromLatin1(Passphrase), m_backup);
+        QVERIFY(!restore->isEnabled());
+        QVERIFY(d->findChild<QLabel *>(QStringLiteral("restoreOutcome"))
+                    ->text()
+                    .contains(QStringLiteral("backup file itself")));
+        fill(d, m_backup, QString::fromLatin1(Passphrase), path(QStringLiteral("x.db")));
+        QVERIFY(restore->isEnabled());
+        d->close();
+        QTRY_VERIFY(m_window->findChildren<ui::RestoreDialog *>().isEmpty()); // deleted on close
+    }
+
+    void aBackupIsRestoredIntoANewStore()
+    {
+        ui::RestoreDialog *d = openFromTheFileMenu();
+        QVERIFY(d);
+        const QString target = path(QStringLiteral("restored.db"));
+        fill(d, m_backup, QString::fromLatin1(Passphrase), target);
+        const QString outcome = clickRestore(d);
+        QVERIFY2(outcome.startsWith(QStringLiteral("Restored")), qPrintable(outcome));
+        QVERIFY2(outcome.contains(target) &&
+                     outcome.contains(QStringLiteral("keeps running on its own store")),
+                 qPrintable(outcome));
+        QVERIFY(!outcome.contains(QString::fromLatin1(Passphrase)));
+        QCOMPARE(d->restoredPath(), target);
+        QVERIFY(d->findChild<QLineEdit *>(QStringLiteral("passphrase"))->text().isEmpty());
+        // The restored store is the snapshot: what was there before the backup, not after.
+        {
+            auto restored = Store::open(target);
+            QVERIFY2(restored.ok(), restored ? "" : qPrintable(restored.error().message));
+            QStringList ids;
+            for (const NodeSpec &n : restored.value()->loadNodes().value())
+                ids << n.id;
+            QCOMPARE(ids, QStringList{QStringLiteral("in-the-backup")});
+        }
+        QCOMPARE(QFileInfo(target).permissions() &
+                     (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                 QFileDevice::Permissions());
+        // The engine still runs on its own store, with both nodes.
+        QCOMPARE(m_engine->nodes().result().value().size(), 2);
+        // The restore is in the engine's audit log.
+        const auto audit =
+            m_engine->audit(AuditQuery{5, QStringLiteral("backup.restore")}).result();
+        QVERIFY(audit.ok() && !audit->isEmpty());
+        QVERIFY(audit->first().after.contains(target));
+        // "Open restored store" asks the console to switch to it.
+        QSignalSpy open(m_window.get(), &ui::MainWindow::openRestoredStoreRequested);
+        auto *openButton = d->findChild<QPushButton *>(QStringLiteral("openRestored"));
+        QVERIFY(openButton && openButton->isVisible());
+        QTest::mouseClick(openButton, Qt::LeftButton);
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open.first().first().toString(), target);
+    }
+
+    void refusedRestoresWriteNothing_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("passphrase");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("wrong passphrase")
+            << QString() << QStringLiteral("not the passphrase at all")
+            << QStringLiteral("wrong passphrase");
+        QTest::newRow("a flipped byte") << QStringLiteral("flip") << QString::fromLatin1(Passphrase)
+                                        << QStringLiteral("altered");
+        QTest::newRow("truncated") << QStringLiteral("truncate") << QString::fromLatin1(Passphrase)
+                                   << QStringLiteral("truncated");
+        QTest::newRow("an existing store")
+            << QStringLiteral("existing") << QString::fromLatin1(Passphrase)
+            << QStringLiteral("exists");
+    }
+
+    void refusedRestoresWriteNothing()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, passphrase);
+        QFETCH(QString, expected);
+        QString file = m_backup;
+        QString target =
+            path(QStringLiteral("refused-%1.db")
+                     .arg(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-')));
+        QByteArray existing;
+        if (damage == u"flip" || damage == u"truncate") {
+            QByteArray bytes = readAll(m_backup);
+            if (damage == u"flip")
+                bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x40);
+            else
+                bytes.chop(bytes.size() / 3);
+            file = path(QStringLiteral("damaged-%1.jfbackup").arg(damage));
+            writeAll(file, bytes);
+        } else if (damage == u"existing") {
+            target = path(QStringLiteral("restored-before.db"));
+            QVERIFY(Store::open(target).ok());
+            existing = readAll(target);
+        }
+        ui::RestoreDialog *d = openFromTheFileMenu();
+        QVERIFY(d);
+        fill(d, file, passphrase, target);
+        const QString outcome = clickRestore(d);
+        QVERIFY2(outcome.startsWith(QStringLiteral("Not restored")) && outcome.contains(expected),
+                 qPrintable(outcome));
+        QVERIFY2(outcome.contains(QStringLiteral("Nothing was written")), qPrintable(outcome));
+        QVERIFY(!outcome.contains(passphrase));
+        QVERIFY(d->restoredPath().isEmpty());
+        QVERIFY(!d->findChild<QPushButton *>(QStringLiteral("openRestored"))->isVisible());
+        if (damage == u"existing")
+            QCOMPARE(readAll(target), existing);
+        else
+            QVERIFY(!QFileInfo::exists(target));
+        expectOnlyKnownFiles();
+        // The passphrase stays for another try; the fields are editable again.
+        QCOMPARE(d->findChild<QLineEdit *>(QStringLiteral("passphrase"))->text(), passphrase);
+        QVERIFY(d->findChild<QLineEdit *>(QStringLiteral("backupFile"))->isEnabled());
+        d->close();
+    }
+};
+
+QTEST_MAIN(TestRestoreDialog)
+#include "tst_restoredialog.moc"
