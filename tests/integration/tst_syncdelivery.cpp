@@ -348,7 +348,10 @@ private slots:
         QCOMPARE(stats.failedSyncTasks, 250);
         QVERIFY(f->sim(1).control({{QStringLiteral("reset"), true}}));
         QCOMPARE(f->sync->replay(QStringLiteral("t1"), 0, std::numeric_limits<qint64>::max(), QStringLiteral("test")).value(), 250);
-        QCOMPARE(f->sync->backlog(), 250);
+        // Replayed events count in the backlog until delivered; delivery starts at once, so
+        // the backlog read first plus what arrived by a later read covers all of them.
+        const qint64 queued = f->sync->backlog();
+        QVERIFY2(queued + f->applied(1) >= 250, qPrintable(QString::number(queued)));
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(1), 250, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
     }
