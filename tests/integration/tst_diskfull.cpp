@@ -73,9 +73,9 @@ private slots:
         const auto received = [&sim] {
             return sim.get(QStringLiteral("/stats"))[QStringLiteral("received")].toInt();
         };
-        // A fixed wait on purpose: the first failed commit starts the pause; counting begins
-        // after it, so the figure is the steady rate a full store causes, not the first burst.
-        QTest::qWait(500);
+        // The first failed commit starts the pause; counting begins after it, so the figure is
+        // the steady rate a full store causes, not the first burst.
+        QTest::qWait(500); // fixed on purpose: see above
         const int start = received();
         QTest::qWait(3000); // the point of the test: how many requests a full store causes in 3 s
         const int during = received() - start;

@@ -371,8 +371,7 @@ private slots:
         t.start();
         while (f->applied(0) < 12 && t.elapsed() < 20000) {
             most = std::max(most, f->sync->stats().targets.first().inFlight);
-            // A fixed wait on purpose: this samples, and asserts the most ever seen in flight.
-            QTest::qWait(20);
+            QTest::qWait(20); // fixed on purpose: this samples the most ever seen in flight
         }
         QCOMPARE(f->applied(0), 12);
         QCOMPARE(most, 3); // four workers, but sync_queue_size holds three events at most
