@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/queuedcall.h"
 #include "host/engine.h"
 
 #include <QFuture>
@@ -30,24 +31,20 @@ public:
     void stop();
 
     /// Runs f(Engine &) on the engine thread.
-    template <typename F>
-    auto call(F &&f) -> QFuture<std::invoke_result_t<F, Engine &>>
+    template <typename F> auto call(F &&f) -> QFuture<std::invoke_result_t<F, Engine &>>
     {
         using R = std::invoke_result_t<F, Engine &>;
         auto promise = std::make_shared<QPromise<R>>();
         QFuture<R> future = promise->future();
         promise->start();
-        QMetaObject::invokeMethod(
-            m_engine,
-            [engine = m_engine, promise, fn = std::forward<F>(f)]() mutable {
-                if constexpr (std::is_void_v<R>) {
-                    fn(*engine);
-                } else {
-                    promise->addResult(fn(*engine));
-                }
-                promise->finish();
-            },
-            Qt::QueuedConnection);
+        postTo(m_engine, [engine = m_engine, promise, fn = std::forward<F>(f)]() mutable {
+            if constexpr (std::is_void_v<R>) {
+                fn(*engine);
+            } else {
+                promise->addResult(fn(*engine));
+            }
+            promise->finish();
+        });
         return future;
     }
 

@@ -2,6 +2,7 @@
 #include "remote/snapshotdecoder.h"
 
 #include "api/codec.h"
+#include "core/queuedcall.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -21,6 +22,10 @@ SnapshotDecoder::~SnapshotDecoder()
 {
     m_thread.quit();
     m_thread.wait();
+    // The decoder thread's last step was under m_mutex: taking it here orders everything that
+    // thread did before this object goes (QThread::wait's own ordering is inside libQt6Core,
+    // where ThreadSanitizer cannot see it).
+    QMutexLocker lock(&m_mutex);
 }
 
 void SnapshotDecoder::submit(QByteArray json, QList<HealthEvent> events, QList<Alert> alerts)
@@ -32,7 +37,7 @@ void SnapshotDecoder::submit(QByteArray json, QList<HealthEvent> events, QList<A
     }
     m_next = Pending{std::move(json), std::move(events), std::move(alerts)};
     if (!std::exchange(m_draining, true))
-        QMetaObject::invokeMethod(m_context, [this] { drain(); });
+        postTo(m_context, [this] { drain(); });
 }
 
 void SnapshotDecoder::drain()
