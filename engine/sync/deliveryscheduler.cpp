@@ -21,7 +21,13 @@ void addRow(DeliveryFlight &flight, PendingDelivery &row)
 
 void DeliveryScheduler::beginPass()
 {
+    m_reader.beginPass();
     m_dataVersion = m_reader.dataVersion();
+}
+
+void DeliveryScheduler::endPass()
+{
+    m_reader.endPass();
 }
 
 DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wanted, qint64 now)
@@ -153,13 +159,15 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             launch(std::move(bulk));
             continue;
         }
-        if (rt.busyUsers.contains(row.user) || seen.contains(row.user)) {
-            seen.insert(row.user); // keeps this user's later events behind the earlier one
+        // A user met earlier in this pass keeps its later rows behind the first: a busy user
+        // is in busyUsers, one waiting or in the unsent batch in `seen` (a launched row's
+        // user goes to busyUsers, so most rows cost no second set).
+        if (rt.busyUsers.contains(row.user) || (!seen.isEmpty() && seen.contains(row.user))) {
             ++it;
             continue;
         }
-        seen.insert(row.user);
         if (row.due > now) {
+            seen.insert(row.user);
             waitFor(row.due);
             ++it;
             continue;
@@ -171,6 +179,8 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             flight.single = perRequest == 1;
             launch(std::move(flight));
             flight = DeliveryFlight{};
+        } else {
+            seen.insert(flight.rows.back().user);
         }
     }
     if (!flight.rows.empty()) {

@@ -38,6 +38,8 @@ public:
     /// so that an idle target's queue is not read again when nothing was written (a thousand
     /// idle node targets cost no reads).
     void beginPass();
+    /// Ends the pass (and the reader's snapshot of it).
+    void endPass();
 
     /// Appends the requests to send to `rt`'s target now to `out`, and marks their rows and
     /// users busy. rt.nextDue says when a row (or the circuit, or the rate limit) is due next.

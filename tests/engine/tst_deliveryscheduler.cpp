@@ -113,17 +113,20 @@ private slots:
         std::vector<DeliveryFlight> out;
         scheduler.beginPass();
         scheduler.schedule(rt, 2000, m_open, out);
+        scheduler.endPass();
         QVERIFY(out.empty());
         const qint64 reads = m_reader->pendingReads();
         for (int pass = 0; pass < 5; ++pass) {
             scheduler.beginPass();
             scheduler.schedule(rt, 2000 + pass, m_open, out);
+            scheduler.endPass();
         }
         QCOMPARE(m_reader->pendingReads(), reads);
         // A write by the outbox's connection makes the next pass read, and find the row.
         enqueue({QStringLiteral("a")});
         scheduler.beginPass();
         scheduler.schedule(rt, 3000, m_open, out);
+        scheduler.endPass();
         QCOMPARE(users(out), QStringList{QStringLiteral("a")});
         QCOMPARE(m_reader->pendingReads(), reads + 1);
     }
