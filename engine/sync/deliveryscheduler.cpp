@@ -30,6 +30,31 @@ void DeliveryScheduler::endPass()
     m_reader.endPass();
 }
 
+Status DeliveryScheduler::bulkEvents(qint64 seq, int count,
+                                     std::vector<std::pair<qint64, QByteArray>> &out)
+{
+    // Events never change once written (seqs are not reused), so a copy read for one target
+    // serves the others.
+    for (const CachedRow &row : m_bulkCache) {
+        if (row.seq == seq && row.count == count) {
+            out.insert(out.end(), row.events.begin(), row.events.end());
+            return {};
+        }
+    }
+    const std::size_t from = out.size();
+    if (Status s = m_reader.readEvents(seq, count, out); !s)
+        return s;
+    if (out.size() - from != std::size_t(count) || count > BulkCacheEvents)
+        return {};
+    m_bulkCache.push_back(CachedRow{seq, count, {out.begin() + std::ptrdiff_t(from), out.end()}});
+    m_bulkCached += count;
+    while (m_bulkCached > BulkCacheEvents) {
+        m_bulkCached -= m_bulkCache.front().count;
+        m_bulkCache.pop_front();
+    }
+    return {};
+}
+
 DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wanted, qint64 now)
 {
     Result result;
@@ -145,7 +170,7 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             }
             DeliveryFlight bulk;
             bulk.events.reserve(std::size_t(row.count));
-            if (Status s = m_reader.readEvents(row.seq, row.count, bulk.events); !s) {
+            if (Status s = bulkEvents(row.seq, row.count, bulk.events); !s) {
                 result.error = s.error().message;
                 break;
             }

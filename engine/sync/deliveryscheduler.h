@@ -6,6 +6,8 @@
 
 #include <QString>
 
+#include <deque>
+#include <utility>
 #include <vector>
 
 namespace jobfirst {
@@ -46,8 +48,23 @@ public:
     Result schedule(TargetRuntime &rt, qint64 now, const Limits &limits,
                     std::vector<DeliveryFlight> &out);
 
+    /// Events of recent bulk rows kept for other targets' rows of the same events, at most.
+    static constexpr qint64 BulkCacheEvents = 20000;
+
 private:
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
+    /// The events of a bulk row: from the recent ones (a migration sends the same rows to
+    /// every target at about the same time) or read.
+    Status bulkEvents(qint64 seq, int count, std::vector<std::pair<qint64, QByteArray>> &out);
+
+    struct CachedRow
+    {
+        qint64 seq = 0;
+        int count = 0;
+        std::vector<std::pair<qint64, QByteArray>> events;
+    };
+    std::deque<CachedRow> m_bulkCache;
+    qint64 m_bulkCached = 0; ///< events in m_bulkCache
 
     OutboxReader &m_reader;
     std::vector<PendingDelivery> m_read;
