@@ -30,6 +30,11 @@ public:
     /// Changes whenever another connection may have committed something: a queue read empty
     /// stays empty while it is unchanged, so there is no need to read it again.
     virtual qint64 dataVersion() = 0;
+    /// A scheduling pass begins and ends: what is read between (the data version, every
+    /// queue, bulk rows' events) may be read in one snapshot. SQLite reads the pass in one
+    /// read transaction: one set of file locks instead of one per statement.
+    virtual void beginPass() {}
+    virtual void endPass() {}
     /// Reads only rows of these partitions from now on (PostgreSQL; SQLite has none).
     virtual void setPartitions(const QList<int> &) {}
     /// Queue reads so far (readPending calls): what an idle engine should not spend.

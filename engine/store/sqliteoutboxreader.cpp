@@ -23,6 +23,8 @@ Result<std::unique_ptr<SqliteOutboxReader>> SqliteOutboxReader::open(const QStri
     r->m_events = SqliteStatement(
         db, "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq");
     r->m_dataVersion = SqliteStatement(db, "PRAGMA data_version");
+    r->m_begin = SqliteStatement(db, "BEGIN");
+    r->m_end = SqliteStatement(db, "COMMIT");
     if (!r->m_dataVersion.ok())
         return storeError(path, QStringLiteral("prepare the delivery reads"),
                           r->m_dataVersion.error());
@@ -35,6 +37,21 @@ Result<std::unique_ptr<SqliteOutboxReader>> SqliteOutboxReader::open(const QStri
 SqliteOutboxReader::SqliteOutboxReader(std::unique_ptr<Store> store) : m_store(std::move(store)) {}
 
 SqliteOutboxReader::~SqliteOutboxReader() = default;
+
+void SqliteOutboxReader::beginPass()
+{
+    // Deferred: the snapshot is taken by the pass's first read (its data version). A pass
+    // left open ends here: its snapshot would hide what was written since.
+    endPass();
+    m_inPass = m_begin.ok() && m_begin.exec();
+}
+
+void SqliteOutboxReader::endPass()
+{
+    if (m_inPass)
+        m_end.exec();
+    m_inPass = false;
+}
 
 qint64 SqliteOutboxReader::dataVersion()
 {
@@ -65,7 +82,7 @@ Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, in
     }
     const bool failed = m_pending.failed();
     const QString error = failed ? m_pending.error() : QString();
-    m_pending.reset(); // ends the read transaction
+    m_pending.reset(); // ends the read transaction, unless a pass holds one
     if (failed)
         return storeError(m_store->path(), QStringLiteral("read the queue of %1").arg(target),
                           error);

@@ -30,6 +30,8 @@ public:
     /// SQLite's data_version: changes whenever another connection (the outbox writer) has
     /// committed.
     qint64 dataVersion() override;
+    void beginPass() override;
+    void endPass() override;
     Status readEvents(qint64 firstSeq, int count,
                       std::vector<std::pair<qint64, QByteArray>> &out) override;
 
@@ -37,7 +39,8 @@ private:
     explicit SqliteOutboxReader(std::unique_ptr<Store> store);
 
     std::unique_ptr<Store> m_store;
-    SqliteStatement m_pending, m_events, m_dataVersion;
+    SqliteStatement m_pending, m_events, m_dataVersion, m_begin, m_end;
+    bool m_inPass = false;
 };
 
 } // namespace jobfirst

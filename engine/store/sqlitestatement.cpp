@@ -10,12 +10,6 @@
 
 namespace jobfirst {
 
-namespace {
-
-const char16_t s_empty[] = u"";
-
-} // namespace
-
 SqliteStatement::SqliteStatement(sqlite3 *db, const char *sql) : m_db(db)
 {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK) {
@@ -59,12 +53,26 @@ void SqliteStatement::bind(int index, double value)
 
 void SqliteStatement::bind(int index, const QString &value)
 {
-    // UTF-16 as QString holds it; SQLite converts once while storing. Copied (ids and
-    // messages are short), so a temporary string may be bound.
-    if (value.isEmpty())
-        sqlite3_bind_text16(m_stmt, index, s_empty, 0, SQLITE_STATIC);
-    else
-        sqlite3_bind_text16(m_stmt, index, value.utf16(), int(value.size() * 2), SQLITE_TRANSIENT);
+    // As UTF-8, the store's encoding: bound as UTF-16, SQLite converted every id and target
+    // name one character at a time (a tenth of the outbox writer). Short ASCII strings (ids,
+    // names) are narrowed on the stack; SQLite copies them.
+    const qsizetype n = value.size();
+    if (n == 0) {
+        sqlite3_bind_text(m_stmt, index, "", 0, SQLITE_STATIC);
+        return;
+    }
+    const QChar *u = value.constData();
+    char ascii[256];
+    qsizetype i = 0;
+    if (n <= qsizetype(sizeof ascii))
+        for (; i < n && u[i].unicode() < 0x80; ++i)
+            ascii[i] = char(u[i].unicode());
+    if (i == n) {
+        sqlite3_bind_text(m_stmt, index, ascii, int(n), SQLITE_TRANSIENT);
+        return;
+    }
+    const QByteArray utf8 = value.toUtf8();
+    sqlite3_bind_text(m_stmt, index, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
 }
 
 void SqliteStatement::bindBlob(int index, const QByteArray &value)
@@ -104,8 +112,9 @@ qint64 SqliteStatement::int64(int column) const
 
 QString SqliteStatement::text(int column) const
 {
-    const auto *data = static_cast<const char16_t *>(sqlite3_column_text16(m_stmt, column));
-    return QString::fromUtf16(data, sqlite3_column_bytes16(m_stmt, column) / 2);
+    // Stored as UTF-8: read as such (sqlite3_column_text16 converted in SQLite's slow loop).
+    const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(m_stmt, column));
+    return QString::fromUtf8(data, sqlite3_column_bytes(m_stmt, column));
 }
 
 QByteArray SqliteStatement::bytes(int column) const

@@ -6,17 +6,17 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QElapsedTimer>
-#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 
 #include <algorithm>
 #include <deque>
 #include <future>
+#include <vector>
 
 namespace jobfirst {
 
@@ -104,6 +104,8 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
     const QByteArray fileTag = QCryptographicHash::hash((key + QString::number(file.size())).toUtf8(), QCryptographicHash::Sha1)
                                    .toHex()
                                    .left(12);
+    // Event ids: "import-<file tag>-<line>".
+    const QString idPrefix = QStringLiteral("import-%1-").arg(QString::fromLatin1(fileTag));
     ImportProgress p;
     p.bytesTotal = file.size();
     QSqlQuery q(db);
@@ -159,7 +161,9 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
     struct Pending
     {
         std::future<Result<QList<SyncEvent>>> written;
-        QSet<QString> users;
+        /// Hashes of its users, sorted: two batches whose lists meet may share a user (a
+        /// collision only makes one wait for the other, which is safe).
+        std::vector<std::size_t> users;
         qint64 events = 0;
         qint64 bytesDone = 0;
         qint64 lines = 0;
@@ -214,12 +218,20 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
             next.events = batch.size();
             next.bytesDone = p.bytesDone;
             next.lines = p.lines;
+            next.users.reserve(std::size_t(batch.size()));
             for (const SyncEvent &e : std::as_const(batch))
-                next.users.insert(e.userId);
+                next.users.push_back(qHash(e.userId, 0));
+            std::sort(next.users.begin(), next.users.end());
             const auto shares = [&next](const Pending &other) {
-                for (const QString &u : other.users)
-                    if (next.users.contains(u))
+                auto a = next.users.cbegin(), b = other.users.cbegin();
+                while (a != next.users.cend() && b != other.users.cend()) {
+                    if (*a == *b)
                         return true;
+                    if (*a < *b)
+                        ++a;
+                    else
+                        ++b;
+                }
                 return false;
             };
             while (!pending.empty()
@@ -269,8 +281,7 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
         } else {
             e = parsed.value();
             if (e.eventId.isEmpty())
-                e.eventId =
-                    QStringLiteral("import-%1-%2").arg(QString::fromLatin1(fileTag)).arg(p.lines);
+                e.eventId = idPrefix + QString::number(p.lines);
             // A record can grow on the way to JSON (CSV quoting, escapes): long lines are
             // measured as they will be sent, so one event cannot fail its whole batch.
             if (line.size() > maxEventBytes / 2 && e.toPayload().size() > maxEventBytes)

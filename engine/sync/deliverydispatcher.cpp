@@ -64,12 +64,15 @@ void DeliveryDispatcher::send(std::vector<Job> &&jobs)
         return;
     m_load += int(jobs.size());
     std::lock_guard lock(m_mutex);
-    if (m_incoming.empty())
+    // Jobs already waiting mean a wake-up is on its way (the thread takes them all at once):
+    // one wake per batch of jobs, not one per send.
+    const bool waiting = !m_incoming.empty();
+    if (!waiting)
         m_incoming = std::move(jobs);
     else
         std::move(jobs.begin(), jobs.end(), std::back_inserter(m_incoming));
     jobs.clear();
-    if (m_http)
+    if (m_http && !waiting)
         m_http->wake();
 }
 

@@ -318,6 +318,7 @@ void DeliveryEngine::run(std::promise<Status> started)
                     rt.shownInFlight = rt.inFlight;
                 }
             }
+            scheduler.endPass();
             for (std::size_t d = 0; d < dispatchers.size(); ++d)
                 dispatchers[d]->send(std::move(jobs[d]));
         }

@@ -21,7 +21,38 @@ void addRow(DeliveryFlight &flight, PendingDelivery &row)
 
 void DeliveryScheduler::beginPass()
 {
+    m_reader.beginPass();
     m_dataVersion = m_reader.dataVersion();
+}
+
+void DeliveryScheduler::endPass()
+{
+    m_reader.endPass();
+}
+
+Status DeliveryScheduler::bulkEvents(qint64 seq, int count,
+                                     std::vector<std::pair<qint64, QByteArray>> &out)
+{
+    // Events never change once written (seqs are not reused), so a copy read for one target
+    // serves the others.
+    for (const CachedRow &row : m_bulkCache) {
+        if (row.seq == seq && row.count == count) {
+            out.insert(out.end(), row.events.begin(), row.events.end());
+            return {};
+        }
+    }
+    const std::size_t from = out.size();
+    if (Status s = m_reader.readEvents(seq, count, out); !s)
+        return s;
+    if (out.size() - from != std::size_t(count) || count > BulkCacheEvents)
+        return {};
+    m_bulkCache.push_back(CachedRow{seq, count, {out.begin() + std::ptrdiff_t(from), out.end()}});
+    m_bulkCached += count;
+    while (m_bulkCached > BulkCacheEvents) {
+        m_bulkCached -= m_bulkCache.front().count;
+        m_bulkCache.pop_front();
+    }
+    return {};
 }
 
 DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wanted, qint64 now)
@@ -139,7 +170,7 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             }
             DeliveryFlight bulk;
             bulk.events.reserve(std::size_t(row.count));
-            if (Status s = m_reader.readEvents(row.seq, row.count, bulk.events); !s) {
+            if (Status s = bulkEvents(row.seq, row.count, bulk.events); !s) {
                 result.error = s.error().message;
                 break;
             }
@@ -153,13 +184,15 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             launch(std::move(bulk));
             continue;
         }
-        if (rt.busyUsers.contains(row.user) || seen.contains(row.user)) {
-            seen.insert(row.user); // keeps this user's later events behind the earlier one
+        // A user met earlier in this pass keeps its later rows behind the first: a busy user
+        // is in busyUsers, one waiting or in the unsent batch in `seen` (a launched row's
+        // user goes to busyUsers, so most rows cost no second set).
+        if (rt.busyUsers.contains(row.user) || (!seen.isEmpty() && seen.contains(row.user))) {
             ++it;
             continue;
         }
-        seen.insert(row.user);
         if (row.due > now) {
+            seen.insert(row.user);
             waitFor(row.due);
             ++it;
             continue;
@@ -171,6 +204,8 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
             flight.single = perRequest == 1;
             launch(std::move(flight));
             flight = DeliveryFlight{};
+        } else {
+            seen.insert(flight.rows.back().user);
         }
     }
     if (!flight.rows.empty()) {

@@ -6,6 +6,8 @@
 
 #include <QString>
 
+#include <deque>
+#include <utility>
 #include <vector>
 
 namespace jobfirst {
@@ -38,14 +40,31 @@ public:
     /// so that an idle target's queue is not read again when nothing was written (a thousand
     /// idle node targets cost no reads).
     void beginPass();
+    /// Ends the pass (and the reader's snapshot of it).
+    void endPass();
 
     /// Appends the requests to send to `rt`'s target now to `out`, and marks their rows and
     /// users busy. rt.nextDue says when a row (or the circuit, or the rate limit) is due next.
     Result schedule(TargetRuntime &rt, qint64 now, const Limits &limits,
                     std::vector<DeliveryFlight> &out);
 
+    /// Events of recent bulk rows kept for other targets' rows of the same events, at most.
+    static constexpr qint64 BulkCacheEvents = 20000;
+
 private:
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
+    /// The events of a bulk row: from the recent ones (a migration sends the same rows to
+    /// every target at about the same time) or read.
+    Status bulkEvents(qint64 seq, int count, std::vector<std::pair<qint64, QByteArray>> &out);
+
+    struct CachedRow
+    {
+        qint64 seq = 0;
+        int count = 0;
+        std::vector<std::pair<qint64, QByteArray>> events;
+    };
+    std::deque<CachedRow> m_bulkCache;
+    qint64 m_bulkCached = 0; ///< events in m_bulkCache
 
     OutboxReader &m_reader;
     std::vector<PendingDelivery> m_read;

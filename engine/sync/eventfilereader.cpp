@@ -2,7 +2,9 @@
 #include "sync/eventfilereader.h"
 
 #include <QJsonDocument>
+
 #include <QJsonObject>
+#include <algorithm>
 
 namespace jobfirst {
 
@@ -23,21 +25,31 @@ Status EventFileReader::open()
 bool EventFileReader::readBoundedLine(QIODevice &device, qint64 maxBytes, QByteArray *line,
                                       qint64 *skipped)
 {
-    // readLine(n) reads at most n - 1 bytes: room for the line, its newline (and a CR).
-    QByteArray chunk = device.readLine(maxBytes + 3);
-    if (chunk.endsWith('\n') || device.atEnd()) {
-        while (chunk.endsWith('\n') || chunk.endsWith('\r'))
-            chunk.chop(1);
-        if (chunk.size() <= maxBytes) {
-            *line = std::move(chunk);
-            return true;
-        }
+    // In pieces through a buffer on the stack: QIODevice::readLine(n) allocates n bytes for
+    // every line (1 MiB at the default bound, which made a bulk import mostly mmap and munmap).
+    // Room is kept for the line, its newline and a CR; the rest of a longer line is consumed
+    // and dropped.
+    char piece[4096];
+    QByteArray out;
+    qint64 length = 0;
+    const qint64 keep = maxBytes + 2;
+    while (true) {
+        const qint64 n = device.readLine(piece, qint64(sizeof piece));
+        if (n <= 0)
+            break;
+        if (length < keep)
+            out.append(piece, qsizetype(std::min(n, keep - length)));
+        length += n;
+        if (piece[n - 1] == '\n')
+            break;
     }
-    // Too long: consume the rest of the line a piece at a time, keeping none of it.
-    qint64 length = chunk.size();
-    while (!chunk.endsWith('\n') && !device.atEnd()) {
-        chunk = device.readLine(64 * 1024);
-        length += chunk.size();
+    qsizetype end = out.size();
+    while (end > 0 && (out.at(end - 1) == '\n' || out.at(end - 1) == '\r'))
+        --end;
+    if (length <= keep && end <= maxBytes) {
+        out.truncate(end);
+        *line = std::move(out);
+        return true;
     }
     line->clear();
     if (skipped)

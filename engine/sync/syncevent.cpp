@@ -26,9 +26,13 @@ bool isClusterEventType(const QString &type)
 
 QString idProblem(const QString &id)
 {
-    if (id.size() > MaxIdBytes || id.toUtf8().size() > MaxIdBytes)
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a long id is converted to be measured.
+    if (id.size() > MaxIdBytes || (id.size() * 3 > MaxIdBytes && id.toUtf8().size() > MaxIdBytes))
         return QStringLiteral("is longer than %1 bytes").arg(MaxIdBytes);
     for (const QChar c : id) {
+        if (c.unicode() >= 0x20 && c.unicode() < 0x7f)
+            continue; // printable ASCII: nothing to look up
+
         // Control characters (CR/LF would end up in the webhook-id header), format characters
         // (bidi overrides that make a log lie) and unassigned code points are refused.
         switch (c.category()) {

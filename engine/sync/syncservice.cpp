@@ -229,30 +229,40 @@ Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, Sy
     items.reserve(events.size());
     const qint64 now = nowMs();
     QMutexLocker lock(&m_routeMutex);
+    // Events of one type go to the same targets: the lists are made once per type and shared
+    // (implicitly) by its events. Events are validated by the writer, before anything is kept.
+    QString routedType;
+    QStringList routedTargets;
+    QList<int> routedLimits;
     for (const SyncEvent &e : events) {
-        if (Status s = e.validate(); !s)
-            return s.error();
-        OutboxItem item;
-        item.event = e;
-        if (isClusterEventType(e.type)) {
-            for (const NodeStatus &n : std::as_const(m_nodes))
-                item.targets << NodePrefix + n.spec.id;
-        } else {
-            for (const TargetConfig &t : std::as_const(m_config.targets)) {
-                if (t.events.contains(e.type)) {
-                    item.targets << t.name;
-                    if (mode == SyncMode::Bulk)
-                        item.rowLimits << std::max(1, t.batchSize);
+        if (e.type != routedType || routedType.isNull()) {
+            routedType = e.type;
+            routedTargets.clear();
+            routedLimits.clear();
+            if (isClusterEventType(e.type)) {
+                for (const NodeStatus &n : std::as_const(m_nodes))
+                    routedTargets << NodePrefix + n.spec.id;
+            } else {
+                for (const TargetConfig &t : std::as_const(m_config.targets)) {
+                    if (t.events.contains(e.type)) {
+                        routedTargets << t.name;
+                        if (mode == SyncMode::Bulk)
+                            routedLimits << std::max(1, t.batchSize);
+                    }
                 }
             }
+            if (mode == SyncMode::Bulk && routedLimits.size() != routedTargets.size())
+                routedLimits = QList<int>(routedTargets.size(), 1);
         }
-        if (mode == SyncMode::Bulk && item.rowLimits.size() != item.targets.size())
-            item.rowLimits = QList<int>(item.targets.size(), 1);
+        OutboxItem item;
+        item.event = e;
+        item.targets = routedTargets;
+        item.rowLimits = routedLimits;
         if (mode == SyncMode::NearRealTime) {
             item.dueAt = now + m_config.syncBatchWindowMs;
             item.coalesce = true;
         }
-        items << item;
+        items << std::move(item);
     }
     lock.unlock();
     return m_writer->write(items);

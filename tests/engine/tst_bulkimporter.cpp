@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/store.h"
 #include "sync/bulkimporter.h"
+#include "sync/eventfilereader.h"
 #include "sync/syncservice.h"
 
+#include <QBuffer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlQuery>
@@ -105,6 +107,32 @@ private slots:
         auto again = BulkImporter::run(db, file, 50, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); });
         QVERIFY(again.ok());
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
+    }
+
+    void boundedLinesAreReadWholeOrSkipped()
+    {
+        // Lines longer than a read piece (4 KiB) are read whole; one over the bound is
+        // consumed and reported with its length; CR LF and a last line without newline.
+        const QByteArray exact(10000, 'a'), over(10001, 'b'), longer(20000, 'c');
+        QBuffer in;
+        in.setData("x\r\n" + exact + "\n" + over + "\n" + longer + "\r\n\nlast");
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        QByteArray line;
+        qint64 skipped = 0;
+        QVERIFY(EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QCOMPARE(line, QByteArray("x"));
+        QVERIFY(EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QCOMPARE(line, exact);
+        QVERIFY(!EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QVERIFY(line.isEmpty());
+        QCOMPARE(skipped, 10002);
+        QVERIFY(!EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QCOMPARE(skipped, 20002);
+        QVERIFY(EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QCOMPARE(line, QByteArray());
+        QVERIFY(EventFileReader::readBoundedLine(in, 10000, &line, &skipped));
+        QCOMPARE(line, QByteArray("last"));
+        QVERIFY(in.atEnd());
     }
 
     void aUsersLaterLineGetsTheLaterVersion()

@@ -44,6 +44,25 @@ class TestDeliveryDispatcher final : public QObject
     Q_OBJECT
 
 private slots:
+    void signaturesMatchTheStandardWebhooksExample()
+    {
+        // The example of the Standard Webhooks specification, signed by an independent
+        // implementation (openssl dgst -mac HMAC gives the same). Signed again after another
+        // key and with the same key again: a thread keeps keyed contexts, which must not
+        // carry anything of one signature into the next.
+        const QByteArray id = "msg_p5jXN8AQM9LWM0D4loKWxJek", body = "{\"test\": 2432232314}";
+        const QByteArray expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+        const QByteArray key =
+            WebhookSignature::key(QStringLiteral("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        QCOMPARE(WebhookSignature::signWithKey(key, id, 1614265330, body), expected);
+        const QByteArray other = WebhookSignature::signWithKey("another key", id, 1614265330, body);
+        QVERIFY(other != expected);
+        QCOMPARE(WebhookSignature::signWithKey(key, id, 1614265330, body), expected);
+        QCOMPARE(WebhookSignature::signWithKey("another key", id, 1614265330, body), other);
+        QVERIFY(WebhookSignature::signWithKey(key, id, 1614265331, body) != expected);
+        QVERIFY(WebhookSignature::signWithKey(QByteArray(), id, 1614265330, body) != expected);
+    }
+
     void requestsCarryVersionsIdsAndAValidSignature()
     {
         const QByteArray key = WebhookSignature::key(Secret);

@@ -113,17 +113,20 @@ private slots:
         std::vector<DeliveryFlight> out;
         scheduler.beginPass();
         scheduler.schedule(rt, 2000, m_open, out);
+        scheduler.endPass();
         QVERIFY(out.empty());
         const qint64 reads = m_reader->pendingReads();
         for (int pass = 0; pass < 5; ++pass) {
             scheduler.beginPass();
             scheduler.schedule(rt, 2000 + pass, m_open, out);
+            scheduler.endPass();
         }
         QCOMPARE(m_reader->pendingReads(), reads);
         // A write by the outbox's connection makes the next pass read, and find the row.
         enqueue({QStringLiteral("a")});
         scheduler.beginPass();
         scheduler.schedule(rt, 3000, m_open, out);
+        scheduler.endPass();
         QCOMPARE(users(out), QStringList{QStringLiteral("a")});
         QCOMPARE(m_reader->pendingReads(), reads + 1);
     }
@@ -141,6 +144,29 @@ private slots:
         QVERIFY(!out[0].single && !out[1].single); // a partial batch is still a batch
         QCOMPARE(out[2].events.size(), std::size_t(4));
         QCOMPARE(out[2].eventCount(), 4);
+    }
+
+    void aBulkRowsEventsAreTheSameForEveryTarget()
+    {
+        // The scheduler keeps recent bulk rows' events for the other targets' rows of the same
+        // events: the second target gets the same events, in order, with their versions.
+        enqueue({QStringLiteral("b1"), QStringLiteral("b2"), QStringLiteral("b3")}, 0, 3);
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime first = target(10), second = target(10);
+        std::vector<DeliveryFlight> a, b;
+        scheduler.schedule(first, 2000, m_open, a);
+        scheduler.schedule(second, 2000, m_open, b);
+        QCOMPARE(users(a), QStringList{QStringLiteral("bulk3")});
+        QCOMPARE(users(b), QStringList{QStringLiteral("bulk3")});
+        QCOMPARE(b[0].events, a[0].events);
+        QCOMPARE(a[0].events.size(), std::size_t(3));
+        const QByteArray firstId = a[0].events[0].second; // {"id":"e<n>"}: b1's event
+        const qint64 n = firstId.mid(8, firstId.size() - 10).toLongLong();
+        for (std::size_t i = 0; i < 3; ++i) {
+            QCOMPARE(a[0].events[i].first, a[0].rows[0].version + qint64(i));
+            QCOMPARE(a[0].events[i].second,
+                     "{\"id\":\"e" + QByteArray::number(n + qint64(i)) + "\"}");
+        }
     }
 
     void rowsNotYetDurableOrDueWait()
