@@ -23,9 +23,9 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE] COMMAND ...
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
-  --db URL           postgresql://user@host:port/db: the sync outbox shared by several daemons
+  --db URL           postgresql://user@host:port/db: outbox, nodes, config and audit shared by daemons
                      (password from PGPASSFILE or ?passfile=FILE, never the URL)
-  --local-db FILE    with --db URL: the file for nodes, config, audit and tokens
+  --local-db FILE    with --db URL: the file for API tokens, logs and SLO history
   --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version)
   --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
   --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)

@@ -2,13 +2,14 @@
 #include "cluster/clustermanager.h"
 
 #include "core/urlpath.h"
-#include "store/store.h"
+#include "store/clusterstatestore.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace jobfirst {
@@ -78,7 +79,8 @@ QJsonObject healthEventToJson(const HealthEvent &e)
             {QStringLiteral("timestamp"), isoTime(e.timestamp)}};
 }
 
-ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObject *parent)
+ClusterManager::ClusterManager(ClusterStateStore *store, const ClusterConfig &config,
+                               QObject *parent)
     : QObject(parent), m_store(store), m_config(config), m_checker(new HealthChecker(this)),
       m_housekeeping(new QTimer(this)), m_balancer(config.loadBalanceStrategy)
 {
@@ -113,6 +115,68 @@ Status ClusterManager::load()
         m_nodes.push_back(std::move(r));
     }
     rebuildBalancer();
+    return {};
+}
+
+Status ClusterManager::reloadNodes()
+{
+    auto specs = m_store->loadNodes();
+    if (!specs)
+        return specs.error();
+    QHash<QString, const NodeSpec *> stored;
+    for (const NodeSpec &spec : specs.value())
+        stored.insert(spec.id, &spec);
+    const bool checking = m_housekeeping->isActive();
+    bool changed = false;
+    for (Runtime &r : m_nodes) {
+        const NodeSpec *spec = stored.value(r.status.spec.id);
+        if (!spec || *spec == r.status.spec)
+            continue;
+        const NodeSpec &was = r.status.spec;
+        const bool checkChanged =
+            spec->url != was.url || spec->healthPath != was.healthPath ||
+            spec->caFile != was.caFile || spec->clientCert != was.clientCert ||
+            spec->clientKey != was.clientKey || spec->tlsInsecure != was.tlsInsecure ||
+            spec->tokenFile != was.tokenFile;
+        r.status.spec = *spec;
+        if (checkChanged && checking)
+            m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
+        changed = true;
+    }
+    for (const Runtime &r : m_nodes)
+        if (!stored.contains(r.status.spec.id)) {
+            m_checker->removeNode(r.status.spec.id);
+            changed = true;
+        }
+    m_nodes.erase(std::remove_if(m_nodes.begin(), m_nodes.end(),
+                                 [&](const Runtime &r) { return !stored.contains(r.status.spec.id); }),
+                  m_nodes.end());
+    QList<const NodeSpec *> added;
+    for (const NodeSpec &spec : specs.value())
+        if (!m_index.contains(spec.id))
+            added << &spec;
+    if (!added.isEmpty()) {
+        auto health = m_store->loadHealthStates();
+        if (!health)
+            return health.error();
+        for (const NodeSpec *spec : added) {
+            Runtime r;
+            r.status.spec = *spec;
+            const auto h = health->value(spec->id, {HealthState::Unknown, 0});
+            r.status.health = h.first;
+            r.status.lastChangeAt = h.second;
+            r.window.assign(SuccessWindow, 1);
+            r.windowGood = int(SuccessWindow);
+            m_nodes.push_back(std::move(r));
+            if (checking)
+                m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
+        }
+        changed = true;
+    }
+    if (!changed)
+        return {};
+    rebuildBalancer();
+    emit nodesChanged();
     return {};
 }
 

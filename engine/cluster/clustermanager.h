@@ -19,7 +19,7 @@ class QTimer;
 
 namespace jobfirst {
 
-class Store;
+class ClusterStateStore;
 
 /// Where a request goes: returned by selectNode, handed back with reportResult.
 struct NodePick
@@ -28,7 +28,7 @@ struct NodePick
     QUrl url;
 };
 
-/// Knows which nodes exist (persisted in the Store), which are healthy now (HealthChecker plus
+/// Knows which nodes exist (persisted in the ClusterStateStore), which are healthy now (HealthChecker plus
 /// passive results from real traffic) and where a request would go (LoadBalancer).
 /// Lives on the engine thread.
 class ClusterManager final : public QObject
@@ -37,11 +37,16 @@ class ClusterManager final : public QObject
     Q_DISABLE_COPY_MOVE(ClusterManager)
 
 public:
-    ClusterManager(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
+    ClusterManager(ClusterStateStore *store, const ClusterConfig &config,
+                   QObject *parent = nullptr);
     ~ClusterManager() override;
 
     /// Loads nodes and their last known health from the store.
     Status load();
+    /// Takes the nodes as they are in the store now (another daemon added, edited or removed
+    /// some): new ones are added with their stored health and checked, removed ones dropped,
+    /// changed ones updated; what this engine learnt about the others (health, figures) stays.
+    Status reloadNodes();
     void start();
     void stop();
 
@@ -115,7 +120,7 @@ private:
                    const QString &before, const QString &after,
                    const std::function<Status()> &change);
 
-    Store *m_store;
+    ClusterStateStore *m_store;
     ClusterConfig m_config;
     HealthChecker *m_checker;
     QTimer *m_housekeeping;
