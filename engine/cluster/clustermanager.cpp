@@ -3,6 +3,7 @@
 
 #include "core/urlpath.h"
 #include "store/clusterstatestore.h"
+#include "store/postgresschema.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -139,7 +140,7 @@ Status ClusterManager::reloadNodes()
             spec->clientKey != was.clientKey || spec->tlsInsecure != was.tlsInsecure ||
             spec->tokenFile != was.tokenFile;
         r.status.spec = *spec;
-        if (checkChanged && checking)
+        if (checkChanged && checking && checksHere(spec->id))
             m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
         changed = true;
     }
@@ -168,7 +169,7 @@ Status ClusterManager::reloadNodes()
             r.window.assign(SuccessWindow, 1);
             r.windowGood = int(SuccessWindow);
             m_nodes.push_back(std::move(r));
-            if (checking)
+            if (checking && checksHere(spec->id))
                 m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
         }
         changed = true;
@@ -180,12 +181,78 @@ Status ClusterManager::reloadNodes()
     return {};
 }
 
+bool ClusterManager::checksHere(const QString &id) const
+{
+    return !m_partitioned || m_partitions.contains(PostgresSchema::partitionOf(id, 0));
+}
+
+void ClusterManager::setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder)
+{
+    const QSet<int> now(partitions.cbegin(), partitions.cend());
+    if (m_partitioned && now == m_partitions && leaseHolder == m_leaseHolder)
+        return;
+    QSet<QString> before;
+    for (const Runtime &r : m_nodes)
+        if (checksHere(r.status.spec.id))
+            before.insert(r.status.spec.id);
+    m_partitioned = true;
+    m_partitions = now;
+    m_leaseHolder = leaseHolder;
+    const bool checking = m_housekeeping->isActive();
+    for (const Runtime &r : m_nodes) {
+        const QString &id = r.status.spec.id;
+        const bool mine = checksHere(id);
+        if (mine && !before.contains(id) && checking)
+            m_checker->setNode(id, checkUrl(r.status.spec), 0, r.status.spec.security());
+        else if (!mine && before.contains(id))
+            m_checker->removeNode(id);
+    }
+}
+
+Status ClusterManager::reloadHealth()
+{
+    if (!m_partitioned)
+        return {};
+    auto health = m_store->loadHealthStates();
+    if (!health)
+        return health.error();
+    bool changed = false;
+    for (Runtime &r : m_nodes) {
+        NodeStatus &s = r.status;
+        const auto stored = health->constFind(s.spec.id);
+        if (stored == health->cend() || checksHere(s.spec.id) || stored->first == s.health)
+            continue;
+        HealthEvent e;
+        e.nodeId = s.spec.id;
+        e.timestamp = stored->second;
+        e.from = s.health;
+        e.to = stored->first;
+        e.reason = QStringLiteral("checked by another daemon");
+        s.health = stored->first;
+        s.lastChangeAt = stored->second;
+        s.consecutiveOk = 0;
+        s.consecutiveFail = 0;
+        r.upSince = 0;
+        if (s.health != HealthState::Up)
+            r.hadEwma = false;
+        publishLatency(r);
+        changed = true;
+        emit healthChanged(e);
+    }
+    if (changed) {
+        rebuildBalancer();
+        emit nodesChanged();
+    }
+    return {};
+}
+
 void ClusterManager::start()
 {
     for (const Runtime &r : m_nodes)
-        m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
-                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
-                           r.status.spec.security());
+        if (checksHere(r.status.spec.id))
+            m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
+                               std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
+                               r.status.spec.security());
     m_checker->start();
     m_housekeeping->start();
 }
@@ -244,7 +311,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     r.windowGood = int(SuccessWindow);
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
-    if (m_housekeeping->isActive())
+    if (m_housekeeping->isActive() && checksHere(spec.id))
         m_checker->setNode(spec.id, checkUrl(spec), 0, spec.security());
     emit nodesChanged();
     return m_nodes.back().status;
@@ -276,7 +343,7 @@ Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
                             updated.tokenFile != was.tokenFile;
     r->status.spec = updated;
     rebuildBalancer();
-    if (urlChanged && m_housekeeping->isActive())
+    if (urlChanged && m_housekeeping->isActive() && checksHere(spec.id))
         m_checker->setNode(spec.id, checkUrl(updated), 0, updated.security());
     emit nodesChanged();
     return {};
@@ -454,7 +521,9 @@ void ClusterManager::onConnectionLost(const QString &id, const QString &reason)
 void ClusterManager::onChecked(const CheckResult &result)
 {
     Runtime *r = find(result.nodeId);
-    if (!r)
+    // A check that was in flight when the node's partition passed to another daemon: that
+    // daemon's checks decide now.
+    if (!r || !checksHere(result.nodeId))
         return;
     NodeStatus &s = r->status;
     const bool ok = result.outcome == CheckOutcome::Ok;
@@ -517,10 +586,13 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
-    if (Status st = m_store->appendHealthEvent(e); !st)
-        qWarning("health history: %s", qPrintable(st.error().message));
-    if (Status st = m_store->saveHealthState(s.spec.id, to, e.timestamp); !st)
-        qWarning("health state: %s", qPrintable(st.error().message));
+    // A node checked by another daemon (its partition is not held here) changes only here, on
+    // a failure of real traffic: the daemon that checks it records what its checks find.
+    if (checksHere(s.spec.id)) {
+        if (Status st = m_store->recordHealthTransition(e, m_partitioned ? m_leaseHolder : QString());
+            !st)
+            qWarning("health of %s: %s", qPrintable(s.spec.id), qPrintable(st.error().message));
+    }
     rebuildBalancer();
     emit healthChanged(e);
     if (recovering)
@@ -563,7 +635,8 @@ void ClusterManager::housekeeping()
             r.upSince = 0;
         if (computeEffectiveWeight(r, now) != r.status.effectiveWeight)
             weightsChanged = true;
-        if (r.status.health == HealthState::Down && now - r.status.lastChangeAt > m_config.nodeTimeoutMs)
+        if (r.status.health == HealthState::Down &&
+            now - r.status.lastChangeAt > m_config.nodeTimeoutMs && checksHere(r.status.spec.id))
             failed.push_back(r.status.spec.id);
     }
     if (weightsChanged)

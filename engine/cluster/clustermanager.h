@@ -10,6 +10,7 @@
 #include "core/result.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QUrl>
 
@@ -47,6 +48,16 @@ public:
     /// some): new ones are added with their stored health and checked, removed ones dropped,
     /// changed ones updated; what this engine learnt about the others (health, figures) stays.
     Status reloadNodes();
+    /// Several daemons on one store split the health checks: from now on this one checks only
+    /// the nodes in `partitions` (PostgresSchema::partitionOf of the node id: the partitions
+    /// of the delivery leases it holds) and records their transitions only while
+    /// `leaseHolder` ("host:pid:") holds the node's partition. The others' health comes from
+    /// the store (reloadHealth). Without a call every node is checked here.
+    void setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder);
+    /// Takes the health that other daemons recorded for the nodes this one does not check.
+    Status reloadHealth();
+    /// True when this engine checks the node (all of them unless partitions were set).
+    bool checksHere(const QString &id) const;
     void start();
     void stop();
 
@@ -132,6 +143,9 @@ private:
     qint64 m_failedRequests = 0;
     double m_latencySumMs = 0;
     RequestWindow m_window;
+    bool m_partitioned = false;
+    QSet<int> m_partitions;
+    QString m_leaseHolder;
 };
 
 QJsonObject nodeSpecToJson(const NodeSpec &spec);

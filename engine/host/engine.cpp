@@ -12,12 +12,14 @@
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QSaveFile>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace jobfirst {
@@ -172,12 +174,23 @@ Status Engine::open(const EngineOptions &options)
         }
     });
 
-    // Daemons sharing one PostgreSQL follow each other's nodes and config (one-shot commands
-    // read the store as it is and need not).
+    // Daemons sharing one PostgreSQL follow each other's nodes, health and config (one-shot
+    // commands read the store as it is and need not), and split the health checks as they
+    // split deliveries: a node is checked by the daemon holding its partition's lease.
     if (m_sharedState && (options.healthChecks || options.deliver)) {
         m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
         connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
         m_stateWatcher->start();
+        const QString holder = QStringLiteral("%1:%2:")
+                                   .arg(QSysInfo::machineHostName())
+                                   .arg(QCoreApplication::applicationPid());
+        m_cluster->setCheckedPartitions({}, holder);
+        m_partitionFollower = new QTimer(this);
+        m_partitionFollower->setInterval(PartitionFollowMs);
+        connect(m_partitionFollower, &QTimer::timeout, this, [this, holder] {
+            m_cluster->setCheckedPartitions(m_sync->heldPartitions(), holder);
+        });
+        m_partitionFollower->start();
     }
 
     m_tick = new QTimer(this);
@@ -222,6 +235,8 @@ void Engine::shutdown()
         m_demo->stop();
     if (m_stateWatcher)
         m_stateWatcher->stop();
+    if (m_partitionFollower)
+        m_partitionFollower->stop();
     if (m_cluster)
         m_cluster->stop();
     if (m_upkeep)
@@ -245,6 +260,8 @@ void Engine::shutdown()
     m_logBook = nullptr;
     delete m_stateWatcher;
     m_stateWatcher = nullptr;
+    delete m_partitionFollower;
+    m_partitionFollower = nullptr;
     m_deadSeen.clear();
     m_deliverySeen.clear();
     m_openAlerts.clear();
@@ -566,6 +583,12 @@ void Engine::followSharedState(const QSet<QString> &kinds)
         if (Status s = m_cluster->reloadNodes(); !s)
             raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
                   QStringLiteral("nodes changed by another daemon cannot be read: %1")
+                      .arg(s.error().message));
+    }
+    if (kinds.contains(QStringLiteral("health"))) {
+        if (Status s = m_cluster->reloadHealth(); !s)
+            raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
+                  QStringLiteral("health found by another daemon cannot be read: %1")
                       .arg(s.error().message));
     }
     if (kinds.contains(QStringLiteral("config"))) {

@@ -114,6 +114,9 @@ private:
     std::unique_ptr<PostgresStateStore> m_sharedState;
     ClusterStateStore *m_state = nullptr;
     StateChangeWatcher *m_stateWatcher = nullptr;
+    /// Follows the partitions this daemon holds, for the health checks it runs.
+    QTimer *m_partitionFollower = nullptr;
+    static constexpr int PartitionFollowMs = 1000;
     int m_appliedVersion = 0; ///< the config version running here (0: none recorded)
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;

@@ -40,6 +40,11 @@ public:
     virtual Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const = 0;
 
     virtual Status appendHealthEvent(const HealthEvent &event) = 0;
+    /// Records a transition: its event and the node's new state. With a `leaseHolder`
+    /// ("host:pid:", daemons sharing the store), only while that holder holds the lease of
+    /// the node's partition, and with that lease's fencing number: a daemon whose lease passed
+    /// on is refused ("store.fenced") and cannot overwrite what its successor found.
+    virtual Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) = 0;
     virtual Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const = 0;
 
     /// Appends one row to the hash-chained audit log (in its own transaction).

@@ -80,7 +80,8 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE health_events (id BIGSERIAL PRIMARY KEY, node_id TEXT NOT"
                            " NULL, ts BIGINT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT"
                            " NULL, reason TEXT NOT NULL, latency_ms DOUBLE PRECISION NOT NULL"
-                           " DEFAULT 0, last_ok_at BIGINT NOT NULL DEFAULT 0)"),
+                           " DEFAULT 0, last_ok_at BIGINT NOT NULL DEFAULT 0, fence BIGINT NOT NULL"
+                           " DEFAULT 0)"),
             QStringLiteral("CREATE INDEX health_events_node ON health_events(node_id, id)"),
             QStringLiteral("CREATE INDEX health_events_ts ON health_events(ts)"),
             QStringLiteral("CREATE TABLE audit (id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, actor"

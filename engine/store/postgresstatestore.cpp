@@ -249,6 +249,58 @@ Status PostgresStateStore::appendHealthEvent(const HealthEvent &e)
     return {};
 }
 
+Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QString &leaseHolder)
+{
+    return inTransaction(
+        QStringLiteral("record health of %1").arg(e.nodeId), [&](QSqlQuery &q) -> Status {
+            qint64 fence = 0;
+            if (!leaseHolder.isEmpty()) {
+                // The lease row stays locked until this transaction ends: it cannot pass to
+                // another daemon between the check and the write.
+                const int part = PostgresSchema::partitionOf(e.nodeId, 0);
+                q.prepare(QStringLiteral("SELECT fence FROM partition_leases WHERE part = ? AND"
+                                         " starts_with(holder, ?) AND until > ? FOR SHARE"));
+                q.addBindValue(part);
+                q.addBindValue(leaseHolder);
+                q.addBindValue(now());
+                if (!q.exec())
+                    return queryError(QStringLiteral("check the lease of partition %1").arg(part),
+                                      q);
+                if (!q.next())
+                    return makeError(
+                        QStringLiteral("store.fenced"),
+                        QStringLiteral("health of node %1 not recorded: the lease of its"
+                                       " partition %2 is no longer held by %3")
+                            .arg(e.nodeId)
+                            .arg(part)
+                            .arg(leaseHolder));
+                fence = q.value(0).toLongLong();
+                q.finish();
+            }
+            q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state,"
+                                     " reason, latency_ms, last_ok_at, fence)"
+                                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+            q.addBindValue(sqlText(e.nodeId));
+            q.addBindValue(e.timestamp);
+            q.addBindValue(healthStateName(e.from));
+            q.addBindValue(healthStateName(e.to));
+            q.addBindValue(sqlText(e.reason));
+            q.addBindValue(e.latencyMs);
+            q.addBindValue(e.lastOkAt);
+            q.addBindValue(fence);
+            if (!q.exec())
+                return queryError(QStringLiteral("append health event"), q);
+            q.prepare(QStringLiteral(
+                "UPDATE nodes SET health_state = ?, health_changed_at = ? WHERE id = ?"));
+            q.addBindValue(healthStateName(e.to));
+            q.addBindValue(e.timestamp);
+            q.addBindValue(e.nodeId);
+            if (!q.exec())
+                return queryError(QStringLiteral("save health of %1").arg(e.nodeId), q);
+            return markChanged(q, "health");
+        });
+}
+
 Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeId, int limit) const
 {
     JF_STATE_QUERY(q)

@@ -44,6 +44,7 @@ public:
     Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
     Status appendHealthEvent(const HealthEvent &event) override;
+    Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
     Status appendAudit(const AuditEntry &entry) override;
     Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) override;

@@ -609,6 +609,13 @@ Status Store::appendHealthEvent(const HealthEvent &e)
     return {};
 }
 
+Status Store::recordHealthTransition(const HealthEvent &e, const QString &)
+{
+    if (Status s = appendHealthEvent(e); !s)
+        return s;
+    return saveHealthState(e.nodeId, e.to, e.timestamp);
+}
+
 Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit) const
 {
     QSqlQuery q(database());

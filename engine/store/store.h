@@ -55,6 +55,8 @@ public:
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
 
     Status appendHealthEvent(const HealthEvent &event) override;
+    /// One engine per file: there is no lease to check.
+    Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
 
     Status appendAudit(const AuditEntry &entry) override;

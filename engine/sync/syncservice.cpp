@@ -522,6 +522,11 @@ Status SyncService::audited(const QString &actor, const QString &action, const Q
                             [&change](AuditEntry &) { return change ? change() : Status(); });
 }
 
+QList<int> SyncService::heldPartitions() const
+{
+    return m_writer ? m_writer->heldPartitions() : QList<int>();
+}
+
 qint64 SyncService::backlog() const
 {
     return m_writer ? m_writer->counters.total() : 0;

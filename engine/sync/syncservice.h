@@ -99,6 +99,9 @@ public:
     Result<SyncStats> storedStats() const;
     Result<TargetStatus> syncStatus(const QString &target) const;
     qint64 backlog() const;
+    /// The outbox partitions whose delivery lease this process holds (PostgreSQL; empty on
+    /// SQLite or before the first claim).
+    QList<int> heldPartitions() const;
     /// Where the outbox is: the store file or the PostgreSQL URL (nothing secret).
     QString dbPath() const;
     /// The outbox location as given (for connections of other threads).

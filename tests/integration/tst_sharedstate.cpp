@@ -6,13 +6,16 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -90,6 +93,22 @@ class TestSharedState final : public QObject
             return {};
         f.write(QJsonDocument(o).toJson());
         return path;
+    }
+
+    /// jobfirst_health_checks_total per node, from a daemon's /metrics.
+    static QHash<QString, qint64> checksByNode(const DaemonProcess &d, const QByteArray &token)
+    {
+        static const QRegularExpression line(
+            QStringLiteral("^jobfirst_health_checks_total\\{node=\"([^\"]+)\"\\} (\\d+)"),
+            QRegularExpression::MultilineOption);
+        QHash<QString, qint64> checks;
+        const ApiReply reply = apiCall(d.url(), "GET", QStringLiteral("/metrics"), token);
+        auto it = line.globalMatch(QString::fromUtf8(reply.body));
+        while (it.hasNext()) {
+            const auto m = it.next();
+            checks.insert(m.captured(1), m.captured(2).toLongLong());
+        }
+        return checks;
     }
 
 private slots:
@@ -255,6 +274,168 @@ private slots:
         QCOMPARE(verified->firstBadId, 17);
         QVERIFY2(verified->problem.contains(QStringLiteral("changed after it was written")),
                  qPrintable(verified->problem));
+    }
+
+    void aHealthTransitionIsFencedByTheLease()
+    {
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("n1"))));
+        const int part = PostgresSchema::partitionOf(QStringLiteral("n1"), 0);
+        const qint64 until = QDateTime::currentMSecsSinceEpoch() + 600000;
+        sql(url, QStringLiteral("UPDATE partition_leases SET holder = 'hostA:11:aa', until = %1,"
+                                " fence = 3 WHERE part = %2")
+                     .arg(until)
+                     .arg(part));
+        HealthEvent e;
+        e.nodeId = QStringLiteral("n1");
+        e.timestamp = 1000;
+        e.from = HealthState::Unknown;
+        e.to = HealthState::Up;
+        e.reason = QStringLiteral("ok");
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:")));
+        QCOMPARE(sql(url, QStringLiteral("SELECT fence FROM health_events")), QStringLiteral("3"));
+        // The partition passes to another daemon: the former holder's finding is refused and
+        // changes nothing (neither the state nor the history).
+        sql(url, QStringLiteral("UPDATE partition_leases SET holder = 'hostB:22:bb', fence = 4"
+                                " WHERE part = %1")
+                     .arg(part));
+        e.timestamp = 2000;
+        e.from = HealthState::Up;
+        e.to = HealthState::Down;
+        const Status refused =
+            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, QStringLiteral("store.fenced"));
+        QVERIFY2(refused.error().message.contains(QStringLiteral("n1")),
+                 qPrintable(refused.error().message));
+        QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
+                 HealthState::Up);
+        QCOMPARE(sql(url, QStringLiteral("SELECT COUNT(*) FROM health_events")),
+                 QStringLiteral("1"));
+        // A lease that lapsed is not held either, even by the holder named in it.
+        sql(url, QStringLiteral("UPDATE partition_leases SET until = 1 WHERE part = %1").arg(part));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        // Its successor's is written.
+        sql(url, QStringLiteral("UPDATE partition_leases SET until = %1 WHERE part = %2")
+                     .arg(until)
+                     .arg(part));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
+                 HealthState::Down);
+    }
+
+    void healthChecksAreSplitByLease()
+    {
+        const QString url = newDatabase();
+        constexpr int Nodes = 6;
+        NodeSimProcess sims[Nodes];
+        QStringList ids;
+        for (int i = 0; i < Nodes; ++i) {
+            ids << QStringLiteral("web%1").arg(i);
+            QVERIFY(sims[i].start(ids.last()));
+        }
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray tokens[Daemons];
+        const QString config = writeConfig(QStringLiteral("split.json"));
+        QVERIFY(!config.isEmpty());
+        for (int i = 0; i < Daemons; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("split%1.db").arg(i));
+            const QString file = makeToken(local, m_dir.path(), QStringLiteral("split%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            tokens[i] = readFile(file).trimmed();
+            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+        }
+        for (int i = 0; i < Nodes; ++i)
+            QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
+                             QJsonDocument(QJsonObject{{QStringLiteral("id"), ids[i]},
+                                                       {QStringLiteral("url"), sims[i].url()},
+                                                       {QStringLiteral("health_path"),
+                                                        QStringLiteral("/health")}})
+                                 .toJson(QJsonDocument::Compact))
+                         .status,
+                     201);
+        const auto holderOf = [&](const QString &id) {
+            const QString holder = sql(url, QStringLiteral("SELECT holder FROM partition_leases"
+                                                           " WHERE part = %1")
+                                                .arg(PostgresSchema::partitionOf(id, 0)));
+            for (int d = 0; d < Daemons; ++d)
+                if (daemons[d].running() &&
+                    holder.contains(QStringLiteral(":%1:").arg(daemons[d].pid())))
+                    return d;
+            return -1;
+        };
+        const auto partitionsOf = [&](int d) {
+            return sql(url, QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder"
+                                           " LIKE '%:%1:%'")
+                                .arg(daemons[d].pid()))
+                .toInt();
+        };
+        // The leases settle at 8 and 8.
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == 8 && partitionsOf(1) == 8, 30000);
+        // Every node is checked again by its holder after the split settled (the daemons
+        // follow their partitions every second).
+        const auto checksAt = [&](int i) {
+            return sims[i].get(QStringLiteral("/stats"))[QStringLiteral("health_checks")].toInt();
+        };
+        QList<int> settled;
+        for (int i = 0; i < Nodes; ++i)
+            settled << checksAt(i);
+        for (int i = 0; i < Nodes; ++i)
+            QTRY_VERIFY_WITH_TIMEOUT(checksAt(i) >= settled[i] + 3, 15000);
+        QHash<QString, qint64> before[Daemons];
+        for (int d = 0; d < Daemons; ++d)
+            before[d] = checksByNode(daemons[d], tokens[d]);
+        for (int i = 0; i < Nodes; ++i)
+            settled[i] = checksAt(i);
+        for (int i = 0; i < Nodes; ++i)
+            QTRY_VERIFY_WITH_TIMEOUT(checksAt(i) >= settled[i] + 4, 15000);
+        // Each node was checked meanwhile by exactly one daemon: the one holding its partition.
+        for (int d = 0; d < Daemons; ++d) {
+            const QHash<QString, qint64> after = checksByNode(daemons[d], tokens[d]);
+            for (const QString &id : std::as_const(ids)) {
+                const bool checked = after.value(id) > before[d].value(id);
+                QVERIFY2(checked == (holderOf(id) == d),
+                         qPrintable(QStringLiteral("node %1: daemon %2 %3 it, partition %4 is"
+                                                   " held by daemon %5")
+                                        .arg(id)
+                                        .arg(d)
+                                        .arg(checked ? QStringLiteral("checked")
+                                                     : QStringLiteral("did not check"))
+                                        .arg(PostgresSchema::partitionOf(id, 0))
+                                        .arg(holderOf(id))));
+            }
+        }
+        const auto statusOn = [&](int d, const QString &id) {
+            return apiCall(daemons[d].url(), "GET", QStringLiteral("/api/v1/nodes/") + id,
+                           tokens[d])
+                .json()[QStringLiteral("status")]
+                .toString();
+        };
+        for (int d = 0; d < Daemons; ++d)
+            for (const QString &id : std::as_const(ids))
+                QTRY_COMPARE_WITH_TIMEOUT(statusOn(d, id), QStringLiteral("up"), 15000);
+
+        // A node that stops is down on every daemon, whichever checks it.
+        sims[0].kill();
+        for (int d = 0; d < Daemons; ++d)
+            QTRY_COMPARE_WITH_TIMEOUT(statusOn(d, ids[0]), QStringLiteral("down"), 15000);
+
+        // A daemon SIGKILLed: the survivor takes its partitions over (its lease is not given
+        // back; a holder of this host whose process is gone loses it at its next claim) and
+        // checks its nodes too; a node of the killed daemon that stops is seen down.
+        daemons[0].kill();
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(1), 16, 30000);
+        QHash<QString, qint64> survivor = checksByNode(daemons[1], tokens[1]);
+        for (const QString &id : ids.mid(1))
+            QTRY_VERIFY_WITH_TIMEOUT(
+                checksByNode(daemons[1], tokens[1]).value(id) > survivor.value(id) + 1, 15000);
+        sims[Nodes - 1].kill();
+        QTRY_COMPARE_WITH_TIMEOUT(statusOn(1, ids[Nodes - 1]), QStringLiteral("down"), 15000);
+        QCOMPARE(daemons[1].terminate(), 0);
     }
 
     void nodesAndConfigReachEveryDaemon()
