@@ -23,9 +23,9 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE] COMMAND ...
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
-  --db URL           postgresql://user@host:port/db: the sync outbox shared by several daemons
+  --db URL           postgresql://user@host:port/db: outbox, nodes, config and audit shared by daemons
                      (password from PGPASSFILE or ?passfile=FILE, never the URL)
-  --local-db FILE    with --db URL: the file for nodes, config, audit and tokens
+  --local-db FILE    with --db URL: the file for API tokens, logs and SLO history
   --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version)
   --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
   --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)
@@ -56,6 +56,8 @@ Cluster:
   backup restore FILE --to NEW_STORE [--replace]   never onto a store an engine holds
       verify and restore read FILE here; with --server, on the engine's machine (no --replace)
       backups take the passphrase from --passphrase-file F or $JOBFIRST_BACKUP_PASSPHRASE
+  store copy --to URL [--json]           moves the --db FILE store into an empty PostgreSQL
+                                         (outbox, nodes, health, config, audit), verified
   slo [--json]                           the plan's success metrics, each against its target
   logs [--follow] [--node ID] [--target NAME] [--since ISO] [--until ISO] [--level L] [--text T]
        [--limit N] [--json]            engine, health, delivery and audit lines (JSON Lines with --json)
@@ -189,7 +191,7 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
                               QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
                               QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo"),
-                              QStringLiteral("backup")};
+                              QStringLiteral("backup"), QStringLiteral("store")};
 
 int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
 {
@@ -257,6 +259,13 @@ int main(int argc, char *argv[])
         if (!args.error.isEmpty())
             return ctx.usage(args.error);
         return runOfflineBackupCommand(ctx, args);
+    }
+    // store copy reads the file itself, with no engine on it.
+    if (command == QLatin1String("store")) {
+        const Arguments args(words, {QStringLiteral("json")});
+        if (!args.error.isEmpty())
+            return ctx.usage(args.error);
+        return runStoreCommand(ctx, g.db, !g.server.isEmpty(), args);
     }
     return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);
 }

@@ -99,7 +99,7 @@ int main(int argc, char *argv[])
         {QStringLiteral("db"), QStringLiteral("The cluster store: a file, or postgresql://user@host:port/db for a sync "
                                               "outbox shared by several daemons (password from PGPASSFILE or ?passfile=FILE)."),
          QStringLiteral("file|url")},
-        {QStringLiteral("local-db"), QStringLiteral("With --db postgresql://…: this daemon's file for nodes, config, audit and tokens."),
+        {QStringLiteral("local-db"), QStringLiteral("With --db postgresql://…: this daemon's file for API tokens, logs and SLO history."),
          QStringLiteral("file")},
         {QStringLiteral("listen"), QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."), QStringLiteral("host:port")},
         {QStringLiteral("refresh-ms"), QStringLiteral("How often snapshots go to connected consoles (default 1000)."), QStringLiteral("ms")},

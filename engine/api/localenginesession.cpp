@@ -6,6 +6,7 @@
 #include "config/configdiff.h"
 #include "config/secretmask.h"
 #include "host/enginehost.h"
+#include "host/storelocation.h"
 #include "metrics/metricsrenderer.h"
 #include "store/apitokenstore.h"
 #include "store/slostore.h"
@@ -208,7 +209,7 @@ QFuture<Result<std::optional<ApiToken>>> LocalEngineSession::authenticate(const 
 QFuture<Status> LocalEngineSession::auditRefusal(const QString &action, const QString &subject, const QString &why)
 {
     return onEngine<Status>([actor = m_actor, action, subject, why](Engine &e) {
-        return e.store()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("refused:") + action, subject, QString(), why});
+        return e.state()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("refused:") + action, subject, QString(), why});
     });
 }
 
@@ -266,7 +267,7 @@ QFuture<Result<QList<HealthEvent>>> LocalEngineSession::nodeHistory(const QStrin
     return onEngine<Result<QList<HealthEvent>>>([id, limit](Engine &e) -> Result<QList<HealthEvent>> {
         if (!e.cluster()->node(id))
             return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
-        return e.store()->healthEvents(id, limit);
+        return e.state()->healthEvents(id, limit);
     });
 }
 
@@ -555,7 +556,7 @@ QFuture<Result<int>> LocalEngineSession::applyConfig(const QByteArray &json)
 QFuture<Result<QList<ConfigVersion>>> LocalEngineSession::configVersions(int limit)
 {
     return onEngine<Result<QList<ConfigVersion>>>([limit](Engine &e) -> Result<QList<ConfigVersion>> {
-        auto versions = e.store()->configVersions(limit);
+        auto versions = e.state()->configVersions(limit);
         if (!versions)
             return versions;
         QList<ConfigVersion> masked = versions.value();
@@ -573,7 +574,7 @@ QFuture<Result<ConfigDiff>> LocalEngineSession::configDiff(int from, int to)
         const auto text = [&e](int version) -> Result<QByteArray> {
             if (version == 0)
                 return withMaskedSecrets(e.config()).toJson();
-            auto v = e.store()->configVersion(version);
+            auto v = e.state()->configVersion(version);
             if (!v)
                 return v.error();
             auto c = ClusterConfig::fromJson(v->json);
@@ -619,30 +620,31 @@ QFuture<Result<QList<LogEntry>>> LocalEngineSession::logs(const LogQuery &query)
 
 QFuture<Result<QList<AuditEntry>>> LocalEngineSession::audit(const AuditQuery &query)
 {
-    return onEngine<Result<QList<AuditEntry>>>([query](Engine &e) { return e.store()->auditLog(query.limit, query.filter); });
+    return onEngine<Result<QList<AuditEntry>>>([query](Engine &e) { return e.state()->auditLog(query.limit, query.filter); });
 }
 
 QFuture<Result<AuditVerification>> LocalEngineSession::verifyAudit()
 {
     // Reads every row: on a pool thread with its own connection, not the engine's.
-    const QString db = m_shared->options.dbPath;
-    return inBackground<Result<AuditVerification>>([db]() -> Result<AuditVerification> {
-        auto store = Store::open(db);
-        if (!store)
-            return store.error();
-        return store.value()->verifyAuditChain();
+    const EngineOptions options = m_shared->options;
+    return inBackground<Result<AuditVerification>>([options]() -> Result<AuditVerification> {
+        auto state = openClusterState(options);
+        if (!state)
+            return state.error();
+        return state.value()->verifyAuditChain();
     });
 }
 
 QFuture<Result<BackupInfo>> LocalEngineSession::createBackup(const QString &path, const QByteArray &passphrase)
 {
-    const QString db = m_shared->options.dbPath;
+    const EngineOptions options = m_shared->options;
+    const QString db = options.dbPath;
     const QString actor = m_actor;
-    return inBackground<Result<BackupInfo>>([db, path, passphrase, actor]() -> Result<BackupInfo> {
+    return inBackground<Result<BackupInfo>>([db, options, path, passphrase, actor]() -> Result<BackupInfo> {
         auto made = Backup::create(db, path, passphrase);
         if (!made)
             return made;
-        if (auto store = Store::open(db))
+        if (auto store = openClusterState(options))
             (void)store.value()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("backup.create"), path, QString(),
                                                         QStringLiteral("%1 bytes").arg(made->fileBytes)});
         return made;
@@ -660,16 +662,16 @@ QFuture<Result<BackupInfo>> LocalEngineSession::restoreBackup(const QString &pat
                                                               const QByteArray &passphrase,
                                                               const QString &newDbPath)
 {
-    const QString db = m_shared->options.dbPath;
+    const EngineOptions options = m_shared->options;
     const QString actor = m_actor;
     return inBackground<Result<BackupInfo>>(
-        [db, path, passphrase, newDbPath, actor]() -> Result<BackupInfo> {
+        [options, path, passphrase, newDbPath, actor]() -> Result<BackupInfo> {
             // Never `replace` through a session: a restore makes a new store beside the running
             // one.
             auto restored = Backup::restore(path, passphrase, newDbPath, false);
             if (!restored)
                 return restored;
-            if (auto store = Store::open(db))
+            if (auto store = openClusterState(options))
                 (void)store.value()->appendAudit(
                     AuditEntry{0, 0, actor, QStringLiteral("backup.restore"), path, QString(),
                                QStringLiteral("restored to %1").arg(newDbPath)});
@@ -684,7 +686,7 @@ QFuture<Result<CreatedToken>> LocalEngineSession::createToken(const QString &nam
         if (!created)
             return created;
         const QString what = nodeId.isEmpty() ? roleName(role) : QStringLiteral("%1 %2").arg(roleName(role), nodeId);
-        if (Status s = e.store()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.create"), name, QString(), what}); !s) {
+        if (Status s = e.state()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.create"), name, QString(), what}); !s) {
             (void)ApiTokenStore(e.store()).revoke(name); // an unaudited token must not exist
             return s.error();
         }
@@ -702,7 +704,7 @@ QFuture<Status> LocalEngineSession::revokeToken(const QString &name)
     return onEngine<Status>([name, actor = m_actor](Engine &e) -> Status {
         if (Status s = ApiTokenStore(e.store()).revoke(name); !s)
             return s;
-        return e.store()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.revoke"), name, QString(), QString()});
+        return e.state()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.revoke"), name, QString(), QString()});
     });
 }
 

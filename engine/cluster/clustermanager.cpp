@@ -2,13 +2,15 @@
 #include "cluster/clustermanager.h"
 
 #include "core/urlpath.h"
-#include "store/store.h"
+#include "store/clusterstatestore.h"
+#include "store/postgresschema.h"
 
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace jobfirst {
@@ -78,7 +80,8 @@ QJsonObject healthEventToJson(const HealthEvent &e)
             {QStringLiteral("timestamp"), isoTime(e.timestamp)}};
 }
 
-ClusterManager::ClusterManager(Store *store, const ClusterConfig &config, QObject *parent)
+ClusterManager::ClusterManager(ClusterStateStore *store, const ClusterConfig &config,
+                               QObject *parent)
     : QObject(parent), m_store(store), m_config(config), m_checker(new HealthChecker(this)),
       m_housekeeping(new QTimer(this)), m_balancer(config.loadBalanceStrategy)
 {
@@ -116,12 +119,140 @@ Status ClusterManager::load()
     return {};
 }
 
+Status ClusterManager::reloadNodes()
+{
+    auto specs = m_store->loadNodes();
+    if (!specs)
+        return specs.error();
+    QHash<QString, const NodeSpec *> stored;
+    for (const NodeSpec &spec : specs.value())
+        stored.insert(spec.id, &spec);
+    const bool checking = m_housekeeping->isActive();
+    bool changed = false;
+    for (Runtime &r : m_nodes) {
+        const NodeSpec *spec = stored.value(r.status.spec.id);
+        if (!spec || *spec == r.status.spec)
+            continue;
+        const NodeSpec &was = r.status.spec;
+        const bool checkChanged =
+            spec->url != was.url || spec->healthPath != was.healthPath ||
+            spec->caFile != was.caFile || spec->clientCert != was.clientCert ||
+            spec->clientKey != was.clientKey || spec->tlsInsecure != was.tlsInsecure ||
+            spec->tokenFile != was.tokenFile;
+        r.status.spec = *spec;
+        if (checkChanged && checking && checksHere(spec->id))
+            m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
+        changed = true;
+    }
+    for (const Runtime &r : m_nodes)
+        if (!stored.contains(r.status.spec.id)) {
+            m_checker->removeNode(r.status.spec.id);
+            changed = true;
+        }
+    m_nodes.erase(std::remove_if(m_nodes.begin(), m_nodes.end(),
+                                 [&](const Runtime &r) { return !stored.contains(r.status.spec.id); }),
+                  m_nodes.end());
+    QList<const NodeSpec *> added;
+    for (const NodeSpec &spec : specs.value())
+        if (!m_index.contains(spec.id))
+            added << &spec;
+    if (!added.isEmpty()) {
+        auto health = m_store->loadHealthStates();
+        if (!health)
+            return health.error();
+        for (const NodeSpec *spec : added) {
+            Runtime r;
+            r.status.spec = *spec;
+            const auto h = health->value(spec->id, {HealthState::Unknown, 0});
+            r.status.health = h.first;
+            r.status.lastChangeAt = h.second;
+            r.window.assign(SuccessWindow, 1);
+            r.windowGood = int(SuccessWindow);
+            m_nodes.push_back(std::move(r));
+            if (checking && checksHere(spec->id))
+                m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
+        }
+        changed = true;
+    }
+    if (!changed)
+        return {};
+    rebuildBalancer();
+    emit nodesChanged();
+    return {};
+}
+
+bool ClusterManager::checksHere(const QString &id) const
+{
+    return !m_partitioned || m_partitions.contains(PostgresSchema::partitionOf(id, 0));
+}
+
+void ClusterManager::setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder)
+{
+    const QSet<int> now(partitions.cbegin(), partitions.cend());
+    if (m_partitioned && now == m_partitions && leaseHolder == m_leaseHolder)
+        return;
+    QSet<QString> before;
+    for (const Runtime &r : m_nodes)
+        if (checksHere(r.status.spec.id))
+            before.insert(r.status.spec.id);
+    m_partitioned = true;
+    m_partitions = now;
+    m_leaseHolder = leaseHolder;
+    const bool checking = m_housekeeping->isActive();
+    for (const Runtime &r : m_nodes) {
+        const QString &id = r.status.spec.id;
+        const bool mine = checksHere(id);
+        if (mine && !before.contains(id) && checking)
+            m_checker->setNode(id, checkUrl(r.status.spec), 0, r.status.spec.security());
+        else if (!mine && before.contains(id))
+            m_checker->removeNode(id);
+    }
+}
+
+Status ClusterManager::reloadHealth()
+{
+    if (!m_partitioned)
+        return {};
+    auto health = m_store->loadHealthStates();
+    if (!health)
+        return health.error();
+    bool changed = false;
+    for (Runtime &r : m_nodes) {
+        NodeStatus &s = r.status;
+        const auto stored = health->constFind(s.spec.id);
+        if (stored == health->cend() || checksHere(s.spec.id) || stored->first == s.health)
+            continue;
+        HealthEvent e;
+        e.nodeId = s.spec.id;
+        e.timestamp = stored->second;
+        e.from = s.health;
+        e.to = stored->first;
+        e.reason = QStringLiteral("checked by another daemon");
+        s.health = stored->first;
+        s.lastChangeAt = stored->second;
+        s.consecutiveOk = 0;
+        s.consecutiveFail = 0;
+        r.upSince = 0;
+        if (s.health != HealthState::Up)
+            r.hadEwma = false;
+        publishLatency(r);
+        changed = true;
+        emit healthChanged(e);
+    }
+    if (changed) {
+        rebuildBalancer();
+        emit nodesChanged();
+    }
+    return {};
+}
+
 void ClusterManager::start()
 {
     for (const Runtime &r : m_nodes)
-        m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
-                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
-                           r.status.spec.security());
+        if (checksHere(r.status.spec.id))
+            m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
+                               std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
+                               r.status.spec.security());
     m_checker->start();
     m_housekeeping->start();
 }
@@ -180,7 +311,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     r.windowGood = int(SuccessWindow);
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
-    if (m_housekeeping->isActive())
+    if (m_housekeeping->isActive() && checksHere(spec.id))
         m_checker->setNode(spec.id, checkUrl(spec), 0, spec.security());
     emit nodesChanged();
     return m_nodes.back().status;
@@ -212,7 +343,7 @@ Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
                             updated.tokenFile != was.tokenFile;
     r->status.spec = updated;
     rebuildBalancer();
-    if (urlChanged && m_housekeeping->isActive())
+    if (urlChanged && m_housekeeping->isActive() && checksHere(spec.id))
         m_checker->setNode(spec.id, checkUrl(updated), 0, updated.security());
     emit nodesChanged();
     return {};
@@ -390,7 +521,9 @@ void ClusterManager::onConnectionLost(const QString &id, const QString &reason)
 void ClusterManager::onChecked(const CheckResult &result)
 {
     Runtime *r = find(result.nodeId);
-    if (!r)
+    // A check that was in flight when the node's partition passed to another daemon: that
+    // daemon's checks decide now.
+    if (!r || !checksHere(result.nodeId))
         return;
     NodeStatus &s = r->status;
     const bool ok = result.outcome == CheckOutcome::Ok;
@@ -453,10 +586,13 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
-    if (Status st = m_store->appendHealthEvent(e); !st)
-        qWarning("health history: %s", qPrintable(st.error().message));
-    if (Status st = m_store->saveHealthState(s.spec.id, to, e.timestamp); !st)
-        qWarning("health state: %s", qPrintable(st.error().message));
+    // A node checked by another daemon (its partition is not held here) changes only here, on
+    // a failure of real traffic: the daemon that checks it records what its checks find.
+    if (checksHere(s.spec.id)) {
+        if (Status st = m_store->recordHealthTransition(e, m_partitioned ? m_leaseHolder : QString());
+            !st)
+            qWarning("health of %s: %s", qPrintable(s.spec.id), qPrintable(st.error().message));
+    }
     rebuildBalancer();
     emit healthChanged(e);
     if (recovering)
@@ -499,7 +635,8 @@ void ClusterManager::housekeeping()
             r.upSince = 0;
         if (computeEffectiveWeight(r, now) != r.status.effectiveWeight)
             weightsChanged = true;
-        if (r.status.health == HealthState::Down && now - r.status.lastChangeAt > m_config.nodeTimeoutMs)
+        if (r.status.health == HealthState::Down &&
+            now - r.status.lastChangeAt > m_config.nodeTimeoutMs && checksHere(r.status.spec.id))
             failed.push_back(r.status.spec.id);
     }
     if (weightsChanged)

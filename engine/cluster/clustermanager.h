@@ -10,6 +10,7 @@
 #include "core/result.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QUrl>
 
@@ -19,7 +20,7 @@ class QTimer;
 
 namespace jobfirst {
 
-class Store;
+class ClusterStateStore;
 
 /// Where a request goes: returned by selectNode, handed back with reportResult.
 struct NodePick
@@ -28,7 +29,7 @@ struct NodePick
     QUrl url;
 };
 
-/// Knows which nodes exist (persisted in the Store), which are healthy now (HealthChecker plus
+/// Knows which nodes exist (persisted in the ClusterStateStore), which are healthy now (HealthChecker plus
 /// passive results from real traffic) and where a request would go (LoadBalancer).
 /// Lives on the engine thread.
 class ClusterManager final : public QObject
@@ -37,11 +38,26 @@ class ClusterManager final : public QObject
     Q_DISABLE_COPY_MOVE(ClusterManager)
 
 public:
-    ClusterManager(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
+    ClusterManager(ClusterStateStore *store, const ClusterConfig &config,
+                   QObject *parent = nullptr);
     ~ClusterManager() override;
 
     /// Loads nodes and their last known health from the store.
     Status load();
+    /// Takes the nodes as they are in the store now (another daemon added, edited or removed
+    /// some): new ones are added with their stored health and checked, removed ones dropped,
+    /// changed ones updated; what this engine learnt about the others (health, figures) stays.
+    Status reloadNodes();
+    /// Several daemons on one store split the health checks: from now on this one checks only
+    /// the nodes in `partitions` (PostgresSchema::partitionOf of the node id: the partitions
+    /// of the delivery leases it holds) and records their transitions only while
+    /// `leaseHolder` ("host:pid:") holds the node's partition. The others' health comes from
+    /// the store (reloadHealth). Without a call every node is checked here.
+    void setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder);
+    /// Takes the health that other daemons recorded for the nodes this one does not check.
+    Status reloadHealth();
+    /// True when this engine checks the node (all of them unless partitions were set).
+    bool checksHere(const QString &id) const;
     void start();
     void stop();
 
@@ -115,7 +131,7 @@ private:
                    const QString &before, const QString &after,
                    const std::function<Status()> &change);
 
-    Store *m_store;
+    ClusterStateStore *m_store;
     ClusterConfig m_config;
     HealthChecker *m_checker;
     QTimer *m_housekeeping;
@@ -127,6 +143,9 @@ private:
     qint64 m_failedRequests = 0;
     double m_latencySumMs = 0;
     RequestWindow m_window;
+    bool m_partitioned = false;
+    QSet<int> m_partitions;
+    QString m_leaseHolder;
 };
 
 QJsonObject nodeSpecToJson(const NodeSpec &spec);

@@ -5,17 +5,21 @@
 #include "config/secretmask.h"
 #include "logs/logbook.h"
 #include "store/logstore.h"
+#include "store/postgresstatestore.h"
+#include "store/statechangewatcher.h"
 #include "demo/demoworkload.h"
 #include "store/store.h"
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QSaveFile>
+#include <QSysInfo>
 #include <QTimer>
 
 namespace jobfirst {
@@ -65,7 +69,15 @@ Status Engine::open(const EngineOptions &options)
     if (!store)
         return store.error();
     m_store = std::move(store).value();
-    auto versions = m_store->configVersions(1);
+    m_state = m_store.get();
+    if (!options.outboxUrl.isEmpty()) {
+        auto shared = PostgresStateStore::open(options.outboxUrl);
+        if (!shared)
+            return shared.error();
+        m_sharedState = std::move(shared).value();
+        m_state = m_sharedState.get();
+    }
+    auto versions = m_state->configVersions(1);
     if (!versions)
         return versions.error();
     if (options.configPath.isEmpty() && !versions->isEmpty()) {
@@ -75,18 +87,23 @@ Status Engine::open(const EngineOptions &options)
         if (!stored)
             return makeError(QStringLiteral("config.invalid"),
                              QStringLiteral("%1: the latest config version cannot be used: %2")
-                                 .arg(options.dbPath, stored.error().message));
+                                 .arg(m_state->location(), stored.error().message));
         m_config = stored.value();
+        m_appliedVersion = versions->first().version;
     } else if (options.recordStartConfig && (versions->isEmpty() || versions->first().json != m_config.toJson())) {
-        if (auto saved = m_store->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start")); !saved)
+        auto saved = m_state->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start"));
+        if (!saved)
             return saved.error();
+        m_appliedVersion = saved.value();
+    } else if (!versions->isEmpty() && versions->first().json == m_config.toJson()) {
+        m_appliedVersion = versions->first().version;
     }
 
     m_logBook = new LogBook(m_store.get(), m_config.logRetentionMs, this);
-    m_cluster = new ClusterManager(m_store.get(), m_config, this);
+    m_cluster = new ClusterManager(m_state, m_config, this);
     if (Status s = m_cluster->load(); !s)
         return s;
-    m_sync = new SyncService(m_store.get(), options.outboxUrl, m_config, this);
+    m_sync = new SyncService(m_store.get(), options.outboxUrl, m_config, this, m_state);
     m_sync->setNodes(m_cluster->nodes());
     m_sync->setDeliveryObserver(
         [metrics = &m_metrics](const QString &target, const float *ms, std::size_t count) {
@@ -157,6 +174,25 @@ Status Engine::open(const EngineOptions &options)
         }
     });
 
+    // Daemons sharing one PostgreSQL follow each other's nodes, health and config (one-shot
+    // commands read the store as it is and need not), and split the health checks as they
+    // split deliveries: a node is checked by the daemon holding its partition's lease.
+    if (m_sharedState && (options.healthChecks || options.deliver)) {
+        m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
+        connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
+        m_stateWatcher->start();
+        const QString holder = QStringLiteral("%1:%2:")
+                                   .arg(QSysInfo::machineHostName())
+                                   .arg(QCoreApplication::applicationPid());
+        m_cluster->setCheckedPartitions({}, holder);
+        m_partitionFollower = new QTimer(this);
+        m_partitionFollower->setInterval(PartitionFollowMs);
+        connect(m_partitionFollower, &QTimer::timeout, this, [this, holder] {
+            m_cluster->setCheckedPartitions(m_sync->heldPartitions(), holder);
+        });
+        m_partitionFollower->start();
+    }
+
     m_tick = new QTimer(this);
     connect(m_tick, &QTimer::timeout, this, &Engine::emitSnapshot);
     m_soonSnapshot = new QTimer(this);
@@ -197,6 +233,10 @@ void Engine::shutdown()
         m_tick->stop();
     if (m_demo)
         m_demo->stop();
+    if (m_stateWatcher)
+        m_stateWatcher->stop();
+    if (m_partitionFollower)
+        m_partitionFollower->stop();
     if (m_cluster)
         m_cluster->stop();
     if (m_upkeep)
@@ -218,12 +258,19 @@ void Engine::shutdown()
     m_cluster = nullptr;
     delete m_logBook;
     m_logBook = nullptr;
+    delete m_stateWatcher;
+    m_stateWatcher = nullptr;
+    delete m_partitionFollower;
+    m_partitionFollower = nullptr;
     m_deadSeen.clear();
     m_deliverySeen.clear();
     m_openAlerts.clear();
     m_pendingAlerts.clear();
     m_deadCounts.clear();
     m_deadCountsDirty = true;
+    m_appliedVersion = 0;
+    m_state = nullptr;
+    m_sharedState.reset();
     m_store.reset();
 }
 
@@ -442,7 +489,7 @@ void Engine::emitSnapshot()
 
 Status Engine::checkConfig(const ClusterConfig &given) const
 {
-    if (!m_store)
+    if (!m_state)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
     // A config edited from its masked form keeps the current secrets (see ClusterConfig).
     ClusterConfig config = given;
@@ -474,7 +521,7 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     int version = 0;
     std::optional<QByteArray> previousFile;
     const Status applied =
-        m_store->audited(AuditEntry{0,
+        m_state->audited(AuditEntry{0,
                                     nowMs(),
                                     actor,
                                     QStringLiteral("config.apply"),
@@ -482,7 +529,7 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
                                     QString::fromUtf8(withMaskedSecrets(m_config).toJson()),
                                     QString::fromUtf8(withMaskedSecrets(config).toJson())},
                          [&](AuditEntry &entry) -> Status {
-                             auto saved = m_store->saveConfigVersion(json, actor);
+                             auto saved = m_state->saveConfigVersion(json, actor);
                              if (!saved)
                                  return saved.error();
                              version = saved.value();
@@ -507,7 +554,14 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     }
     if (!m_options.configPath.isEmpty())
         m_appliedFileContent = json;
+    activateConfig(config, version, actor);
+    return version;
+}
+
+void Engine::activateConfig(const ClusterConfig &config, int version, const QString &actor)
+{
     m_config = config;
+    m_appliedVersion = version;
     m_cluster->applyConfig(config);
     m_sync->applyConfig(config);
     m_upkeep->apply(config);
@@ -519,7 +573,48 @@ Result<int> Engine::applyConfig(const ClusterConfig &incoming, const QString &ac
     if (!m_options.configPath.isEmpty())
         resolve(QStringLiteral("config"), m_options.configPath);
     emit configApplied(version, actor);
-    return version;
+}
+
+void Engine::followSharedState(const QSet<QString> &kinds)
+{
+    if (!m_cluster)
+        return;
+    if (kinds.contains(QStringLiteral("nodes"))) {
+        if (Status s = m_cluster->reloadNodes(); !s)
+            raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
+                  QStringLiteral("nodes changed by another daemon cannot be read: %1")
+                      .arg(s.error().message));
+    }
+    if (kinds.contains(QStringLiteral("health"))) {
+        if (Status s = m_cluster->reloadHealth(); !s)
+            raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
+                  QStringLiteral("health found by another daemon cannot be read: %1")
+                      .arg(s.error().message));
+    }
+    if (kinds.contains(QStringLiteral("config"))) {
+        auto versions = m_state->configVersions(1);
+        if (!versions || versions->isEmpty() || versions->first().version == m_appliedVersion)
+            return;
+        const ConfigVersion &latest = versions->first();
+        auto config = ClusterConfig::fromJson(latest.json);
+        if (!config) {
+            raise(Alert::Severity::Warning, QStringLiteral("config"), m_state->location(),
+                  QStringLiteral("config version %1 (by %2) cannot be used here: %3")
+                      .arg(latest.version)
+                      .arg(latest.actor, config.error().message));
+            m_appliedVersion = latest.version; // said once, not at every poll
+            return;
+        }
+        // Checked, saved and audited by the daemon that applied it; this one runs it, and
+        // keeps its config file in step so that a restart does not bring the old one back.
+        if (!m_options.configPath.isEmpty()) {
+            m_appliedFileContent = latest.json;
+            if (Status s = config->saveToFile(m_options.configPath); !s)
+                raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
+                      s.error().message);
+        }
+        activateConfig(config.value(), latest.version, latest.actor);
+    }
 }
 
 Result<int> Engine::applyConfigJson(const QByteArray &json, const QString &actor)
@@ -532,7 +627,7 @@ Result<int> Engine::applyConfigJson(const QByteArray &json, const QString &actor
 
 Result<int> Engine::rollbackConfig(int version, const QString &actor)
 {
-    auto v = m_store->configVersion(version);
+    auto v = m_state->configVersion(version);
     if (!v)
         return v.error();
     return applyConfigJson(v->json, QStringLiteral("%1 (rollback to version %2)").arg(actor).arg(version));

@@ -10,6 +10,7 @@
 #include "metrics/enginemetrics.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 #include <QPromise>
 
@@ -22,6 +23,9 @@ class QTimer;
 namespace jobfirst {
 
 class ClusterManager;
+class ClusterStateStore;
+class PostgresStateStore;
+class StateChangeWatcher;
 class DemoWorkload;
 class Store;
 class SyncService;
@@ -44,7 +48,12 @@ public:
 
     /// True between a successful open() and shutdown(); safe to read from any thread.
     bool isOpen() const { return m_open.load(); }
+    /// This engine's SQLite file: API tokens, logs, SLO history (and, without a PostgreSQL
+    /// URL, everything).
     Store *store() const { return m_store.get(); }
+    /// Nodes, health, config versions and the audit chain: the SQLite store, or PostgreSQL
+    /// shared with every daemon on it.
+    ClusterStateStore *state() const { return m_state; }
     ClusterManager *cluster() const { return m_cluster; }
     SyncService *sync() const { return m_sync; }
     /// Retention, scheduled backups and the background quick_check of this store.
@@ -82,6 +91,11 @@ signals:
 
 private:
     void reloadConfigFile();
+    /// Makes `config` the running config everywhere in this engine (already checked, saved
+    /// and audited: here or, on a shared store, by another daemon).
+    void activateConfig(const ClusterConfig &config, int version, const QString &actor);
+    /// Another daemon changed the shared state: take its nodes and config.
+    void followSharedState(const QSet<QString> &kinds);
     void logDeliveryChanges(const SyncStats &now);
     /// Raises an incident, or counts it again while the same (kind, subject) is open.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
@@ -97,6 +111,13 @@ private:
     ClusterConfig m_config;
     QByteArray m_appliedFileContent;
     std::unique_ptr<Store> m_store;
+    std::unique_ptr<PostgresStateStore> m_sharedState;
+    ClusterStateStore *m_state = nullptr;
+    StateChangeWatcher *m_stateWatcher = nullptr;
+    /// Follows the partitions this daemon holds, for the health checks it runs.
+    QTimer *m_partitionFollower = nullptr;
+    static constexpr int PartitionFollowMs = 1000;
+    int m_appliedVersion = 0; ///< the config version running here (0: none recorded)
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;
     StoreUpkeep *m_upkeep = nullptr;

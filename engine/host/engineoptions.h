@@ -9,12 +9,16 @@ namespace jobfirst {
 /// and jobfirstd run everything; jobfirstctl's one-shot commands run none of the loops.
 struct EngineOptions
 {
-    /// The SQLite store file (nodes, health, config versions, audit, tokens, logs, SLO
-    /// history; and the sync outbox unless outboxUrl is set).
+    /// The SQLite store file (tokens, logs, SLO history; and nodes, health, config versions,
+    /// audit and the sync outbox unless outboxUrl is set).
     QString dbPath;
     /// A postgresql:// URL: the sync outbox (events, deliveries, attempts, ledger, target
-    /// state, the delivery lease) lives there instead, shared by every daemon using it.
+    /// state, the delivery leases) and the cluster state (nodes, health, config versions, the
+    /// audit chain) live there instead, shared by every daemon using it.
     QString outboxUrl;
+    /// With outboxUrl: how often the shared state is polled for changes of other daemons
+    /// whose notification was missed (LISTEN/NOTIFY tells at once otherwise).
+    int statePollMs = 5000;
     /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
     /// store, or the defaults for a new store.
     QString configPath;

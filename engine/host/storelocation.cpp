@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "host/storelocation.h"
 
+#include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
+#include "store/store.h"
 
 namespace jobfirst {
 
@@ -22,13 +24,27 @@ Status setStoreLocation(EngineOptions &options, const QString &db, const QString
     if (localDb.isEmpty())
         return makeError(
             QStringLiteral("store.bad_option"),
-            QStringLiteral("--db %1 keeps the sync outbox in PostgreSQL; nodes, config, audit and "
-                           "tokens still live in a SQLite file of this engine: give it with "
-                           "--local-db FILE")
+            QStringLiteral("--db %1 keeps the sync outbox, nodes, config and audit in "
+                           "PostgreSQL; API tokens, logs and SLO history still live in a SQLite "
+                           "file of this engine: give it with --local-db FILE")
                 .arg(url->toString()));
     options.dbPath = localDb;
     options.outboxUrl = db;
     return {};
+}
+
+Result<std::unique_ptr<ClusterStateStore>> openClusterState(const EngineOptions &options)
+{
+    if (!options.outboxUrl.isEmpty()) {
+        auto shared = PostgresStateStore::open(options.outboxUrl);
+        if (!shared)
+            return shared.error();
+        return std::unique_ptr<ClusterStateStore>(std::move(shared).value());
+    }
+    auto store = Store::open(options.dbPath);
+    if (!store)
+        return store.error();
+    return std::unique_ptr<ClusterStateStore>(std::move(store).value());
 }
 
 } // namespace jobfirst

@@ -64,6 +64,37 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE outbox_daemons (holder TEXT PRIMARY KEY, until BIGINT NOT"
                            " NULL)"),
         },
+        {
+            // The cluster's shared state (ClusterStateStore): nodes with their last health,
+            // health history, config versions and the one audit chain of every daemon, in the
+            // columns of the SQLite store. cluster_meta keeps the audit head ("id hash");
+            // cluster_marks counts changes per kind, what a daemon polls when a NOTIFY was missed.
+            QStringLiteral("CREATE TABLE nodes (id TEXT PRIMARY KEY, url TEXT NOT NULL, health_path"
+                           " TEXT NOT NULL, weight INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '',"
+                           " admin_state TEXT NOT NULL, health_state TEXT NOT NULL DEFAULT"
+                           " 'unknown', health_changed_at BIGINT NOT NULL DEFAULT 0, created_at"
+                           " BIGINT NOT NULL, ca_file TEXT NOT NULL DEFAULT '', client_cert TEXT"
+                           " NOT NULL DEFAULT '', client_key TEXT NOT NULL DEFAULT '',"
+                           " tls_insecure INTEGER NOT NULL DEFAULT 0, token_file TEXT NOT NULL"
+                           " DEFAULT '')"),
+            QStringLiteral("CREATE TABLE health_events (id BIGSERIAL PRIMARY KEY, node_id TEXT NOT"
+                           " NULL, ts BIGINT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT"
+                           " NULL, reason TEXT NOT NULL, latency_ms DOUBLE PRECISION NOT NULL"
+                           " DEFAULT 0, last_ok_at BIGINT NOT NULL DEFAULT 0, fence BIGINT NOT NULL"
+                           " DEFAULT 0)"),
+            QStringLiteral("CREATE INDEX health_events_node ON health_events(node_id, id)"),
+            QStringLiteral("CREATE INDEX health_events_ts ON health_events(ts)"),
+            QStringLiteral("CREATE TABLE audit (id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, actor"
+                           " TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, before"
+                           " TEXT NOT NULL DEFAULT '', after TEXT NOT NULL DEFAULT '', prev_hash"
+                           " TEXT NOT NULL DEFAULT '', hash TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral("CREATE TABLE config_versions (version SERIAL PRIMARY KEY, ts BIGINT NOT"
+                           " NULL, actor TEXT NOT NULL, json TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE cluster_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE cluster_marks (kind TEXT PRIMARY KEY, mark BIGINT NOT NULL"
+                           " DEFAULT 0)"),
+            QStringLiteral("INSERT INTO cluster_marks(kind) VALUES ('nodes'), ('health'), ('config')"),
+        },
     };
     return list;
 }

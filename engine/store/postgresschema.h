@@ -10,13 +10,14 @@ namespace jobfirst {
 class PostgresUrl;
 
 /// The outbox's tables in PostgreSQL (events, deliveries, attempts, ledger, target_state,
-/// outbox_meta), created and migrated by version number, in one transaction under an advisory
-/// lock so daemons starting together do not race. The same tables and columns as the SQLite
-/// store's outbox, in PostgreSQL's types (BIGSERIAL, BYTEA payloads).
+/// outbox_meta) and the cluster's shared state (nodes, health, config versions, audit),
+/// created and migrated by version number, in one transaction under an advisory lock so
+/// daemons starting together do not race. The same tables and columns as the SQLite store,
+/// in PostgreSQL's types (BIGSERIAL, BYTEA payloads).
 class PostgresSchema final
 {
 public:
-    static constexpr int Version = 2;
+    static constexpr int Version = 3;
     /// Deliveries are split into this many partitions by a hash of the user id (a user lives
     /// in one partition, so per-user order holds); each has a lease (partition_leases).
     static constexpr int Partitions = 16;

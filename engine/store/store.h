@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "cluster/node.h"
-#include "config/configversion.h"
-#include "store/auditentry.h"
 #include "core/result.h"
+#include "store/clusterstatestore.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -17,8 +15,10 @@
 namespace jobfirst {
 
 /// The engine's SQLite file (WAL). One Store is one named connection, used from one thread.
+/// It is the cluster state of a single engine (ClusterStateStore) and holds what stays per
+/// engine (API tokens, logs, SLO history) and, without a PostgreSQL URL, the sync outbox.
 /// The schema is created and migrated by version number when the file is opened.
-class Store final
+class Store final : public ClusterStateStore
 {
 public:
     static constexpr int SchemaVersion = 8;
@@ -40,43 +40,36 @@ public:
     /// (PRAGMA max_page_count; 0: none). A full store makes writes fail as a full disk does:
     /// used by tests of that path, and by operators who want to bound the file.
     static void setMaxPageCount(qint64 pages);
-    ~Store();
+    ~Store() override;
     Q_DISABLE_COPY_MOVE(Store)
 
     QString path() const { return m_path; }
+    QString location() const override { return m_path; }
     QSqlDatabase database() const;
 
-    /// Nodes as stored. A row whose URL or settings no longer validate (an edited file) is
-    /// left out and named in `rejected` ("id: why"), so it cannot make the engine fetch
-    /// anything but http(s).
-    Result<QList<NodeSpec>> loadNodes(QStringList *rejected = nullptr) const;
-    Status insertNode(const NodeSpec &spec);
-    Status updateNode(const NodeSpec &spec);
-    Status deleteNode(const QString &id);
-    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt);
-    /// Last known health per node id (persisted so a restart does not forget what was seen).
-    Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const;
+    Result<QList<NodeSpec>> loadNodes(QStringList *rejected = nullptr) const override;
+    Status insertNode(const NodeSpec &spec) override;
+    Status updateNode(const NodeSpec &spec) override;
+    Status deleteNode(const QString &id) override;
+    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
+    Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
 
-    Status appendHealthEvent(const HealthEvent &event);
-    Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const;
+    Status appendHealthEvent(const HealthEvent &event) override;
+    /// One engine per file: there is no lease to check.
+    Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
+    Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
 
-    /// Appends one row to the hash-chained audit log (in its own IMMEDIATE transaction).
-    Status appendAudit(const AuditEntry &entry);
-    /// Runs `change` and appends `entry` in one transaction: when the audit row cannot be
-    /// written, the change is rolled back and the error returned (an action that cannot be
-    /// audited does not happen). `change` may fill in the entry (e.g. a new version number).
-    Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change);
-    Result<QList<AuditEntry>> auditLog(int limit, const QString &filter = {}) const;
-    /// Walks the whole chain: every row's prev_hash must be the hash of the row before, its
-    /// hash must match its fields, and the last row must be the one the store recorded.
-    Result<AuditVerification> verifyAuditChain() const;
+    Status appendAudit(const AuditEntry &entry) override;
+    Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) override;
+    Result<QList<AuditEntry>> auditLog(int limit, const QString &filter = {}) const override;
+    Result<AuditVerification> verifyAuditChain() const override;
     /// The chain hash of a row: hex SHA-256 over prevHash and the row's fields, each length-
     /// prefixed (so no two rows hash alike by moving text between fields).
     static QString auditHash(const QString &prevHash, const AuditEntry &entry);
 
-    Result<int> saveConfigVersion(const QByteArray &json, const QString &actor);
-    Result<QList<ConfigVersion>> configVersions(int limit) const;
-    Result<ConfigVersion> configVersion(int version) const;
+    Result<int> saveConfigVersion(const QByteArray &json, const QString &actor) override;
+    Result<QList<ConfigVersion>> configVersions(int limit) const override;
+    Result<ConfigVersion> configVersion(int version) const override;
 
 private:
     Store(QString path, QString connection);

@@ -2,6 +2,7 @@
 #include "store/syncrecords.h"
 
 #include "store/postgresschema.h"
+#include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
 #include "store/store.h"
 #include "sync/syncevent.h"
@@ -14,7 +15,8 @@
 
 namespace jobfirst {
 
-Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, Store *store)
+Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, Store *store,
+                                                       ClusterStateStore *state)
 {
     std::unique_ptr<SyncRecords> r(new SyncRecords);
     r->m_store = store;
@@ -27,6 +29,12 @@ Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, 
     r->m_postgres = true;
     r->m_location = url->toString();
     r->m_url = location;
+    if (auto *shared = dynamic_cast<PostgresStateStore *>(state);
+        shared && shared->location() == r->m_location) {
+        r->m_connection = shared->connectionName();
+        return r;
+    }
+    r->m_ownsConnection = true;
     r->m_connection = PostgresSchema::newConnectionName("records");
     auto db = PostgresSchema::open(url.value(), r->m_connection);
     if (!db)
@@ -36,7 +44,7 @@ Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, 
 
 SyncRecords::~SyncRecords()
 {
-    if (!m_connection.isEmpty()) {
+    if (m_ownsConnection) {
         {
             QSqlDatabase db = QSqlDatabase::database(m_connection, false);
             if (db.isValid())
@@ -67,10 +75,12 @@ Error SyncRecords::queryError(const QString &what, const QString &detail)
 {
     if (m_postgres) {
         // A query that failed because the server went away: open the connection again at
-        // the next call.
+        // the next call. Inside an audited change (the shared connection) a failed statement
+        // aborts the transaction: the probe then fails with 25P02 and the caller rolls back.
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         QSqlQuery probe(db);
-        if (!probe.exec(QStringLiteral("SELECT 1")))
+        if (!probe.exec(QStringLiteral("SELECT 1")) &&
+            probe.lastError().nativeErrorCode() != QLatin1String("25P02"))
             db.close();
     }
     return storeError(m_location, what, detail);

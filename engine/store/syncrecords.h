@@ -16,15 +16,17 @@
 
 namespace jobfirst {
 
+class ClusterStateStore;
 class Store;
 
 /// What the sync service reads and changes in the outbox outside the writer's hot path: dead
 /// letters and their attempts, the queue, replays, per-target state, figures, the lease and
 /// the ledger. One SQL text serves both dialects where they agree (ON CONFLICT, RETURNING);
 /// where they differ it says so. On a SQLite outbox it uses the engine's store connection, so
-/// a change and its audit row commit together (Store::audited); on PostgreSQL it has its own
-/// connection (opened again after a loss), and the audit row (in the SQLite store) is written
-/// after the change. Used from one thread.
+/// a change and its audit row commit together (Store::audited); on PostgreSQL it shares the
+/// connection of the cluster state in the same database (PostgresStateStore), so there too a
+/// change and its audit row commit together; without one it has its own connection. Either
+/// is opened again after a loss. Used from one thread.
 class SyncRecords final
 {
 public:
@@ -45,8 +47,10 @@ public:
         qint64 oldestPending = 0;
     };
 
-    /// `location` is the outbox: `store`'s own file, or a postgresql:// URL.
-    static Result<std::unique_ptr<SyncRecords>> open(const QString &location, Store *store);
+    /// `location` is the outbox: `store`'s own file, or a postgresql:// URL. `state`, when it
+    /// is a PostgresStateStore on that URL, lends its connection.
+    static Result<std::unique_ptr<SyncRecords>> open(const QString &location, Store *store,
+                                                     ClusterStateStore *state = nullptr);
     ~SyncRecords();
     SyncRecords(const SyncRecords &) = delete;
     SyncRecords &operator=(const SyncRecords &) = delete;
@@ -89,7 +93,8 @@ private:
     QString m_location;
     bool m_postgres = false;
     Store *m_store = nullptr;
-    QString m_connection; ///< PostgreSQL: this object's connection
+    QString m_connection; ///< PostgreSQL: the connection used
+    bool m_ownsConnection = false;
     QString m_url;        ///< PostgreSQL: the URL as given
 };
 

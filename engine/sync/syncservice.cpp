@@ -48,11 +48,11 @@ SyncService::SyncService(Store *store, const ClusterConfig &config, QObject *par
 }
 
 SyncService::SyncService(Store *store, const QString &outbox, const ClusterConfig &config,
-                         QObject *parent)
-    : QObject(parent), m_store(store), m_outbox(outbox.isEmpty() ? store->path() : outbox),
-      m_config(config)
+                         QObject *parent, ClusterStateStore *state)
+    : QObject(parent), m_store(store), m_state(state ? state : store),
+      m_outbox(outbox.isEmpty() ? store->path() : outbox), m_config(config)
 {
-    auto opened = SyncRecords::open(m_outbox, m_store);
+    auto opened = SyncRecords::open(m_outbox, m_store, m_state);
     if (!opened) {
         m_recordsError = opened.error().message;
         return;
@@ -358,7 +358,7 @@ Result<int> SyncService::replay(const QString &target, qint64 sinceMs, qint64 un
         return r.error();
     int count = 0;
     QHash<QString, qint64> perTarget;
-    const Status s = m_store->audited(
+    const Status s = m_state->audited(
         AuditEntry{0,
                    nowMs(),
                    actor,
@@ -518,8 +518,13 @@ Status SyncService::audited(const QString &actor, const QString &action, const Q
                             const std::function<Status()> &change)
 {
     // The change and its audit row commit together: an action that cannot be audited fails.
-    return m_store->audited(AuditEntry{0, nowMs(), actor, action, subject, before, after},
+    return m_state->audited(AuditEntry{0, nowMs(), actor, action, subject, before, after},
                             [&change](AuditEntry &) { return change ? change() : Status(); });
+}
+
+QList<int> SyncService::heldPartitions() const
+{
+    return m_writer ? m_writer->heldPartitions() : QList<int>();
 }
 
 qint64 SyncService::backlog() const

@@ -21,6 +21,7 @@ namespace jobfirst {
 
 class DeliveryEngine;
 class OutboxWriter;
+class ClusterStateStore;
 class Store;
 class SyncRecords;
 
@@ -37,10 +38,12 @@ public:
     /// The outbox lives in `store`'s file.
     SyncService(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
     /// The outbox lives at `outbox`: `store`'s file when empty, else a postgresql:// URL
-    /// (nodes, config, audit and the rest stay in `store`). When the server cannot be reached
-    /// now, every call says so until it can; start() fails.
+    /// (tokens, logs and SLO history stay in `store`). Operator actions are audited in `state`
+    /// (`store` when null); on PostgreSQL the outbox shares its connection, so a change and its
+    /// audit row commit together. When the server cannot be reached now, every call says so
+    /// until it can; start() fails.
     SyncService(Store *store, const QString &outbox, const ClusterConfig &config,
-                QObject *parent = nullptr);
+                QObject *parent = nullptr, ClusterStateStore *state = nullptr);
     ~SyncService() override;
 
     /// Starts the outbox writer and, when `deliver` is true, the delivery engine.
@@ -96,6 +99,9 @@ public:
     Result<SyncStats> storedStats() const;
     Result<TargetStatus> syncStatus(const QString &target) const;
     qint64 backlog() const;
+    /// The outbox partitions whose delivery lease this process holds (PostgreSQL; empty on
+    /// SQLite or before the first claim).
+    QList<int> heldPartitions() const;
     /// Where the outbox is: the store file or the PostgreSQL URL (nothing secret).
     QString dbPath() const;
     /// The outbox location as given (for connections of other threads).
@@ -125,6 +131,7 @@ private:
     Result<SyncRecords *> records() const;
 
     Store *m_store;
+    ClusterStateStore *m_state;
     QString m_outbox;
     std::unique_ptr<SyncRecords> m_records;
     QString m_recordsError;

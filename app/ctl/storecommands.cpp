@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl store copy: a SQLite store moved into PostgreSQL, run here with no engine.
+#include "ctlcontext.h"
+
+#include "store/postgresurl.h"
+#include "store/storecopy.h"
+
+using namespace jobfirst;
+
+int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("to"), QStringLiteral("json")}, &code))
+        return code;
+    if (args.positional.value(0) != QLatin1String("copy") || args.positional.size() != 1 ||
+        args.value(QStringLiteral("to")).isEmpty())
+        return ctx.usage(QStringLiteral("store copy --to postgresql://user@host:port/db"));
+    if (remote)
+        return ctx.usage(QStringLiteral("store copy reads the store file here: it takes --db "
+                                        "FILE, not --server"));
+    if (PostgresUrl::isUrl(db))
+        return ctx.usage(QStringLiteral("store copy copies a SQLite store: --db %1 is already "
+                                        "PostgreSQL")
+                             .arg(db));
+    const QString to = args.value(QStringLiteral("to"));
+    if (!PostgresUrl::isUrl(to))
+        return ctx.usage(QStringLiteral("--to %1 is not a postgresql:// URL").arg(to));
+    const auto copied = StoreCopy::toPostgres(db, to);
+    if (!copied)
+        return ctx.fail(copied.error().message);
+    const QString digest = QString::number(copied->ledgerDigest, 16).rightJustified(16, u'0');
+    if (args.has(QStringLiteral("json"))) {
+        QJsonObject tables;
+        for (const StoreCopy::Table &t : copied->tables)
+            tables.insert(t.name, t.destination);
+        ctx.printJson(QJsonObject{{QStringLiteral("to"), PostgresUrl::parse(to)->toString()},
+                                  {QStringLiteral("tables"), tables},
+                                  {QStringLiteral("ledger_rows"), copied->ledgerRows},
+                                  {QStringLiteral("ledger_digest"), digest},
+                                  {QStringLiteral("audit_rows"), copied->auditRows}});
+        return 0;
+    }
+    for (const StoreCopy::Table &t : copied->tables)
+        ctx.out << t.name << ": " << t.destination << " rows\n";
+    ctx.out << "ledger digest " << digest << " over " << copied->ledgerRows
+            << " rows matches; audit chain verifies (" << copied->auditRows << " rows)\n";
+    ctx.out << "copied " << db << " to " << PostgresUrl::parse(to)->toString()
+            << "; API tokens, logs and SLO history stay in the file (--local-db)" << Qt::endl;
+    return 0;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "cluster/node.h"
+#include "config/configversion.h"
+#include "core/result.h"
+#include "store/auditentry.h"
+
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <utility>
+
+namespace jobfirst {
+
+/// The state a cluster of engines shares: nodes, their health (last state and history),
+/// config versions and the hash-chained audit log. `Store` keeps it in the engine's SQLite
+/// file (one engine); `PostgresStateStore` in PostgreSQL, where every daemon on that database
+/// reads and writes the same rows and the audit log stays one chain. Used from one thread.
+class ClusterStateStore
+{
+public:
+    virtual ~ClusterStateStore() = default;
+
+    /// Where the state is: the SQLite file, or postgresql://user@host:port/db.
+    virtual QString location() const = 0;
+
+    /// Nodes as stored. A row whose URL or settings no longer validate (an edited file) is
+    /// left out and named in `rejected` ("id: why"), so it cannot make the engine fetch
+    /// anything but http(s).
+    virtual Result<QList<NodeSpec>> loadNodes(QStringList *rejected = nullptr) const = 0;
+    virtual Status insertNode(const NodeSpec &spec) = 0;
+    virtual Status updateNode(const NodeSpec &spec) = 0;
+    virtual Status deleteNode(const QString &id) = 0;
+    virtual Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) = 0;
+    /// Last known health per node id (persisted so a restart does not forget what was seen).
+    virtual Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const = 0;
+
+    virtual Status appendHealthEvent(const HealthEvent &event) = 0;
+    /// Records a transition: its event and the node's new state. With a `leaseHolder`
+    /// ("host:pid:", daemons sharing the store), only while that holder holds the lease of
+    /// the node's partition, and with that lease's fencing number: a daemon whose lease passed
+    /// on is refused ("store.fenced") and cannot overwrite what its successor found.
+    virtual Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) = 0;
+    virtual Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const = 0;
+
+    /// Appends one row to the hash-chained audit log (in its own transaction).
+    virtual Status appendAudit(const AuditEntry &entry) = 0;
+    /// Runs `change` and appends `entry` in one transaction: when the audit row cannot be
+    /// written, the change is rolled back and the error returned (an action that cannot be
+    /// audited does not happen). `change` may fill in the entry (e.g. a new version number).
+    virtual Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) = 0;
+    virtual Result<QList<AuditEntry>> auditLog(int limit, const QString &filter = {}) const = 0;
+    /// Walks the whole chain: every row's prev_hash must be the hash of the row before, its
+    /// hash must match its fields, and the last row must be the one the store recorded.
+    virtual Result<AuditVerification> verifyAuditChain() const = 0;
+
+    virtual Result<int> saveConfigVersion(const QByteArray &json, const QString &actor) = 0;
+    virtual Result<QList<ConfigVersion>> configVersions(int limit) const = 0;
+    virtual Result<ConfigVersion> configVersion(int version) const = 0;
+
+protected:
+    ClusterStateStore() = default;
+    ClusterStateStore(const ClusterStateStore &) = default;
+    ClusterStateStore &operator=(const ClusterStateStore &) = default;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The cluster state that daemons share in PostgreSQL (issue 13): nodes, health, config versions
+// and one audit chain, written by several connections at once without forking the chain; and
+// two real jobfirstd on one PostgreSQL of the test's own: a node added or a config applied
+// through one daemon's admin API shows on the other.
+#include "daemonprocess.h"
+#include "nodesimprocess.h"
+#include "postgresserver.h"
+#include "store/postgresschema.h"
+#include "store/postgresstatestore.h"
+#include "store/postgresurl.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <memory>
+
+using namespace jobfirst;
+
+class TestSharedState final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<PostgresServer> m_pg;
+    int m_databases = 0;
+
+    /// A fresh, empty database on the test's server.
+    QString newDatabase()
+    {
+        const QString name = QStringLiteral("state%1").arg(++m_databases);
+        m_pg->psql(QStringLiteral("CREATE DATABASE %1 OWNER %2").arg(name, m_pg->user()));
+        return QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
+            .arg(m_pg->user())
+            .arg(m_pg->port())
+            .arg(name);
+    }
+
+    static QString sql(const QString &url, const QString &statement)
+    {
+        const QString name = QStringLiteral("test-sql");
+        QString answer;
+        {
+            auto db = PostgresUrl::parse(url).value().connect(name);
+            if (!db) {
+                qWarning("%s", qPrintable(db.error().message));
+                return {};
+            }
+            QSqlQuery q(db.value());
+            if (!q.exec(statement))
+                qWarning("%s: %s", qPrintable(statement), qPrintable(q.lastError().text()));
+            else if (q.next())
+                answer = q.value(0).toString();
+        }
+        QSqlDatabase::removeDatabase(name);
+        return answer;
+    }
+
+    static NodeSpec node(const QString &id,
+                         const QString &url = QStringLiteral("http://127.0.0.1:9"))
+    {
+        NodeSpec n;
+        n.id = id;
+        n.url = url;
+        n.healthPath = QStringLiteral("/health");
+        n.weight = 1;
+        return n;
+    }
+
+    static QByteArray readFile(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    QString writeConfig(const QString &name)
+    {
+        const QJsonObject o{{QStringLiteral("targets"), QJsonArray()},
+                            {QStringLiteral("health_check_interval"), QStringLiteral("500ms")},
+                            {QStringLiteral("health_check_timeout"), QStringLiteral("300ms")}};
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return {};
+        f.write(QJsonDocument(o).toJson());
+        return path;
+    }
+
+    /// jobfirst_health_checks_total per node, from a daemon's /metrics.
+    static QHash<QString, qint64> checksByNode(const DaemonProcess &d, const QByteArray &token)
+    {
+        static const QRegularExpression line(
+            QStringLiteral("^jobfirst_health_checks_total\\{node=\"([^\"]+)\"\\} (\\d+)"),
+            QRegularExpression::MultilineOption);
+        QHash<QString, qint64> checks;
+        const ApiReply reply = apiCall(d.url(), "GET", QStringLiteral("/metrics"), token);
+        auto it = line.globalMatch(QString::fromUtf8(reply.body));
+        while (it.hasNext()) {
+            const auto m = it.next();
+            checks.insert(m.captured(1), m.captured(2).toLongLong());
+        }
+        return checks;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        m_pg = std::make_unique<PostgresServer>();
+        // Not durable: these tests are about the engine, and fsync on the shared disk is slow.
+        QVERIFY(m_pg->start(false));
+    }
+
+    void cleanupTestCase() { m_pg.reset(); }
+
+    void nodesHealthAndConfigAreKept()
+    {
+        const QString url = newDatabase();
+        auto opened = PostgresStateStore::open(url);
+        QVERIFY2(opened, opened ? "" : qPrintable(opened.error().message));
+        PostgresStateStore &store = *opened.value();
+        NodeSpec a = node(QStringLiteral("a"));
+        a.tags = {QStringLiteral("eu"), QStringLiteral("web")};
+        a.tlsInsecure = true;
+        QVERIFY(store.insertNode(a));
+        QVERIFY(store.insertNode(node(QStringLiteral("b"))));
+        // A second node with the same id is refused, naming it, and changes nothing.
+        const Status duplicate = store.insertNode(node(QStringLiteral("b")));
+        QVERIFY(!duplicate);
+        QVERIFY2(duplicate.error().message.contains(QStringLiteral("insert node b")),
+                 qPrintable(duplicate.error().message));
+        a.weight = 5;
+        QVERIFY(store.updateNode(a));
+        QVERIFY(store.deleteNode(QStringLiteral("b")));
+        const auto nodes = store.loadNodes();
+        QVERIFY(nodes);
+        QCOMPARE(nodes->size(), 1);
+        QCOMPARE(nodes->first(), a);
+
+        QVERIFY(store.saveHealthState(QStringLiteral("a"), HealthState::Down, 1234));
+        HealthEvent e;
+        e.nodeId = QStringLiteral("a");
+        e.timestamp = 1234;
+        e.from = HealthState::Up;
+        e.to = HealthState::Down;
+        e.reason = QStringLiteral("refused");
+        QVERIFY(store.appendHealthEvent(e));
+        const auto states = store.loadHealthStates();
+        QVERIFY(states);
+        QCOMPARE(states->value(QStringLiteral("a")).first, HealthState::Down);
+        QCOMPARE(states->value(QStringLiteral("a")).second, 1234);
+        const auto events = store.healthEvents(QStringLiteral("a"), 10);
+        QVERIFY(events);
+        QCOMPARE(events->size(), 1);
+        QCOMPARE(events->first().reason, QStringLiteral("refused"));
+
+        const auto v1 = store.saveConfigVersion("{\"one\":1}", QStringLiteral("alice"));
+        const auto v2 = store.saveConfigVersion("{\"two\":2}", QStringLiteral("bob"));
+        QVERIFY(v1 && v2);
+        QCOMPARE(v2.value(), v1.value() + 1);
+        const auto latest = store.configVersions(1);
+        QVERIFY(latest);
+        QCOMPARE(latest->first().json, QByteArray("{\"two\":2}"));
+        QCOMPARE(store.configVersion(v1.value())->actor, QStringLiteral("alice"));
+        const auto none = store.configVersion(999);
+        QVERIFY(!none);
+        QCOMPARE(none.error().code, QStringLiteral("config.no_version"));
+        // Every change counted, for a daemon that missed its NOTIFY.
+        const auto marks = store.changeMarks();
+        QVERIFY(marks);
+        QCOMPARE(marks->value(QStringLiteral("nodes")), 4);
+        QCOMPARE(marks->value(QStringLiteral("health")), 1);
+        QCOMPARE(marks->value(QStringLiteral("config")), 2);
+    }
+
+    void aChangeThatCannotBeAuditedDoesNotHappen()
+    {
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        // The change is made, then fails: nothing of it stays, and no audit row is written.
+        const Status s = store.value()->audited(
+            AuditEntry{0,
+                       0,
+                       QStringLiteral("alice"),
+                       QStringLiteral("node.add"),
+                       QStringLiteral("x"),
+                       {},
+                       {}},
+            [&](AuditEntry &) -> Status {
+                if (Status inserted = store.value()->insertNode(node(QStringLiteral("x")));
+                    !inserted)
+                    return inserted;
+                return makeError(QStringLiteral("test.refused"), QStringLiteral("refused"));
+            });
+        QVERIFY(!s);
+        QCOMPARE(s.error().code, QStringLiteral("test.refused"));
+        QCOMPARE(store.value()->loadNodes()->size(), 0);
+        QCOMPARE(store.value()->auditLog(10)->size(), 0);
+        // And the connection is usable after the rollback.
+        QVERIFY(store.value()->audited(
+            AuditEntry{0,
+                       0,
+                       QStringLiteral("alice"),
+                       QStringLiteral("node.add"),
+                       QStringLiteral("x"),
+                       {},
+                       {}},
+            [&](AuditEntry &) { return store.value()->insertNode(node(QStringLiteral("x"))); }));
+        QCOMPARE(store.value()->loadNodes()->size(), 1);
+        QCOMPARE(store.value()->auditLog(10)->size(), 1);
+    }
+
+    void theAuditChainStaysOneChainUnderConcurrentWriters()
+    {
+        const QString url = newDatabase();
+        {
+            auto migrated = PostgresStateStore::open(url); // the schema, before the writers race
+            QVERIFY(migrated);
+        }
+        // Four connections (as four daemons) append at the same time; without the chain's
+        // lock two of them read the same head and the chain forks.
+        constexpr int Writers = 4;
+        constexpr int Rows = 60;
+        std::atomic<int> failures{0};
+        QList<QThread *> threads;
+        for (int w = 0; w < Writers; ++w)
+            threads << QThread::create([&, w] {
+                auto store = PostgresStateStore::open(url);
+                if (!store) {
+                    ++failures;
+                    return;
+                }
+                for (int i = 0; i < Rows; ++i)
+                    if (!store.value()->appendAudit(AuditEntry{0,
+                                                               0,
+                                                               QStringLiteral("daemon%1").arg(w),
+                                                               QStringLiteral("test.append"),
+                                                               QString::number(i),
+                                                               {},
+                                                               {}}))
+                        ++failures;
+            });
+        for (QThread *t : threads)
+            t->start();
+        for (QThread *t : threads) {
+            QVERIFY(t->wait(120000));
+            delete t;
+        }
+        QCOMPARE(failures.load(), 0);
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        auto verified = store.value()->verifyAuditChain();
+        QVERIFY(verified);
+        QVERIFY2(verified->ok, qPrintable(verified->problem));
+        QCOMPARE(verified->rows, Writers * Rows);
+        // Each row names the one before it: no two rows share a prev_hash.
+        QCOMPARE(sql(url, QStringLiteral("SELECT COUNT(DISTINCT prev_hash) FROM audit")),
+                 QString::number(Writers * Rows));
+
+        // A row changed afterwards is found, by its id.
+        sql(url, QStringLiteral("UPDATE audit SET actor = 'mallory' WHERE id = 17"));
+        verified = store.value()->verifyAuditChain();
+        QVERIFY(verified);
+        QVERIFY(!verified->ok);
+        QCOMPARE(verified->firstBadId, 17);
+        QVERIFY2(verified->problem.contains(QStringLiteral("changed after it was written")),
+                 qPrintable(verified->problem));
+    }
+
+    void aHealthTransitionIsFencedByTheLease()
+    {
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("n1"))));
+        const int part = PostgresSchema::partitionOf(QStringLiteral("n1"), 0);
+        const qint64 until = QDateTime::currentMSecsSinceEpoch() + 600000;
+        sql(url, QStringLiteral("UPDATE partition_leases SET holder = 'hostA:11:aa', until = %1,"
+                                " fence = 3 WHERE part = %2")
+                     .arg(until)
+                     .arg(part));
+        HealthEvent e;
+        e.nodeId = QStringLiteral("n1");
+        e.timestamp = 1000;
+        e.from = HealthState::Unknown;
+        e.to = HealthState::Up;
+        e.reason = QStringLiteral("ok");
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:")));
+        QCOMPARE(sql(url, QStringLiteral("SELECT fence FROM health_events")), QStringLiteral("3"));
+        // The partition passes to another daemon: the former holder's finding is refused and
+        // changes nothing (neither the state nor the history).
+        sql(url, QStringLiteral("UPDATE partition_leases SET holder = 'hostB:22:bb', fence = 4"
+                                " WHERE part = %1")
+                     .arg(part));
+        e.timestamp = 2000;
+        e.from = HealthState::Up;
+        e.to = HealthState::Down;
+        const Status refused =
+            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, QStringLiteral("store.fenced"));
+        QVERIFY2(refused.error().message.contains(QStringLiteral("n1")),
+                 qPrintable(refused.error().message));
+        QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
+                 HealthState::Up);
+        QCOMPARE(sql(url, QStringLiteral("SELECT COUNT(*) FROM health_events")),
+                 QStringLiteral("1"));
+        // A lease that lapsed is not held either, even by the holder named in it.
+        sql(url, QStringLiteral("UPDATE partition_leases SET until = 1 WHERE part = %1").arg(part));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        // Its successor's is written.
+        sql(url, QStringLiteral("UPDATE partition_leases SET until = %1 WHERE part = %2")
+                     .arg(until)
+                     .arg(part));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
+                 HealthState::Down);
+    }
+
+    void healthChecksAreSplitByLease()
+    {
+        const QString url = newDatabase();
+        constexpr int Nodes = 6;
+        NodeSimProcess sims[Nodes];
+        QStringList ids;
+        for (int i = 0; i < Nodes; ++i) {
+            ids << QStringLiteral("web%1").arg(i);
+            QVERIFY(sims[i].start(ids.last()));
+        }
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray tokens[Daemons];
+        const QString config = writeConfig(QStringLiteral("split.json"));
+        QVERIFY(!config.isEmpty());
+        for (int i = 0; i < Daemons; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("split%1.db").arg(i));
+            const QString file = makeToken(local, m_dir.path(), QStringLiteral("split%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            tokens[i] = readFile(file).trimmed();
+            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+        }
+        for (int i = 0; i < Nodes; ++i)
+            QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
+                             QJsonDocument(QJsonObject{{QStringLiteral("id"), ids[i]},
+                                                       {QStringLiteral("url"), sims[i].url()},
+                                                       {QStringLiteral("health_path"),
+                                                        QStringLiteral("/health")}})
+                                 .toJson(QJsonDocument::Compact))
+                         .status,
+                     201);
+        const auto holderOf = [&](const QString &id) {
+            const QString holder = sql(url, QStringLiteral("SELECT holder FROM partition_leases"
+                                                           " WHERE part = %1")
+                                                .arg(PostgresSchema::partitionOf(id, 0)));
+            for (int d = 0; d < Daemons; ++d)
+                if (daemons[d].running() &&
+                    holder.contains(QStringLiteral(":%1:").arg(daemons[d].pid())))
+                    return d;
+            return -1;
+        };
+        const auto partitionsOf = [&](int d) {
+            return sql(url, QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder"
+                                           " LIKE '%:%1:%'")
+                                .arg(daemons[d].pid()))
+                .toInt();
+        };
+        // The leases settle at 8 and 8.
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == 8 && partitionsOf(1) == 8, 30000);
+        // Every node is checked again by its holder after the split settled (the daemons
+        // follow their partitions every second).
+        const auto checksAt = [&](int i) {
+            return sims[i].get(QStringLiteral("/stats"))[QStringLiteral("health_checks")].toInt();
+        };
+        QList<int> settled;
+        for (int i = 0; i < Nodes; ++i)
+            settled << checksAt(i);
+        for (int i = 0; i < Nodes; ++i)
+            QTRY_VERIFY_WITH_TIMEOUT(checksAt(i) >= settled[i] + 3, 15000);
+        QHash<QString, qint64> before[Daemons];
+        for (int d = 0; d < Daemons; ++d)
+            before[d] = checksByNode(daemons[d], tokens[d]);
+        for (int i = 0; i < Nodes; ++i)
+            settled[i] = checksAt(i);
+        for (int i = 0; i < Nodes; ++i)
+            QTRY_VERIFY_WITH_TIMEOUT(checksAt(i) >= settled[i] + 4, 15000);
+        // Each node was checked meanwhile by exactly one daemon: the one holding its partition.
+        for (int d = 0; d < Daemons; ++d) {
+            const QHash<QString, qint64> after = checksByNode(daemons[d], tokens[d]);
+            for (const QString &id : std::as_const(ids)) {
+                const bool checked = after.value(id) > before[d].value(id);
+                QVERIFY2(checked == (holderOf(id) == d),
+                         qPrintable(QStringLiteral("node %1: daemon %2 %3 it, partition %4 is"
+                                                   " held by daemon %5")
+                                        .arg(id)
+                                        .arg(d)
+                                        .arg(checked ? QStringLiteral("checked")
+                                                     : QStringLiteral("did not check"))
+                                        .arg(PostgresSchema::partitionOf(id, 0))
+                                        .arg(holderOf(id))));
+            }
+        }
+        const auto statusOn = [&](int d, const QString &id) {
+            return apiCall(daemons[d].url(), "GET", QStringLiteral("/api/v1/nodes/") + id,
+                           tokens[d])
+                .json()[QStringLiteral("status")]
+                .toString();
+        };
+        for (int d = 0; d < Daemons; ++d)
+            for (const QString &id : std::as_const(ids))
+                QTRY_COMPARE_WITH_TIMEOUT(statusOn(d, id), QStringLiteral("up"), 15000);
+
+        // A node that stops is down on every daemon, whichever checks it.
+        sims[0].kill();
+        for (int d = 0; d < Daemons; ++d)
+            QTRY_COMPARE_WITH_TIMEOUT(statusOn(d, ids[0]), QStringLiteral("down"), 15000);
+
+        // A daemon SIGKILLed: the survivor takes its partitions over (its lease is not given
+        // back; a holder of this host whose process is gone loses it at its next claim) and
+        // checks its nodes too; a node of the killed daemon that stops is seen down.
+        daemons[0].kill();
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(1), 16, 30000);
+        QHash<QString, qint64> survivor = checksByNode(daemons[1], tokens[1]);
+        for (const QString &id : ids.mid(1))
+            QTRY_VERIFY_WITH_TIMEOUT(
+                checksByNode(daemons[1], tokens[1]).value(id) > survivor.value(id) + 1, 15000);
+        sims[Nodes - 1].kill();
+        QTRY_COMPARE_WITH_TIMEOUT(statusOn(1, ids[Nodes - 1]), QStringLiteral("down"), 15000);
+        QCOMPARE(daemons[1].terminate(), 0);
+    }
+
+    void nodesAndConfigReachEveryDaemon()
+    {
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("web1")));
+        // Two daemons on one PostgreSQL, each with its own file for tokens and logs.
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray tokens[Daemons];
+        const QString config = writeConfig(QStringLiteral("shared.json"));
+        QVERIFY(!config.isEmpty());
+        for (int i = 0; i < Daemons; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("daemon%1.db").arg(i));
+            const QString file = makeToken(local, m_dir.path(), QStringLiteral("admin%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            tokens[i] = readFile(file).trimmed();
+            // Each its own copy of the config file, as on two machines.
+            const QString own = m_dir.filePath(QStringLiteral("config%1.json").arg(i));
+            QVERIFY(QFile::copy(config, own));
+            QVERIFY(daemons[i].start(url, own, {QStringLiteral("--local-db"), local}));
+        }
+        const auto nodeIds = [&](int i) {
+            QStringList ids;
+            const QJsonValue nodes =
+                apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/nodes"), tokens[i]).json();
+            for (const QJsonValue &n : nodes.toArray())
+                ids << n[QStringLiteral("id")].toString();
+            return ids;
+        };
+        QCOMPARE(nodeIds(1), QStringList());
+
+        // A node added through daemon 0 shows on daemon 1 (NOTIFY, or the poll within 5 s).
+        const ApiReply added = apiCall(
+            daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
+            QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("web1")},
+                                      {QStringLiteral("url"), sim.url()},
+                                      {QStringLiteral("health_path"), QStringLiteral("/health")}})
+                .toJson(QJsonDocument::Compact));
+        QCOMPARE(added.status, 201);
+        QTRY_COMPARE_WITH_TIMEOUT(nodeIds(1), QStringList{QStringLiteral("web1")}, 15000);
+        // ... and daemon 1 checks it too: it is up there.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            apiCall(daemons[1].url(), "GET", QStringLiteral("/api/v1/nodes/web1"), tokens[1])
+                .json()[QStringLiteral("status")]
+                .toString(),
+            QStringLiteral("up"), 15000);
+
+        // A config applied through daemon 1 runs on daemon 0, and its file follows.
+        QJsonObject running =
+            apiCall(daemons[1].url(), "GET", QStringLiteral("/api/v1/config"), tokens[1])
+                .json()
+                .toObject();
+        QVERIFY(!running.isEmpty());
+        running.insert(QStringLiteral("max_nodes"), 77);
+        const ApiReply applied =
+            apiCall(daemons[1].url(), "PUT", QStringLiteral("/api/v1/config"), tokens[1],
+                    QJsonDocument(running).toJson(QJsonDocument::Compact));
+        QVERIFY2(applied.status == 200, applied.body.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            apiCall(daemons[0].url(), "GET", QStringLiteral("/api/v1/config"), tokens[0])
+                .json()[QStringLiteral("max_nodes")]
+                .toInt(),
+            77, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            readFile(m_dir.filePath(QStringLiteral("config0.json"))).contains("77"), 5000);
+
+        // A node removed in the database, without a NOTIFY (as if it was lost), is found by the
+        // poll of the change marks.
+        sql(url, QStringLiteral("DELETE FROM nodes WHERE id = 'web1'"));
+        sql(url, QStringLiteral("UPDATE cluster_marks SET mark = mark + 1 WHERE kind = 'nodes'"));
+        QTRY_COMPARE_WITH_TIMEOUT(nodeIds(0), QStringList(), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(nodeIds(1), QStringList(), 15000);
+
+        // One audit chain: what either daemon did is in it, and it verifies on both.
+        for (int i = 0; i < Daemons; ++i) {
+            const QJsonValue audit =
+                apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/audit"), tokens[i]).json();
+            QStringList actions;
+            for (const QJsonValue &a : audit.toArray())
+                actions << a[QStringLiteral("action")].toString();
+            QVERIFY2(actions.contains(QStringLiteral("node.add")) &&
+                         actions.contains(QStringLiteral("config.apply")),
+                     qPrintable(actions.join(u',')));
+            const ApiReply verified =
+                apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/audit/verify"), tokens[i]);
+            QCOMPARE(verified.status, 200);
+            QVERIFY2(verified.json()[QStringLiteral("ok")].toBool(), verified.body.constData());
+        }
+        for (DaemonProcess &d : daemons) {
+            const int code = d.terminate();
+            // Its log says why, should it not stop cleanly.
+            QVERIFY2(code == 0, d.logs().right(3000).constData());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSharedState)
+#include "tst_sharedstate.moc"
