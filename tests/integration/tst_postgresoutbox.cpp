@@ -5,6 +5,7 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/postgresoutboxreader.h"
 #include "store/postgresoutboxstore.h"
 #include "store/postgresurl.h"
 #include "store/syncrecords.h"
@@ -18,6 +19,8 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <future>
 
 using namespace jobfirst;
 
@@ -43,6 +46,29 @@ class TestPostgresOutbox final : public QObject
             return {};
         f.write(QJsonDocument(o).toJson());
         return path;
+    }
+
+    /// Commits a group the way the outbox writer does: its statements, then its COMMIT
+    /// (finish()); answers whether the COMMIT succeeded.
+    static bool finish(OutboxStore &store)
+    {
+        std::promise<bool> done;
+        store.finish([&done](bool ok, const QString &) { done.set_value(ok); });
+        return done.get_future().get();
+    }
+
+    static OutboxRequest eventWrite(const QString &id, const QString &user, qint64 now)
+    {
+        SyncEvent e;
+        e.eventId = id;
+        e.type = QStringLiteral("user.created");
+        e.userId = user;
+        e.createdAt = now;
+        OutboxItem item{e, {QStringLiteral("t")}, 0, false, {}, {}};
+        item.payload = e.toPayload();
+        OutboxRequest write(std::in_place_type<EventWrite>);
+        std::get<EventWrite>(write).items = {item};
+        return write;
     }
 
     static QByteArray readFile(const QString &path)
@@ -134,6 +160,7 @@ private slots:
         std::get<EventWrite>(write).items = {item};
         auto written = a->commit({&write}, now);
         QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*a));
         const qint64 seq = written->stored.at(0).first().version;
         QVERIFY(seq > 0);
         // b may take partitions only once a's leases have lapsed (a counts b at its next
@@ -161,6 +188,7 @@ private slots:
         OutboxRequest late(OutcomeWrite{outcomes, {}});
         auto recorded = a->commit({&late}, QDateTime::currentMSecsSinceEpoch());
         QVERIFY(recorded.ok());
+        QVERIFY(finish(*a));
         QCOMPARE(int(recorded->refused.size()), 1);
         QCOMPARE(int(recorded->refused.at(0)), 1);
         QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
@@ -170,9 +198,47 @@ private slots:
         OutboxRequest own(OutcomeWrite{outcomes, {}});
         auto ok = b->commit({&own}, QDateTime::currentMSecsSinceEpoch());
         QVERIFY(ok.ok());
+        QVERIFY(finish(*b));
         QVERIFY(ok->refused.empty());
         QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
                  QStringLiteral("done"));
+    }
+
+    void aRowCommittedLateIsNotPassedOver()
+    {
+        // Enqueues of several connections (daemons, or one writer's two) commit in any order:
+        // one that took smaller delivery ids may commit after one that took larger ones. The
+        // delivery engine reads each queue through an id cursor, so a reader must not read
+        // past a row that may still appear.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        auto slow = std::move(PostgresOutboxStore::open(url)).value();
+        auto fast = std::move(PostgresOutboxStore::open(url)).value();
+        auto reader = std::move(PostgresOutboxReader::open(url)).value();
+        QList<int> all;
+        for (int p = 0; p < 16; ++p)
+            all << p;
+        reader->setPartitions(all);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        OutboxRequest first = eventWrite(QStringLiteral("evt-first"), QStringLiteral("u1"), now);
+        OutboxRequest second = eventWrite(QStringLiteral("evt-second"), QStringLiteral("u2"), now);
+        QVERIFY(slow->commit({&first}, now).ok()); // its ids taken, its COMMIT not sent yet
+        QVERIFY(fast->commit({&second}, now).ok());
+        QVERIFY(finish(*fast)); // the larger id is committed first
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries")), QStringLiteral("1"));
+        std::vector<PendingDelivery> rows;
+        QVERIFY(reader->dataVersion() >= 0);
+        QVERIFY(reader->readPending(QStringLiteral("t"), 0, 100, rows).ok());
+        QVERIFY2(rows.empty(),
+                 "a row above an open enqueue was read: its cursor would skip the other");
+        QVERIFY(finish(*slow));
+        QVERIFY(reader->dataVersion() >= 0);
+        QVERIFY(reader->readPending(QStringLiteral("t"), 0, 100, rows).ok());
+        QCOMPARE(int(rows.size()), 2);
+        QCOMPARE(rows.at(0).eventId, QStringLiteral("evt-first"));
+        QCOMPARE(rows.at(1).eventId, QStringLiteral("evt-second"));
+        QVERIFY(rows.at(0).id < rows.at(1).id);
     }
 
     void aRestartedServerIsReconnectedAndNothingAcceptedIsLost()
@@ -236,7 +302,8 @@ private slots:
         answered.start();
         const ApiReply down = publish(200, 50);
         QVERIFY2(down.status != 202, "accepted with the store down");
-        QVERIFY2(down.error().contains(QStringLiteral("PostgreSQL store")), qPrintable(down.error()));
+        QVERIFY2(down.error().contains(QStringLiteral("PostgreSQL store")),
+                 qPrintable(down.error()));
         qInfo("with PostgreSQL down: HTTP %d after %lld ms: %s", down.status, answered.elapsed(),
               qPrintable(down.error().left(160)));
         QVERIFY(pg.resume());
