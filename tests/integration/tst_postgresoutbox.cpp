@@ -356,6 +356,35 @@ private slots:
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
             QStringLiteral("16"));
+        // The daemons view, from any daemon: every daemon with its admin API and the
+        // partitions it holds (as the lease table says), the one asked marked.
+        const auto daemonsSeenBy = [&](int asked) {
+            QHash<qint64, QJsonObject> byPid;
+            const ApiReply r = apiCall(daemons[asked].url(), "GET",
+                                       QStringLiteral("/api/v1/daemons"), tokens[asked]);
+            for (const QJsonValue &v : r.json().toArray()) {
+                const QJsonObject d = v.toObject();
+                byPid.insert(d[QStringLiteral("id")].toString().section(u':', 1, 1).toLongLong(),
+                             d);
+            }
+            return byPid;
+        };
+        for (int asked = 0; asked < Daemons; ++asked) {
+            QTRY_COMPARE_WITH_TIMEOUT(daemonsSeenBy(asked).size(), Daemons, 10000);
+            QTRY_VERIFY_WITH_TIMEOUT(
+                ([&] {
+                    const auto seen = daemonsSeenBy(asked);
+                    for (int i = 0; i < Daemons; ++i) {
+                        const QJsonObject d = seen.value(daemons[i].pid());
+                        if (d[QStringLiteral("admin_url")].toString() != daemons[i].url() ||
+                            d[QStringLiteral("partitions")].toArray().size() != partitionsOf(i) ||
+                            d[QStringLiteral("self")].toBool() != (i == asked))
+                            return false;
+                    }
+                    return true;
+                }()),
+                10000);
+        }
         for (int i = 0; i < Daemons; ++i)
             QCOMPARE(
                 apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/sync/stats"), tokens[i])
@@ -394,6 +423,32 @@ private slots:
                     .arg(killed)),
             QStringLiteral("0"), 20000);
         QCOMPARE(partitionsOf(1) + partitionsOf(2), 16);
+        // The view follows: the killed daemon's heartbeat ages and it holds nothing; the
+        // survivors hold all 16. The same through jobfirstctl, from the store and from a daemon.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            ([&] {
+                const QJsonObject gone = daemonsSeenBy(2).value(killed.toLongLong());
+                return gone[QStringLiteral("heartbeat_age_ms")].toInteger() > 3000 &&
+                       gone[QStringLiteral("partitions")].toArray().isEmpty();
+            }()),
+            15000);
+        const CtlRun local = runCtl({QStringLiteral("--db"), pg.url(), QStringLiteral("--local-db"),
+                                     m_dir.filePath(QStringLiteral("ctl.db")),
+                                     QStringLiteral("daemons"), QStringLiteral("--json")});
+        QVERIFY2(local.code == 0, local.err.constData());
+        int held = 0;
+        for (const QJsonValue &v : QJsonDocument::fromJson(local.out).array())
+            held += v.toObject()[QStringLiteral("partitions")].toArray().size();
+        QCOMPARE(QJsonDocument::fromJson(local.out).array().size(), Daemons);
+        QCOMPARE(held, 16);
+        QFile tokenFile(m_dir.filePath(QStringLiteral("producer1.token")));
+        const CtlRun remote =
+            runCtl({QStringLiteral("--server"), daemons[1].url(), QStringLiteral("--token-file"),
+                    tokenFile.fileName(), QStringLiteral("daemons")});
+        QVERIFY2(remote.code == 0, remote.err.constData());
+        QVERIFY2(remote.out.contains(daemons[1].url().toUtf8()), remote.out.constData());
+        QVERIFY2(remote.out.contains(":" + killed.toUtf8() + ":"), remote.out.constData());
+        qInfo("jobfirstctl daemons:\n%s", remote.out.constData());
         qInfo("all 1000 events arrived %lld ms after the SIGKILL (%d had arrived before it)",
               sinceKill.elapsed(), atKill);
         // The receiver counts each event id once ("applied": all 1000 distinct ids arrived), so
