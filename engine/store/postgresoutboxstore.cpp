@@ -412,18 +412,38 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
         return makeError(QStringLiteral("store.unavailable"), error);
     Summary summary;
     summary.stored.resize(group.size());
-    QSqlQuery q(m_link->db);
     const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
         return std::holds_alternative<EventWrite>(*r);
     });
     // The marker of an enqueue, before it takes any delivery id: readers do not read from the
     // next id on while this transaction is open (see PostgresOutboxReader::dataVersion()).
     // Sent with BEGIN: a round trip costs more than either statement.
-    if (!q.exec(enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-(CASE WHEN"
-                                          " is_called THEN last_value + 1 ELSE last_value END))"
-                                          " FROM deliveries_id_seq")
-                         : QStringLiteral("BEGIN")))
-        error = fail(q, QStringLiteral("begin"));
+    const QString begin = enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-("
+                                                    "CASE WHEN is_called THEN last_value + 1 ELSE"
+                                                    " last_value END)) FROM deliveries_id_seq")
+                                   : QStringLiteral("BEGIN");
+    QSqlQuery q(m_link->db);
+    if (!q.exec(begin)) {
+        // Nothing is written yet. A connection the server dropped (a restart, a failover)
+        // is found here; the writer's other idle connections went with it: all are opened
+        // again, and the group tries once more instead of failing its callers.
+        q = QSqlQuery();
+        rollback(*m_link);
+        if (!m_link->connected) {
+            {
+                std::lock_guard lock(m_mutex);
+                for (auto &l : m_links)
+                    if (!l->busy)
+                        disconnect(*l);
+            }
+            m_link = idleLink(error);
+            if (!m_link)
+                return makeError(QStringLiteral("store.unavailable"), error);
+        }
+        q = QSqlQuery(m_link->db);
+        if (!q.exec(begin))
+            error = fail(q, QStringLiteral("begin"));
+    }
     // Fencing: outcomes are recorded only for rows of partitions this process still holds;
     // FOR SHARE keeps them from passing on before this transaction ends.
     QString held;

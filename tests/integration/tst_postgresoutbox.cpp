@@ -285,10 +285,13 @@ private slots:
                                      if (r.status == 202)
                                          return true;
                                      ++refused;
+                                     if (r.error() != why)
+                                         qInfo("refused: HTTP %d %s", r.status,
+                                               qPrintable(r.error().left(200)));
                                      why = r.error();
                                      return false;
                                  }()),
-                                 20000);
+                                 60000); // generous: the server restarts slowly on a loaded machine
         if (refused > 0)
             QVERIFY2(why.contains(QStringLiteral("PostgreSQL store")), qPrintable(why));
         qInfo("%d publish call(s) refused while the daemon reconnected (%s)", refused,
