@@ -289,6 +289,9 @@ void AdminApiServer::addSyncRoutes()
             return call->error(404, QStringLiteral("import.unknown"), QStringLiteral("there is no import %1").arg(id));
         call->json(200, *m_imports->describe(id));
     });
+    // Every daemon sharing the store, from any of them (issue 13).
+    route("GET", QStringLiteral("/api/v1/daemons"), Permission::Read,
+          [this](const Call &call) { reply(this, call, call->session->daemons(), listOf<DaemonStatus>()); });
     route("GET", QStringLiteral("/api/v1/sync/stats"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->syncStats(), one<SyncStats>()); });
     route("GET", QStringLiteral("/api/v1/sync/targets"), Permission::Read, [this](const Call &call) {

@@ -2027,4 +2027,74 @@ Buckets differing: %8 of %9
         <translation>未更改：%1</translation>
     </message>
 </context>
+<context>
+    <name>jobfirst::ui::DaemonsPage</name>
+    <message>
+        <source>Daemons</source>
+        <translation>守护进程</translation>
+    </message>
+    <message>
+        <source>Daemon</source>
+        <translation>守护进程</translation>
+    </message>
+    <message>
+        <source>%1 (this one)</source>
+        <translation>%1（本进程）</translation>
+    </message>
+    <message>
+        <source>(not delivering)</source>
+        <translation>（未投递）</translation>
+    </message>
+    <message>
+        <source>Heartbeat</source>
+        <translation>心跳</translation>
+    </message>
+    <message>
+        <source>%1 ago, late</source>
+        <translation>%1 前，已超时</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation>%1 前</translation>
+    </message>
+    <message>
+        <source>Partitions</source>
+        <translation>分区</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>已投递</translation>
+    </message>
+    <message>
+        <source>Per second</source>
+        <translation>每秒</translation>
+    </message>
+    <message>
+        <source>Admin API</source>
+        <translation>管理 API</translation>
+    </message>
+    <message>
+        <source>Cannot read the daemons: %1</source>
+        <translation>无法读取守护进程：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n: %1</source>
+        <translation>
+            <numerusform>%n 个：%1</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n engine(s) on this store; %1 with a late heartbeat.</source>
+        <translation>
+            <numerusform>此存储上有 %n 个引擎；其中 %1 个心跳超时。</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n engine(s) on this store.</source>
+        <translation>
+            <numerusform>此存储上有 %n 个引擎。</numerusform></translation>
+    </message>
+</context>
 </TS>

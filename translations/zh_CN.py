@@ -249,6 +249,10 @@ ZH = {
     "Delivery: no process delivers from this store": "投递：没有进程从此存储投递",
     "health": "健康", "alert": "告警", "delivery": "投递", "engine": "引擎", "configuration": "配置",
     "sync": "同步", "cluster": "集群", "store": "存储", "audit": "审计", "API": "API",
+    "Daemons": "守护进程", "Daemon": "守护进程", "%1 (this one)": "%1（本进程）", "(not delivering)": "（未投递）",
+    "Heartbeat": "心跳", "%1 ago, late": "%1 前，已超时", "%1 ago": "%1 前", "Partitions": "分区",
+    "Delivered": "已投递", "Per second": "每秒", "Admin API": "管理 API", "none": "无",
+    "Cannot read the daemons: %1": "无法读取守护进程：%1",
 }
 NUMERUS = {
     "%1 (%n checks failed in a row)": ["%1（连续 %n 次检查失败）"],
@@ -265,6 +269,9 @@ NUMERUS = {
     "%n line(s) written to %1.": ["已将 %n 行写入 %1。"],
     "%n day(s)": ["%n 天"],
     "%n hour(s)": ["%n 小时"],
+    "%n: %1": ["%n 个：%1"],
+    "%n engine(s) on this store; %1 with a late heartbeat.": ["此存储上有 %n 个引擎；其中 %1 个心跳超时。"],
+    "%n engine(s) on this store.": ["此存储上有 %n 个引擎。"],
 }
 
 def main():

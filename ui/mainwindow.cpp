@@ -8,6 +8,7 @@
 #include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/configpage.h"
+#include "pages/daemonspage.h"
 #include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
@@ -55,8 +56,9 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     m_audit = new AuditPage(session);
     m_logs = new LogsPage(session);
     m_alerts = new AlertsPage(session);
-    // Alerts come last so the page numbers of --page stay what they were.
-    m_pages = {m_overview, m_nodes, m_balancing, m_sync, m_config, m_audit, m_logs, m_alerts};
+    // New pages go last so the page numbers of --page stay what they were.
+    m_pages = {m_overview, m_nodes, m_balancing, m_sync,   m_config,
+               m_audit,    m_logs,  m_alerts,    new DaemonsPage(session)};
     for (Page *p : std::as_const(m_pages)) {
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());

@@ -67,6 +67,7 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args);
 int runAuditCommand(CtlContext &ctx, const Arguments &args);
 int runTokenCommand(CtlContext &ctx, const Arguments &args);
 int runSyncCommand(CtlContext &ctx, const Arguments &args);
+int runDaemonsCommand(CtlContext &ctx, const Arguments &args);
 int runTargetCommand(CtlContext &ctx, const Arguments &args);
 int runLogsCommand(CtlContext &ctx, const Arguments &args);
 int runSloCommand(CtlContext &ctx, const Arguments &args);

@@ -84,6 +84,8 @@ Sync:
   sync replay [--target NAME] [--since ISO] [--until ISO]
   sync check [--target NAME] [--repair]
   sync run [--until-empty] [--seconds S]  deliver from the local store until interrupted
+  daemons [--json]                       the engines working on the store: partitions held,
+                                         heartbeat age, delivery rate (* marks the one asked)
 
 Strategies: round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two
 )";
@@ -179,6 +181,8 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
         return runSyncCommand(ctx, args);
     if (command == QLatin1String("target"))
         return runTargetCommand(ctx, args);
+    if (command == QLatin1String("daemons"))
+        return runDaemonsCommand(ctx, args);
     if (command == QLatin1String("logs"))
         return runLogsCommand(ctx, args);
     if (command == QLatin1String("backup"))
@@ -191,7 +195,7 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
                               QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
                               QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo"),
-                              QStringLiteral("backup"), QStringLiteral("store")};
+                              QStringLiteral("backup"), QStringLiteral("store"), QStringLiteral("daemons")};
 
 int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
 {

@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QSysInfo>
 #include <QHostAddress>
 #include <QJsonObject>
 
@@ -161,6 +162,13 @@ int main(int argc, char *argv[])
              {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(listen->first.toString()).arg(api.port())},
              {QStringLiteral("tls"), !apiOptions.tlsCert.isEmpty()},
              {QStringLiteral("version"), QStringLiteral(JOBFIRST_VERSION)}});
+    // Shown to the other daemons sharing the store (the daemons view).
+    engine.setAdminUrl(QStringLiteral("%1://%2:%3")
+                           .arg(apiOptions.tlsCert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"),
+                                listen->first.isEqual(QHostAddress::AnyIPv4) || listen->first.isEqual(QHostAddress::Any)
+                                    ? QSysInfo::machineHostName()
+                                    : listen->first.toString())
+                           .arg(api.port()));
     // Tests and scripts started with port 0 learn the port from this line on stdout.
     std::printf("listening %s:%u\n", qPrintable(listen->first.toString()), unsigned(api.port()));
     std::fflush(stdout);

@@ -851,6 +851,44 @@ Result<AuditEntry> decode<AuditEntry>(const QJsonValue &value)
     return f.done(e);
 }
 
+QJsonObject encode(const DaemonStatus &d)
+{
+    QJsonArray partitions;
+    for (int p : d.partitions)
+        partitions.append(p);
+    return {{QStringLiteral("id"), d.id},
+            {QStringLiteral("admin_url"), d.adminUrl},
+            {QStringLiteral("started_at"), isoTime(d.startedAt)},
+            {QStringLiteral("heartbeat_at"), isoTime(d.heartbeatAt)},
+            {QStringLiteral("heartbeat_age_ms"), d.heartbeatAgeMs},
+            {QStringLiteral("delivered"), d.delivered},
+            {QStringLiteral("deliveries_per_second"), d.deliveriesPerSecond},
+            {QStringLiteral("partitions"), partitions},
+            {QStringLiteral("self"), d.self}};
+}
+
+template <>
+Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
+{
+    Fields f(value);
+    DaemonStatus d;
+    d.id = f.str("id");
+    d.adminUrl = f.str("admin_url");
+    d.startedAt = f.time("started_at");
+    d.heartbeatAt = f.time("heartbeat_at");
+    d.heartbeatAgeMs = f.i64("heartbeat_age_ms");
+    d.delivered = f.i64("delivered");
+    d.deliveriesPerSecond = f.num("deliveries_per_second");
+    for (const QJsonValue &p : f.array("partitions")) {
+        if (!p.isDouble())
+            f.failWith("partitions",
+                       QStringLiteral("field \"partitions\" must be a list of numbers"));
+        d.partitions << p.toInt();
+    }
+    d.self = f.boolean("self");
+    return f.done(d);
+}
+
 QJsonObject encode(const ApiToken &t)
 {
     QJsonObject o{{QStringLiteral("name"), t.name},

@@ -47,6 +47,7 @@ QJsonObject encode(const ConfigVersion &version, bool withJson);
 QJsonObject encode(const ConfigDiff &diff);
 QJsonObject encode(const AuditEntry &entry);
 QJsonObject encode(const ApiToken &token);
+QJsonObject encode(const DaemonStatus &daemon);
 QJsonObject encode(const CreatedToken &token);
 QJsonObject encode(const Alert &alert);
 QJsonObject encode(const EngineSnapshot &snapshot);
@@ -117,6 +118,8 @@ template <>
 Result<AuditEntry> decode<AuditEntry>(const QJsonValue &value);
 template <>
 Result<ApiToken> decode<ApiToken>(const QJsonValue &value);
+template <>
+Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value);
 template <>
 Result<CreatedToken> decode<CreatedToken>(const QJsonValue &value);
 template <>

@@ -75,6 +75,10 @@ public:
                                                         std::shared_ptr<JobControl> control = {}) = 0;
     /// Figures over the whole store, and every target's state.
     virtual QFuture<Result<SyncStats>> syncStats() = 0;
+    /// Every engine working on the store (issue 13): the daemons sharing a PostgreSQL outbox,
+    /// with the partitions each holds, its heartbeat age and delivery rate; the one embedded
+    /// engine on SQLite.
+    virtual QFuture<Result<QList<DaemonStatus>>> daemons() = 0;
     virtual QFuture<Result<TargetStatus>> targetStatus(const QString &target) = 0;
     virtual QFuture<Result<QList<QueuedDelivery>>> queue(const QString &target, int limit) = 0;
     virtual QFuture<Result<QList<DeadLetter>>> deadLetters(const QString &target, int limit) = 0;

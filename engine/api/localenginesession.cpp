@@ -399,6 +399,19 @@ QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &p
     return future;
 }
 
+QFuture<Result<QList<DaemonStatus>>> LocalEngineSession::daemons()
+{
+    return onEngine<Result<QList<DaemonStatus>>>([](Engine &e) { return e.sync()->daemons(); });
+}
+
+void LocalEngineSession::setAdminUrl(const QString &url)
+{
+    onEngine<Status>([url](Engine &e) {
+        e.sync()->setAdminUrl(url);
+        return Status();
+    });
+}
+
 QFuture<Result<SyncStats>> LocalEngineSession::syncStats()
 {
     return onEngine<Result<SyncStats>>([](Engine &e) { return e.sync()->storedStats(); });

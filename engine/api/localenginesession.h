@@ -66,6 +66,9 @@ public:
     QFuture<Result<ImportProgress>> importUsers(const QString &path, int batchSize,
                                                 std::shared_ptr<JobControl> control) override;
     QFuture<Result<SyncStats>> syncStats() override;
+    QFuture<Result<QList<DaemonStatus>>> daemons() override;
+    /// The admin API this engine serves (jobfirstd), shown in the daemons view.
+    void setAdminUrl(const QString &url);
     QFuture<Result<TargetStatus>> targetStatus(const QString &target) override;
     QFuture<Result<QList<QueuedDelivery>>> queue(const QString &target, int limit) override;
     QFuture<Result<QList<DeadLetter>>> deadLetters(const QString &target, int limit) override;

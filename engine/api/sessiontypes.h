@@ -5,6 +5,7 @@
 #include "balance/balancingsimulator.h"
 #include "balance/strategy.h"
 #include "cluster/healthchecker.h"
+#include "store/daemonstatus.h"
 
 #include <QList>
 #include <QMetaType>

@@ -402,6 +402,13 @@ QFuture<Result<ImportProgress>> RemoteEngineSession::importUsers(const QString &
     return future;
 }
 
+QFuture<Result<QList<DaemonStatus>>> RemoteEngineSession::daemons()
+{
+    return call("GET", QStringLiteral("/api/v1/daemons")).then([](const Result<QJsonValue> &a) {
+        return decodeListAnswer<DaemonStatus>(a);
+    });
+}
+
 QFuture<Result<SyncStats>> RemoteEngineSession::syncStats()
 {
     return get<SyncStats>(QStringLiteral("/api/v1/sync/stats"));

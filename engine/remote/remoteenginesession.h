@@ -57,6 +57,7 @@ public:
     QFuture<Result<ImportProgress>> importUsers(const QString &path, int batchSize,
                                                 std::shared_ptr<JobControl> control) override;
     QFuture<Result<SyncStats>> syncStats() override;
+    QFuture<Result<QList<DaemonStatus>>> daemons() override;
     QFuture<Result<TargetStatus>> targetStatus(const QString &target) override;
     QFuture<Result<QList<QueuedDelivery>>> queue(const QString &target, int limit) override;
     QFuture<Result<QList<DeadLetter>>> deadLetters(const QString &target, int limit) override;

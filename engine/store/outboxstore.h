@@ -46,6 +46,18 @@ public:
     /// Writes every EventWrite and OutcomeWrite of `group` in one transaction, in order
     /// (other kinds are skipped). On an error nothing of the group is written.
     virtual Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) = 0;
+    /// Ends the group the last successful commit() left open: `answer` runs once it is
+    /// committed (ok) or not (nothing of it was written), perhaps on another thread, while the
+    /// next group can already be built (PostgreSQL). Stores whose commit() is already final
+    /// answer at once (SQLite: WalSyncer then makes it durable).
+    virtual void finish(std::function<void(bool ok, const QString &error)> answer)
+    {
+        answer(true, {});
+    }
+    /// Whether commit() can start a group now without waiting for an earlier one to finish.
+    virtual bool ready() const { return true; }
+    /// Called (on any thread) when ready() may have become true.
+    virtual void setReadyHook(std::function<void()>) {}
     /// Claims, renews or releases the delivery lease for `owner` (see OutboxWriter::claimLease)
     /// in a transaction of its own. Returns "" when `owner` holds it, else the holder. On
     /// PostgreSQL the lease is one per partition and `owner` holds a fair share of them

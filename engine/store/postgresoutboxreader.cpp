@@ -4,6 +4,7 @@
 #include "store/postgresschema.h"
 #include "store/store.h"
 
+#include <QDateTime>
 #include <QSqlError>
 #include <QStringList>
 #include <QVariant>
@@ -39,6 +40,7 @@ void PostgresOutboxReader::disconnect()
     m_pending.reset();
     m_events.reset();
     m_dataVersion.reset();
+    m_markers.reset();
     if (m_db.isValid())
         m_db.close();
     m_connected = false;
@@ -48,13 +50,25 @@ QString PostgresOutboxReader::connect()
 {
     if (m_connected)
         return {};
-    if (!m_db.isOpen() && !m_db.open())
-        return QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-            .arg(m_url.toString(), m_db.lastError().text().simplified());
+    // After a failed connect the next try waits (backoff, doubling up to 5 s); calls
+    // meanwhile fail at once with the last reason.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now < m_retryAt)
+        return QStringLiteral("%1 (trying again in %2 ms)").arg(m_unreachable).arg(m_retryAt - now);
+    if (!m_db.isOpen() && !m_db.open()) {
+        m_backoffMs = std::clamp(m_backoffMs * 2, 100, 5000);
+        m_retryAt = now + m_backoffMs;
+        m_unreachable = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                            .arg(m_url.toString(), m_db.lastError().text().simplified());
+        return m_unreachable;
+    }
+    m_backoffMs = 0;
+    m_retryAt = 0;
     m_pending = std::make_unique<QSqlQuery>(m_db);
     m_events = std::make_unique<QSqlQuery>(m_db);
     m_dataVersion = std::make_unique<QSqlQuery>(m_db);
-    for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
+    m_markers = std::make_unique<QSqlQuery>(m_db);
+    for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get(), m_markers.get()})
         q->setForwardOnly(true);
     const bool ok =
         m_pending->prepare(QStringLiteral(
@@ -62,14 +76,25 @@ QString PostgresOutboxReader::connect()
             " e.event_id, e.payload, e.created_at"
             " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
             " WHERE d.target = ? AND d.state = 'pending' AND d.id > ?"
-            " AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
+            " AND d.id < ? AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
         m_events->prepare(QStringLiteral(
             "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")) &&
+        // The next delivery id first, then the markers of the enqueues still open: an id
+        // below the next one was taken by a transaction that held its marker before it took
+        // it, so that transaction is either still listed or committed (visible to the reads
+        // that follow: a transaction's locks go after it became visible).
         m_dataVersion->prepare(QStringLiteral(
-            "SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)"));
+            "SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT),"
+            " CASE WHEN is_called THEN last_value + 1 ELSE last_value END"
+            " FROM deliveries_id_seq")) &&
+        m_markers->prepare(QStringLiteral(
+            "SELECT COALESCE(-MAX(k), 0) FROM (SELECT (CAST(classid AS BIGINT) << 32) |"
+            " CAST(objid AS BIGINT) AS k FROM pg_locks WHERE locktype = 'advisory' AND"
+            " objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname ="
+            " current_database())) m WHERE k < 0"));
     if (!ok) {
         QString why;
-        for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
+        for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get(), m_markers.get()})
             if (q->lastError().isValid())
                 why = q->lastError().text();
         disconnect();
@@ -107,7 +132,16 @@ qint64 PostgresOutboxReader::dataVersion()
         return -1;
     }
     const qint64 version = m_dataVersion->value(0).toLongLong();
+    qint64 horizon = m_dataVersion->value(1).toLongLong();
     m_dataVersion->finish();
+    if (!m_markers->exec() || !m_markers->next()) {
+        failed(*m_markers, QStringLiteral("read the open enqueues"));
+        return -1;
+    }
+    if (const qint64 marker = m_markers->value(0).toLongLong(); marker > 0)
+        horizon = std::min(horizon, marker);
+    m_markers->finish();
+    m_horizon = horizon;
     return version;
 }
 
@@ -119,8 +153,9 @@ Status PostgresOutboxReader::readPending(const QString &target, qint64 afterId, 
         return makeError(QStringLiteral("store.unavailable"), error);
     m_pending->bindValue(0, target);
     m_pending->bindValue(1, afterId);
-    m_pending->bindValue(2, m_partitions);
-    m_pending->bindValue(3, limit);
+    m_pending->bindValue(2, m_horizon);
+    m_pending->bindValue(3, m_partitions);
+    m_pending->bindValue(4, limit);
     if (!m_pending->exec())
         return failed(*m_pending, QStringLiteral("read the queue of %1").arg(target));
     while (m_pending->next()) {

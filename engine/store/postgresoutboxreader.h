@@ -12,10 +12,14 @@
 namespace jobfirst {
 
 /// OutboxReader on PostgreSQL (the delivery thread's connection): rows of the partitions this
-/// process holds only. dataVersion() is the
-/// server's WAL insert position: it moves with every commit of any daemon (and with the
-/// server's own upkeep, which only costs a read). A lost connection is opened again at the
-/// next call. Used from one thread.
+/// process holds only. dataVersion() is the server's WAL insert position: it moves with every
+/// commit of any daemon (and with the server's own upkeep, which only costs a read).
+/// Enqueue transactions of all daemons commit concurrently, so a smaller delivery id can
+/// become visible after a larger one; each holds a marker (a shared advisory lock keyed
+/// -(the next id when it began)) until it ends, and dataVersion() also reads the horizon:
+/// the smallest id that may still appear. Queue reads stop below it, so the delivery
+/// engine's id cursor never passes a row that is not visible yet. A lost connection is opened
+/// again at the next call. Used from one thread.
 class PostgresOutboxReader final : public OutboxReader
 {
 public:
@@ -39,7 +43,12 @@ private:
     QString m_connection;
     QSqlDatabase m_db;
     bool m_connected = false;
-    std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion;
+    std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion, m_markers;
+    /// Rows with this id or above may still become visible: not read (see dataVersion()).
+    qint64 m_horizon = 0;
+    qint64 m_retryAt = 0; ///< no connect before this (backoff after a failed one)
+    int m_backoffMs = 0;
+    QString m_unreachable;
     QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };
 

@@ -6,16 +6,19 @@
 #include "store/postgresschema.h"
 #include "store/store.h"
 
+#include <QDateTime>
 #include <QSet>
 #include <QSqlError>
 #include <QStringList>
 #include <QVariant>
 
+#include <pthread.h>
+
+#include <limits>
+
 namespace jobfirst {
 
 namespace {
-
-constexpr qint64 EnqueueLock = 0x6a66656e; // "jfen": pg_advisory_xact_lock key of enqueues
 
 /// PostgreSQL text cannot hold NUL characters (an answer body might).
 QString pgText(const QString &s)
@@ -29,7 +32,9 @@ QString pgText(const QString &s)
     return copy;
 }
 
-constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
+constexpr int ChunkRows = 64;      ///< rows per multi-row INSERT
+constexpr int MinBackoffMs = 100;  ///< first wait after a failed connect
+constexpr int MaxBackoffMs = 5000; ///< longest wait between connects
 
 /// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
 QString valuesList(const char *row, int rows)
@@ -44,6 +49,27 @@ QString valuesList(const char *row, int rows)
 }
 
 } // namespace
+
+/// One connection of the writer, its prepared statements, and the thread that sends its
+/// COMMIT (busy from the end of commit() until that COMMIT has returned).
+struct PostgresOutboxStore::Link
+{
+    QString name;
+    QSqlDatabase db;
+    bool connected = false;
+    std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
+        ledgerRange, logAttempt;
+    std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks;
+    // After a failed connect the next try waits (backoff, doubling up to MaxBackoffMs);
+    // calls meanwhile fail at once with the last reason.
+    qint64 retryAt = 0;
+    int backoffMs = 0;
+    QString unreachable;
+    bool busy = false;                                 ///< guarded by m_mutex
+    std::function<void(bool, const QString &)> answer; ///< the COMMIT to send (m_mutex)
+    std::condition_variable work;
+    std::thread thread;
+};
 
 /// The statements writeOutboxRows() runs, batched: a round trip to the server costs more than
 /// the row, so the events of a write go in multi-row INSERTs before the rows are planned, and
@@ -80,7 +106,7 @@ struct PostgresOutboxStore::Rows
     {
         if (!flush())
             return 0;
-        QSqlQuery &q = *store.m_supersede;
+        QSqlQuery &q = *store.m_link->supersede;
         q.bindValue(0, now);
         q.bindValue(1, pgText(target));
         q.bindValue(2, pgText(user));
@@ -91,7 +117,7 @@ struct PostgresOutboxStore::Rows
     {
         for (std::size_t from = 0; from < pending.size() && failure.isEmpty(); from += ChunkRows) {
             const int n = int(std::min<std::size_t>(ChunkRows, pending.size() - from));
-            QSqlQuery &q = store.chunk(store.m_deliveryChunks, n, [](int rows) {
+            QSqlQuery &q = store.chunk(store.m_link->deliveryChunks, n, [](int rows) {
                 return QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
                                       " next_at, created_at, updated_at, event_count, mode, part)"
                                       " VALUES ") +
@@ -125,7 +151,7 @@ QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> 
 {
     auto &q = cache[rows];
     if (!q) {
-        q = std::make_unique<QSqlQuery>(m_db);
+        q = std::make_unique<QSqlQuery>(m_link->db);
         q->prepare(sql(rows)); // an error shows when it runs
     }
     return *q;
@@ -136,9 +162,8 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
 {
     for (qsizetype from = 0; from < items.size(); from += ChunkRows) {
         const int n = int(std::min<qsizetype>(ChunkRows, items.size() - from));
-        // Rows take their seqs in the order listed (the enqueue lock keeps other writers out);
-        // a re-sent event id is accepted once: the second copy is ignored, not an error.
-        QSqlQuery &q = chunk(m_eventChunks, n, [](int rows) {
+        // A re-sent event id is accepted once: the second copy is ignored, not an error.
+        QSqlQuery &q = chunk(m_link->eventChunks, n, [](int rows) {
             return QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
                                   " created_at) VALUES ") +
                    valuesList("(?, ?, ?, 0, ?, ?)", rows) +
@@ -168,78 +193,187 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
 Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
 {
     std::unique_ptr<PostgresOutboxStore> s(new PostgresOutboxStore(url));
-    auto db = PostgresSchema::open(url, s->m_connection);
-    if (!db)
-        return db.error();
-    s->m_db = db.value();
-    if (const QString error = s->connect(); !error.isEmpty())
-        return makeError(QStringLiteral("store.unavailable"), error);
+    for (int i = 0; i < Links; ++i) {
+        auto link = std::make_unique<Link>();
+        link->name = PostgresSchema::newConnectionName("writer");
+        // The first connection migrates the schema; the others only connect.
+        auto db = i == 0 ? PostgresSchema::open(url, link->name) : url.connect(link->name);
+        if (!db)
+            return db.error();
+        link->db = db.value();
+        if (const QString error = s->connect(*link); !error.isEmpty()) {
+            link->db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(link->name);
+            return makeError(QStringLiteral("store.unavailable"), error);
+        }
+        s->m_links.push_back(std::move(link));
+    }
+    for (auto &link : s->m_links)
+        link->thread = std::thread([store = s.get(), l = link.get()] { store->commitLoop(*l); });
     return s;
 }
 
-PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url)
-    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("writer"))
-{
-}
+PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url) : m_url(std::move(url)) {}
 
 PostgresOutboxStore::~PostgresOutboxStore()
 {
-    disconnect();
-    m_db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(m_connection);
+    {
+        // COMMITs handed to finish() are still sent and answered; a group left open (no
+        // finish()) is rolled back when its connection closes.
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    for (auto &link : m_links) {
+        link->work.notify_all();
+        if (link->thread.joinable())
+            link->thread.join();
+        disconnect(*link);
+        link->db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(link->name);
+    }
 }
 
-void PostgresOutboxStore::disconnect()
+void PostgresOutboxStore::commitLoop(Link &link)
 {
-    for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold, &m_ledger,
-                    &m_ledgerRange, &m_logAttempt})
+    pthread_setname_np(pthread_self(), "jf-pg-commit");
+    while (true) {
+        std::function<void(bool, const QString &)> answer;
+        {
+            std::unique_lock lock(m_mutex);
+            link.work.wait(lock, [&] { return m_stopping || bool(link.answer); });
+            if (!link.answer)
+                return;
+            answer = std::move(link.answer);
+            link.answer = nullptr;
+        }
+        // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+        QSqlQuery q(link.db);
+        QString error;
+        if (!q.exec(QStringLiteral("COMMIT"))) {
+            error =
+                QStringLiteral("PostgreSQL store %1: commit failed, nothing of it was written: %2")
+                    .arg(m_url.toString(), q.lastError().text());
+            q.finish();
+            rollback(link);
+        }
+        answer(error.isEmpty(), error);
+        {
+            std::lock_guard lock(m_mutex);
+            link.busy = false;
+        }
+        m_linkFree.notify_all();
+        if (m_readyHook)
+            m_readyHook();
+    }
+}
+
+bool PostgresOutboxStore::ready() const
+{
+    std::lock_guard lock(m_mutex);
+    return std::any_of(m_links.begin(), m_links.end(), [](const auto &l) { return !l->busy; });
+}
+
+PostgresOutboxStore::Link *PostgresOutboxStore::idleLink(QString &error)
+{
+    Link *link = nullptr;
+    {
+        std::unique_lock lock(m_mutex);
+        m_linkFree.wait(lock, [&] {
+            for (auto &l : m_links)
+                if (!l->busy) {
+                    link = l.get();
+                    return true;
+                }
+            return false;
+        });
+    }
+    error = connect(*link);
+    return error.isEmpty() ? link : nullptr;
+}
+
+void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answer)
+{
+    Link *link = std::exchange(m_pending, nullptr);
+    if (!link) {
+        answer(true, {});
+        return;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        link->answer = std::move(answer);
+    }
+    link->work.notify_one();
+}
+
+void PostgresOutboxStore::disconnect(Link &link)
+{
+    for (auto *q : {&link.supersede, &link.markDone, &link.markRetry, &link.markDead,
+                    &link.markHold, &link.ledger, &link.ledgerRange, &link.logAttempt})
         q->reset();
-    m_eventChunks.clear();
-    m_deliveryChunks.clear();
-    if (m_db.isValid())
-        m_db.close();
-    m_connected = false;
+    link.eventChunks.clear();
+    link.deliveryChunks.clear();
+    if (link.db.isValid())
+        link.db.close();
+    link.connected = false;
 }
 
-QString PostgresOutboxStore::connect()
+void PostgresOutboxStore::rollback(Link &link)
 {
-    if (m_connected)
+    QSqlQuery rollback(link.db);
+    if (!rollback.exec(QStringLiteral("ROLLBACK")) && !rollback.exec(QStringLiteral("SELECT 1")))
+        disconnect(link); // the connection is gone: open it again next time
+}
+
+QString PostgresOutboxStore::connect(Link &link)
+{
+    if (link.connected)
         return {};
-    if (!m_db.isOpen() && !m_db.open())
-        return QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-            .arg(m_url.toString(), m_db.lastError().text().simplified());
-    QSqlQuery set(m_db);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (now < link.retryAt)
+        return QStringLiteral("%1 (trying again in %2 ms)")
+            .arg(link.unreachable)
+            .arg(link.retryAt - now);
+    if (!link.db.isOpen() && !link.db.open()) {
+        link.backoffMs = std::clamp(link.backoffMs * 2, MinBackoffMs, MaxBackoffMs);
+        link.retryAt = now + link.backoffMs;
+        link.unreachable = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                               .arg(m_url.toString(), link.db.lastError().text().simplified());
+        return link.unreachable;
+    }
+    link.backoffMs = 0;
+    link.retryAt = 0;
+    QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));
-    const auto prepare = [this](std::unique_ptr<QSqlQuery> &q, const char *sql) {
-        q = std::make_unique<QSqlQuery>(m_db);
+    const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const char *sql) {
+        q = std::make_unique<QSqlQuery>(link.db);
         return q->prepare(QString::fromLatin1(sql));
     };
     const bool ok =
-        prepare(m_supersede,
+        prepare(link.supersede,
                 "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
                 " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
                 " AND next_at > ?") &&
         // Fencing: an outcome changes its row only while the row's partition is held by this
         // process (the partitions locked FOR SHARE at the start of the group, the last bind).
-        prepare(m_markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
-                            " last_error = '', updated_at = ? WHERE id = ?"
-                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(m_markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
-                             " last_error = ?, updated_at = ? WHERE id = ?"
-                             " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(m_markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
-                            " last_error = ?, updated_at = ? WHERE id = ?"
-                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(m_markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"
-                            " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(m_ledger,
+        prepare(link.markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
+                               " last_error = '', updated_at = ? WHERE id = ?"
+                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
+                                " last_error = ?, updated_at = ? WHERE id = ?"
+                                " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
+                               " last_error = ?, updated_at = ? WHERE id = ?"
+                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"
+                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.ledger,
                 "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
                 " event_id = excluded.event_id, version = excluded.version,"
                 " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
         // A row covering many events acknowledges all of them in one statement; a user seen
         // twice in the range keeps its latest event (one row may not be updated twice).
-        prepare(m_ledgerRange,
+        prepare(link.ledgerRange,
                 "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
                 " SELECT DISTINCT ON (user_id) CAST(? AS TEXT), user_id, event_id, seq,"
                 " CAST(? AS BIGINT) FROM events WHERE seq >= ? AND seq < ?"
@@ -247,20 +381,20 @@ QString PostgresOutboxStore::connect()
                 " ON CONFLICT (target, user_id) DO UPDATE SET event_id = excluded.event_id,"
                 " version = excluded.version, acked_at = excluded.acked_at"
                 " WHERE excluded.version > ledger.version") &&
-        prepare(m_logAttempt,
+        prepare(link.logAttempt,
                 "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
                 " VALUES (?, ?, ?, ?, ?, ?)");
     if (!ok) {
-        QString why = m_db.lastError().text();
-        for (auto *q : {&m_supersede, &m_markDone, &m_markRetry, &m_markDead, &m_markHold,
-                        &m_ledger, &m_ledgerRange, &m_logAttempt})
+        QString why = link.db.lastError().text();
+        for (auto *q : {&link.supersede, &link.markDone, &link.markRetry, &link.markDead,
+                        &link.markHold, &link.ledger, &link.ledgerRange, &link.logAttempt})
             if (*q && (*q)->lastError().isValid())
                 why = (*q)->lastError().text();
-        disconnect();
+        disconnect(link);
         return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
             .arg(m_url.toString(), why);
     }
-    m_connected = true;
+    link.connected = true;
     return {};
 }
 
@@ -272,20 +406,44 @@ QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)
 Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<OutboxRequest *> &group,
                                                          qint64 now)
 {
-    if (const QString error = connect(); !error.isEmpty())
+    QString error;
+    m_link = idleLink(error);
+    if (!m_link)
         return makeError(QStringLiteral("store.unavailable"), error);
     Summary summary;
     summary.stored.resize(group.size());
-    QString error;
-    QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("BEGIN")))
-        error = fail(q, QStringLiteral("begin"));
     const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
         return std::holds_alternative<EventWrite>(*r);
     });
-    if (error.isEmpty() && enqueues &&
-        !q.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(EnqueueLock)))
-        error = fail(q, QStringLiteral("lock the queue"));
+    // The marker of an enqueue, before it takes any delivery id: readers do not read from the
+    // next id on while this transaction is open (see PostgresOutboxReader::dataVersion()).
+    // Sent with BEGIN: a round trip costs more than either statement.
+    const QString begin = enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-("
+                                                    "CASE WHEN is_called THEN last_value + 1 ELSE"
+                                                    " last_value END)) FROM deliveries_id_seq")
+                                   : QStringLiteral("BEGIN");
+    QSqlQuery q(m_link->db);
+    if (!q.exec(begin)) {
+        // Nothing is written yet. A connection the server dropped (a restart, a failover)
+        // is found here; the writer's other idle connections went with it: all are opened
+        // again, and the group tries once more instead of failing its callers.
+        q = QSqlQuery();
+        rollback(*m_link);
+        if (!m_link->connected) {
+            {
+                std::lock_guard lock(m_mutex);
+                for (auto &l : m_links)
+                    if (!l->busy)
+                        disconnect(*l);
+            }
+            m_link = idleLink(error);
+            if (!m_link)
+                return makeError(QStringLiteral("store.unavailable"), error);
+        }
+        q = QSqlQuery(m_link->db);
+        if (!q.exec(begin))
+            error = fail(q, QStringLiteral("begin"));
+    }
     // Fencing: outcomes are recorded only for rows of partitions this process still holds;
     // FOR SHARE keeps them from passing on before this transaction ends.
     QString held;
@@ -313,25 +471,23 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             }
         }
     }
-    if (error.isEmpty()) {
-        if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
-            summary.lastDeliveryId = q.value(0).toLongLong();
-        else
-            error = fail(q, QStringLiteral("read the last delivery id"));
-    }
-    // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
-    if (error.isEmpty() && !q.exec(QStringLiteral("COMMIT")))
-        error = fail(q, QStringLiteral("commit"));
+    // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
+    // no bound on what may be sent is needed.
+    summary.lastDeliveryId = std::numeric_limits<qint64>::max();
+    q.finish();
     if (!error.isEmpty()) {
-        QSqlQuery rollback(m_db);
-        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
-            !rollback.exec(QStringLiteral("SELECT 1")))
-            disconnect(); // the connection is gone: open it again next time
+        rollback(*m_link);
         return makeError(QStringLiteral("store.unavailable"),
                          QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
                                         "written: %2")
                              .arg(m_url.toString(), error));
     }
+    // The COMMIT is finish()'s, on the connection's own thread.
+    {
+        std::lock_guard lock(m_mutex);
+        m_link->busy = true;
+    }
+    m_pending = m_link;
     return summary;
 }
 
@@ -351,14 +507,14 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString
         QSqlQuery *mark = nullptr;
         switch (o.kind) {
         case DeliveryOutcome::Done:
-            mark = m_markDone.get();
+            mark = m_link->markDone.get();
             mark->bindValue(0, o.attempts);
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
             mark->bindValue(3, held);
             break;
         case DeliveryOutcome::Retry:
-            mark = m_markRetry.get();
+            mark = m_link->markRetry.get();
             mark->bindValue(0, o.attempts);
             mark->bindValue(1, o.nextAt);
             mark->bindValue(2, pgText(o.error));
@@ -367,7 +523,7 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString
             mark->bindValue(5, held);
             break;
         case DeliveryOutcome::Dead:
-            mark = m_markDead.get();
+            mark = m_link->markDead.get();
             mark->bindValue(0, o.attempts);
             mark->bindValue(1, pgText(o.error));
             mark->bindValue(2, now);
@@ -375,7 +531,7 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString
             mark->bindValue(4, held);
             break;
         case DeliveryOutcome::Hold:
-            mark = m_markHold.get();
+            mark = m_link->markHold.get();
             mark->bindValue(0, pgText(o.error));
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
@@ -390,31 +546,31 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString
         switch (o.kind) {
         case DeliveryOutcome::Done:
             if (o.count > 1) {
-                m_ledgerRange->bindValue(0, pgText(o.target));
-                m_ledgerRange->bindValue(1, now);
-                m_ledgerRange->bindValue(2, o.version);
-                m_ledgerRange->bindValue(3, o.version + o.count);
-                run(*m_ledgerRange);
+                m_link->ledgerRange->bindValue(0, pgText(o.target));
+                m_link->ledgerRange->bindValue(1, now);
+                m_link->ledgerRange->bindValue(2, o.version);
+                m_link->ledgerRange->bindValue(3, o.version + o.count);
+                run(*m_link->ledgerRange);
             } else {
-                m_ledger->bindValue(0, pgText(o.target));
-                m_ledger->bindValue(1, pgText(o.user));
-                m_ledger->bindValue(2, pgText(o.eventId));
-                m_ledger->bindValue(3, o.version);
-                m_ledger->bindValue(4, now);
-                run(*m_ledger);
+                m_link->ledger->bindValue(0, pgText(o.target));
+                m_link->ledger->bindValue(1, pgText(o.user));
+                m_link->ledger->bindValue(2, pgText(o.eventId));
+                m_link->ledger->bindValue(3, o.version);
+                m_link->ledger->bindValue(4, now);
+                run(*m_link->ledger);
             }
             break;
         default:
             break;
         }
         if (ok && o.kind != DeliveryOutcome::Done) {
-            m_logAttempt->bindValue(0, o.id);
-            m_logAttempt->bindValue(1, now);
-            m_logAttempt->bindValue(2, o.status);
-            m_logAttempt->bindValue(3, o.durationMs);
-            m_logAttempt->bindValue(4, pgText(o.error));
-            m_logAttempt->bindValue(5, pgText(o.bodyHead));
-            run(*m_logAttempt);
+            m_link->logAttempt->bindValue(0, o.id);
+            m_link->logAttempt->bindValue(1, now);
+            m_link->logAttempt->bindValue(2, o.status);
+            m_link->logAttempt->bindValue(3, o.durationMs);
+            m_link->logAttempt->bindValue(4, pgText(o.error));
+            m_link->logAttempt->bindValue(5, pgText(o.bodyHead));
+            run(*m_link->logAttempt);
         }
         if (!ok) {
             error = QStringLiteral("recording delivery %1: %2")
@@ -432,7 +588,7 @@ QString PostgresOutboxStore::lockHeldPartitions(QString &error)
 {
     QStringList parts;
     if (!m_leaseOwner.isEmpty()) {
-        QSqlQuery q(m_db);
+        QSqlQuery q(m_link->db);
         q.prepare(QStringLiteral("SELECT part FROM partition_leases WHERE holder = ? FOR SHARE"));
         q.addBindValue(m_leaseOwner);
         if (!q.exec()) {
@@ -447,15 +603,15 @@ QString PostgresOutboxStore::lockHeldPartitions(QString &error)
 
 QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
 {
-    if (const QString error = connect(); !error.isEmpty())
+    QString error;
+    Link *link = idleLink(error);
+    if (!link)
         return QStringLiteral("(store unavailable: %1)").arg(error);
-    QSqlQuery q(m_db);
+    QSqlQuery q(link->db);
     const auto failed = [&](const QString &what) {
         const QString why = q.lastError().text();
-        QSqlQuery rollback(m_db);
-        if (!rollback.exec(QStringLiteral("ROLLBACK")) &&
-            !rollback.exec(QStringLiteral("SELECT 1")))
-            disconnect();
+        q.finish();
+        rollback(*link);
         m_held.clear();
         return QStringLiteral("(store: %1: %2)").arg(what, why);
     };
@@ -558,9 +714,11 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
 QHash<QString, qint64> PostgresOutboxStore::countPending()
 {
     QHash<QString, qint64> counts;
-    if (!connect().isEmpty())
+    QString error;
+    Link *link = idleLink(error);
+    if (!link)
         return counts;
-    QSqlQuery q(m_db);
+    QSqlQuery q(link->db);
     q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
                           " GROUP BY target"));
     while (q.next())
@@ -570,13 +728,9 @@ QHash<QString, qint64> PostgresOutboxStore::countPending()
 
 qint64 PostgresOutboxStore::lastDeliveryId()
 {
-    if (!connect().isEmpty())
-        return 0;
-    QSqlQuery q(m_db);
-    // Every row a reader can see is committed, hence durable: no bound below the newest id.
-    if (q.exec(QStringLiteral("SELECT last_value FROM deliveries_id_seq")) && q.next())
-        return q.value(0).toLongLong();
-    return 0;
+    // Every row a reader can see is committed, hence durable, and readers do not read past an
+    // open enqueue: nothing a reader returns needs to wait.
+    return std::numeric_limits<qint64>::max();
 }
 
 } // namespace jobfirst

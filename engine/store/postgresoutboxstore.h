@@ -7,21 +7,30 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace jobfirst {
 
-/// OutboxStore on PostgreSQL through QtSql's QPSQL driver: the outbox writer's connection.
+/// OutboxStore on PostgreSQL through QtSql's QPSQL driver: the outbox writer's connections.
 /// Each group is one transaction and its COMMIT returns once the server has flushed its WAL
-/// (synchronous_commit = on), so a group is durable when commit() returns: the callers of a
-/// group share one flush, as in the SQLite store. Groups that accept events take a
-/// transaction-scoped advisory lock first, so delivery ids become visible in id order even
-/// with several daemons writing (the delivery engine reads each queue through an id cursor).
+/// (synchronous_commit = on). commit() runs a group's statements and leaves its COMMIT to
+/// finish(), which sends it on a thread of the connection's own while the writer builds the
+/// next group on another connection (as WalSyncer syncs the SQLite WAL while the next group
+/// commits); several COMMITs in flight share the server's WAL flushes. Callers are answered
+/// only after their COMMIT. An enqueue holds a marker until it ends (a shared advisory lock
+/// keyed -(the next delivery id when it began)) instead of taking turns: readers do not read
+/// past the smallest open marker (PostgresOutboxReader), so the delivery engine's id cursor
+/// never passes a row that is not visible yet, whichever commits first.
 /// Deliveries are partitioned by user (PostgresSchema::partitionOf); claimLease() holds a fair
 /// share of the partitions' leases, and an outcome is recorded only while its row's partition
-/// is held (fencing). A lost connection is opened again at the next call. Used from one thread.
+/// is held (fencing). A lost connection is opened again at the next call. Used from one thread
+/// (the writer's); finish()'s answers run on the committing threads.
 class PostgresOutboxStore final : public OutboxStore
 {
 public:
@@ -30,16 +39,32 @@ public:
 
     QString location() const override { return m_url.toString(); }
     Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
+    void finish(std::function<void(bool ok, const QString &error)> answer) override;
+    bool ready() const override;
+    void setReadyHook(std::function<void()> hook) override { m_readyHook = std::move(hook); }
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
     QList<int> heldPartitions() const override { return m_held; }
     QHash<QString, qint64> countPending() override;
     qint64 lastDeliveryId() override;
 
+    /// Connections of the writer: one builds a group while the others' COMMITs are in flight
+    /// (3 did better than 2 in bench_outbox here, within its noise; see docs/benchmarks.md).
+    static constexpr int Links = 3;
+
 private:
+    struct Link;
     explicit PostgresOutboxStore(PostgresUrl url);
-    /// Connects (again) and prepares the statements; "" or why it cannot.
-    QString connect();
-    void disconnect();
+    /// A connection without a COMMIT in flight (waits for one), connected; null and `error`
+    /// when it cannot connect.
+    Link *idleLink(QString &error);
+    /// Connects `link` (again) and prepares its statements; "" or why it cannot.
+    QString connect(Link &link);
+    void disconnect(Link &link);
+    /// Ends the transaction open on `link` after a failed statement; a connection that no
+    /// longer answers is closed, to be opened again at the next call.
+    void rollback(Link &link);
+    /// The COMMIT thread of `link`.
+    void commitLoop(Link &link);
     /// Records outcomes of rows in `held` partitions ("{1,2}"); the others are counted in
     /// `refused` and not written.
     bool writeOutcomes(const OutcomeWrite &write, const QString &held, Summary &summary, qint64 now,
@@ -53,19 +78,20 @@ private:
     PostgresUrl m_url;
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
     QList<int> m_held;    ///< partitions held after the last claim
-    QString m_connection;
-    QSqlDatabase m_db;
-    bool m_connected = false;
     struct Rows;
-    /// The multi-row INSERT of `rows` rows, prepared once per size on this connection.
+    /// The multi-row INSERT of `rows` rows, prepared once per size on the current link.
     QSqlQuery &chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
                      const std::function<QString(int)> &sql);
     /// Inserts the events of a write: the seq of each new one by event id.
     bool insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs, QString &error);
 
-    std::unique_ptr<QSqlQuery> m_supersede, m_markDone, m_markRetry, m_markDead, m_markHold,
-        m_ledger, m_ledgerRange, m_logAttempt;
-    std::map<int, std::unique_ptr<QSqlQuery>> m_eventChunks, m_deliveryChunks;
+    std::vector<std::unique_ptr<Link>> m_links;
+    Link *m_link = nullptr;    ///< the connection commit() uses
+    Link *m_pending = nullptr; ///< the connection whose group waits for finish()
+    mutable std::mutex m_mutex;
+    std::condition_variable m_linkFree; ///< a COMMIT ended (or the store stops)
+    bool m_stopping = false;
+    std::function<void()> m_readyHook;
 };
 
 } // namespace jobfirst

@@ -95,6 +95,14 @@ const QList<QStringList> &migrations()
                            " DEFAULT 0)"),
             QStringLiteral("INSERT INTO cluster_marks(kind) VALUES ('nodes'), ('health'), ('config')"),
         },
+        {
+            // The daemons view (issue 13 item 3): each daemon's heartbeat, keyed by its lease
+            // holder name; times by the server's clock, so ages do not depend on the daemons'.
+            QStringLiteral("CREATE TABLE daemon_heartbeats (daemon TEXT PRIMARY KEY, admin_url"
+                           " TEXT NOT NULL DEFAULT '', started_at BIGINT NOT NULL, heartbeat_at"
+                           " BIGINT NOT NULL, delivered BIGINT NOT NULL DEFAULT 0, rate DOUBLE"
+                           " PRECISION NOT NULL DEFAULT 0)"),
+        },
     };
     return list;
 }

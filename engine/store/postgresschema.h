@@ -17,7 +17,7 @@ class PostgresUrl;
 class PostgresSchema final
 {
 public:
-    static constexpr int Version = 3;
+    static constexpr int Version = 4;
     /// Deliveries are split into this many partitions by a hash of the user id (a user lives
     /// in one partition, so per-user order holds); each has a lease (partition_leases).
     static constexpr int Partitions = 16;

@@ -12,6 +12,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QRandomGenerator>
 #include <QSysInfo>
 #include <QThread>
 
@@ -36,7 +37,12 @@ qint64 nowMs()
 } // namespace
 
 DeliveryEngine::DeliveryEngine(QString dbPath, OutboxWriter *writer, int dispatchers)
-    : m_dbPath(std::move(dbPath)), m_writer(writer),
+    : m_dbPath(std::move(dbPath)),
+      m_owner(QStringLiteral("%1:%2:%3")
+                  .arg(QSysInfo::machineHostName())
+                  .arg(QCoreApplication::applicationPid())
+                  .arg(QString::number(QRandomGenerator::global()->generate(), 16))),
+      m_writer(writer),
       m_dispatcherCount(dispatchers > 0 ? dispatchers
                                         : std::clamp(QThread::idealThreadCount(), 1, 4))
 {
@@ -229,10 +235,7 @@ void DeliveryEngine::run(std::promise<Status> started)
 
     // One process delivers from a store at a time: the others stand by until its lease is
     // released (clean stop), its process is gone (same host) or it lapses.
-    const QString owner = QStringLiteral("%1:%2:%3")
-                              .arg(QSysInfo::machineHostName())
-                              .arg(QCoreApplication::applicationPid())
-                              .arg(QString::number(quint32(random()), 16));
+    const QString owner = m_owner;
     bool active = false;
     QList<int> heldParts;
     bool dirty = true;
@@ -258,7 +261,11 @@ void DeliveryEngine::run(std::promise<Status> started)
                     rt.rescan = true;
                 dirty = true;
             }
-            nextLeaseAt = nowMs() + (active ? LeaseTtlMs / 3 : StandbyPollMs);
+            // Partitioned (PostgreSQL): claims come each second, so partitions whose holder
+            // died are taken within a second of their lease running out (lease time + 1 s),
+            // not at the next renewal; a claim is one short transaction.
+            nextLeaseAt =
+                nowMs() + (active && heldParts.isEmpty() ? LeaseTtlMs / 3 : StandbyPollMs);
             {
                 std::lock_guard lock(m_mutex);
                 m_leaseHolder = holder;
@@ -348,7 +355,8 @@ void DeliveryEngine::run(std::promise<Status> started)
             const DeliverySettler::Result s =
                 settler.settle(rt, flight, result, now, outcomes, latencies);
             if (onDelivered && latencies.size() > measured)
-                onDelivered(flight.target, latencies.data() + measured, latencies.size() - measured);
+                onDelivered(flight.target, latencies.data() + measured,
+                            latencies.size() - measured);
             if (rt && flight.target.startsWith(QLatin1String("node:")) && onNodeResult)
                 onNodeResult(flight.target, s.ok || s.reached, s.error);
             if (!rt)

@@ -71,6 +71,8 @@ public:
         std::lock_guard lock(m_mutex);
         return m_leaseHolder;
     }
+    /// "host:pid:nonce": the name under which this engine holds delivery leases.
+    QString owner() const { return m_owner; }
     int inFlight() const { return m_inFlightTotal.load(); }
     int dispatchers() const { return m_dispatcherCount; }
 
@@ -89,6 +91,7 @@ private:
     void run(std::promise<Status> started);
 
     QString m_dbPath;
+    QString m_owner;
     OutboxWriter *m_writer;
     int m_dispatcherCount;
     std::thread m_thread;

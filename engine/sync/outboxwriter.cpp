@@ -191,6 +191,14 @@ void OutboxWriter::run(std::promise<Status> started)
             m_wake.notify_one();
         };
     }
+    // PostgreSQL: the next group is built while earlier COMMITs are in flight, as long as the
+    // store has a connection free; it says when one is.
+    committer->setReadyHook([this] {
+        {
+            std::lock_guard lock(m_mutex);
+        }
+        m_wake.notify_one();
+    });
     // The counts are kept in memory; they are read from the store at start, and again when
     // another process sharing the store has changed them (a count went negative, or this
     // process stands by while another delivers).
@@ -216,7 +224,8 @@ void OutboxWriter::run(std::promise<Status> started)
             // (each commit writes the same few pages again). The syncer wakes this loop
             // when it starts a sync.
             m_wake.wait(lock, [&] {
-                return m_stopping || (!m_queue.empty() && !(syncer && syncer->waiting()));
+                return m_stopping ||
+                       (!m_queue.empty() && !(syncer && syncer->waiting()) && committer->ready());
             });
             if (m_queue.empty() && m_stopping)
                 break;
@@ -248,6 +257,7 @@ void OutboxWriter::run(std::promise<Status> started)
         auto stored = std::make_shared<std::vector<QList<SyncEvent>>>();
         auto refused = std::make_shared<std::vector<char>>();
         qint64 bound = 0;
+        bool open = false; // a committed group whose end is the store's finish()
         if (!group.empty()) {
             auto committed = committer->commit(group, now);
             if (!committed) {
@@ -264,6 +274,7 @@ void OutboxWriter::run(std::promise<Status> started)
                 });
             } else {
                 OutboxStore::Summary summary = std::move(committed).value();
+                open = true;
                 for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend();
                      ++it)
                     counters.add(it.key(), it.value());
@@ -286,22 +297,29 @@ void OutboxWriter::run(std::promise<Status> started)
         }
         if (batch->empty())
             continue;
-        auto answer = [this, batch, stored, refused, leaseAnswers, bound](bool ok,
-                                                                          const QString &error) {
+        const bool unwritten = !syncer; // what a failed end of a group means (see answer)
+        auto answer = [this, batch, stored, refused, leaseAnswers, bound,
+                       unwritten](bool ok, const QString &error) {
             ++syncs;
-            if (!ok) {
+            // PostgreSQL: a failed COMMIT wrote nothing of the group, and the store connects
+            // again for the next one; SQLite: written but not on disk, so nothing more is taken.
+            if (!ok && !unwritten) {
                 std::lock_guard lock(m_mutex);
                 m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
                                            "to accept events again")
                                 .arg(m_dbPath, error);
             }
-            if (ok && bound > m_durableDeliveryId.load())
-                m_durableDeliveryId = bound;
+            // COMMITs of PostgreSQL groups may end in any order.
+            for (qint64 seen = m_durableDeliveryId.load();
+                 ok && bound > seen && !m_durableDeliveryId.compare_exchange_weak(seen, bound);) {
+            }
             std::size_t lease = 0, item = 0;
             for (auto &r : *batch) {
                 if (auto *w = std::get_if<EventWrite>(r.get())) {
                     if (ok)
                         w->done.set_value(std::move((*stored)[item]));
+                    else if (unwritten)
+                        w->done.set_value(makeError(QStringLiteral("store.unavailable"), error));
                     else
                         w->done.set_value(
                             makeError(QStringLiteral("sync.store_failed"),
@@ -313,8 +331,9 @@ void OutboxWriter::run(std::promise<Status> started)
                     if (o->committed)
                         o->committed(ok && !(item < refused->size() && (*refused)[item]));
                 } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                    claim->done.set_value(ok ? (*leaseAnswers)[lease]
-                                             : QStringLiteral("(store not synced: %1)").arg(error));
+                    claim->done.set_value(
+                        ok || unwritten ? (*leaseAnswers)[lease]
+                                        : QStringLiteral("(store not synced: %1)").arg(error));
                     ++lease;
                 }
                 if (!std::holds_alternative<LeaseClaim>(*r) &&
@@ -326,8 +345,10 @@ void OutboxWriter::run(std::promise<Status> started)
         };
         if (syncer)
             syncer->submit(std::move(answer), int(batch->size()));
+        else if (open)
+            committer->finish(std::move(answer)); // after COMMIT, on the store's thread
         else
-            answer(true, {}); // committed on a server that syncs before COMMIT returns
+            answer(true, {});
     }
     syncer.reset(); // answers what is still waiting
     checkpointer.reset();

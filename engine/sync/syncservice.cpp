@@ -2,6 +2,8 @@
 #include "sync/syncservice.h"
 
 #include "core/urlpath.h"
+#include "store/daemonheartbeat.h"
+#include "store/postgresurl.h"
 #include "store/store.h"
 #include "store/syncrecords.h"
 #include "sync/deliveryengine.h"
@@ -126,12 +128,57 @@ Status SyncService::start(bool deliver)
             m_delivery.reset();
             return s;
         }
+        if (m_startedAt == 0)
+            m_startedAt = QDateTime::currentMSecsSinceEpoch();
+        // Daemons sharing a PostgreSQL outbox show themselves to each other.
+        if (auto url = PostgresUrl::parse(m_outbox); PostgresUrl::isUrl(m_outbox) && url) {
+            m_heartbeat = std::make_unique<DaemonHeartbeat>(
+                url.value(), delivery->owner(), [delivery] {
+                    double p50, p95, p99, perSecond;
+                    delivery->latency(&p50, &p95, &p99, &perSecond);
+                    return DaemonHeartbeat::Figures{delivery->deliveredTotal(), perSecond};
+                });
+            m_heartbeat->setAdminUrl(m_adminUrl);
+        }
     }
     return {};
 }
 
+void SyncService::setAdminUrl(const QString &url)
+{
+    m_adminUrl = url;
+    if (m_heartbeat)
+        m_heartbeat->setAdminUrl(url);
+}
+
+Result<QList<DaemonStatus>> SyncService::daemons() const
+{
+    if (m_heartbeat)
+        return m_heartbeat->daemons();
+    if (PostgresUrl::isUrl(m_outbox)) {
+        auto url = PostgresUrl::parse(m_outbox);
+        if (!url)
+            return url.error();
+        return DaemonHeartbeat::read(url.value());
+    }
+    // SQLite: one engine delivers from the store, this one (or none, when it stands by).
+    DaemonStatus self;
+    self.id = m_delivery ? m_delivery->owner() : QString(); // "": not delivering
+    self.adminUrl = m_adminUrl;
+    self.startedAt = m_startedAt;
+    self.heartbeatAt = QDateTime::currentMSecsSinceEpoch();
+    if (m_delivery) {
+        double p50, p95, p99;
+        m_delivery->latency(&p50, &p95, &p99, &self.deliveriesPerSecond);
+        self.delivered = m_delivery->deliveredTotal();
+    }
+    self.self = true;
+    return QList<DaemonStatus>{self};
+}
+
 void SyncService::stop()
 {
+    m_heartbeat.reset(); // before the delivery engine whose figures it reads
     if (m_writer)
         m_writer->onCommitted = nullptr;
     if (m_delivery)

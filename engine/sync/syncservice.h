@@ -4,6 +4,7 @@
 #include "cluster/node.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
+#include "store/daemonstatus.h"
 #include "sync/deliveryrecords.h"
 #include "sync/consistencychecker.h"
 #include "sync/syncevent.h"
@@ -19,6 +20,7 @@
 
 namespace jobfirst {
 
+class DaemonHeartbeat;
 class DeliveryEngine;
 class OutboxWriter;
 class ClusterStateStore;
@@ -107,6 +109,13 @@ public:
     /// The outbox location as given (for connections of other threads).
     QString outboxLocation() const { return m_outbox; }
 
+    /// Every engine working on this store (issue 13): with a PostgreSQL outbox each daemon that
+    /// heartbeats (this one as last read by its heartbeat, or read at once when this process
+    /// does not deliver); with SQLite this embedded engine alone.
+    Result<QList<DaemonStatus>> daemons() const;
+    /// The admin API this engine serves, shown to the other daemons.
+    void setAdminUrl(const QString &url);
+
 signals:
     void targetDisabled(const QString &target, const QString &reason);
     void circuitChanged(const QString &target, jobfirst::CircuitState state);
@@ -141,6 +150,9 @@ private:
     mutable QMutex m_routeMutex; ///< publish() may be called from import threads
     std::unique_ptr<OutboxWriter> m_writer;
     std::unique_ptr<DeliveryEngine> m_delivery;
+    std::unique_ptr<DaemonHeartbeat> m_heartbeat; ///< PostgreSQL, while delivering
+    QString m_adminUrl;
+    qint64 m_startedAt = 0;
 };
 
 QJsonObject deadLetterToJson(const DeadLetter &d);

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// jobfirstctl daemons: every engine working on the store (issue 13), from the store itself
+// (--db postgresql://…) or from any daemon (--server).
+#include "api/codec.h"
+#include "ctlcontext.h"
+
+#include <QDateTime>
+
+using namespace jobfirst;
+
+namespace {
+
+QString partitionList(const QList<int> &parts)
+{
+    QStringList text;
+    for (int p : parts)
+        text << QString::number(p);
+    return text.isEmpty() ? QStringLiteral("-") : text.join(u',');
+}
+
+} // namespace
+
+int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
+    if (!args.positional.isEmpty())
+        return ctx.usage(QStringLiteral("daemons takes no arguments, not \"%1\"")
+                             .arg(args.positional.join(u' ')));
+    const auto list = ctx.wait(ctx.session->daemons());
+    if (!list)
+        return ctx.fail(list.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        ctx.printJson(codec::encodeList(list.value()));
+        return 0;
+    }
+    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+                   .arg(QStringLiteral("DAEMON"), -36)
+                   .arg(QStringLiteral("HEARTBEAT"), 9)
+                   .arg(QStringLiteral("DELIVERED"), 10)
+                   .arg(QStringLiteral("PER S"), 7)
+                   .arg(QStringLiteral("PARTITIONS"), -24)
+                   .arg(QStringLiteral("ADMIN API"));
+    for (const DaemonStatus &d : list.value())
+        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+                       .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
+                                (d.self ? QStringLiteral(" *") : QString()),
+                            -36)
+                       .arg(
+                           QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1),
+                           9)
+                       .arg(d.delivered, 10)
+                       .arg(d.deliveriesPerSecond, 7, 'f', 0)
+                       .arg(partitionList(d.partitions), -24)
+                       .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
+    ctx.out.flush();
+    return 0;
+}

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Scale-out on one PostgreSQL (issue 13): real jobfirstd processes sharing one outbox in a
+// PostgreSQL of the bench's own (initdb in a temporary folder, fsync and synchronous_commit on)
+// deliver a backlog of events to six jobfirst-nodesim targets that answer after 20 ms.
+//  1. One daemon, then three, same sync_workers: events delivered per second, and the ratio.
+//     The backlog is written once all daemons hold their share of the partitions (a daemon
+//     that joins takes its share at the others' next renewal), through the engine's own
+//     OutboxWriter, as fast as PostgreSQL takes it; the clock runs from the first write until
+//     the targets have applied every event.
+//  2. Takeover: three daemons, events written at a steady rate; one daemon is SIGKILLed (and,
+//     with BENCH_TAKEOVER=stop, SIGSTOPped instead: its process still exists, so only the
+//     lease running out frees its partitions). The longest delay of any event, accepted →
+//     acknowledged (from the ledger: acked_at - created_at), against the lease time + 2 s;
+//     lost = accepted events without an acknowledgement, and the duplicates the targets saw.
+// BENCH_EVENTS (100000), BENCH_WORKERS (sync_workers, 5), BENCH_LATENCY (20 ms),
+// BENCH_DAEMONS (3), BENCH_TAKEOVER (kill; stop; none).
+#include "nodesimprocess.h"
+#include "postgresserver.h"
+#include "sync/outboxwriter.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace jobfirst;
+
+namespace {
+
+constexpr int Targets = 6;
+constexpr int LeaseSeconds = 15; // DeliveryEngine's lease time
+
+int envInt(const char *name, int fallback)
+{
+    return qEnvironmentVariableIsSet(name) ? qEnvironmentVariableIntValue(name) : fallback;
+}
+
+/// A jobfirstd on the shared outbox with a local file of its own.
+class Daemon
+{
+public:
+    bool start(const QString &url, const QString &config, const QString &local)
+    {
+        m_process.setProcessChannelMode(QProcess::SeparateChannels);
+        m_process.setStandardErrorFile(local + QStringLiteral(".log"));
+        m_process.start(QStringLiteral(JOBFIRST_DAEMON),
+                        {QStringLiteral("--db"), url, QStringLiteral("--local-db"), local,
+                         QStringLiteral("--config"), config, QStringLiteral("--listen"),
+                         QStringLiteral("127.0.0.1:0")});
+        if (!m_process.waitForStarted(10000))
+            return false;
+        QByteArray out;
+        for (int i = 0; i < 300 && !out.contains('\n'); ++i) {
+            m_process.waitForReadyRead(100);
+            out += m_process.readAllStandardOutput();
+            if (m_process.state() != QProcess::Running)
+                break;
+        }
+        static const QRegularExpression listening(QStringLiteral("listening [^:]+:(\\d+)"));
+        return listening.match(QString::fromUtf8(out)).hasMatch();
+    }
+    qint64 pid() const { return m_process.processId(); }
+    void signal(int sig) { ::kill(pid_t(m_process.processId()), sig); }
+    void stop()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        signal(SIGCONT);
+        signal(SIGTERM);
+        if (!m_process.waitForFinished(30000)) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    ~Daemon() { stop(); }
+
+private:
+    QProcess m_process;
+};
+
+/// Events the six targets have applied (distinct event ids), and duplicates they saw.
+struct Applied
+{
+    qint64 applied = 0, duplicates = 0, outOfOrder = 0, rejected = 0;
+};
+
+Applied applied(std::vector<std::unique_ptr<NodeSimProcess>> &targets)
+{
+    Applied a;
+    for (auto &t : targets) {
+        const QJsonObject s = t->get(QStringLiteral("/stats"));
+        a.applied += s.value(QStringLiteral("applied")).toInteger();
+        a.duplicates += s.value(QStringLiteral("duplicates")).toInteger();
+        a.outOfOrder += s.value(QStringLiteral("out_of_order")).toInteger();
+        a.rejected += s.value(QStringLiteral("rejected")).toInteger();
+    }
+    return a;
+}
+
+/// Event `i` of a run, for one of the six targets (the bench names the target itself, as the
+/// engine does after routing by type).
+OutboxItem itemFor(const QString &run, qint64 i)
+{
+    SyncEvent e;
+    e.eventId = QStringLiteral("%1-%2").arg(run).arg(i);
+    e.type = QStringLiteral("user.created");
+    e.userId = QStringLiteral("%1-u%2").arg(run).arg(i);
+    e.data = {{QStringLiteral("email"), QStringLiteral("someone@jobfirst.cn")}};
+    return OutboxItem{e, {QStringLiteral("t%1").arg(i % Targets)}, 0, false, {}, {}};
+}
+
+/// One row of a query on database `db` of the bench's server (empty on failure).
+QVariantList queryRow(const PostgresServer &pg, const QString &db, const QString &sql,
+                      QList<QVariantList> *rows = nullptr)
+{
+    QVariantList row;
+    {
+        QSqlDatabase c =
+            QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("bench"));
+        c.setHostName(QStringLiteral("127.0.0.1"));
+        c.setPort(pg.port());
+        c.setUserName(pg.user());
+        c.setDatabaseName(db);
+        if (c.open()) {
+            QSqlQuery q(c);
+            if (q.exec(sql)) {
+                while (q.next()) {
+                    QVariantList r;
+                    for (int i = 0; i < q.record().count(); ++i)
+                        r << q.value(i);
+                    if (row.isEmpty())
+                        row = r;
+                    if (rows)
+                        rows->append(r);
+                }
+            } else {
+                std::fprintf(stderr, "query failed: %s\n", qPrintable(q.lastError().text()));
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bench"));
+    return row;
+}
+
+/// Holders of the partition leases (holder → partitions held), from PostgreSQL.
+QMap<QString, int> holders(const PostgresServer &pg, const QString &db)
+{
+    QMap<QString, int> map;
+    QList<QVariantList> rows;
+    queryRow(pg, db,
+             QStringLiteral("SELECT holder, COUNT(*) FROM partition_leases WHERE holder <> ''"
+                            " GROUP BY holder"),
+             &rows);
+    for (const QVariantList &r : rows)
+        map.insert(r.value(0).toString(), r.value(1).toInt());
+    return map;
+}
+
+bool waitFor(const std::function<bool()> &condition, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!condition()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QThread::msleep(100);
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const int events = envInt("BENCH_EVENTS", 100000);
+    const int workers = envInt("BENCH_WORKERS", 5);
+    const int latency = envInt("BENCH_LATENCY", 20);
+    const int many = envInt("BENCH_DAEMONS", 3);
+    const QString takeover = qEnvironmentVariableIsSet("BENCH_TAKEOVER")
+                                 ? qEnvironmentVariable("BENCH_TAKEOVER")
+                                 : QStringLiteral("kill");
+    std::printf("command: build/bench/bench_scaleout   (BENCH_EVENTS=%d BENCH_WORKERS=%d "
+                "BENCH_LATENCY=%d BENCH_DAEMONS=%d BENCH_TAKEOVER=%s)\n",
+                events, workers, latency, many, qPrintable(takeover));
+    QTemporaryDir dir;
+    PostgresServer pg;
+    if (!pg.start(true)) {
+        std::fprintf(stderr, "cannot start PostgreSQL (scripts/bootstrap installs it)\n");
+        return 1;
+    }
+    std::printf("outbox: PostgreSQL %s (fsync on, synchronous_commit on); %d targets: "
+                "jobfirst-nodesim --latency %d; each event to one target, batching off\n",
+                qPrintable(pg.psql(QStringLiteral("SHOW server_version"))), Targets, latency);
+    std::vector<std::unique_ptr<NodeSimProcess>> targets;
+    QJsonArray targetConfig;
+    for (int i = 0; i < Targets; ++i) {
+        targets.push_back(std::make_unique<NodeSimProcess>());
+        if (!targets.back()->start(QStringLiteral("t%1").arg(i), 0,
+                                   {QStringLiteral("--latency"), QString::number(latency)})) {
+            std::fprintf(stderr, "cannot start jobfirst-nodesim\n");
+            return 1;
+        }
+        targetConfig.append(
+            QJsonObject{{QStringLiteral("name"), QStringLiteral("t%1").arg(i)},
+                        {QStringLiteral("url"), targets.back()->url() + QStringLiteral("/sync")},
+                        {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}},
+                        {QStringLiteral("batch_size"), 1}});
+    }
+    const QString config = dir.filePath(QStringLiteral("scaleout.json"));
+    {
+        QFile f(config);
+        f.open(QIODevice::WriteOnly);
+        f.write(QJsonDocument(
+                    QJsonObject{{QStringLiteral("sync_workers"), workers},
+                                {QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+                                {QStringLiteral("sync_queue_size"), 100000},
+                                {QStringLiteral("targets"), targetConfig}})
+                    .toJson());
+    }
+    int round = 0;
+    // Starts `count` daemons on a database of their own; waits until they share the partitions.
+    const auto startDaemons = [&](int count, QString &db, QString &url,
+                                  std::vector<std::unique_ptr<Daemon>> &daemons) {
+        db = QStringLiteral("scale%1").arg(++round);
+        pg.psql(QStringLiteral("CREATE DATABASE %1 OWNER %2").arg(db, pg.user()));
+        url =
+            QStringLiteral("postgresql://%1@127.0.0.1:%2/%3").arg(pg.user()).arg(pg.port()).arg(db);
+        for (int d = 0; d < count; ++d) {
+            daemons.push_back(std::make_unique<Daemon>());
+            if (!daemons.back()->start(url, config,
+                                       dir.filePath(QStringLiteral("%1-d%2.db").arg(db).arg(d)))) {
+                QFile log(dir.filePath(QStringLiteral("%1-d%2.db.log").arg(db).arg(d)));
+                log.open(QIODevice::ReadOnly);
+                std::fprintf(stderr, "jobfirstd did not start: %s\n",
+                             log.readAll().right(2000).constData());
+                return false;
+            }
+        }
+        // Each holds its share: 16 over the daemons rounded up, the last one what is left
+        // (6, 6 and 4 for three).
+        const int share = (16 + count - 1) / count;
+        return waitFor(
+            [&] {
+                const QMap<QString, int> h = holders(pg, db);
+                int total = 0;
+                for (int n : h)
+                    total += n;
+                return h.size() == count && total == 16 &&
+                       std::all_of(h.begin(), h.end(),
+                                   [&](int n) { return n >= 16 - share * (count - 1); });
+            },
+            60000);
+    };
+    // Writes the events with `callers` threads of 500 events per write.
+    const auto load = [&](OutboxWriter &writer, const QString &run, int count) {
+        std::vector<std::thread> threads;
+        std::atomic<int> next{0};
+        for (int c = 0; c < 4; ++c)
+            threads.emplace_back([&] {
+                for (int from = next.fetch_add(500); from < count; from = next.fetch_add(500)) {
+                    QList<OutboxItem> items;
+                    for (int i = from; i < std::min(count, from + 500); ++i)
+                        items.append(itemFor(run, i));
+                    if (!writer.write(items))
+                        std::fprintf(stderr, "a write failed\n");
+                }
+            });
+        for (auto &t : threads)
+            t.join();
+    };
+
+    // 1. One daemon, then `many`, the same backlog each time.
+    double rates[2] = {0, 0};
+    const int counts[2] = {1, many};
+    for (int r = 0; r < 2; ++r) {
+        QString db, url;
+        std::vector<std::unique_ptr<Daemon>> daemons;
+        if (!startDaemons(counts[r], db, url, daemons)) {
+            std::fprintf(stderr, "the daemons did not share the partitions within 60 s\n");
+            return 1;
+        }
+        OutboxWriter writer(url);
+        if (!writer.start(1000000000)) {
+            std::fprintf(stderr, "cannot open the outbox\n");
+            return 1;
+        }
+        const Applied before = applied(targets);
+        QElapsedTimer clock;
+        clock.start();
+        load(writer, db, events);
+        const double loaded = double(clock.elapsed()) / 1000.0;
+        Applied now;
+        const bool all = waitFor(
+            [&] {
+                now = applied(targets);
+                return now.applied - before.applied >= events;
+            },
+            1800000);
+        const double seconds = double(clock.nsecsElapsed()) / 1e9;
+        rates[r] = double(now.applied - before.applied) / seconds;
+        std::printf("%d daemon%s, sync_workers=%d: %d events delivered in %.1f s = %.0f events/s "
+                    "(written in %.1f s; duplicates %lld, out of order %lld, rejected %lld)%s\n",
+                    counts[r], counts[r] > 1 ? "s" : " ", workers, events, seconds, rates[r],
+                    loaded, now.duplicates - before.duplicates, now.outOfOrder - before.outOfOrder,
+                    now.rejected - before.rejected, all ? "" : "  NOT ALL DELIVERED");
+        if (r == 1) {
+            const QMap<QString, int> h = holders(pg, db);
+            QStringList shares;
+            for (int n : h)
+                shares << QString::number(n);
+            std::printf("  partitions held: %s of 16\n",
+                        qPrintable(shares.join(QStringLiteral(", "))));
+        }
+        writer.stop();
+        for (auto &d : daemons)
+            d->stop();
+    }
+    std::printf("ratio %d daemons / 1 daemon: %.2fx (target >= 2.5x)\n\n", many,
+                rates[1] / rates[0]);
+
+    // 2. Takeover while events arrive at a steady rate (about half of what one daemon sends).
+    if (takeover == QLatin1String("none"))
+        return 0;
+    QString db, url;
+    std::vector<std::unique_ptr<Daemon>> daemons;
+    if (!startDaemons(many, db, url, daemons)) {
+        std::fprintf(stderr, "the daemons did not share the partitions within 60 s\n");
+        return 1;
+    }
+    OutboxWriter writer(url);
+    if (!writer.start(1000000000))
+        return 1;
+    const Applied before = applied(targets);
+    const double perSecond = std::max(50.0, rates[0] / 2);
+    const int seconds = 30, killAt = 8;
+    const int total = int(perSecond * seconds);
+    QElapsedTimer clock;
+    clock.start();
+    bool killed = false;
+    qint64 killedAt = 0;
+    for (int i = 0; i < total; i += 50) {
+        const qint64 due = qint64(double(i) * 1000.0 / perSecond);
+        if (clock.elapsed() < due)
+            QThread::msleep(quint64(due - clock.elapsed()));
+        if (!killed && clock.elapsed() >= killAt * 1000) {
+            daemons[0]->signal(takeover == QLatin1String("stop") ? SIGSTOP : SIGKILL);
+            killed = true;
+            killedAt = QDateTime::currentMSecsSinceEpoch();
+        }
+        QList<OutboxItem> items;
+        for (int k = i; k < std::min(total, i + 50); ++k)
+            items.append(itemFor(db, k));
+        if (!writer.write(items))
+            std::fprintf(stderr, "a write failed\n");
+    }
+    Applied now;
+    waitFor(
+        [&] {
+            now = applied(targets);
+            return now.applied - before.applied >= total;
+        },
+        120000);
+    // Delay of each event from the ledger (one user per event, so one ledger row per event).
+    const QString sql =
+        QStringLiteral("SELECT COUNT(*), COALESCE(MAX(l.acked_at - e.created_at), 0),"
+                       " COALESCE(percentile_disc(0.99) WITHIN GROUP (ORDER BY l.acked_at -"
+                       " e.created_at), 0), COALESCE(MAX(l.acked_at - e.created_at) FILTER (WHERE"
+                       " e.created_at < %1), 0) FROM events e JOIN ledger l ON l.event_id ="
+                       " e.event_id")
+            .arg(killedAt);
+    const QVariantList f = queryRow(pg, db, sql);
+    const qint64 acked = f.value(0).toLongLong();
+    const qint64 lost = qint64(total) - acked;
+    std::printf("takeover (%s of one of %d daemons %d s into %d s of %.0f events/s): longest delay "
+                "accepted -> acknowledged %.1f s (p99 %.1f s; longest before the %s %.1f s) "
+                "against lease %d s + 2 s = %d s: %s; lost %lld of %d; duplicates at the targets "
+                "%lld (same event id), out of order %lld\n",
+                takeover == QLatin1String("stop") ? "SIGSTOP" : "SIGKILL", many, killAt, seconds,
+                perSecond, f.value(1).toDouble() / 1000.0, f.value(2).toDouble() / 1000.0,
+                takeover == QLatin1String("stop") ? "stop" : "kill", f.value(3).toDouble() / 1000.0,
+                LeaseSeconds, LeaseSeconds + 2,
+                f.value(1).toDouble() <= (LeaseSeconds + 2) * 1000.0 ? "within" : "OVER", lost,
+                total, now.duplicates - before.duplicates, now.outOfOrder - before.outOfOrder);
+    writer.stop();
+    for (auto &d : daemons)
+        d->stop();
+    return 0;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/daemonheartbeat.h"
+
+#include "store/postgresschema.h"
+#include "store/store.h"
+
+#include <QDateTime>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <pthread.h>
+
+namespace jobfirst {
+
+namespace {
+
+const char *const ServerNowMs = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+constexpr qint64 ForgetAfterMs = 3600000; // rows of daemons silent this long are removed
+constexpr int MaxBackoffMs = 8000;
+
+Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, const QString &self)
+{
+    QSqlQuery q(db);
+    if (!q.exec(
+            QStringLiteral(
+                "SELECT h.daemon, h.admin_url, h.started_at, h.heartbeat_at, h.delivered, h.rate, "
+                "%1 -"
+                " h.heartbeat_at, COALESCE((SELECT string_agg(CAST(p.part AS TEXT), ',' ORDER BY"
+                " p.part) FROM partition_leases p WHERE p.holder = h.daemon), '')"
+                " FROM daemon_heartbeats h ORDER BY h.started_at, h.daemon")
+                .arg(QLatin1String(ServerNowMs))))
+        return storeError(where, QStringLiteral("read the daemons"), q.lastError().text());
+    QList<DaemonStatus> list;
+    while (q.next()) {
+        DaemonStatus d;
+        d.id = q.value(0).toString();
+        d.adminUrl = q.value(1).toString();
+        d.startedAt = q.value(2).toLongLong();
+        d.heartbeatAt = q.value(3).toLongLong();
+        d.delivered = q.value(4).toLongLong();
+        d.deliveriesPerSecond = q.value(5).toDouble();
+        d.heartbeatAgeMs = std::max<qint64>(0, q.value(6).toLongLong());
+        for (const QString &p : q.value(7).toString().split(u',', Qt::SkipEmptyParts))
+            d.partitions << p.toInt();
+        d.self = d.id == self;
+        list << d;
+    }
+    return list;
+}
+
+} // namespace
+
+DaemonHeartbeat::DaemonHeartbeat(PostgresUrl url, QString id, std::function<Figures()> figures)
+    : m_url(std::move(url)), m_id(std::move(id)), m_figures(std::move(figures)),
+      m_startedAt(QDateTime::currentMSecsSinceEpoch())
+{
+    m_thread = std::thread([this] { run(); });
+}
+
+DaemonHeartbeat::~DaemonHeartbeat()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void DaemonHeartbeat::setAdminUrl(const QString &url)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_adminUrl = url;
+    }
+    m_wake.notify_all(); // shown at once
+}
+
+QList<DaemonStatus> DaemonHeartbeat::daemons() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_daemons;
+}
+
+Result<QList<DaemonStatus>> DaemonHeartbeat::read(const PostgresUrl &url)
+{
+    const QString name = PostgresSchema::newConnectionName("daemons");
+    Result<QList<DaemonStatus>> result = QList<DaemonStatus>();
+    {
+        auto db = PostgresSchema::open(url, name);
+        if (!db)
+            return db.error();
+        result = readDaemons(db.value(), url.toString(), {});
+        db.value().close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
+}
+
+void DaemonHeartbeat::run()
+{
+    pthread_setname_np(pthread_self(), "jf-heartbeat");
+    const QString name = PostgresSchema::newConnectionName("heartbeat");
+    QSqlDatabase db;
+    bool open = false;
+    int backoffMs = 250;
+    const auto close = [&] {
+        if (db.isValid())
+            db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
+        open = false;
+    };
+    std::unique_lock lock(m_mutex);
+    while (!m_stop) {
+        const QString adminUrl = m_adminUrl;
+        lock.unlock();
+        int waitMs = BeatMs;
+        if (!open) {
+            auto opened = PostgresSchema::open(m_url, name);
+            if (opened) {
+                db = opened.value();
+                open = true;
+            }
+        }
+        bool ok = open;
+        if (open) {
+            const Figures f = m_figures ? m_figures() : Figures{};
+            QSqlQuery q(db);
+            q.prepare(
+                QStringLiteral(
+                    "INSERT INTO daemon_heartbeats(daemon, admin_url, started_at, heartbeat_at,"
+                    " delivered, rate) VALUES (?, ?, ?, %1, ?, ?) ON CONFLICT (daemon) DO"
+                    " UPDATE SET admin_url = excluded.admin_url, heartbeat_at ="
+                    " excluded.heartbeat_at, delivered = excluded.delivered, rate ="
+                    " excluded.rate")
+                    .arg(QLatin1String(ServerNowMs)));
+            q.addBindValue(m_id);
+            q.addBindValue(adminUrl);
+            q.addBindValue(m_startedAt);
+            q.addBindValue(f.delivered);
+            q.addBindValue(f.perSecond);
+            ok = q.exec() &&
+                 q.exec(QStringLiteral("DELETE FROM daemon_heartbeats WHERE heartbeat_at < %1 - %2")
+                            .arg(QLatin1String(ServerNowMs))
+                            .arg(ForgetAfterMs));
+            q.finish();
+            if (ok) {
+                auto list = readDaemons(db, m_url.toString(), m_id);
+                ok = list.ok();
+                if (ok) {
+                    std::lock_guard guard(m_mutex);
+                    m_daemons = std::move(list).value();
+                }
+            }
+        }
+        if (ok) {
+            backoffMs = 250;
+        } else {
+            // The server is away (or restarting): connect again, waiting longer each time.
+            close();
+            waitMs = backoffMs;
+            backoffMs = std::min(MaxBackoffMs, backoffMs * 2);
+        }
+        lock.lock();
+        m_wake.wait_for(lock, std::chrono::milliseconds(waitMs),
+                        [&] { return m_stop || m_adminUrl != adminUrl; });
+    }
+    lock.unlock();
+    if (open) {
+        // A clean stop: this daemon is gone from the view (its partitions were given back).
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("DELETE FROM daemon_heartbeats WHERE daemon = ?"));
+        q.addBindValue(m_id);
+        q.exec();
+    }
+    close();
+}
+
+} // namespace jobfirst

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "store/daemonstatus.h"
+#include "store/postgresurl.h"
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace jobfirst {
+
+/// A daemon's heartbeat in the shared PostgreSQL store (table daemon_heartbeats), and the view
+/// of every daemon sharing it. On a thread of its own with its own connection, once a second:
+/// writes this daemon's row (admin URL, start, delivered count and rate, the time by the
+/// server's clock) and reads every daemon's row with the partitions it holds, which daemons()
+/// answers without touching the database. A clean stop removes the row; a daemon that died
+/// leaves it, its age growing (rows silent for an hour are removed). While the server is
+/// away it connects again with backoff, and daemons() keeps the last view it read.
+class DaemonHeartbeat final
+{
+public:
+    /// What the daemon says about itself at each beat.
+    struct Figures
+    {
+        qint64 delivered = 0;
+        double perSecond = 0;
+    };
+
+    DaemonHeartbeat(PostgresUrl url, QString id, std::function<Figures()> figures);
+    ~DaemonHeartbeat();
+    DaemonHeartbeat(const DaemonHeartbeat &) = delete;
+    DaemonHeartbeat &operator=(const DaemonHeartbeat &) = delete;
+
+    void setAdminUrl(const QString &url);
+    /// Every daemon as last read (this one marked self), the newest heartbeat first.
+    QList<DaemonStatus> daemons() const;
+    /// Reads the daemons once through a connection of its own (jobfirstctl with --db URL).
+    static Result<QList<DaemonStatus>> read(const PostgresUrl &url);
+
+    static constexpr int BeatMs = 1000;
+
+private:
+    void run();
+
+    PostgresUrl m_url;
+    QString m_id;
+    std::function<Figures()> m_figures;
+    qint64 m_startedAt;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    QString m_adminUrl;
+    QList<DaemonStatus> m_daemons;
+    std::thread m_thread;
+};
+
+} // namespace jobfirst

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QList>
+#include <QString>
+
+namespace jobfirst {
+
+/// One engine working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
+/// heartbeats a row (DaemonHeartbeat); with a SQLite store the one embedded engine.
+struct DaemonStatus
+{
+    QString id;       ///< "host:pid:nonce", the holder name of its partition leases
+    QString adminUrl; ///< its admin API ("" when it serves none)
+    qint64 startedAt = 0;
+    qint64 heartbeatAt = 0;    ///< ms since epoch, by the database server's clock
+    qint64 heartbeatAgeMs = 0; ///< how old the heartbeat was when read
+    qint64 delivered = 0;      ///< events delivered since it started
+    double deliveriesPerSecond = 0;
+    QList<int> partitions; ///< partitions whose lease it holds (PostgreSQL)
+    bool self = false;     ///< the engine that answered
+};
+
+} // namespace jobfirst

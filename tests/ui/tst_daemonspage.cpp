@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console's Daemons page (issue 13) against real daemons: two jobfirstd sharing a
+// PostgreSQL of the test's own, the console attached to one of them as a viewer. The page
+// lists both with their partitions and follows when the other one is SIGKILLed: its heartbeat
+// goes late and its partitions move to the survivor. With a SQLite store the page shows the
+// one embedded engine.
+#include "api/localenginesession.h"
+#include "daemonprocess.h"
+#include "pages/daemonspage.h"
+#include "postgresserver.h"
+#include "remote/remoteenginesession.h"
+
+#include <QFile>
+#include <QLabel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestDaemonsPage final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    template <typename T> static T await(QFuture<T> future)
+    {
+        while (!future.isFinished())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return future.result();
+    }
+
+    static QByteArray read(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+    }
+
+    /// The row of the daemon with process id `pid` (-1 when not shown).
+    static int rowOf(ui::DaemonsPage &page, qint64 pid)
+    {
+        const auto &rows = page.model()->rows();
+        for (int r = 0; r < rows.size(); ++r)
+            if (rows.at(r).id.section(u':', 1, 1).toLongLong() == pid)
+                return r;
+        return -1;
+    }
+
+    static QString shown(ui::DaemonsPage &page, int row, int column)
+    {
+        return page.model()->index(row, column).data().toString();
+    }
+
+private slots:
+    void followsADaemonThatIsKilled()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("c.json"));
+        {
+            QFile c(config);
+            QVERIFY(c.open(QIODevice::WriteOnly));
+            c.write(R"({"targets": []})");
+        }
+        DaemonProcess daemons[2];
+        QByteArray viewer;
+        for (int i = 0; i < 2; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("d%1.db").arg(i));
+            if (i == 0)
+                viewer = read(makeToken(local, m_dir.path(), QStringLiteral("watcher"),
+                                        QStringLiteral("viewer")));
+            QVERIFY(daemons[i].start(pg.url(), config, {QStringLiteral("--local-db"), local}));
+        }
+        QVERIFY(!viewer.isEmpty());
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), viewer, {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        ui::DaemonsPage page(&session);
+        page.resize(900, 300);
+        page.show(); // the page reads the daemons once a second while it is shown
+        auto *table = page.findChild<QTableView *>(QStringLiteral("daemonsTable"));
+        QVERIFY(table);
+        QCOMPARE(table->model(), page.model());
+        // Both daemons, with the 16 partitions shared between them (8 and 8 once both have
+        // claimed), the one the console is attached to marked, each with its admin API.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, daemons[0].pid()) >= 0 && rowOf(page, daemons[1].pid()) >= 0, 15000);
+        const auto partitions = [&](int i) {
+            const int row = rowOf(page, daemons[i].pid());
+            return row < 0 ? -1 : page.model()->index(row, 2).data(Qt::UserRole).toInt();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == 8 && partitions(1) == 8, 20000);
+        const int self = rowOf(page, daemons[0].pid());
+        QVERIFY2(shown(page, self, 0).contains(QStringLiteral("this one")),
+                 qPrintable(shown(page, self, 0)));
+        QCOMPARE(shown(page, self, 5), daemons[0].url());
+        QCOMPARE(shown(page, rowOf(page, daemons[1].pid()), 5), daemons[1].url());
+        QVERIFY2(!shown(page, rowOf(page, daemons[1].pid()), 1).contains(QStringLiteral("late")),
+                 qPrintable(shown(page, rowOf(page, daemons[1].pid()), 1)));
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QVERIFY(summary);
+        QCOMPARE(summary->text(), QStringLiteral("2 engine(s) on this store."));
+
+        // SIGKILL the other one: no clean stop, so its row stays and its heartbeat ages; the
+        // survivor takes its partitions over (its process is gone) and the screen follows.
+        const qint64 killed = daemons[1].pid();
+        daemons[1].kill();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, killed) >= 0 &&
+                page.model()->index(rowOf(page, killed), 1).data(Qt::UserRole).toLongLong() >
+                    ui::DaemonsPage::LateMs,
+            20000);
+        QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("late")),
+                 qPrintable(shown(page, rowOf(page, killed), 1)));
+        QVERIFY(page.model()->index(rowOf(page, killed), 1).data(Qt::BackgroundRole).isValid());
+        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == 16, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(shown(page, rowOf(page, killed), 2), QStringLiteral("none"),
+                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            summary->text(), QStringLiteral("2 engine(s) on this store; 1 with a late heartbeat."),
+            10000);
+        QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void sqliteShowsTheOneEmbeddedEngine()
+    {
+        LocalEngineSession session(QStringLiteral("test"));
+        EngineOptions o;
+        o.dbPath = m_dir.filePath(QStringLiteral("embedded.db"));
+        o.healthChecks = false;
+        const Status started = await(session.start(o));
+        QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
+        ui::DaemonsPage page(&session);
+        page.show();
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 10000);
+        const DaemonStatus &d = page.model()->row(0);
+        QVERIFY(d.self);
+        QCOMPARE(d.id.section(u':', 1, 1).toLongLong(), QCoreApplication::applicationPid());
+        QVERIFY(d.partitions.isEmpty());
+        session.stop();
+    }
+};
+
+QTEST_MAIN(TestDaemonsPage)
+#include "tst_daemonspage.moc"

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "models/recordtablemodel.h"
+#include "pages/page.h"
+#include "store/daemonstatus.h"
+
+class QLabel;
+class QTableView;
+class QTimer;
+
+namespace jobfirst::ui {
+
+/// The engines working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
+/// with the partitions it holds, its heartbeat age and delivery rate, read through the engine
+/// interface once a second while the page is shown (a daemon whose heartbeat is late is
+/// marked). With a SQLite store, the one embedded engine.
+class DaemonsPage final : public Page
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DaemonsPage)
+
+public:
+    explicit DaemonsPage(EngineSession *session, QWidget *parent = nullptr);
+    QString title() const override { return tr("Daemons"); }
+    void applySnapshot(const EngineSnapshot &snapshot) override;
+    void retranslate() override;
+
+    RecordTableModel<DaemonStatus> *model() const { return m_model; }
+    /// Reads the daemons now (the answer arrives later; refreshed() says when).
+    void refresh();
+
+    /// A heartbeat older than this is late: the daemon may be gone.
+    static constexpr qint64 LateMs = 5000;
+
+signals:
+    void refreshed();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
+private:
+    RecordTableModel<DaemonStatus> *m_model;
+    QTableView *m_view;
+    QLabel *m_summary;
+    QTimer *m_timer;
+    bool m_busy = false;
+    QString m_error;
+};
+
+} // namespace jobfirst::ui
