@@ -453,12 +453,16 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
+    rebuildBalancer();
+    // Told before it is written: each write is a commit that waits for the disk (tens to
+    // hundreds of ms on a busy one), and consoles and the live stream wait for this. The
+    // history is written before this thread returns to its event loop, so a read of it
+    // through the engine (nodeHistory) that follows the event sees it.
+    emit healthChanged(e);
     if (Status st = m_store->appendHealthEvent(e); !st)
         qWarning("health history: %s", qPrintable(st.error().message));
     if (Status st = m_store->saveHealthState(s.spec.id, to, e.timestamp); !st)
         qWarning("health state: %s", qPrintable(st.error().message));
-    rebuildBalancer();
-    emit healthChanged(e);
     if (recovering)
         emit nodeRecovered(s.spec.id);
 }
