@@ -456,7 +456,7 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
                               .arg(down)
                               .arg(failed)
                               .arg(s.cluster.totalNodes));
-    m_nodesLabel->setStyleSheet(
+    restyle(m_nodesLabel,
         failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
         : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
                : QString());

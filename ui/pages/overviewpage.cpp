@@ -144,11 +144,11 @@ void OverviewPage::showCards(const EngineSnapshot &s)
         locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
-    m_cards[2].value->setStyleSheet(
+    restyle(m_cards[2].value,
         failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
         : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
                : QString());
-    m_cards[4].value->setStyleSheet(
+    restyle(m_cards[4].value,
         !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
             ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : QString());
@@ -158,7 +158,7 @@ void OverviewPage::showCards(const EngineSnapshot &s)
     m_cards[4].value->setToolTip(tr("%1 of %2 requests in the last %3 failed")
                                      .arg(locale.toString(c.windowFailedRequests),
                                           locale.toString(c.windowRequests), ageText(c.windowMs)));
-    m_cards[7].value->setStyleSheet(
+    restyle(m_cards[7].value,
         dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name()) : QString());
 }
 
