@@ -112,17 +112,12 @@ void OverviewPage::retranslate()
         c->retranslate();
     m_slo->retranslate();
     if (m_last.at)
-        showCards(m_last);
+        showCards(m_last, m_lastDown, m_lastFailed);
 }
 
-void OverviewPage::showCards(const EngineSnapshot &s)
+void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
 {
     const ClusterStats &c = s.cluster;
-    int down = 0, failed = 0;
-    for (const NodeStatus &n : s.nodes) {
-        down += n.health == HealthState::Down;
-        failed += n.health == HealthState::Failed;
-    }
     qint64 dead = 0;
     for (const TargetStatus &t : s.sync.targets)
         dead += t.deadLetters;
@@ -167,12 +162,15 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
     const bool windowChanged = s.cluster.windowMs != m_windowMs;
     m_windowMs = s.cluster.windowMs;
     m_last = s;
-    m_last.nodes.clear();
-    for (const NodeStatus &n : s.nodes) // only what the cards need, not every node's details
-        m_last.nodes << NodeStatus{n.spec, n.health};
+    m_last.nodes = {}; // only what the cards need: the counts below
+    m_lastDown = m_lastFailed = 0;
+    for (const NodeStatus &n : s.nodes) {
+        m_lastDown += n.health == HealthState::Down;
+        m_lastFailed += n.health == HealthState::Failed;
+    }
     if (windowChanged)
         retranslate();
-    showCards(s);
+    showCards(s, m_lastDown, m_lastFailed);
 
     QStringList nodeNames;
     if (s.nodes.size() <= LiveChart::palette().size()) {

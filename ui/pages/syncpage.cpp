@@ -427,9 +427,8 @@ void SyncPage::retranslate()
 
 void SyncPage::applySnapshot(const EngineSnapshot &s)
 {
-    m_targetState.clear();
-    for (const TargetStatus &t : s.sync.targets)
-        m_targetState.insert(t.name, t);
+    m_lastTargets = s.sync.targets;
+    m_targetStateStale = true;
     m_targets->setRows(s.sync.targets);
     QStringList names;
     for (const TargetStatus &t : s.sync.targets)
@@ -491,6 +490,12 @@ QString SyncPage::waitText(const QueuedDelivery &q) const
 {
     // Why a row waits, rather than a "next attempt" time that may be long past: a held or
     // paused target, a circuit waiting for its probe, or a retry time still ahead.
+    if (m_targetStateStale) {
+        m_targetState.clear();
+        for (const TargetStatus &t : m_lastTargets)
+            m_targetState.insert(t.name, t);
+        m_targetStateStale = false;
+    }
     const auto it = m_targetState.constFind(q.target);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (it != m_targetState.cend()) {
