@@ -140,13 +140,13 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
     restyle(m_cards[2].value,
-        failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-        : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
-               : QString());
+            failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+            : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                   : QString());
     restyle(m_cards[4].value,
-        !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
-            ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-            : QString());
+            !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
+                ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+                : QString());
     m_cards[3].value->setToolTip(
         tr("%1 requests since the engine started, %2 failed")
             .arg(locale.toString(c.totalRequests), locale.toString(c.failedRequests)));
@@ -154,7 +154,8 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
                                      .arg(locale.toString(c.windowFailedRequests),
                                           locale.toString(c.windowRequests), ageText(c.windowMs)));
     restyle(m_cards[7].value,
-        dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name()) : QString());
+            dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                 : QString());
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)

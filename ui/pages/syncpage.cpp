@@ -126,11 +126,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         return b.circuit != CircuitState::Open && a.name == b.name && a.url == b.url &&
                a.enabled == b.enabled && a.paused == b.paused && a.held == b.held &&
                a.disabledReason == b.disabledReason && a.tlsInsecure == b.tlsInsecure &&
-               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt &&
-               a.backlog == b.backlog && a.oldestWaitingMs == b.oldestWaitingMs &&
-               a.success == b.success && a.failed == b.failed && a.retries == b.retries &&
-               a.deadLetters == b.deadLetters && a.inFlight == b.inFlight &&
-               a.lastError == b.lastError && a.lastErrorAt == b.lastErrorAt;
+               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
+               a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
+               a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
+               a.inFlight == b.inFlight && a.lastError == b.lastError &&
+               a.lastErrorAt == b.lastErrorAt;
     });
     using Q = QueuedDelivery;
     m_queue = new RecordTableModel<Q>(
