@@ -177,7 +177,9 @@ int main(int argc, char *argv[])
     const int nodes = argc > 1 ? QString::fromLocal8Bit(argv[1]).toInt() : 1000;
     const int consoles = 20;
     const int seconds = qEnvironmentVariableIntValue("BENCH_SECONDS") > 0 ? qEnvironmentVariableIntValue("BENCH_SECONDS") : 30;
-    const int changes = qEnvironmentVariableIntValue("BENCH_CHANGES") > 0 ? qEnvironmentVariableIntValue("BENCH_CHANGES") : 100;
+    const int changes = qEnvironmentVariableIntValue("BENCH_CHANGES") > 0
+                            ? qEnvironmentVariableIntValue("BENCH_CHANGES")
+                            : 200;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     std::printf("command: build/bench/bench_stream %d   (BENCH_SECONDS=%d BENCH_CHANGES=%d)\n", nodes, seconds, changes);
     QTemporaryDir dir;

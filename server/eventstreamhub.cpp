@@ -8,6 +8,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <utility>
 
 namespace jobfirst {
 
@@ -15,6 +16,10 @@ namespace {
 constexpr int KeepAliveMs = 5000;
 /// A client this far behind is not reading; drop it rather than hold its backlog.
 constexpr qint64 MaxUnsentBytes = 32 * 1024 * 1024;
+/// A snapshot waits while the client's socket holds more than this unsent: the client has
+/// not read the last one yet. Less than one snapshot of a thousand nodes (about 440 kB), so
+/// an event is behind at most one snapshot on its way to a slow client.
+constexpr qint64 SnapshotHighWater = 256 * 1024;
 /// The least time between two snapshots to one client when the second one is sent early
 /// because it shows a health change.
 constexpr qint64 MinChangeGapMs = 200;
@@ -24,7 +29,8 @@ EventStreamHub::EventStreamHub(QObject *parent)
     : QObject(parent), m_keepAlive(new QTimer(this)), m_owed(new QTimer(this))
 {
     m_keepAlive->setInterval(KeepAliveMs);
-    connect(m_keepAlive, &QTimer::timeout, this, [this] { broadcast(QByteArrayLiteral(": keep-alive\n\n")); });
+    connect(m_keepAlive, &QTimer::timeout, this,
+            [this] { broadcast(QByteArrayLiteral(": keep-alive\n\n")); });
     m_owed->setSingleShot(true);
     m_owed->setTimerType(Qt::PreciseTimer);
     connect(m_owed, &QTimer::timeout, this, [this] {
@@ -38,7 +44,8 @@ QByteArray EventStreamHub::frame(const char *event, const QByteArray &json)
     return QByteArray("event: ") + event + "\ndata: " + json + "\n\n";
 }
 
-void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs, qint64 latestAt,
+void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket,
+                         int intervalMs, qint64 latestAt,
                          const std::function<QByteArray()> &latestJson)
 {
     responder->writeStatusLine(QHttpServerResponder::StatusCode::Ok);
@@ -47,6 +54,9 @@ void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSo
     responder->writeHeader("X-Accel-Buffering", "no");
     responder->writeBody("\r\n: stream open\n\n");
     m_clients.push_back(Client{std::move(responder), socket, intervalMs, 0});
+    if (socket)
+        connect(socket, &QTcpSocket::bytesWritten, this,
+                [this, socket] { onBytesWritten(socket); });
     if (latestJson && intervalMs > 0) {
         m_clients.back().lastSnapshotAt = latestAt;
         write(m_clients.back(), frame("snapshot", latestJson())); // the first picture at once
@@ -64,6 +74,27 @@ void EventStreamHub::write(Client &client, const QByteArray &bytes)
         return;
     }
     client.responder->writeBody(bytes);
+    // Out now, not when this thread next returns to its event loop (where a snapshot to
+    // encode may come first).
+    client.socket->flush();
+}
+
+void EventStreamHub::writeSnapshot(Client &client, const QByteArray &frame)
+{
+    if (client.socket && client.socket->bytesToWrite() > SnapshotHighWater) {
+        client.waiting = frame; // the newest picture, once the client has read the last
+        return;
+    }
+    client.waiting.clear();
+    write(client, frame);
+}
+
+void EventStreamHub::onBytesWritten(QTcpSocket *socket)
+{
+    for (Client &c : m_clients)
+        if (c.socket == socket && !c.waiting.isEmpty() &&
+            socket->bytesToWrite() <= SnapshotHighWater)
+            write(c, std::exchange(c.waiting, {}));
 }
 
 void EventStreamHub::broadcast(const QByteArray &bytes)
@@ -75,12 +106,15 @@ void EventStreamHub::broadcast(const QByteArray &bytes)
 
 void EventStreamHub::prune()
 {
-    std::erase_if(m_clients, [](const Client &c) { return !c.socket || c.socket->state() != QAbstractSocket::ConnectedState; });
+    std::erase_if(m_clients, [](const Client &c) {
+        return !c.socket || c.socket->state() != QAbstractSocket::ConnectedState;
+    });
     if (m_clients.empty())
         m_keepAlive->stop();
 }
 
-void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot, const std::function<QByteArray()> &json)
+void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot,
+                                     const std::function<QByteArray()> &json)
 {
     // Alerts go out at once to every client; health changes went out as they happened
     // (publishHealth). Snapshots then carry neither, so a client that takes fewer snapshots
@@ -106,7 +140,7 @@ void EventStreamHub::publishSnapshot(const EngineSnapshot &snapshot, const std::
             bytes = frame("snapshot", json());
         c.lastSnapshotAt = now;
         c.owesChange = false;
-        write(c, bytes);
+        writeSnapshot(c, bytes);
     }
     const bool owed = std::any_of(m_clients.begin(), m_clients.end(),
                                   [](const Client &c) { return c.owesChange; });
@@ -125,7 +159,7 @@ void EventStreamHub::sendOwed(qint64 now)
         if (now - c.lastSnapshotAt >= MinChangeGapMs) {
             c.lastSnapshotAt = now;
             c.owesChange = false;
-            write(c, m_owedFrame);
+            writeSnapshot(c, m_owedFrame);
         } else {
             const qint64 due = c.lastSnapshotAt + MinChangeGapMs;
             next = next < 0 ? due : std::min(next, due);
@@ -140,20 +174,24 @@ void EventStreamHub::sendOwed(qint64 now)
 void EventStreamHub::publishHealth(const HealthEvent &event)
 {
     if (!m_clients.empty())
-        broadcast(frame("health", QJsonDocument(codec::encode(event)).toJson(QJsonDocument::Compact)));
+        broadcast(
+            frame("health", QJsonDocument(codec::encode(event)).toJson(QJsonDocument::Compact)));
 }
 
 void EventStreamHub::publishConfig(int version, const QString &actor)
 {
     if (!m_clients.empty())
-        broadcast(frame("config", QJsonDocument(QJsonObject{{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}})
+        broadcast(frame("config", QJsonDocument(QJsonObject{{QStringLiteral("version"), version},
+                                                            {QStringLiteral("actor"), actor}})
                                       .toJson(QJsonDocument::Compact)));
 }
 
 void EventStreamHub::publishConfigError(const QString &message)
 {
     if (!m_clients.empty())
-        broadcast(frame("config_error", QJsonDocument(QJsonObject{{QStringLiteral("message"), message}}).toJson(QJsonDocument::Compact)));
+        broadcast(
+            frame("config_error", QJsonDocument(QJsonObject{{QStringLiteral("message"), message}})
+                                      .toJson(QJsonDocument::Compact)));
 }
 
 } // namespace jobfirst

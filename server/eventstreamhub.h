@@ -18,8 +18,10 @@ namespace jobfirst {
 
 /// The admin API's live stream (Server-Sent Events): every connected client gets each
 /// snapshot (no more often than it asked) and each health change and config change as it
-/// happens. A snapshot is encoded once for all clients. Clients that leave, or read too
-/// slowly to keep up, are dropped.
+/// happens. A snapshot is encoded once for all clients. Events are handed to the socket at
+/// once and flushed; a snapshot waits while the client has not read the previous one (and
+/// is replaced by a newer one meanwhile), so an event never queues behind snapshots a slow
+/// client has not read. Clients that leave, or stop reading, are dropped.
 class EventStreamHub final : public QObject
 {
     Q_OBJECT
@@ -31,8 +33,8 @@ public:
     /// Starts the stream on a request's responder, with the latest snapshot when there is
     /// one. intervalMs 0: events only, no snapshots.
     /// `latestJson` (may be empty): the latest snapshot as snapshotJson() encodes it.
-    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs, qint64 latestAt = 0,
-             const std::function<QByteArray()> &latestJson = {});
+    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs,
+             qint64 latestAt = 0, const std::function<QByteArray()> &latestJson = {});
     int clientCount() const { return int(m_clients.size()); }
 
     /// Sends the snapshot to the clients due one; `json` encodes it (called at most once, and
@@ -50,8 +52,14 @@ private:
         int intervalMs = 1000;
         qint64 lastSnapshotAt = 0;
         bool owesChange = false; ///< a health change it has had no snapshot of yet
+        QByteArray waiting;      ///< a snapshot frame held until the client reads the last one
     };
+    /// An event (or comment): handed to the socket and flushed at once.
     void write(Client &client, const QByteArray &bytes);
+    /// A snapshot frame: written when the client has read what it was sent, else held
+    /// (replacing one held before).
+    void writeSnapshot(Client &client, const QByteArray &frame);
+    void onBytesWritten(QTcpSocket *socket);
     /// Sends the latest snapshot to the clients that owe a change and may have one now; arms
     /// the timer for the others.
     void sendOwed(qint64 now);

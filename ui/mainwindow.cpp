@@ -458,10 +458,10 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
                               .arg(down)
                               .arg(failed)
                               .arg(s.cluster.totalNodes));
-    m_nodesLabel->setStyleSheet(
-        failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-        : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
-               : QString());
+    restyle(m_nodesLabel,
+            failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+            : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                   : QString());
     m_backlogLabel->setText(s.sync.deliveryStandbyFor.isEmpty()
                                 ? tr("Sync backlog: %1").arg(s.sync.queueDepth)
                                 : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")

@@ -586,6 +586,12 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
+    rebuildBalancer();
+    // Told before it is written: each write is a commit that waits for the disk (tens to
+    // hundreds of ms on a busy one), and consoles and the live stream wait for this. The
+    // history is written before this thread returns to its event loop, so a read of it
+    // through the engine (nodeHistory) that follows the event sees it.
+    emit healthChanged(e);
     // A node checked by another daemon (its partition is not held here) changes only here, on
     // a failure of real traffic: the daemon that checks it records what its checks find.
     if (checksHere(s.spec.id)) {
@@ -593,8 +599,6 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
             !st)
             qWarning("health of %s: %s", qPrintable(s.spec.id), qPrintable(st.error().message));
     }
-    rebuildBalancer();
-    emit healthChanged(e);
     if (recovering)
         emit nodeRecovered(s.spec.id);
 }

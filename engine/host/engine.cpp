@@ -115,9 +115,11 @@ Status Engine::open(const EngineOptions &options)
 
     connect(m_cluster, &ClusterManager::nodesChanged, this, [this] { m_sync->setNodes(m_cluster->nodes()); });
     connect(m_cluster, &ClusterManager::healthChanged, this, [this](const HealthEvent &e) {
-        m_sync->setNodes(m_cluster->nodes());
+        // Told first: handing every node to the delivery engine takes milliseconds with a
+        // thousand nodes, and consoles and the live stream wait for this.
         m_pendingEvents << e;
         emit healthChanged(e);
+        m_sync->setNodes(m_cluster->nodes());
         // A state change is shown soon, not a whole refresh interval later.
         if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
             m_soonSnapshot->start();

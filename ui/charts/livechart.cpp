@@ -13,8 +13,8 @@
 namespace jobfirst::ui {
 
 LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> unit, QWidget *parent)
-    : QChartView(parent), m_title(std::move(title)), m_unit(std::move(unit)), m_axisX(new QValueAxis),
-      m_axisY(new QValueAxis)
+    : QChartView(parent), m_title(std::move(title)), m_unit(std::move(unit)),
+      m_axisX(new QValueAxis), m_axisY(new QValueAxis)
 {
     auto *chart = new QChart;
     chart->setAnimationOptions(QChart::NoAnimation);
@@ -152,6 +152,7 @@ void LiveChart::removeSeriesNotIn(const QStringList &names)
 
 int LiveChart::pointCount(const QString &series) const
 {
+    drawPending();
     int n = 0;
     for (const QLineSeries *piece : m_series.value(series))
         n += int(piece->count());
@@ -160,14 +161,26 @@ int LiveChart::pointCount(const QString &series) const
 
 int LiveChart::segmentCount(const QString &series) const
 {
+    drawPending();
     int n = 0;
     for (const QLineSeries *piece : m_series.value(series))
         n += piece->count() > 0;
     return n;
 }
 
+double LiveChart::lastValue(const QString &series) const
+{
+    drawPending();
+    const QList<QLineSeries *> pieces = m_series.value(series);
+    for (auto it = pieces.crbegin(); it != pieces.crend(); ++it)
+        if ((*it)->count() > 0)
+            return (*it)->at((*it)->count() - 1).y();
+    return std::nan("");
+}
+
 int LiveChart::gapMarkCount() const
 {
+    drawPending();
     return m_gaps ? int(m_gaps->count()) : 0;
 }
 
@@ -178,6 +191,7 @@ QColor LiveChart::seriesColor(const QString &series) const
 
 QString LiveChart::seriesName(const QString &series) const
 {
+    drawPending();
     const auto pieces = m_series.value(series);
     return pieces.isEmpty() ? QString() : pieces.first()->name();
 }
@@ -186,6 +200,30 @@ void LiveChart::flush(qint64 nowMs)
 {
     if (m_paused)
         return;
+    // Hidden (another page is shown): re-drawing every series would be work nobody sees;
+    // the points are kept and drawn once the chart is shown.
+    if (!isVisible()) {
+        m_pendingAt = nowMs;
+        return;
+    }
+    draw(nowMs);
+}
+
+void LiveChart::showEvent(QShowEvent *event)
+{
+    drawPending();
+    QChartView::showEvent(event);
+}
+
+void LiveChart::drawPending() const
+{
+    if (m_pendingAt)
+        const_cast<LiveChart *>(this)->draw(m_pendingAt); // the series are the chart's cache
+}
+
+void LiveChart::draw(qint64 nowMs)
+{
+    m_pendingAt = 0;
     double maxY = 1;
     // A plot a few hundred pixels wide cannot show thousands of points: keep the first, the
     // lowest, the highest and the last point of each pixel column. Peaks stay visible and

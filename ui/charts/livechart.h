@@ -28,7 +28,8 @@ class LiveChart final : public QChartView
     Q_DISABLE_COPY_MOVE(LiveChart)
 
 public:
-    explicit LiveChart(std::function<QString()> title, std::function<QString()> unit, QWidget *parent = nullptr);
+    explicit LiveChart(std::function<QString()> title, std::function<QString()> unit,
+                       QWidget *parent = nullptr);
 
     void setWindowMs(qint64 ms);
     /// `series` is a stable key; its legend shows the key unless setSeriesTitle() gave a title.
@@ -41,7 +42,8 @@ public:
     void setSeriesNote(const QString &series, const QString &note);
     /// A translatable legend title for a series key, re-read by retranslate().
     void setSeriesTitle(const QString &series, std::function<QString()> title);
-    /// Draws what was added since the last flush (does nothing while paused).
+    /// Draws what was added since the last flush (does nothing while paused). A chart that
+    /// is not on screen draws when it is shown (or asked what it shows), not on every flush.
     void flush(qint64 nowMs);
     void setPaused(bool paused) { m_paused = paused; }
     bool paused() const { return m_paused; }
@@ -51,6 +53,8 @@ public:
     int pointCount(const QString &series) const;
     /// Pieces the series is drawn in (1 + the gaps that have points after them).
     int segmentCount(const QString &series) const;
+    /// The newest value drawn for a series (NaN when none is drawn).
+    double lastValue(const QString &series) const;
     /// Points on the "no answer" row: the times some series had a gap.
     int gapMarkCount() const;
     /// The colour a series is drawn in.
@@ -64,7 +68,15 @@ public:
     /// The next 1, 2 or 5 times a power of ten at or above value.
     static double niceCeiling(double value);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
+    /// Draws the points buffered up to nowMs into the series.
+    void draw(qint64 nowMs);
+    /// Draws a flush that waited for the chart to be shown, so what it is asked shows is
+    /// what it would draw now.
+    void drawPending() const;
     QLineSeries *newSegment(const QString &series, int index);
     void applyName(const QString &series);
 
@@ -84,6 +96,7 @@ private:
     qint64 m_windowMs = 5 * 60 * 1000;
     double m_maxY = 0;
     bool m_paused = false;
+    qint64 m_pendingAt = 0; ///< a flush not drawn while the chart was hidden (0: none)
 };
 
 } // namespace jobfirst::ui

@@ -9,10 +9,11 @@
 namespace jobfirst::ui {
 
 /// A table of value rows with columns given as functions, so each view states only what it
-/// shows. A batch with the same keys in the same order is applied with one dataChanged over
-/// the whole table; anything else resets the model (one begin/end pair either way).
-template <typename Row>
-class RecordTableModel : public QAbstractTableModel
+/// shows. A batch with the same keys in the same order is applied as dataChanged: over the
+/// rows that changed when the model can tell (setSameRow), else over the whole table; when
+/// more than half the rows changed, one dataChanged over the whole table. Anything else
+/// resets the model (one begin/end pair).
+template <typename Row> class RecordTableModel : public QAbstractTableModel
 {
 public:
     struct Column
@@ -21,9 +22,19 @@ public:
         std::function<QVariant(const Row &, int role)> data;
     };
 
-    RecordTableModel(QList<Column> columns, std::function<QString(const Row &)> key, QObject *parent = nullptr)
+    RecordTableModel(QList<Column> columns, std::function<QString(const Row &)> key,
+                     QObject *parent = nullptr)
         : QAbstractTableModel(parent), m_columns(std::move(columns)), m_key(std::move(key))
     {
+    }
+
+    /// `same(before, now)`: the row shows the same as before (every column, every role),
+    /// so it need not be announced. Rows whose cells change with the clock (a countdown)
+    /// must never be the same. A thousand nodes checked every 30 s change a few rows per
+    /// refresh; announcing all of them made the view and a sorting proxy re-read every row.
+    void setSameRow(std::function<bool(const Row &, const Row &)> same)
+    {
+        m_same = std::move(same);
     }
 
     void setRows(const QList<Row> &rows)
@@ -37,9 +48,32 @@ public:
             endResetModel();
             return;
         }
+        if (m_rows.isEmpty())
+            return;
+        const int last = int(m_columns.size()) - 1;
+        if (!m_same) {
+            m_rows = rows;
+            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, last));
+            return;
+        }
+        // Runs of consecutive changed rows, each announced once.
+        QList<std::pair<int, int>> runs;
+        qsizetype changed = 0;
+        for (int i = 0; i < int(rows.size()); ++i) {
+            if (m_same(m_rows.at(i), rows.at(i)))
+                continue;
+            ++changed;
+            if (!runs.isEmpty() && runs.last().second == i - 1)
+                runs.last().second = i;
+            else
+                runs.append({i, i});
+        }
         m_rows = rows;
-        if (!m_rows.isEmpty())
-            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, int(m_columns.size()) - 1));
+        if (changed * 2 > rows.size())
+            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, last));
+        else
+            for (const auto &[first, end] : std::as_const(runs))
+                emit dataChanged(index(first, 0), index(end, last));
     }
 
     const QList<Row> &rows() const { return m_rows; }
@@ -52,8 +86,14 @@ public:
         return -1;
     }
 
-    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_rows.size()); }
-    int columnCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_columns.size()); }
+    int rowCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_rows.size());
+    }
+    int columnCount(const QModelIndex &parent = {}) const override
+    {
+        return parent.isValid() ? 0 : int(m_columns.size());
+    }
 
     QVariant data(const QModelIndex &index, int role) const override
     {
@@ -64,17 +104,25 @@ public:
 
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override
     {
-        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 && section < m_columns.size())
+        if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 &&
+            section < m_columns.size())
             return m_columns.at(section).header();
         return QAbstractTableModel::headerData(section, orientation, role);
     }
 
-    /// Re-reads headers after a language switch.
-    void retranslate() { emit headerDataChanged(Qt::Horizontal, 0, int(m_columns.size()) - 1); }
+    /// Re-reads headers and cells after a language switch (rows judged the same by
+    /// setSameRow() are not re-read otherwise).
+    void retranslate()
+    {
+        emit headerDataChanged(Qt::Horizontal, 0, int(m_columns.size()) - 1);
+        if (!m_rows.isEmpty())
+            emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, int(m_columns.size()) - 1));
+    }
 
 private:
     QList<Column> m_columns;
     std::function<QString(const Row &)> m_key;
+    std::function<bool(const Row &, const Row &)> m_same;
     QList<Row> m_rows;
 };
 

@@ -22,6 +22,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace jobfirst::ui {
 
 namespace {
@@ -29,6 +31,22 @@ namespace {
 QVariant stateBrush(HealthState s)
 {
     return QBrush(healthBackground(s));
+}
+
+bool sameNumber(double a, double b)
+{
+    return a == b || (std::isnan(a) && std::isnan(b));
+}
+
+/// Everything a row of the node table shows, the same as before.
+bool sameRow(const NodeStatus &a, const NodeStatus &b)
+{
+    return a.spec == b.spec && a.health == b.health && a.effectiveWeight == b.effectiveWeight &&
+           a.activeConnections == b.activeConnections &&
+           sameNumber(a.responseTimeMs, b.responseTimeMs) &&
+           sameNumber(a.successRate, b.successRate) && a.requests == b.requests &&
+           a.lastCheckAt == b.lastCheckAt && a.lastCheckResult == b.lastCheckResult &&
+           a.lastChangeAt == b.lastChangeAt;
 }
 
 } // namespace
@@ -110,6 +128,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                 })},
         },
         [](const NodeStatus &n) { return n.spec.id; }, this);
+    // A down node's state counts down to failed with every snapshot: never the same.
+    m_model->setSameRow([](const NodeStatus &before, const NodeStatus &now) {
+        return now.health != HealthState::Down && sameRow(before, now);
+    });
     using HCol = RecordTableModel<HealthEvent>::Column;
     m_history = new RecordTableModel<HealthEvent>(
         {
@@ -243,9 +265,12 @@ QString NodesPage::selectedId() const
 
 void NodesPage::applySnapshot(const EngineSnapshot &s)
 {
-    m_ids.clear();
+    QStringList ids;
+    ids.reserve(s.nodes.size());
     for (const NodeStatus &n : s.nodes)
-        m_ids << n.spec.id;
+        ids << n.spec.id;
+    const bool nodesChanged = ids != m_ids;
+    m_ids = std::move(ids);
     m_maxNodes = s.maxNodes;
     m_snapshotAt = s.at;
     if (!m_timeoutAsked) {
@@ -261,9 +286,11 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
         while (!points.empty() && points.front().first < s.at - RecentMs)
             points.pop_front();
     }
-    const QSet<QString> ids(m_ids.begin(), m_ids.end()); // a node that left: its latency goes
-    for (auto it = m_recent.begin(); it != m_recent.end();)
-        it = ids.contains(it.key()) ? std::next(it) : m_recent.erase(it);
+    if (nodesChanged) { // a node that left: its latency goes
+        const QSet<QString> known(m_ids.begin(), m_ids.end());
+        for (auto it = m_recent.begin(); it != m_recent.end();)
+            it = known.contains(it.key()) ? std::next(it) : m_recent.erase(it);
+    }
 
     const QString selected = selectedId();
     m_model->setRows(s.nodes);

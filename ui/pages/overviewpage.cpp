@@ -112,17 +112,12 @@ void OverviewPage::retranslate()
         c->retranslate();
     m_slo->retranslate();
     if (m_last.at)
-        showCards(m_last);
+        showCards(m_last, m_lastDown, m_lastFailed);
 }
 
-void OverviewPage::showCards(const EngineSnapshot &s)
+void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
 {
     const ClusterStats &c = s.cluster;
-    int down = 0, failed = 0;
-    for (const NodeStatus &n : s.nodes) {
-        down += n.health == HealthState::Down;
-        failed += n.health == HealthState::Failed;
-    }
     qint64 dead = 0;
     for (const TargetStatus &t : s.sync.targets)
         dead += t.deadLetters;
@@ -144,22 +139,23 @@ void OverviewPage::showCards(const EngineSnapshot &s)
         locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
-    m_cards[2].value->setStyleSheet(
-        failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-        : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
-               : QString());
-    m_cards[4].value->setStyleSheet(
-        !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
-            ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-            : QString());
+    restyle(m_cards[2].value,
+            failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+            : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                   : QString());
+    restyle(m_cards[4].value,
+            !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
+                ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
+                : QString());
     m_cards[3].value->setToolTip(
         tr("%1 requests since the engine started, %2 failed")
             .arg(locale.toString(c.totalRequests), locale.toString(c.failedRequests)));
     m_cards[4].value->setToolTip(tr("%1 of %2 requests in the last %3 failed")
                                      .arg(locale.toString(c.windowFailedRequests),
                                           locale.toString(c.windowRequests), ageText(c.windowMs)));
-    m_cards[7].value->setStyleSheet(
-        dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name()) : QString());
+    restyle(m_cards[7].value,
+            dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                 : QString());
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)
@@ -167,12 +163,15 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
     const bool windowChanged = s.cluster.windowMs != m_windowMs;
     m_windowMs = s.cluster.windowMs;
     m_last = s;
-    m_last.nodes.clear();
-    for (const NodeStatus &n : s.nodes) // only what the cards need, not every node's details
-        m_last.nodes << NodeStatus{n.spec, n.health};
+    m_last.nodes = {}; // only what the cards need: the counts below
+    m_lastDown = m_lastFailed = 0;
+    for (const NodeStatus &n : s.nodes) {
+        m_lastDown += n.health == HealthState::Down;
+        m_lastFailed += n.health == HealthState::Failed;
+    }
     if (windowChanged)
         retranslate();
-    showCards(s);
+    showCards(s, m_lastDown, m_lastFailed);
 
     QStringList nodeNames;
     if (s.nodes.size() <= LiveChart::palette().size()) {

@@ -40,7 +40,7 @@ private:
         QLabel *value = nullptr;
     };
     Card addCard(QGridLayout *grid, int row, int column);
-    void showCards(const EngineSnapshot &snapshot);
+    void showCards(const EngineSnapshot &snapshot, int down, int failed);
 
     QList<Card> m_cards;
     QList<LiveChart *> m_charts;
@@ -52,7 +52,9 @@ private:
     QHash<QString, std::pair<qint64, qint64>> m_lastCounts; // target -> (success, failed)
     qint64 m_lastAt = 0;
     qint64 m_windowMs = 0;
-    EngineSnapshot m_last; ///< cards are redrawn from it on a language switch
+    EngineSnapshot m_last; ///< without its nodes: cards are redrawn from it on a language switch
+    int m_lastDown = 0;
+    int m_lastFailed = 0;
 };
 
 } // namespace jobfirst::ui

@@ -104,6 +104,12 @@ QColor healthBackground(HealthState s)
     return {};
 }
 
+void restyle(QWidget *widget, const QString &styleSheet)
+{
+    if (widget->styleSheet() != styleSheet)
+        widget->setStyleSheet(styleSheet);
+}
+
 QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeTimeoutMs,
                                 qint64 nowMs)
 {

@@ -56,6 +56,10 @@ public:
 QString roleRefusal(Permission permission, Role role);
 QString roleText(Role role);
 
+/// Sets a widget's style sheet when it differs from the one it has: Qt re-polishes a widget
+/// on every setStyleSheet(), also with the same text, and figures are set on every snapshot.
+void restyle(QWidget *widget, const QString &styleSheet);
+
 /// Short human text for an engine state, translated.
 QString healthText(HealthState s);
 /// The same colours for the same state everywhere: text (status bar, cards) and row

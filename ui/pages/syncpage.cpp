@@ -120,6 +120,18 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       }),
         },
         [](const T &t) { return t.name; }, this);
+    // With a node target per node, most of a thousand rows are the same from one snapshot to
+    // the next. An open circuit counts down to its next probe: never the same.
+    m_targets->setSameRow([](const T &a, const T &b) {
+        return b.circuit != CircuitState::Open && a.name == b.name && a.url == b.url &&
+               a.enabled == b.enabled && a.paused == b.paused && a.held == b.held &&
+               a.disabledReason == b.disabledReason && a.tlsInsecure == b.tlsInsecure &&
+               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
+               a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
+               a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
+               a.inFlight == b.inFlight && a.lastError == b.lastError &&
+               a.lastErrorAt == b.lastErrorAt;
+    });
     using Q = QueuedDelivery;
     m_queue = new RecordTableModel<Q>(
         {
@@ -415,9 +427,8 @@ void SyncPage::retranslate()
 
 void SyncPage::applySnapshot(const EngineSnapshot &s)
 {
-    m_targetState.clear();
-    for (const TargetStatus &t : s.sync.targets)
-        m_targetState.insert(t.name, t);
+    m_lastTargets = s.sync.targets;
+    m_targetStateStale = true;
     m_targets->setRows(s.sync.targets);
     QStringList names;
     for (const TargetStatus &t : s.sync.targets)
@@ -479,6 +490,12 @@ QString SyncPage::waitText(const QueuedDelivery &q) const
 {
     // Why a row waits, rather than a "next attempt" time that may be long past: a held or
     // paused target, a circuit waiting for its probe, or a retry time still ahead.
+    if (m_targetStateStale) {
+        m_targetState.clear();
+        for (const TargetStatus &t : m_lastTargets)
+            m_targetState.insert(t.name, t);
+        m_targetStateStale = false;
+    }
     const auto it = m_targetState.constFind(q.target);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (it != m_targetState.cend()) {

@@ -110,7 +110,11 @@ private:
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;
     QLabel *m_deadDetailTitle;
-    QHash<QString, TargetStatus> m_targetState; ///< from the last snapshot, for the queue's wait reasons
+    QList<TargetStatus> m_lastTargets; ///< from the last snapshot, for the queue's wait reasons
+    /// m_lastTargets by name, made when the queue asks (a thousand node targets are not
+    /// hashed on every snapshot for a tab nobody looks at).
+    mutable QHash<QString, TargetStatus> m_targetState;
+    mutable bool m_targetStateStale = true;
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 

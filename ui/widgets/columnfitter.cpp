@@ -22,7 +22,12 @@ ColumnFitter::ColumnFitter(QTableView *view)
     });
     if (QAbstractItemModel *model = view->model()) {
         connect(model, &QAbstractItemModel::modelReset, this, &ColumnFitter::schedule);
-        connect(model, &QAbstractItemModel::layoutChanged, this, &ColumnFitter::schedule);
+        connect(model, &QAbstractItemModel::layoutAboutToBeChanged, this,
+                [this] { m_beforeLayout = rowsOnScreen(); });
+        connect(model, &QAbstractItemModel::layoutChanged, this, [this] {
+            if (rowsOnScreen() != m_beforeLayout)
+                schedule();
+        });
         connect(model, &QAbstractItemModel::rowsInserted, this, &ColumnFitter::schedule);
         connect(model, &QAbstractItemModel::rowsRemoved, this, &ColumnFitter::schedule);
         connect(model, &QAbstractItemModel::headerDataChanged, this, &ColumnFitter::schedule);
@@ -34,6 +39,23 @@ ColumnFitter::ColumnFitter(QTableView *view)
 void ColumnFitter::schedule()
 {
     m_timer->start();
+}
+
+QStringList ColumnFitter::rowsOnScreen() const
+{
+    QStringList rows;
+    const QAbstractItemModel *model = m_view->model();
+    if (!model || !m_view->isVisible())
+        return rows;
+    const int first = m_view->rowAt(0);
+    if (first < 0)
+        return rows;
+    int last = m_view->rowAt(m_view->viewport()->height() - 1);
+    if (last < 0)
+        last = model->rowCount() - 1;
+    for (int r = first; r <= last; ++r)
+        rows << model->index(r, 0).data().toString();
+    return rows;
 }
 
 bool ColumnFitter::eventFilter(QObject *watched, QEvent *event)

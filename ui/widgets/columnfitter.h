@@ -12,7 +12,9 @@ namespace jobfirst::ui {
 /// or removed, sorting, filtering, scrolling, the table shown), not on every change of a
 /// value: Qt's ResizeToContents measures every row on every dataChanged, and for a table of
 /// 1,000 nodes or node targets refreshed 4 times a second that was most of each frame.
-/// People can still widen a column; the next fit takes the contents' width again.
+/// A sorting proxy re-sorts (a layout change) whenever a value in the sorted column
+/// changes; that fits only when other rows came on screen. People can still widen a column;
+/// the next fit takes the contents' width again.
 class ColumnFitter final : public QObject
 {
     Q_OBJECT
@@ -28,8 +30,12 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    /// The rows on screen, by their first column (the row's name in the tables fitted).
+    QStringList rowsOnScreen() const;
+
     QTableView *m_view;
     QTimer *m_timer;
+    QStringList m_beforeLayout; ///< rowsOnScreen() when the model's layout began to change
 };
 
 } // namespace jobfirst::ui

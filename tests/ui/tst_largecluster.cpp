@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console on more nodes than the chart palette has colours (issue 10's large clusters):
+// the overview's response-time chart draws the spread (p50, p99) across the nodes that
+// answer, and the node table fits its columns to the rows on screen. Both must follow the
+// world as it changes: a node that answers slower, a node that dies, nodes added and
+// removed. Real engine thread, real store, real nodesim processes, real widgets offscreen.
+#include "api/localenginesession.h"
+#include "charts/livechart.h"
+#include "mainwindow.h"
+#include "nodesimprocess.h"
+#include "pages/nodespage.h"
+#include "pages/overviewpage.h"
+
+#include <QAbstractItemModelTester>
+#include <QHeaderView>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace jobfirst;
+
+class TestLargeCluster final : public QObject
+{
+    Q_OBJECT
+
+    static constexpr int FastNodes = 11; // with the slow one, 12: more than the 10 colours
+    static constexpr int Status = 1;     // the node table's columns
+    static constexpr int Node = 0;
+    static constexpr int Response = 5;
+
+    QTemporaryDir m_dir;
+    NodeSimProcess m_fast, m_slow;
+    std::unique_ptr<LocalEngineSession> m_engine;
+    std::unique_ptr<ui::MainWindow> m_window;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+
+    ui::NodesPage *nodes() const { return m_window->nodes(); }
+    ui::LiveChart *latencyChart() const { return m_window->overview()->charts().first(); }
+    double p50() const { return latencyChart()->lastValue(QStringLiteral("nodes-p50")); }
+    double p99() const { return latencyChart()->lastValue(QStringLiteral("nodes-p99")); }
+
+    const NodeStatus *node(const QString &id) const
+    {
+        const int row = nodes()->model()->rowOfKey(id);
+        return row < 0 ? nullptr : &nodes()->model()->row(row);
+    }
+    HealthState health(const QString &id) const
+    {
+        const NodeStatus *n = node(id);
+        return n ? n->health : HealthState::Unknown;
+    }
+    /// The node in the table's first row as sorted on screen.
+    QString firstRow() const
+    {
+        const QAbstractItemModel *m = nodes()->table()->model();
+        return m->rowCount() ? m->index(0, Node).data().toString() : QString();
+    }
+    /// The column is as wide as the rows on screen and its header need: what a fit gives.
+    bool fitted(int column) const
+    {
+        QTableView *t = nodes()->table();
+        const QAbstractItemView *view = t; // QTableView hides it; the view's answer is public
+        return t->columnWidth(column) == std::max(view->sizeHintForColumn(column),
+                                                  t->horizontalHeader()->sectionSizeHint(column));
+    }
+    QString fastId(int i) const
+    {
+        return QStringLiteral("fast-%1").arg(i, 2, 10, QLatin1Char('0'));
+    }
+    void addNode(const QString &id, const QString &url)
+    {
+        NodeSpec spec;
+        spec.id = id;
+        spec.url = url;
+        const auto added = m_engine->addNode(spec).result();
+        QVERIFY2(added.ok(),
+                 qPrintable(id + u' ' + (added.ok() ? QString() : added.error().message)));
+    }
+    void waitSnapshots(int n)
+    {
+        QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
+        QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 10000);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_fast.start(QStringLiteral("fast")));
+        QVERIFY(m_slow.start(QStringLiteral("slow")));
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 1000;
+        c.healthCheckTimeoutMs = 900; // a 400 ms answer is slow, not a failure
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 300;
+        c.maxNodes = 100;
+        c.nodeTimeoutMs = 600000; // a down node says "down — failed in …" all test long
+        QFile f(m_dir.filePath(QStringLiteral("c.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(c.toJson());
+        f.close();
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
+        options.configPath = f.fileName();
+        options.refreshMs = 100;
+        const auto started = m_engine->start(options).result();
+        QVERIFY2(started.ok(), started.ok() ? "" : qPrintable(started.error().message));
+        // Several nodes may share a simulator: a node is its id, the URL is where it answers.
+        for (int i = 0; i < FastNodes; ++i)
+            addNode(fastId(i), m_fast.url());
+        addNode(QStringLiteral("slow"), m_slow.url());
+        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->engineReady();
+        m_window->setRefreshInterval(100);
+        m_window->resize(1400, 900);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_tester = std::make_unique<QAbstractItemModelTester>(
+            nodes()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (int i = 0; i < FastNodes; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(health(fastId(i)), HealthState::Up, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Up, 10000);
+    }
+
+    void cleanupTestCase()
+    {
+        m_tester.reset();
+        m_window.reset();
+        if (m_engine)
+            m_engine->stop();
+    }
+
+    // Twelve nodes: two lines, the spread across the nodes, not a line per node.
+    void moreNodesThanColoursDrawTheSpread()
+    {
+        m_window->showPage(0);
+        QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(p99()), 5000);
+        QCOMPARE(latencyChart()->seriesCount(), 2);
+        QCOMPARE(latencyChart()->seriesName(QStringLiteral("nodes-p50")),
+                 QStringLiteral("p50 (ms)"));
+        QCOMPARE(latencyChart()->seriesName(QStringLiteral("nodes-p99")),
+                 QStringLiteral("p99 (ms)"));
+        QCOMPARE(latencyChart()->seriesName(fastId(0)), QString());
+        QVERIFY2(p99() < 200, qPrintable(QString::number(p99()))); // loopback answers
+    }
+
+    // One node of twelve answers in 400 ms: p99 (the slowest of twelve) rises to it, p50 (the
+    // middle one) does not; the node table, sorted by response time, puts it first.
+    void aSlowNodeRaisesP99NotP50()
+    {
+        m_window->showPage(0);
+        QVERIFY(m_slow.control({{QStringLiteral("latency_ms"), 400}}));
+        QTRY_VERIFY2_WITH_TIMEOUT(p99() >= 250, qPrintable(QString::number(p99())), 15000);
+        QVERIFY2(p50() < 200, qPrintable(QString::number(p50())));
+        // The table follows values that change in place (rows re-sorted on screen).
+        nodes()->table()->sortByColumn(Response, Qt::DescendingOrder);
+        QTRY_COMPARE_WITH_TIMEOUT(firstRow(), QStringLiteral("slow"), 5000);
+        QVERIFY(m_slow.control({{QStringLiteral("latency_ms"), 0}}));
+        QTRY_VERIFY2_WITH_TIMEOUT(p99() < 150, qPrintable(QString::number(p99())), 15000);
+        nodes()->table()->sortByColumn(Node, Qt::AscendingOrder);
+    }
+
+    // A slow node that dies has no latency any more: it leaves the spread (p99 falls back to
+    // the nodes that answer) and the card counts it down.
+    void aDeadNodeLeavesTheSpread()
+    {
+        m_window->showPage(0);
+        QVERIFY(m_slow.control({{QStringLiteral("latency_ms"), 400}}));
+        QTRY_VERIFY2_WITH_TIMEOUT(p99() >= 250, qPrintable(QString::number(p99())), 15000);
+        m_slow.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Down, 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(p99() < 150, qPrintable(QString::number(p99())), 5000);
+        QTRY_COMPARE(m_window->overview()->cardValue(2), QStringLiteral("1 / 0"));
+        QCOMPARE(latencyChart()->seriesCount(), 2);
+        QVERIFY(m_slow.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Up, 15000);
+        QTRY_COMPARE(m_window->overview()->cardValue(2), QStringLiteral("0 / 0"));
+    }
+
+    // Ten nodes or fewer: a line per node again, in its own colour; more again: the spread.
+    void fewerNodesDrawALineEach()
+    {
+        m_window->showPage(0);
+        for (int i = 3; i < FastNodes; ++i)
+            QVERIFY(m_engine->removeNode(fastId(i)).result().ok());
+        QTRY_COMPARE_WITH_TIMEOUT(latencyChart()->seriesCount(), 4, 5000); // fast-00..02, slow
+        for (const QString &id : {fastId(0), fastId(1), fastId(2), QStringLiteral("slow")})
+            QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(latencyChart()->lastValue(id)), 5000);
+        QCOMPARE(latencyChart()->seriesName(QStringLiteral("nodes-p99")), QString());
+        QCOMPARE(latencyChart()->seriesName(fastId(0)), fastId(0));
+        for (int i = 3; i < FastNodes; ++i)
+            addNode(fastId(i), m_fast.url());
+        QTRY_COMPARE_WITH_TIMEOUT(latencyChart()->seriesCount(), 2, 5000);
+        QCOMPARE(latencyChart()->seriesName(fastId(0)), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(p99()), 5000);
+    }
+
+    // The node table's columns fit the rows on screen when what they show changes: other rows
+    // scrolled into view, a state that is wider in words, a node with a longer name; and a
+    // column someone widened is not undone by every snapshot.
+    void columnsFollowTheRowsOnScreen()
+    {
+        m_window->showPage(1);
+        QTableView *t = nodes()->table();
+        QTRY_VERIFY_WITH_TIMEOUT(fitted(Status) && fitted(Node), 5000);
+        const int nodeWidth = t->columnWidth(Node);
+
+        // Someone widens the node column: snapshots keep coming, the width stays theirs.
+        t->horizontalHeader()->resizeSection(Node, nodeWidth + 150);
+        waitSnapshots(10);
+        QCOMPARE(t->columnWidth(Node), nodeWidth + 150);
+
+        // They scroll down to the last node ("slow"): other rows on screen, fitted to them.
+        t->scrollToBottom();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            t->rowAt(t->viewport()->height() - 1) < 0 ||
+                t->model()->index(t->rowAt(t->viewport()->height() - 1), Node).data() ==
+                    QStringLiteral("slow"),
+            5000);
+        QTRY_VERIFY_WITH_TIMEOUT(t->columnWidth(Node) < nodeWidth + 150 && fitted(Node), 5000);
+        const int statusUp = t->columnWidth(Status);
+
+        // The node dies: "down — failed in 10 min" is wider than "up"; the column follows.
+        m_slow.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Down, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(t->columnWidth(Status) > statusUp && fitted(Status), 5000);
+        const QModelIndex slowStatus = t->model()->index(
+            t->rowAt(t->viewport()->height() - 1) < 0 ? t->model()->rowCount() - 1
+                                                      : t->rowAt(t->viewport()->height() - 1),
+            Status);
+        const QString downText = slowStatus.data().toString();
+        QVERIFY2(downText.startsWith(QStringLiteral("down — failed in")), qPrintable(downText));
+        QVERIFY(t->columnWidth(Status) >= t->fontMetrics().horizontalAdvance(downText));
+
+        // A node with a longer name, first in the table: back at the top, its name shows whole.
+        const QString longId = QStringLiteral("a-node-with-a-much-longer-name-than-the-others");
+        addNode(longId, m_fast.url());
+        t->scrollToTop();
+        QTRY_COMPARE_WITH_TIMEOUT(firstRow(), longId, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(t->columnWidth(Node) > nodeWidth && fitted(Node), 5000);
+        QVERIFY(t->columnWidth(Node) >= t->fontMetrics().horizontalAdvance(longId));
+
+        // The node is back and the long name gone: both columns narrow again.
+        QVERIFY(m_slow.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Up, 15000);
+        QVERIFY(m_engine->removeNode(longId).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            fitted(Status) && fitted(Node) &&
+                t->columnWidth(Node) < t->fontMetrics().horizontalAdvance(longId) &&
+                t->columnWidth(Status) < t->fontMetrics().horizontalAdvance(downText),
+            5000);
+    }
+};
+
+QTEST_MAIN(TestLargeCluster)
+#include "tst_largecluster.moc"
