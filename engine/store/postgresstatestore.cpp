@@ -4,6 +4,7 @@
 #include "core/secrets.h"
 #include "store/auditchain.h"
 #include "store/postgresschema.h"
+#include "store/staterows.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -20,20 +21,6 @@ constexpr qint64 AuditLock = 0x6a666175; // "jfau": pg_advisory_xact_lock key of
 qint64 now()
 {
     return QDateTime::currentMSecsSinceEpoch();
-}
-
-void bindNode(QSqlQuery &q, const NodeSpec &n)
-{
-    q.addBindValue(sqlText(n.url));
-    q.addBindValue(sqlText(n.healthPath));
-    q.addBindValue(n.weight);
-    q.addBindValue(sqlText(n.tags.join(u',')));
-    q.addBindValue(adminStateName(n.adminState));
-    q.addBindValue(sqlText(n.caFile));
-    q.addBindValue(sqlText(n.clientCert));
-    q.addBindValue(sqlText(n.clientKey));
-    q.addBindValue(n.tlsInsecure ? 1 : 0);
-    q.addBindValue(sqlText(n.tokenFile));
 }
 
 } // namespace
@@ -137,31 +124,7 @@ Result<QList<NodeSpec>> PostgresStateStore::loadNodes(QStringList *rejected) con
                                " client_cert, client_key, tls_insecure, token_file FROM nodes"
                                " ORDER BY created_at, id")))
         return queryError(QStringLiteral("load nodes"), q);
-    QList<NodeSpec> nodes;
-    while (q.next()) {
-        NodeSpec n;
-        n.id = q.value(0).toString();
-        n.url = q.value(1).toString();
-        n.healthPath = q.value(2).toString();
-        n.weight = q.value(3).toInt();
-        n.tags = q.value(4).toString().split(u',', Qt::SkipEmptyParts);
-        n.adminState = adminStateFromName(q.value(5).toString()).value_or(AdminState::Ready);
-        n.caFile = q.value(6).toString();
-        n.clientCert = q.value(7).toString();
-        n.clientKey = q.value(8).toString();
-        n.tlsInsecure = q.value(9).toInt() != 0;
-        n.tokenFile = q.value(10).toString();
-        // Validated again: a URL changed in the database is never fetched unless it is http(s).
-        if (Status s = n.validate(); !s) {
-            qWarning("store %s: node %s is not loaded: %s", qPrintable(location()),
-                     qPrintable(n.id.left(64)), qPrintable(s.error().message));
-            if (rejected)
-                *rejected << QStringLiteral("%1: %2").arg(n.id.left(64), s.error().message);
-            continue;
-        }
-        nodes << n;
-    }
-    return nodes;
+    return StateRows::validNodes(q, location(), rejected);
 }
 
 Status PostgresStateStore::insertNode(const NodeSpec &n)
@@ -171,7 +134,7 @@ Status PostgresStateStore::insertNode(const NodeSpec &n)
             "INSERT INTO nodes(url, health_path, weight, tags, admin_state, ca_file, client_cert,"
             " client_key, tls_insecure, token_file, id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        bindNode(q, n);
+        StateRows::bindNodeFields(q, n);
         q.addBindValue(n.id);
         q.addBindValue(now());
         if (!q.exec())
@@ -187,7 +150,7 @@ Status PostgresStateStore::updateNode(const NodeSpec &n)
             "UPDATE nodes SET url = ?, health_path = ?, weight = ?, tags = ?, admin_state = ?,"
             " ca_file = ?, client_cert = ?, client_key = ?, tls_insecure = ?, token_file = ?"
             " WHERE id = ?"));
-        bindNode(q, n);
+        StateRows::bindNodeFields(q, n);
         q.addBindValue(n.id);
         if (!q.exec())
             return queryError(QStringLiteral("update node %1").arg(n.id), q);
@@ -225,11 +188,7 @@ Result<QHash<QString, std::pair<HealthState, qint64>>> PostgresStateStore::loadH
     JF_STATE_QUERY(q)
     if (!q.exec(QStringLiteral("SELECT id, health_state, health_changed_at FROM nodes")))
         return queryError(QStringLiteral("load health states"), q);
-    QHash<QString, std::pair<HealthState, qint64>> states;
-    while (q.next())
-        states.insert(q.value(0).toString(),
-                      {healthStateFromName(q.value(1).toString()), q.value(2).toLongLong()});
-    return states;
+    return StateRows::healthStates(q);
 }
 
 Status PostgresStateStore::appendHealthEvent(const HealthEvent &e)
@@ -312,19 +271,7 @@ Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeI
     q.addBindValue(limit);
     if (!q.exec())
         return queryError(QStringLiteral("read health events"), q);
-    QList<HealthEvent> events;
-    while (q.next()) {
-        HealthEvent e;
-        e.id = q.value(0).toLongLong();
-        e.nodeId = q.value(1).toString();
-        e.timestamp = q.value(2).toLongLong();
-        e.from = healthStateFromName(q.value(3).toString());
-        e.to = healthStateFromName(q.value(4).toString());
-        e.reason = q.value(5).toString();
-        e.latencyMs = q.value(6).toDouble();
-        events << e;
-    }
-    return events;
+    return StateRows::healthEvents(q);
 }
 
 Status PostgresStateStore::appendAuditRow(QSqlQuery &q, AuditEntry &a)
@@ -400,21 +347,7 @@ Result<QList<AuditEntry>> PostgresStateStore::auditLog(int limit, const QString 
     q.addBindValue(limit);
     if (!q.exec())
         return queryError(QStringLiteral("read audit log"), q);
-    QList<AuditEntry> entries;
-    while (q.next()) {
-        AuditEntry a;
-        a.id = q.value(0).toLongLong();
-        a.timestamp = q.value(1).toLongLong();
-        a.actor = q.value(2).toString();
-        a.action = q.value(3).toString();
-        a.subject = q.value(4).toString();
-        a.before = q.value(5).toString();
-        a.after = q.value(6).toString();
-        a.prevHash = q.value(7).toString();
-        a.hash = q.value(8).toString();
-        entries << a;
-    }
-    return entries;
+    return StateRows::auditEntries(q);
 }
 
 Result<AuditVerification> PostgresStateStore::verifyAuditChain() const
@@ -473,11 +406,7 @@ Result<QList<ConfigVersion>> PostgresStateStore::configVersions(int limit) const
     q.addBindValue(limit);
     if (!q.exec())
         return queryError(QStringLiteral("read config versions"), q);
-    QList<ConfigVersion> list;
-    while (q.next())
-        list << ConfigVersion{q.value(0).toInt(), q.value(1).toLongLong(), q.value(2).toString(),
-                              q.value(3).toString().toUtf8()};
-    return list;
+    return StateRows::configVersions(q);
 }
 
 Result<ConfigVersion> PostgresStateStore::configVersion(int version) const
@@ -491,8 +420,7 @@ Result<ConfigVersion> PostgresStateStore::configVersion(int version) const
     if (!q.next())
         return makeError(QStringLiteral("config.no_version"),
                          QStringLiteral("there is no config version %1").arg(version));
-    return ConfigVersion{q.value(0).toInt(), q.value(1).toLongLong(), q.value(2).toString(),
-                         q.value(3).toString().toUtf8()};
+    return StateRows::configVersion(q);
 }
 
 Result<QHash<QString, qint64>> PostgresStateStore::changeMarks() const

@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include "store/auditchain.h"
+#include "store/staterows.h"
 
 #include "core/secrets.h"
 
@@ -485,52 +486,19 @@ Result<QList<NodeSpec>> Store::loadNodes(QStringList *rejected) const
                                "client_cert, client_key,"
                                " tls_insecure, token_file FROM nodes ORDER BY created_at, id")))
         return storeError(m_path, QStringLiteral("load nodes"), q.lastError().text());
-    QList<NodeSpec> nodes;
-    while (q.next()) {
-        NodeSpec n;
-        n.id = q.value(0).toString();
-        n.url = q.value(1).toString();
-        n.healthPath = q.value(2).toString();
-        n.weight = q.value(3).toInt();
-        n.tags = q.value(4).toString().split(u',', Qt::SkipEmptyParts);
-        n.adminState = adminStateFromName(q.value(5).toString()).value_or(AdminState::Ready);
-        n.caFile = q.value(6).toString();
-        n.clientCert = q.value(7).toString();
-        n.clientKey = q.value(8).toString();
-        n.tlsInsecure = q.value(9).toBool();
-        n.tokenFile = q.value(10).toString();
-        // Validated again: a URL edited in the file (file://, gopher://) is never fetched.
-        if (Status s = n.validate(); !s) {
-            qWarning("store %s: node %s is not loaded: %s", qPrintable(m_path),
-                     qPrintable(n.id.left(64)), qPrintable(s.error().message));
-            if (rejected)
-                *rejected << QStringLiteral("%1: %2").arg(n.id.left(64), s.error().message);
-            continue;
-        }
-        nodes << n;
-    }
-    return nodes;
+    return StateRows::validNodes(q, m_path, rejected);
 }
 
 Status Store::insertNode(const NodeSpec &n)
 {
     QSqlQuery q(database());
     q.prepare(QStringLiteral(
-        "INSERT INTO nodes(id, url, health_path, weight, tags, admin_state, created_at,"
-        " ca_file, client_cert, client_key, tls_insecure, token_file)"
+        "INSERT INTO nodes(url, health_path, weight, tags, admin_state, ca_file, client_cert,"
+        " client_key, tls_insecure, token_file, id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    StateRows::bindNodeFields(q, n);
     q.addBindValue(n.id);
-    q.addBindValue(sqlText(n.url));
-    q.addBindValue(sqlText(n.healthPath));
-    q.addBindValue(n.weight);
-    q.addBindValue(sqlText(n.tags.join(u',')));
-    q.addBindValue(adminStateName(n.adminState));
     q.addBindValue(now());
-    q.addBindValue(sqlText(n.caFile));
-    q.addBindValue(sqlText(n.clientCert));
-    q.addBindValue(sqlText(n.clientKey));
-    q.addBindValue(n.tlsInsecure ? 1 : 0);
-    q.addBindValue(sqlText(n.tokenFile));
     if (!q.exec())
         return storeError(m_path, QStringLiteral("insert node %1").arg(n.id), q.lastError().text());
     return {};
@@ -543,16 +511,7 @@ Status Store::updateNode(const NodeSpec &n)
         "UPDATE nodes SET url = ?, health_path = ?, weight = ?, tags = ?, admin_state = ?,"
         " ca_file = ?, client_cert = ?, client_key = ?, tls_insecure = ?, token_file = ? WHERE id "
         "= ?"));
-    q.addBindValue(sqlText(n.url));
-    q.addBindValue(sqlText(n.healthPath));
-    q.addBindValue(n.weight);
-    q.addBindValue(sqlText(n.tags.join(u',')));
-    q.addBindValue(adminStateName(n.adminState));
-    q.addBindValue(sqlText(n.caFile));
-    q.addBindValue(sqlText(n.clientCert));
-    q.addBindValue(sqlText(n.clientKey));
-    q.addBindValue(n.tlsInsecure ? 1 : 0);
-    q.addBindValue(sqlText(n.tokenFile));
+    StateRows::bindNodeFields(q, n);
     q.addBindValue(n.id);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("update node %1").arg(n.id), q.lastError().text());
@@ -586,10 +545,7 @@ Result<QHash<QString, std::pair<HealthState, qint64>>> Store::loadHealthStates()
     QSqlQuery q(database());
     if (!q.exec(QStringLiteral("SELECT id, health_state, health_changed_at FROM nodes")))
         return storeError(m_path, QStringLiteral("load health states"), q.lastError().text());
-    QHash<QString, std::pair<HealthState, qint64>> states;
-    while (q.next())
-        states.insert(q.value(0).toString(), {healthStateFromName(q.value(1).toString()), q.value(2).toLongLong()});
-    return states;
+    return StateRows::healthStates(q);
 }
 
 Status Store::appendHealthEvent(const HealthEvent &e)
@@ -626,19 +582,7 @@ Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit)
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read health events"), q.lastError().text());
-    QList<HealthEvent> events;
-    while (q.next()) {
-        HealthEvent e;
-        e.id = q.value(0).toLongLong();
-        e.nodeId = q.value(1).toString();
-        e.timestamp = q.value(2).toLongLong();
-        e.from = healthStateFromName(q.value(3).toString());
-        e.to = healthStateFromName(q.value(4).toString());
-        e.reason = q.value(5).toString();
-        e.latencyMs = q.value(6).toDouble();
-        events << e;
-    }
-    return events;
+    return StateRows::healthEvents(q);
 }
 
 QString Store::auditHash(const QString &prevHash, const AuditEntry &a)
@@ -749,21 +693,7 @@ Result<QList<AuditEntry>> Store::auditLog(int limit, const QString &filter) cons
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read audit log"), q.lastError().text());
-    QList<AuditEntry> entries;
-    while (q.next()) {
-        AuditEntry a;
-        a.id = q.value(0).toLongLong();
-        a.timestamp = q.value(1).toLongLong();
-        a.actor = q.value(2).toString();
-        a.action = q.value(3).toString();
-        a.subject = q.value(4).toString();
-        a.before = q.value(5).toString();
-        a.after = q.value(6).toString();
-        a.prevHash = q.value(7).toString();
-        a.hash = q.value(8).toString();
-        entries << a;
-    }
-    return entries;
+    return StateRows::auditEntries(q);
 }
 
 Result<int> Store::saveConfigVersion(const QByteArray &json, const QString &actor)
@@ -788,11 +718,7 @@ Result<QList<ConfigVersion>> Store::configVersions(int limit) const
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read config versions"), q.lastError().text());
-    QList<ConfigVersion> list;
-    while (q.next())
-        list << ConfigVersion{q.value(0).toInt(), q.value(1).toLongLong(), q.value(2).toString(),
-                              q.value(3).toString().toUtf8()};
-    return list;
+    return StateRows::configVersions(q);
 }
 
 Result<ConfigVersion> Store::configVersion(int version) const
@@ -804,7 +730,7 @@ Result<ConfigVersion> Store::configVersion(int version) const
         return storeError(m_path, QStringLiteral("read config version"), q.lastError().text());
     if (!q.next())
         return makeError(QStringLiteral("config.no_version"), QStringLiteral("there is no config version %1").arg(version));
-    return ConfigVersion{q.value(0).toInt(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toString().toUtf8()};
+    return StateRows::configVersion(q);
 }
 
 } // namespace jobfirst

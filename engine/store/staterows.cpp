@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/staterows.h"
+
+#include "store/store.h"
+
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace jobfirst::StateRows {
+
+void bindNodeFields(QSqlQuery &q, const NodeSpec &n)
+{
+    q.addBindValue(sqlText(n.url));
+    q.addBindValue(sqlText(n.healthPath));
+    q.addBindValue(n.weight);
+    q.addBindValue(sqlText(n.tags.join(u',')));
+    q.addBindValue(adminStateName(n.adminState));
+    q.addBindValue(sqlText(n.caFile));
+    q.addBindValue(sqlText(n.clientCert));
+    q.addBindValue(sqlText(n.clientKey));
+    q.addBindValue(n.tlsInsecure ? 1 : 0);
+    q.addBindValue(sqlText(n.tokenFile));
+}
+
+QList<NodeSpec> validNodes(QSqlQuery &q, const QString &location, QStringList *rejected)
+{
+    QList<NodeSpec> nodes;
+    while (q.next()) {
+        NodeSpec n;
+        n.id = q.value(0).toString();
+        n.url = q.value(1).toString();
+        n.healthPath = q.value(2).toString();
+        n.weight = q.value(3).toInt();
+        n.tags = q.value(4).toString().split(u',', Qt::SkipEmptyParts);
+        n.adminState = adminStateFromName(q.value(5).toString()).value_or(AdminState::Ready);
+        n.caFile = q.value(6).toString();
+        n.clientCert = q.value(7).toString();
+        n.clientKey = q.value(8).toString();
+        n.tlsInsecure = q.value(9).toInt() != 0;
+        n.tokenFile = q.value(10).toString();
+        if (Status s = n.validate(); !s) {
+            qWarning("store %s: node %s is not loaded: %s", qPrintable(location),
+                     qPrintable(n.id.left(64)), qPrintable(s.error().message));
+            if (rejected)
+                *rejected << QStringLiteral("%1: %2").arg(n.id.left(64), s.error().message);
+            continue;
+        }
+        nodes << n;
+    }
+    return nodes;
+}
+
+QHash<QString, std::pair<HealthState, qint64>> healthStates(QSqlQuery &q)
+{
+    QHash<QString, std::pair<HealthState, qint64>> states;
+    while (q.next())
+        states.insert(q.value(0).toString(),
+                      {healthStateFromName(q.value(1).toString()), q.value(2).toLongLong()});
+    return states;
+}
+
+QList<HealthEvent> healthEvents(QSqlQuery &q)
+{
+    QList<HealthEvent> events;
+    while (q.next()) {
+        HealthEvent e;
+        e.id = q.value(0).toLongLong();
+        e.nodeId = q.value(1).toString();
+        e.timestamp = q.value(2).toLongLong();
+        e.from = healthStateFromName(q.value(3).toString());
+        e.to = healthStateFromName(q.value(4).toString());
+        e.reason = q.value(5).toString();
+        e.latencyMs = q.value(6).toDouble();
+        events << e;
+    }
+    return events;
+}
+
+QList<AuditEntry> auditEntries(QSqlQuery &q)
+{
+    QList<AuditEntry> entries;
+    while (q.next()) {
+        AuditEntry a;
+        a.id = q.value(0).toLongLong();
+        a.timestamp = q.value(1).toLongLong();
+        a.actor = q.value(2).toString();
+        a.action = q.value(3).toString();
+        a.subject = q.value(4).toString();
+        a.before = q.value(5).toString();
+        a.after = q.value(6).toString();
+        a.prevHash = q.value(7).toString();
+        a.hash = q.value(8).toString();
+        entries << a;
+    }
+    return entries;
+}
+
+ConfigVersion configVersion(const QSqlQuery &q)
+{
+    return ConfigVersion{q.value(0).toInt(), q.value(1).toLongLong(), q.value(2).toString(),
+                         q.value(3).toString().toUtf8()};
+}
+
+QList<ConfigVersion> configVersions(QSqlQuery &q)
+{
+    QList<ConfigVersion> list;
+    while (q.next())
+        list << configVersion(q);
+    return list;
+}
+
+} // namespace jobfirst::StateRows
