@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresstatestore.h"
 
-#include "core/secrets.h"
 #include "store/auditchain.h"
 #include "store/postgresschema.h"
 #include "store/staterows.h"
@@ -284,26 +283,11 @@ Status PostgresStateStore::appendAuditRow(QSqlQuery &q, AuditEntry &a)
         return queryError(QStringLiteral("append audit entry"), q);
     a.prevHash = q.next() ? q.value(0).toString() : QString();
     q.finish();
-    if (a.timestamp == 0)
-        a.timestamp = now();
-    a.actor = sqlText(a.actor);
-    a.action = sqlText(a.action);
-    a.subject = sqlText(a.subject);
-    // Masked when written: the audit log never holds a secret, whoever writes to it.
-    a.before = sqlText(maskSecretsInText(a.before));
-    a.after = sqlText(maskSecretsInText(a.after));
-    a.hash = Store::auditHash(a.prevHash, a);
+    StateRows::sealAuditEntry(a, now());
     q.prepare(QStringLiteral(
         "INSERT INTO audit(ts, actor, action, subject, before, after, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
-    q.addBindValue(a.timestamp);
-    q.addBindValue(a.actor);
-    q.addBindValue(a.action);
-    q.addBindValue(a.subject);
-    q.addBindValue(a.before);
-    q.addBindValue(a.after);
-    q.addBindValue(sqlText(a.prevHash));
-    q.addBindValue(a.hash);
+    StateRows::bindAuditEntry(q, a);
     if (!q.exec() || !q.next())
         return queryError(QStringLiteral("append audit entry"), q);
     a.id = q.value(0).toLongLong();

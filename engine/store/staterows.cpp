@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/staterows.h"
 
+#include "core/secrets.h"
 #include "store/store.h"
 
 #include <QSqlQuery>
@@ -74,6 +75,30 @@ QList<HealthEvent> healthEvents(QSqlQuery &q)
         events << e;
     }
     return events;
+}
+
+void sealAuditEntry(AuditEntry &a, qint64 now)
+{
+    if (a.timestamp == 0)
+        a.timestamp = now;
+    a.actor = sqlText(a.actor);
+    a.action = sqlText(a.action);
+    a.subject = sqlText(a.subject);
+    a.before = sqlText(maskSecretsInText(a.before));
+    a.after = sqlText(maskSecretsInText(a.after));
+    a.hash = Store::auditHash(a.prevHash, a);
+}
+
+void bindAuditEntry(QSqlQuery &q, const AuditEntry &a)
+{
+    q.addBindValue(a.timestamp);
+    q.addBindValue(a.actor);
+    q.addBindValue(a.action);
+    q.addBindValue(a.subject);
+    q.addBindValue(a.before);
+    q.addBindValue(a.after);
+    q.addBindValue(sqlText(a.prevHash));
+    q.addBindValue(a.hash);
 }
 
 QList<AuditEntry> auditEntries(QSqlQuery &q)

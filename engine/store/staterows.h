@@ -36,6 +36,14 @@ QHash<QString, std::pair<HealthState, qint64>> healthStates(QSqlQuery &q);
 /// id, node_id, ts, from_state, to_state, reason, latency_ms.
 QList<HealthEvent> healthEvents(QSqlQuery &q);
 
+/// Readies an entry whose prevHash is the chain's head: the time when unset (`now`), text
+/// fields made storable, secrets masked in before/after (the audit log never holds a secret,
+/// whoever writes to it), and its hash over the previous one.
+void sealAuditEntry(AuditEntry &a, qint64 now);
+
+/// Binds ts, actor, action, subject, before, after, prev_hash, hash, in that order.
+void bindAuditEntry(QSqlQuery &q, const AuditEntry &a);
+
 /// id, ts, actor, action, subject, before, after, prev_hash, hash.
 QList<AuditEntry> auditEntries(QSqlQuery &q);
 

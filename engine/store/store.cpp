@@ -4,7 +4,6 @@
 #include "store/auditchain.h"
 #include "store/staterows.h"
 
-#include "core/secrets.h"
 
 #include <QAtomicInteger>
 #include <QCryptographicHash>
@@ -613,26 +612,11 @@ Status Store::appendAuditRow(AuditEntry &a)
         return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
     a.prevHash = q.next() ? q.value(0).toString() : QString();
     q.finish();
-    if (a.timestamp == 0)
-        a.timestamp = now();
-    a.actor = sqlText(a.actor);
-    a.action = sqlText(a.action);
-    a.subject = sqlText(a.subject);
-    // Masked when written: the audit log never holds a secret, whoever writes to it.
-    a.before = sqlText(maskSecretsInText(a.before));
-    a.after = sqlText(maskSecretsInText(a.after));
-    a.hash = auditHash(a.prevHash, a);
+    StateRows::sealAuditEntry(a, now());
     q.prepare(QStringLiteral(
         "INSERT INTO audit(ts, actor, action, subject, before, after, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(a.timestamp);
-    q.addBindValue(a.actor);
-    q.addBindValue(a.action);
-    q.addBindValue(a.subject);
-    q.addBindValue(a.before);
-    q.addBindValue(a.after);
-    q.addBindValue(sqlText(a.prevHash));
-    q.addBindValue(a.hash);
+    StateRows::bindAuditEntry(q, a);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append audit entry"), q.lastError().text());
     a.id = q.lastInsertId().toLongLong();
