@@ -75,7 +75,7 @@ private slots:
         };
         // The first failed commit starts the pause; counting begins after it, so the figure is
         // the steady rate a full store causes, not the first burst.
-        QTest::qWait(500); // fixed on purpose: see above
+        QTest::qWait(500); // fixed on purpose: the first pause begins before the count does
         const int start = received();
         QTest::qWait(3000); // the point of the test: how many requests a full store causes in 3 s
         const int during = received() - start;
