@@ -5,7 +5,24 @@
 #include "store/postgresurl.h"
 #include "store/storecopy.h"
 
+#include <QUrl>
+
 using namespace jobfirst;
+
+namespace {
+
+/// A store location as it may be printed: a password typed into a URL, even a mistyped or
+/// malformed one, is left out.
+QString shownLocation(const QString &location)
+{
+    if (!location.contains(QLatin1String("://")))
+        return location;
+    const QUrl url(location);
+    return url.isValid() ? url.toDisplayString(QUrl::RemovePassword)
+                         : QStringLiteral("(a malformed URL)");
+}
+
+} // namespace
 
 int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Arguments &args)
 {
@@ -21,10 +38,11 @@ int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Argum
     if (PostgresUrl::isUrl(db))
         return ctx.usage(QStringLiteral("store copy copies a SQLite store: --db %1 is already "
                                         "PostgreSQL")
-                             .arg(db));
+                             .arg(shownLocation(db)));
     const QString to = args.value(QStringLiteral("to"));
     if (!PostgresUrl::isUrl(to))
-        return ctx.usage(QStringLiteral("--to %1 is not a postgresql:// URL").arg(to));
+        return ctx.usage(
+            QStringLiteral("--to %1 is not a postgresql:// URL").arg(shownLocation(to)));
     const auto copied = StoreCopy::toPostgres(db, to);
     if (!copied)
         return ctx.fail(copied.error().message);

@@ -39,7 +39,9 @@ Result<PostgresUrl> PostgresUrl::parse(const QString &text)
             QStringLiteral("\"%1\" does not start with postgresql://").arg(text.left(80)));
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid())
-        return badUrl(QStringLiteral("not a valid URL (%1)").arg(url.errorString()));
+        // Only the reason: QUrl's message quotes the whole text, password and all.
+        return badUrl(QStringLiteral("not a valid URL (%1)")
+                          .arg(url.errorString().section(QLatin1String("; source was"), 0, 0)));
     if (!text.contains(QLatin1String("://")))
         return badUrl(QStringLiteral("expected postgresql://user@host:port/database"));
     if (!url.password().isEmpty())

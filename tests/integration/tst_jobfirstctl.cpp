@@ -157,6 +157,33 @@ private slots:
         QCOMPARE(ctl({"config", "versions"}).json().array().size(), 4); // set, add, set (ca_file), remove
     }
 
+    void aPasswordTypedIntoALocationIsNeverShown_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        const QString withPassword = QStringLiteral("postgresql://ann:hunter2-pw@127.0.0.1:1/db");
+        const QString file = m_dir.filePath(QStringLiteral("c.db"));
+        QTest::newRow("--db of a command") << QStringList{"--db", withPassword, "status"};
+        QTest::newRow("--db of store copy")
+            << QStringList{"--db", withPassword, "store", "copy", "--to",
+                           "postgresql://ann@127.0.0.1:1/db2"};
+        QTest::newRow("--to, another scheme")
+            << QStringList{"--db", file, "store", "copy", "--to", "mysql://ann:hunter2-pw@h/db"};
+        QTest::newRow("--to, a malformed URL")
+            << QStringList{"--db", file, "store", "copy", "--to",
+                           "postgresql://ann:hunter2-pw@h:99999999/db"};
+    }
+    void aPasswordTypedIntoALocationIsNeverShown()
+    {
+        QFETCH(QStringList, args);
+        QProcess p;
+        p.start(QStringLiteral(JOBFIRST_CTL), args);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError(), out = p.readAllStandardOutput();
+        QVERIFY2(p.exitCode() != 0, out.constData()); // refused
+        QVERIFY2(!err.isEmpty(), "the refusal says why");
+        QVERIFY2(!err.contains("hunter2") && !out.contains("hunter2"), err.constData());
+    }
+
     void backupsRoundTripAndRefuseWhatIsWrong()
     {
         QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
