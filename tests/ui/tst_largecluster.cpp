@@ -146,7 +146,9 @@ private slots:
         QCOMPARE(latencyChart()->seriesName(QStringLiteral("nodes-p99")),
                  QStringLiteral("p99 (ms)"));
         QCOMPARE(latencyChart()->seriesName(fastId(0)), QString());
-        QVERIFY2(p99() < 200, qPrintable(QString::number(p99()))); // loopback answers
+        // Loopback answers: well under the slow node's 400 ms below. Waited for, not read once:
+        // one check held up on a loaded machine is not what this test is about.
+        QTRY_VERIFY2_WITH_TIMEOUT(p99() < 200, qPrintable(QString::number(p99())), 15000);
     }
 
     // One node of twelve answers in 400 ms: p99 (the slowest of twelve) rises to it, p50 (the
@@ -156,7 +158,7 @@ private slots:
         m_window->showPage(0);
         QVERIFY(m_slow.control({{QStringLiteral("latency_ms"), 400}}));
         QTRY_VERIFY2_WITH_TIMEOUT(p99() >= 250, qPrintable(QString::number(p99())), 15000);
-        QVERIFY2(p50() < 200, qPrintable(QString::number(p50())));
+        QTRY_VERIFY2_WITH_TIMEOUT(p50() < 200, qPrintable(QString::number(p50())), 15000);
         // The table follows values that change in place (rows re-sorted on screen).
         nodes()->table()->sortByColumn(Response, Qt::DescendingOrder);
         QTRY_COMPARE_WITH_TIMEOUT(firstRow(), QStringLiteral("slow"), 5000);
