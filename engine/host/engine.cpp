@@ -456,7 +456,7 @@ Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
     if (!m_store)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
     m_logBook->flush();
-    return LogStore(m_store.get()).query(query);
+    return LogStore(m_store.get(), m_state).query(query);
 }
 
 void Engine::emitSnapshot()

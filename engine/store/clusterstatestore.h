@@ -4,6 +4,8 @@
 #include "cluster/node.h"
 #include "config/configversion.h"
 #include "core/result.h"
+#include "logs/logentry.h"
+#include "slo/slocalculator.h"
 #include "store/auditentry.h"
 
 #include <QHash>
@@ -46,6 +48,12 @@ public:
     /// on is refused ("store.fenced") and cannot overwrite what its successor found.
     virtual Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) = 0;
     virtual Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const = 0;
+    /// Every node with the time it was added and its health changes: the last before `from`,
+    /// then every one up to `to` (what the SLO's availability is computed from).
+    virtual Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const = 0;
+    /// Health transitions and audited actions as log lines (sources "health" and "audit"),
+    /// filtered as `query` says, newest first: the log merges them with its own lines.
+    virtual Result<QList<LogEntry>> logLines(const LogQuery &query) const = 0;
 
     /// Appends one row to the hash-chained audit log (in its own transaction).
     virtual Status appendAudit(const AuditEntry &entry) = 0;

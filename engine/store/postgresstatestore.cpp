@@ -3,6 +3,7 @@
 
 #include "store/auditchain.h"
 #include "store/postgresschema.h"
+#include "store/statereports.h"
 #include "store/staterows.h"
 #include "store/store.h"
 
@@ -271,6 +272,20 @@ Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeI
     if (!q.exec())
         return queryError(QStringLiteral("read health events"), q);
     return StateRows::healthEvents(q);
+}
+
+Result<QList<NodeHistory>> PostgresStateStore::nodeHistories(qint64 from, qint64 to) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::nodeHistories(
+        q, from, to, [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+}
+
+Result<QList<LogEntry>> PostgresStateStore::logLines(const LogQuery &query) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::logLines(
+        q, query, [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
 }
 
 Status PostgresStateStore::appendAuditRow(QSqlQuery &q, AuditEntry &a)

@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include "store/auditchain.h"
+#include "store/statereports.h"
 #include "store/staterows.h"
 
 
@@ -582,6 +583,22 @@ Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit)
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read health events"), q.lastError().text());
     return StateRows::healthEvents(q);
+}
+
+Result<QList<NodeHistory>> Store::nodeHistories(qint64 from, qint64 to) const
+{
+    QSqlQuery q(database());
+    return StateReports::nodeHistories(q, from, to, [this](const QString &what, QSqlQuery &failed) {
+        return storeError(m_path, what, failed.lastError().text());
+    });
+}
+
+Result<QList<LogEntry>> Store::logLines(const LogQuery &query) const
+{
+    QSqlQuery q(database());
+    return StateReports::logLines(q, query, [this](const QString &what, QSqlQuery &failed) {
+        return storeError(m_path, what, failed.lastError().text());
+    });
 }
 
 QString Store::auditHash(const QString &prevHash, const AuditEntry &a)

@@ -438,6 +438,67 @@ private slots:
         QCOMPARE(daemons[1].terminate(), 0);
     }
 
+    void sloAndLogsReadTheSharedState()
+    {
+        // Health history and audit rows are in PostgreSQL only: the SLO and the log of every
+        // daemon read them there, not from the daemon's own file.
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("web1")));
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray tokens[Daemons];
+        const QString config = writeConfig(QStringLiteral("reports.json"));
+        QVERIFY(!config.isEmpty());
+        for (int i = 0; i < Daemons; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("reports%1.db").arg(i));
+            const QString file = makeToken(local, m_dir.path(), QStringLiteral("reports%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            tokens[i] = readFile(file).trimmed();
+            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+        }
+        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("web1")},
+                                                   {QStringLiteral("url"), sim.url()},
+                                                   {QStringLiteral("health_path"),
+                                                    QStringLiteral("/health")}})
+                             .toJson(QJsonDocument::Compact))
+                     .status,
+                 201);
+        const auto kinds = [&](int d, const QString &text) {
+            QStringList found;
+            const ApiReply reply =
+                apiCall(daemons[d].url(), "GET",
+                        QStringLiteral("/api/v1/logs?node=web1&text=") + text, tokens[d]);
+            for (const QJsonValue &line : reply.json().toArray())
+                found << line[QStringLiteral("kind")].toString();
+            return found;
+        };
+        const auto sloNodes = [&](int d) {
+            QStringList found;
+            const ApiReply reply =
+                apiCall(daemons[d].url(), "GET", QStringLiteral("/api/v1/slo"), tokens[d]);
+            for (const QJsonValue &n : reply.json()[QStringLiteral("nodes")].toArray())
+                if (n[QStringLiteral("availability_1h")].toDouble() > 0)
+                    found << n[QStringLiteral("node")].toString();
+            return found;
+        };
+        for (int d = 0; d < Daemons; ++d) {
+            // The node's audit row (written through daemon 0) and its transition to up
+            // (written by whichever daemon checks it), on both; the text filter ignores case
+            // on PostgreSQL as on SQLite.
+            QTRY_VERIFY_WITH_TIMEOUT(kinds(d, QStringLiteral("WEB1")).contains(
+                                         QStringLiteral("health.up")),
+                                     15000);
+            QVERIFY2(kinds(d, QStringLiteral("Node.Add")).contains(QStringLiteral("audit.node.add")),
+                     qPrintable(kinds(d, {}).join(u',')));
+            QTRY_COMPARE_WITH_TIMEOUT(sloNodes(d), QStringList{QStringLiteral("web1")}, 15000);
+        }
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
+    }
+
     void nodesAndConfigReachEveryDaemon()
     {
         const QString url = newDatabase();
