@@ -54,12 +54,19 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (!db.isOpen()) {
-        if (!db.open()) {
+        // While the server is away each call would wait up to connect_timeout: after a
+        // failed connect, calls fail at once for a while (ConnectBackoff).
+        const qint64 at = now();
+        QString reason = m_backoff.waiting(at);
+        if (reason.isEmpty() && !db.open())
+            reason = m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                                              .arg(location(), db.lastError().text().simplified()));
+        if (!reason.isEmpty()) {
             if (error)
-                *error = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                             .arg(location(), db.lastError().text().simplified());
+                *error = reason;
             return {};
         }
+        m_backoff.succeeded();
         QSqlQuery(db).exec(QStringLiteral("SET synchronous_commit = on"));
     }
     return db;
@@ -83,7 +90,8 @@ Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
     QString dbError;                                                                               \
     QSqlDatabase db = database(&dbError);                                                          \
     if (!db.isValid())                                                                             \
-        return makeError(QStringLiteral("store.unavailable"), dbError);                            \
+        return makeError(QStringLiteral("store.unavailable"),                                      \
+                         QStringLiteral("store unavailable: %1").arg(dbError));                \
     QSqlQuery q(db);
 
 Status PostgresStateStore::inTransaction(const QString &what,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/clusterstatestore.h"
+#include "store/connectbackoff.h"
 #include "store/postgresurl.h"
 
 #include <QSqlDatabase>
@@ -18,7 +19,8 @@ namespace jobfirst {
 /// Every change of nodes, health or config counts up its row in cluster_marks and sends
 /// NOTIFY on channel `jobfirst_state` (payload "nodes", "health" or "config"), both with its
 /// transaction: StateChangeWatcher turns them into signals. The connection is opened again at
-/// the next call after it was lost. Used from one thread.
+/// the next call after it was lost; after a failed connect, calls fail at once with
+/// "store.unavailable" for a while (ConnectBackoff). Used from one thread.
 class PostgresStateStore final : public ClusterStateStore
 {
 public:
@@ -73,6 +75,7 @@ private:
     PostgresUrl m_url;
     QString m_connection;
     int m_transactionDepth = 0;
+    mutable ConnectBackoff m_backoff;
 };
 
 } // namespace jobfirst

@@ -326,6 +326,35 @@ private slots:
                  HealthState::Down);
     }
 
+    void anUnreachableStoreFailsAtOnceUntilItsNextTry()
+    {
+        // While PostgreSQL is away, a call does not wait for a connect each time: after a
+        // failed connect the next ones fail at once, saying when the next try comes.
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("n1"))));
+        QVERIFY(m_pg->stop());
+        Error last;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto nodes = store.value()->loadNodes();
+                if (nodes)
+                    return false;
+                last = nodes.error();
+                return last.message.contains(QStringLiteral("trying again in"));
+            }(),
+            10000);
+        QCOMPARE(last.code, QStringLiteral("store.unavailable"));
+        QVERIFY2(last.message.startsWith(QStringLiteral("store unavailable: PostgreSQL store")),
+                 qPrintable(last.message));
+        QVERIFY2(last.message.contains(QStringLiteral("cannot be reached")), qPrintable(last.message));
+        QVERIFY(m_pg->resume());
+        // Back within the longest wait (5 s) once the server is.
+        QTRY_VERIFY_WITH_TIMEOUT(store.value()->loadNodes().ok(), 15000);
+        QCOMPARE(store.value()->loadNodes()->size(), 1);
+    }
+
     void healthChecksAreSplitByLease()
     {
         const QString url = newDatabase();
