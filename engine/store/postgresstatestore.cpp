@@ -344,7 +344,8 @@ Result<QList<AuditEntry>> PostgresStateStore::auditLog(int limit, const QString 
     JF_STATE_QUERY(q)
     q.prepare(QStringLiteral(
         "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
-        " WHERE (? = '' OR actor LIKE ? OR action LIKE ? OR subject LIKE ?)"
+        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
+        " OR LOWER(subject) LIKE LOWER(?))"
         " ORDER BY id DESC LIMIT ?"));
     const QString like = u'%' + filter + u'%';
     q.addBindValue(sqlText(filter));

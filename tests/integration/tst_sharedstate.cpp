@@ -3,12 +3,14 @@
 // and one audit chain, written by several connections at once without forking the chain; and
 // two real jobfirstd on one PostgreSQL of the test's own: a node added or a config applied
 // through one daemon's admin API shows on the other.
+#include "cluster/clustermanager.h"
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
+#include "store/store.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -16,6 +18,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -111,6 +114,38 @@ class TestSharedState final : public QObject
         return checks;
     }
 
+    static ClusterConfig fastChecks()
+    {
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 400;
+        c.healthCheckTimeoutMs = 300;
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 400;
+        c.rise = 1;
+        c.fall = 1;
+        return c;
+    }
+
+    static HealthEvent transitionOf(const QString &id, HealthState from, HealthState to)
+    {
+        HealthEvent e;
+        e.nodeId = id;
+        e.timestamp = QDateTime::currentMSecsSinceEpoch();
+        e.from = from;
+        e.to = to;
+        e.reason = QStringLiteral("test");
+        return e;
+    }
+
+    static HealthState storedHealth(const QString &url, const QString &id)
+    {
+        auto reader = PostgresStateStore::open(url);
+        if (!reader)
+            return HealthState::Unknown;
+        const auto states = reader.value()->loadHealthStates();
+        return states ? states->value(id).first : HealthState::Unknown;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -179,6 +214,48 @@ private slots:
         QCOMPARE(marks->value(QStringLiteral("nodes")), 4);
         QCOMPARE(marks->value(QStringLiteral("health")), 1);
         QCOMPARE(marks->value(QStringLiteral("config")), 2);
+    }
+
+    void bothDialectsGiveTheSameAnswers()
+    {
+        // The same calls on the SQLite store and on PostgreSQL: audit filters ignore case on
+        // both (SQLite's LIKE does, PostgreSQL's does not), a transition writes event and state
+        // together, and a null node id reads every node's events.
+        auto pg = PostgresStateStore::open(newDatabase());
+        QVERIFY(pg);
+        auto file = Store::open(m_dir.filePath(QStringLiteral("dialects.db")));
+        QVERIFY(file);
+        ClusterStateStore *stores[] = {pg.value().get(), file.value().get()};
+        for (ClusterStateStore *store : stores) {
+            QVERIFY(store->insertNode(node(QStringLiteral("Web1"))));
+            QVERIFY(store->appendAudit(AuditEntry{0, 0, QStringLiteral("Alice"),
+                                                  QStringLiteral("node.add"),
+                                                  QStringLiteral("Web1"), {}, {}}));
+            QVERIFY(store->recordHealthTransition(
+                transitionOf(QStringLiteral("Web1"), HealthState::Unknown, HealthState::Up), {}));
+        }
+        for (ClusterStateStore *store : stores) {
+            const QString where = store->location();
+            for (const QString &filter : {QStringLiteral("NODE.ADD"), QStringLiteral("alice"),
+                                          QStringLiteral("web1"), QStringLiteral("Web1")}) {
+                const auto found = store->auditLog(10, filter);
+                QVERIFY2(found && found->size() == 1, qPrintable(where + u' ' + filter));
+            }
+            QCOMPARE(store->auditLog(10, QStringLiteral("bob"))->size(), 0);
+            QCOMPARE(store->healthEvents(QString(), 10)->size(), 1);
+            QCOMPARE(store->loadHealthStates()->value(QStringLiteral("Web1")).first,
+                     HealthState::Up);
+            LogQuery query;
+            query.text = QStringLiteral("WEB1 UNKNOWN");
+            const auto lines = store->logLines(query);
+            QVERIFY2(lines && lines->size() == 1, qPrintable(where));
+            QCOMPARE(lines->first().kind, QStringLiteral("health.up"));
+            QCOMPARE(lines->first().fields.value(QStringLiteral("to")).toString(),
+                     QStringLiteral("up"));
+            const auto history = store->nodeHistories(0, QDateTime::currentMSecsSinceEpoch() + 1000);
+            QVERIFY2(history && history->size() == 1, qPrintable(where));
+            QCOMPARE(history->first().changes.size(), 1);
+        }
     }
 
     void aChangeThatCannotBeAuditedDoesNotHappen()
