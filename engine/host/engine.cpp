@@ -183,9 +183,8 @@ Status Engine::open(const EngineOptions &options)
         m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
         connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
         m_stateWatcher->start();
-        const QString holder = QStringLiteral("%1:%2:")
-                                   .arg(QSysInfo::machineHostName())
-                                   .arg(QCoreApplication::applicationPid());
+        // The full lease owner: the store fences health writes by that exact name.
+        const QString holder = m_sync->leaseOwner();
         m_cluster->setCheckedPartitions({}, holder);
         m_partitionFollower = new QTimer(this);
         m_partitionFollower->setInterval(PartitionFollowMs);

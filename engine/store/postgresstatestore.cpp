@@ -177,43 +177,12 @@ Status PostgresStateStore::deleteNode(const QString &id)
     });
 }
 
-Status PostgresStateStore::saveHealthState(const QString &id, HealthState state, qint64 changedAt)
-{
-    return inTransaction(QStringLiteral("save health of %1").arg(id), [&](QSqlQuery &q) -> Status {
-        q.prepare(QStringLiteral(
-            "UPDATE nodes SET health_state = ?, health_changed_at = ? WHERE id = ?"));
-        q.addBindValue(healthStateName(state));
-        q.addBindValue(changedAt);
-        q.addBindValue(id);
-        if (!q.exec())
-            return queryError(QStringLiteral("save health of %1").arg(id), q);
-        return markChanged(q, "health");
-    });
-}
-
 Result<QHash<QString, std::pair<HealthState, qint64>>> PostgresStateStore::loadHealthStates() const
 {
     JF_STATE_QUERY(q)
     if (!q.exec(QStringLiteral("SELECT id, health_state, health_changed_at FROM nodes")))
         return queryError(QStringLiteral("load health states"), q);
     return StateRows::healthStates(q);
-}
-
-Status PostgresStateStore::appendHealthEvent(const HealthEvent &e)
-{
-    JF_STATE_QUERY(q)
-    q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason,"
-                             " latency_ms, last_ok_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(sqlText(e.nodeId));
-    q.addBindValue(e.timestamp);
-    q.addBindValue(healthStateName(e.from));
-    q.addBindValue(healthStateName(e.to));
-    q.addBindValue(sqlText(e.reason));
-    q.addBindValue(e.latencyMs);
-    q.addBindValue(e.lastOkAt);
-    if (!q.exec())
-        return queryError(QStringLiteral("append health event"), q);
-    return {};
 }
 
 Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QString &leaseHolder)
@@ -226,7 +195,7 @@ Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QS
                 // another daemon between the check and the write.
                 const int part = PostgresSchema::partitionOf(e.nodeId, 0);
                 q.prepare(QStringLiteral("SELECT fence FROM partition_leases WHERE part = ? AND"
-                                         " starts_with(holder, ?) AND until > ? FOR SHARE"));
+                                         " holder = ? AND until > ? FOR SHARE"));
                 q.addBindValue(part);
                 q.addBindValue(leaseHolder);
                 q.addBindValue(now());

@@ -43,9 +43,7 @@ public:
     Status insertNode(const NodeSpec &spec) override;
     Status updateNode(const NodeSpec &spec) override;
     Status deleteNode(const QString &id) override;
-    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
-    Status appendHealthEvent(const HealthEvent &event) override;
     Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
     Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;

@@ -51,10 +51,12 @@ public:
     Status insertNode(const NodeSpec &spec) override;
     Status updateNode(const NodeSpec &spec) override;
     Status deleteNode(const QString &id) override;
-    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
+    /// The node's last health alone (no event): recordHealthTransition writes both.
+    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt);
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
 
-    Status appendHealthEvent(const HealthEvent &event) override;
+    /// A history row alone (no state): recordHealthTransition writes both.
+    Status appendHealthEvent(const HealthEvent &event);
     /// One engine per file: there is no lease to check.
     Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;

@@ -180,14 +180,13 @@ private slots:
         QCOMPARE(nodes->size(), 1);
         QCOMPARE(nodes->first(), a);
 
-        QVERIFY(store.saveHealthState(QStringLiteral("a"), HealthState::Down, 1234));
         HealthEvent e;
         e.nodeId = QStringLiteral("a");
         e.timestamp = 1234;
         e.from = HealthState::Up;
         e.to = HealthState::Down;
         e.reason = QStringLiteral("refused");
-        QVERIFY(store.appendHealthEvent(e));
+        QVERIFY(store.recordHealthTransition(e, {}));
         const auto states = store.loadHealthStates();
         QVERIFY(states);
         QCOMPARE(states->value(QStringLiteral("a")).first, HealthState::Down);
@@ -371,7 +370,13 @@ private slots:
         e.from = HealthState::Unknown;
         e.to = HealthState::Up;
         e.reason = QStringLiteral("ok");
-        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:")));
+        // Only the full owner holds it: another engine of the same process ("hostA:11:" and
+        // another nonce) does not.
+        const Status other = store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+        QVERIFY(!other);
+        QCOMPARE(other.error().code, QStringLiteral("store.fenced"));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:ab")));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:aa")));
         QCOMPARE(sql(url, QStringLiteral("SELECT fence FROM health_events")), QStringLiteral("3"));
         // The partition passes to another daemon: the former holder's finding is refused and
         // changes nothing (neither the state nor the history).
@@ -382,7 +387,7 @@ private slots:
         e.from = HealthState::Up;
         e.to = HealthState::Down;
         const Status refused =
-            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:aa"));
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, QStringLiteral("store.fenced"));
         QVERIFY2(refused.error().message.contains(QStringLiteral("n1")),
@@ -393,12 +398,12 @@ private slots:
                  QStringLiteral("1"));
         // A lease that lapsed is not held either, even by the holder named in it.
         sql(url, QStringLiteral("UPDATE partition_leases SET until = 1 WHERE part = %1").arg(part));
-        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:bb")));
         // Its successor's is written.
         sql(url, QStringLiteral("UPDATE partition_leases SET until = %1 WHERE part = %2")
                      .arg(until)
                      .arg(part));
-        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:bb")));
         QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
                  HealthState::Down);
     }
