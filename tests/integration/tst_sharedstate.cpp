@@ -437,6 +437,108 @@ private slots:
         QCOMPARE(store.value()->loadNodes()->size(), 1);
     }
 
+    void aHealthWriteThatFailedIsWrittenAgain()
+    {
+        // A transition found while PostgreSQL is away is kept and written once it is back
+        // (the checker will not find it again: it has moved on), with an alert meanwhile;
+        // every other daemon then reads it.
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("w1")));
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("w1"), sim.url())));
+        ClusterManager cluster(store.value().get(), fastChecks());
+        QVERIFY(cluster.load());
+        QSignalSpy pending(&cluster, &ClusterManager::healthWritesPending);
+        cluster.start();
+        QTRY_COMPARE_WITH_TIMEOUT(storedHealth(url, QStringLiteral("w1")), HealthState::Up, 10000);
+
+        QVERIFY(m_pg->stop());
+        sim.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.node(QStringLiteral("w1"))->health, HealthState::Down,
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(cluster.unwrittenHealth() >= 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!pending.isEmpty() && pending.last().at(0).toInt() >= 1, 10000);
+        QVERIFY2(!pending.last().at(1).toString().isEmpty(), "the alert says why");
+
+        QVERIFY(m_pg->resume());
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.unwrittenHealth(), 0, 15000);
+        QCOMPARE(pending.last().at(0).toInt(), 0); // resolved
+        QCOMPARE(storedHealth(url, QStringLiteral("w1")), HealthState::Down);
+        cluster.stop();
+    }
+
+    void aPassiveFailureOnANodeCheckedElsewhereIsUndone()
+    {
+        // Real traffic failed once on a node another daemon checks: it leaves rotation here,
+        // and takes the shared state again after one check interval (nothing moved the
+        // health change counter, so no notification would bring it back).
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("p1"))));
+        QVERIFY(store.value()->recordHealthTransition(
+            transitionOf(QStringLiteral("p1"), HealthState::Unknown, HealthState::Up), {}));
+        ClusterManager cluster(store.value().get(), fastChecks());
+        QVERIFY(cluster.load());
+        cluster.setCheckedPartitions({}, QStringLiteral("elsewhere:1:aa")); // checks nothing
+        cluster.start();
+        QCOMPARE(cluster.node(QStringLiteral("p1"))->health, HealthState::Up);
+        cluster.reportPassiveFailure(QStringLiteral("p1"), QStringLiteral("connection refused"));
+        QCOMPARE(cluster.node(QStringLiteral("p1"))->health, HealthState::Down);
+        QVERIFY(!cluster.node(QStringLiteral("p1"))->eligible);
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.node(QStringLiteral("p1"))->health, HealthState::Up,
+                                  10000);
+        QVERIFY(cluster.node(QStringLiteral("p1"))->eligible);
+        // Nothing of it was written: the node's checker decides what the store says.
+        QCOMPARE(store.value()->healthEvents(QStringLiteral("p1"), 10)->size(), 1);
+        cluster.stop();
+    }
+
+    void anotherDaemonsRecoveryRampsUpHereAndIsAppliedAtOnce()
+    {
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        const QStringList ids = {QStringLiteral("r1"), QStringLiteral("r2"), QStringLiteral("r3")};
+        for (const QString &id : ids) {
+            NodeSpec n = node(id);
+            n.weight = 10;
+            QVERIFY(store.value()->insertNode(n));
+            QVERIFY(store.value()->recordHealthTransition(
+                transitionOf(id, HealthState::Unknown, HealthState::Down), {}));
+        }
+        ClusterConfig config = fastChecks();
+        config.slowStartMs = 600000;
+        ClusterManager cluster(store.value().get(), config);
+        QVERIFY(cluster.load());
+        cluster.setCheckedPartitions({}, QStringLiteral("elsewhere:1:aa"));
+        // The checking daemon finds all three up again.
+        auto other = PostgresStateStore::open(url);
+        QVERIFY(other);
+        for (const QString &id : ids)
+            QVERIFY(other.value()->recordHealthTransition(
+                transitionOf(id, HealthState::Down, HealthState::Up), {}));
+        // Whoever hears of a change sees all of them applied (the balancer is rebuilt once,
+        // before anyone is told).
+        QList<int> upWhenTold;
+        connect(&cluster, &ClusterManager::healthChanged, this, [&] {
+            int up = 0;
+            for (const NodeStatus &n : cluster.nodes())
+                up += n.health == HealthState::Up ? 1 : 0;
+            upWhenTold << up;
+        });
+        QVERIFY(cluster.reloadHealth());
+        QCOMPARE(upWhenTold, (QList<int>{3, 3, 3}));
+        // A recovered node ramps up here too (slow start), not at full weight at once.
+        for (const QString &id : ids) {
+            const NodeStatus n = cluster.node(id).value();
+            QVERIFY(n.eligible);
+            QVERIFY2(n.effectiveWeight < 10, qPrintable(QString::number(n.effectiveWeight)));
+        }
+    }
+
     void healthChecksAreSplitByLease()
     {
         const QString url = newDatabase();
