@@ -629,7 +629,8 @@ QFuture<Result<SloReport>> LocalEngineSession::slo()
                 return opened.error();
             shared = std::move(opened).value();
         }
-        auto inputs = SloStore(store->get(), shared.get()).load(QDateTime::currentMSecsSinceEpoch());
+        auto inputs =
+            SloStore(store->get(), shared.get()).load(QDateTime::currentMSecsSinceEpoch());
         if (!inputs)
             return inputs.error();
         return SloCalculator::compute(inputs.value());

@@ -51,8 +51,8 @@ public:
     /// Several daemons on one store split the health checks: from now on this one checks only
     /// the nodes in `partitions` (PostgresSchema::partitionOf of the node id: the partitions
     /// of the delivery leases it holds) and records their transitions only while
-    /// `leaseHolder` (the lease owner "host:pid:nonce") holds the node's partition. The others' health comes from
-    /// the store (reloadHealth). Without a call every node is checked here.
+    /// `leaseHolder` (the lease owner "host:pid:nonce") holds the node's partition. The others'
+    /// health comes from the store (reloadHealth). Without a call every node is checked here.
     void setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder);
     /// Takes the health that other daemons recorded for the nodes this one does not check
     /// (all changes applied, the balancer rebuilt once, then healthChanged for each). A node

@@ -47,7 +47,7 @@ private:
     std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion, m_markers;
     /// Rows with this id or above may still become visible: not read (see dataVersion()).
     qint64 m_horizon = 0;
-    ConnectBackoff m_backoff; ///< no connect for a while after a failed one
+    ConnectBackoff m_backoff;                    ///< no connect for a while after a failed one
     QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };
 

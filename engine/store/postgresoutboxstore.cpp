@@ -34,7 +34,7 @@ QString pgText(const QString &s)
     return copy;
 }
 
-constexpr int ChunkRows = 64;      ///< rows per multi-row INSERT
+constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
 
 /// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
 QString valuesList(const char *row, int rows)
@@ -328,9 +328,9 @@ QString PostgresOutboxStore::connect(Link &link)
     if (QString wait = link.backoff.waiting(now); !wait.isEmpty())
         return wait;
     if (!link.db.isOpen() && !link.db.open())
-        return link.backoff.failed(now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                                            .arg(m_url.toString(),
-                                                 link.db.lastError().text().simplified()));
+        return link.backoff.failed(
+            now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                     .arg(m_url.toString(), link.db.lastError().text().simplified()));
     link.backoff.succeeded();
     QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));

@@ -59,8 +59,9 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
         const qint64 at = now();
         QString reason = m_backoff.waiting(at);
         if (reason.isEmpty() && !db.open())
-            reason = m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                                              .arg(location(), db.lastError().text().simplified()));
+            reason =
+                m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                                         .arg(location(), db.lastError().text().simplified()));
         if (!reason.isEmpty()) {
             if (error)
                 *error = reason;
@@ -91,7 +92,7 @@ Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
     QSqlDatabase db = database(&dbError);                                                          \
     if (!db.isValid())                                                                             \
         return makeError(QStringLiteral("store.unavailable"),                                      \
-                         QStringLiteral("store unavailable: %1").arg(dbError));                \
+                         QStringLiteral("store unavailable: %1").arg(dbError));                    \
     QSqlQuery q(db);
 
 Status PostgresStateStore::inTransaction(const QString &what,
@@ -254,15 +255,17 @@ Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeI
 Result<QList<NodeHistory>> PostgresStateStore::nodeHistories(qint64 from, qint64 to) const
 {
     JF_STATE_QUERY(q)
-    return StateReports::nodeHistories(
-        q, from, to, [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+    return StateReports::nodeHistories(q, from, to, [this](const QString &what, QSqlQuery &failed) {
+        return queryError(what, failed);
+    });
 }
 
 Result<QList<LogEntry>> PostgresStateStore::logLines(const LogQuery &query) const
 {
     JF_STATE_QUERY(q)
-    return StateReports::logLines(
-        q, query, [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+    return StateReports::logLines(q, query, [this](const QString &what, QSqlQuery &failed) {
+        return queryError(what, failed);
+    });
 }
 
 Status PostgresStateStore::appendAuditRow(QSqlQuery &q, AuditEntry &a)

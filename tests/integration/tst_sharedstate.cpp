@@ -227,9 +227,13 @@ private slots:
         ClusterStateStore *stores[] = {pg.value().get(), file.value().get()};
         for (ClusterStateStore *store : stores) {
             QVERIFY(store->insertNode(node(QStringLiteral("Web1"))));
-            QVERIFY(store->appendAudit(AuditEntry{0, 0, QStringLiteral("Alice"),
+            QVERIFY(store->appendAudit(AuditEntry{0,
+                                                  0,
+                                                  QStringLiteral("Alice"),
                                                   QStringLiteral("node.add"),
-                                                  QStringLiteral("Web1"), {}, {}}));
+                                                  QStringLiteral("Web1"),
+                                                  {},
+                                                  {}}));
             QVERIFY(store->recordHealthTransition(
                 transitionOf(QStringLiteral("Web1"), HealthState::Unknown, HealthState::Up), {}));
         }
@@ -251,7 +255,8 @@ private slots:
             QCOMPARE(lines->first().kind, QStringLiteral("health.up"));
             QCOMPARE(lines->first().fields.value(QStringLiteral("to")).toString(),
                      QStringLiteral("up"));
-            const auto history = store->nodeHistories(0, QDateTime::currentMSecsSinceEpoch() + 1000);
+            const auto history =
+                store->nodeHistories(0, QDateTime::currentMSecsSinceEpoch() + 1000);
             QVERIFY2(history && history->size() == 1, qPrintable(where));
             QCOMPARE(history->first().changes.size(), 1);
         }
@@ -430,7 +435,8 @@ private slots:
         QCOMPARE(last.code, QStringLiteral("store.unavailable"));
         QVERIFY2(last.message.startsWith(QStringLiteral("store unavailable: PostgreSQL store")),
                  qPrintable(last.message));
-        QVERIFY2(last.message.contains(QStringLiteral("cannot be reached")), qPrintable(last.message));
+        QVERIFY2(last.message.contains(QStringLiteral("cannot be reached")),
+                 qPrintable(last.message));
         QVERIFY(m_pg->resume());
         // Back within the longest wait (5 s) once the server is.
         QTRY_VERIFY_WITH_TIMEOUT(store.value()->loadNodes().ok(), 15000);
@@ -701,11 +707,11 @@ private slots:
             // The node's audit row (written through daemon 0) and its transition to up
             // (written by whichever daemon checks it), on both; the text filter ignores case
             // on PostgreSQL as on SQLite.
-            QTRY_VERIFY_WITH_TIMEOUT(kinds(d, QStringLiteral("WEB1")).contains(
-                                         QStringLiteral("health.up")),
-                                     15000);
-            QVERIFY2(kinds(d, QStringLiteral("Node.Add")).contains(QStringLiteral("audit.node.add")),
-                     qPrintable(kinds(d, {}).join(u',')));
+            QTRY_VERIFY_WITH_TIMEOUT(
+                kinds(d, QStringLiteral("WEB1")).contains(QStringLiteral("health.up")), 15000);
+            QVERIFY2(
+                kinds(d, QStringLiteral("Node.Add")).contains(QStringLiteral("audit.node.add")),
+                qPrintable(kinds(d, {}).join(u',')));
             QTRY_COMPARE_WITH_TIMEOUT(sloNodes(d), QStringList{QStringLiteral("web1")}, 15000);
         }
         for (DaemonProcess &d : daemons)

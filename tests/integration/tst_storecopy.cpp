@@ -8,8 +8,8 @@
 #include "postgresserver.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
-#include "store/storecopy.h"
 #include "store/store.h"
+#include "store/storecopy.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -81,18 +81,17 @@ private slots:
             QVERIFY(store.value()->saveConfigVersion("{}", QStringLiteral("me")));
         }
         QVERIFY(PostgresStateStore::open(pg.url())); // the schema, to hang the trigger on
-        pg.psql(QStringLiteral(
-            "CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN RETURN NULL; END $$;"
-            " CREATE TRIGGER drop_versions BEFORE INSERT ON config_versions"
-            " FOR EACH ROW EXECUTE FUNCTION drop_row();"));
+        pg.psql(QStringLiteral("CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$ BEGIN RETURN NULL; END $$;"
+                               " CREATE TRIGGER drop_versions BEFORE INSERT ON config_versions"
+                               " FOR EACH ROW EXECUTE FUNCTION drop_row();"));
         const auto copied = StoreCopy::toPostgres(file, pg.url());
         QVERIFY(!copied);
         QCOMPARE(copied.error().code, QStringLiteral("store.copy_mismatch"));
         QVERIFY2(copied.error().message.contains(QStringLiteral("config_versions")),
                  qPrintable(copied.error().message));
-        QVERIFY2(copied.error().message.contains(
-                     QStringLiteral("the copy was committed; drop the database before trying again")),
+        QVERIFY2(copied.error().message.contains(QStringLiteral(
+                     "the copy was committed; drop the database before trying again")),
                  qPrintable(copied.error().message));
     }
 

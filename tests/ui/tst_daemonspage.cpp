@@ -153,10 +153,11 @@ private slots:
         QCOMPARE(summary->text(), QStringLiteral("1 engine(s) on this store."));
 
         QVERIFY(pg.stop());
-        QTRY_VERIFY_WITH_TIMEOUT(summary->text().startsWith(QStringLiteral("Cannot read the daemons")),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            summary->text().startsWith(QStringLiteral("Cannot read the daemons")), 20000);
         QCOMPARE(page.model()->rowCount(), 0);
-        QVERIFY2(summary->text().contains(QStringLiteral("last read")), qPrintable(summary->text()));
+        QVERIFY2(summary->text().contains(QStringLiteral("last read")),
+                 qPrintable(summary->text()));
 
         QVERIFY(pg.resume());
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, daemon.pid()) >= 0, 30000);
