@@ -9,6 +9,7 @@
 #include "host/storelocation.h"
 #include "metrics/metricsrenderer.h"
 #include "store/apitokenstore.h"
+#include "store/postgresstatestore.h"
 #include "store/slostore.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
@@ -614,12 +615,22 @@ QFuture<Result<SloReport>> LocalEngineSession::slo()
 {
     // Read on a pool thread with its own connection: 30 days of health history and an
     // hour of deliveries are not the engine thread's work.
+    // Node health history is in the cluster state: PostgreSQL when daemons share one.
     const QString db = m_shared->options.dbPath;
-    return inBackground<Result<SloReport>>([db]() -> Result<SloReport> {
+    const QString url = m_shared->options.outboxUrl;
+    return inBackground<Result<SloReport>>([db, url]() -> Result<SloReport> {
         auto store = Store::open(db);
         if (!store)
             return store.error();
-        auto inputs = SloStore(store->get()).load(QDateTime::currentMSecsSinceEpoch());
+        std::unique_ptr<PostgresStateStore> shared;
+        if (!url.isEmpty()) {
+            auto opened = PostgresStateStore::open(url);
+            if (!opened)
+                return opened.error();
+            shared = std::move(opened).value();
+        }
+        auto inputs =
+            SloStore(store->get(), shared.get()).load(QDateTime::currentMSecsSinceEpoch());
         if (!inputs)
             return inputs.error();
         return SloCalculator::compute(inputs.value());

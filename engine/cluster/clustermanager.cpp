@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::size_t SuccessWindow = 100;
 constexpr int HousekeepingMs = 250;
+constexpr qint64 StoreRetryMs = 1000; ///< unwritten health, passive failures: store re-tries
 
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 
@@ -216,11 +217,22 @@ Status ClusterManager::reloadHealth()
     auto health = m_store->loadHealthStates();
     if (!health)
         return health.error();
-    bool changed = false;
+    const qint64 now = nowMs();
+    std::vector<HealthEvent> events;
     for (Runtime &r : m_nodes) {
         NodeStatus &s = r.status;
         const auto stored = health->constFind(s.spec.id);
-        if (stored == health->cend() || checksHere(s.spec.id) || stored->first == s.health)
+        if (stored == health->cend() || checksHere(s.spec.id))
+            continue;
+        // Out of rotation here after a failure of real traffic: for one check interval,
+        // unless its checker recorded something since.
+        if (const auto passive = m_passiveDown.constFind(s.spec.id);
+            passive != m_passiveDown.cend()) {
+            if (now - *passive < m_config.healthCheckIntervalMs && stored->second <= *passive)
+                continue;
+            m_passiveDown.erase(passive);
+        }
+        if (stored->first == s.health)
             continue;
         HealthEvent e;
         e.nodeId = s.spec.id;
@@ -228,21 +240,26 @@ Status ClusterManager::reloadHealth()
         e.from = s.health;
         e.to = stored->first;
         e.reason = QStringLiteral("checked by another daemon");
+        const bool recovering = e.to == HealthState::Up &&
+                                (e.from == HealthState::Down || e.from == HealthState::Failed);
+        // A recovered node ramps up here as on the daemon that checks it.
+        r.upSince = recovering && m_config.slowStartMs > 0 ? now : 0;
         s.health = stored->first;
         s.lastChangeAt = stored->second;
         s.consecutiveOk = 0;
         s.consecutiveFail = 0;
-        r.upSince = 0;
         if (s.health != HealthState::Up)
             r.hadEwma = false;
         publishLatency(r);
-        changed = true;
+        events.push_back(e);
+    }
+    if (events.empty())
+        return {};
+    // All changes first, the balancer once, then who listens (each sees every change).
+    rebuildBalancer();
+    for (const HealthEvent &e : events)
         emit healthChanged(e);
-    }
-    if (changed) {
-        rebuildBalancer();
-        emit nodesChanged();
-    }
+    emit nodesChanged();
     return {};
 }
 
@@ -483,6 +500,10 @@ void ClusterManager::reportPassiveFailure(const QString &nodeId, const QString &
     Runtime *r = find(nodeId);
     if (!r || r->status.health != HealthState::Up)
         return;
+    // Checked by another daemon: nothing is written and no check here brings it back, so it
+    // takes the shared state again after one check interval (housekeeping).
+    if (!checksHere(nodeId))
+        m_passiveDown.insert(nodeId, nowMs());
     // A dead node leaves rotation on the first failed real request; active checks bring it
     // back after `rise` good checks.
     r->status.consecutiveOk = 0;
@@ -594,13 +615,45 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     emit healthChanged(e);
     // A node checked by another daemon (its partition is not held here) changes only here, on
     // a failure of real traffic: the daemon that checks it records what its checks find.
+    // Written in order after any earlier one the store did not take yet.
     if (checksHere(s.spec.id)) {
-        if (Status st = m_store->recordHealthTransition(e, m_partitioned ? m_leaseHolder : QString());
-            !st)
-            qWarning("health of %s: %s", qPrintable(s.spec.id), qPrintable(st.error().message));
+        m_unwritten.push_back(e);
+        writeHealth();
     }
     if (recovering)
         emit nodeRecovered(s.spec.id);
+}
+
+void ClusterManager::writeHealth()
+{
+    const std::size_t before = m_unwritten.size();
+    QString failure;
+    std::size_t written = 0;
+    for (; written < m_unwritten.size(); ++written) {
+        const HealthEvent &e = m_unwritten[written];
+        const Status st =
+            m_store->recordHealthTransition(e, m_partitioned ? m_leaseHolder : QString());
+        if (st)
+            continue;
+        if (st.error().code == QLatin1String("store.fenced")) {
+            // Its partition passed to another daemon: that one's checks decide now.
+            qWarning("health of %s: %s", qPrintable(e.nodeId), qPrintable(st.error().message));
+            continue;
+        }
+        failure = st.error().message;
+        break;
+    }
+    m_unwritten.erase(m_unwritten.begin(), m_unwritten.begin() + std::ptrdiff_t(written));
+    const bool failing = !failure.isEmpty();
+    if (failing) {
+        m_nextHealthWrite = nowMs() + StoreRetryMs;
+        if (!m_healthWriteFailing || m_unwritten.size() != before)
+            qWarning("health not recorded (%zu transitions wait, written again): %s",
+                     m_unwritten.size(), qPrintable(failure));
+    }
+    if (failing || m_healthWriteFailing)
+        emit healthWritesPending(int(m_unwritten.size()), failure);
+    m_healthWriteFailing = failing;
 }
 
 int ClusterManager::computeEffectiveWeight(const Runtime &r, qint64 now) const
@@ -647,6 +700,20 @@ void ClusterManager::housekeeping()
         rebuildBalancer();
     for (const QString &id : failed)
         handleNodeFailure(id);
+    if (!m_unwritten.empty() && now >= m_nextHealthWrite)
+        writeHealth();
+    // Nodes that real traffic took out of rotation here while another daemon checks them
+    // (no longer once they are checked here, or gone).
+    for (auto it = m_passiveDown.begin(); it != m_passiveDown.end();)
+        it = !find(it.key()) || checksHere(it.key()) ? m_passiveDown.erase(it) : std::next(it);
+    bool passiveDue = false;
+    for (auto it = m_passiveDown.cbegin(); it != m_passiveDown.cend() && !passiveDue; ++it)
+        passiveDue = now - it.value() >= m_config.healthCheckIntervalMs;
+    if (passiveDue && now >= m_nextPassiveRead) {
+        m_nextPassiveRead = now + StoreRetryMs;
+        if (Status s = reloadHealth(); !s)
+            qWarning("health of other daemons' nodes: %s", qPrintable(s.error().message));
+    }
 }
 
 qint64 ClusterManager::intervalFor(const QString &id) const

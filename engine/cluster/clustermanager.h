@@ -51,11 +51,17 @@ public:
     /// Several daemons on one store split the health checks: from now on this one checks only
     /// the nodes in `partitions` (PostgresSchema::partitionOf of the node id: the partitions
     /// of the delivery leases it holds) and records their transitions only while
-    /// `leaseHolder` ("host:pid:") holds the node's partition. The others' health comes from
-    /// the store (reloadHealth). Without a call every node is checked here.
+    /// `leaseHolder` (the lease owner "host:pid:nonce") holds the node's partition. The others'
+    /// health comes from the store (reloadHealth). Without a call every node is checked here.
     void setCheckedPartitions(const QList<int> &partitions, const QString &leaseHolder);
-    /// Takes the health that other daemons recorded for the nodes this one does not check.
+    /// Takes the health that other daemons recorded for the nodes this one does not check
+    /// (all changes applied, the balancer rebuilt once, then healthChanged for each). A node
+    /// that real traffic took out of rotation here keeps that for one check interval, unless
+    /// its checker records something newer.
     Status reloadHealth();
+    /// Transitions found here that could not be written to the store yet (kept in order and
+    /// written again at housekeeping).
+    int unwrittenHealth() const { return int(m_unwritten.size()); }
     /// True when this engine checks the node (all of them unless partitions were set).
     bool checksHere(const QString &id) const;
     void start();
@@ -100,6 +106,9 @@ signals:
     void nodeFailed(const QString &nodeId);
     void nodeRecovered(const QString &nodeId);
     void nodesChanged();
+    /// Transitions found here wait to be written (the store failed: `reason`); emitted while
+    /// writes fail, and with 0 once all are written (or refused as no longer ours).
+    void healthWritesPending(int count, const QString &reason);
 
 private:
     struct Runtime
@@ -124,6 +133,9 @@ private:
     void transition(Runtime &node, HealthState to, const QString &reason, double latencyMs);
     void recordSample(Runtime &node, bool ok, double latencyMs);
     void housekeeping();
+    /// Writes the unwritten transitions in order; stops at the first failure (kept for the
+    /// next try), drops one refused as fenced (the node's partition is no longer ours).
+    void writeHealth();
     void rebuildBalancer();
     qint64 intervalFor(const QString &id) const;
     int computeEffectiveWeight(const Runtime &node, qint64 now) const;
@@ -146,6 +158,13 @@ private:
     bool m_partitioned = false;
     QSet<int> m_partitions;
     QString m_leaseHolder;
+    std::vector<HealthEvent> m_unwritten; ///< found here, not yet in the store, oldest first
+    qint64 m_nextHealthWrite = 0;         ///< no retry of m_unwritten before this
+    bool m_healthWriteFailing = false;    ///< the last write of m_unwritten failed
+    /// Nodes checked by another daemon that real traffic took out of rotation here, and
+    /// when: after one check interval they take the shared state again.
+    QHash<QString, qint64> m_passiveDown;
+    qint64 m_nextPassiveRead = 0; ///< no re-read of the shared state for them before this
 };
 
 QJsonObject nodeSpecToJson(const NodeSpec &spec);

@@ -114,12 +114,36 @@ Status Engine::open(const EngineOptions &options)
         return s;
 
     connect(m_cluster, &ClusterManager::nodesChanged, this, [this] { m_sync->setNodes(m_cluster->nodes()); });
+    connect(m_cluster, &ClusterManager::healthWritesPending, this,
+            [this](int count, const QString &reason) {
+                // Other daemons do not see what this one found until it is written.
+                if (count > 0)
+                    raise(Alert::Severity::Warning, QStringLiteral("health.unwritten"),
+                          m_state->location(),
+                          QStringLiteral("%1 health transitions not yet recorded (written again"
+                                         " every second): %2")
+                              .arg(count)
+                              .arg(reason));
+                else
+                    resolve(QStringLiteral("health.unwritten"), m_state->location());
+            });
     connect(m_cluster, &ClusterManager::healthChanged, this, [this](const HealthEvent &e) {
         // Told first: handing every node to the delivery engine takes milliseconds with a
         // thousand nodes, and consoles and the live stream wait for this.
         m_pendingEvents << e;
         emit healthChanged(e);
-        m_sync->setNodes(m_cluster->nodes());
+        // Once per burst (another daemon's findings arrive many at once), not per node.
+        if (!m_nodesToSync) {
+            m_nodesToSync = true;
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    m_nodesToSync = false;
+                    if (m_sync && m_cluster)
+                        m_sync->setNodes(m_cluster->nodes());
+                },
+                Qt::QueuedConnection);
+        }
         // A state change is shown soon, not a whole refresh interval later.
         if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
             m_soonSnapshot->start();
@@ -183,9 +207,8 @@ Status Engine::open(const EngineOptions &options)
         m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
         connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
         m_stateWatcher->start();
-        const QString holder = QStringLiteral("%1:%2:")
-                                   .arg(QSysInfo::machineHostName())
-                                   .arg(QCoreApplication::applicationPid());
+        // The full lease owner: the store fences health writes by that exact name.
+        const QString holder = m_sync->leaseOwner();
         m_cluster->setCheckedPartitions({}, holder);
         m_partitionFollower = new QTimer(this);
         m_partitionFollower->setInterval(PartitionFollowMs);
@@ -456,7 +479,7 @@ Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
     if (!m_store)
         return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
     m_logBook->flush();
-    return LogStore(m_store.get()).query(query);
+    return LogStore(m_store.get(), m_state).query(query);
 }
 
 void Engine::emitSnapshot()

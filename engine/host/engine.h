@@ -131,6 +131,7 @@ private:
     QTimer *m_reloadDebounce = nullptr;
     QFileSystemWatcher *m_watcher = nullptr;
     QList<HealthEvent> m_pendingEvents;
+    bool m_nodesToSync = false;         ///< a hand-over of the nodes to SyncService is queued
     QList<Alert> m_pendingAlerts;       ///< incidents changed since the last snapshot
     QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;

@@ -4,6 +4,8 @@
 #include "cluster/node.h"
 #include "config/configversion.h"
 #include "core/result.h"
+#include "logs/logentry.h"
+#include "slo/slocalculator.h"
 #include "store/auditentry.h"
 
 #include <QHash>
@@ -35,17 +37,23 @@ public:
     virtual Status insertNode(const NodeSpec &spec) = 0;
     virtual Status updateNode(const NodeSpec &spec) = 0;
     virtual Status deleteNode(const QString &id) = 0;
-    virtual Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) = 0;
     /// Last known health per node id (persisted so a restart does not forget what was seen).
     virtual Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const = 0;
 
-    virtual Status appendHealthEvent(const HealthEvent &event) = 0;
-    /// Records a transition: its event and the node's new state. With a `leaseHolder`
-    /// ("host:pid:", daemons sharing the store), only while that holder holds the lease of
-    /// the node's partition, and with that lease's fencing number: a daemon whose lease passed
-    /// on is refused ("store.fenced") and cannot overwrite what its successor found.
+    /// Records a transition: its event and the node's new state, in one transaction (the only
+    /// way health is written). With a `leaseHolder` (the full lease owner "host:pid:nonce",
+    /// daemons sharing the store), only while that holder holds the lease of the node's
+    /// partition, and with that lease's fencing number: a daemon whose lease passed on (to
+    /// another process, or another engine of this process) is refused ("store.fenced") and
+    /// cannot overwrite what its successor found.
     virtual Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) = 0;
     virtual Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const = 0;
+    /// Every node with the time it was added and its health changes: the last before `from`,
+    /// then every one up to `to` (what the SLO's availability is computed from).
+    virtual Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const = 0;
+    /// Health transitions and audited actions as log lines (sources "health" and "audit"),
+    /// filtered as `query` says, newest first: the log merges them with its own lines.
+    virtual Result<QList<LogEntry>> logLines(const LogQuery &query) const = 0;
 
     /// Appends one row to the hash-chained audit log (in its own transaction).
     virtual Status appendAudit(const AuditEntry &entry) = 0;

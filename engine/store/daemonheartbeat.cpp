@@ -12,9 +12,19 @@
 
 #include <pthread.h>
 
+#include <chrono>
+
 namespace jobfirst {
 
 namespace {
+
+/// Milliseconds of a clock that does not jump (ages are measured with it).
+qint64 steadyMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 const char *const ServerNowMs = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
 constexpr qint64 ForgetAfterMs = 3600000; // rows of daemons silent this long are removed
@@ -54,7 +64,7 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
 
 DaemonHeartbeat::DaemonHeartbeat(PostgresUrl url, QString id, std::function<Figures()> figures)
     : m_url(std::move(url)), m_id(std::move(id)), m_figures(std::move(figures)),
-      m_startedAt(QDateTime::currentMSecsSinceEpoch())
+      m_startedAt(QDateTime::currentMSecsSinceEpoch()), m_readAt(steadyMs())
 {
     m_thread = std::thread([this] { run(); });
 }
@@ -78,10 +88,20 @@ void DaemonHeartbeat::setAdminUrl(const QString &url)
     m_wake.notify_all(); // shown at once
 }
 
-QList<DaemonStatus> DaemonHeartbeat::daemons() const
+Result<QList<DaemonStatus>> DaemonHeartbeat::daemons() const
 {
     std::lock_guard lock(m_mutex);
-    return m_daemons;
+    // The ages were measured when the view was read: they have grown since.
+    const qint64 since = std::max<qint64>(0, steadyMs() - m_readAt);
+    if (!m_failure.isEmpty() && since > StaleMs)
+        return makeError(QStringLiteral("store.unavailable"),
+                         QStringLiteral("the daemons were last read %1 s ago: %2")
+                             .arg(since / 1000)
+                             .arg(m_failure));
+    QList<DaemonStatus> list = m_daemons;
+    for (DaemonStatus &d : list)
+        d.heartbeatAgeMs += since;
+    return list;
 }
 
 Result<QList<DaemonStatus>> DaemonHeartbeat::read(const PostgresUrl &url)
@@ -118,11 +138,14 @@ void DaemonHeartbeat::run()
         const QString adminUrl = m_adminUrl;
         lock.unlock();
         int waitMs = BeatMs;
+        QString failure;
         if (!open) {
             auto opened = PostgresSchema::open(m_url, name);
             if (opened) {
                 db = opened.value();
                 open = true;
+            } else {
+                failure = opened.error().message;
             }
         }
         bool ok = open;
@@ -146,15 +169,25 @@ void DaemonHeartbeat::run()
                  q.exec(QStringLiteral("DELETE FROM daemon_heartbeats WHERE heartbeat_at < %1 - %2")
                             .arg(QLatin1String(ServerNowMs))
                             .arg(ForgetAfterMs));
+            if (!ok)
+                failure = q.lastError().text();
             q.finish();
             if (ok) {
                 auto list = readDaemons(db, m_url.toString(), m_id);
                 ok = list.ok();
+                std::lock_guard guard(m_mutex);
                 if (ok) {
-                    std::lock_guard guard(m_mutex);
                     m_daemons = std::move(list).value();
+                    m_readAt = steadyMs();
+                    m_failure.clear();
+                } else {
+                    failure = list.error().message;
                 }
             }
+        }
+        if (!ok) {
+            std::lock_guard guard(m_mutex);
+            m_failure = failure.isEmpty() ? QStringLiteral("the heartbeat failed") : failure;
         }
         if (ok) {
             backoffMs = 250;

@@ -18,7 +18,9 @@ namespace jobfirst {
 /// server's clock) and reads every daemon's row with the partitions it holds, which daemons()
 /// answers without touching the database. A clean stop removes the row; a daemon that died
 /// leaves it, its age growing (rows silent for an hour are removed). While the server is
-/// away it connects again with backoff, and daemons() keeps the last view it read.
+/// away it connects again with backoff; daemons() answers the last view it read with every
+/// age grown by the time since (never a live-looking age), and an error naming why once that
+/// view is older than StaleMs.
 class DaemonHeartbeat final
 {
 public:
@@ -35,12 +37,15 @@ public:
     DaemonHeartbeat &operator=(const DaemonHeartbeat &) = delete;
 
     void setAdminUrl(const QString &url);
-    /// Every daemon as last read (this one marked self), the newest heartbeat first.
-    QList<DaemonStatus> daemons() const;
+    /// Every daemon as last read (this one marked self), the newest heartbeat first, ages as
+    /// of now; "store.unavailable" when the view could not be read for StaleMs.
+    Result<QList<DaemonStatus>> daemons() const;
     /// Reads the daemons once through a connection of its own (jobfirstctl with --db URL).
     static Result<QList<DaemonStatus>> read(const PostgresUrl &url);
 
     static constexpr int BeatMs = 1000;
+    /// A view older than this (its reads failing) is not shown as the daemons' state.
+    static constexpr int StaleMs = 3 * BeatMs;
 
 private:
     void run();
@@ -54,6 +59,8 @@ private:
     bool m_stop = false;
     QString m_adminUrl;
     QList<DaemonStatus> m_daemons;
+    qint64 m_readAt;   ///< steady ms when m_daemons was read (or the heartbeat started)
+    QString m_failure; ///< why the last beat failed ("" when it did not)
     std::thread m_thread;
 };
 

@@ -1,35 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/logstore.h"
 
+#include "store/statereports.h"
 #include "store/store.h"
 
 #include <QJsonDocument>
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+#include <limits>
+
 namespace jobfirst {
 
-namespace {
-
-// Health transitions and audited actions are read where they are kept, in the log's shape.
-const char *const Merged =
-    "SELECT 'log' AS source, id, ts, level, component, kind, node, target, message, fields FROM logs"
-    " UNION ALL"
-    " SELECT 'health', id, ts, CASE to_state WHEN 'up' THEN 'info' WHEN 'failed' THEN 'error' ELSE 'warning' END,"
-    " 'health', 'health.' || to_state, node_id, '',"
-    " 'node ' || node_id || ' ' || from_state || ' -> ' || to_state || ': ' || reason,"
-    " json_object('from', from_state, 'to', to_state, 'reason', reason, 'latency_ms', latency_ms) FROM health_events"
-    " UNION ALL"
-    " SELECT 'audit', id, ts, CASE WHEN action LIKE 'refused:%' THEN 'warning' ELSE 'info' END, 'audit', 'audit.' || action,"
-    " CASE WHEN action LIKE 'node.%' THEN subject ELSE '' END, CASE WHEN action LIKE 'target.%' OR action LIKE 'dlq.%' THEN subject ELSE '' END,"
-    " actor || ' ' || action || ' ' || subject, json_object('actor', actor, 'action', action, 'subject', subject) FROM audit";
-
-int levelRank(const QString &level)
+LogStore::LogStore(Store *store, const ClusterStateStore *state)
+    : m_store(store), m_state(state ? state : store)
 {
-    return std::max(0, logLevelRank(level));
 }
-
-} // namespace
 
 Status LogStore::append(const QList<LogEntry> &entries)
 {
@@ -62,17 +49,19 @@ Status LogStore::append(const QList<LogEntry> &entries)
 
 Result<QList<LogEntry>> LogStore::query(const LogQuery &query) const
 {
+    const int limit = std::clamp(query.limit, 1, 100000);
     QSqlQuery q(m_store->database());
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT source, id, ts, level, component, kind, node, target, message, fields FROM (%1)"
-                             " WHERE (CASE level WHEN 'debug' THEN 0 WHEN 'info' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END) >= ?"
+    q.prepare(QStringLiteral("SELECT id, ts, level, component, kind, node, target, message, fields"
+                             " FROM logs WHERE %1 >= ?"
                              " AND (? = '' OR node = ?) AND (? = '' OR target = ?)"
-                             " AND (? = '' OR message LIKE ? OR kind LIKE ? OR component LIKE ?)"
-                             " AND (? = 0 OR ts >= ?) AND (? = 0 OR ts <= ?)"
-                             " ORDER BY ts DESC, source, id DESC LIMIT ?")
-                  .arg(QLatin1String(Merged)));
+                             " AND (? = '' OR LOWER(message) LIKE LOWER(?) OR LOWER(kind) LIKE"
+                             " LOWER(?) OR LOWER(component) LIKE LOWER(?))"
+                             " AND ts >= ? AND ts <= ?"
+                             " ORDER BY ts DESC, id DESC LIMIT ?")
+                  .arg(StateReports::levelRankSql()));
     const QString like = u'%' + query.text + u'%';
-    q.addBindValue(levelRank(query.minLevel));
+    q.addBindValue(std::max(0, logLevelRank(query.minLevel)));
     q.addBindValue(sqlText(query.node));
     q.addBindValue(sqlText(query.node));
     q.addBindValue(sqlText(query.target));
@@ -82,27 +71,40 @@ Result<QList<LogEntry>> LogStore::query(const LogQuery &query) const
     q.addBindValue(like);
     q.addBindValue(like);
     q.addBindValue(query.since);
-    q.addBindValue(query.since);
-    q.addBindValue(query.until);
-    q.addBindValue(query.until);
-    q.addBindValue(std::clamp(query.limit, 1, 100000));
+    q.addBindValue(query.until ? query.until : std::numeric_limits<qint64>::max());
+    q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_store->path(), QStringLiteral("read the log"), q.lastError().text());
     QList<LogEntry> entries;
     while (q.next()) {
         LogEntry e;
-        e.source = q.value(0).toString();
-        e.id = q.value(1).toLongLong();
-        e.at = q.value(2).toLongLong();
-        e.level = q.value(3).toString();
-        e.component = q.value(4).toString();
-        e.kind = q.value(5).toString();
-        e.node = q.value(6).toString();
-        e.target = q.value(7).toString();
-        e.message = q.value(8).toString();
-        e.fields = QJsonDocument::fromJson(q.value(9).toString().toUtf8()).object();
+        e.source = QStringLiteral("log");
+        e.id = q.value(0).toLongLong();
+        e.at = q.value(1).toLongLong();
+        e.level = q.value(2).toString();
+        e.component = q.value(3).toString();
+        e.kind = q.value(4).toString();
+        e.node = q.value(5).toString();
+        e.target = q.value(6).toString();
+        e.message = q.value(7).toString();
+        e.fields = QJsonDocument::fromJson(q.value(8).toString().toUtf8()).object();
         entries << e;
     }
+    q.finish();
+    // Health and audit lines are kept where the cluster state is.
+    auto shared = m_state->logLines(query);
+    if (!shared)
+        return shared.error();
+    entries << std::move(shared).value();
+    std::sort(entries.begin(), entries.end(), [](const LogEntry &a, const LogEntry &b) {
+        if (a.at != b.at)
+            return a.at > b.at;
+        if (a.source != b.source)
+            return a.source < b.source;
+        return a.id > b.id;
+    });
+    if (entries.size() > limit)
+        entries.resize(limit);
     return entries;
 }
 

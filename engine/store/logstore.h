@@ -8,14 +8,16 @@
 
 namespace jobfirst {
 
+class ClusterStateStore;
 class Store;
 
-/// The log in the store: its own lines, and health and audit lines read from their tables,
-/// merged newest first.
+/// The log: this engine's own lines (in its file), and health and audit lines read from their
+/// tables in the cluster state (PostgreSQL when daemons share one), merged newest first.
 class LogStore final
 {
 public:
-    explicit LogStore(Store *store) : m_store(store) {}
+    /// `state` null: the cluster state is `store` (one engine on its SQLite file).
+    explicit LogStore(Store *store, const ClusterStateStore *state = nullptr);
 
     /// Appends lines in one transaction.
     Status append(const QList<LogEntry> &entries);
@@ -25,6 +27,7 @@ public:
 
 private:
     Store *m_store;
+    const ClusterStateStore *m_state;
 };
 
 } // namespace jobfirst

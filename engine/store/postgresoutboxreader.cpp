@@ -50,20 +50,15 @@ QString PostgresOutboxReader::connect()
 {
     if (m_connected)
         return {};
-    // After a failed connect the next try waits (backoff, doubling up to 5 s); calls
-    // meanwhile fail at once with the last reason.
+    // After a failed connect the next try waits; calls meanwhile fail at once.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (now < m_retryAt)
-        return QStringLiteral("%1 (trying again in %2 ms)").arg(m_unreachable).arg(m_retryAt - now);
-    if (!m_db.isOpen() && !m_db.open()) {
-        m_backoffMs = std::clamp(m_backoffMs * 2, 100, 5000);
-        m_retryAt = now + m_backoffMs;
-        m_unreachable = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                            .arg(m_url.toString(), m_db.lastError().text().simplified());
-        return m_unreachable;
-    }
-    m_backoffMs = 0;
-    m_retryAt = 0;
+    if (QString wait = m_backoff.waiting(now); !wait.isEmpty())
+        return wait;
+    if (!m_db.isOpen() && !m_db.open())
+        return m_backoff.failed(now,
+                                QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                                    .arg(m_url.toString(), m_db.lastError().text().simplified()));
+    m_backoff.succeeded();
     m_pending = std::make_unique<QSqlQuery>(m_db);
     m_events = std::make_unique<QSqlQuery>(m_db);
     m_dataVersion = std::make_unique<QSqlQuery>(m_db);

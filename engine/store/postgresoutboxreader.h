@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/connectbackoff.h"
 #include "store/outboxreader.h"
 #include "store/postgresurl.h"
 
@@ -46,9 +47,7 @@ private:
     std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion, m_markers;
     /// Rows with this id or above may still become visible: not read (see dataVersion()).
     qint64 m_horizon = 0;
-    qint64 m_retryAt = 0; ///< no connect before this (backoff after a failed one)
-    int m_backoffMs = 0;
-    QString m_unreachable;
+    ConnectBackoff m_backoff;                    ///< no connect for a while after a failed one
     QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };
 

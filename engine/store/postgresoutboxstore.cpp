@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresoutboxstore.h"
 
+#include "store/connectbackoff.h"
+
 #include "store/deliverylease.h"
 #include "store/outboxrows.h"
 #include "store/postgresschema.h"
@@ -32,9 +34,7 @@ QString pgText(const QString &s)
     return copy;
 }
 
-constexpr int ChunkRows = 64;      ///< rows per multi-row INSERT
-constexpr int MinBackoffMs = 100;  ///< first wait after a failed connect
-constexpr int MaxBackoffMs = 5000; ///< longest wait between connects
+constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
 
 /// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
 QString valuesList(const char *row, int rows)
@@ -60,11 +60,7 @@ struct PostgresOutboxStore::Link
     std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
         ledgerRange, logAttempt;
     std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks;
-    // After a failed connect the next try waits (backoff, doubling up to MaxBackoffMs);
-    // calls meanwhile fail at once with the last reason.
-    qint64 retryAt = 0;
-    int backoffMs = 0;
-    QString unreachable;
+    ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;                                 ///< guarded by m_mutex
     std::function<void(bool, const QString &)> answer; ///< the COMMIT to send (m_mutex)
     std::condition_variable work;
@@ -329,19 +325,13 @@ QString PostgresOutboxStore::connect(Link &link)
     if (link.connected)
         return {};
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (now < link.retryAt)
-        return QStringLiteral("%1 (trying again in %2 ms)")
-            .arg(link.unreachable)
-            .arg(link.retryAt - now);
-    if (!link.db.isOpen() && !link.db.open()) {
-        link.backoffMs = std::clamp(link.backoffMs * 2, MinBackoffMs, MaxBackoffMs);
-        link.retryAt = now + link.backoffMs;
-        link.unreachable = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                               .arg(m_url.toString(), link.db.lastError().text().simplified());
-        return link.unreachable;
-    }
-    link.backoffMs = 0;
-    link.retryAt = 0;
+    if (QString wait = link.backoff.waiting(now); !wait.isEmpty())
+        return wait;
+    if (!link.db.isOpen() && !link.db.open())
+        return link.backoff.failed(
+            now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                     .arg(m_url.toString(), link.db.lastError().text().simplified()));
+    link.backoff.succeeded();
     QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));
     const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const char *sql) {

@@ -3,6 +3,7 @@
 
 #include "store/auditchain.h"
 #include "store/postgresschema.h"
+#include "store/statereports.h"
 #include "store/staterows.h"
 #include "store/store.h"
 
@@ -53,12 +54,20 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (!db.isOpen()) {
-        if (!db.open()) {
+        // While the server is away each call would wait up to connect_timeout: after a
+        // failed connect, calls fail at once for a while (ConnectBackoff).
+        const qint64 at = now();
+        QString reason = m_backoff.waiting(at);
+        if (reason.isEmpty() && !db.open())
+            reason =
+                m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                                         .arg(location(), db.lastError().text().simplified()));
+        if (!reason.isEmpty()) {
             if (error)
-                *error = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                             .arg(location(), db.lastError().text().simplified());
+                *error = reason;
             return {};
         }
+        m_backoff.succeeded();
         QSqlQuery(db).exec(QStringLiteral("SET synchronous_commit = on"));
     }
     return db;
@@ -82,7 +91,8 @@ Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
     QString dbError;                                                                               \
     QSqlDatabase db = database(&dbError);                                                          \
     if (!db.isValid())                                                                             \
-        return makeError(QStringLiteral("store.unavailable"), dbError);                            \
+        return makeError(QStringLiteral("store.unavailable"),                                      \
+                         QStringLiteral("store unavailable: %1").arg(dbError));                    \
     QSqlQuery q(db);
 
 Status PostgresStateStore::inTransaction(const QString &what,
@@ -168,43 +178,12 @@ Status PostgresStateStore::deleteNode(const QString &id)
     });
 }
 
-Status PostgresStateStore::saveHealthState(const QString &id, HealthState state, qint64 changedAt)
-{
-    return inTransaction(QStringLiteral("save health of %1").arg(id), [&](QSqlQuery &q) -> Status {
-        q.prepare(QStringLiteral(
-            "UPDATE nodes SET health_state = ?, health_changed_at = ? WHERE id = ?"));
-        q.addBindValue(healthStateName(state));
-        q.addBindValue(changedAt);
-        q.addBindValue(id);
-        if (!q.exec())
-            return queryError(QStringLiteral("save health of %1").arg(id), q);
-        return markChanged(q, "health");
-    });
-}
-
 Result<QHash<QString, std::pair<HealthState, qint64>>> PostgresStateStore::loadHealthStates() const
 {
     JF_STATE_QUERY(q)
     if (!q.exec(QStringLiteral("SELECT id, health_state, health_changed_at FROM nodes")))
         return queryError(QStringLiteral("load health states"), q);
     return StateRows::healthStates(q);
-}
-
-Status PostgresStateStore::appendHealthEvent(const HealthEvent &e)
-{
-    JF_STATE_QUERY(q)
-    q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason,"
-                             " latency_ms, last_ok_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(sqlText(e.nodeId));
-    q.addBindValue(e.timestamp);
-    q.addBindValue(healthStateName(e.from));
-    q.addBindValue(healthStateName(e.to));
-    q.addBindValue(sqlText(e.reason));
-    q.addBindValue(e.latencyMs);
-    q.addBindValue(e.lastOkAt);
-    if (!q.exec())
-        return queryError(QStringLiteral("append health event"), q);
-    return {};
 }
 
 Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QString &leaseHolder)
@@ -217,7 +196,7 @@ Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QS
                 // another daemon between the check and the write.
                 const int part = PostgresSchema::partitionOf(e.nodeId, 0);
                 q.prepare(QStringLiteral("SELECT fence FROM partition_leases WHERE part = ? AND"
-                                         " starts_with(holder, ?) AND until > ? FOR SHARE"));
+                                         " holder = ? AND until > ? FOR SHARE"));
                 q.addBindValue(part);
                 q.addBindValue(leaseHolder);
                 q.addBindValue(now());
@@ -273,6 +252,22 @@ Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeI
     return StateRows::healthEvents(q);
 }
 
+Result<QList<NodeHistory>> PostgresStateStore::nodeHistories(qint64 from, qint64 to) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::nodeHistories(q, from, to, [this](const QString &what, QSqlQuery &failed) {
+        return queryError(what, failed);
+    });
+}
+
+Result<QList<LogEntry>> PostgresStateStore::logLines(const LogQuery &query) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::logLines(q, query, [this](const QString &what, QSqlQuery &failed) {
+        return queryError(what, failed);
+    });
+}
+
 Status PostgresStateStore::appendAuditRow(QSqlQuery &q, AuditEntry &a)
 {
     // One chain for every daemon: the lock is held until this transaction ends, so no other
@@ -321,7 +316,8 @@ Result<QList<AuditEntry>> PostgresStateStore::auditLog(int limit, const QString 
     JF_STATE_QUERY(q)
     q.prepare(QStringLiteral(
         "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
-        " WHERE (? = '' OR actor LIKE ? OR action LIKE ? OR subject LIKE ?)"
+        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
+        " OR LOWER(subject) LIKE LOWER(?))"
         " ORDER BY id DESC LIMIT ?"));
     const QString like = u'%' + filter + u'%';
     q.addBindValue(sqlText(filter));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/clusterstatestore.h"
+#include "store/connectbackoff.h"
 #include "store/postgresurl.h"
 
 #include <QSqlDatabase>
@@ -18,7 +19,8 @@ namespace jobfirst {
 /// Every change of nodes, health or config counts up its row in cluster_marks and sends
 /// NOTIFY on channel `jobfirst_state` (payload "nodes", "health" or "config"), both with its
 /// transaction: StateChangeWatcher turns them into signals. The connection is opened again at
-/// the next call after it was lost. Used from one thread.
+/// the next call after it was lost; after a failed connect, calls fail at once with
+/// "store.unavailable" for a while (ConnectBackoff). Used from one thread.
 class PostgresStateStore final : public ClusterStateStore
 {
 public:
@@ -41,11 +43,11 @@ public:
     Status insertNode(const NodeSpec &spec) override;
     Status updateNode(const NodeSpec &spec) override;
     Status deleteNode(const QString &id) override;
-    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
-    Status appendHealthEvent(const HealthEvent &event) override;
     Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
+    Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;
+    Result<QList<LogEntry>> logLines(const LogQuery &query) const override;
     Status appendAudit(const AuditEntry &entry) override;
     Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) override;
     Result<QList<AuditEntry>> auditLog(int limit, const QString &filter = {}) const override;
@@ -71,6 +73,7 @@ private:
     PostgresUrl m_url;
     QString m_connection;
     int m_transactionDepth = 0;
+    mutable ConnectBackoff m_backoff;
 };
 
 } // namespace jobfirst

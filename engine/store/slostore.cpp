@@ -14,6 +14,11 @@ constexpr qint64 Day = 24 * Hour;
 constexpr qint64 Month = 30 * Day;
 } // namespace
 
+SloStore::SloStore(Store *store, const ClusterStateStore *state)
+    : m_store(store), m_state(state ? state : store)
+{
+}
+
 Result<SloInputs> SloStore::load(qint64 now) const
 {
     SloInputs in;
@@ -29,33 +34,10 @@ Result<SloInputs> SloStore::load(qint64 now) const
 
 Status SloStore::loadNodes(qint64 now, SloInputs &in) const
 {
-    QSqlQuery q(m_store->database());
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT id, created_at FROM nodes ORDER BY id")))
-        return storeError(m_store->path(), QStringLiteral("read nodes"), q.lastError().text());
-    QHash<QString, int> index;
-    while (q.next()) {
-        index.insert(q.value(0).toString(), int(in.nodes.size()));
-        in.nodes << NodeHistory{q.value(0).toString(), q.value(1).toLongLong(), {}};
-    }
-    // The state each node was in when the 30-day window opened, then every change since.
-    const qint64 start = now - Month;
-    const QStringList sql = {
-        QStringLiteral("SELECT node_id, MAX(ts), to_state, last_ok_at FROM health_events WHERE ts < ? GROUP BY node_id"),
-        QStringLiteral("SELECT node_id, ts, to_state, last_ok_at FROM health_events WHERE ts >= ? AND ts <= ? ORDER BY id")};
-    for (int part = 0; part < 2; ++part) {
-        q.prepare(sql[part]);
-        q.addBindValue(start);
-        if (part == 1)
-            q.addBindValue(now);
-        if (!q.exec())
-            return storeError(m_store->path(), QStringLiteral("read health history"), q.lastError().text());
-        while (q.next()) {
-            const auto it = index.constFind(q.value(0).toString());
-            if (it != index.cend())
-                in.nodes[*it].changes << NodeHistory::Change{q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toLongLong()};
-        }
-    }
+    auto nodes = m_state->nodeHistories(now - Month, now);
+    if (!nodes)
+        return nodes.error();
+    in.nodes = std::move(nodes).value();
     return {};
 }
 

@@ -6,16 +6,20 @@
 
 namespace jobfirst {
 
+class ClusterStateStore;
 class Store;
 
-/// Reads what the SLO figures are computed from, and records consistency check results.
+/// Reads what the SLO figures are computed from, and records consistency check results: node
+/// health history from the cluster state (PostgreSQL when daemons share one, else the file),
+/// latencies and consistency checks from this engine's own file.
 class SloStore final
 {
 public:
     /// At most this many recent real-time deliveries go into the latency percentile.
     static constexpr int MaxLatencySamples = 200000;
 
-    explicit SloStore(Store *store) : m_store(store) {}
+    /// `state` null: the cluster state is `store` (one engine on its SQLite file).
+    explicit SloStore(Store *store, const ClusterStateStore *state = nullptr);
 
     Result<SloInputs> load(qint64 now) const;
     Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords, qint64 consistentRecords);
@@ -29,6 +33,7 @@ private:
     Result<qint64> firstDeliveryAfter(qint64 since) const;
 
     Store *m_store;
+    const ClusterStateStore *m_state;
 };
 
 } // namespace jobfirst

@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include "store/auditchain.h"
+#include "store/statereports.h"
 #include "store/staterows.h"
 
 
@@ -566,9 +567,26 @@ Status Store::appendHealthEvent(const HealthEvent &e)
 
 Status Store::recordHealthTransition(const HealthEvent &e, const QString &)
 {
-    if (Status s = appendHealthEvent(e); !s)
+    // The event and the state in one transaction, as audited() does: a crash between two
+    // autocommits would leave history and state disagreeing.
+    QSqlQuery q(database());
+    const bool outer = m_transactionDepth == 0;
+    if (outer && !q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return storeError(m_path, QStringLiteral("begin recording health of %1").arg(e.nodeId),
+                          q.lastError().text());
+    ++m_transactionDepth;
+    Status s = appendHealthEvent(e);
+    if (s)
+        s = saveHealthState(e.nodeId, e.to, e.timestamp);
+    --m_transactionDepth;
+    if (!outer)
         return s;
-    return saveHealthState(e.nodeId, e.to, e.timestamp);
+    if (s && !q.exec(QStringLiteral("COMMIT")))
+        s = storeError(m_path, QStringLiteral("commit health of %1").arg(e.nodeId),
+                       q.lastError().text());
+    if (!s)
+        q.exec(QStringLiteral("ROLLBACK"));
+    return s;
 }
 
 Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit) const
@@ -576,12 +594,28 @@ Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit)
     QSqlQuery q(database());
     q.prepare(QStringLiteral("SELECT id, node_id, ts, from_state, to_state, reason, latency_ms FROM health_events"
                              " WHERE (? = '' OR node_id = ?) ORDER BY id DESC LIMIT ?"));
-    q.addBindValue(nodeId);
-    q.addBindValue(nodeId);
+    q.addBindValue(sqlText(nodeId));
+    q.addBindValue(sqlText(nodeId));
     q.addBindValue(limit);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read health events"), q.lastError().text());
     return StateRows::healthEvents(q);
+}
+
+Result<QList<NodeHistory>> Store::nodeHistories(qint64 from, qint64 to) const
+{
+    QSqlQuery q(database());
+    return StateReports::nodeHistories(q, from, to, [this](const QString &what, QSqlQuery &failed) {
+        return storeError(m_path, what, failed.lastError().text());
+    });
+}
+
+Result<QList<LogEntry>> Store::logLines(const LogQuery &query) const
+{
+    QSqlQuery q(database());
+    return StateReports::logLines(q, query, [this](const QString &what, QSqlQuery &failed) {
+        return storeError(m_path, what, failed.lastError().text());
+    });
 }
 
 QString Store::auditHash(const QString &prevHash, const AuditEntry &a)
@@ -667,10 +701,11 @@ Result<QList<AuditEntry>> Store::auditLog(int limit, const QString &filter) cons
     QSqlQuery q(database());
     q.prepare(QStringLiteral(
         "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
-        " WHERE (? = '' OR actor LIKE ? OR action LIKE ? OR subject LIKE ?)"
+        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
+        " OR LOWER(subject) LIKE LOWER(?))"
         " ORDER BY id DESC LIMIT ?"));
     const QString like = u'%' + filter + u'%';
-    q.addBindValue(filter);
+    q.addBindValue(sqlText(filter));
     q.addBindValue(like);
     q.addBindValue(like);
     q.addBindValue(like);

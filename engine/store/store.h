@@ -51,13 +51,17 @@ public:
     Status insertNode(const NodeSpec &spec) override;
     Status updateNode(const NodeSpec &spec) override;
     Status deleteNode(const QString &id) override;
-    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt) override;
+    /// The node's last health alone (no event): recordHealthTransition writes both.
+    Status saveHealthState(const QString &id, HealthState state, qint64 changedAt);
     Result<QHash<QString, std::pair<HealthState, qint64>>> loadHealthStates() const override;
 
-    Status appendHealthEvent(const HealthEvent &event) override;
+    /// A history row alone (no state): recordHealthTransition writes both.
+    Status appendHealthEvent(const HealthEvent &event);
     /// One engine per file: there is no lease to check.
     Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
+    Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;
+    Result<QList<LogEntry>> logLines(const LogQuery &query) const override;
 
     Status appendAudit(const AuditEntry &entry) override;
     Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) override;

@@ -197,13 +197,19 @@ Result<StoreCopy::Report> StoreCopy::toPostgres(const QString &sqlitePath, const
     if (!write.exec(QStringLiteral("COMMIT")))
         return fail(sqlError(to, QStringLiteral("commit the copy"), write));
 
-    // Verified from what is committed there, against the same snapshot of the source.
+    // Verified from what is committed there, against the same snapshot of the source. The
+    // rows are in PostgreSQL whatever the checks find: every error from here on says so.
     Report report;
+    const auto committed = [](Error e) {
+        e.message += QStringLiteral(" (the copy was committed; drop the database before trying"
+                                    " again)");
+        return e;
+    };
     const auto mismatch = [&](const QString &what) {
         QSqlQuery(from).exec(QStringLiteral("ROLLBACK"));
-        return makeError(
+        return committed(makeError(
             QStringLiteral("store.copy_mismatch"),
-            QStringLiteral("the copy of %1 in %2 does not match: %3").arg(sqlitePath, to, what));
+            QStringLiteral("the copy of %1 in %2 does not match: %3").arg(sqlitePath, to, what)));
     };
     for (const Copied &t : Tables) {
         const QString table = QLatin1String(t.table);
@@ -222,9 +228,9 @@ Result<StoreCopy::Report> StoreCopy::toPostgres(const QString &sqlitePath, const
     auto theirs = ledgerDigest(dest, to);
     QSqlQuery(from).exec(QStringLiteral("ROLLBACK"));
     if (!ours)
-        return ours.error();
+        return committed(ours.error());
     if (!theirs)
-        return theirs.error();
+        return committed(theirs.error());
     for (auto it = ours->cbegin(); it != ours->cend(); ++it) {
         if (theirs->value(it.key()) != it.value())
             return mismatch(QStringLiteral("the ledger of target %1 differs").arg(it.key()));
@@ -235,10 +241,10 @@ Result<StoreCopy::Report> StoreCopy::toPostgres(const QString &sqlitePath, const
         return mismatch(QStringLiteral("the ledger has targets that the source has not"));
     auto state = PostgresStateStore::open(text);
     if (!state)
-        return state.error();
+        return committed(state.error());
     auto chain = state.value()->verifyAuditChain();
     if (!chain)
-        return chain.error();
+        return committed(chain.error());
     if (!chain->ok)
         return mismatch(QStringLiteral("its audit chain does not verify: %1").arg(chain->problem));
     report.auditRows = chain->rows;

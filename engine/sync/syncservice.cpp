@@ -574,6 +574,11 @@ QList<int> SyncService::heldPartitions() const
     return m_writer ? m_writer->heldPartitions() : QList<int>();
 }
 
+QString SyncService::leaseOwner() const
+{
+    return m_delivery ? m_delivery->owner() : QString();
+}
+
 qint64 SyncService::backlog() const
 {
     return m_writer ? m_writer->counters.total() : 0;

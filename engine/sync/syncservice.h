@@ -104,6 +104,9 @@ public:
     /// The outbox partitions whose delivery lease this process holds (PostgreSQL; empty on
     /// SQLite or before the first claim).
     QList<int> heldPartitions() const;
+    /// The name under which this engine holds delivery leases ("host:pid:nonce"; "" when it
+    /// does not deliver): health writes are fenced by that exact name.
+    QString leaseOwner() const;
     /// Where the outbox is: the store file or the PostgreSQL URL (nothing secret).
     QString dbPath() const;
     /// The outbox location as given (for connections of other threads).

@@ -3,12 +3,14 @@
 // and one audit chain, written by several connections at once without forking the chain; and
 // two real jobfirstd on one PostgreSQL of the test's own: a node added or a config applied
 // through one daemon's admin API shows on the other.
+#include "cluster/clustermanager.h"
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
+#include "store/store.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -16,6 +18,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -111,6 +114,38 @@ class TestSharedState final : public QObject
         return checks;
     }
 
+    static ClusterConfig fastChecks()
+    {
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 400;
+        c.healthCheckTimeoutMs = 300;
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 400;
+        c.rise = 1;
+        c.fall = 1;
+        return c;
+    }
+
+    static HealthEvent transitionOf(const QString &id, HealthState from, HealthState to)
+    {
+        HealthEvent e;
+        e.nodeId = id;
+        e.timestamp = QDateTime::currentMSecsSinceEpoch();
+        e.from = from;
+        e.to = to;
+        e.reason = QStringLiteral("test");
+        return e;
+    }
+
+    static HealthState storedHealth(const QString &url, const QString &id)
+    {
+        auto reader = PostgresStateStore::open(url);
+        if (!reader)
+            return HealthState::Unknown;
+        const auto states = reader.value()->loadHealthStates();
+        return states ? states->value(id).first : HealthState::Unknown;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -145,14 +180,13 @@ private slots:
         QCOMPARE(nodes->size(), 1);
         QCOMPARE(nodes->first(), a);
 
-        QVERIFY(store.saveHealthState(QStringLiteral("a"), HealthState::Down, 1234));
         HealthEvent e;
         e.nodeId = QStringLiteral("a");
         e.timestamp = 1234;
         e.from = HealthState::Up;
         e.to = HealthState::Down;
         e.reason = QStringLiteral("refused");
-        QVERIFY(store.appendHealthEvent(e));
+        QVERIFY(store.recordHealthTransition(e, {}));
         const auto states = store.loadHealthStates();
         QVERIFY(states);
         QCOMPARE(states->value(QStringLiteral("a")).first, HealthState::Down);
@@ -179,6 +213,53 @@ private slots:
         QCOMPARE(marks->value(QStringLiteral("nodes")), 4);
         QCOMPARE(marks->value(QStringLiteral("health")), 1);
         QCOMPARE(marks->value(QStringLiteral("config")), 2);
+    }
+
+    void bothDialectsGiveTheSameAnswers()
+    {
+        // The same calls on the SQLite store and on PostgreSQL: audit filters ignore case on
+        // both (SQLite's LIKE does, PostgreSQL's does not), a transition writes event and state
+        // together, and a null node id reads every node's events.
+        auto pg = PostgresStateStore::open(newDatabase());
+        QVERIFY(pg);
+        auto file = Store::open(m_dir.filePath(QStringLiteral("dialects.db")));
+        QVERIFY(file);
+        ClusterStateStore *stores[] = {pg.value().get(), file.value().get()};
+        for (ClusterStateStore *store : stores) {
+            QVERIFY(store->insertNode(node(QStringLiteral("Web1"))));
+            QVERIFY(store->appendAudit(AuditEntry{0,
+                                                  0,
+                                                  QStringLiteral("Alice"),
+                                                  QStringLiteral("node.add"),
+                                                  QStringLiteral("Web1"),
+                                                  {},
+                                                  {}}));
+            QVERIFY(store->recordHealthTransition(
+                transitionOf(QStringLiteral("Web1"), HealthState::Unknown, HealthState::Up), {}));
+        }
+        for (ClusterStateStore *store : stores) {
+            const QString where = store->location();
+            for (const QString &filter : {QStringLiteral("NODE.ADD"), QStringLiteral("alice"),
+                                          QStringLiteral("web1"), QStringLiteral("Web1")}) {
+                const auto found = store->auditLog(10, filter);
+                QVERIFY2(found && found->size() == 1, qPrintable(where + u' ' + filter));
+            }
+            QCOMPARE(store->auditLog(10, QStringLiteral("bob"))->size(), 0);
+            QCOMPARE(store->healthEvents(QString(), 10)->size(), 1);
+            QCOMPARE(store->loadHealthStates()->value(QStringLiteral("Web1")).first,
+                     HealthState::Up);
+            LogQuery query;
+            query.text = QStringLiteral("WEB1 UNKNOWN");
+            const auto lines = store->logLines(query);
+            QVERIFY2(lines && lines->size() == 1, qPrintable(where));
+            QCOMPARE(lines->first().kind, QStringLiteral("health.up"));
+            QCOMPARE(lines->first().fields.value(QStringLiteral("to")).toString(),
+                     QStringLiteral("up"));
+            const auto history =
+                store->nodeHistories(0, QDateTime::currentMSecsSinceEpoch() + 1000);
+            QVERIFY2(history && history->size() == 1, qPrintable(where));
+            QCOMPARE(history->first().changes.size(), 1);
+        }
     }
 
     void aChangeThatCannotBeAuditedDoesNotHappen()
@@ -294,7 +375,13 @@ private slots:
         e.from = HealthState::Unknown;
         e.to = HealthState::Up;
         e.reason = QStringLiteral("ok");
-        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:")));
+        // Only the full owner holds it: another engine of the same process ("hostA:11:" and
+        // another nonce) does not.
+        const Status other = store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+        QVERIFY(!other);
+        QCOMPARE(other.error().code, QStringLiteral("store.fenced"));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:ab")));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:aa")));
         QCOMPARE(sql(url, QStringLiteral("SELECT fence FROM health_events")), QStringLiteral("3"));
         // The partition passes to another daemon: the former holder's finding is refused and
         // changes nothing (neither the state nor the history).
@@ -305,7 +392,7 @@ private slots:
         e.from = HealthState::Up;
         e.to = HealthState::Down;
         const Status refused =
-            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:"));
+            store.value()->recordHealthTransition(e, QStringLiteral("hostA:11:aa"));
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, QStringLiteral("store.fenced"));
         QVERIFY2(refused.error().message.contains(QStringLiteral("n1")),
@@ -316,14 +403,146 @@ private slots:
                  QStringLiteral("1"));
         // A lease that lapsed is not held either, even by the holder named in it.
         sql(url, QStringLiteral("UPDATE partition_leases SET until = 1 WHERE part = %1").arg(part));
-        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QVERIFY(!store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:bb")));
         // Its successor's is written.
         sql(url, QStringLiteral("UPDATE partition_leases SET until = %1 WHERE part = %2")
                      .arg(until)
                      .arg(part));
-        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:")));
+        QVERIFY(store.value()->recordHealthTransition(e, QStringLiteral("hostB:22:bb")));
         QCOMPARE(store.value()->loadHealthStates()->value(QStringLiteral("n1")).first,
                  HealthState::Down);
+    }
+
+    void anUnreachableStoreFailsAtOnceUntilItsNextTry()
+    {
+        // While PostgreSQL is away, a call does not wait for a connect each time: after a
+        // failed connect the next ones fail at once, saying when the next try comes.
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("n1"))));
+        QVERIFY(m_pg->stop());
+        Error last;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto nodes = store.value()->loadNodes();
+                if (nodes)
+                    return false;
+                last = nodes.error();
+                return last.message.contains(QStringLiteral("trying again in"));
+            }(),
+            10000);
+        QCOMPARE(last.code, QStringLiteral("store.unavailable"));
+        QVERIFY2(last.message.startsWith(QStringLiteral("store unavailable: PostgreSQL store")),
+                 qPrintable(last.message));
+        QVERIFY2(last.message.contains(QStringLiteral("cannot be reached")),
+                 qPrintable(last.message));
+        QVERIFY(m_pg->resume());
+        // Back within the longest wait (5 s) once the server is.
+        QTRY_VERIFY_WITH_TIMEOUT(store.value()->loadNodes().ok(), 15000);
+        QCOMPARE(store.value()->loadNodes()->size(), 1);
+    }
+
+    void aHealthWriteThatFailedIsWrittenAgain()
+    {
+        // A transition found while PostgreSQL is away is kept and written once it is back
+        // (the checker will not find it again: it has moved on), with an alert meanwhile;
+        // every other daemon then reads it.
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("w1")));
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("w1"), sim.url())));
+        ClusterManager cluster(store.value().get(), fastChecks());
+        QVERIFY(cluster.load());
+        QSignalSpy pending(&cluster, &ClusterManager::healthWritesPending);
+        cluster.start();
+        QTRY_COMPARE_WITH_TIMEOUT(storedHealth(url, QStringLiteral("w1")), HealthState::Up, 10000);
+
+        QVERIFY(m_pg->stop());
+        sim.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.node(QStringLiteral("w1"))->health, HealthState::Down,
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(cluster.unwrittenHealth() >= 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!pending.isEmpty() && pending.last().at(0).toInt() >= 1, 10000);
+        QVERIFY2(!pending.last().at(1).toString().isEmpty(), "the alert says why");
+
+        QVERIFY(m_pg->resume());
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.unwrittenHealth(), 0, 15000);
+        QCOMPARE(pending.last().at(0).toInt(), 0); // resolved
+        QCOMPARE(storedHealth(url, QStringLiteral("w1")), HealthState::Down);
+        cluster.stop();
+    }
+
+    void aPassiveFailureOnANodeCheckedElsewhereIsUndone()
+    {
+        // Real traffic failed once on a node another daemon checks: it leaves rotation here,
+        // and takes the shared state again after one check interval (nothing moved the
+        // health change counter, so no notification would bring it back).
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("p1"))));
+        QVERIFY(store.value()->recordHealthTransition(
+            transitionOf(QStringLiteral("p1"), HealthState::Unknown, HealthState::Up), {}));
+        ClusterManager cluster(store.value().get(), fastChecks());
+        QVERIFY(cluster.load());
+        cluster.setCheckedPartitions({}, QStringLiteral("elsewhere:1:aa")); // checks nothing
+        cluster.start();
+        QCOMPARE(cluster.node(QStringLiteral("p1"))->health, HealthState::Up);
+        cluster.reportPassiveFailure(QStringLiteral("p1"), QStringLiteral("connection refused"));
+        QCOMPARE(cluster.node(QStringLiteral("p1"))->health, HealthState::Down);
+        QVERIFY(!cluster.node(QStringLiteral("p1"))->eligible);
+        QTRY_COMPARE_WITH_TIMEOUT(cluster.node(QStringLiteral("p1"))->health, HealthState::Up,
+                                  10000);
+        QVERIFY(cluster.node(QStringLiteral("p1"))->eligible);
+        // Nothing of it was written: the node's checker decides what the store says.
+        QCOMPARE(store.value()->healthEvents(QStringLiteral("p1"), 10)->size(), 1);
+        cluster.stop();
+    }
+
+    void anotherDaemonsRecoveryRampsUpHereAndIsAppliedAtOnce()
+    {
+        const QString url = newDatabase();
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        const QStringList ids = {QStringLiteral("r1"), QStringLiteral("r2"), QStringLiteral("r3")};
+        for (const QString &id : ids) {
+            NodeSpec n = node(id);
+            n.weight = 10;
+            QVERIFY(store.value()->insertNode(n));
+            QVERIFY(store.value()->recordHealthTransition(
+                transitionOf(id, HealthState::Unknown, HealthState::Down), {}));
+        }
+        ClusterConfig config = fastChecks();
+        config.slowStartMs = 600000;
+        ClusterManager cluster(store.value().get(), config);
+        QVERIFY(cluster.load());
+        cluster.setCheckedPartitions({}, QStringLiteral("elsewhere:1:aa"));
+        // The checking daemon finds all three up again.
+        auto other = PostgresStateStore::open(url);
+        QVERIFY(other);
+        for (const QString &id : ids)
+            QVERIFY(other.value()->recordHealthTransition(
+                transitionOf(id, HealthState::Down, HealthState::Up), {}));
+        // Whoever hears of a change sees all of them applied (the balancer is rebuilt once,
+        // before anyone is told).
+        QList<int> upWhenTold;
+        connect(&cluster, &ClusterManager::healthChanged, this, [&] {
+            int up = 0;
+            for (const NodeStatus &n : cluster.nodes())
+                up += n.health == HealthState::Up ? 1 : 0;
+            upWhenTold << up;
+        });
+        QVERIFY(cluster.reloadHealth());
+        QCOMPARE(upWhenTold, (QList<int>{3, 3, 3}));
+        // A recovered node ramps up here too (slow start), not at full weight at once.
+        for (const QString &id : ids) {
+            const NodeStatus n = cluster.node(id).value();
+            QVERIFY(n.eligible);
+            QVERIFY2(n.effectiveWeight < 10, qPrintable(QString::number(n.effectiveWeight)));
+        }
     }
 
     void healthChecksAreSplitByLease()
@@ -436,6 +655,67 @@ private slots:
         sims[Nodes - 1].kill();
         QTRY_COMPARE_WITH_TIMEOUT(statusOn(1, ids[Nodes - 1]), QStringLiteral("down"), 15000);
         QCOMPARE(daemons[1].terminate(), 0);
+    }
+
+    void sloAndLogsReadTheSharedState()
+    {
+        // Health history and audit rows are in PostgreSQL only: the SLO and the log of every
+        // daemon read them there, not from the daemon's own file.
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("web1")));
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray tokens[Daemons];
+        const QString config = writeConfig(QStringLiteral("reports.json"));
+        QVERIFY(!config.isEmpty());
+        for (int i = 0; i < Daemons; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("reports%1.db").arg(i));
+            const QString file = makeToken(local, m_dir.path(), QStringLiteral("reports%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            tokens[i] = readFile(file).trimmed();
+            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+        }
+        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("web1")},
+                                                   {QStringLiteral("url"), sim.url()},
+                                                   {QStringLiteral("health_path"),
+                                                    QStringLiteral("/health")}})
+                             .toJson(QJsonDocument::Compact))
+                     .status,
+                 201);
+        const auto kinds = [&](int d, const QString &text) {
+            QStringList found;
+            const ApiReply reply =
+                apiCall(daemons[d].url(), "GET",
+                        QStringLiteral("/api/v1/logs?node=web1&text=") + text, tokens[d]);
+            for (const QJsonValue &line : reply.json().toArray())
+                found << line[QStringLiteral("kind")].toString();
+            return found;
+        };
+        const auto sloNodes = [&](int d) {
+            QStringList found;
+            const ApiReply reply =
+                apiCall(daemons[d].url(), "GET", QStringLiteral("/api/v1/slo"), tokens[d]);
+            for (const QJsonValue &n : reply.json()[QStringLiteral("nodes")].toArray())
+                if (n[QStringLiteral("availability_1h")].toDouble() > 0)
+                    found << n[QStringLiteral("node")].toString();
+            return found;
+        };
+        for (int d = 0; d < Daemons; ++d) {
+            // The node's audit row (written through daemon 0) and its transition to up
+            // (written by whichever daemon checks it), on both; the text filter ignores case
+            // on PostgreSQL as on SQLite.
+            QTRY_VERIFY_WITH_TIMEOUT(
+                kinds(d, QStringLiteral("WEB1")).contains(QStringLiteral("health.up")), 15000);
+            QVERIFY2(
+                kinds(d, QStringLiteral("Node.Add")).contains(QStringLiteral("audit.node.add")),
+                qPrintable(kinds(d, {}).join(u',')));
+            QTRY_COMPARE_WITH_TIMEOUT(sloNodes(d), QStringList{QStringLiteral("web1")}, 15000);
+        }
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void nodesAndConfigReachEveryDaemon()

@@ -6,7 +6,10 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
+#include "store/store.h"
+#include "store/storecopy.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -64,6 +67,34 @@ class TestStoreCopy final : public QObject
     }
 
 private slots:
+    void aCheckThatFailsAfterCommitSaysTheCopyIsThere()
+    {
+        // The checks run on what was committed: when one finds a difference, the rows are in
+        // PostgreSQL already, and the error says what to do before trying again. A trigger
+        // that drops config versions on their way in makes the counts differ.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString file = m_dir.filePath(QStringLiteral("mismatch.db"));
+        {
+            auto store = Store::open(file);
+            QVERIFY(store);
+            QVERIFY(store.value()->saveConfigVersion("{}", QStringLiteral("me")));
+        }
+        QVERIFY(PostgresStateStore::open(pg.url())); // the schema, to hang the trigger on
+        pg.psql(QStringLiteral("CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$ BEGIN RETURN NULL; END $$;"
+                               " CREATE TRIGGER drop_versions BEFORE INSERT ON config_versions"
+                               " FOR EACH ROW EXECUTE FUNCTION drop_row();"));
+        const auto copied = StoreCopy::toPostgres(file, pg.url());
+        QVERIFY(!copied);
+        QCOMPARE(copied.error().code, QStringLiteral("store.copy_mismatch"));
+        QVERIFY2(copied.error().message.contains(QStringLiteral("config_versions")),
+                 qPrintable(copied.error().message));
+        QVERIFY2(copied.error().message.contains(QStringLiteral(
+                     "the copy was committed; drop the database before trying again")),
+                 qPrintable(copied.error().message));
+    }
+
     void aStoreIsCopiedVerifiedAndRunsThere()
     {
         PostgresServer pg;

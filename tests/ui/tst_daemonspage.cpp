@@ -123,6 +123,49 @@ private slots:
         QCOMPARE(daemons[0].terminate(), 0);
     }
 
+    void saysSoWhenTheDaemonsCannotBeRead()
+    {
+        // PostgreSQL stopped under a running daemon: its view of the daemons can no longer
+        // be read. The page says so and shows no rows whose ages would look live; it follows
+        // again once the server is back.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("e.json"));
+        {
+            QFile c(config);
+            QVERIFY(c.open(QIODevice::WriteOnly));
+            c.write(R"({"targets": []})");
+        }
+        const QString local = m_dir.filePath(QStringLiteral("e.db"));
+        const QByteArray viewer = read(
+            makeToken(local, m_dir.path(), QStringLiteral("looker"), QStringLiteral("viewer")));
+        QVERIFY(!viewer.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(pg.url(), config, {QStringLiteral("--local-db"), local}));
+        RemoteEngineSession session(RemoteOptions{QUrl(daemon.url()), viewer, {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        ui::DaemonsPage page(&session);
+        page.show();
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QVERIFY(summary);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, daemon.pid()) >= 0, 15000);
+        QCOMPARE(summary->text(), QStringLiteral("1 engine(s) on this store."));
+
+        QVERIFY(pg.stop());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            summary->text().startsWith(QStringLiteral("Cannot read the daemons")), 20000);
+        QCOMPARE(page.model()->rowCount(), 0);
+        QVERIFY2(summary->text().contains(QStringLiteral("last read")),
+                 qPrintable(summary->text()));
+
+        QVERIFY(pg.resume());
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, daemon.pid()) >= 0, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(summary->text(), QStringLiteral("1 engine(s) on this store."),
+                                  10000);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     void sqliteShowsTheOneEmbeddedEngine()
     {
         LocalEngineSession session(QStringLiteral("test"));

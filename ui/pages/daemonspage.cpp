@@ -127,9 +127,11 @@ void DaemonsPage::refresh()
             m_error.clear();
             m_model->setRows(list.value());
         } else {
+            // The last rows would look current with ages that no longer grow: not shown.
             m_error = list.error().message;
+            m_model->setRows({});
         }
-        retranslate();
+        updateSummary(); // only the summary: the rows changed through setRows
         emit refreshed();
     });
 }
@@ -137,8 +139,14 @@ void DaemonsPage::refresh()
 void DaemonsPage::retranslate()
 {
     m_model->retranslate();
+    updateSummary();
+}
+
+void DaemonsPage::updateSummary()
+{
     if (!m_error.isEmpty()) {
-        m_summary->setText(tr("Cannot read the daemons: %1").arg(m_error));
+        m_summary->setText(
+            tr("Cannot read the daemons (their last state is not shown): %1").arg(m_error));
         return;
     }
     int late = 0;

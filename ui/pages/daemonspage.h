@@ -14,7 +14,8 @@ namespace jobfirst::ui {
 /// The engines working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
 /// with the partitions it holds, its heartbeat age and delivery rate, read through the engine
 /// interface once a second while the page is shown (a daemon whose heartbeat is late is
-/// marked). With a SQLite store, the one embedded engine.
+/// marked). When they cannot be read the page says why and shows no rows (old ones would look
+/// current). With a SQLite store, the one embedded engine.
 class DaemonsPage final : public Page
 {
     Q_OBJECT
@@ -41,6 +42,8 @@ protected:
     void hideEvent(QHideEvent *event) override;
 
 private:
+    void updateSummary();
+
     RecordTableModel<DaemonStatus> *m_model;
     QTableView *m_view;
     QLabel *m_summary;

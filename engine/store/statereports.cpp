@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/statereports.h"
+
+#include <QSqlQuery>
+#include <QVariant>
+
+#include <algorithm>
+#include <limits>
+
+namespace jobfirst::StateReports {
+
+namespace {
+
+// Health transitions and audited actions in the log's shape, with their fields as columns
+// (a, b, c, n): the JSON is built here, not in SQL, whose JSON functions differ by dialect.
+const char *const Lines =
+    "SELECT 'health' AS source, id, ts,"
+    " CASE to_state WHEN 'up' THEN 'info' WHEN 'failed' THEN 'error' ELSE 'warning' END AS level,"
+    " 'health' AS component, 'health.' || to_state AS kind, node_id AS node, '' AS target,"
+    " 'node ' || node_id || ' ' || from_state || ' -> ' || to_state || ': ' || reason AS message,"
+    " from_state AS a, to_state AS b, reason AS c, latency_ms AS n FROM health_events"
+    " UNION ALL"
+    " SELECT 'audit', id, ts, CASE WHEN action LIKE 'refused:%' THEN 'warning' ELSE 'info' END,"
+    " 'audit', 'audit.' || action, CASE WHEN action LIKE 'node.%' THEN subject ELSE '' END,"
+    " CASE WHEN action LIKE 'target.%' OR action LIKE 'dlq.%' THEN subject ELSE '' END,"
+    " actor || ' ' || action || ' ' || subject, actor, action, subject, 0 FROM audit";
+
+} // namespace
+
+QString levelRankSql()
+{
+    return QStringLiteral(
+        "(CASE level WHEN 'debug' THEN 0 WHEN 'info' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END)");
+}
+
+Result<QList<NodeHistory>> nodeHistories(QSqlQuery &q, qint64 from, qint64 to,
+                                         const QueryFailed &failed)
+{
+    QList<NodeHistory> nodes;
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT id, created_at FROM nodes ORDER BY id")))
+        return failed(QStringLiteral("read nodes"), q);
+    QHash<QString, int> index;
+    while (q.next()) {
+        index.insert(q.value(0).toString(), int(nodes.size()));
+        nodes << NodeHistory{q.value(0).toString(), q.value(1).toLongLong(), {}};
+    }
+    // The state each node was in when the window opened (its last event before, in the order
+    // events were recorded), then every change since.
+    const QString sql[] = {
+        QStringLiteral("SELECT node_id, ts, to_state, last_ok_at FROM health_events WHERE id IN"
+                       " (SELECT MAX(id) FROM health_events WHERE ts < ? GROUP BY node_id)"
+                       " ORDER BY id"),
+        QStringLiteral("SELECT node_id, ts, to_state, last_ok_at FROM health_events"
+                       " WHERE ts >= ? AND ts <= ? ORDER BY id")};
+    for (int part = 0; part < 2; ++part) {
+        q.prepare(sql[part]);
+        q.addBindValue(from);
+        if (part == 1)
+            q.addBindValue(to);
+        if (!q.exec())
+            return failed(QStringLiteral("read health history"), q);
+        while (q.next()) {
+            const auto it = index.constFind(q.value(0).toString());
+            if (it != index.cend())
+                nodes[*it].changes << NodeHistory::Change{
+                    q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toLongLong()};
+        }
+    }
+    return nodes;
+}
+
+Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const QueryFailed &failed)
+{
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT source, id, ts, level, component, kind, node, target, message,"
+                             " a, b, c, n FROM (%1) AS lines WHERE %2 >= ?"
+                             " AND (? = '' OR node = ?) AND (? = '' OR target = ?)"
+                             " AND (? = '' OR LOWER(message) LIKE LOWER(?) OR LOWER(kind) LIKE"
+                             " LOWER(?) OR LOWER(component) LIKE LOWER(?))"
+                             " AND ts >= ? AND ts <= ?"
+                             " ORDER BY ts DESC, source, id DESC LIMIT ?")
+                  .arg(QLatin1String(Lines), levelRankSql()));
+    const QString text = query.text.isNull() ? QStringLiteral("") : query.text;
+    const QString like = u'%' + text + u'%';
+    const QString node = query.node.isNull() ? QStringLiteral("") : query.node;
+    const QString target = query.target.isNull() ? QStringLiteral("") : query.target;
+    q.addBindValue(std::max(0, logLevelRank(query.minLevel)));
+    q.addBindValue(node);
+    q.addBindValue(node);
+    q.addBindValue(target);
+    q.addBindValue(target);
+    q.addBindValue(text);
+    q.addBindValue(like);
+    q.addBindValue(like);
+    q.addBindValue(like);
+    q.addBindValue(query.since);
+    q.addBindValue(query.until ? query.until : std::numeric_limits<qint64>::max());
+    q.addBindValue(std::clamp(query.limit, 1, 100000));
+    if (!q.exec())
+        return failed(QStringLiteral("read the health and audit log"), q);
+    QList<LogEntry> entries;
+    while (q.next()) {
+        LogEntry e;
+        e.source = q.value(0).toString();
+        e.id = q.value(1).toLongLong();
+        e.at = q.value(2).toLongLong();
+        e.level = q.value(3).toString();
+        e.component = q.value(4).toString();
+        e.kind = q.value(5).toString();
+        e.node = q.value(6).toString();
+        e.target = q.value(7).toString();
+        e.message = q.value(8).toString();
+        if (e.source == QLatin1String("health"))
+            e.fields = {{QStringLiteral("from"), q.value(9).toString()},
+                        {QStringLiteral("to"), q.value(10).toString()},
+                        {QStringLiteral("reason"), q.value(11).toString()},
+                        {QStringLiteral("latency_ms"), q.value(12).toDouble()}};
+        else
+            e.fields = {{QStringLiteral("actor"), q.value(9).toString()},
+                        {QStringLiteral("action"), q.value(10).toString()},
+                        {QStringLiteral("subject"), q.value(11).toString()}};
+        entries << e;
+    }
+    return entries;
+}
+
+} // namespace jobfirst::StateReports

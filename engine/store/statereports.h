@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/result.h"
+#include "logs/logentry.h"
+#include "slo/slocalculator.h"
+
+#include <QList>
+
+#include <functional>
+
+class QSqlQuery;
+
+namespace jobfirst {
+
+/// What the SLO and the log read from the cluster-state tables, with one SQL text that both
+/// dialects (the SQLite `Store` and `PostgresStateStore`) run: each store hands in a query on
+/// its connection and how it turns a failed statement into an error.
+namespace StateReports {
+
+using QueryFailed = std::function<Error(const QString &what, QSqlQuery &q)>;
+
+/// Every node with the time it was added, and its health changes: the last one before `from`
+/// (the state it was in when the window opened), then every one in [from, to], in the order
+/// they were recorded.
+Result<QList<NodeHistory>> nodeHistories(QSqlQuery &q, qint64 from, qint64 to,
+                                         const QueryFailed &failed);
+
+/// Health transitions and audited actions in the log's shape ("health" and "audit" lines),
+/// filtered as `query` says (text case-insensitively), newest first, at most query.limit.
+Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const QueryFailed &failed);
+
+/// The rank of a log level in SQL ("level" the column): 0 debug .. 3 error.
+QString levelRankSql();
+
+} // namespace StateReports
+} // namespace jobfirst
