@@ -25,6 +25,22 @@ bool same(const NodeStatus &a, const NodeStatus &b)
            && a.consecutiveOk == b.consecutiveOk && a.consecutiveFail == b.consecutiveFail;
 }
 
+/// Every field of TargetStatus: a field added there must be compared here, or a target
+/// that changed only in it would keep its old JSON.
+bool same(const TargetStatus &a, const TargetStatus &b)
+{
+    return a.name == b.name && a.url == b.url && a.enabled == b.enabled && a.paused == b.paused &&
+           a.held == b.held && a.disabledReason == b.disabledReason &&
+           a.tlsInsecure == b.tlsInsecure && a.circuit == b.circuit &&
+           a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
+           a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
+           a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
+           a.inFlight == b.inFlight && a.lastError == b.lastError && a.lastErrorAt == b.lastErrorAt;
+}
+#if Q_PROCESSOR_WORDSIZE == 8
+static_assert(sizeof(TargetStatus) == 184, "TargetStatus changed: compare its new fields in same()");
+#endif
+
 } // namespace
 
 const QByteArray &SnapshotEncoder::nodeJson(const NodeStatus &status)
@@ -56,17 +72,51 @@ QByteArray SnapshotEncoder::nodesJson(const QList<NodeStatus> &nodes)
     return out;
 }
 
+QByteArray SnapshotEncoder::targetsJson(const QList<TargetStatus> &targets)
+{
+    ++m_targetGeneration;
+    QByteArray out;
+    out.reserve(qsizetype(targets.size()) * 330 + 2);
+    out += '[';
+    for (qsizetype i = 0; i < targets.size(); ++i) {
+        const TargetStatus &t = targets.at(i);
+        CachedTarget &c = m_targets[t.name];
+        if (c.json.isEmpty() || !same(c.status, t)) {
+            c.status = t;
+            c.json = QJsonDocument(codec::encode(t)).toJson(QJsonDocument::Compact);
+        }
+        c.seen = m_targetGeneration;
+        if (i)
+            out += ',';
+        out += c.json;
+    }
+    out += ']';
+    if (m_targets.size() > targets.size())
+        m_targets.removeIf(
+            [g = m_targetGeneration](const auto &it) { return it.value().seen != g; });
+    return out;
+}
+
 QByteArray SnapshotEncoder::snapshotJson(const EngineSnapshot &snapshot)
 {
     EngineSnapshot rest = snapshot;
     rest.nodes.clear();
+    rest.sync.targets.clear();
     rest.healthEvents.clear();
     rest.alerts.clear();
     QJsonObject o = codec::encode(rest);
     o.remove(QStringLiteral("nodes"));
+    QJsonObject sync = o.take(QStringLiteral("sync")).toObject();
+    sync.remove(QStringLiteral("targets"));
+    QByteArray syncJson = QJsonDocument(sync).toJson(QJsonDocument::Compact);
+    syncJson.chop(1); // the closing brace: the targets go in before it
     QByteArray json = QJsonDocument(o).toJson(QJsonDocument::Compact);
-    json.chop(1); // the closing brace: the nodes go in before it
-    json += ",\"nodes\":";
+    json.chop(1); // the closing brace: sync and the nodes go in before it
+    json += ",\"sync\":";
+    json += syncJson;
+    json += ",\"targets\":";
+    json += targetsJson(snapshot.sync.targets);
+    json += "},\"nodes\":";
     json += nodesJson(snapshot.nodes);
     json += '}';
     return json;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 
 namespace jobfirst {
@@ -23,7 +24,7 @@ public:
     qsizetype pending() const { return m_buffer.size(); }
 
 private:
-    void line(const QByteArray &line, QList<StreamEvent> &out);
+    void line(QByteArrayView line, QList<StreamEvent> &out);
 
     QByteArray m_buffer;
     QByteArray m_event;

@@ -4,9 +4,6 @@
 #include "api/codec.h"
 #include "core/queuedcall.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
-
 namespace jobfirst {
 
 SnapshotDecoder::SnapshotDecoder(std::function<void(EngineSnapshot)> deliver)
@@ -55,15 +52,9 @@ void SnapshotDecoder::drain()
             p.events = std::exchange(m_carryEvents, {}) + p.events;
             p.alerts = std::exchange(m_carryAlerts, {}) + p.alerts;
         }
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(p.json, &error);
-        // Not JSON, or not a snapshot: nothing is drawn from it (an empty object would read as
-        // a cluster without nodes), and its events go with the next snapshot.
-        auto decoded =
-            error.error == QJsonParseError::NoError && doc.isObject()
-                ? codec::decode<EngineSnapshot>(doc.object())
-                : Result<EngineSnapshot>(makeError(QStringLiteral("remote.bad_answer"),
-                                                   QStringLiteral("a snapshot that is not JSON")));
+        // Only the rows that changed since the last snapshot are parsed (SnapshotReader). Not
+        // JSON, or not a snapshot: nothing is drawn from it, and its events go with the next.
+        auto decoded = m_reader.read(p.json);
         if (!decoded) {
             QMutexLocker lock(&m_mutex);
             m_carryEvents = p.events + m_carryEvents;

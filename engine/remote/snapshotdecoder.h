@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/enginesnapshot.h"
+#include "remote/snapshotreader.h"
 
 #include <QByteArray>
 #include <QMutex>
@@ -17,7 +18,8 @@ namespace jobfirst {
 /// splits the stream, so an event behind a snapshot (a node's health change) is handed on at
 /// once instead of after a 1,000-node snapshot is decoded. A snapshot that arrives while
 /// another waits replaces it: only the newest is decoded, carrying the health events and
-/// alerts of those it replaced, so none is lost.
+/// alerts of those it replaced, so none is lost. Only the nodes and targets whose JSON
+/// changed since the last snapshot are parsed (SnapshotReader).
 class SnapshotDecoder final
 {
     Q_DISABLE_COPY_MOVE(SnapshotDecoder)
@@ -47,6 +49,7 @@ private:
     QList<HealthEvent> m_carryEvents; ///< of a snapshot that could not be read; m_mutex
     QList<Alert> m_carryAlerts;       ///< same
     bool m_draining = false;          ///< m_mutex
+    SnapshotReader m_reader;          ///< used on m_thread only
 };
 
 } // namespace jobfirst

@@ -3,13 +3,19 @@
 // the overview's response-time chart draws the spread (p50, p99) across the nodes that
 // answer, and the node table fits its columns to the rows on screen. Both must follow the
 // world as it changes: a node that answers slower, a node that dies, nodes added and
-// removed. Real engine thread, real store, real nodesim processes, real widgets offscreen.
+// removed, a target paused. Real engine thread, real store, real nodesim processes, real
+// widgets offscreen. Run twice: on the embedded engine, then attached to a jobfirstd started
+// here, whose snapshots the console reads row by row, parsing only the rows that changed
+// (SnapshotReader): the screen must follow the world the same way.
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
+#include "daemonprocess.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
+#include "pages/syncpage.h"
+#include "remote/remoteenginesession.h"
 
 #include <QAbstractItemModelTester>
 #include <QHeaderView>
@@ -32,9 +38,13 @@ class TestLargeCluster final : public QObject
     static constexpr int Node = 0;
     static constexpr int Response = 5;
 
+    const bool m_remote;
     QTemporaryDir m_dir;
     NodeSimProcess m_fast, m_slow;
-    std::unique_ptr<LocalEngineSession> m_engine;
+    DaemonProcess m_daemon;
+    std::unique_ptr<LocalEngineSession> m_local;
+    std::unique_ptr<RemoteEngineSession> m_remoteSession; ///< an admin's, on m_daemon
+    EngineSession *m_engine = nullptr;                    ///< the one the window is on
     std::unique_ptr<ui::MainWindow> m_window;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 
@@ -71,12 +81,25 @@ class TestLargeCluster final : public QObject
     {
         return QStringLiteral("fast-%1").arg(i, 2, 10, QLatin1Char('0'));
     }
+    template <typename T> static T await(QFuture<T> future)
+    {
+        while (!future.isFinished())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return future.result();
+    }
+    /// The Sync page's state of a target, as on screen ("active", "paused", ...).
+    QString targetState(const QString &name) const
+    {
+        auto *m = m_window->sync()->targetModel();
+        const int row = m->rowOfKey(name);
+        return row < 0 ? QString() : m->index(row, 1).data().toString();
+    }
     void addNode(const QString &id, const QString &url)
     {
         NodeSpec spec;
         spec.id = id;
         spec.url = url;
-        const auto added = m_engine->addNode(spec).result();
+        const auto added = await(m_engine->addNode(spec));
         QVERIFY2(added.ok(),
                  qPrintable(id + u' ' + (added.ok() ? QString() : added.error().message)));
     }
@@ -85,6 +108,9 @@ class TestLargeCluster final : public QObject
         QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
         QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 10000);
     }
+
+public:
+    explicit TestLargeCluster(bool remote) : m_remote(remote) {}
 
 private slots:
     void initTestCase()
@@ -102,18 +128,33 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(c.toJson());
         f.close();
-        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
-        options.configPath = f.fileName();
-        options.refreshMs = 100;
-        const auto started = m_engine->start(options).result();
-        QVERIFY2(started.ok(), started.ok() ? "" : qPrintable(started.error().message));
+        if (m_remote) {
+            const QString db = m_dir.filePath(QStringLiteral("c.db"));
+            QFile token(
+                makeToken(db, m_dir.path(), QStringLiteral("boss"), QStringLiteral("admin")));
+            QVERIFY(token.open(QIODevice::ReadOnly));
+            QVERIFY(m_daemon.start(db, f.fileName(),
+                                   {QStringLiteral("--refresh-ms"), QStringLiteral("100")}));
+            m_remoteSession = std::make_unique<RemoteEngineSession>(
+                RemoteOptions{QUrl(m_daemon.url()), token.readAll().trimmed(), {}});
+            const jobfirst::Status connected = await(m_remoteSession->connectToEngine());
+            QVERIFY2(connected.ok(), connected.ok() ? "" : qPrintable(connected.error().message));
+            m_engine = m_remoteSession.get();
+        } else {
+            m_local = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+            EngineOptions options;
+            options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
+            options.configPath = f.fileName();
+            options.refreshMs = 100;
+            const auto started = m_local->start(options).result();
+            QVERIFY2(started.ok(), started.ok() ? "" : qPrintable(started.error().message));
+            m_engine = m_local.get();
+        }
         // Several nodes may share a simulator: a node is its id, the URL is where it answers.
         for (int i = 0; i < FastNodes; ++i)
             addNode(fastId(i), m_fast.url());
         addNode(QStringLiteral("slow"), m_slow.url());
-        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
+        m_window = std::make_unique<ui::MainWindow>(m_engine);
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->engineReady();
         m_window->setRefreshInterval(100);
@@ -131,8 +172,10 @@ private slots:
     {
         m_tester.reset();
         m_window.reset();
-        if (m_engine)
-            m_engine->stop();
+        m_remoteSession.reset();
+        m_daemon.terminate();
+        if (m_local)
+            m_local->stop();
     }
 
     // Twelve nodes: two lines, the spread across the nodes, not a line per node.
@@ -189,7 +232,7 @@ private slots:
     {
         m_window->showPage(0);
         for (int i = 3; i < FastNodes; ++i)
-            QVERIFY(m_engine->removeNode(fastId(i)).result().ok());
+            QVERIFY(await(m_engine->removeNode(fastId(i))).ok());
         QTRY_COMPARE_WITH_TIMEOUT(latencyChart()->seriesCount(), 4, 5000); // fast-00..02, slow
         for (const QString &id : {fastId(0), fastId(1), fastId(2), QStringLiteral("slow")})
             QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(latencyChart()->lastValue(id)), 5000);
@@ -209,6 +252,12 @@ private slots:
     {
         m_window->showPage(1);
         QTableView *t = nodes()->table();
+        // The nodes added again by the test before are up first: a node's state change refits
+        // the columns (its words may be wider), which would undo the widening below.
+        for (int i = 0; i < FastNodes; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(health(fastId(i)), HealthState::Up, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Up, 10000);
+        waitSnapshots(3); // the refit those changes asked for (100 ms after) is done
         QTRY_VERIFY_WITH_TIMEOUT(fitted(Status) && fitted(Node), 5000);
         const int nodeWidth = t->columnWidth(Node);
 
@@ -250,14 +299,39 @@ private slots:
         // The node is back and the long name gone: both columns narrow again.
         QVERIFY(m_slow.restart());
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("slow")), HealthState::Up, 15000);
-        QVERIFY(m_engine->removeNode(longId).result().ok());
+        QVERIFY(await(m_engine->removeNode(longId)).ok());
         QTRY_VERIFY_WITH_TIMEOUT(
             fitted(Status) && fitted(Node) &&
                 t->columnWidth(Node) < t->fontMetrics().horizontalAdvance(longId) &&
                 t->columnWidth(Status) < t->fontMetrics().horizontalAdvance(downText),
             5000);
     }
+
+    // A node's target paused and resumed: the Sync page's row says so, the rows around it
+    // do not change.
+    void aPausedTargetShowsPaused()
+    {
+        m_window->showPage(3);
+        const QString target = QStringLiteral("node:") + fastId(1);
+        QTRY_COMPARE_WITH_TIMEOUT(targetState(target), QStringLiteral("active"), 5000);
+        QVERIFY(await(m_engine->setTargetPaused(target, true)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(targetState(target), QStringLiteral("paused"), 5000);
+        QCOMPARE(targetState(QStringLiteral("node:") + fastId(0)), QStringLiteral("active"));
+        QCOMPARE(targetState(QStringLiteral("node:") + fastId(2)), QStringLiteral("active"));
+        QVERIFY(await(m_engine->setTargetPaused(target, false)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(targetState(target), QStringLiteral("active"), 5000);
+    }
 };
 
-QTEST_MAIN(TestLargeCluster)
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QTEST_SET_MAIN_SOURCE_PATH
+    TestLargeCluster embedded(false);
+    int failed = QTest::qExec(&embedded, argc, argv);
+    qInfo("The same, the console attached to a jobfirstd:");
+    TestLargeCluster remote(true);
+    failed += QTest::qExec(&remote, argc, argv);
+    return failed;
+}
 #include "tst_largecluster.moc"
