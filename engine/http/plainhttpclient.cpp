@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,7 +22,6 @@ namespace jobfirst {
 
 namespace {
 
-constexpr std::uint64_t WakeKey = ~std::uint64_t(0);
 constexpr std::uint32_t ReadEvents = EPOLLIN | EPOLLRDHUP;
 // The same as libcurl's low-speed limit in HttpDeliveryClient.
 constexpr qint64 LowSpeedBytesPerSecond = HttpDeliveryClient::LowSpeedBytesPerSecond;
@@ -55,20 +53,12 @@ std::string keyOf(const sockaddr_storage &address, socklen_t length)
 PlainHttpClient::PlainHttpClient()
 {
     m_capacity = idleConnectionBudget();
-    m_epoll = epoll_create1(EPOLL_CLOEXEC);
-    m_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    epoll_event e{};
-    e.events = EPOLLIN;
-    e.data.u64 = WakeKey;
-    epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &e);
 }
 
 PlainHttpClient::~PlainHttpClient()
 {
     for (const auto &[fd, c] : m_connections)
         ::close(fd);
-    ::close(m_wake);
-    ::close(m_epoll);
 }
 
 bool PlainHttpClient::endpoint(const QByteArray &url, Endpoint &e)
@@ -109,8 +99,7 @@ bool PlainHttpClient::endpoint(const QByteArray &url, Endpoint &e)
 
 void PlainHttpClient::wake()
 {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(m_wake, &one, sizeof one);
+    m_loop.wake();
 }
 
 void PlainHttpClient::submit(Request request)
@@ -120,22 +109,11 @@ void PlainHttpClient::submit(Request request)
 
 void PlainHttpClient::poll(int timeoutMs, std::vector<HttpResult> &done)
 {
-    epoll_event events[256];
     int wait = waitMs();
-    if (!m_ready.empty())
-        wait = 0;
-    else if (wait < 0 || (timeoutMs >= 0 && timeoutMs < wait))
+    if (wait < 0 || (timeoutMs >= 0 && timeoutMs < wait))
         wait = timeoutMs;
-    const int n = epoll_wait(m_epoll, events, 256, wait);
-    for (int i = 0; i < n; ++i) {
-        const epoll_event &e = events[i];
-        if (e.data.u64 == WakeKey) {
-            std::uint64_t count = 0;
-            [[maybe_unused]] const auto r = ::read(m_wake, &count, sizeof count);
-            continue;
-        }
+    for (const epoll_event &e : m_loop.wait(wait))
         onEvent(int(e.data.u64), e.events);
-    }
     expire();
     if (done.empty())
         done.swap(m_ready);
@@ -218,10 +196,7 @@ void PlainHttpClient::open(Request &&request, const std::string &key, qint64 sta
     m_busy.insert(fd);
     ++m_open;
     setDeadline(c);
-    epoll_event e{};
-    e.events = EPOLLOUT | ReadEvents;
-    e.data.u64 = std::uint64_t(fd);
-    epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &e);
+    m_loop.add(fd, EPOLLOUT | ReadEvents, std::uint64_t(fd));
     c.writeArmed = true;
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&c.request.address),
                   c.request.addressLength) == 0) {
@@ -259,10 +234,7 @@ void PlainHttpClient::send(Connection &c)
         const ssize_t n = ::sendmsg(c.fd, &message, MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN) {
             if (!c.writeArmed) {
-                epoll_event e{};
-                e.events = EPOLLOUT | ReadEvents;
-                e.data.u64 = std::uint64_t(c.fd);
-                epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+                m_loop.modify(c.fd, EPOLLOUT | ReadEvents, std::uint64_t(c.fd));
                 c.writeArmed = true;
             }
             return;
@@ -278,10 +250,7 @@ void PlainHttpClient::send(Connection &c)
     }
     c.phase = Phase::Reading;
     if (c.writeArmed) { // a kept connection is only ever watched for reading: no call here
-        epoll_event e{};
-        e.events = ReadEvents;
-        e.data.u64 = std::uint64_t(c.fd);
-        epoll_ctl(m_epoll, EPOLL_CTL_MOD, c.fd, &e);
+        m_loop.modify(c.fd, ReadEvents, std::uint64_t(c.fd));
         c.writeArmed = false;
     }
 }
@@ -372,7 +341,9 @@ void PlainHttpClient::finish(Connection &c)
     r.maxResponseBytes = c.request.maxResponseBytes;
     r.durationMs = double(nowNs() - c.startedNs) / 1e6;
     m_ready.push_back(std::move(r));
-    if (p.reusable())
+    // An answer that came before the whole request was sent (a 413, say) leaves the rest of
+    // the request unsent: the connection is out of step and is not kept.
+    if (p.reusable() && c.phase == Phase::Reading)
         keep(c);
     else
         close(c.fd);
@@ -440,7 +411,7 @@ void PlainHttpClient::close(int fd)
         }
     }
     m_busy.erase(fd);
-    epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    m_loop.remove(fd);
     ::close(fd);
     m_connections.erase(it);
     --m_open;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "http/epollset.h"
 #include "sync/httpdeliveryclient.h"
 
 #include <QByteArray>
@@ -68,7 +69,7 @@ public:
     /// Interrupts a poll from another thread.
     void wake();
     /// Readable when poll() has something to do: lets a caller wait on it with other loops.
-    int fd() const { return m_epoll; }
+    int fd() const { return m_loop.fd(); }
     /// Milliseconds until the next request's deadline; -1: none in flight.
     int waitMs() const;
     /// Requests submitted whose results were not handed out yet.
@@ -110,8 +111,7 @@ private:
     void expire();
     void setDeadline(Connection &c) const;
 
-    int m_epoll = -1;
-    int m_wake = -1;
+    EpollSet m_loop;
     std::size_t m_capacity = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> m_connections; ///< by fd
     std::unordered_map<std::string, std::vector<int>> m_idle;           ///< by address
