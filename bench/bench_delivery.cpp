@@ -285,6 +285,20 @@ int main(int argc, char *argv[])
                     " (engine CPU %.1f us per delivery)\n",
                     workers, rate, wrk > 0 ? rate / wrk : 0, g_cpuPerDelivery);
     }
+    if (!qEnvironmentVariableIsSet("JOBFIRST_DELIVERY_HTTP")) {
+        // The same through libcurl (as https and proxied targets go), in the same run: what
+        // the plain-HTTP client changed.
+        qputenv("JOBFIRST_DELIVERY_HTTP", "curl");
+        Rig rig = makeRig(QStringLiteral("rate-curl"), {target(QStringLiteral("t"), g_basePort)}, 32);
+        rig.sync->setTargetPaused(QStringLiteral("t"), true, QStringLiteral("bench"));
+        const int n = 200000;
+        enqueue(*rig.sync, n);
+        const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
+        qunsetenv("JOBFIRST_DELIVERY_HTTP");
+        std::printf("same through libcurl (JOBFIRST_DELIVERY_HTTP=curl), sync_workers=32: %.0f deliveries/s"
+                    " = %.2fx wrk (engine CPU %.1f us per delivery)\n",
+                    rate, wrk > 0 ? rate / wrk : 0, g_cpuPerDelivery);
+    }
     {
         // The same with six targets (sync_workers=5 each: 30 requests in flight, as wrk's 32
         // connections), all served by the same nginx.

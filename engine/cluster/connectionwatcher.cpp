@@ -11,15 +11,12 @@
 
 #include <fcntl.h>
 #include <netdb.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 namespace jobfirst {
 
 namespace {
 
-constexpr quint64 WakeKey = 0;
 /// A node that keeps closing connections younger than this closes idle connections on
 /// purpose (an idle timeout): the watcher then waits before it opens the next one.
 constexpr qint64 ShortLivedMs = 10000;
@@ -41,14 +38,7 @@ QString errorText(int error)
 ConnectionWatcher::ConnectionWatcher(Report report) : m_report(std::move(report))
 {
     m_capacity = idleConnectionBudget();
-    m_epoll = epoll_create1(EPOLL_CLOEXEC);
-    m_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (m_epoll >= 0 && m_wake >= 0) {
-        epoll_event e{};
-        e.events = EPOLLIN;
-        e.data.u64 = WakeKey;
-        epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &e);
-    } else {
+    if (!m_loop.ok()) {
         // Without epoll nothing is watched; the health checks still run.
         qWarning("connection watcher: %s", qPrintable(errorText(errno)));
         m_capacity = 0;
@@ -59,17 +49,10 @@ ConnectionWatcher::ConnectionWatcher(Report report) : m_report(std::move(report)
 ConnectionWatcher::~ConnectionWatcher()
 {
     m_stop = true;
-    if (m_wake >= 0) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const auto n = ::write(m_wake, &one, sizeof one);
-    }
+    m_loop.wake();
     m_thread.join();
     for (auto &[key, w] : m_watches)
         closeSocket(w);
-    if (m_wake >= 0)
-        ::close(m_wake);
-    if (m_epoll >= 0)
-        ::close(m_epoll);
 }
 
 void ConnectionWatcher::watch(quint64 key, const QString &host, quint16 port,
@@ -80,8 +63,7 @@ void ConnectionWatcher::watch(quint64 key, const QString &host, quint16 port,
         std::lock_guard lock(m_mutex);
         m_commands.push_back(std::move(c));
     }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(m_wake, &one, sizeof one);
+    m_loop.wake();
 }
 
 void ConnectionWatcher::unwatch(quint64 key)
@@ -90,8 +72,7 @@ void ConnectionWatcher::unwatch(quint64 key)
         std::lock_guard lock(m_mutex);
         m_commands.push_back(Command{Command::Kind::Unwatch, key, {}, 0, 0});
     }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(m_wake, &one, sizeof one);
+    m_loop.wake();
 }
 
 void ConnectionWatcher::clear()
@@ -100,14 +81,12 @@ void ConnectionWatcher::clear()
         std::lock_guard lock(m_mutex);
         m_commands.push_back(Command{Command::Kind::Clear, 0, {}, 0, 0});
     }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(m_wake, &one, sizeof one);
+    m_loop.wake();
 }
 
 void ConnectionWatcher::run()
 {
     std::vector<Command> commands;
-    std::vector<epoll_event> events(256);
     std::vector<quint64> due;
     while (!m_stop) {
         {
@@ -116,21 +95,15 @@ void ConnectionWatcher::run()
         }
         apply(commands);
         commands.clear();
-        if (m_epoll < 0) {
+        if (!m_loop.ok()) {
             // Nothing can be watched: only drain the commands, slowly.
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
             continue;
         }
-        const int n = epoll_wait(m_epoll, events.data(), int(events.size()), waitMs(nowMs()));
+        const auto events = m_loop.wait(waitMs(nowMs()));
         const qint64 now = nowMs();
-        for (int i = 0; i < n; ++i) {
-            if (events[std::size_t(i)].data.u64 == WakeKey) {
-                std::uint64_t count = 0;
-                [[maybe_unused]] const auto r = ::read(m_wake, &count, sizeof count);
-                continue;
-            }
-            onEvent(events[std::size_t(i)].data.u64, events[std::size_t(i)].events, now);
-        }
+        for (const epoll_event &e : events)
+            onEvent(e.data.u64, e.events, now);
         due.clear();
         for (quint64 key : m_unopened)
             if (m_watches.at(key).deadline <= now)
@@ -248,10 +221,7 @@ void ConnectionWatcher::connectNext(quint64 key, Watch &w, qint64 now)
     setPhase(w, Phase::Connecting);
     w.deadline = now + w.connectTimeoutMs;
     if (::connect(w.fd, reinterpret_cast<const sockaddr *>(&address), w.lengths[w.address]) == 0) {
-        epoll_event e{};
-        e.events = EPOLLIN | EPOLLRDHUP;
-        e.data.u64 = key;
-        epoll_ctl(m_epoll, EPOLL_CTL_ADD, w.fd, &e);
+        m_loop.add(w.fd, EPOLLIN | EPOLLRDHUP, key);
         onOpen(w, now);
         return;
     }
@@ -259,10 +229,7 @@ void ConnectionWatcher::connectNext(quint64 key, Watch &w, qint64 now)
         onConnectFailed(key, w, errno, now);
         return;
     }
-    epoll_event e{};
-    e.events = EPOLLOUT;
-    e.data.u64 = key;
-    epoll_ctl(m_epoll, EPOLL_CTL_ADD, w.fd, &e);
+    m_loop.add(w.fd, EPOLLOUT, key);
 }
 
 void ConnectionWatcher::onEvent(quint64 key, std::uint32_t events, qint64 now)
@@ -281,10 +248,7 @@ void ConnectionWatcher::onEvent(quint64 key, std::uint32_t events, qint64 now)
             onConnectFailed(key, w, error, now);
             return;
         }
-        epoll_event e{};
-        e.events = EPOLLIN | EPOLLRDHUP;
-        e.data.u64 = key;
-        epoll_ctl(m_epoll, EPOLL_CTL_MOD, w.fd, &e);
+        m_loop.modify(w.fd, EPOLLIN | EPOLLRDHUP, key);
         onOpen(w, now);
         return;
     }
@@ -359,7 +323,7 @@ void ConnectionWatcher::closeSocket(Watch &w)
 {
     if (w.fd < 0)
         return;
-    epoll_ctl(m_epoll, EPOLL_CTL_DEL, w.fd, nullptr);
+    m_loop.remove(w.fd);
     ::close(w.fd);
     w.fd = -1;
     if (w.phase == Phase::Open)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "http/epollset.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -99,8 +101,7 @@ private:
     int waitMs(qint64 now) const;
 
     Report m_report;
-    int m_epoll = -1;
-    int m_wake = -1;
+    EpollSet m_loop;
     std::size_t m_capacity = 0;
     std::unordered_map<quint64, Watch> m_watches; ///< watcher thread only
     /// Keys of the watches not open (connecting or waiting): only these have deadlines, so a

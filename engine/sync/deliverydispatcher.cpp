@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliverydispatcher.h"
 
+#include "core/secrets.h"
 #include "sync/webhooksignature.h"
 
 #include <QDateTime>
+
+#include <cstdlib>
 
 #include <future>
 #include <pthread.h>
@@ -25,24 +28,45 @@ void appendWithVersion(QByteArray &body, qint64 version, const QByteArray &paylo
     }
 }
 
+/// libcurl sends requests through a proxy when one of these is set (it reads no upper-case
+/// HTTP_PROXY for http): such requests stay with libcurl.
+bool proxySet()
+{
+    for (const char *name : {"http_proxy", "all_proxy", "ALL_PROXY"}) {
+        const char *value = std::getenv(name);
+        if (value && *value)
+            return true;
+    }
+    return false;
+}
+
+bool plainSwitchedOff()
+{
+    const char *value = std::getenv("JOBFIRST_DELIVERY_HTTP");
+    return value && QByteArray(value) == "curl";
+}
+
 } // namespace
 
 DeliveryDispatcher::DeliveryDispatcher(std::function<void()> finished)
-    : m_finishedCallback(std::move(finished))
+    : m_finishedCallback(std::move(finished)), m_plainAllowed(!proxySet() && !plainSwitchedOff())
 {
     std::promise<void> started;
     auto ready = started.get_future();
     m_thread = std::thread([this, &started] {
         pthread_setname_np(pthread_self(), "jf-dispatch"); // names it in top and perf
         HttpDeliveryClient http;
+        PlainHttpClient plain;
         {
             std::lock_guard lock(m_mutex);
             m_http = &http;
+            m_plain = &plain;
         }
         started.set_value();
         run();
         std::lock_guard lock(m_mutex);
         m_http = nullptr;
+        m_plain = nullptr;
     });
     ready.wait();
 }
@@ -52,8 +76,10 @@ DeliveryDispatcher::~DeliveryDispatcher()
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
-        if (m_http)
+        if (m_http) {
             m_http->wake();
+            m_plain->wake();
+        }
     }
     m_thread.join();
 }
@@ -72,8 +98,10 @@ void DeliveryDispatcher::send(std::vector<Job> &&jobs)
     else
         std::move(jobs.begin(), jobs.end(), std::back_inserter(m_incoming));
     jobs.clear();
-    if (m_http && !waiting)
+    if (m_http && !waiting) {
         m_http->wake();
+        m_plain->wake();
+    }
 }
 
 void DeliveryDispatcher::takeFinished(Finished &out)
@@ -122,6 +150,91 @@ HttpPost DeliveryDispatcher::buildPost(const Job &job, std::uint64_t tag, qint64
     return post;
 }
 
+bool DeliveryDispatcher::sendsPlain(const QByteArray &url, const HttpSecurity *security) const
+{
+    PlainHttpClient::Endpoint e;
+    return m_plainAllowed && !security && PlainHttpClient::endpoint(url, e);
+}
+
+bool DeliveryDispatcher::submitPlain(HttpPost &post)
+{
+    if (!m_plainAllowed || post.security)
+        return false;
+    auto known = m_endpoints.constFind(post.url);
+    if (known == m_endpoints.cend()) {
+        auto e = std::make_shared<PlainHttpClient::Endpoint>();
+        if (!PlainHttpClient::endpoint(post.url, *e))
+            e.reset();
+        if (m_endpoints.size() > 10000)
+            m_endpoints.clear(); // targets come and go: the cache cannot grow without end
+        known = m_endpoints.insert(post.url, std::move(e));
+    }
+    const PlainHttpClient::Endpoint *e = known->get();
+    if (!e)
+        return false;
+    PlainHttpClient::Request r;
+    r.tag = post.tag;
+    r.address = e->address;
+    r.addressLength = e->addressLength;
+    r.timeoutMs = post.timeoutMs;
+    r.connectTimeoutMs = std::min(post.timeoutMs, 10000L); // as libcurl's connect timeout
+    r.lowSpeedSeconds = HttpDeliveryClient::lowSpeedSeconds(post);
+    r.maxBody = post.maxBody;
+    r.maxResponseBytes = post.maxResponseBytes;
+    if (!HttpDeliveryClient::refusal(post).isEmpty())
+        return false; // libcurl's path refuses it before anything is sent, and says why
+    // The same request libcurl sends: its headers in its order, Content-Length last.
+    QByteArray &head = r.head;
+    head.reserve(160 + e->target.size());
+    head += "POST ";
+    head += e->target;
+    head += " HTTP/1.1\r\nHost: ";
+    head += e->hostHeader;
+    head += "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
+            "\r\nAccept: */*\r\nContent-Type: application/json\r\n";
+    for (const QByteArray &h : std::as_const(post.headers)) {
+        head += h;
+        head += "\r\n";
+    }
+    head += "Content-Length: ";
+    head += QByteArray::number(post.body.size());
+    head += "\r\n\r\n";
+    r.body = std::move(post.body);
+    m_plain->submit(std::move(r));
+    return true;
+}
+
+void DeliveryDispatcher::waitForResults(bool idle, std::vector<HttpResult> &results)
+{
+    HttpDeliveryClient &http = *m_http;
+    PlainHttpClient &plain = *m_plain;
+    const int timeoutMs = idle ? 200 : 50;
+    std::vector<HttpResult> fromPlain;
+    if (http.inFlight() > 0) {
+        // libcurl waits, and wakes for the plain client's sockets and deadlines too.
+        const bool both = plain.inFlight() > 0;
+        const int plainWait = both ? plain.waitMs() : -1;
+        http.poll(plainWait >= 0 ? std::min(plainWait, timeoutMs) : timeoutMs, results,
+                  both ? plain.fd() : -1);
+        if (both)
+            plain.poll(0, fromPlain);
+    } else {
+        // Also the idle wait: send() and the destructor wake the plain client too.
+        plain.poll(timeoutMs, fromPlain);
+    }
+    // What is kept of a failed answer (attempt logs, dead letters, alerts) holds no secret: a
+    // receiver may echo the request back. libcurl's path masks its own results.
+    for (HttpResult &r : fromPlain) {
+        if (r.status < 200 || r.status > 299) {
+            if (!r.bodyHead.isEmpty())
+                r.bodyHead = maskSecretsInText(QString::fromUtf8(r.bodyHead)).toUtf8();
+            if (!r.error.isEmpty())
+                r.error = maskSecretsInText(QString::fromUtf8(r.error)).toUtf8();
+        }
+        results.push_back(std::move(r));
+    }
+}
+
 void DeliveryDispatcher::run()
 {
     HttpDeliveryClient &http = *m_http;
@@ -140,12 +253,14 @@ void DeliveryDispatcher::run()
         const qint64 seconds = QDateTime::currentSecsSinceEpoch();
         for (Job &job : jobs) {
             const std::uint64_t tag = nextTag++;
-            http.submit(buildPost(job, tag, seconds));
+            HttpPost post = buildPost(job, tag, seconds);
+            if (!submitPlain(post))
+                http.submit(std::move(post));
             flights.emplace(tag, std::move(job.flight));
         }
         jobs.clear();
         results.clear();
-        http.poll(flights.empty() ? 200 : 50, results);
+        waitForResults(flights.empty(), results);
         if (results.empty())
             continue;
         for (HttpResult &r : results) {

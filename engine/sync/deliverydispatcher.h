@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "http/plainhttpclient.h"
 #include "sync/deliveryflight.h"
 #include "sync/httpdeliveryclient.h"
 
 #include <QByteArray>
+#include <QHash>
 
 #include <atomic>
 #include <condition_variable>
@@ -17,11 +19,14 @@
 
 namespace jobfirst {
 
-/// Sends requests on a thread of its own with its own libcurl multi handle: builds each
-/// request's body (every event with its version first), its Standard Webhooks id and
-/// signature, posts it, and hands back how it ended. The delivery engine runs several so
-/// that the HTTP work of one target can use more than one core; which dispatcher sends a
-/// request does not matter, the engine's scheduler keeps the order per user.
+/// Sends requests on a thread of its own: builds each request's body (every event with its
+/// version first), its Standard Webhooks id and signature, posts it, and hands back how it
+/// ended. Requests to plain http:// targets given by IP address go through its own epoll
+/// client (PlainHttpClient), the rest (https, host names, tokens, client certificates, and
+/// every request when a proxy variable is set) through its libcurl multi handle; both have the
+/// same contract: timeouts, low-speed limit, response body cap, the same headers. The delivery
+/// engine runs several so that the HTTP work of one target can use more than one core; which
+/// dispatcher sends a request does not matter, the engine's scheduler keeps the order per user.
 class DeliveryDispatcher final
 {
 public:
@@ -51,9 +56,16 @@ public:
 
     /// The request as it goes on the wire (exposed for tests).
     static HttpPost buildPost(const Job &job, std::uint64_t tag, qint64 nowSeconds);
+    /// True when requests to `url` go through the plain-HTTP client (exposed for tests): http,
+    /// an IP address, no TLS settings or token, no proxy variable set, and
+    /// JOBFIRST_DELIVERY_HTTP not "curl".
+    bool sendsPlain(const QByteArray &url, const HttpSecurity *security) const;
 
 private:
     void run();
+    /// Hands `post` to the plain client when its target allows it; false: libcurl's turn.
+    bool submitPlain(HttpPost &post);
+    void waitForResults(bool idle, std::vector<HttpResult> &results);
 
     std::function<void()> m_finishedCallback;
     std::atomic<int> m_load{0};
@@ -62,6 +74,10 @@ private:
     Finished m_finished;
     bool m_stopping = false;
     HttpDeliveryClient *m_http = nullptr; ///< for wake(); valid while the thread runs
+    PlainHttpClient *m_plain = nullptr;   ///< the same
+    bool m_plainAllowed = true;           ///< no proxy variable, not switched off
+    /// Per target URL: where its requests go (null endpoint: libcurl). Dispatcher thread only.
+    QHash<QByteArray, std::shared_ptr<const PlainHttpClient::Endpoint>> m_endpoints;
     std::thread m_thread;
 };
 

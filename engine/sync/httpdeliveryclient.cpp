@@ -28,9 +28,7 @@ namespace {
 
 std::once_flag s_curlInit;
 
-// Below this many bytes per second for LowSpeedSeconds, a transfer is cut off: a peer that
-// trickles one byte a second cannot hold a worker for the whole timeout.
-constexpr long LowSpeedBytesPerSecond = 16;
+// A peer that trickles one byte a second cannot hold a worker for the whole timeout.
 constexpr long MinLowSpeedSeconds = 10;
 
 size_t writeBody(char *data, size_t size, size_t n, void *user)
@@ -135,7 +133,7 @@ HttpDeliveryClient::Transfer *HttpDeliveryClient::acquire()
     return t;
 }
 
-void HttpDeliveryClient::submit(HttpPost post)
+QByteArray HttpDeliveryClient::refusal(const HttpPost &post)
 {
     // Refused before anything is sent: a header holding CR or LF would inject headers of its
     // own (event ids become webhook-id), and settings that cannot be used say why.
@@ -146,6 +144,21 @@ void HttpDeliveryClient::submit(HttpPost post)
                       h.left(std::max<qsizetype>(0, h.indexOf(':'))).left(40) + " holds CR or LF";
     if (refusal.isEmpty() && post.security && !post.security->problem.isEmpty())
         refusal = "not sent: " + post.security->problem.toUtf8();
+    return refusal;
+}
+
+long HttpDeliveryClient::lowSpeedSeconds(const HttpPost &post)
+{
+    // Short timeouts bound a slow peer already; long ones get a low-speed limit too.
+    return post.lowSpeedSeconds >= 0 ? post.lowSpeedSeconds
+           : post.timeoutMs > MinLowSpeedSeconds * 1000
+               ? std::max(MinLowSpeedSeconds, post.timeoutMs / 3000)
+               : 0L;
+}
+
+void HttpDeliveryClient::submit(HttpPost post)
+{
+    const QByteArray refusal = HttpDeliveryClient::refusal(post);
     if (!refusal.isEmpty()) {
         HttpResult r;
         r.tag = post.tag;
@@ -206,11 +219,7 @@ void HttpDeliveryClient::submit(HttpPost post)
     // in writeBody.
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
                      curl_off_t(std::max<qint64>(0, t->post.maxResponseBytes)));
-    // Short timeouts bound a slow peer already; long ones get a low-speed limit too.
-    const long lowSpeedSeconds = t->post.lowSpeedSeconds >= 0 ? t->post.lowSpeedSeconds
-                                 : t->post.timeoutMs > MinLowSpeedSeconds * 1000
-                                     ? std::max(MinLowSpeedSeconds, t->post.timeoutMs / 3000)
-                                     : 0L;
+    const long lowSpeedSeconds = HttpDeliveryClient::lowSpeedSeconds(t->post);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, lowSpeedSeconds > 0 ? LowSpeedBytesPerSecond : 0L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, lowSpeedSeconds);
     t->clock.start();
@@ -236,7 +245,7 @@ void HttpDeliveryClient::warnInsecure(const QByteArray &url)
     count = 0;
 }
 
-void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done)
+void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor)
 {
     if (!m_refused.empty()) {
         m_inFlight -= int(m_refused.size());
@@ -313,7 +322,11 @@ void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done)
     drain();
     if (any)
         return;
-    curl_multi_poll(m_multi, nullptr, 0, timeoutMs, nullptr);
+    curl_waitfd extra{};
+    extra.fd = alsoWaitFor;
+    extra.events = CURL_WAIT_POLLIN;
+    curl_multi_poll(m_multi, alsoWaitFor >= 0 ? &extra : nullptr, alsoWaitFor >= 0 ? 1 : 0,
+                    timeoutMs, nullptr);
     curl_multi_perform(m_multi, &running);
     drain();
 }

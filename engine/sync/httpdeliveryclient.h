@@ -20,13 +20,13 @@ namespace jobfirst {
 /// One POST to send.
 struct HttpPost
 {
-    std::uint64_t tag = 0;         ///< the caller's handle, returned with the result
+    std::uint64_t tag = 0; ///< the caller's handle, returned with the result
     QByteArray url;
     QByteArray body;
     QList<QByteArray> headers; ///< "Name: value"; one holding CR or LF is refused, not sent
     long timeoutMs = 30000;
-    bool get = false;              ///< GET instead of POST (health checks); body is ignored
-    int maxBody = 512;             ///< bytes of the response body kept in HttpResult::bodyHead
+    bool get = false;  ///< GET instead of POST (health checks); body is ignored
+    int maxBody = 512; ///< bytes of the response body kept in HttpResult::bodyHead
     /// The most response body read: a peer sending more is cut off (the result is an error).
     qint64 maxResponseBytes = 1024 * 1024;
     /// A transfer slower than 16 bytes/s for this long is cut off; -1: 10 s or a third of the
@@ -72,9 +72,9 @@ public:
     HttpDeliveryClient &operator=(const HttpDeliveryClient &) = delete;
 
     void submit(HttpPost post);
-    /// Waits up to timeoutMs for activity (or wake()), drives transfers and appends finished
-    /// ones to `done`.
-    void poll(int timeoutMs, std::vector<HttpResult> &done);
+    /// Waits up to timeoutMs for activity (or wake(), or `alsoWaitFor` readable), drives
+    /// transfers and appends finished ones to `done`.
+    void poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor = -1);
     /// Interrupts a poll from another thread.
     void wake();
     int inFlight() const { return m_inFlight; }
@@ -82,6 +82,14 @@ public:
     /// One request, blocking until it is done (for occasional requests off the hot paths,
     /// such as the consistency check's digests).
     static HttpResult fetch(HttpPost post);
+
+    /// Why `post` must not be sent at all (a header holding CR or LF, unusable TLS settings);
+    /// empty when it may go. The plain-HTTP delivery path refuses the same way.
+    static QByteArray refusal(const HttpPost &post);
+    /// The low-speed time `post` gets (see HttpPost::lowSpeedSeconds); 0: none.
+    static long lowSpeedSeconds(const HttpPost &post);
+    /// Below this many bytes a second for lowSpeedSeconds(), a transfer is cut off.
+    static constexpr long LowSpeedBytesPerSecond = 16;
 
 private:
     struct Transfer;

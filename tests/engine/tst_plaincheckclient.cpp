@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Plain-HTTP health checks over kept connections: the response parser on the byte streams
 // servers send, and the client against a real node simulator and real sockets that misbehave.
-#include "cluster/httpresponseparser.h"
+#include "http/httpresponseparser.h"
 #include "cluster/plaincheckclient.h"
 #include "nodesimprocess.h"
+#include "scriptedserver.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -65,50 +66,6 @@ PlainCheckClient::Request request(const QString &url, std::uint64_t tag, long ti
     r.timeoutMs = timeoutMs;
     return r;
 }
-
-/// A real TCP server on loopback that answers each request with `answer` and then does what
-/// the test says: keep the connection, or close it.
-class ScriptedServer final : public QObject
-{
-public:
-    explicit ScriptedServer(QByteArray answer, bool closeAfter = false)
-        : m_answer(std::move(answer)), m_closeAfter(closeAfter)
-    {
-        m_server.listen(QHostAddress::LocalHost);
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *s = m_server.nextPendingConnection()) {
-                ++m_accepted;
-                connect(s, &QTcpSocket::readyRead, this, [this, s] {
-                    m_requests += s->readAll();
-                    if (m_answer.isEmpty())
-                        return; // never answers
-                    s->write(m_answer);
-                    if (m_closeAfter)
-                        s->disconnectFromHost();
-                });
-            }
-        });
-    }
-    QString url(const QString &path = QStringLiteral("/health")) const
-    {
-        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path);
-    }
-    int accepted() const { return m_accepted; }
-    const QByteArray &requests() const { return m_requests; }
-    /// Closes every connection it holds, as a node with an idle timeout does.
-    void closeAll()
-    {
-        for (QTcpSocket *s : m_server.findChildren<QTcpSocket *>())
-            s->disconnectFromHost();
-    }
-
-private:
-    QTcpServer m_server;
-    QByteArray m_answer;
-    bool m_closeAfter;
-    int m_accepted = 0;
-    QByteArray m_requests;
-};
 
 } // namespace
 

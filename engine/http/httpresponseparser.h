@@ -33,6 +33,8 @@ public:
     bool started() const { return m_started; }
     const QByteArray &body() const { return m_body; }
     qint64 bodyBytes() const { return m_bodyBytes; }
+    /// Seconds from a Retry-After header given in seconds; -1 when there was none.
+    qint64 retryAfterSeconds() const { return m_retryAfter; }
     /// Why the response Failed.
     const QByteArray &error() const { return m_error; }
 
@@ -66,6 +68,7 @@ private:
     bool m_started = false;
     QByteArray m_body;
     qint64 m_bodyBytes = 0;
+    qint64 m_retryAfter = -1;
     QByteArray m_error;
 };
 

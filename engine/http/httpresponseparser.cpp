@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "cluster/httpresponseparser.h"
+#include "http/httpresponseparser.h"
 
 #include <algorithm>
 
@@ -9,10 +9,15 @@ namespace {
 
 constexpr qint64 MaxHeaderBytes = 64 * 1024;
 
-bool headerIs(const QByteArray &line, const char *name, QByteArray &value)
+bool headerIs(const QByteArray &line, QByteArrayView name, QByteArray &value)
 {
-    const int colon = line.indexOf(':');
-    if (colon < 0 || line.left(colon).trimmed().toLower() != name)
+    // Compared in place: a response's every header line passes here (once per name asked
+    // for), and copies of each were a good part of a delivery's parsing.
+    const qsizetype colon = line.indexOf(':');
+    if (colon < 0)
+        return false;
+    const QByteArrayView field = QByteArrayView(line).first(colon).trimmed();
+    if (field.size() != name.size() || qstrnicmp(field.data(), name.data(), name.size()) != 0)
         return false;
     value = line.mid(colon + 1).trimmed().toLower();
     return true;
@@ -136,6 +141,11 @@ HttpResponseParser::State HttpResponseParser::onHeader(const QByteArray &line)
     } else if (headerIs(line, "connection", value)) {
         m_closeSaid = value.contains("close");
         m_keepAliveSaid = value.contains("keep-alive");
+    } else if (headerIs(line, "retry-after", value)) {
+        bool ok = false;
+        const qint64 seconds = value.toLongLong(&ok);
+        if (ok && seconds >= 0)
+            m_retryAfter = seconds;
     }
     return m_state;
 }
