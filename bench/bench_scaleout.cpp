@@ -16,6 +16,7 @@
 // BENCH_DAEMONS (3), BENCH_TAKEOVER (kill; stop; none).
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
 
 #include <QCoreApplication>
@@ -254,18 +255,19 @@ int main(int argc, char *argv[])
                 return false;
             }
         }
-        // Each holds its share: 16 over the daemons rounded up, the last one what is left
-        // (6, 6 and 4 for three).
-        const int share = (16 + count - 1) / count;
+        // Each holds its share: the partitions over the daemons rounded up, the last one what
+        // is left (20 each of 60 for three).
+        const int parts = PostgresSchema::Partitions;
+        const int share = (parts + count - 1) / count;
         return waitFor(
             [&] {
                 const QMap<QString, int> h = holders(pg, db);
                 int total = 0;
                 for (int n : h)
                     total += n;
-                return h.size() == count && total == 16 &&
+                return h.size() == count && total == parts &&
                        std::all_of(h.begin(), h.end(),
-                                   [&](int n) { return n >= 16 - share * (count - 1); });
+                                   [&](int n) { return n >= parts - share * (count - 1); });
             },
             60000);
     };
@@ -326,8 +328,8 @@ int main(int argc, char *argv[])
             QStringList shares;
             for (int n : h)
                 shares << QString::number(n);
-            std::printf("  partitions held: %s of 16\n",
-                        qPrintable(shares.join(QStringLiteral(", "))));
+            std::printf("  partitions held: %s of %d\n",
+                        qPrintable(shares.join(QStringLiteral(", "))), PostgresSchema::Partitions);
         }
         writer.stop();
         for (auto &d : daemons)

@@ -6,6 +6,7 @@
 #include "eventstreamhub.h"
 #include "importjobs.h"
 #include "store/apitokenstore.h"
+#include "store/postgresstatestore.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -120,7 +121,30 @@ Status AdminApiServer::start(const AdminApiOptions &options)
     if (!store)
         return store.error();
     m_store = std::move(store).value();
-    m_tokens = std::make_unique<ApiTokenStore>(m_store.get());
+    if (!options.stateUrl.isEmpty()) {
+        // Tokens are shared by every daemon on the PostgreSQL store. Those this daemon's file
+        // still holds (made before they were shared) move there once, with their hashes, so
+        // its tokens keep working and one revoked later does not come back from the file.
+        auto shared = PostgresStateStore::open(options.stateUrl);
+        if (!shared)
+            return shared.error();
+        m_sharedState = std::move(shared).value();
+        m_tokens = std::make_unique<ApiTokenStore>(m_sharedState.get());
+        QStringList kept;
+        const auto moved = m_tokens->moveFrom(ApiTokenStore(m_store.get()), &kept);
+        if (!moved)
+            return moved.error();
+        if (moved.value() > 0)
+            qInfo("api: moved %d API token(s) from %s to the shared store", moved.value(),
+                  qPrintable(m_dbPath));
+        if (!kept.isEmpty())
+            qWarning("api: token(s) %s of %s not moved to the shared store, which has other tokens "
+                     "of those names: they "
+                     "are not accepted (make new ones)",
+                     qPrintable(kept.join(QStringLiteral(", "))), qPrintable(m_dbPath));
+    } else {
+        m_tokens = std::make_unique<ApiTokenStore>(m_store.get());
+    }
     m_imports = new ImportJobs(options.stateFolder.isEmpty() ? QFileInfo(m_dbPath).absoluteDir().filePath(QStringLiteral("imports"))
                                                              : options.stateFolder,
                                this);

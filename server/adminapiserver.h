@@ -20,6 +20,7 @@ class EventStreamHub;
 class ImportJobs;
 class LocalEngineSession;
 class Store;
+class ClusterStateStore;
 
 /// Where the admin API listens and how.
 struct AdminApiOptions
@@ -30,6 +31,9 @@ struct AdminApiOptions
     QString tlsKey;
     bool metricsPublic = false;
     QString stateFolder; ///< where uploaded imports are kept
+    /// postgresql://… when the cluster state is there (EngineOptions::outboxUrl): tokens are
+    /// looked up there, shared by every daemon on it; "" for the engine's file.
+    QString stateUrl;
 };
 
 /// One admin API route: method, path pattern ("/api/v1/nodes/{id}"), what the caller needs,
@@ -91,7 +95,9 @@ private:
     QString m_dbPath;
     AdminApiOptions m_options;
     quint16 m_port = 0;
-    std::unique_ptr<Store> m_store; ///< this thread's connection, for token lookups
+    std::unique_ptr<Store> m_store; ///< this thread's connection to the engine's file
+    /// With a PostgreSQL state: this thread's connection to it, for token lookups.
+    std::unique_ptr<ClusterStateStore> m_sharedState;
     std::unique_ptr<ApiTokenStore> m_tokens;
     QList<ApiRoute> m_routes;
     QHash<QString, std::shared_ptr<LocalEngineSession>> m_sessions;

@@ -141,6 +141,7 @@ int main(int argc, char *argv[])
     apiOptions.tlsCert = config->apiTlsCert;
     apiOptions.tlsKey = config->apiTlsKey;
     apiOptions.metricsPublic = config->metricsPublic;
+    apiOptions.stateUrl = options.outboxUrl;
     if (Status s = api.start(apiOptions); !s) {
         engine.stop();
         return fail(s.error().message);

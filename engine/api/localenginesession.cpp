@@ -204,7 +204,8 @@ QFuture<QByteArray> LocalEngineSession::metrics()
 
 QFuture<Result<std::optional<ApiToken>>> LocalEngineSession::authenticate(const QByteArray &secret)
 {
-    return onEngine<Result<std::optional<ApiToken>>>([secret](Engine &e) { return ApiTokenStore(e.store()).authenticate(secret); });
+    return onEngine<Result<std::optional<ApiToken>>>(
+        [secret](Engine &e) { return ApiTokenStore(e.state()).authenticate(secret); });
 }
 
 QFuture<Status> LocalEngineSession::auditRefusal(const QString &action, const QString &subject, const QString &why)
@@ -705,13 +706,14 @@ QFuture<Result<BackupInfo>> LocalEngineSession::restoreBackup(const QString &pat
 
 QFuture<Result<CreatedToken>> LocalEngineSession::createToken(const QString &name, Role role, const QString &nodeId)
 {
-    return onEngine<Result<CreatedToken>>([name, role, nodeId, actor = m_actor](Engine &e) -> Result<CreatedToken> {
-        auto created = ApiTokenStore(e.store()).create(name, role, nodeId, actor);
+    return onEngine<Result<CreatedToken>>([name, role, nodeId,
+                                           actor = m_actor](Engine &e) -> Result<CreatedToken> {
+        auto created = ApiTokenStore(e.state()).create(name, role, nodeId, actor);
         if (!created)
             return created;
         const QString what = nodeId.isEmpty() ? roleName(role) : QStringLiteral("%1 %2").arg(roleName(role), nodeId);
         if (Status s = e.state()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.create"), name, QString(), what}); !s) {
-            (void)ApiTokenStore(e.store()).revoke(name); // an unaudited token must not exist
+            (void)ApiTokenStore(e.state()).revoke(name); // an unaudited token must not exist
             return s.error();
         }
         return created;
@@ -720,13 +722,14 @@ QFuture<Result<CreatedToken>> LocalEngineSession::createToken(const QString &nam
 
 QFuture<Result<QList<ApiToken>>> LocalEngineSession::tokens()
 {
-    return onEngine<Result<QList<ApiToken>>>([](Engine &e) { return ApiTokenStore(e.store()).list(); });
+    return onEngine<Result<QList<ApiToken>>>(
+        [](Engine &e) { return ApiTokenStore(e.state()).list(); });
 }
 
 QFuture<Status> LocalEngineSession::revokeToken(const QString &name)
 {
     return onEngine<Status>([name, actor = m_actor](Engine &e) -> Status {
-        if (Status s = ApiTokenStore(e.store()).revoke(name); !s)
+        if (Status s = ApiTokenStore(e.state()).revoke(name); !s)
             return s;
         return e.state()->appendAudit(AuditEntry{0, 0, actor, QStringLiteral("token.revoke"), name, QString(), QString()});
     });

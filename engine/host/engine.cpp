@@ -160,6 +160,7 @@ Status Engine::open(const EngineOptions &options)
     connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
     m_upkeep = new StoreUpkeep(m_store->path(), this);
     m_upkeep->apply(m_config);
+    m_upkeep->setSharedStore(options.outboxUrl);
     connect(
         m_upkeep, &StoreUpkeep::problem, this, [this](const QString &kind, const QString &message) {
             raise(kind == u"store.corrupt" ? Alert::Severity::Critical : Alert::Severity::Warning,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/apitokenstore.h"
 
+#include "store/clusterstatestore.h"
 #include "store/store.h"
 
 #include <QCryptographicHash>
@@ -36,6 +37,28 @@ Status validateName(const QString &name)
 
 } // namespace
 
+QSqlDatabase ApiTokenStore::database(QString &error) const
+{
+    return m_store->tokenDatabase(&error);
+}
+
+Error ApiTokenStore::failure(const QString &what, const QString &why) const
+{
+    // A statement that failed because the server went away (PostgreSQL restarted): the
+    // connection is closed, so the next call opens it again.
+    QString ignored;
+    QSqlDatabase db = database(ignored);
+    if (db.isOpen() && !QSqlQuery(db).exec(QStringLiteral("SELECT 1")))
+        db.close();
+    return storeError(m_store->location(), what, why);
+}
+
+#define JF_TOKEN_DB(db)                                                                            \
+    QString dbError;                                                                               \
+    const QSqlDatabase db = database(dbError);                                                     \
+    if (!db.isValid())                                                                             \
+        return makeError(QStringLiteral("store.unavailable"), dbError);
+
 QByteArray ApiTokenStore::hash(const QByteArray &secret)
 {
     return QCryptographicHash::hash(secret, QCryptographicHash::Sha256).toHex();
@@ -55,7 +78,8 @@ Result<CreatedToken> ApiTokenStore::create(const QString &name, Role role, const
     created.secret = QStringLiteral("jft_")
                      + QString::fromLatin1(random.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
     created.token = ApiToken{name, role, nodeId, QDateTime::currentMSecsSinceEpoch(), createdBy};
-    QSqlQuery q(m_store->database());
+    JF_TOKEN_DB(db)
+    QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO api_tokens(name, role, node_id, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)"));
     q.addBindValue(name);
     q.addBindValue(roleName(role));
@@ -64,18 +88,22 @@ Result<CreatedToken> ApiTokenStore::create(const QString &name, Role role, const
     q.addBindValue(created.token.createdAt);
     q.addBindValue(sqlText(createdBy));
     if (!q.exec()) {
-        if (q.lastError().nativeErrorCode() == QLatin1String("1555") || q.lastError().text().contains(QLatin1String("UNIQUE")))
+        // SQLite: 1555 (primary key), "UNIQUE"; PostgreSQL: 23505 (unique_violation).
+        const QString code = q.lastError().nativeErrorCode();
+        if (code == QLatin1String("1555") || code == QLatin1String("23505") ||
+            q.lastError().text().contains(QLatin1String("UNIQUE")))
             return makeError(QStringLiteral("token.duplicate"), QStringLiteral("there is already a token named \"%1\"").arg(name));
-        return storeError(m_store->path(), QStringLiteral("create token %1").arg(name), q.lastError().text());
+        return failure(QStringLiteral("create token %1").arg(name), q.lastError().text());
     }
     return created;
 }
 
 Result<QList<ApiToken>> ApiTokenStore::list() const
 {
-    QSqlQuery q(m_store->database());
+    JF_TOKEN_DB(db)
+    QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT name, role, node_id, created_at, created_by FROM api_tokens ORDER BY name")))
-        return storeError(m_store->path(), QStringLiteral("list tokens"), q.lastError().text());
+        return failure(QStringLiteral("list tokens"), q.lastError().text());
     QList<ApiToken> tokens;
     while (q.next())
         tokens << tokenFromRow(q);
@@ -84,11 +112,12 @@ Result<QList<ApiToken>> ApiTokenStore::list() const
 
 Status ApiTokenStore::revoke(const QString &name)
 {
-    QSqlQuery q(m_store->database());
+    JF_TOKEN_DB(db)
+    QSqlQuery q(db);
     q.prepare(QStringLiteral("DELETE FROM api_tokens WHERE name = ?"));
     q.addBindValue(name);
     if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("revoke token %1").arg(name), q.lastError().text());
+        return failure(QStringLiteral("revoke token %1").arg(name), q.lastError().text());
     if (q.numRowsAffected() == 0)
         return makeError(QStringLiteral("token.unknown"), QStringLiteral("there is no token named \"%1\"").arg(name));
     return {};
@@ -96,15 +125,82 @@ Status ApiTokenStore::revoke(const QString &name)
 
 Result<std::optional<ApiToken>> ApiTokenStore::authenticate(const QByteArray &secret) const
 {
-    QSqlQuery q(m_store->database());
+    // A read: after a lost connection (failure() closed it) it is tried once more on a new one.
+    auto found = lookUp(secret);
+    if (!found && found.error().code != QLatin1String("store.unavailable"))
+        found = lookUp(secret);
+    return found;
+}
+
+Result<std::optional<ApiToken>> ApiTokenStore::lookUp(const QByteArray &secret) const
+{
+    JF_TOKEN_DB(db)
+    QSqlQuery q(db);
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT name, role, node_id, created_at, created_by FROM api_tokens WHERE hash = ?"));
     q.addBindValue(QString::fromLatin1(hash(secret)));
     if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("look up a token"), q.lastError().text());
+        return failure(QStringLiteral("look up a token"), q.lastError().text());
     if (!q.next())
         return std::optional<ApiToken>();
     return std::optional<ApiToken>(tokenFromRow(q));
+}
+
+Result<int> ApiTokenStore::moveFrom(const ApiTokenStore &from, QStringList *kept)
+{
+    QString fromError;
+    const QSqlDatabase source = from.database(fromError);
+    if (!source.isValid())
+        return makeError(QStringLiteral("store.unavailable"), fromError);
+    JF_TOKEN_DB(db)
+    QSqlQuery read(source);
+    if (!read.exec(QStringLiteral("SELECT name, role, node_id, hash, created_at, created_by FROM "
+                                  "api_tokens ORDER BY name")))
+        return from.failure(QStringLiteral("read tokens to move"), read.lastError().text());
+    struct Row
+    {
+        QString name, role, nodeId, hash;
+        qint64 createdAt;
+        QString createdBy;
+    };
+    QList<Row> rows;
+    while (read.next())
+        rows << Row{read.value(0).toString(), read.value(1).toString(),   read.value(2).toString(),
+                    read.value(3).toString(), read.value(4).toLongLong(), read.value(5).toString()};
+    read.finish();
+    int moved = 0;
+    for (const Row &r : rows) {
+        // Here already (moved before, or the same token): nothing to insert.
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("INSERT INTO api_tokens(name, role, node_id, hash, created_at, "
+                                 "created_by) VALUES (?, ?, ?, ?, ?, ?)"
+                                 " ON CONFLICT DO NOTHING"));
+        q.addBindValue(r.name);
+        q.addBindValue(r.role);
+        q.addBindValue(sqlText(r.nodeId));
+        q.addBindValue(r.hash);
+        q.addBindValue(r.createdAt);
+        q.addBindValue(sqlText(r.createdBy));
+        if (!q.exec())
+            return failure(QStringLiteral("move token %1").arg(r.name), q.lastError().text());
+        q.prepare(QStringLiteral("SELECT name FROM api_tokens WHERE hash = ?"));
+        q.addBindValue(r.hash);
+        if (!q.exec())
+            return failure(QStringLiteral("move token %1").arg(r.name), q.lastError().text());
+        if (!q.next() || q.value(0).toString() != r.name) {
+            if (kept)
+                kept->append(r.name);
+            continue;
+        }
+        QSqlQuery remove(source);
+        remove.prepare(QStringLiteral("DELETE FROM api_tokens WHERE name = ?"));
+        remove.addBindValue(r.name);
+        if (!remove.exec())
+            return from.failure(QStringLiteral("remove moved token %1").arg(r.name),
+                                remove.lastError().text());
+        ++moved;
+    }
+    return moved;
 }
 
 } // namespace jobfirst

@@ -10,6 +10,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
 
@@ -69,6 +70,13 @@ public:
     virtual Result<int> saveConfigVersion(const QByteArray &json, const QString &actor) = 0;
     virtual Result<QList<ConfigVersion>> configVersions(int limit) const = 0;
     virtual Result<ConfigVersion> configVersion(int version) const = 0;
+
+    /// The connection the admin API's tokens (table api_tokens, the same columns in both
+    /// dialects) are read and written on: ApiTokenStore's statements are written once for
+    /// both, as SyncRecords' are. With PostgreSQL every daemon sees the same tokens, so a
+    /// token made through one works on all and a revoked one is refused by all at once.
+    /// Invalid, with `error` set, when the store cannot be reached.
+    virtual QSqlDatabase tokenDatabase(QString *error) const = 0;
 
 protected:
     ClusterStateStore() = default;

@@ -59,7 +59,7 @@ struct PostgresOutboxStore::Link
     bool connected = false;
     std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
         ledgerRange, logAttempt;
-    std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks;
+    std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks, doneChunks;
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;                                 ///< guarded by m_mutex
     std::function<void(bool, const QString &)> answer; ///< the COMMIT to send (m_mutex)
@@ -308,6 +308,7 @@ void PostgresOutboxStore::disconnect(Link &link)
         q->reset();
     link.eventChunks.clear();
     link.deliveryChunks.clear();
+    link.doneChunks.clear();
     if (link.db.isValid())
         link.db.close();
     link.connected = false;
@@ -441,8 +442,15 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             return std::holds_alternative<OutcomeWrite>(*r);
         }))
         held = lockHeldPartitions(error);
+    // Successes of single-event rows (nearly every outcome) are written together, several per
+    // statement (writeDone()); any other outcome, and any enqueue, first writes those waiting,
+    // so the rows change in the order the group has them.
+    std::vector<int> refused(group.size(), 0);
+    std::vector<std::pair<const DeliveryOutcome *, std::size_t>> dones;
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
+            if (!writeDone(dones, held, summary, now, error, refused))
+                break;
             Rows rows{*this, now, {}, {}, {}};
             if (insertEvents(w->items, rows.seqs, error) &&
                 writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
@@ -451,16 +459,27 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             else if (error.isEmpty() && !rows.failure.isEmpty())
                 error = rows.failure;
         } else if (auto *o = std::get_if<OutcomeWrite>(group[i])) {
-            int refused = 0;
-            if (writeOutcomes(*o, held, summary, now, error, refused) && refused > 0) {
-                summary.refused.resize(group.size(), 0);
-                summary.refused[i] = 1;
-                qWarning("sync: %d outcome(s) not recorded: their partitions passed to another "
-                         "process (it sends them again)",
-                         refused);
+            for (const DeliveryOutcome &outcome : *o->outcomes) {
+                if (outcome.kind == DeliveryOutcome::Done && outcome.count == 1) {
+                    dones.emplace_back(&outcome, i);
+                    continue;
+                }
+                if (!writeDone(dones, held, summary, now, error, refused) ||
+                    !writeOutcome(outcome, held, summary, now, error, refused[i]))
+                    break;
             }
         }
     }
+    if (error.isEmpty())
+        writeDone(dones, held, summary, now, error, refused);
+    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i)
+        if (refused[i] > 0) {
+            summary.refused.resize(group.size(), 0);
+            summary.refused[i] = 1;
+            qWarning("sync: %d outcome(s) not recorded: their partitions passed to another "
+                     "process (it sends them again)",
+                     refused[i]);
+        }
     // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
     // no bound on what may be sent is needed.
     summary.lastDeliveryId = std::numeric_limits<qint64>::max();
@@ -481,10 +500,72 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
     return summary;
 }
 
-bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString &held,
-                                        Summary &summary, qint64 now, QString &error, int &refused)
+bool PostgresOutboxStore::writeDone(
+    std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones, const QString &held,
+    Summary &summary, qint64 now, QString &error, std::vector<int> &refused)
 {
-    for (const DeliveryOutcome &o : *write.outcomes) {
+    for (std::size_t from = 0; from < dones.size(); from += ChunkRows) {
+        const int n = int(std::min<std::size_t>(ChunkRows, dones.size() - from));
+        // One statement: the rows marked done (fenced: only in partitions still held), and
+        // the ledger of those rows, a user seen twice keeping its latest version (one row may
+        // not be updated twice in a statement); it answers the ids it marked.
+        QSqlQuery &q = chunk(m_link->doneChunks, n, [](int rows) {
+            return QStringLiteral(
+                       "WITH v(id, attempts, target, user_id, event_id, version) AS (VALUES ") +
+                   valuesList("(CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS TEXT),"
+                              " CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))",
+                              rows) +
+                   QStringLiteral(
+                       "), done AS (UPDATE deliveries d SET state = 'done', attempts ="
+                       " v.attempts, last_error = '', updated_at = CAST(? AS BIGINT) FROM v"
+                       " WHERE d.id = v.id AND d.part = ANY(CAST(? AS INTEGER[])) RETURNING"
+                       " d.id), acked AS (INSERT INTO ledger(target, user_id, event_id, version,"
+                       " acked_at) SELECT DISTINCT ON (v.target, v.user_id) v.target, v.user_id,"
+                       " v.event_id, v.version, CAST(? AS BIGINT) FROM v JOIN done ON done.id ="
+                       " v.id ORDER BY v.target, v.user_id, v.version DESC ON CONFLICT (target,"
+                       " user_id) DO UPDATE SET event_id = excluded.event_id, version ="
+                       " excluded.version, acked_at = excluded.acked_at WHERE excluded.version >"
+                       " ledger.version) SELECT id FROM done");
+        });
+        int p = 0;
+        for (int i = 0; i < n; ++i) {
+            const DeliveryOutcome &o = *dones[from + std::size_t(i)].first;
+            q.bindValue(p++, o.id);
+            q.bindValue(p++, o.attempts);
+            q.bindValue(p++, pgText(o.target));
+            q.bindValue(p++, pgText(o.user));
+            q.bindValue(p++, pgText(o.eventId));
+            q.bindValue(p++, o.version);
+        }
+        q.bindValue(p++, now);
+        q.bindValue(p++, held);
+        q.bindValue(p++, now);
+        if (!q.exec()) {
+            error = QStringLiteral("recording deliveries from %1: %2")
+                        .arg(dones[from].first->id)
+                        .arg(q.lastError().text());
+            return false;
+        }
+        QSet<qint64> marked;
+        while (q.next())
+            marked.insert(q.value(0).toLongLong());
+        q.finish();
+        for (int i = 0; i < n; ++i) {
+            const auto &[o, request] = dones[from + std::size_t(i)];
+            if (marked.contains(o->id))
+                summary.pendingDelta[o->target] -= o->count;
+            else
+                ++refused[request];
+        }
+    }
+    dones.clear();
+    return true;
+}
+
+bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &held,
+                                       Summary &summary, qint64 now, QString &error, int &refused)
+{
+    {
         bool ok = true;
         QSqlQuery *failed = nullptr;
         const auto run = [&](QSqlQuery &q) {
@@ -531,7 +612,7 @@ bool PostgresOutboxStore::writeOutcomes(const OutcomeWrite &write, const QString
         run(*mark);
         if (ok && mark->numRowsAffected() == 0) {
             ++refused;
-            continue;
+            return true;
         }
         switch (o.kind) {
         case DeliveryOutcome::Done:

@@ -65,10 +65,16 @@ private:
     void rollback(Link &link);
     /// The COMMIT thread of `link`.
     void commitLoop(Link &link);
-    /// Records outcomes of rows in `held` partitions ("{1,2}"); the others are counted in
-    /// `refused` and not written.
-    bool writeOutcomes(const OutcomeWrite &write, const QString &held, Summary &summary, qint64 now,
-                       QString &error, int &refused);
+    /// Records an outcome of a row in `held` partitions ("{1,2}"); one of another partition is
+    /// counted in `refused` and not written.
+    bool writeOutcome(const DeliveryOutcome &o, const QString &held, Summary &summary, qint64 now,
+                      QString &error, int &refused);
+    /// Records the successes of single-event rows in `dones` (with the index of their request
+    /// in the group), up to ChunkRows per statement, and empties it; those of partitions not
+    /// held are counted in `refused` of their request.
+    bool writeDone(std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones,
+                   const QString &held, Summary &summary, qint64 now, QString &error,
+                   std::vector<int> &refused);
     QString fail(QSqlQuery &q, const QString &what);
 
     /// The partitions m_leaseOwner holds, locked FOR SHARE (they cannot pass on before this

@@ -8,6 +8,7 @@
 #include <QSqlQuery>
 #include <QStringList>
 
+#include <algorithm>
 #include <atomic>
 
 namespace jobfirst {
@@ -57,8 +58,8 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE partition_leases (part INTEGER PRIMARY KEY, holder TEXT"
                            " NOT NULL DEFAULT '', until BIGINT NOT NULL DEFAULT 0, fence BIGINT"
                            " NOT NULL DEFAULT 0)"),
-            QStringLiteral("INSERT INTO partition_leases(part) SELECT generate_series(0, %1)")
-                .arg(PostgresSchema::Partitions - 1),
+            // 16 partitions in this step; step 5 moves to PostgresSchema::Partitions.
+            QStringLiteral("INSERT INTO partition_leases(part) SELECT generate_series(0, 15)"),
             // The daemons that want partitions, with when their claim lapses: the fair share
             // counts them, including one that holds none yet.
             QStringLiteral("CREATE TABLE outbox_daemons (holder TEXT PRIMARY KEY, until BIGINT NOT"
@@ -93,7 +94,8 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE TABLE cluster_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
             QStringLiteral("CREATE TABLE cluster_marks (kind TEXT PRIMARY KEY, mark BIGINT NOT NULL"
                            " DEFAULT 0)"),
-            QStringLiteral("INSERT INTO cluster_marks(kind) VALUES ('nodes'), ('health'), ('config')"),
+            QStringLiteral(
+                "INSERT INTO cluster_marks(kind) VALUES ('nodes'), ('health'), ('config')"),
         },
         {
             // The daemons view (issue 13 item 3): each daemon's heartbeat, keyed by its lease
@@ -102,6 +104,47 @@ const QList<QStringList> &migrations()
                            " TEXT NOT NULL DEFAULT '', started_at BIGINT NOT NULL, heartbeat_at"
                            " BIGINT NOT NULL, delivered BIGINT NOT NULL DEFAULT 0, rate DOUBLE"
                            " PRECISION NOT NULL DEFAULT 0)"),
+        },
+        {
+            // PostgresSchema::Partitions partitions instead of 16 (16 split 6/6/4 over three
+            // daemons). The rows still to deliver (pending, and dead ones a retry makes
+            // pending) move to their partition under the new count: FNV-1a of the UTF-8 user
+            // id as partitionOf() computes it, a bulk row ("") by its event's seq. Delivered
+            // rows keep theirs (nothing reads it). The leases still held are given back and their
+            // fences moved on: what a partition number means changed. Daemons are stopped for it
+            // (an engine of schema 4 would keep hashing into 16).
+            QStringLiteral(
+                "CREATE FUNCTION pg_temp.jobfirst_partition(u TEXT, seq BIGINT, n INTEGER)"
+                " RETURNS INTEGER LANGUAGE plpgsql IMMUTABLE AS $$"
+                " DECLARE b BYTEA := convert_to(u, 'UTF8'); h BIGINT := 2166136261;"
+                " BEGIN IF length(b) = 0 THEN RETURN seq % n; END IF;"
+                " FOR i IN 0 .. length(b) - 1 LOOP"
+                " h := ((h # get_byte(b, i)) * 16777619) % 4294967296; END LOOP;"
+                " RETURN h % n; END $$"),
+            QStringLiteral("UPDATE deliveries SET part = pg_temp.jobfirst_partition(user_id,"
+                           " event_seq, %1) WHERE state IN ('pending', 'dead')")
+                .arg(PostgresSchema::Partitions),
+            QStringLiteral("DROP FUNCTION pg_temp.jobfirst_partition(TEXT, BIGINT, INTEGER)"),
+            QStringLiteral("DELETE FROM partition_leases WHERE part >= %1")
+                .arg(PostgresSchema::Partitions),
+            QStringLiteral("INSERT INTO partition_leases(part) SELECT generate_series(0, %1)"
+                           " ON CONFLICT (part) DO NOTHING")
+                .arg(PostgresSchema::Partitions - 1),
+            QStringLiteral("UPDATE partition_leases SET holder = '', until = 0, fence = fence + 1"
+                           " WHERE holder <> ''"),
+        },
+        {
+            // The admin API's tokens, shared by every daemon (before, each daemon's own file
+            // kept them): only a SHA-256 of each, as in the SQLite store.
+            QStringLiteral("CREATE TABLE api_tokens (name TEXT PRIMARY KEY, role TEXT NOT NULL,"
+                           " node_id TEXT NOT NULL DEFAULT '', hash TEXT NOT NULL UNIQUE,"
+                           " created_at BIGINT NOT NULL, created_by TEXT NOT NULL DEFAULT '')"),
+        },
+        {
+            // Retention on PostgreSQL (PostgresRetentionPruner): which rows still cover an
+            // event, found without reading the table (the rows of one write need not have
+            // consecutive ids here, as they do in SQLite).
+            QStringLiteral("CREATE INDEX deliveries_event ON deliveries(event_seq)"),
         },
     };
     return list;
@@ -127,8 +170,10 @@ QString PostgresSchema::newConnectionName(const char *purpose)
     return QStringLiteral("jobfirst-pg-%1-%2").arg(QLatin1String(purpose)).arg(++next);
 }
 
-Status PostgresSchema::migrate(QSqlDatabase db, const QString &where)
+Status PostgresSchema::migrate(QSqlDatabase db, const QString &where, int upTo)
 {
+    if (upTo <= 0 || upTo > Version)
+        upTo = Version;
     QSqlQuery q(db);
     const auto fail = [&](const QString &what) {
         const QString why = q.lastError().text();
@@ -157,12 +202,13 @@ Status PostgresSchema::migrate(QSqlDatabase db, const QString &where)
                              .arg(version)
                              .arg(Version));
     }
-    for (int v = version; v < Version; ++v)
+    for (int v = version; v < upTo; ++v)
         for (const QString &sql : migrations().at(v))
             if (!q.exec(sql))
                 return fail(QStringLiteral("migrate to schema version %1").arg(v + 1));
-    if (!q.exec(hasRow ? QStringLiteral("UPDATE jobfirst_schema SET version = %1").arg(Version)
-                       : QStringLiteral("INSERT INTO jobfirst_schema VALUES (%1)").arg(Version)))
+    if (!q.exec(hasRow ? QStringLiteral("UPDATE jobfirst_schema SET version = %1")
+                             .arg(std::max(version, upTo))
+                       : QStringLiteral("INSERT INTO jobfirst_schema VALUES (%1)").arg(upTo)))
         return fail(QStringLiteral("record the schema version"));
     if (!q.exec(QStringLiteral("COMMIT")))
         return fail(QStringLiteral("commit the schema migration"));

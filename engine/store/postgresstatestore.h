@@ -55,6 +55,7 @@ public:
     Result<int> saveConfigVersion(const QByteArray &json, const QString &actor) override;
     Result<QList<ConfigVersion>> configVersions(int limit) const override;
     Result<ConfigVersion> configVersion(int version) const override;
+    QSqlDatabase tokenDatabase(QString *error) const override { return database(error); }
 
     /// How often each kind ("nodes", "health", "config") has changed: a daemon that compares
     /// them with what it saw last finds a change whose NOTIFY it missed.

@@ -16,6 +16,8 @@ struct PruneCounts
     qint64 attempts = 0;
     qint64 events = 0;
     qint64 healthEvents = 0;
+    /// PostgreSQL: another daemon held the retention lock, so this pass pruned nothing.
+    bool elsewhere = false;
 };
 
 /// Retention (the config's `retention`, 30 days by default): removes delivered events, their

@@ -74,6 +74,7 @@ public:
     Result<int> saveConfigVersion(const QByteArray &json, const QString &actor) override;
     Result<QList<ConfigVersion>> configVersions(int limit) const override;
     Result<ConfigVersion> configVersion(int version) const override;
+    QSqlDatabase tokenDatabase(QString *) const override { return database(); }
 
 private:
     Store(QString path, QString connection);

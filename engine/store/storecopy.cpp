@@ -44,6 +44,8 @@ const Copied Tables[] = {
      "id"},
     {"config_versions", "version, ts, actor, json", "version"},
     {"audit", "id, ts, actor, action, subject, before, after, prev_hash, hash", "id"},
+    // Shared by the daemons on PostgreSQL (their hashes only, as here).
+    {"api_tokens", "name, role, node_id, hash, created_at, created_by", ""},
 };
 
 Error sqlError(const QString &where, const QString &what, const QSqlQuery &q)

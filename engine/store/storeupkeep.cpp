@@ -3,6 +3,7 @@
 
 #include "core/secrets.h"
 #include "store/backup.h"
+#include "store/postgresretentionpruner.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -170,11 +171,25 @@ QFuture<Result<PruneCounts>> StoreUpkeep::pruneNow()
                                           QStringLiteral("a retention pass is already running"))));
     m_pruning = true;
     const QString path = m_dbPath;
+    const QString shared = m_sharedUrl;
     const qint64 cutoff = nowMs() - m_config.retentionMs;
     auto cancel = m_cancel;
-    QFuture<Result<PruneCounts>> future = QtConcurrent::run([path, cutoff, cancel] {
-        return RetentionPruner::pruneOnce(path, cutoff, 500, cancel.get());
-    });
+    QFuture<Result<PruneCounts>> future =
+        QtConcurrent::run([path, shared, cutoff, cancel]() -> Result<PruneCounts> {
+            auto local = RetentionPruner::pruneOnce(path, cutoff, 500, cancel.get());
+            if (!local || shared.isEmpty())
+                return local;
+            auto remote = PostgresRetentionPruner::pruneOnce(shared, cutoff, 500, cancel.get());
+            if (!remote)
+                return remote;
+            PruneCounts sum = local.value();
+            sum.deliveries += remote->deliveries;
+            sum.attempts += remote->attempts;
+            sum.events += remote->events;
+            sum.healthEvents += remote->healthEvents;
+            sum.elsewhere = remote->elsewhere;
+            return sum;
+        });
     track(QFuture<void>(future));
     future.then(this, [this](const Result<PruneCounts> &r) {
         m_pruning = false;

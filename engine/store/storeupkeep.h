@@ -30,6 +30,9 @@ public:
     ~StoreUpkeep() override;
 
     void apply(const ClusterConfig &config);
+    /// The PostgreSQL store (postgresql://…) the outbox and health history are in: each
+    /// retention pass prunes it too (PostgresRetentionPruner: one daemon at a time).
+    void setSharedStore(const QString &url) { m_sharedUrl = url; }
     void start();
     /// Cancels what runs and waits for it.
     void stop();
@@ -56,6 +59,7 @@ private:
                                      const std::atomic_bool *cancel);
 
     QString m_dbPath;
+    QString m_sharedUrl;
     ClusterConfig m_config;
     QTimer *m_pruneTimer;
     QTimer *m_backupTimer;

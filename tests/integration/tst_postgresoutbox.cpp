@@ -7,6 +7,8 @@
 #include "postgresserver.h"
 #include "store/postgresoutboxreader.h"
 #include "store/postgresoutboxstore.h"
+#include "store/postgresretentionpruner.h"
+#include "store/postgresschema.h"
 #include "store/postgresurl.h"
 #include "store/syncrecords.h"
 
@@ -16,6 +18,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -139,6 +143,172 @@ private slots:
         QVERIFY2(ctl.err.contains("--local-db FILE"), ctl.err.constData());
     }
 
+    void aStoreOfSchemaFourMovesToTheNewPartitionCount()
+    {
+        // A store made by schema 4 (16 partitions), with rows to deliver, delivered rows, a
+        // bulk row and leases still held, migrated by an engine of this version: every row
+        // still to deliver is in the partition this engine computes for its user, delivered
+        // rows are left alone, and there is one free lease per partition.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        const QString name = QStringLiteral("schema4");
+        {
+            auto db = url.connect(name);
+            QVERIFY2(db.ok(), db ? "" : qPrintable(db.error().message));
+            const Status made = PostgresSchema::migrate(db.value(), pg.url(), 4);
+            QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
+        }
+        QSqlDatabase::removeDatabase(name);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
+                 QStringLiteral("4"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases")),
+                 QStringLiteral("16"));
+        // Users with ASCII and multi-byte ids (the hash runs over UTF-8 bytes), and one bulk
+        // row of many users (""), which goes by its event's seq. Old rows carry part = seq % 16.
+        pg.psql(QStringLiteral(
+            "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
+            " SELECT 'e' || i, 'user.created', CASE WHEN i % 5 = 0 THEN '用户-' || i"
+            " WHEN i = 7 THEN '' ELSE 'u' || i END, 0, '\\x00', 0 FROM generate_series(1, 300) i"));
+        pg.psql(QStringLiteral(
+            "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
+            " updated_at, part) SELECT seq, 't', user_id, CASE seq % 3 WHEN 0 THEN 'done' WHEN 1"
+            " THEN 'pending' ELSE 'dead' END, 0, 0, 0, seq % 16 FROM events"));
+        pg.psql(QStringLiteral("UPDATE partition_leases SET holder = 'elsewhere:1:a', until ="
+                               " 9000000000000, fence = 3 WHERE part < 8"));
+
+        auto store = PostgresOutboxStore::open(url); // migrates to the current version
+        QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
+                 QString::number(PostgresSchema::Version));
+        const QStringList rows =
+            pg.psql(QStringLiteral("SELECT id || '|' || user_id || '|' || event_seq || '|' ||"
+                                   " state || '|' || part FROM deliveries ORDER BY id"))
+                .split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(rows.size(), 300);
+        int moved = 0, multiByte = 0, bulk = 0;
+        for (const QString &row : rows) {
+            const QStringList f = row.split(u'|');
+            QCOMPARE(f.size(), 5);
+            const qint64 seq = f[2].toLongLong();
+            const int part = f[4].toInt();
+            if (f[3] == QLatin1String("done")) {
+                QCOMPARE(part, int(seq % 16)); // delivered: not touched
+                continue;
+            }
+            QVERIFY2(part == PostgresSchema::partitionOf(f[1], seq), qPrintable(row));
+            moved += part != int(seq % 16);
+            multiByte += f[1].startsWith(QStringLiteral("用户"));
+            bulk += f[1].isEmpty();
+        }
+        QVERIFY(moved > 100);
+        QVERIFY(multiByte > 30);
+        QCOMPARE(bulk, 1);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) || ' ' || MIN(part) || ' ' || MAX(part)"
+                                        " FROM partition_leases")),
+                 QStringLiteral("%1 0 %2")
+                     .arg(PostgresSchema::Partitions)
+                     .arg(PostgresSchema::Partitions - 1));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''"
+                                        " OR until <> 0")),
+                 QStringLiteral("0"));
+        // The fences of the partitions that were held moved on (their meaning changed).
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(part || ':' || fence, ',' ORDER BY"
+                                        " part) FROM partition_leases WHERE part < 9")),
+                 QStringLiteral("0:4,1:4,2:4,3:4,4:4,5:4,6:4,7:4,8:0"));
+        // And the store works on them: a claim takes every partition.
+        QCOMPARE(store.value()->claimLease(QStringLiteral("here:1:b"), 10000,
+                                           QDateTime::currentMSecsSinceEpoch()),
+                 QString());
+        QCOMPARE(store.value()->heldPartitions().size(), PostgresSchema::Partitions);
+    }
+
+    void retentionPrunesDeliveredRowsOnlyAndOneDaemonAtATime()
+    {
+        // Retention on PostgreSQL: delivered rows older than the cutoff go with their attempts
+        // and the events nothing else covers; pending and dead rows, rows the ledger pins,
+        // newer rows, the ledger and the audit log stay. One daemon prunes at a time.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        { // the schema, as a daemon makes it
+            auto store = PostgresOutboxStore::open(url);
+            QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+        }
+        const qint64 old = 1000, fresh = 2000000, cutoff = 1000000;
+        // seq: user, then the rows: (id, seq, count, target, user, state, updated_at)
+        pg.psql(QStringLiteral(
+                    "INSERT INTO events(seq, event_id, type, user_id, version, payload, created_at)"
+                    " SELECT i, 'e' || i, 'user.created', 'u' || i, 0, '\\x00', %1 FROM"
+                    " generate_series(1, 11) i")
+                    .arg(old));
+        pg.psql(QStringLiteral(
+                    "INSERT INTO deliveries(id, event_seq, event_count, target, user_id, state,"
+                    " next_at, created_at, updated_at) VALUES"
+                    " (1, 1, 1, 't', 'u1', 'done', 0, %1, %1),"     // delivered, old: goes
+                    " (2, 2, 1, 't', 'u2', 'pending', 0, %1, %1),"  // undelivered: stays
+                    " (3, 3, 1, 't', 'u3', 'dead', 0, %1, %1),"     // dead letter: stays
+                    " (4, 4, 1, 't', 'u4', 'done', 0, %1, %1),"     // the ledger names e4
+                    " (6, 6, 1, 't', 'u6', 'done', 0, %1, %2),"     // delivered lately
+                    " (7, 7, 1, 't', 'u7', 'done', 0, %1, %1),"     // goes, but e7 ...
+                    " (8, 7, 1, 't2', 'u7', 'pending', 0, %1, %1)," // ... is still due here
+                    " (9, 8, 2, 'tb', '', 'done', 0, %1, %1),"      // a bulk row: goes
+                    " (10, 10, 2, 'tb', '', 'pending', 0, %1, %1)") // a bulk row: stays
+                    .arg(old)
+                    .arg(fresh));
+        pg.psql(QStringLiteral("INSERT INTO attempts(delivery_id, ts, status, duration_ms, error,"
+                               " body_head) VALUES (1, 1, 500, 1, 'x', ''), (1, 2, 500, 1, 'x',"
+                               " ''), (2, 3, 500, 1, 'x', '')"));
+        pg.psql(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                               " VALUES ('t', 'u1', 'e5', 5, 1), ('t', 'u4', 'e4', 4, 1)"));
+        pg.psql(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state,"
+                               " reason) VALUES ('n', %1, 'up', 'down', ''), ('n', %1, 'down',"
+                               " 'up', ''), ('n', %2, 'up', 'down', '')")
+                    .arg(old)
+                    .arg(fresh));
+
+        // Another daemon prunes (it holds the lock): this one skips its pass.
+        const QString other = QStringLiteral("other-daemon");
+        {
+            auto db = url.connect(other);
+            QVERIFY(db.ok());
+            QSqlQuery lock(db.value());
+            QVERIFY(lock.exec(
+                QStringLiteral("SELECT pg_advisory_lock(%1)").arg(PostgresRetentionPruner::Lock)));
+            const auto skipped = PostgresRetentionPruner::pruneOnce(pg.url(), cutoff, 2);
+            QVERIFY2(skipped.ok(), skipped ? "" : qPrintable(skipped.error().message));
+            QVERIFY(skipped->elsewhere);
+            QCOMPARE(skipped->deliveries, qint64(0));
+            QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries")),
+                     QStringLiteral("9"));
+        }
+        QSqlDatabase::removeDatabase(other); // its session, and the lock, end
+
+        // Batches of 2 rows: several transactions.
+        const auto pruned = PostgresRetentionPruner::pruneOnce(pg.url(), cutoff, 2);
+        QVERIFY2(pruned.ok(), pruned ? "" : qPrintable(pruned.error().message));
+        QVERIFY(!pruned->elsewhere);
+        QCOMPARE(pruned->deliveries, qint64(3));
+        QCOMPARE(pruned->attempts, qint64(2));
+        QCOMPARE(pruned->events, qint64(3));
+        QCOMPARE(pruned->healthEvents, qint64(2));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(id::text, ',' ORDER BY id) FROM"
+                                        " deliveries")),
+                 QStringLiteral("2,3,4,6,8,10"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM"
+                                        " events")),
+                 QStringLiteral("2,3,4,5,6,7,10,11"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM attempts WHERE delivery_id = 2")),
+                 QStringLiteral("1"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM ledger")), QStringLiteral("2"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM health_events")),
+                 QStringLiteral("1"));
+        // A second pass finds nothing more.
+        const auto again = PostgresRetentionPruner::pruneOnce(pg.url(), cutoff);
+        QVERIFY(again.ok());
+        QCOMPARE(again->deliveries + again->events + again->healthEvents, qint64(0));
+    }
+
     void outcomesOfAFormerLeaseHolderAreRefused()
     {
         PostgresServer pg;
@@ -166,12 +336,13 @@ private slots:
         // b may take partitions only once a's leases have lapsed (a counts b at its next
         // claim, which does not come: a is paused); meanwhile b is told who holds them.
         QCOMPARE(b->claimLease(QStringLiteral("elsewhere:2:b"), 10000, now),
-                 QStringLiteral("all 16 partitions held by elsewhere:1:a"));
+                 QStringLiteral("all %1 partitions held by elsewhere:1:a")
+                     .arg(PostgresSchema::Partitions));
         QVERIFY(b->heldPartitions().isEmpty());
         QTRY_COMPARE_WITH_TIMEOUT(b->claimLease(QStringLiteral("elsewhere:2:b"), 10000,
                                                 QDateTime::currentMSecsSinceEpoch()),
                                   QString(), 5000);
-        QCOMPARE(b->heldPartitions().size(), 16);
+        QCOMPARE(b->heldPartitions().size(), PostgresSchema::Partitions);
         QCOMPARE(pg.psql(QStringLiteral("SELECT MIN(fence) FROM partition_leases")),
                  QStringLiteral("2")); // a, then b
         // a, paused meanwhile, comes back with an outcome for that row: refused, row unchanged.
@@ -217,7 +388,7 @@ private slots:
         auto fast = std::move(PostgresOutboxStore::open(url)).value();
         auto reader = std::move(PostgresOutboxReader::open(url)).value();
         QList<int> all;
-        for (int p = 0; p < 16; ++p)
+        for (int p = 0; p < PostgresSchema::Partitions; ++p)
             all << p;
         reader->setPartitions(all);
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -353,12 +524,14 @@ private slots:
                           .arg(daemons[i].pid()))
                 .toInt();
         };
-        // Each holds a fair share of the 16 partitions (6, 6, 4 once all have claimed).
-        QTRY_VERIFY_WITH_TIMEOUT(
-            partitionsOf(0) >= 4 && partitionsOf(1) >= 4 && partitionsOf(2) >= 4, 20000);
+        // Each holds a fair share of the partitions (a third each once all have claimed).
+        const int third = PostgresSchema::Partitions / Daemons;
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == third && partitionsOf(1) == third &&
+                                     partitionsOf(2) == third,
+                                 20000);
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
-            QStringLiteral("16"));
+            QString::number(PostgresSchema::Partitions));
         // The daemons view, from any daemon: every daemon with its admin API and the
         // partitions it holds (as the lease table says), the one asked marked.
         const auto daemonsSeenBy = [&](int asked) {
@@ -425,9 +598,10 @@ private slots:
                 QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
                     .arg(killed)),
             QStringLiteral("0"), 20000);
-        QCOMPARE(partitionsOf(1) + partitionsOf(2), 16);
+        QCOMPARE(partitionsOf(1) + partitionsOf(2), PostgresSchema::Partitions);
         // The view follows: the killed daemon's heartbeat ages and it holds nothing; the
-        // survivors hold all 16. The same through jobfirstctl, from the store and from a daemon.
+        // survivors hold all of them. The same through jobfirstctl, from the store and from a
+        // daemon.
         QTRY_VERIFY_WITH_TIMEOUT(
             ([&] {
                 const QJsonObject gone = daemonsSeenBy(2).value(killed.toLongLong());
@@ -443,7 +617,7 @@ private slots:
         for (const QJsonValue &v : QJsonDocument::fromJson(local.out).array())
             held += v.toObject()[QStringLiteral("partitions")].toArray().size();
         QCOMPARE(QJsonDocument::fromJson(local.out).array().size(), Daemons);
-        QCOMPARE(held, 16);
+        QCOMPARE(held, PostgresSchema::Partitions);
         QFile tokenFile(m_dir.filePath(QStringLiteral("producer1.token")));
         const CtlRun remote =
             runCtl({QStringLiteral("--server"), daemons[1].url(), QStringLiteral("--token-file"),
@@ -466,7 +640,7 @@ private slots:
                  QStringLiteral("0"));
         // A clean stop gives its partitions back; the last daemon then holds all of them.
         QCOMPARE(daemons[1].terminate(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(2), 16, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(2), PostgresSchema::Partitions, 20000);
         QCOMPARE(daemons[2].terminate(), 0);
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),

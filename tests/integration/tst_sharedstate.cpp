@@ -593,8 +593,10 @@ private slots:
                                 .arg(daemons[d].pid()))
                 .toInt();
         };
-        // The leases settle at 8 and 8.
-        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == 8 && partitionsOf(1) == 8, 30000);
+        // The leases settle at half each.
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == PostgresSchema::Partitions / 2 &&
+                                     partitionsOf(1) == PostgresSchema::Partitions / 2,
+                                 30000);
         // Every node is checked again by its holder after the split settled (the daemons
         // follow their partitions every second).
         const auto checksAt = [&](int i) {
@@ -647,7 +649,7 @@ private slots:
         // back; a holder of this host whose process is gone loses it at its next claim) and
         // checks its nodes too; a node of the killed daemon that stops is seen down.
         daemons[0].kill();
-        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(1), 16, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(1), PostgresSchema::Partitions, 30000);
         QHash<QString, qint64> survivor = checksByNode(daemons[1], tokens[1]);
         for (const QString &id : ids.mid(1))
             QTRY_VERIFY_WITH_TIMEOUT(
@@ -714,6 +716,85 @@ private slots:
                 qPrintable(kinds(d, {}).join(u',')));
             QTRY_COMPARE_WITH_TIMEOUT(sloNodes(d), QStringList{QStringLiteral("web1")}, 15000);
         }
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
+    }
+
+    void tokensAreSharedByEveryDaemon()
+    {
+        // API tokens live in PostgreSQL with the rest of the cluster state: one made through
+        // daemon A works on daemon B, one revoked through B is refused by A. Tokens a daemon's
+        // own file held (made before they were shared) move to PostgreSQL when it starts.
+        const QString url = newDatabase();
+        const QString config = writeConfig(QStringLiteral("tokens.json"));
+        QVERIFY(!config.isEmpty());
+        constexpr int Daemons = 2;
+        DaemonProcess daemons[Daemons];
+        QByteArray admin[Daemons];
+        QString locals[Daemons];
+        for (int i = 0; i < Daemons; ++i) {
+            locals[i] = m_dir.filePath(QStringLiteral("tokens%1.db").arg(i));
+            const QString file = makeToken(locals[i], m_dir.path(), QStringLiteral("boss%1").arg(i),
+                                           QStringLiteral("admin"));
+            QVERIFY(!file.isEmpty());
+            admin[i] = readFile(file).trimmed();
+            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), locals[i]}));
+        }
+        QCOMPARE(sql(url, QStringLiteral("SELECT string_agg(name, ',' ORDER BY name) FROM"
+                                         " api_tokens")),
+                 QStringLiteral("boss0,boss1"));
+        // Only hashes there, as in the file.
+        QCOMPARE(sql(url, QStringLiteral("SELECT COUNT(*) FROM api_tokens WHERE hash LIKE"
+                                         " 'jft_%' OR length(hash) <> 64")),
+                 QStringLiteral("0"));
+        const auto status = [&](int daemon, const QByteArray &token) {
+            return apiCall(daemons[daemon].url(), "GET", QStringLiteral("/api/v1/nodes"), token)
+                .status;
+        };
+        // A file's token moved: it works on the other daemon too.
+        QCOMPARE(status(1, admin[0]), 200);
+        QCOMPARE(status(0, admin[1]), 200);
+
+        // Made through A, used on B.
+        const ApiReply made =
+            apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/tokens"), admin[0],
+                    QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("reader")},
+                                              {QStringLiteral("role"), QStringLiteral("viewer")}})
+                        .toJson(QJsonDocument::Compact));
+        QCOMPARE(made.status, 201);
+        const QByteArray reader = made.json()[QStringLiteral("token")].toString().toUtf8();
+        QVERIFY2(reader.startsWith("jft_"), made.body.constData());
+        QCOMPARE(status(1, reader), 200);
+        QCOMPARE(status(0, reader), 200);
+        // Listed by both.
+        for (int i = 0; i < Daemons; ++i) {
+            QStringList names;
+            for (const QJsonValue &t :
+                 apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/tokens"), admin[i])
+                     .json()
+                     .toArray())
+                names << t[QStringLiteral("name")].toString();
+            QCOMPARE(names, (QStringList{QStringLiteral("boss0"), QStringLiteral("boss1"),
+                                         QStringLiteral("reader")}));
+        }
+
+        // Revoked through B, refused by A (and B).
+        QCOMPARE(
+            apiCall(daemons[1].url(), "DELETE", QStringLiteral("/api/v1/tokens/reader"), admin[1])
+                .status,
+            204);
+        QTRY_COMPARE_WITH_TIMEOUT(status(0, reader), 401, 10000);
+        QCOMPARE(status(1, reader), 401);
+
+        // A file's token revoked does not come back when its daemon starts again on that file.
+        QCOMPARE(
+            apiCall(daemons[0].url(), "DELETE", QStringLiteral("/api/v1/tokens/boss1"), admin[0])
+                .status,
+            204);
+        QCOMPARE(daemons[1].terminate(), 0);
+        QVERIFY(daemons[1].start(url, config, {QStringLiteral("--local-db"), locals[1]}));
+        QCOMPARE(status(1, admin[1]), 401);
+        QCOMPARE(status(1, admin[0]), 200);
         for (DaemonProcess &d : daemons)
             QCOMPARE(d.terminate(), 0);
     }

@@ -172,7 +172,7 @@ private slots:
         for (const QString table :
              {QStringLiteral("events"), QStringLiteral("deliveries"), QStringLiteral("ledger"),
               QStringLiteral("nodes"), QStringLiteral("audit"), QStringLiteral("config_versions"),
-              QStringLiteral("health_events")}) {
+              QStringLiteral("health_events"), QStringLiteral("api_tokens")}) {
             const qint64 rows = sqliteCount(file, table);
             QVERIFY2(rows > 0, qPrintable(table));
             QCOMPARE(pgCount(url, table), rows);
@@ -204,6 +204,8 @@ private slots:
             apiCall(onPg.url(), "GET", QStringLiteral("/api/v1/nodes"), pgToken).json().toArray();
         QCOMPARE(nodes.size(), 1);
         QCOMPARE(nodes.first()[QStringLiteral("id")].toString(), QStringLiteral("web1"));
+        // The token made for the SQLite store was copied (its hash): it works there too.
+        QCOMPARE(apiCall(onPg.url(), "GET", QStringLiteral("/api/v1/nodes"), token).status, 200);
         const ApiReply verified =
             apiCall(onPg.url(), "GET", QStringLiteral("/api/v1/audit/verify"), pgToken);
         QVERIFY2(verified.json()[QStringLiteral("ok")].toBool(), verified.body.constData());

@@ -9,6 +9,7 @@
 #include "pages/daemonspage.h"
 #include "postgresserver.h"
 #include "remote/remoteenginesession.h"
+#include "store/postgresschema.h"
 
 #include <QFile>
 #include <QLabel>
@@ -82,7 +83,7 @@ private slots:
         auto *table = page.findChild<QTableView *>(QStringLiteral("daemonsTable"));
         QVERIFY(table);
         QCOMPARE(table->model(), page.model());
-        // Both daemons, with the 16 partitions shared between them (8 and 8 once both have
+        // Both daemons, with the partitions shared between them (half each once both have
         // claimed), the one the console is attached to marked, each with its admin API.
         QTRY_VERIFY_WITH_TIMEOUT(
             rowOf(page, daemons[0].pid()) >= 0 && rowOf(page, daemons[1].pid()) >= 0, 15000);
@@ -90,7 +91,9 @@ private slots:
             const int row = rowOf(page, daemons[i].pid());
             return row < 0 ? -1 : page.model()->index(row, 2).data(Qt::UserRole).toInt();
         };
-        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == 8 && partitions(1) == 8, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == PostgresSchema::Partitions / 2 &&
+                                     partitions(1) == PostgresSchema::Partitions / 2,
+                                 20000);
         const int self = rowOf(page, daemons[0].pid());
         QVERIFY2(shown(page, self, 0).contains(QStringLiteral("this one")),
                  qPrintable(shown(page, self, 0)));
@@ -114,7 +117,7 @@ private slots:
         QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("late")),
                  qPrintable(shown(page, rowOf(page, killed), 1)));
         QVERIFY(page.model()->index(rowOf(page, killed), 1).data(Qt::BackgroundRole).isValid());
-        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == 16, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == PostgresSchema::Partitions, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(shown(page, rowOf(page, killed), 2), QStringLiteral("none"),
                                   10000);
         QTRY_COMPARE_WITH_TIMEOUT(
