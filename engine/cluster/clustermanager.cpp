@@ -278,6 +278,14 @@ void ClusterManager::stop()
 {
     m_housekeeping->stop();
     m_checker->stop();
+    // One last try for transitions the store did not take yet; what still fails is said, and
+    // the next start checks those nodes again (the store keeps their last written state).
+    if (!m_unwritten.empty())
+        writeHealth();
+    if (!m_unwritten.empty())
+        qWarning("health: %zu transitions were not recorded before the stop; their nodes are"
+                 " checked again at the next start",
+                 m_unwritten.size());
 }
 
 ClusterManager::Runtime *ClusterManager::find(const QString &id)

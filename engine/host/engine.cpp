@@ -26,7 +26,22 @@ namespace jobfirst {
 
 namespace {
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
+
+/// Sorted partitions as ranges: "0-29,45".
+QString partitionList(const QList<int> &sorted)
+{
+    QStringList parts;
+    for (qsizetype i = 0; i < sorted.size();) {
+        qsizetype j = i;
+        while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1)
+            ++j;
+        parts << (j == i ? QString::number(sorted[i])
+                         : QStringLiteral("%1-%2").arg(sorted[i]).arg(sorted[j]));
+        i = j + 1;
+    }
+    return parts.isEmpty() ? QStringLiteral("none") : parts.join(u',');
 }
+} // namespace
 
 Engine::Engine(QObject *parent) : QObject(parent) {}
 
@@ -213,9 +228,8 @@ Status Engine::open(const EngineOptions &options)
         m_cluster->setCheckedPartitions({}, holder);
         m_partitionFollower = new QTimer(this);
         m_partitionFollower->setInterval(PartitionFollowMs);
-        connect(m_partitionFollower, &QTimer::timeout, this, [this, holder] {
-            m_cluster->setCheckedPartitions(m_sync->heldPartitions(), holder);
-        });
+        connect(m_partitionFollower, &QTimer::timeout, this,
+                [this, holder] { followPartitions(holder); });
         m_partitionFollower->start();
     }
 
@@ -599,6 +613,24 @@ void Engine::activateConfig(const ClusterConfig &config, int version, const QStr
     if (!m_options.configPath.isEmpty())
         resolve(QStringLiteral("config"), m_options.configPath);
     emit configApplied(version, actor);
+}
+
+void Engine::followPartitions(const QString &holder)
+{
+    const QList<int> held = m_sync->heldPartitions();
+    if (held == m_checkedPartitions)
+        return;
+    // Said once per change: which nodes this daemon checks moves with its leases.
+    const QString message = QStringLiteral("health checks follow %1 partitions here (were %2): %3")
+                                .arg(held.size())
+                                .arg(m_checkedPartitions.size())
+                                .arg(partitionList(held));
+    qInfo("health: %s", qPrintable(message));
+    m_logBook->record(QStringLiteral("info"), QStringLiteral("health"),
+                      QStringLiteral("health.partitions"), message,
+                      {{QStringLiteral("partitions"), int(held.size())}});
+    m_checkedPartitions = held;
+    m_cluster->setCheckedPartitions(held, holder);
 }
 
 void Engine::followSharedState(const QSet<QString> &kinds)

@@ -96,6 +96,7 @@ private:
     void activateConfig(const ClusterConfig &config, int version, const QString &actor);
     /// Another daemon changed the shared state: take its nodes and config.
     void followSharedState(const QSet<QString> &kinds);
+    void followPartitions(const QString &holder);
     void logDeliveryChanges(const SyncStats &now);
     /// Raises an incident, or counts it again while the same (kind, subject) is open.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
@@ -116,6 +117,7 @@ private:
     StateChangeWatcher *m_stateWatcher = nullptr;
     /// Follows the partitions this daemon holds, for the health checks it runs.
     QTimer *m_partitionFollower = nullptr;
+    QList<int> m_checkedPartitions;
     static constexpr int PartitionFollowMs = 1000;
     int m_appliedVersion = 0; ///< the config version running here (0: none recorded)
     ClusterManager *m_cluster = nullptr;
