@@ -665,7 +665,10 @@ QFuture<Result<BackupInfo>> LocalEngineSession::createBackup(const QString &path
     const EngineOptions options = m_shared->options;
     const QString db = options.dbPath;
     const QString actor = m_actor;
-    return inBackground<Result<BackupInfo>>([db, options, path, passphrase, actor]() -> Result<BackupInfo> {
+    return inBackground<Result<BackupInfo>>([db, options, path, passphrase,
+                                             actor]() -> Result<BackupInfo> {
+        if (!options.outboxUrl.isEmpty())
+            return Backup::sharedStoreError(options.outboxUrl);
         auto made = Backup::create(db, path, passphrase);
         if (!made)
             return made;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/backup.h"
 
+#include "store/postgresurl.h"
+
 #include "store/store.h"
 
 #include <QCoreApplication>
@@ -535,6 +537,19 @@ Result<BackupInfo> Backup::create(const QString &dbPath, const QString &backupFi
     });
     worker.join();
     return std::move(*made);
+}
+
+Error Backup::sharedStoreError(const QString &sharedUrl)
+{
+    const auto url = PostgresUrl::parse(sharedUrl);
+    const QString shown = url ? url->toString() : QStringLiteral("a postgresql:// URL");
+    const QString database = url ? url->database() : QStringLiteral("DATABASE");
+    return backupError(
+        "backup.postgres",
+        QStringLiteral("the shared store is PostgreSQL (%1): back it up with PostgreSQL's own"
+                       " tools (pg_basebackup for the server, or pg_dump -Fc %2); a backup"
+                       " file here would hold only this daemon's local SQLite part")
+            .arg(shown, database));
 }
 
 Result<BackupInfo> Backup::verify(const QString &backupFile, const QByteArray &passphrase)

@@ -61,6 +61,11 @@ public:
     static Result<BackupInfo> restore(const QString &backupFile, const QByteArray &passphrase,
                                       const QString &newDbPath, bool replace = false);
 
+    /// Why an engine whose shared store is PostgreSQL (`sharedUrl`) makes no backup file:
+    /// that store is backed up with PostgreSQL's own tools, and the SQLite file such a daemon
+    /// has holds only its local part ("backup.postgres").
+    static Error sharedStoreError(const QString &sharedUrl);
+
     /// The shortest passphrase accepted.
     static constexpr int MinPassphraseBytes = 12;
 };

@@ -147,6 +147,11 @@ QFuture<Result<QString>> StoreUpkeep::backupNow()
     if (m_backingUp)
         return QtFuture::makeReadyFuture(Result<QString>(makeError(
             QStringLiteral("backup.busy"), QStringLiteral("a backup is already running"))));
+    if (!m_sharedUrl.isEmpty()) {
+        const Error refused = Backup::sharedStoreError(m_sharedUrl);
+        emit problem(QStringLiteral("backup"), refused.message);
+        return QtFuture::makeReadyFuture(Result<QString>(refused));
+    }
     m_backingUp = true;
     const QString path = m_dbPath;
     const ClusterConfig config = m_config;
