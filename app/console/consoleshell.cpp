@@ -57,10 +57,10 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     connect(window.get(), &ui::MainWindow::openRestoredStoreRequested, this,
             [this](const QString &path) { openStore(path, QString()); });
     connect(window.get(), &ui::MainWindow::connectRequested, this, &ConsoleShell::connectRemote);
-    connect(window.get(), &ui::MainWindow::embeddedRequested, this, [this] {
-        QSettings().setValue(QStringLiteral("engine/mode"), QStringLiteral("embedded"));
-        startRemembered();
-    });
+    // Queued: the switch replaces this window, which must not go while its menu action still
+    // runs (it did: the console aborted on a freed chunk when leaving a remote engine).
+    connect(window.get(), &ui::MainWindow::embeddedRequested, this, &ConsoleShell::useEmbedded,
+            Qt::QueuedConnection);
     if (m_window)
         window->restoreGeometry(m_window->saveGeometry());
     window->show();
@@ -159,6 +159,16 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
     });
 }
 
+void ConsoleShell::useEmbedded()
+{
+    // The store used last, when there is one; else the demo.
+    QSettings settings;
+    const bool store = !settings.value(QStringLiteral("store/path")).toString().isEmpty();
+    settings.setValue(QStringLiteral("engine/mode"),
+                      store ? QStringLiteral("store") : QStringLiteral("demo"));
+    startRemembered();
+}
+
 void ConsoleShell::startRemembered()
 {
     QSettings settings;
@@ -178,7 +188,7 @@ void ConsoleShell::startRemembered()
         return;
     }
     const QString store = settings.value(QStringLiteral("store/path")).toString();
-    if (mode == QLatin1String("store") || (mode.isEmpty() && !store.isEmpty())) {
+    if (mode == QLatin1String("store") || (mode != QLatin1String("demo") && !store.isEmpty())) {
         openStore(store, settings.value(QStringLiteral("store/config")).toString(),
                   settings.value(QStringLiteral("store/local")).toString());
         return;

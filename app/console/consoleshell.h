@@ -38,6 +38,8 @@ public:
     void connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
     /// The engine the console used last (a remembered remote or store), or the demo.
     void startRemembered();
+    /// File → Use embedded engine: the store used last, or the demo when there is none.
+    void useEmbedded();
 
     jobfirst::ui::MainWindow *window() const { return m_window.get(); }
     jobfirst::EngineSession *session() const { return m_session.get(); }

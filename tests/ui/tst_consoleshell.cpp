@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console's shell switching engines: a remote jobfirstd, then File → Use embedded engine.
+#include "api/enginesession.h"
+#include "consoleshell.h"
+#include "daemonprocess.h"
+#include "mainwindow.h"
+
+#include <QAction>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestConsoleShell : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    DaemonProcess m_daemon;
+    QByteArray m_admin;
+
+    QString path(const QString &name) const { return m_dir.filePath(name); }
+
+    static QAction *action(ui::MainWindow *window, const QString &text)
+    {
+        for (QAction *a : window->findChildren<QAction *>())
+            if (a->text().remove(u'&') == text)
+                return a;
+        return nullptr;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        qRegisterMetaType<ui::MainWindow *>();
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("jobfirst-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_consoleshell"));
+        QSettings().clear();
+        QVERIFY(m_dir.isValid());
+        const QString tokenFile = makeToken(path(QStringLiteral("remote.db")), m_dir.path(),
+                                            QStringLiteral("boss"), QStringLiteral("admin"));
+        QVERIFY(!tokenFile.isEmpty());
+        QFile f(tokenFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        m_admin = f.readAll().trimmed();
+        QVERIFY(
+            m_daemon.start(path(QStringLiteral("remote.db")), path(QStringLiteral("remote.json"))));
+    }
+
+    void leavingARemoteEngineOpensTheStoreUsedLast()
+    {
+        // The store used before connecting is remembered; leaving the remote engine opens it.
+        QSettings().setValue(QStringLiteral("store/path"), path(QStringLiteral("local.db")));
+        QSettings().setValue(QStringLiteral("store/config"), path(QStringLiteral("local.json")));
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.connectRemote(QUrl(m_daemon.url()), m_admin, {}, false);
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        QVERIFY(shell.session()->info().remote);
+        QPointer<ui::MainWindow> remoteWindow = shell.window();
+        QAction *embedded = action(remoteWindow, QStringLiteral("Use embedded engine"));
+        QVERIFY(embedded);
+        QVERIFY(embedded->isEnabled());
+        // The page shown is kept at once (a killed console reopens there), not only on Quit.
+        remoteWindow->showPage(3);
+        // Triggered as the menu does: the window that asked must outlive its own action.
+        embedded->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 2, 15000);
+        QVERIFY(!shell.session()->info().remote);
+        QTRY_VERIFY(remoteWindow.isNull());
+        QCOMPARE(shell.window()->currentPage(), 3);
+        QVERIFY(QFile::exists(path(QStringLiteral("local.db"))));
+        QCOMPARE(QSettings().value(QStringLiteral("engine/mode")).toString(),
+                 QStringLiteral("store"));
+        // And back: the embedded window's own action cannot be used while it is embedded.
+        QVERIFY(!action(shell.window(), QStringLiteral("Use embedded engine"))->isEnabled());
+        shell.stop();
+    }
+
+    void cleanupTestCase() { m_daemon.terminate(); }
+};
+
+QTEST_MAIN(TestConsoleShell)
+#include "tst_consoleshell.moc"
