@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>ConsoleShell</name>
@@ -61,17 +62,20 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>%1 (%n checks failed in a row)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败）</numerusform></translation>
+            <numerusform>%1（连续 %n 次检查失败）</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%1 (%n checks failed in a row; checked at once because %2)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败；因%2而立即检查）</numerusform></translation>
+            <numerusform>%1（连续 %n 次检查失败；因%2而立即检查）</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>ok (%n checks passed in a row)</source>
         <translation>
-            <numerusform>正常（连续 %n 次检查通过）</numerusform></translation>
+            <numerusform>正常（连续 %n 次检查通过）</numerusform>
+        </translation>
     </message>
     <message>
         <source>no answer within %1 ms</source>
@@ -82,7 +86,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>应答 HTTP %1</translation>
     </message>
     <message>
-        <source>the health answer says "%1"</source>
+        <source>the health answer says &quot;%1&quot;</source>
         <translation>健康检查应答为“%1”</translation>
     </message>
     <message>
@@ -161,7 +165,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1 小时</translation>
     </message>
     <message>
-        <source>Needs the %1 role; this connection's role is %2.</source>
+        <source>Needs the %1 role; this connection&apos;s role is %2.</source>
         <translation>需要%1角色；当前连接的角色是%2。</translation>
     </message>
     <message>
@@ -230,7 +234,8 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>%n incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
         <translation>
-            <numerusform>%n 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform></translation>
+            <numerusform>%n 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform>
+        </translation>
     </message>
     <message>
         <source>No incident is open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
@@ -438,7 +443,8 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>Audit chain verifies: %n entries, none changed, removed or cut.</source>
         <translation>
-            <numerusform>审计链校验通过：共 %n 条，无改动、删除或截断。</numerusform></translation>
+            <numerusform>审计链校验通过：共 %n 条，无改动、删除或截断。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Audit chain BROKEN at entry %1: the log was changed outside the engine.</source>
@@ -576,7 +582,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>负载均衡</translation>
     </message>
     <message>
-        <source>Cancelled: the row marked "partial" stopped part-way and is not comparable.</source>
+        <source>Cancelled: the row marked &quot;partial&quot; stopped part-way and is not comparable.</source>
         <translation>已取消：标为“部分”的行中途停止，不可比较。</translation>
     </message>
     <message>
@@ -701,6 +707,83 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
 </context>
 <context>
+    <name>jobfirst::ui::DaemonsPage</name>
+    <message>
+        <source>Daemons</source>
+        <translation>守护进程</translation>
+    </message>
+    <message>
+        <source>Daemon</source>
+        <translation>守护进程</translation>
+    </message>
+    <message>
+        <source>%1 (this one)</source>
+        <translation>%1（本进程）</translation>
+    </message>
+    <message>
+        <source>(not delivering)</source>
+        <translation>（未投递）</translation>
+    </message>
+    <message>
+        <source>Heartbeat</source>
+        <translation>心跳</translation>
+    </message>
+    <message>
+        <source>%1 ago, late</source>
+        <translation>%1 前，已超时</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation>%1 前</translation>
+    </message>
+    <message>
+        <source>Partitions</source>
+        <translation>分区</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>已投递</translation>
+    </message>
+    <message>
+        <source>Per second</source>
+        <translation>每秒</translation>
+    </message>
+    <message>
+        <source>Admin API</source>
+        <translation>管理 API</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n: %1</source>
+        <translation>
+            <numerusform>%n 个：%1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n engine(s) on this store; %1 with a late heartbeat.</source>
+        <translation>
+            <numerusform>此存储上有 %n 个引擎；其中 %1 个心跳超时。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n engine(s) on this store.</source>
+        <translation>
+            <numerusform>此存储上有 %n 个引擎。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>just now</source>
+        <translation>刚刚</translation>
+    </message>
+    <message>
+        <source>Cannot read the daemons (their last state is not shown): %1</source>
+        <translation>无法读取守护进程（不显示其上次状态）：%1</translation>
+    </message>
+</context>
+<context>
     <name>jobfirst::ui::LiveChart</name>
     <message>
         <source>no answer</source>
@@ -709,6 +792,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>%1 (not live since %2)</source>
+        <translation>%1（自 %2 起非实时）</translation>
     </message>
 </context>
 <context>
@@ -816,12 +903,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>%n line(s), newest first.</source>
         <translation>
-            <numerusform>共 %n 行，最新的在前。</numerusform></translation>
+            <numerusform>共 %n 行，最新的在前。</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n line(s) written to %1.</source>
         <translation>
-            <numerusform>已将 %n 行写入 %1。</numerusform></translation>
+            <numerusform>已将 %n 行写入 %1。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Cannot write %1: %2</source>
@@ -1039,10 +1128,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>内嵌引擎</translation>
     </message>
     <message>
-        <source>Connection to the engine at %1 lost: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
-        <translation>与 %1 的引擎连接已断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
-    </message>
-    <message>
         <source>Demo cluster</source>
         <translation>演示集群</translation>
     </message>
@@ -1102,11 +1187,15 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>&amp;Restore…</source>
         <translation>恢复(&amp;R)…</translation>
     </message>
+    <message>
+        <source>Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
+        <translation>与 %1 的引擎连接于 %3 断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>
     <message>
-        <source>Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.</source>
+        <source>Use 1-64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;, starting with a letter or digit.</source>
         <translation>请使用 1-64 个字母、数字、“.”、“_”或“-”，并以字母或数字开头。</translation>
     </message>
     <message>
@@ -1118,7 +1207,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>URL 缺少主机名。</translation>
     </message>
     <message>
-        <source>Enter the node's URL, e.g. http://10.0.0.5:8080.</source>
+        <source>Enter the node&apos;s URL, e.g. http://10.0.0.5:8080.</source>
         <translation>请输入节点 URL，例如 http://10.0.0.5:8080。</translation>
     </message>
     <message>
@@ -1126,7 +1215,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>URL 格式不正确。</translation>
     </message>
     <message>
-        <source>The health path must start with '/' and contain no spaces.</source>
+        <source>The health path must start with &apos;/&apos; and contain no spaces.</source>
         <translation>健康检查路径必须以“/”开头且不含空格。</translation>
     </message>
     <message>
@@ -1194,7 +1283,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>失败：%1</translation>
     </message>
     <message>
-        <source>TLS and authentication (files on the engine's machine)</source>
+        <source>TLS and authentication (files on the engine&apos;s machine)</source>
         <translation>TLS 与认证（引擎所在机器上的文件）</translation>
     </message>
     <message>
@@ -1218,12 +1307,16 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>Bearer 令牌文件</translation>
     </message>
     <message>
-        <source>Do not verify the node's certificate</source>
+        <source>Do not verify the node&apos;s certificate</source>
         <translation>不校验节点证书</translation>
     </message>
     <message>
         <source>Insecure: anyone between the engine and this node can read and change its traffic.</source>
         <translation>不安全：引擎与该节点之间的任何人都能读取并篡改其流量。</translation>
+    </message>
+    <message>
+        <source>The URL is malformed: %1</source>
+        <translation>URL 格式不正确：%1</translation>
     </message>
 </context>
 <context>
@@ -1365,7 +1458,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1（TLS 未校验）</translation>
     </message>
     <message>
-        <source>tls_insecure is set: the node's certificate is not verified, so its traffic can be read and changed on the way.</source>
+        <source>tls_insecure is set: the node&apos;s certificate is not verified, so its traffic can be read and changed on the way.</source>
         <translation>已设置 tls_insecure：不校验节点证书，其流量在途中可被读取和篡改。</translation>
     </message>
 </context>
@@ -1499,7 +1592,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>新的存储文件，例如 restored.db（不能是已有文件）</translation>
     </message>
     <message>
-        <source>Paths are on the engine's machine (%1): the engine reads the backup and writes the new store there.</source>
+        <source>Paths are on the engine&apos;s machine (%1): the engine reads the backup and writes the new store there.</source>
         <translation>路径位于引擎所在的机器（%1）：引擎在那里读取备份并写入新存储。</translation>
     </message>
     <message>
@@ -1559,7 +1652,7 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>引擎继续使用它自己的存储。要使用恢复的存储，请停止 %1 上的 jobfirstd，并以 --db %2 重新启动。</translation>
     </message>
     <message>
-        <source>The engine keeps running on its own store. "Open restored store" switches this console to the restored one (or start an engine on it later: jobfirstd --db %1).</source>
+        <source>The engine keeps running on its own store. &quot;Open restored store&quot; switches this console to the restored one (or start an engine on it later: jobfirstd --db %1).</source>
         <translation>引擎继续使用它自己的存储。“打开恢复的存储”会将本控制台切换到恢复的存储（也可以稍后在其上启动引擎：jobfirstd --db %1）。</translation>
     </message>
     <message>
@@ -1572,12 +1665,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>%n day(s)</source>
         <translation>
-            <numerusform>%n 天</numerusform></translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n hour(s)</source>
         <translation>
-            <numerusform>%n 小时</numerusform></translation>
+            <numerusform>%n 小时</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 %</source>
@@ -1745,7 +1840,8 @@ Choose another store (File → Open cluster store…), or start the console with
     <message numerus="yes">
         <source>Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
         <translation>
-            <numerusform>丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform></translation>
+            <numerusform>丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Users to import</source>
@@ -1900,7 +1996,8 @@ Buckets differing: %8 of %9
     <message numerus="yes">
         <source>%n users (bulk)</source>
         <translation>
-            <numerusform>%n 个用户（批量）</numerusform></translation>
+            <numerusform>%n 个用户（批量）</numerusform>
+        </translation>
     </message>
     <message>
         <source>JobFirst services</source>
@@ -1917,7 +2014,8 @@ Buckets differing: %8 of %9
     <message numerus="yes">
         <source>%n dead letters selected: select one to see its attempts and payload.</source>
         <translation>
-            <numerusform>已选择 %n 条死信：请只选择一条以查看其投递尝试和内容。</numerusform></translation>
+            <numerusform>已选择 %n 条死信：请只选择一条以查看其投递尝试和内容。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Dead letter %1 to %2: attempts and payload</source>
@@ -1948,7 +2046,7 @@ Buckets differing: %8 of %9
         <translation>等待熔断器</translation>
     </message>
     <message>
-        <source>waiting for the circuit's probe</source>
+        <source>waiting for the circuit&apos;s probe</source>
         <translation>等待熔断器的探测请求</translation>
     </message>
     <message>
@@ -1964,7 +2062,7 @@ Buckets differing: %8 of %9
         <translation>%1（TLS 未校验）</translation>
     </message>
     <message>
-        <source>tls_insecure is set: the target's certificate is not verified, so its deliveries can be read and changed on the way.</source>
+        <source>tls_insecure is set: the target&apos;s certificate is not verified, so its deliveries can be read and changed on the way.</source>
         <translation>已设置 tls_insecure：不校验该目标的证书，其投递内容可能在传输途中被读取或篡改。</translation>
     </message>
     <message>
@@ -1983,7 +2081,7 @@ Buckets differing: %8 of %9
         <translation>路径，可选</translation>
     </message>
     <message>
-        <source>Do not verify the target's certificate</source>
+        <source>Do not verify the target&apos;s certificate</source>
         <translation>不校验目标的证书</translation>
     </message>
     <message>
@@ -1995,7 +2093,7 @@ Buckets differing: %8 of %9
         <translation>URL</translation>
     </message>
     <message>
-        <source>TLS and authentication (files on the engine's machine)</source>
+        <source>TLS and authentication (files on the engine&apos;s machine)</source>
         <translation>TLS 与认证（引擎所在机器上的文件）</translation>
     </message>
     <message>
@@ -2019,82 +2117,12 @@ Buckets differing: %8 of %9
         <translation>正在读取运行中的配置……</translation>
     </message>
     <message>
-        <source>There is no sync target "%1" in the running configuration.</source>
+        <source>There is no sync target &quot;%1&quot; in the running configuration.</source>
         <translation>运行中的配置里没有同步目标“%1”。</translation>
     </message>
     <message>
         <source>Not changed: %1</source>
         <translation>未更改：%1</translation>
-    </message>
-</context>
-<context>
-    <name>jobfirst::ui::DaemonsPage</name>
-    <message>
-        <source>Daemons</source>
-        <translation>守护进程</translation>
-    </message>
-    <message>
-        <source>Daemon</source>
-        <translation>守护进程</translation>
-    </message>
-    <message>
-        <source>%1 (this one)</source>
-        <translation>%1（本进程）</translation>
-    </message>
-    <message>
-        <source>(not delivering)</source>
-        <translation>（未投递）</translation>
-    </message>
-    <message>
-        <source>Heartbeat</source>
-        <translation>心跳</translation>
-    </message>
-    <message>
-        <source>%1 ago, late</source>
-        <translation>%1 前，已超时</translation>
-    </message>
-    <message>
-        <source>%1 ago</source>
-        <translation>%1 前</translation>
-    </message>
-    <message>
-        <source>Partitions</source>
-        <translation>分区</translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation>无</translation>
-    </message>
-    <message>
-        <source>Delivered</source>
-        <translation>已投递</translation>
-    </message>
-    <message>
-        <source>Per second</source>
-        <translation>每秒</translation>
-    </message>
-    <message>
-        <source>Admin API</source>
-        <translation>管理 API</translation>
-    </message>
-    <message>
-        <source>Cannot read the daemons: %1</source>
-        <translation>无法读取守护进程：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n: %1</source>
-        <translation>
-            <numerusform>%n 个：%1</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n engine(s) on this store; %1 with a late heartbeat.</source>
-        <translation>
-            <numerusform>此存储上有 %n 个引擎；其中 %1 个心跳超时。</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n engine(s) on this store.</source>
-        <translation>
-            <numerusform>此存储上有 %n 个引擎。</numerusform></translation>
     </message>
 </context>
 </TS>

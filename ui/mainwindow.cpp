@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "api/enginesession.h"
+#include "charts/livechart.h"
 #include "dialogs/connectdialog.h"
 #include "dialogs/restoredialog.h"
 #include "pages/alertspage.h"
@@ -257,9 +258,12 @@ void MainWindow::retranslate()
     m_engineLabel->setText(info.remote ? tr("Engine %1 (%2)").arg(QUrl(info.endpoint).authority(), roleText(info.role))
                                        : tr("Embedded engine"));
     if (!m_live)
-        m_connectionBanner->setText(tr("Connection to the engine at %1 lost: %2. Reconnecting… What is on screen is from before "
-                                       "the connection was lost and is not live.")
-                                        .arg(QUrl(info.endpoint).authority(), m_lostReason));
+        m_connectionBanner->setText(
+            tr("Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is "
+               "from before the connection was lost and is not live.")
+                .arg(
+                    QUrl(info.endpoint).authority(), m_lostReason,
+                    QDateTime::fromMSecsSinceEpoch(m_lostAt).toString(QStringLiteral("HH:mm:ss"))));
     m_exportConfig->setText(tr("&Export configuration…"));
     m_backup->setText(tr("&Backup…"));
     m_restore->setText(tr("&Restore…"));
@@ -320,6 +324,11 @@ void MainWindow::closeEvent(QCloseEvent *event)
     event->accept();
 }
 
+int MainWindow::currentPage() const
+{
+    return m_stack->currentIndex();
+}
+
 void MainWindow::showPage(int index)
 {
     if (index < 0 || index >= m_pages.size())
@@ -327,6 +336,8 @@ void MainWindow::showPage(int index)
     m_stack->setCurrentIndex(index);
     if (m_sidebar->currentRow() != index)
         m_sidebar->setCurrentRow(index);
+    // Kept at once, not only on Quit: a console that is killed reopens on this page.
+    QSettings().setValue(QStringLiteral("window/page"), index);
     if (m_stack->currentWidget() == m_config)
         m_config->reload();
     if (m_stack->currentWidget() == m_audit)
@@ -427,9 +438,14 @@ void MainWindow::openConnectDialog()
 
 void MainWindow::setLive(bool live, const QString &reason)
 {
+    if (!live && m_live)
+        m_lostAt = QDateTime::currentMSecsSinceEpoch();
     m_live = live;
     m_lostReason = reason;
     m_connectionBanner->setVisible(!live);
+    // The charts' time axis ends at "now": frozen lines would pass for current ones.
+    for (LiveChart *chart : findChildren<LiveChart *>())
+        chart->setStaleSince(live ? 0 : m_lostAt);
     // Nothing may look live while it is not: the pages grey out and the figures in the
     // status bar go, until the next snapshot from the engine.
     m_stack->setEnabled(live);

@@ -47,6 +47,7 @@ public:
     /// Language: "" follows the system, "en" or "zh_CN".
     void switchLanguage(const QString &code);
     void showPage(int index);
+    int currentPage() const;
     int pageCount() const;
     Page *page(int index) const;
     OverviewPage *overview() const { return m_overview; }
@@ -128,6 +129,7 @@ private:
     bool m_demo = false;
     bool m_live = true;
     QString m_lostReason;
+    qint64 m_lostAt = 0; ///< when the connection was lost (ms since the epoch); 0 while live
     int m_refreshMs = 1000;
 };
 

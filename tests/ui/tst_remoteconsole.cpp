@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console attached to a jobfirstd started here: what a viewer and an admin may do, and
 // what the screen says while the engine is away and after it is back.
+#include "charts/livechart.h"
 #include "daemonprocess.h"
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/configpage.h"
 #include "pages/logspage.h"
-#include "pages/overviewpage.h"
-#include "widgets/slopanel.h"
 #include "pages/nodespage.h"
+#include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "remote/remoteenginesession.h"
+#include "widgets/slopanel.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -257,6 +258,17 @@ private slots:
         QVERIFY(!window.isLive());
         QCOMPARE(nodesLabel->text(), QStringLiteral("—"));
         QVERIFY(!window.findChild<QStackedWidget *>()->isEnabled());
+        // Since when, on the banner and on every chart (their time axis ends at "now").
+        const QString lostAt = banner->text().section(QStringLiteral(" lost at "), 1).left(8);
+        QVERIFY2(QTime::fromString(lostAt, QStringLiteral("HH:mm:ss")).isValid(),
+                 qPrintable(banner->text()));
+        const QList<ui::LiveChart *> charts = window.findChildren<ui::LiveChart *>();
+        QVERIFY(charts.size() >= 3);
+        for (ui::LiveChart *chart : charts) {
+            QVERIFY(chart->stale());
+            QVERIFY2(chart->chart()->title().contains(QStringLiteral("not live since ") + lostAt),
+                     qPrintable(chart->chart()->title()));
+        }
 
         // The engine comes back on its address: the console is live again by itself.
         QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
@@ -264,6 +276,10 @@ private slots:
         QVERIFY(window.isLive());
         QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(QStringLiteral("Nodes: ")), 10000);
         QVERIFY(window.findChild<QStackedWidget *>()->isEnabled());
+        for (ui::LiveChart *chart : charts) {
+            QVERIFY(!chart->stale());
+            QVERIFY(!chart->chart()->title().contains(QStringLiteral("not live")));
+        }
     }
 
     void cleanupTestCase() { m_daemon.terminate(); }

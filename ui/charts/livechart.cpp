@@ -40,9 +40,23 @@ void LiveChart::setWindowMs(qint64 ms)
     m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
 }
 
+void LiveChart::setStaleSince(qint64 sinceMs)
+{
+    if (sinceMs == m_staleSince)
+        return;
+    m_staleSince = sinceMs;
+    for (QAbstractSeries *series : chart()->series())
+        series->setOpacity(sinceMs > 0 ? 0.3 : 1.0);
+    retranslate();
+}
+
 void LiveChart::retranslate()
 {
-    chart()->setTitle(m_title());
+    chart()->setTitle(m_staleSince > 0
+                          ? tr("%1 (not live since %2)")
+                                .arg(m_title(), QDateTime::fromMSecsSinceEpoch(m_staleSince)
+                                                    .toString(QStringLiteral("HH:mm:ss")))
+                          : m_title());
     m_axisY->setTitleText(m_unit());
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it)
         applyName(it.key());

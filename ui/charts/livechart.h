@@ -46,6 +46,10 @@ public:
     /// is not on screen draws when it is shown (or asked what it shows), not on every flush.
     void flush(qint64 nowMs);
     void setPaused(bool paused) { m_paused = paused; }
+    /// Not live (the engine cannot be reached) since `sinceMs`, or live again with 0: the
+    /// title says since when and the lines fade, so old points never pass for current ones.
+    void setStaleSince(qint64 sinceMs);
+    bool stale() const { return m_staleSince > 0; }
     bool paused() const { return m_paused; }
     void removeSeriesNotIn(const QStringList &names);
     void retranslate();
@@ -96,6 +100,7 @@ private:
     qint64 m_windowMs = 5 * 60 * 1000;
     double m_maxY = 0;
     bool m_paused = false;
+    qint64 m_staleSince = 0;
     qint64 m_pendingAt = 0; ///< a flush not drawn while the chart was hidden (0: none)
 };
 

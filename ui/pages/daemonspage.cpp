@@ -41,6 +41,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
                   const QString id = d.id.isEmpty() ? tr("(not delivering)") : d.id;
                   return d.self ? tr("%1 (this one)").arg(id) : id;
               }
+              if (role == Qt::ToolTipRole && !d.id.isEmpty())
+                  return d.id; // the whole id, when the column cuts it
               return late(d, role);
           }},
          {[] { return tr("Heartbeat"); },
@@ -48,7 +50,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::DisplayRole)
                   return d.heartbeatAgeMs > LateMs
                              ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
-                             : tr("%1 ago").arg(ageText(d.heartbeatAgeMs));
+                         : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
+                                                : tr("just now");
               if (role == Qt::UserRole)
                   return d.heartbeatAgeMs;
               return late(d, role);

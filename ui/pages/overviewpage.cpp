@@ -17,6 +17,19 @@
 
 namespace jobfirst::ui {
 
+namespace {
+
+/// A success rate as a percentage that never reads 100 while a request failed: with
+/// failures it is rounded down (99.97 % reads 99.9 %, not 100.0 %).
+QString successRateText(const QLocale &locale, double rate, qint64 failed)
+{
+    if (failed <= 0)
+        return locale.toString(rate, 'f', 1);
+    return locale.toString(std::min(std::floor(rate * 10) / 10, 99.9), 'f', 1);
+}
+
+} // namespace
+
 OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     : Page(session, parent),
       m_latency(new LiveChart([] { return tr("Response time per node"); }, [] { return tr("ms"); })),
@@ -131,7 +144,7 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
         locale.toString(c.windowRequests),
         std::isnan(c.windowSuccessRate)
             ? QStringLiteral("—")
-            : tr("%1 %").arg(locale.toString(c.windowSuccessRate, 'f', 1)),
+            : tr("%1 %").arg(successRateText(locale, c.windowSuccessRate, c.windowFailedRequests)),
         std::isnan(c.windowAverageResponseTimeMs)
             ? QStringLiteral("—")
             : tr("%1 ms").arg(locale.toString(c.windowAverageResponseTimeMs, 'f', 1)),
