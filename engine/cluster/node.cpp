@@ -8,6 +8,25 @@
 
 namespace jobfirst {
 
+namespace {
+
+/// The URL as typed without what is between "://" and an '@' of its authority (a user
+/// name and password), for messages about a URL QUrl could not parse.
+QString withoutUserInfo(const QString &url)
+{
+    const qsizetype scheme = url.indexOf(QLatin1String("://"));
+    if (scheme < 0)
+        return url;
+    const qsizetype start = scheme + 3;
+    qsizetype end = start;
+    while (end < url.size() && url[end] != u'/' && url[end] != u'?' && url[end] != u'#')
+        ++end;
+    const qsizetype at = url.lastIndexOf(u'@', end - 1);
+    return at >= start ? url.left(start) + url.mid(at + 1) : url;
+}
+
+} // namespace
+
 QString adminStateName(AdminState s)
 {
     switch (s) {
@@ -72,15 +91,19 @@ Status NodeSpec::validateUrl(const QString &url)
                          QStringLiteral("node URL is longer than 2048 bytes"));
     const QUrl u(url, QUrl::StrictMode);
     // Messages name the URL without any user name or password it holds.
-    const QString shown = u.isValid() ? u.toString(QUrl::RemoveUserInfo) : url.left(200);
+    const QString shown =
+        u.isValid() ? u.toString(QUrl::RemoveUserInfo) : withoutUserInfo(url).left(200);
     if (url.trimmed().isEmpty())
         return makeError(QStringLiteral("node.invalid_url"), QStringLiteral("node URL is empty"));
     if (!url.contains(QLatin1String("://")))
         return makeError(QStringLiteral("node.invalid_url"),
                          QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
-    if (!u.isValid())
+    if (!u.isValid()) {
+        // QUrl's reason quotes the whole URL ("; source was …"), password and all: cut there.
+        const QString reason = u.errorString().section(QStringLiteral("; source was"), 0, 0);
         return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, u.errorString()));
+                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, reason));
+    }
     if (u.scheme() != u"http" && u.scheme() != u"https")
         return makeError(QStringLiteral("node.invalid_url"),
                          QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));

@@ -29,7 +29,10 @@ private slots:
         QTest::newRow("no scheme") << "a" << "127.0.0.1:80" << 1 << "http://";
         QTest::newRow("ftp") << "a" << "ftp://host/" << 1 << "http://";
         QTest::newRow("no host") << "a" << "http://" << 1 << "host";
-        QTest::newRow("bad port") << "a" << "http://host:99999/" << 1 << "malformed";
+        QTest::newRow("bad port") << "a"
+                                  << "http://host:99999/" << 1 << "port number out of range";
+        QTest::newRow("space in host") << "a"
+                                       << "http://exa mple.com:80/" << 1 << "malformed";
         QTest::newRow("empty url") << "a" << "" << 1 << "empty";
         QTest::newRow("weight 0") << "a" << "http://h/" << 0 << "1..256";
         QTest::newRow("weight 257") << "a" << "http://h/" << 257 << "1..256";
@@ -51,6 +54,21 @@ private slots:
         QVERIFY(cluster.nodes().isEmpty());
         QVERIFY(store->loadNodes()->isEmpty());
         QVERIFY(store->auditLog(10)->isEmpty());
+    }
+
+    void aPasswordInAMalformedUrlIsNeverRepeated()
+    {
+        auto store = std::move(Store::open(dbPath())).value();
+        ClusterManager cluster(store.get(), ClusterConfig{});
+        QVERIFY(cluster.load().ok());
+        const auto r = cluster.registerNode(
+            NodeSpec{QStringLiteral("a"), QStringLiteral("http://ops:s3cr3t-pw@host:99999/x")},
+            QStringLiteral("test"));
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.contains(QStringLiteral("out of range")),
+                 qPrintable(r.error().message));
+        QVERIFY2(!r.error().message.contains(QStringLiteral("s3cr3t")),
+                 qPrintable(r.error().message));
     }
 
     void duplicatesAndMaxNodesAreRefused()

@@ -49,7 +49,10 @@ QString reasonFor(const Error &e)
             return NodeDialog::tr("The URL has no host.");
         if (e.message.contains(QStringLiteral("empty")))
             return NodeDialog::tr("Enter the node's URL, e.g. http://10.0.0.5:8080.");
-        return NodeDialog::tr("The URL is malformed.");
+        // QUrl's reason names what is wrong (a port out of range, a space in the host).
+        const QString why = e.message.section(QStringLiteral(" is malformed: "), 1);
+        return why.isEmpty() ? NodeDialog::tr("The URL is malformed.")
+                             : NodeDialog::tr("The URL is malformed: %1").arg(why);
     }
     if (e.code == u"node.invalid_health_path")
         return NodeDialog::tr("The health path must start with '/' and contain no spaces.");
