@@ -711,6 +711,12 @@ void Engine::reloadConfigFile()
         m_appliedFileContent = content; // report a bad file once, not on every touch
         return;
     }
+    // Back to what runs (a rejected edit undone): nothing to apply, no new version.
+    if (config->toJson() == m_config.toJson()) {
+        m_appliedFileContent = content;
+        resolve(QStringLiteral("config"), m_options.configPath);
+        return;
+    }
     if (auto applied = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !applied) {
         raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, applied.error().message);
         emit configReloadFailed(applied.error().message);

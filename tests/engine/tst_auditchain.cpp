@@ -7,6 +7,8 @@
 #include "store/store.h"
 #include "sync/syncservice.h"
 
+#include <QSaveFile>
+#include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -245,6 +247,45 @@ private slots:
         QCOMPARE(int(engine.store()->configVersions(100)->size()), versions);
         QVERIFY(file.open(QIODevice::ReadOnly));
         QCOMPARE(file.readAll(), before); // the file is as it was
+    }
+
+    void aConfigFileBackToTheRunningOneMakesNoVersion()
+    {
+        // An edit the engine rejected, then undone: the file says what already runs.
+        const QString configPath = m_dir.filePath(QStringLiteral("undone.json"));
+        QFile::remove(configPath);
+        Engine engine;
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("undone.db"));
+        options.configPath = configPath;
+        options.refreshMs = 0;
+        options.deliver = false;
+        options.watchConfig = true;
+        QVERIFY(engine.open(options).ok());
+        QFile file(configPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray running = file.readAll();
+        file.close();
+        const int versions = int(engine.store()->configVersions(100)->size());
+        QSignalSpy rejected(&engine, &Engine::configReloadFailed);
+        QSignalSpy applied(&engine, &Engine::configApplied);
+        const auto write = [&](const QByteArray &content) {
+            QSaveFile f(configPath);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(content);
+            QVERIFY(f.commit());
+        };
+        write(running.left(running.size() / 2));
+        QTRY_COMPARE_WITH_TIMEOUT(rejected.size(), 1, 10000);
+        write(running);
+        // The file is read again (the next edit shows it), and nothing new was applied.
+        QByteArray changed = running;
+        changed.replace("\"max_nodes\": 10", "\"max_nodes\": 11");
+        QVERIFY(changed != running);
+        write(changed);
+        QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 10000);
+        QCOMPARE(engine.config().maxNodes, 11);
+        QCOMPARE(int(engine.store()->configVersions(100)->size()), versions + 1);
     }
 
     void configEditedFromItsMaskedFormKeepsTheSecrets()
