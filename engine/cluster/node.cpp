@@ -2,30 +2,12 @@
 #include "cluster/node.h"
 
 #include "core/httpsecurity.h"
+#include "core/urltext.h"
 
 #include <QRegularExpression>
 #include <QUrl>
 
 namespace jobfirst {
-
-namespace {
-
-/// The URL as typed without what is between "://" and an '@' of its authority (a user
-/// name and password), for messages about a URL QUrl could not parse.
-QString withoutUserInfo(const QString &url)
-{
-    const qsizetype scheme = url.indexOf(QLatin1String("://"));
-    if (scheme < 0)
-        return url;
-    const qsizetype start = scheme + 3;
-    qsizetype end = start;
-    while (end < url.size() && url[end] != u'/' && url[end] != u'?' && url[end] != u'#')
-        ++end;
-    const qsizetype at = url.lastIndexOf(u'@', end - 1);
-    return at >= start ? url.left(start) + url.mid(at + 1) : url;
-}
-
-} // namespace
 
 QString adminStateName(AdminState s)
 {

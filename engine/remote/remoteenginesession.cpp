@@ -2,6 +2,7 @@
 #include "remote/remoteenginesession.h"
 
 #include "api/codec.h"
+#include "core/urltext.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -128,11 +129,15 @@ Result<QUrl> RemoteEngineSession::parseServerUrl(const QString &text)
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
-        return makeError(QStringLiteral("server.invalid"),
-                         QStringLiteral("\"%1\" is not an engine URL: use http://HOST:PORT or https://HOST:PORT").arg(text.left(200)));
+        return makeError(
+            QStringLiteral("server.invalid"),
+            QStringLiteral("\"%1\" is not an engine URL: use http://HOST:PORT or https://HOST:PORT")
+                .arg(withoutUserInfo(text).left(200)));
     if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment() || (!url.path().isEmpty() && url.path() != QLatin1String("/")))
         return makeError(QStringLiteral("server.invalid"),
-                         QStringLiteral("\"%1\": give only the scheme, host and port of the engine (no path, query or user)").arg(text.left(200)));
+                         QStringLiteral("\"%1\": give only the scheme, host and port of the engine "
+                                        "(no path, query or user)")
+                             .arg(withoutUserInfo(text).left(200)));
     QUrl clean;
     clean.setScheme(url.scheme());
     clean.setHost(url.host());

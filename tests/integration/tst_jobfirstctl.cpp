@@ -171,6 +171,10 @@ private slots:
         QTest::newRow("--to, a malformed URL")
             << QStringList{"--db", file, "store", "copy", "--to",
                            "postgresql://ann:hunter2-pw@h:99999999/db"};
+        QTest::newRow("--server with a user") << QStringList{
+            "--server", "http://ann:hunter2-pw@127.0.0.1:1", "--token-file", file, "status"};
+        QTest::newRow("--server, a malformed URL") << QStringList{
+            "--server", "http://ann:hunter2-pw@127.0.0.1:99999999", "--token-file", file, "status"};
     }
     void aPasswordTypedIntoALocationIsNeverShown()
     {
