@@ -24,7 +24,12 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     setObjectName(QStringLiteral("connectDialog"));
     m_url->setObjectName(QStringLiteral("server"));
     m_url->setPlaceholderText(QStringLiteral("http://127.0.0.1:8700"));
-    m_url->setText(QSettings().value(QStringLiteral("remote/url")).toString());
+    // The address tried last, also when it failed (it is typed again otherwise); no token.
+    const QSettings settings;
+    m_url->setText(
+        settings
+            .value(QStringLiteral("remote/lastTried"), settings.value(QStringLiteral("remote/url")))
+            .toString());
     m_token->setObjectName(QStringLiteral("token"));
     m_token->setEchoMode(QLineEdit::Password);
     m_token->setPlaceholderText(tr("jft_… (jobfirstctl token create prints one)"));
@@ -54,7 +59,10 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     layout->addWidget(m_remember);
     layout->addWidget(m_error);
     layout->addWidget(m_buttons);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
+        QSettings().setValue(QStringLiteral("remote/lastTried"), m_url->text().trimmed());
+        accept();
+    });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::validate);
     connect(m_token, &QLineEdit::textChanged, this, &ConnectDialog::validate);
