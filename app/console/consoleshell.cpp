@@ -115,12 +115,18 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath, c
                 startDemo();
             return;
         }
+        // Absolute paths: the console started from another folder opens the same files.
+        const auto absolute = [](const QString &path) {
+            return path.isEmpty() ? path : QFileInfo(path).absoluteFilePath();
+        };
         QSettings settings;
         settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("store"));
-        settings.setValue(QStringLiteral("store/path"),
-                          options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl);
-        settings.setValue(QStringLiteral("store/local"), options.outboxUrl.isEmpty() ? QString() : options.dbPath);
-        settings.setValue(QStringLiteral("store/config"), options.configPath);
+        settings.setValue(QStringLiteral("store/path"), options.outboxUrl.isEmpty()
+                                                            ? absolute(options.dbPath)
+                                                            : options.outboxUrl);
+        settings.setValue(QStringLiteral("store/local"),
+                          options.outboxUrl.isEmpty() ? QString() : absolute(options.dbPath));
+        settings.setValue(QStringLiteral("store/config"), absolute(options.configPath));
         adopt(std::move(*pending), nullptr);
     });
 }

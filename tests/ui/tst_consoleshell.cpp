@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 
 #include <QAction>
+#include <QDir>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
@@ -80,6 +81,24 @@ private slots:
                  QStringLiteral("store"));
         // And back: the embedded window's own action cannot be used while it is embedded.
         QVERIFY(!action(shell.window(), QStringLiteral("Use embedded engine"))->isEnabled());
+        shell.stop();
+    }
+
+    void aStoreIsRememberedByItsAbsolutePath()
+    {
+        // Opened by a relative path: started again from another folder, the console opens
+        // the same file.
+        const QString before = QDir::currentPath();
+        QVERIFY(QDir::setCurrent(m_dir.path()));
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(QStringLiteral("relative.db"), QStringLiteral("relative.json"));
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        QVERIFY(QDir::setCurrent(before));
+        QCOMPARE(QSettings().value(QStringLiteral("store/path")).toString(),
+                 path(QStringLiteral("relative.db")));
+        QCOMPARE(QSettings().value(QStringLiteral("store/config")).toString(),
+                 path(QStringLiteral("relative.json")));
         shell.stop();
     }
 
