@@ -294,6 +294,9 @@ void MainWindow::switchLanguage(const QString &code)
     qApp->removeTranslator(m_qtTranslator);
     // Numbers and dates on every page follow the chosen language.
     QLocale::setDefault(QLocale(locale));
+    // Widgets made before keep the locale they were made with (the date pickers showed
+    // English month names in Chinese): the window's reaches every child.
+    setLocale(QLocale(locale));
     if (locale.startsWith(QLatin1String("zh"))) {
         if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
             qApp->installTranslator(m_appTranslator);

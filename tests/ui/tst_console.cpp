@@ -14,7 +14,9 @@
 #include "store/store.h"
 
 #include <QAbstractItemModelTester>
+#include <QDateTimeEdit>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,11 +27,10 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSqlQuery>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
-#include <QSqlQuery>
-#include <QFileInfo>
-#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -236,8 +237,15 @@ private slots:
         QCOMPARE(m_window->nodes()->table()->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("状态"));
         QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QLabel *>(QStringLiteral("nodesLabel"))->text().startsWith(QStringLiteral("节点：")), 5000);
         QCOMPARE(m_window->nodes()->model()->data(m_window->nodes()->model()->index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("排空中"));
+        // Dates follow too: the log view's pickers were made in English.
+        const QList<QDateTimeEdit *> pickers = m_window->findChildren<QDateTimeEdit *>();
+        QVERIFY(!pickers.isEmpty());
+        for (QDateTimeEdit *picker : pickers)
+            QCOMPARE(picker->locale().language(), QLocale::Chinese);
         m_window->switchLanguage(QStringLiteral("en"));
         QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Overview"));
+        for (QDateTimeEdit *picker : pickers)
+            QCOMPARE(picker->locale().language(), QLocale::English);
     }
 
     void removeAskedForConfirmation()
