@@ -349,12 +349,17 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
     const QString key = kind + QLatin1Char('\n') + subject;
     auto open = m_openAlerts.find(key);
     if (open != m_openAlerts.end()) {
-        // The same incident again: count it, do not raise another.
+        // The same incident again: count it, do not raise another. A config file rejected
+        // again for another reason is logged: the log keeps every reason (other alerts'
+        // messages carry counts that change on every repeat).
+        const bool newReason = kind == QLatin1String("config") && open->message != message;
         open->count += 1;
         open->lastAt = now;
         open->message = message;
         open->severity = std::max(open->severity, severity);
         alertChanged(*open);
+        if (newReason)
+            logAlert(severity, kind, subject, message);
         return;
     }
     Alert a{now, severity, kind, subject, message};
@@ -362,15 +367,23 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
     a.lastAt = now;
     m_openAlerts.insert(key, a);
     alertChanged(a);
-    if (m_logBook) {
-        const bool aboutNode = kind.startsWith(QLatin1String("node."));
-        const bool aboutTarget = kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
-        m_logBook->record(severity == Alert::Severity::Critical  ? QStringLiteral("error")
-                          : severity == Alert::Severity::Warning ? QStringLiteral("warning")
-                                                                 : QStringLiteral("info"),
-                          QStringLiteral("alert"), QStringLiteral("alert.") + kind, message, {{QStringLiteral("subject"), subject}},
-                          aboutNode ? subject : QString(), aboutTarget ? subject : QString());
-    }
+    logAlert(severity, kind, subject, message);
+}
+
+void Engine::logAlert(Alert::Severity severity, const QString &kind, const QString &subject,
+                      const QString &message)
+{
+    if (!m_logBook)
+        return;
+    const bool aboutNode = kind.startsWith(QLatin1String("node."));
+    const bool aboutTarget =
+        kind.startsWith(QLatin1String("circuit.")) || kind.startsWith(QLatin1String("target."));
+    m_logBook->record(severity == Alert::Severity::Critical  ? QStringLiteral("error")
+                      : severity == Alert::Severity::Warning ? QStringLiteral("warning")
+                                                             : QStringLiteral("info"),
+                      QStringLiteral("alert"), QStringLiteral("alert.") + kind, message,
+                      {{QStringLiteral("subject"), subject}}, aboutNode ? subject : QString(),
+                      aboutTarget ? subject : QString());
 }
 
 void Engine::resolve(const QString &kind, const QString &subject)

@@ -100,6 +100,8 @@ private:
     void logDeliveryChanges(const SyncStats &now);
     /// Raises an incident, or counts it again while the same (kind, subject) is open.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
+    void logAlert(Alert::Severity severity, const QString &kind, const QString &subject,
+                  const QString &message);
     /// Ends the open incident of (kind, subject), if any.
     void resolve(const QString &kind, const QString &subject);
     void alertChanged(const Alert &alert);

@@ -277,6 +277,23 @@ private slots:
         };
         write(running.left(running.size() / 2));
         QTRY_COMPARE_WITH_TIMEOUT(rejected.size(), 1, 10000);
+        // Rejected again for another reason: the log keeps both reasons.
+        QByteArray invalid = running;
+        invalid.replace("\"max_nodes\": 10", "\"max_nodes\": 0");
+        QVERIFY(invalid != running);
+        write(invalid);
+        QTRY_COMPARE_WITH_TIMEOUT(rejected.size(), 2, 10000);
+        const auto reasons = [&] {
+            QStringList found;
+            auto lines = engine.logs(LogQuery{});
+            for (const LogEntry &e : lines.value())
+                if (e.kind == QLatin1String("alert.config"))
+                    found << e.message;
+            return found;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(reasons().size(), 2, 10000);
+        QVERIFY2(reasons().join(u'|').contains(QStringLiteral("max_nodes")),
+                 qPrintable(reasons().join(u'|')));
         write(running);
         // The file is read again (the next edit shows it), and nothing new was applied.
         QByteArray changed = running;
