@@ -362,16 +362,10 @@ QString PostgresOutboxStore::connect(Link &link)
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
                 " event_id = excluded.event_id, version = excluded.version,"
                 " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
-        // A row covering many events acknowledges all of them in one statement; a user seen
-        // twice in the range keeps its latest event (one row may not be updated twice).
-        prepare(link.ledgerRange,
-                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
-                " SELECT DISTINCT ON (user_id) CAST(? AS TEXT), user_id, event_id, seq,"
-                " CAST(? AS BIGINT) FROM events WHERE seq >= ? AND seq < ?"
-                " ORDER BY user_id, seq DESC"
-                " ON CONFLICT (target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-                " version = excluded.version, acked_at = excluded.acked_at"
-                " WHERE excluded.version > ledger.version") &&
+        // A row covering many events acknowledges all of them as one range (LedgerRanges):
+        // one small row per target instead of an upsert per user and target.
+        prepare(link.ledgerRange, "INSERT INTO ledger_ranges(target, acked_at, first_seq, end_seq)"
+                                  " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING") &&
         prepare(link.logAttempt,
                 "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
                 " VALUES (?, ?, ?, ?, ?, ?)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresretentionpruner.h"
 
+#include "store/ledgerranges.h"
 #include "store/postgresschema.h"
 #include "store/postgresurl.h"
 #include "store/store.h"
@@ -63,10 +64,17 @@ Result<PruneCounts> PostgresRetentionPruner::pruneOnce(const QString &text, qint
     }
     q.finish();
 
+    // Bulk rows' acknowledged ranges old enough for their rows to go become per-user ledger
+    // rows first: which event is a user's latest is then in one table.
+    auto folded = LedgerRanges::fold(db, true, where, cutoffMs, stop);
+    if (!folded)
+        return folded.error();
+
     // Delivered rows older than the cutoff, oldest first, a batch per transaction: not one
     // the ledger pins (its event, or one of a bulk row's, is a (target, user)'s latest
-    // acknowledged one), with their attempts; then the events of those rows that no remaining
-    // row covers (the same transaction sees the rows gone).
+    // acknowledged one, or its range was acknowledged after the fold), with their attempts;
+    // then the events of those rows that no remaining row covers (the same transaction sees
+    // the rows gone).
     qint64 cursor = 0;
     while (!stopped()) {
         if (!q.exec(QStringLiteral("BEGIN")))
@@ -76,7 +84,9 @@ Result<PruneCounts> PostgresRetentionPruner::pruneOnce(const QString &text, qint
             " WHERE d.id > ? AND d.state IN ('done', 'coalesced', 'discarded') AND d.updated_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM events e JOIN ledger l ON l.target = d.target"
             " AND l.user_id = e.user_id AND l.event_id = e.event_id WHERE e.seq >= d.event_seq"
-            " AND e.seq < d.event_seq + d.event_count)"
+            " AND e.seq < d.event_seq + d.event_count) AND NOT EXISTS (SELECT 1 FROM"
+            " ledger_ranges r WHERE r.target = d.target AND r.first_seq = d.event_seq AND"
+            " r.end_seq = d.event_seq + d.event_count)"
             " ORDER BY d.id LIMIT ?),"
             " gone AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM victim)"
             " RETURNING id, event_seq, event_count),"

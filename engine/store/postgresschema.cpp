@@ -146,6 +146,13 @@ const QList<QStringList> &migrations()
             // consecutive ids here, as they do in SQLite).
             QStringLiteral("CREATE INDEX deliveries_event ON deliveries(event_seq)"),
         },
+        {
+            // A bulk row's acknowledgement is one range of event seqs per target, not one ledger
+            // row per user (LedgerRanges), as in the SQLite store's step 9.
+            QStringLiteral("CREATE TABLE ledger_ranges (target TEXT NOT NULL, first_seq BIGINT NOT"
+                           " NULL, end_seq BIGINT NOT NULL, acked_at BIGINT NOT NULL,"
+                           " PRIMARY KEY(target, first_seq, end_seq))"),
+        },
     };
     return list;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/retentionpruner.h"
 
+#include "store/ledgerranges.h"
 #include "store/store.h"
 
 #include <QSet>
@@ -61,18 +62,30 @@ Result<PruneCounts> RetentionPruner::pruneOnce(const QString &dbPath, qint64 cut
     PruneCounts counts;
     const auto stopped = [stop] { return stop && stop->load(); };
 
-    // The ledger's latest acknowledged event of a (target, user) stays, with its row.
+    // Bulk rows' acknowledged ranges old enough for their rows to go become per-user ledger
+    // rows first: which event is a user's latest is then in one table.
+    auto folded = LedgerRanges::fold(db, false, dbPath, cutoffMs, stop);
+    if (!folded)
+        return folded.error();
+
+    // The ledger's latest acknowledged event of a (target, user) stays, with its row; so does a
+    // bulk row whose range was acknowledged after the fold (kept until the next pass).
     QSqlQuery pinnedSingle(db), pinnedRange(db);
     pinnedSingle.prepare(
         QStringLiteral("SELECT 1 FROM ledger l JOIN events e ON e.event_id = l.event_id"
                        " WHERE l.target = ? AND l.user_id = ? AND e.seq = ?"));
     pinnedRange.prepare(QStringLiteral(
         "SELECT 1 FROM events e JOIN ledger l ON l.target = ? AND l.user_id = e.user_id"
-        " AND l.event_id = e.event_id WHERE e.seq >= ? AND e.seq < ? LIMIT 1"));
+        " AND l.event_id = e.event_id WHERE e.seq >= ? AND e.seq < ?"
+        " UNION ALL SELECT 1 FROM ledger_ranges WHERE target = ? AND first_seq = ? AND end_seq = ?"
+        " LIMIT 1"));
     const auto pinned = [&](const Row &r) {
         QSqlQuery &q = r.count > 1 ? pinnedRange : pinnedSingle;
         q.addBindValue(r.target);
         if (r.count > 1) {
+            q.addBindValue(r.seq);
+            q.addBindValue(r.seq + r.count);
+            q.addBindValue(r.target);
             q.addBindValue(r.seq);
             q.addBindValue(r.seq + r.count);
         } else {

@@ -67,14 +67,11 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
         " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
         " version = excluded.version, acked_at = excluded.acked_at"
         " WHERE excluded.version > ledger.version");
-    // A row covering many events acknowledges all of them: one statement, no per-row round trip.
+    // A row covering many events acknowledges all of them as one range (LedgerRanges): one
+    // small row per target instead of an upsert per user and target.
     c->m_ledgerRange = SqliteStatement(
-        db,
-        "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
-        " SELECT ?, user_id, event_id, seq, ? FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
-        " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-        " version = excluded.version, acked_at = excluded.acked_at"
-        " WHERE excluded.version > ledger.version");
+        db, "INSERT INTO ledger_ranges(target, acked_at, first_seq, end_seq) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING");
     c->m_logAttempt = SqliteStatement(
         db, "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
             " VALUES (?, ?, ?, ?, ?, ?)");

@@ -165,6 +165,15 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX IF NOT EXISTS deliveries_coalescable ON deliveries(target, user_id)"
                            " WHERE state = 'pending' AND attempts = 0 AND next_at > created_at"),
         },
+        {
+            // A bulk row's acknowledgement is one range of event seqs per target, not one ledger
+            // row per user (LedgerRanges): what a user's latest acknowledged event is comes from
+            // both tables; retention folds old ranges into per-user rows before it prunes.
+            QStringLiteral(
+                "CREATE TABLE ledger_ranges (target TEXT NOT NULL, first_seq INTEGER NOT NULL,"
+                " end_seq INTEGER NOT NULL, acked_at INTEGER NOT NULL,"
+                " PRIMARY KEY(target, first_seq, end_seq)) WITHOUT ROWID"),
+        },
     };
     return list;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/storecopy.h"
 
+#include "store/ledgerranges.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
@@ -35,6 +36,7 @@ const Copied Tables[] = {
      "id", -1, true},
     {"attempts", "id, delivery_id, ts, status, duration_ms, error, body_head", "id"},
     {"ledger", "target, user_id, event_id, version, acked_at", ""},
+    {"ledger_ranges", "target, first_seq, end_seq, acked_at", ""},
     {"target_state", "name, paused, disabled, reason, updated_at", ""},
     {"nodes",
      "id, url, health_path, weight, tags, admin_state, health_state, health_changed_at,"
@@ -61,13 +63,13 @@ Result<qint64> countRows(QSqlDatabase db, const QString &where, const QString &t
     return q.value(0).toLongLong();
 }
 
-/// Per target: (rows, XOR of entry hashes) of the ledger.
+/// Per target: (users, XOR of entry hashes) of the ledger, bulk rows' ranges included.
 Result<QHash<QString, std::pair<qint64, std::uint64_t>>> ledgerDigest(QSqlDatabase db,
                                                                       const QString &where)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT target, user_id, version FROM ledger")))
+    if (!q.exec(LedgerRanges::latestVersionsSql()))
         return sqlError(where, QStringLiteral("read the ledger"), q);
     QHash<QString, std::pair<qint64, std::uint64_t>> digest;
     while (q.next()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/syncrecords.h"
 
+#include "store/ledgerranges.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
@@ -343,12 +344,33 @@ Status SyncRecords::forEachLedgerRow(
     JF_RECORDS_DB(db)
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
+    // Per-user rows and bulk rows' ranges, newest first per user: the first row of a user is
+    // its acknowledged version, the rest are older acknowledgements of the same user. Without
+    // ranges the rows are read as stored, unsorted (one per user already).
+    q.prepare(QStringLiteral("SELECT 1 FROM ledger_ranges WHERE target = ? LIMIT 1"));
     q.addBindValue(target);
     if (!q.exec())
         return queryError(QStringLiteral("read ledger"), q.lastError().text());
-    while (q.next())
-        row(q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString());
+    const bool ranges = q.next();
+    q.finish();
+    q.prepare(
+        ranges ? LedgerRanges::acknowledgedRowsSql()
+               : QStringLiteral("SELECT user_id, version, event_id FROM ledger WHERE target = ?"));
+    q.addBindValue(target);
+    if (ranges)
+        q.addBindValue(target);
+    if (!q.exec())
+        return queryError(QStringLiteral("read ledger"), q.lastError().text());
+    QString last;
+    bool first = true;
+    while (q.next()) {
+        QString user = q.value(0).toString();
+        if (!first && user == last)
+            continue;
+        first = false;
+        row(user, q.value(1).toLongLong(), q.value(2).toString());
+        last = std::move(user);
+    }
     return {};
 }
 

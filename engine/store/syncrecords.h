@@ -78,8 +78,9 @@ public:
     qint64 oldestPending(const QString &target);
     Result<QList<StateCount>> countsByState();
     DeliveryLease lease();
-    /// Streams the ledger rows of one target (forward-only: a million users are never in
-    /// memory).
+    /// Streams the ledger of one target, one row per user with its highest acknowledged
+    /// version, whether acknowledged alone or in a bulk row's range (forward-only: a million
+    /// users are never in memory).
     Status forEachLedgerRow(const QString &target,
                             const std::function<void(const QString &user, qint64 version,
                                                      const QString &eventId)> &row);

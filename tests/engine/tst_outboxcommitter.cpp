@@ -229,7 +229,15 @@ private slots:
         auto r = rig.committer->commit({keep.back().get()}, 200);
         QVERIFY(r.ok());
         QCOMPARE(r->pendingDelta.value(QStringLiteral("a")), -5);
-        QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT COUNT(*) FROM ledger WHERE target = 'a'")), QStringList{QStringLiteral("5")});
+        // One range for the row, not one ledger row per user (tst_ledgerranges reads it back).
+        QCOMPARE(rows(*rig.reader, QStringLiteral("SELECT COUNT(*) FROM ledger")),
+                 QStringList{QStringLiteral("0")});
+        QCOMPARE(
+            rows(*rig.reader,
+                 QStringLiteral(
+                     "SELECT COUNT(*) FROM ledger_ranges r JOIN events e ON e.seq >= r.first_seq"
+                     " AND e.seq < r.end_seq WHERE r.target = 'a'")),
+            QStringList{QStringLiteral("5")});
     }
 
     void aGroupThatFailsWritesNothingAndSaysWhy()

@@ -175,7 +175,8 @@ private slots:
             QVERIFY(store.ok());
             QSqlQuery q(store.value()->database());
             for (const char *sql :
-                 {"DROP TABLE api_tokens", "DROP TABLE logs", "DROP INDEX health_events_ts",
+                 {"DROP TABLE ledger_ranges", "DROP TABLE api_tokens", "DROP TABLE logs",
+                  "DROP INDEX health_events_ts",
                   "DROP TABLE consistency_checks", "ALTER TABLE deliveries DROP COLUMN mode",
                   "ALTER TABLE health_events DROP COLUMN last_ok_at", "DROP INDEX deliveries_pending", "DROP INDEX deliveries_pending_all",
                   "DROP INDEX deliveries_coalescable", "DROP INDEX deliveries_dead",

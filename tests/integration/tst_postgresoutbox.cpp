@@ -223,6 +223,107 @@ private slots:
         QCOMPARE(store.value()->heldPartitions().size(), PostgresSchema::Partitions);
     }
 
+    void aStoreOfSchemaSevenKeepsItsLedgerAndAcknowledgesBulkRowsAsRanges()
+    {
+        // A store of schema 7 (per-user ledger rows only), migrated by this engine: its ledger
+        // reads as before; a bulk row delivered now is one range per target, read as every
+        // user it carries; retention folds old ranges into per-user rows, and nothing a reader
+        // sees changes.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        const QString name = QStringLiteral("schema7");
+        {
+            auto db = url.connect(name);
+            QVERIFY2(db.ok(), db ? "" : qPrintable(db.error().message));
+            const Status made = PostgresSchema::migrate(db.value(), pg.url(), 7);
+            QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
+        }
+        QSqlDatabase::removeDatabase(name);
+        pg.psql(
+            QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
+                           " created_at) VALUES ('old1', 'user.created', 'u1', 0, '\\x00', 1)"));
+        pg.psql(QStringLiteral("INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                               " SELECT 't', user_id, event_id, seq, 1 FROM events"));
+
+        auto store = PostgresOutboxStore::open(url); // migrates to the current version
+        QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
+                 QString::number(PostgresSchema::Version));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(store.value()->claimLease(QStringLiteral("here:1:a"), 10000, now), QString());
+        // One bulk row of three events (u1 again, u2, u2 again) to t.
+        OutboxRequest write(std::in_place_type<EventWrite>);
+        const QList<std::pair<QString, QString>> idsAndUsers{
+            {QStringLiteral("b1"), QStringLiteral("u1")},
+            {QStringLiteral("b2"), QStringLiteral("u2")},
+            {QStringLiteral("b3"), QStringLiteral("u2")}};
+        for (const auto &[id, user] : idsAndUsers) {
+            SyncEvent e;
+            e.eventId = id;
+            e.type = QStringLiteral("user.created");
+            e.userId = user;
+            e.createdAt = now;
+            OutboxItem item{e, {QStringLiteral("t")}, 0, false, {}, {}};
+            item.payload = e.toPayload();
+            item.rowLimits = {100};
+            std::get<EventWrite>(write).items << item;
+        }
+        auto written = store.value()->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store.value()));
+        const qint64 first = written->stored.at(0).first().version;
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) || ' ' || MIN(event_count) FROM"
+                                        " deliveries")),
+                 QStringLiteral("1 3"));
+        DeliveryOutcome done;
+        done.kind = DeliveryOutcome::Done;
+        done.id = pg.psql(QStringLiteral("SELECT id FROM deliveries")).toLongLong();
+        done.target = QStringLiteral("t");
+        done.version = first;
+        done.count = 3;
+        done.attempts = 1;
+        OutboxRequest outcome(
+            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, done), {}});
+        auto recorded = store.value()->commit({&outcome}, 5000);
+        QVERIFY2(recorded.ok(), recorded ? "" : qPrintable(recorded.error().message));
+        QVERIFY(finish(*store.value()));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT target || ' ' || (end_seq - first_seq) FROM"
+                                        " ledger_ranges")),
+                 QStringLiteral("t 3"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM ledger")), QStringLiteral("1"));
+
+        auto records = SyncRecords::open(pg.url(), nullptr);
+        QVERIFY2(records.ok(), records ? "" : qPrintable(records.error().message));
+        const auto ledger = [&] {
+            QStringList rows;
+            const Status s = records.value()->forEachLedgerRow(
+                QStringLiteral("t"), [&](const QString &user, qint64 version, const QString &id) {
+                    rows << QStringLiteral("%1 %2 %3").arg(user).arg(version).arg(id);
+                });
+            if (!s)
+                rows << s.error().message;
+            rows.sort();
+            return rows;
+        };
+        const QStringList expected{QStringLiteral("u1 %1 b1").arg(first),
+                                   QStringLiteral("u2 %1 b3").arg(first + 2)};
+        QCOMPARE(ledger(), expected);
+
+        // Retention (the row is recent: nothing pruned) folds the range acknowledged before
+        // its cutoff; the row stays, pinned by the users' latest events.
+        pg.psql(QStringLiteral("UPDATE deliveries SET updated_at = 5000, created_at = 5000"));
+        const auto pruned = PostgresRetentionPruner::pruneOnce(pg.url(), 6000, 2);
+        QVERIFY2(pruned.ok(), pruned ? "" : qPrintable(pruned.error().message));
+        QCOMPARE(pruned->deliveries, qint64(0));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")),
+                 QStringLiteral("0"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(user_id || ':' || event_id, ',' ORDER"
+                                        " BY user_id) FROM ledger")),
+                 QStringLiteral("u1:b1,u2:b3"));
+        QCOMPARE(ledger(), expected);
+    }
+
     void retentionPrunesDeliveredRowsOnlyAndOneDaemonAtATime()
     {
         // Retention on PostgreSQL: delivered rows older than the cutoff go with their attempts
