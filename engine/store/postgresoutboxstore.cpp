@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 
+#include <future>
 #include <limits>
 
 namespace jobfirst {
@@ -50,8 +51,11 @@ QString valuesList(const char *row, int rows)
 
 } // namespace
 
-/// One connection of the writer, its prepared statements, and the thread that sends its
-/// COMMIT (busy from the end of commit() until that COMMIT has returned).
+/// One connection of the writer, its prepared statements, and the one thread that uses it:
+/// it opens the connection, runs every statement on it (a group's, a lease claim's) and its
+/// COMMIT, and closes it. Qt documents a connection as usable only from the thread that made
+/// it, so no other thread touches `db` or the queries. Busy from the end of commit() until
+/// that group's COMMIT has returned.
 struct PostgresOutboxStore::Link
 {
     QString name;
@@ -61,11 +65,30 @@ struct PostgresOutboxStore::Link
         ledgerRange, logAttempt;
     std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks, doneChunks;
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
-    bool busy = false;                                 ///< guarded by m_mutex
-    std::function<void(bool, const QString &)> answer; ///< the COMMIT to send (m_mutex)
+    bool busy = false;                        ///< guarded by m_mutex
+    std::deque<std::function<void()>> tasks; ///< to run on `thread`, in order (m_mutex)
     std::condition_variable work;
     std::thread thread;
 };
+
+template <class F>
+auto PostgresOutboxStore::onLink(Link &link, F &&f) -> decltype(f())
+{
+    using R = decltype(f());
+    auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
+    auto result = task->get_future();
+    post(link, [task] { (*task)(); });
+    return result.get();
+}
+
+void PostgresOutboxStore::post(Link &link, std::function<void()> task)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        link.tasks.push_back(std::move(task));
+    }
+    link.work.notify_one();
+}
 
 /// The statements writeOutboxRows() runs, batched: a round trip to the server costs more than
 /// the row, so the events of a write go in multi-row INSERTs before the rows are planned, and
@@ -153,11 +176,11 @@ QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> 
     return *q;
 }
 
-bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs,
-                                       QString &error)
+bool PostgresOutboxStore::insertEvents(const std::vector<const OutboxItem *> &items,
+                                       QHash<QString, qint64> &seqs, QString &error)
 {
-    for (qsizetype from = 0; from < items.size(); from += ChunkRows) {
-        const int n = int(std::min<qsizetype>(ChunkRows, items.size() - from));
+    for (std::size_t from = 0; from < items.size(); from += ChunkRows) {
+        const int n = int(std::min<std::size_t>(ChunkRows, items.size() - from));
         // A re-sent event id is accepted once: the second copy is ignored, not an error.
         QSqlQuery &q = chunk(m_link->eventChunks, n, [](int rows) {
             return QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
@@ -167,7 +190,7 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
         });
         int p = 0;
         for (int i = 0; i < n; ++i) {
-            const OutboxItem &item = items.at(from + i);
+            const OutboxItem &item = *items[from + std::size_t(i)];
             q.bindValue(p++, pgText(item.event.eventId));
             q.bindValue(p++, pgText(item.event.type));
             q.bindValue(p++, pgText(item.event.userId));
@@ -176,7 +199,7 @@ bool PostgresOutboxStore::insertEvents(const QList<OutboxItem> &items, QHash<QSt
         }
         if (!q.exec()) {
             error = QStringLiteral("events from %1: %2")
-                        .arg(items.at(from).event.eventId, q.lastError().text());
+                        .arg(items[from]->event.eventId, q.lastError().text());
             return false;
         }
         while (q.next())
@@ -192,20 +215,23 @@ Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const Pos
     for (int i = 0; i < Links; ++i) {
         auto link = std::make_unique<Link>();
         link->name = PostgresSchema::newConnectionName("writer");
-        // The first connection migrates the schema; the others only connect.
-        auto db = i == 0 ? PostgresSchema::open(url, link->name) : url.connect(link->name);
-        if (!db)
-            return db.error();
-        link->db = db.value();
-        if (const QString error = s->connect(*link); !error.isEmpty()) {
-            link->db = QSqlDatabase();
-            QSqlDatabase::removeDatabase(link->name);
-            return makeError(QStringLiteral("store.unavailable"), error);
-        }
+        Link &l = *link;
+        l.thread = std::thread([store = s.get(), &l] { store->linkLoop(l); });
         s->m_links.push_back(std::move(link));
+        // Opened on its own thread. The first connection migrates the schema; the others
+        // only connect.
+        const Status opened = s->onLink(l, [&]() -> Status {
+            auto db = i == 0 ? PostgresSchema::open(url, l.name) : url.connect(l.name);
+            if (!db)
+                return db.error();
+            l.db = db.value();
+            if (const QString error = s->connect(l); !error.isEmpty())
+                return makeError(QStringLiteral("store.unavailable"), error);
+            return {};
+        });
+        if (!opened)
+            return opened.error(); // the destructor closes what was opened
     }
-    for (auto &link : s->m_links)
-        link->thread = std::thread([store = s.get(), l = link.get()] { store->commitLoop(*l); });
     return s;
 }
 
@@ -223,28 +249,36 @@ PostgresOutboxStore::~PostgresOutboxStore()
         link->work.notify_all();
         if (link->thread.joinable())
             link->thread.join();
-        disconnect(*link);
-        link->db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(link->name);
     }
 }
 
-void PostgresOutboxStore::commitLoop(Link &link)
+void PostgresOutboxStore::linkLoop(Link &link)
 {
-    pthread_setname_np(pthread_self(), "jf-pg-commit");
+    pthread_setname_np(pthread_self(), "jf-pg-writer");
     while (true) {
-        std::function<void(bool, const QString &)> answer;
+        std::function<void()> task;
         {
             std::unique_lock lock(m_mutex);
-            link.work.wait(lock, [&] { return m_stopping || bool(link.answer); });
-            if (!link.answer)
-                return;
-            answer = std::move(link.answer);
-            link.answer = nullptr;
+            link.work.wait(lock, [&] { return m_stopping || !link.tasks.empty(); });
+            if (link.tasks.empty())
+                break;
+            task = std::move(link.tasks.front());
+            link.tasks.pop_front();
         }
-        // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+        task();
+    }
+    // The connection ends on the thread that opened it.
+    disconnect(link);
+    link.db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(link.name);
+}
+
+void PostgresOutboxStore::sendCommit(Link &link, const std::function<void(bool, const QString &)> &answer)
+{
+    // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+    QString error;
+    {
         QSqlQuery q(link.db);
-        QString error;
         if (!q.exec(QStringLiteral("COMMIT"))) {
             error =
                 QStringLiteral("PostgreSQL store %1: commit failed, nothing of it was written: %2")
@@ -252,15 +286,15 @@ void PostgresOutboxStore::commitLoop(Link &link)
             q.finish();
             rollback(link);
         }
-        answer(error.isEmpty(), error);
-        {
-            std::lock_guard lock(m_mutex);
-            link.busy = false;
-        }
-        m_linkFree.notify_all();
-        if (m_readyHook)
-            m_readyHook();
     }
+    answer(error.isEmpty(), error);
+    {
+        std::lock_guard lock(m_mutex);
+        link.busy = false;
+    }
+    m_linkFree.notify_all();
+    if (m_readyHook)
+        m_readyHook();
 }
 
 bool PostgresOutboxStore::ready() const
@@ -269,22 +303,19 @@ bool PostgresOutboxStore::ready() const
     return std::any_of(m_links.begin(), m_links.end(), [](const auto &l) { return !l->busy; });
 }
 
-PostgresOutboxStore::Link *PostgresOutboxStore::idleLink(QString &error)
+PostgresOutboxStore::Link &PostgresOutboxStore::idleLink()
 {
     Link *link = nullptr;
-    {
-        std::unique_lock lock(m_mutex);
-        m_linkFree.wait(lock, [&] {
-            for (auto &l : m_links)
-                if (!l->busy) {
-                    link = l.get();
-                    return true;
-                }
-            return false;
-        });
-    }
-    error = connect(*link);
-    return error.isEmpty() ? link : nullptr;
+    std::unique_lock lock(m_mutex);
+    m_linkFree.wait(lock, [&] {
+        for (auto &l : m_links)
+            if (!l->busy) {
+                link = l.get();
+                return true;
+            }
+        return false;
+    });
+    return *link;
 }
 
 void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answer)
@@ -294,11 +325,7 @@ void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answ
         answer(true, {});
         return;
     }
-    {
-        std::lock_guard lock(m_mutex);
-        link->answer = std::move(answer);
-    }
-    link->work.notify_one();
+    post(*link, [this, link, answer = std::move(answer)] { sendCommit(*link, answer); });
 }
 
 void PostgresOutboxStore::disconnect(Link &link)
@@ -391,10 +418,44 @@ QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)
 Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<OutboxRequest *> &group,
                                                          qint64 now)
 {
-    QString error;
-    m_link = idleLink(error);
-    if (!m_link)
+    for (int attempt = 0;; ++attempt) {
+        Link &link = idleLink();
+        bool lost = false;
+        auto summary = onLink(link, [&] { return commitOn(link, group, now, lost); });
+        if (summary) {
+            // The COMMIT is finish()'s, on the connection's own thread.
+            {
+                std::lock_guard lock(m_mutex);
+                link.busy = true;
+            }
+            m_pending = &link;
+            return summary;
+        }
+        if (!lost || attempt > 0)
+            return summary;
+        // Nothing is written yet. A connection the server dropped (a restart, a failover)
+        // was found at BEGIN; the writer's other idle connections went with it: all are
+        // opened again, and the group tries once more instead of failing its callers.
+        std::vector<Link *> idle;
+        {
+            std::lock_guard lock(m_mutex);
+            for (auto &l : m_links)
+                if (!l->busy)
+                    idle.push_back(l.get());
+        }
+        for (Link *l : idle)
+            onLink(*l, [this, l] { disconnect(*l); });
+    }
+}
+
+Result<OutboxStore::Summary> PostgresOutboxStore::commitOn(Link &link,
+                                                           const std::vector<OutboxRequest *> &group,
+                                                           qint64 now, bool &lost)
+{
+    if (QString error = connect(link); !error.isEmpty())
         return makeError(QStringLiteral("store.unavailable"), error);
+    m_link = &link;
+    QString error;
     Summary summary;
     summary.stored.resize(group.size());
     const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
@@ -409,21 +470,17 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
                                    : QStringLiteral("BEGIN");
     QSqlQuery q(m_link->db);
     if (!q.exec(begin)) {
-        // Nothing is written yet. A connection the server dropped (a restart, a failover)
-        // is found here; the writer's other idle connections went with it: all are opened
-        // again, and the group tries once more instead of failing its callers.
+        // Nothing is written yet: a connection the server dropped is tried again by commit()
+        // (with the writer's other idle ones); else BEGIN once more here.
+        const QString why = fail(q, QStringLiteral("begin"));
         q = QSqlQuery();
         rollback(*m_link);
         if (!m_link->connected) {
-            {
-                std::lock_guard lock(m_mutex);
-                for (auto &l : m_links)
-                    if (!l->busy)
-                        disconnect(*l);
-            }
-            m_link = idleLink(error);
-            if (!m_link)
-                return makeError(QStringLiteral("store.unavailable"), error);
+            lost = true;
+            return makeError(QStringLiteral("store.unavailable"),
+                             QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it "
+                                            "was written: %2")
+                                 .arg(m_url.toString(), why));
         }
         q = QSqlQuery(m_link->db);
         if (!q.exec(begin))
@@ -441,14 +498,26 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
     // so the rows change in the order the group has them.
     std::vector<int> refused(group.size(), 0);
     std::vector<std::pair<const DeliveryOutcome *, std::size_t>> dones;
+    // The events of every write of the group go in first, together (a round trip per 64
+    // events, not per write): their seqs follow the writes' order, and an event id sent twice
+    // is taken by the first write that has it, as when each write inserted its own. Nothing
+    // else of the group reads these rows. The delivery rows of all writes wait in `rows` and
+    // go in together at the end (or before a supersede, which must see them).
+    Rows rows{*this, now, {}, {}, {}};
+    if (error.isEmpty() && enqueues) {
+        std::vector<const OutboxItem *> items;
+        for (OutboxRequest *r : group)
+            if (auto *w = std::get_if<EventWrite>(r))
+                for (const OutboxItem &item : std::as_const(w->items))
+                    items.push_back(&item);
+        insertEvents(items, rows.seqs, error);
+    }
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
             if (!writeDone(dones, held, summary, now, error, refused))
                 break;
-            Rows rows{*this, now, {}, {}, {}};
-            if (insertEvents(w->items, rows.seqs, error) &&
-                writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
-                !rows.flush())
+            if (!writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
+                error.isEmpty())
                 error = rows.failure;
             else if (error.isEmpty() && !rows.failure.isEmpty())
                 error = rows.failure;
@@ -464,6 +533,8 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
             }
         }
     }
+    if (error.isEmpty() && !rows.flush())
+        error = rows.failure;
     if (error.isEmpty())
         writeDone(dones, held, summary, now, error, refused);
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i)
@@ -485,12 +556,6 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
                                         "written: %2")
                              .arg(m_url.toString(), error));
     }
-    // The COMMIT is finish()'s, on the connection's own thread.
-    {
-        std::lock_guard lock(m_mutex);
-        m_link->busy = true;
-    }
-    m_pending = m_link;
     return summary;
 }
 
@@ -668,9 +733,14 @@ QString PostgresOutboxStore::lockHeldPartitions(QString &error)
 
 QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)
 {
-    QString error;
-    Link *link = idleLink(error);
-    if (!link)
+    Link &link = idleLink();
+    return onLink(link, [&] { return claimLeaseOn(&link, owner, ttlMs, now); });
+}
+
+QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs,
+                                          qint64 now)
+{
+    if (QString error = connect(*link); !error.isEmpty())
         return QStringLiteral("(store unavailable: %1)").arg(error);
     QSqlQuery q(link->db);
     const auto failed = [&](const QString &what) {
@@ -778,17 +848,18 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
 
 QHash<QString, qint64> PostgresOutboxStore::countPending()
 {
-    QHash<QString, qint64> counts;
-    QString error;
-    Link *link = idleLink(error);
-    if (!link)
+    Link &link = idleLink();
+    return onLink(link, [&] {
+        QHash<QString, qint64> counts;
+        if (!connect(link).isEmpty())
+            return counts;
+        QSqlQuery q(link.db);
+        q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state ="
+                              " 'pending' GROUP BY target"));
+        while (q.next())
+            counts.insert(q.value(0).toString(), q.value(1).toLongLong());
         return counts;
-    QSqlQuery q(link->db);
-    q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
-                          " GROUP BY target"));
-    while (q.next())
-        counts.insert(q.value(0).toString(), q.value(1).toLongLong());
-    return counts;
+    });
 }
 
 qint64 PostgresOutboxStore::lastDeliveryId()

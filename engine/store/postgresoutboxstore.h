@@ -8,6 +8,7 @@
 #include <QSqlQuery>
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,7 +31,8 @@ namespace jobfirst {
 /// Deliveries are partitioned by user (PostgresSchema::partitionOf); claimLease() holds a fair
 /// share of the partitions' leases, and an outcome is recorded only while its row's partition
 /// is held (fencing). A lost connection is opened again at the next call. Used from one thread
-/// (the writer's); finish()'s answers run on the committing threads.
+/// (the writer's); each connection is opened, used and closed only by a thread of its own
+/// (commit() and claimLease() run there and wait), and finish()'s answers run on it.
 class PostgresOutboxStore final : public OutboxStore
 {
 public:
@@ -54,17 +56,29 @@ public:
 private:
     struct Link;
     explicit PostgresOutboxStore(PostgresUrl url);
-    /// A connection without a COMMIT in flight (waits for one), connected; null and `error`
-    /// when it cannot connect.
-    Link *idleLink(QString &error);
+    /// A connection without a COMMIT in flight (waits for one).
+    Link &idleLink();
+    /// Runs `f` on the thread of `link` (after what is queued there) and answers its result.
+    template <class F>
+    auto onLink(Link &link, F &&f) -> decltype(f());
+    /// Queues `task` for the thread of `link`.
+    void post(Link &link, std::function<void()> task);
+    /// The thread of `link`: runs its tasks; at the end closes the connection.
+    void linkLoop(Link &link);
+    /// Sends the COMMIT of the group open on `link` (its thread), then `answer`s.
+    void sendCommit(Link &link, const std::function<void(bool, const QString &)> &answer);
+    /// commit() on the thread of `link`; `lost` when the connection was found gone at BEGIN
+    /// (nothing written: the group may be tried again).
+    Result<Summary> commitOn(Link &link, const std::vector<OutboxRequest *> &group, qint64 now,
+                             bool &lost);
+    /// claimLease() on the thread of `link`.
+    QString claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs, qint64 now);
     /// Connects `link` (again) and prepares its statements; "" or why it cannot.
     QString connect(Link &link);
     void disconnect(Link &link);
     /// Ends the transaction open on `link` after a failed statement; a connection that no
     /// longer answers is closed, to be opened again at the next call.
     void rollback(Link &link);
-    /// The COMMIT thread of `link`.
-    void commitLoop(Link &link);
     /// Records an outcome of a row in `held` partitions ("{1,2}"); one of another partition is
     /// counted in `refused` and not written.
     bool writeOutcome(const DeliveryOutcome &o, const QString &held, Summary &summary, qint64 now,
@@ -88,11 +102,12 @@ private:
     /// The multi-row INSERT of `rows` rows, prepared once per size on the current link.
     QSqlQuery &chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
                      const std::function<QString(int)> &sql);
-    /// Inserts the events of a write: the seq of each new one by event id.
-    bool insertEvents(const QList<OutboxItem> &items, QHash<QString, qint64> &seqs, QString &error);
+    /// Inserts the events of a group's writes: the seq of each new one by event id.
+    bool insertEvents(const std::vector<const OutboxItem *> &items, QHash<QString, qint64> &seqs,
+                      QString &error);
 
     std::vector<std::unique_ptr<Link>> m_links;
-    Link *m_link = nullptr;    ///< the connection commit() uses
+    Link *m_link = nullptr;    ///< the connection commitOn() uses (on its thread)
     Link *m_pending = nullptr; ///< the connection whose group waits for finish()
     mutable std::mutex m_mutex;
     std::condition_variable m_linkFree; ///< a COMMIT ended (or the store stops)
