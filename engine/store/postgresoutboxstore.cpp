@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QSet>
 #include <QSqlError>
+#include <QSqlRecord>
 #include <QStringList>
 #include <QVariant>
 
@@ -35,7 +36,63 @@ QString pgText(const QString &s)
     return copy;
 }
 
-constexpr int ChunkRows = 64; ///< rows per multi-row INSERT
+constexpr int ChunkRows = 64; ///< rows per multi-row INSERT (outcomes)
+
+/// Appends `s` as an SQL string literal. E'…' means the same whatever the server's
+/// standard_conforming_strings; a NUL (text cannot hold one) is left out.
+void appendText(QString &sql, const QString &s)
+{
+    sql += QLatin1String("E'");
+    for (const QChar c : s) {
+        if (c == u'\'' || c == u'\\')
+            sql += c;
+        if (c.unicode() != 0)
+            sql += c;
+    }
+    sql += u'\'';
+}
+
+/// Appends `bytes` as a BYTEA literal (hex).
+void appendBytes(QString &sql, const QByteArray &bytes)
+{
+    sql += QLatin1String("E'\\\\x");
+    sql += QLatin1String(bytes.toHex());
+    sql += u'\'';
+}
+
+/// Appends "ARRAY[…]::type[]" of `add(sql, element)` for each element of `list`.
+template <class List, class Add>
+void appendArray(QString &sql, const List &list, const char *type, Add add)
+{
+    sql += QLatin1String("ARRAY[");
+    bool first = true;
+    for (const auto &element : list) {
+        if (!first)
+            sql += u',';
+        first = false;
+        add(sql, element);
+    }
+    sql += QLatin1String("]::");
+    sql += QLatin1String(type);
+    sql += QLatin1String("[]");
+}
+
+/// Runs `sql`, one statement or several, on `db`: false, with why in `error`, when any of
+/// them failed. With `rows`, `q` is left on the first result of a statement that answers
+/// rows of two columns (QPSQL answers each statement's result in turn, or only the last).
+bool runScript(QSqlQuery &q, const QString &sql, bool rows, QString &error)
+{
+    bool ok = q.exec(sql);
+    while (ok && !(rows && q.isSelect() && q.record().count() == 2)) {
+        if (!q.nextResult()) {
+            ok = !q.lastError().isValid() && !rows;
+            break;
+        }
+    }
+    if (!ok)
+        error = q.lastError().isValid() ? q.lastError().text() : QStringLiteral("no rows answered");
+    return ok;
+}
 
 /// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
 QString valuesList(const char *row, int rows)
@@ -63,16 +120,15 @@ struct PostgresOutboxStore::Link
     bool connected = false;
     std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
         ledgerRange, logAttempt;
-    std::map<int, std::unique_ptr<QSqlQuery>> eventChunks, deliveryChunks, doneChunks;
+    std::map<int, std::unique_ptr<QSqlQuery>> doneChunks;
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
-    bool busy = false;                        ///< guarded by m_mutex
+    bool busy = false;      ///< guarded by m_mutex
     std::deque<std::function<void()>> tasks; ///< to run on `thread`, in order (m_mutex)
     std::condition_variable work;
     std::thread thread;
 };
 
-template <class F>
-auto PostgresOutboxStore::onLink(Link &link, F &&f) -> decltype(f())
+template <class F> auto PostgresOutboxStore::onLink(Link &link, F &&f) -> decltype(f())
 {
     using R = decltype(f());
     auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
@@ -91,8 +147,8 @@ void PostgresOutboxStore::post(Link &link, std::function<void()> task)
 }
 
 /// The statements writeOutboxRows() runs, batched: a round trip to the server costs more than
-/// the row, so the events of a write go in multi-row INSERTs before the rows are planned, and
-/// delivery rows wait in memory until the write ends (or a supersede must see them).
+/// the row, so the events of a group go in one INSERT before the rows are planned, and
+/// delivery rows wait in memory until the group ends (or a supersede must see them).
 struct PostgresOutboxStore::Rows
 {
     PostgresOutboxStore &store;
@@ -132,36 +188,51 @@ struct PostgresOutboxStore::Rows
         q.bindValue(3, now);
         return q.exec() ? std::max(0, q.numRowsAffected()) : 0;
     }
+    /// Inserts the rows waiting now.
     bool flush()
     {
-        for (std::size_t from = 0; from < pending.size() && failure.isEmpty(); from += ChunkRows) {
-            const int n = int(std::min<std::size_t>(ChunkRows, pending.size() - from));
-            QSqlQuery &q = store.chunk(store.m_link->deliveryChunks, n, [](int rows) {
-                return QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
-                                      " next_at, created_at, updated_at, event_count, mode, part)"
-                                      " VALUES ") +
-                       valuesList("(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)", rows);
-            });
-            int p = 0;
-            for (int i = 0; i < n; ++i) {
-                const Delivery &d = pending[from + std::size_t(i)];
-                q.bindValue(p++, d.seq);
-                q.bindValue(p++, pgText(d.target));
-                q.bindValue(p++, pgText(d.user));
-                q.bindValue(p++, d.due);
-                q.bindValue(p++, now);
-                q.bindValue(p++, now);
-                q.bindValue(p++, d.count);
-                q.bindValue(p++, d.mode);
-                q.bindValue(p++, d.part);
-            }
-            if (!q.exec())
-                failure = QStringLiteral("deliveries from seq %1: %2")
-                              .arg(pending[from].seq)
-                              .arg(q.lastError().text());
-        }
-        pending.clear();
+        if (pending.empty() || !failure.isEmpty())
+            return failure.isEmpty();
+        const qint64 first = pending.front().seq;
+        QSqlQuery q(store.m_link->db);
+        QString why;
+        if (!runScript(q, take(), false, why))
+            failure = QStringLiteral("deliveries from seq %1: %2").arg(first).arg(why);
         return failure.isEmpty();
+    }
+    /// The statement inserting the rows waiting ("" none), which no longer wait.
+    QString take()
+    {
+        if (pending.empty())
+            return {};
+        QString sql = QStringLiteral("EXECUTE jf_deliveries(");
+        sql.reserve(int(pending.size()) * 120);
+        const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
+        appendArray(sql, pending, "BIGINT",
+                    [&](QString &s, const Delivery &d) { number(s, d.seq); });
+        sql += u',';
+        appendArray(sql, pending, "TEXT",
+                    [](QString &s, const Delivery &d) { appendText(s, d.target); });
+        sql += u',';
+        appendArray(sql, pending, "TEXT",
+                    [](QString &s, const Delivery &d) { appendText(s, d.user); });
+        sql += u',';
+        appendArray(sql, pending, "BIGINT",
+                    [&](QString &s, const Delivery &d) { number(s, d.due); });
+        sql += u',';
+        appendArray(sql, pending, "INTEGER",
+                    [&](QString &s, const Delivery &d) { number(s, d.count); });
+        sql += u',';
+        appendArray(sql, pending, "TEXT",
+                    [](QString &s, const Delivery &d) { appendText(s, d.mode); });
+        sql += u',';
+        appendArray(sql, pending, "INTEGER",
+                    [&](QString &s, const Delivery &d) { number(s, d.part); });
+        sql += u',';
+        number(sql, now);
+        sql += u')';
+        pending.clear();
+        return sql;
     }
 };
 
@@ -176,37 +247,27 @@ QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> 
     return *q;
 }
 
-bool PostgresOutboxStore::insertEvents(const std::vector<const OutboxItem *> &items,
-                                       QHash<QString, qint64> &seqs, QString &error)
+QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem *> &items)
 {
-    for (std::size_t from = 0; from < items.size(); from += ChunkRows) {
-        const int n = int(std::min<std::size_t>(ChunkRows, items.size() - from));
-        // A re-sent event id is accepted once: the second copy is ignored, not an error.
-        QSqlQuery &q = chunk(m_link->eventChunks, n, [](int rows) {
-            return QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
-                                  " created_at) VALUES ") +
-                   valuesList("(?, ?, ?, 0, ?, ?)", rows) +
-                   QStringLiteral(" ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id");
-        });
-        int p = 0;
-        for (int i = 0; i < n; ++i) {
-            const OutboxItem &item = *items[from + std::size_t(i)];
-            q.bindValue(p++, pgText(item.event.eventId));
-            q.bindValue(p++, pgText(item.event.type));
-            q.bindValue(p++, pgText(item.event.userId));
-            q.bindValue(p++, item.payload);
-            q.bindValue(p++, item.event.createdAt);
-        }
-        if (!q.exec()) {
-            error = QStringLiteral("events from %1: %2")
-                        .arg(items[from]->event.eventId, q.lastError().text());
-            return false;
-        }
-        while (q.next())
-            seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
-        q.finish();
-    }
-    return true;
+    // A re-sent event id is accepted once: the second copy is ignored, not an error.
+    QString sql = QStringLiteral("EXECUTE jf_events(");
+    sql.reserve(int(items.size()) * 400);
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.eventId); });
+    sql += u',';
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.type); });
+    sql += u',';
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.userId); });
+    sql += u',';
+    appendArray(sql, items, "BYTEA",
+                [](QString &s, const OutboxItem *i) { appendBytes(s, i->payload); });
+    sql += u',';
+    appendArray(sql, items, "BIGINT",
+                [](QString &s, const OutboxItem *i) { s += QString::number(i->event.createdAt); });
+    sql += u')';
+    return sql;
 }
 
 Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
@@ -273,7 +334,8 @@ void PostgresOutboxStore::linkLoop(Link &link)
     QSqlDatabase::removeDatabase(link.name);
 }
 
-void PostgresOutboxStore::sendCommit(Link &link, const std::function<void(bool, const QString &)> &answer)
+void PostgresOutboxStore::sendCommit(Link &link,
+                                     const std::function<void(bool, const QString &)> &answer)
 {
     // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
     QString error;
@@ -333,8 +395,6 @@ void PostgresOutboxStore::disconnect(Link &link)
     for (auto *q : {&link.supersede, &link.markDone, &link.markRetry, &link.markDead,
                     &link.markHold, &link.ledger, &link.ledgerRange, &link.logAttempt})
         q->reset();
-    link.eventChunks.clear();
-    link.deliveryChunks.clear();
     link.doneChunks.clear();
     if (link.db.isValid())
         link.db.close();
@@ -362,6 +422,27 @@ QString PostgresOutboxStore::connect(Link &link)
     link.backoff.succeeded();
     QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));
+    // The enqueue statements take arrays: one statement per group, whatever its size (the
+    // events' is sent in the round trip of BEGIN). Ids are taken in the order of the arrays,
+    // so a user's rows keep their events' order.
+    const bool arrays =
+        set.exec(QStringLiteral(
+            "PREPARE jf_events(TEXT[], TEXT[], TEXT[], BYTEA[], BIGINT[]) AS INSERT INTO"
+            " events(event_id, type, user_id, version, payload, created_at) SELECT e, t, u, 0, p,"
+            " c FROM unnest($1, $2, $3, $4, $5) AS x(e, t, u, p, c) ON CONFLICT (event_id) DO"
+            " NOTHING RETURNING seq, event_id")) &&
+        set.exec(QStringLiteral(
+            "PREPARE jf_deliveries(BIGINT[], TEXT[], TEXT[], BIGINT[], INTEGER[], TEXT[],"
+            " INTEGER[], BIGINT) AS INSERT INTO deliveries(event_seq, target, user_id, state,"
+            " next_at, created_at, updated_at, event_count, mode, part) SELECT s, t, u,"
+            " 'pending', d, $8, $8, c, m, p FROM unnest($1, $2, $3, $4, $5, $6, $7) AS x(s, t,"
+            " u, d, c, m, p)"));
+    if (!arrays) {
+        const QString why = set.lastError().text();
+        disconnect(link);
+        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
+            .arg(m_url.toString(), why);
+    }
     const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const char *sql) {
         q = std::make_unique<QSqlQuery>(link.db);
         return q->prepare(QString::fromLatin1(sql));
@@ -448,9 +529,9 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commit(const std::vector<Outbo
     }
 }
 
-Result<OutboxStore::Summary> PostgresOutboxStore::commitOn(Link &link,
-                                                           const std::vector<OutboxRequest *> &group,
-                                                           qint64 now, bool &lost)
+Result<OutboxStore::Summary>
+PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &group, qint64 now,
+                              bool &lost)
 {
     if (QString error = connect(link); !error.isEmpty())
         return makeError(QStringLiteral("store.unavailable"), error);
@@ -468,24 +549,45 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commitOn(Link &link,
                                                     "CASE WHEN is_called THEN last_value + 1 ELSE"
                                                     " last_value END)) FROM deliveries_id_seq")
                                    : QStringLiteral("BEGIN");
+    // The events of every write of the group go in first, together, in the round trip of
+    // BEGIN: their seqs follow the writes' order, and an event id sent twice is taken by the
+    // first write that has it, as when each write inserted its own. Nothing else of the group
+    // reads these rows. The delivery rows of all writes wait in `rows` and go in together
+    // at the end (or before a supersede, which must see them), still on this thread: ids are
+    // taken in the order groups are built, as seqs are.
+    Rows rows{*this, now, {}, {}, {}};
+    QString script = begin;
+    if (enqueues) {
+        std::vector<const OutboxItem *> items;
+        for (OutboxRequest *r : group)
+            if (auto *w = std::get_if<EventWrite>(r))
+                for (const OutboxItem &item : std::as_const(w->items))
+                    items.push_back(&item);
+        if (!items.empty())
+            script += QStringLiteral("; ") + eventsStatement(items);
+    }
+    const bool events = script.size() > begin.size();
     QSqlQuery q(m_link->db);
-    if (!q.exec(begin)) {
+    QString why;
+    if (!runScript(q, script, events, why)) {
         // Nothing is written yet: a connection the server dropped is tried again by commit()
-        // (with the writer's other idle ones); else BEGIN once more here.
-        const QString why = fail(q, QStringLiteral("begin"));
+        // (with the writer's other idle ones); else once more here.
         q = QSqlQuery();
         rollback(*m_link);
         if (!m_link->connected) {
             lost = true;
             return makeError(QStringLiteral("store.unavailable"),
                              QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it "
-                                            "was written: %2")
+                                            "was written: begin: %2")
                                  .arg(m_url.toString(), why));
         }
         q = QSqlQuery(m_link->db);
-        if (!q.exec(begin))
-            error = fail(q, QStringLiteral("begin"));
+        if (!runScript(q, script, events, why))
+            error = QStringLiteral("begin: %1").arg(why);
     }
+    while (error.isEmpty() && events && q.next())
+        rows.seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
+    q.finish();
     // Fencing: outcomes are recorded only for rows of partitions this process still holds;
     // FOR SHARE keeps them from passing on before this transaction ends.
     QString held;
@@ -498,20 +600,6 @@ Result<OutboxStore::Summary> PostgresOutboxStore::commitOn(Link &link,
     // so the rows change in the order the group has them.
     std::vector<int> refused(group.size(), 0);
     std::vector<std::pair<const DeliveryOutcome *, std::size_t>> dones;
-    // The events of every write of the group go in first, together (a round trip per 64
-    // events, not per write): their seqs follow the writes' order, and an event id sent twice
-    // is taken by the first write that has it, as when each write inserted its own. Nothing
-    // else of the group reads these rows. The delivery rows of all writes wait in `rows` and
-    // go in together at the end (or before a supersede, which must see them).
-    Rows rows{*this, now, {}, {}, {}};
-    if (error.isEmpty() && enqueues) {
-        std::vector<const OutboxItem *> items;
-        for (OutboxRequest *r : group)
-            if (auto *w = std::get_if<EventWrite>(r))
-                for (const OutboxItem &item : std::as_const(w->items))
-                    items.push_back(&item);
-        insertEvents(items, rows.seqs, error);
-    }
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
             if (!writeDone(dones, held, summary, now, error, refused))

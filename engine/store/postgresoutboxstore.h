@@ -59,8 +59,7 @@ private:
     /// A connection without a COMMIT in flight (waits for one).
     Link &idleLink();
     /// Runs `f` on the thread of `link` (after what is queued there) and answers its result.
-    template <class F>
-    auto onLink(Link &link, F &&f) -> decltype(f());
+    template <class F> auto onLink(Link &link, F &&f) -> decltype(f());
     /// Queues `task` for the thread of `link`.
     void post(Link &link, std::function<void()> task);
     /// The thread of `link`: runs its tasks; at the end closes the connection.
@@ -102,9 +101,9 @@ private:
     /// The multi-row INSERT of `rows` rows, prepared once per size on the current link.
     QSqlQuery &chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
                      const std::function<QString(int)> &sql);
-    /// Inserts the events of a group's writes: the seq of each new one by event id.
-    bool insertEvents(const std::vector<const OutboxItem *> &items, QHash<QString, qint64> &seqs,
-                      QString &error);
+    /// The statement inserting the events of a group's writes; it answers the seq of each
+    /// new one with its event id.
+    static QString eventsStatement(const std::vector<const OutboxItem *> &items);
 
     std::vector<std::unique_ptr<Link>> m_links;
     Link *m_link = nullptr;    ///< the connection commitOn() uses (on its thread)
