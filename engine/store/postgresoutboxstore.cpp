@@ -77,7 +77,7 @@ void appendArray(QString &sql, const List &list, const char *type, Add add)
     sql += QLatin1String("[]");
 }
 
-/// Runs `sql`, one statement or several, on `db`: false, with why in `error`, when any of
+/// Runs `sql`, one statement or several, with `q`: false, with why in `error`, when any of
 /// them failed. With `rows`, `q` is left on the first result of a statement that answers
 /// rows of two columns (QPSQL answers each statement's result in turn, or only the last).
 bool runScript(QSqlQuery &q, const QString &sql, bool rows, QString &error)
@@ -165,6 +165,8 @@ struct PostgresOutboxStore::Rows
     };
     std::vector<Delivery> pending;
     QString failure;
+    /// The rows were inserted with the events (enqueueStatement()): nothing more to write.
+    bool inserted = false;
 
     qint64 insertEvent(const OutboxItem &item, QString &)
     {
@@ -173,6 +175,8 @@ struct PostgresOutboxStore::Rows
     bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
                         int count, const QString &mode, QString &)
     {
+        if (inserted)
+            return true;
         pending.push_back(
             Delivery{seq, target, user, due, count, mode, PostgresSchema::partitionOf(user, seq)});
         return true;
@@ -266,6 +270,57 @@ QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem 
     sql += u',';
     appendArray(sql, items, "BIGINT",
                 [](QString &s, const OutboxItem *i) { s += QString::number(i->event.createdAt); });
+    sql += u')';
+    return sql;
+}
+
+QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem *> &items,
+                                              qint64 now)
+{
+    // The rows writeOutboxRows() makes for such items: one per target, due when asked (else
+    // now), real-time unless due later; only for the first copy of an event id in the group
+    // (a second copy is not inserted, as when each write inserted its own).
+    struct Row
+    {
+        int event; // 1-based, into the event arrays
+        const QString *target;
+        qint64 due;
+        bool deferred;
+        int part;
+    };
+    std::vector<Row> rows;
+    QSet<QString> seen;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const OutboxItem &item = *items[i];
+        if (seen.contains(item.event.eventId))
+            continue;
+        seen.insert(item.event.eventId);
+        const qint64 due = item.dueAt > 0 ? item.dueAt : now;
+        // An empty user goes by its seq, which the server knows (-1 here).
+        const int part =
+            item.event.userId.isEmpty() ? -1 : PostgresSchema::partitionOf(item.event.userId, 0);
+        for (const QString &target : item.targets)
+            rows.push_back(Row{int(i) + 1, &target, due, due > now, part});
+    }
+    QString sql = eventsStatement(items);
+    sql.replace(0, int(qstrlen("EXECUTE jf_events(")), QStringLiteral("EXECUTE jf_enqueue("));
+    sql.chop(1);
+    sql.reserve(sql.size() + int(rows.size()) * 80);
+    const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
+    sql += u',';
+    appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.event); });
+    sql += u',';
+    appendArray(sql, rows, "TEXT", [](QString &s, const Row &r) { appendText(s, *r.target); });
+    sql += u',';
+    appendArray(sql, rows, "BIGINT", [&](QString &s, const Row &r) { number(s, r.due); });
+    sql += u',';
+    appendArray(sql, rows, "TEXT", [](QString &s, const Row &r) {
+        s += r.deferred ? QLatin1String("'near-real-time'") : QLatin1String("'real-time'");
+    });
+    sql += u',';
+    appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.part); });
+    sql += u',';
+    number(sql, now);
     sql += u')';
     return sql;
 }
@@ -436,7 +491,24 @@ QString PostgresOutboxStore::connect(Link &link)
             " INTEGER[], BIGINT) AS INSERT INTO deliveries(event_seq, target, user_id, state,"
             " next_at, created_at, updated_at, event_count, mode, part) SELECT s, t, u,"
             " 'pending', d, $8, $8, c, m, p FROM unnest($1, $2, $3, $4, $5, $6, $7) AS x(s, t,"
-            " u, d, c, m, p)"));
+            " u, d, c, m, p)")) &&
+        // Events and their delivery rows in one statement, for groups of plain items (no
+        // bulk rows, no coalescing: enqueueStatement()); rows of an event id accepted before
+        // are not made (the join), and ids follow the rows' order (ORDER BY).
+        set.exec(QStringLiteral(
+                     "PREPARE jf_enqueue(TEXT[], TEXT[], TEXT[], BYTEA[], BIGINT[], INTEGER[],"
+                     " TEXT[], BIGINT[], TEXT[], INTEGER[], BIGINT) AS WITH ev AS (INSERT INTO"
+                     " events(event_id, type, user_id, version, payload, created_at) SELECT e, t,"
+                     " u, 0, p, c FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY AS x(e, t, u,"
+                     " p, c, i) ORDER BY i ON CONFLICT (event_id) DO NOTHING RETURNING seq,"
+                     " event_id, user_id), dl AS (INSERT INTO deliveries(event_seq, target,"
+                     " user_id, state, next_at, created_at, updated_at, event_count, mode, part)"
+                     " SELECT ev.seq, d.t, ev.user_id, 'pending', d.due, $11, $11, 1, d.m, CASE"
+                     " WHEN d.p < 0 THEN CAST(ev.seq % %1 AS INTEGER) ELSE d.p END FROM"
+                     " unnest($6, $7, $8, $9, $10) WITH ORDINALITY AS d(ei, t, due, m, p, o)"
+                     " JOIN ev ON ev.event_id = ($1)[d.ei] ORDER BY d.o) SELECT seq, event_id"
+                     " FROM ev")
+                     .arg(PostgresSchema::Partitions));
     if (!arrays) {
         const QString why = set.lastError().text();
         disconnect(link);
@@ -552,9 +624,10 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // The events of every write of the group go in first, together, in the round trip of
     // BEGIN: their seqs follow the writes' order, and an event id sent twice is taken by the
     // first write that has it, as when each write inserted its own. Nothing else of the group
-    // reads these rows. The delivery rows of all writes wait in `rows` and go in together
-    // at the end (or before a supersede, which must see them), still on this thread: ids are
-    // taken in the order groups are built, as seqs are.
+    // reads these rows. Groups of plain items (nearly all) insert their delivery rows in the
+    // same statement; otherwise the rows of all writes wait in `rows` and go in together at
+    // the end (or before a supersede, which must see them). Either way on this thread, one
+    // group after another: ids are taken in the order groups are built, as seqs are.
     Rows rows{*this, now, {}, {}, {}};
     QString script = begin;
     if (enqueues) {
@@ -563,8 +636,13 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
             if (auto *w = std::get_if<EventWrite>(r))
                 for (const OutboxItem &item : std::as_const(w->items))
                     items.push_back(&item);
+        // Plain items (nearly every enqueue): their delivery rows go in the same statement.
+        rows.inserted = std::all_of(items.begin(), items.end(), [](const OutboxItem *i) {
+            return i->rowLimits.isEmpty() && !i->coalesce;
+        });
         if (!items.empty())
-            script += QStringLiteral("; ") + eventsStatement(items);
+            script += QStringLiteral("; ") +
+                      (rows.inserted ? enqueueStatement(items, now) : eventsStatement(items));
     }
     const bool events = script.size() > begin.size();
     QSqlQuery q(m_link->db);

@@ -104,6 +104,9 @@ private:
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);
+    /// The statement inserting those events and their delivery rows (items without bulk
+    /// rows or coalescing); it answers as eventsStatement()'s does.
+    static QString enqueueStatement(const std::vector<const OutboxItem *> &items, qint64 now);
 
     std::vector<std::unique_ptr<Link>> m_links;
     Link *m_link = nullptr;    ///< the connection commitOn() uses (on its thread)

@@ -476,6 +476,122 @@ private slots:
                  QStringLiteral("done"));
     }
 
+    void aGroupOfManyWritesIsStoredAsEachWriteAlone_data()
+    {
+        QTest::addColumn<bool>("plain");
+        // Plain items go in one statement with their delivery rows; a group holding a bulk
+        // or coalescing item inserts its rows after planning them (writeOutboxRows).
+        QTest::newRow("plain items") << true;
+        QTest::newRow("with a bulk item") << false;
+    }
+
+    void aGroupOfManyWritesIsStoredAsEachWriteAlone()
+    {
+        // The writer commits every write waiting at one moment in one group; the store
+        // writes the group's events (and rows) together. What it stores must be what each
+        // write alone would have stored: every event once, the text exactly as given (quotes,
+        // backslashes, non-Latin letters), rows per target in the writes' order, an event id
+        // sent twice accepted once.
+        QFETCH(bool, plain);
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        auto store = std::move(PostgresOutboxStore::open(url)).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const auto item = [now](const QString &id, const QString &user, const QStringList &targets,
+                                qint64 dueAt = 0) {
+            SyncEvent e;
+            e.eventId = id;
+            e.type = QStringLiteral("user.updated");
+            e.userId = user;
+            e.createdAt = now;
+            e.data = {{QStringLiteral("note"), QStringLiteral("it's a \\ \"test\" 名前")}};
+            OutboxItem i{e, targets, dueAt, false, {}, {}};
+            i.payload = e.toPayload();
+            return i;
+        };
+        const QString odd = QStringLiteral("o'brien\\x\\'; DROP TABLE events; --名前");
+        std::vector<OutboxRequest> writes;
+        const auto add = [&writes](QList<OutboxItem> items) {
+            writes.emplace_back(std::in_place_type<EventWrite>);
+            std::get<EventWrite>(writes.back()).items = std::move(items);
+        };
+        add({item(QStringLiteral("evt-1"), odd, {QStringLiteral("t"), QStringLiteral("t'2")}),
+             item(QStringLiteral("evt-2"), QStringLiteral("u2"), {QStringLiteral("t")})});
+        add({item(QStringLiteral("evt-1"), odd, {QStringLiteral("t")})}); // sent twice
+        add({item(QStringLiteral("evt-3"), QStringLiteral("u3"), {QStringLiteral("t")},
+                  now + 60000)}); // due later: near-real-time
+        add({item(QStringLiteral("evt-4"), odd, {QStringLiteral("t")})});
+        if (!plain) {
+            OutboxItem bulk =
+                item(QStringLiteral("evt-5"), QStringLiteral("u5"), {QStringLiteral("t")});
+            bulk.rowLimits = {100};
+            add({bulk});
+        }
+        std::vector<OutboxRequest *> group;
+        for (OutboxRequest &w : writes)
+            group.push_back(&w);
+        auto written = store->commit(group, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store));
+
+        // Versions are the seqs, in the writes' order; the second copy of evt-1 is answered
+        // as accepted before.
+        const auto &stored = written->stored;
+        QCOMPARE(int(stored.size()), int(writes.size()));
+        const qint64 v1 = stored[0].at(0).version, v2 = stored[0].at(1).version,
+                     v3 = stored[2].at(0).version, v4 = stored[3].at(0).version;
+        QVERIFY(v1 > 0 && v1 < v2 && v2 < v3 && v3 < v4);
+        QCOMPARE(stored[1].size(), 1);
+        QCOMPARE(stored[1].at(0).eventId, QStringLiteral("evt-1"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM events")),
+                 QString::number(plain ? 4 : 5));
+        // Text and payload exactly as given.
+        const auto hex = [](const QString &s) { return QString::fromLatin1(s.toUtf8().toHex()); };
+        QCOMPARE(pg.psql(QStringLiteral("SELECT encode(convert_to(user_id, 'UTF8'), 'hex') FROM"
+                                        " events WHERE event_id = 'evt-4'")),
+                 hex(odd));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT encode(payload, 'hex') FROM events WHERE"
+                                        " event_id = 'evt-1'")),
+                 QString::fromLatin1(std::get<EventWrite>(writes[0]).items.at(0).payload.toHex()));
+        // One row per (event, target), in the writes' order, with its user's partition and
+        // mode; none for the copy.
+        const QString rows = pg.psql(QStringLiteral(
+            "SELECT string_agg(concat_ws('|', e.event_id, encode(convert_to(d.target, 'UTF8'),"
+            " 'hex'), d.part, d.mode, d.event_count), ',' ORDER BY d.id) FROM deliveries d JOIN"
+            " events e ON e.seq = d.event_seq"));
+        const auto row = [&](const char *event, const QString &target, const QString &user,
+                             const char *mode) {
+            return QStringLiteral("%1|%2|%3|%4|1")
+                .arg(QLatin1String(event), hex(target))
+                .arg(PostgresSchema::partitionOf(user, 0))
+                .arg(QLatin1String(mode));
+        };
+        QStringList expected{
+            row("evt-1", QStringLiteral("t"), odd, "real-time"),
+            row("evt-1", QStringLiteral("t'2"), odd, "real-time"),
+            row("evt-2", QStringLiteral("t"), QStringLiteral("u2"), "real-time"),
+            row("evt-3", QStringLiteral("t"), QStringLiteral("u3"), "near-real-time"),
+            row("evt-4", QStringLiteral("t"), odd, "real-time")};
+        if (!plain)
+            expected << row("evt-5", QStringLiteral("t"), QStringLiteral("u5"), "bulk");
+        QCOMPARE(rows, expected.join(u','));
+        QCOMPARE(written->pendingDelta.value(QStringLiteral("t")), plain ? 4 : 5);
+        QCOMPARE(written->pendingDelta.value(QStringLiteral("t'2")), 1);
+        // The delivery engine reads them back as written.
+        auto reader = std::move(PostgresOutboxReader::open(url)).value();
+        QList<int> all;
+        for (int p = 0; p < PostgresSchema::Partitions; ++p)
+            all << p;
+        reader->setPartitions(all);
+        std::vector<PendingDelivery> pending;
+        QVERIFY(reader->dataVersion() >= 0);
+        QVERIFY(reader->readPending(QStringLiteral("t'2"), 0, 100, pending).ok());
+        QCOMPARE(int(pending.size()), 1);
+        QCOMPARE(pending.at(0).eventId, QStringLiteral("evt-1"));
+        QCOMPARE(pending.at(0).user, odd);
+    }
+
     void aRowCommittedLateIsNotPassedOver()
     {
         // Enqueues of several connections (daemons, or one writer's two) commit in any order:
