@@ -212,6 +212,9 @@ struct Frames
 {
     std::vector<double> ms;    ///< per snapshot: applied to every page, then the window repainted
     std::vector<double> cpuMs; ///< the GUI thread's CPU time within each of those frames
+    /// The same CPU time in its three parts: the pages applying the snapshot, the work that
+    /// left queued (layouts, deferred updates), and the repaint.
+    std::vector<double> applyCpuMs, queuedCpuMs, paintCpuMs;
     double longestStall = 0;
     double guiCpu = 0; ///< share of one core the GUI thread used
     qsizetype nodes = 0;
@@ -247,15 +250,22 @@ public:
         m_settled.setSingleShot(true);
         m_settled.setInterval(0);
         m_settled.setTimerType(Qt::PreciseTimer);
-        QObject::connect(window, &ui::MainWindow::snapshotApplied, &m_settled,
-                         qOverload<>(&QTimer::start));
+        QObject::connect(window, &ui::MainWindow::snapshotApplied, &m_settled, [this] {
+            m_cpuAtApplied = threadCpuMs();
+            m_settled.start();
+        });
         QObject::connect(&m_settled, &QTimer::timeout, &m_context, [this, window] {
             if (!m_timer.isValid())
                 return;
+            const double settled = threadCpuMs();
             window->repaint(); // paint now, so the frame's cost is inside the measurement
             if (m_recording) {
+                const double end = threadCpuMs();
                 m_frames.ms.push_back(double(m_timer.nsecsElapsed()) / 1e6);
-                m_frames.cpuMs.push_back(threadCpuMs() - m_cpuAtStart);
+                m_frames.cpuMs.push_back(end - m_cpuAtStart);
+                m_frames.applyCpuMs.push_back(m_cpuAtApplied - m_cpuAtStart);
+                m_frames.queuedCpuMs.push_back(settled - m_cpuAtApplied);
+                m_frames.paintCpuMs.push_back(end - settled);
             }
             m_timer.invalidate();
         });
@@ -300,6 +310,7 @@ private:
     QTimer m_settled;
     QElapsedTimer m_timer;
     double m_cpuAtStart = 0;
+    double m_cpuAtApplied = 0;
     bool m_recording = false;
     Frames m_frames;
     qsizetype m_nodes = 0;
@@ -312,10 +323,14 @@ void printFrames(const char *engine, const char *page, const Frames &f)
                 "max %5.1f ms "
                 "(GUI-thread CPU in a frame p50 %4.1f ms, p99 %4.1f ms); longest GUI-thread stall "
                 "%5.1f ms; "
-                "GUI thread %4.1f%% of a core\n",
+                "GUI thread %4.1f%% of a core\n"
+                "  %-8s %-9s CPU in a frame p50 / p99: snapshot applied %4.1f / %4.1f ms, queued "
+                "work %4.1f / %4.1f ms, repaint %4.1f / %4.1f ms\n",
                 engine, page, f.ms.size(), qint64(f.nodes), f.up, f.pct(0.5), f.pct(0.99), f.max(),
-                percentile(f.cpuMs, 0.5), percentile(f.cpuMs, 0.99), f.longestStall,
-                f.guiCpu * 100);
+                percentile(f.cpuMs, 0.5), percentile(f.cpuMs, 0.99), f.longestStall, f.guiCpu * 100,
+                "", "", percentile(f.applyCpuMs, 0.5), percentile(f.applyCpuMs, 0.99),
+                percentile(f.queuedCpuMs, 0.5), percentile(f.queuedCpuMs, 0.99),
+                percentile(f.paintCpuMs, 0.5), percentile(f.paintCpuMs, 0.99));
 }
 
 struct ConsoleRun

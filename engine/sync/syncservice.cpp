@@ -246,12 +246,28 @@ void SyncService::pushTargets()
         d.paused = o.paused;
         list << d;
     }
+    // Addresses are kept from the last call for nodes with the same id and URL (the key holds
+    // both); the others are made again.
+    if (m_nodeTargetPath != m_config.clusterSyncPath) {
+        m_nodeTargetAddresses.clear();
+        m_nodeTargetPath = m_config.clusterSyncPath;
+    }
+    QHash<QString, NodeTargetAddress> addresses;
+    addresses.reserve(m_nodes.size());
+    list.reserve(list.size() + m_nodes.size());
     for (const NodeStatus &n : std::as_const(m_nodes)) {
-        const QString name = NodePrefix + n.spec.id;
-        const TargetOverride o = m_overrides.value(name);
+        const QString key = n.spec.id + QChar(0) + n.spec.url;
+        const auto known = m_nodeTargetAddresses.constFind(key);
+        const NodeTargetAddress &address = *addresses.insert(
+            key,
+            known != m_nodeTargetAddresses.cend()
+                ? known.value()
+                : NodeTargetAddress{NodePrefix + n.spec.id,
+                                    joinUrlPath(n.spec.url, m_config.clusterSyncPath).toEncoded()});
+        const TargetOverride o = m_overrides.value(address.name);
         DeliveryTarget d;
-        d.name = name;
-        d.url = joinUrlPath(n.spec.url, m_config.clusterSyncPath).toEncoded();
+        d.name = address.name;
+        d.url = address.url;
         d.secret = m_config.clusterSecret;
         d.security = n.spec.security(); // the node's CA, client certificate and token
         d.timeoutMs = long(m_config.syncTimeoutMs);
@@ -264,6 +280,7 @@ void SyncService::pushTargets()
         d.held = n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance;
         list << d;
     }
+    m_nodeTargetAddresses = std::move(addresses);
     m_delivery->setQueueLimit(m_config.syncQueueSize);
     m_delivery->setTargets(list);
 }

@@ -149,6 +149,15 @@ private:
     QString m_recordsError;
     ClusterConfig m_config;
     QList<NodeStatus> m_nodes;
+    /// Each node target's name and URL by the node's id and URL (for clusterSyncPath):
+    /// pushTargets() runs on every health change, and made a thousand URLs again each time.
+    struct NodeTargetAddress
+    {
+        QString name;
+        QByteArray url;
+    };
+    QHash<QString, NodeTargetAddress> m_nodeTargetAddresses;
+    QString m_nodeTargetPath;
     QHash<QString, TargetOverride> m_overrides;
     mutable QMutex m_routeMutex; ///< publish() may be called from import threads
     std::unique_ptr<OutboxWriter> m_writer;

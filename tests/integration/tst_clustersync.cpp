@@ -67,6 +67,60 @@ private slots:
         QCOMPARE(b.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0); // signed with cluster_secret
         engine.shutdown();
     }
+
+    // A node moved to another address receives cluster sync there, not at the old one (the
+    // sync service keeps each node target's address while the node's URL stays the same).
+    void movedNodeReceivesAtItsNewAddress()
+    {
+        const QString secret = generateSecret();
+        NodeSimProcess before, after;
+        before.setSecret(secret);
+        after.setSecret(secret);
+        QVERIFY(before.start(QStringLiteral("before")));
+        QVERIFY(after.start(QStringLiteral("after")));
+        QTemporaryDir dir;
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 200;
+        c.healthCheckTimeoutMs = 150;
+        c.fastIntervalMs = 100;
+        c.slowStartMs = 0;
+        c.syncRetryIntervalMs = 100;
+        c.clusterSecret = secret;
+        c.targets.clear();
+        QVERIFY(c.saveToFile(dir.filePath(QStringLiteral("c.json"))).ok());
+        Engine engine;
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        if (OutboxBackend::postgres())
+            options.outboxUrl = OutboxBackend::outbox(options.dbPath);
+        options.configPath = dir.filePath(QStringLiteral("c.json"));
+        QVERIFY(engine.open(options).ok());
+        const QString id = QStringLiteral("n");
+        QVERIFY(
+            engine.cluster()->registerNode(NodeSpec{id, before.url()}, QStringLiteral("t")).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->stats().activeNodes, 1, 5000);
+        const auto session = [](const QString &user) {
+            SyncEvent e;
+            e.type = QStringLiteral("session");
+            e.userId = user;
+            e.data = {{QStringLiteral("token"), QStringLiteral("jwt-%1").arg(user)}};
+            return e;
+        };
+        const auto applied = [](NodeSimProcess &sim) {
+            return sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt();
+        };
+        QVERIFY(engine.sync()->publish({session(QStringLiteral("mei"))}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(applied(before), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
+
+        QVERIFY(engine.cluster()->editNode(NodeSpec{id, after.url()}, QStringLiteral("t")).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->node(id)->health, HealthState::Up, 5000);
+        QVERIFY(engine.sync()->publish({session(QStringLiteral("li"))}).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(applied(after), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
+        QCOMPARE(applied(before), 1); // nothing more at the old address
+        engine.shutdown();
+    }
 };
 
 QTEST_GUILESS_MAIN(TestClusterSync)

@@ -36,6 +36,8 @@
 #include <QValueAxis>
 #include <QtTest>
 
+#include <cmath>
+
 using namespace jobfirst;
 
 class TestConsoleTruth final : public QObject
@@ -539,6 +541,46 @@ private slots:
             qWarning("%s", qPrintable(o));
         QVERIFY2(offenders.isEmpty(),
                  qPrintable(QStringLiteral("%1 English words on screen").arg(offenders.size())));
+    }
+
+    // The Nodes page keeps each node's recent latency by the node's place in the snapshot,
+    // rebuilt when nodes come or go: a node selected after others left shows its own
+    // history, not the one of the node that had its place before. (Last: node-a is removed
+    // and added back.)
+    void recentLatencyStaysWithItsNode()
+    {
+        m_window->showPage(1);
+        nodes()->table()->clearSelection();
+        NodeSpec dead;
+        dead.id = QStringLiteral("node-c"); // after node-a and node-b; never answers
+        dead.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(dead).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")) &&
+                                     node(QStringLiteral("node-c"))->lastCheckAt > 0,
+                                 5000);
+        waitSnapshots(5); // node-c's places hold only gaps, node-b's answers
+        // node-b and node-c each move one place up.
+        QVERIFY(m_engine->removeNode(QStringLiteral("node-a")).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(QStringLiteral("node-a")), 5000);
+        waitSnapshots(2);
+        selectNode(QStringLiteral("node-c"));
+        QCOMPARE(selectedNode(), QStringLiteral("node-c"));
+        ui::LiveChart *chart = nodes()->latencyChart();
+        QVERIFY(chart->gapMarkCount() > 0); // its history: no answer
+        QVERIFY(std::isnan(chart->lastValue(QStringLiteral("node-c"))));
+        QCOMPARE(chart->pointCount(QStringLiteral("node-c")), 0);
+        selectNode(QStringLiteral("node-b"));
+        QCOMPARE(selectedNode(), QStringLiteral("node-b"));
+        QVERIFY2(chart->pointCount(QStringLiteral("node-b")) >= 3,
+                 qPrintable(QString::number(chart->pointCount(QStringLiteral("node-b")))));
+        QVERIFY(!std::isnan(chart->lastValue(QStringLiteral("node-b"))));
+        nodes()->table()->clearSelection();
+        QVERIFY(m_engine->removeNode(QStringLiteral("node-c")).result().ok());
+        NodeSpec a;
+        a.id = QStringLiteral("node-a");
+        a.url = m_a.url();
+        QVERIFY(m_engine->addNode(a).result().ok());
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
     }
 };
 

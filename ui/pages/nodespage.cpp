@@ -15,7 +15,6 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
-#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -265,12 +264,22 @@ QString NodesPage::selectedId() const
 
 void NodesPage::applySnapshot(const EngineSnapshot &s)
 {
-    QStringList ids;
-    ids.reserve(s.nodes.size());
-    for (const NodeStatus &n : s.nodes)
-        ids << n.spec.id;
-    const bool nodesChanged = ids != m_ids;
-    m_ids = std::move(ids);
+    bool nodesChanged = s.nodes.size() != m_ids.size();
+    for (qsizetype i = 0; !nodesChanged && i < s.nodes.size(); ++i)
+        nodesChanged = s.nodes.at(i).spec.id != m_ids.at(i);
+    if (nodesChanged) {
+        // Each node keeps its recent latency; a node that left takes its own along.
+        QHash<QString, std::deque<std::pair<qint64, double>>> byId;
+        for (qsizetype i = 0; i < m_ids.size(); ++i)
+            byId.insert(m_ids.at(i), std::move(m_recent[std::size_t(i)]));
+        m_ids.clear();
+        m_recent.clear();
+        m_recent.reserve(std::size_t(s.nodes.size()));
+        for (const NodeStatus &n : s.nodes) {
+            m_ids << n.spec.id;
+            m_recent.push_back(byId.take(n.spec.id));
+        }
+    }
     m_maxNodes = s.maxNodes;
     m_snapshotAt = s.at;
     if (!m_timeoutAsked) {
@@ -278,18 +287,14 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
         readNodeTimeout();
     }
     // Every node's recent latency, so a node selected later shows its history at once.
-    for (const NodeStatus &n : s.nodes) {
+    for (qsizetype i = 0; i < s.nodes.size(); ++i) {
+        const NodeStatus &n = s.nodes.at(i);
         if (!n.lastCheckAt)
             continue;
-        auto &points = m_recent[n.spec.id];
+        auto &points = m_recent[std::size_t(i)];
         points.emplace_back(s.at, n.responseTimeMs);
         while (!points.empty() && points.front().first < s.at - RecentMs)
             points.pop_front();
-    }
-    if (nodesChanged) { // a node that left: its latency goes
-        const QSet<QString> known(m_ids.begin(), m_ids.end());
-        for (auto it = m_recent.begin(); it != m_recent.end();)
-            it = known.contains(it.key()) ? std::next(it) : m_recent.erase(it);
     }
 
     const QString selected = selectedId();
@@ -344,8 +349,9 @@ void NodesPage::refreshHistory()
         m_historyFor = id;
         m_history->setRows({});
         m_latency->removeSeriesNotIn({});
-        for (const auto &[at, ms] : m_recent.value(id))
-            m_latency->addPoint(id, at, ms);
+        if (const qsizetype at = m_ids.indexOf(id); at >= 0)
+            for (const auto &[when, ms] : m_recent[std::size_t(at)])
+                m_latency->addPoint(id, when, ms);
         if (!id.isEmpty() && m_snapshotAt)
             m_latency->flush(m_snapshotAt);
     }
