@@ -17,6 +17,34 @@ class TestClusterSync final : public QObject
 {
     Q_OBJECT
 
+    /// Checks and sync retries fast enough for a test, events signed with `secret`.
+    static ClusterConfig fastConfig(const QString &secret)
+    {
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 200;
+        c.healthCheckTimeoutMs = 150;
+        c.fastIntervalMs = 100;
+        c.slowStartMs = 0;
+        c.syncRetryIntervalMs = 100;
+        c.clusterSecret = secret;
+        c.targets.clear();
+        return c;
+    }
+
+    /// Opens `engine` on a store in `dir` with config `c` (the outbox in PostgreSQL when the
+    /// suite runs on it, the rest in the file).
+    static bool openEngine(Engine &engine, const QTemporaryDir &dir, const ClusterConfig &c)
+    {
+        if (!c.saveToFile(dir.filePath(QStringLiteral("c.json"))).ok())
+            return false;
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        if (OutboxBackend::postgres())
+            options.outboxUrl = OutboxBackend::outbox(options.dbPath);
+        options.configPath = dir.filePath(QStringLiteral("c.json"));
+        return engine.open(options).ok();
+    }
+
 private slots:
     void downNodeReceivesWhatItMissed()
     {
@@ -27,23 +55,10 @@ private slots:
         QVERIFY(a.start(QStringLiteral("a")));
         QVERIFY(b.start(QStringLiteral("b")));
         QTemporaryDir dir;
-        ClusterConfig c;
-        c.healthCheckIntervalMs = 200;
-        c.healthCheckTimeoutMs = 150;
-        c.fastIntervalMs = 100;
+        ClusterConfig c = fastConfig(secret);
         c.downIntervalMs = 200;
-        c.slowStartMs = 0;
-        c.syncRetryIntervalMs = 100;
-        c.clusterSecret = secret;
-        c.targets.clear();
-        QVERIFY(c.saveToFile(dir.filePath(QStringLiteral("c.json"))).ok());
         Engine engine;
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        if (OutboxBackend::postgres()) // the outbox in PostgreSQL, the rest in the file
-            options.outboxUrl = OutboxBackend::outbox(options.dbPath);
-        options.configPath = dir.filePath(QStringLiteral("c.json"));
-        QVERIFY(engine.open(options).ok());
+        QVERIFY(openEngine(engine, dir, c));
         QVERIFY(engine.cluster()->registerNode(NodeSpec{QStringLiteral("a"), a.url()}, QStringLiteral("t")).ok());
         QVERIFY(engine.cluster()->registerNode(NodeSpec{QStringLiteral("b"), b.url()}, QStringLiteral("t")).ok());
         QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->stats().activeNodes, 2, 5000);
@@ -79,22 +94,8 @@ private slots:
         QVERIFY(before.start(QStringLiteral("before")));
         QVERIFY(after.start(QStringLiteral("after")));
         QTemporaryDir dir;
-        ClusterConfig c;
-        c.healthCheckIntervalMs = 200;
-        c.healthCheckTimeoutMs = 150;
-        c.fastIntervalMs = 100;
-        c.slowStartMs = 0;
-        c.syncRetryIntervalMs = 100;
-        c.clusterSecret = secret;
-        c.targets.clear();
-        QVERIFY(c.saveToFile(dir.filePath(QStringLiteral("c.json"))).ok());
         Engine engine;
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        if (OutboxBackend::postgres())
-            options.outboxUrl = OutboxBackend::outbox(options.dbPath);
-        options.configPath = dir.filePath(QStringLiteral("c.json"));
-        QVERIFY(engine.open(options).ok());
+        QVERIFY(openEngine(engine, dir, fastConfig(secret)));
         const QString id = QStringLiteral("n");
         QVERIFY(
             engine.cluster()->registerNode(NodeSpec{id, before.url()}, QStringLiteral("t")).ok());
