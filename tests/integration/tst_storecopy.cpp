@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirstctl store copy (issue 13): a SQLite store that a real jobfirstd filled (delivered
-// events, a node, config versions, audit) moved into a PostgreSQL of the test's own, verified,
-// and run there by a jobfirstd; a store an engine holds and a destination that is not empty are
-// refused with a clear message and change nothing.
+// events, a bulk migration acknowledged as ranges, a node, config versions, audit) moved into a
+// PostgreSQL of the test's own, verified, and run there by a jobfirstd; a store an engine holds and
+// a destination that is not empty are refused with a clear message and change nothing.
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
@@ -110,6 +110,7 @@ private slots:
             f.write(QJsonDocument(QJsonObject{{QStringLiteral("targets"),
                                                QJsonArray{QJsonObject{
                                                    {QStringLiteral("name"), QStringLiteral("crm")},
+                                                   {QStringLiteral("batch_size"), 10},
                                                    {QStringLiteral("url"),
                                                     target.url() + QStringLiteral("/sync")},
                                                    {QStringLiteral("events"),
@@ -144,6 +145,23 @@ private slots:
                  202);
         QTRY_COMPARE_WITH_TIMEOUT(
             target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 40, 20000);
+        // A bulk migration of 60 users in rows of 10: acknowledged as ranges (ledger_ranges),
+        // not as rows per user. A copy that left them out would lose what those users have.
+        QByteArray lines;
+        for (int i = 0; i < 60; ++i)
+            lines += QJsonDocument(
+                         QJsonObject{{QStringLiteral("id"), QStringLiteral("imp-%1").arg(i)},
+                                     {QStringLiteral("type"), QStringLiteral("user.created")},
+                                     {QStringLiteral("user_id"), QStringLiteral("b%1").arg(i)}})
+                         .toJson(QJsonDocument::Compact) +
+                     '\n';
+        QCOMPARE(apiCall(daemon.url(), "POST",
+                         QStringLiteral("/api/v1/sync/imports?batch=10&name=users.jsonl"), token,
+                         lines)
+                     .status,
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 100, 20000);
 
         // Its first check made a health event.
         QTRY_COMPARE_WITH_TIMEOUT(
@@ -160,19 +178,22 @@ private slots:
         QVERIFY2(held.err.contains("stop it first"), held.err.constData());
         QCOMPARE(daemon.terminate(), 0);
         QTRY_COMPARE_WITH_TIMEOUT(sqliteCount(file, QStringLiteral("ledger")), 40, 5000);
+        QVERIFY(sqliteCount(file, QStringLiteral("ledger_ranges")) > 0);
 
         const CtlRun copied =
             runCtl({QStringLiteral("--db"), file, QStringLiteral("store"), QStringLiteral("copy"),
                     QStringLiteral("--to"), url, QStringLiteral("--json")});
         QVERIFY2(copied.code == 0, copied.err.constData());
         const QJsonObject report = QJsonDocument::fromJson(copied.out).object();
-        QCOMPARE(report[QStringLiteral("ledger_rows")].toInt(), 40);
+        // Users in the ledger, both forms: 40 rows of their own and 60 in ranges.
+        QCOMPARE(report[QStringLiteral("ledger_rows")].toInt(), 100);
         QVERIFY(!report[QStringLiteral("ledger_digest")].toString().isEmpty());
         // Counted again here, independently of the command's own check.
         for (const QString table :
              {QStringLiteral("events"), QStringLiteral("deliveries"), QStringLiteral("ledger"),
-              QStringLiteral("nodes"), QStringLiteral("audit"), QStringLiteral("config_versions"),
-              QStringLiteral("health_events"), QStringLiteral("api_tokens")}) {
+              QStringLiteral("ledger_ranges"), QStringLiteral("nodes"), QStringLiteral("audit"),
+              QStringLiteral("config_versions"), QStringLiteral("health_events"),
+              QStringLiteral("api_tokens")}) {
             const qint64 rows = sqliteCount(file, table);
             QVERIFY2(rows > 0, qPrintable(table));
             QCOMPARE(pgCount(url, table), rows);
@@ -184,10 +205,10 @@ private slots:
         const CtlRun again = runCtl({QStringLiteral("--db"), file, QStringLiteral("store"),
                                      QStringLiteral("copy"), QStringLiteral("--to"), url});
         QCOMPARE(again.code, 1);
-        QVERIFY2(again.err.contains("is not empty") && again.err.contains("40 rows in events") &&
+        QVERIFY2(again.err.contains("is not empty") && again.err.contains("100 rows in events") &&
                      again.err.contains("nothing was copied"),
                  again.err.constData());
-        QCOMPARE(pgCount(url, QStringLiteral("events")), 40);
+        QCOMPARE(pgCount(url, QStringLiteral("events")), 100);
 
         // A daemon on PostgreSQL runs what was copied: the node, the config (its latest
         // version: no config file), one audit chain that verifies, and new events after the
@@ -223,7 +244,21 @@ private slots:
                 .status,
             202);
         QTRY_COMPARE_WITH_TIMEOUT(
-            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 41, 30000);
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 101, 30000);
+        // The target and the copied ledger agree user by user: the migration's ranges read
+        // there as they did here.
+        const ApiReply checked =
+            apiCall(onPg.url(), "POST", QStringLiteral("/api/v1/sync/check"), pgToken,
+                    QJsonDocument(
+                        QJsonObject{{QStringLiteral("targets"), QJsonArray{QStringLiteral("crm")}}})
+                        .toJson(QJsonDocument::Compact));
+        QCOMPARE(checked.status, 200);
+        const QJsonObject crm = checked.json().toArray().first().toObject();
+        QVERIFY2(crm[QStringLiteral("error")].toString().isEmpty(), checked.body.constData());
+        QCOMPARE(crm[QStringLiteral("ledger_records")].toInt(), 101);
+        QCOMPARE(crm[QStringLiteral("target_records")].toInt(), 101);
+        QCOMPARE(crm[QStringLiteral("missing")].toInt(), 0);
+        QCOMPARE(crm[QStringLiteral("stale")].toInt(), 0);
         QCOMPARE(onPg.terminate(), 0);
     }
 };
