@@ -31,8 +31,8 @@ bool same(const TargetStatus &a, const TargetStatus &b)
 {
     return a.name == b.name && a.url == b.url && a.enabled == b.enabled && a.paused == b.paused &&
            a.held == b.held && a.disabledReason == b.disabledReason &&
-           a.tlsInsecure == b.tlsInsecure && a.circuit == b.circuit &&
-           a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
+           a.tlsInsecure == b.tlsInsecure && a.unsignedDeliveries == b.unsignedDeliveries &&
+           a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
            a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
            a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
            a.inFlight == b.inFlight && a.lastError == b.lastError && a.lastErrorAt == b.lastErrorAt;

@@ -782,6 +782,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Cannot read the daemons (their last state is not shown): %1</source>
         <translation>无法读取守护进程（不显示其上次状态）：%1</translation>
     </message>
+    <message>
+        <source>%1 since %2</source>
+        <translation>%1（自 %2 起）</translation>
+    </message>
+    <message>
+        <source>Delivered since this daemon started at %1; the count starts again when it restarts.</source>
+        <translation>自此守护进程于 %1 启动以来的投递数；它重启后重新计数。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>
@@ -983,6 +991,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Delivery: no process delivers from this store</source>
         <translation>投递：没有进程从此存储投递</translation>
+    </message>
+    <message>
+        <source>cluster_secret is empty: cluster sync to the nodes goes out unsigned</source>
+        <translation>cluster_secret 为空：发往节点的集群同步未签名</translation>
+    </message>
+    <message>
+        <source>Target %1 has no secret: its deliveries go out unsigned</source>
+        <translation>目标 %1 没有密钥：其投递未签名</translation>
     </message>
 </context>
 <context>
@@ -2068,6 +2084,26 @@ Buckets differing: %8 of %9
     <message>
         <source>Edit connection…</source>
         <translation>编辑连接……</translation>
+    </message>
+    <message>
+        <source>%1  (unsigned)</source>
+        <translation>%1（未签名）</translation>
+    </message>
+    <message>
+        <source>cluster_secret is empty: cluster sync to this node goes out unsigned, and the node cannot tell it from a forgery. Set cluster_secret in the config.</source>
+        <translation>cluster_secret 为空：发往此节点的集群同步未签名，节点无法将其与伪造请求区分。请在配置中设置 cluster_secret。</translation>
+    </message>
+    <message>
+        <source>Delivered since %1</source>
+        <translation>自 %1 起已投递</translation>
+    </message>
+    <message>
+        <source>Delivered since the engine started at %1; the count starts again when the engine restarts.</source>
+        <translation>自引擎于 %1 启动以来的投递数；引擎重启后重新计数。</translation>
+    </message>
+    <message>
+        <source>This target has no secret: its deliveries go out unsigned, and it cannot tell them from a forgery. Give it one in the config (jobfirstctl target set %1 --secret-file FILE).</source>
+        <translation>此目标没有密钥：其投递未签名，目标无法将其与伪造请求区分。请在配置中为它设置密钥（jobfirstctl target set %1 --secret-file FILE）。</translation>
     </message>
 </context>
 <context>

@@ -66,18 +66,26 @@ DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent)
 {
 }
 
-int DemoCluster::removeStaleFolders(const QString &tempPath)
+int DemoCluster::removeStaleFolders(const QString &tempPath, const QString &keep)
 {
     int removed = 0;
     const QDir temp(tempPath);
+    const QString kept = keep.isEmpty() ? QString() : QFileInfo(keep).absoluteFilePath();
     const QStringList folders =
         temp.entryList({FolderPrefix + u'*'}, QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &name : folders) {
         const QString folder = temp.filePath(name);
+        if (!kept.isEmpty() && kept.startsWith(QFileInfo(folder).absoluteFilePath() + u'/'))
+            continue; // someone opens a killed demo's store on purpose: not taken from under it
         if (!ownerRuns(folder) && QDir(folder).removeRecursively())
             ++removed;
     }
     return removed;
+}
+
+void DemoCluster::removeStaleFoldersLater(const QString &keep)
+{
+    (void)QtConcurrent::run([temp = QDir::tempPath(), keep] { removeStaleFolders(temp, keep); });
 }
 
 DemoCluster::~DemoCluster()
@@ -127,7 +135,7 @@ void DemoCluster::start()
     }
     const QString temp = QDir::tempPath();
     // Folders of consoles that were killed: removed off the GUI thread, while this one starts.
-    (void)QtConcurrent::run([temp] { removeStaleFolders(temp); });
+    removeStaleFoldersLater();
     m_dir = std::make_unique<QTemporaryDir>(
         QDir(temp).filePath(FolderPrefix + QStringLiteral("XXXXXX")));
     if (!m_dir->isValid()) {

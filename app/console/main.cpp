@@ -2,11 +2,12 @@
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
 #include "core/unixsignalwatcher.h"
+#include "democluster.h"
 #include "host/storelocation.h"
 #include "mainwindow.h"
-#include "remote/remoteenginesession.h"
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
+#include "remote/remoteenginesession.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -218,6 +219,11 @@ int main(int argc, char *argv[])
     UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});
     QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app, &QCoreApplication::quit);
 
+    // A demo folder left by a killed console goes at the next start, whatever this one opens
+    // (the demo start sweeps too); never the folder of the store it is asked to open.
+    DemoCluster::removeStaleFoldersLater(
+        !options.db.isEmpty() ? options.db
+                              : QSettings().value(QStringLiteral("store/path")).toString());
     ConsoleShell shell;
     shell.setWindowSetup([&options](ui::MainWindow *window) {
         if (!options.language.isEmpty())

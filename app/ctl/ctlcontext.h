@@ -74,6 +74,8 @@ int runSloCommand(CtlContext &ctx, const Arguments &args);
 int runBackupCommand(CtlContext &ctx, const Arguments &args);
 /// backup verify|restore: work on files alone, with no engine and no store opened.
 int runOfflineBackupCommand(CtlContext &ctx, const Arguments &args);
+/// config check FILE with no store named: the file alone (nothing opened, nothing created).
+int runOfflineConfigCheck(CtlContext &ctx, const Arguments &args);
 int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args);
 /// store copy --to URL: moves the SQLite store `db` into an empty PostgreSQL database.
 int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Arguments &args);

@@ -18,6 +18,16 @@ QString partitionList(const QList<int> &parts)
     return text.isEmpty() ? QStringLiteral("-") : text.join(u',');
 }
 
+/// "since HH:mm" as the console says it: local time, the date too when not today.
+QString sinceText(qint64 msSinceEpoch)
+{
+    if (msSinceEpoch <= 0)
+        return QStringLiteral("-");
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(msSinceEpoch);
+    return at.toString(at.date() == QDate::currentDate() ? QStringLiteral("HH:mm")
+                                                         : QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
 } // namespace
 
 int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
@@ -35,15 +45,17 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
         ctx.printJson(codec::encodeList(list.value()));
         return 0;
     }
-    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+    // A daemon counts its deliveries from its start, so the count says since when (local time).
+    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                    .arg(QStringLiteral("DAEMON"), -36)
                    .arg(QStringLiteral("HEARTBEAT"), 9)
                    .arg(QStringLiteral("DELIVERED"), 10)
+                   .arg(QStringLiteral("SINCE"), -16)
                    .arg(QStringLiteral("PER S"), 7)
                    .arg(QStringLiteral("PARTITIONS"), -24)
                    .arg(QStringLiteral("ADMIN API"));
     for (const DaemonStatus &d : list.value())
-        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                        .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
                                 (d.self ? QStringLiteral(" *") : QString()),
                             -36)
@@ -51,6 +63,7 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                            QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1),
                            9)
                        .arg(d.delivered, 10)
+                       .arg(sinceText(d.startedAt), -16)
                        .arg(d.deliveriesPerSecond, 7, 'f', 0)
                        .arg(partitionList(d.partitions), -24)
                        .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);

@@ -90,18 +90,22 @@ Sync:
 Strategies: round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two
 )";
 
+/// The store named by $JOBFIRST_DB; empty when not set (then the default below).
+QString dbFromEnvironment()
+{
+    return qEnvironmentVariable("JOBFIRST_DB");
+}
+
+/// ~/.local/share/jobfirst/cluster.db: made (with its folder) only by a command that opens it.
 QString defaultDb()
 {
-    if (const QByteArray env = qgetenv("JOBFIRST_DB"); !env.isEmpty())
-        return QString::fromLocal8Bit(env);
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/jobfirst");
-    QDir().mkpath(dir);
-    return dir + QStringLiteral("/cluster.db");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/jobfirst/cluster.db");
 }
 
 struct Globals
 {
-    QString db = defaultDb();
+    QString db = dbFromEnvironment(); ///< empty: no store named (--db or $JOBFIRST_DB)
     QString config = qEnvironmentVariable("JOBFIRST_CONFIG");
     QString server = qEnvironmentVariable("JOBFIRST_SERVER");
     QString tokenFile = qEnvironmentVariable("JOBFIRST_TOKEN_FILE");
@@ -215,8 +219,12 @@ int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Q
     return dispatch(ctx, command, words);
 }
 
-int runLocal(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
+int runLocal(CtlContext &ctx, Globals g, const QString &command, const QStringList &words)
 {
+    if (g.db.isEmpty()) {
+        g.db = defaultDb();
+        QDir().mkpath(QFileInfo(g.db).absolutePath());
+    }
     EngineOptions options = localOptions(g, command, words.value(0));
     if (Status s = setStoreLocation(options, g.db, g.localDb); !s)
         return ctx.usage(s.error().message);
@@ -269,7 +277,17 @@ int main(int argc, char *argv[])
         const Arguments args(words, {QStringLiteral("json")});
         if (!args.error.isEmpty())
             return ctx.usage(args.error);
-        return runStoreCommand(ctx, g.db, !g.server.isEmpty(), args);
+        return runStoreCommand(ctx, g.db.isEmpty() ? defaultDb() : g.db, !g.server.isEmpty(), args);
+    }
+    // A check changes nothing: with no store named it reads the file alone and opens (and so
+    // creates) no store. With --db it is also checked against that store (its node count,
+    // masked secrets); with --server, against that engine.
+    if (command == QLatin1String("config") && sub == QLatin1String("check") && g.server.isEmpty() &&
+        g.db.isEmpty()) {
+        const Arguments args(words, {});
+        if (!args.error.isEmpty())
+            return ctx.usage(args.error);
+        return runOfflineConfigCheck(ctx, args);
     }
     return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);
 }

@@ -606,6 +606,7 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.held = f.boolean("held");
     t.disabledReason = f.str("disabled_reason");
     t.tlsInsecure = f.boolean("tls_insecure");
+    t.unsignedDeliveries = f.boolean("unsigned");
     const QString circuit = f.str("circuit");
     for (CircuitState c : {CircuitState::Closed, CircuitState::Open, CircuitState::HalfOpen})
         if (circuitStateName(c) == circuit)
@@ -649,6 +650,7 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.deliveriesPerSecond = f.num("deliveries_per_second");
     s.delivery = f.str("delivery");
     s.deliveryStandbyFor = f.str("delivery_standby_for");
+    s.countingSince = f.time("counting_since");
     s.targets = f.list<TargetStatus>("targets");
     return f.done(s);
 }

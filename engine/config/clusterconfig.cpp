@@ -648,6 +648,24 @@ Status ClusterConfig::checkFiles() const
     return {};
 }
 
+QList<ConfigWarning> ClusterConfig::warnings() const
+{
+    QList<ConfigWarning> out;
+    if (clusterSecret.isEmpty())
+        out << ConfigWarning{QStringLiteral("cluster_secret"), QString(),
+                             QStringLiteral("key 'cluster_secret' is empty: cluster sync to the "
+                                            "nodes goes out unsigned, and nodes cannot tell it "
+                                            "from a forgery")};
+    for (const TargetConfig &t : targets)
+        if (t.secret.isEmpty())
+            out << ConfigWarning{QStringLiteral("targets.%1.secret").arg(t.name), t.name,
+                                 QStringLiteral("key 'targets.%1.secret' is empty: deliveries to "
+                                                "%1 go out unsigned, and it cannot tell them "
+                                                "from a forgery")
+                                     .arg(t.name)};
+    return out;
+}
+
 bool ClusterConfig::hasMaskedSecrets() const
 {
     if (isMaskedSecret(clusterSecret))

@@ -35,6 +35,15 @@ struct TargetConfig
     bool operator==(const TargetConfig &) const = default;
 };
 
+/// Something a config may hold but should not: which key, the target it belongs to (if
+/// any), and a sentence naming both. Never a secret.
+struct ConfigWarning
+{
+    QString key;    ///< "cluster_secret", "targets.NAME.secret"
+    QString target; ///< the target's name; empty for cluster-wide keys
+    QString message;
+};
+
 /// The cluster configuration file. Keys and defaults follow the plan the product comes from.
 struct ClusterConfig
 {
@@ -116,6 +125,10 @@ struct ClusterConfig
     /// Checks that the files the config names (TLS files, token files, the backup passphrase
     /// file) exist and can be read; the error names the key.
     Status checkFiles() const;
+    /// What is accepted but unsafe, one sentence each naming the key: an empty
+    /// `cluster_secret` or target `secret` sends those deliveries unsigned (receivers cannot
+    /// tell them from forgeries). Never holds a secret. Empty when there is nothing to say.
+    QList<ConfigWarning> warnings() const;
     /// True while a secret holds a masked value (a config edited from its masked form).
     bool hasMaskedSecrets() const;
     /// The masked-value rule: a masked secret ("••••" + last 4) stands for the current secret

@@ -257,6 +257,8 @@ Status Engine::open(const EngineOptions &options)
                       QStringLiteral("engine started on %1").arg(options.dbPath),
                       {{QStringLiteral("store"), options.dbPath}, {QStringLiteral("config"), options.configPath},
                        {QStringLiteral("delivers"), options.deliver}, {QStringLiteral("checks"), options.healthChecks}});
+    if (options.healthChecks || options.deliver)
+        logConfigWarnings();
     // The first picture goes out at once, not a refresh interval later (cold start).
     QTimer::singleShot(0, this, &Engine::emitSnapshot);
     return {};
@@ -622,10 +624,22 @@ void Engine::activateConfig(const ClusterConfig &config, int version, const QStr
     m_logBook->record(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config.applied"),
                       QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
                       {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
+    logConfigWarnings();
     // A good config applied ends a "config file rejected" incident.
     if (!m_options.configPath.isEmpty())
         resolve(QStringLiteral("config"), m_options.configPath);
     emit configApplied(version, actor);
+}
+
+void Engine::logConfigWarnings()
+{
+    // Accepted (refusing would break configs that ran before), but never silently.
+    for (const ConfigWarning &w : m_config.warnings()) {
+        m_logBook->record(QStringLiteral("warning"), QStringLiteral("config"),
+                          QStringLiteral("config.unsigned"), w.message,
+                          {{QStringLiteral("key"), w.key}}, {}, w.target);
+        qWarning("config: %s", qPrintable(w.message));
+    }
 }
 
 void Engine::followPartitions(const QString &holder)

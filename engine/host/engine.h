@@ -94,6 +94,9 @@ private:
     /// Makes `config` the running config everywhere in this engine (already checked, saved
     /// and audited: here or, on a shared store, by another daemon).
     void activateConfig(const ClusterConfig &config, int version, const QString &actor);
+    /// Logs what the running config accepts but should not (unsigned deliveries), one line
+    /// each, to the log book and stderr; never a secret.
+    void logConfigWarnings();
     /// Another daemon changed the shared state: take its nodes and config.
     void followSharedState(const QSet<QString> &kinds);
     void followPartitions(const QString &holder);

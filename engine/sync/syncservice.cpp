@@ -608,21 +608,28 @@ SyncStats SyncService::stats() const
     const QHash<QString, qint64> backlog = m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
     QStringList names;
     QSet<QString> insecure; // tls_insecure targets and nodes: the console marks them red
+    QSet<QString> unsignedNames; // no signing secret: the console marks them "unsigned"
     for (const TargetConfig &t : m_config.targets) {
         names << t.name;
         if (t.tlsInsecure)
             insecure << t.name;
+        if (t.secret.isEmpty())
+            unsignedNames << t.name;
     }
     for (const NodeStatus &n : m_nodes) {
         names << NodePrefix + n.spec.id;
         if (n.spec.tlsInsecure)
             insecure << NodePrefix + n.spec.id;
     }
+    const bool nodesUnsigned = m_config.clusterSecret.isEmpty();
     const qint64 now = nowMs();
     for (const QString &name : names) {
         TargetStatus t = live.value(name);
         t.name = name;
         t.tlsInsecure = insecure.contains(name);
+        t.unsignedDeliveries = name.startsWith(NodePrefix) && !m_config.target(name)
+                                   ? nodesUnsigned
+                                   : unsignedNames.contains(name);
         if (const TargetConfig *c = m_config.target(name)) {
             t.url = c->url;
             t.enabled = c->enabled && !m_overrides.value(name).disabled;
@@ -646,6 +653,7 @@ SyncStats SyncService::stats() const
     }
     s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
     if (m_delivery) {
+        s.countingSince = m_startedAt;
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
         s.deliveryStandbyFor = m_delivery->leaseHolder();
         s.delivery = s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active in this process")
@@ -671,6 +679,7 @@ Result<SyncStats> SyncService::storedStats() const
     QHash<QString, TargetStatus *> byName;
     for (TargetStatus &t : s.targets)
         byName.insert(t.name, &t);
+    s.countingSince = 0; // the store's rows, not this engine's counts: they outlive a restart
     s.completedSyncTasks = s.failedSyncTasks = s.retrySyncTasks = s.queueDepth = s.totalSyncTasks = 0;
     for (TargetStatus &t : s.targets)
         t.success = t.failed = t.retries = t.backlog = t.deadLetters = 0;

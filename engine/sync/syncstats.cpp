@@ -24,6 +24,7 @@ QJsonObject TargetStatus::toJson() const
             {QStringLiteral("held"), held},
             {QStringLiteral("disabled_reason"), disabledReason},
             {QStringLiteral("tls_insecure"), tlsInsecure},
+            {QStringLiteral("unsigned"), unsignedDeliveries},
             {QStringLiteral("circuit"), circuitStateName(circuit)},
             {QStringLiteral("backlog"), backlog},
             {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
@@ -34,7 +35,9 @@ QJsonObject TargetStatus::toJson() const
             {QStringLiteral("in_flight"), inFlight},
             {QStringLiteral("last_error"), lastError},
             {QStringLiteral("last_error_at"),
-             lastErrorAt ? QDateTime::fromMSecsSinceEpoch(lastErrorAt, Qt::UTC).toString(Qt::ISODateWithMs) : QString()}};
+             lastErrorAt
+                 ? QDateTime::fromMSecsSinceEpoch(lastErrorAt, Qt::UTC).toString(Qt::ISODateWithMs)
+                 : QString()}};
 }
 
 QJsonObject SyncStats::toJson() const
@@ -53,7 +56,11 @@ QJsonObject SyncStats::toJson() const
                                                        {QStringLiteral("p95"), latencyP95Ms},
                                                        {QStringLiteral("p99"), latencyP99Ms}}},
             {QStringLiteral("deliveries_per_second"), deliveriesPerSecond},
-            {QStringLiteral("delivery"), delivery}};
+            {QStringLiteral("delivery"), delivery},
+            {QStringLiteral("counting_since"),
+             countingSince ? QJsonValue(QDateTime::fromMSecsSinceEpoch(countingSince, Qt::UTC)
+                                            .toString(Qt::ISODateWithMs))
+                           : QJsonValue()}};
 }
 
 } // namespace jobfirst

@@ -22,6 +22,8 @@ struct TargetStatus
     bool held = false;         ///< a Basic Server node target whose node is down
     QString disabledReason;    ///< why it is disabled (410 Gone, operator)
     bool tlsInsecure = false;  ///< its certificate is not verified (tls_insecure): shown in red
+    /// No signing secret (its `secret`, or `cluster_secret` for a node): sent unsigned.
+    bool unsignedDeliveries = false;
     CircuitState circuit = CircuitState::Closed;
     qint64 nextProbeAt = 0;    ///< circuit open: when the half-open probe may go (ms since epoch); else 0
     qint64 backlog = 0;        ///< deliveries waiting
@@ -54,6 +56,10 @@ struct SyncStats
     /// Who delivers from the store, in words (the "delivery" of the JSON).
     QString delivery;
     QList<TargetStatus> targets;
+    /// When the targets' success, failed and retries counts began (ms since epoch): this
+    /// engine's delivery start, as they are kept in memory and start again with the engine.
+    /// 0 when they were counted from the store (storedStats) or nothing delivers here.
+    qint64 countingSince = 0;
 
     QJsonObject toJson() const;
 };

@@ -92,7 +92,27 @@ class TestConsoleDemo final : public QObject
         m_sims.clear();
     }
 
-    std::unique_ptr<QProcess> startConsole()
+    /// Owner line of a folder whose console is this test process (it runs).
+    static QByteArray liveOwner()
+    {
+        QFile stat(QStringLiteral("/proc/self/stat"));
+        if (!stat.open(QIODevice::ReadOnly))
+            return {};
+        const QByteArray line = stat.readAll();
+        const QByteArray started = line.mid(line.lastIndexOf(')') + 2).split(' ').value(19);
+        return QByteArray::number(QCoreApplication::applicationPid()) + ' ' + started + '\n';
+    }
+
+    /// A demo folder under the test's temp with this owner line.
+    bool makeFolder(const QString &name, const QByteArray &owner)
+    {
+        if (!QDir(m_temp.path()).mkpath(name))
+            return false;
+        QFile f(m_temp.filePath(name + QStringLiteral("/owner")));
+        return f.open(QIODevice::WriteOnly) && f.write(owner) == owner.size();
+    }
+
+    std::unique_ptr<QProcess> startConsole(const QStringList &args = {QStringLiteral("--demo")})
     {
         auto console = std::make_unique<QProcess>();
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -101,7 +121,7 @@ class TestConsoleDemo final : public QObject
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
         console->setProcessEnvironment(env);
         console->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        console->start(QStringLiteral(JOBFIRST_CONSOLE), {QStringLiteral("--demo")});
+        console->start(QStringLiteral(JOBFIRST_CONSOLE), args);
         return console;
     }
 
@@ -129,17 +149,7 @@ private slots:
         QCOMPARE(demoFolders(m_temp.path()), QStringList{QFileInfo(stale).fileName()});
 
         // A folder whose console still runs is not touched: this test plays that console.
-        QVERIFY(QDir(m_temp.path()).mkdir(QStringLiteral("jobfirst-demo-running")));
-        {
-            QFile owner(m_temp.filePath(QStringLiteral("jobfirst-demo-running/owner")));
-            QVERIFY(owner.open(QIODevice::WriteOnly));
-            QFile stat(QStringLiteral("/proc/self/stat"));
-            QVERIFY(stat.open(QIODevice::ReadOnly));
-            const QByteArray line = stat.readAll();
-            const QByteArray started = line.mid(line.lastIndexOf(')') + 2).split(' ').value(19);
-            owner.write(QByteArray::number(QCoreApplication::applicationPid()) + ' ' + started +
-                        '\n');
-        }
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-running"), liveOwner()));
 
         auto second = startConsole();
         QVERIFY(second->waitForStarted(10000));
@@ -156,6 +166,34 @@ private slots:
         for (qint64 pid : secondSims)
             QTRY_VERIFY_WITH_TIMEOUT(!alive(pid), 10000);
         QCOMPARE(demoFolders(m_temp.path()), QStringList{QStringLiteral("jobfirst-demo-running")});
+    }
+
+    /// The next console start cleans up whatever it opens, not only the demo (session 9: a
+    /// killed demo's folder stayed while the console was started on a store).
+    void anyConsoleStartRemovesFoldersOfKilledConsoles()
+    {
+        // A console that ran and is gone: its pid no longer runs (or runs something else).
+        QProcess gone;
+        gone.start(QStringLiteral("true"));
+        QVERIFY(gone.waitForFinished(10000));
+        const QByteArray deadOwner = QByteArray::number(gone.processId()) + " 12345\n";
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-killed"), deadOwner));
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-opened"), deadOwner));
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-alive"), liveOwner()));
+
+        // Opened on a store (no demo), which lies in a killed console's folder on purpose.
+        auto console =
+            startConsole({QStringLiteral("--db"),
+                          m_temp.filePath(QStringLiteral("jobfirst-demo-opened/kept.db"))});
+        QVERIFY(console->waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-killed"))), 30000);
+        QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-alive/owner"))));
+        QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-opened/owner"))));
+        console->terminate();
+        QVERIFY(console->waitForFinished(20000));
+        QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-opened"))).removeRecursively();
+        QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-alive"))).removeRecursively();
     }
 };
 

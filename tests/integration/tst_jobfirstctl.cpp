@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirstctl as a user runs it: real processes, a real store file, real nodes.
+#include "config/clusterconfig.h"
 #include "nodesimprocess.h"
 
 #include <QJsonArray>
@@ -295,6 +296,88 @@ private slots:
         QCOMPARE(status["total_nodes"].toInt(), 2);
         QCOMPARE(status["failed_nodes"].toInt(), 1);
         QCOMPARE(status["cluster_id"].toString(), QStringLiteral("jobfirst-cluster-1"));
+    }
+
+    /// A check changes nothing: with no --db it opens (and so creates) no store, in HOME or
+    /// anywhere else, whether the file is good or bad.
+    void configCheckWithoutDbCreatesNothing()
+    {
+        QTemporaryDir home, work;
+        QVERIFY(home.isValid() && work.isValid());
+        jobfirst::ClusterConfig c = jobfirst::ClusterConfig::makeNew();
+        QFile good(work.filePath(QStringLiteral("good.json")));
+        QVERIFY(good.open(QIODevice::WriteOnly));
+        good.write(c.toJson());
+        good.close();
+        QFile bad(work.filePath(QStringLiteral("bad.json")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write(R"({"fall": "three"})");
+        bad.close();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("HOME"), home.path());
+        for (const char *name :
+             {"JOBFIRST_DB", "JOBFIRST_CONFIG", "JOBFIRST_SERVER", "XDG_DATA_HOME"})
+            env.remove(QString::fromLatin1(name));
+        const auto check = [&](const QString &file) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.setWorkingDirectory(work.path());
+            p.start(QStringLiteral(JOBFIRST_CTL),
+                    {QStringLiteral("config"), QStringLiteral("check"), file});
+            p.waitForFinished(60000);
+            return Run{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        };
+        const Run ok = check(QStringLiteral("good.json"));
+        QCOMPARE(ok.code, 0);
+        QVERIFY2(ok.out.contains("good.json: valid"), ok.out.constData());
+        QVERIFY2(ok.err.isEmpty(), ok.err.constData()); // a new config is signed: nothing to warn
+        const Run no = check(QStringLiteral("bad.json"));
+        QCOMPARE(no.code, 1);
+        QVERIFY(no.err.contains("fall") && no.err.contains("three"));
+        QCOMPARE(
+            QDir(home.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+            QStringList());
+        QCOMPARE(
+            QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+            (QStringList{QStringLiteral("bad.json"), QStringLiteral("good.json")}));
+    }
+
+    /// An empty cluster_secret or target secret is accepted, and said: check and apply name
+    /// the key on stderr, never a secret; a signed config gets no warning.
+    void configCheckWarnsOfUnsignedDeliveries()
+    {
+        jobfirst::ClusterConfig c = jobfirst::ClusterConfig::makeNew();
+        const QString kept = c.targets.at(0).secret;
+        c.clusterSecret.clear();
+        c.targets[1].secret.clear();
+        const QString unsignedFile = writeFile(QStringLiteral("unsigned.json"), c.toJson());
+        for (const bool withDb : {false, true}) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("JOBFIRST_DB"));
+            p.setProcessEnvironment(env);
+            QStringList args;
+            if (withDb)
+                args << QStringLiteral("--db") << m_dir.filePath(QStringLiteral("c.db"));
+            p.start(QStringLiteral(JOBFIRST_CTL),
+                    args + QStringList{QStringLiteral("config"), QStringLiteral("check"),
+                                       unsignedFile});
+            QVERIFY(p.waitForFinished(60000));
+            const QByteArray err = p.readAllStandardError();
+            QCOMPARE(p.exitCode(), 0);
+            QVERIFY(p.readAllStandardOutput().contains("valid"));
+            QVERIFY2(err.contains("warning") && err.contains("'cluster_secret' is empty") &&
+                         err.contains(QStringLiteral("'targets.%1.secret' is empty")
+                                          .arg(c.targets.at(1).name)
+                                          .toUtf8()) &&
+                         err.contains("unsigned"),
+                     err.constData());
+            QCOMPARE(err.count("warning"), 2); // the signed targets are not named
+            QVERIFY(!err.contains(kept.toUtf8()) && !err.contains("whsec_"));
+        }
+        const Run applied = ctl({"config", "apply", unsignedFile});
+        QCOMPARE(applied.code, 0);
+        QVERIFY2(applied.err.contains("'cluster_secret' is empty"), applied.err.constData());
     }
 };
 

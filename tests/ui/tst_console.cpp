@@ -299,6 +299,121 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(chain->text().contains(QStringLiteral("BROKEN")), 15000);
         QVERIFY(!chain->text().contains(QStringLiteral("verifies")));
     }
+
+    /// Deliveries without a signing secret are accepted (configs that ran before keep
+    /// running) but never silently: the Sync page marks them, the engine's log says so at
+    /// start and on each apply, naming the key and never a secret.
+    void unsignedDeliveriesAreMarkedAndLogged()
+    {
+        QAbstractItemModel *nodeTargets = m_window->sync()->nodeTargetView()->model();
+        QAbstractItemModel *services = m_window->sync()->serviceTargetView()->model();
+        const auto nameCell = [](QAbstractItemModel *m, const QString &name) {
+            for (int r = 0; r < m->rowCount(); ++r)
+                if (m->index(r, 0).data().toString().startsWith(name))
+                    return m->index(r, 0);
+            return QModelIndex();
+        };
+        // This fixture's config has no cluster_secret: its node's cluster sync is unsigned.
+        QTRY_VERIFY_WITH_TIMEOUT(nameCell(nodeTargets, QStringLiteral("node:node-a")).isValid(),
+                                 5000);
+        const QModelIndex node = nameCell(nodeTargets, QStringLiteral("node:node-a"));
+        QVERIFY(node.data().toString().contains(QStringLiteral("(unsigned)")));
+        QCOMPARE(node.data(Qt::ForegroundRole).value<QBrush>().color(), QColor(0xc6, 0x28, 0x28));
+        QVERIFY(node.data(Qt::ToolTipRole).toString().contains(QStringLiteral("cluster_secret")));
+        QVERIFY(!nameCell(services, QStringLiteral("t0"))
+                     .data()
+                     .toString()
+                     .contains(QStringLiteral("unsigned")));
+        const auto unsignedLines = [this](const QString &key) {
+            LogQuery q;
+            q.text = QStringLiteral("config.unsigned");
+            const auto lines = m_engine->logs(q).result();
+            int n = 0;
+            for (const LogEntry &e : lines.value())
+                if (e.level == u"warning" &&
+                    e.fields.value(QStringLiteral("key")).toString() == key)
+                    ++n;
+            return n;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(unsignedLines(QStringLiteral("cluster_secret")) >= 1,
+                                 5000); // at start
+
+        // A target added without a secret: marked, and the apply logs it.
+        ClusterConfig c = m_engine->config(true).result().value();
+        TargetConfig t1 = c.targets.first();
+        t1.name = QStringLiteral("t1");
+        t1.secret.clear();
+        c.targets << t1;
+        QVERIFY(m_engine->applyConfig(c.toJson()).result());
+        QTRY_VERIFY_WITH_TIMEOUT(nameCell(services, QStringLiteral("t1"))
+                                     .data()
+                                     .toString()
+                                     .contains(QStringLiteral("(unsigned)")),
+                                 5000);
+        QVERIFY(nameCell(services, QStringLiteral("t1"))
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("no secret")));
+        QTRY_COMPARE_WITH_TIMEOUT(unsignedLines(QStringLiteral("targets.t1.secret")), 1, 5000);
+        QVERIFY(unsignedLines(QStringLiteral("cluster_secret")) >= 2); // said again on apply
+        LogQuery all;
+        all.text = QStringLiteral("config.unsigned");
+        for (const LogEntry &e : m_engine->logs(all).result().value())
+            QVERIFY(!e.message.contains(QStringLiteral("console-test-signing-secret")));
+
+        // Given secrets, the marks go (and nothing more is logged for them).
+        c.clusterSecret = QStringLiteral("console-test-cluster-secret-0001");
+        c.targets.last().secret = QStringLiteral("console-test-signing-secret-0002");
+        QVERIFY(m_engine->applyConfig(c.toJson()).result());
+        QTRY_VERIFY_WITH_TIMEOUT(!nameCell(services, QStringLiteral("t1"))
+                                      .data()
+                                      .toString()
+                                      .contains(QStringLiteral("unsigned")),
+                                 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!nameCell(nodeTargets, QStringLiteral("node:node-a"))
+                                      .data()
+                                      .toString()
+                                      .contains(QStringLiteral("unsigned")),
+                                 5000);
+        QCOMPARE(unsignedLines(QStringLiteral("targets.t1.secret")), 1);
+    }
+
+    /// "Delivered" counts start again with the engine: the header says since when.
+    void deliveredSaysSinceWhenItCounts()
+    {
+        QAbstractItemModel *targets = m_window->sync()->targetModel();
+        int column = -1;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int c = 0; c < targets->columnCount(); ++c)
+                    if (targets->headerData(c, Qt::Horizontal)
+                            .toString()
+                            .startsWith(QStringLiteral("Delivered since ")))
+                        column = c;
+                return column >= 0;
+            }(),
+            5000);
+        QSignalSpy snapshots(m_engine.get(), &EngineSession::snapshot);
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+        const qint64 since = snapshots.first().first().value<EngineSnapshot>().sync.countingSince;
+        QVERIFY(since > 0);
+        QCOMPARE(targets->headerData(column, Qt::Horizontal).toString(),
+                 QStringLiteral("Delivered since ") +
+                     QDateTime::fromMSecsSinceEpoch(since).toString(QStringLiteral("HH:mm")));
+        QVERIFY(targets->index(0, column)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("restarts")));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        QVERIFY(
+            targets->headerData(column, Qt::Horizontal)
+                .toString()
+                .contains(QDateTime::fromMSecsSinceEpoch(since).toString(QStringLiteral("HH:mm"))));
+        QVERIFY(!targets->headerData(column, Qt::Horizontal)
+                     .toString()
+                     .contains(QStringLiteral("Delivered")));
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
 };
 
 QTEST_MAIN(TestConsole)

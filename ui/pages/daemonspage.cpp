@@ -69,7 +69,14 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Delivered"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return QLocale().toString(d.delivered);
+                  return d.startedAt
+                             ? tr("%1 since %2")
+                                   .arg(QLocale().toString(d.delivered), sinceText(d.startedAt))
+                             : QLocale().toString(d.delivered);
+              if (role == Qt::ToolTipRole && d.startedAt)
+                  return tr("Delivered since this daemon started at %1; the count starts again "
+                            "when it restarts.")
+                      .arg(timeText(d.startedAt));
               if (role == Qt::TextAlignmentRole)
                   return int(Qt::AlignRight | Qt::AlignVCenter);
               return late(d, role);

@@ -159,6 +159,13 @@ QString timeText(qint64 msSinceEpoch)
                         : QStringLiteral("—");
 }
 
+QString sinceText(qint64 msSinceEpoch)
+{
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(msSinceEpoch);
+    return at.toString(at.date() == QDate::currentDate() ? QStringLiteral("HH:mm")
+                                                         : QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
 QString reasonText(const QString &reason)
 {
     // The engine words its reasons in English for logs and programs; the console words

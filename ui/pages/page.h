@@ -77,5 +77,7 @@ QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 QString ageText(qint64 ms);
 QString timeText(qint64 msSinceEpoch);
+/// A start time in local time: "HH:mm" today, else "yyyy-MM-dd HH:mm" (for "since …").
+QString sinceText(qint64 msSinceEpoch);
 
 } // namespace jobfirst::ui

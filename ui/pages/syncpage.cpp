@@ -76,14 +76,34 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             // A target reached without certificate verification is marked red, with the reason.
             {[] { return tr("Target"); },
              [](const T &t, int role) -> QVariant {
-                 if (role == Qt::DisplayRole)
-                     return t.tlsInsecure ? tr("%1  (TLS not verified)").arg(t.name) : t.name;
-                 if (role == Qt::ForegroundRole && t.tlsInsecure)
+                 if (role == Qt::DisplayRole) {
+                     QString text = t.name;
+                     if (t.tlsInsecure)
+                         text = tr("%1  (TLS not verified)").arg(text);
+                     if (t.unsignedDeliveries)
+                         text = tr("%1  (unsigned)").arg(text);
+                     return text;
+                 }
+                 if (role == Qt::ForegroundRole && (t.tlsInsecure || t.unsignedDeliveries))
                      return QBrush(QColor(0xc6, 0x28, 0x28));
-                 if (role == Qt::ToolTipRole && t.tlsInsecure)
-                     return tr(
-                         "tls_insecure is set: the target's certificate is not verified, so its "
-                         "deliveries can be read and changed on the way.");
+                 if (role == Qt::ToolTipRole) {
+                     QStringList why;
+                     if (t.tlsInsecure)
+                         why << tr("tls_insecure is set: the target's certificate is not "
+                                   "verified, so its deliveries can be read and changed on the "
+                                   "way.");
+                     if (t.unsignedDeliveries)
+                         why << (t.name.startsWith(QLatin1String("node:"))
+                                     ? tr("cluster_secret is empty: cluster sync to this node "
+                                          "goes out unsigned, and the node cannot tell it from "
+                                          "a forgery. Set cluster_secret in the config.")
+                                     : tr("This target has no secret: its deliveries go out "
+                                          "unsigned, and it cannot tell them from a forgery. "
+                                          "Give it one in the config (jobfirstctl target set "
+                                          "%1 --secret-file FILE).")
+                                           .arg(t.name));
+                     return why.isEmpty() ? QVariant() : QVariant(why.join(u'\n'));
+                 }
                  return {};
              }},
             {[] { return tr("State"); },
@@ -92,19 +112,34 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                      return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
                  return role == Qt::DisplayRole ? QVariant(targetState(t)) : QVariant();
              }},
-            column<T>([] { return tr("Circuit"); }, [](const T &t) {
-                // An open circuit says when it tries again, not only that it is open.
-                const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
-                return t.circuit == CircuitState::Open && t.nextProbeAt
-                           ? tr("open, next probe in %1").arg(ageText(std::max<qint64>(left, 1000)))
-                           : circuitText(t.circuit);
-            }),
+            column<T>([] { return tr("Circuit"); },
+                      [](const T &t) {
+                          // An open circuit says when it tries again, not only that it is open.
+                          const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
+                          return t.circuit == CircuitState::Open && t.nextProbeAt
+                                     ? tr("open, next probe in %1")
+                                           .arg(ageText(std::max<qint64>(left, 1000)))
+                                     : circuitText(t.circuit);
+                      }),
             column<T>([] { return tr("Backlog"); },
                       [](const T &t) { return QString::number(t.backlog); }),
             column<T>([] { return tr("Oldest waiting"); },
                       [](const T &t) { return ageText(t.oldestWaitingMs); }),
-            column<T>([] { return tr("Delivered"); },
-                      [](const T &t) { return QString::number(t.success); }),
+            // Counted in the engine's memory: they start again when the engine restarts, and
+            // the header says since when (HAProxy's stats page does the same).
+            {[this] {
+                 return m_countingSince ? tr("Delivered since %1").arg(sinceText(m_countingSince))
+                                        : tr("Delivered");
+             },
+             [this](const T &t, int role) -> QVariant {
+                 if (role == Qt::DisplayRole)
+                     return QString::number(t.success);
+                 if (role == Qt::ToolTipRole && m_countingSince)
+                     return tr("Delivered since the engine started at %1; the count starts "
+                               "again when the engine restarts.")
+                         .arg(timeText(m_countingSince));
+                 return {};
+             }},
             column<T>([] { return tr("Dead letters"); },
                       [](const T &t) { return QString::number(t.deadLetters); }),
             column<T>([] { return tr("Retries"); },
@@ -126,7 +161,8 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         return b.circuit != CircuitState::Open && a.name == b.name && a.url == b.url &&
                a.enabled == b.enabled && a.paused == b.paused && a.held == b.held &&
                a.disabledReason == b.disabledReason && a.tlsInsecure == b.tlsInsecure &&
-               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
+               a.unsignedDeliveries == b.unsignedDeliveries && a.circuit == b.circuit &&
+               a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
                a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
                a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
                a.inFlight == b.inFlight && a.lastError == b.lastError &&
@@ -427,6 +463,10 @@ void SyncPage::retranslate()
 
 void SyncPage::applySnapshot(const EngineSnapshot &s)
 {
+    if (s.sync.countingSince != m_countingSince) {
+        m_countingSince = s.sync.countingSince;
+        emit m_targets->headerDataChanged(Qt::Horizontal, 0, m_targets->columnCount() - 1);
+    }
     m_lastTargets = s.sync.targets;
     m_targetStateStale = true;
     m_targets->setRows(s.sync.targets);

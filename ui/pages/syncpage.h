@@ -115,6 +115,8 @@ private:
     /// hashed on every snapshot for a tab nobody looks at).
     mutable QHash<QString, TargetStatus> m_targetState;
     mutable bool m_targetStateStale = true;
+    /// When the engine's delivery counts began (its start); 0: not known (it does not deliver).
+    qint64 m_countingSince = 0;
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console at 1280×820 (its default size, and a common laptop screen) in English and
+// Simplified Chinese: on every page and every tab, every visible label, button and tab shows
+// its whole text (or wraps it). A real engine with real nodesim nodes and a target fills the
+// pages, on the offscreen platform.
+#include "api/localenginesession.h"
+#include "mainwindow.h"
+#include "nodesimprocess.h"
+
+#include <QAbstractButton>
+#include <QCheckBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QStyle>
+#include <QStyleOption>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTextDocument>
+#include <QToolButton>
+#include <QtTest>
+
+using namespace jobfirst;
+
+namespace {
+
+/// What a widget's text needs (px) against what it has; a label that wraps needs height.
+QString cutText(QWidget *w)
+{
+    const QFontMetrics fm = w->fontMetrics();
+    const auto widest = [&fm](const QString &text) {
+        int most = 0;
+        for (const QString &line : text.split(u'\n'))
+            most = std::max(most, fm.horizontalAdvance(line));
+        return most;
+    };
+    const auto describe = [w](const QString &text, int need, int has, const char *what) {
+        return QStringLiteral("%1 \"%2\" (%3): needs %4 px %5, has %6")
+            .arg(QString::fromLatin1(w->metaObject()->className()), text.left(60), w->objectName())
+            .arg(need)
+            .arg(QString::fromLatin1(what))
+            .arg(has);
+    };
+    if (auto *label = qobject_cast<QLabel *>(w)) {
+        const QString text = label->text();
+        if (text.isEmpty() || label->width() <= 0)
+            return {};
+        const int has =
+            label->contentsRect().width() - 2 * label->margin() - std::max(0, label->indent());
+        if (label->wordWrap()) {
+            const int need = label->heightForWidth(label->width());
+            return need > label->height() + 1 ? describe(text, need, label->height(), "high")
+                                              : QString();
+        }
+        int need = 0;
+        if (label->textFormat() == Qt::RichText ||
+            (label->textFormat() == Qt::AutoText && Qt::mightBeRichText(text))) {
+            QTextDocument doc;
+            doc.setDefaultFont(label->font());
+            doc.setDocumentMargin(0);
+            doc.setHtml(text);
+            need = int(std::ceil(doc.idealWidth()));
+        } else {
+            need = widest(text);
+        }
+        return need > has + 1 ? describe(text, need, has, "wide") : QString();
+    }
+    if (auto *button = qobject_cast<QAbstractButton *>(w)) {
+        QString text = button->text();
+        text.remove(QRegularExpression(QStringLiteral("&(?!&)")));
+        if (text.isEmpty())
+            return {};
+        if (auto *tool = qobject_cast<QToolButton *>(w);
+            tool && tool->toolButtonStyle() == Qt::ToolButtonIconOnly)
+            return {};
+        int need = widest(text);
+        if (!button->icon().isNull())
+            need += button->iconSize().width() + 4;
+        if (qobject_cast<QCheckBox *>(w) || qobject_cast<QRadioButton *>(w))
+            need += w->style()->pixelMetric(QStyle::PM_IndicatorWidth, nullptr, w) +
+                    w->style()->pixelMetric(QStyle::PM_CheckBoxLabelSpacing, nullptr, w);
+        else
+            need += 8; // a little room each side inside the frame
+        return need > button->width() ? describe(text, need, button->width(), "wide") : QString();
+    }
+    if (auto *box = qobject_cast<QGroupBox *>(w)) {
+        const int need = widest(box->title()) + 12;
+        return !box->title().isEmpty() && need > box->width()
+                   ? describe(box->title(), need, box->width(), "wide")
+                   : QString();
+    }
+    if (auto *bar = qobject_cast<QTabBar *>(w)) {
+        // Qt elides or scrolls tabs that do not fit: each tab gets the room it asks for.
+        for (int i = 0; i < bar->count(); ++i)
+            if (bar->isTabVisible(i) && bar->tabRect(i).width() + 1 < bar->tabSizeHint(i).width())
+                return describe(bar->tabText(i), bar->tabSizeHint(i).width(),
+                                bar->tabRect(i).width(), "wide");
+        if (bar->count() && !bar->rect().contains(bar->tabRect(bar->count() - 1)))
+            return describe(bar->tabText(bar->count() - 1), bar->tabRect(bar->count() - 1).right(),
+                            bar->width(), "wide (tabs scroll)");
+        return {};
+    }
+    return {};
+}
+
+/// Every visible widget under `root` whose text is cut.
+QStringList cutTexts(QWidget *root)
+{
+    QStringList cut;
+    for (QWidget *w : root->findChildren<QWidget *>()) {
+        if (!w->isVisible() || w->window() != root->window())
+            continue;
+        if (const QString c = cutText(w); !c.isEmpty())
+            cut << c;
+    }
+    return cut;
+}
+
+} // namespace
+
+class TestConsoleLayout final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    NodeSimProcess m_nodes[3];
+    NodeSimProcess m_target;
+    std::unique_ptr<LocalEngineSession> m_engine;
+    std::unique_ptr<ui::MainWindow> m_window;
+
+private slots:
+    void initTestCase()
+    {
+        const QString secret = QStringLiteral("layout-test-signing-secret-0001");
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 300;
+        c.healthCheckTimeoutMs = 200;
+        c.fastIntervalMs = 100;
+        c.clusterSecret = secret;
+        m_target.setSecret(secret);
+        QVERIFY(m_target.start(QStringLiteral("user-service")));
+        TargetConfig t;
+        t.name = QStringLiteral("user-service");
+        t.url = m_target.url() + QStringLiteral("/sync");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = secret;
+        c.targets = {t};
+        QVERIFY(c.saveToFile(m_dir.filePath(QStringLiteral("c.json"))).ok());
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
+        options.configPath = m_dir.filePath(QStringLiteral("c.json"));
+        options.refreshMs = 200;
+        QVERIFY(m_engine->start(options).result().ok());
+        for (int i = 0; i < 3; ++i) {
+            const QString id = QStringLiteral("basic-server-%1").arg(i + 1);
+            m_nodes[i].setSecret(secret);
+            QVERIFY(m_nodes[i].start(id));
+            QVERIFY(m_engine->addNode(NodeSpec{id, m_nodes[i].url()}).result());
+        }
+        m_window = std::make_unique<ui::MainWindow>(m_engine.get());
+        m_window->engineReady();
+        m_window->setRefreshInterval(200);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        // Pages full of what an operator sees: nodes up, a delivery made.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [this] {
+                const auto nodes = m_engine->nodes().result();
+                return nodes && nodes->size() == 3 &&
+                       std::all_of(nodes->begin(), nodes->end(),
+                                   [](const NodeStatus &n) { return n.health == HealthState::Up; });
+            }(),
+            15000);
+        SyncEvent event;
+        event.type = QStringLiteral("user.created");
+        event.userId = QStringLiteral("u1");
+        QVERIFY(m_engine->sendEvents({event}, SyncMode::RealTime, {}).result().ok());
+    }
+
+    void cleanupTestCase()
+    {
+        m_window.reset();
+        if (m_engine)
+            m_engine->stop();
+    }
+
+    void everyTextFitsAt1280x820_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void everyTextFitsAt1280x820()
+    {
+        QFETCH(QString, language);
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        QStringList cut;
+        for (int page = 0; page < m_window->pageCount(); ++page) {
+            m_window->showPage(page);
+            QWidget *shown = m_window->page(page);
+            QTRY_VERIFY(shown->isVisible());
+            const QList<QTabWidget *> tabs = shown->findChildren<QTabWidget *>();
+            QList<int> tabCounts;
+            for (QTabWidget *t : tabs)
+                tabCounts << t->count();
+            // Each tab of each tab widget in turn (the others stay on their first tab).
+            QList<std::pair<QTabWidget *, int>> views{{nullptr, 0}};
+            for (QTabWidget *t : tabs)
+                for (int i = 1; i < t->count(); ++i)
+                    views.push_back({t, i});
+            for (const auto &[tabWidget, index] : views) {
+                for (QTabWidget *t : tabs)
+                    t->setCurrentIndex(t == tabWidget ? index : 0);
+                QCoreApplication::processEvents();
+                QTest::qWait(0);                              // layouts settle on posted events
+                QCOMPARE(m_window->size(), QSize(1280, 820)); // no layout made it grow
+                for (const QString &c : cutTexts(m_window.get()))
+                    cut << QStringLiteral("page %1%2: %3")
+                               .arg(page)
+                               .arg(tabWidget ? QStringLiteral(" tab \"%1\"")
+                                                    .arg(tabWidget->tabText(index))
+                                              : QString(),
+                                    c);
+            }
+            for (QTabWidget *t : tabs)
+                t->setCurrentIndex(0);
+        }
+        cut.removeDuplicates();
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(u'\n')));
+    }
+};
+
+QTEST_MAIN(TestConsoleLayout)
+#include "tst_consolelayout.moc"
