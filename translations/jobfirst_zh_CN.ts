@@ -805,6 +805,11 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 (not live since %2)</source>
         <translation>%1（自 %2 起非实时）</translation>
     </message>
+    <message>
+        <source>%1 (%2)</source>
+        <comment>chart title (unit)</comment>
+        <translation>%1（%2）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LogsPage</name>
@@ -1501,10 +1506,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>各目标每秒投递数</translation>
     </message>
     <message>
-        <source>per second</source>
-        <translation>每秒</translation>
-    </message>
-    <message>
         <source>Nodes</source>
         <translation>节点</translation>
     </message>
@@ -2094,16 +2095,18 @@ Buckets differing: %8 of %9
         <translation>cluster_secret 为空：发往此节点的集群同步未签名，节点无法将其与伪造请求区分。请在配置中设置 cluster_secret。</translation>
     </message>
     <message>
-        <source>Delivered since %1</source>
-        <translation>自 %1 起已投递</translation>
-    </message>
-    <message>
         <source>Delivered since the engine started at %1; the count starts again when the engine restarts.</source>
         <translation>自引擎于 %1 启动以来的投递数；引擎重启后重新计数。</translation>
     </message>
     <message>
         <source>This target has no secret: its deliveries go out unsigned, and it cannot tell them from a forgery. Give it one in the config (jobfirstctl target set %1 --secret-file FILE).</source>
         <translation>此目标没有密钥：其投递未签名，目标无法将其与伪造请求区分。请在配置中为它设置密钥（jobfirstctl target set %1 --secret-file FILE）。</translation>
+    </message>
+    <message>
+        <source>Delivered
+since %1</source>
+        <translation>已投递
+自 %1 起</translation>
     </message>
 </context>
 <context>

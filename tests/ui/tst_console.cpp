@@ -388,7 +388,7 @@ private slots:
                 for (int c = 0; c < targets->columnCount(); ++c)
                     if (targets->headerData(c, Qt::Horizontal)
                             .toString()
-                            .startsWith(QStringLiteral("Delivered since ")))
+                            .startsWith(QStringLiteral("Delivered\nsince ")))
                         column = c;
                 return column >= 0;
             }(),
@@ -398,7 +398,7 @@ private slots:
         const qint64 since = snapshots.first().first().value<EngineSnapshot>().sync.countingSince;
         QVERIFY(since > 0);
         QCOMPARE(targets->headerData(column, Qt::Horizontal).toString(),
-                 QStringLiteral("Delivered since ") +
+                 QStringLiteral("Delivered\nsince ") +
                      QDateTime::fromMSecsSinceEpoch(since).toString(QStringLiteral("HH:mm")));
         QVERIFY(targets->index(0, column)
                     .data(Qt::ToolTipRole)

@@ -6,10 +6,13 @@
 #include "api/localenginesession.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
+#include "pages/balancingpage.h"
+#include "pages/page.h"
 
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QGroupBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QRadioButton>
@@ -91,12 +94,28 @@ QString cutText(QWidget *w)
                    ? describe(box->title(), need, box->width(), "wide")
                    : QString();
     }
+    if (auto *header = qobject_cast<QHeaderView *>(w);
+        header && header->orientation() == Qt::Horizontal && header->model()) {
+        // A column's title is shown whole (a column narrower than its figures may scroll).
+        const int padding = 2 * w->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, w);
+        for (int i = 0; i < header->count(); ++i) {
+            if (header->isSectionHidden(i) || header->sectionSize(i) <= 0)
+                continue;
+            const QString text = header->model()->headerData(i, Qt::Horizontal).toString();
+            const int need = widest(text) + padding;
+            if (need > header->sectionSize(i) + 1)
+                return describe(text, need, header->sectionSize(i), "wide (column title)");
+        }
+        return {};
+    }
     if (auto *bar = qobject_cast<QTabBar *>(w)) {
         // Qt elides or scrolls tabs that do not fit: each tab gets the room it asks for.
-        for (int i = 0; i < bar->count(); ++i)
-            if (bar->isTabVisible(i) && bar->tabRect(i).width() + 1 < bar->tabSizeHint(i).width())
-                return describe(bar->tabText(i), bar->tabSizeHint(i).width(),
-                                bar->tabRect(i).width(), "wide");
+        const int padding = bar->style()->pixelMetric(QStyle::PM_TabBarTabHSpace, nullptr, bar);
+        for (int i = 0; i < bar->count(); ++i) {
+            const int need = widest(bar->tabText(i)) + padding;
+            if (bar->isTabVisible(i) && need > bar->tabRect(i).width() + 1)
+                return describe(bar->tabText(i), need, bar->tabRect(i).width(), "wide");
+        }
         if (bar->count() && !bar->rect().contains(bar->tabRect(bar->count() - 1)))
             return describe(bar->tabText(bar->count() - 1), bar->tabRect(bar->count() - 1).right(),
                             bar->width(), "wide (tabs scroll)");
@@ -158,7 +177,10 @@ private slots:
             const QString id = QStringLiteral("basic-server-%1").arg(i + 1);
             m_nodes[i].setSecret(secret);
             QVERIFY(m_nodes[i].start(id));
-            QVERIFY(m_engine->addNode(NodeSpec{id, m_nodes[i].url()}).result());
+            NodeSpec spec;
+            spec.id = id;
+            spec.url = m_nodes[i].url();
+            QVERIFY(m_engine->addNode(spec).result());
         }
         m_window = std::make_unique<ui::MainWindow>(m_engine.get());
         m_window->engineReady();
@@ -174,6 +196,11 @@ private slots:
                                    [](const NodeStatus &n) { return n.health == HealthState::Up; });
             }(),
             15000);
+        // The simulator with its results, its legend and its status line filled in.
+        QSignalSpy simulated(m_window->balancing(), &ui::BalancingPage::simulationFinished);
+        m_window->showPage(2);
+        m_window->balancing()->runSimulation();
+        QTRY_COMPARE_WITH_TIMEOUT(simulated.size(), 1, 60000);
         SyncEvent event;
         event.type = QStringLiteral("user.created");
         event.userId = QStringLiteral("u1");
@@ -212,12 +239,18 @@ private slots:
             for (QTabWidget *t : tabs)
                 for (int i = 1; i < t->count(); ++i)
                     views.push_back({t, i});
+            int view = 0;
             for (const auto &[tabWidget, index] : views) {
                 for (QTabWidget *t : tabs)
                     t->setCurrentIndex(t == tabWidget ? index : 0);
                 QCoreApplication::processEvents();
                 QTest::qWait(0);                              // layouts settle on posted events
                 QCOMPARE(m_window->size(), QSize(1280, 820)); // no layout made it grow
+                // To look at what was checked: JOBFIRST_LAYOUT_SHOTS=DIR keeps a PNG of each.
+                if (const QString dir = qEnvironmentVariable("JOBFIRST_LAYOUT_SHOTS");
+                    !dir.isEmpty())
+                    m_window->grab().save(
+                        QStringLiteral("%1/%2-%3-%4.png").arg(dir, language).arg(page).arg(view++));
                 for (const QString &c : cutTexts(m_window.get()))
                     cut << QStringLiteral("page %1%2: %3")
                                .arg(page)

@@ -52,12 +52,17 @@ void LiveChart::setStaleSince(qint64 sinceMs)
 
 void LiveChart::retranslate()
 {
+    // The unit goes in the title, not a vertical axis title: Qt Charts turns that text on its
+    // side, where Chinese glyphs overlapped and longer units were cut to "…" (session 9).
+    const QString unit = m_unit ? m_unit() : QString();
+    const QString title =
+        unit.isEmpty() ? m_title() : tr("%1 (%2)", "chart title (unit)").arg(m_title(), unit);
     chart()->setTitle(m_staleSince > 0
                           ? tr("%1 (not live since %2)")
-                                .arg(m_title(), QDateTime::fromMSecsSinceEpoch(m_staleSince)
-                                                    .toString(QStringLiteral("HH:mm:ss")))
-                          : m_title());
-    m_axisY->setTitleText(m_unit());
+                                .arg(title, QDateTime::fromMSecsSinceEpoch(m_staleSince)
+                                                .toString(QStringLiteral("HH:mm:ss")))
+                          : title);
+    m_axisY->setTitleVisible(false);
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it)
         applyName(it.key());
     if (m_gaps)

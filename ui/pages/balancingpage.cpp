@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -107,9 +108,11 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     form->addRow(m_formLabels[0], m_rate);
     form->addRow(m_formLabels[1], m_requests);
     form->addRow(m_formLabels[2], m_seed);
-    auto *boxes = new QHBoxLayout;
-    for (QCheckBox *b : std::as_const(m_strategyBoxes))
-        boxes->addWidget(b);
+    // Three to a row: in one row the five names set the panel's least width, which left the
+    // results and the chart too little room at 1280×820 (session 9).
+    auto *boxes = new QGridLayout;
+    for (int i = 0; i < m_strategyBoxes.size(); ++i)
+        boxes->addWidget(m_strategyBoxes.at(i), i / 3, i % 3);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancel);
@@ -128,7 +131,10 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(left);
     split->addWidget(right);
-    split->setStretchFactor(1, 2);
+    // Halves: the nodes' columns on the left, the results and the chart on the right each
+    // need about half of a 1280-wide window.
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(live);
     layout->addWidget(split, 1);
@@ -335,7 +341,8 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     series->attachAxis(x);
     series->attachAxis(y);
     chart->setTitle(tr("Requests per node"));
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    // At the side, one strategy a line: at the bottom five names shared one line and were cut.
+    chart->legend()->setAlignment(Qt::AlignRight);
     QChart *old = m_spread->chart();
     m_spread->setChart(chart);
     delete old;

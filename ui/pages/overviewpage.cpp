@@ -34,7 +34,7 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     : Page(session, parent),
       m_latency(new LiveChart([] { return tr("Response time per node"); }, [] { return tr("ms"); })),
       m_queue(new LiveChart([] { return tr("Sync queue"); }, [] { return tr("deliveries"); })),
-      m_targets(new LiveChart([] { return tr("Deliveries per second per target"); }, [] { return tr("per second"); })),
+      m_targets(new LiveChart([] { return tr("Deliveries per second per target"); }, [] { return QString(); })),
       m_pause(new QPushButton), m_slo(new SloPanel(session))
 {
     auto *grid = new QGridLayout;

@@ -128,7 +128,8 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             // Counted in the engine's memory: they start again when the engine restarts, and
             // the header says since when (HAProxy's stats page does the same).
             {[this] {
-                 return m_countingSince ? tr("Delivered since %1").arg(sinceText(m_countingSince))
+                 // Two lines: the column stays as narrow as its figures.
+                 return m_countingSince ? tr("Delivered\nsince %1").arg(sinceText(m_countingSince))
                                         : tr("Delivered");
              },
              [this](const T &t, int role) -> QVariant {
