@@ -48,6 +48,8 @@ Cluster:
               [--latency MS] [--queue-limit Q] [--what-if FILE] [--json]
   status [--json]                        cluster stats
   config check FILE | config show [--reveal-secrets] | config versions [--json]
+      check reads FILE alone (no store opened or made) unless --db or --server is given;
+      it warns on stderr of deliveries that would go out unsigned (an empty secret)
   config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
   audit [--limit N] [--filter TEXT] [--json]
   audit verify [--json]          walks the hash chain; exit 3 naming the first bad row

@@ -175,8 +175,11 @@ private slots:
         // A console that ran and is gone: its pid no longer runs (or runs something else).
         QProcess gone;
         gone.start(QStringLiteral("true"));
+        QVERIFY(gone.waitForStarted(10000));
+        const qint64 pid = gone.processId(); // 0 once it has finished
+        QVERIFY(pid > 0);
         QVERIFY(gone.waitForFinished(10000));
-        const QByteArray deadOwner = QByteArray::number(gone.processId()) + " 12345\n";
+        const QByteArray deadOwner = QByteArray::number(pid) + " 12345\n";
         QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-killed"), deadOwner));
         QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-opened"), deadOwner));
         QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-alive"), liveOwner()));
