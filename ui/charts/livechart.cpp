@@ -142,6 +142,10 @@ void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
     if (!m_series.contains(name)) {
         m_series.insert(name, {newSegment(name, 0)});
         applyName(name);
+        // More names than one line holds at 1280×820 (seven targets were cut to "unified…"):
+        // the legend goes to the side, one name a line (session 9).
+        if (m_series.size() == 5)
+            chart()->legend()->setAlignment(Qt::AlignRight);
     }
     auto &points = m_points[name];
     points.emplace_back(double(atMs), value);

@@ -330,8 +330,12 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     chart->addSeries(series);
     auto *x = new QBarCategoryAxis;
     x->append(categories);
-    if (categories.size() > 4)
-        x->setLabelsAngle(-30); // long node ids side by side would be cut to "basic-…"
+    // Long node ids side by side would be cut to "basic-…"; the legend at the side leaves
+    // room for two.
+    if (categories.size() > 2) {
+        x->setLabelsAngle(-30);
+        x->setTruncateLabels(false); // turned, a whole id fits under its neighbours
+    }
     auto *y = new QValueAxis;
     y->setRange(0, double(maxCount) * 1.1);
     y->applyNiceNumbers();
