@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Import lines: the first byte picks JSON Lines or CSV (under a fixed header); accepted lines
-// give valid events, and a CSV record splits into no more fields than it has commas + 1.
+// give valid events, a CSV record splits into no more fields than it has commas + 1, and a
+// JSON record kept as written (SyncEvent::dataJson) is read by QJsonDocument as the same data
+// as the line.
 #include "sync/bulkimporter.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cstdint>
 #include <cstdlib>
@@ -24,5 +29,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const auto event = BulkImporter::parseLine(line, csv ? header : QStringList());
     if (event && !event->validate().ok())
         std::abort();
+    if (event && !event->dataJson.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument kept = QJsonDocument::fromJson(event->dataJson, &error);
+        if (error.error != QJsonParseError::NoError ||
+            kept.object() != QJsonDocument::fromJson(line).object() ||
+            event->userId != kept.object().value(u"id").toVariant().toString())
+            std::abort();
+    }
     return 0;
 }

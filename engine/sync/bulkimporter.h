@@ -42,6 +42,8 @@ public:
 
     /// One line of an import file as an event (without its id): a JSON user record, a JSON
     /// event, or a CSV record under `csvHeader` (empty for JSON Lines). The error says why.
+    /// A JSON user record is mostly kept as written: its data is then in `dataJson`, not
+    /// `data` (see RawJsonObject).
     static Result<SyncEvent> parseLine(const QByteArray &line, const QStringList &csvHeader);
     /// Splits one CSV record (RFC 4180 quoting).
     static QStringList splitCsv(const QString &line);

@@ -146,7 +146,8 @@ QByteArray SyncEvent::toPayload() const
 {
     // The object QJsonDocument would write (keys in its sorted order), written directly: this
     // runs for every accepted event on the caller's thread.
-    const QByteArray body = QJsonDocument(data).toJson(QJsonDocument::Compact);
+    const QByteArray body =
+        dataJson.isEmpty() ? QJsonDocument(data).toJson(QJsonDocument::Compact) : dataJson;
     QByteArray out;
     out.reserve(body.size() + eventId.size() + type.size() + userId.size() + 80);
     out += "{\"data\":";

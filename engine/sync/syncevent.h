@@ -3,6 +3,7 @@
 
 #include "core/result.h"
 
+#include <QByteArray>
 #include <QJsonObject>
 #include <QMetaType>
 #include <QString>
@@ -26,6 +27,9 @@ struct SyncEvent
     QJsonObject data;  ///< username, email, role, status, token, expiry, permissions, quota...
     qint64 version = 0;   ///< assigned by the outbox: increases with every accepted event
     qint64 createdAt = 0; ///< ms since epoch, set by the outbox when zero
+    /// `data` as the JSON text it came in, when it is kept as written (a bulk import's user
+    /// records, see RawJsonObject); `data` is then left empty and the payload carries this.
+    QByteArray dataJson;
 
     /// Checks type, user id and event id (see idProblem); the error names the field.
     Status validate() const;

@@ -163,6 +163,48 @@ private slots:
         }
         QCOMPARE(last.size(), 7);
     }
+
+    void userRecordsAreStoredAsTheDataTheyHold()
+    {
+        // Most records are stored as written (RawJsonObject), the rest as QJsonDocument
+        // reads them: either way the payload's data is what QJsonDocument reads from the line.
+        const QString db = m_dir.filePath(QStringLiteral("d.db"));
+        auto store = std::move(Store::open(db)).value();
+        ClusterConfig config;
+        config.targets.resize(1);
+        SyncService sync(store.get(), config);
+        QVERIFY(sync.start(false).ok());
+        const QList<QByteArray> lines = {
+            "{\"id\":\"u1\",\"username\":\"ann\",\"role\":\"job_seeker\",\"quota\":{\"jobs\":3}}",
+            "{ \"id\" : \"u2\", \"name\" : \"b  c\",  \"tags\": [ 1, 2 ] }",
+            "{\"id\":3,\"score\":1.5}",
+            "{\"id\":\"u4\",\"big\":1e3}",
+            "{\"id\":\"u\\u0035\",\"n\":1}",
+            "{\"id\":\"u6\",\"n\":1,\"n\":2}",
+            "{\"id\":\"\xe5\xbc\xa0\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\"}",
+        };
+        const QString file = write(QStringLiteral("records.jsonl"), lines.join('\n') + '\n');
+        auto r = BulkImporter::run(db, file, 100, [&](const QList<SyncEvent> &e) {
+            return sync.publish(e, SyncMode::Bulk);
+        });
+        QVERIFY(r.ok());
+        QCOMPARE(r->rejected, 0);
+        QCOMPARE(r->accepted, lines.size());
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT user_id, payload FROM events ORDER BY seq")));
+        for (const QByteArray &line : lines) {
+            QVERIFY(q.next());
+            const QJsonObject expected = QJsonDocument::fromJson(line).object();
+            const QJsonObject payload = QJsonDocument::fromJson(q.value(1).toByteArray()).object();
+            QCOMPARE(payload[QStringLiteral("data")].toObject(), expected);
+            QCOMPARE(payload[QStringLiteral("user_id")].toString(), q.value(0).toString());
+            QCOMPARE(q.value(0).toString(), expected[QStringLiteral("id")].toVariant().toString());
+            QCOMPARE(payload[QStringLiteral("type")].toString(), QStringLiteral("user.created"));
+        }
+        // The first record went in as written: the file's key order, no re-serialisation.
+        QVERIFY(q.exec(QStringLiteral("SELECT payload FROM events WHERE user_id = 'u1'")) && q.next());
+        QVERIFY(q.value(0).toByteArray().startsWith("{\"data\":" + lines.first() + ','));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBulkImporter)
