@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SyncEvent's wire form: written by hand for speed, byte for byte what QJsonDocument writes
+// for the same object; data kept as written (dataJson) goes out as it is.
+#include "sync/syncevent.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace jobfirst;
+
+namespace {
+
+QByteArray qtPayload(const SyncEvent &e, const QJsonObject &data)
+{
+    const QString timestamp =
+        QDateTime::fromMSecsSinceEpoch(e.createdAt, Qt::UTC).toString(Qt::ISODateWithMs);
+    const QJsonObject o{{QStringLiteral("data"), data},
+                        {QStringLiteral("id"), e.eventId},
+                        {QStringLiteral("timestamp"), timestamp},
+                        {QStringLiteral("type"), e.type},
+                        {QStringLiteral("user_id"), e.userId}};
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+class TestSyncEvent final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void payloadIsWhatQJsonDocumentWrites_data()
+    {
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<qint64>("createdAt");
+        QTest::newRow("plain") << QStringLiteral("evt_1") << QStringLiteral("u1")
+                               << qint64(1764380000123);
+        QTest::newRow("quote and backslash")
+            << QStringLiteral("a\"b\\c") << QStringLiteral("\\") << qint64(0);
+        QTest::newRow("control characters")
+            << QStringLiteral("tab\there\n") << QStringLiteral("\x01") << qint64(86399999);
+        QTest::newRow("non-ASCII") << QStringLiteral("\u5f20\u4e09") << QStringLiteral("caf\u00e9")
+                                   << qint64(951782400000); // 2000-02-29
+        QTest::newRow("DEL and empty") << QStringLiteral("\x7f") << QString()
+                                       << qint64(253402300799999); // 9999-12-31T23:59:59.999
+        QTest::newRow("before 1970") << QStringLiteral("old") << QStringLiteral("u") << qint64(-1);
+    }
+    void payloadIsWhatQJsonDocumentWrites()
+    {
+        QFETCH(QString, id);
+        QFETCH(QString, user);
+        QFETCH(qint64, createdAt);
+        SyncEvent e;
+        e.eventId = id;
+        e.type = QStringLiteral("user.updated");
+        e.userId = user;
+        e.createdAt = createdAt;
+        e.data.insert(QStringLiteral("name"), QStringLiteral("Ann \"A\""));
+        e.data.insert(QStringLiteral("n"), 3);
+        QCOMPARE(e.toPayload(), qtPayload(e, e.data));
+    }
+
+    void dataKeptAsWrittenGoesOutAsItIs()
+    {
+        SyncEvent e;
+        e.eventId = QStringLiteral("import-1");
+        e.type = QStringLiteral("user.created");
+        e.userId = QStringLiteral("u1");
+        e.createdAt = 1000;
+        e.dataJson = "{\"id\":\"u1\",\"b\":1,\"a\":2}";
+        const QByteArray payload = e.toPayload();
+        QVERIFY(payload.startsWith("{\"data\":{\"id\":\"u1\",\"b\":1,\"a\":2},\"id\":"));
+        const QJsonObject data = QJsonDocument::fromJson(e.dataJson).object();
+        QCOMPARE(QJsonDocument::fromJson(payload).object(),
+                 QJsonDocument::fromJson(qtPayload(e, data)).object());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncEvent)
+#include "tst_syncevent.moc"
