@@ -10,6 +10,7 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -195,6 +196,23 @@ int sqliteCode(const QSqlError &e)
     return e.nativeErrorCode().toInt() & 0xff; // primary code of an extended one
 }
 
+/// Runs an opening step. While another connection turns a new file into WAL mode, SQLite
+/// answers SQLITE_BUSY at once, without its busy handler: such a step is tried again for up
+/// to 2 s (as the busy timeout at open), so processes opening one new store together all open
+/// it. A file held longer than that is held, and says so.
+bool execOpening(QSqlQuery &q, const QString &sql)
+{
+    QElapsedTimer waited;
+    waited.start();
+    while (!q.exec(sql)) {
+        const int code = q.lastError().nativeErrorCode().toInt() & 0xff;
+        if ((code != 5 && code != 6) || waited.elapsed() > 2000)
+            return false;
+        QThread::msleep(5);
+    }
+    return true;
+}
+
 // The error for a failed open step, told apart by SQLite's own code.
 Error openError(const QString &path, const QSqlError &e)
 {
@@ -282,7 +300,7 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     // A lock held for seconds is another process holding the file, not a commit in progress:
     // say so after 2 s instead of waiting the full busy timeout.
     q.exec(QStringLiteral("PRAGMA busy_timeout=2000"));
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
+    if (!execOpening(q, QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
         return openError(path, q.lastError());
     q.finish();
     if (created) {
@@ -435,7 +453,7 @@ Status Store::migrate()
 {
     QSqlDatabase db = database();
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type='table'")))
+    if (!execOpening(q, QStringLiteral("SELECT name FROM sqlite_master WHERE type='table'")))
         return openError(m_path, q.lastError());
     QStringList tables;
     while (q.next())
@@ -459,32 +477,54 @@ Status Store::migrate()
                              QStringLiteral("%1 has schema version %2; this program reads up to %3")
                                  .arg(m_path).arg(version).arg(SchemaVersion));
     }
-    for (int v = version; v < SchemaVersion; ++v) {
-        if (!db.transaction())
-            return storeError(m_path, QStringLiteral("begin migration"), db.lastError().text());
-        for (const QString &sql : migrations().at(v)) {
-            if (sql == QLatin1String(ChainAuditStep)) {
-                if (Status s = chainExistingAudit(db, m_path); !s) {
-                    db.rollback();
-                    return s;
-                }
-                continue;
-            }
-            if (!q.exec(sql)) {
-                const QString err = q.lastError().text();
-                db.rollback();
-                return storeError(m_path, QStringLiteral("migration to version %1").arg(v + 1), err);
-            }
+    if (version == SchemaVersion)
+        return {};
+    // Each step takes the write lock first and only then reads the version it starts from:
+    // several processes opening one new store at once (a daemon and jobfirstctl, or two
+    // jobfirstctl) must not both run a step, or the second fails on what the first made.
+    for (;;) {
+        if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+            return storeError(m_path, QStringLiteral("begin migration"), q.lastError().text());
+        const int v =
+            q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) &&
+                    q.next()
+                ? q.value(0).toInt()
+                : 0; // no meta table yet: a new store
+        if (v >= SchemaVersion)
+            return q.exec(QStringLiteral("COMMIT"))
+                       ? Status()
+                       : storeError(m_path, QStringLiteral("end migration"), q.lastError().text());
+        if (Status s = migrationStep(q, v); !s) {
+            q.exec(QStringLiteral("ROLLBACK"));
+            return s;
         }
-        q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('magic', ?), ('schema_version', ?)"));
-        q.addBindValue(QString::fromLatin1(Magic));
-        q.addBindValue(QString::number(v + 1));
-        if (!q.exec() || !db.commit()) {
+        if (!q.exec(QStringLiteral("COMMIT"))) {
             const QString err = q.lastError().text();
-            db.rollback();
+            q.exec(QStringLiteral("ROLLBACK"));
             return storeError(m_path, QStringLiteral("migration to version %1").arg(v + 1), err);
         }
     }
+}
+
+Status Store::migrationStep(QSqlQuery &q, int v)
+{
+    for (const QString &sql : migrations().at(v)) {
+        if (sql == QLatin1String(ChainAuditStep)) {
+            if (Status s = chainExistingAudit(database(), m_path); !s)
+                return s;
+            continue;
+        }
+        if (!q.exec(sql))
+            return storeError(m_path, QStringLiteral("migration to version %1").arg(v + 1),
+                              q.lastError().text());
+    }
+    q.prepare(QStringLiteral(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('magic', ?), ('schema_version', ?)"));
+    q.addBindValue(QString::fromLatin1(Magic));
+    q.addBindValue(QString::number(v + 1));
+    if (!q.exec())
+        return storeError(m_path, QStringLiteral("migration to version %1").arg(v + 1),
+                          q.lastError().text());
     return {};
 }
 

@@ -12,6 +12,8 @@
 #include <functional>
 #include <memory>
 
+class QSqlQuery;
+
 namespace jobfirst {
 
 /// The engine's SQLite file (WAL). One Store is one named connection, used from one thread.
@@ -79,6 +81,8 @@ public:
 private:
     Store(QString path, QString connection);
     Status migrate();
+    /// Runs the step from schema version `v` to `v + 1` inside the caller's transaction.
+    Status migrationStep(QSqlQuery &q, int v);
     Status appendAuditRow(AuditEntry &entry);
 
     QString m_path;

@@ -2,12 +2,16 @@
 #include "store/store.h"
 
 #include <QFile>
+#include <QSemaphore>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtConcurrent>
 #include <QtTest>
+
+#include <thread>
+#include <vector>
 
 using namespace jobfirst;
 
@@ -219,6 +223,43 @@ private slots:
         auto missing = Store::open(dir.filePath(QStringLiteral("no/such/folder/c.db")));
         QVERIFY(!missing.ok());
         QVERIFY(missing.error().message.contains(QStringLiteral("does not exist")));
+    }
+
+    void aNewStoreOpenedByManyAtOnceIsMigratedOnce()
+    {
+        // A daemon and jobfirstctl (or several jobfirstctl) started together on a store that
+        // does not exist yet: each opens it and migrates it; none may fail on what another
+        // step made ("duplicate column name", "table already exists").
+        for (int round = 0; round < 10; ++round) {
+            QTemporaryDir dir;
+            const QString path = dir.filePath(QStringLiteral("new.db"));
+            // Threads of their own (the pool has as many as cores), each its own connection,
+            // released together.
+            QSemaphore ready;
+            QSemaphore go;
+            std::vector<QString> errors(4);
+            std::vector<std::thread> openers;
+            for (QString &error : errors)
+                openers.emplace_back([&] {
+                    ready.release();
+                    go.acquire();
+                    auto opened = Store::open(path);
+                    if (!opened)
+                        error = opened.error().message;
+                });
+            ready.acquire(4);
+            go.release(4);
+            for (std::thread &t : openers)
+                t.join();
+            for (const QString &error : errors)
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+            auto store = Store::open(path);
+            QVERIFY(store);
+            QSqlQuery q(store.value()->database());
+            QVERIFY(q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")) &&
+                    q.next());
+            QCOMPARE(q.value(0).toInt(), Store::SchemaVersion);
+        }
     }
 
     void twoWritersDoNotCorruptTheFile()
