@@ -15,6 +15,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUrl>
+#include <algorithm>
 
 namespace jobfirst {
 
@@ -605,40 +606,31 @@ SyncStats SyncService::stats() const
 {
     SyncStats s;
     const QHash<QString, TargetStatus> live = m_delivery ? m_delivery->targetStatuses() : QHash<QString, TargetStatus>{};
-    const QHash<QString, qint64> backlog = m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
-    QStringList names;
-    QSet<QString> insecure; // tls_insecure targets and nodes: the console marks them red
-    QSet<QString> unsignedNames; // no signing secret: the console marks them "unsigned"
-    for (const TargetConfig &t : m_config.targets) {
-        names << t.name;
-        if (t.tlsInsecure)
-            insecure << t.name;
-        if (t.secret.isEmpty())
-            unsignedNames << t.name;
-    }
-    for (const NodeStatus &n : m_nodes) {
-        names << NodePrefix + n.spec.id;
-        if (n.spec.tlsInsecure)
-            insecure << NodePrefix + n.spec.id;
-    }
-    const bool nodesUnsigned = m_config.clusterSecret.isEmpty();
+    const QHash<QString, qint64> backlog =
+        m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
+    const bool nodesUnsigned = m_config.clusterSecret.isEmpty(); // no signing secret
     const qint64 now = nowMs();
-    for (const QString &name : names) {
+    s.targets.reserve(m_config.targets.size() + m_nodes.size());
+    // tls_insecure targets and nodes: the console marks them red.
+    const auto add = [&](const QString &name, bool insecure, const TargetConfig *c) {
         TargetStatus t = live.value(name);
         t.name = name;
-        t.tlsInsecure = insecure.contains(name);
-        t.unsignedDeliveries = name.startsWith(NodePrefix) && !m_config.target(name)
-                                   ? nodesUnsigned
-                                   : unsignedNames.contains(name);
-        if (const TargetConfig *c = m_config.target(name)) {
+        t.tlsInsecure = insecure;
+        // Without a signing secret the console marks a target "unsigned": a configured target
+        // has its own; node targets share the cluster secret.
+        t.unsignedDeliveries = c ? c->secret.isEmpty() : nodesUnsigned;
+        const auto o = m_overrides.constFind(name);
+        const bool overridden = o != m_overrides.cend();
+        const bool disabled = overridden && o->disabled;
+        if (c) {
             t.url = c->url;
-            t.enabled = c->enabled && !m_overrides.value(name).disabled;
+            t.enabled = c->enabled && !disabled;
         } else if (t.url.isEmpty()) {
-            t.enabled = !m_overrides.value(name).disabled;
+            t.enabled = !disabled;
         }
         if (!t.enabled)
-            t.disabledReason = m_overrides.value(name).reason;
-        t.paused = m_overrides.value(name).paused;
+            t.disabledReason = overridden ? o->reason : QString();
+        t.paused = overridden && o->paused;
         t.backlog = backlog.value(name);
         if (t.backlog > 0 && m_records) {
             if (const qint64 oldest = m_records->oldestPending(name); oldest > 0)
@@ -650,6 +642,30 @@ SyncStats SyncService::stats() const
         s.queueDepth += t.backlog;
         s.oldestWaitingMs = std::max(s.oldestWaitingMs, t.oldestWaitingMs);
         s.targets << t;
+    };
+    // A configured target named like a node target ("node:<id>") shares its row's marks.
+    const bool namesLikeNodes =
+        std::any_of(m_config.targets.cbegin(), m_config.targets.cend(),
+                    [](const TargetConfig &t) { return t.name.startsWith(NodePrefix); });
+    const auto insecureNode = [&](const QString &name) {
+        return namesLikeNodes &&
+               std::any_of(m_nodes.cbegin(), m_nodes.cend(), [&](const NodeStatus &n) {
+                   return n.spec.tlsInsecure && NodePrefix + n.spec.id == name;
+               });
+    };
+    for (const TargetConfig &t : m_config.targets)
+        add(t.name, t.tlsInsecure || insecureNode(t.name), &t);
+    // A snapshot is made on every refresh: each node target's name ("node:<id>") is kept
+    // while the node at that place has the same id, not made again for a thousand nodes.
+    m_nodeTargetNames.resize(m_nodes.size());
+    for (qsizetype i = 0; i < m_nodes.size(); ++i) {
+        const NodeStatus &n = m_nodes.at(i);
+        QString &name = m_nodeTargetNames[i];
+        if (name.size() != NodePrefix.size() + n.spec.id.size() ||
+            QStringView(name).sliced(NodePrefix.size()) != n.spec.id)
+            name = NodePrefix + n.spec.id;
+        const TargetConfig *c = namesLikeNodes ? m_config.target(name) : nullptr;
+        add(name, n.spec.tlsInsecure || (c && c->tlsInsecure), c);
     }
     s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
     if (m_delivery) {

@@ -158,6 +158,8 @@ private:
     };
     QHash<QString, NodeTargetAddress> m_nodeTargetAddresses;
     QString m_nodeTargetPath;
+    /// "node:<id>" of each node in m_nodes' order, kept by stats() while the ids stay.
+    mutable QStringList m_nodeTargetNames;
     QHash<QString, TargetOverride> m_overrides;
     mutable QMutex m_routeMutex; ///< publish() may be called from import threads
     std::unique_ptr<OutboxWriter> m_writer;

@@ -88,6 +88,20 @@ class TestLargeCluster final : public QObject
         return future.result();
     }
     /// The Sync page's state of a target, as on screen ("active", "paused", ...).
+    /// The Sync page's node targets and the node table's nodes (as "node:<id>"), each sorted:
+    /// two lists made by different parts of the engine for the same snapshot.
+    std::pair<QStringList, QStringList> nodeTargetsAndNodes() const
+    {
+        QStringList targets, nodes;
+        for (const TargetStatus &t : m_window->sync()->targetModel()->rows())
+            if (t.name.startsWith(QLatin1String("node:")))
+                targets << t.name;
+        for (const NodeStatus &n : m_window->nodes()->model()->rows())
+            nodes << QStringLiteral("node:") + n.spec.id;
+        targets.sort();
+        nodes.sort();
+        return {targets, nodes};
+    }
     QString targetState(const QString &name) const
     {
         auto *m = m_window->sync()->targetModel();
@@ -234,6 +248,10 @@ private slots:
         for (int i = 3; i < FastNodes; ++i)
             QVERIFY(await(m_engine->removeNode(fastId(i))).ok());
         QTRY_COMPARE_WITH_TIMEOUT(latencyChart()->seriesCount(), 4, 5000); // fast-00..02, slow
+        // A node target for each node left and none for the ones removed (the engine keeps
+        // each node target's name while the node at that place keeps its id).
+        QTRY_COMPARE_WITH_TIMEOUT(nodeTargetsAndNodes().first.size(), 4, 5000);
+        QCOMPARE(nodeTargetsAndNodes().first, nodeTargetsAndNodes().second);
         for (const QString &id : {fastId(0), fastId(1), fastId(2), QStringLiteral("slow")})
             QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(latencyChart()->lastValue(id)), 5000);
         QCOMPARE(latencyChart()->seriesName(QStringLiteral("nodes-p99")), QString());
@@ -242,6 +260,8 @@ private slots:
             addNode(fastId(i), m_fast.url());
         QTRY_COMPARE_WITH_TIMEOUT(latencyChart()->seriesCount(), 2, 5000);
         QCOMPARE(latencyChart()->seriesName(fastId(0)), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(nodeTargetsAndNodes().first.size(), FastNodes + 1, 5000);
+        QCOMPARE(nodeTargetsAndNodes().first, nodeTargetsAndNodes().second);
         QTRY_VERIFY_WITH_TIMEOUT(!std::isnan(p99()), 5000);
     }
 

@@ -3,6 +3,7 @@
 
 #include <QChart>
 #include <QDateTime>
+#include <QGraphicsScene>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
@@ -30,6 +31,9 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     chart->addAxis(m_axisY, Qt::AlignLeft);
     setChart(chart);
     setRenderHint(QPainter::Antialiasing, false);
+    // The series change geometry with every tick: keeping them in a BSP index cost more than
+    // it saves for the dozen items of a chart.
+    scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     setMinimumHeight(180);
     retranslate();
 }

@@ -471,10 +471,16 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     m_lastTargets = s.sync.targets;
     m_targetStateStale = true;
     m_targets->setRows(s.sync.targets);
-    QStringList names;
-    for (const TargetStatus &t : s.sync.targets)
-        names << t.name;
-    if (names != m_targetNames) {
+    // The same targets as before (the usual case): compared in place, no list of a thousand
+    // names made for every snapshot.
+    bool sameNames = s.sync.targets.size() == m_targetNames.size();
+    for (qsizetype i = 0; sameNames && i < s.sync.targets.size(); ++i)
+        sameNames = s.sync.targets.at(i).name == m_targetNames.at(i);
+    if (!sameNames) {
+        QStringList names;
+        names.reserve(s.sync.targets.size());
+        for (const TargetStatus &t : s.sync.targets)
+            names << t.name;
         m_targetNames = names;
         const QString current = m_checkTarget->currentText();
         m_checkTarget->clear();
