@@ -97,6 +97,9 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     statusBar()->addWidget(m_clusterLabel);
     statusBar()->addWidget(m_nodesLabel);
     statusBar()->addWidget(m_backlogLabel);
+    // The passing message gives way (elided by the width it gets, whole in its tooltip): the
+    // figures beside it are never the ones cut.
+    m_messageLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     statusBar()->addWidget(m_messageLabel, 1);
     buildMenus();
 
@@ -423,6 +426,7 @@ void MainWindow::showError(const QString &message)
 {
     m_messageLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
     m_messageLabel->setText(message);
+    m_messageLabel->setToolTip(message);
     QTimer::singleShot(15000, m_messageLabel, [label = m_messageLabel, message] {
         if (label->text() == message)
             label->clear();
