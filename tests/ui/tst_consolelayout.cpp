@@ -20,6 +20,7 @@
 #include <QStyleOption>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTextDocument>
 #include <QToolButton>
@@ -196,10 +197,18 @@ private slots:
                                    [](const NodeStatus &n) { return n.health == HealthState::Up; });
             }(),
             15000);
+        // The engine's nodes may be up before the window has drawn its first snapshot; the
+        // simulator takes its nodes from that snapshot, so wait until its table shows them.
+        auto *simNodes =
+            m_window->balancing()->findChild<QTableView *>(QStringLiteral("simulatorNodes"));
+        QVERIFY(simNodes);
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 3, 15000);
         // The simulator with its results, its legend and its status line filled in.
         QSignalSpy simulated(m_window->balancing(), &ui::BalancingPage::simulationFinished);
         m_window->showPage(2);
         m_window->balancing()->runSimulation();
+        QVERIFY2(m_window->balancing()->simulationRunning(),
+                 qPrintable(m_window->balancing()->statusText()));
         QTRY_COMPARE_WITH_TIMEOUT(simulated.size(), 1, 60000);
         SyncEvent event;
         event.type = QStringLiteral("user.created");

@@ -382,6 +382,45 @@ private slots:
         QVERIFY(!palette.contains(targets->seriesColor(QStringLiteral("failures"))));
     }
 
+    // The simulator's what-if table is the cluster's nodes as they are now until the operator
+    // edits it; after that it is theirs until they load the nodes again.
+    void simulatorNodesFollowTheClusterUntilEdited()
+    {
+        m_window->showPage(2);
+        ui::BalancingPage *b = m_window->balancing();
+        auto *table = b->findChild<QTableView *>(QStringLiteral("simulatorNodes"));
+        QVERIFY(table);
+        QAbstractItemModel *m = table->model();
+        const auto ids = [m] {
+            QStringList out;
+            for (int r = 0; r < m->rowCount(); ++r)
+                out << m->index(r, 0).data().toString();
+            return out;
+        };
+        const int before = int(m_engine->nodes().result()->size());
+        QTRY_COMPARE_WITH_TIMEOUT(m->rowCount(), before, 5000);
+        NodeSpec spec;
+        spec.id = QStringLiteral("node-late");
+        spec.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(spec).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(ids().contains(QStringLiteral("node-late")), 5000);
+        QCOMPARE(m->rowCount(), before + 1);
+        // The operator's what-if: node-late at weight 7. The cluster changing must not undo it.
+        const int late = int(ids().indexOf(QStringLiteral("node-late")));
+        QVERIFY(m->setData(m->index(late, 1), QStringLiteral("7")));
+        QVERIFY(m_engine->removeNode(QStringLiteral("node-late")).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(QStringLiteral("node-late")), 5000);
+        waitSnapshots(3);
+        QVERIFY(ids().contains(QStringLiteral("node-late")));
+        QCOMPARE(m->index(late, 1).data().toString(), QStringLiteral("7"));
+        // Loading the current nodes gives the table back to the cluster.
+        auto *load = b->findChild<QPushButton *>(QStringLiteral("loadNodes"));
+        QVERIFY(load);
+        load->click();
+        QCOMPARE(m->rowCount(), before);
+        QVERIFY(!ids().contains(QStringLiteral("node-late")));
+    }
+
     // Item 6: a cancelled simulation marks its partial row and resets the bar.
     void cancelledSimulationSaysSo()
     {

@@ -20,6 +20,7 @@
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -74,6 +75,8 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1000);
     m_nodesView->setModel(m_nodes);
+    m_nodesView->setObjectName(QStringLiteral("simulatorNodes"));
+    m_loadNodes->setObjectName(QStringLiteral("loadNodes"));
     m_nodesView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_nodesView->horizontalHeader()->setStretchLastSection(true);
     m_nodesView->verticalHeader()->hide();
@@ -84,7 +87,15 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_resultsView->setWordWrap(false);
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
-    connect(m_loadNodes, &QPushButton::clicked, this, [this] { loadNodes(m_lastNodes); });
+    connect(m_loadNodes, &QPushButton::clicked, this, [this] {
+        m_followsCluster = true;
+        loadNodes(m_lastNodes);
+    });
+    // An edited what-if table is the operator's: new snapshots no longer replace it.
+    connect(m_nodes, &QStandardItemModel::itemChanged, this, [this] {
+        if (!m_loading)
+            m_followsCluster = false;
+    });
     connect(m_run, &QPushButton::clicked, this, &BalancingPage::runSimulation);
     connect(m_cancel, &QPushButton::clicked, this, &BalancingPage::cancelSimulation);
     connect(&m_watcher, &QFutureWatcher<Result<SimulationReport>>::finished, this, [this] {
@@ -170,6 +181,8 @@ void BalancingPage::retranslate()
     m_liveLabel->setText(tr("Strategy for real traffic:"));
     m_applyStrategy->setText(tr("Apply"));
     m_loadNodes->setText(tr("Load current nodes"));
+    m_loadNodes->setToolTip(tr("The table follows the cluster's nodes until you edit a cell; "
+                               "this replaces your edits with the nodes as they are now."));
     m_formLabels[0]->setText(tr("Arrival rate (requests/s)"));
     m_formLabels[1]->setText(tr("Requests to simulate"));
     m_formLabels[2]->setText(tr("Seed"));
@@ -186,10 +199,10 @@ void BalancingPage::retranslate()
 void BalancingPage::applySnapshot(const EngineSnapshot &s)
 {
     m_lastNodes = s.nodes;
-    if (!m_loadedOnce && !s.nodes.isEmpty()) {
-        m_loadedOnce = true;
+    // Until edited, the table is the cluster's nodes as they are now, not as they were at the
+    // first snapshot (a node added later was missing from what-ifs before).
+    if (m_followsCluster && !showsNodes(s.nodes))
         loadNodes(s.nodes);
-    }
     const int live = m_liveStrategy->findData(s.strategy);
     if (live >= 0 && !m_liveStrategy->hasFocus() && m_liveStrategy->property("shown").toString() != s.strategy) {
         m_liveStrategy->setCurrentIndex(live);
@@ -197,8 +210,20 @@ void BalancingPage::applySnapshot(const EngineSnapshot &s)
     }
 }
 
+bool BalancingPage::showsNodes(const QList<NodeStatus> &nodes) const
+{
+    if (m_nodes->rowCount() != nodes.size())
+        return false;
+    for (int r = 0; r < nodes.size(); ++r)
+        if (m_nodes->item(r, 0)->text() != nodes.at(r).spec.id ||
+            m_nodes->item(r, 1)->text() != QString::number(nodes.at(r).spec.weight))
+            return false;
+    return true;
+}
+
 void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
 {
+    const QScopedValueRollback loading(m_loading, true);
     m_nodes->removeRows(0, m_nodes->rowCount());
     for (const NodeStatus &n : nodes) {
         QList<QStandardItem *> row;

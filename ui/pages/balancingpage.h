@@ -53,6 +53,7 @@ signals:
 
 private:
     void loadNodes(const QList<NodeStatus> &nodes);
+    bool showsNodes(const QList<NodeStatus> &nodes) const;
     void showReport(const Result<SimulationReport> &report, const SimulationParams &params);
     static QString strategyLabel(Strategy s);
 
@@ -74,7 +75,8 @@ private:
     QTableView *m_resultsView;
     QChartView *m_spread;
     QList<NodeStatus> m_lastNodes;
-    bool m_loadedOnce = false;
+    bool m_followsCluster = true; ///< until the operator edits a what-if cell
+    bool m_loading = false;
     std::shared_ptr<JobControl> m_job;
     QFutureWatcher<Result<SimulationReport>> m_watcher;
     SimulationParams m_running;
