@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTemporaryDir>
 
 #include <atomic>
@@ -72,12 +73,34 @@ public:
             std::printf("redis-server/redis-benchmark not installed: no peer figure (bench/run installs them)\n");
             return false;
         }
-        m_port = QString::number(20000 + QCoreApplication::applicationPid() % 20000);
-        m_server.start(server, {QStringLiteral("--port"), m_port, QStringLiteral("--dir"), dir, QStringLiteral("--appendonly"),
-                                QStringLiteral("yes"), QStringLiteral("--appendfsync"), QStringLiteral("always"),
+        // A port the kernel just handed out, not one derived from the pid: a taken port made
+        // redis-server exit and redis-benchmark spin on the dead port until killed.
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost)) {
+            std::printf("no free port for redis-server: no peer figure\n");
+            return false;
+        }
+        m_port = QString::number(probe.serverPort());
+        probe.close();
+        m_server.setProcessChannelMode(QProcess::MergedChannels);
+        m_server.start(server, {QStringLiteral("--port"), m_port, QStringLiteral("--bind"),
+                                QStringLiteral("127.0.0.1"), QStringLiteral("--dir"), dir,
+                                QStringLiteral("--appendonly"), QStringLiteral("yes"),
+                                QStringLiteral("--appendfsync"), QStringLiteral("always"),
                                 QStringLiteral("--save"), QString()});
         m_server.waitForStarted();
-        QProcess::execute(QStringLiteral("sh"), {QStringLiteral("-c"), QStringLiteral("for i in $(seq 50); do redis-cli -p %1 ping >/dev/null 2>&1 && break; sleep 0.1; done").arg(m_port)});
+        const int answered = QProcess::execute(
+            QStringLiteral("sh"),
+            {QStringLiteral("-c"),
+             QStringLiteral(
+                 "for i in $(seq 50); do redis-cli -p %1 ping >/dev/null 2>&1 && exit 0; "
+                 "sleep 0.1; done; exit 1")
+                 .arg(m_port)});
+        if (answered != 0 || m_server.state() != QProcess::Running) {
+            std::printf("redis-server on port %s did not answer: no peer figure. It said: %s\n",
+                        qPrintable(m_port), m_server.readAll().trimmed().constData());
+            return false;
+        }
         return true;
     }
     ~Redis()
@@ -98,7 +121,13 @@ public:
         QElapsedTimer t;
         t.start();
         b.start(m_bench, args(requests, clients));
-        b.waitForFinished(300000);
+        if (!b.waitForFinished(120000)) { // redis-benchmark never gives up on a server that died
+            b.kill();
+            b.waitForFinished();
+            std::printf("redis-benchmark did not finish in 120 s (is redis-server alive?): no peer "
+                        "figure this round\n");
+            return {};
+        }
         const QString out = QString::fromUtf8(b.readAllStandardOutput());
         static const QRegularExpression re(QStringLiteral("LPUSH: ([0-9.]+) requests per second"));
         const auto m = re.match(out);
