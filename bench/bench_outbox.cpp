@@ -18,6 +18,9 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -31,8 +34,31 @@ struct Tally
 {
     double events = 0;
     double seconds = 0;
+    double cpu = 0; ///< CPU seconds of the writing process (ours: this one; Redis: redis-server)
+    double cpuPerEvent() const { return events > 0 ? cpu * 1e6 / events : 0; }
     double rate() const { return seconds > 0 ? events / seconds : 0; }
 };
+
+double processCpuSeconds()
+{
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// utime + stime of another process, from /proc/<pid>/stat.
+double processCpuSeconds(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
+}
 
 /// Runs `clients` callers against `writer` for `seconds`; returns events and time.
 Tally ourRound(OutboxWriter &writer, int clients, double seconds)
@@ -42,6 +68,7 @@ Tally ourRound(OutboxWriter &writer, int clients, double seconds)
     std::vector<std::thread> threads;
     QElapsedTimer t;
     t.start();
+    const double cpu0 = processCpuSeconds();
     for (int c = 0; c < clients; ++c) {
         threads.emplace_back([&, c] {
             long i = 0;
@@ -59,7 +86,7 @@ Tally ourRound(OutboxWriter &writer, int clients, double seconds)
     stop = true;
     for (auto &th : threads)
         th.join();
-    return {double(done.load()), double(t.nsecsElapsed()) / 1e9};
+    return {double(done.load()), double(t.nsecsElapsed()) / 1e9, processCpuSeconds() - cpu0};
 }
 
 class Redis
@@ -118,8 +145,7 @@ public:
     {
         const long requests = std::max(long(clients) * 40, long(m_lastRate * seconds));
         QProcess b;
-        QElapsedTimer t;
-        t.start();
+        const double cpu0 = processCpuSeconds(m_server.processId());
         b.start(m_bench, args(requests, clients));
         if (!b.waitForFinished(120000)) { // redis-benchmark never gives up on a server that died
             b.kill();
@@ -134,7 +160,8 @@ public:
         const double rate = m.hasMatch() ? m.captured(1).toDouble() : 0.0;
         if (rate > 0)
             m_lastRate = rate;
-        return {double(requests), rate > 0 ? double(requests) / rate : 0};
+        return {double(requests), rate > 0 ? double(requests) / rate : 0,
+                processCpuSeconds(m_server.processId()) - cpu0};
     }
 
 private:
@@ -190,21 +217,29 @@ int main(int argc, char *argv[])
             const Tally a = ourRound(writer, clients, 2.0);
             ours.events += a.events;
             ours.seconds += a.seconds;
+            ours.cpu += a.cpu;
             Tally b;
             if (haveRedis) {
                 b = redis.round(clients, 2.0);
                 theirs.events += b.events;
                 theirs.seconds += b.seconds;
+                theirs.cpu += b.cpu;
             }
             std::printf("  round %d, %2d callers: outbox %8.0f/s, redis %8.0f/s\n", r + 1, clients, a.rate(), b.rate());
         }
         const qint64 syncs = writer.syncs.load();
-        std::printf("outbox enqueue%s, %2d concurrent callers: %8.0f durable events/s (%lld commits, %lld syncs, "
-                    "%.1f events per sync; WAL %.1f MiB at the end)\n",
-                    postgres ? " (PostgreSQL)" : "", clients, ours.rate(), qint64(writer.commits.load()), syncs,
-                    syncs ? ours.events / double(syncs) : 0.0, double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0);
+        std::printf("outbox enqueue%s, %2d concurrent callers: %8.0f durable events/s (%lld "
+                    "commits, %lld syncs, "
+                    "%.1f events per sync; WAL %.1f MiB at the end; %.1f µs CPU per event, callers "
+                    "included)\n",
+                    postgres ? " (PostgreSQL)" : "", clients, ours.rate(),
+                    qint64(writer.commits.load()), syncs, syncs ? ours.events / double(syncs) : 0.0,
+                    double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0,
+                    ours.cpuPerEvent());
         if (haveRedis) {
-            std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s\n", clients, theirs.rate());
+            std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s "
+                        "(redis-server %.1f µs CPU per write)\n",
+                        clients, theirs.rate(), theirs.cpuPerEvent());
             std::printf("ratio outbox/redis at %d clients: %.2fx\n\n", clients, ours.rate() / theirs.rate());
         }
     }
