@@ -16,6 +16,7 @@
 
 #include <QDateTime>
 #include <QMutex>
+#include <QThreadPool>
 #include <QtConcurrent>
 
 #include <vector>
@@ -53,6 +54,12 @@ struct LocalEngineSession::Shared
     std::atomic_bool stopped{false};
     std::vector<QFuture<void>> jobs;
     std::vector<std::shared_ptr<JobControl>> cancels;
+    /// Threads that wait for published events to be durable (each waits on the writer, not
+    /// on a core): callers publishing at the same time then share group commits, and the
+    /// engine thread never waits for the disk.
+    QThreadPool publishWaiters;
+
+    Shared() { publishWaiters.setMaxThreadCount(256); }
 
     void track(QFuture<void> job, std::shared_ptr<JobControl> cancel)
     {
@@ -366,9 +373,20 @@ QFuture<Result<SimulationReport>> LocalEngineSession::simulate(const SimulationR
 QFuture<Result<QList<SyncEvent>>> LocalEngineSession::sendEvents(const QList<SyncEvent> &events, SyncMode mode,
                                                                  const QString &target)
 {
-    return onEngine<Result<QList<SyncEvent>>>([events, mode, target](Engine &e) {
-        return target.isEmpty() ? e.sync()->publish(events, mode) : e.sync()->batchSyncToService(target, events);
-    });
+    using Accepted = Result<std::shared_ptr<OutboxWriter::Accepted>>;
+    using Stored = Result<QList<SyncEvent>>;
+    // Routed and queued on the engine thread, in the order the calls were made; the wait for
+    // the disk is on a thread of its own.
+    QFuture<Stored> stored =
+        onEngine<Accepted>([events, mode, target](Engine &e) -> Accepted {
+            return std::make_shared<OutboxWriter::Accepted>(e.sync()->submit(events, mode, target));
+        }).then(&m_shared->publishWaiters, [](const Accepted &queued) -> Stored {
+            if (!queued)
+                return queued.error();
+            return queued.value()->get();
+        });
+    m_shared->track(QFuture<void>(stored), nullptr);
+    return stored;
 }
 
 QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &path, int batchSize,

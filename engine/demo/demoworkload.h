@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sync/outboxwriter.h"
+
 #include <QObject>
 
 #include <random>
+#include <vector>
 
 class QNetworkAccessManager;
 class QTimer;
@@ -40,6 +43,8 @@ private:
     double m_eventDebt = 0;
     double m_requestDebt = 0;
     int m_inFlight = 0;
+    /// Events queued and not yet known durable: the engine thread does not wait for the disk.
+    std::vector<OutboxWriter::Accepted> m_queued;
     std::mt19937 m_random{20260919};
 };
 

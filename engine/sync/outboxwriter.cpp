@@ -38,6 +38,13 @@ QString timeOrderedEventId(qint64 ms)
 
 } // namespace
 
+OutboxWriter::Accepted OutboxWriter::refused(Error error)
+{
+    std::promise<Result<QList<SyncEvent>>> answer;
+    answer.set_value(std::move(error));
+    return answer.get_future();
+}
+
 OutboxWriter::OutboxWriter(QString dbPath) : m_dbPath(std::move(dbPath)) {}
 
 OutboxWriter::~OutboxWriter()
@@ -88,13 +95,13 @@ bool OutboxWriter::enqueue(std::unique_ptr<OutboxRequest> request)
     return true;
 }
 
-Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
+OutboxWriter::Accepted OutboxWriter::submit(QList<OutboxItem> items)
 {
     qint64 deliveries = 0;
     const qint64 now = nowMs();
     for (OutboxItem &item : items) {
         if (Status s = item.event.validate(); !s)
-            return s.error();
+            return refused(s.error());
         deliveries += item.targets.size();
         // Ids, times and JSON are made here, on the callers' threads, so the one writer
         // thread only writes.
@@ -105,7 +112,7 @@ Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
             e.createdAt = now;
         item.payload = e.toPayload();
         if (item.payload.size() > m_maxEventBytes.load())
-            return makeError(
+            return refused(makeError(
                 QStringLiteral("event.too_large"),
                 QStringLiteral(
                     "event %1 of user %2 (number %3 of %4) is %5 bytes; sync_max_event_bytes "
@@ -114,27 +121,28 @@ Result<QList<SyncEvent>> OutboxWriter::write(QList<OutboxItem> items)
                     .arg(&item - items.data() + 1)
                     .arg(items.size())
                     .arg(item.payload.size())
-                    .arg(m_maxEventBytes.load()));
+                    .arg(m_maxEventBytes.load())));
     }
     if (counters.total() + deliveries > m_backlogLimit.load())
-        return makeError(QStringLiteral("sync.queue_full"),
-                         QStringLiteral("queue full: %1 deliveries wait and the backlog limit is "
-                                        "%2; nothing was accepted, try again later")
-                             .arg(counters.total())
-                             .arg(m_backlogLimit.load()));
+        return refused(
+            makeError(QStringLiteral("sync.queue_full"),
+                      QStringLiteral("queue full: %1 deliveries wait and the backlog limit is "
+                                     "%2; nothing was accepted, try again later")
+                          .arg(counters.total())
+                          .arg(m_backlogLimit.load())));
     {
         std::lock_guard lock(m_mutex);
         if (!m_failure.isEmpty())
-            return makeError(QStringLiteral("sync.store_failed"), m_failure);
+            return refused(makeError(QStringLiteral("sync.store_failed"), m_failure));
     }
     auto request = std::make_unique<OutboxRequest>(std::in_place_type<EventWrite>);
     auto &w = std::get<EventWrite>(*request);
     w.items = std::move(items);
     auto future = w.done.get_future();
     if (!enqueue(std::move(request)))
-        return makeError(QStringLiteral("sync.stopped"),
-                         QStringLiteral("the sync outbox is not running"));
-    return future.get();
+        return refused(makeError(QStringLiteral("sync.stopped"),
+                                 QStringLiteral("the sync outbox is not running")));
+    return future;
 }
 
 void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,

@@ -45,8 +45,18 @@ public:
     /// sync_max_event_bytes: write() refuses a batch holding a larger event (naming it).
     void setMaxEventBytes(qint64 bytes) { m_maxEventBytes = bytes; }
 
-    /// Blocks until durable. Returns the events as stored (ids and versions assigned).
-    Result<QList<SyncEvent>> write(QList<OutboxItem> items);
+    using Accepted = std::future<Result<QList<SyncEvent>>>;
+    /// Queues items for the next group commit without waiting: the future answers once they
+    /// are durable (the events as stored, ids and versions assigned) or refused (nothing
+    /// written). Items submitted one after another are stored in that order.
+    Accepted submit(QList<OutboxItem> items);
+    /// A refusal answered at once (nothing was queued).
+    static Accepted refused(Error error);
+    /// submit(), then waits until durable.
+    Result<QList<SyncEvent>> write(QList<OutboxItem> items)
+    {
+        return submit(std::move(items)).get();
+    }
 
     /// Records delivery outcomes; `committed` runs once they are durable (with false if the
     /// commit failed: the rows stay pending and are sent again).

@@ -286,10 +286,24 @@ void SyncService::pushTargets()
     m_delivery->setTargets(list);
 }
 
-Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, SyncMode mode)
+OutboxWriter::Accepted SyncService::submit(const QList<SyncEvent> &events, SyncMode mode,
+                                           const QString &target)
 {
     if (!m_writer)
-        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+        return OutboxWriter::refused(makeError(QStringLiteral("sync.stopped"),
+                                               QStringLiteral("the sync service is not running")));
+    if (!target.isEmpty()) {
+        QMutexLocker lock(&m_routeMutex);
+        if (!knownTarget(target))
+            return OutboxWriter::refused(
+                makeError(QStringLiteral("sync.unknown_target"),
+                          QStringLiteral("there is no sync target \"%1\"").arg(target)));
+        lock.unlock();
+        QList<OutboxItem> items;
+        for (const SyncEvent &e : events)
+            items << OutboxItem{e, {target}, 0, false, {}, {}};
+        return m_writer->submit(std::move(items));
+    }
     QList<OutboxItem> items;
     items.reserve(events.size());
     const qint64 now = nowMs();
@@ -330,7 +344,12 @@ Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, Sy
         items << std::move(item);
     }
     lock.unlock();
-    return m_writer->write(items);
+    return m_writer->submit(std::move(items));
+}
+
+Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, SyncMode mode)
+{
+    return submit(events, mode).get();
 }
 
 Result<SyncEvent> SyncService::syncToService(const QString &target, const SyncEvent &event)
@@ -343,14 +362,7 @@ Result<SyncEvent> SyncService::syncToService(const QString &target, const SyncEv
 
 Result<QList<SyncEvent>> SyncService::batchSyncToService(const QString &target, const QList<SyncEvent> &events)
 {
-    if (!m_writer)
-        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
-    if (!knownTarget(target))
-        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
-    QList<OutboxItem> items;
-    for (const SyncEvent &e : events)
-        items << OutboxItem{e, {target}, 0, false, {}, {}};
-    return m_writer->write(items);
+    return submit(events, SyncMode::RealTime, target).get();
 }
 
 Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &events)

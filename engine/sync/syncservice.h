@@ -5,8 +5,9 @@
 #include "config/clusterconfig.h"
 #include "core/result.h"
 #include "store/daemonstatus.h"
-#include "sync/deliveryrecords.h"
 #include "sync/consistencychecker.h"
+#include "sync/deliveryrecords.h"
+#include "sync/outboxwriter.h"
 #include "sync/syncevent.h"
 #include "sync/syncstats.h"
 
@@ -22,7 +23,6 @@ namespace jobfirst {
 
 class DaemonHeartbeat;
 class DeliveryEngine;
-class OutboxWriter;
 class ClusterStateStore;
 class Store;
 class SyncRecords;
@@ -65,7 +65,12 @@ public:
     void setNodes(const QList<NodeStatus> &nodes);
 
     /// Routes each event to every target that receives its type (cluster types go to every
-    /// node) and returns once they are durable. Near-real-time events are coalesced per user.
+    /// node), or to `target` alone when one is named, and queues them without waiting for the
+    /// disk: the future answers once they are durable. Near-real-time events are coalesced per
+    /// user. Events submitted one after another are stored in that order. Thread-safe.
+    OutboxWriter::Accepted submit(const QList<SyncEvent> &events,
+                                  SyncMode mode = SyncMode::RealTime, const QString &target = {});
+    /// submit(), then waits until durable.
     Result<QList<SyncEvent>> publish(const QList<SyncEvent> &events, SyncMode mode = SyncMode::RealTime);
     Result<SyncEvent> syncToService(const QString &target, const SyncEvent &event);
     Result<QList<SyncEvent>> batchSyncToService(const QString &target, const QList<SyncEvent> &events);

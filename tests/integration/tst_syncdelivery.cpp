@@ -245,6 +245,37 @@ private slots:
         }
     }
 
+    // What the daemon's API and the demo do: queue events and wait for the disk elsewhere.
+    // Calls made one after another keep their order, though none waited for the one before.
+    void eventsSubmittedWithoutWaitingKeepTheirOrder()
+    {
+        auto f = makeFixture(1);
+        QVERIFY(f);
+        std::vector<OutboxWriter::Accepted> queued;
+        for (int n = 0; n < 40; ++n)
+            queued.push_back(f->sync->submit(
+                {userEvent(QStringLiteral("user.updated"), QStringLiteral("ordered"),
+                           {{QStringLiteral("n"), n}})}));
+        queued.push_back(
+            f->sync->submit({userEvent(QStringLiteral("user.updated"), QStringLiteral("ordered"))},
+                            SyncMode::RealTime, QStringLiteral("no-such-target")));
+        qint64 last = 0;
+        for (int n = 0; n < 40; ++n) {
+            const auto stored = queued[std::size_t(n)].get();
+            QVERIFY2(stored.ok(), qPrintable(stored.ok() ? QString() : stored.error().message));
+            QVERIFY2(stored->first().version > last, qPrintable(QString::number(n)));
+            last = stored->first().version;
+        }
+        const auto unknown = queued.back().get();
+        QVERIFY(!unknown.ok());
+        QCOMPARE(unknown.error().code, QStringLiteral("sync.unknown_target"));
+        QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 40, 20000);
+        const QJsonObject stats = f->sim(0).get(QStringLiteral("/stats"));
+        QCOMPARE(stats[QStringLiteral("out_of_order")].toInt(), 0);
+        const QJsonObject rec = f->sim(0).get(QStringLiteral("/records/ordered"));
+        QCOMPARE(rec[QStringLiteral("version")].toInteger(), last);
+    }
+
     void consistencyCheckFindsRemovedRecordAndRepairRestoresIt()
     {
         auto f = makeFixture(1);

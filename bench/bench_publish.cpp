@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Events published through jobfirstd's admin API (POST /api/v1/sync/events, one event a
+// request, answered 202 once the event is on disk), by wrk with 1 and with 50 connections.
+// With 50 producers at once their events should share the outbox's group commits; a daemon
+// that waited for each event's sync on its engine thread accepted one event per sync whatever
+// the number of producers. BENCH_DAEMON=path runs another jobfirstd binary (before/after).
+#include "api/localenginesession.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+
+#include <csignal>
+#include <cstdio>
+
+using namespace jobfirst;
+
+namespace {
+
+template <typename T> T await(QFuture<T> f)
+{
+    while (!f.isFinished())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    return f.result();
+}
+
+double cpuSecondsOf(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() < 13 ? 0
+                              : double(fields[11].toLongLong() + fields[12].toLongLong()) / 100.0;
+}
+
+struct WrkRun
+{
+    double requests = 0; ///< answered 202 per second
+    qint64 failures = 0; ///< non-2xx answers and socket errors
+};
+
+/// wrk POSTing one event a request; the token goes in through the script, not argv.
+WrkRun postEvents(const QString &dir, const QString &url, const QByteArray &token, int connections,
+                  int seconds)
+{
+    QFile script(dir + QStringLiteral("/post.lua"));
+    script.open(QIODevice::WriteOnly);
+    script.write(
+        "wrk.method = \"POST\"\n"
+        "wrk.headers[\"Authorization\"] = \"Bearer " +
+        token +
+        "\"\n"
+        "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  return wrk.format(nil, nil, nil, string.format('{\"events\":[{\"type\":\"user.updated\","
+        "\"user_id\":\"u%d\",\"data\":{\"email\":\"someone@jobfirst.cn\"}}]}', n))\n"
+        "end\n");
+    script.close();
+    QProcess p;
+    p.start(QStringLiteral("wrk"),
+            {QStringLiteral("-t%1").arg(connections > 1 ? 2 : 1),
+             QStringLiteral("-c%1").arg(connections), QStringLiteral("-d%1s").arg(seconds),
+             QStringLiteral("-s"), script.fileName(), url});
+    p.waitForFinished(seconds * 1000 + 30000);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    const auto rate = QRegularExpression(QStringLiteral("Requests/sec:\\s+([0-9.]+)")).match(out);
+    const auto non2xx =
+        QRegularExpression(QStringLiteral("Non-2xx or 3xx responses: (\\d+)")).match(out);
+    const auto errors =
+        QRegularExpression(
+            QStringLiteral(
+                "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)"))
+            .match(out);
+    WrkRun r;
+    r.requests = rate.hasMatch() ? rate.captured(1).toDouble() : 0;
+    r.failures = (non2xx.hasMatch() ? non2xx.captured(1).toLongLong() : 0);
+    for (int i = 1; errors.hasMatch() && i <= 4; ++i)
+        r.failures += errors.captured(i).toLongLong();
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const int seconds = qEnvironmentVariableIntValue("BENCH_SECONDS") > 0
+                            ? qEnvironmentVariableIntValue("BENCH_SECONDS")
+                            : 5;
+    QString daemonPath = qEnvironmentVariable("BENCH_DAEMON");
+    if (daemonPath.isEmpty())
+        daemonPath =
+            QCoreApplication::applicationDirPath() + QStringLiteral("/../app/daemon/jobfirstd");
+    std::printf("command: build/bench/bench_publish   (BENCH_SECONDS=%d; jobfirstd: %s)\n", seconds,
+                qPrintable(daemonPath));
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("c.db"));
+    const QString config = dir.filePath(QStringLiteral("c.json"));
+    {
+        // One target that receives the events, paused so delivery takes no CPU from accepting.
+        QFile c(config);
+        c.open(QIODevice::WriteOnly);
+        c.write(
+            R"({"targets": [{"name": "user-service", "url": "http://127.0.0.1:9/sync", "events": ["user.updated"]}]})");
+    }
+    QByteArray token;
+    {
+        LocalEngineSession setup(QStringLiteral("bench"));
+        EngineOptions o;
+        o.dbPath = db;
+        o.configPath = config;
+        o.deliver = false;
+        o.healthChecks = false;
+        o.refreshMs = 0;
+        if (!await(setup.start(o)).ok())
+            return 1;
+        await(setup.setTargetPaused(QStringLiteral("user-service"), true));
+        token = await(setup.createToken(QStringLiteral("producer"), Role::Operator, {}))
+                    .value()
+                    .secret.toLatin1();
+        setup.stop();
+    }
+    QProcess daemon;
+    daemon.start(daemonPath, {QStringLiteral("--db"), db, QStringLiteral("--config"), config,
+                              QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    daemon.waitForReadyRead(10000);
+    const auto m = QRegularExpression(QStringLiteral("listening [^:]+:(\\d+)"))
+                       .match(QString::fromUtf8(daemon.readAllStandardOutput()));
+    if (!m.hasMatch()) {
+        std::printf("jobfirstd did not start: %s\n", daemon.readAllStandardError().constData());
+        return 1;
+    }
+    const QString url = QStringLiteral("http://127.0.0.1:%1/api/v1/sync/events").arg(m.captured(1));
+    {
+        // One request first: a benchmark of refusals would measure nothing.
+        QFile h(dir.filePath(QStringLiteral("header")));
+        h.open(QIODevice::WriteOnly);
+        h.write("Authorization: Bearer " + token + "\n");
+        h.close();
+        QProcess curl;
+        curl.start(
+            QStringLiteral("curl"),
+            {QStringLiteral("-s"), QStringLiteral("-w"), QStringLiteral(" %{http_code}"),
+             QStringLiteral("-H"), QStringLiteral("@") + h.fileName(), QStringLiteral("-H"),
+             QStringLiteral("Content-Type: application/json"), QStringLiteral("-d"),
+             QStringLiteral(
+                 R"({"events":[{"type":"user.updated","user_id":"u0","data":{"email":"someone@jobfirst.cn"}}]})"),
+             url});
+        curl.waitForFinished(30000);
+        const QByteArray answer = curl.readAllStandardOutput();
+        if (!answer.endsWith(" 202")) {
+            std::printf("jobfirstd refused a well-formed event: %s\n", answer.constData());
+            return 1;
+        }
+    }
+    for (int connections : {1, 50}) {
+        const double cpu0 = cpuSecondsOf(daemon.processId());
+        QElapsedTimer wall;
+        wall.start();
+        const WrkRun r = postEvents(dir.path(), url, token, connections, seconds);
+        const double cpu = cpuSecondsOf(daemon.processId()) - cpu0;
+        const double accepted = r.requests * double(wall.nsecsElapsed()) / 1e9;
+        std::printf("POST /api/v1/sync/events, one event a request, wrk -c%-2d: %8.0f events/s "
+                    "accepted durably "
+                    "(%lld failed; jobfirstd %.0f µs CPU per event)\n",
+                    connections, r.requests, qlonglong(r.failures),
+                    accepted > 0 ? cpu * 1e6 / accepted : 0.0);
+    }
+    ::kill(pid_t(daemon.processId()), SIGTERM);
+    daemon.waitForFinished(30000);
+    return 0;
+}
