@@ -3,6 +3,7 @@
 
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -146,4 +147,25 @@ QString makeToken(const QString &db, const QString &dir, const QString &name, co
     f.write(run.out.trimmed());
     f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     return path;
+}
+
+QByteArray readToken(const QString &tokenFile)
+{
+    QFile f(tokenFile);
+    return !tokenFile.isEmpty() && f.open(QIODevice::ReadOnly) ? f.readAll().trimmed()
+                                                               : QByteArray();
+}
+
+QByteArray startWithToken(DaemonProcess &daemon, const QString &db, const QString &config,
+                          const QString &local, const QString &name, const QString &role)
+{
+    const QByteArray token =
+        readToken(makeToken(local, QFileInfo(local).absolutePath(), name, role));
+    if (token.isEmpty()) {
+        qWarning("no API token %s made in %s", qPrintable(name), qPrintable(local));
+        return {};
+    }
+    if (!daemon.start(db, config, {QStringLiteral("--local-db"), local}))
+        return {};
+    return token;
 }

@@ -60,3 +60,11 @@ CtlRun runCtl(const QStringList &args, int timeoutMs = 60000);
 /// Creates an API token in the store with jobfirstctl and writes it to DIR/NAME.token; answers
 /// the file's path (empty on failure).
 QString makeToken(const QString &db, const QString &dir, const QString &name, const QString &role, const QString &node = {});
+/// The token in a file makeToken() wrote (empty when there is none).
+QByteArray readToken(const QString &tokenFile);
+
+/// A daemon of several on one store, as an operator sets each up: an API token `name` of `role`
+/// made in its own file `local` (token file beside it), then `daemon` started on `db` with
+/// `config` and `--local-db local`. Answers the token; empty (with a QWARN) when either failed.
+QByteArray startWithToken(DaemonProcess &daemon, const QString &db, const QString &config,
+                          const QString &local, const QString &name, const QString &role);

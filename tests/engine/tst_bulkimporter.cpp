@@ -11,6 +11,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <memory>
+#include <optional>
+
 using namespace jobfirst;
 
 class TestBulkImporter final : public QObject
@@ -34,14 +37,54 @@ class TestBulkImporter final : public QObject
         return q.next() ? q.value(0).toLongLong() : -1;
     }
 
+    /// A store file in the test's folder with the sync service running on it, as the console
+    /// has them when it imports.
+    struct Outbox
+    {
+        QString db;
+        std::unique_ptr<Store> store;
+        std::unique_ptr<SyncService> sync;
+
+        /// Hands a batch to the outbox as an import does (bulk mode).
+        BulkImporter::Publish publish()
+        {
+            return [this](const QList<SyncEvent> &e) { return sync->publish(e, SyncMode::Bulk); };
+        }
+    };
+
+    /// Opens `name` with `config` (one target unless given) and starts its sync service; null
+    /// (with a QWARN) when either fails.
+    std::unique_ptr<Outbox> openOutbox(const QString &name,
+                                       std::optional<ClusterConfig> config = {})
+    {
+        if (!config) {
+            config.emplace();
+            config->targets.resize(1);
+        }
+        auto outbox = std::make_unique<Outbox>();
+        outbox->db = m_dir.filePath(name);
+        auto store = Store::open(outbox->db);
+        if (!store) {
+            qWarning("%s", qPrintable(store.error().message));
+            return {};
+        }
+        outbox->store = std::move(store).value();
+        outbox->sync = std::make_unique<SyncService>(outbox->store.get(), *config);
+        if (const Status started = outbox->sync->start(false); !started) {
+            qWarning("%s", qPrintable(started.error().message));
+            return {};
+        }
+        return outbox;
+    }
+
 private slots:
     void jsonLinesAndCsvWithBadLinesNamed()
     {
-        const QString db = m_dir.filePath(QStringLiteral("a.db"));
-        auto store = std::move(Store::open(db)).value();
-        SyncService sync(store.get(), ClusterConfig{});
-        QVERIFY(sync.start(false).ok());
-        const auto publish = [&sync](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); };
+        const auto outbox = openOutbox(QStringLiteral("a.db"), ClusterConfig{}); // six targets
+        QVERIFY(outbox);
+        const QString &db = outbox->db;
+        Store &store = *outbox->store;
+        const auto publish = outbox->publish();
         const QString jsonl = write(QStringLiteral("users.jsonl"),
                                     "{\"id\": \"1\", \"username\": \"ann\", \"email\": \"ann@x.cn\"}\n"
                                     "\n"
@@ -54,13 +97,13 @@ private slots:
         QCOMPARE(r->rejected, 2);
         QVERIFY2(r->firstError.contains(QStringLiteral("line 3")), qPrintable(r->firstError));
         // All six default targets receive user.created and user.status.
-        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 6 + 6);
+        QCOMPARE(count(store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 6 + 6);
         const QString csv = write(QStringLiteral("users.csv"), "id,username,email\n10,\"Lee, Bo\",lee@x.cn\n11,kim\n12,sun,sun@x.cn\n");
         auto c = BulkImporter::run(db, csv, 100, publish);
         QCOMPARE(c->accepted, 2);
         QCOMPARE(c->rejected, 1);
         QVERIFY(c->firstError.contains(QStringLiteral("line 3")));
-        QSqlQuery q(store->database());
+        QSqlQuery q(store.database());
         QVERIFY(q.exec(QStringLiteral("SELECT payload FROM events WHERE user_id = '10'")) && q.next());
         QVERIFY(q.value(0).toString().contains(QStringLiteral("Lee, Bo")));
         const QString noId = write(QStringLiteral("bad.csv"), "name,email\nx,y\n");
@@ -72,12 +115,10 @@ private slots:
 
     void interruptedImportResumesWithoutDuplicates()
     {
-        const QString db = m_dir.filePath(QStringLiteral("b.db"));
-        auto store = std::move(Store::open(db)).value();
-        ClusterConfig config;
-        config.targets.resize(1);
-        SyncService sync(store.get(), config);
-        QVERIFY(sync.start(false).ok());
+        const auto outbox = openOutbox(QStringLiteral("b.db"));
+        QVERIFY(outbox);
+        const QString &db = outbox->db;
+        Store &store = *outbox->store;
         QByteArray content;
         for (int i = 0; i < 1000; ++i)
             content += QStringLiteral("{\"id\": \"u%1\", \"email\": \"u%1@x.cn\"}\n").arg(i).toUtf8();
@@ -89,24 +130,27 @@ private slots:
             for (const SyncEvent &ev : e)
                 if (ev.userId.mid(1).toInt() >= 350)
                     return makeError(QStringLiteral("test.crash"), QStringLiteral("simulated crash"));
-            return sync.publish(e, SyncMode::Bulk);
+            return outbox->sync->publish(e, SyncMode::Bulk);
         };
         QVERIFY(!BulkImporter::run(db, file, 50, failing).ok());
-        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 350);
+        QCOMPARE(count(store, QStringLiteral("SELECT COUNT(*) FROM events")), 350);
         double lastFraction = 0;
-        auto resumed = BulkImporter::run(db, file, 50, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); },
-                                         [&](const ImportProgress &p) { lastFraction = double(p.bytesDone) / double(p.bytesTotal); },
-                                         &cancel);
+        auto resumed = BulkImporter::run(
+            db, file, 50, outbox->publish(),
+            [&](const ImportProgress &p) {
+                lastFraction = double(p.bytesDone) / double(p.bytesTotal);
+            },
+            &cancel);
         QVERIFY(resumed.ok());
         QVERIFY(resumed->resumed);
         QCOMPARE(resumed->accepted, 650);
         QCOMPARE(lastFraction, 1.0);
-        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
-        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(DISTINCT user_id) FROM events")), 1000);
+        QCOMPARE(count(store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
+        QCOMPARE(count(store, QStringLiteral("SELECT COUNT(DISTINCT user_id) FROM events")), 1000);
         // Running it again after completion imports again with the same ids: nothing doubles.
-        auto again = BulkImporter::run(db, file, 50, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); });
+        auto again = BulkImporter::run(db, file, 50, outbox->publish());
         QVERIFY(again.ok());
-        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
+        QCOMPARE(count(store, QStringLiteral("SELECT COUNT(*) FROM events")), 1000);
     }
 
     void boundedLinesAreReadWholeOrSkipped()
@@ -139,20 +183,18 @@ private slots:
     {
         // Batches go to the outbox several at a time; a user's lines must still be accepted
         // in file order, or a receiver keeping the highest version would keep an old record.
-        const QString db = m_dir.filePath(QStringLiteral("c.db"));
-        auto store = std::move(Store::open(db)).value();
-        ClusterConfig config;
-        config.targets.resize(1);
-        SyncService sync(store.get(), config);
-        QVERIFY(sync.start(false).ok());
+        const auto outbox = openOutbox(QStringLiteral("c.db"));
+        QVERIFY(outbox);
+        const QString &db = outbox->db;
+        Store &store = *outbox->store;
         QByteArray content;
         for (int i = 0; i < 400; ++i)
             content += QStringLiteral("{\"id\": \"u%1\", \"n\": %2}\n").arg(i % 7).arg(i).toUtf8();
         const QString file = write(QStringLiteral("repeats.jsonl"), content);
-        auto r = BulkImporter::run(db, file, 3, [&](const QList<SyncEvent> &e) { return sync.publish(e, SyncMode::Bulk); });
+        auto r = BulkImporter::run(db, file, 3, outbox->publish());
         QVERIFY(r.ok());
         QCOMPARE(r->accepted, 400);
-        QSqlQuery q(store->database());
+        QSqlQuery q(store.database());
         QVERIFY(q.exec(QStringLiteral("SELECT user_id, payload FROM events ORDER BY seq")));
         QHash<QString, int> last;
         while (q.next()) {
@@ -168,12 +210,10 @@ private slots:
     {
         // Most records are stored as written (RawJsonObject), the rest as QJsonDocument
         // reads them: either way the payload's data is what QJsonDocument reads from the line.
-        const QString db = m_dir.filePath(QStringLiteral("d.db"));
-        auto store = std::move(Store::open(db)).value();
-        ClusterConfig config;
-        config.targets.resize(1);
-        SyncService sync(store.get(), config);
-        QVERIFY(sync.start(false).ok());
+        const auto outbox = openOutbox(QStringLiteral("d.db"));
+        QVERIFY(outbox);
+        const QString &db = outbox->db;
+        Store &store = *outbox->store;
         const QList<QByteArray> lines = {
             "{\"id\":\"u1\",\"username\":\"ann\",\"role\":\"job_seeker\",\"quota\":{\"jobs\":3}}",
             "{ \"id\" : \"u2\", \"name\" : \"b  c\",  \"tags\": [ 1, 2 ] }",
@@ -184,13 +224,11 @@ private slots:
             "{\"id\":\"\xe5\xbc\xa0\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\"}",
         };
         const QString file = write(QStringLiteral("records.jsonl"), lines.join('\n') + '\n');
-        auto r = BulkImporter::run(db, file, 100, [&](const QList<SyncEvent> &e) {
-            return sync.publish(e, SyncMode::Bulk);
-        });
+        auto r = BulkImporter::run(db, file, 100, outbox->publish());
         QVERIFY(r.ok());
         QCOMPARE(r->rejected, 0);
         QCOMPARE(r->accepted, lines.size());
-        QSqlQuery q(store->database());
+        QSqlQuery q(store.database());
         QVERIFY(q.exec(QStringLiteral("SELECT user_id, payload FROM events ORDER BY seq")));
         for (const QByteArray &line : lines) {
             QVERIFY(q.next());

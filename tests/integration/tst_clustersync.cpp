@@ -8,6 +8,7 @@
 #include "outboxbackend.h"
 #include "sync/syncservice.h"
 
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -45,15 +46,36 @@ class TestClusterSync final : public QObject
         return engine.open(options).ok();
     }
 
+    /// Starts `sim` as node `name`, taking events signed with `secret` (cluster_secret).
+    static bool startNode(NodeSimProcess &sim, const QString &name, const QString &secret)
+    {
+        sim.setSecret(secret);
+        return sim.start(name);
+    }
+
+    /// How many events the node applied (its /stats).
+    static int applied(NodeSimProcess &sim)
+    {
+        return sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt();
+    }
+
+    /// A session event of `user` carrying `data`.
+    static SyncEvent session(const QString &user, const QJsonObject &data)
+    {
+        SyncEvent e;
+        e.type = QStringLiteral("session");
+        e.userId = user;
+        e.data = data;
+        return e;
+    }
+
 private slots:
     void downNodeReceivesWhatItMissed()
     {
         const QString secret = generateSecret();
         NodeSimProcess a, b;
-        a.setSecret(secret);
-        b.setSecret(secret);
-        QVERIFY(a.start(QStringLiteral("a")));
-        QVERIFY(b.start(QStringLiteral("b")));
+        QVERIFY(startNode(a, QStringLiteral("a"), secret));
+        QVERIFY(startNode(b, QStringLiteral("b"), secret));
         QTemporaryDir dir;
         ClusterConfig c = fastConfig(secret);
         c.downIntervalMs = 200;
@@ -65,19 +87,20 @@ private slots:
 
         b.kill();
         QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->node(QStringLiteral("b"))->health, HealthState::Down, 5000);
-        SyncEvent session;
-        session.type = QStringLiteral("session");
-        session.userId = QStringLiteral("mei");
-        session.data = {{QStringLiteral("token"), QStringLiteral("jwt-abc-123456")}, {QStringLiteral("expires_at"), QStringLiteral("2026-12-01T00:00:00Z")}};
-        QVERIFY(engine.sync()->publish({session}).ok());
-        QTRY_COMPARE_WITH_TIMEOUT(a.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 5000);
+        QVERIFY(engine.sync()
+                    ->publish({session(
+                        QStringLiteral("mei"),
+                        {{QStringLiteral("token"), QStringLiteral("jwt-abc-123456")},
+                         {QStringLiteral("expires_at"), QStringLiteral("2026-12-01T00:00:00Z")}})})
+                    .ok());
+        QTRY_COMPARE_WITH_TIMEOUT(applied(a), 1, 5000);
         // b is held, not retried into the dead letters. (a's outcome is committed a moment
         // after a applied the event: wait for that, not only for a.)
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 1, 5000);
         QVERIFY(engine.sync()->deadLetters({}, 10)->isEmpty());
 
         QVERIFY(b.restart());
-        QTRY_COMPARE_WITH_TIMEOUT(b.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(applied(b), 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
         QCOMPARE(b.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0); // signed with cluster_secret
         engine.shutdown();
@@ -89,10 +112,8 @@ private slots:
     {
         const QString secret = generateSecret();
         NodeSimProcess before, after;
-        before.setSecret(secret);
-        after.setSecret(secret);
-        QVERIFY(before.start(QStringLiteral("before")));
-        QVERIFY(after.start(QStringLiteral("after")));
+        QVERIFY(startNode(before, QStringLiteral("before"), secret));
+        QVERIFY(startNode(after, QStringLiteral("after"), secret));
         QTemporaryDir dir;
         Engine engine;
         QVERIFY(openEngine(engine, dir, fastConfig(secret)));
@@ -100,23 +121,16 @@ private slots:
         QVERIFY(
             engine.cluster()->registerNode(NodeSpec{id, before.url()}, QStringLiteral("t")).ok());
         QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->stats().activeNodes, 1, 5000);
-        const auto session = [](const QString &user) {
-            SyncEvent e;
-            e.type = QStringLiteral("session");
-            e.userId = user;
-            e.data = {{QStringLiteral("token"), QStringLiteral("jwt-%1").arg(user)}};
-            return e;
+        const auto sessionOf = [](const QString &user) {
+            return session(user, {{QStringLiteral("token"), QStringLiteral("jwt-%1").arg(user)}});
         };
-        const auto applied = [](NodeSimProcess &sim) {
-            return sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt();
-        };
-        QVERIFY(engine.sync()->publish({session(QStringLiteral("mei"))}).ok());
+        QVERIFY(engine.sync()->publish({sessionOf(QStringLiteral("mei"))}).ok());
         QTRY_COMPARE_WITH_TIMEOUT(applied(before), 1, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
 
         QVERIFY(engine.cluster()->editNode(NodeSpec{id, after.url()}, QStringLiteral("t")).ok());
         QTRY_COMPARE_WITH_TIMEOUT(engine.cluster()->node(id)->health, HealthState::Up, 5000);
-        QVERIFY(engine.sync()->publish({session(QStringLiteral("li"))}).ok());
+        QVERIFY(engine.sync()->publish({sessionOf(QStringLiteral("li"))}).ok());
         QTRY_COMPARE_WITH_TIMEOUT(applied(after), 1, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
         QCOMPARE(applied(before), 1); // nothing more at the old address

@@ -24,12 +24,6 @@ class TestPostgresChaos final : public QObject
 
     QTemporaryDir m_dir;
 
-    static QByteArray read(const QString &path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
-    }
-
 private slots:
     void threeDaemonsKilledAtRandomLoseNothing()
     {
@@ -60,10 +54,9 @@ private slots:
         QByteArray tokens[Daemons];
         for (int i = 0; i < Daemons; ++i) {
             locals[i] = m_dir.filePath(QStringLiteral("d%1.db").arg(i));
-            tokens[i] = read(makeToken(locals[i], m_dir.path(), QStringLiteral("p%1").arg(i),
-                                       QStringLiteral("operator")));
+            tokens[i] = startWithToken(daemons[i], pg.url(), config, locals[i],
+                                       QStringLiteral("p%1").arg(i), QStringLiteral("operator"));
             QVERIFY(!tokens[i].isEmpty());
-            QVERIFY(daemons[i].start(pg.url(), config, {QStringLiteral("--local-db"), locals[i]}));
         }
         const quint32 seed = QRandomGenerator::global()->generate();
         qInfo("seed %u", seed);

@@ -61,7 +61,8 @@ class TestPostgresOutbox final : public QObject
         return done.get_future().get();
     }
 
-    static OutboxRequest eventWrite(const QString &id, const QString &user, qint64 now)
+    /// A user.created event of `user` for target t, as the outbox writer hands it on.
+    static OutboxItem eventItem(const QString &id, const QString &user, qint64 now)
     {
         SyncEvent e;
         e.eventId = id;
@@ -70,15 +71,53 @@ class TestPostgresOutbox final : public QObject
         e.createdAt = now;
         OutboxItem item{e, {QStringLiteral("t")}, 0, false, {}, {}};
         item.payload = e.toPayload();
+        return item;
+    }
+
+    static OutboxRequest eventWrite(const QString &id, const QString &user, qint64 now)
+    {
         OutboxRequest write(std::in_place_type<EventWrite>);
-        std::get<EventWrite>(write).items = {item};
+        std::get<EventWrite>(write).items = {eventItem(id, user, now)};
         return write;
     }
 
-    static QByteArray readFile(const QString &path)
+    /// An outcome of row `id` (to target t) acknowledged at its first attempt.
+    static DeliveryOutcome done(qint64 id, qint64 version)
     {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        DeliveryOutcome d;
+        d.kind = DeliveryOutcome::Done;
+        d.id = id;
+        d.target = QStringLiteral("t");
+        d.version = version;
+        d.attempts = 1;
+        return d;
+    }
+
+    /// Makes the tables on `pg`'s database as the schema steps up to `version` made them, for
+    /// migration tests; answers what failed ("" when done).
+    static QString makeSchema(const PostgresServer &pg, int version)
+    {
+        const QString name = QStringLiteral("schema%1").arg(version);
+        QString error;
+        {
+            auto db = PostgresUrl::parse(pg.url()).value().connect(name);
+            if (!db)
+                error = db.error().message;
+            else if (const Status made = PostgresSchema::migrate(db.value(), pg.url(), version);
+                     !made)
+                error = made.error().message;
+        }
+        QSqlDatabase::removeDatabase(name);
+        return error;
+    }
+
+    /// Every partition, for a reader that reads them all.
+    static QList<int> allPartitions()
+    {
+        QList<int> all;
+        for (int p = 0; p < PostgresSchema::Partitions; ++p)
+            all << p;
+        return all;
     }
 
 private slots:
@@ -152,14 +191,8 @@ private slots:
         PostgresServer pg;
         QVERIFY(pg.start(false));
         const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        const QString name = QStringLiteral("schema4");
-        {
-            auto db = url.connect(name);
-            QVERIFY2(db.ok(), db ? "" : qPrintable(db.error().message));
-            const Status made = PostgresSchema::migrate(db.value(), pg.url(), 4);
-            QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
-        }
-        QSqlDatabase::removeDatabase(name);
+        const QString made = makeSchema(pg, 4);
+        QVERIFY2(made.isEmpty(), qPrintable(made));
         QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
                  QStringLiteral("4"));
         QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases")),
@@ -232,14 +265,8 @@ private slots:
         PostgresServer pg;
         QVERIFY(pg.start(false));
         const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        const QString name = QStringLiteral("schema7");
-        {
-            auto db = url.connect(name);
-            QVERIFY2(db.ok(), db ? "" : qPrintable(db.error().message));
-            const Status made = PostgresSchema::migrate(db.value(), pg.url(), 7);
-            QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
-        }
-        QSqlDatabase::removeDatabase(name);
+        const QString made = makeSchema(pg, 7);
+        QVERIFY2(made.isEmpty(), qPrintable(made));
         pg.psql(
             QStringLiteral("INSERT INTO events(event_id, type, user_id, version, payload,"
                            " created_at) VALUES ('old1', 'user.created', 'u1', 0, '\\x00', 1)"));
@@ -259,13 +286,7 @@ private slots:
             {QStringLiteral("b2"), QStringLiteral("u2")},
             {QStringLiteral("b3"), QStringLiteral("u2")}};
         for (const auto &[id, user] : idsAndUsers) {
-            SyncEvent e;
-            e.eventId = id;
-            e.type = QStringLiteral("user.created");
-            e.userId = user;
-            e.createdAt = now;
-            OutboxItem item{e, {QStringLiteral("t")}, 0, false, {}, {}};
-            item.payload = e.toPayload();
+            OutboxItem item = eventItem(id, user, now);
             item.rowLimits = {100};
             std::get<EventWrite>(write).items << item;
         }
@@ -276,15 +297,11 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) || ' ' || MIN(event_count) FROM"
                                         " deliveries")),
                  QStringLiteral("1 3"));
-        DeliveryOutcome done;
-        done.kind = DeliveryOutcome::Done;
-        done.id = pg.psql(QStringLiteral("SELECT id FROM deliveries")).toLongLong();
-        done.target = QStringLiteral("t");
-        done.version = first;
-        done.count = 3;
-        done.attempts = 1;
+        DeliveryOutcome bulkDone =
+            done(pg.psql(QStringLiteral("SELECT id FROM deliveries")).toLongLong(), first);
+        bulkDone.count = 3;
         OutboxRequest outcome(
-            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, done), {}});
+            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, bulkDone), {}});
         auto recorded = store.value()->commit({&outcome}, 5000);
         QVERIFY2(recorded.ok(), recorded ? "" : qPrintable(recorded.error().message));
         QVERIFY(finish(*store.value()));
@@ -420,15 +437,7 @@ private slots:
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         // a holds the lease (briefly) and accepts an event for target t.
         QCOMPARE(a->claimLease(QStringLiteral("elsewhere:1:a"), 300, now), QString());
-        SyncEvent e;
-        e.eventId = QStringLiteral("evt-fenced");
-        e.type = QStringLiteral("user.created");
-        e.userId = QStringLiteral("ida");
-        e.createdAt = now;
-        OutboxItem item{e, {QStringLiteral("t")}, 0, false, {}, {}};
-        item.payload = e.toPayload();
-        OutboxRequest write(std::in_place_type<EventWrite>);
-        std::get<EventWrite>(write).items = {item};
+        OutboxRequest write = eventWrite(QStringLiteral("evt-fenced"), QStringLiteral("ida"), now);
         auto written = a->commit({&write}, now);
         QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
         QVERIFY(finish(*a));
@@ -448,15 +457,10 @@ private slots:
                  QStringLiteral("2")); // a, then b
         // a, paused meanwhile, comes back with an outcome for that row: refused, row unchanged.
         auto outcomes = std::make_shared<std::vector<DeliveryOutcome>>();
-        DeliveryOutcome done;
-        done.kind = DeliveryOutcome::Done;
-        done.id = 1;
-        done.target = QStringLiteral("t");
-        done.user = QStringLiteral("ida");
-        done.eventId = e.eventId;
-        done.version = seq;
-        done.attempts = 1;
-        outcomes->push_back(done);
+        DeliveryOutcome acked = done(1, seq);
+        acked.user = QStringLiteral("ida");
+        acked.eventId = QStringLiteral("evt-fenced");
+        outcomes->push_back(acked);
         OutboxRequest late(OutcomeWrite{outcomes, {}});
         auto recorded = a->commit({&late}, QDateTime::currentMSecsSinceEpoch());
         QVERIFY(recorded.ok());
@@ -580,10 +584,7 @@ private slots:
         QCOMPARE(written->pendingDelta.value(QStringLiteral("t'2")), 1);
         // The delivery engine reads them back as written.
         auto reader = std::move(PostgresOutboxReader::open(url)).value();
-        QList<int> all;
-        for (int p = 0; p < PostgresSchema::Partitions; ++p)
-            all << p;
-        reader->setPartitions(all);
+        reader->setPartitions(allPartitions());
         std::vector<PendingDelivery> pending;
         QVERIFY(reader->dataVersion() >= 0);
         QVERIFY(reader->readPending(QStringLiteral("t'2"), 0, 100, pending).ok());
@@ -604,10 +605,7 @@ private slots:
         auto slow = std::move(PostgresOutboxStore::open(url)).value();
         auto fast = std::move(PostgresOutboxStore::open(url)).value();
         auto reader = std::move(PostgresOutboxReader::open(url)).value();
-        QList<int> all;
-        for (int p = 0; p < PostgresSchema::Partitions; ++p)
-            all << p;
-        reader->setPartitions(all);
+        reader->setPartitions(allPartitions());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         OutboxRequest first = eventWrite(QStringLiteral("evt-first"), QStringLiteral("u1"), now);
         OutboxRequest second = eventWrite(QStringLiteral("evt-second"), QStringLiteral("u2"), now);
@@ -644,13 +642,11 @@ private slots:
                   {QStringLiteral("name"), QStringLiteral("t")},
                   {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
                   {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
-        const QString local = m_dir.filePath(QStringLiteral("restart.db"));
-        const QByteArray token = readFile(makeToken(local, m_dir.path(), QStringLiteral("restart"),
-                                                    QStringLiteral("operator")))
-                                     .trimmed();
-        QVERIFY(!token.isEmpty());
         DaemonProcess daemon;
-        QVERIFY(daemon.start(pg.url(), config, {QStringLiteral("--local-db"), local}));
+        const QByteArray token =
+            startWithToken(daemon, pg.url(), config, m_dir.filePath(QStringLiteral("restart.db")),
+                           QStringLiteral("restart"), QStringLiteral("operator"));
+        QVERIFY(!token.isEmpty());
         const auto publish = [&](int from, int count) {
             QJsonArray events;
             for (int i = from; i < from + count; ++i)
@@ -727,12 +723,10 @@ private slots:
         DaemonProcess daemons[Daemons];
         QByteArray tokens[Daemons];
         for (int i = 0; i < Daemons; ++i) {
-            const QString local = m_dir.filePath(QStringLiteral("daemon%1.db").arg(i));
-            const QString file = makeToken(local, m_dir.path(), QStringLiteral("producer%1").arg(i),
-                                           QStringLiteral("operator"));
-            QVERIFY(!file.isEmpty());
-            tokens[i] = readFile(file).trimmed();
-            QVERIFY(daemons[i].start(pg.url(), config, {QStringLiteral("--local-db"), local}));
+            tokens[i] = startWithToken(
+                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("daemon%1.db").arg(i)),
+                QStringLiteral("producer%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
         }
         const auto partitionsOf = [&](int i) {
             return pg

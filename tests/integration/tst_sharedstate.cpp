@@ -98,6 +98,18 @@ class TestSharedState final : public QObject
         return path;
     }
 
+    /// Adds node `id` at `url` (checked at /health) through a daemon's admin API.
+    static ApiReply addNode(const DaemonProcess &daemon, const QByteArray &token, const QString &id,
+                            const QString &url)
+    {
+        return apiCall(
+            daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), token,
+            QJsonDocument(QJsonObject{{QStringLiteral("id"), id},
+                                      {QStringLiteral("url"), url},
+                                      {QStringLiteral("health_path"), QStringLiteral("/health")}})
+                .toJson(QJsonDocument::Compact));
+    }
+
     /// jobfirst_health_checks_total per node, from a daemon's /metrics.
     static QHash<QString, qint64> checksByNode(const DaemonProcess &d, const QByteArray &token)
     {
@@ -561,22 +573,13 @@ private slots:
         const QString config = writeConfig(QStringLiteral("split.json"));
         QVERIFY(!config.isEmpty());
         for (int i = 0; i < Daemons; ++i) {
-            const QString local = m_dir.filePath(QStringLiteral("split%1.db").arg(i));
-            const QString file = makeToken(local, m_dir.path(), QStringLiteral("split%1").arg(i),
-                                           QStringLiteral("admin"));
-            QVERIFY(!file.isEmpty());
-            tokens[i] = readFile(file).trimmed();
-            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+            tokens[i] = startWithToken(daemons[i], url, config,
+                                       m_dir.filePath(QStringLiteral("split%1.db").arg(i)),
+                                       QStringLiteral("split%1").arg(i), QStringLiteral("admin"));
+            QVERIFY(!tokens[i].isEmpty());
         }
         for (int i = 0; i < Nodes; ++i)
-            QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
-                             QJsonDocument(QJsonObject{{QStringLiteral("id"), ids[i]},
-                                                       {QStringLiteral("url"), sims[i].url()},
-                                                       {QStringLiteral("health_path"),
-                                                        QStringLiteral("/health")}})
-                                 .toJson(QJsonDocument::Compact))
-                         .status,
-                     201);
+            QCOMPARE(addNode(daemons[0], tokens[0], ids[i], sims[i].url()).status, 201);
         const auto holderOf = [&](const QString &id) {
             const QString holder = sql(url, QStringLiteral("SELECT holder FROM partition_leases"
                                                            " WHERE part = %1")
@@ -707,21 +710,12 @@ private slots:
         const QString config = writeConfig(QStringLiteral("reports.json"));
         QVERIFY(!config.isEmpty());
         for (int i = 0; i < Daemons; ++i) {
-            const QString local = m_dir.filePath(QStringLiteral("reports%1.db").arg(i));
-            const QString file = makeToken(local, m_dir.path(), QStringLiteral("reports%1").arg(i),
-                                           QStringLiteral("admin"));
-            QVERIFY(!file.isEmpty());
-            tokens[i] = readFile(file).trimmed();
-            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), local}));
+            tokens[i] = startWithToken(daemons[i], url, config,
+                                       m_dir.filePath(QStringLiteral("reports%1.db").arg(i)),
+                                       QStringLiteral("reports%1").arg(i), QStringLiteral("admin"));
+            QVERIFY(!tokens[i].isEmpty());
         }
-        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
-                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("web1")},
-                                                   {QStringLiteral("url"), sim.url()},
-                                                   {QStringLiteral("health_path"),
-                                                    QStringLiteral("/health")}})
-                             .toJson(QJsonDocument::Compact))
-                     .status,
-                 201);
+        QCOMPARE(addNode(daemons[0], tokens[0], QStringLiteral("web1"), sim.url()).status, 201);
         const auto kinds = [&](int d, const QString &text) {
             QStringList found;
             const ApiReply reply =
@@ -760,14 +754,12 @@ private slots:
         // The daemon's own SQLite file holds only its local part: a backup file of it would
         // look like a backup of the cluster and restore none of it.
         const QString url = newDatabase();
-        const QString local = m_dir.filePath(QStringLiteral("backup.db"));
-        const QString tokenFile =
-            makeToken(local, m_dir.path(), QStringLiteral("backup"), QStringLiteral("admin"));
-        QVERIFY(!tokenFile.isEmpty());
-        const QByteArray token = readFile(tokenFile).trimmed();
         DaemonProcess daemon;
-        QVERIFY(daemon.start(url, writeConfig(QStringLiteral("backup.json")),
-                             {QStringLiteral("--local-db"), local}));
+        const QByteArray token =
+            startWithToken(daemon, url, writeConfig(QStringLiteral("backup.json")),
+                           m_dir.filePath(QStringLiteral("backup.db")), QStringLiteral("backup"),
+                           QStringLiteral("admin"));
+        QVERIFY(!token.isEmpty());
         const QString file = m_dir.filePath(QStringLiteral("cluster.jfbackup"));
         const ApiReply reply =
             apiCall(daemon.url(), "POST", QStringLiteral("/api/v1/backups"), token,
@@ -797,11 +789,9 @@ private slots:
         QString locals[Daemons];
         for (int i = 0; i < Daemons; ++i) {
             locals[i] = m_dir.filePath(QStringLiteral("tokens%1.db").arg(i));
-            const QString file = makeToken(locals[i], m_dir.path(), QStringLiteral("boss%1").arg(i),
-                                           QStringLiteral("admin"));
-            QVERIFY(!file.isEmpty());
-            admin[i] = readFile(file).trimmed();
-            QVERIFY(daemons[i].start(url, config, {QStringLiteral("--local-db"), locals[i]}));
+            admin[i] = startWithToken(daemons[i], url, config, locals[i],
+                                      QStringLiteral("boss%1").arg(i), QStringLiteral("admin"));
+            QVERIFY(!admin[i].isEmpty());
         }
         QCOMPARE(sql(url, QStringLiteral("SELECT string_agg(name, ',' ORDER BY name) FROM"
                                          " api_tokens")),
@@ -874,15 +864,13 @@ private slots:
         const QString config = writeConfig(QStringLiteral("shared.json"));
         QVERIFY(!config.isEmpty());
         for (int i = 0; i < Daemons; ++i) {
-            const QString local = m_dir.filePath(QStringLiteral("daemon%1.db").arg(i));
-            const QString file = makeToken(local, m_dir.path(), QStringLiteral("admin%1").arg(i),
-                                           QStringLiteral("admin"));
-            QVERIFY(!file.isEmpty());
-            tokens[i] = readFile(file).trimmed();
             // Each its own copy of the config file, as on two machines.
             const QString own = m_dir.filePath(QStringLiteral("config%1.json").arg(i));
             QVERIFY(QFile::copy(config, own));
-            QVERIFY(daemons[i].start(url, own, {QStringLiteral("--local-db"), local}));
+            tokens[i] = startWithToken(daemons[i], url, own,
+                                       m_dir.filePath(QStringLiteral("daemon%1.db").arg(i)),
+                                       QStringLiteral("admin%1").arg(i), QStringLiteral("admin"));
+            QVERIFY(!tokens[i].isEmpty());
         }
         const auto nodeIds = [&](int i) {
             QStringList ids;
@@ -895,13 +883,7 @@ private slots:
         QCOMPARE(nodeIds(1), QStringList());
 
         // A node added through daemon 0 shows on daemon 1 (NOTIFY, or the poll within 5 s).
-        const ApiReply added = apiCall(
-            daemons[0].url(), "POST", QStringLiteral("/api/v1/nodes"), tokens[0],
-            QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("web1")},
-                                      {QStringLiteral("url"), sim.url()},
-                                      {QStringLiteral("health_path"), QStringLiteral("/health")}})
-                .toJson(QJsonDocument::Compact));
-        QCOMPARE(added.status, 201);
+        QCOMPARE(addNode(daemons[0], tokens[0], QStringLiteral("web1"), sim.url()).status, 201);
         QTRY_COMPARE_WITH_TIMEOUT(nodeIds(1), QStringList{QStringLiteral("web1")}, 15000);
         // ... and daemon 1 checks it too: it is up there.
         QTRY_COMPARE_WITH_TIMEOUT(
