@@ -14,11 +14,10 @@ struct sqlite3;
 namespace jobfirst {
 
 /// Records delivered single-event rows on the outbox writer's connection: each row marked
-/// done and its user's acknowledged version kept in the ledger (the higher version wins), up
-/// to MaxRows rows per statement. One UPDATE and one ledger upsert per row were most of the
-/// writer's time per delivery with batching off; a statement for many rows opens its cursors
-/// once and finds neighbouring rows from where the last one left them. Statements for each
-/// row count are prepared when first needed. Runs inside the caller's transaction.
+/// done, and its user's acknowledged version kept in the ledger (the higher version wins) by
+/// upserts of up to MaxRows rows per statement, which open their cursors once and find
+/// neighbouring keys from where the last one left them. Upserts for each row count are
+/// prepared when first needed. Runs inside the caller's transaction.
 class SqliteDoneMarker final
 {
 public:
@@ -34,12 +33,12 @@ public:
 
 private:
     bool markChunk(const DeliveryOutcome *const *rows, int count, qint64 now, QString &error);
-    /// The statement for `count` rows (1..MaxRows), prepared on first use; null if it cannot be.
-    SqliteStatement *update(int count);
+    /// The statements, prepared on first use; null if they cannot be. `count`: 1..MaxRows.
+    SqliteStatement *update();
     SqliteStatement *ledger(int count);
 
     sqlite3 *m_db;
-    std::array<SqliteStatement, MaxRows> m_updates;
+    SqliteStatement m_update;
     std::array<SqliteStatement, MaxRows> m_ledgers;
 };
 
