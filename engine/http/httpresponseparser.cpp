@@ -9,18 +9,24 @@ namespace {
 
 constexpr qint64 MaxHeaderBytes = 64 * 1024;
 
-bool headerIs(const QByteArray &line, QByteArrayView name, QByteArray &value)
+bool headerIs(QByteArrayView line, QByteArrayView name, QByteArray &value)
 {
     // Compared in place: a response's every header line passes here (once per name asked
     // for), and copies of each were a good part of a delivery's parsing.
     const qsizetype colon = line.indexOf(':');
     if (colon < 0)
         return false;
-    const QByteArrayView field = QByteArrayView(line).first(colon).trimmed();
+    const QByteArrayView field = line.first(colon).trimmed();
     if (field.size() != name.size() || qstrnicmp(field.data(), name.data(), name.size()) != 0)
         return false;
-    value = line.mid(colon + 1).trimmed().toLower();
+    value = line.sliced(colon + 1).trimmed().toByteArray().toLower();
     return true;
+}
+
+/// `line` without its line end (CR LF, or a bare LF).
+QByteArrayView withoutLineEnd(QByteArrayView line)
+{
+    return line.chopped(line.endsWith("\r\n") ? 2 : 1);
 }
 
 } // namespace
@@ -37,18 +43,30 @@ HttpResponseParser::State HttpResponseParser::fail(QByteArray why)
     return m_state;
 }
 
-bool HttpResponseParser::takeLine(const char *&data, qint64 &size, QByteArray &line)
+bool HttpResponseParser::takeLine(const char *&data, qint64 &size, QByteArrayView &line)
 {
+    if (m_lineTaken) {
+        m_line.resize(0);
+        m_lineTaken = false;
+    }
     const char *end = static_cast<const char *>(memchr(data, '\n', size_t(size)));
     const qint64 n = end ? end - data + 1 : size;
-    m_line.append(data, n);
     m_headerBytes += n;
+    if (end && m_line.isEmpty()) {
+        // The whole line is in this read: parsed where it lies (every line used to be
+        // copied twice, a good part of a delivery's dispatcher time).
+        line = withoutLineEnd(QByteArrayView(data, n));
+        data += n;
+        size -= n;
+        return true;
+    }
+    m_line.append(data, n);
     data += n;
     size -= n;
     if (!end)
         return false;
-    line = m_line.chopped(m_line.endsWith("\r\n") ? 2 : 1);
-    m_line.clear();
+    line = withoutLineEnd(m_line);
+    m_lineTaken = true;
     return true;
 }
 
@@ -61,7 +79,7 @@ HttpResponseParser::State HttpResponseParser::feed(const char *data, qint64 size
             onBody(data, size, m_untilClose ? size : std::min(size, m_remaining));
             continue;
         }
-        QByteArray line;
+        QByteArrayView line;
         if (!takeLine(data, size, line)) {
             if (m_headerBytes > MaxHeaderBytes)
                 return fail("response headers larger than 65536 bytes");
@@ -113,13 +131,13 @@ HttpResponseParser::State HttpResponseParser::closed()
                           : "connection closed before any response");
 }
 
-HttpResponseParser::State HttpResponseParser::onStatusLine(const QByteArray &line)
+HttpResponseParser::State HttpResponseParser::onStatusLine(QByteArrayView line)
 {
     // "HTTP/1.1 200 OK"
     if (!line.startsWith("HTTP/1.") || line.size() < 12 || line[8] != ' ')
         return fail("malformed status line");
     bool ok = false;
-    const int status = line.mid(9, 3).toInt(&ok);
+    const int status = line.sliced(9, 3).toInt(&ok);
     if (!ok || status < 100 || status > 999)
         return fail("malformed status line");
     m_status = status;
@@ -128,7 +146,7 @@ HttpResponseParser::State HttpResponseParser::onStatusLine(const QByteArray &lin
     return m_state;
 }
 
-HttpResponseParser::State HttpResponseParser::onHeader(const QByteArray &line)
+HttpResponseParser::State HttpResponseParser::onHeader(QByteArrayView line)
 {
     QByteArray value;
     if (headerIs(line, "content-length", value)) {
@@ -203,12 +221,12 @@ HttpResponseParser::State HttpResponseParser::onBody(const char *&data, qint64 &
     return finish();
 }
 
-HttpResponseParser::State HttpResponseParser::onChunkSize(const QByteArray &line)
+HttpResponseParser::State HttpResponseParser::onChunkSize(QByteArrayView line)
 {
-    const int semicolon = line.indexOf(';'); // chunk extensions are ignored
+    const qsizetype semicolon = line.indexOf(';'); // chunk extensions are ignored
     bool ok = false;
     const qint64 n =
-        line.left(semicolon < 0 ? line.size() : semicolon).trimmed().toLongLong(&ok, 16);
+        line.first(semicolon < 0 ? line.size() : semicolon).trimmed().toLongLong(&ok, 16);
     if (!ok || n < 0)
         return fail("malformed chunked body: bad chunk size");
     if (n == 0) {

@@ -42,19 +42,22 @@ private:
     enum class Part { StatusLine, Headers, Body, ChunkSize, ChunkData, ChunkEnd, Trailers };
 
     State fail(QByteArray why);
-    bool takeLine(const char *&data, qint64 &size, QByteArray &line);
-    State onStatusLine(const QByteArray &line);
-    State onHeader(const QByteArray &line);
+    /// The next whole line, without its CR LF: a view of `data` when the line is all there
+    /// (most are: no copy), else of m_line, valid until the next call.
+    bool takeLine(const char *&data, qint64 &size, QByteArrayView &line);
+    State onStatusLine(QByteArrayView line);
+    State onHeader(QByteArrayView line);
     State onHeadersEnd();
     State onBody(const char *&data, qint64 &size, qint64 available);
-    State onChunkSize(const QByteArray &line);
+    State onChunkSize(QByteArrayView line);
     State finish();
 
     int m_keepBody;
     qint64 m_maxBody;
     State m_state = State::NeedMore;
     Part m_part = Part::StatusLine;
-    QByteArray m_line;
+    QByteArray m_line;        ///< a line that came in parts
+    bool m_lineTaken = false; ///< m_line was handed out whole: emptied at the next call
     qint64 m_headerBytes = 0;
     int m_status = 0;
     bool m_http10 = false;

@@ -61,12 +61,6 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
                                         " last_error = ?, updated_at = ? WHERE id = ?");
     c->m_markHold =
         SqliteStatement(db, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?");
-    c->m_ledger = SqliteStatement(
-        db,
-        "INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-        " version = excluded.version, acked_at = excluded.acked_at"
-        " WHERE excluded.version > ledger.version");
     // A row covering many events acknowledges all of them as one range (LedgerRanges): one
     // small row per target instead of an upsert per user and target.
     c->m_ledgerRange = SqliteStatement(
@@ -78,7 +72,7 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
     for (const SqliteStatement *s :
          {&c->m_begin, &c->m_commit, &c->m_rollback, &c->m_insertEvent, &c->m_insertDelivery,
           &c->m_supersede, &c->m_lastDelivery, &c->m_markDone, &c->m_markRetry, &c->m_markDead,
-          &c->m_markHold, &c->m_ledger, &c->m_ledgerRange, &c->m_logAttempt}) {
+          &c->m_markHold, &c->m_ledgerRange, &c->m_logAttempt}) {
         if (!s->ok())
             return storeError(path, QStringLiteral("prepare the outbox statements"),
                               QString::fromUtf8(sqlite3_errmsg(db)));
@@ -87,7 +81,7 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
 }
 
 SqliteOutboxStore::SqliteOutboxStore(std::unique_ptr<Store> store)
-    : m_store(std::move(store)), m_db(sqliteHandle(m_store->database()))
+    : m_store(std::move(store)), m_db(sqliteHandle(m_store->database())), m_doneMarker(m_db)
 {
 }
 
@@ -221,28 +215,29 @@ bool SqliteOutboxStore::writeEvents(EventWrite &write, QList<SyncEvent> &stored,
 bool SqliteOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,
                                       QString &error)
 {
+    // Delivered single events go in statements of many rows (SqliteDoneMarker), after the
+    // rest: the order of different rows within one transaction does not matter, and a
+    // row is in a group once (it stays busy until its outcome is durable).
+    m_doneRows.clear();
     for (const DeliveryOutcome &o : *write.outcomes) {
+        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+            summary.pendingDelta[o.target] -= o.count;
+        if (o.kind == DeliveryOutcome::Done && o.count == 1) {
+            m_doneRows.push_back(&o);
+            continue;
+        }
         bool ok = true;
         switch (o.kind) {
-        case DeliveryOutcome::Done:
+        case DeliveryOutcome::Done: // a bulk row: its events as one acknowledged range
             m_markDone.bind(1, o.attempts);
             m_markDone.bind(2, now);
             m_markDone.bind(3, o.id);
             ok = m_markDone.exec();
-            if (o.count > 1) {
-                m_ledgerRange.bind(1, o.target);
-                m_ledgerRange.bind(2, now);
-                m_ledgerRange.bind(3, o.version);
-                m_ledgerRange.bind(4, o.version + o.count);
-                ok = m_ledgerRange.exec() && ok;
-            } else {
-                m_ledger.bind(1, o.target);
-                m_ledger.bind(2, o.user);
-                m_ledger.bind(3, o.eventId);
-                m_ledger.bind(4, o.version);
-                m_ledger.bind(5, now);
-                ok = m_ledger.exec() && ok;
-            }
+            m_ledgerRange.bind(1, o.target);
+            m_ledgerRange.bind(2, now);
+            m_ledgerRange.bind(3, o.version);
+            m_ledgerRange.bind(4, o.version + o.count);
+            ok = m_ledgerRange.exec() && ok;
             break;
         case DeliveryOutcome::Retry:
             m_markRetry.bind(1, o.attempts);
@@ -281,10 +276,8 @@ bool SqliteOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summar
                         .arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
             return false;
         }
-        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
-            summary.pendingDelta[o.target] -= o.count;
     }
-    return true;
+    return m_doneMarker.mark(m_doneRows, now, error);
 }
 
 QString SqliteOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)

@@ -3,6 +3,7 @@
 
 #include "core/result.h"
 #include "store/outboxstore.h"
+#include "store/sqlitedonemarker.h"
 #include "store/sqlitestatement.h"
 
 #include <QHash>
@@ -69,8 +70,9 @@ private:
     int m_walFrames = 0;
     SqliteStatement m_begin, m_commit, m_rollback;
     SqliteStatement m_insertEvent, m_insertDelivery, m_supersede, m_lastDelivery;
-    SqliteStatement m_markDone, m_markRetry, m_markDead, m_markHold, m_ledger, m_ledgerRange,
-        m_logAttempt;
+    SqliteStatement m_markDone, m_markRetry, m_markDead, m_markHold, m_ledgerRange, m_logAttempt;
+    SqliteDoneMarker m_doneMarker;
+    std::vector<const DeliveryOutcome *> m_doneRows; ///< of the outcome write in hand
 };
 
 } // namespace jobfirst

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 
+#include <charconv>
 #include <cstdlib>
 
 #include <future>
@@ -26,6 +27,15 @@ void appendWithVersion(QByteArray &body, qint64 version, const QByteArray &paylo
     } else {
         body += '}';
     }
+}
+
+/// "Name: value" in one allocation (concatenating took two or three per header).
+QByteArray header(QByteArrayView name, QByteArrayView value)
+{
+    QByteArray h;
+    h.reserve(name.size() + value.size());
+    h.append(name).append(value);
+    return h;
 }
 
 /// libcurl sends requests through a proxy when one of these is set (it reads no upper-case
@@ -142,11 +152,15 @@ HttpPost DeliveryDispatcher::buildPost(const Job &job, std::uint64_t tag, qint64
     const QByteArray id = f.single ? f.rows.front().eventId.toUtf8()
                                    : "batch_" + QByteArray::number(f.rows.front().id) + '_' +
                                          QByteArray::number(f.eventCount());
+    char stamp[24];
+    const QByteArrayView timestamp(stamp,
+                                   std::to_chars(stamp, stamp + sizeof stamp, nowSeconds).ptr);
     post.headers.reserve(3);
-    post.headers << "webhook-id: " + id << "webhook-timestamp: " + QByteArray::number(nowSeconds);
+    post.headers << header("webhook-id: ", id) << header("webhook-timestamp: ", timestamp);
     if (!job.signingKey.isEmpty())
-        post.headers << "webhook-signature: " + WebhookSignature::signWithKey(
-                                                    job.signingKey, id, nowSeconds, post.body);
+        post.headers << header(
+            "webhook-signature: ",
+            WebhookSignature::signWithKey(job.signingKey, id, nowSeconds, post.body));
     return post;
 }
 

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "store/sqlitestatement.h"
+#include "sync/deliveryoutcome.h"
+
+#include <QString>
+
+#include <array>
+#include <vector>
+
+struct sqlite3;
+
+namespace jobfirst {
+
+/// Records delivered single-event rows on the outbox writer's connection: each row marked
+/// done, and its user's acknowledged version kept in the ledger (the higher version wins) by
+/// upserts of up to MaxRows rows per statement, which open their cursors once and find
+/// neighbouring keys from where the last one left them. Upserts for each row count are
+/// prepared when first needed. Runs inside the caller's transaction.
+class SqliteDoneMarker final
+{
+public:
+    static constexpr int MaxRows = 32;
+
+    explicit SqliteDoneMarker(sqlite3 *db) : m_db(db) {}
+    SqliteDoneMarker(const SqliteDoneMarker &) = delete;
+    SqliteDoneMarker &operator=(const SqliteDoneMarker &) = delete;
+
+    /// Marks `rows` (Done outcomes that cover one event each) at `now`. False, with `error`
+    /// naming the rows, when a statement fails; the caller rolls the transaction back.
+    bool mark(const std::vector<const DeliveryOutcome *> &rows, qint64 now, QString &error);
+
+private:
+    bool markChunk(const DeliveryOutcome *const *rows, int count, qint64 now, QString &error);
+    /// The statements, prepared on first use; null if they cannot be. `count`: 1..MaxRows.
+    SqliteStatement *update();
+    SqliteStatement *ledger(int count);
+
+    sqlite3 *m_db;
+    SqliteStatement m_update;
+    std::array<SqliteStatement, MaxRows> m_ledgers;
+};
+
+} // namespace jobfirst

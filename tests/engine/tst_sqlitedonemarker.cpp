@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SqliteDoneMarker alone, on a real store file: delivered rows marked done and their users'
+// versions in the ledger for every row count around the statements' size, the higher version
+// kept, and a failure that names the rows.
+#include "store/sqlitedonemarker.h"
+#include "store/store.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+namespace {
+
+constexpr qint64 Now = 1700000000000;
+
+QString scalar(Store &store, const QString &sql)
+{
+    QSqlQuery q(store.database());
+    if (!q.exec(sql) || !q.next())
+        return QStringLiteral("(%1)").arg(q.lastError().text());
+    return q.value(0).toString();
+}
+
+bool exec(Store &store, const QString &sql)
+{
+    QSqlQuery q(store.database());
+    if (!q.exec(sql))
+        qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+    return !q.lastError().isValid();
+}
+
+/// `n` pending rows to target "t" for users u0..u<n-1>, as the outbox writes them (ids 1..n).
+std::vector<DeliveryOutcome> pendingRows(Store &store, int n)
+{
+    std::vector<DeliveryOutcome> outcomes;
+    for (int i = 0; i < n; ++i) {
+        exec(store, QStringLiteral("INSERT INTO deliveries(event_seq, target, user_id, state,"
+                                   " attempts, next_at, last_error, created_at, updated_at)"
+                                   " VALUES (%1, 't', 'u%2', 'pending', 2, 0, 'HTTP 503', 5, 5)")
+                        .arg(100 + i)
+                        .arg(i));
+        DeliveryOutcome o;
+        o.kind = DeliveryOutcome::Done;
+        o.id = i + 1;
+        o.target = QStringLiteral("t");
+        o.user = QStringLiteral("u%1").arg(i);
+        o.eventId = QStringLiteral("e%1").arg(i);
+        o.version = 100 + i;
+        o.attempts = 3;
+        outcomes.push_back(o);
+    }
+    return outcomes;
+}
+
+std::vector<const DeliveryOutcome *> pointers(const std::vector<DeliveryOutcome> &outcomes)
+{
+    std::vector<const DeliveryOutcome *> out;
+    for (const DeliveryOutcome &o : outcomes)
+        out.push_back(&o);
+    return out;
+}
+
+} // namespace
+
+class TestSqliteDoneMarker final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_n = 0;
+
+    std::unique_ptr<Store> open()
+    {
+        auto s = Store::open(m_dir.filePath(QStringLiteral("s%1.db").arg(++m_n)));
+        if (!s)
+            qFatal("%s", qPrintable(s.error().message));
+        return std::move(s).value();
+    }
+
+private slots:
+    void everyRowIsDoneAndAcknowledged_data()
+    {
+        QTest::addColumn<int>("rows");
+        for (int n : {1, 2, 31, 32, 33, 64, 70})
+            QTest::addRow("%d rows", n) << n;
+    }
+
+    void everyRowIsDoneAndAcknowledged()
+    {
+        QFETCH(int, rows);
+        auto store = open();
+        std::vector<DeliveryOutcome> outcomes = pendingRows(*store, rows + 1);
+        outcomes.pop_back(); // the last row is not delivered: it stays as it was
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        QString error;
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
+        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+
+        const QString done = QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'done'"
+                                            " AND attempts = 3 AND last_error = ''"
+                                            " AND updated_at = %1")
+                                 .arg(Now);
+        QCOMPARE(scalar(*store, done), QString::number(rows));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT state || ' ' || attempts || ' ' ||"
+                                               " last_error FROM deliveries WHERE id = %1")
+                                    .arg(rows + 1)),
+                 QStringLiteral("pending 2 HTTP 503"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM ledger")),
+                 QString::number(rows));
+        // Each user's own event and version, not a neighbour's.
+        const QString matching = QStringLiteral(
+            "SELECT COUNT(*) FROM ledger WHERE target = 't' AND event_id = 'e' ||"
+            " substr(user_id, 2) AND version = 100 + substr(user_id, 2) AND acked_at = %1");
+        QCOMPARE(scalar(*store, matching.arg(Now)), QString::number(rows));
+    }
+
+    void theLedgerKeepsTheHigherVersion()
+    {
+        auto store = open();
+        std::vector<DeliveryOutcome> outcomes = pendingRows(*store, 2);
+        QVERIFY(
+            exec(*store, QStringLiteral("INSERT INTO ledger VALUES ('t', 'u0', 'newer', 500, 1),"
+                                        " ('t', 'u1', 'older', 50, 1)")));
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        QString error;
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
+        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT event_id || ' ' || version FROM ledger"
+                                               " WHERE user_id = 'u0'")),
+                 QStringLiteral("newer 500"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT event_id || ' ' || version FROM ledger"
+                                               " WHERE user_id = 'u1'")),
+                 QStringLiteral("e1 101"));
+        QCOMPARE(
+            scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'done'")),
+            QStringLiteral("2"));
+    }
+
+    void aFailureNamesTheRowsAndTheCallerRollsBack()
+    {
+        auto store = open();
+        std::vector<DeliveryOutcome> outcomes = pendingRows(*store, 3);
+        // A ledger that cannot take the rows (renamed away, as a damaged store might be).
+        QVERIFY(exec(*store, QStringLiteral("ALTER TABLE ledger RENAME TO ledger_gone")));
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        QString error;
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY(!marker.mark(pointers(outcomes), Now, error));
+        QVERIFY(exec(*store, QStringLiteral("ROLLBACK")));
+        QVERIFY2(error.contains(QStringLiteral("recording deliveries 1 to 3 as delivered")),
+                 qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("ledger")), qPrintable(error));
+        QCOMPARE(scalar(*store,
+                        QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")),
+                 QStringLiteral("3"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSqliteDoneMarker)
+#include "tst_sqlitedonemarker.moc"
