@@ -225,7 +225,7 @@ void OutboxWriter::run(std::promise<Status> started)
             // when it starts a sync.
             m_wake.wait(lock, [&] {
                 return m_stopping ||
-                       (!m_queue.empty() && !(syncer && syncer->waiting()) && committer->ready());
+                       (!m_queue.empty() && !(syncer && syncer->waiting()) && committer->ready(m_queue.size()));
             });
             if (m_queue.empty() && m_stopping)
                 break;
