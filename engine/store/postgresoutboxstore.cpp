@@ -123,7 +123,7 @@ struct PostgresOutboxStore::Link
     std::map<int, std::unique_ptr<QSqlQuery>> doneChunks;
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;      ///< guarded by m_mutex
-    std::size_t requests = 0; ///< of the group whose COMMIT is in flight (m_mutex)
+    std::size_t requests = 0;                ///< of the group whose COMMIT is in flight (m_mutex)
     std::deque<std::function<void()>> tasks; ///< to run on `thread`, in order (m_mutex)
     std::condition_variable work;
     std::thread thread;
