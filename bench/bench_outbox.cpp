@@ -105,7 +105,14 @@ double threadCpuSeconds(const QByteArray &name)
         QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
         if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
             continue;
-        total += processCpuSeconds(tid.toLongLong()); // /proc/<tid>/stat is the thread's
+        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() >= 13)
+            total += double(fields[11].toLongLong() + fields[12].toLongLong()) /
+                     double(sysconf(_SC_CLK_TCK));
     }
     return total;
 }
