@@ -10,6 +10,7 @@
 #include "sync/outboxwriter.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
@@ -58,6 +59,69 @@ double processCpuSeconds(qint64 pid)
     if (fields.size() < 13)
         return 0;
     return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
+}
+
+/// The parent process id of `pid` (0 when it is gone).
+qint64 parentOf(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = f.readAll();
+    return line.mid(line.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
+}
+
+/// CPU seconds of a PostgreSQL server: its postmaster with the server processes that ended
+/// (which it waited for), and the server processes running now (its children).
+double serverCpuSeconds(qint64 postmaster)
+{
+    if (postmaster <= 0)
+        return 0;
+    QFile f(QStringLiteral("/proc/%1/stat").arg(postmaster));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = f.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    double total = fields.size() > 14 ? double(fields[13].toLongLong() + fields[14].toLongLong()) /
+                                            double(sysconf(_SC_CLK_TCK))
+                                      : 0;
+    total += processCpuSeconds(postmaster);
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        bool number = false;
+        const qint64 pid = entry.toLongLong(&number);
+        if (number && parentOf(pid) == postmaster)
+            total += processCpuSeconds(pid);
+    }
+    return total;
+}
+
+/// CPU seconds of this process's threads named `name` ("jf-outbox": the outbox writer;
+/// "jf-pg-writer": its PostgreSQL connections' threads).
+double threadCpuSeconds(const QByteArray &name)
+{
+    double total = 0;
+    for (const QString &tid :
+         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
+            continue;
+        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() >= 13)
+            total += double(fields[11].toLongLong() + fields[12].toLongLong()) /
+                     double(sysconf(_SC_CLK_TCK));
+    }
+    return total;
+}
+
+QString loadAverage()
+{
+    QFile f(QStringLiteral("/proc/loadavg"));
+    return f.open(QIODevice::ReadOnly) ? QString::fromLatin1(f.readAll()).section(u' ', 0, 2)
+                                       : QString();
 }
 
 /// Runs `clients` callers against `writer` for `seconds`; returns events and time.
@@ -181,6 +245,7 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsSet("BENCH_CLIENTS"))
         clientCounts = {qEnvironmentVariableIntValue("BENCH_CLIENTS")};
     const bool postgres = qEnvironmentVariable("BENCH_OUTBOX") == QLatin1String("postgresql");
+    std::printf("load average at start: %s\n", qPrintable(loadAverage()));
     std::printf("command: %sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
                 postgres ? "BENCH_OUTBOX=postgresql " : "", rounds);
     QTemporaryDir dir;
@@ -212,9 +277,21 @@ int main(int argc, char *argv[])
                         qPrintable(redis.args(0, clients).join(u' ').replace(QStringLiteral("-n 0"),
                                                                               QStringLiteral("-n <about 2 s worth>"))));
         }
+        // PostgreSQL: its server's CPU, and the writer's threads', over our rounds only.
+        const qint64 postmaster =
+            postgres ? parentOf(pg.psql(QStringLiteral("SELECT pid FROM pg_stat_activity WHERE "
+                                                       "backend_type = 'checkpointer'"))
+                                    .toLongLong())
+                     : 0;
+        double serverCpu = 0, writerCpu = 0, linksCpu = 0;
         Tally ours, theirs;
         for (int r = 0; r < rounds; ++r) {
+            const double s0 = serverCpuSeconds(postmaster), w0 = threadCpuSeconds("jf-outbox"),
+                         l0 = threadCpuSeconds("jf-pg-writer");
             const Tally a = ourRound(writer, clients, 2.0);
+            serverCpu += serverCpuSeconds(postmaster) - s0;
+            writerCpu += threadCpuSeconds("jf-outbox") - w0;
+            linksCpu += threadCpuSeconds("jf-pg-writer") - l0;
             ours.events += a.events;
             ours.seconds += a.seconds;
             ours.cpu += a.cpu;
@@ -236,6 +313,12 @@ int main(int argc, char *argv[])
                     qint64(writer.commits.load()), syncs, syncs ? ours.events / double(syncs) : 0.0,
                     double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0,
                     ours.cpuPerEvent());
+        if (postgres && ours.events > 0)
+            std::printf(
+                "  of which the outbox writer thread %.1f µs, its connections' threads %.1f µs; "
+                "PostgreSQL server %.1f µs CPU per event; ours in all %.1f µs\n",
+                writerCpu * 1e6 / ours.events, linksCpu * 1e6 / ours.events,
+                serverCpu * 1e6 / ours.events, ours.cpuPerEvent() + serverCpu * 1e6 / ours.events);
         if (haveRedis) {
             std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s "
                         "(redis-server %.1f µs CPU per write)\n",
@@ -243,5 +326,6 @@ int main(int argc, char *argv[])
             std::printf("ratio outbox/redis at %d clients: %.2fx\n\n", clients, ours.rate() / theirs.rate());
         }
     }
+    std::printf("load average at end: %s\n", qPrintable(loadAverage()));
     return 0;
 }

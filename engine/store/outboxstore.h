@@ -54,8 +54,14 @@ public:
     {
         answer(true, {});
     }
-    /// Whether commit() can start a group now without waiting for an earlier one to finish.
-    virtual bool ready() const { return true; }
+    /// Whether commit() should start a group of the `queued` requests waiting now, or wait
+    /// for an earlier group to finish first (PostgreSQL: a connection free, and the group not
+    /// smaller than those in flight).
+    virtual bool ready(std::size_t queued) const
+    {
+        (void)queued;
+        return true;
+    }
     /// Called (on any thread) when ready() may have become true.
     virtual void setReadyHook(std::function<void()>) {}
     /// Claims, renews or releases the delivery lease for `owner` (see OutboxWriter::claimLease)

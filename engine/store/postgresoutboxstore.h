@@ -42,7 +42,7 @@ public:
     QString location() const override { return m_url.toString(); }
     Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
     void finish(std::function<void(bool ok, const QString &error)> answer) override;
-    bool ready() const override;
+    bool ready(std::size_t queued) const override;
     void setReadyHook(std::function<void()> hook) override { m_readyHook = std::move(hook); }
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
     QList<int> heldPartitions() const override { return m_held; }

@@ -232,8 +232,8 @@ void OutboxWriter::run(std::promise<Status> started)
             // (each commit writes the same few pages again). The syncer wakes this loop
             // when it starts a sync.
             m_wake.wait(lock, [&] {
-                return m_stopping ||
-                       (!m_queue.empty() && !(syncer && syncer->waiting()) && committer->ready());
+                return m_stopping || (!m_queue.empty() && !(syncer && syncer->waiting()) &&
+                                      committer->ready(m_queue.size()));
             });
             if (m_queue.empty() && m_stopping)
                 break;
