@@ -650,6 +650,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
+    <message>
+        <source>The running config changed while you were editing. Your edits are kept: Apply them over it, or Revert to running to see what runs now.</source>
+        <translation>你编辑期间运行中的配置已改变。你的编辑已保留：可点击“应用”用它覆盖，或点击“恢复为运行中的配置”查看现在运行的配置。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConnectDialog</name>

@@ -109,7 +109,7 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     }
     connect(session, &EngineSession::snapshot, this, &MainWindow::applySnapshot);
     connect(session, &EngineSession::configReloadFailed, m_config, &ConfigPage::showReloadError);
-    connect(session, &EngineSession::configApplied, m_config, &ConfigPage::reload);
+    connect(session, &EngineSession::configApplied, m_config, &ConfigPage::configApplied);
     connect(session, &EngineSession::connectionChanged, this, &MainWindow::setLive);
 
     QSettings settings;
@@ -345,7 +345,7 @@ void MainWindow::showPage(int index)
     // Kept at once, not only on Quit: a console that is killed reopens on this page.
     QSettings().setValue(QStringLiteral("window/page"), index);
     if (m_stack->currentWidget() == m_config)
-        m_config->reload();
+        m_config->refresh();
     if (m_stack->currentWidget() == m_audit)
         m_audit->refresh();
     if (m_stack->currentWidget() == m_logs)

@@ -204,6 +204,47 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
         QVERIFY(m_window->config()->versions()->row(0).actor.startsWith(QStringLiteral("file:")));
+        // The good file runs: the page no longer says the file could not be used.
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 5000);
+        QTRY_VERIFY(m_window->config()->editor()->toPlainText().contains(
+            QStringLiteral("\"max_nodes\": 12")));
+    }
+
+    void editsInTheConfigEditorAreNotWipedBehindTheOperatorsBack()
+    {
+        m_window->showPage(4);
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 12")));
+        const QString typed = editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 12"),
+                                                            QStringLiteral("\"max_nodes\": 14"));
+        editor->setPlainText(typed);
+        // A look at another page and back keeps what was typed.
+        m_window->showPage(0);
+        m_window->showPage(4);
+        const int versions = m_window->config()->versions()->rowCount();
+        // Another version runs meanwhile (the file edited by someone else): the edits stay,
+        // and the page says the running config changed under them.
+        writeFile(configPath(), configJson(13));
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 13, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > versions, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->editsKeptNote()->isVisible(), 5000);
+        QCOMPARE(editor->toPlainText(), typed);
+        QVERIFY(m_window->config()
+                    ->findChild<QPushButton *>(QStringLiteral("applyConfig"))
+                    ->isEnabled());
+        // Applying them makes them what runs; the note goes.
+        m_window->config()->apply();
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 14, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->config()->editsKeptNote()->isVisible(), 5000);
+        QTRY_VERIFY(!m_window->config()
+                         ->findChild<QPushButton *>(QStringLiteral("applyConfig"))
+                         ->isEnabled());
+        // With no edits, a version applied elsewhere is shown as it runs.
+        writeFile(configPath(), configJson(12));
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 12")), 5000);
+        QVERIFY(!m_window->config()->editsKeptNote()->isVisible());
     }
 
     void editingConfigInTheConsoleValidatesAndApplies()

@@ -18,9 +18,10 @@
 namespace jobfirst::ui {
 
 ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_editor(new QPlainTextEdit), m_error(new QLabel), m_banner(new QLabel), m_validate(new QPushButton),
-      m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton), m_rollback(new QPushButton),
-      m_versionView(new QTableView)
+    : Page(session, parent), m_editor(new QPlainTextEdit), m_error(new QLabel),
+      m_banner(new QLabel), m_note(new QLabel), m_validate(new QPushButton),
+      m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton),
+      m_rollback(new QPushButton), m_versionView(new QTableView)
 {
     using C = RecordTableModel<ConfigVersion>::Column;
     m_versions = new RecordTableModel<ConfigVersion>(
@@ -39,6 +40,10 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_banner->setObjectName(QStringLiteral("reloadBanner"));
     m_banner->setStyleSheet(QStringLiteral("background: #fdebd0; padding: 6px;"));
     m_banner->hide();
+    m_note->setWordWrap(true);
+    m_note->setObjectName(QStringLiteral("editsKeptNote"));
+    m_note->setStyleSheet(QStringLiteral("background: #d6eaf8; padding: 6px;"));
+    m_note->hide();
     m_apply->setObjectName(QStringLiteral("applyConfig"));
     m_versionView->setModel(m_versions);
     m_versionView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -54,6 +59,7 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     auto *left = new QWidget;
     auto *ll = new QVBoxLayout(left);
     ll->addWidget(m_banner);
+    ll->addWidget(m_note);
     ll->addWidget(m_editor, 1);
     ll->addWidget(m_error);
     auto *lb = new QHBoxLayout;
@@ -88,24 +94,64 @@ void ConfigPage::retranslate()
     m_compare->setText(tr("Compare with running…"));
     m_rollback->setText(tr("Roll back to this version…"));
     m_versions->retranslate();
+    if (m_note->isVisible())
+        m_note->setText(noteText());
     validate();
 }
 
 void ConfigPage::reload()
 {
+    load(false);
+}
+
+void ConfigPage::refresh()
+{
+    load(true);
+}
+
+void ConfigPage::configApplied()
+{
+    // The engine writes what it applies back to the file: the file that could not be used
+    // is gone (the banner said so until a good version ran, and kept saying so after).
+    m_banner->hide();
+    refresh();
+}
+
+void ConfigPage::load(bool keepEdits)
+{
     // Secrets come masked; applying the text back keeps them (the engine restores masked ones).
-    session()->config(false).then(this, [this](const Result<ClusterConfig> &c) {
+    session()->config(false).then(this, [this, keepEdits](const Result<ClusterConfig> &c) {
         if (!c) {
             m_error->setText(c.error().message);
             return;
         }
-        m_current = c->toJson();
+        const QByteArray running = c->toJson();
+        // Judged when the answer comes, not when it was asked: typing may have begun since.
+        if (keepEdits && m_editor->toPlainText().toUtf8() != m_current) {
+            // What is typed is the operator's work: a page switch or a version applied
+            // elsewhere does not wipe it.
+            if (running != m_current) {
+                m_current = running;
+                m_note->setText(noteText());
+                m_note->show();
+                validate();
+            }
+            return;
+        }
+        m_current = running;
+        m_note->hide();
         m_editor->setPlainText(QString::fromUtf8(m_current));
     });
     session()->configVersions(200).then(this, [this](const Result<QList<ConfigVersion>> &r) {
         if (r)
             m_versions->setRows(r.value());
     });
+}
+
+QString ConfigPage::noteText()
+{
+    return tr("The running config changed while you were editing. Your edits are kept: Apply "
+              "them over it, or Revert to running to see what runs now.");
 }
 
 void ConfigPage::showReloadError(const QString &message)
@@ -128,12 +174,15 @@ void ConfigPage::apply()
     if (!validate())
         return;
     const QByteArray json = m_editor->toPlainText().toUtf8();
-    session()->applyConfig(json).then(this, [this](const Result<int> &s) {
+    session()->applyConfig(json).then(this, [this, json](const Result<int> &s) {
         if (!s) {
             m_error->setText(s.error().message);
             return;
         }
         m_banner->hide();
+        // What was applied is what runs: the editor holds no edits any more (the engine's
+        // own change signal, which may come first, must not take it for edits).
+        m_current = json;
         reload();
         emit applied();
     });

@@ -25,10 +25,19 @@ public:
     void applySnapshot(const EngineSnapshot &) override {}
     void retranslate() override;
 
+    /// The running config in the editor, replacing what is typed there ("Revert to running").
     void reload();
+    /// The versions, and the running config unless the editor holds edits not applied yet:
+    /// those stay, with a note that the running config changed under them.
+    void refresh();
+    /// A new version runs (applied here, by another client or from the file): the file's
+    /// reload error no longer holds.
+    void configApplied();
     void showReloadError(const QString &message);
     QPlainTextEdit *editor() const { return m_editor; }
     QLabel *errorLabel() const { return m_error; }
+    QLabel *reloadBanner() const { return m_banner; }
+    QLabel *editsKeptNote() const { return m_note; }
     void apply();
     RecordTableModel<ConfigVersion> *versions() const { return m_versions; }
 
@@ -36,6 +45,8 @@ signals:
     void applied();
 
 private:
+    void load(bool keepEdits);
+    static QString noteText();
     bool validate();
     void compareSelected();
     void showDiff(int version, const QString &diff);
@@ -45,6 +56,7 @@ private:
     QPlainTextEdit *m_editor;
     QLabel *m_error;
     QLabel *m_banner;
+    QLabel *m_note;
     QPushButton *m_validate, *m_apply, *m_revert, *m_compare, *m_rollback;
     RecordTableModel<ConfigVersion> *m_versions;
     QTableView *m_versionView;
