@@ -13,7 +13,10 @@
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QSettings>
+#include <QTextStream>
 #include <QtConcurrent>
+
+#include <utility>
 
 using namespace jobfirst;
 
@@ -39,8 +42,13 @@ void ConsoleShell::stop()
 
 void ConsoleShell::fail(const QString &message)
 {
-    if (m_window)
+    if (m_window) {
         m_window->showError(message);
+    } else {
+        // Said on stderr too: started from a terminal, that is where the operator looks.
+        QTextStream(stderr) << "jobfirst-console: " << message << Qt::endl;
+        m_unshownError = message;
+    }
     emit failed(message);
 }
 
@@ -72,6 +80,8 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     m_demo = std::move(demo);
     m_window = std::move(window);
     m_window->engineReady();
+    if (!m_unshownError.isEmpty())
+        m_window->showError(std::exchange(m_unshownError, QString()));
     emit windowChanged(m_window.get());
 }
 

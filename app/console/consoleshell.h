@@ -58,6 +58,9 @@ private:
 
     std::unique_ptr<jobfirst::EngineSession> m_session;
     std::unique_ptr<jobfirst::ui::MainWindow> m_window;
+    /// A failure before any window exists (a store that cannot be opened at start): shown on
+    /// the window made next, the demo's, so the operator learns why it is not their store.
+    QString m_unshownError;
     std::unique_ptr<DemoCluster> m_demo;
     std::function<void(jobfirst::ui::MainWindow *)> m_setup;
 };

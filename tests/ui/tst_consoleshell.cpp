@@ -7,6 +7,8 @@
 
 #include <QAction>
 #include <QDir>
+#include <QFileInfo>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
@@ -99,6 +101,27 @@ private slots:
                  path(QStringLiteral("relative.db")));
         QCOMPARE(QSettings().value(QStringLiteral("store/config")).toString(),
                  path(QStringLiteral("relative.json")));
+        shell.stop();
+    }
+
+    void aStoreThatCannotBeOpenedAtStartSaysWhy()
+    {
+        // Started with --db on a folder that is not there: the demo opens (as before), and
+        // its window says why it is not the store asked for (the message went nowhere).
+        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
+                            ':' + qgetenv("PATH"));
+        const QString missing = path(QStringLiteral("no-such-folder/cluster.db"));
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(missing, {});
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
+        QVERIFY(message);
+        QVERIFY2(
+            message->text().contains(QStringLiteral("Cannot open the cluster store ") + missing),
+            qPrintable(message->text()));
+        QVERIFY(!QFile::exists(missing));
+        QTRY_VERIFY_WITH_TIMEOUT(shell.session()->info().demo, 15000);
         shell.stop();
     }
 
