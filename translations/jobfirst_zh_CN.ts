@@ -702,16 +702,28 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>PEM (*.pem *.crt);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>The engine URL must look like http://HOST:PORT or https://HOST:PORT.</source>
-        <translation>引擎 URL 必须形如 http://主机:端口 或 https://主机:端口。</translation>
-    </message>
-    <message>
         <source>A token has no spaces.</source>
         <translation>令牌中不含空格。</translation>
     </message>
     <message>
         <source>Token file</source>
         <translation>令牌文件</translation>
+    </message>
+    <message>
+        <source>The engine URL must start with http:// or https://, e.g. http://127.0.0.1:8700.</source>
+        <translation>引擎 URL 必须以 http:// 或 https:// 开头，例如 http://127.0.0.1:8700。</translation>
+    </message>
+    <message>
+        <source>The engine URL has no host: give http://HOST:PORT or https://HOST:PORT.</source>
+        <translation>引擎 URL 中没有主机：请填写 http://主机:端口 或 https://主机:端口。</translation>
+    </message>
+    <message>
+        <source>The engine URL may not hold a user or password: the token says who you are.</source>
+        <translation>引擎 URL 中不能包含用户名或密码：你的身份由令牌表明。</translation>
+    </message>
+    <message>
+        <source>Give only the scheme, host and port of the engine (%1), without &quot;%2&quot;.</source>
+        <translation>只填写引擎的协议、主机和端口（%1），不要带“%2”。</translation>
     </message>
 </context>
 <context>

@@ -78,14 +78,30 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 void ConnectDialog::validate()
 {
     QString error;
-    if (!m_url->text().trimmed().isEmpty()) {
-        if (auto url = RemoteEngineSession::parseServerUrl(m_url->text()); !url)
-            error = tr("The engine URL must look like http://HOST:PORT or https://HOST:PORT.");
-    }
+    if (!m_url->text().trimmed().isEmpty() && !RemoteEngineSession::parseServerUrl(m_url->text()))
+        error = urlError(m_url->text().trimmed());
     if (error.isEmpty() && !m_token->text().isEmpty() && m_token->text().contains(u' '))
         error = tr("A token has no spaces.");
     m_error->setText(error);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(error.isEmpty() && !m_url->text().trimmed().isEmpty() && !m_token->text().isEmpty());
+}
+
+QString ConnectDialog::urlError(const QString &text)
+{
+    // What is wrong with it, not only what a URL looks like: the usual slip is an API address
+    // (…/api/v1) pasted from a browser or the docs.
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() ||
+        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return tr(
+            "The engine URL must start with http:// or https://, e.g. http://127.0.0.1:8700.");
+    if (url.host().isEmpty())
+        return tr("The engine URL has no host: give http://HOST:PORT or https://HOST:PORT.");
+    if (!url.userInfo().isEmpty())
+        return tr("The engine URL may not hold a user or password: the token says who you are.");
+    return tr("Give only the scheme, host and port of the engine (%1), without \"%2\".")
+        .arg(url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment).toString(),
+             url.toString(QUrl::RemoveScheme | QUrl::RemoveAuthority));
 }
 
 void ConnectDialog::loadTokenFile()

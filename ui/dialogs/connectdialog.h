@@ -30,6 +30,7 @@ public:
 private:
     void validate();
     void loadTokenFile();
+    static QString urlError(const QString &text);
 
     QLineEdit *m_url;
     QLineEdit *m_token;

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// File → Connect to engine…: a URL that is not an engine's says what is wrong with it, and
+// nothing can be confirmed until it is right. Real dialog, offscreen.
+#include "dialogs/connectdialog.h"
+
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestConnectDialog final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("jobfirst-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_connectdialog"));
+        QSettings().clear();
+    }
+
+    void badUrlSaysWhatIsWrong_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("named"); // what the error must name
+        QTest::newRow("api path") << QStringLiteral("http://127.0.0.1:8700/api/v1")
+                                  << QStringLiteral("/api/v1");
+        QTest::newRow("query") << QStringLiteral("https://engine.example:8700/?x=1")
+                               << QStringLiteral("?x=1");
+        QTest::newRow("no scheme") << QStringLiteral("127.0.0.1:8700")
+                                   << QStringLiteral("http://");
+        QTest::newRow("other scheme") << QStringLiteral("ftp://127.0.0.1:8700")
+                                      << QStringLiteral("http://");
+        QTest::newRow("user") << QStringLiteral("http://me@127.0.0.1:8700")
+                              << QStringLiteral("user");
+    }
+
+    void badUrlSaysWhatIsWrong()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, named);
+        ui::ConnectDialog dialog;
+        dialog.show();
+        auto *server = dialog.findChild<QLineEdit *>(QStringLiteral("server"));
+        auto *token = dialog.findChild<QLineEdit *>(QStringLiteral("token"));
+        auto *error = dialog.findChild<QLabel *>(QStringLiteral("connectError"));
+        auto *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(server && token && error && ok);
+        token->setText(QStringLiteral("jft_abc"));
+        server->setText(url);
+        QVERIFY2(error->text().contains(named), qPrintable(error->text()));
+        QVERIFY(!ok->isEnabled());
+        // Put right, the error goes and the dialog can be confirmed.
+        server->setText(QStringLiteral("http://127.0.0.1:8700"));
+        QVERIFY(error->text().isEmpty());
+        QVERIFY(ok->isEnabled());
+        QCOMPARE(dialog.server(), QUrl(QStringLiteral("http://127.0.0.1:8700")));
+    }
+};
+
+QTEST_MAIN(TestConnectDialog)
+#include "tst_connectdialog.moc"
