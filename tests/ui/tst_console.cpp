@@ -289,6 +289,29 @@ private slots:
             QCOMPARE(picker->locale().language(), QLocale::English);
     }
 
+    // An import's outcome stays on the Sync page; it is worded again when the language
+    // changes (it stayed in English before).
+    void importStatusFollowsTheLanguage()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("users.jsonl"));
+        writeFile(file, "{\"id\": \"imp-1\", \"email\": \"a@jobfirst.cn\"}\n"
+                        "{\"id\": \"imp-2\", \"email\": \"b@jobfirst.cn\"}\n");
+        ui::SyncPage *sync = m_window->sync();
+        QSignalSpy finished(sync, &ui::SyncPage::importFinished);
+        sync->startImport(file);
+        QVERIFY(finished.wait(30000));
+        auto *status = sync->findChild<QLabel *>(QStringLiteral("importStatus"));
+        QVERIFY(status);
+        QVERIFY2(status->text().startsWith(QStringLiteral("Imported 2 users (2 lines).")),
+                 qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        QVERIFY2(!status->text().contains(QStringLiteral("Imported")), qPrintable(status->text()));
+        QVERIFY2(status->text().contains(QStringLiteral("2")), qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(status->text().startsWith(QStringLiteral("Imported 2 users")),
+                 qPrintable(status->text()));
+    }
+
     void removeAskedForConfirmation()
     {
         m_window->showPage(1);

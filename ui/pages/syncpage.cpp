@@ -389,11 +389,13 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         if (m_importJob)
             m_importJob->cancel();
     });
-    connect(&m_importWatcher, &QFutureWatcher<QString>::finished, this, [this] {
+    connect(&m_importWatcher, &QFutureWatcher<Result<ImportProgress>>::finished, this, [this] {
         m_import->setEnabled(true);
         m_cancelImport->setEnabled(false);
-        m_importStatus->setText(m_importWatcher.result());
-        emit importFinished(m_importWatcher.result());
+        const bool cancelled = m_importJob && m_importJob->isCancelled();
+        showImportStatus(
+            [r = m_importWatcher.result(), cancelled] { return importText(r, cancelled); });
+        emit importFinished(m_importStatus->text());
     });
 
     m_tabs->addTab(targetsTab, QString());
@@ -425,6 +427,8 @@ SyncPage::~SyncPage()
 
 void SyncPage::retranslate()
 {
+    if (m_importWords)
+        m_importStatus->setText(m_importWords());
     m_tabs->setTabText(0, tr("Targets"));
     m_serviceHeading->setText(tr("JobFirst services"));
     m_nodeHeading->setText(tr("Cluster nodes (cluster sync to each Basic Server node)"));
@@ -680,27 +684,38 @@ void SyncPage::startImport(const QString &path)
     if (m_importWatcher.isRunning())
         return;
     if (path.trimmed().isEmpty()) {
-        m_importStatus->setText(tr("Choose a file first."));
+        showImportStatus([] { return tr("Choose a file first."); });
         return;
     }
     m_import->setEnabled(false);
     m_cancelImport->setEnabled(true);
     m_importProgress->setValue(0);
-    m_importStatus->setText(tr("Importing %1…").arg(path));
+    showImportStatus([path] { return tr("Importing %1…").arg(path); });
     m_importJob = std::make_shared<JobControl>();
     connect(m_importJob.get(), &JobControl::progressed, this, [this](double fraction) { m_importProgress->setValue(int(fraction * 1000)); });
-    auto job = m_importJob;
-    m_importWatcher.setFuture(session()->importUsers(path, 2000, job).then([job](const Result<ImportProgress> &r) {
-        if (!r)
-            return tr("Import failed: %1").arg(r.error().message);
-        QString text = job->isCancelled() ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
-                                          : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
-        if (r->resumed)
-            text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
-        if (r->rejected)
-            text += QLatin1Char(' ') + tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
-        return text;
-    }));
+    m_importWatcher.setFuture(session()->importUsers(path, 2000, m_importJob));
+}
+
+QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
+{
+    if (!r)
+        return tr("Import failed: %1").arg(r.error().message);
+    QString text =
+        cancelled
+            ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
+            : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
+    if (r->resumed)
+        text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
+    if (r->rejected)
+        text += QLatin1Char(' ') +
+                tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
+    return text;
+}
+
+void SyncPage::showImportStatus(std::function<QString()> words)
+{
+    m_importWords = std::move(words);
+    m_importStatus->setText(m_importWords());
 }
 
 } // namespace jobfirst::ui

@@ -10,6 +10,8 @@
 
 #include <QFutureWatcher>
 
+#include <functional>
+
 #include <atomic>
 #include <memory>
 
@@ -76,6 +78,9 @@ private:
     /// Shows the error of a finished action, if any, and refreshes the dead letters.
     void run(QFuture<Status> action);
     static QString reportText(const ConsistencyReport &report, bool repair);
+    static QString importText(const Result<ImportProgress> &result, bool cancelled);
+    /// Shows an import status worded by `words`, and words it again on a language switch.
+    void showImportStatus(std::function<QString()> words);
 
     QTabWidget *m_tabs;
     RecordTableModel<TargetStatus> *m_targets;
@@ -106,7 +111,8 @@ private:
     QLabel *m_importStatus;
     QList<QLabel *> m_labels;
     std::shared_ptr<JobControl> m_importJob;
-    QFutureWatcher<QString> m_importWatcher;
+    QFutureWatcher<Result<ImportProgress>> m_importWatcher;
+    std::function<QString()> m_importWords; ///< the import status, in the current language
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;
     QLabel *m_deadDetailTitle;
