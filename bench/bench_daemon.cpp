@@ -3,6 +3,7 @@
 // idle with the plan's 30 s check interval, then the admin API's read rate
 // (GET /api/v1/nodes, wrk, 32 connections) next to nginx serving the same bytes as a file.
 #include "api/localenginesession.h"
+#include "benchsupport.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -25,19 +26,13 @@
 #include <cstdio>
 
 using namespace jobfirst;
+using bench::await;
+using bench::cpuSecondsOf;
+using bench::waitMs;
 
 namespace {
 
 int Nodes = 1000;
-
-double cpuSecondsOf(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> f = stat.readAll().split(' ');
-    return (f.value(13).toDouble() + f.value(14).toDouble()) / double(sysconf(_SC_CLK_TCK));
-}
 
 double rssMiB(qint64 pid)
 {
@@ -48,21 +43,6 @@ double rssMiB(qint64 pid)
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
     return 0;
-}
-
-void waitMs(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
-
-template <typename T>
-T await(QFuture<T> f)
-{
-    while (!f.isFinished())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    return f.result();
 }
 
 /// Requests per second that `wrk` reports for a GET of url with the token in a header.

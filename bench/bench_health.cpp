@@ -3,6 +3,7 @@
 // interval: CPU used and the burstiest 100 ms window, next to HAProxy checking the same
 // 1,000 ports in the same run. Then time from killing a node to it being marked down, ours
 // and HAProxy's, with inter 1s, fall 3.
+#include "benchsupport.h"
 #include "cluster/clustermanager.h"
 #include "cluster/healthchecker.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@
 #include <vector>
 
 using namespace jobfirst;
+using bench::cpuSecondsOf;
 
 namespace {
 
@@ -37,15 +39,6 @@ double cpuSecondsSelf()
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double cpuSecondsOf(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> f = stat.readAll().split(' ');
-    return (f.value(13).toDouble() + f.value(14).toDouble()) / double(sysconf(_SC_CLK_TCK));
 }
 
 void waitMs(int ms)

@@ -6,6 +6,7 @@
 // take turns: rounds of about two seconds each, ours then Redis, and the ratio is of totals.
 // BENCH_OUTBOX=postgresql puts the outbox in a PostgreSQL of the bench's own instead (initdb in
 // a temporary folder, fsync and synchronous_commit on): a caller is answered after COMMIT.
+#include "benchsupport.h"
 #include "postgresserver.h"
 #include "sync/outboxwriter.h"
 
@@ -42,23 +43,11 @@ struct Tally
 
 double processCpuSeconds()
 {
-    rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    return bench::ownCpuSeconds();
 }
-
-/// utime + stime of another process, from /proc/<pid>/stat.
 double processCpuSeconds(qint64 pid)
 {
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = stat.readAll();
-    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-    if (fields.size() < 13)
-        return 0;
-    return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
+    return bench::cpuSecondsOf(pid);
 }
 
 /// The parent process id of `pid` (0 when it is gone).

@@ -5,6 +5,7 @@
 // that waited for each event's sync on its engine thread accepted one event per sync whatever
 // the number of producers. BENCH_DAEMON=path runs another jobfirstd binary (before/after).
 #include "api/localenginesession.h"
+#include "benchsupport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -17,26 +18,10 @@
 #include <cstdio>
 
 using namespace jobfirst;
+using bench::await;
+using bench::cpuSecondsOf;
 
 namespace {
-
-template <typename T> T await(QFuture<T> f)
-{
-    while (!f.isFinished())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    return f.result();
-}
-
-double cpuSecondsOf(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = stat.readAll();
-    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-    return fields.size() < 13 ? 0
-                              : double(fields[11].toLongLong() + fields[12].toLongLong()) / 100.0;
-}
 
 struct WrkRun
 {
