@@ -253,7 +253,9 @@ private slots:
                 for (QTabWidget *t : tabs)
                     t->setCurrentIndex(t == tabWidget ? index : 0);
                 QCoreApplication::processEvents();
-                QTest::qWait(0);                              // layouts settle on posted events
+                // Layouts settle on posted events: send them before the size is compared.
+                QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+                QCoreApplication::processEvents();
                 QCOMPARE(m_window->size(), QSize(1280, 820)); // no layout made it grow
                 // To look at what was checked: JOBFIRST_LAYOUT_SHOTS=DIR keeps a PNG of each.
                 if (const QString dir = qEnvironmentVariable("JOBFIRST_LAYOUT_SHOTS");
