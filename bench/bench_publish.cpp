@@ -98,12 +98,7 @@ int main(int argc, char *argv[])
     QByteArray token;
     {
         LocalEngineSession setup(QStringLiteral("bench"));
-        EngineOptions o;
-        o.dbPath = db;
-        o.configPath = config;
-        o.deliver = false;
-        o.healthChecks = false;
-        o.refreshMs = 0;
+        const EngineOptions o = bench::setupOptions(db, config);
         if (!await(setup.start(o)).ok())
             return 1;
         await(setup.setTargetPaused(QStringLiteral("user-service"), true));

@@ -3,6 +3,7 @@
 // snapshot a second to each), and how soon a node's state change reaches a connected console.
 #include "api/codec.h"
 #include "api/localenginesession.h"
+#include "benchsupport.h"
 #include "remote/remoteenginesession.h"
 #include "remote/snapshotreader.h"
 
@@ -297,12 +298,7 @@ int main(int argc, char *argv[])
     QByteArray token, operatorToken;
     {
         LocalEngineSession setup(QStringLiteral("bench"));
-        EngineOptions o;
-        o.dbPath = db;
-        o.configPath = config;
-        o.deliver = false;
-        o.healthChecks = false;
-        o.refreshMs = 0;
+        const EngineOptions o = bench::setupOptions(db, config);
         await(setup.start(o));
         for (int i = 0; i < nodes; ++i)
             await(setup.addNode(NodeSpec{QStringLiteral("node-%1").arg(i, 4, 10, QLatin1Char('0')), QStringLiteral("http://127.0.0.1:%1").arg(base + i)}));

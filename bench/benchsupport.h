@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small pieces the benchmarks share: CPU time of a process, waiting for a future or a while
-// with the event loop running.
+// with the event loop running, and the options of an engine that only prepares a store.
 #pragma once
+
+#include "host/engineoptions.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
@@ -51,6 +53,19 @@ inline void waitMs(int ms)
     QEventLoop loop;
     QTimer::singleShot(ms, &loop, &QEventLoop::quit);
     loop.exec();
+}
+
+/// An engine that prepares a store for a daemon (nodes, tokens, targets) and does nothing else:
+/// no deliveries, no health checks, no snapshots.
+inline jobfirst::EngineOptions setupOptions(const QString &db, const QString &config)
+{
+    jobfirst::EngineOptions o;
+    o.dbPath = db;
+    o.configPath = config;
+    o.deliver = false;
+    o.healthChecks = false;
+    o.refreshMs = 0;
+    return o;
 }
 
 } // namespace bench
