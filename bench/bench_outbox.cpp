@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Durable enqueue rate: concurrent callers, each call returns once its event is on disk
+// Durable enqueue rate: concurrent callers, each call answered once its event is on disk
 // (SQLite WAL synced before the caller is answered, group commit). Peer in the same run:
 // redis-benchmark LPUSH against redis-server with appendfsync always, same client count.
+// Callers are kept outstanding by one thread, as redis-benchmark keeps its clients on one
+// event loop; BENCH_CALLER_THREADS=1 gives each caller a thread that blocks instead.
 // The disk's sync time here swings by 10x within minutes (the machine is shared), so the two
 // take turns: rounds of about two seconds each, ours then Redis, and the ratio is of totals.
 // BENCH_OUTBOX=postgresql puts the outbox in a PostgreSQL of the bench's own instead (initdb in
@@ -24,7 +26,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -113,8 +117,66 @@ QString loadAverage()
                                        : QString();
 }
 
-/// Runs `clients` callers against `writer` for `seconds`; returns events and time.
+OutboxItem benchItem(int caller, long i)
+{
+    SyncEvent e;
+    e.type = QStringLiteral("user.updated");
+    e.userId = QStringLiteral("u%1-%2").arg(caller).arg(i);
+    e.data = {{QStringLiteral("email"), QStringLiteral("someone@jobfirst.cn")}};
+    return OutboxItem{e, {QStringLiteral("user-service")}, 0, false, {}, {}};
+}
+
+/// Runs `clients` callers against `writer` for `seconds`, as redis-benchmark runs its clients:
+/// one thread keeps `clients` calls outstanding, each answered by the outbox once durable and
+/// then followed by that caller's next one. Returns events and time.
 Tally ourRound(OutboxWriter &writer, int clients, double seconds)
+{
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::vector<int> answered; // callers whose call was answered, waiting to call again
+    long done = 0, outstanding = 0;
+    const auto call = [&](int caller, long i) {
+        writer.submit({benchItem(caller, i)}, [&, caller](Result<QList<SyncEvent>> stored) {
+            std::lock_guard lock(mutex);
+            done += stored ? 1 : 0;
+            --outstanding;
+            answered.push_back(caller);
+            // The caller thread sleeps only when there were none, or at the end, for the last.
+            if (answered.size() == 1 || outstanding == 0)
+                wake.notify_one();
+        });
+    };
+    QElapsedTimer t;
+    t.start();
+    const double cpu0 = processCpuSeconds();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    std::vector<int> next;
+    long calls = 0;
+    {
+        std::lock_guard lock(mutex);
+        outstanding = clients;
+    }
+    for (int c = 0; c < clients; ++c)
+        call(c, calls++);
+    std::unique_lock lock(mutex);
+    while (wake.wait_until(lock, deadline, [&] { return !answered.empty(); }) &&
+           std::chrono::steady_clock::now() < deadline) {
+        next.swap(answered);
+        outstanding += long(next.size());
+        lock.unlock();
+        for (int c : next)
+            call(c, calls++);
+        next.clear();
+        lock.lock();
+    }
+    const Tally tally{double(done), double(t.nsecsElapsed()) / 1e9, processCpuSeconds() - cpu0};
+    wake.wait(lock, [&] { return outstanding == 0; }); // answers still to come refer to this frame
+    return tally;
+}
+
+/// The same with one thread per caller, each waiting for its own answer (BENCH_CALLER_THREADS=1):
+/// what callers that block cost (a wake-up per caller per group).
+Tally ourRoundThreads(OutboxWriter &writer, int clients, double seconds)
 {
     std::atomic<long> done{0};
     std::atomic_bool stop{false};
@@ -126,11 +188,7 @@ Tally ourRound(OutboxWriter &writer, int clients, double seconds)
         threads.emplace_back([&, c] {
             long i = 0;
             while (!stop.load()) {
-                SyncEvent e;
-                e.type = QStringLiteral("user.updated");
-                e.userId = QStringLiteral("u%1-%2").arg(c).arg(i++);
-                e.data = {{QStringLiteral("email"), QStringLiteral("someone@jobfirst.cn")}};
-                if (writer.write({OutboxItem{e, {QStringLiteral("user-service")}, 0, false, {}, {}}}))
+                if (writer.write({benchItem(c, i++)}))
                     ++done;
             }
         });
@@ -234,9 +292,14 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsSet("BENCH_CLIENTS"))
         clientCounts = {qEnvironmentVariableIntValue("BENCH_CLIENTS")};
     const bool postgres = qEnvironmentVariable("BENCH_OUTBOX") == QLatin1String("postgresql");
+    const bool callerThreads = qEnvironmentVariableIntValue("BENCH_CALLER_THREADS") == 1;
     std::printf("load average at start: %s\n", qPrintable(loadAverage()));
-    std::printf("command: %sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
-                postgres ? "BENCH_OUTBOX=postgresql " : "", rounds);
+    std::printf("command: %s%sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
+                postgres ? "BENCH_OUTBOX=postgresql " : "",
+                callerThreads ? "BENCH_CALLER_THREADS=1 " : "", rounds);
+    std::printf("callers: %s\n", callerThreads ? "one thread each, blocked until answered"
+                                               : "one thread keeping that many calls "
+                                                 "outstanding, as redis-benchmark does");
     QTemporaryDir dir;
     PostgresServer pg;
     if (postgres) {
@@ -277,7 +340,8 @@ int main(int argc, char *argv[])
         for (int r = 0; r < rounds; ++r) {
             const double s0 = serverCpuSeconds(postmaster), w0 = threadCpuSeconds("jf-outbox"),
                          l0 = threadCpuSeconds("jf-pg-writer");
-            const Tally a = ourRound(writer, clients, 2.0);
+            const Tally a = callerThreads ? ourRoundThreads(writer, clients, 2.0)
+                                          : ourRound(writer, clients, 2.0);
             serverCpu += serverCpuSeconds(postmaster) - s0;
             writerCpu += threadCpuSeconds("jf-outbox") - w0;
             linksCpu += threadCpuSeconds("jf-pg-writer") - l0;

@@ -16,7 +16,7 @@
 
 #include <QDateTime>
 #include <QMutex>
-#include <QThreadPool>
+#include <QPromise>
 #include <QtConcurrent>
 
 #include <vector>
@@ -54,13 +54,6 @@ struct LocalEngineSession::Shared
     std::atomic_bool stopped{false};
     std::vector<QFuture<void>> jobs;
     std::vector<std::shared_ptr<JobControl>> cancels;
-    /// Threads that wait for published events to be durable (each waits on the writer, not
-    /// on a core): callers publishing at the same time then share group commits, and the
-    /// engine thread never waits for the disk.
-    QThreadPool publishWaiters;
-
-    Shared() { publishWaiters.setMaxThreadCount(256); }
-
     void track(QFuture<void> job, std::shared_ptr<JobControl> cancel)
     {
         QMutexLocker lock(&mutex);
@@ -373,18 +366,23 @@ QFuture<Result<SimulationReport>> LocalEngineSession::simulate(const SimulationR
 QFuture<Result<QList<SyncEvent>>> LocalEngineSession::sendEvents(const QList<SyncEvent> &events, SyncMode mode,
                                                                  const QString &target)
 {
-    using Accepted = Result<std::shared_ptr<OutboxWriter::Accepted>>;
     using Stored = Result<QList<SyncEvent>>;
-    // Routed and queued on the engine thread, in the order the calls were made; the wait for
-    // the disk is on a thread of its own.
-    QFuture<Stored> stored =
-        onEngine<Accepted>([events, mode, target](Engine &e) -> Accepted {
-            return std::make_shared<OutboxWriter::Accepted>(e.sync()->submit(events, mode, target));
-        }).then(&m_shared->publishWaiters, [](const Accepted &queued) -> Stored {
-            if (!queued)
-                return queued.error();
-            return queued.value()->get();
-        });
+    // Routed and queued on the engine thread, in the order the calls were made; answered by
+    // the outbox once durable, so no thread waits for the disk per call.
+    auto promise = std::make_shared<QPromise<Stored>>();
+    QFuture<Stored> stored = promise->future();
+    promise->start();
+    const OutboxWriter::Answer answer = [promise](Stored result) {
+        promise->addResult(std::move(result));
+        promise->finish();
+    };
+    onEngine<Status>([events, mode, target, answer](Engine &e) -> Status {
+        e.sync()->submit(events, mode, target, answer);
+        return {};
+    }).then(QtFuture::Launch::Sync, [answer](const Status &queued) {
+        if (!queued) // the engine is closed: nothing was queued
+            answer(queued.error());
+    });
     m_shared->track(QFuture<void>(stored), nullptr);
     return stored;
 }

@@ -42,6 +42,29 @@ void WalSyncer::submit(Done done, int callers)
     m_wake.notify_one();
 }
 
+bool WalSyncer::syncHere(Done &done)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_syncing || !m_waiting.empty() || !m_answers.empty() || m_answering ||
+            !m_failure.isEmpty())
+            return false;
+        m_syncing = true;
+    }
+    QString failure;
+    const bool ok = sync(failure);
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_syncs;
+        if (!ok)
+            m_failure = failure;
+        m_syncing = false;
+    }
+    m_wake.notify_one(); // the sync thread waits for it to end before syncing again
+    done(ok, failure);
+    return true;
+}
+
 bool WalSyncer::waiting() const
 {
     std::lock_guard lock(m_mutex);
@@ -100,13 +123,14 @@ void WalSyncer::run()
         QString failure;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return m_stopping || !m_waiting.empty(); });
+            m_wake.wait(lock, [this] { return (m_stopping || !m_waiting.empty()) && !m_syncing; });
             if (m_waiting.empty()) {
                 m_syncDone = true; // stopping with nothing left
                 m_answerWake.notify_one();
                 return;
             }
             batch.swap(m_waiting);
+            m_syncing = true;
             callers = m_waitingCallers;
             m_waitingCallers = 0;
             failure = m_failure;
@@ -121,15 +145,19 @@ void WalSyncer::run()
         {
             std::lock_guard lock(m_mutex);
             ++m_syncs;
+            m_syncing = false;
             // One or two callers are answered here (a hand-off to the answering thread
             // would add its wake-up to their wait); more go there, in order.
             direct = callers <= 2 && m_answers.empty() && !m_answering;
             if (!direct)
                 m_answers.emplace_back(std::move(batch), failure);
+            m_answering = m_answering || direct; // syncHere() waits its turn
         }
         if (direct) {
             for (Done &done : batch)
                 done(failure.isEmpty(), failure);
+            std::lock_guard lock(m_mutex);
+            m_answering = false;
         } else {
             m_answerWake.notify_one();
         }

@@ -36,6 +36,11 @@ public:
     /// Runs `done` once everything committed before this call is on disk; `callers` is how
     /// many threads wait for it (a few are answered at once, more on the answering thread).
     void submit(Done done, int callers = 1);
+    /// Syncs on the calling thread and runs `done` there, when no sync is running or waiting
+    /// and no answers are pending (so answers keep their order); false, with `done` untouched,
+    /// otherwise. A lone caller is then answered without a hand-off to the sync thread (a
+    /// wake-up that cost a third of its wait here).
+    bool syncHere(Done &done);
     /// Syncs counted since start.
     qint64 syncs() const;
     /// True while callbacks wait for a sync that has not started yet.
@@ -56,6 +61,7 @@ private:
     std::vector<Done> m_waiting;
     int m_waitingCallers = 0;
     bool m_stopping = false;
+    bool m_syncing = false; ///< a sync runs, on the sync thread or in syncHere()
     QString m_failure;
     qint64 m_syncs = 0;
     // Callers are answered on a thread of their own: waking a few dozen waiting threads

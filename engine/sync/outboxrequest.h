@@ -16,11 +16,12 @@
 
 namespace jobfirst {
 
-/// Accepted events to store; the caller waits until they are durable.
+/// Accepted events to store; `answer` runs once they are durable (the events as stored) or
+/// refused (why none were kept). The caller does not wait on a thread of its own.
 struct EventWrite
 {
     QList<OutboxItem> items;
-    std::promise<Result<QList<SyncEvent>>> done; ///< the events as stored, or why none were
+    std::function<void(Result<QList<SyncEvent>>)> answer;
 };
 
 /// How delivery attempts ended, to record. `committed` runs once they are durable (true) or

@@ -83,6 +83,12 @@ void OutboxWriter::stop()
     m_running = false;
 }
 
+bool OutboxWriter::nothingQueued() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_queue.empty();
+}
+
 bool OutboxWriter::enqueue(std::unique_ptr<OutboxRequest> request)
 {
     {
@@ -95,13 +101,28 @@ bool OutboxWriter::enqueue(std::unique_ptr<OutboxRequest> request)
     return true;
 }
 
+std::pair<OutboxWriter::Answer, OutboxWriter::Accepted> OutboxWriter::answerWithFuture()
+{
+    auto promise = std::make_shared<std::promise<Result<QList<SyncEvent>>>>();
+    Accepted accepted = promise->get_future();
+    return {[promise](Result<QList<SyncEvent>> stored) { promise->set_value(std::move(stored)); },
+            std::move(accepted)};
+}
+
 OutboxWriter::Accepted OutboxWriter::submit(QList<OutboxItem> items)
+{
+    auto [answer, accepted] = answerWithFuture();
+    submit(std::move(items), std::move(answer));
+    return std::move(accepted);
+}
+
+void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
 {
     qint64 deliveries = 0;
     const qint64 now = nowMs();
     for (OutboxItem &item : items) {
         if (Status s = item.event.validate(); !s)
-            return refused(s.error());
+            return answer(s.error());
         deliveries += item.targets.size();
         // Ids, times and JSON are made here, on the callers' threads, so the one writer
         // thread only writes.
@@ -112,7 +133,7 @@ OutboxWriter::Accepted OutboxWriter::submit(QList<OutboxItem> items)
             e.createdAt = now;
         item.payload = e.toPayload();
         if (item.payload.size() > m_maxEventBytes.load())
-            return refused(makeError(
+            return answer(makeError(
                 QStringLiteral("event.too_large"),
                 QStringLiteral(
                     "event %1 of user %2 (number %3 of %4) is %5 bytes; sync_max_event_bytes "
@@ -124,25 +145,26 @@ OutboxWriter::Accepted OutboxWriter::submit(QList<OutboxItem> items)
                     .arg(m_maxEventBytes.load())));
     }
     if (counters.total() + deliveries > m_backlogLimit.load())
-        return refused(
+        return answer(
             makeError(QStringLiteral("sync.queue_full"),
                       QStringLiteral("queue full: %1 deliveries wait and the backlog limit is "
                                      "%2; nothing was accepted, try again later")
                           .arg(counters.total())
                           .arg(m_backlogLimit.load())));
+    QString failure;
     {
         std::lock_guard lock(m_mutex);
-        if (!m_failure.isEmpty())
-            return refused(makeError(QStringLiteral("sync.store_failed"), m_failure));
+        failure = m_failure;
     }
+    if (!failure.isEmpty()) // answered outside the lock: the answer may submit again
+        return answer(makeError(QStringLiteral("sync.store_failed"), failure));
     auto request = std::make_unique<OutboxRequest>(std::in_place_type<EventWrite>);
     auto &w = std::get<EventWrite>(*request);
     w.items = std::move(items);
-    auto future = w.done.get_future();
+    w.answer = answer; // kept here too: enqueue() may refuse the request
     if (!enqueue(std::move(request)))
-        return refused(makeError(QStringLiteral("sync.stopped"),
-                                 QStringLiteral("the sync outbox is not running")));
-    return future;
+        answer(makeError(QStringLiteral("sync.stopped"),
+                         QStringLiteral("the sync outbox is not running")));
 }
 
 void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
@@ -272,7 +294,7 @@ void OutboxWriter::run(std::promise<Status> started)
                 // Nothing of the group was written: say so now; the rest still waits for sync.
                 for (OutboxRequest *r : group) {
                     if (auto *w = std::get_if<EventWrite>(r))
-                        w->done.set_value(committed.error());
+                        w->answer(committed.error());
                     else if (auto *o = std::get_if<OutcomeWrite>(r); o && o->committed)
                         o->committed(false);
                 }
@@ -325,15 +347,14 @@ void OutboxWriter::run(std::promise<Status> started)
             for (auto &r : *batch) {
                 if (auto *w = std::get_if<EventWrite>(r.get())) {
                     if (ok)
-                        w->done.set_value(std::move((*stored)[item]));
+                        w->answer(std::move((*stored)[item]));
                     else if (unwritten)
-                        w->done.set_value(makeError(QStringLiteral("store.unavailable"), error));
+                        w->answer(makeError(QStringLiteral("store.unavailable"), error));
                     else
-                        w->done.set_value(
-                            makeError(QStringLiteral("sync.store_failed"),
-                                      QStringLiteral("store %1: events were written but "
-                                                     "could not be synced to disk: %2")
-                                          .arg(m_dbPath, error)));
+                        w->answer(makeError(QStringLiteral("sync.store_failed"),
+                                            QStringLiteral("store %1: events were written but "
+                                                           "could not be synced to disk: %2")
+                                                .arg(m_dbPath, error)));
                 } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
                     // Outcomes the store refused (the lease passed on) stay pending.
                     if (o->committed)
@@ -351,9 +372,13 @@ void OutboxWriter::run(std::promise<Status> started)
             if (ok && onCommitted)
                 onCommitted();
         };
-        if (syncer)
-            syncer->submit(std::move(answer), int(batch->size()));
-        else if (open)
+        if (syncer) {
+            // Nothing else waiting: this thread syncs and answers itself (no hand-off);
+            // otherwise the sync thread does while the next group commits.
+            WalSyncer::Done done = std::move(answer);
+            if (!(nothingQueued() && syncer->syncHere(done)))
+                syncer->submit(std::move(done), int(batch->size()));
+        } else if (open)
             committer->finish(std::move(answer)); // after COMMIT, on the store's thread
         else
             answer(true, {});

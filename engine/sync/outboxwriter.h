@@ -45,13 +45,22 @@ public:
     /// sync_max_event_bytes: write() refuses a batch holding a larger event (naming it).
     void setMaxEventBytes(qint64 bytes) { m_maxEventBytes = bytes; }
 
+    using Answer = std::function<void(Result<QList<SyncEvent>>)>;
+    /// Queues items for the next group commit without waiting: `answer` runs once they are
+    /// durable (the events as stored, ids and versions assigned) or refused (nothing written).
+    /// It runs on the writer's or the sync thread, and at once, on the caller's thread, when
+    /// the items are refused before they are queued: it must be quick and must not wait on
+    /// the writer. Items submitted one after another are stored in that order. No thread
+    /// waits per caller, so many callers cost one wake-up per group, not one each.
+    void submit(QList<OutboxItem> items, Answer answer);
+
     using Accepted = std::future<Result<QList<SyncEvent>>>;
-    /// Queues items for the next group commit without waiting: the future answers once they
-    /// are durable (the events as stored, ids and versions assigned) or refused (nothing
-    /// written). Items submitted one after another are stored in that order.
+    /// submit() with a future that answers instead of a function.
     Accepted submit(QList<OutboxItem> items);
     /// A refusal answered at once (nothing was queued).
     static Accepted refused(Error error);
+    /// An answer that fulfils the future it comes with.
+    static std::pair<Answer, Accepted> answerWithFuture();
     /// submit(), then waits until durable.
     Result<QList<SyncEvent>> write(QList<OutboxItem> items)
     {
@@ -95,6 +104,7 @@ public:
 private:
     void run(std::promise<Status> started);
     bool enqueue(std::unique_ptr<OutboxRequest> request);
+    bool nothingQueued() const;
 
     QString m_dbPath;
     std::atomic<qint64> m_backlogLimit{1000000};

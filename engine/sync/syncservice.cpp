@@ -289,20 +289,36 @@ void SyncService::pushTargets()
 OutboxWriter::Accepted SyncService::submit(const QList<SyncEvent> &events, SyncMode mode,
                                            const QString &target)
 {
+    auto [answer, accepted] = OutboxWriter::answerWithFuture();
+    submit(events, mode, target, std::move(answer));
+    return std::move(accepted);
+}
+
+void SyncService::submit(const QList<SyncEvent> &events, SyncMode mode, const QString &target,
+                         OutboxWriter::Answer answer)
+{
     if (!m_writer)
-        return OutboxWriter::refused(makeError(QStringLiteral("sync.stopped"),
-                                               QStringLiteral("the sync service is not running")));
+        return answer(makeError(QStringLiteral("sync.stopped"),
+                                QStringLiteral("the sync service is not running")));
+    Result<QList<OutboxItem>> items = route(events, mode, target);
+    if (!items)
+        return answer(items.error());
+    m_writer->submit(std::move(items).value(), std::move(answer));
+}
+
+Result<QList<OutboxItem>> SyncService::route(const QList<SyncEvent> &events, SyncMode mode,
+                                             const QString &target)
+{
     if (!target.isEmpty()) {
         QMutexLocker lock(&m_routeMutex);
         if (!knownTarget(target))
-            return OutboxWriter::refused(
-                makeError(QStringLiteral("sync.unknown_target"),
-                          QStringLiteral("there is no sync target \"%1\"").arg(target)));
+            return makeError(QStringLiteral("sync.unknown_target"),
+                             QStringLiteral("there is no sync target \"%1\"").arg(target));
         lock.unlock();
         QList<OutboxItem> items;
         for (const SyncEvent &e : events)
             items << OutboxItem{e, {target}, 0, false, {}, {}};
-        return m_writer->submit(std::move(items));
+        return items;
     }
     QList<OutboxItem> items;
     items.reserve(events.size());
@@ -344,7 +360,7 @@ OutboxWriter::Accepted SyncService::submit(const QList<SyncEvent> &events, SyncM
         items << std::move(item);
     }
     lock.unlock();
-    return m_writer->submit(std::move(items));
+    return items;
 }
 
 Result<QList<SyncEvent>> SyncService::publish(const QList<SyncEvent> &events, SyncMode mode)

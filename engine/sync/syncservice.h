@@ -70,6 +70,10 @@ public:
     /// user. Events submitted one after another are stored in that order. Thread-safe.
     OutboxWriter::Accepted submit(const QList<SyncEvent> &events,
                                   SyncMode mode = SyncMode::RealTime, const QString &target = {});
+    /// submit() with an answer instead of a future (see OutboxWriter::submit): no thread
+    /// waits per call.
+    void submit(const QList<SyncEvent> &events, SyncMode mode, const QString &target,
+                OutboxWriter::Answer answer);
     /// submit(), then waits until durable.
     Result<QList<SyncEvent>> publish(const QList<SyncEvent> &events, SyncMode mode = SyncMode::RealTime);
     Result<SyncEvent> syncToService(const QString &target, const SyncEvent &event);
@@ -140,6 +144,9 @@ private:
     void pushTargets();
     Status saveOverride(const QString &target);
     bool knownTarget(const QString &name) const;
+    /// The outbox items of `events`: each with the targets that receive it (see submit()).
+    Result<QList<OutboxItem>> route(const QList<SyncEvent> &events, SyncMode mode,
+                                    const QString &target);
     Status audited(const QString &actor, const QString &action, const QString &subject,
                    const QString &before, const QString &after,
                    const std::function<Status()> &change);

@@ -11,6 +11,8 @@
 #include <QtTest>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 using namespace jobfirst;
@@ -79,6 +81,60 @@ private slots:
         QCOMPARE(first->first().eventId.size(), 40);
         QVERIFY(first->first().eventId < second->first().eventId);
         QVERIFY(second->first().version > first->first().version);
+    }
+
+    void answersArriveWithoutAWaitingThreadInTheOrderCalled()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        // One thread calls 300 times without waiting; each call is answered once, durable.
+        std::mutex mutex;
+        QList<SyncEvent> stored;
+        int answers = 0, failures = 0;
+        for (int i = 0; i < 300; ++i)
+            writer.submit({item(QStringLiteral("u%1").arg(i))}, [&](Result<QList<SyncEvent>> r) {
+                std::lock_guard lock(mutex);
+                ++answers;
+                if (r)
+                    stored << r->first();
+                else
+                    ++failures;
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     std::lock_guard l(mutex);
+                                     return answers == 300;
+                                 }()),
+                                 10000);
+        QCOMPARE(failures, 0);
+        std::sort(stored.begin(), stored.end(),
+                  [](const SyncEvent &a, const SyncEvent &b) { return a.version < b.version; });
+        for (int i = 0; i < 300; ++i) // stored in the order called
+            QCOMPARE(stored[i].userId, QStringLiteral("u%1").arg(i));
+        auto store = std::move(Store::open(db)).value();
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 300);
+        QVERIFY(writer.durableDeliveryId() >=
+                count(*store, QStringLiteral("SELECT MAX(id) FROM deliveries")));
+
+        // An answer may call again (as a client whose next request follows its answer).
+        std::atomic<int> chained{0};
+        std::function<void(Result<QList<SyncEvent>>)> next = [&](Result<QList<SyncEvent>> r) {
+            if (r && ++chained < 100)
+                writer.submit({item(QStringLiteral("c%1").arg(chained.load()))}, next);
+        };
+        writer.submit({item(QStringLiteral("c0"))}, next);
+        QTRY_COMPARE_WITH_TIMEOUT(chained.load(), 100, 10000);
+
+        // A refusal is answered before submit() returns, on the calling thread.
+        SyncEvent bad;
+        bad.type = QStringLiteral("user.nonsense");
+        bad.userId = QStringLiteral("x");
+        std::optional<Error> refused;
+        writer.submit({OutboxItem{bad, {QStringLiteral("a")}, 0, false, {}, {}}},
+                      [&](Result<QList<SyncEvent>> r) { refused = r.error(); });
+        QVERIFY(refused.has_value());
+        QVERIFY(refused->message.contains(QStringLiteral("user.nonsense")));
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 400);
     }
 
     void refusedWritesChangeNothing()

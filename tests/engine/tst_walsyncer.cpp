@@ -8,7 +8,9 @@
 #include <QtTest>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 using namespace jobfirst;
 
@@ -65,6 +67,67 @@ private slots:
         QTRY_COMPARE(failed.load(), 3);
         std::lock_guard lock(mutex);
         QVERIFY2(errors.first().contains(missing), qPrintable(errors.first()));
+        // Nor does a sync on the caller's thread confirm anything after a failure.
+        WalSyncer::Done here = [](bool, const QString &) {};
+        QVERIFY(!syncer.syncHere(here));
+    }
+
+    void aLoneCallerIsSyncedOnItsOwnThreadInTurn()
+    {
+        QFile wal(m_dir.filePath(QStringLiteral("d.db-wal")));
+        QVERIFY(wal.open(QIODevice::WriteOnly));
+        wal.write("frames");
+        wal.flush();
+        WalSyncer syncer(wal.fileName());
+        // Nothing running or waiting: synced and answered here, before syncHere() returns.
+        const auto caller = std::this_thread::get_id();
+        std::thread::id answeredOn;
+        bool synced = false;
+        WalSyncer::Done done = [&](bool ok, const QString &) {
+            synced = ok;
+            answeredOn = std::this_thread::get_id();
+        };
+        QVERIFY(syncer.syncHere(done));
+        QVERIFY(synced);
+        QVERIFY(answeredOn == caller);
+        QCOMPARE(syncer.syncs(), 1);
+        // With callers waiting for the sync thread, a later one takes its turn behind them:
+        // syncHere() declines, and submitted answers keep their order.
+        std::mutex mutex;
+        std::condition_variable released;
+        bool release = false;
+        QList<int> order;
+        syncer.submit([&](bool, const QString &) { // holds the sync thread until released
+            std::unique_lock lock(mutex);
+            order << 1;
+            released.wait(lock, [&] { return release; });
+        });
+        syncer.submit([&](bool, const QString &) {
+            std::lock_guard lock(mutex);
+            order << 2;
+        });
+        QTRY_VERIFY(([&] {
+            std::lock_guard l(mutex);
+            return !order.isEmpty();
+        }()));
+        WalSyncer::Done late = [&](bool, const QString &) {
+            std::lock_guard lock(mutex);
+            order << 3;
+        };
+        QVERIFY(!syncer.syncHere(late));
+        syncer.submit(std::move(late));
+        {
+            std::lock_guard lock(mutex);
+            release = true;
+        }
+        released.notify_all();
+        QTRY_COMPARE(([&] {
+                         std::lock_guard l(mutex);
+                         return order.size();
+                     }()),
+                     3);
+        std::lock_guard lock(mutex);
+        QCOMPARE(order, (QList<int>{1, 2, 3}));
     }
 };
 
