@@ -131,20 +131,26 @@ const QList<QStringList> &migrations()
         },
         {
             // The engine's own log lines (health and audit lines are read from their tables).
-            QStringLiteral("CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
-                           " level TEXT NOT NULL, component TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '',"
-                           " node TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', message TEXT NOT NULL,"
-                           " fields TEXT NOT NULL DEFAULT '')"),
+            QStringLiteral(
+                "CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+                " level TEXT NOT NULL, component TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '',"
+                " node TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', message TEXT NOT "
+                "NULL,"
+                " fields TEXT NOT NULL DEFAULT '')"),
             QStringLiteral("CREATE INDEX logs_ts ON logs(ts)"),
             QStringLiteral("CREATE INDEX health_events_ts ON health_events(ts)"),
             // What the SLO figures are computed from: each consistency check's result, how
             // each delivery was sent (real-time, near-real-time, bulk), and for a node that
             // went down, when it last answered a check (the failure was after that).
-            QStringLiteral("CREATE TABLE consistency_checks (id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
-                           " target TEXT NOT NULL, ledger_records INTEGER NOT NULL, consistent_records INTEGER NOT NULL)"),
+            QStringLiteral("CREATE TABLE consistency_checks (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "ts INTEGER NOT NULL,"
+                           " target TEXT NOT NULL, ledger_records INTEGER NOT NULL, "
+                           "consistent_records INTEGER NOT NULL)"),
             QStringLiteral("CREATE INDEX consistency_checks_ts ON consistency_checks(ts)"),
-            QStringLiteral("ALTER TABLE deliveries ADD COLUMN mode TEXT NOT NULL DEFAULT 'real-time'"),
-            QStringLiteral("ALTER TABLE health_events ADD COLUMN last_ok_at INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral(
+                "ALTER TABLE deliveries ADD COLUMN mode TEXT NOT NULL DEFAULT 'real-time'"),
+            QStringLiteral(
+                "ALTER TABLE health_events ADD COLUMN last_ok_at INTEGER NOT NULL DEFAULT 0"),
         },
         {
             // TLS and authentication per node (paths; the secrets stay in their files).
@@ -166,8 +172,9 @@ const QList<QStringList> &migrations()
             // superseded: index those alone, so a real-time or bulk row adds no entry at a
             // random place of a per-user index (a page more to write and sync per event).
             QStringLiteral("DROP INDEX IF EXISTS deliveries_pending_user"),
-            QStringLiteral("CREATE INDEX IF NOT EXISTS deliveries_coalescable ON deliveries(target, user_id)"
-                           " WHERE state = 'pending' AND attempts = 0 AND next_at > created_at"),
+            QStringLiteral(
+                "CREATE INDEX IF NOT EXISTS deliveries_coalescable ON deliveries(target, user_id)"
+                " WHERE state = 'pending' AND attempts = 0 AND next_at > created_at"),
         },
         {
             // A bulk row's acknowledgement is one range of event seqs per target, not one ledger
@@ -177,6 +184,12 @@ const QList<QStringList> &migrations()
                 "CREATE TABLE ledger_ranges (target TEXT NOT NULL, first_seq INTEGER NOT NULL,"
                 " end_seq INTEGER NOT NULL, acked_at INTEGER NOT NULL,"
                 " PRIMARY KEY(target, first_seq, end_seq)) WITHOUT ROWID"),
+        },
+        {
+            // Pending rows are read per target (deliveries_pending); the index over all of them
+            // in id order cost every accepted event and every delivered one an index entry
+            // (and a WAL page per commit). The queue of all targets is merged per target.
+            QStringLiteral("DROP INDEX IF EXISTS deliveries_pending_all"),
         },
     };
     return list;

@@ -14,6 +14,8 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <algorithm>
+
 namespace jobfirst {
 
 Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, Store *store,
@@ -193,22 +195,47 @@ Result<QList<DeliveryAttempt>> SyncRecords::attempts(qint64 deliveryId)
 Result<QList<QueuedDelivery>> SyncRecords::queue(const QString &target, int limit)
 {
     JF_RECORDS_DB(db)
+    // Each target's first rows come from the per-target pending index; all targets (empty) are
+    // the targets with pending rows, found by stepping through that index (a lookup a target,
+    // however many rows wait), each target's first `limit` rows merged by id.
+    QStringList targets{target};
+    if (target.isEmpty()) {
+        targets.clear();
+        QSqlQuery next(db);
+        next.prepare(QStringLiteral(
+            "SELECT MIN(target) FROM deliveries WHERE state = 'pending' AND target > ?"));
+        for (QString last = QStringLiteral("");;) {
+            next.addBindValue(last);
+            if (!next.exec())
+                return queryError(QStringLiteral("read queue"), next.lastError().text());
+            if (!next.next() || next.value(0).isNull())
+                break;
+            last = next.value(0).toString();
+            targets << last;
+        }
+    }
     QSqlQuery q(db);
     q.prepare(QStringLiteral(
         "SELECT d.id, d.target, d.user_id, e.type, d.attempts, d.next_at, d.created_at,"
         " d.last_error, d.event_count FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-        " WHERE d.state = 'pending' AND (? = '' OR d.target = ?) ORDER BY d.id LIMIT ?"));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(sqlText(target));
-    q.addBindValue(limit);
-    if (!q.exec())
-        return queryError(QStringLiteral("read queue"), q.lastError().text());
+        " WHERE d.target = ? AND d.state = 'pending' ORDER BY d.id LIMIT ?"));
     QList<QueuedDelivery> list;
-    while (q.next())
-        list << QueuedDelivery{
-            q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(),
-            q.value(3).toString(),   q.value(4).toInt(),    q.value(5).toLongLong(),
-            q.value(6).toLongLong(), q.value(7).toString(), q.value(8).toInt()};
+    for (const QString &t : std::as_const(targets)) {
+        q.addBindValue(sqlText(t));
+        q.addBindValue(limit);
+        if (!q.exec())
+            return queryError(QStringLiteral("read queue"), q.lastError().text());
+        while (q.next())
+            list << QueuedDelivery{
+                q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(),
+                q.value(3).toString(),   q.value(4).toInt(),    q.value(5).toLongLong(),
+                q.value(6).toLongLong(), q.value(7).toString(), q.value(8).toInt()};
+    }
+    std::sort(list.begin(), list.end(), [](const QueuedDelivery &a, const QueuedDelivery &b) {
+        return a.deliveryId < b.deliveryId;
+    });
+    if (list.size() > limit)
+        list.resize(std::max(0, limit));
     return list;
 }
 

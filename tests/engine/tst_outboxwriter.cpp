@@ -2,8 +2,9 @@
 // The outbox writer on a real store file: callers are answered once their events are on disk,
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
 #include "store/store.h"
-#include "sync/outboxwriter.h"
+#include "store/syncrecords.h"
 #include "store/walcheckpointer.h"
+#include "sync/outboxwriter.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
@@ -135,6 +136,45 @@ private slots:
         QVERIFY(refused.has_value());
         QVERIFY(refused->message.contains(QStringLiteral("user.nonsense")));
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 400);
+    }
+
+    void theQueueListsEveryTargetsRowsInOrder()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        const QStringList both{QStringLiteral("a"), QStringLiteral("b")};
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(writer
+                        .write({item(QStringLiteral("u%1").arg(i), both),
+                                item(QStringLiteral("c%1").arg(i), {QStringLiteral("c")})})
+                        .ok());
+        auto store = std::move(Store::open(db)).value();
+        // Pending rows are indexed per target only (schema 10).
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name ="
+                                              " 'deliveries_pending_all'")),
+                 0);
+        auto records = std::move(SyncRecords::open(db, store.get())).value();
+        auto all = records->queue(QString(), 100);
+        QVERIFY2(all.ok(), all.ok() ? "" : qPrintable(all.error().message));
+        QCOMPARE(all->size(), 12);
+        for (qsizetype i = 1; i < all->size(); ++i)
+            QVERIFY(all->at(i - 1).deliveryId < all->at(i).deliveryId);
+        // The first rows of all targets are the first rows made, whichever target they are for.
+        auto first = records->queue(QString(), 4);
+        QCOMPARE(first->size(), 4);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(first->at(i).deliveryId, all->at(i).deliveryId);
+        QSet<QString> targetsOfFirst;
+        for (const QueuedDelivery &d : first.value())
+            targetsOfFirst << d.target;
+        QCOMPARE(targetsOfFirst,
+                 (QSet<QString>{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
+        auto b = records->queue(QStringLiteral("b"), 100);
+        QCOMPARE(b->size(), 4);
+        for (const QueuedDelivery &d : b.value())
+            QCOMPARE(d.target, QStringLiteral("b"));
+        QCOMPARE(records->queue(QStringLiteral("nobody"), 100)->size(), 0);
     }
 
     void refusedWritesChangeNothing()
