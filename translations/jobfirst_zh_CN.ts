@@ -593,6 +593,12 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>The table follows the cluster&apos;s nodes until you edit a cell; this replaces your edits with the nodes as they are now.</source>
         <translation>在您编辑单元格之前，此表随集群节点自动更新；点击此按钮会用当前节点替换您的编辑。</translation>
     </message>
+    <message>
+        <source>%1
+%2: %3 requests</source>
+        <translation>%1
+%2：%3 个请求</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConfigPage</name>
