@@ -2134,6 +2134,34 @@ since %1</source>
         <translation>已投递
 自 %1 起</translation>
     </message>
+    <message numerus="yes">
+        <source>%n dead letter(s) discarded.</source>
+        <translation>
+            <numerusform>已丢弃 %n 条死信。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Discard failed: %1</source>
+        <translation>丢弃失败：%1</translation>
+    </message>
+    <message>
+        <source>No dead letter failed in that window: nothing was sent again.</source>
+        <translation>该时间段内没有失败的死信：没有重新发送任何内容。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dead letter(s) queued again.</source>
+        <translation>
+            <numerusform>%n 条死信已重新排队。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Replay failed: %1</source>
+        <translation>重放失败：%1</translation>
+    </message>
+    <message>
+        <source>Retry failed: %1</source>
+        <translation>重试失败：%1</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::TargetDialog</name>

@@ -22,6 +22,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTime>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -68,7 +69,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
       m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
       m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton),
       m_cancelImport(new QPushButton), m_importProgress(new QProgressBar),
-      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel)
+      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel), m_deadStatus(new QLabel)
 {
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
@@ -313,6 +314,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     db->addWidget(m_replay);
     db->addStretch();
     dl->addLayout(db);
+    m_deadStatus->setObjectName(QStringLiteral("deadLetterStatus"));
+    m_deadStatus->setWordWrap(true);
+    m_deadStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    dl->addWidget(m_deadStatus);
     auto *deadSplit = new QSplitter(Qt::Vertical);
     deadSplit->addWidget(m_deadView);
     auto *detailBox = new QWidget;
@@ -336,12 +341,21 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                                   tr("Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.", nullptr, int(ids.size())))
             != QMessageBox::Yes)
             return;
-        run(Page::session()->discardDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+        runOnDeadLetters(
+            Page::session()->discardDeadLetters(ids),
+            [](int n) { return tr("%n dead letter(s) discarded.", nullptr, n); },
+            [](const QString &why) { return tr("Discard failed: %1").arg(why); });
     });
     connect(m_replay, &QPushButton::clicked, this, [this] {
         const QString target = m_replayTarget->currentData().toString();
         const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch(), to = m_replayTo->dateTime().toMSecsSinceEpoch();
-        run(Page::session()->replay(target, from, to).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+        runOnDeadLetters(
+            Page::session()->replay(target, from, to),
+            [](int n) {
+                return n == 0 ? tr("No dead letter failed in that window: nothing was sent again.")
+                              : tr("%n dead letter(s) queued again.", nullptr, n);
+            },
+            [](const QString &why) { return tr("Replay failed: %1").arg(why); });
     });
 
     // Consistency tab.
@@ -429,6 +443,8 @@ void SyncPage::retranslate()
 {
     if (m_importWords)
         m_importStatus->setText(m_importWords());
+    if (m_deadWords)
+        m_deadStatus->setText(m_deadWords());
     m_tabs->setTabText(0, tr("Targets"));
     m_serviceHeading->setText(tr("JobFirst services"));
     m_nodeHeading->setText(tr("Cluster nodes (cluster sync to each Basic Server node)"));
@@ -609,7 +625,36 @@ void SyncPage::retrySelected()
     const QList<qint64> ids = selectedDeadLetters();
     if (ids.isEmpty())
         return;
-    run(session()->retryDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+    runOnDeadLetters(
+        session()->retryDeadLetters(ids),
+        [](int n) { return tr("%n dead letter(s) queued again.", nullptr, n); },
+        [](const QString &why) { return tr("Retry failed: %1").arg(why); });
+}
+
+void SyncPage::runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
+                                std::function<QString(const QString &)> failed)
+{
+    action.then(this,
+                [this, done = std::move(done), failed = std::move(failed)](const Result<int> &r) {
+                    // When it happened, so an old line is not read as the answer to a new click.
+                    const QString at = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
+                    if (r)
+                        m_deadWords = [done, n = r.value(), at] {
+                            return QStringLiteral("%1  %2").arg(at, done(n));
+                        };
+                    else
+                        m_deadWords = [failed, why = r.error().message, at] {
+                            return QStringLiteral("%1  %2").arg(at, failed(why));
+                        };
+                    m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
+                    m_deadStatus->setText(m_deadWords());
+                    refreshDeadLetters();
+                });
+}
+
+QString SyncPage::deadLetterStatus() const
+{
+    return m_deadStatus->text();
 }
 
 QString SyncPage::deadLetterDetailTitle() const
