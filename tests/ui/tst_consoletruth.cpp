@@ -17,6 +17,7 @@
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -394,6 +395,41 @@ private slots:
         QTest::mouseClick(replay, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
         QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+    }
+
+    // The replay window ends now when the tab is shown again, not when the console started
+    // (hours ago); a date the operator set is theirs and stays.
+    void replayWindowEndsNowUnlessSet()
+    {
+        ui::SyncPage *sync = m_window->sync();
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(2);
+        auto *to = sync->findChild<QDateTimeEdit *>(QStringLiteral("replayTo"));
+        QVERIFY(to);
+        const auto secondsFromNow = [to] {
+            return std::abs(to->dateTime().secsTo(QDateTime::currentDateTime()));
+        };
+        QVERIFY2(secondsFromNow() <= 60, qPrintable(to->dateTime().toString(Qt::ISODate)));
+        // As if the console had stayed open since yesterday: shown again, it ends now.
+        m_window->showPage(0);
+        {
+            const QSignalBlocker asIfStarted(to);
+            to->setDateTime(QDateTime::currentDateTime().addDays(-1));
+        }
+        m_window->showPage(3);
+        QTRY_VERIFY(sync->isVisible());
+        QVERIFY2(secondsFromNow() <= 60, qPrintable(to->dateTime().toString(Qt::ISODate)));
+        // The operator's own end stays through a visit elsewhere and a language switch.
+        const QDateTime chosen = QDateTime::currentDateTime().addDays(-3);
+        to->setDateTime(chosen);
+        m_window->showPage(0);
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(0);
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_VERIFY(sync->isVisible());
+        QCOMPARE(to->dateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                 chosen.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     }
 
     // Item 12: the services and the cluster's nodes are two tables.

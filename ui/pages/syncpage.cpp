@@ -244,8 +244,13 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_importStatus->setObjectName(QStringLiteral("importStatus"));
     m_replayFrom->setCalendarPopup(true);
     m_replayTo->setCalendarPopup(true);
-    m_replayFrom->setDateTime(QDateTime::currentDateTime().addDays(-1));
-    m_replayTo->setDateTime(QDateTime::currentDateTime().addDays(1));
+    m_replayFrom->setObjectName(QStringLiteral("replayFrom"));
+    m_replayTo->setObjectName(QStringLiteral("replayTo"));
+    refreshReplayWindow();
+    // Set by the operator from here on (refreshReplayWindow() sets them with signals blocked).
+    connect(m_replayFrom, &QDateTimeEdit::dateTimeChanged, this,
+            [this] { m_replayFromEdited = true; });
+    connect(m_replayTo, &QDateTimeEdit::dateTimeChanged, this, [this] { m_replayToEdited = true; });
     m_importProgress->setRange(0, 1000);
 
     // Targets tab.
@@ -348,7 +353,12 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     });
     connect(m_replay, &QPushButton::clicked, this, [this] {
         const QString target = m_replayTarget->currentData().toString();
-        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch(), to = m_replayTo->dateTime().toMSecsSinceEpoch();
+        refreshReplayWindow();
+        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch();
+        // Until the operator sets it, "to" is the moment of the click, to the millisecond (the
+        // picker shows minutes): a dead letter of this minute is in the window.
+        const qint64 to = m_replayToEdited ? m_replayTo->dateTime().toMSecsSinceEpoch()
+                                           : QDateTime::currentMSecsSinceEpoch();
         runOnDeadLetters(
             Page::session()->replay(target, from, to),
             [](int n) {
@@ -420,8 +430,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == 1)
             refreshQueue();
-        if (tab == 2)
+        if (tab == 2) {
+            refreshReplayWindow();
             refreshDeadLetters();
+        }
     });
     for (QWidget *w : std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry, m_discard, m_replay,
                                                        m_check, m_repair, m_import})
@@ -473,6 +485,7 @@ void SyncPage::retranslate()
     m_replayTarget->setItemText(0, tr("all targets"));
     // Dates in the chosen language's form (QLocale's default follows the language switch).
     for (QDateTimeEdit *e : {m_replayFrom, m_replayTo}) {
+        const QSignalBlocker quiet(e); // not an edit of the operator's
         e->setLocale(QLocale());
         e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
     }
@@ -515,6 +528,26 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshQueue();
     if (isVisible() && m_tabs->currentIndex() == 2)
         refreshDeadLetters();
+}
+
+void SyncPage::showEvent(QShowEvent *event)
+{
+    // A console open for hours offered the day it started in: the window ends now instead.
+    refreshReplayWindow();
+    Page::showEvent(event);
+}
+
+void SyncPage::refreshReplayWindow()
+{
+    const QDateTime now = QDateTime::currentDateTime();
+    if (!m_replayFromEdited) {
+        const QSignalBlocker quiet(m_replayFrom);
+        m_replayFrom->setDateTime(now.addDays(-1));
+    }
+    if (!m_replayToEdited) {
+        const QSignalBlocker quiet(m_replayTo);
+        m_replayTo->setDateTime(now);
+    }
 }
 
 TargetDialog *SyncPage::editTarget(const QString &name)

@@ -64,6 +64,9 @@ public:
     /// "Edit connection…": the target's URL, TLS files and token in a TargetDialog (admin).
     TargetDialog *editTarget(const QString &name);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 signals:
     void actionFailed(const QString &message);
     void deadLettersRefreshed();
@@ -77,6 +80,8 @@ private:
     /// Why a queued row waits: held, the circuit (with its next probe), or its retry time.
     QString waitText(const QueuedDelivery &row) const;
     void showAttempts();
+    /// The replay window's dates as of now (the last day), where the operator did not set them.
+    void refreshReplayWindow();
     /// Shows the error of a finished action, if any, and refreshes the dead letters.
     void run(QFuture<Status> action);
     /// Runs a retry, discard or replay of dead letters; when the engine answers, the tab's
@@ -108,6 +113,8 @@ private:
     QComboBox *m_replayTarget;
     QDateTimeEdit *m_replayFrom;
     QDateTimeEdit *m_replayTo;
+    bool m_replayFromEdited = false; ///< the operator's own dates are kept, not moved to now
+    bool m_replayToEdited = false;
     QComboBox *m_checkTarget;
     QPushButton *m_check, *m_repair;
     QPlainTextEdit *m_report;
