@@ -4,6 +4,7 @@
 // its whole text (or wraps it). A real engine with real nodesim nodes and a target fills the
 // pages, on the offscreen platform.
 #include "api/localenginesession.h"
+#include "cellsfit.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/balancingpage.h"
@@ -140,28 +141,6 @@ QStringList cutTexts(QWidget *root)
         if (const QString c = cutText(w); !c.isEmpty())
             cut << c;
     }
-    return cut;
-}
-
-/// Cells whose text is wider than their column (the delegate's margins counted).
-QStringList cutCells(QTableView *view)
-{
-    QStringList cut;
-    const int margin =
-        2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1);
-    for (int r = 0; r < view->model()->rowCount(); ++r)
-        for (int c = 0; c < view->model()->columnCount(); ++c) {
-            const QModelIndex i = view->model()->index(r, c);
-            const QString text = i.data().toString();
-            const QVariant font = i.data(Qt::FontRole);
-            const QFontMetrics fm(font.isValid() ? font.value<QFont>() : view->font());
-            const int need = fm.horizontalAdvance(text) + margin;
-            if (need > view->columnWidth(c))
-                cut << QStringLiteral("%1 \"%2\": needs %3 px, has %4")
-                           .arg(view->objectName(), text)
-                           .arg(need)
-                           .arg(view->columnWidth(c));
-        }
     return cut;
 }
 

@@ -385,7 +385,6 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
             row << item;
         }
         m_results->appendRow(row);
-        row.first()->setToolTip(label);
         auto *set = new QBarSet(label);
         const QList<QColor> palette = LiveChart::palette();
         set->setColor(palette.at(int(i) % palette.size()));
