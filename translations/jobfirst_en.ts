@@ -44,6 +44,13 @@
             <numerusform>Audit chain verifies: %n entries, none changed, removed or cut.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n deliveries queued again</source>
+        <translation>
+            <numerusform>%n delivery queued again</numerusform>
+            <numerusform>%n deliveries queued again</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::DaemonsPage</name>

@@ -454,6 +454,16 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>backup made</source>
         <translation>创建备份</translation>
     </message>
+    <message>
+        <source>all targets</source>
+        <translation>全部目标</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deliveries queued again</source>
+        <translation>
+            <numerusform>%n 个投递已重新排队</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>
