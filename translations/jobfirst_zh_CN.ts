@@ -454,6 +454,16 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>backup made</source>
         <translation>创建备份</translation>
     </message>
+    <message>
+        <source>all targets</source>
+        <translation>全部目标</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deliveries queued again</source>
+        <translation>
+            <numerusform>%n 个投递已重新排队</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>
@@ -592,6 +602,12 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>The table follows the cluster&apos;s nodes until you edit a cell; this replaces your edits with the nodes as they are now.</source>
         <translation>在您编辑单元格之前，此表随集群节点自动更新；点击此按钮会用当前节点替换您的编辑。</translation>
+    </message>
+    <message>
+        <source>%1
+%2: %3 requests</source>
+        <translation>%1
+%2：%3 个请求</translation>
     </message>
 </context>
 <context>
@@ -2127,6 +2143,34 @@ Buckets differing: %8 of %9
 since %1</source>
         <translation>已投递
 自 %1 起</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dead letter(s) discarded.</source>
+        <translation>
+            <numerusform>已丢弃 %n 条死信。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Discard failed: %1</source>
+        <translation>丢弃失败：%1</translation>
+    </message>
+    <message>
+        <source>No dead letter failed in that window: nothing was sent again.</source>
+        <translation>该时间段内没有失败的死信：没有重新发送任何内容。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n dead letter(s) queued again.</source>
+        <translation>
+            <numerusform>%n 条死信已重新排队。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Replay failed: %1</source>
+        <translation>重放失败：%1</translation>
+    </message>
+    <message>
+        <source>Retry failed: %1</source>
+        <translation>重试失败：%1</translation>
     </message>
 </context>
 <context>

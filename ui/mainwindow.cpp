@@ -305,6 +305,10 @@ void MainWindow::switchLanguage(const QString &code)
             qApp->installTranslator(m_appTranslator);
         if (m_qtTranslator->load(QStringLiteral("qtbase_zh_CN"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
             qApp->installTranslator(m_qtTranslator);
+    } else if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_en.qm"))) {
+        // The console speaks English in every other language: its plurals ("1 engine", not
+        // "1 engine(s)") come from a translation holding only those.
+        qApp->installTranslator(m_appTranslator);
     }
     for (QAction *a : std::as_const(m_languageActions))
         a->setChecked(a->data().toString() == code);

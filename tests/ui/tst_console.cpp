@@ -289,6 +289,31 @@ private slots:
             QCOMPARE(picker->locale().language(), QLocale::English);
     }
 
+    // In English a "%n" string reads as English at 1 and at 2 ("1 engine", "2 engines"), not
+    // "1 engine(s)": an English translation holds the plural forms, loaded like Chinese.
+    void englishPluralsReadAsEnglish()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        int daemons = -1;
+        for (int i = 0; i < m_window->pageCount(); ++i)
+            if (m_window->page(i)->findChild<QLabel *>(QStringLiteral("daemonsSummary")))
+                daemons = i;
+        QVERIFY(daemons >= 0);
+        m_window->showPage(daemons);
+        auto *summary =
+            m_window->page(daemons)->findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QTRY_COMPARE_WITH_TIMEOUT(summary->text(), QStringLiteral("1 engine on this store."),
+                                  10000);
+        QCOMPARE(QCoreApplication::translate("jobfirst::ui::DaemonsPage",
+                                             "%n engine(s) on this store.", nullptr, 2),
+                 QStringLiteral("2 engines on this store."));
+        QCOMPARE(QCoreApplication::translate("jobfirst::ui::SyncPage",
+                                             "%n dead letter(s) queued again.", nullptr, 1),
+                 QStringLiteral("1 dead letter queued again."));
+        m_window->showPage(0);
+    }
+
     // An import's outcome stays on the Sync page; it is worded again when the language
     // changes (it stayed in English before).
     void importStatusFollowsTheLanguage()

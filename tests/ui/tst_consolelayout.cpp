@@ -4,18 +4,24 @@
 // its whole text (or wraps it). A real engine with real nodesim nodes and a target fills the
 // pages, on the offscreen platform.
 #include "api/localenginesession.h"
+#include "cellsfit.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/balancingpage.h"
 #include "pages/page.h"
 
 #include <QAbstractButton>
+#include <QBarCategoryAxis>
+#include <QChart>
+#include <QChartView>
 #include <QCheckBox>
+#include <QGraphicsTextItem>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QStandardItemModel>
 #include <QStyle>
 #include <QStyleOption>
 #include <QTabBar>
@@ -136,6 +142,33 @@ QStringList cutTexts(QWidget *root)
             cut << c;
     }
     return cut;
+}
+
+/// The node ids the chart's x axis shows whole: each label on screen under the plot, after
+/// the start the axis title says they share ("basic-server-…").
+QStringList axisNodeIds(QChartView *view)
+{
+    QChart *chart = view->chart();
+    const QList<QAbstractAxis *> axes = chart->axes(Qt::Horizontal);
+    if (axes.isEmpty())
+        return {};
+    QString shared = axes.first()->titleText();
+    if (shared.endsWith(u'…'))
+        shared.chop(1);
+    const QRectF plot = chart->mapRectToScene(chart->plotArea());
+    QStringList ids;
+    for (QGraphicsItem *item : view->scene()->items()) {
+        auto *text = dynamic_cast<QGraphicsTextItem *>(item);
+        if (!text || !text->isVisible())
+            continue;
+        const QRectF at = text->sceneBoundingRect();
+        if (at.top() < plot.bottom() - 1 || at.center().x() < plot.left() ||
+            at.center().x() > plot.right() || text->toPlainText() == axes.first()->titleText())
+            continue;
+        ids << shared + text->toPlainText();
+    }
+    ids.sort();
+    return ids;
 }
 
 } // namespace
@@ -285,6 +318,65 @@ private slots:
         }
         cut.removeDuplicates();
         QVERIFY2(cut.isEmpty(), qPrintable(cut.join(u'\n')));
+    }
+
+    // The simulator at the default size: every strategy and figure whole in its column (they
+    // were "Round …" and "160,…" when results came after the columns were sized), and the
+    // chart's axis names every node (at -30° only the middle one of three was left), also
+    // after a node with a long id joins and when it leaves.
+    void simulatorShowsWholeNamesAndEveryNode()
+    {
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->resize(1280, 820);
+        ui::BalancingPage *page = m_window->balancing();
+        m_window->showPage(2);
+        QTRY_VERIFY(page->isVisible());
+        auto *results = page->findChild<QTableView *>(QStringLiteral("simulationResults"));
+        auto *simNodes = page->findChild<QTableView *>(QStringLiteral("simulatorNodes"));
+        auto *chart = page->findChild<QChartView *>();
+        QVERIFY(results && simNodes && chart);
+        QSignalSpy simulated(page, &ui::BalancingPage::simulationFinished);
+        const auto simulate = [&] {
+            const qsizetype before = simulated.size();
+            page->runSimulation();
+            QVERIFY2(page->simulationRunning(), qPrintable(page->statusText()));
+            QTRY_COMPARE_WITH_TIMEOUT(simulated.size(), before + 1, 60000);
+        };
+        const QList<QCheckBox *> strategies = page->findChildren<QCheckBox *>();
+        // Columns sized to one short strategy first, then the five arrive.
+        for (QCheckBox *box : strategies)
+            box->setChecked(box->property("strategy").toString() == QLatin1String("ip-hash"));
+        simulate();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCoreApplication::processEvents();
+        for (QCheckBox *box : strategies)
+            box->setChecked(true);
+        simulate();
+        QCOMPARE(results->model()->rowCount(), 5);
+        QTRY_VERIFY2(cutCells(results).isEmpty(), qPrintable(cutCells(results).join(u'\n')));
+        QVERIFY2(cutCells(simNodes).isEmpty(), qPrintable(cutCells(simNodes).join(u'\n')));
+        const QStringList three = {QStringLiteral("basic-server-1"),
+                                   QStringLiteral("basic-server-2"),
+                                   QStringLiteral("basic-server-3")};
+        QTRY_COMPARE(axisNodeIds(chart), three);
+
+        // A node whose id shares no start with the others: whole ids, one label each.
+        NodeSpec late;
+        late.id = QStringLiteral("late-joining-node-with-a-long-id");
+        late.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(late).result());
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 4, 10000);
+        simulate();
+        QStringList four = three;
+        four << late.id;
+        four.sort();
+        QTRY_COMPARE(axisNodeIds(chart), four);
+        QTRY_VERIFY2(cutCells(simNodes).isEmpty(), qPrintable(cutCells(simNodes).join(u'\n')));
+
+        QVERIFY(m_engine->removeNode(late.id).result());
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 3, 10000);
+        simulate();
+        QTRY_COMPARE(axisNodeIds(chart), three);
     }
 };
 

@@ -17,6 +17,7 @@
 #include <QAbstractItemModelTester>
 #include <QChart>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -336,6 +337,99 @@ private slots:
         QCOMPARE(sync->attemptModel()->rowCount(), 0);
         QVERIFY(sync->findChild<QPlainTextEdit *>() != nullptr);
         QVERIFY(!sync->deadLetterDetailTitle().contains(QString::number(id)));
+    }
+
+    // A retry, a replay and a failed retry each say on the Dead letters tab what they did once
+    // the engine answered (there was no word before), and the counts on screen follow.
+    void deadLetterActionsSayWhatTheyDid()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
+        QList<SyncEvent> events;
+        for (const char *user : {"ann", "bob"}) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QString::fromLatin1(user);
+            events << ev;
+        }
+        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
+        QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("2"));
+        const auto status = [sync] {
+            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+            return label && label->isVisible() ? label->text() : QString();
+        };
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+
+        // Retry one: it is queued again and delivered; every count drops by one.
+        sync->deadLetterView()->selectRow(0);
+        QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
+                          Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("1 dead letter")), 10000);
+        QVERIFY2(status().contains(QStringLiteral("queued again")), qPrintable(status()));
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("1"), 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"), 2000);
+
+        // Retrying one that another operator already retried is refused, and says so.
+        sync->deadLetterView()->selectRow(0);
+        const qint64 id = sync->deadLetterModel()->row(0).deliveryId;
+        QVERIFY(m_engine->retryDeadLetters({id}).result());
+        const QString before = status();
+        QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
+                          Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status() != before, 10000);
+        QVERIFY2(status().contains(QStringLiteral("Retry failed")), qPrintable(status()));
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
+
+        // A replay of the window with nothing in it says that nothing was sent.
+        QPushButton *replay = nullptr;
+        for (QPushButton *b : sync->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Replay window"))
+                replay = b;
+        QVERIFY(replay);
+        const QString afterRetry = status();
+        QTest::mouseClick(replay, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
+        QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+    }
+
+    // The replay window ends now when the tab is shown again, not when the console started
+    // (hours ago); a date the operator set is theirs and stays.
+    void replayWindowEndsNowUnlessSet()
+    {
+        ui::SyncPage *sync = m_window->sync();
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(2);
+        auto *to = sync->findChild<QDateTimeEdit *>(QStringLiteral("replayTo"));
+        QVERIFY(to);
+        const auto secondsFromNow = [to] {
+            return std::abs(to->dateTime().secsTo(QDateTime::currentDateTime()));
+        };
+        QVERIFY2(secondsFromNow() <= 60, qPrintable(to->dateTime().toString(Qt::ISODate)));
+        // As if the console had stayed open since yesterday: shown again, it ends now.
+        m_window->showPage(0);
+        {
+            const QSignalBlocker asIfStarted(to);
+            to->setDateTime(QDateTime::currentDateTime().addDays(-1));
+        }
+        m_window->showPage(3);
+        QTRY_VERIFY(sync->isVisible());
+        QVERIFY2(secondsFromNow() <= 60, qPrintable(to->dateTime().toString(Qt::ISODate)));
+        // The operator's own end stays through a visit elsewhere and a language switch.
+        const QDateTime chosen = QDateTime::currentDateTime().addDays(-3);
+        to->setDateTime(chosen);
+        m_window->showPage(0);
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(0);
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_VERIFY(sync->isVisible());
+        QCOMPARE(to->dateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                 chosen.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     }
 
     // Item 12: the services and the cluster's nodes are two tables.

@@ -5,6 +5,7 @@
 // goes late and its partitions move to the survivor. With a SQLite store the page shows the
 // one embedded engine.
 #include "api/localenginesession.h"
+#include "cellsfit.h"
 #include "daemonprocess.h"
 #include "pages/daemonspage.h"
 #include "postgresserver.h"
@@ -104,6 +105,8 @@ private slots:
         auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
         QVERIFY(summary);
         QCOMPARE(summary->text(), QStringLiteral("2 engine(s) on this store."));
+        // Ids and partitions read whole (the partitions listed at length in a tooltip).
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
 
         // SIGKILL the other one: no clean stop, so its row stays and its heartbeat ages; the
         // survivor takes its partitions over (its process is gone) and the screen follows.
@@ -123,6 +126,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(
             summary->text(), QStringLiteral("2 engine(s) on this store; 1 with a late heartbeat."),
             10000);
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(daemons[0].terminate(), 0);
     }
 
@@ -180,10 +184,15 @@ private slots:
         const Status started = await(session.start(o));
         QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
         ui::DaemonsPage page(&session);
+        page.resize(1100, 600); // the page's room in the console's 1280×820 window
         page.show();
         QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 10000);
         const DaemonStatus &d = page.model()->row(0);
         QVERIFY(d.self);
+        // "host:pid (this one)" whole, not cut to the default 100 px.
+        auto *table = page.findChild<QTableView *>(QStringLiteral("daemonsTable"));
+        QVERIFY(table);
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(d.id.section(u':', 1, 1).toLongLong(), QCoreApplication::applicationPid());
         QVERIFY(d.partitions.isEmpty());
         session.stop();

@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -30,7 +31,8 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
               text([](const AuditEntry &a) { return actorText(a.actor); })},
             C{[] { return tr("Action"); },
               text([](const AuditEntry &a) { return actionText(a.action); })},
-            C{[] { return tr("Subject"); }, text([](const AuditEntry &a) { return a.subject; })},
+            C{[] { return tr("Subject"); },
+              text([](const AuditEntry &a) { return subjectText(a.subject); })},
             C{[] { return tr("Before"); },
               text([](const AuditEntry &a) { return valueText(a.before).left(200); })},
             C{[] { return tr("After"); },
@@ -96,6 +98,13 @@ QString AuditPage::actorText(const QString &actor)
     return actor == u"engine" ? tr("the engine") : actor;
 }
 
+QString AuditPage::subjectText(const QString &subject)
+{
+    // The engine records a replay of every target as "all targets" (audit rows are kept in
+    // one language; the console words them in its own).
+    return subject == u"all targets" ? tr("all targets") : subject;
+}
+
 QString AuditPage::valueText(const QString &value)
 {
     // A node's settings are worded; other JSON (a whole config) keeps its keys, which are
@@ -108,6 +117,10 @@ QString AuditPage::valueText(const QString &value)
             return tr("waiting to be sent");
         if (value == u"discarded")
             return tr("discarded");
+        // What a replay queued again: "3 deliveries".
+        static const QRegularExpression deliveries(QStringLiteral("^(\\d+) deliveries$"));
+        if (const auto m = deliveries.match(value); m.hasMatch())
+            return tr("%n deliveries queued again", nullptr, m.captured(1).toInt());
         return reasonText(value);
     }
     const QJsonObject o = QJsonDocument::fromJson(value.toUtf8()).object();

@@ -11,7 +11,9 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCursor>
 #include <QDoubleSpinBox>
+#include <QFontMetricsF>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -26,9 +28,46 @@
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QTimer>
+#include <QToolTip>
 #include <QValueAxis>
 
 namespace jobfirst::ui {
+
+namespace {
+
+/// Node ids as the chart's axis labels them: without the start all of them share (up to a
+/// separator), which becomes the axis title. "basic-server-1…3" are "1", "2", "3" under
+/// "basic-server-…": three whole labels side by side where three whole ids did not fit.
+struct NodeLabels
+{
+    QString shared; ///< the start every id has ("" when none)
+    QStringList labels;
+};
+
+NodeLabels nodeLabels(const QStringList &ids)
+{
+    if (ids.size() < 2)
+        return {{}, ids};
+    QStringView shared = ids.first();
+    for (const QString &id : ids) {
+        qsizetype same = 0;
+        while (same < shared.size() && same < id.size() && shared[same] == id[same])
+            ++same;
+        shared = shared.left(same);
+    }
+    // Cut at a separator, so "node-10" and "node-11" keep "10" and "11", not "0" and "1".
+    while (!shared.isEmpty() && !QStringView(u"-_.:/").contains(shared.back()))
+        shared.chop(1);
+    NodeLabels out{shared.toString(), {}};
+    for (const QString &id : ids) {
+        if (id.size() == shared.size()) // an id that is all prefix keeps its whole name
+            return {{}, ids};
+        out.labels << id.mid(shared.size());
+    }
+    return out;
+}
+
+} // namespace
 
 BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton), m_liveLabel(new QLabel),
@@ -77,24 +116,27 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_nodesView->setModel(m_nodes);
     m_nodesView->setObjectName(QStringLiteral("simulatorNodes"));
     m_loadNodes->setObjectName(QStringLiteral("loadNodes"));
-    m_nodesView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Columns are fitted when rows change (fitColumns()): ResizeToContents follows the header
+    // only, so results arriving after it left the strategies cut to "Round …" (session 10).
     m_nodesView->horizontalHeader()->setStretchLastSection(true);
     m_nodesView->verticalHeader()->hide();
     m_resultsView->setModel(m_results);
     m_resultsView->setObjectName(QStringLiteral("simulationResults"));
-    m_resultsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_resultsView->horizontalHeader()->setStretchLastSection(true);
     m_resultsView->setWordWrap(false);
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
+    m_spread->setObjectName(QStringLiteral("requestsPerNode"));
     connect(m_loadNodes, &QPushButton::clicked, this, [this] {
         m_followsCluster = true;
         loadNodes(m_lastNodes);
     });
     // An edited what-if table is the operator's: new snapshots no longer replace it.
     connect(m_nodes, &QStandardItemModel::itemChanged, this, [this] {
-        if (!m_loading)
+        if (!m_loading) {
             m_followsCluster = false;
+            m_nodesView->resizeColumnsToContents();
+        }
     });
     connect(m_run, &QPushButton::clicked, this, &BalancingPage::runSimulation);
     connect(m_cancel, &QPushButton::clicked, this, &BalancingPage::cancelSimulation);
@@ -142,10 +184,10 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(left);
     split->addWidget(right);
-    // Halves: the nodes' columns on the left, the results and the chart on the right each
-    // need about half of a 1280-wide window.
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    // Near halves: the nodes' columns on the left need about 460 px, the results' seven
+    // columns, sized to their figures, about 530 px; 19:21 of a 1280-wide window gives both.
+    split->setStretchFactor(0, 19);
+    split->setStretchFactor(1, 21);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(live);
     layout->addWidget(split, 1);
@@ -194,6 +236,8 @@ void BalancingPage::retranslate()
     // Results already on screen are worded again in the new language.
     if (m_shownReport && !m_watcher.isRunning())
         showReport(*m_shownReport, m_shownParams);
+    m_nodesView->resizeColumnsToContents();
+    m_resultsView->resizeColumnsToContents();
 }
 
 void BalancingPage::applySnapshot(const EngineSnapshot &s)
@@ -354,13 +398,38 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     }
     chart->addSeries(series);
     auto *x = new QBarCategoryAxis;
-    x->append(categories);
-    // Long node ids side by side would be cut to "basic-…"; the legend at the side leaves
-    // room for two.
-    if (categories.size() > 2) {
-        x->setLabelsAngle(-30);
-        x->setTruncateLabels(false); // turned, a whole id fits under its neighbours
+    const NodeLabels names = nodeLabels(categories);
+    x->append(names.labels);
+    if (!names.shared.isEmpty()) {
+        x->setTitleText(names.shared + u'…');
+        x->setTitleFont(x->labelsFont());
     }
+    // Qt Charts cuts a label wider than its category, and hides one that, turned, reaches
+    // past the axis's ends (at -30° only the middle one of three ids was left). Labels lie
+    // flat while they fit, else stand upright: one line high each, a label for every node.
+    x->setTruncateLabels(false);
+    const QFontMetricsF labelMetrics(x->labelsFont());
+    qreal widest = 0;
+    for (const QString &label : names.labels)
+        widest = std::max(widest, labelMetrics.horizontalAdvance(label));
+    const auto turnLabels = [x, widest, n = names.labels.size()](const QRectF &plot) {
+        const int angle = n > 0 && widest + 8 > plot.width() / qreal(n) ? -90 : 0;
+        if (x->labelsAngle() != angle)
+            x->setLabelsAngle(angle);
+    };
+    connect(chart, &QChart::plotAreaChanged, x, turnLabels);
+    // Which node a bar is, whole, with the strategy and its count.
+    connect(series, &QBarSeries::hovered, m_spread,
+            [this, ids = categories](bool on, int index, QBarSet *set) {
+                if (on && index >= 0 && index < ids.size())
+                    QToolTip::showText(QCursor::pos(),
+                                       tr("%1\n%2: %3 requests")
+                                           .arg(ids.at(index), set->label(),
+                                                QLocale().toString(qint64(set->at(index)))),
+                                       m_spread);
+                else
+                    QToolTip::hideText();
+            });
     auto *y = new QValueAxis;
     y->setRange(0, double(maxCount) * 1.1);
     y->applyNiceNumbers();
@@ -375,6 +444,7 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     QChart *old = m_spread->chart();
     m_spread->setChart(chart);
     delete old;
+    m_resultsView->resizeColumnsToContents();
 }
 
 } // namespace jobfirst::ui

@@ -2,6 +2,7 @@
 #include "pages/daemonspage.h"
 
 #include "api/enginesession.h"
+#include "widgets/columnfitter.h"
 
 #include <QBrush>
 #include <QHeaderView>
@@ -10,16 +11,32 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace jobfirst::ui {
 
 namespace {
 
-QString partitionsText(const QList<int> &parts)
+/// "0–15, 32, 40–47": runs of partitions as ranges. With `most`, at most that many pieces,
+/// then "…" (the whole list is in the tooltip): 32 partitions one by one made a column
+/// wider than the window.
+QString partitionsText(QList<int> parts, qsizetype most = -1)
 {
-    QStringList text;
-    for (int p : parts)
-        text << QString::number(p);
-    return text.join(QStringLiteral(", "));
+    std::sort(parts.begin(), parts.end());
+    QStringList pieces;
+    for (qsizetype i = 0; i < parts.size();) {
+        qsizetype end = i;
+        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
+            ++end;
+        pieces << (end > i ? QStringLiteral("%1–%2").arg(parts.at(i)).arg(parts.at(end))
+                           : QString::number(parts.at(i)));
+        i = end + 1;
+    }
+    if (most >= 0 && pieces.size() > most) {
+        pieces.resize(most);
+        pieces << QStringLiteral("…");
+    }
+    return pieces.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -61,7 +78,9 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
                                                 : tr("%n: %1", nullptr, int(d.partitions.size()))
-                                                      .arg(partitionsText(d.partitions));
+                                                      .arg(partitionsText(d.partitions, 6));
+              if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
+                  return partitionsText(d.partitions);
               if (role == Qt::UserRole)
                   return int(d.partitions.size());
               return late(d, role);
@@ -101,6 +120,10 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->setWordWrap(false);
+    // Columns fit their rows when rows come or go, when a daemon's partitions move and when
+    // its heartbeat goes late (the default 100 px cut daemon ids to "host:12…").
+    m_fitter = new ColumnFitter(m_view);
     m_summary->setObjectName(QStringLiteral("daemonsSummary"));
     m_summary->setWordWrap(true);
     auto *layout = new QVBoxLayout(this);
@@ -135,7 +158,21 @@ void DaemonsPage::refresh()
         m_busy = false;
         if (list) {
             m_error.clear();
+            // Their words change width without rows coming or going: refit then too.
+            const auto rowsReworded = [&] {
+                const QList<DaemonStatus> &before = m_model->rows();
+                if (before.size() != list->size())
+                    return false; // rows come or go: the fitter sees that itself
+                for (qsizetype i = 0; i < before.size(); ++i)
+                    if (before.at(i).partitions != list->at(i).partitions ||
+                        (before.at(i).heartbeatAgeMs > LateMs) !=
+                            (list->at(i).heartbeatAgeMs > LateMs))
+                        return true;
+                return false;
+            }();
             m_model->setRows(list.value());
+            if (rowsReworded)
+                m_fitter->schedule();
         } else {
             // The last rows would look current with ages that no longer grow: not shown.
             m_error = list.error().message;

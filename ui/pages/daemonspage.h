@@ -11,6 +11,8 @@ class QTimer;
 
 namespace jobfirst::ui {
 
+class ColumnFitter;
+
 /// The engines working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
 /// with the partitions it holds, its heartbeat age and delivery rate, read through the engine
 /// interface once a second while the page is shown (a daemon whose heartbeat is late is
@@ -48,6 +50,7 @@ private:
     QTableView *m_view;
     QLabel *m_summary;
     QTimer *m_timer;
+    ColumnFitter *m_fitter;
     bool m_busy = false;
     QString m_error;
 };

@@ -79,7 +79,7 @@ QString LogsPage::lineText(const LogEntry &e)
         return tr("%1: %2 %3")
             .arg(AuditPage::actorText(e.fields.value(QStringLiteral("actor")).toString()),
                  AuditPage::actionText(e.fields.value(QStringLiteral("action")).toString()),
-                 e.fields.value(QStringLiteral("subject")).toString());
+                 AuditPage::subjectText(e.fields.value(QStringLiteral("subject")).toString()));
     if (e.kind == QLatin1String("delivery.lease")) {
         // "active in this process", "standby, lease held by …", "by another process, …".
         const QString d = e.fields.value(QStringLiteral("delivery")).toString();
@@ -142,8 +142,9 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
               display([](const LogEntry &e) { return levelText(e.level); })},
             C{[] { return tr("Source"); },
               display([](const LogEntry &e) { return componentText(e.component); })},
-            C{[] { return tr("Node or target"); },
-              display([](const LogEntry &e) { return e.node.isEmpty() ? e.target : e.node; })},
+            C{[] { return tr("Node or target"); }, display([](const LogEntry &e) {
+                  return e.node.isEmpty() ? AuditPage::subjectText(e.target) : e.node;
+              })},
             C{[] { return tr("Message"); }, display([](const LogEntry &e) { return lineText(e); })},
         },
         [](const LogEntry &e) { return e.source + u':' + QString::number(e.id); }, this);

@@ -22,6 +22,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTime>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -68,7 +69,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
       m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
       m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton),
       m_cancelImport(new QPushButton), m_importProgress(new QProgressBar),
-      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel)
+      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel), m_deadStatus(new QLabel)
 {
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
@@ -243,8 +244,13 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_importStatus->setObjectName(QStringLiteral("importStatus"));
     m_replayFrom->setCalendarPopup(true);
     m_replayTo->setCalendarPopup(true);
-    m_replayFrom->setDateTime(QDateTime::currentDateTime().addDays(-1));
-    m_replayTo->setDateTime(QDateTime::currentDateTime().addDays(1));
+    m_replayFrom->setObjectName(QStringLiteral("replayFrom"));
+    m_replayTo->setObjectName(QStringLiteral("replayTo"));
+    refreshReplayWindow();
+    // Set by the operator from here on (refreshReplayWindow() sets them with signals blocked).
+    connect(m_replayFrom, &QDateTimeEdit::dateTimeChanged, this,
+            [this] { m_replayFromEdited = true; });
+    connect(m_replayTo, &QDateTimeEdit::dateTimeChanged, this, [this] { m_replayToEdited = true; });
     m_importProgress->setRange(0, 1000);
 
     // Targets tab.
@@ -313,6 +319,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     db->addWidget(m_replay);
     db->addStretch();
     dl->addLayout(db);
+    m_deadStatus->setObjectName(QStringLiteral("deadLetterStatus"));
+    m_deadStatus->setWordWrap(true);
+    m_deadStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    dl->addWidget(m_deadStatus);
     auto *deadSplit = new QSplitter(Qt::Vertical);
     deadSplit->addWidget(m_deadView);
     auto *detailBox = new QWidget;
@@ -336,12 +346,26 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                                   tr("Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.", nullptr, int(ids.size())))
             != QMessageBox::Yes)
             return;
-        run(Page::session()->discardDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+        runOnDeadLetters(
+            Page::session()->discardDeadLetters(ids),
+            [](int n) { return tr("%n dead letter(s) discarded.", nullptr, n); },
+            [](const QString &why) { return tr("Discard failed: %1").arg(why); });
     });
     connect(m_replay, &QPushButton::clicked, this, [this] {
         const QString target = m_replayTarget->currentData().toString();
-        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch(), to = m_replayTo->dateTime().toMSecsSinceEpoch();
-        run(Page::session()->replay(target, from, to).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+        refreshReplayWindow();
+        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch();
+        // Until the operator sets it, "to" is the moment of the click, to the millisecond (the
+        // picker shows minutes): a dead letter of this minute is in the window.
+        const qint64 to = m_replayToEdited ? m_replayTo->dateTime().toMSecsSinceEpoch()
+                                           : QDateTime::currentMSecsSinceEpoch();
+        runOnDeadLetters(
+            Page::session()->replay(target, from, to),
+            [](int n) {
+                return n == 0 ? tr("No dead letter failed in that window: nothing was sent again.")
+                              : tr("%n dead letter(s) queued again.", nullptr, n);
+            },
+            [](const QString &why) { return tr("Replay failed: %1").arg(why); });
     });
 
     // Consistency tab.
@@ -406,8 +430,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
         if (tab == 1)
             refreshQueue();
-        if (tab == 2)
+        if (tab == 2) {
+            refreshReplayWindow();
             refreshDeadLetters();
+        }
     });
     for (QWidget *w : std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry, m_discard, m_replay,
                                                        m_check, m_repair, m_import})
@@ -429,6 +455,8 @@ void SyncPage::retranslate()
 {
     if (m_importWords)
         m_importStatus->setText(m_importWords());
+    if (m_deadWords)
+        m_deadStatus->setText(m_deadWords());
     m_tabs->setTabText(0, tr("Targets"));
     m_serviceHeading->setText(tr("JobFirst services"));
     m_nodeHeading->setText(tr("Cluster nodes (cluster sync to each Basic Server node)"));
@@ -457,6 +485,7 @@ void SyncPage::retranslate()
     m_replayTarget->setItemText(0, tr("all targets"));
     // Dates in the chosen language's form (QLocale's default follows the language switch).
     for (QDateTimeEdit *e : {m_replayFrom, m_replayTo}) {
+        const QSignalBlocker quiet(e); // not an edit of the operator's
         e->setLocale(QLocale());
         e->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
     }
@@ -499,6 +528,26 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshQueue();
     if (isVisible() && m_tabs->currentIndex() == 2)
         refreshDeadLetters();
+}
+
+void SyncPage::showEvent(QShowEvent *event)
+{
+    // A console open for hours offered the day it started in: the window ends now instead.
+    refreshReplayWindow();
+    Page::showEvent(event);
+}
+
+void SyncPage::refreshReplayWindow()
+{
+    const QDateTime now = QDateTime::currentDateTime();
+    if (!m_replayFromEdited) {
+        const QSignalBlocker quiet(m_replayFrom);
+        m_replayFrom->setDateTime(now.addDays(-1));
+    }
+    if (!m_replayToEdited) {
+        const QSignalBlocker quiet(m_replayTo);
+        m_replayTo->setDateTime(now);
+    }
 }
 
 TargetDialog *SyncPage::editTarget(const QString &name)
@@ -609,7 +658,36 @@ void SyncPage::retrySelected()
     const QList<qint64> ids = selectedDeadLetters();
     if (ids.isEmpty())
         return;
-    run(session()->retryDeadLetters(ids).then([](const Result<int> &r) { return r ? Status() : Status(r.error()); }));
+    runOnDeadLetters(
+        session()->retryDeadLetters(ids),
+        [](int n) { return tr("%n dead letter(s) queued again.", nullptr, n); },
+        [](const QString &why) { return tr("Retry failed: %1").arg(why); });
+}
+
+void SyncPage::runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
+                                std::function<QString(const QString &)> failed)
+{
+    action.then(this,
+                [this, done = std::move(done), failed = std::move(failed)](const Result<int> &r) {
+                    // When it happened, so an old line is not read as the answer to a new click.
+                    const QString at = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
+                    if (r)
+                        m_deadWords = [done, n = r.value(), at] {
+                            return QStringLiteral("%1  %2").arg(at, done(n));
+                        };
+                    else
+                        m_deadWords = [failed, why = r.error().message, at] {
+                            return QStringLiteral("%1  %2").arg(at, failed(why));
+                        };
+                    m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
+                    m_deadStatus->setText(m_deadWords());
+                    refreshDeadLetters();
+                });
+}
+
+QString SyncPage::deadLetterStatus() const
+{
+    return m_deadStatus->text();
 }
 
 QString SyncPage::deadLetterDetailTitle() const

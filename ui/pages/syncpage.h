@@ -55,12 +55,17 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     /// What the dead letter detail pane shows: one dead letter, or that none is selected.
     QString deadLetterDetailTitle() const;
+    /// What the last retry, discard or replay did, or why it did not (the tab's status line).
+    QString deadLetterStatus() const;
     void refreshDeadLetters();
     void retrySelected();
     void startImport(const QString &path);
     void runCheck(bool repair);
     /// "Edit connection…": the target's URL, TLS files and token in a TargetDialog (admin).
     TargetDialog *editTarget(const QString &name);
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 signals:
     void actionFailed(const QString &message);
@@ -75,8 +80,14 @@ private:
     /// Why a queued row waits: held, the circuit (with its next probe), or its retry time.
     QString waitText(const QueuedDelivery &row) const;
     void showAttempts();
+    /// The replay window's dates as of now (the last day), where the operator did not set them.
+    void refreshReplayWindow();
     /// Shows the error of a finished action, if any, and refreshes the dead letters.
     void run(QFuture<Status> action);
+    /// Runs a retry, discard or replay of dead letters; when the engine answers, the tab's
+    /// status line says what it did (`done` words the count) or why not, and the list follows.
+    void runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
+                          std::function<QString(const QString &)> failed);
     static QString reportText(const ConsistencyReport &report, bool repair);
     static QString importText(const Result<ImportProgress> &result, bool cancelled);
     /// Shows an import status worded by `words`, and words it again on a language switch.
@@ -102,6 +113,8 @@ private:
     QComboBox *m_replayTarget;
     QDateTimeEdit *m_replayFrom;
     QDateTimeEdit *m_replayTo;
+    bool m_replayFromEdited = false; ///< the operator's own dates are kept, not moved to now
+    bool m_replayToEdited = false;
     QComboBox *m_checkTarget;
     QPushButton *m_check, *m_repair;
     QPlainTextEdit *m_report;
@@ -116,6 +129,8 @@ private:
     QFutureWatcher<QString> m_checkWatcher;
     QStringList m_targetNames;
     QLabel *m_deadDetailTitle;
+    QLabel *m_deadStatus;
+    std::function<QString()> m_deadWords; ///< the dead letter status, in the current language
     QList<TargetStatus> m_lastTargets; ///< from the last snapshot, for the queue's wait reasons
     /// m_lastTargets by name, made when the queue asks (a thousand node targets are not
     /// hashed on every snapshot for a tab nobody looks at).

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QAbstractItemModel>
+#include <QFontMetrics>
+#include <QStringList>
+#include <QStyle>
+#include <QTableView>
+
+/// The cells of a table whose text is wider than their column (the delegate's margins
+/// counted) and that do not say it whole in a tooltip: what an operator cannot read.
+inline QStringList cutCells(QTableView *view)
+{
+    QStringList cut;
+    const int margin =
+        2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1);
+    for (int r = 0; r < view->model()->rowCount(); ++r)
+        for (int c = 0; c < view->model()->columnCount(); ++c) {
+            const QModelIndex i = view->model()->index(r, c);
+            const QString text = i.data().toString();
+            const QVariant font = i.data(Qt::FontRole);
+            const QFontMetrics fm(font.isValid() ? font.value<QFont>() : view->font());
+            const int need = fm.horizontalAdvance(text) + margin;
+            if (need > view->columnWidth(c) && i.data(Qt::ToolTipRole).toString() != text)
+                cut << QStringLiteral("%1 \"%2\": needs %3 px, has %4")
+                           .arg(view->objectName(), text)
+                           .arg(need)
+                           .arg(view->columnWidth(c));
+        }
+    return cut;
+}
