@@ -3,11 +3,12 @@
 
 #include "cluster/clustermanager.h"
 #include "config/secretmask.h"
+#include "demo/demoworkload.h"
 #include "logs/logbook.h"
+#include "store/deliverylease.h"
 #include "store/logstore.h"
 #include "store/postgresstatestore.h"
 #include "store/statechangewatcher.h"
-#include "demo/demoworkload.h"
 #include "store/store.h"
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
@@ -502,6 +503,31 @@ void Engine::logDeliveryChanges(const SyncStats &now)
                               QStringLiteral("delivery: %1").arg(now.delivery), {{QStringLiteral("delivery"), now.delivery}});
         m_deliverySeen = now.delivery;
     }
+}
+
+Result<QList<DaemonStatus>> Engine::daemons() const
+{
+    if (!m_sync)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    Result<QList<DaemonStatus>> list = m_sync->daemons();
+    if (!list || !m_options.outboxUrl.isEmpty())
+        return list;
+    // SQLite: one process delivers from the store, the one holding its delivery lease. When
+    // that is not this engine (a one-shot jobfirstctl, a standby), it is named by its lease.
+    const qint64 now = nowMs();
+    const DeliveryLease lease = DeliveryLease::read(m_store->database());
+    if (lease.isFree(now))
+        return list;
+    for (const DaemonStatus &d : list.value())
+        if (d.id == lease.holder)
+            return list;
+    DaemonStatus holder;
+    holder.id = lease.holder;
+    holder.heartbeatAt = lease.until - DeliveryLease::TtlMs; // its last claim of the lease
+    holder.heartbeatAgeMs = std::max<qint64>(0, now - holder.heartbeatAt);
+    holder.fromLease = true;
+    list.value().prepend(holder);
+    return list;
 }
 
 Result<QList<LogEntry>> Engine::logs(const LogQuery &query)

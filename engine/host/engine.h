@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "api/enginesnapshot.h"
 #include "cluster/healthchecker.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
-#include "api/enginesnapshot.h"
 #include "host/engineoptions.h"
 #include "logs/logentry.h"
 #include "metrics/enginemetrics.h"
+#include "store/daemonstatus.h"
 
 #include <QHash>
 #include <QSet>
@@ -78,6 +79,9 @@ public:
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
     /// One health check of any URL (the console's "Test connection").
     void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
+    /// Every engine working on the store (SyncService::daemons()); on a SQLite store also the
+    /// other process that holds its delivery lease, known only by that lease.
+    Result<QList<DaemonStatus>> daemons() const;
     /// The log, newest first (what is buffered is written first).
     Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.

@@ -2,6 +2,7 @@
 #include "pages/daemonspage.h"
 
 #include "api/enginesession.h"
+#include "store/deliverylease.h"
 
 #include <QBrush>
 #include <QHeaderView>
@@ -9,6 +10,8 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <limits>
 
 namespace jobfirst::ui {
 
@@ -22,6 +25,12 @@ QString partitionsText(const QList<int> &parts)
     return text.join(QStringLiteral(", "));
 }
 
+/// A count this store does not know (another process's own).
+QString unknownCount()
+{
+    return QStringLiteral("—");
+}
+
 } // namespace
 
 DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
@@ -30,7 +39,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
 {
     using Model = RecordTableModel<DaemonStatus>;
     const auto late = [](const DaemonStatus &d, int role) -> QVariant {
-        if (role == Qt::BackgroundRole && d.heartbeatAgeMs > LateMs)
+        if (role == Qt::BackgroundRole && isLate(d))
             return QBrush(QColor(0xfc, 0xf3, 0xcf));
         return {};
     };
@@ -48,8 +57,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Heartbeat"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return d.heartbeatAgeMs > LateMs
-                             ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
+                  return isLate(d)              ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
                          : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
                                                 : tr("just now");
               if (role == Qt::UserRole)
@@ -58,16 +66,23 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
           }},
          {[] { return tr("Partitions"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
+              if (role == Qt::DisplayRole && d.fromLease)
+                  return tr("all"); // the one delivery lease of a SQLite store
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
                                                 : tr("%n: %1", nullptr, int(d.partitions.size()))
                                                       .arg(partitionsText(d.partitions));
               if (role == Qt::UserRole)
-                  return int(d.partitions.size());
+                  return d.fromLease ? std::numeric_limits<int>::max() // every one
+                                     : int(d.partitions.size());
               return late(d, role);
           }},
          {[] { return tr("Delivered"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
+              if (d.fromLease && (role == Qt::DisplayRole || role == Qt::ToolTipRole))
+                  return role == Qt::DisplayRole ? unknownCount()
+                                                 : tr("Another process delivers from this store; "
+                                                      "its counts are its own.");
               if (role == Qt::DisplayRole)
                   return d.startedAt
                              ? tr("%1 since %2")
@@ -84,7 +99,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Per second"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return QLocale().toString(d.deliveriesPerSecond, 'f', 0);
+                  return d.fromLease ? unknownCount()
+                                     : QLocale().toString(d.deliveriesPerSecond, 'f', 0);
               if (role == Qt::TextAlignmentRole)
                   return int(Qt::AlignRight | Qt::AlignVCenter);
               return late(d, role);
@@ -109,6 +125,11 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
     retranslate();
+}
+
+bool DaemonsPage::isLate(const DaemonStatus &daemon)
+{
+    return daemon.heartbeatAgeMs > LateMs + (daemon.fromLease ? DeliveryLease::RenewMs : 0);
 }
 
 void DaemonsPage::applySnapshot(const EngineSnapshot &) {}
@@ -161,7 +182,7 @@ void DaemonsPage::updateSummary()
     }
     int late = 0;
     for (const DaemonStatus &d : m_model->rows())
-        if (d.heartbeatAgeMs > LateMs)
+        if (isLate(d))
             ++late;
     const int n = int(m_model->rows().size());
     m_summary->setText(
