@@ -163,10 +163,13 @@ Status Engine::open(const EngineOptions &options)
         // A state change is shown soon, not a whole refresh interval later.
         if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
             m_soonSnapshot->start();
+        // The incident began when the node changed (another daemon's finding may be older).
         if (e.to == HealthState::Down)
-            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason);
+            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason,
+                  e.timestamp);
         else if (e.to == HealthState::Failed)
-            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason);
+            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason,
+                  e.timestamp);
         else if (e.to == HealthState::Up) {
             // Back up: the node's incidents end (a first check that finds it up ends none).
             resolve(QStringLiteral("node.down"), e.nodeId);
@@ -207,8 +210,11 @@ Status Engine::open(const EngineOptions &options)
         connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
         connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
     }
+    // After ClusterManager's own handler (connected first): the node's state includes this check.
     connect(m_cluster->healthChecker(), &HealthChecker::checkFinished, this, [this](const CheckResult &r) {
         m_metrics.recordCheck(r.nodeId, r.outcome == CheckOutcome::Ok, r.latencyMs);
+        if (r.outcome != CheckOutcome::Ok)
+            raiseStillDown(r.nodeId);
     });
     connect(m_cluster->healthChecker(), &HealthChecker::probed, this, [this](quint64 token, const CheckResult &r) {
         if (auto p = m_probes.take(token)) {
@@ -346,7 +352,8 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
     m_cluster->healthChecker()->probe(url, token);
 }
 
-void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
+void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject,
+                   const QString &message, qint64 since)
 {
     const qint64 now = nowMs();
     const QString key = kind + QLatin1Char('\n') + subject;
@@ -365,12 +372,34 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
             logAlert(severity, kind, subject, message);
         return;
     }
-    Alert a{now, severity, kind, subject, message};
+    Alert a{since > 0 && since < now ? since : now, severity, kind, subject, message};
     a.id = m_nextAlertId++;
     a.lastAt = now;
     m_openAlerts.insert(key, a);
     alertChanged(a);
     logAlert(severity, kind, subject, message);
+}
+
+void Engine::raiseStillDown(const QString &nodeId)
+{
+    // A node's incidents are raised on its transitions, and a node the store says is down or
+    // failed when this engine starts makes none until it is back: its first failed check here
+    // raises the incident an operator expects for every node that is down now.
+    const std::optional<NodeStatus> node = m_cluster->node(nodeId);
+    if (!node || (node->health != HealthState::Down && node->health != HealthState::Failed))
+        return;
+    const bool failed = node->health == HealthState::Failed;
+    const QString kind = failed ? QStringLiteral("node.failed") : QStringLiteral("node.down");
+    if (m_openAlerts.contains(kind + QLatin1Char('\n') + nodeId))
+        return;
+    QString message = node->lastCheckResult;
+    if (node->lastChangeAt > 0)
+        message += QStringLiteral(" (%1 since %2)")
+                       .arg(healthStateName(node->health),
+                            QDateTime::fromMSecsSinceEpoch(node->lastChangeAt, Qt::UTC)
+                                .toString(Qt::ISODateWithMs));
+    raise(failed ? Alert::Severity::Critical : Alert::Severity::Warning, kind, nodeId, message,
+          node->lastChangeAt);
 }
 
 void Engine::logAlert(Alert::Severity severity, const QString &kind, const QString &subject,

@@ -105,8 +105,13 @@ private:
     void followSharedState(const QSet<QString> &kinds);
     void followPartitions(const QString &holder);
     void logDeliveryChanges(const SyncStats &now);
-    /// Raises an incident, or counts it again while the same (kind, subject) is open.
-    void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
+    /// Raises an incident, or counts it again while the same (kind, subject) is open. `since`:
+    /// when its condition began, if before now.
+    void raise(Alert::Severity severity, const QString &kind, const QString &subject,
+               const QString &message, qint64 since = 0);
+    /// A check here found a node down or failed again: its incident is raised if none is
+    /// open (the node was already so when this engine started).
+    void raiseStillDown(const QString &nodeId);
     void logAlert(Alert::Severity severity, const QString &kind, const QString &subject,
                   const QString &message);
     /// Ends the open incident of (kind, subject), if any.
