@@ -475,10 +475,15 @@ void Engine::resolveEndedAlerts(const EngineSnapshot &s)
             ended = !t || t->enabled;
         } else if (a.kind == u"backlog") {
             ended = s.sync.queueDepth < m_backlogThreshold / 2;
+        } else if (a.kind == u"config") {
+            // A rejected config file stays rejected until the file is fixed or put back, and a
+            // config version that cannot be used here until another one is: activateConfig()
+            // and reloadConfigFile() end these, however long the file stays bad.
+            ended = false;
         } else {
-            // No condition the engine can watch (a rejected config file, a store problem):
-            // the incident ends when it has not come back for QuietAlertMs.
-            ended = s.at - a.lastAt > QuietAlertMs;
+            // No condition the engine can watch (a store problem, a failed backup): the
+            // incident ends when it has not come back for quietAlertMs.
+            ended = s.at - a.lastAt > m_options.quietAlertMs;
         }
         if (ended)
             resolve(a.kind, a.subject);
@@ -680,9 +685,11 @@ void Engine::activateConfig(const ClusterConfig &config, int version, const QStr
                       QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
                       {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
     logConfigWarnings();
-    // A good config applied ends a "config file rejected" incident.
+    // A good config applied ends a "config file rejected" incident, and one about a shared
+    // config version that could not be used here.
     if (!m_options.configPath.isEmpty())
         resolve(QStringLiteral("config"), m_options.configPath);
+    resolve(QStringLiteral("config"), m_state->location());
     emit configApplied(version, actor);
 }
 
@@ -747,13 +754,17 @@ void Engine::followSharedState(const QSet<QString> &kinds)
         }
         // Checked, saved and audited by the daemon that applied it; this one runs it, and
         // keeps its config file in step so that a restart does not bring the old one back.
+        Status saved;
         if (!m_options.configPath.isEmpty()) {
             m_appliedFileContent = latest.json;
-            if (Status s = config->saveToFile(m_options.configPath); !s)
-                raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
-                      s.error().message);
+            saved = config->saveToFile(m_options.configPath);
         }
         activateConfig(config.value(), latest.version, latest.actor);
+        // Raised after activateConfig(), which ends the file's incidents: the file still holds
+        // the old config, which a restart would bring back.
+        if (!saved)
+            raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
+                  saved.error().message);
     }
 }
 

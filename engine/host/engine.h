@@ -151,7 +151,6 @@ private:
     QList<Alert> m_pendingAlerts;       ///< incidents changed since the last snapshot
     QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;
-    static constexpr qint64 QuietAlertMs = 10 * 60 * 1000;
     QHash<QString, qint64> m_deadCounts; ///< target -> dead letters in the store
     bool m_deadCountsDirty = true;
     qint64 m_deadFailedSeen = -1;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Incidents follow their conditions, not the engine's history: a node that is down when the
-// engine starts has one.
+// engine starts has one, and a rejected config file's lasts as long as the file is bad.
 #include "cluster/clustermanager.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
+#include "store/storeupkeep.h"
 
 #include <QSaveFile>
 #include <QTemporaryDir>
@@ -63,6 +64,14 @@ class TestIncidents final : public QObject
         const QString path = m_dir.filePath(name);
         QFile::remove(path);
         return c.saveToFile(path) ? path : QString();
+    }
+
+    static void write(const QString &path, const QByteArray &content)
+    {
+        QSaveFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+        QVERIFY(f.commit());
     }
 
 private slots:
@@ -134,6 +143,57 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind, id).isEmpty(), 10000);
         QVERIFY(seen.resolved(kind, id));
         QCOMPARE(engine.cluster()->node(id)->health, HealthState::Up);
+    }
+
+    void badConfigFileIncidentLastsUntilTheFileIsGood_data()
+    {
+        QTest::addColumn<bool>("reverted"); // else fixed with another good config
+        QTest::newRow("reverted") << true;
+        QTest::newRow("fixed") << false;
+    }
+    void badConfigFileIncidentLastsUntilTheFileIsGood()
+    {
+        QFETCH(bool, reverted);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag());
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(tag + QStringLiteral("-config.db"));
+        options.configPath = m_dir.filePath(tag + QStringLiteral("-config.json"));
+        QFile::remove(options.configPath);
+        options.deliver = false;
+        options.healthChecks = false;
+        options.refreshMs = 50;
+        options.quietAlertMs = 300; // what ends incidents the engine cannot watch, shortened
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        QVERIFY(engine.open(options).ok());
+        QFile file(options.configPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray running = file.readAll();
+        file.close();
+
+        write(options.configPath, running.left(running.size() / 2));
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("config"), options.configPath).size(),
+                                  1, 10000);
+        // A failed backup is an incident the engine has no condition for: it ends when it has
+        // not come back for quietAlertMs. Raised after the config file's, it ends first...
+        engine.upkeep()->backupNow();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("backup")).size(), 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(QStringLiteral("backup")).isEmpty(), 10000);
+        // ...while the file's stays: the file is still bad.
+        QCOMPARE(seen.openOf(QStringLiteral("config"), options.configPath).size(), 1);
+        QVERIFY(!seen.resolved(QStringLiteral("config"), options.configPath));
+
+        QByteArray good = running;
+        if (!reverted) {
+            good.replace("\"max_nodes\": 10", "\"max_nodes\": 11");
+            QVERIFY(good != running);
+        }
+        write(options.configPath, good);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            seen.openOf(QStringLiteral("config"), options.configPath).isEmpty(), 10000);
+        QVERIFY(seen.resolved(QStringLiteral("config"), options.configPath));
+        QCOMPARE(engine.config().maxNodes, reverted ? 10 : 11);
     }
 };
 
