@@ -826,6 +826,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Delivered since this daemon started at %1; the count starts again when it restarts.</source>
         <translation>自此守护进程于 %1 启动以来的投递数；它重启后重新计数。</translation>
     </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Another process delivers from this store; its counts are its own.</source>
+        <translation>另一个进程从此存储投递；其计数归它自己所有，此处不可知。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>

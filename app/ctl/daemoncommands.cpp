@@ -10,8 +10,11 @@ using namespace jobfirst;
 
 namespace {
 
-QString partitionList(const QList<int> &parts)
+QString partitionList(const DaemonStatus &d)
 {
+    if (d.fromLease)
+        return QStringLiteral("all"); // the one delivery lease of a SQLite store
+    const QList<int> &parts = d.partitions;
     QStringList text;
     for (int p : parts)
         text << QString::number(p);
@@ -54,19 +57,20 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(QStringLiteral("PER S"), 7)
                    .arg(QStringLiteral("PARTITIONS"), -24)
                    .arg(QStringLiteral("ADMIN API"));
+    // A process known only by the store's delivery lease: its counts are its own, not known here.
+    const QString unknown = QStringLiteral("—");
     for (const DaemonStatus &d : list.value())
-        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
-                       .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
-                                (d.self ? QStringLiteral(" *") : QString()),
-                            -36)
-                       .arg(
-                           QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1),
-                           9)
-                       .arg(d.delivered, 10)
-                       .arg(sinceText(d.startedAt), -16)
-                       .arg(d.deliveriesPerSecond, 7, 'f', 0)
-                       .arg(partitionList(d.partitions), -24)
-                       .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
+        ctx.out
+            << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+                   .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
+                            (d.self ? QStringLiteral(" *") : QString()),
+                        -36)
+                   .arg(QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1), 9)
+                   .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
+                   .arg(sinceText(d.startedAt), -16)
+                   .arg(d.fromLease ? unknown : QString::number(d.deliveriesPerSecond, 'f', 0), 7)
+                   .arg(partitionList(d), -24)
+                   .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
     ctx.out.flush();
     return 0;
 }

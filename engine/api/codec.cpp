@@ -858,15 +858,18 @@ QJsonObject encode(const DaemonStatus &d)
     QJsonArray partitions;
     for (int p : d.partitions)
         partitions.append(p);
+    // A process known only by its lease: its counts are unknown here (null), not 0.
+    const auto count = [&d](auto value) { return d.fromLease ? QJsonValue() : QJsonValue(value); };
     return {{QStringLiteral("id"), d.id},
             {QStringLiteral("admin_url"), d.adminUrl},
             {QStringLiteral("started_at"), isoTime(d.startedAt)},
             {QStringLiteral("heartbeat_at"), isoTime(d.heartbeatAt)},
             {QStringLiteral("heartbeat_age_ms"), d.heartbeatAgeMs},
-            {QStringLiteral("delivered"), d.delivered},
-            {QStringLiteral("deliveries_per_second"), d.deliveriesPerSecond},
+            {QStringLiteral("delivered"), count(d.delivered)},
+            {QStringLiteral("deliveries_per_second"), count(d.deliveriesPerSecond)},
             {QStringLiteral("partitions"), partitions},
-            {QStringLiteral("self"), d.self}};
+            {QStringLiteral("self"), d.self},
+            {QStringLiteral("from_lease"), d.fromLease}};
 }
 
 template <>
@@ -888,6 +891,9 @@ Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
         d.partitions << p.toInt();
     }
     d.self = f.boolean("self");
+    d.fromLease = f.boolean("from_lease");
+    if (d.fromLease)
+        d.deliveriesPerSecond = 0; // null: unknown (see DaemonStatus::fromLease)
     return f.done(d);
 }
 

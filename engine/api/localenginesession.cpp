@@ -419,7 +419,7 @@ QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &p
 
 QFuture<Result<QList<DaemonStatus>>> LocalEngineSession::daemons()
 {
-    return onEngine<Result<QList<DaemonStatus>>>([](Engine &e) { return e.sync()->daemons(); });
+    return onEngine<Result<QList<DaemonStatus>>>([](const Engine &e) { return e.daemons(); });
 }
 
 void LocalEngineSession::setAdminUrl(const QString &url)

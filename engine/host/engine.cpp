@@ -3,11 +3,12 @@
 
 #include "cluster/clustermanager.h"
 #include "config/secretmask.h"
+#include "demo/demoworkload.h"
 #include "logs/logbook.h"
+#include "store/deliverylease.h"
 #include "store/logstore.h"
 #include "store/postgresstatestore.h"
 #include "store/statechangewatcher.h"
-#include "demo/demoworkload.h"
 #include "store/store.h"
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
@@ -162,10 +163,13 @@ Status Engine::open(const EngineOptions &options)
         // A state change is shown soon, not a whole refresh interval later.
         if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
             m_soonSnapshot->start();
+        // The incident began when the node changed (another daemon's finding may be older).
         if (e.to == HealthState::Down)
-            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason);
+            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason,
+                  e.timestamp);
         else if (e.to == HealthState::Failed)
-            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason);
+            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason,
+                  e.timestamp);
         else if (e.to == HealthState::Up) {
             // Back up: the node's incidents end (a first check that finds it up ends none).
             resolve(QStringLiteral("node.down"), e.nodeId);
@@ -206,8 +210,11 @@ Status Engine::open(const EngineOptions &options)
         connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
         connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
     }
+    // After ClusterManager's own handler (connected first): the node's state includes this check.
     connect(m_cluster->healthChecker(), &HealthChecker::checkFinished, this, [this](const CheckResult &r) {
         m_metrics.recordCheck(r.nodeId, r.outcome == CheckOutcome::Ok, r.latencyMs);
+        if (r.outcome != CheckOutcome::Ok)
+            raiseStillDown(r.nodeId);
     });
     connect(m_cluster->healthChecker(), &HealthChecker::probed, this, [this](quint64 token, const CheckResult &r) {
         if (auto p = m_probes.take(token)) {
@@ -345,7 +352,8 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
     m_cluster->healthChecker()->probe(url, token);
 }
 
-void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message)
+void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject,
+                   const QString &message, qint64 since)
 {
     const qint64 now = nowMs();
     const QString key = kind + QLatin1Char('\n') + subject;
@@ -364,12 +372,34 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
             logAlert(severity, kind, subject, message);
         return;
     }
-    Alert a{now, severity, kind, subject, message};
+    Alert a{since > 0 && since < now ? since : now, severity, kind, subject, message};
     a.id = m_nextAlertId++;
     a.lastAt = now;
     m_openAlerts.insert(key, a);
     alertChanged(a);
     logAlert(severity, kind, subject, message);
+}
+
+void Engine::raiseStillDown(const QString &nodeId)
+{
+    // A node's incidents are raised on its transitions, and a node the store says is down or
+    // failed when this engine starts makes none until it is back: its first failed check here
+    // raises the incident an operator expects for every node that is down now.
+    const std::optional<NodeStatus> node = m_cluster->node(nodeId);
+    if (!node || (node->health != HealthState::Down && node->health != HealthState::Failed))
+        return;
+    const bool failed = node->health == HealthState::Failed;
+    const QString kind = failed ? QStringLiteral("node.failed") : QStringLiteral("node.down");
+    if (m_openAlerts.contains(kind + QLatin1Char('\n') + nodeId))
+        return;
+    QString message = node->lastCheckResult;
+    if (node->lastChangeAt > 0)
+        message += QStringLiteral(" (%1 since %2)")
+                       .arg(healthStateName(node->health),
+                            QDateTime::fromMSecsSinceEpoch(node->lastChangeAt, Qt::UTC)
+                                .toString(Qt::ISODateWithMs));
+    raise(failed ? Alert::Severity::Critical : Alert::Severity::Warning, kind, nodeId, message,
+          node->lastChangeAt);
 }
 
 void Engine::logAlert(Alert::Severity severity, const QString &kind, const QString &subject,
@@ -445,10 +475,15 @@ void Engine::resolveEndedAlerts(const EngineSnapshot &s)
             ended = !t || t->enabled;
         } else if (a.kind == u"backlog") {
             ended = s.sync.queueDepth < m_backlogThreshold / 2;
+        } else if (a.kind == u"config") {
+            // A rejected config file stays rejected until the file is fixed or put back, and a
+            // config version that cannot be used here until another one is: activateConfig()
+            // and reloadConfigFile() end these, however long the file stays bad.
+            ended = false;
         } else {
-            // No condition the engine can watch (a rejected config file, a store problem):
-            // the incident ends when it has not come back for QuietAlertMs.
-            ended = s.at - a.lastAt > QuietAlertMs;
+            // No condition the engine can watch (a store problem, a failed backup): the
+            // incident ends when it has not come back for quietAlertMs.
+            ended = s.at - a.lastAt > m_options.quietAlertMs;
         }
         if (ended)
             resolve(a.kind, a.subject);
@@ -502,6 +537,31 @@ void Engine::logDeliveryChanges(const SyncStats &now)
                               QStringLiteral("delivery: %1").arg(now.delivery), {{QStringLiteral("delivery"), now.delivery}});
         m_deliverySeen = now.delivery;
     }
+}
+
+Result<QList<DaemonStatus>> Engine::daemons() const
+{
+    if (!m_sync)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    Result<QList<DaemonStatus>> list = m_sync->daemons();
+    if (!list || !m_options.outboxUrl.isEmpty())
+        return list;
+    // SQLite: one process delivers from the store, the one holding its delivery lease. When
+    // that is not this engine (a one-shot jobfirstctl, a standby), it is named by its lease.
+    const qint64 now = nowMs();
+    const DeliveryLease lease = DeliveryLease::read(m_store->database());
+    if (lease.isFree(now))
+        return list;
+    for (const DaemonStatus &d : list.value())
+        if (d.id == lease.holder)
+            return list;
+    DaemonStatus holder;
+    holder.id = lease.holder;
+    holder.heartbeatAt = lease.until - DeliveryLease::TtlMs; // its last claim of the lease
+    holder.heartbeatAgeMs = std::max<qint64>(0, now - holder.heartbeatAt);
+    holder.fromLease = true;
+    list.value().prepend(holder);
+    return list;
 }
 
 Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
@@ -625,9 +685,11 @@ void Engine::activateConfig(const ClusterConfig &config, int version, const QStr
                       QStringLiteral("config version %1 applied by %2").arg(version).arg(actor),
                       {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
     logConfigWarnings();
-    // A good config applied ends a "config file rejected" incident.
+    // A good config applied ends a "config file rejected" incident, and one about a shared
+    // config version that could not be used here.
     if (!m_options.configPath.isEmpty())
         resolve(QStringLiteral("config"), m_options.configPath);
+    resolve(QStringLiteral("config"), m_state->location());
     emit configApplied(version, actor);
 }
 
@@ -692,13 +754,17 @@ void Engine::followSharedState(const QSet<QString> &kinds)
         }
         // Checked, saved and audited by the daemon that applied it; this one runs it, and
         // keeps its config file in step so that a restart does not bring the old one back.
+        Status saved;
         if (!m_options.configPath.isEmpty()) {
             m_appliedFileContent = latest.json;
-            if (Status s = config->saveToFile(m_options.configPath); !s)
-                raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
-                      s.error().message);
+            saved = config->saveToFile(m_options.configPath);
         }
         activateConfig(config.value(), latest.version, latest.actor);
+        // Raised after activateConfig(), which ends the file's incidents: the file still holds
+        // the old config, which a restart would bring back.
+        if (!saved)
+            raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
+                  saved.error().message);
     }
 }
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "api/enginesnapshot.h"
 #include "cluster/healthchecker.h"
 #include "config/clusterconfig.h"
 #include "core/result.h"
-#include "api/enginesnapshot.h"
 #include "host/engineoptions.h"
 #include "logs/logentry.h"
 #include "metrics/enginemetrics.h"
+#include "store/daemonstatus.h"
 
 #include <QHash>
 #include <QSet>
@@ -78,6 +79,9 @@ public:
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
     /// One health check of any URL (the console's "Test connection").
     void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
+    /// Every engine working on the store (SyncService::daemons()); on a SQLite store also the
+    /// other process that holds its delivery lease, known only by that lease.
+    Result<QList<DaemonStatus>> daemons() const;
     /// The log, newest first (what is buffered is written first).
     Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.
@@ -101,8 +105,13 @@ private:
     void followSharedState(const QSet<QString> &kinds);
     void followPartitions(const QString &holder);
     void logDeliveryChanges(const SyncStats &now);
-    /// Raises an incident, or counts it again while the same (kind, subject) is open.
-    void raise(Alert::Severity severity, const QString &kind, const QString &subject, const QString &message);
+    /// Raises an incident, or counts it again while the same (kind, subject) is open. `since`:
+    /// when its condition began, if before now.
+    void raise(Alert::Severity severity, const QString &kind, const QString &subject,
+               const QString &message, qint64 since = 0);
+    /// A check here found a node down or failed again: its incident is raised if none is
+    /// open (the node was already so when this engine started).
+    void raiseStillDown(const QString &nodeId);
     void logAlert(Alert::Severity severity, const QString &kind, const QString &subject,
                   const QString &message);
     /// Ends the open incident of (kind, subject), if any.
@@ -142,7 +151,6 @@ private:
     QList<Alert> m_pendingAlerts;       ///< incidents changed since the last snapshot
     QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;
-    static constexpr qint64 QuietAlertMs = 10 * 60 * 1000;
     QHash<QString, qint64> m_deadCounts; ///< target -> dead letters in the store
     bool m_deadCountsDirty = true;
     qint64 m_deadFailedSeen = -1;

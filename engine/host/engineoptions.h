@@ -30,6 +30,9 @@ struct EngineOptions
     /// Record the config the engine starts with as a version when it differs from the latest
     /// (one-shot commands do not: only changes they make are versions).
     bool recordStartConfig = true;
+    /// An incident whose condition the engine cannot watch (a store problem, a failed backup)
+    /// ends when it has not been raised again for this long.
+    qint64 quietAlertMs = 10 * 60 * 1000;
 };
 
 } // namespace jobfirst

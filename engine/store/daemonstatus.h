@@ -19,6 +19,10 @@ struct DaemonStatus
     double deliveriesPerSecond = 0;
     QList<int> partitions; ///< partitions whose lease it holds (PostgreSQL)
     bool self = false;     ///< the engine that answered
+    /// Known only by the delivery lease of a SQLite store, which another process holds: it
+    /// delivers every partition, heartbeatAt is its last renewal of the lease, and its counts
+    /// and admin API are its own (not in the store: delivered and deliveriesPerSecond are 0).
+    bool fromLease = false;
 };
 
 } // namespace jobfirst

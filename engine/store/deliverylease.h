@@ -11,6 +11,11 @@ namespace jobfirst {
 /// outbox writer changes it.
 struct DeliveryLease
 {
+    /// A lease lapses this long after its holder last claimed it.
+    static constexpr qint64 TtlMs = 15000;
+    /// How often the holder of a store's one delivery lease (SQLite) renews it.
+    static constexpr qint64 RenewMs = TtlMs / 3;
+
     QString holder;   ///< "host:pid:nonce"; empty when nobody holds it
     qint64 until = 0; ///< ms since epoch
 

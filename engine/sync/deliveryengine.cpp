@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
+#include "store/deliverylease.h"
 #include "store/outboxreader.h"
 #include "sync/deliverydispatcher.h"
 #include "sync/deliveryscheduler.h"
@@ -25,7 +26,6 @@ namespace jobfirst {
 namespace {
 
 constexpr std::size_t LatencyWindow = 8192;
-constexpr qint64 LeaseTtlMs = 15000;   // the delivery lease lapses this long after a renewal
 constexpr qint64 StandbyPollMs = 1000; // a standby engine asks for the lease this often
 constexpr qint64 ScanEveryMs = 250;    // look at every queue at least this often
 
@@ -249,7 +249,7 @@ void DeliveryEngine::run(std::promise<Status> started)
     std::vector<float> latencies;
     while (!m_stop) {
         if (nowMs() >= nextLeaseAt) {
-            const QString holder = m_writer->claimLease(owner, LeaseTtlMs);
+            const QString holder = m_writer->claimLease(owner, DeliveryLease::TtlMs);
             const bool was = active;
             active = holder.isEmpty();
             // PostgreSQL: this process delivers the partitions it holds; when they change,
@@ -265,7 +265,7 @@ void DeliveryEngine::run(std::promise<Status> started)
             // died are taken within a second of their lease running out (lease time + 1 s),
             // not at the next renewal; a claim is one short transaction.
             nextLeaseAt =
-                nowMs() + (active && heldParts.isEmpty() ? LeaseTtlMs / 3 : StandbyPollMs);
+                nowMs() + (active && heldParts.isEmpty() ? DeliveryLease::RenewMs : StandbyPollMs);
             {
                 std::lock_guard lock(m_mutex);
                 m_leaseHolder = holder;

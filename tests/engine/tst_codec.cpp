@@ -121,6 +121,32 @@ private slots:
         QCOMPARE(back.strategy, s.strategy);
     }
 
+    void daemonsKnownByTheirLeaseHaveNoCounts()
+    {
+        DaemonStatus d;
+        d.id = QStringLiteral("host:42:abc");
+        d.heartbeatAt = 1764300000123;
+        d.heartbeatAgeMs = 2500;
+        d.fromLease = true;
+        // Unknown is null, not 0: the counts are the other process's own.
+        const QJsonObject json = codec::encode(d);
+        QVERIFY(json.value(QStringLiteral("delivered")).isNull());
+        QVERIFY(json.value(QStringLiteral("deliveries_per_second")).isNull());
+        const DaemonStatus back = roundTrip(d);
+        QVERIFY(back.fromLease);
+        QCOMPARE(back.id, d.id);
+        QCOMPARE(back.heartbeatAt, d.heartbeatAt);
+        QCOMPARE(back.heartbeatAgeMs, d.heartbeatAgeMs);
+        QCOMPARE(back.deliveriesPerSecond, 0.0);
+        // A daemon that reports its own counts keeps them.
+        d.fromLease = false;
+        d.delivered = 12;
+        d.deliveriesPerSecond = 3;
+        QCOMPARE(codec::encode(d).value(QStringLiteral("delivered")).toInteger(), 12);
+        QVERIFY(!roundTrip(d).fromLease);
+        QCOMPARE(roundTrip(d).deliveriesPerSecond, 3.0);
+    }
+
     void badJsonNamesTheField_data()
     {
         // (Plain strings: moc reads the "//" of a URL inside a raw string as a comment.)

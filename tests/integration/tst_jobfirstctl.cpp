@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirstctl as a user runs it: real processes, a real store file, real nodes.
 #include "config/clusterconfig.h"
+#include "daemonprocess.h"
 #include "nodesimprocess.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -378,6 +380,59 @@ private slots:
         const Run applied = ctl({"config", "apply", unsignedFile});
         QCOMPARE(applied.code, 0);
         QVERIFY2(applied.err.contains("'cluster_secret' is empty"), applied.err.constData());
+    }
+
+    /// jobfirstd delivers from a SQLite store: jobfirstctl, another process on the same file,
+    /// lists it by the store's delivery lease, with the counts it cannot know as unknown.
+    void daemonsListsTheProcessHoldingTheDeliveryLease()
+    {
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(m_dir.filePath(QStringLiteral("c.db")),
+                             m_dir.filePath(QStringLiteral("daemons.json"))));
+        const QString holder =
+            QStringLiteral("%1:%2:").arg(QSysInfo::machineHostName()).arg(daemon.pid());
+        const auto rowOf = [&](const QJsonArray &list) {
+            for (const QJsonValue &d : list)
+                if (d[QStringLiteral("id")].toString().startsWith(holder))
+                    return d.toObject();
+            return QJsonObject();
+        };
+        QJsonArray list;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (list = ctl({"daemons", "--json"}).json().array(), !rowOf(list).isEmpty()), 20000);
+        QCOMPARE(list.size(), 2); // jobfirstctl's own engine (not delivering) and jobfirstd
+        const QJsonObject row = rowOf(list);
+        QVERIFY(row[QStringLiteral("from_lease")].toBool());
+        QVERIFY(!row[QStringLiteral("self")].toBool());
+        QVERIFY(row[QStringLiteral("delivered")].isNull());
+        QVERIFY(row[QStringLiteral("deliveries_per_second")].isNull());
+        // The heartbeat is the lease's last renewal: one every 5 s, lapsing after 15 s.
+        const qint64 age = row[QStringLiteral("heartbeat_age_ms")].toInteger(-1);
+        QVERIFY2(age >= 0 && age <= 15000, qPrintable(QString::number(age)));
+
+        const Run text = ctl({"daemons"});
+        QCOMPARE(text.code, 0);
+        const QString out = QString::fromUtf8(text.out);
+        const QStringList lines = out.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 3);
+        QString line;
+        for (const QString &l : lines)
+            if (l.startsWith(holder))
+                line = l;
+        QVERIFY2(!line.isEmpty(), qPrintable(out));
+        const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
+        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS (no admin API known)
+        QCOMPARE(columns.size(), 8);
+        QCOMPARE(columns.at(3), QStringLiteral("—"));
+        QCOMPARE(columns.at(5), QStringLiteral("—"));
+        QCOMPARE(columns.at(6), QStringLiteral("all"));
+
+        // Stopped, it gives the lease back and is no longer listed.
+        QCOMPARE(daemon.terminate(), 0);
+        const QJsonArray after = ctl({"daemons", "--json"}).json().array();
+        QCOMPARE(after.size(), 1);
+        QVERIFY(after.at(0)[QStringLiteral("self")].toBool());
+        QVERIFY(rowOf(after).isEmpty());
     }
 };
 

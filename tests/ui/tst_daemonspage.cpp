@@ -197,6 +197,42 @@ private slots:
         QVERIFY(d.partitions.isEmpty());
         session.stop();
     }
+
+    void sqliteShowsTheProcessHoldingTheDeliveryLease()
+    {
+        // jobfirstd delivers from the file; a console embedding an engine on the same file
+        // stands by. The page shows both, the daemon by the store's delivery lease.
+        const QString db = m_dir.filePath(QStringLiteral("leased.db"));
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("leased.json"))));
+        LocalEngineSession session(QStringLiteral("test"));
+        EngineOptions o;
+        o.dbPath = db;
+        o.healthChecks = false;
+        const Status started = await(session.start(o));
+        QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
+        ui::DaemonsPage page(&session);
+        page.show();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, daemon.pid()) >= 0, 20000);
+        QCOMPARE(page.model()->rowCount(), 2);
+        const int row = rowOf(page, daemon.pid());
+        QVERIFY(page.model()->row(row).fromLease);
+        QCOMPARE(shown(page, row, 2), QStringLiteral("all"));
+        QCOMPARE(shown(page, row, 3), QStringLiteral("\u2014")); // its counts are its own
+        QCOMPARE(shown(page, row, 4), QStringLiteral("\u2014"));
+        // Renewed every 5 s: not late for that.
+        QVERIFY2(!shown(page, row, 1).contains(QStringLiteral("late")),
+                 qPrintable(shown(page, row, 1)));
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QCOMPARE(summary->text(), QStringLiteral("2 engine(s) on this store."));
+
+        // Stopped, it gives the lease back: this engine takes it over and is the one shown.
+        QCOMPARE(daemon.terminate(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 20000);
+        QVERIFY(page.model()->row(0).self);
+        QVERIFY(!page.model()->row(0).fromLease);
+        session.stop();
+    }
 };
 
 QTEST_MAIN(TestDaemonsPage)

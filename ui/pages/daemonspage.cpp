@@ -2,6 +2,7 @@
 #include "pages/daemonspage.h"
 
 #include "api/enginesession.h"
+#include "store/deliverylease.h"
 #include "widgets/columnfitter.h"
 
 #include <QBrush>
@@ -12,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
 
 namespace jobfirst::ui {
 
@@ -39,6 +41,12 @@ QString partitionsText(QList<int> parts, qsizetype most = -1)
     return pieces.join(QStringLiteral(", "));
 }
 
+/// A count this store does not know (another process's own).
+QString unknownCount()
+{
+    return QStringLiteral("—");
+}
+
 } // namespace
 
 DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
@@ -47,7 +55,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
 {
     using Model = RecordTableModel<DaemonStatus>;
     const auto late = [](const DaemonStatus &d, int role) -> QVariant {
-        if (role == Qt::BackgroundRole && d.heartbeatAgeMs > LateMs)
+        if (role == Qt::BackgroundRole && isLate(d))
             return QBrush(QColor(0xfc, 0xf3, 0xcf));
         return {};
     };
@@ -65,8 +73,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Heartbeat"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return d.heartbeatAgeMs > LateMs
-                             ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
+                  return isLate(d)              ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
                          : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
                                                 : tr("just now");
               if (role == Qt::UserRole)
@@ -75,6 +82,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
           }},
          {[] { return tr("Partitions"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
+              if (role == Qt::DisplayRole && d.fromLease)
+                  return tr("all"); // the one delivery lease of a SQLite store
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
                                                 : tr("%n: %1", nullptr, int(d.partitions.size()))
@@ -82,11 +91,16 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
                   return partitionsText(d.partitions);
               if (role == Qt::UserRole)
-                  return int(d.partitions.size());
+                  return d.fromLease ? std::numeric_limits<int>::max() // every one
+                                     : int(d.partitions.size());
               return late(d, role);
           }},
          {[] { return tr("Delivered"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
+              if (d.fromLease && (role == Qt::DisplayRole || role == Qt::ToolTipRole))
+                  return role == Qt::DisplayRole ? unknownCount()
+                                                 : tr("Another process delivers from this store; "
+                                                      "its counts are its own.");
               if (role == Qt::DisplayRole)
                   return d.startedAt
                              ? tr("%1 since %2")
@@ -103,7 +117,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Per second"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return QLocale().toString(d.deliveriesPerSecond, 'f', 0);
+                  return d.fromLease ? unknownCount()
+                                     : QLocale().toString(d.deliveriesPerSecond, 'f', 0);
               if (role == Qt::TextAlignmentRole)
                   return int(Qt::AlignRight | Qt::AlignVCenter);
               return late(d, role);
@@ -132,6 +147,11 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
     retranslate();
+}
+
+bool DaemonsPage::isLate(const DaemonStatus &daemon)
+{
+    return daemon.heartbeatAgeMs > LateMs + (daemon.fromLease ? DeliveryLease::RenewMs : 0);
 }
 
 void DaemonsPage::applySnapshot(const EngineSnapshot &) {}
@@ -198,7 +218,7 @@ void DaemonsPage::updateSummary()
     }
     int late = 0;
     for (const DaemonStatus &d : m_model->rows())
-        if (d.heartbeatAgeMs > LateMs)
+        if (isLate(d))
             ++late;
     const int n = int(m_model->rows().size());
     m_summary->setText(

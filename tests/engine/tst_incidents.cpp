@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Incidents follow their conditions, not the engine's history: a node that is down when the
+// engine starts has one, and a rejected config file's lasts as long as the file is bad.
+#include "cluster/clustermanager.h"
+#include "host/engine.h"
+#include "nodesimprocess.h"
+#include "store/storeupkeep.h"
+
+#include <QSaveFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestIncidents final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    /// What a console attached to the engine sees: every incident change, and the open ones.
+    struct Seen
+    {
+        QList<Alert> changes;
+        QList<Alert> open;
+
+        QList<Alert> openOf(const QString &kind, const QString &subject = {}) const
+        {
+            QList<Alert> found;
+            for (const Alert &a : open)
+                if (a.kind == kind && (subject.isEmpty() || a.subject == subject))
+                    found << a;
+            return found;
+        }
+        bool resolved(const QString &kind, const QString &subject) const
+        {
+            for (const Alert &a : changes)
+                if (a.kind == kind && a.subject == subject && a.resolved())
+                    return true;
+            return false;
+        }
+    };
+
+    static void watch(Engine &engine, Seen &seen)
+    {
+        connect(&engine, &Engine::snapshot, &engine, [&seen](const EngineSnapshot &s) {
+            seen.changes << s.alerts;
+            seen.open = s.openAlerts;
+        });
+    }
+
+    /// Checks fast enough for a test; node_timeout long enough that nothing fails by itself.
+    QString writeFastConfig(const QString &name)
+    {
+        ClusterConfig c = ClusterConfig::makeNew();
+        c.healthCheckIntervalMs = 200;
+        c.healthCheckTimeoutMs = 150;
+        c.fastIntervalMs = 100;
+        c.downIntervalMs = 100;
+        c.rise = 2;
+        c.fall = 2;
+        c.nodeTimeoutMs = 600000;
+        c.slowStartMs = 0;
+        const QString path = m_dir.filePath(name);
+        QFile::remove(path);
+        return c.saveToFile(path) ? path : QString();
+    }
+
+    static void write(const QString &path, const QByteArray &content)
+    {
+        QSaveFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+        QVERIFY(f.commit());
+    }
+
+private slots:
+    void nodeDownWhenTheEngineStartsIsOneIncident_data()
+    {
+        QTest::addColumn<QString>("before"); // the node's health as the last run left it
+        QTest::addColumn<QString>("kind");
+        QTest::newRow("never checked") << QStringLiteral("unknown") << QStringLiteral("node.down");
+        QTest::newRow("up") << QStringLiteral("up") << QStringLiteral("node.down");
+        QTest::newRow("down") << QStringLiteral("down") << QStringLiteral("node.down");
+        QTest::newRow("failed") << QStringLiteral("failed") << QStringLiteral("node.failed");
+    }
+    void nodeDownWhenTheEngineStartsIsOneIncident()
+    {
+        QFETCH(QString, before);
+        QFETCH(QString, kind);
+        const QString id = QStringLiteral("n1");
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(before + QStringLiteral(".db"));
+        options.configPath = writeFastConfig(before + QStringLiteral(".json"));
+        QVERIFY(!options.configPath.isEmpty());
+        options.deliver = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        NodeSimProcess sim;
+        QVERIFY(sim.start(id));
+        {
+            // The last run: it registered the node and saw it up, down or failed (or, a one-shot
+            // command, never checked it).
+            Engine last;
+            EngineOptions lastOptions = options;
+            lastOptions.healthChecks = before != u"unknown";
+            QVERIFY(last.open(lastOptions).ok());
+            QVERIFY(
+                last.cluster()->registerNode(NodeSpec{id, sim.url()}, QStringLiteral("test")).ok());
+            const auto health = [&] { return last.cluster()->node(id)->health; };
+            if (before != u"unknown")
+                QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Up, 10000);
+            if (before == u"down" || before == u"failed") {
+                sim.kill();
+                QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Down, 10000);
+            }
+            if (before == u"failed")
+                QVERIFY(last.cluster()->handleNodeFailure(id).ok());
+            last.shutdown();
+        }
+        sim.kill(); // stopped before this engine starts
+
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        QVERIFY(engine.open(options).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(kind, id).size(), 1, 10000);
+        // One incident however many checks find it down again, and only the one.
+        QTRY_VERIFY_WITH_TIMEOUT(engine.cluster()->node(id)->consecutiveFail >= 4, 10000);
+        engine.emitSnapshot();
+        QCOMPARE(seen.openOf(kind, id).size(), 1);
+        QCOMPARE(seen.openOf(kind, id).first().count, 1);
+        QCOMPARE(seen.open.size(), 1);
+        const Alert incident = seen.openOf(kind, id).first();
+        QVERIFY2(incident.message.contains(QStringLiteral("connection refused")),
+                 qPrintable(incident.message));
+        // It began when the node went down, which for a node found so by the last run is
+        // before this engine started.
+        QVERIFY(incident.at <= incident.lastAt);
+        QCOMPARE(incident.at, engine.cluster()->node(id)->lastChangeAt);
+        // Back up: the incident ends.
+        QVERIFY(sim.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind, id).isEmpty(), 10000);
+        QVERIFY(seen.resolved(kind, id));
+        QCOMPARE(engine.cluster()->node(id)->health, HealthState::Up);
+    }
+
+    void badConfigFileIncidentLastsUntilTheFileIsGood_data()
+    {
+        QTest::addColumn<bool>("reverted"); // else fixed with another good config
+        QTest::newRow("reverted") << true;
+        QTest::newRow("fixed") << false;
+    }
+    void badConfigFileIncidentLastsUntilTheFileIsGood()
+    {
+        QFETCH(bool, reverted);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag());
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(tag + QStringLiteral("-config.db"));
+        options.configPath = m_dir.filePath(tag + QStringLiteral("-config.json"));
+        QFile::remove(options.configPath);
+        options.deliver = false;
+        options.healthChecks = false;
+        options.refreshMs = 50;
+        options.quietAlertMs = 300; // what ends incidents the engine cannot watch, shortened
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        QVERIFY(engine.open(options).ok());
+        QFile file(options.configPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray running = file.readAll();
+        file.close();
+
+        write(options.configPath, running.left(running.size() / 2));
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("config"), options.configPath).size(),
+                                  1, 10000);
+        // A failed backup is an incident the engine has no condition for: it ends when it has
+        // not come back for quietAlertMs. Raised after the config file's, it ends first...
+        engine.upkeep()->backupNow();
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("backup")).size(), 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(QStringLiteral("backup")).isEmpty(), 10000);
+        // ...while the file's stays: the file is still bad.
+        QCOMPARE(seen.openOf(QStringLiteral("config"), options.configPath).size(), 1);
+        QVERIFY(!seen.resolved(QStringLiteral("config"), options.configPath));
+
+        QByteArray good = running;
+        if (!reverted) {
+            good.replace("\"max_nodes\": 10", "\"max_nodes\": 11");
+            QVERIFY(good != running);
+        }
+        write(options.configPath, good);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            seen.openOf(QStringLiteral("config"), options.configPath).isEmpty(), 10000);
+        QVERIFY(seen.resolved(QStringLiteral("config"), options.configPath));
+        QCOMPARE(engine.config().maxNodes, reverted ? 10 : 11);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIncidents)
+#include "tst_incidents.moc"
