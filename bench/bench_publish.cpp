@@ -25,8 +25,11 @@ namespace {
 
 struct WrkRun
 {
-    double requests = 0; ///< answered 202 per second
-    qint64 failures = 0; ///< non-2xx answers and socket errors
+    double requests = 0;     ///< answered per second (wrk's figure: refusals included)
+    qint64 refusals = 0;     ///< non-2xx answers
+    qint64 socketErrors = 0; ///< connect, read, write errors and timeouts
+    QString firstRefusal;    ///< the status and body of the first non-2xx answer
+    QString socketErrorText; ///< wrk's line, when it had socket errors
 };
 
 /// wrk POSTing one event a request; the token goes in through the script, not argv.
@@ -46,6 +49,14 @@ WrkRun postEvents(const QString &dir, const QString &url, const QByteArray &toke
         "  n = n + 1\n"
         "  return wrk.format(nil, nil, nil, string.format('{\"events\":[{\"type\":\"user.updated\","
         "\"user_id\":\"u%d\",\"data\":{\"email\":\"someone@jobfirst.cn\"}}]}', n))\n"
+        "end\n"
+        // The first refusal of each thread, so the figure says why requests failed.
+        "local told = false\n"
+        "response = function(status, headers, body)\n"
+        "  if status ~= 202 and not told then\n"
+        "    told = true\n"
+        "    print('refused: ' .. status .. ' ' .. string.sub(body, 1, 300))\n"
+        "  end\n"
         "end\n");
     script.close();
     QProcess p;
@@ -64,10 +75,16 @@ WrkRun postEvents(const QString &dir, const QString &url, const QByteArray &toke
                 "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)"))
             .match(out);
     WrkRun r;
+    r.firstRefusal =
+        QRegularExpression(QStringLiteral("^refused: (.*)$"), QRegularExpression::MultilineOption)
+            .match(out)
+            .captured(1);
     r.requests = rate.hasMatch() ? rate.captured(1).toDouble() : 0;
-    r.failures = (non2xx.hasMatch() ? non2xx.captured(1).toLongLong() : 0);
+    r.refusals = non2xx.hasMatch() ? non2xx.captured(1).toLongLong() : 0;
     for (int i = 1; errors.hasMatch() && i <= 4; ++i)
-        r.failures += errors.captured(i).toLongLong();
+        r.socketErrors += errors.captured(i).toLongLong();
+    if (errors.hasMatch())
+        r.socketErrorText = errors.captured(0);
     return r;
 }
 
@@ -142,16 +159,30 @@ int main(int argc, char *argv[])
     }
     for (int connections : {1, 50}) {
         const double cpu0 = cpuSecondsOf(daemon.processId());
-        QElapsedTimer wall;
-        wall.start();
         const WrkRun r = postEvents(dir.path(), url, token, connections, seconds);
         const double cpu = cpuSecondsOf(daemon.processId()) - cpu0;
-        const double accepted = r.requests * double(wall.nsecsElapsed()) / 1e9;
+        // wrk's rate counts refusals too: only 202s are events accepted.
+        const double accepted = std::max(0.0, r.requests * seconds - double(r.refusals));
         std::printf("POST /api/v1/sync/events, one event a request, wrk -c%-2d: %8.0f events/s "
                     "accepted durably "
-                    "(%lld failed; jobfirstd %.0f µs CPU per event)\n",
-                    connections, r.requests, qlonglong(r.failures),
-                    accepted > 0 ? cpu * 1e6 / accepted : 0.0);
+                    "(%lld refused, %lld socket errors; jobfirstd %.0f µs CPU per event)\n",
+                    connections, accepted / seconds, qlonglong(r.refusals),
+                    qlonglong(r.socketErrors), accepted > 0 ? cpu * 1e6 / accepted : 0.0);
+        if (!r.firstRefusal.isEmpty())
+            std::printf("  first refusal: %s\n", qPrintable(r.firstRefusal));
+        if (!r.socketErrorText.isEmpty())
+            std::printf("  wrk: %s\n", qPrintable(r.socketErrorText));
+    }
+    // What jobfirstd said went wrong during the run, if anything.
+    int told = 0;
+    for (const QByteArray &line : daemon.readAllStandardError().split('\n'))
+        if ((line.contains("\"level\":\"warn") || line.contains("\"level\":\"error")) && told++ < 5)
+            std::printf("  jobfirstd: %s\n", line.left(400).constData());
+    if (daemon.state() != QProcess::Running) {
+        std::printf("jobfirstd ended during the run (exit %d, %s): %s\n", daemon.exitCode(),
+                    daemon.exitStatus() == QProcess::CrashExit ? "crashed" : "exited",
+                    daemon.readAllStandardError().right(2000).constData());
+        return 1;
     }
     ::kill(pid_t(daemon.processId()), SIGTERM);
     daemon.waitForFinished(30000);
