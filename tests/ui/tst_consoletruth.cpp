@@ -730,6 +730,21 @@ private slots:
         QVERIFY(m_engine->addNode(a).result().ok());
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
     }
+
+    // The Logs page's time range reads like the times in its rows, in either language.
+    void logsTimeRangeReadsLikeItsRows()
+    {
+        const QRegularExpression rowLike(
+            QStringLiteral("^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$"));
+        m_window->showPage(6);
+        for (const QString &language : {QStringLiteral("zh_CN"), QStringLiteral("en")}) {
+            m_window->switchLanguage(language);
+            const auto edits = m_window->logs()->findChildren<QDateTimeEdit *>();
+            QCOMPARE(edits.size(), 2);
+            for (const QDateTimeEdit *edit : edits)
+                QVERIFY2(rowLike.match(edit->text()).hasMatch(), qPrintable(edit->text()));
+        }
+    }
 };
 
 QTEST_MAIN(TestConsoleTruth)
