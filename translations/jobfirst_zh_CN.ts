@@ -293,6 +293,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
+    <message>
+        <source>Node %1 is down</source>
+        <translation>节点 %1 故障</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>

@@ -36,11 +36,11 @@ void takeScreenshots(ui::MainWindow *window, const QString &dir, int index = 0)
     }
     window->showPage(index);
     QTimer::singleShot(1500, window, [window, dir, index] {
-        static const QStringList names = {
-            QStringLiteral("overview"),      QStringLiteral("nodes"),
-            QStringLiteral("balancing"),     QStringLiteral("sync"),
-            QStringLiteral("configuration"), QStringLiteral("audit"),
-            QStringLiteral("logs"),          QStringLiteral("alerts")};
+        static const QStringList names = {QStringLiteral("overview"),      QStringLiteral("nodes"),
+                                          QStringLiteral("balancing"),     QStringLiteral("sync"),
+                                          QStringLiteral("configuration"), QStringLiteral("audit"),
+                                          QStringLiteral("logs"),          QStringLiteral("alerts"),
+                                          QStringLiteral("daemons")};
         if (index == 2)
             window->balancing()->runSimulation();
         const QString file = QStringLiteral("%1/%2-%3.png").arg(dir).arg(index + 1, 2, 10, QLatin1Char('0')).arg(names.value(index));

@@ -4,7 +4,7 @@ execute_process(COMMAND ${CONSOLE} --demo --language en --screenshots ${OUT} RES
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the console exited with ${rc}")
 endif()
-foreach(page 01-overview 02-nodes 03-balancing 04-sync 05-configuration 06-audit 07-logs 08-alerts)
+foreach(page 01-overview 02-nodes 03-balancing 04-sync 05-configuration 06-audit 07-logs 08-alerts 09-daemons)
   if(NOT EXISTS ${OUT}/${page}.png)
     message(FATAL_ERROR "no screenshot ${page}.png")
   endif()

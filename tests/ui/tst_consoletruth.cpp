@@ -9,6 +9,7 @@
 #include "nodesimprocess.h"
 #include "pages/alertspage.h"
 #include "pages/balancingpage.h"
+#include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
@@ -273,6 +274,20 @@ private slots:
         QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
         QCOMPARE(m_window->notificationCount(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(!nodeCell(QStringLiteral("node-b"), 5).toString().isEmpty(), 5000);
+        // The Logs page says which incident ended, with no reason left dangling after a colon.
+        m_window->showPage(6);
+        const auto resolvedLine = [this] {
+            const QAbstractItemModel *logs = m_window->logs()->model();
+            for (int row = 0; row < logs->rowCount(); ++row) {
+                const QString text = logs->index(row, 4).data().toString();
+                if (text.startsWith(QStringLiteral("Resolved: Node node-b is down")))
+                    return text;
+            }
+            return QString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(resolvedLine(), QStringLiteral("Resolved: Node node-b is down"),
+                                  10000);
+        m_window->showPage(1);
     }
 
     // Item 10: a circuit that opens, probes and opens again is one incident with a count.
@@ -714,6 +729,21 @@ private slots:
         a.url = m_a.url();
         QVERIFY(m_engine->addNode(a).result().ok());
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
+    }
+
+    // The Logs page's time range reads like the times in its rows, in either language.
+    void logsTimeRangeReadsLikeItsRows()
+    {
+        const QRegularExpression rowLike(
+            QStringLiteral("^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$"));
+        m_window->showPage(6);
+        for (const QString &language : {QStringLiteral("zh_CN"), QStringLiteral("en")}) {
+            m_window->switchLanguage(language);
+            const auto edits = m_window->logs()->findChildren<QDateTimeEdit *>();
+            QCOMPARE(edits.size(), 2);
+            for (const QDateTimeEdit *edit : edits)
+                QVERIFY2(rowLike.match(edit->text()).hasMatch(), qPrintable(edit->text()));
+        }
     }
 };
 

@@ -107,8 +107,12 @@ QString AlertsPage::alertText(const Alert &a)
 {
     static const QRegularExpression backlog(
         QStringLiteral("^(\\d+) deliveries wait \\(threshold (\\d+)\\)$"));
-    if (a.kind == u"node.down")
-        return tr("Node %1 is down: %2").arg(a.subject, reasonText(a.message));
+    if (a.kind == u"node.down") {
+        // A resolved incident's log line carries no reason: no dangling colon then.
+        const QString reason = reasonText(a.message);
+        return reason.isEmpty() ? tr("Node %1 is down").arg(a.subject)
+                                : tr("Node %1 is down: %2").arg(a.subject, reason);
+    }
     if (a.kind == u"node.failed")
         return tr("Node %1 failed (down longer than node_timeout)").arg(a.subject);
     if (a.kind == u"node.up")

@@ -165,8 +165,11 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
     m_follow->setChecked(true);
     m_export->setObjectName(QStringLiteral("logExport"));
     m_status->setObjectName(QStringLiteral("logStatus"));
-    m_from->setCalendarPopup(true);
-    m_to->setCalendarPopup(true);
+    for (QDateTimeEdit *edit : {m_from, m_to}) {
+        edit->setCalendarPopup(true);
+        // The form of the Time column, in every language (not "28 11月 2026").
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    }
     m_from->setDateTime(QDateTime::currentDateTime().addDays(-1));
     m_to->setDateTime(QDateTime::currentDateTime().addDays(1));
     for (int i = 0; i < 4; ++i)
