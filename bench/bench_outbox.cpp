@@ -366,6 +366,10 @@ int main(int argc, char *argv[])
                     qint64(writer.commits.load()), syncs, syncs ? ours.events / double(syncs) : 0.0,
                     double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0,
                     ours.cpuPerEvent());
+        if (!postgres && ours.events > 0)
+            std::printf("  of which the outbox writer thread %.1f µs per event, busy %.0f%% of the "
+                        "time\n",
+                        writerCpu * 1e6 / ours.events, 100.0 * writerCpu / ours.seconds);
         if (postgres && ours.events > 0)
             std::printf(
                 "  of which the outbox writer thread %.1f µs, its connections' threads %.1f µs; "
