@@ -7,22 +7,6 @@
 
 namespace jobfirst {
 
-namespace {
-
-/// `count` copies of `tuple`, comma-separated.
-QByteArray repeated(const char *tuple, int count)
-{
-    QByteArray out;
-    for (int i = 0; i < count; ++i) {
-        if (i)
-            out += ',';
-        out += tuple;
-    }
-    return out;
-}
-
-} // namespace
-
 SqliteStatement *SqliteDoneMarker::update()
 {
     // One row per statement: an UPDATE ... FROM (VALUES ...) of 32 rows materialises its
@@ -35,19 +19,14 @@ SqliteStatement *SqliteDoneMarker::update()
     return m_update.ok() ? &m_update : nullptr;
 }
 
-SqliteStatement *SqliteDoneMarker::ledger(int count)
+SqliteDoneMarker::SqliteDoneMarker(sqlite3 *db)
+    : m_db(db),
+      m_ledgers(db, "INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES",
+                "(?, ?, ?, ?, ?)",
+                "ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
+                " version = excluded.version, acked_at = excluded.acked_at"
+                " WHERE excluded.version > ledger.version")
 {
-    SqliteStatement &s = m_ledgers[std::size_t(count - 1)];
-    if (!s.ok()) {
-        const QByteArray sql =
-            "INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES " +
-            repeated("(?, ?, ?, ?, ?)", count) +
-            " ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-            " version = excluded.version, acked_at = excluded.acked_at"
-            " WHERE excluded.version > ledger.version";
-        s = SqliteStatement(m_db, sql.constData());
-    }
-    return s.ok() ? &s : nullptr;
 }
 
 bool SqliteDoneMarker::mark(const std::vector<const DeliveryOutcome *> &rows, qint64 now,
@@ -65,7 +44,7 @@ bool SqliteDoneMarker::markChunk(const DeliveryOutcome *const *rows, int count, 
                                  QString &error)
 {
     SqliteStatement *u = update();
-    SqliteStatement *l = u ? ledger(count) : nullptr;
+    SqliteStatement *l = u ? m_ledgers.rows(count) : nullptr;
     bool ok = u && l;
     for (int i = 0; ok && i < count; ++i) {
         u->bind(1, rows[i]->attempts);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/sqlitemultirow.h"
 #include "store/sqlitestatement.h"
 #include "sync/deliveryoutcome.h"
 
 #include <QString>
 
-#include <array>
 #include <vector>
 
 struct sqlite3;
@@ -21,9 +21,9 @@ namespace jobfirst {
 class SqliteDoneMarker final
 {
 public:
-    static constexpr int MaxRows = 32;
+    static constexpr int MaxRows = SqliteMultiRow::MaxRows;
 
-    explicit SqliteDoneMarker(sqlite3 *db) : m_db(db) {}
+    explicit SqliteDoneMarker(sqlite3 *db);
     SqliteDoneMarker(const SqliteDoneMarker &) = delete;
     SqliteDoneMarker &operator=(const SqliteDoneMarker &) = delete;
 
@@ -35,11 +35,10 @@ private:
     bool markChunk(const DeliveryOutcome *const *rows, int count, qint64 now, QString &error);
     /// The statements, prepared on first use; null if they cannot be. `count`: 1..MaxRows.
     SqliteStatement *update();
-    SqliteStatement *ledger(int count);
 
     sqlite3 *m_db;
     SqliteStatement m_update;
-    std::array<SqliteStatement, MaxRows> m_ledgers;
+    SqliteMultiRow m_ledgers;
 };
 
 } // namespace jobfirst

@@ -2,7 +2,6 @@
 #include "store/sqliteoutboxstore.h"
 
 #include "store/deliverylease.h"
-#include "store/outboxrows.h"
 #include "store/store.h"
 
 #include <QSqlError>
@@ -40,17 +39,6 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
     c->m_begin = SqliteStatement(db, "BEGIN IMMEDIATE");
     c->m_commit = SqliteStatement(db, "COMMIT");
     c->m_rollback = SqliteStatement(db, "ROLLBACK");
-    // A re-sent event id is accepted once: the second copy is ignored, not an error.
-    c->m_insertEvent = SqliteStatement(
-        db, "INSERT INTO events(event_id, type, user_id, version, payload, created_at)"
-            " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT(event_id) DO NOTHING");
-    c->m_insertDelivery = SqliteStatement(
-        db, "INSERT INTO deliveries(event_seq, target, user_id, state, next_at, created_at,"
-            " updated_at, event_count, mode) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)");
-    c->m_supersede = SqliteStatement(
-        db, "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
-            " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
-            " AND next_at > ?");
     c->m_lastDelivery =
         SqliteStatement(db, "SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'");
     c->m_markDone = SqliteStatement(db, "UPDATE deliveries SET state = 'done', attempts = ?,"
@@ -70,18 +58,21 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
         db, "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
             " VALUES (?, ?, ?, ?, ?, ?)");
     for (const SqliteStatement *s :
-         {&c->m_begin, &c->m_commit, &c->m_rollback, &c->m_insertEvent, &c->m_insertDelivery,
-          &c->m_supersede, &c->m_lastDelivery, &c->m_markDone, &c->m_markRetry, &c->m_markDead,
-          &c->m_markHold, &c->m_ledgerRange, &c->m_logAttempt}) {
+         {&c->m_begin, &c->m_commit, &c->m_rollback, &c->m_lastDelivery, &c->m_markDone,
+          &c->m_markRetry, &c->m_markDead, &c->m_markHold, &c->m_ledgerRange, &c->m_logAttempt}) {
         if (!s->ok())
             return storeError(path, QStringLiteral("prepare the outbox statements"),
                               QString::fromUtf8(sqlite3_errmsg(db)));
     }
+    if (!c->m_eventRows.ok())
+        return storeError(path, QStringLiteral("prepare the outbox statements"),
+                          QString::fromUtf8(sqlite3_errmsg(db)));
     return c;
 }
 
 SqliteOutboxStore::SqliteOutboxStore(std::unique_ptr<Store> store)
-    : m_store(std::move(store)), m_db(sqliteHandle(m_store->database())), m_doneMarker(m_db)
+    : m_store(std::move(store)), m_db(sqliteHandle(m_store->database())), m_eventRows(m_db),
+      m_doneMarker(m_db)
 {
 }
 
@@ -130,11 +121,20 @@ SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
     QString error;
     if (!m_begin.exec())
         error = m_begin.error();
-    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
-        if (auto *w = std::get_if<EventWrite>(group[i]))
-            writeEvents(*w, summary.stored[i], summary, now, error);
-        else if (auto *o = std::get_if<OutcomeWrite>(group[i]))
-            writeOutcomes(*o, summary, now, error);
+    for (std::size_t i = 0; i < group.size() && error.isEmpty();) {
+        if (!std::holds_alternative<EventWrite>(*group[i])) {
+            if (auto *o = std::get_if<OutcomeWrite>(group[i]))
+                writeOutcomes(*o, summary, now, error);
+            ++i;
+            continue;
+        }
+        // Consecutive event writes go in together: their events share statements.
+        std::size_t end = i;
+        while (end < group.size() && std::holds_alternative<EventWrite>(*group[end]))
+            ++end;
+        m_eventRows.write({group.data() + i, end - i}, summary.stored.data() + i,
+                          summary.pendingDelta, now, error);
+        i = end;
     }
     if (error.isEmpty()) {
         if (m_lastDelivery.next())
@@ -148,68 +148,6 @@ SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
         return storeError(m_store->path(), QStringLiteral("enqueue"), error);
     }
     return summary;
-}
-
-namespace {
-
-/// The statements writeOutboxRows() runs, on the writer's prepared SQLite statements.
-struct SqliteRows
-{
-    sqlite3 *db;
-    SqliteStatement &event, &delivery, &supersedeRows;
-    qint64 now;
-
-    qint64 insertEvent(const OutboxItem &item, QString &error)
-    {
-        const SyncEvent &e = item.event;
-        event.bind(1, e.eventId);
-        event.bind(2, e.type);
-        event.bind(3, e.userId);
-        // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
-        event.bindBlob(4, item.payload);
-        event.bind(5, e.createdAt);
-        if (!event.exec()) {
-            error = QStringLiteral("event %1: %2").arg(e.eventId, event.error());
-            return -1;
-        }
-        return event.changes() == 0 ? 0 : sqlite3_last_insert_rowid(db);
-    }
-    bool insertDelivery(qint64 seq, const QString &target, const QString &user, qint64 due,
-                        int count, const QString &mode, QString &error)
-    {
-        delivery.bind(1, seq);
-        delivery.bind(2, target);
-        delivery.bind(3, user);
-        delivery.bind(4, due);
-        delivery.bind(5, now);
-        delivery.bind(6, now);
-        delivery.bind(7, count);
-        delivery.bind(8, mode);
-        if (!delivery.exec()) {
-            error = QStringLiteral("delivery of seq %1 to %2: %3")
-                        .arg(seq)
-                        .arg(target, delivery.error());
-            return false;
-        }
-        return true;
-    }
-    qint64 supersede(const QString &target, const QString &user)
-    {
-        supersedeRows.bind(1, now);
-        supersedeRows.bind(2, target);
-        supersedeRows.bind(3, user);
-        supersedeRows.bind(4, now);
-        return supersedeRows.exec() ? supersedeRows.changes() : 0;
-    }
-};
-
-} // namespace
-
-bool SqliteOutboxStore::writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary,
-                                    qint64 now, QString &error)
-{
-    SqliteRows rows{m_db, m_insertEvent, m_insertDelivery, m_supersede, now};
-    return writeOutboxRows(write, stored, summary.pendingDelta, now, error, rows);
 }
 
 bool SqliteOutboxStore::writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now,

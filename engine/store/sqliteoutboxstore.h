@@ -4,6 +4,7 @@
 #include "core/result.h"
 #include "store/outboxstore.h"
 #include "store/sqlitedonemarker.h"
+#include "store/sqliteeventrows.h"
 #include "store/sqlitestatement.h"
 
 #include <QHash>
@@ -60,8 +61,6 @@ public:
 
 private:
     explicit SqliteOutboxStore(std::unique_ptr<Store> store);
-    bool writeEvents(EventWrite &write, QList<SyncEvent> &stored, Summary &summary, qint64 now,
-                     QString &error);
     bool writeOutcomes(const OutcomeWrite &write, Summary &summary, qint64 now, QString &error);
 
     std::unique_ptr<Store> m_store;
@@ -69,8 +68,9 @@ private:
     std::function<void(int)> m_walHook;
     int m_walFrames = 0;
     SqliteStatement m_begin, m_commit, m_rollback;
-    SqliteStatement m_insertEvent, m_insertDelivery, m_supersede, m_lastDelivery;
+    SqliteStatement m_lastDelivery;
     SqliteStatement m_markDone, m_markRetry, m_markDead, m_markHold, m_ledgerRange, m_logAttempt;
+    SqliteEventRows m_eventRows;
     SqliteDoneMarker m_doneMarker;
     std::vector<const DeliveryOutcome *> m_doneRows; ///< of the outcome write in hand
 };

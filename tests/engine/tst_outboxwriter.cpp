@@ -138,6 +138,84 @@ private slots:
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 400);
     }
 
+    void resentEventIdsAreStoredOnceWhenWrittenTogether()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        const QStringList targets{QStringLiteral("a"), QStringLiteral("b")};
+        const auto withId = [&](const QString &id) {
+            OutboxItem i = item(QStringLiteral("user-") + id, targets);
+            i.event.eventId = id;
+            return i;
+        };
+        QVERIFY(writer.write({withId(QStringLiteral("evt-earlier"))}).ok());
+
+        // One write of 40 events (statements of many rows): every eighth repeats the one
+        // before it, and one was accepted by the write above.
+        QList<OutboxItem> items;
+        for (int k = 0; k < 40; ++k)
+            items << withId(k == 20      ? QStringLiteral("evt-earlier")
+                            : k % 8 == 3 ? QStringLiteral("evt-%1").arg(k - 1)
+                                         : QStringLiteral("evt-%1").arg(k));
+        auto one = writer.write(items);
+        QVERIFY(one.ok());
+        // And 60 calls without waiting, answered together, with the same kinds of repeats.
+        std::mutex mutex;
+        QHash<QString, QList<qint64>> versions; // per id: each answer's stored version
+        int answers = 0;
+        for (int k = 0; k < 60; ++k) {
+            const QString id = k % 10 == 0   ? QStringLiteral("evt-earlier")
+                               : k % 10 == 6 ? QStringLiteral("evt-call-%1").arg(k - 1)
+                                             : QStringLiteral("evt-call-%1").arg(k);
+            writer.submit({withId(id)}, [&, id](Result<QList<SyncEvent>> r) {
+                std::lock_guard lock(mutex);
+                ++answers;
+                versions[id] << (r ? r->first().version : -1);
+            });
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     std::lock_guard l(mutex);
+                                     return answers == 60;
+                                 }()),
+                                 10000);
+
+        auto store = std::move(Store::open(db)).value();
+        const auto seqOf = [&](const QString &id) {
+            QSqlQuery q(store->database());
+            q.prepare(QStringLiteral("SELECT seq FROM events WHERE event_id = ?"));
+            q.addBindValue(id);
+            return q.exec() && q.next() ? q.value(0).toLongLong() : -1;
+        };
+        // 1 + 34 of the write + 48 of the calls; each new event has one row per target.
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 83);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 166);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries d JOIN events e"
+                                              " ON e.seq = d.event_seq AND e.user_id = d.user_id")),
+                 166);
+        // The first copy is answered with its stored seq; a repeat (here or before) with none.
+        for (int k = 0; k < 40; ++k) {
+            const SyncEvent &e = one->at(k);
+            const bool repeat = k == 20 || k % 8 == 3;
+            QCOMPARE(e.version, repeat ? 0 : seqOf(e.eventId));
+        }
+        for (auto it = versions.cbegin(); it != versions.cend(); ++it) {
+            QList<qint64> got = it.value();
+            std::sort(got.begin(), got.end());
+            if (it.key() == QStringLiteral("evt-earlier"))
+                QCOMPARE(got, QList<qint64>(6, 0));
+            else if (got.size() == 2)
+                QCOMPARE(got, (QList<qint64>{0, seqOf(it.key())}));
+            else
+                QCOMPARE(got, QList<qint64>{seqOf(it.key())});
+        }
+        // Alone (a statement of one row), a repeat is accepted again and stores nothing.
+        auto again = writer.write({withId(QStringLiteral("evt-5"))});
+        QVERIFY2(again.ok(), again ? "" : qPrintable(again.error().message));
+        QCOMPARE(again->first().version, 0);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 166);
+    }
+
     void theQueueListsEveryTargetsRowsInOrder()
     {
         const QString db = path();
