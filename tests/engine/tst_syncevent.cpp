@@ -4,6 +4,7 @@
 #include "sync/syncevent.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QtTest>
@@ -60,6 +61,44 @@ private slots:
         e.createdAt = createdAt;
         e.data.insert(QStringLiteral("name"), QStringLiteral("Ann \"A\""));
         e.data.insert(QStringLiteral("n"), 3);
+        QCOMPARE(e.toPayload(), qtPayload(e, e.data));
+    }
+
+    void dataIsWrittenAsQJsonDocumentWritesIt_data()
+    {
+        QTest::addColumn<QJsonObject>("data");
+        QTest::newRow("empty") << QJsonObject();
+        QTest::newRow("strings in key order")
+            << QJsonObject{{QStringLiteral("phone"), QStringLiteral("+86 138 0000 0000")},
+                           {QStringLiteral("email"), QStringLiteral("ann@jobfirst.cn")},
+                           {QStringLiteral("Name"), QStringLiteral("Ann")}};
+        QTest::newRow("escapes and non-ASCII") << QJsonObject{
+            {QStringLiteral("q\"k"), QStringLiteral("a\"b\\c/d")},
+            {QStringLiteral("ctl"), QStringLiteral("t\tn\nr\r\x01\x1f\x7f")},
+            {QStringLiteral("\u59d3\u540d"), QStringLiteral("\u5f20\u4e09 \U0001F600")},
+            {QStringLiteral(""), QString()}};
+        QTest::newRow("bools and null")
+            << QJsonObject{{QStringLiteral("active"), true},
+                           {QStringLiteral("banned"), false},
+                           {QStringLiteral("deleted_at"), QJsonValue::Null}};
+        QTest::newRow("numbers") << QJsonObject{{QStringLiteral("age"), 31},
+                                                {QStringLiteral("score"), 0.1},
+                                                {QStringLiteral("big"), 9007199254740993.0},
+                                                {QStringLiteral("name"), QStringLiteral("x")}};
+        QTest::newRow("nested") << QJsonObject{
+            {QStringLiteral("tags"), QJsonArray{QStringLiteral("a"), 1}},
+            {QStringLiteral("address"),
+             QJsonObject{{QStringLiteral("city"), QStringLiteral("\u5317\u4eac")}}}};
+    }
+    void dataIsWrittenAsQJsonDocumentWritesIt()
+    {
+        QFETCH(QJsonObject, data);
+        SyncEvent e;
+        e.eventId = QStringLiteral("evt-1");
+        e.type = QStringLiteral("user.updated");
+        e.userId = QStringLiteral("u1");
+        e.createdAt = 1000;
+        e.data = data;
         QCOMPARE(e.toPayload(), qtPayload(e, e.data));
     }
 
