@@ -196,195 +196,240 @@ void OutboxWriter::requestDurable()
         m_barrierQueued = false;
 }
 
-void OutboxWriter::run(std::promise<Status> started)
+/// The writer thread's parts: the store it commits to and, for SQLite, the thread that syncs
+/// the WAL and the one that checkpoints it.
+struct OutboxWriter::Parts
 {
-    pthread_setname_np(pthread_self(), "jf-outbox"); // names it in top and perf
+    std::unique_ptr<OutboxStore> committer;
+    std::unique_ptr<WalCheckpointer> checkpointer;
+    std::unique_ptr<WalSyncer> syncer;
+    qint64 countedAt = 0; ///< when the pending counts were last read from the store
+};
+
+/// Requests taken from the queue together, and what committing them gave: its callers are
+/// answered once it is durable (answer()).
+struct OutboxWriter::Group
+{
+    std::vector<std::unique_ptr<OutboxRequest>> requests;
+    std::vector<QString> leaseAnswers; ///< per LeaseClaim, in order
+    std::vector<QList<SyncEvent>> stored;
+    std::vector<char> refused; ///< per EventWrite/OutcomeWrite: the store refused it
+    qint64 bound = 0;          ///< highest delivery id it committed (or a barrier covers)
+    bool open = false;         ///< committed, its end is the store's finish() (PostgreSQL)
+    bool unwritten = false;    ///< a failed end wrote nothing (PostgreSQL), else not synced
+};
+
+Status OutboxWriter::openParts(Parts &parts)
+{
     auto opened = OutboxStore::open(m_dbPath);
-    if (!opened) {
-        started.set_value(opened.error());
-        return;
-    }
-    std::unique_ptr<OutboxStore> committer = std::move(opened).value();
+    if (!opened)
+        return opened.error();
+    parts.committer = std::move(opened).value();
+    OutboxStore &committer = *parts.committer;
     // SQLite: a commit is durable once the WAL is synced, on the syncer's thread, while the
     // next group commits; the checkpointer copies the WAL back. PostgreSQL: COMMIT returns
     // once the server has flushed its WAL, so groups are answered at once.
-    std::unique_ptr<WalCheckpointer> checkpointer;
-    std::unique_ptr<WalSyncer> syncer;
-    if (!committer->walPath().isEmpty()) {
-        checkpointer = std::make_unique<WalCheckpointer>(m_dbPath);
-        committer->setWalHook([cp = checkpointer.get()](int frames) { cp->walGrew(frames); });
-        syncer = std::make_unique<WalSyncer>(committer->walPath());
-        syncer->onSyncStarted = [this] {
-            { // under the lock, so the writer cannot miss it between its check and its wait
-                std::lock_guard lock(m_mutex);
-            }
-            m_wake.notify_one();
-        };
+    if (!committer.walPath().isEmpty()) {
+        parts.checkpointer = std::make_unique<WalCheckpointer>(m_dbPath);
+        committer.setWalHook([cp = parts.checkpointer.get()](int frames) { cp->walGrew(frames); });
+        parts.syncer = std::make_unique<WalSyncer>(committer.walPath());
+        parts.syncer->onSyncStarted = [this] { wakeWriter(); };
     }
     // PostgreSQL: the next group is built while earlier COMMITs are in flight, as long as the
     // store has a connection free; it says when one is.
-    committer->setReadyHook([this] {
-        {
-            std::lock_guard lock(m_mutex);
-        }
-        m_wake.notify_one();
-    });
+    committer.setReadyHook([this] { wakeWriter(); });
+    recount(parts);
+    m_durableDeliveryId = committer.lastDeliveryId(); // committed before this process started
+    return {};
+}
+
+void OutboxWriter::wakeWriter()
+{
+    { // under the lock, so the writer cannot miss it between its check and its wait
+        std::lock_guard lock(m_mutex);
+    }
+    m_wake.notify_one();
+}
+
+void OutboxWriter::recount(Parts &parts)
+{
     // The counts are kept in memory; they are read from the store at start, and again when
     // another process sharing the store has changed them (a count went negative, or this
     // process stands by while another delivers).
-    qint64 countedAt = 0;
-    const auto recount = [&] {
-        const QHash<QString, qint64> stored = committer->countPending();
-        counters.reset();
-        for (auto it = stored.cbegin(); it != stored.cend(); ++it)
-            counters.add(it.key(), it.value());
-        countedAt = nowMs();
-    };
-    recount();
-    m_durableDeliveryId = committer->lastDeliveryId(); // committed before this process started
-    started.set_value(Status());
+    const QHash<QString, qint64> stored = parts.committer->countPending();
+    counters.reset();
+    for (auto it = stored.cbegin(); it != stored.cend(); ++it)
+        counters.add(it.key(), it.value());
+    parts.countedAt = nowMs();
+}
 
-    while (true) {
-        // A shared batch: the sync thread answers it once it is durable.
-        auto batch = std::make_shared<std::vector<std::unique_ptr<OutboxRequest>>>();
-        {
-            std::unique_lock lock(m_mutex);
-            // One commit per sync: while a committed group still waits for its sync to
-            // start, what arrives joins the next group instead of committing on its own
-            // (each commit writes the same few pages again). The syncer wakes this loop
-            // when it starts a sync.
-            m_wake.wait(lock, [&] {
-                return m_stopping || (!m_queue.empty() && !(syncer && syncer->waiting()) &&
-                                      committer->ready(m_queue.size()));
-            });
-            if (m_queue.empty() && m_stopping)
-                break;
-            batch->reserve(m_queue.size());
-            for (auto &r : m_queue)
-                batch->push_back(std::move(r));
-            m_queue.clear();
-        }
-        const qint64 now = nowMs();
-        auto leaseAnswers = std::make_shared<std::vector<QString>>();
-        std::vector<OutboxRequest *> group;
-        bool barrier = false;
-        for (auto &r : *batch) {
-            if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                // Lease claims run in transactions of their own, before the group commit.
-                leaseAnswers->push_back(committer->claimLease(claim->owner, claim->ttlMs, now));
-                {
-                    std::lock_guard lock(m_mutex);
-                    m_partitions = committer->heldPartitions();
-                }
-                if (!leaseAnswers->back().isEmpty() && nowMs() - countedAt > 5000)
-                    recount();
-            } else if (std::holds_alternative<DurabilityBarrier>(*r)) {
-                barrier = true;
-            } else {
-                group.push_back(r.get());
-            }
-        }
-        auto stored = std::make_shared<std::vector<QList<SyncEvent>>>();
-        auto refused = std::make_shared<std::vector<char>>();
-        qint64 bound = 0;
-        bool open = false; // a committed group whose end is the store's finish()
-        if (!group.empty()) {
-            auto committed = committer->commit(group, now);
-            if (!committed) {
-                // Nothing of the group was written: say so now; the rest still waits for sync.
-                for (OutboxRequest *r : group) {
-                    if (auto *w = std::get_if<EventWrite>(r))
-                        w->answer(committed.error());
-                    else if (auto *o = std::get_if<OutcomeWrite>(r); o && o->committed)
-                        o->committed(false);
-                }
-                std::erase_if(*batch, [](const std::unique_ptr<OutboxRequest> &r) {
-                    return std::holds_alternative<EventWrite>(*r) ||
-                           std::holds_alternative<OutcomeWrite>(*r);
-                });
-            } else {
-                OutboxStore::Summary summary = std::move(committed).value();
-                open = true;
-                for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend();
-                     ++it)
-                    counters.add(it.key(), it.value());
-                if (counters.anyNegative())
-                    recount();
-                ++commits;
-                bound = summary.lastDeliveryId;
-                // The checkpointer copies the WAL in the background but cannot catch up
-                // with a writer that never pauses; once the WAL is this long, the writer
-                // copies the rest itself (little is left), so the WAL starts over.
-                if (committer->walFrames() >= 4 * WalCheckpointer::FramesPerCheckpoint)
-                    committer->checkpoint();
-                *stored = std::move(summary.stored);
-                *refused = std::move(summary.refused);
-            }
-        }
-        if (barrier) {
-            m_barrierQueued = false;
-            bound = std::max(bound, committer->lastDeliveryId());
-        }
-        if (batch->empty())
-            continue;
-        const bool unwritten = !syncer; // what a failed end of a group means (see answer)
-        auto answer = [this, batch, stored, refused, leaseAnswers, bound,
-                       unwritten](bool ok, const QString &error) {
-            ++syncs;
-            // PostgreSQL: a failed COMMIT wrote nothing of the group, and the store connects
-            // again for the next one; SQLite: written but not on disk, so nothing more is taken.
-            if (!ok && !unwritten) {
+std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
+{
+    auto group = std::make_shared<Group>();
+    std::unique_lock lock(m_mutex);
+    // One commit per sync: while a committed group still waits for its sync to start, what
+    // arrives joins the next group instead of committing on its own (each commit writes the
+    // same few pages again). The syncer wakes this loop when it starts a sync.
+    m_wake.wait(lock, [&] {
+        return m_stopping || (!m_queue.empty() && !(parts.syncer && parts.syncer->waiting()) &&
+                              parts.committer->ready(m_queue.size()));
+    });
+    if (m_queue.empty() && m_stopping)
+        return nullptr;
+    group->requests.reserve(m_queue.size());
+    for (auto &r : m_queue)
+        group->requests.push_back(std::move(r));
+    m_queue.clear();
+    return group;
+}
+
+void OutboxWriter::writeGroup(Parts &parts, Group &group)
+{
+    const qint64 now = nowMs();
+    std::vector<OutboxRequest *> writes;
+    bool barrier = false;
+    for (auto &r : group.requests) {
+        if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
+            // Lease claims run in transactions of their own, before the group commit.
+            group.leaseAnswers.push_back(
+                parts.committer->claimLease(claim->owner, claim->ttlMs, now));
+            {
                 std::lock_guard lock(m_mutex);
-                m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart "
-                                           "to accept events again")
-                                .arg(m_dbPath, error);
+                m_partitions = parts.committer->heldPartitions();
             }
-            // COMMITs of PostgreSQL groups may end in any order.
-            for (qint64 seen = m_durableDeliveryId.load();
-                 ok && bound > seen && !m_durableDeliveryId.compare_exchange_weak(seen, bound);) {
-            }
-            std::size_t lease = 0, item = 0;
-            for (auto &r : *batch) {
-                if (auto *w = std::get_if<EventWrite>(r.get())) {
-                    if (ok)
-                        w->answer(std::move((*stored)[item]));
-                    else if (unwritten)
-                        w->answer(makeError(QStringLiteral("store.unavailable"), error));
-                    else
-                        w->answer(makeError(QStringLiteral("sync.store_failed"),
-                                            QStringLiteral("store %1: events were written but "
-                                                           "could not be synced to disk: %2")
-                                                .arg(m_dbPath, error)));
-                } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
-                    // Outcomes the store refused (the lease passed on) stay pending.
-                    if (o->committed)
-                        o->committed(ok && !(item < refused->size() && (*refused)[item]));
-                } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
-                    claim->done.set_value(
-                        ok || unwritten ? (*leaseAnswers)[lease]
-                                        : QStringLiteral("(store not synced: %1)").arg(error));
-                    ++lease;
-                }
-                if (!std::holds_alternative<LeaseClaim>(*r) &&
-                    !std::holds_alternative<DurabilityBarrier>(*r))
-                    ++item;
-            }
-            if (ok && onCommitted)
-                onCommitted();
-        };
-        if (syncer) {
-            // Nothing else waiting: this thread syncs and answers itself (no hand-off);
-            // otherwise the sync thread does while the next group commits.
-            WalSyncer::Done done = std::move(answer);
-            if (!(nothingQueued() && syncer->syncHere(done)))
-                syncer->submit(std::move(done), int(batch->size()));
-        } else if (open)
-            committer->finish(std::move(answer)); // after COMMIT, on the store's thread
-        else
-            answer(true, {});
+            if (!group.leaseAnswers.back().isEmpty() && nowMs() - parts.countedAt > 5000)
+                recount(parts);
+        } else if (std::holds_alternative<DurabilityBarrier>(*r)) {
+            barrier = true;
+        } else {
+            writes.push_back(r.get());
+        }
     }
-    syncer.reset(); // answers what is still waiting
-    checkpointer.reset();
+    if (!writes.empty())
+        commit(parts, group, writes, now);
+    if (barrier) {
+        m_barrierQueued = false;
+        group.bound = std::max(group.bound, parts.committer->lastDeliveryId());
+    }
+    group.unwritten = !parts.syncer;
+}
+
+void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes,
+                          qint64 now)
+{
+    OutboxStore &committer = *parts.committer;
+    auto committed = committer.commit(writes, now);
+    if (!committed) {
+        // Nothing of the group was written: say so now; the rest still waits for sync.
+        for (OutboxRequest *r : writes) {
+            if (auto *w = std::get_if<EventWrite>(r))
+                w->answer(committed.error());
+            else if (auto *o = std::get_if<OutcomeWrite>(r); o && o->committed)
+                o->committed(false);
+        }
+        std::erase_if(group.requests, [](const std::unique_ptr<OutboxRequest> &r) {
+            return std::holds_alternative<EventWrite>(*r) ||
+                   std::holds_alternative<OutcomeWrite>(*r);
+        });
+        return;
+    }
+    OutboxStore::Summary summary = std::move(committed).value();
+    group.open = true;
+    for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it)
+        counters.add(it.key(), it.value());
+    if (counters.anyNegative())
+        recount(parts);
+    ++commits;
+    group.bound = summary.lastDeliveryId;
+    // The checkpointer copies the WAL in the background but cannot catch up with a writer
+    // that never pauses; once the WAL is this long, the writer copies the rest itself (little
+    // is left), so the WAL starts over.
+    if (committer.walFrames() >= 4 * WalCheckpointer::FramesPerCheckpoint)
+        committer.checkpoint();
+    group.stored = std::move(summary.stored);
+    group.refused = std::move(summary.refused);
+}
+
+void OutboxWriter::answer(Group &group, bool ok, const QString &error)
+{
+    ++syncs;
+    // PostgreSQL: a failed COMMIT wrote nothing of the group, and the store connects again
+    // for the next one; SQLite: written but not on disk, so nothing more is taken.
+    if (!ok && !group.unwritten) {
+        std::lock_guard lock(m_mutex);
+        m_failure = QStringLiteral("store %1 could not be synced to disk (%2); restart to "
+                                   "accept events again")
+                        .arg(m_dbPath, error);
+    }
+    // COMMITs of PostgreSQL groups may end in any order.
+    for (qint64 seen = m_durableDeliveryId.load();
+         ok && group.bound > seen &&
+         !m_durableDeliveryId.compare_exchange_weak(seen, group.bound);) {
+    }
+    std::size_t lease = 0, item = 0;
+    for (auto &r : group.requests) {
+        if (auto *w = std::get_if<EventWrite>(r.get())) {
+            if (ok)
+                w->answer(std::move(group.stored[item]));
+            else if (group.unwritten)
+                w->answer(makeError(QStringLiteral("store.unavailable"), error));
+            else
+                w->answer(makeError(QStringLiteral("sync.store_failed"),
+                                    QStringLiteral("store %1: events were written but could not "
+                                                   "be synced to disk: %2")
+                                        .arg(m_dbPath, error)));
+        } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
+            // Outcomes the store refused (the lease passed on) stay pending.
+            if (o->committed)
+                o->committed(ok && !(item < group.refused.size() && group.refused[item]));
+        } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
+            claim->done.set_value(ok || group.unwritten
+                                      ? group.leaseAnswers[lease]
+                                      : QStringLiteral("(store not synced: %1)").arg(error));
+            ++lease;
+        }
+        if (!std::holds_alternative<LeaseClaim>(*r) &&
+            !std::holds_alternative<DurabilityBarrier>(*r))
+            ++item;
+    }
+    if (ok && onCommitted)
+        onCommitted();
+}
+
+void OutboxWriter::handOver(Parts &parts, std::shared_ptr<Group> group)
+{
+    WalSyncer::Done done = [this, group](bool ok, const QString &error) {
+        answer(*group, ok, error);
+    };
+    if (parts.syncer) {
+        // Nothing else waiting: this thread syncs and answers itself (no hand-off);
+        // otherwise the sync thread does while the next group commits.
+        const int requests = int(group->requests.size());
+        if (!(nothingQueued() && parts.syncer->syncHere(done)))
+            parts.syncer->submit(std::move(done), requests);
+    } else if (group->open) {
+        parts.committer->finish(std::move(done)); // after COMMIT, on the store's thread
+    } else {
+        done(true, {});
+    }
+}
+
+void OutboxWriter::run(std::promise<Status> started)
+{
+    pthread_setname_np(pthread_self(), "jf-outbox"); // names it in top and perf
+    Parts parts;
+    if (Status s = openParts(parts); !s) {
+        started.set_value(s);
+        return;
+    }
+    started.set_value(Status());
+    while (std::shared_ptr<Group> group = takeGroup(parts)) {
+        writeGroup(parts, *group);
+        if (!group->requests.empty())
+            handOver(parts, std::move(group));
+    }
+    parts.syncer.reset(); // answers what is still waiting
+    parts.checkpointer.reset();
 }
 
 } // namespace jobfirst

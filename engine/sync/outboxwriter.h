@@ -102,7 +102,25 @@ public:
     std::atomic<qint64> syncs{0};
 
 private:
+    struct Parts;
+    struct Group;
+
+    // The writer thread: takes what is queued as one group, writes it, and hands it over to
+    // be answered once durable.
     void run(std::promise<Status> started);
+    Status openParts(Parts &parts);
+    void recount(Parts &parts);
+    /// Waits for requests; null once stopping with none left.
+    std::shared_ptr<Group> takeGroup(Parts &parts);
+    /// Lease claims, then the group's writes in one transaction.
+    void writeGroup(Parts &parts, Group &group);
+    void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now);
+    /// Syncs (or has synced) the group, then answer() runs.
+    void handOver(Parts &parts, std::shared_ptr<Group> group);
+    /// Answers every request of `group`: durable (`ok`) or why not.
+    void answer(Group &group, bool ok, const QString &error);
+    void wakeWriter();
+
     bool enqueue(std::unique_ptr<OutboxRequest> request);
     bool nothingQueued() const;
 
