@@ -5,6 +5,7 @@
 
 #include "api/codec.h"
 #include "api/localenginesession.h"
+#include "core/whenfinished.h"
 #include "eventstreamhub.h"
 #include "importjobs.h"
 
@@ -22,7 +23,7 @@ template <typename T, typename Encode>
 void reply(QObject *context, const Call &call, QFuture<Result<T>> future, Encode encode, int status = 200,
            std::function<void()> afterSuccess = {})
 {
-    future.then(context, [call, encode, status, afterSuccess](const Result<T> &r) {
+    whenFinished(future, context, [call, encode, status, afterSuccess](const Result<T> &r) {
         if (!r) {
             call->fail(r.error());
             return;
@@ -35,7 +36,7 @@ void reply(QObject *context, const Call &call, QFuture<Result<T>> future, Encode
 
 void replyDone(QObject *context, const Call &call, QFuture<Status> future, std::function<void()> afterSuccess = {})
 {
-    future.then(context, [call, afterSuccess](const Status &s) {
+    whenFinished(future, context, [call, afterSuccess](const Status &s) {
         if (!s) {
             call->fail(s.error());
             return;
@@ -127,7 +128,7 @@ void AdminApiServer::addNodeRoutes()
     });
     route("GET", QStringLiteral("/api/v1/nodes/{id}"), Permission::Read, [this](const Call &call) {
         const QString id = call->param(QStringLiteral("id"));
-        call->session->nodes().then(this, [call, id](const Result<QList<NodeStatus>> &r) {
+        whenFinished(call->session->nodes(), this, [call, id](const Result<QList<NodeStatus>> &r) {
             if (!r)
                 return call->fail(r.error());
             for (const NodeStatus &n : r.value())
@@ -223,18 +224,20 @@ void AdminApiServer::addBalancingRoutes()
             return call->fail(request.error());
         const SimulationRequest r = request.value();
         // The node order of the report: the request's nodes, or the cluster's as simulated.
-        call->session->nodes().then(this, [this, call, r](const Result<QList<NodeStatus>> &nodes) {
-            QStringList ids;
-            if (!r.params.nodes.isEmpty())
-                for (const SimNode &n : r.params.nodes)
-                    ids << n.id;
-            else if (nodes)
-                for (const NodeStatus &n : nodes.value())
-                    ids << n.spec.id;
-            reply(this, call, call->session->simulate(r, {}), [ids](const SimulationReport &report) {
-                return QJsonValue(codec::encode(report, ids));
-            });
-        });
+        whenFinished(call->session->nodes(), this,
+                     [this, call, r](const Result<QList<NodeStatus>> &nodes) {
+                         QStringList ids;
+                         if (!r.params.nodes.isEmpty())
+                             for (const SimNode &n : r.params.nodes)
+                                 ids << n.id;
+                         else if (nodes)
+                             for (const NodeStatus &n : nodes.value())
+                                 ids << n.spec.id;
+                         reply(this, call, call->session->simulate(r, {}),
+                               [ids](const SimulationReport &report) {
+                                   return QJsonValue(codec::encode(report, ids));
+                               });
+                     });
     });
 }
 
@@ -517,7 +520,7 @@ void AdminApiServer::addAdminRoutes()
                                      : std::function<QByteArray()>());
     });
     route("GET", QStringLiteral("/metrics"), Permission::Read, [this](const Call &call) {
-        m_engine->metrics().then(this, [call](const QByteArray &text) {
+        whenFinished(m_engine->metrics(), this, [call](const QByteArray &text) {
             call->bytes(200, text, "text/plain; version=0.0.4; charset=utf-8");
         });
     });

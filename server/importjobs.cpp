@@ -3,6 +3,7 @@
 
 #include "api/codec.h"
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -30,7 +31,7 @@ Result<QString> ImportJobs::start(EngineSession *session, const QByteArray &cont
     job->control = std::make_shared<JobControl>();
     connect(job->control.get(), &JobControl::progressed, this, [job](double, const ImportProgress &p) { job->progress = p; });
     job->future = session->importUsers(path, batchSize, job->control);
-    job->future.then(this, [job](const Result<ImportProgress> &r) {
+    whenFinished(job->future, this, [job](const Result<ImportProgress> &r) {
         if (!r) {
             job->state = QStringLiteral("failed");
             job->error = r.error().message;

@@ -6,6 +6,7 @@
 #include "api/localenginesession.h"
 #include "core/jsonlog.h"
 #include "core/unixsignalwatcher.h"
+#include "core/whenfinished.h"
 #include "host/storelocation.h"
 
 #include <QCommandLineParser>
@@ -147,7 +148,7 @@ int main(int argc, char *argv[])
         return fail(s.error().message);
     }
     QObject::connect(&engine, &EngineSession::configApplied, &api, [&api, &engine, apiOptions] {
-        engine.config(true).then(&api, [&api, apiOptions](const Result<ClusterConfig> &c) {
+        whenFinished(engine.config(true), &api, [&api, apiOptions](const Result<ClusterConfig> &c) {
             if (!c)
                 return;
             api.setMetricsPublic(c->metricsPublic);

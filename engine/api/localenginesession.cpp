@@ -376,13 +376,19 @@ QFuture<Result<QList<SyncEvent>>> LocalEngineSession::sendEvents(const QList<Syn
         promise->addResult(std::move(result));
         promise->finish();
     };
-    onEngine<Status>([events, mode, target, answer](Engine &e) -> Status {
-        e.sync()->submit(events, mode, target, answer);
-        return {};
-    }).then(QtFuture::Launch::Sync, [answer](const Status &queued) {
-        if (!queued) // the engine is closed: nothing was queued
-            answer(queued.error());
-    });
+    // The engine thread itself answers a closed engine: a continuation on the call's future
+    // would be attached here while that thread may be finishing it, which Qt 6.4 can run
+    // twice and crash (core/whenfinished.h).
+    if (m_shared->stopped.load() || !m_shared->started) {
+        answer(closedError());
+    } else {
+        m_shared->host.call([events, mode, target, answer](Engine &e) {
+            if (e.isOpen())
+                e.sync()->submit(events, mode, target, answer);
+            else
+                answer(closedError()); // nothing was queued
+        });
+    }
     m_shared->track(QFuture<void>(stored), nullptr);
     return stored;
 }

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -358,6 +359,90 @@ private slots:
         QVERIFY2(last >= 700, qPrintable(QStringLiteral("the 9th failure was answered after %1 ms").arg(last)));
         // A caller with a good token from the same address is served.
         QCOMPARE(api("GET", QStringLiteral("/api/v1/status"), QStringLiteral("viewer")).status, 200);
+    }
+
+    void manyKeepAliveProducersAreAllAnswered()
+    {
+        // bench_publish's load: 50 producers, each posting one event a request on its own
+        // keep-alive connection. Every request is answered 202 on its connection and no
+        // connection is closed. (Under this load jobfirstd used to die of Qt 6.4's QFuture::then()
+        // race, core/whenfinished.h, and every connection ended at once.)
+        constexpr int Producers = 50;
+        constexpr int Each = 100;
+        struct Producer
+        {
+            QByteArray received;
+            int sent = 0;
+            int answered = 0;
+            int accepted = 0;
+            QByteArray refusal; ///< the first answer that was not 202
+            bool closed = false;
+            QTcpSocket socket; // last: gone first, while what its signals touch is still there
+        };
+        const QByteArray token = m_tokens.value(QStringLiteral("operator"));
+        const auto post = [&token](Producer &p) {
+            const QByteArray body =
+                json({{QStringLiteral("events"),
+                       QJsonArray{QJsonObject{
+                           {QStringLiteral("type"), QStringLiteral("user.updated")},
+                           {QStringLiteral("user_id"), QStringLiteral("u%1").arg(p.sent)}}}}});
+            p.socket.write(
+                "POST /api/v1/sync/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                token + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                QByteArray::number(body.size()) + "\r\n\r\n" + body);
+            ++p.sent;
+        };
+        // Takes every whole answer off the front of what arrived; the next request follows each.
+        const auto read = [&post](Producer &p) {
+            p.received += p.socket.readAll();
+            for (;;) {
+                const qsizetype end = p.received.indexOf("\r\n\r\n");
+                if (end < 0)
+                    return;
+                const QByteArray head = p.received.left(end).toLower();
+                const qsizetype at = head.indexOf("content-length:");
+                const qsizetype length = at < 0
+                                             ? 0
+                                             : head.mid(at + 15, head.indexOf('\r', at) - at - 15)
+                                                   .trimmed()
+                                                   .toLongLong();
+                if (p.received.size() < end + 4 + length)
+                    return;
+                const QByteArray answer = p.received.left(end + 4 + length);
+                p.received.remove(0, answer.size());
+                ++p.answered;
+                if (answer.startsWith("HTTP/1.1 202"))
+                    ++p.accepted;
+                else if (p.refusal.isEmpty())
+                    p.refusal = answer;
+                if (p.sent < Each)
+                    post(p);
+            }
+        };
+        std::vector<std::unique_ptr<Producer>> producers;
+        for (int i = 0; i < Producers; ++i) {
+            auto p = std::make_unique<Producer>();
+            Producer *raw = p.get();
+            connect(&p->socket, &QTcpSocket::connected, this, [raw, &post] { post(*raw); });
+            connect(&p->socket, &QTcpSocket::readyRead, this, [raw, &read] { read(*raw); });
+            connect(&p->socket, &QTcpSocket::disconnected, this, [raw] { raw->closed = true; });
+            p->socket.connectToHost(QHostAddress::LocalHost, m_daemon.port());
+            producers.push_back(std::move(p));
+        }
+        const auto settled = [&] {
+            return std::all_of(producers.begin(), producers.end(),
+                               [](const auto &p) { return p->closed || p->answered == Each; });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(settled(), 120000);
+        for (const auto &p : producers) {
+            QVERIFY2(p->refusal.isEmpty(), p->refusal.constData());
+            QVERIFY2(
+                !p->closed,
+                qPrintable(
+                    QStringLiteral("a connection was closed after %1 answers").arg(p->accepted)));
+            QCOMPARE(p->accepted, Each);
+        }
+        QVERIFY(m_daemon.running());
     }
 
     void aNodeRegistersAndDeregistersItself()

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QFuture>
+#include <QFutureWatcher>
+#include <QObject>
+
+#include <type_traits>
+#include <utility>
+
+namespace jobfirst {
+
+/// Calls f(result) (f() for QFuture<void>) on `context`'s thread once `future` has finished,
+/// as `future.then(context, f)` does; not at all when the future is canceled or `context` is
+/// gone first. Call it on `context`'s thread.
+///
+/// Use it instead of QFuture::then() on a future that another thread finishes (an engine
+/// call, the outbox's answer). Qt 6.4's then() races with that thread: when the future
+/// finishes while then() attaches, both threads can run the continuation, the second time
+/// with its promise already moved away, and the process dies in
+/// QFutureInterfaceBase::reportStarted() (seen in jobfirstd under 50 producers). Later Qt
+/// guards this with a "continuation executed" flag. QFutureWatcher learns of the finish under
+/// the future's own lock, so it hears it exactly once.
+template <typename T, typename F>
+void whenFinished(const QFuture<T> &future, QObject *context, F &&f)
+{
+    auto *watcher = new QFutureWatcher<T>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context,
+                     [watcher, fn = std::forward<F>(f)]() mutable {
+                         watcher->deleteLater();
+                         if (watcher->isCanceled())
+                             return;
+                         if constexpr (std::is_void_v<T>)
+                             fn();
+                         else
+                             fn(watcher->result());
+                     });
+    watcher->setFuture(future);
+}
+
+} // namespace jobfirst
