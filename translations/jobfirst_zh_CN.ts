@@ -1795,6 +1795,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Window</source>
         <translation>时间窗口</translation>
     </message>
+    <message>
+        <source>measuring…</source>
+        <translation>测量中…</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SyncPage</name>
