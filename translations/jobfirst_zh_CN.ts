@@ -674,6 +674,22 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>The running config changed while you were editing. Your edits are kept: Apply them over it, or Revert to running to see what runs now.</source>
         <translation>你编辑期间运行中的配置已改变。你的编辑已保留：可点击“应用”用它覆盖，或点击“恢复为运行中的配置”查看现在运行的配置。</translation>
     </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>未应用：%1</translation>
+    </message>
+    <message>
+        <source>Applied as version %1.</source>
+        <translation>已应用为版本 %1。</translation>
+    </message>
+    <message>
+        <source>Version %1 applied again as version %2.</source>
+        <translation>版本 %1 已重新应用为版本 %2。</translation>
+    </message>
+    <message>
+        <source>Not rolled back: %1</source>
+        <translation>未回滚：%1</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConnectDialog</name>

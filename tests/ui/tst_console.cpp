@@ -260,6 +260,42 @@ private slots:
         QTest::mouseClick(m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 20, 5000);
         QVERIFY(ClusterConfig::fromFile(configPath())->maxNodes == 20); // written back to the file
+        // The page says what the engine did: the version it runs as...
+        QLabel *status = m_window->config()->statusLabel();
+        QTRY_VERIFY(status->isVisible());
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(),
+                                  QStringLiteral("Applied as version %1.")
+                                      .arg(m_window->config()->versions()->row(0).version),
+                                  5000);
+        // ...or, when the engine refuses what the editor accepted, what is wrong. (Edited once
+        // the page shows what runs: the reload after an apply replaces the editor's text.)
+        const QString running =
+            QString::fromUtf8(m_engine->config(false).result().value().toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), running, 5000);
+        const QString missing = m_dir.filePath(QStringLiteral("no-such-passphrase"));
+        const QString unset = QStringLiteral("\"backup_passphrase_file\": \"\"");
+        QVERIFY(editor->toPlainText().contains(unset));
+        editor->setPlainText(editor->toPlainText().replace(
+            unset, QStringLiteral("\"backup_passphrase_file\": \"%1\"").arg(missing)));
+        QVERIFY2(m_window->config()->errorLabel()->text().isEmpty(),
+                 qPrintable(m_window->config()->errorLabel()->text()));
+        QTest::mouseClick(
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")),
+            Qt::LeftButton);
+        QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QStringLiteral("Not applied: ")),
+                                  qPrintable(status->text()), 5000);
+        QVERIFY2(status->text().contains(QStringLiteral("backup_passphrase_file")) &&
+                     status->text().contains(missing),
+                 qPrintable(status->text()));
+        QCOMPARE(maxNodes(), 20);
+        QVERIFY(ClusterConfig::fromFile(configPath())->backupPassphraseFile.isEmpty());
+        // The chosen language words it, as everything else on the page.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        QVERIFY2(!status->text().startsWith(QStringLiteral("Not applied")),
+                 qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->config()->reload();
+        QTRY_VERIFY(!editor->toPlainText().contains(missing));
     }
 
     void switchToChineseAndBack()

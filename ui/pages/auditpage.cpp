@@ -23,6 +23,18 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     const auto text = [](auto f) {
         return [f](const AuditEntry &a, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(f(a)) : QVariant(); };
     };
+    // A value before or after: one line of at most 200 characters in the table (a whole
+    // config is long), all of it in the tooltip.
+    const auto value = [](QString AuditEntry::*field) {
+        return [field](const AuditEntry &a, int role) -> QVariant {
+            if (role == Qt::ToolTipRole)
+                return valueText(a.*field);
+            if (role != Qt::DisplayRole)
+                return {};
+            const QString line = valueText(a.*field).simplified();
+            return line.size() > 200 ? line.left(199) + u'…' : line;
+        };
+    };
     m_model = new RecordTableModel<AuditEntry>(
         {
             C{[] { return tr("Time"); },
@@ -33,19 +45,19 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
               text([](const AuditEntry &a) { return actionText(a.action); })},
             C{[] { return tr("Subject"); },
               text([](const AuditEntry &a) { return subjectText(a.subject); })},
-            C{[] { return tr("Before"); },
-              text([](const AuditEntry &a) { return valueText(a.before).left(200); })},
-            C{[] { return tr("After"); },
-              text([](const AuditEntry &a) { return valueText(a.after).left(200); })},
+            C{[] { return tr("Before"); }, value(&AuditEntry::before)},
+            C{[] { return tr("After"); }, value(&AuditEntry::after)},
         },
         [](const AuditEntry &a) { return QString::number(a.id); }, this);
     m_view->setModel(m_model);
     m_view->setObjectName(QStringLiteral("auditTable"));
-    m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setWordWrap(false);
-    // Time, who, action and subject are short: shown whole, never cut.
+    // Time, who, action and subject are short: shown whole, never cut. Before and after
+    // share what is left (Before had a fixed 100 px and was cut).
     for (int c = 0; c < 4; ++c)
         m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    for (int c = 4; c < 6; ++c)
+        m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Stretch);
     m_view->verticalHeader()->hide();
     m_filter->setObjectName(QStringLiteral("auditFilter"));
     m_filter->setClearButtonEnabled(true);
