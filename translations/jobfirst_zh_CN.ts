@@ -297,6 +297,16 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Node %1 is down</source>
         <translation>节点 %1 故障</translation>
     </message>
+    <message numerus="yes">
+        <source>Target %1 has %Ln dead letter(s) waiting to be retried or discarded</source>
+        <translation>
+            <numerusform>目标 %1 有 %Ln 条死信等待重试或丢弃</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Target %1 has dead letters waiting to be retried or discarded</source>
+        <translation>目标 %1 有死信等待重试或丢弃</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>
@@ -467,6 +477,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>
             <numerusform>%n 个投递已重新排队</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>%1 (rolling back to version %2)</source>
+        <translation>%1（回滚到版本 %2）</translation>
+    </message>
+    <message>
+        <source>version %1</source>
+        <translation>版本 %1</translation>
     </message>
 </context>
 <context>

@@ -107,6 +107,26 @@ class TestConsoleTruth final : public QObject
         return found;
     }
 
+    /// The Alerts entry of the sidebar, which counts the open incidents.
+    QString alertsEntry() const
+    {
+        auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("sidebar"));
+        for (int i = 0; i < sidebar->count(); ++i)
+            if (sidebar->item(i)->text().startsWith(QStringLiteral("Alerts")))
+                return sidebar->item(i)->text();
+        return {};
+    }
+    int openAlertCount() const
+    {
+        const QList<Alert> rows = m_window->alerts()->model()->rows();
+        return int(
+            std::count_if(rows.begin(), rows.end(), [](const Alert &a) { return !a.resolved(); }));
+    }
+    static QString alertsEntryFor(int open)
+    {
+        return open ? QStringLiteral("Alerts (%1)").arg(open) : QStringLiteral("Alerts");
+    }
+
     void waitSnapshots(int n)
     {
         QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
@@ -325,9 +345,13 @@ private slots:
                                   30000); // backlog delivered
     }
 
-    // Items 2 and 3: a retried dead letter leaves every count, and the detail pane.
+    // Items 2 and 3: a retried dead letter leaves every count, and the detail pane. A dead
+    // letter is an incident of its target on the Alerts page until it is retried.
     void retriedDeadLetterLeavesEveryCount()
     {
+        const int open = openAlertCount();
+        QCOMPARE(alertsEntry(), alertsEntryFor(open));
+        const QString kind = QStringLiteral("target.dead_letters");
         QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
         SyncEvent ev;
         ev.type = QStringLiteral("user.created");
@@ -339,6 +363,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("1"));
         QTRY_COMPARE(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"));
+        QTRY_COMPARE(alerts(kind, QStringLiteral("t0")).size(), 1);
+        QVERIFY(!alerts(kind, QStringLiteral("t0")).first().resolved());
+        QCOMPARE(ui::AlertsPage::alertText(alerts(kind, QStringLiteral("t0")).first()),
+                 QStringLiteral("Target t0 has 1 dead letter waiting to be retried or discarded"));
+        QTRY_COMPARE(alertsEntry(), alertsEntryFor(open + 1));
         sync->deadLetterView()->selectRow(0);
         const qint64 id = sync->deadLetterModel()->row(0).deliveryId;
         QTRY_VERIFY(sync->deadLetterDetailTitle().contains(QString::number(id)));
@@ -350,6 +379,9 @@ private slots:
         // Within a refresh every count agrees with the store.
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("0"), 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(alerts(kind, QStringLiteral("t0")).first().resolved(), 2000);
+        QCOMPARE(alerts(kind, QStringLiteral("t0")).size(), 1);
+        QTRY_COMPARE(alertsEntry(), alertsEntryFor(open));
         // The detail pane no longer shows the dead letter that left.
         QCOMPARE(sync->attemptModel()->rowCount(), 0);
         QVERIFY(sync->findChild<QPlainTextEdit *>() != nullptr);

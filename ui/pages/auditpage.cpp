@@ -106,14 +106,23 @@ void AuditPage::refresh()
 
 QString AuditPage::actorText(const QString &actor)
 {
-    // "engine" acted by itself; other actors are names ("console:alice", a token's name).
+    // "engine" acted by itself; other actors are names ("console:alice", a token's name). A
+    // roll back is recorded as "<actor> (rollback to version N)", in the engine's words.
+    static const QRegularExpression rollback(
+        QStringLiteral("^(.*) \\(rollback to version (\\d+)\\)$"));
+    if (const auto m = rollback.match(actor); m.hasMatch())
+        return tr("%1 (rolling back to version %2)")
+            .arg(actorText(m.captured(1)), m.captured(2)); // an id, not a count: no separators
     return actor == u"engine" ? tr("the engine") : actor;
 }
 
 QString AuditPage::subjectText(const QString &subject)
 {
-    // The engine records a replay of every target as "all targets" (audit rows are kept in
-    // one language; the console words them in its own).
+    // The engine records a replay of every target as "all targets" and a config applied as
+    // "version N" (audit rows are kept in one language; the console words them in its own).
+    static const QRegularExpression version(QStringLiteral("^version (\\d+)$"));
+    if (const auto m = version.match(subject); m.hasMatch())
+        return tr("version %1").arg(m.captured(1));
     return subject == u"all targets" ? tr("all targets") : subject;
 }
 
