@@ -34,6 +34,13 @@
             <numerusform>%n incidents open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Target %1 has %Ln dead letter(s) waiting to be retried or discarded</source>
+        <translation>
+            <numerusform>Target %1 has %Ln dead letter waiting to be retried or discarded</numerusform>
+            <numerusform>Target %1 has %Ln dead letters waiting to be retried or discarded</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>

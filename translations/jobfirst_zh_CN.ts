@@ -297,6 +297,16 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Node %1 is down</source>
         <translation>节点 %1 故障</translation>
     </message>
+    <message numerus="yes">
+        <source>Target %1 has %Ln dead letter(s) waiting to be retried or discarded</source>
+        <translation>
+            <numerusform>目标 %1 有 %Ln 条死信等待重试或丢弃</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Target %1 has dead letters waiting to be retried or discarded</source>
+        <translation>目标 %1 有死信等待重试或丢弃</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>
@@ -467,6 +477,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>
             <numerusform>%n 个投递已重新排队</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>%1 (rolling back to version %2)</source>
+        <translation>%1（回滚到版本 %2）</translation>
+    </message>
+    <message>
+        <source>version %1</source>
+        <translation>版本 %1</translation>
     </message>
 </context>
 <context>
@@ -673,6 +691,22 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>The running config changed while you were editing. Your edits are kept: Apply them over it, or Revert to running to see what runs now.</source>
         <translation>你编辑期间运行中的配置已改变。你的编辑已保留：可点击“应用”用它覆盖，或点击“恢复为运行中的配置”查看现在运行的配置。</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>未应用：%1</translation>
+    </message>
+    <message>
+        <source>Applied as version %1.</source>
+        <translation>已应用为版本 %1。</translation>
+    </message>
+    <message>
+        <source>Version %1 applied again as version %2.</source>
+        <translation>版本 %1 已重新应用为版本 %2。</translation>
+    </message>
+    <message>
+        <source>Not rolled back: %1</source>
+        <translation>未回滚：%1</translation>
     </message>
 </context>
 <context>
@@ -1794,6 +1828,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Window</source>
         <translation>时间窗口</translation>
+    </message>
+    <message>
+        <source>measuring…</source>
+        <translation>测量中…</translation>
     </message>
 </context>
 <context>

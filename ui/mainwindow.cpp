@@ -290,17 +290,26 @@ void MainWindow::retranslate()
                          "processes on this machine, with a steady stream of user events. Nothing here touches a real cluster."));
 }
 
+QLocale MainWindow::displayLocale(const QString &code, const QLocale &system)
+{
+    // One rule for every count on screen: the console speaks Chinese or English, and its
+    // numbers follow the language it speaks, whatever the system's territory or C locale.
+    const QString language = code.isEmpty() ? system.name() : code;
+    return QLocale(language.startsWith(QLatin1String("zh")) ? QStringLiteral("zh_CN")
+                                                            : QStringLiteral("en_US"));
+}
+
 void MainWindow::switchLanguage(const QString &code)
 {
-    const QString locale = code.isEmpty() ? QLocale::system().name() : code;
+    const QLocale locale = displayLocale(code, QLocale::system());
     qApp->removeTranslator(m_appTranslator);
     qApp->removeTranslator(m_qtTranslator);
     // Numbers and dates on every page follow the chosen language.
-    QLocale::setDefault(QLocale(locale));
+    QLocale::setDefault(locale);
     // Widgets made before keep the locale they were made with (the date pickers showed
     // English month names in Chinese): the window's reaches every child.
-    setLocale(QLocale(locale));
-    if (locale.startsWith(QLatin1String("zh"))) {
+    setLocale(locale);
+    if (locale.language() == QLocale::Chinese) {
         if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
             qApp->installTranslator(m_appTranslator);
         if (m_qtTranslator->load(QStringLiteral("qtbase_zh_CN"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
@@ -481,19 +490,17 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
     m_clusterLabel->setText(tr("Cluster %1").arg(s.cluster.clusterId));
     // The same words and colours as the node table: down (amber) is not failed (red).
     m_nodesLabel->setText(tr("Nodes: %1 up, %2 down, %3 failed (%4 in all)")
-                              .arg(up)
-                              .arg(down)
-                              .arg(failed)
-                              .arg(s.cluster.totalNodes));
+                              .arg(countText(up), countText(down), countText(failed),
+                                   countText(s.cluster.totalNodes)));
     restyle(m_nodesLabel,
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
                    : QString());
-    m_backlogLabel->setText(s.sync.deliveryStandbyFor.isEmpty()
-                                ? tr("Sync backlog: %1").arg(s.sync.queueDepth)
-                                : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
-                                      .arg(s.sync.queueDepth)
-                                      .arg(s.sync.deliveryStandbyFor));
+    m_backlogLabel->setText(
+        s.sync.deliveryStandbyFor.isEmpty()
+            ? tr("Sync backlog: %1").arg(countText(s.sync.queueDepth))
+            : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
+                  .arg(countText(s.sync.queueDepth), s.sync.deliveryStandbyFor));
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
     m_sidebar->item(int(m_pages.indexOf(m_alerts)))->setText(m_alerts->title());

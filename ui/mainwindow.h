@@ -6,6 +6,7 @@
 #include "store/backup.h"
 
 #include <QFuture>
+#include <QLocale>
 #include <QMainWindow>
 #include <QSet>
 
@@ -45,7 +46,12 @@ public:
     ~MainWindow() override;
 
     /// Language: "" follows the system, "en" or "zh_CN".
+    /// "" (the system's language), "en" or "zh_CN".
     void switchLanguage(const QString &code);
+    /// The locale numbers and dates are written in for a language choice: that of the
+    /// language the console then speaks (Chinese or English), so "System language" reads as
+    /// the language it stands for, and a C/POSIX system (no group separator) as English.
+    static QLocale displayLocale(const QString &code, const QLocale &system);
     void showPage(int index);
     int currentPage() const;
     int pageCount() const;

@@ -12,16 +12,16 @@
 namespace jobfirst {
 
 /// An incident an operator should notice: a node down or failed, a circuit open, a target
-/// disabled, the backlog past its threshold, a bad config file. Raised once per incident:
-/// while its condition lasts, raising it again only counts (count, lastAt); it is resolved
-/// when the condition ends (resolvedAt).
+/// disabled or with dead letters, the backlog past its threshold, a bad config file. Raised once
+/// per incident: while its condition lasts, raising it again only counts (count, lastAt); it is
+/// resolved when the condition ends (resolvedAt).
 struct Alert
 {
     enum class Severity { Info, Warning, Critical };
     qint64 at = 0; ///< when the incident began
     Severity severity = Severity::Info;
-    QString kind;     ///< "node.down", "node.failed", "circuit.open", "target.disabled", "backlog",
-                      ///< "config", ...
+    QString kind;     ///< "node.down", "node.failed", "circuit.open", "target.disabled",
+                      ///< "target.dead_letters", "backlog", "config", ...
     QString subject;  ///< node id, target name, file
     QString message; ///< English detail of the latest occurrence; the console words the kind itself
     qint64 id = 0;   ///< the incident, unique within one engine run

@@ -316,6 +316,7 @@ void Engine::shutdown()
     m_openAlerts.clear();
     m_pendingAlerts.clear();
     m_deadCounts.clear();
+    m_deadAlerted.clear();
     m_deadCountsDirty = true;
     m_appliedVersion = 0;
     m_state = nullptr;
@@ -473,6 +474,9 @@ void Engine::resolveEndedAlerts(const EngineSnapshot &s)
         } else if (a.kind == u"target.disabled") {
             const TargetStatus *t = targets.value(a.subject);
             ended = !t || t->enabled;
+        } else if (a.kind == u"target.dead_letters") {
+            const TargetStatus *t = targets.value(a.subject);
+            ended = !t || t->deadLetters == 0; // retried or discarded, every one
         } else if (a.kind == u"backlog") {
             ended = s.sync.queueDepth < m_backlogThreshold / 2;
         } else if (a.kind == u"config") {
@@ -518,6 +522,33 @@ void Engine::fillDeadLetters(SyncStats &stats)
     }
     for (TargetStatus &t : stats.targets)
         t.deadLetters = m_deadCounts.value(t.name);
+}
+
+void Engine::raiseDeadLetters(const SyncStats &stats)
+{
+    // Any dead letter is an open incident of its target (as Svix's "endpoint failing"): it
+    // waits for an operator to retry or discard it, and nothing else will. More dead letters
+    // count the incident again; fewer (some retried) only update the figure it tells.
+    const QString kind = QStringLiteral("target.dead_letters");
+    for (const TargetStatus &t : stats.targets) {
+        if (t.deadLetters <= 0) {
+            m_deadAlerted.remove(t.name);
+            continue;
+        }
+        const qint64 told = m_deadAlerted.value(t.name, 0);
+        if (t.deadLetters == told && m_openAlerts.contains(kind + QLatin1Char('\n') + t.name))
+            continue;
+        const QString message =
+            QStringLiteral("%1 dead letters for %2").arg(t.deadLetters).arg(t.name);
+        const auto open = m_openAlerts.find(kind + QLatin1Char('\n') + t.name);
+        if (open != m_openAlerts.end() && t.deadLetters < told) {
+            open->message = message;
+            alertChanged(*open);
+        } else {
+            raise(Alert::Severity::Warning, kind, t.name, message);
+        }
+        m_deadAlerted.insert(t.name, t.deadLetters);
+    }
 }
 
 void Engine::logDeliveryChanges(const SyncStats &now)
@@ -592,6 +623,7 @@ void Engine::emitSnapshot()
         m_backlogAlerted = false;
     }
     fillDeadLetters(s.sync);
+    raiseDeadLetters(s.sync);
     logDeliveryChanges(s.sync);
     resolveEndedAlerts(s);
     s.healthEvents = std::exchange(m_pendingEvents, {});

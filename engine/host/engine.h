@@ -120,6 +120,9 @@ private:
     /// Ends the incidents whose condition the snapshot shows is over.
     void resolveEndedAlerts(const EngineSnapshot &snapshot);
     void fillDeadLetters(SyncStats &stats);
+    /// A target with dead letters has an open "target.dead_letters" incident, counted again
+    /// when more arrive; resolveEndedAlerts() ends it when the target has none left.
+    void raiseDeadLetters(const SyncStats &stats);
 
     EngineOptions m_options;
     EngineMetrics m_metrics;
@@ -152,6 +155,7 @@ private:
     QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;
     QHash<QString, qint64> m_deadCounts; ///< target -> dead letters in the store
+    QHash<QString, qint64> m_deadAlerted; ///< target -> dead letters its open incident told
     bool m_deadCountsDirty = true;
     qint64 m_deadFailedSeen = -1;
     qint64 m_deadCountedAt = 0;

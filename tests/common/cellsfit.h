@@ -7,6 +7,17 @@
 #include <QStyle>
 #include <QTableView>
 
+/// A tooltip says a cell's text whole when it holds that text, or the whole of which the cell
+/// shows the start on one line ("{ "max_nodes": 10, …" of a config).
+inline bool saysWhole(const QString &tooltip, QString shown)
+{
+    if (tooltip == shown)
+        return true;
+    if (shown.endsWith(u'…'))
+        shown.chop(1);
+    return !shown.isEmpty() && tooltip.simplified().startsWith(shown.simplified());
+}
+
 /// The cells of a table whose text is wider than their column (the delegate's margins
 /// counted) and that do not say it whole in a tooltip: what an operator cannot read.
 inline QStringList cutCells(QTableView *view)
@@ -21,7 +32,7 @@ inline QStringList cutCells(QTableView *view)
             const QVariant font = i.data(Qt::FontRole);
             const QFontMetrics fm(font.isValid() ? font.value<QFont>() : view->font());
             const int need = fm.horizontalAdvance(text) + margin;
-            if (need > view->columnWidth(c) && i.data(Qt::ToolTipRole).toString() != text)
+            if (need > view->columnWidth(c) && !saysWhole(i.data(Qt::ToolTipRole).toString(), text))
                 cut << QStringLiteral("%1 \"%2\": needs %3 px, has %4")
                            .arg(view->objectName(), text)
                            .arg(need)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Incidents follow their conditions, not the engine's history: a node that is down when the
-// engine starts has one, and a rejected config file's lasts as long as the file is bad.
+// engine starts has one, a rejected config file's lasts as long as the file is bad, and a
+// target's dead letters as long as any is left.
 #include "cluster/clustermanager.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
 #include "store/storeupkeep.h"
+#include "sync/syncservice.h"
 
 #include <QSaveFile>
 #include <QTemporaryDir>
@@ -194,6 +196,72 @@ private slots:
             seen.openOf(QStringLiteral("config"), options.configPath).isEmpty(), 10000);
         QVERIFY(seen.resolved(QStringLiteral("config"), options.configPath));
         QCOMPARE(engine.config().maxNodes, reverted ? 10 : 11);
+    }
+
+    // Any dead letter of a target is one open incident naming the target and how many wait;
+    // more count it again, a retry lowers the figure, and it ends when none is left.
+    void deadLettersAreAnIncidentUntilNoneIsLeft()
+    {
+        const QString secret = QStringLiteral("incidents-signing-secret-0001");
+        NodeSimProcess target;
+        target.setSecret(secret);
+        QVERIFY(target.start(QStringLiteral("t0")));
+        QVERIFY(target.control({{QStringLiteral("status"), 400}})); // not retried: dead at once
+        ClusterConfig c = ClusterConfig::makeNew();
+        c.syncRetryIntervalMs = 100;
+        TargetConfig t;
+        t.name = QStringLiteral("t0");
+        t.url = target.url() + QStringLiteral("/sync");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = secret;
+        c.targets = {t};
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("dead.db"));
+        options.configPath = m_dir.filePath(QStringLiteral("dead.json"));
+        QVERIFY(c.saveToFile(options.configPath).ok());
+        options.healthChecks = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        QVERIFY(engine.open(options).ok());
+        const QString kind = QStringLiteral("target.dead_letters");
+        const auto send = [&engine](const char *user) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QString::fromLatin1(user);
+            return engine.sync()->publish({ev}).ok();
+        };
+        const auto incident = [&] { return seen.openOf(kind, t.name).value(0); };
+
+        QVERIFY(send("ann"));
+        QTRY_COMPARE_WITH_TIMEOUT(incident().message, QStringLiteral("1 dead letters for t0"),
+                                  10000);
+        QCOMPARE(incident().severity, Alert::Severity::Warning);
+        QCOMPARE(incident().count, 1);
+        const qint64 id = incident().id;
+        QVERIFY(send("bob"));
+        QTRY_COMPARE_WITH_TIMEOUT(incident().message, QStringLiteral("2 dead letters for t0"),
+                                  10000);
+        QCOMPARE(incident().count, 2); // counted again, still the one incident
+        QCOMPARE(incident().id, id);
+        QCOMPARE(seen.openOf(kind).size(), 1);
+
+        // One retried (and delivered): one waits, the incident stays.
+        QVERIFY(target.control({{QStringLiteral("reset"), true}}));
+        const auto dead = engine.sync()->deadLetters(t.name, 10);
+        QVERIFY(dead);
+        QCOMPARE(dead->size(), 2);
+        QVERIFY(engine.sync()->retryFailedSync(dead->at(0).deliveryId, QStringLiteral("test")));
+        QTRY_COMPARE_WITH_TIMEOUT(incident().message, QStringLiteral("1 dead letters for t0"),
+                                  10000);
+        QCOMPARE(incident().count, 2);
+        QVERIFY(!seen.resolved(kind, t.name));
+        // The other discarded: none is left, the incident ends.
+        QVERIFY(engine.sync()->discard(dead->at(1).deliveryId, QStringLiteral("test")));
+        QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind).isEmpty(), 10000);
+        QVERIFY(seen.resolved(kind, t.name));
     }
 };
 

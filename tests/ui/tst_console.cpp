@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console as an operator uses it: real engine thread, real store, real nodesim processes,
 // real widgets on the offscreen platform.
-#include "charts/livechart.h"
 #include "api/localenginesession.h"
+#include "charts/livechart.h"
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
+#include "pages/alertspage.h"
 #include "pages/auditpage.h"
 #include "pages/configpage.h"
+#include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
@@ -260,6 +262,42 @@ private slots:
         QTest::mouseClick(m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 20, 5000);
         QVERIFY(ClusterConfig::fromFile(configPath())->maxNodes == 20); // written back to the file
+        // The page says what the engine did: the version it runs as...
+        QLabel *status = m_window->config()->statusLabel();
+        QTRY_VERIFY(status->isVisible());
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(),
+                                  QStringLiteral("Applied as version %1.")
+                                      .arg(m_window->config()->versions()->row(0).version),
+                                  5000);
+        // ...or, when the engine refuses what the editor accepted, what is wrong. (Edited once
+        // the page shows what runs: the reload after an apply replaces the editor's text.)
+        const QString running =
+            QString::fromUtf8(m_engine->config(false).result().value().toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), running, 5000);
+        const QString missing = m_dir.filePath(QStringLiteral("no-such-passphrase"));
+        const QString unset = QStringLiteral("\"backup_passphrase_file\": \"\"");
+        QVERIFY(editor->toPlainText().contains(unset));
+        editor->setPlainText(editor->toPlainText().replace(
+            unset, QStringLiteral("\"backup_passphrase_file\": \"%1\"").arg(missing)));
+        QVERIFY2(m_window->config()->errorLabel()->text().isEmpty(),
+                 qPrintable(m_window->config()->errorLabel()->text()));
+        QTest::mouseClick(
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")),
+            Qt::LeftButton);
+        QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QStringLiteral("Not applied: ")),
+                                  qPrintable(status->text()), 5000);
+        QVERIFY2(status->text().contains(QStringLiteral("backup_passphrase_file")) &&
+                     status->text().contains(missing),
+                 qPrintable(status->text()));
+        QCOMPARE(maxNodes(), 20);
+        QVERIFY(ClusterConfig::fromFile(configPath())->backupPassphraseFile.isEmpty());
+        // The chosen language words it, as everything else on the page.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        QVERIFY2(!status->text().startsWith(QStringLiteral("Not applied")),
+                 qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->config()->reload();
+        QTRY_VERIFY(!editor->toPlainText().contains(missing));
     }
 
     void switchToChineseAndBack()
@@ -287,6 +325,100 @@ private slots:
         QCOMPARE(sidebar->item(0)->text(), QStringLiteral("Overview"));
         for (QDateTimeEdit *picker : pickers)
             QCOMPARE(picker->locale().language(), QLocale::English);
+    }
+
+    // A config version applied (and one rolled back to) reads in Chinese on the Audit and
+    // Logs pages: the engine records "version N" and "(rollback to version N)" in English.
+    void configVersionsAreWordedInTheChosenLanguage()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const auto applied = m_engine->applyConfig(configJson(16)).result();
+        QVERIFY(applied);
+        const auto rolled = m_engine->rollbackConfig(applied.value()).result();
+        QVERIFY(rolled);
+        // The cells from..to of the rows `wanted` picks, one line per row.
+        const auto lines = [](const auto *model, auto wanted, int from, int to) {
+            QStringList found;
+            for (int r = 0; r < model->rowCount(); ++r) {
+                if (!wanted(model->row(r)))
+                    continue;
+                QStringList cells;
+                for (int c = from; c <= to; ++c)
+                    cells << model->index(r, c).data().toString();
+                found << cells.join(QStringLiteral(" | "));
+            }
+            return found;
+        };
+        // Once the rolled-back version shows, no line says "version" or "rollback".
+        const auto allChinese = [&rolled](const std::function<QStringList()> &shown) {
+            QTRY_VERIFY_WITH_TIMEOUT(shown().join(u'\n').contains(QString::number(rolled.value())),
+                                     10000);
+            for (const QString &l : shown())
+                QVERIFY2(!l.contains(QStringLiteral("version"), Qt::CaseInsensitive) &&
+                             !l.contains(QStringLiteral("rollback")),
+                         qPrintable(l));
+        };
+
+        m_window->showPage(5);
+        allChinese([&] {
+            return lines(
+                m_window->audit()->model(),
+                [](const AuditEntry &a) { return a.action == u"config.apply"; }, 1, 3);
+        });
+        if (QTest::currentTestFailed())
+            return;
+        m_window->showPage(6);
+        m_window->logs()->refresh();
+        allChinese([&] {
+            return lines(
+                m_window->logs()->model(),
+                [](const LogEntry &e) {
+                    return e.kind == u"config.applied" || e.source == u"audit";
+                },
+                3, 4);
+        });
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // One rule for counts: the language the console speaks decides how they are written, so
+    // "System language" on an English (or C) system reads as English: "12,345" under both.
+    void countsReadTheSameUnderSystemLanguageAndEnglish()
+    {
+        using ui::MainWindow;
+        const QList<QLocale> englishSystems = {QLocale(QLocale::English, QLocale::UnitedStates),
+                                               QLocale(QLocale::English, QLocale::UnitedKingdom),
+                                               QLocale::c()};
+        for (const QLocale &system : englishSystems)
+            QCOMPARE(MainWindow::displayLocale({}, system).toString(1234567),
+                     MainWindow::displayLocale(QStringLiteral("en"), system).toString(1234567));
+        QCOMPARE(MainWindow::displayLocale(QStringLiteral("en"), QLocale::c()).toString(1234567),
+                 QStringLiteral("1,234,567"));
+        QCOMPARE(
+            MainWindow::displayLocale({}, QLocale(QLocale::Chinese, QLocale::China)).language(),
+            QLocale::Chinese);
+
+        // On screen, under this process's system locale (C under ctest).
+        Alert backlog;
+        backlog.kind = QStringLiteral("backlog");
+        backlog.message = QStringLiteral("12345 deliveries wait (threshold 10000)");
+        Alert dead;
+        dead.kind = QStringLiteral("target.dead_letters");
+        dead.subject = QStringLiteral("t0");
+        dead.message = QStringLiteral("1234 dead letters for t0");
+        const auto shown = [&] {
+            return QStringList{ui::AlertsPage::alertText(backlog), ui::AlertsPage::alertText(dead),
+                               ui::countText(12345)};
+        };
+        m_window->switchLanguage(QStringLiteral("en"));
+        const QStringList english = shown();
+        QVERIFY2(english.join(u'\n').contains(
+                     QStringLiteral("12,345 deliveries wait (threshold 10,000)")),
+                 qPrintable(english.join(u'\n')));
+        QVERIFY2(english.at(1).contains(QStringLiteral("1,234 dead letters")),
+                 qPrintable(english.at(1)));
+        m_window->switchLanguage(QString());
+        QCOMPARE(shown(), english);
+        m_window->switchLanguage(QStringLiteral("en"));
     }
 
     // In English a "%n" string reads as English at 1 and at 2 ("1 engine", "2 engines"), not

@@ -7,7 +7,10 @@
 #include "cellsfit.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
+#include "pages/auditpage.h"
 #include "pages/balancingpage.h"
+#include "pages/configpage.h"
+#include "pages/nodespage.h"
 #include "pages/page.h"
 
 #include <QAbstractButton>
@@ -377,6 +380,93 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 3, 10000);
         simulate();
         QTRY_COMPARE(axisNodeIds(chart), three);
+    }
+
+    // The config versions at the default size: every column whole and none scrolled out of
+    // sight, in Chinese too (the time a version was applied was cut there).
+    void configVersionsFit_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void configVersionsFit()
+    {
+        QFETCH(QString, language);
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(4);
+        auto *view = m_window->config()->findChild<QTableView *>(QStringLiteral("configVersions"));
+        QVERIFY(view);
+        QTRY_VERIFY(view->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 10000);
+        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
+        QTRY_VERIFY2(view->horizontalHeader()->length() <= view->viewport()->width(),
+                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                    .arg(view->horizontalHeader()->length())
+                                    .arg(view->viewport()->width())));
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // A node's health history and the audit log at the default size: every cell whole, or
+    // whole in its tooltip (the reason and a value before a change were cut).
+    void historyAndAuditCellsFit_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void historyAndAuditCellsFit()
+    {
+        QFETCH(QString, language);
+        const QString id = QStringLiteral("unreachable-node-with-a-long-id");
+        const auto known = m_engine->nodes().result();
+        QVERIFY(known);
+        if (std::none_of(known->begin(), known->end(),
+                         [&id](const NodeStatus &n) { return n.spec.id == id; })) {
+            NodeSpec spec;
+            spec.id = id;
+            spec.url = QStringLiteral("http://127.0.0.1:1");
+            QVERIFY(m_engine->addNode(spec).result());
+            QVERIFY(m_engine->setNodeWeight(id, 7).result());
+            const auto running = m_engine->config(false).result();
+            QVERIFY(running);
+            ClusterConfig config = running.value();
+            config.maxNodes += 1;
+            QVERIFY(m_engine->applyConfig(config.toJson()).result());
+        }
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+
+        m_window->showPage(1);
+        ui::NodesPage *nodes = m_window->nodes();
+        QTRY_VERIFY_WITH_TIMEOUT(nodes->model()->rowOfKey(id) >= 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(nodes->model()->row(nodes->model()->rowOfKey(id)).health,
+                                  HealthState::Down, 10000);
+        QTableView *table = nodes->table();
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            if (table->model()->index(r, 0).data().toString() == id)
+                table->selectRow(r);
+        auto *history = nodes->findChild<QTableView *>(QStringLiteral("nodeHistory"));
+        QVERIFY(history);
+        QTRY_VERIFY_WITH_TIMEOUT(history->model()->rowCount() > 0, 10000);
+        QTRY_VERIFY2(cutCells(history).isEmpty(), qPrintable(cutCells(history).join(u'\n')));
+
+        m_window->showPage(5);
+        auto *audit = m_window->audit()->findChild<QTableView *>(QStringLiteral("auditTable"));
+        QVERIFY(audit);
+        const auto has = [this](const QString &action) {
+            const auto *model = m_window->audit()->model();
+            for (int r = 0; r < model->rowCount(); ++r)
+                if (model->row(r).action == action)
+                    return true;
+            return false;
+        };
+        m_window->audit()->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            has(QStringLiteral("node.weight")) && has(QStringLiteral("config.apply")), 10000);
+        QTRY_VERIFY2(cutCells(audit).isEmpty(), qPrintable(cutCells(audit).join(u'\n')));
+        m_window->switchLanguage(QStringLiteral("en"));
     }
 };
 

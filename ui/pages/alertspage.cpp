@@ -50,8 +50,7 @@ AlertsPage::AlertsPage(EngineSession *session, QWidget *parent)
                   return a.resolved() ? tr("resolved %1").arg(timeText(a.resolvedAt))
                                       : tr("ongoing");
               })},
-            C{[] { return tr("Times"); },
-              cell([](const Alert &a) { return QLocale().toString(a.count); })},
+            C{[] { return tr("Times"); }, cell([](const Alert &a) { return countText(a.count); })},
             C{[] { return tr("First"); }, cell([](const Alert &a) { return timeText(a.at); })},
             C{[] { return tr("Last"); },
               cell([](const Alert &a) { return timeText(a.lastAt ? a.lastAt : a.at); })},
@@ -73,7 +72,7 @@ AlertsPage::AlertsPage(EngineSession *session, QWidget *parent)
 
 QString AlertsPage::title() const
 {
-    return m_open ? tr("Alerts (%1)").arg(m_open) : tr("Alerts");
+    return m_open ? tr("Alerts (%1)").arg(countText(m_open)) : tr("Alerts");
 }
 
 void AlertsPage::retranslate()
@@ -122,12 +121,23 @@ QString AlertsPage::alertText(const Alert &a)
             .arg(a.subject);
     if (a.kind == u"target.disabled")
         return tr("Target %1 was disabled").arg(a.subject);
+    if (a.kind == u"target.dead_letters") {
+        static const QRegularExpression dead(QStringLiteral("^(\\d+) dead letters for "));
+        const auto m = dead.match(a.message);
+        // A resolved incident's log line carries no figure.
+        return m.hasMatch() ? tr("Target %1 has %Ln dead letter(s) waiting to be retried or "
+                                 "discarded",
+                                 nullptr, m.captured(1).toInt())
+                                  .arg(a.subject)
+                            : tr("Target %1 has dead letters waiting to be retried or discarded")
+                                  .arg(a.subject);
+    }
     if (a.kind == u"backlog") {
         const auto m = backlog.match(a.message);
         return m.hasMatch()
                    ? tr("Sync backlog passed its threshold: %1 deliveries wait (threshold %2)")
-                         .arg(QLocale().toString(m.captured(1).toLongLong()),
-                              QLocale().toString(m.captured(2).toLongLong()))
+                         .arg(countText(m.captured(1).toLongLong()),
+                              countText(m.captured(2).toLongLong()))
                    : tr("Sync backlog passed its threshold");
     }
     if (a.kind == u"config")
@@ -163,7 +173,7 @@ void AlertsPage::applySnapshot(const EngineSnapshot &s)
             m_rows << a;
             changed = true;
         } else if (it->count != a.count || it->resolvedAt != a.resolvedAt ||
-                   it->lastAt != a.lastAt) {
+                   it->lastAt != a.lastAt || it->message != a.message) {
             // A resolution is final even if an older copy of the incident comes after it.
             if (!it->resolved() || a.resolved()) {
                 *it = a;

@@ -23,6 +23,18 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     const auto text = [](auto f) {
         return [f](const AuditEntry &a, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(f(a)) : QVariant(); };
     };
+    // A value before or after: one line of at most 200 characters in the table (a whole
+    // config is long), all of it in the tooltip.
+    const auto value = [](QString AuditEntry::*field) {
+        return [field](const AuditEntry &a, int role) -> QVariant {
+            if (role == Qt::ToolTipRole)
+                return valueText(a.*field);
+            if (role != Qt::DisplayRole)
+                return {};
+            const QString line = valueText(a.*field).simplified();
+            return line.size() > 200 ? line.left(199) + u'…' : line;
+        };
+    };
     m_model = new RecordTableModel<AuditEntry>(
         {
             C{[] { return tr("Time"); },
@@ -33,19 +45,19 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
               text([](const AuditEntry &a) { return actionText(a.action); })},
             C{[] { return tr("Subject"); },
               text([](const AuditEntry &a) { return subjectText(a.subject); })},
-            C{[] { return tr("Before"); },
-              text([](const AuditEntry &a) { return valueText(a.before).left(200); })},
-            C{[] { return tr("After"); },
-              text([](const AuditEntry &a) { return valueText(a.after).left(200); })},
+            C{[] { return tr("Before"); }, value(&AuditEntry::before)},
+            C{[] { return tr("After"); }, value(&AuditEntry::after)},
         },
         [](const AuditEntry &a) { return QString::number(a.id); }, this);
     m_view->setModel(m_model);
     m_view->setObjectName(QStringLiteral("auditTable"));
-    m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setWordWrap(false);
-    // Time, who, action and subject are short: shown whole, never cut.
+    // Time, who, action and subject are short: shown whole, never cut. Before and after
+    // share what is left (Before had a fixed 100 px and was cut).
     for (int c = 0; c < 4; ++c)
         m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    for (int c = 4; c < 6; ++c)
+        m_view->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Stretch);
     m_view->verticalHeader()->hide();
     m_filter->setObjectName(QStringLiteral("auditFilter"));
     m_filter->setClearButtonEnabled(true);
@@ -94,14 +106,23 @@ void AuditPage::refresh()
 
 QString AuditPage::actorText(const QString &actor)
 {
-    // "engine" acted by itself; other actors are names ("console:alice", a token's name).
+    // "engine" acted by itself; other actors are names ("console:alice", a token's name). A
+    // roll back is recorded as "<actor> (rollback to version N)", in the engine's words.
+    static const QRegularExpression rollback(
+        QStringLiteral("^(.*) \\(rollback to version (\\d+)\\)$"));
+    if (const auto m = rollback.match(actor); m.hasMatch())
+        return tr("%1 (rolling back to version %2)")
+            .arg(actorText(m.captured(1)), m.captured(2)); // an id, not a count: no separators
     return actor == u"engine" ? tr("the engine") : actor;
 }
 
 QString AuditPage::subjectText(const QString &subject)
 {
-    // The engine records a replay of every target as "all targets" (audit rows are kept in
-    // one language; the console words them in its own).
+    // The engine records a replay of every target as "all targets" and a config applied as
+    // "version N" (audit rows are kept in one language; the console words them in its own).
+    static const QRegularExpression version(QStringLiteral("^version (\\d+)$"));
+    if (const auto m = version.match(subject); m.hasMatch())
+        return tr("version %1").arg(m.captured(1));
     return subject == u"all targets" ? tr("all targets") : subject;
 }
 

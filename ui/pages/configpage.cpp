@@ -2,6 +2,7 @@
 #include "pages/configpage.h"
 
 #include "api/enginesession.h"
+#include "pages/auditpage.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -19,16 +20,29 @@ namespace jobfirst::ui {
 
 ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_editor(new QPlainTextEdit), m_error(new QLabel),
-      m_banner(new QLabel), m_note(new QLabel), m_validate(new QPushButton),
+      m_banner(new QLabel), m_note(new QLabel), m_status(new QLabel), m_validate(new QPushButton),
       m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton),
       m_rollback(new QPushButton), m_versionView(new QTableView)
 {
     using C = RecordTableModel<ConfigVersion>::Column;
     m_versions = new RecordTableModel<ConfigVersion>(
         {
-            C{[] { return tr("Version"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(v.version) : QVariant(); }},
-            C{[] { return tr("Applied"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(timeText(v.timestamp)) : QVariant(); }},
-            C{[] { return tr("By"); }, [](const ConfigVersion &v, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(v.actor) : QVariant(); }},
+            C{[] { return tr("Version"); },
+              [](const ConfigVersion &v, int role) -> QVariant {
+                  return role == Qt::DisplayRole ? QVariant(v.version) : QVariant();
+              }},
+            C{[] { return tr("Applied"); },
+              [](const ConfigVersion &v, int role) -> QVariant {
+                  return role == Qt::DisplayRole ? QVariant(timeText(v.timestamp)) : QVariant();
+              }},
+            // Who, worded as on the Audit page; a long name (a config file's path) is whole
+            // in its tooltip.
+            C{[] { return tr("By"); },
+              [](const ConfigVersion &v, int role) -> QVariant {
+                  return role == Qt::DisplayRole || role == Qt::ToolTipRole
+                             ? QVariant(AuditPage::actorText(v.actor))
+                             : QVariant();
+              }},
         },
         [](const ConfigVersion &v) { return QString::number(v.version); }, this);
     m_editor->setObjectName(QStringLiteral("configEditor"));
@@ -44,10 +58,18 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_note->setObjectName(QStringLiteral("editsKeptNote"));
     m_note->setStyleSheet(QStringLiteral("background: #d6eaf8; padding: 6px;"));
     m_note->hide();
+    m_status->setWordWrap(true);
+    m_status->setObjectName(QStringLiteral("configStatus"));
+    m_status->hide();
     m_apply->setObjectName(QStringLiteral("applyConfig"));
+    m_versionView->setObjectName(QStringLiteral("configVersions"));
     m_versionView->setModel(m_versions);
     m_versionView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_versionView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_versionView->setWordWrap(false);
+    // Every column as wide as its title and figures, in any language; who applied it takes
+    // what is left.
+    m_versionView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_versionView->horizontalHeader()->setStretchLastSection(true);
     m_versionView->verticalHeader()->hide();
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
@@ -62,6 +84,7 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     ll->addWidget(m_note);
     ll->addWidget(m_editor, 1);
     ll->addWidget(m_error);
+    ll->addWidget(m_status);
     auto *lb = new QHBoxLayout;
     lb->addWidget(m_validate);
     lb->addWidget(m_apply);
@@ -94,6 +117,8 @@ void ConfigPage::retranslate()
     m_compare->setText(tr("Compare with running…"));
     m_rollback->setText(tr("Roll back to this version…"));
     m_versions->retranslate();
+    if (m_outcome)
+        m_status->setText(m_outcome());
     if (m_note->isVisible())
         m_note->setText(noteText());
     validate();
@@ -176,9 +201,10 @@ void ConfigPage::apply()
     const QByteArray json = m_editor->toPlainText().toUtf8();
     session()->applyConfig(json).then(this, [this, json](const Result<int> &s) {
         if (!s) {
-            m_error->setText(s.error().message);
+            showOutcome(false, [m = s.error().message] { return tr("Not applied: %1").arg(m); });
             return;
         }
+        showOutcome(true, [v = s.value()] { return tr("Applied as version %1.").arg(v); });
         m_banner->hide();
         // What was applied is what runs: the editor holds no edits any more (the engine's
         // own change signal, which may come first, must not take it for edits).
@@ -229,11 +255,27 @@ void ConfigPage::rollbackSelected()
     const int v = selectedVersion();
     if (!v || QMessageBox::question(this, tr("Roll back"), tr("Apply configuration version %1 again?").arg(v)) != QMessageBox::Yes)
         return;
-    session()->rollbackConfig(v).then(this, [this](const Result<int> &s) {
-        if (!s)
-            m_error->setText(s.error().message);
+    session()->rollbackConfig(v).then(this, [this, v](const Result<int> &s) {
+        if (s)
+            showOutcome(true, [v, now = s.value()] {
+                return tr("Version %1 applied again as version %2.").arg(v).arg(now);
+            });
+        else
+            showOutcome(false,
+                        [m = s.error().message] { return tr("Not rolled back: %1").arg(m); });
         reload();
     });
+}
+
+void ConfigPage::showOutcome(bool ok, std::function<QString()> text)
+{
+    // What the engine answered, until the next answer: the operator sees that Apply did
+    // something (or what was wrong) without looking for a new row among the versions.
+    m_status->setStyleSheet(ok ? QStringLiteral("color: #1e8449;")
+                               : QStringLiteral("color: #c0392b;"));
+    m_outcome = std::move(text);
+    m_status->setText(m_outcome());
+    m_status->show();
 }
 
 } // namespace jobfirst::ui

@@ -5,6 +5,8 @@
 #include "pages/page.h"
 #include "config/configversion.h"
 
+#include <functional>
+
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -38,6 +40,8 @@ public:
     QLabel *errorLabel() const { return m_error; }
     QLabel *reloadBanner() const { return m_banner; }
     QLabel *editsKeptNote() const { return m_note; }
+    /// What the engine said to the last Apply or roll back.
+    QLabel *statusLabel() const { return m_status; }
     void apply();
     RecordTableModel<ConfigVersion> *versions() const { return m_versions; }
 
@@ -51,12 +55,15 @@ private:
     void compareSelected();
     void showDiff(int version, const QString &diff);
     void rollbackSelected();
+    void showOutcome(bool ok, std::function<QString()> text);
     int selectedVersion() const;
 
     QPlainTextEdit *m_editor;
     QLabel *m_error;
     QLabel *m_banner;
     QLabel *m_note;
+    QLabel *m_status;
+    std::function<QString()> m_outcome; ///< the status line, in the chosen language
     QPushButton *m_validate, *m_apply, *m_revert, *m_compare, *m_rollback;
     RecordTableModel<ConfigVersion> *m_versions;
     QTableView *m_versionView;

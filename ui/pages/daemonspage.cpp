@@ -221,9 +221,10 @@ void DaemonsPage::updateSummary()
         if (isLate(d))
             ++late;
     const int n = int(m_model->rows().size());
-    m_summary->setText(
-        late > 0 ? tr("%n engine(s) on this store; %1 with a late heartbeat.", nullptr, n).arg(late)
-                 : tr("%n engine(s) on this store.", nullptr, n));
+    m_summary->setText(late > 0
+                           ? tr("%n engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
+                                 .arg(countText(late))
+                           : tr("%n engine(s) on this store.", nullptr, n));
 }
 
 } // namespace jobfirst::ui

@@ -109,16 +109,16 @@ QString LogsPage::lineText(const LogEntry &e)
         return tr("Engine stopped");
     if (e.kind == QLatin1String("config.applied"))
         return tr("Config version %1 applied by %2")
-            .arg(e.fields.value(QStringLiteral("version")).toInt())
-            .arg(e.fields.value(QStringLiteral("actor")).toString());
+            .arg(QString::number(e.fields.value(QStringLiteral("version")).toInt()),
+                 AuditPage::actorText(e.fields.value(QStringLiteral("actor")).toString()));
     if (e.kind == QLatin1String("config.unsigned"))
         return e.target.isEmpty()
                    ? tr("cluster_secret is empty: cluster sync to the nodes goes out unsigned")
                    : tr("Target %1 has no secret: its deliveries go out unsigned").arg(e.target);
     if (e.kind == QLatin1String("delivery.dead_letter"))
         return tr("%1 deliveries to %2 became dead letters: %3")
-            .arg(e.fields.value(QStringLiteral("count")).toInteger())
-            .arg(e.target, e.fields.value(QStringLiteral("error")).toString());
+            .arg(countText(e.fields.value(QStringLiteral("count")).toInteger()), e.target,
+                 e.fields.value(QStringLiteral("error")).toString());
     return e.message;
 }
 

@@ -150,7 +150,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                  }},
             HCol{[] { return tr("Reason"); },
                  [](const HealthEvent &e, int role) -> QVariant {
-                     return role == Qt::DisplayRole ? QVariant(reasonText(e.reason)) : QVariant();
+                     // The panel is narrow: a long reason is whole in its tooltip.
+                     return role == Qt::DisplayRole || role == Qt::ToolTipRole
+                                ? QVariant(reasonText(e.reason))
+                                : QVariant();
                  }},
         },
         [](const HealthEvent &e) { return QString::number(e.id); }, this);
@@ -171,7 +174,11 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
+    m_historyView->setObjectName(QStringLiteral("nodeHistory"));
     m_historyView->setModel(m_history);
+    m_historyView->setWordWrap(false);
+    // Time and states as wide as their text; the reason takes the rest.
+    m_historyView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_historyView->horizontalHeader()->setStretchLastSection(true);
     m_historyView->verticalHeader()->hide();
     m_filter->setObjectName(QStringLiteral("nodeFilter"));

@@ -19,13 +19,15 @@ namespace jobfirst::ui {
 
 namespace {
 
-/// A success rate as a percentage that never reads 100 while a request failed: with
-/// failures it is rounded down (99.97 % reads 99.9 %, not 100.0 %).
-QString successRateText(const QLocale &locale, double rate, qint64 failed)
+/// The plan's target for the share of requests that succeed, in tenths of a percent.
+constexpr qint64 SuccessTargetPermille = 999;
+
+/// A success rate in tenths of a percent, rounded down and counted in whole requests: it never
+/// reads 100 while a request failed (99.97 % reads 99.9 %), and 999 of 1,000 is 99.9 % where
+/// floating point says 99.8999….
+qint64 successPermille(qint64 successful, qint64 requests)
 {
-    if (failed <= 0)
-        return locale.toString(rate, 'f', 1);
-    return locale.toString(std::min(std::floor(rate * 10) / 10, 99.9), 'f', 1);
+    return requests > 0 ? successful * 1000 / requests : 0;
 }
 
 } // namespace
@@ -144,7 +146,9 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
         locale.toString(c.windowRequests),
         std::isnan(c.windowSuccessRate)
             ? QStringLiteral("—")
-            : tr("%1 %").arg(successRateText(locale, c.windowSuccessRate, c.windowFailedRequests)),
+            : tr("%1 %").arg(locale.toString(
+                  double(successPermille(c.windowSuccessfulRequests, c.windowRequests)) / 10, 'f',
+                  1)),
         std::isnan(c.windowAverageResponseTimeMs)
             ? QStringLiteral("—")
             : tr("%1 ms").arg(locale.toString(c.windowAverageResponseTimeMs, 'f', 1)),
@@ -156,10 +160,12 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
                    : QString());
+    // Meeting the target (at it or above) is green, missing it red.
     restyle(m_cards[4].value,
-            !std::isnan(c.windowSuccessRate) && c.windowFailedRequests > 0
-                ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
-                : QString());
+            std::isnan(c.windowSuccessRate) ? QString()
+            : successPermille(c.windowSuccessfulRequests, c.windowRequests) >= SuccessTargetPermille
+                ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Up).name())
+                : QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name()));
     m_cards[3].value->setToolTip(
         tr("%1 requests since the engine started, %2 failed")
             .arg(locale.toString(c.totalRequests), locale.toString(c.failedRequests)));

@@ -140,6 +140,11 @@ QString circuitText(CircuitState s)
     return {};
 }
 
+QString countText(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
 QString ageText(qint64 ms)
 {
     if (ms <= 0)

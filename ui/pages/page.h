@@ -76,6 +76,9 @@ QString reasonText(const QString &engineReason);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 QString ageText(qint64 ms);
+/// A count as the chosen language writes it ("1,234"): every count on screen reads the same
+/// under "System language" and the language it stands for (see MainWindow::displayLocale).
+QString countText(qint64 n);
 QString timeText(qint64 msSinceEpoch);
 /// A start time in local time: "HH:mm" today, else "yyyy-MM-dd HH:mm" (for "since …").
 QString sinceText(qint64 msSinceEpoch);

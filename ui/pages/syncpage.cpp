@@ -123,7 +123,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                                      : circuitText(t.circuit);
                       }),
             column<T>([] { return tr("Backlog"); },
-                      [](const T &t) { return QString::number(t.backlog); }),
+                      [](const T &t) { return countText(t.backlog); }),
             column<T>([] { return tr("Oldest waiting"); },
                       [](const T &t) { return ageText(t.oldestWaitingMs); }),
             // Counted in the engine's memory: they start again when the engine restarts, and
@@ -135,7 +135,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
              },
              [this](const T &t, int role) -> QVariant {
                  if (role == Qt::DisplayRole)
-                     return QString::number(t.success);
+                     return countText(t.success);
                  if (role == Qt::ToolTipRole && m_countingSince)
                      return tr("Delivered since the engine started at %1; the count starts "
                                "again when the engine restarts.")
@@ -143,11 +143,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                  return {};
              }},
             column<T>([] { return tr("Dead letters"); },
-                      [](const T &t) { return QString::number(t.deadLetters); }),
+                      [](const T &t) { return countText(t.deadLetters); }),
             column<T>([] { return tr("Retries"); },
-                      [](const T &t) { return QString::number(t.retries); }),
+                      [](const T &t) { return countText(t.retries); }),
             column<T>([] { return tr("In flight"); },
-                      [](const T &t) { return QString::number(t.inFlight); }),
+                      [](const T &t) { return countText(t.inFlight); }),
             column<T>([] { return tr("Last error"); },
                       [](const T &t) {
                           return t.lastError.isEmpty()
@@ -173,26 +173,45 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     using Q = QueuedDelivery;
     m_queue = new RecordTableModel<Q>(
         {
-            column<Q>([] { return tr("ID"); }, [](const Q &q) { return QString::number(q.deliveryId); }),
+            column<Q>([] { return tr("ID"); },
+                      [](const Q &q) { return QString::number(q.deliveryId); }),
             column<Q>([] { return tr("Target"); }, [](const Q &q) { return q.target; }),
-            column<Q>([] { return tr("User"); }, [](const Q &q) { return q.eventCount > 1 ? tr("%n users (bulk)", nullptr, q.eventCount) : q.userId; }),
+            column<Q>([] { return tr("User"); },
+                      [](const Q &q) {
+                          return q.eventCount > 1 ? tr("%n users (bulk)", nullptr, q.eventCount)
+                                                  : q.userId;
+                      }),
             column<Q>([] { return tr("Type"); }, [](const Q &q) { return q.eventType; }),
-            column<Q>([] { return tr("Attempts"); }, [](const Q &q) { return QString::number(q.attempts); }),
-            column<Q>([] { return tr("Next attempt"); }, [this](const Q &q) { return waitText(q); }),
-            column<Q>([] { return tr("Waiting"); }, [](const Q &q) { return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt); }),
-            column<Q>([] { return tr("Last error"); }, [](const Q &q) { return q.lastError.left(120); }),
+            column<Q>([] { return tr("Attempts"); },
+                      [](const Q &q) { return countText(q.attempts); }),
+            column<Q>([] { return tr("Next attempt"); },
+                      [this](const Q &q) { return waitText(q); }),
+            column<Q>([] { return tr("Waiting"); },
+                      [](const Q &q) {
+                          return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt);
+                      }),
+            column<Q>([] { return tr("Last error"); },
+                      [](const Q &q) { return q.lastError.left(120); }),
         },
         [](const Q &q) { return QString::number(q.deliveryId); }, this);
     using D = DeadLetter;
     m_dead = new RecordTableModel<D>(
         {
-            column<D>([] { return tr("ID"); }, [](const D &d) { return QString::number(d.deliveryId); }),
+            column<D>([] { return tr("ID"); },
+                      [](const D &d) { return QString::number(d.deliveryId); }),
             column<D>([] { return tr("Target"); }, [](const D &d) { return d.target; }),
-            column<D>([] { return tr("User"); }, [](const D &d) { return d.eventCount > 1 ? tr("%n users (bulk)", nullptr, d.eventCount) : d.userId; }),
+            column<D>([] { return tr("User"); },
+                      [](const D &d) {
+                          return d.eventCount > 1 ? tr("%n users (bulk)", nullptr, d.eventCount)
+                                                  : d.userId;
+                      }),
             column<D>([] { return tr("Type"); }, [](const D &d) { return d.eventType; }),
-            column<D>([] { return tr("Attempts"); }, [](const D &d) { return QString::number(d.attempts); }),
-            column<D>([] { return tr("Failed at"); }, [](const D &d) { return timeText(d.failedAt); }),
-            column<D>([] { return tr("Last error"); }, [](const D &d) { return d.lastError.left(160); }),
+            column<D>([] { return tr("Attempts"); },
+                      [](const D &d) { return countText(d.attempts); }),
+            column<D>([] { return tr("Failed at"); },
+                      [](const D &d) { return timeText(d.failedAt); }),
+            column<D>([] { return tr("Last error"); },
+                      [](const D &d) { return d.lastError.left(160); }),
         },
         [](const D &d) { return QString::number(d.deliveryId); }, this);
     using A = DeliveryAttempt;
@@ -746,12 +765,15 @@ QString SyncPage::reportText(const ConsistencyReport &r, bool repair)
 {
     if (!r.error.isEmpty())
         return tr("Check failed: %1").arg(r.error);
-    QString text = tr("Target: %1\nRecords acknowledged (ledger): %2\nRecords held by the target: %3\n"
-                      "Missing: %4   Stale: %5   Unknown: %6\nConsistency: %7%\nBuckets differing: %8 of %9\n")
-                       .arg(r.target).arg(r.ledgerRecords).arg(r.targetRecords).arg(r.missing).arg(r.stale).arg(r.unknown)
-                       .arg(r.ratio * 100, 0, 'f', 3).arg(r.bucketsDiffering).arg(r.bucketsCompared);
+    QString text =
+        tr("Target: %1\nRecords acknowledged (ledger): %2\nRecords held by the target: %3\n"
+           "Missing: %4   Stale: %5   Unknown: %6\nConsistency: %7%\nBuckets differing: %8 of %9\n")
+            .arg(r.target, countText(r.ledgerRecords), countText(r.targetRecords),
+                 countText(r.missing), countText(r.stale), countText(r.unknown),
+                 QLocale().toString(r.ratio * 100, 'f', 3), countText(r.bucketsDiffering),
+                 countText(r.bucketsCompared));
     if (repair)
-        text += tr("Repaired: %1 events sent again\n").arg(r.repaired);
+        text += tr("Repaired: %1 events sent again\n").arg(countText(r.repaired));
     if (!r.samples.isEmpty())
         text += QStringLiteral("\n") + r.samples.join(u'\n');
     return text;

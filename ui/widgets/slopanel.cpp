@@ -3,7 +3,9 @@
 
 #include "api/enginesession.h"
 #include "pages/page.h"
+#include "slo/slocalculator.h"
 
+#include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
@@ -15,6 +17,8 @@ namespace jobfirst::ui {
 
 namespace {
 constexpr int RefreshMs = 30000;
+/// Until the first figures arrive (the engine starting, a slow first read).
+constexpr int FirstFiguresRetryMs = 2000;
 
 QString windowText(qint64 ms)
 {
@@ -72,8 +76,13 @@ void SloPanel::refresh()
     m_busy = true;
     m_session->slo().then(this, [this](const Result<SloReport> &r) {
         m_busy = false;
-        if (r)
+        if (r && !r->figures.isEmpty())
             display(r.value());
+        else if (m_report.figures.isEmpty())
+            QTimer::singleShot(FirstFiguresRetryMs, this, [this] {
+                if (isVisible() && m_report.figures.isEmpty())
+                    refresh();
+            });
         emit refreshed();
     });
 }
@@ -96,6 +105,19 @@ QString SloPanel::figureName(const QString &key)
 void SloPanel::display(const SloReport &report)
 {
     m_report = report;
+    fill(report, true);
+}
+
+void SloPanel::showMeasuring()
+{
+    // The plan's metrics, their targets and windows as the engine states them, none measured.
+    SloInputs none;
+    none.now = QDateTime::currentMSecsSinceEpoch();
+    fill(SloCalculator::compute(none), false);
+}
+
+void SloPanel::fill(const SloReport &report, bool measured)
+{
     m_table->setRowCount(int(report.figures.size()));
     // Every figure in view at once: the table is as tall as its rows.
     m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth()
@@ -103,8 +125,10 @@ void SloPanel::display(const SloReport &report)
     for (int row = 0; row < report.figures.size(); ++row) {
         const SloFigure &f = report.figures.at(row);
         const QString target = (f.higherIsBetter ? QStringLiteral("≥ ") : QStringLiteral("≤ ")) + valueText(f, f.target);
-        const QString measured = f.measuredAny ? valueText(f, f.measured) : tr("nothing to measure");
-        const QStringList cells = {figureName(f.key), measured, target, windowText(f.windowMs)};
+        const QString value = !measured       ? tr("measuring…")
+                              : f.measuredAny ? valueText(f, f.measured)
+                                              : tr("nothing to measure");
+        const QStringList cells = {figureName(f.key), value, target, windowText(f.windowMs)};
         const QColor colour = !f.measuredAny ? QColor(0xea, 0xec, 0xee) : f.met ? QColor(0xd5, 0xf5, 0xe3) : QColor(0xf5, 0xb7, 0xb1);
         for (int c = 0; c < cells.size(); ++c) {
             auto *item = new QTableWidgetItem(cells.at(c));
@@ -126,6 +150,8 @@ void SloPanel::retranslate()
     m_table->setHorizontalHeaderLabels({tr("Metric"), tr("Measured"), tr("Target"), tr("Window")});
     if (!m_report.figures.isEmpty())
         display(m_report);
+    else
+        showMeasuring();
 }
 
 } // namespace jobfirst::ui

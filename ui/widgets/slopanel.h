@@ -16,7 +16,8 @@ namespace jobfirst::ui {
 
 /// The plan's success metrics (成功指标) on the overview: each figure as measured, its target,
 /// the window it covers, green when met, red when missed, grey when there was nothing to
-/// measure. Read from the engine every 30 s and when shown.
+/// measure. Read from the engine every 30 s and when shown; until the first figures arrive
+/// each metric reads "measuring…" (retried every few seconds).
 class SloPanel final : public QWidget
 {
     Q_OBJECT
@@ -36,6 +37,9 @@ protected:
 
 private:
     void display(const SloReport &report);
+    /// The plan's metrics with "measuring…" for each: no figures have arrived yet.
+    void showMeasuring();
+    void fill(const SloReport &report, bool measured);
     static QString figureName(const QString &key);
 
     EngineSession *m_session;
