@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "charts/livechart.h"
+#include "core/whenfinished.h"
 #include "dialogs/connectdialog.h"
 #include "dialogs/restoredialog.h"
 #include "pages/alertspage.h"
@@ -149,32 +150,40 @@ void MainWindow::buildMenus()
         if (f.isEmpty())
             return;
         // Read off the GUI thread; the engine validates and applies it.
-        QtConcurrent::run([f]() -> Result<QByteArray> {
-            auto c = ClusterConfig::fromFile(f);
-            if (!c)
-                return c.error();
-            return c->toJson();
-        }).then(this, [this](const Result<QByteArray> &json) {
-            if (!json) {
-                showError(json.error().message);
-                return;
-            }
-            m_session->applyConfig(json.value()).then(this, [this](const Result<int> &s) {
-                if (!s)
-                    showError(s.error().message);
-            });
-        });
+        whenFinished(QtConcurrent::run([f]() -> Result<QByteArray> {
+                         auto c = ClusterConfig::fromFile(f);
+                         if (!c)
+                             return c.error();
+                         return c->toJson();
+                     }),
+                     this, [this](const Result<QByteArray> &json) {
+                         if (!json) {
+                             showError(json.error().message);
+                             return;
+                         }
+                         whenFinished(m_session->applyConfig(json.value()), this,
+                                      [this](const Result<int> &s) {
+                                          if (!s)
+                                              showError(s.error().message);
+                                      });
+                     });
     });
     m_exportConfig = m_fileMenu->addAction(QString(), this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Export configuration"), QStringLiteral("cluster.json"), tr("JSON (*.json)"));
         if (f.isEmpty())
             return;
         // Exported with secrets masked: importing it back into this cluster keeps its secrets.
-        m_session->config(false).then(QtFuture::Launch::Async, [f](const Result<ClusterConfig> &c) -> Status {
-            return c ? c->saveToFile(f) : Status(c.error());
-        }).then(this, [this](const Status &s) {
-            if (!s)
-                showError(s.error().message);
+        whenFinished(m_session->config(false), this, [this, f](const Result<ClusterConfig> &c) {
+            if (!c) {
+                showError(c.error().message);
+                return;
+            }
+            // Written off the GUI thread.
+            whenFinished(QtConcurrent::run([c, f] { return c->saveToFile(f); }), this,
+                         [this](const Status &s) {
+                             if (!s)
+                                 showError(s.error().message);
+                         });
         });
     });
     m_backup = m_fileMenu->addAction(QString(), this, &MainWindow::askForBackup);
@@ -424,15 +433,18 @@ void MainWindow::openRestoreDialog()
 QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByteArray &passphrase)
 {
     statusBar()->showMessage(tr("Making a backup at %1…").arg(path));
-    return m_session->createBackup(path, passphrase).then(this, [this, path](const Result<BackupInfo> &r) {
-        if (!r) {
-            statusBar()->clearMessage();
-            showError(r.error().message);
-        } else {
-            statusBar()->showMessage(tr("Backup made at %1 (%2 KiB, encrypted).").arg(path).arg(r->fileBytes / 1024), 15000);
-        }
-        return r;
-    });
+    return whenFinishedThen(
+        m_session->createBackup(path, passphrase), this, [this, path](const Result<BackupInfo> &r) {
+            if (!r) {
+                statusBar()->clearMessage();
+                showError(r.error().message);
+            } else {
+                statusBar()->showMessage(
+                    tr("Backup made at %1 (%2 KiB, encrypted).").arg(path).arg(r->fileBytes / 1024),
+                    15000);
+            }
+            return r;
+        });
 }
 
 void MainWindow::showError(const QString &message)

@@ -3,8 +3,9 @@
 
 #include "api/localenginesession.h"
 #include "core/localuser.h"
-#include "host/storelocation.h"
+#include "core/whenfinished.h"
 #include "democluster.h"
+#include "host/storelocation.h"
 #include "mainwindow.h"
 #include "remote/remoteenginesession.h"
 #include "tokenvault.h"
@@ -115,7 +116,7 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath, c
     options.configPath = configPath;
     LocalEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
-    s->start(options).then(this, [this, pending, options](const Status &started) {
+    whenFinished(s->start(options), this, [this, pending, options](const Status &started) {
         if (!started) {
             fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
                     "or start the console with --demo.")
@@ -146,33 +147,39 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
     auto session = std::make_unique<RemoteEngineSession>(RemoteOptions{server, token, caFile});
     RemoteEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
-    s->connectToEngine().then(this, [this, pending, server, token, caFile, remember](const Status &connected) {
-        if (!connected) {
-            const QString message = tr("Cannot connect to the engine at %1: %2").arg(server.toString(), connected.error().message);
-            if (m_window) {
-                fail(message);
+    whenFinished(
+        s->connectToEngine(), this,
+        [this, pending, server, token, caFile, remember](const Status &connected) {
+            if (!connected) {
+                const QString message = tr("Cannot connect to the engine at %1: %2")
+                                            .arg(server.toString(), connected.error().message);
+                if (m_window) {
+                    fail(message);
+                    return;
+                }
+                // Started with --connect and nothing to show yet: say so, and show the demo.
+                QMessageBox::critical(nullptr, tr("JobFirst Cluster Console"), message);
+                startDemo();
                 return;
             }
-            // Started with --connect and nothing to show yet: say so, and show the demo.
-            QMessageBox::critical(nullptr, tr("JobFirst Cluster Console"), message);
-            startDemo();
-            return;
-        }
-        QSettings settings;
-        settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("remote"));
-        settings.setValue(QStringLiteral("remote/url"), server.toString());
-        settings.setValue(QStringLiteral("remote/caFile"), caFile);
-        if (remember) {
-            // The token goes to a 0600 file, off the GUI thread; the settings keep only its path.
-            QtConcurrent::run([server, token] { return TokenVault::store(server, token); }).then(this, [this](const Result<QString> &path) {
-                if (path)
-                    QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
-                else
-                    fail(path.error().message);
-            });
-        }
-        adopt(std::move(*pending), nullptr);
-    });
+            QSettings settings;
+            settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("remote"));
+            settings.setValue(QStringLiteral("remote/url"), server.toString());
+            settings.setValue(QStringLiteral("remote/caFile"), caFile);
+            if (remember) {
+                // The token goes to a 0600 file, off the GUI thread; the settings keep only its
+                // path.
+                whenFinished(
+                    QtConcurrent::run([server, token] { return TokenVault::store(server, token); }),
+                    this, [this](const Result<QString> &path) {
+                        if (path)
+                            QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
+                        else
+                            fail(path.error().message);
+                    });
+            }
+            adopt(std::move(*pending), nullptr);
+        });
 }
 
 void ConsoleShell::useEmbedded()
@@ -193,14 +200,17 @@ void ConsoleShell::startRemembered()
         const QUrl url(settings.value(QStringLiteral("remote/url")).toString());
         const QString tokenFile = settings.value(QStringLiteral("remote/tokenFile")).toString();
         const QString caFile = settings.value(QStringLiteral("remote/caFile")).toString();
-        QtConcurrent::run([tokenFile] { return TokenVault::load(tokenFile); }).then(this, [this, url, caFile](const Result<QByteArray> &token) {
-            if (!token) {
-                fail(tr("The remembered engine %1 has no readable token (%2); starting the demo.").arg(url.toString(), token.error().message));
-                startDemo();
-                return;
-            }
-            connectRemote(url, token.value(), caFile, false);
-        });
+        whenFinished(QtConcurrent::run([tokenFile] { return TokenVault::load(tokenFile); }), this,
+                     [this, url, caFile](const Result<QByteArray> &token) {
+                         if (!token) {
+                             fail(tr("The remembered engine %1 has no readable token (%2); "
+                                     "starting the demo.")
+                                      .arg(url.toString(), token.error().message));
+                             startDemo();
+                             return;
+                         }
+                         connectRemote(url, token.value(), caFile, false);
+                     });
         return;
     }
     const QString store = settings.value(QStringLiteral("store/path")).toString();

@@ -3,11 +3,13 @@
 
 #include "api/localenginesession.h"
 #include "core/secrets.h"
+#include "core/whenfinished.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -256,20 +258,34 @@ void DemoCluster::configure()
     options.configPath = configFile;
     options.demo = true;
     // The config file is written on a pool thread: the GUI thread does no disk work.
-    QtConcurrent::run([config, configFile] { return config.saveToFile(configFile); }).then(this, [this, options, nodes](const Status &saved) {
-        if (!saved) {
-            emit failed(saved.error().message);
-            return;
-        }
-        m_engine->start(options).then(this, [this, nodes](const Status &started) {
-            if (!started) {
-                emit failed(started.error().message);
+    whenFinished(
+        QtConcurrent::run([config, configFile] { return config.saveToFile(configFile); }), this,
+        [this, options, nodes](const Status &saved) {
+            if (!saved) {
+                emit failed(saved.error().message);
                 return;
             }
-            QList<QFuture<Result<NodeStatus>>> added;
-            for (const NodeSpec &n : nodes)
-                added << m_engine->addNode(n);
-            QtFuture::whenAll(added.begin(), added.end()).then(this, [this](const QList<QFuture<Result<NodeStatus>>> &) { emit ready(); });
+            whenFinished(m_engine->start(options), this, [this, nodes](const Status &started) {
+                if (!started) {
+                    emit failed(started.error().message);
+                    return;
+                }
+                // Ready once every add is answered (or dropped), as QtFuture::whenAll() would say;
+                // it attaches then() to each future, which races with the engine thread.
+                if (nodes.isEmpty()) {
+                    emit ready();
+                    return;
+                }
+                auto left = std::make_shared<qsizetype>(nodes.size());
+                for (const NodeSpec &n : nodes) {
+                    auto *watcher = new QFutureWatcher<Result<NodeStatus>>(this);
+                    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, left] {
+                        watcher->deleteLater();
+                        if (--*left == 0)
+                            emit ready();
+                    });
+                    watcher->setFuture(m_engine->addNode(n));
+                }
+            });
         });
-    });
 }

@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "core/duration.h"
 #include "core/unixsignalwatcher.h"
+#include "core/whenfinished.h"
 #include "ctlcontext.h"
 
 #include <QSet>
@@ -82,7 +83,7 @@ int runLogsCommand(CtlContext &ctx, const Arguments &args)
         LogQuery next = query;
         next.since = newest; // the same millisecond again: lines already printed are skipped
         next.limit = 10000;
-        ctx.session->logs(next).then(&poll, [&](const Result<QList<LogEntry>> &lines) {
+        whenFinished(ctx.session->logs(next), &poll, [&](const Result<QList<LogEntry>> &lines) {
             busy = false;
             if (!lines) {
                 ctx.err << "jobfirstctl: " << lines.error().message << Qt::endl;

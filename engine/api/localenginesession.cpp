@@ -5,6 +5,7 @@
 #include "cluster/clustermanager.h"
 #include "config/configdiff.h"
 #include "config/secretmask.h"
+#include "core/whenfinished.h"
 #include "host/enginehost.h"
 #include "host/storelocation.h"
 #include "metrics/metricsrenderer.h"
@@ -313,7 +314,8 @@ QFuture<Result<CheckResult>> LocalEngineSession::probe(const QUrl &url)
 {
     if (!isOpen())
         return QtFuture::makeReadyFuture(Result<CheckResult>(closedError()));
-    return m_shared->host.probe(url).then([](const CheckResult &r) { return Result<CheckResult>(r); });
+    return whenFinishedThen(m_shared->host.probe(url), this,
+                            [](const CheckResult &r) { return Result<CheckResult>(r); });
 }
 
 QFuture<Result<ClusterStats>> LocalEngineSession::clusterStats()

@@ -4,6 +4,9 @@
 #include <QFuture>
 #include <QFutureWatcher>
 #include <QObject>
+#include <QPromise>
+
+#include <memory>
 
 #include <type_traits>
 #include <utility>
@@ -36,6 +39,28 @@ void whenFinished(const QFuture<T> &future, QObject *context, F &&f)
                              fn(watcher->result());
                      });
     watcher->setFuture(future);
+}
+
+/// As whenFinished(), for a chain that needs a future back: returns the future of f(result)
+/// (f() for QFuture<void>), as `future.then(context, f)` does. That future is canceled when
+/// `future` is canceled or `context` is gone before f ran.
+template <typename T, typename F>
+auto whenFinishedThen(const QFuture<T> &future, QObject *context, F &&f)
+{
+    using R = typename std::conditional_t<std::is_void_v<T>, std::invoke_result<F>,
+                                          std::invoke_result<F, T>>::type;
+    // Shared, so that the promise dies (canceling its future) with the watcher's connection.
+    auto promise = std::make_shared<QPromise<R>>();
+    QFuture<R> answer = promise->future();
+    promise->start();
+    whenFinished(future, context, [promise, fn = std::forward<F>(f)](auto &&...result) mutable {
+        if constexpr (std::is_void_v<R>)
+            fn(std::forward<decltype(result)>(result)...);
+        else
+            promise->addResult(fn(std::forward<decltype(result)>(result)...));
+        promise->finish();
+    });
+    return answer;
 }
 
 } // namespace jobfirst

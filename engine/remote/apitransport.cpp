@@ -74,15 +74,16 @@ QNetworkReply *ApiTransport::start(const ApiRequest &r)
     return m_nam->sendCustomRequest(request, r.method, r.body);
 }
 
-void ApiTransport::send(const ApiRequest &request, std::shared_ptr<QPromise<Result<QJsonValue>>> promise)
+void ApiTransport::send(const ApiRequest &request, Answer answer)
 {
     QNetworkReply *reply = start(request);
     if (!reply) {
-        promise->addResult(makeError(QStringLiteral("file.unreadable"), QStringLiteral("cannot read %1").arg(request.uploadFile)));
-        promise->finish();
+        answer(makeError(QStringLiteral("file.unreadable"),
+                         QStringLiteral("cannot read %1").arg(request.uploadFile)));
         return;
     }
-    connect(reply, &QNetworkReply::finished, this, [this, reply, promise] { finish(reply, promise); });
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, answer = std::move(answer)] { finish(reply, answer); });
 }
 
 QString ApiTransport::describe(QNetworkReply *reply) const
@@ -90,7 +91,7 @@ QString ApiTransport::describe(QNetworkReply *reply) const
     return QStringLiteral("cannot reach the engine at %1: %2").arg(m_options.server.toString(), reply->errorString());
 }
 
-void ApiTransport::finish(QNetworkReply *reply, const std::shared_ptr<QPromise<Result<QJsonValue>>> &promise)
+void ApiTransport::finish(QNetworkReply *reply, const Answer &answer)
 {
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -116,8 +117,7 @@ void ApiTransport::finish(QNetworkReply *reply, const std::shared_ptr<QPromise<R
             result = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
         }
     }
-    promise->addResult(std::move(result));
-    promise->finish();
+    answer(result);
 }
 
 void ApiTransport::openStream(int intervalMs)

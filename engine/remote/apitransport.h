@@ -11,6 +11,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <functional>
 #include <memory>
 
 class QNetworkAccessManager;
@@ -39,7 +40,8 @@ struct ApiRequest
 };
 
 /// The HTTP side of a remote session, living on the session's worker thread: JSON calls
-/// answered through promises, and the Server-Sent Events stream with reconnection.
+/// answered through callbacks on that thread, and the Server-Sent Events stream with
+/// reconnection.
 class ApiTransport final : public QObject
 {
     Q_OBJECT
@@ -49,9 +51,13 @@ public:
     explicit ApiTransport(RemoteOptions options, QObject *parent = nullptr);
     ~ApiTransport() override;
 
-    /// Sends the request; the promise gets the answer's JSON or an Error that says what the
-    /// server refused (its "error" text) or why it could not be reached.
-    void send(const ApiRequest &request, std::shared_ptr<QPromise<Result<QJsonValue>>> promise);
+    /// The answer's JSON or an Error that says what the server refused (its "error" text) or
+    /// why it could not be reached. Called on this object's thread, once; never when this
+    /// object is destroyed first.
+    using Answer = std::function<void(const Result<QJsonValue> &)>;
+
+    /// Sends the request; `answer` gets what came back.
+    void send(const ApiRequest &request, Answer answer);
     /// Opens the live stream and keeps it open (reconnecting with backoff) until closeStream.
     void openStream(int intervalMs);
     void closeStream();
@@ -62,7 +68,7 @@ signals:
 
 private:
     QNetworkReply *start(const ApiRequest &request);
-    void finish(QNetworkReply *reply, const std::shared_ptr<QPromise<Result<QJsonValue>>> &promise);
+    void finish(QNetworkReply *reply, const Answer &answer);
     void streamLost(const QString &reason);
     QString describe(QNetworkReply *reply) const;
 

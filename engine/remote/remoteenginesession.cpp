@@ -3,6 +3,7 @@
 
 #include "api/codec.h"
 #include "core/urltext.h"
+#include "core/whenfinished.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -148,17 +149,20 @@ Result<QUrl> RemoteEngineSession::parseServerUrl(const QString &text)
 QFuture<Status> RemoteEngineSession::connectToEngine(bool liveStream)
 {
     m_liveStream = liveStream;
-    return call("GET", QStringLiteral("/api/v1/whoami")).then(this, [this](const Result<QJsonValue> &answer) -> Status {
-        auto who = decodeAnswer<SessionInfo>(answer);
-        if (!who)
-            return who.error();
-        m_info.role = who->role;
-        m_info.actor = who->actor;
-        m_info.demo = who->demo;
-        if (m_liveStream)
-            QMetaObject::invokeMethod(m_transport, [t = m_transport, ms = m_refreshMs] { t->openStream(ms); });
-        return {};
-    });
+    return whenFinishedThen(call("GET", QStringLiteral("/api/v1/whoami")), this,
+                            [this](const Result<QJsonValue> &answer) -> Status {
+                                auto who = decodeAnswer<SessionInfo>(answer);
+                                if (!who)
+                                    return who.error();
+                                m_info.role = who->role;
+                                m_info.actor = who->actor;
+                                m_info.demo = who->demo;
+                                if (m_liveStream)
+                                    QMetaObject::invokeMethod(
+                                        m_transport,
+                                        [t = m_transport, ms = m_refreshMs] { t->openStream(ms); });
+                                return {};
+                            });
 }
 
 SessionInfo RemoteEngineSession::info() const
@@ -200,16 +204,28 @@ void RemoteEngineSession::onStreamEvent(const QByteArray &event, const QByteArra
     }
 }
 
-QFuture<Result<QJsonValue>> RemoteEngineSession::call(const ApiRequest &request)
+template <typename Decode>
+auto RemoteEngineSession::call(const ApiRequest &request, Decode decode)
+    -> QFuture<std::invoke_result_t<Decode, const Result<QJsonValue> &>>
 {
-    auto promise = std::make_shared<QPromise<Result<QJsonValue>>>();
-    QFuture<Result<QJsonValue>> future = promise->future();
+    using T = std::invoke_result_t<Decode, const Result<QJsonValue> &>;
+    auto promise = std::make_shared<QPromise<T>>();
+    QFuture<T> future = promise->future();
     promise->start();
-    QMetaObject::invokeMethod(m_transport, [t = m_transport, request, promise] { t->send(request, promise); });
+    QMetaObject::invokeMethod(
+        m_transport, [t = m_transport, request, promise, decode = std::move(decode)] {
+            t->send(request, [promise, decode](const Result<QJsonValue> &answer) {
+                promise->addResult(decode(answer));
+                promise->finish();
+            });
+        });
     return future;
 }
 
-QFuture<Result<QJsonValue>> RemoteEngineSession::call(const QByteArray &method, const QString &path, const QJsonValue &body)
+template <typename Decode>
+auto RemoteEngineSession::call(const QByteArray &method, const QString &path,
+                               const QJsonValue &body, Decode decode)
+    -> QFuture<std::invoke_result_t<Decode, const Result<QJsonValue> &>>
 {
     ApiRequest r;
     r.method = method;
@@ -218,7 +234,18 @@ QFuture<Result<QJsonValue>> RemoteEngineSession::call(const QByteArray &method, 
         r.body = QJsonDocument(body.toObject()).toJson(QJsonDocument::Compact);
     else if (body.isArray())
         r.body = QJsonDocument(body.toArray()).toJson(QJsonDocument::Compact);
-    return call(r);
+    return call(r, std::move(decode));
+}
+
+QFuture<Result<QJsonValue>> RemoteEngineSession::call(const ApiRequest &request)
+{
+    return call(request, [](const Result<QJsonValue> &answer) { return answer; });
+}
+
+QFuture<Result<QJsonValue>> RemoteEngineSession::call(const QByteArray &method, const QString &path,
+                                                      const QJsonValue &body)
+{
+    return call(method, path, body, [](const Result<QJsonValue> &answer) { return answer; });
 }
 
 template <typename T>
@@ -227,23 +254,24 @@ QFuture<Result<T>> RemoteEngineSession::get(const QString &path, const QUrlQuery
     ApiRequest r;
     r.path = path;
     r.query = query;
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeAnswer<T>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeAnswer<T>(a); });
 }
 
 template <typename T>
 QFuture<Result<T>> RemoteEngineSession::send(const QByteArray &method, const QString &path, const QJsonValue &body)
 {
-    return call(method, path, body).then([](const Result<QJsonValue> &a) { return decodeAnswer<T>(a); });
+    return call(method, path, body, [](const Result<QJsonValue> &a) { return decodeAnswer<T>(a); });
 }
 
 QFuture<Status> RemoteEngineSession::act(const QByteArray &method, const QString &path, const QJsonValue &body)
 {
-    return call(method, path, body).then([](const Result<QJsonValue> &a) { return a ? Status() : Status(a.error()); });
+    return call(method, path, body,
+                [](const Result<QJsonValue> &a) { return a ? Status() : Status(a.error()); });
 }
 
 QFuture<Result<int>> RemoteEngineSession::count(const QString &path, const QJsonValue &body, const char *field)
 {
-    return call("POST", path, body).then([field](const Result<QJsonValue> &a) -> Result<int> {
+    return call("POST", path, body, [field](const Result<QJsonValue> &a) -> Result<int> {
         if (!a)
             return a.error();
         return a->toObject().value(QLatin1String(field)).toInt();
@@ -254,7 +282,8 @@ QFuture<Result<int>> RemoteEngineSession::count(const QString &path, const QJson
 
 QFuture<Result<QList<NodeStatus>>> RemoteEngineSession::nodes()
 {
-    return call("GET", QStringLiteral("/api/v1/nodes")).then([](const Result<QJsonValue> &a) { return decodeListAnswer<NodeStatus>(a); });
+    return call("GET", QStringLiteral("/api/v1/nodes"), {},
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<NodeStatus>(a); });
 }
 
 QFuture<Result<NodeStatus>> RemoteEngineSession::addNode(const NodeSpec &spec)
@@ -290,13 +319,14 @@ QFuture<Result<QList<HealthEvent>>> RemoteEngineSession::nodeHistory(const QStri
     ApiRequest r;
     r.path = nodePath(id, QStringLiteral("/history"));
     r.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<HealthEvent>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<HealthEvent>(a); });
 }
 
 QFuture<Result<QList<NodeCheck>>> RemoteEngineSession::checkNodes(const QStringList &ids)
 {
-    return call("POST", QStringLiteral("/api/v1/nodes/check"), QJsonObject{{QStringLiteral("ids"), QJsonArray::fromStringList(ids)}})
-        .then([](const Result<QJsonValue> &a) { return decodeListAnswer<NodeCheck>(a); });
+    return call("POST", QStringLiteral("/api/v1/nodes/check"),
+                QJsonObject{{QStringLiteral("ids"), QJsonArray::fromStringList(ids)}},
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<NodeCheck>(a); });
 }
 
 QFuture<Result<CheckResult>> RemoteEngineSession::probe(const QUrl &url)
@@ -326,7 +356,7 @@ QFuture<Result<SimulationReport>> RemoteEngineSession::simulate(const Simulation
     r.timeoutMs = 10 * 60 * 1000;
     if (control)
         control->report(0);
-    return call(r).then([control](const Result<QJsonValue> &a) {
+    return call(r, [control](const Result<QJsonValue> &a) {
         if (control)
             control->report(1);
         return decodeAnswer<SimulationReport>(a);
@@ -344,11 +374,13 @@ QFuture<Result<QList<SyncEvent>>> RemoteEngineSession::sendEvents(const QList<Sy
                                                                              : QStringLiteral("real-time")}};
     if (!target.isEmpty())
         body.insert(QStringLiteral("target"), target);
-    return call("POST", QStringLiteral("/api/v1/sync/events"), body).then([](const Result<QJsonValue> &a) -> Result<QList<SyncEvent>> {
-        if (!a)
-            return a.error();
-        return decodeListAnswer<SyncEvent>(a->toObject().value(QStringLiteral("events")));
-    });
+    return call("POST", QStringLiteral("/api/v1/sync/events"), body,
+                [](const Result<QJsonValue> &a) -> Result<QList<SyncEvent>> {
+                    if (!a)
+                        return a.error();
+                    return decodeListAnswer<SyncEvent>(
+                        a->toObject().value(QStringLiteral("events")));
+                });
 }
 
 QFuture<Result<ImportProgress>> RemoteEngineSession::importUsers(const QString &path, int batchSize,
@@ -365,7 +397,7 @@ QFuture<Result<ImportProgress>> RemoteEngineSession::importUsers(const QString &
     auto promise = std::make_shared<QPromise<Result<ImportProgress>>>();
     QFuture<Result<ImportProgress>> future = promise->future();
     promise->start();
-    call(upload).then(this, [this, promise, control](const Result<QJsonValue> &started) {
+    whenFinished(call(upload), this, [this, promise, control](const Result<QJsonValue> &started) {
         if (!started) {
             promise->addResult(Result<ImportProgress>(started.error()));
             promise->finish();
@@ -379,28 +411,36 @@ QFuture<Result<ImportProgress>> RemoteEngineSession::importUsers(const QString &
                 return;
             *busy = true;
             const bool cancel = control && control->isCancelled();
-            call(cancel ? "DELETE" : "GET", job).then(this, [poll, busy, promise, control](const Result<QJsonValue> &a) {
-                *busy = false;
-                if (!a) {
-                    poll->deleteLater();
-                    promise->addResult(Result<ImportProgress>(a.error()));
-                    promise->finish();
-                    return;
-                }
-                const QJsonObject o = a->toObject();
-                auto progress = codec::decode<ImportProgress>(o.value(QStringLiteral("progress")));
-                if (control && progress)
-                    control->report(progress->bytesTotal ? double(progress->bytesDone) / double(progress->bytesTotal) : 0, progress.value());
-                const QString state = o.value(QStringLiteral("state")).toString();
-                if (state == QLatin1String("running"))
-                    return;
-                poll->deleteLater();
-                if (state == QLatin1String("failed"))
-                    promise->addResult(Result<ImportProgress>(makeError(QStringLiteral("import.failed"), o.value(QStringLiteral("error")).toString())));
-                else
-                    promise->addResult(progress);
-                promise->finish();
-            });
+            whenFinished(call(cancel ? "DELETE" : "GET", job), this,
+                         [poll, busy, promise, control](const Result<QJsonValue> &a) {
+                             *busy = false;
+                             if (!a) {
+                                 poll->deleteLater();
+                                 promise->addResult(Result<ImportProgress>(a.error()));
+                                 promise->finish();
+                                 return;
+                             }
+                             const QJsonObject o = a->toObject();
+                             auto progress =
+                                 codec::decode<ImportProgress>(o.value(QStringLiteral("progress")));
+                             if (control && progress)
+                                 control->report(progress->bytesTotal
+                                                     ? double(progress->bytesDone) /
+                                                           double(progress->bytesTotal)
+                                                     : 0,
+                                                 progress.value());
+                             const QString state = o.value(QStringLiteral("state")).toString();
+                             if (state == QLatin1String("running"))
+                                 return;
+                             poll->deleteLater();
+                             if (state == QLatin1String("failed"))
+                                 promise->addResult(Result<ImportProgress>(
+                                     makeError(QStringLiteral("import.failed"),
+                                               o.value(QStringLiteral("error")).toString())));
+                             else
+                                 promise->addResult(progress);
+                             promise->finish();
+                         });
         });
         poll->start(300);
     });
@@ -409,9 +449,8 @@ QFuture<Result<ImportProgress>> RemoteEngineSession::importUsers(const QString &
 
 QFuture<Result<QList<DaemonStatus>>> RemoteEngineSession::daemons()
 {
-    return call("GET", QStringLiteral("/api/v1/daemons")).then([](const Result<QJsonValue> &a) {
-        return decodeListAnswer<DaemonStatus>(a);
-    });
+    return call("GET", QStringLiteral("/api/v1/daemons"), {},
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<DaemonStatus>(a); });
 }
 
 QFuture<Result<SyncStats>> RemoteEngineSession::syncStats()
@@ -430,7 +469,7 @@ QFuture<Result<QList<QueuedDelivery>>> RemoteEngineSession::queue(const QString 
     r.path = QStringLiteral("/api/v1/sync/queue");
     r.query.addQueryItem(QStringLiteral("target"), target);
     r.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<QueuedDelivery>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<QueuedDelivery>(a); });
 }
 
 QFuture<Result<QList<DeadLetter>>> RemoteEngineSession::deadLetters(const QString &target, int limit)
@@ -439,13 +478,13 @@ QFuture<Result<QList<DeadLetter>>> RemoteEngineSession::deadLetters(const QStrin
     r.path = QStringLiteral("/api/v1/sync/dead-letters");
     r.query.addQueryItem(QStringLiteral("target"), target);
     r.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<DeadLetter>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<DeadLetter>(a); });
 }
 
 QFuture<Result<QList<DeliveryAttempt>>> RemoteEngineSession::attempts(qint64 deliveryId)
 {
-    return call("GET", QStringLiteral("/api/v1/sync/dead-letters/%1/attempts").arg(deliveryId))
-        .then([](const Result<QJsonValue> &a) { return decodeListAnswer<DeliveryAttempt>(a); });
+    return call("GET", QStringLiteral("/api/v1/sync/dead-letters/%1/attempts").arg(deliveryId), {},
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<DeliveryAttempt>(a); });
 }
 
 QFuture<Result<int>> RemoteEngineSession::retryDeadLetters(const QList<qint64> &ids)
@@ -475,7 +514,8 @@ QFuture<Result<QList<ConsistencyReport>>> RemoteEngineSession::checkConsistency(
                                        {QStringLiteral("repair"), repair}})
                  .toJson(QJsonDocument::Compact);
     r.timeoutMs = 30 * 60 * 1000;
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<ConsistencyReport>(a); });
+    return call(r,
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<ConsistencyReport>(a); });
 }
 
 QFuture<Status> RemoteEngineSession::setTargetPaused(const QString &target, bool paused)
@@ -496,7 +536,7 @@ QFuture<Result<ClusterConfig>> RemoteEngineSession::config(bool revealSecrets)
     r.path = QStringLiteral("/api/v1/config");
     if (revealSecrets)
         r.query.addQueryItem(QStringLiteral("reveal_secrets"), QStringLiteral("true"));
-    return call(r).then([](const Result<QJsonValue> &a) -> Result<ClusterConfig> {
+    return call(r, [](const Result<QJsonValue> &a) -> Result<ClusterConfig> {
         if (!a)
             return a.error();
         return ClusterConfig::fromJsonObject(a->toObject());
@@ -509,7 +549,7 @@ QFuture<Status> RemoteEngineSession::checkConfig(const QByteArray &json)
     r.method = "POST";
     r.path = QStringLiteral("/api/v1/config/check");
     r.body = json;
-    return call(r).then([](const Result<QJsonValue> &a) { return a ? Status() : Status(a.error()); });
+    return call(r, [](const Result<QJsonValue> &a) { return a ? Status() : Status(a.error()); });
 }
 
 QFuture<Result<int>> RemoteEngineSession::applyConfig(const QByteArray &json)
@@ -518,7 +558,7 @@ QFuture<Result<int>> RemoteEngineSession::applyConfig(const QByteArray &json)
     r.method = "PUT";
     r.path = QStringLiteral("/api/v1/config");
     r.body = json;
-    return call(r).then([](const Result<QJsonValue> &a) -> Result<int> {
+    return call(r, [](const Result<QJsonValue> &a) -> Result<int> {
         if (!a)
             return a.error();
         return a->toObject().value(QStringLiteral("version")).toInt();
@@ -530,7 +570,7 @@ QFuture<Result<QList<ConfigVersion>>> RemoteEngineSession::configVersions(int li
     ApiRequest r;
     r.path = QStringLiteral("/api/v1/config/versions");
     r.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<ConfigVersion>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<ConfigVersion>(a); });
 }
 
 QFuture<Result<ConfigDiff>> RemoteEngineSession::configDiff(int from, int to)
@@ -543,12 +583,13 @@ QFuture<Result<ConfigDiff>> RemoteEngineSession::configDiff(int from, int to)
 
 QFuture<Result<int>> RemoteEngineSession::rollbackConfig(int version)
 {
-    return call("POST", QStringLiteral("/api/v1/config/rollback"), QJsonObject{{QStringLiteral("version"), version}})
-        .then([](const Result<QJsonValue> &a) -> Result<int> {
-            if (!a)
-                return a.error();
-            return a->toObject().value(QStringLiteral("version")).toInt();
-        });
+    return call("POST", QStringLiteral("/api/v1/config/rollback"),
+                QJsonObject{{QStringLiteral("version"), version}},
+                [](const Result<QJsonValue> &a) -> Result<int> {
+                    if (!a)
+                        return a.error();
+                    return a->toObject().value(QStringLiteral("version")).toInt();
+                });
 }
 
 // SLO, logs, audit and tokens.
@@ -569,7 +610,7 @@ QFuture<Result<QList<LogEntry>>> RemoteEngineSession::logs(const LogQuery &query
     for (const auto &[key, value] : items)
         if (!value.isEmpty())
             r.query.addQueryItem(key, value);
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<LogEntry>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<LogEntry>(a); });
 }
 
 QFuture<Result<QList<AuditEntry>>> RemoteEngineSession::audit(const AuditQuery &query)
@@ -579,7 +620,7 @@ QFuture<Result<QList<AuditEntry>>> RemoteEngineSession::audit(const AuditQuery &
     r.query.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
     if (!query.filter.isEmpty())
         r.query.addQueryItem(QStringLiteral("filter"), query.filter);
-    return call(r).then([](const Result<QJsonValue> &a) { return decodeListAnswer<AuditEntry>(a); });
+    return call(r, [](const Result<QJsonValue> &a) { return decodeListAnswer<AuditEntry>(a); });
 }
 
 QFuture<Result<AuditVerification>> RemoteEngineSession::verifyAudit()
@@ -625,7 +666,8 @@ QFuture<Result<CreatedToken>> RemoteEngineSession::createToken(const QString &na
 
 QFuture<Result<QList<ApiToken>>> RemoteEngineSession::tokens()
 {
-    return call("GET", QStringLiteral("/api/v1/tokens")).then([](const Result<QJsonValue> &a) { return decodeListAnswer<ApiToken>(a); });
+    return call("GET", QStringLiteral("/api/v1/tokens"), {},
+                [](const Result<QJsonValue> &a) { return decodeListAnswer<ApiToken>(a); });
 }
 
 QFuture<Status> RemoteEngineSession::revokeToken(const QString &name)

@@ -94,6 +94,14 @@ public:
 private:
     QFuture<Result<QJsonValue>> call(const ApiRequest &request);
     QFuture<Result<QJsonValue>> call(const QByteArray &method, const QString &path, const QJsonValue &body = {});
+    /// The future of decode(answer), decoded on the transport's thread as the answer arrives
+    /// (QFuture::then() on the future that thread finishes would race with it).
+    template <typename Decode>
+    auto call(const ApiRequest &request, Decode decode)
+        -> QFuture<std::invoke_result_t<Decode, const Result<QJsonValue> &>>;
+    template <typename Decode>
+    auto call(const QByteArray &method, const QString &path, const QJsonValue &body, Decode decode)
+        -> QFuture<std::invoke_result_t<Decode, const Result<QJsonValue> &>>;
     template <typename T>
     QFuture<Result<T>> get(const QString &path, const QUrlQuery &query = {});
     template <typename T>

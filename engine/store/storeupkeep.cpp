@@ -2,6 +2,7 @@
 #include "store/storeupkeep.h"
 
 #include "core/secrets.h"
+#include "core/whenfinished.h"
 #include "store/backup.h"
 #include "store/postgresretentionpruner.h"
 #include "store/store.h"
@@ -75,7 +76,7 @@ void StoreUpkeep::start()
             return check ? check.value() : check.error().message;
         });
         track(QFuture<void>(check));
-        check.then(this, [this](const QString &problem) {
+        whenFinished(check, this, [this](const QString &problem) {
             if (!problem.isEmpty())
                 emit this->problem(
                     QStringLiteral("store.corrupt"),
@@ -159,7 +160,7 @@ QFuture<Result<QString>> StoreUpkeep::backupNow()
     QFuture<Result<QString>> future =
         QtConcurrent::run([path, config, cancel] { return runBackup(path, config, cancel.get()); });
     track(QFuture<void>(future));
-    future.then(this, [this](const Result<QString> &r) {
+    whenFinished(future, this, [this](const Result<QString> &r) {
         m_backingUp = false;
         emit backupFinished(r.ok(), r ? r.value() : r.error().message);
         if (!r && r.error().code != QStringLiteral("backup.cancelled"))
@@ -196,7 +197,7 @@ QFuture<Result<PruneCounts>> StoreUpkeep::pruneNow()
             return sum;
         });
     track(QFuture<void>(future));
-    future.then(this, [this](const Result<PruneCounts> &r) {
+    whenFinished(future, this, [this](const Result<PruneCounts> &r) {
         m_pruning = false;
         if (r)
             emit pruned(r->deliveries, r->events, r->healthEvents);

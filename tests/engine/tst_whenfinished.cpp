@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // whenFinished(): a future finished by another thread is answered exactly once, on the
 // context's thread, however the finish and the attaching interleave; never when the future is
-// canceled or the context is gone.
+// canceled or the context is gone. whenFinishedThen() gives the future of that answer, canceled
+// when it never comes.
 #include "core/whenfinished.h"
 
 #include <QPromise>
@@ -90,6 +91,70 @@ private slots:
         whenFinished(QtFuture::makeReadyFuture(1), &context, [&ran](int) { ran = true; });
         QTRY_VERIFY(ran);
         QTRY_COMPARE(context.children().size(), 0);
+        QCOMPARE(calls, 0);
+    }
+
+    void aChainGetsTheFutureOfItsAnswerComputedOnTheContextsThread()
+    {
+        QThread engine;
+        engine.start();
+        QObject onEngine;
+        onEngine.moveToThread(&engine);
+        QObject context;
+        auto promise = std::make_shared<QPromise<int>>();
+        promise->start();
+        const QFuture<QString> answer =
+            whenFinishedThen(promise->future(), &context, [main = QThread::currentThread()](int v) {
+                return QStringLiteral("%1 on %2")
+                    .arg(v)
+                    .arg(QThread::currentThread() == main ? QStringLiteral("main")
+                                                          : QStringLiteral("another"));
+            });
+        QMetaObject::invokeMethod(&onEngine, [promise] {
+            promise->addResult(6);
+            promise->finish();
+        });
+        QTRY_VERIFY(answer.isFinished());
+        QVERIFY(!answer.isCanceled());
+        QCOMPARE(answer.result(), QStringLiteral("6 on main"));
+
+        bool ran = false;
+        const QFuture<void> done =
+            whenFinishedThen(QtFuture::makeReadyFuture(), &context, [&ran] { ran = true; });
+        QTRY_VERIFY(done.isFinished());
+        QVERIFY(ran);
+        QVERIFY(!done.isCanceled());
+        engine.quit();
+        engine.wait();
+    }
+
+    void aChainIsCanceledWhenItsFutureIsOrItsContextIsGone()
+    {
+        QObject context;
+        int calls = 0;
+        QFuture<int> fromAbandoned;
+        {
+            QPromise<int> abandoned;
+            abandoned.start();
+            fromAbandoned = whenFinishedThen(abandoned.future(), &context, [&calls](int v) {
+                ++calls;
+                return v;
+            });
+        }
+        auto gone = std::make_unique<QObject>();
+        QPromise<int> late;
+        late.start();
+        const QFuture<int> fromGone = whenFinishedThen(late.future(), gone.get(), [&calls](int v) {
+            ++calls;
+            return v;
+        });
+        gone.reset();
+        QVERIFY(fromGone.isFinished()); // at once: nothing is left that could answer it
+        QVERIFY(fromGone.isCanceled());
+        late.addResult(1);
+        late.finish();
+        QTRY_VERIFY(fromAbandoned.isFinished());
+        QVERIFY(fromAbandoned.isCanceled());
         QCOMPARE(calls, 0);
     }
 };

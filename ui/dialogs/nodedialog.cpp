@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dialogs/nodedialog.h"
 
-#include "core/urlpath.h"
 #include "api/enginesession.h"
+#include "core/urlpath.h"
+#include "core/whenfinished.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -257,21 +258,23 @@ void NodeDialog::testConnection()
     m_test->setEnabled(false);
     m_testResult->setText(tr("Checking %1 …").arg(url.toString()));
     const int generation = ++m_testGeneration;
-    m_session->probe(url).then(this, [this, generation](const Result<CheckResult> &probed) {
-        validate(); // enables Test connection again if the URL is still testable
-        if (generation != m_testGeneration)
-            return; // the URL changed while it was tested: the answer is about another URL
-        if (!probed) {
-            m_testResult->setStyleSheet(QStringLiteral("color: #c0392b;"));
-            m_testResult->setText(tr("Failed: %1").arg(probed.error().message));
-            return;
-        }
-        const CheckResult &r = probed.value();
-        const bool ok = r.outcome == CheckOutcome::Ok;
-        m_testResult->setStyleSheet(ok ? QStringLiteral("color: #1e8449;") : QStringLiteral("color: #c0392b;"));
-        m_testResult->setText(ok ? tr("Healthy (%1 ms)").arg(r.latencyMs, 0, 'f', 1)
-                                 : tr("Failed: %1").arg(r.detail));
-    });
+    whenFinished(
+        m_session->probe(url), this, [this, generation](const Result<CheckResult> &probed) {
+            validate(); // enables Test connection again if the URL is still testable
+            if (generation != m_testGeneration)
+                return; // the URL changed while it was tested: the answer is about another URL
+            if (!probed) {
+                m_testResult->setStyleSheet(QStringLiteral("color: #c0392b;"));
+                m_testResult->setText(tr("Failed: %1").arg(probed.error().message));
+                return;
+            }
+            const CheckResult &r = probed.value();
+            const bool ok = r.outcome == CheckOutcome::Ok;
+            m_testResult->setStyleSheet(ok ? QStringLiteral("color: #1e8449;")
+                                           : QStringLiteral("color: #c0392b;"));
+            m_testResult->setText(ok ? tr("Healthy (%1 ms)").arg(r.latencyMs, 0, 'f', 1)
+                                     : tr("Failed: %1").arg(r.detail));
+        });
 }
 
 } // namespace jobfirst::ui

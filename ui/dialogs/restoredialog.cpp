@@ -2,6 +2,7 @@
 #include "dialogs/restoredialog.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -147,12 +148,12 @@ QFuture<Result<BackupInfo>> RestoreDialog::restore()
     m_outcome->setText(
         tr("Restoring %1 into %2: decrypting and checking the backup…").arg(file, target));
     // The passphrase goes to the engine and nowhere else: not in a message, a log or settings.
-    return m_session->restoreBackup(file, m_passphrase->text().toUtf8(), target)
-        .then(this, [this, target](const Result<BackupInfo> &r) {
-            setBusy(false);
-            showOutcome(r, target);
-            return r;
-        });
+    return whenFinishedThen(m_session->restoreBackup(file, m_passphrase->text().toUtf8(), target),
+                            this, [this, target](const Result<BackupInfo> &r) {
+                                setBusy(false);
+                                showOutcome(r, target);
+                                return r;
+                            });
 }
 
 void RestoreDialog::showOutcome(const Result<BackupInfo> &result, const QString &target)

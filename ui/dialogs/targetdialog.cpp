@@ -2,6 +2,7 @@
 #include "dialogs/targetdialog.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -102,7 +103,7 @@ TargetDialog::TargetDialog(EngineSession *session, const QString &target, QWidge
 void TargetDialog::load()
 {
     m_error->setText(tr("Reading the running configuration…"));
-    m_session->config(false).then(this, [this](const Result<ClusterConfig> &config) {
+    whenFinished(m_session->config(false), this, [this](const Result<ClusterConfig> &config) {
         if (!config) {
             m_error->setText(config.error().message);
             return;
@@ -179,7 +180,7 @@ void TargetDialog::check()
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
     // The engine checks the whole config as it would apply it: the URL, and that each file
     // exists and is readable on its machine. Its message names the key.
-    m_session->checkConfig(configJson()).then(this, [this, generation](const Status &s) {
+    whenFinished(m_session->checkConfig(configJson()), this, [this, generation](const Status &s) {
         if (generation != m_generation)
             return; // the fields changed while this was checked
         m_valid = s.ok();
@@ -194,7 +195,7 @@ void TargetDialog::apply()
         return;
     m_applying = true;
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    m_session->applyConfig(configJson()).then(this, [this](const Result<int> &version) {
+    whenFinished(m_session->applyConfig(configJson()), this, [this](const Result<int> &version) {
         m_applying = false;
         if (!version) {
             m_error->setText(tr("Not changed: %1").arg(version.error().message));

@@ -2,6 +2,7 @@
 #include "pages/auditpage.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 
 #include <QHash>
 #include <QHeaderView>
@@ -92,16 +93,17 @@ QString AuditPage::chainText() const
 void AuditPage::refresh()
 {
     // The chain is walked off the GUI thread (the engine reads every row on a pool thread).
-    session()->verifyAudit().then(this, [this](const Result<AuditVerification> &r) {
+    whenFinished(session()->verifyAudit(), this, [this](const Result<AuditVerification> &r) {
         m_verification = r;
         const bool broken = r && !r->ok;
         m_chain->setText(chainText());
         m_chain->setStyleSheet(broken ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
     });
-    session()->audit(AuditQuery{500, m_filter->text()}).then(this, [this](const Result<QList<AuditEntry>> &r) {
-        if (r)
-            m_model->setRows(r.value());
-    });
+    whenFinished(session()->audit(AuditQuery{500, m_filter->text()}), this,
+                 [this](const Result<QList<AuditEntry>> &r) {
+                     if (r)
+                         m_model->setRows(r.value());
+                 });
 }
 
 QString AuditPage::actorText(const QString &actor)

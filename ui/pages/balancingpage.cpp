@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "charts/livechart.h"
+#include "core/whenfinished.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -86,18 +87,20 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
     connect(m_applyStrategy, &QPushButton::clicked, this, [this] {
         const QString name = m_liveStrategy->currentData().toString();
-        Page::session()->config(false).then(this, [this, name](const Result<ClusterConfig> &running) {
-            if (!running) {
-                emit actionFailed(running.error().message);
-                return;
-            }
-            ClusterConfig next = running.value();
-            next.loadBalanceStrategy = *strategyFromName(name);
-            Page::session()->applyConfig(next.toJson()).then(this, [this](const Result<int> &applied) {
-                if (!applied)
-                    emit actionFailed(applied.error().message);
-            });
-        });
+        whenFinished(Page::session()->config(false), this,
+                     [this, name](const Result<ClusterConfig> &running) {
+                         if (!running) {
+                             emit actionFailed(running.error().message);
+                             return;
+                         }
+                         ClusterConfig next = running.value();
+                         next.loadBalanceStrategy = *strategyFromName(name);
+                         whenFinished(Page::session()->applyConfig(next.toJson()), this,
+                                      [this](const Result<int> &applied) {
+                                          if (!applied)
+                                              emit actionFailed(applied.error().message);
+                                      });
+                     });
     });
     m_rate->setRange(1, 1e7);
     m_rate->setValue(2000);

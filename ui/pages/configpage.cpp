@@ -2,6 +2,7 @@
 #include "pages/configpage.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 #include "pages/auditpage.h"
 
 #include <QDialog>
@@ -145,7 +146,7 @@ void ConfigPage::configApplied()
 void ConfigPage::load(bool keepEdits)
 {
     // Secrets come masked; applying the text back keeps them (the engine restores masked ones).
-    session()->config(false).then(this, [this, keepEdits](const Result<ClusterConfig> &c) {
+    whenFinished(session()->config(false), this, [this, keepEdits](const Result<ClusterConfig> &c) {
         if (!c) {
             m_error->setText(c.error().message);
             return;
@@ -167,10 +168,11 @@ void ConfigPage::load(bool keepEdits)
         m_note->hide();
         m_editor->setPlainText(QString::fromUtf8(m_current));
     });
-    session()->configVersions(200).then(this, [this](const Result<QList<ConfigVersion>> &r) {
-        if (r)
-            m_versions->setRows(r.value());
-    });
+    whenFinished(session()->configVersions(200), this,
+                 [this](const Result<QList<ConfigVersion>> &r) {
+                     if (r)
+                         m_versions->setRows(r.value());
+                 });
 }
 
 QString ConfigPage::noteText()
@@ -199,7 +201,7 @@ void ConfigPage::apply()
     if (!validate())
         return;
     const QByteArray json = m_editor->toPlainText().toUtf8();
-    session()->applyConfig(json).then(this, [this, json](const Result<int> &s) {
+    whenFinished(session()->applyConfig(json), this, [this, json](const Result<int> &s) {
         if (!s) {
             showOutcome(false, [m = s.error().message] { return tr("Not applied: %1").arg(m); });
             return;
@@ -225,7 +227,7 @@ void ConfigPage::compareSelected()
     const int v = selectedVersion();
     if (!v)
         return;
-    session()->configDiff(v, 0).then(this, [this, v](const Result<ConfigDiff> &diff) {
+    whenFinished(session()->configDiff(v, 0), this, [this, v](const Result<ConfigDiff> &diff) {
         if (!diff) {
             m_error->setText(diff.error().message);
             return;
@@ -255,7 +257,7 @@ void ConfigPage::rollbackSelected()
     const int v = selectedVersion();
     if (!v || QMessageBox::question(this, tr("Roll back"), tr("Apply configuration version %1 again?").arg(v)) != QMessageBox::Yes)
         return;
-    session()->rollbackConfig(v).then(this, [this, v](const Result<int> &s) {
+    whenFinished(session()->rollbackConfig(v), this, [this, v](const Result<int> &s) {
         if (s)
             showOutcome(true, [v, now = s.value()] {
                 return tr("Version %1 applied again as version %2.").arg(v).arg(now);

@@ -2,6 +2,7 @@
 #include "pages/daemonspage.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 #include "store/deliverylease.h"
 #include "widgets/columnfitter.h"
 
@@ -174,7 +175,7 @@ void DaemonsPage::refresh()
     if (m_busy)
         return; // the last answer is still on its way
     m_busy = true;
-    session()->daemons().then(this, [this](const Result<QList<DaemonStatus>> &list) {
+    whenFinished(session()->daemons(), this, [this](const Result<QList<DaemonStatus>> &list) {
         m_busy = false;
         if (list) {
             m_error.clear();

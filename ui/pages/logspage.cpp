@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/logspage.h"
 
+#include "core/whenfinished.h"
 #include "pages/alertspage.h"
 #include "pages/auditpage.h"
 
@@ -248,7 +249,7 @@ void LogsPage::refresh()
     if (m_busy)
         return;
     m_busy = true;
-    session()->logs(query()).then(this, [this](const Result<QList<LogEntry>> &lines) {
+    whenFinished(session()->logs(query()), this, [this](const Result<QList<LogEntry>> &lines) {
         m_busy = false;
         if (!lines) {
             m_status->setText(lines.error().message);
@@ -270,21 +271,24 @@ void LogsPage::applySnapshot(const EngineSnapshot &)
 void LogsPage::exportTo(const QString &path)
 {
     const QList<LogEntry> rows = m_model->rows();
-    QtConcurrent::run([path, rows]() -> Result<int> {
-        QSaveFile f(path);
-        if (!f.open(QIODevice::WriteOnly))
-            return makeError(QStringLiteral("export.io"), f.errorString());
-        for (auto it = rows.crbegin(); it != rows.crend(); ++it)
-            f.write(QJsonDocument(codec::encode(*it)).toJson(QJsonDocument::Compact) + '\n');
-        if (!f.commit())
-            return makeError(QStringLiteral("export.io"), f.errorString());
-        return int(rows.size());
-    }).then(this, [this, path](const Result<int> &written) {
-        const QString message = written ? tr("%n line(s) written to %1.", nullptr, written.value()).arg(path)
-                                        : tr("Cannot write %1: %2").arg(path, written.error().message);
-        m_status->setText(message);
-        emit exported(message);
-    });
+    whenFinished(
+        QtConcurrent::run([path, rows]() -> Result<int> {
+            QSaveFile f(path);
+            if (!f.open(QIODevice::WriteOnly))
+                return makeError(QStringLiteral("export.io"), f.errorString());
+            for (auto it = rows.crbegin(); it != rows.crend(); ++it)
+                f.write(QJsonDocument(codec::encode(*it)).toJson(QJsonDocument::Compact) + '\n');
+            if (!f.commit())
+                return makeError(QStringLiteral("export.io"), f.errorString());
+            return int(rows.size());
+        }),
+        this, [this, path](const Result<int> &written) {
+            const QString message =
+                written ? tr("%n line(s) written to %1.", nullptr, written.value()).arg(path)
+                        : tr("Cannot write %1: %2").arg(path, written.error().message);
+            m_status->setText(message);
+            emit exported(message);
+        });
 }
 
 } // namespace jobfirst::ui

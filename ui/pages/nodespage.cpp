@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "charts/livechart.h"
+#include "core/whenfinished.h"
 #include "dialogs/nodedialog.h"
 #include "widgets/columnfitter.h"
 
@@ -335,7 +336,7 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
 
 void NodesPage::readNodeTimeout()
 {
-    session()->config(false).then(this, [this](const Result<ClusterConfig> &c) {
+    whenFinished(session()->config(false), this, [this](const Result<ClusterConfig> &c) {
         if (c)
             m_nodeTimeoutMs = c->nodeTimeoutMs;
     });
@@ -365,10 +366,11 @@ void NodesPage::refreshHistory()
     showDetailTitle();
     if (id.isEmpty())
         return;
-    session()->nodeHistory(id, 200).then(this, [this, id](const Result<QList<HealthEvent>> &r) {
-        if (r && id == m_historyFor)
-            m_history->setRows(r.value());
-    });
+    whenFinished(session()->nodeHistory(id, 200), this,
+                 [this, id](const Result<QList<HealthEvent>> &r) {
+                     if (r && id == m_historyFor)
+                         m_history->setRows(r.value());
+                 });
 }
 
 QString NodesPage::detailTitle() const
@@ -386,7 +388,7 @@ void NodesPage::showDetailTitle()
 
 void NodesPage::run(QFuture<Status> action)
 {
-    action.then(this, [this](const Status &s) {
+    whenFinished(action, this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);
     });
@@ -398,7 +400,9 @@ void NodesPage::addNode()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const NodeSpec spec = dialog->spec();
-        run(session()->addNode(spec).then([](const Result<NodeStatus> &r) { return r ? Status() : Status(r.error()); }));
+        run(whenFinishedThen(session()->addNode(spec), this, [](const Result<NodeStatus> &r) {
+            return r ? Status() : Status(r.error());
+        }));
     });
     dialog->open();
 }
@@ -413,7 +417,9 @@ void NodesPage::editNode()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const NodeSpec spec = dialog->spec();
-        run(session()->editNode(spec).then([](const Result<NodeStatus> &r) { return r ? Status() : Status(r.error()); }));
+        run(whenFinishedThen(session()->editNode(spec), this, [](const Result<NodeStatus> &r) {
+            return r ? Status() : Status(r.error());
+        }));
     });
     dialog->open();
 }
@@ -455,7 +461,9 @@ void NodesPage::checkNow()
 {
     const QString id = selectedId();
     if (!id.isEmpty())
-        run(session()->checkNodes({id}).then([](const Result<QList<NodeCheck>> &r) { return r ? Status() : Status(r.error()); }));
+        run(whenFinishedThen(
+            session()->checkNodes({id}), this,
+            [](const Result<QList<NodeCheck>> &r) { return r ? Status() : Status(r.error()); }));
 }
 
 } // namespace jobfirst::ui

@@ -2,6 +2,7 @@
 #include "pages/syncpage.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 #include "dialogs/targetdialog.h"
 #include "widgets/columnfitter.h"
 
@@ -598,7 +599,7 @@ QList<qint64> SyncPage::selectedDeadLetters() const
 
 void SyncPage::run(QFuture<Status> action)
 {
-    action.then(this, [this](const Status &s) {
+    whenFinished(action, this, [this](const Status &s) {
         if (!s)
             emit actionFailed(s.error().message);
         refreshDeadLetters();
@@ -639,7 +640,7 @@ QString SyncPage::waitText(const QueuedDelivery &q) const
 
 void SyncPage::refreshQueue()
 {
-    session()->queue({}, 200).then(this, [this](const Result<QList<QueuedDelivery>> &r) {
+    whenFinished(session()->queue({}, 200), this, [this](const Result<QList<QueuedDelivery>> &r) {
         if (r)
             m_queue->setRows(r.value());
     });
@@ -647,7 +648,7 @@ void SyncPage::refreshQueue()
 
 void SyncPage::refreshDeadLetters()
 {
-    session()->deadLetters({}, 500).then(this, [this](const Result<QList<DeadLetter>> &r) {
+    whenFinished(session()->deadLetters({}, 500), this, [this](const Result<QList<DeadLetter>> &r) {
         if (!r)
             return;
         const QList<qint64> selected = selectedDeadLetters();
@@ -686,22 +687,22 @@ void SyncPage::retrySelected()
 void SyncPage::runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
                                 std::function<QString(const QString &)> failed)
 {
-    action.then(this,
-                [this, done = std::move(done), failed = std::move(failed)](const Result<int> &r) {
-                    // When it happened, so an old line is not read as the answer to a new click.
-                    const QString at = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
-                    if (r)
-                        m_deadWords = [done, n = r.value(), at] {
-                            return QStringLiteral("%1  %2").arg(at, done(n));
-                        };
-                    else
-                        m_deadWords = [failed, why = r.error().message, at] {
-                            return QStringLiteral("%1  %2").arg(at, failed(why));
-                        };
-                    m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
-                    m_deadStatus->setText(m_deadWords());
-                    refreshDeadLetters();
-                });
+    whenFinished(action, this,
+                 [this, done = std::move(done), failed = std::move(failed)](const Result<int> &r) {
+                     // When it happened, so an old line is not read as the answer to a new click.
+                     const QString at = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
+                     if (r)
+                         m_deadWords = [done, n = r.value(), at] {
+                             return QStringLiteral("%1  %2").arg(at, done(n));
+                         };
+                     else
+                         m_deadWords = [failed, why = r.error().message, at] {
+                             return QStringLiteral("%1  %2").arg(at, failed(why));
+                         };
+                     m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
+                     m_deadStatus->setText(m_deadWords());
+                     refreshDeadLetters();
+                 });
 }
 
 QString SyncPage::deadLetterStatus() const
@@ -739,10 +740,11 @@ void SyncPage::showAttempts()
             tr("Dead letter %1 to %2: attempts and payload").arg(id).arg(d.target));
     }
     m_attempts->setRows({});
-    session()->attempts(id).then(this, [this, id](const Result<QList<DeliveryAttempt>> &r) {
-        if (r && id == m_attemptsFor)
-            m_attempts->setRows(r.value());
-    });
+    whenFinished(session()->attempts(id), this,
+                 [this, id](const Result<QList<DeliveryAttempt>> &r) {
+                     if (r && id == m_attemptsFor)
+                         m_attempts->setRows(r.value());
+                 });
 }
 
 void SyncPage::runCheck(bool repair)
@@ -754,11 +756,13 @@ void SyncPage::runCheck(bool repair)
     m_repair->setEnabled(false);
     m_report->setPlainText(tr("Comparing %1 with the ledger…").arg(target));
     // The check (and repair) is the engine's one workflow; this page only words its report.
-    m_checkWatcher.setFuture(session()->checkConsistency({target}, repair).then([repair](const Result<QList<ConsistencyReport>> &reports) {
-        if (!reports)
-            return tr("Check failed: %1").arg(reports.error().message);
-        return reports->isEmpty() ? QString() : reportText(reports->first(), repair);
-    }));
+    m_checkWatcher.setFuture(whenFinishedThen(
+        session()->checkConsistency({target}, repair), this,
+        [repair](const Result<QList<ConsistencyReport>> &reports) {
+            if (!reports)
+                return tr("Check failed: %1").arg(reports.error().message);
+            return reports->isEmpty() ? QString() : reportText(reports->first(), repair);
+        }));
 }
 
 QString SyncPage::reportText(const ConsistencyReport &r, bool repair)

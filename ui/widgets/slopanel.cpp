@@ -2,6 +2,7 @@
 #include "widgets/slopanel.h"
 
 #include "api/enginesession.h"
+#include "core/whenfinished.h"
 #include "pages/page.h"
 #include "slo/slocalculator.h"
 
@@ -74,7 +75,7 @@ void SloPanel::refresh()
     if (m_busy)
         return;
     m_busy = true;
-    m_session->slo().then(this, [this](const Result<SloReport> &r) {
+    whenFinished(m_session->slo(), this, [this](const Result<SloReport> &r) {
         m_busy = false;
         if (r && !r->figures.isEmpty())
             display(r.value());
