@@ -2,7 +2,6 @@
 #pragma once
 
 #include "store/sqlitemultirow.h"
-#include "store/sqlitestatement.h"
 #include "sync/deliveryoutcome.h"
 
 #include <QString>
@@ -13,10 +12,11 @@ struct sqlite3;
 
 namespace jobfirst {
 
-/// Records delivered single-event rows on the outbox writer's connection: each row marked
-/// done, and its user's acknowledged version kept in the ledger (the higher version wins) by
-/// upserts of up to MaxRows rows per statement, which open their cursors once and find
-/// neighbouring keys from where the last one left them. Upserts for each row count are
+/// Records delivered single-event rows on the outbox writer's connection: the rows marked
+/// done by one UPDATE ... WHERE id IN (...) per run of up to MaxRows rows with the same
+/// attempt count, and each user's acknowledged version kept in the ledger (the higher version
+/// wins) by upserts of up to MaxRows rows per statement, which open their cursors once and find
+/// neighbouring keys from where the last one left them. Statements for each row count are
 /// prepared when first needed. Runs inside the caller's transaction.
 class SqliteDoneMarker final
 {
@@ -32,13 +32,15 @@ public:
     bool mark(const std::vector<const DeliveryOutcome *> &rows, qint64 now, QString &error);
 
 private:
-    bool markChunk(const DeliveryOutcome *const *rows, int count, qint64 now, QString &error);
-    /// The statements, prepared on first use; null if they cannot be. `count`: 1..MaxRows.
-    SqliteStatement *update();
+    /// Marks `count` rows of the same attempt count done.
+    bool update(const DeliveryOutcome *const *rows, int count, qint64 now);
+    bool acknowledge(const DeliveryOutcome *const *rows, int count, qint64 now);
+    void fail(const DeliveryOutcome *const *rows, int count, QString &error) const;
 
     sqlite3 *m_db;
-    SqliteStatement m_update;
+    SqliteMultiRow m_updates;
     SqliteMultiRow m_ledgers;
+    std::vector<const DeliveryOutcome *> m_byAttempts; ///< reused: no allocation per call
 };
 
 } // namespace jobfirst

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -36,6 +37,58 @@ QByteArray header(QByteArrayView name, QByteArrayView value)
     h.reserve(name.size() + value.size());
     h.append(name).append(value);
     return h;
+}
+
+/// The request's body: one event with its version first, or {"events": [...]}.
+void appendBody(QByteArray &body, const DeliveryFlight &f)
+{
+    qsizetype size = 16;
+    for (const auto &e : f.events)
+        size += e.second.size() + 24;
+    body.reserve(size);
+    if (f.single && f.events.size() == 1) {
+        appendWithVersion(body, f.events.front().first, f.events.front().second);
+    } else {
+        body += "{\"events\":[";
+        for (std::size_t i = 0; i < f.events.size(); ++i) {
+            if (i)
+                body += ',';
+            appendWithVersion(body, f.events[i].first, f.events[i].second);
+        }
+        body += "]}";
+    }
+}
+
+void appendNumber(QByteArray &out, qint64 n)
+{
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr - digits);
+}
+
+/// The webhook-id: one event's request carries its id; a batch is named by its first row and
+/// size.
+void appendWebhookId(QByteArray &out, const DeliveryFlight &f)
+{
+    if (f.single) {
+        const QString &id = f.rows.front().eventId;
+        // Event ids are ASCII but for a caller's own: those bytes go as they are, without a
+        // converted copy.
+        const bool ascii =
+            std::all_of(id.cbegin(), id.cend(), [](QChar c) { return c.unicode() < 0x80; });
+        if (!ascii) {
+            out += id.toUtf8();
+            return;
+        }
+        const qsizetype at = out.size();
+        out.resize(at + id.size());
+        std::transform(id.cbegin(), id.cend(), out.data() + at,
+                       [](QChar c) { return char(c.unicode()); });
+        return;
+    }
+    out += "batch_";
+    appendNumber(out, f.rows.front().id);
+    out += '_';
+    appendNumber(out, f.eventCount());
 }
 
 /// libcurl sends requests through a proxy when one of these is set (it reads no upper-case
@@ -133,25 +186,9 @@ HttpPost DeliveryDispatcher::buildPost(const Job &job, std::uint64_t tag, qint64
     post.url = job.url;
     post.timeoutMs = job.timeoutMs;
     post.security = job.security;
-    qsizetype size = 16;
-    for (const auto &e : f.events)
-        size += e.second.size() + 24;
-    post.body.reserve(size);
-    if (f.single && f.events.size() == 1) {
-        appendWithVersion(post.body, f.events.front().first, f.events.front().second);
-    } else {
-        post.body += "{\"events\":[";
-        for (std::size_t i = 0; i < f.events.size(); ++i) {
-            if (i)
-                post.body += ',';
-            appendWithVersion(post.body, f.events[i].first, f.events[i].second);
-        }
-        post.body += "]}";
-    }
-    // One event's request carries its id; a batch is named by its first row and size.
-    const QByteArray id = f.single ? f.rows.front().eventId.toUtf8()
-                                   : "batch_" + QByteArray::number(f.rows.front().id) + '_' +
-                                         QByteArray::number(f.eventCount());
+    appendBody(post.body, f);
+    QByteArray id;
+    appendWebhookId(id, f);
     char stamp[24];
     const QByteArrayView timestamp(stamp,
                                    std::to_chars(stamp, stamp + sizeof stamp, nowSeconds).ptr);
@@ -170,50 +207,66 @@ bool DeliveryDispatcher::sendsPlain(const QByteArray &url, const HttpSecurity *s
     return m_plainAllowed && !security && PlainHttpClient::endpoint(url, e);
 }
 
-bool DeliveryDispatcher::submitPlain(HttpPost &post)
+bool DeliveryDispatcher::submitPlain(const Job &job, std::uint64_t tag, qint64 nowSeconds)
 {
-    if (!m_plainAllowed || post.security)
+    if (!m_plainAllowed || job.security)
         return false;
-    auto known = m_endpoints.constFind(post.url);
+    auto known = m_endpoints.constFind(job.url);
     if (known == m_endpoints.cend()) {
         auto e = std::make_shared<PlainHttpClient::Endpoint>();
-        if (!PlainHttpClient::endpoint(post.url, *e))
+        if (!PlainHttpClient::endpoint(job.url, *e))
             e.reset();
         if (m_endpoints.size() > 10000)
             m_endpoints.clear(); // targets come and go: the cache cannot grow without end
-        known = m_endpoints.insert(post.url, std::move(e));
+        known = m_endpoints.insert(job.url, std::move(e));
     }
     const PlainHttpClient::Endpoint *e = known->get();
     if (!e)
         return false;
+    const DeliveryFlight &f = job.flight;
     PlainHttpClient::Request r;
-    r.tag = post.tag;
+    r.tag = tag;
     r.address = e->address;
     r.addressLength = e->addressLength;
-    r.timeoutMs = post.timeoutMs;
-    r.connectTimeoutMs = std::min(post.timeoutMs, 10000L); // as libcurl's connect timeout
-    r.lowSpeedSeconds = HttpDeliveryClient::lowSpeedSeconds(post);
-    r.maxBody = post.maxBody;
-    r.maxResponseBytes = post.maxResponseBytes;
-    if (!HttpDeliveryClient::refusal(post).isEmpty())
-        return false; // libcurl's path refuses it before anything is sent, and says why
-    // The same request libcurl sends: its headers in its order, Content-Length last.
+    HttpPost limits; // the same limits as libcurl's path
+    limits.timeoutMs = job.timeoutMs;
+    r.timeoutMs = limits.timeoutMs;
+    r.connectTimeoutMs = std::min(limits.timeoutMs, 10000L); // as libcurl's connect timeout
+    r.lowSpeedSeconds = HttpDeliveryClient::lowSpeedSeconds(limits);
+    r.maxBody = limits.maxBody;
+    r.maxResponseBytes = limits.maxResponseBytes;
+    appendBody(r.body, f);
+    // The same request libcurl sends (buildPost()'s headers, in its order, Content-Length
+    // last), written into one buffer: the id, the timestamp and the signature go straight in,
+    // not through a list of headers made first (an allocation each).
     QByteArray &head = r.head;
-    head.reserve(160 + e->target.size());
+    const qsizetype idRoom = f.single ? 3 * f.rows.front().eventId.size() : 48;
+    head.reserve(256 + e->target.size() + e->hostHeader.size() + idRoom);
     head += "POST ";
     head += e->target;
     head += " HTTP/1.1\r\nHost: ";
     head += e->hostHeader;
     head += "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
-            "\r\nAccept: */*\r\nContent-Type: application/json\r\n";
-    for (const QByteArray &h : std::as_const(post.headers)) {
-        head += h;
-        head += "\r\n";
+            "\r\nAccept: */*\r\nContent-Type: application/json\r\nwebhook-id: ";
+    const qsizetype idAt = head.size();
+    appendWebhookId(head, f);
+    const qsizetype idSize = head.size() - idAt;
+    if (QByteArrayView(head.constData() + idAt, idSize).contains('\r') ||
+        QByteArrayView(head.constData() + idAt, idSize).contains('\n'))
+        return false; // libcurl's path refuses it before anything is sent, and says why
+    head += "\r\nwebhook-timestamp: ";
+    appendNumber(head, nowSeconds);
+    if (!job.signingKey.isEmpty()) {
+        head += "\r\nwebhook-signature: ";
+        // The id is signed where it stands in the head (taken after the appends above, which
+        // may have moved the head).
+        WebhookSignature::appendSignature(head, job.signingKey,
+                                          QByteArrayView(head.constData() + idAt, idSize),
+                                          nowSeconds, r.body);
     }
-    head += "Content-Length: ";
-    head += QByteArray::number(post.body.size());
+    head += "\r\nContent-Length: ";
+    appendNumber(head, r.body.size());
     head += "\r\n\r\n";
-    r.body = std::move(post.body);
     m_plain->submit(std::move(r));
     return true;
 }
@@ -267,9 +320,8 @@ void DeliveryDispatcher::run()
         const qint64 seconds = QDateTime::currentSecsSinceEpoch();
         for (Job &job : jobs) {
             const std::uint64_t tag = nextTag++;
-            HttpPost post = buildPost(job, tag, seconds);
-            if (!submitPlain(post))
-                http.submit(std::move(post));
+            if (!submitPlain(job, tag, seconds))
+                http.submit(buildPost(job, tag, seconds));
             flights.emplace(tag, std::move(job.flight));
         }
         jobs.clear();

@@ -63,8 +63,8 @@ public:
 
 private:
     void run();
-    /// Hands `post` to the plain client when its target allows it; false: libcurl's turn.
-    bool submitPlain(HttpPost &post);
+    /// Hands `job` to the plain client when its target allows it; false: libcurl's turn.
+    bool submitPlain(const Job &job, std::uint64_t tag, qint64 nowSeconds);
     void waitForResults(bool idle, std::vector<HttpResult> &results);
 
     std::function<void()> m_finishedCallback;

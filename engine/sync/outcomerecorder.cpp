@@ -73,22 +73,34 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
         batches.swap(m_confirmed);
     }
     qint64 freed = 0;
+    // A batch holds runs of one target's outcomes: its runtime and figures are looked up
+    // when the target changes, not hashed again for every outcome.
+    const QString *target = nullptr;
+    TargetRuntime *rt = nullptr;
+    std::array<qint64, 3> *counts = nullptr;
     for (const auto &[list, ok] : batches) {
         notePause(ok, now);
         for (const DeliveryOutcome &o : *list) {
             freed += o.count;
-            auto rit = targets.find(o.target);
-            if (rit != targets.end()) {
-                rit->busyRows.remove(o.id);
+            if (!target || o.target != *target) {
+                target = &o.target;
+                auto rit = targets.find(o.target);
+                rt = rit == targets.end() ? nullptr : &rit.value();
+                counts = nullptr;
+            }
+            if (rt) {
+                rt->busyRows.remove(o.id);
                 if (!o.user.isEmpty())
-                    rit->busyUsers.remove(o.user);
+                    rt->busyUsers.remove(o.user);
                 // The row is pending again behind the read-ahead cursor: read it afresh.
                 if (!ok || o.kind == DeliveryOutcome::Retry || o.kind == DeliveryOutcome::Hold)
-                    rit->rescan = true;
+                    rt->rescan = true;
             }
             if (!ok)
                 continue; // still pending in the store: sent again (receivers de-duplicate)
-            auto &c = confirmed.perTarget[o.target];
+            if (!counts)
+                counts = &confirmed.perTarget[o.target];
+            auto &c = *counts;
             if (o.kind == DeliveryOutcome::Done) {
                 c[0] += o.count;
                 confirmed.delivered += o.count;

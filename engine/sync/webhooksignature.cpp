@@ -57,6 +57,15 @@ private:
 QByteArray WebhookSignature::signWithKey(const QByteArray &k, const QByteArray &id,
                                          qint64 timestamp, const QByteArray &body)
 {
+    QByteArray out;
+    out.reserve(3 + 4 * ((HmacSha256Key::Size + 2) / 3));
+    appendSignature(out, k, id, timestamp, body);
+    return out;
+}
+
+void WebhookSignature::appendSignature(QByteArray &out, const QByteArray &k, QByteArrayView id,
+                                       qint64 timestamp, QByteArrayView body)
+{
     // Signed: "id.timestamp.body", fed in parts instead of copied whole. OpenSSL's SHA-256
     // uses the CPU's SHA extensions: on bulk requests (tens of kilobytes)
     // QMessageAuthenticationCode took half of the delivery thread.
@@ -69,11 +78,8 @@ QByteArray WebhookSignature::signWithKey(const QByteArray &k, const QByteArray &
         keys.forKey(k).mac({id, QByteArrayView(stamp, end - stamp), body});
     unsigned char base64[4 * ((HmacSha256Key::Size + 2) / 3) + 1]; // and EVP's NUL
     const int length = EVP_EncodeBlock(base64, mac.data(), int(mac.size()));
-    QByteArray out;
-    out.reserve(3 + length);
     out.append("v1,", 3);
     out.append(reinterpret_cast<const char *>(base64), length);
-    return out;
 }
 
 bool WebhookSignature::verify(const QString &secret, const QByteArray &id, qint64 timestamp,

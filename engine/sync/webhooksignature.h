@@ -16,6 +16,10 @@ public:
     /// The same with the key already decoded by key() (once per target, not per request).
     static QByteArray signWithKey(const QByteArray &key, const QByteArray &id, qint64 timestamp,
                                   const QByteArray &body);
+    /// Appends signWithKey()'s "v1,<base64>" to `out`: a request is written into one buffer.
+    /// `id` may point into `out` (it is read before anything is appended).
+    static void appendSignature(QByteArray &out, const QByteArray &key, QByteArrayView id,
+                                qint64 timestamp, QByteArrayView body);
     /// True when one of the space-separated signatures in `header` matches.
     static bool verify(const QString &secret, const QByteArray &id, qint64 timestamp, const QByteArray &body,
                        const QByteArray &header);

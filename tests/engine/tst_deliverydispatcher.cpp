@@ -325,6 +325,41 @@ private slots:
         QCOMPARE(seen[0].mid(seen[0].indexOf("\r\n\r\n")), seen[1].mid(seen[1].indexOf("\r\n\r\n")));
     }
 
+    void bothRoutesSignTheIdTheySend_data()
+    {
+        QTest::addColumn<QString>("user");
+        QTest::addRow("ascii id") << QStringLiteral("ann");
+        QTest::addRow("non-ascii id") << QStringLiteral("zo\u00eb-\u674e");
+    }
+
+    void bothRoutesSignTheIdTheySend()
+    {
+        // The plain route writes the id, timestamp and signature straight into its request
+        // head: the id goes as UTF-8 and the signature verifies over it, as libcurl's does.
+        QFETCH(QString, user);
+        ScriptedServer sink("HTTP/1.1 204 No Content\r\n\r\n");
+        for (Route route : {Route::Plain, Route::Curl}) {
+            const qsizetype before = sink.requests().size();
+            QCOMPARE(deliverOnce(route, sink.url(QStringLiteral("/sync")), 5000, user).status, 204);
+            QTRY_VERIFY(sink.requests().size() > before && sink.requests().endsWith("}"));
+            const QByteArray request = sink.requests().mid(before);
+            const qsizetype end = request.indexOf("\r\n\r\n");
+            const QByteArray body = request.mid(end + 4);
+            QHash<QByteArray, QByteArray> headers;
+            for (const QByteArray &line : request.left(end).split('\n')) {
+                const qsizetype colon = line.indexOf(':');
+                headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
+            }
+            const QByteArray id = QStringLiteral("evt-%1-5").arg(user).toUtf8();
+            QCOMPARE(headers.value("webhook-id"), id);
+            QCOMPARE(headers.value("content-length").toLongLong(), body.size());
+            QVERIFY2(WebhookSignature::verify(Secret, id,
+                                              headers.value("webhook-timestamp").toLongLong(), body,
+                                              headers.value("webhook-signature")),
+                     name(route));
+        }
+    }
+
     void aTricklingPeerIsCutOffByTheLowSpeedLimit()
     {
         NodeSimProcess sim;

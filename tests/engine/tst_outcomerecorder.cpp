@@ -81,6 +81,80 @@ private slots:
         QCOMPARE(q.value(1).toLongLong(), 99999);
     }
 
+    void interleavedTargetsEachGetTheirOwnFigures()
+    {
+        // Outcomes of several targets mixed in and across batches (one target removed
+        // meanwhile): each target's rows, users and figures are its own.
+        const QString db = m_dir.filePath(QStringLiteral("interleaved.db"));
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        const QStringList names{QStringLiteral("t1"), QStringLiteral("t2"), QStringLiteral("gone")};
+        QList<OutboxItem> items;
+        for (const QString &u : {QStringLiteral("ann"), QStringLiteral("bo")}) {
+            OutboxItem it;
+            it.event.type = QStringLiteral("user.updated");
+            it.event.userId = u;
+            it.targets = names;
+            items << it;
+        }
+        auto stored = writer.write(items);
+        QVERIFY(stored.ok());
+        QHash<QString, TargetRuntime> targets;
+        for (const QString &t : {names[0], names[1]}) {
+            targets[t].config.name = t;
+            targets[t].rescan = false;
+        }
+        // Rows as the writer made them: per event, one per target in the order given.
+        std::vector<DeliveryOutcome> outcomes;
+        qint64 id = writer.durableDeliveryId() - 5;
+        for (int e = 0; e < 2; ++e) {
+            for (const QString &t : names) {
+                const QString user = stored->at(e).userId;
+                if (targets.contains(t)) {
+                    targets[t].busyRows.insert(id);
+                    targets[t].busyUsers.insert(user);
+                }
+                const bool failed = t == names[1] && e == 1;
+                outcomes.push_back(
+                    DeliveryOutcome{failed ? DeliveryOutcome::Retry : DeliveryOutcome::Done,
+                                    id++,
+                                    1,
+                                    t,
+                                    user,
+                                    stored->at(e).eventId,
+                                    stored->at(e).version,
+                                    1,
+                                    failed ? 99999 : 0,
+                                    failed ? QStringLiteral("HTTP 503: x") : QString(),
+                                    failed ? 503 : 200,
+                                    1.0,
+                                    {}});
+            }
+        }
+        std::atomic<int> woken{0};
+        OutcomeRecorder recorder(&writer, [&] { ++woken; });
+        std::vector<DeliveryOutcome> first(outcomes.begin(), outcomes.begin() + 4);
+        std::vector<DeliveryOutcome> second(outcomes.begin() + 4, outcomes.end());
+        recorder.add(first, 100);
+        recorder.flush();
+        recorder.add(second, 100);
+        recorder.flush();
+        QTRY_COMPARE(woken.load(), 2);
+
+        OutcomeRecorder::Confirmed confirmed;
+        QCOMPARE(recorder.release(targets, 200, confirmed), 6);
+        for (const QString &t : {names[0], names[1]})
+            QVERIFY2(targets[t].busyRows.isEmpty() && targets[t].busyUsers.isEmpty(),
+                     qPrintable(t));
+        QVERIFY(!targets[names[0]].rescan);
+        QVERIFY(targets[names[1]].rescan); // its retried row is pending again
+        QCOMPARE(confirmed.delivered, 5);
+        QCOMPARE(confirmed.perTarget.value(names[0]), (std::array<qint64, 3>{2, 0, 0}));
+        QCOMPARE(confirmed.perTarget.value(names[1]), (std::array<qint64, 3>{1, 0, 1}));
+        QCOMPARE(confirmed.perTarget.value(names[2]), (std::array<qint64, 3>{2, 0, 0}));
+        QCOMPARE(confirmed.lastError.keys(), QList<QString>{names[1]});
+    }
+
     void aBatchIsHandedOverOnceItIsFull()
     {
         const QString db = m_dir.filePath(QStringLiteral("full.db"));

@@ -118,6 +118,31 @@ private slots:
         QCOMPARE(scalar(*store, matching.arg(Now)), QString::number(rows));
     }
 
+    void rowsOfDifferentAttemptCountsKeepTheirOwn()
+    {
+        // Rows share an UPDATE per attempt count: 70 rows in three counts, out of id order,
+        // each ends with its own count (and only the rows given are touched).
+        auto store = open();
+        std::vector<DeliveryOutcome> outcomes = pendingRows(*store, 71);
+        outcomes.pop_back();
+        for (DeliveryOutcome &o : outcomes)
+            o.attempts = 1 + int(o.id % 3);
+        std::reverse(outcomes.begin(), outcomes.end());
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        QString error;
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
+        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
+                                               " 'done' AND attempts = 1 + id % 3")),
+                 QStringLiteral("70"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT state || ' ' || attempts FROM deliveries"
+                                               " WHERE id = 71")),
+                 QStringLiteral("pending 2"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM ledger")),
+                 QStringLiteral("70"));
+    }
+
     void theLedgerKeepsTheHigherVersion()
     {
         auto store = open();
