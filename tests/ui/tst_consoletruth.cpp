@@ -629,6 +629,12 @@ private slots:
         load->click();
         QCOMPARE(m->rowCount(), before);
         QVERIFY(!ids().contains(QStringLiteral("node-late")));
+        // A weight changed in the cluster shows in the table that follows it again.
+        const QString first = ids().first();
+        const int weight = m->index(0, 1).data().toInt() == 9 ? 8 : 9;
+        QVERIFY(m_engine->setNodeWeight(first, weight).result().ok());
+        QTRY_COMPARE_WITH_TIMEOUT(m->index(0, 1).data().toString(), QString::number(weight), 5000);
+        QCOMPARE(ids().first(), first);
     }
 
     // Item 6: a cancelled simulation marks its partial row and resets the bar.

@@ -259,11 +259,11 @@ void BalancingPage::applySnapshot(const EngineSnapshot &s)
 
 bool BalancingPage::showsNodes(const QList<NodeStatus> &nodes) const
 {
-    if (m_nodes->rowCount() != nodes.size())
+    if (m_loadedNodes.size() != nodes.size())
         return false;
-    for (int r = 0; r < nodes.size(); ++r)
-        if (m_nodes->item(r, 0)->text() != nodes.at(r).spec.id ||
-            m_nodes->item(r, 1)->text() != QString::number(nodes.at(r).spec.weight))
+    for (qsizetype r = 0; r < nodes.size(); ++r)
+        if (m_loadedNodes.at(r).first != nodes.at(r).spec.id ||
+            m_loadedNodes.at(r).second != nodes.at(r).spec.weight)
             return false;
     return true;
 }
@@ -272,7 +272,9 @@ void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
 {
     const QScopedValueRollback loading(m_loading, true);
     m_nodes->removeRows(0, m_nodes->rowCount());
+    m_loadedNodes.clear();
     for (const NodeStatus &n : nodes) {
+        m_loadedNodes.append({n.spec.id, n.spec.weight});
         QList<QStandardItem *> row;
         auto *id = new QStandardItem(n.spec.id);
         id->setEditable(false);

@@ -75,6 +75,10 @@ private:
     QTableView *m_resultsView;
     QChartView *m_spread;
     QList<NodeStatus> m_lastNodes;
+    /// The id and weight of each row as loadNodes() wrote them: what the table shows while it
+    /// follows the cluster (an edit stops that), compared with each snapshot without reading
+    /// 2,000 cells back as text.
+    QList<std::pair<QString, int>> m_loadedNodes;
     bool m_followsCluster = true; ///< until the operator edits a what-if cell
     bool m_loading = false;
     std::shared_ptr<JobControl> m_job;
