@@ -8,7 +8,6 @@
 
 #include <QDateTime>
 #include <QRandomGenerator>
-#include <QUuid>
 #include <pthread.h>
 
 namespace jobfirst {
@@ -32,8 +31,19 @@ QString timeOrderedEventId(qint64 ms)
         b[i] = quint8(quint64(ms) >> (40 - 8 * i));
     b[6] = quint8(0x70 | (b[6] & 0x0f));
     b[8] = quint8(0x80 | (b[8] & 0x3f));
-    return QStringLiteral("evt_") +
-           QUuid::fromRfc4122(QByteArrayView(b, 16)).toString(QUuid::WithoutBraces);
+    // "evt_" and the UUID as QUuid::toString(QUuid::WithoutBraces) writes it, written in
+    // place: through QUuid and a concatenation it took two allocations and a tenth of an enqueue.
+    static constexpr char16_t hex[] = u"0123456789abcdef";
+    QString id(40, Qt::Uninitialized);
+    char16_t *out = reinterpret_cast<char16_t *>(id.data());
+    out = std::copy_n(u"evt_", 4, out);
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *out++ = u'-';
+        *out++ = hex[b[i] >> 4];
+        *out++ = hex[b[i] & 0xf];
+    }
+    return id;
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QUuid>
 #include <QtTest>
 
 #include <atomic>
@@ -80,6 +81,16 @@ private slots:
         QVERIFY(first.ok() && second.ok());
         QVERIFY(first->first().eventId.startsWith(QStringLiteral("evt_")));
         QCOMPARE(first->first().eventId.size(), 40);
+        // A UUID as QUuid writes it: version 7, RFC 9562 variant, its time the time of the call.
+        const QUuid uuid = QUuid::fromString(first->first().eventId.mid(4));
+        QCOMPARE(uuid.toString(QUuid::WithoutBraces), first->first().eventId.mid(4));
+        QCOMPARE(uuid.data3 >> 12, 7); // QUuid::version() of Qt 6.4 knows 1 to 5 only
+        QCOMPARE(uuid.variant(), QUuid::DCE);
+        const QByteArray bytes = uuid.toRfc4122();
+        qint64 ms = 0;
+        for (int i = 0; i < 6; ++i)
+            ms = ms << 8 | quint8(bytes[i]);
+        QVERIFY(qAbs(ms - firstAt) < 60000);
         QVERIFY(first->first().eventId < second->first().eventId);
         QVERIFY(second->first().version > first->first().version);
     }
