@@ -227,6 +227,42 @@ private slots:
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 166);
     }
 
+    void idsAndNamesAreStoredAsGivenWhateverTheirCharacters()
+    {
+        // ASCII and non-ASCII text side by side in one statement's rows (each value is bound
+        // from one buffer the statement shares).
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        const QStringList users{QStringLiteral("u1"), QStringLiteral("\u5f20\u4e09"),
+                                QStringLiteral("caf\u00e9"), QStringLiteral("plain")};
+        const QStringList targets{QStringLiteral("\u670d\u52a1-\U0001F600"), QStringLiteral("b")};
+        QList<OutboxItem> items;
+        for (const QString &user : users) {
+            items << item(user, targets);
+            items.back().event.eventId = QStringLiteral("evt-") + user;
+        }
+        auto stored = writer.write(items);
+        QVERIFY2(stored.ok(), stored ? "" : qPrintable(stored.error().message));
+        auto store = std::move(Store::open(db)).value();
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT e.event_id, e.user_id, e.type, d.target, d.user_id,"
+                                      " d.mode FROM events e JOIN deliveries d ON d.event_seq ="
+                                      " e.seq ORDER BY d.id")));
+        for (const QString &user : users) {
+            for (const QString &target : targets) {
+                QVERIFY(q.next());
+                QCOMPARE(q.value(0).toString(), QStringLiteral("evt-") + user);
+                QCOMPARE(q.value(1).toString(), user);
+                QCOMPARE(q.value(2).toString(), QStringLiteral("user.updated"));
+                QCOMPARE(q.value(3).toString(), target);
+                QCOMPARE(q.value(4).toString(), user);
+                QCOMPARE(q.value(5).toString(), QStringLiteral("real-time"));
+            }
+        }
+        QVERIFY(!q.next());
+    }
+
     void theQueueListsEveryTargetsRowsInOrder()
     {
         const QString db = path();
