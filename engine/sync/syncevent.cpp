@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
+#include <QVarLengthArray>
 
 #include <algorithm>
 #include <cstdio>
@@ -86,49 +87,86 @@ Status SyncEvent::validate() const
 
 namespace {
 
+/// An event's wire form while it is written: on the stack for most events, copied into the
+/// payload once (QByteArray's own appends and resizes cost ~250 instructions each, a quarter
+/// of an event's payload).
+class PayloadBytes
+{
+public:
+    void put(char c) { m_bytes.append(c); }
+    void put(const char *bytes, qsizetype n) { m_bytes.append(bytes, n); }
+    template <qsizetype N> void put(const char (&literal)[N]) { m_bytes.append(literal, N - 1); }
+    /// `n` bytes more at the end, to be written through the pointer.
+    char *grow(qsizetype n)
+    {
+        const qsizetype at = m_bytes.size();
+        m_bytes.resize(at + n);
+        return m_bytes.data() + at;
+    }
+    qsizetype size() const { return m_bytes.size(); }
+    void truncate(qsizetype size) { m_bytes.resize(size); }
+    QByteArray toByteArray() const { return QByteArray(m_bytes.constData(), m_bytes.size()); }
+
+private:
+    QVarLengthArray<char, 1024> m_bytes;
+};
+
 /// `s` as a JSON string the slow way: converted to UTF-8, with quotes, backslashes and
 /// control characters escaped as QJsonDocument escapes them.
-void appendEscapedJsonString(QByteArray &out, QStringView s)
+void appendEscapedJsonString(PayloadBytes &out, QStringView s)
 {
     const QByteArray utf8 = s.toUtf8();
-    out += '"';
+    out.put('"');
     const char *run = utf8.constData(); // bytes not yet appended, copied a run at a time
     const char *const end = run + utf8.size();
     for (const char *c = run; c != end; ++c) {
         const auto b = static_cast<unsigned char>(*c);
         if (b >= 0x20 && b != '"' && b != '\\')
             continue; // UTF-8 sequences and DEL go out as they are
-        out.append(run, c - run);
+        out.put(run, c - run);
         run = c + 1;
         switch (b) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out.put("\\\"");
+            break;
+        case '\\':
+            out.put("\\\\");
+            break;
+        case '\b':
+            out.put("\\b");
+            break;
+        case '\f':
+            out.put("\\f");
+            break;
+        case '\n':
+            out.put("\\n");
+            break;
+        case '\r':
+            out.put("\\r");
+            break;
+        case '\t':
+            out.put("\\t");
+            break;
         default: {
             static const char hex[] = "0123456789abcdef";
             const char escaped[] = {'\\', 'u', '0', '0', hex[b >> 4], hex[b & 0xf]};
-            out.append(escaped, sizeof escaped);
+            out.put(escaped, sizeof escaped);
         }
         }
     }
-    out.append(run, end - run);
-    out += '"';
+    out.put(run, end - run);
+    out.put('"');
 }
 
 /// A JSON string as QJsonDocument writes it (quotes, backslashes and control characters
 /// escaped; everything else as UTF-8).
-void appendJsonString(QByteArray &out, QStringView s)
+void appendJsonString(PayloadBytes &out, QStringView s)
 {
     // Ids, types and user ids are mostly short printable ASCII: narrowed straight into room
-    // made at the end of `out` (appending them a character at a time was half the cost of an
-    // event's payload).
+    // made at the end (appending them a character at a time was half the cost of an event's
+    // payload).
     const qsizetype at = out.size();
-    out.resize(at + s.size() + 2);
-    char *p = out.data() + at;
+    char *p = out.grow(s.size() + 2);
     *p++ = '"';
     for (const QChar c : s) {
         const char16_t u = c.unicode();
@@ -145,38 +183,43 @@ void appendJsonString(QByteArray &out, QStringView s)
 /// a string, a bool or null, as user records mostly are (QJsonDocument converts the whole
 /// object to CBOR first: a third of a caller's enqueue); anything else goes through it.
 /// QJsonObject keeps its keys sorted, the order QJsonDocument writes them in.
-void appendCompactJson(QByteArray &out, const QJsonObject &data)
+void appendCompactJson(PayloadBytes &out, const QJsonObject &data)
 {
     const qsizetype at = out.size();
-    out += '{';
+    out.put('{');
     for (auto it = data.constBegin(); it != data.constEnd(); ++it) {
         if (it != data.constBegin())
-            out += ',';
+            out.put(',');
         appendJsonString(out, it.key());
-        out += ':';
+        out.put(':');
         const QJsonValue v = it.value();
         switch (v.type()) {
         case QJsonValue::String:
             appendJsonString(out, v.toString());
             break;
         case QJsonValue::Bool:
-            out += v.toBool() ? "true" : "false";
+            if (v.toBool())
+                out.put("true");
+            else
+                out.put("false");
             break;
         case QJsonValue::Null:
-            out += "null";
+            out.put("null");
             break;
-        default: // numbers, arrays, objects: QJsonDocument's own formatting
+        default: { // numbers, arrays, objects: QJsonDocument's own formatting
             out.truncate(at);
-            out += QJsonDocument(data).toJson(QJsonDocument::Compact);
+            const QByteArray json = QJsonDocument(data).toJson(QJsonDocument::Compact);
+            out.put(json.constData(), json.size());
             return;
         }
+        }
     }
-    out += '}';
+    out.put('}');
 }
 
 /// "2026-11-28T09:31:54.123Z": what QDateTime writes for Qt::ISODateWithMs in UTC, without
 /// its time-zone machinery (which showed as a fifth of an enqueue).
-void appendIsoUtc(QByteArray &out, qint64 ms)
+void appendIsoUtc(PayloadBytes &out, qint64 ms)
 {
     qint64 days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
     const qint64 inDay = ms - days * 86400000;
@@ -198,7 +241,7 @@ void appendIsoUtc(QByteArray &out, qint64 ms)
             static_cast<long long>(day), static_cast<long long>(inDay / 3600000),
             static_cast<long long>(inDay / 60000 % 60), static_cast<long long>(inDay / 1000 % 60),
             static_cast<long long>(inDay % 1000));
-        out.append(buf, n);
+        out.put(buf, n);
         return;
     }
     // Written digit by digit: snprintf was a third of an event's payload.
@@ -221,7 +264,7 @@ void appendIsoUtc(QByteArray &out, qint64 ms)
     buf[19] = '.';
     put(20, inDay % 1000, 3);
     buf[23] = 'Z';
-    out.append(buf, 24);
+    out.put(buf, 24);
 }
 
 } // namespace
@@ -230,24 +273,22 @@ QByteArray SyncEvent::toPayload() const
 {
     // The object QJsonDocument would write (keys in its sorted order), written directly: this
     // runs for every accepted event on the caller's thread.
-    QByteArray out;
-    out.reserve((dataJson.isEmpty() ? 48 * data.size() : dataJson.size()) + eventId.size() +
-                type.size() + userId.size() + 80);
-    out += "{\"data\":";
+    PayloadBytes out;
+    out.put("{\"data\":");
     if (dataJson.isEmpty())
         appendCompactJson(out, data);
     else
-        out += dataJson;
-    out += ",\"id\":";
+        out.put(dataJson.constData(), dataJson.size());
+    out.put(",\"id\":");
     appendJsonString(out, eventId);
-    out += ",\"timestamp\":\"";
+    out.put(",\"timestamp\":\"");
     appendIsoUtc(out, createdAt);
-    out += "\",\"type\":";
+    out.put("\",\"type\":");
     appendJsonString(out, type);
-    out += ",\"user_id\":";
+    out.put(",\"user_id\":");
     appendJsonString(out, userId);
-    out += '}';
-    return out;
+    out.put('}');
+    return out.toByteArray();
 }
 
 Result<SyncEvent> SyncEvent::fromJson(const QJsonObject &o)
