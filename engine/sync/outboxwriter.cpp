@@ -101,6 +101,11 @@ bool OutboxWriter::nothingQueued() const
 
 bool OutboxWriter::enqueue(std::unique_ptr<OutboxRequest> request)
 {
+    return enqueueOrKeep(request);
+}
+
+bool OutboxWriter::enqueueOrKeep(std::unique_ptr<OutboxRequest> &request)
+{
     {
         std::lock_guard lock(m_mutex);
         if (!m_running || m_stopping)
@@ -171,10 +176,10 @@ void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
     auto request = std::make_unique<OutboxRequest>(std::in_place_type<EventWrite>);
     auto &w = std::get<EventWrite>(*request);
     w.items = std::move(items);
-    w.answer = answer; // kept here too: enqueue() may refuse the request
-    if (!enqueue(std::move(request)))
-        answer(makeError(QStringLiteral("sync.stopped"),
-                         QStringLiteral("the sync outbox is not running")));
+    w.answer = std::move(answer); // not copied: copying a large callable allocates
+    if (!enqueueOrKeep(request))
+        w.answer(makeError(QStringLiteral("sync.stopped"),
+                           QStringLiteral("the sync outbox is not running")));
 }
 
 void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
