@@ -125,33 +125,18 @@ void appendEscapedJsonString(PayloadBytes &out, QStringView s)
             continue; // UTF-8 sequences and DEL go out as they are
         out.put(run, c - run);
         run = c + 1;
-        switch (b) {
-        case '"':
-            out.put("\\\"");
-            break;
-        case '\\':
-            out.put("\\\\");
-            break;
-        case '\b':
-            out.put("\\b");
-            break;
-        case '\f':
-            out.put("\\f");
-            break;
-        case '\n':
-            out.put("\\n");
-            break;
-        case '\r':
-            out.put("\\r");
-            break;
-        case '\t':
-            out.put("\\t");
-            break;
-        default: {
+        // The characters JSON names (\" \\ \b \f \n \r \t); other controls as \u00XX.
+        static constexpr char named[][2] = {{'"', '"'},  {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
+                                            {'\n', 'n'}, {'\r', 'r'},  {'\t', 't'}};
+        const auto *name = std::find_if(std::begin(named), std::end(named),
+                                        [b](const char(&n)[2]) { return n[0] == char(b); });
+        if (name != std::end(named)) {
+            const char escaped[] = {'\\', (*name)[1]};
+            out.put(escaped, sizeof escaped);
+        } else {
             static const char hex[] = "0123456789abcdef";
             const char escaped[] = {'\\', 'u', '0', '0', hex[b >> 4], hex[b & 0xf]};
             out.put(escaped, sizeof escaped);
-        }
         }
     }
     out.put(run, end - run);
