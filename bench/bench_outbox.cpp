@@ -6,6 +6,9 @@
 // event loop; BENCH_CALLER_THREADS=1 gives each caller a thread that blocks instead.
 // The disk's sync time here swings by 10x within minutes (the machine is shared), so the two
 // take turns: rounds of about two seconds each, ours then Redis, and the ratio is of totals.
+// BENCH_EVENTS=n ends each of our rounds after n calls instead of 2 s, so a profile
+// (callgrind) does the same work every run: instructions per event are the difference of two
+// runs' totals over the difference of their events.
 // BENCH_OUTBOX=postgresql puts the outbox in a PostgreSQL of the bench's own instead (initdb in
 // a temporary folder, fsync and synchronous_commit on): a caller is answered after COMMIT.
 #include "benchsupport.h"
@@ -128,8 +131,9 @@ OutboxItem benchItem(int caller, long i)
 
 /// Runs `clients` callers against `writer` for `seconds`, as redis-benchmark runs its clients:
 /// one thread keeps `clients` calls outstanding, each answered by the outbox once durable and
-/// then followed by that caller's next one. Returns events and time.
-Tally ourRound(OutboxWriter &writer, int clients, double seconds)
+/// then followed by that caller's next one, until `maxCalls` calls when it is above 0. Returns
+/// events and time.
+Tally ourRound(OutboxWriter &writer, int clients, double seconds, long maxCalls)
 {
     std::mutex mutex;
     std::condition_variable wake;
@@ -159,9 +163,20 @@ Tally ourRound(OutboxWriter &writer, int clients, double seconds)
     for (int c = 0; c < clients; ++c)
         call(c, calls++);
     std::unique_lock lock(mutex);
-    while (wake.wait_until(lock, deadline, [&] { return !answered.empty(); }) &&
-           std::chrono::steady_clock::now() < deadline) {
+    const auto someAnswered = [&] { return !answered.empty(); };
+    // False once the round is over: its time is up, or its calls are made.
+    const auto nextAnswers = [&] {
+        if (maxCalls > 0) {
+            wake.wait(lock, someAnswered);
+            return calls < maxCalls;
+        }
+        return wake.wait_until(lock, deadline, someAnswered) &&
+               std::chrono::steady_clock::now() < deadline;
+    };
+    while (nextAnswers()) {
         next.swap(answered);
+        if (maxCalls > 0 && long(next.size()) > maxCalls - calls)
+            next.resize(std::size_t(maxCalls - calls));
         outstanding += long(next.size());
         lock.unlock();
         for (int c : next)
@@ -169,6 +184,8 @@ Tally ourRound(OutboxWriter &writer, int clients, double seconds)
         next.clear();
         lock.lock();
     }
+    if (maxCalls > 0) // every call counts: the same work in every run
+        wake.wait(lock, [&] { return outstanding == 0; });
     const Tally tally{double(done), double(t.nsecsElapsed()) / 1e9, processCpuSeconds() - cpu0};
     wake.wait(lock, [&] { return outstanding == 0; }); // answers still to come refer to this frame
     return tally;
@@ -286,6 +303,7 @@ private:
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    const long maxCalls = qEnvironmentVariableIntValue("BENCH_EVENTS");
     const int rounds = qEnvironmentVariableIsSet("BENCH_ROUNDS") ? qEnvironmentVariableIntValue("BENCH_ROUNDS") : 3;
     const bool peer = !qEnvironmentVariableIsSet("BENCH_NO_PEER");
     QList<int> clientCounts{1, 50};
@@ -341,7 +359,7 @@ int main(int argc, char *argv[])
             const double s0 = serverCpuSeconds(postmaster), w0 = threadCpuSeconds("jf-outbox"),
                          l0 = threadCpuSeconds("jf-pg-writer");
             const Tally a = callerThreads ? ourRoundThreads(writer, clients, 2.0)
-                                          : ourRound(writer, clients, 2.0);
+                                          : ourRound(writer, clients, 2.0, maxCalls);
             serverCpu += serverCpuSeconds(postmaster) - s0;
             writerCpu += threadCpuSeconds("jf-outbox") - w0;
             linksCpu += threadCpuSeconds("jf-pg-writer") - l0;
@@ -355,7 +373,8 @@ int main(int argc, char *argv[])
                 theirs.seconds += b.seconds;
                 theirs.cpu += b.cpu;
             }
-            std::printf("  round %d, %2d callers: outbox %8.0f/s, redis %8.0f/s\n", r + 1, clients, a.rate(), b.rate());
+            std::printf("  round %d, %2d callers: outbox %8.0f/s (%.0f events), redis %8.0f/s\n",
+                        r + 1, clients, a.rate(), a.events, b.rate());
         }
         const qint64 syncs = writer.syncs.load();
         std::printf("outbox enqueue%s, %2d concurrent callers: %8.0f durable events/s (%lld "

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace jobfirst {
 
@@ -25,6 +26,31 @@ SqliteEventRows::SqliteEventRows(sqlite3 *db)
                       " AND user_id = ? AND state = 'pending' AND attempts = 0"
                       " AND next_at > created_at AND next_at > ?")
 {
+}
+
+void SqliteEventRows::TextScratch::reset(qsizetype units)
+{
+    // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair 4 for 2 units): the room never
+    // grows while the strings are added, so none of them moves.
+    m_bytes.resize(std::max(m_bytes.size(), std::size_t(3 * units)));
+    m_used = 0;
+}
+
+QByteArrayView SqliteEventRows::TextScratch::add(const QString &s)
+{
+    char *out = m_bytes.data() + m_used;
+    const qsizetype n = s.size();
+    const QChar *u = s.constData();
+    qsizetype i = 0;
+    for (; i < n && u[i].unicode() < 0x80; ++i) // ids and names are mostly ASCII: narrowed here
+        out[i] = char(u[i].unicode());
+    if (i < n) {
+        const QByteArray utf8 = s.toUtf8();
+        std::memcpy(out, utf8.constData(), std::size_t(utf8.size()));
+        i = utf8.size();
+    }
+    m_used += std::size_t(i);
+    return {out, i};
 }
 
 bool SqliteEventRows::ok()
@@ -84,12 +110,18 @@ bool SqliteEventRows::insertEventChunk(const OutboxItem *const *items, int count
         before = m_lastSeq.next() ? m_lastSeq.int64(0) : 0;
         m_lastSeq.reset();
     }
+    qsizetype units = 0;
+    for (int i = 0; i < count; ++i) {
+        const SyncEvent &e = items[i]->event;
+        units += e.eventId.size() + e.type.size() + e.userId.size();
+    }
+    m_text.reset(units);
     for (int i = 0; i < count; ++i) {
         const SyncEvent &e = items[i]->event;
         const int p = 1 + i * m_events.width();
-        s->bind(p, e.eventId);
-        s->bind(p + 1, e.type);
-        s->bind(p + 2, e.userId);
+        s->bindUtf8(p, m_text.add(e.eventId));
+        s->bindUtf8(p + 1, m_text.add(e.type));
+        s->bindUtf8(p + 2, m_text.add(e.userId));
         // UTF-8 bytes as they go on the wire: no UTF-16 round trip on write or send.
         s->bindBlob(p + 3, items[i]->payload);
         s->bind(p + 4, e.createdAt);
@@ -166,17 +198,21 @@ bool SqliteEventRows::flushDeliveries(QString &error)
 bool SqliteEventRows::flushDeliveryChunk(const DeliveryRow *rows, int count, QString &error)
 {
     SqliteStatement *s = m_deliveries.rows(count);
+    qsizetype units = 0;
+    for (int i = 0; i < count; ++i)
+        units += rows[i].target.size() + rows[i].user.size() + rows[i].mode.size();
+    m_text.reset(units);
     for (int i = 0; s && i < count; ++i) {
         const DeliveryRow &r = rows[i];
         const int p = 1 + i * m_deliveries.width();
         s->bind(p, r.seq);
-        s->bind(p + 1, r.target);
-        s->bind(p + 2, r.user);
+        s->bindUtf8(p + 1, m_text.add(r.target));
+        s->bindUtf8(p + 2, m_text.add(r.user));
         s->bind(p + 3, r.due);
         s->bind(p + 4, m_now);
         s->bind(p + 5, m_now);
         s->bind(p + 6, r.count);
-        s->bind(p + 7, r.mode);
+        s->bindUtf8(p + 7, m_text.add(r.mode));
     }
     if (s && s->exec())
         return true;

@@ -81,6 +81,12 @@ void SqliteStatement::bindBlob(int index, const QByteArray &value)
                       SQLITE_STATIC);
 }
 
+void SqliteStatement::bindUtf8(int index, QByteArrayView utf8)
+{
+    sqlite3_bind_text(m_stmt, index, utf8.isEmpty() ? "" : utf8.data(), int(utf8.size()),
+                      SQLITE_STATIC);
+}
+
 bool SqliteStatement::exec()
 {
     int rc;

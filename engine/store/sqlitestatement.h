@@ -35,6 +35,8 @@ public:
     void bind(int index, const QString &value);
     /// Bytes, stored as a blob (payloads: the UTF-8 bytes that go on the wire).
     void bindBlob(int index, const QByteArray &value);
+    /// UTF-8 text, bound without a copy: it must outlive the next exec() or next().
+    void bindUtf8(int index, QByteArrayView utf8);
 
     /// Runs the statement to its end and resets it. False on an error (see error()).
     bool exec();

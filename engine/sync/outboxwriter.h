@@ -122,6 +122,8 @@ private:
     void wakeWriter();
 
     bool enqueue(std::unique_ptr<OutboxRequest> request);
+    /// enqueue(), leaving `request` with the caller when it is refused.
+    bool enqueueOrKeep(std::unique_ptr<OutboxRequest> &request);
     bool nothingQueued() const;
 
     QString m_dbPath;

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
+#include <QVarLengthArray>
 
 #include <algorithm>
 #include <cstdio>
@@ -86,82 +87,124 @@ Status SyncEvent::validate() const
 
 namespace {
 
-/// A JSON string as QJsonDocument writes it (quotes, backslashes and control characters
-/// escaped; everything else as UTF-8).
-void appendJsonString(QByteArray &out, const QString &s)
+/// An event's wire form while it is written: on the stack for most events, copied into the
+/// payload once (QByteArray's own appends and resizes cost ~250 instructions each, a quarter
+/// of an event's payload).
+class PayloadBytes
 {
-    out += '"';
-    // Ids, types and user ids are mostly short printable ASCII: written without a UTF-8 copy.
-    const auto plain = [](QChar c) {
-        const char16_t u = c.unicode();
-        return u >= 0x20 && u < 0x7f && u != u'"' && u != u'\\';
-    };
-    if (std::all_of(s.cbegin(), s.cend(), plain)) {
-        for (const QChar c : s)
-            out += char(c.unicode());
-        out += '"';
-        return;
+public:
+    void put(char c) { m_bytes.append(c); }
+    void put(const char *bytes, qsizetype n) { m_bytes.append(bytes, n); }
+    template <qsizetype N> void put(const char (&literal)[N]) { m_bytes.append(literal, N - 1); }
+    /// `n` bytes more at the end, to be written through the pointer.
+    char *grow(qsizetype n)
+    {
+        const qsizetype at = m_bytes.size();
+        m_bytes.resize(at + n);
+        return m_bytes.data() + at;
     }
+    qsizetype size() const { return m_bytes.size(); }
+    void truncate(qsizetype size) { m_bytes.resize(size); }
+    QByteArray toByteArray() const { return QByteArray(m_bytes.constData(), m_bytes.size()); }
+
+private:
+    QVarLengthArray<char, 1024> m_bytes;
+};
+
+/// `s` as a JSON string the slow way: converted to UTF-8, with quotes, backslashes and
+/// control characters escaped as QJsonDocument escapes them.
+void appendEscapedJsonString(PayloadBytes &out, QStringView s)
+{
     const QByteArray utf8 = s.toUtf8();
-    for (const char c : utf8) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                out += "\\u00";
-                out += hex[(c >> 4) & 0xf];
-                out += hex[c & 0xf];
-            } else {
-                out += c;
-            }
+    out.put('"');
+    const char *run = utf8.constData(); // bytes not yet appended, copied a run at a time
+    const char *const end = run + utf8.size();
+    for (const char *c = run; c != end; ++c) {
+        const auto b = static_cast<unsigned char>(*c);
+        if (b >= 0x20 && b != '"' && b != '\\')
+            continue; // UTF-8 sequences and DEL go out as they are
+        out.put(run, c - run);
+        run = c + 1;
+        // The characters JSON names (\" \\ \b \f \n \r \t); other controls as \u00XX.
+        static constexpr char named[][2] = {{'"', '"'},  {'\\', '\\'}, {'\b', 'b'}, {'\f', 'f'},
+                                            {'\n', 'n'}, {'\r', 'r'},  {'\t', 't'}};
+        const auto *name = std::find_if(std::begin(named), std::end(named),
+                                        [b](const char(&n)[2]) { return n[0] == char(b); });
+        if (name != std::end(named)) {
+            const char escaped[] = {'\\', (*name)[1]};
+            out.put(escaped, sizeof escaped);
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            const char escaped[] = {'\\', 'u', '0', '0', hex[b >> 4], hex[b & 0xf]};
+            out.put(escaped, sizeof escaped);
         }
     }
-    out += '"';
+    out.put(run, end - run);
+    out.put('"');
 }
 
-/// `data` as QJsonDocument writes it (compact). Written directly when every value is a
-/// string, a bool or null, as user records mostly are (QJsonDocument converts the whole
+/// A JSON string as QJsonDocument writes it (quotes, backslashes and control characters
+/// escaped; everything else as UTF-8).
+void appendJsonString(PayloadBytes &out, QStringView s)
+{
+    // Ids, types and user ids are mostly short printable ASCII: narrowed straight into room
+    // made at the end (appending them a character at a time was half the cost of an event's
+    // payload).
+    const qsizetype at = out.size();
+    char *p = out.grow(s.size() + 2);
+    *p++ = '"';
+    for (const QChar c : s) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u >= 0x7f || u == u'"' || u == u'\\') {
+            out.truncate(at);
+            return appendEscapedJsonString(out, s);
+        }
+        *p++ = char(u);
+    }
+    *p = '"';
+}
+
+/// Appends `data` as QJsonDocument writes it (compact). Written directly when every value is
+/// a string, a bool or null, as user records mostly are (QJsonDocument converts the whole
 /// object to CBOR first: a third of a caller's enqueue); anything else goes through it.
 /// QJsonObject keeps its keys sorted, the order QJsonDocument writes them in.
-QByteArray compactJson(const QJsonObject &data)
+void appendCompactJson(PayloadBytes &out, const QJsonObject &data)
 {
-    QByteArray out;
-    out.reserve(16 * data.size() + 2);
-    out += '{';
+    const qsizetype at = out.size();
+    out.put('{');
     for (auto it = data.constBegin(); it != data.constEnd(); ++it) {
         if (it != data.constBegin())
-            out += ',';
+            out.put(',');
         appendJsonString(out, it.key());
-        out += ':';
+        out.put(':');
         const QJsonValue v = it.value();
         switch (v.type()) {
         case QJsonValue::String:
             appendJsonString(out, v.toString());
             break;
         case QJsonValue::Bool:
-            out += v.toBool() ? "true" : "false";
+            if (v.toBool())
+                out.put("true");
+            else
+                out.put("false");
             break;
         case QJsonValue::Null:
-            out += "null";
+            out.put("null");
             break;
-        default: // numbers, arrays, objects: QJsonDocument's own formatting
-            return QJsonDocument(data).toJson(QJsonDocument::Compact);
+        default: { // numbers, arrays, objects: QJsonDocument's own formatting
+            out.truncate(at);
+            const QByteArray json = QJsonDocument(data).toJson(QJsonDocument::Compact);
+            out.put(json.constData(), json.size());
+            return;
+        }
         }
     }
-    out += '}';
-    return out;
+    out.put('}');
 }
 
 /// "2026-11-28T09:31:54.123Z": what QDateTime writes for Qt::ISODateWithMs in UTC, without
 /// its time-zone machinery (which showed as a fifth of an enqueue).
-void appendIsoUtc(QByteArray &out, qint64 ms)
+void appendIsoUtc(PayloadBytes &out, qint64 ms)
 {
     qint64 days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
     const qint64 inDay = ms - days * 86400000;
@@ -183,7 +226,7 @@ void appendIsoUtc(QByteArray &out, qint64 ms)
             static_cast<long long>(day), static_cast<long long>(inDay / 3600000),
             static_cast<long long>(inDay / 60000 % 60), static_cast<long long>(inDay / 1000 % 60),
             static_cast<long long>(inDay % 1000));
-        out.append(buf, n);
+        out.put(buf, n);
         return;
     }
     // Written digit by digit: snprintf was a third of an event's payload.
@@ -206,7 +249,7 @@ void appendIsoUtc(QByteArray &out, qint64 ms)
     buf[19] = '.';
     put(20, inDay % 1000, 3);
     buf[23] = 'Z';
-    out.append(buf, 24);
+    out.put(buf, 24);
 }
 
 } // namespace
@@ -215,21 +258,22 @@ QByteArray SyncEvent::toPayload() const
 {
     // The object QJsonDocument would write (keys in its sorted order), written directly: this
     // runs for every accepted event on the caller's thread.
-    const QByteArray body = dataJson.isEmpty() ? compactJson(data) : dataJson;
-    QByteArray out;
-    out.reserve(body.size() + eventId.size() + type.size() + userId.size() + 80);
-    out += "{\"data\":";
-    out += body;
-    out += ",\"id\":";
+    PayloadBytes out;
+    out.put("{\"data\":");
+    if (dataJson.isEmpty())
+        appendCompactJson(out, data);
+    else
+        out.put(dataJson.constData(), dataJson.size());
+    out.put(",\"id\":");
     appendJsonString(out, eventId);
-    out += ",\"timestamp\":\"";
+    out.put(",\"timestamp\":\"");
     appendIsoUtc(out, createdAt);
-    out += "\",\"type\":";
+    out.put("\",\"type\":");
     appendJsonString(out, type);
-    out += ",\"user_id\":";
+    out.put(",\"user_id\":");
     appendJsonString(out, userId);
-    out += '}';
-    return out;
+    out.put('}');
+    return out.toByteArray();
 }
 
 Result<SyncEvent> SyncEvent::fromJson(const QJsonObject &o)

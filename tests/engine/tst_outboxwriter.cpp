@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QUuid>
 #include <QtTest>
 
 #include <atomic>
@@ -80,6 +81,16 @@ private slots:
         QVERIFY(first.ok() && second.ok());
         QVERIFY(first->first().eventId.startsWith(QStringLiteral("evt_")));
         QCOMPARE(first->first().eventId.size(), 40);
+        // A UUID as QUuid writes it: version 7, RFC 9562 variant, its time the time of the call.
+        const QUuid uuid = QUuid::fromString(first->first().eventId.mid(4));
+        QCOMPARE(uuid.toString(QUuid::WithoutBraces), first->first().eventId.mid(4));
+        QCOMPARE(uuid.data3 >> 12, 7); // QUuid::version() of Qt 6.4 knows 1 to 5 only
+        QCOMPARE(uuid.variant(), QUuid::DCE);
+        const QByteArray bytes = uuid.toRfc4122();
+        qint64 ms = 0;
+        for (int i = 0; i < 6; ++i)
+            ms = ms << 8 | quint8(bytes[i]);
+        QVERIFY(qAbs(ms - firstAt) < 60000);
         QVERIFY(first->first().eventId < second->first().eventId);
         QVERIFY(second->first().version > first->first().version);
     }
@@ -214,6 +225,42 @@ private slots:
         QVERIFY2(again.ok(), again ? "" : qPrintable(again.error().message));
         QCOMPARE(again->first().version, 0);
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 166);
+    }
+
+    void idsAndNamesAreStoredAsGivenWhateverTheirCharacters()
+    {
+        // ASCII and non-ASCII text side by side in one statement's rows (each value is bound
+        // from one buffer the statement shares).
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        const QStringList users{QStringLiteral("u1"), QStringLiteral("\u5f20\u4e09"),
+                                QStringLiteral("caf\u00e9"), QStringLiteral("plain")};
+        const QStringList targets{QStringLiteral("\u670d\u52a1-\U0001F600"), QStringLiteral("b")};
+        QList<OutboxItem> items;
+        for (const QString &user : users) {
+            items << item(user, targets);
+            items.back().event.eventId = QStringLiteral("evt-") + user;
+        }
+        auto stored = writer.write(items);
+        QVERIFY2(stored.ok(), stored ? "" : qPrintable(stored.error().message));
+        auto store = std::move(Store::open(db)).value();
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT e.event_id, e.user_id, e.type, d.target, d.user_id,"
+                                      " d.mode FROM events e JOIN deliveries d ON d.event_seq ="
+                                      " e.seq ORDER BY d.id")));
+        for (const QString &user : users) {
+            for (const QString &target : targets) {
+                QVERIFY(q.next());
+                QCOMPARE(q.value(0).toString(), QStringLiteral("evt-") + user);
+                QCOMPARE(q.value(1).toString(), user);
+                QCOMPARE(q.value(2).toString(), QStringLiteral("user.updated"));
+                QCOMPARE(q.value(3).toString(), target);
+                QCOMPARE(q.value(4).toString(), user);
+                QCOMPARE(q.value(5).toString(), QStringLiteral("real-time"));
+            }
+        }
+        QVERIFY(!q.next());
     }
 
     void theQueueListsEveryTargetsRowsInOrder()
