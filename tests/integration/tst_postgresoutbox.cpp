@@ -518,7 +518,8 @@ private slots:
             i.payload = e.toPayload();
             return i;
         };
-        const QString odd = QStringLiteral("o'brien\\x\\'; DROP TABLE events; --名前");
+        const QString odd =
+            QStringLiteral("o'brien\\x\\'; \"{a,b}\" NULL DROP TABLE events; --名前");
         std::vector<OutboxRequest> writes;
         const auto add = [&writes](QList<OutboxItem> items) {
             writes.emplace_back(std::in_place_type<EventWrite>);
