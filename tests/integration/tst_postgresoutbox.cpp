@@ -197,6 +197,9 @@ private slots:
                  QStringLiteral("4"));
         QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases")),
                  QStringLiteral("16"));
+        const QString pendingAll = QStringLiteral(
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'deliveries_pending_all'");
+        QCOMPARE(pg.psql(pendingAll), QStringLiteral("1"));
         // Users with ASCII and multi-byte ids (the hash runs over UTF-8 bytes), and one bulk
         // row of many users (""), which goes by its event's seq. Old rows carry part = seq % 16.
         pg.psql(QStringLiteral(
@@ -214,6 +217,7 @@ private slots:
         QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
         QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
                  QString::number(PostgresSchema::Version));
+        QCOMPARE(pg.psql(pendingAll), QStringLiteral("0")); // schema 9: no reader needs it
         const QStringList rows =
             pg.psql(QStringLiteral("SELECT id || '|' || user_id || '|' || event_seq || '|' ||"
                                    " state || '|' || part FROM deliveries ORDER BY id"))
