@@ -600,6 +600,38 @@ private slots:
         QCOMPARE(int(pending.size()), 1);
         QCOMPARE(pending.at(0).eventId, QStringLiteral("evt-1"));
         QCOMPARE(pending.at(0).user, odd);
+
+        // An event id accepted in an earlier group (a plain group inserts without checking
+        // each id, and goes again checking them): answered as accepted before, with no row of
+        // its own; the new events of its group are stored with their rows, in order, and so
+        // are those of the groups after it.
+        for (const char *id : {"evt-6", "evt-8"}) {
+            std::vector<OutboxRequest> again;
+            again.emplace_back(std::in_place_type<EventWrite>);
+            std::get<EventWrite>(again.back()).items = {
+                item(QString::fromLatin1(id), QStringLiteral("u6"), {QStringLiteral("t")}),
+                item(QStringLiteral("evt-2"), QStringLiteral("u2"), {QStringLiteral("t")})};
+            again.emplace_back(std::in_place_type<EventWrite>);
+            std::get<EventWrite>(again.back()).items = {
+                item(QString::fromLatin1(id) + u'b', QStringLiteral("u7"), {QStringLiteral("t")})};
+            auto more = store->commit({&again[0], &again[1]}, now);
+            QVERIFY2(more.ok(), more ? "" : qPrintable(more.error().message));
+            QVERIFY(finish(*store));
+            QCOMPARE(more->stored.at(0).at(1).eventId, QStringLiteral("evt-2"));
+            QCOMPARE(more->stored.at(0).at(1).version, 0);
+            QVERIFY(more->stored.at(0).at(0).version > v4);
+            QVERIFY(more->stored.at(1).at(0).version > more->stored.at(0).at(0).version);
+            QCOMPARE(more->pendingDelta.value(QStringLiteral("t")), 2);
+        }
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM events")),
+                 QString::number(plain ? 8 : 9));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(e.event_id, ',' ORDER BY d.id) FROM"
+                                        " deliveries d JOIN events e ON e.seq = d.event_seq"
+                                        " WHERE d.id > (SELECT MAX(id) FROM deliveries d2 JOIN"
+                                        " events e2 ON e2.seq = d2.event_seq WHERE e2.event_id"
+                                        " = 'evt-4')")),
+                 plain ? QStringLiteral("evt-6,evt-6b,evt-8,evt-8b")
+                       : QStringLiteral("evt-5,evt-6,evt-6b,evt-8,evt-8b"));
     }
 
     void aRowCommittedLateIsNotPassedOver()
