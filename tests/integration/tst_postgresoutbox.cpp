@@ -564,9 +564,14 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT encode(convert_to(user_id, 'UTF8'), 'hex') FROM"
                                         " events WHERE event_id = 'evt-4'")),
                  hex(odd));
-        QCOMPARE(pg.psql(QStringLiteral("SELECT encode(payload, 'hex') FROM events WHERE"
-                                        " event_id = 'evt-1'")),
-                 QString::fromLatin1(std::get<EventWrite>(writes[0]).items.at(0).payload.toHex()));
+        for (const auto &[id, write, at] :
+             {std::tuple{"evt-1", 0, 0}, std::tuple{"evt-2", 0, 1}, std::tuple{"evt-4", 3, 0}})
+            QCOMPARE(
+                pg.psql(QStringLiteral("SELECT encode(payload, 'hex') FROM events WHERE"
+                                       " event_id = '%1'")
+                            .arg(QLatin1String(id))),
+                QString::fromLatin1(
+                    std::get<EventWrite>(writes[std::size_t(write)]).items.at(at).payload.toHex()));
         // One row per (event, target), in the writes' order, with its user's partition and
         // mode; none for the copy.
         const QString rows = pg.psql(QStringLiteral(
