@@ -353,9 +353,14 @@ int main(int argc, char *argv[])
                                                        "backend_type = 'checkpointer'"))
                                     .toLongLong())
                      : 0;
-        double serverCpu = 0, writerCpu = 0, linksCpu = 0;
+        double serverCpu = 0, writerCpu = 0, linksCpu = 0, walBytes = 0;
         Tally ours, theirs;
+        // The server's WAL position, read outside the CPU window (psql's own backend).
+        const auto walLsn = [&] {
+            return postgres ? pg.psql(QStringLiteral("SELECT pg_current_wal_lsn()")) : QString();
+        };
         for (int r = 0; r < rounds; ++r) {
+            const QString lsn0 = walLsn();
             const double s0 = serverCpuSeconds(postmaster), w0 = threadCpuSeconds("jf-outbox"),
                          l0 = threadCpuSeconds("jf-pg-writer");
             const Tally a = callerThreads ? ourRoundThreads(writer, clients, 2.0)
@@ -363,6 +368,11 @@ int main(int argc, char *argv[])
             serverCpu += serverCpuSeconds(postmaster) - s0;
             writerCpu += threadCpuSeconds("jf-outbox") - w0;
             linksCpu += threadCpuSeconds("jf-pg-writer") - l0;
+            if (postgres) {
+                const QString lsn1 = walLsn();
+                const QString diff = QStringLiteral("SELECT pg_wal_lsn_diff('%1', '%2')");
+                walBytes += pg.psql(diff.arg(lsn1, lsn0)).toDouble();
+            }
             ours.events += a.events;
             ours.seconds += a.seconds;
             ours.cpu += a.cpu;
@@ -392,9 +402,11 @@ int main(int argc, char *argv[])
         if (postgres && ours.events > 0)
             std::printf(
                 "  of which the outbox writer thread %.1f µs, its connections' threads %.1f µs; "
-                "PostgreSQL server %.1f µs CPU per event; ours in all %.1f µs\n",
+                "PostgreSQL server %.1f µs CPU per event; ours in all %.1f µs; WAL %.0f bytes per "
+                "event\n",
                 writerCpu * 1e6 / ours.events, linksCpu * 1e6 / ours.events,
-                serverCpu * 1e6 / ours.events, ours.cpuPerEvent() + serverCpu * 1e6 / ours.events);
+                serverCpu * 1e6 / ours.events, ours.cpuPerEvent() + serverCpu * 1e6 / ours.events,
+                walBytes / ours.events);
         if (haveRedis) {
             std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s "
                         "(redis-server %.1f µs CPU per write)\n",

@@ -37,34 +37,46 @@ QString pgText(const QString &s)
 }
 
 constexpr int ChunkRows = 64; ///< rows per multi-row INSERT (outcomes)
+/// Groups that check each event id against those accepted before, after one came again.
+constexpr int CheckIdsGroups = 100;
 
-/// Appends `s` as an SQL string literal. E'…' means the same whatever the server's
-/// standard_conforming_strings; a NUL (text cannot hold one) is left out.
+// The enqueue statements take their values as arrays, each written as one array literal
+// inside one string literal (E'{…}'::TEXT[]): the server reads it with the array's input
+// function, where ARRAY[E'…', …] had it parse, analyse and copy an expression per element
+// (a tenth of the server backend's instructions for a group of 35 events).
+
+/// Appends `s` as an element of an array literal inside an E'…' string: in double quotes, `"`
+/// and `\` escaped for the array and every `\` and `'` again for the string. E'…' means the same
+/// whatever the server's standard_conforming_strings; a NUL (text cannot hold one) is left out.
 void appendText(QString &sql, const QString &s)
 {
-    sql += QLatin1String("E'");
+    sql += u'"';
     for (const QChar c : s) {
-        if (c == u'\'' || c == u'\\')
-            sql += c;
-        if (c.unicode() != 0)
+        if (c == u'"')
+            sql += QLatin1String("\\\\\"");
+        else if (c == u'\\')
+            sql += QLatin1String("\\\\\\\\");
+        else if (c == u'\'')
+            sql += QLatin1String("''");
+        else if (c.unicode() != 0)
             sql += c;
     }
-    sql += u'\'';
+    sql += u'"';
 }
 
-/// Appends `bytes` as a BYTEA literal (hex).
+/// Appends `bytes` as a BYTEA element (hex) of an array literal inside an E'…' string.
 void appendBytes(QString &sql, const QByteArray &bytes)
 {
-    sql += QLatin1String("E'\\\\x");
+    sql += QLatin1String("\"\\\\\\\\x");
     sql += QLatin1String(bytes.toHex());
-    sql += u'\'';
+    sql += u'"';
 }
 
-/// Appends "ARRAY[…]::type[]" of `add(sql, element)` for each element of `list`.
+/// Appends "E'{…}'::type[]" of `add(sql, element)` for each element of `list`.
 template <class List, class Add>
 void appendArray(QString &sql, const List &list, const char *type, Add add)
 {
-    sql += QLatin1String("ARRAY[");
+    sql += QLatin1String("E'{");
     bool first = true;
     for (const auto &element : list) {
         if (!first)
@@ -72,9 +84,23 @@ void appendArray(QString &sql, const List &list, const char *type, Add add)
         first = false;
         add(sql, element);
     }
-    sql += QLatin1String("]::");
+    sql += QLatin1String("}'::");
     sql += QLatin1String(type);
     sql += QLatin1String("[]");
+}
+
+/// Appends the arrays of the events' ids, types and users of `items`, each with a comma.
+void appendEventTexts(QString &sql, const std::vector<const OutboxItem *> &items)
+{
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.eventId); });
+    sql += u',';
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.type); });
+    sql += u',';
+    appendArray(sql, items, "TEXT",
+                [](QString &s, const OutboxItem *i) { appendText(s, i->event.userId); });
+    sql += u',';
 }
 
 /// Runs `sql`, one statement or several, with `q`: false, with why in `error`, when any of
@@ -257,15 +283,7 @@ QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem 
     // A re-sent event id is accepted once: the second copy is ignored, not an error.
     QString sql = QStringLiteral("EXECUTE jf_events(");
     sql.reserve(int(items.size()) * 400);
-    appendArray(sql, items, "TEXT",
-                [](QString &s, const OutboxItem *i) { appendText(s, i->event.eventId); });
-    sql += u',';
-    appendArray(sql, items, "TEXT",
-                [](QString &s, const OutboxItem *i) { appendText(s, i->event.type); });
-    sql += u',';
-    appendArray(sql, items, "TEXT",
-                [](QString &s, const OutboxItem *i) { appendText(s, i->event.userId); });
-    sql += u',';
+    appendEventTexts(sql, items);
     appendArray(sql, items, "BYTEA",
                 [](QString &s, const OutboxItem *i) { appendBytes(s, i->payload); });
     sql += u',';
@@ -276,11 +294,12 @@ QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem 
 }
 
 QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem *> &items,
-                                              qint64 now)
+                                              qint64 now, bool idsNew)
 {
     // The rows writeOutboxRows() makes for such items: one per target, due when asked (else
     // now), real-time unless due later; only for the first copy of an event id in the group
-    // (a second copy is not inserted, as when each write inserted its own).
+    // (a second copy is not sent: it is answered as accepted before, as when each write
+    // inserted its own).
     struct Row
     {
         int event; // 1-based, into the event arrays
@@ -290,24 +309,48 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
         int part;
     };
     std::vector<Row> rows;
+    std::vector<const OutboxItem *> events; // first copies
+    events.reserve(items.size());
     QSet<QString> seen;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const OutboxItem &item = *items[i];
+    for (const OutboxItem *i : items) {
+        const OutboxItem &item = *i;
         if (seen.contains(item.event.eventId))
             continue;
         seen.insert(item.event.eventId);
+        events.push_back(i);
         const qint64 due = item.dueAt > 0 ? item.dueAt : now;
         // An empty user goes by its seq, which the server knows (-1 here).
         const int part =
             item.event.userId.isEmpty() ? -1 : PostgresSchema::partitionOf(item.event.userId, 0);
         for (const QString &target : item.targets)
-            rows.push_back(Row{int(i) + 1, &target, due, due > now, part});
+            rows.push_back(Row{int(events.size()), &target, due, due > now, part});
     }
-    QString sql = eventsStatement(items);
-    sql.replace(0, int(qstrlen("EXECUTE jf_events(")), QStringLiteral("EXECUTE jf_enqueue("));
-    sql.chop(1);
-    sql.reserve(sql.size() + int(rows.size()) * 80);
+    // The events as jf_events takes them, but their payloads in one BYTEA, cut by offsets
+    // and lengths: in an array, the server's input read each payload's hex digits twice,
+    // one character at a time (a twelfth of its instructions per event).
+    QString sql =
+        idsNew ? QStringLiteral("EXECUTE jf_enqueue(") : QStringLiteral("EXECUTE jf_enqueue_once(");
+    qsizetype bytes = 0;
+    for (const OutboxItem *i : events)
+        bytes += i->payload.size();
+    sql.reserve(int(bytes * 2 + qsizetype(events.size()) * 160 + qsizetype(rows.size()) * 80));
     const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
+    appendEventTexts(sql, events);
+    sql += QLatin1String("E'\\\\x");
+    for (const OutboxItem *i : events)
+        sql += QLatin1String(i->payload.toHex());
+    sql += QLatin1String("'::BYTEA,");
+    qint64 offset = 1; // substring() counts from 1
+    appendArray(sql, events, "INTEGER", [&](QString &s, const OutboxItem *i) {
+        number(s, offset);
+        offset += i->payload.size();
+    });
+    sql += u',';
+    appendArray(sql, events, "INTEGER",
+                [&](QString &s, const OutboxItem *i) { number(s, i->payload.size()); });
+    sql += u',';
+    appendArray(sql, events, "BIGINT",
+                [&](QString &s, const OutboxItem *i) { number(s, i->event.createdAt); });
     sql += u',';
     appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.event); });
     sql += u',';
@@ -316,7 +359,7 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
     appendArray(sql, rows, "BIGINT", [&](QString &s, const Row &r) { number(s, r.due); });
     sql += u',';
     appendArray(sql, rows, "TEXT", [](QString &s, const Row &r) {
-        s += r.deferred ? QLatin1String("'near-real-time'") : QLatin1String("'real-time'");
+        s += r.deferred ? QLatin1String("\"near-real-time\"") : QLatin1String("\"real-time\"");
     });
     sql += u',';
     appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.part); });
@@ -492,6 +535,23 @@ QString PostgresOutboxStore::connect(Link &link)
     link.backoff.succeeded();
     QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));
+    const auto enqueueSql = [](const QString &onConflict) {
+        return QStringLiteral(
+                   "PREPARE jf_enqueue%1(TEXT[], TEXT[], TEXT[], BYTEA, INTEGER[], INTEGER[],"
+                   " BIGINT[], INTEGER[], TEXT[], BIGINT[], TEXT[], INTEGER[], BIGINT) AS WITH"
+                   " ev AS (INSERT INTO events(event_id, type, user_id, version, payload,"
+                   " created_at) SELECT e, t, u, 0, substring($4 FROM po FOR pl), c FROM"
+                   " unnest($1, $2, $3, $5, $6, $7) WITH ORDINALITY AS x(e, t, u, po, pl, c, i)"
+                   " ORDER BY i%2 RETURNING seq, event_id, user_id), dl AS (INSERT INTO"
+                   " deliveries(event_seq, target, user_id, state, next_at, created_at,"
+                   " updated_at, event_count, mode, part) SELECT ev.seq, d.t, ev.user_id,"
+                   " 'pending', d.due, $13, $13, 1, d.m, CASE WHEN d.p < 0 THEN CAST(ev.seq %"
+                   " %3 AS INTEGER) ELSE d.p END FROM unnest($8, $9, $10, $11, $12) WITH"
+                   " ORDINALITY AS d(ei, t, due, m, p, o) JOIN ev ON ev.event_id = ($1)[d.ei]"
+                   " ORDER BY d.o) SELECT seq, event_id FROM ev")
+            .arg(onConflict.isEmpty() ? QString() : QStringLiteral("_once"), onConflict)
+            .arg(PostgresSchema::Partitions);
+    };
     // The enqueue statements take arrays: one statement per group, whatever its size (the
     // events' is sent in the round trip of BEGIN). Ids are taken in the order of the arrays,
     // so a user's rows keep their events' order.
@@ -508,22 +568,14 @@ QString PostgresOutboxStore::connect(Link &link)
             " 'pending', d, $8, $8, c, m, p FROM unnest($1, $2, $3, $4, $5, $6, $7) AS x(s, t,"
             " u, d, c, m, p)")) &&
         // Events and their delivery rows in one statement, for groups of plain items (no
-        // bulk rows, no coalescing: enqueueStatement()); rows of an event id accepted before
-        // are not made (the join), and ids follow the rows' order (ORDER BY).
-        set.exec(QStringLiteral(
-                     "PREPARE jf_enqueue(TEXT[], TEXT[], TEXT[], BYTEA[], BIGINT[], INTEGER[],"
-                     " TEXT[], BIGINT[], TEXT[], INTEGER[], BIGINT) AS WITH ev AS (INSERT INTO"
-                     " events(event_id, type, user_id, version, payload, created_at) SELECT e, t,"
-                     " u, 0, p, c FROM unnest($1, $2, $3, $4, $5) WITH ORDINALITY AS x(e, t, u,"
-                     " p, c, i) ORDER BY i ON CONFLICT (event_id) DO NOTHING RETURNING seq,"
-                     " event_id, user_id), dl AS (INSERT INTO deliveries(event_seq, target,"
-                     " user_id, state, next_at, created_at, updated_at, event_count, mode, part)"
-                     " SELECT ev.seq, d.t, ev.user_id, 'pending', d.due, $11, $11, 1, d.m, CASE"
-                     " WHEN d.p < 0 THEN CAST(ev.seq % %1 AS INTEGER) ELSE d.p END FROM"
-                     " unnest($6, $7, $8, $9, $10) WITH ORDINALITY AS d(ei, t, due, m, p, o)"
-                     " JOIN ev ON ev.event_id = ($1)[d.ei] ORDER BY d.o) SELECT seq, event_id"
-                     " FROM ev")
-                     .arg(PostgresSchema::Partitions));
+        // bulk rows, no coalescing: enqueueStatement()); ids follow the rows' order (ORDER
+        // BY). jf_enqueue takes event ids not accepted before: a plain INSERT, where
+        // ON CONFLICT cost each event an index probe before its insert and a WAL record after
+        // it (a tenth of the server's instructions per event); an id accepted before fails it
+        // (unique_violation) and the group goes again through jf_enqueue_once, which inserts
+        // only the new ones and makes rows only for them (the join).
+        set.exec(enqueueSql(QString())) &&
+        set.exec(enqueueSql(QStringLiteral(" ON CONFLICT (event_id) DO NOTHING")));
     if (!arrays) {
         const QString why = set.lastError().text();
         disconnect(link);
@@ -646,8 +698,8 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // group after another: ids are taken in the order groups are built, as seqs are.
     Rows rows{*this, now, {}, {}, {}};
     QString script = begin;
+    std::vector<const OutboxItem *> items;
     if (enqueues) {
-        std::vector<const OutboxItem *> items;
         for (OutboxRequest *r : group)
             if (auto *w = std::get_if<EventWrite>(r))
                 for (const OutboxItem &item : std::as_const(w->items))
@@ -657,15 +709,25 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
             return i->rowLimits.isEmpty() && !i->coalesce;
         });
         if (!items.empty())
-            script += QStringLiteral("; ") +
-                      (rows.inserted ? enqueueStatement(items, now) : eventsStatement(items));
+            script += QStringLiteral("; ") + (rows.inserted
+                                                  ? enqueueStatement(items, now, m_checkIds == 0)
+                                                  : eventsStatement(items));
+        if (rows.inserted && m_checkIds > 0)
+            --m_checkIds;
     }
     const bool events = script.size() > begin.size();
     QSqlQuery q(m_link->db);
     QString why;
     if (!runScript(q, script, events, why)) {
         // Nothing is written yet: a connection the server dropped is tried again by commit()
-        // (with the writer's other idle ones); else once more here.
+        // (with the writer's other idle ones); else once more here, checking each event id
+        // when one was accepted before (and for the next groups: it may come again).
+        const bool again = rows.inserted && !items.empty() &&
+                           q.lastError().nativeErrorCode() == QLatin1String("23505");
+        if (again) {
+            m_checkIds = CheckIdsGroups;
+            script = begin + QStringLiteral("; ") + enqueueStatement(items, now, false);
+        }
         q = QSqlQuery();
         rollback(*m_link);
         if (!m_link->connected) {

@@ -106,8 +106,13 @@ private:
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);
     /// The statement inserting those events and their delivery rows (items without bulk
-    /// rows or coalescing); it answers as eventsStatement()'s does.
-    static QString enqueueStatement(const std::vector<const OutboxItem *> &items, qint64 now);
+    /// rows or coalescing); it answers as eventsStatement()'s does. With `idsNew` it fails
+    /// (unique_violation) when an event id was accepted before, instead of checking each.
+    static QString enqueueStatement(const std::vector<const OutboxItem *> &items, qint64 now,
+                                    bool idsNew);
+    /// Groups still to check each event id against those accepted before (after one came
+    /// again, the next ones may too). Used on the writer's thread only.
+    int m_checkIds = 0;
 
     std::vector<std::unique_ptr<Link>> m_links;
     Link *m_link = nullptr;    ///< the connection commitOn() uses (on its thread)

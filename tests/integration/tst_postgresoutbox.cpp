@@ -197,6 +197,9 @@ private slots:
                  QStringLiteral("4"));
         QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases")),
                  QStringLiteral("16"));
+        const QString pendingAll = QStringLiteral(
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'deliveries_pending_all'");
+        QCOMPARE(pg.psql(pendingAll), QStringLiteral("1"));
         // Users with ASCII and multi-byte ids (the hash runs over UTF-8 bytes), and one bulk
         // row of many users (""), which goes by its event's seq. Old rows carry part = seq % 16.
         pg.psql(QStringLiteral(
@@ -214,6 +217,7 @@ private slots:
         QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
         QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
                  QString::number(PostgresSchema::Version));
+        QCOMPARE(pg.psql(pendingAll), QStringLiteral("0")); // schema 9: no reader needs it
         const QStringList rows =
             pg.psql(QStringLiteral("SELECT id || '|' || user_id || '|' || event_seq || '|' ||"
                                    " state || '|' || part FROM deliveries ORDER BY id"))
@@ -518,7 +522,8 @@ private slots:
             i.payload = e.toPayload();
             return i;
         };
-        const QString odd = QStringLiteral("o'brien\\x\\'; DROP TABLE events; --名前");
+        const QString odd =
+            QStringLiteral("o'brien\\x\\'; \"{a,b}\" NULL DROP TABLE events; --名前");
         std::vector<OutboxRequest> writes;
         const auto add = [&writes](QList<OutboxItem> items) {
             writes.emplace_back(std::in_place_type<EventWrite>);
@@ -559,9 +564,14 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT encode(convert_to(user_id, 'UTF8'), 'hex') FROM"
                                         " events WHERE event_id = 'evt-4'")),
                  hex(odd));
-        QCOMPARE(pg.psql(QStringLiteral("SELECT encode(payload, 'hex') FROM events WHERE"
-                                        " event_id = 'evt-1'")),
-                 QString::fromLatin1(std::get<EventWrite>(writes[0]).items.at(0).payload.toHex()));
+        for (const auto &[id, write, at] :
+             {std::tuple{"evt-1", 0, 0}, std::tuple{"evt-2", 0, 1}, std::tuple{"evt-4", 3, 0}})
+            QCOMPARE(
+                pg.psql(QStringLiteral("SELECT encode(payload, 'hex') FROM events WHERE"
+                                       " event_id = '%1'")
+                            .arg(QLatin1String(id))),
+                QString::fromLatin1(
+                    std::get<EventWrite>(writes[std::size_t(write)]).items.at(at).payload.toHex()));
         // One row per (event, target), in the writes' order, with its user's partition and
         // mode; none for the copy.
         const QString rows = pg.psql(QStringLiteral(
@@ -595,6 +605,38 @@ private slots:
         QCOMPARE(int(pending.size()), 1);
         QCOMPARE(pending.at(0).eventId, QStringLiteral("evt-1"));
         QCOMPARE(pending.at(0).user, odd);
+
+        // An event id accepted in an earlier group (a plain group inserts without checking
+        // each id, and goes again checking them): answered as accepted before, with no row of
+        // its own; the new events of its group are stored with their rows, in order, and so
+        // are those of the groups after it.
+        for (const char *id : {"evt-6", "evt-8"}) {
+            std::vector<OutboxRequest> again;
+            again.emplace_back(std::in_place_type<EventWrite>);
+            std::get<EventWrite>(again.back()).items = {
+                item(QString::fromLatin1(id), QStringLiteral("u6"), {QStringLiteral("t")}),
+                item(QStringLiteral("evt-2"), QStringLiteral("u2"), {QStringLiteral("t")})};
+            again.emplace_back(std::in_place_type<EventWrite>);
+            std::get<EventWrite>(again.back()).items = {
+                item(QString::fromLatin1(id) + u'b', QStringLiteral("u7"), {QStringLiteral("t")})};
+            auto more = store->commit({&again[0], &again[1]}, now);
+            QVERIFY2(more.ok(), more ? "" : qPrintable(more.error().message));
+            QVERIFY(finish(*store));
+            QCOMPARE(more->stored.at(0).at(1).eventId, QStringLiteral("evt-2"));
+            QCOMPARE(more->stored.at(0).at(1).version, 0);
+            QVERIFY(more->stored.at(0).at(0).version > v4);
+            QVERIFY(more->stored.at(1).at(0).version > more->stored.at(0).at(0).version);
+            QCOMPARE(more->pendingDelta.value(QStringLiteral("t")), 2);
+        }
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM events")),
+                 QString::number(plain ? 8 : 9));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(e.event_id, ',' ORDER BY d.id) FROM"
+                                        " deliveries d JOIN events e ON e.seq = d.event_seq"
+                                        " WHERE d.id > (SELECT MAX(id) FROM deliveries d2 JOIN"
+                                        " events e2 ON e2.seq = d2.event_seq WHERE e2.event_id"
+                                        " = 'evt-4')")),
+                 plain ? QStringLiteral("evt-6,evt-6b,evt-8,evt-8b")
+                       : QStringLiteral("evt-5,evt-6,evt-6b,evt-8,evt-8b"));
     }
 
     void aRowCommittedLateIsNotPassedOver()
