@@ -291,6 +291,44 @@ private slots:
         QVERIFY(silent.requests().startsWith("GET /health HTTP/1.1\r\nHost: 127.0.0.1:"));
     }
 
+    void requestsInFlightTogetherEachEndOnTheirOwn()
+    {
+        // Requests end in another order than they began (answers, then timeouts): each one
+        // that ends leaves the others in flight, and the answered ones' connections are kept.
+        ScriptedServer silent({});
+        ScriptedServer node("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        Results results;
+        PlainCheckClient client(results.sink());
+        // The last one begun ends first of the silent ones: taken from the middle of the
+        // requests in flight once the answered ones ended.
+        const QHash<std::uint64_t, long> silentTimeouts{{1, 900}, {3, 600}, {5, 300}};
+        client.submit(request(silent.url(), 1, 900));
+        client.submit(request(node.url(), 2));
+        client.submit(request(silent.url(), 3, 600));
+        client.submit(request(node.url(), 4));
+        client.submit(request(silent.url(), 5, 300));
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), std::size_t(5), 5000);
+        QSet<std::uint64_t> tags;
+        for (std::size_t i = 0; i < 5; ++i) {
+            const HttpResult r = results.at(i);
+            tags.insert(r.tag);
+            if (silentTimeouts.contains(r.tag)) {
+                QVERIFY(r.timedOut);
+                QCOMPARE(r.error,
+                         "timeout after " + QByteArray::number(silentTimeouts[r.tag]) + " ms");
+            } else {
+                QCOMPARE(r.status, 200);
+                QCOMPARE(r.bodyHead, QByteArray("ok"));
+            }
+        }
+        QCOMPARE(tags, (QSet<std::uint64_t>{1, 2, 3, 4, 5}));
+        QCOMPARE(client.openConnections(), 2); // the node's two, kept; the silent ones closed
+        client.submit(request(node.url(), 6)); // on a kept one
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), std::size_t(6), 5000);
+        QCOMPARE(results.at(5).status, 200);
+        QCOMPARE(node.accepted(), 2);
+    }
+
     void connectionTheNodeClosedIsReplaced()
     {
         ScriptedServer node("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
