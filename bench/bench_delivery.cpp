@@ -272,13 +272,18 @@ int main(int argc, char *argv[])
     // 1. Rate with batching off, one target, against wrk on the same nginx.
     if (part("rate")) {
     const double wrk = wrkRate(g_basePort);
+    // BENCH_RATE_N: deliveries of each one-target run (200,000), the six-target run's events a
+    // fifth of it (to each target). BENCH_RATE_N=20000 is short enough to profile under valgrind.
+    const int rateN = qEnvironmentVariableIsSet("BENCH_RATE_N")
+                          ? qEnvironmentVariableIntValue("BENCH_RATE_N")
+                          : 200000;
     QList<int> workerCounts{5, 32};
     if (qEnvironmentVariableIsSet("BENCH_WORKERS"))
         workerCounts = {qEnvironmentVariableIntValue("BENCH_WORKERS")};
     for (int workers : workerCounts) {
         Rig rig = makeRig(QStringLiteral("rate%1").arg(workers), {target(QStringLiteral("t"), g_basePort)}, workers);
         rig.sync->setTargetPaused(QStringLiteral("t"), true, QStringLiteral("bench"));
-        const int n = 200000;
+        const int n = rateN;
         enqueue(*rig.sync, n);
         const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
         std::printf("delivery, batching off, signed, sync_workers=%2d: %.0f deliveries/s = %.2fx wrk"
@@ -291,7 +296,7 @@ int main(int argc, char *argv[])
         qputenv("JOBFIRST_DELIVERY_HTTP", "curl");
         Rig rig = makeRig(QStringLiteral("rate-curl"), {target(QStringLiteral("t"), g_basePort)}, 32);
         rig.sync->setTargetPaused(QStringLiteral("t"), true, QStringLiteral("bench"));
-        const int n = 200000;
+        const int n = rateN;
         enqueue(*rig.sync, n);
         const double rate = drainRate(*rig.sync, {QStringLiteral("t")}, n);
         qunsetenv("JOBFIRST_DELIVERY_HTTP");
@@ -311,7 +316,7 @@ int main(int argc, char *argv[])
         Rig rig = makeRig(QStringLiteral("rate-six"), targets, 5);
         for (const QString &n : names)
             rig.sync->setTargetPaused(n, true, QStringLiteral("bench"));
-        const int n = 40000;
+        const int n = std::max(1, rateN / 5);
         enqueue(*rig.sync, n);
         const double rate = drainRate(*rig.sync, names, n);
         std::printf("delivery, batching off, signed, six targets, sync_workers= 5: %.0f deliveries/s = %.2fx wrk"

@@ -43,9 +43,9 @@ QByteArray errorText(int error)
     return QByteArray(std::strerror(error));
 }
 
-std::string keyOf(const sockaddr_storage &address, socklen_t length)
+std::string_view keyOf(const sockaddr_storage &address, socklen_t length)
 {
-    return std::string(reinterpret_cast<const char *>(&address), length);
+    return std::string_view(reinterpret_cast<const char *>(&address), length);
 }
 
 } // namespace
@@ -127,8 +127,8 @@ int PlainHttpClient::waitMs() const
     if (!m_ready.empty())
         return 0;
     qint64 next = -1;
-    for (int fd : m_busy) {
-        const qint64 d = m_connections.at(fd)->deadline;
+    for (const Connection *c : m_busy) {
+        const qint64 d = c->deadline;
         if (next < 0 || d < next)
             next = d;
     }
@@ -148,17 +148,17 @@ void PlainHttpClient::setDeadline(Connection &c) const
 
 void PlainHttpClient::start(Request &&request)
 {
-    const std::string key = keyOf(request.address, request.addressLength);
-    auto idle = m_idle.find(key);
+    // Looked up by the address's bytes where they lie, and an address's list is kept while
+    // empty: a string, a list and a map node were made and freed again for most requests.
+    const auto idle = m_idle.find(keyOf(request.address, request.addressLength));
     if (idle == m_idle.end() || idle->second.empty()) {
+        const std::string key(keyOf(request.address, request.addressLength));
         open(std::move(request), key, nowNs());
         return;
     }
     const int fd = idle->second.back();
     idle->second.pop_back();
     --m_idleCount;
-    if (idle->second.empty())
-        m_idle.erase(idle);
     Connection &c = *m_connections.at(fd);
     c.phase = Phase::Connecting; // not Idle any more; send() moves it on
     c.reused = true;
@@ -166,7 +166,7 @@ void PlainHttpClient::start(Request &&request)
     c.startedNs = nowNs();
     c.moved = c.speedMoved = 0;
     c.speedFrom = c.startedNs / 1000000;
-    m_busy.insert(fd);
+    markBusy(c);
     send(c);
 }
 
@@ -193,7 +193,7 @@ void PlainHttpClient::open(Request &&request, const std::string &key, qint64 sta
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const int fd = c.fd;
     m_connections.emplace(fd, std::move(owned));
-    m_busy.insert(fd);
+    markBusy(c);
     ++m_open;
     setDeadline(c);
     m_loop.add(fd, EPOLLOUT | ReadEvents, std::uint64_t(fd));
@@ -213,8 +213,11 @@ void PlainHttpClient::send(Connection &c)
     if (c.phase != Phase::Sending) {
         c.phase = Phase::Sending;
         c.sent = 0;
-        c.parser =
-            std::make_unique<HttpResponseParser>(c.request.maxBody, c.request.maxResponseBytes);
+        if (c.parser) // a kept connection's: reset in place, not made again
+            *c.parser = HttpResponseParser(c.request.maxBody, c.request.maxResponseBytes);
+        else
+            c.parser =
+                std::make_unique<HttpResponseParser>(c.request.maxBody, c.request.maxResponseBytes);
         setDeadline(c);
     }
     while (c.sent < total) {
@@ -384,13 +387,12 @@ bool PlainHttpClient::retryOnNew(Connection &c)
 
 void PlainHttpClient::keep(Connection &c)
 {
-    m_busy.erase(c.fd);
+    markNotBusy(c);
     if (m_idleCount >= m_capacity) {
         close(c.fd);
         return;
     }
     c.phase = Phase::Idle;
-    c.parser.reset();
     c.request.head.clear();
     c.request.body.clear();
     m_idle[c.key].push_back(c.fd);
@@ -410,20 +412,37 @@ void PlainHttpClient::close(int fd)
                 m_idle.erase(idle);
         }
     }
-    m_busy.erase(fd);
+    markNotBusy(*it->second);
     m_loop.remove(fd);
     ::close(fd);
     m_connections.erase(it);
     --m_open;
 }
 
+void PlainHttpClient::markBusy(Connection &c)
+{
+    c.busyAt = m_busy.size();
+    m_busy.push_back(&c);
+}
+
+void PlainHttpClient::markNotBusy(Connection &c)
+{
+    if (c.busyAt == NotBusy)
+        return;
+    Connection *last = m_busy.back(); // takes c's place
+    m_busy[c.busyAt] = last;
+    last->busyAt = c.busyAt;
+    m_busy.pop_back();
+    c.busyAt = NotBusy;
+}
+
 void PlainHttpClient::expire()
 {
     const qint64 now = nowMs();
     std::vector<int> late;
-    for (int fd : m_busy)
-        if (m_connections.at(fd)->deadline <= now)
-            late.push_back(fd);
+    for (const Connection *c : m_busy)
+        if (c->deadline <= now)
+            late.push_back(c->fd);
     for (int fd : late) {
         Connection &c = *m_connections.at(fd);
         const Request &q = c.request;

@@ -7,10 +7,11 @@
 #include <QByteArray>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <sys/socket.h>
@@ -88,12 +89,23 @@ private:
         bool writeArmed = false; ///< epoll reports it writable (connecting, or a send blocked)
         Request request;
         qint64 sent = 0; ///< of head and body
-        std::unique_ptr<HttpResponseParser> parser;
+        std::unique_ptr<HttpResponseParser> parser; ///< kept with the connection, reset per request
         qint64 startedNs = 0; ///< steady clock, when the request was submitted
         qint64 deadline = 0;  ///< ms: the next moment something must be looked at
         qint64 moved = 0;     ///< bytes sent and received, for the low-speed limit
         qint64 speedFrom = 0;
         qint64 speedMoved = 0;
+        std::size_t busyAt = NotBusy; ///< its place in m_busy
+    };
+    static constexpr std::size_t NotBusy = std::size_t(-1);
+    /// Finds kept connections by an address's bytes without making a string of them.
+    struct KeyHash
+    {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const
+        {
+            return std::hash<std::string_view>{}(key);
+        }
     };
 
     void start(Request &&request);
@@ -110,13 +122,17 @@ private:
     void close(int fd);
     void expire();
     void setDeadline(Connection &c) const;
+    void markBusy(Connection &c);
+    void markNotBusy(Connection &c);
 
     EpollSet m_loop;
     std::size_t m_capacity = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> m_connections; ///< by fd
-    std::unordered_map<std::string, std::vector<int>> m_idle;           ///< by address
+    /// Kept connections by address; a list a request emptied stays (it is filled again soon).
+    std::unordered_map<std::string, std::vector<int>, KeyHash, std::equal_to<>> m_idle;
     std::size_t m_idleCount = 0;
-    std::unordered_set<int> m_busy;
+    /// With a request in flight, in no order (each knows its place: no node per request).
+    std::vector<Connection *> m_busy;
     std::vector<HttpResult> m_ready; ///< ended, not yet handed out
     std::atomic_int m_open{0};
 };

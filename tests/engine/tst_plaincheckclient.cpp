@@ -112,6 +112,45 @@ private slots:
         }
     }
 
+    void readsTheHeadersItUsesInAnyCase_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("reusable");
+        QTest::addColumn<qint64>("retryAfter");
+        QTest::newRow("names and values in other cases, spaces around them")
+            << QByteArray("HTTP/1.1 429 Slow Down\r\nCONTENT-length :  2 \r\n"
+                          "retry-AFTER:\t7\r\nConnection: Keep-Alive, CLOSE\r\n\r\nno")
+            << QByteArray("no") << false << qint64(7);
+        QTest::newRow("chunked in upper case, after another coding")
+            << QByteArray("HTTP/1.1 503 Busy\r\nTransfer-Encoding: gzip, CHUNKED\r\n"
+                          "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n\r\n"
+                          "2\r\nab\r\n0\r\n\r\n")
+            << QByteArray("ab") << true << qint64(-1);
+        QTest::newRow("look-alike names are not read")
+            << QByteArray("HTTP/1.0 200 OK\r\nContent-Lengths: 9\r\nX-Connection: keep-alive\r\n"
+                          "Retry-Afterx: 5\r\nConnection: keep-alive\r\nContent-Length: 1\r\n"
+                          "\r\nx")
+            << QByteArray("x") << true << qint64(-1);
+        QTest::newRow("a line without a colon is passed over")
+            << QByteArray("HTTP/1.1 200 OK\r\nnonsense\r\nContent-Length: 0\r\n\r\n")
+            << QByteArray() << true << qint64(-1);
+    }
+    void readsTheHeadersItUsesInAnyCase()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(QByteArray, body);
+        QFETCH(bool, reusable);
+        QFETCH(qint64, retryAfter);
+        for (const bool byteByByte : {false, true}) {
+            HttpResponseParser p(1024, 4096);
+            QCOMPARE(parse(p, bytes, byteByByte), State::Done);
+            QCOMPARE(p.body(), body);
+            QCOMPARE(p.reusable(), reusable);
+            QCOMPARE(p.retryAfterSeconds(), retryAfter);
+        }
+    }
+
     void bodyUntilCloseEndsWithTheConnection()
     {
         HttpResponseParser p(1024, 4096);
@@ -135,6 +174,12 @@ private slots:
         QTest::addColumn<QByteArray>("error");
         QTest::newRow("not http") << QByteArray("SSH-2.0-OpenSSH\r\n")
                                   << QByteArray("malformed status line");
+        QTest::newRow("status not three digits")
+            << QByteArray("HTTP/1.1 2x0 OK\r\n\r\n") << QByteArray("malformed status line");
+        QTest::newRow("status below 100")
+            << QByteArray("HTTP/1.1 099 Low\r\n\r\n") << QByteArray("malformed status line");
+        QTest::newRow("signed status")
+            << QByteArray("HTTP/1.1 +20 OK\r\n\r\n") << QByteArray("malformed status line");
         QTest::newRow("bad length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n")
                                     << QByteArray("malformed Content-Length");
         QTest::newRow("too long") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n")
@@ -244,6 +289,44 @@ private slots:
         QVERIFY(r.durationMs >= 300);
         QCOMPARE(client.openConnections(), 0); // a timed-out connection is not kept
         QVERIFY(silent.requests().startsWith("GET /health HTTP/1.1\r\nHost: 127.0.0.1:"));
+    }
+
+    void requestsInFlightTogetherEachEndOnTheirOwn()
+    {
+        // Requests end in another order than they began (answers, then timeouts): each one
+        // that ends leaves the others in flight, and the answered ones' connections are kept.
+        ScriptedServer silent({});
+        ScriptedServer node("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        Results results;
+        PlainCheckClient client(results.sink());
+        // The last one begun ends first of the silent ones: taken from the middle of the
+        // requests in flight once the answered ones ended.
+        const QHash<std::uint64_t, long> silentTimeouts{{1, 900}, {3, 600}, {5, 300}};
+        client.submit(request(silent.url(), 1, 900));
+        client.submit(request(node.url(), 2));
+        client.submit(request(silent.url(), 3, 600));
+        client.submit(request(node.url(), 4));
+        client.submit(request(silent.url(), 5, 300));
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), std::size_t(5), 5000);
+        QSet<std::uint64_t> tags;
+        for (std::size_t i = 0; i < 5; ++i) {
+            const HttpResult r = results.at(i);
+            tags.insert(r.tag);
+            if (silentTimeouts.contains(r.tag)) {
+                QVERIFY(r.timedOut);
+                QCOMPARE(r.error,
+                         "timeout after " + QByteArray::number(silentTimeouts[r.tag]) + " ms");
+            } else {
+                QCOMPARE(r.status, 200);
+                QCOMPARE(r.bodyHead, QByteArray("ok"));
+            }
+        }
+        QCOMPARE(tags, (QSet<std::uint64_t>{1, 2, 3, 4, 5}));
+        QCOMPARE(client.openConnections(), 2); // the node's two, kept; the silent ones closed
+        client.submit(request(node.url(), 6)); // on a kept one
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), std::size_t(6), 5000);
+        QCOMPARE(results.at(5).status, 200);
+        QCOMPARE(node.accepted(), 2);
     }
 
     void connectionTheNodeClosedIsReplaced()
