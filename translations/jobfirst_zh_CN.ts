@@ -38,6 +38,49 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
 </context>
 <context>
+    <name>Error</name>
+    <message>
+        <source>the engine cannot be reached</source>
+        <translation>无法连接引擎</translation>
+    </message>
+    <message>
+        <source>the engine&apos;s answer could not be understood</source>
+        <translation>无法理解引擎的应答</translation>
+    </message>
+    <message>
+        <source>the engine has stopped</source>
+        <translation>引擎已停止</translation>
+    </message>
+    <message>
+        <source>this connection may not read it</source>
+        <translation>此连接无权读取</translation>
+    </message>
+    <message>
+        <source>the store is locked by another process</source>
+        <translation>存储被另一进程锁定</translation>
+    </message>
+    <message>
+        <source>the store is corrupt</source>
+        <translation>存储已损坏</translation>
+    </message>
+    <message>
+        <source>the store file is not a JobFirst store</source>
+        <translation>存储文件不是 JobFirst 存储</translation>
+    </message>
+    <message>
+        <source>the shared store cannot be reached</source>
+        <translation>无法连接共享存储</translation>
+    </message>
+    <message>
+        <source>the store cannot be opened</source>
+        <translation>无法打开存储</translation>
+    </message>
+    <message>
+        <source>reading the store failed</source>
+        <translation>读取存储失败</translation>
+    </message>
+</context>
+<context>
     <name>Reason</name>
     <message>
         <source>ok</source>
@@ -1832,6 +1875,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>measuring…</source>
         <translation>测量中…</translation>
+    </message>
+    <message>
+        <source>The success metrics could not be read: %1. Trying again…</source>
+        <translation>无法读取成功指标：%1。正在重试…</translation>
+    </message>
+    <message>
+        <source>could not be read</source>
+        <translation>无法读取</translation>
     </message>
 </context>
 <context>

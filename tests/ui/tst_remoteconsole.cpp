@@ -16,17 +16,18 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QSignalSpy>
-#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -280,6 +281,56 @@ private slots:
             QVERIFY(!chart->stale());
             QVERIFY(!chart->chart()->title().contains(QStringLiteral("not live")));
         }
+    }
+
+    // A read of the success metrics that fails says so and why, in the console's language,
+    // for as long as it fails; the figures come back with the first read that succeeds.
+    void successMetricsSayWhyTheyCannotBeRead()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("zh_CN"));
+        window.engineReady();
+        const quint16 port = m_daemon.port();
+        QCOMPARE(m_daemon.terminate(), 0);
+        window.show();
+        window.showPage(0);
+        ui::SloPanel *panel = window.overview()->slo();
+        auto *failure = panel->findChild<QLabel *>(QStringLiteral("sloFailure"));
+        auto *table = panel->findChild<QTableWidget *>(QStringLiteral("sloTable"));
+        QVERIFY(failure && table);
+        const auto measured = [table] {
+            QStringList cells;
+            for (int r = 0; r < table->rowCount(); ++r)
+                cells << table->item(r, 1)->text();
+            return cells;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(failure->isVisible(), 10000);
+        QVERIFY2(!failure->text().contains(QStringLiteral("engine")), qPrintable(failure->text()));
+        // The engine's own words, with its address, are one hover away.
+        QVERIFY2(failure->toolTip().contains(QStringLiteral("127.0.0.1:%1").arg(port)),
+                 qPrintable(failure->toolTip()));
+        window.switchLanguage(QStringLiteral("en"));
+        QVERIFY2(failure->text().startsWith(QStringLiteral("The success metrics could not be "
+                                                           "read: the engine cannot be reached")),
+                 qPrintable(failure->text()));
+        QVERIFY(table->rowCount() > 0);
+        for (const QString &cell : measured())
+            QCOMPARE(cell, QStringLiteral("could not be read"));
+        // Still failing a few reads later: still said, not "measuring…".
+        QSignalSpy reads(panel, &ui::SloPanel::refreshed);
+        QTRY_VERIFY_WITH_TIMEOUT(reads.size() >= 2, 15000);
+        QVERIFY(failure->isVisible());
+        QCOMPARE(measured().first(), QStringLiteral("could not be read"));
+
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!failure->isVisible(), 20000);
+        QVERIFY(!panel->report().figures.isEmpty());
+        for (const QString &cell : measured())
+            QVERIFY2(cell != QStringLiteral("could not be read") &&
+                         cell != QStringLiteral("measuring…"),
+                     qPrintable(cell));
     }
 
     void cleanupTestCase() { m_daemon.terminate(); }

@@ -240,4 +240,30 @@ QString reasonText(const QString &reason)
     return reason;
 }
 
+QString errorSummary(const Error &error)
+{
+    const QString &code = error.code;
+    if (code == u"remote.unreachable")
+        return QCoreApplication::translate("Error", "the engine cannot be reached");
+    if (code == u"remote.bad_answer")
+        return QCoreApplication::translate("Error", "the engine's answer could not be understood");
+    if (code == u"engine.closed")
+        return QCoreApplication::translate("Error", "the engine has stopped");
+    if (code == u"auth.forbidden" || code == u"token.invalid")
+        return QCoreApplication::translate("Error", "this connection may not read it");
+    if (code == u"store.locked")
+        return QCoreApplication::translate("Error", "the store is locked by another process");
+    if (code == u"store.corrupt")
+        return QCoreApplication::translate("Error", "the store is corrupt");
+    if (code == u"store.foreign")
+        return QCoreApplication::translate("Error", "the store file is not a JobFirst store");
+    if (code == u"store.unavailable")
+        return QCoreApplication::translate("Error", "the shared store cannot be reached");
+    if (code == u"store.open" || code == u"store.invalid")
+        return QCoreApplication::translate("Error", "the store cannot be opened");
+    if (code == u"store.query")
+        return QCoreApplication::translate("Error", "reading the store failed");
+    return error.message;
+}
+
 } // namespace jobfirst::ui
