@@ -2273,6 +2273,10 @@ since %1</source>
         <source>Retry failed: %1</source>
         <translation>重试失败：%1</translation>
     </message>
+    <message>
+        <source>Canceled before the engine answered; check again to see where the target stands.</source>
+        <translation>引擎应答前已取消；请重新检查以了解该目标的状态。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::TargetDialog</name>

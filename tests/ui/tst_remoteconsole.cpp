@@ -2,6 +2,7 @@
 // The console attached to a jobfirstd started here: what a viewer and an admin may do, and
 // what the screen says while the engine is away and after it is back.
 #include "charts/livechart.h"
+#include "config/clusterconfig.h"
 #include "daemonprocess.h"
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
@@ -12,6 +13,7 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "remote/remoteenginesession.h"
+#include "scriptedserver.h"
 #include "widgets/slopanel.h"
 
 #include <QAction>
@@ -331,6 +333,48 @@ private slots:
             QVERIFY2(cell != QStringLiteral("could not be read") &&
                          cell != QStringLiteral("measuring…"),
                      qPrintable(cell));
+    }
+
+    // A consistency check whose session goes away before the engine answers (the target
+    // never answers the digest request) says it was canceled; nothing reads a result that
+    // never came.
+    void checkOfADetachedSessionSaysCanceled()
+    {
+        ScriptedServer silent(QByteArray{}); // accepts, reads, never answers
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 300;
+        c.healthCheckTimeoutMs = 200;
+        c.fastIntervalMs = 100;
+        TargetConfig t;
+        t.name = QStringLiteral("silent");
+        t.url = silent.url(QStringLiteral("/sync"));
+        t.events = {QStringLiteral("user.created")};
+        t.secret = QStringLiteral("remote-console-signing-secret-001");
+        c.targets = {t};
+        const ApiReply applied =
+            apiCall(m_daemon.url(), "PUT", QStringLiteral("/api/v1/config"), m_admin, c.toJson());
+        QVERIFY2(applied.status == 200, applied.body.constData());
+
+        auto session = attach(m_admin);
+        QVERIFY(session);
+        ui::SyncPage page(session.get());
+        EngineSnapshot named; // names the daemon's target, as the session's snapshots do
+        named.sync.targets = {TargetStatus{}};
+        named.sync.targets.first().name = t.name;
+        page.applySnapshot(named);
+        auto *check = page.findChild<QPushButton *>(QStringLiteral("checkConsistency"));
+        auto *report = page.findChild<QPlainTextEdit *>(QStringLiteral("consistencyReport"));
+        QVERIFY(check && report);
+        QSignalSpy finished(&page, &ui::SyncPage::checkFinished);
+        check->click();
+        QVERIFY(!check->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(silent.accepted() > 0, 10000); // the engine is checking
+        session.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QVERIFY2(
+            report->toPlainText().startsWith(QStringLiteral("Canceled before the engine answered")),
+            qPrintable(report->toPlainText()));
+        QVERIFY(check->isEnabled());
     }
 
     void cleanupTestCase() { m_daemon.terminate(); }

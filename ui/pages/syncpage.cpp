@@ -259,6 +259,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_payload->setReadOnly(true);
     m_report->setReadOnly(true);
     m_report->setObjectName(QStringLiteral("consistencyReport"));
+    m_check->setObjectName(QStringLiteral("checkConsistency"));
     m_retry->setObjectName(QStringLiteral("retrySelected"));
     m_importPath->setObjectName(QStringLiteral("importPath"));
     m_importStatus->setObjectName(QStringLiteral("importStatus"));
@@ -403,8 +404,14 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(&m_checkWatcher, &QFutureWatcher<QString>::finished, this, [this] {
         m_check->setEnabled(true);
         m_repair->setEnabled(true);
-        m_report->setPlainText(m_checkWatcher.result());
-        emit checkFinished(m_checkWatcher.result());
+        // Canceled (the session went away before the engine answered): there is no result
+        // to read, and a repair may have run in part.
+        const QString text = m_checkWatcher.isCanceled()
+                                 ? tr("Canceled before the engine answered; check again to see "
+                                      "where the target stands.")
+                                 : m_checkWatcher.result();
+        m_report->setPlainText(text);
+        emit checkFinished(text);
     });
 
     // Import tab.
