@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
 namespace jobfirst::ui {
 
@@ -46,6 +47,17 @@ QString partitionsText(QList<int> parts, qsizetype most = -1)
 QString unknownCount()
 {
     return QStringLiteral("—");
+}
+
+/// What makes the "Delivered" words ("1,234 since 14:02") wider or narrower: the count's
+/// digits, the start time, whether the counts are another process's. Counting up within the
+/// same number of digits keeps the width, so most refreshes do not refit the columns.
+std::tuple<bool, qint64, int> deliveredWidth(const DaemonStatus &d)
+{
+    int digits = 1;
+    for (qint64 n = d.delivered; n >= 10; n /= 10)
+        ++digits;
+    return {d.fromLease, d.startedAt, digits};
 }
 
 } // namespace
@@ -187,7 +199,8 @@ void DaemonsPage::refresh()
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
                         (before.at(i).heartbeatAgeMs > LateMs) !=
-                            (list->at(i).heartbeatAgeMs > LateMs))
+                            (list->at(i).heartbeatAgeMs > LateMs) ||
+                        deliveredWidth(before.at(i)) != deliveredWidth(list->at(i)))
                         return true;
                 return false;
             }();
