@@ -103,21 +103,21 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>健康检查应答不是有效的 JSON</translation>
     </message>
     <message numerus="yes">
-        <source>%1 (%n checks failed in a row)</source>
+        <source>%1 (%Ln checks failed in a row)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败）</numerusform>
+            <numerusform>%1（连续 %Ln 次检查失败）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%1 (%n checks failed in a row; checked at once because %2)</source>
+        <source>%1 (%Ln checks failed in a row; checked at once because %2)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败；因%2而立即检查）</numerusform>
+            <numerusform>%1（连续 %Ln 次检查失败；因%2而立即检查）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>ok (%n checks passed in a row)</source>
+        <source>ok (%Ln checks passed in a row)</source>
         <translation>
-            <numerusform>正常（连续 %n 次检查通过）</numerusform>
+            <numerusform>正常（连续 %Ln 次检查通过）</numerusform>
         </translation>
     </message>
     <message>
@@ -275,9 +275,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>告警</translation>
     </message>
     <message numerus="yes">
-        <source>%n incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
+        <source>%Ln incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
         <translation>
-            <numerusform>%n 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform>
+            <numerusform>%Ln 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform>
         </translation>
     </message>
     <message>
@@ -498,9 +498,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>审计链：无法校验：%1</translation>
     </message>
     <message numerus="yes">
-        <source>Audit chain verifies: %n entries, none changed, removed or cut.</source>
+        <source>Audit chain verifies: %Ln entries, none changed, removed or cut.</source>
         <translation>
-            <numerusform>审计链校验通过：共 %n 条，无改动、删除或截断。</numerusform>
+            <numerusform>审计链校验通过：共 %Ln 条，无改动、删除或截断。</numerusform>
         </translation>
     </message>
     <message>
@@ -516,9 +516,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>全部目标</translation>
     </message>
     <message numerus="yes">
-        <source>%n deliveries queued again</source>
+        <source>%Ln deliveries queued again</source>
         <translation>
-            <numerusform>%n 个投递已重新排队</numerusform>
+            <numerusform>%Ln 个投递已重新排队</numerusform>
         </translation>
     </message>
     <message>
@@ -874,21 +874,21 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>管理 API</translation>
     </message>
     <message numerus="yes">
-        <source>%n: %1</source>
+        <source>%Ln: %1</source>
         <translation>
-            <numerusform>%n 个：%1</numerusform>
+            <numerusform>%Ln 个：%1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n engine(s) on this store; %1 with a late heartbeat.</source>
+        <source>%Ln engine(s) on this store; %1 with a late heartbeat.</source>
         <translation>
-            <numerusform>此存储上有 %n 个引擎；其中 %1 个心跳超时。</numerusform>
+            <numerusform>此存储上有 %Ln 个引擎；其中 %1 个心跳超时。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n engine(s) on this store.</source>
+        <source>%Ln engine(s) on this store.</source>
         <translation>
-            <numerusform>此存储上有 %n 个引擎。</numerusform>
+            <numerusform>此存储上有 %Ln 个引擎。</numerusform>
         </translation>
     </message>
     <message>
@@ -1039,15 +1039,15 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>在消息中</translation>
     </message>
     <message numerus="yes">
-        <source>%n line(s), newest first.</source>
+        <source>%Ln line(s), newest first.</source>
         <translation>
-            <numerusform>共 %n 行，最新的在前。</numerusform>
+            <numerusform>共 %Ln 行，最新的在前。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n line(s) written to %1.</source>
+        <source>%Ln line(s) written to %1.</source>
         <translation>
-            <numerusform>已将 %n 行写入 %1。</numerusform>
+            <numerusform>已将 %Ln 行写入 %1。</numerusform>
         </translation>
     </message>
     <message>
@@ -1805,15 +1805,15 @@ Choose another store (File → Open cluster store…), or start the console with
 <context>
     <name>jobfirst::ui::SloPanel</name>
     <message numerus="yes">
-        <source>%n day(s)</source>
+        <source>%Ln day(s)</source>
         <translation>
-            <numerusform>%n 天</numerusform>
+            <numerusform>%Ln 天</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n hour(s)</source>
+        <source>%Ln hour(s)</source>
         <translation>
-            <numerusform>%n 小时</numerusform>
+            <numerusform>%Ln 小时</numerusform>
         </translation>
     </message>
     <message>
@@ -1992,9 +1992,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>丢弃死信</translation>
     </message>
     <message numerus="yes">
-        <source>Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
+        <source>Discard %Ln dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
         <translation>
-            <numerusform>丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform>
+            <numerusform>丢弃 %Ln 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform>
         </translation>
     </message>
     <message>
@@ -2148,9 +2148,9 @@ Buckets differing: %8 of %9
         <translation>同步</translation>
     </message>
     <message numerus="yes">
-        <source>%n users (bulk)</source>
+        <source>%Ln users (bulk)</source>
         <translation>
-            <numerusform>%n 个用户（批量）</numerusform>
+            <numerusform>%Ln 个用户（批量）</numerusform>
         </translation>
     </message>
     <message>
@@ -2166,9 +2166,9 @@ Buckets differing: %8 of %9
         <translation>未选择死信：选择一条以查看其投递尝试和内容。</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letters selected: select one to see its attempts and payload.</source>
+        <source>%Ln dead letters selected: select one to see its attempts and payload.</source>
         <translation>
-            <numerusform>已选择 %n 条死信：请只选择一条以查看其投递尝试和内容。</numerusform>
+            <numerusform>已选择 %Ln 条死信：请只选择一条以查看其投递尝试和内容。</numerusform>
         </translation>
     </message>
     <message>
@@ -2246,9 +2246,9 @@ since %1</source>
 自 %1 起</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letter(s) discarded.</source>
+        <source>%Ln dead letter(s) discarded.</source>
         <translation>
-            <numerusform>已丢弃 %n 条死信。</numerusform>
+            <numerusform>已丢弃 %Ln 条死信。</numerusform>
         </translation>
     </message>
     <message>
@@ -2260,9 +2260,9 @@ since %1</source>
         <translation>该时间段内没有失败的死信：没有重新发送任何内容。</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letter(s) queued again.</source>
+        <source>%Ln dead letter(s) queued again.</source>
         <translation>
-            <numerusform>%n 条死信已重新排队。</numerusform>
+            <numerusform>%Ln 条死信已重新排队。</numerusform>
         </translation>
     </message>
     <message>

@@ -77,7 +77,7 @@ QString AlertsPage::title() const
 
 void AlertsPage::retranslate()
 {
-    m_summary->setText(m_open ? tr("%n incident(s) open. Each incident is one row: raised once, "
+    m_summary->setText(m_open ? tr("%Ln incident(s) open. Each incident is one row: raised once, "
                                    "counted while it lasts, resolved "
                                    "when its condition ends.",
                                    nullptr, m_open)

@@ -99,7 +99,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
                   return tr("all"); // the one delivery lease of a SQLite store
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
-                                                : tr("%n: %1", nullptr, int(d.partitions.size()))
+                                                : tr("%Ln: %1", nullptr, int(d.partitions.size()))
                                                       .arg(partitionsText(d.partitions, 6));
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
                   return partitionsText(d.partitions);
@@ -235,10 +235,10 @@ void DaemonsPage::updateSummary()
         if (isLate(d))
             ++late;
     const int n = int(m_model->rows().size());
-    m_summary->setText(late > 0
-                           ? tr("%n engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
-                                 .arg(countText(late))
-                           : tr("%n engine(s) on this store.", nullptr, n));
+    m_summary->setText(
+        late > 0 ? tr("%Ln engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
+                       .arg(countText(late))
+                 : tr("%Ln engine(s) on this store.", nullptr, n));
 }
 
 } // namespace jobfirst::ui

@@ -204,18 +204,18 @@ QString reasonText(const QString &reason)
         const QString first = reasonText(m.captured(1));
         const int n = m.captured(2).toInt();
         return m.captured(3).isEmpty()
-                   ? QCoreApplication::translate("Reason", "%1 (%n checks failed in a row)",
+                   ? QCoreApplication::translate("Reason", "%1 (%Ln checks failed in a row)",
                                                  nullptr, n)
                          .arg(first)
                    : QCoreApplication::translate(
-                         "Reason", "%1 (%n checks failed in a row; checked at once because %2)",
+                         "Reason", "%1 (%Ln checks failed in a row; checked at once because %2)",
                          nullptr, n)
                          .arg(first, reasonText(m.captured(3)));
     }
     if ((m = passedInRow.match(reason)).hasMatch()) {
         // (lupdate 6.4 hangs on a call as the count argument: a plain variable.)
         const int passed = m.captured(1).toInt();
-        return QCoreApplication::translate("Reason", "ok (%n checks passed in a row)", nullptr,
+        return QCoreApplication::translate("Reason", "ok (%Ln checks passed in a row)", nullptr,
                                            passed);
     }
     if ((m = timeout.match(reason)).hasMatch())

@@ -23,7 +23,8 @@ constexpr int RetryMs = 2000;
 
 QString windowText(qint64 ms)
 {
-    return ms >= 86400000 ? SloPanel::tr("%n day(s)", nullptr, int(ms / 86400000)) : SloPanel::tr("%n hour(s)", nullptr, int(ms / 3600000));
+    return ms >= 86400000 ? SloPanel::tr("%Ln day(s)", nullptr, int(ms / 86400000))
+                          : SloPanel::tr("%Ln hour(s)", nullptr, int(ms / 3600000));
 }
 
 QString valueText(const SloFigure &f, double v)
