@@ -52,10 +52,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>引擎已停止</translation>
     </message>
     <message>
-        <source>this connection may not read it</source>
-        <translation>此连接无权读取</translation>
-    </message>
-    <message>
         <source>the store is locked by another process</source>
         <translation>存储被另一进程锁定</translation>
     </message>
@@ -78,6 +74,46 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>reading the store failed</source>
         <translation>读取存储失败</translation>
+    </message>
+    <message>
+        <source>this connection&apos;s role may not do this</source>
+        <translation>此连接的角色无权执行此操作</translation>
+    </message>
+    <message>
+        <source>the API token is not valid</source>
+        <translation>API 令牌无效</translation>
+    </message>
+    <message>
+        <source>a setting has a value the engine cannot use</source>
+        <translation>某项设置的值引擎无法使用</translation>
+    </message>
+    <message>
+        <source>a setting the engine does not know</source>
+        <translation>引擎不认识的设置项</translation>
+    </message>
+    <message>
+        <source>the config is not a valid JSON object</source>
+        <translation>配置不是有效的 JSON 对象</translation>
+    </message>
+    <message>
+        <source>the config is too large</source>
+        <translation>配置过大</translation>
+    </message>
+    <message>
+        <source>a secret still holds its masked value</source>
+        <translation>某个密钥仍是掩码值</translation>
+    </message>
+    <message>
+        <source>a secret is not acceptable</source>
+        <translation>某个密钥不可接受</translation>
+    </message>
+    <message>
+        <source>the config file cannot be read or written</source>
+        <translation>无法读写配置文件</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
     </message>
 </context>
 <context>

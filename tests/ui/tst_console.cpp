@@ -292,8 +292,19 @@ private slots:
         QCOMPARE(maxNodes(), 20);
         QVERIFY(ClusterConfig::fromFile(configPath())->backupPassphraseFile.isEmpty());
         // The chosen language words it, as everything else on the page.
+        QVERIFY2(status->text().startsWith(QStringLiteral(
+                     "Not applied: a setting has a value the engine cannot use (key ")),
+                 qPrintable(status->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         QVERIFY2(!status->text().startsWith(QStringLiteral("Not applied")),
+                 qPrintable(status->text()));
+        // The kind of error too, from its code; the engine's detail (the key, the path) as is.
+        const QString kind =
+            QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+        QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
+        QVERIFY2(status->text().contains(kind) &&
+                     status->text().contains(QStringLiteral("backup_passphrase_file")) &&
+                     status->text().contains(missing),
                  qPrintable(status->text()));
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->config()->reload();

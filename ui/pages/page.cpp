@@ -240,17 +240,21 @@ QString reasonText(const QString &reason)
     return reason;
 }
 
-QString errorSummary(const Error &error)
+namespace {
+/// The kind of an engine error by its code, translated; empty for a code the console does
+/// not know.
+QString errorKindText(const QString &code)
 {
-    const QString &code = error.code;
     if (code == u"remote.unreachable")
         return QCoreApplication::translate("Error", "the engine cannot be reached");
     if (code == u"remote.bad_answer")
         return QCoreApplication::translate("Error", "the engine's answer could not be understood");
     if (code == u"engine.closed")
         return QCoreApplication::translate("Error", "the engine has stopped");
-    if (code == u"auth.forbidden" || code == u"token.invalid")
-        return QCoreApplication::translate("Error", "this connection may not read it");
+    if (code == u"auth.forbidden")
+        return QCoreApplication::translate("Error", "this connection's role may not do this");
+    if (code == u"token.invalid")
+        return QCoreApplication::translate("Error", "the API token is not valid");
     if (code == u"store.locked")
         return QCoreApplication::translate("Error", "the store is locked by another process");
     if (code == u"store.corrupt")
@@ -263,7 +267,36 @@ QString errorSummary(const Error &error)
         return QCoreApplication::translate("Error", "the store cannot be opened");
     if (code == u"store.query")
         return QCoreApplication::translate("Error", "reading the store failed");
-    return error.message;
+    if (code == u"config.invalid")
+        return QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+    if (code == u"config.unknown_key")
+        return QCoreApplication::translate("Error", "a setting the engine does not know");
+    if (code == u"config.syntax")
+        return QCoreApplication::translate("Error", "the config is not a valid JSON object");
+    if (code == u"config.too_large")
+        return QCoreApplication::translate("Error", "the config is too large");
+    if (code == u"config.masked_secret")
+        return QCoreApplication::translate("Error", "a secret still holds its masked value");
+    if (code == u"config.invalid_secret")
+        return QCoreApplication::translate("Error", "a secret is not acceptable");
+    if (code == u"config.io")
+        return QCoreApplication::translate("Error", "the config file cannot be read or written");
+    return {};
+}
+} // namespace
+
+QString errorSummary(const Error &error)
+{
+    const QString kind = errorKindText(error.code);
+    return kind.isEmpty() ? error.message : kind;
+}
+
+QString errorText(const Error &error)
+{
+    const QString kind = errorKindText(error.code);
+    return kind.isEmpty()
+               ? error.message
+               : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, error.message);
 }
 
 } // namespace jobfirst::ui
