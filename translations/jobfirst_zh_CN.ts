@@ -386,6 +386,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Target %1 has dead letters waiting to be retried or discarded</source>
         <translation>目标 %1 有死信等待重试或丢弃</translation>
     </message>
+    <message>
+        <source>%1 (%2 since %3)</source>
+        <translation>%1（自 %3 起%2）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AuditPage</name>
