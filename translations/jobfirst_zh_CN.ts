@@ -38,6 +38,85 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
 </context>
 <context>
+    <name>Error</name>
+    <message>
+        <source>the engine cannot be reached</source>
+        <translation>无法连接引擎</translation>
+    </message>
+    <message>
+        <source>the engine&apos;s answer could not be understood</source>
+        <translation>无法理解引擎的应答</translation>
+    </message>
+    <message>
+        <source>the engine has stopped</source>
+        <translation>引擎已停止</translation>
+    </message>
+    <message>
+        <source>the store is locked by another process</source>
+        <translation>存储被另一进程锁定</translation>
+    </message>
+    <message>
+        <source>the store is corrupt</source>
+        <translation>存储已损坏</translation>
+    </message>
+    <message>
+        <source>the store file is not a JobFirst store</source>
+        <translation>存储文件不是 JobFirst 存储</translation>
+    </message>
+    <message>
+        <source>the shared store cannot be reached</source>
+        <translation>无法连接共享存储</translation>
+    </message>
+    <message>
+        <source>the store cannot be opened</source>
+        <translation>无法打开存储</translation>
+    </message>
+    <message>
+        <source>reading the store failed</source>
+        <translation>读取存储失败</translation>
+    </message>
+    <message>
+        <source>this connection&apos;s role may not do this</source>
+        <translation>此连接的角色无权执行此操作</translation>
+    </message>
+    <message>
+        <source>the API token is not valid</source>
+        <translation>API 令牌无效</translation>
+    </message>
+    <message>
+        <source>a setting has a value the engine cannot use</source>
+        <translation>某项设置的值引擎无法使用</translation>
+    </message>
+    <message>
+        <source>a setting the engine does not know</source>
+        <translation>引擎不认识的设置项</translation>
+    </message>
+    <message>
+        <source>the config is not a valid JSON object</source>
+        <translation>配置不是有效的 JSON 对象</translation>
+    </message>
+    <message>
+        <source>the config is too large</source>
+        <translation>配置过大</translation>
+    </message>
+    <message>
+        <source>a secret still holds its masked value</source>
+        <translation>某个密钥仍是掩码值</translation>
+    </message>
+    <message>
+        <source>a secret is not acceptable</source>
+        <translation>某个密钥不可接受</translation>
+    </message>
+    <message>
+        <source>the config file cannot be read or written</source>
+        <translation>无法读写配置文件</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+</context>
+<context>
     <name>Reason</name>
     <message>
         <source>ok</source>
@@ -60,21 +139,21 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>健康检查应答不是有效的 JSON</translation>
     </message>
     <message numerus="yes">
-        <source>%1 (%n checks failed in a row)</source>
+        <source>%1 (%Ln checks failed in a row)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败）</numerusform>
+            <numerusform>%1（连续 %Ln 次检查失败）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%1 (%n checks failed in a row; checked at once because %2)</source>
+        <source>%1 (%Ln checks failed in a row; checked at once because %2)</source>
         <translation>
-            <numerusform>%1（连续 %n 次检查失败；因%2而立即检查）</numerusform>
+            <numerusform>%1（连续 %Ln 次检查失败；因%2而立即检查）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>ok (%n checks passed in a row)</source>
+        <source>ok (%Ln checks passed in a row)</source>
         <translation>
-            <numerusform>正常（连续 %n 次检查通过）</numerusform>
+            <numerusform>正常（连续 %Ln 次检查通过）</numerusform>
         </translation>
     </message>
     <message>
@@ -232,9 +311,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>告警</translation>
     </message>
     <message numerus="yes">
-        <source>%n incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
+        <source>%Ln incident(s) open. Each incident is one row: raised once, counted while it lasts, resolved when its condition ends.</source>
         <translation>
-            <numerusform>%n 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform>
+            <numerusform>%Ln 个事件未解决。每个事件占一行：只告警一次，持续期间计数，条件结束时解决。</numerusform>
         </translation>
     </message>
     <message>
@@ -306,6 +385,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Target %1 has dead letters waiting to be retried or discarded</source>
         <translation>目标 %1 有死信等待重试或丢弃</translation>
+    </message>
+    <message>
+        <source>%1 (%2 since %3)</source>
+        <translation>%1（自 %3 起%2）</translation>
     </message>
 </context>
 <context>
@@ -455,9 +538,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>审计链：无法校验：%1</translation>
     </message>
     <message numerus="yes">
-        <source>Audit chain verifies: %n entries, none changed, removed or cut.</source>
+        <source>Audit chain verifies: %Ln entries, none changed, removed or cut.</source>
         <translation>
-            <numerusform>审计链校验通过：共 %n 条，无改动、删除或截断。</numerusform>
+            <numerusform>审计链校验通过：共 %Ln 条，无改动、删除或截断。</numerusform>
         </translation>
     </message>
     <message>
@@ -473,9 +556,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>全部目标</translation>
     </message>
     <message numerus="yes">
-        <source>%n deliveries queued again</source>
+        <source>%Ln deliveries queued again</source>
         <translation>
-            <numerusform>%n 个投递已重新排队</numerusform>
+            <numerusform>%Ln 个投递已重新排队</numerusform>
         </translation>
     </message>
     <message>
@@ -831,21 +914,21 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>管理 API</translation>
     </message>
     <message numerus="yes">
-        <source>%n: %1</source>
+        <source>%Ln: %1</source>
         <translation>
-            <numerusform>%n 个：%1</numerusform>
+            <numerusform>%Ln 个：%1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n engine(s) on this store; %1 with a late heartbeat.</source>
+        <source>%Ln engine(s) on this store; %1 with a late heartbeat.</source>
         <translation>
-            <numerusform>此存储上有 %n 个引擎；其中 %1 个心跳超时。</numerusform>
+            <numerusform>此存储上有 %Ln 个引擎；其中 %1 个心跳超时。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n engine(s) on this store.</source>
+        <source>%Ln engine(s) on this store.</source>
         <translation>
-            <numerusform>此存储上有 %n 个引擎。</numerusform>
+            <numerusform>此存储上有 %Ln 个引擎。</numerusform>
         </translation>
     </message>
     <message>
@@ -996,15 +1079,15 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>在消息中</translation>
     </message>
     <message numerus="yes">
-        <source>%n line(s), newest first.</source>
+        <source>%Ln line(s), newest first.</source>
         <translation>
-            <numerusform>共 %n 行，最新的在前。</numerusform>
+            <numerusform>共 %Ln 行，最新的在前。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n line(s) written to %1.</source>
+        <source>%Ln line(s) written to %1.</source>
         <translation>
-            <numerusform>已将 %n 行写入 %1。</numerusform>
+            <numerusform>已将 %Ln 行写入 %1。</numerusform>
         </translation>
     </message>
     <message>
@@ -1762,15 +1845,15 @@ Choose another store (File → Open cluster store…), or start the console with
 <context>
     <name>jobfirst::ui::SloPanel</name>
     <message numerus="yes">
-        <source>%n day(s)</source>
+        <source>%Ln day(s)</source>
         <translation>
-            <numerusform>%n 天</numerusform>
+            <numerusform>%Ln 天</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n hour(s)</source>
+        <source>%Ln hour(s)</source>
         <translation>
-            <numerusform>%n 小时</numerusform>
+            <numerusform>%Ln 小时</numerusform>
         </translation>
     </message>
     <message>
@@ -1832,6 +1915,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>measuring…</source>
         <translation>测量中…</translation>
+    </message>
+    <message>
+        <source>The success metrics could not be read: %1. Trying again…</source>
+        <translation>无法读取成功指标：%1。正在重试…</translation>
+    </message>
+    <message>
+        <source>could not be read</source>
+        <translation>无法读取</translation>
     </message>
 </context>
 <context>
@@ -1941,9 +2032,9 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>丢弃死信</translation>
     </message>
     <message numerus="yes">
-        <source>Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
+        <source>Discard %Ln dead letter(s)? They will not be delivered; the audit log keeps who discarded them.</source>
         <translation>
-            <numerusform>丢弃 %n 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform>
+            <numerusform>丢弃 %Ln 条死信？它们将不会被投递；审计日志会记录是谁丢弃的。</numerusform>
         </translation>
     </message>
     <message>
@@ -2097,9 +2188,9 @@ Buckets differing: %8 of %9
         <translation>同步</translation>
     </message>
     <message numerus="yes">
-        <source>%n users (bulk)</source>
+        <source>%Ln users (bulk)</source>
         <translation>
-            <numerusform>%n 个用户（批量）</numerusform>
+            <numerusform>%Ln 个用户（批量）</numerusform>
         </translation>
     </message>
     <message>
@@ -2115,9 +2206,9 @@ Buckets differing: %8 of %9
         <translation>未选择死信：选择一条以查看其投递尝试和内容。</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letters selected: select one to see its attempts and payload.</source>
+        <source>%Ln dead letters selected: select one to see its attempts and payload.</source>
         <translation>
-            <numerusform>已选择 %n 条死信：请只选择一条以查看其投递尝试和内容。</numerusform>
+            <numerusform>已选择 %Ln 条死信：请只选择一条以查看其投递尝试和内容。</numerusform>
         </translation>
     </message>
     <message>
@@ -2195,9 +2286,9 @@ since %1</source>
 自 %1 起</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letter(s) discarded.</source>
+        <source>%Ln dead letter(s) discarded.</source>
         <translation>
-            <numerusform>已丢弃 %n 条死信。</numerusform>
+            <numerusform>已丢弃 %Ln 条死信。</numerusform>
         </translation>
     </message>
     <message>
@@ -2209,9 +2300,9 @@ since %1</source>
         <translation>该时间段内没有失败的死信：没有重新发送任何内容。</translation>
     </message>
     <message numerus="yes">
-        <source>%n dead letter(s) queued again.</source>
+        <source>%Ln dead letter(s) queued again.</source>
         <translation>
-            <numerusform>%n 条死信已重新排队。</numerusform>
+            <numerusform>%Ln 条死信已重新排队。</numerusform>
         </translation>
     </message>
     <message>
@@ -2221,6 +2312,10 @@ since %1</source>
     <message>
         <source>Retry failed: %1</source>
         <translation>重试失败：%1</translation>
+    </message>
+    <message>
+        <source>Canceled before the engine answered; check again to see where the target stands.</source>
+        <translation>引擎应答前已取消；请重新检查以了解该目标的状态。</translation>
     </message>
 </context>
 <context>

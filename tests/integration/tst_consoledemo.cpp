@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console's demo cluster leaves nothing behind, even when the console is killed: its
-// simulator processes die with it, and the next start removes the folder it left.
+// simulator processes die with it, and the next start removes the folder it left. The demo
+// cluster says `ready` once its nodes are in the engine.
+#include "api/localenginesession.h"
+#include "democluster.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -197,6 +202,38 @@ private slots:
         QVERIFY(console->waitForFinished(20000));
         QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-opened"))).removeRecursively();
         QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-alive"))).removeRecursively();
+    }
+
+    /// The console opens its window on the demo when the demo says `ready`: a demo that
+    /// never says it leaves the console on its splash for ever.
+    void demoClusterSaysReadyWithItsNodesIn()
+    {
+        QTemporaryDir temp;
+        QVERIFY(temp.isValid());
+        const QByteArray oldTemp = qgetenv("TMPDIR"), oldPath = qgetenv("PATH");
+        qputenv("TMPDIR", temp.path().toLocal8Bit());
+        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
+                            ':' + oldPath);
+        jobfirst::LocalEngineSession engine(QStringLiteral("demo:test"));
+        {
+            DemoCluster demo(&engine);
+            QSignalSpy ready(&demo, &DemoCluster::ready);
+            QSignalSpy failed(&demo, &DemoCluster::failed);
+            demo.start();
+            QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 30000);
+            QVERIFY2(failed.isEmpty(),
+                     failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+            QCOMPARE(ready.size(), 1);
+            // Ready means the demo's three nodes are registered, not merely its processes up.
+            auto nodes = engine.nodes();
+            while (!nodes.isFinished())
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+            QVERIFY(nodes.result().ok());
+            QCOMPARE(nodes.result().value().size(), 3);
+            engine.stop();
+        }
+        qputenv("TMPDIR", oldTemp);
+        qputenv("PATH", oldPath);
     }
 };
 

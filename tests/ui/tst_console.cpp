@@ -292,8 +292,19 @@ private slots:
         QCOMPARE(maxNodes(), 20);
         QVERIFY(ClusterConfig::fromFile(configPath())->backupPassphraseFile.isEmpty());
         // The chosen language words it, as everything else on the page.
+        QVERIFY2(status->text().startsWith(QStringLiteral(
+                     "Not applied: a setting has a value the engine cannot use (key ")),
+                 qPrintable(status->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         QVERIFY2(!status->text().startsWith(QStringLiteral("Not applied")),
+                 qPrintable(status->text()));
+        // The kind of error too, from its code; the engine's detail (the key, the path) as is.
+        const QString kind =
+            QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+        QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
+        QVERIFY2(status->text().contains(kind) &&
+                     status->text().contains(QStringLiteral("backup_passphrase_file")) &&
+                     status->text().contains(missing),
                  qPrintable(status->text()));
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->config()->reload();
@@ -421,7 +432,7 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
     }
 
-    // In English a "%n" string reads as English at 1 and at 2 ("1 engine", "2 engines"), not
+    // In English a "%Ln" string reads as English at 1 and at 2 ("1 engine", "2 engines"), not
     // "1 engine(s)": an English translation holds the plural forms, loaded like Chinese.
     void englishPluralsReadAsEnglish()
     {
@@ -438,11 +449,19 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(summary->text(), QStringLiteral("1 engine on this store."),
                                   10000);
         QCOMPARE(QCoreApplication::translate("jobfirst::ui::DaemonsPage",
-                                             "%n engine(s) on this store.", nullptr, 2),
+                                             "%Ln engine(s) on this store.", nullptr, 2),
                  QStringLiteral("2 engines on this store."));
         QCOMPARE(QCoreApplication::translate("jobfirst::ui::SyncPage",
-                                             "%n dead letter(s) queued again.", nullptr, 1),
+                                             "%Ln dead letter(s) queued again.", nullptr, 1),
                  QStringLiteral("1 dead letter queued again."));
+        // A count in a plural string reads as every other count on screen ("12,345"), in the
+        // console's display locale, not as the C locale's "12345".
+        QCOMPARE(QCoreApplication::translate("jobfirst::ui::SyncPage",
+                                             "%Ln dead letter(s) queued again.", nullptr, 12345),
+                 ui::countText(12345) + QStringLiteral(" dead letters queued again."));
+        QCOMPARE(QCoreApplication::translate("jobfirst::ui::LogsPage", "%Ln line(s), newest first.",
+                                             nullptr, 1234),
+                 QStringLiteral("1,234 lines, newest first."));
         m_window->showPage(0);
     }
 

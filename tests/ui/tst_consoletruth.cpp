@@ -270,6 +270,26 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(nodes()->latencyChart()->gapMarkCount() > 0, 5000);
         QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
         QVERIFY(!alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved());
+        // Its tooltip, the engine's reason, is worded in the console's language too.
+        {
+            const QString engineWords =
+                alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().message;
+            const auto tooltip = [this] {
+                auto *model = m_window->alerts()->model();
+                for (int r = 0; r < model->rowCount(); ++r)
+                    if (model->row(r).kind == u"node.down" && model->row(r).subject == u"node-b")
+                        return model->data(model->index(r, 1), Qt::ToolTipRole).toString();
+                return QString();
+            };
+            m_window->switchLanguage(QStringLiteral("zh_CN"));
+            const QString chinese = tooltip();
+            m_window->switchLanguage(QStringLiteral("en"));
+            QVERIFY2(!chinese.isEmpty() && chinese != engineWords &&
+                         !chinese.contains(QStringLiteral("refused")) &&
+                         !chinese.contains(QStringLiteral("checks failed")) &&
+                         !chinese.contains(QStringLiteral("timeout")),
+                     qPrintable(engineWords + QStringLiteral(" -> ") + chinese));
+        }
         // Item 11: cluster sync to the dead node waits, and the queue says why.
         SyncEvent state;
         state.type = QStringLiteral("state");

@@ -7,12 +7,16 @@
 #include "api/localenginesession.h"
 #include "cellsfit.h"
 #include "daemonprocess.h"
+#include "nodesimprocess.h"
 #include "pages/daemonspage.h"
 #include "postgresserver.h"
 #include "remote/remoteenginesession.h"
 #include "store/postgresschema.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -195,6 +199,61 @@ private slots:
         QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(d.id.section(u':', 1, 1).toLongLong(), QCoreApplication::applicationPid());
         QVERIFY(d.partitions.isEmpty());
+        session.stop();
+    }
+
+    // "1,234 since 14:02" reads whole at the page's size once the count has grown past
+    // the width it had when the columns were first fitted ("0 since 14:02").
+    void deliveredCountReadsWholeAsItGrows()
+    {
+        const QString secret = QStringLiteral("daemons-page-signing-secret-0001");
+        NodeSimProcess target;
+        target.setSecret(secret);
+        QVERIFY(target.start(QStringLiteral("t0")));
+        const QString config = m_dir.filePath(QStringLiteral("grows.json"));
+        {
+            QFile c(config);
+            QVERIFY(c.open(QIODevice::WriteOnly));
+            c.write(
+                QJsonDocument(
+                    QJsonObject{
+                        {QStringLiteral("targets"),
+                         QJsonArray{QJsonObject{
+                             {QStringLiteral("name"), QStringLiteral("t0")},
+                             {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                             {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}},
+                             {QStringLiteral("secret"), secret}}}}})
+                    .toJson());
+        }
+        LocalEngineSession session(QStringLiteral("test"));
+        EngineOptions o;
+        o.dbPath = m_dir.filePath(QStringLiteral("grows.db"));
+        o.configPath = config;
+        o.healthChecks = false;
+        const Status started = await(session.start(o));
+        QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 600); // the page's room in the console's 1280×820 window
+        page.show();
+        auto *table = page.findChild<QTableView *>(QStringLiteral("daemonsTable"));
+        QVERIFY(table);
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 10000);
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
+
+        const QString users = m_dir.filePath(QStringLiteral("grows.jsonl"));
+        {
+            QFile f(users);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int i = 0; i < 1234; ++i)
+                f.write(QStringLiteral("{\"id\": \"g-%1\", \"email\": \"g%1@jobfirst.cn\"}\n")
+                            .arg(i)
+                            .toUtf8());
+        }
+        const Result<ImportProgress> imported = await(session.importUsers(users, 500, {}));
+        QVERIFY2(imported.ok(), imported ? "" : qPrintable(imported.error().message));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page.model()->rowCount() == 1 && page.model()->row(0).delivered >= 1000, 60000);
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         session.stop();
     }
 

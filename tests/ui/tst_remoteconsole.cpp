@@ -2,6 +2,7 @@
 // The console attached to a jobfirstd started here: what a viewer and an admin may do, and
 // what the screen says while the engine is away and after it is back.
 #include "charts/livechart.h"
+#include "config/clusterconfig.h"
 #include "daemonprocess.h"
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
@@ -12,21 +13,23 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "remote/remoteenginesession.h"
+#include "scriptedserver.h"
 #include "widgets/slopanel.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QSignalSpy>
-#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -280,6 +283,98 @@ private slots:
             QVERIFY(!chart->stale());
             QVERIFY(!chart->chart()->title().contains(QStringLiteral("not live")));
         }
+    }
+
+    // A read of the success metrics that fails says so and why, in the console's language,
+    // for as long as it fails; the figures come back with the first read that succeeds.
+    void successMetricsSayWhyTheyCannotBeRead()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("zh_CN"));
+        window.engineReady();
+        const quint16 port = m_daemon.port();
+        QCOMPARE(m_daemon.terminate(), 0);
+        window.show();
+        window.showPage(0);
+        ui::SloPanel *panel = window.overview()->slo();
+        auto *failure = panel->findChild<QLabel *>(QStringLiteral("sloFailure"));
+        auto *table = panel->findChild<QTableWidget *>(QStringLiteral("sloTable"));
+        QVERIFY(failure && table);
+        const auto measured = [table] {
+            QStringList cells;
+            for (int r = 0; r < table->rowCount(); ++r)
+                cells << table->item(r, 1)->text();
+            return cells;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(failure->isVisible(), 10000);
+        QVERIFY2(!failure->text().contains(QStringLiteral("engine")), qPrintable(failure->text()));
+        // The engine's own words, with its address, are one hover away.
+        QVERIFY2(failure->toolTip().contains(QStringLiteral("127.0.0.1:%1").arg(port)),
+                 qPrintable(failure->toolTip()));
+        window.switchLanguage(QStringLiteral("en"));
+        QVERIFY2(failure->text().startsWith(QStringLiteral("The success metrics could not be "
+                                                           "read: the engine cannot be reached")),
+                 qPrintable(failure->text()));
+        QVERIFY(table->rowCount() > 0);
+        for (const QString &cell : measured())
+            QCOMPARE(cell, QStringLiteral("could not be read"));
+        // Still failing a few reads later: still said, not "measuring…".
+        QSignalSpy reads(panel, &ui::SloPanel::refreshed);
+        QTRY_VERIFY_WITH_TIMEOUT(reads.size() >= 2, 15000);
+        QVERIFY(failure->isVisible());
+        QCOMPARE(measured().first(), QStringLiteral("could not be read"));
+
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!failure->isVisible(), 20000);
+        QVERIFY(!panel->report().figures.isEmpty());
+        for (const QString &cell : measured())
+            QVERIFY2(cell != QStringLiteral("could not be read") &&
+                         cell != QStringLiteral("measuring…"),
+                     qPrintable(cell));
+    }
+
+    // A consistency check whose session goes away before the engine answers (the target
+    // never answers the digest request) says it was canceled; nothing reads a result that
+    // never came.
+    void checkOfADetachedSessionSaysCanceled()
+    {
+        ScriptedServer silent(QByteArray{}); // accepts, reads, never answers
+        ClusterConfig c;
+        c.healthCheckIntervalMs = 300;
+        c.healthCheckTimeoutMs = 200;
+        c.fastIntervalMs = 100;
+        TargetConfig t;
+        t.name = QStringLiteral("silent");
+        t.url = silent.url(QStringLiteral("/sync"));
+        t.events = {QStringLiteral("user.created")};
+        t.secret = QStringLiteral("remote-console-signing-secret-001");
+        c.targets = {t};
+        const ApiReply applied =
+            apiCall(m_daemon.url(), "PUT", QStringLiteral("/api/v1/config"), m_admin, c.toJson());
+        QVERIFY2(applied.status == 200, applied.body.constData());
+
+        auto session = attach(m_admin);
+        QVERIFY(session);
+        ui::SyncPage page(session.get());
+        EngineSnapshot named; // names the daemon's target, as the session's snapshots do
+        named.sync.targets = {TargetStatus{}};
+        named.sync.targets.first().name = t.name;
+        page.applySnapshot(named);
+        auto *check = page.findChild<QPushButton *>(QStringLiteral("checkConsistency"));
+        auto *report = page.findChild<QPlainTextEdit *>(QStringLiteral("consistencyReport"));
+        QVERIFY(check && report);
+        QSignalSpy finished(&page, &ui::SyncPage::checkFinished);
+        check->click();
+        QVERIFY(!check->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(silent.accepted() > 0, 10000); // the engine is checking
+        session.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QVERIFY2(
+            report->toPlainText().startsWith(QStringLiteral("Canceled before the engine answered")),
+            qPrintable(report->toPlainText()));
+        QVERIFY(check->isEnabled());
     }
 
     void cleanupTestCase() { m_daemon.terminate(); }

@@ -37,7 +37,7 @@ AlertsPage::AlertsPage(EngineSession *session, QWidget *parent)
             if (role == Qt::ForegroundRole)
                 return QBrush(severityColor(a));
             if (role == Qt::ToolTipRole)
-                return a.message; // the engine's own detail, for the curious
+                return detailText(a); // the engine's own detail, for the curious
             return role == Qt::DisplayRole ? QVariant(f(a)) : QVariant();
         };
     };
@@ -77,7 +77,7 @@ QString AlertsPage::title() const
 
 void AlertsPage::retranslate()
 {
-    m_summary->setText(m_open ? tr("%n incident(s) open. Each incident is one row: raised once, "
+    m_summary->setText(m_open ? tr("%Ln incident(s) open. Each incident is one row: raised once, "
                                    "counted while it lasts, resolved "
                                    "when its condition ends.",
                                    nullptr, m_open)
@@ -145,6 +145,25 @@ QString AlertsPage::alertText(const Alert &a)
     if (a.kind.startsWith(QLatin1String("store.")))
         return tr("Store %1 needs attention (%2)").arg(a.subject, a.kind);
     return tr("%1 (%2)").arg(a.kind, a.subject);
+}
+
+QString AlertsPage::detailText(const Alert &a)
+{
+    if (a.kind == u"node.down" || a.kind == u"node.failed" || a.kind == u"node.up") {
+        // "<reason> (down since <time>)" when raised for a node found down at start.
+        static const QRegularExpression since(
+            QStringLiteral("^(.*) \\((down|failed) since (\\S+)\\)$"));
+        const auto m = since.match(a.message);
+        if (!m.hasMatch())
+            return reasonText(a.message);
+        return tr("%1 (%2 since %3)")
+            .arg(reasonText(m.captured(1)),
+                 healthText(m.captured(2) == u"down" ? HealthState::Down : HealthState::Failed),
+                 m.captured(3));
+    }
+    if (a.kind.startsWith(QLatin1String("store.")))
+        return errorText(Error{a.kind, a.message});
+    return a.message;
 }
 
 void AlertsPage::sortRows()

@@ -26,6 +26,9 @@ public:
     int openCount() const { return m_open; }
     /// What happened, worded by kind in the console's language ("Node n1 is down: ...").
     static QString alertText(const Alert &alert);
+    /// The engine's detail of an incident (the tooltip), in the console's language where its
+    /// kind says what it is: a node's health reason, a store problem's code.
+    static QString detailText(const Alert &alert);
     static QString severityText(Alert::Severity severity);
 
 private:

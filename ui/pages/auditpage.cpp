@@ -86,7 +86,8 @@ QString AuditPage::chainText() const
         return tr("Audit chain: cannot be checked: %1").arg(m_verification->error().message);
     const AuditVerification &v = m_verification->value();
     if (v.ok)
-        return tr("Audit chain verifies: %n entries, none changed, removed or cut.", nullptr, int(v.rows));
+        return tr("Audit chain verifies: %Ln entries, none changed, removed or cut.", nullptr,
+                  int(v.rows));
     return tr("Audit chain BROKEN at entry %1: the log was changed outside the engine.").arg(v.firstBadId);
 }
 
@@ -143,7 +144,7 @@ QString AuditPage::valueText(const QString &value)
         // What a replay queued again: "3 deliveries".
         static const QRegularExpression deliveries(QStringLiteral("^(\\d+) deliveries$"));
         if (const auto m = deliveries.match(value); m.hasMatch())
-            return tr("%n deliveries queued again", nullptr, m.captured(1).toInt());
+            return tr("%Ln deliveries queued again", nullptr, m.captured(1).toInt());
         return reasonText(value);
     }
     const QJsonObject o = QJsonDocument::fromJson(value.toUtf8()).object();

@@ -203,7 +203,7 @@ void ConfigPage::apply()
     const QByteArray json = m_editor->toPlainText().toUtf8();
     whenFinished(session()->applyConfig(json), this, [this, json](const Result<int> &s) {
         if (!s) {
-            showOutcome(false, [m = s.error().message] { return tr("Not applied: %1").arg(m); });
+            showOutcome(false, [e = s.error()] { return tr("Not applied: %1").arg(errorText(e)); });
             return;
         }
         showOutcome(true, [v = s.value()] { return tr("Applied as version %1.").arg(v); });
@@ -264,7 +264,7 @@ void ConfigPage::rollbackSelected()
             });
         else
             showOutcome(false,
-                        [m = s.error().message] { return tr("Not rolled back: %1").arg(m); });
+                        [e = s.error()] { return tr("Not rolled back: %1").arg(errorText(e)); });
         reload();
     });
 }

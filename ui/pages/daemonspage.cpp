@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
 namespace jobfirst::ui {
 
@@ -46,6 +47,17 @@ QString partitionsText(QList<int> parts, qsizetype most = -1)
 QString unknownCount()
 {
     return QStringLiteral("—");
+}
+
+/// What makes the "Delivered" words ("1,234 since 14:02") wider or narrower: the count's
+/// digits, the start time, whether the counts are another process's. Counting up within the
+/// same number of digits keeps the width, so most refreshes do not refit the columns.
+std::tuple<bool, qint64, int> deliveredWidth(const DaemonStatus &d)
+{
+    int digits = 1;
+    for (qint64 n = d.delivered; n >= 10; n /= 10)
+        ++digits;
+    return {d.fromLease, d.startedAt, digits};
 }
 
 } // namespace
@@ -87,7 +99,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
                   return tr("all"); // the one delivery lease of a SQLite store
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
-                                                : tr("%n: %1", nullptr, int(d.partitions.size()))
+                                                : tr("%Ln: %1", nullptr, int(d.partitions.size()))
                                                       .arg(partitionsText(d.partitions, 6));
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
                   return partitionsText(d.partitions);
@@ -187,7 +199,8 @@ void DaemonsPage::refresh()
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
                         (before.at(i).heartbeatAgeMs > LateMs) !=
-                            (list->at(i).heartbeatAgeMs > LateMs))
+                            (list->at(i).heartbeatAgeMs > LateMs) ||
+                        deliveredWidth(before.at(i)) != deliveredWidth(list->at(i)))
                         return true;
                 return false;
             }();
@@ -222,10 +235,10 @@ void DaemonsPage::updateSummary()
         if (isLate(d))
             ++late;
     const int n = int(m_model->rows().size());
-    m_summary->setText(late > 0
-                           ? tr("%n engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
-                                 .arg(countText(late))
-                           : tr("%n engine(s) on this store.", nullptr, n));
+    m_summary->setText(
+        late > 0 ? tr("%Ln engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
+                       .arg(countText(late))
+                 : tr("%Ln engine(s) on this store.", nullptr, n));
 }
 
 } // namespace jobfirst::ui

@@ -256,7 +256,7 @@ void LogsPage::refresh()
             return;
         }
         m_model->setRows(lines.value());
-        m_status->setText(tr("%n line(s), newest first.", nullptr, int(lines->size())));
+        m_status->setText(tr("%Ln line(s), newest first.", nullptr, int(lines->size())));
         emit refreshed();
     });
 }
@@ -284,7 +284,7 @@ void LogsPage::exportTo(const QString &path)
         }),
         this, [this, path](const Result<int> &written) {
             const QString message =
-                written ? tr("%n line(s) written to %1.", nullptr, written.value()).arg(path)
+                written ? tr("%Ln line(s) written to %1.", nullptr, written.value()).arg(path)
                         : tr("Cannot write %1: %2").arg(path, written.error().message);
             m_status->setText(message);
             emit exported(message);

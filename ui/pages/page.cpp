@@ -204,18 +204,18 @@ QString reasonText(const QString &reason)
         const QString first = reasonText(m.captured(1));
         const int n = m.captured(2).toInt();
         return m.captured(3).isEmpty()
-                   ? QCoreApplication::translate("Reason", "%1 (%n checks failed in a row)",
+                   ? QCoreApplication::translate("Reason", "%1 (%Ln checks failed in a row)",
                                                  nullptr, n)
                          .arg(first)
                    : QCoreApplication::translate(
-                         "Reason", "%1 (%n checks failed in a row; checked at once because %2)",
+                         "Reason", "%1 (%Ln checks failed in a row; checked at once because %2)",
                          nullptr, n)
                          .arg(first, reasonText(m.captured(3)));
     }
     if ((m = passedInRow.match(reason)).hasMatch()) {
         // (lupdate 6.4 hangs on a call as the count argument: a plain variable.)
         const int passed = m.captured(1).toInt();
-        return QCoreApplication::translate("Reason", "ok (%n checks passed in a row)", nullptr,
+        return QCoreApplication::translate("Reason", "ok (%Ln checks passed in a row)", nullptr,
                                            passed);
     }
     if ((m = timeout.match(reason)).hasMatch())
@@ -238,6 +238,65 @@ QString reasonText(const QString &reason)
         return QCoreApplication::translate("Reason", "a new connection got no answer within %1 ms")
             .arg(m.captured(1));
     return reason;
+}
+
+namespace {
+/// The kind of an engine error by its code, translated; empty for a code the console does
+/// not know.
+QString errorKindText(const QString &code)
+{
+    if (code == u"remote.unreachable")
+        return QCoreApplication::translate("Error", "the engine cannot be reached");
+    if (code == u"remote.bad_answer")
+        return QCoreApplication::translate("Error", "the engine's answer could not be understood");
+    if (code == u"engine.closed")
+        return QCoreApplication::translate("Error", "the engine has stopped");
+    if (code == u"auth.forbidden")
+        return QCoreApplication::translate("Error", "this connection's role may not do this");
+    if (code == u"token.invalid")
+        return QCoreApplication::translate("Error", "the API token is not valid");
+    if (code == u"store.locked")
+        return QCoreApplication::translate("Error", "the store is locked by another process");
+    if (code == u"store.corrupt")
+        return QCoreApplication::translate("Error", "the store is corrupt");
+    if (code == u"store.foreign")
+        return QCoreApplication::translate("Error", "the store file is not a JobFirst store");
+    if (code == u"store.unavailable")
+        return QCoreApplication::translate("Error", "the shared store cannot be reached");
+    if (code == u"store.open" || code == u"store.invalid")
+        return QCoreApplication::translate("Error", "the store cannot be opened");
+    if (code == u"store.query")
+        return QCoreApplication::translate("Error", "reading the store failed");
+    if (code == u"config.invalid")
+        return QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+    if (code == u"config.unknown_key")
+        return QCoreApplication::translate("Error", "a setting the engine does not know");
+    if (code == u"config.syntax")
+        return QCoreApplication::translate("Error", "the config is not a valid JSON object");
+    if (code == u"config.too_large")
+        return QCoreApplication::translate("Error", "the config is too large");
+    if (code == u"config.masked_secret")
+        return QCoreApplication::translate("Error", "a secret still holds its masked value");
+    if (code == u"config.invalid_secret")
+        return QCoreApplication::translate("Error", "a secret is not acceptable");
+    if (code == u"config.io")
+        return QCoreApplication::translate("Error", "the config file cannot be read or written");
+    return {};
+}
+} // namespace
+
+QString errorSummary(const Error &error)
+{
+    const QString kind = errorKindText(error.code);
+    return kind.isEmpty() ? error.message : kind;
+}
+
+QString errorText(const Error &error)
+{
+    const QString kind = errorKindText(error.code);
+    return kind.isEmpty()
+               ? error.message
+               : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, error.message);
 }
 
 } // namespace jobfirst::ui

@@ -3,6 +3,7 @@
 
 #include "api/enginesnapshot.h"
 #include "api/role.h"
+#include "core/result.h"
 
 #include <QColor>
 #include <QEvent>
@@ -73,6 +74,12 @@ QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeT
 /// A health check's result or a state change's reason from the engine, worded in the
 /// console's language ("connection refused", "3 checks failed in a row", ...).
 QString reasonText(const QString &engineReason);
+/// What an engine error is about, in the console's language, told by its code ("the engine
+/// cannot be reached"); the engine's own message for a code the console does not know.
+QString errorSummary(const Error &error);
+/// The same kind, then the engine's detail as it came (names of keys and values, in
+/// English): "a setting has a value the engine cannot use (key 'batch_size': …)".
+QString errorText(const Error &error);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 QString ageText(qint64 ms);

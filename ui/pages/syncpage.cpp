@@ -179,7 +179,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             column<Q>([] { return tr("Target"); }, [](const Q &q) { return q.target; }),
             column<Q>([] { return tr("User"); },
                       [](const Q &q) {
-                          return q.eventCount > 1 ? tr("%n users (bulk)", nullptr, q.eventCount)
+                          return q.eventCount > 1 ? tr("%Ln users (bulk)", nullptr, q.eventCount)
                                                   : q.userId;
                       }),
             column<Q>([] { return tr("Type"); }, [](const Q &q) { return q.eventType; }),
@@ -203,7 +203,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             column<D>([] { return tr("Target"); }, [](const D &d) { return d.target; }),
             column<D>([] { return tr("User"); },
                       [](const D &d) {
-                          return d.eventCount > 1 ? tr("%n users (bulk)", nullptr, d.eventCount)
+                          return d.eventCount > 1 ? tr("%Ln users (bulk)", nullptr, d.eventCount)
                                                   : d.userId;
                       }),
             column<D>([] { return tr("Type"); }, [](const D &d) { return d.eventType; }),
@@ -259,6 +259,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_payload->setReadOnly(true);
     m_report->setReadOnly(true);
     m_report->setObjectName(QStringLiteral("consistencyReport"));
+    m_check->setObjectName(QStringLiteral("checkConsistency"));
     m_retry->setObjectName(QStringLiteral("retrySelected"));
     m_importPath->setObjectName(QStringLiteral("importPath"));
     m_importStatus->setObjectName(QStringLiteral("importStatus"));
@@ -363,12 +364,13 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         if (ids.isEmpty())
             return;
         if (QMessageBox::question(this, tr("Discard dead letters"),
-                                  tr("Discard %n dead letter(s)? They will not be delivered; the audit log keeps who discarded them.", nullptr, int(ids.size())))
-            != QMessageBox::Yes)
+                                  tr("Discard %Ln dead letter(s)? They will not be delivered; the "
+                                     "audit log keeps who discarded them.",
+                                     nullptr, int(ids.size()))) != QMessageBox::Yes)
             return;
         runOnDeadLetters(
             Page::session()->discardDeadLetters(ids),
-            [](int n) { return tr("%n dead letter(s) discarded.", nullptr, n); },
+            [](int n) { return tr("%Ln dead letter(s) discarded.", nullptr, n); },
             [](const QString &why) { return tr("Discard failed: %1").arg(why); });
     });
     connect(m_replay, &QPushButton::clicked, this, [this] {
@@ -383,7 +385,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             Page::session()->replay(target, from, to),
             [](int n) {
                 return n == 0 ? tr("No dead letter failed in that window: nothing was sent again.")
-                              : tr("%n dead letter(s) queued again.", nullptr, n);
+                              : tr("%Ln dead letter(s) queued again.", nullptr, n);
             },
             [](const QString &why) { return tr("Replay failed: %1").arg(why); });
     });
@@ -403,8 +405,14 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(&m_checkWatcher, &QFutureWatcher<QString>::finished, this, [this] {
         m_check->setEnabled(true);
         m_repair->setEnabled(true);
-        m_report->setPlainText(m_checkWatcher.result());
-        emit checkFinished(m_checkWatcher.result());
+        // Canceled (the session went away before the engine answered): there is no result
+        // to read, and a repair may have run in part.
+        const QString text = m_checkWatcher.isCanceled()
+                                 ? tr("Canceled before the engine answered; check again to see "
+                                      "where the target stands.")
+                                 : m_checkWatcher.result();
+        m_report->setPlainText(text);
+        emit checkFinished(text);
     });
 
     // Import tab.
@@ -680,7 +688,7 @@ void SyncPage::retrySelected()
         return;
     runOnDeadLetters(
         session()->retryDeadLetters(ids),
-        [](int n) { return tr("%n dead letter(s) queued again.", nullptr, n); },
+        [](int n) { return tr("%Ln dead letter(s) queued again.", nullptr, n); },
         [](const QString &why) { return tr("Retry failed: %1").arg(why); });
 }
 
@@ -725,7 +733,7 @@ void SyncPage::showAttempts()
         m_deadDetailTitle->setText(
             ids.isEmpty()
                 ? tr("No dead letter selected: select one to see its attempts and payload.")
-                : tr("%n dead letters selected: select one to see its attempts and payload.",
+                : tr("%Ln dead letters selected: select one to see its attempts and payload.",
                      nullptr, int(ids.size())));
         return;
     }

@@ -18,12 +18,13 @@ namespace jobfirst::ui {
 
 namespace {
 constexpr int RefreshMs = 30000;
-/// Until the first figures arrive (the engine starting, a slow first read).
-constexpr int FirstFiguresRetryMs = 2000;
+/// Until the first figures arrive (the engine starting, a slow first read) and while reads fail.
+constexpr int RetryMs = 2000;
 
 QString windowText(qint64 ms)
 {
-    return ms >= 86400000 ? SloPanel::tr("%n day(s)", nullptr, int(ms / 86400000)) : SloPanel::tr("%n hour(s)", nullptr, int(ms / 3600000));
+    return ms >= 86400000 ? SloPanel::tr("%Ln day(s)", nullptr, int(ms / 86400000))
+                          : SloPanel::tr("%Ln hour(s)", nullptr, int(ms / 3600000));
 }
 
 QString valueText(const SloFigure &f, double v)
@@ -35,7 +36,8 @@ QString valueText(const SloFigure &f, double v)
 } // namespace
 
 SloPanel::SloPanel(EngineSession *session, QWidget *parent)
-    : QWidget(parent), m_session(session), m_table(new QTableWidget(0, 4)), m_title(new QLabel), m_worstNode(new QLabel)
+    : QWidget(parent), m_session(session), m_table(new QTableWidget(0, 4)), m_title(new QLabel),
+      m_worstNode(new QLabel), m_failure(new QLabel)
 {
     setObjectName(QStringLiteral("sloPanel"));
     m_table->setObjectName(QStringLiteral("sloTable"));
@@ -50,9 +52,15 @@ SloPanel::SloPanel(EngineSession *session, QWidget *parent)
     bold.setBold(true);
     m_title->setFont(bold);
     m_worstNode->setObjectName(QStringLiteral("sloWorstNode"));
+    m_failure->setObjectName(QStringLiteral("sloFailure"));
+    m_failure->setWordWrap(true);
+    m_failure->setStyleSheet(
+        QStringLiteral("color: %1").arg(healthColor(HealthState::Failed).name()));
+    m_failure->hide();
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_title);
+    layout->addWidget(m_failure);
     layout->addWidget(m_table);
     layout->addWidget(m_worstNode);
     auto *timer = new QTimer(this);
@@ -77,14 +85,29 @@ void SloPanel::refresh()
     m_busy = true;
     whenFinished(m_session->slo(), this, [this](const Result<SloReport> &r) {
         m_busy = false;
-        if (r && !r->figures.isEmpty())
+        if (!r) {
+            m_readError = r.error();
+            showFailure();
+            retrySoon();
+            emit refreshed();
+            return;
+        }
+        m_readError.reset();
+        if (!r->figures.isEmpty()) {
             display(r.value());
-        else if (m_report.figures.isEmpty())
-            QTimer::singleShot(FirstFiguresRetryMs, this, [this] {
-                if (isVisible() && m_report.figures.isEmpty())
-                    refresh();
-            });
+        } else {
+            retranslate();
+            retrySoon();
+        }
         emit refreshed();
+    });
+}
+
+void SloPanel::retrySoon()
+{
+    QTimer::singleShot(RetryMs, this, [this] {
+        if (isVisible() && (m_readError || m_report.figures.isEmpty()))
+            refresh();
     });
 }
 
@@ -106,18 +129,35 @@ QString SloPanel::figureName(const QString &key)
 void SloPanel::display(const SloReport &report)
 {
     m_report = report;
-    fill(report, true);
+    m_failure->hide();
+    fill(report, {});
 }
 
-void SloPanel::showMeasuring()
+SloReport SloPanel::unmeasured()
 {
     // The plan's metrics, their targets and windows as the engine states them, none measured.
     SloInputs none;
     none.now = QDateTime::currentMSecsSinceEpoch();
-    fill(SloCalculator::compute(none), false);
+    return SloCalculator::compute(none);
 }
 
-void SloPanel::fill(const SloReport &report, bool measured)
+void SloPanel::showMeasuring()
+{
+    m_failure->hide();
+    fill(unmeasured(), tr("measuring…"));
+}
+
+void SloPanel::showFailure()
+{
+    // Earlier figures are not shown as if they were current: the metrics, and why none are.
+    m_failure->setText(tr("The success metrics could not be read: %1. Trying again…")
+                           .arg(errorSummary(*m_readError)));
+    m_failure->setToolTip(m_readError->message);
+    m_failure->show();
+    fill(unmeasured(), tr("could not be read"));
+}
+
+void SloPanel::fill(const SloReport &report, const QString &unmeasured)
 {
     m_table->setRowCount(int(report.figures.size()));
     // Every figure in view at once: the table is as tall as its rows.
@@ -126,9 +166,9 @@ void SloPanel::fill(const SloReport &report, bool measured)
     for (int row = 0; row < report.figures.size(); ++row) {
         const SloFigure &f = report.figures.at(row);
         const QString target = (f.higherIsBetter ? QStringLiteral("≥ ") : QStringLiteral("≤ ")) + valueText(f, f.target);
-        const QString value = !measured       ? tr("measuring…")
-                              : f.measuredAny ? valueText(f, f.measured)
-                                              : tr("nothing to measure");
+        const QString value = !unmeasured.isEmpty() ? unmeasured
+                              : f.measuredAny       ? valueText(f, f.measured)
+                                                    : tr("nothing to measure");
         const QStringList cells = {figureName(f.key), value, target, windowText(f.windowMs)};
         const QColor colour = !f.measuredAny ? QColor(0xea, 0xec, 0xee) : f.met ? QColor(0xd5, 0xf5, 0xe3) : QColor(0xf5, 0xb7, 0xb1);
         for (int c = 0; c < cells.size(); ++c) {
@@ -149,7 +189,9 @@ void SloPanel::retranslate()
 {
     m_title->setText(tr("Success metrics of the plan"));
     m_table->setHorizontalHeaderLabels({tr("Metric"), tr("Measured"), tr("Target"), tr("Window")});
-    if (!m_report.figures.isEmpty())
+    if (m_readError)
+        showFailure();
+    else if (!m_report.figures.isEmpty())
         display(m_report);
     else
         showMeasuring();

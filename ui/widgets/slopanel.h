@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/result.h"
 #include "slo/sloreport.h"
 
 #include <QWidget>
+
+#include <optional>
 
 class QLabel;
 class QTableWidget;
@@ -17,7 +20,8 @@ namespace jobfirst::ui {
 /// The plan's success metrics (成功指标) on the overview: each figure as measured, its target,
 /// the window it covers, green when met, red when missed, grey when there was nothing to
 /// measure. Read from the engine every 30 s and when shown; until the first figures arrive
-/// each metric reads "measuring…" (retried every few seconds).
+/// each metric reads "measuring…" (retried every few seconds). A read that fails says so and
+/// why instead of figures, and is retried every few seconds until one succeeds.
 class SloPanel final : public QWidget
 {
     Q_OBJECT
@@ -27,6 +31,7 @@ public:
     explicit SloPanel(EngineSession *session, QWidget *parent = nullptr);
     void refresh();
     void retranslate();
+    /// The last figures read (kept while later reads fail; not shown then).
     const SloReport &report() const { return m_report; }
 
 signals:
@@ -39,14 +44,22 @@ private:
     void display(const SloReport &report);
     /// The plan's metrics with "measuring…" for each: no figures have arrived yet.
     void showMeasuring();
-    void fill(const SloReport &report, bool measured);
+    /// The plan's metrics and why they could not be read (m_readError).
+    void showFailure();
+    static SloReport unmeasured();
+    void fill(const SloReport &report, const QString &unmeasured);
+    /// Asks again in a few seconds while there is nothing true to show.
+    void retrySoon();
     static QString figureName(const QString &key);
 
     EngineSession *m_session;
     QTableWidget *m_table;
     QLabel *m_title;
     QLabel *m_worstNode;
+    QLabel *m_failure;
     SloReport m_report;
+    /// Why the last read failed; none when it succeeded (or none was made yet).
+    std::optional<Error> m_readError;
     bool m_busy = false;
 };
 
