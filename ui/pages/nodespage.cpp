@@ -38,15 +38,16 @@ bool sameNumber(double a, double b)
     return a == b || (std::isnan(a) && std::isnan(b));
 }
 
-/// Everything a row of the node table shows, the same as before.
+/// Everything a row of the node table shows (its key, the id, included), the same as before.
+/// The numbers that change with each check first: a changed row is told by them at once,
+/// before its texts are compared.
 bool sameRow(const NodeStatus &a, const NodeStatus &b)
 {
-    return a.spec == b.spec && a.health == b.health && a.effectiveWeight == b.effectiveWeight &&
-           a.activeConnections == b.activeConnections &&
+    return a.lastCheckAt == b.lastCheckAt && a.requests == b.requests && a.health == b.health &&
+           a.effectiveWeight == b.effectiveWeight && a.activeConnections == b.activeConnections &&
            sameNumber(a.responseTimeMs, b.responseTimeMs) &&
-           sameNumber(a.successRate, b.successRate) && a.requests == b.requests &&
-           a.lastCheckAt == b.lastCheckAt && a.lastCheckResult == b.lastCheckResult &&
-           a.lastChangeAt == b.lastChangeAt;
+           sameNumber(a.successRate, b.successRate) && a.lastChangeAt == b.lastChangeAt &&
+           a.lastCheckResult == b.lastCheckResult && a.spec == b.spec;
 }
 
 } // namespace
