@@ -32,7 +32,9 @@ std::unique_ptr<Model> makeModel(const QString *header, bool sameRows = true)
                               }}},
         [](const Item &i) { return i.key; });
     if (sameRows)
-        model->setSameRow([](const Item &a, const Item &b) { return a.value == b.value; });
+        // The same row has the same key (setSameRow's contract).
+        model->setSameRow(
+            [](const Item &a, const Item &b) { return a.key == b.key && a.value == b.value; });
     return model;
 }
 
@@ -111,6 +113,33 @@ private slots:
         QCOMPARE(reset.count(), 2);
         QCOMPARE(model->rowCount(), 2);
         QCOMPARE(model->rowOfKey(QStringLiteral("k2")), -1);
+    }
+
+    // setRows says whether it reset (other keys, or an order), so a page keeping data of its
+    // own by row (the Nodes page's recent latency) re-keys it then and only then.
+    void setRowsSaysWhetherItReset_data()
+    {
+        QTest::addColumn<bool>("sameRows");
+        QTest::newRow("rows compared") << true;
+        QTest::newRow("rows not compared") << false;
+    }
+    void setRowsSaysWhetherItReset()
+    {
+        QFETCH(bool, sameRows);
+        auto model = makeModel(&m_header, sameRows);
+        QVERIFY(model->setRows(items({1, 2, 3})));   // from none
+        QVERIFY(!model->setRows(items({1, 2, 3})));  // nothing changed
+        QVERIFY(!model->setRows(items({1, 20, 3}))); // a value changed in place
+        QList<Item> renamed = items({1, 20, 3});
+        renamed[1].key = QStringLiteral("other");
+        QVERIFY(model->setRows(renamed));        // a row with another key
+        QVERIFY(model->setRows(items({1, 20}))); // a row fewer
+        QList<Item> swapped = items({5, 5});
+        std::swap(swapped[0], swapped[1]);
+        QVERIFY(!model->setRows(items({5, 5}))); // values changed, keys as before...
+        QVERIFY(model->setRows(swapped));        // ...then the same values, moved
+        QCOMPARE(model->data(model->index(0, 0), Qt::DisplayRole).toString(), QStringLiteral("k1"));
+        QVERIFY(model->setRows({})); // none left
     }
 
     // Without setSameRow the model cannot tell: every row is announced.

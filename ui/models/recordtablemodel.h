@@ -29,39 +29,42 @@ public:
     }
 
     /// `same(before, now)`: the row shows the same as before (every column, every role),
-    /// so it need not be announced. Rows whose cells change with the clock (a countdown)
-    /// must never be the same. A thousand nodes checked every 30 s change a few rows per
-    /// refresh; announcing all of them made the view and a sorting proxy re-read every row.
+    /// so it need not be announced; it has the same key too (the key is shown). Rows whose
+    /// cells change with the clock (a countdown) must never be the same. A thousand nodes
+    /// checked every 30 s change a few rows per refresh; announcing all of them made the view
+    /// and a sorting proxy re-read every row.
     void setSameRow(std::function<bool(const Row &, const Row &)> same)
     {
         m_same = std::move(same);
     }
 
-    void setRows(const QList<Row> &rows)
+    /// Returns true when the rows' keys were not the same as before, in the same order, and
+    /// the model was reset: the caller may skip its own comparison of keys otherwise.
+    bool setRows(const QList<Row> &rows)
     {
-        bool sameKeys = rows.size() == m_rows.size();
-        for (qsizetype i = 0; sameKeys && i < rows.size(); ++i)
-            sameKeys = m_key(rows.at(i)) == m_key(m_rows.at(i));
-        if (!sameKeys) {
-            beginResetModel();
-            m_rows = rows;
-            endResetModel();
-            return;
-        }
+        if (rows.size() != m_rows.size())
+            return reset(rows);
         if (m_rows.isEmpty())
-            return;
+            return false;
         const int last = int(m_columns.size()) - 1;
         if (!m_same) {
+            for (qsizetype i = 0; i < rows.size(); ++i)
+                if (m_key(rows.at(i)) != m_key(m_rows.at(i)))
+                    return reset(rows);
             m_rows = rows;
             emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, last));
-            return;
+            return false;
         }
-        // Runs of consecutive changed rows, each announced once.
+        // One pass: a row that is the same has the same key, so keys are compared only for the
+        // rows that changed (with nothing changed, one call per row). Runs of consecutive
+        // changed rows are each announced once.
         QList<std::pair<int, int>> runs;
         qsizetype changed = 0;
         for (int i = 0; i < int(rows.size()); ++i) {
             if (m_same(m_rows.at(i), rows.at(i)))
                 continue;
+            if (m_key(rows.at(i)) != m_key(m_rows.at(i)))
+                return reset(rows);
             ++changed;
             if (!runs.isEmpty() && runs.last().second == i - 1)
                 runs.last().second = i;
@@ -74,6 +77,7 @@ public:
         else
             for (const auto &[first, end] : std::as_const(runs))
                 emit dataChanged(index(first, 0), index(end, last));
+        return false;
     }
 
     const QList<Row> &rows() const { return m_rows; }
@@ -120,6 +124,14 @@ public:
     }
 
 private:
+    bool reset(const QList<Row> &rows)
+    {
+        beginResetModel();
+        m_rows = rows;
+        endResetModel();
+        return true;
+    }
+
     QList<Column> m_columns;
     std::function<QString(const Row &)> m_key;
     std::function<bool(const Row &, const Row &)> m_same;

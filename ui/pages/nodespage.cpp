@@ -38,15 +38,16 @@ bool sameNumber(double a, double b)
     return a == b || (std::isnan(a) && std::isnan(b));
 }
 
-/// Everything a row of the node table shows, the same as before.
+/// Everything a row of the node table shows (its key, the id, included), the same as before.
+/// The numbers that change with each check first: a changed row is told by them at once,
+/// before its texts are compared.
 bool sameRow(const NodeStatus &a, const NodeStatus &b)
 {
-    return a.spec == b.spec && a.health == b.health && a.effectiveWeight == b.effectiveWeight &&
-           a.activeConnections == b.activeConnections &&
+    return a.lastCheckAt == b.lastCheckAt && a.requests == b.requests && a.health == b.health &&
+           a.effectiveWeight == b.effectiveWeight && a.activeConnections == b.activeConnections &&
            sameNumber(a.responseTimeMs, b.responseTimeMs) &&
-           sameNumber(a.successRate, b.successRate) && a.requests == b.requests &&
-           a.lastCheckAt == b.lastCheckAt && a.lastCheckResult == b.lastCheckResult &&
-           a.lastChangeAt == b.lastChangeAt;
+           sameNumber(a.successRate, b.successRate) && a.lastChangeAt == b.lastChangeAt &&
+           a.lastCheckResult == b.lastCheckResult && a.spec == b.spec;
 }
 
 } // namespace
@@ -272,28 +273,17 @@ QString NodesPage::selectedId() const
 
 void NodesPage::applySnapshot(const EngineSnapshot &s)
 {
-    bool nodesChanged = s.nodes.size() != m_ids.size();
-    for (qsizetype i = 0; !nodesChanged && i < s.nodes.size(); ++i)
-        nodesChanged = s.nodes.at(i).spec.id != m_ids.at(i);
-    if (nodesChanged) {
-        // Each node keeps its recent latency; a node that left takes its own along.
-        QHash<QString, std::deque<std::pair<qint64, double>>> byId;
-        for (qsizetype i = 0; i < m_ids.size(); ++i)
-            byId.insert(m_ids.at(i), std::move(m_recent[std::size_t(i)]));
-        m_ids.clear();
-        m_recent.clear();
-        m_recent.reserve(std::size_t(s.nodes.size()));
-        for (const NodeStatus &n : s.nodes) {
-            m_ids << n.spec.id;
-            m_recent.push_back(byId.take(n.spec.id));
-        }
-    }
     m_maxNodes = s.maxNodes;
-    m_snapshotAt = s.at;
+    m_snapshotAt = s.at; // before the rows: the status column counts down from it
     if (!m_timeoutAsked) {
         m_timeoutAsked = true;
         readNodeTimeout();
     }
+    const QString selected = selectedId();
+    // The model compares the nodes with the rows it has: when it was not reset, the same
+    // nodes are in the same order, and m_ids and m_recent still line up with them.
+    if (m_model->setRows(s.nodes))
+        realignRecent(s.nodes);
     // Every node's recent latency, so a node selected later shows its history at once.
     for (qsizetype i = 0; i < s.nodes.size(); ++i) {
         const NodeStatus &n = s.nodes.at(i);
@@ -305,8 +295,6 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
             points.pop_front();
     }
 
-    const QString selected = selectedId();
-    m_model->setRows(s.nodes);
     // A new or removed node resets the table: the same node stays selected.
     if (!selected.isEmpty() && selectedId() != selected) {
         const int row = m_model->rowOfKey(selected);
@@ -332,6 +320,21 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
     if (!s.healthEvents.isEmpty()) // a state's words may be wider
         m_fitter->schedule();
     updateActions();
+}
+
+void NodesPage::realignRecent(const QList<NodeStatus> &nodes)
+{
+    // Each node keeps its recent latency; a node that left takes its own along.
+    QHash<QString, std::deque<std::pair<qint64, double>>> byId;
+    for (qsizetype i = 0; i < m_ids.size(); ++i)
+        byId.insert(m_ids.at(i), std::move(m_recent[std::size_t(i)]));
+    m_ids.clear();
+    m_recent.clear();
+    m_recent.reserve(std::size_t(nodes.size()));
+    for (const NodeStatus &n : nodes) {
+        m_ids << n.spec.id;
+        m_recent.push_back(byId.take(n.spec.id));
+    }
 }
 
 void NodesPage::readNodeTimeout()

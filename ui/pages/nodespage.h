@@ -58,6 +58,8 @@ private:
     void refreshHistory();
     void showDetailTitle();
     void readNodeTimeout();
+    /// Lines m_ids and m_recent up with the nodes after the table was reset.
+    void realignRecent(const QList<NodeStatus> &nodes);
     /// Shows the error of a finished action, if any.
     void run(QFuture<Status> action);
 

@@ -159,17 +159,18 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         },
         [](const T &t) { return t.name; }, this);
     // With a node target per node, most of a thousand rows are the same from one snapshot to
-    // the next. An open circuit counts down to its next probe: never the same.
+    // the next. An open circuit counts down to its next probe: never the same. The counts
+    // first, the texts (the name, the key, among them) last: a changed row is told at once.
     m_targets->setSameRow([](const T &a, const T &b) {
-        return b.circuit != CircuitState::Open && a.name == b.name && a.url == b.url &&
+        return b.circuit != CircuitState::Open && a.backlog == b.backlog &&
+               a.success == b.success && a.failed == b.failed && a.inFlight == b.inFlight &&
+               a.retries == b.retries && a.deadLetters == b.deadLetters &&
+               a.oldestWaitingMs == b.oldestWaitingMs && a.lastErrorAt == b.lastErrorAt &&
                a.enabled == b.enabled && a.paused == b.paused && a.held == b.held &&
-               a.disabledReason == b.disabledReason && a.tlsInsecure == b.tlsInsecure &&
-               a.unsignedDeliveries == b.unsignedDeliveries && a.circuit == b.circuit &&
-               a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
-               a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
-               a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
-               a.inFlight == b.inFlight && a.lastError == b.lastError &&
-               a.lastErrorAt == b.lastErrorAt;
+               a.tlsInsecure == b.tlsInsecure && a.unsignedDeliveries == b.unsignedDeliveries &&
+               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt &&
+               a.disabledReason == b.disabledReason && a.lastError == b.lastError &&
+               a.url == b.url && a.name == b.name;
     });
     using Q = QueuedDelivery;
     m_queue = new RecordTableModel<Q>(
