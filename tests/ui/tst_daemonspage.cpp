@@ -37,6 +37,16 @@ class TestDaemonsPage final : public QObject
         return future.result();
     }
 
+    /// Starts `session` as an embedded engine on `db` in the test's folder, health checks off.
+    Status startEmbedded(LocalEngineSession &session, const QString &db, const QString &config = {})
+    {
+        EngineOptions o;
+        o.dbPath = m_dir.filePath(db);
+        o.configPath = config;
+        o.healthChecks = false;
+        return await(session.start(o));
+    }
+
     static QByteArray read(const QString &path)
     {
         QFile f(path);
@@ -182,10 +192,7 @@ private slots:
     void sqliteShowsTheOneEmbeddedEngine()
     {
         LocalEngineSession session(QStringLiteral("test"));
-        EngineOptions o;
-        o.dbPath = m_dir.filePath(QStringLiteral("embedded.db"));
-        o.healthChecks = false;
-        const Status started = await(session.start(o));
+        const Status started = startEmbedded(session, QStringLiteral("embedded.db"));
         QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
         ui::DaemonsPage page(&session);
         page.resize(1100, 600); // the page's room in the console's 1280×820 window
@@ -226,11 +233,7 @@ private slots:
                     .toJson());
         }
         LocalEngineSession session(QStringLiteral("test"));
-        EngineOptions o;
-        o.dbPath = m_dir.filePath(QStringLiteral("grows.db"));
-        o.configPath = config;
-        o.healthChecks = false;
-        const Status started = await(session.start(o));
+        const Status started = startEmbedded(session, QStringLiteral("grows.db"), config);
         QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
         ui::DaemonsPage page(&session);
         page.resize(1100, 600); // the page's room in the console's 1280×820 window
