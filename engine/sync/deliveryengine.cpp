@@ -4,6 +4,7 @@
 #include "store/deliverylease.h"
 #include "store/outboxreader.h"
 #include "sync/deliverydispatcher.h"
+#include "sync/deliverylatency.h"
 #include "sync/deliveryscheduler.h"
 #include "sync/deliverysettler.h"
 #include "sync/outboxwriter.h"
@@ -114,16 +115,10 @@ void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perS
             if (c.first == second)
                 lastSecond = c.second;
     }
-    auto pct = [&copy](double p) -> double {
-        if (copy.empty())
-            return 0;
-        const std::size_t k = std::min(copy.size() - 1, std::size_t(p * double(copy.size())));
-        std::nth_element(copy.begin(), copy.begin() + std::ptrdiff_t(k), copy.end());
-        return copy[k];
-    };
-    *p50 = pct(0.50);
-    *p95 = pct(0.95);
-    *p99 = pct(0.99);
+    const DeliveryLatency l = DeliveryLatency::of(copy);
+    *p50 = l.p50;
+    *p95 = l.p95;
+    *p99 = l.p99;
     *perSecond = double(lastSecond);
 }
 

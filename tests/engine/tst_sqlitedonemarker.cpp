@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SqliteDoneMarker alone, on a real store file: delivered rows marked done and their users'
 // versions in the ledger for every row count around the statements' size, the higher version
-// kept, and a failure that names the rows.
+// kept, a failure that names the rows, and no statement journal written to a file.
 #include "store/sqlitedonemarker.h"
 #include "store/store.h"
 
@@ -9,6 +9,8 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sqlite3.h>
 
 using namespace jobfirst;
 
@@ -54,6 +56,35 @@ std::vector<DeliveryOutcome> pendingRows(Store &store, int n)
     }
     return outcomes;
 }
+
+/// The default VFS, counting the statement journals it opens as files: SQLite writes one when a
+/// statement's journal grows past 64 KiB (the rows of six targets are far apart: each row of a
+/// statement is on a page of its own) unless the connection keeps temporary files in memory.
+struct CountingVfs
+{
+    static inline sqlite3_vfs *s_real = nullptr;
+    static inline int s_statementJournals = 0;
+    sqlite3_vfs vfs{};
+
+    CountingVfs()
+    {
+        s_real = sqlite3_vfs_find(nullptr);
+        vfs = *s_real;
+        vfs.zName = "counting";
+        vfs.xOpen = [](sqlite3_vfs *, sqlite3_filename name, sqlite3_file *file, int flags,
+                       int *outFlags) {
+            if (flags & SQLITE_OPEN_SUBJOURNAL)
+                ++s_statementJournals;
+            return s_real->xOpen(s_real, name, file, flags, outFlags);
+        };
+        sqlite3_vfs_register(&vfs, 1);
+    }
+    ~CountingVfs()
+    {
+        sqlite3_vfs_unregister(&vfs);
+        sqlite3_vfs_register(s_real, 1);
+    }
+};
 
 std::vector<const DeliveryOutcome *> pointers(const std::vector<DeliveryOutcome> &outcomes)
 {
@@ -164,6 +195,60 @@ private slots:
         QCOMPARE(
             scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'done'")),
             QStringLiteral("2"));
+    }
+
+    void rowsOfSixTargetsNeedNoJournalFile()
+    {
+        // As the outbox writes them: an event's rows to six targets are neighbours, and each
+        // target's ledger is a region of its own. Marking every 40th event's rows of each
+        // target (a group of outcomes when the targets run at different places in their
+        // queues) touches a page per row in each statement.
+        CountingVfs counting;
+        auto store = open();
+        constexpr int Events = 6000, Targets = 6;
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY(exec(*store,
+                     QStringLiteral("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n"
+                                    " WHERE i < %1 * %2 - 1)"
+                                    " INSERT INTO deliveries(event_seq, target, user_id, state,"
+                                    " attempts, next_at, created_at, updated_at)"
+                                    " SELECT i / %2, 't' || (i % %2), 'user-' || (i / %2),"
+                                    " 'pending', 0, 0, 5, 5 FROM n")
+                         .arg(Events)
+                         .arg(Targets)));
+        QVERIFY(exec(*store,
+                     QStringLiteral("INSERT INTO ledger SELECT target, user_id, 'old', event_seq,"
+                                    " 1 FROM deliveries")));
+        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        std::vector<DeliveryOutcome> outcomes;
+        for (int t = 0; t < Targets; ++t) {
+            for (int e = t * 7; e < Events; e += 40) {
+                DeliveryOutcome o;
+                o.id = qint64(e) * Targets + t + 1;
+                o.target = QStringLiteral("t%1").arg(t);
+                o.user = QStringLiteral("user-%1").arg(e);
+                o.eventId = QStringLiteral("e%1").arg(e);
+                o.version = Events + e;
+                o.attempts = 1;
+                outcomes.push_back(o);
+            }
+        }
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        QString error;
+        CountingVfs::s_statementJournals = 0; // the set-up's own do not count
+        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
+        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
+        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(CountingVfs::s_statementJournals, 0);
+        const QString count = QString::number(outcomes.size());
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
+                                               " 'done' AND attempts = 1")),
+                 count);
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM ledger WHERE version ="
+                                               " %1 + substr(user_id, 6)")
+                                    .arg(Events)),
+                 count);
+        store.reset(); // closes the connection before its VFS goes
     }
 
     void aFailureNamesTheRowsAndTheCallerRollsBack()
