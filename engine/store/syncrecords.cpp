@@ -47,6 +47,7 @@ Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, 
 
 SyncRecords::~SyncRecords()
 {
+    m_oldestPending.reset(); // before its connection goes
     if (m_ownsConnection) {
         {
             QSqlDatabase db = QSqlDatabase::database(m_connection, false);
@@ -314,14 +315,31 @@ Result<QByteArray> SyncRecords::eventPayload(const QString &eventId)
 
 qint64 SyncRecords::oldestPending(const QString &target)
 {
-    QSqlDatabase db = this->db();
-    if (!db.isValid())
-        return 0;
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("SELECT created_at FROM deliveries WHERE target = ? AND state ="
-                             " 'pending' ORDER BY id LIMIT 1"));
-    q.addBindValue(target);
-    return q.exec() && q.next() ? q.value(0).toLongLong() : 0;
+    // Asked per target on every stats() call: the statement is prepared once and kept while
+    // it runs (a connection opened again after a loss gets it prepared anew).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!m_oldestPending) {
+            QSqlDatabase db = this->db();
+            if (!db.isValid())
+                return 0;
+            m_oldestPending = std::make_unique<QSqlQuery>(db);
+            if (!m_oldestPending->prepare(
+                    QStringLiteral("SELECT created_at FROM deliveries WHERE target = ? AND state ="
+                                   " 'pending' ORDER BY id LIMIT 1"))) {
+                m_oldestPending.reset();
+                return 0;
+            }
+        }
+        QSqlQuery &q = *m_oldestPending;
+        q.bindValue(0, target);
+        if (q.exec()) {
+            const qint64 oldest = q.next() ? q.value(0).toLongLong() : 0;
+            q.finish();
+            return oldest;
+        }
+        m_oldestPending.reset();
+    }
+    return 0;
 }
 
 Result<QList<SyncRecords::StateCount>> SyncRecords::countsByState()

@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QList>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <functional>
@@ -97,6 +98,7 @@ private:
     QString m_connection; ///< PostgreSQL: the connection used
     bool m_ownsConnection = false;
     QString m_url;        ///< PostgreSQL: the URL as given
+    std::unique_ptr<QSqlQuery> m_oldestPending; ///< prepared on first use (see oldestPending)
 };
 
 } // namespace jobfirst

@@ -127,9 +127,15 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(0), 200, 20000);
         QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().targets.at(1).circuit == CircuitState::Open, 10000);
         QCOMPARE(f->sync->stats().targets.at(1).backlog, 200); // waiting, not dropped
+        // How long the oldest event has waited is each target's own, and it grows.
+        QCOMPARE(f->sync->stats().targets.at(0).oldestWaitingMs, 0);
+        const qint64 waited = f->sync->stats().targets.at(1).oldestWaitingMs;
+        QVERIFY2(waited > 0, qPrintable(QString::number(waited)));
+        QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().targets.at(1).oldestWaitingMs > waited, 5000);
         QVERIFY(f->sim(1).restart());
         QTRY_COMPARE_WITH_TIMEOUT(f->applied(1), 200, 60000);
         QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 10000);
+        QCOMPARE(f->sync->stats().targets.at(1).oldestWaitingMs, 0);
         QCOMPARE(f->sync->deadLetters({}, 10)->size(), 0);
     }
 
