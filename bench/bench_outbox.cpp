@@ -57,62 +57,6 @@ double processCpuSeconds(qint64 pid)
     return bench::cpuSecondsOf(pid);
 }
 
-/// The parent process id of `pid` (0 when it is gone).
-qint64 parentOf(qint64 pid)
-{
-    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = f.readAll();
-    return line.mid(line.lastIndexOf(')') + 2).split(' ').value(1).toLongLong();
-}
-
-/// CPU seconds of a PostgreSQL server: its postmaster with the server processes that ended
-/// (which it waited for), and the server processes running now (its children).
-double serverCpuSeconds(qint64 postmaster)
-{
-    if (postmaster <= 0)
-        return 0;
-    QFile f(QStringLiteral("/proc/%1/stat").arg(postmaster));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QByteArray line = f.readAll();
-    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-    double total = fields.size() > 14 ? double(fields[13].toLongLong() + fields[14].toLongLong()) /
-                                            double(sysconf(_SC_CLK_TCK))
-                                      : 0;
-    total += processCpuSeconds(postmaster);
-    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
-        bool number = false;
-        const qint64 pid = entry.toLongLong(&number);
-        if (number && parentOf(pid) == postmaster)
-            total += processCpuSeconds(pid);
-    }
-    return total;
-}
-
-/// CPU seconds of this process's threads named `name` ("jf-outbox": the outbox writer;
-/// "jf-pg-writer": its PostgreSQL connections' threads).
-double threadCpuSeconds(const QByteArray &name)
-{
-    double total = 0;
-    for (const QString &tid :
-         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
-        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
-            continue;
-        QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray line = stat.readAll();
-        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-        if (fields.size() >= 13)
-            total += double(fields[11].toLongLong() + fields[12].toLongLong()) /
-                     double(sysconf(_SC_CLK_TCK));
-    }
-    return total;
-}
-
 QString loadAverage()
 {
     QFile f(QStringLiteral("/proc/loadavg"));
@@ -349,10 +293,11 @@ int main(int argc, char *argv[])
         }
         // PostgreSQL: its server's CPU, and the writer's threads', over our rounds only.
         const qint64 postmaster =
-            postgres ? parentOf(pg.psql(QStringLiteral("SELECT pid FROM pg_stat_activity WHERE "
-                                                       "backend_type = 'checkpointer'"))
-                                    .toLongLong())
-                     : 0;
+            postgres
+                ? bench::parentOf(pg.psql(QStringLiteral("SELECT pid FROM pg_stat_activity WHERE "
+                                                         "backend_type = 'checkpointer'"))
+                                      .toLongLong())
+                : 0;
         double serverCpu = 0, writerCpu = 0, linksCpu = 0, walBytes = 0;
         Tally ours, theirs;
         // The server's WAL position, read outside the CPU window (psql's own backend).
@@ -361,13 +306,14 @@ int main(int argc, char *argv[])
         };
         for (int r = 0; r < rounds; ++r) {
             const QString lsn0 = walLsn();
-            const double s0 = serverCpuSeconds(postmaster), w0 = threadCpuSeconds("jf-outbox"),
-                         l0 = threadCpuSeconds("jf-pg-writer");
+            const double s0 = bench::serverCpuSeconds(postmaster),
+                         w0 = bench::threadCpuSeconds(0, "jf-outbox"),
+                         l0 = bench::threadCpuSeconds(0, "jf-pg-writer");
             const Tally a = callerThreads ? ourRoundThreads(writer, clients, 2.0)
                                           : ourRound(writer, clients, 2.0, maxCalls);
-            serverCpu += serverCpuSeconds(postmaster) - s0;
-            writerCpu += threadCpuSeconds("jf-outbox") - w0;
-            linksCpu += threadCpuSeconds("jf-pg-writer") - l0;
+            serverCpu += bench::serverCpuSeconds(postmaster) - s0;
+            writerCpu += bench::threadCpuSeconds(0, "jf-outbox") - w0;
+            linksCpu += bench::threadCpuSeconds(0, "jf-pg-writer") - l0;
             if (postgres) {
                 const QString lsn1 = walLsn();
                 const QString diff = QStringLiteral("SELECT pg_wal_lsn_diff('%1', '%2')");

@@ -6,7 +6,10 @@
 //     The backlog is written once all daemons hold their share of the partitions (a daemon
 //     that joins takes its share at the others' next renewal), through the engine's own
 //     OutboxWriter, as fast as PostgreSQL takes it; the clock runs from the first write until
-//     the targets have applied every event.
+//     the targets have applied every event. Printed with it: the CPU of each daemon (by
+//     thread), of the PostgreSQL server and of this process (the writer) over that time, and
+//     when each daemon delivered its first and its last event (from its heartbeat's count,
+//     sampled each second): seconds lost at the start or at the end show there.
 //  2. Takeover: three daemons, events written at a steady rate; one daemon is SIGKILLed (and,
 //     with BENCH_TAKEOVER=stop, SIGSTOPped instead: its process still exists, so only the
 //     lease running out frees its partitions). The longest delay of any event, accepted →
@@ -14,8 +17,10 @@
 //     lost = accepted events without an acknowledgement, and the duplicates the targets saw.
 // BENCH_EVENTS (100000), BENCH_WORKERS (sync_workers, 5), BENCH_LATENCY (20 ms),
 // BENCH_DAEMONS (3), BENCH_TAKEOVER (kill; stop; none).
+#include "benchsupport.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/daemonheartbeat.h"
 #include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
 
@@ -35,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -174,6 +180,24 @@ QMap<QString, int> holders(const PostgresServer &pg, const QString &db)
     return map;
 }
 
+/// Events each daemon has delivered by its last heartbeat (holder name → count).
+QMap<QString, qint64> deliveredByDaemon(QSqlDatabase db)
+{
+    QMap<QString, qint64> map;
+    QSqlQuery q(db);
+    if (q.exec(QStringLiteral("SELECT daemon, delivered FROM daemon_heartbeats")))
+        while (q.next())
+            map.insert(q.value(0).toString(), q.value(1).toLongLong());
+    return map;
+}
+
+/// CPU seconds of each daemon by thread name, of the PostgreSQL server and of this process.
+struct CpuSample
+{
+    std::vector<QMap<QByteArray, double>> daemons;
+    double server = 0, own = 0;
+};
+
 bool waitFor(const std::function<bool()> &condition, int timeoutMs)
 {
     QElapsedTimer t;
@@ -210,6 +234,10 @@ int main(int argc, char *argv[])
     std::printf("outbox: PostgreSQL %s (fsync on, synchronous_commit on); %d targets: "
                 "jobfirst-nodesim --latency %d; each event to one target, batching off\n",
                 qPrintable(pg.psql(QStringLiteral("SHOW server_version"))), Targets, latency);
+    const qint64 postmaster = bench::parentOf(
+        pg.psql(QStringLiteral("SELECT pid FROM pg_stat_activity WHERE backend_type = "
+                               "'checkpointer'"))
+            .toLongLong());
     std::vector<std::unique_ptr<NodeSimProcess>> targets;
     QJsonArray targetConfig;
     for (int i = 0; i < Targets; ++i) {
@@ -304,9 +332,53 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "cannot open the outbox\n");
             return 1;
         }
+        const auto cpu = [&] {
+            CpuSample c;
+            for (auto &d : daemons)
+                c.daemons.push_back(bench::threadCpuByName(d->pid()));
+            c.server = bench::serverCpuSeconds(postmaster);
+            c.own = bench::ownCpuSeconds();
+            return c;
+        };
+        QMap<QString, QPair<double, double>> span; // daemon → first, last delivery (s)
+        QMap<QString, qint64> last;
         const Applied before = applied(targets);
+        const CpuSample cpu0 = cpu();
         QElapsedTimer clock;
         clock.start();
+        // Each daemon's delivered count, sampled each second from the first write on, on a
+        // thread and a connection of its own.
+        std::atomic<bool> done{false};
+        std::thread sampler([&] {
+            QSqlDatabase c =
+                QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("sampler"));
+            c.setHostName(QStringLiteral("127.0.0.1"));
+            c.setPort(pg.port());
+            c.setUserName(pg.user());
+            c.setDatabaseName(db);
+            c.open();
+            const auto sample = [&](double at) {
+                const QMap<QString, qint64> counts = deliveredByDaemon(c);
+                for (auto it = counts.begin(); it != counts.end(); ++it) {
+                    if (it.value() > 0 && !span.contains(it.key()))
+                        span[it.key()] = {at, at};
+                    if (it.value() > last.value(it.key()))
+                        span[it.key()].second = at;
+                    last[it.key()] = it.value();
+                }
+            };
+            while (!done) {
+                sample(double(clock.elapsed()) / 1000.0);
+                QThread::msleep(1000);
+            }
+            // The heartbeats after the end, so the last deliveries are counted.
+            const double end = double(clock.elapsed()) / 1000.0;
+            QThread::msleep(2 * DaemonHeartbeat::BeatMs);
+            sample(end);
+            c.close();
+            c = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("sampler"));
+        });
         load(writer, db, events);
         const double loaded = double(clock.elapsed()) / 1000.0;
         Applied now;
@@ -317,12 +389,43 @@ int main(int argc, char *argv[])
             },
             1800000);
         const double seconds = double(clock.nsecsElapsed()) / 1e9;
+        const CpuSample cpu1 = cpu();
+        done = true;
+        sampler.join();
         rates[r] = double(now.applied - before.applied) / seconds;
         std::printf("%d daemon%s, sync_workers=%d: %d events delivered in %.1f s = %.0f events/s "
                     "(written in %.1f s; duplicates %lld, out of order %lld, rejected %lld)%s\n",
                     counts[r], counts[r] > 1 ? "s" : " ", workers, events, seconds, rates[r],
                     loaded, now.duplicates - before.duplicates, now.outOfOrder - before.outOfOrder,
                     now.rejected - before.rejected, all ? "" : "  NOT ALL DELIVERED");
+        double daemonsCpu = 0;
+        for (std::size_t d = 0; d < daemons.size(); ++d) {
+            QStringList threads;
+            double total = 0;
+            const auto &c0 = cpu0.daemons[d];
+            const auto &c1 = cpu1.daemons[d];
+            for (auto it = c1.begin(); it != c1.end(); ++it) {
+                const double used = it.value() - c0.value(it.key());
+                total += used;
+                if (used >= 0.05)
+                    threads << QStringLiteral("%1 %2")
+                                   .arg(QString::fromLatin1(it.key()))
+                                   .arg(used, 0, 'f', 1);
+            }
+            daemonsCpu += total;
+            QString key;
+            for (auto it = span.begin(); it != span.end(); ++it)
+                if (it.key().section(u':', 1, 1).toLongLong() == daemons[d]->pid())
+                    key = it.key();
+            std::printf("  daemon %zu: CPU %.1f s (%s); delivered %lld, first at %.0f s, last at "
+                        "%.0f s\n",
+                        d, total, qPrintable(threads.join(QStringLiteral(", "))), last.value(key),
+                        span.value(key).first, span.value(key).second);
+        }
+        std::printf("  CPU over the run: daemons %.1f s (%.0f us an event), PostgreSQL server "
+                    "%.1f s (%.0f us an event), this process (the writer) %.1f s\n",
+                    daemonsCpu, daemonsCpu * 1e6 / events, cpu1.server - cpu0.server,
+                    (cpu1.server - cpu0.server) * 1e6 / events, cpu1.own - cpu0.own);
         if (r == 1) {
             const QMap<QString, int> h = holders(pg, db);
             QStringList shares;

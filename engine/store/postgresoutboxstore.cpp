@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 
+#include <array>
 #include <future>
 #include <limits>
 
@@ -146,7 +147,19 @@ struct PostgresOutboxStore::Link
     bool connected = false;
     std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
         ledgerRange, logAttempt;
+    /// A lease claim's statements and the held partitions' lock of a group with outcomes,
+    /// prepared once: each prepared per call cost a PREPARE and a DEALLOCATE round trip, with
+    /// the partition rows locked for most of them.
+    std::unique_ptr<QSqlQuery> heldParts, wantShare, leaveShare, claimRows, daemons, passParts,
+        giveParts, renewParts, takeParts;
     std::map<int, std::unique_ptr<QSqlQuery>> doneChunks;
+    /// Every statement above but the chunks.
+    std::array<std::unique_ptr<QSqlQuery> *, 17> statements()
+    {
+        return {&supersede,   &markDone,   &markRetry, &markDead,   &markHold,   &ledger,
+                &ledgerRange, &logAttempt, &heldParts, &wantShare,  &leaveShare, &claimRows,
+                &daemons,     &passParts,  &giveParts, &renewParts, &takeParts};
+    }
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;      ///< guarded by m_mutex
     std::size_t requests = 0;                ///< of the group whose COMMIT is in flight (m_mutex)
@@ -505,8 +518,7 @@ void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answ
 
 void PostgresOutboxStore::disconnect(Link &link)
 {
-    for (auto *q : {&link.supersede, &link.markDone, &link.markRetry, &link.markDead,
-                    &link.markHold, &link.ledger, &link.ledgerRange, &link.logAttempt})
+    for (auto *q : link.statements())
         q->reset();
     link.doneChunks.clear();
     if (link.db.isValid())
@@ -615,11 +627,30 @@ QString PostgresOutboxStore::connect(Link &link)
                                   " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING") &&
         prepare(link.logAttempt,
                 "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
-                " VALUES (?, ?, ?, ?, ?, ?)");
+                " VALUES (?, ?, ?, ?, ?, ?)") &&
+        // Partition leases (claimLeaseOn(), lockHeldPartitions()). A group with outcomes
+        // locks the partitions it holds FOR KEY SHARE: a renewal (FOR NO KEY UPDATE, an
+        // UPDATE of `until`) does not wait for it, a partition passing on (FOR UPDATE) does.
+        prepare(link.heldParts,
+                "SELECT part FROM partition_leases WHERE holder = ? FOR KEY SHARE") &&
+        prepare(link.wantShare, "INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
+                                " ON CONFLICT (holder) DO UPDATE SET until = excluded.until") &&
+        prepare(link.leaveShare, "DELETE FROM outbox_daemons WHERE holder = ?") &&
+        prepare(
+            link.claimRows,
+            "SELECT part, holder, until FROM partition_leases ORDER BY part FOR NO KEY UPDATE") &&
+        prepare(link.daemons, "SELECT holder, until FROM outbox_daemons") &&
+        prepare(link.passParts, "SELECT part FROM partition_leases WHERE part ="
+                                " ANY(CAST(? AS INTEGER[])) ORDER BY part FOR UPDATE") &&
+        prepare(link.giveParts, "UPDATE partition_leases SET holder = '', until = 0"
+                                " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.renewParts, "UPDATE partition_leases SET until = ?"
+                                 " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
+        prepare(link.takeParts, "UPDATE partition_leases SET holder = ?, until = ?,"
+                                " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))");
     if (!ok) {
         QString why = link.db.lastError().text();
-        for (auto *q : {&link.supersede, &link.markDone, &link.markRetry, &link.markDead,
-                        &link.markHold, &link.ledger, &link.ledgerRange, &link.logAttempt})
+        for (auto *q : link.statements())
             if (*q && (*q)->lastError().isValid())
                 why = (*q)->lastError().text();
         disconnect(link);
@@ -962,15 +993,16 @@ QString PostgresOutboxStore::lockHeldPartitions(QString &error)
 {
     QStringList parts;
     if (!m_leaseOwner.isEmpty()) {
-        QSqlQuery q(m_link->db);
-        q.prepare(QStringLiteral("SELECT part FROM partition_leases WHERE holder = ? FOR SHARE"));
-        q.addBindValue(m_leaseOwner);
+        QSqlQuery &q = *m_link->heldParts;
+        q.bindValue(0, m_leaseOwner);
         if (!q.exec()) {
             error = fail(q, QStringLiteral("read the partition leases"));
+            q.finish();
             return {};
         }
         while (q.next())
             parts << q.value(0).toString();
+        q.finish();
     }
     return u'{' + parts.join(u',') + u'}';
 }
@@ -987,47 +1019,49 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
     if (QString error = connect(*link); !error.isEmpty())
         return QStringLiteral("(store unavailable: %1)").arg(error);
     QSqlQuery q(link->db);
-    const auto failed = [&](const QString &what) {
-        const QString why = q.lastError().text();
-        q.finish();
+    const auto failed = [&](const QString &what, QSqlQuery &failing) {
+        const QString why = failing.lastError().text();
+        failing.finish();
         rollback(*link);
         m_held.clear();
         return QStringLiteral("(store: %1: %2)").arg(what, why);
     };
     if (!q.exec(QStringLiteral("BEGIN")))
-        return failed(QStringLiteral("begin"));
+        return failed(QStringLiteral("begin"), q);
     // This daemon wants a share (or, released, none); the others see it at their next claim.
-    q.prepare(ttlMs > 0
-                  ? QStringLiteral("INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
-                                   " ON CONFLICT (holder) DO UPDATE SET until = excluded.until")
-                  : QStringLiteral("DELETE FROM outbox_daemons WHERE holder = ?"));
-    q.addBindValue(owner);
+    QSqlQuery &want = ttlMs > 0 ? *link->wantShare : *link->leaveShare;
+    want.bindValue(0, owner);
     if (ttlMs > 0)
-        q.addBindValue(now + ttlMs);
-    if (!q.exec())
-        return failed(QStringLiteral("register the daemon"));
-    // Every partition row locked: claims of all daemons take turns, and a group recording
-    // outcomes (FOR SHARE) finishes before its partitions can pass on.
-    if (!q.exec(QStringLiteral(
-            "SELECT part, holder, until FROM partition_leases ORDER BY part FOR UPDATE")))
-        return failed(QStringLiteral("read the partition leases"));
+        want.bindValue(1, now + ttlMs);
+    if (!want.exec())
+        return failed(QStringLiteral("register the daemon"), want);
+    // Every partition row locked FOR NO KEY UPDATE: claims of all daemons take turns. A group
+    // recording outcomes holds its partitions FOR KEY SHARE, which this lock and a renewal do
+    // not wait for; a partition passing on is locked FOR UPDATE below, which waits until
+    // those groups end (fencing).
+    QSqlQuery &rows = *link->claimRows;
+    if (!rows.exec())
+        return failed(QStringLiteral("read the partition leases"), rows);
     struct Part
     {
         int part;
         DeliveryLease lease;
     };
     std::vector<Part> parts;
-    while (q.next())
-        parts.push_back(Part{q.value(0).toInt(),
-                             DeliveryLease{q.value(1).toString(), q.value(2).toLongLong()}});
+    while (rows.next())
+        parts.push_back(Part{rows.value(0).toInt(),
+                             DeliveryLease{rows.value(1).toString(), rows.value(2).toLongLong()}});
+    rows.finish();
     QSet<QString> live{owner};
-    if (!q.exec(QStringLiteral("SELECT holder, until FROM outbox_daemons")))
-        return failed(QStringLiteral("read the daemons"));
-    while (q.next()) {
-        const DeliveryLease daemon{q.value(0).toString(), q.value(1).toLongLong()};
+    QSqlQuery &daemons = *link->daemons;
+    if (!daemons.exec())
+        return failed(QStringLiteral("read the daemons"), daemons);
+    while (daemons.next()) {
+        const DeliveryLease daemon{daemons.value(0).toString(), daemons.value(1).toLongLong()};
         if (!daemon.isFree(now))
             live.insert(daemon.holder);
     }
+    daemons.finish();
     // A fair share: the partitions over the live holders, rounded up; extras are given up
     // (highest first) so a daemon that joins finds some free at its next claim.
     const int share = ttlMs > 0 ? int((parts.size() + live.size() - 1) / live.size()) : 0;
@@ -1049,32 +1083,28 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
             text << QString::number(p);
         return u'{' + text.join(u',') + u'}';
     };
-    if (!give.isEmpty()) {
-        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = '', until = 0"
-                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
-        q.addBindValue(list(give));
-        if (!q.exec())
-            return failed(QStringLiteral("give up partitions"));
+    const auto run = [&](QSqlQuery &statement, const QVariantList &values) {
+        for (int i = 0; i < values.size(); ++i)
+            statement.bindValue(i, values.at(i));
+        const bool ok = statement.exec();
+        if (ok)
+            statement.finish();
+        return ok;
+    };
+    if (!give.isEmpty() || !take.isEmpty()) {
+        QList<int> passing = give + take;
+        std::sort(passing.begin(), passing.end());
+        if (!run(*link->passParts, {list(passing)}))
+            return failed(QStringLiteral("lock the partitions passing on"), *link->passParts);
     }
-    if (!mine.isEmpty()) {
-        q.prepare(QStringLiteral("UPDATE partition_leases SET until = ?"
-                                 " WHERE part = ANY(CAST(? AS INTEGER[]))"));
-        q.addBindValue(now + ttlMs);
-        q.addBindValue(list(mine));
-        if (!q.exec())
-            return failed(QStringLiteral("renew partitions"));
-    }
-    if (!take.isEmpty()) {
-        q.prepare(QStringLiteral("UPDATE partition_leases SET holder = ?, until = ?,"
-                                 " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))"));
-        q.addBindValue(owner);
-        q.addBindValue(now + ttlMs);
-        q.addBindValue(list(take));
-        if (!q.exec())
-            return failed(QStringLiteral("take partitions"));
-    }
+    if (!give.isEmpty() && !run(*link->giveParts, {list(give)}))
+        return failed(QStringLiteral("give up partitions"), *link->giveParts);
+    if (!mine.isEmpty() && !run(*link->renewParts, {now + ttlMs, list(mine)}))
+        return failed(QStringLiteral("renew partitions"), *link->renewParts);
+    if (!take.isEmpty() && !run(*link->takeParts, {owner, now + ttlMs, list(take)}))
+        return failed(QStringLiteral("take partitions"), *link->takeParts);
     if (!q.exec(QStringLiteral("COMMIT")))
-        return failed(QStringLiteral("commit the partition leases"));
+        return failed(QStringLiteral("commit the partition leases"), q);
     m_held = mine + take;
     std::sort(m_held.begin(), m_held.end());
     m_leaseOwner = ttlMs > 0 ? owner : QString();

@@ -193,10 +193,12 @@ Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QS
             qint64 fence = 0;
             if (!leaseHolder.isEmpty()) {
                 // The lease row stays locked until this transaction ends: it cannot pass to
-                // another daemon between the check and the write.
+                // another daemon between the check and the write (a claim passing it on locks
+                // it FOR UPDATE; a renewal, which does not conflict with KEY SHARE, need not
+                // wait).
                 const int part = PostgresSchema::partitionOf(e.nodeId, 0);
                 q.prepare(QStringLiteral("SELECT fence FROM partition_leases WHERE part = ? AND"
-                                         " holder = ? AND until > ? FOR SHARE"));
+                                         " holder = ? AND until > ? FOR KEY SHARE"));
                 q.addBindValue(part);
                 q.addBindValue(leaseHolder);
                 q.addBindValue(now());

@@ -65,10 +65,15 @@ bool PostgresServer::start(bool durable)
         return false;
     QFile conf(m_data + QStringLiteral("/postgresql.auto.conf"));
     // As root the folder belongs to postgres: append through the server's own user.
-    const QString settings = QStringLiteral("listen_addresses = '127.0.0.1'\nport = %1\nunix_socket_directories = '%2'\n"
-                                            "fsync = %3\nsynchronous_commit = %3\nmax_connections = 200\n")
-                                 .arg(m_port)
-                                 .arg(sockets, durable ? QStringLiteral("on") : QStringLiteral("off"));
+    const QString settings =
+        QStringLiteral("listen_addresses = '127.0.0.1'\nport = %1\nunix_socket_directories = '%2'\n"
+                       "fsync = %3\nsynchronous_commit = %3\nmax_connections = 200\n")
+            .arg(m_port)
+            .arg(sockets, durable ? QStringLiteral("on") : QStringLiteral("off"))
+        // Settings for a profile, e.g. "shared_preload_libraries = 'pg_stat_statements';
+        // log_lock_waits = on": one per ';'.
+        + qEnvironmentVariable("JOBFIRST_PG_SETTINGS").split(u';', Qt::SkipEmptyParts).join(u'\n') +
+        u'\n';
     if (m_asPostgres) {
         if (!run(QStringLiteral("sh"), {QStringLiteral("-c"), QStringLiteral("cat >> '%1' <<'EOF'\n%2EOF\n").arg(conf.fileName(), settings)}))
             return false;

@@ -9,7 +9,8 @@
 /// A real PostgreSQL server of the test's own: initdb in a temporary folder, pg_ctl on a free
 /// port on 127.0.0.1 with a private socket folder, trust authentication for its one user.
 /// When the test runs as root (PostgreSQL refuses root), the server runs as the `postgres`
-/// system user through runuser.
+/// system user through runuser. JOBFIRST_PG_SETTINGS adds settings to its configuration (for
+/// a profile: "shared_preload_libraries = 'pg_stat_statements'; log_lock_waits = on").
 class PostgresServer final
 {
 public:

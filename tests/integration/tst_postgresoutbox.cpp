@@ -93,6 +93,15 @@ class TestPostgresOutbox final : public QObject
         return d;
     }
 
+    /// The success of row `id` for `user`'s event `eventId`, as the batch an engine hands on.
+    static std::shared_ptr<std::vector<DeliveryOutcome>>
+    acknowledged(qint64 id, qint64 version, const QString &user, const QString &eventId)
+    {
+        DeliveryOutcome acked = done(id, version);
+        acked.user = user;
+        acked.eventId = eventId;
+        return std::make_shared<std::vector<DeliveryOutcome>>(1, acked);
+    }
     /// Makes the tables on `pg`'s database as the schema steps up to `version` made them, for
     /// migration tests; answers what failed ("" when done).
     static QString makeSchema(const PostgresServer &pg, int version)
@@ -464,11 +473,8 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT MIN(fence) FROM partition_leases")),
                  QStringLiteral("2")); // a, then b
         // a, paused meanwhile, comes back with an outcome for that row: refused, row unchanged.
-        auto outcomes = std::make_shared<std::vector<DeliveryOutcome>>();
-        DeliveryOutcome acked = done(1, seq);
-        acked.user = QStringLiteral("ida");
-        acked.eventId = QStringLiteral("evt-fenced");
-        outcomes->push_back(acked);
+        const auto outcomes =
+            acknowledged(1, seq, QStringLiteral("ida"), QStringLiteral("evt-fenced"));
         OutboxRequest late(OutcomeWrite{outcomes, {}});
         auto recorded = a->commit({&late}, QDateTime::currentMSecsSinceEpoch());
         QVERIFY(recorded.ok());
@@ -486,6 +492,58 @@ private slots:
         QVERIFY(ok->refused.empty());
         QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
                  QStringLiteral("done"));
+    }
+
+    void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        auto a = std::move(PostgresOutboxStore::open(url)).value();
+        auto b = std::move(PostgresOutboxStore::open(url)).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const QString ownerA = QStringLiteral("elsewhere:1:a");
+        QCOMPARE(a->claimLease(ownerA, 1000, now), QString());
+        OutboxRequest write = eventWrite(QStringLiteral("evt-pass"), QStringLiteral("ida"), now);
+        auto written = a->commit({&write}, now);
+        QVERIFY(written.ok());
+        QVERIFY(finish(*a));
+        // a records an outcome: its group holds a's partitions until its COMMIT.
+        const auto outcomes = acknowledged(1, written->stored.at(0).first().version,
+                                           QStringLiteral("ida"), QStringLiteral("evt-pass"));
+        OutboxRequest outcome(OutcomeWrite{outcomes, {}});
+        auto recorded = a->commit({&outcome}, now);
+        QVERIFY(recorded.ok());
+        // Meanwhile a renews its lease and b asks for a share: neither waits for that group
+        // (a claim each second used to wait for every group in flight, and stop its engine).
+        auto renewal =
+            std::async(std::launch::async, [&] { return a->claimLease(ownerA, 1000, now); });
+        const bool renewed =
+            renewal.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+        if (!renewed)
+            QVERIFY(finish(*a)); // lets the renewal end before failing
+        QVERIFY2(renewed, "a renewal waited for a group recording outcomes");
+        QCOMPARE(renewal.get(), QString());
+        auto asked = std::async(std::launch::async, [&] {
+            return b->claimLease(QStringLiteral("elsewhere:2:b"), 1000, now);
+        });
+        QCOMPARE(asked.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+        QVERIFY(asked.get().startsWith(QStringLiteral("all ")));
+        // Once a's leases lapsed, b takes the partitions, but only after a's group ended: the
+        // outcome it recorded (fenced by a's lease) is in before the partitions pass on.
+        const qint64 later = now + 2000;
+        auto taken = std::async(std::launch::async, [&] {
+            return b->claimLease(QStringLiteral("elsewhere:2:b"), 1000, later);
+        });
+        QCOMPARE(taken.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
+        QVERIFY(finish(*a));
+        QCOMPARE(taken.get(), QString());
+        QCOMPARE(b->heldPartitions().size(), PostgresSchema::Partitions);
+        QVERIFY(recorded->refused.empty());
+        QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
+                 QStringLiteral("done"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT MIN(fence) FROM partition_leases")),
+                 QStringLiteral("2"));
     }
 
     void aGroupOfManyWritesIsStoredAsEachWriteAlone_data()
