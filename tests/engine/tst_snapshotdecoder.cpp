@@ -17,7 +17,12 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
+
+#ifdef Q_OS_LINUX
+#include <unistd.h>
+#endif
 
 using namespace jobfirst;
 
@@ -147,6 +152,39 @@ class TestSnapshotDecoder final : public QObject
     }
 
 private slots:
+#ifdef Q_OS_LINUX
+    // The decoder's thread runs nicer than the thread that made it (the console's GUI
+    // thread), so that frames do not wait for a core while a snapshot is decoded.
+    void decodesAtALowerPriorityThanItsMaker()
+    {
+        // A thread's nice value is field 19 of /proc/self/task/TID/stat (after the name).
+        const auto niceOf = [](const QString &tid) -> std::optional<int> {
+            QFile stat(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+            if (!stat.open(QIODevice::ReadOnly))
+                return std::nullopt;
+            const QByteArray text = stat.readAll();
+            const QList<QByteArray> f = text.mid(text.lastIndexOf(')') + 2).split(' ');
+            bool ok = false;
+            const int nice = f.value(16).toInt(&ok);
+            return ok ? std::optional<int>(nice) : std::nullopt;
+        };
+        const auto decoderNice = [&niceOf]() -> std::optional<int> {
+            for (const QString &tid : QDir(QStringLiteral("/proc/self/task"))
+                                          .entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+                QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+                if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "jobfirst-decode")
+                    return niceOf(tid);
+            }
+            return std::nullopt;
+        };
+        const std::optional<int> mine = niceOf(QString::number(gettid()));
+        QVERIFY(mine);
+        auto d = decoder();
+        QTRY_VERIFY(decoderNice().has_value());
+        QTRY_COMPARE(decoderNice().value_or(-100), std::min(19, *mine + 5));
+    }
+#endif
+
     void everyEventArrivesOnceInOrderAndTheNewestSnapshotLast()
     {
         auto d = decoder();

@@ -148,7 +148,7 @@ QStringList cutTexts(QWidget *root)
 }
 
 /// The node ids the chart's x axis shows whole: each label on screen under the plot, after
-/// the start the axis title says they share ("basic-server-…").
+/// the start the axis title says they share ("basic-server-*").
 QStringList axisNodeIds(QChartView *view)
 {
     QChart *chart = view->chart();
@@ -156,7 +156,7 @@ QStringList axisNodeIds(QChartView *view)
     if (axes.isEmpty())
         return {};
     QString shared = axes.first()->titleText();
-    if (shared.endsWith(u'…'))
+    if (shared.endsWith(u'*'))
         shared.chop(1);
     const QRectF plot = chart->mapRectToScene(chart->plotArea());
     QStringList ids;
@@ -172,6 +172,51 @@ QStringList axisNodeIds(QChartView *view)
     }
     ids.sort();
     return ids;
+}
+
+/// The texts of a chart that an operator cannot read whole: cut by Qt Charts ("15000..."),
+/// reaching out of the chart, or lying over another text.
+QStringList unreadableChartTexts(QChartView *view)
+{
+    const QRectF chartRect = view->chart()->mapRectToScene(view->chart()->rect());
+    QList<QGraphicsTextItem *> texts;
+    for (QGraphicsItem *item : view->scene()->items())
+        if (auto *text = dynamic_cast<QGraphicsTextItem *>(item);
+            text && text->isVisible() && !text->toPlainText().isEmpty())
+            texts << text;
+    QStringList unreadable;
+    for (QGraphicsTextItem *text : std::as_const(texts)) {
+        const QString t = text->toPlainText();
+        const QRectF at = text->sceneBoundingRect();
+        if (t.endsWith(QLatin1String("...")) || t.endsWith(u'…'))
+            unreadable << QStringLiteral("\"%1\" is cut").arg(t);
+        if (!chartRect.adjusted(-1, -1, 1, 1).contains(at))
+            unreadable << QStringLiteral("\"%1\" reaches out of the chart").arg(t);
+        for (QGraphicsTextItem *other : std::as_const(texts))
+            if (other < text && other->sceneBoundingRect().adjusted(2, 2, -2, -2).intersects(at))
+                unreadable
+                    << QStringLiteral("\"%1\" lies over \"%2\"").arg(t, other->toPlainText());
+    }
+    return unreadable;
+}
+
+/// The labels of the chart's value axis, top to bottom: the texts left of the plot.
+QStringList valueAxisLabels(QChartView *view)
+{
+    const QRectF plot = view->chart()->mapRectToScene(view->chart()->plotArea());
+    QList<std::pair<qreal, QString>> labels;
+    for (QGraphicsItem *item : view->scene()->items())
+        if (auto *text = dynamic_cast<QGraphicsTextItem *>(item); text && text->isVisible()) {
+            const QRectF at = text->sceneBoundingRect();
+            if (at.right() <= plot.left() + 1 && at.center().y() >= plot.top() - at.height() &&
+                at.center().y() <= plot.bottom() + at.height())
+                labels.push_back({at.center().y(), text->toPlainText()});
+        }
+    std::sort(labels.begin(), labels.end());
+    QStringList out;
+    for (const auto &label : std::as_const(labels))
+        out << label.second;
+    return out;
 }
 
 } // namespace
@@ -380,6 +425,70 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 3, 10000);
         simulate();
         QTRY_COMPARE(axisNodeIds(chart), three);
+    }
+
+    // The simulator's figures as the rest of the console writes them ("1,000,000 simulated
+    // requests"; it was "1000000"), and the chart of requests per node readable at the default
+    // size with a node taking 150,000 of them: its value labels were cut ("150000"), and its
+    // node labels ended in an ellipsis.
+    void simulatorFiguresAndChartReadable_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void simulatorFiguresAndChartReadable()
+    {
+        QFETCH(QString, language);
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        ui::BalancingPage *page = m_window->balancing();
+        m_window->showPage(2);
+        QTRY_VERIFY(page->isVisible());
+        auto *simNodes = page->findChild<QTableView *>(QStringLiteral("simulatorNodes"));
+        auto *chart = page->findChild<QChartView *>(QStringLiteral("requestsPerNode"));
+        QVERIFY(simNodes && chart);
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 3, 10000);
+        for (QCheckBox *box : page->findChildren<QCheckBox *>())
+            box->setChecked(true);
+        // A what-if: the first node weighs 3, so weighted strategies send it most requests.
+        QVERIFY(simNodes->model()->setData(simNodes->model()->index(0, 1), 3));
+        QSignalSpy simulated(page, &ui::BalancingPage::simulationFinished);
+        page->runSimulation();
+        QVERIFY2(page->simulationRunning(), qPrintable(page->statusText()));
+        QTRY_COMPARE_WITH_TIMEOUT(simulated.size(), 1, 60000);
+
+        const QLocale locale;
+        QVERIFY2(page->statusText().contains(locale.toString(qint64(1000000))),
+                 qPrintable(page->statusText()));
+        QVERIFY2(!page->statusText().contains(QLatin1String("1000000")),
+                 qPrintable(page->statusText()));
+
+        qint64 most = 0;
+        const auto *results = page->resultModel();
+        for (int r = 0; r < results->rowCount(); ++r)
+            most = std::max(most, locale.toLongLong(results->index(r, 1).data().toString()));
+        QVERIFY2(most >= 100000, qPrintable(QString::number(most))); // labels of six digits
+        QTRY_VERIFY2(unreadableChartTexts(chart).isEmpty(),
+                     qPrintable(unreadableChartTexts(chart).join(u'\n')));
+        // Every value label a whole count in the display locale, the largest >= 100,000.
+        const QStringList values = valueAxisLabels(chart);
+        QVERIFY2(values.size() >= 3, qPrintable(values.join(u'|')));
+        for (const QString &v : values) {
+            bool ok = false;
+            locale.toLongLong(v, &ok);
+            QVERIFY2(ok, qPrintable(QStringLiteral("value label \"%1\"").arg(v)));
+        }
+        QVERIFY2(locale.toLongLong(values.first()) >= 100000, qPrintable(values.join(u'|')));
+        QCOMPARE(values.first(), locale.toString(locale.toLongLong(values.first())));
+        const QStringList three = {QStringLiteral("basic-server-1"),
+                                   QStringLiteral("basic-server-2"),
+                                   QStringLiteral("basic-server-3")};
+        QTRY_COMPARE(axisNodeIds(chart), three);
+
+        // The table follows the cluster again for the tests after this one.
+        page->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
+        m_window->switchLanguage(QStringLiteral("en"));
     }
 
     // The config versions at the default size: every column whole and none scrolled out of

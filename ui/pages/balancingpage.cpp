@@ -109,6 +109,7 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_requests->setRange(1000, 50000000);
     m_requests->setValue(200000);
     m_requests->setSingleStep(10000);
+    m_requests->setGroupSeparatorShown(true);
     m_requests->setObjectName(QStringLiteral("requests"));
     m_seed->setRange(0, 1000000);
     m_seed->setValue(1);
@@ -353,11 +354,11 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
         report->cancelled
             ? tr("Cancelled: the row marked \"partial\" stopped part-way and is not comparable.")
             : tr("%1 simulated requests in %2 s (%3 million per second).")
-                  .arg(report->simulatedRequests)
-                  .arg(report->wallSeconds, 0, 'f', 2)
-                  .arg(double(report->simulatedRequests) / std::max(1e-9, report->wallSeconds) /
-                           1e6,
-                       0, 'f', 1));
+                  .arg(countText(report->simulatedRequests),
+                       QLocale().toString(report->wallSeconds, 'f', 2),
+                       QLocale().toString(double(report->simulatedRequests) /
+                                              std::max(1e-9, report->wallSeconds) / 1e6,
+                                          'f', 1)));
     m_results->removeRows(0, m_results->rowCount());
     auto *chart = new QChart;
     chart->setAnimationOptions(QChart::NoAnimation);
@@ -403,26 +404,41 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     }
     chart->addSeries(series);
     auto *x = new QBarCategoryAxis;
-    const NodeLabels names = nodeLabels(categories);
-    x->append(names.labels);
-    if (!names.shared.isEmpty()) {
-        x->setTitleText(names.shared + u'…');
-        x->setTitleFont(x->labelsFont());
-    }
+    x->setTitleFont(x->labelsFont());
     // Qt Charts cuts a label wider than its category, and hides one that, turned, reaches
-    // past the axis's ends (at -30° only the middle one of three ids was left). Labels lie
-    // flat while they fit, else stand upright: one line high each, a label for every node.
+    // past the axis's ends (at -30° only the middle one of three ids was left). So each node
+    // is named whole where the ids fit side by side; else by what follows the start all ids
+    // share, which the axis title names as a pattern ("basic-server-*": an ellipsis there
+    // read as a cut label); labels lie flat while they fit, else stand upright.
     x->setTruncateLabels(false);
+    const NodeLabels names = nodeLabels(categories);
     const QFontMetricsF labelMetrics(x->labelsFont());
-    qreal widest = 0;
-    for (const QString &label : names.labels)
-        widest = std::max(widest, labelMetrics.horizontalAdvance(label));
-    const auto turnLabels = [x, widest, n = names.labels.size()](const QRectF &plot) {
-        const int angle = n > 0 && widest + 8 > plot.width() / qreal(n) ? -90 : 0;
+    const auto widest = [&labelMetrics](const QStringList &labels) {
+        qreal most = 0;
+        for (const QString &label : labels)
+            most = std::max(most, labelMetrics.horizontalAdvance(label));
+        return most;
+    };
+    const auto fitLabels = [x, whole = categories, wholeWidth = widest(categories), names,
+                            shortWidth = widest(names.labels)](const QRectF &plot) {
+        const qreal room = whole.isEmpty() ? plot.width() : plot.width() / qreal(whole.size());
+        const bool asWhole = names.shared.isEmpty() || wholeWidth + 8 <= room;
+        const QStringList &labels = asWhole ? whole : names.labels;
+        if (x->categories() != labels) {
+            x->clear();
+            x->append(labels);
+        }
+        const QString title = asWhole ? QString() : names.shared + u'*';
+        if (x->titleText() != title) {
+            x->setTitleText(title);
+            x->setTitleVisible(!title.isEmpty());
+        }
+        const int angle = (asWhole ? wholeWidth : shortWidth) + 8 > room ? -90 : 0;
         if (x->labelsAngle() != angle)
             x->setLabelsAngle(angle);
     };
-    connect(chart, &QChart::plotAreaChanged, x, turnLabels);
+    fitLabels(QRectF(0, 0, 0, 0));
+    connect(chart, &QChart::plotAreaChanged, x, fitLabels);
     // Which node a bar is, whole, with the strategy and its count.
     connect(series, &QBarSeries::hovered, m_spread,
             [this, ids = categories](bool on, int index, QBarSet *set) {
@@ -438,7 +454,10 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     auto *y = new QValueAxis;
     y->setRange(0, double(maxCount) * 1.1);
     y->applyNiceNumbers();
+    // Counts as the rest of the console writes them ("150,000"), in its display locale.
     y->setLabelFormat(QStringLiteral("%.0f"));
+    chart->setLocalizeNumbers(true);
+    chart->setLocale(QLocale());
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);
