@@ -184,6 +184,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>a new connection got no answer within %1 ms</source>
         <translation>新连接在 %1 毫秒内无应答</translation>
     </message>
+    <message>
+        <source>answered HTTP %1: %2</source>
+        <translation>应答 HTTP %1：%2</translation>
+    </message>
 </context>
 <context>
     <name>State</name>
