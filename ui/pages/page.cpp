@@ -274,7 +274,7 @@ QString errorKindText(const QString &code)
         return QCoreApplication::translate("Error", "the engine has stopped");
     if (code == u"auth.forbidden")
         return QCoreApplication::translate("Error", "this connection's role may not do this");
-    if (code == u"token.invalid")
+    if (code == u"token.invalid" || code == u"auth.unauthenticated")
         return QCoreApplication::translate("Error", "the API token is not valid");
     if (code == u"store.locked")
         return QCoreApplication::translate("Error", "the store is locked by another process");
