@@ -115,6 +115,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
+    <message>
+        <source>the file cannot be read</source>
+        <translation>无法读取该文件</translation>
+    </message>
+    <message>
+        <source>the file is not users in JSON Lines or CSV</source>
+        <translation>该文件不是 JSON Lines 或 CSV 格式的用户数据</translation>
+    </message>
 </context>
 <context>
     <name>Reason</name>

@@ -486,6 +486,22 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         QVERIFY2(status->text().startsWith(QStringLiteral("Imported 2 users")),
                  qPrintable(status->text()));
+        // A file that cannot be read says so in the chosen language, with the engine's detail
+        // (the path): the detail alone was English in the Chinese console.
+        const QString missing = m_dir.filePath(QStringLiteral("no-such-users.jsonl"));
+        sync->startImport(missing);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(
+            status->text().startsWith(QStringLiteral("Import failed: the file cannot be read (")) &&
+                status->text().contains(missing),
+            qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = status->text();
+        const QString kind = QCoreApplication::translate("Error", "the file cannot be read");
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!kind.startsWith(QStringLiteral("the file")) && chinese.contains(kind) &&
+                     chinese.contains(missing),
+                 qPrintable(chinese));
     }
 
     void removeAskedForConfirmation()

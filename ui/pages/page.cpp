@@ -302,6 +302,10 @@ QString errorKindText(const QString &code)
         return QCoreApplication::translate("Error", "a secret is not acceptable");
     if (code == u"config.io")
         return QCoreApplication::translate("Error", "the config file cannot be read or written");
+    if (code == u"file.unreadable" || code == u"import.io")
+        return QCoreApplication::translate("Error", "the file cannot be read");
+    if (code == u"import.format")
+        return QCoreApplication::translate("Error", "the file is not users in JSON Lines or CSV");
     return {};
 }
 } // namespace

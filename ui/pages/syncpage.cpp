@@ -818,7 +818,7 @@ void SyncPage::startImport(const QString &path)
 QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
 {
     if (!r)
-        return tr("Import failed: %1").arg(r.error().message);
+        return tr("Import failed: %1").arg(errorText(r.error()));
     QString text =
         cancelled
             ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
