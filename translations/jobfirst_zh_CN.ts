@@ -803,6 +803,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Not rolled back: %1</source>
         <translation>未回滚：%1</translation>
     </message>
+    <message>
+        <source>Line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConnectDialog</name>

@@ -311,6 +311,50 @@ private slots:
         QTRY_VERIFY(!editor->toPlainText().contains(missing));
     }
 
+    // The editor's live check says on which line the text goes wrong and what kind of error it
+    // is, in the chosen language, then the engine's detail: it showed the engine's English
+    // with a byte offset.
+    void configEditorSaysWhichLineAndWhatKind()
+    {
+        m_window->showPage(4);
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QLabel *error = m_window->config()->errorLabel();
+        const QString running =
+            QString::fromUtf8(m_engine->config(false).result().value().toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), running, 5000);
+        const QStringList lines = running.split(u'\n');
+        const qsizetype maxNodesLine =
+            lines.indexOf(QRegularExpression(QStringLiteral("\\s*\"max_nodes\": \\d+,")));
+        QVERIFY(maxNodesLine > 0);
+        // A value the engine cannot use, on the line of its key.
+        editor->setPlainText(
+            QString(running).replace(QRegularExpression(QStringLiteral("\"max_nodes\": \\d+")),
+                                     QStringLiteral("\"max_nodes\": 0")));
+        QVERIFY2(error->text().startsWith(
+                     QStringLiteral("Line %1: a setting has a value the engine cannot use (key "
+                                    "'max_nodes'")
+                         .arg(maxNodesLine + 1)),
+                 qPrintable(error->text()));
+        // A syntax error, on the line where the parser stopped.
+        QStringList broken = lines;
+        broken[3] += QStringLiteral(" oops");
+        editor->setPlainText(broken.join(u'\n'));
+        QVERIFY2(error->text().startsWith(
+                     QStringLiteral("Line 4: the config is not a valid JSON object (")),
+                 qPrintable(error->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = error->text();
+        const QString kind =
+            QCoreApplication::translate("Error", "the config is not a valid JSON object");
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.startsWith(QStringLiteral("Line")) && chinese.contains(kind) &&
+                     chinese.contains(QStringLiteral("4")) &&
+                     !kind.startsWith(QStringLiteral("the config")),
+                 qPrintable(chinese));
+        editor->setPlainText(running);
+        QVERIFY(error->text().isEmpty());
+    }
+
     void switchToChineseAndBack()
     {
         ui::LiveChart *queue = m_window->overview()->charts().at(1);
