@@ -202,6 +202,24 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
         QVERIFY(banner->text().contains(QStringLiteral("max_nodes")));
         QCOMPARE(maxNodes(), 10);
+        // Its incident says what kind of error it is in the chosen language (from the error's
+        // code), then the engine's detail: it stayed English in the Chinese console.
+        const auto configAlertTip = [this] {
+            auto *model = m_window->alerts()->model();
+            for (int r = 0; r < model->rowCount(); ++r)
+                if (model->row(r).kind == u"config" && !model->row(r).resolved())
+                    return model->data(model->index(r, 1), Qt::ToolTipRole).toString();
+            return QString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!configAlertTip().isEmpty(), 5000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString kind =
+            QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+        const QString chineseTip = configAlertTip();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
+        QVERIFY2(chineseTip.startsWith(kind) && chineseTip.contains(QStringLiteral("max_nodes")),
+                 qPrintable(chineseTip));
         writeFile(configPath(), configJson(12));
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
