@@ -115,6 +115,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
+    <message>
+        <source>the file cannot be read</source>
+        <translation>无法读取该文件</translation>
+    </message>
+    <message>
+        <source>the file is not users in JSON Lines or CSV</source>
+        <translation>该文件不是 JSON Lines 或 CSV 格式的用户数据</translation>
+    </message>
 </context>
 <context>
     <name>Reason</name>
@@ -183,6 +191,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>a new connection got no answer within %1 ms</source>
         <translation>新连接在 %1 毫秒内无应答</translation>
+    </message>
+    <message>
+        <source>answered HTTP %1: %2</source>
+        <translation>应答 HTTP %1：%2</translation>
     </message>
 </context>
 <context>
@@ -790,6 +802,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Not rolled back: %1</source>
         <translation>未回滚：%1</translation>
+    </message>
+    <message>
+        <source>Line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
     </message>
 </context>
 <context>

@@ -7,6 +7,7 @@
 #include "democluster.h"
 #include "host/storelocation.h"
 #include "mainwindow.h"
+#include "pages/page.h"
 #include "remote/remoteenginesession.h"
 #include "tokenvault.h"
 
@@ -151,8 +152,11 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
         s->connectToEngine(), this,
         [this, pending, server, token, caFile, remember](const Status &connected) {
             if (!connected) {
-                const QString message = tr("Cannot connect to the engine at %1: %2")
-                                            .arg(server.toString(), connected.error().message);
+                // The kind of error in the console's language (a wrong token, no engine
+                // there), then the engine's detail.
+                const QString message =
+                    tr("Cannot connect to the engine at %1: %2")
+                        .arg(server.toString(), ui::errorText(connected.error()));
                 if (m_window) {
                     fail(message);
                     return;

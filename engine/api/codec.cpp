@@ -952,6 +952,7 @@ QJsonObject encode(const Alert &a)
             {QStringLiteral("kind"), a.kind},
             {QStringLiteral("subject"), a.subject},
             {QStringLiteral("message"), a.message},
+            {QStringLiteral("code"), a.code},
             {QStringLiteral("id"), a.id},
             {QStringLiteral("last_at"), isoTime(a.lastAt)},
             {QStringLiteral("count"), a.count},
@@ -971,6 +972,7 @@ Result<Alert> decode<Alert>(const QJsonValue &value)
     a.kind = f.str("kind");
     a.subject = f.str("subject");
     a.message = f.str("message");
+    a.code = f.str("code");
     a.id = f.i64("id");
     a.lastAt = f.time("last_at");
     a.count = f.i32("count", 1);

@@ -28,6 +28,9 @@ struct Alert
     qint64 lastAt = 0;     ///< when it was last raised (== at when raised once)
     int count = 1;         ///< how often it was raised while open
     qint64 resolvedAt = 0; ///< 0 while the condition lasts
+    /// The error code of what went wrong, where there is one ("config.syntax" for a config
+    /// file that is not JSON): the console words the kind of error from it, as for any error.
+    QString code = {};
 
     bool resolved() const { return resolvedAt != 0; }
 };

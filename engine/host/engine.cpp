@@ -354,7 +354,7 @@ void Engine::probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promi
 }
 
 void Engine::raise(Alert::Severity severity, const QString &kind, const QString &subject,
-                   const QString &message, qint64 since)
+                   const QString &message, qint64 since, const QString &code)
 {
     const qint64 now = nowMs();
     const QString key = kind + QLatin1Char('\n') + subject;
@@ -367,6 +367,7 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
         open->count += 1;
         open->lastAt = now;
         open->message = message;
+        open->code = code;
         open->severity = std::max(open->severity, severity);
         alertChanged(*open);
         if (newReason)
@@ -376,6 +377,7 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
     Alert a{since > 0 && since < now ? since : now, severity, kind, subject, message};
     a.id = m_nextAlertId++;
     a.lastAt = now;
+    a.code = code;
     m_openAlerts.insert(key, a);
     alertChanged(a);
     logAlert(severity, kind, subject, message);
@@ -780,7 +782,8 @@ void Engine::followSharedState(const QSet<QString> &kinds)
             raise(Alert::Severity::Warning, QStringLiteral("config"), m_state->location(),
                   QStringLiteral("config version %1 (by %2) cannot be used here: %3")
                       .arg(latest.version)
-                      .arg(latest.actor, config.error().message));
+                      .arg(latest.actor, config.error().message),
+                  0, config.error().code);
             m_appliedVersion = latest.version; // said once, not at every poll
             return;
         }
@@ -796,7 +799,7 @@ void Engine::followSharedState(const QSet<QString> &kinds)
         // the old config, which a restart would bring back.
         if (!saved)
             raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
-                  saved.error().message);
+                  saved.error().message, 0, saved.error().code);
     }
 }
 
@@ -831,7 +834,8 @@ void Engine::reloadConfigFile()
     auto config = ClusterConfig::fromJson(content);
     if (!config) {
         const QString message = QStringLiteral("%1: %2 (the running config is kept)").arg(m_options.configPath, config.error().message);
-        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, message);
+        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, message, 0,
+              config.error().code);
         emit configReloadFailed(message);
         m_appliedFileContent = content; // report a bad file once, not on every touch
         return;
@@ -843,7 +847,8 @@ void Engine::reloadConfigFile()
         return;
     }
     if (auto applied = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !applied) {
-        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, applied.error().message);
+        raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
+              applied.error().message, 0, applied.error().code);
         emit configReloadFailed(applied.error().message);
     }
 }

@@ -106,9 +106,9 @@ private:
     void followPartitions(const QString &holder);
     void logDeliveryChanges(const SyncStats &now);
     /// Raises an incident, or counts it again while the same (kind, subject) is open. `since`:
-    /// when its condition began, if before now.
+    /// when its condition began, if before now; `code`: the error code of its cause, if any.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject,
-               const QString &message, qint64 since = 0);
+               const QString &message, qint64 since = 0, const QString &code = {});
     /// A check here found a node down or failed again: its incident is raised if none is
     /// open (the node was already so when this engine started).
     void raiseStillDown(const QString &nodeId);

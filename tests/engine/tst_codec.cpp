@@ -100,7 +100,10 @@ private slots:
         s.alerts.first().count = 3;
         s.alerts.first().resolvedAt = 1764300000900;
         s.openAlerts = {Alert{1764300000003, Alert::Severity::Warning,
-                              QStringLiteral("circuit.open"), QStringLiteral("t"), QString()}};
+                              QStringLiteral("circuit.open"), QStringLiteral("t"), QString()},
+                        Alert{1764300000004, Alert::Severity::Warning, QStringLiteral("config"),
+                              QStringLiteral("c.json"), QStringLiteral("not valid JSON")}};
+        s.openAlerts.last().code = QStringLiteral("config.syntax");
         s.maxNodes = 10;
         s.strategy = QStringLiteral("ip-hash");
         const EngineSnapshot back = roundTrip(s);
@@ -115,8 +118,10 @@ private slots:
         QCOMPARE(back.alerts.first().lastAt, 1764300000500);
         QCOMPARE(back.alerts.first().count, 3);
         QCOMPARE(back.alerts.first().resolvedAt, 1764300000900);
-        QCOMPARE(back.openAlerts.size(), 1);
+        QCOMPARE(back.openAlerts.size(), 2);
         QCOMPARE(back.openAlerts.first().kind, QStringLiteral("circuit.open"));
+        QCOMPARE(back.openAlerts.first().code, QString());
+        QCOMPARE(back.openAlerts.last().code, QStringLiteral("config.syntax"));
         QVERIFY(!back.openAlerts.first().resolved());
         QCOMPARE(back.strategy, s.strategy);
     }

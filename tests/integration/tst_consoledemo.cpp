@@ -15,6 +15,26 @@
 
 #include <csignal>
 
+/// The QTRY_* macros of Qt 6.4 count their timeout in loop steps of 50 ms, not in wall time:
+/// a condition that takes time itself (a scan of /proc, on a loaded machine) stretches every
+/// step, and a failing wait goes on for twice its timeout before it says so. These wait at most
+/// `ms` milliseconds by the clock (QTest::qWaitFor), then check once more to report.
+#define WALL_VERIFY(expr, ms)                                                                      \
+    do {                                                                                           \
+        (void)QTest::qWaitFor([&] { return bool(expr); }, ms);                                     \
+        QVERIFY(expr);                                                                             \
+    } while (false)
+#define WALL_VERIFY2(expr, message, ms)                                                            \
+    do {                                                                                           \
+        (void)QTest::qWaitFor([&] { return bool(expr); }, ms);                                     \
+        QVERIFY2(expr, message);                                                                   \
+    } while (false)
+#define WALL_COMPARE(actual, expected, ms)                                                         \
+    do {                                                                                           \
+        (void)QTest::qWaitFor([&] { return (actual) == (expected); }, ms);                         \
+        QCOMPARE(actual, expected);                                                                \
+    } while (false)
+
 namespace {
 
 struct ProcessInfo
@@ -137,19 +157,19 @@ private slots:
         auto first = startConsole();
         QVERIFY(first->waitForStarted(10000));
         const qint64 firstPid = first->processId();
-        QTRY_COMPARE_WITH_TIMEOUT(nodesimChildrenOf(firstPid).size(), 9, 30000);
+        WALL_COMPARE(nodesimChildrenOf(firstPid).size(), 9, 30000);
         const QList<qint64> sims = nodesimChildrenOf(firstPid);
         m_sims = sims;
-        QTRY_VERIFY_WITH_TIMEOUT(!folderWithStore(m_temp.path()).isEmpty(), 30000);
+        WALL_VERIFY(!folderWithStore(m_temp.path()).isEmpty(), 30000);
         const QString stale = folderWithStore(m_temp.path());
 
         // SIGKILL: the console cannot stop anything itself.
         first->kill();
         QVERIFY(first->waitForFinished(10000));
         for (qint64 pid : sims)
-            QTRY_VERIFY2_WITH_TIMEOUT(
-                !alive(pid), qPrintable(QStringLiteral("nodesim %1 outlived the console").arg(pid)),
-                10000);
+            WALL_VERIFY2(!alive(pid),
+                         qPrintable(QStringLiteral("nodesim %1 outlived the console").arg(pid)),
+                         10000);
         QVERIFY(QFileInfo::exists(stale)); // what the next start must clean up
         QCOMPARE(demoFolders(m_temp.path()), QStringList{QFileInfo(stale).fileName()});
 
@@ -158,8 +178,8 @@ private slots:
 
         auto second = startConsole();
         QVERIFY(second->waitForStarted(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(stale), 30000);
-        QTRY_COMPARE_WITH_TIMEOUT(nodesimChildrenOf(second->processId()).size(), 9, 30000);
+        WALL_VERIFY(!QFileInfo::exists(stale), 30000);
+        WALL_COMPARE(nodesimChildrenOf(second->processId()).size(), 9, 30000);
         QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-running/owner"))));
         QCOMPARE(demoFolders(m_temp.path()).size(), 2); // the second console's own, and ours
 
@@ -169,7 +189,7 @@ private slots:
         second->terminate();
         QVERIFY(second->waitForFinished(20000));
         for (qint64 pid : secondSims)
-            QTRY_VERIFY_WITH_TIMEOUT(!alive(pid), 10000);
+            WALL_VERIFY(!alive(pid), 10000);
         QCOMPARE(demoFolders(m_temp.path()), QStringList{QStringLiteral("jobfirst-demo-running")});
     }
 
@@ -194,8 +214,8 @@ private slots:
             startConsole({QStringLiteral("--db"),
                           m_temp.filePath(QStringLiteral("jobfirst-demo-opened/kept.db"))});
         QVERIFY(console->waitForStarted(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(
-            !QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-killed"))), 30000);
+        WALL_VERIFY(!QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-killed"))),
+                    30000);
         QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-alive/owner"))));
         QVERIFY(QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-opened/owner"))));
         console->terminate();
@@ -220,14 +240,13 @@ private slots:
             QSignalSpy ready(&demo, &DemoCluster::ready);
             QSignalSpy failed(&demo, &DemoCluster::failed);
             demo.start();
-            QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 30000);
+            WALL_VERIFY(!ready.isEmpty() || !failed.isEmpty(), 30000);
             QVERIFY2(failed.isEmpty(),
                      failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
             QCOMPARE(ready.size(), 1);
             // Ready means the demo's three nodes are registered, not merely its processes up.
             auto nodes = engine.nodes();
-            while (!nodes.isFinished())
-                QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+            WALL_VERIFY(nodes.isFinished(), 10000);
             QVERIFY(nodes.result().ok());
             QCOMPARE(nodes.result().value().size(), 3);
             engine.stop();

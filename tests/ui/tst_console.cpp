@@ -202,6 +202,24 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
         QVERIFY(banner->text().contains(QStringLiteral("max_nodes")));
         QCOMPARE(maxNodes(), 10);
+        // Its incident says what kind of error it is in the chosen language (from the error's
+        // code), then the engine's detail: it stayed English in the Chinese console.
+        const auto configAlertTip = [this] {
+            auto *model = m_window->alerts()->model();
+            for (int r = 0; r < model->rowCount(); ++r)
+                if (model->row(r).kind == u"config" && !model->row(r).resolved())
+                    return model->data(model->index(r, 1), Qt::ToolTipRole).toString();
+            return QString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!configAlertTip().isEmpty(), 5000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString kind =
+            QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
+        const QString chineseTip = configAlertTip();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
+        QVERIFY2(chineseTip.startsWith(kind) && chineseTip.contains(QStringLiteral("max_nodes")),
+                 qPrintable(chineseTip));
         writeFile(configPath(), configJson(12));
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
@@ -309,6 +327,50 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->config()->reload();
         QTRY_VERIFY(!editor->toPlainText().contains(missing));
+    }
+
+    // The editor's live check says on which line the text goes wrong and what kind of error it
+    // is, in the chosen language, then the engine's detail: it showed the engine's English
+    // with a byte offset.
+    void configEditorSaysWhichLineAndWhatKind()
+    {
+        m_window->showPage(4);
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QLabel *error = m_window->config()->errorLabel();
+        const QString running =
+            QString::fromUtf8(m_engine->config(false).result().value().toJson());
+        QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), running, 5000);
+        const QStringList lines = running.split(u'\n');
+        const qsizetype maxNodesLine =
+            lines.indexOf(QRegularExpression(QStringLiteral("\\s*\"max_nodes\": \\d+,")));
+        QVERIFY(maxNodesLine > 0);
+        // A value the engine cannot use, on the line of its key.
+        editor->setPlainText(
+            QString(running).replace(QRegularExpression(QStringLiteral("\"max_nodes\": \\d+")),
+                                     QStringLiteral("\"max_nodes\": 0")));
+        QVERIFY2(error->text().startsWith(
+                     QStringLiteral("Line %1: a setting has a value the engine cannot use (key "
+                                    "'max_nodes'")
+                         .arg(maxNodesLine + 1)),
+                 qPrintable(error->text()));
+        // A syntax error, on the line where the parser stopped.
+        QStringList broken = lines;
+        broken[3] += QStringLiteral(" oops");
+        editor->setPlainText(broken.join(u'\n'));
+        QVERIFY2(error->text().startsWith(
+                     QStringLiteral("Line 4: the config is not a valid JSON object (")),
+                 qPrintable(error->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = error->text();
+        const QString kind =
+            QCoreApplication::translate("Error", "the config is not a valid JSON object");
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.startsWith(QStringLiteral("Line")) && chinese.contains(kind) &&
+                     chinese.contains(QStringLiteral("4")) &&
+                     !kind.startsWith(QStringLiteral("the config")),
+                 qPrintable(chinese));
+        editor->setPlainText(running);
+        QVERIFY(error->text().isEmpty());
     }
 
     void switchToChineseAndBack()
@@ -486,6 +548,22 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         QVERIFY2(status->text().startsWith(QStringLiteral("Imported 2 users")),
                  qPrintable(status->text()));
+        // A file that cannot be read says so in the chosen language, with the engine's detail
+        // (the path): the detail alone was English in the Chinese console.
+        const QString missing = m_dir.filePath(QStringLiteral("no-such-users.jsonl"));
+        sync->startImport(missing);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(
+            status->text().startsWith(QStringLiteral("Import failed: the file cannot be read (")) &&
+                status->text().contains(missing),
+            qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = status->text();
+        const QString kind = QCoreApplication::translate("Error", "the file cannot be read");
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!kind.startsWith(QStringLiteral("the file")) && chinese.contains(kind) &&
+                     chinese.contains(missing),
+                 qPrintable(chinese));
     }
 
     void removeAskedForConfirmation()

@@ -125,6 +125,29 @@ private slots:
         shell.stop();
     }
 
+    /// A token the engine does not know is refused, and the window says so in its language:
+    /// the engine's English ("the token is not known …") was all the Chinese console said.
+    void aRefusedTokenIsSaidInTheChosenLanguage()
+    {
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(path(QStringLiteral("language.db")), path(QStringLiteral("language.json")));
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        shell.window()->switchLanguage(QStringLiteral("zh_CN"));
+        const QString kind = QCoreApplication::translate("Error", "the API token is not valid");
+        shell.connectRemote(QUrl(m_daemon.url()), "jft_not-a-token-of-this-engine", {}, false);
+        auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
+        QVERIFY(message);
+        QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(m_daemon.url()), 15000);
+        const QString chinese = message->text();
+        shell.window()->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!kind.startsWith(QStringLiteral("the API")) && chinese.contains(kind) &&
+                     !chinese.startsWith(QStringLiteral("Cannot connect")),
+                 qPrintable(chinese));
+        QCOMPARE(windows.size(), 1); // still the store's window
+        shell.stop();
+    }
+
     void cleanupTestCase() { m_daemon.terminate(); }
 };
 

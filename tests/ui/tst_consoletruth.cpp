@@ -466,6 +466,57 @@ private slots:
         QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
     }
 
+    // Why a delivery failed is worded in the console's language: a target that refuses the
+    // connection read "Connection refused" in the Chinese console (session 14's walk).
+    void deliveryErrorsAreWordedInTheConsolesLanguage_data()
+    {
+        QTest::addColumn<QString>("engine");
+        QTest::addColumn<QString>("kept"); // what stays as it came (the target's answer)
+        QTest::newRow("refused") << QStringLiteral("Connection refused") << QString();
+        QTest::newRow("curl, long") << QStringLiteral("Failed to connect to 127.0.0.1 port 1 "
+                                                      "after 0 ms: Connection refused")
+                                    << QString();
+        QTest::newRow("timeout") << QStringLiteral("timeout after 3000 ms")
+                                 << QStringLiteral("3000");
+        QTest::newRow("answer") << QStringLiteral("HTTP 503: {\"error\":\"busy\"}")
+                                << QStringLiteral("{\"error\":\"busy\"}");
+        QTest::newRow("no answer") << QStringLiteral("HTTP 502: ") << QStringLiteral("502");
+    }
+    void deliveryErrorsAreWordedInTheConsolesLanguage()
+    {
+        QFETCH(QString, engine);
+        QFETCH(QString, kept);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::deliveryErrorText(engine);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     !chinese.contains(QStringLiteral("timeout")) &&
+                     !chinese.contains(QStringLiteral("answered")) && chinese.contains(kept),
+                 qPrintable(engine + QStringLiteral(" -> ") + chinese));
+    }
+
+    // ... and on screen, for a target that is gone: its Last error cell.
+    void refusedDeliveryReadsInChinese()
+    {
+        m_target.kill();
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("u9"); // a short id: chineseEverywhere takes it for one
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            targetCell(QStringLiteral("t0"), 9).contains(QStringLiteral("refused")), 10000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = targetCell(QStringLiteral("t0"), 9);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY(m_target.restart());
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     chinese.contains(QStringLiteral("连接被拒绝")),
+                 qPrintable(chinese));
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
+    }
+
     // The replay window ends now when the tab is shown again, not when the console started
     // (hours ago); a date the operator set is theirs and stays.
     void replayWindowEndsNowUnlessSet()

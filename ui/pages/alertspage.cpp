@@ -163,7 +163,8 @@ QString AlertsPage::detailText(const Alert &a)
     }
     if (a.kind.startsWith(QLatin1String("store.")))
         return errorText(Error{a.kind, a.message});
-    return a.message;
+    // A config file or version that could not be used: the kind of error from its code.
+    return errorText(Error{a.code, a.message});
 }
 
 void AlertsPage::sortRows()

@@ -9,10 +9,12 @@
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -189,11 +191,34 @@ void ConfigPage::showReloadError(const QString &message)
 
 bool ConfigPage::validate()
 {
-    const auto config = ClusterConfig::fromJson(m_editor->toPlainText().toUtf8());
-    m_error->setText(config ? QString() : config.error().message);
-    const bool changed = m_editor->toPlainText().toUtf8() != m_current;
+    const QByteArray json = m_editor->toPlainText().toUtf8();
+    const auto config = ClusterConfig::fromJson(json);
+    m_error->setText(config ? QString() : validationText(json, config.error()));
+    const bool changed = json != m_current;
     m_apply->setEnabled(config.ok() && changed);
     return config.ok();
+}
+
+QString ConfigPage::validationText(const QByteArray &json, const Error &error)
+{
+    // The engine says where a syntax error is as a byte offset, and names a key by its path:
+    // the operator looks for a line.
+    qsizetype at = -1;
+    if (error.code == u"config.syntax") {
+        QJsonParseError parse;
+        QJsonDocument::fromJson(json, &parse);
+        if (parse.error != QJsonParseError::NoError)
+            at = parse.offset;
+    } else {
+        // A top-level key ("key 'max_nodes': …"), found where it is written once.
+        static const QRegularExpression named(QStringLiteral("^key '([a-z0-9_]+)'"));
+        const QRegularExpressionMatch m = named.match(error.message);
+        const QByteArray key = '"' + m.captured(1).toUtf8() + '"';
+        if (m.hasMatch() && json.count(key) == 1)
+            at = json.indexOf(key);
+    }
+    const QString text = errorText(error);
+    return at < 0 ? text : tr("Line %1: %2").arg(json.left(at).count('\n') + 1).arg(text);
 }
 
 void ConfigPage::apply()

@@ -52,6 +52,9 @@ private:
     void load(bool keepEdits);
     static QString noteText();
     bool validate();
+    /// Why the editor's text is not a config, in the chosen language: the line at fault where
+    /// it can be told, the kind of error, then the engine's detail as it came.
+    static QString validationText(const QByteArray &json, const Error &error);
     void compareSelected();
     void showDiff(int version, const QString &diff);
     void rollbackSelected();

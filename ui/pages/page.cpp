@@ -240,6 +240,27 @@ QString reasonText(const QString &reason)
     return reason;
 }
 
+QString deliveryErrorText(const QString &error)
+{
+    // libcurl's words: "Connection refused", or with the address before it ("Failed to
+    // connect to 127.0.0.1 port 8207 after 0 ms: Connection refused").
+    static const QRegularExpression refused(QStringLiteral("(^|: )Connection refused$"),
+                                            QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression answered(QStringLiteral("^HTTP (\\d{3}): ?(.*)$"),
+                                             QRegularExpression::DotMatchesEverythingOption);
+    if (error.isEmpty())
+        return error; // most rows of a large cluster's targets: no pattern tried
+    QRegularExpressionMatch m;
+    if (refused.match(error).hasMatch())
+        return reasonText(QStringLiteral("connection refused"));
+    if ((m = answered.match(error)).hasMatch())
+        return m.captured(2).isEmpty()
+                   ? reasonText(QStringLiteral("bad status ") + m.captured(1))
+                   : QCoreApplication::translate("Reason", "answered HTTP %1: %2")
+                         .arg(m.captured(1), m.captured(2));
+    return reasonText(error); // "timeout after 3000 ms", and anything else as it came
+}
+
 namespace {
 /// The kind of an engine error by its code, translated; empty for a code the console does
 /// not know.
@@ -253,7 +274,7 @@ QString errorKindText(const QString &code)
         return QCoreApplication::translate("Error", "the engine has stopped");
     if (code == u"auth.forbidden")
         return QCoreApplication::translate("Error", "this connection's role may not do this");
-    if (code == u"token.invalid")
+    if (code == u"token.invalid" || code == u"auth.unauthenticated")
         return QCoreApplication::translate("Error", "the API token is not valid");
     if (code == u"store.locked")
         return QCoreApplication::translate("Error", "the store is locked by another process");
@@ -281,6 +302,10 @@ QString errorKindText(const QString &code)
         return QCoreApplication::translate("Error", "a secret is not acceptable");
     if (code == u"config.io")
         return QCoreApplication::translate("Error", "the config file cannot be read or written");
+    if (code == u"file.unreadable" || code == u"import.io")
+        return QCoreApplication::translate("Error", "the file cannot be read");
+    if (code == u"import.format")
+        return QCoreApplication::translate("Error", "the file is not users in JSON Lines or CSV");
     return {};
 }
 } // namespace

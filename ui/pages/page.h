@@ -74,6 +74,10 @@ QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeT
 /// A health check's result or a state change's reason from the engine, worded in the
 /// console's language ("connection refused", "3 checks failed in a row", ...).
 QString reasonText(const QString &engineReason);
+/// Why a delivery failed, as the engine (libcurl) words it ("Connection refused", "timeout
+/// after 3000 ms", "HTTP 503: <answer>"), in the console's language; the target's answer and
+/// any text the console does not know are kept as they came.
+QString deliveryErrorText(const QString &engineError);
 /// What an engine error is about, in the console's language, told by its code ("the engine
 /// cannot be reached"); the engine's own message for a code the console does not know.
 QString errorSummary(const Error &error);

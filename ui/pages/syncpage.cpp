@@ -153,8 +153,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       [](const T &t) {
                           return t.lastError.isEmpty()
                                      ? QString()
-                                     : QStringLiteral("%1  %2").arg(timeText(t.lastErrorAt).mid(11),
-                                                                    t.lastError.left(120));
+                                     : QStringLiteral("%1  %2").arg(
+                                           timeText(t.lastErrorAt).mid(11),
+                                           deliveryErrorText(t.lastError).left(120));
                       }),
         },
         [](const T &t) { return t.name; }, this);
@@ -193,7 +194,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                           return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt);
                       }),
             column<Q>([] { return tr("Last error"); },
-                      [](const Q &q) { return q.lastError.left(120); }),
+                      [](const Q &q) { return deliveryErrorText(q.lastError).left(120); }),
         },
         [](const Q &q) { return QString::number(q.deliveryId); }, this);
     using D = DeadLetter;
@@ -213,16 +214,21 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             column<D>([] { return tr("Failed at"); },
                       [](const D &d) { return timeText(d.failedAt); }),
             column<D>([] { return tr("Last error"); },
-                      [](const D &d) { return d.lastError.left(160); }),
+                      [](const D &d) { return deliveryErrorText(d.lastError).left(160); }),
         },
         [](const D &d) { return QString::number(d.deliveryId); }, this);
     using A = DeliveryAttempt;
     m_attempts = new RecordTableModel<A>(
         {
             column<A>([] { return tr("Time"); }, [](const A &a) { return timeText(a.at); }),
-            column<A>([] { return tr("HTTP"); }, [](const A &a) { return a.httpStatus ? QString::number(a.httpStatus) : QStringLiteral("—"); }),
-            column<A>([] { return tr("Duration (ms)"); }, [](const A &a) { return QString::number(a.durationMs, 'f', 1); }),
-            column<A>([] { return tr("Error"); }, [](const A &a) { return a.error; }),
+            column<A>([] { return tr("HTTP"); },
+                      [](const A &a) {
+                          return a.httpStatus ? QString::number(a.httpStatus) : QStringLiteral("—");
+                      }),
+            column<A>([] { return tr("Duration (ms)"); },
+                      [](const A &a) { return QString::number(a.durationMs, 'f', 1); }),
+            column<A>([] { return tr("Error"); },
+                      [](const A &a) { return deliveryErrorText(a.error); }),
             column<A>([] { return tr("Response"); }, [](const A &a) { return a.bodyHead; }),
         },
         [](const A &a) { return QString::number(a.at) + a.error; }, this);
@@ -812,7 +818,7 @@ void SyncPage::startImport(const QString &path)
 QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
 {
     if (!r)
-        return tr("Import failed: %1").arg(r.error().message);
+        return tr("Import failed: %1").arg(errorText(r.error()));
     QString text =
         cancelled
             ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
