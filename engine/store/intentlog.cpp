@@ -242,9 +242,11 @@ Result<std::unique_ptr<IntentLog>> IntentLog::open(const QString &path, const QB
                                                    qint64 bytes)
 {
     const QByteArray name = QFile::encodeName(path);
+    const bool existed = QFileInfo::exists(path);
     const int fd = ::open(name.constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
-        return makeError(QStringLiteral("intentlog.create"),
+        return makeError(existed ? QStringLiteral("intentlog.unreadable")
+                                 : QStringLiteral("intentlog.create"),
                          QStringLiteral("cannot open intent log %1: %2").arg(path, systemError()));
     std::unique_ptr<IntentLog> log(new IntentLog(path, fd));
     log->m_storeId = storeId;
@@ -256,7 +258,7 @@ Result<std::unique_ptr<IntentLog>> IntentLog::open(const QString &path, const QB
     char header[HeaderUsed] = {};
     const ssize_t got = ::pread(fd, header, sizeof header, 0);
     if (got < 0)
-        return makeError(QStringLiteral("intentlog.create"),
+        return makeError(QStringLiteral("intentlog.unreadable"),
                          QStringLiteral("cannot read intent log %1: %2").arg(path, systemError()));
     if (std::all_of(header, header + got, [](char c) { return c == 0; })) {
         if (Status s = log->initialize(bytes, storeId); !s)
@@ -326,7 +328,7 @@ Status IntentLog::load(const QByteArray &storeId)
     struct stat st;
     if (::fstat(m_fd, &st) != 0)
         return makeError(
-            QStringLiteral("intentlog.create"),
+            QStringLiteral("intentlog.unreadable"),
             QStringLiteral("cannot read intent log %1: %2").arg(m_path, systemError()));
     char header[HeaderUsed];
     if (::pread(m_fd, header, HeaderUsed, 0) != HeaderUsed)
@@ -359,7 +361,7 @@ Status IntentLog::load(const QByteArray &storeId)
             continue;
         if (r <= 0)
             return makeError(
-                QStringLiteral("intentlog.create"),
+                QStringLiteral("intentlog.unreadable"),
                 QStringLiteral("cannot read intent log %1: %2")
                     .arg(m_path, r < 0 ? systemError() : QStringLiteral("short read")));
         at += r;

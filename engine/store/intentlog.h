@@ -43,7 +43,8 @@ public:
     /// Opens the log at `path` for the store whose 16-byte id is `storeId`, creating it
     /// (`bytes` long) when missing, and reads the records of its current epoch. Errors:
     /// "intentlog.busy" when another process holds it (no log for this one), "intentlog.create"
-    /// when it cannot be made, "intentlog.malformed" when the file is not a log, and
+    /// when a new one cannot be made (it held nothing), "intentlog.unreadable" when an
+    /// existing one cannot be read, "intentlog.malformed" when the file is not a log, and
     /// "intentlog.foreign" when it holds events of another store: the message names the file
     /// and what is wrong, and nothing is changed. Another store's log that holds no events
     /// becomes this store's.
