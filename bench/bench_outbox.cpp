@@ -401,8 +401,9 @@ int main(int argc, char *argv[])
                     ours.cpuPerEvent());
         if (!postgres && ours.events > 0)
             std::printf("  of which the outbox writer thread %.1f µs per event, busy %.0f%% of the "
-                        "time\n",
-                        writerCpu * 1e6 / ours.events, 100.0 * writerCpu / ours.seconds);
+                        "time; %lld commits made durable by the intent log\n",
+                        writerCpu * 1e6 / ours.events, 100.0 * writerCpu / ours.seconds,
+                        qint64(writer.loggedCommits.load()));
         if (postgres && ours.events > 0)
             std::printf(
                 "  of which the outbox writer thread %.1f µs, its connections' threads %.1f µs; "

@@ -55,6 +55,8 @@ public:
     /// Groups whose record would be larger than this are made durable by syncing the WAL:
     /// their commits write fewer bytes per event than their records would (bulk imports).
     static constexpr qsizetype MaxLoggedBytes = 64 * 1024;
+    /// Groups of more requests (callers) than this are made durable by syncing the WAL.
+    static constexpr std::size_t MaxLoggedRequests = 4;
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
@@ -114,6 +116,8 @@ public:
     /// Group commits (transactions) and WAL syncs so far.
     std::atomic<qint64> commits{0};
     std::atomic<qint64> syncs{0};
+    /// Of the commits, those made durable by their intent-log record.
+    std::atomic<qint64> loggedCommits{0};
 
 private:
     struct Parts;
