@@ -256,9 +256,10 @@ int main(int argc, char *argv[])
     const bool postgres = qEnvironmentVariable("BENCH_OUTBOX") == QLatin1String("postgresql");
     const bool callerThreads = qEnvironmentVariableIntValue("BENCH_CALLER_THREADS") == 1;
     std::printf("load average at start: %s\n", qPrintable(loadAverage()));
-    std::printf("command: %s%sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
-                postgres ? "BENCH_OUTBOX=postgresql " : "",
-                callerThreads ? "BENCH_CALLER_THREADS=1 " : "", rounds);
+    std::printf(
+        "command: %s%s%sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
+        postgres ? "BENCH_OUTBOX=postgresql " : "", callerThreads ? "BENCH_CALLER_THREADS=1 " : "",
+        qEnvironmentVariableIsSet("BENCH_INTENT_LOG") ? "BENCH_INTENT_LOG=<bytes> " : "", rounds);
     std::printf("callers: %s\n", callerThreads ? "one thread each, blocked until answered"
                                                : "one thread keeping that many calls "
                                                  "outstanding, as redis-benchmark does");
@@ -279,6 +280,9 @@ int main(int argc, char *argv[])
             db = QStringLiteral("postgresql://%1@127.0.0.1:%2/bench%3").arg(pg.user()).arg(pg.port()).arg(clients);
         }
         OutboxWriter writer(db);
+        // BENCH_INTENT_LOG=0: every group made durable by syncing the WAL, as before the log.
+        if (qEnvironmentVariableIsSet("BENCH_INTENT_LOG"))
+            writer.setIntentLogBytes(qEnvironmentVariableIntValue("BENCH_INTENT_LOG"));
         if (!writer.start(1000000000)) {
             std::fprintf(stderr, "cannot start the outbox\n");
             return 1;
@@ -343,8 +347,9 @@ int main(int argc, char *argv[])
                     ours.cpuPerEvent());
         if (!postgres && ours.events > 0)
             std::printf("  of which the outbox writer thread %.1f µs per event, busy %.0f%% of the "
-                        "time\n",
-                        writerCpu * 1e6 / ours.events, 100.0 * writerCpu / ours.seconds);
+                        "time; %lld commits made durable by the intent log\n",
+                        writerCpu * 1e6 / ours.events, 100.0 * writerCpu / ours.seconds,
+                        qint64(writer.loggedCommits.load()));
         if (postgres && ours.events > 0)
             std::printf(
                 "  of which the outbox writer thread %.1f µs, its connections' threads %.1f µs; "

@@ -30,6 +30,8 @@ public:
         QHash<QString, qint64> pendingDelta;
         /// Highest delivery row id committed by anyone when this group committed.
         qint64 lastDeliveryId = 0;
+        /// The same when the group began (SQLite): rows between the two are the group's own.
+        qint64 lastDeliveryIdBefore = 0;
         /// Per request of the group: true for an OutcomeWrite the store refused to record
         /// because the delivery lease has passed to another process (fencing: a paused or cut
         /// off holder cannot overwrite its successor). Empty when none was refused.
@@ -86,6 +88,10 @@ public:
     virtual int walFrames() const { return 0; }
     /// Copies the WAL back into the store file (SQLite; see SqliteOutboxStore::checkpoint).
     virtual bool checkpoint() { return true; }
+    /// The store's 16-byte id, made when first asked for and kept in the store file itself
+    /// (not only in its WAL), which names the store an intent log belongs to (SQLite);
+    /// empty when the store keeps no intent log (PostgreSQL: its commits are durable).
+    virtual Result<QByteArray> intentLogId() { return QByteArray(); }
 
 protected:
     OutboxStore() = default;

@@ -6,6 +6,7 @@
 
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QUuid>
 
 #include <sqlite3.h>
 
@@ -113,6 +114,33 @@ bool SqliteOutboxStore::checkpoint()
     return rc == SQLITE_OK && log == copied;
 }
 
+Result<QByteArray> SqliteOutboxStore::intentLogId()
+{
+    QSqlQuery q(m_store->database());
+    const auto read = [&q]() -> QByteArray {
+        if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'store_id'")) || !q.next())
+            return {};
+        return QUuid::fromString(q.value(0).toString()).toRfc4122();
+    };
+    QByteArray id = read();
+    if (id.size() == 16 && !QUuid::fromRfc4122(id).isNull())
+        return id;
+    // INSERT OR IGNORE: another process opening the same new store may make one first.
+    q.prepare(QStringLiteral("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?)"));
+    q.addBindValue(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    if (!q.exec())
+        return storeError(path(), QStringLiteral("make the store's id"), q.lastError().text());
+    id = read();
+    if (id.size() != 16 || QUuid::fromRfc4122(id).isNull())
+        return storeError(path(), QStringLiteral("read the store's id"), q.lastError().text());
+    // Into the store file itself: a store whose WAL was lost (or copied without it) must
+    // still know its id to replay its intent log. Should a reader keep the checkpoint from
+    // finishing, the id is still in the WAL, and such a store refuses the log as another's.
+    q.finish(); // an open statement would keep the checkpoint from running (SQLITE_LOCKED)
+    sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_FULL, nullptr, nullptr);
+    return id;
+}
+
 Result<SqliteOutboxStore::Summary>
 SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
 {
@@ -121,6 +149,11 @@ SqliteOutboxStore::commit(const std::vector<OutboxRequest *> &group, qint64 now)
     QString error;
     if (!m_begin.exec())
         error = m_begin.error();
+    if (error.isEmpty()) {
+        if (m_lastDelivery.next())
+            summary.lastDeliveryIdBefore = m_lastDelivery.int64(0);
+        m_lastDelivery.reset();
+    }
     for (std::size_t i = 0; i < group.size() && error.isEmpty();) {
         if (!std::holds_alternative<EventWrite>(*group[i])) {
             if (auto *o = std::get_if<OutcomeWrite>(group[i]))

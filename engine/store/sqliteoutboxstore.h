@@ -56,6 +56,8 @@ public:
     /// at once if another checkpoint runs). When all of it is copied, the next transaction
     /// writes the WAL from its start again: syncing a file that does not grow is cheaper.
     bool checkpoint() override;
+    /// Read from meta ("store_id"); made, and checkpointed into the store file, when missing.
+    Result<QByteArray> intentLogId() override;
     /// (SQLite's WAL hook.)
     void walCommitted(int frames);
 

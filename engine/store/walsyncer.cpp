@@ -36,10 +36,63 @@ void WalSyncer::submit(Done done, int callers)
 {
     {
         std::lock_guard lock(m_mutex);
-        m_waiting.push_back(std::move(done));
+        m_waiting.push_back(Entry{std::move(done), {}, false});
         m_waitingCallers += callers;
     }
     m_wake.notify_one();
+}
+
+void WalSyncer::submitLogged(IntentLog::Record record, Done done, int callers)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_waiting.push_back(Entry{std::move(done), std::move(record), true});
+        m_waitingCallers += callers;
+    }
+    m_wake.notify_one();
+}
+
+bool WalSyncer::syncNow(QString &error)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        m_idle.wait(lock, [this] { return m_waiting.empty() && !m_syncing; });
+        if (!m_failure.isEmpty()) {
+            error = m_failure;
+            return false;
+        }
+        m_syncing = true;
+    }
+    const bool ok = sync(error);
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_syncs;
+        if (!ok)
+            m_failure = error;
+        m_syncing = false;
+    }
+    m_wake.notify_one();
+    m_idle.notify_all();
+    return ok;
+}
+
+bool WalSyncer::syncBatch(std::vector<Entry> &batch, QString &error)
+{
+    std::vector<IntentLog::Record *> records;
+    bool wal = false;
+    for (Entry &e : batch) {
+        if (e.logged)
+            records.push_back(&e.record);
+        else
+            wal = true;
+    }
+    if (!records.empty()) {
+        if (Status s = m_log->write(records); !s) {
+            error = s.error().message;
+            return false;
+        }
+    }
+    return !wal || sync(error);
 }
 
 bool WalSyncer::syncHere(Done &done)
@@ -61,6 +114,7 @@ bool WalSyncer::syncHere(Done &done)
         m_syncing = false;
     }
     m_wake.notify_one(); // the sync thread waits for it to end before syncing again
+    m_idle.notify_all();
     done(ok, failure);
     return true;
 }
@@ -118,7 +172,7 @@ void WalSyncer::run()
 {
     pthread_setname_np(pthread_self(), "jf-walsync"); // names it in top and perf
     while (true) {
-        std::vector<Done> batch;
+        std::vector<Entry> batch;
         int callers = 0;
         QString failure;
         {
@@ -137,7 +191,7 @@ void WalSyncer::run()
         }
         if (onSyncStarted)
             onSyncStarted();
-        if (failure.isEmpty() && !sync(failure)) {
+        if (failure.isEmpty() && !syncBatch(batch, failure)) {
             std::lock_guard lock(m_mutex);
             m_failure = failure;
         }
@@ -153,9 +207,10 @@ void WalSyncer::run()
                 m_answers.emplace_back(std::move(batch), failure);
             m_answering = m_answering || direct; // syncHere() waits its turn
         }
+        m_idle.notify_all();
         if (direct) {
-            for (Done &done : batch)
-                done(failure.isEmpty(), failure);
+            for (Entry &e : batch)
+                e.done(failure.isEmpty(), failure);
             std::lock_guard lock(m_mutex);
             m_answering = false;
         } else {
@@ -168,7 +223,7 @@ void WalSyncer::answer()
 {
     pthread_setname_np(pthread_self(), "jf-walanswer"); // names it in top and perf
     while (true) {
-        std::pair<std::vector<Done>, QString> next;
+        std::pair<std::vector<Entry>, QString> next;
         {
             std::unique_lock lock(m_mutex);
             m_answerWake.wait(lock, [this] { return m_syncDone || !m_answers.empty(); });
@@ -178,8 +233,8 @@ void WalSyncer::answer()
             m_answers.pop_front();
             m_answering = true;
         }
-        for (Done &done : next.first)
-            done(next.second.isEmpty(), next.second);
+        for (Entry &e : next.first)
+            e.done(next.second.isEmpty(), next.second);
         std::lock_guard lock(m_mutex);
         m_answering = false;
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/intentlog.h"
+
 #include <QString>
 
 #include <condition_variable>
@@ -22,6 +24,9 @@ namespace jobfirst {
 /// A failed sync fails every callback waiting and every one after it: the store's pages may
 /// not be on disk, so nothing more is confirmed. Callbacks run in order on an answering
 /// thread, so the next sync starts as soon as the last one ended.
+///
+/// With an intent log (setIntentLog()), a small group can instead be made durable by its
+/// record in the log (submitLogged()), written and synced here while the group commits.
 class WalSyncer final
 {
 public:
@@ -36,6 +41,15 @@ public:
     /// Runs `done` once everything committed before this call is on disk; `callers` is how
     /// many threads wait for it (a few are answered at once, more on the answering thread).
     void submit(Done done, int callers = 1);
+    /// The intent log submitLogged() writes to; set before the first call.
+    void setIntentLog(IntentLog *log) { m_log = log; }
+    /// Runs `done` once `record` (placed in the intent log) is written and synced; the group
+    /// it holds may still be committing meanwhile. In order with submit()'s callbacks.
+    void submitLogged(IntentLog::Record record, Done done, int callers = 1);
+    /// Waits until every record and sync submitted so far is done, then syncs the WAL on the
+    /// calling thread: everything committed before the call is then on disk. False, with
+    /// `error`, when a sync failed (now or before).
+    bool syncNow(QString &error);
     /// Syncs on the calling thread and runs `done` there, when no sync is running or waiting
     /// and no answers are pending (so answers keep their order); false, with `done` untouched,
     /// otherwise. A lone caller is then answered without a hand-off to the sync thread (a
@@ -49,16 +63,26 @@ public:
     std::function<void()> onSyncStarted;
 
 private:
+    struct Entry
+    {
+        Done done;
+        IntentLog::Record record;
+        bool logged = false;
+    };
+
     void run();
     void answer();
     bool sync(QString &error);
+    /// Writes the logged entries' records and syncs the WAL for the others.
+    bool syncBatch(std::vector<Entry> &batch, QString &error);
 
     QString m_walPath;
     int m_fd = -1;
     unsigned long m_inode = 0;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::vector<Done> m_waiting;
+    std::condition_variable m_idle; ///< a sync ended
+    std::vector<Entry> m_waiting;
     int m_waitingCallers = 0;
     bool m_stopping = false;
     bool m_syncing = false; ///< a sync runs, on the sync thread or in syncHere()
@@ -67,7 +91,8 @@ private:
     // Callers are answered on a thread of their own: waking a few dozen waiting threads
     // one by one took longer than the sync itself, and the next sync waited for it.
     std::condition_variable m_answerWake;
-    std::deque<std::pair<std::vector<Done>, QString>> m_answers;
+    std::deque<std::pair<std::vector<Entry>, QString>> m_answers;
+    IntentLog *m_log = nullptr;
     bool m_syncDone = false;
     bool m_answering = false; ///< the answering thread runs callbacks (order must hold)
     std::thread m_thread;

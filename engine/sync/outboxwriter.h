@@ -29,6 +29,9 @@ namespace jobfirst {
 /// SQLite writers wait on each other's locks (SQLite's busy handler sleeps in coarse steps,
 /// which showed as seconds of delivery latency). Checkpoints run on their own thread.
 /// write() returns only once its events are durable, or with an error and nothing written.
+/// A small group of events is made durable by its record in an intent log next to the store
+/// (IntentLog), written and synced on the sync thread while the group commits here; callers
+/// are answered once both are done, and the WAL is synced later (when the log starts over).
 /// Thread-safe.
 class OutboxWriter final
 {
@@ -44,6 +47,19 @@ public:
     void setBacklogLimit(qint64 limit) { m_backlogLimit = limit; }
     /// sync_max_event_bytes: write() refuses a batch holding a larger event (naming it).
     void setMaxEventBytes(qint64 bytes) { m_maxEventBytes = bytes; }
+    /// Size of the intent log made for a store that has none (before start()); 0: no log,
+    /// every group is made durable by syncing the WAL.
+    void setIntentLogBytes(qint64 bytes) { m_intentLogBytes = bytes; }
+    /// Its default: a few seconds of small groups at full speed, replayed in well under one.
+    static constexpr qint64 DefaultIntentLogBytes = 4 * 1024 * 1024;
+    /// Groups whose record would be larger than this are made durable by syncing the WAL:
+    /// their commits write fewer bytes per event than their records would (bulk imports).
+    static constexpr qsizetype MaxLoggedBytes = 64 * 1024;
+    /// Groups of more requests (callers) than this are made durable by syncing the WAL.
+    static constexpr std::size_t MaxLoggedRequests = 4;
+    /// With records in the intent log and nothing to write for this long, the WAL is synced
+    /// and the log starts over (so a restart replays little).
+    static constexpr int IdleRollOverMs = 1000;
 
     using Answer = std::function<void(Result<QList<SyncEvent>>)>;
     /// Queues items for the next group commit without waiting: `answer` runs once they are
@@ -100,6 +116,8 @@ public:
     /// Group commits (transactions) and WAL syncs so far.
     std::atomic<qint64> commits{0};
     std::atomic<qint64> syncs{0};
+    /// Of the commits, those made durable by their intent-log record.
+    std::atomic<qint64> loggedCommits{0};
 
 private:
     struct Parts;
@@ -114,7 +132,17 @@ private:
     std::shared_ptr<Group> takeGroup(Parts &parts);
     /// Lease claims, then the group's writes in one transaction.
     void writeGroup(Parts &parts, Group &group);
-    void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now);
+    void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now,
+                bool logged = false);
+    /// Opens the intent log and replays what it holds that the store lacks.
+    Status openLog(Parts &parts);
+    /// Writes an events-only group whose record fits the intent log: its record is synced
+    /// while it commits. False, with nothing done, when the group goes the WAL's way.
+    bool writeLogged(Parts &parts, const std::shared_ptr<Group> &group);
+    /// Syncs the WAL (everything committed is then on disk), and the log starts over.
+    bool rollOver(Parts &parts);
+    /// One of a logged group's two parts (its record synced, its commit) is done.
+    void settle(Group &group);
     /// Syncs (or has synced) the group, then answer() runs.
     void handOver(Parts &parts, std::shared_ptr<Group> group);
     /// Answers every request of `group`: durable (`ok`) or why not.
@@ -131,6 +159,7 @@ private:
     std::atomic<qint64> m_durableDeliveryId{0};
     std::atomic_bool m_barrierQueued{false};
     std::atomic<qint64> m_maxEventBytes{DefaultMaxEventBytes};
+    qint64 m_intentLogBytes = DefaultIntentLogBytes;
     std::thread m_thread;
     mutable std::mutex m_mutex;
     QList<int> m_partitions;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The outbox writer on a real store file: callers are answered once their events are on disk,
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
+#include "nodesimprocess.h"
+#include "store/intentlog.h"
 #include "store/store.h"
 #include "store/syncrecords.h"
 #include "store/walcheckpointer.h"
 #include "sync/outboxwriter.h"
+#include "sync/syncservice.h"
 
 #include <QDateTime>
 #include <QSqlQuery>
@@ -36,6 +39,31 @@ qint64 count(Store &store, const QString &sql)
     QSqlQuery q(store.database());
     q.exec(sql);
     return q.next() ? q.value(0).toLongLong() : -1;
+}
+
+qint64 count(const QString &db, const QString &sql)
+{
+    auto store = Store::open(db);
+    return store ? count(*store.value(), sql) : -1;
+}
+
+/// Copies a store as a machine that stopped would leave it: the store file and its intent
+/// log, and its WAL only when `withWal` (without it, the WAL's unsynced tail is lost).
+bool copyStore(const QString &from, const QString &to, bool withWal)
+{
+    QStringList suffixes{QString(), QStringLiteral("-intent")};
+    if (withWal)
+        suffixes << QStringLiteral("-wal");
+    for (const QString &suffix : suffixes)
+        if (!QFile::copy(from + suffix, to + suffix))
+            return false;
+    return true;
+}
+
+QByteArray fileBytes(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 } // namespace
@@ -372,6 +400,113 @@ private slots:
         writer.requestDurable();
         QTRY_VERIFY(woken.load() > before);
         QCOMPARE(writer.durableDeliveryId(), mine + 1);
+    }
+
+    void eventsOnlyInTheIntentLogAreReplayedAndDeliveredWhenTheWalIsLost()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        QSet<QString> users;
+        for (int i = 0; i < 20; ++i) {
+            OutboxItem one = item(QStringLiteral("lost%1").arg(i), {QStringLiteral("t")});
+            one.event.type = QStringLiteral("user.created");
+            QVERIFY(writer.write({one}).ok()); // answered: durable
+            users << one.event.userId;
+        }
+        // The machine stops: what the page cache held of the WAL is gone (nothing synced it:
+        // the log made each group durable). The copy is what a restart would find.
+        QTemporaryDir after;
+        const QString copy = after.filePath(QStringLiteral("c.db"));
+        QVERIFY(copyStore(db, copy, false));
+        QCOMPARE(count(copy, QStringLiteral("SELECT COUNT(*) FROM events")), 0); // lost indeed
+
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("t")));
+        ClusterConfig config;
+        TargetConfig t;
+        t.name = QStringLiteral("t");
+        t.url = sim.url() + QStringLiteral("/sync");
+        t.events = {QStringLiteral("user.created")};
+        config.targets = {t};
+        auto store = std::move(Store::open(copy)).value();
+        SyncService sync(store.get(), config);
+        const Status started = sync.start(true);
+        QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 20);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 20, 20000);
+        for (const QString &user : std::as_const(users))
+            QVERIFY(
+                sim.get(QStringLiteral("/records/") + user)[QStringLiteral("version")].toInteger() >
+                0);
+        QTRY_COMPARE(sync.backlog(), 0);
+        sync.stop();
+    }
+
+    void aLogWhoseEventsAreAllStoredAddsNothing()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(writer.write({item(QStringLiteral("kept%1").arg(i))}).ok());
+        // A process killed (SIGKILL): the WAL is whole, and the log holds the same events.
+        QTemporaryDir after;
+        const QString copy = after.filePath(QStringLiteral("c.db"));
+        QVERIFY(copyStore(db, copy, true));
+        OutboxWriter again(copy);
+        QVERIFY(again.start(1000000).ok());
+        QCOMPARE(again.counters.total(), 10);
+        again.stop();
+        QCOMPARE(count(copy, QStringLiteral("SELECT COUNT(*) FROM events")), 10);
+        QCOMPARE(count(copy, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 10);
+    }
+
+    void anotherStoresLogIsRefusedWithAClearError()
+    {
+        const QString mine = path(), theirs = path();
+        {
+            OutboxWriter writer(mine);
+            QVERIFY(writer.start(1000000).ok());
+            QVERIFY(writer.write({item(QStringLiteral("x"))}).ok());
+        }
+        // Another store's log, copied while it holds events (a crash would leave it so).
+        OutboxWriter other(theirs);
+        QVERIFY(other.start(1000000).ok());
+        QVERIFY(other.write({item(QStringLiteral("y"))}).ok());
+        QVERIFY(QFile::remove(mine + QStringLiteral("-intent")));
+        QVERIFY(QFile::copy(theirs + QStringLiteral("-intent"), mine + QStringLiteral("-intent")));
+        const QByteArray log = fileBytes(mine + QStringLiteral("-intent"));
+        OutboxWriter writer(mine);
+        const Status started = writer.start(1000000);
+        QVERIFY(!started.ok());
+        QCOMPARE(started.error().code, QStringLiteral("intentlog.foreign"));
+        QVERIFY2(started.error().message.contains(mine + QStringLiteral("-intent")),
+                 qPrintable(started.error().message));
+        QCOMPARE(fileBytes(mine + QStringLiteral("-intent")), log);
+        QCOMPARE(count(mine, QStringLiteral("SELECT COUNT(*) FROM events")), 1);
+    }
+
+    void aFullLogStartsOverAfterTheWalIsSynced()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        writer.setIntentLogBytes(3 * IntentLog::HeaderBytes); // room for a few dozen records
+        QVERIFY(writer.start(1000000).ok());
+        for (int i = 0; i < 300; ++i)
+            QVERIFY(writer.write({item(QStringLiteral("u%1").arg(i))}).ok());
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM events")), 300);
+        QVERIFY(writer.durableDeliveryId() >= 300);
+        writer.stop();
+        // The header's epoch (bytes 16 to 24): it started over several times.
+        const QByteArray header = fileBytes(db + QStringLiteral("-intent")).left(24);
+        quint64 epoch = 0;
+        std::memcpy(&epoch, header.constData() + 16, 8);
+        QVERIFY2(qFromLittleEndian(epoch) >= 4, qPrintable(QString::number(epoch)));
+        OutboxWriter again(db);
+        QVERIFY(again.start(1000000).ok());
+        QCOMPARE(again.counters.total(), 300);
     }
 
     void theWalStaysBoundedUnderSteadyWrites()
