@@ -227,6 +227,7 @@ struct OutboxWriter::Parts
     /// just before it, the bound stays below them until a WAL sync covers them.
     qint64 safeBound = 0;
     bool lastGroupSmall = true; ///< of at most MaxLoggedRequests requests
+    qint64 epochStartedAt = 0;  ///< when the intent log last started over
 };
 
 /// Requests taken from the queue together, and what committing them gave: its callers are
@@ -324,6 +325,7 @@ Status OutboxWriter::openLog(Parts &parts)
         return s;
     parts.syncer->setIntentLog(log.get());
     parts.log = std::move(log);
+    parts.epochStartedAt = nowMs();
     return {};
 }
 
@@ -332,6 +334,7 @@ bool OutboxWriter::rollOver(Parts &parts)
     QString error;
     if (!parts.syncer->syncNow(error))
         return false; // the next group's sync fails too, and says why
+    parts.epochStartedAt = nowMs();
     if (Status s = parts.log->restart(); !s) {
         // Its header may still name the epoch just ended, whose records are all in the store
         // now: replaying them is harmless. Groups go the WAL's way from here on.
@@ -365,6 +368,8 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
     }
     if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
         return false;
+    if (nowMs() - parts.epochStartedAt >= MaxEpochMs && !rollOver(parts))
+        return false;
     IntentLog::Record record = IntentLog::encode(writes);
     if (!parts.log->place(record) && !(rollOver(parts) && parts.log->place(record)))
         return false;
@@ -379,11 +384,7 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
         },
         int(group->requests.size()));
     commit(parts, *group, writes, nowMs(), true);
-    // A group that could not be committed was refused: its record must not be replayed.
-    const bool refused = group->requests.empty();
     settle(*group);
-    if (refused)
-        rollOver(parts);
     return true;
 }
 
@@ -479,7 +480,11 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
     OutboxStore &committer = *parts.committer;
     auto committed = committer.commit(writes, now);
     if (!committed) {
-        // Nothing of the group was written: say so now; the rest still waits for sync.
+        // Nothing of the group was written. A logged group's record must not be replayed
+        // once its callers have heard so: the log starts over first (after its write).
+        if (logged)
+            rollOver(parts);
+        // Say so now; the rest still waits for sync.
         for (OutboxRequest *r : writes) {
             if (auto *w = std::get_if<EventWrite>(r))
                 w->answer(committed.error());

@@ -60,6 +60,10 @@ public:
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
+    /// An epoch that has lasted this long ends at the next logged group, whatever the
+    /// traffic: a replay then never brings back an event that retention (an hour at least)
+    /// has deleted since it was logged.
+    static constexpr qint64 MaxEpochMs = 60 * 1000;
 
     using Answer = std::function<void(Result<QList<SyncEvent>>)>;
     /// Queues items for the next group commit without waiting: `answer` runs once they are

@@ -444,6 +444,44 @@ private slots:
         sync.stop();
     }
 
+    void aLoggedGroupThatIsRefusedIsNotReplayed()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        QVERIFY(writer.write({item(QStringLiteral("before"))}).ok());
+        {
+            // The store refuses this user's rows: its group's commit fails after its record
+            // was written to the log.
+            auto store = std::move(Store::open(db)).value();
+            QSqlQuery q(store->database());
+            QVERIFY(q.exec(QStringLiteral(
+                "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.user_id = 'refused'"
+                " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")));
+        }
+        auto refused = writer.write({item(QStringLiteral("refused"))});
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.error().message.contains(QStringLiteral("refused by the test")),
+                 qPrintable(refused.error().message));
+        // The process is killed now (the WAL stays whole): the caller was told nothing was
+        // kept, and a restart, where the store takes the user again, keeps nothing of it.
+        QTemporaryDir after;
+        const QString copy = after.filePath(QStringLiteral("c.db"));
+        QVERIFY(copyStore(db, copy, true));
+        {
+            auto store = std::move(Store::open(copy)).value();
+            QVERIFY(QSqlQuery(store->database()).exec(QStringLiteral("DROP TRIGGER refuse")));
+        }
+        OutboxWriter again(copy);
+        QVERIFY(again.start(1000000).ok());
+        again.stop();
+        QCOMPARE(
+            count(copy, QStringLiteral("SELECT COUNT(*) FROM events WHERE user_id = 'refused'")),
+            0);
+        QCOMPARE(
+            count(copy, QStringLiteral("SELECT COUNT(*) FROM events WHERE user_id = 'before'")), 1);
+    }
+
     void aLogWhoseEventsAreAllStoredAddsNothing()
     {
         const QString db = path();
