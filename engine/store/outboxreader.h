@@ -28,7 +28,9 @@ public:
     virtual Status readPending(const QString &target, qint64 afterId, int limit,
                                std::vector<PendingDelivery> &out) = 0;
     /// Changes whenever another connection may have committed something: a queue read empty
-    /// stays empty while it is unchanged, so there is no need to read it again.
+    /// stays empty while it is unchanged, so there is no need to read it again. Asked before
+    /// the queue reads it covers (PostgreSQL bounds them by the open enqueues it saw then);
+    /// it may cost a round trip, so the scheduler asks only in a pass that reads a queue.
     virtual qint64 dataVersion() = 0;
     /// A scheduling pass begins and ends: what is read between (the data version, every
     /// queue, bulk rows' events) may be read in one snapshot. SQLite reads the pass in one

@@ -40,7 +40,6 @@ void PostgresOutboxReader::disconnect()
     m_pending.reset();
     m_events.reset();
     m_dataVersion.reset();
-    m_markers.reset();
     if (m_db.isValid())
         m_db.close();
     m_connected = false;
@@ -62,8 +61,7 @@ QString PostgresOutboxReader::connect()
     m_pending = std::make_unique<QSqlQuery>(m_db);
     m_events = std::make_unique<QSqlQuery>(m_db);
     m_dataVersion = std::make_unique<QSqlQuery>(m_db);
-    m_markers = std::make_unique<QSqlQuery>(m_db);
-    for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get(), m_markers.get()})
+    for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
         q->setForwardOnly(true);
     const bool ok =
         m_pending->prepare(QStringLiteral(
@@ -74,22 +72,25 @@ QString PostgresOutboxReader::connect()
             " AND d.id < ? AND d.part = ANY(CAST(? AS INTEGER[])) ORDER BY d.id LIMIT ?")) &&
         m_events->prepare(QStringLiteral(
             "SELECT seq, payload FROM events WHERE seq >= ? AND seq < ? ORDER BY seq")) &&
-        // The next delivery id first, then the markers of the enqueues still open: an id
-        // below the next one was taken by a transaction that held its marker before it took
-        // it, so that transaction is either still listed or committed (visible to the reads
-        // that follow: a transaction's locks go after it became visible).
+        // In one round trip and in this order, each step a parameter of the next so that no
+        // plan can turn it around: the WAL position (a commit after it moves the next one),
+        // then the next delivery id, then the markers of the enqueues still open. An id below
+        // the next one was taken by a transaction that held its marker before it took it, so
+        // that transaction is either still listed or committed (visible to the reads that
+        // follow: a transaction's locks go after it became visible). The horizon is the
+        // smallest marker below the next id, else the next id.
         m_dataVersion->prepare(QStringLiteral(
-            "SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT),"
-            " CASE WHEN is_called THEN last_value + 1 ELSE last_value END"
-            " FROM deliveries_id_seq")) &&
-        m_markers->prepare(QStringLiteral(
-            "SELECT COALESCE(-MAX(k), 0) FROM (SELECT (CAST(classid AS BIGINT) << 32) |"
-            " CAST(objid AS BIGINT) AS k FROM pg_locks WHERE locktype = 'advisory' AND"
-            " objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname ="
-            " current_database())) m WHERE k < 0"));
+            "SELECT w.v, (SELECT COALESCE((SELECT -MAX(m.k) FROM (SELECT"
+            " (CAST(classid AS BIGINT) << 32) | CAST(objid AS BIGINT) AS k FROM pg_locks"
+            " WHERE locktype = 'advisory' AND objsubid = 1 AND database = (SELECT oid FROM"
+            " pg_database WHERE datname = current_database())) m WHERE m.k < 0 AND"
+            " m.k > -s.n), s.n) FROM (SELECT CASE WHEN is_called THEN last_value + 1 ELSE"
+            " last_value END AS n FROM deliveries_id_seq WHERE w.v IS NOT NULL) s)"
+            " FROM (SELECT CAST(pg_current_wal_insert_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)"
+            " AS v OFFSET 0) w"));
     if (!ok) {
         QString why;
-        for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get(), m_markers.get()})
+        for (auto *q : {m_pending.get(), m_events.get(), m_dataVersion.get()})
             if (q->lastError().isValid())
                 why = q->lastError().text();
         disconnect();
@@ -123,19 +124,12 @@ qint64 PostgresOutboxReader::dataVersion()
     if (!connect().isEmpty())
         return -1; // unknown: every queue is read
     if (!m_dataVersion->exec() || !m_dataVersion->next()) {
-        failed(*m_dataVersion, QStringLiteral("read the WAL position"));
+        failed(*m_dataVersion, QStringLiteral("read the WAL position and the open enqueues"));
         return -1;
     }
     const qint64 version = m_dataVersion->value(0).toLongLong();
-    qint64 horizon = m_dataVersion->value(1).toLongLong();
+    const qint64 horizon = m_dataVersion->value(1).toLongLong();
     m_dataVersion->finish();
-    if (!m_markers->exec() || !m_markers->next()) {
-        failed(*m_markers, QStringLiteral("read the open enqueues"));
-        return -1;
-    }
-    if (const qint64 marker = m_markers->value(0).toLongLong(); marker > 0)
-        horizon = std::min(horizon, marker);
-    m_markers->finish();
     m_horizon = horizon;
     return version;
 }

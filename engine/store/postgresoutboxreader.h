@@ -44,7 +44,7 @@ private:
     QString m_connection;
     QSqlDatabase m_db;
     bool m_connected = false;
-    std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion, m_markers;
+    std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion;
     /// Rows with this id or above may still become visible: not read (see dataVersion()).
     qint64 m_horizon = 0;
     ConnectBackoff m_backoff;                    ///< no connect for a while after a failed one

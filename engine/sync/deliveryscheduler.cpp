@@ -22,12 +22,29 @@ void addRow(DeliveryFlight &flight, PendingDelivery &row)
 void DeliveryScheduler::beginPass()
 {
     m_reader.beginPass();
-    m_dataVersion = m_reader.dataVersion();
+    m_inPass = true;
+    m_versionRead = false;
+    m_dataVersion = -1;
 }
 
 void DeliveryScheduler::endPass()
 {
     m_reader.endPass();
+    m_inPass = false;
+    m_dataVersion = -1;
+}
+
+qint64 DeliveryScheduler::passVersion()
+{
+    // Read once per pass, before its first queue read (PostgreSQL: with the horizon of open
+    // enqueues that bounds those reads). A pass that reads no queue (every target's read-ahead
+    // is full, as it is through a backlog) asks the store nothing: the question is a round trip
+    // and a scan of the server's lock table there.
+    if (m_inPass && !m_versionRead) {
+        m_dataVersion = m_reader.dataVersion();
+        m_versionRead = true;
+    }
+    return m_dataVersion;
 }
 
 Status DeliveryScheduler::bulkEvents(qint64 seq, int count,
@@ -67,7 +84,8 @@ DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wante
     }
     if (qsizetype(rt.ready.size()) >= wanted)
         return result;
-    if (m_dataVersion >= 0 && rt.drainedAt == m_dataVersion)
+    const qint64 version = passVersion();
+    if (version >= 0 && rt.drainedAt == version)
         return result; // read to its end, and nothing was written since
     m_read.clear();
     const int limit = 2 * wanted - int(rt.ready.size());
@@ -75,7 +93,7 @@ DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wante
         result.error = s.error().message;
         return result;
     }
-    rt.drainedAt = int(m_read.size()) < limit ? m_dataVersion : -1;
+    rt.drainedAt = int(m_read.size()) < limit ? version : -1;
     for (PendingDelivery &row : m_read) {
         rt.cursor = row.id;
         if (!rt.busyRows.contains(row.id)) // else in flight or awaiting commit

@@ -36,9 +36,9 @@ public:
 
     explicit DeliveryScheduler(OutboxReader &reader) : m_reader(reader) {}
 
-    /// Starts a pass over the targets: notes whether the store changed since the last one,
-    /// so that an idle target's queue is not read again when nothing was written (a thousand
-    /// idle node targets cost no reads).
+    /// Starts a pass over the targets. Its first queue read notes whether the store changed
+    /// since, so that an idle target's queue is not read again when nothing was written (a
+    /// thousand idle node targets cost no reads).
     void beginPass();
     /// Ends the pass (and the reader's snapshot of it).
     void endPass();
@@ -53,6 +53,9 @@ public:
 
 private:
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
+    /// The store's data version for this pass, read at its first call in the pass; -1
+    /// (unknown: read) outside a pass.
+    qint64 passVersion();
     /// The events of a bulk row: from the recent ones (a migration sends the same rows to
     /// every target at about the same time) or read.
     Status bulkEvents(qint64 seq, int count, std::vector<std::pair<qint64, QByteArray>> &out);
@@ -69,6 +72,8 @@ private:
     OutboxReader &m_reader;
     std::vector<PendingDelivery> m_read;
     qint64 m_dataVersion = -1;
+    bool m_inPass = false;
+    bool m_versionRead = false; ///< m_dataVersion is this pass's
 };
 
 } // namespace jobfirst

@@ -9,6 +9,35 @@
 
 using namespace jobfirst;
 
+/// The SQLite reader, counting the data versions asked of it (PostgreSQL: a round trip and a
+/// scan of the server's lock table each).
+class VersionCountingReader final : public OutboxReader
+{
+public:
+    explicit VersionCountingReader(OutboxReader &reader) : m_reader(reader) {}
+    Status readPending(const QString &target, qint64 afterId, int limit,
+                       std::vector<PendingDelivery> &out) override
+    {
+        return m_reader.readPending(target, afterId, limit, out);
+    }
+    qint64 dataVersion() override
+    {
+        ++versions;
+        return m_reader.dataVersion();
+    }
+    void beginPass() override { m_reader.beginPass(); }
+    void endPass() override { m_reader.endPass(); }
+    Status readEvents(qint64 firstSeq, int count,
+                      std::vector<std::pair<qint64, QByteArray>> &out) override
+    {
+        return m_reader.readEvents(firstSeq, count, out);
+    }
+    int versions = 0;
+
+private:
+    OutboxReader &m_reader;
+};
+
 class TestDeliveryScheduler final : public QObject
 {
     Q_OBJECT
@@ -129,6 +158,39 @@ private slots:
         scheduler.endPass();
         QCOMPARE(users(out), QStringList{QStringLiteral("a")});
         QCOMPARE(m_reader->pendingReads(), reads + 1);
+    }
+
+    void aPassWithItsReadAheadFullAsksTheStoreNothing()
+    {
+        // Through a backlog most passes only fill a freed slot from what was read ahead: the
+        // data version (with PostgreSQL a round trip and a scan of the lock table) is asked
+        // only by a pass that reads a queue, once however many it reads.
+        QStringList many;
+        for (int i = 0; i < 200; ++i)
+            many << QStringLiteral("u%1").arg(i);
+        enqueue(many);
+        VersionCountingReader counting(*m_reader);
+        DeliveryScheduler scheduler(counting);
+        TargetRuntime rt = target(1);
+        TargetRuntime other = target(1);
+        std::vector<DeliveryFlight> out;
+        scheduler.beginPass();
+        scheduler.schedule(rt, 2000, m_open, out);
+        scheduler.schedule(other, 2000, m_open, out);
+        scheduler.endPass();
+        QCOMPARE(users(out), QStringList({QStringLiteral("u0"), QStringLiteral("u0")}));
+        QCOMPARE(counting.versions, 1);
+        const qint64 reads = m_reader->pendingReads();
+        for (int pass = 1; pass < 20; ++pass) {
+            finish(rt, out.front());
+            out.clear();
+            scheduler.beginPass();
+            scheduler.schedule(rt, 2000 + pass, m_open, out);
+            scheduler.endPass();
+            QCOMPARE(users(out), QStringList{QStringLiteral("u%1").arg(pass)});
+        }
+        QCOMPARE(m_reader->pendingReads(), reads);
+        QCOMPARE(counting.versions, 1);
     }
 
     void batchesHoldBatchSizeEventsAndABulkRowGoesAlone()
