@@ -139,10 +139,8 @@ DeliveryDispatcher::~DeliveryDispatcher()
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
-        if (m_http) {
-            m_http->wake();
-            m_plain->wake();
-        }
+        if (m_plain)
+            m_plain->wake(); // libcurl's wait watches it too
     }
     m_thread.join();
 }
@@ -161,10 +159,10 @@ void DeliveryDispatcher::send(std::vector<Job> &&jobs)
     else
         std::move(jobs.begin(), jobs.end(), std::back_inserter(m_incoming));
     jobs.clear();
-    if (m_http && !waiting) {
-        m_http->wake();
+    // One wake-up descriptor per dispatcher, the plain client's: libcurl's wait watches it
+    // too (waitForResults), so a batch of work costs one wake, not one per client.
+    if (m_plain && !waiting)
         m_plain->wake();
-    }
 }
 
 void DeliveryDispatcher::takeFinished(Finished &out)
@@ -278,15 +276,16 @@ void DeliveryDispatcher::waitForResults(bool idle, std::vector<HttpResult> &resu
     const int timeoutMs = idle ? 200 : 50;
     std::vector<HttpResult> fromPlain;
     if (http.inFlight() > 0) {
-        // libcurl waits, and wakes for the plain client's sockets and deadlines too.
+        // libcurl waits, and wakes for the plain client's sockets, deadlines and wake-ups
+        // (send() wakes only the plain client).
         const bool both = plain.inFlight() > 0;
         const int plainWait = both ? plain.waitMs() : -1;
-        http.poll(plainWait >= 0 ? std::min(plainWait, timeoutMs) : timeoutMs, results,
-                  both ? plain.fd() : -1);
-        if (both)
-            plain.poll(0, fromPlain);
+        const bool plainReadable = http.poll(
+            plainWait >= 0 ? std::min(plainWait, timeoutMs) : timeoutMs, results, plain.fd());
+        if (both || plainReadable)
+            plain.poll(0, fromPlain); // also takes the wake-up, so the next wait waits
     } else {
-        // Also the idle wait: send() and the destructor wake the plain client too.
+        // Also the idle wait: send() and the destructor wake the plain client.
         plain.poll(timeoutMs, fromPlain);
     }
     // What is kept of a failed answer (attempt logs, dead letters, alerts) holds no secret: a
