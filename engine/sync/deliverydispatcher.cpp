@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 #include <future>
 #include <pthread.h>
@@ -17,16 +18,31 @@ namespace jobfirst {
 
 namespace {
 
+/// Appends `bytes` to `out`, whose room was reserved: QByteArray::append is an insert at the
+/// end, which checks for overlap and growth on each of a request's dozen or so pieces.
+void put(QByteArray &out, QByteArrayView bytes)
+{
+    const qsizetype at = out.size();
+    out.resize(at + bytes.size());
+    std::memcpy(out.data() + at, bytes.data(), std::size_t(bytes.size()));
+}
+
+void appendNumber(QByteArray &out, qint64 n)
+{
+    char digits[24];
+    put(out, QByteArrayView(digits, std::to_chars(digits, digits + sizeof digits, n).ptr));
+}
+
 /// The stored event with its version (the outbox sequence) first in the object.
 void appendWithVersion(QByteArray &body, qint64 version, const QByteArray &payload)
 {
-    body += "{\"version\":";
-    body += QByteArray::number(version);
+    put(body, "{\"version\":");
+    appendNumber(body, version);
     if (payload.size() > 2) { // "{}" has no member to follow
-        body += ',';
-        body.append(payload.constData() + 1, payload.size() - 1);
+        put(body, ",");
+        put(body, QByteArrayView(payload.constData() + 1, payload.size() - 1));
     } else {
-        body += '}';
+        put(body, "}");
     }
 }
 
@@ -49,20 +65,14 @@ void appendBody(QByteArray &body, const DeliveryFlight &f)
     if (f.single && f.events.size() == 1) {
         appendWithVersion(body, f.events.front().first, f.events.front().second);
     } else {
-        body += "{\"events\":[";
+        put(body, "{\"events\":[");
         for (std::size_t i = 0; i < f.events.size(); ++i) {
             if (i)
-                body += ',';
+                put(body, ",");
             appendWithVersion(body, f.events[i].first, f.events[i].second);
         }
-        body += "]}";
+        put(body, "]}");
     }
-}
-
-void appendNumber(QByteArray &out, qint64 n)
-{
-    char digits[24];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr - digits);
 }
 
 /// The webhook-id: one event's request carries its id; a batch is named by its first row and
@@ -240,31 +250,31 @@ bool DeliveryDispatcher::submitPlain(const Job &job, std::uint64_t tag, qint64 n
     QByteArray &head = r.head;
     const qsizetype idRoom = f.single ? 3 * f.rows.front().eventId.size() : 48;
     head.reserve(256 + e->target.size() + e->hostHeader.size() + idRoom);
-    head += "POST ";
-    head += e->target;
-    head += " HTTP/1.1\r\nHost: ";
-    head += e->hostHeader;
-    head += "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
-            "\r\nAccept: */*\r\nContent-Type: application/json\r\nwebhook-id: ";
+    put(head, "POST ");
+    put(head, e->target);
+    put(head, " HTTP/1.1\r\nHost: ");
+    put(head, e->hostHeader);
+    put(head, "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
+              "\r\nAccept: */*\r\nContent-Type: application/json\r\nwebhook-id: ");
     const qsizetype idAt = head.size();
     appendWebhookId(head, f);
     const qsizetype idSize = head.size() - idAt;
     if (QByteArrayView(head.constData() + idAt, idSize).contains('\r') ||
         QByteArrayView(head.constData() + idAt, idSize).contains('\n'))
         return false; // libcurl's path refuses it before anything is sent, and says why
-    head += "\r\nwebhook-timestamp: ";
+    put(head, "\r\nwebhook-timestamp: ");
     appendNumber(head, nowSeconds);
     if (!job.signingKey.isEmpty()) {
-        head += "\r\nwebhook-signature: ";
+        put(head, "\r\nwebhook-signature: ");
         // The id is signed where it stands in the head (taken after the appends above, which
         // may have moved the head).
         WebhookSignature::appendSignature(head, job.signingKey,
                                           QByteArrayView(head.constData() + idAt, idSize),
                                           nowSeconds, r.body);
     }
-    head += "\r\nContent-Length: ";
+    put(head, "\r\nContent-Length: ");
     appendNumber(head, r.body.size());
-    head += "\r\n\r\n";
+    put(head, "\r\n\r\n");
     m_plain->submit(std::move(r));
     return true;
 }
