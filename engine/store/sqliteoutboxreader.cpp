@@ -64,6 +64,8 @@ Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, in
                                        std::vector<PendingDelivery> &out)
 {
     ++m_pendingReads;
+    if (m_recent.empty())
+        m_recent.resize(RecentEvents);
     m_pending.bind(1, target);
     m_pending.bind(2, afterId);
     m_pending.bind(3, limit);
@@ -75,8 +77,14 @@ Status SqliteOutboxReader::readPending(const QString &target, qint64 afterId, in
         row.attempts = int(m_pending.int64(3));
         row.seq = m_pending.int64(4);
         row.count = int(m_pending.int64(5));
-        row.eventId = m_pending.text(6);
-        row.payload = m_pending.bytes(7);
+        RecentEvent &event = m_recent[std::size_t(row.seq) % RecentEvents];
+        if (event.seq != row.seq) {
+            event.seq = row.seq;
+            event.eventId = m_pending.text(6);
+            event.payload = m_pending.bytes(7);
+        }
+        row.eventId = event.eventId;
+        row.payload = event.payload;
         row.createdAt = m_pending.int64(8);
         out.push_back(std::move(row));
     }

@@ -5,6 +5,7 @@
 #include "store/outboxreader.h"
 #include "store/sqlitestatement.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <memory>
@@ -37,6 +38,20 @@ public:
 
 private:
     explicit SqliteOutboxReader(std::unique_ptr<Store> store);
+
+    /// An event read lately: its id and payload, shared (implicitly) by every target's row of
+    /// it. Events never change once written and seqs are not reused, so a slot whose seq
+    /// matches holds what the join would give.
+    struct RecentEvent
+    {
+        qint64 seq = 0;
+        QString eventId;
+        QByteArray payload;
+    };
+    /// Slots, by seq modulo their number: six targets read the same events a few hundred
+    /// rows apart, and each is converted from SQLite's bytes once, not once per target.
+    static constexpr std::size_t RecentEvents = 4096;
+    std::vector<RecentEvent> m_recent;
 
     std::unique_ptr<Store> m_store;
     SqliteStatement m_pending, m_events, m_dataVersion, m_begin, m_end;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 #include <future>
 #include <pthread.h>
@@ -17,16 +18,31 @@ namespace jobfirst {
 
 namespace {
 
+/// Appends `bytes` to `out`, whose room was reserved: QByteArray::append is an insert at the
+/// end, which checks for overlap and growth on each of a request's dozen or so pieces.
+void put(QByteArray &out, QByteArrayView bytes)
+{
+    const qsizetype at = out.size();
+    out.resize(at + bytes.size());
+    std::memcpy(out.data() + at, bytes.data(), std::size_t(bytes.size()));
+}
+
+void appendNumber(QByteArray &out, qint64 n)
+{
+    char digits[24];
+    put(out, QByteArrayView(digits, std::to_chars(digits, digits + sizeof digits, n).ptr));
+}
+
 /// The stored event with its version (the outbox sequence) first in the object.
 void appendWithVersion(QByteArray &body, qint64 version, const QByteArray &payload)
 {
-    body += "{\"version\":";
-    body += QByteArray::number(version);
+    put(body, "{\"version\":");
+    appendNumber(body, version);
     if (payload.size() > 2) { // "{}" has no member to follow
-        body += ',';
-        body.append(payload.constData() + 1, payload.size() - 1);
+        put(body, ",");
+        put(body, QByteArrayView(payload.constData() + 1, payload.size() - 1));
     } else {
-        body += '}';
+        put(body, "}");
     }
 }
 
@@ -49,20 +65,14 @@ void appendBody(QByteArray &body, const DeliveryFlight &f)
     if (f.single && f.events.size() == 1) {
         appendWithVersion(body, f.events.front().first, f.events.front().second);
     } else {
-        body += "{\"events\":[";
+        put(body, "{\"events\":[");
         for (std::size_t i = 0; i < f.events.size(); ++i) {
             if (i)
-                body += ',';
+                put(body, ",");
             appendWithVersion(body, f.events[i].first, f.events[i].second);
         }
-        body += "]}";
+        put(body, "]}");
     }
-}
-
-void appendNumber(QByteArray &out, qint64 n)
-{
-    char digits[24];
-    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr - digits);
 }
 
 /// The webhook-id: one event's request carries its id; a batch is named by its first row and
@@ -139,10 +149,8 @@ DeliveryDispatcher::~DeliveryDispatcher()
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
-        if (m_http) {
-            m_http->wake();
-            m_plain->wake();
-        }
+        if (m_plain)
+            m_plain->wake(); // libcurl's wait watches it too
     }
     m_thread.join();
 }
@@ -161,10 +169,10 @@ void DeliveryDispatcher::send(std::vector<Job> &&jobs)
     else
         std::move(jobs.begin(), jobs.end(), std::back_inserter(m_incoming));
     jobs.clear();
-    if (m_http && !waiting) {
-        m_http->wake();
+    // One wake-up descriptor per dispatcher, the plain client's: libcurl's wait watches it
+    // too (waitForResults), so a batch of work costs one wake, not one per client.
+    if (m_plain && !waiting)
         m_plain->wake();
-    }
 }
 
 void DeliveryDispatcher::takeFinished(Finished &out)
@@ -242,31 +250,31 @@ bool DeliveryDispatcher::submitPlain(const Job &job, std::uint64_t tag, qint64 n
     QByteArray &head = r.head;
     const qsizetype idRoom = f.single ? 3 * f.rows.front().eventId.size() : 48;
     head.reserve(256 + e->target.size() + e->hostHeader.size() + idRoom);
-    head += "POST ";
-    head += e->target;
-    head += " HTTP/1.1\r\nHost: ";
-    head += e->hostHeader;
-    head += "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
-            "\r\nAccept: */*\r\nContent-Type: application/json\r\nwebhook-id: ";
+    put(head, "POST ");
+    put(head, e->target);
+    put(head, " HTTP/1.1\r\nHost: ");
+    put(head, e->hostHeader);
+    put(head, "\r\nUser-Agent: jobfirst-sync/" JOBFIRST_VERSION
+              "\r\nAccept: */*\r\nContent-Type: application/json\r\nwebhook-id: ");
     const qsizetype idAt = head.size();
     appendWebhookId(head, f);
     const qsizetype idSize = head.size() - idAt;
     if (QByteArrayView(head.constData() + idAt, idSize).contains('\r') ||
         QByteArrayView(head.constData() + idAt, idSize).contains('\n'))
         return false; // libcurl's path refuses it before anything is sent, and says why
-    head += "\r\nwebhook-timestamp: ";
+    put(head, "\r\nwebhook-timestamp: ");
     appendNumber(head, nowSeconds);
     if (!job.signingKey.isEmpty()) {
-        head += "\r\nwebhook-signature: ";
+        put(head, "\r\nwebhook-signature: ");
         // The id is signed where it stands in the head (taken after the appends above, which
         // may have moved the head).
         WebhookSignature::appendSignature(head, job.signingKey,
                                           QByteArrayView(head.constData() + idAt, idSize),
                                           nowSeconds, r.body);
     }
-    head += "\r\nContent-Length: ";
+    put(head, "\r\nContent-Length: ");
     appendNumber(head, r.body.size());
-    head += "\r\n\r\n";
+    put(head, "\r\n\r\n");
     m_plain->submit(std::move(r));
     return true;
 }
@@ -278,15 +286,16 @@ void DeliveryDispatcher::waitForResults(bool idle, std::vector<HttpResult> &resu
     const int timeoutMs = idle ? 200 : 50;
     std::vector<HttpResult> fromPlain;
     if (http.inFlight() > 0) {
-        // libcurl waits, and wakes for the plain client's sockets and deadlines too.
+        // libcurl waits, and wakes for the plain client's sockets, deadlines and wake-ups
+        // (send() wakes only the plain client).
         const bool both = plain.inFlight() > 0;
         const int plainWait = both ? plain.waitMs() : -1;
-        http.poll(plainWait >= 0 ? std::min(plainWait, timeoutMs) : timeoutMs, results,
-                  both ? plain.fd() : -1);
-        if (both)
-            plain.poll(0, fromPlain);
+        const bool plainReadable = http.poll(
+            plainWait >= 0 ? std::min(plainWait, timeoutMs) : timeoutMs, results, plain.fd());
+        if (both || plainReadable)
+            plain.poll(0, fromPlain); // also takes the wake-up, so the next wait waits
     } else {
-        // Also the idle wait: send() and the destructor wake the plain client too.
+        // Also the idle wait: send() and the destructor wake the plain client.
         plain.poll(timeoutMs, fromPlain);
     }
     // What is kept of a failed answer (attempt logs, dead letters, alerts) holds no secret: a

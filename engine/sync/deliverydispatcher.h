@@ -73,8 +73,8 @@ private:
     std::vector<Job> m_incoming;
     Finished m_finished;
     bool m_stopping = false;
-    HttpDeliveryClient *m_http = nullptr; ///< for wake(); valid while the thread runs
-    PlainHttpClient *m_plain = nullptr;   ///< the same
+    HttpDeliveryClient *m_http = nullptr; ///< valid while the thread runs
+    PlainHttpClient *m_plain = nullptr;   ///< the same; its wake() ends either client's wait
     bool m_plainAllowed = true;           ///< no proxy variable, not switched off
     /// Per target URL: where its requests go (null endpoint: libcurl). Dispatcher thread only.
     QHash<QByteArray, std::shared_ptr<const PlainHttpClient::Endpoint>> m_endpoints;

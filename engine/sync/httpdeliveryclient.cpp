@@ -245,7 +245,7 @@ void HttpDeliveryClient::warnInsecure(const QByteArray &url)
     count = 0;
 }
 
-void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor)
+bool HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor)
 {
     if (!m_refused.empty()) {
         m_inFlight -= int(m_refused.size());
@@ -321,7 +321,7 @@ void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int 
     };
     drain();
     if (any)
-        return;
+        return false;
     curl_waitfd extra{};
     extra.fd = alsoWaitFor;
     extra.events = CURL_WAIT_POLLIN;
@@ -329,6 +329,7 @@ void HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int 
                     timeoutMs, nullptr);
     curl_multi_perform(m_multi, &running);
     drain();
+    return alsoWaitFor >= 0 && (extra.revents & CURL_WAIT_POLLIN);
 }
 
 void HttpDeliveryClient::wake()

@@ -73,8 +73,9 @@ public:
 
     void submit(HttpPost post);
     /// Waits up to timeoutMs for activity (or wake(), or `alsoWaitFor` readable), drives
-    /// transfers and appends finished ones to `done`.
-    void poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor = -1);
+    /// transfers and appends finished ones to `done`. True when it waited and `alsoWaitFor`
+    /// was readable.
+    bool poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor = -1);
     /// Interrupts a poll from another thread.
     void wake();
     int inFlight() const { return m_inFlight; }

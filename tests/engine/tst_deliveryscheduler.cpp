@@ -231,6 +231,61 @@ private slots:
         }
     }
 
+    void everyTargetsRowOfAnEventSharesItsPayload()
+    {
+        // Two targets' rows of the same events: each event is converted from SQLite once and
+        // shared, and an event whose place in the reader's recent events was taken by a later
+        // one is read afresh (5,000 events: more than the reader keeps).
+        const QStringList targets{QStringLiteral("t"), QStringLiteral("u")};
+        QList<OutboxItem> items;
+        for (int i = 1; i <= 5000; ++i) {
+            OutboxItem it;
+            it.event.eventId = QStringLiteral("ev%1").arg(i);
+            it.event.type = QStringLiteral("user.updated");
+            it.event.userId = QStringLiteral("u%1").arg(i);
+            it.event.createdAt = 1;
+            it.targets = targets;
+            it.payload = "{\"n\":" + QByteArray::number(i) + "}";
+            items << it;
+        }
+        m_keep.push_back(std::make_unique<OutboxRequest>(EventWrite{items, {}}));
+        QVERIFY(m_writer->commit({m_keep.back().get()}, 1000).ok());
+        const auto read = [&](const QString &target, qint64 afterId, int limit) {
+            std::vector<PendingDelivery> rows;
+            const Status s = m_reader->readPending(target, afterId, limit, rows);
+            [&] { QVERIFY(s.ok()); }();
+            return rows;
+        };
+        const auto check = [](const std::vector<PendingDelivery> &rows) {
+            for (const PendingDelivery &r : rows) {
+                const qint64 n = r.user.mid(1).toLongLong();
+                QCOMPARE(r.eventId, QStringLiteral("ev%1").arg(n));
+                QCOMPARE(r.payload, "{\"n\":" + QByteArray::number(n) + "}");
+            }
+        };
+        const std::vector<PendingDelivery> t = read(targets[0], 0, 100);
+        const std::vector<PendingDelivery> u = read(targets[1], 0, 100);
+        QCOMPARE(t.size(), std::size_t(100));
+        QCOMPARE(u.size(), std::size_t(100));
+        check(t);
+        check(u);
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            QCOMPARE(u[i].seq, t[i].seq);
+            // One copy, shared (as pointers: QCOMPARE would compare char strings' bytes).
+            QCOMPARE(static_cast<const void *>(u[i].payload.constData()),
+                     static_cast<const void *>(t[i].payload.constData()));
+            QCOMPARE(static_cast<const void *>(u[i].eventId.constData()),
+                     static_cast<const void *>(t[i].eventId.constData()));
+        }
+        // All of "t": later events take the places of the first ones; "u" still reads its own.
+        const std::vector<PendingDelivery> allOfT = read(targets[0], 0, 10000);
+        QCOMPARE(allOfT.size(), std::size_t(5000));
+        check(allOfT);
+        const std::vector<PendingDelivery> allOfU = read(targets[1], 0, 10000);
+        QCOMPARE(allOfU.size(), std::size_t(5000));
+        check(allOfU);
+    }
+
     void rowsNotYetDurableOrDueWait()
     {
         enqueue({QStringLiteral("now1"), QStringLiteral("now2")});
