@@ -120,6 +120,27 @@ class TestPostgresOutbox final : public QObject
         return error;
     }
 
+    /// A server of the test's own and two outbox stores on it, as two daemons' writers.
+    struct TwoStores
+    {
+        PostgresServer pg;
+        std::unique_ptr<PostgresOutboxStore> a, b;
+        /// Starts the server and opens both stores: "" or what failed.
+        QString start()
+        {
+            if (!pg.start(false))
+                return QStringLiteral("the server did not start");
+            const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+            for (auto *store : {&a, &b}) {
+                auto opened = PostgresOutboxStore::open(url);
+                if (!opened)
+                    return opened.error().message;
+                *store = std::move(opened).value();
+            }
+            return {};
+        }
+    };
+
     /// Every partition, for a reader that reads them all.
     static QList<int> allPartitions()
     {
@@ -446,11 +467,10 @@ private slots:
 
     void outcomesOfAFormerLeaseHolderAreRefused()
     {
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto a = std::move(PostgresOutboxStore::open(url)).value();
-        auto b = std::move(PostgresOutboxStore::open(url)).value();
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, a, b] = stores;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         // a holds the lease (briefly) and accepts an event for target t.
         QCOMPARE(a->claimLease(QStringLiteral("elsewhere:1:a"), 300, now), QString());
@@ -494,13 +514,39 @@ private slots:
                  QStringLiteral("done"));
     }
 
-    void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
+    void anOutcomeKeepsItsUserIdAsWritten()
     {
+        // Successes are recorded in one statement of arrays, each written as an array literal:
+        // quotes, backslashes, commas and braces in a user id reach the ledger as written.
         PostgresServer pg;
         QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto a = std::move(PostgresOutboxStore::open(url)).value();
-        auto b = std::move(PostgresOutboxStore::open(url)).value();
+        auto store =
+            std::move(PostgresOutboxStore::open(PostgresUrl::parse(pg.url()).value())).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(store->claimLease(QStringLiteral("here:1:a"), 10000, now), QString());
+        const QString user = QStringLiteral("u \"q\" \\b 'a',{x} 用户");
+        OutboxRequest write = eventWrite(QStringLiteral("evt-odd"), user, now);
+        auto written = store->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store));
+        OutboxRequest outcome(OutcomeWrite{
+            acknowledged(1, written->stored.at(0).first().version, user, QStringLiteral("evt-odd")),
+            {}});
+        auto recorded = store->commit({&outcome}, now);
+        QVERIFY2(recorded.ok(), recorded ? "" : qPrintable(recorded.error().message));
+        QVERIFY(finish(*store));
+        QVERIFY(recorded->refused.empty());
+        QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
+                 QStringLiteral("done"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT user_id FROM ledger")), user);
+    }
+
+    void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
+    {
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, a, b] = stores;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const QString ownerA = QStringLiteral("elsewhere:1:a");
         QCOMPARE(a->claimLease(ownerA, 1000, now), QString());
@@ -703,12 +749,12 @@ private slots:
         // one that took smaller delivery ids may commit after one that took larger ones. The
         // delivery engine reads each queue through an id cursor, so a reader must not read
         // past a row that may still appear.
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto slow = std::move(PostgresOutboxStore::open(url)).value();
-        auto fast = std::move(PostgresOutboxStore::open(url)).value();
-        auto reader = std::move(PostgresOutboxReader::open(url)).value();
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, slow, fast] = stores;
+        auto reader =
+            std::move(PostgresOutboxReader::open(PostgresUrl::parse(pg.url()).value())).value();
         reader->setPartitions(allPartitions());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         OutboxRequest first = eventWrite(QStringLiteral("evt-first"), QStringLiteral("u1"), now);
