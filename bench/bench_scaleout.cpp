@@ -166,18 +166,20 @@ QVariantList queryRow(const PostgresServer &pg, const QString &db, const QString
     return row;
 }
 
-/// What the server says about the whole run: deadlocks and other errors in its log, and, when
-/// pg_stat_statements is loaded (JOBFIRST_PG_SETTINGS), the statements that took the most time.
+/// What the server says about the whole run: deadlocks, other errors and long lock waits in its
+/// log, and, when pg_stat_statements is loaded (JOBFIRST_PG_SETTINGS), the statements that took
+/// the most time.
 void reportServer(const PostgresServer &pg)
 {
     QFile log(pg.logFile());
-    int deadlocks = 0, errors = 0;
+    int deadlocks = 0, errors = 0, lockWaits = 0;
     QList<QByteArray> shown; // the first errors, with the statement after each
     bool after = false;
     if (log.open(QIODevice::ReadOnly)) {
         while (!log.atEnd()) {
             const QByteArray line = log.readLine().trimmed();
             deadlocks += line.contains("deadlock detected") ? 1 : 0;
+            lockWaits += line.contains("still waiting for") ? 1 : 0; // log_lock_waits
             const bool error = line.contains("ERROR:");
             errors += error ? 1 : 0;
             if ((error || (after && line.contains("STATEMENT:"))) && shown.size() < 8)
@@ -185,7 +187,9 @@ void reportServer(const PostgresServer &pg)
             after = error;
         }
     }
-    std::printf("server log: %d deadlock(s) detected, %d ERROR line(s)\n", deadlocks, errors);
+    std::printf("server log: %d deadlock(s) detected, %d ERROR line(s), %d lock wait(s) longer than"
+                " deadlock_timeout (with log_lock_waits)\n",
+                deadlocks, errors, lockWaits);
     for (const QByteArray &line : shown)
         std::printf("  %s\n", line.constData());
     if (!pg.psql(QStringLiteral("SHOW shared_preload_libraries"))
