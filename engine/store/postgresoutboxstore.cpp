@@ -92,6 +92,58 @@ template <class List, class Add> void appendElements(QString &sql, const List &l
     }
 }
 
+/// Appends the payloads of `items`, one after another, as one BYTEA: "E'…'::BYTEA". In
+/// bytea's escape format, where a printable ASCII byte stands for itself (`\` doubled for the
+/// bytea, then `\` and `'` again for the string) and any other byte is `\ooo` in octal: a JSON
+/// payload is mostly printable ASCII, half as long as in hex, which the server lexed and
+/// decoded (a ninth of the backend's instructions per event under callgrind: 178 k → 157 k).
+/// In hex when that is shorter (most bytes outside printable ASCII).
+void appendPayloads(QString &sql, const std::vector<const OutboxItem *> &items)
+{
+    // Characters a byte takes in the escape format.
+    const auto width = [](char c) {
+        return c == '\\' ? 4 : c == '\'' ? 2 : c >= 0x20 && c < 0x7f ? 1 : 5;
+    };
+    qsizetype bytes = 0, escaped = 0;
+    for (const OutboxItem *i : items) {
+        bytes += i->payload.size();
+        for (const char c : i->payload)
+            escaped += width(c);
+    }
+    if (escaped > bytes * 2) {
+        sql += QLatin1String("E'\\\\x");
+        for (const OutboxItem *i : items)
+            sql += QLatin1String(i->payload.toHex());
+        sql += QLatin1String("'::BYTEA");
+        return;
+    }
+    sql += QLatin1String("E'");
+    for (const OutboxItem *i : items) {
+        const char *p = i->payload.constData();
+        const char *const end = p + i->payload.size();
+        while (p < end) {
+            const char *run = p; // bytes that stand for themselves, appended at once
+            while (p < end && width(*p) == 1)
+                ++p;
+            sql += QLatin1String(run, p - run);
+            if (p == end)
+                break;
+            if (*p == '\\') {
+                sql += QLatin1String("\\\\\\\\");
+            } else if (*p == '\'') {
+                sql += QLatin1String("''");
+            } else {
+                const auto b = quint8(*p);
+                const char octal[] = {'\\', '\\', char('0' + (b >> 6)), char('0' + ((b >> 3) & 7)),
+                                      char('0' + (b & 7))};
+                sql += QLatin1String(octal, 5);
+            }
+            ++p;
+        }
+    }
+    sql += QLatin1String("'::BYTEA");
+}
+
 /// Appends "E'{…}'::type[]" of `add(sql, element)` for each element of `list`.
 template <class List, class Add>
 void appendArray(QString &sql, const List &list, const char *type, Add add)
@@ -338,7 +390,8 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
     }
     // The events as jf_events takes them, but their payloads in one BYTEA, cut by offsets
     // and lengths: in an array, the server's input read each payload's hex digits twice,
-    // one character at a time (a twelfth of its instructions per event).
+    // one character at a time (a twelfth of its instructions per event). Written as they are
+    // (appendPayloads()).
     QString sql =
         idsNew ? QStringLiteral("EXECUTE jf_enqueue(") : QStringLiteral("EXECUTE jf_enqueue_once(");
     qsizetype bytes = 0;
@@ -347,10 +400,8 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
     sql.reserve(int(bytes * 2 + qsizetype(events.size()) * 160 + qsizetype(rows.size()) * 80));
     const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
     appendEventTexts(sql, events);
-    sql += QLatin1String("E'\\\\x");
-    for (const OutboxItem *i : events)
-        sql += QLatin1String(i->payload.toHex());
-    sql += QLatin1String("'::BYTEA,");
+    appendPayloads(sql, events);
+    sql += u',';
     qint64 offset = 1; // substring() counts from 1
     appendArray(sql, events, "INTEGER", [&](QString &s, const OutboxItem *i) {
         number(s, offset);

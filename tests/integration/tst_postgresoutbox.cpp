@@ -541,6 +541,41 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT user_id FROM ledger")), user);
     }
 
+    void aPayloadIsStoredByteForByte_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        // Mostly printable ASCII goes as it is (escape format), else in hex.
+        QTest::newRow("JSON") << QByteArray("{\"a\":\"it's \\\"quoted\\\" \\\\ {x}\",\"b\":[1,2]}");
+        QTest::newRow("a few other bytes")
+            << QByteArray("line\nnext\ttab \x01\x7f\x80\xff 用户 end", 30);
+        QTest::newRow("mostly other bytes")
+            << QByteArray("用户用户用户\x00\x01\x02", 21).repeated(50); // more than the JSON
+        QTest::newRow("starts like hex") << QByteArray("\\x41\\\\0101'");
+        QTest::newRow("empty") << QByteArray();
+    }
+
+    void aPayloadIsStoredByteForByte()
+    {
+        QFETCH(QByteArray, payload);
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        auto store =
+            std::move(PostgresOutboxStore::open(PostgresUrl::parse(pg.url()).value())).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        // With a plain JSON event in the same group: its payload and this one share a BYTEA.
+        OutboxRequest write = eventWrite(QStringLiteral("evt-json"), QStringLiteral("u1"), now);
+        OutboxItem item = eventItem(QStringLiteral("evt-bytes"), QStringLiteral("u2"), now);
+        item.payload = payload;
+        std::get<EventWrite>(write).items.append(item);
+        const QByteArray json = std::get<EventWrite>(write).items.first().payload;
+        auto written = store->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(encode(payload, 'hex'), ' ' ORDER BY"
+                                        " seq) FROM events")),
+                 QString::fromLatin1(json.toHex() + ' ' + payload.toHex()).trimmed());
+    }
+
     void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
     {
         TwoStores stores;
