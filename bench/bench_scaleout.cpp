@@ -166,6 +166,52 @@ QVariantList queryRow(const PostgresServer &pg, const QString &db, const QString
     return row;
 }
 
+/// What the server says about the whole run: deadlocks, other errors and long lock waits in its
+/// log, and, when pg_stat_statements is loaded (JOBFIRST_PG_SETTINGS), the statements that took
+/// the most time.
+void reportServer(const PostgresServer &pg)
+{
+    QFile log(pg.logFile());
+    int deadlocks = 0, errors = 0, lockWaits = 0;
+    QList<QByteArray> shown; // the first errors, with the statement after each
+    bool after = false;
+    if (log.open(QIODevice::ReadOnly)) {
+        while (!log.atEnd()) {
+            const QByteArray line = log.readLine().trimmed();
+            deadlocks += line.contains("deadlock detected") ? 1 : 0;
+            lockWaits += line.contains("still waiting for") ? 1 : 0; // log_lock_waits
+            const bool error = line.contains("ERROR:");
+            errors += error ? 1 : 0;
+            if ((error || (after && line.contains("STATEMENT:"))) && shown.size() < 8)
+                shown << line.left(200);
+            after = error;
+        }
+    }
+    std::printf("server log: %d deadlock(s) detected, %d ERROR line(s), %d lock wait(s) longer than"
+                " deadlock_timeout (with log_lock_waits)\n",
+                deadlocks, errors, lockWaits);
+    for (const QByteArray &line : shown)
+        std::printf("  %s\n", line.constData());
+    if (!pg.psql(QStringLiteral("SHOW shared_preload_libraries"))
+             .contains(QLatin1String("pg_stat_statements")))
+        return;
+    pg.psql(QStringLiteral("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));
+    QList<QVariantList> rows;
+    queryRow(pg, pg.database(),
+             QStringLiteral("SELECT calls, total_exec_time, rows, wal_bytes, LEFT(regexp_replace("
+                            "query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY"
+                            " total_exec_time DESC LIMIT 12"),
+             &rows);
+    std::printf("statements (all rounds): calls, ms in all, us a call, rows a call, WAL bytes a "
+                "call, text\n");
+    for (const QVariantList &r : rows) {
+        const double calls = std::max(1.0, r.value(0).toDouble());
+        std::printf("  %8.0f %9.0f %8.1f %7.1f %8.0f  %s\n", calls, r.value(1).toDouble(),
+                    r.value(1).toDouble() * 1000.0 / calls, r.value(2).toDouble() / calls,
+                    r.value(3).toDouble() / calls, qPrintable(r.value(4).toString()));
+    }
+}
+
 /// Holders of the partition leases (holder → partitions held), from PostgreSQL.
 QMap<QString, int> holders(const PostgresServer &pg, const QString &db)
 {
@@ -442,8 +488,10 @@ int main(int argc, char *argv[])
                 rates[1] / rates[0]);
 
     // 2. Takeover while events arrive at a steady rate (about half of what one daemon sends).
-    if (takeover == QLatin1String("none"))
+    if (takeover == QLatin1String("none")) {
+        reportServer(pg);
         return 0;
+    }
     QString db, url;
     std::vector<std::unique_ptr<Daemon>> daemons;
     if (!startDaemons(many, db, url, daemons)) {
@@ -507,5 +555,6 @@ int main(int argc, char *argv[])
     writer.stop();
     for (auto &d : daemons)
         d->stop();
+    reportServer(pg);
     return 0;
 }

@@ -161,7 +161,9 @@ void DaemonHeartbeat::run()
                     " excluded.rate")
                     .arg(QLatin1String(ServerNowMs)));
             q.addBindValue(m_id);
-            q.addBindValue(adminUrl);
+            // Not known yet in a daemon's first beat: a NULL failed the beat (NOT NULL), and
+            // the connection was closed and opened again.
+            q.addBindValue(adminUrl.isNull() ? QStringLiteral("") : adminUrl);
             q.addBindValue(m_startedAt);
             q.addBindValue(f.delivered);
             q.addBindValue(f.perSecond);

@@ -46,23 +46,30 @@ constexpr int CheckIdsGroups = 100;
 // function, where ARRAY[E'…', …] had it parse, analyse and copy an expression per element
 // (a tenth of the server backend's instructions for a group of 35 events).
 
-/// Appends `s` as an element of an array literal inside an E'…' string: in double quotes, `"`
-/// and `\` escaped for the array and every `\` and `'` again for the string. E'…' means the same
-/// whatever the server's standard_conforming_strings; a NUL (text cannot hold one) is left out.
-void appendText(QString &sql, const QString &s)
+/// Appends `s` as an element of an array literal: in double quotes, `"` and `\` escaped for the
+/// array; with `inString` (the literal goes inside an E'…' string), every `\` and `'` again for
+/// the string. E'…' means the same whatever the server's standard_conforming_strings. A NUL
+/// (text cannot hold one) is left out.
+void appendElement(QString &sql, const QString &s, bool inString)
 {
     sql += u'"';
     for (const QChar c : s) {
         if (c == u'"')
-            sql += QLatin1String("\\\\\"");
+            sql += inString ? QLatin1String("\\\\\"") : QLatin1String("\\\"");
         else if (c == u'\\')
-            sql += QLatin1String("\\\\\\\\");
-        else if (c == u'\'')
+            sql += inString ? QLatin1String("\\\\\\\\") : QLatin1String("\\\\");
+        else if (c == u'\'' && inString)
             sql += QLatin1String("''");
         else if (c.unicode() != 0)
             sql += c;
     }
     sql += u'"';
+}
+
+/// appendElement() of an array literal inside an E'…' string.
+void appendText(QString &sql, const QString &s)
+{
+    appendElement(sql, s, true);
 }
 
 /// Appends `bytes` as a BYTEA element (hex) of an array literal inside an E'…' string.
@@ -73,11 +80,9 @@ void appendBytes(QString &sql, const QByteArray &bytes)
     sql += u'"';
 }
 
-/// Appends "E'{…}'::type[]" of `add(sql, element)` for each element of `list`.
-template <class List, class Add>
-void appendArray(QString &sql, const List &list, const char *type, Add add)
+/// Appends `add(sql, element)` for each element of `list`, separated by commas.
+template <class List, class Add> void appendElements(QString &sql, const List &list, Add add)
 {
-    sql += QLatin1String("E'{");
     bool first = true;
     for (const auto &element : list) {
         if (!first)
@@ -85,6 +90,66 @@ void appendArray(QString &sql, const List &list, const char *type, Add add)
         first = false;
         add(sql, element);
     }
+}
+
+/// Appends the payloads of `items`, one after another, as one BYTEA: "E'…'::BYTEA". In
+/// bytea's escape format, where a printable ASCII byte stands for itself (`\` doubled for the
+/// bytea, then `\` and `'` again for the string) and any other byte is `\ooo` in octal: a JSON
+/// payload is mostly printable ASCII, half as long as in hex, which the server lexed and
+/// decoded (a ninth of the backend's instructions per event under callgrind: 178 k → 157 k).
+/// In hex when that is shorter (most bytes outside printable ASCII).
+void appendPayloads(QString &sql, const std::vector<const OutboxItem *> &items)
+{
+    // Characters a byte takes in the escape format.
+    const auto width = [](char c) {
+        return c == '\\' ? 4 : c == '\'' ? 2 : c >= 0x20 && c < 0x7f ? 1 : 5;
+    };
+    qsizetype bytes = 0, escaped = 0;
+    for (const OutboxItem *i : items) {
+        bytes += i->payload.size();
+        for (const char c : i->payload)
+            escaped += width(c);
+    }
+    if (escaped > bytes * 2) {
+        sql += QLatin1String("E'\\\\x");
+        for (const OutboxItem *i : items)
+            sql += QLatin1String(i->payload.toHex());
+        sql += QLatin1String("'::BYTEA");
+        return;
+    }
+    sql += QLatin1String("E'");
+    for (const OutboxItem *i : items) {
+        const char *p = i->payload.constData();
+        const char *const end = p + i->payload.size();
+        while (p < end) {
+            const char *run = p; // bytes that stand for themselves, appended at once
+            while (p < end && width(*p) == 1)
+                ++p;
+            sql += QLatin1String(run, p - run);
+            if (p == end)
+                break;
+            if (*p == '\\') {
+                sql += QLatin1String("\\\\\\\\");
+            } else if (*p == '\'') {
+                sql += QLatin1String("''");
+            } else {
+                const auto b = quint8(*p);
+                const char octal[] = {'\\', '\\', char('0' + (b >> 6)), char('0' + ((b >> 3) & 7)),
+                                      char('0' + (b & 7))};
+                sql += QLatin1String(octal, 5);
+            }
+            ++p;
+        }
+    }
+    sql += QLatin1String("'::BYTEA");
+}
+
+/// Appends "E'{…}'::type[]" of `add(sql, element)` for each element of `list`.
+template <class List, class Add>
+void appendArray(QString &sql, const List &list, const char *type, Add add)
+{
+    sql += QLatin1String("E'{");
+    appendElements(sql, list, add);
     sql += QLatin1String("}'::");
     sql += QLatin1String(type);
     sql += QLatin1String("[]");
@@ -121,16 +186,13 @@ bool runScript(QSqlQuery &q, const QString &sql, bool rows, QString &error)
     return ok;
 }
 
-/// "(?, ?, …), (?, ?, …)": `rows` groups of `row`.
-QString valuesList(const char *row, int rows)
+/// The array literal "{…}" of `add(text, element)` for each element of `list`, to bind as a
+/// value (QPSQL quotes it as a string).
+template <class List, class Add> QString arrayValue(const List &list, Add add)
 {
-    QString text;
-    for (int i = 0; i < rows; ++i) {
-        if (i > 0)
-            text += QStringLiteral(", ");
-        text += QLatin1String(row);
-    }
-    return text;
+    QString text = QStringLiteral("{");
+    appendElements(text, list, add);
+    return text + u'}';
 }
 
 } // namespace
@@ -145,20 +207,19 @@ struct PostgresOutboxStore::Link
     QString name;
     QSqlDatabase db;
     bool connected = false;
-    std::unique_ptr<QSqlQuery> supersede, markDone, markRetry, markDead, markHold, ledger,
-        ledgerRange, logAttempt;
-    /// A lease claim's statements and the held partitions' lock of a group with outcomes,
-    /// prepared once: each prepared per call cost a PREPARE and a DEALLOCATE round trip, with
-    /// the partition rows locked for most of them.
-    std::unique_ptr<QSqlQuery> heldParts, wantShare, leaveShare, claimRows, daemons, passParts,
-        giveParts, renewParts, takeParts;
-    std::map<int, std::unique_ptr<QSqlQuery>> doneChunks;
-    /// Every statement above but the chunks.
+    /// Prepared once per connection (each prepared per call cost a PREPARE and a DEALLOCATE
+    /// round trip), whatever the size of the group: markDones takes arrays.
+    std::unique_ptr<QSqlQuery> supersede, markDones, markDone, markRetry, markDead, markHold,
+        ledger, ledgerRange, logAttempt;
+    /// A lease claim's statements.
+    std::unique_ptr<QSqlQuery> wantShare, leaveShare, claimRows, daemons, passParts, giveParts,
+        renewParts, takeParts;
+    /// Every statement above.
     std::array<std::unique_ptr<QSqlQuery> *, 17> statements()
     {
-        return {&supersede,   &markDone,   &markRetry, &markDead,   &markHold,   &ledger,
-                &ledgerRange, &logAttempt, &heldParts, &wantShare,  &leaveShare, &claimRows,
-                &daemons,     &passParts,  &giveParts, &renewParts, &takeParts};
+        return {&supersede, &markDones,   &markDone,   &markRetry,  &markDead,   &markHold,
+                &ledger,    &ledgerRange, &logAttempt, &wantShare,  &leaveShare, &claimRows,
+                &daemons,   &passParts,   &giveParts,  &renewParts, &takeParts};
     }
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;      ///< guarded by m_mutex
@@ -280,17 +341,6 @@ struct PostgresOutboxStore::Rows
     }
 };
 
-QSqlQuery &PostgresOutboxStore::chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
-                                      const std::function<QString(int)> &sql)
-{
-    auto &q = cache[rows];
-    if (!q) {
-        q = std::make_unique<QSqlQuery>(m_link->db);
-        q->prepare(sql(rows)); // an error shows when it runs
-    }
-    return *q;
-}
-
 QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem *> &items)
 {
     // A re-sent event id is accepted once: the second copy is ignored, not an error.
@@ -340,7 +390,8 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
     }
     // The events as jf_events takes them, but their payloads in one BYTEA, cut by offsets
     // and lengths: in an array, the server's input read each payload's hex digits twice,
-    // one character at a time (a twelfth of its instructions per event).
+    // one character at a time (a twelfth of its instructions per event). Written as they are
+    // (appendPayloads()).
     QString sql =
         idsNew ? QStringLiteral("EXECUTE jf_enqueue(") : QStringLiteral("EXECUTE jf_enqueue_once(");
     qsizetype bytes = 0;
@@ -349,10 +400,8 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
     sql.reserve(int(bytes * 2 + qsizetype(events.size()) * 160 + qsizetype(rows.size()) * 80));
     const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
     appendEventTexts(sql, events);
-    sql += QLatin1String("E'\\\\x");
-    for (const OutboxItem *i : events)
-        sql += QLatin1String(i->payload.toHex());
-    sql += QLatin1String("'::BYTEA,");
+    appendPayloads(sql, events);
+    sql += u',';
     qint64 offset = 1; // substring() counts from 1
     appendArray(sql, events, "INTEGER", [&](QString &s, const OutboxItem *i) {
         number(s, offset);
@@ -520,7 +569,6 @@ void PostgresOutboxStore::disconnect(Link &link)
 {
     for (auto *q : link.statements())
         q->reset();
-    link.doneChunks.clear();
     if (link.db.isValid())
         link.db.close();
     link.connected = false;
@@ -594,28 +642,60 @@ QString PostgresOutboxStore::connect(Link &link)
         return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
             .arg(m_url.toString(), why);
     }
-    const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const char *sql) {
+    const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const QString &sql) {
         q = std::make_unique<QSqlQuery>(link.db);
-        return q->prepare(QString::fromLatin1(sql));
+        return q->prepare(sql);
     };
+    // Fencing: an outcome changes its row only while the row's partition is held by the lease
+    // owner bound here ('' holds none); the statement locks those partitions FOR KEY SHARE
+    // until the transaction ends, in the order of their numbers, as a claim locks those
+    // passing on (FOR UPDATE, which waits for them; a renewal, FOR NO KEY UPDATE and an UPDATE
+    // of `until`, does not). A partition that passed on before is not held. In the outcome
+    // statement itself: a statement of its own (read and lock once a group) cost a round trip
+    // per group.
+    const QString held = QStringLiteral(
+        " AND part = ANY(ARRAY(SELECT part FROM partition_leases WHERE holder = CAST(? AS TEXT)"
+        " AND holder <> '' ORDER BY part FOR KEY SHARE))");
     const bool ok =
         prepare(link.supersede,
                 "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
                 " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
                 " AND next_at > ?") &&
-        // Fencing: an outcome changes its row only while the row's partition is held by this
-        // process (the partitions locked FOR SHARE at the start of the group, the last bind).
-        prepare(link.markDone, "UPDATE deliveries SET state = 'done', attempts = ?,"
-                               " last_error = '', updated_at = ? WHERE id = ?"
-                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(link.markRetry, "UPDATE deliveries SET attempts = ?, next_at = ?,"
-                                " last_error = ?, updated_at = ? WHERE id = ?"
-                                " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(link.markDead, "UPDATE deliveries SET state = 'dead', attempts = ?,"
-                               " last_error = ?, updated_at = ? WHERE id = ?"
-                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(link.markHold, "UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?"
-                               " AND part = ANY(CAST(? AS INTEGER[]))") &&
+        // Successes of single-event rows, any number in one statement (arrays): the rows
+        // marked done, fenced, and the ledger of those rows, a user seen twice keeping its
+        // latest version (one row may not be updated twice in a statement); it answers the ids
+        // it marked. A statement per number of rows (VALUES) was prepared once for each size
+        // on each connection, and planned anew at each of its first five runs.
+        prepare(link.markDones,
+                QStringLiteral(
+                    "WITH v(id, attempts, target, user_id, event_id, version) AS (SELECT * FROM"
+                    " unnest(CAST(? AS BIGINT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[]),"
+                    " CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))), done AS"
+                    " (UPDATE deliveries d SET state = 'done', attempts = v.attempts, last_error ="
+                    " '', updated_at = CAST(? AS BIGINT) FROM v WHERE d.id = v.id") +
+                    held +
+                    QStringLiteral(
+                        " RETURNING d.id), acked AS (INSERT INTO ledger(target, user_id,"
+                        " event_id, version, acked_at) SELECT DISTINCT ON (v.target, v.user_id)"
+                        " v.target, v.user_id, v.event_id, v.version, CAST(? AS BIGINT) FROM v"
+                        " JOIN done ON done.id = v.id ORDER BY v.target, v.user_id, v.version"
+                        " DESC ON CONFLICT (target, user_id) DO UPDATE SET event_id ="
+                        " excluded.event_id, version = excluded.version, acked_at ="
+                        " excluded.acked_at WHERE excluded.version > ledger.version) SELECT id"
+                        " FROM done")) &&
+        prepare(link.markDone, QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?,"
+                                              " last_error = '', updated_at = ? WHERE id = ?") +
+                                   held) &&
+        prepare(link.markRetry, QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?,"
+                                               " last_error = ?, updated_at = ? WHERE id = ?") +
+                                    held) &&
+        prepare(link.markDead, QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?,"
+                                              " last_error = ?, updated_at = ? WHERE id = ?") +
+                                   held) &&
+        prepare(
+            link.markHold,
+            QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?") +
+                held) &&
         prepare(link.ledger,
                 "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
@@ -628,11 +708,7 @@ QString PostgresOutboxStore::connect(Link &link)
         prepare(link.logAttempt,
                 "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
                 " VALUES (?, ?, ?, ?, ?, ?)") &&
-        // Partition leases (claimLeaseOn(), lockHeldPartitions()). A group with outcomes
-        // locks the partitions it holds FOR KEY SHARE: a renewal (FOR NO KEY UPDATE, an
-        // UPDATE of `until`) does not wait for it, a partition passing on (FOR UPDATE) does.
-        prepare(link.heldParts,
-                "SELECT part FROM partition_leases WHERE holder = ? FOR KEY SHARE") &&
+        // Partition leases (claimLeaseOn()).
         prepare(link.wantShare, "INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
                                 " ON CONFLICT (holder) DO UPDATE SET until = excluded.until") &&
         prepare(link.leaveShare, "DELETE FROM outbox_daemons WHERE holder = ?") &&
@@ -775,13 +851,8 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     while (error.isEmpty() && events && q.next())
         rows.seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
     q.finish();
-    // Fencing: outcomes are recorded only for rows of partitions this process still holds;
-    // FOR SHARE keeps them from passing on before this transaction ends.
-    QString held;
-    if (error.isEmpty() && std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
-            return std::holds_alternative<OutcomeWrite>(*r);
-        }))
-        held = lockHeldPartitions(error);
+    // Fencing: outcomes are recorded only for rows of partitions m_leaseOwner still holds,
+    // locked by each outcome statement until this transaction ends (connect()).
     // Successes of single-event rows (nearly every outcome) are written together, several per
     // statement (writeDone()); any other outcome, and any enqueue, first writes those waiting,
     // so the rows change in the order the group has them.
@@ -789,7 +860,7 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     std::vector<std::pair<const DeliveryOutcome *, std::size_t>> dones;
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
-            if (!writeDone(dones, held, summary, now, error, refused))
+            if (!writeDone(dones, summary, now, error, refused))
                 break;
             if (!writeOutboxRows(*w, summary.stored[i], summary.pendingDelta, now, error, rows) &&
                 error.isEmpty())
@@ -802,8 +873,8 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
                     dones.emplace_back(&outcome, i);
                     continue;
                 }
-                if (!writeDone(dones, held, summary, now, error, refused) ||
-                    !writeOutcome(outcome, held, summary, now, error, refused[i]))
+                if (!writeDone(dones, summary, now, error, refused) ||
+                    !writeOutcome(outcome, summary, now, error, refused[i]))
                     break;
             }
         }
@@ -811,7 +882,7 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     if (error.isEmpty() && !rows.flush())
         error = rows.failure;
     if (error.isEmpty())
-        writeDone(dones, held, summary, now, error, refused);
+        writeDone(dones, summary, now, error, refused);
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i)
         if (refused[i] > 0) {
             summary.refused.resize(group.size(), 0);
@@ -835,69 +906,50 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
 }
 
 bool PostgresOutboxStore::writeDone(
-    std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones, const QString &held,
-    Summary &summary, qint64 now, QString &error, std::vector<int> &refused)
+    std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones, Summary &summary,
+    qint64 now, QString &error, std::vector<int> &refused)
 {
-    for (std::size_t from = 0; from < dones.size(); from += ChunkRows) {
-        const int n = int(std::min<std::size_t>(ChunkRows, dones.size() - from));
-        // One statement: the rows marked done (fenced: only in partitions still held), and
-        // the ledger of those rows, a user seen twice keeping its latest version (one row may
-        // not be updated twice in a statement); it answers the ids it marked.
-        QSqlQuery &q = chunk(m_link->doneChunks, n, [](int rows) {
-            return QStringLiteral(
-                       "WITH v(id, attempts, target, user_id, event_id, version) AS (VALUES ") +
-                   valuesList("(CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS TEXT),"
-                              " CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))",
-                              rows) +
-                   QStringLiteral(
-                       "), done AS (UPDATE deliveries d SET state = 'done', attempts ="
-                       " v.attempts, last_error = '', updated_at = CAST(? AS BIGINT) FROM v"
-                       " WHERE d.id = v.id AND d.part = ANY(CAST(? AS INTEGER[])) RETURNING"
-                       " d.id), acked AS (INSERT INTO ledger(target, user_id, event_id, version,"
-                       " acked_at) SELECT DISTINCT ON (v.target, v.user_id) v.target, v.user_id,"
-                       " v.event_id, v.version, CAST(? AS BIGINT) FROM v JOIN done ON done.id ="
-                       " v.id ORDER BY v.target, v.user_id, v.version DESC ON CONFLICT (target,"
-                       " user_id) DO UPDATE SET event_id = excluded.event_id, version ="
-                       " excluded.version, acked_at = excluded.acked_at WHERE excluded.version >"
-                       " ledger.version) SELECT id FROM done");
-        });
-        int p = 0;
-        for (int i = 0; i < n; ++i) {
-            const DeliveryOutcome &o = *dones[from + std::size_t(i)].first;
-            q.bindValue(p++, o.id);
-            q.bindValue(p++, o.attempts);
-            q.bindValue(p++, pgText(o.target));
-            q.bindValue(p++, pgText(o.user));
-            q.bindValue(p++, pgText(o.eventId));
-            q.bindValue(p++, o.version);
-        }
-        q.bindValue(p++, now);
-        q.bindValue(p++, held);
-        q.bindValue(p++, now);
-        if (!q.exec()) {
-            error = QStringLiteral("recording deliveries from %1: %2")
-                        .arg(dones[from].first->id)
-                        .arg(q.lastError().text());
-            return false;
-        }
-        QSet<qint64> marked;
-        while (q.next())
-            marked.insert(q.value(0).toLongLong());
+    if (dones.empty())
+        return true;
+    const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
+    const auto text = [](QString &s, const QString &v) { appendElement(s, v, false); };
+    using Done = std::pair<const DeliveryOutcome *, std::size_t>;
+    QSqlQuery &q = *m_link->markDones;
+    q.bindValue(0, arrayValue(dones, [&](QString &s, const Done &d) { number(s, d.first->id); }));
+    q.bindValue(
+        1, arrayValue(dones, [&](QString &s, const Done &d) { number(s, d.first->attempts); }));
+    q.bindValue(2, arrayValue(dones, [&](QString &s, const Done &d) { text(s, d.first->target); }));
+    q.bindValue(3, arrayValue(dones, [&](QString &s, const Done &d) { text(s, d.first->user); }));
+    q.bindValue(4,
+                arrayValue(dones, [&](QString &s, const Done &d) { text(s, d.first->eventId); }));
+    q.bindValue(5,
+                arrayValue(dones, [&](QString &s, const Done &d) { number(s, d.first->version); }));
+    q.bindValue(6, now);
+    q.bindValue(7, m_leaseOwner);
+    q.bindValue(8, now);
+    if (!q.exec()) {
+        error = QStringLiteral("recording deliveries from %1: %2")
+                    .arg(dones.front().first->id)
+                    .arg(q.lastError().text());
         q.finish();
-        for (int i = 0; i < n; ++i) {
-            const auto &[o, request] = dones[from + std::size_t(i)];
-            if (marked.contains(o->id))
-                summary.pendingDelta[o->target] -= o->count;
-            else
-                ++refused[request];
-        }
+        return false;
+    }
+    QSet<qint64> marked;
+    while (q.next())
+        marked.insert(q.value(0).toLongLong());
+    q.finish();
+    for (const auto &[o, request] : dones) {
+        if (marked.contains(o->id))
+            summary.pendingDelta[o->target] -= o->count;
+        else
+            ++refused[request];
     }
     dones.clear();
     return true;
 }
 
-bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &held,
-                                       Summary &summary, qint64 now, QString &error, int &refused)
+bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now,
+                                       QString &error, int &refused)
 {
     {
         bool ok = true;
@@ -916,7 +968,7 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &
             mark->bindValue(0, o.attempts);
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
-            mark->bindValue(3, held);
+            mark->bindValue(3, m_leaseOwner);
             break;
         case DeliveryOutcome::Retry:
             mark = m_link->markRetry.get();
@@ -925,7 +977,7 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &
             mark->bindValue(2, pgText(o.error));
             mark->bindValue(3, now);
             mark->bindValue(4, o.id);
-            mark->bindValue(5, held);
+            mark->bindValue(5, m_leaseOwner);
             break;
         case DeliveryOutcome::Dead:
             mark = m_link->markDead.get();
@@ -933,14 +985,14 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &
             mark->bindValue(1, pgText(o.error));
             mark->bindValue(2, now);
             mark->bindValue(3, o.id);
-            mark->bindValue(4, held);
+            mark->bindValue(4, m_leaseOwner);
             break;
         case DeliveryOutcome::Hold:
             mark = m_link->markHold.get();
             mark->bindValue(0, pgText(o.error));
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
-            mark->bindValue(3, held);
+            mark->bindValue(3, m_leaseOwner);
             break;
         }
         run(*mark);
@@ -987,24 +1039,6 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, const QString &
             summary.pendingDelta[o.target] -= o.count;
     }
     return true;
-}
-
-QString PostgresOutboxStore::lockHeldPartitions(QString &error)
-{
-    QStringList parts;
-    if (!m_leaseOwner.isEmpty()) {
-        QSqlQuery &q = *m_link->heldParts;
-        q.bindValue(0, m_leaseOwner);
-        if (!q.exec()) {
-            error = fail(q, QStringLiteral("read the partition leases"));
-            q.finish();
-            return {};
-        }
-        while (q.next())
-            parts << q.value(0).toString();
-        q.finish();
-    }
-    return u'{' + parts.join(u',') + u'}';
 }
 
 QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -79,29 +78,21 @@ private:
     /// Ends the transaction open on `link` after a failed statement; a connection that no
     /// longer answers is closed, to be opened again at the next call.
     void rollback(Link &link);
-    /// Records an outcome of a row in `held` partitions ("{1,2}"); one of another partition is
-    /// counted in `refused` and not written.
-    bool writeOutcome(const DeliveryOutcome &o, const QString &held, Summary &summary, qint64 now,
-                      QString &error, int &refused);
+    /// Records an outcome of a row in a partition m_leaseOwner holds; one of another partition
+    /// is counted in `refused` and not written.
+    bool writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now, QString &error,
+                      int &refused);
     /// Records the successes of single-event rows in `dones` (with the index of their request
-    /// in the group), up to ChunkRows per statement, and empties it; those of partitions not
-    /// held are counted in `refused` of their request.
+    /// in the group) in one statement, and empties it; those of partitions m_leaseOwner does
+    /// not hold are counted in `refused` of their request.
     bool writeDone(std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones,
-                   const QString &held, Summary &summary, qint64 now, QString &error,
-                   std::vector<int> &refused);
+                   Summary &summary, qint64 now, QString &error, std::vector<int> &refused);
     QString fail(QSqlQuery &q, const QString &what);
-
-    /// The partitions m_leaseOwner holds, locked FOR SHARE (they cannot pass on before this
-    /// transaction ends), as an array literal "{1,2}".
-    QString lockHeldPartitions(QString &error);
 
     PostgresUrl m_url;
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
     QList<int> m_held;    ///< partitions held after the last claim
     struct Rows;
-    /// The multi-row INSERT of `rows` rows, prepared once per size on the current link.
-    QSqlQuery &chunk(std::map<int, std::unique_ptr<QSqlQuery>> &cache, int rows,
-                     const std::function<QString(int)> &sql);
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);

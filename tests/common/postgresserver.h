@@ -27,6 +27,8 @@ public:
     QString user() const { return QStringLiteral("jobfirst"); }
     /// postgresql://jobfirst@127.0.0.1:PORT/jobfirst
     QString url() const;
+    /// The server's log (pg_ctl -l), readable while the server's folder exists.
+    QString logFile() const { return m_data + QStringLiteral("/server.log"); }
     /// Runs one SQL command with psql; answers its output ("" and a QWARN on failure).
     QString psql(const QString &sql) const;
     static QString binDir();

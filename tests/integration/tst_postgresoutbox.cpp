@@ -120,6 +120,27 @@ class TestPostgresOutbox final : public QObject
         return error;
     }
 
+    /// A server of the test's own and two outbox stores on it, as two daemons' writers.
+    struct TwoStores
+    {
+        PostgresServer pg;
+        std::unique_ptr<PostgresOutboxStore> a, b;
+        /// Starts the server and opens both stores: "" or what failed.
+        QString start()
+        {
+            if (!pg.start(false))
+                return QStringLiteral("the server did not start");
+            const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+            for (auto *store : {&a, &b}) {
+                auto opened = PostgresOutboxStore::open(url);
+                if (!opened)
+                    return opened.error().message;
+                *store = std::move(opened).value();
+            }
+            return {};
+        }
+    };
+
     /// Every partition, for a reader that reads them all.
     static QList<int> allPartitions()
     {
@@ -446,11 +467,10 @@ private slots:
 
     void outcomesOfAFormerLeaseHolderAreRefused()
     {
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto a = std::move(PostgresOutboxStore::open(url)).value();
-        auto b = std::move(PostgresOutboxStore::open(url)).value();
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, a, b] = stores;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         // a holds the lease (briefly) and accepts an event for target t.
         QCOMPARE(a->claimLease(QStringLiteral("elsewhere:1:a"), 300, now), QString());
@@ -494,13 +514,74 @@ private slots:
                  QStringLiteral("done"));
     }
 
-    void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
+    void anOutcomeKeepsItsUserIdAsWritten()
     {
+        // Successes are recorded in one statement of arrays, each written as an array literal:
+        // quotes, backslashes, commas and braces in a user id reach the ledger as written.
         PostgresServer pg;
         QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto a = std::move(PostgresOutboxStore::open(url)).value();
-        auto b = std::move(PostgresOutboxStore::open(url)).value();
+        auto store =
+            std::move(PostgresOutboxStore::open(PostgresUrl::parse(pg.url()).value())).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(store->claimLease(QStringLiteral("here:1:a"), 10000, now), QString());
+        const QString user = QStringLiteral("u \"q\" \\b 'a',{x} 用户");
+        OutboxRequest write = eventWrite(QStringLiteral("evt-odd"), user, now);
+        auto written = store->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store));
+        OutboxRequest outcome(OutcomeWrite{
+            acknowledged(1, written->stored.at(0).first().version, user, QStringLiteral("evt-odd")),
+            {}});
+        auto recorded = store->commit({&outcome}, now);
+        QVERIFY2(recorded.ok(), recorded ? "" : qPrintable(recorded.error().message));
+        QVERIFY(finish(*store));
+        QVERIFY(recorded->refused.empty());
+        QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries WHERE id = 1")),
+                 QStringLiteral("done"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT user_id FROM ledger")), user);
+    }
+
+    void aPayloadIsStoredByteForByte_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        // Mostly printable ASCII goes as it is (escape format), else in hex.
+        QTest::newRow("JSON") << QByteArray("{\"a\":\"it's \\\"quoted\\\" \\\\ {x}\",\"b\":[1,2]}");
+        QTest::newRow("a few other bytes")
+            << QByteArray("line\nnext\ttab \x01\x7f\x80\xff 用户 end", 30);
+        QTest::newRow("mostly other bytes")
+            << QByteArray("用户用户用户\x00\x01\x02", 21).repeated(50); // more than the JSON
+        QTest::newRow("starts like hex") << QByteArray("\\x41\\\\0101'");
+        QTest::newRow("empty") << QByteArray();
+    }
+
+    void aPayloadIsStoredByteForByte()
+    {
+        QFETCH(QByteArray, payload);
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        auto store =
+            std::move(PostgresOutboxStore::open(PostgresUrl::parse(pg.url()).value())).value();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        // With a plain JSON event in the same group: its payload and this one share a BYTEA.
+        OutboxRequest write = eventWrite(QStringLiteral("evt-json"), QStringLiteral("u1"), now);
+        OutboxItem item = eventItem(QStringLiteral("evt-bytes"), QStringLiteral("u2"), now);
+        item.payload = payload;
+        std::get<EventWrite>(write).items.append(item);
+        const QByteArray json = std::get<EventWrite>(write).items.first().payload;
+        auto written = store->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT string_agg(encode(payload, 'hex'), ' ' ORDER BY"
+                                        " seq) FROM events")),
+                 QString::fromLatin1(json.toHex() + ' ' + payload.toHex()).trimmed());
+    }
+
+    void aRenewalDoesNotWaitForOutcomesButAPartitionPassingOnDoes()
+    {
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, a, b] = stores;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         const QString ownerA = QStringLiteral("elsewhere:1:a");
         QCOMPARE(a->claimLease(ownerA, 1000, now), QString());
@@ -703,12 +784,12 @@ private slots:
         // one that took smaller delivery ids may commit after one that took larger ones. The
         // delivery engine reads each queue through an id cursor, so a reader must not read
         // past a row that may still appear.
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
-        auto slow = std::move(PostgresOutboxStore::open(url)).value();
-        auto fast = std::move(PostgresOutboxStore::open(url)).value();
-        auto reader = std::move(PostgresOutboxReader::open(url)).value();
+        TwoStores stores;
+        const QString started = stores.start();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const auto &[pg, slow, fast] = stores;
+        auto reader =
+            std::move(PostgresOutboxReader::open(PostgresUrl::parse(pg.url()).value())).value();
         reader->setPartitions(allPartitions());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         OutboxRequest first = eventWrite(QStringLiteral("evt-first"), QStringLiteral("u1"), now);
