@@ -2,6 +2,7 @@
 // The outbox writer on a real store file: callers are answered once their events are on disk,
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
 #include "nodesimprocess.h"
+#include "simtargetconfig.h"
 #include "store/intentlog.h"
 #include "store/store.h"
 #include "store/syncrecords.h"
@@ -423,14 +424,8 @@ private slots:
 
         NodeSimProcess sim;
         QVERIFY(sim.start(QStringLiteral("t")));
-        ClusterConfig config;
-        TargetConfig t;
-        t.name = QStringLiteral("t");
-        t.url = sim.url() + QStringLiteral("/sync");
-        t.events = {QStringLiteral("user.created")};
-        config.targets = {t};
         auto store = std::move(Store::open(copy)).value();
-        SyncService sync(store.get(), config);
+        SyncService sync(store.get(), simTargetConfig(sim));
         const Status started = sync.start(true);
         QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 20);
