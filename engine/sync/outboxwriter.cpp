@@ -368,7 +368,7 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
     }
     if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
         return false;
-    if (nowMs() - parts.epochStartedAt >= MaxEpochMs && !rollOver(parts))
+    if (nowMs() - parts.epochStartedAt >= m_maxEpochMs && !rollOver(parts))
         return false;
     IntentLog::Record record = IntentLog::encode(writes);
     if (!parts.log->place(record) && !(rollOver(parts) && parts.log->place(record)))
