@@ -25,12 +25,6 @@ SqliteDoneMarker::SqliteDoneMarker(sqlite3 *db)
                 " version = excluded.version, acked_at = excluded.acked_at"
                 " WHERE excluded.version > ledger.version")
 {
-    // The ledger's upsert keeps such a journal whatever its conflict clause says. With six
-    // targets the rows of one statement lie on a page each (each target's queue and ledger
-    // is a region of its own), and past 64 KiB SQLite moves the journal to a file: a
-    // temporary file opened, written page by page and deleted in each commit, which cost
-    // the writer more than the rest of its work per delivery. In memory it is a copy.
-    sqlite3_exec(db, "PRAGMA temp_store = MEMORY", nullptr, nullptr, nullptr);
 }
 
 bool SqliteDoneMarker::mark(const std::vector<const DeliveryOutcome *> &rows, qint64 now,

@@ -17,9 +17,9 @@ namespace jobfirst {
 /// attempt count, and each user's acknowledged version kept in the ledger (the higher version
 /// wins) by upserts of up to MaxRows rows per statement, which open their cursors once and find
 /// neighbouring keys from where the last one left them. Statements for each row count are
-/// prepared when first needed. Runs inside the caller's transaction. Sets the connection's
-/// temp_store to MEMORY: the statement journal of an upsert whose rows are far apart stays
-/// in memory instead of a temporary file written in each commit.
+/// prepared when first needed. Runs inside the caller's transaction, on a connection whose
+/// temp_store is MEMORY (SqliteOutboxStore's): the statement journal of an upsert whose rows
+/// are far apart then stays in memory instead of a temporary file written in each commit.
 class SqliteDoneMarker final
 {
 public:

@@ -214,8 +214,13 @@ bool SqliteEventRows::flushDeliveryChunk(const DeliveryRow *rows, int count, QSt
         s->bind(p + 6, r.count);
         s->bindUtf8(p + 7, m_text.add(r.mode));
     }
-    if (s && s->exec())
+    if (s && s->exec()) {
+        const qint64 last = sqlite3_last_insert_rowid(m_db); // of the statement's last row
+        if (m_firstDelivery == 0)
+            m_firstDelivery = last - count + 1;
+        m_lastDelivery = last;
         return true;
+    }
     error = QStringLiteral("deliveries of events %1 to %2: %3")
                 .arg(rows[0].seq)
                 .arg(rows[count - 1].seq)

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <span>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -36,6 +37,13 @@ public:
     /// transaction back.
     bool write(std::span<OutboxRequest *const> writes, QList<SyncEvent> *stored,
                QHash<QString, qint64> &pendingDelta, qint64 now, QString &error);
+
+    /// Delivery rows inserted since the last call: the first and last id (AUTOINCREMENT makes
+    /// a transaction's rows consecutive, above every id before), or {0, 0} when none.
+    std::pair<qint64, qint64> takeInsertedDeliveries()
+    {
+        return {std::exchange(m_firstDelivery, 0), std::exchange(m_lastDelivery, 0)};
+    }
 
     // What writeOutboxRows() runs (see there).
     qint64 insertEvent(const OutboxItem &item, QString &error);
@@ -84,6 +92,7 @@ private:
     std::size_t m_nextItem = 0;
     std::vector<DeliveryRow> m_rows; ///< delivery rows not inserted yet
     QString m_failure;               ///< a flush before a supersede failed
+    qint64 m_firstDelivery = 0, m_lastDelivery = 0; ///< ids inserted (takeInsertedDeliveries)
     TextScratch m_text;
 };
 

@@ -368,7 +368,7 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
     }
     if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
         return false;
-    if (nowMs() - parts.epochStartedAt >= MaxEpochMs && !rollOver(parts))
+    if (nowMs() - parts.epochStartedAt >= m_maxEpochMs && !rollOver(parts))
         return false;
     IntentLog::Record record = IntentLog::encode(writes);
     if (!parts.log->place(record) && !(rollOver(parts) && parts.log->place(record)))
@@ -499,9 +499,12 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
     }
     OutboxStore::Summary summary = std::move(committed).value();
     group.open = true;
-    for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it)
+    bool fell = false; // only a delivered or dead row can take a count below zero
+    for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it) {
         counters.add(it.key(), it.value());
-    if (counters.anyNegative())
+        fell = fell || it.value() < 0;
+    }
+    if (fell && counters.anyNegative())
         recount(parts);
     ++commits;
     if (!logged || summary.lastDeliveryIdBefore == parts.safeBound)

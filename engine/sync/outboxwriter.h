@@ -60,10 +60,12 @@ public:
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
-    /// An epoch that has lasted this long ends at the next logged group, whatever the
-    /// traffic: a replay then never brings back an event that retention (an hour at least)
-    /// has deleted since it was logged.
-    static constexpr qint64 MaxEpochMs = 60 * 1000;
+    /// How long an epoch of the intent log may last (before start()): the first logged group
+    /// after it syncs the WAL and starts the next epoch, whatever the traffic.
+    void setMaxEpochMs(qint64 ms) { m_maxEpochMs = ms; }
+    /// Its default: a replay then never brings back an event that retention (an hour at
+    /// least) has deleted since it was logged.
+    static constexpr qint64 DefaultMaxEpochMs = 60 * 1000;
 
     using Answer = std::function<void(Result<QList<SyncEvent>>)>;
     /// Queues items for the next group commit without waiting: `answer` runs once they are
@@ -164,6 +166,7 @@ private:
     std::atomic_bool m_barrierQueued{false};
     std::atomic<qint64> m_maxEventBytes{DefaultMaxEventBytes};
     qint64 m_intentLogBytes = DefaultIntentLogBytes;
+    qint64 m_maxEpochMs = DefaultMaxEpochMs;
     std::thread m_thread;
     mutable std::mutex m_mutex;
     QList<int> m_partitions;

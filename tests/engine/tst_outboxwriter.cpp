@@ -2,6 +2,7 @@
 // The outbox writer on a real store file: callers are answered once their events are on disk,
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
 #include "nodesimprocess.h"
+#include "simtargetconfig.h"
 #include "store/intentlog.h"
 #include "store/store.h"
 #include "store/syncrecords.h"
@@ -10,6 +11,7 @@
 #include "sync/syncservice.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QUuid>
@@ -64,6 +66,17 @@ QByteArray fileBytes(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// The epoch in the header of the intent log of store `db` (bytes 16 to 24).
+quint64 logEpoch(const QString &db)
+{
+    QFile f(db + QStringLiteral("-intent"));
+    const QByteArray header = f.open(QIODevice::ReadOnly) ? f.read(24) : QByteArray();
+    quint64 epoch = 0;
+    if (header.size() == 24)
+        std::memcpy(&epoch, header.constData() + 16, 8);
+    return qFromLittleEndian(epoch);
 }
 
 } // namespace
@@ -423,14 +436,8 @@ private slots:
 
         NodeSimProcess sim;
         QVERIFY(sim.start(QStringLiteral("t")));
-        ClusterConfig config;
-        TargetConfig t;
-        t.name = QStringLiteral("t");
-        t.url = sim.url() + QStringLiteral("/sync");
-        t.events = {QStringLiteral("user.created")};
-        config.targets = {t};
         auto store = std::move(Store::open(copy)).value();
-        SyncService sync(store.get(), config);
+        SyncService sync(store.get(), simTargetConfig(sim));
         const Status started = sync.start(true);
         QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 20);
@@ -537,14 +544,51 @@ private slots:
         QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM events")), 300);
         QVERIFY(writer.durableDeliveryId() >= 300);
         writer.stop();
-        // The header's epoch (bytes 16 to 24): it started over several times.
-        const QByteArray header = fileBytes(db + QStringLiteral("-intent")).left(24);
-        quint64 epoch = 0;
-        std::memcpy(&epoch, header.constData() + 16, 8);
-        QVERIFY2(qFromLittleEndian(epoch) >= 4, qPrintable(QString::number(epoch)));
+        // It started over several times.
+        QVERIFY2(logEpoch(db) >= 4, qPrintable(QString::number(logEpoch(db))));
         OutboxWriter again(db);
         QVERIFY(again.start(1000000).ok());
         QCOMPARE(again.counters.total(), 300);
+    }
+
+    void aLoggedGroupPastTheEpochBoundStartsTheNextEpoch()
+    {
+        const QString db = path();
+        OutboxWriter writer(db);
+        writer.setMaxEpochMs(300);
+        QVERIFY(writer.start(1000000).ok());
+        QVERIFY(writer.write({item(QStringLiteral("first"))}).ok());
+        const quint64 first = logEpoch(db);
+        QVERIFY(first > 0);
+        // Steady writes: the log never sits idle for a second nor fills, so only the bound can
+        // end the epoch, at the first logged group after it.
+        QElapsedTimer elapsed;
+        elapsed.start();
+        int written = 1;
+        QString last;
+        while (logEpoch(db) == first && elapsed.elapsed() < 20000) {
+            auto stored = writer.write({item(QStringLiteral("u%1").arg(written++))});
+            QVERIFY(stored.ok());
+            last = stored->first().eventId;
+        }
+        QCOMPARE(logEpoch(db), first + 1);
+        QVERIFY2(written > 2, qPrintable(QString::number(written))); // not every group
+        // The roll-over synced the WAL before the log started over: the new epoch holds the
+        // group that ended the old one, alone, and the events before it are all in the store.
+        QTemporaryDir after;
+        const QString copy = after.filePath(QStringLiteral("c.db-intent"));
+        QVERIFY(QFile::copy(db + QStringLiteral("-intent"), copy));
+        auto store = std::move(Store::open(db)).value();
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'store_id'")) &&
+                q.next());
+        auto log = IntentLog::open(copy, QUuid::fromString(q.value(0).toString()).toRfc4122(),
+                                   OutboxWriter::DefaultIntentLogBytes);
+        QVERIFY2(log.ok(), qPrintable(log.ok() ? QString() : log.error().message));
+        QCOMPARE(log.value()->epoch(), first + 1);
+        QCOMPARE(log.value()->replay().size(), 1);
+        QCOMPARE(log.value()->replay().first().event.eventId, last);
+        QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), written);
     }
 
     void theWalStaysBoundedUnderSteadyWrites()

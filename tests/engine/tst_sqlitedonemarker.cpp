@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SqliteDoneMarker alone, on a real store file: delivered rows marked done and their users'
 // versions in the ledger for every row count around the statements' size, the higher version
-// kept, a failure that names the rows, and no statement journal written to a file.
+// kept, a failure that names the rows, and no statement journal written to a file on the
+// outbox writer's connection.
 #include "store/sqlitedonemarker.h"
+#include "store/sqliteoutboxstore.h"
 #include "store/store.h"
 
 #include <QSqlError>
@@ -233,13 +235,19 @@ private slots:
                 outcomes.push_back(o);
             }
         }
-        SqliteDoneMarker marker(sqliteHandle(store->database()));
-        QString error;
+        // Through the outbox writer's connection, whose settings keep the journal in memory.
+        auto opened = SqliteOutboxStore::open(store->path());
+        QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message));
+        std::unique_ptr<SqliteOutboxStore> writer = std::move(opened).value();
+        OutboxRequest write(std::in_place_type<OutcomeWrite>);
+        std::get<OutcomeWrite>(write).outcomes =
+            std::make_shared<const std::vector<DeliveryOutcome>>(outcomes);
         CountingVfs::s_statementJournals = 0; // the set-up's own do not count
-        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
-        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
-        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        const auto committed = writer->commit({&write}, Now);
+        QVERIFY2(committed.ok(),
+                 qPrintable(committed.ok() ? QString() : committed.error().message));
         QCOMPARE(CountingVfs::s_statementJournals, 0);
+        writer.reset(); // closes its connection before its VFS goes
         const QString count = QString::number(outcomes.size());
         QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
                                                " 'done' AND attempts = 1")),

@@ -3,6 +3,7 @@
 // must not re-send in a storm while it cannot record what was acknowledged, and must lose
 // nothing once there is space again.
 #include "nodesimprocess.h"
+#include "simtargetconfig.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
 
@@ -34,12 +35,7 @@ private slots:
         QTemporaryDir dir;
         const QString db = dir.filePath(QStringLiteral("full.db"));
         auto store = std::move(Store::open(db)).value(); // the test's own, unlimited connection
-        ClusterConfig config;
-        TargetConfig t;
-        t.name = QStringLiteral("t");
-        t.url = sim.url() + QStringLiteral("/sync");
-        t.events = {QStringLiteral("user.created")};
-        config.targets = {t};
+        ClusterConfig config = simTargetConfig(sim);
         config.syncRetryIntervalMs = 50;
         const int events = 300;
         {
