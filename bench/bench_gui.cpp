@@ -9,6 +9,8 @@
 // is a snapshot applied to every page, the work it queued, and a full repaint of the window.
 // Every other frame is measured as the console runs instead: no repaint is forced, and the
 // frame ends with the paint of what changed that Qt's event loop then does (update requests).
+// With BENCH_TRACE=1 it also prints, per page and measure, what the GUI thread handled in a
+// mean frame and in the three slowest (CPU time and count per event type and receiver).
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
@@ -25,6 +27,8 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QGridLayout>
+#include <QHash>
+#include <QMetaEnum>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTableView>
@@ -247,17 +251,101 @@ public:
     /// `painted(window, cpuMs)` runs on the GUI thread after each UpdateRequest a window
     /// handled, with the CPU time the GUI thread spent on it.
     std::function<void(QObject *, double)> painted;
+    /// With BENCH_TRACE=1: `traced(receiver, type, depth, cpuMs)` after every event the GUI
+    /// thread handled (depth 0: straight from the event loop), with its CPU time (including
+    /// the events it sent on). The receiver is described before the event is handled: the
+    /// event may delete it.
+    std::function<void(const QString &, QEvent::Type, int, double)> traced;
 
     bool notify(QObject *receiver, QEvent *event) override
     {
-        if (event->type() != QEvent::UpdateRequest || !painted)
+        const bool paint = event->type() == QEvent::UpdateRequest && painted;
+        // Other threads' events (the engine's, the remote session's decoder) go through here
+        // too: only the GUI thread's are traced.
+        const bool trace = traced && QThread::currentThread() == thread();
+        if (!paint && !trace)
             return QApplication::notify(receiver, event);
+        const QEvent::Type type = event->type(); // the event may be gone after notify()
+        const QString what = trace ? describe(receiver) : QString();
         const double cpu = threadCpuMs();
+        m_depth += trace;
         const bool handled = QApplication::notify(receiver, event);
-        painted(receiver, threadCpuMs() - cpu);
+        m_depth -= trace;
+        const double used = threadCpuMs() - cpu;
+        if (paint)
+            painted(receiver, used);
+        if (trace)
+            traced(what, type, m_depth, used);
         return handled;
     }
+
+private:
+    /// "QTimer of jobfirst::ui::SloPanel", "QLabel card3": what an event went to, for a trace.
+    static QString describe(QObject *o)
+    {
+        QString text = QString::fromLatin1(o->metaObject()->className());
+        if (!o->objectName().isEmpty())
+            text += QLatin1Char(' ') + o->objectName();
+        // A timer, a viewport or a helper object says little by itself: name its owner too.
+        if (o->parent() && o->objectName().isEmpty() &&
+            (qobject_cast<QTimer *>(o) || o->metaObject() == &QObject::staticMetaObject ||
+             o->metaObject() == &QWidget::staticMetaObject))
+            text += QStringLiteral(" of ") + describe(o->parent());
+        return text;
+    }
+
+    int m_depth = 0;
 };
+
+/// What the GUI thread did in one frame: CPU time and count per kind of event and receiver.
+struct FrameTrace
+{
+    double cpuMs = 0;
+    bool full = false;
+    QHash<QString, std::pair<int, double>> work; ///< "depth type receiver" -> (count, CPU ms)
+};
+
+/// With BENCH_TRACE=1: what ran in the three slowest frames of each measure, next to what a
+/// frame runs on average over the measure.
+void printTraces(const char *engine, const char *page, const std::vector<FrameTrace> &traces)
+{
+    for (const bool full : {true, false}) {
+        std::vector<const FrameTrace *> frames;
+        for (const FrameTrace &t : traces)
+            if (t.full == full)
+                frames.push_back(&t);
+        if (frames.empty())
+            continue;
+        QHash<QString, std::pair<double, double>> mean; // key -> (count, CPU) per frame
+        for (const FrameTrace *t : frames)
+            for (auto it = t->work.cbegin(); it != t->work.cend(); ++it) {
+                mean[it.key()].first += double(it->first) / double(frames.size());
+                mean[it.key()].second += it->second / double(frames.size());
+            }
+        std::sort(frames.begin(), frames.end(),
+                  [](const FrameTrace *a, const FrameTrace *b) { return a->cpuMs > b->cpuMs; });
+        std::printf("  trace %s %s, %s: frame CPU p50 %.1f ms\n", engine, page,
+                    full ? "full repaint" : "what changed", frames[frames.size() / 2]->cpuMs);
+        const auto print = [](const QHash<QString, std::pair<double, double>> &work) {
+            QList<QString> keys = work.keys();
+            std::sort(keys.begin(), keys.end(), [&work](const QString &a, const QString &b) {
+                return work.value(a).second > work.value(b).second;
+            });
+            for (qsizetype i = 0; i < std::min<qsizetype>(keys.size(), 14); ++i)
+                std::printf("      %6.2f ms %5.1fx  %s\n", work.value(keys.at(i)).second,
+                            work.value(keys.at(i)).first, qPrintable(keys.at(i)));
+        };
+        std::printf("    mean frame:\n");
+        print(mean);
+        for (std::size_t i = 0; i < std::min<std::size_t>(3, frames.size()); ++i) {
+            QHash<QString, std::pair<double, double>> work;
+            for (auto it = frames[i]->work.cbegin(); it != frames[i]->work.cend(); ++it)
+                work.insert(it.key(), {double(it->first), it->second});
+            std::printf("    frame %zu of the slowest: CPU %.1f ms\n", i + 1, frames[i]->cpuMs);
+            print(work);
+        }
+    }
+}
 
 /// Times each frame of a console window on the GUI thread: from the moment the session hands
 /// over a snapshot (connected before the window, so it runs first) to the window repainted.
@@ -268,6 +356,7 @@ public:
     {
         QObject::connect(
             session, &EngineSession::snapshot, &m_context, [this](const EngineSnapshot &s) {
+                m_trace = {};
                 m_timer.start();
                 m_cpuAtStart = threadCpuMs();
                 m_msAtPainted = 0;
@@ -282,9 +371,14 @@ public:
 
     ~FrameClock()
     {
-        if (auto *app = dynamic_cast<BenchApplication *>(QCoreApplication::instance()))
+        if (auto *app = dynamic_cast<BenchApplication *>(QCoreApplication::instance())) {
             app->painted = nullptr;
+            app->traced = nullptr;
+        }
     }
+
+    /// The traces of the last measure's frames (BENCH_TRACE=1), otherwise none.
+    const std::vector<FrameTrace> &traces() const { return m_traces; }
 
     void attach(ui::MainWindow *window)
     {
@@ -319,6 +413,7 @@ public:
                 m_frames.applyCpuMs.push_back(m_cpuAtApplied - m_cpuAtStart);
                 m_frames.queuedCpuMs.push_back(settled - m_cpuAtApplied);
                 m_frames.paintCpuMs.push_back(end - settled);
+                keepTrace(end - m_cpuAtStart, true);
             }
             m_timer.invalidate();
             m_dirtyOnly = true;
@@ -332,6 +427,20 @@ public:
                 ++m_paints;
                 m_cpuAtPainted = threadCpuMs();
                 m_msAtPainted = double(m_timer.nsecsElapsed()) / 1e6;
+            };
+        if (auto *app = dynamic_cast<BenchApplication *>(QCoreApplication::instance());
+            app && qEnvironmentVariableIntValue("BENCH_TRACE"))
+            app->traced = [this](const QString &receiver, QEvent::Type type, int depth,
+                                 double cpuMs) {
+                if (!m_timer.isValid() || !m_recording)
+                    return;
+                const QString where =
+                    depth == 0 ? QStringLiteral("top") : QStringLiteral("in%1").arg(depth);
+                const QString what =
+                    QString::fromLatin1(QMetaEnum::fromType<QEvent::Type>().valueToKey(type));
+                auto &[count, cpu] = m_trace.work[where + u' ' + what + u' ' + receiver];
+                ++count;
+                cpu += cpuMs;
             };
         m_marker.done = [this] {
             if (!m_timer.isValid() || !m_dirtyOnly)
@@ -348,6 +457,7 @@ public:
                 m_frames.dirty.queuedCpuMs.push_back(end - m_cpuAtApplied - m_paintCpu);
                 m_frames.dirty.paintCpuMs.push_back(m_paintCpu);
                 m_frames.dirty.paints.push_back(m_paints);
+                keepTrace(end - m_cpuAtStart, false);
             }
             m_timer.invalidate();
             m_dirtyOnly = false;
@@ -361,6 +471,7 @@ public:
         window->showPage(page);
         waitMs(2000); // the page's first frames (tables filled, charts laid out) are not counted
         m_frames = {};
+        m_traces.clear();
         QElapsedTimer probeClock;
         probeClock.start();
         qint64 lastProbe = 0;
@@ -391,6 +502,16 @@ public:
     }
 
 private:
+    void keepTrace(double cpuMs, bool full)
+    {
+        if (!qEnvironmentVariableIntValue("BENCH_TRACE"))
+            return;
+        m_trace.cpuMs = cpuMs;
+        m_trace.full = full;
+        m_traces.push_back(std::move(m_trace));
+        m_trace = {};
+    }
+
     /// Receives the low-priority event posted after a frame's queued work: by then the event
     /// loop has handled the update request posted before it.
     struct Marker final : QObject
@@ -419,6 +540,8 @@ private:
     int m_paints = 0;      ///< and how many there were
     bool m_recording = false;
     Frames m_frames;
+    FrameTrace m_trace;
+    std::vector<FrameTrace> m_traces;
     qsizetype m_nodes = 0;
     int m_up = 0;
 };
@@ -478,12 +601,18 @@ ConsoleRun measureConsole(const char *engine, EngineSession *session, int refres
     window.setRefreshInterval(refreshMs);
     waitMs(3000); // first checks of every node (spread over <= 1 s)
     ConsoleRun run;
-    run.overview = clock.measure(&window, 0, seconds, frames);
-    printFrames(engine, "Overview", run.overview);
-    run.nodes = clock.measure(&window, 1, seconds, frames);
-    printFrames(engine, "Nodes", run.nodes);
-    run.sync = clock.measure(&window, 3, seconds, frames);
-    printFrames(engine, "Sync", run.sync);
+    // BENCH_PAGES=overview (or nodes, sync, comma separated): only those, for profiling.
+    const QStringList only = qEnvironmentVariable("BENCH_PAGES").split(u',', Qt::SkipEmptyParts);
+    const auto measure = [&](Frames &frames_, int page, const char *name) {
+        if (!only.isEmpty() && !only.contains(QLatin1String(name), Qt::CaseInsensitive))
+            return;
+        frames_ = clock.measure(&window, page, seconds, frames);
+        printFrames(engine, name, frames_);
+        printTraces(engine, name, clock.traces());
+    };
+    measure(run.overview, 0, "Overview");
+    measure(run.nodes, 1, "Nodes");
+    measure(run.sync, 3, "Sync");
     return run;
 }
 

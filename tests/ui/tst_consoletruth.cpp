@@ -30,6 +30,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScreen>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QStandardItemModel>
@@ -38,11 +39,56 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QValueAxis>
+#include <QWindow>
 #include <QtTest>
 
 #include <cmath>
 
 using namespace jobfirst;
+
+/// Counts the window's paints: update requests the window handled in which a widget painted.
+class PaintCounter final : public QObject
+{
+public:
+    explicit PaintCounter(QWidget *window) : m_window(window) { qApp->installEventFilter(this); }
+    ~PaintCounter() override { qApp->removeEventFilter(this); }
+    int take()
+    {
+        const int n = m_paints;
+        m_paints = 0;
+        return n;
+    }
+
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::UpdateRequest &&
+            (watched == m_window || watched == m_window->windowHandle()))
+            m_requested = true;
+        else if (event->type() == QEvent::Paint && m_requested) {
+            ++m_paints;
+            m_requested = false;
+        }
+        return false;
+    }
+
+private:
+    QWidget *m_window;
+    bool m_requested = false;
+    int m_paints = 0;
+};
+
+/// Runs `done` when it receives the event posted to it.
+struct Marker final : QObject
+{
+    std::function<void()> done;
+    bool event(QEvent *e) override
+    {
+        if (e->type() != QEvent::User)
+            return QObject::event(e);
+        done();
+        return true;
+    }
+};
 
 class TestConsoleTruth final : public QObject
 {
@@ -127,6 +173,20 @@ class TestConsoleTruth final : public QObject
         return open ? QStringLiteral("Alerts (%1)").arg(open) : QStringLiteral("Alerts");
     }
 
+    /// The part of the window a widget covers, as the window last painted it.
+    QImage onScreen(QWidget *widget) const
+    {
+        const QImage screen =
+            QGuiApplication::primaryScreen()->grabWindow(m_window->winId()).toImage();
+        return screen.copy(QRect(widget->mapTo(m_window.get(), QPoint(0, 0)), widget->size()))
+            .convertToFormat(QImage::Format_RGB32);
+    }
+    /// The same widget painted now from what it holds.
+    static QImage drawnNow(QWidget *widget)
+    {
+        return widget->grab().toImage().convertToFormat(QImage::Format_RGB32);
+    }
+
     void waitSnapshots(int n)
     {
         QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
@@ -191,6 +251,65 @@ private slots:
         m_window.reset();
         if (m_engine)
             m_engine->stop();
+    }
+
+    // The Overview paints the window once per snapshot (its three charts had the window
+    // painted three times, each time with one more chart new), and what is then on screen is
+    // what the page holds: no chart is a paint behind.
+    void onePaintPerSnapshot()
+    {
+        m_window->showPage(0);
+        // The success metrics arrive once at first (then every 30 s): not a snapshot's paint.
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->overview()->slo()->report().figures.isEmpty(), 10000);
+        // Every chart draws something new with each snapshot: the failures and delivery rate
+        // lines get a point each time, the response time with each check.
+        PaintCounter counter(m_window.get());
+        QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
+        QList<int> paints;
+        while (paints.size() < 12) {
+            QVERIFY(applied.wait(5000));
+            // What the previous snapshot made the window paint (the spy's first one: whatever
+            // came before it, not counted).
+            const int n = counter.take();
+            if (applied.size() > 1)
+                paints << n;
+        }
+        QStringList seen;
+        for (int n : std::as_const(paints))
+            seen << QString::number(n);
+        const QString message = QStringLiteral("window paints per snapshot: ") + seen.join(u' ');
+        for (int n : std::as_const(paints))
+            QVERIFY2(n <= 1, qPrintable(message));
+        // And it does paint: a snapshot is not left off the screen.
+        QVERIFY2(std::count(paints.cbegin(), paints.cend(), 1) >= paints.size() / 2,
+                 qPrintable(message));
+    }
+
+    void whatIsOnScreenIsWhatTheChartsHold()
+    {
+        m_window->showPage(0);
+        // Once the window has handled what a snapshot left queued (its paint included: the
+        // update request is posted before this low-priority marker), every chart on screen is
+        // as it is drawn now from what it holds. Checked after each of several snapshots.
+        QStringList behind;
+        int checked = 0;
+        Marker marker;
+        marker.done = [&] {
+            for (ui::LiveChart *chart : m_window->overview()->charts())
+                if (onScreen(chart) != drawnNow(chart))
+                    behind << QStringLiteral("snapshot %1: %2")
+                                  .arg(checked)
+                                  .arg(chart->chart()->title());
+            ++checked;
+        };
+        const QMetaObject::Connection after =
+            connect(m_window.get(), &ui::MainWindow::snapshotApplied, &marker, [&marker] {
+                QCoreApplication::postEvent(&marker, new QEvent(QEvent::User),
+                                            Qt::LowEventPriority);
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(checked >= 8, 10000);
+        disconnect(after);
+        QVERIFY2(behind.isEmpty(), qPrintable(behind.join(QStringLiteral("; "))));
     }
 
     // Item 15: a node's latency chart shows its recent history as soon as it is selected.

@@ -2,7 +2,9 @@
 #include "charts/livechart.h"
 
 #include <QChart>
+#include <QCoreApplication>
 #include <QDateTime>
+#include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -234,12 +236,36 @@ void LiveChart::flush(qint64 nowMs)
         return;
     }
     draw(nowMs);
+    // Laid out now, not on a later pass of the event loop: the window's next paint shows the
+    // chart as drawn, and no layout moves it after that paint.
+    if (QGraphicsLayout *layout = chart()->layout())
+        layout->activate();
+    if (QGraphicsLayout *layout = chart()->legend()->layout())
+        layout->activate();
 }
 
 void LiveChart::showEvent(QShowEvent *event)
 {
     drawPending();
+    // The scene hands its changes to the view on the event loop's next pass, and the view
+    // then has the window painted at once (QGraphicsView dispatches the window's pending
+    // update request after each scene's changes): the Overview's three charts had the window
+    // painted three times per snapshot, each time with one more chart new. Each chart instead
+    // hands its scene's changes over as the window is about to paint, so one paint takes all.
+    if (window() != m_window) {
+        if (m_window)
+            m_window->removeEventFilter(this);
+        m_window = window();
+        m_window->installEventFilter(this);
+    }
     QChartView::showEvent(event);
+}
+
+bool LiveChart::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_window && event->type() == QEvent::UpdateRequest && isVisible())
+        QCoreApplication::sendPostedEvents(scene(), QEvent::MetaCall);
+    return QChartView::eventFilter(watched, event);
 }
 
 void LiveChart::drawPending() const

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QPen>
 #include <QPointF>
+#include <QPointer>
 #include <QSet>
 
 #include <deque>
@@ -44,6 +45,7 @@ public:
     void setSeriesTitle(const QString &series, std::function<QString()> title);
     /// Draws what was added since the last flush (does nothing while paused). A chart that
     /// is not on screen draws when it is shown (or asked what it shows), not on every flush.
+    /// What it draws is painted with the rest of the window, in the window's next paint.
     void flush(qint64 nowMs);
     void setPaused(bool paused) { m_paused = paused; }
     /// Not live (the engine cannot be reached) since `sinceMs`, or live again with 0: the
@@ -71,6 +73,8 @@ public:
 
     /// The next 1, 2 or 5 times a power of ten at or above value.
     static double niceCeiling(double value);
+
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -102,6 +106,7 @@ private:
     bool m_paused = false;
     qint64 m_staleSince = 0;
     qint64 m_pendingAt = 0; ///< a flush not drawn while the chart was hidden (0: none)
+    QPointer<QWidget> m_window; ///< the window whose paints take this chart's changes along
 };
 
 } // namespace jobfirst::ui
