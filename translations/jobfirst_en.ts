@@ -154,5 +154,12 @@
             <numerusform>%Ln dead letters selected: select one to see its attempts and payload.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln line(s) were not users; the first: %1</source>
+        <translation>
+            <numerusform>%Ln line was not a user; the first: %1</numerusform>
+            <numerusform>%Ln lines were not users; the first: %1</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

@@ -2196,10 +2196,6 @@ Buckets differing: %8 of %9
         <translation>已从上次中断处继续。</translation>
     </message>
     <message>
-        <source>%1 lines were not users; the first: %2</source>
-        <translation>%1 行不是有效用户；第一处：%2</translation>
-    </message>
-    <message>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
@@ -2332,6 +2328,36 @@ since %1</source>
     <message>
         <source>Canceled before the engine answered; check again to see where the target stands.</source>
         <translation>引擎应答前已取消；请重新检查以了解该目标的状态。</translation>
+    </message>
+    <message>
+        <source>delivering again; last failed at %1: %2</source>
+        <translation>已恢复投递；上次失败于 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s) were not users; the first: %1</source>
+        <translation>
+            <numerusform>%Ln 行不是有效用户；第一处：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>not a JSON object (%1)</source>
+        <translation>不是 JSON 对象（%1）</translation>
+    </message>
+    <message>
+        <source>%1 fields where the header has %2</source>
+        <translation>有 %1 个字段，而表头有 %2 个</translation>
+    </message>
+    <message>
+        <source>%1 bytes, more than sync_max_event_bytes (%2)</source>
+        <translation>%1 字节，超过 sync_max_event_bytes（%2）</translation>
+    </message>
+    <message>
+        <source>as an event it would be more than sync_max_event_bytes (%1 bytes)</source>
+        <translation>作为事件将超过 sync_max_event_bytes（%1 字节）</translation>
+    </message>
+    <message>
+        <source>line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
     </message>
 </context>
 <context>

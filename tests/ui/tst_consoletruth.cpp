@@ -517,6 +517,46 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
     }
 
+    // A target that failed and delivers again is not shown failing: its last error stays,
+    // as past ("delivering again; last failed at …"), greyed; while it fails, the error is
+    // its state. It stayed as if current after the target recovered (session 14's walk).
+    void lastErrorIsPastOnceTheTargetDeliversAgain()
+    {
+        auto *m = m_window->sync()->targetModel();
+        const auto errorCell = [m](int role) {
+            const int row = m->rowOfKey(QStringLiteral("t0"));
+            return row < 0 ? QVariant() : m->data(m->index(row, 9), role);
+        };
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(0);
+        m_target.kill();
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("u10");
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
+        const QString past = QStringLiteral("delivering again");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            errorCell(Qt::DisplayRole).toString().contains(QStringLiteral("refused")) &&
+                !errorCell(Qt::DisplayRole).toString().contains(past),
+            10000);
+        QVERIFY(!errorCell(Qt::ForegroundRole).isValid());
+        const QString failing = errorCell(Qt::DisplayRole).toString();
+        QVERIFY(m_target.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(errorCell(Qt::DisplayRole).toString().startsWith(past), 30000);
+        const QString shown = errorCell(Qt::DisplayRole).toString();
+        // The same failure, at the same time, told as past.
+        QVERIFY2(shown.contains(QStringLiteral("refused")) &&
+                     shown.contains(failing.section(QStringLiteral("  "), 0, 0)),
+                 qPrintable(shown + QStringLiteral(" / ") + failing));
+        QVERIFY(errorCell(Qt::ForegroundRole).isValid());
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = errorCell(Qt::DisplayRole).toString();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(past) && chinese.contains(QStringLiteral("连接被拒绝")),
+                 qPrintable(chinese));
+    }
+
     // The replay window ends now when the tab is shown again, not when the console started
     // (hours ago); a date the operator set is theirs and stays.
     void replayWindowEndsNowUnlessSet()
