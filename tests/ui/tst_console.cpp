@@ -212,14 +212,26 @@ private slots:
             return QString();
         };
         QTRY_VERIFY_WITH_TIMEOUT(!configAlertTip().isEmpty(), 5000);
+        // The banner says the running config is kept once (the engine's message said it too).
+        QVERIFY2(banner->text().count(QStringLiteral("running config is kept")) == 1,
+                 qPrintable(banner->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         const QString kind =
             QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
         const QString chineseTip = configAlertTip();
+        const QString chineseBanner = banner->text();
         m_window->switchLanguage(QStringLiteral("en"));
         QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
         QVERIFY2(chineseTip.startsWith(kind) && chineseTip.contains(QStringLiteral("max_nodes")),
                  qPrintable(chineseTip));
+        // So does the banner: the kind of error in Chinese, the engine's detail (the key) kept.
+        QVERIFY2(chineseBanner.contains(kind) &&
+                     chineseBanner.contains(QStringLiteral("max_nodes")) &&
+                     !chineseBanner.contains(QStringLiteral("running config is kept")),
+                 qPrintable(chineseBanner));
+        QVERIFY2(
+            banner->text().contains(QStringLiteral("a setting has a value the engine cannot use")),
+            qPrintable(banner->text()));
         writeFile(configPath(), configJson(12));
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
