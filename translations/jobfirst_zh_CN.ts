@@ -21,6 +21,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>The remembered engine %1 has no readable token (%2); starting the demo.</source>
         <translation>记住的引擎 %1 没有可读取的令牌（%2）；改为启动演示。</translation>
     </message>
+    <message>
+        <source>Cannot reach the engine at %1: %2</source>
+        <translation>无法连接位于 %1 的引擎：%2</translation>
+    </message>
 </context>
 <context>
     <name>DemoCluster</name>
