@@ -1909,10 +1909,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>无可度量的数据</translation>
     </message>
     <message>
-        <source>Least available node over a day: %1, %2 % (target 99.9 %)</source>
-        <translation>一天内可用性最低的节点：%1，%2 %（目标 99.9 %）</translation>
-    </message>
-    <message>
         <source>Success metrics of the plan</source>
         <translation>方案成功指标</translation>
     </message>
@@ -1943,6 +1939,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>could not be read</source>
         <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>Least available node over the last day: %1, %2 % (target 99.9 %)</source>
+        <translation>过去一天可用性最低的节点：%1，%2 %（目标 99.9 %）</translation>
+    </message>
+    <message>
+        <source>Least available node over the last %1: %2, %3 % (target 99.9 %)</source>
+        <translation>过去 %1 内可用性最低的节点：%2，%3 %（目标 99.9 %）</translation>
     </message>
 </context>
 <context>

@@ -20,6 +20,7 @@
 #include <QChart>
 #include <QComboBox>
 #include <QDateTimeEdit>
+#include <QElapsedTimer>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -53,6 +54,7 @@ class TestConsoleTruth final : public QObject
     std::unique_ptr<LocalEngineSession> m_engine;
     std::unique_ptr<ui::MainWindow> m_window;
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+    QElapsedTimer m_started; ///< since before the nodes were first checked
 
     ui::NodesPage *nodes() const { return m_window->nodes(); }
 
@@ -136,6 +138,7 @@ class TestConsoleTruth final : public QObject
 private slots:
     void initTestCase()
     {
+        m_started.start();
         QVERIFY(m_a.start(QStringLiteral("node-a")));
         QVERIFY(m_b.start(QStringLiteral("node-b")));
         m_target.setSecret(QStringLiteral("console-truth-signing-secret-0001"));
@@ -679,6 +682,16 @@ private slots:
         QCOMPARE(table->rowCount(), int(panel.report().figures.size()));
         for (const QString &cell : measuredColumn())
             QVERIFY2(cell != QStringLiteral("measuring…"), qPrintable(cell));
+        // The least available node "over a day" is over what was observed of the day: this
+        // cluster has seconds or minutes behind it, and the panel says which.
+        auto *worst = panel.findChild<QLabel *>(QStringLiteral("sloWorstNode"));
+        QVERIFY(worst);
+        static const QRegularExpression span(QStringLiteral(
+            "^Least available node over the last (\\d+) (s|min): node-[ab], [0-9.]+ %"));
+        const QRegularExpressionMatch m = span.match(worst->text());
+        QVERIFY2(m.hasMatch(), qPrintable(worst->text()));
+        const qint64 shownMs = m.captured(1).toLongLong() * (m.captured(2) == u"s" ? 1000 : 60000);
+        QVERIFY2(shownMs <= m_started.elapsed(), qPrintable(worst->text()));
     }
 
     // Item 13: lines are told apart, and failures do not look like a target.
