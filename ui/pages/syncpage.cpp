@@ -261,7 +261,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     for (QTableView *v : {m_targetView, m_nodeTargetView}) {
         v->setSelectionMode(QAbstractItemView::SingleSelection);
         v->setWordWrap(false);
-        new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
+        m_fitters << new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
     }
     // One selection across both tables: the buttons act on the target last chosen.
     connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -553,7 +553,11 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     }
     m_lastTargets = s.sync.targets;
     m_targetStateStale = true;
-    noteRecoveries(s.sync.targets);
+    // A new error, or one now past, has other words: its column is fitted to them (values
+    // that change are not fitted, for a thousand rows' sake).
+    if (noteRecoveries(s.sync.targets))
+        for (ColumnFitter *f : std::as_const(m_fitters))
+            f->schedule();
     m_targets->setRows(s.sync.targets);
     // The same targets as before (the usual case): compared in place, no list of a thousand
     // names made for every snapshot.
@@ -581,8 +585,9 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshDeadLetters();
 }
 
-void SyncPage::noteRecoveries(const QList<TargetStatus> &targets)
+bool SyncPage::noteRecoveries(const QList<TargetStatus> &targets)
 {
+    bool changed = false;
     // The engine keeps a target's last error, not its last success: a delivery counted after
     // the error was first seen, with the circuit closed, is what says the target recovered.
     // Its row changes then too (its count did), so it is drawn again.
@@ -590,11 +595,16 @@ void SyncPage::noteRecoveries(const QList<TargetStatus> &targets)
         if (t.lastErrorAt == 0)
             continue;
         FailureSeen &f = m_failures[t.name];
-        if (f.at != t.lastErrorAt)
+        if (f.at != t.lastErrorAt) {
             f = {t.lastErrorAt, t.success, false};
-        else if (!f.recovered && t.success > f.deliveredThen && t.circuit == CircuitState::Closed)
+            changed = true;
+        } else if (!f.recovered && t.success > f.deliveredThen &&
+                   t.circuit == CircuitState::Closed) {
             f.recovered = true;
+            changed = true;
+        }
     }
+    return changed;
 }
 
 bool SyncPage::deliversAgain(const TargetStatus &t) const

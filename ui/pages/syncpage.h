@@ -28,6 +28,7 @@ class QTableView;
 
 namespace jobfirst::ui {
 
+class ColumnFitter;
 class TargetDialog;
 
 /// Targets, the live queue, dead letters with their attempt logs, the consistency check and
@@ -88,8 +89,9 @@ private:
     /// status line says what it did (`done` words the count) or why not, and the list follows.
     void runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
                           std::function<QString(const QString &)> failed);
-    /// Notes, per target, whether it has delivered since its last error was first seen.
-    void noteRecoveries(const QList<TargetStatus> &targets);
+    /// Notes, per target, whether it has delivered since its last error was first seen; true
+    /// when a target's error is new or has become past.
+    bool noteRecoveries(const QList<TargetStatus> &targets);
     /// The target has delivered since its last error: the error is past, not its state.
     bool deliversAgain(const TargetStatus &target) const;
     static QString clockText(qint64 msSinceEpoch);
@@ -154,6 +156,7 @@ private:
         bool recovered = false;
     };
     QHash<QString, FailureSeen> m_failures;
+    QList<ColumnFitter *> m_fitters; ///< the two target tables' (see applySnapshot)
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 
