@@ -99,6 +99,13 @@
             <numerusform>%Ln lines written to %1.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln delivery(ies) to %1 became dead letters: %2</source>
+        <translation>
+            <numerusform>%Ln delivery to %1 became a dead letter: %2</numerusform>
+            <numerusform>%Ln deliveries to %1 became dead letters: %2</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SloPanel</name>

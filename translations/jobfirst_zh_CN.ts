@@ -1031,10 +1031,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>配置版本 %1 已由 %2 应用</translation>
     </message>
     <message>
-        <source>%1 deliveries to %2 became dead letters: %3</source>
-        <translation>发往 %2 的 %1 个投递成为死信：%3</translation>
-    </message>
-    <message>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -1189,6 +1185,12 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Target %1 has no secret: its deliveries go out unsigned</source>
         <translation>目标 %1 没有密钥：其投递未签名</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln delivery(ies) to %1 became dead letters: %2</source>
+        <translation>
+            <numerusform>发往 %1 的 %Ln 个投递成为死信：%2</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -498,6 +498,25 @@ private slots:
                  qPrintable(engine + QStringLiteral(" -> ") + chinese));
     }
 
+    // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
+    // the console's language ("1 deliveries …: Connection refused" in the Chinese console).
+    void deadLetterLogLineReadsInTheLanguage()
+    {
+        LogEntry e;
+        e.kind = QStringLiteral("delivery.dead_letter");
+        e.target = QStringLiteral("t0");
+        e.fields = {{QStringLiteral("count"), 1},
+                    {QStringLiteral("error"), QStringLiteral("Connection refused")}};
+        QCOMPARE(ui::LogsPage::lineText(e),
+                 QStringLiteral("1 delivery to t0 became a dead letter: connection refused"));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::LogsPage::lineText(e);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     chinese.contains(QStringLiteral("t0")),
+                 qPrintable(chinese));
+    }
+
     // ... and on screen, for a target that is gone: its Last error cell.
     void refusedDeliveryReadsInChinese()
     {
