@@ -186,11 +186,12 @@ void EventStreamHub::publishConfig(int version, const QString &actor)
                                       .toJson(QJsonDocument::Compact)));
 }
 
-void EventStreamHub::publishConfigError(const QString &message)
+void EventStreamHub::publishConfigError(const QString &message, const QString &code)
 {
     if (!m_clients.empty())
         broadcast(
-            frame("config_error", QJsonDocument(QJsonObject{{QStringLiteral("message"), message}})
+            frame("config_error", QJsonDocument(QJsonObject{{QStringLiteral("message"), message},
+                                                            {QStringLiteral("code"), code}})
                                       .toJson(QJsonDocument::Compact)));
 }
 

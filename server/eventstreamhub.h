@@ -42,7 +42,7 @@ public:
     void publishSnapshot(const EngineSnapshot &snapshot, const std::function<QByteArray()> &json);
     void publishHealth(const HealthEvent &event);
     void publishConfig(int version, const QString &actor);
-    void publishConfigError(const QString &message);
+    void publishConfigError(const QString &message, const QString &code);
 
 private:
     struct Client

@@ -99,6 +99,13 @@
             <numerusform>%Ln lines written to %1.</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln delivery(ies) to %1 became dead letters: %2</source>
+        <translation>
+            <numerusform>%Ln delivery to %1 became a dead letter: %2</numerusform>
+            <numerusform>%Ln deliveries to %1 became dead letters: %2</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SloPanel</name>
@@ -152,6 +159,13 @@
         <translation>
             <numerusform>%Ln dead letter selected: select one to see its attempts and payload.</numerusform>
             <numerusform>%Ln dead letters selected: select one to see its attempts and payload.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s) were not users; the first: %1</source>
+        <translation>
+            <numerusform>%Ln line was not a user; the first: %1</numerusform>
+            <numerusform>%Ln lines were not users; the first: %1</numerusform>
         </translation>
     </message>
 </context>

@@ -21,6 +21,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>The remembered engine %1 has no readable token (%2); starting the demo.</source>
         <translation>记住的引擎 %1 没有可读取的令牌（%2）；改为启动演示。</translation>
     </message>
+    <message>
+        <source>Cannot reach the engine at %1: %2</source>
+        <translation>无法连接位于 %1 的引擎：%2</translation>
+    </message>
 </context>
 <context>
     <name>DemoCluster</name>
@@ -1027,10 +1031,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>配置版本 %1 已由 %2 应用</translation>
     </message>
     <message>
-        <source>%1 deliveries to %2 became dead letters: %3</source>
-        <translation>发往 %2 的 %1 个投递成为死信：%3</translation>
-    </message>
-    <message>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -1185,6 +1185,12 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Target %1 has no secret: its deliveries go out unsigned</source>
         <translation>目标 %1 没有密钥：其投递未签名</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln delivery(ies) to %1 became dead letters: %2</source>
+        <translation>
+            <numerusform>发往 %1 的 %Ln 个投递成为死信：%2</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1905,10 +1911,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>无可度量的数据</translation>
     </message>
     <message>
-        <source>Least available node over a day: %1, %2 % (target 99.9 %)</source>
-        <translation>一天内可用性最低的节点：%1，%2 %（目标 99.9 %）</translation>
-    </message>
-    <message>
         <source>Success metrics of the plan</source>
         <translation>方案成功指标</translation>
     </message>
@@ -1939,6 +1941,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>could not be read</source>
         <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>Least available node over the last day: %1, %2 % (target 99.9 %)</source>
+        <translation>过去一天可用性最低的节点：%1，%2 %（目标 99.9 %）</translation>
+    </message>
+    <message>
+        <source>Least available node over the last %1: %2, %3 % (target 99.9 %)</source>
+        <translation>过去 %1 内可用性最低的节点：%2，%3 %（目标 99.9 %）</translation>
     </message>
 </context>
 <context>
@@ -2196,10 +2206,6 @@ Buckets differing: %8 of %9
         <translation>已从上次中断处继续。</translation>
     </message>
     <message>
-        <source>%1 lines were not users; the first: %2</source>
-        <translation>%1 行不是有效用户；第一处：%2</translation>
-    </message>
-    <message>
         <source>Sync</source>
         <translation>同步</translation>
     </message>
@@ -2332,6 +2338,36 @@ since %1</source>
     <message>
         <source>Canceled before the engine answered; check again to see where the target stands.</source>
         <translation>引擎应答前已取消；请重新检查以了解该目标的状态。</translation>
+    </message>
+    <message>
+        <source>delivering again; last failed at %1: %2</source>
+        <translation>已恢复投递；上次失败于 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s) were not users; the first: %1</source>
+        <translation>
+            <numerusform>%Ln 行不是有效用户；第一处：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>not a JSON object (%1)</source>
+        <translation>不是 JSON 对象（%1）</translation>
+    </message>
+    <message>
+        <source>%1 fields where the header has %2</source>
+        <translation>有 %1 个字段，而表头有 %2 个</translation>
+    </message>
+    <message>
+        <source>%1 bytes, more than sync_max_event_bytes (%2)</source>
+        <translation>%1 字节，超过 sync_max_event_bytes（%2）</translation>
+    </message>
+    <message>
+        <source>as an event it would be more than sync_max_event_bytes (%1 bytes)</source>
+        <translation>作为事件将超过 sync_max_event_bytes（%1 字节）</translation>
+    </message>
+    <message>
+        <source>line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
     </message>
 </context>
 <context>

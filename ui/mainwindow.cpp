@@ -274,7 +274,7 @@ void MainWindow::retranslate()
             tr("Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is "
                "from before the connection was lost and is not live.")
                 .arg(
-                    QUrl(info.endpoint).authority(), m_lostReason,
+                    QUrl(info.endpoint).authority(), unreachableCause(m_lostReason),
                     QDateTime::fromMSecsSinceEpoch(m_lostAt).toString(QStringLiteral("HH:mm:ss"))));
     m_exportConfig->setText(tr("&Export configuration…"));
     m_backup->setText(tr("&Backup…"));

@@ -152,11 +152,16 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
         s->connectToEngine(), this,
         [this, pending, server, token, caFile, remember](const Status &connected) {
             if (!connected) {
-                // The kind of error in the console's language (a wrong token, no engine
-                // there), then the engine's detail.
+                // The kind of error in the console's language (a wrong token), then the
+                // engine's detail; no engine there is said once, with the network's cause
+                // (its message named the URL and said "cannot reach" again).
+                const Error &error = connected.error();
                 const QString message =
-                    tr("Cannot connect to the engine at %1: %2")
-                        .arg(server.toString(), ui::errorText(connected.error()));
+                    error.code == u"remote.unreachable"
+                        ? tr("Cannot reach the engine at %1: %2")
+                              .arg(server.toString(), ui::unreachableCause(error.message))
+                        : tr("Cannot connect to the engine at %1: %2")
+                              .arg(server.toString(), ui::errorText(error));
                 if (m_window) {
                     fail(message);
                     return;

@@ -80,9 +80,11 @@ void logEngineEvents(LocalEngineSession &engine)
         logJson(QStringLiteral("info"), QStringLiteral("config"), QStringLiteral("config version %1 applied").arg(version),
                 {{QStringLiteral("version"), version}, {QStringLiteral("actor"), actor}});
     });
-    QObject::connect(&engine, &EngineSession::configReloadFailed, &engine, [](const QString &message) {
-        logJson(QStringLiteral("warning"), QStringLiteral("config"), message);
-    });
+    QObject::connect(&engine, &EngineSession::configReloadFailed, &engine,
+                     [](const QString &message, const QString &code) {
+                         logJson(QStringLiteral("warning"), QStringLiteral("config"), message,
+                                 {{QStringLiteral("code"), code}});
+                     });
 }
 
 } // namespace

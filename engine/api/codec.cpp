@@ -1078,7 +1078,8 @@ QJsonObject encode(const SloReport &r)
         nodes.append(QJsonObject{{QStringLiteral("node"), n.node},
                                  {QStringLiteral("availability_1h"), n.hour},
                                  {QStringLiteral("availability_24h"), n.day},
-                                 {QStringLiteral("availability_30d"), n.month}});
+                                 {QStringLiteral("availability_30d"), n.month},
+                                 {QStringLiteral("observed_24h_s"), n.dayObservedMs / 1000}});
     return {{QStringLiteral("at"), isoTime(r.at)}, {QStringLiteral("figures"), figures}, {QStringLiteral("nodes"), nodes}};
 }
 
@@ -1107,8 +1108,9 @@ Result<SloReport> decode<SloReport>(const QJsonValue &value)
     }
     for (const QJsonValue &v : f.array("nodes")) {
         Fields g(v);
-        r.nodes << NodeAvailability{g.str("node"), g.num("availability_1h", 100), g.num("availability_24h", 100),
-                                    g.num("availability_30d", 100)};
+        r.nodes << NodeAvailability{g.str("node"), g.num("availability_1h", 100),
+                                    g.num("availability_24h", 100), g.num("availability_30d", 100),
+                                    g.i64("observed_24h_s") * 1000};
     }
     return f.done(r);
 }

@@ -141,7 +141,8 @@ signals:
     /// A node's health changed (also carried by the next snapshot).
     void healthChanged(const jobfirst::HealthEvent &event);
     void configApplied(int version, const QString &actor);
-    void configReloadFailed(const QString &message);
+    /// The config file changed but could not be used; `code` is the error's (config.syntax, ...).
+    void configReloadFailed(const QString &message, const QString &code);
     /// Remote sessions: the stream to the engine was lost or is back. While disconnected,
     /// nothing received earlier is live.
     void connectionChanged(bool connected, const QString &reason);

@@ -836,7 +836,7 @@ void Engine::reloadConfigFile()
         const QString message = QStringLiteral("%1: %2 (the running config is kept)").arg(m_options.configPath, config.error().message);
         raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath, message, 0,
               config.error().code);
-        emit configReloadFailed(message);
+        emit configReloadFailed(message, config.error().code);
         m_appliedFileContent = content; // report a bad file once, not on every touch
         return;
     }
@@ -849,7 +849,7 @@ void Engine::reloadConfigFile()
     if (auto applied = applyConfig(config.value(), QStringLiteral("file:") + QFileInfo(m_options.configPath).fileName()); !applied) {
         raise(Alert::Severity::Warning, QStringLiteral("config"), m_options.configPath,
               applied.error().message, 0, applied.error().code);
-        emit configReloadFailed(applied.error().message);
+        emit configReloadFailed(applied.error().message, applied.error().code);
     }
 }
 

@@ -91,7 +91,9 @@ signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);
     void healthChanged(const jobfirst::HealthEvent &event);
     void configApplied(int version, const QString &actor);
-    void configReloadFailed(const QString &message);
+    /// The config file changed but could not be used: what is wrong (path, detail) and the
+    /// error's code (config.syntax, config.invalid, ...), for a console to word it.
+    void configReloadFailed(const QString &message, const QString &code);
 
 private:
     void reloadConfigFile();

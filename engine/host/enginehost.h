@@ -56,7 +56,7 @@ signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);
     void healthChanged(const jobfirst::HealthEvent &event);
     void configApplied(int version, const QString &actor);
-    void configReloadFailed(const QString &message);
+    void configReloadFailed(const QString &message, const QString &code);
 
 private:
     QThread m_thread;

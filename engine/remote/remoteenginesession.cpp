@@ -200,7 +200,10 @@ void RemoteEngineSession::onStreamEvent(const QByteArray &event, const QByteArra
             emit configApplied(v, a);
         });
     } else if (event == "config_error") {
-        QMetaObject::invokeMethod(this, [this, m = o.value(QStringLiteral("message")).toString()] { emit configReloadFailed(m); });
+        QMetaObject::invokeMethod(this, [this, m = o.value(QStringLiteral("message")).toString(),
+                                         c = o.value(QStringLiteral("code")).toString()] {
+            emit configReloadFailed(m, c);
+        });
     }
 }
 

@@ -161,6 +161,7 @@ SloReport SloCalculator::compute(const SloInputs &in)
         a.node = h.node;
         a.hour = availability(h, in.now - Hour, in.now);
         a.day = availability(h, in.now - Day, in.now);
+        a.dayObservedMs = covered(knownIntervals(h, in.now - Day, in.now));
         a.month = availability(h, in.now - Month, in.now);
         r.nodes << a;
         for (int i = 0; i < 3; ++i)

@@ -26,6 +26,9 @@ struct NodeAvailability
 {
     QString node;
     double hour = 100, day = 100, month = 100; ///< percent of the window the node was up (since it was added)
+    /// How much of the last day the node's state was known (ms): `day` is over that span, which
+    /// is less than a day for a node added (or a cluster first checked) since.
+    qint64 dayObservedMs = 0;
 };
 
 struct SloReport

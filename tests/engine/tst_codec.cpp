@@ -152,6 +152,18 @@ private slots:
         QCOMPARE(roundTrip(d).deliveriesPerSecond, 3.0);
     }
 
+    // A remote console says over what span a node's day availability was measured.
+    void nodeAvailabilityKeepsItsObservedSpan()
+    {
+        SloReport r;
+        r.at = 1764300000000;
+        r.nodes << NodeAvailability{QStringLiteral("n1"), 100, 99.5, 99.9, 3 * 3600000};
+        const SloReport back = roundTrip(r);
+        QCOMPARE(back.nodes.size(), 1);
+        QCOMPARE(back.nodes.first().day, 99.5);
+        QCOMPARE(back.nodes.first().dayObservedMs, qint64(3 * 3600000));
+    }
+
     void badJsonNamesTheField_data()
     {
         // (Plain strings: moc reads the "//" of a URL inside a raw string as a comment.)

@@ -113,6 +113,10 @@ private slots:
         QCOMPARE(r.nodes.size(), 2);
         QCOMPARE(r.nodes.at(0).hour, 100.0);
         QCOMPARE(r.nodes.at(1).hour, 0.0);
+        // Each node's "over a day" covers what was observed of it: all the day for n1, the
+        // 30 min less the second before its first check for n2.
+        QCOMPARE(r.nodes.at(0).dayObservedMs, Day);
+        QCOMPARE(r.nodes.at(1).dayObservedMs, 30 * Min - S);
         // p99 of 1..200 ms is 198 ms: over the 100 ms target.
         const SloFigure *latency = r.figure(QStringLiteral("sync_latency_p99"));
         QCOMPARE(latency->samples, qint64(200));

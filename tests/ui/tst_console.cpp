@@ -212,14 +212,26 @@ private slots:
             return QString();
         };
         QTRY_VERIFY_WITH_TIMEOUT(!configAlertTip().isEmpty(), 5000);
+        // The banner says the running config is kept once (the engine's message said it too).
+        QVERIFY2(banner->text().count(QStringLiteral("running config is kept")) == 1,
+                 qPrintable(banner->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         const QString kind =
             QCoreApplication::translate("Error", "a setting has a value the engine cannot use");
         const QString chineseTip = configAlertTip();
+        const QString chineseBanner = banner->text();
         m_window->switchLanguage(QStringLiteral("en"));
         QVERIFY(!kind.startsWith(QStringLiteral("a setting")));
         QVERIFY2(chineseTip.startsWith(kind) && chineseTip.contains(QStringLiteral("max_nodes")),
                  qPrintable(chineseTip));
+        // So does the banner: the kind of error in Chinese, the engine's detail (the key) kept.
+        QVERIFY2(chineseBanner.contains(kind) &&
+                     chineseBanner.contains(QStringLiteral("max_nodes")) &&
+                     !chineseBanner.contains(QStringLiteral("running config is kept")),
+                 qPrintable(chineseBanner));
+        QVERIFY2(
+            banner->text().contains(QStringLiteral("a setting has a value the engine cannot use")),
+            qPrintable(banner->text()));
         writeFile(configPath(), configJson(12));
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 12, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() >= 2, 5000);
@@ -563,6 +575,40 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         QVERIFY2(!kind.startsWith(QStringLiteral("the file")) && chinese.contains(kind) &&
                      chinese.contains(missing),
+                 qPrintable(chinese));
+    }
+
+    // An import's summary: counts as the chosen language writes them ("1,234"), and the first
+    // line that was not a user in that language too, with the parser's own detail kept (it
+    // was "1234" and English in the Chinese console).
+    void importSummaryReadsInTheChosenLanguage()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("many-users.jsonl"));
+        QByteArray content;
+        for (int i = 1; i <= 1234; ++i) {
+            content += QStringLiteral("{\"id\": \"many-%1\", \"email\": \"m%1@jobfirst.cn\"}\n")
+                           .arg(i)
+                           .toUtf8();
+            if (i == 2)
+                content += "this line is not a user\n"; // line 3
+        }
+        writeFile(file, content);
+        ui::SyncPage *sync = m_window->sync();
+        QSignalSpy finished(sync, &ui::SyncPage::importFinished);
+        sync->startImport(file);
+        QVERIFY(finished.wait(60000));
+        auto *status = sync->findChild<QLabel *>(QStringLiteral("importStatus"));
+        QVERIFY2(status->text().startsWith(QStringLiteral("Imported 1,234 users (1,235 lines). "
+                                                          "1 line was not a user; the first: "
+                                                          "line 3: not a JSON object (")),
+                 qPrintable(status->text()));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = status->text();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(chinese.contains(ui::countText(1234)) && chinese.contains(ui::countText(1235)) &&
+                     !chinese.contains(QStringLiteral("line 3")) &&
+                     !chinese.contains(QStringLiteral("not a JSON object")) &&
+                     chinese.contains(QStringLiteral("3")),
                  qPrintable(chinese));
     }
 

@@ -14,6 +14,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -144,6 +145,38 @@ private slots:
         QVERIFY2(!kind.startsWith(QStringLiteral("the API")) && chinese.contains(kind) &&
                      !chinese.startsWith(QStringLiteral("Cannot connect")),
                  qPrintable(chinese));
+        QCOMPARE(windows.size(), 1); // still the store's window
+        shell.stop();
+    }
+
+    /// No engine at the address: the window says so once, naming the URL and the cause. It
+    /// said "Cannot connect to the engine at URL: the engine cannot be reached (cannot reach
+    /// the engine at URL: Connection refused)".
+    void anEngineThatIsNotThereIsSaidOnce()
+    {
+        QTcpServer closed; // a port that was free a moment ago: nothing listens on it now
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(closed.serverPort());
+        closed.close();
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(path(QStringLiteral("nothere.db")), path(QStringLiteral("nothere.json")));
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
+        QVERIFY(message);
+        for (const QString language : {QStringLiteral("en"), QStringLiteral("zh_CN")}) {
+            shell.window()->switchLanguage(language);
+            message->clear();
+            shell.connectRemote(QUrl(url), "jft_any-token", {}, false);
+            QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(url), 15000);
+            const QString text = message->text();
+            const QString refused = QCoreApplication::translate("Reason", "connection refused");
+            QVERIFY2(text.count(url) == 1 && text.contains(refused, Qt::CaseInsensitive) &&
+                         text.count(QStringLiteral("reach"), Qt::CaseInsensitive) ==
+                             (language == u"en" ? 1 : 0),
+                     qPrintable(text));
+        }
+        shell.window()->switchLanguage(QStringLiteral("en"));
         QCOMPARE(windows.size(), 1); // still the store's window
         shell.stop();
     }

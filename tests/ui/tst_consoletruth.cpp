@@ -20,6 +20,7 @@
 #include <QChart>
 #include <QComboBox>
 #include <QDateTimeEdit>
+#include <QElapsedTimer>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -99,6 +100,7 @@ class TestConsoleTruth final : public QObject
     std::unique_ptr<LocalEngineSession> m_engine;
     std::unique_ptr<ui::MainWindow> m_window;
     std::vector<std::unique_ptr<QAbstractItemModelTester>> m_testers;
+    QElapsedTimer m_started; ///< since before the nodes were first checked
 
     ui::NodesPage *nodes() const { return m_window->nodes(); }
 
@@ -196,6 +198,7 @@ class TestConsoleTruth final : public QObject
 private slots:
     void initTestCase()
     {
+        m_started.start();
         QVERIFY(m_a.start(QStringLiteral("node-a")));
         QVERIFY(m_b.start(QStringLiteral("node-b")));
         m_target.setSecret(QStringLiteral("console-truth-signing-secret-0001"));
@@ -614,6 +617,25 @@ private slots:
                  qPrintable(engine + QStringLiteral(" -> ") + chinese));
     }
 
+    // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
+    // the console's language ("1 deliveries …: Connection refused" in the Chinese console).
+    void deadLetterLogLineReadsInTheLanguage()
+    {
+        LogEntry e;
+        e.kind = QStringLiteral("delivery.dead_letter");
+        e.target = QStringLiteral("t0");
+        e.fields = {{QStringLiteral("count"), 1},
+                    {QStringLiteral("error"), QStringLiteral("Connection refused")}};
+        QCOMPARE(ui::LogsPage::lineText(e),
+                 QStringLiteral("1 delivery to t0 became a dead letter: connection refused"));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::LogsPage::lineText(e);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     chinese.contains(QStringLiteral("t0")),
+                 qPrintable(chinese));
+    }
+
     // ... and on screen, for a target that is gone: its Last error cell.
     void refusedDeliveryReadsInChinese()
     {
@@ -634,6 +656,53 @@ private slots:
                      chinese.contains(QStringLiteral("连接被拒绝")),
                  qPrintable(chinese));
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
+    }
+
+    // A target that failed and delivers again is not shown failing: its last error stays,
+    // as past ("delivering again; last failed at …"), greyed; while it fails, the error is
+    // its state. It stayed as if current after the target recovered (session 14's walk).
+    void lastErrorIsPastOnceTheTargetDeliversAgain()
+    {
+        auto *m = m_window->sync()->targetModel();
+        const auto errorCell = [m](int role) {
+            const int row = m->rowOfKey(QStringLiteral("t0"));
+            return row < 0 ? QVariant() : m->data(m->index(row, 9), role);
+        };
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(0);
+        m_target.kill();
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("u10");
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
+        const QString past = QStringLiteral("delivering again");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            errorCell(Qt::DisplayRole).toString().contains(QStringLiteral("refused")) &&
+                !errorCell(Qt::DisplayRole).toString().contains(past),
+            10000);
+        QVERIFY(!errorCell(Qt::ForegroundRole).isValid());
+        QVERIFY(m_target.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(errorCell(Qt::DisplayRole).toString().startsWith(past), 30000);
+        const QString shown = errorCell(Qt::DisplayRole).toString();
+        // The last failure (a retry may have failed after the first sight of it), with its
+        // time, told as past.
+        static const QRegularExpression pastFailure(
+            QStringLiteral("^delivering again; last failed at \\d\\d:\\d\\d:\\d\\d: "
+                           "connection refused$"));
+        QVERIFY2(pastFailure.match(shown).hasMatch(), qPrintable(shown));
+        QVERIFY(errorCell(Qt::ForegroundRole).isValid());
+        // Its column is fitted to the longer words (it showed "delivering again; last fa…").
+        QTableView *view = m_window->sync()->serviceTargetView();
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            view->columnWidth(9) > view->fontMetrics().horizontalAdvance(shown),
+            qPrintable(QStringLiteral("%1 px for \"%2\"").arg(view->columnWidth(9)).arg(shown)),
+            5000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = errorCell(Qt::DisplayRole).toString();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(past) && chinese.contains(QStringLiteral("连接被拒绝")),
+                 qPrintable(chinese));
     }
 
     // The replay window ends now when the tab is shown again, not when the console started
@@ -758,6 +827,16 @@ private slots:
         QCOMPARE(table->rowCount(), int(panel.report().figures.size()));
         for (const QString &cell : measuredColumn())
             QVERIFY2(cell != QStringLiteral("measuring…"), qPrintable(cell));
+        // The least available node "over a day" is over what was observed of the day: this
+        // cluster has seconds or minutes behind it, and the panel says which.
+        auto *worst = panel.findChild<QLabel *>(QStringLiteral("sloWorstNode"));
+        QVERIFY(worst);
+        static const QRegularExpression span(QStringLiteral(
+            "^Least available node over the last (\\d+) (s|min): node-[ab], [0-9.]+ %"));
+        const QRegularExpressionMatch m = span.match(worst->text());
+        QVERIFY2(m.hasMatch(), qPrintable(worst->text()));
+        const qint64 shownMs = m.captured(1).toLongLong() * (m.captured(2) == u"s" ? 1000 : 60000);
+        QVERIFY2(shownMs <= m_started.elapsed(), qPrintable(worst->text()));
     }
 
     // Item 13: lines are told apart, and failures do not look like a target.

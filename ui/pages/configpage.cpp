@@ -15,6 +15,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -70,10 +71,11 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_versionView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_versionView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_versionView->setWordWrap(false);
-    // Every column as wide as its title and figures, in any language; who applied it takes
-    // what is left.
+    // The version and its time as wide as their titles and figures, in any language; who
+    // applied it takes what is left (a long name is whole in its tooltip). The table is kept
+    // as wide as that needs (fitVersions): it scrolled sideways in Chinese.
     m_versionView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_versionView->horizontalHeader()->setStretchLastSection(true);
+    m_versionView->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
     m_versionView->verticalHeader()->hide();
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
     connect(m_validate, &QPushButton::clicked, this, &ConfigPage::validate);
@@ -120,10 +122,13 @@ void ConfigPage::retranslate()
     m_compare->setText(tr("Compare with running…"));
     m_rollback->setText(tr("Roll back to this version…"));
     m_versions->retranslate();
+    fitVersions();
     if (m_outcome)
         m_status->setText(m_outcome());
     if (m_note->isVisible())
         m_note->setText(noteText());
+    if (!m_banner->isHidden())
+        m_banner->setText(bannerText());
     validate();
 }
 
@@ -172,9 +177,27 @@ void ConfigPage::load(bool keepEdits)
     });
     whenFinished(session()->configVersions(200), this,
                  [this](const Result<QList<ConfigVersion>> &r) {
-                     if (r)
+                     if (r) {
                          m_versions->setRows(r.value());
+                         fitVersions();
+                     }
                  });
+}
+
+void ConfigPage::fitVersions()
+{
+    // Wide enough for the version, its time and who applied it (a long name up to a limit,
+    // then cut with its tooltip), with room for the vertical scroll bar: never a sideways one.
+    const QHeaderView *header = m_versionView->horizontalHeader();
+    const QAbstractItemView *view = m_versionView; // sizeHintForColumn is public there
+    const int nameLimit = m_versionView->fontMetrics().averageCharWidth() * 28;
+    int need =
+        2 * m_versionView->frameWidth() + m_versionView->verticalScrollBar()->sizeHint().width();
+    for (int c = 0; c < m_versions->columnCount(); ++c) {
+        const int column = std::max(header->sectionSizeHint(c), view->sizeHintForColumn(c));
+        need += c == 2 ? std::min(column, std::max(nameLimit, header->sectionSizeHint(c))) : column;
+    }
+    m_versionView->setMinimumWidth(need);
 }
 
 QString ConfigPage::noteText()
@@ -183,10 +206,24 @@ QString ConfigPage::noteText()
               "them over it, or Revert to running to see what runs now.");
 }
 
-void ConfigPage::showReloadError(const QString &message)
+void ConfigPage::showReloadError(const QString &message, const QString &code)
 {
-    m_banner->setText(tr("The config file changed on disk but could not be used; the running config is kept.\n%1").arg(message));
+    m_reloadError = Error{code, message};
+    m_banner->setText(bannerText());
     m_banner->show();
+}
+
+QString ConfigPage::bannerText() const
+{
+    // The banner's first line says the running config is kept: the engine's message says so
+    // too, in English, at its end.
+    Error detail = m_reloadError;
+    const QLatin1String kept(" (the running config is kept)");
+    if (detail.message.endsWith(kept))
+        detail.message.chop(kept.size());
+    return tr("The config file changed on disk but could not be used; the running config is "
+              "kept.\n%1")
+        .arg(errorText(detail));
 }
 
 bool ConfigPage::validate()

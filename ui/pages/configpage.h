@@ -35,7 +35,9 @@ public:
     /// A new version runs (applied here, by another client or from the file): the file's
     /// reload error no longer holds.
     void configApplied();
-    void showReloadError(const QString &message);
+    /// The config file changed but could not be used: said on a banner in the chosen
+    /// language (the kind of error from its code), with the engine's detail.
+    void showReloadError(const QString &message, const QString &code);
     QPlainTextEdit *editor() const { return m_editor; }
     QLabel *errorLabel() const { return m_error; }
     QLabel *reloadBanner() const { return m_banner; }
@@ -50,7 +52,10 @@ signals:
 
 private:
     void load(bool keepEdits);
+    /// Keeps the versions table as wide as its columns need (see the constructor).
+    void fitVersions();
     static QString noteText();
+    QString bannerText() const;
     bool validate();
     /// Why the editor's text is not a config, in the chosen language: the line at fault where
     /// it can be told, the kind of error, then the engine's detail as it came.
@@ -71,6 +76,7 @@ private:
     RecordTableModel<ConfigVersion> *m_versions;
     QTableView *m_versionView;
     QByteArray m_current;
+    Error m_reloadError; ///< what the banner says, worded again on a language switch
 };
 
 } // namespace jobfirst::ui

@@ -24,6 +24,9 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include <algorithm>
+#include <limits>
+
 namespace jobfirst::ui {
 
 namespace {
@@ -116,10 +119,13 @@ QString LogsPage::lineText(const LogEntry &e)
         return e.target.isEmpty()
                    ? tr("cluster_secret is empty: cluster sync to the nodes goes out unsigned")
                    : tr("Target %1 has no secret: its deliveries go out unsigned").arg(e.target);
-    if (e.kind == QLatin1String("delivery.dead_letter"))
-        return tr("%1 deliveries to %2 became dead letters: %3")
-            .arg(countText(e.fields.value(QStringLiteral("count")).toInteger()), e.target,
-                 e.fields.value(QStringLiteral("error")).toString());
+    if (e.kind == QLatin1String("delivery.dead_letter")) {
+        // "1 deliveries"; and libcurl's English cause in the Chinese console.
+        const int count = int(std::min<qint64>(e.fields.value(QStringLiteral("count")).toInteger(),
+                                               std::numeric_limits<int>::max()));
+        return tr("%Ln delivery(ies) to %1 became dead letters: %2", nullptr, count)
+            .arg(e.target, deliveryErrorText(e.fields.value(QStringLiteral("error")).toString()));
+    }
     return e.message;
 }
 

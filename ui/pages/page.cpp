@@ -324,4 +324,17 @@ QString errorText(const Error &error)
                : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, error.message);
 }
 
+QString unreachableCause(const QString &engineMessage)
+{
+    // ApiTransport's words: "cannot reach the engine at <URL>: <the network's error>".
+    static const QRegularExpression prefix(
+        QStringLiteral("^cannot reach the engine at \\S+: (.*)$"),
+        QRegularExpression::DotMatchesEverythingOption);
+    const QRegularExpressionMatch m = prefix.match(engineMessage);
+    const QString cause = m.hasMatch() ? m.captured(1) : engineMessage;
+    return cause.compare(QLatin1String("Connection refused"), Qt::CaseInsensitive) == 0
+               ? reasonText(QStringLiteral("connection refused"))
+               : cause;
+}
+
 } // namespace jobfirst::ui

@@ -84,6 +84,10 @@ QString errorSummary(const Error &error);
 /// The same kind, then the engine's detail as it came (names of keys and values, in
 /// English): "a setting has a value the engine cannot use (key 'batch_size': …)".
 QString errorText(const Error &error);
+/// Why an engine cannot be reached, from the message of a "remote.unreachable" error or a
+/// lost stream, without the engine's URL that it repeats: the network's words ("Connection
+/// refused"), in the console's language where it knows them. Other messages come back whole.
+QString unreachableCause(const QString &engineMessage);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 QString ageText(qint64 ms);

@@ -27,6 +27,9 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <climits>
+
 namespace jobfirst::ui {
 
 namespace {
@@ -149,14 +152,26 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       [](const T &t) { return countText(t.retries); }),
             column<T>([] { return tr("In flight"); },
                       [](const T &t) { return countText(t.inFlight); }),
-            column<T>([] { return tr("Last error"); },
-                      [](const T &t) {
-                          return t.lastError.isEmpty()
-                                     ? QString()
-                                     : QStringLiteral("%1  %2").arg(
-                                           timeText(t.lastErrorAt).mid(11),
-                                           deliveryErrorText(t.lastError).left(120));
-                      }),
+            // A target that failed and has delivered since is not shown failing: its last
+            // failure stays (with its time, as Envoy and HAProxy keep it), greyed and worded
+            // as past.
+            {[] { return tr("Last error"); },
+             [this](const T &t, int role) -> QVariant {
+                 if (t.lastError.isEmpty())
+                     return {};
+                 const bool past = deliversAgain(t);
+                 if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+                     const QString at = clockText(t.lastErrorAt);
+                     const QString error = deliveryErrorText(t.lastError);
+                     return past ? tr("delivering again; last failed at %1: %2")
+                                       .arg(at, role == Qt::DisplayRole ? error.left(120) : error)
+                                 : QStringLiteral("%1  %2").arg(
+                                       at, role == Qt::DisplayRole ? error.left(120) : error);
+                 }
+                 if (role == Qt::ForegroundRole && past)
+                     return QBrush(QColor(0x80, 0x8b, 0x96));
+                 return {};
+             }},
         },
         [](const T &t) { return t.name; }, this);
     // With a node target per node, most of a thousand rows are the same from one snapshot to
@@ -246,7 +261,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     for (QTableView *v : {m_targetView, m_nodeTargetView}) {
         v->setSelectionMode(QAbstractItemView::SingleSelection);
         v->setWordWrap(false);
-        new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
+        m_fitters << new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
     }
     // One selection across both tables: the buttons act on the target last chosen.
     connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -538,6 +553,11 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     }
     m_lastTargets = s.sync.targets;
     m_targetStateStale = true;
+    // A new error, or one now past, has other words: its column is fitted to them (values
+    // that change are not fitted, for a thousand rows' sake).
+    if (noteRecoveries(s.sync.targets))
+        for (ColumnFitter *f : std::as_const(m_fitters))
+            f->schedule();
     m_targets->setRows(s.sync.targets);
     // The same targets as before (the usual case): compared in place, no list of a thousand
     // names made for every snapshot.
@@ -563,6 +583,42 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshQueue();
     if (isVisible() && m_tabs->currentIndex() == 2)
         refreshDeadLetters();
+}
+
+bool SyncPage::noteRecoveries(const QList<TargetStatus> &targets)
+{
+    bool changed = false;
+    // The engine keeps a target's last error, not its last success: a delivery counted after
+    // the error was first seen, with the circuit closed, is what says the target recovered.
+    // Its row changes then too (its count did), so it is drawn again.
+    for (const TargetStatus &t : targets) {
+        if (t.lastErrorAt == 0)
+            continue;
+        FailureSeen &f = m_failures[t.name];
+        if (f.at != t.lastErrorAt) {
+            f = {t.lastErrorAt, t.success, false};
+            changed = true;
+        } else if (!f.recovered && t.success > f.deliveredThen &&
+                   t.circuit == CircuitState::Closed) {
+            f.recovered = true;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+bool SyncPage::deliversAgain(const TargetStatus &t) const
+{
+    const auto it = m_failures.constFind(t.name);
+    return it != m_failures.cend() && it->at == t.lastErrorAt && it->recovered;
+}
+
+QString SyncPage::clockText(qint64 msSinceEpoch)
+{
+    // The time of day for today's failures; the date too for an older one.
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(msSinceEpoch);
+    return at.toString(at.date() == QDate::currentDate() ? QStringLiteral("HH:mm:ss")
+                                                         : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 void SyncPage::showEvent(QShowEvent *event)
@@ -821,14 +877,54 @@ QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
         return tr("Import failed: %1").arg(errorText(r.error()));
     QString text =
         cancelled
-            ? tr("Import cancelled after %1 users; start it again to resume.").arg(r->accepted)
-            : tr("Imported %1 users (%2 lines).").arg(r->accepted).arg(r->lines);
+            ? tr("Import cancelled after %1 users; start it again to resume.")
+                  .arg(countText(r->accepted))
+            : tr("Imported %1 users (%2 lines).").arg(countText(r->accepted), countText(r->lines));
     if (r->resumed)
         text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
-    if (r->rejected)
-        text += QLatin1Char(' ') +
-                tr("%1 lines were not users; the first: %2").arg(r->rejected).arg(r->firstError);
+    if (r->rejected) {
+        // (lupdate 6.4 hangs on a call as the count argument: a plain variable.)
+        const int rejected = int(std::min<qint64>(r->rejected, INT_MAX));
+        text +=
+            QLatin1Char(' ') + tr("%Ln line(s) were not users; the first: %1", nullptr, rejected)
+                                   .arg(rejectedLineText(r->firstError));
+    }
     return text;
+}
+
+QString SyncPage::rejectedLineText(const QString &engineError)
+{
+    // The engine words a rejected line in English ("line 7: not a JSON object (…)"): the line
+    // and what is wrong with it in the console's language, the parser's own detail as it came.
+    static const QRegularExpression line(QStringLiteral("^line (\\d+): (.*)$"),
+                                         QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression notJson(QStringLiteral("^not a JSON object \\((.*)\\)$"),
+                                            QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression fields(
+        QStringLiteral("^(\\d+) fields, the header has (\\d+)$"));
+    static const QRegularExpression tooLong(
+        QStringLiteral("^(\\d+) bytes, more than sync_max_event_bytes \\((\\d+)\\)$"));
+    static const QRegularExpression grows(
+        QStringLiteral("^the event would be more than sync_max_event_bytes \\((\\d+)\\) bytes$"));
+    const QRegularExpressionMatch l = line.match(engineError);
+    if (!l.hasMatch())
+        return engineError;
+    const QString detail = l.captured(2);
+    const auto bytes = [](const QString &n) { return countText(n.toLongLong()); };
+    QString why = detail;
+    QRegularExpressionMatch m;
+    if ((m = notJson.match(detail)).hasMatch())
+        why = tr("not a JSON object (%1)").arg(m.captured(1));
+    else if ((m = fields.match(detail)).hasMatch())
+        why = tr("%1 fields where the header has %2").arg(m.captured(1), m.captured(2));
+    else if ((m = tooLong.match(detail)).hasMatch())
+        why = tr("%1 bytes, more than sync_max_event_bytes (%2)")
+                  .arg(bytes(m.captured(1)), bytes(m.captured(2)));
+    else if ((m = grows.match(detail)).hasMatch())
+        why = tr("as an event it would be more than sync_max_event_bytes (%1 bytes)")
+                  .arg(bytes(m.captured(1)));
+    // A line number names a place, not an amount: no separators.
+    return tr("line %1: %2").arg(l.captured(1), why);
 }
 
 void SyncPage::showImportStatus(std::function<QString()> words)

@@ -28,6 +28,7 @@ class QTableView;
 
 namespace jobfirst::ui {
 
+class ColumnFitter;
 class TargetDialog;
 
 /// Targets, the live queue, dead letters with their attempt logs, the consistency check and
@@ -88,7 +89,15 @@ private:
     /// status line says what it did (`done` words the count) or why not, and the list follows.
     void runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
                           std::function<QString(const QString &)> failed);
+    /// Notes, per target, whether it has delivered since its last error was first seen; true
+    /// when a target's error is new or has become past.
+    bool noteRecoveries(const QList<TargetStatus> &targets);
+    /// The target has delivered since its last error: the error is past, not its state.
+    bool deliversAgain(const TargetStatus &target) const;
+    static QString clockText(qint64 msSinceEpoch);
     static QString reportText(const ConsistencyReport &report, bool repair);
+    /// The first rejected line of an import, in the console's language.
+    static QString rejectedLineText(const QString &engineError);
     static QString importText(const Result<ImportProgress> &result, bool cancelled);
     /// Shows an import status worded by `words`, and words it again on a language switch.
     void showImportStatus(std::function<QString()> words);
@@ -138,6 +147,16 @@ private:
     mutable bool m_targetStateStale = true;
     /// When the engine's delivery counts began (its start); 0: not known (it does not deliver).
     qint64 m_countingSince = 0;
+    /// A target's last error as first seen, its delivered count then, and whether it has
+    /// delivered since (with its circuit closed).
+    struct FailureSeen
+    {
+        qint64 at = 0;
+        qint64 deliveredThen = 0;
+        bool recovered = false;
+    };
+    QHash<QString, FailureSeen> m_failures;
+    QList<ColumnFitter *> m_fitters; ///< the two target tables' (see applySnapshot)
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 

@@ -52,6 +52,7 @@ SloPanel::SloPanel(EngineSession *session, QWidget *parent)
     bold.setBold(true);
     m_title->setFont(bold);
     m_worstNode->setObjectName(QStringLiteral("sloWorstNode"));
+    m_worstNode->setWordWrap(true); // a long node id in a narrow window
     m_failure->setObjectName(QStringLiteral("sloFailure"));
     m_failure->setWordWrap(true);
     m_failure->setStyleSheet(
@@ -180,9 +181,20 @@ void SloPanel::fill(const SloReport &report, const QString &unmeasured)
     }
     const auto worst = std::min_element(report.nodes.cbegin(), report.nodes.cend(),
                                         [](const NodeAvailability &a, const NodeAvailability &b) { return a.day < b.day; });
-    m_worstNode->setText(worst == report.nodes.cend()
-                             ? QString()
-                             : tr("Least available node over a day: %1, %2 % (target 99.9 %)").arg(worst->node, QLocale().toString(worst->day, 'f', 3)));
+    m_worstNode->setText(worst == report.nodes.cend() ? QString() : worstNodeText(*worst));
+}
+
+QString SloPanel::worstNodeText(const NodeAvailability &node)
+{
+    // The figure is over the part of the day the node was watched: a cluster started an hour
+    // ago has an hour behind it, not a day, and the sentence says which.
+    const QString percent = QLocale().toString(node.day, 'f', 3);
+    constexpr qint64 Day = 86400000;
+    if (node.dayObservedMs <= 0 || node.dayObservedMs >= Day - 60000)
+        return tr("Least available node over the last day: %1, %2 % (target 99.9 %)")
+            .arg(node.node, percent);
+    return tr("Least available node over the last %1: %2, %3 % (target 99.9 %)")
+        .arg(ageText(std::max<qint64>(node.dayObservedMs, 1000)), node.node, percent);
 }
 
 void SloPanel::retranslate()

@@ -51,6 +51,8 @@ private:
     /// Asks again in a few seconds while there is nothing true to show.
     void retrySoon();
     static QString figureName(const QString &key);
+    /// "Least available node over the last 3 h: …": the span its figure really covers.
+    static QString worstNodeText(const NodeAvailability &node);
 
     EngineSession *m_session;
     QTableWidget *m_table;
