@@ -37,6 +37,7 @@ class TestLargeCluster final : public QObject
     static constexpr int Status = 1;     // the node table's columns
     static constexpr int Node = 0;
     static constexpr int Response = 5;
+    static constexpr int Requests = 7;
 
     const bool m_remote;
     QTemporaryDir m_dir;
@@ -193,6 +194,19 @@ private slots:
     }
 
     // Twelve nodes: two lines, the spread across the nodes, not a line per node.
+    // A node's request count reads in the display locale, and sorts as a number.
+    void requestCountsReadInTheDisplayLocale()
+    {
+        m_window->switchLanguage(QStringLiteral("en"));
+        QList<NodeStatus> rows = nodes()->model()->rows();
+        QVERIFY(!rows.isEmpty());
+        rows.first().requests = 1234567;
+        nodes()->model()->setRows(rows);
+        const QModelIndex cell = nodes()->model()->index(0, Requests);
+        QCOMPARE(cell.data().toString(), QStringLiteral("1,234,567"));
+        QCOMPARE(cell.data(Qt::UserRole).toLongLong(), 1234567);
+    }
+
     void moreNodesThanColoursDrawTheSpread()
     {
         m_window->showPage(0);

@@ -100,8 +100,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
             Col{[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
                     return role == Qt::UserRole ? QVariant(n.successRate) : QVariant(QString::number(n.successRate, 'f', 1));
                 })},
-            Col{[] { return tr("Requests"); },
-                text([](const NodeStatus &n, int) -> QVariant { return n.requests; })},
+            Col{[] { return tr("Requests"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                    return role == Qt::UserRole ? QVariant(n.requests)
+                                                : QVariant(countText(n.requests));
+                })},
             Col{[] { return tr("Last check"); }, text([](const NodeStatus &n, int) -> QVariant {
                     return n.lastCheckAt
                                ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11),
@@ -112,7 +114,8 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                     return timeText(n.lastChangeAt);
                 })},
             // A node checked without certificate verification is marked red, with the reason.
-            Col{[] { return tr("URL"); }, [](const NodeStatus &n, int role) -> QVariant {
+            Col{[] { return tr("URL"); },
+                [](const NodeStatus &n, int role) -> QVariant {
                     if (role == Qt::BackgroundRole)
                         return stateBrush(n.health);
                     if (role == Qt::DisplayRole || role == Qt::UserRole)
