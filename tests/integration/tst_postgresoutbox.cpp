@@ -1095,6 +1095,81 @@ private slots:
         QCOMPARE(daemon.terminate(), 0);
     }
 
+    void callersWhileTheServerRestartsAreAnsweredAndNothingAcceptedIsLost()
+    {
+        // pg_ctl restart -m fast while callers publish: each call is answered, queued (202)
+        // or refused as the store's state (503, store.*, nothing written), none waits out the
+        // restart; every event accepted arrives.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("t")));
+        const QString config = writeConfig(
+            QStringLiteral("restarting.json"),
+            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+             {QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("t")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        DaemonProcess daemon;
+        const QByteArray token = startWithToken(
+            daemon, pg.url(), config, m_dir.filePath(QStringLiteral("restarting.db")),
+            QStringLiteral("restarting"), QStringLiteral("operator"));
+        QVERIFY(!token.isEmpty());
+        int next = 0, accepted = 0, refused = 0;
+        qint64 slowest = 0;
+        QStringList wrong;
+        const auto publishSome = [&] {
+            QJsonArray events;
+            for (int i = 0; i < 10; ++i, ++next)
+                events.append(
+                    QJsonObject{{QStringLiteral("id"), QStringLiteral("rs-%1").arg(next)},
+                                {QStringLiteral("type"), QStringLiteral("user.created")},
+                                {QStringLiteral("user_id"), QStringLiteral("u%1").arg(next)}});
+            QElapsedTimer call;
+            call.start();
+            const ApiReply r = apiCall(daemon.url(), "POST", QStringLiteral("/api/v1/sync/events"),
+                                       token, json({{QStringLiteral("events"), events}}));
+            slowest = std::max(slowest, call.elapsed());
+            if (r.status == 202) {
+                accepted += 10;
+            } else if (r.status == 503 && r.json()[QStringLiteral("code")].toString().startsWith(
+                                              QStringLiteral("store."))) {
+                ++refused;
+            } else if (wrong.size() < 3) {
+                wrong << QStringLiteral("HTTP %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+            }
+        };
+        publishSome();
+        QCOMPARE(accepted, 10);
+        auto restarting = std::async(std::launch::async, [&] { return pg.restart(); });
+        int during = 0;
+        while (restarting.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            publishSome();
+            ++during;
+        }
+        QVERIFY(restarting.get());
+        // Until the daemon has reconnected (a call may still find its connections cut).
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     const int before = accepted;
+                                     publishSome();
+                                     return accepted > before;
+                                 }()),
+                                 30000);
+        qInfo("%d call(s) while the server restarted; %d refused in all, the slowest answered in "
+              "%lld ms; %d events accepted",
+              during, refused, slowest, accepted);
+        QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(u'\n')));
+        QVERIFY2(slowest < 15000, qPrintable(QString::number(slowest)));
+        QVERIFY(during > 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), accepted,
+            30000);
+        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     void aDaemonCutOffFromTheServerStopsDeliveringBeforeItsLeaseCanPass()
     {
         // A daemon that loses PostgreSQL keeps rows it read ahead in memory, and may still
