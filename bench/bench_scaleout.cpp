@@ -198,19 +198,142 @@ void reportServer(const PostgresServer &pg)
     pg.psql(QStringLiteral("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));
     QList<QVariantList> rows;
     queryRow(pg, pg.database(),
-             QStringLiteral("SELECT calls, total_exec_time, rows, wal_bytes, LEFT(regexp_replace("
-                            "query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY"
-                            " total_exec_time DESC LIMIT 12"),
+             QStringLiteral("SELECT calls, total_exec_time, rows, wal_bytes, d.datname,"
+                            " LEFT(regexp_replace(query, '\\s+', ' ', 'g'), 100) FROM"
+                            " pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ORDER BY"
+                            " total_exec_time DESC LIMIT 16"),
              &rows);
-    std::printf("statements (all rounds): calls, ms in all, us a call, rows a call, WAL bytes a "
-                "call, text\n");
+    std::printf("statements (database scale1: one daemon, scale2: several, scale3: the "
+                "takeover): calls, ms in all, us a call, rows a call, WAL bytes a call, text\n");
     for (const QVariantList &r : rows) {
         const double calls = std::max(1.0, r.value(0).toDouble());
-        std::printf("  %8.0f %9.0f %8.1f %7.1f %8.0f  %s\n", calls, r.value(1).toDouble(),
+        std::printf("  %8.0f %9.0f %8.1f %7.1f %8.0f %-7s %s\n", calls, r.value(1).toDouble(),
                     r.value(1).toDouble() * 1000.0 / calls, r.value(2).toDouble() / calls,
-                    r.value(3).toDouble() / calls, qPrintable(r.value(4).toString()));
+                    r.value(3).toDouble() / calls, qPrintable(r.value(4).toString()),
+                    qPrintable(r.value(5).toString()));
     }
 }
+
+/// What the server's backends wait on while a round runs (BENCH_WAITS=1): pg_stat_activity
+/// sampled every 10 ms on a connection of its own, each active backend counted under the
+/// start of its statement and its wait event ("CPU" when it waits on nothing). A statement
+/// whose time grows while its CPU does not shows here what it waits for. A prepared statement
+/// shows as "EXECUTE qpsqlpstmt_N": the statements the server lists at the end name them.
+class WaitSampler
+{
+public:
+    void start(const PostgresServer &pg, const QString &db)
+    {
+        m_thread = std::thread([this, port = pg.port(), user = pg.user(), db] {
+            const QString name = QStringLiteral("waits");
+            {
+                QSqlDatabase c = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+                c.setHostName(QStringLiteral("127.0.0.1"));
+                c.setPort(port);
+                c.setUserName(user);
+                c.setDatabaseName(db);
+                if (c.open()) {
+                    // Each sample is a transaction of its own: pg_stat_activity is read anew.
+                    QSqlQuery q(c);
+                    q.prepare(QStringLiteral(
+                        "SELECT LEFT(regexp_replace(regexp_replace(query, '\\s+', ' ', 'g'),"
+                        " '^(EXECUTE \\w+).*$', '\\1'), 34),"
+                        " COALESCE(wait_event_type || ':' || wait_event, ''), pid FROM"
+                        " pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()"
+                        " AND datname = current_database()"));
+                    while (!m_done) {
+                        if (q.exec())
+                            while (q.next()) {
+                                const qint64 pid = q.value(2).toLongLong();
+                                if (!m_firstSched.contains(pid))
+                                    m_firstSched.insert(pid, schedStat(pid));
+                                QString wait = q.value(1).toString();
+                                if (wait.isEmpty())
+                                    wait = withoutWaitEvent(q.value(2).toLongLong());
+                                ++m_counts[q.value(0).toString() + QStringLiteral("  ") + wait];
+                            }
+                        q.finish();
+                        ++m_samples;
+                        QThread::msleep(10);
+                    }
+                }
+            }
+            QSqlDatabase::removeDatabase(name);
+        });
+    }
+    /// Stops sampling and prints the most frequent statement and wait pairs.
+    void stopAndPrint()
+    {
+        if (!m_thread.joinable())
+            return;
+        m_done = true;
+        m_thread.join();
+        std::vector<std::pair<int, QString>> top;
+        int active = 0;
+        for (auto it = m_counts.begin(); it != m_counts.end(); ++it) {
+            top.emplace_back(it.value(), it.key());
+            active += it.value();
+        }
+        std::sort(top.begin(), top.end(), std::greater<>());
+        // The kernel's account of the same backends: time on a CPU, and time runnable but
+        // waiting for one (a statement that "waits on nothing" may be waiting for a core).
+        double onCpu = 0, runnable = 0;
+        for (auto it = m_firstSched.begin(); it != m_firstSched.end(); ++it) {
+            const auto [cpu, queue] = schedStat(it.key());
+            if (cpu > 0) {
+                onCpu += double(cpu - it.value().first) / 1e9;
+                runnable += double(queue - it.value().second) / 1e9;
+            }
+        }
+        std::printf("  backends sampled (%lld, those still open): %.2f s on a CPU, %.2f s "
+                    "runnable waiting for one\n",
+                    qint64(m_firstSched.size()), onCpu, runnable);
+        std::printf("  waits: %d samples, %.2f active backends a sample; statement  wait: share "
+                    "of the active samples\n",
+                    m_samples, double(active) / std::max(1, m_samples));
+        for (std::size_t i = 0; i < top.size() && i < 14; ++i)
+            std::printf("    %5.1f %%  %s\n", 100.0 * top[i].first / std::max(1, active),
+                        qPrintable(top[i].second));
+    }
+    ~WaitSampler()
+    {
+        m_done = true;
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+private:
+    /// A backend that names no wait event runs ("CPU") or sleeps where PostgreSQL does not
+    /// say (pg_usleep: "sleeping in" its kernel wait channel), from /proc.
+    static QString withoutWaitEvent(qint64 pid)
+    {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+        QFile wchan(QStringLiteral("/proc/%1/wchan").arg(pid));
+        if (!stat.open(QIODevice::ReadOnly))
+            return QStringLiteral("CPU");
+        const QByteArray line = stat.readAll();
+        const QByteArray state = line.mid(line.lastIndexOf(')') + 2, 1);
+        if (state == "R" || !wchan.open(QIODevice::ReadOnly))
+            return QStringLiteral("CPU");
+        return QStringLiteral("sleeping in ") + QString::fromLatin1(wchan.readAll());
+    }
+
+    /// ns on a CPU and ns runnable waiting for one, of process `pid` (0, 0 when gone).
+    static std::pair<qint64, qint64> schedStat(qint64 pid)
+    {
+        QFile f(QStringLiteral("/proc/%1/schedstat").arg(pid));
+        if (!f.open(QIODevice::ReadOnly))
+            return {0, 0};
+        const QList<QByteArray> fields = f.readAll().trimmed().split(' ');
+        return {fields.value(0).toLongLong(), fields.value(1).toLongLong()};
+    }
+
+    std::thread m_thread;
+    std::atomic<bool> m_done{false};
+    QMap<qint64, std::pair<qint64, qint64>> m_firstSched; // pid → schedStat() when first seen
+    QMap<QString, int> m_counts;                          // read after join
+    int m_samples = 0;
+};
 
 /// Holders of the partition leases (holder → partitions held), from PostgreSQL.
 QMap<QString, int> holders(const PostgresServer &pg, const QString &db)
@@ -395,6 +518,9 @@ int main(int argc, char *argv[])
         // Each daemon's delivered count, sampled each second from the first write on, on a
         // thread and a connection of its own.
         std::atomic<bool> done{false};
+        WaitSampler waits;
+        if (qEnvironmentVariableIntValue("BENCH_WAITS") > 0)
+            waits.start(pg, db);
         std::thread sampler([&] {
             QSqlDatabase c =
                 QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), QStringLiteral("sampler"));
@@ -436,6 +562,7 @@ int main(int argc, char *argv[])
             1800000);
         const double seconds = double(clock.nsecsElapsed()) / 1e9;
         const CpuSample cpu1 = cpu();
+        waits.stopAndPrint();
         done = true;
         sampler.join();
         rates[r] = double(now.applied - before.applied) / seconds;

@@ -4,13 +4,18 @@
 # it could do for our rows, with the bench's own settings (PostgresServer: fsync and
 # synchronous_commit on, max_connections 200, the rest initdb's defaults). pgbench, -M prepared,
 # each statement one transaction that inserts events and their delivery rows (one target each,
-# as bench_outbox's) into the enqueue's two tables of PostgresSchema version 9, with their
-# indexes; parameters bound, payload ~200 bytes of JSON, event ids time-ordered per client.
+# as bench_outbox's) into the enqueue's two tables, with their indexes, as the engine's own
+# PostgresSchema makes them (jobfirstctl creates a store, pg_dump -s copies the two tables, so
+# the floor follows schema changes); parameters bound, payload ~200 bytes of JSON, event ids
+# time-ordered per client.
 #   event:   one event per statement, 50 clients
 #   groupN:  N events per statement (one multi-row INSERT, as the writer's groups), CLIENTS
 # Prints server CPU (the postmaster and every child, exited ones included) per event.
 # Usage: bench/pg_enqueue_floor.sh [seconds per run (10)] [group size (35)] [group clients (5 50)]
+# JOBFIRSTCTL: the jobfirstctl that makes the tables (build/app/ctl/jobfirstctl).
 set -euo pipefail
+ctl="${JOBFIRSTCTL:-$(cd "$(dirname "$0")/.." && pwd)/build/app/ctl/jobfirstctl}"
+[ -x "$ctl" ] || { echo "no jobfirstctl at $ctl (scripts/build, or set JOBFIRSTCTL)" >&2; exit 1; }
 secs="${1:-10}"
 group="${2:-35}"
 clients="${3:-5 50}"
@@ -40,21 +45,15 @@ EOF
 "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start > /dev/null
 pg=(-h 127.0.0.1 -p "$port" -U jobfirst)
 "$bin/createdb" "${pg[@]}" jobfirst
-# The enqueue's tables as PostgresSchema makes them (version 9), with their indexes.
-"$bin/psql" "${pg[@]}" -q -d jobfirst << 'EOF'
-CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-  user_id TEXT NOT NULL, version BIGINT NOT NULL, payload BYTEA NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE deliveries (id BIGSERIAL PRIMARY KEY, event_seq BIGINT NOT NULL, target TEXT NOT NULL,
-  user_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  next_at BIGINT NOT NULL, last_error TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL, event_count INTEGER NOT NULL DEFAULT 1,
-  mode TEXT NOT NULL DEFAULT 'real-time', part INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX deliveries_pending ON deliveries(target, id) WHERE state = 'pending';
-CREATE INDEX deliveries_dead ON deliveries(id) WHERE state = 'dead';
-CREATE INDEX deliveries_coalescable ON deliveries(target, user_id)
-  WHERE state = 'pending' AND attempts = 0 AND next_at > created_at;
-CREATE INDEX deliveries_event ON deliveries(event_seq);
-EOF
+# The enqueue's tables as the engine makes them: a store of its own schema in database
+# "schema" (jobfirstctl migrates it on opening), its events and deliveries tables copied here.
+"$bin/createdb" "${pg[@]}" schema
+"$ctl" --db "postgresql://jobfirst@127.0.0.1:$port/schema" --local-db "$dir/ctl.db" daemons --json \
+  > /dev/null 2> "$dir/ctl.err" || { cat "$dir/ctl.err" >&2; exit 1; }
+"$bin/pg_dump" "${pg[@]}" --schema-only --no-owner -t events -t deliveries schema |
+  "$bin/psql" "${pg[@]}" -q -v ON_ERROR_STOP=1 -d jobfirst > /dev/null
+schema="$("$bin/psql" "${pg[@]}" -d schema -tAc 'SELECT version FROM jobfirst_schema')"
+indexes="$("$bin/psql" "${pg[@]}" -d jobfirst -tAc "SELECT string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes WHERE tablename IN ('events', 'deliveries')")"
 payload='{"data":{"email":"someone@jobfirst.cn"},"id":"evt_01938a7c-5e2f-7a3b-8c4d-123456789abc","timestamp":"2026-11-29T21:00:00.000Z","type":"user.updated","user":"u12-345678","version":0}'
 
 # A pgbench script inserting `n` events and their rows in one statement.
@@ -106,6 +105,6 @@ run() {
       name, c, ev / s, n, d / tck * 1e6 / ev, wal / ev }'
 }
 
-echo "PostgreSQL $("$bin/psql" "${pg[@]}" -d jobfirst -tAc 'SHOW server_version'), $secs s per run, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "PostgreSQL $("$bin/psql" "${pg[@]}" -d jobfirst -tAc 'SHOW server_version'), tables of schema $schema (indexes: $indexes), $secs s per run, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run event 1 50
 for c in $clients; do run "group$group" "$group" "$c"; done

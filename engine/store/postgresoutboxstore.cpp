@@ -186,6 +186,14 @@ bool runScript(QSqlQuery &q, const QString &sql, bool rows, QString &error)
     return ok;
 }
 
+/// The fence lock of the lease owner that SQL expression `holder` names: an advisory lock of
+/// two keys (class "jffe", the hash of the name), which PostgresOutboxReader's markers (one
+/// key) never match. A hash shared by two owners only makes one wait for the other's groups.
+QString fenceLock(const QString &holder)
+{
+    return QStringLiteral("1785095781, hashtext(%1)").arg(holder);
+}
+
 /// The array literal "{…}" of `add(text, element)` for each element of `list`, to bind as a
 /// value (QPSQL quotes it as a string).
 template <class List, class Add> QString arrayValue(const List &list, Add add)
@@ -212,14 +220,14 @@ struct PostgresOutboxStore::Link
     std::unique_ptr<QSqlQuery> supersede, markDones, markDone, markRetry, markDead, markHold,
         ledger, ledgerRange, logAttempt;
     /// A lease claim's statements.
-    std::unique_ptr<QSqlQuery> wantShare, leaveShare, claimRows, daemons, passParts, giveParts,
-        renewParts, takeParts;
+    std::unique_ptr<QSqlQuery> wantShare, leaveShare, claimRows, daemons, fenceParts, passParts,
+        giveParts, renewParts, takeParts;
     /// Every statement above.
-    std::array<std::unique_ptr<QSqlQuery> *, 17> statements()
+    std::array<std::unique_ptr<QSqlQuery> *, 18> statements()
     {
-        return {&supersede, &markDones,   &markDone,   &markRetry,  &markDead,   &markHold,
-                &ledger,    &ledgerRange, &logAttempt, &wantShare,  &leaveShare, &claimRows,
-                &daemons,   &passParts,   &giveParts,  &renewParts, &takeParts};
+        return {&supersede, &markDones,   &markDone,   &markRetry, &markDead,   &markHold,
+                &ledger,    &ledgerRange, &logAttempt, &wantShare, &leaveShare, &claimRows,
+                &daemons,   &fenceParts,  &passParts,  &giveParts, &renewParts, &takeParts};
     }
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
     bool busy = false;      ///< guarded by m_mutex
@@ -647,15 +655,16 @@ QString PostgresOutboxStore::connect(Link &link)
         return q->prepare(sql);
     };
     // Fencing: an outcome changes its row only while the row's partition is held by the lease
-    // owner bound here ('' holds none); the statement locks those partitions FOR KEY SHARE
-    // until the transaction ends, in the order of their numbers, as a claim locks those
-    // passing on (FOR UPDATE, which waits for them; a renewal, FOR NO KEY UPDATE and an UPDATE
-    // of `until`, does not). A partition that passed on before is not held. In the outcome
-    // statement itself: a statement of its own (read and lock once a group) cost a round trip
-    // per group.
+    // owner bound here ('' holds none). The group's transaction holds the owner's fence lock
+    // (fenceLock(), shared) from its BEGIN on, before any of these statements takes its
+    // snapshot; a claim passing partitions of that owner on takes it exclusively, so it waits
+    // for the groups in flight, and a group that begins after it sees the partitions gone.
+    // Locking the held partitions' rows FOR KEY SHARE in each statement did the same, but
+    // every statement then wrote a row lock (and, with the writer's other connections locking
+    // the same rows, a MultiXact) for each of the 60 partitions: 31 % of an outcome's WAL.
     const QString held = QStringLiteral(
         " AND part = ANY(ARRAY(SELECT part FROM partition_leases WHERE holder = CAST(? AS TEXT)"
-        " AND holder <> '' ORDER BY part FOR KEY SHARE))");
+        " AND holder <> ''))");
     const bool ok =
         prepare(link.supersede,
                 "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
@@ -716,6 +725,10 @@ QString PostgresOutboxStore::connect(Link &link)
             link.claimRows,
             "SELECT part, holder, until FROM partition_leases ORDER BY part FOR NO KEY UPDATE") &&
         prepare(link.daemons, "SELECT holder, until FROM outbox_daemons") &&
+        prepare(link.fenceParts,
+                QStringLiteral("SELECT pg_advisory_xact_lock(%1) FROM (SELECT DISTINCT h FROM"
+                               " unnest(CAST(? AS TEXT[])) AS h ORDER BY h) x")
+                    .arg(fenceLock(QStringLiteral("x.h")))) &&
         prepare(link.passParts, "SELECT part FROM partition_leases WHERE part ="
                                 " ANY(CAST(? AS INTEGER[])) ORDER BY part FOR UPDATE") &&
         prepare(link.giveParts, "UPDATE partition_leases SET holder = '', until = 0"
@@ -792,10 +805,18 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // The marker of an enqueue, before it takes any delivery id: readers do not read from the
     // next id on while this transaction is open (see PostgresOutboxReader::dataVersion()).
     // Sent with BEGIN: a round trip costs more than either statement.
-    const QString begin = enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-("
-                                                    "CASE WHEN is_called THEN last_value + 1 ELSE"
-                                                    " last_value END)) FROM deliveries_id_seq")
-                                   : QStringLiteral("BEGIN");
+    QString begin = enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-("
+                                              "CASE WHEN is_called THEN last_value + 1 ELSE"
+                                              " last_value END)) FROM deliveries_id_seq")
+                             : QStringLiteral("BEGIN");
+    // Outcomes are fenced by the lease of the owner they are written for (connect()): its
+    // fence lock, shared, in the same round trip.
+    m_fencedBy = m_leaseOwner;
+    if (std::any_of(group.begin(), group.end(),
+                    [](OutboxRequest *r) { return std::holds_alternative<OutcomeWrite>(*r); }))
+        begin += QStringLiteral("; SELECT pg_advisory_xact_lock_shared(%1)")
+                     .arg(fenceLock(QStringLiteral("'%1'").arg(
+                         QString(m_fencedBy).replace(u'\'', QStringLiteral("''")))));
     // The events of every write of the group go in first, together, in the round trip of
     // BEGIN: their seqs follow the writes' order, and an event id sent twice is taken by the
     // first write that has it, as when each write inserted its own. Nothing else of the group
@@ -925,7 +946,7 @@ bool PostgresOutboxStore::writeDone(
     q.bindValue(5,
                 arrayValue(dones, [&](QString &s, const Done &d) { number(s, d.first->version); }));
     q.bindValue(6, now);
-    q.bindValue(7, m_leaseOwner);
+    q.bindValue(7, m_fencedBy);
     q.bindValue(8, now);
     if (!q.exec()) {
         error = QStringLiteral("recording deliveries from %1: %2")
@@ -968,7 +989,7 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summar
             mark->bindValue(0, o.attempts);
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
-            mark->bindValue(3, m_leaseOwner);
+            mark->bindValue(3, m_fencedBy);
             break;
         case DeliveryOutcome::Retry:
             mark = m_link->markRetry.get();
@@ -977,7 +998,7 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summar
             mark->bindValue(2, pgText(o.error));
             mark->bindValue(3, now);
             mark->bindValue(4, o.id);
-            mark->bindValue(5, m_leaseOwner);
+            mark->bindValue(5, m_fencedBy);
             break;
         case DeliveryOutcome::Dead:
             mark = m_link->markDead.get();
@@ -985,14 +1006,14 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summar
             mark->bindValue(1, pgText(o.error));
             mark->bindValue(2, now);
             mark->bindValue(3, o.id);
-            mark->bindValue(4, m_leaseOwner);
+            mark->bindValue(4, m_fencedBy);
             break;
         case DeliveryOutcome::Hold:
             mark = m_link->markHold.get();
             mark->bindValue(0, pgText(o.error));
             mark->bindValue(1, now);
             mark->bindValue(2, o.id);
-            mark->bindValue(3, m_leaseOwner);
+            mark->bindValue(3, m_fencedBy);
             break;
         }
         run(*mark);
@@ -1130,6 +1151,24 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
         std::sort(passing.begin(), passing.end());
         if (!run(*link->passParts, {list(passing)}))
             return failed(QStringLiteral("lock the partitions passing on"), *link->passParts);
+        // The fence lock of each holder they pass from: this waits for that holder's groups
+        // in flight, which may still record outcomes of these partitions (fencing, connect()).
+        QStringList from;
+        if (!give.isEmpty())
+            from << owner;
+        for (const Part &p : parts)
+            if (take.contains(p.part) && !p.lease.holder.isEmpty() &&
+                !from.contains(p.lease.holder))
+                from << p.lease.holder;
+        if (!from.isEmpty()) {
+            link->fenceParts->bindValue(0, arrayValue(from, [](QString &s, const QString &h) {
+                                            appendElement(s, h, false);
+                                        }));
+            if (!link->fenceParts->exec())
+                return failed(QStringLiteral("wait for the groups of the former holders"),
+                              *link->fenceParts);
+            link->fenceParts->finish();
+        }
     }
     if (!give.isEmpty() && !run(*link->giveParts, {list(give)}))
         return failed(QStringLiteral("give up partitions"), *link->giveParts);

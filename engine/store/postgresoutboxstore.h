@@ -91,6 +91,9 @@ private:
 
     PostgresUrl m_url;
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
+    /// The owner whose fence lock the group in commitOn() holds: its outcomes are written for
+    /// that owner's partitions (on commitOn()'s thread).
+    QString m_fencedBy;
     QList<int> m_held;    ///< partitions held after the last claim
     struct Rows;
     /// The statement inserting the events of a group's writes; it answers the seq of each

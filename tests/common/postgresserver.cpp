@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QTcpServer>
+#include <QThread>
 #include <QtTest>
 
 #include <unistd.h>
@@ -112,6 +113,49 @@ bool PostgresServer::restart()
 {
     return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),
                                                       QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("restart")});
+}
+
+bool PostgresServer::addPasswordRole(const QString &role, const QString &password)
+{
+    if (psql(QStringLiteral("CREATE ROLE %1 LOGIN PASSWORD '%2'").arg(role, password)).isNull() ||
+        psql(QStringLiteral("CREATE DATABASE %1 OWNER %1").arg(role)).isNull())
+        return false;
+    // The first matching line wins: the role's own, before initdb's "trust" for everyone.
+    QFile hba(m_data + QStringLiteral("/pg_hba.conf"));
+    if (!hba.open(QIODevice::ReadOnly))
+        return false;
+    const QString rules = QStringLiteral("host all %1 127.0.0.1/32 scram-sha-256\n").arg(role) +
+                          QString::fromUtf8(hba.readAll());
+    hba.close();
+    if (m_asPostgres) {
+        if (!run(QStringLiteral("sh"),
+                 {QStringLiteral("-c"),
+                  QStringLiteral("cat > '%1' <<'EOF'\n%2EOF\n").arg(hba.fileName(), rules)}))
+            return false;
+    } else {
+        if (!hba.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return false;
+        hba.write(rules.toUtf8());
+        hba.close();
+    }
+    if (psql(QStringLiteral("SELECT pg_reload_conf()")) != QLatin1String("t"))
+        return false;
+    // The postmaster reloads on its own time: wait until a connection of the role is refused
+    // without a password.
+    for (int i = 0; i < 100; ++i) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("PGPASSFILE"), QStringLiteral("/nonexistent"));
+        p.setProcessEnvironment(env);
+        p.start(binDir() + QStringLiteral("/psql"),
+                {QStringLiteral("-h"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                 QString::number(m_port), QStringLiteral("-U"), role, QStringLiteral("-d"), role,
+                 QStringLiteral("-w"), QStringLiteral("-tAc"), QStringLiteral("SELECT 1")});
+        if (p.waitForFinished(10000) && p.exitCode() != 0)
+            return true;
+        QThread::msleep(50);
+    }
+    return false;
 }
 
 QString PostgresServer::url() const

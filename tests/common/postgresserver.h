@@ -29,6 +29,10 @@ public:
     QString url() const;
     /// The server's log (pg_ctl -l), readable while the server's folder exists.
     QString logFile() const { return m_data + QStringLiteral("/server.log"); }
+    /// Adds a login role that must give `password` over TCP (scram-sha-256) and a database
+    /// of the same name that it owns; the test's own user keeps trust. Answers once the server
+    /// asks that role for its password.
+    bool addPasswordRole(const QString &role, const QString &password);
     /// Runs one SQL command with psql; answers its output ("" and a QWARN on failure).
     QString psql(const QString &sql) const;
     static QString binDir();
