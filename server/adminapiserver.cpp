@@ -249,7 +249,7 @@ bool AdminApiServer::authenticate(const std::shared_ptr<ApiCall> &call, const QB
         return refuse(QStringLiteral("this API needs 'Authorization: Bearer TOKEN' (make one with jobfirstctl token create)"));
     auto token = m_tokens->authenticate(authorization.mid(7).trimmed());
     if (!token) {
-        call->error(503, QStringLiteral("store.query"), token.error().message);
+        call->error(503, token.error().code, token.error().message);
         return false;
     }
     if (!token->has_value())

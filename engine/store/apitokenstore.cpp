@@ -46,11 +46,15 @@ Error ApiTokenStore::failure(const QString &what, const QString &why) const
 {
     // A statement that failed because the server went away (PostgreSQL restarted): the
     // connection is closed, so the next call opens it again.
+    // Said as the store being unavailable, as every other call says it then.
     QString ignored;
     QSqlDatabase db = database(ignored);
-    if (db.isOpen() && !QSqlQuery(db).exec(QStringLiteral("SELECT 1")))
+    Error error = storeError(m_store->location(), what, why);
+    if (db.isOpen() && !QSqlQuery(db).exec(QStringLiteral("SELECT 1"))) {
         db.close();
-    return storeError(m_store->location(), what, why);
+        error.code = QStringLiteral("store.unavailable");
+    }
+    return error;
 }
 
 #define JF_TOKEN_DB(db)                                                                            \

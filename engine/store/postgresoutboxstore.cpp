@@ -1091,9 +1091,9 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
     if (!want.exec())
         return failed(QStringLiteral("register the daemon"), want);
     // Every partition row locked FOR NO KEY UPDATE: claims of all daemons take turns. A group
-    // recording outcomes holds its partitions FOR KEY SHARE, which this lock and a renewal do
-    // not wait for; a partition passing on is locked FOR UPDATE below, which waits until
-    // those groups end (fencing).
+    // recording outcomes holds its owner's fence lock (shared), which this lock and a renewal
+    // do not wait for; a partition passing on is locked FOR UPDATE below, then its former
+    // holder's fence lock is taken exclusively, which waits until those groups end (fencing).
     QSqlQuery &rows = *link->claimRows;
     if (!rows.exec())
         return failed(QStringLiteral("read the partition leases"), rows);
