@@ -26,7 +26,7 @@ class SqliteDoneMarker final
 public:
     static constexpr int MaxRows = SqliteMultiRow::MaxRows;
     /// Consecutive ids from this many on are marked by a range instead of a list.
-    static constexpr int MinRangeRows = 8;
+    static constexpr int MinRangeRows = 4;
 
     explicit SqliteDoneMarker(sqlite3 *db);
     SqliteDoneMarker(const SqliteDoneMarker &) = delete;

@@ -183,8 +183,9 @@ private slots:
     void rowsBetweenRunsStayAsTheyWere()
     {
         // Runs of consecutive ids are marked as ranges: rows 9 and 30 (not delivered) sit
-        // between runs of 8, 20 and 10 rows, and row 41 at the end of one; row 5 was retried
-        // and ends with its own attempt count inside what is otherwise a run.
+        // between runs of 20 and 10 rows, and row 41 at the end of one; row 5 was retried and
+        // ends with its own attempt count, between a run of 4 and one of 3 (too short for a
+        // range).
         auto store = open();
         std::vector<DeliveryOutcome> all = pendingRows(*store, 41);
         std::vector<DeliveryOutcome> outcomes;
