@@ -13,9 +13,10 @@ struct sqlite3;
 namespace jobfirst {
 
 /// Records delivered single-event rows on the outbox writer's connection: the rows marked
-/// done by one UPDATE ... WHERE id IN (...) per run of up to MaxRows rows with the same
-/// attempt count, and each user's acknowledged version kept in the ledger (the higher version
-/// wins) by upserts of up to MaxRows rows per statement, which open their cursors once and find
+/// done per attempt count, a run of at least MinRangeRows consecutive ids by one UPDATE ...
+/// WHERE id BETWEEN, the others by one UPDATE ... WHERE id IN (...) per up to MaxRows rows;
+/// and each user's acknowledged version kept in the ledger (the higher version wins) by
+/// upserts of up to MaxRows rows per statement, which open their cursors once and find
 /// neighbouring keys from where the last one left them. Statements for each row count are
 /// prepared when first needed. Runs inside the caller's transaction, on a connection whose
 /// temp_store is MEMORY (SqliteOutboxStore's): the statement journal of an upsert whose rows
@@ -24,6 +25,8 @@ class SqliteDoneMarker final
 {
 public:
     static constexpr int MaxRows = SqliteMultiRow::MaxRows;
+    /// Consecutive ids from this many on are marked by a range instead of a list.
+    static constexpr int MinRangeRows = 4;
 
     explicit SqliteDoneMarker(sqlite3 *db);
     SqliteDoneMarker(const SqliteDoneMarker &) = delete;
@@ -34,15 +37,26 @@ public:
     bool mark(const std::vector<const DeliveryOutcome *> &rows, qint64 now, QString &error);
 
 private:
+    using Statement = bool (SqliteDoneMarker::*)(const DeliveryOutcome *const *rows, int count,
+                                                 qint64 now);
+    /// Runs `statement` (update or acknowledge) over `rows`, up to MaxRows at a time.
+    bool inStatements(const std::vector<const DeliveryOutcome *> &rows, Statement statement,
+                      qint64 now, QString &error);
+    /// Marks the rows of one attempt count done (sorted by id).
+    bool updateAll(const DeliveryOutcome *const *rows, int count, qint64 now, QString &error);
     /// Marks `count` rows of the same attempt count done.
     bool update(const DeliveryOutcome *const *rows, int count, qint64 now);
+    /// Marks the `count` rows with consecutive ids from `rows[0]` done.
+    bool updateRange(const DeliveryOutcome *const *rows, int count, qint64 now);
     bool acknowledge(const DeliveryOutcome *const *rows, int count, qint64 now);
     void fail(const DeliveryOutcome *const *rows, int count, QString &error) const;
 
     sqlite3 *m_db;
     SqliteMultiRow m_updates;
+    SqliteStatement m_updateRange;
     SqliteMultiRow m_ledgers;
     std::vector<const DeliveryOutcome *> m_byAttempts; ///< reused: no allocation per call
+    std::vector<const DeliveryOutcome *> m_scattered;  ///< rows not in a range, likewise
 };
 
 } // namespace jobfirst

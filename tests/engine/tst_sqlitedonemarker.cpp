@@ -96,6 +96,18 @@ std::vector<const DeliveryOutcome *> pointers(const std::vector<DeliveryOutcome>
     return out;
 }
 
+/// Marks `outcomes` done in a transaction of their own; the error, or "" when it went through.
+QString markInTransaction(Store &store, const std::vector<DeliveryOutcome> &outcomes)
+{
+    SqliteDoneMarker marker(sqliteHandle(store.database()));
+    QString error;
+    if (!exec(store, QStringLiteral("BEGIN")))
+        return QStringLiteral("BEGIN failed");
+    if (!marker.mark(pointers(outcomes), Now, error))
+        return error;
+    return exec(store, QStringLiteral("COMMIT")) ? QString() : QStringLiteral("COMMIT failed");
+}
+
 } // namespace
 
 class TestSqliteDoneMarker final : public QObject
@@ -127,11 +139,7 @@ private slots:
         auto store = open();
         std::vector<DeliveryOutcome> outcomes = pendingRows(*store, rows + 1);
         outcomes.pop_back(); // the last row is not delivered: it stays as it was
-        SqliteDoneMarker marker(sqliteHandle(store->database()));
-        QString error;
-        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
-        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
-        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(markInTransaction(*store, outcomes), QString());
 
         const QString done = QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'done'"
                                             " AND attempts = 3 AND last_error = ''"
@@ -161,11 +169,7 @@ private slots:
         for (DeliveryOutcome &o : outcomes)
             o.attempts = 1 + int(o.id % 3);
         std::reverse(outcomes.begin(), outcomes.end());
-        SqliteDoneMarker marker(sqliteHandle(store->database()));
-        QString error;
-        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
-        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
-        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(markInTransaction(*store, outcomes), QString());
         QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
                                                " 'done' AND attempts = 1 + id % 3")),
                  QStringLiteral("70"));
@@ -176,6 +180,36 @@ private slots:
                  QStringLiteral("70"));
     }
 
+    void rowsBetweenRunsStayAsTheyWere()
+    {
+        // Runs of consecutive ids are marked as ranges: rows 9 and 30 (not delivered) sit
+        // between runs of 20 and 10 rows, and row 41 at the end of one; row 5 was retried and
+        // ends with its own attempt count, between a run of 4 and one of 3 (too short for a
+        // range).
+        auto store = open();
+        std::vector<DeliveryOutcome> all = pendingRows(*store, 41);
+        std::vector<DeliveryOutcome> outcomes;
+        for (DeliveryOutcome &o : all) {
+            if (o.id == 9 || o.id == 30 || o.id == 41)
+                continue;
+            if (o.id == 5)
+                o.attempts = 7;
+            outcomes.push_back(o);
+        }
+        QCOMPARE(markInTransaction(*store, outcomes), QString());
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT group_concat(id || ' ' || attempts, ', ')"
+                                               " FROM deliveries WHERE state = 'pending'")),
+                 QStringLiteral("9 2, 30 2, 41 2"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
+                                               " 'done' AND attempts = 3 AND updated_at = %1")
+                                    .arg(Now)),
+                 QStringLiteral("37"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT attempts FROM deliveries WHERE id = 5")),
+                 QStringLiteral("7"));
+        QCOMPARE(scalar(*store, QStringLiteral("SELECT COUNT(*) FROM ledger")),
+                 QStringLiteral("38"));
+    }
+
     void theLedgerKeepsTheHigherVersion()
     {
         auto store = open();
@@ -183,11 +217,7 @@ private slots:
         QVERIFY(
             exec(*store, QStringLiteral("INSERT INTO ledger VALUES ('t', 'u0', 'newer', 500, 1),"
                                         " ('t', 'u1', 'older', 50, 1)")));
-        SqliteDoneMarker marker(sqliteHandle(store->database()));
-        QString error;
-        QVERIFY(exec(*store, QStringLiteral("BEGIN")));
-        QVERIFY2(marker.mark(pointers(outcomes), Now, error), qPrintable(error));
-        QVERIFY(exec(*store, QStringLiteral("COMMIT")));
+        QCOMPARE(markInTransaction(*store, outcomes), QString());
         QCOMPARE(scalar(*store, QStringLiteral("SELECT event_id || ' ' || version FROM ledger"
                                                " WHERE user_id = 'u0'")),
                  QStringLiteral("newer 500"));
