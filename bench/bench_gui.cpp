@@ -297,12 +297,39 @@ private:
     int m_depth = 0;
 };
 
+/// What the machine did to the GUI thread while it worked: its page faults and context
+/// switches, and the CPU time the process's other threads (the embedded engine's) used.
+struct ThreadUsage
+{
+    long minorFaults = 0, voluntarySwitches = 0, involuntarySwitches = 0;
+    double processCpuMs = 0, ownCpuMs = 0;
+
+    static ThreadUsage now()
+    {
+        ThreadUsage u;
+        rusage r{};
+        getrusage(RUSAGE_THREAD, &r);
+        u.minorFaults = r.ru_minflt;
+        u.voluntarySwitches = r.ru_nvcsw;
+        u.involuntarySwitches = r.ru_nivcsw;
+        timespec t{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        u.processCpuMs = double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+        u.ownCpuMs = threadCpuMs();
+        return u;
+    }
+};
+
 /// What the GUI thread did in one frame: CPU time and count per kind of event and receiver.
 struct FrameTrace
 {
     double cpuMs = 0;
     bool full = false;
     QHash<QString, std::pair<int, double>> work; ///< "depth type receiver" -> (count, CPU ms)
+    ThreadUsage atStart;
+    /// Over the frame: the GUI thread's minor faults, voluntary and involuntary context
+    /// switches, and the other threads' CPU time (ms).
+    double faults = 0, voluntary = 0, involuntary = 0, othersCpuMs = 0;
 };
 
 /// With BENCH_TRACE=1: what ran in the three slowest frames of each measure, next to what a
@@ -335,13 +362,29 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                 std::printf("      %6.2f ms %5.1fx  %s\n", work.value(keys.at(i)).second,
                             work.value(keys.at(i)).first, qPrintable(keys.at(i)));
         };
+        const auto context = [](const char *what, double faults, double voluntary,
+                                double involuntary, double othersCpuMs) {
+            std::printf("    %s: GUI thread %.1f minor faults, %.1f / %.1f voluntary / "
+                        "involuntary context switches; other threads' CPU %.1f ms\n",
+                        what, faults, voluntary, involuntary, othersCpuMs);
+        };
+        double faults = 0, voluntary = 0, involuntary = 0, others = 0;
+        for (const FrameTrace *t : frames) {
+            faults += t->faults / double(frames.size());
+            voluntary += t->voluntary / double(frames.size());
+            involuntary += t->involuntary / double(frames.size());
+            others += t->othersCpuMs / double(frames.size());
+        }
         std::printf("    mean frame:\n");
+        context("mean frame", faults, voluntary, involuntary, others);
         print(mean);
         for (std::size_t i = 0; i < std::min<std::size_t>(3, frames.size()); ++i) {
             QHash<QString, std::pair<double, double>> work;
             for (auto it = frames[i]->work.cbegin(); it != frames[i]->work.cend(); ++it)
                 work.insert(it.key(), {double(it->first), it->second});
             std::printf("    frame %zu of the slowest: CPU %.1f ms\n", i + 1, frames[i]->cpuMs);
+            context("this frame", frames[i]->faults, frames[i]->voluntary, frames[i]->involuntary,
+                    frames[i]->othersCpuMs);
             print(work);
         }
     }
@@ -357,6 +400,8 @@ public:
         QObject::connect(
             session, &EngineSession::snapshot, &m_context, [this](const EngineSnapshot &s) {
                 m_trace = {};
+                if (qEnvironmentVariableIntValue("BENCH_TRACE"))
+                    m_trace.atStart = ThreadUsage::now();
                 m_timer.start();
                 m_cpuAtStart = threadCpuMs();
                 m_msAtPainted = 0;
@@ -508,6 +553,13 @@ private:
             return;
         m_trace.cpuMs = cpuMs;
         m_trace.full = full;
+        const ThreadUsage end = ThreadUsage::now();
+        const ThreadUsage &start = m_trace.atStart;
+        m_trace.faults = double(end.minorFaults - start.minorFaults);
+        m_trace.voluntary = double(end.voluntarySwitches - start.voluntarySwitches);
+        m_trace.involuntary = double(end.involuntarySwitches - start.involuntarySwitches);
+        m_trace.othersCpuMs =
+            (end.processCpuMs - start.processCpuMs) - (end.ownCpuMs - start.ownCpuMs);
         m_traces.push_back(std::move(m_trace));
         m_trace = {};
     }

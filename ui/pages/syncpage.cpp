@@ -489,6 +489,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                                                        m_check, m_repair, m_import})
         gate(w, Permission::Operate);
     gate(m_editTarget, Permission::Administer);
+    // No frame around the tabs' pages: the style draws it as translucent lines the page's
+    // height, and Qt's raster engine hands such a line's rows to its thread pool and waits for
+    // them: dozens of waits per repaint of the page, and its slowest frames on a busy machine.
+    m_tabs->setDocumentMode(true);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs);
     retranslate();
