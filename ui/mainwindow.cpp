@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "charts/livechart.h"
+#include "core/backgroundpool.h"
 #include "core/whenfinished.h"
 #include "dialogs/connectdialog.h"
 #include "dialogs/restoredialog.h"
@@ -150,12 +151,13 @@ void MainWindow::buildMenus()
         if (f.isEmpty())
             return;
         // Read off the GUI thread; the engine validates and applies it.
-        whenFinished(QtConcurrent::run([f]() -> Result<QByteArray> {
-                         auto c = ClusterConfig::fromFile(f);
-                         if (!c)
-                             return c.error();
-                         return c->toJson();
-                     }),
+        whenFinished(QtConcurrent::run(backgroundPool(),
+                                       [f]() -> Result<QByteArray> {
+                                           auto c = ClusterConfig::fromFile(f);
+                                           if (!c)
+                                               return c.error();
+                                           return c->toJson();
+                                       }),
                      this, [this](const Result<QByteArray> &json) {
                          if (!json) {
                              showError(json.error().message);
@@ -179,8 +181,8 @@ void MainWindow::buildMenus()
                 return;
             }
             // Written off the GUI thread.
-            whenFinished(QtConcurrent::run([c, f] { return c->saveToFile(f); }), this,
-                         [this](const Status &s) {
+            whenFinished(QtConcurrent::run(backgroundPool(), [c, f] { return c->saveToFile(f); }),
+                         this, [this](const Status &s) {
                              if (!s)
                                  showError(s.error().message);
                          });

@@ -2,6 +2,7 @@
 #include "consoleshell.h"
 
 #include "api/localenginesession.h"
+#include "core/backgroundpool.h"
 #include "core/localuser.h"
 #include "core/whenfinished.h"
 #include "democluster.h"
@@ -179,7 +180,8 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
                 // The token goes to a 0600 file, off the GUI thread; the settings keep only its
                 // path.
                 whenFinished(
-                    QtConcurrent::run([server, token] { return TokenVault::store(server, token); }),
+                    QtConcurrent::run(backgroundPool(),
+                                      [server, token] { return TokenVault::store(server, token); }),
                     this, [this](const Result<QString> &path) {
                         if (path)
                             QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
@@ -209,8 +211,9 @@ void ConsoleShell::startRemembered()
         const QUrl url(settings.value(QStringLiteral("remote/url")).toString());
         const QString tokenFile = settings.value(QStringLiteral("remote/tokenFile")).toString();
         const QString caFile = settings.value(QStringLiteral("remote/caFile")).toString();
-        whenFinished(QtConcurrent::run([tokenFile] { return TokenVault::load(tokenFile); }), this,
-                     [this, url, caFile](const Result<QByteArray> &token) {
+        whenFinished(QtConcurrent::run(backgroundPool(),
+                                       [tokenFile] { return TokenVault::load(tokenFile); }),
+                     this, [this, url, caFile](const Result<QByteArray> &token) {
                          if (!token) {
                              fail(tr("The remembered engine %1 has no readable token (%2); "
                                      "starting the demo.")

@@ -2,6 +2,7 @@
 #include "democluster.h"
 
 #include "api/localenginesession.h"
+#include "core/backgroundpool.h"
 #include "core/secrets.h"
 #include "core/whenfinished.h"
 
@@ -87,7 +88,8 @@ int DemoCluster::removeStaleFolders(const QString &tempPath, const QString &keep
 
 void DemoCluster::removeStaleFoldersLater(const QString &keep)
 {
-    (void)QtConcurrent::run([temp = QDir::tempPath(), keep] { removeStaleFolders(temp, keep); });
+    (void)QtConcurrent::run(backgroundPool(),
+                            [temp = QDir::tempPath(), keep] { removeStaleFolders(temp, keep); });
 }
 
 DemoCluster::~DemoCluster()
@@ -259,8 +261,9 @@ void DemoCluster::configure()
     options.demo = true;
     // The config file is written on a pool thread: the GUI thread does no disk work.
     whenFinished(
-        QtConcurrent::run([config, configFile] { return config.saveToFile(configFile); }), this,
-        [this, options, nodes](const Status &saved) {
+        QtConcurrent::run(backgroundPool(),
+                          [config, configFile] { return config.saveToFile(configFile); }),
+        this, [this, options, nodes](const Status &saved) {
             if (!saved) {
                 emit failed(saved.error().message);
                 return;

@@ -5,6 +5,7 @@
 #include "cluster/clustermanager.h"
 #include "config/configdiff.h"
 #include "config/secretmask.h"
+#include "core/backgroundpool.h"
 #include "core/whenfinished.h"
 #include "host/enginehost.h"
 #include "host/storelocation.h"
@@ -130,7 +131,7 @@ QFuture<R> LocalEngineSession::inBackground(F &&f)
 {
     if (m_shared->stopped.load() || !m_shared->started)
         return QtFuture::makeReadyFuture(R(closedError()));
-    QFuture<R> future = QtConcurrent::run(std::forward<F>(f));
+    QFuture<R> future = QtConcurrent::run(backgroundPool(), std::forward<F>(f));
     m_shared->track(QFuture<void>(future), nullptr);
     return future;
 }
@@ -340,25 +341,29 @@ QFuture<Result<SimulationReport>> LocalEngineSession::simulate(const SimulationR
     if (!control)
         control = std::make_shared<JobControl>();
     auto shared = m_shared;
-    QFuture<Result<SimulationReport>> future = QtConcurrent::run([shared, request, control]() -> Result<SimulationReport> {
-        SimulationParams p = request.params;
-        if (p.nodes.isEmpty()) {
-            const auto nodes = shared->host.call([](Engine &e) -> Result<QList<NodeStatus>> {
-                if (!e.isOpen())
-                    return closedError();
-                return e.cluster()->nodes();
-            }).result();
-            if (!nodes)
-                return nodes.error();
-            for (const NodeStatus &n : nodes.value()) {
-                SimNode s = request.nodeDefaults;
-                s.id = n.spec.id;
-                s.weight = n.spec.weight;
-                p.nodes << s;
+    QFuture<Result<SimulationReport>> future = QtConcurrent::run(
+        backgroundPool(), [shared, request, control]() -> Result<SimulationReport> {
+            SimulationParams p = request.params;
+            if (p.nodes.isEmpty()) {
+                const auto nodes = shared->host
+                                       .call([](Engine &e) -> Result<QList<NodeStatus>> {
+                                           if (!e.isOpen())
+                                               return closedError();
+                                           return e.cluster()->nodes();
+                                       })
+                                       .result();
+                if (!nodes)
+                    return nodes.error();
+                for (const NodeStatus &n : nodes.value()) {
+                    SimNode s = request.nodeDefaults;
+                    s.id = n.spec.id;
+                    s.weight = n.spec.weight;
+                    p.nodes << s;
+                }
             }
-        }
-        return BalancingSimulator::run(p, [control](double v) { control->report(v); }, control->cancelFlag());
-    });
+            return BalancingSimulator::run(
+                p, [control](double v) { control->report(v); }, control->cancelFlag());
+        });
     m_shared->track(QFuture<void>(future), control);
     return future;
 }
@@ -403,24 +408,32 @@ QFuture<Result<ImportProgress>> LocalEngineSession::importUsers(const QString &p
     if (!control)
         control = std::make_shared<JobControl>();
     auto shared = m_shared;
-    QFuture<Result<ImportProgress>> future = QtConcurrent::run([shared, path, batchSize, control]() -> Result<ImportProgress> {
-        // The service publishes from any thread (it serializes routing itself), and stop()
-        // waits for this job before the engine closes, so the pointer outlives the import.
-        const auto where = shared->host.call([](Engine &e) -> std::pair<QString, SyncService *> {
-            return {e.isOpen() ? e.store()->path() : QString(), e.isOpen() ? e.sync() : nullptr};
-        }).result();
-        if (!where.second)
-            return closedError();
-        // Lines longer than sync_max_event_bytes are refused by number, never read whole.
-        const qint64 maxEventBytes = shared->host.call([](Engine &e) { return e.config().syncMaxEventBytes; }).result();
-        return BulkImporter::run(
-            where.first, path, batchSize,
-            [sync = where.second](const QList<SyncEvent> &events) { return sync->publish(events, SyncMode::Bulk); },
-            [control](const ImportProgress &p) {
-                control->report(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0, p);
-            },
-            control->cancelFlag(), maxEventBytes);
-    });
+    QFuture<Result<ImportProgress>> future = QtConcurrent::run(
+        backgroundPool(), [shared, path, batchSize, control]() -> Result<ImportProgress> {
+            // The service publishes from any thread (it serializes routing itself), and stop()
+            // waits for this job before the engine closes, so the pointer outlives the import.
+            const auto where = shared->host
+                                   .call([](Engine &e) -> std::pair<QString, SyncService *> {
+                                       return {e.isOpen() ? e.store()->path() : QString(),
+                                               e.isOpen() ? e.sync() : nullptr};
+                                   })
+                                   .result();
+            if (!where.second)
+                return closedError();
+            // Lines longer than sync_max_event_bytes are refused by number, never read whole.
+            const qint64 maxEventBytes =
+                shared->host.call([](Engine &e) { return e.config().syncMaxEventBytes; }).result();
+            return BulkImporter::run(
+                where.first, path, batchSize,
+                [sync = where.second](const QList<SyncEvent> &events) {
+                    return sync->publish(events, SyncMode::Bulk);
+                },
+                [control](const ImportProgress &p) {
+                    control->report(p.bytesTotal ? double(p.bytesDone) / double(p.bytesTotal) : 1.0,
+                                    p);
+                },
+                control->cancelFlag(), maxEventBytes);
+        });
     m_shared->track(QFuture<void>(future), control);
     return future;
 }

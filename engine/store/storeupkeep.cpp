@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/storeupkeep.h"
 
+#include "core/backgroundpool.h"
 #include "core/secrets.h"
 #include "core/whenfinished.h"
 #include "store/backup.h"
@@ -68,7 +69,7 @@ void StoreUpkeep::start()
         // Too big to check when opened (it reads the whole file): checked once, off the
         // engine thread; damage raises an alert.
         const QString path = m_dbPath;
-        QFuture<QString> check = QtConcurrent::run([path] {
+        QFuture<QString> check = QtConcurrent::run(backgroundPool(), [path] {
             auto store = Store::open(path);
             if (!store)
                 return QString(store.error().message);
@@ -157,8 +158,8 @@ QFuture<Result<QString>> StoreUpkeep::backupNow()
     const QString path = m_dbPath;
     const ClusterConfig config = m_config;
     auto cancel = m_cancel;
-    QFuture<Result<QString>> future =
-        QtConcurrent::run([path, config, cancel] { return runBackup(path, config, cancel.get()); });
+    QFuture<Result<QString>> future = QtConcurrent::run(
+        backgroundPool(), [path, config, cancel] { return runBackup(path, config, cancel.get()); });
     track(QFuture<void>(future));
     whenFinished(future, this, [this](const Result<QString> &r) {
         m_backingUp = false;
@@ -180,8 +181,8 @@ QFuture<Result<PruneCounts>> StoreUpkeep::pruneNow()
     const QString shared = m_sharedUrl;
     const qint64 cutoff = nowMs() - m_config.retentionMs;
     auto cancel = m_cancel;
-    QFuture<Result<PruneCounts>> future =
-        QtConcurrent::run([path, shared, cutoff, cancel]() -> Result<PruneCounts> {
+    QFuture<Result<PruneCounts>> future = QtConcurrent::run(
+        backgroundPool(), [path, shared, cutoff, cancel]() -> Result<PruneCounts> {
             auto local = RetentionPruner::pruneOnce(path, cutoff, 500, cancel.get());
             if (!local || shared.isEmpty())
                 return local;

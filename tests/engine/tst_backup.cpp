@@ -11,8 +11,11 @@
 
 #include <QDateTime>
 #include <QProcess>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <QtConcurrent>
 #include <QtTest>
 
@@ -269,6 +272,47 @@ private slots:
         QCOMPARE(QDir(config.backupDir).filePath(kept.last()), made.last());
         QVERIFY(Backup::verify(made.last(), Passphrase).ok());
         QCOMPARE(modeOf(config.backupDir), 0700);
+        engine.shutdown();
+    }
+
+    void aBackupRunsWhileQtsOwnThreadPoolIsBusy()
+    {
+        // Qt paints large fills on QThreadPool::globalInstance() and waits for them: engine
+        // work queued there would hold frames up, and painting would hold the backup up.
+        QThreadPool *qtPool = QThreadPool::globalInstance();
+        QSemaphore release;
+        QSemaphore running;
+        const int threads = qtPool->maxThreadCount();
+        for (int i = 0; i < threads; ++i)
+            qtPool->start([&] {
+                running.release();
+                release.acquire();
+            });
+        QVERIFY(running.tryAcquire(threads, 10000));
+        const auto releaseAtEnd = qScopeGuard([&] {
+            release.release(threads);
+            qtPool->waitForDone();
+        });
+
+        ClusterConfig config = ClusterConfig::makeNew();
+        config.backupDir = path(QStringLiteral("busy-pool"));
+        config.backupPassphraseFile = path(QStringLiteral("busy-pool.pass"));
+        writeAll(config.backupPassphraseFile, Passphrase + '\n');
+        QFile::setPermissions(config.backupPassphraseFile,
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        const QString configPath = path(QStringLiteral("busy-pool.json"));
+        QVERIFY(config.saveToFile(configPath).ok());
+        Engine engine;
+        EngineOptions options;
+        options.dbPath = path(QStringLiteral("busy-pool.db"));
+        options.configPath = configPath;
+        options.refreshMs = 0;
+        options.healthChecks = false;
+        QVERIFY(engine.open(options).ok());
+        auto f = engine.upkeep()->backupNow();
+        QTRY_VERIFY_WITH_TIMEOUT(f.isFinished(), 30000);
+        QVERIFY2(f.result().ok(), f.result() ? "" : qPrintable(f.result().error().message));
+        QVERIFY(Backup::verify(f.result().value(), Passphrase).ok());
         engine.shutdown();
     }
 

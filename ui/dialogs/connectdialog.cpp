@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "dialogs/connectdialog.h"
 
+#include "core/backgroundpool.h"
 #include "core/whenfinished.h"
 #include "remote/remoteenginesession.h"
 
@@ -111,14 +112,15 @@ void ConnectDialog::loadTokenFile()
     if (f.isEmpty())
         return;
     // Read off the GUI thread, like all disk work.
-    whenFinished(QtConcurrent::run([f] { return RemoteEngineSession::readTokenFile(f); }), this,
-                 [this](const Result<QByteArray> &token) {
-                     if (!token) {
-                         m_error->setText(token.error().message);
-                         return;
-                     }
-                     m_token->setText(QString::fromLatin1(token.value()));
-                 });
+    whenFinished(
+        QtConcurrent::run(backgroundPool(), [f] { return RemoteEngineSession::readTokenFile(f); }),
+        this, [this](const Result<QByteArray> &token) {
+            if (!token) {
+                m_error->setText(token.error().message);
+                return;
+            }
+            m_token->setText(QString::fromLatin1(token.value()));
+        });
 }
 
 QUrl ConnectDialog::server() const

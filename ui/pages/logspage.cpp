@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pages/logspage.h"
 
+#include "core/backgroundpool.h"
 #include "core/whenfinished.h"
 #include "pages/alertspage.h"
 #include "pages/auditpage.h"
@@ -278,16 +279,19 @@ void LogsPage::exportTo(const QString &path)
 {
     const QList<LogEntry> rows = m_model->rows();
     whenFinished(
-        QtConcurrent::run([path, rows]() -> Result<int> {
-            QSaveFile f(path);
-            if (!f.open(QIODevice::WriteOnly))
-                return makeError(QStringLiteral("export.io"), f.errorString());
-            for (auto it = rows.crbegin(); it != rows.crend(); ++it)
-                f.write(QJsonDocument(codec::encode(*it)).toJson(QJsonDocument::Compact) + '\n');
-            if (!f.commit())
-                return makeError(QStringLiteral("export.io"), f.errorString());
-            return int(rows.size());
-        }),
+        QtConcurrent::run(
+            backgroundPool(),
+            [path, rows]() -> Result<int> {
+                QSaveFile f(path);
+                if (!f.open(QIODevice::WriteOnly))
+                    return makeError(QStringLiteral("export.io"), f.errorString());
+                for (auto it = rows.crbegin(); it != rows.crend(); ++it)
+                    f.write(QJsonDocument(codec::encode(*it)).toJson(QJsonDocument::Compact) +
+                            '\n');
+                if (!f.commit())
+                    return makeError(QStringLiteral("export.io"), f.errorString());
+                return int(rows.size());
+            }),
         this, [this, path](const Result<int> &written) {
             const QString message =
                 written ? tr("%Ln line(s) written to %1.", nullptr, written.value()).arg(path)
