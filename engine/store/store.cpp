@@ -327,6 +327,9 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     // A lock held for seconds is another process holding the file, not a commit in progress:
     // say so after 2 s instead of waiting the full busy timeout.
     q.exec(QStringLiteral("PRAGMA busy_timeout=2000"));
+    // Before anything is written: the first write fixes the page size.
+    if (created)
+        q.exec(QStringLiteral("PRAGMA page_size = %1").arg(NewStorePageBytes));
     if (!execOpening(q, QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
         return openError(path, q.lastError());
     q.finish();

@@ -42,6 +42,12 @@ public:
     /// (PRAGMA max_page_count; 0: none). A full store makes writes fail as a full disk does:
     /// used by tests of that path, and by operators who want to bound the file.
     static void setMaxPageCount(qint64 pages);
+    /// The page size of a store this process creates (PRAGMA page_size; an existing store keeps
+    /// its own: in WAL mode SQLite changes it only by a VACUUM outside WAL). An outbox commit
+    /// of one event writes a few pages to the WAL, each checksummed and indexed whole: at 1 KiB
+    /// a lone caller's writer used a quarter fewer instructions an event than at 4 KiB, bulk
+    /// imports' 6 % more (the process 2 % more), delivery the same.
+    static constexpr int NewStorePageBytes = 1024;
     ~Store() override;
     Q_DISABLE_COPY_MOVE(Store)
 

@@ -58,6 +58,50 @@ private slots:
         QVERIFY(!store.value()->configVersion(99).ok());
     }
 
+    void aNewStoreTakesTheNewPageSizeAndAnOldOneKeepsItsOwn()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.db"));
+        const auto pageSize = [](const Store &store) {
+            QSqlQuery q(store.database());
+            return q.exec(QStringLiteral("PRAGMA page_size")) && q.next() ? q.value(0).toInt() : -1;
+        };
+        NodeSpec n{QStringLiteral("n1"),
+                   QStringLiteral("http://127.0.0.1:1"),
+                   QStringLiteral("/health"),
+                   1,
+                   {},
+                   AdminState::Ready};
+        {
+            auto store = Store::open(path);
+            QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+            QCOMPARE(pageSize(*store.value()), Store::NewStorePageBytes);
+            QVERIFY(store.value()->insertNode(n).ok());
+        }
+        // A store made before the change: 4 KiB pages (SQLite's default), as an older version
+        // left it; rewritten so by a VACUUM outside WAL mode, the only way SQLite changes it.
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode=DELETE")));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA page_size=4096")));
+            QVERIFY(q.exec(QStringLiteral("VACUUM")));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode=WAL")));
+            QVERIFY(q.exec(QStringLiteral("PRAGMA page_size")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 4096);
+            q.finish();
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("old"));
+        auto store = Store::open(path);
+        QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+        QCOMPARE(pageSize(*store.value()), 4096);
+        QCOMPARE(store.value()->loadNodes()->size(), 1); // its content as it was
+    }
+
     void garbageFileIsRefusedAndLeftAlone()
     {
         QTemporaryDir dir;

@@ -51,10 +51,13 @@ private slots:
             QVERIFY(sync.publish(list).ok());
         }
         // Fill the file to the limit the engine's connections will have, leaving no free page.
-        const qint64 limit = pragma(*store, QStringLiteral("page_count")) + 4;
+        // Room counted in 4 KiB (a new store's pages are smaller): what the filler frees must
+        // hold the ledger's rows once space is back.
+        const qint64 pages4k = 4096 / pragma(*store, QStringLiteral("page_size"));
+        const qint64 limit = pragma(*store, QStringLiteral("page_count")) + 4 * pages4k;
         QSqlQuery q(store->database());
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE filler (b BLOB)")));
-        while (pragma(*store, QStringLiteral("page_count")) < limit + 2)
+        while (pragma(*store, QStringLiteral("page_count")) < limit + 2 * pages4k)
             QVERIFY2(q.exec(QStringLiteral("INSERT INTO filler VALUES (zeroblob(3000))")),
                      qPrintable(q.lastError().text()));
         QVERIFY(q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)")));
