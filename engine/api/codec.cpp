@@ -642,6 +642,7 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.failedSyncTasks = f.i64("failed_sync_tasks");
     s.retrySyncTasks = f.i64("retry_sync_tasks");
     s.queueDepth = f.i64("queue_depth");
+    s.heldDeliveries = f.i64("queue_held");
     s.oldestWaitingMs = f.i64("oldest_waiting_ms");
     const QJsonObject latency = f.object("latency_ms");
     s.latencyP50Ms = latency.value(QStringLiteral("p50")).toDouble();
