@@ -189,6 +189,19 @@ class TestConsoleTruth final : public QObject
         return widget->grab().toImage().convertToFormat(QImage::Format_RGB32);
     }
 
+    /// `n` user.created events, of users prefix0, prefix1, ...
+    static QList<SyncEvent> newUsers(const QString &prefix, int n)
+    {
+        QList<SyncEvent> events;
+        for (int i = 0; i < n; ++i) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = prefix + QString::number(i);
+            events << ev;
+        }
+        return events;
+    }
+
     void waitSnapshots(int n)
     {
         QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
@@ -469,14 +482,9 @@ private slots:
     void circuitAlertIsOneIncident()
     {
         QVERIFY(m_target.control({{QStringLiteral("status"), 503}}));
-        QList<SyncEvent> events;
-        for (int i = 0; i < 3; ++i) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QStringLiteral("u%1").arg(i);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        QVERIFY(m_engine->sendEvents(newUsers(QStringLiteral("u"), 3), SyncMode::RealTime, {})
+                    .result()
+                    .ok());
         QTRY_VERIFY_WITH_TIMEOUT(
             !alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).isEmpty() &&
                 alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first().count >= 2,
@@ -726,14 +734,9 @@ private slots:
                                   10000);
         m_target.kill();
         // Enough failures to open it (one event is a dead letter after fewer).
-        QList<SyncEvent> events;
-        for (int i = 0; i < 3; ++i) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QStringLiteral("u2%1").arg(i);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        QVERIFY(m_engine->sendEvents(newUsers(QStringLiteral("u2"), 3), SyncMode::RealTime, {})
+                    .result()
+                    .ok());
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 1),
                                   QStringLiteral("not delivering (circuit open)"), 30000);
         // Its column is fitted to the longer words.
