@@ -283,6 +283,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>down — failed in %1</source>
         <translation>故障 — %1 后判定失效</translation>
     </message>
+    <message>
+        <source>Held: deliveries for a target whose node is down, or that is paused or disabled. They are not being attempted, and go when the target is back.</source>
+        <translation>暂扣：目标节点故障，或目标已暂停、已停用时等待的投递。它们不会被尝试，目标恢复后即投递。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>
@@ -1399,6 +1403,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
         <translation>与 %1 的引擎连接于 %3 断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
     </message>
+    <message>
+        <source>%1 pending, %2 held</source>
+        <translation>待投递 %1，暂扣 %2</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>
@@ -1768,6 +1776,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 of %2 requests in the last %3 failed</source>
         <translation>最近 %3 内 %2 个请求中有 %1 个失败</translation>
     </message>
+    <message>
+        <source>Sync backlog (%1 more held)</source>
+        <translation>同步积压（另暂扣 %1）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::RestoreDialog</name>
@@ -1949,6 +1961,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Least available node over the last %1: %2, %3 % (target 99.9 %)</source>
         <translation>过去 %1 内可用性最低的节点：%2，%3 %（目标 99.9 %）</translation>
+    </message>
+    <message>
+        <source>%1 observed of %2</source>
+        <translation>%2 中已观测 %1</translation>
     </message>
 </context>
 <context>
@@ -2368,6 +2384,18 @@ since %1</source>
     <message>
         <source>line %1: %2</source>
         <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <source>not delivering (circuit open)</source>
+        <translation>未投递（熔断器断开）</translation>
+    </message>
+    <message>
+        <source>probing (circuit half-open)</source>
+        <translation>探测中（熔断器半开）</translation>
+    </message>
+    <message>
+        <source>%1 held</source>
+        <translation>暂扣 %1</translation>
     </message>
 </context>
 <context>

@@ -510,11 +510,19 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
                    : QString());
+    // Deliveries held for a target that is down, paused or disabled are told apart: the
+    // number read as "behind" is what is being worked on.
+    const QString backlog = s.sync.heldDeliveries
+                                ? tr("%1 pending, %2 held")
+                                      .arg(countText(s.sync.queueDepth - s.sync.heldDeliveries),
+                                           countText(s.sync.heldDeliveries))
+                                : countText(s.sync.queueDepth);
     m_backlogLabel->setText(
         s.sync.deliveryStandbyFor.isEmpty()
-            ? tr("Sync backlog: %1").arg(countText(s.sync.queueDepth))
+            ? tr("Sync backlog: %1").arg(backlog)
             : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
-                  .arg(countText(s.sync.queueDepth), s.sync.deliveryStandbyFor));
+                  .arg(backlog, s.sync.deliveryStandbyFor));
+    m_backlogLabel->setToolTip(s.sync.heldDeliveries ? heldText() : QString());
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
     m_sidebar->item(int(m_pages.indexOf(m_alerts)))->setText(m_alerts->title());

@@ -642,6 +642,7 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.failedSyncTasks = f.i64("failed_sync_tasks");
     s.retrySyncTasks = f.i64("retry_sync_tasks");
     s.queueDepth = f.i64("queue_depth");
+    s.heldDeliveries = f.i64("queue_held");
     s.oldestWaitingMs = f.i64("oldest_waiting_ms");
     const QJsonObject latency = f.object("latency_ms");
     s.latencyP50Ms = latency.value(QStringLiteral("p50")).toDouble();
@@ -1065,14 +1066,17 @@ QJsonObject encode(const SloReport &r)
 {
     QJsonArray figures;
     for (const SloFigure &f : r.figures)
-        figures.append(QJsonObject{{QStringLiteral("key"), f.key},
-                                   {QStringLiteral("measured"), f.measuredAny ? QJsonValue(f.measured) : QJsonValue(QJsonValue::Null)},
-                                   {QStringLiteral("target"), f.target},
-                                   {QStringLiteral("unit"), f.unit},
-                                   {QStringLiteral("higher_is_better"), f.higherIsBetter},
-                                   {QStringLiteral("window_s"), f.windowMs / 1000},
-                                   {QStringLiteral("met"), f.met},
-                                   {QStringLiteral("samples"), f.samples}});
+        figures.append(
+            QJsonObject{{QStringLiteral("key"), f.key},
+                        {QStringLiteral("measured"),
+                         f.measuredAny ? QJsonValue(f.measured) : QJsonValue(QJsonValue::Null)},
+                        {QStringLiteral("target"), f.target},
+                        {QStringLiteral("unit"), f.unit},
+                        {QStringLiteral("higher_is_better"), f.higherIsBetter},
+                        {QStringLiteral("window_s"), f.windowMs / 1000},
+                        {QStringLiteral("observed_s"), f.observedMs / 1000},
+                        {QStringLiteral("met"), f.met},
+                        {QStringLiteral("samples"), f.samples}});
     QJsonArray nodes;
     for (const NodeAvailability &n : r.nodes)
         nodes.append(QJsonObject{{QStringLiteral("node"), n.node},
@@ -1100,6 +1104,8 @@ Result<SloReport> decode<SloReport>(const QJsonValue &value)
         fig.unit = g.str("unit");
         fig.higherIsBetter = g.boolean("higher_is_better", true);
         fig.windowMs = g.i64("window_s") * 1000;
+        // An engine from before observed_s: its figures were read as over the whole window.
+        fig.observedMs = g.i64("observed_s", fig.windowMs / 1000) * 1000;
         fig.met = g.boolean("met");
         fig.samples = g.i64("samples");
         if (auto checked = g.done(0); !checked)

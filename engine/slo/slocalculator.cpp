@@ -72,6 +72,17 @@ qint64 covered(std::vector<Interval> intervals)
     return total;
 }
 
+/// How long within [from, to) the state of at least one of `nodes` was known.
+qint64 knownTime(const QList<NodeHistory> &nodes, qint64 from, qint64 to)
+{
+    std::vector<Interval> known;
+    for (const NodeHistory &h : nodes) {
+        const auto k = knownIntervals(h, from, to);
+        known.insert(known.end(), k.begin(), k.end());
+    }
+    return covered(std::move(known));
+}
+
 SloFigure figure(const QString &key, double measured, double target, const QString &unit, bool higherIsBetter, qint64 window,
                  qint64 samples, bool measuredAny)
 {
@@ -82,6 +93,7 @@ SloFigure figure(const QString &key, double measured, double target, const QStri
     f.unit = unit;
     f.higherIsBetter = higherIsBetter;
     f.windowMs = window;
+    f.observedMs = window;
     f.samples = samples;
     f.measuredAny = measuredAny;
     // A hair of slack: 9,999 of 10,000 is 99.99 % even where floating point says 99.98999...
@@ -99,15 +111,13 @@ double SloCalculator::availability(const NodeHistory &history, qint64 from, qint
 
 double SloCalculator::clusterAvailability(const QList<NodeHistory> &nodes, qint64 from, qint64 to)
 {
-    std::vector<Interval> up, known;
+    std::vector<Interval> up;
     for (const NodeHistory &h : nodes) {
         const auto u = upIntervals(h, from, to);
-        const auto k = knownIntervals(h, from, to);
         up.insert(up.end(), u.begin(), u.end());
-        known.insert(known.end(), k.begin(), k.end());
     }
-    const qint64 knownTime = covered(known);
-    return knownTime ? 100.0 * double(covered(up)) / double(knownTime) : 100;
+    const qint64 known = knownTime(nodes, from, to);
+    return known ? 100.0 * double(covered(std::move(up))) / double(known) : 100;
 }
 
 QList<qint64> SloCalculator::recoveries(const QList<NodeHistory> &nodes, qint64 from, qint64 to)
@@ -154,7 +164,6 @@ SloReport SloCalculator::compute(const SloInputs &in)
 {
     SloReport r;
     r.at = in.now;
-    bool anyNode[3] = {false, false, false};
     const qint64 windows[3] = {Hour, Day, Month};
     for (const NodeHistory &h : in.nodes) {
         NodeAvailability a;
@@ -164,13 +173,17 @@ SloReport SloCalculator::compute(const SloInputs &in)
         a.dayObservedMs = covered(knownIntervals(h, in.now - Day, in.now));
         a.month = availability(h, in.now - Month, in.now);
         r.nodes << a;
-        for (int i = 0; i < 3; ++i)
-            anyNode[i] = anyNode[i] || h.addedAt < in.now;
     }
     const char *const names[3] = {"availability_1h", "availability_24h", "availability_30d"};
-    for (int i = 0; i < 3; ++i)
-        r.figures << figure(QString::fromLatin1(names[i]), clusterAvailability(in.nodes, in.now - windows[i], in.now), 99.9,
-                            QStringLiteral("percent"), true, windows[i], in.nodes.size(), anyNode[i]);
+    for (int i = 0; i < 3; ++i) {
+        const qint64 observed = knownTime(in.nodes, in.now - windows[i], in.now);
+        // No node, or none checked yet: no time known, nothing to measure (it read 100 %).
+        r.figures << figure(QString::fromLatin1(names[i]),
+                            clusterAvailability(in.nodes, in.now - windows[i], in.now), 99.9,
+                            QStringLiteral("percent"), true, windows[i], in.nodes.size(),
+                            observed > 0);
+        r.figures.last().observedMs = observed;
+    }
     r.figures << figure(QStringLiteral("sync_latency_p99"), percentile(in.realTimeLatenciesMs, 99), 100, QStringLiteral("ms"), false, Hour,
                         in.realTimeLatenciesMs.size(), !in.realTimeLatenciesMs.isEmpty());
     const double ratio = in.ledgerRecords ? 100.0 * double(in.consistentRecords) / double(in.ledgerRecords) : 100.0;

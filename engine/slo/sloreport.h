@@ -17,6 +17,10 @@ struct SloFigure
     QString unit;         ///< "percent" or "ms"
     bool higherIsBetter = true;
     qint64 windowMs = 0;
+    /// How much of the window the figure covers (ms): for availability, the time any node's
+    /// state was known, which is less than the window for a cluster watched for less than
+    /// it (a "30 days" figure of a cluster started today covers today). Else the window.
+    qint64 observedMs = 0;
     bool measuredAny = false; ///< false: nothing in the window to measure (shown as such, neither green nor red)
     bool met = false;
     qint64 samples = 0;   ///< what it was computed from: deliveries, incidents, records...

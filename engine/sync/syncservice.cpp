@@ -668,6 +668,8 @@ SyncStats SyncService::stats() const
         s.failedSyncTasks += t.failed;
         s.retrySyncTasks += t.retries;
         s.queueDepth += t.backlog;
+        if (t.holdsBacklog())
+            s.heldDeliveries += t.backlog;
         s.oldestWaitingMs = std::max(s.oldestWaitingMs, t.oldestWaitingMs);
         s.targets << t;
     };
@@ -725,6 +727,7 @@ Result<SyncStats> SyncService::storedStats() const
         byName.insert(t.name, &t);
     s.countingSince = 0; // the store's rows, not this engine's counts: they outlive a restart
     s.completedSyncTasks = s.failedSyncTasks = s.retrySyncTasks = s.queueDepth = s.totalSyncTasks = 0;
+    s.heldDeliveries = 0;
     for (TargetStatus &t : s.targets)
         t.success = t.failed = t.retries = t.backlog = t.deadLetters = 0;
     const qint64 now = nowMs();
@@ -755,6 +758,8 @@ Result<SyncStats> SyncService::storedStats() const
         } else if (state == u"pending") {
             t->backlog += n;
             s.queueDepth += n;
+            if (t->holdsBacklog())
+                s.heldDeliveries += n;
             if (row.oldestPending > 0) {
                 t->oldestWaitingMs = now - row.oldestPending;
                 s.oldestWaitingMs = std::max(s.oldestWaitingMs, t->oldestWaitingMs);

@@ -51,6 +51,7 @@ QJsonObject SyncStats::toJson() const
             {QStringLiteral("retry_sync_tasks"), retrySyncTasks},
             {QStringLiteral("sync_targets"), perTarget},
             {QStringLiteral("queue_depth"), queueDepth},
+            {QStringLiteral("queue_held"), heldDeliveries},
             {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
             {QStringLiteral("latency_ms"), QJsonObject{{QStringLiteral("p50"), latencyP50Ms},
                                                        {QStringLiteral("p95"), latencyP95Ms},

@@ -36,6 +36,9 @@ struct TargetStatus
     QString lastError;
     qint64 lastErrorAt = 0;
 
+    /// Not delivered to at all now: its node down, paused or disabled (its backlog is held).
+    bool holdsBacklog() const { return held || paused || !enabled; }
+
     QJsonObject toJson() const;
 };
 
@@ -47,6 +50,9 @@ struct SyncStats
     qint64 failedSyncTasks = 0;
     qint64 retrySyncTasks = 0;
     qint64 queueDepth = 0;
+    /// Of queueDepth, the deliveries no one is working on: their target's node is down, or
+    /// the target is paused or disabled. They go when it is back, resumed or enabled.
+    qint64 heldDeliveries = 0;
     qint64 oldestWaitingMs = 0;
     double latencyP50Ms = 0, latencyP95Ms = 0, latencyP99Ms = 0; ///< enqueue to acknowledged
     double deliveriesPerSecond = 0;   ///< over the last second

@@ -4,6 +4,7 @@
 #include "api/codec.h"
 #include "api/jsonwriter.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QtTest>
 
@@ -158,10 +159,27 @@ private slots:
         SloReport r;
         r.at = 1764300000000;
         r.nodes << NodeAvailability{QStringLiteral("n1"), 100, 99.5, 99.9, 3 * 3600000};
+        SloFigure month;
+        month.key = QStringLiteral("availability_30d");
+        month.windowMs = 30LL * 86400000;
+        month.observedMs = 3 * 3600000;
+        r.figures << month;
         const SloReport back = roundTrip(r);
         QCOMPARE(back.nodes.size(), 1);
         QCOMPARE(back.nodes.first().day, 99.5);
         QCOMPARE(back.nodes.first().dayObservedMs, qint64(3 * 3600000));
+        QCOMPARE(back.figures.size(), 1);
+        QCOMPARE(back.figures.first().observedMs, qint64(3 * 3600000));
+        // An engine from before observed_s: its figure is over its whole window.
+        QJsonObject json = codec::encode(r);
+        QJsonArray figures = json.value(QStringLiteral("figures")).toArray();
+        QJsonObject figure = figures.first().toObject();
+        figure.remove(QStringLiteral("observed_s"));
+        figures[0] = figure;
+        json[QStringLiteral("figures")] = figures;
+        const auto older = codec::decode<SloReport>(json);
+        QVERIFY(older);
+        QCOMPARE(older->figures.first().observedMs, month.windowMs);
     }
 
     void badJsonNamesTheField_data()

@@ -132,6 +132,39 @@ private slots:
         QVERIFY(r.figure(QStringLiteral("alert_delay"))->met);
     }
 
+    // A cluster watched for 10 minutes has 10 minutes of availability behind it, whatever
+    // the window: each figure says how much of its window it covers (a "30 days" row read as
+    // if a month had been observed). Nodes not checked yet have nothing to measure.
+    void availabilitySaysTheSpanItCovers()
+    {
+        const qint64 now = 10 * Day;
+        const NodeHistory a{
+            QStringLiteral("a"), now - 10 * Min, {{now - 10 * Min + S, QStringLiteral("up"), 0}}};
+        const NodeHistory b{
+            QStringLiteral("b"), now - 5 * Min, {{now - 5 * Min + S, QStringLiteral("up"), 0}}};
+        const SloReport r = SloCalculator::compute(SloInputs{now, {a, b}, {}, 0, 0, 0});
+        for (const char *key : {"availability_1h", "availability_24h", "availability_30d"}) {
+            const SloFigure *f = r.figure(QString::fromLatin1(key));
+            QVERIFY(f);
+            QVERIFY2(f->measuredAny, key);
+            QCOMPARE(f->measured, 100.0);
+            QCOMPARE(f->observedMs, 10 * Min - S);
+        }
+        // The others are over the events in their window.
+        QCOMPARE(r.figure(QStringLiteral("recovery_time"))->observedMs, Day);
+        // An hour watched of a day: the hour's figure covers its whole window.
+        const NodeHistory old{
+            QStringLiteral("c"), now - 3 * Hour, {{now - 3 * Hour, QStringLiteral("up"), 0}}};
+        const SloReport later = SloCalculator::compute(SloInputs{now, {old}, {}, 0, 0, 0});
+        QCOMPARE(later.figure(QStringLiteral("availability_1h"))->observedMs, Hour);
+        QCOMPARE(later.figure(QStringLiteral("availability_24h"))->observedMs, 3 * Hour);
+
+        const NodeHistory unchecked{QStringLiteral("d"), now - Min, {}};
+        const SloReport none = SloCalculator::compute(SloInputs{now, {unchecked}, {}, 0, 0, 0});
+        QVERIFY(!none.figure(QStringLiteral("availability_24h"))->measuredAny);
+        QCOMPARE(none.figure(QStringLiteral("availability_24h"))->observedMs, 0);
+    }
+
     void anEmptyClusterHasNothingToMeasure()
     {
         const SloReport r = SloCalculator::compute(SloInputs{Day, {}, {}, 0, 0, 0});

@@ -98,10 +98,16 @@ private slots:
         // after a applied the event: wait for that, not only for a.)
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 1, 5000);
         QVERIFY(engine.sync()->deadLetters({}, 10)->isEmpty());
+        // The stats tell it apart from deliveries being worked on, in memory and from the store.
+        QCOMPARE(engine.sync()->stats().queueDepth, 1);
+        QCOMPARE(engine.sync()->stats().heldDeliveries, 1);
+        QCOMPARE(engine.sync()->storedStats()->heldDeliveries, 1);
+        QCOMPARE(engine.sync()->stats().toJson().value(QStringLiteral("queue_held")).toInt(), 1);
 
         QVERIFY(b.restart());
         QTRY_COMPARE_WITH_TIMEOUT(applied(b), 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), 0, 5000);
+        QCOMPARE(engine.sync()->stats().heldDeliveries, 0);
         QCOMPARE(b.get(QStringLiteral("/stats"))[QStringLiteral("rejected")].toInt(), 0); // signed with cluster_secret
         engine.shutdown();
     }

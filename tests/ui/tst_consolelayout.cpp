@@ -12,6 +12,7 @@
 #include "pages/configpage.h"
 #include "pages/nodespage.h"
 #include "pages/page.h"
+#include "pages/syncpage.h"
 
 #include <QAbstractButton>
 #include <QBarCategoryAxis>
@@ -225,6 +226,14 @@ class TestConsoleLayout final : public QObject
 {
     Q_OBJECT
 
+    /// A "language" column with a row for each language of the console.
+    static void addLanguages()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+
     QTemporaryDir m_dir;
     NodeSimProcess m_nodes[3];
     NodeSimProcess m_target;
@@ -304,12 +313,7 @@ private slots:
             m_engine->stop();
     }
 
-    void everyTextFitsAt1280x820_data()
-    {
-        QTest::addColumn<QString>("language");
-        QTest::newRow("en") << QStringLiteral("en");
-        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
-    }
+    void everyTextFitsAt1280x820_data() { addLanguages(); }
     void everyTextFitsAt1280x820()
     {
         QFETCH(QString, language);
@@ -431,12 +435,7 @@ private slots:
     // requests"; it was "1000000"), and the chart of requests per node readable at the default
     // size with a node taking 150,000 of them: its value labels were cut ("150000"), and its
     // node labels ended in an ellipsis.
-    void simulatorFiguresAndChartReadable_data()
-    {
-        QTest::addColumn<QString>("language");
-        QTest::newRow("en") << QStringLiteral("en");
-        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
-    }
+    void simulatorFiguresAndChartReadable_data() { addLanguages(); }
     void simulatorFiguresAndChartReadable()
     {
         QFETCH(QString, language);
@@ -531,12 +530,7 @@ private slots:
 
     // A node's health history and the audit log at the default size: every cell whole, or
     // whole in its tooltip (the reason and a value before a change were cut).
-    void historyAndAuditCellsFit_data()
-    {
-        QTest::addColumn<QString>("language");
-        QTest::newRow("en") << QStringLiteral("en");
-        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
-    }
+    void historyAndAuditCellsFit_data() { addLanguages(); }
     void historyAndAuditCellsFit()
     {
         QFETCH(QString, language);
@@ -588,6 +582,38 @@ private slots:
             has(QStringLiteral("node.weight")) && has(QStringLiteral("config.apply")), 10000);
         QTRY_VERIFY2(cutCells(audit).isEmpty(), qPrintable(cutCells(audit).join(u'\n')));
         m_window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // The Dead letters tab at 1400 px: its Type column was cut and its "Failed at" time
+    // wrapped onto two lines (session 15's walk).
+    void deadLettersFit_data() { addLanguages(); }
+    void deadLettersFit()
+    {
+        QFETCH(QString, language);
+        ui::SyncPage *sync = m_window->sync();
+        if (sync->deadLetterModel()->rowCount() == 0) {
+            QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
+            SyncEvent event;
+            event.type = QStringLiteral("user.created");
+            event.userId = QStringLiteral("dead-letter-with-a-long-user-id");
+            QVERIFY(m_engine->sendEvents({event}, SyncMode::RealTime, {}).result().ok());
+        }
+        m_window->switchLanguage(language);
+        m_window->resize(1400, 900);
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(2);
+        QTableView *view = sync->deadLetterView();
+        QTRY_VERIFY(view->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 15000);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
+        // One line a row: a time that wraps needs more than the row's height.
+        const QString failedAt = view->model()->index(0, 5).data().toString();
+        QVERIFY2(!view->wordWrap() ||
+                     view->fontMetrics().horizontalAdvance(failedAt) < view->columnWidth(5),
+                 qPrintable(failedAt));
+        m_window->switchLanguage(QStringLiteral("en"));
+        m_window->resize(1280, 820);
     }
 };
 

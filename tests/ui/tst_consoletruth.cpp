@@ -189,6 +189,19 @@ class TestConsoleTruth final : public QObject
         return widget->grab().toImage().convertToFormat(QImage::Format_RGB32);
     }
 
+    /// `n` user.created events, of users prefix0, prefix1, ...
+    static QList<SyncEvent> newUsers(const QString &prefix, int n)
+    {
+        QList<SyncEvent> events;
+        for (int i = 0; i < n; ++i) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = prefix + QString::number(i);
+            events << ev;
+        }
+        return events;
+    }
+
     void waitSnapshots(int n)
     {
         QSignalSpy applied(m_window.get(), &ui::MainWindow::snapshotApplied);
@@ -420,6 +433,15 @@ private slots:
         m_window->showPage(3);
         m_window->sync()->tabs()->setCurrentIndex(1);
         QTRY_VERIFY_WITH_TIMEOUT(queueWaitText(QStringLiteral("node:node-b")) == QStringLiteral("held: node down"), 5000);
+        // Held, not behind: the backlog an operator reads as being worked on leaves it out.
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("node:node-b"), 3),
+                                  QStringLiteral("1 held"), 5000);
+        auto *statusBacklog = m_window->findChild<QLabel *>(QStringLiteral("backlogLabel"));
+        QVERIFY(statusBacklog);
+        QTRY_COMPARE(statusBacklog->text(), QStringLiteral("Sync backlog: 0 pending, 1 held"));
+        QCOMPARE(m_window->overview()->cardValue(6), QStringLiteral("0"));
+        QCOMPARE(m_window->overview()->cardCaption(6),
+                 QStringLiteral("Sync backlog (1 more held)"));
         m_window->showPage(1);
         // node_timeout (4 s) later it is failed: red, in the table and in the status bar.
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Failed, 15000);
@@ -431,6 +453,8 @@ private slots:
         QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
         QVERIFY(m_b.restart());
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(statusBacklog->text(), QStringLiteral("Sync backlog: 0"), 10000);
+        QCOMPARE(m_window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
         QTRY_VERIFY_WITH_TIMEOUT(
             alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved(), 5000);
         QTRY_VERIFY(
@@ -458,14 +482,9 @@ private slots:
     void circuitAlertIsOneIncident()
     {
         QVERIFY(m_target.control({{QStringLiteral("status"), 503}}));
-        QList<SyncEvent> events;
-        for (int i = 0; i < 3; ++i) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QStringLiteral("u%1").arg(i);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        QVERIFY(m_engine->sendEvents(newUsers(QStringLiteral("u"), 3), SyncMode::RealTime, {})
+                    .result()
+                    .ok());
         QTRY_VERIFY_WITH_TIMEOUT(
             !alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).isEmpty() &&
                 alerts(QStringLiteral("circuit.open"), QStringLiteral("t0")).first().count >= 2,
@@ -705,6 +724,47 @@ private slots:
                  qPrintable(chinese));
     }
 
+    // A target whose circuit is open is not shown "active" (its admin state): its State says
+    // it is not delivered to, and "active" again once it delivers (session 15's walk).
+    void openCircuitIsTheTargetsState()
+    {
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(0);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 1), QStringLiteral("active"),
+                                  10000);
+        m_target.kill();
+        // Enough failures to open it (one event is a dead letter after fewer).
+        QVERIFY(m_engine->sendEvents(newUsers(QStringLiteral("u2"), 3), SyncMode::RealTime, {})
+                    .result()
+                    .ok());
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 1),
+                                  QStringLiteral("not delivering (circuit open)"), 30000);
+        // Its column is fitted to the longer words.
+        QTableView *view = m_window->sync()->serviceTargetView();
+        QTRY_VERIFY2_WITH_TIMEOUT(view->columnWidth(1) >
+                                      view->fontMetrics().horizontalAdvance(
+                                          QStringLiteral("not delivering (circuit open)")),
+                                  qPrintable(QString::number(view->columnWidth(1))), 5000);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = targetCell(QStringLiteral("t0"), 1);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(chinese.contains(QStringLiteral("熔断")), qPrintable(chinese));
+        QVERIFY(m_target.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 1), QStringLiteral("active"),
+                                  90000);
+        QCOMPARE(targetCell(QStringLiteral("t0"), 2), QStringLiteral("closed"));
+        // What ran out of retries while it was down goes too, for the tests after this one.
+        const auto dead = m_engine->deadLetters(QStringLiteral("t0"), 100).result();
+        QVERIFY(dead);
+        QList<qint64> ids;
+        for (const DeadLetter &d : dead.value())
+            ids << d.deliveryId;
+        if (!ids.isEmpty())
+            QVERIFY(m_engine->retryDeadLetters(ids).result());
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 3), QStringLiteral("0"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("0"), 30000);
+    }
+
     // The replay window ends now when the tab is shown again, not when the console started
     // (hours ago); a date the operator set is theirs and stays.
     void replayWindowEndsNowUnlessSet()
@@ -837,6 +897,28 @@ private slots:
         QVERIFY2(m.hasMatch(), qPrintable(worst->text()));
         const qint64 shownMs = m.captured(1).toLongLong() * (m.captured(2) == u"s" ? 1000 : 60000);
         QVERIFY2(shownMs <= m_started.elapsed(), qPrintable(worst->text()));
+        // So are the cluster's availability rows: "1 day" and "30 days" read as if a day and a
+        // month had been observed. Each says the part of its window it covers.
+        static const QRegularExpression observed(
+            QStringLiteral("^(\\d+) (s|min) observed of (1 hour|1 day|30 days)$"));
+        QStringList windows;
+        for (int r = 0; r < table->rowCount(); ++r)
+            if (table->item(r, 0)->text() == u"Cluster availability")
+                windows << table->item(r, 3)->text();
+        QCOMPARE(windows.size(), 3);
+        for (const QString &window : std::as_const(windows)) {
+            const QRegularExpressionMatch w = observed.match(window);
+            QVERIFY2(w.hasMatch(), qPrintable(window));
+            const qint64 ms = w.captured(1).toLongLong() * (w.captured(2) == u"s" ? 1000 : 60000);
+            QVERIFY2(ms <= m_started.elapsed(), qPrintable(window));
+        }
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        panel.retranslate();
+        for (int r = 0; r < 3; ++r) // the availability rows, in the language chosen
+            QVERIFY2(table->item(r, 3)->text().contains(QStringLiteral("已观测")),
+                     qPrintable(table->item(r, 3)->text()));
+        m_window->switchLanguage(QStringLiteral("en"));
+        panel.retranslate();
     }
 
     // Item 13: lines are told apart, and failures do not look like a target.

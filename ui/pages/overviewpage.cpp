@@ -140,8 +140,7 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
     // Over the engine's recent window, not since it started: a lifetime rate hardly moves
     // when a node fails. No request in the window: no rate to show.
     const QStringList values = {
-        locale.toString(c.totalNodes),
-        locale.toString(c.activeNodes),
+        locale.toString(c.totalNodes), locale.toString(c.activeNodes),
         QStringLiteral("%1 / %2").arg(locale.toString(down), locale.toString(failed)),
         locale.toString(c.windowRequests),
         std::isnan(c.windowSuccessRate)
@@ -152,10 +151,16 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
         std::isnan(c.windowAverageResponseTimeMs)
             ? QStringLiteral("—")
             : tr("%1 ms").arg(locale.toString(c.windowAverageResponseTimeMs, 'f', 1)),
-        locale.toString(s.sync.queueDepth),
-        locale.toString(dead)};
+        // Deliveries held for a target that is down, paused or disabled are not behind: no
+        // one is working on them. Counted apart, in the caption.
+        locale.toString(s.sync.queueDepth - s.sync.heldDeliveries), locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
+    m_cards[6].caption->setText(
+        s.sync.heldDeliveries
+            ? tr("Sync backlog (%1 more held)").arg(locale.toString(s.sync.heldDeliveries))
+            : tr("Sync backlog"));
+    m_cards[6].value->setToolTip(s.sync.heldDeliveries ? heldText() : QString());
     restyle(m_cards[2].value,
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())

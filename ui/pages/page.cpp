@@ -140,6 +140,13 @@ QString circuitText(CircuitState s)
     return {};
 }
 
+QString heldText()
+{
+    return QCoreApplication::translate(
+        "State", "Held: deliveries for a target whose node is down, or that is paused or "
+                 "disabled. They are not being attempted, and go when the target is back.");
+}
+
 QString countText(qint64 n)
 {
     return QLocale().toString(n);

@@ -90,6 +90,8 @@ QString errorText(const Error &error);
 QString unreachableCause(const QString &engineMessage);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
+/// What "held" means where a backlog is counted: waiting, but not being worked on.
+QString heldText();
 QString ageText(qint64 ms);
 /// A count as the chosen language writes it ("1,234"): every count on screen reads the same
 /// under "System language" and the language it stands for (see MainWindow::displayLocale).

@@ -59,6 +59,11 @@ QString targetState(const TargetStatus &t)
         return SyncPage::tr("paused");
     if (t.held)
         return SyncPage::tr("held (node down)");
+    // "active" is the admin state: a target whose circuit is open is not delivered to.
+    if (t.circuit == CircuitState::Open)
+        return SyncPage::tr("not delivering (circuit open)");
+    if (t.circuit == CircuitState::HalfOpen)
+        return SyncPage::tr("probing (circuit half-open)");
     return SyncPage::tr("active");
 }
 
@@ -126,8 +131,17 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                                            .arg(ageText(std::max<qint64>(left, 1000)))
                                      : circuitText(t.circuit);
                       }),
-            column<T>([] { return tr("Backlog"); },
-                      [](const T &t) { return countText(t.backlog); }),
+            // A target not delivered to (its node down, paused, disabled) holds its backlog:
+            // not behind, waiting. Said so, not counted as if it were being worked on.
+            {[] { return tr("Backlog"); },
+             [](const T &t, int role) -> QVariant {
+                 const bool held = t.backlog && t.holdsBacklog();
+                 if (role == Qt::DisplayRole)
+                     return held ? tr("%1 held").arg(countText(t.backlog)) : countText(t.backlog);
+                 if (role == Qt::ToolTipRole && held)
+                     return heldText();
+                 return {};
+             }},
             column<T>([] { return tr("Oldest waiting"); },
                       [](const T &t) { return ageText(t.oldestWaitingMs); }),
             // Counted in the engine's memory: they start again when the engine restarts, and
@@ -277,6 +291,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_queueView = makeView(m_queue, QStringLiteral("queueTable"));
     m_deadView = makeView(m_dead, QStringLiteral("deadLetterTable"));
     m_deadView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    // Each column as wide as its words, one line a row: the type was cut and the time wrapped.
+    m_deadView->setWordWrap(false);
+    new ColumnFitter(m_deadView);
     m_attemptView = makeView(m_attempts, QStringLiteral("attemptTable"));
     m_payload->setReadOnly(true);
     m_report->setReadOnly(true);
@@ -559,7 +576,14 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     m_targetStateStale = true;
     // A new error, or one now past, has other words: its column is fitted to them (values
     // that change are not fitted, for a thousand rows' sake).
-    if (noteRecoveries(s.sync.targets))
+    // So do a circuit that opens and a backlog that is held ("not delivering (circuit
+    // open)", "12 held"); a node target's is held with no error when its node goes down.
+    int wordy = 0;
+    for (const TargetStatus &t : s.sync.targets)
+        wordy += t.circuit != CircuitState::Closed || (t.backlog && t.holdsBacklog());
+    const bool wordsChanged = wordy != m_wordyTargets;
+    m_wordyTargets = wordy;
+    if (noteRecoveries(s.sync.targets) || wordsChanged)
         for (ColumnFitter *f : std::as_const(m_fitters))
             f->schedule();
     m_targets->setRows(s.sync.targets);

@@ -157,6 +157,8 @@ private:
     };
     QHash<QString, FailureSeen> m_failures;
     QList<ColumnFitter *> m_fitters; ///< the two target tables' (see applySnapshot)
+    /// Targets whose State or Backlog has longer words (circuit not closed, backlog held).
+    int m_wordyTargets = 0;
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 

@@ -27,6 +27,16 @@ QString windowText(qint64 ms)
                           : SloPanel::tr("%Ln hour(s)", nullptr, int(ms / 3600000));
 }
 
+/// The figure's window, or the part of it the figure covers when that is less: a cluster
+/// watched for 12 minutes has "12 min of 1 day" behind its day's figure, not a day.
+QString windowText(const SloFigure &f)
+{
+    if (!f.measuredAny || f.observedMs >= f.windowMs - 60000)
+        return windowText(f.windowMs);
+    return SloPanel::tr("%1 observed of %2")
+        .arg(ageText(std::max<qint64>(f.observedMs, 1000)), windowText(f.windowMs));
+}
+
 QString valueText(const SloFigure &f, double v)
 {
     const QLocale locale;
@@ -170,7 +180,7 @@ void SloPanel::fill(const SloReport &report, const QString &unmeasured)
         const QString value = !unmeasured.isEmpty() ? unmeasured
                               : f.measuredAny       ? valueText(f, f.measured)
                                                     : tr("nothing to measure");
-        const QStringList cells = {figureName(f.key), value, target, windowText(f.windowMs)};
+        const QStringList cells = {figureName(f.key), value, target, windowText(f)};
         const QColor colour = !f.measuredAny ? QColor(0xea, 0xec, 0xee) : f.met ? QColor(0xd5, 0xf5, 0xe3) : QColor(0xf5, 0xb7, 0xb1);
         for (int c = 0; c < cells.size(); ++c) {
             auto *item = new QTableWidgetItem(cells.at(c));

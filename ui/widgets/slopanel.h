@@ -18,10 +18,11 @@ class EngineSession;
 namespace jobfirst::ui {
 
 /// The plan's success metrics (成功指标) on the overview: each figure as measured, its target,
-/// the window it covers, green when met, red when missed, grey when there was nothing to
-/// measure. Read from the engine every 30 s and when shown; until the first figures arrive
-/// each metric reads "measuring…" (retried every few seconds). A read that fails says so and
-/// why instead of figures, and is retried every few seconds until one succeeds.
+/// the window it covers (or the part of it observed, for a cluster watched for less), green
+/// when met, red when missed, grey when there was nothing to measure. Read from the engine
+/// every 30 s and when shown; until the first figures arrive each metric reads "measuring…"
+/// (retried every few seconds). A read that fails says so and why instead of figures, and is
+/// retried every few seconds until one succeeds.
 class SloPanel final : public QWidget
 {
     Q_OBJECT
