@@ -19,6 +19,7 @@
 #include "remote/remoteenginesession.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
+#include "widgets/consolestyle.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -798,6 +799,9 @@ int runConsoles(int nodes)
 int main(int argc, char *argv[])
 {
     BenchApplication app(argc, argv);
+    // As the console's main() does; BENCH_STYLE=base profiles with the platform's style alone.
+    if (qEnvironmentVariable("BENCH_STYLE") != QLatin1String("base"))
+        QApplication::setStyle(new ui::ConsoleStyle);
     const QStringList args = app.arguments();
     if (args.contains(QStringLiteral("--remote"))) {
         const int at = int(args.indexOf(QStringLiteral("--remote")));

@@ -8,6 +8,7 @@
 #include "pages/balancingpage.h"
 #include "pages/nodespage.h"
 #include "remote/remoteenginesession.h"
+#include "widgets/consolestyle.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -214,6 +215,8 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
     QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
+    // Over the style that -style or QT_STYLE_OVERRIDE chose; the application owns it.
+    QApplication::setStyle(new ui::ConsoleStyle(QApplication::style()->name()));
     // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:
     // quitting inside it deadlocked when it interrupted a thread holding a Qt or malloc lock).
     UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});
