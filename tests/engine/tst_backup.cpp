@@ -249,12 +249,7 @@ private slots:
         const QString configPath = path(QStringLiteral("scheduled.json"));
         QVERIFY(config.saveToFile(configPath).ok());
         Engine engine;
-        EngineOptions options;
-        options.dbPath = path(QStringLiteral("scheduled.db"));
-        options.configPath = configPath;
-        options.refreshMs = 0;
-        options.healthChecks = false;
-        QVERIFY(engine.open(options).ok());
+        QVERIFY(openQuiet(engine, path(QStringLiteral("scheduled.db")), configPath));
         QStringList made;
         for (int i = 0; i < 3; ++i) {
             auto f = engine.upkeep()->backupNow();
@@ -303,12 +298,7 @@ private slots:
         const QString configPath = path(QStringLiteral("busy-pool.json"));
         QVERIFY(config.saveToFile(configPath).ok());
         Engine engine;
-        EngineOptions options;
-        options.dbPath = path(QStringLiteral("busy-pool.db"));
-        options.configPath = configPath;
-        options.refreshMs = 0;
-        options.healthChecks = false;
-        QVERIFY(engine.open(options).ok());
+        QVERIFY(openQuiet(engine, path(QStringLiteral("busy-pool.db")), configPath));
         auto f = engine.upkeep()->backupNow();
         QTRY_VERIFY_WITH_TIMEOUT(f.isFinished(), 30000);
         QVERIFY2(f.result().ok(), f.result() ? "" : qPrintable(f.result().error().message));
@@ -325,6 +315,17 @@ private slots:
     }
 
 private:
+    /// An engine on `dbPath` under `configPath`, without health checks or a refresh timer.
+    static bool openQuiet(Engine &engine, const QString &dbPath, const QString &configPath)
+    {
+        EngineOptions options;
+        options.dbPath = dbPath;
+        options.configPath = configPath;
+        options.refreshMs = 0;
+        options.healthChecks = false;
+        return engine.open(options).ok();
+    }
+
     qint64 m_eventsBefore = 0;
     qint64 m_eventsAfter = 0;
 };
