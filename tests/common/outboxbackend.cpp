@@ -2,15 +2,24 @@
 #include "outboxbackend.h"
 
 #include "postgresserver.h"
+#include "store/postgresretentionpruner.h"
 #include "store/postgresurl.h"
 
 #include <QtTest>
 
+#include <future>
 #include <memory>
 
 bool OutboxBackend::postgres()
 {
     return qEnvironmentVariable("JOBFIRST_TEST_OUTBOX") == QLatin1String("postgresql");
+}
+
+QString OutboxBackend::unavailable()
+{
+    if (!postgres() || !PostgresServer::binDir().isEmpty() || qEnvironmentVariableIsSet("CI"))
+        return {};
+    return QStringLiteral("PostgreSQL is not installed (scripts/bootstrap installs it)");
 }
 
 QString OutboxBackend::outbox(const QString &storePath)
@@ -46,4 +55,28 @@ QSqlDatabase OutboxBackend::open(const QString &outbox, const QString &name)
     db.setDatabaseName(outbox);
     db.open();
     return db;
+}
+
+jobfirst::Result<jobfirst::OutboxStore::Summary>
+OutboxBackend::commit(jobfirst::OutboxStore &store,
+                      const std::vector<jobfirst::OutboxRequest *> &group, qint64 now)
+{
+    auto summary = store.commit(group, now);
+    if (!summary)
+        return summary;
+    std::promise<QString> done;
+    store.finish([&done](bool ok, const QString &error) {
+        done.set_value(ok ? QString() : error.isEmpty() ? QStringLiteral("not committed") : error);
+    });
+    if (const QString error = done.get_future().get(); !error.isEmpty())
+        return jobfirst::makeError(QStringLiteral("store.unavailable"), error);
+    return summary;
+}
+
+jobfirst::Result<jobfirst::PruneCounts> OutboxBackend::prune(const QString &outbox, qint64 cutoffMs,
+                                                             int batchRows)
+{
+    return jobfirst::PostgresUrl::isUrl(outbox)
+               ? jobfirst::PostgresRetentionPruner::pruneOnce(outbox, cutoffMs, batchRows)
+               : jobfirst::RetentionPruner::pruneOnce(outbox, cutoffMs, batchRows);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DeliveryDispatcher alone against a real jobfirst-nodesim receiver: what goes on the wire
 // (body with versions, Standard Webhooks id and signature), and how requests come back.
+// No outbox: nothing here depends on the store's backend, so it runs once.
 #include "core/secrets.h"
 #include "http/plainhttpclient.h"
 #include "nodesimprocess.h"

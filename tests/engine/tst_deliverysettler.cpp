@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DeliverySettler alone: each way a request can end, as outcomes and as target state.
+// No outbox: nothing here depends on the store's backend, so it runs once.
 #include "sync/deliverysettler.h"
 
 #include <QtTest>

@@ -2,12 +2,14 @@
 // The ledger's two forms on real store files: a bulk row acknowledged as one range of event
 // seqs per target, per-user rows for single deliveries, read as one ledger; folding ranges into
 // rows (retention) changes nothing a reader sees; a store of the previous schema is upgraded.
+// With JOBFIRST_TEST_OUTBOX=postgresql the outbox is a PostgreSQL of the test's own
+// (OutboxBackend).
+#include "outboxbackend.h"
 #include "store/ledgerranges.h"
-#include "store/retentionpruner.h"
-#include "store/sqliteoutboxstore.h"
 #include "store/store.h"
 #include "store/syncrecords.h"
 
+#include <QDateTime>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -41,34 +43,45 @@ class TestLedgerRanges final : public QObject
 
     QTemporaryDir m_dir;
     int m_n = 0;
+    int m_connections = 0;
 
     struct Rig
     {
-        QString path;
-        std::unique_ptr<SqliteOutboxStore> writer;
-        std::unique_ptr<Store> store; ///< a second connection, as the engine reads
+        QString path; ///< the outbox: the store file, or a PostgreSQL URL
+        std::unique_ptr<OutboxStore> writer;
+        std::unique_ptr<Store> store; ///< the store file (on PostgreSQL, the local one)
+        QSqlDatabase db;              ///< a second connection to the outbox, as the engine reads
         std::unique_ptr<SyncRecords> records;
     };
 
     Rig open(const QString &existing = {})
     {
-        const QString path =
+        const QString file =
             existing.isEmpty() ? m_dir.filePath(QStringLiteral("l%1.db").arg(++m_n)) : existing;
-        auto w = SqliteOutboxStore::open(path);
+        const QString path = existing.isEmpty() ? OutboxBackend::outbox(file) : existing;
+        auto w = OutboxStore::open(path);
         if (!w)
             qFatal("%s", qPrintable(w.error().message));
-        auto s = Store::open(path);
+        // Acknowledgements are recorded for the delivery lease's holder (PostgreSQL fences).
+        if (!w.value()
+                 ->claimLease(QStringLiteral("here:1:ledger"), 600000,
+                              QDateTime::currentMSecsSinceEpoch())
+                 .isEmpty())
+            qFatal("the delivery lease of %s is taken", qPrintable(path));
+        auto s = Store::open(file);
         if (!s)
             qFatal("%s", qPrintable(s.error().message));
         auto r = SyncRecords::open(path, s.value().get());
         if (!r)
             qFatal("%s", qPrintable(r.error().message));
-        return {path, std::move(w).value(), std::move(s).value(), std::move(r).value()};
+        return {path, std::move(w).value(), std::move(s).value(),
+                OutboxBackend::open(path, QStringLiteral("reader%1").arg(++m_connections)),
+                std::move(r).value()};
     }
 
-    static qint64 count(Store &store, const QString &sql)
+    static qint64 count(const QSqlDatabase &db, const QString &sql)
     {
-        QSqlQuery q(store.database());
+        QSqlQuery q(db);
         if (!q.exec(sql) || !q.next())
             qFatal("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
         return q.value(0).toLongLong();
@@ -81,7 +94,7 @@ class TestLedgerRanges final : public QObject
         for (const QString &pair : idsAndUsers)
             items << item(pair.section(u':', 0, 0), pair.section(u':', 1, 1), bulk);
         OutboxRequest request{EventWrite{items, {}}};
-        auto r = rig.writer->commit({&request}, now);
+        auto r = OutboxBackend::commit(*rig.writer, {&request}, now);
         if (!r)
             qFatal("%s", qPrintable(r.error().message));
         QList<qint64> seqs;
@@ -94,7 +107,7 @@ class TestLedgerRanges final : public QObject
     static void acknowledge(Rig &rig, qint64 firstSeq, const QString &user, const QString &eventId,
                             qint64 now)
     {
-        QSqlQuery q(rig.store->database());
+        QSqlQuery q(rig.db);
         q.prepare(QStringLiteral("SELECT id, event_count FROM deliveries WHERE event_seq = ?"));
         q.addBindValue(firstSeq);
         if (!q.exec() || !q.next())
@@ -109,7 +122,7 @@ class TestLedgerRanges final : public QObject
         done.attempts = 1;
         OutboxRequest request{
             OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, done), {}}};
-        auto r = rig.writer->commit({&request}, now);
+        auto r = OutboxBackend::commit(*rig.writer, {&request}, now);
         if (!r)
             qFatal("%s", qPrintable(r.error().message));
     }
@@ -129,18 +142,24 @@ class TestLedgerRanges final : public QObject
     }
 
 private slots:
+    void initTestCase()
+    {
+        if (const QString why = OutboxBackend::unavailable(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+    }
+
     void aBulkRowIsAcknowledgedAsOneRangeCoveringEveryUser()
     {
         Rig rig = open();
         // u1 twice in one bulk row: its later event is the acknowledged one.
         const QList<qint64> seqs =
             write(rig, {"a0:u0", "a1:u1", "a2:u2", "a3:u1", "a4:u4"}, true, 100);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 1);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 1);
         acknowledge(rig, seqs[0], {}, {}, 200);
 
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger")), 0);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges WHERE"
-                                                  " target = 't' AND end_seq - first_seq = 5")),
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger")), 0);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges WHERE"
+                                              " target = 't' AND end_seq - first_seq = 5")),
                  1);
         QCOMPARE(ledger(rig), QStringList({QStringLiteral("u0 %1 a0").arg(seqs[0]),
                                            QStringLiteral("u1 %1 a3").arg(seqs[3]),
@@ -148,7 +167,7 @@ private slots:
                                            QStringLiteral("u4 %1 a4").arg(seqs[4])}));
         // The same row recorded twice (a commit retried) adds nothing.
         acknowledge(rig, seqs[0], {}, {}, 300);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
         QCOMPARE(ledger(rig).size(), 4);
     }
 
@@ -184,21 +203,20 @@ private slots:
                       QStringLiteral("u2 %1 a2").arg(a[2]), QStringLiteral("u3 %1 b3").arg(b[1])}));
 
         // Ranges acknowledged before 400 only: the first bulk row's.
-        auto folded = LedgerRanges::fold(rig.store->database(), false, rig.path, 400);
+        auto folded = LedgerRanges::fold(rig.db, OutboxBackend::postgres(), rig.path, 400);
         QVERIFY2(folded.ok(), folded ? "" : qPrintable(folded.error().message));
         QCOMPARE(folded.value(), 1);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
         QCOMPARE(ledger(rig), before);
         // The single ack of u1 was newer than the range: folding did not take it back.
-        QCOMPARE(
-            count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger WHERE user_id = 'u1' AND"
-                                             " event_id = 's1'")),
-            1);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger WHERE user_id = 'u1' AND"
+                                              " event_id = 's1'")),
+                 1);
 
-        folded = LedgerRanges::fold(rig.store->database(), false, rig.path, 1000);
+        folded = LedgerRanges::fold(rig.db, OutboxBackend::postgres(), rig.path, 1000);
         QCOMPARE(folded.value(), 1);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 0);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger")), 4);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 0);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger")), 4);
         QCOMPARE(ledger(rig), before);
     }
 
@@ -215,26 +233,28 @@ private slots:
         // while it ran): stands in by a range acknowledged after the cutoff.
         const QList<qint64> d = write(rig, {"d5:u5", "d6:u6"}, true, 700);
         acknowledge(rig, d[0], {}, {}, 800);
-        QSqlQuery(rig.store->database())
-            .exec(QStringLiteral("UPDATE ledger_ranges SET acked_at = 5000 WHERE first_seq = %1")
-                      .arg(d[0]));
+        QSqlQuery(rig.db).exec(
+            QStringLiteral("UPDATE ledger_ranges SET acked_at = 5000 WHERE first_seq = %1")
+                .arg(d[0]));
         const QStringList before = ledger(rig);
         QCOMPARE(before.size(), 6); // u0 u1 (b), u2 u7 (c), u5 u6 (d)
 
-        const auto pruned = RetentionPruner::pruneOnce(rig.path, 1000, 2);
+        const auto pruned = OutboxBackend::prune(rig.path, 1000, 2);
         QVERIFY2(pruned.ok(), pruned ? "" : qPrintable(pruned.error().message));
 
         // The first bulk row is nobody's latest any more: gone with its events; the others
         // hold a user's latest event, or a range not yet folded, and stay.
         QCOMPARE(pruned->deliveries, 1);
         QCOMPARE(pruned->events, 3);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM events")), 6);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM events")), 6);
         QCOMPARE(ledger(rig), before);
-        QCOMPARE(count(*rig.store, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
+        QCOMPARE(count(rig.db, QStringLiteral("SELECT COUNT(*) FROM ledger_ranges")), 1);
     }
 
     void aStoreOfTheSchemaBeforeRangesIsUpgraded()
     {
+        if (OutboxBackend::postgres())
+            QSKIP("The store file's schema (PostgreSQL's upgrade: tst_postgresoutbox)");
         const QString path = m_dir.filePath(QStringLiteral("schema8.db"));
         {
             // Schema 8, as the previous engine left it: single and bulk acknowledgements as
@@ -251,9 +271,9 @@ private slots:
             QCOMPARE(seqs.size(), 2);
         }
         Rig rig = open(path);
-        QCOMPARE(count(*rig.store,
-                       QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")),
-                 Store::SchemaVersion);
+        QCOMPARE(
+            count(rig.db, QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'")),
+            Store::SchemaVersion);
         QCOMPARE(ledger(rig), QStringList({QStringLiteral("u0 1 a0"), QStringLiteral("u1 2 a1")}));
         // And the next bulk row is acknowledged as a range on top of the old rows.
         const QList<qint64> b = write(rig, {"b1:u1", "b2:u2"}, true, 300);

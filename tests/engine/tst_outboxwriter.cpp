@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The outbox writer on a real store file: callers are answered once their events are on disk,
 // refused input changes nothing, and the delivery engine's durable bound covers what it reads.
+// SQLite's by nature (WAL syncs, the intent log); on PostgreSQL: tst_postgresoutbox.
 #include "nodesimprocess.h"
 #include "simtargetconfig.h"
 #include "store/intentlog.h"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Nothing accepted is lost: the delivering process (and producers) are killed with SIGKILL
 // at random moments and restarted; every event a producer was told is queued must arrive.
+// SQLite's by nature (one file, its WAL and intent log); on PostgreSQL: tst_postgreschaos.
 #include "core/secrets.h"
 #include "nodesimprocess.h"
 
