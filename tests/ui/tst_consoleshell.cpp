@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The console's shell switching engines: a remote jobfirstd, then File → Use embedded engine.
+// The console's shell switching engines: a remote jobfirstd, then File → Use embedded engine;
+// and its own engine on a PostgreSQL store (--db postgresql://…).
 #include "api/enginesession.h"
 #include "consoleshell.h"
 #include "daemonprocess.h"
 #include "mainwindow.h"
+#include "nodesimprocess.h"
+#include "pages/syncpage.h"
+#include "postgresserver.h"
+#include "simtargetconfig.h"
 
 #include <QAction>
 #include <QDir>
@@ -178,6 +183,85 @@ private slots:
         }
         shell.window()->switchLanguage(QStringLiteral("en"));
         QCOMPARE(windows.size(), 1); // still the store's window
+        shell.stop();
+    }
+
+    void aPostgreSqlStoreShowsItsTargetAsItIs()
+    {
+        // The console's own engine on --db postgresql://… as main() hands it to the shell,
+        // the password in a file (never in the URL, argv or settings), one jobfirst-nodesim
+        // target. The Sync page shows an event delivered; the target killed, it shows the
+        // target failing with the backlog waiting; the target back, the backlog drains.
+        if (PostgresServer::binDir().isEmpty() && !qEnvironmentVariableIsSet("CI"))
+            QSKIP("PostgreSQL is not installed (scripts/bootstrap installs it)");
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString password = QStringLiteral("console-pw-7Hq2");
+        QVERIFY(pg.addPasswordRole(QStringLiteral("console"), password));
+        QFile passFile(path(QStringLiteral("console.pgpass")));
+        QVERIFY(passFile.open(QIODevice::WriteOnly));
+        passFile.write(QStringLiteral("127.0.0.1:%1:console:console:%2\n")
+                           .arg(pg.port())
+                           .arg(password)
+                           .toUtf8());
+        passFile.close();
+        QVERIFY(passFile.setPermissions(QFile::ReadOwner | QFile::WriteOwner)); // libpq asks
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("pg-target")));
+        const QString config = path(QStringLiteral("pg.json"));
+        ClusterConfig c = simTargetConfig(target); // target "t"
+        c.syncRetryIntervalMs = 100;
+        c.maxSyncRetries = 100; // failing, not dead, while the target is away
+        QVERIFY(c.saveToFile(config).ok());
+        const QString url = QStringLiteral("postgresql://console@127.0.0.1:%1/console?passfile=%2")
+                                .arg(pg.port())
+                                .arg(passFile.fileName());
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(url, config, path(QStringLiteral("pg-local.db")));
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 20000);
+        QVERIFY(!shell.session()->info().demo);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            pg.psql(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE usename ="
+                                   " 'console'"))
+                    .toInt() > 0,
+            10000);
+        QVERIFY(!QSettings().value(QStringLiteral("store/path")).toString().contains(password));
+        ui::MainWindow *window = shell.window();
+        window->showPage(3);
+        const auto cell = [window](int column) {
+            auto *m = window->sync()->targetModel();
+            const int row = m->rowOfKey(QStringLiteral("t"));
+            return row < 0 ? QString() : m->index(row, column).data().toString();
+        };
+        const auto send = [&shell](const QString &prefix, int n) {
+            QList<SyncEvent> events;
+            for (int i = 0; i < n; ++i) {
+                SyncEvent e;
+                e.type = QStringLiteral("user.created");
+                e.userId = prefix + QString::number(i);
+                events << e;
+            }
+            return shell.session()->sendEvents(events, SyncMode::RealTime, {}).result().ok();
+        };
+        QVERIFY(send(QStringLiteral("first"), 1));
+        QTRY_COMPARE_WITH_TIMEOUT(cell(5), QStringLiteral("1"), 15000); // Delivered
+        QCOMPARE(cell(3), QStringLiteral("0"));                         // Backlog
+
+        // The target gone: what is sent waits, and the target is shown failing.
+        target.kill();
+        QVERIFY(send(QStringLiteral("second"), 3));
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("3"), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!cell(9).isEmpty(), 15000); // Last error
+        QTRY_VERIFY2_WITH_TIMEOUT(cell(2).startsWith(QStringLiteral("open, next probe in")),
+                                  qPrintable(cell(2)), 30000);
+        QCOMPARE(cell(5), QStringLiteral("1"));
+
+        // Back: the backlog drains, and every event is delivered.
+        QVERIFY(target.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("0"), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(cell(5), QStringLiteral("4"), 10000);
+        QVERIFY2(!cell(2).startsWith(QStringLiteral("open")), qPrintable(cell(2)));
         shell.stop();
     }
 
