@@ -2,8 +2,8 @@
 // The console's Daemons page (issue 13) against real daemons: two jobfirstd sharing a
 // PostgreSQL of the test's own, the console attached to one of them as a viewer. The page
 // lists both with their partitions and follows when the other one is SIGKILLed: its heartbeat
-// goes late and its partitions move to the survivor. With a SQLite store the page shows the
-// one embedded engine.
+// goes late and its partitions move to the survivor; each one's delivery rate is what it
+// delivers. With a SQLite store the page shows the one embedded engine.
 #include "api/localenginesession.h"
 #include "cellsfit.h"
 #include "daemonprocess.h"
@@ -11,6 +11,7 @@
 #include "pages/daemonspage.h"
 #include "postgresserver.h"
 #include "remote/remoteenginesession.h"
+#include "simtargetconfig.h"
 #include "store/postgresschema.h"
 
 #include <QFile>
@@ -142,6 +143,77 @@ private slots:
             10000);
         QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void eachDaemonsRateIsWhatItDelivers()
+    {
+        // Two daemons on one PostgreSQL, a target that answers after 20 ms. Events only of
+        // users in the partitions of the daemon the console is not attached to: its rate goes
+        // above 0 while it delivers them and back to 0 once they are all delivered; the other
+        // one, which has nothing to deliver, shows 0 all along.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("rated"), 0,
+                             {QStringLiteral("--latency"), QStringLiteral("20")}));
+        const QString config = m_dir.filePath(QStringLiteral("rate.json"));
+        ClusterConfig c = simTargetConfig(target);
+        c.syncWorkers = 4;
+        QVERIFY(c.saveToFile(config).ok());
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] = startWithToken(
+                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("rate%1.db").arg(i)),
+                QStringLiteral("rater%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
+        }
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        ui::DaemonsPage page(&session);
+        page.show();
+        const auto row = [&](int i) { return rowOf(page, daemons[i].pid()); };
+        const auto rate = [&](int i) {
+            return row(i) < 0 ? -1.0 : page.model()->row(row(i)).deliveriesPerSecond;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(
+            row(0) >= 0 && row(1) >= 0 &&
+                page.model()->row(row(0)).partitions.size() == PostgresSchema::Partitions / 2 &&
+                page.model()->row(row(1)).partitions.size() == PostgresSchema::Partitions / 2,
+            20000);
+        QCOMPARE(rate(0), 0.0);
+        QCOMPARE(rate(1), 0.0);
+        QCOMPARE(shown(page, row(1), 4), QStringLiteral("0"));
+
+        // 1,000 events of the second daemon's users: 4 workers at 20 ms each take ~5 s.
+        const QList<int> parts = page.model()->row(row(1)).partitions;
+        QJsonArray events;
+        for (int i = 0; events.size() < 1000; ++i) {
+            const QString user = QStringLiteral("r%1").arg(i);
+            if (parts.contains(PostgresSchema::partitionOf(user, 0)))
+                events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("rate-%1").arg(i)},
+                                          {QStringLiteral("type"), QStringLiteral("user.created")},
+                                          {QStringLiteral("user_id"), user}});
+        }
+        const ApiReply published =
+            apiCall(daemons[1].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[1],
+                    QJsonDocument(QJsonObject{{QStringLiteral("events"), events}})
+                        .toJson(QJsonDocument::Compact));
+        QVERIFY2(published.status == 202, published.body.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(rate(1) > 0, 20000);
+        QVERIFY2(shown(page, row(1), 4).toInt() > 0, qPrintable(shown(page, row(1), 4)));
+        QCOMPARE(rate(0), 0.0); // nothing of its partitions to deliver
+        QCOMPARE(shown(page, row(0), 4), QStringLiteral("0"));
+
+        // All delivered: the rate falls back to 0 (not the last busy second's, kept).
+        QTRY_VERIFY_WITH_TIMEOUT(row(1) >= 0 && page.model()->row(row(1)).delivered >= 1000, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(rate(1), 0.0, 10000);
+        QCOMPARE(shown(page, row(1), 4), QStringLiteral("0"));
+        QCOMPARE(page.model()->row(row(0)).delivered, 0);
+        QCOMPARE(rate(0), 0.0);
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void saysSoWhenTheDaemonsCannotBeRead()
