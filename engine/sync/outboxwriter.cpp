@@ -227,7 +227,7 @@ struct OutboxWriter::Parts
     /// just before it, the bound stays below them until a WAL sync covers them.
     qint64 safeBound = 0;
     bool lastGroupSmall = true; ///< of at most MaxLoggedRequests requests
-    std::size_t lastGroupRequests = 1; ///< of the last group taken that was not empty
+    int loneGroups = 0;         ///< groups of one request in a row, up to the last one taken
     qint64 epochStartedAt = 0;  ///< when the intent log last started over
 };
 
@@ -476,11 +476,12 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     auto group = std::make_shared<Group>();
     std::unique_lock lock(m_mutex);
     // While this thread waits, a lone caller may write its own group's record (lead()): only
-    // after a group of one request, and not past the epoch's end. With many callers, one
-    // thread often submits for several (an event loop, the benchmark); the first to lead would
-    // hold the others back for a sync, and they would commit without it (see writeLogged()).
-    const bool mayLead =
-        parts.log && parts.lastGroupRequests == 1 && nowMs() - parts.epochStartedAt < m_maxEpochMs;
+    // after a run of groups of one request, and not past the epoch's end. With many callers,
+    // one thread often submits for several (an event loop, the benchmark): one that leads
+    // holds the others back for a sync, their next one leads again, and groups of one follow
+    // one another instead of one group of all. Such a run rarely starts by itself.
+    const bool mayLead = parts.log && parts.loneGroups >= LoneGroupsBeforeLeading &&
+                         nowMs() - parts.epochStartedAt < m_maxEpochMs;
     m_leader = mayLead ? parts.syncer.get() : nullptr;
     // One commit per sync: while a committed group still waits for its sync to start, what
     // arrives joins the next group instead of committing on its own (each commit writes the
@@ -504,7 +505,7 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
         group = std::exchange(m_led, nullptr);
         group->requests.push_back(std::move(m_queue.front()));
         m_queue.pop_front();
-        parts.lastGroupRequests = 1;
+        parts.loneGroups = LoneGroupsBeforeLeading; // as many as it counts
         return group;
     }
     if (m_queue.empty() && m_stopping)
@@ -513,7 +514,8 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     for (auto &r : m_queue)
         group->requests.push_back(std::move(r));
     m_queue.clear();
-    parts.lastGroupRequests = group->requests.size();
+    parts.loneGroups =
+        group->requests.size() == 1 ? std::min(parts.loneGroups + 1, LoneGroupsBeforeLeading) : 0;
     return group;
 }
 

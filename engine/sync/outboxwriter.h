@@ -62,6 +62,9 @@ public:
     static constexpr qsizetype MaxLoggedBytes = 64 * 1024;
     /// Groups of more requests (callers) than this are made durable by syncing the WAL.
     static constexpr std::size_t MaxLoggedRequests = 4;
+    /// A caller leads (writes its own record) only after this many groups of one request in a
+    /// row: callers that come one at a time, not many submitted from one thread.
+    static constexpr int LoneGroupsBeforeLeading = 8;
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
