@@ -119,6 +119,33 @@ bool WalSyncer::syncHere(Done &done)
     return true;
 }
 
+bool WalSyncer::placeHere(IntentLog::Record &record)
+{
+    std::lock_guard lock(m_mutex);
+    if (!m_log || m_syncing || !m_waiting.empty() || !m_answers.empty() || m_answering ||
+        !m_failure.isEmpty() || !m_log->place(record))
+        return false;
+    m_syncing = true; // syncNow() (and so the log's restart) waits for writeHere()
+    return true;
+}
+
+bool WalSyncer::writeHere(IntentLog::Record &record, QString &error)
+{
+    IntentLog::Record *const records[] = {&record};
+    const Status written = m_log->write(records);
+    std::lock_guard lock(m_mutex);
+    ++m_syncs;
+    if (!written) {
+        error = written.error().message;
+        m_failure = error;
+    }
+    m_syncing = false;
+    // Under the lock: once it is released, the writer may stop and destroy this syncer.
+    m_wake.notify_one();
+    m_idle.notify_all();
+    return bool(written);
+}
+
 bool WalSyncer::waiting() const
 {
     std::lock_guard lock(m_mutex);

@@ -55,6 +55,14 @@ public:
     /// otherwise. A lone caller is then answered without a hand-off to the sync thread (a
     /// wake-up that cost a third of its wait here).
     bool syncHere(Done &done);
+    /// For a caller thread that writes its own record (writeHere()) instead of waking the sync
+    /// thread: places `record` in the intent log and takes the sync's turn, when the log is
+    /// set, no sync runs or waits, no answers are pending and nothing failed; false, with
+    /// nothing done, otherwise. Every writeHere() must follow a true placeHere().
+    bool placeHere(IntentLog::Record &record);
+    /// Writes and syncs the record placeHere() placed, on the calling thread, then gives the
+    /// turn back. False, with `error`, when it failed: nothing later is confirmed either.
+    bool writeHere(IntentLog::Record &record, QString &error);
     /// Syncs counted since start.
     qint64 syncs() const;
     /// True while callbacks wait for a sync that has not started yet.

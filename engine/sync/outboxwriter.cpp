@@ -179,7 +179,7 @@ void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
     auto &w = std::get<EventWrite>(*request);
     w.items = std::move(items);
     w.answer = std::move(answer); // not copied: copying a large callable allocates
-    if (!enqueueOrKeep(request))
+    if (!lead(request) && !enqueueOrKeep(request))
         w.answer(makeError(QStringLiteral("sync.stopped"),
                            QStringLiteral("the sync outbox is not running")));
 }
@@ -227,6 +227,7 @@ struct OutboxWriter::Parts
     /// just before it, the bound stays below them until a WAL sync covers them.
     qint64 safeBound = 0;
     bool lastGroupSmall = true; ///< of at most MaxLoggedRequests requests
+    int loneGroups = 0;         ///< groups of one request in a row, up to the last one taken
     qint64 epochStartedAt = 0;  ///< when the intent log last started over
 };
 
@@ -245,6 +246,11 @@ struct OutboxWriter::Group
     std::atomic<int> pending{0};
     bool synced = true; ///< the record was written and synced
     QString syncError;
+    /// Led (its caller syncs the record): the record's epoch, and why the WAL could not be
+    /// synced instead when that epoch had ended before the group was committed.
+    quint64 ledEpoch = 0;
+    bool led = false;
+    QString walError;
 };
 
 Status OutboxWriter::openParts(Parts &parts)
@@ -391,7 +397,58 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
 void OutboxWriter::settle(Group &group)
 {
     if (group.pending.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        answer(group, group.synced, group.syncError);
+        answer(group, group.synced && group.walError.isEmpty(),
+               group.synced ? group.walError : group.syncError);
+}
+
+bool OutboxWriter::lead(std::unique_ptr<OutboxRequest> &request)
+{
+    // The hint spares the record's encoding while groups are large or the writer is busy.
+    if (!m_leader.load(std::memory_order_relaxed))
+        return false;
+    OutboxRequest *const writes[] = {request.get()};
+    if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
+        return false;
+    IntentLog::Record record = IntentLog::encode(writes);
+    auto group = std::make_shared<Group>();
+    WalSyncer *syncer = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        // An empty queue and a waiting writer: no group committed before this one can still
+        // be waiting for its answer, so answers (and durableDeliveryId) keep their order.
+        syncer = m_leader.load(std::memory_order_relaxed);
+        if (!syncer || !m_queue.empty() || !m_running || m_stopping || !syncer->placeHere(record))
+            return false;
+        group->pending = 2; // the record's sync here, the commit on the writer thread
+        group->led = true;
+        group->ledEpoch = record.epoch;
+        m_led = group;
+        m_queue.push_back(std::move(request));
+    }
+    m_wake.notify_one();
+    QString error;
+    group->synced = syncer->writeHere(record, error);
+    group->syncError = error;
+    settle(*group);
+    return true;
+}
+
+void OutboxWriter::writeLed(Parts &parts, const std::shared_ptr<Group> &group)
+{
+    parts.lastGroupSmall = true;
+    ++loggedCommits;
+    const std::vector<OutboxRequest *> writes{group->requests.front().get()};
+    // The log starts over only on this thread, and never while a caller may place a record
+    // (takeGroup()), so the record's epoch is still the log's; should it not be, the record
+    // would not be replayed, and the WAL makes the group durable instead.
+    const bool current = parts.log && parts.log->epoch() == group->ledEpoch;
+    commit(parts, *group, writes, nowMs(), current);
+    if (!current) {
+        QString error;
+        if (!parts.syncer->syncNow(error))
+            group->walError = error;
+    }
+    settle(*group);
 }
 
 void OutboxWriter::wakeWriter()
@@ -418,6 +475,14 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
 {
     auto group = std::make_shared<Group>();
     std::unique_lock lock(m_mutex);
+    // While this thread waits, a lone caller may write its own group's record (lead()): only
+    // after a run of groups of one request, and not past the epoch's end. With many callers,
+    // one thread often submits for several (an event loop, the benchmark): one that leads
+    // holds the others back for a sync, their next one leads again, and groups of one follow
+    // one another instead of one group of all. Such a run rarely starts by itself.
+    const bool mayLead = parts.log && parts.loneGroups >= LoneGroupsBeforeLeading &&
+                         nowMs() - parts.epochStartedAt < m_maxEpochMs;
+    m_leader = mayLead ? parts.syncer.get() : nullptr;
     // One commit per sync: while a committed group still waits for its sync to start, what
     // arrives joins the next group instead of committing on its own (each commit writes the
     // same few pages again). The syncer wakes this loop when it starts a sync.
@@ -428,10 +493,20 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     // Records in the intent log and nothing more to write for a while: an empty group, on
     // which the log starts over.
     if (parts.log && !parts.log->empty()) {
-        if (!m_wake.wait_for(lock, std::chrono::milliseconds(IdleRollOverMs), ready))
+        if (!m_wake.wait_for(lock, std::chrono::milliseconds(IdleRollOverMs), ready)) {
+            m_leader = nullptr; // the log starts over
             return group;
+        }
     } else {
         m_wake.wait(lock, ready);
+    }
+    m_leader = nullptr;
+    if (m_led) { // a group of its own: its record covers it alone
+        group = std::exchange(m_led, nullptr);
+        group->requests.push_back(std::move(m_queue.front()));
+        m_queue.pop_front();
+        parts.loneGroups = LoneGroupsBeforeLeading; // as many as it counts
+        return group;
     }
     if (m_queue.empty() && m_stopping)
         return nullptr;
@@ -439,6 +514,8 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     for (auto &r : m_queue)
         group->requests.push_back(std::move(r));
     m_queue.clear();
+    parts.loneGroups =
+        group->requests.size() == 1 ? std::min(parts.loneGroups + 1, LoneGroupsBeforeLeading) : 0;
     return group;
 }
 
@@ -595,6 +672,10 @@ void OutboxWriter::run(std::promise<Status> started)
     while (std::shared_ptr<Group> group = takeGroup(parts)) {
         if (group->requests.empty()) { // idle
             rollOver(parts);
+            continue;
+        }
+        if (group->led) {
+            writeLed(parts, group);
             continue;
         }
         if (writeLogged(parts, group))

@@ -22,6 +22,8 @@
 
 namespace jobfirst {
 
+class WalSyncer;
+
 /// The one writer of the outbox. Accepted events and delivery outcomes are committed with
 /// group commit: everything waiting at the same moment shares one transaction, and one sync
 /// of the WAL (WalSyncer) covers every group committed while the previous sync ran, so the
@@ -32,6 +34,9 @@ namespace jobfirst {
 /// A small group of events is made durable by its record in an intent log next to the store
 /// (IntentLog), written and synced on the sync thread while the group commits here; callers
 /// are answered once both are done, and the WAL is synced later (when the log starts over).
+/// A lone caller (nothing queued, the writer and the sync thread idle) writes and syncs its
+/// record itself instead, on its own thread, while the writer commits: the thread already
+/// awake does the sync, as the leader of a group commit does in MySQL's binlog.
 /// Thread-safe.
 class OutboxWriter final
 {
@@ -57,6 +62,9 @@ public:
     static constexpr qsizetype MaxLoggedBytes = 64 * 1024;
     /// Groups of more requests (callers) than this are made durable by syncing the WAL.
     static constexpr std::size_t MaxLoggedRequests = 4;
+    /// A caller leads (writes its own record) only after this many groups of one request in a
+    /// row: callers that come one at a time, not many submitted from one thread.
+    static constexpr int LoneGroupsBeforeLeading = 8;
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
@@ -70,10 +78,12 @@ public:
     using Answer = std::function<void(Result<QList<SyncEvent>>)>;
     /// Queues items for the next group commit without waiting: `answer` runs once they are
     /// durable (the events as stored, ids and versions assigned) or refused (nothing written).
-    /// It runs on the writer's or the sync thread, and at once, on the caller's thread, when
-    /// the items are refused before they are queued: it must be quick and must not wait on
-    /// the writer. Items submitted one after another are stored in that order. No thread
-    /// waits per caller, so many callers cost one wake-up per group, not one each.
+    /// It runs on the writer's or the sync thread, and on the caller's thread when the items
+    /// are refused before they are queued, or when a lone caller's own record was the last
+    /// to be done (see the class): it must be quick and must not wait on the writer. A lone
+    /// caller's submit() returns once its record is synced (about one fdatasync). Items submitted
+    /// one after another are stored in that order. No thread waits per caller, so many callers cost
+    /// one wake-up per group, not one each.
     void submit(QList<OutboxItem> items, Answer answer);
 
     using Accepted = std::future<Result<QList<SyncEvent>>>;
@@ -154,6 +164,11 @@ private:
     /// Answers every request of `group`: durable (`ok`) or why not.
     void answer(Group &group, bool ok, const QString &error);
     void wakeWriter();
+    /// A lone caller's request: queued, its record written and synced on this thread while
+    /// the writer commits it. False, with `request` untouched, when it must wait its turn.
+    bool lead(std::unique_ptr<OutboxRequest> &request);
+    /// Commits the group of a caller that syncs its record itself (lead()).
+    void writeLed(Parts &parts, const std::shared_ptr<Group> &group);
 
     bool enqueue(std::unique_ptr<OutboxRequest> request);
     /// enqueue(), leaving `request` with the caller when it is refused.
@@ -174,6 +189,11 @@ private:
     std::deque<std::unique_ptr<OutboxRequest>> m_queue;
     bool m_stopping = false;
     bool m_running = false;
+    /// The syncer a lone caller writes its record through (lead()); set while the writer
+    /// waits for work and may take a group of one logged request, else null. Changed under
+    /// m_mutex; read without it only as a hint.
+    std::atomic<WalSyncer *> m_leader{nullptr};
+    std::shared_ptr<Group> m_led; ///< the group of m_queue's first request, when it leads
     QString m_failure; ///< set when the store could not be synced: nothing more is accepted
 };
 

@@ -452,6 +452,41 @@ private slots:
         sync.stop();
     }
 
+    void aLoneCallerSyncsItsOwnRecordWithoutWakingTheSyncThread()
+    {
+        // One caller at a time: its record is written and synced on its own thread while the
+        // writer commits, so when the sync ends last the answer comes on the caller's thread,
+        // before submit() returns (no other thread wakes for it). The commit ends last now
+        // and then, so the test looks for the first such answer.
+        const QString db = path();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000000).ok());
+        const auto caller = std::this_thread::get_id();
+        int onCaller = 0, calls = 0;
+        for (; calls < 200 && onCaller == 0; ++calls) {
+            auto [answer, accepted] = OutboxWriter::answerWithFuture();
+            bool here = false;
+            writer.submit({item(QStringLiteral("lone%1").arg(calls))},
+                          [&, answer = std::move(answer)](Result<QList<SyncEvent>> stored) {
+                              here = std::this_thread::get_id() == caller;
+                              answer(std::move(stored));
+                          });
+            QVERIFY(accepted.get().ok());
+            onCaller += here ? 1 : 0;
+        }
+        QVERIFY2(onCaller > 0, qPrintable(QStringLiteral("none of %1 answered on the caller's "
+                                                         "thread")
+                                              .arg(calls)));
+        QCOMPARE(writer.loggedCommits.load(), writer.commits.load()); // each one by its record
+        // Durable as answered: the events survive the loss of the WAL's unsynced tail.
+        QTemporaryDir after;
+        const QString copy = after.filePath(QStringLiteral("c.db"));
+        QVERIFY(copyStore(db, copy, false));
+        OutboxWriter reopened(copy);
+        QVERIFY(reopened.start(1000000).ok());
+        QCOMPARE(count(copy, QStringLiteral("SELECT COUNT(*) FROM events")), calls);
+    }
+
     void aLoggedGroupThatIsRefusedIsNotReplayed()
     {
         const QString db = path();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // WalSyncer alone on a real file: callers are answered after a sync, many by one sync, and a
-// sync that cannot be done fails its callers and every one after them.
+// sync that cannot be done fails its callers and every one after them; a lone caller writes
+// its own intent-log record, in turn.
 #include "store/walsyncer.h"
 
 #include <QFile>
@@ -19,6 +20,22 @@ class TestWalSyncer final : public QObject
     Q_OBJECT
 
     QTemporaryDir m_dir;
+
+    /// A record of one event of `user`, not placed yet.
+    static IntentLog::Record record(const QString &user)
+    {
+        OutboxRequest request(std::in_place_type<EventWrite>);
+        OutboxItem i;
+        i.event.eventId = QStringLiteral("evt-") + user;
+        i.event.type = QStringLiteral("user.updated");
+        i.event.userId = user;
+        i.event.createdAt = 1700000000000;
+        i.targets = {QStringLiteral("a")};
+        i.payload = "{}";
+        std::get<EventWrite>(request).items = {i};
+        OutboxRequest *const writes[] = {&request};
+        return IntentLog::encode(writes);
+    }
 
     /// A WAL file with a few bytes written to it (empty when it cannot be made).
     QString writtenWal(const QString &name)
@@ -133,6 +150,67 @@ private slots:
                      3);
         std::lock_guard lock(mutex);
         QCOMPARE(order, (QList<int>{1, 2, 3}));
+    }
+
+    void aCallerWritesItsOwnRecordOnlyInTurn()
+    {
+        const QString wal = writtenWal(QStringLiteral("e.db-wal"));
+        QVERIFY(!wal.isEmpty());
+        const QString logPath = m_dir.filePath(QStringLiteral("e.db-intent"));
+        const QByteArray storeId = QByteArray::fromHex("00112233445566778899aabbccddeeff");
+        {
+            auto opened = IntentLog::open(logPath, storeId, 64 * 1024);
+            QVERIFY(opened.ok());
+            std::unique_ptr<IntentLog> log = std::move(opened).value();
+            WalSyncer syncer(wal);
+            IntentLog::Record ann = record(QStringLiteral("ann"));
+            QVERIFY(!syncer.placeHere(ann)); // no log set: the WAL's way
+            syncer.setIntentLog(log.get());
+            QVERIFY(syncer.placeHere(ann));
+            // It holds the sync's turn: no second caller leads, and a sync of the WAL (before
+            // the log starts over) waits until the record is written.
+            IntentLog::Record bob = record(QStringLiteral("bob"));
+            QVERIFY(!syncer.placeHere(bob));
+            qint64 syncsSeenAfterSyncNow = 0;
+            std::thread walSync([&] {
+                QString error;
+                if (syncer.syncNow(error))
+                    syncsSeenAfterSyncNow = syncer.syncs();
+            });
+            QString error;
+            QVERIFY2(syncer.writeHere(ann, error), qPrintable(error));
+            walSync.join();
+            QCOMPARE(syncsSeenAfterSyncNow, 2); // the record's sync, then the WAL's
+            // With an answer pending on the sync thread, a caller waits its turn (answers keep
+            // their order).
+            std::mutex mutex;
+            std::condition_variable released;
+            bool holding = false, release = false;
+            syncer.submit([&](bool, const QString &) {
+                std::unique_lock lock(mutex);
+                holding = true;
+                released.wait(lock, [&] { return release; });
+            });
+            QTRY_VERIFY(([&] {
+                std::lock_guard l(mutex);
+                return holding;
+            }()));
+            QVERIFY(!syncer.placeHere(bob));
+            {
+                std::lock_guard lock(mutex);
+                release = true;
+            }
+            released.notify_all();
+            bool placed = false; // QTRY_VERIFY evaluates once more after it held
+            QTRY_VERIFY(placed || (placed = syncer.placeHere(bob)));
+            QVERIFY2(syncer.writeHere(bob, error), qPrintable(error));
+        }
+        // Both records are in the log, in order, as a reopened log replays them.
+        auto reopened = IntentLog::open(logPath, storeId, 64 * 1024);
+        QVERIFY(reopened.ok());
+        QCOMPARE(reopened.value()->replay().size(), 2);
+        QCOMPARE(reopened.value()->replay()[0].event.userId, QStringLiteral("ann"));
+        QCOMPARE(reopened.value()->replay()[1].event.userId, QStringLiteral("bob"));
     }
 };
 
