@@ -364,6 +364,7 @@ struct ThreadUsage
 struct FrameTrace
 {
     double cpuMs = 0, wallMs = 0;
+    qint64 atMs = 0; ///< when the frame started (ms since the epoch)
     bool full = false;
     QHash<QString, std::pair<int, double>> work; ///< "depth type receiver" -> (count, CPU ms)
     ThreadUsage atStart;
@@ -392,8 +393,29 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                 mean[it.key()].first += double(it->first) / double(frames.size());
                 mean[it.key()].second += it->second / double(frames.size());
             }
+        // Frames that laid text out anew (Qt Charts' axis and legend labels are text
+        // documents): when they came, so that a periodic cause shows.
+        QStringList relabelled;
+        for (const FrameTrace *t : frames) {
+            int documents = 0;
+            for (auto it = t->work.cbegin(); it != t->work.cend(); ++it)
+                if (it.key().contains(QLatin1String("QTextDocument")))
+                    documents += it->first;
+            if (documents >= 10)
+                relabelled << QStringLiteral(
+                                  "%1 s (%2 text document events, CPU %3 ms, wall %4 ms)")
+                                  .arg(double(t->atMs - frames.front()->atMs) / 1000, 0, 'f', 1)
+                                  .arg(documents)
+                                  .arg(t->cpuMs, 0, 'f', 1)
+                                  .arg(t->wallMs, 0, 'f', 1);
+        }
         std::sort(frames.begin(), frames.end(),
                   [](const FrameTrace *a, const FrameTrace *b) { return a->cpuMs > b->cpuMs; });
+        if (!relabelled.isEmpty())
+            std::printf("  trace %s %s, %s: frames that laid out text anew, from the first "
+                        "frame: %s\n",
+                        engine, page, full ? "full repaint" : "what changed",
+                        qPrintable(relabelled.join(QStringLiteral("; "))));
         std::printf("  trace %s %s, %s: frame CPU p50 %.1f ms\n", engine, page,
                     full ? "full repaint" : "what changed", frames[frames.size() / 2]->cpuMs);
         const auto print = [](const QHash<QString, std::pair<double, double>> &work) {
@@ -491,8 +513,10 @@ public:
         QObject::connect(
             session, &EngineSession::snapshot, &m_context, [this](const EngineSnapshot &s) {
                 m_trace = {};
-                if (qEnvironmentVariableIntValue("BENCH_TRACE"))
+                if (qEnvironmentVariableIntValue("BENCH_TRACE")) {
                     m_trace.atStart = ThreadUsage::now();
+                    m_trace.atMs = QDateTime::currentMSecsSinceEpoch();
+                }
                 m_timer.start();
                 m_cpuAtStart = threadCpuMs();
                 m_msAtPainted = 0;
