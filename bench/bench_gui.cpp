@@ -10,7 +10,9 @@
 // Every other frame is measured as the console runs instead: no repaint is forced, and the
 // frame ends with the paint of what changed that Qt's event loop then does (update requests).
 // With BENCH_TRACE=1 it also prints, per page and measure, what the GUI thread handled in a
-// mean frame and in the three slowest (CPU time and count per event type and receiver).
+// mean frame and in the three slowest (CPU time and count per event type and receiver), and
+// whether the slow frames were preempted. BENCH_ENGINE_NICE=N runs the embedded engine's
+// threads N nice levels below the GUI thread.
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
@@ -24,6 +26,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -298,12 +301,15 @@ private:
     int m_depth = 0;
 };
 
-/// What the machine did to the GUI thread while it worked: its page faults and context
-/// switches, and the CPU time the process's other threads (the embedded engine's) used.
+/// What the machine did to the GUI thread while it worked: its page faults, context switches,
+/// user and system CPU time and the time it waited for a core, and the CPU time each of the
+/// process's other threads (the embedded engine's) used.
 struct ThreadUsage
 {
     long minorFaults = 0, voluntarySwitches = 0, involuntarySwitches = 0;
-    double processCpuMs = 0, ownCpuMs = 0;
+    double processCpuMs = 0, ownCpuMs = 0, userMs = 0, systemMs = 0;
+    double runDelayMs = 0;        ///< runnable but not running (/proc/.../schedstat)
+    QHash<int, double> taskRunMs; ///< every thread's CPU time by thread id (schedstat)
 
     static ThreadUsage now()
     {
@@ -313,28 +319,65 @@ struct ThreadUsage
         u.minorFaults = r.ru_minflt;
         u.voluntarySwitches = r.ru_nvcsw;
         u.involuntarySwitches = r.ru_nivcsw;
+        u.userMs = double(r.ru_utime.tv_sec) * 1e3 + double(r.ru_utime.tv_usec) / 1e3;
+        u.systemMs = double(r.ru_stime.tv_sec) * 1e3 + double(r.ru_stime.tv_usec) / 1e3;
         timespec t{};
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
         u.processCpuMs = double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
         u.ownCpuMs = threadCpuMs();
+        const QString self = QString::number(gettid());
+        for (const QString &tid :
+             QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile f(QStringLiteral("/proc/self/task/%1/schedstat").arg(tid));
+            if (!f.open(QIODevice::ReadOnly))
+                continue;
+            const QList<QByteArray> fields = f.readAll().split(' ');
+            if (tid == self)
+                u.runDelayMs = fields.value(1).toDouble() / 1e6;
+            else
+                u.taskRunMs.insert(tid.toInt(), fields.value(0).toDouble() / 1e6);
+        }
         return u;
+    }
+
+    /// "jf-delivery 4.1, jobfirst-engine 0.8": the other threads that used the most CPU since
+    /// `start`.
+    QString busiestOthers(const ThreadUsage &start) const
+    {
+        QList<std::pair<double, int>> used;
+        for (auto it = taskRunMs.cbegin(); it != taskRunMs.cend(); ++it)
+            if (const double ms = it.value() - start.taskRunMs.value(it.key()); ms >= 0.1)
+                used.append({ms, it.key()});
+        std::sort(used.begin(), used.end(), std::greater<>());
+        QStringList parts;
+        for (qsizetype i = 0; i < std::min<qsizetype>(used.size(), 5); ++i) {
+            QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(used.at(i).second));
+            comm.open(QIODevice::ReadOnly);
+            parts << QStringLiteral("%1 %2").arg(QString::fromUtf8(comm.readAll().trimmed()),
+                                                 QString::number(used.at(i).first, 'f', 1));
+        }
+        return parts.join(QStringLiteral(", "));
     }
 };
 
 /// What the GUI thread did in one frame: CPU time and count per kind of event and receiver.
 struct FrameTrace
 {
-    double cpuMs = 0;
+    double cpuMs = 0, wallMs = 0;
+    qint64 atMs = 0; ///< when the frame started (ms since the epoch)
     bool full = false;
     QHash<QString, std::pair<int, double>> work; ///< "depth type receiver" -> (count, CPU ms)
     ThreadUsage atStart;
     /// Over the frame: the GUI thread's minor faults, voluntary and involuntary context
-    /// switches, and the other threads' CPU time (ms).
+    /// switches, user and system CPU and wait for a core (ms), and the other threads' CPU
+    /// time (ms) and who used the most of it.
     double faults = 0, voluntary = 0, involuntary = 0, othersCpuMs = 0;
+    double userMs = 0, systemMs = 0, runDelayMs = 0;
+    QString busiestOthers;
 };
 
-/// With BENCH_TRACE=1: what ran in the three slowest frames of each measure, next to what a
-/// frame runs on average over the measure.
+/// With BENCH_TRACE=1: what ran in the three slowest frames of each measure (by CPU time, then
+/// the two slowest by wall time), next to what a frame runs on average over the measure.
 void printTraces(const char *engine, const char *page, const std::vector<FrameTrace> &traces)
 {
     for (const bool full : {true, false}) {
@@ -350,8 +393,29 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                 mean[it.key()].first += double(it->first) / double(frames.size());
                 mean[it.key()].second += it->second / double(frames.size());
             }
+        // Frames that laid text out anew (Qt Charts' axis and legend labels are text
+        // documents): when they came, so that a periodic cause shows.
+        QStringList relabelled;
+        for (const FrameTrace *t : frames) {
+            int documents = 0;
+            for (auto it = t->work.cbegin(); it != t->work.cend(); ++it)
+                if (it.key().contains(QLatin1String("QTextDocument")))
+                    documents += it->first;
+            if (documents >= 10)
+                relabelled << QStringLiteral(
+                                  "%1 s (%2 text document events, CPU %3 ms, wall %4 ms)")
+                                  .arg(double(t->atMs - frames.front()->atMs) / 1000, 0, 'f', 1)
+                                  .arg(documents)
+                                  .arg(t->cpuMs, 0, 'f', 1)
+                                  .arg(t->wallMs, 0, 'f', 1);
+        }
         std::sort(frames.begin(), frames.end(),
                   [](const FrameTrace *a, const FrameTrace *b) { return a->cpuMs > b->cpuMs; });
+        if (!relabelled.isEmpty())
+            std::printf("  trace %s %s, %s: frames that laid out text anew, from the first "
+                        "frame: %s\n",
+                        engine, page, full ? "full repaint" : "what changed",
+                        qPrintable(relabelled.join(QStringLiteral("; "))));
         std::printf("  trace %s %s, %s: frame CPU p50 %.1f ms\n", engine, page,
                     full ? "full repaint" : "what changed", frames[frames.size() / 2]->cpuMs);
         const auto print = [](const QHash<QString, std::pair<double, double>> &work) {
@@ -363,32 +427,80 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                 std::printf("      %6.2f ms %5.1fx  %s\n", work.value(keys.at(i)).second,
                             work.value(keys.at(i)).first, qPrintable(keys.at(i)));
         };
-        const auto context = [](const char *what, double faults, double voluntary,
-                                double involuntary, double othersCpuMs) {
-            std::printf("    %s: GUI thread %.1f minor faults, %.1f / %.1f voluntary / "
-                        "involuntary context switches; other threads' CPU %.1f ms\n",
-                        what, faults, voluntary, involuntary, othersCpuMs);
+        const auto context = [](const char *what, const FrameTrace &t) {
+            std::printf("    %s: wall %.1f ms; GUI thread CPU %.1f user + %.1f system ms, waited "
+                        "%.1f ms for a core, %.1f minor faults, %.1f / %.1f voluntary / "
+                        "involuntary context switches; other threads' CPU %.1f ms%s%s\n",
+                        what, t.wallMs, t.userMs, t.systemMs, t.runDelayMs, t.faults, t.voluntary,
+                        t.involuntary, t.othersCpuMs, t.busiestOthers.isEmpty() ? "" : ": ",
+                        qPrintable(t.busiestOthers));
         };
-        double faults = 0, voluntary = 0, involuntary = 0, others = 0;
+        FrameTrace average;
         for (const FrameTrace *t : frames) {
-            faults += t->faults / double(frames.size());
-            voluntary += t->voluntary / double(frames.size());
-            involuntary += t->involuntary / double(frames.size());
-            others += t->othersCpuMs / double(frames.size());
+            const double n = double(frames.size());
+            average.wallMs += t->wallMs / n;
+            average.userMs += t->userMs / n;
+            average.systemMs += t->systemMs / n;
+            average.runDelayMs += t->runDelayMs / n;
+            average.faults += t->faults / n;
+            average.voluntary += t->voluntary / n;
+            average.involuntary += t->involuntary / n;
+            average.othersCpuMs += t->othersCpuMs / n;
         }
         std::printf("    mean frame:\n");
-        context("mean frame", faults, voluntary, involuntary, others);
-        print(mean);
-        for (std::size_t i = 0; i < std::min<std::size_t>(3, frames.size()); ++i) {
-            QHash<QString, std::pair<double, double>> work;
-            for (auto it = frames[i]->work.cbegin(); it != frames[i]->work.cend(); ++it)
-                work.insert(it.key(), {double(it->first), it->second});
-            std::printf("    frame %zu of the slowest: CPU %.1f ms\n", i + 1, frames[i]->cpuMs);
-            context("this frame", frames[i]->faults, frames[i]->voluntary, frames[i]->involuntary,
-                    frames[i]->othersCpuMs);
-            print(work);
+        context("mean frame", average);
+        // Is a slow frame more work, or the same work on a core it had to give up? The GUI
+        // thread's CPU in frames it kept its core through, and in those it was preempted in.
+        for (const bool preempted : {false, true}) {
+            std::vector<double> cpu, wall;
+            for (const FrameTrace *t : frames)
+                if ((t->involuntary > 0) == preempted) {
+                    cpu.push_back(t->cpuMs);
+                    wall.push_back(t->wallMs);
+                }
+            std::printf("    %3zu frames %s: CPU p50 / p99 %.1f / %.1f ms, wall p50 / p99 %.1f / "
+                        "%.1f ms\n",
+                        cpu.size(), preempted ? "preempted at least once" : "never preempted",
+                        percentile(cpu, 0.5), percentile(cpu, 0.99), percentile(wall, 0.5),
+                        percentile(wall, 0.99));
         }
+        print(mean);
+        const auto show = [&](const FrameTrace *t, const char *heading, std::size_t i) {
+            QHash<QString, std::pair<double, double>> work;
+            for (auto it = t->work.cbegin(); it != t->work.cend(); ++it)
+                work.insert(it.key(), {double(it->first), it->second});
+            std::printf("    frame %zu of the %s: CPU %.1f ms\n", i + 1, heading, t->cpuMs);
+            context("this frame", *t);
+            print(work);
+        };
+        for (std::size_t i = 0; i < std::min<std::size_t>(3, frames.size()); ++i)
+            show(frames[i], "slowest", i);
+        std::sort(frames.begin(), frames.end(),
+                  [](const FrameTrace *a, const FrameTrace *b) { return a->wallMs > b->wallMs; });
+        for (std::size_t i = 0; i < std::min<std::size_t>(2, frames.size()); ++i)
+            show(frames[i], "longest (wall time)", i);
     }
+}
+
+/// BENCH_ENGINE_NICE=N: every other thread of the process (the embedded engine's) N nice
+/// levels below the GUI thread, which is left as it is: does the GUI thread lose its core to
+/// the engine? Threads the engine starts later inherit the nice of the thread that starts
+/// them. Returns their names.
+QStringList reniceOtherThreads(int below)
+{
+    QStringList names;
+    const QString self = QString::number(gettid());
+    const int nice = std::min(19, getpriority(PRIO_PROCESS, id_t(gettid())) + below);
+    for (const QString &tid :
+         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        if (tid == self || setpriority(PRIO_PROCESS, id_t(tid.toInt()), nice) != 0)
+            continue;
+        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+        comm.open(QIODevice::ReadOnly);
+        names << QString::fromUtf8(comm.readAll().trimmed());
+    }
+    names.removeDuplicates();
+    return names;
 }
 
 /// Times each frame of a console window on the GUI thread: from the moment the session hands
@@ -401,8 +513,10 @@ public:
         QObject::connect(
             session, &EngineSession::snapshot, &m_context, [this](const EngineSnapshot &s) {
                 m_trace = {};
-                if (qEnvironmentVariableIntValue("BENCH_TRACE"))
+                if (qEnvironmentVariableIntValue("BENCH_TRACE")) {
                     m_trace.atStart = ThreadUsage::now();
+                    m_trace.atMs = QDateTime::currentMSecsSinceEpoch();
+                }
                 m_timer.start();
                 m_cpuAtStart = threadCpuMs();
                 m_msAtPainted = 0;
@@ -459,7 +573,7 @@ public:
                 m_frames.applyCpuMs.push_back(m_cpuAtApplied - m_cpuAtStart);
                 m_frames.queuedCpuMs.push_back(settled - m_cpuAtApplied);
                 m_frames.paintCpuMs.push_back(end - settled);
-                keepTrace(end - m_cpuAtStart, true);
+                keepTrace(end - m_cpuAtStart, m_frames.ms.back(), true);
             }
             m_timer.invalidate();
             m_dirtyOnly = true;
@@ -503,7 +617,7 @@ public:
                 m_frames.dirty.queuedCpuMs.push_back(end - m_cpuAtApplied - m_paintCpu);
                 m_frames.dirty.paintCpuMs.push_back(m_paintCpu);
                 m_frames.dirty.paints.push_back(m_paints);
-                keepTrace(end - m_cpuAtStart, false);
+                keepTrace(end - m_cpuAtStart, m_frames.dirty.ms.back(), false);
             }
             m_timer.invalidate();
             m_dirtyOnly = false;
@@ -548,11 +662,12 @@ public:
     }
 
 private:
-    void keepTrace(double cpuMs, bool full)
+    void keepTrace(double cpuMs, double wallMs, bool full)
     {
         if (!qEnvironmentVariableIntValue("BENCH_TRACE"))
             return;
         m_trace.cpuMs = cpuMs;
+        m_trace.wallMs = wallMs;
         m_trace.full = full;
         const ThreadUsage end = ThreadUsage::now();
         const ThreadUsage &start = m_trace.atStart;
@@ -561,6 +676,10 @@ private:
         m_trace.involuntary = double(end.involuntarySwitches - start.involuntarySwitches);
         m_trace.othersCpuMs =
             (end.processCpuMs - start.processCpuMs) - (end.ownCpuMs - start.ownCpuMs);
+        m_trace.userMs = end.userMs - start.userMs;
+        m_trace.systemMs = end.systemMs - start.systemMs;
+        m_trace.runDelayMs = end.runDelayMs - start.runDelayMs;
+        m_trace.busiestOthers = end.busiestOthers(start);
         m_traces.push_back(std::move(m_trace));
         m_trace = {};
     }
@@ -659,6 +778,12 @@ ConsoleRun measureConsole(const char *engine, EngineSession *session, int refres
     const auto measure = [&](Frames &frames_, int page, const char *name) {
         if (!only.isEmpty() && !only.contains(QLatin1String(name), Qt::CaseInsensitive))
             return;
+        if (qEnvironmentVariableIsSet("BENCH_ENGINE_NICE") && qstrcmp(engine, "embedded") == 0)
+            std::printf(
+                "  the engine's threads %d nice levels below the GUI thread: %s\n",
+                qEnvironmentVariableIntValue("BENCH_ENGINE_NICE"),
+                qPrintable(reniceOtherThreads(qEnvironmentVariableIntValue("BENCH_ENGINE_NICE"))
+                               .join(QStringLiteral(", "))));
         frames_ = clock.measure(&window, page, seconds, frames);
         printFrames(engine, name, frames_);
         printTraces(engine, name, clock.traces());
