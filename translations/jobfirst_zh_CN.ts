@@ -1964,7 +1964,7 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
     <message>
         <source>%1 observed of %2</source>
-        <translation>%2 中已观测 %1</translation>
+        <translation>%2内已观测 %1</translation>
     </message>
 </context>
 <context>

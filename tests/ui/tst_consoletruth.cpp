@@ -914,8 +914,12 @@ private slots:
         }
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         panel.retranslate();
-        for (int r = 0; r < 3; ++r) // the availability rows, in the language chosen
-            QVERIFY2(table->item(r, 3)->text().contains(QStringLiteral("已观测")),
+        // The availability rows, in the language chosen and read as a sentence: "1 小时内已观测
+        // 6 秒" (it was "1 小时 中已观测 6 秒").
+        static const QRegularExpression observedZh(
+            QStringLiteral("^(1 小时|1 天|30 天)内已观测 \\d+ (秒|分钟)$"));
+        for (int r = 0; r < 3; ++r)
+            QVERIFY2(observedZh.match(table->item(r, 3)->text()).hasMatch(),
                      qPrintable(table->item(r, 3)->text()));
         m_window->switchLanguage(QStringLiteral("en"));
         panel.retranslate();
