@@ -1729,10 +1729,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <source>queue depth</source>
-        <translation>队列深度</translation>
-    </message>
-    <message>
         <source>delivered / s</source>
         <translation>每秒投递</translation>
     </message>
@@ -1779,6 +1775,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Sync backlog (%1 more held)</source>
         <translation>同步积压（另暂扣 %1）</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>待投递</translation>
+    </message>
+    <message>
+        <source>held</source>
+        <translation>暂扣</translation>
     </message>
 </context>
 <context>

@@ -442,6 +442,14 @@ private slots:
         QCOMPARE(m_window->overview()->cardValue(6), QStringLiteral("0"));
         QCOMPARE(m_window->overview()->cardCaption(6),
                  QStringLiteral("Sync backlog (1 more held)"));
+        // So does the Overview's queue chart: the held delivery on its own line, not pending.
+        ui::LiveChart *queue = m_window->overview()->charts().at(1);
+        QTRY_VERIFY2_WITH_TIMEOUT(queue->lastValue(QStringLiteral("held")) == 1 &&
+                                      queue->lastValue(QStringLiteral("pending")) == 0,
+                                  qPrintable(QStringLiteral("held %1, pending %2")
+                                                 .arg(queue->lastValue(QStringLiteral("held")))
+                                                 .arg(queue->lastValue(QStringLiteral("pending")))),
+                                  5000);
         m_window->showPage(1);
         // node_timeout (4 s) later it is failed: red, in the table and in the status bar.
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Failed, 15000);
@@ -455,6 +463,12 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(statusBacklog->text(), QStringLiteral("Sync backlog: 0"), 10000);
         QCOMPARE(m_window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
+        QTRY_VERIFY2_WITH_TIMEOUT(queue->lastValue(QStringLiteral("held")) == 0 &&
+                                      queue->lastValue(QStringLiteral("pending")) == 0,
+                                  qPrintable(QStringLiteral("held %1, pending %2")
+                                                 .arg(queue->lastValue(QStringLiteral("held")))
+                                                 .arg(queue->lastValue(QStringLiteral("pending")))),
+                                  5000);
         QTRY_VERIFY_WITH_TIMEOUT(
             alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved(), 5000);
         QTRY_VERIFY(
