@@ -935,8 +935,33 @@ private slots:
         for (int r = 0; r < 3; ++r)
             QVERIFY2(observedZh.match(table->item(r, 3)->text()).hasMatch(),
                      qPrintable(table->item(r, 3)->text()));
+        // So does the least available node's span: "过去 4 分钟内", not "过去 4 分钟 内".
+        QVERIFY2(worst->text().startsWith(QStringLiteral("过去 ")) &&
+                     !worst->text().contains(QStringLiteral(" 内")),
+                 qPrintable(worst->text()));
         m_window->switchLanguage(QStringLiteral("en"));
         panel.retranslate();
+    }
+
+    // A duration before 后, 前, 内 or 中 is one word with it: "54 秒后再次探测", "3 秒前",
+    // "过去 4 分钟内"; "%1 后" read "54 秒 后" (the walks of sessions 16 and 17).
+    void chineseDurationsJoinTheirPostposition()
+    {
+        QFile ts(QStringLiteral(JOBFIRST_SOURCE_DIR "/translations/jobfirst_zh_CN.ts"));
+        QVERIFY(ts.open(QIODevice::ReadOnly));
+        static const QRegularExpression spaced(
+            QStringLiteral("<translation>[^<]*%\\d [后前内中][^<]*</translation>"));
+        QStringList found;
+        for (auto it = spaced.globalMatch(QString::fromUtf8(ts.readAll())); it.hasNext();)
+            found << it.next().captured();
+        QVERIFY2(found.isEmpty(), qPrintable(found.join(u'\n')));
+        // As the console shows one: an open circuit's next probe.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString probe =
+            QCoreApplication::translate("jobfirst::ui::SyncPage", "open, next probe in %1")
+                .arg(ui::ageText(54000));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(probe, QStringLiteral("断开，54 秒后再次探测"));
     }
 
     // Item 13: lines are told apart, and failures do not look like a target.
