@@ -281,7 +281,7 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
     <message>
         <source>down — failed in %1</source>
-        <translation>故障 — %1 后判定失效</translation>
+        <translation>故障 — %1后判定失效</translation>
     </message>
     <message>
         <source>Held: deliveries for a target whose node is down, or that is paused or disabled. They are not being attempted, and go when the target is back.</source>
@@ -911,11 +911,11 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
     <message>
         <source>%1 ago, late</source>
-        <translation>%1 前，已超时</translation>
+        <translation>%1前，已超时</translation>
     </message>
     <message>
         <source>%1 ago</source>
-        <translation>%1 前</translation>
+        <translation>%1前</translation>
     </message>
     <message>
         <source>Partitions</source>
@@ -1729,10 +1729,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1 毫秒</translation>
     </message>
     <message>
-        <source>queue depth</source>
-        <translation>队列深度</translation>
-    </message>
-    <message>
         <source>delivered / s</source>
         <translation>每秒投递</translation>
     </message>
@@ -1774,11 +1770,19 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
     <message>
         <source>%1 of %2 requests in the last %3 failed</source>
-        <translation>最近 %3 内 %2 个请求中有 %1 个失败</translation>
+        <translation>最近 %3内 %2 个请求中有 %1 个失败</translation>
     </message>
     <message>
         <source>Sync backlog (%1 more held)</source>
         <translation>同步积压（另暂扣 %1）</translation>
+    </message>
+    <message>
+        <source>pending</source>
+        <translation>待投递</translation>
+    </message>
+    <message>
+        <source>held</source>
+        <translation>暂扣</translation>
     </message>
 </context>
 <context>
@@ -1960,11 +1964,11 @@ Choose another store (File → Open cluster store…), or start the console with
     </message>
     <message>
         <source>Least available node over the last %1: %2, %3 % (target 99.9 %)</source>
-        <translation>过去 %1 内可用性最低的节点：%2，%3 %（目标 99.9 %）</translation>
+        <translation>过去 %1内可用性最低的节点：%2，%3 %（目标 99.9 %）</translation>
     </message>
     <message>
         <source>%1 observed of %2</source>
-        <translation>%2 中已观测 %1</translation>
+        <translation>%2内已观测 %1</translation>
     </message>
 </context>
 <context>
@@ -2255,7 +2259,7 @@ Buckets differing: %8 of %9
     </message>
     <message>
         <source>open, next probe in %1</source>
-        <translation>断开，%1 后再次探测</translation>
+        <translation>断开，%1后再次探测</translation>
     </message>
     <message>
         <source>held: target disabled</source>
@@ -2271,7 +2275,7 @@ Buckets differing: %8 of %9
     </message>
     <message>
         <source>waiting for the circuit, next probe in %1</source>
-        <translation>等待熔断器，%1 后再次探测</translation>
+        <translation>等待熔断器，%1后再次探测</translation>
     </message>
     <message>
         <source>waiting for the circuit</source>
@@ -2283,7 +2287,7 @@ Buckets differing: %8 of %9
     </message>
     <message>
         <source>retry in %1</source>
-        <translation>%1 后重试</translation>
+        <translation>%1后重试</translation>
     </message>
     <message>
         <source>due now</source>

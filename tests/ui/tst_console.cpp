@@ -388,13 +388,13 @@ private slots:
     void switchToChineseAndBack()
     {
         ui::LiveChart *queue = m_window->overview()->charts().at(1);
-        QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(QStringLiteral("queue-depth")) >= 3, 5000);
-        QCOMPARE(queue->seriesName(QStringLiteral("queue-depth")), QStringLiteral("queue depth"));
-        const int points = queue->pointCount(QStringLiteral("queue-depth"));
+        QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(QStringLiteral("pending")) >= 3, 5000);
+        QCOMPARE(queue->seriesName(QStringLiteral("pending")), QStringLiteral("pending"));
+        const int points = queue->pointCount(QStringLiteral("pending"));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         // The chart keeps its history under the translated name.
-        QCOMPARE(queue->seriesName(QStringLiteral("queue-depth")), QStringLiteral("队列深度"));
-        QVERIFY(queue->pointCount(QStringLiteral("queue-depth")) >= points);
+        QCOMPARE(queue->seriesName(QStringLiteral("pending")), QStringLiteral("待投递"));
+        QVERIFY(queue->pointCount(QStringLiteral("pending")) >= points);
         auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("sidebar"));
         QCOMPARE(sidebar->item(0)->text(), QStringLiteral("概览"));
         QCOMPARE(sidebar->item(1)->text(), QStringLiteral("节点"));

@@ -615,6 +615,90 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->resize(1280, 820);
     }
+
+    // Every button of the Sync page as wide as its words ask, on every tab, in both languages:
+    // "检查并修复" on the Consistency tab was reported cut at its last character (session 16's
+    // walk; not seen again in session 17, at 1280 px and under Xvfb, started in Chinese or
+    // switched to it). A button squeezed below its size hint is cut by the style's margins
+    // before everyTextFitsAt1280x820's text-width check sees it.
+    void syncButtonsAreWhole_data() { addLanguages(); }
+    void syncButtonsAreWhole()
+    {
+        QFETCH(QString, language);
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        QStringList cut;
+        for (int tab = 0; tab < sync->tabs()->count(); ++tab) {
+            sync->tabs()->setCurrentIndex(tab);
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+            QCoreApplication::processEvents();
+            for (QPushButton *b : sync->tabs()->currentWidget()->findChildren<QPushButton *>())
+                if (b->isVisible() && b->width() < b->sizeHint().width())
+                    cut << QStringLiteral("tab %1 \"%2\": %3 px of %4")
+                               .arg(sync->tabs()->tabText(tab), b->text())
+                               .arg(b->width())
+                               .arg(b->sizeHint().width());
+        }
+        sync->tabs()->setCurrentIndex(0);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(cut.isEmpty(), qPrintable(cut.join(u'\n')));
+    }
+
+    // The Targets tab at the default size with a target whose last error is long (a service
+    // that answers with a page of text): the error is cut short in its cell, whole in its
+    // tooltip, and the table does not scroll sideways (it did, session 16's walk).
+    void targetErrorsFit_data() { addLanguages(); }
+    void targetErrorsFit()
+    {
+        QFETCH(QString, language);
+        ui::SyncPage *sync = m_window->sync();
+        const auto lastError = [sync] {
+            const auto *model = sync->targetModel();
+            const int row = model->rowOfKey(QStringLiteral("user-service"));
+            return row < 0 ? QString() : model->row(row).lastError;
+        };
+        if (!lastError().contains(QLatin1String("padded answer"))) {
+            QVERIFY(m_target.control(
+                {{QStringLiteral("status"), 400}, {QStringLiteral("body_bytes"), 1000}}));
+            SyncEvent event;
+            event.type = QStringLiteral("user.created");
+            event.userId = QStringLiteral("answered-with-a-long-error");
+            QVERIFY(m_engine->sendEvents({event}, SyncMode::RealTime, {}).result().ok());
+            QTRY_VERIFY_WITH_TIMEOUT(lastError().contains(QLatin1String("padded answer")), 15000);
+            QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        }
+        QVERIFY2(lastError().size() > 150, qPrintable(lastError()));
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(0);
+        QTableView *view = sync->serviceTargetView();
+        QTRY_VERIFY(view->isVisible());
+        // Fitted to the rows (the error column wider than its title) before it is looked at.
+        const int errorColumn = view->model()->columnCount() - 1;
+        QTRY_VERIFY_WITH_TIMEOUT(view->columnWidth(errorColumn) > 300, 5000);
+        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
+        QVERIFY2(view->horizontalHeader()->length() <= view->viewport()->width(),
+                 qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                .arg(view->horizontalHeader()->length())
+                                .arg(view->viewport()->width())));
+        // Every column but the error is whole on screen; the error has the room left.
+        for (int c = 0; c < errorColumn; ++c)
+            QVERIFY2(view->columnViewportPosition(c) + view->columnWidth(c) <=
+                         view->viewport()->width(),
+                     qPrintable(view->model()->headerData(c, Qt::Horizontal).toString()));
+        int row = 0;
+        while (row < view->model()->rowCount() &&
+               view->model()->index(row, 0).data().toString() != u"user-service")
+            ++row;
+        QVERIFY(row < view->model()->rowCount());
+        const QString tooltip =
+            view->model()->index(row, errorColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tooltip.contains(QLatin1String("padded answer")), qPrintable(tooltip));
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
 };
 
 QTEST_MAIN(TestConsoleLayout)

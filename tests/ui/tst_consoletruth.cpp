@@ -442,6 +442,14 @@ private slots:
         QCOMPARE(m_window->overview()->cardValue(6), QStringLiteral("0"));
         QCOMPARE(m_window->overview()->cardCaption(6),
                  QStringLiteral("Sync backlog (1 more held)"));
+        // So does the Overview's queue chart: the held delivery on its own line, not pending.
+        ui::LiveChart *queue = m_window->overview()->charts().at(1);
+        QTRY_VERIFY2_WITH_TIMEOUT(queue->lastValue(QStringLiteral("held")) == 1 &&
+                                      queue->lastValue(QStringLiteral("pending")) == 0,
+                                  qPrintable(QStringLiteral("held %1, pending %2")
+                                                 .arg(queue->lastValue(QStringLiteral("held")))
+                                                 .arg(queue->lastValue(QStringLiteral("pending")))),
+                                  5000);
         m_window->showPage(1);
         // node_timeout (4 s) later it is failed: red, in the table and in the status bar.
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Failed, 15000);
@@ -455,6 +463,12 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(statusBacklog->text(), QStringLiteral("Sync backlog: 0"), 10000);
         QCOMPARE(m_window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
+        QTRY_VERIFY2_WITH_TIMEOUT(queue->lastValue(QStringLiteral("held")) == 0 &&
+                                      queue->lastValue(QStringLiteral("pending")) == 0,
+                                  qPrintable(QStringLiteral("held %1, pending %2")
+                                                 .arg(queue->lastValue(QStringLiteral("held")))
+                                                 .arg(queue->lastValue(QStringLiteral("pending")))),
+                                  5000);
         QTRY_VERIFY_WITH_TIMEOUT(
             alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).first().resolved(), 5000);
         QTRY_VERIFY(
@@ -914,11 +928,40 @@ private slots:
         }
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         panel.retranslate();
-        for (int r = 0; r < 3; ++r) // the availability rows, in the language chosen
-            QVERIFY2(table->item(r, 3)->text().contains(QStringLiteral("已观测")),
+        // The availability rows, in the language chosen and read as a sentence: "1 小时内已观测
+        // 6 秒" (it was "1 小时 中已观测 6 秒").
+        static const QRegularExpression observedZh(
+            QStringLiteral("^(1 小时|1 天|30 天)内已观测 \\d+ (秒|分钟)$"));
+        for (int r = 0; r < 3; ++r)
+            QVERIFY2(observedZh.match(table->item(r, 3)->text()).hasMatch(),
                      qPrintable(table->item(r, 3)->text()));
+        // So does the least available node's span: "过去 4 分钟内", not "过去 4 分钟 内".
+        QVERIFY2(worst->text().startsWith(QStringLiteral("过去 ")) &&
+                     !worst->text().contains(QStringLiteral(" 内")),
+                 qPrintable(worst->text()));
         m_window->switchLanguage(QStringLiteral("en"));
         panel.retranslate();
+    }
+
+    // A duration before 后, 前, 内 or 中 is one word with it: "54 秒后再次探测", "3 秒前",
+    // "过去 4 分钟内"; "%1 后" read "54 秒 后" (the walks of sessions 16 and 17).
+    void chineseDurationsJoinTheirPostposition()
+    {
+        QFile ts(QStringLiteral(JOBFIRST_SOURCE_DIR "/translations/jobfirst_zh_CN.ts"));
+        QVERIFY(ts.open(QIODevice::ReadOnly));
+        static const QRegularExpression spaced(
+            QStringLiteral("<translation>[^<]*%\\d [后前内中][^<]*</translation>"));
+        QStringList found;
+        for (auto it = spaced.globalMatch(QString::fromUtf8(ts.readAll())); it.hasNext();)
+            found << it.next().captured();
+        QVERIFY2(found.isEmpty(), qPrintable(found.join(u'\n')));
+        // As the console shows one: an open circuit's next probe.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString probe =
+            QCoreApplication::translate("jobfirst::ui::SyncPage", "open, next probe in %1")
+                .arg(ui::ageText(54000));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(probe, QStringLiteral("断开，54 秒后再次探测"));
     }
 
     // Item 13: lines are told apart, and failures do not look like a target.

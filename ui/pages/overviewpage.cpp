@@ -51,7 +51,10 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     });
     m_charts = {m_latency, m_queue, m_targets};
     // Stable keys with translatable titles: switching language keeps the history.
-    m_queue->setSeriesTitle(QStringLiteral("queue-depth"), [] { return tr("queue depth"); });
+    // Pending and held apart, as the status bar and the Sync page count them: held deliveries
+    // (their target's node down, paused or disabled) are not work being done.
+    m_queue->setSeriesTitle(QStringLiteral("pending"), [] { return tr("pending"); });
+    m_queue->setSeriesTitle(QStringLiteral("held"), [] { return tr("held"); });
     m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
     m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
     // The same words as the simulation's percentiles (and their translation).
@@ -234,7 +237,9 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
         }
     }
     m_latency->removeSeriesNotIn(nodeNames);
-    m_queue->addPoint(QStringLiteral("queue-depth"), s.at, double(s.sync.queueDepth));
+    m_queue->addPoint(QStringLiteral("pending"), s.at,
+                      double(s.sync.queueDepth - s.sync.heldDeliveries));
+    m_queue->addPoint(QStringLiteral("held"), s.at, double(s.sync.heldDeliveries));
     m_queue->addPoint(QStringLiteral("delivered"), s.at, s.sync.deliveriesPerSecond);
     const double seconds = m_lastAt ? double(s.at - m_lastAt) / 1000.0 : 0;
     double failures = 0;

@@ -275,7 +275,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     for (QTableView *v : {m_targetView, m_nodeTargetView}) {
         v->setSelectionMode(QAbstractItemView::SingleSelection);
         v->setWordWrap(false);
-        m_fitters << new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
+        auto *fitter = new ColumnFitter(v); // a node target per node: 1,000 rows in a large cluster
+        fitter->setLastColumnElides(true);  // a long last error: its whole in the tooltip
+        m_fitters << fitter;
     }
     // One selection across both tables: the buttons act on the target last chosen.
     connect(m_targetView->selectionModel(), &QItemSelectionModel::selectionChanged, this,

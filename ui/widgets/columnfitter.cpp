@@ -7,6 +7,8 @@
 #include <QTableView>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace jobfirst::ui {
 
 ColumnFitter::ColumnFitter(QTableView *view)
@@ -17,8 +19,11 @@ ColumnFitter::ColumnFitter(QTableView *view)
     m_timer->setSingleShot(true);
     m_timer->setInterval(100);
     connect(m_timer, &QTimer::timeout, this, [this] {
-        if (m_view->isVisible())
-            m_view->resizeColumnsToContents();
+        if (!m_view->isVisible())
+            return;
+        m_view->resizeColumnsToContents();
+        if (m_lastColumnElides)
+            fitLastColumnToRoom();
     });
     if (QAbstractItemModel *model = view->model()) {
         connect(model, &QAbstractItemModel::modelReset, this, &ColumnFitter::schedule);
@@ -58,9 +63,24 @@ QStringList ColumnFitter::rowsOnScreen() const
     return rows;
 }
 
+void ColumnFitter::fitLastColumnToRoom()
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    const int last = header->logicalIndex(header->count() - 1);
+    if (last < 0)
+        return;
+    const int room = m_view->viewport()->width() - (header->length() - header->sectionSize(last));
+    // Never narrower than its title.
+    const int width = std::max(room, header->sectionSizeHint(last));
+    if (header->sectionSize(last) > width)
+        header->resizeSection(last, width);
+}
+
 bool ColumnFitter::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_view && event->type() == QEvent::Show)
+    // A narrower table leaves the last column less room.
+    if (watched == m_view &&
+        (event->type() == QEvent::Show || (m_lastColumnElides && event->type() == QEvent::Resize)))
         schedule();
     return QObject::eventFilter(watched, event);
 }

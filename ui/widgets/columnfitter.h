@@ -25,6 +25,9 @@ public:
     explicit ColumnFitter(QTableView *view);
     /// Fits soon (after 100 ms of quiet), e.g. when a value's words may have grown wider.
     void schedule();
+    /// The last column (an error, whole in its tooltip) is given the room the others leave,
+    /// and elides, rather than widening the table past its viewport into a sideways scroll.
+    void setLastColumnElides(bool elides) { m_lastColumnElides = elides; }
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -32,10 +35,12 @@ protected:
 private:
     /// The rows on screen, by their first column (the row's name in the tables fitted).
     QStringList rowsOnScreen() const;
+    void fitLastColumnToRoom();
 
     QTableView *m_view;
     QTimer *m_timer;
     QStringList m_beforeLayout; ///< rowsOnScreen() when the model's layout began to change
+    bool m_lastColumnElides = false;
 };
 
 } // namespace jobfirst::ui
