@@ -114,12 +114,16 @@ bool SqliteDoneMarker::acknowledge(const DeliveryOutcome *const *rows, int count
     SqliteStatement *l = m_ledgers.rows(count);
     if (!l)
         return false;
+    qsizetype units = 0;
+    for (int i = 0; i < count; ++i)
+        units += rows[i]->target.size() + rows[i]->user.size() + rows[i]->eventId.size();
+    m_text.reset(units);
     for (int i = 0; i < count; ++i) {
         const DeliveryOutcome &o = *rows[i];
         const int p = 1 + 5 * i;
-        l->bind(p, o.target);
-        l->bind(p + 1, o.user);
-        l->bind(p + 2, o.eventId);
+        l->bindUtf8(p, m_text.add(o.target));
+        l->bindUtf8(p + 1, m_text.add(o.user));
+        l->bindUtf8(p + 2, m_text.add(o.eventId));
         l->bind(p + 3, o.version);
         l->bind(p + 4, now);
     }

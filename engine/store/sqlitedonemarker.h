@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/sqlitemultirow.h"
+#include "store/sqlitetextscratch.h"
 #include "sync/deliveryoutcome.h"
 
 #include <QString>
@@ -17,7 +18,8 @@ namespace jobfirst {
 /// WHERE id BETWEEN, the others by one UPDATE ... WHERE id IN (...) per up to MaxRows rows;
 /// and each user's acknowledged version kept in the ledger (the higher version wins) by
 /// upserts of up to MaxRows rows per statement, which open their cursors once and find
-/// neighbouring keys from where the last one left them. Statements for each row count are
+/// neighbouring keys from where the last one left them; their text is bound without SQLite
+/// copying it (SqliteTextScratch). Statements for each row count are
 /// prepared when first needed. Runs inside the caller's transaction, on a connection whose
 /// temp_store is MEMORY (SqliteOutboxStore's): the statement journal of an upsert whose rows
 /// are far apart then stays in memory instead of a temporary file written in each commit.
@@ -55,6 +57,7 @@ private:
     SqliteMultiRow m_updates;
     SqliteStatement m_updateRange;
     SqliteMultiRow m_ledgers;
+    SqliteTextScratch m_text; ///< the text of the ledger statement being bound
     std::vector<const DeliveryOutcome *> m_byAttempts; ///< reused: no allocation per call
     std::vector<const DeliveryOutcome *> m_scattered;  ///< rows not in a range, likewise
 };

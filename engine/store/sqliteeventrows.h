@@ -3,6 +3,7 @@
 
 #include "store/sqlitemultirow.h"
 #include "store/sqlitestatement.h"
+#include "store/sqlitetextscratch.h"
 #include "sync/outboxrequest.h"
 
 #include <QHash>
@@ -61,22 +62,6 @@ private:
         QString mode;
     };
 
-    /// UTF-8 copies of the text one statement binds, bound without SQLite copying them again
-    /// (a copy and an allocation per value, a tenth of the writer thread): they stay in place
-    /// until the statement has run and its next rows are bound.
-    class TextScratch
-    {
-    public:
-        /// Room for strings of `units` UTF-16 units in all; forgets the ones before.
-        void reset(qsizetype units);
-        /// `s` as UTF-8, valid until the next reset().
-        QByteArrayView add(const QString &s);
-
-    private:
-        std::vector<char> m_bytes;
-        std::size_t m_used = 0;
-    };
-
     bool insertEvents(std::span<OutboxRequest *const> writes, QString &error);
     /// Inserts `count` events; `seqs` gets each one's seq, or 0 if it was accepted before.
     bool insertEventChunk(const OutboxItem *const *items, int count, qint64 *seqs, QString &error);
@@ -93,7 +78,7 @@ private:
     std::vector<DeliveryRow> m_rows; ///< delivery rows not inserted yet
     QString m_failure;               ///< a flush before a supersede failed
     qint64 m_firstDelivery = 0, m_lastDelivery = 0; ///< ids inserted (takeInsertedDeliveries)
-    TextScratch m_text;
+    SqliteTextScratch m_text;                       ///< the text of the statement being bound
 };
 
 } // namespace jobfirst

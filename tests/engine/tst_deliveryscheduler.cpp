@@ -8,6 +8,8 @@
 #include "store/postgresschema.h"
 #include "sync/deliveryscheduler.h"
 
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -333,6 +335,67 @@ private slots:
         const std::vector<PendingDelivery> allOfU = read(targets[1], 0, 10000);
         QCOMPARE(allOfU.size(), std::size_t(5000));
         check(allOfU);
+    }
+
+    void rowsGetTheirOwnEventWhereverItIsAndNoneWithoutOne()
+    {
+        // Target "t" has a row for every 50th event, then every 1,000th (runs of nearby seqs and
+        // lone ones), "u" for every event; each event has its own id, payload and time. One of
+        // t's events is gone from the store: its row is left out, the rows after it are not.
+        // "t" is read once with its events in the reader's recent ones (so it reads them
+        // apart from then on), then again after 5,000 later events took their places.
+        const QStringList both{QStringLiteral("t"), QStringLiteral("u")};
+        const auto commit = [&](int from, int to, int every) {
+            QList<OutboxItem> items;
+            for (int i = from; i <= to; ++i) {
+                OutboxItem it;
+                it.event.eventId = QStringLiteral("ev%1").arg(i);
+                it.event.type = QStringLiteral("user.updated");
+                it.event.userId = QStringLiteral("u%1").arg(i);
+                it.event.createdAt = 5000 + i;
+                it.targets = i % every == 7 ? both : QStringList{QStringLiteral("u")};
+                it.payload = "{\"n\":" + QByteArray::number(i) + "}";
+                items << it;
+            }
+            m_keep.push_back(std::make_unique<OutboxRequest>(EventWrite{items, {}}));
+            QVERIFY(m_writer->commit({m_keep.back().get()}, 1000).ok());
+        };
+        QHash<qint64, qint64> createdAt; // by seq, as stored
+        const auto storeSays = [&](const QString &sql) {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"),
+                                                        QStringLiteral("check%1").arg(m_n));
+            db.setDatabaseName(m_dir.filePath(QStringLiteral("s%1.db").arg(m_n)));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(sql.isEmpty() || q.exec(sql));
+            QVERIFY(q.exec(QStringLiteral("SELECT seq, created_at FROM events")));
+            while (q.next())
+                createdAt.insert(q.value(0).toLongLong(), q.value(1).toLongLong());
+            q.finish();
+            db.close();
+        };
+        const auto check = [&](const QString &target, int expected) {
+            std::vector<PendingDelivery> rows;
+            QVERIFY(m_reader->readPending(target, 0, 10000, rows).ok());
+            QCOMPARE(int(rows.size()), expected);
+            for (const PendingDelivery &r : rows) {
+                const qint64 n = r.user.mid(1).toLongLong();
+                QVERIFY2(n != 507, "a row without its event");
+                QCOMPARE(r.eventId, QStringLiteral("ev%1").arg(n));
+                QCOMPARE(r.payload, "{\"n\":" + QByteArray::number(n) + "}");
+                QVERIFY(createdAt.contains(r.seq));
+                QCOMPARE(r.createdAt, createdAt.value(r.seq));
+            }
+        };
+        commit(1, 1000, 50);
+        storeSays(QStringLiteral("DELETE FROM events WHERE event_id = 'ev507'"));
+        check(QStringLiteral("u"), 999);
+        check(QStringLiteral("t"), 19); // 20 rows, one event gone
+        commit(1001, 6000, 1000);
+        storeSays({});
+        check(QStringLiteral("u"), 5999);
+        check(QStringLiteral("t"), 24);
+        check(QStringLiteral("t"), 24);
     }
 
     void rowsNotYetDurableOrDueWait()

@@ -229,6 +229,38 @@ private slots:
             QStringLiteral("2"));
     }
 
+    void ledgerTextIsStoredAsGivenWhateverItsCharacters()
+    {
+        // One statement's text goes into one buffer (ASCII narrowed, the rest converted) that
+        // SQLite reads in place: each value must land whole in its own column, next to values
+        // of other lengths and characters, statement after statement.
+        const QStringList users{
+            QStringLiteral("u0"), QStringLiteral("用户-零"),          QStringLiteral("émilie"),
+            QStringLiteral("u3"), QStringLiteral("\U0001F600-smile"), QString(40, u'x')};
+        auto store = open();
+        std::vector<DeliveryOutcome> outcomes = pendingRows(*store, 40);
+        for (DeliveryOutcome &o : outcomes) {
+            const int i = int(o.id - 1);
+            o.user = users[i % users.size()] + QString::number(i);
+            o.eventId =
+                (i % 2 ? QStringLiteral("évènement-") : QStringLiteral("e")) + QString::number(i);
+            o.target = i % 3 ? QStringLiteral("t") : QStringLiteral("目标");
+        }
+        QCOMPARE(markInTransaction(*store, outcomes), QString());
+        QSqlQuery q(store->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT target, user_id, event_id, version FROM ledger")));
+        int rows = 0;
+        while (q.next()) {
+            const int i = int(q.value(3).toLongLong() - 100);
+            QVERIFY2(i >= 0 && i < 40, qPrintable(q.value(3).toString()));
+            QCOMPARE(q.value(0).toString(), outcomes[std::size_t(i)].target);
+            QCOMPARE(q.value(1).toString(), outcomes[std::size_t(i)].user);
+            QCOMPARE(q.value(2).toString(), outcomes[std::size_t(i)].eventId);
+            ++rows;
+        }
+        QCOMPARE(rows, 40);
+    }
+
     void rowsOfSixTargetsNeedNoJournalFile()
     {
         // As the outbox writes them: an event's rows to six targets are neighbours, and each
