@@ -20,6 +20,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -27,10 +28,12 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -43,6 +46,7 @@ namespace {
 /// The network between one daemon and PostgreSQL: a TCP forwarder from a port of its own to
 /// the server's, which cut() breaks as a firewall rule or a failed switch port would: every
 /// connection is reset and new ones are refused, while the test still reaches the server.
+/// silenceAfter() makes it a network that loses every packet instead, without a reset.
 class ServerLink final
 {
 public:
@@ -51,13 +55,15 @@ public:
     /// Listens on a free port of 127.0.0.1; false when it cannot.
     bool start()
     {
-        m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
+        // Close-on-exec, every descriptor: a daemon started meanwhile would otherwise hold
+        // the link's sockets open, and a reset here would never reach the other end.
+        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a = address(0);
         socklen_t size = sizeof a;
         if (m_listen < 0 || ::bind(m_listen, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
             ::listen(m_listen, 64) != 0 ||
             ::getsockname(m_listen, reinterpret_cast<sockaddr *>(&a), &size) != 0 ||
-            ::pipe(m_wake) != 0)
+            ::pipe2(m_wake, O_CLOEXEC) != 0)
             return false;
         m_port = ntohs(a.sin_port);
         m_thread = std::thread([this] { run(); });
@@ -69,13 +75,40 @@ public:
         if (!m_thread.joinable())
             return;
         m_cut = true;
-        [[maybe_unused]] const auto written = ::write(m_wake[1], "x", 1);
+        wake();
         m_thread.join();
         ::close(m_wake[0]);
         ::close(m_wake[1]);
     }
+    /// Goes silent once a client has sent text containing `pattern` (passed on to the server,
+    /// as the last thing that is): from then on every connection stays open, what the client
+    /// sends is read and dropped and nothing comes back, as on a network that loses every
+    /// packet without a reset; new connections are accepted and left silent too. This
+    /// host's kernel still acknowledges what the client sends, so its TCP keepalives and
+    /// tcp_user_timeout do not see the silence: only the daemon's own bounds and the
+    /// server's (idle_in_transaction_session_timeout) are at work.
+    void silenceAfter(const QByteArray &pattern)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_pattern = pattern;
+        }
+        m_mode = Mode::Arming;
+        wake();
+    }
+    bool silent() const { return m_mode == Mode::Silent; }
+    /// Relays again. The connections that were silent are reset (what was sent on them was
+    /// lost), new ones are relayed.
+    void relay()
+    {
+        m_resetHeld = true;
+        m_mode = Mode::Relaying;
+        wake();
+    }
 
 private:
+    enum class Mode { Relaying, Arming, Silent };
+
     static sockaddr_in address(quint16 port)
     {
         sockaddr_in a{};
@@ -87,6 +120,8 @@ private:
     /// Closes `fd` with a reset, as a connection that was cut.
     static void reset(int fd)
     {
+        if (fd < 0)
+            return;
         const linger now{1, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
         ::close(fd);
@@ -102,40 +137,76 @@ private:
         }
         return true;
     }
+    void wake() { [[maybe_unused]] const auto written = ::write(m_wake[1], "x", 1); }
     void run()
     {
-        std::vector<std::pair<int, int>> pairs; // client side, server side
+        std::vector<std::pair<int, int>> pairs; // client side, server side (-1: never opened)
         while (!m_cut) {
+            if (m_resetHeld.exchange(false)) {
+                for (const auto &[client, server] : pairs) {
+                    reset(client);
+                    reset(server);
+                }
+                pairs.clear();
+            }
+            const bool silent = m_mode == Mode::Silent;
             std::vector<pollfd> fds{{m_listen, POLLIN, 0}, {m_wake[0], POLLIN, 0}};
             for (const auto &[client, server] : pairs) {
                 fds.push_back({client, POLLIN, 0});
-                fds.push_back({server, POLLIN, 0});
+                // Silent: what the server answers stays where it is.
+                fds.push_back({silent ? -1 : server, POLLIN, 0});
             }
             if (::poll(fds.data(), fds.size(), 1000) < 0 || m_cut)
                 continue;
+            if (fds[1].revents & POLLIN) {
+                char drained[64];
+                [[maybe_unused]] const auto n = ::read(m_wake[0], drained, sizeof drained);
+                continue; // the mode changed: poll again with it
+            }
             std::vector<std::pair<int, int>> open;
             for (std::size_t i = 0; i < pairs.size(); ++i) {
                 bool closed = false;
                 for (int side = 0; side < 2 && !closed; ++side) {
                     const pollfd &p = fds[2 + 2 * i + std::size_t(side)];
-                    if (!(p.revents & (POLLIN | POLLHUP | POLLERR)))
+                    if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR)))
                         continue;
                     char buffer[65536];
                     const ssize_t n = ::read(p.fd, buffer, sizeof buffer);
+                    if (n <= 0) {
+                        closed = true;
+                        continue;
+                    }
+                    if (m_mode == Mode::Silent)
+                        continue; // lost on the way
                     const int other = side == 0 ? pairs[i].second : pairs[i].first;
-                    closed = n <= 0 || !writeAll(other, buffer, n);
+                    closed = !writeAll(other, buffer, n);
+                    if (side == 0 && m_mode == Mode::Arming) {
+                        std::lock_guard lock(m_mutex);
+                        if (QByteArray::fromRawData(buffer, qsizetype(n)).contains(m_pattern))
+                            m_mode = Mode::Silent;
+                    }
                 }
-                if (closed) {
+                if (closed && m_mode == Mode::Silent && pairs[i].second >= 0) {
+                    // The server does not hear of it either, until relay() resets it.
                     ::close(pairs[i].first);
-                    ::close(pairs[i].second);
+                    open.emplace_back(-1, pairs[i].second);
+                } else if (closed) {
+                    ::close(pairs[i].first);
+                    if (pairs[i].second >= 0)
+                        ::close(pairs[i].second);
                 } else {
                     open.push_back(pairs[i]);
                 }
             }
             pairs = std::move(open);
             if (fds[0].revents & POLLIN) {
-                const int client = ::accept(m_listen, nullptr, nullptr);
-                const int server = client < 0 ? -1 : ::socket(AF_INET, SOCK_STREAM, 0);
+                const int client = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
+                if (client >= 0 && m_mode == Mode::Silent) {
+                    pairs.emplace_back(client, -1); // no answer, not even the server's greeting
+                    continue;
+                }
+                const int server =
+                    client < 0 ? -1 : ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 const sockaddr_in to = address(m_server);
                 if (server >= 0 &&
                     ::connect(server, reinterpret_cast<const sockaddr *>(&to), sizeof to) == 0) {
@@ -159,6 +230,10 @@ private:
     int m_listen = -1;
     int m_wake[2] = {-1, -1};
     std::atomic<bool> m_cut{false};
+    std::atomic<Mode> m_mode{Mode::Relaying};
+    std::atomic<bool> m_resetHeld{false};
+    std::mutex m_mutex;
+    QByteArray m_pattern; ///< guarded by m_mutex
     std::thread m_thread;
 };
 
@@ -325,6 +400,45 @@ private slots:
         const QByteArray logs = daemon.logs();
         QVERIFY2(logs.contains(says.toUtf8()), logs.constData());
         QVERIFY(!logs.contains("secret"));
+    }
+
+    void aSilentConnectionEndsWithinALeasePeriod()
+    {
+        // What a connection is opened with (libpq's options are not shown by the server).
+        const PostgresUrl url =
+            PostgresUrl::parse(QStringLiteral("postgresql://bo@127.0.0.1:5432/jf")).value();
+        QHash<QString, QString> options;
+        for (const QString &o : url.connectOptions().split(u';'))
+            options.insert(o.section(u'=', 0, 0), o.section(u'=', 1));
+        const qint64 limitMs = PostgresUrl::silenceLimitMs();
+        QVERIFY2(
+            limitMs > 0 && limitMs < DeliveryLease::TtlMs,
+            "a silent daemon would keep its calls, and the server its locks, beyond its lease");
+        QCOMPARE(options.value(QStringLiteral("keepalives")), QStringLiteral("1"));
+        const qint64 idle = options.value(QStringLiteral("keepalives_idle")).toLongLong();
+        const qint64 interval = options.value(QStringLiteral("keepalives_interval")).toLongLong();
+        const qint64 count = options.value(QStringLiteral("keepalives_count")).toLongLong();
+        QVERIFY(idle > 0 && interval > 0 && count > 0);
+        QVERIFY2((idle + interval * count) * 1000 <= limitMs, qPrintable(url.connectOptions()));
+        QCOMPARE(options.value(QStringLiteral("tcp_user_timeout")).toLongLong(), limitMs);
+        // The server's side, which it shows for the session.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        {
+            auto db = PostgresUrl::parse(pg.url()).value().connect(QStringLiteral("silence"));
+            QVERIFY2(db, qPrintable(db ? QString() : db.error().message));
+            QSqlQuery q(db.value());
+            const auto show = [&](const QString &setting) {
+                return q.exec(QStringLiteral("SHOW ") + setting) && q.next() ? q.value(0).toString()
+                                                                             : q.lastError().text();
+            };
+            const QString seconds = QStringLiteral("%1s").arg(limitMs / 1000);
+            QCOMPARE(show(QStringLiteral("idle_in_transaction_session_timeout")), seconds);
+            QCOMPARE(show(QStringLiteral("tcp_user_timeout")), QString::number(limitMs));
+            QCOMPARE(show(QStringLiteral("tcp_keepalives_idle")), QString::number(idle));
+            QCOMPARE(show(QStringLiteral("tcp_keepalives_count")), QString::number(count));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("silence"));
     }
 
     void aPasswordIsReadFromAFileNeverFromTheCommandLine()
@@ -1249,6 +1363,114 @@ private slots:
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
             QStringLiteral("0"), 20000);
         cutOff.kill();
+        QCOMPARE(successor.terminate(), 0);
+    }
+
+    void aDaemonOnASilentNetworkStopsDeliveringBeforeItsLeaseCanPass()
+    {
+        // As above, but the network goes silent instead of refusing: packets are lost, no
+        // reset comes, and the daemon's calls wait for answers that never come. It goes
+        // silent just after the daemon began a transaction that records outcomes (BEGIN with
+        // its fence lock, which a successor must take to pass its partitions on): the server
+        // keeps that transaction open until idle_in_transaction_session_timeout ends it.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        ServerLink link(pg.port());
+        QVERIFY(link.start());
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("t"), 0,
+                             {QStringLiteral("--latency"), QStringLiteral("200")}));
+        const QString config = writeConfig(
+            QStringLiteral("silent.json"),
+            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+             {QStringLiteral("sync_workers"), 1},
+             {QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("t")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
+                                        .arg(pg.user())
+                                        .arg(link.port())
+                                        .arg(pg.database());
+        DaemonProcess silent;
+        const QByteArray token =
+            startWithToken(silent, throughLink, config, m_dir.filePath(QStringLiteral("silent.db")),
+                           QStringLiteral("silent"), QStringLiteral("operator"));
+        QVERIFY(!token.isEmpty());
+        QJsonArray events;
+        for (int i = 0; i < 400; ++i)
+            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("s-%1").arg(i)},
+                                      {QStringLiteral("type"), QStringLiteral("user.created")},
+                                      {QStringLiteral("user_id"), QStringLiteral("u%1").arg(i)}});
+        QCOMPARE(apiCall(silent.url(), "POST", QStringLiteral("/api/v1/sync/events"), token,
+                         json({{QStringLiteral("events"), events}}))
+                     .status,
+                 202);
+        const auto received = [&] {
+            return target.get(QStringLiteral("/stats"))[QStringLiteral("received")].toInt();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(received() >= 5, 20000);
+        link.silenceAfter("pg_advisory_xact_lock_shared(");
+        QTRY_VERIFY_WITH_TIMEOUT(link.silent(), 10000);
+        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
+        const qint64 silentAt = now();
+        const auto partitionsOf = [&](const DaemonProcess &d) {
+            return pg
+                .psql(QStringLiteral(
+                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                          .arg(d.pid()))
+                .toInt();
+        };
+        const qint64 until =
+            pg.psql(QStringLiteral("SELECT MAX(until) FROM partition_leases WHERE holder LIKE "
+                                   "'%:%1:%'")
+                        .arg(silent.pid()))
+                .toLongLong();
+        QVERIFY(until > 0);
+        QVERIFY2(until > now() + 5000, "the lease was about to lapse: nothing to learn");
+        const int atSilence = received();
+        // From when its lease lapses nothing more arrives from it.
+        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::TtlMs + 5000);
+        const int atLapse = received();
+        QTRY_VERIFY_WITH_TIMEOUT(now() > until + 2000, 5000);
+        QCOMPARE(received(), atLapse);
+        qInfo("%d request(s) reached the target after the network went silent, none after its "
+              "lease lapsed %lld ms later",
+              atLapse - atSilence, until - silentAt);
+        QVERIFY2(atLapse < 400, "everything was delivered before the silence");
+        // The server ended the transaction the silence left open: nothing of the silent
+        // daemon holds a lock its successor needs.
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE state ="
+                                        " 'idle in transaction'")),
+                 QStringLiteral("0"));
+        // Another daemon takes the partitions over and delivers the rest: nothing lost.
+        QVERIFY(target.control({{QStringLiteral("latency_ms"), 0}}));
+        DaemonProcess successor;
+        QVERIFY(successor.start(
+            pg.url(), config,
+            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("successor2.db"))}));
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(successor), PostgresSchema::Partitions, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 400, 60000);
+        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("out_of_order")].toInt(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
+            QStringLiteral("0"), 20000);
+        // The network comes back (its silent connections reset): the daemon connects again
+        // and takes its share of the partitions back.
+        link.relay();
+        if (!QTest::qWaitFor(
+                [&] {
+                    return partitionsOf(silent) == PostgresSchema::Partitions / 2 &&
+                           partitionsOf(successor) == PostgresSchema::Partitions / 2;
+                },
+                30000)) {
+            for (const QByteArray &line : silent.logs().split('\n'))
+                qWarning("silent daemon: %s", line.constData());
+            QFAIL("the daemon did not take its share back once the network relayed again");
+        }
+        QCOMPARE(silent.terminate(), 0);
         QCOMPARE(successor.terminate(), 0);
     }
 
