@@ -50,11 +50,13 @@ namespace {
 class ServerLink final
 {
 public:
-    explicit ServerLink(quint16 server) : m_server(server) {}
+    ServerLink() = default;
     ~ServerLink() { cut(); }
-    /// Listens on a free port of 127.0.0.1; false when it cannot.
-    bool start()
+    Q_DISABLE_COPY_MOVE(ServerLink)
+    /// Listens on a free port of 127.0.0.1 and relays to `server`'s; false when it cannot.
+    bool start(quint16 server)
     {
+        m_server = server;
         // Close-on-exec, every descriptor: a daemon started meanwhile would otherwise hold
         // the link's sockets open, and a reset here would never reach the other end.
         m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -261,6 +263,117 @@ class TestPostgresOutbox final : public QObject
             return {};
         f.write(QJsonDocument(o).toJson());
         return path;
+    }
+
+    /// A server, a slow target (one request at a time, 200 ms each: the ~130 rows the daemon
+    /// reads ahead keep it busy for longer than the lease) and a daemon that reaches the
+    /// server only through a ServerLink, with 400 events of 400 users accepted.
+    struct LinkedDaemon
+    {
+        PostgresServer pg;
+        ServerLink link;
+        NodeSimProcess target;
+        QString config;
+        DaemonProcess daemon;
+
+        /// Starts it all and publishes the events (ids "<name>-<n>"): "" or what failed.
+        QString start(TestPostgresOutbox &test, const QString &name)
+        {
+            if (!pg.start(false) || !link.start(pg.port()))
+                return QStringLiteral("the server or its link did not start");
+            if (!target.start(QStringLiteral("t"), 0,
+                              {QStringLiteral("--latency"), QStringLiteral("200")}))
+                return QStringLiteral("the target did not start");
+            config = test.writeConfig(
+                name + QStringLiteral(".json"),
+                {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+                 {QStringLiteral("sync_workers"), 1},
+                 {QStringLiteral("targets"),
+                  QJsonArray{QJsonObject{
+                      {QStringLiteral("name"), QStringLiteral("t")},
+                      {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                      {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+            const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
+                                            .arg(pg.user())
+                                            .arg(link.port())
+                                            .arg(pg.database());
+            const QByteArray token = startWithToken(
+                daemon, throughLink, config, test.m_dir.filePath(name + QStringLiteral(".db")),
+                name, QStringLiteral("operator"));
+            if (token.isEmpty())
+                return QStringLiteral("the daemon did not start");
+            QJsonArray events;
+            for (int i = 0; i < 400; ++i)
+                events.append(
+                    QJsonObject{{QStringLiteral("id"), QStringLiteral("%1-%2").arg(name).arg(i)},
+                                {QStringLiteral("type"), QStringLiteral("user.created")},
+                                {QStringLiteral("user_id"), QStringLiteral("u%1").arg(i)}});
+            const int status = apiCall(daemon.url(), "POST", QStringLiteral("/api/v1/sync/events"),
+                                       token, json({{QStringLiteral("events"), events}}))
+                                   .status;
+            return status == 202 ? QString()
+                                 : QStringLiteral("the events were answered %1").arg(status);
+        }
+        int received()
+        {
+            return target.get(QStringLiteral("/stats"))[QStringLiteral("received")].toInt();
+        }
+        /// The latest any lease of `d` runs to (0: it holds none).
+        qint64 leaseUntil(const DaemonProcess &d)
+        {
+            return pg
+                .psql(QStringLiteral(
+                          "SELECT MAX(until) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                          .arg(d.pid()))
+                .toLongLong();
+        }
+    };
+
+    /// Right after `run`'s daemon lost the server (`how`): from when the lease it last renewed
+    /// lapses (another daemon may take its partitions then) nothing more arrives from it,
+    /// though most of what it read ahead was never sent.
+    static void checkNothingArrivesOnceItsLeaseLapses(LinkedDaemon &run, const char *how)
+    {
+        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
+        const qint64 lostAt = now();
+        const qint64 until = run.leaseUntil(run.daemon);
+        QVERIFY(until > 0);
+        QVERIFY2(until > now() + 5000, "the lease was about to lapse: nothing to learn");
+        const int atLoss = run.received();
+        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::TtlMs + 5000);
+        const int atLapse = run.received();
+        QTRY_VERIFY_WITH_TIMEOUT(now() > until + 2000, 5000);
+        QCOMPARE(run.received(), atLapse);
+        qInfo("%d request(s) reached the target after %s, none after its lease lapsed %lld ms "
+              "later",
+              atLapse - atLoss, how, until - lostAt);
+        QVERIFY2(atLapse < 400, "everything was delivered before the server was lost");
+    }
+
+    /// Another daemon takes all partitions over and delivers the rest: nothing lost, each
+    /// user's events in order.
+    void checkASuccessorDeliversTheRest(LinkedDaemon &run, DaemonProcess &successor)
+    {
+        QVERIFY(run.target.control({{QStringLiteral("latency_ms"), 0}}));
+        QVERIFY(successor.start(
+            run.pg.url(), run.config,
+            {QStringLiteral("--local-db"),
+             m_dir.filePath(QStringLiteral("successor-%1.db").arg(run.daemon.pid()))}));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            run.pg
+                .psql(QStringLiteral(
+                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                          .arg(successor.pid()))
+                .toInt(),
+            PostgresSchema::Partitions, 10000);
+        const auto stats = [&](const QString &figure) {
+            return run.target.get(QStringLiteral("/stats"))[figure].toInt();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stats(QStringLiteral("applied")), 400, 60000);
+        QCOMPARE(stats(QStringLiteral("out_of_order")), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            run.pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
+            QStringLiteral("0"), 20000);
     }
 
     /// Commits a group the way the outbox writer does: its statements, then its COMMIT
@@ -1290,79 +1403,19 @@ private slots:
         // it must stop sending as soon as it cannot renew, not when its memory runs dry: the
         // slow target (one request at a time, 200 ms each) keeps ~130 rows read ahead
         // busy for longer than the lease.
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        ServerLink link(pg.port());
-        QVERIFY(link.start());
-        NodeSimProcess target;
-        QVERIFY(target.start(QStringLiteral("t"), 0,
-                             {QStringLiteral("--latency"), QStringLiteral("200")}));
-        const QString config = writeConfig(
-            QStringLiteral("cut.json"),
-            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-             {QStringLiteral("sync_workers"), 1},
-             {QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("t")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
-        const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
-                                        .arg(pg.user())
-                                        .arg(link.port())
-                                        .arg(pg.database());
-        DaemonProcess cutOff;
-        const QByteArray token =
-            startWithToken(cutOff, throughLink, config, m_dir.filePath(QStringLiteral("cut.db")),
-                           QStringLiteral("cut"), QStringLiteral("operator"));
-        QVERIFY(!token.isEmpty());
-        QJsonArray events;
-        for (int i = 0; i < 400; ++i)
-            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("c-%1").arg(i)},
-                                      {QStringLiteral("type"), QStringLiteral("user.created")},
-                                      {QStringLiteral("user_id"), QStringLiteral("u%1").arg(i)}});
-        QCOMPARE(apiCall(cutOff.url(), "POST", QStringLiteral("/api/v1/sync/events"), token,
-                         json({{QStringLiteral("events"), events}}))
-                     .status,
-                 202);
-        const auto received = [&] {
-            return target.get(QStringLiteral("/stats"))[QStringLiteral("received")].toInt();
-        };
-        QTRY_VERIFY_WITH_TIMEOUT(received() >= 5, 20000);
-        link.cut();
-        const qint64 cutAt = QDateTime::currentMSecsSinceEpoch();
-        // Its leases as it last renewed them: nothing it does from here reaches the server.
-        const QString holder = QStringLiteral("%:%1:%").arg(cutOff.pid());
-        const qint64 until =
-            pg.psql(QStringLiteral("SELECT MAX(until) FROM partition_leases WHERE holder LIKE '%1'")
-                        .arg(holder))
-                .toLongLong();
-        QVERIFY(until > 0);
-        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
-        QVERIFY2(until > now() + 5000, "the lease was about to lapse: nothing to learn");
-        const int atCut = received();
-        // From when its lease lapses (another daemon may take the partitions then) nothing
-        // more arrives from it, though most of what it read ahead was never sent.
-        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::TtlMs + 5000);
-        const int atLapse = received();
-        QTRY_VERIFY_WITH_TIMEOUT(now() > until + 2000, 5000);
-        QCOMPARE(received(), atLapse);
-        qInfo("%d request(s) reached the target after the cut, none after its lease lapsed "
-              "%lld ms after the cut",
-              atLapse - atCut, until - cutAt);
-        QVERIFY2(atLapse < 400, "everything was delivered before the cut");
-        // Another daemon takes the partitions over and delivers the rest: nothing lost.
-        QVERIFY(target.control({{QStringLiteral("latency_ms"), 0}}));
+        LinkedDaemon run;
+        const QString started = run.start(*this, QStringLiteral("cut"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        QTRY_VERIFY_WITH_TIMEOUT(run.received() >= 5, 20000);
+        run.link.cut(); // nothing it does from here reaches the server
+        checkNothingArrivesOnceItsLeaseLapses(run, "the cut");
+        if (QTest::currentTestFailed())
+            return;
         DaemonProcess successor;
-        QVERIFY(successor.start(
-            pg.url(), config,
-            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("successor.db"))}));
-        QTRY_COMPARE_WITH_TIMEOUT(
-            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 400, 60000);
-        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("out_of_order")].toInt(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
-            QStringLiteral("0"), 20000);
-        cutOff.kill();
+        checkASuccessorDeliversTheRest(run, successor);
+        if (QTest::currentTestFailed())
+            return;
+        run.daemon.kill();
         QCOMPARE(successor.terminate(), 0);
     }
 
@@ -1373,48 +1426,27 @@ private slots:
         // silent just after the daemon began a transaction that records outcomes (BEGIN with
         // its fence lock, which a successor must take to pass its partitions on): the server
         // keeps that transaction open until idle_in_transaction_session_timeout ends it.
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        ServerLink link(pg.port());
-        QVERIFY(link.start());
-        NodeSimProcess target;
-        QVERIFY(target.start(QStringLiteral("t"), 0,
-                             {QStringLiteral("--latency"), QStringLiteral("200")}));
-        const QString config = writeConfig(
-            QStringLiteral("silent.json"),
-            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-             {QStringLiteral("sync_workers"), 1},
-             {QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("t")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
-        const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
-                                        .arg(pg.user())
-                                        .arg(link.port())
-                                        .arg(pg.database());
-        DaemonProcess silent;
-        const QByteArray token =
-            startWithToken(silent, throughLink, config, m_dir.filePath(QStringLiteral("silent.db")),
-                           QStringLiteral("silent"), QStringLiteral("operator"));
-        QVERIFY(!token.isEmpty());
-        QJsonArray events;
-        for (int i = 0; i < 400; ++i)
-            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("s-%1").arg(i)},
-                                      {QStringLiteral("type"), QStringLiteral("user.created")},
-                                      {QStringLiteral("user_id"), QStringLiteral("u%1").arg(i)}});
-        QCOMPARE(apiCall(silent.url(), "POST", QStringLiteral("/api/v1/sync/events"), token,
-                         json({{QStringLiteral("events"), events}}))
-                     .status,
-                 202);
-        const auto received = [&] {
-            return target.get(QStringLiteral("/stats"))[QStringLiteral("received")].toInt();
-        };
-        QTRY_VERIFY_WITH_TIMEOUT(received() >= 5, 20000);
+        LinkedDaemon run;
+        const QString started = run.start(*this, QStringLiteral("silent"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        PostgresServer &pg = run.pg;
+        ServerLink &link = run.link;
+        DaemonProcess &silent = run.daemon;
+        QTRY_VERIFY_WITH_TIMEOUT(run.received() >= 5, 20000);
         link.silenceAfter("pg_advisory_xact_lock_shared(");
         QTRY_VERIFY_WITH_TIMEOUT(link.silent(), 10000);
-        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
-        const qint64 silentAt = now();
+        checkNothingArrivesOnceItsLeaseLapses(run, "the network went silent");
+        if (QTest::currentTestFailed())
+            return;
+        // The server ended the transaction the silence left open: nothing of the silent
+        // daemon holds a lock its successor needs.
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE state ="
+                                        " 'idle in transaction'")),
+                 QStringLiteral("0"));
+        DaemonProcess successor;
+        checkASuccessorDeliversTheRest(run, successor);
+        if (QTest::currentTestFailed())
+            return;
         const auto partitionsOf = [&](const DaemonProcess &d) {
             return pg
                 .psql(QStringLiteral(
@@ -1422,41 +1454,6 @@ private slots:
                           .arg(d.pid()))
                 .toInt();
         };
-        const qint64 until =
-            pg.psql(QStringLiteral("SELECT MAX(until) FROM partition_leases WHERE holder LIKE "
-                                   "'%:%1:%'")
-                        .arg(silent.pid()))
-                .toLongLong();
-        QVERIFY(until > 0);
-        QVERIFY2(until > now() + 5000, "the lease was about to lapse: nothing to learn");
-        const int atSilence = received();
-        // From when its lease lapses nothing more arrives from it.
-        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::TtlMs + 5000);
-        const int atLapse = received();
-        QTRY_VERIFY_WITH_TIMEOUT(now() > until + 2000, 5000);
-        QCOMPARE(received(), atLapse);
-        qInfo("%d request(s) reached the target after the network went silent, none after its "
-              "lease lapsed %lld ms later",
-              atLapse - atSilence, until - silentAt);
-        QVERIFY2(atLapse < 400, "everything was delivered before the silence");
-        // The server ended the transaction the silence left open: nothing of the silent
-        // daemon holds a lock its successor needs.
-        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE state ="
-                                        " 'idle in transaction'")),
-                 QStringLiteral("0"));
-        // Another daemon takes the partitions over and delivers the rest: nothing lost.
-        QVERIFY(target.control({{QStringLiteral("latency_ms"), 0}}));
-        DaemonProcess successor;
-        QVERIFY(successor.start(
-            pg.url(), config,
-            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("successor2.db"))}));
-        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(successor), PostgresSchema::Partitions, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 400, 60000);
-        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("out_of_order")].toInt(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(
-            pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
-            QStringLiteral("0"), 20000);
         // The network comes back (its silent connections reset): the daemon connects again
         // and takes its share of the partitions back.
         link.relay();
