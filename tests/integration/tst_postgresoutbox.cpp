@@ -5,6 +5,7 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/daemonheartbeat.h"
 #include "store/deliverylease.h"
 #include "store/postgresoutboxreader.h"
 #include "store/postgresoutboxstore.h"
@@ -1492,7 +1493,12 @@ private slots:
         constexpr int Daemons = 3;
         DaemonProcess daemons[Daemons];
         QByteArray tokens[Daemons];
+        // A daemon that joins or leaves makes the others rebalance within one lease period,
+        // give or take the second between claims (each claim is a heartbeat of its own).
+        const qint64 rebalanceMs = DeliveryLease::TtlMs + DaemonHeartbeat::BeatMs;
+        QElapsedTimer sinceLastJoin;
         for (int i = 0; i < Daemons; ++i) {
+            sinceLastJoin.start();
             tokens[i] = startWithToken(
                 daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("daemon%1.db").arg(i)),
                 QStringLiteral("producer%1").arg(i), QStringLiteral("operator"));
@@ -1509,7 +1515,8 @@ private slots:
         const int third = PostgresSchema::Partitions / Daemons;
         QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == third && partitionsOf(1) == third &&
                                      partitionsOf(2) == third,
-                                 20000);
+                                 int(std::max<qint64>(0, rebalanceMs - sinceLastJoin.elapsed())));
+        qInfo("a third each %lld ms after the last daemon joined", sinceLastJoin.elapsed());
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
             QString::number(PostgresSchema::Partitions));
@@ -1620,8 +1627,13 @@ private slots:
         QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state <> 'done'")),
                  QStringLiteral("0"));
         // A clean stop gives its partitions back; the last daemon then holds all of them.
+        QElapsedTimer sinceLeave;
+        sinceLeave.start();
         QCOMPARE(daemons[1].terminate(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(2), PostgresSchema::Partitions, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsOf(2), PostgresSchema::Partitions,
+                                  int(std::max<qint64>(0, rebalanceMs - sinceLeave.elapsed())));
+        qInfo("the last daemon held every partition %lld ms after the other left",
+              sinceLeave.elapsed());
         QCOMPARE(daemons[2].terminate(), 0);
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
