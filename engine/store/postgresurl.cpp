@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresurl.h"
 
+#include "store/deliverylease.h"
+
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUrl>
 #include <QUrlQuery>
+
+#include <algorithm>
 
 namespace jobfirst {
 
@@ -104,6 +108,44 @@ QString PostgresUrl::toString() const
         .arg(m_database);
 }
 
+qint64 PostgresUrl::silenceLimitMs()
+{
+    return DeliveryLease::TtlMs * 2 / 3;
+}
+
+QString PostgresUrl::connectOptions() const
+{
+    // Keepalives probe after a third of the limit without traffic, then each second; the
+    // count ends a silent connection by the limit (idle + count * interval).
+    const qint64 limitMs = silenceLimitMs();
+    const qint64 idleS = std::max<qint64>(1, limitMs / 3000);
+    const qint64 intervalS = 1;
+    const qint64 count = std::max<qint64>(1, (limitMs / 1000 - idleS) / intervalS);
+    QStringList options{QStringLiteral("connect_timeout=%1").arg(m_connectTimeoutS),
+                        QStringLiteral("application_name=jobfirst"),
+                        QStringLiteral("keepalives=1"),
+                        QStringLiteral("keepalives_idle=%1").arg(idleS),
+                        QStringLiteral("keepalives_interval=%1").arg(intervalS),
+                        QStringLiteral("keepalives_count=%1").arg(count),
+                        QStringLiteral("tcp_user_timeout=%1").arg(limitMs)};
+    // The server's side, its settings for this session. QPSQL joins the options with spaces
+    // (a ';' in a value would end it), so these go as one quoted value.
+    const QString server = QStringLiteral("-c idle_in_transaction_session_timeout=%1"
+                                          " -c tcp_keepalives_idle=%2"
+                                          " -c tcp_keepalives_interval=%3"
+                                          " -c tcp_keepalives_count=%4 -c tcp_user_timeout=%1")
+                               .arg(limitMs)
+                               .arg(idleS)
+                               .arg(intervalS)
+                               .arg(count);
+    options << QStringLiteral("options=") + connInfoValue(server);
+    if (!m_passFile.isEmpty())
+        options << QStringLiteral("passfile=") + connInfoValue(m_passFile);
+    if (!m_sslMode.isEmpty())
+        options << QStringLiteral("sslmode=") + m_sslMode;
+    return options.join(u';');
+}
+
 Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
 {
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")))
@@ -116,13 +158,7 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
     db.setPort(m_port);
     db.setUserName(m_user);
     db.setDatabaseName(m_database);
-    QStringList options{QStringLiteral("connect_timeout=%1").arg(m_connectTimeoutS),
-                        QStringLiteral("application_name=jobfirst")};
-    if (!m_passFile.isEmpty())
-        options << QStringLiteral("passfile=") + connInfoValue(m_passFile);
-    if (!m_sslMode.isEmpty())
-        options << QStringLiteral("sslmode=") + m_sslMode;
-    db.setConnectOptions(options.join(u';'));
+    db.setConnectOptions(connectOptions());
     if (!db.open()) {
         const QString why = db.lastError().text().simplified();
         db = QSqlDatabase();

@@ -29,6 +29,20 @@ public:
     /// postgresql://user@host:port/database (no options, nothing secret).
     QString toString() const;
 
+    /// The libpq options connect() sets (QSqlDatabase::setConnectOptions()). Besides the
+    /// URL's own: TCP keepalives and tcp_user_timeout, so a call on a network that went
+    /// silent (packets lost, no reset) ends within about a lease period instead of when the
+    /// kernel gives up (minutes to hours); and, for the server's side of the connection,
+    /// the same keepalives and idle_in_transaction_session_timeout, so a daemon cut off in
+    /// the middle of a transaction does not keep its locks (a lease row, an owner's fence
+    /// lock) from the daemon that takes its partitions over once its lease has run out.
+    QString connectOptions() const;
+    /// How long a silent connection lasts, from its last answer (keepalives) or its last
+    /// unacknowledged write (tcp_user_timeout), and how long the server keeps a transaction
+    /// whose client went quiet: two thirds of the lease (DeliveryLease::TtlMs), so a daemon
+    /// that renewed just before the silence is cut loose before its lease can pass on.
+    static qint64 silenceLimitMs();
+
     /// Opens a QPSQL connection named `connection` on the calling thread, with
     /// synchronous_commit on (a COMMIT returns once the server has flushed its WAL). The
     /// error names the server and why it cannot be reached ("store.unavailable").

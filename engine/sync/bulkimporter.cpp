@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/bulkimporter.h"
 
+#include "store/importjobs.h"
 #include "store/store.h"
 #include "sync/eventfilereader.h"
 #include "sync/rawjsonobject.h"
@@ -12,8 +13,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSqlError>
-#include <QSqlQuery>
 
 #include <algorithm>
 #include <deque>
@@ -140,7 +139,7 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
     auto opened = Store::open(dbPath);
     if (!opened)
         return opened.error();
-    QSqlDatabase db = opened.value()->database();
+    ImportJobs jobs(*opened.value());
     const QString key = QFileInfo(filePath).absoluteFilePath();
     const QByteArray fileTag = QCryptographicHash::hash((key + QString::number(file.size())).toUtf8(), QCryptographicHash::Sha1)
                                    .toHex()
@@ -149,16 +148,15 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
     const QString idPrefix = QStringLiteral("import-%1-").arg(QString::fromLatin1(fileTag));
     ImportProgress p;
     p.bytesTotal = file.size();
-    QSqlQuery q(db);
-    q.prepare(QStringLiteral("SELECT offset, lines, done FROM import_jobs WHERE path = ?"));
-    q.addBindValue(key);
-    if (q.exec() && q.next() && !q.value(2).toBool()) {
-        p.bytesDone = q.value(0).toLongLong();
-        p.lines = q.value(1).toLongLong();
+    const auto saved = jobs.find(key);
+    if (!saved)
+        return saved.error();
+    if (saved.value() && !saved.value()->done) {
+        p.bytesDone = saved.value()->offset;
+        p.lines = saved.value()->lines;
         p.resumed = p.bytesDone > 0;
         file.seek(p.bytesDone);
     }
-    q.finish();
     const bool csv = filePath.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive);
     QStringList header;
     if (csv) {
@@ -182,17 +180,9 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
             p.lines = 1;
         }
     }
-    QSqlQuery save(db);
-    save.prepare(QStringLiteral("INSERT OR REPLACE INTO import_jobs(path, offset, lines, done, updated_at) VALUES (?, ?, ?, ?, ?)"));
     auto checkpoint = [&](bool done) {
-        save.addBindValue(key);
-        save.addBindValue(p.bytesDone);
-        save.addBindValue(p.lines);
-        save.addBindValue(done);
-        save.addBindValue(QDateTime::currentMSecsSinceEpoch());
-        if (!save.exec())
-            return Status(storeError(dbPath, QStringLiteral("save import progress"), save.lastError().text()));
-        return Status();
+        return jobs.save(key, ImportCheckpoint{p.bytesDone, p.lines, done},
+                         QDateTime::currentMSecsSinceEpoch());
     };
     // Up to three batches are on their way at once: while one is written and another synced,
     // the next lines are parsed. Batches that share a user are never on their way together,

@@ -12,8 +12,6 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QSet>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QUrl>
 #include <algorithm>
 
