@@ -344,6 +344,9 @@ private slots:
         // t's events is gone from the store: its row is left out, the rows after it are not.
         // "t" is read once with its events in the reader's recent ones (so it reads them
         // apart from then on), then again after 5,000 later events took their places.
+        if (OutboxBackend::postgres())
+            QSKIP("the SQLite reader's two read paths (recent events, then walks by seq): "
+                  "PostgreSQL's reader reads each row with its event");
         const QStringList both{QStringLiteral("t"), QStringLiteral("u")};
         const auto commit = [&](int from, int to, int every) {
             QList<OutboxItem> items;
