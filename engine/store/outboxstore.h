@@ -32,10 +32,11 @@ public:
         qint64 lastDeliveryId = 0;
         /// The same when the group began (SQLite): rows between the two are the group's own.
         qint64 lastDeliveryIdBefore = 0;
-        /// Per request of the group: true for an OutcomeWrite the store refused to record
-        /// because the delivery lease has passed to another process (fencing: a paused or cut
-        /// off holder cannot overwrite its successor). Empty when none was refused.
-        std::vector<char> refused;
+        /// Per request of the group: the rows of an OutcomeWrite the store refused to record
+        /// because their partition's lease has passed to another process (fencing: a paused or
+        /// cut off holder cannot overwrite its successor). Rows that no longer exist are not
+        /// among them: nothing is left to record. Empty when none was refused.
+        std::vector<std::vector<qint64>> refused;
     };
 
     /// Opens the outbox at `location`: a SQLite store file, or a postgresql:// URL

@@ -877,7 +877,7 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // Successes of single-event rows (nearly every outcome) are written together, several per
     // statement (writeDone()); any other outcome, and any enqueue, first writes those waiting,
     // so the rows change in the order the group has them.
-    std::vector<int> refused(group.size(), 0);
+    std::vector<std::vector<qint64>> refused(group.size());
     std::vector<std::pair<const DeliveryOutcome *, std::size_t>> dones;
     for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i) {
         if (auto *w = std::get_if<EventWrite>(group[i])) {
@@ -904,14 +904,10 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
         error = rows.failure;
     if (error.isEmpty())
         writeDone(dones, summary, now, error, refused);
-    for (std::size_t i = 0; i < group.size() && error.isEmpty(); ++i)
-        if (refused[i] > 0) {
-            summary.refused.resize(group.size(), 0);
-            summary.refused[i] = 1;
-            qWarning("sync: %d outcome(s) not recorded: their partitions passed to another "
-                     "process (it sends them again)",
-                     refused[i]);
-        }
+    // The recorder says which partitions passed on (once per change, not per group).
+    if (error.isEmpty() && keepExisting(refused, error) &&
+        std::any_of(refused.begin(), refused.end(), [](const auto &r) { return !r.empty(); }))
+        summary.refused = std::move(refused);
     // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
     // no bound on what may be sent is needed.
     summary.lastDeliveryId = std::numeric_limits<qint64>::max();
@@ -928,7 +924,7 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
 
 bool PostgresOutboxStore::writeDone(
     std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones, Summary &summary,
-    qint64 now, QString &error, std::vector<int> &refused)
+    qint64 now, QString &error, std::vector<std::vector<qint64>> &refused)
 {
     if (dones.empty())
         return true;
@@ -963,14 +959,40 @@ bool PostgresOutboxStore::writeDone(
         if (marked.contains(o->id))
             summary.pendingDelta[o->target] -= o->count;
         else
-            ++refused[request];
+            refused[request].push_back(o->id);
     }
     dones.clear();
     return true;
 }
 
+bool PostgresOutboxStore::keepExisting(std::vector<std::vector<qint64>> &refused, QString &error)
+{
+    // Only when something was refused (a rebalance, a takeover): a round trip then.
+    QString ids;
+    for (const auto &rows : refused)
+        for (const qint64 id : rows) {
+            if (!ids.isEmpty())
+                ids += u',';
+            ids += QString::number(id);
+        }
+    if (ids.isEmpty())
+        return true;
+    QSqlQuery q(m_link->db);
+    if (!q.exec(QStringLiteral("SELECT id FROM deliveries WHERE id = ANY('{%1}'::BIGINT[])")
+                    .arg(ids))) {
+        error = QStringLiteral("looking up refused deliveries: %1").arg(q.lastError().text());
+        return false;
+    }
+    QSet<qint64> existing;
+    while (q.next())
+        existing.insert(q.value(0).toLongLong());
+    for (auto &rows : refused)
+        std::erase_if(rows, [&](qint64 id) { return !existing.contains(id); });
+    return true;
+}
+
 bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now,
-                                       QString &error, int &refused)
+                                       QString &error, std::vector<qint64> &refused)
 {
     {
         bool ok = true;
@@ -1018,7 +1040,7 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summar
         }
         run(*mark);
         if (ok && mark->numRowsAffected() == 0) {
-            ++refused;
+            refused.push_back(o.id);
             return true;
         }
         switch (o.kind) {

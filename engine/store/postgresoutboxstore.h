@@ -79,14 +79,18 @@ private:
     /// longer answers is closed, to be opened again at the next call.
     void rollback(Link &link);
     /// Records an outcome of a row in a partition m_leaseOwner holds; one of another partition
-    /// is counted in `refused` and not written.
+    /// (or of a row gone) is added to `refused` and not written.
     bool writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now, QString &error,
-                      int &refused);
+                      std::vector<qint64> &refused);
     /// Records the successes of single-event rows in `dones` (with the index of their request
     /// in the group) in one statement, and empties it; those of partitions m_leaseOwner does
-    /// not hold are counted in `refused` of their request.
+    /// not hold (or of rows gone) are added to `refused` of their request.
     bool writeDone(std::vector<std::pair<const DeliveryOutcome *, std::size_t>> &dones,
-                   Summary &summary, qint64 now, QString &error, std::vector<int> &refused);
+                   Summary &summary, qint64 now, QString &error,
+                   std::vector<std::vector<qint64>> &refused);
+    /// Keeps in `refused` only the rows that still exist (their partition passed on): an
+    /// outcome of a row discarded or pruned meanwhile has nothing left to record.
+    bool keepExisting(std::vector<std::vector<qint64>> &refused, QString &error);
     QString fail(QSqlQuery &q, const QString &what);
 
     PostgresUrl m_url;

@@ -24,13 +24,25 @@ struct EventWrite
     std::function<void(Result<QList<SyncEvent>>)> answer;
 };
 
-/// How delivery attempts ended, to record. `committed` runs once they are durable (true) or
-/// could not be written (false: the rows stay pending and are sent again).
+/// How the store took a batch of outcomes: committed, failed, or committed but for the rows
+/// it refused because their partitions passed to another process.
+struct OutcomesCommitted
+{
+    /// false: the commit failed (a full disk, the store gone) and nothing was written; the
+    /// rows stay pending and are sent again.
+    bool ok = false;
+    /// Rows not recorded because their partition's lease passed to another process (fencing):
+    /// they are that process's to send now, not a failure here. Empty unless ok.
+    std::vector<qint64> refused;
+};
+
+/// How delivery attempts ended, to record. `committed` runs once they are durable, or could
+/// not be written, or were refused in part (OutcomesCommitted).
 struct OutcomeWrite
 {
     /// Shared with the delivery engine, which frees the rows once they are durable.
     std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes;
-    std::function<void(bool)> committed;
+    std::function<void(OutcomesCommitted)> committed;
 };
 
 /// A claim, renewal (ttlMs > 0) or release (ttlMs 0) of the store's delivery lease.

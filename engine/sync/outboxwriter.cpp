@@ -185,11 +185,11 @@ void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
 }
 
 void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
-                                  std::function<void(bool)> committed)
+                                  std::function<void(OutcomesCommitted)> committed)
 {
     auto request = std::make_unique<OutboxRequest>(OutcomeWrite{std::move(outcomes), committed});
     if (!enqueue(std::move(request)) && committed)
-        committed(false);
+        committed({});
 }
 
 QString OutboxWriter::claimLease(const QString &owner, qint64 ttlMs)
@@ -238,7 +238,8 @@ struct OutboxWriter::Group
     std::vector<std::unique_ptr<OutboxRequest>> requests;
     std::vector<QString> leaseAnswers; ///< per LeaseClaim, in order
     std::vector<QList<SyncEvent>> stored;
-    std::vector<char> refused; ///< per EventWrite/OutcomeWrite: the store refused it
+    /// Per EventWrite/OutcomeWrite: the rows the store refused (their partition passed on).
+    std::vector<std::vector<qint64>> refused;
     qint64 bound = 0;          ///< highest delivery id it committed (or a barrier covers)
     bool open = false;         ///< committed, its end is the store's finish() (PostgreSQL)
     bool unwritten = false;    ///< a failed end wrote nothing (PostgreSQL), else not synced
@@ -566,7 +567,7 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
             if (auto *w = std::get_if<EventWrite>(r))
                 w->answer(committed.error());
             else if (auto *o = std::get_if<OutcomeWrite>(r); o && o->committed)
-                o->committed(false);
+                o->committed({});
         }
         std::erase_if(group.requests, [](const std::unique_ptr<OutboxRequest> &r) {
             return std::holds_alternative<EventWrite>(*r) ||
@@ -625,9 +626,13 @@ void OutboxWriter::answer(Group &group, bool ok, const QString &error)
                                                    "be synced to disk: %2")
                                         .arg(m_dbPath, error)));
         } else if (auto *o = std::get_if<OutcomeWrite>(r.get())) {
-            // Outcomes the store refused (the lease passed on) stay pending.
-            if (o->committed)
-                o->committed(ok && !(item < group.refused.size() && group.refused[item]));
+            // Outcomes the store refused (their partition passed on) are another process's.
+            if (o->committed) {
+                OutcomesCommitted result{ok, {}};
+                if (ok && item < group.refused.size())
+                    result.refused = std::move(group.refused[item]);
+                o->committed(std::move(result));
+            }
         } else if (auto *claim = std::get_if<LeaseClaim>(r.get())) {
             claim->done.set_value(ok || group.unwritten
                                       ? group.leaseAnswers[lease]

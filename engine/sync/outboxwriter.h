@@ -99,10 +99,11 @@ public:
         return submit(std::move(items)).get();
     }
 
-    /// Records delivery outcomes; `committed` runs once they are durable (with false if the
-    /// commit failed: the rows stay pending and are sent again).
+    /// Records delivery outcomes; `committed` runs once they are durable, naming the rows the
+    /// store refused (their partition passed on), or with ok false if the commit failed: the
+    /// rows stay pending and are sent again.
     void submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,
-                        std::function<void(bool)> committed);
+                        std::function<void(OutcomesCommitted)> committed);
 
     /// The delivery lease: one process at a time delivers from a store. Claims or renews it
     /// for `owner` until now + ttlMs (in its own IMMEDIATE transaction). Returns "" when

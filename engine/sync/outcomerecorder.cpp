@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/outcomerecorder.h"
 
+#include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
 
+#include <QStringList>
 #include <QtGlobal>
 
 #include <algorithm>
@@ -51,10 +53,10 @@ void OutcomeRecorder::flush()
     // The rows stay busy until the writer says the outcomes are durable; the list is shared
     // with the writer to free them then.
     auto batch = std::make_shared<std::vector<DeliveryOutcome>>(std::move(m_waiting));
-    m_writer->submitOutcomes(batch, [this, batch](bool ok) {
+    m_writer->submitOutcomes(batch, [this, batch](OutcomesCommitted result) {
         {
             std::lock_guard lock(m_mutex);
-            m_confirmed.emplace_back(batch, ok);
+            m_confirmed.emplace_back(batch, std::move(result));
         }
         --m_outstanding;
         if (m_wake)
@@ -67,7 +69,7 @@ void OutcomeRecorder::flush()
 qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 now,
                                 Confirmed &confirmed)
 {
-    std::deque<std::pair<Batch, bool>> batches;
+    std::deque<std::pair<Batch, OutcomesCommitted>> batches;
     {
         std::lock_guard lock(m_mutex);
         batches.swap(m_confirmed);
@@ -78,10 +80,16 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
     const QString *target = nullptr;
     TargetRuntime *rt = nullptr;
     std::array<qint64, 3> *counts = nullptr;
-    for (const auto &[list, ok] : batches) {
+    QSet<int> passed; // partitions of refused outcomes
+    int passedRows = 0;
+    for (const auto &[list, result] : batches) {
+        const bool ok = result.ok;
         notePause(ok, now);
+        // Nearly always empty; a rebalance or takeover refuses a few rows.
+        const QSet<qint64> refused(result.refused.begin(), result.refused.end());
         for (const DeliveryOutcome &o : *list) {
             freed += o.count;
+            const bool gone = !refused.isEmpty() && refused.contains(o.id);
             if (!target || o.target != *target) {
                 target = &o.target;
                 auto rit = targets.find(o.target);
@@ -92,9 +100,16 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
                 rt->busyRows.remove(o.id);
                 if (!o.user.isEmpty())
                     rt->busyUsers.remove(o.user);
-                // The row is pending again behind the read-ahead cursor: read it afresh.
-                if (!ok || o.kind == DeliveryOutcome::Retry || o.kind == DeliveryOutcome::Hold)
+                // The row is pending again behind the read-ahead cursor: read it afresh. A
+                // refused one is another process's now (a partition coming back is read anew).
+                if (!gone &&
+                    (!ok || o.kind == DeliveryOutcome::Retry || o.kind == DeliveryOutcome::Hold))
                     rt->rescan = true;
+            }
+            if (gone) {
+                passed.insert(PostgresSchema::partitionOf(o.user, o.version));
+                ++passedRows;
+                continue;
             }
             if (!ok)
                 continue; // still pending in the store: sent again (receivers de-duplicate)
@@ -113,7 +128,32 @@ qint64 OutcomeRecorder::release(QHash<QString, TargetRuntime> &targets, qint64 n
             }
         }
     }
+    if (!passed.isEmpty())
+        notePassed(passed, passedRows);
     return freed;
+}
+
+void OutcomeRecorder::notePassed(const QSet<int> &partitions, int rows)
+{
+    if (const QList<int> held = m_writer->heldPartitions(); held != m_heldWhenPassed) {
+        m_heldWhenPassed = held;
+        m_passedNamed.clear();
+    }
+    QList<int> fresh;
+    for (const int p : partitions)
+        if (!m_passedNamed.contains(p))
+            fresh.append(p);
+    if (fresh.isEmpty())
+        return;
+    std::sort(fresh.begin(), fresh.end());
+    QStringList names;
+    for (const int p : std::as_const(fresh)) {
+        m_passedNamed.insert(p);
+        names.append(QString::number(p));
+    }
+    qInfo("delivery: %d outcome(s) not recorded: partition(s) %s passed to another process, "
+          "which sends them",
+          rows, qPrintable(names.join(QStringLiteral(", "))));
 }
 
 void OutcomeRecorder::notePause(bool committed, qint64 now)

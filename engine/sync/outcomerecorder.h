@@ -2,9 +2,12 @@
 #pragma once
 
 #include "sync/deliveryoutcome.h"
+#include "sync/outboxrequest.h"
 #include "sync/targetruntime.h"
 
 #include <QHash>
+#include <QList>
+#include <QSet>
 #include <QString>
 
 #include <array>
@@ -54,17 +57,23 @@ public:
     void flush();
     /// Applies what the writer confirmed since the last call: frees rows and users, and
     /// marks for a fresh read the targets whose rows are pending again (retry, hold, or a
-    /// failed commit). Returns the events that left the memory bound and the figures.
+    /// failed commit). Rows the store refused because their partition passed to another
+    /// process are freed too, uncounted: that process sends them now. Returns the events that
+    /// left the memory bound and the figures.
     qint64 release(QHash<QString, TargetRuntime> &targets, qint64 now, Confirmed &confirmed);
     /// Batches handed over and not yet confirmed.
     int outstanding() const { return m_outstanding.load(); }
     /// Until when sending pauses because outcomes could not be committed (the disk is full):
     /// their rows stay pending, and sending them again at once would only repeat requests
     /// the receiver already has. 0.5 s, doubling to 60 s, until a commit goes through.
+    /// Outcomes refused because their partition passed on are no failure: no pause.
     qint64 pausedUntil() const { return m_pausedUntil; }
 
 private:
     void notePause(bool committed, qint64 now);
+    /// Says (once per change of the partitions held) which partitions passed to another
+    /// process with outcomes of theirs unrecorded.
+    void notePassed(const QSet<int> &partitions, int rows);
 
     using Batch = std::shared_ptr<const std::vector<DeliveryOutcome>>;
 
@@ -76,7 +85,9 @@ private:
     qint64 m_pausedUntil = 0;
     std::atomic<int> m_outstanding{0};
     std::mutex m_mutex;
-    std::deque<std::pair<Batch, bool>> m_confirmed;
+    std::deque<std::pair<Batch, OutcomesCommitted>> m_confirmed;
+    QList<int> m_heldWhenPassed; ///< the partitions held when m_passedNamed was last cleared
+    QSet<int> m_passedNamed;     ///< partitions logged as passed on since
 };
 
 } // namespace jobfirst

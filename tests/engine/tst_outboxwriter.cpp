@@ -384,7 +384,7 @@ private slots:
         done.attempts = 1;
         std::atomic<int> confirmed{-1};
         writer.submitOutcomes(std::make_shared<std::vector<DeliveryOutcome>>(1, done),
-                             [&](bool ok) { confirmed = ok ? 1 : 0; });
+                              [&](OutcomesCommitted r) { confirmed = r.ok ? 1 : 0; });
         QTRY_COMPARE(confirmed.load(), 1);
         QCOMPARE(writer.counters.total(), 0);
         auto store = std::move(Store::open(db)).value();

@@ -4,16 +4,46 @@
 // are batched, and rows and users come back to the scheduler only once their outcomes are
 // durable.
 #include "outboxbackend.h"
+#include "postgresserver.h"
+#include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
 #include "sync/outcomerecorder.h"
 
+#include <QRegularExpression>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <atomic>
+#include <future>
 
 using namespace jobfirst;
+
+/// Keeps the messages logged while it lives that contain `part` (on the thread that logs
+/// them: the recorder's caller here), passing every message on to QtTest.
+static QStringList s_kept;
+class MessagesKept final
+{
+public:
+    explicit MessagesKept(QString part)
+    {
+        s_part = std::move(part);
+        s_kept.clear();
+        s_previous = qInstallMessageHandler(&MessagesKept::handle);
+    }
+    ~MessagesKept() { qInstallMessageHandler(s_previous); }
+    Q_DISABLE_COPY_MOVE(MessagesKept)
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        if (message.contains(s_part))
+            s_kept.append(message);
+        s_previous(type, context, message);
+    }
+    static inline QString s_part;
+    static inline QtMessageHandler s_previous = nullptr;
+};
 
 class TestOutcomeRecorder final : public QObject
 {
@@ -42,6 +72,31 @@ class TestOutcomeRecorder final : public QObject
                    : -1;
     }
 
+    /// An update of each of `users` for target "t".
+    static QList<OutboxItem> updates(const QStringList &users)
+    {
+        QList<OutboxItem> items;
+        for (const QString &u : users) {
+            OutboxItem it;
+            it.event.type = QStringLiteral("user.updated");
+            it.event.userId = u;
+            it.targets = {QStringLiteral("t")};
+            items << it;
+        }
+        return items;
+    }
+
+    /// Target "t" as the scheduler leaves it with `rows` of `users` in flight.
+    static void inFlight(QHash<QString, TargetRuntime> &targets, const QSet<qint64> &rows,
+                         const QStringList &users)
+    {
+        TargetRuntime &rt = targets[QStringLiteral("t")];
+        rt.config.name = QStringLiteral("t");
+        rt.busyRows = rows;
+        rt.busyUsers = QSet<QString>(users.begin(), users.end());
+        rt.rescan = false;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -55,24 +110,14 @@ private slots:
         OutboxWriter writer(db);
         const QString started = startHolding(writer);
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QList<OutboxItem> items;
-        for (const QString &u : {QStringLiteral("ann"), QStringLiteral("bo")}) {
-            OutboxItem it;
-            it.event.type = QStringLiteral("user.updated");
-            it.event.userId = u;
-            it.targets = {QStringLiteral("t")};
-            items << it;
-        }
-        auto stored = writer.write(items);
+        const QStringList users{QStringLiteral("ann"), QStringLiteral("bo")};
+        auto stored = writer.write(updates(users));
         QVERIFY(stored.ok());
         const qint64 last = lastDeliveryId(db);
 
         QHash<QString, TargetRuntime> targets;
+        inFlight(targets, {last - 1, last}, users);
         TargetRuntime &rt = targets[QStringLiteral("t")];
-        rt.config.name = QStringLiteral("t");
-        rt.busyRows = {last - 1, last};
-        rt.busyUsers = {QStringLiteral("ann"), QStringLiteral("bo")};
-        rt.rescan = false;
 
         std::atomic<int> woken{0};
         OutcomeRecorder recorder(&writer, [&] { ++woken; });
@@ -205,6 +250,159 @@ private slots:
         QHash<QString, TargetRuntime> none;
         OutcomeRecorder::Confirmed confirmed;
         QCOMPARE(recorder.release(none, 200, confirmed), OutcomeRecorder::BatchSize);
+        QCOMPARE(recorder.pausedUntil(), qint64(0));
+    }
+
+    void outcomesOfRowsGoneAreSettled()
+    {
+        // Rows discarded or pruned while their attempt was in flight: nothing is left to
+        // record; neither a failure nor a refusal, on either backend.
+        const QString db = OutboxBackend::outbox(m_dir.filePath(QStringLiteral("gone.db")));
+        OutboxWriter writer(db);
+        const QString started = startHolding(writer);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        auto outcomes = std::make_shared<std::vector<DeliveryOutcome>>(3);
+        const DeliveryOutcome::Kind kinds[] = {DeliveryOutcome::Done, DeliveryOutcome::Retry,
+                                               DeliveryOutcome::Hold};
+        for (int i = 0; i < 3; ++i) {
+            (*outcomes)[i].kind = kinds[i];
+            (*outcomes)[i].id = 5000 + i;
+            (*outcomes)[i].count = 1;
+            (*outcomes)[i].target = QStringLiteral("t");
+            (*outcomes)[i].user = QStringLiteral("u%1").arg(i);
+        }
+        std::promise<OutcomesCommitted> answered;
+        writer.submitOutcomes(outcomes,
+                              [&](OutcomesCommitted result) { answered.set_value(result); });
+        auto answer = answered.get_future();
+        QCOMPARE(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+        const OutcomesCommitted result = answer.get();
+        QVERIFY(result.ok);
+        QVERIFY(result.refused.empty());
+    }
+
+    void outcomesOfPartitionsPassedOnDoNotPauseSending()
+    {
+        // A rebalance: a second daemon joins and takes half the partitions while this one has
+        // outcomes in flight for both halves. Those of the half passed on are refused: the
+        // other daemon sends them now. That is no failed commit: sending goes on at once for
+        // the half still held, and nothing says the disk is full.
+        if (!OutboxBackend::postgres())
+            QSKIP("partitions and their fencing are PostgreSQL's");
+        const QString db = OutboxBackend::outbox(m_dir.filePath(QStringLiteral("passed.db")));
+        OutboxWriter a(db);
+        QVERIFY(a.start(1000).ok());
+        const QString ownerA = QStringLiteral("elsewhere:1:a");
+        QCOMPARE(a.claimLease(ownerA, 600000), QString());
+        OutboxWriter b(db);
+        QVERIFY(b.start(1000).ok());
+        const QString ownerB = QStringLiteral("elsewhere:2:b");
+        QVERIFY(!b.claimLease(ownerB, 600000).isEmpty());  // all held; b is counted now
+        QCOMPARE(a.claimLease(ownerA, 600000), QString()); // gives up its extra half
+        QCOMPARE(b.claimLease(ownerB, 600000), QString());
+        const QList<int> heldA = a.heldPartitions(), heldB = b.heldPartitions();
+        QCOMPARE(heldA.size() + heldB.size(), PostgresSchema::Partitions);
+        QVERIFY(!heldA.isEmpty() && !heldB.isEmpty());
+        // A user of each half.
+        QString kept, passed;
+        for (int i = 0; kept.isEmpty() || passed.isEmpty(); ++i) {
+            const QString user = QStringLiteral("user%1").arg(i);
+            (heldA.contains(PostgresSchema::partitionOf(user, 0)) ? kept : passed) = user;
+        }
+        auto stored = a.write(updates({kept, passed}));
+        QVERIFY(stored.ok());
+        const qint64 last = lastDeliveryId(db);
+
+        QHash<QString, TargetRuntime> targets;
+        inFlight(targets, {last - 1, last}, {kept, passed});
+        TargetRuntime &rt = targets[QStringLiteral("t")];
+        std::atomic<int> woken{0};
+        OutcomeRecorder recorder(&a, [&] { ++woken; });
+        const MessagesKept logs(QStringLiteral("passed to another process"));
+        for (int round = 0; round < 2; ++round) {
+            std::vector<DeliveryOutcome> outcomes;
+            for (int i = 0; i < 2; ++i)
+                outcomes.push_back(DeliveryOutcome{DeliveryOutcome::Done,
+                                                   last - 1 + i,
+                                                   1,
+                                                   QStringLiteral("t"),
+                                                   stored->at(i).userId,
+                                                   stored->at(i).eventId,
+                                                   stored->at(i).version,
+                                                   1,
+                                                   0,
+                                                   {},
+                                                   200,
+                                                   1.0,
+                                                   {}});
+            QTest::failOnWarning(QRegularExpression(QStringLiteral("disk full")));
+            recorder.add(outcomes, 100);
+            recorder.flush();
+            QTRY_COMPARE(woken.load(), round + 1);
+            OutcomeRecorder::Confirmed confirmed;
+            QCOMPARE(recorder.release(targets, 200, confirmed), 2);
+            QCOMPARE(recorder.pausedUntil(), qint64(0));
+            QVERIFY(rt.busyRows.isEmpty() && rt.busyUsers.isEmpty()); // the passed one is b's
+            QVERIFY(!rt.rescan);
+            QCOMPARE(confirmed.delivered, 1); // the kept one (sent twice, recorded twice)
+            inFlight(targets, {last - 1, last}, {kept, passed});
+        }
+        // Said once, naming the partition, not at each refused batch.
+        QCOMPARE(s_kept,
+                 QStringList{
+                     QStringLiteral("delivery: 1 outcome(s) not recorded: partition(s) %1 passed "
+                                    "to another process, which sends them")
+                         .arg(PostgresSchema::partitionOf(passed, 0))});
+        QSqlQuery q(OutboxBackend::open(db, QStringLiteral("passed")));
+        QVERIFY(q.exec(QStringLiteral("SELECT user_id, state FROM deliveries ORDER BY id")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(1).toString(), QStringLiteral("done"));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(1).toString(), QStringLiteral("pending")); // b's to send
+    }
+
+    void aFailedCommitPausesSending()
+    {
+        // The store cannot take outcomes (PostgreSQL gone here; a full disk on SQLite): the
+        // rows stay pending, and sending pauses rather than repeat what receivers have.
+        if (!OutboxBackend::postgres())
+            QSKIP("stops a PostgreSQL of its own");
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        OutboxWriter writer(pg.url());
+        const QString started = startHolding(writer);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        auto stored = writer.write(updates({QStringLiteral("ann")}));
+        QVERIFY(stored.ok());
+        const qint64 id = lastDeliveryId(pg.url());
+        QVERIFY(pg.stop());
+        QHash<QString, TargetRuntime> targets;
+        inFlight(targets, {id}, {QStringLiteral("ann")});
+        TargetRuntime &rt = targets[QStringLiteral("t")];
+        std::atomic<int> woken{0};
+        OutcomeRecorder recorder(&writer, [&] { ++woken; });
+        std::vector<DeliveryOutcome> outcomes{DeliveryOutcome{DeliveryOutcome::Done,
+                                                              id,
+                                                              1,
+                                                              QStringLiteral("t"),
+                                                              QStringLiteral("ann"),
+                                                              stored->at(0).eventId,
+                                                              stored->at(0).version,
+                                                              1,
+                                                              0,
+                                                              {},
+                                                              200,
+                                                              1.0,
+                                                              {}}};
+        recorder.add(outcomes, 100);
+        recorder.flush();
+        QTRY_COMPARE_WITH_TIMEOUT(woken.load(), 1, 30000);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("disk full")));
+        OutcomeRecorder::Confirmed confirmed;
+        QCOMPARE(recorder.release(targets, 200, confirmed), 1);
+        QCOMPARE(recorder.pausedUntil(), qint64(200 + 500));
+        QVERIFY(rt.rescan); // pending again
+        QCOMPARE(confirmed.delivered, 0);
     }
 };
 
