@@ -12,6 +12,7 @@
 #include <QValueAxis>
 
 #include <cmath>
+#include <limits>
 
 namespace jobfirst::ui {
 
@@ -44,6 +45,13 @@ void LiveChart::setWindowMs(qint64 ms)
 {
     m_windowMs = ms;
     m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
+}
+
+void LiveChart::setRefreshIntervalMs(qint64 ms)
+{
+    // Three intervals, and never under 2 s: a snapshot late by a busy moment is not a gap.
+    if (ms > 0)
+        m_breakAfterMs = std::max<qint64>(3 * ms, 2000);
 }
 
 void LiveChart::setStaleSince(qint64 sinceMs)
@@ -154,6 +162,10 @@ void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
             chart()->legend()->setAlignment(Qt::AlignRight);
     }
     auto &points = m_points[name];
+    // No snapshot for longer than a few intervals: an infinite value breaks the line there
+    // (decided now, with the interval in force now: a later interval does not re-cut history).
+    if (!points.empty() && double(atMs) - points.back().x() > double(m_breakAfterMs))
+        points.emplace_back(points.back().x(), std::numeric_limits<double>::infinity());
     points.emplace_back(double(atMs), value);
     while (!points.empty() && points.front().x() < double(atMs - m_windowMs))
         points.pop_front();
@@ -289,12 +301,13 @@ void LiveChart::draw(qint64 nowMs)
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
         const auto &points = it.value();
         double lastGapMark = -1e300;
-        // A NaN is a gap: the points between gaps are drawn as separate pieces.
+        // A NaN is a gap (no answer), an infinity a break (no snapshot): the points between
+        // them are drawn as separate pieces; only gaps are marked on the "no answer" row.
         QList<QList<QPointF>> runs(1);
         std::size_t i = 0;
         while (i < points.size()) {
-            if (std::isnan(points[i].y())) {
-                if (points[i].x() - lastGapMark >= span) {
+            if (!std::isfinite(points[i].y())) {
+                if (std::isnan(points[i].y()) && points[i].x() - lastGapMark >= span) {
                     gapMarks << ago(QPointF(points[i].x(), 0));
                     lastGapMark = points[i].x();
                 }
@@ -307,7 +320,8 @@ void LiveChart::draw(qint64 nowMs)
             const double bucketEnd = points[i].x() + span;
             const QPointF first = points[i];
             QPointF low = first, high = first, last = first;
-            for (++i; i < points.size() && points[i].x() < bucketEnd && !std::isnan(points[i].y());
+            for (++i;
+                 i < points.size() && points[i].x() < bucketEnd && std::isfinite(points[i].y());
                  ++i) {
                 last = points[i];
                 if (last.y() < low.y())
