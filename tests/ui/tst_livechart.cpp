@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QLineSeries>
 #include <QSignalSpy>
+#include <QValueAxis>
 #include <QtTest>
 
 using namespace jobfirst::ui;
@@ -92,6 +93,29 @@ private slots:
         QCOMPARE(m_chart->pointCount(QStringLiteral("pending")), 26);
         m_chart->setRefreshIntervalMs(0); // paused: the bound stays
         QCOMPARE(m_chart->breakAfterMs(), 3000);
+    }
+
+    // A burst moves the value axis, and its labels get wider ("5" -> "10" -> "20"): the plot
+    // area stays where it was (a moved plot area is a relayout of the whole chart, legend and
+    // all: 8-9 ms of a frame on the Overview), and the axis still covers every point.
+    void burstDoesNotMoveThePlotArea()
+    {
+        feed(30, 1000, 4);
+        QSignalSpy moved(m_chart->chart(), &QChart::plotAreaChanged);
+        auto *axis = qobject_cast<QValueAxis *>(m_chart->chart()->axes(Qt::Vertical).first());
+        QSignalSpy ranges(axis, &QValueAxis::rangeChanged);
+        for (double burst : {6.0, 9.0, 14.0, 40.0, 4.0, 0.5})
+            feed(1, 1000, burst);
+        QVERIFY(ranges.count() >= 3); // 5 -> 10 -> 20 -> 50: the axis did move
+        QCOMPARE(moved.count(), 0);
+        for (QAbstractSeries *s : m_chart->chart()->series())
+            if (auto *line = qobject_cast<QLineSeries *>(s))
+                for (const QPointF &p : line->points())
+                    QVERIFY2(p.y() >= axis->min() && p.y() <= axis->max(),
+                             qPrintable(QStringLiteral("%1 outside %2..%3")
+                                            .arg(p.y())
+                                            .arg(axis->min())
+                                            .arg(axis->max())));
     }
 };
 

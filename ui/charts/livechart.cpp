@@ -4,6 +4,7 @@
 #include <QChart>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QLegendMarker>
@@ -27,11 +28,19 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     m_axisX->setLabelFormat(QStringLiteral("%.0f s"));
     m_axisX->setTickCount(7);
     m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
-    m_axisY->setLabelFormat(QStringLiteral("%g"));
     m_axisY->setTickCount(6); // with maxima of 1, 2 or 5 times ten to the n, every label is round
     m_axisY->setRange(0, 1);
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
+    // The value labels are right-aligned in a box five digits wide: a new range ("5" -> "10")
+    // changes their text, not their width. A wider label changes the axis' size hint, and
+    // Qt Charts then lays the whole chart out again, legend and all (8-9 ms of a frame on the
+    // Overview when a burst moved the queue chart's axis, issue 12). Measured in the font the
+    // chart's theme gave the labels.
+    m_axisY->setLabelFormat(
+        QStringLiteral("<table width=\"%1\" cellspacing=\"0\" cellpadding=\"0\"><tr>"
+                       "<td align=\"right\">%g</td></tr></table>")
+            .arg(QFontMetrics(m_axisY->labelsFont()).horizontalAdvance(QStringLiteral("00000"))));
     setChart(chart);
     setRenderHint(QPainter::Antialiasing, false);
     // The series change geometry with every tick: keeping them in a BSP index cost more than
