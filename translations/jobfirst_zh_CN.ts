@@ -1982,10 +1982,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>已暂停</translation>
     </message>
     <message>
-        <source>held (node down)</source>
-        <translation>等待中（节点故障）</translation>
-    </message>
-    <message>
         <source>active</source>
         <translation>活跃</translation>
     </message>
@@ -2266,10 +2262,6 @@ Buckets differing: %8 of %9
         <translation>暂扣：目标已停用</translation>
     </message>
     <message>
-        <source>held: node down</source>
-        <translation>暂扣：节点故障</translation>
-    </message>
-    <message>
         <source>held: target paused</source>
         <translation>暂扣：目标已暂停</translation>
     </message>
@@ -2400,6 +2392,24 @@ since %1</source>
     <message>
         <source>%1 held</source>
         <translation>暂扣 %1</translation>
+    </message>
+    <message>
+        <source>held (node not up)</source>
+        <translation>等待中（节点不可用）</translation>
+    </message>
+    <message>
+        <source>held (node %1)</source>
+        <comment>the node&apos;s state: down, failed, maintenance…</comment>
+        <translation>等待中（节点%1）</translation>
+    </message>
+    <message>
+        <source>held: node not up</source>
+        <translation>暂扣：节点不可用</translation>
+    </message>
+    <message>
+        <source>held: node %1</source>
+        <comment>the node&apos;s state: down, failed, maintenance…</comment>
+        <translation>暂扣：节点%1</translation>
     </message>
 </context>
 <context>

@@ -384,6 +384,8 @@ void MainWindow::setRefreshInterval(int ms)
     m_refreshMs = ms;
     QSettings().setValue(QStringLiteral("view/refreshMs"), ms);
     m_session->setRefreshInterval(ms);
+    for (LiveChart *chart : findChildren<LiveChart *>())
+        chart->setRefreshIntervalMs(ms);
     for (QAction *a : std::as_const(m_refreshActions))
         a->setChecked(a->data().toInt() == ms);
 }

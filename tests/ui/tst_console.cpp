@@ -18,6 +18,7 @@
 #include <QAbstractItemModelTester>
 #include <QDateTimeEdit>
 #include <QDialogButtonBox>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -383,6 +384,25 @@ private slots:
                  qPrintable(chinese));
         editor->setPlainText(running);
         QVERIFY(error->text().isEmpty());
+    }
+
+    // Snapshots stopped (here: the refresh paused) for longer than a few intervals: the live
+    // charts do not join the points on either side as if they had been measured in between.
+    void chartsBreakWhereNoSnapshotCame()
+    {
+        for (ui::LiveChart *chart : m_window->findChildren<ui::LiveChart *>())
+            QCOMPARE(chart->breakAfterMs(), 2000); // refresh every 100 ms: never under 2 s
+        m_window->showPage(0);
+        ui::LiveChart *queue = m_window->overview()->charts().at(1);
+        QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(QStringLiteral("pending")) >= 3, 5000);
+        const int pieces = queue->segmentCount(QStringLiteral("pending"));
+        m_window->setRefreshInterval(0);
+        QElapsedTimer stopped;
+        stopped.start();
+        QTRY_VERIFY_WITH_TIMEOUT(stopped.elapsed() > 2500, 5000);
+        m_window->setRefreshInterval(100);
+        QTRY_COMPARE_WITH_TIMEOUT(queue->segmentCount(QStringLiteral("pending")), pieces + 1, 5000);
+        QCOMPARE(queue->breakAfterMs(), 2000);
     }
 
     void switchToChineseAndBack()

@@ -433,6 +433,8 @@ private slots:
         m_window->showPage(3);
         m_window->sync()->tabs()->setCurrentIndex(1);
         QTRY_VERIFY_WITH_TIMEOUT(queueWaitText(QStringLiteral("node:node-b")) == QStringLiteral("held: node down"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("node:node-b"), 1),
+                                  QStringLiteral("held (node down)"), 5000);
         // Held, not behind: the backlog an operator reads as being worked on leaves it out.
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("node:node-b"), 3),
                                   QStringLiteral("1 held"), 5000);
@@ -459,6 +461,13 @@ private slots:
         QTRY_COMPARE(alerts(QStringLiteral("node.failed"), QStringLiteral("node-b")).size(), 1);
         QCOMPARE(m_window->notificationCount(), 1); // one critical incident, one notification
         QCOMPARE(alerts(QStringLiteral("node.down"), QStringLiteral("node-b")).size(), 1);
+        // Its node target says so in the node's own word: failed, not down.
+        m_window->showPage(3);
+        QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("node:node-b"), 1),
+                                  QStringLiteral("held (node failed)"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(queueWaitText(QStringLiteral("node:node-b")),
+                                  QStringLiteral("held: node failed"), 5000);
+        m_window->showPage(1);
         QVERIFY(m_b.restart());
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(statusBacklog->text(), QStringLiteral("Sync backlog: 0"), 10000);

@@ -4,6 +4,7 @@
 #include <QChart>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QLegendMarker>
@@ -12,6 +13,7 @@
 #include <QValueAxis>
 
 #include <cmath>
+#include <limits>
 
 namespace jobfirst::ui {
 
@@ -26,11 +28,19 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     m_axisX->setLabelFormat(QStringLiteral("%.0f s"));
     m_axisX->setTickCount(7);
     m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
-    m_axisY->setLabelFormat(QStringLiteral("%g"));
     m_axisY->setTickCount(6); // with maxima of 1, 2 or 5 times ten to the n, every label is round
     m_axisY->setRange(0, 1);
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
+    // The value labels are right-aligned in a box five digits wide: a new range ("5" -> "10")
+    // changes their text, not their width. A wider label changes the axis' size hint, and
+    // Qt Charts then lays the whole chart out again, legend and all (8-9 ms of a frame on the
+    // Overview when a burst moved the queue chart's axis, issue 12). Measured in the font the
+    // chart's theme gave the labels.
+    m_axisY->setLabelFormat(
+        QStringLiteral("<table width=\"%1\" cellspacing=\"0\" cellpadding=\"0\"><tr>"
+                       "<td align=\"right\">%g</td></tr></table>")
+            .arg(QFontMetrics(m_axisY->labelsFont()).horizontalAdvance(QStringLiteral("00000"))));
     setChart(chart);
     setRenderHint(QPainter::Antialiasing, false);
     // The series change geometry with every tick: keeping them in a BSP index cost more than
@@ -44,6 +54,13 @@ void LiveChart::setWindowMs(qint64 ms)
 {
     m_windowMs = ms;
     m_axisX->setRange(-double(m_windowMs) / 1000.0, 0);
+}
+
+void LiveChart::setRefreshIntervalMs(qint64 ms)
+{
+    // Three intervals, and never under 2 s: a snapshot late by a busy moment is not a gap.
+    if (ms > 0)
+        m_breakAfterMs = std::max<qint64>(3 * ms, 2000);
 }
 
 void LiveChart::setStaleSince(qint64 sinceMs)
@@ -154,6 +171,10 @@ void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
             chart()->legend()->setAlignment(Qt::AlignRight);
     }
     auto &points = m_points[name];
+    // No snapshot for longer than a few intervals: an infinite value breaks the line there
+    // (decided now, with the interval in force now: a later interval does not re-cut history).
+    if (!points.empty() && double(atMs) - points.back().x() > double(m_breakAfterMs))
+        points.emplace_back(points.back().x(), std::numeric_limits<double>::infinity());
     points.emplace_back(double(atMs), value);
     while (!points.empty() && points.front().x() < double(atMs - m_windowMs))
         points.pop_front();
@@ -289,12 +310,13 @@ void LiveChart::draw(qint64 nowMs)
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
         const auto &points = it.value();
         double lastGapMark = -1e300;
-        // A NaN is a gap: the points between gaps are drawn as separate pieces.
+        // A NaN is a gap (no answer), an infinity a break (no snapshot): the points between
+        // them are drawn as separate pieces; only gaps are marked on the "no answer" row.
         QList<QList<QPointF>> runs(1);
         std::size_t i = 0;
         while (i < points.size()) {
-            if (std::isnan(points[i].y())) {
-                if (points[i].x() - lastGapMark >= span) {
+            if (!std::isfinite(points[i].y())) {
+                if (std::isnan(points[i].y()) && points[i].x() - lastGapMark >= span) {
                     gapMarks << ago(QPointF(points[i].x(), 0));
                     lastGapMark = points[i].x();
                 }
@@ -307,7 +329,8 @@ void LiveChart::draw(qint64 nowMs)
             const double bucketEnd = points[i].x() + span;
             const QPointF first = points[i];
             QPointF low = first, high = first, last = first;
-            for (++i; i < points.size() && points[i].x() < bucketEnd && !std::isnan(points[i].y());
+            for (++i;
+                 i < points.size() && points[i].x() < bucketEnd && std::isfinite(points[i].y());
                  ++i) {
                 last = points[i];
                 if (last.y() < low.y())

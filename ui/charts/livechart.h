@@ -33,6 +33,12 @@ public:
                        QWidget *parent = nullptr);
 
     void setWindowMs(qint64 ms);
+    /// The time between snapshots (0: paused, the bound stays). Two points further apart than
+    /// a few of these were not measured in between (the console stopped, the engine was not
+    /// reached, the machine slept): the line breaks there, with no "no answer" mark.
+    void setRefreshIntervalMs(qint64 ms);
+    /// Points further apart than this are not joined.
+    qint64 breakAfterMs() const { return m_breakAfterMs; }
     /// `series` is a stable key; its legend shows the key unless setSeriesTitle() gave a title.
     /// A NaN value is a gap: the line breaks there, and the chart marks the time on its
     /// "no answer" row at the bottom (a node that is not up has no latency to draw).
@@ -102,6 +108,7 @@ private:
     int m_nextColor = 0;
     QHash<QString, std::deque<QPointF>> m_points;
     qint64 m_windowMs = 5 * 60 * 1000;
+    qint64 m_breakAfterMs = 3000; ///< three times the default refresh interval (1 s)
     double m_maxY = 0;
     bool m_paused = false;
     qint64 m_staleSince = 0;

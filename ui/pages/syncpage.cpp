@@ -51,14 +51,18 @@ QTableView *makeView(QAbstractItemModel *model, const QString &name)
     return v;
 }
 
-QString targetState(const TargetStatus &t)
+/// `nodeWord`: the state of a held node target's node, in the Nodes page's words.
+QString targetState(const TargetStatus &t, const QString &nodeWord)
 {
     if (!t.enabled)
         return SyncPage::tr("disabled");
     if (t.paused)
         return SyncPage::tr("paused");
     if (t.held)
-        return SyncPage::tr("held (node down)");
+        return nodeWord.isEmpty()
+                   ? SyncPage::tr("held (node not up)")
+                   : SyncPage::tr("held (node %1)", "the node's state: down, failed, maintenance…")
+                         .arg(nodeWord);
     // "active" is the admin state: a target whose circuit is open is not delivered to.
     if (t.circuit == CircuitState::Open)
         return SyncPage::tr("not delivering (circuit open)");
@@ -117,10 +121,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                  return {};
              }},
             {[] { return tr("State"); },
-             [](const T &t, int role) -> QVariant {
+             [this](const T &t, int role) -> QVariant {
                  if (role == Qt::BackgroundRole)
                      return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
-                 return role == Qt::DisplayRole ? QVariant(targetState(t)) : QVariant();
+                 return role == Qt::DisplayRole ? QVariant(targetState(t, m_heldBy.value(t.name)))
+                                                : QVariant();
              }},
             column<T>([] { return tr("Circuit"); },
                       [](const T &t) {
@@ -588,7 +593,24 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     if (noteRecoveries(s.sync.targets) || wordsChanged)
         for (ColumnFitter *f : std::as_const(m_fitters))
             f->schedule();
-    m_targets->setRows(s.sync.targets);
+    // A node target is held while its node is not up (or in maintenance): said in the node's
+    // own words, as the Nodes page says them (down and failed apart). The rows compare equal
+    // when only the node's state changed, so they are re-read when a word changes (and the
+    // queue's rows with them).
+    QHash<QString, QString> heldBy;
+    for (const NodeStatus &n : s.nodes)
+        if (n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance)
+            heldBy.insert(QStringLiteral("node:") + n.spec.id, n.health == HealthState::Up
+                                                                   ? adminText(n.spec.adminState)
+                                                                   : healthText(n.health));
+    const bool heldWordsChanged = heldBy != m_heldBy;
+    m_heldBy = std::move(heldBy);
+    const bool reset = m_targets->setRows(s.sync.targets);
+    if (heldWordsChanged) {
+        if (!reset)
+            m_targets->retranslate();
+        m_queue->retranslate(); // its wait reasons ("held: node failed")
+    }
     // The same targets as before (the usual case): compared in place, no list of a thousand
     // names made for every snapshot.
     bool sameNames = s.sync.targets.size() == m_targetNames.size();
@@ -723,8 +745,13 @@ QString SyncPage::waitText(const QueuedDelivery &q) const
         const TargetStatus &t = it.value();
         if (!t.enabled)
             return tr("held: target disabled");
-        if (t.held)
-            return tr("held: node down");
+        if (t.held) {
+            const QString word = m_heldBy.value(t.name);
+            return word.isEmpty() ? tr("held: node not up")
+                                  : tr("held: node %1", "the node's state: down, failed, "
+                                                        "maintenance…")
+                                        .arg(word);
+        }
         if (t.paused)
             return tr("held: target paused");
         if (t.circuit == CircuitState::Open)

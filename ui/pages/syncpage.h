@@ -145,6 +145,8 @@ private:
     /// hashed on every snapshot for a tab nobody looks at).
     mutable QHash<QString, TargetStatus> m_targetState;
     mutable bool m_targetStateStale = true;
+    /// Held node targets -> their node's state word ("down", "failed", "maintenance").
+    QHash<QString, QString> m_heldBy;
     /// When the engine's delivery counts began (its start); 0: not known (it does not deliver).
     qint64 m_countingSince = 0;
     /// A target's last error as first seen, its delivered count then, and whether it has

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The live charts, fed as the pages feed them (a point per series per snapshot, a flush per
+// snapshot), on screen offscreen: a stretch with no snapshots is not drawn as if measured.
+#include "charts/livechart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QValueAxis>
+#include <QtTest>
+
+using namespace jobfirst::ui;
+
+namespace {
+
+/// The widest step, in ms, between two joined points of any drawn piece.
+double widestJoinMs(const LiveChart &chart)
+{
+    double widest = 0;
+    for (QAbstractSeries *s : chart.chart()->series())
+        if (auto *line = qobject_cast<QLineSeries *>(s))
+            for (qsizetype i = 1; i < line->count(); ++i)
+                widest = std::max(widest, (line->at(i).x() - line->at(i - 1).x()) * 1000.0);
+    return widest;
+}
+
+} // namespace
+
+class TestLiveChart : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<LiveChart> m_chart;
+    qint64 m_now = 1'000'000'000'000;
+
+    void feed(int snapshots, qint64 everyMs, double value = 3)
+    {
+        for (int i = 0; i < snapshots; ++i) {
+            m_now += everyMs;
+            m_chart->addPoint(QStringLiteral("pending"), m_now, value);
+            m_chart->flush(m_now);
+        }
+    }
+
+private slots:
+    void init()
+    {
+        m_chart = std::make_unique<LiveChart>([] { return QStringLiteral("Sync queue"); },
+                                              [] { return QStringLiteral("deliveries"); });
+        m_chart->resize(640, 320);
+        m_chart->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_chart.get()));
+    }
+    void cleanup() { m_chart.reset(); }
+
+    void stretchWithoutSnapshotsBreaksTheLine_data()
+    {
+        QTest::addColumn<int>("refreshMs");
+        QTest::addColumn<qint64>("stoppedMs");
+        QTest::newRow("1 s, stopped 1 min") << 1000 << qint64(60'000);
+        QTest::newRow("250 ms, stopped 3 s") << 250 << qint64(3'000);
+        QTest::newRow("5 s, stopped 20 s") << 5000 << qint64(20'000);
+    }
+    void stretchWithoutSnapshotsBreaksTheLine()
+    {
+        QFETCH(int, refreshMs);
+        QFETCH(qint64, stoppedMs);
+        m_chart->setRefreshIntervalMs(refreshMs);
+        feed(20, refreshMs);
+        QCOMPARE(m_chart->segmentCount(QStringLiteral("pending")), 1);
+        m_now += stoppedMs; // SIGSTOPped, or the engine not reached
+        feed(20, refreshMs);
+        QCOMPARE(m_chart->segmentCount(QStringLiteral("pending")), 2);
+        // No piece joins two points across the stretch (pieces may join points a pixel
+        // column apart: the chart keeps a few points per column).
+        QVERIFY2(widestJoinMs(*m_chart) < double(stoppedMs),
+                 qPrintable(QString::number(widestJoinMs(*m_chart))));
+        QCOMPARE(m_chart->gapMarkCount(), 0); // not a node that did not answer
+    }
+
+    // Snapshots a little late, the interval changed: one line still.
+    void usualIntervalsStayOneLine()
+    {
+        QCOMPARE(m_chart->breakAfterMs(), 3000); // three times the default interval
+        m_chart->setRefreshIntervalMs(1000);
+        for (qint64 late : {0, 400, 900, 1500, 100, 0})
+            feed(1, 1000 + late);
+        m_chart->setRefreshIntervalMs(5000);
+        feed(10, 5000);
+        m_chart->setRefreshIntervalMs(1000); // the 5 s history is not cut afterwards
+        feed(10, 1000);
+        QCOMPARE(m_chart->segmentCount(QStringLiteral("pending")), 1);
+        QCOMPARE(m_chart->pointCount(QStringLiteral("pending")), 26);
+        m_chart->setRefreshIntervalMs(0); // paused: the bound stays
+        QCOMPARE(m_chart->breakAfterMs(), 3000);
+    }
+
+    // A burst moves the value axis, and its labels get wider ("5" -> "10" -> "20"): the plot
+    // area stays where it was (a moved plot area is a relayout of the whole chart, legend and
+    // all: 8-9 ms of a frame on the Overview), and the axis still covers every point.
+    void burstDoesNotMoveThePlotArea()
+    {
+        feed(30, 1000, 4);
+        QSignalSpy moved(m_chart->chart(), &QChart::plotAreaChanged);
+        auto *axis = qobject_cast<QValueAxis *>(m_chart->chart()->axes(Qt::Vertical).first());
+        QSignalSpy ranges(axis, &QValueAxis::rangeChanged);
+        for (double burst : {6.0, 9.0, 14.0, 40.0, 4.0, 0.5})
+            feed(1, 1000, burst);
+        QVERIFY(ranges.count() >= 3); // 5 -> 10 -> 20 -> 50: the axis did move
+        QCOMPARE(moved.count(), 0);
+        for (QAbstractSeries *s : m_chart->chart()->series())
+            if (auto *line = qobject_cast<QLineSeries *>(s))
+                for (const QPointF &p : line->points())
+                    QVERIFY2(p.y() >= axis->min() && p.y() <= axis->max(),
+                             qPrintable(QStringLiteral("%1 outside %2..%3")
+                                            .arg(p.y())
+                                            .arg(axis->min())
+                                            .arg(axis->max())));
+    }
+};
+
+QTEST_MAIN(TestLiveChart)
+#include "tst_livechart.moc"
