@@ -235,14 +235,10 @@ private slots:
             return row < 0 ? QString() : m->index(row, column).data().toString();
         };
         const auto send = [&shell](const QString &prefix, int n) {
-            QList<SyncEvent> events;
-            for (int i = 0; i < n; ++i) {
-                SyncEvent e;
-                e.type = QStringLiteral("user.created");
-                e.userId = prefix + QString::number(i);
-                events << e;
-            }
-            return shell.session()->sendEvents(events, SyncMode::RealTime, {}).result().ok();
+            return shell.session()
+                ->sendEvents(newUsers(prefix, n), SyncMode::RealTime, {})
+                .result()
+                .ok();
         };
         QVERIFY(send(QStringLiteral("first"), 1));
         QTRY_COMPARE_WITH_TIMEOUT(cell(5), QStringLiteral("1"), 15000); // Delivered

@@ -13,6 +13,7 @@
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
+#include "simtargetconfig.h"
 #include "widgets/slopanel.h"
 
 #include <QAbstractButton>
@@ -187,19 +188,6 @@ class TestConsoleTruth final : public QObject
     static QImage drawnNow(QWidget *widget)
     {
         return widget->grab().toImage().convertToFormat(QImage::Format_RGB32);
-    }
-
-    /// `n` user.created events, of users prefix0, prefix1, ...
-    static QList<SyncEvent> newUsers(const QString &prefix, int n)
-    {
-        QList<SyncEvent> events;
-        for (int i = 0; i < n; ++i) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = prefix + QString::number(i);
-            events << ev;
-        }
-        return events;
     }
 
     void waitSnapshots(int n)
