@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <pthread.h>
-#include <random>
 
 namespace jobfirst {
 
@@ -122,6 +121,337 @@ void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perS
     *perSecond = double(lastSecond);
 }
 
+/// One run of the delivery thread: its parts and what its turns share. Each turn renews the
+/// lease, takes new settings and confirmed outcomes, sends what is due, waits for work and
+/// settles what came back.
+struct DeliveryEngine::Loop
+{
+    Loop(DeliveryEngine &e, std::unique_ptr<OutboxReader> r);
+
+    void turn();
+    void finish();
+
+private:
+    void publish(const TargetRuntime &rt, const std::function<void(TargetStatus &)> &change);
+    void circuitChanged(const TargetRuntime &rt);
+    void rescanAll();
+    void renewLease();
+    bool applyTargets();
+    bool releaseConfirmed(qint64 now);
+    void schedulePass(qint64 now);
+    void dispatch(TargetRuntime &rt);
+    void waitForWork();
+    void settleFinished();
+    void keepLatencies();
+
+    DeliveryEngine &engine;
+    std::unique_ptr<OutboxReader> reader;
+    std::vector<std::unique_ptr<DeliveryDispatcher>> dispatchers;
+    std::unique_ptr<OutcomeRecorder> recorder;
+    DeliveryScheduler scheduler;
+    DeliverySettler settler;
+    QHash<QString, TargetRuntime> targets;
+    qint64 held = 0; ///< events in flight or awaiting commit (sync_queue_size)
+    /// One process delivers from a store at a time: the others stand by until its lease is
+    /// released (clean stop), its process is gone (same host) or it lapses.
+    bool active = false;
+    QList<int> heldParts;
+    bool dirty = true; ///< something changed: schedule before the next ScanEveryMs
+    qint64 nextLeaseAt = 0;
+    qint64 nextScanAt = 0;
+    std::vector<DeliveryFlight> flights;
+    std::vector<std::vector<DeliveryDispatcher::Job>> jobs; ///< per dispatcher, this pass
+    std::vector<int> load;                                  ///< per dispatcher, this pass
+    DeliveryDispatcher::Finished finished;
+    std::vector<DeliveryOutcome> outcomes;
+    std::vector<float> latencies;
+};
+
+DeliveryEngine::Loop::Loop(DeliveryEngine &e, std::unique_ptr<OutboxReader> r)
+    : engine(e), reader(std::move(r)),
+      recorder(std::make_unique<OutcomeRecorder>(e.m_writer, [&e] { e.wake(); })),
+      scheduler(*reader)
+{
+    for (int i = 0; i < engine.m_dispatcherCount; ++i)
+        dispatchers.push_back(std::make_unique<DeliveryDispatcher>([&e] { e.wake(); }));
+    jobs.resize(dispatchers.size());
+    load.resize(dispatchers.size(), 0);
+}
+
+void DeliveryEngine::Loop::publish(const TargetRuntime &rt,
+                                   const std::function<void(TargetStatus &)> &change)
+{
+    std::lock_guard lock(engine.m_mutex);
+    TargetStatus &s = engine.m_status[rt.config.name];
+    s.name = rt.config.name;
+    s.url = QString::fromUtf8(rt.config.url);
+    s.paused = rt.config.paused;
+    s.held = rt.config.held;
+    s.enabled = rt.config.enabled && !rt.gone;
+    s.circuit = rt.circuit;
+    s.nextProbeAt = rt.circuit == CircuitState::Open ? rt.openUntil : 0;
+    s.inFlight = rt.inFlight;
+    if (change)
+        change(s);
+}
+
+void DeliveryEngine::Loop::circuitChanged(const TargetRuntime &rt)
+{
+    publish(rt, {});
+    if (engine.onCircuitChanged)
+        engine.onCircuitChanged(rt.config.name, rt.circuit);
+}
+
+void DeliveryEngine::Loop::rescanAll()
+{
+    for (TargetRuntime &rt : targets)
+        rt.rescan = true;
+    dirty = true;
+}
+
+void DeliveryEngine::Loop::renewLease()
+{
+    if (nowMs() < nextLeaseAt)
+        return;
+    const QString holder = engine.m_writer->claimLease(engine.m_owner, DeliveryLease::TtlMs);
+    const bool was = active;
+    active = holder.isEmpty();
+    // PostgreSQL: this process delivers the partitions it holds; when they change, every
+    // queue is read again from its start.
+    if (const QList<int> parts = engine.m_writer->heldPartitions(); parts != heldParts) {
+        heldParts = parts;
+        reader->setPartitions(parts);
+        rescanAll();
+    }
+    // Partitioned (PostgreSQL): claims come each second, so partitions whose holder died are
+    // taken within a second of their lease running out (lease time + 1 s), not at the next
+    // renewal; a claim is one short transaction.
+    nextLeaseAt =
+        nowMs() + (active && heldParts.isEmpty() ? DeliveryLease::RenewMs : StandbyPollMs);
+    {
+        std::lock_guard lock(engine.m_mutex);
+        engine.m_leaseHolder = holder;
+    }
+    if (active && !was)
+        rescanAll();
+}
+
+bool DeliveryEngine::Loop::applyTargets()
+{
+    std::lock_guard lock(engine.m_mutex);
+    if (!engine.m_targetsChanged)
+        return false;
+    engine.m_targetsChanged = false;
+    QSet<QString> names;
+    for (const DeliveryTarget &t : std::as_const(engine.m_newTargets)) {
+        names.insert(t.name);
+        TargetRuntime &rt = targets[t.name];
+        const bool reenabled = t.enabled && !rt.config.enabled;
+        rt.config = t;
+        rt.signingKey = t.secret.isEmpty() ? QByteArray() : WebhookSignature::key(t.secret);
+        rt.rescan = true;
+        if (reenabled)
+            rt.gone = false; // an operator enabled it again after a 410
+        if (rt.tokensAt == 0) {
+            rt.tokensAt = nowMs();
+            rt.tokens = 1;
+        }
+        TargetStatus &s = engine.m_status[t.name];
+        s.name = t.name;
+        s.url = QString::fromUtf8(t.url);
+        s.enabled = t.enabled && !rt.gone;
+        s.paused = t.paused;
+        s.held = t.held;
+        if (s.enabled)
+            s.disabledReason.clear();
+    }
+    for (auto it = targets.begin(); it != targets.end();) {
+        if (!names.contains(it.key()) && it->inFlight == 0) {
+            engine.m_status.remove(it.key());
+            it = targets.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return true;
+}
+
+bool DeliveryEngine::Loop::releaseConfirmed(qint64 now)
+{
+    OutcomeRecorder::Confirmed confirmed;
+    const qint64 freed = recorder->release(targets, now, confirmed);
+    if (freed == 0 && confirmed.perTarget.isEmpty())
+        return false;
+    held -= freed;
+    std::lock_guard lock(engine.m_mutex);
+    const qint64 second = now / 1000;
+    auto &completions = engine.m_completions;
+    if (completions.empty() || completions.back().first != second)
+        completions.emplace_back(second, 0);
+    completions.back().second += int(confirmed.delivered);
+    while (completions.size() > 120)
+        completions.pop_front();
+    for (auto it = confirmed.perTarget.cbegin(); it != confirmed.perTarget.cend(); ++it) {
+        TargetStatus &s = engine.m_status[it.key()];
+        s.success += it.value()[0];
+        s.failed += it.value()[1];
+        s.retries += it.value()[2];
+    }
+    for (auto it = confirmed.lastError.cbegin(); it != confirmed.lastError.cend(); ++it) {
+        TargetStatus &s = engine.m_status[it.key()];
+        s.lastError = it.value().first;
+        s.lastErrorAt = it.value().second;
+    }
+    engine.m_delivered += confirmed.delivered;
+    return true;
+}
+
+void DeliveryEngine::Loop::schedulePass(qint64 now)
+{
+    dirty = false;
+    nextScanAt = now + ScanEveryMs;
+    const DeliveryScheduler::Limits limits{engine.m_writer->durableDeliveryId(), 0,
+                                           engine.m_queueLimit.load()};
+    for (std::size_t d = 0; d < dispatchers.size(); ++d)
+        load[d] = dispatchers[d]->load();
+    scheduler.beginPass();
+    for (TargetRuntime &rt : targets) {
+        DeliveryScheduler::Limits l = limits;
+        l.held = held;
+        const DeliveryScheduler::Result r = scheduler.schedule(rt, now, l, flights);
+        if (r.circuitChanged)
+            circuitChanged(rt);
+        if (r.needDurable)
+            engine.m_writer->requestDurable();
+        if (!r.error.isEmpty())
+            qWarning("sync: %s", qPrintable(r.error));
+        dispatch(rt);
+        if (rt.nextDue > 0)
+            nextScanAt = std::min(nextScanAt, rt.nextDue);
+        // Only what changed: a thousand idle targets are not re-published 4 times a second
+        // (settings, circuit and 410 publish themselves when they change).
+        if (rt.inFlight != rt.shownInFlight) {
+            publish(rt, {});
+            rt.shownInFlight = rt.inFlight;
+        }
+    }
+    scheduler.endPass();
+    for (std::size_t d = 0; d < dispatchers.size(); ++d)
+        dispatchers[d]->send(std::move(jobs[d]));
+}
+
+/// Hands the target's scheduled flights to the least loaded dispatchers.
+void DeliveryEngine::Loop::dispatch(TargetRuntime &rt)
+{
+    for (DeliveryFlight &f : flights) {
+        held += f.eventCount();
+        const std::size_t d =
+            std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
+        ++load[d];
+        jobs[d].push_back(DeliveryDispatcher::Job{std::move(f), rt.config.url, rt.signingKey,
+                                                  rt.config.timeoutMs, rt.config.security});
+    }
+    engine.m_inFlightTotal += int(flights.size());
+    flights.clear();
+}
+
+void DeliveryEngine::Loop::waitForWork()
+{
+    const qint64 now = nowMs();
+    qint64 wait = std::clamp<qint64>(nextScanAt - now, 0, 50);
+    if (now < recorder->pausedUntil())
+        wait = std::clamp<qint64>(recorder->pausedUntil() - now, wait, 50);
+    if (recorder->waiting())
+        wait = std::clamp<qint64>(recorder->dueAt() - now, 0, wait);
+    std::unique_lock lock(engine.m_wakeMutex);
+    engine.m_wakeUp.wait_for(lock, std::chrono::milliseconds(wait),
+                             [this] { return engine.m_woken; });
+    if (engine.m_woken)
+        dirty = true; // new work, a free slot, or confirmed outcomes
+    engine.m_woken = false;
+}
+
+void DeliveryEngine::Loop::settleFinished()
+{
+    for (auto &d : dispatchers)
+        d->takeFinished(finished);
+    const qint64 now = nowMs();
+    for (auto &[flight, result] : finished) {
+        auto rit = targets.find(flight.target);
+        TargetRuntime *rt = rit == targets.end() ? nullptr : &rit.value();
+        if (rt)
+            --rt->inFlight;
+        --engine.m_inFlightTotal;
+        const std::size_t measured = latencies.size();
+        const DeliverySettler::Result s =
+            settler.settle(rt, flight, result, now, outcomes, latencies);
+        if (engine.onDelivered && latencies.size() > measured)
+            engine.onDelivered(flight.target, latencies.data() + measured,
+                               latencies.size() - measured);
+        if (rt && flight.target.startsWith(QLatin1String("node:")) && engine.onNodeResult)
+            engine.onNodeResult(flight.target, s.ok || s.reached, s.error);
+        if (!rt)
+            continue;
+        if (s.circuitChanged)
+            circuitChanged(*rt);
+        if (s.becameGone) {
+            publish(*rt, [&](TargetStatus &st) {
+                st.disabledReason = QStringLiteral("410 Gone from the receiver");
+                st.lastError = s.error;
+                st.lastErrorAt = now;
+            });
+            if (engine.onTargetDisabled)
+                engine.onTargetDisabled(rt->config.name, s.error);
+        }
+    }
+    finished.clear();
+    keepLatencies();
+    recorder->add(outcomes, now);
+    recorder->flushIfDue(nowMs(), engine.m_inFlightTotal.load() == 0);
+}
+
+/// The settled latencies go into the ring latency() reads.
+void DeliveryEngine::Loop::keepLatencies()
+{
+    if (latencies.empty())
+        return;
+    std::lock_guard lock(engine.m_mutex);
+    for (float l : latencies) {
+        if (engine.m_latencies.size() < LatencyWindow)
+            engine.m_latencies.push_back(l);
+        else
+            engine.m_latencies[engine.m_latencyPos++ % LatencyWindow] = l;
+    }
+    latencies.clear();
+}
+
+void DeliveryEngine::Loop::turn()
+{
+    renewLease();
+    if (applyTargets())
+        dirty = true;
+    if (engine.m_rescanAll.exchange(false))
+        rescanAll();
+    const qint64 now = nowMs();
+    if (releaseConfirmed(now))
+        dirty = true;
+    if (active && now >= recorder->pausedUntil() && (dirty || now >= nextScanAt))
+        schedulePass(now);
+    waitForWork();
+    settleFinished();
+}
+
+void DeliveryEngine::Loop::finish()
+{
+    // What is in flight stays pending in the store and is sent again.
+    dispatchers.clear();
+    recorder->flush();
+    recorder.reset(); // waits for the writer to confirm what it was handed
+    if (active)
+        engine.m_writer->claimLease(engine.m_owner, 0); // a standby engine takes over at once
+    engine.m_inFlightTotal = 0;
+}
+
 void DeliveryEngine::run(std::promise<Status> started)
 {
     pthread_setname_np(pthread_self(), "jf-delivery"); // names it in top and perf
@@ -130,265 +460,11 @@ void DeliveryEngine::run(std::promise<Status> started)
         started.set_value(opened.error());
         return;
     }
-    std::unique_ptr<OutboxReader> reader = std::move(opened).value();
-    std::vector<std::unique_ptr<DeliveryDispatcher>> dispatchers;
-    for (int i = 0; i < m_dispatcherCount; ++i)
-        dispatchers.push_back(std::make_unique<DeliveryDispatcher>([this] { wake(); }));
-    auto recorder = std::make_unique<OutcomeRecorder>(m_writer, [this] { wake(); });
-    DeliveryScheduler scheduler(*reader);
-    std::mt19937_64 random{std::random_device{}()};
-    DeliverySettler settler(random());
-    QHash<QString, TargetRuntime> targets;
-    qint64 held = 0; // events in flight or awaiting commit (sync_queue_size)
+    Loop loop(*this, std::move(opened).value());
     started.set_value(Status());
-
-    const auto publish = [this](const TargetRuntime &rt,
-                                const std::function<void(TargetStatus &)> &change) {
-        std::lock_guard lock(m_mutex);
-        TargetStatus &s = m_status[rt.config.name];
-        s.name = rt.config.name;
-        s.url = QString::fromUtf8(rt.config.url);
-        s.paused = rt.config.paused;
-        s.held = rt.config.held;
-        s.enabled = rt.config.enabled && !rt.gone;
-        s.circuit = rt.circuit;
-        s.nextProbeAt = rt.circuit == CircuitState::Open ? rt.openUntil : 0;
-        s.inFlight = rt.inFlight;
-        if (change)
-            change(s);
-    };
-    const auto circuitChanged = [&](const TargetRuntime &rt) {
-        publish(rt, {});
-        if (onCircuitChanged)
-            onCircuitChanged(rt.config.name, rt.circuit);
-    };
-    const auto applyTargets = [&] {
-        std::lock_guard lock(m_mutex);
-        if (!m_targetsChanged)
-            return false;
-        m_targetsChanged = false;
-        QSet<QString> names;
-        for (const DeliveryTarget &t : std::as_const(m_newTargets)) {
-            names.insert(t.name);
-            TargetRuntime &rt = targets[t.name];
-            const bool reenabled = t.enabled && !rt.config.enabled;
-            rt.config = t;
-            rt.signingKey = t.secret.isEmpty() ? QByteArray() : WebhookSignature::key(t.secret);
-            rt.rescan = true;
-            if (reenabled)
-                rt.gone = false; // an operator enabled it again after a 410
-            if (rt.tokensAt == 0) {
-                rt.tokensAt = nowMs();
-                rt.tokens = 1;
-            }
-            TargetStatus &s = m_status[t.name];
-            s.name = t.name;
-            s.url = QString::fromUtf8(t.url);
-            s.enabled = t.enabled && !rt.gone;
-            s.paused = t.paused;
-            s.held = t.held;
-            if (s.enabled)
-                s.disabledReason.clear();
-        }
-        for (auto it = targets.begin(); it != targets.end();) {
-            if (!names.contains(it.key()) && it->inFlight == 0) {
-                m_status.remove(it.key());
-                it = targets.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        return true;
-    };
-    const auto releaseConfirmed = [&](qint64 now) {
-        OutcomeRecorder::Confirmed confirmed;
-        const qint64 freed = recorder->release(targets, now, confirmed);
-        if (freed == 0 && confirmed.perTarget.isEmpty())
-            return false;
-        held -= freed;
-        std::lock_guard lock(m_mutex);
-        const qint64 second = now / 1000;
-        if (m_completions.empty() || m_completions.back().first != second)
-            m_completions.emplace_back(second, 0);
-        m_completions.back().second += int(confirmed.delivered);
-        while (m_completions.size() > 120)
-            m_completions.pop_front();
-        for (auto it = confirmed.perTarget.cbegin(); it != confirmed.perTarget.cend(); ++it) {
-            TargetStatus &s = m_status[it.key()];
-            s.success += it.value()[0];
-            s.failed += it.value()[1];
-            s.retries += it.value()[2];
-        }
-        for (auto it = confirmed.lastError.cbegin(); it != confirmed.lastError.cend(); ++it) {
-            TargetStatus &s = m_status[it.key()];
-            s.lastError = it.value().first;
-            s.lastErrorAt = it.value().second;
-        }
-        m_delivered += confirmed.delivered;
-        return true;
-    };
-
-    // One process delivers from a store at a time: the others stand by until its lease is
-    // released (clean stop), its process is gone (same host) or it lapses.
-    const QString owner = m_owner;
-    bool active = false;
-    QList<int> heldParts;
-    bool dirty = true;
-    qint64 nextLeaseAt = 0;
-    qint64 nextScanAt = 0;
-    std::vector<DeliveryFlight> flights;
-    std::vector<std::vector<DeliveryDispatcher::Job>> jobs(dispatchers.size());
-    std::vector<int> load(dispatchers.size(), 0);
-    DeliveryDispatcher::Finished finished;
-    std::vector<DeliveryOutcome> outcomes;
-    std::vector<float> latencies;
-    while (!m_stop) {
-        if (nowMs() >= nextLeaseAt) {
-            const QString holder = m_writer->claimLease(owner, DeliveryLease::TtlMs);
-            const bool was = active;
-            active = holder.isEmpty();
-            // PostgreSQL: this process delivers the partitions it holds; when they change,
-            // every queue is read again from its start.
-            if (const QList<int> parts = m_writer->heldPartitions(); parts != heldParts) {
-                heldParts = parts;
-                reader->setPartitions(parts);
-                for (TargetRuntime &rt : targets)
-                    rt.rescan = true;
-                dirty = true;
-            }
-            // Partitioned (PostgreSQL): claims come each second, so partitions whose holder
-            // died are taken within a second of their lease running out (lease time + 1 s),
-            // not at the next renewal; a claim is one short transaction.
-            nextLeaseAt =
-                nowMs() + (active && heldParts.isEmpty() ? DeliveryLease::RenewMs : StandbyPollMs);
-            {
-                std::lock_guard lock(m_mutex);
-                m_leaseHolder = holder;
-            }
-            if (active && !was) {
-                for (TargetRuntime &rt : targets)
-                    rt.rescan = true;
-                dirty = true;
-            }
-        }
-        if (applyTargets())
-            dirty = true;
-        if (m_rescanAll.exchange(false)) {
-            for (TargetRuntime &rt : targets)
-                rt.rescan = true;
-            dirty = true;
-        }
-        qint64 now = nowMs();
-        if (releaseConfirmed(now))
-            dirty = true;
-        if (active && now >= recorder->pausedUntil() && (dirty || now >= nextScanAt)) {
-            dirty = false;
-            nextScanAt = now + ScanEveryMs;
-            const DeliveryScheduler::Limits limits{m_writer->durableDeliveryId(), 0,
-                                                   m_queueLimit.load()};
-            for (std::size_t d = 0; d < dispatchers.size(); ++d)
-                load[d] = dispatchers[d]->load();
-            scheduler.beginPass();
-            for (TargetRuntime &rt : targets) {
-                DeliveryScheduler::Limits l = limits;
-                l.held = held;
-                const DeliveryScheduler::Result r = scheduler.schedule(rt, now, l, flights);
-                if (r.circuitChanged)
-                    circuitChanged(rt);
-                if (r.needDurable)
-                    m_writer->requestDurable();
-                if (!r.error.isEmpty())
-                    qWarning("sync: %s", qPrintable(r.error));
-                for (DeliveryFlight &f : flights) {
-                    held += f.eventCount();
-                    // The least loaded dispatcher sends it.
-                    const std::size_t d =
-                        std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
-                    ++load[d];
-                    jobs[d].push_back(DeliveryDispatcher::Job{std::move(f), rt.config.url,
-                                                              rt.signingKey, rt.config.timeoutMs,
-                                                              rt.config.security});
-                }
-                m_inFlightTotal += int(flights.size());
-                flights.clear();
-                if (rt.nextDue > 0)
-                    nextScanAt = std::min(nextScanAt, rt.nextDue);
-                // Only what changed: a thousand idle targets are not re-published 4 times a
-                // second (settings, circuit and 410 publish themselves when they change).
-                if (rt.inFlight != rt.shownInFlight) {
-                    publish(rt, {});
-                    rt.shownInFlight = rt.inFlight;
-                }
-            }
-            scheduler.endPass();
-            for (std::size_t d = 0; d < dispatchers.size(); ++d)
-                dispatchers[d]->send(std::move(jobs[d]));
-        }
-        now = nowMs();
-        qint64 wait = std::clamp<qint64>(nextScanAt - now, 0, 50);
-        if (now < recorder->pausedUntil())
-            wait = std::clamp<qint64>(recorder->pausedUntil() - now, wait, 50);
-        if (recorder->waiting())
-            wait = std::clamp<qint64>(recorder->dueAt() - now, 0, wait);
-        {
-            std::unique_lock lock(m_wakeMutex);
-            m_wakeUp.wait_for(lock, std::chrono::milliseconds(wait), [this] { return m_woken; });
-            if (m_woken)
-                dirty = true; // new work, a free slot, or confirmed outcomes
-            m_woken = false;
-        }
-        for (auto &d : dispatchers)
-            d->takeFinished(finished);
-        now = nowMs();
-        for (auto &[flight, result] : finished) {
-            auto rit = targets.find(flight.target);
-            TargetRuntime *rt = rit == targets.end() ? nullptr : &rit.value();
-            if (rt)
-                --rt->inFlight;
-            --m_inFlightTotal;
-            const std::size_t measured = latencies.size();
-            const DeliverySettler::Result s =
-                settler.settle(rt, flight, result, now, outcomes, latencies);
-            if (onDelivered && latencies.size() > measured)
-                onDelivered(flight.target, latencies.data() + measured,
-                            latencies.size() - measured);
-            if (rt && flight.target.startsWith(QLatin1String("node:")) && onNodeResult)
-                onNodeResult(flight.target, s.ok || s.reached, s.error);
-            if (!rt)
-                continue;
-            if (s.circuitChanged)
-                circuitChanged(*rt);
-            if (s.becameGone) {
-                publish(*rt, [&](TargetStatus &st) {
-                    st.disabledReason = QStringLiteral("410 Gone from the receiver");
-                    st.lastError = s.error;
-                    st.lastErrorAt = now;
-                });
-                if (onTargetDisabled)
-                    onTargetDisabled(rt->config.name, s.error);
-            }
-        }
-        finished.clear();
-        if (!latencies.empty()) {
-            std::lock_guard lock(m_mutex);
-            for (float l : latencies) {
-                if (m_latencies.size() < LatencyWindow)
-                    m_latencies.push_back(l);
-                else
-                    m_latencies[m_latencyPos++ % LatencyWindow] = l;
-            }
-            latencies.clear();
-        }
-        recorder->add(outcomes, now);
-        recorder->flushIfDue(nowMs(), m_inFlightTotal.load() == 0);
-    }
-    // What is in flight stays pending in the store and is sent again.
-    dispatchers.clear();
-    recorder->flush();
-    recorder.reset(); // waits for the writer to confirm what it was handed
-    if (active)
-        m_writer->claimLease(owner, 0); // a standby engine takes over at once
-    m_inFlightTotal = 0;
+    while (!m_stop)
+        loop.turn();
+    loop.finish();
 }
 
 } // namespace jobfirst

@@ -88,6 +88,7 @@ public:
         onDelivered;
 
 private:
+    struct Loop;
     void run(std::promise<Status> started);
 
     QString m_dbPath;
