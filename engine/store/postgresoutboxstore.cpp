@@ -968,18 +968,15 @@ bool PostgresOutboxStore::writeDone(
 bool PostgresOutboxStore::keepExisting(std::vector<std::vector<qint64>> &refused, QString &error)
 {
     // Only when something was refused (a rebalance, a takeover): a round trip then.
-    QString ids;
+    std::vector<qint64> ids;
     for (const auto &rows : refused)
-        for (const qint64 id : rows) {
-            if (!ids.isEmpty())
-                ids += u',';
-            ids += QString::number(id);
-        }
-    if (ids.isEmpty())
+        ids.insert(ids.end(), rows.begin(), rows.end());
+    if (ids.empty())
         return true;
     QSqlQuery q(m_link->db);
-    if (!q.exec(QStringLiteral("SELECT id FROM deliveries WHERE id = ANY('{%1}'::BIGINT[])")
-                    .arg(ids))) {
+    q.prepare(QStringLiteral("SELECT id FROM deliveries WHERE id = ANY(CAST(? AS BIGINT[]))"));
+    q.bindValue(0, arrayValue(ids, [](QString &s, qint64 id) { s += QString::number(id); }));
+    if (!q.exec()) {
         error = QStringLiteral("looking up refused deliveries: %1").arg(q.lastError().text());
         return false;
     }
