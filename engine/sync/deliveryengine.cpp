@@ -19,6 +19,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <chrono>
 #include <pthread.h>
 
 namespace jobfirst {
@@ -28,10 +29,22 @@ namespace {
 constexpr std::size_t LatencyWindow = 8192;
 constexpr qint64 StandbyPollMs = 1000; // a standby engine asks for the lease this often
 constexpr qint64 ScanEveryMs = 250;    // look at every queue at least this often
+// A claim counts from when it was sent, less this margin: a lease may pass on up to this much
+// earlier than this process reckons (clocks of daemons apart, a request on its way to a target
+// after the dispatch that let it go).
+constexpr qint64 LeaseMarginMs = 2000;
 
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
+}
+
+// Lease time: a step of the wall clock must not stretch or cut it.
+qint64 steadyMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace
@@ -119,6 +132,11 @@ void DeliveryEngine::latency(double *p50, double *p95, double *p99, double *perS
     *p95 = l.p95;
     *p99 = l.p99;
     *perSecond = double(lastSecond);
+}
+
+bool DeliveryEngine::leaseCurrent() const
+{
+    return steadyMs() < m_activeUntil.load();
 }
 
 /// One run of the delivery thread: its parts and what its turns share. Each turn renews the
@@ -213,9 +231,14 @@ void DeliveryEngine::Loop::renewLease()
 {
     if (nowMs() < nextLeaseAt)
         return;
+    const bool was = engine.leaseCurrent();
+    // A claim renews the lease to TtlMs after it ran, no earlier than when it was sent: this
+    // process delivers until then, less a margin, however late the answer comes (a slow server
+    // or network). A late answer stops delivery until one comes in time.
+    const qint64 sentAt = steadyMs();
     const QString holder = engine.m_writer->claimLease(engine.m_owner, DeliveryLease::TtlMs);
-    const bool was = active;
     active = holder.isEmpty();
+    engine.m_activeUntil = active ? sentAt + DeliveryLease::TtlMs - LeaseMarginMs : 0;
     // PostgreSQL: this process delivers the partitions it holds; when they change, every
     // queue is read again from its start.
     if (const QList<int> parts = engine.m_writer->heldPartitions(); parts != heldParts) {
@@ -225,14 +248,17 @@ void DeliveryEngine::Loop::renewLease()
     }
     // Partitioned (PostgreSQL): claims come each second, so partitions whose holder died are
     // taken within a second of their lease running out (lease time + 1 s), not at the next
-    // renewal; a claim is one short transaction.
-    nextLeaseAt =
-        nowMs() + (active && heldParts.isEmpty() ? DeliveryLease::RenewMs : StandbyPollMs);
+    // renewal; a claim is one short transaction. An answer that came too late to count is
+    // followed by another claim at once.
+    const bool late = active && !engine.leaseCurrent();
+    nextLeaseAt = nowMs() + (late                            ? 0
+                             : active && heldParts.isEmpty() ? DeliveryLease::RenewMs
+                                                             : StandbyPollMs);
     {
         std::lock_guard lock(engine.m_mutex);
-        engine.m_leaseHolder = holder;
+        engine.m_leaseHolder = late ? QStringLiteral("(lease renewal answered too late)") : holder;
     }
-    if (active && !was)
+    if (engine.leaseCurrent() && !was) // another may have delivered what was read
         rescanAll();
 }
 
@@ -435,7 +461,7 @@ void DeliveryEngine::Loop::turn()
     const qint64 now = nowMs();
     if (releaseConfirmed(now))
         dirty = true;
-    if (active && now >= recorder->pausedUntil() && (dirty || now >= nextScanAt))
+    if (engine.leaseCurrent() && now >= recorder->pausedUntil() && (dirty || now >= nextScanAt))
         schedulePass(now);
     waitForWork();
     settleFinished();
@@ -447,6 +473,7 @@ void DeliveryEngine::Loop::finish()
     dispatchers.clear();
     recorder->flush();
     recorder.reset(); // waits for the writer to confirm what it was handed
+    engine.m_activeUntil = 0;
     if (active)
         engine.m_writer->claimLease(engine.m_owner, 0); // a standby engine takes over at once
     engine.m_inFlightTotal = 0;

@@ -71,6 +71,10 @@ public:
         std::lock_guard lock(m_mutex);
         return m_leaseHolder;
     }
+    /// This engine holds the delivery lease and renewed it recently enough to deliver: a
+    /// claim counts from when it was sent, on a monotonic clock, whenever its answer came
+    /// (thread-safe). Deliveries and health checks stop when it turns false.
+    bool leaseCurrent() const;
     /// "host:pid:nonce": the name under which this engine holds delivery leases.
     QString owner() const { return m_owner; }
     int inFlight() const { return m_inFlightTotal.load(); }
@@ -101,6 +105,7 @@ private:
     std::atomic<qint64> m_delivered{0};
     std::atomic<int> m_inFlightTotal{0};
     std::atomic<int> m_queueLimit{2000};
+    std::atomic<qint64> m_activeUntil{0}; // steadyMs(); 0: not holding the lease
     // Wakes the delivery thread: new work, results from a dispatcher, confirmed outcomes.
     std::mutex m_wakeMutex;
     std::condition_variable m_wakeUp;

@@ -615,7 +615,11 @@ Status SyncService::audited(const QString &actor, const QString &action, const Q
 
 QList<int> SyncService::heldPartitions() const
 {
-    return m_writer ? m_writer->heldPartitions() : QList<int>();
+    // None while the lease's last renewal is too old to count (its answer came late or not
+    // yet): another daemon may hold them by now.
+    if (!m_writer || (m_delivery && !m_delivery->leaseCurrent()))
+        return {};
+    return m_writer->heldPartitions();
 }
 
 QString SyncService::leaseOwner() const

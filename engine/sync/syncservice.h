@@ -111,7 +111,7 @@ public:
     Result<TargetStatus> syncStatus(const QString &target) const;
     qint64 backlog() const;
     /// The outbox partitions whose delivery lease this process holds (PostgreSQL; empty on
-    /// SQLite or before the first claim).
+    /// SQLite, before the first claim, or while its last renewal is too old to count).
     QList<int> heldPartitions() const;
     /// The name under which this engine holds delivery leases ("host:pid:nonce"; "" when it
     /// does not deliver): health writes are fenced by that exact name.

@@ -27,9 +27,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -47,7 +52,8 @@ namespace {
 /// The network between one daemon and PostgreSQL: a TCP forwarder from a port of its own to
 /// the server's, which cut() breaks as a firewall rule or a failed switch port would: every
 /// connection is reset and new ones are refused, while the test still reaches the server.
-/// silenceAfter() makes it a network that loses every packet instead, without a reset.
+/// silenceAfter() makes it a network that loses every packet instead, without a reset;
+/// holdAnswers() a slow one that delivers some answers late.
 class ServerLink final
 {
 public:
@@ -100,6 +106,20 @@ public:
         wake();
     }
     bool silent() const { return m_mode == Mode::Silent; }
+    /// Holds the server's answer to a statement containing `to` for `ms` before passing it
+    /// on, when the statement a client sent just before it on the same connection contained
+    /// `after`, as a slow network or server would: the connection stays alive and what the
+    /// client sends goes through at once. 0 passes on what is held and relays as before.
+    void holdAnswers(const QByteArray &after, const QByteArray &to, int ms)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_holdAfter = after;
+            m_holdTo = to;
+        }
+        m_holdMs = ms;
+        wake();
+    }
     /// Relays again. The connections that were silent are reset (what was sent on them was
     /// lost), new ones are relayed.
     void relay()
@@ -141,9 +161,20 @@ private:
         return true;
     }
     void wake() { [[maybe_unused]] const auto written = ::write(m_wake[1], "x", 1); }
+    static qint64 steadyMs()
+    {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
     void run()
     {
         std::vector<std::pair<int, int>> pairs; // client side, server side (-1: never opened)
+        // holdAnswers(): per client side, what the server sent and when it is passed on; until
+        // when what it sends is held; whether the client's last statement contained `after`.
+        std::map<int, std::deque<std::pair<qint64, QByteArray>>> late;
+        std::map<int, qint64> holdUntil;
+        std::set<int> primed;
         while (!m_cut) {
             if (m_resetHeld.exchange(false)) {
                 for (const auto &[client, server] : pairs) {
@@ -151,6 +182,24 @@ private:
                     reset(server);
                 }
                 pairs.clear();
+                late.clear();
+                holdUntil.clear();
+                primed.clear();
+            }
+            int timeoutMs = 1000;
+            for (auto it = late.begin(); it != late.end();) {
+                auto &queue = it->second;
+                while (!queue.empty() && (m_holdMs == 0 || queue.front().first <= steadyMs())) {
+                    const QByteArray &chunk = queue.front().second;
+                    writeAll(it->first, chunk.constData(), chunk.size());
+                    queue.pop_front();
+                }
+                if (queue.empty()) {
+                    it = late.erase(it);
+                    continue;
+                }
+                timeoutMs = int(std::clamp<qint64>(queue.front().first - steadyMs(), 1, timeoutMs));
+                ++it;
             }
             const bool silent = m_mode == Mode::Silent;
             std::vector<pollfd> fds{{m_listen, POLLIN, 0}, {m_wake[0], POLLIN, 0}};
@@ -159,7 +208,7 @@ private:
                 // Silent: what the server answers stays where it is.
                 fds.push_back({silent ? -1 : server, POLLIN, 0});
             }
-            if (::poll(fds.data(), fds.size(), 1000) < 0 || m_cut)
+            if (::poll(fds.data(), fds.size(), timeoutMs) < 0 || m_cut)
                 continue;
             if (fds[1].revents & POLLIN) {
                 char drained[64];
@@ -182,12 +231,33 @@ private:
                     if (m_mode == Mode::Silent)
                         continue; // lost on the way
                     const int other = side == 0 ? pairs[i].second : pairs[i].first;
+                    const int client = pairs[i].first;
+                    if (side == 0 && m_holdMs > 0) {
+                        std::lock_guard lock(m_mutex);
+                        const QByteArray sent = QByteArray::fromRawData(buffer, qsizetype(n));
+                        if (primed.count(client) && sent.contains(m_holdTo))
+                            holdUntil[client] = steadyMs() + m_holdMs;
+                        if (sent.contains(m_holdAfter))
+                            primed.insert(client);
+                        else
+                            primed.erase(client);
+                    }
+                    if (side == 1 && m_holdMs > 0 &&
+                        (late.count(client) || holdUntil[client] > steadyMs())) {
+                        late[client].emplace_back(holdUntil[client], QByteArray(buffer, n));
+                        continue;
+                    }
                     closed = !writeAll(other, buffer, n);
                     if (side == 0 && m_mode == Mode::Arming) {
                         std::lock_guard lock(m_mutex);
                         if (QByteArray::fromRawData(buffer, qsizetype(n)).contains(m_pattern))
                             m_mode = Mode::Silent;
                     }
+                }
+                if (closed) { // what it held goes with it
+                    late.erase(pairs[i].first);
+                    holdUntil.erase(pairs[i].first);
+                    primed.erase(pairs[i].first);
                 }
                 if (closed && m_mode == Mode::Silent && pairs[i].second >= 0) {
                     // The server does not hear of it either, until relay() resets it.
@@ -235,8 +305,11 @@ private:
     std::atomic<bool> m_cut{false};
     std::atomic<Mode> m_mode{Mode::Relaying};
     std::atomic<bool> m_resetHeld{false};
+    std::atomic<int> m_holdMs{0};
     std::mutex m_mutex;
-    QByteArray m_pattern; ///< guarded by m_mutex
+    QByteArray m_pattern;   ///< guarded by m_mutex
+    QByteArray m_holdAfter; ///< guarded by m_mutex
+    QByteArray m_holdTo;    ///< guarded by m_mutex
     std::thread m_thread;
 };
 
@@ -276,31 +349,33 @@ class TestPostgresOutbox final : public QObject
         NodeSimProcess target;
         QString config;
         DaemonProcess daemon;
+        QByteArray token; ///< an admin's (adds nodes)
 
         /// Starts it all and publishes the events (ids "<name>-<n>"): "" or what failed.
-        QString start(TestPostgresOutbox &test, const QString &name)
+        /// `extra`: more settings for the daemon's config.
+        QString start(TestPostgresOutbox &test, const QString &name, QJsonObject extra = {})
         {
             if (!pg.start(false) || !link.start(pg.port()))
                 return QStringLiteral("the server or its link did not start");
             if (!target.start(QStringLiteral("t"), 0,
                               {QStringLiteral("--latency"), QStringLiteral("200")}))
                 return QStringLiteral("the target did not start");
-            config = test.writeConfig(
-                name + QStringLiteral(".json"),
-                {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-                 {QStringLiteral("sync_workers"), 1},
-                 {QStringLiteral("targets"),
-                  QJsonArray{QJsonObject{
-                      {QStringLiteral("name"), QStringLiteral("t")},
-                      {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                      {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+            extra.insert(QStringLiteral("sync_retry_interval"), QStringLiteral("100ms"));
+            extra.insert(QStringLiteral("sync_workers"), 1);
+            extra.insert(
+                QStringLiteral("targets"),
+                QJsonArray{QJsonObject{
+                    {QStringLiteral("name"), QStringLiteral("t")},
+                    {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                    {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}});
+            config = test.writeConfig(name + QStringLiteral(".json"), extra);
             const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
                                             .arg(pg.user())
                                             .arg(link.port())
                                             .arg(pg.database());
-            const QByteArray token = startWithToken(
-                daemon, throughLink, config, test.m_dir.filePath(name + QStringLiteral(".db")),
-                name, QStringLiteral("operator"));
+            token = startWithToken(daemon, throughLink, config,
+                                   test.m_dir.filePath(name + QStringLiteral(".db")), name,
+                                   QStringLiteral("admin"));
             if (token.isEmpty())
                 return QStringLiteral("the daemon did not start");
             QJsonArray events;
@@ -1474,6 +1549,64 @@ private slots:
         }
         QCOMPARE(silent.terminate(), 0);
         QCOMPARE(successor.terminate(), 0);
+    }
+
+    void aDaemonWhoseClaimsAreAnsweredLateStopsDeliveringBeforeItsLeaseCanPass()
+    {
+        // The network (or the server) is slow but alive: the answer to each claim of the
+        // leases (the COMMIT after it renews all partitions) comes after the lease it renewed
+        // may have passed to another daemon. Such an answer must not let the daemon deliver,
+        // nor check the nodes of those partitions: from when the last claim answered in time
+        // can lapse (it was sent before the answers slowed down), nothing more arrives from
+        // it while they stay late; once they come in time again it goes on.
+        LinkedDaemon run;
+        const QString started =
+            run.start(*this, QStringLiteral("late"),
+                      {{QStringLiteral("health_check_interval"), QStringLiteral("500ms")},
+                       {QStringLiteral("health_check_timeout"), QStringLiteral("400ms")}});
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        NodeSimProcess node;
+        QVERIFY(node.start(QStringLiteral("n1")));
+        const ApiReply added =
+            apiCall(run.daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), run.token,
+                    json({{QStringLiteral("id"), QStringLiteral("n1")},
+                          {QStringLiteral("url"), node.url()},
+                          {QStringLiteral("health_path"), QStringLiteral("/health")}}));
+        QVERIFY2(added.status / 100 == 2, added.body.constData());
+        const auto checks = [&] {
+            return node.get(QStringLiteral("/stats"))[QStringLiteral("health_checks")].toInt();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(run.received() >= 5 && checks() >= 3, 20000);
+        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
+        const qint64 slowedAt = now();
+        QStringList all;
+        for (int p = 0; p < PostgresSchema::Partitions; ++p)
+            all << QString::number(p);
+        const QByteArray renewAll = u'{' + all.join(u',').toUtf8() + u'}';
+        run.link.holdAnswers(renewAll, "COMMIT", DeliveryLease::TtlMs + 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::TtlMs,
+                                 DeliveryLease::TtlMs + 5000);
+        const int atLapse = run.received();
+        // Each claim is answered 17 s after it was sent: one late answer comes meanwhile.
+        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::TtlMs + 10000, 15000);
+        QCOMPARE(run.received(), atLapse);
+        // Health checks follow the lease when the daemon next looks at it (each second): it
+        // has left the node alone since.
+        QVERIFY(run.daemon.logs().contains("health checks follow 0 partitions here"));
+        const int checksLeft = checks();
+        const qint64 sampledAt = now();
+        QTRY_VERIFY_WITH_TIMEOUT(now() > sampledAt + 3000, 5000);
+        QCOMPARE(checks(), checksLeft);
+        QVERIFY2(atLapse < 400, "everything was delivered before the answers slowed down");
+        run.link.holdAnswers({}, {}, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(checks() > checksLeft, 10000);
+        QVERIFY(run.target.control({{QStringLiteral("latency_ms"), 0}}));
+        const auto stats = [&](const QString &figure) {
+            return run.target.get(QStringLiteral("/stats"))[figure].toInt();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stats(QStringLiteral("applied")), 400, 60000);
+        QCOMPARE(stats(QStringLiteral("out_of_order")), 0);
+        QCOMPARE(run.daemon.terminate(), 0);
     }
 
     void aSigkilledDaemonsPartitionsAreTakenOver()
