@@ -335,6 +335,46 @@ private slots:
                  QStringLiteral("23,24,25"));
     }
 
+    void aMarkerGoesOnFromWhatIsStoredNotFromWhatItWrote()
+    {
+        // One marker across transactions extends the stored range that ends where a run
+        // begins: after a transaction rolled back, or a range folded away by retention, the
+        // events are acknowledged all the same, and no others.
+        auto store = open();
+        std::vector<DeliveryOutcome> all = pendingRows(*store, 40);
+        SqliteDoneMarker marker(sqliteHandle(store->database()));
+        const auto mark = [&](int from, int to, bool commit) {
+            const std::vector<DeliveryOutcome> rows(all.begin() + from, all.begin() + to);
+            QString error;
+            const bool ok = exec(*store, QStringLiteral("BEGIN")) &&
+                            marker.mark(pointers(rows), Now + from, error);
+            exec(*store, commit ? QStringLiteral("COMMIT") : QStringLiteral("ROLLBACK"));
+            return ok ? error : QStringLiteral("failed: %1").arg(error);
+        };
+        const auto ranges = [&] {
+            return scalar(*store, QStringLiteral("SELECT group_concat(first_seq || '-' || end_seq"
+                                                 " || ' ' || (acked_at - %1), ', ')"
+                                                 " FROM ledger_ranges")
+                                      .arg(Now));
+        };
+        const auto acked = [&] {
+            return scalar(*store, QStringLiteral("SELECT COUNT(*) || ' ' || MIN(version) || ' ' ||"
+                                                 " MAX(version) FROM (%1)")
+                                      .arg(Acknowledged));
+        };
+        QCOMPARE(mark(0, 10, true), QString());
+        QCOMPARE(mark(10, 15, true), QString());
+        QCOMPARE(ranges(), QStringLiteral("100-115 0"));
+        QCOMPARE(mark(15, 20, false), QString()); // undone
+        QCOMPARE(mark(15, 18, true), QString());
+        QCOMPARE(acked(), QStringLiteral("18 100 117"));
+        QVERIFY(exec(*store, QStringLiteral("DELETE FROM ledger_ranges"))); // as a fold would
+        QCOMPARE(mark(18, 25, true), QString());
+        QCOMPARE(acked(), QStringLiteral("7 118 124"));
+        QCOMPARE(mark(25, 30, true), QString());
+        QCOMPARE(ranges(), QStringLiteral("118-130 18"));
+    }
+
     void rowsOfSixTargetsNeedNoJournalFile()
     {
         // As the outbox writes them: an event's rows to six targets are neighbours, and each
