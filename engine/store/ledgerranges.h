@@ -11,10 +11,12 @@
 namespace jobfirst {
 
 /// The ledger keeps the highest acknowledged version per (target, user) in two forms: a row
-/// per user (`ledger`, written by single deliveries) and, for bulk rows, one range of event
-/// seqs per target (`ledger_ranges`: first_seq inclusive, end_seq exclusive) that stands for
-/// "every event in it is acknowledged", instead of one upsert per user and target. A user's
-/// acknowledged version is the highest of both. The SQL here reads that in either dialect and
+/// per user (`ledger`: PostgreSQL's single deliveries, and what folding writes) and ranges of
+/// event seqs per target (`ledger_ranges`: first_seq inclusive, end_seq exclusive), each
+/// standing for "every event in it is acknowledged", instead of one upsert per user and
+/// target: a bulk row's, and on SQLite single deliveries' too (SqliteDoneMarker), whose range
+/// grows with the target's queue. Ranges may overlap. A user's acknowledged version is the
+/// highest of both. The SQL here reads that in either dialect and
 /// folds ranges into per-user rows where a reader needs them there (retention, before it
 /// decides which events are pinned).
 class LedgerRanges final

@@ -69,15 +69,19 @@ Result<PruneCounts> RetentionPruner::pruneOnce(const QString &dbPath, qint64 cut
         return folded.error();
 
     // The ledger's latest acknowledged event of a (target, user) stays, with its row; so does a
-    // bulk row whose range was acknowledged after the fold (kept until the next pass).
+    // row with an event in a range acknowledged after the fold (kept until the next pass folds
+    // it). Single rows' ranges grow (SqliteDoneMarker): a row's range may begin before its
+    // events and end after them.
     QSqlQuery pinnedSingle(db), pinnedRange(db);
     pinnedSingle.prepare(
         QStringLiteral("SELECT 1 FROM ledger l JOIN events e ON e.event_id = l.event_id"
-                       " WHERE l.target = ? AND l.user_id = ? AND e.seq = ?"));
+                       " WHERE l.target = ? AND l.user_id = ? AND e.seq = ?"
+                       " UNION ALL SELECT 1 FROM ledger_ranges WHERE target = ? AND"
+                       " first_seq <= ? AND end_seq > ? LIMIT 1"));
     pinnedRange.prepare(QStringLiteral(
         "SELECT 1 FROM events e JOIN ledger l ON l.target = ? AND l.user_id = e.user_id"
         " AND l.event_id = e.event_id WHERE e.seq >= ? AND e.seq < ?"
-        " UNION ALL SELECT 1 FROM ledger_ranges WHERE target = ? AND first_seq = ? AND end_seq = ?"
+        " UNION ALL SELECT 1 FROM ledger_ranges WHERE target = ? AND first_seq < ? AND end_seq > ?"
         " LIMIT 1"));
     const auto pinned = [&](const Row &r) {
         QSqlQuery &q = r.count > 1 ? pinnedRange : pinnedSingle;
@@ -86,10 +90,13 @@ Result<PruneCounts> RetentionPruner::pruneOnce(const QString &dbPath, qint64 cut
             q.addBindValue(r.seq);
             q.addBindValue(r.seq + r.count);
             q.addBindValue(r.target);
-            q.addBindValue(r.seq);
             q.addBindValue(r.seq + r.count);
+            q.addBindValue(r.seq);
         } else {
             q.addBindValue(r.user);
+            q.addBindValue(r.seq);
+            q.addBindValue(r.target);
+            q.addBindValue(r.seq);
             q.addBindValue(r.seq);
         }
         const bool found = q.exec() && q.next();

@@ -7,6 +7,23 @@
 
 namespace jobfirst {
 
+namespace {
+
+// The target's range that ends where this one begins (the last one before it) takes it in. It
+// keeps its acked_at, the earliest of what it holds: retention folds a range into per-user
+// rows once that time is older than its cutoff, before it removes rows delivered before the
+// cutoff, so no row's acknowledgement is left in a range it has not folded. OR IGNORE: when a
+// range equal to the extended one is there already (the same events acknowledged twice), the
+// new one is inserted instead, and ignored too.
+const char *const ExtendRangeSql =
+    "UPDATE OR IGNORE ledger_ranges SET end_seq = ?3 WHERE target = ?1 AND end_seq = ?2"
+    " AND first_seq = (SELECT MAX(first_seq) FROM ledger_ranges WHERE target = ?1"
+    " AND first_seq < ?2)";
+const char *const InsertRangeSql = "INSERT INTO ledger_ranges(target, acked_at, first_seq,"
+                                   " end_seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+} // namespace
+
 SqliteDoneMarker::SqliteDoneMarker(sqlite3 *db)
     : m_db(db),
       // ?1 the attempts, ?2 the time, then the ids. Not UPDATE ... FROM (VALUES ...), which
@@ -23,11 +40,7 @@ SqliteDoneMarker::SqliteDoneMarker(sqlite3 *db)
       // table's B-tree walked in order: no temporary table of the ids and no seek per row.
       m_updateRange(db, "UPDATE OR FAIL deliveries SET state = 'done', attempts = ?,"
                         " last_error = '', updated_at = ? WHERE id BETWEEN ? AND ?"),
-      m_ledgers(db, "INSERT INTO ledger(target, user_id, event_id, version, acked_at) VALUES",
-                "(?, ?, ?, ?, ?)",
-                "ON CONFLICT(target, user_id) DO UPDATE SET event_id = excluded.event_id,"
-                " version = excluded.version, acked_at = excluded.acked_at"
-                " WHERE excluded.version > ledger.version")
+      m_extendRange(db, ExtendRangeSql), m_insertRange(db, InsertRangeSql)
 {
 }
 
@@ -49,7 +62,7 @@ bool SqliteDoneMarker::mark(const std::vector<const DeliveryOutcome *> &rows, qi
             return false;
         from = to;
     }
-    return inStatements(rows, &SqliteDoneMarker::acknowledge, now, error);
+    return acknowledge(rows, now, error);
 }
 
 bool SqliteDoneMarker::updateAll(const DeliveryOutcome *const *rows, int count, qint64 now,
@@ -109,25 +122,74 @@ bool SqliteDoneMarker::updateRange(const DeliveryOutcome *const *rows, int count
     return m_updateRange.exec();
 }
 
-bool SqliteDoneMarker::acknowledge(const DeliveryOutcome *const *rows, int count, qint64 now)
+bool SqliteDoneMarker::acknowledge(const std::vector<const DeliveryOutcome *> &rows, qint64 now,
+                                   QString &error)
 {
-    SqliteStatement *l = m_ledgers.rows(count);
-    if (!l)
-        return false;
-    qsizetype units = 0;
-    for (int i = 0; i < count; ++i)
-        units += rows[i]->target.size() + rows[i]->user.size() + rows[i]->eventId.size();
-    m_text.reset(units);
-    for (int i = 0; i < count; ++i) {
-        const DeliveryOutcome &o = *rows[i];
-        const int p = 1 + 5 * i;
-        l->bindUtf8(p, m_text.add(o.target));
-        l->bindUtf8(p + 1, m_text.add(o.user));
-        l->bindUtf8(p + 2, m_text.add(o.eventId));
-        l->bind(p + 3, o.version);
-        l->bind(p + 4, now);
+    // A batch holds runs of one target's rows: the target's list is found by comparing with
+    // the last one's before looking further.
+    for (auto &[target, seqs] : m_seqs)
+        seqs.clear();
+    std::size_t last = 0;
+    std::size_t targets = 0;
+    for (const DeliveryOutcome *o : rows) {
+        if (last >= targets || *m_seqs[last].first != o->target) {
+            last = 0;
+            while (last < targets && *m_seqs[last].first != o->target)
+                ++last;
+            if (last == targets) {
+                if (targets == m_seqs.size())
+                    m_seqs.emplace_back();
+                m_seqs[targets++].first = &o->target;
+            }
+        }
+        m_seqs[last].second.push_back(o->version);
     }
-    return l->exec();
+    for (std::size_t t = 0; t < targets; ++t) {
+        const QString &target = *m_seqs[t].first;
+        std::vector<qint64> &seqs = m_seqs[t].second;
+        std::sort(seqs.begin(), seqs.end());
+        for (std::size_t from = 0; from < seqs.size();) {
+            // A seq seen twice (the same event delivered again) stays in the run.
+            std::size_t to = from + 1;
+            while (to < seqs.size() && seqs[to] - seqs[to - 1] <= 1)
+                ++to;
+            if (!acknowledgeRange(target, seqs[from], seqs[to - 1] + 1, now)) {
+                error = QStringLiteral("recording events %1 to %2 as acknowledged by %3: %4")
+                            .arg(seqs[from])
+                            .arg(seqs[to - 1])
+                            .arg(target, QString::fromUtf8(sqlite3_errmsg(m_db)));
+                return false;
+            }
+            from = to;
+        }
+    }
+    if (m_seqs.size() > 64)
+        m_seqs.resize(targets); // targets come and go: the lists cannot grow without end
+    return true;
+}
+
+bool SqliteDoneMarker::acknowledgeRange(const QString &target, qint64 first, qint64 end, qint64 now)
+{
+    // Prepared again when they could not be (a store opened before its schema was complete):
+    // the connection's error is then this statement's.
+    if (!m_extendRange.ok())
+        m_extendRange = SqliteStatement(m_db, ExtendRangeSql);
+    if (!m_insertRange.ok())
+        m_insertRange = SqliteStatement(m_db, InsertRangeSql);
+    if (!m_extendRange.ok() || !m_insertRange.ok())
+        return false;
+    m_extendRange.bind(1, target);
+    m_extendRange.bind(2, first);
+    m_extendRange.bind(3, end);
+    if (!m_extendRange.exec())
+        return false;
+    if (m_extendRange.changes() > 0)
+        return true;
+    m_insertRange.bind(1, target);
+    m_insertRange.bind(2, now);
+    m_insertRange.bind(3, first);
+    m_insertRange.bind(4, end);
+    return m_insertRange.exec();
 }
 
 void SqliteDoneMarker::fail(const DeliveryOutcome *const *rows, int count, QString &error) const

@@ -2,7 +2,6 @@
 #pragma once
 
 #include "store/sqlitemultirow.h"
-#include "store/sqlitetextscratch.h"
 #include "sync/deliveryoutcome.h"
 
 #include <QString>
@@ -15,13 +14,13 @@ namespace jobfirst {
 
 /// Records delivered single-event rows on the outbox writer's connection: the rows marked
 /// done per attempt count, a run of at least MinRangeRows consecutive ids by one UPDATE ...
-/// WHERE id BETWEEN, the others by one UPDATE ... WHERE id IN (...) per up to MaxRows rows;
-/// and each user's acknowledged version kept in the ledger (the higher version wins) by
-/// upserts of up to MaxRows rows per statement, which open their cursors once and find
-/// neighbouring keys from where the last one left them; their text is bound without SQLite
-/// copying it (SqliteTextScratch). Statements for each row count are
-/// prepared when first needed. Runs inside the caller's transaction, on a connection whose
-/// temp_store is MEMORY (SqliteOutboxStore's): the statement journal of an upsert whose rows
+/// WHERE id BETWEEN, the others by one UPDATE ... WHERE id IN (...) per up to MaxRows rows
+/// (statements for each row count prepared when first needed); and their acknowledgements as
+/// ranges of event seqs per target (LedgerRanges), one for each run of consecutive seqs a
+/// target acknowledged, which extends the target's range that ends where it begins. A
+/// per-user upsert into the ledger cost a B-tree insert per delivery; a range is a row per
+/// target and batch, or none. Runs inside the caller's transaction, on a connection whose
+/// temp_store is MEMORY (SqliteOutboxStore's): the statement journal of an UPDATE whose rows
 /// are far apart then stays in memory instead of a temporary file written in each commit.
 class SqliteDoneMarker final
 {
@@ -50,14 +49,19 @@ private:
     bool update(const DeliveryOutcome *const *rows, int count, qint64 now);
     /// Marks the `count` rows with consecutive ids from `rows[0]` done.
     bool updateRange(const DeliveryOutcome *const *rows, int count, qint64 now);
-    bool acknowledge(const DeliveryOutcome *const *rows, int count, qint64 now);
+    /// Acknowledges the rows' events, per target, as ranges of consecutive seqs.
+    bool acknowledge(const std::vector<const DeliveryOutcome *> &rows, qint64 now, QString &error);
+    /// Acknowledges seqs first .. end - 1 of `target`.
+    bool acknowledgeRange(const QString &target, qint64 first, qint64 end, qint64 now);
     void fail(const DeliveryOutcome *const *rows, int count, QString &error) const;
 
     sqlite3 *m_db;
     SqliteMultiRow m_updates;
     SqliteStatement m_updateRange;
-    SqliteMultiRow m_ledgers;
-    SqliteTextScratch m_text; ///< the text of the ledger statement being bound
+    SqliteStatement m_extendRange;
+    SqliteStatement m_insertRange;
+    /// Reused: per target met in a call, the seqs it acknowledged.
+    std::vector<std::pair<const QString *, std::vector<qint64>>> m_seqs;
     std::vector<const DeliveryOutcome *> m_byAttempts; ///< reused: no allocation per call
     std::vector<const DeliveryOutcome *> m_scattered;  ///< rows not in a range, likewise
 };

@@ -3,6 +3,7 @@
 // a PostgreSQL of the test's own: OutboxBackend): what one group commit writes, and that a
 // group that fails writes nothing.
 #include "outboxbackend.h"
+#include "store/ledgerranges.h"
 #include "store/outboxstore.h"
 
 #include <QDateTime>
@@ -260,8 +261,9 @@ private slots:
                          QStringLiteral("pending|1|9999|HTTP 503: busy"),
                          QStringLiteral("dead|1|100|HTTP 400: bad"),
                          QStringLiteral("pending|0|100|HTTP 410: gone")}));
-        QCOMPARE(rows(rig.reader, QStringLiteral("SELECT target, user_id, event_id FROM ledger")),
-                 QStringList{QStringLiteral("a|u0|o0")});
+        // In either form of the ledger (SQLite keeps single rows' acknowledgements as ranges).
+        QCOMPARE(rows(rig.reader, LedgerRanges::latestVersionsSql()),
+                 QStringList{QStringLiteral("a|u0|%1").arg(w->stored[0][0].version)});
         QCOMPARE(
             rows(rig.reader, QStringLiteral("SELECT status FROM attempts ORDER BY id")),
             QStringList({QStringLiteral("503"), QStringLiteral("400"), QStringLiteral("410")}));
