@@ -1189,6 +1189,21 @@ private slots:
                  qPrintable(QStringLiteral("%1 English words on screen").arg(offenders.size())));
     }
 
+    // A node that never answered shows no success: its Success % was 100 assumed successes
+    // worn down one failed check at a time, "98.0" then "83.0" (session 18's walk).
+    void neverAnsweringNodeShowsNoSuccess()
+    {
+        m_window->showPage(1);
+        NodeSpec never;
+        never.id = QStringLiteral("node-never");
+        never.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(never).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(node(never.id) && node(never.id)->consecutiveFail >= 2, 10000);
+        QCOMPARE(nodeCell(never.id, 6).toString(), QStringLiteral("0.0"));
+        QVERIFY(m_engine->removeNode(never.id).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(never.id), 5000);
+    }
+
     // The Nodes page keeps each node's recent latency by the node's place in the snapshot,
     // rebuilt when nodes come or go: a node selected after others left shows its own
     // history, not the one of the node that had its place before. (Last: node-a is removed
