@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/alertspage.h"
+#include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/logspage.h"
 #include "pages/nodespage.h"
@@ -645,6 +646,33 @@ private slots:
                      !chinese.contains(QStringLiteral("timeout")) &&
                      !chinese.contains(QStringLiteral("answered")) && chinese.contains(kept),
                  qPrintable(engine + QStringLiteral(" -> ") + chinese));
+    }
+
+    // A node's passive failure (a real request failed) is worded in the console's language:
+    // the Alerts page said "真实请求失败：Connection refused" (session 18's walk), the
+    // request's own client words with a capital letter.
+    void passiveFailureReadsInChinese()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::reasonText(QStringLiteral("passive: Connection refused"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     !chinese.contains(QStringLiteral("passive")),
+                 qPrintable(chinese));
+    }
+
+    // A drained node's audit row says its admin state before and after in the Nodes page's
+    // words: it said "ready" and "drain", in English, in the Chinese console too (session
+    // 18's walk).
+    void auditWordsAdminStates()
+    {
+        QCOMPARE(ui::AuditPage::valueText(QStringLiteral("drain")),
+                 ui::adminText(AdminState::Drain));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString ready = ui::AuditPage::valueText(QStringLiteral("ready"));
+        const QString drain = ui::AuditPage::valueText(QStringLiteral("drain"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(ready != u"ready" && drain != u"drain", qPrintable(ready + u' ' + drain));
     }
 
     // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
