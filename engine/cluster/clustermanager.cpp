@@ -17,7 +17,6 @@ namespace jobfirst {
 
 namespace {
 
-constexpr std::size_t SuccessWindow = 100;
 constexpr int HousekeepingMs = 250;
 constexpr qint64 StoreRetryMs = 1000; ///< unwritten health, passive failures: store re-tries
 
@@ -62,7 +61,8 @@ QJsonObject nodeStatusToJson(const NodeStatus &n)
     o.insert(QStringLiteral("connections"), n.activeConnections);
     o.insert(QStringLiteral("response_time_ms"),
              n.hasResponseTime() ? QJsonValue(n.responseTimeMs) : QJsonValue());
-    o.insert(QStringLiteral("success_rate"), n.successRate);
+    o.insert(QStringLiteral("success_rate"),
+             std::isnan(n.successRate) ? QJsonValue() : QJsonValue(n.successRate));
     o.insert(QStringLiteral("requests"), n.requests);
     o.insert(QStringLiteral("failures"), n.failures);
     o.insert(QStringLiteral("last_check"), isoTime(n.lastCheckAt));
@@ -112,8 +112,6 @@ Status ClusterManager::load()
         const auto h = health->value(spec.id, {HealthState::Unknown, 0});
         r.status.health = h.first;
         r.status.lastChangeAt = h.second;
-        r.window.assign(SuccessWindow, 1);
-        r.windowGood = int(SuccessWindow);
         m_nodes.push_back(std::move(r));
     }
     rebuildBalancer();
@@ -167,8 +165,6 @@ Status ClusterManager::reloadNodes()
             const auto h = health->value(spec->id, {HealthState::Unknown, 0});
             r.status.health = h.first;
             r.status.lastChangeAt = h.second;
-            r.window.assign(SuccessWindow, 1);
-            r.windowGood = int(SuccessWindow);
             m_nodes.push_back(std::move(r));
             if (checking && checksHere(spec->id))
                 m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
@@ -332,8 +328,6 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
         return s.error();
     Runtime r;
     r.status.spec = spec;
-    r.window.assign(SuccessWindow, 1);
-    r.windowGood = int(SuccessWindow);
     m_nodes.push_back(std::move(r));
     rebuildBalancer();
     if (m_housekeeping->isActive() && checksHere(spec.id))
@@ -522,10 +516,12 @@ void ClusterManager::reportPassiveFailure(const QString &nodeId, const QString &
 
 void ClusterManager::recordSample(Runtime &r, bool ok, double latencyMs)
 {
+    if (r.windowSeen < int(r.window.size()))
+        ++r.windowSeen; // the slot was empty
     r.windowGood += (ok ? 1 : 0) - r.window[r.windowPos];
     r.window[r.windowPos] = ok ? 1 : 0;
     r.windowPos = (r.windowPos + 1) % r.window.size();
-    r.status.successRate = 100.0 * r.windowGood / double(r.window.size());
+    r.status.successRate = 100.0 * r.windowGood / double(r.windowSeen);
     if (ok) {
         r.ewmaMs = r.hadEwma ? 0.8 * r.ewmaMs + 0.2 * latencyMs : latencyMs;
         r.hadEwma = true;

@@ -111,12 +111,16 @@ signals:
     void healthWritesPending(int count, const QString &reason);
 
 private:
+    static constexpr std::size_t SuccessWindow = 100; ///< results a node's success rate spans
     struct Runtime
     {
         NodeStatus status;
         qint64 upSince = 0;           ///< for slow start; 0 when not ramping
-        std::vector<char> window;     ///< recent results, 1 = success
+        /// Recent results, 1 = success: filled from empty, then sliding. Only results seen
+        /// count, so a node that never answered is at 0 %, not at an assumed 100 % worn down.
+        std::vector<char> window = std::vector<char>(SuccessWindow, 0);
         std::size_t windowPos = 0;
+        int windowSeen = 0;           ///< results in `window` (up to its size)
         int windowGood = 0;           ///< successes in `window`, kept as it slides
         double ewmaMs = 0;            ///< latency average; shown only while the node is up
         bool hadEwma = false;

@@ -70,7 +70,9 @@ struct NodeStatus
     /// up (down, failed, or not yet checked): a dead node has no latency to show, and its last
     /// one is no longer true. JSON says null.
     double responseTimeMs = std::numeric_limits<double>::quiet_NaN();
-    double successRate = 100.0;  ///< percent over the recent window
+    /// Percent of the recent checks and requests (up to 100) that succeeded; NaN before the
+    /// first (JSON says null).
+    double successRate = std::numeric_limits<double>::quiet_NaN();
     qint64 requests = 0;
     qint64 failures = 0;
     qint64 lastCheckAt = 0;      ///< ms since epoch

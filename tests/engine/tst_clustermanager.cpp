@@ -129,6 +129,31 @@ private slots:
         QVERIFY(unchecked.error().message.contains(QStringLiteral("1 not yet checked")));
     }
 
+    // A node's success rate counts the results seen, no more: it started as 100 assumed
+    // successes, so a node that never answered showed 98 % after two failed checks
+    // (session 18's walk).
+    void nodeSuccessRateCountsOnlyResultsSeen()
+    {
+        auto store = std::move(Store::open(dbPath())).value();
+        ClusterManager cluster(store.get(), ClusterConfig{});
+        QVERIFY(cluster.load().ok());
+        const NodeSpec spec{QStringLiteral("never"), QStringLiteral("http://127.0.0.1:1")};
+        QVERIFY(cluster.registerNode(spec, QStringLiteral("t")).ok());
+        QVERIFY(std::isnan(cluster.node(spec.id)->successRate)); // nothing seen: no figure
+        QVERIFY(nodeStatusToJson(*cluster.node(spec.id))[QStringLiteral("success_rate")].isNull());
+        const NodePick pick{spec.id, QUrl(spec.url)};
+        cluster.reportResult(pick, false, 0, QStringLiteral("connection refused"));
+        cluster.reportResult(pick, false, 0, QStringLiteral("connection refused"));
+        QCOMPARE(cluster.node(spec.id)->successRate, 0.0);
+        cluster.reportResult(pick, true, 1.0);
+        cluster.reportResult(pick, true, 1.0);
+        QCOMPARE(cluster.node(spec.id)->successRate, 50.0);
+        // Full, the window slides: the oldest results leave it.
+        for (int i = 0; i < 100; ++i)
+            cluster.reportResult(pick, true, 1.0);
+        QCOMPARE(cluster.node(spec.id)->successRate, 100.0);
+    }
+
     void successRateOfTheRecentWindowMovesWhenRequestsFail()
     {
         auto store = std::move(Store::open(dbPath())).value();

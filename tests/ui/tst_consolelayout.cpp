@@ -699,6 +699,64 @@ private slots:
         QVERIFY2(tooltip.contains(QLatin1String("padded answer")), qPrintable(tooltip));
         m_window->switchLanguage(QStringLiteral("en"));
     }
+
+    // The Dead letters tab at the default size with a dead letter whose last error is long:
+    // cut short in its cell, whole in its tooltip, every other column whole on screen and no
+    // sideways scroll, as on the Targets tab (session 17's walk: the error pushed the table
+    // past the window).
+    void deadLetterErrorsFit_data() { addLanguages(); }
+    void deadLetterErrorsFit()
+    {
+        QFETCH(QString, language);
+        ui::SyncPage *sync = m_window->sync();
+        const auto longErrorRow = [sync] {
+            const auto *model = sync->deadLetterModel();
+            for (int r = 0; r < model->rowCount(); ++r)
+                if (model->row(r).lastError.contains(QLatin1String("padded answer")))
+                    return r;
+            return -1;
+        };
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(2);
+        QTableView *view = sync->deadLetterView();
+        QTRY_VERIFY(view->isVisible());
+        if (longErrorRow() < 0) {
+            QVERIFY(m_target.control(
+                {{QStringLiteral("status"), 400}, {QStringLiteral("body_bytes"), 1000}}));
+            SyncEvent event;
+            event.type = QStringLiteral("user.created");
+            event.userId = QStringLiteral("dead-with-a-long-error");
+            QVERIFY(m_engine->sendEvents({event}, SyncMode::RealTime, {}).result().ok());
+            QTRY_VERIFY_WITH_TIMEOUT((sync->refreshDeadLetters(), longErrorRow() >= 0), 15000);
+            QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        }
+        const int row = longErrorRow();
+        const int errorColumn = view->model()->columnCount() - 1;
+        QVERIFY2(sync->deadLetterModel()->row(row).lastError.size() > 150,
+                 qPrintable(sync->deadLetterModel()->row(row).lastError));
+        // Fitted to the rows (the error column wider than its title) before it is looked at.
+        QTRY_VERIFY_WITH_TIMEOUT(view->columnWidth(errorColumn) > 300, 5000);
+        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
+        QTRY_VERIFY2(view->horizontalHeader()->length() <= view->viewport()->width(),
+                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                    .arg(view->horizontalHeader()->length())
+                                    .arg(view->viewport()->width())));
+        for (int c = 0; c < errorColumn; ++c)
+            QVERIFY2(view->columnViewportPosition(c) + view->columnWidth(c) <=
+                         view->viewport()->width(),
+                     qPrintable(view->model()->headerData(c, Qt::Horizontal).toString()));
+        const QString tooltip =
+            view->model()->index(row, errorColumn).data(Qt::ToolTipRole).toString();
+        // Whole: more than the cell holds.
+        QVERIFY2(tooltip.contains(QLatin1String("padded answer")) &&
+                     tooltip.size() >
+                         view->model()->index(row, errorColumn).data().toString().size(),
+                 qPrintable(tooltip));
+        sync->tabs()->setCurrentIndex(0);
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
 };
 
 QTEST_MAIN(TestConsoleLayout)

@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "nodesimprocess.h"
 #include "pages/alertspage.h"
+#include "pages/auditpage.h"
 #include "pages/balancingpage.h"
 #include "pages/logspage.h"
 #include "pages/nodespage.h"
@@ -647,6 +648,33 @@ private slots:
                  qPrintable(engine + QStringLiteral(" -> ") + chinese));
     }
 
+    // A node's passive failure (a real request failed) is worded in the console's language:
+    // the Alerts page said "真实请求失败：Connection refused" (session 18's walk), the
+    // request's own client words with a capital letter.
+    void passiveFailureReadsInChinese()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::reasonText(QStringLiteral("passive: Connection refused"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
+                     !chinese.contains(QStringLiteral("passive")),
+                 qPrintable(chinese));
+    }
+
+    // A drained node's audit row says its admin state before and after in the Nodes page's
+    // words: it said "ready" and "drain", in English, in the Chinese console too (session
+    // 18's walk).
+    void auditWordsAdminStates()
+    {
+        QCOMPARE(ui::AuditPage::valueText(QStringLiteral("drain")),
+                 ui::adminText(AdminState::Drain));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString ready = ui::AuditPage::valueText(QStringLiteral("ready"));
+        const QString drain = ui::AuditPage::valueText(QStringLiteral("drain"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(ready != u"ready" && drain != u"drain", qPrintable(ready + u' ' + drain));
+    }
+
     // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
     // the console's language ("1 deliveries …: Connection refused" in the Chinese console).
     void deadLetterLogLineReadsInTheLanguage()
@@ -1187,6 +1215,21 @@ private slots:
             qWarning("%s", qPrintable(o));
         QVERIFY2(offenders.isEmpty(),
                  qPrintable(QStringLiteral("%1 English words on screen").arg(offenders.size())));
+    }
+
+    // A node that never answered shows no success: its Success % was 100 assumed successes
+    // worn down one failed check at a time, "98.0" then "83.0" (session 18's walk).
+    void neverAnsweringNodeShowsNoSuccess()
+    {
+        m_window->showPage(1);
+        NodeSpec never;
+        never.id = QStringLiteral("node-never");
+        never.url = QStringLiteral("http://127.0.0.1:1");
+        QVERIFY(m_engine->addNode(never).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(node(never.id) && node(never.id)->consecutiveFail >= 2, 10000);
+        QCOMPARE(nodeCell(never.id, 6).toString(), QStringLiteral("0.0"));
+        QVERIFY(m_engine->removeNode(never.id).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(never.id), 5000);
     }
 
     // The Nodes page keeps each node's recent latency by the node's place in the snapshot,

@@ -4,6 +4,7 @@
 #include "charts/livechart.h"
 
 #include <QChart>
+#include <QGraphicsTextItem>
 #include <QLineSeries>
 #include <QSignalSpy>
 #include <QValueAxis>
@@ -22,6 +23,19 @@ double widestJoinMs(const LiveChart &chart)
             for (qsizetype i = 1; i < line->count(); ++i)
                 widest = std::max(widest, (line->at(i).x() - line->at(i - 1).x()) * 1000.0);
     return widest;
+}
+
+/// The value axis' labels (the texts left of the plot area) and their heights.
+QList<std::pair<QString, qreal>> valueLabels(const LiveChart &chart)
+{
+    const QRectF plot = chart.chart()->mapRectToScene(chart.chart()->plotArea());
+    QList<std::pair<QString, qreal>> labels;
+    for (QGraphicsItem *item : chart.scene()->items())
+        if (auto *text = dynamic_cast<QGraphicsTextItem *>(item);
+            text && text->isVisible() && !text->toPlainText().isEmpty() &&
+            text->sceneBoundingRect().right() <= plot.left() + 1)
+            labels.append({text->toPlainText().simplified(), text->sceneBoundingRect().height()});
+    return labels;
 }
 
 } // namespace
@@ -93,6 +107,33 @@ private slots:
         QCOMPARE(m_chart->pointCount(QStringLiteral("pending")), 26);
         m_chart->setRefreshIntervalMs(0); // paused: the bound stays
         QCOMPARE(m_chart->breakAfterMs(), 3000);
+    }
+
+    // The value labels stay on one line however many digits they have: with 6,000 events
+    // held the Overview's queue chart showed its top label "10000" as "1000" over "0"
+    // (session 18's walk).
+    void valueLabelsStayOnOneLine_data()
+    {
+        QTest::addColumn<double>("most");
+        QTest::newRow("10000") << 6000.0;
+        QTest::newRow("100000") << 60000.0;
+        QTest::newRow("500000") << 450000.0;
+    }
+    void valueLabelsStayOnOneLine()
+    {
+        QFETCH(double, most);
+        feed(5, 1000, most);
+        QTRY_VERIFY(!valueLabels(*m_chart).isEmpty());
+        const auto labels = valueLabels(*m_chart);
+        qreal lowest = labels.first().second;
+        for (const auto &[text, height] : labels)
+            lowest = std::min(lowest, height);
+        for (const auto &[text, height] : labels)
+            QVERIFY2(height < lowest * 1.5,
+                     qPrintable(QStringLiteral("\"%1\": %2 px high, \"0\" %3")
+                                    .arg(text)
+                                    .arg(height)
+                                    .arg(lowest)));
     }
 
     // A burst moves the value axis, and its labels get wider ("5" -> "10" -> "20"): the plot

@@ -32,7 +32,8 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     m_axisY->setRange(0, 1);
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
-    // The value labels are right-aligned in a box five digits wide: a new range ("5" -> "10")
+    // The value labels are right-aligned in a box six digits wide (%g writes at most six;
+    // in a box five wide "10000" wrapped onto two lines): a new range ("5" -> "10")
     // changes their text, not their width. A wider label changes the axis' size hint, and
     // Qt Charts then lays the whole chart out again, legend and all (8-9 ms of a frame on the
     // Overview when a burst moved the queue chart's axis, issue 12). Measured in the font the
@@ -40,7 +41,7 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     m_axisY->setLabelFormat(
         QStringLiteral("<table width=\"%1\" cellspacing=\"0\" cellpadding=\"0\"><tr>"
                        "<td align=\"right\">%g</td></tr></table>")
-            .arg(QFontMetrics(m_axisY->labelsFont()).horizontalAdvance(QStringLiteral("00000"))));
+            .arg(QFontMetrics(m_axisY->labelsFont()).horizontalAdvance(QStringLiteral("000000"))));
     setChart(chart);
     setRenderHint(QPainter::Antialiasing, false);
     // The series change geometry with every tick: keeping them in a BSP index cost more than

@@ -141,6 +141,10 @@ QString AuditPage::valueText(const QString &value)
             return tr("waiting to be sent");
         if (value == u"discarded")
             return tr("discarded");
+        // A node drained, made ready or put in maintenance: its admin state before and after,
+        // in the Nodes page's words ("ready" -> "draining").
+        if (const auto state = adminStateFromName(value))
+            return adminText(*state);
         // What a replay queued again: "3 deliveries".
         static const QRegularExpression deliveries(QStringLiteral("^(\\d+) deliveries$"));
         if (const auto m = deliveries.match(value); m.hasMatch())

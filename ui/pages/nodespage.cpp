@@ -97,7 +97,11 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                                ? QVariant(n.responseTimeMs)
                                : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
                 })},
+            // Nothing checked or asked yet: no rate, rather than a made-up one.
             Col{[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                    if (std::isnan(n.successRate))
+                        return role == Qt::UserRole ? QVariant(-1.0)
+                                                    : QVariant(QStringLiteral("—"));
                     return role == Qt::UserRole ? QVariant(n.successRate) : QVariant(QString::number(n.successRate, 'f', 1));
                 })},
             Col{[] { return tr("Requests"); }, text([](const NodeStatus &n, int role) -> QVariant {

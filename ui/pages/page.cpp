@@ -199,7 +199,8 @@ QString reasonText(const QString &reason)
     QRegularExpressionMatch m;
     if (reason == u"ok")
         return QCoreApplication::translate("Reason", "ok");
-    if (reason == u"connection refused")
+    // A real request's failure comes in its HTTP client's words: "Connection refused".
+    if (reason.compare(u"connection refused", Qt::CaseInsensitive) == 0)
         return QCoreApplication::translate("Reason", "connection refused");
     if (reason == u"request failed")
         return QCoreApplication::translate("Reason", "request failed");

@@ -247,8 +247,16 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       [](const D &d) { return countText(d.attempts); }),
             column<D>([] { return tr("Failed at"); },
                       [](const D &d) { return timeText(d.failedAt); }),
-            column<D>([] { return tr("Last error"); },
-                      [](const D &d) { return deliveryErrorText(d.lastError).left(160); }),
+            // Cut short to the room the other columns leave (see m_deadView's fitter); whole
+            // in its tooltip, and attempt by attempt below.
+            {[] { return tr("Last error"); },
+             [](const D &d, int role) -> QVariant {
+                 if (role == Qt::DisplayRole)
+                     return deliveryErrorText(d.lastError).left(160);
+                 if (role == Qt::ToolTipRole && !d.lastError.isEmpty())
+                     return deliveryErrorText(d.lastError);
+                 return {};
+             }},
         },
         [](const D &d) { return QString::number(d.deliveryId); }, this);
     using A = DeliveryAttempt;
@@ -300,7 +308,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     m_deadView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     // Each column as wide as its words, one line a row: the type was cut and the time wrapped.
     m_deadView->setWordWrap(false);
-    new ColumnFitter(m_deadView);
+    // A long last error (a service that answered with a page) elides, as on the Targets tab:
+    // it pushed the other columns and the table past the window.
+    (new ColumnFitter(m_deadView))->setLastColumnElides(true);
     m_attemptView = makeView(m_attempts, QStringLiteral("attemptTable"));
     m_payload->setReadOnly(true);
     m_report->setReadOnly(true);
