@@ -3,6 +3,7 @@
 
 #include "charts/livechart.h"
 #include "widgets/slopanel.h"
+#include "widgets/statictextlabel.h"
 
 #include <QCoreApplication>
 #include <QGridLayout>
@@ -89,7 +90,9 @@ OverviewPage::Card OverviewPage::addCard(QGridLayout *grid, int row, int column)
     auto *frame = new QFrame;
     frame->setFrameShape(QFrame::StyledPanel);
     auto *box = new QVBoxLayout(frame);
-    Card card{new QLabel, new QLabel(QStringLiteral("—"))};
+    // The cards are repainted with every snapshot on screen and change far less often: their
+    // text is laid out once per change, not on every paint (issue 12).
+    Card card{new StaticTextLabel, new StaticTextLabel(QStringLiteral("—"))};
     card.caption->setStyleSheet(QStringLiteral("color: palette(mid);"));
     QFont f = card.value->font();
     f.setPointSizeF(f.pointSizeF() * 1.6);
