@@ -2,6 +2,7 @@
 #include "pages/overviewpage.h"
 
 #include "charts/livechart.h"
+#include "widgets/cardframe.h"
 #include "widgets/slopanel.h"
 #include "widgets/statictextlabel.h"
 
@@ -87,7 +88,7 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
 
 OverviewPage::Card OverviewPage::addCard(QGridLayout *grid, int row, int column)
 {
-    auto *frame = new QFrame;
+    auto *frame = new CardFrame;
     frame->setFrameShape(QFrame::StyledPanel);
     auto *box = new QVBoxLayout(frame);
     // The cards are repainted with every snapshot on screen and change far less often: their
