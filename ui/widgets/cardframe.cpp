@@ -23,14 +23,15 @@ void CardFrame::paintEvent(QPaintEvent *event)
                     lineWidth(),
                     midLineWidth(),
                     style()};
-    // Too small for edges apart from a middle: as QFrame paints it.
-    if (width <= 0 || 2 * width >= std::min(look.size.width(), look.size.height())) {
+    // Too small for edges apart from a middle, or a scaled screen (where Fusion's one-unit
+    // outline reaches a device pixel into the contents): as QFrame paints it.
+    if (width <= 0 || 2 * width >= std::min(look.size.width(), look.size.height()) ||
+        look.pixelRatio != 1.0) {
         QFrame::paintEvent(event);
         return;
     }
     if (m_frame.isNull() || !(look == m_look)) {
-        m_frame = QPixmap(look.size * look.pixelRatio);
-        m_frame.setDevicePixelRatio(look.pixelRatio);
+        m_frame = QPixmap(look.size);
         m_frame.fill(Qt::transparent);
         QPainter painter(&m_frame);
         drawFrame(&painter);
@@ -44,9 +45,7 @@ void CardFrame::paintEvent(QPaintEvent *event)
     for (const QRect &edge :
          {QRect(0, 0, w, width), QRect(0, h - width, w, width),
           QRect(0, width, width, h - 2 * width), QRect(w - width, width, width, h - 2 * width)})
-        painter.drawPixmap(QRectF(edge), m_frame,
-                           QRectF(QPointF(edge.topLeft()) * look.pixelRatio,
-                                  QSizeF(edge.size()) * look.pixelRatio));
+        painter.drawPixmap(edge, m_frame, edge);
 }
 
 } // namespace jobfirst::ui

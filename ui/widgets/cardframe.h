@@ -12,7 +12,8 @@ namespace jobfirst::ui {
 /// changed only when the card is resized or restyled: the style draws it once into a pixmap,
 /// and each paint copies the frame's edges from it. A style draws a one-pixel outline with
 /// the cosmetic stroker a pixel at a time (about 137k instructions a card, a fifth of the
-/// Overview's full repaint); four copies of the edges cost a few thousand.
+/// Overview's full repaint); four copies of the edges cost a few thousand. On a scaled screen
+/// the outline reaches past frameWidth(): QFrame paints it there.
 class CardFrame final : public QFrame
 {
     Q_OBJECT
