@@ -11,8 +11,9 @@
 // frame ends with the paint of what changed that Qt's event loop then does (update requests).
 // With BENCH_TRACE=1 it also prints, per page and measure, what the GUI thread handled in a
 // mean frame and in the three slowest (CPU time and count per event type and receiver), and
-// whether the slow frames were preempted. BENCH_ENGINE_NICE=N runs the embedded engine's
-// threads N nice levels below the GUI thread.
+// whether the slow frames were preempted, lost CPU to the hypervisor (steal, /proc/stat) or
+// ran while the other CPU was busy. BENCH_ENGINE_NICE=N runs the embedded engine's threads N
+// nice levels below the GUI thread.
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
@@ -41,10 +42,12 @@
 #include <QTimer>
 #include <QWindow>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -310,10 +313,31 @@ struct ThreadUsage
     double processCpuMs = 0, ownCpuMs = 0, userMs = 0, systemMs = 0;
     double runDelayMs = 0;        ///< runnable but not running (/proc/.../schedstat)
     QHash<int, double> taskRunMs; ///< every thread's CPU time by thread id (schedstat)
+    /// Per CPU, from /proc/stat (10 ms ticks): the time it ran anything, and the time the
+    /// hypervisor ran something else on it while it had work (steal).
+    QList<double> cpuBusyMs, cpuStealMs;
+    int cpu = -1; ///< the CPU the GUI thread was on
 
     static ThreadUsage now()
     {
         ThreadUsage u;
+        u.cpu = sched_getcpu();
+        QFile stat(QStringLiteral("/proc/stat"));
+        if (stat.open(QIODevice::ReadOnly)) {
+            const double msPerTick = 1000.0 / double(sysconf(_SC_CLK_TCK));
+            // "cpuN user nice system idle iowait irq softirq steal ...": busy is the time it
+            // ran anything (not idle, iowait or stolen).
+            for (const QByteArray &line : stat.readAll().split('\n')) {
+                if (!line.startsWith("cpu") || line.size() < 4 || !std::isdigit(line.at(3)))
+                    continue;
+                const QList<QByteArray> f = line.simplified().split(' ');
+                double busy = 0;
+                for (const int i : {1, 2, 3, 6, 7})
+                    busy += f.value(i).toDouble();
+                u.cpuBusyMs.append(busy * msPerTick);
+                u.cpuStealMs.append(f.value(8).toDouble() * msPerTick);
+            }
+        }
         rusage r{};
         getrusage(RUSAGE_THREAD, &r);
         u.minorFaults = r.ru_minflt;
@@ -373,6 +397,9 @@ struct FrameTrace
     /// time (ms) and who used the most of it.
     double faults = 0, voluntary = 0, involuntary = 0, othersCpuMs = 0;
     double userMs = 0, systemMs = 0, runDelayMs = 0;
+    /// Over the frame, from /proc/stat in 10 ms ticks: steal on every CPU and on the GUI
+    /// thread's (both if it moved), and the time the other CPUs ran anything.
+    double stealMs = 0, ownCpuStealMs = 0, otherCpusBusyMs = 0;
     QString busiestOthers;
 };
 
@@ -430,10 +457,11 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
         const auto context = [](const char *what, const FrameTrace &t) {
             std::printf("    %s: wall %.1f ms; GUI thread CPU %.1f user + %.1f system ms, waited "
                         "%.1f ms for a core, %.1f minor faults, %.1f / %.1f voluntary / "
-                        "involuntary context switches; other threads' CPU %.1f ms%s%s\n",
+                        "involuntary context switches; steal %.1f ms (%.1f on its CPU), the "
+                        "other CPU busy %.1f ms; other threads' CPU %.1f ms%s%s\n",
                         what, t.wallMs, t.userMs, t.systemMs, t.runDelayMs, t.faults, t.voluntary,
-                        t.involuntary, t.othersCpuMs, t.busiestOthers.isEmpty() ? "" : ": ",
-                        qPrintable(t.busiestOthers));
+                        t.involuntary, t.stealMs, t.ownCpuStealMs, t.otherCpusBusyMs, t.othersCpuMs,
+                        t.busiestOthers.isEmpty() ? "" : ": ", qPrintable(t.busiestOthers));
         };
         FrameTrace average;
         for (const FrameTrace *t : frames) {
@@ -446,6 +474,9 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
             average.voluntary += t->voluntary / n;
             average.involuntary += t->involuntary / n;
             average.othersCpuMs += t->othersCpuMs / n;
+            average.stealMs += t->stealMs / n;
+            average.ownCpuStealMs += t->ownCpuStealMs / n;
+            average.otherCpusBusyMs += t->otherCpusBusyMs / n;
         }
         std::printf("    mean frame:\n");
         context("mean frame", average);
@@ -463,6 +494,23 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                         cpu.size(), preempted ? "preempted at least once" : "never preempted",
                         percentile(cpu, 0.5), percentile(cpu, 0.99), percentile(wall, 0.5),
                         percentile(wall, 0.99));
+        }
+        // Of the frames that kept their core: were the slow ones those that lost CPU to the
+        // hypervisor (steal), or those during which the other CPU was busy (a sibling
+        // hardware thread on the host shares the core's execution units)?
+        for (const int kind : {0, 1, 2}) {
+            std::vector<double> cpu;
+            for (const FrameTrace *t : frames)
+                if (t->involuntary == 0 &&
+                    (kind == 0   ? t->ownCpuStealMs > 0
+                     : kind == 1 ? t->ownCpuStealMs == 0 && t->otherCpusBusyMs > 0
+                                 : t->ownCpuStealMs == 0 && t->otherCpusBusyMs == 0))
+                    cpu.push_back(t->cpuMs);
+            std::printf("    %3zu of them %s: CPU p50 / p99 %.1f / %.1f ms\n", cpu.size(),
+                        kind == 0   ? "with steal on the GUI thread's CPU"
+                        : kind == 1 ? "without steal, the other CPU busy"
+                                    : "without steal, the other CPU idle",
+                        percentile(cpu, 0.5), percentile(cpu, 0.99));
         }
         print(mean);
         const auto show = [&](const FrameTrace *t, const char *heading, std::size_t i) {
@@ -679,6 +727,14 @@ private:
         m_trace.userMs = end.userMs - start.userMs;
         m_trace.systemMs = end.systemMs - start.systemMs;
         m_trace.runDelayMs = end.runDelayMs - start.runDelayMs;
+        for (qsizetype c = 0; c < std::min(start.cpuStealMs.size(), end.cpuStealMs.size()); ++c) {
+            const double steal = end.cpuStealMs.at(c) - start.cpuStealMs.at(c);
+            m_trace.stealMs += steal;
+            if (c == start.cpu || c == end.cpu)
+                m_trace.ownCpuStealMs += steal;
+            else
+                m_trace.otherCpusBusyMs += end.cpuBusyMs.at(c) - start.cpuBusyMs.at(c);
+        }
         m_trace.busiestOthers = end.busiestOthers(start);
         m_traces.push_back(std::move(m_trace));
         m_trace = {};

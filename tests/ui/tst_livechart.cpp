@@ -158,6 +158,34 @@ private slots:
                                             .arg(axis->min())
                                             .arg(axis->max())));
     }
+
+    // The grid, the ticks and the axis lines are drawn with zero-width pens, which Qt Graphics
+    // View bounds without stroking the line on every paint (a third of a chart's repaint); on
+    // an unscaled screen they draw the very pixels the theme's one-unit pens draw.
+    void hairlinesDrawWhatTheThemesPensDraw()
+    {
+        if (m_chart->devicePixelRatioF() != 1.0)
+            QSKIP("a scaled screen keeps the theme's pens");
+        feed(60, 1000, 7);
+        QList<QValueAxis *> axes;
+        for (QAbstractAxis *a : m_chart->chart()->axes())
+            axes << qobject_cast<QValueAxis *>(a);
+        QCOMPARE(axes.size(), 2);
+        for (QValueAxis *axis : std::as_const(axes)) {
+            QCOMPARE(axis->gridLinePen().widthF(), 0.0);
+            QCOMPARE(axis->linePen().widthF(), 0.0);
+        }
+        const QImage hairlines = m_chart->grab().toImage();
+        for (QValueAxis *axis : std::as_const(axes)) {
+            QPen pen = axis->gridLinePen();
+            pen.setWidthF(1.0);
+            axis->setGridLinePen(pen);
+            pen = axis->linePen();
+            pen.setWidthF(1.0);
+            axis->setLinePen(pen);
+        }
+        QCOMPARE(m_chart->grab().toImage(), hairlines);
+    }
 };
 
 QTEST_MAIN(TestLiveChart)

@@ -93,6 +93,8 @@ private:
     void drawPending() const;
     QLineSeries *newSegment(const QString &series, int index);
     void applyName(const QString &series);
+    /// Zero-width pens for the grid and the axes where that draws the same pixels.
+    void useHairlines();
 
     std::function<QString()> m_title;
     std::function<QString()> m_unit;

@@ -2,7 +2,9 @@
 #include "pages/overviewpage.h"
 
 #include "charts/livechart.h"
+#include "widgets/cardframe.h"
 #include "widgets/slopanel.h"
+#include "widgets/statictextlabel.h"
 
 #include <QCoreApplication>
 #include <QGridLayout>
@@ -86,10 +88,12 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
 
 OverviewPage::Card OverviewPage::addCard(QGridLayout *grid, int row, int column)
 {
-    auto *frame = new QFrame;
+    auto *frame = new CardFrame;
     frame->setFrameShape(QFrame::StyledPanel);
     auto *box = new QVBoxLayout(frame);
-    Card card{new QLabel, new QLabel(QStringLiteral("—"))};
+    // The cards are repainted with every snapshot on screen and change far less often: their
+    // text is laid out once per change, not on every paint (issue 12).
+    Card card{new StaticTextLabel, new StaticTextLabel(QStringLiteral("—"))};
     card.caption->setStyleSheet(QStringLiteral("color: palette(mid);"));
     QFont f = card.value->font();
     f.setPointSizeF(f.pointSizeF() * 1.6);
