@@ -36,9 +36,9 @@ Result<std::unique_ptr<SqliteOutboxStore>> SqliteOutboxStore::open(const QString
     QSqlQuery q(c->m_store->database());
     q.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     // A statement that may fail half-way keeps a journal of the pages it changes to undo
-    // them; the ledger's upsert (SqliteDoneMarker) keeps one whatever its conflict clause
-    // says. With six targets the rows of one statement lie on a page each (each target's
-    // queue and ledger is a region of its own), and past 64 KiB SQLite moves the journal to
+    // them; the statements marking deliveries done (SqliteDoneMarker) keep one. With six
+    // targets the rows of one statement lie on a page each (each target's queue is a region
+    // of its own), and past 64 KiB SQLite moves the journal to
     // a file: a temporary file opened, written page by page and deleted in each commit,
     // which cost the writer more than the rest of its work per delivery. In memory it is a
     // copy.
