@@ -19,6 +19,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+#include <QUrl>
 
 #include <sqlite3.h>
 
@@ -298,7 +299,22 @@ QSqlDatabase Store::database() const
 
 Result<std::unique_ptr<Store>> Store::open(const QString &path)
 {
+    return open(path, Opening::First);
+}
+
+Result<std::unique_ptr<Store>> Store::openReader(const QString &path)
+{
+    return open(path, Opening::Reader);
+}
+
+Result<std::unique_ptr<Store>> Store::open(const QString &path, Opening opening)
+{
+    const bool reader = opening == Opening::Reader;
     const QFileInfo info(path);
+    if (reader && !info.exists())
+        return makeError(
+            QStringLiteral("store.missing"),
+            QStringLiteral("store %1 is gone: it was moved or deleted while open").arg(path));
     if (info.exists() && info.isDir())
         return makeError(QStringLiteral("store.invalid"), QStringLiteral("store %1 is a directory, not a file").arg(path));
     if (!info.absoluteDir().exists())
@@ -312,8 +328,16 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     const QString connection = QStringLiteral("jobfirst-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        db.setDatabaseName(path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        if (reader) {
+            // mode=rw: a file removed since the check above is an error, not a new empty store.
+            QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
+            uri.setQuery(QStringLiteral("mode=rw"));
+            db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000;QSQLITE_OPEN_URI"));
+        } else {
+            db.setDatabaseName(path);
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+        }
     }
     std::unique_ptr<Store> store(new Store(path, connection));
     {
@@ -346,9 +370,24 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path)
     // many rows per commit). The delivery engine relaxes this on its own connection.
     q.exec(QStringLiteral("PRAGMA synchronous=FULL"));
     q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
-    if (Status s = store->migrate(); !s)
+    if (reader) {
+        // This process migrated and checked the file when it first opened it; a reader only
+        // makes sure it is still that store.
+        auto version = store->schemaVersion();
+        if (!version)
+            return version.error();
+        if (version.value() != SchemaVersion)
+            return makeError(
+                QStringLiteral("store.changed"),
+                QStringLiteral(
+                    "store %1 has schema version %2, not %3: the file was replaced while open")
+                    .arg(path)
+                    .arg(version.value())
+                    .arg(SchemaVersion));
+    } else if (Status s = store->migrate(); !s) {
         return s.error();
-    if (QFileInfo(path).size() <= QuickCheckAtOpenBytes) {
+    }
+    if (!reader && QFileInfo(path).size() <= QuickCheckAtOpenBytes) {
         auto check = store->quickCheck();
         if (!check)
             return check.error();
@@ -479,10 +518,9 @@ Status chainExistingAudit(QSqlDatabase db, const QString &path)
 
 } // namespace
 
-Status Store::migrate()
+Result<int> Store::schemaVersion()
 {
-    QSqlDatabase db = database();
-    QSqlQuery q(db);
+    QSqlQuery q(database());
     if (!execOpening(q, QStringLiteral("SELECT name FROM sqlite_master WHERE type='table'")))
         return openError(m_path, q.lastError());
     QStringList tables;
@@ -507,8 +545,17 @@ Status Store::migrate()
                              QStringLiteral("%1 has schema version %2; this program reads up to %3")
                                  .arg(m_path).arg(version).arg(SchemaVersion));
     }
-    if (version == SchemaVersion)
+    return version;
+}
+
+Status Store::migrate()
+{
+    auto version = schemaVersion();
+    if (!version)
+        return version.error();
+    if (version.value() == SchemaVersion)
         return {};
+    QSqlQuery q(database());
     // Each step takes the write lock first and only then reads the version it starts from:
     // several processes opening one new store at once (a daemon and jobfirstctl, or two
     // jobfirstctl) must not both run a step, or the second fails on what the first made.

@@ -32,6 +32,12 @@ public:
     /// A store under 64 MiB is quick_check'ed here; bigger ones by the engine in the
     /// background (see quickCheck()).
     static Result<std::unique_ptr<Store>> open(const QString &path);
+    /// Another connection to a store this process has already open()ed (and so migrated and
+    /// checked): for background readers that open one per job, such as the SLO refresh.
+    /// Neither creates, migrates nor quick_checks the file, which on a 50 MiB store costs
+    /// the whole file's reading each time. Fails with "store.missing" if the file is gone,
+    /// "store.changed" if it now has another schema version, and as open() otherwise.
+    static Result<std::unique_ptr<Store>> openReader(const QString &path);
     /// PRAGMA quick_check: "" when the file is sound, else what SQLite found (first lines).
     /// Reads the whole file: seconds on a large store; run it off the GUI thread.
     Result<QString> quickCheck() const;
@@ -85,7 +91,11 @@ public:
     QSqlDatabase tokenDatabase(QString *) const override { return database(); }
 
 private:
+    enum class Opening { First, Reader };
     Store(QString path, QString connection);
+    static Result<std::unique_ptr<Store>> open(const QString &path, Opening opening);
+    /// The schema version in the file (0: empty), after making sure it is a JobFirst store.
+    Result<int> schemaVersion();
     Status migrate();
     /// Runs the step from schema version `v` to `v + 1` inside the caller's transaction.
     Status migrationStep(QSqlQuery &q, int v);

@@ -32,6 +32,18 @@ class TestSlo final : public QObject
         QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
     }
 
+    // An engine on its own store that reaches nothing on its own.
+    static EngineOptions quietEngine(const QString &db)
+    {
+        EngineOptions options;
+        options.dbPath = db;
+        options.refreshMs = 0;
+        options.deliver = false;
+        options.healthChecks = false;
+        options.watchConfig = false;
+        return options;
+    }
+
 private slots:
     void availabilityCountsTheTimeUp()
     {
@@ -163,6 +175,60 @@ private slots:
         const SloReport none = SloCalculator::compute(SloInputs{now, {unchecked}, {}, 0, 0, 0});
         QVERIFY(!none.figure(QStringLiteral("availability_24h"))->measuredAny);
         QCOMPARE(none.figure(QStringLiteral("availability_24h"))->observedMs, 0);
+    }
+
+    // The SLO refresh (every 30 s) opens its own connection on a pool thread. The engine
+    // checked the store when it opened it; the refresh must not quick_check the whole file
+    // again. Timing-free: damage that quick_check reports, in tables the SLO does not read,
+    // does not stop the refresh, while a first open of the same file still reports it.
+    void sloRefreshDoesNotRecheckTheOpenStore()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("engine.db"));
+        LocalEngineSession session(QStringLiteral("tst_slo"));
+        QVERIFY(session.start(quietEngine(db)).result().ok());
+        QVERIFY(session.slo().result().ok());
+        {
+            // Two scratch tables sharing one root page: quick_check's "2nd reference to page".
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("damage"));
+            raw.setDatabaseName(db);
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            for (const char *sql :
+                 {"CREATE TABLE scratch_a(x)", "CREATE TABLE scratch_b(y)",
+                  "INSERT INTO scratch_a VALUES (1)", "PRAGMA writable_schema=ON",
+                  "UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM sqlite_master "
+                  "WHERE name = 'scratch_a') WHERE name = 'scratch_b'"})
+                QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("damage"));
+        const auto first = Store::open(db);
+        QVERIFY(!first.ok());
+        QCOMPARE(first.error().code, QStringLiteral("store.corrupt"));
+
+        const auto report = session.slo().result();
+        QVERIFY2(report.ok(), report.ok() ? "" : qPrintable(report.error().message));
+        QVERIFY(!report->figures.isEmpty());
+        session.stop();
+    }
+
+    // A store moved away under the engine: the refresh says so, and does not make a new
+    // empty store in its place to report on.
+    void sloRefreshSaysTheStoreIsGone()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("engine.db"));
+        LocalEngineSession session(QStringLiteral("tst_slo"));
+        QVERIFY(session.start(quietEngine(db)).result().ok());
+        QVERIFY(QFile::rename(db, dir.filePath(QStringLiteral("moved.db"))));
+
+        const auto report = session.slo().result();
+        QVERIFY(!report.ok());
+        QCOMPARE(report.error().code, QStringLiteral("store.missing"));
+        QVERIFY2(report.error().message.contains(db), qPrintable(report.error().message));
+        QVERIFY(!QFile::exists(db));
+        session.stop();
     }
 
     void anEmptyClusterHasNothingToMeasure()

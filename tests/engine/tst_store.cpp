@@ -213,6 +213,34 @@ private slots:
         QVERIFY(store.error().message.contains(QStringLiteral("99")));
     }
 
+    // A reader's connection neither creates nor migrates: a file gone or replaced under the
+    // process that opened it is an error naming it, not a new or upgraded store.
+    void readerOpensOnlyTheStoreAlreadyThere()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("r.db"));
+        auto missing = Store::openReader(path);
+        QVERIFY(!missing.ok());
+        QCOMPARE(missing.error().code, QStringLiteral("store.missing"));
+        QVERIFY(missing.error().message.contains(path));
+        QVERIFY(!QFile::exists(path));
+
+        auto store = Store::open(path);
+        QVERIFY(store.ok());
+        auto reader = Store::openReader(path);
+        QVERIFY2(reader.ok(), reader.ok() ? "" : qPrintable(reader.error().message));
+        QSqlQuery q(reader.value()->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM nodes")) && q.next());
+        reader.value().reset();
+
+        QVERIFY(
+            QSqlQuery(store.value()->database())
+                .exec(QStringLiteral("UPDATE meta SET value = '3' WHERE key = 'schema_version'")));
+        auto older = Store::openReader(path);
+        QVERIFY(!older.ok());
+        QCOMPARE(older.error().code, QStringLiteral("store.changed"));
+    }
+
     void storeOfTheFirstSchemaKeepsItsQueueWhenMigrated()
     {
         QTemporaryDir dir;
