@@ -815,6 +815,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Line %1: %2</source>
         <translation>第 %1 行：%2</translation>
     </message>
+    <message>
+        <source>The configuration is valid.</source>
+        <translation>配置有效。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConnectDialog</name>

@@ -47,6 +47,21 @@ int done(CtlContext &ctx, const Status &s)
     return s ? 0 : ctx.fail(s.error().message);
 }
 
+/// A node's admin state in the console's words (its Nodes page says "draining", the config
+/// and --json say "drain"): an operator reading both sees one state. The table is for people.
+QString adminWord(AdminState s)
+{
+    switch (s) {
+    case AdminState::Ready:
+        return QStringLiteral("ready");
+    case AdminState::Drain:
+        return QStringLiteral("draining");
+    case AdminState::Maintenance:
+        return QStringLiteral("maintenance");
+    }
+    return {};
+}
+
 void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
 {
     ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(u"ID", -20).arg(u"STATUS", -8).arg(u"ADMIN", -12).arg(u"WEIGHT", -6).arg(u"URL");
@@ -54,7 +69,7 @@ void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
         ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n")
                        .arg(n.spec.id, -20)
                        .arg(healthStateName(n.health), -8)
-                       .arg(adminStateName(n.spec.adminState), -12)
+                       .arg(adminWord(n.spec.adminState), -12)
                        .arg(n.spec.weight, -6)
                        .arg(n.spec.url);
 }

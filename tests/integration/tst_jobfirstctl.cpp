@@ -64,6 +64,14 @@ private slots:
         QCOMPARE(ctl({"node", "drain", "a"}).code, 0);
         const QJsonArray after = ctl({"node", "list", "--json"}).json().array();
         QCOMPARE(after.at(0)["admin_state"].toString(), QStringLiteral("drain"));
+        // The table for people says it in the console's words ("draining", as on the Nodes
+        // page); --json keeps the config's name.
+        const QString table = QString::fromUtf8(ctl({"node", "list"}).out);
+        const QStringList rowA =
+            table.split(u'\n').filter(QRegularExpression(QStringLiteral("^a ")));
+        QCOMPARE(rowA.size(), 1);
+        QVERIFY2(rowA.first().split(u' ', Qt::SkipEmptyParts).contains(QStringLiteral("draining")),
+                 qPrintable(table));
         QCOMPARE(after.at(1)["weight"].toInt(), 3);
         QCOMPARE(ctl({"node", "remove", "a"}).code, 0);
         QCOMPARE(ctl({"node", "list", "--json"}).json().array().size(), 1);

@@ -290,11 +290,31 @@ private slots:
         QVERIFY(!m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig"))->isEnabled());
         editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 0"), QStringLiteral("\"max_nodes\": 20")));
         QVERIFY(m_window->config()->errorLabel()->text().isEmpty());
+        // Validate says a good config is good (it said nothing, walk18), in the chosen
+        // language, and no longer once the text is edited.
+        QLabel *status = m_window->config()->statusLabel();
+        auto *validateButton =
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("validateConfig"));
+        QVERIFY(validateButton);
+        QTest::mouseClick(validateButton, Qt::LeftButton);
+        QVERIFY(status->isVisible());
+        QCOMPARE(status->text(), QStringLiteral("The configuration is valid."));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        QCOMPARE(status->text(), QCoreApplication::translate("jobfirst::ui::ConfigPage",
+                                                             "The configuration is valid."));
+        QVERIFY(!status->text().contains(QStringLiteral("valid")));
+        m_window->switchLanguage(QStringLiteral("en"));
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 20"),
+                                                           QStringLiteral("\"max_nodes\": 0")));
+        QVERIFY(!status->isVisible());
+        QTest::mouseClick(validateButton, Qt::LeftButton);
+        QVERIFY(!status->isVisible());
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 0"),
+                                                           QStringLiteral("\"max_nodes\": 20")));
         QTest::mouseClick(m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 20, 5000);
         QVERIFY(ClusterConfig::fromFile(configPath())->maxNodes == 20); // written back to the file
         // The page says what the engine did: the version it runs as...
-        QLabel *status = m_window->config()->statusLabel();
         QTRY_VERIFY(status->isVisible());
         QTRY_COMPARE_WITH_TIMEOUT(status->text(),
                                   QStringLiteral("Applied as version %1.")

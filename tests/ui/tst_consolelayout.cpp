@@ -234,6 +234,32 @@ class TestConsoleLayout final : public QObject
         QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
     }
 
+    /// The table's last column holds a long delivery error in `row` ("padded answer"): fitted
+    /// to the rows on screen, every other column whole on screen, no sideways scroll, the
+    /// error cut short in its cell and whole in its tooltip.
+    static void longErrorFits(QTableView *view, int row)
+    {
+        const int errorColumn = view->model()->columnCount() - 1;
+        // Fitted to the rows (the error column wider than its title) before it is looked at.
+        QTRY_VERIFY_WITH_TIMEOUT(view->columnWidth(errorColumn) > 300, 5000);
+        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
+        QTRY_VERIFY2(view->horizontalHeader()->length() <= view->viewport()->width(),
+                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                    .arg(view->horizontalHeader()->length())
+                                    .arg(view->viewport()->width())));
+        for (int c = 0; c < errorColumn; ++c)
+            QVERIFY2(view->columnViewportPosition(c) + view->columnWidth(c) <=
+                         view->viewport()->width(),
+                     qPrintable(view->model()->headerData(c, Qt::Horizontal).toString()));
+        const QString tooltip =
+            view->model()->index(row, errorColumn).data(Qt::ToolTipRole).toString();
+        // Whole: more than the cell holds.
+        QVERIFY2(tooltip.contains(QLatin1String("padded answer")) &&
+                     tooltip.size() >
+                         view->model()->index(row, errorColumn).data().toString().size(),
+                 qPrintable(tooltip));
+    }
+
     QTemporaryDir m_dir;
     NodeSimProcess m_nodes[3];
     NodeSimProcess m_target;
@@ -733,27 +759,44 @@ private slots:
             QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         }
         const int row = longErrorRow();
-        const int errorColumn = view->model()->columnCount() - 1;
         QVERIFY2(sync->deadLetterModel()->row(row).lastError.size() > 150,
                  qPrintable(sync->deadLetterModel()->row(row).lastError));
-        // Fitted to the rows (the error column wider than its title) before it is looked at.
-        QTRY_VERIFY_WITH_TIMEOUT(view->columnWidth(errorColumn) > 300, 5000);
-        QTRY_VERIFY2(cutCells(view).isEmpty(), qPrintable(cutCells(view).join(u'\n')));
-        QTRY_VERIFY2(view->horizontalHeader()->length() <= view->viewport()->width(),
-                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
-                                    .arg(view->horizontalHeader()->length())
-                                    .arg(view->viewport()->width())));
-        for (int c = 0; c < errorColumn; ++c)
-            QVERIFY2(view->columnViewportPosition(c) + view->columnWidth(c) <=
-                         view->viewport()->width(),
-                     qPrintable(view->model()->headerData(c, Qt::Horizontal).toString()));
-        const QString tooltip =
-            view->model()->index(row, errorColumn).data(Qt::ToolTipRole).toString();
-        // Whole: more than the cell holds.
-        QVERIFY2(tooltip.contains(QLatin1String("padded answer")) &&
-                     tooltip.size() >
-                         view->model()->index(row, errorColumn).data().toString().size(),
-                 qPrintable(tooltip));
+        longErrorFits(view, row);
+        sync->tabs()->setCurrentIndex(0);
+        m_window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // The Queue tab at the default size with a delivery waiting to be retried whose last
+    // error is long (a service answering 503 with a page): as on the Dead letters tab, the
+    // error elides in its cell and is whole in its tooltip, with no sideways scroll (walk18:
+    // the columns were not fitted and the error had no tooltip).
+    void queueErrorsFit_data() { addLanguages(); }
+    void queueErrorsFit()
+    {
+        QFETCH(QString, language);
+        ui::SyncPage *sync = m_window->sync();
+        const auto longErrorRow = [sync] {
+            const auto *model = sync->queueModel();
+            for (int r = 0; r < model->rowCount(); ++r)
+                if (model->row(r).lastError.contains(QLatin1String("padded answer")))
+                    return r;
+            return -1;
+        };
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(1);
+        QTableView *view = sync->queueView();
+        QTRY_VERIFY(view->isVisible());
+        QVERIFY(m_target.control(
+            {{QStringLiteral("status"), 503}, {QStringLiteral("body_bytes"), 1000}}));
+        SyncEvent event;
+        event.type = QStringLiteral("user.created");
+        event.userId = QStringLiteral("queued-with-a-long-error-") + language;
+        QVERIFY(m_engine->sendEvents({event}, SyncMode::RealTime, {}).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(longErrorRow() >= 0, 15000);
+        longErrorFits(view, longErrorRow());
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         sync->tabs()->setCurrentIndex(0);
         m_window->switchLanguage(QStringLiteral("en"));
     }

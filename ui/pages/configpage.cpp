@@ -65,6 +65,7 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_status->setWordWrap(true);
     m_status->setObjectName(QStringLiteral("configStatus"));
     m_status->hide();
+    m_validate->setObjectName(QStringLiteral("validateConfig"));
     m_apply->setObjectName(QStringLiteral("applyConfig"));
     m_versionView->setObjectName(QStringLiteral("configVersions"));
     m_versionView->setModel(m_versions);
@@ -78,7 +79,13 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_versionView->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
     m_versionView->verticalHeader()->hide();
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
-    connect(m_validate, &QPushButton::clicked, this, &ConfigPage::validate);
+    // The editor's live check says only what is wrong: Validate says a good config is good.
+    connect(m_validate, &QPushButton::clicked, this, [this] {
+        if (validate()) {
+            showOutcome(true, [] { return tr("The configuration is valid."); });
+            m_validText = m_editor->toPlainText();
+        }
+    });
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
     connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
     connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
@@ -233,6 +240,12 @@ bool ConfigPage::validate()
     m_error->setText(config ? QString() : validationText(json, config.error()));
     const bool changed = json != m_current;
     m_apply->setEnabled(config.ok() && changed);
+    // "valid" was said of the text then: once it is edited, it may no longer be true.
+    if (!m_validText.isNull() && m_editor->toPlainText() != m_validText) {
+        m_validText.clear();
+        m_outcome = {};
+        m_status->hide();
+    }
     return config.ok();
 }
 
@@ -338,6 +351,7 @@ void ConfigPage::showOutcome(bool ok, std::function<QString()> text)
     m_status->setStyleSheet(ok ? QStringLiteral("color: #1e8449;")
                                : QStringLiteral("color: #c0392b;"));
     m_outcome = std::move(text);
+    m_validText = QString();
     m_status->setText(m_outcome());
     m_status->show();
 }

@@ -72,6 +72,7 @@ private:
     QLabel *m_note;
     QLabel *m_status;
     std::function<QString()> m_outcome; ///< the status line, in the chosen language
+    QString m_validText; ///< the text the status line says is valid (null: it says something else)
     QPushButton *m_validate, *m_apply, *m_revert, *m_compare, *m_rollback;
     RecordTableModel<ConfigVersion> *m_versions;
     QTableView *m_versionView;

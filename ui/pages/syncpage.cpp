@@ -40,6 +40,20 @@ typename RecordTableModel<Row>::Column column(std::function<QString()> header, F
     return {std::move(header), [f](const Row &r, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(f(r)) : QVariant(); }};
 }
 
+/// A delivery's last error (queued or dead): cut short in its cell, which its view's fitter
+/// gives the room the other columns leave; whole in its tooltip.
+template <typename Row> typename RecordTableModel<Row>::Column lastErrorColumn()
+{
+    return {[] { return SyncPage::tr("Last error"); },
+            [](const Row &r, int role) -> QVariant {
+                if (role == Qt::DisplayRole)
+                    return deliveryErrorText(r.lastError).left(160);
+                if (role == Qt::ToolTipRole && !r.lastError.isEmpty())
+                    return deliveryErrorText(r.lastError);
+                return {};
+            }};
+}
+
 QTableView *makeView(QAbstractItemModel *model, const QString &name)
 {
     auto *v = new QTableView;
@@ -227,8 +241,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       [](const Q &q) {
                           return ageText(QDateTime::currentMSecsSinceEpoch() - q.createdAt);
                       }),
-            column<Q>([] { return tr("Last error"); },
-                      [](const Q &q) { return deliveryErrorText(q.lastError).left(120); }),
+            lastErrorColumn<Q>(),
         },
         [](const Q &q) { return QString::number(q.deliveryId); }, this);
     using D = DeadLetter;
@@ -247,16 +260,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                       [](const D &d) { return countText(d.attempts); }),
             column<D>([] { return tr("Failed at"); },
                       [](const D &d) { return timeText(d.failedAt); }),
-            // Cut short to the room the other columns leave (see m_deadView's fitter); whole
-            // in its tooltip, and attempt by attempt below.
-            {[] { return tr("Last error"); },
-             [](const D &d, int role) -> QVariant {
-                 if (role == Qt::DisplayRole)
-                     return deliveryErrorText(d.lastError).left(160);
-                 if (role == Qt::ToolTipRole && !d.lastError.isEmpty())
-                     return deliveryErrorText(d.lastError);
-                 return {};
-             }},
+            lastErrorColumn<D>(), // and attempt by attempt below
         },
         [](const D &d) { return QString::number(d.deliveryId); }, this);
     using A = DeliveryAttempt;
@@ -304,6 +308,9 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                     m_targetView->clearSelection();
             });
     m_queueView = makeView(m_queue, QStringLiteral("queueTable"));
+    // As the dead letters: one line a row, a long last error elided to the room left.
+    m_queueView->setWordWrap(false);
+    (new ColumnFitter(m_queueView))->setLastColumnElides(true);
     m_deadView = makeView(m_dead, QStringLiteral("deadLetterTable"));
     m_deadView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     // Each column as wide as its words, one line a row: the type was cut and the time wrapped.

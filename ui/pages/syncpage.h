@@ -50,6 +50,7 @@ public:
     RecordTableModel<QueuedDelivery> *queueModel() const { return m_queue; }
     RecordTableModel<DeliveryAttempt> *attemptModel() const { return m_attempts; }
     QTableView *deadLetterView() const { return m_deadView; }
+    QTableView *queueView() const { return m_queueView; }
     /// The services' targets and the cluster nodes' targets, shown apart.
     QTableView *serviceTargetView() const { return m_targetView; }
     QTableView *nodeTargetView() const { return m_nodeTargetView; }
