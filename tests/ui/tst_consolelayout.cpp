@@ -726,6 +726,27 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
     }
 
+private:
+    /// The row of `model` whose last error is the long test answer, or -1.
+    template <class Model> static int rowWithLongError(const Model *model)
+    {
+        for (int r = 0; r < model->rowCount(); ++r)
+            if (model->row(r).lastError.contains(QLatin1String("padded answer")))
+                return r;
+        return -1;
+    }
+
+    /// The Sync page's tab `index` in `language` at 1280 px; `view` once it is on screen.
+    QTableView *showSyncTab(const QString &language, int index, QTableView *view)
+    {
+        m_window->switchLanguage(language);
+        m_window->resize(1280, 820);
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(index);
+        return QTest::qWaitFor([view] { return view->isVisible(); }) ? view : nullptr;
+    }
+
+private slots:
     // The Dead letters tab at the default size with a dead letter whose last error is long:
     // cut short in its cell, whole in its tooltip, every other column whole on screen and no
     // sideways scroll, as on the Targets tab (session 17's walk: the error pushed the table
@@ -735,19 +756,9 @@ private slots:
     {
         QFETCH(QString, language);
         ui::SyncPage *sync = m_window->sync();
-        const auto longErrorRow = [sync] {
-            const auto *model = sync->deadLetterModel();
-            for (int r = 0; r < model->rowCount(); ++r)
-                if (model->row(r).lastError.contains(QLatin1String("padded answer")))
-                    return r;
-            return -1;
-        };
-        m_window->switchLanguage(language);
-        m_window->resize(1280, 820);
-        m_window->showPage(3);
-        sync->tabs()->setCurrentIndex(2);
-        QTableView *view = sync->deadLetterView();
-        QTRY_VERIFY(view->isVisible());
+        const auto longErrorRow = [sync] { return rowWithLongError(sync->deadLetterModel()); };
+        QTableView *view = showSyncTab(language, 2, sync->deadLetterView());
+        QVERIFY(view);
         if (longErrorRow() < 0) {
             QVERIFY(m_target.control(
                 {{QStringLiteral("status"), 400}, {QStringLiteral("body_bytes"), 1000}}));
@@ -775,19 +786,9 @@ private slots:
     {
         QFETCH(QString, language);
         ui::SyncPage *sync = m_window->sync();
-        const auto longErrorRow = [sync] {
-            const auto *model = sync->queueModel();
-            for (int r = 0; r < model->rowCount(); ++r)
-                if (model->row(r).lastError.contains(QLatin1String("padded answer")))
-                    return r;
-            return -1;
-        };
-        m_window->switchLanguage(language);
-        m_window->resize(1280, 820);
-        m_window->showPage(3);
-        sync->tabs()->setCurrentIndex(1);
-        QTableView *view = sync->queueView();
-        QTRY_VERIFY(view->isVisible());
+        const auto longErrorRow = [sync] { return rowWithLongError(sync->queueModel()); };
+        QTableView *view = showSyncTab(language, 1, sync->queueView());
+        QVERIFY(view);
         QVERIFY(m_target.control(
             {{QStringLiteral("status"), 503}, {QStringLiteral("body_bytes"), 1000}}));
         SyncEvent event;
