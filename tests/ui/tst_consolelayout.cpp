@@ -696,12 +696,8 @@ private slots:
             QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         }
         QVERIFY2(lastError().size() > 150, qPrintable(lastError()));
-        m_window->switchLanguage(language);
-        m_window->resize(1280, 820);
-        m_window->showPage(3);
-        sync->tabs()->setCurrentIndex(0);
-        QTableView *view = sync->serviceTargetView();
-        QTRY_VERIFY(view->isVisible());
+        QTableView *view = showSyncTab(language, 0, sync->serviceTargetView());
+        QVERIFY(view);
         // Fitted to the rows (the error column wider than its title) before it is looked at.
         const int errorColumn = view->model()->columnCount() - 1;
         QTRY_VERIFY_WITH_TIMEOUT(view->columnWidth(errorColumn) > 300, 5000);
