@@ -18,21 +18,21 @@
 #   d, dids  c and cids with server settings an operator could keep (the last runs, after a
 #          restart): wal_buffers, wal_compression, default_toast_compression, commit_delay and
 #          commit_siblings. Durability stays: fsync, synchronous_commit, full_page_writes on.
-# A shape CxN is C pgbench connections each sending N events per statement: 2x25 holds 50
-# events in flight, as 50 callers each waiting for its own event do (the engine's writer makes
-# ~35-event groups of them); 50x35 holds 1,750, an upper bound no 50 callers reach.
+# A shape CxN is C pgbench connections each sending N events per statement: 1x50 and 2x25 hold
+# 50 events in flight, as 50 callers each waiting for its own event do (the engine's writer
+# makes ~35-event groups of them); 50x35 holds 1,750, an upper bound no 50 callers reach.
 # Prints events/s, server CPU (the postmaster and every child, exited ones included), client
 # CPU and WAL per event, events per WAL sync, and the ratio to the Redis run just before it;
 # for Redis its rate, CPU per write (redis-server, redis-benchmark) and writes per fsync.
 # Usage: bench/pg_enqueue_floor.sh [seconds per run (10)] [layouts (a b c cids d dids)]
-#                                  [shapes (2x25 50x35)] [sittings (1)]
+#                                  [shapes (1x50 2x25 50x35)] [sittings (1)]
 # JOBFIRSTCTL: the jobfirstctl that makes the tables (build/app/ctl/jobfirstctl).
 set -euo pipefail
 ctl="${JOBFIRSTCTL:-$(cd "$(dirname "$0")/.." && pwd)/build/app/ctl/jobfirstctl}"
 [ -x "$ctl" ] || { echo "no jobfirstctl at $ctl (scripts/build, or set JOBFIRSTCTL)" >&2; exit 1; }
 secs="${1:-10}"
 layouts="${2:-a b c cids d dids}"
-shapes="${3:-2x25 50x35}"
+shapes="${3:-1x50 2x25 50x35}"
 sittings="${4:-1}"
 for t in redis-server redis-benchmark redis-cli pgbench python3; do
   command -v "$t" > /dev/null || { echo "$t not installed (bench/run installs the peers)" >&2; exit 1; }
