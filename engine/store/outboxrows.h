@@ -36,7 +36,13 @@ bool writeOutboxRows(EventWrite &write, QList<SyncEvent> &stored,
         QString user; ///< "" when the row carries many users
     };
     std::vector<OpenRow> open;
-    const auto openRow = [&open](const QString &target) -> OpenRow & {
+    // Events of one type share their list of targets (SyncService::route), so the t-th target
+    // of an event is most often the t-th row's, the same string: found without comparing
+    // text (comparing names was most of this function's time in a bulk import).
+    const auto openRow = [&open](qsizetype t, const QString &target) -> OpenRow & {
+        if (std::size_t(t) < open.size() && open[t].target.constData() == target.constData() &&
+            open[t].target.size() == target.size())
+            return open[t];
         for (OpenRow &row : open)
             if (row.target == target)
                 return row;
@@ -70,7 +76,7 @@ bool writeOutboxRows(EventWrite &write, QList<SyncEvent> &stored,
         if (!item.rowLimits.isEmpty()) {
             for (qsizetype t = 0; t < item.targets.size() && t < item.rowLimits.size(); ++t) {
                 const QString &target = item.targets.at(t);
-                OpenRow &row = openRow(target);
+                OpenRow &row = openRow(t, target);
                 if (row.count > 0 && (row.firstSeq + row.count != seq || row.count >= row.limit)) {
                     if (!insertRow(row.firstSeq, target, row.user, row.due, row.count, Bulk))
                         return false;
@@ -78,7 +84,7 @@ bool writeOutboxRows(EventWrite &write, QList<SyncEvent> &stored,
                 }
                 if (row.count == 0)
                     row = OpenRow{target, seq, 0, std::max(1, item.rowLimits.at(t)), due, e.userId};
-                else if (row.user != e.userId)
+                else if (!row.user.isEmpty() && row.user != e.userId)
                     row.user.clear(); // many users: no per-user order to keep for this row
                 ++row.count;
             }

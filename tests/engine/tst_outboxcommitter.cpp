@@ -349,6 +349,43 @@ private slots:
                  QStringList{QStringLiteral("f3")});
     }
 
+    void aRowTheStoreSkipsFailsTheGroup()
+    {
+        if (OutboxBackend::postgres())
+            QSKIP("SQLite's INSERT OR IGNORE statements");
+        Rig rig = open();
+        // Triggers stand in for a row the store skips without an error: such an event must
+        // not be answered as accepted before, nor such a delivery be lost.
+        for (const QString &sql :
+             {QStringLiteral("CREATE TRIGGER skip_event BEFORE INSERT ON events WHEN "
+                             "NEW.event_id = 's2' BEGIN SELECT RAISE(IGNORE); END"),
+              QStringLiteral("CREATE TRIGGER skip_delivery BEFORE INSERT ON deliveries WHEN "
+                             "NEW.target = 'skipped' BEGIN SELECT RAISE(IGNORE); END")}) {
+            QSqlQuery q(rig.reader);
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+        }
+        std::vector<std::unique_ptr<OutboxRequest>> keep;
+        const QStringList a{QStringLiteral("a")};
+        auto r = commit(rig,
+                        {events(keep, {item(QStringLiteral("s1"), QStringLiteral("ann"), a),
+                                       item(QStringLiteral("s2"), QStringLiteral("bo"), a)})},
+                        100);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.contains(QStringLiteral("event s2 was not stored")),
+                 qPrintable(r.error().message));
+        r = commit(rig,
+                   {events(keep, {item(QStringLiteral("s3"), QStringLiteral("cy"),
+                                       {QStringLiteral("a"), QStringLiteral("skipped")})})},
+                   200);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.contains(QStringLiteral("1 of 2 rows stored")),
+                 qPrintable(r.error().message));
+        QCOMPARE(rows(rig.reader, QStringLiteral("SELECT COUNT(*) FROM events")),
+                 QStringList{QStringLiteral("0")});
+        QCOMPARE(rows(rig.reader, QStringLiteral("SELECT COUNT(*) FROM deliveries")),
+                 QStringList{QStringLiteral("0")});
+    }
+
     void theLeaseHasOneHolderAtATime()
     {
         if (OutboxBackend::postgres())
