@@ -104,9 +104,12 @@ Result<ConsistencyReport> ConsistencyChecker::check(const QString &dbPath, const
                          QStringLiteral("GET %1: expected %2 buckets, got %3").arg(summaryUrl.toString()).arg(buckets).arg(remote.size()));
 
     // The ledger is in the outbox: the store file, or PostgreSQL (then the file is not needed).
+    // The engine opened, migrated and checked the file: a check only reads it, and must not
+    // quick_check it again (the whole file, on a pool thread, each time the console checks)
+    // nor make a new empty store where one was moved away.
     std::unique_ptr<Store> file;
     if (!PostgresUrl::isUrl(dbPath)) {
-        auto opened = Store::open(dbPath);
+        auto opened = Store::openReader(dbPath);
         if (!opened)
             return opened.error();
         file = std::move(opened).value();

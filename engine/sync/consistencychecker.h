@@ -42,7 +42,9 @@ struct DigestEndpoint
 
 /// Compares a target's digest (GET <digest url>?buckets=N, then ?bucket=k for buckets that
 /// differ) with the ledger, streaming the ledger so a million users are never all in memory.
-/// Blocking: run it off the GUI thread.
+/// The store at dbPath must be one the engine has open (Store::openReader): a file gone fails
+/// with "store.missing" rather than becoming a new, empty ledger. Blocking: run it off the
+/// GUI thread.
 class ConsistencyChecker final
 {
 public:

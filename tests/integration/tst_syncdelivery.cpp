@@ -314,6 +314,34 @@ private slots:
         QVERIFY(down.error().message.contains(digest.url.toString()));
     }
 
+    // The check reads the ledger the engine has open, as a reader: a store moved away while
+    // the engine runs is an error naming it, not a new, empty ledger created in its place
+    // (which reported every record the target holds as unknown, ratio 0).
+    void consistencyCheckOfAStoreMovedAwayNamesItAndCreatesNothing()
+    {
+        if (OutboxBackend::postgres())
+            QSKIP("The ledger is in PostgreSQL: no store file is read");
+        auto f = makeFixture(1);
+        QVERIFY(f);
+        QVERIFY(f->sync->publish(users(20)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(f->sync->backlog(), 0, 20000);
+        const DigestEndpoint digest = f->sync->digestEndpoint(QStringLiteral("t0")).value();
+        const QString moved = f->dir.filePath(QStringLiteral("moved.db"));
+        QVERIFY(QFile::rename(f->outbox, moved));
+        auto gone = ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64);
+        const bool created = QFile::exists(f->outbox);
+        QVERIFY(QFile::remove(f->outbox) || !created);
+        QVERIFY(QFile::rename(moved, f->outbox));
+        QVERIFY2(!gone.ok(), gone.ok() ? qPrintable(QString::number(gone->ratio)) : "");
+        QCOMPARE(gone.error().code, QStringLiteral("store.missing"));
+        QVERIFY2(gone.error().message.contains(f->outbox), qPrintable(gone.error().message));
+        QVERIFY(!created);
+        auto back = ConsistencyChecker::check(f->outbox, QStringLiteral("t0"), digest, 64);
+        QVERIFY2(back.ok(), back.ok() ? "" : qPrintable(back.error().message));
+        QCOMPARE(back->ledgerRecords, 20);
+        QCOMPARE(back->ratio, 1.0);
+    }
+
     void fullQueueRefusesAndWritesNothing()
     {
         auto f = makeFixture(2, [](ClusterConfig &c) { c.syncBacklogLimit = 50; });

@@ -195,6 +195,37 @@ private slots:
                                      m_window->audit()->model()->row(0).action == QStringLiteral("dlq.retry"), 5000);
     }
 
+    // Pause and Resume act on the target chosen in a table: with none chosen they cannot be
+    // clicked (they could, and did nothing: walk19), and once one is, they pause and resume it.
+    void targetButtonsActOnTheChosenTarget()
+    {
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        sync->tabs()->setCurrentIndex(0);
+        auto *pause = sync->findChild<QPushButton *>(QStringLiteral("pauseTarget"));
+        auto *resume = sync->findChild<QPushButton *>(QStringLiteral("resumeTarget"));
+        QVERIFY(pause && resume);
+        sync->serviceTargetView()->clearSelection();
+        sync->nodeTargetView()->clearSelection();
+        QTRY_VERIFY(pause->isVisible());
+        QVERIFY(!pause->isEnabled());
+        QVERIFY(!resume->isEnabled());
+        const auto paused = [sync] {
+            const auto *m = sync->targetModel();
+            const int row = m->rowOfKey(QStringLiteral("t0"));
+            return row >= 0 && m->row(row).paused;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sync->serviceTargetView()->model()->rowCount() > 0, 5000);
+        sync->serviceTargetView()->selectRow(0);
+        QVERIFY(pause->isEnabled() && resume->isEnabled());
+        QTest::mouseClick(pause, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(paused(), 5000);
+        QTest::mouseClick(resume, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!paused(), 5000);
+        sync->serviceTargetView()->clearSelection();
+        QVERIFY(!pause->isEnabled());
+    }
+
     void badConfigFileIsReportedAndTheOldOneKept()
     {
         m_window->showPage(4);

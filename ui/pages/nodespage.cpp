@@ -9,6 +9,7 @@
 
 #include <QAction>
 #include <QBrush>
+#include <QDateTime>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -70,6 +71,16 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
             return {};
         };
     };
+    // A text that may be cut short in its column: whole in its tooltip.
+    const auto elidable = [](auto f) {
+        return [f](const NodeStatus &n, int role) -> QVariant {
+            if (role == Qt::BackgroundRole)
+                return stateBrush(n.health);
+            if (role == Qt::DisplayRole || role == Qt::UserRole || role == Qt::ToolTipRole)
+                return f(n);
+            return {};
+        };
+    };
     m_model = new RecordTableModel<NodeStatus>(
         {
             Col{[] { return tr("Node"); },
@@ -108,15 +119,23 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                     return role == Qt::UserRole ? QVariant(n.requests)
                                                 : QVariant(countText(n.requests));
                 })},
-            Col{[] { return tr("Last check"); }, text([](const NodeStatus &n, int) -> QVariant {
-                    return n.lastCheckAt
-                               ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11),
-                                                              reasonText(n.lastCheckResult))
-                               : QStringLiteral("—");
-                })},
-            Col{[] { return tr("Changed"); }, text([](const NodeStatus &n, int) -> QVariant {
-                    return timeText(n.lastChangeAt);
-                })},
+            // Today's changes by their time alone (the date took a column's worth of the
+            // table's width); the whole moment in the tooltip, sorted by it.
+            Col{[] { return tr("Changed"); },
+                [](const NodeStatus &n, int role) -> QVariant {
+                    if (role == Qt::BackgroundRole)
+                        return stateBrush(n.health);
+                    if (role == Qt::UserRole)
+                        return n.lastChangeAt;
+                    if (role == Qt::ToolTipRole)
+                        return timeText(n.lastChangeAt);
+                    if (role != Qt::DisplayRole)
+                        return {};
+                    const QDateTime at = QDateTime::fromMSecsSinceEpoch(n.lastChangeAt);
+                    return n.lastChangeAt && at.date() == QDate::currentDate()
+                               ? at.toString(QStringLiteral("HH:mm:ss"))
+                               : timeText(n.lastChangeAt);
+                }},
             // A node checked without certificate verification is marked red, with the reason.
             Col{[] { return tr("URL"); },
                 [](const NodeStatus &n, int role) -> QVariant {
@@ -126,13 +145,26 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                         return n.spec.tlsInsecure ? tr("%1  (TLS not verified)").arg(n.spec.url) : n.spec.url;
                     if (role == Qt::ForegroundRole && n.spec.tlsInsecure)
                         return QBrush(QColor(0xc6, 0x28, 0x28));
-                    if (role == Qt::ToolTipRole && n.spec.tlsInsecure)
-                        return tr("tls_insecure is set: the node's certificate is not verified, so its traffic "
-                                  "can be read and changed on the way.");
+                    // Whole, with the warning, in a column narrowed to the room left.
+                    if (role == Qt::ToolTipRole)
+                        return n.spec.tlsInsecure
+                                   ? n.spec.url + u'\n' +
+                                         tr("tls_insecure is set: the node's certificate is not "
+                                            "verified, so its traffic "
+                                            "can be read and changed on the way.")
+                                   : n.spec.url;
                     return {};
                 }},
-            Col{[] { return tr("Tags"); }, text([](const NodeStatus &n, int) -> QVariant {
+            Col{[] { return tr("Tags"); }, elidable([](const NodeStatus &n) -> QVariant {
                     return n.spec.tags.join(QStringLiteral(", "));
+                })},
+            // Last: a failed check's reason can be a long error (an answer's text); it elides
+            // in the room the other columns leave, rather than scrolling the table sideways.
+            Col{[] { return tr("Last check"); }, elidable([](const NodeStatus &n) -> QVariant {
+                    return n.lastCheckAt
+                               ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11),
+                                                              reasonText(n.lastCheckResult))
+                               : QStringLiteral("—");
                 })},
         },
         [](const NodeStatus &n) { return n.spec.id; }, this);
@@ -180,6 +212,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     // Columns fit the rows on screen when they change, not on every snapshot (ColumnFitter).
     m_fitter = new ColumnFitter(m_table);
+    // At 1280 px with a node down, the columns' words need more than the window: the last
+    // check, the tags and the URL give up room, in that order, and are whole in tooltips.
+    const int columns = m_model->columnCount();
+    m_fitter->setElidingColumns({columns - 1, columns - 2, columns - 3});
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();

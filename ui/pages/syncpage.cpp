@@ -373,6 +373,20 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     connect(m_resume, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetPaused(t, false); }));
     connect(m_enable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, true); }));
     connect(m_disable, &QPushButton::clicked, this, targetAction([](EngineSession *s, const QString &t) { return s->setTargetEnabled(t, false); }));
+    // As on the Nodes page: with no target chosen there is nothing to act on, and a button
+    // that can be clicked but does nothing told the operator nothing (walk19).
+    m_pause->setObjectName(QStringLiteral("pauseTarget"));
+    m_resume->setObjectName(QStringLiteral("resumeTarget"));
+    const auto updateTargetButtons = [this] {
+        const bool chosen = !selectedTarget().isEmpty();
+        for (QPushButton *b : {m_pause, m_resume, m_enable, m_disable})
+            b->setEnabled(chosen);
+    };
+    updateTargetButtons();
+    for (QTableView *v : {m_targetView, m_nodeTargetView})
+        connect(v->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+                updateTargetButtons);
+    connect(m_targets, &QAbstractItemModel::modelReset, this, updateTargetButtons);
     // A service target's connection (URL, TLS, token) is config: edited in a dialog, applied as
     // a new config version. A node's target follows the node (Nodes → Edit).
     m_editTarget->setObjectName(QStringLiteral("editTarget"));

@@ -24,6 +24,7 @@ ColumnFitter::ColumnFitter(QTableView *view)
         m_view->resizeColumnsToContents();
         if (m_lastColumnElides)
             fitLastColumnToRoom();
+        fitElidingColumnsToRoom();
     });
     if (QAbstractItemModel *model = view->model()) {
         connect(model, &QAbstractItemModel::modelReset, this, &ColumnFitter::schedule);
@@ -76,11 +77,28 @@ void ColumnFitter::fitLastColumnToRoom()
         header->resizeSection(last, width);
 }
 
+void ColumnFitter::fitElidingColumnsToRoom()
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    int excess = header->length() - m_view->viewport()->width();
+    for (const int column : std::as_const(m_eliding)) {
+        if (excess <= 0)
+            return;
+        const int size = header->sectionSize(column);
+        const int give = std::min(excess, size - header->sectionSizeHint(column));
+        if (give > 0) {
+            header->resizeSection(column, size - give);
+            excess -= give;
+        }
+    }
+}
+
 bool ColumnFitter::eventFilter(QObject *watched, QEvent *event)
 {
     // A narrower table leaves the last column less room.
     if (watched == m_view &&
-        (event->type() == QEvent::Show || (m_lastColumnElides && event->type() == QEvent::Resize)))
+        (event->type() == QEvent::Show ||
+         ((m_lastColumnElides || !m_eliding.isEmpty()) && event->type() == QEvent::Resize)))
         schedule();
     return QObject::eventFilter(watched, event);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QList>
 #include <QObject>
 
 class QTableView;
@@ -28,6 +29,10 @@ public:
     /// The last column (an error, whole in its tooltip) is given the room the others leave,
     /// and elides, rather than widening the table past its viewport into a sideways scroll.
     void setLastColumnElides(bool elides) { m_lastColumnElides = elides; }
+    /// When the fitted columns are wider than the viewport, these give up room, in this order,
+    /// each down to its title's width, so the table does not scroll sideways; their cells
+    /// elide, and should say their whole text in a tooltip.
+    void setElidingColumns(QList<int> columns) { m_eliding = std::move(columns); }
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -36,11 +41,13 @@ private:
     /// The rows on screen, by their first column (the row's name in the tables fitted).
     QStringList rowsOnScreen() const;
     void fitLastColumnToRoom();
+    void fitElidingColumnsToRoom();
 
     QTableView *m_view;
     QTimer *m_timer;
     QStringList m_beforeLayout; ///< rowsOnScreen() when the model's layout began to change
     bool m_lastColumnElides = false;
+    QList<int> m_eliding;
 };
 
 } // namespace jobfirst::ui
