@@ -34,6 +34,15 @@ namespace jobfirst::ui {
 
 namespace {
 
+/// Decimal digits of `n` (n >= 0): a count's width in its cell grows with them.
+int digitsOf(qint64 n)
+{
+    int digits = 1;
+    for (; n >= 10; n /= 10)
+        ++digits;
+    return digits;
+}
+
 template <typename Row, typename F>
 typename RecordTableModel<Row>::Column column(std::function<QString()> header, F f)
 {
@@ -616,11 +625,19 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
     // that change are not fitted, for a thousand rows' sake).
     // So do a circuit that opens and a backlog that is held ("not delivering (circuit
     // open)", "12 held"); a node target's is held with no error when its node goes down.
+    // A held backlog that gains a digit ("9 held" → "12 held") is refitted too: its cell says
+    // how much waits, so it is not cut.
     int wordy = 0;
-    for (const TargetStatus &t : s.sync.targets)
-        wordy += t.circuit != CircuitState::Closed || (t.backlog && t.holdsBacklog());
-    const bool wordsChanged = wordy != m_wordyTargets;
+    int heldDigits = 0;
+    for (const TargetStatus &t : s.sync.targets) {
+        const bool held = t.backlog && t.holdsBacklog();
+        wordy += t.circuit != CircuitState::Closed || held;
+        if (held)
+            heldDigits = std::max(heldDigits, digitsOf(t.backlog));
+    }
+    const bool wordsChanged = wordy != m_wordyTargets || heldDigits != m_heldDigits;
     m_wordyTargets = wordy;
+    m_heldDigits = heldDigits;
     if (noteRecoveries(s.sync.targets) || wordsChanged)
         for (ColumnFitter *f : std::as_const(m_fitters))
             f->schedule();

@@ -162,6 +162,7 @@ private:
     QList<ColumnFitter *> m_fitters; ///< the two target tables' (see applySnapshot)
     /// Targets whose State or Backlog has longer words (circuit not closed, backlog held).
     int m_wordyTargets = 0;
+    int m_heldDigits = 0;     ///< digits of the largest held backlog, when it was fitted
     qint64 m_attemptsFor = 0; ///< the dead letter whose attempts are shown (0: none)
 };
 
