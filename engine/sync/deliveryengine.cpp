@@ -157,6 +157,8 @@ private:
     bool applyTargets();
     bool releaseConfirmed(qint64 now);
     void schedulePass(qint64 now);
+    /// Schedules and dispatches what `rt` can send now.
+    void scheduleTarget(TargetRuntime &rt, qint64 now, const DeliveryScheduler::Limits &limits);
     void dispatch(TargetRuntime &rt);
     void waitForWork();
     void settleFinished();
@@ -177,6 +179,7 @@ private:
     bool dirty = true; ///< something changed: schedule before the next ScanEveryMs
     qint64 nextLeaseAt = 0;
     qint64 nextScanAt = 0;
+    quint64 passes = 0; ///< which target goes first in a pass
     std::vector<DeliveryFlight> flights;
     std::vector<std::vector<DeliveryDispatcher::Job>> jobs; ///< per dispatcher, this pass
     std::vector<int> load;                                  ///< per dispatcher, this pass
@@ -341,29 +344,42 @@ void DeliveryEngine::Loop::schedulePass(qint64 now)
     for (std::size_t d = 0; d < dispatchers.size(); ++d)
         load[d] = dispatchers[d]->load();
     scheduler.beginPass();
-    for (TargetRuntime &rt : targets) {
-        DeliveryScheduler::Limits l = limits;
-        l.held = held;
-        const DeliveryScheduler::Result r = scheduler.schedule(rt, now, l, flights);
-        if (r.circuitChanged)
-            circuitChanged(rt);
-        if (r.needDurable)
-            engine.m_writer->requestDurable();
-        if (!r.error.isEmpty())
-            qWarning("sync: %s", qPrintable(r.error));
-        dispatch(rt);
-        if (rt.nextDue > 0)
-            nextScanAt = std::min(nextScanAt, rt.nextDue);
-        // Only what changed: a thousand idle targets are not re-published 4 times a second
-        // (settings, circuit and 410 publish themselves when they change).
-        if (rt.inFlight != rt.shownInFlight) {
-            publish(rt, {});
-            rt.shownInFlight = rt.inFlight;
-        }
-    }
+    // Targets take turns at going first: the first one's requests leave and come back first,
+    // and a fixed order made the same targets finish their queues first and the last ones
+    // keep fewer requests in flight while the others' slots stood idle.
+    auto first = targets.begin();
+    if (!targets.isEmpty())
+        std::advance(first, qsizetype(++passes % quint64(targets.size())));
+    for (auto it = first; it != targets.end(); ++it)
+        scheduleTarget(*it, now, limits);
+    for (auto it = targets.begin(); it != first; ++it)
+        scheduleTarget(*it, now, limits);
     scheduler.endPass();
     for (std::size_t d = 0; d < dispatchers.size(); ++d)
         dispatchers[d]->send(std::move(jobs[d]));
+}
+
+void DeliveryEngine::Loop::scheduleTarget(TargetRuntime &rt, qint64 now,
+                                          const DeliveryScheduler::Limits &limits)
+{
+    DeliveryScheduler::Limits l = limits;
+    l.held = held;
+    const DeliveryScheduler::Result r = scheduler.schedule(rt, now, l, flights);
+    if (r.circuitChanged)
+        circuitChanged(rt);
+    if (r.needDurable)
+        engine.m_writer->requestDurable();
+    if (!r.error.isEmpty())
+        qWarning("sync: %s", qPrintable(r.error));
+    dispatch(rt);
+    if (rt.nextDue > 0)
+        nextScanAt = std::min(nextScanAt, rt.nextDue);
+    // Only what changed: a thousand idle targets are not re-published 4 times a second
+    // (settings, circuit and 410 publish themselves when they change).
+    if (rt.inFlight != rt.shownInFlight) {
+        publish(rt, {});
+        rt.shownInFlight = rt.inFlight;
+    }
 }
 
 /// Hands the target's scheduled flights to the least loaded dispatchers.
