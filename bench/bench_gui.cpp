@@ -436,6 +436,27 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
                                   .arg(t->cpuMs, 0, 'f', 1)
                                   .arg(t->wallMs, 0, 'f', 1);
         }
+        // Frames that took more than twice the median CPU, in the order they came: periodic
+        // causes (a timer, a cache's sweep) show as regular gaps, faulting or the kernel's
+        // work as system time.
+        std::vector<double> cpus;
+        for (const FrameTrace *t : frames)
+            cpus.push_back(t->cpuMs);
+        const double medianCpu = percentile(cpus, 0.5);
+        QStringList slow;
+        for (std::size_t i = 0; i < frames.size(); ++i)
+            if (const FrameTrace *t = frames[i]; t->cpuMs > 2 * medianCpu)
+                slow << QStringLiteral("#%1 %2 s: %3 ms (%4 user + %5 sys, %6 faults, %7 inv)")
+                            .arg(i)
+                            .arg(double(t->atMs - frames.front()->atMs) / 1000, 0, 'f', 2)
+                            .arg(t->cpuMs, 0, 'f', 1)
+                            .arg(t->userMs, 0, 'f', 1)
+                            .arg(t->systemMs, 0, 'f', 1)
+                            .arg(t->faults, 0, 'f', 0)
+                            .arg(t->involuntary, 0, 'f', 0);
+        std::printf("  trace %s %s, %s: %lld frames over twice the median CPU (%.1f ms): %s\n",
+                    engine, page, full ? "full repaint" : "what changed", qint64(slow.size()),
+                    medianCpu, qPrintable(slow.join(QStringLiteral("; "))));
         std::sort(frames.begin(), frames.end(),
                   [](const FrameTrace *a, const FrameTrace *b) { return a->cpuMs > b->cpuMs; });
         if (!relabelled.isEmpty())

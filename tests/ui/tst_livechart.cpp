@@ -4,6 +4,7 @@
 #include "charts/livechart.h"
 
 #include <QChart>
+#include <QGraphicsRectItem>
 #include <QGraphicsTextItem>
 #include <QLineSeries>
 #include <QSignalSpy>
@@ -185,6 +186,45 @@ private slots:
             axis->setLinePen(pen);
         }
         QCOMPARE(m_chart->grab().toImage(), hairlines);
+    }
+
+    void backgroundInBandsPaintsWhatItsItemPaints_data()
+    {
+        QTest::addColumn<int>("theme");
+        QTest::addColumn<QRect>("exposed"); // what is repainted (empty: the whole chart)
+        QTest::newRow("light, whole") << int(QChart::ChartThemeLight) << QRect();
+        QTest::newRow("light, a part") << int(QChart::ChartThemeLight) << QRect(13, 37, 301, 211);
+        QTest::newRow("dark, whole") << int(QChart::ChartThemeDark) << QRect();
+        QTest::newRow("blue cerulean (a gradient), whole")
+            << int(QChart::ChartThemeBlueCerulean) << QRect();
+        QTest::newRow("blue cerulean, a part")
+            << int(QChart::ChartThemeBlueCerulean) << QRect(0, 150, 640, 97);
+    }
+    /// The chart's background is painted in bands of rows by the view (Qt 6.4 hands a taller
+    /// fill to its thread pool and waits): pixel for pixel what Qt Charts' item paints.
+    void backgroundInBandsPaintsWhatItsItemPaints()
+    {
+        QFETCH(int, theme);
+        QFETCH(QRect, exposed);
+        m_chart->resize(640, 480); // several bands
+        m_chart->chart()->setTheme(QChart::ChartTheme(theme));
+        feed(60, 1000, 7);
+        QGraphicsRectItem *background = nullptr;
+        for (QGraphicsItem *item : m_chart->chart()->childItems())
+            if (auto *rect = qgraphicsitem_cast<QGraphicsRectItem *>(item);
+                rect && (rect->flags() & QGraphicsItem::ItemHasNoContents))
+                background = rect;
+        QVERIFY(background);
+        QVERIFY(background->isVisible());
+        QVERIFY(background->rect().height() > 200);
+        const QRect area = exposed.isEmpty() ? m_chart->rect() : exposed;
+        const QImage bands = m_chart->grab(area).toImage();
+        background->setFlag(QGraphicsItem::ItemHasNoContents, false); // the item paints itself
+        const QImage itself = m_chart->grab(area).toImage();
+        QCOMPARE(bands, itself);
+        // Not a background-less chart against another: the background shows.
+        background->setVisible(false);
+        QVERIFY(m_chart->grab(area).toImage() != itself);
     }
 };
 

@@ -6,10 +6,13 @@
 #include <QDateTime>
 #include <QFontMetrics>
 #include <QGraphicsLayout>
+#include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QPainter>
 #include <QScatterSeries>
+#include <QStyleOptionGraphicsItem>
 #include <QValueAxis>
 
 #include <cmath>
@@ -43,6 +46,14 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
                        "<td align=\"right\">%g</td></tr></table>")
             .arg(QFontMetrics(m_axisY->labelsFont()).horizontalAdvance(QStringLiteral("000000"))));
     setChart(chart);
+    // The background is the lowest rectangle item the chart shows (the plot area's own is
+    // hidden unless asked for).
+    for (QGraphicsItem *item : chart->childItems())
+        if (auto *rect = qgraphicsitem_cast<QGraphicsRectItem *>(item);
+            rect && rect->isVisible() && (!m_background || rect->zValue() < m_background->zValue()))
+            m_background = rect;
+    if (m_background)
+        m_background->setFlag(QGraphicsItem::ItemHasNoContents);
     setRenderHint(QPainter::Antialiasing, false);
     useHairlines();
     // The series change geometry with every tick: keeping them in a BSP index cost more than
@@ -310,6 +321,34 @@ bool LiveChart::eventFilter(QObject *watched, QEvent *event)
     if (watched == m_window && event->type() == QEvent::UpdateRequest && isVisible())
         QCoreApplication::sendPostedEvents(scene(), QEvent::MetaCall);
     return QChartView::eventFilter(watched, event);
+}
+
+void LiveChart::drawBackground(QPainter *painter, const QRectF &rect)
+{
+    QChartView::drawBackground(painter, rect);
+    // Qt 6.4 splits a blend of 96 spans or more over its thread pool: 64 device rows a band
+    // keep each under that. The item paints within its bounds; the bands cover what of them
+    // is exposed. Clipped to whole pixels, each row is filled as the item fills it alone.
+    if (!m_background || !m_background->isVisible() ||
+        !(m_background->flags() & QGraphicsItem::ItemHasNoContents))
+        return;
+    const QTransform toScene = m_background->sceneTransform();
+    const QRect area = painter->transform()
+                           .mapRect(toScene.mapRect(m_background->boundingRect()) & rect)
+                           .toAlignedRect();
+    QStyleOptionGraphicsItem option;
+    option.exposedRect = m_background->boundingRect();
+    const int bandRows = std::max(1, int(64 / devicePixelRatioF()));
+    for (int top = area.top(); top <= area.bottom(); top += bandRows) {
+        painter->save();
+        const QTransform toDevice = painter->transform();
+        painter->resetTransform();
+        painter->setClipRect(QRect(area.left(), top, area.width(), bandRows), Qt::IntersectClip);
+        painter->setTransform(toScene * toDevice);
+        painter->setOpacity(painter->opacity() * m_background->effectiveOpacity());
+        m_background->paint(painter, &option, viewport());
+        painter->restore();
+    }
 }
 
 void LiveChart::drawPending() const

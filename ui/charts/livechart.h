@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 
+class QGraphicsRectItem;
 class QLineSeries;
 class QScatterSeries;
 class QValueAxis;
@@ -84,6 +85,8 @@ public:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    /// Paints the chart's background as its own item would, in bands (see m_background).
+    void drawBackground(QPainter *painter, const QRectF &rect) override;
 
 private:
     /// Draws the points buffered up to nowMs into the series.
@@ -116,6 +119,12 @@ private:
     qint64 m_staleSince = 0;
     qint64 m_pendingAt = 0; ///< a flush not drawn while the chart was hidden (0: none)
     QPointer<QWidget> m_window; ///< the window whose paints take this chart's changes along
+    /// Qt Charts' background item (a rounded rectangle the chart's size), painted by
+    /// drawBackground() a band of rows at a time while the item has no contents of its own:
+    /// Qt 6.4's raster engine hands a fill of more than about 96 rows to its thread pool and
+    /// waits for it, and on a busy machine the GUI thread slept there for a core (issue 12).
+    /// None where Qt Charts has no such item: it is then left to paint itself.
+    QGraphicsRectItem *m_background = nullptr;
 };
 
 } // namespace jobfirst::ui
