@@ -890,6 +890,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Give only the scheme, host and port of the engine (%1), without &quot;%2&quot;.</source>
         <translation>只填写引擎的协议、主机和端口（%1），不要带“%2”。</translation>
     </message>
+    <message>
+        <source>The port of the engine URL must be a number from 1 to 65535.</source>
+        <translation>引擎 URL 的端口必须是 1 到 65535 之间的数字。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::DaemonsPage</name>

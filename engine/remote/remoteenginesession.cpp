@@ -129,6 +129,14 @@ Result<QByteArray> RemoteEngineSession::readTokenFile(const QString &path)
 Result<QUrl> RemoteEngineSession::parseServerUrl(const QString &text)
 {
     const QUrl url(text.trimmed(), QUrl::StrictMode);
+    // QUrl's own reason names the part at fault (a port out of range, a bad host); only its
+    // first clause, which never quotes the text (a password typed into it stays unsaid).
+    if (!url.isValid() && !text.trimmed().isEmpty())
+        return makeError(
+            QStringLiteral("server.invalid"),
+            QStringLiteral("\"%1\" is not an engine URL (%2): use http://HOST:PORT or "
+                           "https://HOST:PORT")
+                .arg(withoutUserInfo(text).left(200), url.errorString().section(u';', 0, 0)));
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
         return makeError(
             QStringLiteral("server.invalid"),

@@ -40,6 +40,8 @@ private slots:
                                       << QStringLiteral("http://");
         QTest::newRow("user") << QStringLiteral("http://me@127.0.0.1:8700")
                               << QStringLiteral("user");
+        QTest::newRow("port out of range")
+            << QStringLiteral("http://127.0.0.1:99999") << QStringLiteral("1 to 65535");
     }
 
     void badUrlSaysWhatIsWrong()

@@ -93,6 +93,8 @@ QString ConnectDialog::urlError(const QString &text)
     // What is wrong with it, not only what a URL looks like: the usual slip is an API address
     // (…/api/v1) pasted from a browser or the docs.
     const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() && url.errorString().contains(QLatin1String("port")))
+        return tr("The port of the engine URL must be a number from 1 to 65535.");
     if (!url.isValid() ||
         (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
         return tr(
