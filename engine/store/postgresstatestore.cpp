@@ -139,13 +139,7 @@ Result<QList<NodeSpec>> PostgresStateStore::loadNodes(QStringList *rejected) con
 Status PostgresStateStore::insertNode(const NodeSpec &n)
 {
     return inTransaction(QStringLiteral("insert node %1").arg(n.id), [&](QSqlQuery &q) -> Status {
-        q.prepare(QStringLiteral(
-            "INSERT INTO nodes(url, health_path, weight, tags, admin_state, ca_file, client_cert,"
-            " client_key, tls_insecure, token_file, id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        StateRows::bindNodeFields(q, n);
-        q.addBindValue(n.id);
-        q.addBindValue(now());
+        StateRows::prepareInsertNode(q, n, now());
         if (!q.exec())
             return queryError(QStringLiteral("insert node %1").arg(n.id), q);
         return markChanged(q, "nodes");
@@ -219,13 +213,7 @@ Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QS
             q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state,"
                                      " reason, latency_ms, last_ok_at, fence)"
                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-            q.addBindValue(sqlText(e.nodeId));
-            q.addBindValue(e.timestamp);
-            q.addBindValue(healthStateName(e.from));
-            q.addBindValue(healthStateName(e.to));
-            q.addBindValue(sqlText(e.reason));
-            q.addBindValue(e.latencyMs);
-            q.addBindValue(e.lastOkAt);
+            StateRows::bindHealthEvent(q, e);
             q.addBindValue(fence);
             if (!q.exec())
                 return queryError(QStringLiteral("append health event"), q);
@@ -243,12 +231,7 @@ Status PostgresStateStore::recordHealthTransition(const HealthEvent &e, const QS
 Result<QList<HealthEvent>> PostgresStateStore::healthEvents(const QString &nodeId, int limit) const
 {
     JF_STATE_QUERY(q)
-    q.prepare(QStringLiteral(
-        "SELECT id, node_id, ts, from_state, to_state, reason, latency_ms FROM health_events"
-        " WHERE (? = '' OR node_id = ?) ORDER BY id DESC LIMIT ?"));
-    q.addBindValue(sqlText(nodeId));
-    q.addBindValue(sqlText(nodeId));
-    q.addBindValue(limit);
+    StateRows::prepareHealthEvents(q, nodeId, limit);
     if (!q.exec())
         return queryError(QStringLiteral("read health events"), q);
     return StateRows::healthEvents(q);
@@ -316,17 +299,7 @@ Status PostgresStateStore::appendAudit(const AuditEntry &a)
 Result<QList<AuditEntry>> PostgresStateStore::auditLog(int limit, const QString &filter) const
 {
     JF_STATE_QUERY(q)
-    q.prepare(QStringLiteral(
-        "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
-        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
-        " OR LOWER(subject) LIKE LOWER(?))"
-        " ORDER BY id DESC LIMIT ?"));
-    const QString like = u'%' + filter + u'%';
-    q.addBindValue(sqlText(filter));
-    q.addBindValue(like);
-    q.addBindValue(like);
-    q.addBindValue(like);
-    q.addBindValue(limit);
+    StateRows::prepareAuditLog(q, limit, filter);
     if (!q.exec())
         return queryError(QStringLiteral("read audit log"), q);
     return StateRows::auditEntries(q);

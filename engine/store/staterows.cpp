@@ -23,6 +23,17 @@ void bindNodeFields(QSqlQuery &q, const NodeSpec &n)
     q.addBindValue(sqlText(n.tokenFile));
 }
 
+void prepareInsertNode(QSqlQuery &q, const NodeSpec &n, qint64 createdAt)
+{
+    q.prepare(QStringLiteral(
+        "INSERT INTO nodes(url, health_path, weight, tags, admin_state, ca_file, client_cert,"
+        " client_key, tls_insecure, token_file, id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    bindNodeFields(q, n);
+    q.addBindValue(n.id);
+    q.addBindValue(createdAt);
+}
+
 QList<NodeSpec> validNodes(QSqlQuery &q, const QString &location, QStringList *rejected)
 {
     QList<NodeSpec> nodes;
@@ -58,6 +69,27 @@ QHash<QString, std::pair<HealthState, qint64>> healthStates(QSqlQuery &q)
         states.insert(q.value(0).toString(),
                       {healthStateFromName(q.value(1).toString()), q.value(2).toLongLong()});
     return states;
+}
+
+void bindHealthEvent(QSqlQuery &q, const HealthEvent &e)
+{
+    q.addBindValue(sqlText(e.nodeId));
+    q.addBindValue(e.timestamp);
+    q.addBindValue(healthStateName(e.from));
+    q.addBindValue(healthStateName(e.to));
+    q.addBindValue(sqlText(e.reason));
+    q.addBindValue(e.latencyMs);
+    q.addBindValue(e.lastOkAt);
+}
+
+void prepareHealthEvents(QSqlQuery &q, const QString &nodeId, int limit)
+{
+    q.prepare(QStringLiteral(
+        "SELECT id, node_id, ts, from_state, to_state, reason, latency_ms FROM health_events"
+        " WHERE (? = '' OR node_id = ?) ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(sqlText(nodeId));
+    q.addBindValue(sqlText(nodeId));
+    q.addBindValue(limit);
 }
 
 QList<HealthEvent> healthEvents(QSqlQuery &q)
@@ -99,6 +131,21 @@ void bindAuditEntry(QSqlQuery &q, const AuditEntry &a)
     q.addBindValue(a.after);
     q.addBindValue(sqlText(a.prevHash));
     q.addBindValue(a.hash);
+}
+
+void prepareAuditLog(QSqlQuery &q, int limit, const QString &filter)
+{
+    q.prepare(QStringLiteral(
+        "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
+        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
+        " OR LOWER(subject) LIKE LOWER(?))"
+        " ORDER BY id DESC LIMIT ?"));
+    const QString like = u'%' + filter + u'%';
+    q.addBindValue(sqlText(filter));
+    q.addBindValue(like);
+    q.addBindValue(like);
+    q.addBindValue(like);
+    q.addBindValue(limit);
 }
 
 QList<AuditEntry> auditEntries(QSqlQuery &q)

@@ -24,6 +24,9 @@ namespace StateRows {
 /// tls_insecure, token_file, in that order.
 void bindNodeFields(QSqlQuery &q, const NodeSpec &n);
 
+/// Prepares the INSERT of a new node, created at `createdAt`, with its values bound.
+void prepareInsertNode(QSqlQuery &q, const NodeSpec &n, qint64 createdAt);
+
 /// id, url, health_path, weight, tags, admin_state, ca_file, client_cert, client_key,
 /// tls_insecure, token_file. A row that no longer validates (a URL edited in the database to
 /// file:// or gopher://) is left out with a warning naming `location`, and listed in
@@ -32,6 +35,12 @@ QList<NodeSpec> validNodes(QSqlQuery &q, const QString &location, QStringList *r
 
 /// id, health_state, health_changed_at.
 QHash<QString, std::pair<HealthState, qint64>> healthStates(QSqlQuery &q);
+
+/// Binds node_id, ts, from_state, to_state, reason, latency_ms, last_ok_at, in that order.
+void bindHealthEvent(QSqlQuery &q, const HealthEvent &e);
+
+/// Prepares the read of the newest `limit` health events, of one node or (empty) of all.
+void prepareHealthEvents(QSqlQuery &q, const QString &nodeId, int limit);
 
 /// id, node_id, ts, from_state, to_state, reason, latency_ms.
 QList<HealthEvent> healthEvents(QSqlQuery &q);
@@ -43,6 +52,10 @@ void sealAuditEntry(AuditEntry &a, qint64 now);
 
 /// Binds ts, actor, action, subject, before, after, prev_hash, hash, in that order.
 void bindAuditEntry(QSqlQuery &q, const AuditEntry &a);
+
+/// Prepares the read of the newest `limit` audit entries whose actor, action or subject
+/// contains `filter` (any case; an empty filter keeps all).
+void prepareAuditLog(QSqlQuery &q, int limit, const QString &filter);
 
 /// id, ts, actor, action, subject, before, after, prev_hash, hash.
 QList<AuditEntry> auditEntries(QSqlQuery &q);

@@ -618,13 +618,7 @@ Result<QList<NodeSpec>> Store::loadNodes(QStringList *rejected) const
 Status Store::insertNode(const NodeSpec &n)
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral(
-        "INSERT INTO nodes(url, health_path, weight, tags, admin_state, ca_file, client_cert,"
-        " client_key, tls_insecure, token_file, id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    StateRows::bindNodeFields(q, n);
-    q.addBindValue(n.id);
-    q.addBindValue(now());
+    StateRows::prepareInsertNode(q, n, now());
     if (!q.exec())
         return storeError(m_path, QStringLiteral("insert node %1").arg(n.id), q.lastError().text());
     return {};
@@ -679,13 +673,7 @@ Status Store::appendHealthEvent(const HealthEvent &e)
     QSqlQuery q(database());
     q.prepare(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, to_state, reason, latency_ms,"
                              " last_ok_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q.addBindValue(sqlText(e.nodeId));
-    q.addBindValue(e.timestamp);
-    q.addBindValue(healthStateName(e.from));
-    q.addBindValue(healthStateName(e.to));
-    q.addBindValue(sqlText(e.reason));
-    q.addBindValue(e.latencyMs);
-    q.addBindValue(e.lastOkAt);
+    StateRows::bindHealthEvent(q, e);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("append health event"), q.lastError().text());
     return {};
@@ -718,11 +706,7 @@ Status Store::recordHealthTransition(const HealthEvent &e, const QString &)
 Result<QList<HealthEvent>> Store::healthEvents(const QString &nodeId, int limit) const
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral("SELECT id, node_id, ts, from_state, to_state, reason, latency_ms FROM health_events"
-                             " WHERE (? = '' OR node_id = ?) ORDER BY id DESC LIMIT ?"));
-    q.addBindValue(sqlText(nodeId));
-    q.addBindValue(sqlText(nodeId));
-    q.addBindValue(limit);
+    StateRows::prepareHealthEvents(q, nodeId, limit);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read health events"), q.lastError().text());
     return StateRows::healthEvents(q);
@@ -825,17 +809,7 @@ Result<AuditVerification> Store::verifyAuditChain() const
 Result<QList<AuditEntry>> Store::auditLog(int limit, const QString &filter) const
 {
     QSqlQuery q(database());
-    q.prepare(QStringLiteral(
-        "SELECT id, ts, actor, action, subject, before, after, prev_hash, hash FROM audit"
-        " WHERE (? = '' OR LOWER(actor) LIKE LOWER(?) OR LOWER(action) LIKE LOWER(?)"
-        " OR LOWER(subject) LIKE LOWER(?))"
-        " ORDER BY id DESC LIMIT ?"));
-    const QString like = u'%' + filter + u'%';
-    q.addBindValue(sqlText(filter));
-    q.addBindValue(like);
-    q.addBindValue(like);
-    q.addBindValue(like);
-    q.addBindValue(limit);
+    StateRows::prepareAuditLog(q, limit, filter);
     if (!q.exec())
         return storeError(m_path, QStringLiteral("read audit log"), q.lastError().text());
     return StateRows::auditEntries(q);
