@@ -270,7 +270,7 @@ QFuture<Result<QList<HealthEvent>>> LocalEngineSession::nodeHistory(const QStrin
 {
     return onEngine<Result<QList<HealthEvent>>>([id, limit](Engine &e) -> Result<QList<HealthEvent>> {
         if (!e.cluster()->node(id))
-            return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+            return ClusterManager::unknownNode(id);
         return e.state()->healthEvents(id, limit);
     });
 }
@@ -296,7 +296,7 @@ QFuture<Result<QList<NodeCheck>>> LocalEngineSession::checkNodes(const QStringLi
             }
             for (const QString &id : ids)
                 if (!e.cluster()->node(id))
-                    return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+                    return ClusterManager::unknownNode(id);
             return probes;
         }).result();
         if (!started)

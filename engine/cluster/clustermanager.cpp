@@ -336,11 +336,17 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     return m_nodes.back().status;
 }
 
+Error ClusterManager::unknownNode(const QString &id)
+{
+    return makeError(QStringLiteral("node.unknown"),
+                     QStringLiteral("there is no node \"%1\"").arg(id));
+}
+
 Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)
 {
     Runtime *r = find(spec.id);
     if (!r)
-        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(spec.id));
+        return unknownNode(spec.id);
     if (Status s = spec.validate(); !s)
         return s;
     NodeSpec updated = spec;
@@ -372,7 +378,7 @@ Status ClusterManager::unregisterNode(const QString &id, const QString &actor)
 {
     Runtime *r = find(id);
     if (!r)
-        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+        return unknownNode(id);
     if (Status s = audited(actor, QStringLiteral("node.remove"), id,
                            compact(nodeSpecToJson(r->status.spec)), {},
                            [&] { return m_store->deleteNode(id); });
@@ -389,35 +395,35 @@ Status ClusterManager::updateNodeWeight(const QString &id, int weight, const QSt
 {
     Runtime *r = find(id);
     if (!r)
-        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+        return unknownNode(id);
     NodeSpec spec = r->status.spec;
     spec.weight = weight;
     if (Status s = spec.validate(); !s)
         return s;
-    if (Status s = audited(actor, QStringLiteral("node.weight"), id,
-                           QString::number(r->status.spec.weight), QString::number(weight),
-                           [&] { return m_store->updateNode(spec); });
-        !s)
-        return s;
-    r->status.spec = spec;
-    rebuildBalancer();
-    emit nodesChanged();
-    return {};
+    return replaceSpec(*r, spec, actor, QStringLiteral("node.weight"),
+                       QString::number(r->status.spec.weight), QString::number(weight));
 }
 
 Status ClusterManager::setAdminState(const QString &id, AdminState state, const QString &actor)
 {
     Runtime *r = find(id);
     if (!r)
-        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+        return unknownNode(id);
     NodeSpec spec = r->status.spec;
     spec.adminState = state;
-    if (Status s = audited(actor, QStringLiteral("node.") + adminStateName(state), id,
-                           adminStateName(r->status.spec.adminState), adminStateName(state),
+    return replaceSpec(*r, spec, actor, QStringLiteral("node.") + adminStateName(state),
+                       adminStateName(r->status.spec.adminState), adminStateName(state));
+}
+
+Status ClusterManager::replaceSpec(Runtime &node, const NodeSpec &spec, const QString &actor,
+                                   const QString &action, const QString &before,
+                                   const QString &after)
+{
+    if (Status s = audited(actor, action, spec.id, before, after,
                            [&] { return m_store->updateNode(spec); });
         !s)
         return s;
-    r->status.spec = spec;
+    node.status.spec = spec;
     rebuildBalancer();
     emit nodesChanged();
     return {};
@@ -427,7 +433,7 @@ Status ClusterManager::handleNodeFailure(const QString &id, const QString &reaso
 {
     Runtime *r = find(id);
     if (!r)
-        return makeError(QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
+        return unknownNode(id);
     if (r->status.health == HealthState::Failed)
         return {};
     transition(*r, HealthState::Failed,

@@ -67,6 +67,9 @@ public:
     void start();
     void stop();
 
+    /// The error every call naming a node that is not registered answers with.
+    static Error unknownNode(const QString &id);
+
     Result<NodeStatus> registerNode(const NodeSpec &spec, const QString &actor);
     /// Changes URL, health path, weight or tags of an existing node.
     Status editNode(const NodeSpec &spec, const QString &actor);
@@ -146,6 +149,10 @@ private:
     Status audited(const QString &actor, const QString &action, const QString &subject,
                    const QString &before, const QString &after,
                    const std::function<Status()> &change);
+    /// Stores `spec` for the node, audited as `action` from `before` to `after`, then makes it
+    /// the node's spec and rebalances.
+    Status replaceSpec(Runtime &node, const NodeSpec &spec, const QString &actor,
+                       const QString &action, const QString &before, const QString &after);
 
     ClusterStateStore *m_store;
     ClusterConfig m_config;
