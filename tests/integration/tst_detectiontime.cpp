@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Issue 10: a node that fails is down within health_check_interval at the plan's defaults
 // (30 s, fall 3, rise 2), against real jobfirst-nodesim processes on loopback.
-#include "core/secrets.h"
 #include "cluster/clustermanager.h"
+#include "core/secrets.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
 #include "store/store.h"
 #include "sync/syncservice.h"
+#include "twonodecluster.h"
 
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -21,27 +22,6 @@ using namespace jobfirst;
 class TestDetectionTime final : public QObject
 {
     Q_OBJECT
-
-    struct Fixture
-    {
-        QTemporaryDir dir;
-        std::unique_ptr<Store> store;
-        std::unique_ptr<ClusterManager> cluster;
-        NodeSimProcess a, b;
-    };
-
-    std::unique_ptr<Fixture> makeCluster(const ClusterConfig &config)
-    {
-        auto f = std::make_unique<Fixture>();
-        f->store = std::move(Store::open(f->dir.filePath(QStringLiteral("c.db")))).value();
-        f->cluster = std::make_unique<ClusterManager>(f->store.get(), config);
-        if (!f->a.start(QStringLiteral("a")) || !f->b.start(QStringLiteral("b")))
-            return nullptr;
-        f->cluster->registerNode(NodeSpec{QStringLiteral("a"), f->a.url()}, QStringLiteral("test"));
-        f->cluster->registerNode(NodeSpec{QStringLiteral("b"), f->b.url()}, QStringLiteral("test"));
-        f->cluster->start();
-        return f;
-    }
 
     static HealthState health(ClusterManager &c, const QString &id) { return c.node(id)->health; }
 
@@ -154,7 +134,7 @@ private slots:
         const ClusterConfig config = defaultsDividedByFive();
         QVERIFY(config.healthCheckIntervalMs == 6000 && config.fall == 3 &&
                 config.fastIntervalMs == 400);
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QVERIFY(f->cluster->steadyCheckIntervalMs() + (config.fall - 1) * config.fastIntervalMs <
@@ -225,7 +205,7 @@ private slots:
         // nothing answers, as with a host that vanished. The watched connection sees nothing.
         ClusterConfig config = defaultsDividedByFive();
         config.downIntervalMs = 1000; // only for the recovery at the end
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(f->cluster->healthChecker()->watchedConnections(), 2, 5000);

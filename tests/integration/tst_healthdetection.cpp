@@ -3,6 +3,7 @@
 #include "cluster/clustermanager.h"
 #include "nodesimprocess.h"
 #include "store/store.h"
+#include "twonodecluster.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -29,34 +30,13 @@ class TestHealthDetection final : public QObject
         return c;
     }
 
-    struct Fixture
-    {
-        QTemporaryDir dir;
-        std::unique_ptr<Store> store;
-        std::unique_ptr<ClusterManager> cluster;
-        NodeSimProcess a, b;
-    };
-
-    std::unique_ptr<Fixture> makeCluster(const ClusterConfig &config)
-    {
-        auto f = std::make_unique<Fixture>();
-        f->store = std::move(Store::open(f->dir.filePath(QStringLiteral("c.db")))).value();
-        f->cluster = std::make_unique<ClusterManager>(f->store.get(), config);
-        if (!f->a.start(QStringLiteral("a")) || !f->b.start(QStringLiteral("b")))
-            return nullptr;
-        f->cluster->registerNode(NodeSpec{QStringLiteral("a"), f->a.url()}, QStringLiteral("test"));
-        f->cluster->registerNode(NodeSpec{QStringLiteral("b"), f->b.url()}, QStringLiteral("test"));
-        f->cluster->start();
-        return f;
-    }
-
     static HealthState health(ClusterManager &c, const QString &id) { return c.node(id)->health; }
 
 private slots:
     void killedNodeIsMarkedDownWithinFallTimesInterval()
     {
         const ClusterConfig config = fastConfig();
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("b")), HealthState::Up, 5000);
@@ -99,7 +79,7 @@ private slots:
 
     void hangingNodeIsMarkedDownByTimeout()
     {
-        auto f = makeCluster(fastConfig());
+        auto f = TwoNodeCluster::start(fastConfig());
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QVERIFY(f->a.control(QJsonObject{{QStringLiteral("hang"), true}}));
@@ -111,7 +91,7 @@ private slots:
 
     void badStatusAndBadBodyAreReasons()
     {
-        auto f = makeCluster(fastConfig());
+        auto f = TwoNodeCluster::start(fastConfig());
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QVERIFY(f->a.control(QJsonObject{{QStringLiteral("status"), 503}}));
@@ -126,7 +106,7 @@ private slots:
         config.fastIntervalMs = 60000;
         config.downIntervalMs = 60000;
         config.healthCheckTimeoutMs = 1000;
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("b")), HealthState::Up, 5000);
@@ -162,7 +142,7 @@ private slots:
     {
         ClusterConfig config = fastConfig();
         config.nodeTimeoutMs = 600;
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QSignalSpy failed(f->cluster.get(), &ClusterManager::nodeFailed);
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
@@ -179,7 +159,7 @@ private slots:
     {
         ClusterConfig config = fastConfig();
         config.slowStartMs = 3000;
-        auto f = makeCluster(config);
+        auto f = TwoNodeCluster::start(config);
         QVERIFY(f);
         QVERIFY(f->cluster->updateNodeWeight(QStringLiteral("a"), 100, QStringLiteral("test")).ok());
         QTRY_COMPARE_WITH_TIMEOUT(health(*f->cluster, QStringLiteral("a")), HealthState::Up, 5000);
