@@ -82,6 +82,21 @@ std::optional<QList<qint64>> idsOf(const Call &call)
     return out;
 }
 
+/// The body decoded as a T; on failure the call is answered (400 and what is wrong) and
+/// nullopt returned.
+template <typename T> std::optional<T> bodyAs(const Call &call)
+{
+    const auto body = call->jsonObject();
+    if (!body)
+        return std::nullopt;
+    auto decoded = codec::decode<T>(*body);
+    if (!decoded) {
+        call->fail(decoded.error());
+        return std::nullopt;
+    }
+    return std::move(decoded).value();
+}
+
 std::optional<QStringList> stringsOf(const Call &call, const QJsonObject &body, const QString &key)
 {
     const QJsonValue v = body.value(key);
@@ -137,28 +152,32 @@ void AdminApiServer::addNodeRoutes()
             call->error(404, QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
         });
     });
-    route("POST", QStringLiteral("/api/v1/nodes"), Permission::Administer, [this](const Call &call) {
-        const auto body = call->jsonObject();
-        if (!body)
-            return;
-        auto spec = codec::decode<NodeSpec>(*body);
-        if (!spec)
-            return call->fail(spec.error());
-        reply(this, call, call->session->addNode(spec.value()), one<NodeStatus>(), 201, [this] { changed(); });
-    }, true);
-    route("PUT", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer, [this](const Call &call) {
-        const auto body = call->jsonObject();
-        if (!body)
-            return;
-        auto spec = codec::decode<NodeSpec>(*body);
-        if (!spec)
-            return call->fail(spec.error());
-        NodeSpec s = spec.value();
-        if (!s.id.isEmpty() && s.id != call->param(QStringLiteral("id")))
-            return call->error(400, QStringLiteral("node.invalid_id"), QStringLiteral("the body's id differs from the path's"), QStringLiteral("id"));
-        s.id = call->param(QStringLiteral("id"));
-        reply(this, call, call->session->editNode(s), one<NodeStatus>(), 200, [this] { changed(); });
-    }, true);
+    route(
+        "POST", QStringLiteral("/api/v1/nodes"), Permission::Administer,
+        [this](const Call &call) {
+            const auto spec = bodyAs<NodeSpec>(call);
+            if (!spec)
+                return;
+            reply(this, call, call->session->addNode(*spec), one<NodeStatus>(), 201,
+                  [this] { changed(); });
+        },
+        true);
+    route(
+        "PUT", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer,
+        [this](const Call &call) {
+            const auto spec = bodyAs<NodeSpec>(call);
+            if (!spec)
+                return;
+            NodeSpec s = *spec;
+            if (!s.id.isEmpty() && s.id != call->param(QStringLiteral("id")))
+                return call->error(400, QStringLiteral("node.invalid_id"),
+                                   QStringLiteral("the body's id differs from the path's"),
+                                   QStringLiteral("id"));
+            s.id = call->param(QStringLiteral("id"));
+            reply(this, call, call->session->editNode(s), one<NodeStatus>(), 200,
+                  [this] { changed(); });
+        },
+        true);
     route("DELETE", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer, [this](const Call &call) {
         replyDone(this, call, call->session->removeNode(call->param(QStringLiteral("id"))), [this] { changed(); });
     }, true);
@@ -206,39 +225,35 @@ void AdminApiServer::addNodeRoutes()
 
 void AdminApiServer::addBalancingRoutes()
 {
-    route("POST", QStringLiteral("/api/v1/balancing/pick"), Permission::Read, [this](const Call &call) {
-        const auto body = call->jsonObject();
-        if (!body)
-            return;
-        auto request = codec::decode<PickRequest>(*body);
-        if (!request)
-            return call->fail(request.error());
-        reply(this, call, call->session->pick(request.value()), one<PickReport>());
-    });
-    route("POST", QStringLiteral("/api/v1/balancing/simulate"), Permission::Read, [this](const Call &call) {
-        const auto body = call->jsonObject();
-        if (!body)
-            return;
-        auto request = codec::decode<SimulationRequest>(*body);
-        if (!request)
-            return call->fail(request.error());
-        const SimulationRequest r = request.value();
-        // The node order of the report: the request's nodes, or the cluster's as simulated.
-        whenFinished(call->session->nodes(), this,
-                     [this, call, r](const Result<QList<NodeStatus>> &nodes) {
-                         QStringList ids;
-                         if (!r.params.nodes.isEmpty())
-                             for (const SimNode &n : r.params.nodes)
-                                 ids << n.id;
-                         else if (nodes)
-                             for (const NodeStatus &n : nodes.value())
-                                 ids << n.spec.id;
-                         reply(this, call, call->session->simulate(r, {}),
-                               [ids](const SimulationReport &report) {
-                                   return QJsonValue(codec::encode(report, ids));
-                               });
-                     });
-    });
+    route("POST", QStringLiteral("/api/v1/balancing/pick"), Permission::Read,
+          [this](const Call &call) {
+              const auto request = bodyAs<PickRequest>(call);
+              if (!request)
+                  return;
+              reply(this, call, call->session->pick(*request), one<PickReport>());
+          });
+    route("POST", QStringLiteral("/api/v1/balancing/simulate"), Permission::Read,
+          [this](const Call &call) {
+              const auto request = bodyAs<SimulationRequest>(call);
+              if (!request)
+                  return;
+              const SimulationRequest r = *request;
+              // The node order of the report: the request's nodes, or the cluster's as simulated.
+              whenFinished(call->session->nodes(), this,
+                           [this, call, r](const Result<QList<NodeStatus>> &nodes) {
+                               QStringList ids;
+                               if (!r.params.nodes.isEmpty())
+                                   for (const SimNode &n : r.params.nodes)
+                                       ids << n.id;
+                               else if (nodes)
+                                   for (const NodeStatus &n : nodes.value())
+                                       ids << n.spec.id;
+                               reply(this, call, call->session->simulate(r, {}),
+                                     [ids](const SimulationReport &report) {
+                                         return QJsonValue(codec::encode(report, ids));
+                                     });
+                           });
+          });
 }
 
 void AdminApiServer::addSyncRoutes()
