@@ -3,6 +3,7 @@
 #include "consoleshell.h"
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
+#include "host/configlocation.h"
 #include "host/storelocation.h"
 #include "mainwindow.h"
 #include "pages/balancingpage.h"
@@ -90,6 +91,7 @@ struct Options
     int page = -1;
     double quitAfter = 0;
     bool startupReport = false;
+    bool createConfig = false;
 };
 
 int parseOptions(const QStringList &arguments, Options *o)
@@ -108,8 +110,12 @@ int parseOptions(const QStringList &arguments, Options *o)
         {QStringLiteral("local-db"),
          QStringLiteral("With --db postgresql://…: the file for nodes, config, audit and tokens."),
          QStringLiteral("file")},
-        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."),
+        {QStringLiteral("config"),
+         QStringLiteral("With --db: the cluster config file (watched for changes). A missing "
+                        "file is an error."),
          QStringLiteral("file")},
+        {QStringLiteral("create-config"),
+         QStringLiteral("With --config: a missing file is made, with fresh random secrets.")},
         {QStringLiteral("connect"),
          QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."),
          QStringLiteral("url")},
@@ -154,6 +160,18 @@ int parseOptions(const QStringList &arguments, Options *o)
         }
     }
     o->config = parser.value(QStringLiteral("config"));
+    o->createConfig = parser.isSet(QStringLiteral("create-config"));
+    if (!o->config.isEmpty() && o->db.isEmpty()) {
+        err << "jobfirst-console: --config FILE goes with --db (the store it configures)\n";
+        return 2;
+    }
+    EngineOptions config; // a mistyped --config is said here, before anything is created
+    config.configPath = o->config;
+    config.createConfig = o->createConfig;
+    if (Status s = checkConfigLocation(config); !s) {
+        err << "jobfirst-console: --config " << s.error().message << "\n";
+        return 2;
+    }
     o->connect = parser.value(QStringLiteral("connect"));
     o->tokenFile = parser.value(QStringLiteral("token-file"));
     o->caFile = parser.value(QStringLiteral("ca-file"));
@@ -248,7 +266,7 @@ int main(int argc, char *argv[])
     } else if (options.demo) {
         shell.startDemo();
     } else if (!options.db.isEmpty()) {
-        shell.openStore(options.db, options.config, options.localDb);
+        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
     } else {
         shell.startRemembered();
     }
