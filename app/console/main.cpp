@@ -126,7 +126,7 @@ int parseOptions(const QStringList &arguments, Options *o)
          QStringLiteral("file")},
         {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."),
          QStringLiteral("code")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page (0-7)."), QStringLiteral("n")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page (0-8)."), QStringLiteral("n")},
         {QStringLiteral("screenshots"),
          QStringLiteral("Render every page to PNG files in DIR, then quit."),
          QStringLiteral("dir")},
@@ -185,9 +185,9 @@ int parseOptions(const QStringList &arguments, Options *o)
     if (parser.isSet(QStringLiteral("page"))) {
         bool ok = false;
         o->page = parser.value(QStringLiteral("page")).toInt(&ok);
-        if (!ok || o->page < 0 || o->page > 7) {
+        if (!ok || o->page < 0 || o->page > 8) {
             err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page"))
-                << "\" is not a page (0-7)\n";
+                << "\" is not a page (0-8)\n";
             return 2;
         }
     }

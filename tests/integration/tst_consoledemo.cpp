@@ -151,6 +151,24 @@ class TestConsoleDemo final : public QObject
     }
 
 private slots:
+    // --page took 0-7 after the Daemons page (the ninth) came: it could not be opened on.
+    void pageOptionTakesEveryPage()
+    {
+        QProcess console;
+        console.start(QStringLiteral(JOBFIRST_CONSOLE), {"--page", "9"});
+        QVERIFY(console.waitForFinished(30000));
+        QCOMPARE(console.exitCode(), 2);
+        QVERIFY(console.readAllStandardError().contains("is not a page (0-8)"));
+        // 8 is taken: what is refused next is the option after it (parsed before any window).
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--page", "8", "--connect", "http://127.0.0.1:1"});
+        QVERIFY(console.waitForFinished(30000));
+        QCOMPARE(console.exitCode(), 2);
+        const QByteArray err = console.readAllStandardError();
+        QVERIFY2(err.contains("--connect needs --token-file") && !err.contains("--page"),
+                 err.constData());
+    }
+
     void killedConsoleLeavesNothingBehind()
     {
         QVERIFY(m_temp.isValid());
