@@ -107,13 +107,19 @@ QString cutText(QWidget *w)
     }
     if (auto *header = qobject_cast<QHeaderView *>(w);
         header && header->orientation() == Qt::Horizontal && header->model()) {
-        // A column's title is shown whole (a column narrower than its figures may scroll).
+        // A column's title is shown whole (a column narrower than its figures may scroll), in
+        // bold as the header draws it (measured in the plain font, cut titles went unseen).
         const int padding = 2 * w->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, w);
+        QFont bold = header->font();
+        bold.setBold(true);
+        const QFontMetrics boldMetrics(bold);
         for (int i = 0; i < header->count(); ++i) {
             if (header->isSectionHidden(i) || header->sectionSize(i) <= 0)
                 continue;
             const QString text = header->model()->headerData(i, Qt::Horizontal).toString();
-            const int need = widest(text) + padding;
+            int need = 0;
+            for (const QString &line : text.split(u'\n'))
+                need = std::max(need, boldMetrics.horizontalAdvance(line) + padding);
             if (need > header->sectionSize(i) + 1)
                 return describe(text, need, header->sectionSize(i), "wide (column title)");
         }

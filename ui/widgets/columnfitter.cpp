@@ -5,6 +5,7 @@
 #include <QHeaderView>
 #include <QScrollBar>
 #include <QStyle>
+#include <QStyleOptionHeader>
 #include <QTableView>
 #include <QTimer>
 
@@ -108,9 +109,18 @@ int ColumnFitter::titleWidth(int column) const
     QHeaderView *header = m_view->horizontalHeader();
     if (header->isSortIndicatorShown() && header->sortIndicatorSection() == column)
         return header->sectionSizeHint(column);
-    const QString title = m_view->model()->headerData(column, Qt::Horizontal).toString();
-    return header->fontMetrics().horizontalAdvance(title) +
-           2 * header->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header);
+    // What QHeaderView::sectionSizeFromContents measures, in bold as titles are drawn.
+    QStyleOptionHeader option;
+    option.initFrom(header);
+    option.orientation = Qt::Horizontal;
+    option.section = column;
+    QFont bold = header->font();
+    bold.setBold(true);
+    option.fontMetrics = QFontMetrics(bold);
+    option.text = m_view->model()->headerData(column, Qt::Horizontal).toString();
+    return header->style()
+        ->sizeFromContents(QStyle::CT_HeaderSection, &option, QSize(), header)
+        .width();
 }
 
 void ColumnFitter::fitToContents()
