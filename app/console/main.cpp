@@ -92,6 +92,7 @@ struct Options
     double quitAfter = 0;
     bool startupReport = false;
     bool createConfig = false;
+    QByteArray token; ///< read from --token-file, before anything starts
 };
 
 int parseOptions(const QStringList &arguments, Options *o)
@@ -208,6 +209,13 @@ int parseOptions(const QStringList &arguments, Options *o)
             err << "jobfirst-console: --connect needs --token-file FILE (the token is never given on the command line)\n";
             return 2;
         }
+        // Read here, so a wrong path is said even where no display can be opened.
+        const auto token = RemoteEngineSession::readTokenFile(o->tokenFile);
+        if (!token) {
+            err << "jobfirst-console: " << token.error().message << "\n";
+            return 2;
+        }
+        o->token = token.value();
     }
     return -1;
 }
@@ -257,12 +265,8 @@ int main(int argc, char *argv[])
     if (options.startupReport)
         QObject::connect(&shell, &ConsoleShell::windowChanged, &shell, [](ui::MainWindow *w) { reportStartup(w); });
     if (!options.connect.isEmpty()) {
-        const auto token = RemoteEngineSession::readTokenFile(options.tokenFile);
-        if (!token) {
-            QTextStream(stderr) << "jobfirst-console: " << token.error().message << "\n";
-            return 2;
-        }
-        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(), token.value(), options.caFile, false);
+        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(),
+                            options.token, options.caFile, false);
     } else if (options.demo) {
         shell.startDemo();
     } else if (!options.db.isEmpty()) {
