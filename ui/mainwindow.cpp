@@ -18,23 +18,25 @@
 #include "pages/syncpage.h"
 
 #include <QActionGroup>
-#include <QDateTime>
-#include <QInputDialog>
-#include <QLineEdit>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLibraryInfo>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyle>
 #include <QSystemTrayIcon>
 #include <QTimer>
 #include <QTranslator>
@@ -121,8 +123,44 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     const QString language = settings.value(QStringLiteral("language"), QString()).toString();
     switchLanguage(language);
     showPage(qBound(0, settings.value(QStringLiteral("window/page"), 0).toInt(), int(m_pages.size()) - 1));
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1280, 820);
+    fitToScreen(restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()));
+}
+
+QRect MainWindow::fittedGeometry(const QRect &wanted, const QRect &available, const QMargins &frame)
+{
+    const QSize room = available.marginsRemoved(frame).size();
+    QRect outer = QRect(wanted.topLeft(), wanted.size().boundedTo(room)).marginsAdded(frame);
+    // Back onto the screen; the top-left last, so the title bar is what stays on it.
+    if (outer.right() > available.right())
+        outer.moveRight(available.right());
+    if (outer.bottom() > available.bottom())
+        outer.moveBottom(available.bottom());
+    if (outer.left() < available.left())
+        outer.moveLeft(available.left());
+    if (outer.top() < available.top())
+        outer.moveTop(available.top());
+    return outer.marginsRemoved(frame);
+}
+
+void MainWindow::fitToScreen(bool restored)
+{
+    if (windowState() & (Qt::WindowMaximized | Qt::WindowFullScreen))
+        return; // the window manager fits those
+    QScreen *on = restored ? QGuiApplication::screenAt(geometry().center()) : nullptr;
+    if (!on)
+        on = screen();
+    const QRect available = on->availableGeometry();
+    // Not shown yet, the window has no frame to measure: a title bar and thin borders, as
+    // QWidget::restoreGeometry reckons them.
+    const int title = style()->pixelMetric(QStyle::PM_TitleBarHeight, nullptr, this);
+    const int border = style()->pixelMetric(QStyle::PM_MdiSubWindowFrameWidth, nullptr, this);
+    const QMargins frame(border, title, border, border);
+    QRect wanted = geometry();
+    if (!restored) {
+        wanted = QRect(QPoint(), DesignedSize);
+        wanted.moveCenter(available.marginsRemoved(frame).center());
+    }
+    setGeometry(fittedGeometry(wanted, available, frame));
 }
 
 MainWindow::~MainWindow() = default;

@@ -76,6 +76,12 @@ public:
     QFuture<Result<BackupInfo>> backupTo(const QString &path, const QByteArray &passphrase);
     /// Whether the engine's data on screen is live (false while a remote engine is away).
     bool isLive() const { return m_live; }
+    /// The size the pages are laid out for (and tested at), when the screen has room for it.
+    static constexpr QSize DesignedSize{1280, 820};
+    /// Where a window asked to be at `wanted` goes on a screen whose free area (without panels)
+    /// is `available`, with `frame` (the title bar and borders a window manager adds) around
+    /// it: no larger than the room, and moved back onto the screen, title bar included.
+    static QRect fittedGeometry(const QRect &wanted, const QRect &available, const QMargins &frame);
 
 signals:
     void snapshotApplied();
@@ -100,6 +106,9 @@ private:
     void openConnectDialog();
     void retranslate();
     void buildMenus();
+    /// The first geometry: the saved one (`restored`) or DesignedSize centred, fitted to the
+    /// screen it is on (a 1280×800 laptop had the status bar below the screen's edge).
+    void fitToScreen(bool restored);
 
     EngineSession *m_session;
     QListWidget *m_sidebar;

@@ -61,8 +61,10 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     if (m_setup)
         m_setup(window.get());
     connect(window.get(), &ui::MainWindow::openStoreRequested, this, [this](const QString &path) {
+        // The config beside the store, by the console's own naming (no typo of the
+        // operator's): made when it is not there, as for a new store.
         const QString config = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
-        openStore(path, config);
+        openStore(path, config, {}, true);
     });
     // No config file: the restored store's latest config version is the cluster's config.
     connect(window.get(), &ui::MainWindow::openRestoredStoreRequested, this,
@@ -103,7 +105,8 @@ void ConsoleShell::startDemo()
     d->start();
 }
 
-void ConsoleShell::openStore(const QString &dbPath, const QString &configPath, const QString &localDb)
+void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
+                             const QString &localDb, bool createConfig)
 {
     auto session = std::make_unique<LocalEngineSession>(consoleActor());
     EngineOptions options;
@@ -116,6 +119,7 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath, c
         return;
     }
     options.configPath = configPath;
+    options.createConfig = createConfig;
     LocalEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
     whenFinished(s->start(options), this, [this, pending, options](const Status &started) {

@@ -33,7 +33,9 @@ public:
 
     void startDemo();
     /// `dbPath` is a store file, or a postgresql:// URL with `localDb` the file for the rest.
-    void openStore(const QString &dbPath, const QString &configPath, const QString &localDb = {});
+    /// createConfig: a missing configPath is made (--create-config); else it is an error.
+    void openStore(const QString &dbPath, const QString &configPath, const QString &localDb = {},
+                   bool createConfig = false);
     /// Attaches to a jobfirstd; `remember` keeps URL and token (in a 0600 file) for next time.
     void connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
     /// The engine the console used last (a remembered remote or store), or the demo.

@@ -3,6 +3,7 @@
 #include "consoleshell.h"
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
+#include "host/configlocation.h"
 #include "host/storelocation.h"
 #include "mainwindow.h"
 #include "pages/balancingpage.h"
@@ -90,6 +91,8 @@ struct Options
     int page = -1;
     double quitAfter = 0;
     bool startupReport = false;
+    bool createConfig = false;
+    QByteArray token; ///< read from --token-file, before anything starts
 };
 
 int parseOptions(const QStringList &arguments, Options *o)
@@ -108,8 +111,12 @@ int parseOptions(const QStringList &arguments, Options *o)
         {QStringLiteral("local-db"),
          QStringLiteral("With --db postgresql://…: the file for nodes, config, audit and tokens."),
          QStringLiteral("file")},
-        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched for changes)."),
+        {QStringLiteral("config"),
+         QStringLiteral("With --db: the cluster config file (watched for changes). A missing "
+                        "file is an error."),
          QStringLiteral("file")},
+        {QStringLiteral("create-config"),
+         QStringLiteral("With --config: a missing file is made, with fresh random secrets.")},
         {QStringLiteral("connect"),
          QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."),
          QStringLiteral("url")},
@@ -120,7 +127,7 @@ int parseOptions(const QStringList &arguments, Options *o)
          QStringLiteral("file")},
         {QStringLiteral("language"), QStringLiteral("en or zh_CN (default: the system language)."),
          QStringLiteral("code")},
-        {QStringLiteral("page"), QStringLiteral("Open on this page (0-7)."), QStringLiteral("n")},
+        {QStringLiteral("page"), QStringLiteral("Open on this page (0-8)."), QStringLiteral("n")},
         {QStringLiteral("screenshots"),
          QStringLiteral("Render every page to PNG files in DIR, then quit."),
          QStringLiteral("dir")},
@@ -154,6 +161,18 @@ int parseOptions(const QStringList &arguments, Options *o)
         }
     }
     o->config = parser.value(QStringLiteral("config"));
+    o->createConfig = parser.isSet(QStringLiteral("create-config"));
+    if (!o->config.isEmpty() && o->db.isEmpty()) {
+        err << "jobfirst-console: --config FILE goes with --db (the store it configures)\n";
+        return 2;
+    }
+    EngineOptions config; // a mistyped --config is said here, before anything is created
+    config.configPath = o->config;
+    config.createConfig = o->createConfig;
+    if (Status s = checkConfigLocation(config); !s) {
+        err << "jobfirst-console: --config " << s.error().message << "\n";
+        return 2;
+    }
     o->connect = parser.value(QStringLiteral("connect"));
     o->tokenFile = parser.value(QStringLiteral("token-file"));
     o->caFile = parser.value(QStringLiteral("ca-file"));
@@ -167,9 +186,9 @@ int parseOptions(const QStringList &arguments, Options *o)
     if (parser.isSet(QStringLiteral("page"))) {
         bool ok = false;
         o->page = parser.value(QStringLiteral("page")).toInt(&ok);
-        if (!ok || o->page < 0 || o->page > 7) {
+        if (!ok || o->page < 0 || o->page > 8) {
             err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page"))
-                << "\" is not a page (0-7)\n";
+                << "\" is not a page (0-8)\n";
             return 2;
         }
     }
@@ -190,6 +209,13 @@ int parseOptions(const QStringList &arguments, Options *o)
             err << "jobfirst-console: --connect needs --token-file FILE (the token is never given on the command line)\n";
             return 2;
         }
+        // Read here, so a wrong path is said even where no display can be opened.
+        const auto token = RemoteEngineSession::readTokenFile(o->tokenFile);
+        if (!token) {
+            err << "jobfirst-console: " << token.error().message << "\n";
+            return 2;
+        }
+        o->token = token.value();
     }
     return -1;
 }
@@ -239,16 +265,12 @@ int main(int argc, char *argv[])
     if (options.startupReport)
         QObject::connect(&shell, &ConsoleShell::windowChanged, &shell, [](ui::MainWindow *w) { reportStartup(w); });
     if (!options.connect.isEmpty()) {
-        const auto token = RemoteEngineSession::readTokenFile(options.tokenFile);
-        if (!token) {
-            QTextStream(stderr) << "jobfirst-console: " << token.error().message << "\n";
-            return 2;
-        }
-        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(), token.value(), options.caFile, false);
+        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(),
+                            options.token, options.caFile, false);
     } else if (options.demo) {
         shell.startDemo();
     } else if (!options.db.isEmpty()) {
-        shell.openStore(options.db, options.config, options.localDb);
+        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
     } else {
         shell.startRemembered();
     }

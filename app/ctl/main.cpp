@@ -18,7 +18,7 @@ namespace {
 
 const char *const Help = R"(jobfirstctl - JobFirst cluster and sync from the command line
 
-Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE] COMMAND ...
+Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-config]] COMMAND ...
        jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
 
 Global options:
@@ -26,7 +26,9 @@ Global options:
   --db URL           postgresql://user@host:port/db: outbox, nodes, config and audit shared by daemons
                      (password from PGPASSFILE or ?passfile=FILE, never the URL)
   --local-db FILE    with --db URL: the file for API tokens, logs and SLO history
-  --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version)
+  --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version);
+                     a missing file is an error
+  --create-config    with --config: a missing file is made, with fresh random secrets
   --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
   --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)
   --ca-file PEM      CA certificates to trust for an https --server
@@ -113,6 +115,7 @@ struct Globals
     QString tokenFile = qEnvironmentVariable("JOBFIRST_TOKEN_FILE");
     QString caFile;
     QString localDb;
+    bool createConfig = false;
 };
 
 /// Global options come before the command word; the error names the option.
@@ -120,6 +123,10 @@ QString takeGlobals(QStringList &words, Globals &g)
 {
     while (!words.isEmpty() && words.first().startsWith(QLatin1String("--"))) {
         const QString opt = words.takeFirst();
+        if (opt == QLatin1String("--create-config")) {
+            g.createConfig = true;
+            continue;
+        }
         if (words.isEmpty())
             return QStringLiteral("option %1 needs a value").arg(opt);
         const QString value = words.takeFirst();
@@ -148,6 +155,7 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
     EngineOptions o;
     o.dbPath = g.db;
     o.configPath = g.config;
+    o.createConfig = g.createConfig;
     o.watchConfig = false;
     o.recordStartConfig = false;
     o.refreshMs = 0;

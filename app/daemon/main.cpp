@@ -99,14 +99,27 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({
-        {QStringLiteral("config"), QStringLiteral("The cluster config file (watched; SIGHUP reloads it)."), QStringLiteral("file")},
-        {QStringLiteral("db"), QStringLiteral("The cluster store: a file, or postgresql://user@host:port/db for a sync "
-                                              "outbox shared by several daemons (password from PGPASSFILE or ?passfile=FILE)."),
-         QStringLiteral("file|url")},
-        {QStringLiteral("local-db"), QStringLiteral("With --db postgresql://…: this daemon's file for API tokens, logs and SLO history."),
+        {QStringLiteral("config"),
+         QStringLiteral(
+             "The cluster config file (watched; SIGHUP reloads it). A missing file is an error."),
          QStringLiteral("file")},
-        {QStringLiteral("listen"), QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."), QStringLiteral("host:port")},
-        {QStringLiteral("refresh-ms"), QStringLiteral("How often snapshots go to connected consoles (default 1000)."), QStringLiteral("ms")},
+        {QStringLiteral("create-config"),
+         QStringLiteral("With --config: a missing file is made, with fresh random secrets.")},
+        {QStringLiteral("db"),
+         QStringLiteral(
+             "The cluster store: a file, or postgresql://user@host:port/db for a sync "
+             "outbox shared by several daemons (password from PGPASSFILE or ?passfile=FILE)."),
+         QStringLiteral("file|url")},
+        {QStringLiteral("local-db"),
+         QStringLiteral(
+             "With --db postgresql://…: this daemon's file for API tokens, logs and SLO history."),
+         QStringLiteral("file")},
+        {QStringLiteral("listen"),
+         QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."),
+         QStringLiteral("host:port")},
+        {QStringLiteral("refresh-ms"),
+         QStringLiteral("How often snapshots go to connected consoles (default 1000)."),
+         QStringLiteral("ms")},
     });
     parser.process(app);
     installJsonLog(QStringLiteral("info"));
@@ -129,6 +142,7 @@ int main(int argc, char *argv[])
     if (Status s = setStoreLocation(options, parser.value(QStringLiteral("db")), parser.value(QStringLiteral("local-db"))); !s)
         return fail(s.error().message);
     options.configPath = parser.value(QStringLiteral("config"));
+    options.createConfig = parser.isSet(QStringLiteral("create-config"));
     options.refreshMs = refreshMs;
     if (Status s = waitFor(engine.start(options)); !s)
         return fail(s.error().message);

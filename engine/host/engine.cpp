@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "host/engine.h"
 
+#include "host/configlocation.h"
+
 #include "cluster/clustermanager.h"
 #include "config/secretmask.h"
 #include "demo/demoworkload.h"
@@ -75,6 +77,8 @@ Status Engine::open(const EngineOptions &options)
             QFile f(options.configPath);
             if (f.open(QIODevice::ReadOnly))
                 m_appliedFileContent = f.readAll();
+        } else if (Status s = checkConfigLocation(options); !s) {
+            return s;
         } else if (Status s = m_config.saveToFile(options.configPath); !s) {
             return s;
         } else {

@@ -22,6 +22,10 @@ struct EngineOptions
     /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
     /// store, or the defaults for a new store.
     QString configPath;
+    /// A configPath that does not exist is written with fresh random secrets. Without it, a
+    /// missing file is an error naming the path, and nothing is created: a mistyped --config
+    /// must not start a new cluster config unnoticed.
+    bool createConfig = false;
     bool demo = false;         ///< run the demo workload (events and traffic)
     int refreshMs = 1000;      ///< snapshot interval; 0 pauses snapshots
     bool deliver = true;       ///< run the delivery engine (it still stands by for a lease)

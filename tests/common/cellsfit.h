@@ -3,8 +3,10 @@
 
 #include <QAbstractItemModel>
 #include <QFontMetrics>
+#include <QHeaderView>
 #include <QStringList>
 #include <QStyle>
+#include <QStyleOptionHeader>
 #include <QTableView>
 
 /// A tooltip says a cell's text whole when it holds that text, or the whole of which the cell
@@ -39,4 +41,26 @@ inline QStringList cutCells(QTableView *view)
                            .arg(view->columnWidth(c));
         }
     return cut;
+}
+
+/// The width a column fitted to its contents has: its rows on screen, and its title whole with
+/// room for a sort arrow only in the sorted column (the one that draws it).
+inline int fittedWidth(QTableView *view, int column)
+{
+    const QHeaderView *header = view->horizontalHeader();
+    QStyleOptionHeader option; // what the style needs for the title, in bold as it is drawn
+    option.initFrom(header);
+    option.orientation = Qt::Horizontal;
+    QFont bold = header->font();
+    bold.setBold(true);
+    option.fontMetrics = QFontMetrics(bold);
+    option.text = view->model()->headerData(column, Qt::Horizontal).toString();
+    const int title =
+        header->isSortIndicatorShown() && column == header->sortIndicatorSection()
+            ? header->sectionSizeHint(column)
+            : header->style()
+                  ->sizeFromContents(QStyle::CT_HeaderSection, &option, QSize(), header)
+                  .width();
+    const QAbstractItemView *asView = view; // QTableView hides it; the view's is public
+    return std::max(asView->sizeHintForColumn(column), title);
 }

@@ -21,8 +21,9 @@ bool DaemonProcess::start(const QString &db, const QString &config, const QStrin
     m_process = std::make_unique<QProcess>();
     m_logs.clear();
     QStringList args{QStringLiteral("--db"), db, QStringLiteral("--listen"), listen.isEmpty() ? QStringLiteral("127.0.0.1:0") : listen};
+    // The tests name a config file the daemon makes when it is not there yet.
     if (!config.isEmpty())
-        args << QStringLiteral("--config") << config;
+        args << QStringLiteral("--config") << config << QStringLiteral("--create-config");
     m_process->start(QStringLiteral(JOBFIRST_DAEMON), args + extra);
     if (!m_process->waitForStarted(10000)) {
         qWarning("cannot start jobfirstd: %s", qPrintable(m_process->errorString()));

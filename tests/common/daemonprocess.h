@@ -14,8 +14,8 @@
 class DaemonProcess final
 {
 public:
-    /// Starts jobfirstd with --db and --config (and extra arguments); false (with a QWARN)
-    /// when it does not come up listening.
+    /// Starts jobfirstd with --db and --config --create-config (and extra arguments); false
+    /// (with a QWARN) when it does not come up listening.
     bool start(const QString &db, const QString &config, const QStringList &extra = {}, const QString &listen = {});
     /// SIGTERM, then waits for a clean exit; answers the exit code (-1 if it did not stop).
     int terminate(int timeoutMs = 20000);

@@ -233,6 +233,7 @@ private slots:
         EngineOptions options;
         options.dbPath = dbPath();
         options.configPath = configPath;
+        options.createConfig = true; // made by the engine, with its fresh secrets
         options.refreshMs = 0;
         options.deliver = false;
         QVERIFY(engine.open(options).ok());
@@ -261,6 +262,7 @@ private slots:
         EngineOptions options;
         options.dbPath = m_dir.filePath(QStringLiteral("undone.db"));
         options.configPath = configPath;
+        options.createConfig = true; // made by the engine, with its fresh secrets
         options.refreshMs = 0;
         options.deliver = false;
         options.watchConfig = true;
@@ -316,6 +318,7 @@ private slots:
         EngineOptions options;
         options.dbPath = dbPath();
         options.configPath = configPath;
+        options.createConfig = true; // made by the engine, with its fresh secrets
         options.refreshMs = 0;
         options.deliver = false;
         QVERIFY(engine.open(options).ok());

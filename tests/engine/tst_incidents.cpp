@@ -161,6 +161,7 @@ private slots:
         options.dbPath = m_dir.filePath(tag + QStringLiteral("-config.db"));
         options.configPath = m_dir.filePath(tag + QStringLiteral("-config.json"));
         QFile::remove(options.configPath);
+        options.createConfig = true; // made by the engine, with its fresh secrets
         options.deliver = false;
         options.healthChecks = false;
         options.refreshMs = 50;

@@ -31,14 +31,14 @@ fi
 # package's scripts create that user and its folders.
 unit="$work/root/usr/lib/systemd/system/jobfirstd.service"
 grep -q '^User=jobfirst$' "$unit"
-grep -q '^ExecStart=/usr/sbin/jobfirstd --config /etc/jobfirst/jobfirst.json --db /var/lib/jobfirst/cluster.db' "$unit"
+grep -q '^ExecStart=/usr/sbin/jobfirstd --config /etc/jobfirst/jobfirst.json --create-config --db /var/lib/jobfirst/cluster.db' "$unit"
 dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./postinst | grep -q 'adduser --system --group'
 # jobfirstd from the package starts (as it would under systemd), creates its config with
 # fresh secrets, answers its admin API and stops cleanly on SIGTERM.
 state="$work/state"
 mkdir -m 0700 "$state"
 "$work/root/usr/bin/jobfirstctl" --db "$state/cluster.db" token create --name ops --role viewer > "$state/ops.token" 2> /dev/null
-"$work/root/usr/sbin/jobfirstd" --config "$state/jobfirst.json" --db "$state/cluster.db" --listen 127.0.0.1:0 \
+"$work/root/usr/sbin/jobfirstd" --config "$state/jobfirst.json" --create-config --db "$state/cluster.db" --listen 127.0.0.1:0 \
   > "$work/jobfirstd.out" 2> "$work/jobfirstd.log" &
 daemon=$!
 for _ in $(seq 100); do grep -q '^listening' "$work/jobfirstd.out" && break; sleep 0.1; done

@@ -151,6 +151,44 @@ class TestConsoleDemo final : public QObject
     }
 
 private slots:
+    // --page took 0-7 after the Daemons page (the ninth) came: it could not be opened on.
+    void pageOptionTakesEveryPage()
+    {
+        QProcess console;
+        console.start(QStringLiteral(JOBFIRST_CONSOLE), {"--page", "9"});
+        QVERIFY(console.waitForFinished(30000));
+        QCOMPARE(console.exitCode(), 2);
+        QVERIFY(console.readAllStandardError().contains("is not a page (0-8)"));
+        // 8 is taken: what is refused next is the option after it (parsed before any window).
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--page", "8", "--connect", "http://127.0.0.1:1"});
+        QVERIFY(console.waitForFinished(30000));
+        QCOMPARE(console.exitCode(), 2);
+        const QByteArray err = console.readAllStandardError();
+        QVERIFY2(err.contains("--connect needs --token-file") && !err.contains("--page"),
+                 err.constData());
+    }
+
+    // A token file that is not there is said before the console needs a display: it aborted
+    // in Qt's platform set-up instead ("could not connect to display") on a headless machine.
+    void missingTokenFileIsSaidWithoutADisplay()
+    {
+        QProcess console;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        console.setProcessEnvironment(env);
+        const QString missing = m_temp.filePath(QStringLiteral("no-such.token"));
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--connect", "http://127.0.0.1:1", "--token-file", missing});
+        QVERIFY(console.waitForFinished(30000));
+        const QByteArray err = console.readAllStandardError();
+        QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(console.exitCode(), 2);
+        QVERIFY2(err.contains(missing.toUtf8()), err.constData());
+    }
+
     void killedConsoleLeavesNothingBehind()
     {
         QVERIFY(m_temp.isValid());

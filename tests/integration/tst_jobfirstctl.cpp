@@ -120,6 +120,56 @@ private slots:
         QVERIFY(p.readAllStandardError().contains("not a JobFirst store"));
     }
 
+    // A mistyped --config made a new config (and store) with new secrets, unnoticed (walk19).
+    // jobfirstctl, jobfirstd and the console refuse a missing file alike, naming it, and make
+    // it only when asked (--create-config).
+    void missingConfigIsAnErrorUnlessAskedToCreate_data()
+    {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QStringList>("command"); // after --db and --config
+        QTest::newRow("jobfirstctl") << QStringLiteral(JOBFIRST_CTL) << QStringList{"status"};
+        QTest::newRow("jobfirstd")
+            << QStringLiteral(JOBFIRST_DAEMON) << QStringList{"--listen", "127.0.0.1:1"};
+#ifdef JOBFIRST_CONSOLE
+        QTest::newRow("jobfirst-console") << QStringLiteral(JOBFIRST_CONSOLE) << QStringList{};
+#endif
+    }
+    void missingConfigIsAnErrorUnlessAskedToCreate()
+    {
+        QFETCH(QString, program);
+        QFETCH(QStringList, command);
+        const QString tag = QString::fromLatin1(QTest::currentDataTag());
+        const QString db = m_dir.filePath(tag + QStringLiteral(".db"));
+        const QString config = m_dir.filePath(tag + QStringLiteral("-typo.json"));
+        QProcess p;
+        p.start(program, QStringList{"--db", db, "--config", config} + command);
+        QVERIFY(p.waitForFinished(30000));
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(p.exitCode() != 0, err.constData());
+        QVERIFY2(err.contains(config.toUtf8()) && err.contains("no such config file") &&
+                     err.contains("--create-config"),
+                 err.constData());
+        QVERIFY(!QFileInfo::exists(config));
+        QVERIFY(!QFileInfo::exists(db));
+
+        // Asked to, each makes it, with fresh secrets.
+        if (tag == QLatin1String("jobfirstd")) {
+            DaemonProcess daemon;
+            QVERIFY(daemon.start(db, config)); // with --create-config
+            QCOMPARE(daemon.terminate(), 0);
+        } else {
+            const QStringList create = tag == QLatin1String("jobfirstctl")
+                                           ? QStringList{"--create-config"} + command
+                                           : QStringList{"--create-config", "--quit-after", "1"};
+            p.start(program, QStringList{"--db", db, "--config", config} + create);
+            QVERIFY(p.waitForFinished(60000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        }
+        const auto created = jobfirst::ClusterConfig::fromFile(config);
+        QVERIFY2(created.ok(), created ? "" : qPrintable(created.error().message));
+        QVERIFY(created->clusterSecret.startsWith(QLatin1String("whsec_")));
+    }
+
     void targetsAreEditedInTheConfigFile()
     {
         const QString config = writeFile(QStringLiteral("targets.json"), ctl({"config", "show", "--reveal-secrets"}).out);

@@ -107,13 +107,19 @@ QString cutText(QWidget *w)
     }
     if (auto *header = qobject_cast<QHeaderView *>(w);
         header && header->orientation() == Qt::Horizontal && header->model()) {
-        // A column's title is shown whole (a column narrower than its figures may scroll).
+        // A column's title is shown whole (a column narrower than its figures may scroll), in
+        // bold as the header draws it (measured in the plain font, cut titles went unseen).
         const int padding = 2 * w->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, w);
+        QFont bold = header->font();
+        bold.setBold(true);
+        const QFontMetrics boldMetrics(bold);
         for (int i = 0; i < header->count(); ++i) {
             if (header->isSectionHidden(i) || header->sectionSize(i) <= 0)
                 continue;
             const QString text = header->model()->headerData(i, Qt::Horizontal).toString();
-            const int need = widest(text) + padding;
+            int need = 0;
+            for (const QString &line : text.split(u'\n'))
+                need = std::max(need, boldMetrics.horizontalAdvance(line) + padding);
             if (need > header->sectionSize(i) + 1)
                 return describe(text, need, header->sectionSize(i), "wide (column title)");
         }
@@ -509,6 +515,25 @@ private slots:
             QVERIFY2(view->columnViewportPosition(c) + view->columnWidth(c) <=
                          view->viewport()->width(),
                      qPrintable(view->model()->headerData(c, Qt::Horizontal).toString()));
+        // The URL column gives up room, but each node's host:port stays readable in it (it
+        // was "http://1…", the address in the tooltip alone).
+        const int urlColumn = last - 2;
+        QCOMPARE(view->model()->headerData(urlColumn, Qt::Horizontal).toString(),
+                 ui::NodesPage::tr("URL"));
+        const int margin =
+            2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1);
+        for (int r = 0; r < view->model()->rowCount(); ++r) {
+            const QModelIndex cell = view->model()->index(r, urlColumn);
+            const QUrl url(cell.data(Qt::ToolTipRole).toString());
+            const QString hostPort = QStringLiteral("%1:%2").arg(url.host()).arg(url.port());
+            QVERIFY2(cell.data().toString().startsWith(hostPort),
+                     qPrintable(cell.data().toString()));
+            QVERIFY2(
+                view->fontMetrics().horizontalAdvance(hostPort) + margin <=
+                    view->columnWidth(urlColumn),
+                qPrintable(
+                    QStringLiteral("%1 in %2 px").arg(hostPort).arg(view->columnWidth(urlColumn))));
+        }
         QVERIFY(m_engine->removeNode(down.id).result());
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 3, 10000);
         m_window->switchLanguage(QStringLiteral("en"));

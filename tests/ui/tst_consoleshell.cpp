@@ -67,6 +67,7 @@ private slots:
         // The store used before connecting is remembered; leaving the remote engine opens it.
         QSettings().setValue(QStringLiteral("store/path"), path(QStringLiteral("local.db")));
         QSettings().setValue(QStringLiteral("store/config"), path(QStringLiteral("local.json")));
+        QVERIFY(ClusterConfig::makeNew().saveToFile(path(QStringLiteral("local.json"))).ok());
         ConsoleShell shell;
         QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
         shell.connectRemote(QUrl(m_daemon.url()), m_admin, {}, false);
@@ -100,13 +101,31 @@ private slots:
         QVERIFY(QDir::setCurrent(m_dir.path()));
         ConsoleShell shell;
         QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
-        shell.openStore(QStringLiteral("relative.db"), QStringLiteral("relative.json"));
+        shell.openStore(QStringLiteral("relative.db"), QStringLiteral("relative.json"), {}, true);
         QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
         QVERIFY(QDir::setCurrent(before));
         QCOMPARE(QSettings().value(QStringLiteral("store/path")).toString(),
                  path(QStringLiteral("relative.db")));
         QCOMPARE(QSettings().value(QStringLiteral("store/config")).toString(),
                  path(QStringLiteral("relative.json")));
+        shell.stop();
+    }
+
+    // File → New cluster store… (and Open): the config goes beside the store, by the console's
+    // own naming, and is made when it is not there; a mistyped --config is what is refused.
+    void aStoreOpenedFromTheMenuMakesItsConfigBeside()
+    {
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(path(QStringLiteral("first.db")), path(QStringLiteral("first.json")), {},
+                        true);
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        const QString made = path(QStringLiteral("from-menu.json"));
+        QVERIFY(!QFile::exists(made));
+        emit shell.window()->openStoreRequested(path(QStringLiteral("from-menu.db")));
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 2, 15000);
+        QVERIFY(QFile::exists(made));
+        QCOMPARE(shell.session()->info().configPath, made);
         shell.stop();
     }
 

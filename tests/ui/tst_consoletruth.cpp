@@ -238,6 +238,9 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         m_window->engineReady();
         m_window->setRefreshInterval(100);
+        // The size the pages are laid out for (the offscreen screen is 800 px: the window
+        // would fit itself to that).
+        m_window->resize(ui::MainWindow::DesignedSize);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
         for (QAbstractItemModel *m : std::initializer_list<QAbstractItemModel *>{

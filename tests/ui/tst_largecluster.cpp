@@ -8,6 +8,7 @@
 // here, whose snapshots the console reads row by row, parsing only the rows that changed
 // (SnapshotReader): the screen must follow the world the same way.
 #include "api/localenginesession.h"
+#include "cellsfit.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
 #include "mainwindow.h"
@@ -82,9 +83,7 @@ class TestLargeCluster final : public QObject
     bool fitted(int column) const
     {
         QTableView *t = nodes()->table();
-        const QAbstractItemView *view = t; // QTableView hides it; the view's answer is public
-        return t->columnWidth(column) == std::max(view->sizeHintForColumn(column),
-                                                  t->horizontalHeader()->sectionSizeHint(column));
+        return t->columnWidth(column) == fittedWidth(t, column);
     }
     QString fastId(int i) const
     {

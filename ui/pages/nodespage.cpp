@@ -51,6 +51,22 @@ bool sameRow(const NodeStatus &a, const NodeStatus &b)
            a.lastCheckResult == b.lastCheckResult && a.spec == b.spec;
 }
 
+/// A node's URL as its column shows it: without "http://", which most nodes speak, so that
+/// host:port comes first ("https://" stays: it is worth seeing), then any path.
+QString shownUrl(const QString &url)
+{
+    return url.startsWith(QLatin1String("http://"), Qt::CaseInsensitive) ? url.mid(7) : url;
+}
+
+/// What the URL column never cuts: the shown URL up to the end of its host:port.
+QString keptUrl(const QString &url)
+{
+    const QString shown = shownUrl(url);
+    const qsizetype scheme = shown.indexOf(QLatin1String("://"));
+    const qsizetype path = shown.indexOf(u'/', scheme < 0 ? 0 : scheme + 3);
+    return path < 0 ? shown : shown.left(path);
+}
+
 } // namespace
 
 NodesPage::NodesPage(EngineSession *session, QWidget *parent)
@@ -137,12 +153,17 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                                : timeText(n.lastChangeAt);
                 }},
             // A node checked without certificate verification is marked red, with the reason.
+            // Narrowed to the room left, the column still shows host:port (it was "http://1…").
             Col{[] { return tr("URL"); },
                 [](const NodeStatus &n, int role) -> QVariant {
                     if (role == Qt::BackgroundRole)
                         return stateBrush(n.health);
                     if (role == Qt::DisplayRole || role == Qt::UserRole)
-                        return n.spec.tlsInsecure ? tr("%1  (TLS not verified)").arg(n.spec.url) : n.spec.url;
+                        return n.spec.tlsInsecure
+                                   ? tr("%1  (TLS not verified)").arg(shownUrl(n.spec.url))
+                                   : shownUrl(n.spec.url);
+                    if (role == ColumnFitter::KeptTextRole)
+                        return keptUrl(n.spec.url);
                     if (role == Qt::ForegroundRole && n.spec.tlsInsecure)
                         return QBrush(QColor(0xc6, 0x28, 0x28));
                     // Whole, with the warning, in a column narrowed to the room left.

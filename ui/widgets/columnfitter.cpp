@@ -4,6 +4,8 @@
 #include <QEvent>
 #include <QHeaderView>
 #include <QScrollBar>
+#include <QStyle>
+#include <QStyleOptionHeader>
 #include <QTableView>
 #include <QTimer>
 
@@ -21,7 +23,7 @@ ColumnFitter::ColumnFitter(QTableView *view)
     connect(m_timer, &QTimer::timeout, this, [this] {
         if (!m_view->isVisible())
             return;
-        m_view->resizeColumnsToContents();
+        fitToContents();
         if (m_lastColumnElides)
             fitLastColumnToRoom();
         fitElidingColumnsToRoom();
@@ -39,6 +41,9 @@ ColumnFitter::ColumnFitter(QTableView *view)
         connect(model, &QAbstractItemModel::headerDataChanged, this, &ColumnFitter::schedule);
     }
     connect(view->verticalScrollBar(), &QScrollBar::valueChanged, this, &ColumnFitter::schedule);
+    // The sorted column draws an arrow beside its title: an eliding one needs room for it.
+    connect(view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            &ColumnFitter::schedule);
     view->installEventFilter(this);
 }
 
@@ -47,20 +52,24 @@ void ColumnFitter::schedule()
     m_timer->start();
 }
 
+std::pair<int, int> ColumnFitter::rowRangeOnScreen() const
+{
+    const QAbstractItemModel *model = m_view->model();
+    const int first = model ? m_view->rowAt(0) : -1;
+    if (first < 0)
+        return {0, -1};
+    const int last = m_view->rowAt(m_view->viewport()->height() - 1);
+    return {first, last < 0 ? model->rowCount() - 1 : last};
+}
+
 QStringList ColumnFitter::rowsOnScreen() const
 {
     QStringList rows;
-    const QAbstractItemModel *model = m_view->model();
-    if (!model || !m_view->isVisible())
+    if (!m_view->isVisible())
         return rows;
-    const int first = m_view->rowAt(0);
-    if (first < 0)
-        return rows;
-    int last = m_view->rowAt(m_view->viewport()->height() - 1);
-    if (last < 0)
-        last = model->rowCount() - 1;
+    const auto [first, last] = rowRangeOnScreen();
     for (int r = first; r <= last; ++r)
-        rows << model->index(r, 0).data().toString();
+        rows << m_view->model()->index(r, 0).data().toString();
     return rows;
 }
 
@@ -72,7 +81,7 @@ void ColumnFitter::fitLastColumnToRoom()
         return;
     const int room = m_view->viewport()->width() - (header->length() - header->sectionSize(last));
     // Never narrower than its title.
-    const int width = std::max(room, header->sectionSizeHint(last));
+    const int width = std::max(room, titleWidth(last));
     if (header->sectionSize(last) > width)
         header->resizeSection(last, width);
 }
@@ -85,12 +94,60 @@ void ColumnFitter::fitElidingColumnsToRoom()
         if (excess <= 0)
             return;
         const int size = header->sectionSize(column);
-        const int give = std::min(excess, size - header->sectionSizeHint(column));
+        const int give = std::min(excess, size - narrowest(column));
         if (give > 0) {
             header->resizeSection(column, size - give);
             excess -= give;
         }
     }
+}
+
+int ColumnFitter::titleWidth(int column) const
+{
+    // Qt's size hint keeps room for a sort arrow in every column, which only the sorted one
+    // draws: about 28 px a column, which the Nodes table needed at 1,272 px with a node down.
+    QHeaderView *header = m_view->horizontalHeader();
+    if (header->isSortIndicatorShown() && header->sortIndicatorSection() == column)
+        return header->sectionSizeHint(column);
+    // What QHeaderView::sectionSizeFromContents measures, in bold as titles are drawn.
+    QStyleOptionHeader option;
+    option.initFrom(header);
+    option.orientation = Qt::Horizontal;
+    option.section = column;
+    QFont bold = header->font();
+    bold.setBold(true);
+    option.fontMetrics = QFontMetrics(bold);
+    option.text = m_view->model()->headerData(column, Qt::Horizontal).toString();
+    return header->style()
+        ->sizeFromContents(QStyle::CT_HeaderSection, &option, QSize(), header)
+        .width();
+}
+
+void ColumnFitter::fitToContents()
+{
+    // QTableView::resizeColumnsToContents, with the title's own width.
+    QHeaderView *header = m_view->horizontalHeader();
+    QAbstractItemView *view = m_view; // sizeHintForColumn is public here
+    for (int c = 0; c < header->count(); ++c)
+        if (!header->isSectionHidden(c))
+            header->resizeSection(c, std::max(view->sizeHintForColumn(c), titleWidth(c)));
+}
+
+int ColumnFitter::narrowest(int column) const
+{
+    int most = titleWidth(column);
+    const auto [first, last] = rowRangeOnScreen();
+    // The item delegate's padding each side of the text, and the grid line.
+    const int padding =
+        2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) +
+        (m_view->showGrid() ? 1 : 0);
+    const QFontMetrics metrics(m_view->font());
+    for (int r = first; r <= last; ++r) {
+        const QString kept = m_view->model()->index(r, column).data(KeptTextRole).toString();
+        if (!kept.isEmpty())
+            most = std::max(most, metrics.horizontalAdvance(kept) + padding);
+    }
+    return most;
 }
 
 bool ColumnFitter::eventFilter(QObject *watched, QEvent *event)

@@ -4,6 +4,8 @@
 #include <QList>
 #include <QObject>
 
+#include <utility>
+
 class QTableView;
 class QTimer;
 
@@ -31,8 +33,12 @@ public:
     void setLastColumnElides(bool elides) { m_lastColumnElides = elides; }
     /// When the fitted columns are wider than the viewport, these give up room, in this order,
     /// each down to its title's width, so the table does not scroll sideways; their cells
-    /// elide, and should say their whole text in a tooltip.
+    /// elide, and should say their whole text in a tooltip. A cell that answers KeptTextRole
+    /// keeps room for that text (the start of its own, e.g. a URL's host:port).
     void setElidingColumns(QList<int> columns) { m_eliding = std::move(columns); }
+    /// The part of a cell's text an eliding column never cuts (a QString; none: the title's
+    /// width is the floor).
+    static constexpr int KeptTextRole = Qt::UserRole + 64;
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -40,8 +46,16 @@ protected:
 private:
     /// The rows on screen, by their first column (the row's name in the tables fitted).
     QStringList rowsOnScreen() const;
+    /// The first and last row on screen (last < first: none).
+    std::pair<int, int> rowRangeOnScreen() const;
     void fitLastColumnToRoom();
     void fitElidingColumnsToRoom();
+    /// The narrowest an eliding column may get: its title, and the kept text on screen.
+    int narrowest(int column) const;
+    /// A column's title whole, with room for the sort arrow only where it is drawn.
+    int titleWidth(int column) const;
+    /// Each column as wide as its rows on screen and its title.
+    void fitToContents();
 
     QTableView *m_view;
     QTimer *m_timer;

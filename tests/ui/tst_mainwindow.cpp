@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The console's first window fits the screen it opens on. It opened at 1280×820 whatever the
+// screen, so on a 1280×800 laptop its status bar was below the screen's edge (walk19).
+// CTest runs this once per screen (an offscreen screen of 1280×800, one of 1920×1080, each
+// with window frames), from the JSON files beside it; each run asks its primary screen.
+#include "api/localenginesession.h"
+#include "mainwindow.h"
+
+#include <QGuiApplication>
+#include <QScreen>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<LocalEngineSession> m_engine;
+
+    static QRect available() { return QGuiApplication::primaryScreen()->availableGeometry(); }
+
+    /// A window as the console opens it, shown, with its layouts settled.
+    std::unique_ptr<ui::MainWindow> openWindow()
+    {
+        auto window = std::make_unique<ui::MainWindow>(m_engine.get());
+        window->show();
+        if (!QTest::qWaitForWindowExposed(window.get()))
+            return {};
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCoreApplication::processEvents();
+        return window;
+    }
+
+    /// Everything an operator needs on screen: the window with its frame, and the status bar.
+    static QString offScreen(ui::MainWindow *window)
+    {
+        const QRect frame = window->frameGeometry();
+        const QStatusBar *bar = window->statusBar();
+        const QRect status(bar->mapToGlobal(QPoint(0, 0)), bar->size());
+        if (!available().contains(frame))
+            return QStringLiteral("the window %1 is not inside the screen %2")
+                .arg(toString(frame), toString(available()));
+        if (!bar->isVisible() || !available().contains(status))
+            return QStringLiteral("the status bar %1 is not on the screen %2")
+                .arg(toString(status), toString(available()));
+        return {};
+    }
+
+    static QString toString(const QRect &r)
+    {
+        return QStringLiteral("%1x%2+%3+%4").arg(r.width()).arg(r.height()).arg(r.x()).arg(r.y());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("jobfirst-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        QVERIFY(m_dir.isValid());
+        m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
+        options.healthChecks = false;
+        options.deliver = false;
+        QVERIFY(m_engine->start(options).result().ok());
+        qInfo("the screen's free area: %s", qPrintable(toString(available())));
+    }
+
+    void init() { QSettings().clear(); }
+
+    void cleanupTestCase()
+    {
+        if (m_engine)
+            m_engine->stop();
+    }
+
+    // The arithmetic, on the screens operators have; a frame of a 24 px title bar and 4 px
+    // borders.
+    void fittedGeometry_data()
+    {
+        QTest::addColumn<QRect>("wanted");
+        QTest::addColumn<QRect>("available");
+        QTest::addColumn<QRect>("fitted");
+        const QRect laptop(0, 0, 1280, 800);
+        const QRect fullHd(0, 0, 1920, 1080);
+        QTest::newRow("designed size, room for it")
+            << QRect(320, 130, 1280, 820) << fullHd << QRect(320, 130, 1280, 820);
+        QTest::newRow("designed size on a laptop")
+            << QRect(0, -10, 1280, 820) << laptop << QRect(4, 24, 1272, 772);
+        QTest::newRow("saved larger than the screen")
+            << QRect(100, 100, 2400, 1400) << fullHd << QRect(4, 24, 1912, 1052);
+        QTest::newRow("saved past the right and bottom edges")
+            << QRect(1500, 900, 800, 600) << fullHd << QRect(1116, 476, 800, 600);
+        QTest::newRow("saved above a top panel")
+            << QRect(200, 0, 800, 600) << QRect(0, 32, 1280, 768) << QRect(200, 56, 800, 600);
+        QTest::newRow("on a second screen")
+            << QRect(1500, 100, 1280, 820) << QRect(1280, 0, 1280, 800)
+            << QRect(1284, 24, 1272, 772);
+    }
+    void fittedGeometry()
+    {
+        QFETCH(QRect, wanted);
+        QFETCH(QRect, available);
+        QFETCH(QRect, fitted);
+        QCOMPARE(ui::MainWindow::fittedGeometry(wanted, available, QMargins(4, 24, 4, 4)), fitted);
+    }
+
+    // Nothing saved: the designed size where the screen has room for it, else the room there
+    // is, with the status bar on screen; in English and Chinese, on every page.
+    void firstWindowFitsTheScreen_data()
+    {
+        QTest::addColumn<QString>("language");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    void firstWindowFitsTheScreen()
+    {
+        QFETCH(QString, language);
+        QSettings().setValue(QStringLiteral("language"), language);
+        const auto window = openWindow();
+        QVERIFY(window);
+        const QSize designed = ui::MainWindow::DesignedSize;
+        for (int page = 0; page < window->pageCount(); ++page) {
+            window->showPage(page);
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+            QCoreApplication::processEvents();
+            const QString off = offScreen(window.get());
+            QVERIFY2(off.isEmpty(), qPrintable(QStringLiteral("page %1: %2").arg(page).arg(off)));
+        }
+        if (available().width() >= designed.width() + 100 &&
+            available().height() >= designed.height() + 100)
+            QCOMPARE(window->size(), designed);
+        else // the room there is, not a small window in a corner of it
+            QVERIFY2(window->width() >= available().width() - 40 &&
+                         window->height() >= available().height() - 80,
+                     qPrintable(toString(window->geometry())));
+    }
+
+    // A window saved on a larger screen (or a larger resolution) comes back onto this one.
+    void savedGeometryLargerThanTheScreenIsClamped()
+    {
+        {
+            const auto large = openWindow();
+            QVERIFY(large);
+            large->setGeometry(QRect(available().topLeft() + QPoint(200, 150),
+                                     available().size() + QSize(600, 400)));
+            QCoreApplication::processEvents();
+            QVERIFY(!available().contains(large->frameGeometry())); // saved off screen
+            large->close();
+        }
+        QVERIFY(!QSettings().value(QStringLiteral("window/geometry")).toByteArray().isEmpty());
+        const auto window = openWindow();
+        QVERIFY(window);
+        const QString off = offScreen(window.get());
+        QVERIFY2(off.isEmpty(), qPrintable(off));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
