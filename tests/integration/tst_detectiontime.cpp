@@ -79,11 +79,14 @@ private slots:
         // Seen between checks: the kernel closed the dead process's connection.
         QCOMPARE(changes.size(), 1);
         const auto event = changes.first().first().value<HealthEvent>();
-        QCOMPARE(
-            event.reason,
-            QStringLiteral(
-                "connection refused (3 checks failed in a row; checked at once because the node "
-                "closed its connection and a new connection was refused)"));
+        // The checks' own error is the kernel's: refused once the dead process's listening
+        // socket is gone, reset when a check's connection raced that teardown (seen once in
+        // a loaded ctest -j2). What the operator reads after it is the watcher's finding.
+        const QRegularExpression expected(QStringLiteral(
+            "^(connection refused|[Cc]onnection reset by peer) \\(3 checks failed in a row; "
+            "checked at once"
+            " because the node closed its connection and a new connection was refused\\)$"));
+        QVERIFY2(expected.match(event.reason).hasMatch(), qPrintable(event.reason));
         // The failure came after the node's last good check: the SLO's failure-to-alert time
         // is counted from there, so the history keeps when that was.
         QVERIFY(event.lastOkAt > 0 && event.lastOkAt < event.timestamp);
