@@ -103,11 +103,20 @@ private:
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);
-    /// The statement inserting those events and their delivery rows (items without bulk
-    /// rows or coalescing); it answers as eventsStatement()'s does. With `idsNew` it fails
-    /// (unique_violation) when an event id was accepted before, instead of checking each.
-    static QString enqueueStatement(const std::vector<const OutboxItem *> &items, qint64 now,
-                                    bool idsNew);
+    /// The parameters of jf_enqueue (or jf_enqueue_once) inserting those events and their
+    /// delivery rows (items without bulk rows or coalescing), in binary format; it answers as
+    /// eventsStatement()'s does. jf_enqueue fails (unique_violation) when an event id was
+    /// accepted before, instead of checking each.
+    static std::vector<QByteArray> enqueueParams(const std::vector<const OutboxItem *> &items,
+                                                 qint64 now);
+    /// Opens the group's transaction on m_link in one round trip: the statements of `begin`,
+    /// then the events of `items` (with their delivery rows when `plain`, through
+    /// jf_enqueue or, without `idsNew`, jf_enqueue_once), filling `seqs` (event id → seq of
+    /// the events inserted). False, with why in `error` and its SQLSTATE, when a statement
+    /// failed: nothing is written then, and the transaction is left to roll back.
+    bool beginGroup(const QStringList &begin, const std::vector<const OutboxItem *> &items,
+                    bool plain, qint64 now, bool idsNew, QHash<QString, qint64> &seqs,
+                    QString &error, QByteArray &sqlState);
     /// Groups still to check each event id against those accepted before (after one came
     /// again, the next ones may too). Used on the writer's thread only.
     int m_checkIds = 0;
