@@ -475,6 +475,8 @@ void PostgresOutboxStore::sendCommit(Link &link,
     {
         std::lock_guard lock(m_mutex);
         link.busy = false;
+        m_answered = link.requests;
+        m_answeredAt = std::chrono::steady_clock::now();
     }
     m_linkFree.notify_all();
     if (m_readyHook)
@@ -495,10 +497,35 @@ bool PostgresOutboxStore::ready(std::size_t queued) const
     // PostgreSQL's CPU is mostly per transaction (pgbench here: ~450 us per COMMIT against
     // ~9 us per event's rows): while COMMITs are in flight, a group starts only once it is at
     // least as large as the average of theirs, so groups do not shrink to the few callers
-    // answered first (with 50 callers they had ~11 events, now ~30). With none in flight it
-    // starts at once; a COMMIT ending wakes the writer (the ready hook), so nothing waits
-    // longer than the COMMITs already in flight.
-    return busy == 0 || queued * busy >= inFlight;
+    // answered first (with 50 callers they had ~11 events, then ~30). With none in flight it
+    // starts once the callers of the last COMMIT are back (or Settle has passed): they come
+    // back one by one as they hear their answers, and a group taken at the first of them
+    // left the rest to a COMMIT of their own (~27 events a COMMIT, now ~50). A COMMIT
+    // ending wakes the writer (the ready hook), so nothing waits longer than the COMMITs
+    // already in flight, or Settle.
+    if (busy == 0) {
+        const auto end = settleEnd(queued);
+        return !end || std::chrono::steady_clock::now() >= *end;
+    }
+    return queued * busy >= inFlight;
+}
+
+std::optional<std::chrono::steady_clock::time_point>
+PostgresOutboxStore::settleEnd(std::size_t queued) const
+{
+    if (queued == 0 || queued >= m_answered)
+        return std::nullopt;
+    for (const auto &l : m_links)
+        if (l->busy)
+            return std::nullopt;
+    return m_answeredAt + Settle;
+}
+
+std::optional<std::chrono::steady_clock::time_point>
+PostgresOutboxStore::readyAt(std::size_t queued) const
+{
+    std::lock_guard lock(m_mutex);
+    return settleEnd(queued);
 }
 
 PostgresOutboxStore::Link &PostgresOutboxStore::idleLink()
