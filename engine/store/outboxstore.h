@@ -7,8 +7,10 @@
 #include <QHash>
 #include <QString>
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace jobfirst {
@@ -64,6 +66,14 @@ public:
     {
         (void)queued;
         return true;
+    }
+    /// When ready(`queued`) turns true by itself, time passing, if it is false now for that
+    /// reason (PostgreSQL: the callers just answered are given a moment to come back); none:
+    /// only the ready hook or a new request makes it true.
+    virtual std::optional<std::chrono::steady_clock::time_point> readyAt(std::size_t queued) const
+    {
+        (void)queued;
+        return std::nullopt;
     }
     /// Called (on any thread) when ready() may have become true.
     virtual void setReadyHook(std::function<void()>) {}

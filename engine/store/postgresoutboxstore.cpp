@@ -5,6 +5,8 @@
 
 #include "store/deliverylease.h"
 #include "store/outboxrows.h"
+#include "store/postgresbinaryarray.h"
+#include "store/postgrespipeline.h"
 #include "store/postgresschema.h"
 #include "store/store.h"
 
@@ -41,7 +43,8 @@ constexpr int ChunkRows = 64; ///< rows per multi-row INSERT (outcomes)
 /// Groups that check each event id against those accepted before, after one came again.
 constexpr int CheckIdsGroups = 100;
 
-// The enqueue statements take their values as arrays, each written as one array literal
+// jf_events and jf_deliveries (groups with bulk or coalescing items) take their values as
+// arrays, each written as one array literal
 // inside one string literal (E'{…}'::TEXT[]): the server reads it with the array's input
 // function, where ARRAY[E'…', …] had it parse, analyse and copy an expression per element
 // (a tenth of the server backend's instructions for a group of 35 events).
@@ -90,58 +93,6 @@ template <class List, class Add> void appendElements(QString &sql, const List &l
         first = false;
         add(sql, element);
     }
-}
-
-/// Appends the payloads of `items`, one after another, as one BYTEA: "E'…'::BYTEA". In
-/// bytea's escape format, where a printable ASCII byte stands for itself (`\` doubled for the
-/// bytea, then `\` and `'` again for the string) and any other byte is `\ooo` in octal: a JSON
-/// payload is mostly printable ASCII, half as long as in hex, which the server lexed and
-/// decoded (a ninth of the backend's instructions per event under callgrind: 178 k → 157 k).
-/// In hex when that is shorter (most bytes outside printable ASCII).
-void appendPayloads(QString &sql, const std::vector<const OutboxItem *> &items)
-{
-    // Characters a byte takes in the escape format.
-    const auto width = [](char c) {
-        return c == '\\' ? 4 : c == '\'' ? 2 : c >= 0x20 && c < 0x7f ? 1 : 5;
-    };
-    qsizetype bytes = 0, escaped = 0;
-    for (const OutboxItem *i : items) {
-        bytes += i->payload.size();
-        for (const char c : i->payload)
-            escaped += width(c);
-    }
-    if (escaped > bytes * 2) {
-        sql += QLatin1String("E'\\\\x");
-        for (const OutboxItem *i : items)
-            sql += QLatin1String(i->payload.toHex());
-        sql += QLatin1String("'::BYTEA");
-        return;
-    }
-    sql += QLatin1String("E'");
-    for (const OutboxItem *i : items) {
-        const char *p = i->payload.constData();
-        const char *const end = p + i->payload.size();
-        while (p < end) {
-            const char *run = p; // bytes that stand for themselves, appended at once
-            while (p < end && width(*p) == 1)
-                ++p;
-            sql += QLatin1String(run, p - run);
-            if (p == end)
-                break;
-            if (*p == '\\') {
-                sql += QLatin1String("\\\\\\\\");
-            } else if (*p == '\'') {
-                sql += QLatin1String("''");
-            } else {
-                const auto b = quint8(*p);
-                const char octal[] = {'\\', '\\', char('0' + (b >> 6)), char('0' + ((b >> 3) & 7)),
-                                      char('0' + (b & 7))};
-                sql += QLatin1String(octal, 5);
-            }
-            ++p;
-        }
-    }
-    sql += QLatin1String("'::BYTEA");
 }
 
 /// Appends "E'{…}'::type[]" of `add(sql, element)` for each element of `list`.
@@ -364,8 +315,8 @@ QString PostgresOutboxStore::eventsStatement(const std::vector<const OutboxItem 
     return sql;
 }
 
-QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem *> &items,
-                                              qint64 now, bool idsNew)
+std::vector<QByteArray>
+PostgresOutboxStore::enqueueParams(const std::vector<const OutboxItem *> &items, qint64 now)
 {
     // The rows writeOutboxRows() makes for such items: one per target, due when asked (else
     // now), real-time unless due later; only for the first copy of an event id in the group
@@ -396,47 +347,49 @@ QString PostgresOutboxStore::enqueueStatement(const std::vector<const OutboxItem
         for (const QString &target : item.targets)
             rows.push_back(Row{int(events.size()), &target, due, due > now, part});
     }
-    // The events as jf_events takes them, but their payloads in one BYTEA, cut by offsets
-    // and lengths: in an array, the server's input read each payload's hex digits twice,
-    // one character at a time (a twelfth of its instructions per event). Written as they are
-    // (appendPayloads()).
-    QString sql =
-        idsNew ? QStringLiteral("EXECUTE jf_enqueue(") : QStringLiteral("EXECUTE jf_enqueue_once(");
-    qsizetype bytes = 0;
+    using Array = PostgresBinaryArray;
+    const auto array = [](Array::Type type, const auto &list, auto add) {
+        Array a(type, qsizetype(list.size()));
+        for (const auto &element : list)
+            add(a, element);
+        return a.bytes();
+    };
+    std::vector<QByteArray> params;
+    params.reserve(13);
+    params.push_back(array(Array::Type::Text, events,
+                           [](Array &a, const OutboxItem *i) { a.addText(i->event.eventId); }));
+    params.push_back(array(Array::Type::Text, events,
+                           [](Array &a, const OutboxItem *i) { a.addText(i->event.type); }));
+    params.push_back(array(Array::Type::Text, events,
+                           [](Array &a, const OutboxItem *i) { a.addText(i->event.userId); }));
+    // The payloads in one BYTEA, cut by offsets and lengths (one allocation on each side).
+    QByteArray payloads;
     for (const OutboxItem *i : events)
-        bytes += i->payload.size();
-    sql.reserve(int(bytes * 2 + qsizetype(events.size()) * 160 + qsizetype(rows.size()) * 80));
-    const auto number = [](QString &s, qint64 v) { s += QString::number(v); };
-    appendEventTexts(sql, events);
-    appendPayloads(sql, events);
-    sql += u',';
-    qint64 offset = 1; // substring() counts from 1
-    appendArray(sql, events, "INTEGER", [&](QString &s, const OutboxItem *i) {
-        number(s, offset);
-        offset += i->payload.size();
-    });
-    sql += u',';
-    appendArray(sql, events, "INTEGER",
-                [&](QString &s, const OutboxItem *i) { number(s, i->payload.size()); });
-    sql += u',';
-    appendArray(sql, events, "BIGINT",
-                [&](QString &s, const OutboxItem *i) { number(s, i->event.createdAt); });
-    sql += u',';
-    appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.event); });
-    sql += u',';
-    appendArray(sql, rows, "TEXT", [](QString &s, const Row &r) { appendText(s, *r.target); });
-    sql += u',';
-    appendArray(sql, rows, "BIGINT", [&](QString &s, const Row &r) { number(s, r.due); });
-    sql += u',';
-    appendArray(sql, rows, "TEXT", [](QString &s, const Row &r) {
-        s += r.deferred ? QLatin1String("\"near-real-time\"") : QLatin1String("\"real-time\"");
-    });
-    sql += u',';
-    appendArray(sql, rows, "INTEGER", [&](QString &s, const Row &r) { number(s, r.part); });
-    sql += u',';
-    number(sql, now);
-    sql += u')';
-    return sql;
+        payloads += i->payload;
+    params.push_back(payloads);
+    qint32 offset = 1; // substring() counts from 1
+    params.push_back(array(Array::Type::Int4, events, [&](Array &a, const OutboxItem *i) {
+        a.addInt4(offset);
+        offset += qint32(i->payload.size());
+    }));
+    params.push_back(array(Array::Type::Int4, events, [](Array &a, const OutboxItem *i) {
+        a.addInt4(qint32(i->payload.size()));
+    }));
+    params.push_back(array(Array::Type::Int8, events,
+                           [](Array &a, const OutboxItem *i) { a.addInt8(i->event.createdAt); }));
+    params.push_back(
+        array(Array::Type::Int4, rows, [](Array &a, const Row &r) { a.addInt4(r.event); }));
+    params.push_back(
+        array(Array::Type::Text, rows, [](Array &a, const Row &r) { a.addText(*r.target); }));
+    params.push_back(
+        array(Array::Type::Int8, rows, [](Array &a, const Row &r) { a.addInt8(r.due); }));
+    params.push_back(array(Array::Type::Text, rows, [](Array &a, const Row &r) {
+        a.addText(r.deferred ? u"near-real-time" : u"real-time");
+    }));
+    params.push_back(
+        array(Array::Type::Int4, rows, [](Array &a, const Row &r) { a.addInt4(r.part); }));
+    params.push_back(Array::int8(now));
+    return params;
 }
 
 Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const PostgresUrl &url)
@@ -522,6 +475,8 @@ void PostgresOutboxStore::sendCommit(Link &link,
     {
         std::lock_guard lock(m_mutex);
         link.busy = false;
+        m_answered = link.requests;
+        m_answeredAt = std::chrono::steady_clock::now();
     }
     m_linkFree.notify_all();
     if (m_readyHook)
@@ -542,10 +497,35 @@ bool PostgresOutboxStore::ready(std::size_t queued) const
     // PostgreSQL's CPU is mostly per transaction (pgbench here: ~450 us per COMMIT against
     // ~9 us per event's rows): while COMMITs are in flight, a group starts only once it is at
     // least as large as the average of theirs, so groups do not shrink to the few callers
-    // answered first (with 50 callers they had ~11 events, now ~30). With none in flight it
-    // starts at once; a COMMIT ending wakes the writer (the ready hook), so nothing waits
-    // longer than the COMMITs already in flight.
-    return busy == 0 || queued * busy >= inFlight;
+    // answered first (with 50 callers they had ~11 events, then ~30). With none in flight it
+    // starts once the callers of the last COMMIT are back (or Settle has passed): they come
+    // back one by one as they hear their answers, and a group taken at the first of them
+    // left the rest to a COMMIT of their own (~27 events a COMMIT, now ~50). A COMMIT
+    // ending wakes the writer (the ready hook), so nothing waits longer than the COMMITs
+    // already in flight, or Settle.
+    if (busy == 0) {
+        const auto end = settleEnd(queued);
+        return !end || std::chrono::steady_clock::now() >= *end;
+    }
+    return queued * busy >= inFlight;
+}
+
+std::optional<std::chrono::steady_clock::time_point>
+PostgresOutboxStore::settleEnd(std::size_t queued) const
+{
+    if (queued == 0 || queued >= m_answered)
+        return std::nullopt;
+    for (const auto &l : m_links)
+        if (l->busy)
+            return std::nullopt;
+    return m_answeredAt + Settle;
+}
+
+std::optional<std::chrono::steady_clock::time_point>
+PostgresOutboxStore::readyAt(std::size_t queued) const
+{
+    std::lock_guard lock(m_mutex);
+    return settleEnd(queued);
 }
 
 PostgresOutboxStore::Link &PostgresOutboxStore::idleLink()
@@ -805,16 +785,16 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // The marker of an enqueue, before it takes any delivery id: readers do not read from the
     // next id on while this transaction is open (see PostgresOutboxReader::dataVersion()).
     // Sent with BEGIN: a round trip costs more than either statement.
-    QString begin = enqueues ? QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock_shared(-("
-                                              "CASE WHEN is_called THEN last_value + 1 ELSE"
-                                              " last_value END)) FROM deliveries_id_seq")
-                             : QStringLiteral("BEGIN");
+    QStringList begin{QStringLiteral("BEGIN")};
+    if (enqueues)
+        begin << QStringLiteral("SELECT pg_advisory_xact_lock_shared(-(CASE WHEN is_called THEN"
+                                " last_value + 1 ELSE last_value END)) FROM deliveries_id_seq");
     // Outcomes are fenced by the lease of the owner they are written for (connect()): its
     // fence lock, shared, in the same round trip.
     m_fencedBy = m_leaseOwner;
     if (std::any_of(group.begin(), group.end(),
                     [](OutboxRequest *r) { return std::holds_alternative<OutcomeWrite>(*r); }))
-        begin += QStringLiteral("; SELECT pg_advisory_xact_lock_shared(%1)")
+        begin << QStringLiteral("SELECT pg_advisory_xact_lock_shared(%1)")
                      .arg(fenceLock(QStringLiteral("'%1'").arg(
                          QString(m_fencedBy).replace(u'\'', QStringLiteral("''")))));
     // The events of every write of the group go in first, together, in the round trip of
@@ -825,7 +805,6 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // the end (or before a supersede, which must see them). Either way on this thread, one
     // group after another: ids are taken in the order groups are built, as seqs are.
     Rows rows{*this, now, {}, {}, {}};
-    QString script = begin;
     std::vector<const OutboxItem *> items;
     if (enqueues) {
         for (OutboxRequest *r : group)
@@ -836,27 +815,19 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
         rows.inserted = std::all_of(items.begin(), items.end(), [](const OutboxItem *i) {
             return i->rowLimits.isEmpty() && !i->coalesce;
         });
-        if (!items.empty())
-            script += QStringLiteral("; ") + (rows.inserted
-                                                  ? enqueueStatement(items, now, m_checkIds == 0)
-                                                  : eventsStatement(items));
-        if (rows.inserted && m_checkIds > 0)
-            --m_checkIds;
     }
-    const bool events = script.size() > begin.size();
-    QSqlQuery q(m_link->db);
+    const bool idsNew = m_checkIds == 0;
+    if (rows.inserted && !items.empty() && m_checkIds > 0)
+        --m_checkIds;
     QString why;
-    if (!runScript(q, script, events, why)) {
+    QByteArray sqlState;
+    if (!beginGroup(begin, items, rows.inserted, now, idsNew, rows.seqs, why, sqlState)) {
         // Nothing is written yet: a connection the server dropped is tried again by commit()
         // (with the writer's other idle ones); else once more here, checking each event id
         // when one was accepted before (and for the next groups: it may come again).
-        const bool again = rows.inserted && !items.empty() &&
-                           q.lastError().nativeErrorCode() == QLatin1String("23505");
-        if (again) {
+        const bool again = rows.inserted && !items.empty() && sqlState == "23505";
+        if (again)
             m_checkIds = CheckIdsGroups;
-            script = begin + QStringLiteral("; ") + enqueueStatement(items, now, false);
-        }
-        q = QSqlQuery();
         rollback(*m_link);
         if (!m_link->connected) {
             lost = true;
@@ -865,13 +836,11 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
                                             "was written: begin: %2")
                                  .arg(m_url.toString(), why));
         }
-        q = QSqlQuery(m_link->db);
-        if (!runScript(q, script, events, why))
+        rows.seqs.clear();
+        if (!beginGroup(begin, items, rows.inserted, now, idsNew && !again, rows.seqs, why,
+                        sqlState))
             error = QStringLiteral("begin: %1").arg(why);
     }
-    while (error.isEmpty() && events && q.next())
-        rows.seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
-    q.finish();
     // Fencing: outcomes are recorded only for rows of partitions m_leaseOwner still holds,
     // locked by each outcome statement until this transaction ends (connect()).
     // Successes of single-event rows (nearly every outcome) are written together, several per
@@ -911,7 +880,6 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
     // no bound on what may be sent is needed.
     summary.lastDeliveryId = std::numeric_limits<qint64>::max();
-    q.finish();
     if (!error.isEmpty()) {
         rollback(*m_link);
         return makeError(QStringLiteral("store.unavailable"),
@@ -920,6 +888,42 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
                              .arg(m_url.toString(), error));
     }
     return summary;
+}
+
+bool PostgresOutboxStore::beginGroup(const QStringList &begin,
+                                     const std::vector<const OutboxItem *> &items, bool plain,
+                                     qint64 now, bool idsNew, QHash<QString, qint64> &seqs,
+                                     QString &error, QByteArray &sqlState)
+{
+    sqlState.clear();
+    if (plain && !items.empty()) {
+        // The statements of BEGIN, then jf_enqueue with its values in binary format, in one
+        // round trip.
+        PostgresPipeline pipeline(PostgresPipeline::connectionOf(m_link->db));
+        for (const QString &sql : begin)
+            pipeline.add(sql.toUtf8());
+        pipeline.addPrepared(idsNew ? "jf_enqueue" : "jf_enqueue_once", enqueueParams(items, now));
+        if (!pipeline.run()) {
+            error = pipeline.error();
+            sqlState = pipeline.sqlState();
+            return false;
+        }
+        for (int row = 0; row < pipeline.rows(); ++row)
+            seqs.insert(QString::fromUtf8(pipeline.value(row, 1)),
+                        pipeline.value(row, 0).toLongLong());
+        return true;
+    }
+    QString script = begin.join(QStringLiteral("; "));
+    if (!items.empty())
+        script += QStringLiteral("; ") + eventsStatement(items);
+    QSqlQuery q(m_link->db);
+    if (!runScript(q, script, !items.empty(), error)) {
+        sqlState = q.lastError().nativeErrorCode().toLatin1();
+        return false;
+    }
+    while (!items.empty() && q.next())
+        seqs.insert(q.value(1).toString(), q.value(0).toLongLong());
+    return true;
 }
 
 bool PostgresOutboxStore::writeDone(

@@ -7,6 +7,7 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -42,6 +43,7 @@ public:
     Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
     void finish(std::function<void(bool ok, const QString &error)> answer) override;
     bool ready(std::size_t queued) const override;
+    std::optional<std::chrono::steady_clock::time_point> readyAt(std::size_t queued) const override;
     void setReadyHook(std::function<void()> hook) override { m_readyHook = std::move(hook); }
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
     QList<int> heldPartitions() const override { return m_held; }
@@ -52,6 +54,12 @@ public:
     /// (with a group in two round trips, 5 wrote more events/s than 3 in each of four
     /// adjacent bench_outbox pairs here, at load 14-16; see docs/benchmarks.md).
     static constexpr int Links = 5;
+    /// How long a group waits, with no COMMIT in flight, for as many requests as the last
+    /// COMMIT answered: its callers come back within it when they call again at once (the
+    /// benchmark's 50 answered callers: 49.8 events a COMMIT instead of ~27, and a third less
+    /// server CPU an event; see docs/benchmarks.md); other callers' requests wait at most
+    /// this long.
+    static constexpr std::chrono::microseconds Settle{1000};
 
 private:
     struct Link;
@@ -103,11 +111,20 @@ private:
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);
-    /// The statement inserting those events and their delivery rows (items without bulk
-    /// rows or coalescing); it answers as eventsStatement()'s does. With `idsNew` it fails
-    /// (unique_violation) when an event id was accepted before, instead of checking each.
-    static QString enqueueStatement(const std::vector<const OutboxItem *> &items, qint64 now,
-                                    bool idsNew);
+    /// The parameters of jf_enqueue (or jf_enqueue_once) inserting those events and their
+    /// delivery rows (items without bulk rows or coalescing), in binary format; it answers as
+    /// eventsStatement()'s does. jf_enqueue fails (unique_violation) when an event id was
+    /// accepted before, instead of checking each.
+    static std::vector<QByteArray> enqueueParams(const std::vector<const OutboxItem *> &items,
+                                                 qint64 now);
+    /// Opens the group's transaction on m_link in one round trip: the statements of `begin`,
+    /// then the events of `items` (with their delivery rows when `plain`, through
+    /// jf_enqueue or, without `idsNew`, jf_enqueue_once), filling `seqs` (event id → seq of
+    /// the events inserted). False, with why in `error` and its SQLSTATE, when a statement
+    /// failed: nothing is written then, and the transaction is left to roll back.
+    bool beginGroup(const QStringList &begin, const std::vector<const OutboxItem *> &items,
+                    bool plain, qint64 now, bool idsNew, QHash<QString, qint64> &seqs,
+                    QString &error, QByteArray &sqlState);
     /// Groups still to check each event id against those accepted before (after one came
     /// again, the next ones may too). Used on the writer's thread only.
     int m_checkIds = 0;
@@ -118,6 +135,13 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_linkFree; ///< a COMMIT ended (or the store stops)
     bool m_stopping = false;
+    /// The requests of the last COMMIT answered, and when (m_mutex): the next group waits a
+    /// moment for as many (settleEnd()).
+    std::size_t m_answered = 0;
+    std::chrono::steady_clock::time_point m_answeredAt;
+    /// While no COMMIT is in flight and fewer than m_answered requests wait: until when the
+    /// next group waits for the rest (m_mutex held).
+    std::optional<std::chrono::steady_clock::time_point> settleEnd(std::size_t queued) const;
     std::function<void()> m_readyHook;
 };
 

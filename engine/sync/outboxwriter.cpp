@@ -499,7 +499,15 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
             return group;
         }
     } else {
-        m_wake.wait(lock, ready);
+        while (!ready()) {
+            const auto at = m_queue.empty() || m_stopping
+                                ? std::nullopt
+                                : parts.committer->readyAt(m_queue.size());
+            if (at)
+                m_wake.wait_until(lock, *at);
+            else
+                m_wake.wait(lock);
+        }
     }
     m_leader = nullptr;
     if (m_led) { // a group of its own: its record covers it alone
