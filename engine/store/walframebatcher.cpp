@@ -77,31 +77,28 @@ int batchWrite(sqlite3_file *f, const void *data, int amount, sqlite3_int64 offs
     File *p = fileOf(f);
     if (!p->wal)
         return p->below->pMethods->xWrite(p->below, data, amount, offset);
-    // Not where the gathered frames end (SQLite rewrites a frame, or starts the WAL over):
-    // what is gathered goes first.
-    if (p->used > 0 && offset != p->offset + p->used) {
+    // The page after a commit frame's header is the commit's last write: SQLite publishes the
+    // commit in the WAL index once it returns.
+    const bool header = amount == FrameHeaderBytes;
+    const bool endsCommit = !header && std::exchange(p->commitEnds, false);
+    if (header)
+        p->commitEnds = bigEndian32(static_cast<const char *>(data) + 4) != 0;
+    // Not where the gathered frames end (SQLite rewrites a frame, or starts the WAL over), or
+    // more than one write can take: what is gathered goes first.
+    if (p->used > 0 && (offset != p->offset + p->used || p->used + amount > MaxGatheredBytes)) {
         if (const int rc = writeGathered(p); rc != SQLITE_OK)
             return rc;
     }
-    if (p->used + amount > MaxGatheredBytes) {
+    if (amount > MaxGatheredBytes || !makeRoom(p, amount)) {
         if (const int rc = writeGathered(p); rc != SQLITE_OK)
             return rc;
-    }
-    if (amount > MaxGatheredBytes || !makeRoom(p, amount))
         return p->below->pMethods->xWrite(p->below, data, amount, offset);
+    }
     if (p->used == 0)
         p->offset = offset;
     std::memcpy(p->bytes + p->used, data, std::size_t(amount));
     p->used += amount;
-    if (amount == FrameHeaderBytes) {
-        p->commitEnds = bigEndian32(static_cast<const char *>(data) + 4) != 0;
-        return SQLITE_OK;
-    }
-    // The page after a commit frame's header: the commit's frames are all here, and SQLite
-    // publishes them in the WAL index once this returns.
-    if (std::exchange(p->commitEnds, false))
-        return writeGathered(p);
-    return SQLITE_OK;
+    return endsCommit ? writeGathered(p) : SQLITE_OK;
 }
 
 int batchClose(sqlite3_file *f)
