@@ -4,7 +4,7 @@
 #include "store/auditchain.h"
 #include "store/statereports.h"
 #include "store/staterows.h"
-
+#include "store/walframebatcher.h"
 
 #include <QAtomicInteger>
 #include <QCryptographicHash>
@@ -201,11 +201,15 @@ std::atomic<qint64> s_maxPageCount{0};
 /// Process-wide SQLite settings, made before its first connection opens (SQLite takes them
 /// only before it initializes). Memory statistics off: with them on, every allocation SQLite
 /// makes takes one global mutex (the outbox writer accepted 12% more events a second without
-/// it); nothing here reads sqlite3_memory_used() or sets a heap limit.
+/// it); nothing here reads sqlite3_memory_used() or sets a heap limit. WAL frames are written
+/// one commit at a time (WalFrameBatcher).
 void configureSqlite()
 {
     static std::once_flag once;
-    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+    std::call_once(once, [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        WalFrameBatcher::install(); // after the configuration: registering initializes SQLite
+    });
 }
 
 // Stores this process holds open, for isHeld(): POSIX locks do not report a process's own.
