@@ -386,16 +386,22 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
     // that can be clicked but does nothing told the operator nothing (walk19).
     m_pause->setObjectName(QStringLiteral("pauseTarget"));
     m_resume->setObjectName(QStringLiteral("resumeTarget"));
+    // Each offers only what would change the chosen target (no Pause on a paused one), and
+    // follows its state as snapshots arrive (walk20).
     const auto updateTargetButtons = [this] {
-        const bool chosen = !selectedTarget().isEmpty();
-        for (QPushButton *b : {m_pause, m_resume, m_enable, m_disable})
-            b->setEnabled(chosen);
+        const int row = m_targets->rowOfKey(selectedTarget());
+        const TargetStatus *t = row >= 0 ? &m_targets->row(row) : nullptr;
+        m_pause->setEnabled(t && !t->paused);
+        m_resume->setEnabled(t && t->paused);
+        m_enable->setEnabled(t && !t->enabled);
+        m_disable->setEnabled(t && t->enabled);
     };
     updateTargetButtons();
     for (QTableView *v : {m_targetView, m_nodeTargetView})
         connect(v->selectionModel(), &QItemSelectionModel::selectionChanged, this,
                 updateTargetButtons);
     connect(m_targets, &QAbstractItemModel::modelReset, this, updateTargetButtons);
+    connect(m_targets, &QAbstractItemModel::dataChanged, this, updateTargetButtons);
     // A service target's connection (URL, TLS, token) is config: edited in a dialog, applied as
     // a new config version. A node's target follows the node (Nodes → Edit).
     m_editTarget->setObjectName(QStringLiteral("editTarget"));
