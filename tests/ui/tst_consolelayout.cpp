@@ -880,8 +880,15 @@ private slots:
         };
         QTableView *view = showSyncTab(language, 0, sync->serviceTargetView());
         QVERIFY(view);
-        const qint64 before = backlog(); // what earlier checks left waiting for a retry
         QVERIFY(m_engine->setTargetPaused(target, true).result().ok());
+        const auto paused = [sync, &target] {
+            const int row = sync->targetModel()->rowOfKey(target);
+            return row >= 0 && sync->targetModel()->row(row).paused;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(paused(), 10000);
+        // What earlier checks left waiting for a retry, read once the target holds it: read
+        // before the pause, a retry delivered meanwhile made the count fall by the one sent.
+        const qint64 before = backlog();
         const auto send = [this, &language](int count) {
             QList<SyncEvent> events;
             for (int i = 0; i < count; ++i) {
