@@ -258,6 +258,273 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
     return t;
 }
 
+/// One top-level key of a config file: how it is read into a ClusterConfig and written back.
+/// The table below is the one list of keys (unknown keys are refused against it).
+struct Setting
+{
+    QString key;
+    std::function<Status(const QJsonObject &, ClusterConfig &)> read;
+    std::function<QJsonValue(const ClusterConfig &)> write;
+};
+
+template <typename T>
+std::function<QJsonValue(const ClusterConfig &)> writeField(T ClusterConfig::*field)
+{
+    return [field](const ClusterConfig &c) { return QJsonValue(c.*field); };
+}
+
+Setting intSetting(const QString &key, int lo, int hi, int ClusterConfig::*field)
+{
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                return readInt(o, key, lo, hi, &(c.*field));
+            },
+            writeField(field)};
+}
+
+Setting durationSetting(const QString &key, qint64 lo, qint64 hi, qint64 ClusterConfig::*field)
+{
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                return readDuration(o, key, lo, hi, &(c.*field));
+            },
+            [field](const ClusterConfig &c) { return QJsonValue(formatDuration(c.*field)); }};
+}
+
+Setting boolSetting(const QString &key, bool ClusterConfig::*field)
+{
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) { return readBool(o, key, &(c.*field)); },
+            writeField(field)};
+}
+
+/// A string; `why` says what is wrong with a value read (empty when it is fine).
+Setting stringSetting(const QString &key, QString ClusterConfig::*field, int maxBytes = 4096,
+                      std::function<QString(const QString &)> why = {})
+{
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                if (Status s = readString(o, key, &(c.*field), maxBytes); !s)
+                    return s;
+                if (const QString problem = why ? why(c.*field) : QString(); !problem.isEmpty())
+                    return Status(keyError(key, o.value(key), problem));
+                return Status();
+            },
+            writeField(field)};
+}
+
+Setting strategySetting()
+{
+    const QString key = QStringLiteral("load_balance_strategy");
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                QString name = strategyName(c.loadBalanceStrategy);
+                if (Status s = readString(o, key, &name); !s)
+                    return s;
+                const auto strategy = strategyFromName(name);
+                if (!strategy)
+                    return Status(keyError(
+                        key, o.value(key),
+                        QStringLiteral("is not a strategy (round-robin, least-connections, "
+                                       "weighted-round-robin, ip-hash, power-of-two)")));
+                c.loadBalanceStrategy = *strategy;
+                return Status();
+            },
+            [](const ClusterConfig &c) { return QJsonValue(strategyName(c.loadBalanceStrategy)); }};
+}
+
+Setting eventBytesSetting()
+{
+    const QString key = QStringLiteral("sync_max_event_bytes");
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                int bytes = int(c.syncMaxEventBytes);
+                if (Status s = readInt(o, key, 1024, 64 * 1024 * 1024, &bytes); !s)
+                    return s;
+                c.syncMaxEventBytes = bytes;
+                return Status();
+            },
+            writeField(&ClusterConfig::syncMaxEventBytes)};
+}
+
+Setting secretSetting()
+{
+    const QString key = QStringLiteral("cluster_secret");
+    return {key,
+            [=](const QJsonObject &o, ClusterConfig &c) {
+                return readSecret(o, key, key, &c.clusterSecret);
+            },
+            writeField(&ClusterConfig::clusterSecret)};
+}
+
+Status readTargets(const QJsonObject &o, ClusterConfig &c)
+{
+    const QJsonValue v = o.value(QStringLiteral("targets"));
+    if (v.isUndefined())
+        return {};
+    if (!v.isArray())
+        return keyError(QStringLiteral("targets"), v, QStringLiteral("is not a list of targets"));
+    QList<TargetConfig> targets;
+    QSet<QString> names;
+    const QJsonArray a = v.toArray();
+    for (int i = 0; i < a.size(); ++i) {
+        auto t = parseTarget(a.at(i), i);
+        if (!t)
+            return t.error();
+        if (names.contains(t->name))
+            return makeError(QStringLiteral("config.invalid"),
+                             QStringLiteral("key 'targets[%1].name': \"%2\" is used by an "
+                                            "earlier target")
+                                 .arg(i)
+                                 .arg(t->name));
+        names.insert(t->name);
+        targets << t.value();
+    }
+    c.targets = targets;
+    return {};
+}
+
+QJsonObject targetToJson(const TargetConfig &t)
+{
+    QJsonObject o{{QStringLiteral("name"), t.name},
+                  {QStringLiteral("url"), t.url},
+                  {QStringLiteral("events"), QJsonArray::fromStringList(t.events)},
+                  {QStringLiteral("batch_size"), t.batchSize},
+                  {QStringLiteral("rate_limit"), t.rateLimit},
+                  {QStringLiteral("secret"), t.secret},
+                  {QStringLiteral("enabled"), t.enabled}};
+    // TLS keys only when set, so plain configs stay short.
+    const std::pair<const char *, QString> files[] = {{"ca_file", t.caFile},
+                                                      {"client_cert", t.clientCert},
+                                                      {"client_key", t.clientKey},
+                                                      {"token_file", t.tokenFile}};
+    for (const auto &[key, value] : files)
+        if (!value.isEmpty())
+            o.insert(QLatin1String(key), value);
+    if (t.tlsInsecure)
+        o.insert(QStringLiteral("tls_insecure"), true);
+    if (t.timeoutMs > 0)
+        o.insert(QStringLiteral("timeout"), formatDuration(t.timeoutMs));
+    QJsonObject retry;
+    if (t.maxRetries >= 0)
+        retry.insert(QStringLiteral("max"), t.maxRetries);
+    if (t.retryIntervalMs > 0)
+        retry.insert(QStringLiteral("interval"), formatDuration(t.retryIntervalMs));
+    if (!retry.isEmpty())
+        o.insert(QStringLiteral("retry"), retry);
+    return o;
+}
+
+Setting targetsSetting()
+{
+    return {QStringLiteral("targets"), readTargets, [](const ClusterConfig &c) {
+                QJsonArray targets;
+                for (const TargetConfig &t : c.targets)
+                    targets.append(targetToJson(t));
+                return QJsonValue(targets);
+            }};
+}
+
+QString logLevelProblem(const QString &level)
+{
+    static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
+                                       QStringLiteral("warning"), QStringLiteral("error")};
+    return levels.contains(level) ? QString()
+                                  : QStringLiteral("is not a level (debug, info, warning, error)");
+}
+
+QString syncPathProblem(const QString &path)
+{
+    return path.startsWith(u'/') && !path.contains(u' ')
+               ? QString()
+               : QStringLiteral("must start with '/' and hold no spaces");
+}
+
+/// Every key, in the order they are read (a file with several errors reports the first).
+const std::vector<Setting> &settings()
+{
+    using C = ClusterConfig;
+    constexpr qint64 Hour = 3600000, Day = 24 * Hour;
+    static const std::vector<Setting> table = {
+        stringSetting(QStringLiteral("cluster_id"), &C::clusterId, C::MaxIdBytes),
+        stringSetting(QStringLiteral("node_id"), &C::nodeId, C::MaxIdBytes),
+        intSetting(QStringLiteral("max_nodes"), 1, 10000, &C::maxNodes),
+        strategySetting(),
+        durationSetting(QStringLiteral("health_check_interval"), 50, Hour,
+                        &C::healthCheckIntervalMs),
+        durationSetting(QStringLiteral("node_timeout"), 100, Day, &C::nodeTimeoutMs),
+        intSetting(QStringLiteral("sync_workers"), 1, 64, &C::syncWorkers),
+        intSetting(QStringLiteral("sync_queue_size"), 1, 1000000, &C::syncQueueSize),
+        durationSetting(QStringLiteral("sync_retry_interval"), 1, Hour, &C::syncRetryIntervalMs),
+        intSetting(QStringLiteral("max_sync_retries"), 0, 100, &C::maxSyncRetries),
+        durationSetting(QStringLiteral("sync_timeout"), 10, 600000, &C::syncTimeoutMs),
+        boolSetting(QStringLiteral("metrics_enabled"), &C::metricsEnabled),
+        stringSetting(QStringLiteral("log_level"), &C::logLevel, 4096, logLevelProblem),
+        durationSetting(QStringLiteral("health_check_timeout"), 10, 600000,
+                        &C::healthCheckTimeoutMs),
+        intSetting(QStringLiteral("rise"), 1, 100, &C::rise),
+        intSetting(QStringLiteral("fall"), 1, 100, &C::fall),
+        durationSetting(QStringLiteral("fast_interval"), 50, Hour, &C::fastIntervalMs),
+        durationSetting(QStringLiteral("down_interval"), 50, Hour, &C::downIntervalMs),
+        intSetting(QStringLiteral("check_jitter"), 0, 50, &C::checkJitterPercent),
+        durationSetting(QStringLiteral("slow_start"), 0, Hour, &C::slowStartMs),
+        durationSetting(QStringLiteral("sync_batch_window"), 0, 600000, &C::syncBatchWindowMs),
+        intSetting(QStringLiteral("sync_backlog_limit"), 1, 1000000000, &C::syncBacklogLimit),
+        secretSetting(),
+        eventBytesSetting(),
+        durationSetting(QStringLiteral("retention"), Hour, 3650 * Day, &C::retentionMs),
+        stringSetting(QStringLiteral("backup_dir"), &C::backupDir),
+        durationSetting(QStringLiteral("backup_interval"), 60000, 365 * Day, &C::backupIntervalMs),
+        intSetting(QStringLiteral("backup_keep"), 1, 1000, &C::backupKeep),
+        stringSetting(QStringLiteral("backup_passphrase_file"), &C::backupPassphraseFile),
+        stringSetting(QStringLiteral("cluster_sync_path"), &C::clusterSyncPath, C::MaxUrlBytes,
+                      syncPathProblem),
+        durationSetting(QStringLiteral("log_retention"), Hour, 3650 * Day, &C::logRetentionMs),
+        stringSetting(QStringLiteral("api_tls_cert"), &C::apiTlsCert),
+        stringSetting(QStringLiteral("api_tls_key"), &C::apiTlsKey),
+        boolSetting(QStringLiteral("metrics_public"), &C::metricsPublic),
+        targetsSetting(),
+    };
+    return table;
+}
+
+const Setting *setting(const QString &key)
+{
+    for (const Setting &s : settings())
+        if (s.key == key)
+            return &s;
+    return nullptr;
+}
+
+/// What no single key can say: settings that must go together or agree.
+Status checkCombinations(const ClusterConfig &c)
+{
+    if (c.clusterId.trimmed().isEmpty())
+        return keyError(QStringLiteral("cluster_id"), QJsonValue(c.clusterId),
+                        QStringLiteral("must not be empty"));
+    if (c.apiTlsCert.isEmpty() != c.apiTlsKey.isEmpty()) {
+        const QString missing =
+            c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_cert") : QStringLiteral("api_tls_key");
+        const QString given =
+            c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_key") : QStringLiteral("api_tls_cert");
+        return keyError(missing, QJsonValue(QString()),
+                        QStringLiteral("must be set together with %1 (TLS needs both the "
+                                       "certificate and its key)")
+                            .arg(given));
+    }
+    if (!c.backupDir.isEmpty() && c.backupPassphraseFile.isEmpty())
+        return keyError(QStringLiteral("backup_passphrase_file"),
+                        QJsonValue(c.backupPassphraseFile),
+                        QStringLiteral("must name the passphrase file when backup_dir is set "
+                                       "(backups are encrypted)"));
+    if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
+        return keyError(QStringLiteral("health_check_timeout"),
+                        QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
+                        QStringLiteral("is longer than health_check_interval (%1)")
+                            .arg(formatDuration(c.healthCheckIntervalMs)));
+    return {};
+}
+
 } // namespace
 
 QList<TargetConfig> ClusterConfig::defaultTargets()
@@ -313,215 +580,16 @@ Result<ClusterConfig> ClusterConfig::fromJson(const QByteArray &json)
 
 Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
 {
-    ClusterConfig c;
-    using Reader = std::function<Status(const QJsonObject &)>;
-    const QString strategyKey = QStringLiteral("load_balance_strategy");
-    const QList<std::pair<QString, Reader>> readers = {
-        {QStringLiteral("cluster_id"),
-         [&](auto &o) {
-             return readString(o, QStringLiteral("cluster_id"), &c.clusterId, MaxIdBytes);
-         }},
-        {QStringLiteral("node_id"),
-         [&](auto &o) { return readString(o, QStringLiteral("node_id"), &c.nodeId, MaxIdBytes); }},
-        {QStringLiteral("max_nodes"),
-         [&](auto &o) { return readInt(o, QStringLiteral("max_nodes"), 1, 10000, &c.maxNodes); }},
-        {strategyKey,
-         [&](auto &o) {
-             QString name = strategyName(c.loadBalanceStrategy);
-             if (Status s = readString(o, strategyKey, &name); !s)
-                 return s;
-             const auto st = strategyFromName(name);
-             if (!st)
-                 return Status(keyError(strategyKey, o.value(strategyKey),
-                                        QStringLiteral("is not a strategy (round-robin, least-connections, "
-                                                       "weighted-round-robin, ip-hash, power-of-two)")));
-             c.loadBalanceStrategy = *st;
-             return Status();
-         }},
-        {QStringLiteral("health_check_interval"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("health_check_interval"), 50, 3600000,
-                                 &c.healthCheckIntervalMs);
-         }},
-        {QStringLiteral("node_timeout"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("node_timeout"), 100, 86400000,
-                                 &c.nodeTimeoutMs);
-         }},
-        {QStringLiteral("sync_workers"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("sync_workers"), 1, 64, &c.syncWorkers);
-         }},
-        {QStringLiteral("sync_queue_size"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("sync_queue_size"), 1, 1000000, &c.syncQueueSize);
-         }},
-        {QStringLiteral("sync_retry_interval"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("sync_retry_interval"), 1, 3600000,
-                                 &c.syncRetryIntervalMs);
-         }},
-        {QStringLiteral("max_sync_retries"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("max_sync_retries"), 0, 100, &c.maxSyncRetries);
-         }},
-        {QStringLiteral("sync_timeout"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("sync_timeout"), 10, 600000, &c.syncTimeoutMs);
-         }},
-        {QStringLiteral("metrics_enabled"),
-         [&](auto &o) {
-             return readBool(o, QStringLiteral("metrics_enabled"), &c.metricsEnabled);
-         }},
-        {QStringLiteral("log_level"),
-         [&](auto &o) {
-             if (Status s = readString(o, QStringLiteral("log_level"), &c.logLevel); !s)
-                 return s;
-             static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
-                                                QStringLiteral("warning"), QStringLiteral("error")};
-             if (!levels.contains(c.logLevel))
-                 return Status(keyError(QStringLiteral("log_level"), o.value(QStringLiteral("log_level")),
-                                        QStringLiteral("is not a level (debug, info, warning, error)")));
-             return Status();
-         }},
-        {QStringLiteral("health_check_timeout"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("health_check_timeout"), 10, 600000,
-                                 &c.healthCheckTimeoutMs);
-         }},
-        {QStringLiteral("rise"),
-         [&](auto &o) { return readInt(o, QStringLiteral("rise"), 1, 100, &c.rise); }},
-        {QStringLiteral("fall"),
-         [&](auto &o) { return readInt(o, QStringLiteral("fall"), 1, 100, &c.fall); }},
-        {QStringLiteral("fast_interval"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("fast_interval"), 50, 3600000,
-                                 &c.fastIntervalMs);
-         }},
-        {QStringLiteral("down_interval"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("down_interval"), 50, 3600000,
-                                 &c.downIntervalMs);
-         }},
-        {QStringLiteral("check_jitter"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("check_jitter"), 0, 50, &c.checkJitterPercent);
-         }},
-        {QStringLiteral("slow_start"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("slow_start"), 0, 3600000, &c.slowStartMs);
-         }},
-        {QStringLiteral("sync_batch_window"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("sync_batch_window"), 0, 600000,
-                                 &c.syncBatchWindowMs);
-         }},
-        {QStringLiteral("sync_backlog_limit"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("sync_backlog_limit"), 1, 1000000000,
-                            &c.syncBacklogLimit);
-         }},
-        {QStringLiteral("cluster_secret"),
-         [&](auto &o) {
-             return readSecret(o, QStringLiteral("cluster_secret"),
-                               QStringLiteral("cluster_secret"), &c.clusterSecret);
-         }},
-        {QStringLiteral("sync_max_event_bytes"),
-         [&](auto &o) {
-             int bytes = int(c.syncMaxEventBytes);
-             if (Status s = readInt(o, QStringLiteral("sync_max_event_bytes"), 1024,
-                                    64 * 1024 * 1024, &bytes);
-                 !s)
-                 return s;
-             c.syncMaxEventBytes = bytes;
-             return Status();
-         }},
-        {QStringLiteral("retention"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("retention"), 3600000, 3650LL * 86400000,
-                                 &c.retentionMs);
-         }},
-        {QStringLiteral("backup_dir"),
-         [&](auto &o) { return readString(o, QStringLiteral("backup_dir"), &c.backupDir); }},
-        {QStringLiteral("backup_interval"),
-         [&](auto &o) {
-             return readDuration(o, QStringLiteral("backup_interval"), 60000, 365LL * 86400000,
-                                 &c.backupIntervalMs);
-         }},
-        {QStringLiteral("backup_keep"),
-         [&](auto &o) {
-             return readInt(o, QStringLiteral("backup_keep"), 1, 1000, &c.backupKeep);
-         }},
-        {QStringLiteral("backup_passphrase_file"),
-         [&](auto &o) {
-             return readString(o, QStringLiteral("backup_passphrase_file"),
-                               &c.backupPassphraseFile);
-         }},
-        {QStringLiteral("cluster_sync_path"),
-         [&](auto &o) {
-             if (Status s = readString(o, QStringLiteral("cluster_sync_path"), &c.clusterSyncPath,
-                                       MaxUrlBytes);
-                 !s)
-                 return s;
-             if (!c.clusterSyncPath.startsWith(u'/') || c.clusterSyncPath.contains(u' '))
-                 return Status(keyError(QStringLiteral("cluster_sync_path"),
-                                        o.value(QStringLiteral("cluster_sync_path")),
-                                        QStringLiteral("must start with '/' and hold no spaces")));
-             return Status();
-         }},
-        {QStringLiteral("log_retention"), [&](auto &o) { return readDuration(o, QStringLiteral("log_retention"), 3600000, 3650ll * 86400000, &c.logRetentionMs); }},
-        {QStringLiteral("api_tls_cert"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_cert"), &c.apiTlsCert); }},
-        {QStringLiteral("api_tls_key"), [&](auto &o) { return readString(o, QStringLiteral("api_tls_key"), &c.apiTlsKey); }},
-        {QStringLiteral("metrics_public"), [&](auto &o) { return readBool(o, QStringLiteral("metrics_public"), &c.metricsPublic); }},
-        {QStringLiteral("targets"),
-         [&](auto &o) {
-             const QJsonValue v = o.value(QStringLiteral("targets"));
-             if (v.isUndefined())
-                 return Status();
-             if (!v.isArray())
-                 return Status(keyError(QStringLiteral("targets"), v, QStringLiteral("is not a list of targets")));
-             QList<TargetConfig> targets;
-             QSet<QString> names;
-             const QJsonArray a = v.toArray();
-             for (int i = 0; i < a.size(); ++i) {
-                 auto t = parseTarget(a.at(i), i);
-                 if (!t)
-                     return Status(t.error());
-                 if (names.contains(t->name))
-                     return Status(makeError(QStringLiteral("config.invalid"),
-                                             QStringLiteral("key 'targets[%1].name': \"%2\" is used by an earlier target")
-                                                 .arg(i).arg(t->name)));
-                 names.insert(t->name);
-                 targets << t.value();
-             }
-             c.targets = targets;
-             return Status();
-         }},
-    };
-    QSet<QString> known;
-    for (const auto &r : readers)
-        known.insert(r.first);
     for (auto it = o.begin(); it != o.end(); ++it)
-        if (!known.contains(it.key()))
+        if (!setting(it.key()))
             return makeError(QStringLiteral("config.unknown_key"),
                              QStringLiteral("key '%1' is not a known setting").arg(it.key()));
-    for (const auto &r : readers)
-        if (Status s = r.second(o); !s)
-            return s.error();
-    if (c.clusterId.trimmed().isEmpty())
-        return keyError(QStringLiteral("cluster_id"), QJsonValue(c.clusterId), QStringLiteral("must not be empty"));
-    if (c.apiTlsCert.isEmpty() != c.apiTlsKey.isEmpty())
-        return keyError(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_cert") : QStringLiteral("api_tls_key"), QJsonValue(QString()),
-                        QStringLiteral("must be set together with %1 (TLS needs both the certificate and its key)")
-                            .arg(c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_key") : QStringLiteral("api_tls_cert")));
-    if (!c.backupDir.isEmpty() && c.backupPassphraseFile.isEmpty())
-        return keyError(
-            QStringLiteral("backup_passphrase_file"), QJsonValue(c.backupPassphraseFile),
-            QStringLiteral(
-                "must name the passphrase file when backup_dir is set (backups are encrypted)"));
-    if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
-        return keyError(QStringLiteral("health_check_timeout"), QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
-                        QStringLiteral("is longer than health_check_interval (%1)").arg(formatDuration(c.healthCheckIntervalMs)));
+    ClusterConfig c;
+    for (const Setting &s : settings())
+        if (Status read = s.read(o, c); !read)
+            return read.error();
+    if (Status s = checkCombinations(c); !s)
+        return s.error();
     return c;
 }
 
@@ -540,73 +608,10 @@ Result<ClusterConfig> ClusterConfig::fromFile(const QString &path)
 
 QJsonObject ClusterConfig::toJsonObject() const
 {
-    QJsonArray targetArray;
-    for (const TargetConfig &t : targets) {
-        QJsonObject o{{QStringLiteral("name"), t.name},
-                      {QStringLiteral("url"), t.url},
-                      {QStringLiteral("events"), QJsonArray::fromStringList(t.events)},
-                      {QStringLiteral("batch_size"), t.batchSize},
-                      {QStringLiteral("rate_limit"), t.rateLimit},
-                      {QStringLiteral("secret"), t.secret},
-                      {QStringLiteral("enabled"), t.enabled}};
-        // TLS keys only when set, so plain configs stay short.
-        const std::pair<const char *, QString> files[] = {{"ca_file", t.caFile},
-                                                          {"client_cert", t.clientCert},
-                                                          {"client_key", t.clientKey},
-                                                          {"token_file", t.tokenFile}};
-        for (const auto &[key, value] : files)
-            if (!value.isEmpty())
-                o.insert(QLatin1String(key), value);
-        if (t.tlsInsecure)
-            o.insert(QStringLiteral("tls_insecure"), true);
-        if (t.timeoutMs > 0)
-            o.insert(QStringLiteral("timeout"), formatDuration(t.timeoutMs));
-        QJsonObject retry;
-        if (t.maxRetries >= 0)
-            retry.insert(QStringLiteral("max"), t.maxRetries);
-        if (t.retryIntervalMs > 0)
-            retry.insert(QStringLiteral("interval"), formatDuration(t.retryIntervalMs));
-        if (!retry.isEmpty())
-            o.insert(QStringLiteral("retry"), retry);
-        targetArray.append(o);
-    }
-    return {
-        {QStringLiteral("cluster_id"), clusterId},
-        {QStringLiteral("node_id"), nodeId},
-        {QStringLiteral("max_nodes"), maxNodes},
-        {QStringLiteral("load_balance_strategy"), strategyName(loadBalanceStrategy)},
-        {QStringLiteral("health_check_interval"), formatDuration(healthCheckIntervalMs)},
-        {QStringLiteral("node_timeout"), formatDuration(nodeTimeoutMs)},
-        {QStringLiteral("sync_workers"), syncWorkers},
-        {QStringLiteral("sync_queue_size"), syncQueueSize},
-        {QStringLiteral("sync_retry_interval"), formatDuration(syncRetryIntervalMs)},
-        {QStringLiteral("max_sync_retries"), maxSyncRetries},
-        {QStringLiteral("sync_timeout"), formatDuration(syncTimeoutMs)},
-        {QStringLiteral("metrics_enabled"), metricsEnabled},
-        {QStringLiteral("log_level"), logLevel},
-        {QStringLiteral("health_check_timeout"), formatDuration(healthCheckTimeoutMs)},
-        {QStringLiteral("rise"), rise},
-        {QStringLiteral("fall"), fall},
-        {QStringLiteral("fast_interval"), formatDuration(fastIntervalMs)},
-        {QStringLiteral("down_interval"), formatDuration(downIntervalMs)},
-        {QStringLiteral("check_jitter"), checkJitterPercent},
-        {QStringLiteral("slow_start"), formatDuration(slowStartMs)},
-        {QStringLiteral("sync_batch_window"), formatDuration(syncBatchWindowMs)},
-        {QStringLiteral("sync_backlog_limit"), syncBacklogLimit},
-        {QStringLiteral("cluster_secret"), clusterSecret},
-        {QStringLiteral("cluster_sync_path"), clusterSyncPath},
-        {QStringLiteral("log_retention"), formatDuration(logRetentionMs)},
-        {QStringLiteral("api_tls_cert"), apiTlsCert},
-        {QStringLiteral("api_tls_key"), apiTlsKey},
-        {QStringLiteral("metrics_public"), metricsPublic},
-        {QStringLiteral("sync_max_event_bytes"), syncMaxEventBytes},
-        {QStringLiteral("retention"), formatDuration(retentionMs)},
-        {QStringLiteral("backup_dir"), backupDir},
-        {QStringLiteral("backup_interval"), formatDuration(backupIntervalMs)},
-        {QStringLiteral("backup_keep"), backupKeep},
-        {QStringLiteral("backup_passphrase_file"), backupPassphraseFile},
-        {QStringLiteral("targets"), targetArray},
-    };
+    QJsonObject o;
+    for (const Setting &s : settings())
+        o.insert(s.key, s.write(*this));
+    return o;
 }
 
 QJsonObject ClusterConfig::toMaskedJsonObject() const
