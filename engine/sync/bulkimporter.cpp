@@ -127,6 +127,306 @@ Result<SyncEvent> BulkImporter::parseLine(const QByteArray &line, const QStringL
     return e;
 }
 
+namespace {
+
+/// A batch of events on its way to the outbox, and how far the file is read once it is durable.
+struct PendingBatch
+{
+    std::future<Result<QList<SyncEvent>>> written;
+    /// Hashes of its users, sorted: two batches whose lists meet may share a user (a
+    /// collision only makes one wait for the other, which is safe).
+    std::vector<std::size_t> users;
+    qint64 events = 0;
+    qint64 bytesDone = 0;
+    qint64 lines = 0;
+
+    bool sharesUserWith(const PendingBatch &other) const
+    {
+        auto a = users.cbegin(), b = other.users.cbegin();
+        while (a != users.cend() && b != other.users.cend()) {
+            if (*a == *b)
+                return true;
+            if (*a < *b)
+                ++a;
+            else
+                ++b;
+        }
+        return false;
+    }
+};
+
+/// One run of an import over one file. Up to three batches are on their way at once: while
+/// one is written and another synced, the next lines are parsed. Batches that share a user
+/// are never on their way together, so a user's later line always gets the later version.
+/// Progress is saved in file order up to the first batch not yet durable (or that failed), so
+/// a crash resumes at or before it; ids derive from the line, so a batch sent twice is
+/// accepted once.
+class ImportRun
+{
+public:
+    struct Options
+    {
+        int batchSize;
+        const BulkImporter::Publish &publish;
+        const std::function<void(const ImportProgress &)> &progress;
+        const std::atomic_bool *cancel;
+        qint64 maxEventBytes;
+    };
+
+    ImportRun(QFile &file, ImportJobs &jobs, const Options &options)
+        : m_file(file), m_jobs(jobs), m_options(options),
+          m_key(QFileInfo(file.fileName()).absoluteFilePath()),
+          m_csv(file.fileName().endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+    {
+        // Event ids: "import-<file tag>-<line>".
+        const QByteArray fileTag =
+            QCryptographicHash::hash((m_key + QString::number(file.size())).toUtf8(),
+                                     QCryptographicHash::Sha1)
+                .toHex()
+                .left(12);
+        m_idPrefix = QStringLiteral("import-%1-").arg(QString::fromLatin1(fileTag));
+        m_batch.reserve(m_options.batchSize);
+    }
+
+    Result<ImportProgress> run()
+    {
+        if (Status s = resume(); !s)
+            return s.error();
+        if (m_csv)
+            if (Status s = readHeader(); !s)
+                return s.error();
+        m_savedBytes = m_p.bytesDone;
+        m_savedLines = m_p.lines;
+        while (!m_file.atEnd() && !cancelled()) {
+            readLine();
+            if (m_batch.size() >= m_options.batchSize)
+                if (Status s = flush(); !s)
+                    return s.error();
+        }
+        if (Status s = flush(); !s)
+            return s.error();
+        return finish();
+    }
+
+private:
+    static constexpr std::size_t InFlight = 3;
+    static constexpr qint64 MaxHeaderBytes = 64 * 1024;
+
+    bool cancelled() const { return m_options.cancel && m_options.cancel->load(); }
+
+    /// Starts where an interrupted run of the same file stopped.
+    Status resume()
+    {
+        m_p.bytesTotal = m_file.size();
+        const auto saved = m_jobs.find(m_key);
+        if (!saved)
+            return saved.error();
+        if (saved.value() && !saved.value()->done) {
+            m_p.bytesDone = saved.value()->offset;
+            m_p.lines = saved.value()->lines;
+            m_p.resumed = m_p.bytesDone > 0;
+            m_file.seek(m_p.bytesDone);
+        }
+        return {};
+    }
+
+    /// The CSV header is needed even when resuming past it.
+    Status readHeader()
+    {
+        const QString path = m_file.fileName();
+        QFile head(path);
+        head.open(QIODevice::ReadOnly);
+        QByteArray headLine;
+        if (!EventFileReader::readBoundedLine(head, MaxHeaderBytes, &headLine))
+            return makeError(QStringLiteral("import.format"),
+                             QStringLiteral("%1: the CSV header is longer than 64 KiB").arg(path));
+        m_header = BulkImporter::splitCsv(QString::fromUtf8(headLine).trimmed());
+        if (!m_header.contains(QStringLiteral("id")) &&
+            !m_header.contains(QStringLiteral("user_id")))
+            return makeError(
+                QStringLiteral("import.format"),
+                QStringLiteral("%1: the CSV header has no id or user_id column").arg(path));
+        if (m_p.bytesDone == 0) {
+            QByteArray skipped;
+            EventFileReader::readBoundedLine(m_file, MaxHeaderBytes, &skipped);
+            m_p.bytesDone = m_file.pos();
+            m_p.lines = 1;
+        }
+        return {};
+    }
+
+    /// One line, bounded (an 8 MB user record is refused, not imported): an event for the
+    /// batch, a rejection counted, or nothing for a blank line.
+    void readLine()
+    {
+        QByteArray raw;
+        qint64 length = 0;
+        ++m_p.lines;
+        const bool fits =
+            EventFileReader::readBoundedLine(m_file, m_options.maxEventBytes, &raw, &length);
+        const QByteArray line = raw.trimmed();
+        if (!fits || !line.isEmpty()) {
+            auto event = fits ? eventFrom(line)
+                              : Result<SyncEvent>(makeError(
+                                    QStringLiteral("import.too_large"),
+                                    QStringLiteral("%1 bytes, more than sync_max_event_bytes (%2)")
+                                        .arg(length)
+                                        .arg(m_options.maxEventBytes)));
+            if (event)
+                m_batch << event.value();
+            else
+                reject(event.error().message);
+        }
+        m_p.bytesDone = m_file.pos();
+    }
+
+    Result<SyncEvent> eventFrom(const QByteArray &line) const
+    {
+        auto parsed = BulkImporter::parseLine(line, m_csv ? m_header : QStringList());
+        if (!parsed)
+            return parsed.error();
+        SyncEvent e = std::move(parsed).value();
+        if (e.eventId.isEmpty())
+            e.eventId = m_idPrefix + QString::number(m_p.lines);
+        // A record can grow on the way to JSON (CSV quoting, escapes): long lines are
+        // measured as they will be sent, so one event cannot fail its whole batch.
+        if (line.size() > m_options.maxEventBytes / 2 &&
+            e.toPayload().size() > m_options.maxEventBytes)
+            return makeError(QStringLiteral("import.too_large"),
+                             QStringLiteral("the event would be more than sync_max_event_bytes "
+                                            "(%1) bytes")
+                                 .arg(m_options.maxEventBytes));
+        return e;
+    }
+
+    void reject(const QString &why)
+    {
+        ++m_p.rejected;
+        if (m_p.firstError.isEmpty())
+            m_p.firstError = QStringLiteral("line %1: %2").arg(m_p.lines).arg(why);
+    }
+
+    /// Sends the batch read so far (if any) and saves progress now and then; after a batch
+    /// that failed, waits for the others and saves what was durable before it.
+    Status flush()
+    {
+        if (!m_batch.isEmpty()) {
+            send();
+        } else if (m_pending.empty() && m_failure.ok()) {
+            m_savedBytes = m_p.bytesDone; // only lines without events since the last batch
+            m_savedLines = m_p.lines;
+        }
+        if (!m_failure.ok()) {
+            settleAll();
+            saveProgress(true);
+            return m_failure;
+        }
+        return saveProgress(false);
+    }
+
+    void send()
+    {
+        PendingBatch next;
+        next.events = m_batch.size();
+        next.bytesDone = m_p.bytesDone;
+        next.lines = m_p.lines;
+        next.users.reserve(std::size_t(m_batch.size()));
+        for (const SyncEvent &e : std::as_const(m_batch))
+            next.users.push_back(qHash(e.userId, 0));
+        std::sort(next.users.begin(), next.users.end());
+        while (!m_pending.empty() &&
+               (m_pending.size() >= InFlight ||
+                std::any_of(m_pending.begin(), m_pending.end(),
+                            [&](const PendingBatch &other) { return next.sharesUserWith(other); })))
+            settleOldest();
+        next.written = std::async(std::launch::async,
+                                  [&publish = m_options.publish, events = std::move(m_batch)] {
+                                      return publish(events);
+                                  });
+        m_batch = QList<SyncEvent>();
+        m_batch.reserve(m_options.batchSize);
+        m_pending.push_back(std::move(next));
+    }
+
+    void settleOldest()
+    {
+        PendingBatch oldest = std::move(m_pending.front());
+        m_pending.pop_front();
+        auto written = oldest.written.get();
+        if (!written) {
+            if (m_failure.ok())
+                m_failure = written.error();
+            return;
+        }
+        m_p.accepted += oldest.events;
+        if (m_failure.ok()) { // nothing after a failed batch counts as done in the file
+            m_savedBytes = oldest.bytesDone;
+            m_savedLines = oldest.lines;
+        }
+    }
+
+    void settleAll()
+    {
+        while (!m_pending.empty())
+            settleOldest();
+    }
+
+    /// Progress goes through this importer's own connection, which waits for the outbox
+    /// writer's lock (SQLite's busy handler sleeps in steps of up to 100 ms): saved at most
+    /// every half second, a resumed run sends a little more again (accepted once) instead of
+    /// every batch waiting for the lock. What is saved is the file position and line count of
+    /// the last durable batch.
+    Status saveProgress(bool force)
+    {
+        if (m_savedBytes == m_lastSaved ||
+            (!force && m_sinceSaved.isValid() && m_sinceSaved.elapsed() < 500))
+            return {};
+        m_lastSaved = m_savedBytes;
+        m_sinceSaved.start();
+        const bool done = force && !cancelled() && m_savedBytes == m_p.bytesDone;
+        ImportProgress saved = m_p;
+        saved.bytesDone = m_savedBytes;
+        saved.lines = m_savedLines;
+        Status s = m_jobs.save(m_key, ImportCheckpoint{saved.bytesDone, saved.lines, done},
+                               QDateTime::currentMSecsSinceEpoch());
+        if (s && m_options.progress)
+            m_options.progress(saved);
+        return s;
+    }
+
+    Result<ImportProgress> finish()
+    {
+        settleAll();
+        if (!m_failure.ok()) {
+            saveProgress(true);
+            return m_failure.error();
+        }
+        m_savedBytes = m_p.bytesDone;
+        m_savedLines = m_p.lines;
+        m_lastSaved = -1; // the last save says whether the file is done
+        if (Status s = saveProgress(true); !s)
+            return s.error();
+        return m_p;
+    }
+
+    QFile &m_file;
+    ImportJobs &m_jobs;
+    const Options &m_options;
+    const QString m_key; ///< the file's absolute path: its saved progress
+    const bool m_csv;
+    QString m_idPrefix;
+    QStringList m_header;
+    ImportProgress m_p;
+    QList<SyncEvent> m_batch;
+    std::deque<PendingBatch> m_pending;
+    qint64 m_savedBytes = 0, m_savedLines = 0; ///< the file read up to the last durable batch
+    qint64 m_lastSaved = -1;
+    QElapsedTimer m_sinceSaved;
+    Status m_failure; ///< the first batch that could not be written, if any
+};
+
+} // namespace
+
 Result<ImportProgress>
 BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
                   const Publish &publish,
@@ -135,218 +435,14 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
 {
     QFile file(filePath);
     if (!file.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("import.io"), QStringLiteral("cannot read %1: %2").arg(filePath, file.errorString()));
+        return makeError(QStringLiteral("import.io"),
+                         QStringLiteral("cannot read %1: %2").arg(filePath, file.errorString()));
     auto opened = Store::open(dbPath);
     if (!opened)
         return opened.error();
     ImportJobs jobs(*opened.value());
-    const QString key = QFileInfo(filePath).absoluteFilePath();
-    const QByteArray fileTag = QCryptographicHash::hash((key + QString::number(file.size())).toUtf8(), QCryptographicHash::Sha1)
-                                   .toHex()
-                                   .left(12);
-    // Event ids: "import-<file tag>-<line>".
-    const QString idPrefix = QStringLiteral("import-%1-").arg(QString::fromLatin1(fileTag));
-    ImportProgress p;
-    p.bytesTotal = file.size();
-    const auto saved = jobs.find(key);
-    if (!saved)
-        return saved.error();
-    if (saved.value() && !saved.value()->done) {
-        p.bytesDone = saved.value()->offset;
-        p.lines = saved.value()->lines;
-        p.resumed = p.bytesDone > 0;
-        file.seek(p.bytesDone);
-    }
-    const bool csv = filePath.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive);
-    QStringList header;
-    if (csv) {
-        // The header is needed even when resuming past it.
-        QFile head(filePath);
-        head.open(QIODevice::ReadOnly);
-        QByteArray headLine;
-        if (!EventFileReader::readBoundedLine(head, 64 * 1024, &headLine))
-            return makeError(
-                QStringLiteral("import.format"),
-                QStringLiteral("%1: the CSV header is longer than 64 KiB").arg(filePath));
-        header = splitCsv(QString::fromUtf8(headLine).trimmed());
-        const bool hasId = header.contains(QStringLiteral("id")) || header.contains(QStringLiteral("user_id"));
-        if (!hasId)
-            return makeError(QStringLiteral("import.format"),
-                             QStringLiteral("%1: the CSV header has no id or user_id column").arg(filePath));
-        if (p.bytesDone == 0) {
-            QByteArray skipped;
-            EventFileReader::readBoundedLine(file, 64 * 1024, &skipped);
-            p.bytesDone = file.pos();
-            p.lines = 1;
-        }
-    }
-    auto checkpoint = [&](bool done) {
-        return jobs.save(key, ImportCheckpoint{p.bytesDone, p.lines, done},
-                         QDateTime::currentMSecsSinceEpoch());
-    };
-    // Up to three batches are on their way at once: while one is written and another synced,
-    // the next lines are parsed. Batches that share a user are never on their way together,
-    // so a user's later line always gets the later version. Progress is saved in file order
-    // up to the first batch not yet durable (or that failed), so a crash resumes at or before
-    // it; ids derive from the line, so a batch sent twice is accepted once.
-    struct Pending
-    {
-        std::future<Result<QList<SyncEvent>>> written;
-        /// Hashes of its users, sorted: two batches whose lists meet may share a user (a
-        /// collision only makes one wait for the other, which is safe).
-        std::vector<std::size_t> users;
-        qint64 events = 0;
-        qint64 bytesDone = 0;
-        qint64 lines = 0;
-    };
-    std::deque<Pending> pending;
-    constexpr std::size_t InFlight = 3;
-    qint64 savedBytes = p.bytesDone, savedLines = p.lines;
-    Status failure; ///< the first batch that could not be written, if any
-    const auto settleOldest = [&] {
-        Pending oldest = std::move(pending.front());
-        pending.pop_front();
-        auto r = oldest.written.get();
-        if (!r) {
-            if (failure.ok())
-                failure = r.error();
-            return;
-        }
-        p.accepted += oldest.events;
-        if (failure.ok()) { // nothing after a failed batch counts as done in the file
-            savedBytes = oldest.bytesDone;
-            savedLines = oldest.lines;
-        }
-    };
-    qint64 lastSaved = -1;
-    QElapsedTimer sinceSaved;
-    // Progress goes through this importer's own connection, which waits for the outbox
-    // writer's lock (SQLite's busy handler sleeps in steps of up to 100 ms): saved at most
-    // every half second, a resumed run sends a little more again (accepted once) instead of
-    // every batch waiting for the lock.
-    const auto saveProgress = [&](bool force) -> Status {
-        if (savedBytes == lastSaved || (!force && sinceSaved.isValid() && sinceSaved.elapsed() < 500))
-            return {};
-        lastSaved = savedBytes;
-        sinceSaved.start();
-        const bool done = force && !(cancel && cancel->load()) && savedBytes == p.bytesDone;
-        // The file position and line count of the last durable batch.
-        const qint64 bytes = p.bytesDone, lines = p.lines;
-        p.bytesDone = savedBytes;
-        p.lines = savedLines;
-        Status s = checkpoint(done);
-        if (s && progress)
-            progress(p);
-        p.bytesDone = bytes;
-        p.lines = lines;
-        return s;
-    };
-    QList<SyncEvent> batch;
-    batch.reserve(batchSize);
-    auto flush = [&]() -> Status {
-        if (!batch.isEmpty()) {
-            Pending next;
-            next.events = batch.size();
-            next.bytesDone = p.bytesDone;
-            next.lines = p.lines;
-            next.users.reserve(std::size_t(batch.size()));
-            for (const SyncEvent &e : std::as_const(batch))
-                next.users.push_back(qHash(e.userId, 0));
-            std::sort(next.users.begin(), next.users.end());
-            const auto shares = [&next](const Pending &other) {
-                auto a = next.users.cbegin(), b = other.users.cbegin();
-                while (a != next.users.cend() && b != other.users.cend()) {
-                    if (*a == *b)
-                        return true;
-                    if (*a < *b)
-                        ++a;
-                    else
-                        ++b;
-                }
-                return false;
-            };
-            while (!pending.empty()
-                   && (pending.size() >= InFlight
-                       || std::any_of(pending.begin(), pending.end(), shares)))
-                settleOldest();
-            next.written = std::async(std::launch::async, [&publish, events = std::move(batch)] {
-                return publish(events);
-            });
-            batch = QList<SyncEvent>();
-            batch.reserve(batchSize);
-            pending.push_back(std::move(next));
-        } else if (pending.empty() && failure.ok()) {
-            savedBytes = p.bytesDone; // only lines without events since the last batch
-            savedLines = p.lines;
-        }
-        if (!failure.ok()) {
-            while (!pending.empty())
-                settleOldest();
-            saveProgress(true); // what was durable before it
-            return failure;
-        }
-        return saveProgress(false);
-    };
-    while (!file.atEnd()) {
-        if (cancel && cancel->load())
-            break;
-        // One line at a time, bounded: an 8 MB user record is refused, not imported.
-        QByteArray raw;
-        qint64 length = 0;
-        ++p.lines;
-        const bool fits = EventFileReader::readBoundedLine(file, maxEventBytes, &raw, &length);
-        const QByteArray line = raw.trimmed();
-        if (fits && line.isEmpty()) {
-            p.bytesDone = file.pos();
-            continue;
-        }
-        SyncEvent e;
-        QString error;
-        if (!fits) {
-            error = QStringLiteral("line %1: %2 bytes, more than sync_max_event_bytes (%3)")
-                        .arg(p.lines)
-                        .arg(length)
-                        .arg(maxEventBytes);
-        } else if (auto parsed = parseLine(line, csv ? header : QStringList()); !parsed) {
-            error = QStringLiteral("line %1: %2").arg(p.lines).arg(parsed.error().message);
-        } else {
-            e = parsed.value();
-            if (e.eventId.isEmpty())
-                e.eventId = idPrefix + QString::number(p.lines);
-            // A record can grow on the way to JSON (CSV quoting, escapes): long lines are
-            // measured as they will be sent, so one event cannot fail its whole batch.
-            if (line.size() > maxEventBytes / 2 && e.toPayload().size() > maxEventBytes)
-                error = QStringLiteral(
-                            "line %1: the event would be more than sync_max_event_bytes (%2) bytes")
-                            .arg(p.lines)
-                            .arg(maxEventBytes);
-        }
-        if (!error.isEmpty()) {
-            ++p.rejected;
-            if (p.firstError.isEmpty())
-                p.firstError = error;
-        } else {
-            batch << e;
-        }
-        p.bytesDone = file.pos();
-        if (batch.size() >= batchSize)
-            if (Status s = flush(); !s)
-                return s.error();
-    }
-    if (Status s = flush(); !s)
-        return s.error();
-    while (!pending.empty())
-        settleOldest();
-    if (!failure.ok()) {
-        saveProgress(true);
-        return failure.error();
-    }
-    savedBytes = p.bytesDone;
-    savedLines = p.lines;
-    lastSaved = -1; // the last save says whether the file is done
-    if (Status s = saveProgress(true); !s)
-        return s.error();
-    return p;
+    const ImportRun::Options options{batchSize, publish, progress, cancel, maxEventBytes};
+    return ImportRun(file, jobs, options).run();
 }
 
 } // namespace jobfirst
