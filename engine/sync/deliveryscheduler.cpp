@@ -102,23 +102,22 @@ DeliveryScheduler::Result DeliveryScheduler::refill(TargetRuntime &rt, int wante
     return result;
 }
 
-DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 now,
-                                                      const Limits &limits,
-                                                      std::vector<DeliveryFlight> &out)
+/// How many requests the target may start now: its free workers, one probe while its circuit
+/// is half open, its rate limit's tokens and the room sync_queue_size leaves in memory. Moves
+/// an open circuit whose time is up to half open (`circuitChanged`), and sets `nextDue` when
+/// the circuit or the rate limit is what holds it.
+int DeliveryScheduler::freeSlots(TargetRuntime &rt, qint64 now, const Limits &limits,
+                                 bool &circuitChanged)
 {
-    Result result;
     const DeliveryTarget &c = rt.config;
-    rt.nextDue = 0;
-    if (!rt.sendable())
-        return result;
     int free = c.workers - rt.inFlight;
     if (rt.circuit == CircuitState::Open) {
         if (now < rt.openUntil) {
             rt.nextDue = rt.openUntil;
-            return result;
+            return 0;
         }
         rt.circuit = CircuitState::HalfOpen;
-        result.circuitChanged = true;
+        circuitChanged = true;
     }
     if (rt.circuit == CircuitState::HalfOpen)
         free = std::min(free, 1 - rt.inFlight); // one probe at a time
@@ -130,15 +129,27 @@ DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 
         if (free <= 0)
             rt.nextDue = now + qint64(std::ceil(1000.0 / c.rateLimit));
     }
-    const int perRequest = std::max(1, c.batchSize);
     // sync_queue_size bounds the events held in memory (in flight or awaiting commit).
+    const int perRequest = std::max(1, c.batchSize);
     const qint64 room = limits.queueLimit - limits.held;
     if (room < perRequest)
-        free = std::min(free, limits.held == 0 ? 1 : 0);
-    else
-        free = int(std::min<qint64>(free, room / perRequest));
+        return std::min(free, limits.held == 0 ? 1 : 0);
+    return int(std::min<qint64>(free, room / perRequest));
+}
+
+DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 now,
+                                                      const Limits &limits,
+                                                      std::vector<DeliveryFlight> &out)
+{
+    Result result;
+    const DeliveryTarget &c = rt.config;
+    rt.nextDue = 0;
+    if (!rt.sendable())
+        return result;
+    int free = freeSlots(rt, now, limits, result.circuitChanged);
     if (free <= 0)
         return result;
+    const int perRequest = std::max(1, c.batchSize);
     // Top up the read-ahead; rows of busy users wait in it, so look further past them.
     const int wanted = 64 + free * perRequest * 2 + int(rt.busyUsers.size());
     if (Result r = refill(rt, wanted, now); !r.error.isEmpty()) {

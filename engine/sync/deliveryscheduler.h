@@ -52,6 +52,7 @@ public:
     static constexpr qint64 BulkCacheEvents = 20000;
 
 private:
+    static int freeSlots(TargetRuntime &rt, qint64 now, const Limits &limits, bool &circuitChanged);
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
     /// The store's data version for this pass, read at its first call in the pass; -1
     /// (unknown: read) outside a pass.
