@@ -360,42 +360,66 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
                                               std::max(1e-9, report->wallSeconds) / 1e6,
                                           'f', 1)));
     m_results->removeRows(0, m_results->rowCount());
+    for (qsizetype i = 0; i < report->outcomes.size(); ++i)
+        addResultRow(report->outcomes.at(i), isPartial(report.value(), i));
+    QChart *old = m_spread->chart();
+    m_spread->setChart(spreadChart(report.value(), params));
+    delete old;
+    m_resultsView->resizeColumnsToContents();
+}
+
+bool BalancingPage::isPartial(const SimulationReport &report, qsizetype outcome)
+{
+    // The simulator stops inside the strategy it was running when cancelled.
+    return report.cancelled && outcome == report.outcomes.size() - 1;
+}
+
+QString BalancingPage::outcomeLabel(const StrategyOutcome &o, bool partial)
+{
+    return partial ? tr("%1 (partial)").arg(strategyLabel(o.strategy)) : strategyLabel(o.strategy);
+}
+
+void BalancingPage::addResultRow(const StrategyOutcome &o, bool partial)
+{
+    const QLocale locale;
+    QList<QStandardItem *> row;
+    for (const QString &v :
+         {outcomeLabel(o, partial), locale.toString(o.served), locale.toString(o.queued),
+          locale.toString(o.rejected), locale.toString(o.p50Ms, 'f', 1),
+          locale.toString(o.p95Ms, 'f', 1), locale.toString(o.p99Ms, 'f', 1)}) {
+        auto *item = new QStandardItem(v);
+        item->setEditable(false);
+        if (partial) {
+            QFont f = item->font();
+            f.setItalic(true);
+            item->setFont(f);
+            item->setForeground(QColor(0x7f, 0x8c, 0x8d));
+            item->setData(true, Qt::UserRole + 1); // tests and exports can tell
+        }
+        row << item;
+    }
+    m_results->appendRow(row);
+}
+
+/// Requests per node, a bar set a strategy (a partial one hatched).
+QChart *BalancingPage::spreadChart(const SimulationReport &report, const SimulationParams &params)
+{
     auto *chart = new QChart;
     chart->setAnimationOptions(QChart::NoAnimation);
     auto *series = new QBarSeries;
-    QStringList categories;
+    QStringList ids;
     for (const SimNode &n : params.nodes)
-        categories << n.id;
+        ids << n.id;
     qint64 maxCount = 1;
-    const QLocale locale;
-    for (qsizetype i = 0; i < report->outcomes.size(); ++i) {
-        const StrategyOutcome &o = report->outcomes.at(i);
-        // The simulator stops inside the strategy it was running when cancelled.
-        const bool partial = report->cancelled && i == report->outcomes.size() - 1;
-        const QString label =
-            partial ? tr("%1 (partial)").arg(strategyLabel(o.strategy)) : strategyLabel(o.strategy);
-        QList<QStandardItem *> row;
-        for (const QString &v :
-             {label, locale.toString(o.served), locale.toString(o.queued),
-              locale.toString(o.rejected), locale.toString(o.p50Ms, 'f', 1),
-              locale.toString(o.p95Ms, 'f', 1), locale.toString(o.p99Ms, 'f', 1)}) {
-            auto *item = new QStandardItem(v);
-            item->setEditable(false);
-            if (partial) {
-                QFont f = item->font();
-                f.setItalic(true);
-                item->setFont(f);
-                item->setForeground(QColor(0x7f, 0x8c, 0x8d));
-                item->setData(true, Qt::UserRole + 1); // tests and exports can tell
-            }
-            row << item;
-        }
-        m_results->appendRow(row);
-        auto *set = new QBarSet(label);
-        const QList<QColor> palette = LiveChart::palette();
-        set->setColor(palette.at(int(i) % palette.size()));
+    const QList<QColor> palette = LiveChart::palette();
+    for (qsizetype i = 0; i < report.outcomes.size(); ++i) {
+        const StrategyOutcome &o = report.outcomes.at(i);
+        const bool partial = isPartial(report, i);
+        auto *set = new QBarSet(outcomeLabel(o, partial));
+        const QColor color = palette.at(int(i) % palette.size());
+        set->setColor(color);
         if (partial)
-            set->setBrush(QBrush(palette.at(int(i) % palette.size()), Qt::BDiagPattern));
+            set->setBrush(QBrush(color, Qt::BDiagPattern));
         for (qint64 c : o.perNode) {
             *set << double(c);
             maxCount = std::max(maxCount, c);
@@ -403,15 +427,46 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
         series->append(set);
     }
     chart->addSeries(series);
+    QBarCategoryAxis *x = nodeAxis(chart, ids);
+    // Which node a bar is, whole, with the strategy and its count.
+    connect(series, &QBarSeries::hovered, m_spread, [this, ids](bool on, int index, QBarSet *set) {
+        if (on && index >= 0 && index < ids.size())
+            QToolTip::showText(
+                QCursor::pos(),
+                tr("%1\n%2: %3 requests")
+                    .arg(ids.at(index), set->label(), QLocale().toString(qint64(set->at(index)))),
+                m_spread);
+        else
+            QToolTip::hideText();
+    });
+    auto *y = new QValueAxis;
+    y->setRange(0, double(maxCount) * 1.1);
+    y->applyNiceNumbers();
+    // Counts as the rest of the console writes them ("150,000"), in its display locale.
+    y->setLabelFormat(QStringLiteral("%.0f"));
+    chart->setLocalizeNumbers(true);
+    chart->setLocale(QLocale());
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+    chart->setTitle(tr("Requests per node"));
+    // At the side, one strategy a line: at the bottom five names shared one line and were cut.
+    chart->legend()->setAlignment(Qt::AlignRight);
+    return chart;
+}
+
+/// The node axis. Qt Charts cuts a label wider than its category, and hides one that, turned,
+/// reaches past the axis's ends (at -30° only the middle one of three ids was left). So each
+/// node is named whole where the ids fit side by side; else by what follows the start all ids
+/// share, which the axis title names as a pattern ("basic-server-*": an ellipsis there read
+/// as a cut label); labels lie flat while they fit, else stand upright. Follows the plot area.
+QBarCategoryAxis *BalancingPage::nodeAxis(QChart *chart, const QStringList &ids)
+{
     auto *x = new QBarCategoryAxis;
     x->setTitleFont(x->labelsFont());
-    // Qt Charts cuts a label wider than its category, and hides one that, turned, reaches
-    // past the axis's ends (at -30° only the middle one of three ids was left). So each node
-    // is named whole where the ids fit side by side; else by what follows the start all ids
-    // share, which the axis title names as a pattern ("basic-server-*": an ellipsis there
-    // read as a cut label); labels lie flat while they fit, else stand upright.
     x->setTruncateLabels(false);
-    const NodeLabels names = nodeLabels(categories);
+    const NodeLabels names = nodeLabels(ids);
     const QFontMetricsF labelMetrics(x->labelsFont());
     const auto widest = [&labelMetrics](const QStringList &labels) {
         qreal most = 0;
@@ -419,7 +474,7 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
             most = std::max(most, labelMetrics.horizontalAdvance(label));
         return most;
     };
-    const auto fitLabels = [x, whole = categories, wholeWidth = widest(categories), names,
+    const auto fitLabels = [x, whole = ids, wholeWidth = widest(ids), names,
                             shortWidth = widest(names.labels)](const QRectF &plot) {
         const qreal room = whole.isEmpty() ? plot.width() : plot.width() / qreal(whole.size());
         const bool asWhole = names.shared.isEmpty() || wholeWidth + 8 <= room;
@@ -439,36 +494,7 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     };
     fitLabels(QRectF(0, 0, 0, 0));
     connect(chart, &QChart::plotAreaChanged, x, fitLabels);
-    // Which node a bar is, whole, with the strategy and its count.
-    connect(series, &QBarSeries::hovered, m_spread,
-            [this, ids = categories](bool on, int index, QBarSet *set) {
-                if (on && index >= 0 && index < ids.size())
-                    QToolTip::showText(QCursor::pos(),
-                                       tr("%1\n%2: %3 requests")
-                                           .arg(ids.at(index), set->label(),
-                                                QLocale().toString(qint64(set->at(index)))),
-                                       m_spread);
-                else
-                    QToolTip::hideText();
-            });
-    auto *y = new QValueAxis;
-    y->setRange(0, double(maxCount) * 1.1);
-    y->applyNiceNumbers();
-    // Counts as the rest of the console writes them ("150,000"), in its display locale.
-    y->setLabelFormat(QStringLiteral("%.0f"));
-    chart->setLocalizeNumbers(true);
-    chart->setLocale(QLocale());
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
-    chart->setTitle(tr("Requests per node"));
-    // At the side, one strategy a line: at the bottom five names shared one line and were cut.
-    chart->legend()->setAlignment(Qt::AlignRight);
-    QChart *old = m_spread->chart();
-    m_spread->setChart(chart);
-    delete old;
-    m_resultsView->resizeColumnsToContents();
+    return x;
 }
 
 } // namespace jobfirst::ui

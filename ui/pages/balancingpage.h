@@ -12,6 +12,8 @@
 #include <optional>
 
 class QBarSeries;
+class QBarCategoryAxis;
+class QChart;
 class QChartView;
 class QCheckBox;
 class QComboBox;
@@ -55,6 +57,11 @@ private:
     void loadNodes(const QList<NodeStatus> &nodes);
     bool showsNodes(const QList<NodeStatus> &nodes) const;
     void showReport(const Result<SimulationReport> &report, const SimulationParams &params);
+    static bool isPartial(const SimulationReport &report, qsizetype outcome);
+    static QString outcomeLabel(const StrategyOutcome &o, bool partial);
+    void addResultRow(const StrategyOutcome &o, bool partial);
+    QChart *spreadChart(const SimulationReport &report, const SimulationParams &params);
+    static QBarCategoryAxis *nodeAxis(QChart *chart, const QStringList &ids);
     static QString strategyLabel(Strategy s);
 
     QComboBox *m_liveStrategy;
