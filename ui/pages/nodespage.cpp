@@ -77,6 +77,18 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
       m_toolbar(new QToolBar), m_detailTitle(new QLabel)
 {
     connect(session, &EngineSession::configApplied, this, &NodesPage::readNodeTimeout);
+    m_model = makeNodeModel();
+    m_history = makeHistoryModel();
+    setUpNodeTable();
+    setUpHistory();
+    buildToolbar();
+    layOut();
+    retranslate();
+}
+
+/// The nodes table's columns, one row a node.
+RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
+{
     using Col = RecordTableModel<NodeStatus>::Column;
     const auto text = [](auto f) {
         return [f](const NodeStatus &n, int role) -> QVariant {
@@ -97,7 +109,7 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
             return {};
         };
     };
-    m_model = new RecordTableModel<NodeStatus>(
+    auto *model = new RecordTableModel<NodeStatus>(
         {
             Col{[] { return tr("Node"); },
                 text([](const NodeStatus &n, int) -> QVariant { return n.spec.id; })},
@@ -190,11 +202,17 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
         },
         [](const NodeStatus &n) { return n.spec.id; }, this);
     // A down node's state counts down to failed with every snapshot: never the same.
-    m_model->setSameRow([](const NodeStatus &before, const NodeStatus &now) {
+    model->setSameRow([](const NodeStatus &before, const NodeStatus &now) {
         return now.health != HealthState::Down && sameRow(before, now);
     });
+    return model;
+}
+
+/// The selected node's health transitions.
+RecordTableModel<HealthEvent> *NodesPage::makeHistoryModel()
+{
     using HCol = RecordTableModel<HealthEvent>::Column;
-    m_history = new RecordTableModel<HealthEvent>(
+    return new RecordTableModel<HealthEvent>(
         {
             HCol{[] { return tr("Time"); },
                  [](const HealthEvent &e, int role) -> QVariant {
@@ -219,7 +237,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
                  }},
         },
         [](const HealthEvent &e) { return QString::number(e.id); }, this);
+}
 
+void NodesPage::setUpNodeTable()
+{
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(Qt::UserRole);
     m_proxy->setFilterKeyColumn(-1);
@@ -240,6 +261,14 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
+    m_filter->setObjectName(QStringLiteral("nodeFilter"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+}
+
+void NodesPage::setUpHistory()
+{
     m_historyView->setObjectName(QStringLiteral("nodeHistory"));
     m_historyView->setModel(m_history);
     m_historyView->setWordWrap(false);
@@ -247,10 +276,10 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     m_historyView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_historyView->horizontalHeader()->setStretchLastSection(true);
     m_historyView->verticalHeader()->hide();
-    m_filter->setObjectName(QStringLiteral("nodeFilter"));
-    m_filter->setClearButtonEnabled(true);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+}
 
+void NodesPage::buildToolbar()
+{
     m_add = m_toolbar->addAction(QString(), this, &NodesPage::addNode);
     m_edit = m_toolbar->addAction(QString(), this, &NodesPage::editNode);
     m_remove = m_toolbar->addAction(QString(), this, &NodesPage::removeNode);
@@ -273,7 +302,11 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
         updateActions();
         refreshHistory();
     });
+}
 
+/// The table and its toolbar above; the selected node's history and latency below.
+void NodesPage::layOut()
+{
     auto *top = new QWidget;
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
@@ -298,7 +331,6 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
     split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
-    retranslate();
 }
 
 void NodesPage::retranslate()

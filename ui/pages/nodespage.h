@@ -48,6 +48,12 @@ signals:
     void actionFailed(const QString &message);
 
 private:
+    RecordTableModel<NodeStatus> *makeNodeModel();
+    RecordTableModel<HealthEvent> *makeHistoryModel();
+    void setUpNodeTable();
+    void setUpHistory();
+    void buildToolbar();
+    void layOut();
     QString selectedId() const;
     void updateActions();
     void editNode();
