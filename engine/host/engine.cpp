@@ -58,67 +58,12 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
-    // No secret is built in: a config made here gets random ones.
-    m_config = ClusterConfig::makeNew();
-    if (!options.configPath.isEmpty()) {
-        if (QFileInfo::exists(options.configPath)) {
-            auto config = ClusterConfig::fromFile(options.configPath);
-            if (!config)
-                return config.error();
-            if (config->hasMaskedSecrets())
-                return makeError(
-                    QStringLiteral("config.masked_secret"),
-                    QStringLiteral("%1 holds a masked secret (••••…); write the secret itself")
-                        .arg(options.configPath));
-            if (Status s = config->checkFiles(); !s)
-                return makeError(s.error().code, QStringLiteral("%1: %2").arg(options.configPath,
-                                                                              s.error().message));
-            m_config = config.value();
-            QFile f(options.configPath);
-            if (f.open(QIODevice::ReadOnly))
-                m_appliedFileContent = f.readAll();
-        } else if (Status s = checkConfigLocation(options); !s) {
-            return s;
-        } else if (Status s = m_config.saveToFile(options.configPath); !s) {
-            return s;
-        } else {
-            m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
-        }
-    }
-    auto store = Store::open(options.dbPath);
-    if (!store)
-        return store.error();
-    m_store = std::move(store).value();
-    m_state = m_store.get();
-    if (!options.outboxUrl.isEmpty()) {
-        auto shared = PostgresStateStore::open(options.outboxUrl);
-        if (!shared)
-            return shared.error();
-        m_sharedState = std::move(shared).value();
-        m_state = m_sharedState.get();
-    }
-    auto versions = m_state->configVersions(1);
-    if (!versions)
-        return versions.error();
-    if (options.configPath.isEmpty() && !versions->isEmpty()) {
-        // No config file: the store's latest version is the cluster's config (what the last
-        // engine on this store ran), not the built-in defaults.
-        auto stored = ClusterConfig::fromJson(versions->first().json);
-        if (!stored)
-            return makeError(QStringLiteral("config.invalid"),
-                             QStringLiteral("%1: the latest config version cannot be used: %2")
-                                 .arg(m_state->location(), stored.error().message));
-        m_config = stored.value();
-        m_appliedVersion = versions->first().version;
-    } else if (options.recordStartConfig && (versions->isEmpty() || versions->first().json != m_config.toJson())) {
-        auto saved = m_state->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start"));
-        if (!saved)
-            return saved.error();
-        m_appliedVersion = saved.value();
-    } else if (!versions->isEmpty() && versions->first().json == m_config.toJson()) {
-        m_appliedVersion = versions->first().version;
-    }
-
+    if (Status s = loadConfigFile(options); !s)
+        return s;
+    if (Status s = openStores(options); !s)
+        return s;
+    if (Status s = takeStoredConfig(options); !s)
+        return s;
     m_logBook = new LogBook(m_store.get(), m_config.logRetentionMs, this);
     m_cluster = new ClusterManager(m_state, m_config, this);
     if (Status s = m_cluster->load(); !s)
@@ -132,7 +77,116 @@ Status Engine::open(const EngineOptions &options)
         });
     if (Status s = m_sync->start(options.deliver); !s)
         return s;
+    m_upkeep = new StoreUpkeep(m_store->path(), this);
+    m_upkeep->apply(m_config);
+    m_upkeep->setSharedStore(options.outboxUrl);
+    connectParts();
+    if (!options.configPath.isEmpty() && options.watchConfig)
+        watchConfigFile(options.configPath);
+    if (m_sharedState && (options.healthChecks || options.deliver))
+        followOtherDaemons(options);
+    startLoops(options);
+    m_open = true;
+    // A one-shot command (no loops running) is not an engine starting: it is not logged.
+    if (options.healthChecks || options.deliver) {
+        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"),
+                          QStringLiteral("engine.started"),
+                          QStringLiteral("engine started on %1").arg(options.dbPath),
+                          {{QStringLiteral("store"), options.dbPath},
+                           {QStringLiteral("config"), options.configPath},
+                           {QStringLiteral("delivers"), options.deliver},
+                           {QStringLiteral("checks"), options.healthChecks}});
+        logConfigWarnings();
+    }
+    // The first picture goes out at once, not a refresh interval later (cold start).
+    QTimer::singleShot(0, this, &Engine::emitSnapshot);
+    return {};
+}
 
+/// The config file, if one is named: read and checked, or made (fresh random secrets) where
+/// the options allow. Without one, the built-in defaults with random secrets, until the
+/// store's latest version (takeStoredConfig).
+Status Engine::loadConfigFile(const EngineOptions &options)
+{
+    // No secret is built in: a config made here gets random ones.
+    m_config = ClusterConfig::makeNew();
+    if (options.configPath.isEmpty())
+        return {};
+    if (!QFileInfo::exists(options.configPath)) {
+        if (Status s = checkConfigLocation(options); !s)
+            return s;
+        if (Status s = m_config.saveToFile(options.configPath); !s)
+            return s;
+        m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
+        return {};
+    }
+    auto config = ClusterConfig::fromFile(options.configPath);
+    if (!config)
+        return config.error();
+    if (config->hasMaskedSecrets())
+        return makeError(QStringLiteral("config.masked_secret"),
+                         QStringLiteral("%1 holds a masked secret (••••…); write the secret itself")
+                             .arg(options.configPath));
+    if (Status s = config->checkFiles(); !s)
+        return makeError(s.error().code,
+                         QStringLiteral("%1: %2").arg(options.configPath, s.error().message));
+    m_config = config.value();
+    QFile f(options.configPath);
+    if (f.open(QIODevice::ReadOnly))
+        m_appliedFileContent = f.readAll();
+    return {};
+}
+
+/// The local SQLite store, and the shared PostgreSQL one when the options name it (nodes,
+/// health, config and audit then live there).
+Status Engine::openStores(const EngineOptions &options)
+{
+    auto store = Store::open(options.dbPath);
+    if (!store)
+        return store.error();
+    m_store = std::move(store).value();
+    m_state = m_store.get();
+    if (options.outboxUrl.isEmpty())
+        return {};
+    auto shared = PostgresStateStore::open(options.outboxUrl);
+    if (!shared)
+        return shared.error();
+    m_sharedState = std::move(shared).value();
+    m_state = m_sharedState.get();
+    return {};
+}
+
+/// Without a config file the store's latest version is the cluster's config (what the last
+/// engine on this store ran), not the built-in defaults; with one, the file's config is
+/// recorded as a version when it differs from the latest.
+Status Engine::takeStoredConfig(const EngineOptions &options)
+{
+    auto versions = m_state->configVersions(1);
+    if (!versions)
+        return versions.error();
+    const bool sameAsLatest = !versions->isEmpty() && versions->first().json == m_config.toJson();
+    if (options.configPath.isEmpty() && !versions->isEmpty()) {
+        auto stored = ClusterConfig::fromJson(versions->first().json);
+        if (!stored)
+            return makeError(QStringLiteral("config.invalid"),
+                             QStringLiteral("%1: the latest config version cannot be used: %2")
+                                 .arg(m_state->location(), stored.error().message));
+        m_config = stored.value();
+        m_appliedVersion = versions->first().version;
+    } else if (options.recordStartConfig && !sameAsLatest) {
+        auto saved = m_state->saveConfigVersion(m_config.toJson(), QStringLiteral("engine:start"));
+        if (!saved)
+            return saved.error();
+        m_appliedVersion = saved.value();
+    } else if (sameAsLatest) {
+        m_appliedVersion = versions->first().version;
+    }
+    return {};
+}
+
+/// What the parts tell each other, and the incidents they raise and end.
+void Engine::connectParts()
+{
     connect(m_cluster, &ClusterManager::nodesChanged, this, [this] { m_sync->setNodes(m_cluster->nodes()); });
     connect(m_cluster, &ClusterManager::healthWritesPending, this,
             [this](int count, const QString &reason) {
@@ -147,43 +201,9 @@ Status Engine::open(const EngineOptions &options)
                 else
                     resolve(QStringLiteral("health.unwritten"), m_state->location());
             });
-    connect(m_cluster, &ClusterManager::healthChanged, this, [this](const HealthEvent &e) {
-        // Told first: handing every node to the delivery engine takes milliseconds with a
-        // thousand nodes, and consoles and the live stream wait for this.
-        m_pendingEvents << e;
-        emit healthChanged(e);
-        // Once per burst (another daemon's findings arrive many at once), not per node.
-        if (!m_nodesToSync) {
-            m_nodesToSync = true;
-            QMetaObject::invokeMethod(
-                this,
-                [this] {
-                    m_nodesToSync = false;
-                    if (m_sync && m_cluster)
-                        m_sync->setNodes(m_cluster->nodes());
-                },
-                Qt::QueuedConnection);
-        }
-        // A state change is shown soon, not a whole refresh interval later.
-        if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
-            m_soonSnapshot->start();
-        // The incident began when the node changed (another daemon's finding may be older).
-        if (e.to == HealthState::Down)
-            raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason,
-                  e.timestamp);
-        else if (e.to == HealthState::Failed)
-            raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason,
-                  e.timestamp);
-        else if (e.to == HealthState::Up) {
-            // Back up: the node's incidents end (a first check that finds it up ends none).
-            resolve(QStringLiteral("node.down"), e.nodeId);
-            resolve(QStringLiteral("node.failed"), e.nodeId);
-        }
-    });
-    connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster, &ClusterManager::reportPassiveFailure);
-    m_upkeep = new StoreUpkeep(m_store->path(), this);
-    m_upkeep->apply(m_config);
-    m_upkeep->setSharedStore(options.outboxUrl);
+    connect(m_cluster, &ClusterManager::healthChanged, this, &Engine::onHealthChanged);
+    connect(m_sync, &SyncService::nodeDeliveryFailed, m_cluster,
+            &ClusterManager::reportPassiveFailure);
     connect(
         m_upkeep, &StoreUpkeep::problem, this, [this](const QString &kind, const QString &message) {
             raise(kind == u"store.corrupt" ? Alert::Severity::Critical : Alert::Severity::Warning,
@@ -202,18 +222,6 @@ Status Engine::open(const EngineOptions &options)
         raise(Alert::Severity::Critical, QStringLiteral("target.disabled"), target, reason);
     });
 
-    if (!options.configPath.isEmpty() && options.watchConfig) {
-        m_watcher = new QFileSystemWatcher(this);
-        // Editors often replace the file: watch the folder too and re-add the file.
-        m_watcher->addPath(options.configPath);
-        m_watcher->addPath(QFileInfo(options.configPath).absolutePath());
-        m_reloadDebounce = new QTimer(this);
-        m_reloadDebounce->setSingleShot(true);
-        m_reloadDebounce->setInterval(200);
-        connect(m_reloadDebounce, &QTimer::timeout, this, &Engine::reloadConfigFile);
-        connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
-        connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce, qOverload<>(&QTimer::start));
-    }
     // After ClusterManager's own handler (connected first): the node's state includes this check.
     connect(m_cluster->healthChecker(), &HealthChecker::checkFinished, this, [this](const CheckResult &r) {
         m_metrics.recordCheck(r.nodeId, r.outcome == CheckOutcome::Ok, r.latencyMs);
@@ -226,24 +234,81 @@ Status Engine::open(const EngineOptions &options)
             p->finish();
         }
     });
+}
 
-    // Daemons sharing one PostgreSQL follow each other's nodes, health and config (one-shot
-    // commands read the store as it is and need not), and split the health checks as they
-    // split deliveries: a node is checked by the daemon holding its partition's lease.
-    if (m_sharedState && (options.healthChecks || options.deliver)) {
-        m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
-        connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
-        m_stateWatcher->start();
-        // The full lease owner: the store fences health writes by that exact name.
-        const QString holder = m_sync->leaseOwner();
-        m_cluster->setCheckedPartitions({}, holder);
-        m_partitionFollower = new QTimer(this);
-        m_partitionFollower->setInterval(PartitionFollowMs);
-        connect(m_partitionFollower, &QTimer::timeout, this,
-                [this, holder] { followPartitions(holder); });
-        m_partitionFollower->start();
+/// A node changed state (found here or by another daemon): consoles hear it first, then the
+/// delivery engine takes the nodes again and the node's incidents are raised or ended.
+void Engine::onHealthChanged(const HealthEvent &e)
+{
+    // Told first: handing every node to the delivery engine takes milliseconds with a
+    // thousand nodes, and consoles and the live stream wait for this.
+    m_pendingEvents << e;
+    emit healthChanged(e);
+    // Once per burst (another daemon's findings arrive many at once), not per node.
+    if (!m_nodesToSync) {
+        m_nodesToSync = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_nodesToSync = false;
+                if (m_sync && m_cluster)
+                    m_sync->setNodes(m_cluster->nodes());
+            },
+            Qt::QueuedConnection);
     }
+    // A state change is shown soon, not a whole refresh interval later.
+    if (m_tick && m_tick->isActive() && !m_soonSnapshot->isActive())
+        m_soonSnapshot->start();
+    // The incident began when the node changed (another daemon's finding may be older).
+    if (e.to == HealthState::Down)
+        raise(Alert::Severity::Warning, QStringLiteral("node.down"), e.nodeId, e.reason,
+              e.timestamp);
+    else if (e.to == HealthState::Failed)
+        raise(Alert::Severity::Critical, QStringLiteral("node.failed"), e.nodeId, e.reason,
+              e.timestamp);
+    else if (e.to == HealthState::Up) {
+        // Back up: the node's incidents end (a first check that finds it up ends none).
+        resolve(QStringLiteral("node.down"), e.nodeId);
+        resolve(QStringLiteral("node.failed"), e.nodeId);
+    }
+}
 
+/// Editors often replace the file: the folder is watched too and the file added again.
+void Engine::watchConfigFile(const QString &path)
+{
+    m_watcher = new QFileSystemWatcher(this);
+    m_watcher->addPath(path);
+    m_watcher->addPath(QFileInfo(path).absolutePath());
+    m_reloadDebounce = new QTimer(this);
+    m_reloadDebounce->setSingleShot(true);
+    m_reloadDebounce->setInterval(200);
+    connect(m_reloadDebounce, &QTimer::timeout, this, &Engine::reloadConfigFile);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, m_reloadDebounce,
+            qOverload<>(&QTimer::start));
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_reloadDebounce,
+            qOverload<>(&QTimer::start));
+}
+
+/// Daemons sharing one PostgreSQL follow each other's nodes, health and config (one-shot
+/// commands read the store as it is and need not), and split the health checks as they
+/// split deliveries: a node is checked by the daemon holding its partition's lease.
+void Engine::followOtherDaemons(const EngineOptions &options)
+{
+    m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
+    connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
+    m_stateWatcher->start();
+    // The full lease owner: the store fences health writes by that exact name.
+    const QString holder = m_sync->leaseOwner();
+    m_cluster->setCheckedPartitions({}, holder);
+    m_partitionFollower = new QTimer(this);
+    m_partitionFollower->setInterval(PartitionFollowMs);
+    connect(m_partitionFollower, &QTimer::timeout, this,
+            [this, holder] { followPartitions(holder); });
+    m_partitionFollower->start();
+}
+
+void Engine::startLoops(const EngineOptions &options)
+{
     m_tick = new QTimer(this);
     connect(m_tick, &QTimer::timeout, this, &Engine::emitSnapshot);
     m_soonSnapshot = new QTimer(this);
@@ -261,18 +326,6 @@ Status Engine::open(const EngineOptions &options)
         m_demo = new DemoWorkload(m_cluster, m_sync, this);
         m_demo->start();
     }
-    m_open = true;
-    // A one-shot command (no loops running) is not an engine starting: it is not logged.
-    if (options.healthChecks || options.deliver)
-        m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.started"),
-                      QStringLiteral("engine started on %1").arg(options.dbPath),
-                      {{QStringLiteral("store"), options.dbPath}, {QStringLiteral("config"), options.configPath},
-                       {QStringLiteral("delivers"), options.deliver}, {QStringLiteral("checks"), options.healthChecks}});
-    if (options.healthChecks || options.deliver)
-        logConfigWarnings();
-    // The first picture goes out at once, not a refresh interval later (cold start).
-    QTimer::singleShot(0, this, &Engine::emitSnapshot);
-    return {};
 }
 
 void Engine::shutdown()

@@ -96,6 +96,14 @@ signals:
     void configReloadFailed(const QString &message, const QString &code);
 
 private:
+    Status loadConfigFile(const EngineOptions &options);
+    Status openStores(const EngineOptions &options);
+    Status takeStoredConfig(const EngineOptions &options);
+    void connectParts();
+    void onHealthChanged(const HealthEvent &e);
+    void watchConfigFile(const QString &path);
+    void followOtherDaemons(const EngineOptions &options);
+    void startLoops(const EngineOptions &options);
     void reloadConfigFile();
     /// Makes `config` the running config everywhere in this engine (already checked, saved
     /// and audited: here or, on a shared store, by another daemon).
