@@ -107,6 +107,45 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
       m_cancelImport(new QPushButton), m_importProgress(new QProgressBar),
       m_importStatus(new QLabel), m_deadDetailTitle(new QLabel), m_deadStatus(new QLabel)
 {
+    makeTargetModel();
+    makeQueueModel();
+    makeDeadLetterModel();
+    makeAttemptModel();
+    setUpViews();
+    QWidget *targetsTab = buildTargetsTab();
+    QWidget *deadTab = buildDeadLettersTab();
+    QWidget *checkTab = buildConsistencyTab();
+    QWidget *importTab = buildImportTab();
+    m_tabs->addTab(targetsTab, QString());
+    m_tabs->addTab(m_queueView, QString());
+    m_tabs->addTab(deadTab, QString());
+    m_tabs->addTab(checkTab, QString());
+    m_tabs->addTab(importTab, QString());
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
+        if (tab == 1)
+            refreshQueue();
+        if (tab == 2) {
+            refreshReplayWindow();
+            refreshDeadLetters();
+        }
+    });
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry,
+                                          m_discard, m_replay, m_check, m_repair, m_import})
+        gate(w, Permission::Operate);
+    gate(m_editTarget, Permission::Administer);
+    // No frame around the tabs' pages: the style draws it as translucent lines the page's
+    // height, and Qt's raster engine hands such a line's rows to its thread pool and waits for
+    // them: dozens of waits per repaint of the page, and its slowest frames on a busy machine.
+    m_tabs->setDocumentMode(true);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_tabs);
+    retranslate();
+}
+
+/// The targets table: one row a target, counts first.
+void SyncPage::makeTargetModel()
+{
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
         {
@@ -230,6 +269,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
                a.disabledReason == b.disabledReason && a.lastError == b.lastError &&
                a.url == b.url && a.name == b.name;
     });
+}
+
+/// The queue tab: deliveries waiting, soonest first.
+void SyncPage::makeQueueModel()
+{
     using Q = QueuedDelivery;
     m_queue = new RecordTableModel<Q>(
         {
@@ -253,6 +297,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             lastErrorColumn<Q>(),
         },
         [](const Q &q) { return QString::number(q.deliveryId); }, this);
+}
+
+/// The dead letters table.
+void SyncPage::makeDeadLetterModel()
+{
     using D = DeadLetter;
     m_dead = new RecordTableModel<D>(
         {
@@ -272,6 +321,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             lastErrorColumn<D>(), // and attempt by attempt below
         },
         [](const D &d) { return QString::number(d.deliveryId); }, this);
+}
+
+/// The chosen dead letter's attempts.
+void SyncPage::makeAttemptModel()
+{
     using A = DeliveryAttempt;
     m_attempts = new RecordTableModel<A>(
         {
@@ -287,7 +341,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             column<A>([] { return tr("Response"); }, [](const A &a) { return a.bodyHead; }),
         },
         [](const A &a) { return QString::number(a.at) + a.error; }, this);
+}
 
+/// The tables over the models, and the replay window's fields.
+void SyncPage::setUpViews()
+{
     // The JobFirst services and the cluster's own nodes (cluster sync, "node:<id>") are two
     // kinds of target: shown apart, so "six services" on the banner is what the table shows.
     m_serviceTargets = new QSortFilterProxyModel(this);
@@ -345,7 +403,10 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             [this] { m_replayFromEdited = true; });
     connect(m_replayTo, &QDateTimeEdit::dateTimeChanged, this, [this] { m_replayToEdited = true; });
     m_importProgress->setRange(0, 1000);
+}
 
+QWidget *SyncPage::buildTargetsTab()
+{
     // Targets tab.
     auto *targetsTab = new QWidget;
     auto *tl = new QVBoxLayout(targetsTab);
@@ -415,6 +476,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             editTarget(m_targets->row(m_serviceTargets->mapToSource(rows.first()).row()).name);
     });
 
+    return targetsTab;
+}
+
+QWidget *SyncPage::buildDeadLettersTab()
+{
     // Dead letters tab.
     auto *deadTab = new QWidget;
     auto *dl = new QVBoxLayout(deadTab);
@@ -482,6 +548,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
             [](const QString &why) { return tr("Replay failed: %1").arg(why); });
     });
 
+    return deadTab;
+}
+
+QWidget *SyncPage::buildConsistencyTab()
+{
     // Consistency tab.
     auto *checkTab = new QWidget;
     auto *cl = new QVBoxLayout(checkTab);
@@ -507,6 +578,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         emit checkFinished(text);
     });
 
+    return checkTab;
+}
+
+QWidget *SyncPage::buildImportTab()
+{
     // Import tab.
     auto *importTab = new QWidget;
     auto *il = new QVBoxLayout(importTab);
@@ -542,30 +618,7 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
         emit importFinished(m_importStatus->text());
     });
 
-    m_tabs->addTab(targetsTab, QString());
-    m_tabs->addTab(m_queueView, QString());
-    m_tabs->addTab(deadTab, QString());
-    m_tabs->addTab(checkTab, QString());
-    m_tabs->addTab(importTab, QString());
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int tab) {
-        if (tab == 1)
-            refreshQueue();
-        if (tab == 2) {
-            refreshReplayWindow();
-            refreshDeadLetters();
-        }
-    });
-    for (QWidget *w : std::initializer_list<QWidget *>{m_pause, m_resume, m_enable, m_disable, m_retry, m_discard, m_replay,
-                                                       m_check, m_repair, m_import})
-        gate(w, Permission::Operate);
-    gate(m_editTarget, Permission::Administer);
-    // No frame around the tabs' pages: the style draws it as translucent lines the page's
-    // height, and Qt's raster engine hands such a line's rows to its thread pool and waits for
-    // them: dozens of waits per repaint of the page, and its slowest frames on a busy machine.
-    m_tabs->setDocumentMode(true);
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_tabs);
-    retranslate();
+    return importTab;
 }
 
 SyncPage::~SyncPage()

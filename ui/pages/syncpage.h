@@ -76,6 +76,15 @@ signals:
     void checkFinished(const QString &summary);
 
 private:
+    void makeTargetModel();
+    void makeQueueModel();
+    void makeDeadLetterModel();
+    void makeAttemptModel();
+    void setUpViews();
+    QWidget *buildTargetsTab();
+    QWidget *buildDeadLettersTab();
+    QWidget *buildConsistencyTab();
+    QWidget *buildImportTab();
     QList<qint64> selectedDeadLetters() const;
     QString selectedTarget() const;
     void refreshQueue();
