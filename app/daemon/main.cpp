@@ -150,6 +150,19 @@ int main(int argc, char *argv[])
     if (!config)
         return fail(config.error().message);
     installJsonLog(config->logLevel);
+    warnOfOpenSecretFiles(options.configPath, config.value());
+    if (engine.madeConfigFile())
+        logJson(QStringLiteral("info"), QStringLiteral("config"),
+                engine.configMadeFromVersion() > 0
+                    ? QStringLiteral("%1 was missing: written from the store's latest config "
+                                     "version %2 (its secrets kept)")
+                          .arg(options.configPath)
+                          .arg(engine.configMadeFromVersion())
+                    : QStringLiteral("%1 was missing: written with a new config and fresh secrets "
+                                     "(the store had no config version)")
+                          .arg(options.configPath),
+                {{QStringLiteral("file"), options.configPath},
+                 {QStringLiteral("version"), engine.configMadeFromVersion()}});
 
     AdminApiServer api(&engine, options.dbPath);
     AdminApiOptions apiOptions;

@@ -58,6 +58,8 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
+    m_madeConfigFile = false;
+    m_configMadeFromVersion = 0;
     // No secret is built in: a config made here gets random ones.
     m_config = ClusterConfig::makeNew();
     if (!options.configPath.isEmpty()) {
@@ -79,10 +81,8 @@ Status Engine::open(const EngineOptions &options)
                 m_appliedFileContent = f.readAll();
         } else if (Status s = checkConfigLocation(options); !s) {
             return s;
-        } else if (Status s = m_config.saveToFile(options.configPath); !s) {
-            return s;
         } else {
-            m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
+            m_madeConfigFile = true; // written once the store says what goes in it
         }
     }
     auto store = Store::open(options.dbPath);
@@ -100,6 +100,9 @@ Status Engine::open(const EngineOptions &options)
     auto versions = m_state->configVersions(1);
     if (!versions)
         return versions.error();
+    if (m_madeConfigFile)
+        if (Status s = makeConfigFile(versions.value()); !s)
+            return s;
     if (options.configPath.isEmpty() && !versions->isEmpty()) {
         // No config file: the store's latest version is the cluster's config (what the last
         // engine on this store ran), not the built-in defaults.
@@ -275,6 +278,26 @@ Status Engine::open(const EngineOptions &options)
     return {};
 }
 
+Status Engine::makeConfigFile(const QList<ConfigVersion> &latest)
+{
+    // A store that has a config keeps it (and its secrets): a new file with fresh secrets
+    // would have signed every delivery with keys no target knows. Only a store with no
+    // version gets a new config.
+    if (!latest.isEmpty()) {
+        auto stored = ClusterConfig::fromJson(latest.first().json);
+        if (!stored)
+            return makeError(QStringLiteral("config.invalid"),
+                             QStringLiteral("%1: the latest config version cannot be used: %2")
+                                 .arg(m_state->location(), stored.error().message));
+        m_config = stored.value();
+        m_configMadeFromVersion = latest.first().version;
+    }
+    if (Status s = m_config.saveToFile(m_options.configPath); !s)
+        return s;
+    m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
+    return {};
+}
+
 void Engine::shutdown()
 {
     if (m_logBook && m_open && (m_options.healthChecks || m_options.deliver)) {
@@ -323,6 +346,8 @@ void Engine::shutdown()
     m_deadAlerted.clear();
     m_deadCountsDirty = true;
     m_appliedVersion = 0;
+    m_madeConfigFile = false;
+    m_configMadeFromVersion = 0;
     m_state = nullptr;
     m_sharedState.reset();
     m_store.reset();
