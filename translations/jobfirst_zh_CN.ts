@@ -25,6 +25,18 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Cannot reach the engine at %1: %2</source>
         <translation>无法连接位于 %1 的引擎：%2</translation>
     </message>
+    <message>
+        <source>No config file was beside the store: its latest config version (%1, secrets included) was written to %2.</source>
+        <translation>存储旁没有配置文件：已将其最新配置版本（%1，含密钥）写入 %2。</translation>
+    </message>
+    <message>
+        <source>A new config with fresh secrets was written to %1.</source>
+        <translation>已将带有新随机密钥的新配置写入 %1。</translation>
+    </message>
+    <message>
+        <source>Other users can read the token file %1: make it yours alone (chmod 600 %1).</source>
+        <translation>其他用户可以读取令牌文件 %1：请将其设为仅本人可读（chmod 600 %1）。</translation>
+    </message>
 </context>
 <context>
     <name>DemoCluster</name>

@@ -491,7 +491,17 @@ QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByt
 
 void MainWindow::showError(const QString &message)
 {
-    m_messageLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
+    showMessage(message, QStringLiteral("color: #c0392b;"));
+}
+
+void MainWindow::showNotice(const QString &message)
+{
+    showMessage(message, QString());
+}
+
+void MainWindow::showMessage(const QString &message, const QString &style)
+{
+    m_messageLabel->setStyleSheet(style);
     m_messageLabel->setText(message);
     m_messageLabel->setToolTip(message);
     QTimer::singleShot(15000, m_messageLabel, [label = m_messageLabel, message] {

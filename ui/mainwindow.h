@@ -71,6 +71,8 @@ public:
     /// with what role, and start drawing it.
     void engineReady();
     void showError(const QString &message);
+    /// A passing word in the status bar (not an error), gone after a while as errors are.
+    void showNotice(const QString &message);
     /// File → Backup…: an online, encrypted copy of the engine's store at `path` (on the
     /// engine's machine). Answers with the result shown in the status bar, or an error box.
     QFuture<Result<BackupInfo>> backupTo(const QString &path, const QByteArray &passphrase);
@@ -101,6 +103,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void showMessage(const QString &message, const QString &style);
     void applySnapshot(const EngineSnapshot &snapshot);
     void setLive(bool live, const QString &reason);
     void openConnectDialog();

@@ -62,7 +62,8 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
         m_setup(window.get());
     connect(window.get(), &ui::MainWindow::openStoreRequested, this, [this](const QString &path) {
         // The config beside the store, by the console's own naming (no typo of the
-        // operator's): made when it is not there, as for a new store.
+        // operator's). Made when it is not there: from the store's latest config version
+        // (secrets and all), or new for a store that has none.
         const QString config = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
         openStore(path, config, {}, true);
     });
@@ -145,7 +146,24 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
                           options.outboxUrl.isEmpty() ? QString() : absolute(options.dbPath));
         settings.setValue(QStringLiteral("store/config"), absolute(options.configPath));
         adopt(std::move(*pending), nullptr);
+        sayHowTheConfigWasMade();
     });
+}
+
+void ConsoleShell::sayHowTheConfigWasMade()
+{
+    auto *local = qobject_cast<LocalEngineSession *>(m_session.get());
+    if (!local || !local->madeConfigFile() || !m_window)
+        return;
+    const QString file =
+        QDir::toNativeSeparators(QFileInfo(local->info().configPath).absoluteFilePath());
+    m_window->showNotice(
+        local->configMadeFromVersion() > 0
+            ? tr("No config file was beside the store: its latest config version (%1, secrets "
+                 "included) was written to %2.")
+                  .arg(local->configMadeFromVersion())
+                  .arg(file)
+            : tr("A new config with fresh secrets was written to %1.").arg(file));
 }
 
 void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember)

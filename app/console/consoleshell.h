@@ -57,6 +57,8 @@ signals:
 private:
     void adopt(std::unique_ptr<jobfirst::EngineSession> session, std::unique_ptr<DemoCluster> demo);
     void fail(const QString &message);
+    /// Says when opening a store wrote its missing config file, and from what.
+    void sayHowTheConfigWasMade();
 
     std::unique_ptr<jobfirst::EngineSession> m_session;
     std::unique_ptr<jobfirst::ui::MainWindow> m_window;

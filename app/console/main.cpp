@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
+#include "core/secretfileaccess.h"
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
 #include "host/configlocation.h"
@@ -93,6 +94,7 @@ struct Options
     bool startupReport = false;
     bool createConfig = false;
     QByteArray token; ///< read from --token-file, before anything starts
+    bool tokenFileOpen = false; ///< --token-file can be read by other users (said, then used)
 };
 
 int parseOptions(const QStringList &arguments, Options *o)
@@ -116,11 +118,14 @@ int parseOptions(const QStringList &arguments, Options *o)
                         "file is an error."),
          QStringLiteral("file")},
         {QStringLiteral("create-config"),
-         QStringLiteral("With --config: a missing file is made, with fresh random secrets.")},
+         QStringLiteral("With --config: a missing file is made from the store's latest config "
+                        "version, or with fresh random secrets for a store with none.")},
         {QStringLiteral("connect"),
          QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."),
          QStringLiteral("url")},
-        {QStringLiteral("token-file"), QStringLiteral("The API token for --connect."),
+        {QStringLiteral("token-file"),
+         QStringLiteral("The API token for --connect. A file others can read is used with a "
+                        "warning (chmod 600 FILE)."),
          QStringLiteral("file")},
         {QStringLiteral("ca-file"),
          QStringLiteral("CA certificates (PEM) to trust for an https --connect."),
@@ -216,6 +221,13 @@ int parseOptions(const QStringList &arguments, Options *o)
             return 2;
         }
         o->token = token.value();
+        // Used, as ssh would not: whoever could read it may have it already. Said on stderr
+        // and in the window, with the fix.
+        if (const QString open = readableByOthersWarning(o->tokenFile, QStringLiteral("token"));
+            !open.isEmpty()) {
+            err << "jobfirst-console: warning: " << open << "\n";
+            o->tokenFileOpen = true;
+        }
     }
     return -1;
 }
@@ -264,6 +276,16 @@ int main(int argc, char *argv[])
     });
     if (options.startupReport)
         QObject::connect(&shell, &ConsoleShell::windowChanged, &shell, [](ui::MainWindow *w) { reportStartup(w); });
+    if (options.tokenFileOpen)
+        QObject::connect(
+            &shell, &ConsoleShell::windowChanged, &shell,
+            [file = options.tokenFile](ui::MainWindow *window) {
+                window->showError(QCoreApplication::translate(
+                                      "ConsoleShell", "Other users can read the token file %1: "
+                                                      "make it yours alone (chmod 600 %1).")
+                                      .arg(file));
+            },
+            Qt::SingleShotConnection);
     if (!options.connect.isEmpty()) {
         shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(),
                             options.token, options.caFile, false);

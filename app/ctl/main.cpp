@@ -3,8 +3,9 @@
 // on stderr. Every command goes through the engine session, never the store directly.
 #include "api/localenginesession.h"
 #include "core/localuser.h"
-#include "host/storelocation.h"
+#include "core/secretfileaccess.h"
 #include "ctlcontext.h"
+#include "host/storelocation.h"
 #include "remote/remoteenginesession.h"
 
 #include <QCoreApplication>
@@ -28,9 +29,14 @@ Global options:
   --local-db FILE    with --db URL: the file for API tokens, logs and SLO history
   --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version);
                      a missing file is an error
-  --create-config    with --config: a missing file is made, with fresh random secrets
-  --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700
-  --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE)
+  --create-config    with --config: a missing file is made from the store's latest config version,
+                     or with fresh random secrets for a store with none
+  --server URL       run the command on a jobfirstd (default: $JOBFIRST_SERVER), e.g. http://127.0.0.1:8700;
+                     --db, --local-db, --config and --create-config are refused with it (exit 2): that
+                     engine has its own store and config (config show, config apply FILE); their
+                     $JOBFIRST_DB and $JOBFIRST_CONFIG defaults are not used
+  --token-file FILE  the API token for --server (default: $JOBFIRST_TOKEN_FILE); a file that its group or
+                     other users can read is used with a warning on stderr (chmod 600 FILE)
   --ca-file PEM      CA certificates to trust for an https --server
 
 Cluster:
@@ -116,6 +122,8 @@ struct Globals
     QString caFile;
     QString localDb;
     bool createConfig = false;
+    QStringList localOnly;    ///< given on the command line, and meaningful only without --server
+    bool serverGiven = false; ///< --server on the command line (else from $JOBFIRST_SERVER)
 };
 
 /// Global options come before the command word; the error names the option.
@@ -125,18 +133,23 @@ QString takeGlobals(QStringList &words, Globals &g)
         const QString opt = words.takeFirst();
         if (opt == QLatin1String("--create-config")) {
             g.createConfig = true;
+            g.localOnly << opt;
             continue;
         }
         if (words.isEmpty())
             return QStringLiteral("option %1 needs a value").arg(opt);
         const QString value = words.takeFirst();
+        if (opt == QLatin1String("--db") || opt == QLatin1String("--config") ||
+            opt == QLatin1String("--local-db"))
+            g.localOnly << opt;
         if (opt == QLatin1String("--db"))
             g.db = value;
         else if (opt == QLatin1String("--config"))
             g.config = value;
-        else if (opt == QLatin1String("--server"))
+        else if (opt == QLatin1String("--server")) {
             g.server = value;
-        else if (opt == QLatin1String("--token-file"))
+            g.serverGiven = true;
+        } else if (opt == QLatin1String("--token-file"))
             g.tokenFile = value;
         else if (opt == QLatin1String("--ca-file"))
             g.caFile = value;
@@ -221,6 +234,9 @@ int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Q
     const auto token = RemoteEngineSession::readTokenFile(g.tokenFile);
     if (!token)
         return ctx.fail(token.error().message);
+    if (const QString open = readableByOthersWarning(g.tokenFile, QStringLiteral("token"));
+        !open.isEmpty())
+        ctx.err << "jobfirstctl: warning: " << open << Qt::endl;
     RemoteEngineSession session(RemoteOptions{url.value(), token.value(), g.caFile});
     if (Status s = CtlContext::wait(session.connectToEngine(command == QLatin1String("watch"))); !s)
         return ctx.fail(s.error().message);
@@ -267,6 +283,16 @@ int main(int argc, char *argv[])
     Globals g;
     if (const QString error = takeGlobals(words, g); !error.isEmpty())
         return ctx.usage(error);
+    // A local option with --server was ignored without a word (a --config edited by hand was
+    // never applied to the engine): refused, naming it.
+    if (!g.server.isEmpty() && !g.localOnly.isEmpty())
+        return ctx.usage(QStringLiteral("%1 is for a local store and does not go with --server%2: "
+                                        "that engine has its own store and config (config show, "
+                                        "config apply FILE)")
+                             .arg(g.localOnly.first(),
+                                  g.serverGiven ? QString()
+                                                : QStringLiteral(" ($JOBFIRST_SERVER is set; "
+                                                                 "--server \"\" works locally)")));
     if (words.isEmpty())
         return ctx.usage(QStringLiteral("no command given"));
     const QString command = words.takeFirst();

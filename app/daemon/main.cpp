@@ -5,6 +5,8 @@
 #include "api/codec.h"
 #include "api/localenginesession.h"
 #include "core/jsonlog.h"
+#include "core/portnumber.h"
+#include "core/secretfileaccess.h"
 #include "core/unixsignalwatcher.h"
 #include "core/whenfinished.h"
 #include "host/storelocation.h"
@@ -37,22 +39,44 @@ int fail(const QString &message)
     return 1;
 }
 
-/// "HOST:PORT" (or "[v6]:PORT"); the error says what is wrong with it.
+/// "HOST:PORT" (or "[v6]:PORT"); the error names the value and what is wrong with it.
 Result<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
 {
+    const auto invalid = [&text](const QString &why) {
+        return makeError(
+            QStringLiteral("listen.invalid"),
+            QStringLiteral("--listen \"%1\": %2 (e.g. 127.0.0.1:8700)").arg(text, why));
+    };
     const qsizetype colon = text.lastIndexOf(u':');
-    bool ok = false;
-    const int port = colon > 0 ? text.mid(colon + 1).toInt(&ok) : 0;
-    QString host = colon > 0 ? text.left(colon) : QString();
+    if (colon <= 0)
+        return invalid(QStringLiteral("not HOST:PORT"));
+    QString host = text.left(colon);
     if (host.startsWith(u'[') && host.endsWith(u']'))
         host = host.mid(1, host.size() - 2);
     if (host == QLatin1String("localhost"))
         host = QStringLiteral("127.0.0.1");
     const QHostAddress address(host);
-    if (!ok || port < 0 || port > 65535 || address.isNull())
-        return makeError(QStringLiteral("listen.invalid"),
-                         QStringLiteral("--listen \"%1\" is not HOST:PORT with an IP address (e.g. 127.0.0.1:8700)").arg(text));
-    return std::pair{address, quint16(port)};
+    if (address.isNull())
+        return invalid(QStringLiteral("\"%1\" is not an IP address").arg(text.left(colon)));
+    const auto port = parsePort(text.mid(colon + 1), 0); // 0: the system picks a free one
+    if (!port)
+        return invalid(port.error().message);
+    return std::pair{address, port.value()};
+}
+
+/// The files holding the daemon's secrets should be readable by its user alone; one that its
+/// group or other users can read is used, and said once at start (as ssh says of a key).
+void warnOfOpenSecretFiles(const QString &configPath, const ClusterConfig &config)
+{
+    const QList<std::pair<QString, QString>> files = {
+        {configPath, QStringLiteral("config (with the signing secrets)")},
+        {config.apiTlsKey, QStringLiteral("api_tls_key")},
+        {config.backupPassphraseFile, QStringLiteral("backup_passphrase_file")}};
+    for (const auto &[path, what] : files)
+        if (const QString open = path.isEmpty() ? QString() : readableByOthersWarning(path, what);
+            !open.isEmpty())
+            logJson(QStringLiteral("warning"), QStringLiteral("daemon"), open,
+                    {{QStringLiteral("file"), path}});
 }
 
 void logEngineEvents(LocalEngineSession &engine)
@@ -101,10 +125,13 @@ int main(int argc, char *argv[])
     parser.addOptions({
         {QStringLiteral("config"),
          QStringLiteral(
-             "The cluster config file (watched; SIGHUP reloads it). A missing file is an error."),
+             "The cluster config file (watched; SIGHUP reloads it). A missing file is an error; "
+             "one its group or other users can read is used with a warning in the log."),
          QStringLiteral("file")},
         {QStringLiteral("create-config"),
-         QStringLiteral("With --config: a missing file is made, with fresh random secrets.")},
+         QStringLiteral("With --config: a missing file is made, from the store's latest config "
+                        "version (its secrets kept), or new with random secrets for a store "
+                        "with none.")},
         {QStringLiteral("db"),
          QStringLiteral(
              "The cluster store: a file, or postgresql://user@host:port/db for a sync "
@@ -150,6 +177,19 @@ int main(int argc, char *argv[])
     if (!config)
         return fail(config.error().message);
     installJsonLog(config->logLevel);
+    warnOfOpenSecretFiles(options.configPath, config.value());
+    if (engine.madeConfigFile())
+        logJson(QStringLiteral("info"), QStringLiteral("config"),
+                engine.configMadeFromVersion() > 0
+                    ? QStringLiteral("%1 was missing: written from the store's latest config "
+                                     "version %2 (its secrets kept)")
+                          .arg(options.configPath)
+                          .arg(engine.configMadeFromVersion())
+                    : QStringLiteral("%1 was missing: written with a new config and fresh secrets "
+                                     "(the store had no config version)")
+                          .arg(options.configPath),
+                {{QStringLiteral("file"), options.configPath},
+                 {QStringLiteral("version"), engine.configMadeFromVersion()}});
 
     AdminApiServer api(&engine, options.dbPath);
     AdminApiOptions apiOptions;

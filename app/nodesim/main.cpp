@@ -3,7 +3,9 @@
 #include "noderegistration.h"
 #include "nodesimulator.h"
 
+#include "core/portnumber.h"
 #include "core/secrets.h"
+#include "remote/remoteenginesession.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -13,6 +15,7 @@
 #include <QTextStream>
 
 #include <csignal>
+#include <optional>
 
 namespace {
 
@@ -110,11 +113,21 @@ int main(int argc, char *argv[])
     parser.addOption(secretOnArgv);
     parser.process(app);
     QTextStream err(stderr);
-    bool ok = false;
-    const uint port = parser.value(QStringLiteral("port")).toUInt(&ok);
-    if (!ok || port > 65535) {
-        err << "jobfirst-nodesim: --port \"" << parser.value(QStringLiteral("port")) << "\" is not a port (0..65535)\n";
+    const auto port = jobfirst::parsePort(parser.value(QStringLiteral("port")), 0); // 0: any free
+    if (!port) {
+        err << "jobfirst-nodesim: --port: " << port.error().message << "\n";
         return 2;
+    }
+    // Checked before anything starts, with the same words as jobfirstctl's --server.
+    std::optional<QUrl> engine;
+    if (parser.isSet(QStringLiteral("register"))) {
+        const auto url =
+            jobfirst::RemoteEngineSession::parseServerUrl(parser.value(QStringLiteral("register")));
+        if (!url) {
+            err << "jobfirst-nodesim: --register: " << url.error().message << "\n";
+            return 2;
+        }
+        engine = url.value();
     }
     const QString role = parser.value(QStringLiteral("role"));
     if (role != QLatin1String("node") && role != QLatin1String("target")) {
@@ -176,14 +189,15 @@ int main(int argc, char *argv[])
     faults.status = parser.value(QStringLiteral("status")).toInt();
     faults.hang = parser.isSet(QStringLiteral("hang"));
     sim.setFaults(faults);
-    if (!sim.listen(quint16(port))) {
-        err << "jobfirst-nodesim: cannot listen on 127.0.0.1:" << port << ": " << sim.errorString() << "\n";
+    if (!sim.listen(port.value())) {
+        err << "jobfirst-nodesim: cannot listen on 127.0.0.1:" << port.value() << ": "
+            << sim.errorString() << "\n";
         return 1;
     }
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
     std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
     std::unique_ptr<jobfirst::sim::NodeRegistration> registration;
-    if (parser.isSet(QStringLiteral("register"))) {
+    if (engine) {
         QFile tokenFile(parser.value(QStringLiteral("register-token-file")));
         if (!tokenFile.open(QIODevice::ReadOnly)) {
             err << "jobfirst-nodesim: --register needs --register-token-file FILE with the node token: "
@@ -191,8 +205,10 @@ int main(int argc, char *argv[])
             return 2;
         }
         registration = std::make_unique<jobfirst::sim::NodeRegistration>(
-            QUrl(parser.value(QStringLiteral("register"))), tokenFile.read(4096).trimmed(), parser.value(QStringLiteral("id")),
-            QStringLiteral("%1://127.0.0.1:%2").arg(https ? QStringLiteral("https") : QStringLiteral("http")).arg(sim.port()));
+            *engine, tokenFile.read(4096).trimmed(), parser.value(QStringLiteral("id")),
+            QStringLiteral("%1://127.0.0.1:%2")
+                .arg(https ? QStringLiteral("https") : QStringLiteral("http"))
+                .arg(sim.port()));
         if (jobfirst::Status s = registration->registerNode(); !s) {
             err << "jobfirst-nodesim: cannot register: " << s.error().message << "\n";
             return 1;

@@ -54,6 +54,9 @@ struct LocalEngineSession::Shared
     EngineOptions options;
     bool started = false;
     std::atomic_bool stopped{false};
+    /// How the engine's last open() came by its config file (SessionInfo), set on its thread.
+    std::atomic_bool configFileMade{false};
+    std::atomic_int configFileFromVersion{0};
     std::vector<QFuture<void>> jobs;
     std::vector<std::shared_ptr<JobControl>> cancels;
     void track(QFuture<void> job, std::shared_ptr<JobControl> cancel)
@@ -141,7 +144,13 @@ QFuture<Status> LocalEngineSession::start(const EngineOptions &options)
     m_shared->options = options;
     m_shared->started = true;
     m_shared->stopped = false;
-    return m_shared->host.start(options);
+    // Opened on the engine thread; how it came by its config file is kept for the caller.
+    return m_shared->host.call([options, shared = m_shared.get()](Engine &e) {
+        Status opened = e.open(options);
+        shared->configFileMade = e.madeConfigFile();
+        shared->configFileFromVersion = e.configMadeFromVersion();
+        return opened;
+    });
 }
 
 QFuture<Status> LocalEngineSession::restart(const EngineOptions &options)
@@ -161,6 +170,16 @@ void LocalEngineSession::stop()
         return;
     m_shared->drainJobs();
     m_shared->host.stop();
+}
+
+bool LocalEngineSession::madeConfigFile() const
+{
+    return m_shared->configFileMade.load();
+}
+
+int LocalEngineSession::configMadeFromVersion() const
+{
+    return m_shared->configFileFromVersion.load();
 }
 
 bool LocalEngineSession::isOpen() const

@@ -29,6 +29,10 @@ public:
     /// Cancels long jobs, waits for them, and stops the engine (quit-then-wait).
     void stop();
     bool isOpen() const;
+    /// Once start() answered: whether the engine wrote the missing config file (createConfig),
+    /// and from which of the store's config versions (0: a new config, the store had none).
+    bool madeConfigFile() const;
+    int configMadeFromVersion() const;
     /// Another session on this engine, acting as `actor` with `role`.
     std::unique_ptr<LocalEngineSession> asActor(const QString &actor, Role role) const;
     /// Reads the config file again (SIGHUP).

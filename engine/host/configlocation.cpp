@@ -12,7 +12,7 @@ Status checkConfigLocation(const EngineOptions &options)
         return {};
     return makeError(QStringLiteral("config.missing"),
                      QStringLiteral("%1: no such config file (check the path; --create-config "
-                                    "makes a new one there, with fresh secrets)")
+                                    "makes one there: the store's latest config, or new)")
                          .arg(options.configPath));
 }
 

@@ -58,6 +58,8 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
+    m_madeConfigFile = false;
+    m_configMadeFromVersion = 0;
     if (Status s = loadConfigFile(options); !s)
         return s;
     if (Status s = openStores(options); !s)
@@ -103,9 +105,9 @@ Status Engine::open(const EngineOptions &options)
     return {};
 }
 
-/// The config file, if one is named: read and checked, or made (fresh random secrets) where
-/// the options allow. Without one, the built-in defaults with random secrets, until the
-/// store's latest version (takeStoredConfig).
+/// The config file, if one is named: read and checked, or to be made where the options allow
+/// (takeStoredConfig writes it once the store says what goes in it). Without one, the
+/// built-in defaults with random secrets, until the store's latest version.
 Status Engine::loadConfigFile(const EngineOptions &options)
 {
     // No secret is built in: a config made here gets random ones.
@@ -115,9 +117,7 @@ Status Engine::loadConfigFile(const EngineOptions &options)
     if (!QFileInfo::exists(options.configPath)) {
         if (Status s = checkConfigLocation(options); !s)
             return s;
-        if (Status s = m_config.saveToFile(options.configPath); !s)
-            return s;
-        m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
+        m_madeConfigFile = true; // written once the store says what goes in it
         return {};
     }
     auto config = ClusterConfig::fromFile(options.configPath);
@@ -157,13 +157,16 @@ Status Engine::openStores(const EngineOptions &options)
 }
 
 /// Without a config file the store's latest version is the cluster's config (what the last
-/// engine on this store ran), not the built-in defaults; with one, the file's config is
-/// recorded as a version when it differs from the latest.
+/// engine on this store ran), not the built-in defaults; a config file to be made gets that
+/// version too; a config file's config is recorded as a version when it differs from the latest.
 Status Engine::takeStoredConfig(const EngineOptions &options)
 {
     auto versions = m_state->configVersions(1);
     if (!versions)
         return versions.error();
+    if (m_madeConfigFile)
+        if (Status s = makeConfigFile(versions.value()); !s)
+            return s;
     const bool sameAsLatest = !versions->isEmpty() && versions->first().json == m_config.toJson();
     if (options.configPath.isEmpty() && !versions->isEmpty()) {
         auto stored = ClusterConfig::fromJson(versions->first().json);
@@ -328,6 +331,26 @@ void Engine::startLoops(const EngineOptions &options)
     }
 }
 
+Status Engine::makeConfigFile(const QList<ConfigVersion> &latest)
+{
+    // A store that has a config keeps it (and its secrets): a new file with fresh secrets
+    // would have signed every delivery with keys no target knows. Only a store with no
+    // version gets a new config.
+    if (!latest.isEmpty()) {
+        auto stored = ClusterConfig::fromJson(latest.first().json);
+        if (!stored)
+            return makeError(QStringLiteral("config.invalid"),
+                             QStringLiteral("%1: the latest config version cannot be used: %2")
+                                 .arg(m_state->location(), stored.error().message));
+        m_config = stored.value();
+        m_configMadeFromVersion = latest.first().version;
+    }
+    if (Status s = m_config.saveToFile(m_options.configPath); !s)
+        return s;
+    m_appliedFileContent = m_config.toJson(); // our own write is not a change to reload
+    return {};
+}
+
 void Engine::shutdown()
 {
     if (m_logBook && m_open && (m_options.healthChecks || m_options.deliver)) {
@@ -376,6 +399,8 @@ void Engine::shutdown()
     m_deadAlerted.clear();
     m_deadCountsDirty = true;
     m_appliedVersion = 0;
+    m_madeConfigFile = false;
+    m_configMadeFromVersion = 0;
     m_state = nullptr;
     m_sharedState.reset();
     m_store.reset();

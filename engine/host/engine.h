@@ -4,6 +4,7 @@
 #include "api/enginesnapshot.h"
 #include "cluster/healthchecker.h"
 #include "config/clusterconfig.h"
+#include "config/configversion.h"
 #include "core/result.h"
 #include "host/engineoptions.h"
 #include "logs/logentry.h"
@@ -61,6 +62,10 @@ public:
     StoreUpkeep *upkeep() const { return m_upkeep; }
     const ClusterConfig &config() const { return m_config; }
     const EngineOptions &options() const { return m_options; }
+    /// Whether open() wrote the missing config file (createConfig), and from which of the
+    /// store's config versions (0: a new config with fresh secrets, the store had none).
+    bool madeConfigFile() const { return m_madeConfigFile; }
+    int configMadeFromVersion() const { return m_configMadeFromVersion; }
     /// Monitoring figures (thread-safe to record into).
     EngineMetrics &metrics() { return m_metrics; }
 
@@ -104,6 +109,8 @@ private:
     void watchConfigFile(const QString &path);
     void followOtherDaemons(const EngineOptions &options);
     void startLoops(const EngineOptions &options);
+    /// Writes the missing config file: the store's latest version when it has one.
+    Status makeConfigFile(const QList<ConfigVersion> &latest);
     void reloadConfigFile();
     /// Makes `config` the running config everywhere in this engine (already checked, saved
     /// and audited: here or, on a shared store, by another daemon).
@@ -147,6 +154,8 @@ private:
     QList<int> m_checkedPartitions;
     static constexpr int PartitionFollowMs = 1000;
     int m_appliedVersion = 0; ///< the config version running here (0: none recorded)
+    bool m_madeConfigFile = false;
+    int m_configMadeFromVersion = 0;
     ClusterManager *m_cluster = nullptr;
     SyncService *m_sync = nullptr;
     StoreUpkeep *m_upkeep = nullptr;

@@ -26,11 +26,6 @@ EngineHost::~EngineHost()
     stop();
 }
 
-QFuture<Status> EngineHost::start(const EngineOptions &options)
-{
-    return call([options](Engine &e) { return e.open(options); });
-}
-
 void EngineHost::stop()
 {
     if (!m_thread.isRunning())

@@ -26,8 +26,6 @@ public:
     explicit EngineHost(QObject *parent = nullptr);
     ~EngineHost() override;
 
-    /// Opens the engine on its thread; the future carries the error if it could not.
-    QFuture<Status> start(const EngineOptions &options);
     void stop();
 
     /// Runs f(Engine &) on the engine thread.

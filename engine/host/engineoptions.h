@@ -22,7 +22,8 @@ struct EngineOptions
     /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
     /// store, or the defaults for a new store.
     QString configPath;
-    /// A configPath that does not exist is written with fresh random secrets. Without it, a
+    /// A configPath that does not exist is written: the store's latest config version, or a
+    /// new config with fresh random secrets for a store that has none. Without it, a
     /// missing file is an error naming the path, and nothing is created: a mistyped --config
     /// must not start a new cluster config unnoticed.
     bool createConfig = false;

@@ -2,6 +2,7 @@
 #include "remote/remoteenginesession.h"
 
 #include "api/codec.h"
+#include "core/portnumber.h"
 #include "core/urltext.h"
 #include "core/whenfinished.h"
 
@@ -10,12 +11,26 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTimer>
 
 
 namespace jobfirst {
 
 namespace {
+
+/// The port of a "scheme://[user@]host:port/…" URL as typed; none when no ':' follows the host
+/// (never a part of the user's password).
+std::optional<QString> typedPort(const QString &url)
+{
+    static const QRegularExpression authority(
+        QStringLiteral("^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(?:\\[[^\\]/?#]*\\]|[^:/?#]*)"
+                       ":([^/?#@]*)(?=[/?#]|$)"));
+    const QRegularExpressionMatch m = authority.match(url);
+    if (!m.hasMatch())
+        return std::nullopt;
+    return m.captured(1);
+}
 
 template <typename T>
 Result<T> decodeAnswer(const Result<QJsonValue> &answer)
@@ -128,6 +143,13 @@ Result<QByteArray> RemoteEngineSession::readTokenFile(const QString &path)
 
 Result<QUrl> RemoteEngineSession::parseServerUrl(const QString &text)
 {
+    // The port as typed: QUrl says only "invalid port or port number out of range", and takes
+    // 0, on which no engine listens.
+    if (const auto port = typedPort(text.trimmed()); port && !parsePort(*port, 1))
+        return makeError(
+            QStringLiteral("server.invalid"),
+            QStringLiteral("\"%1\" is not an engine URL: %2")
+                .arg(withoutUserInfo(text).left(200), parsePort(*port, 1).error().message));
     const QUrl url(text.trimmed(), QUrl::StrictMode);
     // QUrl's own reason names the part at fault (a port out of range, a bad host); only its
     // first clause, which never quotes the text (a password typed into it stays unsaid).

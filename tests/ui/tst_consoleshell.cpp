@@ -129,6 +129,42 @@ private slots:
         shell.stop();
     }
 
+    // File → Open of a store whose config file is not beside it made a new config with
+    // fresh secrets, and deliveries were signed with keys no target knew (walk21). The
+    // store's latest config version is written there instead, secrets included, and the
+    // window says so (never the secrets); only a store with no version gets a new config.
+    void openingAStoreWithoutItsConfigTakesTheStoresLatest()
+    {
+        const QString db = path(QStringLiteral("kept.db"));
+        const QString config = path(QStringLiteral("kept.json")); // the console's own naming
+        ConsoleShell shell;
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.openStore(db, config, {}, true);
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        const auto message = [&shell] {
+            auto *label = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
+            return label ? label->text() : QString();
+        };
+        QTRY_VERIFY2(message().contains(QStringLiteral("fresh secrets")), qPrintable(message()));
+        const auto first = ClusterConfig::fromFile(config);
+        QVERIFY(first);
+        shell.openStore(path(QStringLiteral("elsewhere.db")),
+                        path(QStringLiteral("elsewhere.json")), {}, true);
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 2, 15000);
+        QVERIFY(QFile::remove(config));
+        emit shell.window()->openStoreRequested(db);
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 3, 15000);
+        const auto made = ClusterConfig::fromFile(config);
+        QVERIFY(made);
+        QCOMPARE(made->clusterSecret, first->clusterSecret);
+        QCOMPARE(made->targets.first().secret, first->targets.first().secret);
+        QTRY_VERIFY2(message().contains(QStringLiteral("latest config version")) &&
+                         message().contains(config),
+                     qPrintable(message()));
+        QVERIFY(!message().contains(first->clusterSecret));
+        shell.stop();
+    }
+
     void aStoreThatCannotBeOpenedAtStartSaysWhy()
     {
         // Started with --db on a folder that is not there: the demo opens (as before), and

@@ -622,6 +622,53 @@ private slots:
         QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
     }
 
+    // The line said "1 dead letter queued again." for minutes (walk21), also once that letter
+    // had failed again and was back in the list. It goes when the list changes after it, and
+    // by itself after a few seconds.
+    void deadLetterStatusPasses()
+    {
+        ui::SyncPage *sync = m_window->sync();
+        m_window->showPage(3);
+        sync->tabs()->setCurrentIndex(2);
+        const auto status = [sync] {
+            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+            return label && label->isVisible() ? label->text() : QString();
+        };
+        const auto rowOf = [sync](const QString &user) {
+            for (int r = 0; r < sync->deadLetterModel()->rowCount(); ++r)
+                if (sync->deadLetterModel()->row(r).userId == user)
+                    return r;
+            return -1;
+        };
+        QPushButton *retry = sync->findChild<QPushButton *>(QStringLiteral("retrySelected"));
+        QVERIFY(retry);
+        // Slow refusals: the retried letter is out of the list before it is back in it.
+        QVERIFY(m_target.control(
+            {{QStringLiteral("status"), 400}, {QStringLiteral("latency_ms"), 1500}}));
+        SyncEvent ev;
+        ev.type = QStringLiteral("user.created");
+        ev.userId = QStringLiteral("cat");
+        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) >= 0, 15000);
+        sync->setDeadLetterStatusLifetime(10 * 60 * 1000); // here only the list can end it
+        sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) >= 0, 15000); // failed again
+        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 5000);
+
+        // Retried and delivered: the list stays as the line left it, and the line goes by
+        // itself.
+        sync->setDeadLetterStatusLifetime(8000);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 30000);
+    }
+
     // Why a delivery failed is worded in the console's language: a target that refuses the
     // connection read "Connection refused" in the Chinese console (session 14's walk).
     void deliveryErrorsAreWordedInTheConsolesLanguage_data()

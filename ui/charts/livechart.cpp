@@ -8,6 +8,7 @@
 #include <QGraphicsLayout>
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QPainter>
@@ -122,7 +123,10 @@ void LiveChart::applyName(const QString &key)
     QString name = title ? title() : key;
     if (const QString note = m_notes.value(key); !note.isEmpty())
         name = tr("%1 (%2)").arg(name, note);
+    if (pieces.first()->name() == name)
+        return;
     pieces.first()->setName(name);
+    m_legendToFit = true;
 }
 
 void LiveChart::setSeriesTitle(const QString &series, std::function<QString()> title)
@@ -276,6 +280,22 @@ void LiveChart::flush(qint64 nowMs)
         layout->activate();
     if (QGraphicsLayout *layout = chart()->legend()->layout())
         layout->activate();
+    if (m_legendToFit)
+        keepLegendWhole();
+}
+
+void LiveChart::keepLegendWhole()
+{
+    m_legendToFit = false;
+    QLegend *legend = chart()->legend();
+    if (!legend->isVisible() || (legend->alignment() & (Qt::AlignLeft | Qt::AlignRight)) == 0)
+        return;
+    // What the list needs beyond what it has now; the rest of the chart (title, margins)
+    // stays as it is laid out.
+    const qreal missing =
+        legend->effectiveSizeHint(Qt::PreferredSize).height() - legend->geometry().height();
+    if (missing > 0.5)
+        setMinimumHeight(height() + int(std::ceil(missing)));
 }
 
 void LiveChart::useHairlines()

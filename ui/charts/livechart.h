@@ -96,6 +96,9 @@ private:
     void drawPending() const;
     QLineSeries *newSegment(const QString &series, int index);
     void applyName(const QString &series);
+    /// A legend at the side lists one name a line: the chart is made at least as high as
+    /// that list (Qt Charts cut the last names off, "失败（全部）" at 1280×800, walk21).
+    void keepLegendWhole();
     /// Zero-width pens for the grid and the axes where that draws the same pixels.
     void useHairlines();
 
@@ -116,6 +119,7 @@ private:
     qint64 m_breakAfterMs = 3000; ///< three times the default refresh interval (1 s)
     double m_maxY = 0;
     bool m_paused = false;
+    bool m_legendToFit = false; ///< names changed since the legend's height was last checked
     qint64 m_staleSince = 0;
     qint64 m_pendingAt = 0; ///< a flush not drawn while the chart was hidden (0: none)
     QPointer<QWidget> m_window; ///< the window whose paints take this chart's changes along

@@ -105,8 +105,11 @@ SyncPage::SyncPage(EngineSession *session, QWidget *parent)
       m_check(new QPushButton), m_repair(new QPushButton), m_report(new QPlainTextEdit),
       m_importPath(new QLineEdit), m_browse(new QPushButton), m_import(new QPushButton),
       m_cancelImport(new QPushButton), m_importProgress(new QProgressBar),
-      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel), m_deadStatus(new QLabel)
+      m_importStatus(new QLabel), m_deadDetailTitle(new QLabel), m_deadStatus(new QLabel),
+      m_deadWordsExpiry(new QTimer(this))
 {
+    m_deadWordsExpiry->setSingleShot(true);
+    connect(m_deadWordsExpiry, &QTimer::timeout, this, &SyncPage::clearDeadLetterStatus);
     makeTargetModel();
     makeQueueModel();
     makeDeadLetterModel();
@@ -501,6 +504,8 @@ QWidget *SyncPage::buildDeadLettersTab()
     m_deadStatus->setObjectName(QStringLiteral("deadLetterStatus"));
     m_deadStatus->setWordWrap(true);
     m_deadStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Its line stays when the words go: the list below does not jump up and down with them.
+    m_deadStatus->setMinimumHeight(m_deadStatus->fontMetrics().height());
     dl->addWidget(m_deadStatus);
     auto *deadSplit = new QSplitter(Qt::Vertical);
     deadSplit->addWidget(m_deadView);
@@ -883,29 +888,33 @@ void SyncPage::refreshQueue()
 
 void SyncPage::refreshDeadLetters()
 {
-    whenFinished(session()->deadLetters({}, 500), this, [this](const Result<QList<DeadLetter>> &r) {
-        if (!r)
-            return;
-        const QList<qint64> selected = selectedDeadLetters();
-        {
-            // Restoring the selection is not a new choice of the operator.
-            const QSignalBlocker quiet(m_deadView->selectionModel());
-            m_dead->setRows(r.value());
-            for (qint64 id : selected) {
-                const int row = m_dead->rowOfKey(QString::number(id));
-                if (row >= 0)
-                    m_deadView->selectionModel()->select(m_dead->index(row, 0),
-                                                         QItemSelectionModel::Select |
-                                                             QItemSelectionModel::Rows);
-            }
-        }
-        // A retried or discarded dead letter leaves the list: its attempts and payload go too.
-        if (selectedDeadLetters() != selected ||
-            m_attemptsFor != (selected.size() == 1 ? selected.first() : 0))
-            showAttempts();
-        m_deadView->viewport()->update();
-        emit deadLettersRefreshed();
-    });
+    const quint64 serial = ++m_deadRefreshes;
+    whenFinished(session()->deadLetters({}, 500), this,
+                 [this, serial](const Result<QList<DeadLetter>> &r) {
+                     if (!r)
+                         return;
+                     noteDeadLetterList(serial, r.value());
+                     const QList<qint64> selected = selectedDeadLetters();
+                     {
+                         // Restoring the selection is not a new choice of the operator.
+                         const QSignalBlocker quiet(m_deadView->selectionModel());
+                         m_dead->setRows(r.value());
+                         for (qint64 id : selected) {
+                             const int row = m_dead->rowOfKey(QString::number(id));
+                             if (row >= 0)
+                                 m_deadView->selectionModel()->select(
+                                     m_dead->index(row, 0),
+                                     QItemSelectionModel::Select | QItemSelectionModel::Rows);
+                         }
+                     }
+                     // A retried or discarded dead letter leaves the list: its attempts and payload
+                     // go too.
+                     if (selectedDeadLetters() != selected ||
+                         m_attemptsFor != (selected.size() == 1 ? selected.first() : 0))
+                         showAttempts();
+                     m_deadView->viewport()->update();
+                     emit deadLettersRefreshed();
+                 });
 }
 
 void SyncPage::retrySelected()
@@ -936,8 +945,35 @@ void SyncPage::runOnDeadLetters(QFuture<Result<int>> action, std::function<QStri
                          };
                      m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
                      m_deadStatus->setText(m_deadWords());
+                     // A failure stays longer: it may need reading twice.
+                     m_deadWordsExpiry->start(r ? m_deadWordsLifetimeMs
+                                                : 2 * m_deadWordsLifetimeMs);
+                     m_deadWordsList.reset();
+                     m_deadWordsRefresh = m_deadRefreshes + 1;
                      refreshDeadLetters();
                  });
+}
+
+void SyncPage::noteDeadLetterList(quint64 serial, const QList<DeadLetter> &rows)
+{
+    // A refresh asked before the answer shows the list from before the action.
+    if (!m_deadWords || serial < m_deadWordsRefresh)
+        return;
+    QSet<qint64> ids;
+    for (const DeadLetter &d : rows)
+        ids.insert(d.deliveryId);
+    if (!m_deadWordsList)
+        m_deadWordsList = std::move(ids);
+    else if (*m_deadWordsList != ids)
+        clearDeadLetterStatus();
+}
+
+void SyncPage::clearDeadLetterStatus()
+{
+    m_deadWordsExpiry->stop();
+    m_deadWords = nullptr;
+    m_deadWordsList.reset();
+    m_deadStatus->clear();
 }
 
 QString SyncPage::deadLetterStatus() const

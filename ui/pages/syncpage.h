@@ -9,8 +9,12 @@
 #include "sync/syncstats.h"
 
 #include <QFutureWatcher>
+#include <QTimer>
+
+#include <QSet>
 
 #include <functional>
+#include <optional>
 
 #include <atomic>
 #include <memory>
@@ -58,7 +62,10 @@ public:
     /// What the dead letter detail pane shows: one dead letter, or that none is selected.
     QString deadLetterDetailTitle() const;
     /// What the last retry, discard or replay did, or why it did not (the tab's status line).
+    /// It goes after a few seconds, and at once when the dead letter list changes after it.
     QString deadLetterStatus() const;
+    /// How long that line stays (tests lengthen it to see the list's change end it).
+    void setDeadLetterStatusLifetime(int ms) { m_deadWordsLifetimeMs = ms; }
     void refreshDeadLetters();
     void retrySelected();
     void startImport(const QString &path);
@@ -99,6 +106,10 @@ private:
     /// status line says what it did (`done` words the count) or why not, and the list follows.
     void runOnDeadLetters(QFuture<Result<int>> action, std::function<QString(int)> done,
                           std::function<QString(const QString &)> failed);
+    /// The dead letter list of refresh `serial`: a status line said over another list is no
+    /// longer true (a letter retried failed again, a new one arrived) and goes.
+    void noteDeadLetterList(quint64 serial, const QList<DeadLetter> &rows);
+    void clearDeadLetterStatus();
     /// Notes, per target, whether it has delivered since its last error was first seen; true
     /// when a target's error is new or has become past.
     bool noteRecoveries(const QList<TargetStatus> &targets);
@@ -150,6 +161,11 @@ private:
     QLabel *m_deadDetailTitle;
     QLabel *m_deadStatus;
     std::function<QString()> m_deadWords; ///< the dead letter status, in the current language
+    QTimer *m_deadWordsExpiry;
+    int m_deadWordsLifetimeMs = 8000;
+    quint64 m_deadRefreshes = 0;    ///< dead letter list refreshes asked so far
+    quint64 m_deadWordsRefresh = 0; ///< the first refresh asked after the status was set
+    std::optional<QSet<qint64>> m_deadWordsList; ///< the list that refresh showed
     QList<TargetStatus> m_lastTargets; ///< from the last snapshot, for the queue's wait reasons
     /// m_lastTargets by name, made when the queue asks (a thousand node targets are not
     /// hashed on every snapshot for a tab nobody looks at).

@@ -58,6 +58,8 @@ SloPanel::SloPanel(EngineSession *session, QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // A narrower or wider column wraps the names on more or fewer lines.
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, this, &SloPanel::fitRows);
     QFont bold = m_title->font();
     bold.setBold(true);
     m_title->setFont(bold);
@@ -171,9 +173,6 @@ void SloPanel::showFailure()
 void SloPanel::fill(const SloReport &report, const QString &unmeasured)
 {
     m_table->setRowCount(int(report.figures.size()));
-    // Every figure in view at once: the table is as tall as its rows.
-    m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth()
-                            + m_table->verticalHeader()->defaultSectionSize() * int(report.figures.size()));
     for (int row = 0; row < report.figures.size(); ++row) {
         const SloFigure &f = report.figures.at(row);
         const QString target = (f.higherIsBetter ? QStringLiteral("≥ ") : QStringLiteral("≤ ")) + valueText(f, f.target);
@@ -189,9 +188,25 @@ void SloPanel::fill(const SloReport &report, const QString &unmeasured)
             m_table->setItem(row, c, item);
         }
     }
+    fitRows();
     const auto worst = std::min_element(report.nodes.cbegin(), report.nodes.cend(),
                                         [](const NodeAvailability &a, const NodeAvailability &b) { return a.day < b.day; });
     m_worstNode->setText(worst == report.nodes.cend() ? QString() : worstNodeText(*worst));
+}
+
+void SloPanel::fitRows()
+{
+    // Rows as high as their text (a name wrapped on two lines gets two): the style's 30 px
+    // rows left the charts below too low for their legends at 1280×800 (walk21).
+    m_table->resizeRowsToContents();
+    int rows = 0;
+    for (int row = 0; row < m_table->rowCount(); ++row) {
+        m_table->setRowHeight(row, m_table->rowHeight(row) + 4);
+        rows += m_table->rowHeight(row);
+    }
+    // Every figure in view at once: the table is as tall as its rows.
+    m_table->setFixedHeight(m_table->horizontalHeader()->height() + 2 * m_table->frameWidth() +
+                            rows);
 }
 
 QString SloPanel::worstNodeText(const NodeAvailability &node)

@@ -49,6 +49,8 @@ private:
     void showFailure();
     static SloReport unmeasured();
     void fill(const SloReport &report, const QString &unmeasured);
+    /// Row heights from the texts shown, and the table as tall as its rows.
+    void fitRows();
     /// Asks again in a few seconds while there is nothing true to show.
     void retrySoon();
     static QString figureName(const QString &key);
