@@ -242,6 +242,9 @@ struct OutboxWriter::Group
     std::vector<std::vector<qint64>> refused;
     qint64 bound = 0;          ///< highest delivery id it committed (or a barrier covers)
     bool open = false;         ///< committed, its end is the store's finish() (PostgreSQL)
+    /// An open group's change of the waiting deliveries: counted once its COMMIT succeeded, so
+    /// the backlog never counts rows no reader can see yet, nor those of a failed COMMIT.
+    QHash<QString, qint64> pendingDelta;
     bool unwritten = false;    ///< a failed end wrote nothing (PostgreSQL), else not synced
     /// Logged: its record's sync and its commit, whichever ends last answers.
     std::atomic<int> pending{0};
@@ -460,6 +463,22 @@ void OutboxWriter::wakeWriter()
     m_wake.notify_one();
 }
 
+void OutboxWriter::applyPending(const QHash<QString, qint64> &delta)
+{
+    bool fell = false; // only a delivered or dead row can take a count below zero
+    for (auto it = delta.cbegin(); it != delta.cend(); ++it) {
+        counters.add(it.key(), it.value());
+        fell = fell || it.value() < 0;
+    }
+    if (!fell || !counters.anyNegative())
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_recountWanted = true;
+    }
+    m_wake.notify_one();
+}
+
 void OutboxWriter::recount(Parts &parts)
 {
     // The counts are kept in memory; they are read from the store at start, and again when
@@ -487,10 +506,11 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     // One commit per sync: while a committed group still waits for its sync to start, what
     // arrives joins the next group instead of committing on its own (each commit writes the
     // same few pages again). The syncer wakes this loop when it starts a sync.
-    const auto ready = [&] {
+    const auto writable = [&] {
         return m_stopping || (!m_queue.empty() && !(parts.syncer && parts.syncer->waiting()) &&
                               parts.committer->ready(m_queue.size()));
     };
+    const auto ready = [&] { return m_recountWanted || writable(); };
     // Records in the intent log and nothing more to write for a while: an empty group, on
     // which the log starts over.
     if (parts.log && !parts.log->empty()) {
@@ -510,6 +530,13 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
         }
     }
     m_leader = nullptr;
+    if (std::exchange(m_recountWanted, false)) {
+        lock.unlock();
+        recount(parts);
+        lock.lock();
+        if (!writable() && !m_led)
+            return group; // nothing to write yet: the caller comes back
+    }
     if (m_led) { // a group of its own: its record covers it alone
         group = std::exchange(m_led, nullptr);
         group->requests.push_back(std::move(m_queue.front()));
@@ -585,13 +612,14 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
     }
     OutboxStore::Summary summary = std::move(committed).value();
     group.open = true;
-    bool fell = false; // only a delivered or dead row can take a count below zero
-    for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it) {
-        counters.add(it.key(), it.value());
-        fell = fell || it.value() < 0;
+    // SQLite: committed now (and made durable before anyone is answered); PostgreSQL: its
+    // COMMIT is still to be sent (finish()), and counted in answer() once it succeeded.
+    if (parts.syncer) {
+        applyPending(summary.pendingDelta);
+    } else {
+        for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it)
+            group.pendingDelta[it.key()] += it.value();
     }
-    if (fell && counters.anyNegative())
-        recount(parts);
     ++commits;
     if (!logged || summary.lastDeliveryIdBefore == parts.safeBound)
         parts.safeBound = summary.lastDeliveryId;
@@ -616,6 +644,8 @@ void OutboxWriter::answer(Group &group, bool ok, const QString &error)
                                    "accept events again")
                         .arg(m_dbPath, error);
     }
+    if (ok && !group.pendingDelta.isEmpty())
+        applyPending(group.pendingDelta);
     // COMMITs of PostgreSQL groups may end in any order.
     for (qint64 seen = m_durableDeliveryId.load();
          ok && group.bound > seen &&
@@ -683,8 +713,9 @@ void OutboxWriter::run(std::promise<Status> started)
     }
     started.set_value(Status());
     while (std::shared_ptr<Group> group = takeGroup(parts)) {
-        if (group->requests.empty()) { // idle
-            rollOver(parts);
+        if (group->requests.empty()) { // idle, or only a recount
+            if (parts.log && !parts.log->empty())
+                rollOver(parts);
             continue;
         }
         if (group->led) {

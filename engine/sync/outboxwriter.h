@@ -145,6 +145,9 @@ private:
     void run(std::promise<Status> started);
     Status openParts(Parts &parts);
     void recount(Parts &parts);
+    /// Adds a committed group's change of the waiting deliveries to `counters` (on any
+    /// thread); a count gone below zero asks the writer thread to recount.
+    void applyPending(const QHash<QString, qint64> &delta);
     /// Waits for requests; null once stopping with none left.
     std::shared_ptr<Group> takeGroup(Parts &parts);
     /// Lease claims, then the group's writes in one transaction.
@@ -195,6 +198,9 @@ private:
     /// m_mutex; read without it only as a hint.
     std::atomic<WalSyncer *> m_leader{nullptr};
     std::shared_ptr<Group> m_led; ///< the group of m_queue's first request, when it leads
+    /// A count went below zero where the writer thread could not read the store (a PostgreSQL
+    /// COMMIT's answer, on a connection's thread): it recounts when it next wakes (m_mutex).
+    bool m_recountWanted = false;
     QString m_failure; ///< set when the store could not be synced: nothing more is accepted
 };
 

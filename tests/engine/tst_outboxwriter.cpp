@@ -446,6 +446,72 @@ private slots:
                  1);
     }
 
+    void theBacklogCountsAGroupOnlyOnceItsCommitSucceeded()
+    {
+        if (!OutboxBackend::postgres())
+            QSKIP("PostgreSQL's COMMIT is sent after the group's statements; SQLite's is not");
+        const QString db = outbox();
+        OutboxWriter writer(db);
+        QVERIFY(writer.start(1000).ok());
+        // A deferred trigger runs at COMMIT: it waits for an advisory lock this test holds,
+        // then refuses the COMMIT while `refuse` has a row.
+        Connection test(db);
+        QSqlQuery q(test.db());
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE refuse(x INTEGER)")));
+        QVERIFY(q.exec(QStringLiteral(
+            "CREATE FUNCTION held_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " PERFORM pg_advisory_xact_lock(4242); IF EXISTS (SELECT 1 FROM refuse) THEN"
+            " RAISE EXCEPTION 'this COMMIT is refused'; END IF; RETURN NULL; END $$")));
+        QVERIFY(q.exec(QStringLiteral(
+            "CREATE CONSTRAINT TRIGGER held_commit AFTER INSERT ON events DEFERRABLE INITIALLY"
+            " DEFERRED FOR EACH ROW EXECUTE FUNCTION held_commit()")));
+        const auto commitWaits = [&] {
+            QSqlQuery w(test.db());
+            return w.exec(QStringLiteral("SELECT COUNT(*) FROM pg_locks WHERE locktype ="
+                                         " 'advisory' AND objid = 4242 AND NOT granted")) &&
+                   w.next() && w.value(0).toInt() == 1;
+        };
+        const auto hold = [&](bool held) {
+            return QSqlQuery(test.db()).exec(
+                held ? QStringLiteral("SELECT pg_advisory_lock(4242)")
+                     : QStringLiteral("SELECT pg_advisory_unlock(4242)"));
+        };
+        std::atomic<int> answered{-1}; // 1 stored, 0 refused
+        const auto submit = [&](const QString &user) {
+            answered = -1;
+            writer.submit({item(user, {QStringLiteral("a"), QStringLiteral("b")})},
+                          [&](Result<QList<SyncEvent>> r) { answered = r.ok() ? 1 : 0; });
+        };
+
+        QVERIFY(hold(true));
+        submit(QStringLiteral("ann"));
+        QTRY_VERIFY_WITH_TIMEOUT(commitWaits(), 10000);
+        // The rows are written but not committed: no reader sees them, nor does the backlog.
+        QCOMPARE(writer.counters.total(), 0);
+        QCOMPARE(answered.load(), -1);
+        QVERIFY(hold(false));
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), 1, 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QCOMPARE(writer.counters.perTarget().value(QStringLiteral("b")), 1);
+
+        // A COMMIT that fails wrote nothing: its rows are never counted.
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO refuse VALUES (1)")));
+        QVERIFY(hold(true));
+        submit(QStringLiteral("bob"));
+        QTRY_VERIFY_WITH_TIMEOUT(commitWaits(), 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QVERIFY(hold(false));
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), 0, 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
+                                          " 'pending'")),
+                 2);
+        // The writer goes on: the next group is counted once committed.
+        QVERIFY(q.exec(QStringLiteral("DELETE FROM refuse")));
+        QVERIFY(writer.write({item(QStringLiteral("cy"))}).ok());
+        QCOMPARE(writer.counters.total(), 3);
+    }
+
     void requestDurableCoversRowsOfAnotherProcess()
     {
         if (OutboxBackend::postgres())
