@@ -357,6 +357,17 @@ bool OutboxWriter::rollOver(Parts &parts)
     return true;
 }
 
+bool OutboxWriter::eventWrites(const Group &group, std::vector<OutboxRequest *> &writes)
+{
+    writes.reserve(group.requests.size());
+    for (const auto &r : group.requests) {
+        if (!std::holds_alternative<EventWrite>(*r))
+            return false;
+        writes.push_back(r.get());
+    }
+    return true;
+}
+
 bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group)
 {
     // Only while groups are of a few callers: a record's sync then overlaps its own group's
@@ -370,12 +381,8 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
     if (!parts.log || !small || !afterSmall)
         return false;
     std::vector<OutboxRequest *> writes;
-    writes.reserve(group->requests.size());
-    for (auto &r : group->requests) {
-        if (!std::holds_alternative<EventWrite>(*r))
-            return false;
-        writes.push_back(r.get());
-    }
+    if (!eventWrites(*group, writes))
+        return false;
     if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
         return false;
     if (nowMs() - parts.epochStartedAt >= m_maxEpochMs && !rollOver(parts))
@@ -555,6 +562,34 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     return group;
 }
 
+bool OutboxWriter::writeWhole(Parts &parts, const std::shared_ptr<Group> &group)
+{
+    std::vector<OutboxRequest *> writes;
+    if (parts.syncer || !eventWrites(*group, writes))
+        return false; // SQLite: committed here, made durable by the WAL's sync
+    // Answered on the store's thread once the COMMIT has ended.
+    const auto ended = [this, group](Result<OutboxStore::Summary> committed) {
+        if (!committed) {
+            for (auto &r : group->requests)
+                std::get<EventWrite>(*r).answer(committed.error());
+            return;
+        }
+        ++commits;
+        if (committed->retried) { // what its first try added is not known
+            {
+                std::lock_guard lock(m_mutex);
+                m_recountWanted = true;
+            }
+            m_wake.notify_one();
+        }
+        group->stored = std::move(committed->stored);
+        group->pendingDelta = std::move(committed->pendingDelta);
+        group->bound = committed->lastDeliveryId;
+        answer(*group, true, {});
+    };
+    return parts.committer->commitWhole(writes, nowMs(), ended);
+}
+
 void OutboxWriter::writeGroup(Parts &parts, Group &group)
 {
     const qint64 now = nowMs();
@@ -722,7 +757,7 @@ void OutboxWriter::run(std::promise<Status> started)
             writeLed(parts, group);
             continue;
         }
-        if (writeLogged(parts, group))
+        if (writeLogged(parts, group) || writeWhole(parts, group))
             continue;
         writeGroup(parts, *group);
         if (!group->requests.empty())

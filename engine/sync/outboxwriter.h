@@ -150,6 +150,11 @@ private:
     void applyPending(const QHash<QString, qint64> &delta);
     /// Waits for requests; null once stopping with none left.
     std::shared_ptr<Group> takeGroup(Parts &parts);
+    /// The group's requests in `writes`, false when any is not an enqueue.
+    static bool eventWrites(const Group &group, std::vector<OutboxRequest *> &writes);
+    /// Hands a group of enqueues to the store to be written and committed in one go
+    /// (OutboxStore::commitWhole), answered from the store's thread; false when it cannot.
+    bool writeWhole(Parts &parts, const std::shared_ptr<Group> &group);
     /// Lease claims, then the group's writes in one transaction.
     void writeGroup(Parts &parts, Group &group);
     void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now,
