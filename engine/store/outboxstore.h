@@ -39,6 +39,10 @@ public:
         /// cut off holder cannot overwrite its successor). Rows that no longer exist are not
         /// among them: nothing is left to record. Empty when none was refused.
         std::vector<std::vector<qint64>> refused;
+        /// The group was written again after its connection broke with its COMMIT in flight:
+        /// events the first try stored are answered as accepted before, and the change of
+        /// the deliveries waiting is not known (the counts must be read again).
+        bool retried = false;
     };
 
     /// Opens the outbox at `location`: a SQLite store file, or a postgresql:// URL
@@ -58,6 +62,19 @@ public:
     virtual void finish(std::function<void(bool ok, const QString &error)> answer)
     {
         answer(true, {});
+    }
+    /// commit() and finish() of `group` in one go, where the store can send the group's
+    /// statements and its COMMIT together (PostgreSQL: a group of plain enqueues, in one round
+    /// trip): returns once the next group may be started (its rows have taken their ids), and
+    /// `done` runs, perhaps on another thread, once the COMMIT has ended: the Summary, or why
+    /// the group failed. False, with nothing done, when the store cannot: commit() then.
+    virtual bool commitWhole(const std::vector<OutboxRequest *> &group, qint64 now,
+                             std::function<void(Result<Summary>)> done)
+    {
+        (void)group;
+        (void)now;
+        (void)done;
+        return false;
     }
     /// Whether commit() should start a group of the `queued` requests waiting now, or wait
     /// for an earlier group to finish first (PostgreSQL: a connection free, and the group not

@@ -40,6 +40,10 @@ QString pgText(const QString &s)
 }
 
 constexpr int ChunkRows = 64; ///< rows per multi-row INSERT (outcomes)
+/// The marker of an enqueue, taken before any delivery id: readers do not read from the next
+/// id on while its transaction is open (see PostgresOutboxReader::dataVersion()).
+constexpr char EnqueueMarker[] = "SELECT pg_advisory_xact_lock_shared(-(CASE WHEN is_called THEN"
+                                 " last_value + 1 ELSE last_value END)) FROM deliveries_id_seq";
 /// Groups that check each event id against those accepted before, after one came again.
 constexpr int CheckIdsGroups = 100;
 
@@ -472,6 +476,11 @@ void PostgresOutboxStore::sendCommit(Link &link,
         }
     }
     answer(error.isEmpty(), error);
+    linkFreed(link);
+}
+
+void PostgresOutboxStore::linkFreed(Link &link)
+{
     {
         std::lock_guard lock(m_mutex);
         link.busy = false;
@@ -481,6 +490,139 @@ void PostgresOutboxStore::sendCommit(Link &link,
     m_linkFree.notify_all();
     if (m_readyHook)
         m_readyHook();
+}
+
+bool PostgresOutboxStore::commitWhole(const std::vector<OutboxRequest *> &group, qint64 now,
+                                      std::function<void(Result<Summary>)> done)
+{
+    bool any = false;
+    for (OutboxRequest *r : group) {
+        const auto *w = std::get_if<EventWrite>(r);
+        if (!w)
+            return false;
+        for (const OutboxItem &item : w->items)
+            if (!item.rowLimits.isEmpty() || item.coalesce)
+                return false;
+        any = any || !w->items.isEmpty();
+    }
+    if (!any)
+        return false;
+    // After an event id came again, the next groups check each id (jf_enqueue_once).
+    int checks = m_checkIds.load();
+    while (checks > 0 && !m_checkIds.compare_exchange_weak(checks, checks - 1)) {
+    }
+    const bool idsNew = checks == 0;
+    Link &link = idleLink();
+    {
+        std::lock_guard lock(m_mutex);
+        link.busy = true;
+        link.requests = group.size();
+    }
+    auto started = std::make_shared<std::promise<void>>();
+    std::future<void> ids = started->get_future();
+    post(link, [this, &link, group, now, idsNew, started, done = std::move(done)] {
+        writeWhole(link, group, now, idsNew, *started, done);
+    });
+    // The next group's ids follow this one's (a user's events keep their order) once its
+    // jf_enqueue has answered; its COMMIT is still on its way.
+    ids.wait();
+    return true;
+}
+
+void PostgresOutboxStore::writeWhole(Link &link, const std::vector<OutboxRequest *> &group,
+                                     qint64 now, bool idsNew, std::promise<void> &started,
+                                     const std::function<void(Result<Summary>)> &done)
+{
+    bool released = false;
+    const std::function<void()> release = [&] {
+        if (!std::exchange(released, true))
+            started.set_value();
+    };
+    std::vector<const OutboxItem *> items;
+    for (OutboxRequest *r : group)
+        for (const OutboxItem &item : std::as_const(std::get<EventWrite>(*r).items))
+            items.push_back(&item);
+    QHash<QString, qint64> seqs;
+    QString error, firstError;
+    QByteArray sqlState;
+    bool broken = false, retried = false, written = false;
+    for (int attempt = 0; attempt < 2 && !written; ++attempt) {
+        if (const QString why = connect(link); !why.isEmpty()) {
+            error = why;
+            break;
+        }
+        seqs.clear();
+        written = sendWhole(link, items, now, idsNew, release, seqs, error, sqlState, broken);
+        if (written)
+            break;
+        if (broken) {
+            // The COMMIT may have run: the group goes once more, each event id checked, so
+            // what the first try stored is answered as accepted before, never stored twice.
+            disconnect(link);
+            retried = true;
+            idsNew = false;
+            firstError = error;
+        } else if (sqlState == "23505" && idsNew) {
+            // An event id accepted before: this group and the next ones check each id.
+            m_checkIds = CheckIdsGroups;
+            idsNew = false;
+        } else {
+            break;
+        }
+    }
+    release();
+    if (!written) {
+        if (retried)
+            error = QStringLiteral("PostgreSQL store %1: the connection broke with the group's "
+                                   "COMMIT in flight (%2), and it could not be written again: "
+                                   "%3; its events may have been stored: send them again (a "
+                                   "repeated event id is accepted once)")
+                        .arg(m_url.toString(), firstError, error);
+        else if (!error.startsWith(QLatin1String("PostgreSQL store")))
+            error = QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
+                                   "written: %2")
+                        .arg(m_url.toString(), error);
+        done(makeError(QStringLiteral("store.unavailable"), error));
+        linkFreed(link);
+        return;
+    }
+    Summary summary;
+    summary.stored.resize(group.size());
+    summary.retried = retried;
+    summary.lastDeliveryId = std::numeric_limits<qint64>::max(); // as commitOn()'s
+    Rows rows{*this, now, std::move(seqs), {}, {}, true};
+    for (std::size_t i = 0; i < group.size(); ++i)
+        writeOutboxRows(std::get<EventWrite>(*group[i]), summary.stored[i], summary.pendingDelta,
+                        now, error, rows);
+    done(std::move(summary));
+    linkFreed(link);
+}
+
+bool PostgresOutboxStore::sendWhole(Link &link, const std::vector<const OutboxItem *> &items,
+                                    qint64 now, bool idsNew, const std::function<void()> &arrived,
+                                    QHash<QString, qint64> &seqs, QString &error,
+                                    QByteArray &sqlState, bool &broken)
+{
+    PostgresPipeline pipeline(PostgresPipeline::connectionOf(link.db));
+    pipeline.add("BEGIN");
+    pipeline.add(EnqueueMarker);
+    pipeline.addPrepared(idsNew ? "jf_enqueue" : "jf_enqueue_once", enqueueParams(items, now));
+    // COMMIT returns once the server has flushed its WAL (synchronous_commit = on).
+    pipeline.add("COMMIT");
+    pipeline.keepRowsOf(2, [&] {
+        for (int row = 0; row < pipeline.rows(); ++row)
+            seqs.insert(QString::fromUtf8(pipeline.value(row, 1)),
+                        pipeline.value(row, 0).toLongLong());
+        arrived();
+    });
+    const bool ok = pipeline.run();
+    error = pipeline.error();
+    sqlState = pipeline.sqlState();
+    broken = !ok && pipeline.broken();
+    // A failed statement leaves the transaction to roll back; a failed COMMIT has ended it.
+    if (!ok && !broken && pipeline.inTransaction())
+        rollback(link);
+    return ok;
 }
 
 bool PostgresOutboxStore::ready(std::size_t queued) const
@@ -787,8 +929,7 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     // Sent with BEGIN: a round trip costs more than either statement.
     QStringList begin{QStringLiteral("BEGIN")};
     if (enqueues)
-        begin << QStringLiteral("SELECT pg_advisory_xact_lock_shared(-(CASE WHEN is_called THEN"
-                                " last_value + 1 ELSE last_value END)) FROM deliveries_id_seq");
+        begin << QString::fromLatin1(EnqueueMarker);
     // Outcomes are fenced by the lease of the owner they are written for (connect()): its
     // fence lock, shared, in the same round trip.
     m_fencedBy = m_leaseOwner;

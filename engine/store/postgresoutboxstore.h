@@ -7,10 +7,12 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -23,16 +25,18 @@ namespace jobfirst {
 /// (synchronous_commit = on). commit() runs a group's statements and leaves its COMMIT to
 /// finish(), which sends it on a thread of the connection's own while the writer builds the
 /// next group on another connection (as WalSyncer syncs the SQLite WAL while the next group
-/// commits); several COMMITs in flight share the server's WAL flushes. Callers are answered
-/// only after their COMMIT. An enqueue holds a marker until it ends (a shared advisory lock
-/// keyed -(the next delivery id when it began)) instead of taking turns: readers do not read
-/// past the smallest open marker (PostgresOutboxReader), so the delivery engine's id cursor
-/// never passes a row that is not visible yet, whichever commits first.
-/// Deliveries are partitioned by user (PostgresSchema::partitionOf); claimLease() holds a fair
-/// share of the partitions' leases, and an outcome is recorded only while its row's partition
-/// is held (fencing). A lost connection is opened again at the next call. Used from one thread
-/// (the writer's); each connection is opened, used and closed only by a thread of its own
-/// (commit() and claimLease() run there and wait), and finish()'s answers run on it.
+/// commits); several COMMITs in flight share the server's WAL flushes. A group of plain
+/// enqueues (nearly all) goes instead with its COMMIT in the same round trip (commitWhole()),
+/// answered on the connection's thread. Callers are answered only after their COMMIT. An enqueue
+/// holds a marker until it ends (a shared advisory lock keyed -(the next delivery id when it
+/// began)) instead of taking turns: readers do not read past the smallest open marker
+/// (PostgresOutboxReader), so the delivery engine's id cursor never passes a row that is not
+/// visible yet, whichever commits first. Deliveries are partitioned by user
+/// (PostgresSchema::partitionOf); claimLease() holds a fair share of the partitions' leases, and an
+/// outcome is recorded only while its row's partition is held (fencing). A lost connection is
+/// opened again at the next call. Used from one thread (the writer's); each connection is opened,
+/// used and closed only by a thread of its own (commit() and claimLease() run there and wait), and
+/// finish()'s answers run on it.
 class PostgresOutboxStore final : public OutboxStore
 {
 public:
@@ -42,6 +46,11 @@ public:
     QString location() const override { return m_url.toString(); }
     Result<Summary> commit(const std::vector<OutboxRequest *> &group, qint64 now) override;
     void finish(std::function<void(bool ok, const QString &error)> answer) override;
+    /// Groups of plain enqueues (no bulk rows, no coalescing): BEGIN, the marker, jf_enqueue
+    /// and COMMIT in one round trip on a connection's thread, which answers `done`; returns
+    /// once jf_enqueue has answered, so the next group's ids follow this one's.
+    bool commitWhole(const std::vector<OutboxRequest *> &group, qint64 now,
+                     std::function<void(Result<Summary>)> done) override;
     bool ready(std::size_t queued) const override;
     std::optional<std::chrono::steady_clock::time_point> readyAt(std::size_t queued) const override;
     void setReadyHook(std::function<void()> hook) override { m_readyHook = std::move(hook); }
@@ -74,6 +83,17 @@ private:
     void linkLoop(Link &link);
     /// Sends the COMMIT of the group open on `link` (its thread), then `answer`s.
     void sendCommit(Link &link, const std::function<void(bool, const QString &)> &answer);
+    /// A COMMIT on `link` has ended and been answered: the link takes the next group.
+    void linkFreed(Link &link);
+    /// commitWhole() on the thread of `link`: `started` once the events have their ids (or
+    /// the group failed), then `done`.
+    void writeWhole(Link &link, const std::vector<OutboxRequest *> &group, qint64 now, bool idsNew,
+                    std::promise<void> &started, const std::function<void(Result<Summary>)> &done);
+    /// One try of writeWhole(): false, with why in `error`, its SQLSTATE in `sqlState` and
+    /// `broken` when the connection broke (the COMMIT may have run), when it failed.
+    bool sendWhole(Link &link, const std::vector<const OutboxItem *> &items, qint64 now,
+                   bool idsNew, const std::function<void()> &arrived, QHash<QString, qint64> &seqs,
+                   QString &error, QByteArray &sqlState, bool &broken);
     /// commit() on the thread of `link`; `lost` when the connection was found gone at BEGIN
     /// (nothing written: the group may be tried again).
     Result<Summary> commitOn(Link &link, const std::vector<OutboxRequest *> &group, qint64 now,
@@ -126,8 +146,8 @@ private:
                     bool plain, qint64 now, bool idsNew, QHash<QString, qint64> &seqs,
                     QString &error, QByteArray &sqlState);
     /// Groups still to check each event id against those accepted before (after one came
-    /// again, the next ones may too). Used on the writer's thread only.
-    int m_checkIds = 0;
+    /// again, the next ones may too); set on connections' threads.
+    std::atomic<int> m_checkIds{0};
 
     std::vector<std::unique_ptr<Link>> m_links;
     Link *m_link = nullptr;    ///< the connection commitOn() uses (on its thread)

@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace jobfirst {
@@ -60,6 +61,22 @@ bool PostgresPipeline::send(const Statement &s)
                                lengths.data(), formats.data(), 0);
 }
 
+void PostgresPipeline::keepRowsOf(std::size_t statement, std::function<void()> arrived)
+{
+    m_keep = statement;
+    m_arrived = std::move(arrived);
+}
+
+bool PostgresPipeline::broken() const
+{
+    return !m_connection || PQstatus(m_connection) != CONNECTION_OK;
+}
+
+bool PostgresPipeline::inTransaction() const
+{
+    return m_connection && PQtransactionStatus(m_connection) != PQTRANS_IDLE;
+}
+
 bool PostgresPipeline::run()
 {
     if (!m_connection || PQstatus(m_connection) != CONNECTION_OK) {
@@ -85,6 +102,7 @@ bool PostgresPipeline::run()
 
 bool PostgresPipeline::receive()
 {
+    const std::size_t keep = std::min(m_keep, m_statements.size() - 1);
     for (std::size_t i = 0; i < m_statements.size(); ++i) {
         bool answered = false;
         while (PGresult *r = PQgetResult(m_connection)) {
@@ -97,7 +115,7 @@ bool PostgresPipeline::receive()
             } else if (status == PGRES_PIPELINE_ABORTED) {
                 failed(QStringLiteral("not run after an earlier statement failed"));
             }
-            if (i + 1 == m_statements.size())
+            if (i == keep)
                 m_last.reset(r);
             else
                 PQclear(r);
@@ -106,6 +124,8 @@ bool PostgresPipeline::receive()
             failed(QString::fromUtf8(PQerrorMessage(m_connection)).trimmed());
             return false;
         }
+        if (i == keep && m_arrived && m_error.isEmpty())
+            m_arrived();
     }
     // The end of the pipeline (its Sync).
     PGresult *sync = PQgetResult(m_connection);

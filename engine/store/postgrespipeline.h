@@ -5,6 +5,7 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -35,14 +36,24 @@ public:
     /// The statement prepared as `name` (SQL PREPARE), its parameters in binary format.
     void addPrepared(QByteArray name, std::vector<QByteArray> params);
 
+    /// Which statement's rows rows() and value() read (the last one unless told), and what to
+    /// call once they have arrived, before the answers of the statements after it are read
+    /// (not called when that statement or one before it failed).
+    void keepRowsOf(std::size_t statement, std::function<void()> arrived = {});
+
     /// Sends the statements and reads their answers: false, with error() and sqlState(), when
     /// one failed (those after it did not run).
     bool run();
+    /// Whether the connection broke (rather than a statement failing): what was sent may or
+    /// may not have run.
+    bool broken() const;
+    /// Whether a transaction is still open after run() (BEGIN ran, its COMMIT did not).
+    bool inTransaction() const;
 
     QString error() const { return m_error; }
     /// The SQLSTATE of the statement that failed ("23505": a unique key taken).
     QByteArray sqlState() const { return m_sqlState; }
-    /// The rows the last statement answered, and their values as text.
+    /// The rows the kept statement answered, and their values as text.
     int rows() const;
     QByteArray value(int row, int column) const;
 
@@ -61,6 +72,8 @@ private:
     pg_conn *m_connection;
     std::vector<Statement> m_statements;
     std::unique_ptr<pg_result, void (*)(pg_result *)> m_last;
+    std::size_t m_keep = std::size_t(-1); ///< the statement whose rows are kept (else the last)
+    std::function<void()> m_arrived;
     QString m_error;
     QByteArray m_sqlState;
 };

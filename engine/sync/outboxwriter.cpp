@@ -242,6 +242,9 @@ struct OutboxWriter::Group
     std::vector<std::vector<qint64>> refused;
     qint64 bound = 0;          ///< highest delivery id it committed (or a barrier covers)
     bool open = false;         ///< committed, its end is the store's finish() (PostgreSQL)
+    /// An open group's change of the waiting deliveries: counted once its COMMIT succeeded, so
+    /// the backlog never counts rows no reader can see yet, nor those of a failed COMMIT.
+    QHash<QString, qint64> pendingDelta;
     bool unwritten = false;    ///< a failed end wrote nothing (PostgreSQL), else not synced
     /// Logged: its record's sync and its commit, whichever ends last answers.
     std::atomic<int> pending{0};
@@ -354,6 +357,17 @@ bool OutboxWriter::rollOver(Parts &parts)
     return true;
 }
 
+bool OutboxWriter::eventWrites(const Group &group, std::vector<OutboxRequest *> &writes)
+{
+    writes.reserve(group.requests.size());
+    for (const auto &r : group.requests) {
+        if (!std::holds_alternative<EventWrite>(*r))
+            return false;
+        writes.push_back(r.get());
+    }
+    return true;
+}
+
 bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group)
 {
     // Only while groups are of a few callers: a record's sync then overlaps its own group's
@@ -367,12 +381,8 @@ bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group
     if (!parts.log || !small || !afterSmall)
         return false;
     std::vector<OutboxRequest *> writes;
-    writes.reserve(group->requests.size());
-    for (auto &r : group->requests) {
-        if (!std::holds_alternative<EventWrite>(*r))
-            return false;
-        writes.push_back(r.get());
-    }
+    if (!eventWrites(*group, writes))
+        return false;
     if (IntentLog::recordBytes(writes) > MaxLoggedBytes)
         return false;
     if (nowMs() - parts.epochStartedAt >= m_maxEpochMs && !rollOver(parts))
@@ -460,6 +470,22 @@ void OutboxWriter::wakeWriter()
     m_wake.notify_one();
 }
 
+void OutboxWriter::applyPending(const QHash<QString, qint64> &delta)
+{
+    bool fell = false; // only a delivered or dead row can take a count below zero
+    for (auto it = delta.cbegin(); it != delta.cend(); ++it) {
+        counters.add(it.key(), it.value());
+        fell = fell || it.value() < 0;
+    }
+    if (!fell || !counters.anyNegative())
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_recountWanted = true;
+    }
+    m_wake.notify_one();
+}
+
 void OutboxWriter::recount(Parts &parts)
 {
     // The counts are kept in memory; they are read from the store at start, and again when
@@ -487,10 +513,11 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     // One commit per sync: while a committed group still waits for its sync to start, what
     // arrives joins the next group instead of committing on its own (each commit writes the
     // same few pages again). The syncer wakes this loop when it starts a sync.
-    const auto ready = [&] {
+    const auto writable = [&] {
         return m_stopping || (!m_queue.empty() && !(parts.syncer && parts.syncer->waiting()) &&
                               parts.committer->ready(m_queue.size()));
     };
+    const auto ready = [&] { return m_recountWanted || writable(); };
     // Records in the intent log and nothing more to write for a while: an empty group, on
     // which the log starts over.
     if (parts.log && !parts.log->empty()) {
@@ -510,6 +537,13 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
         }
     }
     m_leader = nullptr;
+    if (std::exchange(m_recountWanted, false)) {
+        lock.unlock();
+        recount(parts);
+        lock.lock();
+        if (!writable() && !m_led)
+            return group; // nothing to write yet: the caller comes back
+    }
     if (m_led) { // a group of its own: its record covers it alone
         group = std::exchange(m_led, nullptr);
         group->requests.push_back(std::move(m_queue.front()));
@@ -526,6 +560,34 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     parts.loneGroups =
         group->requests.size() == 1 ? std::min(parts.loneGroups + 1, LoneGroupsBeforeLeading) : 0;
     return group;
+}
+
+bool OutboxWriter::writeWhole(Parts &parts, const std::shared_ptr<Group> &group)
+{
+    std::vector<OutboxRequest *> writes;
+    if (parts.syncer || !eventWrites(*group, writes))
+        return false; // SQLite: committed here, made durable by the WAL's sync
+    // Answered on the store's thread once the COMMIT has ended.
+    const auto ended = [this, group](Result<OutboxStore::Summary> committed) {
+        if (!committed) {
+            for (auto &r : group->requests)
+                std::get<EventWrite>(*r).answer(committed.error());
+            return;
+        }
+        ++commits;
+        if (committed->retried) { // what its first try added is not known
+            {
+                std::lock_guard lock(m_mutex);
+                m_recountWanted = true;
+            }
+            m_wake.notify_one();
+        }
+        group->stored = std::move(committed->stored);
+        group->pendingDelta = std::move(committed->pendingDelta);
+        group->bound = committed->lastDeliveryId;
+        answer(*group, true, {});
+    };
+    return parts.committer->commitWhole(writes, nowMs(), ended);
 }
 
 void OutboxWriter::writeGroup(Parts &parts, Group &group)
@@ -585,13 +647,14 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
     }
     OutboxStore::Summary summary = std::move(committed).value();
     group.open = true;
-    bool fell = false; // only a delivered or dead row can take a count below zero
-    for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it) {
-        counters.add(it.key(), it.value());
-        fell = fell || it.value() < 0;
+    // SQLite: committed now (and made durable before anyone is answered); PostgreSQL: its
+    // COMMIT is still to be sent (finish()), and counted in answer() once it succeeded.
+    if (parts.syncer) {
+        applyPending(summary.pendingDelta);
+    } else {
+        for (auto it = summary.pendingDelta.cbegin(); it != summary.pendingDelta.cend(); ++it)
+            group.pendingDelta[it.key()] += it.value();
     }
-    if (fell && counters.anyNegative())
-        recount(parts);
     ++commits;
     if (!logged || summary.lastDeliveryIdBefore == parts.safeBound)
         parts.safeBound = summary.lastDeliveryId;
@@ -616,6 +679,8 @@ void OutboxWriter::answer(Group &group, bool ok, const QString &error)
                                    "accept events again")
                         .arg(m_dbPath, error);
     }
+    if (ok && !group.pendingDelta.isEmpty())
+        applyPending(group.pendingDelta);
     // COMMITs of PostgreSQL groups may end in any order.
     for (qint64 seen = m_durableDeliveryId.load();
          ok && group.bound > seen &&
@@ -683,15 +748,16 @@ void OutboxWriter::run(std::promise<Status> started)
     }
     started.set_value(Status());
     while (std::shared_ptr<Group> group = takeGroup(parts)) {
-        if (group->requests.empty()) { // idle
-            rollOver(parts);
+        if (group->requests.empty()) { // idle, or only a recount
+            if (parts.log && !parts.log->empty())
+                rollOver(parts);
             continue;
         }
         if (group->led) {
             writeLed(parts, group);
             continue;
         }
-        if (writeLogged(parts, group))
+        if (writeLogged(parts, group) || writeWhole(parts, group))
             continue;
         writeGroup(parts, *group);
         if (!group->requests.empty())

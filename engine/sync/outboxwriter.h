@@ -145,8 +145,16 @@ private:
     void run(std::promise<Status> started);
     Status openParts(Parts &parts);
     void recount(Parts &parts);
+    /// Adds a committed group's change of the waiting deliveries to `counters` (on any
+    /// thread); a count gone below zero asks the writer thread to recount.
+    void applyPending(const QHash<QString, qint64> &delta);
     /// Waits for requests; null once stopping with none left.
     std::shared_ptr<Group> takeGroup(Parts &parts);
+    /// The group's requests in `writes`, false when any is not an enqueue.
+    static bool eventWrites(const Group &group, std::vector<OutboxRequest *> &writes);
+    /// Hands a group of enqueues to the store to be written and committed in one go
+    /// (OutboxStore::commitWhole), answered from the store's thread; false when it cannot.
+    bool writeWhole(Parts &parts, const std::shared_ptr<Group> &group);
     /// Lease claims, then the group's writes in one transaction.
     void writeGroup(Parts &parts, Group &group);
     void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now,
@@ -195,6 +203,9 @@ private:
     /// m_mutex; read without it only as a hint.
     std::atomic<WalSyncer *> m_leader{nullptr};
     std::shared_ptr<Group> m_led; ///< the group of m_queue's first request, when it leads
+    /// A count went below zero where the writer thread could not read the store (a PostgreSQL
+    /// COMMIT's answer, on a connection's thread): it recounts when it next wakes (m_mutex).
+    bool m_recountWanted = false;
     QString m_failure; ///< set when the store could not be synced: nothing more is accepted
 };
 

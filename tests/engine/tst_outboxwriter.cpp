@@ -87,6 +87,73 @@ qint64 count(const QString &outbox, const QString &sql)
     return q.exec(sql) && q.next() ? q.value(0).toLongLong() : -1;
 }
 
+/// COMMITs held on demand (PostgreSQL): a deferred trigger on events runs at COMMIT, waits for
+/// an advisory lock the test holds, then refuses the COMMIT while refuse() is on.
+class HeldCommits final
+{
+public:
+    explicit HeldCommits(const QString &outbox) : m_test(outbox) {}
+
+    bool install()
+    {
+        return exec(QStringLiteral("CREATE TABLE refuse(x INTEGER)")) &&
+               exec(QStringLiteral(
+                   "CREATE FUNCTION held_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                   " PERFORM pg_advisory_xact_lock(4242); IF EXISTS (SELECT 1 FROM refuse) THEN"
+                   " RAISE EXCEPTION 'this COMMIT is refused'; END IF; RETURN NULL; END $$")) &&
+               exec(QStringLiteral(
+                   "CREATE CONSTRAINT TRIGGER held_commit AFTER INSERT ON events DEFERRABLE"
+                   " INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION held_commit()"));
+    }
+    bool hold(bool held)
+    {
+        return exec(held ? QStringLiteral("SELECT pg_advisory_lock(4242)")
+                         : QStringLiteral("SELECT pg_advisory_unlock(4242)"));
+    }
+    bool refuse(bool refused)
+    {
+        return exec(refused ? QStringLiteral("INSERT INTO refuse VALUES (1)")
+                            : QStringLiteral("DELETE FROM refuse"));
+    }
+    /// Whether a COMMIT waits for the lock.
+    bool waiting() { return value(QStringLiteral("NOT granted")) == 1; }
+    /// Cuts the connection whose COMMIT waits, as a server restart or a network would.
+    bool cut()
+    {
+        QSqlQuery q(m_test.db());
+        // OFFSET 0: the waiting one's alone, never this test's own (which holds the lock).
+        return q.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM (SELECT pid FROM"
+                                     " pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND"
+                                     " NOT granted OFFSET 0) w")) &&
+               q.next() && q.value(0).toBool();
+    }
+
+private:
+    bool exec(const QString &sql) { return QSqlQuery(m_test.db()).exec(sql); }
+    int value(const QString &locks)
+    {
+        QSqlQuery q(m_test.db());
+        return q.exec(QStringLiteral("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                     " AND objid = 4242 AND %1")
+                          .arg(locks)) &&
+                       q.next()
+                   ? q.value(0).toInt()
+                   : -1;
+    }
+
+    Connection m_test;
+};
+
+/// An outbox writer on a PostgreSQL outbox whose COMMITs the test holds.
+struct HeldCommitsOutbox
+{
+    explicit HeldCommitsOutbox(const QString &outbox) : writer(outbox), commits(outbox) {}
+    bool start() { return writer.start(1000).ok() && commits.install(); }
+
+    OutboxWriter writer;
+    HeldCommits commits;
+};
+
 /// Copies a store as a machine that stopped would leave it: the store file and its intent
 /// log, and its WAL only when `withWal` (without it, the WAL's unsynced tail is lost).
 bool copyStore(const QString &from, const QString &to, bool withWal)
@@ -444,6 +511,83 @@ private slots:
         QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM (%1) AS latest")
                                .arg(LedgerRanges::latestVersionsSql())),
                  1);
+    }
+
+    void theBacklogCountsAGroupOnlyOnceItsCommitSucceeded()
+    {
+        if (!OutboxBackend::postgres())
+            QSKIP("PostgreSQL's COMMIT is sent after the group's statements; SQLite's is not");
+        const QString db = outbox();
+        HeldCommitsOutbox f(db);
+        QVERIFY(f.start());
+        auto &[writer, commits] = f;
+        std::atomic<int> answered{-1}; // 1 stored, 0 refused
+        const auto submit = [&](const QString &user) {
+            answered = -1;
+            writer.submit({item(user, {QStringLiteral("a"), QStringLiteral("b")})},
+                          [&](Result<QList<SyncEvent>> r) { answered = r.ok() ? 1 : 0; });
+        };
+
+        QVERIFY(commits.hold(true));
+        submit(QStringLiteral("ann"));
+        QTRY_VERIFY_WITH_TIMEOUT(commits.waiting(), 10000);
+        // The rows are written but not committed: no reader sees them, nor does the backlog.
+        QCOMPARE(writer.counters.total(), 0);
+        QCOMPARE(answered.load(), -1);
+        QVERIFY(commits.hold(false));
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), 1, 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QCOMPARE(writer.counters.perTarget().value(QStringLiteral("b")), 1);
+
+        // A COMMIT that fails wrote nothing: its rows are never counted.
+        QVERIFY(commits.refuse(true));
+        QVERIFY(commits.hold(true));
+        submit(QStringLiteral("bob"));
+        QTRY_VERIFY_WITH_TIMEOUT(commits.waiting(), 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QVERIFY(commits.hold(false));
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), 0, 10000);
+        QCOMPARE(writer.counters.total(), 2);
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state ="
+                                          " 'pending'")),
+                 2);
+        // The writer goes on: the next group is counted once committed.
+        QVERIFY(commits.refuse(false));
+        QVERIFY(writer.write({item(QStringLiteral("cy"))}).ok());
+        QCOMPARE(writer.counters.total(), 3);
+    }
+
+    void aGroupWhoseConnectionIsCutWithItsCommitInFlightIsStoredOnce()
+    {
+        if (!OutboxBackend::postgres())
+            QSKIP("a connection to PostgreSQL");
+        const QString db = outbox();
+        HeldCommitsOutbox f(db);
+        QVERIFY(f.start());
+        auto &[writer, commits] = f;
+        std::atomic<int> answered{-1}; // 1 stored, 0 refused
+        QString eventId;
+        QVERIFY(commits.hold(true));
+        writer.submit({item(QStringLiteral("dan"))}, [&](Result<QList<SyncEvent>> r) {
+            if (r)
+                eventId = r->first().eventId;
+            answered = r.ok() ? 1 : 0;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(commits.waiting(), 10000);
+        // Cut with its COMMIT sent: it may have run, for all the writer knows. The group goes
+        // again on a new connection, each event id checked, and waits for its COMMIT too.
+        QVERIFY(commits.cut());
+        QTRY_VERIFY_WITH_TIMEOUT(commits.waiting(), 10000);
+        QCOMPARE(answered.load(), -1);
+        QVERIFY(commits.hold(false));
+        QTRY_COMPARE_WITH_TIMEOUT(answered.load(), 1, 10000);
+        QVERIFY(!eventId.isEmpty());
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM events")), 1);
+        QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM deliveries")), 1);
+        QTRY_COMPARE(writer.counters.total(), 1);
+        // The writer goes on with the connections it has.
+        QVERIFY(writer.write({item(QStringLiteral("eve"))}).ok());
+        QTRY_COMPARE(writer.counters.total(), 2);
     }
 
     void requestDurableCoversRowsOfAnotherProcess()
