@@ -146,10 +146,10 @@ bool WalSyncer::writeHere(IntentLog::Record &record, QString &error)
     return bool(written);
 }
 
-bool WalSyncer::waiting() const
+WalSyncer::Progress WalSyncer::progress() const
 {
     std::lock_guard lock(m_mutex);
-    return !m_waiting.empty();
+    return Progress{!m_waiting.empty(), m_syncing, m_lastCallers, m_startedAt, m_lastDuration};
 }
 
 qint64 WalSyncer::syncs() const
@@ -212,6 +212,7 @@ void WalSyncer::run()
             }
             batch.swap(m_waiting);
             m_syncing = true;
+            m_startedAt = std::chrono::steady_clock::now();
             callers = m_waitingCallers;
             m_waitingCallers = 0;
             failure = m_failure;
@@ -227,6 +228,8 @@ void WalSyncer::run()
             std::lock_guard lock(m_mutex);
             ++m_syncs;
             m_syncing = false;
+            m_lastCallers = callers;
+            m_lastDuration = std::chrono::steady_clock::now() - m_startedAt;
             // One or two callers are answered here (a hand-off to the answering thread
             // would add its wake-up to their wait); more go there, in order.
             direct = callers <= 2 && m_answers.empty() && !m_answering;

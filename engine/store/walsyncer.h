@@ -5,6 +5,7 @@
 
 #include <QString>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -65,8 +66,16 @@ public:
     bool writeHere(IntentLog::Record &record, QString &error);
     /// Syncs counted since start.
     qint64 syncs() const;
-    /// True while callbacks wait for a sync that has not started yet.
-    bool waiting() const;
+    /// Where the syncs stand, for the writer to time its next group (OutboxWriter).
+    struct Progress
+    {
+        bool waiting = false; ///< callbacks wait for a sync that has not started yet
+        bool syncing = false; ///< a sync runs (on any thread; startedAt is the sync thread's)
+        int lastCallers = 0;  ///< callers the last sync of the sync thread answered
+        std::chrono::steady_clock::time_point startedAt;    ///< of the sync running, or the last
+        std::chrono::steady_clock::duration lastDuration{}; ///< of the last one that ended
+    };
+    Progress progress() const;
     /// Runs (on the sync thread) when a sync starts, taking everything waiting.
     std::function<void()> onSyncStarted;
 
@@ -92,6 +101,9 @@ private:
     std::condition_variable m_idle; ///< a sync ended
     std::vector<Entry> m_waiting;
     int m_waitingCallers = 0;
+    int m_lastCallers = 0;
+    std::chrono::steady_clock::time_point m_startedAt;
+    std::chrono::steady_clock::duration m_lastDuration{};
     bool m_stopping = false;
     bool m_syncing = false; ///< a sync runs, on the sync thread or in syncHere()
     QString m_failure;

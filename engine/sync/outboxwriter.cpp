@@ -6,7 +6,6 @@
 #include "store/store.h"
 #include "store/walcheckpointer.h"
 #include "store/walsyncer.h"
-
 #include <QDateTime>
 #include <QFileInfo>
 #include <QRandomGenerator>
@@ -108,13 +107,18 @@ bool OutboxWriter::enqueue(std::unique_ptr<OutboxRequest> request)
 
 bool OutboxWriter::enqueueOrKeep(std::unique_ptr<OutboxRequest> &request)
 {
+    bool wake = false;
     {
         std::lock_guard lock(m_mutex);
         if (!m_running || m_stopping)
             return false;
         m_queue.push_back(std::move(request));
+        // The writer is busy (it looks at the queue before it waits again), or waits for a
+        // sync to start, or for more of the callers it expects (groupReady()).
+        wake = m_queue.size() >= m_wakeAtQueued;
     }
-    m_wake.notify_one();
+    if (wake)
+        m_wake.notify_one();
     return true;
 }
 
@@ -498,6 +502,50 @@ void OutboxWriter::recount(Parts &parts)
     parts.countedAt = nowMs();
 }
 
+std::optional<OutboxWriter::Clock::time_point>
+OutboxWriter::settleEnd(const WalSyncer::Progress &sync, std::size_t queued, Clock::time_point now)
+{
+    // A sync answers its callers as it ends, just as the next one starts and the writer takes
+    // its next group; they come back one by one, and a group taken at the first of them left
+    // the rest a whole sync behind (50 callers: 20 events a commit, not the 25 two groups
+    // in turn allow). So the group waits until as many are back as the last sync answered,
+    // for half as long as that sync took at most: the group's commit then still ends before
+    // the running sync does, so the next sync starts no later.
+    if (!sync.syncing || queued >= std::size_t(sync.lastCallers))
+        return std::nullopt;
+    const auto wait = std::min<Clock::duration>(sync.lastDuration / 2, MaxSettle);
+    const Clock::time_point end = sync.startedAt + wait;
+    if (now >= end)
+        return std::nullopt;
+    return end;
+}
+
+bool OutboxWriter::groupReady(Parts &parts, std::optional<Clock::time_point> &retryAt)
+{
+    retryAt.reset();
+    m_wakeAtQueued = 1;
+    if (m_stopping || m_recountWanted)
+        return true;
+    if (m_queue.empty())
+        return false;
+    if (parts.syncer) {
+        const WalSyncer::Progress sync = parts.syncer->progress();
+        // One commit per sync: while a committed group still waits for its sync to start,
+        // what arrives joins the next group instead of committing on its own (each commit
+        // writes the same few pages again). The syncer wakes this loop when it starts a sync.
+        if (sync.waiting) {
+            m_wakeAtQueued = NoWake;
+            return false;
+        }
+        if ((retryAt = settleEnd(sync, m_queue.size(), Clock::now()))) {
+            m_wakeAtQueued = std::size_t(sync.lastCallers);
+            return false;
+        }
+    }
+    retryAt = parts.committer->readyAt(m_queue.size());
+    return parts.committer->ready(m_queue.size());
+}
+
 std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
 {
     auto group = std::make_shared<Group>();
@@ -510,38 +558,35 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     const bool mayLead = parts.log && parts.loneGroups >= LoneGroupsBeforeLeading &&
                          nowMs() - parts.epochStartedAt < m_maxEpochMs;
     m_leader = mayLead ? parts.syncer.get() : nullptr;
-    // One commit per sync: while a committed group still waits for its sync to start, what
-    // arrives joins the next group instead of committing on its own (each commit writes the
-    // same few pages again). The syncer wakes this loop when it starts a sync.
-    const auto writable = [&] {
-        return m_stopping || (!m_queue.empty() && !(parts.syncer && parts.syncer->waiting()) &&
-                              parts.committer->ready(m_queue.size()));
-    };
-    const auto ready = [&] { return m_recountWanted || writable(); };
     // Records in the intent log and nothing more to write for a while: an empty group, on
     // which the log starts over.
-    if (parts.log && !parts.log->empty()) {
-        if (!m_wake.wait_for(lock, std::chrono::milliseconds(IdleRollOverMs), ready)) {
-            m_leader = nullptr; // the log starts over
-            return group;
-        }
-    } else {
-        while (!ready()) {
-            const auto at = m_queue.empty() || m_stopping
-                                ? std::nullopt
-                                : parts.committer->readyAt(m_queue.size());
-            if (at)
-                m_wake.wait_until(lock, *at);
-            else
-                m_wake.wait(lock);
+    const bool mayRollOver = parts.log && !parts.log->empty();
+    const auto idleEnd = Clock::now() + std::chrono::milliseconds(IdleRollOverMs);
+    std::optional<Clock::time_point> retryAt;
+    while (!groupReady(parts, retryAt)) {
+        if (mayRollOver && m_queue.empty()) {
+            if (Clock::now() >= idleEnd) {
+                m_wakeAtQueued = NoWake;
+                m_leader = nullptr; // the log starts over
+                return group;
+            }
+            m_wake.wait_until(lock, idleEnd);
+        } else if (retryAt) {
+            m_wake.wait_until(lock, *retryAt);
+        } else {
+            m_wake.wait(lock);
         }
     }
+    m_wakeAtQueued = NoWake; // busy: it looks at the queue again before it waits
     m_leader = nullptr;
     if (std::exchange(m_recountWanted, false)) {
         lock.unlock();
         recount(parts);
         lock.lock();
-        if (!writable() && !m_led)
+        std::optional<Clock::time_point> retryAt;
+        const bool writable = m_led || groupReady(parts, retryAt);
+        m_wakeAtQueued = NoWake;
+        if (!writable)
             return group; // nothing to write yet: the caller comes back
     }
     if (m_led) { // a group of its own: its record covers it alone

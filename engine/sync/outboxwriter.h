@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "store/walsyncer.h"
 #include "sync/deliveryoutcome.h"
 #include "sync/outboxitem.h"
 #include "sync/outboxrequest.h"
@@ -16,13 +17,13 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace jobfirst {
-
-class WalSyncer;
 
 /// The one writer of the outbox. Accepted events and delivery outcomes are committed with
 /// group commit: everything waiting at the same moment shares one transaction, and one sync
@@ -65,6 +66,9 @@ public:
     /// A caller leads (writes its own record) only after this many groups of one request in a
     /// row: callers that come one at a time, not many submitted from one thread.
     static constexpr int LoneGroupsBeforeLeading = 8;
+    /// The longest a group waits for callers still to come back after a sync started
+    /// (settleEnd()): a sync that took long once does not hold the next group for as long.
+    static constexpr std::chrono::microseconds MaxSettle{1000};
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;
@@ -119,6 +123,13 @@ public:
         return m_partitions;
     }
 
+    using Clock = std::chrono::steady_clock;
+    /// While `sync` runs and `queued` requests wait: until when the next group waits for the
+    /// rest of the callers the last sync answered (at most half as long as that sync took,
+    /// and MaxSettle); none: it is taken now.
+    static std::optional<Clock::time_point> settleEnd(const WalSyncer::Progress &sync,
+                                                      std::size_t queued, Clock::time_point now);
+
     /// Highest delivery row id known to be on disk. Rows are visible to readers once
     /// committed, a moment before they are synced: the delivery engine sends none beyond this.
     qint64 durableDeliveryId() const { return m_durableDeliveryId.load(); }
@@ -155,6 +166,10 @@ private:
     /// Hands a group of enqueues to the store to be written and committed in one go
     /// (OutboxStore::commitWhole), answered from the store's thread; false when it cannot.
     bool writeWhole(Parts &parts, const std::shared_ptr<Group> &group);
+    /// Whether takeGroup() takes what is queued now (under m_mutex); else `retryAt` says
+    /// when time alone may change that, and m_wakeAtQueued how many queued requests do.
+    bool groupReady(Parts &parts, std::optional<Clock::time_point> &retryAt);
+
     /// Lease claims, then the group's writes in one transaction.
     void writeGroup(Parts &parts, Group &group);
     void commit(Parts &parts, Group &group, const std::vector<OutboxRequest *> &writes, qint64 now,
@@ -196,6 +211,10 @@ private:
     QList<int> m_partitions;
     std::condition_variable m_wake;
     std::deque<std::unique_ptr<OutboxRequest>> m_queue;
+    static constexpr std::size_t NoWake = std::numeric_limits<std::size_t>::max();
+    /// A request queued wakes the writer once this many wait (set by groupReady()); NoWake
+    /// while it is busy or waits for a sync to start (the syncer wakes it).
+    std::size_t m_wakeAtQueued = 1;
     bool m_stopping = false;
     bool m_running = false;
     /// The syncer a lone caller writes its record through (lead()); set while the writer

@@ -304,6 +304,50 @@ private slots:
         QCOMPARE(count(db, QStringLiteral("SELECT COUNT(*) FROM events")), 400);
     }
 
+    void theNextGroupWaitsForTheCallersTheLastSyncAnswered_data()
+    {
+        using namespace std::chrono_literals;
+        QTest::addColumn<bool>("syncing");
+        QTest::addColumn<int>("lastCallers");
+        QTest::addColumn<qint64>("lastSyncUs");
+        QTest::addColumn<int>("queued");
+        QTest::addColumn<qint64>("sinceStartUs");
+        QTest::addColumn<qint64>("waitsUntilUs"); ///< after the sync started; -1: taken now
+        QTest::newRow("fewer back: half the last sync")
+            << true << 25 << 200LL << 10 << 20LL << 100LL;
+        QTest::newRow("all back") << true << 25 << 200LL << 25 << 20LL << -1LL;
+        QTest::newRow("more than answered") << true << 25 << 200LL << 30 << 0LL << -1LL;
+        QTest::newRow("half the last sync passed") << true << 25 << 200LL << 10 << 100LL << -1LL;
+        QTest::newRow("a slow sync: MaxSettle") << true << 25 << 20000LL << 10 << 20LL << 1000LL;
+        QTest::newRow("no sync running") << false << 25 << 200LL << 10 << 20LL << -1LL;
+        QTest::newRow("a lone caller") << true << 1 << 200LL << 1 << 0LL << -1LL;
+    }
+
+    void theNextGroupWaitsForTheCallersTheLastSyncAnswered()
+    {
+        QFETCH(bool, syncing);
+        QFETCH(int, lastCallers);
+        QFETCH(qint64, lastSyncUs);
+        QFETCH(int, queued);
+        QFETCH(qint64, sinceStartUs);
+        QFETCH(qint64, waitsUntilUs);
+        using std::chrono::microseconds;
+        WalSyncer::Progress sync;
+        sync.syncing = syncing;
+        sync.lastCallers = lastCallers;
+        sync.startedAt = OutboxWriter::Clock::time_point(microseconds(1000000));
+        sync.lastDuration = microseconds(lastSyncUs);
+        const auto end = OutboxWriter::settleEnd(sync, std::size_t(queued),
+                                                 sync.startedAt + microseconds(sinceStartUs));
+        if (waitsUntilUs < 0) {
+            QVERIFY(!end);
+        } else {
+            QVERIFY(end);
+            QCOMPARE(std::chrono::duration_cast<microseconds>(*end - sync.startedAt).count(),
+                     waitsUntilUs);
+        }
+    }
+
     void resentEventIdsAreStoredOnceWhenWrittenTogether()
     {
         const QString db = outbox();
