@@ -55,6 +55,71 @@ QString tlsFromOptions(const QCommandLineParser &parser, QSslConfiguration *tls)
     return {};
 }
 
+// The signing secret: --secret-file, else $JOBFIRST_SECRET (empty: unsigned), checked.
+jobfirst::Result<QString> secretFromOptions(const QCommandLineParser &parser)
+{
+    QString secret = qEnvironmentVariable("JOBFIRST_SECRET");
+    if (parser.isSet(QStringLiteral("secret-file"))) {
+        auto read = jobfirst::readSecretFile(parser.value(QStringLiteral("secret-file")),
+                                             QStringLiteral("secret"));
+        if (!read)
+            return read.error();
+        secret = read.value();
+    }
+    if (jobfirst::Status s = jobfirst::validateSecret(QStringLiteral("secret"), secret); !s)
+        return s.error();
+    return secret;
+}
+
+// The bearer tokens of --token-file and --control-token-file, or an error message.
+QString tokensFromOptions(const QCommandLineParser &parser, jobfirst::sim::NodeSimulator &sim)
+{
+    for (const QString option :
+         {QStringLiteral("token-file"), QStringLiteral("control-token-file")}) {
+        if (!parser.isSet(option))
+            continue;
+        auto token = jobfirst::readSecretFile(parser.value(option), QStringLiteral("token"));
+        if (!token)
+            return QStringLiteral("--%1: %2").arg(option, token.error().message);
+        if (option == QLatin1String("token-file"))
+            sim.setToken(token.value());
+        else
+            sim.setControlToken(token.value());
+    }
+    return {};
+}
+
+// A whole number of --name within [lo, hi], or an error message naming the value.
+QString readWhole(const QCommandLineParser &parser, const QString &name, int lo, int hi, int *out)
+{
+    bool ok = false;
+    const QString text = parser.value(name);
+    const int value = text.toInt(&ok);
+    if (!ok)
+        return QStringLiteral("--%1 \"%2\" is not a whole number").arg(name, text);
+    if (value < lo || value > hi)
+        return QStringLiteral("--%1 %2 is out of range %3-%4").arg(name).arg(value).arg(lo).arg(hi);
+    *out = value;
+    return {};
+}
+
+// The faults the simulator starts with (--latency, --status, --hang), or an error message.
+QString faultsFromOptions(const QCommandLineParser &parser, jobfirst::sim::Faults *faults)
+{
+    if (QString problem =
+            readWhole(parser, QStringLiteral("latency"), 0, 600000, &faults->latencyMs);
+        !problem.isEmpty())
+        return problem;
+    if (QString problem = readWhole(parser, QStringLiteral("status"), 0, 599, &faults->status);
+        !problem.isEmpty())
+        return problem;
+    if (faults->status != 0 && faults->status < 100)
+        return QStringLiteral("--status %1 is not an HTTP status (100-599, or 0 to behave)")
+            .arg(faults->status);
+    faults->hang = parser.isSet(QStringLiteral("hang"));
+    return {};
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -140,34 +205,15 @@ int main(int argc, char *argv[])
                "(ps); use --secret-file FILE or the JOBFIRST_SECRET environment variable\n";
         return 2;
     }
-    QString secret = qEnvironmentVariable("JOBFIRST_SECRET");
-    if (parser.isSet(QStringLiteral("secret-file"))) {
-        auto read = jobfirst::readSecretFile(parser.value(QStringLiteral("secret-file")),
-                                             QStringLiteral("secret"));
-        if (!read) {
-            err << "jobfirst-nodesim: " << read.error().message << "\n";
-            return 2;
-        }
-        secret = read.value();
-    }
-    if (jobfirst::Status s = jobfirst::validateSecret(QStringLiteral("secret"), secret); !s) {
-        err << "jobfirst-nodesim: " << s.error().message << "\n";
+    const auto secret = secretFromOptions(parser);
+    if (!secret) {
+        err << "jobfirst-nodesim: " << secret.error().message << "\n";
         return 2;
     }
-    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), secret);
-    for (const QString option :
-         {QStringLiteral("token-file"), QStringLiteral("control-token-file")}) {
-        if (!parser.isSet(option))
-            continue;
-        auto token = jobfirst::readSecretFile(parser.value(option), QStringLiteral("token"));
-        if (!token) {
-            err << "jobfirst-nodesim: --" << option << ": " << token.error().message << "\n";
-            return 2;
-        }
-        if (option == QLatin1String("token-file"))
-            sim.setToken(token.value());
-        else
-            sim.setControlToken(token.value());
+    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), secret.value());
+    if (const QString problem = tokensFromOptions(parser, sim); !problem.isEmpty()) {
+        err << "jobfirst-nodesim: " << problem << "\n";
+        return 2;
     }
     const bool https = parser.isSet(QStringLiteral("tls-cert"));
     if (https != parser.isSet(QStringLiteral("tls-key")) ||
@@ -185,9 +231,10 @@ int main(int argc, char *argv[])
         sim.setTls(tls);
     }
     jobfirst::sim::Faults faults;
-    faults.latencyMs = parser.value(QStringLiteral("latency")).toInt();
-    faults.status = parser.value(QStringLiteral("status")).toInt();
-    faults.hang = parser.isSet(QStringLiteral("hang"));
+    if (const QString problem = faultsFromOptions(parser, &faults); !problem.isEmpty()) {
+        err << "jobfirst-nodesim: " << problem << "\n";
+        return 2;
+    }
     sim.setFaults(faults);
     if (!sim.listen(port.value())) {
         err << "jobfirst-nodesim: cannot listen on 127.0.0.1:" << port.value() << ": "

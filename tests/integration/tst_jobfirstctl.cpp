@@ -17,6 +17,17 @@
 
 #include <optional>
 
+// Runs `program` and checks it exits non-zero (not by a signal) saying `mention`.
+void refusedSaying(const QString &program, const QStringList &args, const QString &mention)
+{
+    QProcess p;
+    p.start(program, args);
+    QVERIFY(p.waitForFinished(30000));
+    const QByteArray said = p.readAllStandardError() + p.readAllStandardOutput();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() != 0, said.constData());
+    QVERIFY2(QString::fromUtf8(said).contains(mention), said.constData());
+}
+
 class TestJobfirstCtl final : public QObject
 {
     Q_OBJECT
@@ -255,12 +266,29 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(QString, mention);
         writeFile(QStringLiteral("any.token"), "jft_any-token\n");
-        QProcess p;
-        p.start(program, args);
-        QVERIFY(p.waitForFinished(30000));
-        const QByteArray said = p.readAllStandardError() + p.readAllStandardOutput();
-        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() != 0, said.constData());
-        QVERIFY2(QString::fromUtf8(said).contains(mention), said.constData());
+        refusedSaying(program, args, mention);
+    }
+
+    // nodesim's --latency and --status were read with toInt(): "abc" or "2s" became 0 and the
+    // simulator started without the fault asked for. Each is a number in its range, or refused.
+    void nodesimFaultOptionsAreChecked_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("latency, a word")
+            << QStringList{"--latency", "2s"} << "--latency \"2s\" is not a whole number";
+        QTest::newRow("latency, negative")
+            << QStringList{"--latency", "-5"} << "--latency -5 is out of range 0-600000";
+        QTest::newRow("status, too large")
+            << QStringList{"--status", "700"} << "--status 700 is out of range 0-599";
+        QTest::newRow("status, not HTTP")
+            << QStringList{"--status", "42"} << "--status 42 is not an HTTP status";
+    }
+    void nodesimFaultOptionsAreChecked()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mention);
+        refusedSaying(QStringLiteral(JOBFIRST_NODESIM), args, mention);
     }
 
     // --config with --server was ignored without a word: the engine kept its own config, and
