@@ -9,6 +9,10 @@
 // BENCH_EVENTS=n ends each of our rounds after n calls instead of 2 s, so a profile
 // (callgrind) does the same work every run: instructions per event are the difference of two
 // runs' totals over the difference of their events.
+// Each round also runs the peer storing the same bytes a write as we do: redis-benchmark with
+// `-d` the size of one of our events as stored (its payload JSON; redis-benchmark's default
+// value is 3 bytes). Both ratios are printed, each named; the 3-byte one is the figure issue 12
+// was written against. BENCH_PEER_BYTES=0 leaves the second peer out, =n makes its values n bytes.
 // BENCH_OUTBOX=postgresql puts the outbox in a PostgreSQL of the bench's own instead (initdb in
 // a temporary folder, fsync and synchronous_commit on): a caller is answered after COMMIT.
 #include "benchsupport.h"
@@ -16,6 +20,7 @@
 #include "sync/outboxwriter.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -31,6 +36,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -207,18 +213,27 @@ public:
         m_server.terminate();
         m_server.waitForFinished();
     }
-    QStringList args(long requests, int clients) const
+    /// redis-benchmark's arguments; `bytes` > 0 sets the size of each value (`-d`).
+    QStringList args(long requests, int clients, int bytes = 0) const
     {
-        return {QStringLiteral("-p"), m_port, QStringLiteral("-q"), QStringLiteral("-t"), QStringLiteral("lpush"),
-                QStringLiteral("-n"), QString::number(requests), QStringLiteral("-c"), QString::number(clients)};
+        QStringList a{QStringLiteral("-p"),      m_port,
+                      QStringLiteral("-q"),      QStringLiteral("-t"),
+                      QStringLiteral("lpush"),   QStringLiteral("-n"),
+                      QString::number(requests), QStringLiteral("-c"),
+                      QString::number(clients)};
+        if (bytes > 0)
+            a << QStringLiteral("-d") << QString::number(bytes);
+        return a;
     }
-    /// redis-benchmark runs a number of requests, not a time: the last rate sizes the next run.
-    Tally round(int clients, double seconds)
+    /// redis-benchmark runs a number of requests, not a time: the last rate of the same value
+    /// size sizes the next run.
+    Tally round(int clients, double seconds, int bytes = 0)
     {
-        const long requests = std::max(long(clients) * 40, long(m_lastRate * seconds));
+        double &lastRate = m_lastRate[bytes];
+        const long requests = std::max(long(clients) * 40, long(lastRate * seconds));
         QProcess b;
         const double cpu0 = processCpuSeconds(m_server.processId());
-        b.start(m_bench, args(requests, clients));
+        b.start(m_bench, args(requests, clients, bytes));
         if (!b.waitForFinished(120000)) { // redis-benchmark never gives up on a server that died
             b.kill();
             b.waitForFinished();
@@ -231,7 +246,7 @@ public:
         const auto m = re.match(out);
         const double rate = m.hasMatch() ? m.captured(1).toDouble() : 0.0;
         if (rate > 0)
-            m_lastRate = rate;
+            lastRate = rate;
         return {double(requests), rate > 0 ? double(requests) / rate : 0,
                 processCpuSeconds(m_server.processId()) - cpu0};
     }
@@ -239,8 +254,19 @@ public:
 private:
     QProcess m_server;
     QString m_bench, m_port;
-    double m_lastRate = 0;
+    std::map<int, double> m_lastRate; ///< per value size
 };
+
+/// The size of one of benchItem()'s events as the outbox stores it (its payload JSON, made as
+/// OutboxWriter::submit() makes it).
+int storedEventBytes()
+{
+    SyncEvent e = benchItem(12, 345678).event;
+    e.eventId =
+        QStringLiteral("evt_01938a7c-5e2f-7a3b-8c4d-123456789abc"); // as long as the writer's
+    e.createdAt = QDateTime::currentMSecsSinceEpoch();
+    return int(e.toPayload().size());
+}
 
 } // namespace
 
@@ -255,11 +281,18 @@ int main(int argc, char *argv[])
         clientCounts = {qEnvironmentVariableIntValue("BENCH_CLIENTS")};
     const bool postgres = qEnvironmentVariable("BENCH_OUTBOX") == QLatin1String("postgresql");
     const bool callerThreads = qEnvironmentVariableIntValue("BENCH_CALLER_THREADS") == 1;
+    const int peerBytes = qEnvironmentVariableIsSet("BENCH_PEER_BYTES")
+                              ? qEnvironmentVariableIntValue("BENCH_PEER_BYTES")
+                              : storedEventBytes();
     std::printf("load average at start: %s\n", qPrintable(loadAverage()));
     std::printf(
         "command: %s%s%sbuild/bench/bench_outbox (%d rounds of 2 s each, ours then Redis)\n",
         postgres ? "BENCH_OUTBOX=postgresql " : "", callerThreads ? "BENCH_CALLER_THREADS=1 " : "",
         qEnvironmentVariableIsSet("BENCH_INTENT_LOG") ? "BENCH_INTENT_LOG=<bytes> " : "", rounds);
+    if (peerBytes > 0)
+        std::printf("second peer: each round again with -d %d (one of our events as stored is %d "
+                    "bytes; redis-benchmark's default value is 3; BENCH_PEER_BYTES=0: none)\n",
+                    peerBytes, storedEventBytes());
     std::printf("callers: %s\n", callerThreads ? "one thread each, blocked until answered"
                                                : "one thread keeping that many calls "
                                                  "outstanding, as redis-benchmark does");
@@ -291,6 +324,8 @@ int main(int argc, char *argv[])
         const bool haveRedis = peer && redis.start(dir.path());
         if (haveRedis) {
             redis.round(clients, 0); // sizes the first round
+            if (peerBytes > 0)
+                redis.round(clients, 0, peerBytes);
             std::printf("peer command: redis-server --appendonly yes --appendfsync always; redis-benchmark %s\n",
                         qPrintable(redis.args(0, clients).join(u' ').replace(QStringLiteral("-n 0"),
                                                                               QStringLiteral("-n <about 2 s worth>"))));
@@ -303,7 +338,7 @@ int main(int argc, char *argv[])
                                       .toLongLong())
                 : 0;
         double serverCpu = 0, writerCpu = 0, linksCpu = 0, walBytes = 0;
-        Tally ours, theirs;
+        Tally ours, theirs, theirsSized;
         // The server's WAL position, read outside the CPU window (psql's own backend).
         const auto walLsn = [&] {
             return postgres ? pg.psql(QStringLiteral("SELECT pg_current_wal_lsn()")) : QString();
@@ -333,8 +368,18 @@ int main(int argc, char *argv[])
                 theirs.seconds += b.seconds;
                 theirs.cpu += b.cpu;
             }
-            std::printf("  round %d, %2d callers: outbox %8.0f/s (%.0f events), redis %8.0f/s\n",
+            Tally c;
+            if (haveRedis && peerBytes > 0) {
+                c = redis.round(clients, 2.0, peerBytes);
+                theirsSized.events += c.events;
+                theirsSized.seconds += c.seconds;
+                theirsSized.cpu += c.cpu;
+            }
+            std::printf("  round %d, %2d callers: outbox %8.0f/s (%.0f events), redis %8.0f/s",
                         r + 1, clients, a.rate(), a.events, b.rate());
+            if (peerBytes > 0)
+                std::printf(", redis -d %d %8.0f/s", peerBytes, c.rate());
+            std::printf("\n");
         }
         const qint64 syncs = writer.syncs.load();
         std::printf("outbox enqueue%s, %2d concurrent callers: %8.0f durable events/s (%lld "
@@ -362,6 +407,13 @@ int main(int argc, char *argv[])
             std::printf("redis LPUSH, appendfsync always, %2d clients:  %8.0f writes/s "
                         "(redis-server %.1f µs CPU per write)\n",
                         clients, theirs.rate(), theirs.cpuPerEvent());
+            if (peerBytes > 0 && theirsSized.rate() > 0)
+                std::printf("redis LPUSH -d %d, appendfsync always, %2d clients:  %8.0f writes/s "
+                            "(redis-server %.1f µs CPU per write)\n"
+                            "ratio outbox/redis with the same bytes a write (-d %d) at %d clients: "
+                            "%.2fx\n",
+                            peerBytes, clients, theirsSized.rate(), theirsSized.cpuPerEvent(),
+                            peerBytes, clients, ours.rate() / theirsSized.rate());
             std::printf("ratio outbox/redis at %d clients: %.2fx\n\n", clients, ours.rate() / theirs.rate());
         }
     }
