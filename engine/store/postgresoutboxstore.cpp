@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <array>
 #include <future>
 #include <limits>
@@ -668,6 +669,15 @@ PostgresOutboxStore::readyAt(std::size_t queued) const
 {
     std::lock_guard lock(m_mutex);
     return settleEnd(queued);
+}
+
+PostgresOutboxStore::Link &PostgresOutboxStore::quietLink()
+{
+    std::unique_lock lock(m_mutex);
+    m_linkFree.wait(lock, [&] {
+        return std::none_of(m_links.begin(), m_links.end(), [](const auto &l) { return l->busy; });
+    });
+    return *m_links.front();
 }
 
 PostgresOutboxStore::Link &PostgresOutboxStore::idleLink()
@@ -1359,7 +1369,10 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
 
 QHash<QString, qint64> PostgresOutboxStore::countPending()
 {
-    Link &link = idleLink();
+    // Read with no group in flight: a COMMIT that became visible before the read but was
+    // counted (applied to the counters) after it would be counted twice until the next
+    // recount. The writer thread calls this, so no group starts meanwhile.
+    Link &link = quietLink();
     return onLink(link, [&] {
         QHash<QString, qint64> counts;
         if (!connect(link).isEmpty())

@@ -75,6 +75,9 @@ private:
     explicit PostgresOutboxStore(PostgresUrl url);
     /// A connection without a COMMIT in flight (waits for one).
     Link &idleLink();
+    /// A link, once no link has a group in flight: every COMMIT sent has ended and been
+    /// counted (its answer runs before its link is freed).
+    Link &quietLink();
     /// Runs `f` on the thread of `link` (after what is queued there) and answers its result.
     template <class F> auto onLink(Link &link, F &&f) -> decltype(f());
     /// Queues `task` for the thread of `link`.
