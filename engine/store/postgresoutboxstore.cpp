@@ -48,6 +48,26 @@ constexpr char EnqueueMarker[] = "SELECT pg_advisory_xact_lock_shared(-(CASE WHE
 /// Groups that check each event id against those accepted before, after one came again.
 constexpr int CheckIdsGroups = 100;
 
+/// The PREPARE of jf_enqueue (`onConflict` empty) or jf_enqueue_once (see prepareEnqueues()).
+QString enqueueStatementSql(const QString &onConflict)
+{
+    return QStringLiteral(
+               "PREPARE jf_enqueue%1(TEXT[], TEXT[], TEXT[], BYTEA, INTEGER[], INTEGER[],"
+               " BIGINT[], INTEGER[], TEXT[], BIGINT[], TEXT[], INTEGER[], BIGINT) AS WITH"
+               " ev AS (INSERT INTO events(event_id, type, user_id, version, payload,"
+               " created_at) SELECT e, t, u, 0, substring($4 FROM po FOR pl), c FROM"
+               " unnest($1, $2, $3, $5, $6, $7) WITH ORDINALITY AS x(e, t, u, po, pl, c, i)"
+               " ORDER BY i%2 RETURNING seq, event_id, user_id), dl AS (INSERT INTO"
+               " deliveries(event_seq, target, user_id, state, next_at, created_at,"
+               " updated_at, event_count, mode, part) SELECT ev.seq, d.t, ev.user_id,"
+               " 'pending', d.due, $13, $13, 1, d.m, CASE WHEN d.p < 0 THEN CAST(ev.seq %"
+               " %3 AS INTEGER) ELSE d.p END FROM unnest($8, $9, $10, $11, $12) WITH"
+               " ORDINALITY AS d(ei, t, due, m, p, o) JOIN ev ON ev.event_id = ($1)[d.ei]"
+               " ORDER BY d.o) SELECT seq, event_id FROM ev")
+        .arg(onConflict.isEmpty() ? QString() : QStringLiteral("_once"), onConflict)
+        .arg(PostgresSchema::Partitions);
+}
+
 // jf_events and jf_deliveries (groups with bulk or coalescing items) take their values as
 // arrays, each written as one array literal
 // inside one string literal (E'{…}'::TEXT[]): the server reads it with the array's input
@@ -733,29 +753,36 @@ QString PostgresOutboxStore::connect(Link &link)
             now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
                      .arg(m_url.toString(), link.db.lastError().text().simplified()));
     link.backoff.succeeded();
+    QString why;
+    if (!prepareEnqueues(link, why) || !prepareOutcomes(link) || !prepareLeases(link)) {
+        if (why.isEmpty()) {
+            why = link.db.lastError().text();
+            for (auto *q : link.statements())
+                if (*q && (*q)->lastError().isValid())
+                    why = (*q)->lastError().text();
+        }
+        disconnect(link);
+        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
+            .arg(m_url.toString(), why);
+    }
+    link.connected = true;
+    return {};
+}
+
+bool PostgresOutboxStore::prepareOn(Link &link, std::unique_ptr<QSqlQuery> &q, const QString &sql)
+{
+    q = std::make_unique<QSqlQuery>(link.db);
+    return q->prepare(sql);
+}
+
+bool PostgresOutboxStore::prepareEnqueues(Link &link, QString &why)
+{
     QSqlQuery set(link.db);
     set.exec(QStringLiteral("SET synchronous_commit = on"));
-    const auto enqueueSql = [](const QString &onConflict) {
-        return QStringLiteral(
-                   "PREPARE jf_enqueue%1(TEXT[], TEXT[], TEXT[], BYTEA, INTEGER[], INTEGER[],"
-                   " BIGINT[], INTEGER[], TEXT[], BIGINT[], TEXT[], INTEGER[], BIGINT) AS WITH"
-                   " ev AS (INSERT INTO events(event_id, type, user_id, version, payload,"
-                   " created_at) SELECT e, t, u, 0, substring($4 FROM po FOR pl), c FROM"
-                   " unnest($1, $2, $3, $5, $6, $7) WITH ORDINALITY AS x(e, t, u, po, pl, c, i)"
-                   " ORDER BY i%2 RETURNING seq, event_id, user_id), dl AS (INSERT INTO"
-                   " deliveries(event_seq, target, user_id, state, next_at, created_at,"
-                   " updated_at, event_count, mode, part) SELECT ev.seq, d.t, ev.user_id,"
-                   " 'pending', d.due, $13, $13, 1, d.m, CASE WHEN d.p < 0 THEN CAST(ev.seq %"
-                   " %3 AS INTEGER) ELSE d.p END FROM unnest($8, $9, $10, $11, $12) WITH"
-                   " ORDINALITY AS d(ei, t, due, m, p, o) JOIN ev ON ev.event_id = ($1)[d.ei]"
-                   " ORDER BY d.o) SELECT seq, event_id FROM ev")
-            .arg(onConflict.isEmpty() ? QString() : QStringLiteral("_once"), onConflict)
-            .arg(PostgresSchema::Partitions);
-    };
     // The enqueue statements take arrays: one statement per group, whatever its size (the
     // events' is sent in the round trip of BEGIN). Ids are taken in the order of the arrays,
     // so a user's rows keep their events' order.
-    const bool arrays =
+    const bool ok =
         set.exec(QStringLiteral(
             "PREPARE jf_events(TEXT[], TEXT[], TEXT[], BYTEA[], BIGINT[]) AS INSERT INTO"
             " events(event_id, type, user_id, version, payload, created_at) SELECT e, t, u, 0, p,"
@@ -768,23 +795,23 @@ QString PostgresOutboxStore::connect(Link &link)
             " 'pending', d, $8, $8, c, m, p FROM unnest($1, $2, $3, $4, $5, $6, $7) AS x(s, t,"
             " u, d, c, m, p)")) &&
         // Events and their delivery rows in one statement, for groups of plain items (no
-        // bulk rows, no coalescing: enqueueStatement()); ids follow the rows' order (ORDER
+        // bulk rows, no coalescing: commitWhole()); ids follow the rows' order (ORDER
         // BY). jf_enqueue takes event ids not accepted before: a plain INSERT, where
         // ON CONFLICT cost each event an index probe before its insert and a WAL record after
         // it (a tenth of the server's instructions per event); an id accepted before fails it
         // (unique_violation) and the group goes again through jf_enqueue_once, which inserts
         // only the new ones and makes rows only for them (the join).
-        set.exec(enqueueSql(QString())) &&
-        set.exec(enqueueSql(QStringLiteral(" ON CONFLICT (event_id) DO NOTHING")));
-    if (!arrays) {
-        const QString why = set.lastError().text();
-        disconnect(link);
-        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
-            .arg(m_url.toString(), why);
-    }
+        set.exec(enqueueStatementSql(QString())) &&
+        set.exec(enqueueStatementSql(QStringLiteral(" ON CONFLICT (event_id) DO NOTHING")));
+    if (!ok)
+        why = set.lastError().text();
+    return ok;
+}
+
+bool PostgresOutboxStore::prepareOutcomes(Link &link)
+{
     const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const QString &sql) {
-        q = std::make_unique<QSqlQuery>(link.db);
-        return q->prepare(sql);
+        return prepareOn(link, q, sql);
     };
     // Fencing: an outcome changes its row only while the row's partition is held by the lease
     // owner bound here ('' holds none). The group's transaction holds the owner's fence lock
@@ -797,89 +824,87 @@ QString PostgresOutboxStore::connect(Link &link)
     const QString held = QStringLiteral(
         " AND part = ANY(ARRAY(SELECT part FROM partition_leases WHERE holder = CAST(? AS TEXT)"
         " AND holder <> ''))");
-    const bool ok =
-        prepare(link.supersede,
-                "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
-                " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
-                " AND next_at > ?") &&
-        // Successes of single-event rows, any number in one statement (arrays): the rows
-        // marked done, fenced, and the ledger of those rows, a user seen twice keeping its
-        // latest version (one row may not be updated twice in a statement); it answers the ids
-        // it marked. A statement per number of rows (VALUES) was prepared once for each size
-        // on each connection, and planned anew at each of its first five runs.
-        prepare(link.markDones,
-                QStringLiteral(
-                    "WITH v(id, attempts, target, user_id, event_id, version) AS (SELECT * FROM"
-                    " unnest(CAST(? AS BIGINT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[]),"
-                    " CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))), done AS"
-                    " (UPDATE deliveries d SET state = 'done', attempts = v.attempts, last_error ="
-                    " '', updated_at = CAST(? AS BIGINT) FROM v WHERE d.id = v.id") +
-                    held +
-                    QStringLiteral(
-                        " RETURNING d.id), acked AS (INSERT INTO ledger(target, user_id,"
-                        " event_id, version, acked_at) SELECT DISTINCT ON (v.target, v.user_id)"
-                        " v.target, v.user_id, v.event_id, v.version, CAST(? AS BIGINT) FROM v"
-                        " JOIN done ON done.id = v.id ORDER BY v.target, v.user_id, v.version"
-                        " DESC ON CONFLICT (target, user_id) DO UPDATE SET event_id ="
-                        " excluded.event_id, version = excluded.version, acked_at ="
-                        " excluded.acked_at WHERE excluded.version > ledger.version) SELECT id"
-                        " FROM done")) &&
-        prepare(link.markDone, QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?,"
-                                              " last_error = '', updated_at = ? WHERE id = ?") +
-                                   held) &&
-        prepare(link.markRetry, QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?,"
-                                               " last_error = ?, updated_at = ? WHERE id = ?") +
-                                    held) &&
-        prepare(link.markDead, QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?,"
-                                              " last_error = ?, updated_at = ? WHERE id = ?") +
-                                   held) &&
-        prepare(
-            link.markHold,
-            QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?") +
-                held) &&
-        prepare(link.ledger,
-                "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
-                " event_id = excluded.event_id, version = excluded.version,"
-                " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
-        // A row covering many events acknowledges all of them as one range (LedgerRanges):
-        // one small row per target instead of an upsert per user and target.
-        prepare(link.ledgerRange, "INSERT INTO ledger_ranges(target, acked_at, first_seq, end_seq)"
-                                  " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING") &&
-        prepare(link.logAttempt,
-                "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
-                " VALUES (?, ?, ?, ?, ?, ?)") &&
-        // Partition leases (claimLeaseOn()).
-        prepare(link.wantShare, "INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
-                                " ON CONFLICT (holder) DO UPDATE SET until = excluded.until") &&
-        prepare(link.leaveShare, "DELETE FROM outbox_daemons WHERE holder = ?") &&
-        prepare(
-            link.claimRows,
-            "SELECT part, holder, until FROM partition_leases ORDER BY part FOR NO KEY UPDATE") &&
-        prepare(link.daemons, "SELECT holder, until FROM outbox_daemons") &&
-        prepare(link.fenceParts,
-                QStringLiteral("SELECT pg_advisory_xact_lock(%1) FROM (SELECT DISTINCT h FROM"
-                               " unnest(CAST(? AS TEXT[])) AS h ORDER BY h) x")
-                    .arg(fenceLock(QStringLiteral("x.h")))) &&
-        prepare(link.passParts, "SELECT part FROM partition_leases WHERE part ="
-                                " ANY(CAST(? AS INTEGER[])) ORDER BY part FOR UPDATE") &&
-        prepare(link.giveParts, "UPDATE partition_leases SET holder = '', until = 0"
-                                " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(link.renewParts, "UPDATE partition_leases SET until = ?"
-                                 " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
-        prepare(link.takeParts, "UPDATE partition_leases SET holder = ?, until = ?,"
-                                " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))");
-    if (!ok) {
-        QString why = link.db.lastError().text();
-        for (auto *q : link.statements())
-            if (*q && (*q)->lastError().isValid())
-                why = (*q)->lastError().text();
-        disconnect(link);
-        return QStringLiteral("PostgreSQL store %1: cannot prepare the outbox statements: %2")
-            .arg(m_url.toString(), why);
-    }
-    link.connected = true;
-    return {};
+    return prepare(link.supersede,
+                   "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ? AND"
+                   " user_id = ? AND state = 'pending' AND attempts = 0 AND next_at > created_at"
+                   " AND next_at > ?") &&
+           // Successes of single-event rows, any number in one statement (arrays): the rows
+           // marked done, fenced, and the ledger of those rows, a user seen twice keeping its
+           // latest version (one row may not be updated twice in a statement); it answers the ids
+           // it marked. A statement per number of rows (VALUES) was prepared once for each size
+           // on each connection, and planned anew at each of its first five runs.
+           prepare(
+               link.markDones,
+               QStringLiteral(
+                   "WITH v(id, attempts, target, user_id, event_id, version) AS (SELECT * FROM"
+                   " unnest(CAST(? AS BIGINT[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[]),"
+                   " CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]))), done AS"
+                   " (UPDATE deliveries d SET state = 'done', attempts = v.attempts, last_error ="
+                   " '', updated_at = CAST(? AS BIGINT) FROM v WHERE d.id = v.id") +
+                   held +
+                   QStringLiteral(
+                       " RETURNING d.id), acked AS (INSERT INTO ledger(target, user_id,"
+                       " event_id, version, acked_at) SELECT DISTINCT ON (v.target, v.user_id)"
+                       " v.target, v.user_id, v.event_id, v.version, CAST(? AS BIGINT) FROM v"
+                       " JOIN done ON done.id = v.id ORDER BY v.target, v.user_id, v.version"
+                       " DESC ON CONFLICT (target, user_id) DO UPDATE SET event_id ="
+                       " excluded.event_id, version = excluded.version, acked_at ="
+                       " excluded.acked_at WHERE excluded.version > ledger.version) SELECT id"
+                       " FROM done")) &&
+           prepare(link.markDone,
+                   QStringLiteral("UPDATE deliveries SET state = 'done', attempts = ?,"
+                                  " last_error = '', updated_at = ? WHERE id = ?") +
+                       held) &&
+           prepare(link.markRetry, QStringLiteral("UPDATE deliveries SET attempts = ?, next_at = ?,"
+                                                  " last_error = ?, updated_at = ? WHERE id = ?") +
+                                       held) &&
+           prepare(link.markDead,
+                   QStringLiteral("UPDATE deliveries SET state = 'dead', attempts = ?,"
+                                  " last_error = ?, updated_at = ? WHERE id = ?") +
+                       held) &&
+           prepare(
+               link.markHold,
+               QStringLiteral("UPDATE deliveries SET last_error = ?, updated_at = ? WHERE id = ?") +
+                   held) &&
+           prepare(link.ledger,
+                   "INSERT INTO ledger(target, user_id, event_id, version, acked_at)"
+                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT (target, user_id) DO UPDATE SET"
+                   " event_id = excluded.event_id, version = excluded.version,"
+                   " acked_at = excluded.acked_at WHERE excluded.version > ledger.version") &&
+           // A row covering many events acknowledges all of them as one range (LedgerRanges):
+           // one small row per target instead of an upsert per user and target.
+           prepare(link.ledgerRange,
+                   "INSERT INTO ledger_ranges(target, acked_at, first_seq, end_seq)"
+                   " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING") &&
+           prepare(link.logAttempt,
+                   "INSERT INTO attempts(delivery_id, ts, status, duration_ms, error, body_head)"
+                   " VALUES (?, ?, ?, ?, ?, ?)");
+}
+
+bool PostgresOutboxStore::prepareLeases(Link &link)
+{
+    // Partition leases (claimLeaseOn()).
+    const auto prepare = [&link](std::unique_ptr<QSqlQuery> &q, const QString &sql) {
+        return prepareOn(link, q, sql);
+    };
+    return prepare(link.wantShare, "INSERT INTO outbox_daemons(holder, until) VALUES (?, ?)"
+                                   " ON CONFLICT (holder) DO UPDATE SET until = excluded.until") &&
+           prepare(link.leaveShare, "DELETE FROM outbox_daemons WHERE holder = ?") &&
+           prepare(link.claimRows, "SELECT part, holder, until FROM partition_leases ORDER BY part "
+                                   "FOR NO KEY UPDATE") &&
+           prepare(link.daemons, "SELECT holder, until FROM outbox_daemons") &&
+           prepare(link.fenceParts,
+                   QStringLiteral("SELECT pg_advisory_xact_lock(%1) FROM (SELECT DISTINCT h FROM"
+                                  " unnest(CAST(? AS TEXT[])) AS h ORDER BY h) x")
+                       .arg(fenceLock(QStringLiteral("x.h")))) &&
+           prepare(link.passParts, "SELECT part FROM partition_leases WHERE part ="
+                                   " ANY(CAST(? AS INTEGER[])) ORDER BY part FOR UPDATE") &&
+           prepare(link.giveParts, "UPDATE partition_leases SET holder = '', until = 0"
+                                   " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
+           prepare(link.renewParts, "UPDATE partition_leases SET until = ?"
+                                    " WHERE part = ANY(CAST(? AS INTEGER[]))") &&
+           prepare(link.takeParts, "UPDATE partition_leases SET holder = ?, until = ?,"
+                                   " fence = fence + 1 WHERE part = ANY(CAST(? AS INTEGER[]))");
 }
 
 QString PostgresOutboxStore::fail(QSqlQuery &q, const QString &what)

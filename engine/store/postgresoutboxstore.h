@@ -105,6 +105,12 @@ private:
     QString claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs, qint64 now);
     /// Connects `link` (again) and prepares its statements; "" or why it cannot.
     QString connect(Link &link);
+    /// The statements of a new connection, by kind; false when one cannot be prepared (`why`,
+    /// or the statement's own error, says why).
+    bool prepareEnqueues(Link &link, QString &why);
+    bool prepareOutcomes(Link &link);
+    bool prepareLeases(Link &link);
+    static bool prepareOn(Link &link, std::unique_ptr<QSqlQuery> &q, const QString &sql);
     void disconnect(Link &link);
     /// Ends the transaction open on `link` after a failed statement; a connection that no
     /// longer answers is closed, to be opened again at the next call.
