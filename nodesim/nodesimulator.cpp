@@ -21,6 +21,94 @@ QByteArray json(const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocu
 
 QByteArray errorBody(const QString &message) { return json({{QStringLiteral("error"), message}}); }
 
+// A value as it was sent (JSON text, cut short), for an error that names it.
+QString shown(const QJsonValue &value)
+{
+    const QByteArray text = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    const QString inner = QString::fromUtf8(text.mid(1, text.size() - 2));
+    return inner.size() > 60 ? inner.left(60) + QStringLiteral("…") : inner;
+}
+
+jobfirst::Error badValue(const QString &key, const QJsonValue &value, const QString &expected)
+{
+    return {QStringLiteral("control.invalid"),
+            QStringLiteral("\"%1\": %2 is not %3").arg(key, shown(value), expected), key};
+}
+
+// A whole number from lo to hi at `key`, when the body has it.
+jobfirst::Status readWhole(const QJsonObject &o, const QString &key, int lo, int hi, int *out)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return {};
+    // Compared as a double first: casting 1e300 to int is undefined.
+    const double d = v.toDouble();
+    if (!v.isDouble() || d != std::trunc(d) || d < lo || d > hi)
+        return badValue(key, v, QStringLiteral("a whole number from %1 to %2").arg(lo).arg(hi));
+    *out = int(d);
+    return {};
+}
+
+// An HTTP status (100-599) at `key`; with `zeroBehaves`, 0 too ("answer as usual").
+jobfirst::Status readStatus(const QJsonObject &o, const QString &key, bool zeroBehaves, int *out)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return {};
+    const double d = v.toDouble();
+    if (!v.isDouble() || d != std::trunc(d) || d > 599 || (d < 100 && !(zeroBehaves && d == 0)))
+        return badValue(key, v,
+                        zeroBehaves ? QStringLiteral("an HTTP status (100-599, or 0 to behave)")
+                                    : QStringLiteral("an HTTP status (100-599)"));
+    *out = int(d);
+    return {};
+}
+
+jobfirst::Status readFraction(const QJsonObject &o, const QString &key, double *out)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return {};
+    if (!v.isDouble() || !(v.toDouble() >= 0 && v.toDouble() <= 1))
+        return badValue(key, v, QStringLiteral("a fraction from 0 to 1"));
+    *out = v.toDouble();
+    return {};
+}
+
+jobfirst::Status readFlag(const QJsonObject &o, const QString &key, bool *out)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined())
+        return {};
+    if (!v.isBool())
+        return badValue(key, v, QStringLiteral("true or false"));
+    *out = v.toBool();
+    return {};
+}
+
+// A mistyped key would otherwise change nothing, and the fault asked for would not be there.
+jobfirst::Status refuseUnknownKeys(const QJsonObject &o)
+{
+    QStringList known = Faults{}.toJson().keys();
+    known << QStringLiteral("reset");
+    QStringList unknown, named;
+    for (const QString &key : o.keys()) {
+        if (!known.contains(key)) {
+            unknown << key;
+            named << shown(key);
+        }
+    }
+    if (unknown.isEmpty())
+        return {};
+    known.sort();
+    return jobfirst::Error{QStringLiteral("control.unknown_key"),
+                           QStringLiteral("unknown key%1 %2 (known: %3)")
+                               .arg(unknown.size() > 1 ? QStringLiteral("s") : QString(),
+                                    named.join(QStringLiteral(", ")),
+                                    known.join(QStringLiteral(", "))),
+                           unknown.join(QStringLiteral(", "))};
+}
+
 } // namespace
 
 QJsonObject Faults::toJson() const
@@ -36,19 +124,29 @@ QJsonObject Faults::toJson() const
             {QStringLiteral("trickle_ms"), trickleMs}};
 }
 
-Faults Faults::fromJson(const QJsonObject &o, const Faults &base)
+jobfirst::Result<Faults> Faults::fromJson(const QJsonObject &o, const Faults &base)
 {
-    Faults f = base;
-    f.latencyMs = o.value(QStringLiteral("latency_ms")).toInt(f.latencyMs);
-    f.status = o.value(QStringLiteral("status")).toInt(f.status);
-    f.errorRate = o.value(QStringLiteral("error_rate")).toDouble(f.errorRate);
-    f.errorStatus = o.value(QStringLiteral("error_status")).toInt(f.errorStatus);
-    f.retryAfter = o.value(QStringLiteral("retry_after")).toInt(f.retryAfter);
-    f.hang = o.value(QStringLiteral("hang")).toBool(f.hang);
-    f.drop = o.value(QStringLiteral("drop")).toBool(f.drop);
-    f.bodyBytes =
-        std::clamp(o.value(QStringLiteral("body_bytes")).toInt(f.bodyBytes), 0, 256 * 1024 * 1024);
-    f.trickleMs = std::max(0, o.value(QStringLiteral("trickle_ms")).toInt(f.trickleMs));
+    if (jobfirst::Status known = refuseUnknownKeys(o); !known)
+        return known.error();
+    bool reset = false;
+    if (jobfirst::Status s = readFlag(o, QStringLiteral("reset"), &reset); !s)
+        return s.error();
+    Faults f = reset ? Faults{} : base;
+    // In the order of toJson(); the first key that is wrong is the one named.
+    const jobfirst::Status read[] = {
+        readWhole(o, QStringLiteral("latency_ms"), 0, MaxLatencyMs, &f.latencyMs),
+        readStatus(o, QStringLiteral("status"), true, &f.status),
+        readFraction(o, QStringLiteral("error_rate"), &f.errorRate),
+        readStatus(o, QStringLiteral("error_status"), false, &f.errorStatus),
+        readWhole(o, QStringLiteral("retry_after"), 0, MaxRetryAfter, &f.retryAfter),
+        readFlag(o, QStringLiteral("hang"), &f.hang),
+        readFlag(o, QStringLiteral("drop"), &f.drop),
+        readWhole(o, QStringLiteral("body_bytes"), 0, MaxBodyBytes, &f.bodyBytes),
+        readWhole(o, QStringLiteral("trickle_ms"), 0, MaxTrickleMs, &f.trickleMs),
+    };
+    for (const jobfirst::Status &s : read)
+        if (!s)
+            return s.error();
     return f;
 }
 
@@ -111,16 +209,7 @@ void NodeSimulator::handle(const HttpRequest &request, std::shared_ptr<HttpRespo
     }
     // Admin endpoints ignore faults so tests can always switch them back.
     if (request.path == "/control") {
-        if (request.method == "POST") {
-            QJsonParseError pe;
-            const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
-            if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-                responder->respond(400, errorBody(QStringLiteral("control body must be a JSON object")));
-                return;
-            }
-            m_faults = doc.object().value(QStringLiteral("reset")).toBool() ? Faults{} : Faults::fromJson(doc.object(), m_faults);
-        }
-        responder->respond(200, json(m_faults.toJson()));
+        serveControl(request, responder);
         return;
     }
     if (request.path == "/stats") {
@@ -184,6 +273,29 @@ void NodeSimulator::handle(const HttpRequest &request, std::shared_ptr<HttpRespo
         QTimer::singleShot(f.latencyMs, this, answer);
     else
         answer();
+}
+
+// GET: the faults; POST: sets the keys given, all of them or (400, naming the key) none.
+void NodeSimulator::serveControl(const HttpRequest &request,
+                                 const std::shared_ptr<HttpResponder> &responder)
+{
+    if (request.method == "POST") {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body, &pe);
+        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+            responder->respond(400,
+                               errorBody(QStringLiteral("control body must be a JSON object")));
+            return;
+        }
+        const auto faults = Faults::fromJson(doc.object(), m_faults);
+        if (!faults) {
+            responder->respond(400, json({{QStringLiteral("error"), faults.error().message},
+                                          {QStringLiteral("key"), faults.error().field}}));
+            return;
+        }
+        m_faults = faults.value();
+    }
+    responder->respond(200, json(m_faults.toJson()));
 }
 
 void NodeSimulator::serve(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/result.h"
 #include "httpserver.h"
 
 #include <QHash>
@@ -25,8 +26,17 @@ struct Faults
     int bodyBytes = 0;       ///< pad every answer's body to this many bytes (response caps)
     int trickleMs = 0;       ///< send answers one byte per this many ms (low-speed limits)
 
+    // The ranges of the whole-number faults, on the command line and in /control alike.
+    static constexpr int MaxLatencyMs = 600000;
+    static constexpr int MaxTrickleMs = 600000;
+    static constexpr int MaxRetryAfter = 86400;
+    static constexpr int MaxBodyBytes = 256 * 1024 * 1024;
+
     QJsonObject toJson() const;
-    static Faults fromJson(const QJsonObject &o, const Faults &base);
+    /// `base` with the keys of a /control body applied (`"reset": true` starts from the
+    /// defaults instead), or an error naming the first key that is unknown or not of its
+    /// kind and range (its `field`); then nothing is applied.
+    static jobfirst::Result<Faults> fromJson(const QJsonObject &o, const Faults &base);
 };
 
 /// Plays a Basic Server node (GET /health) and a sync target (signed POSTs, de-duplicated by
@@ -52,6 +62,7 @@ public:
 private:
     void handle(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
     void serve(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+    void serveControl(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
     void applySync(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
     void serveDigest(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
 

@@ -4,6 +4,7 @@
 #include "api/localenginesession.h"
 #include "core/backgroundpool.h"
 #include "core/localuser.h"
+#include "core/secretfileaccess.h"
 #include "core/whenfinished.h"
 #include "democluster.h"
 #include "host/storelocation.h"
@@ -88,6 +89,10 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     m_window->engineReady();
     if (!m_unshownError.isEmpty())
         m_window->showError(std::exchange(m_unshownError, QString()));
+    if (!m_openTokenFile.isEmpty())
+        m_window->showError(tr("Other users can read the token file %1: make it yours alone "
+                               "(chmod 600 %1).")
+                                .arg(std::exchange(m_openTokenFile, QString())));
     emit windowChanged(m_window.get());
 }
 
@@ -212,6 +217,23 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
                     });
             }
             adopt(std::move(*pending), nullptr);
+        });
+}
+
+void ConsoleShell::attachWithTokenFile(const QUrl &server, const QString &tokenFile,
+                                       const QByteArray &token, const QString &caFile)
+{
+    // The file's mode is read off the GUI thread; the engine is attached once it is known.
+    whenFinished(
+        QtConcurrent::run(
+            backgroundPool(),
+            [tokenFile] {
+                return !readableByOthersWarning(tokenFile, QStringLiteral("token")).isEmpty();
+            }),
+        this, [this, server, tokenFile, token, caFile](bool open) {
+            if (open)
+                m_openTokenFile = tokenFile;
+            connectRemote(server, token, caFile, false);
         });
 }
 

@@ -38,6 +38,11 @@ public:
                    bool createConfig = false);
     /// Attaches to a jobfirstd; `remember` keeps URL and token (in a 0600 file) for next time.
     void connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
+    /// --connect with --token-file: attaches with `token`, read from `tokenFile`. A file that
+    /// others can read is used (whoever could read it may have it already), and the window
+    /// made next says so, with the fix.
+    void attachWithTokenFile(const QUrl &server, const QString &tokenFile, const QByteArray &token,
+                             const QString &caFile);
     /// The engine the console used last (a remembered remote or store), or the demo.
     void startRemembered();
     /// File → Use embedded engine: the store used last, or the demo when there is none.
@@ -65,6 +70,8 @@ private:
     /// A failure before any window exists (a store that cannot be opened at start): shown on
     /// the window made next, the demo's, so the operator learns why it is not their store.
     QString m_unshownError;
+    /// A --token-file others can read: said on the window made next, in its language.
+    QString m_openTokenFile;
     std::unique_ptr<DemoCluster> m_demo;
     std::function<void(jobfirst::ui::MainWindow *)> m_setup;
 };

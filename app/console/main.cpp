@@ -94,7 +94,6 @@ struct Options
     bool startupReport = false;
     bool createConfig = false;
     QByteArray token; ///< read from --token-file, before anything starts
-    bool tokenFileOpen = false; ///< --token-file can be read by other users (said, then used)
 };
 
 int parseOptions(const QStringList &arguments, Options *o)
@@ -222,12 +221,10 @@ int parseOptions(const QStringList &arguments, Options *o)
         }
         o->token = token.value();
         // Used, as ssh would not: whoever could read it may have it already. Said on stderr
-        // and in the window, with the fix.
+        // here, and in the window by ConsoleShell::attachWithTokenFile().
         if (const QString open = readableByOthersWarning(o->tokenFile, QStringLiteral("token"));
-            !open.isEmpty()) {
+            !open.isEmpty())
             err << "jobfirst-console: warning: " << open << "\n";
-            o->tokenFileOpen = true;
-        }
     }
     return -1;
 }
@@ -275,20 +272,11 @@ int main(int argc, char *argv[])
             window->resize(1400, 900);
     });
     if (options.startupReport)
-        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell, [](ui::MainWindow *w) { reportStartup(w); });
-    if (options.tokenFileOpen)
-        QObject::connect(
-            &shell, &ConsoleShell::windowChanged, &shell,
-            [file = options.tokenFile](ui::MainWindow *window) {
-                window->showError(QCoreApplication::translate(
-                                      "ConsoleShell", "Other users can read the token file %1: "
-                                                      "make it yours alone (chmod 600 %1).")
-                                      .arg(file));
-            },
-            Qt::SingleShotConnection);
+        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell,
+                         [](ui::MainWindow *w) { reportStartup(w); });
     if (!options.connect.isEmpty()) {
-        shell.connectRemote(RemoteEngineSession::parseServerUrl(options.connect).value(),
-                            options.token, options.caFile, false);
+        shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
+                                  options.tokenFile, options.token, options.caFile);
     } else if (options.demo) {
         shell.startDemo();
     } else if (!options.db.isEmpty()) {

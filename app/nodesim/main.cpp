@@ -74,7 +74,7 @@ jobfirst::Result<QString> secretFromOptions(const QCommandLineParser &parser)
 // The bearer tokens of --token-file and --control-token-file, or an error message.
 QString tokensFromOptions(const QCommandLineParser &parser, jobfirst::sim::NodeSimulator &sim)
 {
-    for (const QString option :
+    for (const QString &option :
          {QStringLiteral("token-file"), QStringLiteral("control-token-file")}) {
         if (!parser.isSet(option))
             continue;
@@ -106,8 +106,8 @@ QString readWhole(const QCommandLineParser &parser, const QString &name, int lo,
 // The faults the simulator starts with (--latency, --status, --hang), or an error message.
 QString faultsFromOptions(const QCommandLineParser &parser, jobfirst::sim::Faults *faults)
 {
-    if (QString problem =
-            readWhole(parser, QStringLiteral("latency"), 0, 600000, &faults->latencyMs);
+    if (QString problem = readWhole(parser, QStringLiteral("latency"), 0,
+                                    jobfirst::sim::Faults::MaxLatencyMs, &faults->latencyMs);
         !problem.isEmpty())
         return problem;
     if (QString problem = readWhole(parser, QStringLiteral("status"), 0, 599, &faults->status);

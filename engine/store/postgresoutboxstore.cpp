@@ -424,8 +424,11 @@ Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const Pos
         auto link = std::make_unique<Link>();
         link->name = PostgresSchema::newConnectionName("writer");
         Link &l = *link;
-        l.thread = std::thread([store = s.get(), &l] { store->linkLoop(l); });
+        // Held by the store before its thread starts: when a thread cannot start
+        // (std::system_error), the store's destructor ends the ones that did; a thread
+        // started first would have been left joinable (std::terminate) had push_back thrown.
         s->m_links.push_back(std::move(link));
+        l.thread = std::thread([store = s.get(), &l] { store->linkLoop(l); });
         // Opened on its own thread. The first connection migrates the schema; the others
         // only connect.
         const Status opened = s->onLink(l, [&]() -> Status {

@@ -16,10 +16,24 @@ namespace jobfirst {
 WalSyncer::WalSyncer(QString walPath) : m_walPath(std::move(walPath))
 {
     m_thread = std::thread([this] { run(); });
-    m_answerThread = std::thread([this] { answer(); });
+    try {
+        m_answerThread = std::thread([this] { answer(); });
+    } catch (...) {
+        // std::system_error when no thread can start: the sync thread must not be left
+        // joinable, or unwinding this constructor calls std::terminate.
+        stopThreads();
+        throw;
+    }
 }
 
 WalSyncer::~WalSyncer()
+{
+    stopThreads();
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+void WalSyncer::stopThreads()
 {
     {
         std::lock_guard lock(m_mutex);
@@ -27,9 +41,8 @@ WalSyncer::~WalSyncer()
     }
     m_wake.notify_all();
     m_thread.join();
-    m_answerThread.join();
-    if (m_fd >= 0)
-        ::close(m_fd);
+    if (m_answerThread.joinable())
+        m_answerThread.join();
 }
 
 void WalSyncer::submit(Done done, int callers)

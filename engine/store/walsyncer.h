@@ -34,6 +34,7 @@ public:
     /// `ok` is false when the WAL could not be synced; `error` says why.
     using Done = std::function<void(bool ok, const QString &error)>;
 
+    /// Throws std::system_error, with no thread left running, when its threads cannot start.
     explicit WalSyncer(QString walPath);
     ~WalSyncer();
     WalSyncer(const WalSyncer &) = delete;
@@ -89,6 +90,8 @@ private:
 
     void run();
     void answer();
+    /// Ends the sync thread (once nothing waits) and the answering thread, if it started.
+    void stopThreads();
     bool sync(QString &error);
     /// Writes the logged entries' records and syncs the WAL for the others.
     bool syncBatch(std::vector<Entry> &batch, QString &error);

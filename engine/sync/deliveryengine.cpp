@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
+#include "core/threadstart.h"
 #include "store/deliverylease.h"
 #include "store/outboxreader.h"
 #include "sync/deliverydispatcher.h"
@@ -74,7 +75,10 @@ Status DeliveryEngine::start()
     m_stop = false;
     std::promise<Status> started;
     auto future = started.get_future();
-    m_thread = std::thread([this, p = std::move(started)]() mutable { run(std::move(p)); });
+    if (Status s = startThread(QStringLiteral("the delivery engine"), m_thread,
+                               [this, p = std::move(started)]() mutable { run(std::move(p)); });
+        !s)
+        return s;
     Status s = future.get();
     if (!s)
         m_thread.join();
@@ -503,11 +507,17 @@ void DeliveryEngine::run(std::promise<Status> started)
         started.set_value(opened.error());
         return;
     }
-    Loop loop(*this, std::move(opened).value());
-    started.set_value(Status());
+    std::unique_ptr<Loop> loop;
+    const Status made = startingThreads(QStringLiteral("the delivery dispatchers"), [&] {
+        loop = std::make_unique<Loop>(*this, std::move(opened).value());
+        return Status();
+    });
+    started.set_value(made);
+    if (!made)
+        return;
     while (!m_stop)
-        loop.turn();
-    loop.finish();
+        loop->turn();
+    loop->finish();
 }
 
 } // namespace jobfirst

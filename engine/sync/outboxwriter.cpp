@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/outboxwriter.h"
 
+#include "core/threadstart.h"
 #include "store/intentlog.h"
 #include "store/outboxstore.h"
 #include "store/store.h"
@@ -69,7 +70,10 @@ Status OutboxWriter::start(qint64 backlogLimit)
     std::promise<Status> started;
     auto future = started.get_future();
     m_stopping = false;
-    m_thread = std::thread([this, p = std::move(started)]() mutable { run(std::move(p)); });
+    if (Status s = startThread(QStringLiteral("the outbox writer"), m_thread,
+                               [this, p = std::move(started)]() mutable { run(std::move(p)); });
+        !s)
+        return s;
     Status s = future.get();
     if (!s) {
         m_thread.join();
@@ -787,7 +791,9 @@ void OutboxWriter::run(std::promise<Status> started)
 {
     pthread_setname_np(pthread_self(), "jf-outbox"); // names it in top and perf
     Parts parts;
-    if (Status s = openParts(parts); !s) {
+    if (Status s = startingThreads(QStringLiteral("the outbox store's threads"),
+                                   [&] { return openParts(parts); });
+        !s) {
         started.set_value(s);
         return;
     }

@@ -102,6 +102,13 @@ bool NodeSimProcess::control(const QJsonObject &faults)
     return status == 200;
 }
 
+QJsonObject NodeSimProcess::postControl(const QByteArray &body, int *status)
+{
+    return QJsonDocument::fromJson(
+               request("POST", QUrl(url() + QStringLiteral("/control")), body, status))
+        .object();
+}
+
 QJsonObject NodeSimProcess::get(const QString &path)
 {
     return QJsonDocument::fromJson(request("GET", QUrl(url() + path), {}, nullptr)).object();

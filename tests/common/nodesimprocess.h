@@ -38,6 +38,8 @@ public:
     }
     /// POST /control with the given faults (blocking, for test set-up only).
     bool control(const QJsonObject &faults);
+    /// POST /control with `body` as it is: the answer, and its HTTP status in `*status`.
+    QJsonObject postControl(const QByteArray &body, int *status);
     QJsonObject get(const QString &path);
     int del(const QString &path);
     qint64 pid() const { return m_process ? m_process->processId() : 0; }

@@ -11,8 +11,10 @@
 #include "store/store.h"
 #include "store/syncrecords.h"
 #include "store/walcheckpointer.h"
+#include "sync/deliveryengine.h"
 #include "sync/outboxwriter.h"
 #include "sync/syncservice.h"
+#include "threadroom.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -189,6 +191,8 @@ quint64 logEpoch(const QString &db)
 class TestOutboxWriter final : public QObject
 {
     Q_OBJECT
+
+    enum StartOutcome { Started = 0, Refused = 1, OtherError = 2 };
 
     QTemporaryDir m_dir;
     int m_n = 0;
@@ -527,6 +531,53 @@ private slots:
         auto stopped = writer.write({item(QStringLiteral("late"))});
         QVERIFY(!stopped.ok());
         QCOMPARE(stopped.error().code, QStringLiteral("sync.stopped"));
+    }
+
+    // A thread that cannot start (out of threads or memory): the writer's own, its WAL
+    // syncer's two or its checkpointer's; the delivery engine's own or its dispatchers'
+    // (started after the writer, before the limit). start() says so; those started on the
+    // writer's or engine's thread left it by an exception and the process aborted.
+    void threadsThatCannotStartAreRefused_data()
+    {
+        QTest::addColumn<bool>("engine");
+        QTest::addColumn<int>("room");
+        QTest::addColumn<int>("outcome");
+        for (const bool engine : {false, true}) {
+            const char *part = engine ? "delivery engine" : "writer";
+            for (int room = 0; room <= (engine ? 2 : 3); ++room)
+                QTest::addRow("%s, room for %d threads", part, room)
+                    << engine << room << int(Refused);
+            QTest::addRow("%s, room for 16", part) << engine << 16 << int(Started);
+        }
+    }
+    void threadsThatCannotStartAreRefused()
+    {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("a sanitizer's shadow memory leaves no room for an address-space limit");
+#endif
+        QFETCH(bool, engine);
+        QFETCH(int, room);
+        QFETCH(int, outcome);
+        const QString db = outbox();
+        std::optional<OutboxWriter> writer;
+        const ChildEnd end = runWithRoomForThreads(
+            room,
+            [&] {
+                Status started;
+                if (engine)
+                    started = DeliveryEngine(db, &*writer, 2).start();
+                else
+                    started = writer.emplace(db).start(1000);
+                if (started)
+                    return int(Started);
+                const bool said = started.error().code == u"threads.unavailable" &&
+                                  started.error().message.startsWith(u"cannot start ");
+                return int(said ? Refused : OtherError);
+            },
+            [&] { return !engine || writer.emplace(db).start(1000).ok(); });
+        QVERIFY2(end.signal == 0,
+                 qPrintable(QStringLiteral("killed by signal %1").arg(end.signal)));
+        QCOMPARE(end.code, outcome);
     }
 
     void outcomesAreConfirmedOnceDurable()

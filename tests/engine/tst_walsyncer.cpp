@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // WalSyncer alone on a real file: callers are answered after a sync, many by one sync, and a
 // sync that cannot be done fails its callers and every one after them; a lone caller writes
-// its own intent-log record, in turn.
+// its own intent-log record, in turn; a thread that cannot start is an exception, not an abort.
 #include "store/walsyncer.h"
+#include "threadroom.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -18,6 +19,8 @@ using namespace jobfirst;
 class TestWalSyncer final : public QObject
 {
     Q_OBJECT
+
+    enum Outcome { Constructed = 0, Thrown = 1 };
 
     QTemporaryDir m_dir;
 
@@ -211,6 +214,39 @@ private slots:
         QCOMPARE(reopened.value()->replay().size(), 2);
         QCOMPARE(reopened.value()->replay()[0].event.userId, QStringLiteral("ann"));
         QCOMPARE(reopened.value()->replay()[1].event.userId, QStringLiteral("bob"));
+    }
+
+    // A std::thread that cannot start throws std::system_error (out of threads or memory).
+    // When the second of WalSyncer's threads could not, the first was left joinable and
+    // unwinding the constructor called std::terminate: the process aborted (SIGABRT) where
+    // its caller could have said why. With room for both, it starts: the limit is the cause.
+    void aThreadThatCannotStartIsAnExceptionNotAnAbort_data()
+    {
+        QTest::addColumn<int>("room");
+        QTest::addColumn<int>("outcome");
+        QTest::newRow("room for one thread") << 1 << int(Thrown);
+        QTest::newRow("room for two") << 2 << int(Constructed);
+    }
+    void aThreadThatCannotStartIsAnExceptionNotAnAbort()
+    {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("a sanitizer's shadow memory leaves no room for an address-space limit");
+#endif
+        QFETCH(int, room);
+        QFETCH(int, outcome);
+        const QString wal = writtenWal(QStringLiteral("limited.db-wal"));
+        QVERIFY(!wal.isEmpty());
+        const ChildEnd end = runWithRoomForThreads(room, [&wal] {
+            try {
+                WalSyncer syncer(wal);
+                return int(Constructed);
+            } catch (const std::system_error &) {
+                return int(Thrown);
+            }
+        });
+        QVERIFY2(end.signal == 0,
+                 qPrintable(QStringLiteral("killed by signal %1").arg(end.signal)));
+        QCOMPARE(end.code, outcome);
     }
 };
 

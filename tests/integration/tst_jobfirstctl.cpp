@@ -291,6 +291,88 @@ private slots:
         refusedSaying(QStringLiteral(JOBFIRST_NODESIM), args, mention);
     }
 
+    // The same faults at run time (POST /control) were read with toInt()/toBool() too: "2s",
+    // "abc" or a typo'd key changed nothing and were answered 200, and the test that asked for
+    // the fault ran without it. Each value is of its kind and range as on the command line, or
+    // the request is refused naming the key, and the faults stay as they were.
+    void nodesimControlValuesAreChecked_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("mention");
+        struct Row
+        {
+            const char *name, *body, *key, *mention;
+        };
+        const Row rows[] = {
+            {"latency, a word", R"({"latency_ms": "2s"})", "latency_ms",
+             R"("latency_ms": "2s" is not a whole number from 0 to 600000)"},
+            {"latency, negative", R"({"latency_ms": -5})", "latency_ms",
+             R"("latency_ms": -5 is not a whole number from 0 to 600000)"},
+            {"latency, a fraction", R"({"latency_ms": 2.5})", "latency_ms", "2.5 is not a whole"},
+            {"status, a word", R"({"status": "abc"})", "status",
+             R"("status": "abc" is not an HTTP status)"},
+            {"status, not HTTP", R"({"status": 42})", "status",
+             R"("status": 42 is not an HTTP status (100-599, or 0 to behave))"},
+            {"status, too large", R"({"status": 700})", "status", "700 is not an HTTP status"},
+            {"error_status, 0", R"({"error_status": 0})", "error_status",
+             R"("error_status": 0 is not an HTTP status (100-599))"},
+            {"error_rate, above 1", R"({"error_rate": 1.5})", "error_rate",
+             R"("error_rate": 1.5 is not a fraction from 0 to 1)"},
+            {"error_rate, a string", R"({"error_rate": "0.3"})", "error_rate", "is not a fraction"},
+            {"retry_after, negative", R"({"retry_after": -1})", "retry_after",
+             "is not a whole number from 0 to 86400"},
+            {"hang, a string", R"({"hang": "yes"})", "hang",
+             R"("hang": "yes" is not true or false)"},
+            {"drop, a number", R"({"drop": 1})", "drop", R"("drop": 1 is not true or false)"},
+            {"reset, a string", R"({"reset": "true"})", "reset", "is not true or false"},
+            {"body_bytes, too large", R"({"body_bytes": 300000000})", "body_bytes",
+             "is not a whole number from 0 to 268435456"},
+            {"trickle_ms, negative", R"({"trickle_ms": -300})", "trickle_ms",
+             "is not a whole number from 0 to 600000"},
+            {"an unknown key", R"({"latency": 200, "status": 503})", "latency",
+             R"(unknown key "latency" (known: )"},
+            {"a good key and a bad one", R"({"status": 503, "latency_ms": "2s"})", "latency_ms",
+             R"("latency_ms": "2s" is not a whole number)"},
+        };
+        for (const Row &r : rows)
+            QTest::newRow(r.name) << QByteArray(r.body) << QString::fromUtf8(r.key)
+                                  << QString::fromUtf8(r.mention);
+    }
+    void nodesimControlValuesAreChecked()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, key);
+        QFETCH(QString, mention);
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("control")));
+        // A fault already set, which a refused request must neither change nor reset.
+        QVERIFY(sim.control({{QStringLiteral("retry_after"), 3}}));
+        const QJsonObject before = sim.get(QStringLiteral("/control"));
+        QCOMPARE(before.value(QStringLiteral("retry_after")).toInt(), 3);
+        int status = 0;
+        const QJsonObject answer = sim.postControl(body, &status);
+        QCOMPARE(status, 400);
+        const QString error = answer.value(QStringLiteral("error")).toString();
+        QVERIFY2(error.contains(mention), qPrintable(error));
+        QCOMPARE(answer.value(QStringLiteral("key")).toString(), key);
+        QCOMPARE(sim.get(QStringLiteral("/control")), before);
+    }
+
+    // "reset" starts from the defaults and applies the other keys of the same request (they
+    // were dropped without a word).
+    void nodesimControlResetKeepsTheOtherKeys()
+    {
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("reset")));
+        QVERIFY(sim.control({{QStringLiteral("latency_ms"), 50}, {QStringLiteral("hang"), true}}));
+        QVERIFY(sim.control({{QStringLiteral("reset"), true}, {QStringLiteral("status"), 503}}));
+        const QJsonObject faults = sim.get(QStringLiteral("/control"));
+        QCOMPARE(faults.value(QStringLiteral("status")).toInt(), 503);
+        QCOMPARE(faults.value(QStringLiteral("latency_ms")).toInt(), 0);
+        QCOMPARE(faults.value(QStringLiteral("hang")).toBool(), false);
+    }
+
     // --config with --server was ignored without a word: the engine kept its own config, and
     // the file the operator edited was never applied. The local options are refused with it.
     void localOptionsAreRefusedWithServer_data()

@@ -186,6 +186,52 @@ private slots:
         shell.stop();
     }
 
+    /// --connect with --token-file: a file others can read is used, and the window says so,
+    /// with the fix, in its language (only stderr was checked); one only its owner reads is
+    /// used without a word.
+    void aTokenFileOthersCanReadIsSaidInTheWindow_data()
+    {
+        QTest::addColumn<bool>("open");
+        QTest::addColumn<QString>("language");
+        QTest::newRow("0644") << true << QStringLiteral("en");
+        QTest::newRow("0644, zh_CN") << true << QStringLiteral("zh_CN");
+        QTest::newRow("0600") << false << QStringLiteral("en");
+    }
+    void aTokenFileOthersCanReadIsSaidInTheWindow()
+    {
+        QFETCH(bool, open);
+        QFETCH(QString, language);
+        const QString file = path(QStringLiteral("attach-%1-%2.token").arg(open).arg(language));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(m_admin + '\n');
+        f.close();
+        const QFile::Permissions owner = QFile::ReadOwner | QFile::WriteOwner;
+        QVERIFY(QFile::setPermissions(file,
+                                      open ? owner | QFile::ReadGroup | QFile::ReadOther : owner));
+        ConsoleShell shell;
+        shell.setWindowSetup([language](ui::MainWindow *w) { w->switchLanguage(language); });
+        QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+        shell.attachWithTokenFile(QUrl(m_daemon.url()), file, m_admin, {});
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        QVERIFY(shell.session()->info().remote);
+        auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
+        QVERIFY(message);
+        const QString shown = message->text();
+        const QString source = QStringLiteral(
+            "Other users can read the token file %1: make it yours alone (chmod 600 %1).");
+        const QString warning =
+            QCoreApplication::translate("ConsoleShell", qPrintable(source)).arg(file);
+        shell.window()->switchLanguage(QStringLiteral("en"));
+        shell.stop();
+        if (!open) {
+            QVERIFY2(!shown.contains(QStringLiteral("chmod")), qPrintable(shown));
+            return;
+        }
+        QCOMPARE(shown, warning);
+        QCOMPARE(warning == source.arg(file), language == u"en");
+    }
+
     /// A token the engine does not know is refused, and the window says so in its language:
     /// the engine's English ("the token is not known …") was all the Chinese console said.
     void aRefusedTokenIsSaidInTheChosenLanguage()
@@ -224,7 +270,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
         auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
         QVERIFY(message);
-        for (const QString language : {QStringLiteral("en"), QStringLiteral("zh_CN")}) {
+        for (const QString &language : {QStringLiteral("en"), QStringLiteral("zh_CN")}) {
             shell.window()->switchLanguage(language);
             message->clear();
             shell.connectRemote(QUrl(url), "jft_any-token", {}, false);
