@@ -999,6 +999,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Another process delivers from this store; its counts are its own.</source>
         <translation>另一个进程从此存储投递；其计数归它自己所有，此处不可知。</translation>
     </message>
+    <message>
+        <source>Its heartbeat is late: it is not known to deliver now.</source>
+        <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>

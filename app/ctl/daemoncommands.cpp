@@ -57,7 +57,8 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(QStringLiteral("PER S"), 7)
                    .arg(QStringLiteral("PARTITIONS"), -24)
                    .arg(QStringLiteral("ADMIN API"));
-    // A process known only by the store's delivery lease: its counts are its own, not known here.
+    // A process known only by the store's delivery lease: its counts are its own, not known here;
+    // a late one's rate is the last it wrote, not a current one.
     const QString unknown = QStringLiteral("—");
     for (const DaemonStatus &d : list.value())
         ctx.out
@@ -68,7 +69,7 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1), 9)
                    .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
                    .arg(sinceText(d.startedAt), -16)
-                   .arg(d.fromLease ? unknown : QString::number(d.deliveriesPerSecond, 'f', 0), 7)
+                   .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0) : unknown, 7)
                    .arg(partitionList(d), -24)
                    .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
     ctx.out.flush();

@@ -135,6 +135,13 @@ private slots:
         QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("late")),
                  qPrintable(shown(page, rowOf(page, killed), 1)));
         QVERIFY(page.model()->index(rowOf(page, killed), 1).data(Qt::BackgroundRole).isValid());
+        // Its rate is the last it wrote, not a current one: unknown, not shown as live.
+        QCOMPARE(shown(page, rowOf(page, killed), 4), QStringLiteral("—"));
+        QVERIFY(!page.model()
+                     ->index(rowOf(page, killed), 4)
+                     .data(Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == PostgresSchema::Partitions, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(shown(page, rowOf(page, killed), 2), QStringLiteral("none"),
                                   10000);

@@ -3,7 +3,6 @@
 
 #include "api/enginesession.h"
 #include "core/whenfinished.h"
-#include "store/deliverylease.h"
 #include "widgets/columnfitter.h"
 
 #include <QBrush>
@@ -68,7 +67,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
 {
     using Model = RecordTableModel<DaemonStatus>;
     const auto late = [](const DaemonStatus &d, int role) -> QVariant {
-        if (role == Qt::BackgroundRole && isLate(d))
+        if (role == Qt::BackgroundRole && d.late())
             return QBrush(QColor(0xfc, 0xf3, 0xcf));
         return {};
     };
@@ -86,7 +85,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Heartbeat"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return isLate(d)              ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
+                  return d.late()               ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
                          : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
                                                 : tr("just now");
               if (role == Qt::UserRole)
@@ -130,8 +129,10 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Per second"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return d.fromLease ? unknownCount()
-                                     : QLocale().toString(d.deliveriesPerSecond, 'f', 0);
+                  return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
+                                       : unknownCount();
+              if (role == Qt::ToolTipRole && !d.fromLease && d.late())
+                  return tr("Its heartbeat is late: it is not known to deliver now.");
               if (role == Qt::TextAlignmentRole)
                   return int(Qt::AlignRight | Qt::AlignVCenter);
               return late(d, role);
@@ -160,11 +161,6 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
     retranslate();
-}
-
-bool DaemonsPage::isLate(const DaemonStatus &daemon)
-{
-    return daemon.heartbeatAgeMs > LateMs + (daemon.fromLease ? DeliveryLease::RenewMs : 0);
 }
 
 void DaemonsPage::applySnapshot(const EngineSnapshot &) {}
@@ -232,7 +228,7 @@ void DaemonsPage::updateSummary()
     }
     int late = 0;
     for (const DaemonStatus &d : m_model->rows())
-        if (isLate(d))
+        if (d.late())
             ++late;
     const int n = int(m_model->rows().size());
     m_summary->setText(
