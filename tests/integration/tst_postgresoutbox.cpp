@@ -1795,6 +1795,81 @@ private slots:
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
             QStringLiteral("0"));
     }
+
+    /// Two daemons; one takes the events of all users and delivers only its partitions' half,
+    /// the other delivers the rest. Once everything is delivered, the backlog the first one
+    /// shows (status bar, Overview, backlog alert, Prometheus) is 0 again: it counted what it
+    /// accepted and what it delivered itself, so the other's half stayed "waiting" for good
+    /// and a steady stream of events raised a false backlog alert.
+    void aDaemonsBacklogFollowsWhatTheOthersDeliver()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("shared"), 0));
+        const QString config = writeConfig(
+            QStringLiteral("backlog.json"),
+            {{QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("shared")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] = startWithToken(
+                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("backlog%1.db").arg(i)),
+                QStringLiteral("backlog%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
+        }
+        const auto partitionsOf = [&](int i) {
+            return pg
+                .psql(QStringLiteral(
+                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                          .arg(daemons[i].pid()))
+                .toInt();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == PostgresSchema::Partitions / 2 &&
+                                     partitionsOf(1) == PostgresSchema::Partitions / 2,
+                                 30000);
+        // The queue depth of the target as the first daemon's /metrics says it (-1: not there).
+        const auto waiting = [&] {
+            const ApiReply r =
+                apiCall(daemons[0].url(), "GET", QStringLiteral("/metrics"), tokens[0]);
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith("jobfirst_sync_queue_depth{target=\"shared\"} "))
+                    return line.mid(line.indexOf(' ') + 1).toDouble();
+            return -1.0;
+        };
+        QJsonArray events;
+        int others = 0; // events of users whose partition the second daemon holds
+        const QString heldByOther = pg.psql(
+            QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM partition_leases"
+                           " WHERE holder LIKE '%:%1:%'")
+                .arg(daemons[1].pid()));
+        const QStringList otherParts = heldByOther.split(u',');
+        for (int i = 0; i < 400; ++i) {
+            const QString user = QStringLiteral("b%1").arg(i);
+            others += otherParts.contains(QString::number(PostgresSchema::partitionOf(user, 0)));
+            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("backlog-%1").arg(i)},
+                                      {QStringLiteral("type"), QStringLiteral("user.created")},
+                                      {QStringLiteral("user_id"), user}});
+        }
+        QVERIFY2(others > 50 && others < 350, qPrintable(QString::number(others)));
+        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[0],
+                         json({{QStringLiteral("events"), events}}))
+                     .status,
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 400, 30000);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")),
+                 QStringLiteral("0"));
+        // Within a few of its claims (one a second; a recount at each while it is quick).
+        QTRY_COMPARE_WITH_TIMEOUT(waiting(), 0.0, 15000);
+        QCOMPARE(daemons[0].terminate(), 0);
+        QCOMPARE(daemons[1].terminate(), 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestPostgresOutbox)
