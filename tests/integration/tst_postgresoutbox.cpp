@@ -680,6 +680,35 @@ private slots:
         QVERIFY(!daemon.logs().contains(password.toUtf8()));
     }
 
+    /// jobfirstd logs one JSON object per line, and jobfirstctl's stderr carries only what it
+    /// says: on a store that exists, the schema check's NOTICEs ("relation ... already exists,
+    /// skipping"), which libpq prints to stderr, were lines of neither.
+    void startingOnAStoreThatExistsLogsOnlyJsonLines()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("notice.json"), {});
+        const QStringList local{QStringLiteral("--local-db"),
+                                m_dir.filePath(QStringLiteral("notice.db"))};
+        DaemonProcess first;
+        QVERIFY(first.start(pg.url(), config, local));
+        QCOMPARE(first.terminate(), 0);
+        DaemonProcess again; // the schema is there now
+        QVERIFY(again.start(pg.url(), config, local));
+        QCOMPARE(again.terminate(), 0);
+        const QByteArray logs = again.logs();
+        for (const QByteArray &line : logs.split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            QJsonParseError error;
+            QVERIFY2(QJsonDocument::fromJson(line, &error).isObject(), line.constData());
+        }
+        const CtlRun ctl = runCtl({QStringLiteral("--db"), pg.url(), local.at(0), local.at(1),
+                                   QStringLiteral("daemons"), QStringLiteral("--json")});
+        QVERIFY2(ctl.code == 0, ctl.err.constData());
+        QVERIFY2(ctl.err.isEmpty(), ctl.err.constData());
+    }
+
     void aServerThatIsNotThereIsNamed()
     {
         quint16 port = 0;
