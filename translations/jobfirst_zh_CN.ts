@@ -1431,6 +1431,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 pending, %2 held</source>
         <translation>待投递 %1，暂扣 %2</translation>
     </message>
+    <message>
+        <source>Sync backlog: not known while the store cannot be reached</source>
+        <translation>同步积压：无法连接存储，暂时未知</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>
@@ -1807,6 +1811,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>held</source>
         <translation>暂扣</translation>
+    </message>
+    <message>
+        <source>Not known while the store cannot be reached: %1</source>
+        <translation>无法连接存储，暂时未知：%1</translation>
     </message>
 </context>
 <context>
