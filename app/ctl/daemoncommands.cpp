@@ -6,18 +6,29 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 using namespace jobfirst;
 
 namespace {
 
+/// "0-9,20-29,41": runs as ranges, as the console shows them (20 partitions one by one pushed
+/// the admin API column 35 characters out of line).
 QString partitionList(const DaemonStatus &d)
 {
     if (d.fromLease)
         return QStringLiteral("all"); // the one delivery lease of a SQLite store
-    const QList<int> &parts = d.partitions;
+    QList<int> parts = d.partitions;
+    std::sort(parts.begin(), parts.end());
     QStringList text;
-    for (int p : parts)
-        text << QString::number(p);
+    for (qsizetype i = 0; i < parts.size();) {
+        qsizetype end = i;
+        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
+            ++end;
+        text << (end > i ? QStringLiteral("%1-%2").arg(parts.at(i)).arg(parts.at(end))
+                         : QString::number(parts.at(i)));
+        i = end + 1;
+    }
     return text.isEmpty() ? QStringLiteral("-") : text.join(u',');
 }
 

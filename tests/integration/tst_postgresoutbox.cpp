@@ -1798,6 +1798,16 @@ private slots:
         QVERIFY2(remote.code == 0, remote.err.constData());
         QVERIFY2(remote.out.contains(daemons[1].url().toUtf8()), remote.out.constData());
         QVERIFY2(remote.out.contains(":" + killed.toUtf8() + ":"), remote.out.constData());
+        // The columns line up: each admin API starts under ADMIN API (the partitions, listed
+        // one by one, pushed it out of line).
+        const QList<QByteArray> lines = remote.out.split('\n');
+        const qsizetype apiColumn = lines.at(0).indexOf("ADMIN API");
+        QVERIFY(apiColumn > 0);
+        for (int i = 1; i < Daemons; ++i)
+            for (const QByteArray &line : lines)
+                if (line.contains(":" + QByteArray::number(daemons[i].pid()) + ":"))
+                    QVERIFY2(line.indexOf(daemons[i].url().toUtf8()) == apiColumn,
+                             remote.out.constData());
         qInfo("jobfirstctl daemons:\n%s", remote.out.constData());
         qInfo("all 1000 events arrived %lld ms after the SIGKILL (%d had arrived before it)",
               sinceKill.elapsed(), atKill);
