@@ -6,8 +6,6 @@
 
 #include <QDateTime>
 
-#include <algorithm>
-
 using namespace jobfirst;
 
 namespace {
@@ -18,18 +16,8 @@ QString partitionList(const DaemonStatus &d)
 {
     if (d.fromLease)
         return QStringLiteral("all"); // the one delivery lease of a SQLite store
-    QList<int> parts = d.partitions;
-    std::sort(parts.begin(), parts.end());
-    QStringList text;
-    for (qsizetype i = 0; i < parts.size();) {
-        qsizetype end = i;
-        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
-            ++end;
-        text << (end > i ? QStringLiteral("%1-%2").arg(parts.at(i)).arg(parts.at(end))
-                         : QString::number(parts.at(i)));
-        i = end + 1;
-    }
-    return text.isEmpty() ? QStringLiteral("-") : text.join(u',');
+    const QStringList runs = d.partitionRuns(u'-');
+    return runs.isEmpty() ? QStringLiteral("-") : runs.join(u',');
 }
 
 /// "since HH:mm" as the console says it: local time, the date too when not today.

@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace jobfirst {
 
@@ -34,6 +35,9 @@ struct DaemonStatus
     /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
     /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
     bool rateKnown() const { return !fromLease && !late(); }
+    /// The partitions as sorted runs, each "first<dash>last" or one number: 20 partitions
+    /// one by one made a column far wider than the words around it.
+    QStringList partitionRuns(QChar dash) const;
 };
 
 } // namespace jobfirst

@@ -326,6 +326,15 @@ class TestPostgresOutbox final : public QObject
         return QJsonDocument(o).toJson(QJsonDocument::Compact);
     }
 
+    /// How many partitions' leases the daemon with process id `pid` holds.
+    static int partitionsHeldBy(PostgresServer &pg, qint64 pid)
+    {
+        return pg
+            .psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                      .arg(pid))
+            .toInt();
+    }
+
     QString writeConfig(const QString &name, const QJsonObject &extra)
     {
         QJsonObject o{{QStringLiteral("targets"), QJsonArray()}};
@@ -1689,13 +1698,7 @@ private slots:
                 QStringLiteral("producer%1").arg(i), QStringLiteral("operator"));
             QVERIFY(!tokens[i].isEmpty());
         }
-        const auto partitionsOf = [&](int i) {
-            return pg
-                .psql(QStringLiteral(
-                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
-                          .arg(daemons[i].pid()))
-                .toInt();
-        };
+        const auto partitionsOf = [&](int i) { return partitionsHeldBy(pg, daemons[i].pid()); };
         // Each holds a fair share of the partitions (a third each once all have claimed).
         const int third = PostgresSchema::Partitions / Daemons;
         QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == third && partitionsOf(1) == third &&
@@ -1862,13 +1865,7 @@ private slots:
                 QStringLiteral("backlog%1").arg(i), QStringLiteral("operator"));
             QVERIFY(!tokens[i].isEmpty());
         }
-        const auto partitionsOf = [&](int i) {
-            return pg
-                .psql(QStringLiteral(
-                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
-                          .arg(daemons[i].pid()))
-                .toInt();
-        };
+        const auto partitionsOf = [&](int i) { return partitionsHeldBy(pg, daemons[i].pid()); };
         QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == PostgresSchema::Partitions / 2 &&
                                      partitionsOf(1) == PostgresSchema::Partitions / 2,
                                  30000);

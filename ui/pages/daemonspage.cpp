@@ -23,18 +23,9 @@ namespace {
 /// "0–15, 32, 40–47": runs of partitions as ranges. With `most`, at most that many pieces,
 /// then "…" (the whole list is in the tooltip): 32 partitions one by one made a column
 /// wider than the window.
-QString partitionsText(QList<int> parts, qsizetype most = -1)
+QString partitionsText(const DaemonStatus &d, qsizetype most = -1)
 {
-    std::sort(parts.begin(), parts.end());
-    QStringList pieces;
-    for (qsizetype i = 0; i < parts.size();) {
-        qsizetype end = i;
-        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
-            ++end;
-        pieces << (end > i ? QStringLiteral("%1–%2").arg(parts.at(i)).arg(parts.at(end))
-                           : QString::number(parts.at(i)));
-        i = end + 1;
-    }
+    QStringList pieces = d.partitionRuns(u'–');
     if (most >= 0 && pieces.size() > most) {
         pieces.resize(most);
         pieces << QStringLiteral("…");
@@ -99,9 +90,9 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
                                                 : tr("%Ln: %1", nullptr, int(d.partitions.size()))
-                                                      .arg(partitionsText(d.partitions, 6));
+                                                      .arg(partitionsText(d, 6));
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
-                  return partitionsText(d.partitions);
+                  return partitionsText(d);
               if (role == Qt::UserRole)
                   return d.fromLease ? std::numeric_limits<int>::max() // every one
                                      : int(d.partitions.size());
