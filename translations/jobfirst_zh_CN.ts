@@ -999,6 +999,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Another process delivers from this store; its counts are its own.</source>
         <translation>另一个进程从此存储投递；其计数归它自己所有，此处不可知。</translation>
     </message>
+    <message>
+        <source>Its heartbeat is late: it is not known to deliver now.</source>
+        <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>
@@ -1427,6 +1431,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%1 pending, %2 held</source>
         <translation>待投递 %1，暂扣 %2</translation>
     </message>
+    <message>
+        <source>Sync backlog: not known while the store cannot be reached</source>
+        <translation>同步积压：无法连接存储，暂时未知</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>
@@ -1803,6 +1811,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>held</source>
         <translation>暂扣</translation>
+    </message>
+    <message>
+        <source>Not known while the store cannot be reached: %1</source>
+        <translation>无法连接存储，暂时未知：%1</translation>
     </message>
 </context>
 <context>

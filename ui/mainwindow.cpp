@@ -567,12 +567,17 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
                                       .arg(countText(s.sync.queueDepth - s.sync.heldDeliveries),
                                            countText(s.sync.heldDeliveries))
                                 : countText(s.sync.queueDepth);
+    // With the store away the counts are the last ones read: not shown as current, and the
+    // store's error is not worded as a process that delivers.
     m_backlogLabel->setText(
-        s.sync.deliveryStandbyFor.isEmpty()
+        s.sync.storeUnavailable() ? tr("Sync backlog: not known while the store cannot be reached")
+        : s.sync.deliveryStandbyFor.isEmpty()
             ? tr("Sync backlog: %1").arg(backlog)
             : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
                   .arg(backlog, s.sync.deliveryStandbyFor));
-    m_backlogLabel->setToolTip(s.sync.heldDeliveries ? heldText() : QString());
+    m_backlogLabel->setToolTip(s.sync.storeUnavailable() ? s.sync.deliveryStandbyFor
+                               : s.sync.heldDeliveries   ? heldText()
+                                                         : QString());
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
     m_sidebar->item(int(m_pages.indexOf(m_alerts)))->setText(m_alerts->title());

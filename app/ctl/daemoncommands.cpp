@@ -10,15 +10,14 @@ using namespace jobfirst;
 
 namespace {
 
+/// "0-9,20-29,41": runs as ranges, as the console shows them (20 partitions one by one pushed
+/// the admin API column 35 characters out of line).
 QString partitionList(const DaemonStatus &d)
 {
     if (d.fromLease)
         return QStringLiteral("all"); // the one delivery lease of a SQLite store
-    const QList<int> &parts = d.partitions;
-    QStringList text;
-    for (int p : parts)
-        text << QString::number(p);
-    return text.isEmpty() ? QStringLiteral("-") : text.join(u',');
+    const QStringList runs = d.partitionRuns(u'-');
+    return runs.isEmpty() ? QStringLiteral("-") : runs.join(u',');
 }
 
 /// "since HH:mm" as the console says it: local time, the date too when not today.
@@ -57,7 +56,8 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(QStringLiteral("PER S"), 7)
                    .arg(QStringLiteral("PARTITIONS"), -24)
                    .arg(QStringLiteral("ADMIN API"));
-    // A process known only by the store's delivery lease: its counts are its own, not known here.
+    // A process known only by the store's delivery lease: its counts are its own, not known here;
+    // a late one's rate is the last it wrote, not a current one.
     const QString unknown = QStringLiteral("—");
     for (const DaemonStatus &d : list.value())
         ctx.out
@@ -68,7 +68,7 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1), 9)
                    .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
                    .arg(sinceText(d.startedAt), -16)
-                   .arg(d.fromLease ? unknown : QString::number(d.deliveriesPerSecond, 'f', 0), 7)
+                   .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0) : unknown, 7)
                    .arg(partitionList(d), -24)
                    .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
     ctx.out.flush();

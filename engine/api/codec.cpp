@@ -867,7 +867,8 @@ QJsonObject encode(const DaemonStatus &d)
             {QStringLiteral("heartbeat_at"), isoTime(d.heartbeatAt)},
             {QStringLiteral("heartbeat_age_ms"), d.heartbeatAgeMs},
             {QStringLiteral("delivered"), count(d.delivered)},
-            {QStringLiteral("deliveries_per_second"), count(d.deliveriesPerSecond)},
+            {QStringLiteral("deliveries_per_second"),
+             d.rateKnown() ? QJsonValue(d.deliveriesPerSecond) : QJsonValue()},
             {QStringLiteral("partitions"), partitions},
             {QStringLiteral("self"), d.self},
             {QStringLiteral("from_lease"), d.fromLease}};
@@ -893,8 +894,8 @@ Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
     }
     d.self = f.boolean("self");
     d.fromLease = f.boolean("from_lease");
-    if (d.fromLease)
-        d.deliveriesPerSecond = 0; // null: unknown (see DaemonStatus::fromLease)
+    if (!d.rateKnown())
+        d.deliveriesPerSecond = 0; // null: unknown (see DaemonStatus::rateKnown)
     return f.done(d);
 }
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/deliverylease.h"
+
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace jobfirst {
 
@@ -10,6 +13,9 @@ namespace jobfirst {
 /// heartbeats a row (DaemonHeartbeat); with a SQLite store the one embedded engine.
 struct DaemonStatus
 {
+    /// A heartbeat older than this is late: the daemon is stopped, paused or cut off.
+    static constexpr qint64 LateMs = 5000;
+
     QString id;       ///< "host:pid:nonce", the holder name of its partition leases
     QString adminUrl; ///< its admin API ("" when it serves none)
     qint64 startedAt = 0;
@@ -23,6 +29,15 @@ struct DaemonStatus
     /// delivers every partition, heartbeatAt is its last renewal of the lease, and its counts
     /// and admin API are its own (not in the store: delivered and deliveriesPerSecond are 0).
     bool fromLease = false;
+
+    /// Its heartbeat (or, known by its lease, its last renewal, RenewMs apart) is too old.
+    bool late() const { return heartbeatAgeMs > LateMs + (fromLease ? DeliveryLease::RenewMs : 0); }
+    /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
+    /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
+    bool rateKnown() const { return !fromLease && !late(); }
+    /// The partitions as sorted runs, each "first<dash>last" or one number: 20 partitions
+    /// one by one made a column far wider than the words around it.
+    QStringList partitionRuns(QChar dash) const;
 };
 
 } // namespace jobfirst

@@ -102,8 +102,11 @@ public:
     /// The partitions the last claimLease() left this process holding (PostgreSQL); empty
     /// when the store is not partitioned (SQLite: one lease for everything).
     virtual QList<int> heldPartitions() const { return {}; }
-    /// Deliveries waiting per target, as stored.
-    virtual QHash<QString, qint64> countPending() = 0;
+    /// Other processes deliver part of this outbox (PostgreSQL: the partitions this process
+    /// does not hold), so the deliveries waiting change without this process seeing it.
+    virtual bool sharesDelivery() const { return false; }
+    /// Deliveries waiting per target, as stored; nullopt when the store cannot be read.
+    virtual std::optional<QHash<QString, qint64>> countPending() = 0;
     /// Highest delivery row id ever committed (by any process).
     virtual qint64 lastDeliveryId() = 0;
 

@@ -1395,19 +1395,25 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
         .arg(others.join(QStringLiteral(", ")));
 }
 
-QHash<QString, qint64> PostgresOutboxStore::countPending()
+bool PostgresOutboxStore::sharesDelivery() const
+{
+    return m_held.size() < PostgresSchema::Partitions;
+}
+
+std::optional<QHash<QString, qint64>> PostgresOutboxStore::countPending()
 {
     // Read with no group in flight: a COMMIT that became visible before the read but was
     // counted (applied to the counters) after it would be counted twice until the next
     // recount. The writer thread calls this, so no group starts meanwhile.
     Link &link = quietLink();
-    return onLink(link, [&] {
-        QHash<QString, qint64> counts;
+    return onLink(link, [&]() -> std::optional<QHash<QString, qint64>> {
         if (!connect(link).isEmpty())
-            return counts;
+            return std::nullopt;
         QSqlQuery q(link.db);
-        q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state ="
-                              " 'pending' GROUP BY target"));
+        if (!q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state ="
+                                   " 'pending' GROUP BY target")))
+            return std::nullopt;
+        QHash<QString, qint64> counts;
         while (q.next())
             counts.insert(q.value(0).toString(), q.value(1).toLongLong());
         return counts;

@@ -56,7 +56,8 @@ public:
     void setReadyHook(std::function<void()> hook) override { m_readyHook = std::move(hook); }
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
     QList<int> heldPartitions() const override { return m_held; }
-    QHash<QString, qint64> countPending() override;
+    bool sharesDelivery() const override;
+    std::optional<QHash<QString, qint64>> countPending() override;
     qint64 lastDeliveryId() override;
 
     /// Connections of the writer: one builds a group while the others' COMMITs are in flight

@@ -129,8 +129,11 @@ QString PostgresUrl::connectOptions() const
                         QStringLiteral("keepalives_count=%1").arg(count),
                         QStringLiteral("tcp_user_timeout=%1").arg(limitMs)};
     // The server's side, its settings for this session. QPSQL joins the options with spaces
-    // (a ';' in a value would end it), so these go as one quoted value.
-    const QString server = QStringLiteral("-c idle_in_transaction_session_timeout=%1"
+    // (a ';' in a value would end it), so these go as one quoted value. No NOTICE comes back
+    // ("relation ... already exists, skipping" from every start's schema check): libpq
+    // prints those to stderr, where jobfirstd writes one JSON object per line.
+    const QString server = QStringLiteral("-c client_min_messages=warning"
+                                          " -c idle_in_transaction_session_timeout=%1"
                                           " -c tcp_keepalives_idle=%2"
                                           " -c tcp_keepalives_interval=%3"
                                           " -c tcp_keepalives_count=%4 -c tcp_user_timeout=%1")

@@ -35,7 +35,8 @@ public:
     /// kernel gives up (minutes to hours); and, for the server's side of the connection,
     /// the same keepalives and idle_in_transaction_session_timeout, so a daemon cut off in
     /// the middle of a transaction does not keep its locks (a lease row, an owner's fence
-    /// lock) from the daemon that takes its partitions over once its lease has run out.
+    /// lock) from the daemon that takes its partitions over once its lease has run out; and
+    /// no NOTICE messages, which libpq would print to stderr among jobfirstd's JSON lines.
     QString connectOptions() const;
     /// How long a silent connection lasts, from its last answer (keepalives) or its last
     /// unacknowledged write (tcp_user_timeout), and how long the server keeps a transaction

@@ -292,12 +292,13 @@ QString SqliteOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64
     return answer;
 }
 
-QHash<QString, qint64> SqliteOutboxStore::countPending()
+std::optional<QHash<QString, qint64>> SqliteOutboxStore::countPending()
 {
-    QHash<QString, qint64> counts;
     QSqlQuery q(m_store->database());
-    q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state = 'pending'"
-                          " GROUP BY target"));
+    if (!q.exec(QStringLiteral("SELECT target, SUM(event_count) FROM deliveries WHERE state ="
+                               " 'pending' GROUP BY target")))
+        return std::nullopt;
+    QHash<QString, qint64> counts;
     while (q.next())
         counts.insert(q.value(0).toString(), q.value(1).toLongLong());
     return counts;

@@ -40,7 +40,7 @@ public:
     QString claimLease(const QString &owner, qint64 ttlMs, qint64 now) override;
 
     /// Deliveries waiting per target, as stored.
-    QHash<QString, qint64> countPending() override;
+    std::optional<QHash<QString, qint64>> countPending() override;
     /// Highest delivery row id ever committed to the store (by any process).
     qint64 lastDeliveryId() override;
 

@@ -12,6 +12,8 @@
 #include <QRandomGenerator>
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace jobfirst {
 
 namespace {
@@ -229,7 +231,8 @@ struct OutboxWriter::Parts
     std::unique_ptr<IntentLog> log; ///< none: another process holds it, or it is switched off
     std::unique_ptr<WalCheckpointer> checkpointer;
     std::unique_ptr<WalSyncer> syncer;
-    qint64 countedAt = 0; ///< when the pending counts were last read from the store
+    qint64 countedAt = 0;   ///< when the pending counts were last read from the store
+    qint64 countTookMs = 0; ///< how long that read took
     /// Highest delivery id the groups committed so far make durable once they are answered.
     /// A logged group makes durable only its own rows: when another process committed rows
     /// just before it, the bound stays below them until a WAL sync covers them.
@@ -497,13 +500,28 @@ void OutboxWriter::applyPending(const QHash<QString, qint64> &delta)
 void OutboxWriter::recount(Parts &parts)
 {
     // The counts are kept in memory; they are read from the store at start, and again when
-    // another process sharing the store has changed them (a count went negative, or this
-    // process stands by while another delivers).
-    const QHash<QString, qint64> stored = parts.committer->countPending();
+    // another process sharing the store has changed them (a count went negative, or other
+    // processes deliver: this one stands by, or holds only some partitions). A store that
+    // cannot be read keeps the last counts (all 0 would say nothing waits) until it can.
+    const qint64 startedAt = nowMs();
+    const std::optional<QHash<QString, qint64>> stored = parts.committer->countPending();
+    if (!stored)
+        return;
     counters.reset();
-    for (auto it = stored.cbegin(); it != stored.cend(); ++it)
+    for (auto it = stored->cbegin(); it != stored->cend(); ++it)
         counters.add(it.key(), it.value());
     parts.countedAt = nowMs();
+    parts.countTookMs = parts.countedAt - startedAt;
+}
+
+bool OutboxWriter::recountDue(const Parts &parts)
+{
+    // At each claim (one a second on PostgreSQL) while the count is quick; a large backlog,
+    // whose count takes longer, less often (at most every 5 s), so counting takes at most
+    // about a fiftieth of the writer's time. The 200 ms let a claim that comes a little
+    // early count too.
+    const qint64 every = std::clamp<qint64>(50 * parts.countTookMs, 1000, 5000);
+    return nowMs() - parts.countedAt + 200 >= every;
 }
 
 std::optional<OutboxWriter::Clock::time_point>
@@ -653,7 +671,12 @@ void OutboxWriter::writeGroup(Parts &parts, Group &group)
                 std::lock_guard lock(m_mutex);
                 m_partitions = parts.committer->heldPartitions();
             }
-            if (!group.leaseAnswers.back().isEmpty() && nowMs() - parts.countedAt > 5000)
+            // Others' deliveries (and, where this one delivers only some partitions, the
+            // deliveries of its own events that others make) change the counts unseen: a
+            // daemon taking the events of all users counted up for good, past the backlog
+            // alert, while nothing waited.
+            if ((!group.leaseAnswers.back().isEmpty() || parts.committer->sharesDelivery()) &&
+                recountDue(parts))
                 recount(parts);
         } else if (std::holds_alternative<DurabilityBarrier>(*r)) {
             barrier = true;

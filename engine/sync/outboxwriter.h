@@ -156,6 +156,8 @@ private:
     void run(std::promise<Status> started);
     Status openParts(Parts &parts);
     void recount(Parts &parts);
+    /// Time to read the counts again while other processes deliver from the store.
+    static bool recountDue(const Parts &parts);
     /// Adds a committed group's change of the waiting deliveries to `counters` (on any
     /// thread); a count gone below zero asks the writer thread to recount.
     void applyPending(const QHash<QString, qint64> &delta);

@@ -61,6 +61,11 @@ struct SyncStats
     QString deliveryStandbyFor;
     /// Who delivers from the store, in words (the "delivery" of the JSON).
     QString delivery;
+
+    /// Delivery stands by because the store failed its lease claim ("(store unavailable: …)",
+    /// "(store: …)": PostgreSQL away), not for another holder: queueDepth and heldDeliveries
+    /// are then the last counts read, not current ones.
+    bool storeUnavailable() const { return deliveryStandbyFor.startsWith(QLatin1String("(store")); }
     QList<TargetStatus> targets;
     /// When the targets' success, failed and retries counts began (ms since epoch): this
     /// engine's delivery start, as they are kept in memory and start again with the engine.

@@ -153,6 +153,26 @@ private slots:
         QCOMPARE(roundTrip(d).deliveriesPerSecond, 3.0);
     }
 
+    // A SIGKILLed daemon's row keeps the rate of its last heartbeat: once the heartbeat is
+    // late that rate is not a current one, so it goes out as unknown (null), not as live.
+    void lateDaemonsHaveNoCurrentRate()
+    {
+        DaemonStatus d;
+        d.id = QStringLiteral("host:42:abc");
+        d.delivered = 7324;
+        d.deliveriesPerSecond = 116;
+        d.heartbeatAgeMs = DaemonStatus::LateMs;
+        QCOMPARE(codec::encode(d).value(QStringLiteral("deliveries_per_second")).toDouble(), 116.0);
+        d.heartbeatAgeMs = DaemonStatus::LateMs + 1;
+        QVERIFY(d.late());
+        const QJsonObject json = codec::encode(d);
+        QVERIFY(json.value(QStringLiteral("deliveries_per_second")).isNull());
+        QCOMPARE(json.value(QStringLiteral("delivered")).toInteger(), 7324); // a count, still true
+        const DaemonStatus back = roundTrip(d);
+        QVERIFY(!back.rateKnown());
+        QCOMPARE(back.deliveriesPerSecond, 0.0);
+    }
+
     // A remote console says over what span a node's day availability was measured.
     void nodeAvailabilityKeepsItsObservedSpan()
     {

@@ -135,7 +135,7 @@ private slots:
         QCOMPARE(r->lastDeliveryId,
                  OutboxBackend::postgres() ? std::numeric_limits<qint64>::max() : last);
         QCOMPARE(rig.committer->lastDeliveryId(), r->lastDeliveryId);
-        QCOMPARE(rig.committer->countPending().value(QStringLiteral("a")), 2);
+        QCOMPARE(rig.committer->countPending()->value(QStringLiteral("a")), 2);
     }
 
     void aResentEventIdIsAcceptedOnce()

@@ -326,6 +326,15 @@ class TestPostgresOutbox final : public QObject
         return QJsonDocument(o).toJson(QJsonDocument::Compact);
     }
 
+    /// How many partitions' leases the daemon with process id `pid` holds.
+    static int partitionsHeldBy(PostgresServer &pg, qint64 pid)
+    {
+        return pg
+            .psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
+                      .arg(pid))
+            .toInt();
+    }
+
     QString writeConfig(const QString &name, const QJsonObject &extra)
     {
         QJsonObject o{{QStringLiteral("targets"), QJsonArray()}};
@@ -678,6 +687,35 @@ private slots:
             true, 10000);
         QCOMPARE(daemon.terminate(), 0);
         QVERIFY(!daemon.logs().contains(password.toUtf8()));
+    }
+
+    /// jobfirstd logs one JSON object per line, and jobfirstctl's stderr carries only what it
+    /// says: on a store that exists, the schema check's NOTICEs ("relation ... already exists,
+    /// skipping"), which libpq prints to stderr, were lines of neither.
+    void startingOnAStoreThatExistsLogsOnlyJsonLines()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("notice.json"), {});
+        const QStringList local{QStringLiteral("--local-db"),
+                                m_dir.filePath(QStringLiteral("notice.db"))};
+        DaemonProcess first;
+        QVERIFY(first.start(pg.url(), config, local));
+        QCOMPARE(first.terminate(), 0);
+        DaemonProcess again; // the schema is there now
+        QVERIFY(again.start(pg.url(), config, local));
+        QCOMPARE(again.terminate(), 0);
+        const QByteArray logs = again.logs();
+        for (const QByteArray &line : logs.split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            QJsonParseError error;
+            QVERIFY2(QJsonDocument::fromJson(line, &error).isObject(), line.constData());
+        }
+        const CtlRun ctl = runCtl({QStringLiteral("--db"), pg.url(), local.at(0), local.at(1),
+                                   QStringLiteral("daemons"), QStringLiteral("--json")});
+        QVERIFY2(ctl.code == 0, ctl.err.constData());
+        QVERIFY2(ctl.err.isEmpty(), ctl.err.constData());
     }
 
     void aServerThatIsNotThereIsNamed()
@@ -1660,13 +1698,7 @@ private slots:
                 QStringLiteral("producer%1").arg(i), QStringLiteral("operator"));
             QVERIFY(!tokens[i].isEmpty());
         }
-        const auto partitionsOf = [&](int i) {
-            return pg
-                .psql(QStringLiteral(
-                          "SELECT COUNT(*) FROM partition_leases WHERE holder LIKE '%:%1:%'")
-                          .arg(daemons[i].pid()))
-                .toInt();
-        };
+        const auto partitionsOf = [&](int i) { return partitionsHeldBy(pg, daemons[i].pid()); };
         // Each holds a fair share of the partitions (a third each once all have claimed).
         const int third = PostgresSchema::Partitions / Daemons;
         QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == third && partitionsOf(1) == third &&
@@ -1769,6 +1801,16 @@ private slots:
         QVERIFY2(remote.code == 0, remote.err.constData());
         QVERIFY2(remote.out.contains(daemons[1].url().toUtf8()), remote.out.constData());
         QVERIFY2(remote.out.contains(":" + killed.toUtf8() + ":"), remote.out.constData());
+        // The columns line up: each admin API starts under ADMIN API (the partitions, listed
+        // one by one, pushed it out of line).
+        const QList<QByteArray> lines = remote.out.split('\n');
+        const qsizetype apiColumn = lines.at(0).indexOf("ADMIN API");
+        QVERIFY(apiColumn > 0);
+        for (int i = 1; i < Daemons; ++i)
+            for (const QByteArray &line : lines)
+                if (line.contains(":" + QByteArray::number(daemons[i].pid()) + ":"))
+                    QVERIFY2(line.indexOf(daemons[i].url().toUtf8()) == apiColumn,
+                             remote.out.constData());
         qInfo("jobfirstctl daemons:\n%s", remote.out.constData());
         qInfo("all 1000 events arrived %lld ms after the SIGKILL (%d had arrived before it)",
               sinceKill.elapsed(), atKill);
@@ -1794,6 +1836,75 @@ private slots:
         QCOMPARE(
             pg.psql(QStringLiteral("SELECT COUNT(*) FROM partition_leases WHERE holder <> ''")),
             QStringLiteral("0"));
+    }
+
+    /// Two daemons; one takes the events of all users and delivers only its partitions' half,
+    /// the other delivers the rest. Once everything is delivered, the backlog the first one
+    /// shows (status bar, Overview, backlog alert, Prometheus) is 0 again: it counted what it
+    /// accepted and what it delivered itself, so the other's half stayed "waiting" for good
+    /// and a steady stream of events raised a false backlog alert.
+    void aDaemonsBacklogFollowsWhatTheOthersDeliver()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("shared"), 0));
+        const QString config = writeConfig(
+            QStringLiteral("backlog.json"),
+            {{QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("shared")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] = startWithToken(
+                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("backlog%1.db").arg(i)),
+                QStringLiteral("backlog%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
+        }
+        const auto partitionsOf = [&](int i) { return partitionsHeldBy(pg, daemons[i].pid()); };
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsOf(0) == PostgresSchema::Partitions / 2 &&
+                                     partitionsOf(1) == PostgresSchema::Partitions / 2,
+                                 30000);
+        // The queue depth of the target as the first daemon's /metrics says it (-1: not there).
+        const auto waiting = [&] {
+            const ApiReply r =
+                apiCall(daemons[0].url(), "GET", QStringLiteral("/metrics"), tokens[0]);
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith("jobfirst_sync_queue_depth{target=\"shared\"} "))
+                    return line.mid(line.indexOf(' ') + 1).toDouble();
+            return -1.0;
+        };
+        QJsonArray events;
+        int others = 0; // events of users whose partition the second daemon holds
+        const QString heldByOther = pg.psql(
+            QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM partition_leases"
+                           " WHERE holder LIKE '%:%1:%'")
+                .arg(daemons[1].pid()));
+        const QStringList otherParts = heldByOther.split(u',');
+        for (int i = 0; i < 400; ++i) {
+            const QString user = QStringLiteral("b%1").arg(i);
+            others += otherParts.contains(QString::number(PostgresSchema::partitionOf(user, 0)));
+            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("backlog-%1").arg(i)},
+                                      {QStringLiteral("type"), QStringLiteral("user.created")},
+                                      {QStringLiteral("user_id"), user}});
+        }
+        QVERIFY2(others > 50 && others < 350, qPrintable(QString::number(others)));
+        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[0],
+                         json({{QStringLiteral("events"), events}}))
+                     .status,
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 400, 30000);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")),
+                 QStringLiteral("0"));
+        // Within a few of its claims (one a second; a recount at each while it is quick).
+        QTRY_COMPARE_WITH_TIMEOUT(waiting(), 0.0, 15000);
+        QCOMPARE(daemons[0].terminate(), 0);
+        QCOMPARE(daemons[1].terminate(), 0);
     }
 };
 

@@ -6,6 +6,7 @@
 #include "daemonprocess.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
+#include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "postgresserver.h"
 #include "simtargetconfig.h"
@@ -359,6 +360,25 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("0"), 60000);
         QTRY_COMPARE_WITH_TIMEOUT(cell(5), QStringLiteral("4"), 10000);
         QVERIFY2(!cell(2).startsWith(QStringLiteral("open")), qPrintable(cell(2)));
+
+        // PostgreSQL away: the backlog is not known, so neither the status bar nor the
+        // Overview shows the last count as current (it said "0", then "delivery stands by:
+        // (store unavailable: …) delivers from this store"); back, the count is.
+        auto *backlog = window->findChild<QLabel *>(QStringLiteral("backlogLabel"));
+        QVERIFY(backlog);
+        QTRY_COMPARE_WITH_TIMEOUT(backlog->text(), QStringLiteral("Sync backlog: 0"), 10000);
+        QVERIFY(pg.stop(QStringLiteral("fast")));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            backlog->text(),
+            QStringLiteral("Sync backlog: not known while the store cannot be reached"), 20000);
+        QVERIFY2(backlog->toolTip().contains(QStringLiteral("store")),
+                 qPrintable(backlog->toolTip()));
+        const auto card = [window] { return window->overview()->cardValue(6); };
+        QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
+        QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("—"), 5000);
+        QVERIFY(pg.resume());
+        QTRY_COMPARE_WITH_TIMEOUT(backlog->text(), QStringLiteral("Sync backlog: 0"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("0"), 5000);
         shell.stop();
     }
 

@@ -19,8 +19,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QScopeGuard>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTranslator>
 #include <QtTest>
 
 using namespace jobfirst;
@@ -135,6 +137,13 @@ private slots:
         QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("late")),
                  qPrintable(shown(page, rowOf(page, killed), 1)));
         QVERIFY(page.model()->index(rowOf(page, killed), 1).data(Qt::BackgroundRole).isValid());
+        // Its rate is the last it wrote, not a current one: unknown, not shown as live.
+        QCOMPARE(shown(page, rowOf(page, killed), 4), QStringLiteral("—"));
+        QVERIFY(!page.model()
+                     ->index(rowOf(page, killed), 4)
+                     .data(Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == PostgresSchema::Partitions, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(shown(page, rowOf(page, killed), 2), QStringLiteral("none"),
                                   10000);
@@ -171,8 +180,16 @@ private slots:
         RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
         const Status connected = await(session.connectToEngine());
         QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        // In zh_CN, whose "每秒" title leaves the rate's column narrow.
+        QTranslator chinese;
+        QVERIFY(chinese.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
+        QCoreApplication::installTranslator(&chinese);
+        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&chinese); });
         ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
         page.show();
+        auto *table = page.findChild<QTableView *>(QStringLiteral("daemonsTable"));
+        QVERIFY(table);
         const auto row = [&](int i) { return rowOf(page, daemons[i].pid()); };
         const auto rate = [&](int i) {
             return row(i) < 0 ? -1.0 : page.model()->row(row(i)).deliveriesPerSecond;
@@ -203,6 +220,9 @@ private slots:
         QVERIFY2(published.status == 202, published.body.constData());
         QTRY_VERIFY_WITH_TIMEOUT(rate(1) > 0, 20000);
         QVERIFY2(shown(page, row(1), 4).toInt() > 0, qPrintable(shown(page, row(1), 4)));
+        // Its digits read whole (a rate of 116 read "1…" while the column kept the width of
+        // "0": its digits did not count as a change of the words' width).
+        QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(rate(0), 0.0); // nothing of its partitions to deliver
         QCOMPARE(shown(page, row(0), 4), QStringLiteral("0"));
 

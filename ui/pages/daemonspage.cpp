@@ -3,7 +3,6 @@
 
 #include "api/enginesession.h"
 #include "core/whenfinished.h"
-#include "store/deliverylease.h"
 #include "widgets/columnfitter.h"
 
 #include <QBrush>
@@ -24,18 +23,9 @@ namespace {
 /// "0–15, 32, 40–47": runs of partitions as ranges. With `most`, at most that many pieces,
 /// then "…" (the whole list is in the tooltip): 32 partitions one by one made a column
 /// wider than the window.
-QString partitionsText(QList<int> parts, qsizetype most = -1)
+QString partitionsText(const DaemonStatus &d, qsizetype most = -1)
 {
-    std::sort(parts.begin(), parts.end());
-    QStringList pieces;
-    for (qsizetype i = 0; i < parts.size();) {
-        qsizetype end = i;
-        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
-            ++end;
-        pieces << (end > i ? QStringLiteral("%1–%2").arg(parts.at(i)).arg(parts.at(end))
-                           : QString::number(parts.at(i)));
-        i = end + 1;
-    }
+    QStringList pieces = d.partitionRuns(u'–');
     if (most >= 0 && pieces.size() > most) {
         pieces.resize(most);
         pieces << QStringLiteral("…");
@@ -49,15 +39,22 @@ QString unknownCount()
     return QStringLiteral("—");
 }
 
-/// What makes the "Delivered" words ("1,234 since 14:02") wider or narrower: the count's
-/// digits, the start time, whether the counts are another process's. Counting up within the
-/// same number of digits keeps the width, so most refreshes do not refit the columns.
-std::tuple<bool, qint64, int> deliveredWidth(const DaemonStatus &d)
+int digitsOf(qint64 n)
 {
     int digits = 1;
-    for (qint64 n = d.delivered; n >= 10; n /= 10)
+    for (; n >= 10; n /= 10)
         ++digits;
-    return {d.fromLease, d.startedAt, digits};
+    return digits;
+}
+
+/// What makes the "Delivered" words ("1,234 since 14:02") and the rate wider or narrower: the
+/// digits, the start time, whether the counts are known. Counting up within the same number of
+/// digits keeps the width, so most refreshes do not refit the columns. (The rate's digits
+/// were left out: in zh_CN, whose "每秒" title is narrow, a rate of 116 read "1…".)
+std::tuple<bool, qint64, int, int> countsWidth(const DaemonStatus &d)
+{
+    return {d.fromLease, d.startedAt, digitsOf(d.delivered),
+            d.rateKnown() ? digitsOf(qint64(d.deliveriesPerSecond + 0.5)) : 0};
 }
 
 } // namespace
@@ -68,7 +65,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
 {
     using Model = RecordTableModel<DaemonStatus>;
     const auto late = [](const DaemonStatus &d, int role) -> QVariant {
-        if (role == Qt::BackgroundRole && isLate(d))
+        if (role == Qt::BackgroundRole && d.late())
             return QBrush(QColor(0xfc, 0xf3, 0xcf));
         return {};
     };
@@ -86,7 +83,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Heartbeat"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return isLate(d)              ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
+                  return d.late()               ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
                          : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
                                                 : tr("just now");
               if (role == Qt::UserRole)
@@ -100,9 +97,9 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
                                                 : tr("%Ln: %1", nullptr, int(d.partitions.size()))
-                                                      .arg(partitionsText(d.partitions, 6));
+                                                      .arg(partitionsText(d, 6));
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
-                  return partitionsText(d.partitions);
+                  return partitionsText(d);
               if (role == Qt::UserRole)
                   return d.fromLease ? std::numeric_limits<int>::max() // every one
                                      : int(d.partitions.size());
@@ -130,8 +127,10 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Per second"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return d.fromLease ? unknownCount()
-                                     : QLocale().toString(d.deliveriesPerSecond, 'f', 0);
+                  return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
+                                       : unknownCount();
+              if (role == Qt::ToolTipRole && !d.fromLease && d.late())
+                  return tr("Its heartbeat is late: it is not known to deliver now.");
               if (role == Qt::TextAlignmentRole)
                   return int(Qt::AlignRight | Qt::AlignVCenter);
               return late(d, role);
@@ -160,11 +159,6 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
     retranslate();
-}
-
-bool DaemonsPage::isLate(const DaemonStatus &daemon)
-{
-    return daemon.heartbeatAgeMs > LateMs + (daemon.fromLease ? DeliveryLease::RenewMs : 0);
 }
 
 void DaemonsPage::applySnapshot(const EngineSnapshot &) {}
@@ -198,9 +192,8 @@ void DaemonsPage::refresh()
                     return false; // rows come or go: the fitter sees that itself
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
-                        (before.at(i).heartbeatAgeMs > LateMs) !=
-                            (list->at(i).heartbeatAgeMs > LateMs) ||
-                        deliveredWidth(before.at(i)) != deliveredWidth(list->at(i)))
+                        before.at(i).late() != list->at(i).late() ||
+                        countsWidth(before.at(i)) != countsWidth(list->at(i)))
                         return true;
                 return false;
             }();
@@ -232,7 +225,7 @@ void DaemonsPage::updateSummary()
     }
     int late = 0;
     for (const DaemonStatus &d : m_model->rows())
-        if (isLate(d))
+        if (d.late())
             ++late;
     const int n = int(m_model->rows().size());
     m_summary->setText(

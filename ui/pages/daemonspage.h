@@ -34,9 +34,7 @@ public:
     void refresh();
 
     /// A heartbeat older than this is late: the daemon may be gone.
-    static constexpr qint64 LateMs = 5000;
-    /// Late for this daemon (a delivery lease, renewed every few seconds, has more time).
-    static bool isLate(const DaemonStatus &daemon);
+    static constexpr qint64 LateMs = DaemonStatus::LateMs;
 
 signals:
     void refreshed();

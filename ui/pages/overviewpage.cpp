@@ -160,14 +160,20 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
             : tr("%1 ms").arg(locale.toString(c.windowAverageResponseTimeMs, 'f', 1)),
         // Deliveries held for a target that is down, paused or disabled are not behind: no
         // one is working on them. Counted apart, in the caption.
-        locale.toString(s.sync.queueDepth - s.sync.heldDeliveries), locale.toString(dead)};
+        s.sync.storeUnavailable() ? QStringLiteral("—") // the last count, not a current one
+                                  : locale.toString(s.sync.queueDepth - s.sync.heldDeliveries),
+        locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
     m_cards[6].caption->setText(
         s.sync.heldDeliveries
             ? tr("Sync backlog (%1 more held)").arg(locale.toString(s.sync.heldDeliveries))
             : tr("Sync backlog"));
-    m_cards[6].value->setToolTip(s.sync.heldDeliveries ? heldText() : QString());
+    m_cards[6].value->setToolTip(
+        s.sync.storeUnavailable()
+            ? tr("Not known while the store cannot be reached: %1").arg(s.sync.deliveryStandbyFor)
+        : s.sync.heldDeliveries ? heldText()
+                                : QString());
     restyle(m_cards[2].value,
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
@@ -241,9 +247,11 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
         }
     }
     m_latency->removeSeriesNotIn(nodeNames);
-    m_queue->addPoint(QStringLiteral("pending"), s.at,
-                      double(s.sync.queueDepth - s.sync.heldDeliveries));
-    m_queue->addPoint(QStringLiteral("held"), s.at, double(s.sync.heldDeliveries));
+    if (!s.sync.storeUnavailable()) { // the last counts would draw on as if current
+        m_queue->addPoint(QStringLiteral("pending"), s.at,
+                          double(s.sync.queueDepth - s.sync.heldDeliveries));
+        m_queue->addPoint(QStringLiteral("held"), s.at, double(s.sync.heldDeliveries));
+    }
     m_queue->addPoint(QStringLiteral("delivered"), s.at, s.sync.deliveriesPerSecond);
     const double seconds = m_lastAt ? double(s.at - m_lastAt) / 1000.0 : 0;
     double failures = 0;

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/daemonstatus.h"
+
+#include <algorithm>
+
+namespace jobfirst {
+
+QStringList DaemonStatus::partitionRuns(QChar dash) const
+{
+    QList<int> parts = partitions;
+    std::sort(parts.begin(), parts.end());
+    QStringList runs;
+    for (qsizetype i = 0; i < parts.size();) {
+        qsizetype end = i;
+        while (end + 1 < parts.size() && parts.at(end + 1) == parts.at(end) + 1)
+            ++end;
+        runs << (end > i ? QStringLiteral("%1%2%3").arg(parts.at(i)).arg(dash).arg(parts.at(end))
+                         : QString::number(parts.at(i)));
+        i = end + 1;
+    }
+    return runs;
+}
+
+} // namespace jobfirst
