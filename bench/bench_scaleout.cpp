@@ -21,6 +21,7 @@
 #include "nodesimprocess.h"
 #include "postgresserver.h"
 #include "store/daemonheartbeat.h"
+#include "store/deliverylease.h"
 #include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
 
@@ -52,7 +53,7 @@ using namespace jobfirst;
 namespace {
 
 constexpr int Targets = 6;
-constexpr int LeaseSeconds = 15; // DeliveryEngine's lease time
+constexpr int LeaseSeconds = int(DeliveryLease::TtlMs / 1000); // the partitions' lease time
 
 int envInt(const char *name, int fallback)
 {

@@ -11,8 +11,9 @@ namespace jobfirst {
 /// outbox writer changes it.
 struct DeliveryLease
 {
-    /// A lease lapses this long after its holder last claimed it.
-    static constexpr qint64 TtlMs = 15000;
+    /// A lease lapses this long after its holder last claimed it: the takeover time of a
+    /// SIGKILLed daemon's partitions (issue 13's default, 10 s; 15 s until session 23).
+    static constexpr qint64 TtlMs = 10000;
     /// How often the holder of a store's one delivery lease (SQLite) renews it.
     static constexpr qint64 RenewMs = TtlMs / 3;
 

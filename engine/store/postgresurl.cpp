@@ -110,7 +110,8 @@ QString PostgresUrl::toString() const
 
 qint64 PostgresUrl::silenceLimitMs()
 {
-    return DeliveryLease::TtlMs * 2 / 3;
+    // Two thirds of the lease, in whole seconds (the keepalive options are seconds).
+    return DeliveryLease::TtlMs * 2 / 3 / 1000 * 1000;
 }
 
 QString PostgresUrl::connectOptions() const

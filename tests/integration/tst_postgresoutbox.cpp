@@ -1765,8 +1765,8 @@ private slots:
         sinceKill.start();
         QCOMPARE(publish(1, 900, 100).status, 202); // the others still accept
         // The survivors take its partitions over (at their next claim: a holder on this host
-        // whose process is gone loses its leases at once, elsewhere after 15 s) and deliver
-        // everything accepted by any daemon: nothing lost.
+        // whose process is gone loses its leases at once, elsewhere when its lease lapses) and
+        // deliver everything accepted by any daemon: nothing lost.
         QTRY_COMPARE_WITH_TIMEOUT(
             target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1000, 60000);
         QTRY_COMPARE_WITH_TIMEOUT(
