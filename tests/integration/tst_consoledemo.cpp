@@ -262,6 +262,38 @@ private slots:
         QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-alive"))).removeRecursively();
     }
 
+    /// A killed demo's store opened again (--db, as after a crash) is in use: another
+    /// console's start must not remove its folder. walk23: the next `scripts/run` deleted the
+    /// store under the running console, and every event it accepted after that went with it.
+    void aFolderWhoseStoreIsOpenIsKept()
+    {
+        QProcess gone;
+        gone.start(QStringLiteral("true"));
+        QVERIFY(gone.waitForStarted(10000));
+        const qint64 pid = gone.processId();
+        QVERIFY(gone.waitForFinished(10000));
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-reopened"),
+                           QByteArray::number(pid) + " 12345\n"));
+        QVERIFY(
+            makeFolder(QStringLiteral("jobfirst-demo-left"), QByteArray::number(pid) + " 12345\n"));
+        const QString store = m_temp.filePath(QStringLiteral("jobfirst-demo-reopened/demo.db"));
+        auto console = startConsole({QStringLiteral("--db"), store});
+        QVERIFY(console->waitForStarted(10000));
+        WALL_VERIFY(QFileInfo::exists(store + QStringLiteral("-wal")), 30000);
+
+        // What the next console's start does (this test plays that console). The one left
+        // goes, by this sweep or by the start of the console holding the store.
+        DemoCluster::removeStaleFolders(m_temp.path());
+        QVERIFY(QFileInfo::exists(store));
+        QVERIFY(!QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-left"))));
+
+        console->terminate();
+        QVERIFY(console->waitForFinished(20000));
+        // Closed: the folder of a console that no longer runs is removed as before.
+        QCOMPARE(DemoCluster::removeStaleFolders(m_temp.path()), 1);
+        QVERIFY(!QFileInfo::exists(store));
+    }
+
     /// The console opens its window on the demo when the demo says `ready`: a demo that
     /// never says it leaves the console on its splash for ever.
     void demoClusterSaysReadyWithItsNodesIn()
