@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -323,6 +325,59 @@ private slots:
         }
         qputenv("TMPDIR", oldTemp);
         qputenv("PATH", oldPath);
+    }
+
+    /// A node the demo's own requests find failing is down for a reason the console words in
+    /// its language ("answered HTTP 503"), as a failed check's. walk23: it was the HTTP
+    /// client's English sentence with the URL, on the Alerts page of the Chinese console too.
+    void demoRequestFailureIsWordedAsACheckIs()
+    {
+        QTemporaryDir temp;
+        QVERIFY(temp.isValid());
+        const QByteArray oldTemp = qgetenv("TMPDIR"), oldPath = qgetenv("PATH");
+        qputenv("TMPDIR", temp.path().toLocal8Bit());
+        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
+                            ':' + oldPath);
+        jobfirst::LocalEngineSession engine(QStringLiteral("demo:test"));
+        {
+            DemoCluster demo(&engine);
+            QSignalSpy ready(&demo, &DemoCluster::ready);
+            demo.start();
+            WALL_VERIFY(!ready.isEmpty(), 30000);
+            auto nodes = engine.nodes();
+            WALL_VERIFY(nodes.isFinished(), 10000);
+            QVERIFY(nodes.result().ok());
+            const jobfirst::NodeStatus node = nodes.result().value().value(1);
+            QNetworkAccessManager nam;
+            QNetworkRequest control(QUrl(node.spec.url + QStringLiteral("/control")));
+            control.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QStringLiteral("application/json"));
+            std::unique_ptr<QNetworkReply> fault(
+                nam.post(control, QByteArray(R"({"status":503})")));
+            WALL_VERIFY(fault->isFinished(), 10000);
+            QCOMPARE(fault->error(), QNetworkReply::NoError);
+
+            QString reason;
+            WALL_VERIFY(!(reason = downReason(engine, node.spec.id)).isEmpty(), 20000);
+            QCOMPARE(reason, QStringLiteral("passive: bad status 503"));
+            engine.stop();
+        }
+        qputenv("TMPDIR", oldTemp);
+        qputenv("PATH", oldPath);
+    }
+
+private:
+    /// Why the node last went down, as its health history has it; empty while it has not.
+    static QString downReason(jobfirst::LocalEngineSession &engine, const QString &node)
+    {
+        auto history = engine.nodeHistory(node, 10);
+        history.waitForFinished();
+        if (!history.result())
+            return {};
+        for (const jobfirst::HealthEvent &e : history.result().value())
+            if (e.to == jobfirst::HealthState::Down)
+                return e.reason;
+        return {};
     }
 };
 
