@@ -19,8 +19,11 @@
 #include <QTimer>
 #include <QtConcurrent>
 
+#include <cctype>
+#include <climits>
 #include <csignal>
 
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -62,6 +65,40 @@ bool ownerRuns(const QString &folder)
     return processStartTime(pid) == started;
 }
 
+/// Whether the process whose open files /proc lists in `fds` has one under `prefix`.
+bool hasFileOpenUnder(const QByteArray &fds, const QByteArray &prefix)
+{
+    DIR *dir = ::opendir(fds.constData());
+    if (!dir)
+        return false; // it ended meanwhile
+    bool open = false;
+    for (const dirent *fd = ::readdir(dir); fd && !open; fd = ::readdir(dir)) {
+        char target[PATH_MAX];
+        const ssize_t n = ::readlink((fds + '/' + fd->d_name).constData(), target, sizeof target);
+        open = n > 0 && QByteArrayView(target, n).startsWith(prefix);
+    }
+    ::closedir(dir);
+    return open;
+}
+
+/// Whether a running process has a file open in `folder`: a killed demo's store opened again
+/// with --db is in use, whoever made its folder. (Another user's processes cannot be read, nor
+/// open a file in a folder only this user may enter.)
+bool openInAnyProcess(const QString &folder)
+{
+    const QString canonical = QDir(folder).canonicalPath();
+    DIR *proc = ::opendir("/proc");
+    if (!proc)
+        return true; // cannot tell: kept
+    const QByteArray prefix = QFile::encodeName(canonical) + '/';
+    bool open = false;
+    for (const dirent *p = ::readdir(proc); p && !open && !canonical.isEmpty(); p = ::readdir(proc))
+        open = std::isdigit(static_cast<unsigned char>(p->d_name[0])) &&
+               hasFileOpenUnder(QByteArray("/proc/") + p->d_name + "/fd", prefix);
+    ::closedir(proc);
+    return open;
+}
+
 } // namespace
 
 DemoCluster::DemoCluster(LocalEngineSession *engine, QObject *parent)
@@ -80,7 +117,7 @@ int DemoCluster::removeStaleFolders(const QString &tempPath, const QString &keep
         const QString folder = temp.filePath(name);
         if (!kept.isEmpty() && kept.startsWith(QFileInfo(folder).absoluteFilePath() + u'/'))
             continue; // someone opens a killed demo's store on purpose: not taken from under it
-        if (!ownerRuns(folder) && QDir(folder).removeRecursively())
+        if (!ownerRuns(folder) && !openInAnyProcess(folder) && QDir(folder).removeRecursively())
             ++removed;
     }
     return removed;

@@ -32,7 +32,8 @@ public:
     QString configPath() const;
 
     /// Removes the demo folders under `tempPath` whose console no longer runs (it was killed
-    /// and could not clean up), except one holding `keep` (a store this console is opening).
+    /// and could not clean up) and in which no process has a file open (its store opened
+    /// again with --db), except one holding `keep` (a store this console is opening).
     /// Returns how many were removed. Disk work: not on the GUI thread.
     static int removeStaleFolders(const QString &tempPath, const QString &keep = {});
     /// The same sweep on a pool thread, as every console start does (any engine, not only the

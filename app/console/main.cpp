@@ -110,7 +110,8 @@ int parseOptions(const QStringList &arguments, Options *o)
                         "a shared sync outbox (password from PGPASSFILE or ?passfile=FILE)."),
          QStringLiteral("file|url")},
         {QStringLiteral("local-db"),
-         QStringLiteral("With --db postgresql://…: the file for nodes, config, audit and tokens."),
+         QStringLiteral("With --db postgresql://…: this console's file for its logs, SLO "
+                        "history and import checkpoints."),
          QStringLiteral("file")},
         {QStringLiteral("config"),
          QStringLiteral("With --db: the cluster config file (watched for changes). A missing "

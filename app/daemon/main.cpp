@@ -139,7 +139,8 @@ int main(int argc, char *argv[])
          QStringLiteral("file|url")},
         {QStringLiteral("local-db"),
          QStringLiteral(
-             "With --db postgresql://…: this daemon's file for API tokens, logs and SLO history."),
+             "With --db postgresql://…: this daemon's file for its logs, SLO history and import "
+             "checkpoints (API tokens are shared in PostgreSQL)."),
          QStringLiteral("file")},
         {QStringLiteral("listen"),
          QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."),

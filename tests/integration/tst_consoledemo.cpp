@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -262,6 +264,38 @@ private slots:
         QDir(m_temp.filePath(QStringLiteral("jobfirst-demo-alive"))).removeRecursively();
     }
 
+    /// A killed demo's store opened again (--db, as after a crash) is in use: another
+    /// console's start must not remove its folder. walk23: the next `scripts/run` deleted the
+    /// store under the running console, and every event it accepted after that went with it.
+    void aFolderWhoseStoreIsOpenIsKept()
+    {
+        QProcess gone;
+        gone.start(QStringLiteral("true"));
+        QVERIFY(gone.waitForStarted(10000));
+        const qint64 pid = gone.processId();
+        QVERIFY(gone.waitForFinished(10000));
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-reopened"),
+                           QByteArray::number(pid) + " 12345\n"));
+        QVERIFY(
+            makeFolder(QStringLiteral("jobfirst-demo-left"), QByteArray::number(pid) + " 12345\n"));
+        const QString store = m_temp.filePath(QStringLiteral("jobfirst-demo-reopened/demo.db"));
+        auto console = startConsole({QStringLiteral("--db"), store});
+        QVERIFY(console->waitForStarted(10000));
+        WALL_VERIFY(QFileInfo::exists(store + QStringLiteral("-wal")), 30000);
+
+        // What the next console's start does (this test plays that console). The one left
+        // goes, by this sweep or by the start of the console holding the store.
+        DemoCluster::removeStaleFolders(m_temp.path());
+        QVERIFY(QFileInfo::exists(store));
+        QVERIFY(!QFileInfo::exists(m_temp.filePath(QStringLiteral("jobfirst-demo-left"))));
+
+        console->terminate();
+        QVERIFY(console->waitForFinished(20000));
+        // Closed: the folder of a console that no longer runs is removed as before.
+        QCOMPARE(DemoCluster::removeStaleFolders(m_temp.path()), 1);
+        QVERIFY(!QFileInfo::exists(store));
+    }
+
     /// The console opens its window on the demo when the demo says `ready`: a demo that
     /// never says it leaves the console on its splash for ever.
     void demoClusterSaysReadyWithItsNodesIn()
@@ -291,6 +325,59 @@ private slots:
         }
         qputenv("TMPDIR", oldTemp);
         qputenv("PATH", oldPath);
+    }
+
+    /// A node the demo's own requests find failing is down for a reason the console words in
+    /// its language ("answered HTTP 503"), as a failed check's. walk23: it was the HTTP
+    /// client's English sentence with the URL, on the Alerts page of the Chinese console too.
+    void demoRequestFailureIsWordedAsACheckIs()
+    {
+        QTemporaryDir temp;
+        QVERIFY(temp.isValid());
+        const QByteArray oldTemp = qgetenv("TMPDIR"), oldPath = qgetenv("PATH");
+        qputenv("TMPDIR", temp.path().toLocal8Bit());
+        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
+                            ':' + oldPath);
+        jobfirst::LocalEngineSession engine(QStringLiteral("demo:test"));
+        {
+            DemoCluster demo(&engine);
+            QSignalSpy ready(&demo, &DemoCluster::ready);
+            demo.start();
+            WALL_VERIFY(!ready.isEmpty(), 30000);
+            auto nodes = engine.nodes();
+            WALL_VERIFY(nodes.isFinished(), 10000);
+            QVERIFY(nodes.result().ok());
+            const jobfirst::NodeStatus node = nodes.result().value().value(1);
+            QNetworkAccessManager nam;
+            QNetworkRequest control(QUrl(node.spec.url + QStringLiteral("/control")));
+            control.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QStringLiteral("application/json"));
+            std::unique_ptr<QNetworkReply> fault(
+                nam.post(control, QByteArray(R"({"status":503})")));
+            WALL_VERIFY(fault->isFinished(), 10000);
+            QCOMPARE(fault->error(), QNetworkReply::NoError);
+
+            QString reason;
+            WALL_VERIFY(!(reason = downReason(engine, node.spec.id)).isEmpty(), 20000);
+            QCOMPARE(reason, QStringLiteral("passive: bad status 503"));
+            engine.stop();
+        }
+        qputenv("TMPDIR", oldTemp);
+        qputenv("PATH", oldPath);
+    }
+
+private:
+    /// Why the node last went down, as its health history has it; empty while it has not.
+    static QString downReason(jobfirst::LocalEngineSession &engine, const QString &node)
+    {
+        auto history = engine.nodeHistory(node, 10);
+        history.waitForFinished();
+        if (!history.result())
+            return {};
+        for (const jobfirst::HealthEvent &e : history.result().value())
+            if (e.to == jobfirst::HealthState::Down)
+                return e.reason;
+        return {};
     }
 };
 
