@@ -248,6 +248,64 @@ int parseOptions(const QStringList &arguments, Options *o)
     return -1;
 }
 
+/// The application's names, icon and style, once the QApplication exists.
+void describeApplication()
+{
+    QApplication::setOrganizationName(QStringLiteral("JobFirst"));
+    QApplication::setApplicationName(QStringLiteral("jobfirst-console"));
+    QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
+    QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
+    // Over the style that -style or QT_STYLE_OVERRIDE chose; the application owns it.
+    QApplication::setStyle(new ui::ConsoleStyle(QApplication::style()->name()));
+}
+
+/// What every window the shell opens is set up with: --language, --page, the screenshots'
+/// size, and --startup-report's timings.
+void setUpWindows(ConsoleShell &shell, const Options &options)
+{
+    shell.setWindowSetup([&options](ui::MainWindow *window) {
+        if (!options.language.isEmpty())
+            window->switchLanguage(options.language);
+        if (options.page >= 0)
+            window->showPage(options.page);
+        if (!options.screenshots.isEmpty())
+            window->resize(1400, 900);
+    });
+    if (options.startupReport)
+        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell,
+                         [](ui::MainWindow *w) { reportStartup(w); });
+}
+
+/// The engine the command line names: a jobfirstd, the demo, a store, or the one remembered.
+void openEngine(ConsoleShell &shell, const Options &options)
+{
+    if (!options.connect.isEmpty()) {
+        shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
+                                  options.tokenFile, options.token, options.caFile);
+    } else if (options.demo) {
+        shell.startDemo();
+    } else if (!options.db.isEmpty()) {
+        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
+    } else {
+        shell.startRemembered();
+    }
+}
+
+/// --screenshots and --quit-after: the console quits by itself.
+void scheduleQuitting(ConsoleShell &shell, const Options &options)
+{
+    if (!options.screenshots.isEmpty()) {
+        QDir().mkpath(options.screenshots);
+        QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
+            if (shell.window())
+                takeScreenshots(shell.window(), dir);
+        });
+    }
+    if (options.quitAfter > 0)
+        QTimer::singleShot(int(options.quitAfter * 1000), qApp, &QCoreApplication::quit);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -264,17 +322,12 @@ int main(int argc, char *argv[])
         return code;
 
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("JobFirst"));
-    QApplication::setApplicationName(QStringLiteral("jobfirst-console"));
-    QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
-    QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    // Over the style that -style or QT_STYLE_OVERRIDE chose; the application owns it.
-    QApplication::setStyle(new ui::ConsoleStyle(QApplication::style()->name()));
+    describeApplication();
     // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:
     // quitting inside it deadlocked when it interrupted a thread holding a Qt or malloc lock).
     UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});
-    QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app, &QCoreApplication::quit);
+    QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app,
+                     &QCoreApplication::quit);
 
     // A demo folder left by a killed console goes at the next start, whatever this one opens
     // (the demo start sweeps too); never the folder of the store it is asked to open.
@@ -282,36 +335,9 @@ int main(int argc, char *argv[])
         !options.db.isEmpty() ? options.db
                               : QSettings().value(QStringLiteral("store/path")).toString());
     ConsoleShell shell;
-    shell.setWindowSetup([&options](ui::MainWindow *window) {
-        if (!options.language.isEmpty())
-            window->switchLanguage(options.language);
-        if (options.page >= 0)
-            window->showPage(options.page);
-        if (!options.screenshots.isEmpty())
-            window->resize(1400, 900);
-    });
-    if (options.startupReport)
-        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell,
-                         [](ui::MainWindow *w) { reportStartup(w); });
-    if (!options.connect.isEmpty()) {
-        shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
-                                  options.tokenFile, options.token, options.caFile);
-    } else if (options.demo) {
-        shell.startDemo();
-    } else if (!options.db.isEmpty()) {
-        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
-    } else {
-        shell.startRemembered();
-    }
-    if (!options.screenshots.isEmpty()) {
-        QDir().mkpath(options.screenshots);
-        QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
-            if (shell.window())
-                takeScreenshots(shell.window(), dir);
-        });
-    }
-    if (options.quitAfter > 0)
-        QTimer::singleShot(int(options.quitAfter * 1000), &app, &QCoreApplication::quit);
+    setUpWindows(shell, options);
+    openEngine(shell, options);
+    scheduleQuitting(shell, options);
     const int code = QApplication::exec();
     shell.stop();
     return code;
