@@ -96,12 +96,11 @@ struct Options
     QByteArray token; ///< read from --token-file, before anything starts
 };
 
-int parseOptions(const QStringList &arguments, Options *o)
+void addOptions(QCommandLineParser &parser)
 {
-    QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("JobFirst Cluster Console"));
-    const QCommandLineOption help = parser.addHelpOption();
-    const QCommandLineOption version = parser.addVersionOption();
+    parser.addHelpOption();
+    parser.addVersionOption();
     parser.addOptions({
         {QStringLiteral("demo"),
          QStringLiteral("Start a local demo cluster (default when nothing else is remembered).")},
@@ -142,92 +141,170 @@ int parseOptions(const QStringList &arguments, Options *o)
          QStringLiteral("Print when the window first paints and when the first engine snapshot "
                         "with nodes is drawn, then quit (bench).")},
     });
-    QTextStream err(stderr);
-    if (!parser.parse(arguments)) {
-        err << "jobfirst-console: " << parser.errorText() << " (see --help)\n";
-        return 2;
-    }
-    if (parser.isSet(help)) {
-        QTextStream(stdout) << parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("jobfirst-console"));
-        return 0;
-    }
-    if (parser.isSet(version)) {
-        QTextStream(stdout) << "jobfirst-console " << JOBFIRST_VERSION << "\n";
-        return 0;
-    }
+}
+
+/// --demo, --db, --local-db, --config and --create-config; a malformed store URL, a missing
+/// --local-db or a mistyped --config is said here, before anything is created.
+QString readStoreOptions(const QCommandLineParser &parser, Options *o)
+{
     o->demo = parser.isSet(QStringLiteral("demo"));
     o->db = parser.value(QStringLiteral("db"));
     o->localDb = parser.value(QStringLiteral("local-db"));
     if (!o->db.isEmpty()) {
-        EngineOptions check; // a malformed URL or a missing --local-db is said here, at once
-        if (Status s = setStoreLocation(check, o->db, o->localDb); !s) {
-            err << "jobfirst-console: " << s.error().message << "\n";
-            return 2;
-        }
+        EngineOptions check;
+        if (Status s = setStoreLocation(check, o->db, o->localDb); !s)
+            return s.error().message;
     }
     o->config = parser.value(QStringLiteral("config"));
     o->createConfig = parser.isSet(QStringLiteral("create-config"));
-    if (!o->config.isEmpty() && o->db.isEmpty()) {
-        err << "jobfirst-console: --config FILE goes with --db (the store it configures)\n";
-        return 2;
-    }
-    EngineOptions config; // a mistyped --config is said here, before anything is created
+    if (!o->config.isEmpty() && o->db.isEmpty())
+        return QStringLiteral("--config FILE goes with --db (the store it configures)");
+    EngineOptions config;
     config.configPath = o->config;
     config.createConfig = o->createConfig;
-    if (Status s = checkConfigLocation(config); !s) {
-        err << "jobfirst-console: --config " << s.error().message << "\n";
-        return 2;
-    }
-    o->connect = parser.value(QStringLiteral("connect"));
-    o->tokenFile = parser.value(QStringLiteral("token-file"));
-    o->caFile = parser.value(QStringLiteral("ca-file"));
+    if (Status s = checkConfigLocation(config); !s)
+        return QStringLiteral("--config ") + s.error().message;
+    return {};
+}
+
+/// --language, --page, --quit-after, --screenshots and --startup-report: how the window opens.
+QString readWindowOptions(const QCommandLineParser &parser, Options *o)
+{
     o->screenshots = parser.value(QStringLiteral("screenshots"));
     o->startupReport = parser.isSet(QStringLiteral("startup-report"));
     o->language = parser.value(QStringLiteral("language"));
-    if (parser.isSet(QStringLiteral("language")) && o->language != QLatin1String("en") && o->language != QLatin1String("zh_CN")) {
-        err << "jobfirst-console: --language \"" << o->language << "\" is not a language of the console (en, zh_CN)\n";
-        return 2;
-    }
+    if (parser.isSet(QStringLiteral("language")) && o->language != QLatin1String("en") &&
+        o->language != QLatin1String("zh_CN"))
+        return QStringLiteral("--language \"%1\" is not a language of the console (en, zh_CN)")
+            .arg(o->language);
     if (parser.isSet(QStringLiteral("page"))) {
         bool ok = false;
         o->page = parser.value(QStringLiteral("page")).toInt(&ok);
-        if (!ok || o->page < 0 || o->page > 8) {
-            err << "jobfirst-console: --page \"" << parser.value(QStringLiteral("page"))
-                << "\" is not a page (0-8)\n";
-            return 2;
-        }
+        if (!ok || o->page < 0 || o->page > 8)
+            return QStringLiteral("--page \"%1\" is not a page (0-8)")
+                .arg(parser.value(QStringLiteral("page")));
     }
     if (parser.isSet(QStringLiteral("quit-after"))) {
         bool ok = false;
         o->quitAfter = parser.value(QStringLiteral("quit-after")).toDouble(&ok);
-        if (!ok || o->quitAfter <= 0) {
-            err << "jobfirst-console: --quit-after takes a number of seconds\n";
-            return 2;
-        }
+        if (!ok || o->quitAfter <= 0)
+            return QStringLiteral("--quit-after takes a number of seconds");
     }
-    if (!o->connect.isEmpty()) {
-        if (auto url = RemoteEngineSession::parseServerUrl(o->connect); !url) {
-            err << "jobfirst-console: --connect: " << url.error().message << "\n";
-            return 2;
-        }
-        if (o->tokenFile.isEmpty()) {
-            err << "jobfirst-console: --connect needs --token-file FILE (the token is never given on the command line)\n";
-            return 2;
-        }
-        // Read here, so a wrong path is said even where no display can be opened.
-        const auto token = RemoteEngineSession::readTokenFile(o->tokenFile);
-        if (!token) {
-            err << "jobfirst-console: " << token.error().message << "\n";
-            return 2;
-        }
-        o->token = token.value();
-        // Used, as ssh would not: whoever could read it may have it already. Said on stderr
-        // here, and in the window by ConsoleShell::attachWithTokenFile().
-        if (const QString open = readableByOthersWarning(o->tokenFile, QStringLiteral("token"));
-            !open.isEmpty())
-            err << "jobfirst-console: warning: " << open << "\n";
+    return {};
+}
+
+/// --connect, --token-file and --ca-file. The token is read here, so that a wrong path is said
+/// even where no display can be opened.
+QString readConnectOptions(const QCommandLineParser &parser, Options *o)
+{
+    o->connect = parser.value(QStringLiteral("connect"));
+    o->tokenFile = parser.value(QStringLiteral("token-file"));
+    o->caFile = parser.value(QStringLiteral("ca-file"));
+    if (o->connect.isEmpty())
+        return {};
+    if (auto url = RemoteEngineSession::parseServerUrl(o->connect); !url)
+        return QStringLiteral("--connect: ") + url.error().message;
+    if (o->tokenFile.isEmpty())
+        return QStringLiteral("--connect needs --token-file FILE (the token is never given on "
+                              "the command line)");
+    const auto token = RemoteEngineSession::readTokenFile(o->tokenFile);
+    if (!token)
+        return token.error().message;
+    o->token = token.value();
+    // Used, as ssh would not: whoever could read it may have it already. Said on stderr
+    // here, and in the window by ConsoleShell::attachWithTokenFile().
+    if (const QString open = readableByOthersWarning(o->tokenFile, QStringLiteral("token"));
+        !open.isEmpty())
+        QTextStream(stderr) << "jobfirst-console: warning: " << open << "\n";
+    return {};
+}
+
+/// Says on stderr what is wrong with the command line; answers the exit code for it.
+int refuse(const QString &problem)
+{
+    QTextStream(stderr) << "jobfirst-console: " << problem << "\n";
+    return 2;
+}
+
+/// Reads the command line into `o`: -1 to go on, else the exit code (0 after --help or
+/// --version, 2 for a bad option, said on stderr).
+int parseOptions(const QStringList &arguments, Options *o)
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    if (!parser.parse(arguments))
+        return refuse(parser.errorText() + QStringLiteral(" (see --help)"));
+    if (parser.isSet(QStringLiteral("help"))) {
+        QTextStream(stdout) << parser.helpText().replace(QStringLiteral("<executable_name>"),
+                                                         QStringLiteral("jobfirst-console"));
+        return 0;
     }
+    if (parser.isSet(QStringLiteral("version"))) {
+        QTextStream(stdout) << "jobfirst-console " << JOBFIRST_VERSION << "\n";
+        return 0;
+    }
+    for (const auto read : {readStoreOptions, readWindowOptions, readConnectOptions})
+        if (const QString problem = read(parser, o); !problem.isEmpty())
+            return refuse(problem);
     return -1;
+}
+
+/// The application's names, icon and style, once the QApplication exists.
+void describeApplication()
+{
+    QApplication::setOrganizationName(QStringLiteral("JobFirst"));
+    QApplication::setApplicationName(QStringLiteral("jobfirst-console"));
+    QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
+    QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
+    // Over the style that -style or QT_STYLE_OVERRIDE chose; the application owns it.
+    QApplication::setStyle(new ui::ConsoleStyle(QApplication::style()->name()));
+}
+
+/// What every window the shell opens is set up with: --language, --page, the screenshots'
+/// size, and --startup-report's timings.
+void setUpWindows(ConsoleShell &shell, const Options &options)
+{
+    shell.setWindowSetup([&options](ui::MainWindow *window) {
+        if (!options.language.isEmpty())
+            window->switchLanguage(options.language);
+        if (options.page >= 0)
+            window->showPage(options.page);
+        if (!options.screenshots.isEmpty())
+            window->resize(1400, 900);
+    });
+    if (options.startupReport)
+        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell,
+                         [](ui::MainWindow *w) { reportStartup(w); });
+}
+
+/// The engine the command line names: a jobfirstd, the demo, a store, or the one remembered.
+void openEngine(ConsoleShell &shell, const Options &options)
+{
+    if (!options.connect.isEmpty()) {
+        shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
+                                  options.tokenFile, options.token, options.caFile);
+    } else if (options.demo) {
+        shell.startDemo();
+    } else if (!options.db.isEmpty()) {
+        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
+    } else {
+        shell.startRemembered();
+    }
+}
+
+/// --screenshots and --quit-after: the console quits by itself.
+void scheduleQuitting(ConsoleShell &shell, const Options &options)
+{
+    if (!options.screenshots.isEmpty()) {
+        QDir().mkpath(options.screenshots);
+        QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
+            if (shell.window())
+                takeScreenshots(shell.window(), dir);
+        });
+    }
+    if (options.quitAfter > 0)
+        QTimer::singleShot(int(options.quitAfter * 1000), qApp, &QCoreApplication::quit);
 }
 
 } // namespace
@@ -246,17 +323,12 @@ int main(int argc, char *argv[])
         return code;
 
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("JobFirst"));
-    QApplication::setApplicationName(QStringLiteral("jobfirst-console"));
-    QApplication::setApplicationDisplayName(QStringLiteral("JobFirst Cluster Console"));
-    QApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
-    // Over the style that -style or QT_STYLE_OVERRIDE chose; the application owns it.
-    QApplication::setStyle(new ui::ConsoleStyle(QApplication::style()->name()));
+    describeApplication();
     // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:
     // quitting inside it deadlocked when it interrupted a thread holding a Qt or malloc lock).
     UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});
-    QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app, &QCoreApplication::quit);
+    QObject::connect(&terminationSignals, &UnixSignalWatcher::received, &app,
+                     &QCoreApplication::quit);
 
     // A demo folder left by a killed console goes at the next start, whatever this one opens
     // (the demo start sweeps too); never the folder of the store it is asked to open.
@@ -264,36 +336,9 @@ int main(int argc, char *argv[])
         !options.db.isEmpty() ? options.db
                               : QSettings().value(QStringLiteral("store/path")).toString());
     ConsoleShell shell;
-    shell.setWindowSetup([&options](ui::MainWindow *window) {
-        if (!options.language.isEmpty())
-            window->switchLanguage(options.language);
-        if (options.page >= 0)
-            window->showPage(options.page);
-        if (!options.screenshots.isEmpty())
-            window->resize(1400, 900);
-    });
-    if (options.startupReport)
-        QObject::connect(&shell, &ConsoleShell::windowChanged, &shell,
-                         [](ui::MainWindow *w) { reportStartup(w); });
-    if (!options.connect.isEmpty()) {
-        shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
-                                  options.tokenFile, options.token, options.caFile);
-    } else if (options.demo) {
-        shell.startDemo();
-    } else if (!options.db.isEmpty()) {
-        shell.openStore(options.db, options.config, options.localDb, options.createConfig);
-    } else {
-        shell.startRemembered();
-    }
-    if (!options.screenshots.isEmpty()) {
-        QDir().mkpath(options.screenshots);
-        QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
-            if (shell.window())
-                takeScreenshots(shell.window(), dir);
-        });
-    }
-    if (options.quitAfter > 0)
-        QTimer::singleShot(int(options.quitAfter * 1000), &app, &QCoreApplication::quit);
+    setUpWindows(shell, options);
+    openEngine(shell, options);
+    scheduleQuitting(shell, options);
     const int code = QApplication::exec();
     shell.stop();
     return code;

@@ -111,14 +111,17 @@ void logEngineEvents(LocalEngineSession &engine)
                      });
 }
 
-} // namespace
-
-int main(int argc, char *argv[])
+/// What the command line asks of the daemon, checked before anything starts.
+struct DaemonOptions
 {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("jobfirstd"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
-    QCommandLineParser parser;
+    QString db, localDb, config;
+    bool createConfig = false;
+    std::pair<QHostAddress, quint16> listen;
+    int refreshMs = 1000;
+};
+
+void addOptions(QCommandLineParser &parser)
+{
     parser.setApplicationDescription(QStringLiteral("The JobFirst cluster engine as a service, with its admin API."));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -149,61 +152,88 @@ int main(int argc, char *argv[])
          QStringLiteral("How often snapshots go to connected consoles (default 1000)."),
          QStringLiteral("ms")},
     });
-    parser.process(app);
-    installJsonLog(QStringLiteral("info"));
+}
+
+/// --db (required), --listen and --refresh-ms checked, in that order; the rest as given.
+Status readOptions(const QCommandLineParser &parser, DaemonOptions *o)
+{
     if (!parser.isSet(QStringLiteral("db")))
-        return fail(QStringLiteral("--db FILE is required (the cluster store)"));
-    const auto listen = parseListen(parser.value(QStringLiteral("listen")).isEmpty() ? QStringLiteral("127.0.0.1:8700")
-                                                                                      : parser.value(QStringLiteral("listen")));
+        return makeError(QStringLiteral("options.db"),
+                         QStringLiteral("--db FILE is required (the cluster store)"));
+    const QString listenText = parser.value(QStringLiteral("listen"));
+    const auto listen =
+        parseListen(listenText.isEmpty() ? QStringLiteral("127.0.0.1:8700") : listenText);
     if (!listen)
-        return fail(listen.error().message);
+        return listen.error();
+    o->listen = listen.value();
     bool refreshOk = true;
-    const int refreshMs = parser.isSet(QStringLiteral("refresh-ms")) ? parser.value(QStringLiteral("refresh-ms")).toInt(&refreshOk) : 1000;
-    if (!refreshOk || refreshMs < 100 || refreshMs > 60000)
-        return fail(QStringLiteral("--refresh-ms must be a whole number from 100 to 60000"));
+    if (parser.isSet(QStringLiteral("refresh-ms")))
+        o->refreshMs = parser.value(QStringLiteral("refresh-ms")).toInt(&refreshOk);
+    if (!refreshOk || o->refreshMs < 100 || o->refreshMs > 60000)
+        return makeError(QStringLiteral("options.refresh"),
+                         QStringLiteral("--refresh-ms must be a whole number from 100 to 60000"));
+    o->db = parser.value(QStringLiteral("db"));
+    o->localDb = parser.value(QStringLiteral("local-db"));
+    o->config = parser.value(QStringLiteral("config"));
+    o->createConfig = parser.isSet(QStringLiteral("create-config"));
+    return {};
+}
 
-    UnixSignalWatcher unixSignals({SIGTERM, SIGINT, SIGHUP});
-    std::signal(SIGPIPE, SIG_IGN);
-    LocalEngineSession engine(QStringLiteral("jobfirstd"));
-    logEngineEvents(engine);
-    EngineOptions options;
-    if (Status s = setStoreLocation(options, parser.value(QStringLiteral("db")), parser.value(QStringLiteral("local-db"))); !s)
-        return fail(s.error().message);
-    options.configPath = parser.value(QStringLiteral("config"));
-    options.createConfig = parser.isSet(QStringLiteral("create-config"));
-    options.refreshMs = refreshMs;
-    if (Status s = waitFor(engine.start(options)); !s)
-        return fail(s.error().message);
-    const auto config = waitFor(engine.config(true));
-    if (!config)
-        return fail(config.error().message);
-    installJsonLog(config->logLevel);
-    warnOfOpenSecretFiles(options.configPath, config.value());
+/// Opens the store of --db (and --local-db) and starts the engine on it with --config.
+Status startEngine(LocalEngineSession &engine, const DaemonOptions &o, EngineOptions *options)
+{
+    if (Status s = setStoreLocation(*options, o.db, o.localDb); !s)
+        return s;
+    options->configPath = o.config;
+    options->createConfig = o.createConfig;
+    options->refreshMs = o.refreshMs;
+    return waitFor(engine.start(*options));
+}
+
+/// Says in the log that --create-config wrote the missing config file, and from what.
+void logMadeConfigFile(const LocalEngineSession &engine, const QString &configPath)
+{
+    const int version = engine.configMadeFromVersion();
+    logJson(QStringLiteral("info"), QStringLiteral("config"),
+            version > 0
+                ? QStringLiteral("%1 was missing: written from the store's latest config "
+                                 "version %2 (its secrets kept)")
+                      .arg(configPath)
+                      .arg(version)
+                : QStringLiteral("%1 was missing: written with a new config and fresh secrets "
+                                 "(the store had no config version)")
+                      .arg(configPath),
+            {{QStringLiteral("file"), configPath}, {QStringLiteral("version"), version}});
+}
+
+/// Logs at the config's level from here on, and says what start-up found of its files.
+void adoptStartConfig(const LocalEngineSession &engine, const QString &configPath,
+                      const ClusterConfig &config)
+{
+    installJsonLog(config.logLevel);
+    warnOfOpenSecretFiles(configPath, config);
     if (engine.madeConfigFile())
-        logJson(QStringLiteral("info"), QStringLiteral("config"),
-                engine.configMadeFromVersion() > 0
-                    ? QStringLiteral("%1 was missing: written from the store's latest config "
-                                     "version %2 (its secrets kept)")
-                          .arg(options.configPath)
-                          .arg(engine.configMadeFromVersion())
-                    : QStringLiteral("%1 was missing: written with a new config and fresh secrets "
-                                     "(the store had no config version)")
-                          .arg(options.configPath),
-                {{QStringLiteral("file"), options.configPath},
-                 {QStringLiteral("version"), engine.configMadeFromVersion()}});
+        logMadeConfigFile(engine, configPath);
+}
 
-    AdminApiServer api(&engine, options.dbPath);
-    AdminApiOptions apiOptions;
-    apiOptions.address = listen->first;
-    apiOptions.port = listen->second;
-    apiOptions.tlsCert = config->apiTlsCert;
-    apiOptions.tlsKey = config->apiTlsKey;
-    apiOptions.metricsPublic = config->metricsPublic;
-    apiOptions.stateUrl = options.outboxUrl;
-    if (Status s = api.start(apiOptions); !s) {
-        engine.stop();
-        return fail(s.error().message);
-    }
+AdminApiOptions adminApiOptions(const DaemonOptions &o, const EngineOptions &engine,
+                                const ClusterConfig &config)
+{
+    AdminApiOptions api;
+    api.address = o.listen.first;
+    api.port = o.listen.second;
+    api.tlsCert = config.apiTlsCert;
+    api.tlsKey = config.apiTlsKey;
+    api.metricsPublic = config.metricsPublic;
+    api.stateUrl = engine.outboxUrl;
+    return api;
+}
+
+/// A config applied later changes whether /metrics is public at once; its TLS files only at
+/// the next start, which the log says.
+void followConfigChanges(LocalEngineSession &engine, AdminApiServer &api,
+                         const AdminApiOptions &apiOptions)
+{
     QObject::connect(&engine, &EngineSession::configApplied, &api, [&api, &engine, apiOptions] {
         whenFinished(engine.config(true), &api, [&api, apiOptions](const Result<ClusterConfig> &c) {
             if (!c)
@@ -214,25 +244,43 @@ int main(int argc, char *argv[])
                         QStringLiteral("api_tls_cert/api_tls_key changed: the admin API keeps its TLS setup until jobfirstd restarts"));
         });
     });
+}
+
+/// The admin API's address as the other daemons sharing the store are shown it (the daemons
+/// view): this machine's name where the API listens on every address.
+QString adminUrl(const QHostAddress &address, quint16 port, bool tls)
+{
+    return QStringLiteral("%1://%2:%3")
+        .arg(tls ? QStringLiteral("https") : QStringLiteral("http"),
+             address.isEqual(QHostAddress::AnyIPv4) || address.isEqual(QHostAddress::Any)
+                 ? QSysInfo::machineHostName()
+                 : address.toString())
+        .arg(port);
+}
+
+/// Says the daemon is up: in the log, to the other daemons, and on stdout.
+void announceStart(LocalEngineSession &engine, const EngineOptions &options,
+                   const AdminApiOptions &apiOptions, quint16 port)
+{
+    const QHostAddress &address = apiOptions.address;
     logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("jobfirstd started"),
             {{QStringLiteral("store"), QFileInfo(options.dbPath).absoluteFilePath()},
-             {QStringLiteral("outbox"), options.outboxUrl.isEmpty() ? QStringLiteral("in the store") : options.outboxUrl},
+             {QStringLiteral("outbox"),
+              options.outboxUrl.isEmpty() ? QStringLiteral("in the store") : options.outboxUrl},
              {QStringLiteral("config"), options.configPath},
-             {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(listen->first.toString()).arg(api.port())},
+             {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(address.toString()).arg(port)},
              {QStringLiteral("tls"), !apiOptions.tlsCert.isEmpty()},
              {QStringLiteral("version"), QStringLiteral(JOBFIRST_VERSION)}});
-    // Shown to the other daemons sharing the store (the daemons view).
-    engine.setAdminUrl(QStringLiteral("%1://%2:%3")
-                           .arg(apiOptions.tlsCert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"),
-                                listen->first.isEqual(QHostAddress::AnyIPv4) || listen->first.isEqual(QHostAddress::Any)
-                                    ? QSysInfo::machineHostName()
-                                    : listen->first.toString())
-                           .arg(api.port()));
+    engine.setAdminUrl(adminUrl(address, port, !apiOptions.tlsCert.isEmpty()));
     // Tests and scripts started with port 0 learn the port from this line on stdout.
-    std::printf("listening %s:%u\n", qPrintable(listen->first.toString()), unsigned(api.port()));
+    std::printf("listening %s:%u\n", qPrintable(address.toString()), unsigned(port));
     std::fflush(stdout);
+}
 
-    QObject::connect(&unixSignals, &UnixSignalWatcher::received, &app, [&engine](int signal) {
+/// SIGHUP reads the config file again; SIGTERM and SIGINT stop the daemon.
+void handleSignals(const UnixSignalWatcher &watcher, LocalEngineSession &engine)
+{
+    QObject::connect(&watcher, &UnixSignalWatcher::received, qApp, [&engine](int signal) {
         if (signal == SIGHUP) {
             logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("SIGHUP: reading the config file again"));
             engine.reloadConfig();
@@ -241,6 +289,44 @@ int main(int argc, char *argv[])
         logJson(QStringLiteral("info"), QStringLiteral("daemon"), QStringLiteral("stopping (signal %1)").arg(signal));
         QCoreApplication::quit();
     });
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("jobfirstd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QCommandLineParser parser;
+    addOptions(parser);
+    parser.process(app);
+    installJsonLog(QStringLiteral("info"));
+    DaemonOptions daemon;
+    if (Status s = readOptions(parser, &daemon); !s)
+        return fail(s.error().message);
+
+    UnixSignalWatcher unixSignals({SIGTERM, SIGINT, SIGHUP});
+    std::signal(SIGPIPE, SIG_IGN);
+    LocalEngineSession engine(QStringLiteral("jobfirstd"));
+    logEngineEvents(engine);
+    EngineOptions options;
+    if (Status s = startEngine(engine, daemon, &options); !s)
+        return fail(s.error().message);
+    const auto config = waitFor(engine.config(true));
+    if (!config)
+        return fail(config.error().message);
+    adoptStartConfig(engine, options.configPath, config.value());
+
+    AdminApiServer api(&engine, options.dbPath);
+    const AdminApiOptions apiOptions = adminApiOptions(daemon, options, config.value());
+    if (Status s = api.start(apiOptions); !s) {
+        engine.stop();
+        return fail(s.error().message);
+    }
+    followConfigChanges(engine, api, apiOptions);
+    announceStart(engine, options, apiOptions, api.port());
+    handleSignals(unixSignals, engine);
     const int code = QCoreApplication::exec();
     // In-flight deliveries settle and the delivery lease is released before the store closes.
     engine.stop();

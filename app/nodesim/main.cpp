@@ -19,6 +19,20 @@
 
 namespace {
 
+/// What the command line asks of the simulator, read and checked before anything starts.
+struct SimOptions
+{
+    quint16 port = 0; ///< 0: any free port
+    QString id;
+    QString role;
+    std::optional<QUrl> engine; ///< --register: the admin API to register with at start
+    QString registerTokenFile;
+    QString secret; ///< empty: requests are not signed
+    std::optional<QString> token, controlToken;
+    std::optional<QSslConfiguration> tls; ///< set: serve HTTPS
+    jobfirst::sim::Faults faults;
+};
+
 // The TLS configuration of --tls-cert/--tls-key/--client-ca, or an error message.
 QString tlsFromOptions(const QCommandLineParser &parser, QSslConfiguration *tls)
 {
@@ -72,7 +86,7 @@ jobfirst::Result<QString> secretFromOptions(const QCommandLineParser &parser)
 }
 
 // The bearer tokens of --token-file and --control-token-file, or an error message.
-QString tokensFromOptions(const QCommandLineParser &parser, jobfirst::sim::NodeSimulator &sim)
+QString tokensFromOptions(const QCommandLineParser &parser, SimOptions *o)
 {
     for (const QString &option :
          {QStringLiteral("token-file"), QStringLiteral("control-token-file")}) {
@@ -81,10 +95,7 @@ QString tokensFromOptions(const QCommandLineParser &parser, jobfirst::sim::NodeS
         auto token = jobfirst::readSecretFile(parser.value(option), QStringLiteral("token"));
         if (!token)
             return QStringLiteral("--%1: %2").arg(option, token.error().message);
-        if (option == QLatin1String("token-file"))
-            sim.setToken(token.value());
-        else
-            sim.setControlToken(token.value());
+        (option == QLatin1String("token-file") ? o->token : o->controlToken) = token.value();
     }
     return {};
 }
@@ -120,21 +131,8 @@ QString faultsFromOptions(const QCommandLineParser &parser, jobfirst::sim::Fault
     return {};
 }
 
-} // namespace
-
-int main(int argc, char *argv[])
+void addNodeOptions(QCommandLineParser &parser)
 {
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("jobfirst-nodesim"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Plays a JobFirst Basic Server node (GET /health) or a sync target (signed POSTs).\n"
-        "Faults switch at run time: POST /control "
-        "{\"latency_ms\":200,\"status\":503,\"hang\":true,...}\n"
-        "Secrets and tokens come from files (or JOBFIRST_SECRET), never from the command line."));
-    parser.addHelpOption();
-    parser.addVersionOption();
     parser.addOptions({
         {QStringLiteral("port"), QStringLiteral("TCP port on 127.0.0.1 (0 picks a free one)."),
          QStringLiteral("port"), QStringLiteral("0")},
@@ -143,6 +141,12 @@ int main(int argc, char *argv[])
         {QStringLiteral("role"),
          QStringLiteral("node or target (for the banner; both are served)."),
          QStringLiteral("role"), QStringLiteral("node")},
+    });
+}
+
+void addSecretOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
         {QStringLiteral("secret-file"),
          QStringLiteral("File holding the signing secret (or set JOBFIRST_SECRET); when set, "
                         "unsigned or badly "
@@ -155,6 +159,16 @@ int main(int argc, char *argv[])
         {QStringLiteral("control-token-file"),
          QStringLiteral("File holding the bearer token /control, /stats and /records require."),
          QStringLiteral("file")},
+    });
+    // A secret given on the command line is visible to every user through ps: refused.
+    QCommandLineOption secretOnArgv(QStringLiteral("secret"), QString(), QStringLiteral("secret"));
+    secretOnArgv.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(secretOnArgv);
+}
+
+void addTlsOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
         {QStringLiteral("tls-cert"), QStringLiteral("PEM certificate (chain): serve HTTPS."),
          QStringLiteral("file")},
         {QStringLiteral("tls-key"), QStringLiteral("PEM private key of --tls-cert."),
@@ -162,112 +176,183 @@ int main(int argc, char *argv[])
         {QStringLiteral("client-ca"),
          QStringLiteral("PEM CA bundle: require a client certificate issued by it (mutual TLS)."),
          QStringLiteral("file")},
+    });
+}
+
+void addFaultOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
         {QStringLiteral("latency"), QStringLiteral("Initial latency in ms."), QStringLiteral("ms"),
          QStringLiteral("0")},
         {QStringLiteral("status"), QStringLiteral("Initial forced status (0: behave)."),
          QStringLiteral("code"), QStringLiteral("0")},
         {QStringLiteral("hang"), QStringLiteral("Start hanging (never answer).")},
-        {QStringLiteral("register"), QStringLiteral("Register with this engine's admin API at start, deregister at exit."),
+    });
+}
+
+void addRegistrationOptions(QCommandLineParser &parser)
+{
+    parser.addOptions({
+        {QStringLiteral("register"),
+         QStringLiteral("Register with this engine's admin API at start, deregister at exit."),
          QStringLiteral("url")},
-        {QStringLiteral("register-token-file"), QStringLiteral("The node token for --register (a file; never on the command line)."),
+        {QStringLiteral("register-token-file"),
+         QStringLiteral("The node token for --register (a file; never on the command line)."),
          QStringLiteral("file")},
     });
-    // A secret given on the command line is visible to every user through ps: refused.
-    QCommandLineOption secretOnArgv(QStringLiteral("secret"), QString(), QStringLiteral("secret"));
-    secretOnArgv.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOption(secretOnArgv);
-    parser.process(app);
-    QTextStream err(stderr);
+}
+
+/// The options as --help lists them.
+void addOptions(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(QStringLiteral(
+        "Plays a JobFirst Basic Server node (GET /health) or a sync target (signed POSTs).\n"
+        "Faults switch at run time: POST /control "
+        "{\"latency_ms\":200,\"status\":503,\"hang\":true,...}\n"
+        "Secrets and tokens come from files (or JOBFIRST_SECRET), never from the command line."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    addNodeOptions(parser);
+    addSecretOptions(parser);
+    addTlsOptions(parser);
+    addFaultOptions(parser);
+    addRegistrationOptions(parser);
+}
+
+// --port, --register (with the same words as jobfirstctl's --server) and --role, or an error
+// message.
+QString addressesFromOptions(const QCommandLineParser &parser, SimOptions *o)
+{
     const auto port = jobfirst::parsePort(parser.value(QStringLiteral("port")), 0); // 0: any free
-    if (!port) {
-        err << "jobfirst-nodesim: --port: " << port.error().message << "\n";
-        return 2;
-    }
-    // Checked before anything starts, with the same words as jobfirstctl's --server.
-    std::optional<QUrl> engine;
+    if (!port)
+        return QStringLiteral("--port: ") + port.error().message;
+    o->port = port.value();
     if (parser.isSet(QStringLiteral("register"))) {
         const auto url =
             jobfirst::RemoteEngineSession::parseServerUrl(parser.value(QStringLiteral("register")));
-        if (!url) {
-            err << "jobfirst-nodesim: --register: " << url.error().message << "\n";
-            return 2;
-        }
-        engine = url.value();
+        if (!url)
+            return QStringLiteral("--register: ") + url.error().message;
+        o->engine = url.value();
+        o->registerTokenFile = parser.value(QStringLiteral("register-token-file"));
     }
-    const QString role = parser.value(QStringLiteral("role"));
-    if (role != QLatin1String("node") && role != QLatin1String("target")) {
-        err << "jobfirst-nodesim: --role must be node or target, not \"" << role << "\"\n";
-        return 2;
-    }
-    if (parser.isSet(secretOnArgv)) {
-        err << "jobfirst-nodesim: --secret is refused: a secret on the command line is visible to "
-               "every user "
-               "(ps); use --secret-file FILE or the JOBFIRST_SECRET environment variable\n";
-        return 2;
-    }
+    o->role = parser.value(QStringLiteral("role"));
+    if (o->role != QLatin1String("node") && o->role != QLatin1String("target"))
+        return QStringLiteral("--role must be node or target, not \"%1\"").arg(o->role);
+    o->id = parser.value(QStringLiteral("id"));
+    return {};
+}
+
+// The signing secret and the bearer tokens, from files (or $JOBFIRST_SECRET), or an error
+// message; a secret on the command line is refused.
+QString secretsFromOptions(const QCommandLineParser &parser, SimOptions *o)
+{
+    if (parser.isSet(QStringLiteral("secret")))
+        return QStringLiteral("--secret is refused: a secret on the command line is visible to "
+                              "every user (ps); use --secret-file FILE or the JOBFIRST_SECRET "
+                              "environment variable");
     const auto secret = secretFromOptions(parser);
-    if (!secret) {
-        err << "jobfirst-nodesim: " << secret.error().message << "\n";
-        return 2;
-    }
-    jobfirst::sim::NodeSimulator sim(parser.value(QStringLiteral("id")), secret.value());
-    if (const QString problem = tokensFromOptions(parser, sim); !problem.isEmpty()) {
-        err << "jobfirst-nodesim: " << problem << "\n";
-        return 2;
-    }
+    if (!secret)
+        return secret.error().message;
+    o->secret = secret.value();
+    return tokensFromOptions(parser, o);
+}
+
+// HTTPS when --tls-cert and --tls-key are given (with --client-ca, mutual TLS), or an error
+// message.
+QString httpsFromOptions(const QCommandLineParser &parser, SimOptions *o)
+{
     const bool https = parser.isSet(QStringLiteral("tls-cert"));
     if (https != parser.isSet(QStringLiteral("tls-key")) ||
-        (parser.isSet(QStringLiteral("client-ca")) && !https)) {
-        err << "jobfirst-nodesim: --tls-cert and --tls-key go together, and --client-ca needs "
-               "them\n";
-        return 2;
-    }
-    if (https) {
-        QSslConfiguration tls;
-        if (const QString problem = tlsFromOptions(parser, &tls); !problem.isEmpty()) {
-            err << "jobfirst-nodesim: " << problem << "\n";
-            return 2;
-        }
-        sim.setTls(tls);
-    }
-    jobfirst::sim::Faults faults;
-    if (const QString problem = faultsFromOptions(parser, &faults); !problem.isEmpty()) {
-        err << "jobfirst-nodesim: " << problem << "\n";
-        return 2;
-    }
-    sim.setFaults(faults);
-    if (!sim.listen(port.value())) {
-        err << "jobfirst-nodesim: cannot listen on 127.0.0.1:" << port.value() << ": "
-            << sim.errorString() << "\n";
-        return 1;
-    }
+        (parser.isSet(QStringLiteral("client-ca")) && !https))
+        return QStringLiteral("--tls-cert and --tls-key go together, and --client-ca needs them");
+    if (!https)
+        return {};
+    QSslConfiguration tls;
+    if (QString problem = tlsFromOptions(parser, &tls); !problem.isEmpty())
+        return problem;
+    o->tls = tls;
+    return {};
+}
+
+// Every option, checked in the order they are said to be wrong, or an error message.
+QString readOptions(const QCommandLineParser &parser, SimOptions *o)
+{
+    for (const auto read : {addressesFromOptions, secretsFromOptions, httpsFromOptions})
+        if (QString problem = read(parser, o); !problem.isEmpty())
+            return problem;
+    return faultsFromOptions(parser, &o->faults);
+}
+
+// Says on stderr why the simulator stops; answers the exit code.
+int refuse(const QString &problem, int code)
+{
+    QTextStream(stderr) << "jobfirst-nodesim: " << problem << "\n";
+    return code;
+}
+
+void applyOptions(jobfirst::sim::NodeSimulator &sim, const SimOptions &o)
+{
+    if (o.token)
+        sim.setToken(*o.token);
+    if (o.controlToken)
+        sim.setControlToken(*o.controlToken);
+    if (o.tls)
+        sim.setTls(*o.tls);
+    sim.setFaults(o.faults);
+}
+
+// Registers the listening simulator with the engine of --register; answers the exit code
+// when it cannot (2: no token file, 1: the engine said no), else 0.
+int registerWithEngine(const SimOptions &o, quint16 port,
+                       std::unique_ptr<jobfirst::sim::NodeRegistration> *registration)
+{
+    QFile tokenFile(o.registerTokenFile);
+    if (!tokenFile.open(QIODevice::ReadOnly))
+        return refuse(QStringLiteral("--register needs --register-token-file FILE with the node "
+                                     "token: %1: %2")
+                          .arg(tokenFile.fileName(), tokenFile.errorString()),
+                      2);
+    *registration = std::make_unique<jobfirst::sim::NodeRegistration>(
+        *o.engine, tokenFile.read(4096).trimmed(), o.id,
+        QStringLiteral("%1://127.0.0.1:%2")
+            .arg(o.tls ? QStringLiteral("https") : QStringLiteral("http"))
+            .arg(port));
+    if (jobfirst::Status s = (*registration)->registerNode(); !s)
+        return refuse(QStringLiteral("cannot register: ") + s.error().message, 1);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("jobfirst-nodesim"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));
+    QCommandLineParser parser;
+    addOptions(parser);
+    parser.process(app);
+    SimOptions options;
+    if (const QString problem = readOptions(parser, &options); !problem.isEmpty())
+        return refuse(problem, 2);
+    jobfirst::sim::NodeSimulator sim(options.id, options.secret);
+    applyOptions(sim, options);
+    if (!sim.listen(options.port))
+        return refuse(QStringLiteral("cannot listen on 127.0.0.1:%1: %2")
+                          .arg(QString::number(options.port), sim.errorString()),
+                      1);
     std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
     std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
     std::unique_ptr<jobfirst::sim::NodeRegistration> registration;
-    if (engine) {
-        QFile tokenFile(parser.value(QStringLiteral("register-token-file")));
-        if (!tokenFile.open(QIODevice::ReadOnly)) {
-            err << "jobfirst-nodesim: --register needs --register-token-file FILE with the node token: "
-                << tokenFile.fileName() << ": " << tokenFile.errorString() << "\n";
-            return 2;
-        }
-        registration = std::make_unique<jobfirst::sim::NodeRegistration>(
-            *engine, tokenFile.read(4096).trimmed(), parser.value(QStringLiteral("id")),
-            QStringLiteral("%1://127.0.0.1:%2")
-                .arg(https ? QStringLiteral("https") : QStringLiteral("http"))
-                .arg(sim.port()));
-        if (jobfirst::Status s = registration->registerNode(); !s) {
-            err << "jobfirst-nodesim: cannot register: " << s.error().message << "\n";
-            return 1;
-        }
-    }
-    QTextStream out(stdout);
-    out << "jobfirst-nodesim " << role << ' ' << parser.value(QStringLiteral("id"))
-        << " listening on 127.0.0.1:" << sim.port() << (https ? " (https)" : "") << Qt::endl;
+    if (const int code =
+            options.engine ? registerWithEngine(options, sim.port(), &registration) : 0;
+        code != 0)
+        return code;
+    QTextStream(stdout) << "jobfirst-nodesim " << options.role << ' ' << options.id
+                        << " listening on 127.0.0.1:" << sim.port()
+                        << (options.tls ? " (https)" : "") << Qt::endl;
     const int code = app.exec();
-    if (registration) {
-        if (jobfirst::Status s = registration->deregister(); !s)
-            err << "jobfirst-nodesim: cannot deregister: " << s.error().message << "\n";
-    }
+    if (jobfirst::Status s = registration ? registration->deregister() : jobfirst::Status(); !s)
+        QTextStream(stderr) << "jobfirst-nodesim: cannot deregister: " << s.error().message << "\n";
     return code;
 }

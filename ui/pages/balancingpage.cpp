@@ -77,6 +77,18 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
       m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel), m_results(new QStandardItemModel(this)),
       m_resultsView(new QTableView), m_spread(new QChartView)
 {
+    setUpLiveStrategy();
+    setUpSimulatorInputs();
+    setUpTables();
+    connectSimulator();
+    layOutPage();
+    gate(m_applyStrategy, Permission::Administer);
+    retranslate();
+}
+
+/// The live strategy's choices, and a check box a strategy for the simulator.
+void BalancingPage::setUpLiveStrategy()
+{
     for (Strategy s : allStrategies()) {
         m_liveStrategy->addItem(QString(), strategyName(s));
         auto *box = new QCheckBox;
@@ -85,23 +97,31 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
         m_strategyBoxes << box;
     }
     m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
-    connect(m_applyStrategy, &QPushButton::clicked, this, [this] {
-        const QString name = m_liveStrategy->currentData().toString();
-        whenFinished(Page::session()->config(false), this,
-                     [this, name](const Result<ClusterConfig> &running) {
-                         if (!running) {
-                             emit actionFailed(running.error().message);
-                             return;
-                         }
-                         ClusterConfig next = running.value();
-                         next.loadBalanceStrategy = *strategyFromName(name);
-                         whenFinished(Page::session()->applyConfig(next.toJson()), this,
-                                      [this](const Result<int> &applied) {
-                                          if (!applied)
-                                              emit actionFailed(applied.error().message);
-                                      });
-                     });
-    });
+    connect(m_applyStrategy, &QPushButton::clicked, this, &BalancingPage::applyLiveStrategy);
+}
+
+/// Applies the running config with the chosen strategy as a new config version.
+void BalancingPage::applyLiveStrategy()
+{
+    const QString name = m_liveStrategy->currentData().toString();
+    whenFinished(Page::session()->config(false), this,
+                 [this, name](const Result<ClusterConfig> &running) {
+                     if (!running) {
+                         emit actionFailed(running.error().message);
+                         return;
+                     }
+                     ClusterConfig next = running.value();
+                     next.loadBalanceStrategy = *strategyFromName(name);
+                     whenFinished(Page::session()->applyConfig(next.toJson()), this,
+                                  [this](const Result<int> &applied) {
+                                      if (!applied)
+                                          emit actionFailed(applied.error().message);
+                                  });
+                 });
+}
+
+void BalancingPage::setUpSimulatorInputs()
+{
     m_rate->setRange(1, 1e7);
     m_rate->setValue(2000);
     m_rate->setDecimals(0);
@@ -117,6 +137,11 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_cancel->setObjectName(QStringLiteral("cancelSimulation"));
     m_cancel->setEnabled(false);
     m_progress->setRange(0, 1000);
+}
+
+/// The what-if nodes, the results and the requests-per-node chart.
+void BalancingPage::setUpTables()
+{
     m_nodesView->setModel(m_nodes);
     m_nodesView->setObjectName(QStringLiteral("simulatorNodes"));
     m_loadNodes->setObjectName(QStringLiteral("loadNodes"));
@@ -131,6 +156,10 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
     m_spread->setObjectName(QStringLiteral("requestsPerNode"));
+}
+
+void BalancingPage::connectSimulator()
+{
     connect(m_loadNodes, &QPushButton::clicked, this, [this] {
         m_followsCluster = true;
         loadNodes(m_lastNodes);
@@ -150,7 +179,10 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
         showReport(m_watcher.result(), m_running);
         emit simulationFinished();
     });
+}
 
+QWidget *BalancingPage::makeLiveGroup()
+{
     auto *live = new QGroupBox;
     live->setObjectName(QStringLiteral("liveGroup"));
     auto *liveLayout = new QHBoxLayout(live);
@@ -158,7 +190,12 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     liveLayout->addWidget(m_liveStrategy);
     liveLayout->addWidget(m_applyStrategy);
     liveLayout->addStretch();
+    return live;
+}
 
+/// The simulator's inputs: the what-if nodes, the figures, the strategies and the buttons.
+QWidget *BalancingPage::makeSimulatorPanel()
+{
     auto *form = new QFormLayout;
     for (int i = 0; i < 3; ++i)
         m_formLabels << new QLabel;
@@ -182,6 +219,14 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     leftLayout->addLayout(boxes);
     leftLayout->addLayout(buttons);
     leftLayout->addWidget(m_status);
+    return left;
+}
+
+/// The live strategy above; the simulator's inputs beside its results and chart.
+void BalancingPage::layOutPage()
+{
+    auto *live = makeLiveGroup();
+    auto *left = makeSimulatorPanel();
     auto *right = new QSplitter(Qt::Vertical);
     right->addWidget(m_resultsView);
     right->addWidget(m_spread);
@@ -195,8 +240,6 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(live);
     layout->addWidget(split, 1);
-    gate(m_applyStrategy, Permission::Administer);
-    retranslate();
 }
 
 BalancingPage::~BalancingPage()

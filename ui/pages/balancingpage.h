@@ -54,6 +54,14 @@ signals:
     void simulationFinished();
 
 private:
+    void setUpLiveStrategy();
+    void applyLiveStrategy();
+    void setUpSimulatorInputs();
+    void setUpTables();
+    void connectSimulator();
+    QWidget *makeLiveGroup();
+    QWidget *makeSimulatorPanel();
+    void layOutPage();
     void loadNodes(const QList<NodeStatus> &nodes);
     bool showsNodes(const QList<NodeStatus> &nodes) const;
     void showReport(const Result<SimulationReport> &report, const SimulationParams &params);
