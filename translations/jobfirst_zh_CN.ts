@@ -1816,6 +1816,18 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Not known while the store cannot be reached: %1</source>
         <translation>无法连接存储，暂时未知：%1</translation>
     </message>
+    <message>
+        <source>Deliveries per second per target, this daemon: %1</source>
+        <translation>各目标每秒投递数，本守护进程：%1</translation>
+    </message>
+    <message>
+        <source>delivered / s by this daemon</source>
+        <translation>本守护进程每秒投递</translation>
+    </message>
+    <message>
+        <source>all %1 daemons</source>
+        <translation>全部 %1 个守护进程</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::RestoreDialog</name>
