@@ -140,6 +140,8 @@ Status SyncService::start(bool deliver)
             m_heartbeat->setAdminUrl(m_adminUrl);
         }
     }
+    // Not delivering, no lease claim recounts the backlog while others deliver what it holds.
+    m_writer->setFollowsOthersDeliveries(!m_delivery);
     return {};
 }
 

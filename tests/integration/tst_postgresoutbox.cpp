@@ -3,6 +3,8 @@
 // server that is not there, and two real daemons on one PostgreSQL of the test's own, one of
 // them SIGKILLed while it delivers: the other takes over and every accepted event arrives.
 #include "daemonprocess.h"
+#include "host/engine.h"
+#include "host/storelocation.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
 #include "store/daemonheartbeat.h"
@@ -13,6 +15,7 @@
 #include "store/postgresschema.h"
 #include "store/postgresurl.h"
 #include "store/syncrecords.h"
+#include "sync/syncservice.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -1905,6 +1908,56 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(waiting(), 0.0, 15000);
         QCOMPARE(daemons[0].terminate(), 0);
         QCOMPARE(daemons[1].terminate(), 0);
+    }
+
+    void anEngineThatDoesNotDeliverFollowsTheOthersDeliveries()
+    {
+        // An engine with delivery off (EngineOptions::deliver, as jobfirstctl's) accepts events
+        // that a daemon on the same store delivers. Its backlog follows them down within a few
+        // seconds, as a delivering daemon's does at its lease claims; it claims no lease, and
+        // kept counting what it had accepted.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("shared"), 0));
+        const QString config = writeConfig(
+            QStringLiteral("follows.json"),
+            {{QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("shared")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(!startWithToken(daemon, pg.url(), config,
+                                m_dir.filePath(QStringLiteral("follows-daemon.db")),
+                                QStringLiteral("follower"), QStringLiteral("operator"))
+                     .isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsHeldBy(pg, daemon.pid()), PostgresSchema::Partitions,
+                                  30000);
+        Engine engine;
+        EngineOptions o;
+        QVERIFY(setStoreLocation(o, pg.url(), m_dir.filePath(QStringLiteral("follows-ctl.db"))));
+        o.configPath = config;
+        o.deliver = false;
+        o.healthChecks = false;
+        o.refreshMs = 0;
+        const Status opened = engine.open(o);
+        QVERIFY2(opened.ok(), opened ? "" : qPrintable(opened.error().message));
+        QList<SyncEvent> events;
+        for (int i = 0; i < 200; ++i) {
+            SyncEvent e;
+            e.type = QStringLiteral("user.created");
+            e.userId = QStringLiteral("f%1").arg(i);
+            events << e;
+        }
+        const auto published = engine.sync()->publish(events);
+        QVERIFY2(published.ok(), published ? "" : qPrintable(published.error().message));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 200, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), qint64(0), 15000);
+        engine.shutdown();
+        QCOMPARE(daemon.terminate(), 0);
     }
 };
 
