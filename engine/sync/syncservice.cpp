@@ -706,8 +706,7 @@ SyncStats SyncService::stats() const
         s.countingSince = m_startedAt;
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
         s.deliveryStandbyFor = m_delivery->leaseHolder();
-        s.delivery = s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active in this process")
-                                                    : QStringLiteral("standby, lease held by ") + s.deliveryStandbyFor;
+        s.delivery = s.standby().text();
         addClusterRate(s);
     } else {
         // This process does not deliver: say who does, from the lease in the store.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sync/deliverystandby.h"
+
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -73,6 +75,8 @@ struct SyncStats
     /// "(store: …)": PostgreSQL away), not for another holder: queueDepth and heldDeliveries
     /// are then the last counts read, not current ones.
     bool storeUnavailable() const { return deliveryStandbyFor.startsWith(QLatin1String("(store")); }
+    /// Why delivery stands by, as a reason and who or what.
+    DeliveryStandby standby() const { return DeliveryStandby::of(deliveryStandbyFor); }
     QList<TargetStatus> targets;
     /// When the targets' success, failed and retries counts began (ms since epoch): this
     /// engine's delivery start, as they are kept in memory and start again with the engine.
