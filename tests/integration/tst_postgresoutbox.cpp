@@ -1910,6 +1910,42 @@ private slots:
         QCOMPARE(daemons[1].terminate(), 0);
     }
 
+    // A WARNING the server sends on a daemon's connection (here from a trigger on the
+    // heartbeat it writes each second) is a JSON line of its log at level warning: libpq
+    // printed it raw to stderr among the JSON lines.
+    void aServerWarningIsAJsonLineOfTheLog()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("warning.json"), {});
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(
+            pg.url(), config,
+            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("warning.db"))}));
+        QVERIFY(!pg.psql(QStringLiteral(
+                             "CREATE FUNCTION jf_test_warn() RETURNS trigger LANGUAGE plpgsql AS "
+                             "$$ BEGIN RAISE WARNING 'a warning for the log'; RETURN NEW; END $$;"
+                             " CREATE TRIGGER jf_test_warn BEFORE INSERT OR UPDATE ON "
+                             "daemon_heartbeats FOR EACH ROW EXECUTE FUNCTION jf_test_warn();"
+                             " SELECT 'made'"))
+                     .isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(daemon.logs().contains("a warning for the log"), 15000);
+        QCOMPARE(daemon.terminate(), 0);
+        int warnings = 0;
+        for (const QByteArray &line : daemon.logs().split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QVERIFY2(!o.isEmpty(), line.constData());
+            if (!line.contains("a warning for the log"))
+                continue;
+            ++warnings;
+            QCOMPARE(o.value(QStringLiteral("level")).toString(), QStringLiteral("warning"));
+            QCOMPARE(o.value(QStringLiteral("component")).toString(), QStringLiteral("postgresql"));
+        }
+        QVERIFY(warnings > 0);
+    }
+
     void anEngineThatDoesNotDeliverFollowsTheOthersDeliveries()
     {
         // An engine with delivery off (EngineOptions::deliver, as jobfirstctl's) accepts events
