@@ -299,6 +299,30 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Held: deliveries for a target whose node is down, or that is paused or disabled. They are not being attempted, and go when the target is back.</source>
         <translation>暂扣：目标节点故障，或目标已暂停、已停用时等待的投递。它们不会被尝试，目标恢复后即投递。</translation>
     </message>
+    <message>
+        <source>%1 delivers from this store</source>
+        <translation>%1 正在从此存储投递</translation>
+    </message>
+    <message>
+        <source>the other daemons hold every partition (%1)</source>
+        <translation>其他守护进程持有全部分区（%1）</translation>
+    </message>
+    <message>
+        <source>not started yet</source>
+        <translation>尚未启动</translation>
+    </message>
+    <message>
+        <source>its lease renewal answered too late</source>
+        <translation>租约续期的应答来得太晚</translation>
+    </message>
+    <message>
+        <source>the store cannot be reached (%1)</source>
+        <translation>无法连接存储（%1）</translation>
+    </message>
+    <message>
+        <source>the sync outbox is not running</source>
+        <translation>同步发件箱未在运行</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>
@@ -1195,10 +1219,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>投递：由本进程从存储投递</translation>
     </message>
     <message>
-        <source>Delivery: this process stands by; %1 delivers</source>
-        <translation>投递：本进程待命；由 %1 投递</translation>
-    </message>
-    <message>
         <source>Delivery: another process delivers (%1)</source>
         <translation>投递：由另一个进程投递（%1）</translation>
     </message>
@@ -1219,6 +1239,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>
             <numerusform>发往 %1 的 %Ln 个投递成为死信：%2</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Delivery: this process stands by: %1</source>
+        <translation>投递：本进程待命：%1</translation>
     </message>
 </context>
 <context>
@@ -1344,10 +1368,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>JobFirst 集群</translation>
     </message>
     <message>
-        <source>Sync backlog: %1 (delivery stands by: %2 delivers from this store)</source>
-        <translation>同步积压：%1（投递待命：%2 正在从此存储投递）</translation>
-    </message>
-    <message>
         <source>&amp;Connect to engine…</source>
         <translation>连接到引擎(&amp;C)……</translation>
     </message>
@@ -1434,6 +1454,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Sync backlog: not known while the store cannot be reached</source>
         <translation>同步积压：无法连接存储，暂时未知</translation>
+    </message>
+    <message>
+        <source>Sync backlog: %1 (delivery stands by: %2)</source>
+        <translation>同步积压：%1（投递待命：%2）</translation>
     </message>
 </context>
 <context>
@@ -1815,6 +1839,18 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Not known while the store cannot be reached: %1</source>
         <translation>无法连接存储，暂时未知：%1</translation>
+    </message>
+    <message>
+        <source>Deliveries per second per target, this daemon: %1</source>
+        <translation>各目标每秒投递数，本守护进程：%1</translation>
+    </message>
+    <message>
+        <source>delivered / s by this daemon</source>
+        <translation>本守护进程每秒投递</translation>
+    </message>
+    <message>
+        <source>all %1 daemons</source>
+        <translation>全部 %1 个守护进程</translation>
     </message>
 </context>
 <context>

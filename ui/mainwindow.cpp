@@ -571,10 +571,9 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
     // store's error is not worded as a process that delivers.
     m_backlogLabel->setText(
         s.sync.storeUnavailable() ? tr("Sync backlog: not known while the store cannot be reached")
-        : s.sync.deliveryStandbyFor.isEmpty()
-            ? tr("Sync backlog: %1").arg(backlog)
-            : tr("Sync backlog: %1 (delivery stands by: %2 delivers from this store)")
-                  .arg(backlog, s.sync.deliveryStandbyFor));
+        : s.sync.deliveryStandbyFor.isEmpty() ? tr("Sync backlog: %1").arg(backlog)
+                                              : tr("Sync backlog: %1 (delivery stands by: %2)")
+                                                    .arg(backlog, standbyText(s.sync.standby())));
     m_backlogLabel->setToolTip(s.sync.storeUnavailable() ? s.sync.deliveryStandbyFor
                                : s.sync.heldDeliveries   ? heldText()
                                                          : QString());

@@ -190,6 +190,26 @@ int check(CtlContext &ctx, const Arguments &args)
 }
 
 /// Delivers from the local store until interrupted (or until its queue is empty).
+/// What `sync run` says on stderr when who delivers changes.
+QString standingByText(const DeliveryStandby &standby)
+{
+    switch (standby.reason) {
+    case DeliveryStandby::Reason::None:
+        return QStringLiteral("delivering now");
+    case DeliveryStandby::Reason::OtherProcess:
+        return QStringLiteral("standing by: %1 delivers from this store; this process takes "
+                              "over when it stops")
+            .arg(standby.detail);
+    case DeliveryStandby::Reason::PartitionsTaken:
+        return QStringLiteral("standing by: the other daemons hold every partition (%1); this "
+                              "process takes its share when one stops")
+            .arg(standby.detail);
+    default:
+        return QStringLiteral("standing by: ") +
+               standby.text().mid(QStringLiteral("standby, ").size());
+    }
+}
+
 int run(CtlContext &ctx, const Arguments &args)
 {
     if (ctx.remote)
@@ -205,14 +225,10 @@ int run(CtlContext &ctx, const Arguments &args)
     const bool untilEmpty = args.has(QStringLiteral("until-empty"));
     QObject::connect(ctx.session, &EngineSession::snapshot, ctx.session, [&](const EngineSnapshot &s) {
         last = s.sync;
-        // Say so when another process delivers from this store (and again when that changes).
+        // Say so when other processes deliver from this store (and again when that changes);
+        // not the passing reasons (a claim not made yet or answered late, the store away).
         if (s.sync.deliveryStandbyFor != standingBy && !s.sync.deliveryStandbyFor.startsWith(u'(')) {
-            ctx.err << "jobfirstctl: "
-                    << (s.sync.deliveryStandbyFor.isEmpty()
-                            ? QStringLiteral("delivering now")
-                            : QStringLiteral("standing by: %1 delivers from this store; this process takes over when it stops")
-                                  .arg(s.sync.deliveryStandbyFor))
-                    << Qt::endl;
+            ctx.err << "jobfirstctl: " << standingByText(s.sync.standby()) << Qt::endl;
             standingBy = s.sync.deliveryStandbyFor;
         }
         if (untilEmpty && s.sync.queueDepth == 0)

@@ -629,6 +629,9 @@ QJsonObject encode(const SyncStats &s)
     QJsonObject o = s.toJson();
     o.insert(QStringLiteral("targets"), encodeList(s.targets));
     o.insert(QStringLiteral("delivery_standby_for"), s.deliveryStandbyFor);
+    o.insert(QStringLiteral("daemon"), s.daemonId);
+    o.insert(QStringLiteral("live_daemons"), s.liveDaemons);
+    o.insert(QStringLiteral("cluster_deliveries_per_second"), s.clusterDeliveriesPerSecond);
     return o;
 }
 
@@ -651,6 +654,9 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.deliveriesPerSecond = f.num("deliveries_per_second");
     s.delivery = f.str("delivery");
     s.deliveryStandbyFor = f.str("delivery_standby_for");
+    s.daemonId = f.str("daemon");
+    s.liveDaemons = f.i32("live_daemons");
+    s.clusterDeliveriesPerSecond = f.num("cluster_deliveries_per_second");
     s.countingSince = f.time("counting_since");
     s.targets = f.list<TargetStatus>("targets");
     return f.done(s);

@@ -648,8 +648,11 @@ void Engine::logDeliveryChanges(const SyncStats &now)
     }
     if (now.delivery != m_deliverySeen) {
         if (!m_deliverySeen.isEmpty())
-            m_logBook->record(QStringLiteral("info"), QStringLiteral("delivery"), QStringLiteral("delivery.lease"),
-                              QStringLiteral("delivery: %1").arg(now.delivery), {{QStringLiteral("delivery"), now.delivery}});
+            m_logBook->record(QStringLiteral("info"), QStringLiteral("delivery"),
+                              QStringLiteral("delivery.lease"),
+                              QStringLiteral("delivery: %1").arg(now.delivery),
+                              {{QStringLiteral("delivery"), now.delivery},
+                               {QStringLiteral("standby_for"), now.deliveryStandbyFor}});
         m_deliverySeen = now.delivery;
     }
 }

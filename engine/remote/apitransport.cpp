@@ -91,6 +91,19 @@ QString ApiTransport::describe(QNetworkReply *reply) const
     return QStringLiteral("cannot reach the engine at %1: %2").arg(m_options.server.toString(), reply->errorString());
 }
 
+QString ApiTransport::unexplained(int status, const QString &path) const
+{
+    // jobfirstd names what went wrong in "error": an answer without it came from something
+    // else (another server at that address, a wrong path, a proxy) or an older jobfirstd.
+    return QStringLiteral("the server at %1 answered HTTP %2 for %3 without saying why: %4")
+        .arg(m_options.server.toString())
+        .arg(status)
+        .arg(path, status == 404
+                       ? QStringLiteral("not a jobfirstd admin API, or an older one")
+                       : QStringLiteral("not an answer of a jobfirstd admin API (a proxy or "
+                                        "another server in between?)"));
+}
+
 void ApiTransport::finish(QNetworkReply *reply, const Answer &answer)
 {
     reply->deleteLater();
@@ -110,7 +123,7 @@ void ApiTransport::finish(QNetworkReply *reply, const Answer &answer)
             const QJsonObject o = doc.object();
             QString message = o.value(QStringLiteral("error")).toString();
             if (message.isEmpty())
-                message = QStringLiteral("HTTP %1").arg(status);
+                message = unexplained(status, reply->url().path());
             const QString code = o.value(QStringLiteral("code")).toString(QStringLiteral("http.%1").arg(status));
             result = makeError(code, message);
         } else {
@@ -165,7 +178,9 @@ void ApiTransport::openStream(int intervalMs)
         if (status >= 400) {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
             reason = QStringLiteral("the engine at %1 refused the stream: %2")
-                         .arg(m_options.server.toString(), o.value(QStringLiteral("error")).toString(QStringLiteral("HTTP %1").arg(status)));
+                         .arg(m_options.server.toString(),
+                              o.value(QStringLiteral("error"))
+                                  .toString(unexplained(status, reply->url().path())));
         } else if (status == 200 && reply->error() == QNetworkReply::NoError) {
             reason = QStringLiteral("the engine at %1 closed the stream").arg(m_options.server.toString());
         }

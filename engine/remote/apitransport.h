@@ -71,6 +71,8 @@ private:
     void finish(QNetworkReply *reply, const Answer &answer);
     void streamLost(const QString &reason);
     QString describe(QNetworkReply *reply) const;
+    /// An error answer (`status`) for `path` without jobfirstd's "error": whose it may be.
+    QString unexplained(int status, const QString &path) const;
 
     RemoteOptions m_options;
     QNetworkAccessManager *m_nam;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresoutboxreader.h"
 
+#include "store/postgresnotices.h"
 #include "store/postgresschema.h"
 #include "store/store.h"
 
@@ -58,6 +59,7 @@ QString PostgresOutboxReader::connect()
                                 QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
                                     .arg(m_url.toString(), m_db.lastError().text().simplified()));
     m_backoff.succeeded();
+    routePostgresNotices(m_db);
     m_pending = std::make_unique<QSqlQuery>(m_db);
     m_events = std::make_unique<QSqlQuery>(m_db);
     m_dataVersion = std::make_unique<QSqlQuery>(m_db);

@@ -2,6 +2,7 @@
 #include "store/postgresoutboxstore.h"
 
 #include "store/connectbackoff.h"
+#include "store/postgresnotices.h"
 
 #include "store/deliverylease.h"
 #include "store/outboxrows.h"
@@ -756,6 +757,7 @@ QString PostgresOutboxStore::connect(Link &link)
             now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
                      .arg(m_url.toString(), link.db.lastError().text().simplified()));
     link.backoff.succeeded();
+    routePostgresNotices(link.db);
     QString why;
     if (!prepareEnqueues(link, why) || !prepareOutcomes(link) || !prepareLeases(link)) {
         if (why.isEmpty()) {

@@ -2,6 +2,7 @@
 #include "store/postgresstatestore.h"
 
 #include "store/auditchain.h"
+#include "store/postgresnotices.h"
 #include "store/postgresschema.h"
 #include "store/statereports.h"
 #include "store/staterows.h"
@@ -68,6 +69,7 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
             return {};
         }
         m_backoff.succeeded();
+        routePostgresNotices(db);
         QSqlQuery(db).exec(QStringLiteral("SET synchronous_commit = on"));
     }
     return db;

@@ -2,6 +2,7 @@
 #include "store/postgresurl.h"
 
 #include "store/deliverylease.h"
+#include "store/postgresnotices.h"
 
 #include <QFileInfo>
 #include <QSqlError>
@@ -171,6 +172,7 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
             QStringLiteral("store.unavailable"),
             QStringLiteral("PostgreSQL store %1 cannot be reached: %2").arg(toString(), why));
     }
+    routePostgresNotices(db);
     QSqlQuery q(db);
     // Durable commits whatever the server's default: a caller is answered after COMMIT.
     if (!q.exec(QStringLiteral("SET synchronous_commit = on"))) {

@@ -2,6 +2,7 @@
 #include "store/syncrecords.h"
 
 #include "store/ledgerranges.h"
+#include "store/postgresnotices.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/postgresurl.h"
@@ -70,6 +71,7 @@ QSqlDatabase SyncRecords::db(QString *error)
                              .arg(m_location, db.lastError().text().simplified());
             return {};
         }
+        routePostgresNotices(db);
         QSqlQuery(db).exec(QStringLiteral("SET synchronous_commit = on"));
     }
     return db;

@@ -514,14 +514,26 @@ void OutboxWriter::recount(Parts &parts)
     parts.countTookMs = parts.countedAt - startedAt;
 }
 
-bool OutboxWriter::recountDue(const Parts &parts)
+qint64 OutboxWriter::recountEveryMs(const Parts &parts)
 {
     // At each claim (one a second on PostgreSQL) while the count is quick; a large backlog,
     // whose count takes longer, less often (at most every 5 s), so counting takes at most
-    // about a fiftieth of the writer's time. The 200 ms let a claim that comes a little
-    // early count too.
-    const qint64 every = std::clamp<qint64>(50 * parts.countTookMs, 1000, 5000);
-    return nowMs() - parts.countedAt + 200 >= every;
+    // about a fiftieth of the writer's time.
+    return std::clamp<qint64>(50 * parts.countTookMs, 1000, 5000);
+}
+
+bool OutboxWriter::recountDue(const Parts &parts)
+{
+    // The 200 ms let a claim that comes a little early count too.
+    return nowMs() - parts.countedAt + 200 >= recountEveryMs(parts);
+}
+
+std::optional<OutboxWriter::Clock::time_point> OutboxWriter::ownRecountAt(const Parts &parts) const
+{
+    if (!m_followsOthers)
+        return std::nullopt;
+    const qint64 left = parts.countedAt + recountEveryMs(parts) - nowMs();
+    return Clock::now() + std::chrono::milliseconds(std::max<qint64>(0, left));
 }
 
 std::optional<OutboxWriter::Clock::time_point>
@@ -584,21 +596,30 @@ std::shared_ptr<OutboxWriter::Group> OutboxWriter::takeGroup(Parts &parts)
     // which the log starts over.
     const bool mayRollOver = parts.log && !parts.log->empty();
     const auto idleEnd = Clock::now() + std::chrono::milliseconds(IdleRollOverMs);
+    // Not delivering, it reads the counts again by itself, waiting or busy.
+    const std::optional<Clock::time_point> recountAt = ownRecountAt(parts);
+    const auto until = [&recountAt](Clock::time_point t) {
+        return recountAt ? std::min(t, *recountAt) : t;
+    };
     std::optional<Clock::time_point> retryAt;
     while (!groupReady(parts, retryAt)) {
-        if (mayRollOver && m_queue.empty()) {
+        if (recountAt && Clock::now() >= *recountAt) {
+            m_recountWanted = true; // groupReady() takes it at once
+        } else if (mayRollOver && m_queue.empty()) {
             if (Clock::now() >= idleEnd) {
                 m_wakeAtQueued = NoWake;
                 m_leader = nullptr; // the log starts over
                 return group;
             }
-            m_wake.wait_until(lock, idleEnd);
-        } else if (retryAt) {
-            m_wake.wait_until(lock, *retryAt);
+            m_wake.wait_until(lock, until(idleEnd));
+        } else if (retryAt || recountAt) {
+            m_wake.wait_until(lock, until(retryAt.value_or(Clock::time_point::max())));
         } else {
             m_wake.wait(lock);
         }
     }
+    if (recountAt && Clock::now() >= *recountAt)
+        m_recountWanted = true;
     m_wakeAtQueued = NoWake; // busy: it looks at the queue again before it waits
     m_leader = nullptr;
     if (std::exchange(m_recountWanted, false)) {

@@ -115,6 +115,10 @@ public:
     /// gone (crashed) loses it at once; elsewhere it lapses after its ttl.
     /// ttlMs 0 releases it if `owner` holds it. Blocks until done.
     QString claimLease(const QString &owner, qint64 ttlMs);
+    /// No delivery engine claims leases through this writer (EngineOptions::deliver off): no
+    /// claim then reads the counts again while other processes deliver, so the writer does
+    /// it by itself, as often as at claims (about each second, less often for a slow count).
+    void setFollowsOthersDeliveries(bool follows) { m_followsOthers = follows; }
     /// The partitions the last claimLease() left this process holding (PostgreSQL); empty
     /// when the outbox is not partitioned (SQLite).
     QList<int> heldPartitions() const
@@ -156,8 +160,13 @@ private:
     void run(std::promise<Status> started);
     Status openParts(Parts &parts);
     void recount(Parts &parts);
+    /// How often the counts are read again while other processes deliver from the store.
+    static qint64 recountEveryMs(const Parts &parts);
     /// Time to read the counts again while other processes deliver from the store.
     static bool recountDue(const Parts &parts);
+    /// When the writer next reads the counts again by itself (setFollowsOthersDeliveries());
+    /// none when it does not.
+    std::optional<Clock::time_point> ownRecountAt(const Parts &parts) const;
     /// Adds a committed group's change of the waiting deliveries to `counters` (on any
     /// thread); a count gone below zero asks the writer thread to recount.
     void applyPending(const QHash<QString, qint64> &delta);
@@ -227,6 +236,7 @@ private:
     /// A count went below zero where the writer thread could not read the store (a PostgreSQL
     /// COMMIT's answer, on a connection's thread): it recounts when it next wakes (m_mutex).
     bool m_recountWanted = false;
+    std::atomic_bool m_followsOthers{false};
     QString m_failure; ///< set when the store could not be synced: nothing more is accepted
 };
 

@@ -140,6 +140,8 @@ Status SyncService::start(bool deliver)
             m_heartbeat->setAdminUrl(m_adminUrl);
         }
     }
+    // Not delivering, no lease claim recounts the backlog while others deliver what it holds.
+    m_writer->setFollowsOthersDeliveries(!m_delivery);
     return {};
 }
 
@@ -704,8 +706,8 @@ SyncStats SyncService::stats() const
         s.countingSince = m_startedAt;
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
         s.deliveryStandbyFor = m_delivery->leaseHolder();
-        s.delivery = s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active in this process")
-                                                    : QStringLiteral("standby, lease held by ") + s.deliveryStandbyFor;
+        s.delivery = s.standby().text();
+        addClusterRate(s);
     } else {
         // This process does not deliver: say who does, from the lease in the store.
         const DeliveryLease lease = m_records ? m_records->lease() : DeliveryLease{};
@@ -713,6 +715,27 @@ SyncStats SyncService::stats() const
                                        : QStringLiteral("by another process, lease held by ") + lease.holder;
     }
     return s;
+}
+
+void SyncService::addClusterRate(SyncStats &s) const
+{
+    s.daemonId = m_delivery->owner();
+    s.liveDaemons = 1;
+    s.clusterDeliveriesPerSecond = s.deliveriesPerSecond; // this one's own, current rate
+    if (!m_heartbeat)
+        return; // SQLite: one engine delivers at a time
+    // The others' rates as they wrote them at their last heartbeat (a second ago at most); a
+    // late daemon's is not current (a SIGKILLed one keeps its last), so it is not counted.
+    // The view unread for too long (the store away): this one's figures alone.
+    const Result<QList<DaemonStatus>> daemons = m_heartbeat->daemons();
+    if (!daemons)
+        return;
+    for (const DaemonStatus &d : daemons.value()) {
+        if (d.self || !d.rateKnown())
+            continue;
+        ++s.liveDaemons;
+        s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
+    }
 }
 
 Result<SyncStats> SyncService::storedStats() const

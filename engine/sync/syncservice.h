@@ -142,6 +142,8 @@ private:
         QString reason;
     };
     void pushTargets();
+    /// The cluster's delivery rate into `s`: this engine's and the live daemons' beside it.
+    void addClusterRate(SyncStats &s) const;
     Status saveOverride(const QString &target);
     bool knownTarget(const QString &name) const;
     /// The outbox items of `events`: each with the targets that receive it (see submit()).

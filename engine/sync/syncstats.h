@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sync/deliverystandby.h"
+
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -55,7 +57,14 @@ struct SyncStats
     qint64 heldDeliveries = 0;
     qint64 oldestWaitingMs = 0;
     double latencyP50Ms = 0, latencyP95Ms = 0, latencyP99Ms = 0; ///< enqueue to acknowledged
-    double deliveriesPerSecond = 0;   ///< over the last second
+    double deliveriesPerSecond = 0; ///< over the last second, by this engine
+    /// Daemons sharing a PostgreSQL store: how many deliver now (a heartbeat not late, this
+    /// one included) and the sum of their rates, which is the cluster's. One daemon, or a
+    /// SQLite store: 1 and deliveriesPerSecond (0 and 0 when this engine does not deliver).
+    int liveDaemons = 0;
+    double clusterDeliveriesPerSecond = 0;
+    /// This engine's name as a daemon ("host:pid:nonce"; "" when it does not deliver).
+    QString daemonId;
     /// Who delivers: "" when this engine does (or does not deliver at all), else the holder
     /// of the store's delivery lease while this engine stands by.
     QString deliveryStandbyFor;
@@ -66,6 +75,8 @@ struct SyncStats
     /// "(store: …)": PostgreSQL away), not for another holder: queueDepth and heldDeliveries
     /// are then the last counts read, not current ones.
     bool storeUnavailable() const { return deliveryStandbyFor.startsWith(QLatin1String("(store")); }
+    /// Why delivery stands by, as a reason and who or what.
+    DeliveryStandby standby() const { return DeliveryStandby::of(deliveryStandbyFor); }
     QList<TargetStatus> targets;
     /// When the targets' success, failed and retries counts began (ms since epoch): this
     /// engine's delivery start, as they are kept in memory and start again with the engine.

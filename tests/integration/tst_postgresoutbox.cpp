@@ -3,6 +3,8 @@
 // server that is not there, and two real daemons on one PostgreSQL of the test's own, one of
 // them SIGKILLed while it delivers: the other takes over and every accepted event arrives.
 #include "daemonprocess.h"
+#include "host/engine.h"
+#include "host/storelocation.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
 #include "store/daemonheartbeat.h"
@@ -13,6 +15,7 @@
 #include "store/postgresschema.h"
 #include "store/postgresurl.h"
 #include "store/syncrecords.h"
+#include "sync/syncservice.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -1905,6 +1908,92 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(waiting(), 0.0, 15000);
         QCOMPARE(daemons[0].terminate(), 0);
         QCOMPARE(daemons[1].terminate(), 0);
+    }
+
+    // A WARNING the server sends on a daemon's connection (here from a trigger on the
+    // heartbeat it writes each second) is a JSON line of its log at level warning: libpq
+    // printed it raw to stderr among the JSON lines.
+    void aServerWarningIsAJsonLineOfTheLog()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("warning.json"), {});
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(
+            pg.url(), config,
+            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("warning.db"))}));
+        QVERIFY(!pg.psql(QStringLiteral(
+                             "CREATE FUNCTION jf_test_warn() RETURNS trigger LANGUAGE plpgsql AS "
+                             "$$ BEGIN RAISE WARNING 'a warning for the log'; RETURN NEW; END $$;"
+                             " CREATE TRIGGER jf_test_warn BEFORE INSERT OR UPDATE ON "
+                             "daemon_heartbeats FOR EACH ROW EXECUTE FUNCTION jf_test_warn();"
+                             " SELECT 'made'"))
+                     .isEmpty());
+        QTRY_VERIFY_WITH_TIMEOUT(daemon.logs().contains("a warning for the log"), 15000);
+        QCOMPARE(daemon.terminate(), 0);
+        int warnings = 0;
+        for (const QByteArray &line : daemon.logs().split('\n')) {
+            if (line.trimmed().isEmpty())
+                continue;
+            const QJsonObject o = QJsonDocument::fromJson(line).object();
+            QVERIFY2(!o.isEmpty(), line.constData());
+            if (!line.contains("a warning for the log"))
+                continue;
+            ++warnings;
+            QCOMPARE(o.value(QStringLiteral("level")).toString(), QStringLiteral("warning"));
+            QCOMPARE(o.value(QStringLiteral("component")).toString(), QStringLiteral("postgresql"));
+        }
+        QVERIFY(warnings > 0);
+    }
+
+    void anEngineThatDoesNotDeliverFollowsTheOthersDeliveries()
+    {
+        // An engine with delivery off (EngineOptions::deliver, as jobfirstctl's) accepts events
+        // that a daemon on the same store delivers. Its backlog follows them down within a few
+        // seconds, as a delivering daemon's does at its lease claims; it claims no lease, and
+        // kept counting what it had accepted.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("shared"), 0));
+        const QString config = writeConfig(
+            QStringLiteral("follows.json"),
+            {{QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("shared")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(!startWithToken(daemon, pg.url(), config,
+                                m_dir.filePath(QStringLiteral("follows-daemon.db")),
+                                QStringLiteral("follower"), QStringLiteral("operator"))
+                     .isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsHeldBy(pg, daemon.pid()), PostgresSchema::Partitions,
+                                  30000);
+        Engine engine;
+        EngineOptions o;
+        QVERIFY(setStoreLocation(o, pg.url(), m_dir.filePath(QStringLiteral("follows-ctl.db"))));
+        o.configPath = config;
+        o.deliver = false;
+        o.healthChecks = false;
+        o.refreshMs = 0;
+        const Status opened = engine.open(o);
+        QVERIFY2(opened.ok(), opened ? "" : qPrintable(opened.error().message));
+        QList<SyncEvent> events;
+        for (int i = 0; i < 200; ++i) {
+            SyncEvent e;
+            e.type = QStringLiteral("user.created");
+            e.userId = QStringLiteral("f%1").arg(i);
+            events << e;
+        }
+        const auto published = engine.sync()->publish(events);
+        QVERIFY2(published.ok(), published ? "" : qPrintable(published.error().message));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 200, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.sync()->backlog(), qint64(0), 15000);
+        engine.shutdown();
+        QCOMPARE(daemon.terminate(), 0);
     }
 };
 

@@ -6,9 +6,11 @@
 // delivers. With a SQLite store the page shows the one embedded engine.
 #include "api/localenginesession.h"
 #include "cellsfit.h"
+#include "charts/livechart.h"
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "pages/daemonspage.h"
+#include "pages/overviewpage.h"
 #include "postgresserver.h"
 #include "remote/remoteenginesession.h"
 #include "simtargetconfig.h"
@@ -234,6 +236,89 @@ private slots:
         QCOMPARE(rate(0), 0.0);
         for (DaemonProcess &d : daemons)
             QCOMPARE(d.terminate(), 0);
+    }
+
+    void overviewCountsTheClustersDeliveries()
+    {
+        // Two daemons on one PostgreSQL, the console attached to the first, events only of
+        // users in the second's partitions. The Overview's "delivered / s" is the cluster's
+        // rate, named as all daemons', with the first one's own (0) beside it; the per-target
+        // chart, counted by the first alone, says so. The second stops: one daemon again,
+        // shown as one (its rate alone, as with one daemon from the start).
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("overall"), 0,
+                             {QStringLiteral("--latency"), QStringLiteral("20")}));
+        const QString config = m_dir.filePath(QStringLiteral("overall.json"));
+        ClusterConfig c = simTargetConfig(target);
+        c.syncWorkers = 4;
+        QVERIFY(c.saveToFile(config).ok());
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] = startWithToken(
+                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("all%1.db").arg(i)),
+                QStringLiteral("overall%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
+        }
+        const auto heldBy = [&](int i) {
+            return pg
+                .psql(QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM "
+                                     "partition_leases WHERE holder LIKE '%:%1:%'")
+                          .arg(daemons[i].pid()))
+                .split(u',', Qt::SkipEmptyParts);
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(heldBy(0).size() == PostgresSchema::Partitions / 2 &&
+                                     heldBy(1).size() == PostgresSchema::Partitions / 2,
+                                 20000);
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
+        ui::OverviewPage page(&session);
+        connect(&session, &EngineSession::snapshot, &page, &ui::OverviewPage::applySnapshot);
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        page.resize(1100, 700);
+        page.show();
+        ui::LiveChart *queue = page.charts().at(1);
+        ui::LiveChart *perTarget = page.charts().at(2);
+        const QString self = QStringLiteral(":%1:").arg(daemons[0].pid());
+        QTRY_COMPARE_WITH_TIMEOUT(queue->seriesName(QStringLiteral("delivered")),
+                                  QStringLiteral("delivered / s (all 2 daemons)"), 15000);
+        QCOMPARE(queue->seriesName(QStringLiteral("delivered-here")),
+                 QStringLiteral("delivered / s by this daemon"));
+        const QString title = perTarget->chart()->title();
+        QVERIFY2(
+            title.startsWith(QStringLiteral("Deliveries per second per target, this daemon: ")) &&
+                title.contains(self),
+            qPrintable(title));
+
+        // 4,000 events of the second daemon's users: 4 workers at 20 ms each take ~20 s.
+        const QStringList parts = heldBy(1);
+        QJsonArray events;
+        for (int i = 0; events.size() < 4000; ++i) {
+            const QString user = QStringLiteral("o%1").arg(i);
+            if (parts.contains(QString::number(PostgresSchema::partitionOf(user, 0))))
+                events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("all-%1").arg(i)},
+                                          {QStringLiteral("type"), QStringLiteral("user.created")},
+                                          {QStringLiteral("user_id"), user}});
+        }
+        const ApiReply published =
+            apiCall(daemons[1].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[1],
+                    QJsonDocument(QJsonObject{{QStringLiteral("events"), events}})
+                        .toJson(QJsonDocument::Compact));
+        QVERIFY2(published.status == 202, published.body.constData());
+        // The cluster delivers (the second daemon); this one, with nothing of its own, does not.
+        QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
+        QCOMPARE(queue->lastValue(QStringLiteral("delivered-here")), 0.0);
+
+        // The second stops cleanly, its partitions pass to the first, which delivers the rest.
+        QCOMPARE(daemons[1].terminate(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(queue->seriesName(QStringLiteral("delivered")),
+                                  QStringLiteral("delivered / s"), 20000);
+        QCOMPARE(queue->seriesName(QStringLiteral("delivered-here")), QString());
+        QCOMPARE(perTarget->chart()->title(), QStringLiteral("Deliveries per second per target"));
+        QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
+        QCOMPARE(daemons[0].terminate(), 0);
     }
 
     void saysSoWhenTheDaemonsCannotBeRead()

@@ -10,6 +10,7 @@
 
 #include <QGraphicsTextItem>
 #include <QGuiApplication>
+#include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QScreen>
@@ -185,6 +186,66 @@ private slots:
             QVERIFY2(window->width() >= available().width() - 40 &&
                          window->height() >= available().height() - 80,
                      qPrintable(toString(window->geometry())));
+    }
+
+    // Why delivery stands by, each reason worded as what it is, in English and Chinese: only
+    // another process's lease reads "… delivers from this store" (a renewal that came late
+    // read "(lease renewal answered too late) delivers from this store"). The reasons as the
+    // engine's lease claims give them.
+    void standbyReasonsSayWhatTheyAre_data()
+    {
+        QTest::addColumn<QString>("standbyFor");
+        QTest::addColumn<QString>("english");
+        QTest::addColumn<QString>("chinese");
+        QTest::newRow("another process holds the lease")
+            << QStringLiteral("host:42:ab12")
+            << QStringLiteral("Sync backlog: 3 (delivery stands by: host:42:ab12 delivers from "
+                              "this store)")
+            << QStringLiteral("同步积压：3（投递待命：host:42:ab12 正在从此存储投递）");
+        QTest::newRow("the other daemons hold every partition")
+            << QStringLiteral("all 32 partitions held by a:1:x, b:2:y")
+            << QStringLiteral("Sync backlog: 3 (delivery stands by: the other daemons hold every "
+                              "partition (a:1:x, b:2:y))")
+            << QStringLiteral("同步积压：3（投递待命：其他守护进程持有全部分区（a:1:x, b:2:y））");
+        QTest::newRow("not started") << QStringLiteral("(not started)")
+                                     << QStringLiteral("Sync backlog: 3 (delivery stands by: not "
+                                                       "started yet)")
+                                     << QStringLiteral("同步积压：3（投递待命：尚未启动）");
+        QTest::newRow("renewal late")
+            << QStringLiteral("(lease renewal answered too late)")
+            << QStringLiteral("Sync backlog: 3 (delivery stands by: its lease renewal answered "
+                              "too late)")
+            << QStringLiteral("同步积压：3（投递待命：租约续期的应答来得太晚）");
+        QTest::newRow("outbox stopped")
+            << QStringLiteral("(the sync outbox is not running)")
+            << QStringLiteral("Sync backlog: 3 (delivery stands by: the sync outbox is not "
+                              "running)")
+            << QStringLiteral("同步积压：3（投递待命：同步发件箱未在运行）");
+        QTest::newRow("store unavailable")
+            << QStringLiteral("(store unavailable: could not connect to server)")
+            << QStringLiteral("Sync backlog: not known while the store cannot be reached")
+            << QStringLiteral("同步积压：无法连接存储，暂时未知");
+    }
+    void standbyReasonsSayWhatTheyAre()
+    {
+        QFETCH(QString, standbyFor);
+        QFETCH(QString, english);
+        QFETCH(QString, chinese);
+        const auto window = openWindow();
+        QVERIFY(window);
+        auto *backlog = window->findChild<QLabel *>(QStringLiteral("backlogLabel"));
+        QVERIFY(backlog);
+        EngineSnapshot s;
+        s.at = QDateTime::currentMSecsSinceEpoch();
+        s.sync.queueDepth = 3;
+        s.sync.deliveryStandbyFor = standbyFor;
+        emit m_engine->snapshot(s); // as the engine sends it
+        QCOMPARE(backlog->text(), english);
+        window->switchLanguage(QStringLiteral("zh_CN"));
+        emit m_engine->snapshot(s); // as the engine sends it
+        const QString shown = backlog->text();
+        window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(shown, chinese);
     }
 
     // The Overview's charts show every name of their legends on this screen: the last one

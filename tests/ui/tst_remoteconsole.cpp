@@ -377,6 +377,42 @@ private slots:
         QVERIFY(check->isEnabled());
     }
 
+    // An error answer without jobfirstd's "error" (another server at that address, a wrong
+    // path, a proxy) names the URL, the path and what it means; it said "HTTP 404" alone.
+    void anErrorAnswerWithoutAnErrorSaysWhoseItMayBe_data()
+    {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<QString>("meaning");
+        QTest::newRow("404, empty")
+            << QByteArray("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            << QStringLiteral("not a jobfirstd admin API, or an older one");
+        QTest::newRow("404, another server's JSON")
+            << QByteArray("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 22\r\n\r\n{\"detail\":\"Not Found\"}")
+            << QStringLiteral("not a jobfirstd admin API, or an older one");
+        QTest::newRow("502 from a proxy")
+            << QByteArray("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            << QStringLiteral("not an answer of a jobfirstd admin API (a proxy or another server "
+                              "in between?)");
+    }
+    void anErrorAnswerWithoutAnErrorSaysWhoseItMayBe()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(QString, meaning);
+        ScriptedServer other(answer);
+        const QString base = other.url(QString());
+        RemoteEngineSession session(RemoteOptions{QUrl(base), m_viewer, {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY(!connected.ok());
+        const QString message = connected.error().message;
+        const int status = answer.mid(9, 3).toInt();
+        QVERIFY2(message.contains(QStringLiteral("the server at %1 answered HTTP %2 for /api/v1/")
+                                      .arg(base)
+                                      .arg(status)),
+                 qPrintable(message));
+        QVERIFY2(message.endsWith(meaning), qPrintable(message));
+    }
+
     void cleanupTestCase() { m_daemon.terminate(); }
 };
 

@@ -92,8 +92,12 @@ QString LogsPage::lineText(const LogEntry &e)
         const QString holder = d.contains(held) ? d.mid(d.indexOf(held) + held.size()) : QString();
         if (d.startsWith(QLatin1String("active")))
             return tr("Delivery: this process delivers from the store");
+        // Why, from the lease claim's answer ("standby_for"; entries made before it was
+        // kept said it after "lease held by ", whatever the reason).
         if (d.startsWith(QLatin1String("standby")))
-            return tr("Delivery: this process stands by; %1 delivers").arg(holder);
+            return tr("Delivery: this process stands by: %1")
+                .arg(standbyText(DeliveryStandby::of(
+                    e.fields.value(QStringLiteral("standby_for")).toString(holder))));
         if (d.startsWith(QLatin1String("by another process")))
             return tr("Delivery: another process delivers (%1)").arg(holder);
         if (d.startsWith(QLatin1String("no process")))

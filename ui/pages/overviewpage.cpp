@@ -35,10 +35,18 @@ qint64 successPermille(qint64 successful, qint64 requests)
 } // namespace
 
 OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent),
-      m_latency(new LiveChart([] { return tr("Response time per node"); }, [] { return tr("ms"); })),
+    : Page(session, parent), m_latency(new LiveChart([] { return tr("Response time per node"); },
+                                                     [] { return tr("ms"); })),
       m_queue(new LiveChart([] { return tr("Sync queue"); }, [] { return tr("deliveries"); })),
-      m_targets(new LiveChart([] { return tr("Deliveries per second per target"); }, [] { return QString(); })),
+      m_targets(new LiveChart(
+          [this] {
+              // Counted by this daemon alone (per target, the others' counts are their own):
+              // with others beside it, the title says whose they are.
+              return m_liveDaemons > 1
+                         ? tr("Deliveries per second per target, this daemon: %1").arg(m_daemonId)
+                         : tr("Deliveries per second per target");
+          },
+          [] { return QString(); })),
       m_pause(new QPushButton), m_slo(new SloPanel(session))
 {
     auto *grid = new QGridLayout;
@@ -58,6 +66,8 @@ OverviewPage::OverviewPage(EngineSession *session, QWidget *parent)
     m_queue->setSeriesTitle(QStringLiteral("pending"), [] { return tr("pending"); });
     m_queue->setSeriesTitle(QStringLiteral("held"), [] { return tr("held"); });
     m_queue->setSeriesTitle(QStringLiteral("delivered"), [] { return tr("delivered / s"); });
+    m_queue->setSeriesTitle(QStringLiteral("delivered-here"),
+                            [] { return tr("delivered / s by this daemon"); });
     m_targets->setSeriesTitle(QStringLiteral("failures"), [] { return tr("failures (all)"); });
     // The same words as the simulation's percentiles (and their translation).
     m_latency->setSeriesTitle(QStringLiteral("nodes-p50"), [] {
@@ -195,6 +205,27 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
                  : QString());
 }
 
+void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
+{
+    // Several daemons on one store: the cluster's rate (what an operator reads the Overview
+    // for), this daemon's own beside it. One daemon (or SQLite): its rate alone, as ever.
+    const bool several = sync.liveDaemons > 1;
+    m_queue->addPoint(QStringLiteral("delivered"), at,
+                      several ? sync.clusterDeliveriesPerSecond : sync.deliveriesPerSecond);
+    m_queue->setSeriesNote(QStringLiteral("delivered"),
+                           several ? tr("all %1 daemons").arg(sync.liveDaemons) : QString());
+    if (several)
+        m_queue->addPoint(QStringLiteral("delivered-here"), at, sync.deliveriesPerSecond);
+    else if (m_liveDaemons > 1)
+        m_queue->removeSeriesNotIn(
+            {QStringLiteral("pending"), QStringLiteral("held"), QStringLiteral("delivered")});
+    if (sync.liveDaemons != m_liveDaemons || sync.daemonId != m_daemonId) {
+        m_liveDaemons = sync.liveDaemons;
+        m_daemonId = sync.daemonId;
+        m_targets->retranslate(); // its title names whose deliveries it counts
+    }
+}
+
 void OverviewPage::applySnapshot(const EngineSnapshot &s)
 {
     const bool windowChanged = s.cluster.windowMs != m_windowMs;
@@ -252,7 +283,7 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
                           double(s.sync.queueDepth - s.sync.heldDeliveries));
         m_queue->addPoint(QStringLiteral("held"), s.at, double(s.sync.heldDeliveries));
     }
-    m_queue->addPoint(QStringLiteral("delivered"), s.at, s.sync.deliveriesPerSecond);
+    showDeliveryRate(s.at, s.sync);
     const double seconds = m_lastAt ? double(s.at - m_lastAt) / 1000.0 : 0;
     double failures = 0;
     for (const TargetStatus &t : s.sync.targets) {

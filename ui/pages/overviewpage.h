@@ -41,7 +41,11 @@ private:
     };
     Card addCard(QGridLayout *grid, int row, int column);
     void showCards(const EngineSnapshot &snapshot, int down, int failed);
+    void showDeliveryRate(qint64 at, const SyncStats &sync);
 
+    // Before the charts: m_targets' title reads them from its constructor on.
+    int m_liveDaemons = 0; ///< daemons delivering from the store, as last shown
+    QString m_daemonId;    ///< this daemon, as last shown
     QList<Card> m_cards;
     QList<LiveChart *> m_charts;
     LiveChart *m_latency;

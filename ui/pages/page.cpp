@@ -147,6 +147,30 @@ QString heldText()
                  "disabled. They are not being attempted, and go when the target is back.");
 }
 
+QString standbyText(const DeliveryStandby &standby)
+{
+    switch (standby.reason) {
+    case DeliveryStandby::Reason::None:
+        return {};
+    case DeliveryStandby::Reason::OtherProcess:
+        return QCoreApplication::translate("State", "%1 delivers from this store")
+            .arg(standby.detail);
+    case DeliveryStandby::Reason::PartitionsTaken:
+        return QCoreApplication::translate("State", "the other daemons hold every partition (%1)")
+            .arg(standby.detail);
+    case DeliveryStandby::Reason::NotStarted:
+        return QCoreApplication::translate("State", "not started yet");
+    case DeliveryStandby::Reason::RenewalLate:
+        return QCoreApplication::translate("State", "its lease renewal answered too late");
+    case DeliveryStandby::Reason::StoreUnavailable:
+        return QCoreApplication::translate("State", "the store cannot be reached (%1)")
+            .arg(standby.detail);
+    case DeliveryStandby::Reason::OutboxStopped:
+        return QCoreApplication::translate("State", "the sync outbox is not running");
+    }
+    return {};
+}
+
 QString countText(qint64 n)
 {
     return QLocale().toString(n);

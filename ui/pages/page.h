@@ -92,6 +92,9 @@ QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 /// What "held" means where a backlog is counted: waiting, but not being worked on.
 QString heldText();
+/// Why delivery stands by, each reason as what it is ("host:1:a delivers from this store",
+/// "its lease renewal answered too late"), translated; "" while it delivers.
+QString standbyText(const DeliveryStandby &standby);
 QString ageText(qint64 ms);
 /// A count as the chosen language writes it ("1,234"): every count on screen reads the same
 /// under "System language" and the language it stands for (see MainWindow::displayLocale).

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sync/deliverystandby.h"
+
+#include <QRegularExpression>
+
+namespace jobfirst {
+
+DeliveryStandby DeliveryStandby::of(const QString &standbyFor)
+{
+    if (standbyFor.isEmpty())
+        return {};
+    // PostgresOutboxStore::claimLease(): "all 32 partitions held by a, b".
+    static const QRegularExpression partitions(
+        QStringLiteral("^all \\d+ partitions held by (.*)$"));
+    if (const QRegularExpressionMatch m = partitions.match(standbyFor); m.hasMatch())
+        return {Reason::PartitionsTaken, m.captured(1)};
+    if (!standbyFor.startsWith(u'('))
+        return {Reason::OtherProcess, standbyFor}; // the lease holder, "host:pid:nonce"
+    const QString inner = standbyFor.mid(1, standbyFor.size() - 2);
+    if (inner.startsWith(QLatin1String("store")))
+        return {Reason::StoreUnavailable, inner};
+    if (inner == QLatin1String("not started"))
+        return {Reason::NotStarted, {}};
+    if (inner.startsWith(QLatin1String("lease renewal")))
+        return {Reason::RenewalLate, {}};
+    return {Reason::OutboxStopped, {}};
+}
+
+QString DeliveryStandby::text() const
+{
+    switch (reason) {
+    case Reason::None:
+        return QStringLiteral("active in this process");
+    case Reason::OtherProcess:
+        return QStringLiteral("standby, lease held by ") + detail;
+    case Reason::PartitionsTaken:
+        return QStringLiteral("standby, every partition held by ") + detail;
+    case Reason::NotStarted:
+        return QStringLiteral("standby, not started yet");
+    case Reason::RenewalLate:
+        return QStringLiteral("standby, the lease renewal answered too late");
+    case Reason::StoreUnavailable:
+        return QStringLiteral("standby, ") + detail;
+    case Reason::OutboxStopped:
+        return QStringLiteral("standby, the sync outbox is not running");
+    }
+    return {};
+}
+
+} // namespace jobfirst
