@@ -81,11 +81,12 @@ private slots:
         const auto event = changes.first().first().value<HealthEvent>();
         // The checks' own error is the kernel's: refused once the dead process's listening
         // socket is gone, reset when a check's connection raced that teardown (seen once in
-        // a loaded ctest -j2). What the operator reads after it is the watcher's finding.
+        // a loaded ctest -j2). What the operator reads after it is the watcher's finding, whose
+        // own new connection can race the same teardown (reset, seen once in session 23).
         const QRegularExpression expected(QStringLiteral(
             "^(connection refused|[Cc]onnection reset by peer) \\(3 checks failed in a row; "
-            "checked at once"
-            " because the node closed its connection and a new connection was refused\\)$"));
+            "checked at once because the node closed its connection and a new connection (was "
+            "refused|failed: [Cc]onnection reset by peer)\\)$"));
         QVERIFY2(expected.match(event.reason).hasMatch(), qPrintable(event.reason));
         // The failure came after the node's last good check: the SLO's failure-to-alert time
         // is counted from there, so the history keeps when that was.

@@ -98,9 +98,9 @@ private slots:
         // The store and the config, once the options are good.
         QTest::newRow("--db postgresql:// without --local-db")
             << QStringList{"--db", "postgresql://u@127.0.0.1:1/db"} << 1
-            << "error: --db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config "
-               "and audit in PostgreSQL; API tokens, logs and SLO history still live in a SQLite "
-               "file of this engine: give it with --local-db FILE";
+            << "error: --db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config, "
+               "audit and API tokens in PostgreSQL; logs, SLO history and import checkpoints "
+               "still live in a SQLite file of this engine: give it with --local-db FILE";
         QTest::newRow("--local-db without a postgresql --db")
             << QStringList{"--db", db, "--local-db", path(QStringLiteral("local.db"))} << 1
             << QStringLiteral("error: --local-db is only for --db postgresql://…; with --db FILE "
