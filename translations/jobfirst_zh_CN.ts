@@ -212,6 +212,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>answered HTTP %1: %2</source>
         <translation>应答 HTTP %1：%2</translation>
     </message>
+    <message>
+        <source>connection reset by peer</source>
+        <translation>连接被对方重置</translation>
+    </message>
+    <message>
+        <source>a new connection failed: %1</source>
+        <translation>新连接失败：%1</translation>
+    </message>
 </context>
 <context>
     <name>State</name>

@@ -711,6 +711,21 @@ private slots:
                  qPrintable(chinese));
     }
 
+    // A killed node's connection can be reset rather than refused, the watcher's own new
+    // connection too: that reason came through in English in the Chinese console (a flaky
+    // tst_consoletruth::chineseEverywhere, session 23).
+    void connectionResetReadsInChinese()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::reasonText(QStringLiteral(
+            "Connection reset by peer (3 checks failed in a row; checked at once because the node"
+            " closed its connection and a new connection failed: connection reset by peer)"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("reset"), Qt::CaseInsensitive) &&
+                     !chinese.contains(QStringLiteral("failed")),
+                 qPrintable(chinese));
+    }
+
     // A drained node's audit row says its admin state before and after in the Nodes page's
     // words: it said "ready" and "drain", in English, in the Chinese console too (session
     // 18's walk).

@@ -218,6 +218,8 @@ QString reasonText(const QString &reason)
     static const QRegularExpression passive(QStringLiteral("^passive: (.*)$"));
     static const QRegularExpression closed(
         QStringLiteral("^the node closed its connection and (.*)$"));
+    static const QRegularExpression newConnectionFailed(
+        QStringLiteral("^a new connection failed: (.*)$"));
     static const QRegularExpression noAnswer(
         QStringLiteral("^a new connection got no answer within (\\d+) ms$"));
     QRegularExpressionMatch m;
@@ -226,6 +228,11 @@ QString reasonText(const QString &reason)
     // A real request's failure comes in its HTTP client's words: "Connection refused".
     if (reason.compare(u"connection refused", Qt::CaseInsensitive) == 0)
         return QCoreApplication::translate("Reason", "connection refused");
+    if (reason.compare(u"connection reset by peer", Qt::CaseInsensitive) == 0)
+        return QCoreApplication::translate("Reason", "connection reset by peer");
+    if ((m = newConnectionFailed.match(reason)).hasMatch())
+        return QCoreApplication::translate("Reason", "a new connection failed: %1")
+            .arg(reasonText(m.captured(1)));
     if (reason == u"request failed")
         return QCoreApplication::translate("Reason", "request failed");
     if (reason == u"a new connection was refused")
