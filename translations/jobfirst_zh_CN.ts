@@ -737,14 +737,18 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1（部分）</translation>
     </message>
     <message>
-        <source>The table follows the cluster&apos;s nodes until you edit a cell; this replaces your edits with the nodes as they are now.</source>
-        <translation>在您编辑单元格之前，此表随集群节点自动更新；点击此按钮会用当前节点替换您的编辑。</translation>
-    </message>
-    <message>
         <source>%1
 %2: %3 requests</source>
         <translation>%1
 %2：%3 个请求</translation>
+    </message>
+    <message>
+        <source>The table follows the cluster&apos;s nodes that take traffic until you edit a cell; this replaces your edits with those nodes as they are now.</source>
+        <translation>在您编辑单元格之前，此表随集群中承接流量的节点自动更新；点击此按钮会用这些节点的当前状态替换您的编辑。</translation>
+    </message>
+    <message>
+        <source>Not loaded, taking no traffic now: %1</source>
+        <translation>未载入（当前不承接流量）：%1</translation>
     </message>
 </context>
 <context>
