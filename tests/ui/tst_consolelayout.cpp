@@ -455,12 +455,16 @@ private slots:
                                    QStringLiteral("basic-server-3")};
         QTRY_COMPARE(axisNodeIds(chart), three);
 
-        // A node whose id shares no start with the others: whole ids, one label each.
+        // A node whose id shares no start with the others: whole ids, one label each. Up: the
+        // what-if table holds only the nodes that take traffic.
         NodeSpec late;
         late.id = QStringLiteral("late-joining-node-with-a-long-id");
-        late.url = QStringLiteral("http://127.0.0.1:1");
+        NodeSimProcess lateSim;
+        lateSim.setSecret(QStringLiteral("layout-test-signing-secret-0001"));
+        QVERIFY(lateSim.start(late.id));
+        late.url = lateSim.url();
         QVERIFY(m_engine->addNode(late).result());
-        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 4, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 4, 20000);
         simulate();
         QStringList four = three;
         four << late.id;
