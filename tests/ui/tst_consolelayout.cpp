@@ -619,6 +619,11 @@ private slots:
     {
         QFETCH(QString, language);
         QFETCH(QSize, size);
+        // After a roll back (walk23): who did it was cut under By, and the list widened.
+        const auto newest = m_engine->configVersions(1).result();
+        QVERIFY(newest && !newest->isEmpty());
+        if (ui::AuditPage::splitRollback(newest->first().actor).second == 0)
+            QVERIFY(m_engine->rollbackConfig(newest->first().version).result());
         ui::MainWindow window(m_engine.get());
         window.switchLanguage(language);
         window.engineReady();
@@ -635,6 +640,9 @@ private slots:
                      qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
                                     .arg(view->horizontalHeader()->length())
                                     .arg(view->viewport()->width())));
+        QVERIFY2(view->model()->index(0, 0).data(Qt::ToolTipRole).toString().contains(u"rolled back")
+                     || language != u"en",
+                 qPrintable(view->model()->index(0, 0).data().toString()));
         // Its last column is whole when it fits, not only in its tooltip.
         const QString by = view->model()->index(0, 2).data().toString();
         QVERIFY2(view->fontMetrics().horizontalAdvance(by) < view->columnWidth(2), qPrintable(by));
