@@ -596,6 +596,21 @@ private slots:
                                    QStringLiteral("basic-server-2"),
                                    QStringLiteral("basic-server-3")};
         QTRY_COMPARE(axisNodeIds(chart), three);
+        // The results whole at 1280×800 too, with no sideways scroll bar, also after another
+        // page was shown meanwhile (walk23).
+        m_window->resize(1280, 800);
+        m_window->showPage(4);
+        QCoreApplication::processEvents();
+        m_window->showPage(2);
+        auto *resultsView = page->findChild<QTableView *>(QStringLiteral("simulationResults"));
+        QVERIFY(resultsView);
+        QTRY_VERIFY2(resultsView->horizontalHeader()->length() <= resultsView->viewport()->width(),
+                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                    .arg(resultsView->horizontalHeader()->length())
+                                    .arg(resultsView->viewport()->width())));
+        QTRY_VERIFY2(cutCells(resultsView).isEmpty(),
+                     qPrintable(cutCells(resultsView).join(u'\n')));
+        m_window->resize(1280, 820);
 
         // The table follows the cluster again for the tests after this one.
         page->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();

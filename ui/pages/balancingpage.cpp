@@ -130,7 +130,9 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
     m_nodesView->verticalHeader()->hide();
     m_resultsView->setModel(m_results);
     m_resultsView->setObjectName(QStringLiteral("simulationResults"));
-    m_resultsView->horizontalHeader()->setStretchLastSection(true);
+    // Columns as wide as their figures, not stretched: a last column stretched while the page
+    // was laid out wider kept that width and scrolled sideways at 1280×800 (walk23).
+    m_resultsView->horizontalHeader()->setStretchLastSection(false);
     m_resultsView->setWordWrap(false);
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
