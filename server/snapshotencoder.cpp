@@ -35,10 +35,12 @@ bool same(const TargetStatus &a, const TargetStatus &b)
            a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt && a.backlog == b.backlog &&
            a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
            a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
-           a.inFlight == b.inFlight && a.lastError == b.lastError && a.lastErrorAt == b.lastErrorAt;
+           a.inFlight == b.inFlight && a.lastError == b.lastError &&
+           a.lastErrorAt == b.lastErrorAt && a.deliveredElsewhere == b.deliveredElsewhere;
 }
 #if Q_PROCESSOR_WORDSIZE == 8
-static_assert(sizeof(TargetStatus) == 184, "TargetStatus changed: compare its new fields in same()");
+static_assert(sizeof(TargetStatus) == 208,
+              "TargetStatus changed: compare its new fields in same()");
 #endif
 
 } // namespace

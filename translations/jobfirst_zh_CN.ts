@@ -769,14 +769,18 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>%1（部分）</translation>
     </message>
     <message>
-        <source>The table follows the cluster&apos;s nodes until you edit a cell; this replaces your edits with the nodes as they are now.</source>
-        <translation>在您编辑单元格之前，此表随集群节点自动更新；点击此按钮会用当前节点替换您的编辑。</translation>
-    </message>
-    <message>
         <source>%1
 %2: %3 requests</source>
         <translation>%1
 %2：%3 个请求</translation>
+    </message>
+    <message>
+        <source>The table follows the cluster&apos;s nodes that take traffic until you edit a cell; this replaces your edits with those nodes as they are now.</source>
+        <translation>在您编辑单元格之前，此表随集群中承接流量的节点自动更新；点击此按钮会用这些节点的当前状态替换您的编辑。</translation>
+    </message>
+    <message>
+        <source>Not loaded, taking no traffic now: %1</source>
+        <translation>未载入（当前不承接流量）：%1</translation>
     </message>
 </context>
 <context>
@@ -828,10 +832,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>回滚</translation>
     </message>
     <message>
-        <source>Apply configuration version %1 again?</source>
-        <translation>重新应用配置版本 %1？</translation>
-    </message>
-    <message>
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
@@ -862,6 +862,26 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>The configuration is valid.</source>
         <translation>配置有效。</translation>
+    </message>
+    <message>
+        <source>Version %1 rolled back to version %2.</source>
+        <translation>版本 %1 回滚到了版本 %2。</translation>
+    </message>
+    <message>
+        <source>%1, back to %2</source>
+        <translation>%1，回滚到 %2</translation>
+    </message>
+    <message>
+        <source>Roll back to version %1, applied %2 by %3?</source>
+        <translation>回滚到版本 %1（%2 由 %3 应用）？</translation>
+    </message>
+    <message>
+        <source>No change: it is the configuration running now.</source>
+        <translation>没有变化：它就是当前运行的配置。</translation>
+    </message>
+    <message>
+        <source>Keys that change: %1</source>
+        <translation>将改变的键：%1</translation>
     </message>
 </context>
 <context>

@@ -589,8 +589,12 @@ Result<SyncEvent> decode<SyncEvent>(const QJsonValue &value)
 QJsonObject encode(const TargetStatus &t)
 {
     QJsonObject o = t.toJson();
-    o.insert(QStringLiteral("last_error_at"), isoTime(t.lastErrorAt));
-    o.insert(QStringLiteral("next_probe_at"), isoTime(t.nextProbeAt));
+    if (t.liveStateKnown()) {
+        o.insert(QStringLiteral("last_error_at"), isoTime(t.lastErrorAt));
+        o.insert(QStringLiteral("next_probe_at"), isoTime(t.nextProbeAt));
+    } else {
+        o.insert(QStringLiteral("next_probe_at"), QJsonValue::Null);
+    }
     return o;
 }
 
@@ -621,6 +625,10 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.lastError = f.str("last_error");
     t.lastErrorAt = f.time("last_error_at");
     t.nextProbeAt = f.time("next_probe_at");
+    if (value.toObject().value(QLatin1String("circuit")).isNull()) {
+        const QString by = f.str("delivered_by");
+        t.forgetLiveState(by.isEmpty() ? QStringLiteral("by another process") : by);
+    }
     return f.done(t);
 }
 

@@ -139,13 +139,17 @@ void writeSync(ExpositionWriter &w, const SyncStats &s, const EngineMetrics &met
     for (const TargetStatus &t : s.targets)
         w.sample("jobfirst_sync_dead_letters", target(t), double(t.deadLetters));
     w.family("jobfirst_sync_in_flight", "gauge", "Requests to the target in flight now.");
+    // Only the delivering process knows in-flight requests and circuits: no sample elsewhere.
     for (const TargetStatus &t : s.targets)
-        w.sample("jobfirst_sync_in_flight", target(t), t.inFlight);
+        if (t.liveStateKnown())
+            w.sample("jobfirst_sync_in_flight", target(t), t.inFlight);
     w.family("jobfirst_sync_circuit_state", "gauge", "The target's circuit breaker: 1 for the state it is in.");
     for (const TargetStatus &t : s.targets)
         for (CircuitState c : {CircuitState::Closed, CircuitState::Open, CircuitState::HalfOpen})
-            w.sample("jobfirst_sync_circuit_state", target(t) + Labels{{QStringLiteral("state"), circuitStateName(c)}},
-                     t.circuit == c ? 1 : 0);
+            if (t.liveStateKnown())
+                w.sample("jobfirst_sync_circuit_state",
+                         target(t) + Labels{{QStringLiteral("state"), circuitStateName(c)}},
+                         t.circuit == c ? 1 : 0);
     w.family("jobfirst_sync_target_enabled", "gauge", "1 when the target receives deliveries (enabled, not paused, not held).");
     for (const TargetStatus &t : s.targets)
         w.sample("jobfirst_sync_target_enabled", target(t), t.enabled && !t.paused && !t.held ? 1 : 0);

@@ -642,11 +642,17 @@ SyncStats SyncService::stats() const
         m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
     const bool nodesUnsigned = m_config.clusterSecret.isEmpty(); // no signing secret
     const qint64 now = nowMs();
+    s.delivery = deliveryText(now, &s.deliveryStandbyFor);
+    // Standing by, or not delivering at all: the circuit and last error are the delivering
+    // process's, not known here.
+    const QString elsewhere = m_delivery && s.deliveryStandbyFor.isEmpty() ? QString() : s.delivery;
     s.targets.reserve(m_config.targets.size() + m_nodes.size());
     // tls_insecure targets and nodes: the console marks them red.
     const auto add = [&](const QString &name, bool insecure, const TargetConfig *c) {
         TargetStatus t = live.value(name);
         t.name = name;
+        if (!elsewhere.isEmpty())
+            t.forgetLiveState(elsewhere);
         t.tlsInsecure = insecure;
         // Without a signing secret the console marks a target "unsigned": a configured target
         // has its own; node targets share the cluster secret.
@@ -704,15 +710,9 @@ SyncStats SyncService::stats() const
     s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
     if (m_delivery) {
         s.countingSince = m_startedAt;
-        m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms, &s.deliveriesPerSecond);
-        s.deliveryStandbyFor = m_delivery->leaseHolder();
-        s.delivery = s.standby().text();
+        m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms,
+                            &s.deliveriesPerSecond);
         addClusterRate(s);
-    } else {
-        // This process does not deliver: say who does, from the lease in the store.
-        const DeliveryLease lease = m_records ? m_records->lease() : DeliveryLease{};
-        s.delivery = lease.isFree(now) ? QStringLiteral("no process is delivering from this store")
-                                       : QStringLiteral("by another process, lease held by ") + lease.holder;
     }
     return s;
 }
@@ -736,6 +736,18 @@ void SyncService::addClusterRate(SyncStats &s) const
         ++s.liveDaemons;
         s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
     }
+}
+
+QString SyncService::deliveryText(qint64 now, QString *standbyFor) const
+{
+    if (m_delivery) {
+        *standbyFor = m_delivery->leaseHolder();
+        return DeliveryStandby::of(*standbyFor).text();
+    }
+    // This process does not deliver: say who does, from the lease in the store.
+    const DeliveryLease lease = m_records ? m_records->lease() : DeliveryLease{};
+    return lease.isFree(now) ? QStringLiteral("no process is delivering from this store")
+                             : QStringLiteral("by another process, lease held by ") + lease.holder;
 }
 
 Result<SyncStats> SyncService::storedStats() const

@@ -134,6 +134,9 @@ signals:
     void nodeDeliveryFailed(const QString &nodeId, const QString &error);
 
 private:
+    /// Who delivers from this store, in words; `standbyFor` is the lease holder while this
+    /// process stands by.
+    QString deliveryText(qint64 now, QString *standbyFor) const;
     std::function<void(const QString &, const float *, std::size_t)> m_deliveryObserver;
     struct TargetOverride
     {

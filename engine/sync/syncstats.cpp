@@ -15,29 +15,47 @@ QString circuitStateName(CircuitState s)
     return {};
 }
 
+void TargetStatus::forgetLiveState(const QString &deliveredBy)
+{
+    deliveredElsewhere = deliveredBy;
+    circuit = CircuitState::Closed;
+    nextProbeAt = 0;
+    inFlight = 0;
+    lastError.clear();
+    lastErrorAt = 0;
+}
+
 QJsonObject TargetStatus::toJson() const
 {
-    return {{QStringLiteral("name"), name},
-            {QStringLiteral("url"), url},
-            {QStringLiteral("enabled"), enabled},
-            {QStringLiteral("paused"), paused},
-            {QStringLiteral("held"), held},
-            {QStringLiteral("disabled_reason"), disabledReason},
-            {QStringLiteral("tls_insecure"), tlsInsecure},
-            {QStringLiteral("unsigned"), unsignedDeliveries},
-            {QStringLiteral("circuit"), circuitStateName(circuit)},
-            {QStringLiteral("backlog"), backlog},
-            {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
-            {QStringLiteral("success"), success},
-            {QStringLiteral("failed"), failed},
-            {QStringLiteral("retries"), retries},
-            {QStringLiteral("dead_letters"), deadLetters},
-            {QStringLiteral("in_flight"), inFlight},
-            {QStringLiteral("last_error"), lastError},
-            {QStringLiteral("last_error_at"),
-             lastErrorAt
-                 ? QDateTime::fromMSecsSinceEpoch(lastErrorAt, Qt::UTC).toString(Qt::ISODateWithMs)
-                 : QString()}};
+    QJsonObject o{
+        {QStringLiteral("name"), name},
+        {QStringLiteral("url"), url},
+        {QStringLiteral("enabled"), enabled},
+        {QStringLiteral("paused"), paused},
+        {QStringLiteral("held"), held},
+        {QStringLiteral("disabled_reason"), disabledReason},
+        {QStringLiteral("tls_insecure"), tlsInsecure},
+        {QStringLiteral("unsigned"), unsignedDeliveries},
+        {QStringLiteral("circuit"), circuitStateName(circuit)},
+        {QStringLiteral("backlog"), backlog},
+        {QStringLiteral("oldest_waiting_ms"), oldestWaitingMs},
+        {QStringLiteral("success"), success},
+        {QStringLiteral("failed"), failed},
+        {QStringLiteral("retries"), retries},
+        {QStringLiteral("dead_letters"), deadLetters},
+        {QStringLiteral("in_flight"), inFlight},
+        {QStringLiteral("last_error"), lastError},
+        {QStringLiteral("last_error_at"),
+         lastErrorAt
+             ? QDateTime::fromMSecsSinceEpoch(lastErrorAt, Qt::UTC).toString(Qt::ISODateWithMs)
+             : QString()}};
+    if (!liveStateKnown()) {
+        // Null, not a made-up "closed" or "": only the delivering process knows them.
+        for (const char *key : {"circuit", "in_flight", "last_error", "last_error_at"})
+            o.insert(QLatin1String(key), QJsonValue::Null);
+        o.insert(QStringLiteral("delivered_by"), deliveredElsewhere);
+    }
+    return o;
 }
 
 QJsonObject SyncStats::toJson() const

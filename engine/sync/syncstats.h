@@ -37,6 +37,17 @@ struct TargetStatus
     int inFlight = 0;
     QString lastError;
     qint64 lastErrorAt = 0;
+    /// Only the delivering process knows the circuit, the requests in flight and the last
+    /// error. Empty when this process delivers; else who does ("by another process, lease
+    /// held by …"), and those fields are not known here (null in JSON, never a made-up
+    /// "closed").
+    QString deliveredElsewhere;
+
+    /// The circuit, in-flight count and last error are this process's own, so true.
+    bool liveStateKnown() const { return deliveredElsewhere.isEmpty(); }
+    /// This process does not deliver (`deliveredBy` says who does): blanks what only the
+    /// delivering process knows.
+    void forgetLiveState(const QString &deliveredBy);
 
     /// Not delivered to at all now: its node down, paused or disabled (its backlog is held).
     bool holdsBacklog() const { return held || paused || !enabled; }

@@ -728,6 +728,37 @@ private slots:
         QVERIFY2(applied.err.contains("'cluster_secret' is empty"), applied.err.constData());
     }
 
+    /// jobfirstd delivers from a store: jobfirstctl on the same file does not know the
+    /// daemon's circuits or last errors and says so (null, and who delivers), never a made-up
+    /// "closed" (walk23). The delivering daemon, asked over its API, says them.
+    void syncStatusOfAnotherProcessDeliveriesIsNotKnownHere()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("live.db"));
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("live"), QStringLiteral("viewer"));
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("live.json"))));
+        const QStringList local{"--db", db, "sync", "status", "--target", "user-service"};
+        QJsonObject here;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (here = QJsonDocument::fromJson(runCtl(local).out).object(),
+             here.value(QStringLiteral("delivered_by")).toString().contains(u"lease held by")),
+            20000);
+        for (const char *key :
+             {"circuit", "in_flight", "last_error", "last_error_at", "next_probe_at"})
+            QVERIFY2(here.value(QLatin1String(key)).isNull(), key);
+        QCOMPARE(here.value(QStringLiteral("name")).toString(), QStringLiteral("user-service"));
+
+        const CtlRun remote = runCtl({"--server", daemon.url(), "--token-file", token, "sync",
+                                      "status", "--target", "user-service"});
+        QVERIFY2(remote.code == 0, remote.err.constData());
+        const QJsonObject there = QJsonDocument::fromJson(remote.out).object();
+        QCOMPARE(there.value(QStringLiteral("circuit")).toString(), QStringLiteral("closed"));
+        QVERIFY(!there.contains(QStringLiteral("delivered_by")));
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     /// jobfirstd delivers from a SQLite store: jobfirstctl, another process on the same file,
     /// lists it by the store's delivery lease, with the counts it cannot know as unknown.
     void daemonsListsTheProcessHoldingTheDeliveryLease()

@@ -72,6 +72,25 @@ class TestConsole final : public QObject
 
     int maxNodes() const { return m_engine->config(false).result().value().maxNodes; }
 
+    /// The text of the roll-back confirmation for `version`, then Cancel: empty when the page
+    /// did not ask.
+    QString rollbackConfirmation(int version)
+    {
+        auto *view = m_window->config()->findChild<QTableView *>(QStringLiteral("configVersions"));
+        const auto *versions = m_window->config()->versions();
+        for (int r = 0; r < versions->rowCount(); ++r)
+            if (versions->row(r).version == version)
+                view->selectRow(r);
+        m_window->config()->findChild<QPushButton *>(QStringLiteral("rollbackConfig"))->click();
+        auto *box = m_window->config()->findChild<QMessageBox *>(QStringLiteral("confirmRollback"));
+        if (!box)
+            return {};
+        const QString text = box->text();
+        box->reject(); // a person clicks Cancel: nothing changes
+        delete box;
+        return text;
+    }
+
     static void writeFile(const QString &path, const QByteArray &content)
     {
         QFile f(path);
@@ -537,6 +556,32 @@ private slots:
                 3, 4);
         });
         m_window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // walk23: the roll-back confirmation said only "Apply configuration version N again?". It
+    // names the version, and the keys that rolling back changes, or that none do.
+    void rollbackConfirmationSaysWhatChanges()
+    {
+        const auto older = m_engine->applyConfig(configJson(17)).result();
+        QVERIFY(older);
+        const auto newer = m_engine->applyConfig(configJson(18)).result();
+        QVERIFY(newer);
+        m_window->showPage(4);
+        m_window->config()->reload();
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0 &&
+                                     m_window->config()->versions()->row(0).version ==
+                                         newer.value(),
+                                 5000);
+        QTRY_VERIFY(m_window->config()->editor()->toPlainText().contains(
+            QStringLiteral("\"max_nodes\": 18")));
+        const QString back = rollbackConfirmation(older.value());
+        QVERIFY2(back.contains(QStringLiteral("version %1").arg(older.value())), qPrintable(back));
+        QVERIFY2(back.contains(QStringLiteral("Keys that change: max_nodes")), qPrintable(back));
+        const QString same = rollbackConfirmation(newer.value());
+        QVERIFY2(same.contains(QStringLiteral("No change")), qPrintable(same));
+        // Cancelled: nothing was rolled back.
+        QCOMPARE(m_engine->configVersions(1).result()->first().version, newer.value());
+        QCOMPARE(maxNodes(), 18);
     }
 
     // One rule for counts: the language the console speaks decides how they are written, so

@@ -455,12 +455,16 @@ private slots:
                                    QStringLiteral("basic-server-3")};
         QTRY_COMPARE(axisNodeIds(chart), three);
 
-        // A node whose id shares no start with the others: whole ids, one label each.
+        // A node whose id shares no start with the others: whole ids, one label each. Up: the
+        // what-if table holds only the nodes that take traffic.
         NodeSpec late;
         late.id = QStringLiteral("late-joining-node-with-a-long-id");
-        late.url = QStringLiteral("http://127.0.0.1:1");
+        NodeSimProcess lateSim;
+        lateSim.setSecret(QStringLiteral("layout-test-signing-secret-0001"));
+        QVERIFY(lateSim.start(late.id));
+        late.url = lateSim.url();
         QVERIFY(m_engine->addNode(late).result());
-        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 4, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(simNodes->model()->rowCount(), 4, 20000);
         simulate();
         QStringList four = three;
         four << late.id;
@@ -592,6 +596,21 @@ private slots:
                                    QStringLiteral("basic-server-2"),
                                    QStringLiteral("basic-server-3")};
         QTRY_COMPARE(axisNodeIds(chart), three);
+        // The results whole at 1280×800 too, with no sideways scroll bar, also after another
+        // page was shown meanwhile (walk23).
+        m_window->resize(1280, 800);
+        m_window->showPage(4);
+        QCoreApplication::processEvents();
+        m_window->showPage(2);
+        auto *resultsView = page->findChild<QTableView *>(QStringLiteral("simulationResults"));
+        QVERIFY(resultsView);
+        QTRY_VERIFY2(resultsView->horizontalHeader()->length() <= resultsView->viewport()->width(),
+                     qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
+                                    .arg(resultsView->horizontalHeader()->length())
+                                    .arg(resultsView->viewport()->width())));
+        QTRY_VERIFY2(cutCells(resultsView).isEmpty(),
+                     qPrintable(cutCells(resultsView).join(u'\n')));
+        m_window->resize(1280, 820);
 
         // The table follows the cluster again for the tests after this one.
         page->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
@@ -615,6 +634,11 @@ private slots:
     {
         QFETCH(QString, language);
         QFETCH(QSize, size);
+        // After a roll back (walk23): who did it was cut under By, and the list widened.
+        const auto newest = m_engine->configVersions(1).result();
+        QVERIFY(newest && !newest->isEmpty());
+        if (ui::AuditPage::splitRollback(newest->first().actor).second == 0)
+            QVERIFY(m_engine->rollbackConfig(newest->first().version).result());
         ui::MainWindow window(m_engine.get());
         window.switchLanguage(language);
         window.engineReady();
@@ -631,6 +655,9 @@ private slots:
                      qPrintable(QStringLiteral("columns need %1 px, the table shows %2")
                                     .arg(view->horizontalHeader()->length())
                                     .arg(view->viewport()->width())));
+        // The roll back's row says in its version which one it went back to.
+        const QString versionTip = view->model()->index(0, 0).data(Qt::ToolTipRole).toString();
+        QVERIFY2(language != u"en" || versionTip.contains(u"rolled back"), qPrintable(versionTip));
         // Its last column is whole when it fits, not only in its tooltip.
         const QString by = view->model()->index(0, 2).data().toString();
         QVERIFY2(view->fontMetrics().horizontalAdvance(by) < view->columnWidth(2), qPrintable(by));

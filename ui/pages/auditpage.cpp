@@ -109,14 +109,21 @@ void AuditPage::refresh()
 
 QString AuditPage::actorText(const QString &actor)
 {
-    // "engine" acted by itself; other actors are names ("console:alice", a token's name). A
-    // roll back is recorded as "<actor> (rollback to version N)", in the engine's words.
+    // "engine" acted by itself; other actors are names ("console:alice", a token's name).
+    if (const auto [by, version] = splitRollback(actor); version > 0)
+        return tr("%1 (rolling back to version %2)")
+            .arg(actorText(by), QString::number(version)); // an id, not a count: no separators
+    return actor == u"engine" ? tr("the engine") : actor;
+}
+
+std::pair<QString, int> AuditPage::splitRollback(const QString &actor)
+{
+    // A roll back is recorded as "<actor> (rollback to version N)", in the engine's words.
     static const QRegularExpression rollback(
         QStringLiteral("^(.*) \\(rollback to version (\\d+)\\)$"));
     if (const auto m = rollback.match(actor); m.hasMatch())
-        return tr("%1 (rolling back to version %2)")
-            .arg(actorText(m.captured(1)), m.captured(2)); // an id, not a count: no separators
-    return actor == u"engine" ? tr("the engine") : actor;
+        return {m.captured(1), m.captured(2).toInt()};
+    return {actor, 0};
 }
 
 QString AuditPage::subjectText(const QString &subject)

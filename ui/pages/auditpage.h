@@ -31,6 +31,9 @@ public:
     /// A before/after value: a node's settings in words, anything else as recorded.
     static QString valueText(const QString &value);
     static QString actorText(const QString &actor);
+    /// A roll back's actor, "<actor> (rollback to version N)", split: the actor and N; else
+    /// the actor as it is and 0.
+    static std::pair<QString, int> splitRollback(const QString &actor);
     /// What an action was done to, as recorded; "all targets" (a replay) in words.
     static QString subjectText(const QString &subject);
     /// The hash chain's state in words: "verifies (N entries)" or where it breaks.

@@ -71,11 +71,13 @@ NodeLabels nodeLabels(const QStringList &ids)
 } // namespace
 
 BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton), m_liveLabel(new QLabel),
-      m_nodes(new QStandardItemModel(this)), m_nodesView(new QTableView), m_loadNodes(new QPushButton),
-      m_rate(new QDoubleSpinBox), m_requests(new QSpinBox), m_seed(new QSpinBox), m_run(new QPushButton),
-      m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel), m_results(new QStandardItemModel(this)),
-      m_resultsView(new QTableView), m_spread(new QChartView)
+    : Page(session, parent), m_liveStrategy(new QComboBox), m_applyStrategy(new QPushButton),
+      m_liveLabel(new QLabel), m_nodes(new QStandardItemModel(this)), m_nodesView(new QTableView),
+      m_loadNodes(new QPushButton), m_leftOut(new QLabel), m_rate(new QDoubleSpinBox),
+      m_requests(new QSpinBox), m_seed(new QSpinBox), m_run(new QPushButton),
+      m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel),
+      m_results(new QStandardItemModel(this)), m_resultsView(new QTableView),
+      m_spread(new QChartView)
 {
     setUpLiveStrategy();
     setUpSimulatorInputs();
@@ -145,13 +147,17 @@ void BalancingPage::setUpTables()
     m_nodesView->setModel(m_nodes);
     m_nodesView->setObjectName(QStringLiteral("simulatorNodes"));
     m_loadNodes->setObjectName(QStringLiteral("loadNodes"));
+    m_leftOut->setObjectName(QStringLiteral("nodesLeftOut"));
+    m_leftOut->setWordWrap(true);
     // Columns are fitted when rows change (fitColumns()): ResizeToContents follows the header
     // only, so results arriving after it left the strategies cut to "Round …" (session 10).
     m_nodesView->horizontalHeader()->setStretchLastSection(true);
     m_nodesView->verticalHeader()->hide();
     m_resultsView->setModel(m_results);
     m_resultsView->setObjectName(QStringLiteral("simulationResults"));
-    m_resultsView->horizontalHeader()->setStretchLastSection(true);
+    // Columns as wide as their figures, not stretched: a last column stretched while the page
+    // was laid out wider kept that width and scrolled sideways at 1280×800 (walk23).
+    m_resultsView->horizontalHeader()->setStretchLastSection(false);
     m_resultsView->setWordWrap(false);
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
@@ -214,6 +220,7 @@ QWidget *BalancingPage::makeSimulatorPanel()
     auto *left = new QWidget;
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->addWidget(m_nodesView, 1);
+    leftLayout->addWidget(m_leftOut);
     leftLayout->addWidget(m_loadNodes);
     leftLayout->addLayout(form);
     leftLayout->addLayout(boxes);
@@ -270,8 +277,14 @@ void BalancingPage::retranslate()
     m_liveLabel->setText(tr("Strategy for real traffic:"));
     m_applyStrategy->setText(tr("Apply"));
     m_loadNodes->setText(tr("Load current nodes"));
-    m_loadNodes->setToolTip(tr("The table follows the cluster's nodes until you edit a cell; "
-                               "this replaces your edits with the nodes as they are now."));
+    m_loadNodes->setToolTip(
+        tr("The table follows the cluster's nodes that take traffic until you "
+           "edit a cell; this replaces your edits with those nodes as they are now."));
+    m_leftOut->setText(m_leftOutNodes.isEmpty()
+                           ? QString()
+                           : tr("Not loaded, taking no traffic now: %1")
+                                 .arg(m_leftOutNodes.join(QStringLiteral(", "))));
+    m_leftOut->setVisible(!m_leftOutNodes.isEmpty());
     m_formLabels[0]->setText(tr("Arrival rate (requests/s)"));
     m_formLabels[1]->setText(tr("Requests to simulate"));
     m_formLabels[2]->setText(tr("Seed"));
@@ -303,13 +316,18 @@ void BalancingPage::applySnapshot(const EngineSnapshot &s)
 
 bool BalancingPage::showsNodes(const QList<NodeStatus> &nodes) const
 {
-    if (m_loadedNodes.size() != nodes.size())
-        return false;
-    for (qsizetype r = 0; r < nodes.size(); ++r)
-        if (m_loadedNodes.at(r).first != nodes.at(r).spec.id ||
-            m_loadedNodes.at(r).second != nodes.at(r).spec.weight)
+    // The rows are the nodes taking traffic; the others are named as left out.
+    qsizetype r = 0, left = 0;
+    for (const NodeStatus &n : nodes) {
+        if (!n.eligible) {
+            if (left >= m_leftOutNodes.size() || m_leftOutNodes.at(left++) != n.spec.id)
+                return false;
+        } else if (r >= m_loadedNodes.size() || m_loadedNodes.at(r).first != n.spec.id ||
+                   m_loadedNodes.at(r++).second != n.spec.weight) {
             return false;
-    return true;
+        }
+    }
+    return r == m_loadedNodes.size() && left == m_leftOutNodes.size();
 }
 
 void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
@@ -317,7 +335,14 @@ void BalancingPage::loadNodes(const QList<NodeStatus> &nodes)
     const QScopedValueRollback loading(m_loading, true);
     m_nodes->removeRows(0, m_nodes->rowCount());
     m_loadedNodes.clear();
+    m_leftOutNodes.clear();
     for (const NodeStatus &n : nodes) {
+        // Only the real balancer's candidates: a node down, failed, drained or in maintenance
+        // takes no traffic, and its last latency would draw simulated traffic to it (walk23).
+        if (!n.eligible) {
+            m_leftOutNodes << n.spec.id;
+            continue;
+        }
         m_loadedNodes.append({n.spec.id, n.spec.weight});
         QList<QStandardItem *> row;
         auto *id = new QStandardItem(n.spec.id);

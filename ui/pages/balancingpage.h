@@ -78,6 +78,7 @@ private:
     QStandardItemModel *m_nodes;
     QTableView *m_nodesView;
     QPushButton *m_loadNodes;
+    QLabel *m_leftOut; ///< names the nodes not loaded: they take no traffic now
     QDoubleSpinBox *m_rate;
     QSpinBox *m_requests;
     QSpinBox *m_seed;
@@ -94,6 +95,7 @@ private:
     /// follows the cluster (an edit stops that), compared with each snapshot without reading
     /// 2,000 cells back as text.
     QList<std::pair<QString, int>> m_loadedNodes;
+    QStringList m_leftOutNodes;
     bool m_followsCluster = true; ///< until the operator edits a what-if cell
     bool m_loading = false;
     std::shared_ptr<JobControl> m_job;

@@ -10,6 +10,7 @@
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -31,9 +32,17 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     using C = RecordTableModel<ConfigVersion>::Column;
     m_versions = new RecordTableModel<ConfigVersion>(
         {
+            // A roll back says which version it went back to here, and who did it under By:
+            // one long "who (rolling back to version N)" was cut there and widened the list.
             C{[] { return tr("Version"); },
               [](const ConfigVersion &v, int role) -> QVariant {
-                  return role == Qt::DisplayRole ? QVariant(v.version) : QVariant();
+                  const int back = AuditPage::splitRollback(v.actor).second;
+                  if (role == Qt::ToolTipRole && back > 0)
+                      return tr("Version %1 rolled back to version %2.").arg(v.version).arg(back);
+                  if (role != Qt::DisplayRole)
+                      return {};
+                  return back > 0 ? QVariant(tr("%1, back to %2").arg(v.version).arg(back))
+                                  : QVariant(v.version);
               }},
             C{[] { return tr("Applied"); },
               [](const ConfigVersion &v, int role) -> QVariant {
@@ -43,9 +52,11 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
             // in its tooltip.
             C{[] { return tr("By"); },
               [](const ConfigVersion &v, int role) -> QVariant {
-                  return role == Qt::DisplayRole || role == Qt::ToolTipRole
-                             ? QVariant(AuditPage::actorText(v.actor))
-                             : QVariant();
+                  if (role == Qt::ToolTipRole)
+                      return AuditPage::actorText(v.actor);
+                  return role == Qt::DisplayRole ? QVariant(AuditPage::actorText(
+                                                       AuditPage::splitRollback(v.actor).first))
+                                                 : QVariant();
               }},
         },
         [](const ConfigVersion &v) { return QString::number(v.version); }, this);
@@ -89,6 +100,7 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
     connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
     connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
+    m_rollback->setObjectName(QStringLiteral("rollbackConfig"));
     connect(m_rollback, &QPushButton::clicked, this, &ConfigPage::rollbackSelected);
     auto *left = new QWidget;
     auto *ll = new QVBoxLayout(left);
@@ -327,11 +339,52 @@ void ConfigPage::showDiff(int version, const QString &diff)
     dialog.exec();
 }
 
+/// The top-level keys whose values differ between two configs' JSON, sorted.
+static QStringList changedKeys(const QByteArray &from, const QByteArray &to)
+{
+    const QJsonObject a = QJsonDocument::fromJson(from).object();
+    const QJsonObject b = QJsonDocument::fromJson(to).object();
+    QStringList keys;
+    for (auto it = a.constBegin(); it != a.constEnd(); ++it)
+        if (b.value(it.key()) != it.value())
+            keys << it.key();
+    for (auto it = b.constBegin(); it != b.constEnd(); ++it)
+        if (!a.contains(it.key()))
+            keys << it.key();
+    keys.sort();
+    return keys;
+}
+
+QString ConfigPage::rollbackQuestion(const ConfigVersion &v) const
+{
+    // Said before it is done: which version, and what it changes in the running config.
+    const QStringList keys = changedKeys(m_current, v.json);
+    const QString which = tr("Roll back to version %1, applied %2 by %3?")
+                              .arg(v.version)
+                              .arg(timeText(v.timestamp), AuditPage::actorText(v.actor));
+    const QString change = keys.isEmpty()
+                               ? tr("No change: it is the configuration running now.")
+                               : tr("Keys that change: %1").arg(keys.join(QStringLiteral(", ")));
+    return which + QStringLiteral("\n\n") + change;
+}
+
 void ConfigPage::rollbackSelected()
 {
     const int v = selectedVersion();
-    if (!v || QMessageBox::question(this, tr("Roll back"), tr("Apply configuration version %1 again?").arg(v)) != QMessageBox::Yes)
+    if (!v)
         return;
+    const QModelIndexList rows = m_versionView->selectionModel()->selectedRows();
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Roll back"),
+                                rollbackQuestion(m_versions->row(rows.first().row())),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("confirmRollback"));
+    connect(box, &QMessageBox::accepted, this, [this, v] { rollback(v); });
+    box->open();
+}
+
+void ConfigPage::rollback(int v)
+{
     whenFinished(session()->rollbackConfig(v), this, [this, v](const Result<int> &s) {
         if (s)
             showOutcome(true, [v, now = s.value()] {

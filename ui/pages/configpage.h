@@ -63,6 +63,9 @@ private:
     void compareSelected();
     void showDiff(int version, const QString &diff);
     void rollbackSelected();
+    void rollback(int version);
+    /// The roll-back confirmation: the version, when and by whom, and the keys it changes.
+    QString rollbackQuestion(const ConfigVersion &version) const;
     void showOutcome(bool ok, std::function<QString()> text);
     int selectedVersion() const;
 

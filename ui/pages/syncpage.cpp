@@ -196,6 +196,8 @@ void SyncPage::makeTargetModel()
                       [](const T &t) {
                           // An open circuit says when it tries again, not only that it is open.
                           const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
+                          if (!t.liveStateKnown()) // only the delivering process knows it
+                              return QStringLiteral("—");
                           return t.circuit == CircuitState::Open && t.nextProbeAt
                                      ? tr("open, next probe in %1")
                                            .arg(ageText(std::max<qint64>(left, 1000)))
@@ -270,7 +272,7 @@ void SyncPage::makeTargetModel()
                a.tlsInsecure == b.tlsInsecure && a.unsignedDeliveries == b.unsignedDeliveries &&
                a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt &&
                a.disabledReason == b.disabledReason && a.lastError == b.lastError &&
-               a.url == b.url && a.name == b.name;
+               a.deliveredElsewhere == b.deliveredElsewhere && a.url == b.url && a.name == b.name;
     });
 }
 
