@@ -5,6 +5,7 @@
 
 #include "core/portnumber.h"
 #include "core/secrets.h"
+#include "core/unixsignalwatcher.h"
 #include "remote/remoteenginesession.h"
 
 #include <QCommandLineParser>
@@ -341,8 +342,11 @@ int main(int argc, char *argv[])
         return refuse(QStringLiteral("cannot listen on 127.0.0.1:%1: %2")
                           .arg(QString::number(options.port), sim.errorString()),
                       1);
-    std::signal(SIGTERM, [](int) { QCoreApplication::quit(); });
-    std::signal(SIGINT, [](int) { QCoreApplication::quit(); });
+    // Not quit() in a signal handler (not safe there): the watcher brings the signal to the
+    // event loop, which also ends a run stopped while it registers, before exec() began.
+    jobfirst::UnixSignalWatcher unixSignals({SIGTERM, SIGINT});
+    QObject::connect(&unixSignals, &jobfirst::UnixSignalWatcher::received, &app,
+                     &QCoreApplication::quit);
     std::unique_ptr<jobfirst::sim::NodeRegistration> registration;
     if (const int code =
             options.engine ? registerWithEngine(options, sim.port(), &registration) : 0;
