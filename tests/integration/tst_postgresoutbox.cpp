@@ -338,6 +338,15 @@ class TestPostgresOutbox final : public QObject
             .toInt();
     }
 
+    /// A config's "targets": `target` as `name`, taking user.created events.
+    static QJsonArray oneTarget(const QString &name, const NodeSimProcess &target)
+    {
+        return QJsonArray{
+            QJsonObject{{QStringLiteral("name"), name},
+                        {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                        {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}};
+    }
+
     QString writeConfig(const QString &name, const QJsonObject &extra)
     {
         QJsonObject o{{QStringLiteral("targets"), QJsonArray()}};
@@ -374,12 +383,7 @@ class TestPostgresOutbox final : public QObject
                 return QStringLiteral("the target did not start");
             extra.insert(QStringLiteral("sync_retry_interval"), QStringLiteral("100ms"));
             extra.insert(QStringLiteral("sync_workers"), 1);
-            extra.insert(
-                QStringLiteral("targets"),
-                QJsonArray{QJsonObject{
-                    {QStringLiteral("name"), QStringLiteral("t")},
-                    {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                    {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}});
+            extra.insert(QStringLiteral("targets"), oneTarget(QStringLiteral("t"), target));
             config = test.writeConfig(name + QStringLiteral(".json"), extra);
             const QString throughLink = QStringLiteral("postgresql://%1@127.0.0.1:%2/%3")
                                             .arg(pg.user())
@@ -1372,14 +1376,10 @@ private slots:
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("t"), 0,
                              {QStringLiteral("--latency"), QStringLiteral("5")}));
-        const QString config = writeConfig(
-            QStringLiteral("restart.json"),
-            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-             {QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("t")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString config =
+            writeConfig(QStringLiteral("restart.json"),
+                        {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+                         {QStringLiteral("targets"), oneTarget(QStringLiteral("t"), target)}});
         DaemonProcess daemon;
         const QByteArray token =
             startWithToken(daemon, pg.url(), config, m_dir.filePath(QStringLiteral("restart.db")),
@@ -1470,14 +1470,10 @@ private slots:
         QVERIFY(pg.start(false));
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("t")));
-        const QString config = writeConfig(
-            QStringLiteral("restarting.json"),
-            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-             {QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("t")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString config =
+            writeConfig(QStringLiteral("restarting.json"),
+                        {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+                         {QStringLiteral("targets"), oneTarget(QStringLiteral("t"), target)}});
         DaemonProcess daemon;
         const QByteArray token = startWithToken(
             daemon, pg.url(), config, m_dir.filePath(QStringLiteral("restarting.db")),
@@ -1676,15 +1672,11 @@ private slots:
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("slow"), 0,
                              {QStringLiteral("--latency"), QStringLiteral("20")}));
-        const QString config = writeConfig(
-            QStringLiteral("shared.json"),
-            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
-             {QStringLiteral("sync_workers"), 4},
-             {QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("slow")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString config =
+            writeConfig(QStringLiteral("shared.json"),
+                        {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+                         {QStringLiteral("sync_workers"), 4},
+                         {QStringLiteral("targets"), oneTarget(QStringLiteral("slow"), target)}});
         QVERIFY(!config.isEmpty());
         // Three daemons, each with its own file for tokens (and nodes, config, audit), one outbox.
         constexpr int Daemons = 3;
@@ -1852,13 +1844,9 @@ private slots:
         QVERIFY(pg.start(false));
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("shared"), 0));
-        const QString config = writeConfig(
-            QStringLiteral("backlog.json"),
-            {{QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("shared")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString config =
+            writeConfig(QStringLiteral("backlog.json"),
+                        {{QStringLiteral("targets"), oneTarget(QStringLiteral("shared"), target)}});
         QVERIFY(!config.isEmpty());
         DaemonProcess daemons[2];
         QByteArray tokens[2];
@@ -1956,13 +1944,9 @@ private slots:
         QVERIFY(pg.start(false));
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("shared"), 0));
-        const QString config = writeConfig(
-            QStringLiteral("follows.json"),
-            {{QStringLiteral("targets"),
-              QJsonArray{QJsonObject{
-                  {QStringLiteral("name"), QStringLiteral("shared")},
-                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
-                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString config =
+            writeConfig(QStringLiteral("follows.json"),
+                        {{QStringLiteral("targets"), oneTarget(QStringLiteral("shared"), target)}});
         QVERIFY(!config.isEmpty());
         DaemonProcess daemon;
         QVERIFY(!startWithToken(daemon, pg.url(), config,

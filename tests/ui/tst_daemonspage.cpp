@@ -73,6 +73,27 @@ class TestDaemonsPage final : public QObject
         return page.model()->index(row, column).data().toString();
     }
 
+    /// Two daemons on `pg` delivering to `target` (4 sync workers), each with an operator
+    /// token; files and token names start with `name`. False when one did not start.
+    bool startTwoDaemons(const PostgresServer &pg, const NodeSimProcess &target,
+                         const QString &name, DaemonProcess (&daemons)[2], QByteArray (&tokens)[2])
+    {
+        const QString config = m_dir.filePath(name + QStringLiteral(".json"));
+        ClusterConfig c = simTargetConfig(target);
+        c.syncWorkers = 4;
+        if (!c.saveToFile(config).ok())
+            return false;
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] =
+                startWithToken(daemons[i], pg.url(), config,
+                               m_dir.filePath(QStringLiteral("%1%2.db").arg(name).arg(i)),
+                               QStringLiteral("%1%2").arg(name).arg(i), QStringLiteral("operator"));
+            if (tokens[i].isEmpty())
+                return false;
+        }
+        return true;
+    }
+
 private slots:
     void followsADaemonThatIsKilled()
     {
@@ -167,18 +188,9 @@ private slots:
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("rated"), 0,
                              {QStringLiteral("--latency"), QStringLiteral("20")}));
-        const QString config = m_dir.filePath(QStringLiteral("rate.json"));
-        ClusterConfig c = simTargetConfig(target);
-        c.syncWorkers = 4;
-        QVERIFY(c.saveToFile(config).ok());
         DaemonProcess daemons[2];
         QByteArray tokens[2];
-        for (int i = 0; i < 2; ++i) {
-            tokens[i] = startWithToken(
-                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("rate%1.db").arg(i)),
-                QStringLiteral("rater%1").arg(i), QStringLiteral("operator"));
-            QVERIFY(!tokens[i].isEmpty());
-        }
+        QVERIFY(startTwoDaemons(pg, target, QStringLiteral("rate"), daemons, tokens));
         RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
         const Status connected = await(session.connectToEngine());
         QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
@@ -250,18 +262,9 @@ private slots:
         NodeSimProcess target;
         QVERIFY(target.start(QStringLiteral("overall"), 0,
                              {QStringLiteral("--latency"), QStringLiteral("20")}));
-        const QString config = m_dir.filePath(QStringLiteral("overall.json"));
-        ClusterConfig c = simTargetConfig(target);
-        c.syncWorkers = 4;
-        QVERIFY(c.saveToFile(config).ok());
         DaemonProcess daemons[2];
         QByteArray tokens[2];
-        for (int i = 0; i < 2; ++i) {
-            tokens[i] = startWithToken(
-                daemons[i], pg.url(), config, m_dir.filePath(QStringLiteral("all%1.db").arg(i)),
-                QStringLiteral("overall%1").arg(i), QStringLiteral("operator"));
-            QVERIFY(!tokens[i].isEmpty());
-        }
+        QVERIFY(startTwoDaemons(pg, target, QStringLiteral("overall"), daemons, tokens));
         const auto heldBy = [&](int i) {
             return pg
                 .psql(QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM "
