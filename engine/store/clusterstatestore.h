@@ -52,6 +52,10 @@ public:
     /// Every node with the time it was added and its health changes: the last before `from`,
     /// then every one up to `to` (what the SLO's availability is computed from).
     virtual Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const = 0;
+    /// Enqueue-to-acknowledged latencies (ms) of the real-time deliveries acknowledged in
+    /// [from, to], newest first, at most `limit` (StateReports::realTimeLatencies): the
+    /// outbox's rows in the same database, so with PostgreSQL every daemon's deliveries.
+    virtual Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const = 0;
     /// Health transitions and audited actions as log lines (sources "health" and "audit"),
     /// filtered as `query` says, newest first: the log merges them with its own lines.
     virtual Result<QList<LogEntry>> logLines(const LogQuery &query) const = 0;

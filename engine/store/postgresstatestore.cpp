@@ -247,6 +247,14 @@ Result<QList<NodeHistory>> PostgresStateStore::nodeHistories(qint64 from, qint64
     });
 }
 
+Result<QList<qint64>> PostgresStateStore::realTimeLatencies(qint64 from, qint64 to, int limit) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::realTimeLatencies(
+        q, from, to, limit,
+        [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+}
+
 Result<QList<LogEntry>> PostgresStateStore::logLines(const LogQuery &query) const
 {
     JF_STATE_QUERY(q)

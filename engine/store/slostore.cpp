@@ -41,48 +41,14 @@ Status SloStore::loadNodes(qint64 now, SloInputs &in) const
     return {};
 }
 
-Result<qint64> SloStore::firstDeliveryAfter(qint64 since) const
-{
-    QSqlQuery q(m_store->database());
-    if (!q.exec(QStringLiteral("SELECT MIN(id), MAX(id) FROM deliveries")) || !q.next())
-        return storeError(m_store->path(), QStringLiteral("read deliveries"), q.lastError().text());
-    qint64 lo = q.value(0).toLongLong(), hi = q.value(1).toLongLong() + 1;
-    QSqlQuery probe(m_store->database());
-    probe.prepare(QStringLiteral("SELECT created_at FROM deliveries WHERE id >= ? ORDER BY id LIMIT 1"));
-    while (lo < hi) {
-        const qint64 mid = lo + (hi - lo) / 2;
-        probe.addBindValue(mid);
-        if (!probe.exec())
-            return storeError(m_store->path(), QStringLiteral("read deliveries"), probe.lastError().text());
-        const bool before = probe.next() && probe.value(0).toLongLong() < since;
-        probe.finish();
-        if (before)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 Status SloStore::loadLatencies(qint64 now, SloInputs &in) const
 {
-    // Latency counts from the moment an event was accepted to its acknowledgement; near-real-
-    // time and bulk rows wait on purpose and are not real-time deliveries.
-    auto first = firstDeliveryAfter(now - 2 * Hour);
-    if (!first)
-        return first.error();
-    QSqlQuery q(m_store->database());
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT updated_at - created_at FROM deliveries WHERE id >= ? AND state = 'done' AND mode = 'real-time'"
-                             " AND event_count = 1 AND updated_at >= ? AND updated_at <= ? ORDER BY id DESC LIMIT ?"));
-    q.addBindValue(first.value());
-    q.addBindValue(now - Hour);
-    q.addBindValue(now);
-    q.addBindValue(MaxLatencySamples);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("read delivery latencies"), q.lastError().text());
-    while (q.next())
-        in.realTimeLatenciesMs << q.value(0).toLongLong();
+    // From the cluster state's database: with PostgreSQL, the deliveries of every daemon
+    // (this process's own file has none then).
+    auto latencies = m_state->realTimeLatencies(now - Hour, now, MaxLatencySamples);
+    if (!latencies)
+        return latencies.error();
+    in.realTimeLatenciesMs = std::move(latencies).value();
     return {};
 }
 

@@ -10,8 +10,8 @@ class ClusterStateStore;
 class Store;
 
 /// Reads what the SLO figures are computed from, and records consistency check results: node
-/// health history from the cluster state (PostgreSQL when daemons share one, else the file),
-/// latencies and consistency checks from this engine's own file.
+/// health history and real-time delivery latencies from the cluster state (PostgreSQL when
+/// daemons share one, else the file), consistency checks from this engine's own file.
 class SloStore final
 {
 public:
@@ -28,9 +28,6 @@ private:
     Status loadNodes(qint64 now, SloInputs &in) const;
     Status loadLatencies(qint64 now, SloInputs &in) const;
     Status loadConsistency(qint64 now, SloInputs &in) const;
-    /// The first delivery id created at or after `since` (ids grow with time): a bound that
-    /// keeps the latency query to the last hour of a large table.
-    Result<qint64> firstDeliveryAfter(qint64 since) const;
 
     Store *m_store;
     const ClusterStateStore *m_state;

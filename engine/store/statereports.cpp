@@ -25,6 +25,31 @@ const char *const Lines =
     " CASE WHEN action LIKE 'target.%' OR action LIKE 'dlq.%' THEN subject ELSE '' END,"
     " actor || ' ' || action || ' ' || subject, actor, action, subject, 0 FROM audit";
 
+/// The first delivery id created at or after `since` (ids grow with time), found by bisection
+/// on the primary key: a bound that keeps the latency query to the window of a large table.
+Result<qint64> firstDeliveryAfter(QSqlQuery &q, qint64 since, const QueryFailed &failed)
+{
+    if (!q.exec(QStringLiteral("SELECT MIN(id), MAX(id) FROM deliveries")) || !q.next())
+        return failed(QStringLiteral("read deliveries"), q);
+    qint64 lo = q.value(0).toLongLong(), hi = q.value(1).toLongLong() + 1;
+    q.finish();
+    q.prepare(
+        QStringLiteral("SELECT created_at FROM deliveries WHERE id >= ? ORDER BY id LIMIT 1"));
+    while (lo < hi) {
+        const qint64 mid = lo + (hi - lo) / 2;
+        q.addBindValue(mid);
+        if (!q.exec())
+            return failed(QStringLiteral("read deliveries"), q);
+        const bool before = q.next() && q.value(0).toLongLong() < since;
+        q.finish();
+        if (before)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 } // namespace
 
 QString levelRankSql()
@@ -123,6 +148,32 @@ Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const Quer
         entries << e;
     }
     return entries;
+}
+
+Result<QList<qint64>> realTimeLatencies(QSqlQuery &q, qint64 from, qint64 to, int limit,
+                                        const QueryFailed &failed)
+{
+    // A row's created_at is its event's acceptance: rows acknowledged in the window were
+    // created at most an hour before it opened, or they are listed below anyway (a bound
+    // only, which the updated_at condition makes exact).
+    constexpr qint64 Lookback = 3600000;
+    auto first = firstDeliveryAfter(q, from - Lookback, failed);
+    if (!first)
+        return first.error();
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT updated_at - created_at FROM deliveries WHERE id >= ? AND"
+                             " state = 'done' AND mode = 'real-time' AND event_count = 1 AND"
+                             " updated_at >= ? AND updated_at <= ? ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(first.value());
+    q.addBindValue(from);
+    q.addBindValue(to);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return failed(QStringLiteral("read delivery latencies"), q);
+    QList<qint64> latencies;
+    while (q.next())
+        latencies << q.value(0).toLongLong();
+    return latencies;
 }
 
 } // namespace jobfirst::StateReports

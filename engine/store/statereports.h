@@ -30,6 +30,13 @@ Result<QList<NodeHistory>> nodeHistories(QSqlQuery &q, qint64 from, qint64 to,
 /// filtered as `query` says (text case-insensitively), newest first, at most query.limit.
 Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const QueryFailed &failed);
 
+/// The enqueue-to-acknowledged latencies (ms) of real-time deliveries acknowledged in
+/// [from, to], the newest first, at most `limit`: the outbox's `deliveries` rows, which are in
+/// the same database as the cluster state (with PostgreSQL, every daemon's deliveries).
+/// Near-real-time and bulk rows wait on purpose and are left out.
+Result<QList<qint64>> realTimeLatencies(QSqlQuery &q, qint64 from, qint64 to, int limit,
+                                        const QueryFailed &failed);
+
 /// The rank of a log level in SQL ("level" the column): 0 debug .. 3 error.
 QString levelRankSql();
 

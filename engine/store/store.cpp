@@ -724,6 +724,15 @@ Result<QList<NodeHistory>> Store::nodeHistories(qint64 from, qint64 to) const
     });
 }
 
+Result<QList<qint64>> Store::realTimeLatencies(qint64 from, qint64 to, int limit) const
+{
+    QSqlQuery q(database());
+    return StateReports::realTimeLatencies(
+        q, from, to, limit, [this](const QString &what, QSqlQuery &failed) {
+            return storeError(m_path, what, failed.lastError().text());
+        });
+}
+
 Result<QList<LogEntry>> Store::logLines(const LogQuery &query) const
 {
     QSqlQuery q(database());

@@ -75,6 +75,7 @@ public:
     Status recordHealthTransition(const HealthEvent &event, const QString &leaseHolder) override;
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
     Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;
+    Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const override;
     Result<QList<LogEntry>> logLines(const LogQuery &query) const override;
 
     Status appendAudit(const AuditEntry &entry) override;

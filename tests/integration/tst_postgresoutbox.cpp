@@ -1833,6 +1833,61 @@ private slots:
             QStringLiteral("0"));
     }
 
+    /// The "real-time sync latency" SLO of a daemon on PostgreSQL counts every daemon's
+    /// deliveries, as its availability counts every node. It read the daemon's own SQLite file,
+    /// where a PostgreSQL outbox writes no deliveries, so it had no samples on any daemon.
+    void theLatencySloCountsEveryDaemonsDeliveries()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("slo"), 0));
+        const QString config =
+            writeConfig(QStringLiteral("slo.json"),
+                        {{QStringLiteral("targets"), oneTarget(QStringLiteral("slo"), target)}});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+        for (int i = 0; i < 2; ++i) {
+            tokens[i] = startWithToken(daemons[i], pg.url(), config,
+                                       m_dir.filePath(QStringLiteral("slo%1.db").arg(i)),
+                                       QStringLiteral("slo%1").arg(i), QStringLiteral("operator"));
+            QVERIFY(!tokens[i].isEmpty());
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsHeldBy(pg, daemons[0].pid()) > 0 &&
+                                     partitionsHeldBy(pg, daemons[1].pid()) > 0,
+                                 30000);
+        QJsonArray events;
+        for (int i = 0; i < 200; ++i)
+            events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("slo-%1").arg(i)},
+                                      {QStringLiteral("type"), QStringLiteral("user.created")},
+                                      {QStringLiteral("user_id"), QStringLiteral("s%1").arg(i)}});
+        QCOMPARE(apiCall(daemons[0].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[0],
+                         json({{QStringLiteral("events"), events}}))
+                     .status,
+                 202);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 200, 30000);
+        // Both daemons delivered some (each holds partitions), and each one's SLO counts all.
+        QVERIFY(pg.psql(QStringLiteral("SELECT COUNT(DISTINCT holder) FROM partition_leases"
+                                       " WHERE holder <> ''"))
+                    .toInt() == 2);
+        // The latency figure's samples as daemon `i`'s API gives them (-1: no such figure).
+        const auto samples = [&](int i) {
+            const ApiReply reply =
+                apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/slo"), tokens[i]);
+            for (const QJsonValue &f : reply.json()[QStringLiteral("figures")].toArray())
+                if (f[QStringLiteral("key")].toString() == QStringLiteral("sync_latency_p99") &&
+                    !f[QStringLiteral("measured")].isNull())
+                    return f[QStringLiteral("samples")].toInt();
+            return -1;
+        };
+        for (int i = 0; i < 2; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(samples(i), 200, 40000);
+        QCOMPARE(daemons[0].terminate(), 0);
+        QCOMPARE(daemons[1].terminate(), 0);
+    }
+
     /// Two daemons; one takes the events of all users and delivers only its partitions' half,
     /// the other delivers the rest. Once everything is delivered, the backlog the first one
     /// shows (status bar, Overview, backlog alert, Prometheus) is 0 again: it counted what it
