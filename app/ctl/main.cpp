@@ -26,7 +26,7 @@ Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
   --db URL           postgresql://user@host:port/db: outbox, nodes, config and audit shared by daemons
                      (password from PGPASSFILE or ?passfile=FILE, never the URL)
-  --local-db FILE    with --db URL: the file for logs, SLO history and import checkpoints
+  --local-db FILE    with --db URL: the file for logs and import checkpoints
   --config FILE      the cluster config, JSON (default: $JOBFIRST_CONFIG; else the store's latest version);
                      a missing file is an error
   --create-config    with --config: a missing file is made from the store's latest config version,

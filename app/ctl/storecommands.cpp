@@ -63,7 +63,6 @@ int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Argum
     ctx.out << "ledger digest " << digest << " over " << copied->ledgerRows
             << " rows matches; audit chain verifies (" << copied->auditRows << " rows)\n";
     ctx.out << "copied " << db << " to " << PostgresUrl::parse(to)->toString()
-            << "; logs, SLO history and import checkpoints stay in the file (--local-db)"
-            << Qt::endl;
+            << "; logs and import checkpoints stay in the file (--local-db)" << Qt::endl;
     return 0;
 }

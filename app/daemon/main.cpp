@@ -142,8 +142,8 @@ void addOptions(QCommandLineParser &parser)
          QStringLiteral("file|url")},
         {QStringLiteral("local-db"),
          QStringLiteral(
-             "With --db postgresql://…: this daemon's file for its logs, SLO history and import "
-             "checkpoints (API tokens are shared in PostgreSQL)."),
+             "With --db postgresql://…: this daemon's file for its logs and import checkpoints "
+             "(API tokens and the SLO's history are shared in PostgreSQL)."),
          QStringLiteral("file")},
         {QStringLiteral("listen"),
          QStringLiteral("Where the admin API listens (default 127.0.0.1:8700)."),

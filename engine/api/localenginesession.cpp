@@ -568,8 +568,9 @@ QFuture<Result<QList<ConsistencyReport>>> LocalEngineSession::checkConsistency(c
             shared->host.call([r](Engine &e) {
                 e.metrics().recordConsistency(r.target, r.ratio);
                 if (e.isOpen())
-                    (void)SloStore(e.store()).recordConsistency(QDateTime::currentMSecsSinceEpoch(), r.target, r.ledgerRecords,
-                                                                std::max<qint64>(0, r.ledgerRecords - r.missing - r.stale));
+                    (void)SloStore(e.state()).recordConsistency(
+                        QDateTime::currentMSecsSinceEpoch(), r.target, r.ledgerRecords,
+                        std::max<qint64>(0, r.ledgerRecords - r.missing - r.stale));
             });
             if (repair && !r.repairEventIds.isEmpty()) {
                 const QStringList ids = r.repairEventIds;
@@ -689,7 +690,8 @@ QFuture<Result<SloReport>> LocalEngineSession::slo()
             shared = std::move(opened).value();
         }
         auto inputs =
-            SloStore(store->get(), shared.get()).load(QDateTime::currentMSecsSinceEpoch());
+            SloStore(shared ? static_cast<ClusterStateStore *>(shared.get()) : store->get())
+                .load(QDateTime::currentMSecsSinceEpoch());
         if (!inputs)
             return inputs.error();
         return SloCalculator::compute(inputs.value());

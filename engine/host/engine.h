@@ -50,7 +50,7 @@ public:
 
     /// True between a successful open() and shutdown(); safe to read from any thread.
     bool isOpen() const { return m_open.load(); }
-    /// This engine's SQLite file: API tokens, logs, SLO history (and, without a PostgreSQL
+    /// This engine's SQLite file: logs, import checkpoints (and, without a PostgreSQL
     /// URL, everything).
     Store *store() const { return m_store.get(); }
     /// Nodes, health, config versions and the audit chain: the SQLite store, or PostgreSQL

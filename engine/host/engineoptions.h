@@ -9,7 +9,7 @@ namespace jobfirst {
 /// and jobfirstd run everything; jobfirstctl's one-shot commands run none of the loops.
 struct EngineOptions
 {
-    /// The SQLite store file (tokens, logs, SLO history; and nodes, health, config versions,
+    /// The SQLite store file (logs, import checkpoints; and nodes, health, config versions,
     /// audit and the sync outbox unless outboxUrl is set).
     QString dbPath;
     /// A postgresql:// URL: the sync outbox (events, deliveries, attempts, ledger, target

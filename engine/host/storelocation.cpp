@@ -24,8 +24,8 @@ Status setStoreLocation(EngineOptions &options, const QString &db, const QString
     if (localDb.isEmpty())
         return makeError(
             QStringLiteral("store.bad_option"),
-            QStringLiteral("--db %1 keeps the sync outbox, nodes, config, audit and API tokens "
-                           "in PostgreSQL; logs, SLO history and import checkpoints still live in "
+            QStringLiteral("--db %1 keeps the sync outbox, nodes, config, audit, SLO history and "
+                           "API tokens in PostgreSQL; logs and import checkpoints still live in "
                            "a SQLite file of this engine: give it with --local-db FILE")
                 .arg(url->toString()));
     options.dbPath = localDb;

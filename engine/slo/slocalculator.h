@@ -23,6 +23,14 @@ struct NodeHistory
     QList<Change> changes;
 };
 
+/// The latest consistency check of each target within a window, summed over the targets.
+struct ConsistencySummary
+{
+    qint64 ledgerRecords = 0;
+    qint64 consistentRecords = 0;
+    int targetsChecked = 0;
+};
+
 /// What the SLO figures are computed from, read from the store.
 struct SloInputs
 {

@@ -56,6 +56,12 @@ public:
     /// [from, to], newest first, at most `limit` (StateReports::realTimeLatencies): the
     /// outbox's rows in the same database, so with PostgreSQL every daemon's deliveries.
     virtual Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const = 0;
+    /// Consistency checks (the SLO's consistency figure): one is recorded wherever it ran and
+    /// read by every engine sharing the state.
+    virtual Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                                     qint64 consistentRecords) = 0;
+    /// The latest check of each target made in [from, to], summed.
+    virtual Result<ConsistencySummary> latestConsistency(qint64 from, qint64 to) const = 0;
     /// Health transitions and audited actions as log lines (sources "health" and "audit"),
     /// filtered as `query` says, newest first: the log merges them with its own lines.
     virtual Result<QList<LogEntry>> logLines(const LogQuery &query) const = 0;

@@ -159,6 +159,15 @@ const QList<QStringList> &migrations()
             // (SQLite's step 10 dropped it too).
             QStringLiteral("DROP INDEX IF EXISTS deliveries_pending_all"),
         },
+        {
+            // Consistency checks, the SLO's consistency figure, are cluster state: a check run
+            // through one daemon counts on every daemon (before, each daemon's own file kept
+            // the checks run through it).
+            QStringLiteral("CREATE TABLE consistency_checks (id BIGSERIAL PRIMARY KEY, ts BIGINT"
+                           " NOT NULL, target TEXT NOT NULL, ledger_records BIGINT NOT NULL,"
+                           " consistent_records BIGINT NOT NULL)"),
+            QStringLiteral("CREATE INDEX consistency_checks_ts ON consistency_checks(ts)"),
+        },
     };
     return list;
 }

@@ -255,6 +255,23 @@ Result<QList<qint64>> PostgresStateStore::realTimeLatencies(qint64 from, qint64 
         [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
 }
 
+Status PostgresStateStore::recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                                             qint64 consistentRecords)
+{
+    JF_STATE_QUERY(q)
+    return StateReports::recordConsistency(
+        q, at, target, ledgerRecords, consistentRecords,
+        [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+}
+
+Result<ConsistencySummary> PostgresStateStore::latestConsistency(qint64 from, qint64 to) const
+{
+    JF_STATE_QUERY(q)
+    return StateReports::latestConsistency(
+        q, from, to,
+        [this](const QString &what, QSqlQuery &failed) { return queryError(what, failed); });
+}
+
 Result<QList<LogEntry>> PostgresStateStore::logLines(const LogQuery &query) const
 {
     JF_STATE_QUERY(q)

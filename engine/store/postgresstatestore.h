@@ -48,6 +48,9 @@ public:
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
     Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;
     Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const override;
+    Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                             qint64 consistentRecords) override;
+    Result<ConsistencySummary> latestConsistency(qint64 from, qint64 to) const override;
     Result<QList<LogEntry>> logLines(const LogQuery &query) const override;
     Status appendAudit(const AuditEntry &entry) override;
     Status audited(AuditEntry entry, const std::function<Status(AuditEntry &)> &change) override;

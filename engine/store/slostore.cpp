@@ -14,10 +14,7 @@ constexpr qint64 Day = 24 * Hour;
 constexpr qint64 Month = 30 * Day;
 } // namespace
 
-SloStore::SloStore(Store *store, const ClusterStateStore *state)
-    : m_store(store), m_state(state ? state : store)
-{
-}
+SloStore::SloStore(ClusterStateStore *state) : m_state(state) {}
 
 Result<SloInputs> SloStore::load(qint64 now) const
 {
@@ -54,33 +51,19 @@ Status SloStore::loadLatencies(qint64 now, SloInputs &in) const
 
 Status SloStore::loadConsistency(qint64 now, SloInputs &in) const
 {
-    QSqlQuery q(m_store->database());
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT c.ledger_records, c.consistent_records FROM consistency_checks c"
-                             " WHERE c.id = (SELECT MAX(id) FROM consistency_checks d WHERE d.target = c.target AND d.ts >= ? AND d.ts <= ?)"));
-    q.addBindValue(now - Day);
-    q.addBindValue(now);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("read consistency checks"), q.lastError().text());
-    while (q.next()) {
-        in.ledgerRecords += q.value(0).toLongLong();
-        in.consistentRecords += q.value(1).toLongLong();
-        ++in.targetsChecked;
-    }
+    auto summary = m_state->latestConsistency(now - Day, now);
+    if (!summary)
+        return summary.error();
+    in.ledgerRecords = summary->ledgerRecords;
+    in.consistentRecords = summary->consistentRecords;
+    in.targetsChecked = summary->targetsChecked;
     return {};
 }
 
-Status SloStore::recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords, qint64 consistentRecords)
+Status SloStore::recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                                   qint64 consistentRecords)
 {
-    QSqlQuery q(m_store->database());
-    q.prepare(QStringLiteral("INSERT INTO consistency_checks(ts, target, ledger_records, consistent_records) VALUES (?, ?, ?, ?)"));
-    q.addBindValue(at);
-    q.addBindValue(target);
-    q.addBindValue(ledgerRecords);
-    q.addBindValue(consistentRecords);
-    if (!q.exec())
-        return storeError(m_store->path(), QStringLiteral("record a consistency check"), q.lastError().text());
-    return {};
+    return m_state->recordConsistency(at, target, ledgerRecords, consistentRecords);
 }
 
 } // namespace jobfirst

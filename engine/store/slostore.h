@@ -7,19 +7,18 @@
 namespace jobfirst {
 
 class ClusterStateStore;
-class Store;
 
-/// Reads what the SLO figures are computed from, and records consistency check results: node
-/// health history and real-time delivery latencies from the cluster state (PostgreSQL when
-/// daemons share one, else the file), consistency checks from this engine's own file.
+/// Reads what the SLO figures are computed from, and records consistency check results, all in
+/// the cluster state (PostgreSQL when daemons share one, else the engine's file): node health
+/// history, real-time delivery latencies and consistency checks.
 class SloStore final
 {
 public:
     /// At most this many recent real-time deliveries go into the latency percentile.
     static constexpr int MaxLatencySamples = 200000;
 
-    /// `state` null: the cluster state is `store` (one engine on its SQLite file).
-    explicit SloStore(Store *store, const ClusterStateStore *state = nullptr);
+    /// `state`: the engine's SQLite file (`Store`), or the PostgreSQL state daemons share.
+    explicit SloStore(ClusterStateStore *state);
 
     Result<SloInputs> load(qint64 now) const;
     Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords, qint64 consistentRecords);
@@ -29,8 +28,7 @@ private:
     Status loadLatencies(qint64 now, SloInputs &in) const;
     Status loadConsistency(qint64 now, SloInputs &in) const;
 
-    Store *m_store;
-    const ClusterStateStore *m_state;
+    ClusterStateStore *m_state;
 };
 
 } // namespace jobfirst

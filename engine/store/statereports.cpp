@@ -176,4 +176,39 @@ Result<QList<qint64>> realTimeLatencies(QSqlQuery &q, qint64 from, qint64 to, in
     return latencies;
 }
 
+Status recordConsistency(QSqlQuery &q, qint64 at, const QString &target, qint64 ledgerRecords,
+                         qint64 consistentRecords, const QueryFailed &failed)
+{
+    q.prepare(QStringLiteral("INSERT INTO consistency_checks(ts, target, ledger_records,"
+                             " consistent_records) VALUES (?, ?, ?, ?)"));
+    q.addBindValue(at);
+    q.addBindValue(target);
+    q.addBindValue(ledgerRecords);
+    q.addBindValue(consistentRecords);
+    if (!q.exec())
+        return failed(QStringLiteral("record a consistency check"), q);
+    return {};
+}
+
+Result<ConsistencySummary> latestConsistency(QSqlQuery &q, qint64 from, qint64 to,
+                                             const QueryFailed &failed)
+{
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT c.ledger_records, c.consistent_records FROM"
+                             " consistency_checks c WHERE c.id = (SELECT MAX(id) FROM"
+                             " consistency_checks d WHERE d.target = c.target AND d.ts >= ? AND"
+                             " d.ts <= ?)"));
+    q.addBindValue(from);
+    q.addBindValue(to);
+    if (!q.exec())
+        return failed(QStringLiteral("read consistency checks"), q);
+    ConsistencySummary summary;
+    while (q.next()) {
+        summary.ledgerRecords += q.value(0).toLongLong();
+        summary.consistentRecords += q.value(1).toLongLong();
+        ++summary.targetsChecked;
+    }
+    return summary;
+}
+
 } // namespace jobfirst::StateReports

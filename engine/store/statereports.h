@@ -37,6 +37,14 @@ Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const Quer
 Result<QList<qint64>> realTimeLatencies(QSqlQuery &q, qint64 from, qint64 to, int limit,
                                         const QueryFailed &failed);
 
+/// Records the result of a consistency check of `target` at `at` (table consistency_checks).
+Status recordConsistency(QSqlQuery &q, qint64 at, const QString &target, qint64 ledgerRecords,
+                         qint64 consistentRecords, const QueryFailed &failed);
+
+/// The latest consistency check of each target made in [from, to], summed.
+Result<ConsistencySummary> latestConsistency(QSqlQuery &q, qint64 from, qint64 to,
+                                             const QueryFailed &failed);
+
 /// The rank of a log level in SQL ("level" the column): 0 debug .. 3 error.
 QString levelRankSql();
 

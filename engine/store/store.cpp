@@ -733,6 +733,26 @@ Result<QList<qint64>> Store::realTimeLatencies(qint64 from, qint64 to, int limit
         });
 }
 
+Status Store::recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                                qint64 consistentRecords)
+{
+    QSqlQuery q(database());
+    return StateReports::recordConsistency(q, at, target, ledgerRecords, consistentRecords,
+                                           [this](const QString &what, QSqlQuery &failed) {
+                                               return storeError(m_path, what,
+                                                                 failed.lastError().text());
+                                           });
+}
+
+Result<ConsistencySummary> Store::latestConsistency(qint64 from, qint64 to) const
+{
+    QSqlQuery q(database());
+    return StateReports::latestConsistency(
+        q, from, to, [this](const QString &what, QSqlQuery &failed) {
+            return storeError(m_path, what, failed.lastError().text());
+        });
+}
+
 Result<QList<LogEntry>> Store::logLines(const LogQuery &query) const
 {
     QSqlQuery q(database());

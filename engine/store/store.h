@@ -18,7 +18,7 @@ namespace jobfirst {
 
 /// The engine's SQLite file (WAL). One Store is one named connection, used from one thread.
 /// It is the cluster state of a single engine (ClusterStateStore) and holds what stays per
-/// engine (API tokens, logs, SLO history) and, without a PostgreSQL URL, the sync outbox.
+/// engine (logs, import checkpoints) and, without a PostgreSQL URL, the sync outbox.
 /// The schema is created and migrated by version number when the file is opened.
 class Store final : public ClusterStateStore
 {
@@ -76,6 +76,9 @@ public:
     Result<QList<HealthEvent>> healthEvents(const QString &nodeId, int limit) const override;
     Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const override;
     Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const override;
+    Status recordConsistency(qint64 at, const QString &target, qint64 ledgerRecords,
+                             qint64 consistentRecords) override;
+    Result<ConsistencySummary> latestConsistency(qint64 from, qint64 to) const override;
     Result<QList<LogEntry>> logLines(const LogQuery &query) const override;
 
     Status appendAudit(const AuditEntry &entry) override;

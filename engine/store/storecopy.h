@@ -13,10 +13,10 @@ namespace jobfirst {
 /// Moves a SQLite store into an empty PostgreSQL database: the sync outbox (events,
 /// deliveries, attempts, ledger, target state) and the cluster state (nodes, health, config
 /// versions, the audit chain with its head) and the API tokens (hashes), ids kept, in one
-/// transaction. What stays per daemon (logs, SLO history, import checkpoints) is not copied.
-/// Verified after the commit by the row count of every table and, per target, the ledger's digest
-/// (count and XOR of RecordDigest::entryHash over (user, version)) on both sides, and the audit
-/// chain.
+/// transaction. What stays per daemon (logs, import checkpoints) is not copied, nor are consistency
+/// checks (the SLO's figure looks back a day; the next check refills it). Verified after the commit
+/// by the row count of every table and, per target, the ledger's digest (count and XOR of
+/// RecordDigest::entryHash over (user, version)) on both sides, and the audit chain.
 class StoreCopy final
 {
 public:

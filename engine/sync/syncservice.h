@@ -40,7 +40,7 @@ public:
     /// The outbox lives in `store`'s file.
     SyncService(Store *store, const ClusterConfig &config, QObject *parent = nullptr);
     /// The outbox lives at `outbox`: `store`'s file when empty, else a postgresql:// URL
-    /// (tokens, logs and SLO history stay in `store`). Operator actions are audited in `state`
+    /// (logs and import checkpoints stay in `store`). Operator actions are audited in `state`
     /// (`store` when null); on PostgreSQL the outbox shares its connection, so a change and its
     /// audit row commit together. When the server cannot be reached now, every call says so
     /// until it can; start() fails.

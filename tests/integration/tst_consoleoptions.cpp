@@ -71,8 +71,8 @@ private slots:
         refused("an unknown option", {"--frobnicate"}, "Unknown option 'frobnicate'. (see --help)");
         refused("a value missing", {"--page"}, "Missing value after '--page'. (see --help)");
         refused("--db postgresql:// without --local-db", {"--db", "postgresql://u@127.0.0.1:1/db"},
-                "--db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config, audit "
-                "and API tokens in PostgreSQL; logs, SLO history and import checkpoints still "
+                "--db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config, audit, "
+                "SLO history and API tokens in PostgreSQL; logs and import checkpoints still "
                 "live in a SQLite file of this engine: give it with --local-db FILE");
         refused("--config without --db", {"--config", missing},
                 "--config FILE goes with --db (the store it configures)");

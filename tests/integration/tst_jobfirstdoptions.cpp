@@ -99,7 +99,7 @@ private slots:
         QTest::newRow("--db postgresql:// without --local-db")
             << QStringList{"--db", "postgresql://u@127.0.0.1:1/db"} << 1
             << "error: --db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config, "
-               "audit and API tokens in PostgreSQL; logs, SLO history and import checkpoints "
+               "audit, SLO history and API tokens in PostgreSQL; logs and import checkpoints "
                "still live in a SQLite file of this engine: give it with --local-db FILE";
         QTest::newRow("--local-db without a postgresql --db")
             << QStringList{"--db", db, "--local-db", path(QStringLiteral("local.db"))} << 1

@@ -1835,8 +1835,9 @@ private slots:
 
     /// The "real-time sync latency" SLO of a daemon on PostgreSQL counts every daemon's
     /// deliveries, as its availability counts every node. It read the daemon's own SQLite file,
-    /// where a PostgreSQL outbox writes no deliveries, so it had no samples on any daemon.
-    void theLatencySloCountsEveryDaemonsDeliveries()
+    /// where a PostgreSQL outbox writes no deliveries, so it had no samples on any daemon. The
+    /// consistency figure too: a check run through one daemon counted only on that one.
+    void theSloCountsEveryDaemonsDeliveriesAndChecks()
     {
         PostgresServer pg;
         QVERIFY(pg.start(false));
@@ -1872,18 +1873,30 @@ private slots:
         QVERIFY(pg.psql(QStringLiteral("SELECT COUNT(DISTINCT holder) FROM partition_leases"
                                        " WHERE holder <> ''"))
                     .toInt() == 2);
-        // The latency figure's samples as daemon `i`'s API gives them (-1: no such figure).
-        const auto samples = [&](int i) {
+        // A figure's samples as daemon `i`'s API gives them (-1: not measured).
+        const auto samples = [&](int i, const QString &key) {
             const ApiReply reply =
                 apiCall(daemons[i].url(), "GET", QStringLiteral("/api/v1/slo"), tokens[i]);
             for (const QJsonValue &f : reply.json()[QStringLiteral("figures")].toArray())
-                if (f[QStringLiteral("key")].toString() == QStringLiteral("sync_latency_p99") &&
+                if (f[QStringLiteral("key")].toString() == key &&
                     !f[QStringLiteral("measured")].isNull())
                     return f[QStringLiteral("samples")].toInt();
             return -1;
         };
+        const QString latency = QStringLiteral("sync_latency_p99");
+        const QString consistency = QStringLiteral("consistency");
         for (int i = 0; i < 2; ++i)
-            QTRY_COMPARE_WITH_TIMEOUT(samples(i), 200, 40000);
+            QTRY_COMPARE_WITH_TIMEOUT(samples(i, latency), 200, 40000);
+        QCOMPARE(samples(1, consistency), -1);
+        // Every acknowledgement in the ledger, then a check through the first daemon only.
+        QTRY_COMPARE_WITH_TIMEOUT(pg.psql(QStringLiteral("SELECT COUNT(*) FROM ledger")),
+                                  QStringLiteral("200"), 10000);
+        const ApiReply checked = apiCall(daemons[0].url(), "POST",
+                                         QStringLiteral("/api/v1/sync/check"), tokens[0], "{}");
+        QCOMPARE(checked.status, 200);
+        QVERIFY2(checked.json().toArray().first()[QStringLiteral("error")].toString().isEmpty(),
+                 checked.body.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(samples(1, consistency), 200, 40000);
         QCOMPARE(daemons[0].terminate(), 0);
         QCOMPARE(daemons[1].terminate(), 0);
     }
