@@ -167,84 +167,42 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus()
 {
+    buildFileMenu();
+    buildViewMenu();
+    buildLanguageMenu();
+    buildClusterMenu();
+    buildHelpMenu();
+}
+
+void MainWindow::buildFileMenu()
+{
     m_fileMenu = menuBar()->addMenu(QString());
-    m_openStore = m_fileMenu->addAction(QString(), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open cluster store"), QString(), tr("Cluster stores (*.db);;All files (*)"));
-        if (!f.isEmpty())
-            emit openStoreRequested(f);
-    });
-    m_newStore = m_fileMenu->addAction(QString(), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("New cluster store"), QStringLiteral("cluster.db"), tr("Cluster stores (*.db)"));
-        if (!f.isEmpty())
-            emit openStoreRequested(f);
-    });
+    m_openStore = m_fileMenu->addAction(QString(), this, &MainWindow::openStoreFile);
+    m_newStore = m_fileMenu->addAction(QString(), this, &MainWindow::newStoreFile);
     m_fileMenu->addSeparator();
     m_connect = m_fileMenu->addAction(QString(), this, &MainWindow::openConnectDialog);
     m_connect->setObjectName(QStringLiteral("connectAction"));
     m_useEmbedded = m_fileMenu->addAction(QString(), this, &MainWindow::embeddedRequested);
     m_useEmbedded->setEnabled(m_session->info().remote);
     m_fileMenu->addSeparator();
-    m_importConfig = m_fileMenu->addAction(QString(), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(), tr("JSON (*.json)"));
-        if (f.isEmpty())
-            return;
-        // Read off the GUI thread; the engine validates and applies it.
-        whenFinished(QtConcurrent::run(backgroundPool(),
-                                       [f]() -> Result<QByteArray> {
-                                           auto c = ClusterConfig::fromFile(f);
-                                           if (!c)
-                                               return c.error();
-                                           return c->toJson();
-                                       }),
-                     this, [this](const Result<QByteArray> &json) {
-                         if (!json) {
-                             showError(json.error().message);
-                             return;
-                         }
-                         whenFinished(m_session->applyConfig(json.value()), this,
-                                      [this](const Result<int> &s) {
-                                          if (!s)
-                                              showError(s.error().message);
-                                      });
-                     });
-    });
-    m_exportConfig = m_fileMenu->addAction(QString(), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export configuration"), QStringLiteral("cluster.json"), tr("JSON (*.json)"));
-        if (f.isEmpty())
-            return;
-        // Exported with secrets masked: importing it back into this cluster keeps its secrets.
-        whenFinished(m_session->config(false), this, [this, f](const Result<ClusterConfig> &c) {
-            if (!c) {
-                showError(c.error().message);
-                return;
-            }
-            // Written off the GUI thread.
-            whenFinished(QtConcurrent::run(backgroundPool(), [c, f] { return c->saveToFile(f); }),
-                         this, [this](const Status &s) {
-                             if (!s)
-                                 showError(s.error().message);
-                         });
-        });
-    });
+    m_importConfig = m_fileMenu->addAction(QString(), this, &MainWindow::importConfig);
+    m_exportConfig = m_fileMenu->addAction(QString(), this, &MainWindow::exportConfig);
     m_backup = m_fileMenu->addAction(QString(), this, &MainWindow::askForBackup);
     m_backup->setObjectName(QStringLiteral("backupAction"));
     m_restore = m_fileMenu->addAction(QString(), this, &MainWindow::openRestoreDialog);
     m_restore->setObjectName(QStringLiteral("restoreAction"));
     m_fileMenu->addSeparator();
-    if (!m_session->allows(Permission::Administer)) {
-        m_backup->setEnabled(false);
-        m_backup->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
-        m_restore->setEnabled(false);
-        m_restore->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
-        m_importConfig->setEnabled(false);
-        m_importConfig->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
-    }
+    for (QAction *action : {m_backup, m_restore, m_importConfig})
+        offerToAdministrators(action);
     // Stores are files of this computer: there is none to open while attached to a remote engine.
     m_openStore->setEnabled(!m_session->info().remote);
     m_newStore->setEnabled(!m_session->info().remote);
     m_quit = m_fileMenu->addAction(QString(), this, &QWidget::close);
     m_quit->setShortcut(QKeySequence::Quit);
+}
 
+void MainWindow::buildViewMenu()
+{
     m_viewMenu = menuBar()->addMenu(QString());
     m_refreshMenu = m_viewMenu->addMenu(QString());
     auto *refreshGroup = new QActionGroup(this);
@@ -256,6 +214,10 @@ void MainWindow::buildMenus()
         connect(a, &QAction::triggered, this, [this, ms] { setRefreshInterval(ms); });
         m_refreshActions << a;
     }
+}
+
+void MainWindow::buildLanguageMenu()
+{
     m_languageMenu = menuBar()->addMenu(QString());
     auto *languageGroup = new QActionGroup(this);
     for (const QString &code : {QString(), QStringLiteral("en"), QStringLiteral("zh_CN")}) {
@@ -266,6 +228,10 @@ void MainWindow::buildMenus()
         connect(a, &QAction::triggered, this, [this, code] { switchLanguage(code); });
         m_languageActions << a;
     }
+}
+
+void MainWindow::buildClusterMenu()
+{
     // Adding a node is also a menu command with a shortcut, not only a Nodes toolbar button.
     m_clusterMenu = menuBar()->addMenu(QString());
     m_addNode = m_clusterMenu->addAction(QString(), this, [this] {
@@ -274,18 +240,97 @@ void MainWindow::buildMenus()
     });
     m_addNode->setObjectName(QStringLiteral("addNodeAction"));
     m_addNode->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
-    if (!m_session->allows(Permission::Administer)) {
-        m_addNode->setEnabled(false);
-        m_addNode->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
-    }
+    offerToAdministrators(m_addNode);
+}
+
+void MainWindow::buildHelpMenu()
+{
     m_helpMenu = menuBar()->addMenu(QString());
-    m_about = m_helpMenu->addAction(QString(), this, [this] {
-        QMessageBox::about(this, tr("About JobFirst Cluster Console"),
-                           tr("<b>JobFirst Cluster Console</b> %1<br>Keeps JobFirst user data in sync across the Basic Server "
-                              "cluster and the six JobFirst services, and shows whether it did.<br><br>Store: %2<br>Config: %3")
-                               .arg(QStringLiteral(JOBFIRST_VERSION), m_dbPath.toHtmlEscaped(),
-                                    m_configPath.isEmpty() ? tr("built-in defaults") : m_configPath.toHtmlEscaped()));
+    m_about = m_helpMenu->addAction(QString(), this, &MainWindow::showAbout);
+}
+
+void MainWindow::offerToAdministrators(QAction *action)
+{
+    if (m_session->allows(Permission::Administer))
+        return;
+    action->setEnabled(false);
+    action->setToolTip(roleRefusal(Permission::Administer, m_session->info().role));
+}
+
+void MainWindow::openStoreFile()
+{
+    const QString f = QFileDialog::getOpenFileName(this, tr("Open cluster store"), QString(),
+                                                   tr("Cluster stores (*.db);;All files (*)"));
+    if (!f.isEmpty())
+        emit openStoreRequested(f);
+}
+
+void MainWindow::newStoreFile()
+{
+    const QString f = QFileDialog::getSaveFileName(
+        this, tr("New cluster store"), QStringLiteral("cluster.db"), tr("Cluster stores (*.db)"));
+    if (!f.isEmpty())
+        emit openStoreRequested(f);
+}
+
+void MainWindow::importConfig()
+{
+    const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(),
+                                                   tr("JSON (*.json)"));
+    if (f.isEmpty())
+        return;
+    // Read off the GUI thread; the engine validates and applies it.
+    whenFinished(QtConcurrent::run(backgroundPool(),
+                                   [f]() -> Result<QByteArray> {
+                                       auto c = ClusterConfig::fromFile(f);
+                                       if (!c)
+                                           return c.error();
+                                       return c->toJson();
+                                   }),
+                 this, [this](const Result<QByteArray> &json) {
+                     if (!json) {
+                         showError(json.error().message);
+                         return;
+                     }
+                     whenFinished(m_session->applyConfig(json.value()), this,
+                                  [this](const Result<int> &s) {
+                                      if (!s)
+                                          showError(s.error().message);
+                                  });
+                 });
+}
+
+void MainWindow::exportConfig()
+{
+    const QString f = QFileDialog::getSaveFileName(
+        this, tr("Export configuration"), QStringLiteral("cluster.json"), tr("JSON (*.json)"));
+    if (f.isEmpty())
+        return;
+    // Exported with secrets masked: importing it back into this cluster keeps its secrets.
+    whenFinished(m_session->config(false), this, [this, f](const Result<ClusterConfig> &c) {
+        if (!c) {
+            showError(c.error().message);
+            return;
+        }
+        // Written off the GUI thread.
+        whenFinished(QtConcurrent::run(backgroundPool(), [c, f] { return c->saveToFile(f); }), this,
+                     [this](const Status &s) {
+                         if (!s)
+                             showError(s.error().message);
+                     });
     });
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(
+        this, tr("About JobFirst Cluster Console"),
+        tr("<b>JobFirst Cluster Console</b> %1<br>Keeps JobFirst user data in sync across the "
+           "Basic Server "
+           "cluster and the six JobFirst services, and shows whether it did.<br><br>Store: "
+           "%2<br>Config: %3")
+            .arg(QStringLiteral(JOBFIRST_VERSION), m_dbPath.toHtmlEscaped(),
+                 m_configPath.isEmpty() ? tr("built-in defaults") : m_configPath.toHtmlEscaped()));
 }
 
 void MainWindow::retranslate()

@@ -108,7 +108,21 @@ private:
     void setLive(bool live, const QString &reason);
     void openConnectDialog();
     void retranslate();
+    /// The menu bar, a menu at a time; retranslate() names their commands.
     void buildMenus();
+    void buildFileMenu();
+    void buildViewMenu();
+    void buildLanguageMenu();
+    void buildClusterMenu();
+    void buildHelpMenu();
+    /// Disables `action`, saying why, unless this session's role may administer.
+    void offerToAdministrators(QAction *action);
+    // The menus' commands that ask the user first.
+    void openStoreFile();
+    void newStoreFile();
+    void importConfig();
+    void exportConfig();
+    void showAbout();
     /// The first geometry: the saved one (`restored`) or DesignedSize centred, fitted to the
     /// screen it is on (a 1280×800 laptop had the status bar below the screen's edge).
     void fitToScreen(bool restored);

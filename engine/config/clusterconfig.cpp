@@ -159,12 +159,9 @@ const QStringList &knownEvents()
     return events;
 }
 
-Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
+/// A target's settings are these: any other key is refused.
+Status checkTargetKeys(const QJsonObject &o, const QString &where)
 {
-    const QString where = QStringLiteral("targets[%1]").arg(index);
-    if (!value.isObject())
-        return keyError(where, value, QStringLiteral("is not an object"));
-    const QJsonObject o = value.toObject();
     static const QSet<QString> keys = {
         QStringLiteral("name"),         QStringLiteral("url"),         QStringLiteral("events"),
         QStringLiteral("timeout"),      QStringLiteral("retry"),       QStringLiteral("batch_size"),
@@ -175,86 +172,141 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         if (!keys.contains(it.key()))
             return makeError(QStringLiteral("config.unknown_key"),
                              QStringLiteral("key '%1.%2' is not a known target setting").arg(where, it.key()));
-    TargetConfig t;
-    t.events.clear();
-    Status s;
-    if (!(s = readString(o, QStringLiteral("name"), &t.name, ClusterConfig::MaxIdBytes)))
+    return {};
+}
+
+Status readTargetName(const QJsonObject &o, const QString &where, QString *name)
+{
+    if (!readString(o, QStringLiteral("name"), name, ClusterConfig::MaxIdBytes))
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
                         QStringLiteral("must be 1-%1 letters, digits, '.', '_' or '-'")
                             .arg(ClusterConfig::MaxIdBytes));
-    if (t.name.isEmpty() || t.name.contains(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]"))))
+    if (name->isEmpty() || name->contains(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]"))))
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
                         QStringLiteral("must be non-empty letters, digits, '.', '_' or '-'"));
-    const QString prefix = QStringLiteral("targets.%1.").arg(t.name);
-    // The shared readers name the bare key; inside a target the error names the target too.
-    const auto inTarget = [&prefix](const Status &st, const QString &group = {}) {
-        Error e = st.error();
-        e.message.replace(QStringLiteral("key '"), QStringLiteral("key '") + prefix + group);
-        return e;
-    };
-    if (!(s = readString(o, QStringLiteral("url"), &t.url, ClusterConfig::MaxUrlBytes)))
-        return inTarget(s);
-    if (!(s = checkUrl(prefix + QStringLiteral("url"), t.url)))
-        return s.error();
+    return {};
+}
+
+/// The shared readers name the bare key; inside a target the error names the target too.
+Error inTarget(const QString &prefix, const Status &st, const QString &group = {})
+{
+    Error e = st.error();
+    e.message.replace(QStringLiteral("key '"), QStringLiteral("key '") + prefix + group);
+    return e;
+}
+
+Status readEvents(const QJsonObject &o, const QString &prefix, QStringList *out)
+{
     const QJsonValue events = o.value(QStringLiteral("events"));
-    if (!events.isUndefined()) {
-        if (!events.isArray())
-            return keyError(prefix + QStringLiteral("events"), events, QStringLiteral("is not a list of event types"));
-        for (const QJsonValue &e : events.toArray()) {
-            if (!e.isString() || !knownEvents().contains(e.toString()))
-                return keyError(prefix + QStringLiteral("events"), e,
-                                QStringLiteral("is not an event type (%1)").arg(knownEvents().join(u", ")));
-            t.events << e.toString();
-        }
+    if (events.isUndefined())
+        return {};
+    if (!events.isArray())
+        return keyError(prefix + QStringLiteral("events"), events,
+                        QStringLiteral("is not a list of event types"));
+    for (const QJsonValue &e : events.toArray()) {
+        if (!e.isString() || !knownEvents().contains(e.toString()))
+            return keyError(
+                prefix + QStringLiteral("events"), e,
+                QStringLiteral("is not an event type (%1)").arg(knownEvents().join(u", ")));
+        *out << e.toString();
     }
-    if (!(s = readDuration(o, QStringLiteral("timeout"), 10, 600000, &t.timeoutMs)))
-        return inTarget(s);
+    return {};
+}
+
+Status readRetry(const QJsonObject &o, const QString &prefix, TargetConfig &t)
+{
     const QJsonValue retry = o.value(QStringLiteral("retry"));
-    if (!retry.isUndefined()) {
-        if (!retry.isObject())
-            return keyError(prefix + QStringLiteral("retry"), retry,
-                            QStringLiteral("is not an object like {\"max\": 3, \"interval\": \"5s\"}"));
-        const QJsonObject r = retry.toObject();
-        for (auto it = r.begin(); it != r.end(); ++it)
-            if (it.key() != u"max" && it.key() != u"interval")
-                return makeError(QStringLiteral("config.unknown_key"),
-                                 QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
-                                     .arg(prefix, it.key()));
-        if (!(s = readInt(r, QStringLiteral("max"), 0, 100, &t.maxRetries)))
-            return inTarget(s, QStringLiteral("retry."));
-        if (!(s = readDuration(r, QStringLiteral("interval"), 1, 3600000, &t.retryIntervalMs)))
-            return inTarget(s, QStringLiteral("retry."));
-    }
-    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, 1000, &t.batchSize)))
-        return inTarget(s);
-    if (o.contains(QStringLiteral("rate_limit"))) {
-        const QJsonValue v = o.value(QStringLiteral("rate_limit"));
-        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1e6)
-            return keyError(prefix + QStringLiteral("rate_limit"), v,
-                            QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
-        t.rateLimit = v.toDouble();
-    }
-    if (!(s = readSecret(o, QStringLiteral("secret"), prefix + QStringLiteral("secret"),
-                         &t.secret)))
-        return s.error();
-    if (!(s = readBool(o, QStringLiteral("enabled"), &t.enabled)))
-        return inTarget(s);
+    if (retry.isUndefined())
+        return {};
+    if (!retry.isObject())
+        return keyError(prefix + QStringLiteral("retry"), retry,
+                        QStringLiteral("is not an object like {\"max\": 3, \"interval\": \"5s\"}"));
+    const QJsonObject r = retry.toObject();
+    for (auto it = r.begin(); it != r.end(); ++it)
+        if (it.key() != u"max" && it.key() != u"interval")
+            return makeError(
+                QStringLiteral("config.unknown_key"),
+                QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
+                    .arg(prefix, it.key()));
+    Status s;
+    if (!(s = readInt(r, QStringLiteral("max"), 0, 100, &t.maxRetries)))
+        return inTarget(prefix, s, QStringLiteral("retry."));
+    if (!(s = readDuration(r, QStringLiteral("interval"), 1, 3600000, &t.retryIntervalMs)))
+        return inTarget(prefix, s, QStringLiteral("retry."));
+    return {};
+}
+
+Status readRateLimit(const QJsonObject &o, const QString &prefix, double *rate)
+{
+    if (!o.contains(QStringLiteral("rate_limit")))
+        return {};
+    const QJsonValue v = o.value(QStringLiteral("rate_limit"));
+    if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1e6)
+        return keyError(
+            prefix + QStringLiteral("rate_limit"), v,
+            QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
+    *rate = v.toDouble();
+    return {};
+}
+
+/// The files of the target's TLS and authentication, and whether its certificate is checked.
+Status readTargetTls(const QJsonObject &o, const QString &prefix, TargetConfig &t)
+{
+    Status s;
     if (!(s = readString(o, QStringLiteral("ca_file"), &t.caFile)))
-        return inTarget(s);
+        return inTarget(prefix, s);
     if (!(s = readString(o, QStringLiteral("client_cert"), &t.clientCert)))
-        return inTarget(s);
+        return inTarget(prefix, s);
     if (!(s = readString(o, QStringLiteral("client_key"), &t.clientKey)))
-        return inTarget(s);
+        return inTarget(prefix, s);
     if (!(s = readBool(o, QStringLiteral("tls_insecure"), &t.tlsInsecure)))
-        return inTarget(s);
+        return inTarget(prefix, s);
     if (!(s = readString(o, QStringLiteral("token_file"), &t.tokenFile)))
-        return inTarget(s);
+        return inTarget(prefix, s);
     if (t.clientCert.isEmpty() != t.clientKey.isEmpty())
         return makeError(
             QStringLiteral("config.invalid"),
             QStringLiteral(
                 "key '%1client_cert' and '%1client_key' go together: give both or neither")
                 .arg(prefix));
+    return {};
+}
+
+Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
+{
+    const QString where = QStringLiteral("targets[%1]").arg(index);
+    if (!value.isObject())
+        return keyError(where, value, QStringLiteral("is not an object"));
+    const QJsonObject o = value.toObject();
+    Status s;
+    if (!(s = checkTargetKeys(o, where)))
+        return s.error();
+    TargetConfig t;
+    t.events.clear();
+    if (!(s = readTargetName(o, where, &t.name)))
+        return s.error();
+    const QString prefix = QStringLiteral("targets.%1.").arg(t.name);
+    if (!(s = readString(o, QStringLiteral("url"), &t.url, ClusterConfig::MaxUrlBytes)))
+        return inTarget(prefix, s);
+    if (!(s = checkUrl(prefix + QStringLiteral("url"), t.url)))
+        return s.error();
+    if (!(s = readEvents(o, prefix, &t.events)))
+        return s.error();
+    if (!(s = readDuration(o, QStringLiteral("timeout"), 10, 600000, &t.timeoutMs)))
+        return inTarget(prefix, s);
+    if (!(s = readRetry(o, prefix, t)))
+        return s.error();
+    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, 1000, &t.batchSize)))
+        return inTarget(prefix, s);
+    if (!(s = readRateLimit(o, prefix, &t.rateLimit)))
+        return s.error();
+    if (!(s = readSecret(o, QStringLiteral("secret"), prefix + QStringLiteral("secret"),
+                         &t.secret)))
+        return s.error();
+    if (!(s = readBool(o, QStringLiteral("enabled"), &t.enabled)))
+        return inTarget(prefix, s);
+    if (!(s = readTargetTls(o, prefix, t)))
+        return s.error();
     return t;
 }
 

@@ -964,6 +964,37 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     const bool enqueues = std::any_of(group.begin(), group.end(), [](OutboxRequest *r) {
         return std::holds_alternative<EventWrite>(*r);
     });
+    const QStringList begin = beginStatements(group, enqueues);
+    // The events of every write of the group go in first, together, in the round trip of
+    // BEGIN: their seqs follow the writes' order, and an event id sent twice is taken by the
+    // first write that has it, as when each write inserted its own. Nothing else of the group
+    // reads these rows. Groups of plain items (nearly all) insert their delivery rows in the
+    // same statement; otherwise the rows of all writes wait in `rows` and go in together at
+    // the end (or before a supersede, which must see them). Either way on this thread, one
+    // group after another: ids are taken in the order groups are built, as seqs are.
+    Rows rows{*this, now, {}, {}, {}};
+    std::vector<const OutboxItem *> items;
+    if (enqueues)
+        items = groupItems(group, rows);
+    if (std::optional<Error> gone = openGroup(begin, items, rows, now, error, lost))
+        return *gone;
+    writeGroup(group, rows, summary, now, error);
+    // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
+    // no bound on what may be sent is needed.
+    summary.lastDeliveryId = std::numeric_limits<qint64>::max();
+    if (!error.isEmpty()) {
+        rollback(*m_link);
+        return makeError(QStringLiteral("store.unavailable"),
+                         QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
+                                        "written: %2")
+                             .arg(m_url.toString(), error));
+    }
+    return summary;
+}
+
+QStringList PostgresOutboxStore::beginStatements(const std::vector<OutboxRequest *> &group,
+                                                 bool enqueues)
+{
     // The marker of an enqueue, before it takes any delivery id: readers do not read from the
     // next id on while this transaction is open (see PostgresOutboxReader::dataVersion()).
     // Sent with BEGIN: a round trip costs more than either statement.
@@ -978,25 +1009,29 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
         begin << QStringLiteral("SELECT pg_advisory_xact_lock_shared(%1)")
                      .arg(fenceLock(QStringLiteral("'%1'").arg(
                          QString(m_fencedBy).replace(u'\'', QStringLiteral("''")))));
-    // The events of every write of the group go in first, together, in the round trip of
-    // BEGIN: their seqs follow the writes' order, and an event id sent twice is taken by the
-    // first write that has it, as when each write inserted its own. Nothing else of the group
-    // reads these rows. Groups of plain items (nearly all) insert their delivery rows in the
-    // same statement; otherwise the rows of all writes wait in `rows` and go in together at
-    // the end (or before a supersede, which must see them). Either way on this thread, one
-    // group after another: ids are taken in the order groups are built, as seqs are.
-    Rows rows{*this, now, {}, {}, {}};
+    return begin;
+}
+
+std::vector<const OutboxItem *>
+PostgresOutboxStore::groupItems(const std::vector<OutboxRequest *> &group, Rows &rows)
+{
     std::vector<const OutboxItem *> items;
-    if (enqueues) {
-        for (OutboxRequest *r : group)
-            if (auto *w = std::get_if<EventWrite>(r))
-                for (const OutboxItem &item : std::as_const(w->items))
-                    items.push_back(&item);
-        // Plain items (nearly every enqueue): their delivery rows go in the same statement.
-        rows.inserted = std::all_of(items.begin(), items.end(), [](const OutboxItem *i) {
-            return i->rowLimits.isEmpty() && !i->coalesce;
-        });
-    }
+    for (OutboxRequest *r : group)
+        if (auto *w = std::get_if<EventWrite>(r))
+            for (const OutboxItem &item : std::as_const(w->items))
+                items.push_back(&item);
+    // Plain items (nearly every enqueue): their delivery rows go in the same statement.
+    rows.inserted = std::all_of(items.begin(), items.end(), [](const OutboxItem *i) {
+        return i->rowLimits.isEmpty() && !i->coalesce;
+    });
+    return items;
+}
+
+std::optional<Error> PostgresOutboxStore::openGroup(const QStringList &begin,
+                                                    const std::vector<const OutboxItem *> &items,
+                                                    Rows &rows, qint64 now, QString &error,
+                                                    bool &lost)
+{
     const bool idsNew = m_checkIds == 0;
     if (rows.inserted && !items.empty() && m_checkIds > 0)
         --m_checkIds;
@@ -1022,6 +1057,12 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
                         sqlState))
             error = QStringLiteral("begin: %1").arg(why);
     }
+    return std::nullopt;
+}
+
+void PostgresOutboxStore::writeGroup(const std::vector<OutboxRequest *> &group, Rows &rows,
+                                     Summary &summary, qint64 now, QString &error)
+{
     // Fencing: outcomes are recorded only for rows of partitions m_leaseOwner still holds,
     // locked by each outcome statement until this transaction ends (connect()).
     // Successes of single-event rows (nearly every outcome) are written together, several per
@@ -1058,17 +1099,6 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     if (error.isEmpty() && keepExisting(refused, error) &&
         std::any_of(refused.begin(), refused.end(), [](const auto &r) { return !r.empty(); }))
         summary.refused = std::move(refused);
-    // Every row a reader sees is committed, hence durable (readers stop below open enqueues):
-    // no bound on what may be sent is needed.
-    summary.lastDeliveryId = std::numeric_limits<qint64>::max();
-    if (!error.isEmpty()) {
-        rollback(*m_link);
-        return makeError(QStringLiteral("store.unavailable"),
-                         QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
-                                        "written: %2")
-                             .arg(m_url.toString(), error));
-    }
-    return summary;
 }
 
 bool PostgresOutboxStore::beginGroup(const QStringList &begin,
@@ -1272,129 +1302,177 @@ QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint
     return onLink(link, [&] { return claimLeaseOn(&link, owner, ttlMs, now); });
 }
 
+/// What one claim of the partition leases read and decided (claimLeaseOn()).
+struct PostgresOutboxStore::LeaseClaim
+{
+    struct Part
+    {
+        int part;
+        DeliveryLease lease;
+    };
+    QString owner;
+    qint64 ttlMs;
+    qint64 now;
+    std::vector<Part> parts;     ///< every partition's lease
+    QSet<QString> live;          ///< the owner and the daemons whose share has not lapsed
+    QList<int> mine, take, give; ///< partitions the owner keeps, takes and gives up
+};
+
+namespace {
+
+QString partList(const QList<int> &l)
+{
+    QStringList text;
+    for (int p : l)
+        text << QString::number(p);
+    return u'{' + text.join(u',') + u'}';
+}
+
+bool runWith(QSqlQuery &statement, const QVariantList &values)
+{
+    for (int i = 0; i < values.size(); ++i)
+        statement.bindValue(i, values.at(i));
+    const bool ok = statement.exec();
+    if (ok)
+        statement.finish();
+    return ok;
+}
+
+} // namespace
+
 QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs,
                                           qint64 now)
 {
     if (QString error = connect(*link); !error.isEmpty())
         return QStringLiteral("(store unavailable: %1)").arg(error);
     QSqlQuery q(link->db);
-    const auto failed = [&](const QString &what, QSqlQuery &failing) {
-        const QString why = failing.lastError().text();
-        failing.finish();
-        rollback(*link);
-        m_held.clear();
-        return QStringLiteral("(store: %1: %2)").arg(what, why);
-    };
     if (!q.exec(QStringLiteral("BEGIN")))
-        return failed(QStringLiteral("begin"), q);
+        return claimFailed(*link, QStringLiteral("begin"), q);
     // This daemon wants a share (or, released, none); the others see it at their next claim.
     QSqlQuery &want = ttlMs > 0 ? *link->wantShare : *link->leaveShare;
     want.bindValue(0, owner);
     if (ttlMs > 0)
         want.bindValue(1, now + ttlMs);
     if (!want.exec())
-        return failed(QStringLiteral("register the daemon"), want);
-    // Every partition row locked FOR NO KEY UPDATE: claims of all daemons take turns. A group
-    // recording outcomes holds its owner's fence lock (shared), which this lock and a renewal
-    // do not wait for; a partition passing on is locked FOR UPDATE below, then its former
-    // holder's fence lock is taken exclusively, which waits until those groups end (fencing).
-    QSqlQuery &rows = *link->claimRows;
-    if (!rows.exec())
-        return failed(QStringLiteral("read the partition leases"), rows);
-    struct Part
-    {
-        int part;
-        DeliveryLease lease;
-    };
-    std::vector<Part> parts;
-    while (rows.next())
-        parts.push_back(Part{rows.value(0).toInt(),
-                             DeliveryLease{rows.value(1).toString(), rows.value(2).toLongLong()}});
-    rows.finish();
-    QSet<QString> live{owner};
-    QSqlQuery &daemons = *link->daemons;
-    if (!daemons.exec())
-        return failed(QStringLiteral("read the daemons"), daemons);
-    while (daemons.next()) {
-        const DeliveryLease daemon{daemons.value(0).toString(), daemons.value(1).toLongLong()};
-        if (!daemon.isFree(now))
-            live.insert(daemon.holder);
-    }
-    daemons.finish();
-    // A fair share: the partitions over the live holders, rounded up; extras are given up
-    // (highest first) so a daemon that joins finds some free at its next claim.
-    const int share = ttlMs > 0 ? int((parts.size() + live.size() - 1) / live.size()) : 0;
-    QList<int> mine, take, give;
-    for (const Part &p : parts)
-        if (p.lease.holder == owner)
-            mine << p.part;
-    while (mine.size() > share)
-        give << mine.takeLast();
-    for (const Part &p : parts) {
-        if (mine.size() + take.size() >= share)
-            break;
-        if (p.lease.holder != owner && p.lease.isFree(now))
-            take << p.part;
-    }
-    const auto list = [](const QList<int> &l) {
-        QStringList text;
-        for (int p : l)
-            text << QString::number(p);
-        return u'{' + text.join(u',') + u'}';
-    };
-    const auto run = [&](QSqlQuery &statement, const QVariantList &values) {
-        for (int i = 0; i < values.size(); ++i)
-            statement.bindValue(i, values.at(i));
-        const bool ok = statement.exec();
-        if (ok)
-            statement.finish();
-        return ok;
-    };
-    if (!give.isEmpty() || !take.isEmpty()) {
-        QList<int> passing = give + take;
-        std::sort(passing.begin(), passing.end());
-        if (!run(*link->passParts, {list(passing)}))
-            return failed(QStringLiteral("lock the partitions passing on"), *link->passParts);
-        // The fence lock of each holder they pass from: this waits for that holder's groups
-        // in flight, which may still record outcomes of these partitions (fencing, connect()).
-        QStringList from;
-        if (!give.isEmpty())
-            from << owner;
-        for (const Part &p : parts)
-            if (take.contains(p.part) && !p.lease.holder.isEmpty() &&
-                !from.contains(p.lease.holder))
-                from << p.lease.holder;
-        if (!from.isEmpty()) {
-            link->fenceParts->bindValue(0, arrayValue(from, [](QString &s, const QString &h) {
-                                            appendElement(s, h, false);
-                                        }));
-            if (!link->fenceParts->exec())
-                return failed(QStringLiteral("wait for the groups of the former holders"),
-                              *link->fenceParts);
-            link->fenceParts->finish();
-        }
-    }
-    if (!give.isEmpty() && !run(*link->giveParts, {list(give)}))
-        return failed(QStringLiteral("give up partitions"), *link->giveParts);
-    if (!mine.isEmpty() && !run(*link->renewParts, {now + ttlMs, list(mine)}))
-        return failed(QStringLiteral("renew partitions"), *link->renewParts);
-    if (!take.isEmpty() && !run(*link->takeParts, {owner, now + ttlMs, list(take)}))
-        return failed(QStringLiteral("take partitions"), *link->takeParts);
+        return claimFailed(*link, QStringLiteral("register the daemon"), want);
+    LeaseClaim claim{owner, ttlMs, now, {}, {owner}, {}, {}, {}};
+    if (QString error = readLeases(*link, claim); !error.isEmpty())
+        return error;
+    divideShare(claim);
+    if (QString error = passOn(*link, claim); !error.isEmpty())
+        return error;
+    if (QString error = writeLeases(*link, claim); !error.isEmpty())
+        return error;
     if (!q.exec(QStringLiteral("COMMIT")))
-        return failed(QStringLiteral("commit the partition leases"), q);
-    m_held = mine + take;
+        return claimFailed(*link, QStringLiteral("commit the partition leases"), q);
+    m_held = claim.mine + claim.take;
     std::sort(m_held.begin(), m_held.end());
     m_leaseOwner = ttlMs > 0 ? owner : QString();
     if (!m_held.isEmpty())
         return {};
     if (ttlMs <= 0)
         return {};
-    QStringList others(live.begin(), live.end());
+    QStringList others(claim.live.begin(), claim.live.end());
     others.removeAll(owner);
     others.sort();
     return QStringLiteral("all %1 partitions held by %2")
-        .arg(parts.size())
+        .arg(claim.parts.size())
         .arg(others.join(QStringLiteral(", ")));
+}
+
+QString PostgresOutboxStore::claimFailed(Link &link, const QString &what, QSqlQuery &failing)
+{
+    const QString why = failing.lastError().text();
+    failing.finish();
+    rollback(link);
+    m_held.clear();
+    return QStringLiteral("(store: %1: %2)").arg(what, why);
+}
+
+QString PostgresOutboxStore::readLeases(Link &link, LeaseClaim &claim)
+{
+    // Every partition row locked FOR NO KEY UPDATE: claims of all daemons take turns. A group
+    // recording outcomes holds its owner's fence lock (shared), which this lock and a renewal
+    // do not wait for; a partition passing on is locked FOR UPDATE below, then its former
+    // holder's fence lock is taken exclusively, which waits until those groups end (fencing).
+    QSqlQuery &rows = *link.claimRows;
+    if (!rows.exec())
+        return claimFailed(link, QStringLiteral("read the partition leases"), rows);
+    while (rows.next())
+        claim.parts.push_back(
+            LeaseClaim::Part{rows.value(0).toInt(),
+                             DeliveryLease{rows.value(1).toString(), rows.value(2).toLongLong()}});
+    rows.finish();
+    QSqlQuery &daemons = *link.daemons;
+    if (!daemons.exec())
+        return claimFailed(link, QStringLiteral("read the daemons"), daemons);
+    while (daemons.next()) {
+        const DeliveryLease daemon{daemons.value(0).toString(), daemons.value(1).toLongLong()};
+        if (!daemon.isFree(claim.now))
+            claim.live.insert(daemon.holder);
+    }
+    daemons.finish();
+    return {};
+}
+
+void PostgresOutboxStore::divideShare(LeaseClaim &claim)
+{
+    // A fair share: the partitions over the live holders, rounded up; extras are given up
+    // (highest first) so a daemon that joins finds some free at its next claim.
+    const int share =
+        claim.ttlMs > 0 ? int((claim.parts.size() + claim.live.size() - 1) / claim.live.size()) : 0;
+    for (const LeaseClaim::Part &p : claim.parts)
+        if (p.lease.holder == claim.owner)
+            claim.mine << p.part;
+    while (claim.mine.size() > share)
+        claim.give << claim.mine.takeLast();
+    for (const LeaseClaim::Part &p : claim.parts) {
+        if (claim.mine.size() + claim.take.size() >= share)
+            break;
+        if (p.lease.holder != claim.owner && p.lease.isFree(claim.now))
+            claim.take << p.part;
+    }
+}
+
+QString PostgresOutboxStore::passOn(Link &link, const LeaseClaim &claim)
+{
+    if (claim.give.isEmpty() && claim.take.isEmpty())
+        return {};
+    QList<int> passing = claim.give + claim.take;
+    std::sort(passing.begin(), passing.end());
+    if (!runWith(*link.passParts, {partList(passing)}))
+        return claimFailed(link, QStringLiteral("lock the partitions passing on"), *link.passParts);
+    // The fence lock of each holder they pass from: this waits for that holder's groups
+    // in flight, which may still record outcomes of these partitions (fencing, connect()).
+    QStringList from;
+    if (!claim.give.isEmpty())
+        from << claim.owner;
+    for (const LeaseClaim::Part &p : claim.parts)
+        if (claim.take.contains(p.part) && !p.lease.holder.isEmpty() &&
+            !from.contains(p.lease.holder))
+            from << p.lease.holder;
+    if (!from.isEmpty()) {
+        link.fenceParts->bindValue(
+            0, arrayValue(from, [](QString &s, const QString &h) { appendElement(s, h, false); }));
+        if (!link.fenceParts->exec())
+            return claimFailed(link, QStringLiteral("wait for the groups of the former holders"),
+                               *link.fenceParts);
+        link.fenceParts->finish();
+    }
+    return {};
+}
+
+QString PostgresOutboxStore::writeLeases(Link &link, const LeaseClaim &claim)
+{
+    const qint64 until = claim.now + claim.ttlMs;
+    if (!claim.give.isEmpty() && !runWith(*link.giveParts, {partList(claim.give)}))
+        return claimFailed(link, QStringLiteral("give up partitions"), *link.giveParts);
+    if (!claim.mine.isEmpty() && !runWith(*link.renewParts, {until, partList(claim.mine)}))
+        return claimFailed(link, QStringLiteral("renew partitions"), *link.renewParts);
+    if (!claim.take.isEmpty() &&
+        !runWith(*link.takeParts, {claim.owner, until, partList(claim.take)}))
+        return claimFailed(link, QStringLiteral("take partitions"), *link.takeParts);
+    return {};
 }
 
 bool PostgresOutboxStore::sharesDelivery() const

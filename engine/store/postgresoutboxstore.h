@@ -102,8 +102,38 @@ private:
     /// (nothing written: the group may be tried again).
     Result<Summary> commitOn(Link &link, const std::vector<OutboxRequest *> &group, qint64 now,
                              bool &lost);
+    struct Rows;
+    // The steps of commitOn(), on its connection (m_link).
+    /// The statements sent with BEGIN: the enqueue marker, and the fence lock (shared) of the
+    /// owner outcomes are written for, who becomes m_fencedBy.
+    QStringList beginStatements(const std::vector<OutboxRequest *> &group, bool enqueues);
+    /// The items of the group's writes, in order; `rows` learns whether all are plain.
+    static std::vector<const OutboxItem *> groupItems(const std::vector<OutboxRequest *> &group,
+                                                      Rows &rows);
+    /// Opens the group's transaction (beginGroup()), once more when it failed on a live
+    /// connection (`error` says why that failed too). The error to answer when the connection
+    /// was found gone (`lost`): nothing is written then.
+    std::optional<Error> openGroup(const QStringList &begin,
+                                   const std::vector<const OutboxItem *> &items, Rows &rows,
+                                   qint64 now, QString &error, bool &lost);
+    /// Writes the group's events, delivery rows and outcomes in its transaction, until an
+    /// `error`; the summary says what was written and which outcomes were refused.
+    void writeGroup(const std::vector<OutboxRequest *> &group, Rows &rows, Summary &summary,
+                    qint64 now, QString &error);
     /// claimLease() on the thread of `link`.
     QString claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs, qint64 now);
+    struct LeaseClaim;
+    // The steps of claimLeaseOn(), in its transaction: "" or why the claim failed (then rolled
+    // back, and no partition is held: claimFailed()).
+    /// Reads every partition's lease and the daemons whose share has not lapsed.
+    QString readLeases(Link &link, LeaseClaim &claim);
+    /// The owner's fair share: which partitions it keeps, gives up and takes.
+    static void divideShare(LeaseClaim &claim);
+    /// Locks the partitions passing on, and waits for the groups of their former holders.
+    QString passOn(Link &link, const LeaseClaim &claim);
+    /// Gives up, renews and takes the partitions of the owner's share.
+    QString writeLeases(Link &link, const LeaseClaim &claim);
+    QString claimFailed(Link &link, const QString &what, QSqlQuery &failing);
     /// Connects `link` (again) and prepares its statements; "" or why it cannot.
     QString connect(Link &link);
     /// The statements of a new connection, by kind; false when one cannot be prepared (`why`,
@@ -136,8 +166,7 @@ private:
     /// The owner whose fence lock the group in commitOn() holds: its outcomes are written for
     /// that owner's partitions (on commitOn()'s thread).
     QString m_fencedBy;
-    QList<int> m_held;    ///< partitions held after the last claim
-    struct Rows;
+    QList<int> m_held; ///< partitions held after the last claim
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);

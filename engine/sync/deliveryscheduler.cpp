@@ -137,111 +137,150 @@ int DeliveryScheduler::freeSlots(TargetRuntime &rt, qint64 now, const Limits &li
     return int(std::min<qint64>(free, room / perRequest));
 }
 
-DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 now,
-                                                      const Limits &limits,
-                                                      std::vector<DeliveryFlight> &out)
+/// One target's requests being filled by one schedule() call.
+struct DeliveryScheduler::Fill
 {
+    TargetRuntime &rt;
+    const qint64 now;
+    const Limits &limits;
+    std::vector<DeliveryFlight> &out;
     Result result;
-    const DeliveryTarget &c = rt.config;
-    rt.nextDue = 0;
-    if (!rt.sendable())
-        return result;
-    int free = freeSlots(rt, now, limits, result.circuitChanged);
-    if (free <= 0)
-        return result;
-    const int perRequest = std::max(1, c.batchSize);
-    // Top up the read-ahead; rows of busy users wait in it, so look further past them.
-    const int wanted = 64 + free * perRequest * 2 + int(rt.busyUsers.size());
-    if (Result r = refill(rt, wanted, now); !r.error.isEmpty()) {
-        result.error = r.error;
-        return result;
-    }
-    QSet<QString> seen; // users met in this pass: their later rows stay behind the first
-    DeliveryFlight flight;
-    const auto waitFor = [&rt](qint64 due) {
+    int free = 0;          ///< requests the target may still start
+    int perRequest = 1;    ///< events a batch holds at most
+    QSet<QString> seen;    ///< users met in this pass: their later rows stay behind the first
+    DeliveryFlight flight; ///< the batch being filled
+
+    /// rt is scheduled again (and its queue read again) by `due`.
+    void waitFor(qint64 due)
+    {
         rt.nextDue = rt.nextDue ? std::min(rt.nextDue, due) : due;
         rt.rescanAt = rt.rescanAt ? std::min(rt.rescanAt, due) : due;
-    };
-    const auto launch = [&](DeliveryFlight &&f) {
+    }
+    /// Sends `f`: its rows and users are busy until it is settled.
+    void launch(DeliveryFlight &&f)
+    {
         for (const DeliveryFlight::Row &row : f.rows) {
             rt.busyRows.insert(row.id);
             if (!row.user.isEmpty())
                 rt.busyUsers.insert(row.user);
         }
-        f.target = c.name;
+        f.target = rt.config.name;
         ++rt.inFlight;
         --free;
-        if (c.rateLimit > 0)
+        if (rt.config.rateLimit > 0)
             rt.tokens -= 1;
         out.push_back(std::move(f));
-    };
-    for (auto it = rt.ready.begin(); it != rt.ready.end() && free > 0;) {
-        PendingDelivery &row = *it;
+    }
+    /// Sends the batch being filled and starts another.
+    void launchBatch()
+    {
+        launch(std::move(flight));
+        flight = DeliveryFlight{};
+    }
+};
+
+DeliveryScheduler::Result DeliveryScheduler::schedule(TargetRuntime &rt, qint64 now,
+                                                      const Limits &limits,
+                                                      std::vector<DeliveryFlight> &out)
+{
+    Fill fill{rt, now, limits, out, {}};
+    rt.nextDue = 0;
+    if (!rt.sendable())
+        return fill.result;
+    fill.free = freeSlots(rt, now, limits, fill.result.circuitChanged);
+    if (fill.free <= 0)
+        return fill.result;
+    fill.perRequest = std::max(1, rt.config.batchSize);
+    // Top up the read-ahead; rows of busy users wait in it, so look further past them.
+    const int wanted = 64 + fill.free * fill.perRequest * 2 + int(rt.busyUsers.size());
+    if (Result r = refill(rt, wanted, now); !r.error.isEmpty()) {
+        fill.result.error = r.error;
+        return fill.result;
+    }
+    takeReadyRows(fill);
+    if (!fill.flight.rows.empty()) {
+        fill.flight.single = false; // a partial batch still goes as a batch
+        fill.launch(std::move(fill.flight));
+    }
+    return fill.result;
+}
+
+void DeliveryScheduler::takeReadyRows(Fill &fill)
+{
+    TargetRuntime &rt = fill.rt;
+    for (auto it = rt.ready.begin(); it != rt.ready.end() && fill.free > 0;) {
         // Rows are visible once committed, a moment before they are on disk: none that is
         // not durable yet goes out (later rows have higher ids).
-        if (row.id > limits.durableId) {
-            result.needDurable = true;
+        if (it->id > fill.limits.durableId) {
+            fill.result.needDurable = true;
             break;
         }
-        if (row.count > 1) {
-            // A bulk row: its events go together as one request of their own.
-            if (row.due > now) {
-                waitFor(row.due);
-                ++it;
-                continue;
-            }
-            if (!flight.rows.empty()) {
-                // Earlier rows first, and never more requests than free slots.
-                launch(std::move(flight));
-                flight = DeliveryFlight{};
-                if (free <= 0)
-                    break;
-            }
-            DeliveryFlight bulk;
-            bulk.events.reserve(std::size_t(row.count));
-            if (Status s = bulkEvents(row.seq, row.count, bulk.events); !s) {
-                result.error = s.error().message;
+        if (it->count > 1) {
+            if (!takeBulkRow(fill, it))
                 break;
-            }
-            if (int(bulk.events.size()) != row.count) {
-                it =
-                    rt.ready.erase(it); // event rows are gone (cannot happen short of manual edits)
-                continue;
-            }
-            addRow(bulk, row);
-            it = rt.ready.erase(it);
-            launch(std::move(bulk));
-            continue;
-        }
-        // A user met earlier in this pass keeps its later rows behind the first: a busy user
-        // is in busyUsers, one waiting or in the unsent batch in `seen` (a launched row's
-        // user goes to busyUsers, so most rows cost no second set).
-        if (rt.busyUsers.contains(row.user) || (!seen.isEmpty() && seen.contains(row.user))) {
-            ++it;
-            continue;
-        }
-        if (row.due > now) {
-            seen.insert(row.user);
-            waitFor(row.due);
-            ++it;
-            continue;
-        }
-        flight.events.emplace_back(row.seq, std::move(row.payload));
-        addRow(flight, row);
-        it = rt.ready.erase(it);
-        if (int(flight.rows.size()) == perRequest) {
-            flight.single = perRequest == 1;
-            launch(std::move(flight));
-            flight = DeliveryFlight{};
         } else {
-            seen.insert(flight.rows.back().user);
+            takeEventRow(fill, it);
         }
     }
-    if (!flight.rows.empty()) {
-        flight.single = false; // a partial batch still goes as a batch
-        launch(std::move(flight));
+}
+
+bool DeliveryScheduler::takeBulkRow(Fill &fill, std::deque<PendingDelivery>::iterator &it)
+{
+    PendingDelivery &row = *it;
+    // A bulk row: its events go together as one request of their own.
+    if (row.due > fill.now) {
+        fill.waitFor(row.due);
+        ++it;
+        return true;
     }
-    return result;
+    if (!fill.flight.rows.empty()) {
+        // Earlier rows first, and never more requests than free slots.
+        fill.launchBatch();
+        if (fill.free <= 0)
+            return false;
+    }
+    DeliveryFlight bulk;
+    bulk.events.reserve(std::size_t(row.count));
+    if (Status s = bulkEvents(row.seq, row.count, bulk.events); !s) {
+        fill.result.error = s.error().message;
+        return false;
+    }
+    if (int(bulk.events.size()) != row.count) {
+        it = fill.rt.ready.erase(it); // event rows are gone (cannot happen short of manual edits)
+        return true;
+    }
+    addRow(bulk, row);
+    it = fill.rt.ready.erase(it);
+    fill.launch(std::move(bulk));
+    return true;
+}
+
+void DeliveryScheduler::takeEventRow(Fill &fill, std::deque<PendingDelivery>::iterator &it)
+{
+    PendingDelivery &row = *it;
+    // A user met earlier in this pass keeps its later rows behind the first: a busy user
+    // is in busyUsers, one waiting or in the unsent batch in `seen` (a launched row's
+    // user goes to busyUsers, so most rows cost no second set).
+    if (fill.rt.busyUsers.contains(row.user) ||
+        (!fill.seen.isEmpty() && fill.seen.contains(row.user))) {
+        ++it;
+        return;
+    }
+    if (row.due > fill.now) {
+        fill.seen.insert(row.user);
+        fill.waitFor(row.due);
+        ++it;
+        return;
+    }
+    fill.flight.events.emplace_back(row.seq, std::move(row.payload));
+    addRow(fill.flight, row);
+    it = fill.rt.ready.erase(it);
+    if (int(fill.flight.rows.size()) == fill.perRequest) {
+        fill.flight.single = fill.perRequest == 1;
+        fill.launchBatch();
+    } else {
+        fill.seen.insert(fill.flight.rows.back().user);
+    }
 }
 
 } // namespace jobfirst

@@ -52,7 +52,16 @@ public:
     static constexpr qint64 BulkCacheEvents = 20000;
 
 private:
+    struct Fill;
     static int freeSlots(TargetRuntime &rt, qint64 now, const Limits &limits, bool &circuitChanged);
+    /// Fills requests from the read-ahead, in id order, while slots are free.
+    void takeReadyRows(Fill &fill);
+    /// A bulk row goes alone, once due, after the batch before it; false when no more go now
+    /// (no slot left, or its events could not be read).
+    bool takeBulkRow(Fill &fill, std::deque<PendingDelivery>::iterator &it);
+    /// A row of one event joins the batch, unless it is not due or its user has a row ahead of
+    /// it; a full batch goes.
+    static void takeEventRow(Fill &fill, std::deque<PendingDelivery>::iterator &it);
     Result refill(TargetRuntime &rt, int wanted, qint64 now);
     /// The store's data version for this pass, read at its first call in the pass; -1
     /// (unknown: read) outside a pass.

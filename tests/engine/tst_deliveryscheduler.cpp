@@ -253,6 +253,59 @@ private slots:
         QCOMPARE(out[2].eventCount(), 4);
     }
 
+    void aBulkRowNotDueWaitsWhileTheRowsBehindItGo()
+    {
+        enqueue({QStringLiteral("k1"), QStringLiteral("k2"), QStringLiteral("k3")}, 9000, 100);
+        enqueue({QStringLiteral("u1"), QStringLiteral("u2")});
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(10);
+        std::vector<DeliveryFlight> out;
+        pass(scheduler, rt, 2000, m_open, out);
+        QCOMPARE(users(out), QStringList({QStringLiteral("u1"), QStringLiteral("u2")}));
+        QCOMPARE(rt.nextDue, 9000);
+        out.clear();
+        pass(scheduler, rt, 9000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("bulk3")});
+    }
+
+    void theBatchBeforeABulkRowTakesTheLastSlotAndTheBulkRowWaitsForTheNext()
+    {
+        enqueue({QStringLiteral("u1")});
+        enqueue({QStringLiteral("k1"), QStringLiteral("k2")}, 0, 100);
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(1, 2);
+        std::vector<DeliveryFlight> out;
+        pass(scheduler, rt, 2000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("u1")});
+        QVERIFY(!out[0].single);
+        pass(scheduler, rt, 2000, m_open, out);
+        QCOMPARE(out.size(), std::size_t(1)); // its one worker is busy
+        finish(rt, out[0]);
+        out.clear();
+        pass(scheduler, rt, 2000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("bulk2")});
+    }
+
+    void aUserWhoseRowIsNotDueKeepsItsLaterRowsBehindIt()
+    {
+        enqueue({QStringLiteral("u")}, 9000);
+        enqueue({QStringLiteral("u"), QStringLiteral("v")});
+        DeliveryScheduler scheduler(*m_reader);
+        TargetRuntime rt = target(10, 2);
+        std::vector<DeliveryFlight> out;
+        pass(scheduler, rt, 2000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("v")});
+        QCOMPARE(rt.nextDue, 9000);
+        out.clear();
+        pass(scheduler, rt, 9000, m_open, out);
+        // The batch has room, but u's later row waits until its first is settled.
+        QCOMPARE(users(out), QStringList{QStringLiteral("u")});
+        finish(rt, out[0]);
+        out.clear();
+        pass(scheduler, rt, 9000, m_open, out);
+        QCOMPARE(users(out), QStringList{QStringLiteral("u")});
+    }
+
     void aBulkRowsEventsAreTheSameForEveryTarget()
     {
         // The scheduler keeps recent bulk rows' events for the other targets' rows of the same

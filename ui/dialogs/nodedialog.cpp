@@ -87,6 +87,27 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
 {
     setWindowTitle(m_editing ? tr("Edit node") : tr("Add node"));
+    nameFields();
+    if (editing)
+        showNode(*editing);
+    QFormLayout *form = nodeForm();
+    QGroupBox *tls = tlsGroup();
+    auto *test = new QHBoxLayout;
+    test->addWidget(m_test);
+    test->addWidget(m_testResult, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(tls);
+    layout->addWidget(m_clusterError);
+    layout->addLayout(test);
+    layout->addWidget(m_buttons);
+    connectFields();
+    validate();
+    resize(520, sizeHint().height());
+}
+
+void NodeDialog::nameFields()
+{
     m_id->setObjectName(QStringLiteral("id"));
     m_url->setObjectName(QStringLiteral("url"));
     m_healthPath->setObjectName(QStringLiteral("healthPath"));
@@ -96,20 +117,26 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     m_testResult->setObjectName(QStringLiteral("testResult"));
     m_url->setPlaceholderText(QStringLiteral("http://127.0.0.1:8080"));
     m_tags->setPlaceholderText(tr("e.g. beijing,primary"));
-    if (editing) {
-        m_id->setText(editing->id);
-        m_id->setReadOnly(true);
-        m_url->setText(editing->url);
-        m_healthPath->setText(editing->healthPath);
-        m_weight->setText(QString::number(editing->weight));
-        m_tags->setText(editing->tags.join(u','));
-        m_adminState = editing->adminState;
-        m_caFile->setText(editing->caFile);
-        m_clientCert->setText(editing->clientCert);
-        m_clientKey->setText(editing->clientKey);
-        m_tokenFile->setText(editing->tokenFile);
-        m_tlsInsecure->setChecked(editing->tlsInsecure);
-    }
+}
+
+void NodeDialog::showNode(const NodeSpec &node)
+{
+    m_id->setText(node.id);
+    m_id->setReadOnly(true);
+    m_url->setText(node.url);
+    m_healthPath->setText(node.healthPath);
+    m_weight->setText(QString::number(node.weight));
+    m_tags->setText(node.tags.join(u','));
+    m_adminState = node.adminState;
+    m_caFile->setText(node.caFile);
+    m_clientCert->setText(node.clientCert);
+    m_clientKey->setText(node.clientKey);
+    m_tokenFile->setText(node.tokenFile);
+    m_tlsInsecure->setChecked(node.tlsInsecure);
+}
+
+QFormLayout *NodeDialog::nodeForm()
+{
     auto *form = new QFormLayout;
     auto addRow = [form](const QString &label, QWidget *field, QLabel *error) {
         auto *box = new QVBoxLayout;
@@ -123,6 +150,11 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     addRow(tr("Health path"), m_healthPath, m_pathError);
     addRow(tr("Weight (1-256)"), m_weight, m_weightError);
     addRow(tr("Tags"), m_tags, m_tagsError);
+    return form;
+}
+
+QGroupBox *NodeDialog::tlsGroup()
+{
     // TLS and authentication: files on the engine's machine; only their paths are kept.
     auto *tls = new QGroupBox(tr("TLS and authentication (files on the engine's machine)"));
     tls->setObjectName(QStringLiteral("tlsGroup"));
@@ -147,15 +179,11 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     connect(m_tlsInsecure, &QCheckBox::toggled, m_insecureWarning, &QLabel::setVisible);
     tlsForm->addRow(m_tlsInsecure);
     tlsForm->addRow(m_insecureWarning);
-    auto *test = new QHBoxLayout;
-    test->addWidget(m_test);
-    test->addWidget(m_testResult, 1);
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
-    layout->addWidget(tls);
-    layout->addWidget(m_clusterError);
-    layout->addLayout(test);
-    layout->addWidget(m_buttons);
+    return tls;
+}
+
+void NodeDialog::connectFields()
+{
     for (QLineEdit *e : {m_id, m_url, m_healthPath, m_weight, m_tags}) {
         connect(e, &QLineEdit::textChanged, this, &NodeDialog::validate);
         // A field's error shows once the field was edited or left, not before.
@@ -177,8 +205,6 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_test, &QPushButton::clicked, this, &NodeDialog::testConnection);
-    validate();
-    resize(520, sizeHint().height());
 }
 
 bool NodeDialog::eventFilter(QObject *watched, QEvent *event)

@@ -10,6 +10,8 @@
 
 class QCheckBox;
 class QDialogButtonBox;
+class QFormLayout;
+class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -39,6 +41,16 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    // The constructor's steps, by section of the form.
+    void nameFields();
+    /// Fills the fields with the node being edited (its ID cannot change).
+    void showNode(const NodeSpec &node);
+    /// ID, URL, health path, weight and tags, each with its error under it.
+    QFormLayout *nodeForm();
+    /// The certificate, key and token files, and the choice not to verify the node.
+    QGroupBox *tlsGroup();
+    /// Each field checked as it changes; a new URL clears the last test's result.
+    void connectFields();
     void validate();
     void testConnection();
 

@@ -27,6 +27,24 @@ RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
 {
     setWindowTitle(tr("Restore a backup"));
     setObjectName(QStringLiteral("restoreDialog"));
+    nameFields();
+    QLabel *intro = introLabel();
+    QFormLayout *form = fileForm();
+    m_buttons->addButton(m_restore, QDialogButtonBox::ActionRole);
+    m_buttons->addButton(m_open, QDialogButtonBox::AcceptRole);
+    m_open->hide(); // until a restore succeeded (embedded engine only)
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addLayout(form);
+    layout->addWidget(m_outcome);
+    layout->addWidget(m_buttons);
+    resize(620, sizeHint().height());
+    connectFields();
+    validate();
+}
+
+void RestoreDialog::nameFields()
+{
     m_file->setObjectName(QStringLiteral("backupFile"));
     m_file->setPlaceholderText(tr("a .jfbackup file made by Backup… or jobfirstctl backup create"));
     m_passphrase->setObjectName(QStringLiteral("passphrase"));
@@ -40,12 +58,15 @@ RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
     m_outcome->setMinimumHeight(m_outcome->fontMetrics().height() * 4);
     m_restore->setObjectName(QStringLiteral("restoreButton"));
     m_open->setObjectName(QStringLiteral("openRestored"));
+}
 
+QLabel *RestoreDialog::introLabel()
+{
     const QString where =
         m_remote ? tr("Paths are on the engine's machine (%1): the engine reads the backup and "
                       "writes the "
                       "new store there.")
-                       .arg(QUrl(session->info().endpoint).authority())
+                       .arg(QUrl(m_session->info().endpoint).authority())
                  : tr("The engine reads the backup and writes the new store on this computer.");
     auto *intro = new QLabel(
         tr("Restoring writes a new store from a backup; the store the engine runs on now is not "
@@ -53,7 +74,11 @@ RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
            "refused and nothing is written.") +
         QLatin1Char(' ') + where);
     intro->setWordWrap(true);
+    return intro;
+}
 
+QFormLayout *RestoreDialog::fileForm()
+{
     auto *form = new QFormLayout;
     auto withBrowse = [this](QLineEdit *field, QPushButton **button) -> QLayout * {
         auto *row = new QHBoxLayout;
@@ -68,32 +93,15 @@ RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
     form->addRow(tr("Backup file:"), withBrowse(m_file, &m_browseFile));
     form->addRow(tr("Passphrase:"), m_passphrase);
     form->addRow(tr("Restore into:"), withBrowse(m_target, &m_browseTarget));
-    m_buttons->addButton(m_restore, QDialogButtonBox::ActionRole);
-    m_buttons->addButton(m_open, QDialogButtonBox::AcceptRole);
-    m_open->hide(); // until a restore succeeded (embedded engine only)
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(intro);
-    layout->addLayout(form);
-    layout->addWidget(m_outcome);
-    layout->addWidget(m_buttons);
-    resize(620, sizeHint().height());
+    return form;
+}
 
+void RestoreDialog::connectFields()
+{
     if (m_browseFile)
-        connect(m_browseFile, &QPushButton::clicked, this, [this] {
-            const QString f =
-                QFileDialog::getOpenFileName(this, tr("Backup to restore"), QString(),
-                                             tr("JobFirst backups (*.jfbackup);;All files (*)"));
-            if (!f.isEmpty())
-                m_file->setText(f);
-        });
+        connect(m_browseFile, &QPushButton::clicked, this, &RestoreDialog::browseBackup);
     if (m_browseTarget)
-        connect(m_browseTarget, &QPushButton::clicked, this, [this] {
-            const QString f = QFileDialog::getSaveFileName(
-                this, tr("New store for the restored backup"), QStringLiteral("restored.db"),
-                tr("Cluster stores (*.db)"));
-            if (!f.isEmpty())
-                m_target->setText(f);
-        });
+        connect(m_browseTarget, &QPushButton::clicked, this, &RestoreDialog::browseTarget);
     connect(m_file, &QLineEdit::textChanged, this, &RestoreDialog::validate);
     connect(m_passphrase, &QLineEdit::textChanged, this, &RestoreDialog::validate);
     connect(m_target, &QLineEdit::textChanged, this, &RestoreDialog::validate);
@@ -103,7 +111,24 @@ RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
         accept();
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    validate();
+}
+
+void RestoreDialog::browseBackup()
+{
+    const QString f =
+        QFileDialog::getOpenFileName(this, tr("Backup to restore"), QString(),
+                                     tr("JobFirst backups (*.jfbackup);;All files (*)"));
+    if (!f.isEmpty())
+        m_file->setText(f);
+}
+
+void RestoreDialog::browseTarget()
+{
+    const QString f =
+        QFileDialog::getSaveFileName(this, tr("New store for the restored backup"),
+                                     QStringLiteral("restored.db"), tr("Cluster stores (*.db)"));
+    if (!f.isEmpty())
+        m_target->setText(f);
 }
 
 void RestoreDialog::validate()

@@ -8,6 +8,7 @@
 #include <QFuture>
 
 class QDialogButtonBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -42,6 +43,15 @@ signals:
     void openStoreRequested(const QString &dbPath);
 
 private:
+    // The constructor's steps.
+    void nameFields();
+    /// What a restore does, and where its paths are (this computer or the engine's).
+    QLabel *introLabel();
+    /// The backup file, its passphrase and the new store, with Browse… on this computer only.
+    QFormLayout *fileForm();
+    void connectFields();
+    void browseBackup();
+    void browseTarget();
     void validate();
     void setBusy(bool busy);
     void showOutcome(const Result<BackupInfo> &result, const QString &target);

@@ -29,8 +29,22 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
       m_apply(new QPushButton), m_revert(new QPushButton), m_compare(new QPushButton),
       m_rollback(new QPushButton), m_versionView(new QTableView)
 {
+    m_versions = versionModel();
+    styleMessages();
+    m_validate->setObjectName(QStringLiteral("validateConfig"));
+    m_apply->setObjectName(QStringLiteral("applyConfig"));
+    setUpVersionView();
+    connectButtons();
+    layOut();
+    gate(m_apply, Permission::Administer);
+    gate(m_rollback, Permission::Administer);
+    retranslate();
+}
+
+RecordTableModel<ConfigVersion> *ConfigPage::versionModel()
+{
     using C = RecordTableModel<ConfigVersion>::Column;
-    m_versions = new RecordTableModel<ConfigVersion>(
+    return new RecordTableModel<ConfigVersion>(
         {
             // A roll back says which version it went back to here, and who did it under By:
             // one long "who (rolling back to version N)" was cut there and widened the list.
@@ -60,6 +74,10 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
               }},
         },
         [](const ConfigVersion &v) { return QString::number(v.version); }, this);
+}
+
+void ConfigPage::styleMessages()
+{
     m_editor->setObjectName(QStringLiteral("configEditor"));
     m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_error->setObjectName(QStringLiteral("configError"));
@@ -76,8 +94,10 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_status->setWordWrap(true);
     m_status->setObjectName(QStringLiteral("configStatus"));
     m_status->hide();
-    m_validate->setObjectName(QStringLiteral("validateConfig"));
-    m_apply->setObjectName(QStringLiteral("applyConfig"));
+}
+
+void ConfigPage::setUpVersionView()
+{
     m_versionView->setObjectName(QStringLiteral("configVersions"));
     m_versionView->setModel(m_versions);
     m_versionView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -89,6 +109,10 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     m_versionView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_versionView->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
     m_versionView->verticalHeader()->hide();
+}
+
+void ConfigPage::connectButtons()
+{
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
     // The editor's live check says only what is wrong: Validate says a good config is good.
     connect(m_validate, &QPushButton::clicked, this, [this] {
@@ -102,6 +126,10 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
     m_rollback->setObjectName(QStringLiteral("rollbackConfig"));
     connect(m_rollback, &QPushButton::clicked, this, &ConfigPage::rollbackSelected);
+}
+
+void ConfigPage::layOut()
+{
     auto *left = new QWidget;
     auto *ll = new QVBoxLayout(left);
     ll->addWidget(m_banner);
@@ -128,9 +156,6 @@ ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
     split->setStretchFactor(0, 3);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(split);
-    gate(m_apply, Permission::Administer);
-    gate(m_rollback, Permission::Administer);
-    retranslate();
 }
 
 void ConfigPage::retranslate()

@@ -51,6 +51,15 @@ signals:
     void applied();
 
 private:
+    // The constructor's steps.
+    /// The versions applied: which, when and by whom (a roll back says to which version).
+    RecordTableModel<ConfigVersion> *versionModel();
+    /// The editor in a fixed font; the error, banner, note and status, hidden until needed.
+    void styleMessages();
+    void setUpVersionView();
+    void connectButtons();
+    /// The editor and its buttons beside the versions and theirs.
+    void layOut();
     void load(bool keepEdits);
     /// Keeps the versions table as wide as its columns need (see the constructor).
     void fitVersions();

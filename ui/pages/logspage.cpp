@@ -139,6 +139,16 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
       m_text(new QLineEdit), m_useTime(new QCheckBox), m_from(new QDateTimeEdit), m_to(new QDateTimeEdit), m_follow(new QCheckBox),
       m_apply(new QPushButton), m_export(new QPushButton), m_status(new QLabel)
 {
+    m_model = logModel();
+    setUpView();
+    setUpFilters();
+    layOut();
+    connectFilters();
+    retranslate();
+}
+
+RecordTableModel<LogEntry> *LogsPage::logModel()
+{
     using C = RecordTableModel<LogEntry>::Column;
     const auto display = [](auto f) {
         return [f](const LogEntry &e, int role) -> QVariant {
@@ -147,7 +157,7 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
             return role == Qt::DisplayRole ? QVariant(f(e)) : QVariant();
         };
     };
-    m_model = new RecordTableModel<LogEntry>(
+    return new RecordTableModel<LogEntry>(
         {
             C{[] { return tr("Time"); }, display([](const LogEntry &e) { return timeText(e.at); })},
             C{[] { return tr("Level"); },
@@ -160,6 +170,10 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
             C{[] { return tr("Message"); }, display([](const LogEntry &e) { return lineText(e); })},
         },
         [](const LogEntry &e) { return e.source + u':' + QString::number(e.id); }, this);
+}
+
+void LogsPage::setUpView()
+{
     m_view->setObjectName(QStringLiteral("logTable"));
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -167,6 +181,10 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->verticalHeader()->hide();
     m_view->setWordWrap(false);
+}
+
+void LogsPage::setUpFilters()
+{
     for (const char *level : {"debug", "info", "warning", "error"})
         m_level->addItem(QString(), QString::fromLatin1(level));
     m_level->setObjectName(QStringLiteral("logLevel"));
@@ -184,6 +202,10 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
     }
     m_from->setDateTime(QDateTime::currentDateTime().addDays(-1));
     m_to->setDateTime(QDateTime::currentDateTime().addDays(1));
+}
+
+void LogsPage::layOut()
+{
     for (int i = 0; i < 4; ++i)
         m_labels << new QLabel;
     auto *filters = new QHBoxLayout;
@@ -208,18 +230,25 @@ LogsPage::LogsPage(EngineSession *session, QWidget *parent)
     layout->addLayout(times);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_status);
+}
+
+void LogsPage::connectFilters()
+{
     for (QLineEdit *e : {m_node, m_target, m_text})
         connect(e, &QLineEdit::returnPressed, this, &LogsPage::refresh);
     connect(m_level, &QComboBox::currentIndexChanged, this, &LogsPage::refresh);
     connect(m_useTime, &QCheckBox::toggled, this, &LogsPage::refresh);
     connect(m_apply, &QPushButton::clicked, this, &LogsPage::refresh);
-    connect(m_export, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export log lines"), QStringLiteral("jobfirst-log.jsonl"),
-                                                       tr("JSON Lines (*.jsonl)"));
-        if (!f.isEmpty())
-            exportTo(f);
-    });
-    retranslate();
+    connect(m_export, &QPushButton::clicked, this, &LogsPage::askExportFile);
+}
+
+void LogsPage::askExportFile()
+{
+    const QString f = QFileDialog::getSaveFileName(this, tr("Export log lines"),
+                                                   QStringLiteral("jobfirst-log.jsonl"),
+                                                   tr("JSON Lines (*.jsonl)"));
+    if (!f.isEmpty())
+        exportTo(f);
 }
 
 void LogsPage::retranslate()

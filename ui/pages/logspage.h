@@ -41,6 +41,19 @@ signals:
     void exported(const QString &message);
 
 private:
+    // The constructor's steps.
+    /// Time, level, source, node or target, message; each row coloured by its level.
+    RecordTableModel<LogEntry> *logModel();
+    void setUpView();
+    /// The level choices, the fields' names, and the time range (the last day to the next).
+    void setUpFilters();
+    /// The filters on one row, the time range and the commands on the next, the lines below.
+    void layOut();
+    /// A filter refreshes the lines when it is applied (Enter, a level, the time range).
+    void connectFilters();
+    /// Export…: asks where, then exportTo().
+    void askExportFile();
+
     RecordTableModel<LogEntry> *m_model;
     QTableView *m_view;
     QComboBox *m_level;
