@@ -53,7 +53,7 @@ using namespace jobfirst;
 namespace {
 
 constexpr int Targets = 6;
-constexpr int LeaseSeconds = int(DeliveryLease::TtlMs / 1000); // the partitions' lease time
+constexpr int LeaseSeconds = int(DeliveryLease::DefaultTtlMs / 1000); // the partitions' lease time
 
 int envInt(const char *name, int fallback)
 {
