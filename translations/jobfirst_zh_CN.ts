@@ -331,6 +331,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>the sync outbox is not running</source>
         <translation>同步发件箱未在运行</translation>
     </message>
+    <message>
+        <source>the store is busy: another process is writing to it (%1)</source>
+        <translation>存储正忙：另一个进程正在写入（%1）</translation>
+    </message>
+    <message>
+        <source>the store&apos;s last write could not be synced to disk (%1)</source>
+        <translation>存储最近一次写入未能同步到磁盘（%1）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>

@@ -17,11 +17,13 @@ struct DeliveryStandby
         NotStarted,       ///< the delivery engine has made no claim yet
         RenewalLate,      ///< the last renewal answered too late to count
         StoreUnavailable, ///< the claim failed: the store cannot be reached or written
+        StoreBusy,        ///< SQLite: another connection holds the store's write lock now
+        StoreNotSynced,   ///< SQLite: the claim was written but could not be synced to disk
         OutboxStopped,    ///< the sync outbox is not running
     };
     Reason reason = Reason::None;
     /// The other process(es) for OtherProcess and PartitionsTaken; the store's error for
-    /// StoreUnavailable; else empty.
+    /// StoreUnavailable, StoreBusy and StoreNotSynced; else empty.
     QString detail;
 
     static DeliveryStandby of(const QString &standbyFor);
