@@ -59,4 +59,29 @@ QString DeliveryStandby::text() const
     return {};
 }
 
+QString DeliveryStandby::code() const
+{
+    switch (reason) {
+    case Reason::None:
+        return QStringLiteral("self");
+    case Reason::OtherProcess:
+        return QStringLiteral("other_process");
+    case Reason::PartitionsTaken:
+        return QStringLiteral("all_partitions_held");
+    case Reason::NotStarted:
+        return QStringLiteral("not_started");
+    case Reason::RenewalLate:
+        return QStringLiteral("renewal_late");
+    case Reason::StoreUnavailable:
+        return QStringLiteral("store_away");
+    case Reason::StoreBusy:
+        return QStringLiteral("store_busy");
+    case Reason::StoreNotSynced:
+        return QStringLiteral("store_not_synced");
+    case Reason::OutboxStopped:
+        return QStringLiteral("stopped");
+    }
+    return {};
+}
+
 } // namespace jobfirst

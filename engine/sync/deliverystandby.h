@@ -29,6 +29,10 @@ struct DeliveryStandby
     static DeliveryStandby of(const QString &standbyFor);
     /// In English, for the API's "delivery" and jobfirstctl: "standby, lease held by …".
     QString text() const;
+    /// A stable code, for Prometheus labels: "self", "other_process", "all_partitions_held",
+    /// "not_started", "renewal_late", "store_away", "store_busy", "store_not_synced",
+    /// "stopped". Never a process name or a store's error (free text, unbounded).
+    QString code() const;
 };
 
 } // namespace jobfirst

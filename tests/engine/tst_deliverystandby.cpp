@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What a stand-by engine's lease claim answered, read as a reason: each worded as what it is
-// (a busy SQLite store is not one that cannot be reached). The
+// (a busy SQLite store is not one that cannot be reached), with a stable code for labels. The
 // busy answer comes from a real claim on a real store file another connection is writing.
 #include "store/sqliteoutboxstore.h"
 #include "store/store.h"
@@ -23,33 +23,45 @@ private slots:
     {
         QTest::addColumn<QString>("answer");
         QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("code");
         QTest::newRow("delivering") << ""
-                                    << "active in this process";
+                                    << "active in this process"
+                                    << "self";
         QTest::newRow("another process") << "h:1:n"
-                                         << "standby, lease held by h:1:n";
+                                         << "standby, lease held by h:1:n"
+                                         << "other_process";
         QTest::newRow("every partition") << "all 32 partitions held by h:1:a, h:2:b"
-                                         << "standby, every partition held by h:1:a, h:2:b";
+                                         << "standby, every partition held by h:1:a, h:2:b"
+                                         << "all_partitions_held";
         QTest::newRow("not started") << "(not started)"
-                                     << "standby, not started yet";
+                                     << "standby, not started yet"
+                                     << "not_started";
         QTest::newRow("late") << "(lease renewal answered too late)"
-                              << "standby, the lease renewal answered too late";
+                              << "standby, the lease renewal answered too late"
+                              << "renewal_late";
         QTest::newRow("away") << "(store unavailable: connection refused)"
-                              << "standby, store unavailable: connection refused";
+                              << "standby, store unavailable: connection refused"
+                              << "store_away";
         QTest::newRow("busy") << "(store busy: database is locked)"
                               << "standby, the store is busy: another process is writing to it "
-                                 "(database is locked)";
+                                 "(database is locked)"
+                              << "store_busy";
         QTest::newRow("not synced")
             << "(store not synced: disk I/O error)"
-            << "standby, the store's last write could not be synced to disk (disk I/O error)";
+            << "standby, the store's last write could not be synced to disk (disk I/O error)"
+            << "store_not_synced";
         QTest::newRow("stopped") << "(sync outbox stopped)"
-                                 << "standby, the sync outbox is not running";
+                                 << "standby, the sync outbox is not running"
+                                 << "stopped";
     }
     void eachAnswerIsItsReason()
     {
         QFETCH(QString, answer);
         QFETCH(QString, text);
+        QFETCH(QString, code);
         const DeliveryStandby standby = DeliveryStandby::of(answer);
         QCOMPARE(standby.text(), text);
+        QCOMPARE(standby.code(), code);
     }
 
     /// Another connection holding the store's write lock for longer than the busy timeout:
@@ -75,6 +87,7 @@ private slots:
             const QString answer = outbox.value()->claimLease(QStringLiteral("me"), 3000, now);
             const DeliveryStandby standby = DeliveryStandby::of(answer);
             QVERIFY2(standby.reason == DeliveryStandby::Reason::StoreBusy, qPrintable(answer));
+            QCOMPARE(standby.code(), QStringLiteral("store_busy"));
             QVERIFY2(standby.text().contains(QLatin1String("another process is writing")),
                      qPrintable(standby.text()));
             QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
