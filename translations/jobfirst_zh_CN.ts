@@ -1063,6 +1063,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Its heartbeat is late: it is not known to deliver now.</source>
         <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
     </message>
+    <message>
+        <source>Its lease: %1 s. Should it stop, what it delivers passes to another engine that long after its last claim.</source>
+        <translation>租约：%1 秒。若它停止，它负责投递的内容会在其最后一次续约后经过这么久转交给另一个引擎。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>

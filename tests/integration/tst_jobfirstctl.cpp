@@ -137,6 +137,9 @@ private slots:
         QTest::newRow("unknown option") << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--colour", "red"} << 2 << "--colour";
         QTest::newRow("bad strategy") << QStringList{"lb", "pick", "--strategy", "random"} << 2 << "random";
         QTest::newRow("bad count") << QStringList{"lb", "pick", "--count", "many"} << 2 << "many";
+        QTest::newRow("lease too short")
+            << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
+            << "--lease \"2\" must be a whole number of seconds from 3 to 300";
     }
     void errorsGoToStderrWithNonZeroExit()
     {
@@ -806,11 +809,13 @@ private slots:
                 line = l;
         QVERIFY2(!line.isEmpty(), qPrintable(out));
         const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
-        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS (no admin API known)
-        QCOMPARE(columns.size(), 8);
+        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS, LEASE ("30 s")
+        // (no admin API known)
+        QCOMPARE(columns.size(), 10);
         QCOMPARE(columns.at(3), QStringLiteral("—"));
         QCOMPARE(columns.at(5), QStringLiteral("—"));
         QCOMPARE(columns.at(6), QStringLiteral("all"));
+        QCOMPARE(columns.at(7), QStringLiteral("30"));
 
         // Stopped, it gives the lease back and is no longer listed.
         QCOMPARE(daemon.terminate(), 0);
