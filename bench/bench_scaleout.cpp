@@ -16,7 +16,7 @@
 //     acknowledged (from the ledger: acked_at - created_at), against the lease time + 2 s;
 //     lost = accepted events without an acknowledgement, and the duplicates the targets saw.
 // BENCH_EVENTS (100000), BENCH_WORKERS (sync_workers, 5), BENCH_LATENCY (20 ms),
-// BENCH_DAEMONS (3), BENCH_TAKEOVER (kill; stop; none).
+// BENCH_DAEMONS (3), BENCH_TAKEOVER (kill; stop; none), BENCH_LEASE (every daemon's --lease, 10).
 #include "benchsupport.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
@@ -53,11 +53,15 @@ using namespace jobfirst;
 namespace {
 
 constexpr int Targets = 6;
-constexpr int LeaseSeconds = int(DeliveryLease::TtlMs / 1000); // the partitions' lease time
-
 int envInt(const char *name, int fallback)
 {
     return qEnvironmentVariableIsSet(name) ? qEnvironmentVariableIntValue(name) : fallback;
+}
+
+/// The partitions' lease time, every daemon's --lease (BENCH_LEASE, default 10 s).
+int leaseSeconds()
+{
+    return envInt("BENCH_LEASE", int(DeliveryLease::DefaultTtlMs / 1000));
 }
 
 /// A jobfirstd on the shared outbox with a local file of its own.
@@ -71,7 +75,8 @@ public:
         m_process.start(QStringLiteral(JOBFIRST_DAEMON),
                         {QStringLiteral("--db"), url, QStringLiteral("--local-db"), local,
                          QStringLiteral("--config"), config, QStringLiteral("--listen"),
-                         QStringLiteral("127.0.0.1:0")});
+                         QStringLiteral("127.0.0.1:0"), QStringLiteral("--lease"),
+                         QString::number(leaseSeconds())});
         if (!m_process.waitForStarted(10000))
             return false;
         QByteArray out;
@@ -393,8 +398,8 @@ int main(int argc, char *argv[])
                                  ? qEnvironmentVariable("BENCH_TAKEOVER")
                                  : QStringLiteral("kill");
     std::printf("command: build/bench/bench_scaleout   (BENCH_EVENTS=%d BENCH_WORKERS=%d "
-                "BENCH_LATENCY=%d BENCH_DAEMONS=%d BENCH_TAKEOVER=%s)\n",
-                events, workers, latency, many, qPrintable(takeover));
+                "BENCH_LATENCY=%d BENCH_DAEMONS=%d BENCH_TAKEOVER=%s BENCH_LEASE=%d)\n",
+                events, workers, latency, many, qPrintable(takeover), leaseSeconds());
     QTemporaryDir dir;
     PostgresServer pg;
     if (!pg.start(true)) {
@@ -677,8 +682,8 @@ int main(int argc, char *argv[])
                 takeover == QLatin1String("stop") ? "SIGSTOP" : "SIGKILL", many, killAt, seconds,
                 perSecond, f.value(1).toDouble() / 1000.0, f.value(2).toDouble() / 1000.0,
                 takeover == QLatin1String("stop") ? "stop" : "kill", f.value(3).toDouble() / 1000.0,
-                LeaseSeconds, LeaseSeconds + 2,
-                f.value(1).toDouble() <= (LeaseSeconds + 2) * 1000.0 ? "within" : "OVER", lost,
+                leaseSeconds(), leaseSeconds() + 2,
+                f.value(1).toDouble() <= (leaseSeconds() + 2) * 1000.0 ? "within" : "OVER", lost,
                 total, now.duplicates - before.duplicates, now.outOfOrder - before.outOfOrder);
     writer.stop();
     for (auto &d : daemons)

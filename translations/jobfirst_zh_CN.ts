@@ -331,6 +331,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>the sync outbox is not running</source>
         <translation>同步发件箱未在运行</translation>
     </message>
+    <message>
+        <source>the store is busy: another process is writing to it (%1)</source>
+        <translation>存储正忙：另一个进程正在写入（%1）</translation>
+    </message>
+    <message>
+        <source>the store&apos;s last write could not be synced to disk (%1)</source>
+        <translation>存储最近一次写入未能同步到磁盘（%1）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>
@@ -1054,6 +1062,10 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Its heartbeat is late: it is not known to deliver now.</source>
         <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
+    </message>
+    <message>
+        <source>Its lease: %1 s. Should it stop, what it delivers passes to another engine that long after its last claim.</source>
+        <translation>租约：%1 秒。若它停止，它负责投递的内容会在其最后一次续约后经过这么久转交给另一个引擎。</translation>
     </message>
 </context>
 <context>

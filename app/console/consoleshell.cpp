@@ -126,6 +126,7 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
     }
     options.configPath = configPath;
     options.createConfig = createConfig;
+    options.leaseMs = m_leaseMs;
     LocalEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
     whenFinished(s->start(options), this, [this, pending, options](const Status &started) {

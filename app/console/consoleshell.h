@@ -36,6 +36,8 @@ public:
     /// createConfig: a missing configPath is made (--create-config); else it is an error.
     void openStore(const QString &dbPath, const QString &configPath, const QString &localDb = {},
                    bool createConfig = false);
+    /// The lease time (--lease) of the stores opened from here on, in ms.
+    void setLeaseMs(qint64 ms) { m_leaseMs = ms; }
     /// Attaches to a jobfirstd; `remember` keeps URL and token (in a 0600 file) for next time.
     void connectRemote(const QUrl &server, const QByteArray &token, const QString &caFile, bool remember);
     /// --connect with --token-file: attaches with `token`, read from `tokenFile`. A file that
@@ -66,6 +68,7 @@ private:
     void sayHowTheConfigWasMade();
 
     std::unique_ptr<jobfirst::EngineSession> m_session;
+    qint64 m_leaseMs = jobfirst::DeliveryLease::DefaultTtlMs;
     std::unique_ptr<jobfirst::ui::MainWindow> m_window;
     /// A failure before any window exists (a store that cannot be opened at start): shown on
     /// the window made next, the demo's, so the operator learns why it is not their store.

@@ -5,6 +5,7 @@
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
 #include "host/configlocation.h"
+#include "host/leaseoption.h"
 #include "host/storelocation.h"
 #include "mainwindow.h"
 #include "pages/balancingpage.h"
@@ -93,6 +94,7 @@ struct Options
     double quitAfter = 0;
     bool startupReport = false;
     bool createConfig = false;
+    qint64 leaseMs = DeliveryLease::DefaultTtlMs; ///< --lease, for a store it delivers from
     QByteArray token; ///< read from --token-file, before anything starts
 };
 
@@ -119,6 +121,10 @@ void addOptions(QCommandLineParser &parser)
         {QStringLiteral("create-config"),
          QStringLiteral("With --config: a missing file is made from the store's latest config "
                         "version, or with fresh random secrets for a store with none.")},
+        {QStringLiteral("lease"),
+         QStringLiteral("With --db: how long this console's delivery leases last after its "
+                        "last claim, 3 to 300 (default 10)."),
+         QStringLiteral("seconds")},
         {QStringLiteral("connect"),
          QStringLiteral("Attach to a jobfirstd, e.g. http://127.0.0.1:8700."),
          QStringLiteral("url")},
@@ -143,8 +149,9 @@ void addOptions(QCommandLineParser &parser)
     });
 }
 
-/// --demo, --db, --local-db, --config and --create-config; a malformed store URL, a missing
-/// --local-db or a mistyped --config is said here, before anything is created.
+/// --demo, --db, --local-db, --lease, --config and --create-config; a malformed store URL, a
+/// bad --lease, a missing --local-db or a mistyped --config is said here, before anything is
+/// created.
 QString readStoreOptions(const QCommandLineParser &parser, Options *o)
 {
     o->demo = parser.isSet(QStringLiteral("demo"));
@@ -154,6 +161,12 @@ QString readStoreOptions(const QCommandLineParser &parser, Options *o)
         EngineOptions check;
         if (Status s = setStoreLocation(check, o->db, o->localDb); !s)
             return s.error().message;
+    }
+    if (parser.isSet(QStringLiteral("lease"))) {
+        EngineOptions lease;
+        if (Status s = setLeaseOption(lease, parser.value(QStringLiteral("lease"))); !s)
+            return s.error().message;
+        o->leaseMs = lease.leaseMs;
     }
     o->config = parser.value(QStringLiteral("config"));
     o->createConfig = parser.isSet(QStringLiteral("create-config"));
@@ -281,6 +294,7 @@ void setUpWindows(ConsoleShell &shell, const Options &options)
 /// The engine the command line names: a jobfirstd, the demo, a store, or the one remembered.
 void openEngine(ConsoleShell &shell, const Options &options)
 {
+    shell.setLeaseMs(options.leaseMs);
     if (!options.connect.isEmpty()) {
         shell.attachWithTokenFile(RemoteEngineSession::parseServerUrl(options.connect).value(),
                                   options.tokenFile, options.token, options.caFile);

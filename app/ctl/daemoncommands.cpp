@@ -48,20 +48,21 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
         return 0;
     }
     // A daemon counts its deliveries from its start, so the count says since when (local time).
-    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
                    .arg(QStringLiteral("DAEMON"), -36)
                    .arg(QStringLiteral("HEARTBEAT"), 9)
                    .arg(QStringLiteral("DELIVERED"), 10)
                    .arg(QStringLiteral("SINCE"), -16)
                    .arg(QStringLiteral("PER S"), 7)
                    .arg(QStringLiteral("PARTITIONS"), -24)
+                   .arg(QStringLiteral("LEASE"), 6)
                    .arg(QStringLiteral("ADMIN API"));
     // A process known only by the store's delivery lease: its counts are its own, not known here;
     // a late one's rate is the last it wrote, not a current one.
     const QString unknown = QStringLiteral("—");
     for (const DaemonStatus &d : list.value())
         ctx.out
-            << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
+            << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
                    .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
                             (d.self ? QStringLiteral(" *") : QString()),
                         -36)
@@ -70,6 +71,11 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                    .arg(sinceText(d.startedAt), -16)
                    .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0) : unknown, 7)
                    .arg(partitionList(d), -24)
+                   // Its --lease where known (a PostgreSQL store keeps no other daemon's); "-" as
+                   // the other columns say none, ASCII so columns line up in bytes too.
+                   .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
+                                      : QStringLiteral("-"),
+                        6)
                    .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
     ctx.out.flush();
     return 0;

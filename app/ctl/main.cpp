@@ -5,6 +5,7 @@
 #include "core/localuser.h"
 #include "core/secretfileaccess.h"
 #include "ctlcontext.h"
+#include "host/leaseoption.h"
 #include "host/storelocation.h"
 #include "remote/remoteenginesession.h"
 
@@ -93,7 +94,9 @@ Sync:
   sync dlq list [--target NAME] [--limit N] | sync retry ID | sync discard ID
   sync replay [--target NAME] [--since ISO] [--until ISO]
   sync check [--target NAME] [--repair]
-  sync run [--until-empty] [--seconds S]  deliver from the local store until interrupted
+  sync run [--until-empty] [--seconds S] [--lease S]
+                                         deliver from the local store until interrupted;
+                                         --lease: its claims last S seconds (3-300, default 10)
   daemons [--json]                       the engines working on the store: partitions held,
                                          heartbeat age, delivery rate (* marks the one asked)
 
@@ -245,6 +248,13 @@ int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Q
     return dispatch(ctx, command, words);
 }
 
+/// `sync run --lease SECONDS`: how long its claims last, read before the engine opens.
+Status readLease(EngineOptions &options, const QStringList &words)
+{
+    const qsizetype at = words.indexOf(QStringLiteral("--lease"));
+    return at < 0 ? Status{} : setLeaseOption(options, words.value(at + 1));
+}
+
 int runLocal(CtlContext &ctx, Globals g, const QString &command, const QStringList &words)
 {
     if (g.db.isEmpty()) {
@@ -253,6 +263,8 @@ int runLocal(CtlContext &ctx, Globals g, const QString &command, const QStringLi
     }
     EngineOptions options = localOptions(g, command, words.value(0));
     if (Status s = setStoreLocation(options, g.db, g.localDb); !s)
+        return ctx.usage(s.error().message);
+    if (Status s = readLease(options, words); options.deliver && !s)
         return ctx.usage(s.error().message);
     LocalEngineSession session(QStringLiteral("jobfirstctl:") + localUserName());
     if (Status s = CtlContext::wait(session.start(options)); !s)

@@ -9,6 +9,7 @@
 #include "core/secretfileaccess.h"
 #include "core/unixsignalwatcher.h"
 #include "core/whenfinished.h"
+#include "host/leaseoption.h"
 #include "host/storelocation.h"
 
 #include <QCommandLineParser>
@@ -118,6 +119,7 @@ struct DaemonOptions
     bool createConfig = false;
     std::pair<QHostAddress, quint16> listen;
     int refreshMs = 1000;
+    qint64 leaseMs = DeliveryLease::DefaultTtlMs;
 };
 
 void addOptions(QCommandLineParser &parser)
@@ -151,10 +153,15 @@ void addOptions(QCommandLineParser &parser)
         {QStringLiteral("refresh-ms"),
          QStringLiteral("How often snapshots go to connected consoles (default 1000)."),
          QStringLiteral("ms")},
+        {QStringLiteral("lease"),
+         QStringLiteral("How long this daemon's partition leases last after its last claim, 3 "
+                        "to 300 (default 10): if it dies, the others take its share then."),
+         QStringLiteral("seconds")},
     });
 }
 
-/// --db (required), --listen and --refresh-ms checked, in that order; the rest as given.
+/// --db (required), --listen, --refresh-ms and --lease checked, in that order; the rest as
+/// given.
 Status readOptions(const QCommandLineParser &parser, DaemonOptions *o)
 {
     if (!parser.isSet(QStringLiteral("db")))
@@ -172,6 +179,12 @@ Status readOptions(const QCommandLineParser &parser, DaemonOptions *o)
     if (!refreshOk || o->refreshMs < 100 || o->refreshMs > 60000)
         return makeError(QStringLiteral("options.refresh"),
                          QStringLiteral("--refresh-ms must be a whole number from 100 to 60000"));
+    if (parser.isSet(QStringLiteral("lease"))) {
+        EngineOptions lease;
+        if (Status s = setLeaseOption(lease, parser.value(QStringLiteral("lease"))); !s)
+            return s;
+        o->leaseMs = lease.leaseMs;
+    }
     o->db = parser.value(QStringLiteral("db"));
     o->localDb = parser.value(QStringLiteral("local-db"));
     o->config = parser.value(QStringLiteral("config"));
@@ -187,6 +200,7 @@ Status startEngine(LocalEngineSession &engine, const DaemonOptions &o, EngineOpt
     options->configPath = o.config;
     options->createConfig = o.createConfig;
     options->refreshMs = o.refreshMs;
+    options->leaseMs = o.leaseMs;
     return waitFor(engine.start(*options));
 }
 
@@ -270,6 +284,7 @@ void announceStart(LocalEngineSession &engine, const EngineOptions &options,
              {QStringLiteral("config"), options.configPath},
              {QStringLiteral("listen"), QStringLiteral("%1:%2").arg(address.toString()).arg(port)},
              {QStringLiteral("tls"), !apiOptions.tlsCert.isEmpty()},
+             {QStringLiteral("lease_seconds"), options.leaseMs / 1000},
              {QStringLiteral("version"), QStringLiteral(JOBFIRST_VERSION)}});
     engine.setAdminUrl(adminUrl(address, port, !apiOptions.tlsCert.isEmpty()));
     // Tests and scripts started with port 0 learn the port from this line on stdout.

@@ -885,7 +885,10 @@ QJsonObject encode(const DaemonStatus &d)
              d.rateKnown() ? QJsonValue(d.deliveriesPerSecond) : QJsonValue()},
             {QStringLiteral("partitions"), partitions},
             {QStringLiteral("self"), d.self},
-            {QStringLiteral("from_lease"), d.fromLease}};
+            {QStringLiteral("from_lease"), d.fromLease},
+            // Its --lease in seconds (null when not known: a daemon of an older version).
+            {QStringLiteral("lease_seconds"),
+             d.leaseMs > 0 ? QJsonValue(d.leaseMs / 1000) : QJsonValue()}};
 }
 
 template <>
@@ -908,6 +911,7 @@ Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
     }
     d.self = f.boolean("self");
     d.fromLease = f.boolean("from_lease");
+    d.leaseMs = f.i64("lease_seconds") * 1000;
     if (!d.rateKnown())
         d.deliveriesPerSecond = 0; // null: unknown (see DaemonStatus::rateKnown)
     return f.done(d);

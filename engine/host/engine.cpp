@@ -58,6 +58,7 @@ Status Engine::open(const EngineOptions &options)
     if (m_store)
         return makeError(QStringLiteral("engine.open"), QStringLiteral("the engine is already open"));
     m_options = options;
+    DeliveryLease::setTtlMs(options.leaseMs); // before any store connection is made
     m_madeConfigFile = false;
     m_configMadeFromVersion = 0;
     if (Status s = loadConfigFile(options); !s)
@@ -675,7 +676,10 @@ Result<QList<DaemonStatus>> Engine::daemons() const
             return list;
     DaemonStatus holder;
     holder.id = lease.holder;
-    holder.heartbeatAt = lease.until - DeliveryLease::TtlMs; // its last claim of the lease
+    // Its last claim of the lease, by its own lease time (another process may run another).
+    const qint64 termMs = DeliveryLease::readTermMs(m_store->database());
+    holder.leaseMs = termMs > 0 ? termMs : DeliveryLease::DefaultTtlMs;
+    holder.heartbeatAt = lease.until - holder.leaseMs;
     holder.heartbeatAgeMs = std::max<qint64>(0, now - holder.heartbeatAt);
     holder.fromLease = true;
     list.value().prepend(holder);

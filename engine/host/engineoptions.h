@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/deliverylease.h"
+
 #include <QString>
 
 namespace jobfirst {
@@ -19,6 +21,11 @@ struct EngineOptions
     /// With outboxUrl: how often the shared state is polled for changes of other daemons
     /// whose notification was missed (LISTEN/NOTIFY tells at once otherwise).
     int statePollMs = 5000;
+    /// How long the partitions' leases (or a SQLite store's one delivery lease) this engine
+    /// claims last after its last claim (--lease): a SIGKILLed process's share passes on
+    /// then. What derives from it follows (the renewal cadence, the connections' silence
+    /// limit, PostgresUrl::silenceLimitMs()). One per process: the engine opened last sets it.
+    qint64 leaseMs = DeliveryLease::DefaultTtlMs;
     /// The config file, watched and hot-reloaded. Empty: the latest config version kept in the
     /// store, or the defaults for a new store.
     QString configPath;

@@ -161,10 +161,15 @@ void writeSync(ExpositionWriter &w, const SyncStats &s, const EngineMetrics &met
     const auto consistency = metrics.consistency();
     for (auto it = consistency.cbegin(); it != consistency.cend(); ++it)
         w.sample("jobfirst_sync_consistency_ratio", {{QStringLiteral("target"), it.key()}}, it.value());
-    w.family("jobfirst_delivery_lease_info", "gauge", "Who delivers from the store: this engine (active) or another (standby).");
+    // "holder" is a stable code (DeliveryStandby::code()): the stand-by text has spaces, process
+    // names and store errors, a new series for each.
+    w.family("jobfirst_delivery_lease_info", "gauge",
+             "Who delivers from the store: this engine (active) or another (standby), and why it "
+             "stands by.");
     w.sample("jobfirst_delivery_lease_info",
-             {{QStringLiteral("role"), s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active") : QStringLiteral("standby")},
-              {QStringLiteral("holder"), s.deliveryStandbyFor.isEmpty() ? QStringLiteral("self") : s.deliveryStandbyFor}},
+             {{QStringLiteral("role"), s.deliveryStandbyFor.isEmpty() ? QStringLiteral("active")
+                                                                      : QStringLiteral("standby")},
+              {QStringLiteral("holder"), s.standby().code()}},
              1);
 }
 

@@ -55,6 +55,10 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
         for (const QString &p : q.value(7).toString().split(u',', Qt::SkipEmptyParts))
             d.partitions << p.toInt();
         d.self = d.id == self;
+        // Known for this daemon alone: the others' lease times are not stored (a column would
+        // be a schema step every daemon on the store must take at once).
+        if (d.self)
+            d.leaseMs = DeliveryLease::ttlMs();
         list << d;
     }
     return list;

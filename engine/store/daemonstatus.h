@@ -25,13 +25,19 @@ struct DaemonStatus
     double deliveriesPerSecond = 0;
     QList<int> partitions; ///< partitions whose lease it holds (PostgreSQL)
     bool self = false;     ///< the engine that answered
+    /// Its lease time (--lease), in ms: how long after its last claim its partitions (or the
+    /// store's one delivery lease) pass on should it stop. 0 when not known.
+    qint64 leaseMs = 0;
     /// Known only by the delivery lease of a SQLite store, which another process holds: it
     /// delivers every partition, heartbeatAt is its last renewal of the lease, and its counts
     /// and admin API are its own (not in the store: delivered and deliveriesPerSecond are 0).
     bool fromLease = false;
 
-    /// Its heartbeat (or, known by its lease, its last renewal, RenewMs apart) is too old.
-    bool late() const { return heartbeatAgeMs > LateMs + (fromLease ? DeliveryLease::RenewMs : 0); }
+    /// Its heartbeat (or, known by its lease, its last renewal, a third of its lease time
+    /// apart) is too old.
+    bool late() const { return heartbeatAgeMs > LateMs + (fromLease ? renewalMs() : 0); }
+    /// How far apart the renewals of a lease holder known by its lease come.
+    qint64 renewalMs() const { return (leaseMs > 0 ? leaseMs : DeliveryLease::DefaultTtlMs) / 3; }
     /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
     /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
     bool rateKnown() const { return !fromLease && !late(); }

@@ -5,10 +5,28 @@
 #include <QStringList>
 #include <QSysInfo>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 
 namespace jobfirst {
+
+namespace {
+
+std::atomic<qint64> processTtlMs{DeliveryLease::DefaultTtlMs};
+
+} // namespace
+
+qint64 DeliveryLease::ttlMs()
+{
+    return processTtlMs.load(std::memory_order_relaxed);
+}
+
+void DeliveryLease::setTtlMs(qint64 ms)
+{
+    processTtlMs.store(std::clamp(ms, MinTtlMs, MaxTtlMs), std::memory_order_relaxed);
+}
 
 DeliveryLease DeliveryLease::read(QSqlDatabase db)
 {
@@ -20,6 +38,16 @@ DeliveryLease DeliveryLease::read(QSqlDatabase db)
         !q.next())
         return {};
     return parse(q.value(0).toString());
+}
+
+qint64 DeliveryLease::readTermMs(QSqlDatabase db)
+{
+    // A key of its own: a third word in the lease would make older versions read it as free.
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT value FROM meta WHERE key = 'delivery_lease_ms'")) ||
+        !q.next())
+        return 0;
+    return q.value(0).toLongLong();
 }
 
 DeliveryLease DeliveryLease::parse(const QString &value)

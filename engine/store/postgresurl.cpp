@@ -112,17 +112,20 @@ QString PostgresUrl::toString() const
 qint64 PostgresUrl::silenceLimitMs()
 {
     // Two thirds of the lease, in whole seconds (the keepalive options are seconds).
-    return DeliveryLease::TtlMs * 2 / 3 / 1000 * 1000;
+    return DeliveryLease::ttlMs() * 2 / 3 / 1000 * 1000;
 }
 
 QString PostgresUrl::connectOptions() const
 {
-    // Keepalives probe after a third of the limit without traffic, then each second; the
+    // Keepalives probe after a third of the limit without traffic, then each second (or
+    // further apart: Linux refuses a count over 127, which a long --lease would need); the
     // count ends a silent connection by the limit (idle + count * interval).
+    constexpr qint64 MaxKeepaliveCount = 127;
     const qint64 limitMs = silenceLimitMs();
     const qint64 idleS = std::max<qint64>(1, limitMs / 3000);
-    const qint64 intervalS = 1;
-    const qint64 count = std::max<qint64>(1, (limitMs / 1000 - idleS) / intervalS);
+    const qint64 probingS = std::max<qint64>(1, limitMs / 1000 - idleS);
+    const qint64 intervalS = (probingS + MaxKeepaliveCount - 1) / MaxKeepaliveCount;
+    const qint64 count = std::max<qint64>(1, probingS / intervalS);
     QStringList options{QStringLiteral("connect_timeout=%1").arg(m_connectTimeoutS),
                         QStringLiteral("application_name=jobfirst"),
                         QStringLiteral("keepalives=1"),

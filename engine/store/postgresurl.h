@@ -40,7 +40,8 @@ public:
     QString connectOptions() const;
     /// How long a silent connection lasts, from its last answer (keepalives) or its last
     /// unacknowledged write (tcp_user_timeout), and how long the server keeps a transaction
-    /// whose client went quiet: two thirds of the lease (DeliveryLease::TtlMs), so a daemon
+    /// whose client went quiet: two thirds of this process's lease (DeliveryLease::ttlMs(),
+    /// whole seconds: 6 s of the default 10 s, 2 s of a 3 s lease), so a daemon
     /// that renewed just before the silence is cut loose before its lease can pass on.
     static qint64 silenceLimitMs();
 

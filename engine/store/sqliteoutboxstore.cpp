@@ -279,7 +279,13 @@ QString SqliteOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64
         q.prepare(
             QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES ('delivery_lease', ?)"));
         q.addBindValue(QStringLiteral("%1 %2").arg(owner).arg(now + ttlMs));
-        if (!q.exec())
+        // How long the holder claims it for: others show when it last claimed by it.
+        const bool ok =
+            q.exec() && q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES "
+                                                 "('delivery_lease_ms', ?)"));
+        if (ok)
+            q.addBindValue(QString::number(ttlMs));
+        if (!ok || !q.exec())
             answer = QStringLiteral("(store: %1)").arg(q.lastError().text());
     } else {
         answer = current.holder;

@@ -32,7 +32,8 @@ constexpr qint64 StandbyPollMs = 1000; // a standby engine asks for the lease th
 constexpr qint64 ScanEveryMs = 250;    // look at every queue at least this often
 // A claim counts from when it was sent, less this margin: a lease may pass on up to this much
 // earlier than this process reckons (clocks of daemons apart, a request on its way to a target
-// after the dispatch that let it go).
+// after the dispatch that let it go); a third of a lease shorter than 6 s, so a 3 s lease
+// renewed each second (SQLite) or claimed each second (PostgreSQL) is never counted as run out.
 constexpr qint64 LeaseMarginMs = 2000;
 
 qint64 nowMs()
@@ -239,13 +240,14 @@ void DeliveryEngine::Loop::renewLease()
     if (nowMs() < nextLeaseAt)
         return;
     const bool was = engine.leaseCurrent();
-    // A claim renews the lease to TtlMs after it ran, no earlier than when it was sent: this
-    // process delivers until then, less a margin, however late the answer comes (a slow server
-    // or network). A late answer stops delivery until one comes in time.
+    // A claim renews the lease to its time (--lease) after it ran, no earlier than when it was
+    // sent: this process delivers until then, less a margin, however late the answer comes (a
+    // slow server or network). A late answer stops delivery until one comes in time.
     const qint64 sentAt = steadyMs();
-    const QString holder = engine.m_writer->claimLease(engine.m_owner, DeliveryLease::TtlMs);
+    const qint64 ttlMs = DeliveryLease::ttlMs();
+    const QString holder = engine.m_writer->claimLease(engine.m_owner, ttlMs);
     active = holder.isEmpty();
-    engine.m_activeUntil = active ? sentAt + DeliveryLease::TtlMs - LeaseMarginMs : 0;
+    engine.m_activeUntil = active ? sentAt + ttlMs - std::min(LeaseMarginMs, ttlMs / 3) : 0;
     // PostgreSQL: this process delivers the partitions it holds; when they change, every
     // queue is read again from its start.
     if (const QList<int> parts = engine.m_writer->heldPartitions(); parts != heldParts) {
@@ -259,7 +261,7 @@ void DeliveryEngine::Loop::renewLease()
     // followed by another claim at once.
     const bool late = active && !engine.leaseCurrent();
     nextLeaseAt = nowMs() + (late                            ? 0
-                             : active && heldParts.isEmpty() ? DeliveryLease::RenewMs
+                             : active && heldParts.isEmpty() ? DeliveryLease::renewMs()
                                                              : StandbyPollMs);
     {
         std::lock_guard lock(engine.m_mutex);

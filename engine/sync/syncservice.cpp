@@ -168,6 +168,7 @@ Result<QList<DaemonStatus>> SyncService::daemons() const
     self.adminUrl = m_adminUrl;
     self.startedAt = m_startedAt;
     self.heartbeatAt = QDateTime::currentMSecsSinceEpoch();
+    self.leaseMs = m_delivery ? DeliveryLease::ttlMs() : 0;
     if (m_delivery) {
         double p50, p95, p99;
         m_delivery->latency(&p50, &p95, &p99, &self.deliveriesPerSecond);

@@ -74,6 +74,12 @@ private slots:
                 "--db postgresql://u@127.0.0.1:1/db keeps the sync outbox, nodes, config, audit, "
                 "SLO history and API tokens in PostgreSQL; logs and import checkpoints still "
                 "live in a SQLite file of this engine: give it with --local-db FILE");
+        const QString leaseRange = QStringLiteral(" must be a whole number of seconds from 3 to "
+                                                  "300 (how long a stopped process keeps its "
+                                                  "partitions)");
+        refused("--lease too short", {"--db", db, "--lease", "2"}, "--lease \"2\"" + leaseRange);
+        refused("--lease too long", {"--db", db, "--lease", "301"}, "--lease \"301\"" + leaseRange);
+        refused("--lease, a word", {"--db", db, "--lease", "1m"}, "--lease \"1m\"" + leaseRange);
         refused("--config without --db", {"--config", missing},
                 "--config FILE goes with --db (the store it configures)");
         refused("--config missing", {"--db", db, "--config", missing},

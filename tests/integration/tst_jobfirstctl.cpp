@@ -137,6 +137,9 @@ private slots:
         QTest::newRow("unknown option") << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--colour", "red"} << 2 << "--colour";
         QTest::newRow("bad strategy") << QStringList{"lb", "pick", "--strategy", "random"} << 2 << "random";
         QTest::newRow("bad count") << QStringList{"lb", "pick", "--count", "many"} << 2 << "many";
+        QTest::newRow("lease too short")
+            << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
+            << "--lease \"2\" must be a whole number of seconds from 3 to 300";
     }
     void errorsGoToStderrWithNonZeroExit()
     {
@@ -760,12 +763,14 @@ private slots:
     }
 
     /// jobfirstd delivers from a SQLite store: jobfirstctl, another process on the same file,
-    /// lists it by the store's delivery lease, with the counts it cannot know as unknown.
+    /// lists it by the store's delivery lease, with the counts it cannot know as unknown, and
+    /// its lease time (its own --lease, not jobfirstctl's).
     void daemonsListsTheProcessHoldingTheDeliveryLease()
     {
         DaemonProcess daemon;
         QVERIFY(daemon.start(m_dir.filePath(QStringLiteral("c.db")),
-                             m_dir.filePath(QStringLiteral("daemons.json"))));
+                             m_dir.filePath(QStringLiteral("daemons.json")),
+                             {QStringLiteral("--lease"), QStringLiteral("30")}));
         const QString holder =
             QStringLiteral("%1:%2:").arg(QSysInfo::machineHostName()).arg(daemon.pid());
         const auto rowOf = [&](const QJsonArray &list) {
@@ -783,10 +788,15 @@ private slots:
         QVERIFY(!row[QStringLiteral("self")].toBool());
         QVERIFY(row[QStringLiteral("delivered")].isNull());
         QVERIFY(row[QStringLiteral("deliveries_per_second")].isNull());
-        // The heartbeat is the lease's last renewal: one every RenewMs, lapsing after TtlMs.
+        QCOMPARE(row[QStringLiteral("lease_seconds")].toInt(), 30);
+        // The heartbeat is the lease's last renewal, by its 30 s: one every 10 s. Judged by
+        // jobfirstctl's own 10 s, it was 20 s in the future (an age of 0 whatever it was).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(ctl({"daemons", "--json"}).json().array())[QStringLiteral("heartbeat_age_ms")]
+                    .toInteger() > 0,
+            15000);
         const qint64 age = row[QStringLiteral("heartbeat_age_ms")].toInteger(-1);
-        QVERIFY2(age >= 0 && age <= jobfirst::DeliveryLease::TtlMs,
-                 qPrintable(QString::number(age)));
+        QVERIFY2(age >= 0 && age <= 30000, qPrintable(QString::number(age)));
 
         const Run text = ctl({"daemons"});
         QCOMPARE(text.code, 0);
@@ -799,11 +809,13 @@ private slots:
                 line = l;
         QVERIFY2(!line.isEmpty(), qPrintable(out));
         const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
-        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS (no admin API known)
-        QCOMPARE(columns.size(), 8);
+        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS, LEASE ("30 s")
+        // (no admin API known)
+        QCOMPARE(columns.size(), 10);
         QCOMPARE(columns.at(3), QStringLiteral("—"));
         QCOMPARE(columns.at(5), QStringLiteral("—"));
         QCOMPARE(columns.at(6), QStringLiteral("all"));
+        QCOMPARE(columns.at(7), QStringLiteral("30"));
 
         // Stopped, it gives the lease back and is no longer listed.
         QCOMPARE(daemon.terminate(), 0);

@@ -92,6 +92,18 @@ private slots:
         QTest::newRow("--refresh-ms too large")
             << QStringList{"--db", db, "--refresh-ms", "60001"} << 1
             << "error: --refresh-ms must be a whole number from 100 to 60000";
+        QTest::newRow("--lease, a word")
+            << QStringList{"--db", db, "--lease", "ten"} << 1
+            << "error: --lease \"ten\" must be a whole number of seconds from 3 to 300 (how "
+               "long a stopped process keeps its partitions)";
+        QTest::newRow("--lease too short")
+            << QStringList{"--db", db, "--lease", "2"} << 1
+            << "error: --lease \"2\" must be a whole number of seconds from 3 to 300 (how "
+               "long a stopped process keeps its partitions)";
+        QTest::newRow("--lease too long")
+            << QStringList{"--db", db, "--lease", "301"} << 1
+            << "error: --lease \"301\" must be a whole number of seconds from 3 to 300 (how "
+               "long a stopped process keeps its partitions)";
         QTest::newRow("--listen before --refresh-ms")
             << QStringList{"--db", db, "--listen", "x", "--refresh-ms", "1"} << 1
             << "error: --listen \"x\": not HOST:PORT (e.g. 127.0.0.1:8700)";

@@ -23,6 +23,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -42,6 +43,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -432,7 +434,7 @@ class TestPostgresOutbox final : public QObject
         QVERIFY(until > 0);
         QVERIFY2(until > now() + 5000, "the lease was about to lapse: nothing to learn");
         const int atLoss = run.received();
-        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::TtlMs + 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(now() > until, DeliveryLease::DefaultTtlMs + 5000);
         const int atLapse = run.received();
         QTRY_VERIFY_WITH_TIMEOUT(now() > until + 2000, 5000);
         QCOMPARE(run.received(), atLapse);
@@ -607,8 +609,22 @@ private slots:
         QVERIFY(!logs.contains("secret"));
     }
 
+    /// The silence limit follows the lease in use (--lease): two thirds of it, whole seconds.
+    void aSilentConnectionEndsWithinALeasePeriod_data()
+    {
+        QTest::addColumn<qint64>("leaseMs");
+        QTest::addColumn<qint64>("expectedMs");
+        QTest::newRow("the default lease, 10 s") << DeliveryLease::DefaultTtlMs << qint64(6000);
+        QTest::newRow("the shortest, 3 s") << DeliveryLease::MinTtlMs << qint64(2000);
+        QTest::newRow("the longest, 300 s") << DeliveryLease::MaxTtlMs << qint64(200000);
+    }
     void aSilentConnectionEndsWithinALeasePeriod()
     {
+        QFETCH(qint64, leaseMs);
+        QFETCH(qint64, expectedMs);
+        DeliveryLease::setTtlMs(leaseMs);
+        const auto restore =
+            qScopeGuard([] { DeliveryLease::setTtlMs(DeliveryLease::DefaultTtlMs); });
         // What a connection is opened with (libpq's options are not shown by the server).
         const PostgresUrl url =
             PostgresUrl::parse(QStringLiteral("postgresql://bo@127.0.0.1:5432/jf")).value();
@@ -616,14 +632,16 @@ private slots:
         for (const QString &o : url.connectOptions().split(u';'))
             options.insert(o.section(u'=', 0, 0), o.section(u'=', 1));
         const qint64 limitMs = PostgresUrl::silenceLimitMs();
+        QCOMPARE(limitMs, expectedMs);
         QVERIFY2(
-            limitMs > 0 && limitMs < DeliveryLease::TtlMs,
+            limitMs > 0 && limitMs < leaseMs,
             "a silent daemon would keep its calls, and the server its locks, beyond its lease");
         QCOMPARE(options.value(QStringLiteral("keepalives")), QStringLiteral("1"));
         const qint64 idle = options.value(QStringLiteral("keepalives_idle")).toLongLong();
         const qint64 interval = options.value(QStringLiteral("keepalives_interval")).toLongLong();
         const qint64 count = options.value(QStringLiteral("keepalives_count")).toLongLong();
         QVERIFY(idle > 0 && interval > 0 && count > 0);
+        QVERIFY2(count <= 127, "Linux refuses a TCP_KEEPCNT over 127");
         QVERIFY2((idle + interval * count) * 1000 <= limitMs, qPrintable(url.connectOptions()));
         QCOMPARE(options.value(QStringLiteral("tcp_user_timeout")).toLongLong(), limitMs);
         // The server's side, which it shows for the session.
@@ -1639,12 +1657,12 @@ private slots:
         for (int p = 0; p < PostgresSchema::Partitions; ++p)
             all << QString::number(p);
         const QByteArray renewAll = u'{' + all.join(u',').toUtf8() + u'}';
-        run.link.holdAnswers(renewAll, "COMMIT", DeliveryLease::TtlMs + 2000);
-        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::TtlMs,
-                                 DeliveryLease::TtlMs + 5000);
+        run.link.holdAnswers(renewAll, "COMMIT", DeliveryLease::DefaultTtlMs + 2000);
+        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::DefaultTtlMs,
+                                 DeliveryLease::DefaultTtlMs + 5000);
         const int atLapse = run.received();
         // Each claim is answered 17 s after it was sent: one late answer comes meanwhile.
-        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::TtlMs + 10000, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(now() > slowedAt + DeliveryLease::DefaultTtlMs + 10000, 15000);
         QCOMPARE(run.received(), atLapse);
         // Health checks follow the lease when the daemon next looks at it (each second): it
         // has left the node alone since.
@@ -1684,7 +1702,7 @@ private slots:
         QByteArray tokens[Daemons];
         // A daemon that joins or leaves makes the others rebalance within one lease period,
         // give or take the second between claims (each claim is a heartbeat of its own).
-        const qint64 rebalanceMs = DeliveryLease::TtlMs + DaemonHeartbeat::BeatMs;
+        const qint64 rebalanceMs = DeliveryLease::DefaultTtlMs + DaemonHeartbeat::BeatMs;
         QElapsedTimer sinceLastJoin;
         for (int i = 0; i < Daemons; ++i) {
             sinceLastJoin.start();
@@ -1899,6 +1917,52 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(samples(1, consistency), 200, 40000);
         QCOMPARE(daemons[0].terminate(), 0);
         QCOMPARE(daemons[1].terminate(), 0);
+    }
+
+    /// A daemon's --lease is how long its partitions stay its own after its last claim; a
+    /// daemon beside it may run another. Stopped (SIGSTOP: its process still exists, so its
+    /// leases are not freed at once as a dead process's on this host are), a daemon with
+    /// --lease 3 loses its partitions to the other within its 3 s and the claim cadence (1 s),
+    /// not the other's 10 s.
+    void aDaemonsOwnLeaseIsWhenItsPartitionsPassOn()
+    {
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("lease.json"), {});
+        QVERIFY(!config.isEmpty());
+        DaemonProcess standard, brief;
+        QVERIFY(standard.start(
+            pg.url(), config,
+            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("standard.db"))}));
+        QVERIFY(
+            brief.start(pg.url(), config,
+                        {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("brief.db")),
+                         QStringLiteral("--lease"), QStringLiteral("3")}));
+        QVERIFY2(brief.logs().contains("\"lease_seconds\":3"), brief.logs().constData());
+        const int half = PostgresSchema::Partitions / 2;
+        QTRY_VERIFY_WITH_TIMEOUT(partitionsHeldBy(pg, brief.pid()) == half &&
+                                     partitionsHeldBy(pg, standard.pid()) == half,
+                                 30000);
+        // Each claims for its own time: how far ahead of now its leases run.
+        const auto ahead = [&](const DaemonProcess &d) {
+            return pg
+                .psql(QStringLiteral("SELECT MAX(until) - CAST(EXTRACT(EPOCH FROM"
+                                     " clock_timestamp()) * 1000 AS BIGINT) FROM partition_leases"
+                                     " WHERE holder LIKE '%:%1:%'")
+                          .arg(d.pid()))
+                .toLongLong();
+        };
+        const qint64 briefAhead = ahead(brief), standardAhead = ahead(standard);
+        QVERIFY2(briefAhead <= 3000, qPrintable(QString::number(briefAhead)));
+        QVERIFY2(standardAhead > 3000, qPrintable(QString::number(standardAhead)));
+        QVERIFY(::kill(pid_t(brief.pid()), SIGSTOP) == 0);
+        // The promise of --lease 3: its share passes on 3 s after its last claim, at the
+        // other's next claim (each second), with 2 s for claims slowed by a busy machine.
+        QTRY_COMPARE_WITH_TIMEOUT(partitionsHeldBy(pg, standard.pid()), PostgresSchema::Partitions,
+                                  3000 + 1000 + 2000);
+        QCOMPARE(partitionsHeldBy(pg, brief.pid()), 0);
+        brief.kill(); // SIGKILL ends a stopped process too
+        QCOMPARE(standard.terminate(), 0);
     }
 
     /// Two daemons; one takes the events of all users and delivers only its partitions' half,

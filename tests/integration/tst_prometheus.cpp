@@ -37,6 +37,44 @@ private slots:
                  "prometheus and promtool are needed (Debian package prometheus; scripts/bootstrap installs it)");
     }
 
+    /// jobfirst_delivery_lease_info's holder is a code (docs/api.md), never the stand-by text:
+    /// two jobfirstd on one store, the one delivering says "self", the other "other_process"
+    /// (not "host:pid:nonce", a new series for each process that ever held the lease).
+    void theLeaseHolderLabelIsACode()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("lease.db"));
+        const QString config = m_dir.filePath(QStringLiteral("lease.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"({"targets": []})");
+        }
+        const QString tokenPath =
+            makeToken(db, m_dir.path(), QStringLiteral("scraper"), QStringLiteral("viewer"));
+        QFile tokenFile(tokenPath);
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        const QByteArray token = tokenFile.readAll();
+        DaemonProcess first, second;
+        QVERIFY(first.start(db, config));
+        QVERIFY(second.start(db, config));
+        const auto leaseLine = [&](const DaemonProcess &d) {
+            const ApiReply r = apiCall(d.url(), "GET", QStringLiteral("/metrics"), token);
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith("jobfirst_delivery_lease_info{"))
+                    return line;
+            return QByteArray();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(
+            leaseLine(first),
+            QByteArray(R"(jobfirst_delivery_lease_info{role="active",holder="self"} 1)"), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            leaseLine(second),
+            QByteArray(R"(jobfirst_delivery_lease_info{role="standby",holder="other_process"} 1)"),
+            20000);
+        QCOMPARE(second.terminate(), 0);
+        QCOMPARE(first.terminate(), 0);
+    }
+
     void aRealPrometheusScrapesTheEngine()
     {
         const QString db = m_dir.filePath(QStringLiteral("c.db"));

@@ -443,10 +443,12 @@ private slots:
     void sqliteShowsTheProcessHoldingTheDeliveryLease()
     {
         // jobfirstd delivers from the file; a console embedding an engine on the same file
-        // stands by. The page shows both, the daemon by the store's delivery lease.
+        // stands by. The page shows both, the daemon by the store's delivery lease, with its
+        // own lease time (--lease 30, not this engine's 10 s).
         const QString db = m_dir.filePath(QStringLiteral("leased.db"));
         DaemonProcess daemon;
-        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("leased.json"))));
+        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("leased.json")),
+                             {QStringLiteral("--lease"), QStringLiteral("30")}));
         LocalEngineSession session(QStringLiteral("test"));
         EngineOptions o;
         o.dbPath = db;
@@ -462,9 +464,11 @@ private slots:
         QCOMPARE(shown(page, row, 2), QStringLiteral("all"));
         QCOMPARE(shown(page, row, 3), QStringLiteral("\u2014")); // its counts are its own
         QCOMPARE(shown(page, row, 4), QStringLiteral("\u2014"));
-        // Renewed every 5 s: not late for that.
+        // Renewed every 10 s (a third of its lease): not late for that.
         QVERIFY2(!shown(page, row, 1).contains(QStringLiteral("late")),
                  qPrintable(shown(page, row, 1)));
+        const QString lease = page.model()->index(row, 1).data(Qt::ToolTipRole).toString();
+        QVERIFY2(lease.startsWith(QStringLiteral("Its lease: 30 s.")), qPrintable(lease));
         auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
         QCOMPARE(summary->text(), QStringLiteral("2 engine(s) on this store."));
 

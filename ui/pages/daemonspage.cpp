@@ -86,6 +86,10 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
                   return d.late()               ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
                          : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
                                                 : tr("just now");
+              if (role == Qt::ToolTipRole && d.leaseMs > 0) // its --lease, where known
+                  return tr("Its lease: %1 s. Should it stop, what it delivers passes to another "
+                            "engine that long after its last claim.")
+                      .arg(d.leaseMs / 1000);
               if (role == Qt::UserRole)
                   return d.heartbeatAgeMs;
               return late(d, role);

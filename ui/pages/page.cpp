@@ -165,6 +165,16 @@ QString standbyText(const DeliveryStandby &standby)
     case DeliveryStandby::Reason::StoreUnavailable:
         return QCoreApplication::translate("State", "the store cannot be reached (%1)")
             .arg(standby.detail);
+    case DeliveryStandby::Reason::StoreBusy:
+        return QCoreApplication::translate("State",
+                                           "the store is busy: another process is writing to it "
+                                           "(%1)")
+            .arg(standby.detail);
+    case DeliveryStandby::Reason::StoreNotSynced:
+        return QCoreApplication::translate("State",
+                                           "the store's last write could not be synced to disk "
+                                           "(%1)")
+            .arg(standby.detail);
     case DeliveryStandby::Reason::OutboxStopped:
         return QCoreApplication::translate("State", "the sync outbox is not running");
     }
