@@ -982,10 +982,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>心跳</translation>
     </message>
     <message>
-        <source>%1 ago, late</source>
-        <translation>%1前，已超时</translation>
-    </message>
-    <message>
         <source>%1 ago</source>
         <translation>%1前</translation>
     </message>
@@ -1013,12 +1009,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%Ln: %1</source>
         <translation>
             <numerusform>%Ln 个：%1</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln engine(s) on this store; %1 with a late heartbeat.</source>
-        <translation>
-            <numerusform>此存储上有 %Ln 个引擎；其中 %1 个心跳超时。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -1054,6 +1044,56 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Its heartbeat is late: it is not known to deliver now.</source>
         <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
+    </message>
+    <message>
+        <source>late: not heard from for %1</source>
+        <translation>延迟：已 %1 未收到心跳</translation>
+    </message>
+    <message>
+        <source>gone: not heard from for %1</source>
+        <translation>已失联：已 %1 未收到心跳</translation>
+    </message>
+    <message>
+        <source>Its heartbeat is late: it may be stopped, paused or cut off from the store. Its partitions pass to the others once its lease (%1 s) has lapsed.</source>
+        <translation>它的心跳已延迟：它可能已停止、暂停或与存储断开。其租约（%1 秒）过期后，它的分区将转给其他守护进程。</translation>
+    </message>
+    <message>
+        <source>Not heard from for longer than its lease: its partitions have passed to the others. An admin can forget it; else its row goes after an hour.</source>
+        <translation>未收到心跳的时间已超过其租约：它的分区已转给其他守护进程。管理员可以将它移除；否则它的记录在一小时后删除。</translation>
+    </message>
+    <message>
+        <source>Forget daemon…</source>
+        <translation>移除守护进程…</translation>
+    </message>
+    <message>
+        <source>Removes the row of %1 from the store.</source>
+        <translation>从存储中删除 %1 的记录。</translation>
+    </message>
+    <message>
+        <source>Select a daemon that is gone (not heard from for longer than its %1 s lease) to forget it.</source>
+        <translation>选择一个已失联的守护进程（未收到心跳的时间超过其 %1 秒租约）即可将它移除。</translation>
+    </message>
+    <message>
+        <source>Forget daemon</source>
+        <translation>移除守护进程</translation>
+    </message>
+    <message>
+        <source>Forget daemon %1, not heard from for %2? Its row is removed from the store; if it runs again, it lists itself again.</source>
+        <translation>移除已 %2 未收到心跳的守护进程 %1？它的记录将从存储中删除；如果它再次运行，会重新登记自己。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 forgotten.</source>
+        <translation>已移除守护进程 %1。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 not forgotten: %2</source>
+        <translation>未能移除守护进程 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln engine(s) on this store; not heard from: %1 late, %2 gone.</source>
+        <translation>
+            <numerusform>此存储上有 %Ln 个引擎；未收到心跳：%1 个延迟，%2 个已失联。</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -94,8 +94,11 @@ Sync:
   sync replay [--target NAME] [--since ISO] [--until ISO]
   sync check [--target NAME] [--repair]
   sync run [--until-empty] [--seconds S]  deliver from the local store until interrupted
-  daemons [--json]                       the engines working on the store: partitions held,
-                                         heartbeat age, delivery rate (* marks the one asked)
+  daemons [--json]                       the engines working on the store: state (live, late,
+                                         gone), heartbeat age, delivery rate, partitions held
+                                         (* marks the one asked)
+  daemons forget ID                      remove a gone daemon's row (admin; refused while
+                                         its heartbeat is younger than its 10 s lease)
 
 Strategies: round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two
 )";

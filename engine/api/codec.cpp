@@ -880,6 +880,7 @@ QJsonObject encode(const DaemonStatus &d)
             {QStringLiteral("started_at"), isoTime(d.startedAt)},
             {QStringLiteral("heartbeat_at"), isoTime(d.heartbeatAt)},
             {QStringLiteral("heartbeat_age_ms"), d.heartbeatAgeMs},
+            {QStringLiteral("state"), DaemonStatus::stateName(d.state())},
             {QStringLiteral("delivered"), count(d.delivered)},
             {QStringLiteral("deliveries_per_second"),
              d.rateKnown() ? QJsonValue(d.deliveriesPerSecond) : QJsonValue()},

@@ -60,6 +60,36 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
     return list;
 }
 
+/// Deletes `id`'s row when it is gone; else says why not (its age read in the same statement's
+/// snapshot, so a daemon that beats between the two is refused, never dropped).
+Status forgetIn(QSqlDatabase db, const QString &where, const QString &id)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("WITH gone AS (DELETE FROM daemon_heartbeats WHERE daemon = ? AND"
+                             " heartbeat_at < %1 - %2 RETURNING daemon) SELECT (SELECT COUNT(*)"
+                             " FROM gone), (SELECT %1 - heartbeat_at FROM daemon_heartbeats"
+                             " WHERE daemon = ?)")
+                  .arg(QLatin1String(ServerNowMs))
+                  .arg(DaemonStatus::GoneMs));
+    q.addBindValue(id);
+    q.addBindValue(id);
+    if (!q.exec() || !q.next())
+        return storeError(where, QStringLiteral("forget the daemon"), q.lastError().text());
+    if (q.value(0).toInt() > 0)
+        return {};
+    if (q.value(1).isNull())
+        return makeError(
+            QStringLiteral("daemon.unknown"),
+            QStringLiteral("no daemon \"%1\" is listed (jobfirstctl daemons lists them)").arg(id));
+    return makeError(QStringLiteral("daemon.alive"),
+                     QStringLiteral("daemon \"%1\" was heard from %2 s ago, less than its lease "
+                                    "(%3 s): it may be running and would list itself again; stop "
+                                    "it, or wait until it is gone")
+                         .arg(id)
+                         .arg(std::max<qint64>(0, q.value(1).toLongLong()) / 1000)
+                         .arg(DaemonStatus::GoneMs / 1000));
+}
+
 } // namespace
 
 DaemonHeartbeat::DaemonHeartbeat(PostgresUrl url, QString id, std::function<Figures()> figures)
@@ -117,6 +147,27 @@ Result<QList<DaemonStatus>> DaemonHeartbeat::read(const PostgresUrl &url)
     }
     QSqlDatabase::removeDatabase(name);
     return result;
+}
+
+Status DaemonHeartbeat::forget(const PostgresUrl &url, const QString &id)
+{
+    const QString name = PostgresSchema::newConnectionName("forget");
+    Status result = Status();
+    {
+        auto db = PostgresSchema::open(url, name);
+        if (!db)
+            return db.error();
+        result = forgetIn(db.value(), url.toString(), id);
+        db.value().close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
+}
+
+void DaemonHeartbeat::dropFromView(const QString &id)
+{
+    std::lock_guard lock(m_mutex);
+    m_daemons.removeIf([&](const DaemonStatus &d) { return d.id == id; });
 }
 
 void DaemonHeartbeat::run()

@@ -5,6 +5,26 @@
 
 namespace jobfirst {
 
+DaemonState DaemonStatus::state() const
+{
+    if (!late())
+        return DaemonState::Live;
+    return heartbeatAgeMs > GoneMs ? DaemonState::Gone : DaemonState::Late;
+}
+
+QString DaemonStatus::stateName(DaemonState state)
+{
+    switch (state) {
+    case DaemonState::Live:
+        return QStringLiteral("live");
+    case DaemonState::Late:
+        return QStringLiteral("late");
+    case DaemonState::Gone:
+        return QStringLiteral("gone");
+    }
+    return {};
+}
+
 QStringList DaemonStatus::partitionRuns(QChar dash) const
 {
     QList<int> parts = partitions;

@@ -9,12 +9,20 @@
 
 namespace jobfirst {
 
+/// How a daemon's heartbeat stands: live, late (stopped, paused or cut off: its partitions are
+/// still its own for a while) or gone (silent longer than its lease: its partitions have
+/// passed to the others, and its row stays until it is forgotten or an hour has passed).
+enum class DaemonState { Live, Late, Gone };
+
 /// One engine working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
 /// heartbeats a row (DaemonHeartbeat); with a SQLite store the one embedded engine.
 struct DaemonStatus
 {
     /// A heartbeat older than this is late: the daemon is stopped, paused or cut off.
     static constexpr qint64 LateMs = 5000;
+    /// A heartbeat older than its lease's time: its leases have lapsed, it is gone (and only
+    /// then may it be forgotten: a fresher one could be alive and would list itself again).
+    static constexpr qint64 GoneMs = DeliveryLease::TtlMs;
 
     QString id;       ///< "host:pid:nonce", the holder name of its partition leases
     QString adminUrl; ///< its admin API ("" when it serves none)
@@ -35,6 +43,9 @@ struct DaemonStatus
     /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
     /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
     bool rateKnown() const { return !fromLease && !late(); }
+    DaemonState state() const;
+    /// "live", "late" or "gone", as the API and jobfirstctl say it.
+    static QString stateName(DaemonState state);
     /// The partitions as sorted runs, each "first<dash>last" or one number: 20 partitions
     /// one by one made a column far wider than the words around it.
     QStringList partitionRuns(QChar dash) const;

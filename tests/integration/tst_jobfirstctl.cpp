@@ -799,11 +799,13 @@ private slots:
                 line = l;
         QVERIFY2(!line.isEmpty(), qPrintable(out));
         const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
-        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS (no admin API known)
-        QCOMPARE(columns.size(), 8);
-        QCOMPARE(columns.at(3), QStringLiteral("—"));
+        // DAEMON, STATE, HEARTBEAT ("2.1 s ago"), DELIVERED, SINCE, PER S, PARTITIONS (no admin
+        // API known)
+        QCOMPARE(columns.size(), 10);
+        QCOMPARE(columns.at(1), QStringLiteral("live")); // its lease is renewed
         QCOMPARE(columns.at(5), QStringLiteral("—"));
-        QCOMPARE(columns.at(6), QStringLiteral("all"));
+        QCOMPARE(columns.at(7), QStringLiteral("—"));
+        QCOMPARE(columns.at(8), QStringLiteral("all"));
 
         // Stopped, it gives the lease back and is no longer listed.
         QCOMPARE(daemon.terminate(), 0);
