@@ -331,6 +331,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>the sync outbox is not running</source>
         <translation>同步发件箱未在运行</translation>
     </message>
+    <message>
+        <source>Counted every second across daemons: what this engine accepts and delivers counts at once; what other daemons or processes on the store accept or deliver counts at its next recount (every 1 to 5 s).</source>
+        <translation>每秒在各守护进程间计数：本引擎接收和投递的立即计入；存储上其他守护进程或进程接收或投递的，在下一次重新计数时计入（每 1 到 5 秒）。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>
