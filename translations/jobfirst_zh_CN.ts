@@ -2551,6 +2551,14 @@ since %1</source>
         <comment>the node&apos;s state: down, failed, maintenance…</comment>
         <translation>暂扣：节点%1</translation>
     </message>
+    <message>
+        <source>Not tried since the engine started: whether it answers is not known until a delivery to it is tried.</source>
+        <translation>自引擎启动以来尚未尝试：在尝试向它投递之前，不知道它是否应答。</translation>
+    </message>
+    <message>
+        <source>not tried since start</source>
+        <translation>启动以来未尝试</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::TargetDialog</name>

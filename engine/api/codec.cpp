@@ -625,6 +625,7 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.lastError = f.str("last_error");
     t.lastErrorAt = f.time("last_error_at");
     t.nextProbeAt = f.time("next_probe_at");
+    t.triedSinceStart = f.boolean("tried_since_start");
     if (value.toObject().value(QLatin1String("circuit")).isNull()) {
         const QString by = f.str("delivered_by");
         t.forgetLiveState(by.isEmpty() ? QStringLiteral("by another process") : by);
