@@ -88,7 +88,8 @@ int httpStatusFor(const Error &e)
         return 404;
     if (c.endsWith(QLatin1String(".duplicate")) || c == QLatin1String("cluster.full") ||
         c == QLatin1String("sync.not_dead") || c == QLatin1String("backup.held") ||
-        c == QLatin1String("backup.exists") || c == QLatin1String("backup.postgres"))
+        c == QLatin1String("backup.exists") || c == QLatin1String("backup.postgres") ||
+        c == QLatin1String("daemon.alive") || c == QLatin1String("daemon.not_shared"))
         return 409;
     // A wrong passphrase or a file that is not a (good) backup is the caller's input.
     if (c == QLatin1String("backup.passphrase") || c == QLatin1String("backup.corrupt") ||

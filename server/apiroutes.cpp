@@ -310,6 +310,11 @@ void AdminApiServer::addSyncRoutes()
     // Every daemon sharing the store, from any of them (issue 13).
     route("GET", QStringLiteral("/api/v1/daemons"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->daemons(), listOf<DaemonStatus>()); });
+    // A daemon that is gone, forgotten (Consul's force-leave): admin only, audited.
+    route("DELETE", QStringLiteral("/api/v1/daemons/{id}"), Permission::Administer,
+          [this](const Call &call) {
+              replyDone(this, call, call->session->forgetDaemon(call->param(QStringLiteral("id"))));
+          });
     route("GET", QStringLiteral("/api/v1/sync/stats"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->syncStats(), one<SyncStats>()); });
     route("GET", QStringLiteral("/api/v1/sync/targets"), Permission::Read, [this](const Call &call) {

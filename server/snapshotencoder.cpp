@@ -36,10 +36,11 @@ bool same(const TargetStatus &a, const TargetStatus &b)
            a.oldestWaitingMs == b.oldestWaitingMs && a.success == b.success &&
            a.failed == b.failed && a.retries == b.retries && a.deadLetters == b.deadLetters &&
            a.inFlight == b.inFlight && a.lastError == b.lastError &&
-           a.lastErrorAt == b.lastErrorAt && a.deliveredElsewhere == b.deliveredElsewhere;
+           a.lastErrorAt == b.lastErrorAt && a.deliveredElsewhere == b.deliveredElsewhere &&
+           a.triedSinceStart == b.triedSinceStart;
 }
 #if Q_PROCESSOR_WORDSIZE == 8
-static_assert(sizeof(TargetStatus) == 208,
+static_assert(sizeof(TargetStatus) == 216,
               "TargetStatus changed: compare its new fields in same()");
 #endif
 

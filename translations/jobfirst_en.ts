@@ -69,17 +69,17 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>%Ln engine(s) on this store; %1 with a late heartbeat.</source>
-        <translation>
-            <numerusform>%Ln engine on this store; %1 with a late heartbeat.</numerusform>
-            <numerusform>%Ln engines on this store; %1 with a late heartbeat.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%Ln engine(s) on this store.</source>
         <translation>
             <numerusform>%Ln engine on this store.</numerusform>
             <numerusform>%Ln engines on this store.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln engine(s) on this store; not heard from: %1 late, %2 gone.</source>
+        <translation>
+            <numerusform>%Ln engine on this store; not heard from: %1 late, %2 gone.</numerusform>
+            <numerusform>%Ln engines on this store; not heard from: %1 late, %2 gone.</numerusform>
         </translation>
     </message>
 </context>

@@ -339,6 +339,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>the store&apos;s last write could not be synced to disk (%1)</source>
         <translation>存储最近一次写入未能同步到磁盘（%1）</translation>
     </message>
+    <message>
+        <source>Counted every second across daemons: what this engine accepts and delivers counts at once; what other daemons or processes on the store accept or deliver counts at its next recount (every 1 to 5 s).</source>
+        <translation>每秒在各守护进程间计数：本引擎接收和投递的立即计入；存储上其他守护进程或进程接收或投递的，在下一次重新计数时计入（每 1 到 5 秒）。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::AlertsPage</name>
@@ -990,10 +994,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>心跳</translation>
     </message>
     <message>
-        <source>%1 ago, late</source>
-        <translation>%1前，已超时</translation>
-    </message>
-    <message>
         <source>%1 ago</source>
         <translation>%1前</translation>
     </message>
@@ -1021,12 +1021,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>%Ln: %1</source>
         <translation>
             <numerusform>%Ln 个：%1</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln engine(s) on this store; %1 with a late heartbeat.</source>
-        <translation>
-            <numerusform>此存储上有 %Ln 个引擎；其中 %1 个心跳超时。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -1066,6 +1060,56 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Its lease: %1 s. Should it stop, what it delivers passes to another engine that long after its last claim.</source>
         <translation>租约：%1 秒。若它停止，它负责投递的内容会在其最后一次续约后经过这么久转交给另一个引擎。</translation>
+    </message>
+    <message>
+        <source>late: not heard from for %1</source>
+        <translation>延迟：已 %1 未收到心跳</translation>
+    </message>
+    <message>
+        <source>gone: not heard from for %1</source>
+        <translation>已失联：已 %1 未收到心跳</translation>
+    </message>
+    <message>
+        <source>Its heartbeat is late: it may be stopped, paused or cut off from the store. Its partitions pass to the others once its lease has lapsed.</source>
+        <translation>它的心跳已延迟：它可能已停止、暂停或与存储断开。其租约过期后，它的分区将转给其他守护进程。</translation>
+    </message>
+    <message>
+        <source>Late, and its partition leases have lapsed: its partitions have passed to the others. An admin can forget it; else its row goes after an hour.</source>
+        <translation>心跳已延迟，且其分区租约已过期：它的分区已转给其他守护进程。管理员可以将它移除；否则它的记录在一小时后删除。</translation>
+    </message>
+    <message>
+        <source>Forget daemon…</source>
+        <translation>移除守护进程…</translation>
+    </message>
+    <message>
+        <source>Removes the row of %1 from the store.</source>
+        <translation>从存储中删除 %1 的记录。</translation>
+    </message>
+    <message>
+        <source>Select a daemon that is gone (late, and its partition leases have lapsed) to forget it.</source>
+        <translation>选择一个已失联的守护进程（心跳已延迟，且其分区租约已过期）即可将它移除。</translation>
+    </message>
+    <message>
+        <source>Forget daemon</source>
+        <translation>移除守护进程</translation>
+    </message>
+    <message>
+        <source>Forget daemon %1, not heard from for %2? Its row is removed from the store; if it runs again, it lists itself again.</source>
+        <translation>移除已 %2 未收到心跳的守护进程 %1？它的记录将从存储中删除；如果它再次运行，会重新登记自己。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 forgotten.</source>
+        <translation>已移除守护进程 %1。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 not forgotten: %2</source>
+        <translation>未能移除守护进程 %1：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln engine(s) on this store; not heard from: %1 late, %2 gone.</source>
+        <translation>
+            <numerusform>此存储上有 %Ln 个引擎；未收到心跳：%1 个延迟，%2 个已失联。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2518,6 +2562,14 @@ since %1</source>
         <source>held: node %1</source>
         <comment>the node&apos;s state: down, failed, maintenance…</comment>
         <translation>暂扣：节点%1</translation>
+    </message>
+    <message>
+        <source>Not tried since the engine started: whether it answers is not known until a delivery to it is tried.</source>
+        <translation>自引擎启动以来尚未尝试：在尝试向它投递之前，不知道它是否应答。</translation>
+    </message>
+    <message>
+        <source>not tried since start</source>
+        <translation>启动以来未尝试</translation>
     </message>
 </context>
 <context>

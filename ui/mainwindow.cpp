@@ -620,8 +620,8 @@ void MainWindow::applySnapshot(const EngineSnapshot &s)
                                               : tr("Sync backlog: %1 (delivery stands by: %2)")
                                                     .arg(backlog, standbyText(s.sync.standby())));
     m_backlogLabel->setToolTip(s.sync.storeUnavailable() ? s.sync.deliveryStandbyFor
-                               : s.sync.heldDeliveries   ? heldText()
-                                                         : QString());
+                               : s.sync.heldDeliveries   ? heldText() + u'\n' + backlogCountText()
+                                                         : backlogCountText());
     for (Page *p : std::as_const(m_pages))
         p->applySnapshot(s);
     m_sidebar->item(int(m_pages.indexOf(m_alerts)))->setText(m_alerts->title());

@@ -30,6 +30,31 @@ QString sinceText(qint64 msSinceEpoch)
                                                          : QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
+/// "0.4 s ago" for a live heartbeat; a late or gone one in words, never like a live one.
+QString heartbeatText(const DaemonStatus &d)
+{
+    const qint64 ms = d.heartbeatAgeMs;
+    if (d.state() == DaemonState::Live)
+        return QStringLiteral("%1 s ago").arg(double(ms) / 1000.0, 0, 'f', 1);
+    const QString age = ms < 120000    ? QStringLiteral("%1 s").arg(ms / 1000)
+                        : ms < 7200000 ? QStringLiteral("%1 min").arg(ms / 60000)
+                                       : QStringLiteral("%1 h").arg(ms / 3600000);
+    return QStringLiteral("not heard from for ") + age;
+}
+
+/// jobfirstctl daemons forget ID: a gone daemon's row removed (admin, audited).
+int forgetDaemon(CtlContext &ctx, const Arguments &args)
+{
+    if (args.positional.size() != 2)
+        return ctx.usage(QStringLiteral("daemons forget takes one daemon id (jobfirstctl daemons "
+                                        "lists them)"));
+    const QString id = args.positional.at(1);
+    if (Status s = ctx.wait(ctx.session->forgetDaemon(id)); !s)
+        return ctx.fail(s.error().message);
+    ctx.out << "daemon \"" << id << "\" forgotten" << Qt::endl;
+    return 0;
+}
+
 } // namespace
 
 int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
@@ -37,8 +62,10 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
     int code = 0;
     if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
         return code;
+    if (args.positional.value(0) == QLatin1String("forget"))
+        return forgetDaemon(ctx, args);
     if (!args.positional.isEmpty())
-        return ctx.usage(QStringLiteral("daemons takes no arguments, not \"%1\"")
+        return ctx.usage(QStringLiteral("daemons takes no arguments but forget ID, not \"%1\"")
                              .arg(args.positional.join(u' ')));
     const auto list = ctx.wait(ctx.session->daemons());
     if (!list)
@@ -48,9 +75,10 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
         return 0;
     }
     // A daemon counts its deliveries from its start, so the count says since when (local time).
-    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
+    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
                    .arg(QStringLiteral("DAEMON"), -36)
-                   .arg(QStringLiteral("HEARTBEAT"), 9)
+                   .arg(QStringLiteral("STATE"), -5)
+                   .arg(QStringLiteral("HEARTBEAT"), -25)
                    .arg(QStringLiteral("DELIVERED"), 10)
                    .arg(QStringLiteral("SINCE"), -16)
                    .arg(QStringLiteral("PER S"), 7)
@@ -61,22 +89,24 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
     // a late one's rate is the last it wrote, not a current one.
     const QString unknown = QStringLiteral("—");
     for (const DaemonStatus &d : list.value())
-        ctx.out
-            << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8\n")
-                   .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
-                            (d.self ? QStringLiteral(" *") : QString()),
-                        -36)
-                   .arg(QStringLiteral("%1 s").arg(double(d.heartbeatAgeMs) / 1000.0, 0, 'f', 1), 9)
-                   .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
-                   .arg(sinceText(d.startedAt), -16)
-                   .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0) : unknown, 7)
-                   .arg(partitionList(d), -24)
-                   // Its --lease where known (a PostgreSQL store keeps no other daemon's); "-" as
-                   // the other columns say none, ASCII so columns line up in bytes too.
-                   .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
-                                      : QStringLiteral("-"),
-                        6)
-                   .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
+        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
+                       .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
+                                (d.self ? QStringLiteral(" *") : QString()),
+                            -36)
+                       .arg(DaemonStatus::stateName(d.state()), -5)
+                       .arg(heartbeatText(d), -25)
+                       .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
+                       .arg(sinceText(d.startedAt), -16)
+                       .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0)
+                                          : unknown,
+                            7)
+                       .arg(partitionList(d), -24)
+                       // Its --lease where known (a PostgreSQL store keeps no other daemon's);
+                       // "-" as the other columns say none, ASCII so columns line up in bytes.
+                       .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
+                                          : QStringLiteral("-"),
+                            6)
+                       .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
     ctx.out.flush();
     return 0;
 }

@@ -97,8 +97,11 @@ Sync:
   sync run [--until-empty] [--seconds S] [--lease S]
                                          deliver from the local store until interrupted;
                                          --lease: its claims last S seconds (3-300, default 10)
-  daemons [--json]                       the engines working on the store: partitions held,
-                                         heartbeat age, delivery rate (* marks the one asked)
+  daemons [--json]                       the engines working on the store: state (live, late,
+                                         gone), heartbeat age, delivery rate, partitions held
+                                         (* marks the one asked)
+  daemons forget ID                      remove a gone daemon's row (admin; refused until it
+                                         is late and its partition leases have lapsed)
 
 Strategies: round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two
 )";

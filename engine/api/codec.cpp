@@ -625,6 +625,7 @@ Result<TargetStatus> decode<TargetStatus>(const QJsonValue &value)
     t.lastError = f.str("last_error");
     t.lastErrorAt = f.time("last_error_at");
     t.nextProbeAt = f.time("next_probe_at");
+    t.triedSinceStart = f.boolean("tried_since_start");
     if (value.toObject().value(QLatin1String("circuit")).isNull()) {
         const QString by = f.str("delivered_by");
         t.forgetLiveState(by.isEmpty() ? QStringLiteral("by another process") : by);
@@ -880,10 +881,12 @@ QJsonObject encode(const DaemonStatus &d)
             {QStringLiteral("started_at"), isoTime(d.startedAt)},
             {QStringLiteral("heartbeat_at"), isoTime(d.heartbeatAt)},
             {QStringLiteral("heartbeat_age_ms"), d.heartbeatAgeMs},
+            {QStringLiteral("state"), DaemonStatus::stateName(d.state())},
             {QStringLiteral("delivered"), count(d.delivered)},
             {QStringLiteral("deliveries_per_second"),
              d.rateKnown() ? QJsonValue(d.deliveriesPerSecond) : QJsonValue()},
             {QStringLiteral("partitions"), partitions},
+            {QStringLiteral("lease_left_ms"), d.leaseLeftMs},
             {QStringLiteral("self"), d.self},
             {QStringLiteral("from_lease"), d.fromLease},
             // Its --lease in seconds (null when not known: a daemon of an older version).
@@ -912,6 +915,7 @@ Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
     d.self = f.boolean("self");
     d.fromLease = f.boolean("from_lease");
     d.leaseMs = f.i64("lease_seconds") * 1000;
+    d.leaseLeftMs = f.i64("lease_left_ms");
     if (!d.rateKnown())
         d.deliveriesPerSecond = 0; // null: unknown (see DaemonStatus::rateKnown)
     return f.done(d);

@@ -79,6 +79,9 @@ public:
     /// with the partitions each holds, its heartbeat age and delivery rate; the one embedded
     /// engine on SQLite.
     virtual QFuture<Result<QList<DaemonStatus>>> daemons() = 0;
+    /// Removes the row of a daemon that is gone (silent longer than its lease), as Consul's
+    /// force-leave does; refused while its heartbeat is fresh (it would list itself again).
+    virtual QFuture<Status> forgetDaemon(const QString &id) = 0;
     virtual QFuture<Result<TargetStatus>> targetStatus(const QString &target) = 0;
     virtual QFuture<Result<QList<QueuedDelivery>>> queue(const QString &target, int limit) = 0;
     virtual QFuture<Result<QList<DeadLetter>>> deadLetters(const QString &target, int limit) = 0;

@@ -462,6 +462,11 @@ QFuture<Result<QList<DaemonStatus>>> LocalEngineSession::daemons()
     return onEngine<Result<QList<DaemonStatus>>>([](const Engine &e) { return e.daemons(); });
 }
 
+QFuture<Status> LocalEngineSession::forgetDaemon(const QString &id)
+{
+    return onEngine<Status>([id, actor = m_actor](Engine &e) { return e.forgetDaemon(id, actor); });
+}
+
 void LocalEngineSession::setAdminUrl(const QString &url)
 {
     onEngine<Status>([url](Engine &e) {

@@ -71,6 +71,7 @@ public:
                                                 std::shared_ptr<JobControl> control) override;
     QFuture<Result<SyncStats>> syncStats() override;
     QFuture<Result<QList<DaemonStatus>>> daemons() override;
+    QFuture<Status> forgetDaemon(const QString &id) override;
     /// The admin API this engine serves (jobfirstd), shown in the daemons view.
     void setAdminUrl(const QString &url);
     QFuture<Result<TargetStatus>> targetStatus(const QString &target) override;

@@ -686,6 +686,16 @@ Result<QList<DaemonStatus>> Engine::daemons() const
     return list;
 }
 
+Status Engine::forgetDaemon(const QString &id, const QString &actor)
+{
+    if (!m_sync)
+        return makeError(QStringLiteral("engine.closed"), QStringLiteral("the engine is not open"));
+    if (Status s = m_sync->forgetDaemon(id); !s)
+        return s;
+    return m_state->appendAudit(
+        AuditEntry{0, 0, actor, QStringLiteral("daemon.forget"), id, QString(), QString()});
+}
+
 Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
 {
     if (!m_store)

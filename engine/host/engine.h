@@ -87,6 +87,9 @@ public:
     /// Every engine working on the store (SyncService::daemons()); on a SQLite store also the
     /// other process that holds its delivery lease, known only by that lease.
     Result<QList<DaemonStatus>> daemons() const;
+    /// Removes the row of a daemon that is gone (SyncService::forgetDaemon), audited as
+    /// "daemon.forget" by `actor`.
+    Status forgetDaemon(const QString &id, const QString &actor);
     /// The log, newest first (what is buffered is written first).
     Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.

@@ -129,7 +129,9 @@ void writeSync(ExpositionWriter &w, const SyncStats &s, const EngineMetrics &met
         w.sample("jobfirst_sync_deliveries_total", target(t) + Labels{{QStringLiteral("outcome"), QStringLiteral("dead_lettered")}}, double(t.failed));
         w.sample("jobfirst_sync_deliveries_total", target(t) + Labels{{QStringLiteral("outcome"), QStringLiteral("retried")}}, double(t.retries));
     }
-    w.family("jobfirst_sync_queue_depth", "gauge", "Deliveries waiting to be sent.");
+    w.family("jobfirst_sync_queue_depth", "gauge",
+             "Deliveries waiting to be sent, as this engine counts them: its own changes at once, "
+             "other daemons' or processes' at its next recount (every 1 to 5 s).");
     for (const TargetStatus &t : s.targets)
         w.sample("jobfirst_sync_queue_depth", target(t), double(t.backlog));
     w.family("jobfirst_sync_oldest_pending_age_seconds", "gauge", "Age of the oldest waiting delivery.");

@@ -486,6 +486,12 @@ QFuture<Result<QList<DaemonStatus>>> RemoteEngineSession::daemons()
                 [](const Result<QJsonValue> &a) { return decodeListAnswer<DaemonStatus>(a); });
 }
 
+QFuture<Status> RemoteEngineSession::forgetDaemon(const QString &id)
+{
+    return act("DELETE", QStringLiteral("/api/v1/daemons/") +
+                             QString::fromLatin1(QUrl::toPercentEncoding(id)));
+}
+
 QFuture<Result<SyncStats>> RemoteEngineSession::syncStats()
 {
     return get<SyncStats>(QStringLiteral("/api/v1/sync/stats"));

@@ -58,6 +58,7 @@ public:
                                                 std::shared_ptr<JobControl> control) override;
     QFuture<Result<SyncStats>> syncStats() override;
     QFuture<Result<QList<DaemonStatus>>> daemons() override;
+    QFuture<Status> forgetDaemon(const QString &id) override;
     QFuture<Result<TargetStatus>> targetStatus(const QString &target) override;
     QFuture<Result<QList<QueuedDelivery>>> queue(const QString &target, int limit) override;
     QFuture<Result<QList<DeadLetter>>> deadLetters(const QString &target, int limit) override;

@@ -38,8 +38,9 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
                 "SELECT h.daemon, h.admin_url, h.started_at, h.heartbeat_at, h.delivered, h.rate, "
                 "%1 -"
                 " h.heartbeat_at, COALESCE((SELECT string_agg(CAST(p.part AS TEXT), ',' ORDER BY"
-                " p.part) FROM partition_leases p WHERE p.holder = h.daemon), '')"
-                " FROM daemon_heartbeats h ORDER BY h.started_at, h.daemon")
+                " p.part) FROM partition_leases p WHERE p.holder = h.daemon), ''),"
+                " COALESCE((SELECT MAX(p.until) FROM partition_leases p WHERE p.holder ="
+                " h.daemon), 0) - %1 FROM daemon_heartbeats h ORDER BY h.started_at, h.daemon")
                 .arg(QLatin1String(ServerNowMs))))
         return storeError(where, QStringLiteral("read the daemons"), q.lastError().text());
     QList<DaemonStatus> list;
@@ -54,6 +55,7 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
         d.heartbeatAgeMs = std::max<qint64>(0, q.value(6).toLongLong());
         for (const QString &p : q.value(7).toString().split(u',', Qt::SkipEmptyParts))
             d.partitions << p.toInt();
+        d.leaseLeftMs = std::max<qint64>(0, q.value(8).toLongLong());
         d.self = d.id == self;
         // Known for this daemon alone: the others' lease times are not stored (a column would
         // be a schema step every daemon on the store must take at once).
@@ -62,6 +64,42 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
         list << d;
     }
     return list;
+}
+
+/// Deletes `id`'s row when it is gone; else says why not (its age read in the same statement's
+/// snapshot, so a daemon that beats between the two is refused, never dropped).
+Status forgetIn(QSqlDatabase db, const QString &where, const QString &id)
+{
+    QSqlQuery q(db);
+    // Gone: late, and no partition lease of its still runs (DaemonStatus::state()).
+    q.prepare(QStringLiteral("WITH gone AS (DELETE FROM daemon_heartbeats WHERE daemon = ? AND"
+                             " heartbeat_at < %1 - %2 AND NOT EXISTS (SELECT 1 FROM"
+                             " partition_leases p WHERE p.holder = ? AND p.until > %1) RETURNING"
+                             " daemon) SELECT (SELECT COUNT(*) FROM gone), (SELECT %1 -"
+                             " heartbeat_at FROM daemon_heartbeats WHERE daemon = ?), (SELECT"
+                             " MAX(until) - %1 FROM partition_leases WHERE holder = ?)")
+                  .arg(QLatin1String(ServerNowMs))
+                  .arg(DaemonStatus::LateMs));
+    for (int i = 0; i < 4; ++i)
+        q.addBindValue(id);
+    if (!q.exec() || !q.next())
+        return storeError(where, QStringLiteral("forget the daemon"), q.lastError().text());
+    if (q.value(0).toInt() > 0)
+        return {};
+    if (q.value(1).isNull())
+        return makeError(
+            QStringLiteral("daemon.unknown"),
+            QStringLiteral("no daemon \"%1\" is listed (jobfirstctl daemons lists them)").arg(id));
+    const qint64 leaseLeft = std::max<qint64>(0, q.value(2).toLongLong());
+    return makeError(QStringLiteral("daemon.alive"),
+                     QStringLiteral("daemon \"%1\" is not gone: heard from %2 s ago%3; it may be "
+                                    "running and would list itself again; stop it, or wait until "
+                                    "it is gone")
+                         .arg(id)
+                         .arg(std::max<qint64>(0, q.value(1).toLongLong()) / 1000)
+                         .arg(leaseLeft > 0 ? QStringLiteral(", its partition leases run %1 s more")
+                                                  .arg((leaseLeft + 999) / 1000)
+                                            : QString()));
 }
 
 } // namespace
@@ -103,8 +141,10 @@ Result<QList<DaemonStatus>> DaemonHeartbeat::daemons() const
                              .arg(since / 1000)
                              .arg(m_failure));
     QList<DaemonStatus> list = m_daemons;
-    for (DaemonStatus &d : list)
+    for (DaemonStatus &d : list) {
         d.heartbeatAgeMs += since;
+        d.leaseLeftMs = std::max<qint64>(0, d.leaseLeftMs - since);
+    }
     return list;
 }
 
@@ -121,6 +161,27 @@ Result<QList<DaemonStatus>> DaemonHeartbeat::read(const PostgresUrl &url)
     }
     QSqlDatabase::removeDatabase(name);
     return result;
+}
+
+Status DaemonHeartbeat::forget(const PostgresUrl &url, const QString &id)
+{
+    const QString name = PostgresSchema::newConnectionName("forget");
+    Status result = Status();
+    {
+        auto db = PostgresSchema::open(url, name);
+        if (!db)
+            return db.error();
+        result = forgetIn(db.value(), url.toString(), id);
+        db.value().close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
+}
+
+void DaemonHeartbeat::dropFromView(const QString &id)
+{
+    std::lock_guard lock(m_mutex);
+    m_daemons.removeIf([&](const DaemonStatus &d) { return d.id == id; });
 }
 
 void DaemonHeartbeat::run()

@@ -42,6 +42,13 @@ public:
     Result<QList<DaemonStatus>> daemons() const;
     /// Reads the daemons once through a connection of its own (jobfirstctl with --db URL).
     static Result<QList<DaemonStatus>> read(const PostgresUrl &url);
+    /// Removes the row of daemon `id`, through a connection of its own, only when it is gone
+    /// (its heartbeat late and none of its partition leases running): one whose lease still
+    /// runs may be alive and would write its row again ("daemon.alive"). "daemon.unknown" when
+    /// no such row is listed.
+    static Status forget(const PostgresUrl &url, const QString &id);
+    /// Takes daemon `id` out of the view at once (its row was forgotten), not at the next beat.
+    void dropFromView(const QString &id);
 
     static constexpr int BeatMs = 1000;
     /// A view older than this (its reads failing) is not shown as the daemons' state.

@@ -9,6 +9,12 @@
 
 namespace jobfirst {
 
+/// How a daemon's heartbeat stands: live, late (stopped, paused or cut off: its partitions are
+/// still its own for a while) or gone (late, and its leases have lapsed: its partitions have
+/// passed, or may pass, to the others; its row stays until it is forgotten or an hour has
+/// passed).
+enum class DaemonState { Live, Late, Gone };
+
 /// One engine working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
 /// heartbeats a row (DaemonHeartbeat); with a SQLite store the one embedded engine.
 struct DaemonStatus
@@ -24,6 +30,9 @@ struct DaemonStatus
     qint64 delivered = 0;      ///< events delivered since it started
     double deliveriesPerSecond = 0;
     QList<int> partitions; ///< partitions whose lease it holds (PostgreSQL)
+    /// How much longer the latest of its partition leases runs (PostgreSQL; 0 when none runs):
+    /// read from the store, since daemons may run different --lease.
+    qint64 leaseLeftMs = 0;
     bool self = false;     ///< the engine that answered
     /// Its lease time (--lease), in ms: how long after its last claim its partitions (or the
     /// store's one delivery lease) pass on should it stop. 0 when not known.
@@ -41,6 +50,9 @@ struct DaemonStatus
     /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
     /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
     bool rateKnown() const { return !fromLease && !late(); }
+    DaemonState state() const;
+    /// "live", "late" or "gone", as the API and jobfirstctl say it.
+    static QString stateName(DaemonState state);
     /// The partitions as sorted runs, each "first<dash>last" or one number: 20 partitions
     /// one by one made a column far wider than the words around it.
     QStringList partitionRuns(QChar dash) const;

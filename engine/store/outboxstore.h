@@ -105,6 +105,10 @@ public:
     /// Other processes deliver part of this outbox (PostgreSQL: the partitions this process
     /// does not hold), so the deliveries waiting change without this process seeing it.
     virtual bool sharesDelivery() const { return false; }
+    /// Something other than this writer (another process on the store, or another connection
+    /// of this one) may have changed the outbox since the last ask: the writer reads the
+    /// counts again at its next lease claim. True where that cannot be told cheaply.
+    virtual bool changedElsewhere() { return true; }
     /// Deliveries waiting per target, as stored; nullopt when the store cannot be read.
     virtual std::optional<QHash<QString, qint64>> countPending() = 0;
     /// Highest delivery row id ever committed (by any process).

@@ -310,6 +310,15 @@ std::optional<QHash<QString, qint64>> SqliteOutboxStore::countPending()
     return counts;
 }
 
+bool SqliteOutboxStore::changedElsewhere()
+{
+    QSqlQuery q(m_store->database());
+    if (!q.exec(QStringLiteral("PRAGMA data_version")) || !q.next())
+        return true; // not known: counted again
+    const qint64 version = q.value(0).toLongLong();
+    return std::exchange(m_dataVersion, version) != version;
+}
+
 qint64 SqliteOutboxStore::lastDeliveryId()
 {
     qint64 id = 0;

@@ -41,6 +41,8 @@ public:
 
     /// Deliveries waiting per target, as stored.
     std::optional<QHash<QString, qint64>> countPending() override;
+    /// Told by PRAGMA data_version, which moves when another connection commits.
+    bool changedElsewhere() override;
     /// Highest delivery row id ever committed to the store (by any process).
     qint64 lastDeliveryId() override;
 
@@ -71,6 +73,7 @@ private:
     int m_walFrames = 0;
     SqliteStatement m_begin, m_commit, m_rollback;
     SqliteStatement m_lastDelivery;
+    qint64 m_dataVersion = -1; ///< PRAGMA data_version when changedElsewhere() last asked
     SqliteStatement m_markDone, m_markRetry, m_markDead, m_markHold, m_ledgerRange, m_logAttempt;
     SqliteEventRows m_eventRows;
     SqliteDoneMarker m_doneMarker;

@@ -217,6 +217,7 @@ void DeliveryEngine::Loop::publish(const TargetRuntime &rt,
     s.circuit = rt.circuit;
     s.nextProbeAt = rt.circuit == CircuitState::Open ? rt.openUntil : 0;
     s.inFlight = rt.inFlight;
+    s.triedSinceStart = rt.tried;
     if (change)
         change(s);
 }
@@ -440,6 +441,12 @@ void DeliveryEngine::Loop::settleFinished()
             engine.onNodeResult(flight.target, s.ok || s.reached, s.error);
         if (!rt)
             continue;
+        if (!rt->tried) {
+            // Its first answer since the start: its circuit now says something about it.
+            rt->tried = true;
+            if (!s.circuitChanged)
+                publish(*rt, {});
+        }
         if (s.circuitChanged)
             circuitChanged(*rt);
         if (s.becameGone) {

@@ -233,6 +233,8 @@ struct OutboxWriter::Parts
     std::unique_ptr<WalSyncer> syncer;
     qint64 countedAt = 0;   ///< when the pending counts were last read from the store
     qint64 countTookMs = 0; ///< how long that read took
+    /// Something other than this writer changed the outbox since the counts were read.
+    bool changedElsewhere = false;
     /// Highest delivery id the groups committed so far make durable once they are answered.
     /// A logged group makes durable only its own rows: when another process committed rows
     /// just before it, the bound stays below them until a WAL sync covers them.
@@ -512,6 +514,7 @@ void OutboxWriter::recount(Parts &parts)
         counters.add(it.key(), it.value());
     parts.countedAt = nowMs();
     parts.countTookMs = parts.countedAt - startedAt;
+    parts.changedElsewhere = false;
 }
 
 qint64 OutboxWriter::recountEveryMs(const Parts &parts)
@@ -695,8 +698,12 @@ void OutboxWriter::writeGroup(Parts &parts, Group &group)
             // Others' deliveries (and, where this one delivers only some partitions, the
             // deliveries of its own events that others make) change the counts unseen: a
             // daemon taking the events of all users counted up for good, past the backlog
-            // alert, while nothing waited.
-            if ((!group.leaseAnswers.back().isEmpty() || parts.committer->sharesDelivery()) &&
+            // alert, while nothing waited. So do events another process on the store accepted
+            // (jobfirstctl --db … sync send) while this one delivers everything: its backlog
+            // read 0 for as long as they were retried (session 24).
+            parts.changedElsewhere |= parts.committer->changedElsewhere();
+            if ((!group.leaseAnswers.back().isEmpty() || parts.committer->sharesDelivery() ||
+                 parts.changedElsewhere) &&
                 recountDue(parts))
                 recount(parts);
         } else if (std::holds_alternative<DurabilityBarrier>(*r)) {

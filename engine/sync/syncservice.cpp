@@ -178,6 +178,23 @@ Result<QList<DaemonStatus>> SyncService::daemons() const
     return QList<DaemonStatus>{self};
 }
 
+Status SyncService::forgetDaemon(const QString &id)
+{
+    if (!PostgresUrl::isUrl(m_outbox))
+        return makeError(QStringLiteral("daemon.not_shared"),
+                         QStringLiteral("this store is SQLite: it keeps no daemon rows (the one "
+                                        "process delivering from it leaves the list by itself "
+                                        "when its lease lapses)"));
+    auto url = PostgresUrl::parse(m_outbox);
+    if (!url)
+        return url.error();
+    if (Status s = DaemonHeartbeat::forget(url.value(), id); !s)
+        return s;
+    if (m_heartbeat)
+        m_heartbeat->dropFromView(id);
+    return {};
+}
+
 void SyncService::stop()
 {
     m_heartbeat.reset(); // before the delivery engine whose figures it reads

@@ -125,6 +125,9 @@ public:
     /// heartbeats (this one as last read by its heartbeat, or read at once when this process
     /// does not deliver); with SQLite this embedded engine alone.
     Result<QList<DaemonStatus>> daemons() const;
+    /// Removes a gone daemon's row from the PostgreSQL store (DaemonHeartbeat::forget); a
+    /// SQLite store lists no daemon rows ("daemon.not_shared").
+    Status forgetDaemon(const QString &id);
     /// The admin API this engine serves, shown to the other daemons.
     void setAdminUrl(const QString &url);
 

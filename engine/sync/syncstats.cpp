@@ -44,6 +44,7 @@ QJsonObject TargetStatus::toJson() const
         {QStringLiteral("retries"), retries},
         {QStringLiteral("dead_letters"), deadLetters},
         {QStringLiteral("in_flight"), inFlight},
+        {QStringLiteral("tried_since_start"), triedSinceStart},
         {QStringLiteral("last_error"), lastError},
         {QStringLiteral("last_error_at"),
          lastErrorAt
@@ -51,7 +52,8 @@ QJsonObject TargetStatus::toJson() const
              : QString()}};
     if (!liveStateKnown()) {
         // Null, not a made-up "closed" or "": only the delivering process knows them.
-        for (const char *key : {"circuit", "in_flight", "last_error", "last_error_at"})
+        for (const char *key :
+             {"circuit", "in_flight", "last_error", "last_error_at", "tried_since_start"})
             o.insert(QLatin1String(key), QJsonValue::Null);
         o.insert(QStringLiteral("delivered_by"), deliveredElsewhere);
     }

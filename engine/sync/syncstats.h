@@ -37,6 +37,10 @@ struct TargetStatus
     int inFlight = 0;
     QString lastError;
     qint64 lastErrorAt = 0;
+    /// A delivery to it was answered (or failed) since this engine started delivering. Until
+    /// then its circuit is the closed one every engine starts with, which says nothing about
+    /// the target (a reopened store's targets may have been down all along): not known.
+    bool triedSinceStart = false;
     /// Only the delivering process knows the circuit, the requests in flight and the last
     /// error. Empty when this process delivers; else who does ("by another process, lease
     /// held by …"), and those fields are not known here (null in JSON, never a made-up
@@ -45,6 +49,8 @@ struct TargetStatus
 
     /// The circuit, in-flight count and last error are this process's own, so true.
     bool liveStateKnown() const { return deliveredElsewhere.isEmpty(); }
+    /// Its circuit says something about the target: this process delivers and has tried it.
+    bool circuitKnown() const { return liveStateKnown() && triedSinceStart; }
     /// This process does not deliver (`deliveredBy` says who does): blanks what only the
     /// delivering process knows.
     void forgetLiveState(const QString &deliveredBy);

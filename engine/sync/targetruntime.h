@@ -43,6 +43,7 @@ struct TargetRuntime
     double tokens = 1;
     qint64 tokensAt = 0;
     bool gone = false; ///< answered 410: waits for an operator
+    bool tried = false; ///< a delivery to it settled since the engine started
 
     bool sendable() const { return config.enabled && !config.paused && !config.held && !gone; }
 };

@@ -157,6 +157,16 @@ QByteArray readToken(const QString &tokenFile)
                                                                : QByteArray();
 }
 
+bool writeNoTargetConfig(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(R"({"targets": []})") < 0) {
+        qWarning("cannot write %s", qPrintable(path));
+        return false;
+    }
+    return true;
+}
+
 QByteArray startWithToken(DaemonProcess &daemon, const QString &db, const QString &config,
                           const QString &local, const QString &name, const QString &role)
 {

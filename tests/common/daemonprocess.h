@@ -63,6 +63,10 @@ QString makeToken(const QString &db, const QString &dir, const QString &name, co
 /// The token in a file makeToken() wrote (empty when there is none).
 QByteArray readToken(const QString &tokenFile);
 
+/// Writes a cluster config with no targets at `path` (daemons that only need to run); answers
+/// false (with a QWARN) when it could not be written.
+bool writeNoTargetConfig(const QString &path);
+
 /// A daemon of several on one store, as an operator sets each up: an API token `name` of `role`
 /// made in its own file `local` (token file beside it), then `daemon` started on `db` with
 /// `config` and `--local-db local`. Answers the token; empty (with a QWARN) when either failed.

@@ -731,6 +731,45 @@ private slots:
         QVERIFY2(applied.err.contains("'cluster_secret' is empty"), applied.err.constData());
     }
 
+    /// jobfirstd delivers everything from a SQLite store whose target is down; jobfirstctl,
+    /// another process on the same file, accepts events. The daemon's backlog (its /metrics,
+    /// the console's status bar and Overview card) counts them within one recount, not 0 for
+    /// as long as they are retried (session 24).
+    void theBacklogCountsEventsAnotherProcessAccepted()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("others.db"));
+        const QString config = m_dir.filePath(QStringLiteral("others.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"targets\": [{\"name\": \"t\", \"url\": \"http://127.0.0.1:9/sync\", "
+                    "\"events\": [\"user.created\"]}]}"); // nothing listens on port 9
+        }
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("others"), QStringLiteral("viewer"));
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, config));
+        const auto backlog = [&] {
+            const ApiReply r =
+                apiCall(daemon.url(), "GET", QStringLiteral("/metrics"), readToken(token));
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith("jobfirst_sync_queue_depth{target=\"t\"}"))
+                    return line.split(' ').last().toLongLong();
+            return qint64(-1);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(backlog(), qint64(0), 10000);
+        for (int i = 0; i < 5; ++i) {
+            const CtlRun sent =
+                runCtl({"--db", db, "--config", config, "sync", "send", "--type", "user.created",
+                        "--user", QStringLiteral("other%1").arg(i)});
+            QVERIFY2(sent.code == 0, sent.err.constData());
+        }
+        // Within a recount (the lease is renewed every few seconds): generous, never timed.
+        QTRY_COMPARE_WITH_TIMEOUT(backlog(), qint64(5), 20000);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     /// jobfirstd delivers from a store: jobfirstctl on the same file does not know the
     /// daemon's circuits or last errors and says so (null, and who delivers), never a made-up
     /// "closed" (walk23). The delivering daemon, asked over its API, says them.
@@ -809,13 +848,14 @@ private slots:
                 line = l;
         QVERIFY2(!line.isEmpty(), qPrintable(out));
         const QStringList columns = line.split(u' ', Qt::SkipEmptyParts);
-        // DAEMON, HEARTBEAT ("2.1 s"), DELIVERED, SINCE, PER S, PARTITIONS, LEASE ("30 s")
-        // (no admin API known)
-        QCOMPARE(columns.size(), 10);
-        QCOMPARE(columns.at(3), QStringLiteral("—"));
+        // DAEMON, STATE, HEARTBEAT ("2.1 s ago"), DELIVERED, SINCE, PER S, PARTITIONS,
+        // LEASE ("30 s") (no admin API known)
+        QCOMPARE(columns.size(), 12);
+        QCOMPARE(columns.at(1), QStringLiteral("live")); // its lease is renewed
         QCOMPARE(columns.at(5), QStringLiteral("—"));
-        QCOMPARE(columns.at(6), QStringLiteral("all"));
-        QCOMPARE(columns.at(7), QStringLiteral("30"));
+        QCOMPARE(columns.at(7), QStringLiteral("—"));
+        QCOMPARE(columns.at(8), QStringLiteral("all"));
+        QCOMPARE(columns.at(9), QStringLiteral("30"));
 
         // Stopped, it gives the lease back and is no longer listed.
         QCOMPARE(daemon.terminate(), 0);

@@ -841,6 +841,55 @@ private slots:
                  qPrintable(chinese));
     }
 
+    // A reopened store's target that is down (a killed demo's services died with it): until a
+    // delivery to it is tried, its circuit is the closed one every engine starts with, which
+    // says nothing about it. The Sync page shows it as not known, never "closed", and says it
+    // is failing, then open, once deliveries fail (session 24's walk).
+    void aTargetNotTriedSinceStartIsNotShownClosed()
+    {
+        NodeSimProcess down;
+        QVERIFY(down.start(QStringLiteral("down-at-start")));
+        const ClusterConfig c = simTargetConfig(down);
+        down.kill(); // nothing answers at its URL from the start
+        const QString config = m_dir.filePath(QStringLiteral("untried.json"));
+        QVERIFY(c.saveToFile(config).ok());
+        LocalEngineSession engine(QStringLiteral("console:untried"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("untried.db"));
+        options.configPath = config;
+        options.refreshMs = 100;
+        options.healthChecks = false;
+        QVERIFY(engine.start(options).result().ok());
+        ui::SyncPage page(&engine);
+        connect(&engine, &EngineSession::snapshot, &page, &ui::SyncPage::applySnapshot);
+        page.resize(1200, 500);
+        page.show();
+        auto *model = page.targetModel();
+        QAbstractItemModelTester tester(model);
+        const auto cell = [&](int column, int role = Qt::DisplayRole) {
+            const int row = model->rowOfKey(QStringLiteral("t"));
+            return row < 0 ? QString() : model->index(row, column).data(role).toString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowOfKey(QStringLiteral("t")) >= 0, 5000);
+        QSignalSpy snapshots(&engine, &EngineSession::snapshot);
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 3, 5000);
+        QCOMPARE(cell(2), QStringLiteral("\u2014")); // not "closed"
+        QVERIFY2(!cell(2, Qt::ToolTipRole).isEmpty(), "the circuit says why it is not known");
+        QCOMPARE(cell(9), QStringLiteral("not tried since start"));
+        QVERIFY(!model->row(model->rowOfKey(QStringLiteral("t"))).triedSinceStart);
+        // Deliveries fail: failing, then open, in its own words.
+        QVERIFY(engine.sendEvents(newUsers(QStringLiteral("untried"), 3), SyncMode::RealTime, {})
+                    .result()
+                    .ok());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !cell(9).isEmpty() && cell(9) != QStringLiteral("not tried since start"), 15000);
+        QVERIFY2(cell(2) != QStringLiteral("\u2014"), qPrintable(cell(2)));
+        QTRY_VERIFY2_WITH_TIMEOUT(cell(2).startsWith(QStringLiteral("open")), qPrintable(cell(2)),
+                                  30000);
+        QCOMPARE(cell(1), QStringLiteral("not delivering (circuit open)"));
+        engine.stop();
+    }
+
     // A target whose circuit is open is not shown "active" (its admin state): its State says
     // it is not delivered to, and "active" again once it delivers (session 15's walk).
     void openCircuitIsTheTargetsState()

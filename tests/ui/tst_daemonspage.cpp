@@ -21,6 +21,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QScopeGuard>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -100,11 +102,7 @@ private slots:
         PostgresServer pg;
         QVERIFY(pg.start(false));
         const QString config = m_dir.filePath(QStringLiteral("c.json"));
-        {
-            QFile c(config);
-            QVERIFY(c.open(QIODevice::WriteOnly));
-            c.write(R"({"targets": []})");
-        }
+        QVERIFY(writeNoTargetConfig(config));
         DaemonProcess daemons[2];
         QByteArray viewer;
         for (int i = 0; i < 2; ++i) {
@@ -157,7 +155,8 @@ private slots:
                 page.model()->index(rowOf(page, killed), 1).data(Qt::UserRole).toLongLong() >
                     ui::DaemonsPage::LateMs,
             20000);
-        QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("late")),
+        // In words, never like a live one.
+        QVERIFY2(shown(page, rowOf(page, killed), 1).contains(QStringLiteral("not heard from for")),
                  qPrintable(shown(page, rowOf(page, killed), 1)));
         QVERIFY(page.model()->index(rowOf(page, killed), 1).data(Qt::BackgroundRole).isValid());
         // Its rate is the last it wrote, not a current one: unknown, not shown as live.
@@ -170,10 +169,94 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(partitions(0) == PostgresSchema::Partitions, 20000);
         QTRY_COMPARE_WITH_TIMEOUT(shown(page, rowOf(page, killed), 2), QStringLiteral("none"),
                                   10000);
+        // Past its lease: gone, said so.
         QTRY_COMPARE_WITH_TIMEOUT(
-            summary->text(), QStringLiteral("2 engine(s) on this store; 1 with a late heartbeat."),
-            10000);
+            summary->text(),
+            QStringLiteral("2 engine(s) on this store; not heard from: 0 late, 1 gone."), 20000);
+        QVERIFY2(shown(page, rowOf(page, killed), 1)
+                     .startsWith(QStringLiteral("gone: not heard "
+                                                "from for ")),
+                 qPrintable(shown(page, rowOf(page, killed), 1)));
         QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
+        // A viewer cannot forget it: the action stays disabled, saying why.
+        table->selectRow(rowOf(page, killed));
+        auto *forget = page.findChild<QPushButton *>(QStringLiteral("forgetDaemon"));
+        QVERIFY(forget);
+        QVERIFY(!forget->isEnabled());
+        QVERIFY2(forget->toolTip().contains(QStringLiteral("admin")),
+                 qPrintable(forget->toolTip()));
+        QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void anAdminForgetsAGoneDaemon()
+    {
+        // Two daemons, the console attached to the first as an admin, in zh_CN; the second is
+        // SIGKILLed. Forget is offered only once it is gone (a fresher one may be alive and
+        // would list itself again), asks first naming it, and then it is listed no more.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("forget.json"));
+        QVERIFY(writeNoTargetConfig(config));
+        DaemonProcess daemons[2];
+        const QByteArray admin = startWithToken(
+            daemons[0], pg.url(), config, m_dir.filePath(QStringLiteral("forget0.db")),
+            QStringLiteral("forgetter"), QStringLiteral("admin"));
+        QVERIFY(!admin.isEmpty());
+        QVERIFY(daemons[1].start(
+            pg.url(), config,
+            {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("forget1.db"))}));
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), admin, {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        QTranslator chinese;
+        QVERIFY(chinese.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
+        QCoreApplication::installTranslator(&chinese);
+        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&chinese); });
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
+        page.show();
+        auto *forget = page.findChild<QPushButton *>(QStringLiteral("forgetDaemon"));
+        QVERIFY(forget);
+        const qint64 killed = daemons[1].pid();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0 && rowOf(page, daemons[0].pid()) >= 0,
+                                 15000);
+        const QString id = page.model()->row(rowOf(page, killed)).id;
+        page.table()->selectRow(rowOf(page, killed));
+        QVERIFY(!forget->isEnabled()); // live
+        daemons[1].kill();
+        QTRY_VERIFY_WITH_TIMEOUT(page.model()->row(rowOf(page, killed)).late(), 15000);
+        if (page.model()->row(rowOf(page, killed)).state() == DaemonState::Late)
+            QVERIFY(!forget->isEnabled()); // late, not yet gone: it may come back
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page.model()->row(rowOf(page, killed)).state() == DaemonState::Gone, 20000);
+        // In Chinese words, not the English ones, and not like a live one.
+        const QString heartbeat = shown(page, rowOf(page, killed), 1);
+        QVERIFY2(heartbeat.startsWith(QStringLiteral("已失联")), qPrintable(heartbeat));
+        QTRY_VERIFY(forget->isEnabled());
+        // Cancelled: nothing changes.
+        forget->click();
+        auto *box = page.findChild<QMessageBox *>(QStringLiteral("confirmForget"));
+        QVERIFY(box);
+        QVERIFY2(box->text().contains(id), qPrintable(box->text()));
+        box->reject();
+        QTRY_VERIFY(!page.findChild<QMessageBox *>(QStringLiteral("confirmForget")));
+        page.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0, 5000);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM daemon_heartbeats")),
+                 QStringLiteral("2"));
+        // Confirmed: its row is removed and the page lists it no more.
+        page.table()->selectRow(rowOf(page, killed));
+        QTRY_VERIFY(forget->isEnabled());
+        forget->click();
+        box = page.findChild<QMessageBox *>(QStringLiteral("confirmForget"));
+        QVERIFY(box);
+        box->accept();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) < 0, 10000);
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM daemon_heartbeats")),
+                 QStringLiteral("1"));
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QVERIFY2(summary->text().contains(id), qPrintable(summary->text()));
+        QVERIFY(!forget->isEnabled());
         QCOMPARE(daemons[0].terminate(), 0);
     }
 

@@ -6,8 +6,12 @@
 #include "widgets/columnfitter.h"
 
 #include <QBrush>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -57,11 +61,51 @@ std::tuple<bool, qint64, int, int> countsWidth(const DaemonStatus &d)
             d.rateKnown() ? digitsOf(qint64(d.deliveriesPerSecond + 0.5)) : 0};
 }
 
+/// A heartbeat as its state says it: a live one by its age, a late or gone one in words, never
+/// like a live one.
+QString heartbeatText(const DaemonStatus &d)
+{
+    switch (d.state()) {
+    case DaemonState::Live:
+        return d.heartbeatAgeMs > 0 ? DaemonsPage::tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
+                                    : DaemonsPage::tr("just now");
+    case DaemonState::Late:
+        return DaemonsPage::tr("late: not heard from for %1").arg(ageText(d.heartbeatAgeMs));
+    case DaemonState::Gone:
+        return DaemonsPage::tr("gone: not heard from for %1").arg(ageText(d.heartbeatAgeMs));
+    }
+    return {};
+}
+
+/// What makes the heartbeat's words wider or narrower: its state, and the length of a late
+/// or gone one's age ("not heard from for 9 s" grows to "… 10 s": cut to "…" unless refitted).
+std::pair<DaemonState, qsizetype> heartbeatWidth(const DaemonStatus &d)
+{
+    return {d.state(), d.state() == DaemonState::Live ? 0 : heartbeatText(d).size()};
+}
+
+QString heartbeatTip(const DaemonStatus &d)
+{
+    switch (d.state()) {
+    case DaemonState::Live:
+        return {};
+    case DaemonState::Late:
+        return DaemonsPage::tr("Its heartbeat is late: it may be stopped, paused or cut off from "
+                               "the store. Its partitions pass to the others once its lease "
+                               "has lapsed.");
+    case DaemonState::Gone:
+        return DaemonsPage::tr("Late, and its partition leases have lapsed: its partitions have "
+                               "passed to the others. An admin can forget it; else its row "
+                               "goes after an hour.");
+    }
+    return {};
+}
+
 } // namespace
 
 DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_view(new QTableView(this)), m_summary(new QLabel(this)),
-      m_timer(new QTimer(this))
+      m_forget(new QPushButton(this)), m_timer(new QTimer(this))
 {
     using Model = RecordTableModel<DaemonStatus>;
     const auto late = [](const DaemonStatus &d, int role) -> QVariant {
@@ -83,9 +127,9 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
          {[] { return tr("Heartbeat"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
               if (role == Qt::DisplayRole)
-                  return d.late()               ? tr("%1 ago, late").arg(ageText(d.heartbeatAgeMs))
-                         : d.heartbeatAgeMs > 0 ? tr("%1 ago").arg(ageText(d.heartbeatAgeMs))
-                                                : tr("just now");
+                  return heartbeatText(d);
+              if (role == Qt::ToolTipRole && d.late())
+                  return heartbeatTip(d);
               if (role == Qt::ToolTipRole && d.leaseMs > 0) // its --lease, where known
                   return tr("Its lease: %1 s. Should it stop, what it delivers passes to another "
                             "engine that long after its last claim.")
@@ -157,8 +201,17 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     m_fitter = new ColumnFitter(m_view);
     m_summary->setObjectName(QStringLiteral("daemonsSummary"));
     m_summary->setWordWrap(true);
+    m_forget->setObjectName(QStringLiteral("forgetDaemon"));
+    m_forget->setEnabled(false);
+    connect(m_forget, &QPushButton::clicked, this, &DaemonsPage::forgetSelected);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &DaemonsPage::updateForget);
+    gate(m_forget, Permission::Administer);
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_summary, 1);
+    top->addWidget(m_forget);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_summary);
+    layout->addLayout(top);
     layout->addWidget(m_view, 1);
     m_timer->setInterval(1000);
     connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
@@ -196,7 +249,7 @@ void DaemonsPage::refresh()
                     return false; // rows come or go: the fitter sees that itself
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
-                        before.at(i).late() != list->at(i).late() ||
+                        heartbeatWidth(before.at(i)) != heartbeatWidth(list->at(i)) ||
                         countsWidth(before.at(i)) != countsWidth(list->at(i)))
                         return true;
                 return false;
@@ -204,6 +257,7 @@ void DaemonsPage::refresh()
             m_model->setRows(list.value());
             if (rowsReworded)
                 m_fitter->schedule();
+            updateForget(); // the selected daemon may have gone, or come back
         } else {
             // The last rows would look current with ages that no longer grow: not shown.
             m_error = list.error().message;
@@ -217,7 +271,55 @@ void DaemonsPage::refresh()
 void DaemonsPage::retranslate()
 {
     m_model->retranslate();
+    m_forget->setText(tr("Forget daemon…"));
+    updateForget();
     updateSummary();
+}
+
+const DaemonStatus *DaemonsPage::selected() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty() || rows.first().row() >= m_model->rows().size())
+        return nullptr;
+    return &m_model->rows().at(rows.first().row());
+}
+
+void DaemonsPage::updateForget()
+{
+    if (!allowed(Permission::Administer))
+        return; // gate() keeps it disabled, with the role's reason
+    // Only a gone daemon: a fresher one may be alive and would list itself again.
+    const DaemonStatus *d = selected();
+    const bool gone = d && !d->self && !d->fromLease && d->state() == DaemonState::Gone;
+    m_forget->setEnabled(gone);
+    m_forget->setToolTip(gone ? tr("Removes the row of %1 from the store.").arg(d->id)
+                              : tr("Select a daemon that is gone (late, and its partition "
+                                   "leases have lapsed) to forget it."));
+}
+
+void DaemonsPage::forgetSelected()
+{
+    const DaemonStatus *d = selected();
+    if (!d)
+        return;
+    const QString id = d->id;
+    auto *box = new QMessageBox(
+        QMessageBox::Warning, tr("Forget daemon"),
+        tr("Forget daemon %1, not heard from for %2? Its row is removed from the store; if it "
+           "runs again, it lists itself again.")
+            .arg(id, ageText(d->heartbeatAgeMs)),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("confirmForget"));
+    connect(box, &QMessageBox::accepted, this, [this, id] {
+        whenFinished(session()->forgetDaemon(id), this, [this, id](const Status &s) {
+            m_forgetResult = s ? tr("Daemon %1 forgotten.").arg(id)
+                               : tr("Daemon %1 not forgotten: %2").arg(id, errorText(s.error()));
+            updateSummary();
+            refresh();
+        });
+    });
+    box->open();
 }
 
 void DaemonsPage::updateSummary()
@@ -228,14 +330,20 @@ void DaemonsPage::updateSummary()
         return;
     }
     int late = 0;
-    for (const DaemonStatus &d : m_model->rows())
-        if (d.late())
-            ++late;
+    int gone = 0;
+    for (const DaemonStatus &d : m_model->rows()) {
+        late += d.state() == DaemonState::Late;
+        gone += d.state() == DaemonState::Gone;
+    }
     const int n = int(m_model->rows().size());
-    m_summary->setText(
-        late > 0 ? tr("%Ln engine(s) on this store; %1 with a late heartbeat.", nullptr, n)
-                       .arg(countText(late))
-                 : tr("%Ln engine(s) on this store.", nullptr, n));
+    QString text =
+        late + gone > 0
+            ? tr("%Ln engine(s) on this store; not heard from: %1 late, %2 gone.", nullptr, n)
+                  .arg(countText(late), countText(gone))
+            : tr("%Ln engine(s) on this store.", nullptr, n);
+    if (!m_forgetResult.isEmpty())
+        text += u'\n' + m_forgetResult;
+    m_summary->setText(text);
 }
 
 } // namespace jobfirst::ui

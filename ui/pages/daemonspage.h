@@ -6,6 +6,7 @@
 #include "store/daemonstatus.h"
 
 class QLabel;
+class QPushButton;
 class QTableView;
 class QTimer;
 
@@ -16,8 +17,9 @@ class ColumnFitter;
 /// The engines working on the store (issue 13): every jobfirstd sharing a PostgreSQL outbox
 /// with the partitions it holds, its heartbeat age and delivery rate, read through the engine
 /// interface once a second while the page is shown (a daemon whose heartbeat is late is
-/// marked). When they cannot be read the page says why and shows no rows (old ones would look
-/// current). With a SQLite store, the one embedded engine.
+/// marked late, then gone, in words). When they cannot be read the page says why and shows no
+/// rows (old ones would look current). An admin can forget a gone daemon (its row removed,
+/// after a confirmation naming it). With a SQLite store, the one embedded engine.
 class DaemonsPage final : public Page
 {
     Q_OBJECT
@@ -32,6 +34,10 @@ public:
     RecordTableModel<DaemonStatus> *model() const { return m_model; }
     /// Reads the daemons now (the answer arrives later; refreshed() says when).
     void refresh();
+    QTableView *table() const { return m_view; }
+    /// Asks to forget the selected daemon: a confirmation ("confirmForget") naming it, then
+    /// EngineSession::forgetDaemon(); the answer shows in the summary.
+    void forgetSelected();
 
     /// A heartbeat older than this is late: the daemon may be gone.
     static constexpr qint64 LateMs = DaemonStatus::LateMs;
@@ -45,14 +51,19 @@ protected:
 
 private:
     void updateSummary();
+    /// The selected row, when one is; else nullptr.
+    const DaemonStatus *selected() const;
+    void updateForget();
 
     RecordTableModel<DaemonStatus> *m_model;
     QTableView *m_view;
     QLabel *m_summary;
+    QPushButton *m_forget;
     QTimer *m_timer;
     ColumnFitter *m_fitter;
     bool m_busy = false;
     QString m_error;
+    QString m_forgetResult; ///< what the last forget answered, shown under the summary
 };
 
 } // namespace jobfirst::ui

@@ -182,8 +182,8 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
     m_cards[6].value->setToolTip(
         s.sync.storeUnavailable()
             ? tr("Not known while the store cannot be reached: %1").arg(s.sync.deliveryStandbyFor)
-        : s.sync.heldDeliveries ? heldText()
-                                : QString());
+        : s.sync.heldDeliveries ? heldText() + u'\n' + backlogCountText()
+                                : backlogCountText());
     restyle(m_cards[2].value,
             failed ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Failed).name())
             : down ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())

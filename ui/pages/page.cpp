@@ -147,6 +147,14 @@ QString heldText()
                  "disabled. They are not being attempted, and go when the target is back.");
 }
 
+QString backlogCountText()
+{
+    return QCoreApplication::translate(
+        "State", "Counted every second across daemons: what this engine accepts and delivers "
+                 "counts at once; what other daemons or processes on the store accept or "
+                 "deliver counts at its next recount (every 1 to 5 s).");
+}
+
 QString standbyText(const DeliveryStandby &standby)
 {
     switch (standby.reason) {

@@ -92,6 +92,9 @@ QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 /// What "held" means where a backlog is counted: waiting, but not being worked on.
 QString heldText();
+/// How current a backlog figure is (its tooltip): this engine's own changes at once, other
+/// processes' at its next recount, every 1 to 5 s (issue 13; no query per frame).
+QString backlogCountText();
 /// Why delivery stands by, each reason as what it is ("host:1:a delivers from this store",
 /// "its lease renewal answered too late"), translated; "" while it delivers.
 QString standbyText(const DeliveryStandby &standby);

@@ -94,6 +94,13 @@ QString targetState(const TargetStatus &t, const QString &nodeWord)
     return SyncPage::tr("active");
 }
 
+/// Why a target's circuit and last error are not known yet.
+QString notTriedText()
+{
+    return SyncPage::tr("Not tried since the engine started: whether it answers is not known "
+                        "until a delivery to it is tried.");
+}
+
 } // namespace
 
 SyncPage::SyncPage(EngineSession *session, QWidget *parent)
@@ -192,17 +199,24 @@ void SyncPage::makeTargetModel()
                  return role == Qt::DisplayRole ? QVariant(targetState(t, m_heldBy.value(t.name)))
                                                 : QVariant();
              }},
-            column<T>([] { return tr("Circuit"); },
-                      [](const T &t) {
-                          // An open circuit says when it tries again, not only that it is open.
-                          const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
-                          if (!t.liveStateKnown()) // only the delivering process knows it
-                              return QStringLiteral("—");
-                          return t.circuit == CircuitState::Open && t.nextProbeAt
-                                     ? tr("open, next probe in %1")
-                                           .arg(ageText(std::max<qint64>(left, 1000)))
-                                     : circuitText(t.circuit);
-                      }),
+            {[] { return tr("Circuit"); },
+             [](const T &t, int role) -> QVariant {
+                 // Only the delivering process knows it, and only once it tried the target:
+                 // before, it is the closed circuit every engine starts with (a reopened demo's
+                 // targets read "closed" while down), not known.
+                 if (role == Qt::ToolTipRole && t.liveStateKnown() && !t.triedSinceStart)
+                     return notTriedText();
+                 if (role != Qt::DisplayRole)
+                     return {};
+                 if (!t.circuitKnown())
+                     return QStringLiteral("—");
+                 // An open circuit says when it tries again, not only that it is open.
+                 const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
+                 return t.circuit == CircuitState::Open && t.nextProbeAt
+                            ? tr("open, next probe in %1")
+                                  .arg(ageText(std::max<qint64>(left, 1000)))
+                            : circuitText(t.circuit);
+             }},
             // A target not delivered to (its node down, paused, disabled) holds its backlog:
             // not behind, waiting. Said so, not counted as if it were being worked on.
             {[] { return tr("Backlog"); },
@@ -243,6 +257,14 @@ void SyncPage::makeTargetModel()
             // as past.
             {[] { return tr("Last error"); },
              [this](const T &t, int role) -> QVariant {
+                 if (t.lastError.isEmpty() && t.liveStateKnown() && !t.triedSinceStart) {
+                     if (role == Qt::DisplayRole)
+                         return tr("not tried since start");
+                     if (role == Qt::ToolTipRole)
+                         return notTriedText();
+                     if (role == Qt::ForegroundRole)
+                         return QBrush(QColor(0x80, 0x8b, 0x96));
+                 }
                  if (t.lastError.isEmpty())
                      return {};
                  const bool past = deliversAgain(t);
@@ -272,7 +294,8 @@ void SyncPage::makeTargetModel()
                a.tlsInsecure == b.tlsInsecure && a.unsignedDeliveries == b.unsignedDeliveries &&
                a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt &&
                a.disabledReason == b.disabledReason && a.lastError == b.lastError &&
-               a.deliveredElsewhere == b.deliveredElsewhere && a.url == b.url && a.name == b.name;
+               a.deliveredElsewhere == b.deliveredElsewhere &&
+               a.triedSinceStart == b.triedSinceStart && a.url == b.url && a.name == b.name;
     });
 }
 
