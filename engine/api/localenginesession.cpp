@@ -677,26 +677,27 @@ QFuture<Result<int>> LocalEngineSession::rollbackConfig(int version)
 QFuture<Result<SloReport>> LocalEngineSession::slo()
 {
     // Read on a pool thread with its own connection: 30 days of health history and an
-    // hour of deliveries are not the engine thread's work.
-    // Node health history is in the cluster state: PostgreSQL when daemons share one.
+    // hour of deliveries are not the engine thread's work. Everything the SLO reads is in the
+    // cluster state: PostgreSQL when daemons share one (the engine's own file is not opened
+    // then), else the engine's file.
     const QString db = m_shared->options.dbPath;
     const QString url = m_shared->options.outboxUrl;
     // The engine opened and checked the file at start: this refresh, every 30 s, must not
     // quick_check it again (15 ms of a core on a demo store, the whole file on a big one).
     return inBackground<Result<SloReport>>([db, url]() -> Result<SloReport> {
-        auto store = Store::openReader(db);
-        if (!store)
-            return store.error();
-        std::unique_ptr<PostgresStateStore> shared;
-        if (!url.isEmpty()) {
-            auto opened = PostgresStateStore::open(url);
-            if (!opened)
-                return opened.error();
-            shared = std::move(opened).value();
+        std::unique_ptr<ClusterStateStore> state;
+        if (url.isEmpty()) {
+            auto store = Store::openReader(db);
+            if (!store)
+                return store.error();
+            state = std::move(store).value();
+        } else {
+            auto shared = PostgresStateStore::open(url);
+            if (!shared)
+                return shared.error();
+            state = std::move(shared).value();
         }
-        auto inputs =
-            SloStore(shared ? static_cast<ClusterStateStore *>(shared.get()) : store->get())
-                .load(QDateTime::currentMSecsSinceEpoch());
+        auto inputs = SloStore(state.get()).load(QDateTime::currentMSecsSinceEpoch());
         if (!inputs)
             return inputs.error();
         return SloCalculator::compute(inputs.value());
