@@ -36,7 +36,8 @@ struct SloInputs
 {
     qint64 now = 0;
     QList<NodeHistory> nodes;
-    QList<qint64> realTimeLatenciesMs; ///< acknowledged real-time deliveries of the last hour
+    QList<qint64>
+        realTimeLatenciesMs; ///< real-time deliveries of the last hour, and waiting ones' ages
     qint64 ledgerRecords = 0;          ///< at the latest check of each target within a day
     qint64 consistentRecords = 0;
     int targetsChecked = 0;

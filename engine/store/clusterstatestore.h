@@ -53,8 +53,9 @@ public:
     /// then every one up to `to` (what the SLO's availability is computed from).
     virtual Result<QList<NodeHistory>> nodeHistories(qint64 from, qint64 to) const = 0;
     /// Enqueue-to-acknowledged latencies (ms) of the real-time deliveries acknowledged in
-    /// [from, to], newest first, at most `limit` (StateReports::realTimeLatencies): the
-    /// outbox's rows in the same database, so with PostgreSQL every daemon's deliveries.
+    /// [from, to], newest first, at most `limit`, then the ages of those still waiting
+    /// (StateReports::realTimeLatencies): the outbox's rows in the same database, so with
+    /// PostgreSQL every daemon's deliveries.
     virtual Result<QList<qint64>> realTimeLatencies(qint64 from, qint64 to, int limit) const = 0;
     /// Consistency checks (the SLO's consistency figure): one is recorded wherever it ran and
     /// read by every engine sharing the state.

@@ -33,7 +33,10 @@ Result<QList<LogEntry>> logLines(QSqlQuery &q, const LogQuery &query, const Quer
 /// The enqueue-to-acknowledged latencies (ms) of real-time deliveries acknowledged in
 /// [from, to], the newest first, at most `limit`: the outbox's `deliveries` rows, which are in
 /// the same database as the cluster state (with PostgreSQL, every daemon's deliveries).
-/// Near-real-time and bulk rows wait on purpose and are left out.
+/// Then the age at `to` of the real-time deliveries still waiting, the oldest
+/// WaitingSamplesPerTarget of each target: a wait counts before it ends. Near-real-time and
+/// bulk rows wait on purpose and are left out.
+constexpr int WaitingSamplesPerTarget = 1000;
 Result<QList<qint64>> realTimeLatencies(QSqlQuery &q, qint64 from, qint64 to, int limit,
                                         const QueryFailed &failed);
 
