@@ -376,9 +376,19 @@ private slots:
         const auto card = [window] { return window->overview()->cardValue(6); };
         QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
         QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("—"), 5000);
+        // Nor does the Sync page's target row (it said "0" and its oldest wait, as if live).
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("—"), 5000); // Backlog
+        QCOMPARE(cell(4), QStringLiteral("—"));                        // Oldest waiting
+        {
+            auto *m = window->sync()->targetModel();
+            const QString why =
+                m->index(m->rowOfKey(QStringLiteral("t")), 3).data(Qt::ToolTipRole).toString();
+            QVERIFY2(why.contains(QStringLiteral("cannot be reached")), qPrintable(why));
+        }
         QVERIFY(pg.resume());
         QTRY_COMPARE_WITH_TIMEOUT(backlog->text(), QStringLiteral("Sync backlog: 0"), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("0"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("0"), 5000);
         shell.stop();
     }
 
