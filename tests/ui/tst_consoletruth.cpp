@@ -753,6 +753,32 @@ private slots:
         QVERIFY2(ready != u"ready" && drain != u"drain", qPrintable(ready + u' ' + drain));
     }
 
+    // Every action the engine audits reads as words in both languages: "daemon.forget" and
+    // "backup.restore" stood raw in the Audit page, in the Chinese console too.
+    void everyAuditedActionIsWorded_data()
+    {
+        QTest::addColumn<QString>("action");
+        for (const char *a :
+             {"node.add",        "node.edit",      "node.remove",      "node.weight",
+              "node.ready",      "node.drain",     "node.maintenance", "node.failed",
+              "dlq.retry",       "dlq.replay",     "dlq.discard",      "consistency.repair",
+              "target.pause",    "target.resume",  "target.enable",    "target.disable",
+              "target.disabled", "config.apply",   "token.create",     "token.revoke",
+              "backup.create",   "backup.restore", "daemon.forget"})
+            QTest::newRow(a) << QString::fromLatin1(a);
+    }
+
+    void everyAuditedActionIsWorded()
+    {
+        QFETCH(QString, action);
+        const QString english = ui::AuditPage::actionText(action);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::AuditPage::actionText(action);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(english != action, qPrintable(english));
+        QVERIFY2(chinese != english, qPrintable(chinese));
+    }
+
     // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
     // the console's language ("1 deliveries …: Connection refused" in the Chinese console).
     void deadLetterLogLineReadsInTheLanguage()
