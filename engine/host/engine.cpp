@@ -858,9 +858,12 @@ void Engine::followPartitions(const QString &holder)
                                 .arg(m_checkedPartitions.size())
                                 .arg(partitionList(held));
     qInfo("health: %s", qPrintable(message));
+    // The counts and the ranges apart too: the console words the line in its own language.
     m_logBook->record(QStringLiteral("info"), QStringLiteral("health"),
                       QStringLiteral("health.partitions"), message,
-                      {{QStringLiteral("partitions"), int(held.size())}});
+                      {{QStringLiteral("partitions"), int(held.size())},
+                       {QStringLiteral("were"), int(m_checkedPartitions.size())},
+                       {QStringLiteral("held"), held.isEmpty() ? QString() : partitionList(held)}});
     m_checkedPartitions = held;
     m_cluster->setCheckedPartitions(held, holder);
 }

@@ -798,6 +798,37 @@ private slots:
                  qPrintable(chinese));
     }
 
+    // The line a daemon on PostgreSQL writes when its partitions move: English words in the
+    // Chinese console's Logs page before.
+    void partitionsLogLineReadsInTheLanguage()
+    {
+        LogEntry e;
+        e.kind = QStringLiteral("health.partitions");
+        e.source = QStringLiteral("log");
+        e.message = QStringLiteral("health checks follow 20 partitions here (were 0): 40-59");
+        e.fields = {{QStringLiteral("partitions"), 20},
+                    {QStringLiteral("were"), 0},
+                    {QStringLiteral("held"), QStringLiteral("40-59")}};
+        QCOMPARE(ui::LogsPage::lineText(e),
+                 QStringLiteral("Health checks follow 20 partitions here (were 0): 40-59"));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::LogsPage::lineText(e);
+        e.fields = {{QStringLiteral("partitions"), 0},
+                    {QStringLiteral("were"), 20},
+                    {QStringLiteral("held"), QString()}};
+        const QString none = ui::LogsPage::lineText(e);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("partitions")) &&
+                     chinese.contains(QStringLiteral("40-59")),
+                 qPrintable(chinese));
+        QVERIFY2(!none.contains(QStringLiteral("none")), qPrintable(none));
+        // And the reason of a transition taken from the daemon that checks the node.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString elsewhere = ui::reasonText(QStringLiteral("checked by another daemon"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!elsewhere.contains(QStringLiteral("daemon")), qPrintable(elsewhere));
+    }
+
     // ... and on screen, for a target that is gone: its Last error cell.
     void refusedDeliveryReadsInChinese()
     {
