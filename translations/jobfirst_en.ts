@@ -106,6 +106,13 @@
             <numerusform>%Ln deliveries to %1 became dead letters: %2</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Health checks follow %Ln partition(s) here (were %1): %2</source>
+        <translation>
+            <numerusform>Health checks follow %Ln partition here (were %1): %2</numerusform>
+            <numerusform>Health checks follow %Ln partitions here (were %1): %2</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SloPanel</name>

@@ -220,6 +220,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>a new connection failed: %1</source>
         <translation>新连接失败：%1</translation>
     </message>
+    <message>
+        <source>checked by another daemon</source>
+        <translation>由另一个守护进程检查</translation>
+    </message>
 </context>
 <context>
     <name>State</name>
@@ -644,6 +648,14 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>version %1</source>
         <translation>版本 %1</translation>
+    </message>
+    <message>
+        <source>backup restored</source>
+        <translation>恢复备份</translation>
+    </message>
+    <message>
+        <source>daemon forgotten</source>
+        <translation>移除守护进程</translation>
     </message>
 </context>
 <context>
@@ -1327,6 +1339,16 @@ Choose another store (File → Open cluster store…), or start the console with
     <message>
         <source>Delivery: this process stands by: %1</source>
         <translation>投递：本进程待命：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Health checks follow %Ln partition(s) here (were %1): %2</source>
+        <translation>
+            <numerusform>本进程负责 %Ln 个分区的健康检查（原为 %1 个）：%2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
     </message>
 </context>
 <context>
@@ -2570,6 +2592,10 @@ since %1</source>
     <message>
         <source>not tried since start</source>
         <translation>启动以来未尝试</translation>
+    </message>
+    <message>
+        <source>Not known while the store cannot be reached: %1</source>
+        <translation>无法连接存储，暂时未知：%1</translation>
     </message>
 </context>
 <context>

@@ -111,8 +111,9 @@ void addOptions(QCommandLineParser &parser)
                         "a shared sync outbox (password from PGPASSFILE or ?passfile=FILE)."),
          QStringLiteral("file|url")},
         {QStringLiteral("local-db"),
-         QStringLiteral("With --db postgresql://…: this console's file for its logs, SLO "
-                        "history and import checkpoints."),
+         QStringLiteral("With --db postgresql://…: this console's file for its logs and "
+                        "import checkpoints (API tokens and the SLO's history are shared in "
+                        "PostgreSQL)."),
          QStringLiteral("file")},
         {QStringLiteral("config"),
          QStringLiteral("With --db: the cluster config file (watched for changes). A missing "

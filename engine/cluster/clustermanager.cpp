@@ -196,13 +196,18 @@ void ClusterManager::setCheckedPartitions(const QList<int> &partitions, const QS
     m_partitions = now;
     m_leaseHolder = leaseHolder;
     const bool checking = m_housekeeping->isActive();
-    for (const Runtime &r : m_nodes) {
+    for (Runtime &r : m_nodes) {
         const QString &id = r.status.spec.id;
         const bool mine = checksHere(id);
-        if (mine && !before.contains(id) && checking)
+        if (mine && !before.contains(id) && checking) {
             m_checker->setNode(id, checkUrl(r.status.spec), 0, r.status.spec.security());
-        else if (!mine && before.contains(id))
+        } else if (!mine && before.contains(id)) {
             m_checker->removeNode(id);
+            // What this daemon measured is no longer measured: kept, it stood still for as
+            // long as another daemon checked the node, drawn on as if live (session 25).
+            r.hadEwma = false;
+            publishLatency(r);
+        }
     }
 }
 

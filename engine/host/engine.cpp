@@ -21,6 +21,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSysInfo>
 #include <QTimer>
@@ -43,6 +44,15 @@ QString partitionList(const QList<int> &sorted)
         i = j + 1;
     }
     return parts.isEmpty() ? QStringLiteral("none") : parts.join(u',');
+}
+
+/// Who delivers, less when the store is tried again ("(trying again in 47 ms)",
+/// ConnectBackoff): that countdown changes at every claim, and a PostgreSQL outage logged a
+/// "stands by" line each second.
+QString withoutRetryWait(const QString &delivery)
+{
+    static const QRegularExpression wait(QStringLiteral(" \\(trying again in \\d+ ms\\)"));
+    return QString(delivery).remove(wait);
 }
 } // namespace
 
@@ -647,14 +657,14 @@ void Engine::logDeliveryChanges(const SyncStats &now)
                               {{QStringLiteral("count"), t.failed - before}, {QStringLiteral("error"), t.lastError}}, QString(), t.name);
         m_deadSeen.insert(t.name, t.failed);
     }
-    if (now.delivery != m_deliverySeen) {
+    if (const QString delivery = withoutRetryWait(now.delivery); delivery != m_deliverySeen) {
         if (!m_deliverySeen.isEmpty())
             m_logBook->record(QStringLiteral("info"), QStringLiteral("delivery"),
                               QStringLiteral("delivery.lease"),
                               QStringLiteral("delivery: %1").arg(now.delivery),
                               {{QStringLiteral("delivery"), now.delivery},
                                {QStringLiteral("standby_for"), now.deliveryStandbyFor}});
-        m_deliverySeen = now.delivery;
+        m_deliverySeen = delivery;
     }
 }
 
@@ -848,9 +858,12 @@ void Engine::followPartitions(const QString &holder)
                                 .arg(m_checkedPartitions.size())
                                 .arg(partitionList(held));
     qInfo("health: %s", qPrintable(message));
+    // The counts and the ranges apart too: the console words the line in its own language.
     m_logBook->record(QStringLiteral("info"), QStringLiteral("health"),
                       QStringLiteral("health.partitions"), message,
-                      {{QStringLiteral("partitions"), int(held.size())}});
+                      {{QStringLiteral("partitions"), int(held.size())},
+                       {QStringLiteral("were"), int(m_checkedPartitions.size())},
+                       {QStringLiteral("held"), held.isEmpty() ? QString() : partitionList(held)}});
     m_checkedPartitions = held;
     m_cluster->setCheckedPartitions(held, holder);
 }

@@ -514,6 +514,38 @@ private slots:
         cluster.stop();
     }
 
+    void aNodeThatMovesToAnotherDaemonKeepsNoLatencyHere()
+    {
+        // This daemon checked the node, then its partition passed to another daemon: the
+        // latency it measured is no longer measured here. Kept, it stood still (the Nodes
+        // page, jobfirstctl node list and the Overview's chart drew it on, flat, for as long
+        // as the other daemon checked the node); the node's state stays the shared one.
+        const QString url = newDatabase();
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("moves")));
+        auto store = PostgresStateStore::open(url);
+        QVERIFY(store);
+        QVERIFY(store.value()->insertNode(node(QStringLiteral("moves"), sim.url())));
+        ClusterManager cluster(store.value().get(), fastChecks());
+        QVERIFY(cluster.load());
+        QList<int> all;
+        for (int p = 0; p < PostgresSchema::Partitions; ++p)
+            all << p;
+        cluster.setCheckedPartitions(all, QStringLiteral("here:1:aa"));
+        cluster.start();
+        QTRY_VERIFY_WITH_TIMEOUT(cluster.node(QStringLiteral("moves"))->hasResponseTime(), 10000);
+        QCOMPARE(cluster.node(QStringLiteral("moves"))->health, HealthState::Up);
+        cluster.setCheckedPartitions({}, QStringLiteral("here:1:aa")); // checked elsewhere now
+        QVERIFY2(
+            !cluster.node(QStringLiteral("moves"))->hasResponseTime(),
+            qPrintable(QString::number(cluster.node(QStringLiteral("moves"))->responseTimeMs)));
+        QCOMPARE(cluster.node(QStringLiteral("moves"))->health, HealthState::Up);
+        // Back here, it is measured again.
+        cluster.setCheckedPartitions(all, QStringLiteral("here:1:aa"));
+        QTRY_VERIFY_WITH_TIMEOUT(cluster.node(QStringLiteral("moves"))->hasResponseTime(), 10000);
+        cluster.stop();
+    }
+
     void anotherDaemonsRecoveryRampsUpHereAndIsAppliedAtOnce()
     {
         const QString url = newDatabase();

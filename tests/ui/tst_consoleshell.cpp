@@ -367,6 +367,7 @@ private slots:
         auto *backlog = window->findChild<QLabel *>(QStringLiteral("backlogLabel"));
         QVERIFY(backlog);
         QTRY_COMPARE_WITH_TIMEOUT(backlog->text(), QStringLiteral("Sync backlog: 0"), 10000);
+        const qint64 awayAt = QDateTime::currentMSecsSinceEpoch();
         QVERIFY(pg.stop(QStringLiteral("fast")));
         QTRY_COMPARE_WITH_TIMEOUT(
             backlog->text(),
@@ -376,9 +377,44 @@ private slots:
         const auto card = [window] { return window->overview()->cardValue(6); };
         QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
         QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("—"), 5000);
+        // Nor does the Sync page's target row (it said "0" and its oldest wait, as if live).
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("—"), 5000); // Backlog
+        QCOMPARE(cell(4), QStringLiteral("—"));                        // Oldest waiting
+        {
+            auto *m = window->sync()->targetModel();
+            const QString why =
+                m->index(m->rowOfKey(QStringLiteral("t")), 3).data(Qt::ToolTipRole).toString();
+            QVERIFY2(why.contains(QStringLiteral("cannot be reached")), qPrintable(why));
+        }
+        // Away for a while: the store is tried again further and further apart (ConnectBackoff,
+        // up to 5 s), and the engine's log says once that delivery stands by, not at every
+        // claim (the wait to the next try, in the reason, changes each second: a line a second;
+        // the reason itself may change as the server goes: "terminating connection", then
+        // "Connection refused").
+        // Four claims at least that stood by, each told a different wait.
+        QSet<QString> waits;
+        const auto standsByAWhile = [&] {
+            if (backlog->toolTip().contains(QStringLiteral("trying again in")))
+                waits.insert(backlog->toolTip());
+            return waits.size() >= 4;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(standsByAWhile(), 30000);
+        const qint64 backAt = QDateTime::currentMSecsSinceEpoch();
         QVERIFY(pg.resume());
         QTRY_COMPARE_WITH_TIMEOUT(backlog->text(), QStringLiteral("Sync backlog: 0"), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(card(), QStringLiteral("0"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(cell(3), QStringLiteral("0"), 5000);
+        LogQuery leaseLines;
+        leaseLines.text = QStringLiteral("delivery.lease");
+        leaseLines.since = awayAt;
+        leaseLines.until = backAt;
+        const Result<QList<LogEntry>> lines = shell.session()->logs(leaseLines).result();
+        QVERIFY2(lines.ok(), lines ? "" : qPrintable(lines.error().message));
+        QStringList standing;
+        for (const LogEntry &e : lines.value())
+            if (e.fields.value(QStringLiteral("delivery")).toString().startsWith(u"standby"))
+                standing << e.fields.value(QStringLiteral("delivery")).toString();
+        QVERIFY2(!standing.isEmpty() && standing.size() <= 3, qPrintable(standing.join(u'\n')));
         shell.stop();
     }
 

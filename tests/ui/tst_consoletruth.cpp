@@ -753,6 +753,32 @@ private slots:
         QVERIFY2(ready != u"ready" && drain != u"drain", qPrintable(ready + u' ' + drain));
     }
 
+    // Every action the engine audits reads as words in both languages: "daemon.forget" and
+    // "backup.restore" stood raw in the Audit page, in the Chinese console too.
+    void everyAuditedActionIsWorded_data()
+    {
+        QTest::addColumn<QString>("action");
+        for (const char *a :
+             {"node.add",        "node.edit",      "node.remove",      "node.weight",
+              "node.ready",      "node.drain",     "node.maintenance", "node.failed",
+              "dlq.retry",       "dlq.replay",     "dlq.discard",      "consistency.repair",
+              "target.pause",    "target.resume",  "target.enable",    "target.disable",
+              "target.disabled", "config.apply",   "token.create",     "token.revoke",
+              "backup.create",   "backup.restore", "daemon.forget"})
+            QTest::newRow(a) << QString::fromLatin1(a);
+    }
+
+    void everyAuditedActionIsWorded()
+    {
+        QFETCH(QString, action);
+        const QString english = ui::AuditPage::actionText(action);
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::AuditPage::actionText(action);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(english != action, qPrintable(english));
+        QVERIFY2(chinese != english, qPrintable(chinese));
+    }
+
     // The Logs page's line for deliveries that became dead letters: a plural, and the cause in
     // the console's language ("1 deliveries …: Connection refused" in the Chinese console).
     void deadLetterLogLineReadsInTheLanguage()
@@ -770,6 +796,37 @@ private slots:
         QVERIFY2(!chinese.contains(QStringLiteral("refused"), Qt::CaseInsensitive) &&
                      chinese.contains(QStringLiteral("t0")),
                  qPrintable(chinese));
+    }
+
+    // The line a daemon on PostgreSQL writes when its partitions move: English words in the
+    // Chinese console's Logs page before.
+    void partitionsLogLineReadsInTheLanguage()
+    {
+        LogEntry e;
+        e.kind = QStringLiteral("health.partitions");
+        e.source = QStringLiteral("log");
+        e.message = QStringLiteral("health checks follow 20 partitions here (were 0): 40-59");
+        e.fields = {{QStringLiteral("partitions"), 20},
+                    {QStringLiteral("were"), 0},
+                    {QStringLiteral("held"), QStringLiteral("40-59")}};
+        QCOMPARE(ui::LogsPage::lineText(e),
+                 QStringLiteral("Health checks follow 20 partitions here (were 0): 40-59"));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = ui::LogsPage::lineText(e);
+        e.fields = {{QStringLiteral("partitions"), 0},
+                    {QStringLiteral("were"), 20},
+                    {QStringLiteral("held"), QString()}};
+        const QString none = ui::LogsPage::lineText(e);
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!chinese.contains(QStringLiteral("partitions")) &&
+                     chinese.contains(QStringLiteral("40-59")),
+                 qPrintable(chinese));
+        QVERIFY2(!none.contains(QStringLiteral("none")), qPrintable(none));
+        // And the reason of a transition taken from the daemon that checks the node.
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString elsewhere = ui::reasonText(QStringLiteral("checked by another daemon"));
+        m_window->switchLanguage(QStringLiteral("en"));
+        QVERIFY2(!elsewhere.contains(QStringLiteral("daemon")), qPrintable(elsewhere));
     }
 
     // ... and on screen, for a target that is gone: its Last error cell.

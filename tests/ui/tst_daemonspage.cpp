@@ -257,6 +257,11 @@ private slots:
         auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
         QVERIFY2(summary->text().contains(id), qPrintable(summary->text()));
         QVERIFY(!forget->isEnabled());
+        // Said while the page is looked at; left and opened again (minutes later, as an
+        // operator does), it is no longer news and not said again.
+        page.hide();
+        page.show();
+        QVERIFY2(!summary->text().contains(id), qPrintable(summary->text()));
         QCOMPARE(daemons[0].terminate(), 0);
     }
 

@@ -197,6 +197,8 @@ QString AuditPage::actionText(const QString &action)
         {QStringLiteral("token.create"), QT_TR_NOOP("API token created")},
         {QStringLiteral("token.revoke"), QT_TR_NOOP("API token revoked")},
         {QStringLiteral("backup.create"), QT_TR_NOOP("backup made")},
+        {QStringLiteral("backup.restore"), QT_TR_NOOP("backup restored")},
+        {QStringLiteral("daemon.forget"), QT_TR_NOOP("daemon forgotten")},
     };
     const char *text = words.value(action);
     return text ? tr(text) : action;

@@ -230,6 +230,10 @@ void DaemonsPage::showEvent(QShowEvent *event)
 void DaemonsPage::hideEvent(QHideEvent *event)
 {
     m_timer->stop();
+    // What a forget did is said while the operator looks at it: shown again minutes later
+    // (after the daemon or the console was restarted), it read as news.
+    m_forgetResult.clear();
+    updateSummary();
     Page::hideEvent(event);
 }
 

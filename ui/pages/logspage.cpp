@@ -112,6 +112,14 @@ QString LogsPage::lineText(const LogEntry &e)
         return AlertsPage::alertText(Alert{e.at, Alert::Severity::Info, e.kind.mid(6),
                                            e.fields.value(QStringLiteral("subject")).toString(),
                                            e.message});
+    // Lines written before the ranges were kept apart keep the engine's English words.
+    if (e.kind == QLatin1String("health.partitions") && e.fields.contains(QStringLiteral("held"))) {
+        const int count = e.fields.value(QStringLiteral("partitions")).toInt();
+        const QString held = e.fields.value(QStringLiteral("held")).toString();
+        return tr("Health checks follow %Ln partition(s) here (were %1): %2", nullptr, count)
+            .arg(QString::number(e.fields.value(QStringLiteral("were")).toInt()),
+                 held.isEmpty() ? tr("none") : held);
+    }
     if (e.kind == QLatin1String("engine.started"))
         return tr("Engine started on %1").arg(e.fields.value(QStringLiteral("store")).toString());
     if (e.kind == QLatin1String("engine.stopped"))

@@ -251,6 +251,9 @@ QString reasonText(const QString &reason)
     if ((m = newConnectionFailed.match(reason)).hasMatch())
         return QCoreApplication::translate("Reason", "a new connection failed: %1")
             .arg(reasonText(m.captured(1)));
+    // A daemon on PostgreSQL takes the state of a node another daemon checks.
+    if (reason == u"checked by another daemon")
+        return QCoreApplication::translate("Reason", "checked by another daemon");
     if (reason == u"request failed")
         return QCoreApplication::translate("Reason", "request failed");
     if (reason == u"a new connection was refused")

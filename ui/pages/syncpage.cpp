@@ -220,7 +220,9 @@ void SyncPage::makeTargetModel()
             // A target not delivered to (its node down, paused, disabled) holds its backlog:
             // not behind, waiting. Said so, not counted as if it were being worked on.
             {[] { return tr("Backlog"); },
-             [](const T &t, int role) -> QVariant {
+             [this](const T &t, int role) -> QVariant {
+                 if (!m_storeUnreachable.isEmpty())
+                     return unknownCount(role);
                  const bool held = t.backlog && t.holdsBacklog();
                  if (role == Qt::DisplayRole)
                      return held ? tr("%1 held").arg(countText(t.backlog)) : countText(t.backlog);
@@ -228,8 +230,12 @@ void SyncPage::makeTargetModel()
                      return heldText();
                  return {};
              }},
-            column<T>([] { return tr("Oldest waiting"); },
-                      [](const T &t) { return ageText(t.oldestWaitingMs); }),
+            {[] { return tr("Oldest waiting"); },
+             [this](const T &t, int role) -> QVariant {
+                 if (!m_storeUnreachable.isEmpty())
+                     return unknownCount(role);
+                 return role == Qt::DisplayRole ? QVariant(ageText(t.oldestWaitingMs)) : QVariant();
+             }},
             // Counted in the engine's memory: they start again when the engine restarts, and
             // the header says since when (HAProxy's stats page does the same).
             {[this] {
@@ -742,7 +748,14 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
                                                                    : healthText(n.health));
     const bool heldWordsChanged = heldBy != m_heldBy;
     m_heldBy = std::move(heldBy);
+    // PostgreSQL away: the backlogs are the last counts read, which the rows still hold (and
+    // compare equal by), so they are drawn again as not known, and again once it is back.
+    const QString unreachable = s.sync.storeUnavailable() ? s.sync.deliveryStandbyFor : QString();
+    const bool reachChanged = unreachable != m_storeUnreachable;
+    m_storeUnreachable = unreachable;
     const bool reset = m_targets->setRows(s.sync.targets);
+    if (reachChanged && !reset)
+        m_targets->retranslate();
     if (heldWordsChanged) {
         if (!reset)
             m_targets->retranslate();
@@ -772,6 +785,15 @@ void SyncPage::applySnapshot(const EngineSnapshot &s)
         refreshQueue();
     if (isVisible() && m_tabs->currentIndex() == 2)
         refreshDeadLetters();
+}
+
+QVariant SyncPage::unknownCount(int role) const
+{
+    if (role == Qt::DisplayRole)
+        return QStringLiteral("—");
+    if (role == Qt::ToolTipRole)
+        return tr("Not known while the store cannot be reached: %1").arg(m_storeUnreachable);
+    return {};
 }
 
 bool SyncPage::noteRecoveries(const QList<TargetStatus> &targets)

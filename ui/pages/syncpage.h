@@ -110,6 +110,8 @@ private:
     /// longer true (a letter retried failed again, a new one arrived) and goes.
     void noteDeadLetterList(quint64 serial, const QList<DeadLetter> &rows);
     void clearDeadLetterStatus();
+    /// A count cell while the store cannot be reached: "—", and why in its tooltip.
+    QVariant unknownCount(int role) const;
     /// Notes, per target, whether it has delivered since its last error was first seen; true
     /// when a target's error is new or has become past.
     bool noteRecoveries(const QList<TargetStatus> &targets);
@@ -173,6 +175,9 @@ private:
     mutable bool m_targetStateStale = true;
     /// Held node targets -> their node's state word ("down", "failed", "maintenance").
     QHash<QString, QString> m_heldBy;
+    /// Why the store cannot be reached (the engine's standby reason), empty while it can: the
+    /// targets' backlogs are then the last counts, not current ones, and are not shown.
+    QString m_storeUnreachable;
     /// When the engine's delivery counts began (its start); 0: not known (it does not deliver).
     qint64 m_countingSince = 0;
     /// A target's last error as first seen, its delivered count then, and whether it has
