@@ -83,7 +83,15 @@ signals:
     void checkFinished(const QString &summary);
 
 private:
+    using TargetColumn = RecordTableModel<TargetStatus>::Column;
     void makeTargetModel();
+    // The targets table's columns that say more than a figure.
+    static TargetColumn targetNameColumn();
+    TargetColumn targetStateColumn() const;
+    static TargetColumn circuitColumn();
+    static TargetColumn backlogColumn();
+    TargetColumn deliveredColumn() const;
+    TargetColumn targetLastErrorColumn() const;
     void makeQueueModel();
     void makeDeadLetterModel();
     void makeAttemptModel();
