@@ -333,15 +333,10 @@ Status makeOwnerOnlyFolder(const QString &file)
     return {};
 }
 
-// Decrypts `backupFile` into `plainPath` (created 0600); on any error `plainPath` is removed.
-Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passphrase,
-                             const QString &plainPath)
+/// The header of `backupFile` (its bytes in `headerBytes`), when the file is as long as it says.
+Result<Header> readHeader(QFile &in, const QString &backupFile, QByteArray &headerBytes)
 {
-    QFile in(backupFile);
-    if (!in.open(QIODevice::ReadOnly))
-        return backupError("backup.io",
-                           QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString()));
-    const QByteArray headerBytes = in.read(HeaderBytes);
+    headerBytes = in.read(HeaderBytes);
     auto header = parseHeader(headerBytes, backupFile);
     if (!header)
         return header.error();
@@ -356,6 +351,69 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
                            QStringLiteral("%1 has %2 bytes more than its header says (altered)")
                                .arg(backupFile)
                                .arg(in.size() - expected));
+    return header;
+}
+
+/// AES-256-GCM under `keys` and `nonce`, the header authenticated (not encrypted) first.
+bool startDecryption(EVP_CIPHER_CTX *ctx, const QByteArray &keys, const QByteArray &nonce,
+                     const QByteArray &headerBytes)
+{
+    int n = 0;
+    return ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) == 1 &&
+           EVP_DecryptInit_ex(ctx, nullptr, nullptr,
+                              reinterpret_cast<const unsigned char *>(keys.constData()),
+                              reinterpret_cast<const unsigned char *>(nonce.constData())) == 1 &&
+           EVP_DecryptUpdate(ctx, nullptr, &n,
+                             reinterpret_cast<const unsigned char *>(headerBytes.constData()),
+                             int(headerBytes.size())) == 1;
+}
+
+/// The store's `storeBytes` from `in` into `out`, then the tag checked.
+Status decryptStore(EVP_CIPHER_CTX *ctx, QFile &in, QFile &out, qint64 storeBytes)
+{
+    const QString backupFile = in.fileName();
+    const QString plainPath = out.fileName();
+    int n = 0;
+    QByteArray plain(ChunkBytes + 32, Qt::Uninitialized);
+    qint64 left = storeBytes;
+    while (left > 0) {
+        const QByteArray chunk = in.read(std::min(left, ChunkBytes));
+        if (chunk.isEmpty())
+            return backupError(
+                "backup.io",
+                QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString()));
+        left -= chunk.size();
+        if (EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char *>(plain.data()), &n,
+                              reinterpret_cast<const unsigned char *>(chunk.constData()),
+                              int(chunk.size())) != 1 ||
+            out.write(plain.constData(), n) != n)
+            return backupError(
+                "backup.io",
+                QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString()));
+    }
+    QByteArray tag = in.read(TagBytes);
+    if (tag.size() != TagBytes ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TagBytes, tag.data()) != 1 ||
+        EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(plain.data()), &n) != 1)
+        return backupError("backup.corrupt",
+                           QStringLiteral("%1 was altered: its authentication tag does not match")
+                               .arg(backupFile));
+    return {};
+}
+
+// Decrypts `backupFile` into `plainPath` (created 0600); on any error `plainPath` is removed.
+Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passphrase,
+                             const QString &plainPath)
+{
+    QFile in(backupFile);
+    if (!in.open(QIODevice::ReadOnly))
+        return backupError("backup.io",
+                           QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString()));
+    QByteArray headerBytes;
+    auto header = readHeader(in, backupFile, headerBytes);
+    if (!header)
+        return header.error();
     auto keys = deriveKeys(passphrase, header.value());
     if (!keys)
         return keys.error();
@@ -373,41 +431,10 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
         return e;
     };
     Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) != 1 ||
-        EVP_DecryptInit_ex(
-            ctx.get(), nullptr, nullptr, reinterpret_cast<const unsigned char *>(keys->constData()),
-            reinterpret_cast<const unsigned char *>(header->nonce.constData())) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &n,
-                          reinterpret_cast<const unsigned char *>(headerBytes.constData()),
-                          int(headerBytes.size())) != 1)
+    if (!startDecryption(ctx.get(), keys.value(), header->nonce, headerBytes))
         return fail(backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM")));
-    QByteArray plain(ChunkBytes + 32, Qt::Uninitialized);
-    qint64 left = header->storeBytes;
-    while (left > 0) {
-        const QByteArray chunk = in.read(std::min(left, ChunkBytes));
-        if (chunk.isEmpty())
-            return fail(backupError(
-                "backup.io",
-                QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString())));
-        left -= chunk.size();
-        if (EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char *>(plain.data()), &n,
-                              reinterpret_cast<const unsigned char *>(chunk.constData()),
-                              int(chunk.size())) != 1 ||
-            out.write(plain.constData(), n) != n)
-            return fail(backupError(
-                "backup.io",
-                QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString())));
-    }
-    QByteArray tag = in.read(TagBytes);
-    if (tag.size() != TagBytes ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, TagBytes, tag.data()) != 1 ||
-        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char *>(plain.data()), &n) != 1)
-        return fail(
-            backupError("backup.corrupt",
-                        QStringLiteral("%1 was altered: its authentication tag does not match")
-                            .arg(backupFile)));
+    if (Status s = decryptStore(ctx.get(), in, out, header->storeBytes); !s)
+        return fail(s.error());
     if (!out.flush() || !out.handle() || ::fsync(out.handle()) != 0) {
         return fail(backupError(
             "backup.io", QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString())));
@@ -420,8 +447,9 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
 
 namespace {
 
-Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
-                              const QByteArray &passphrase, const std::atomic_bool *cancel)
+/// Why a backup of `dbPath` into `backupFile` under `passphrase` cannot be made, if it cannot.
+Status checkBackupRequest(const QString &dbPath, const QString &backupFile,
+                          const QByteArray &passphrase)
 {
     if (passphrase.size() < Backup::MinPassphraseBytes)
         return backupError(
@@ -434,6 +462,82 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
     if (QFileInfo(backupFile).absoluteFilePath() == QFileInfo(dbPath).absoluteFilePath())
         return backupError("backup.io",
                            QStringLiteral("the backup file cannot be the store itself"));
+    return {};
+}
+
+/// A new header for a store of `storeBytes` (fresh salt and nonce, now), its keys in `keys`.
+Result<Header> newHeader(qint64 storeBytes, const QByteArray &passphrase, QByteArray &keys)
+{
+    Header h;
+    h.salt = QByteArray(SaltBytes, Qt::Uninitialized);
+    h.nonce = QByteArray(NonceBytes, Qt::Uninitialized);
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(h.salt.data()), SaltBytes) != 1 ||
+        RAND_bytes(reinterpret_cast<unsigned char *>(h.nonce.data()), NonceBytes) != 1)
+        return backupError("backup.crypto", QStringLiteral("OpenSSL's random generator failed"));
+    h.createdAt = QDateTime::currentMSecsSinceEpoch();
+    h.storeBytes = storeBytes;
+    auto derived = deriveKeys(passphrase, h);
+    if (!derived)
+        return derived.error();
+    keys = derived.value();
+    h.check = keyCheck(keys);
+    return h;
+}
+
+/// AES-256-GCM under `keys` and `nonce`, the header authenticated (not encrypted) first.
+bool startEncryption(EVP_CIPHER_CTX *ctx, const QByteArray &keys, const QByteArray &nonce,
+                     const QByteArray &headerBytes)
+{
+    int n = 0;
+    return ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) == 1 &&
+           EVP_EncryptInit_ex(ctx, nullptr, nullptr,
+                              reinterpret_cast<const unsigned char *>(keys.constData()),
+                              reinterpret_cast<const unsigned char *>(nonce.constData())) == 1 &&
+           EVP_EncryptUpdate(ctx, nullptr, &n,
+                             reinterpret_cast<const unsigned char *>(headerBytes.constData()),
+                             int(headerBytes.size())) == 1;
+}
+
+/// The plain copy encrypted into `out` a chunk at a time, paced, then its tag; stops when
+/// `cancel` is set (the backup file then not written).
+Status encryptStore(EVP_CIPHER_CTX *ctx, QFile &plain, QSaveFile &out,
+                    const std::atomic_bool *cancel)
+{
+    int n = 0;
+    QByteArray cipher(ChunkBytes + 32, Qt::Uninitialized);
+    Pacer pacer;
+    StreamingWriteback writeback(out.handle());
+    while (!plain.atEnd()) {
+        if (cancel && cancel->load()) {
+            out.cancelWriting();
+            return backupError("backup.cancelled", QStringLiteral("the backup was cancelled"));
+        }
+        const QByteArray chunk = plain.read(ChunkBytes);
+        if (chunk.isEmpty() ||
+            EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &n,
+                              reinterpret_cast<const unsigned char *>(chunk.constData()),
+                              int(chunk.size())) != 1)
+            return backupError("backup.io", QStringLiteral("cannot read the copy %1: %2")
+                                                .arg(plain.fileName(), plain.errorString()));
+        out.write(cipher.constData(), n);
+        if (out.flush())
+            writeback.written(out.pos());
+        pacer.add(chunk.size());
+    }
+    QByteArray tag(TagBytes, Qt::Uninitialized);
+    if (EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &n) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TagBytes, tag.data()) != 1)
+        return backupError("backup.crypto", QStringLiteral("AES-256-GCM could not finish"));
+    out.write(tag);
+    return {};
+}
+
+Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
+                              const QByteArray &passphrase, const std::atomic_bool *cancel)
+{
+    if (Status s = checkBackupRequest(dbPath, backupFile, passphrase); !s)
+        return s.error();
     if (Status s = makeOwnerOnlyFolder(backupFile); !s)
         return s.error();
     // The plain copy sits next to the store, as protected as the store, for the backup's time.
@@ -453,19 +557,11 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
             "backup.io",
             QStringLiteral("cannot read the copy %1: %2").arg(copy, plain.errorString()));
 
-    Header h;
-    h.salt = QByteArray(SaltBytes, Qt::Uninitialized);
-    h.nonce = QByteArray(NonceBytes, Qt::Uninitialized);
-    if (RAND_bytes(reinterpret_cast<unsigned char *>(h.salt.data()), SaltBytes) != 1 ||
-        RAND_bytes(reinterpret_cast<unsigned char *>(h.nonce.data()), NonceBytes) != 1)
-        return backupError("backup.crypto", QStringLiteral("OpenSSL's random generator failed"));
-    h.createdAt = QDateTime::currentMSecsSinceEpoch();
-    h.storeBytes = plain.size();
-    auto keys = deriveKeys(passphrase, h);
-    if (!keys)
-        return keys.error();
-    h.check = keyCheck(keys.value());
-    const QByteArray headerBytes = h.toBytes();
+    QByteArray keys;
+    auto h = newHeader(plain.size(), passphrase, keys);
+    if (!h)
+        return h.error();
+    const QByteArray headerBytes = h->toBytes();
 
     QSaveFile out(backupFile);
     if (!out.open(QIODevice::WriteOnly) ||
@@ -473,47 +569,15 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
         return backupError(
             "backup.io", QStringLiteral("cannot write %1: %2").arg(backupFile, out.errorString()));
     Cipher ctx(EVP_CIPHER_CTX_new());
-    int n = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) != 1 ||
-        EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr,
-                           reinterpret_cast<const unsigned char *>(keys->constData()),
-                           reinterpret_cast<const unsigned char *>(h.nonce.constData())) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &n,
-                          reinterpret_cast<const unsigned char *>(headerBytes.constData()),
-                          int(headerBytes.size())) != 1)
+    if (!startEncryption(ctx.get(), keys, h->nonce, headerBytes))
         return backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM"));
     out.write(headerBytes);
-    QByteArray cipher(ChunkBytes + 32, Qt::Uninitialized);
-    Pacer pacer;
-    StreamingWriteback writeback(out.handle());
-    while (!plain.atEnd()) {
-        if (cancel && cancel->load()) {
-            out.cancelWriting();
-            return backupError("backup.cancelled", QStringLiteral("the backup was cancelled"));
-        }
-        const QByteArray chunk = plain.read(ChunkBytes);
-        if (chunk.isEmpty() ||
-            EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char *>(cipher.data()), &n,
-                              reinterpret_cast<const unsigned char *>(chunk.constData()),
-                              int(chunk.size())) != 1)
-            return backupError(
-                "backup.io",
-                QStringLiteral("cannot read the copy %1: %2").arg(copy, plain.errorString()));
-        out.write(cipher.constData(), n);
-        if (out.flush())
-            writeback.written(out.pos());
-        pacer.add(chunk.size());
-    }
-    QByteArray tag(TagBytes, Qt::Uninitialized);
-    if (EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char *>(cipher.data()), &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, TagBytes, tag.data()) != 1)
-        return backupError("backup.crypto", QStringLiteral("AES-256-GCM could not finish"));
-    out.write(tag);
+    if (Status s = encryptStore(ctx.get(), plain, out, cancel); !s)
+        return s.error();
     if (!out.commit())
         return backupError(
             "backup.io", QStringLiteral("cannot write %1: %2").arg(backupFile, out.errorString()));
-    return BackupInfo{h.createdAt, h.storeBytes, HeaderBytes + h.storeBytes + TagBytes};
+    return BackupInfo{h->createdAt, h->storeBytes, HeaderBytes + h->storeBytes + TagBytes};
 }
 
 } // namespace

@@ -219,6 +219,60 @@ bool writeAll(int fd, const char *data, qint64 n, qint64 offset)
     return true;
 }
 
+/// The first `bytes` of the log open as `fd` (at `path`) into `content`.
+Status readWhole(int fd, qint64 bytes, const QString &path, QByteArray &content)
+{
+    content = QByteArray(bytes, Qt::Uninitialized);
+    for (qint64 at = 0; at < bytes;) {
+        const ssize_t r = ::pread(fd, content.data() + at, std::size_t(bytes - at), at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return makeError(QStringLiteral("intentlog.unreadable"),
+                             QStringLiteral("cannot read intent log %1: %2")
+                                 .arg(path, r < 0 ? systemError() : QStringLiteral("short read")));
+        at += r;
+    }
+    return {};
+}
+
+/// Where a log's records end, or the record whose events cannot be read.
+struct RecordScan
+{
+    qint64 next = IntentLog::HeaderBytes; ///< where the next record goes
+    qint64 unreadableAt = -1;             ///< a record with a valid checksum but no readable events
+};
+
+/// The events of `content`'s records of `epoch`, appended to `replay`.
+RecordScan scanRecords(const QByteArray &content, quint64 epoch, QList<OutboxItem> &replay)
+{
+    constexpr int RecordHeaderBytes = IntentLog::RecordHeaderBytes;
+    const qint64 bytes = content.size();
+    // Records of this epoch, up to the first torn one (the write a crash cut short) or the
+    // first of an earlier epoch (left past the end of this one's).
+    qint64 at = IntentLog::HeaderBytes;
+    while (at + RecordHeaderBytes <= bytes) {
+        const char *r = content.constData() + at;
+        quint32 length, recordCrc;
+        quint64 recordEpoch;
+        std::memcpy(&length, r, 4);
+        std::memcpy(&recordCrc, r + 4, 4);
+        std::memcpy(&recordEpoch, r + 8, 8);
+        length = qFromLittleEndian(length);
+        if (qFromLittleEndian(recordEpoch) != epoch || length == 0 ||
+            length > quint64(bytes - at - RecordHeaderBytes) ||
+            qFromLittleEndian(recordCrc) != crc32c(r + 8, 8 + std::size_t(length)))
+            break;
+        bool ok = false;
+        QList<OutboxItem> items = decode(r + RecordHeaderBytes, length, ok);
+        if (!ok)
+            return {at, at};
+        replay.append(std::move(items));
+        at += RecordHeaderBytes + length;
+    }
+    return {at, -1};
+}
+
 } // namespace
 
 IntentLog::IntentLog(QString path, int fd) : m_path(std::move(path)), m_fd(fd) {}
@@ -354,44 +408,15 @@ Status IntentLog::load(const QByteArray &storeId)
                              .arg(m_bytes)
                              .arg(st.st_size));
     const QByteArray id(header + 32, 16);
-    QByteArray content(m_bytes, Qt::Uninitialized);
-    for (qint64 at = 0; at < m_bytes;) {
-        const ssize_t r = ::pread(m_fd, content.data() + at, std::size_t(m_bytes - at), at);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return makeError(
-                QStringLiteral("intentlog.unreadable"),
-                QStringLiteral("cannot read intent log %1: %2")
-                    .arg(m_path, r < 0 ? systemError() : QStringLiteral("short read")));
-        at += r;
-    }
-    // Records of this epoch, up to the first torn one (the write a crash cut short) or the
-    // first of an earlier epoch (left past the end of this one's).
-    qint64 at = HeaderBytes;
-    while (at + RecordHeaderBytes <= m_bytes) {
-        const char *r = content.constData() + at;
-        quint32 length, recordCrc;
-        quint64 recordEpoch;
-        std::memcpy(&length, r, 4);
-        std::memcpy(&recordCrc, r + 4, 4);
-        std::memcpy(&recordEpoch, r + 8, 8);
-        length = qFromLittleEndian(length);
-        if (qFromLittleEndian(recordEpoch) != m_epoch || length == 0 ||
-            length > quint64(m_bytes - at - RecordHeaderBytes) ||
-            qFromLittleEndian(recordCrc) != crc32c(r + 8, 8 + std::size_t(length)))
-            break;
-        bool ok = false;
-        QList<OutboxItem> items = decode(r + RecordHeaderBytes, length, ok);
-        if (!ok)
-            return malformed(
-                QStringLiteral("the record at byte %1 has a valid checksum but no events "
-                               "that can be read")
-                    .arg(at));
-        m_replay.append(std::move(items));
-        at += RecordHeaderBytes + length;
-    }
-    m_next = at;
+    QByteArray content;
+    if (Status s = readWhole(m_fd, m_bytes, m_path, content); !s)
+        return s;
+    const RecordScan scan = scanRecords(content, m_epoch, m_replay);
+    if (scan.unreadableAt >= 0)
+        return malformed(QStringLiteral("the record at byte %1 has a valid checksum but no events "
+                                        "that can be read")
+                             .arg(scan.unreadableAt));
+    m_next = scan.next;
     if (id == storeId)
         return {};
     if (!m_replay.isEmpty())

@@ -269,6 +269,70 @@ Error openError(const QString &path, const QSqlError &e)
     }
 }
 
+/// Why the store file at `path` cannot be opened (a reader's must still be there).
+Status checkStorePath(const QFileInfo &info, const QString &path, bool reader)
+{
+    if (reader && !info.exists())
+        return makeError(
+            QStringLiteral("store.missing"),
+            QStringLiteral("store %1 is gone: it was moved or deleted while open").arg(path));
+    if (info.exists() && info.isDir())
+        return makeError(QStringLiteral("store.invalid"),
+                         QStringLiteral("store %1 is a directory, not a file").arg(path));
+    if (!info.absoluteDir().exists())
+        return makeError(
+            QStringLiteral("store.invalid"),
+            QStringLiteral("store %1: folder %2 does not exist").arg(path, info.absolutePath()));
+    return {};
+}
+
+/// The store's SQLite connection named `connection`: a reader's fails if the file is gone.
+void addStoreConnection(const QString &connection, const QFileInfo &info, const QString &path,
+                        bool reader)
+{
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+    if (reader) {
+        // mode=rw: a file removed since the check above is an error, not a new empty store.
+        QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
+        uri.setQuery(QStringLiteral("mode=rw"));
+        db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000;QSQLITE_OPEN_URI"));
+    } else {
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    }
+}
+
+/// The connection's settings, before the schema is read: the WAL, page size and permissions
+/// of a new store, its size limit, FULL commits and foreign keys.
+Status applyOpeningPragmas(QSqlQuery &q, const QString &path, bool created)
+{
+    // A lock held for seconds is another process holding the file, not a commit in progress:
+    // say so after 2 s instead of waiting the full busy timeout.
+    q.exec(QStringLiteral("PRAGMA busy_timeout=2000"));
+    // Before anything is written: the first write fixes the page size.
+    if (created)
+        q.exec(QStringLiteral("PRAGMA page_size = %1").arg(Store::NewStorePageBytes));
+    if (!execOpening(q, QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
+        return openError(path, q.lastError());
+    q.finish();
+    if (created) {
+        // The store holds events, tokens in payloads and the audit log: owner only. chmod
+        // (not a descriptor, see Store::open) as soon as SQLite made the files; they hold no
+        // data yet.
+        for (const QString &file :
+             {path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm")})
+            ::chmod(QFile::encodeName(file).constData(), 0600);
+    }
+    if (const qint64 pages = s_maxPageCount.load(); pages > 0)
+        q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
+    // FULL: a commit is on disk when it returns (one fsync per transaction, so writers group
+    // many rows per commit). The delivery engine relaxes this on its own connection.
+    q.exec(QStringLiteral("PRAGMA synchronous=FULL"));
+    q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    return {};
+}
+
 qint64 now() { return QDateTime::currentMSecsSinceEpoch(); }
 
 } // namespace
@@ -315,34 +379,15 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path, Opening opening)
 {
     const bool reader = opening == Opening::Reader;
     const QFileInfo info(path);
-    if (reader && !info.exists())
-        return makeError(
-            QStringLiteral("store.missing"),
-            QStringLiteral("store %1 is gone: it was moved or deleted while open").arg(path));
-    if (info.exists() && info.isDir())
-        return makeError(QStringLiteral("store.invalid"), QStringLiteral("store %1 is a directory, not a file").arg(path));
-    if (!info.absoluteDir().exists())
-        return makeError(QStringLiteral("store.invalid"),
-                         QStringLiteral("store %1: folder %2 does not exist").arg(path, info.absolutePath()));
+    if (Status s = checkStorePath(info, path, reader); !s)
+        return s.error();
     // Never open and close a file descriptor of our own on the store's files: closing any
     // descriptor of a file drops every POSIX lock this process holds on it, SQLite's included,
     // and another process may then take the WAL for unused and reset it under our writes.
     const bool created = !info.exists();
     configureSqlite();
     const QString connection = QStringLiteral("jobfirst-store-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1));
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
-        if (reader) {
-            // mode=rw: a file removed since the check above is an error, not a new empty store.
-            QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
-            uri.setQuery(QStringLiteral("mode=rw"));
-            db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000;QSQLITE_OPEN_URI"));
-        } else {
-            db.setDatabaseName(path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
-        }
-    }
+    addStoreConnection(connection, info, path, reader);
     std::unique_ptr<Store> store(new Store(path, connection));
     {
         QMutexLocker lock(&s_openMutex);
@@ -352,28 +397,8 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path, Opening opening)
     if (!db.open())
         return openError(path, db.lastError());
     QSqlQuery q(db);
-    // A lock held for seconds is another process holding the file, not a commit in progress:
-    // say so after 2 s instead of waiting the full busy timeout.
-    q.exec(QStringLiteral("PRAGMA busy_timeout=2000"));
-    // Before anything is written: the first write fixes the page size.
-    if (created)
-        q.exec(QStringLiteral("PRAGMA page_size = %1").arg(NewStorePageBytes));
-    if (!execOpening(q, QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next())
-        return openError(path, q.lastError());
-    q.finish();
-    if (created) {
-        // The store holds events, tokens in payloads and the audit log: owner only. chmod
-        // (not a descriptor, see above) as soon as SQLite made the files; they hold no data yet.
-        for (const QString &file :
-             {path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm")})
-            ::chmod(QFile::encodeName(file).constData(), 0600);
-    }
-    if (const qint64 pages = s_maxPageCount.load(); pages > 0)
-        q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages));
-    // FULL: a commit is on disk when it returns (one fsync per transaction, so writers group
-    // many rows per commit). The delivery engine relaxes this on its own connection.
-    q.exec(QStringLiteral("PRAGMA synchronous=FULL"));
-    q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    if (Status s = applyOpeningPragmas(q, path, created); !s)
+        return s.error();
     if (reader) {
         // This process migrated and checked the file when it first opened it; a reader only
         // makes sure it is still that store.

@@ -314,7 +314,34 @@ private slots:
         QVERIFY(!QFile::exists(path(QStringLiteral("short.jfbackup"))));
     }
 
+    // A store that is not there, or a backup file that is the store: refused by name, and
+    // neither the store nor a backup is written.
+    void aMissingStoreOrTheStoreAsItsOwnBackupIsRefused()
+    {
+        const QString missing = path(QStringLiteral("not-there.db"));
+        const QString file = path(QStringLiteral("missing/store.jfbackup"));
+        const auto none = Backup::create(missing, file, Passphrase);
+        QVERIFY(!none.ok());
+        QCOMPARE(none.error().code, QStringLiteral("backup.io"));
+        QVERIFY(none.error().message.contains(missing));
+        QVERIFY(!QFile::exists(file));
+        QVERIFY(!QFile::exists(missing));
+
+        const QByteArray before = contents(m_db);
+        const auto itself = Backup::create(m_db, m_db, Passphrase);
+        QVERIFY(!itself.ok());
+        QCOMPARE(itself.error().code, QStringLiteral("backup.io"));
+        QVERIFY(itself.error().message.contains(QStringLiteral("cannot be the store itself")));
+        QCOMPARE(contents(m_db), before);
+    }
+
 private:
+    static QByteArray contents(const QString &file)
+    {
+        QFile f(file);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
     /// An engine on `dbPath` under `configPath`, without health checks or a refresh timer.
     static bool openQuiet(Engine &engine, const QString &dbPath, const QString &configPath)
     {

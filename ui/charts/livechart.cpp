@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "charts/livechart.h"
 
+#include "charts/plotruns.h"
+
 #include <QChart>
 #include <QCoreApplication>
 #include <QDateTime>
@@ -381,71 +383,40 @@ void LiveChart::draw(qint64 nowMs)
 {
     m_pendingAt = 0;
     double maxY = 1;
-    // A plot a few hundred pixels wide cannot show thousands of points: keep the first, the
-    // lowest, the highest and the last point of each pixel column. Peaks stay visible and
-    // the paint cost follows the width, not the history length.
+    // A column of the plot a pixel wide: PlotRuns keeps a few points of each.
     const int columns = std::max(50, int(chart()->plotArea().width()));
     const double span = double(m_windowMs) / double(columns);
-    const double now = double(nowMs);
-    const auto ago = [now](const QPointF &p) { return QPointF((p.x() - now) / 1000.0, p.y()); };
     QList<QPointF> gapMarks;
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
-        const auto &points = it.value();
-        double lastGapMark = -1e300;
-        // A NaN is a gap (no answer), an infinity a break (no snapshot): the points between
-        // them are drawn as separate pieces; only gaps are marked on the "no answer" row.
-        QList<QList<QPointF>> runs(1);
-        std::size_t i = 0;
-        while (i < points.size()) {
-            if (!std::isfinite(points[i].y())) {
-                if (std::isnan(points[i].y()) && points[i].x() - lastGapMark >= span) {
-                    gapMarks << ago(QPointF(points[i].x(), 0));
-                    lastGapMark = points[i].x();
-                }
-                if (!runs.last().isEmpty())
-                    runs.append(QList<QPointF>());
-                ++i;
-                continue;
-            }
-            QList<QPointF> &list = runs.last();
-            const double bucketEnd = points[i].x() + span;
-            const QPointF first = points[i];
-            QPointF low = first, high = first, last = first;
-            for (++i;
-                 i < points.size() && points[i].x() < bucketEnd && std::isfinite(points[i].y());
-                 ++i) {
-                last = points[i];
-                if (last.y() < low.y())
-                    low = last;
-                if (last.y() > high.y())
-                    high = last;
-            }
-            list << ago(first);
-            if (low.x() < high.x()) {
-                if (low != first)
-                    list << ago(low);
-                if (high != first && high != last)
-                    list << ago(high);
-            } else {
-                if (high != first)
-                    list << ago(high);
-                if (low != first && low != last)
-                    list << ago(low);
-            }
-            if (last != first)
-                list << ago(last);
-            maxY = std::max(maxY, high.y());
-        }
-        QList<QLineSeries *> &pieces = m_series[it.key()];
-        while (pieces.size() < runs.size())
-            pieces << newSegment(it.key(), int(pieces.size()));
-        for (qsizetype r = 0; r < pieces.size(); ++r) {
-            if (r < runs.size())
-                pieces[r]->replace(runs.at(r));
-            else if (pieces[r]->count() > 0)
-                pieces[r]->clear();
-        }
+        const PlotRuns plot = PlotRuns::of(it.value(), span, nowMs);
+        gapMarks << plot.gapMarks;
+        maxY = std::max(maxY, plot.highest);
+        drawRuns(it.key(), plot.runs);
     }
+    drawGapMarks(gapMarks);
+    // Nice numbers, so the axis does not jitter with every new maximum; set only on change.
+    const double niceMax = niceCeiling(maxY * 1.1);
+    if (niceMax != m_maxY) {
+        m_maxY = niceMax;
+        m_axisY->setRange(0, niceMax);
+    }
+}
+
+void LiveChart::drawRuns(const QString &series, const QList<QList<QPointF>> &runs)
+{
+    QList<QLineSeries *> &pieces = m_series[series];
+    while (pieces.size() < runs.size())
+        pieces << newSegment(series, int(pieces.size()));
+    for (qsizetype r = 0; r < pieces.size(); ++r) {
+        if (r < runs.size())
+            pieces[r]->replace(runs.at(r));
+        else if (pieces[r]->count() > 0)
+            pieces[r]->clear();
+    }
+}
+
+void LiveChart::drawGapMarks(const QList<QPointF> &gapMarks)
+{
     if (!gapMarks.isEmpty() && !m_gaps) {
         m_gaps = new QScatterSeries;
         m_gaps->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
@@ -459,12 +430,6 @@ void LiveChart::draw(qint64 nowMs)
     }
     if (m_gaps && (m_gaps->count() > 0 || !gapMarks.isEmpty()))
         m_gaps->replace(gapMarks);
-    // Nice numbers, so the axis does not jitter with every new maximum; set only on change.
-    const double niceMax = niceCeiling(maxY * 1.1);
-    if (niceMax != m_maxY) {
-        m_maxY = niceMax;
-        m_axisY->setRange(0, niceMax);
-    }
 }
 
 double LiveChart::niceCeiling(double value)

@@ -91,6 +91,10 @@ protected:
 private:
     /// Draws the points buffered up to nowMs into the series.
     void draw(qint64 nowMs);
+    /// A series' pieces get `runs`; pieces left over are emptied (kept for later gaps).
+    void drawRuns(const QString &series, const QList<QList<QPointF>> &runs);
+    /// The "no answer" row, made when the first gap is marked.
+    void drawGapMarks(const QList<QPointF> &gapMarks);
     /// Draws a flush that waited for the chart to be shown, so what it is asked shows is
     /// what it would draw now.
     void drawPending() const;

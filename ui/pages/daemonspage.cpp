@@ -101,95 +101,133 @@ QString heartbeatTip(const DaemonStatus &d)
     return {};
 }
 
+/// A late daemon's row is marked: its background.
+QVariant late(const DaemonStatus &d, int role)
+{
+    if (role == Qt::BackgroundRole && d.late())
+        return QBrush(QColor(0xfc, 0xf3, 0xcf));
+    return {};
+}
+
 } // namespace
 
 DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_view(new QTableView(this)), m_summary(new QLabel(this)),
       m_forget(new QPushButton(this)), m_timer(new QTimer(this))
 {
-    using Model = RecordTableModel<DaemonStatus>;
-    const auto late = [](const DaemonStatus &d, int role) -> QVariant {
-        if (role == Qt::BackgroundRole && d.late())
-            return QBrush(QColor(0xfc, 0xf3, 0xcf));
-        return {};
-    };
-    m_model = new Model(
-        {{[] { return tr("Daemon"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole) {
-                  const QString id = d.id.isEmpty() ? tr("(not delivering)") : d.id;
-                  return d.self ? tr("%1 (this one)").arg(id) : id;
-              }
-              if (role == Qt::ToolTipRole && !d.id.isEmpty())
-                  return d.id; // the whole id, when the column cuts it
-              return late(d, role);
-          }},
-         {[] { return tr("Heartbeat"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole)
-                  return heartbeatText(d);
-              if (role == Qt::ToolTipRole && d.late())
-                  return heartbeatTip(d);
-              if (role == Qt::ToolTipRole && d.leaseMs > 0) // its --lease, where known
-                  return tr("Its lease: %1 s. Should it stop, what it delivers passes to another "
-                            "engine that long after its last claim.")
-                      .arg(d.leaseMs / 1000);
-              if (role == Qt::UserRole)
-                  return d.heartbeatAgeMs;
-              return late(d, role);
-          }},
-         {[] { return tr("Partitions"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole && d.fromLease)
-                  return tr("all"); // the one delivery lease of a SQLite store
-              if (role == Qt::DisplayRole)
-                  return d.partitions.isEmpty() ? tr("none")
-                                                : tr("%Ln: %1", nullptr, int(d.partitions.size()))
-                                                      .arg(partitionsText(d, 6));
-              if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
-                  return partitionsText(d);
-              if (role == Qt::UserRole)
-                  return d.fromLease ? std::numeric_limits<int>::max() // every one
-                                     : int(d.partitions.size());
-              return late(d, role);
-          }},
-         {[] { return tr("Delivered"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (d.fromLease && (role == Qt::DisplayRole || role == Qt::ToolTipRole))
-                  return role == Qt::DisplayRole ? unknownCount()
-                                                 : tr("Another process delivers from this store; "
-                                                      "its counts are its own.");
-              if (role == Qt::DisplayRole)
-                  return d.startedAt
-                             ? tr("%1 since %2")
-                                   .arg(QLocale().toString(d.delivered), sinceText(d.startedAt))
-                             : QLocale().toString(d.delivered);
-              if (role == Qt::ToolTipRole && d.startedAt)
-                  return tr("Delivered since this daemon started at %1; the count starts again "
-                            "when it restarts.")
-                      .arg(timeText(d.startedAt));
-              if (role == Qt::TextAlignmentRole)
-                  return int(Qt::AlignRight | Qt::AlignVCenter);
-              return late(d, role);
-          }},
-         {[] { return tr("Per second"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole)
-                  return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
-                                       : unknownCount();
-              if (role == Qt::ToolTipRole && !d.fromLease && d.late())
-                  return tr("Its heartbeat is late: it is not known to deliver now.");
-              if (role == Qt::TextAlignmentRole)
-                  return int(Qt::AlignRight | Qt::AlignVCenter);
-              return late(d, role);
-          }},
-         {[] { return tr("Admin API"); },
-          [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole)
-                  return d.adminUrl;
-              return late(d, role);
-          }}},
+    m_model = new RecordTableModel<DaemonStatus>(
+        {daemonColumn(), heartbeatColumn(), partitionsColumn(), deliveredColumn(), rateColumn(),
+         adminApiColumn()},
         [](const DaemonStatus &d) { return d.id; }, this);
+    setUpView();
+    layOut();
+    m_timer->setInterval(1000);
+    connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
+    retranslate();
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::daemonColumn()
+{
+    return {[] { return tr("Daemon"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (role == Qt::DisplayRole) {
+                    const QString id = d.id.isEmpty() ? tr("(not delivering)") : d.id;
+                    return d.self ? tr("%1 (this one)").arg(id) : id;
+                }
+                if (role == Qt::ToolTipRole && !d.id.isEmpty())
+                    return d.id; // the whole id, when the column cuts it
+                return late(d, role);
+            }};
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::heartbeatColumn()
+{
+    return {[] { return tr("Heartbeat"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (role == Qt::DisplayRole)
+                    return heartbeatText(d);
+                if (role == Qt::ToolTipRole && d.late())
+                    return heartbeatTip(d);
+                if (role == Qt::ToolTipRole && d.leaseMs > 0) // its --lease, where known
+                    return tr("Its lease: %1 s. Should it stop, what it delivers passes to another "
+                              "engine that long after its last claim.")
+                        .arg(d.leaseMs / 1000);
+                if (role == Qt::UserRole)
+                    return d.heartbeatAgeMs;
+                return late(d, role);
+            }};
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::partitionsColumn()
+{
+    return {[] { return tr("Partitions"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (role == Qt::DisplayRole && d.fromLease)
+                    return tr("all"); // the one delivery lease of a SQLite store
+                if (role == Qt::DisplayRole)
+                    return d.partitions.isEmpty() ? tr("none")
+                                                  : tr("%Ln: %1", nullptr, int(d.partitions.size()))
+                                                        .arg(partitionsText(d, 6));
+                if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
+                    return partitionsText(d);
+                if (role == Qt::UserRole)
+                    return d.fromLease ? std::numeric_limits<int>::max() // every one
+                                       : int(d.partitions.size());
+                return late(d, role);
+            }};
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::deliveredColumn()
+{
+    return {[] { return tr("Delivered"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (d.fromLease && (role == Qt::DisplayRole || role == Qt::ToolTipRole))
+                    return role == Qt::DisplayRole ? unknownCount()
+                                                   : tr("Another process delivers from this store; "
+                                                        "its counts are its own.");
+                if (role == Qt::DisplayRole)
+                    return d.startedAt
+                               ? tr("%1 since %2")
+                                     .arg(QLocale().toString(d.delivered), sinceText(d.startedAt))
+                               : QLocale().toString(d.delivered);
+                if (role == Qt::ToolTipRole && d.startedAt)
+                    return tr("Delivered since this daemon started at %1; the count starts again "
+                              "when it restarts.")
+                        .arg(timeText(d.startedAt));
+                if (role == Qt::TextAlignmentRole)
+                    return int(Qt::AlignRight | Qt::AlignVCenter);
+                return late(d, role);
+            }};
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::rateColumn()
+{
+    return {[] { return tr("Per second"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (role == Qt::DisplayRole)
+                    return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
+                                         : unknownCount();
+                if (role == Qt::ToolTipRole && !d.fromLease && d.late())
+                    return tr("Its heartbeat is late: it is not known to deliver now.");
+                if (role == Qt::TextAlignmentRole)
+                    return int(Qt::AlignRight | Qt::AlignVCenter);
+                return late(d, role);
+            }};
+}
+
+DaemonsPage::DaemonColumn DaemonsPage::adminApiColumn()
+{
+    return {[] { return tr("Admin API"); },
+            [](const DaemonStatus &d, int role) -> QVariant {
+                if (role == Qt::DisplayRole)
+                    return d.adminUrl;
+                return late(d, role);
+            }};
+}
+
+/// The table, its columns fitted to their rows, and Forget… for an admin.
+void DaemonsPage::setUpView()
+{
     m_view->setObjectName(QStringLiteral("daemonsTable"));
     m_view->setModel(m_model);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -207,15 +245,17 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &DaemonsPage::updateForget);
     gate(m_forget, Permission::Administer);
+}
+
+/// The summary and Forget… above the table.
+void DaemonsPage::layOut()
+{
     auto *top = new QHBoxLayout;
     top->addWidget(m_summary, 1);
     top->addWidget(m_forget);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
-    m_timer->setInterval(1000);
-    connect(m_timer, &QTimer::timeout, this, &DaemonsPage::refresh);
-    retranslate();
 }
 
 void DaemonsPage::applySnapshot(const EngineSnapshot &) {}

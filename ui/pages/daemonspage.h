@@ -50,6 +50,16 @@ protected:
     void hideEvent(QHideEvent *event) override;
 
 private:
+    using DaemonColumn = RecordTableModel<DaemonStatus>::Column;
+    // The table's columns.
+    static DaemonColumn daemonColumn();
+    static DaemonColumn heartbeatColumn();
+    static DaemonColumn partitionsColumn();
+    static DaemonColumn deliveredColumn();
+    static DaemonColumn rateColumn();
+    static DaemonColumn adminApiColumn();
+    void setUpView();
+    void layOut();
     void updateSummary();
     /// The selected row, when one is; else nullptr.
     const DaemonStatus *selected() const;

@@ -67,6 +67,30 @@ QString keptUrl(const QString &url)
     return path < 0 ? shown : shown.left(path);
 }
 
+/// A column's cells: `f(node, role)` shown and sorted by, on the node's state colour.
+template <typename F> auto text(F f)
+{
+    return [f](const NodeStatus &n, int role) -> QVariant {
+        if (role == Qt::BackgroundRole)
+            return stateBrush(n.health);
+        if (role == Qt::DisplayRole || role == Qt::UserRole)
+            return f(n, role);
+        return {};
+    };
+}
+
+/// A text that may be cut short in its column: whole in its tooltip.
+template <typename F> auto elidable(F f)
+{
+    return [f](const NodeStatus &n, int role) -> QVariant {
+        if (role == Qt::BackgroundRole)
+            return stateBrush(n.health);
+        if (role == Qt::DisplayRole || role == Qt::UserRole || role == Qt::ToolTipRole)
+            return f(n);
+        return {};
+    };
+}
+
 } // namespace
 
 NodesPage::NodesPage(EngineSession *session, QWidget *parent)
@@ -89,26 +113,7 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
 /// The nodes table's columns, one row a node.
 RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
 {
-    using Col = RecordTableModel<NodeStatus>::Column;
-    const auto text = [](auto f) {
-        return [f](const NodeStatus &n, int role) -> QVariant {
-            if (role == Qt::BackgroundRole)
-                return stateBrush(n.health);
-            if (role == Qt::DisplayRole || role == Qt::UserRole)
-                return f(n, role);
-            return {};
-        };
-    };
-    // A text that may be cut short in its column: whole in its tooltip.
-    const auto elidable = [](auto f) {
-        return [f](const NodeStatus &n, int role) -> QVariant {
-            if (role == Qt::BackgroundRole)
-                return stateBrush(n.health);
-            if (role == Qt::DisplayRole || role == Qt::UserRole || role == Qt::ToolTipRole)
-                return f(n);
-            return {};
-        };
-    };
+    using Col = NodeColumn;
     auto *model = new RecordTableModel<NodeStatus>(
         {
             Col{[] { return tr("Node"); },
@@ -127,67 +132,14 @@ RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
                 })},
             Col{[] { return tr("Connections"); },
                 text([](const NodeStatus &n, int) -> QVariant { return n.activeConnections; })},
-            Col{[] { return tr("Response (ms)"); },
-                text([](const NodeStatus &n, int role) -> QVariant {
-                    // A node that is not up has no response time: an empty cell, sorted last.
-                    if (!n.hasResponseTime())
-                        return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QString());
-                    return role == Qt::UserRole
-                               ? QVariant(n.responseTimeMs)
-                               : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
-                })},
-            // Nothing checked or asked yet: no rate, rather than a made-up one.
-            Col{[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
-                    if (std::isnan(n.successRate))
-                        return role == Qt::UserRole ? QVariant(-1.0)
-                                                    : QVariant(QStringLiteral("—"));
-                    return role == Qt::UserRole ? QVariant(n.successRate) : QVariant(QString::number(n.successRate, 'f', 1));
-                })},
+            responseColumn(),
+            successColumn(),
             Col{[] { return tr("Requests"); }, text([](const NodeStatus &n, int role) -> QVariant {
                     return role == Qt::UserRole ? QVariant(n.requests)
                                                 : QVariant(countText(n.requests));
                 })},
-            // Today's changes by their time alone (the date took a column's worth of the
-            // table's width); the whole moment in the tooltip, sorted by it.
-            Col{[] { return tr("Changed"); },
-                [](const NodeStatus &n, int role) -> QVariant {
-                    if (role == Qt::BackgroundRole)
-                        return stateBrush(n.health);
-                    if (role == Qt::UserRole)
-                        return n.lastChangeAt;
-                    if (role == Qt::ToolTipRole)
-                        return timeText(n.lastChangeAt);
-                    if (role != Qt::DisplayRole)
-                        return {};
-                    const QDateTime at = QDateTime::fromMSecsSinceEpoch(n.lastChangeAt);
-                    return n.lastChangeAt && at.date() == QDate::currentDate()
-                               ? at.toString(QStringLiteral("HH:mm:ss"))
-                               : timeText(n.lastChangeAt);
-                }},
-            // A node checked without certificate verification is marked red, with the reason.
-            // Narrowed to the room left, the column still shows host:port (it was "http://1…").
-            Col{[] { return tr("URL"); },
-                [](const NodeStatus &n, int role) -> QVariant {
-                    if (role == Qt::BackgroundRole)
-                        return stateBrush(n.health);
-                    if (role == Qt::DisplayRole || role == Qt::UserRole)
-                        return n.spec.tlsInsecure
-                                   ? tr("%1  (TLS not verified)").arg(shownUrl(n.spec.url))
-                                   : shownUrl(n.spec.url);
-                    if (role == ColumnFitter::KeptTextRole)
-                        return keptUrl(n.spec.url);
-                    if (role == Qt::ForegroundRole && n.spec.tlsInsecure)
-                        return QBrush(QColor(0xc6, 0x28, 0x28));
-                    // Whole, with the warning, in a column narrowed to the room left.
-                    if (role == Qt::ToolTipRole)
-                        return n.spec.tlsInsecure
-                                   ? n.spec.url + u'\n' +
-                                         tr("tls_insecure is set: the node's certificate is not "
-                                            "verified, so its traffic "
-                                            "can be read and changed on the way.")
-                                   : n.spec.url;
-                    return {};
-                }},
+            changedColumn(),
+            urlColumn(),
             Col{[] { return tr("Tags"); }, elidable([](const NodeStatus &n) -> QVariant {
                     return n.spec.tags.join(QStringLiteral(", "));
                 })},
@@ -206,6 +158,79 @@ RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
         return now.health != HealthState::Down && sameRow(before, now);
     });
     return model;
+}
+
+/// The last check's response time, sorted as a number.
+NodesPage::NodeColumn NodesPage::responseColumn()
+{
+    return {[] { return tr("Response (ms)"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                // A node that is not up has no response time: an empty cell, sorted last.
+                if (!n.hasResponseTime())
+                    return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QString());
+                return role == Qt::UserRole
+                           ? QVariant(n.responseTimeMs)
+                           : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
+            })};
+}
+
+/// Nothing checked or asked yet: no rate, rather than a made-up one.
+NodesPage::NodeColumn NodesPage::successColumn()
+{
+    return {[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
+                if (std::isnan(n.successRate))
+                    return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QStringLiteral("—"));
+                return role == Qt::UserRole ? QVariant(n.successRate)
+                                            : QVariant(QString::number(n.successRate, 'f', 1));
+            })};
+}
+
+/// Today's changes by their time alone (the date took a column's worth of the
+/// table's width); the whole moment in the tooltip, sorted by it.
+NodesPage::NodeColumn NodesPage::changedColumn()
+{
+    return {[] { return tr("Changed"); },
+            [](const NodeStatus &n, int role) -> QVariant {
+                if (role == Qt::BackgroundRole)
+                    return stateBrush(n.health);
+                if (role == Qt::UserRole)
+                    return n.lastChangeAt;
+                if (role == Qt::ToolTipRole)
+                    return timeText(n.lastChangeAt);
+                if (role != Qt::DisplayRole)
+                    return {};
+                const QDateTime at = QDateTime::fromMSecsSinceEpoch(n.lastChangeAt);
+                return n.lastChangeAt && at.date() == QDate::currentDate()
+                           ? at.toString(QStringLiteral("HH:mm:ss"))
+                           : timeText(n.lastChangeAt);
+            }};
+}
+
+/// A node checked without certificate verification is marked red, with the reason.
+/// Narrowed to the room left, the column still shows host:port (it was "http://1…").
+NodesPage::NodeColumn NodesPage::urlColumn()
+{
+    return {[] { return tr("URL"); },
+            [](const NodeStatus &n, int role) -> QVariant {
+                if (role == Qt::BackgroundRole)
+                    return stateBrush(n.health);
+                if (role == Qt::DisplayRole || role == Qt::UserRole)
+                    return n.spec.tlsInsecure
+                               ? tr("%1  (TLS not verified)").arg(shownUrl(n.spec.url))
+                               : shownUrl(n.spec.url);
+                if (role == ColumnFitter::KeptTextRole)
+                    return keptUrl(n.spec.url);
+                if (role == Qt::ForegroundRole && n.spec.tlsInsecure)
+                    return QBrush(QColor(0xc6, 0x28, 0x28));
+                // Whole, with the warning, in a column narrowed to the room left.
+                if (role == Qt::ToolTipRole)
+                    return n.spec.tlsInsecure
+                               ? n.spec.url + u'\n' +
+                                     tr("tls_insecure is set: the node's certificate is not "
+                                        "verified, so its traffic "
+                                        "can be read and changed on the way.")
+                               : n.spec.url;
+                return {};
+            }};
 }
 
 /// The selected node's health transitions.

@@ -48,7 +48,13 @@ signals:
     void actionFailed(const QString &message);
 
 private:
+    using NodeColumn = RecordTableModel<NodeStatus>::Column;
     RecordTableModel<NodeStatus> *makeNodeModel();
+    // The nodes table's columns that sort by a number or warn.
+    static NodeColumn responseColumn();
+    static NodeColumn successColumn();
+    static NodeColumn changedColumn();
+    static NodeColumn urlColumn();
     RecordTableModel<HealthEvent> *makeHistoryModel();
     void setUpNodeTable();
     void setUpHistory();

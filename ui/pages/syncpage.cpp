@@ -101,6 +101,22 @@ QString notTriedText()
                         "until a delivery to it is tried.");
 }
 
+/// With a node target per node, most of a thousand rows are the same from one snapshot to
+/// the next. An open circuit counts down to its next probe: never the same. The counts
+/// first, the texts (the name, the key, among them) last: a changed row is told at once.
+bool sameTarget(const TargetStatus &a, const TargetStatus &b)
+{
+    return b.circuit != CircuitState::Open && a.backlog == b.backlog && a.success == b.success &&
+           a.failed == b.failed && a.inFlight == b.inFlight && a.retries == b.retries &&
+           a.deadLetters == b.deadLetters && a.oldestWaitingMs == b.oldestWaitingMs &&
+           a.lastErrorAt == b.lastErrorAt && a.enabled == b.enabled && a.paused == b.paused &&
+           a.held == b.held && a.tlsInsecure == b.tlsInsecure &&
+           a.unsignedDeliveries == b.unsignedDeliveries && a.circuit == b.circuit &&
+           a.nextProbeAt == b.nextProbeAt && a.disabledReason == b.disabledReason &&
+           a.lastError == b.lastError && a.deliveredElsewhere == b.deliveredElsewhere &&
+           a.triedSinceStart == b.triedSinceStart && a.url == b.url && a.name == b.name;
+}
+
 } // namespace
 
 SyncPage::SyncPage(EngineSession *session, QWidget *parent)
@@ -159,150 +175,182 @@ void SyncPage::makeTargetModel()
     using T = TargetStatus;
     m_targets = new RecordTableModel<T>(
         {
-            // A target reached without certificate verification is marked red, with the reason.
-            {[] { return tr("Target"); },
-             [](const T &t, int role) -> QVariant {
-                 if (role == Qt::DisplayRole) {
-                     QString text = t.name;
-                     if (t.tlsInsecure)
-                         text = tr("%1  (TLS not verified)").arg(text);
-                     if (t.unsignedDeliveries)
-                         text = tr("%1  (unsigned)").arg(text);
-                     return text;
-                 }
-                 if (role == Qt::ForegroundRole && (t.tlsInsecure || t.unsignedDeliveries))
-                     return QBrush(QColor(0xc6, 0x28, 0x28));
-                 if (role == Qt::ToolTipRole) {
-                     QStringList why;
-                     if (t.tlsInsecure)
-                         why << tr("tls_insecure is set: the target's certificate is not "
-                                   "verified, so its deliveries can be read and changed on the "
-                                   "way.");
-                     if (t.unsignedDeliveries)
-                         why << (t.name.startsWith(QLatin1String("node:"))
-                                     ? tr("cluster_secret is empty: cluster sync to this node "
-                                          "goes out unsigned, and the node cannot tell it from "
-                                          "a forgery. Set cluster_secret in the config.")
-                                     : tr("This target has no secret: its deliveries go out "
-                                          "unsigned, and it cannot tell them from a forgery. "
-                                          "Give it one in the config (jobfirstctl target set "
-                                          "%1 --secret-file FILE).")
-                                           .arg(t.name));
-                     return why.isEmpty() ? QVariant() : QVariant(why.join(u'\n'));
-                 }
-                 return {};
-             }},
-            {[] { return tr("State"); },
-             [this](const T &t, int role) -> QVariant {
-                 if (role == Qt::BackgroundRole)
-                     return !t.enabled ? QBrush(QColor(0xf1, 0x94, 0x8a)) : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8)) : QVariant();
-                 return role == Qt::DisplayRole ? QVariant(targetState(t, m_heldBy.value(t.name)))
-                                                : QVariant();
-             }},
-            {[] { return tr("Circuit"); },
-             [](const T &t, int role) -> QVariant {
-                 // Only the delivering process knows it, and only once it tried the target:
-                 // before, it is the closed circuit every engine starts with (a reopened demo's
-                 // targets read "closed" while down), not known.
-                 if (role == Qt::ToolTipRole && t.liveStateKnown() && !t.triedSinceStart)
-                     return notTriedText();
-                 if (role != Qt::DisplayRole)
-                     return {};
-                 if (!t.circuitKnown())
-                     return QStringLiteral("—");
-                 // An open circuit says when it tries again, not only that it is open.
-                 const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
-                 return t.circuit == CircuitState::Open && t.nextProbeAt
-                            ? tr("open, next probe in %1")
-                                  .arg(ageText(std::max<qint64>(left, 1000)))
-                            : circuitText(t.circuit);
-             }},
-            // A target not delivered to (its node down, paused, disabled) holds its backlog:
-            // not behind, waiting. Said so, not counted as if it were being worked on.
-            {[] { return tr("Backlog"); },
-             [this](const T &t, int role) -> QVariant {
-                 if (!m_storeUnreachable.isEmpty())
-                     return unknownCount(role);
-                 const bool held = t.backlog && t.holdsBacklog();
-                 if (role == Qt::DisplayRole)
-                     return held ? tr("%1 held").arg(countText(t.backlog)) : countText(t.backlog);
-                 if (role == Qt::ToolTipRole && held)
-                     return heldText();
-                 return {};
-             }},
-            {[] { return tr("Oldest waiting"); },
-             [this](const T &t, int role) -> QVariant {
-                 if (!m_storeUnreachable.isEmpty())
-                     return unknownCount(role);
-                 return role == Qt::DisplayRole ? QVariant(ageText(t.oldestWaitingMs)) : QVariant();
-             }},
-            // Counted in the engine's memory: they start again when the engine restarts, and
-            // the header says since when (HAProxy's stats page does the same).
-            {[this] {
-                 // Two lines: the column stays as narrow as its figures.
-                 return m_countingSince ? tr("Delivered\nsince %1").arg(sinceText(m_countingSince))
-                                        : tr("Delivered");
-             },
-             [this](const T &t, int role) -> QVariant {
-                 if (role == Qt::DisplayRole)
-                     return countText(t.success);
-                 if (role == Qt::ToolTipRole && m_countingSince)
-                     return tr("Delivered since the engine started at %1; the count starts "
-                               "again when the engine restarts.")
-                         .arg(timeText(m_countingSince));
-                 return {};
-             }},
+            targetNameColumn(),
+            targetStateColumn(),
+            circuitColumn(),
+            backlogColumn(),
+            oldestWaitingColumn(),
+            deliveredColumn(),
             column<T>([] { return tr("Dead letters"); },
                       [](const T &t) { return countText(t.deadLetters); }),
             column<T>([] { return tr("Retries"); },
                       [](const T &t) { return countText(t.retries); }),
             column<T>([] { return tr("In flight"); },
                       [](const T &t) { return countText(t.inFlight); }),
-            // A target that failed and has delivered since is not shown failing: its last
-            // failure stays (with its time, as Envoy and HAProxy keep it), greyed and worded
-            // as past.
-            {[] { return tr("Last error"); },
-             [this](const T &t, int role) -> QVariant {
-                 if (t.lastError.isEmpty() && t.liveStateKnown() && !t.triedSinceStart) {
-                     if (role == Qt::DisplayRole)
-                         return tr("not tried since start");
-                     if (role == Qt::ToolTipRole)
-                         return notTriedText();
-                     if (role == Qt::ForegroundRole)
-                         return QBrush(QColor(0x80, 0x8b, 0x96));
-                 }
-                 if (t.lastError.isEmpty())
-                     return {};
-                 const bool past = deliversAgain(t);
-                 if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
-                     const QString at = clockText(t.lastErrorAt);
-                     const QString error = deliveryErrorText(t.lastError);
-                     return past ? tr("delivering again; last failed at %1: %2")
-                                       .arg(at, role == Qt::DisplayRole ? error.left(120) : error)
-                                 : QStringLiteral("%1  %2").arg(
-                                       at, role == Qt::DisplayRole ? error.left(120) : error);
-                 }
-                 if (role == Qt::ForegroundRole && past)
-                     return QBrush(QColor(0x80, 0x8b, 0x96));
-                 return {};
-             }},
+            targetLastErrorColumn(),
         },
         [](const T &t) { return t.name; }, this);
-    // With a node target per node, most of a thousand rows are the same from one snapshot to
-    // the next. An open circuit counts down to its next probe: never the same. The counts
-    // first, the texts (the name, the key, among them) last: a changed row is told at once.
-    m_targets->setSameRow([](const T &a, const T &b) {
-        return b.circuit != CircuitState::Open && a.backlog == b.backlog &&
-               a.success == b.success && a.failed == b.failed && a.inFlight == b.inFlight &&
-               a.retries == b.retries && a.deadLetters == b.deadLetters &&
-               a.oldestWaitingMs == b.oldestWaitingMs && a.lastErrorAt == b.lastErrorAt &&
-               a.enabled == b.enabled && a.paused == b.paused && a.held == b.held &&
-               a.tlsInsecure == b.tlsInsecure && a.unsignedDeliveries == b.unsignedDeliveries &&
-               a.circuit == b.circuit && a.nextProbeAt == b.nextProbeAt &&
-               a.disabledReason == b.disabledReason && a.lastError == b.lastError &&
-               a.deliveredElsewhere == b.deliveredElsewhere &&
-               a.triedSinceStart == b.triedSinceStart && a.url == b.url && a.name == b.name;
-    });
+    m_targets->setSameRow(sameTarget);
+}
+
+/// A target reached without certificate verification is marked red, with the reason.
+SyncPage::TargetColumn SyncPage::targetNameColumn()
+{
+    using T = TargetStatus;
+    return {[] { return tr("Target"); },
+            [](const T &t, int role) -> QVariant {
+                if (role == Qt::DisplayRole) {
+                    QString text = t.name;
+                    if (t.tlsInsecure)
+                        text = tr("%1  (TLS not verified)").arg(text);
+                    if (t.unsignedDeliveries)
+                        text = tr("%1  (unsigned)").arg(text);
+                    return text;
+                }
+                if (role == Qt::ForegroundRole && (t.tlsInsecure || t.unsignedDeliveries))
+                    return QBrush(QColor(0xc6, 0x28, 0x28));
+                if (role == Qt::ToolTipRole) {
+                    QStringList why;
+                    if (t.tlsInsecure)
+                        why << tr("tls_insecure is set: the target's certificate is not "
+                                  "verified, so its deliveries can be read and changed on the "
+                                  "way.");
+                    if (t.unsignedDeliveries)
+                        why << (t.name.startsWith(QLatin1String("node:"))
+                                    ? tr("cluster_secret is empty: cluster sync to this node "
+                                         "goes out unsigned, and the node cannot tell it from "
+                                         "a forgery. Set cluster_secret in the config.")
+                                    : tr("This target has no secret: its deliveries go out "
+                                         "unsigned, and it cannot tell them from a forgery. "
+                                         "Give it one in the config (jobfirstctl target set "
+                                         "%1 --secret-file FILE).")
+                                          .arg(t.name));
+                    return why.isEmpty() ? QVariant() : QVariant(why.join(u'\n'));
+                }
+                return {};
+            }};
+}
+
+/// Whether it is delivered to, and if not why: its node's state in the Nodes page's words.
+SyncPage::TargetColumn SyncPage::targetStateColumn() const
+{
+    using T = TargetStatus;
+    return {[] { return tr("State"); },
+            [this](const T &t, int role) -> QVariant {
+                if (role == Qt::BackgroundRole)
+                    return !t.enabled                          ? QBrush(QColor(0xf1, 0x94, 0x8a))
+                           : t.circuit != CircuitState::Closed ? QBrush(QColor(0xfa, 0xdb, 0xd8))
+                                                               : QVariant();
+                return role == Qt::DisplayRole ? QVariant(targetState(t, m_heldBy.value(t.name)))
+                                               : QVariant();
+            }};
+}
+
+/// Its circuit, when this process knows it.
+SyncPage::TargetColumn SyncPage::circuitColumn()
+{
+    using T = TargetStatus;
+    return {[] { return tr("Circuit"); },
+            [](const T &t, int role) -> QVariant {
+                // Only the delivering process knows it, and only once it tried the target:
+                // before, it is the closed circuit every engine starts with (a reopened demo's
+                // targets read "closed" while down), not known.
+                if (role == Qt::ToolTipRole && t.liveStateKnown() && !t.triedSinceStart)
+                    return notTriedText();
+                if (role != Qt::DisplayRole)
+                    return {};
+                if (!t.circuitKnown())
+                    return QStringLiteral("—");
+                // An open circuit says when it tries again, not only that it is open.
+                const qint64 left = t.nextProbeAt - QDateTime::currentMSecsSinceEpoch();
+                return t.circuit == CircuitState::Open && t.nextProbeAt
+                           ? tr("open, next probe in %1").arg(ageText(std::max<qint64>(left, 1000)))
+                           : circuitText(t.circuit);
+            }};
+}
+
+/// A target not delivered to (its node down, paused, disabled) holds its backlog:
+/// not behind, waiting. Said so, not counted as if it were being worked on.
+SyncPage::TargetColumn SyncPage::backlogColumn() const
+{
+    using T = TargetStatus;
+    return {[] { return tr("Backlog"); },
+            [this](const T &t, int role) -> QVariant {
+                if (!m_storeUnreachable.isEmpty())
+                    return unknownCount(role);
+                const bool held = t.backlog && t.holdsBacklog();
+                if (role == Qt::DisplayRole)
+                    return held ? tr("%1 held").arg(countText(t.backlog)) : countText(t.backlog);
+                if (role == Qt::ToolTipRole && held)
+                    return heldText();
+                return {};
+            }};
+}
+
+/// The age of the target's oldest waiting delivery; not known while the store is away.
+SyncPage::TargetColumn SyncPage::oldestWaitingColumn() const
+{
+    using T = TargetStatus;
+    return {[] { return tr("Oldest waiting"); },
+            [this](const T &t, int role) -> QVariant {
+                if (!m_storeUnreachable.isEmpty())
+                    return unknownCount(role);
+                return role == Qt::DisplayRole ? QVariant(ageText(t.oldestWaitingMs)) : QVariant();
+            }};
+}
+
+/// Counted in the engine's memory: they start again when the engine restarts, and
+/// the header says since when (HAProxy's stats page does the same).
+SyncPage::TargetColumn SyncPage::deliveredColumn() const
+{
+    using T = TargetStatus;
+    return {[this] {
+                // Two lines: the column stays as narrow as its figures.
+                return m_countingSince ? tr("Delivered\nsince %1").arg(sinceText(m_countingSince))
+                                       : tr("Delivered");
+            },
+            [this](const T &t, int role) -> QVariant {
+                if (role == Qt::DisplayRole)
+                    return countText(t.success);
+                if (role == Qt::ToolTipRole && m_countingSince)
+                    return tr("Delivered since the engine started at %1; the count starts "
+                              "again when the engine restarts.")
+                        .arg(timeText(m_countingSince));
+                return {};
+            }};
+}
+
+/// A target that failed and has delivered since is not shown failing: its last
+/// failure stays (with its time, as Envoy and HAProxy keep it), greyed and worded
+/// as past.
+SyncPage::TargetColumn SyncPage::targetLastErrorColumn() const
+{
+    using T = TargetStatus;
+    return {[] { return tr("Last error"); },
+            [this](const T &t, int role) -> QVariant {
+                if (t.lastError.isEmpty() && t.liveStateKnown() && !t.triedSinceStart) {
+                    if (role == Qt::DisplayRole)
+                        return tr("not tried since start");
+                    if (role == Qt::ToolTipRole)
+                        return notTriedText();
+                    if (role == Qt::ForegroundRole)
+                        return QBrush(QColor(0x80, 0x8b, 0x96));
+                }
+                if (t.lastError.isEmpty())
+                    return {};
+                const bool past = deliversAgain(t);
+                if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+                    const QString at = clockText(t.lastErrorAt);
+                    const QString error = deliveryErrorText(t.lastError);
+                    return past ? tr("delivering again; last failed at %1: %2")
+                                      .arg(at, role == Qt::DisplayRole ? error.left(120) : error)
+                                : QStringLiteral("%1  %2").arg(
+                                      at, role == Qt::DisplayRole ? error.left(120) : error);
+                }
+                if (role == Qt::ForegroundRole && past)
+                    return QBrush(QColor(0x80, 0x8b, 0x96));
+                return {};
+            }};
 }
 
 /// The queue tab: deliveries waiting, soonest first.

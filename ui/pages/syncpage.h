@@ -83,7 +83,16 @@ signals:
     void checkFinished(const QString &summary);
 
 private:
+    using TargetColumn = RecordTableModel<TargetStatus>::Column;
     void makeTargetModel();
+    // The targets table's columns that say more than a figure.
+    static TargetColumn targetNameColumn();
+    TargetColumn targetStateColumn() const;
+    static TargetColumn circuitColumn();
+    TargetColumn backlogColumn() const;
+    TargetColumn oldestWaitingColumn() const;
+    TargetColumn deliveredColumn() const;
+    TargetColumn targetLastErrorColumn() const;
     void makeQueueModel();
     void makeDeadLetterModel();
     void makeAttemptModel();
