@@ -14,7 +14,7 @@ namespace {
 /// the admin API column 35 characters out of line).
 QString partitionList(const DaemonStatus &d)
 {
-    if (d.fromLease)
+    if (d.allPartitions)
         return QStringLiteral("all"); // the one delivery lease of a SQLite store
     const QStringList runs = d.partitionRuns(u'-');
     return runs.isEmpty() ? QStringLiteral("-") : runs.join(u',');

@@ -469,6 +469,15 @@ private slots:
         QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(d.id.section(u':', 1, 1).toLongLong(), QCoreApplication::applicationPid());
         QVERIFY(d.partitions.isEmpty());
+        // It delivers everything (the store's one delivery lease): "all", as jobfirstctl says
+        // of it, not "none" (a SQLite store has no partitions).
+        QTRY_COMPARE_WITH_TIMEOUT(shown(page, 0, 2), QStringLiteral("all"), 10000);
+        QVERIFY(page.model()->row(0).allPartitions);
+        QTranslator chinese;
+        QVERIFY(chinese.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
+        QCoreApplication::installTranslator(&chinese);
+        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&chinese); });
+        QTRY_COMPARE(shown(page, 0, 2), QStringLiteral("全部"));
         session.stop();
     }
 

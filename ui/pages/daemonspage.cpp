@@ -140,7 +140,7 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
           }},
          {[] { return tr("Partitions"); },
           [late](const DaemonStatus &d, int role) -> QVariant {
-              if (role == Qt::DisplayRole && d.fromLease)
+              if (role == Qt::DisplayRole && d.allPartitions)
                   return tr("all"); // the one delivery lease of a SQLite store
               if (role == Qt::DisplayRole)
                   return d.partitions.isEmpty() ? tr("none")
@@ -149,8 +149,8 @@ DaemonsPage::DaemonsPage(EngineSession *session, QWidget *parent)
               if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
                   return partitionsText(d);
               if (role == Qt::UserRole)
-                  return d.fromLease ? std::numeric_limits<int>::max() // every one
-                                     : int(d.partitions.size());
+                  return d.allPartitions ? std::numeric_limits<int>::max() // every one
+                                         : int(d.partitions.size());
               return late(d, role);
           }},
          {[] { return tr("Delivered"); },
@@ -249,6 +249,7 @@ void DaemonsPage::refresh()
                     return false; // rows come or go: the fitter sees that itself
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
+                        before.at(i).allPartitions != list->at(i).allPartitions ||
                         heartbeatWidth(before.at(i)) != heartbeatWidth(list->at(i)) ||
                         countsWidth(before.at(i)) != countsWidth(list->at(i)))
                         return true;
