@@ -24,6 +24,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScopeGuard>
+#include <QSysInfo>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTranslator>
@@ -405,6 +406,79 @@ private slots:
         QCOMPARE(perTarget->chart()->title(), QStringLiteral("Deliveries per second per target"));
         QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
         QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void eachDaemonsOwnLeaseIsShownWhicheverIsAsked()
+    {
+        // Two daemons on one PostgreSQL, --lease 5 and --lease 20. Each one's lease is its own,
+        // read from its heartbeat row: the API and jobfirstctl of either daemon, and the page
+        // attached to the second, show 5 s and 20 s (each daemon knew only its own before).
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("leases.json"));
+        QVERIFY(writeNoTargetConfig(config));
+        DaemonProcess daemons[2];
+        QString tokenFiles[2];
+        const int leases[2] = {5, 20};
+        for (int i = 0; i < 2; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("leases%1.db").arg(i));
+            tokenFiles[i] = makeToken(local, m_dir.path(), QStringLiteral("leases%1").arg(i),
+                                      QStringLiteral("viewer"));
+            QVERIFY(!tokenFiles[i].isEmpty());
+            QVERIFY(daemons[i].start(pg.url(), config,
+                                     {QStringLiteral("--local-db"), local,
+                                      QStringLiteral("--lease"), QString::number(leases[i])}));
+        }
+        const QHash<qint64, int> expected{{daemons[0].pid(), 5}, {daemons[1].pid(), 20}};
+        const auto leasesSeenBy = [&](int asked) {
+            QHash<qint64, int> byPid;
+            const ApiReply r =
+                apiCall(daemons[asked].url(), "GET", QStringLiteral("/api/v1/daemons"),
+                        readToken(tokenFiles[asked]));
+            for (const QJsonValue &v : r.json().toArray())
+                byPid.insert(v[QStringLiteral("id")].toString().section(u':', 1, 1).toLongLong(),
+                             v[QStringLiteral("lease_seconds")].toInt(-1));
+            return byPid;
+        };
+        for (int asked = 0; asked < 2; ++asked)
+            QTRY_COMPARE_WITH_TIMEOUT(leasesSeenBy(asked), expected, 15000);
+        // jobfirstctl daemons through either: LEASE ("5 s") before the admin API, last.
+        for (int asked = 0; asked < 2; ++asked) {
+            const CtlRun run = runCtl({QStringLiteral("--server"), daemons[asked].url(),
+                                       QStringLiteral("--token-file"), tokenFiles[asked],
+                                       QStringLiteral("daemons")});
+            QVERIFY2(run.code == 0, run.err.constData());
+            for (int i = 0; i < 2; ++i) {
+                const QString prefix =
+                    QStringLiteral("%1:%2:").arg(QSysInfo::machineHostName()).arg(daemons[i].pid());
+                QStringList columns;
+                for (const QString &l : QString::fromUtf8(run.out).split(u'\n'))
+                    if (l.startsWith(prefix))
+                        columns = l.split(u' ', Qt::SkipEmptyParts);
+                QVERIFY2(columns.size() > 3, run.out.constData());
+                QCOMPARE(columns.mid(columns.size() - 3, 2),
+                         (QStringList{QString::number(leases[i]), QStringLiteral("s")}));
+            }
+        }
+        // The page, attached to the second: the first's lease in its heartbeat's tooltip too.
+        RemoteEngineSession session(
+            RemoteOptions{QUrl(daemons[1].url()), readToken(tokenFiles[1]), {}});
+        const Status connected = await(session.connectToEngine());
+        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        ui::DaemonsPage page(&session);
+        page.show();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, daemons[0].pid()) >= 0 && rowOf(page, daemons[1].pid()) >= 0, 15000);
+        for (int i = 0; i < 2; ++i) {
+            const QString tip = page.model()
+                                    ->index(rowOf(page, daemons[i].pid()), 1)
+                                    .data(Qt::ToolTipRole)
+                                    .toString();
+            QVERIFY2(tip.startsWith(QStringLiteral("Its lease: %1 s.").arg(leases[i])),
+                     qPrintable(tip));
+        }
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void saysSoWhenTheDaemonsCannotBeRead()
