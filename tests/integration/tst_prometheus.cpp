@@ -114,7 +114,7 @@ private slots:
         };
         const QHash<QByteArray, QByteArray> untried{{R"(,state="closed"})", "0"},
                                                     {R"(,state="open"})", "0"},
-                                                    {R"(,state="half_open"})", "0"}};
+                                                    {R"(,state="half-open"})", "0"}};
         // Delivering (it answers for the circuit), nothing tried yet.
         QTRY_VERIFY_WITH_TIMEOUT(!samples("jobfirst_sync_in_flight").isEmpty(), 20000);
         QCOMPARE(samples("jobfirst_sync_circuit_state"), untried);
