@@ -14,7 +14,7 @@ namespace {
 /// the admin API column 35 characters out of line).
 QString partitionList(const DaemonStatus &d)
 {
-    if (d.fromLease)
+    if (d.allPartitions)
         return QStringLiteral("all"); // the one delivery lease of a SQLite store
     const QStringList runs = d.partitionRuns(u'-');
     return runs.isEmpty() ? QStringLiteral("-") : runs.join(u',');
@@ -101,7 +101,7 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
                                           : unknown,
                             7)
                        .arg(partitionList(d), -24)
-                       // Its --lease where known (a PostgreSQL store keeps no other daemon's);
+                       // Its --lease where known (not by a daemon of an older version);
                        // "-" as the other columns say none, ASCII so columns line up in bytes.
                        .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
                                           : QStringLiteral("-"),

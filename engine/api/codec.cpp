@@ -889,6 +889,7 @@ QJsonObject encode(const DaemonStatus &d)
             {QStringLiteral("lease_left_ms"), d.leaseLeftMs},
             {QStringLiteral("self"), d.self},
             {QStringLiteral("from_lease"), d.fromLease},
+            {QStringLiteral("all_partitions"), d.allPartitions},
             // Its --lease in seconds (null when not known: a daemon of an older version).
             {QStringLiteral("lease_seconds"),
              d.leaseMs > 0 ? QJsonValue(d.leaseMs / 1000) : QJsonValue()}};
@@ -914,6 +915,8 @@ Result<DaemonStatus> decode<DaemonStatus>(const QJsonValue &value)
     }
     d.self = f.boolean("self");
     d.fromLease = f.boolean("from_lease");
+    // A daemon of an older version said it only of a process known by its lease.
+    d.allPartitions = f.boolean("all_partitions", d.fromLease);
     d.leaseMs = f.i64("lease_seconds") * 1000;
     d.leaseLeftMs = f.i64("lease_left_ms");
     if (!d.rateKnown())

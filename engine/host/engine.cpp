@@ -692,6 +692,7 @@ Result<QList<DaemonStatus>> Engine::daemons() const
     holder.heartbeatAt = lease.until - holder.leaseMs;
     holder.heartbeatAgeMs = std::max<qint64>(0, now - holder.heartbeatAt);
     holder.fromLease = true;
+    holder.allPartitions = true;
     list.value().prepend(holder);
     return list;
 }

@@ -145,13 +145,17 @@ void writeSync(ExpositionWriter &w, const SyncStats &s, const EngineMetrics &met
     for (const TargetStatus &t : s.targets)
         if (t.liveStateKnown())
             w.sample("jobfirst_sync_in_flight", target(t), t.inFlight);
-    w.family("jobfirst_sync_circuit_state", "gauge", "The target's circuit breaker: 1 for the state it is in.");
+    w.family("jobfirst_sync_circuit_state", "gauge",
+             "The target's circuit breaker: 1 for the state it is in; all 0 while not tried since "
+             "the engine started.");
+    // A target not tried since start has the closed circuit every engine starts with, which
+    // says nothing about it: no state is claimed (all 0), and the series stay.
     for (const TargetStatus &t : s.targets)
         for (CircuitState c : {CircuitState::Closed, CircuitState::Open, CircuitState::HalfOpen})
             if (t.liveStateKnown())
                 w.sample("jobfirst_sync_circuit_state",
                          target(t) + Labels{{QStringLiteral("state"), circuitStateName(c)}},
-                         t.circuit == c ? 1 : 0);
+                         t.circuitKnown() && t.circuit == c ? 1 : 0);
     w.family("jobfirst_sync_target_enabled", "gauge", "1 when the target receives deliveries (enabled, not paused, not held).");
     for (const TargetStatus &t : s.targets)
         w.sample("jobfirst_sync_target_enabled", target(t), t.enabled && !t.paused && !t.held ? 1 : 0);

@@ -36,7 +36,7 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
     if (!q.exec(
             QStringLiteral(
                 "SELECT h.daemon, h.admin_url, h.started_at, h.heartbeat_at, h.delivered, h.rate, "
-                "%1 -"
+                "h.lease_ms, %1 -"
                 " h.heartbeat_at, COALESCE((SELECT string_agg(CAST(p.part AS TEXT), ',' ORDER BY"
                 " p.part) FROM partition_leases p WHERE p.holder = h.daemon), ''),"
                 " COALESCE((SELECT MAX(p.until) FROM partition_leases p WHERE p.holder ="
@@ -52,15 +52,13 @@ Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, c
         d.heartbeatAt = q.value(3).toLongLong();
         d.delivered = q.value(4).toLongLong();
         d.deliveriesPerSecond = q.value(5).toDouble();
-        d.heartbeatAgeMs = std::max<qint64>(0, q.value(6).toLongLong());
-        for (const QString &p : q.value(7).toString().split(u',', Qt::SkipEmptyParts))
+        // Its own --lease, as it beats it (0 from a daemon of an older version: not known).
+        d.leaseMs = std::max<qint64>(0, q.value(6).toLongLong());
+        d.heartbeatAgeMs = std::max<qint64>(0, q.value(7).toLongLong());
+        for (const QString &p : q.value(8).toString().split(u',', Qt::SkipEmptyParts))
             d.partitions << p.toInt();
-        d.leaseLeftMs = std::max<qint64>(0, q.value(8).toLongLong());
+        d.leaseLeftMs = std::max<qint64>(0, q.value(9).toLongLong());
         d.self = d.id == self;
-        // Known for this daemon alone: the others' lease times are not stored (a column would
-        // be a schema step every daemon on the store must take at once).
-        if (d.self)
-            d.leaseMs = DeliveryLease::ttlMs();
         list << d;
     }
     return list;
@@ -220,10 +218,10 @@ void DaemonHeartbeat::run()
             q.prepare(
                 QStringLiteral(
                     "INSERT INTO daemon_heartbeats(daemon, admin_url, started_at, heartbeat_at,"
-                    " delivered, rate) VALUES (?, ?, ?, %1, ?, ?) ON CONFLICT (daemon) DO"
-                    " UPDATE SET admin_url = excluded.admin_url, heartbeat_at ="
+                    " delivered, rate, lease_ms) VALUES (?, ?, ?, %1, ?, ?, ?) ON CONFLICT"
+                    " (daemon) DO UPDATE SET admin_url = excluded.admin_url, heartbeat_at ="
                     " excluded.heartbeat_at, delivered = excluded.delivered, rate ="
-                    " excluded.rate")
+                    " excluded.rate, lease_ms = excluded.lease_ms")
                     .arg(QLatin1String(ServerNowMs)));
             q.addBindValue(m_id);
             // Not known yet in a daemon's first beat: a NULL failed the beat (NOT NULL), and
@@ -232,6 +230,7 @@ void DaemonHeartbeat::run()
             q.addBindValue(m_startedAt);
             q.addBindValue(f.delivered);
             q.addBindValue(f.perSecond);
+            q.addBindValue(DeliveryLease::ttlMs());
             ok = q.exec() &&
                  q.exec(QStringLiteral("DELETE FROM daemon_heartbeats WHERE heartbeat_at < %1 - %2")
                             .arg(QLatin1String(ServerNowMs))

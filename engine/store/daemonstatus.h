@@ -41,6 +41,10 @@ struct DaemonStatus
     /// delivers every partition, heartbeatAt is its last renewal of the lease, and its counts
     /// and admin API are its own (not in the store: delivered and deliveriesPerSecond are 0).
     bool fromLease = false;
+    /// It delivers from the whole store: it holds a SQLite store's one delivery lease (this
+    /// engine, or one known by its lease), which covers everything; such a store has no
+    /// partitions, so `partitions` is empty though nothing is left to others.
+    bool allPartitions = false;
 
     /// Its heartbeat (or, known by its lease, its last renewal, a third of its lease time
     /// apart) is too old.

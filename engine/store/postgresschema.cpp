@@ -168,6 +168,12 @@ const QList<QStringList> &migrations()
                            " consistent_records BIGINT NOT NULL)"),
             QStringLiteral("CREATE INDEX consistency_checks_ts ON consistency_checks(ts)"),
         },
+        {
+            // Each daemon's --lease beside its heartbeat, so every daemon shows every other's
+            // (before, each knew its own alone). 0: not known, a daemon of an older version.
+            QStringLiteral("ALTER TABLE daemon_heartbeats ADD COLUMN lease_ms BIGINT NOT NULL"
+                           " DEFAULT 0"),
+        },
     };
     return list;
 }

@@ -17,7 +17,7 @@ class PostgresUrl;
 class PostgresSchema final
 {
 public:
-    static constexpr int Version = 10;
+    static constexpr int Version = 11;
     /// Deliveries are split into this many partitions by a hash of the user id (a user lives
     /// in one partition, so per-user order holds); each has a lease (partition_leases). 60
     /// splits evenly over 1, 2, 3, 4, 5 and 6 daemons (16 split 6/6/4 over three: the busiest

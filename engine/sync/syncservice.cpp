@@ -169,6 +169,7 @@ Result<QList<DaemonStatus>> SyncService::daemons() const
     self.startedAt = m_startedAt;
     self.heartbeatAt = QDateTime::currentMSecsSinceEpoch();
     self.leaseMs = m_delivery ? DeliveryLease::ttlMs() : 0;
+    self.allPartitions = m_delivery && m_delivery->leaseHolder().isEmpty(); // not standing by
     if (m_delivery) {
         double p50, p95, p99;
         m_delivery->latency(&p50, &p95, &p99, &self.deliveriesPerSecond);

@@ -806,6 +806,9 @@ private slots:
     /// its lease time (its own --lease, not jobfirstctl's).
     void daemonsListsTheProcessHoldingTheDeliveryLease()
     {
+        const QString token = makeToken(m_dir.filePath(QStringLiteral("c.db")), m_dir.path(),
+                                        QStringLiteral("lister"), QStringLiteral("viewer"));
+        QVERIFY(!token.isEmpty());
         DaemonProcess daemon;
         QVERIFY(daemon.start(m_dir.filePath(QStringLiteral("c.db")),
                              m_dir.filePath(QStringLiteral("daemons.json")),
@@ -856,6 +859,25 @@ private slots:
         QCOMPARE(columns.at(7), QStringLiteral("—"));
         QCOMPARE(columns.at(8), QStringLiteral("all"));
         QCOMPARE(columns.at(9), QStringLiteral("30"));
+        QVERIFY(row[QStringLiteral("all_partitions")].toBool());
+
+        // Asked itself (over its API), the daemon says the same of itself: it delivers all, not
+        // "-" (a SQLite store has no partitions, and it holds the one delivery lease).
+        const CtlRun own = runCtl({"--server", daemon.url(), "--token-file", token, "daemons"});
+        QVERIFY2(own.code == 0, own.err.constData());
+        QString ownLine;
+        for (const QString &l : QString::fromUtf8(own.out).split(u'\n', Qt::SkipEmptyParts))
+            if (l.startsWith(holder))
+                ownLine = l;
+        // DAEMON, "*", STATE, HEARTBEAT ("0.4 s ago"), DELIVERED, SINCE, PER S, PARTITIONS, ...
+        const QStringList ownColumns = ownLine.split(u' ', Qt::SkipEmptyParts);
+        QVERIFY2(ownColumns.size() > 9, qPrintable(QString::fromUtf8(own.out)));
+        QCOMPARE(ownColumns.at(1), QStringLiteral("*"));
+        QCOMPARE(ownColumns.at(9), QStringLiteral("all"));
+        const ApiReply json =
+            apiCall(daemon.url(), "GET", QStringLiteral("/api/v1/daemons"), readToken(token));
+        QCOMPARE(json.status, 200);
+        QVERIFY(json.json().toArray().at(0)[QStringLiteral("all_partitions")].toBool());
 
         // Stopped, it gives the lease back and is no longer listed.
         QCOMPARE(daemon.terminate(), 0);

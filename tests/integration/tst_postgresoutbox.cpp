@@ -842,6 +842,42 @@ private slots:
         QCOMPARE(store.value()->heldPartitions().size(), PostgresSchema::Partitions);
     }
 
+    void aStoreOfSchemaTenKeepsItsDaemonRowsAndLearnsTheirLeases()
+    {
+        // A store of schema 10 (no lease beside the heartbeats) with the row of a daemon of
+        // that version, migrated by this engine: the old row stays, its lease not known (0,
+        // never this engine's own taken for it); a daemon of this version beats its own.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const PostgresUrl url = PostgresUrl::parse(pg.url()).value();
+        const QString made = makeSchema(pg, 10);
+        QVERIFY2(made.isEmpty(), qPrintable(made));
+        pg.psql(QStringLiteral("INSERT INTO daemon_heartbeats(daemon, admin_url, started_at,"
+                               " heartbeat_at, delivered, rate) VALUES ('older:1:a', '', 1,"
+                               " CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT),"
+                               " 7, 0)"));
+        const auto leases = [&] {
+            QMap<QString, qint64> byId;
+            const auto list = DaemonHeartbeat::read(url); // migrates to the current version
+            if (!list)
+                byId.insert(list.error().message, -1);
+            for (const DaemonStatus &d : list ? list.value() : QList<DaemonStatus>())
+                byId.insert(d.id, d.leaseMs);
+            return byId;
+        };
+        QCOMPARE(leases(), (QMap<QString, qint64>{{QStringLiteral("older:1:a"), 0}}));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT version FROM jobfirst_schema")),
+                 QString::number(PostgresSchema::Version));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT delivered FROM daemon_heartbeats")),
+                 QStringLiteral("7"));
+
+        DaemonHeartbeat beating(url, QStringLiteral("newer:2:b"), nullptr);
+        QTRY_COMPARE_WITH_TIMEOUT(leases().size(), 2, 10000);
+        QCOMPARE(leases(),
+                 (QMap<QString, qint64>{{QStringLiteral("older:1:a"), 0},
+                                        {QStringLiteral("newer:2:b"), DeliveryLease::ttlMs()}}));
+    }
+
     void aStoreOfSchemaSevenKeepsItsLedgerAndAcknowledgesBulkRowsAsRanges()
     {
         // A store of schema 7 (per-user ledger rows only), migrated by this engine: its ledger

@@ -75,6 +75,66 @@ private slots:
         QCOMPARE(first.terminate(), 0);
     }
 
+    /// A target not tried since the engine started claims no circuit state (the closed circuit
+    /// every engine starts with says nothing about it: the console and the API say "not tried
+    /// since start"): its three jobfirst_sync_circuit_state samples are all 0, so the series
+    /// stay and no state is claimed. After its first failed delivery the circuit is known: one
+    /// state 1.
+    void aTargetNotTriedClaimsNoCircuitState()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("untried.db"));
+        const QString config = m_dir.filePath(QStringLiteral("untried.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            // Nothing listens on its port: every delivery to it fails.
+            f.write(
+                QStringLiteral(R"({"targets": [{"name": "down", "url": "http://127.0.0.1:%1/sync",)"
+                               R"( "events": ["user.created"]}]})")
+                    .arg(freePort())
+                    .toUtf8());
+        }
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("untried"), QStringLiteral("operator"));
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, config));
+        const auto samples = [&](const QByteArray &metric) {
+            QHash<QByteArray, QByteArray> byLabels; // the labels after target="down", the value
+            const QByteArray prefix = metric + "{target=\"down\"";
+            const ApiReply r =
+                apiCall(daemon.url(), "GET", QStringLiteral("/metrics"), readToken(token));
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith(prefix)) {
+                    const qsizetype space = line.lastIndexOf(' ');
+                    byLabels.insert(line.mid(prefix.size(), space - prefix.size()),
+                                    line.mid(space + 1));
+                }
+            return byLabels;
+        };
+        const QHash<QByteArray, QByteArray> untried{{R"(,state="closed"})", "0"},
+                                                    {R"(,state="open"})", "0"},
+                                                    {R"(,state="half-open"})", "0"}};
+        // Delivering (it answers for the circuit), nothing tried yet.
+        QTRY_VERIFY_WITH_TIMEOUT(!samples("jobfirst_sync_in_flight").isEmpty(), 20000);
+        QCOMPARE(samples("jobfirst_sync_circuit_state"), untried);
+
+        const CtlRun sent = runCtl(
+            {QStringLiteral("--server"), daemon.url(), QStringLiteral("--token-file"), token,
+             QStringLiteral("sync"), QStringLiteral("send"), QStringLiteral("--type"),
+             QStringLiteral("user.created"), QStringLiteral("--user"), QStringLiteral("u-down")});
+        QVERIFY2(sent.code == 0, sent.err.constData());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            samples("jobfirst_sync_deliveries_total").value(R"(,outcome="retried"})").toDouble() >=
+                1,
+            20000);
+        const QHash<QByteArray, QByteArray> tried = samples("jobfirst_sync_circuit_state");
+        QCOMPARE(tried.size(), 3);
+        QCOMPARE(tried.values().count("1"), 1); // closed after one failure, open after five
+        QCOMPARE(tried.values().count("0"), 2);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     void aRealPrometheusScrapesTheEngine()
     {
         const QString db = m_dir.filePath(QStringLiteral("c.db"));

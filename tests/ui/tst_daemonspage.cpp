@@ -23,13 +23,35 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QScopeGuard>
+#include <QSysInfo>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTranslator>
 #include <QtTest>
 
 using namespace jobfirst;
+
+namespace {
+
+/// The console in zh_CN for as long as it lives (the English words again after).
+class InChinese final
+{
+public:
+    InChinese() : m_loaded(m_translator.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
+    {
+        if (m_loaded)
+            QCoreApplication::installTranslator(&m_translator);
+    }
+    ~InChinese() { QCoreApplication::removeTranslator(&m_translator); }
+    Q_DISABLE_COPY_MOVE(InChinese)
+    bool loaded() const { return m_loaded; }
+
+private:
+    QTranslator m_translator;
+    bool m_loaded;
+};
+
+} // namespace
 
 class TestDaemonsPage final : public QObject
 {
@@ -42,6 +64,13 @@ class TestDaemonsPage final : public QObject
         while (!future.isFinished())
             QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
         return future.result();
+    }
+
+    /// Connects `session` to its daemon: "" once connected, else why not.
+    static QString connectionError(RemoteEngineSession &session)
+    {
+        const Status connected = await(session.connectToEngine());
+        return connected ? QString() : connected.error().message;
     }
 
     /// Starts `session` as an embedded engine on `db` in the test's folder, health checks off.
@@ -75,25 +104,60 @@ class TestDaemonsPage final : public QObject
         return page.model()->index(row, column).data().toString();
     }
 
-    /// Two daemons on `pg` delivering to `target` (4 sync workers), each with an operator
-    /// token; files and token names start with `name`. False when one did not start.
-    bool startTwoDaemons(const PostgresServer &pg, const NodeSimProcess &target,
-                         const QString &name, DaemonProcess (&daemons)[2], QByteArray (&tokens)[2])
+    /// A PostgreSQL of the test's own, a target that answers after 20 ms, and two daemons
+    /// delivering to it (4 sync workers each), each with an operator token.
+    struct TwoDaemons
     {
+        PostgresServer pg;
+        NodeSimProcess target;
+        DaemonProcess daemons[2];
+        QByteArray tokens[2];
+    };
+
+    /// Starts `two`; its target, files and token names are named after `name`. False when a
+    /// part did not start.
+    bool startTwoDaemons(TwoDaemons &two, const QString &name)
+    {
+        if (!two.pg.start(false) ||
+            !two.target.start(name, 0, {QStringLiteral("--latency"), QStringLiteral("20")}))
+            return false;
         const QString config = m_dir.filePath(name + QStringLiteral(".json"));
-        ClusterConfig c = simTargetConfig(target);
+        ClusterConfig c = simTargetConfig(two.target);
         c.syncWorkers = 4;
         if (!c.saveToFile(config).ok())
             return false;
         for (int i = 0; i < 2; ++i) {
-            tokens[i] =
-                startWithToken(daemons[i], pg.url(), config,
+            two.tokens[i] =
+                startWithToken(two.daemons[i], two.pg.url(), config,
                                m_dir.filePath(QStringLiteral("%1%2.db").arg(name).arg(i)),
                                QStringLiteral("%1%2").arg(name).arg(i), QStringLiteral("operator"));
-            if (tokens[i].isEmpty())
+            if (two.tokens[i].isEmpty())
                 return false;
         }
         return true;
+    }
+
+    /// Publishes `count` user.created events through the second of `two`, only of users in
+    /// `parts` (users prefix0, prefix1, ...; event ids prefix-0, ...): its HTTP status.
+    static int publishUsersIn(const TwoDaemons &two, const QList<int> &parts, int count,
+                              const QString &prefix)
+    {
+        QJsonArray events;
+        for (int i = 0; events.size() < count; ++i) {
+            const QString user = prefix + QString::number(i);
+            if (parts.contains(PostgresSchema::partitionOf(user, 0)))
+                events.append(
+                    QJsonObject{{QStringLiteral("id"), QStringLiteral("%1-%2").arg(prefix).arg(i)},
+                                {QStringLiteral("type"), QStringLiteral("user.created")},
+                                {QStringLiteral("user_id"), user}});
+        }
+        const ApiReply published = apiCall(
+            two.daemons[1].url(), "POST", QStringLiteral("/api/v1/sync/events"), two.tokens[1],
+            QJsonDocument(QJsonObject{{QStringLiteral("events"), events}})
+                .toJson(QJsonDocument::Compact));
+        if (published.status != 202)
+            qWarning("publishing failed: %s", published.body.constData());
+        return published.status;
     }
 
 private slots:
@@ -114,8 +178,7 @@ private slots:
         }
         QVERIFY(!viewer.isEmpty());
         RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), viewer, {}});
-        const Status connected = await(session.connectToEngine());
-        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        QCOMPARE(connectionError(session), QString());
         ui::DaemonsPage page(&session);
         page.resize(900, 300);
         page.show(); // the page reads the daemons once a second while it is shown
@@ -206,12 +269,9 @@ private slots:
             pg.url(), config,
             {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("forget1.db"))}));
         RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), admin, {}});
-        const Status connected = await(session.connectToEngine());
-        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
-        QTranslator chinese;
-        QVERIFY(chinese.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
-        QCoreApplication::installTranslator(&chinese);
-        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&chinese); });
+        QCOMPARE(connectionError(session), QString());
+        const InChinese chinese;
+        QVERIFY(chinese.loaded());
         ui::DaemonsPage page(&session);
         page.resize(1100, 300);
         page.show();
@@ -271,22 +331,14 @@ private slots:
         // users in the partitions of the daemon the console is not attached to: its rate goes
         // above 0 while it delivers them and back to 0 once they are all delivered; the other
         // one, which has nothing to deliver, shows 0 all along.
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        NodeSimProcess target;
-        QVERIFY(target.start(QStringLiteral("rated"), 0,
-                             {QStringLiteral("--latency"), QStringLiteral("20")}));
-        DaemonProcess daemons[2];
-        QByteArray tokens[2];
-        QVERIFY(startTwoDaemons(pg, target, QStringLiteral("rate"), daemons, tokens));
-        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
-        const Status connected = await(session.connectToEngine());
-        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("rate")));
+        auto &daemons = two.daemons;
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
+        QCOMPARE(connectionError(session), QString());
         // In zh_CN, whose "每秒" title leaves the rate's column narrow.
-        QTranslator chinese;
-        QVERIFY(chinese.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
-        QCoreApplication::installTranslator(&chinese);
-        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&chinese); });
+        const InChinese chinese;
+        QVERIFY(chinese.loaded());
         ui::DaemonsPage page(&session);
         page.resize(1100, 300);
         page.show();
@@ -306,20 +358,9 @@ private slots:
         QCOMPARE(shown(page, row(1), 4), QStringLiteral("0"));
 
         // 1,000 events of the second daemon's users: 4 workers at 20 ms each take ~5 s.
-        const QList<int> parts = page.model()->row(row(1)).partitions;
-        QJsonArray events;
-        for (int i = 0; events.size() < 1000; ++i) {
-            const QString user = QStringLiteral("r%1").arg(i);
-            if (parts.contains(PostgresSchema::partitionOf(user, 0)))
-                events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("rate-%1").arg(i)},
-                                          {QStringLiteral("type"), QStringLiteral("user.created")},
-                                          {QStringLiteral("user_id"), user}});
-        }
-        const ApiReply published =
-            apiCall(daemons[1].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[1],
-                    QJsonDocument(QJsonObject{{QStringLiteral("events"), events}})
-                        .toJson(QJsonDocument::Compact));
-        QVERIFY2(published.status == 202, published.body.constData());
+        QCOMPARE(
+            publishUsersIn(two, page.model()->row(row(1)).partitions, 1000, QStringLiteral("r")),
+            202);
         QTRY_VERIFY_WITH_TIMEOUT(rate(1) > 0, 20000);
         QVERIFY2(shown(page, row(1), 4).toInt() > 0, qPrintable(shown(page, row(1), 4)));
         // Its digits read whole (a rate of 116 read "1…" while the column kept the width of
@@ -345,16 +386,11 @@ private slots:
         // rate, named as all daemons', with the first one's own (0) beside it; the per-target
         // chart, counted by the first alone, says so. The second stops: one daemon again,
         // shown as one (its rate alone, as with one daemon from the start).
-        PostgresServer pg;
-        QVERIFY(pg.start(false));
-        NodeSimProcess target;
-        QVERIFY(target.start(QStringLiteral("overall"), 0,
-                             {QStringLiteral("--latency"), QStringLiteral("20")}));
-        DaemonProcess daemons[2];
-        QByteArray tokens[2];
-        QVERIFY(startTwoDaemons(pg, target, QStringLiteral("overall"), daemons, tokens));
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("overall")));
+        auto &daemons = two.daemons;
         const auto heldBy = [&](int i) {
-            return pg
+            return two.pg
                 .psql(QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM "
                                      "partition_leases WHERE holder LIKE '%:%1:%'")
                           .arg(daemons[i].pid()))
@@ -363,11 +399,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(heldBy(0).size() == PostgresSchema::Partitions / 2 &&
                                      heldBy(1).size() == PostgresSchema::Partitions / 2,
                                  20000);
-        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), tokens[0], {}});
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
         ui::OverviewPage page(&session);
         connect(&session, &EngineSession::snapshot, &page, &ui::OverviewPage::applySnapshot);
-        const Status connected = await(session.connectToEngine());
-        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        QCOMPARE(connectionError(session), QString());
         page.resize(1100, 700);
         page.show();
         ui::LiveChart *queue = page.charts().at(1);
@@ -384,20 +419,10 @@ private slots:
             qPrintable(title));
 
         // 4,000 events of the second daemon's users: 4 workers at 20 ms each take ~20 s.
-        const QStringList parts = heldBy(1);
-        QJsonArray events;
-        for (int i = 0; events.size() < 4000; ++i) {
-            const QString user = QStringLiteral("o%1").arg(i);
-            if (parts.contains(QString::number(PostgresSchema::partitionOf(user, 0))))
-                events.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("all-%1").arg(i)},
-                                          {QStringLiteral("type"), QStringLiteral("user.created")},
-                                          {QStringLiteral("user_id"), user}});
-        }
-        const ApiReply published =
-            apiCall(daemons[1].url(), "POST", QStringLiteral("/api/v1/sync/events"), tokens[1],
-                    QJsonDocument(QJsonObject{{QStringLiteral("events"), events}})
-                        .toJson(QJsonDocument::Compact));
-        QVERIFY2(published.status == 202, published.body.constData());
+        QList<int> parts;
+        for (const QString &part : heldBy(1))
+            parts << part.toInt();
+        QCOMPARE(publishUsersIn(two, parts, 4000, QStringLiteral("o")), 202);
         // The cluster delivers (the second daemon); this one, with nothing of its own, does not.
         QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
         QCOMPARE(queue->lastValue(QStringLiteral("delivered-here")), 0.0);
@@ -410,6 +435,78 @@ private slots:
         QCOMPARE(perTarget->chart()->title(), QStringLiteral("Deliveries per second per target"));
         QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
         QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void eachDaemonsOwnLeaseIsShownWhicheverIsAsked()
+    {
+        // Two daemons on one PostgreSQL, --lease 5 and --lease 20. Each one's lease is its own,
+        // read from its heartbeat row: the API and jobfirstctl of either daemon, and the page
+        // attached to the second, show 5 s and 20 s (each daemon knew only its own before).
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("leases.json"));
+        QVERIFY(writeNoTargetConfig(config));
+        DaemonProcess daemons[2];
+        QString tokenFiles[2];
+        const int leases[2] = {5, 20};
+        for (int i = 0; i < 2; ++i) {
+            const QString local = m_dir.filePath(QStringLiteral("leases%1.db").arg(i));
+            tokenFiles[i] = makeToken(local, m_dir.path(), QStringLiteral("leases%1").arg(i),
+                                      QStringLiteral("viewer"));
+            QVERIFY(!tokenFiles[i].isEmpty());
+            QVERIFY(daemons[i].start(pg.url(), config,
+                                     {QStringLiteral("--local-db"), local,
+                                      QStringLiteral("--lease"), QString::number(leases[i])}));
+        }
+        const QHash<qint64, int> expected{{daemons[0].pid(), 5}, {daemons[1].pid(), 20}};
+        const auto leasesSeenBy = [&](int asked) {
+            QHash<qint64, int> byPid;
+            const ApiReply r =
+                apiCall(daemons[asked].url(), "GET", QStringLiteral("/api/v1/daemons"),
+                        readToken(tokenFiles[asked]));
+            for (const QJsonValue &v : r.json().toArray())
+                byPid.insert(v[QStringLiteral("id")].toString().section(u':', 1, 1).toLongLong(),
+                             v[QStringLiteral("lease_seconds")].toInt(-1));
+            return byPid;
+        };
+        for (int asked = 0; asked < 2; ++asked)
+            QTRY_COMPARE_WITH_TIMEOUT(leasesSeenBy(asked), expected, 15000);
+        // jobfirstctl daemons through either: LEASE ("5 s") before the admin API, last.
+        for (int asked = 0; asked < 2; ++asked) {
+            const CtlRun run = runCtl({QStringLiteral("--server"), daemons[asked].url(),
+                                       QStringLiteral("--token-file"), tokenFiles[asked],
+                                       QStringLiteral("daemons")});
+            QVERIFY2(run.code == 0, run.err.constData());
+            for (int i = 0; i < 2; ++i) {
+                const QString prefix =
+                    QStringLiteral("%1:%2:").arg(QSysInfo::machineHostName()).arg(daemons[i].pid());
+                QStringList columns;
+                for (const QString &l : QString::fromUtf8(run.out).split(u'\n'))
+                    if (l.startsWith(prefix))
+                        columns = l.split(u' ', Qt::SkipEmptyParts);
+                QVERIFY2(columns.size() > 3, run.out.constData());
+                QCOMPARE(columns.mid(columns.size() - 3, 2),
+                         (QStringList{QString::number(leases[i]), QStringLiteral("s")}));
+            }
+        }
+        // The page, attached to the second: the first's lease in its heartbeat's tooltip too.
+        RemoteEngineSession session(
+            RemoteOptions{QUrl(daemons[1].url()), readToken(tokenFiles[1]), {}});
+        QCOMPARE(connectionError(session), QString());
+        ui::DaemonsPage page(&session);
+        page.show();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, daemons[0].pid()) >= 0 && rowOf(page, daemons[1].pid()) >= 0, 15000);
+        for (int i = 0; i < 2; ++i) {
+            const QString tip = page.model()
+                                    ->index(rowOf(page, daemons[i].pid()), 1)
+                                    .data(Qt::ToolTipRole)
+                                    .toString();
+            QVERIFY2(tip.startsWith(QStringLiteral("Its lease: %1 s.").arg(leases[i])),
+                     qPrintable(tip));
+        }
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void saysSoWhenTheDaemonsCannotBeRead()
@@ -432,8 +529,7 @@ private slots:
         DaemonProcess daemon;
         QVERIFY(daemon.start(pg.url(), config, {QStringLiteral("--local-db"), local}));
         RemoteEngineSession session(RemoteOptions{QUrl(daemon.url()), viewer, {}});
-        const Status connected = await(session.connectToEngine());
-        QVERIFY2(connected.ok(), connected ? "" : qPrintable(connected.error().message));
+        QCOMPARE(connectionError(session), QString());
         ui::DaemonsPage page(&session);
         page.show();
         auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
@@ -474,6 +570,13 @@ private slots:
         QTRY_VERIFY2(cutCells(table).isEmpty(), qPrintable(cutCells(table).join(u'\n')));
         QCOMPARE(d.id.section(u':', 1, 1).toLongLong(), QCoreApplication::applicationPid());
         QVERIFY(d.partitions.isEmpty());
+        // It delivers everything (the store's one delivery lease): "all", as jobfirstctl says
+        // of it, not "none" (a SQLite store has no partitions).
+        QTRY_COMPARE_WITH_TIMEOUT(shown(page, 0, 2), QStringLiteral("all"), 10000);
+        QVERIFY(page.model()->row(0).allPartitions);
+        const InChinese chinese;
+        QVERIFY(chinese.loaded());
+        QTRY_COMPARE(shown(page, 0, 2), QStringLiteral("全部"));
         session.stop();
     }
 

@@ -162,7 +162,7 @@ DaemonsPage::DaemonColumn DaemonsPage::partitionsColumn()
 {
     return {[] { return tr("Partitions"); },
             [](const DaemonStatus &d, int role) -> QVariant {
-                if (role == Qt::DisplayRole && d.fromLease)
+                if (role == Qt::DisplayRole && d.allPartitions)
                     return tr("all"); // the one delivery lease of a SQLite store
                 if (role == Qt::DisplayRole)
                     return d.partitions.isEmpty() ? tr("none")
@@ -171,8 +171,8 @@ DaemonsPage::DaemonColumn DaemonsPage::partitionsColumn()
                 if (role == Qt::ToolTipRole && !d.partitions.isEmpty())
                     return partitionsText(d);
                 if (role == Qt::UserRole)
-                    return d.fromLease ? std::numeric_limits<int>::max() // every one
-                                       : int(d.partitions.size());
+                    return d.allPartitions ? std::numeric_limits<int>::max() // every one
+                                           : int(d.partitions.size());
                 return late(d, role);
             }};
 }
@@ -293,6 +293,7 @@ void DaemonsPage::refresh()
                     return false; // rows come or go: the fitter sees that itself
                 for (qsizetype i = 0; i < before.size(); ++i)
                     if (before.at(i).partitions != list->at(i).partitions ||
+                        before.at(i).allPartitions != list->at(i).allPartitions ||
                         heartbeatWidth(before.at(i)) != heartbeatWidth(list->at(i)) ||
                         countsWidth(before.at(i)) != countsWidth(list->at(i)))
                         return true;
