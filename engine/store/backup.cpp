@@ -354,19 +354,21 @@ Result<Header> readHeader(QFile &in, const QString &backupFile, QByteArray &head
     return header;
 }
 
-/// AES-256-GCM under `keys` and `nonce`, the header authenticated (not encrypted) first.
-bool startDecryption(EVP_CIPHER_CTX *ctx, const QByteArray &keys, const QByteArray &nonce,
-                     const QByteArray &headerBytes)
+/// AES-256-GCM under `keys` and `nonce`, encrypting or decrypting, the header authenticated
+/// (not encrypted) first.
+bool startCipher(EVP_CIPHER_CTX *ctx, bool encrypt, const QByteArray &keys, const QByteArray &nonce,
+                 const QByteArray &headerBytes)
 {
     int n = 0;
-    return ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+    return ctx &&
+           EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr, encrypt) == 1 &&
            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) == 1 &&
-           EVP_DecryptInit_ex(ctx, nullptr, nullptr,
-                              reinterpret_cast<const unsigned char *>(keys.constData()),
-                              reinterpret_cast<const unsigned char *>(nonce.constData())) == 1 &&
-           EVP_DecryptUpdate(ctx, nullptr, &n,
-                             reinterpret_cast<const unsigned char *>(headerBytes.constData()),
-                             int(headerBytes.size())) == 1;
+           EVP_CipherInit_ex(
+               ctx, nullptr, nullptr, reinterpret_cast<const unsigned char *>(keys.constData()),
+               reinterpret_cast<const unsigned char *>(nonce.constData()), encrypt) == 1 &&
+           EVP_CipherUpdate(ctx, nullptr, &n,
+                            reinterpret_cast<const unsigned char *>(headerBytes.constData()),
+                            int(headerBytes.size())) == 1;
 }
 
 /// The store's `storeBytes` from `in` into `out`, then the tag checked.
@@ -431,7 +433,7 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
         return e;
     };
     Cipher ctx(EVP_CIPHER_CTX_new());
-    if (!startDecryption(ctx.get(), keys.value(), header->nonce, headerBytes))
+    if (!startCipher(ctx.get(), false, keys.value(), header->nonce, headerBytes))
         return fail(backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM")));
     if (Status s = decryptStore(ctx.get(), in, out, header->storeBytes); !s)
         return fail(s.error());
@@ -482,21 +484,6 @@ Result<Header> newHeader(qint64 storeBytes, const QByteArray &passphrase, QByteA
     keys = derived.value();
     h.check = keyCheck(keys);
     return h;
-}
-
-/// AES-256-GCM under `keys` and `nonce`, the header authenticated (not encrypted) first.
-bool startEncryption(EVP_CIPHER_CTX *ctx, const QByteArray &keys, const QByteArray &nonce,
-                     const QByteArray &headerBytes)
-{
-    int n = 0;
-    return ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NonceBytes, nullptr) == 1 &&
-           EVP_EncryptInit_ex(ctx, nullptr, nullptr,
-                              reinterpret_cast<const unsigned char *>(keys.constData()),
-                              reinterpret_cast<const unsigned char *>(nonce.constData())) == 1 &&
-           EVP_EncryptUpdate(ctx, nullptr, &n,
-                             reinterpret_cast<const unsigned char *>(headerBytes.constData()),
-                             int(headerBytes.size())) == 1;
 }
 
 /// The plain copy encrypted into `out` a chunk at a time, paced, then its tag; stops when
@@ -569,7 +556,7 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
         return backupError(
             "backup.io", QStringLiteral("cannot write %1: %2").arg(backupFile, out.errorString()));
     Cipher ctx(EVP_CIPHER_CTX_new());
-    if (!startEncryption(ctx.get(), keys, h->nonce, headerBytes))
+    if (!startCipher(ctx.get(), true, keys, h->nonce, headerBytes))
         return backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM"));
     out.write(headerBytes);
     if (Status s = encryptStore(ctx.get(), plain, out, cancel); !s)
