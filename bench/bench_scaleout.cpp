@@ -24,6 +24,7 @@
 #include "store/deliverylease.h"
 #include "store/postgresschema.h"
 #include "sync/outboxwriter.h"
+#include "testprograms.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -72,7 +73,7 @@ public:
     {
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.setStandardErrorFile(local + QStringLiteral(".log"));
-        m_process.start(QStringLiteral(JOBFIRST_DAEMON),
+        m_process.start(TestPrograms::daemon(),
                         {QStringLiteral("--db"), url, QStringLiteral("--local-db"), local,
                          QStringLiteral("--config"), config, QStringLiteral("--listen"),
                          QStringLiteral("127.0.0.1:0"), QStringLiteral("--lease"),

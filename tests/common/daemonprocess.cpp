@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "daemonprocess.h"
+#include "testprograms.h"
 
 #include <QEventLoop>
 #include <QFile>
@@ -24,7 +25,7 @@ bool DaemonProcess::start(const QString &db, const QString &config, const QStrin
     // The tests name a config file the daemon makes when it is not there yet.
     if (!config.isEmpty())
         args << QStringLiteral("--config") << config << QStringLiteral("--create-config");
-    m_process->start(QStringLiteral(JOBFIRST_DAEMON), args + extra);
+    m_process->start(TestPrograms::daemon(), args + extra);
     if (!m_process->waitForStarted(10000)) {
         qWarning("cannot start jobfirstd: %s", qPrintable(m_process->errorString()));
         return false;
@@ -125,7 +126,7 @@ ApiReply apiCall(const QString &baseUrl, const QByteArray &method, const QString
 CtlRun runCtl(const QStringList &args, int timeoutMs)
 {
     QProcess p;
-    p.start(QStringLiteral(JOBFIRST_CTL), args);
+    p.start(TestPrograms::ctl(), args);
     p.waitForFinished(timeoutMs);
     return CtlRun{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "nodesimprocess.h"
+#include "testprograms.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -53,8 +54,10 @@ bool NodeSimProcess::start(const QString &id, quint16 port, const QStringList &e
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     m_process->setProcessEnvironment(m_env);
-    m_process->start(QStringLiteral(JOBFIRST_NODESIM),
-                     QStringList{QStringLiteral("--id"), id, QStringLiteral("--port"), QString::number(port)} + extraArgs);
+    m_process->start(
+        TestPrograms::nodesim(),
+        QStringList{QStringLiteral("--id"), id, QStringLiteral("--port"), QString::number(port)} +
+            extraArgs);
     if (!m_process->waitForStarted(10000)) {
         qWarning("cannot start nodesim: %s", qPrintable(m_process->errorString()));
         return false;

@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
+#include "testprograms.h"
 
 #include <QDateTime>
 #include <QProcess>
@@ -215,8 +216,8 @@ private slots:
         QCOMPARE(exists.error().code, QStringLiteral("backup.exists"));
         // Held by another process: jobfirstctl delivering from it.
         QProcess ctl;
-        ctl.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), existing,
-                                                 QStringLiteral("sync"), QStringLiteral("run")});
+        ctl.start(TestPrograms::ctl(), {QStringLiteral("--db"), existing, QStringLiteral("sync"),
+                                        QStringLiteral("run")});
         QVERIFY(ctl.waitForStarted());
         QTRY_VERIFY_WITH_TIMEOUT(Store::isHeld(existing), 10000);
         QString who;

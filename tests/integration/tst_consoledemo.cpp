@@ -4,6 +4,7 @@
 // cluster says `ready` once its nodes are in the engine.
 #include "api/localenginesession.h"
 #include "democluster.h"
+#include "testprograms.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -304,8 +305,8 @@ private slots:
         QVERIFY(temp.isValid());
         const QByteArray oldTemp = qgetenv("TMPDIR"), oldPath = qgetenv("PATH");
         qputenv("TMPDIR", temp.path().toLocal8Bit());
-        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
-                            ':' + oldPath);
+        qputenv("PATH",
+                QFileInfo(TestPrograms::nodesim()).absolutePath().toLocal8Bit() + ':' + oldPath);
         jobfirst::LocalEngineSession engine(QStringLiteral("demo:test"));
         {
             DemoCluster demo(&engine);
@@ -336,8 +337,8 @@ private slots:
         QVERIFY(temp.isValid());
         const QByteArray oldTemp = qgetenv("TMPDIR"), oldPath = qgetenv("PATH");
         qputenv("TMPDIR", temp.path().toLocal8Bit());
-        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
-                            ':' + oldPath);
+        qputenv("PATH",
+                QFileInfo(TestPrograms::nodesim()).absolutePath().toLocal8Bit() + ':' + oldPath);
         jobfirst::LocalEngineSession engine(QStringLiteral("demo:test"));
         {
             DemoCluster demo(&engine);

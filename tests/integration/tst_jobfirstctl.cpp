@@ -4,6 +4,7 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "store/deliverylease.h"
+#include "testprograms.h"
 
 #include <QFileInfo>
 #include <QJsonArray>
@@ -48,7 +49,7 @@ class TestJobfirstCtl final : public QObject
         QStringList all{QStringLiteral("--db"), m_dir.filePath(QStringLiteral("c.db"))};
         if (!config.isEmpty())
             all << QStringLiteral("--config") << config;
-        p.start(QStringLiteral(JOBFIRST_CTL), all + args);
+        p.start(TestPrograms::ctl(), all + args);
         p.waitForFinished(60000);
         return Run{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
     }
@@ -67,13 +68,13 @@ class TestJobfirstCtl final : public QObject
                                                        const QString &config,
                                                        const QStringList &command)
     {
-        if (program == QLatin1String(JOBFIRST_DAEMON)) {
+        if (program == TestPrograms::daemon()) {
             DaemonProcess daemon;
             if (!daemon.start(db, config) || daemon.terminate() != 0) // with --create-config
                 return std::nullopt;
             return daemon.logs();
         }
-        const QStringList create = program == QLatin1String(JOBFIRST_CTL)
+        const QStringList create = program == TestPrograms::ctl()
                                        ? QStringList{"--create-config"} + command
                                        : QStringList{"--create-config", "--quit-after", "1"};
         QProcess p;
@@ -161,7 +162,7 @@ private slots:
         QVERIFY(r.err.contains("fall") && r.err.contains("three") && r.err.contains("bad.json"));
         const QString garbage = writeFile(QStringLiteral("garbage.db"), QByteArray(4096, 'z'));
         QProcess p;
-        p.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), garbage, QStringLiteral("status")});
+        p.start(TestPrograms::ctl(), {QStringLiteral("--db"), garbage, QStringLiteral("status")});
         p.waitForFinished();
         QCOMPARE(p.exitCode(), 1);
         QVERIFY(p.readAllStandardError().contains("not a JobFirst store"));
@@ -174,9 +175,9 @@ private slots:
     {
         QTest::addColumn<QString>("program");
         QTest::addColumn<QStringList>("command"); // after --db and --config
-        QTest::newRow("jobfirstctl") << QStringLiteral(JOBFIRST_CTL) << QStringList{"status"};
+        QTest::newRow("jobfirstctl") << TestPrograms::ctl() << QStringList{"status"};
         QTest::newRow("jobfirstd")
-            << QStringLiteral(JOBFIRST_DAEMON) << QStringList{"--listen", "127.0.0.1:1"};
+            << TestPrograms::daemon() << QStringList{"--listen", "127.0.0.1:1"};
 #ifdef JOBFIRST_CONSOLE
         QTest::newRow("jobfirst-console") << QStringLiteral(JOBFIRST_CONSOLE) << QStringList{};
 #endif
@@ -233,21 +234,21 @@ private slots:
         QTest::addColumn<QString>("mention");
         const QString token = m_dir.filePath(QStringLiteral("any.token"));
         QTest::newRow("jobfirstd --listen")
-            << QStringLiteral(JOBFIRST_DAEMON)
+            << TestPrograms::daemon()
             << QStringList{"--db", m_dir.filePath(QStringLiteral("port.db")), "--listen",
                            "127.0.0.1:99999"}
             << "port 99999 is out of range 0-65535";
         QTest::newRow("jobfirstd --listen, a word")
-            << QStringLiteral(JOBFIRST_DAEMON)
+            << TestPrograms::daemon()
             << QStringList{"--db", m_dir.filePath(QStringLiteral("port.db")), "--listen",
                            "127.0.0.1:http"}
             << "is not a number";
         QTest::newRow("jobfirstctl --server")
-            << QStringLiteral(JOBFIRST_CTL)
+            << TestPrograms::ctl()
             << QStringList{"--server", "http://127.0.0.1:99999", "--token-file", token, "status"}
             << "port 99999 is out of range 1-65535";
         QTest::newRow("jobfirstctl --server, port 0")
-            << QStringLiteral(JOBFIRST_CTL)
+            << TestPrograms::ctl()
             << QStringList{"--server", "http://127.0.0.1:0", "--token-file", token, "status"}
             << "port 0 is out of range 1-65535";
 #ifdef JOBFIRST_CONSOLE
@@ -257,10 +258,10 @@ private slots:
             << "port 70000 is out of range 1-65535";
 #endif
         QTest::newRow("jobfirst-nodesim --port")
-            << QStringLiteral(JOBFIRST_NODESIM) << QStringList{"--port", "99999"}
+            << TestPrograms::nodesim() << QStringList{"--port", "99999"}
             << "port 99999 is out of range 0-65535";
         QTest::newRow("jobfirst-nodesim --register")
-            << QStringLiteral(JOBFIRST_NODESIM)
+            << TestPrograms::nodesim()
             << QStringList{"--register", "http://127.0.0.1:123456", "--register-token-file", token}
             << "port 123456 is out of range 1-65535";
     }
@@ -292,7 +293,7 @@ private slots:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, mention);
-        refusedSaying(QStringLiteral(JOBFIRST_NODESIM), args, mention);
+        refusedSaying(TestPrograms::nodesim(), args, mention);
     }
 
     // The same faults at run time (POST /control) were read with toInt()/toBool() too: "2s",
@@ -532,7 +533,7 @@ private slots:
     {
         QFETCH(QStringList, args);
         QProcess p;
-        p.start(QStringLiteral(JOBFIRST_CTL), args);
+        p.start(TestPrograms::ctl(), args);
         QVERIFY(p.waitForFinished(60000));
         const QByteArray err = p.readAllStandardError(), out = p.readAllStandardOutput();
         QVERIFY2(p.exitCode() != 0, out.constData()); // refused
@@ -561,7 +562,8 @@ private slots:
         QVERIFY(ctl({"backup", "restore", file, "--to", restored, "--passphrase-file", pass}).err.contains("exists"));
         // The restored store holds the node, and the backup was audited in the original.
         QProcess p;
-        p.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), restored, QStringLiteral("node"), QStringLiteral("list"), QStringLiteral("--json")});
+        p.start(TestPrograms::ctl(), {QStringLiteral("--db"), restored, QStringLiteral("node"),
+                                      QStringLiteral("list"), QStringLiteral("--json")});
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(QJsonDocument::fromJson(p.readAllStandardOutput()).array().size(), 1);
         QVERIFY(ctl({"audit", "--filter", "backup.create"}).out.contains("b.jfbackup"));
@@ -626,9 +628,10 @@ private slots:
         QCOMPARE(once.at(0)["ok"].toBool(), true);
 
         QProcess watch;
-        watch.start(QStringLiteral(JOBFIRST_CTL), {QStringLiteral("--db"), m_dir.filePath(QStringLiteral("c.db")),
-                                                    QStringLiteral("--config"), config, QStringLiteral("watch"),
-                                                    QStringLiteral("--seconds"), QStringLiteral("30")});
+        watch.start(TestPrograms::ctl(),
+                    {QStringLiteral("--db"), m_dir.filePath(QStringLiteral("c.db")),
+                     QStringLiteral("--config"), config, QStringLiteral("watch"),
+                     QStringLiteral("--seconds"), QStringLiteral("30")});
         QByteArray out;
         QTRY_VERIFY_WITH_TIMEOUT((out += watch.readAllStandardOutput()).count('\n') >= 2, 10000);
         a.kill();
@@ -673,8 +676,7 @@ private slots:
             QProcess p;
             p.setProcessEnvironment(env);
             p.setWorkingDirectory(work.path());
-            p.start(QStringLiteral(JOBFIRST_CTL),
-                    {QStringLiteral("config"), QStringLiteral("check"), file});
+            p.start(TestPrograms::ctl(), {QStringLiteral("config"), QStringLiteral("check"), file});
             p.waitForFinished(60000);
             return Run{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
         };
@@ -710,9 +712,8 @@ private slots:
             QStringList args;
             if (withDb)
                 args << QStringLiteral("--db") << m_dir.filePath(QStringLiteral("c.db"));
-            p.start(QStringLiteral(JOBFIRST_CTL),
-                    args + QStringList{QStringLiteral("config"), QStringLiteral("check"),
-                                       unsignedFile});
+            p.start(TestPrograms::ctl(), args + QStringList{QStringLiteral("config"),
+                                                            QStringLiteral("check"), unsignedFile});
             QVERIFY(p.waitForFinished(60000));
             const QByteArray err = p.readAllStandardError();
             QCOMPARE(p.exitCode(), 0);

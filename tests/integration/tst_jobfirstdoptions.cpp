@@ -3,6 +3,7 @@
 // failed start-up step is one error line in the log and exit code 1; a daemon that started
 // logs its steps in order, reloads at SIGHUP and stops cleanly at SIGTERM and SIGINT.
 #include "programrun.h"
+#include "testprograms.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -143,7 +144,7 @@ private slots:
         QFETCH(QStringList, args);
         QFETCH(int, code);
         QFETCH(QString, error);
-        const ProgramRun run = runProgram(QStringLiteral(JOBFIRST_DAEMON), args, environment());
+        const ProgramRun run = runProgram(TestPrograms::daemon(), args, environment());
         QCOMPARE(run.code, code);
         QVERIFY2(run.out.isEmpty(), run.out.constData()); // no "listening" line
         if (args.value(0) == QLatin1String("--frobnicate")) {
@@ -175,7 +176,7 @@ private slots:
         connect(&daemon, &QProcess::readyReadStandardError, this,
                 [&daemon, &err] { err += daemon.readAllStandardError(); });
         daemon.setProcessEnvironment(environment());
-        daemon.start(QStringLiteral(JOBFIRST_DAEMON),
+        daemon.start(TestPrograms::daemon(),
                      {"--db", path(tag + QStringLiteral(".db")), "--config", config,
                       "--create-config", "--listen", "127.0.0.1:0"});
         QTRY_VERIFY_WITH_TIMEOUT(daemon.canReadLine(), 30000);

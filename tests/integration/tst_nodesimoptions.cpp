@@ -4,6 +4,7 @@
 // first; and a simulator that serves stops cleanly at SIGTERM and SIGINT.
 #include "programrun.h"
 #include "testcertificates.h"
+#include "testprograms.h"
 
 #include <QProcess>
 #include <QTcpServer>
@@ -150,7 +151,7 @@ private slots:
         QFETCH(QStringList, env);
         QFETCH(int, code);
         QFETCH(QString, said);
-        const ProgramRun run = runProgram(QStringLiteral(JOBFIRST_NODESIM), args, environment(env));
+        const ProgramRun run = runProgram(TestPrograms::nodesim(), args, environment(env));
         QVERIFY2(run.out.isEmpty(), run.out.constData());
         QCOMPARE(run.code, code);
         // Qt may warn first (an empty file name is opened): the simulator says one line, last.
@@ -182,7 +183,7 @@ private slots:
         QFETCH(QString, banner);
         QProcess sim;
         sim.setProcessEnvironment(environment({}));
-        sim.start(QStringLiteral(JOBFIRST_NODESIM), args);
+        sim.start(TestPrograms::nodesim(), args);
         QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 20000);
         const QString line = QString::fromUtf8(sim.readLine()).trimmed();
         QVERIFY2(line.startsWith(banner), qPrintable(line));

@@ -4,6 +4,7 @@
 // SQLite's by nature (one file, its WAL and intent log); on PostgreSQL: tst_postgreschaos.
 #include "core/secrets.h"
 #include "nodesimprocess.h"
+#include "testprograms.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -22,7 +23,7 @@ class TestSyncCrash final : public QObject
     QProcess *startCtl(const QStringList &args)
     {
         auto *p = new QProcess(this);
-        p->start(QStringLiteral(JOBFIRST_CTL), m_base + args);
+        p->start(TestPrograms::ctl(), m_base + args);
         p->waitForStarted();
         return p;
     }
@@ -111,13 +112,16 @@ private slots:
                                 .arg(refused)));
 
         QProcess drain;
-        drain.start(QStringLiteral(JOBFIRST_CTL), m_base + QStringList{QStringLiteral("sync"), QStringLiteral("run"), QStringLiteral("--until-empty")});
+        drain.start(TestPrograms::ctl(),
+                    m_base + QStringList{QStringLiteral("sync"), QStringLiteral("run"),
+                                         QStringLiteral("--until-empty")});
         QVERIFY(drain.waitForFinished(120000));
         QCOMPARE(drain.exitCode(), 0);
 
         // Every accepted event's user is at both targets.
         QProcess dlq;
-        dlq.start(QStringLiteral(JOBFIRST_CTL), m_base + QStringList{QStringLiteral("sync"), QStringLiteral("stats")});
+        dlq.start(TestPrograms::ctl(),
+                  m_base + QStringList{QStringLiteral("sync"), QStringLiteral("stats")});
         dlq.waitForFinished();
         const QJsonObject stats = QJsonDocument::fromJson(dlq.readAllStandardOutput()).object();
         QCOMPARE(stats[QStringLiteral("queue_depth")].toInt(), 0);

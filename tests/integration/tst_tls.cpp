@@ -9,6 +9,7 @@
 #include "sync/syncservice.h"
 #include "sync/webhooksignature.h"
 #include "testcertificates.h"
+#include "testprograms.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -253,12 +254,12 @@ private slots:
     void nodesimTakesItsSecretFromAFileNeverFromArgv()
     {
         QProcess p;
-        p.start(QStringLiteral(JOBFIRST_NODESIM), {QStringLiteral("--secret"), generateSecret()});
+        p.start(TestPrograms::nodesim(), {QStringLiteral("--secret"), generateSecret()});
         QVERIFY(p.waitForFinished(10000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("--secret-file"));
         const QString weak = file(QStringLiteral("weak.secret"), "short");
-        p.start(QStringLiteral(JOBFIRST_NODESIM), {QStringLiteral("--secret-file"), weak});
+        p.start(TestPrograms::nodesim(), {QStringLiteral("--secret-file"), weak});
         QVERIFY(p.waitForFinished(10000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("24"));

@@ -10,6 +10,7 @@
 #include "pages/syncpage.h"
 #include "postgresserver.h"
 #include "simtargetconfig.h"
+#include "testprograms.h"
 
 #include <QAction>
 #include <QDir>
@@ -170,8 +171,8 @@ private slots:
     {
         // Started with --db on a folder that is not there: the demo opens (as before), and
         // its window says why it is not the store asked for (the message went nowhere).
-        qputenv("PATH", QFileInfo(QStringLiteral(JOBFIRST_NODESIM)).absolutePath().toLocal8Bit() +
-                            ':' + qgetenv("PATH"));
+        qputenv("PATH", QFileInfo(TestPrograms::nodesim()).absolutePath().toLocal8Bit() + ':' +
+                            qgetenv("PATH"));
         const QString missing = path(QStringLiteral("no-such-folder/cluster.db"));
         ConsoleShell shell;
         QSignalSpy windows(&shell, &ConsoleShell::windowChanged);

@@ -15,6 +15,7 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "simtargetconfig.h"
+#include "testprograms.h"
 #include "widgets/slopanel.h"
 
 #include <QAbstractButton>
@@ -1156,7 +1157,7 @@ private slots:
     // "过去 4 分钟内"; "%1 后" read "54 秒 后" (the walks of sessions 16 and 17).
     void chineseDurationsJoinTheirPostposition()
     {
-        QFile ts(QStringLiteral(JOBFIRST_SOURCE_DIR "/translations/jobfirst_zh_CN.ts"));
+        QFile ts(TestPrograms::sourceDir() + QStringLiteral("/translations/jobfirst_zh_CN.ts"));
         QVERIFY(ts.open(QIODevice::ReadOnly));
         static const QRegularExpression spaced(
             QStringLiteral("<translation>[^<]*%\\d [后前内中][^<]*</translation>"));
