@@ -176,11 +176,22 @@ void AdminApiServer::route(QByteArray method, QString pattern, Permission permis
 
 void AdminApiServer::addRoutes()
 {
-    addNodeRoutes();
+    addNodeReadRoutes();
+    addNodeEditRoutes();
+    addNodeOperationRoutes();
     addBalancingRoutes();
-    addSyncRoutes();
+    addEventRoutes();
+    addImportRoutes();
+    addDaemonRoutes();
+    addTargetRoutes();
+    addQueueRoutes();
+    addRepairRoutes();
     addConfigRoutes();
-    addAdminRoutes();
+    addAuditRoutes();
+    addBackupRoutes();
+    addLogRoutes();
+    addTokenRoutes();
+    addStreamRoutes();
 }
 
 bool AdminApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)

@@ -84,12 +84,23 @@ private:
     /// After a change: stream readers and the next GET see it at once.
     void changed();
 
-    // Route handlers, one family each (apiroutes.cpp).
-    void addNodeRoutes();
+    // Route handlers, one family each (apiroutes.cpp), added in this order.
+    void addNodeReadRoutes();
+    void addNodeEditRoutes();
+    void addNodeOperationRoutes();
     void addBalancingRoutes();
-    void addSyncRoutes();
+    void addEventRoutes();
+    void addImportRoutes();
+    void addDaemonRoutes();
+    void addTargetRoutes();
+    void addQueueRoutes();
+    void addRepairRoutes();
     void addConfigRoutes();
-    void addAdminRoutes();
+    void addAuditRoutes();
+    void addBackupRoutes();
+    void addLogRoutes();
+    void addTokenRoutes();
+    void addStreamRoutes();
 
     LocalEngineSession *m_engine;
     QString m_dbPath;

@@ -116,9 +116,62 @@ std::optional<QStringList> stringsOf(const Call &call, const QJsonObject &body, 
     return std::nullopt;
 }
 
+/// The body's "mode", real-time when there is none; answers 400 when it is not a mode.
+std::optional<SyncMode> syncModeOf(const Call &call, const QJsonObject &body)
+{
+    const QString modeText =
+        body.value(QStringLiteral("mode")).toString(QStringLiteral("real-time"));
+    if (modeText == QLatin1String("real-time"))
+        return SyncMode::RealTime;
+    if (modeText == QLatin1String("near-real-time"))
+        return SyncMode::NearRealTime;
+    if (modeText == QLatin1String("bulk"))
+        return SyncMode::Bulk;
+    call->error(400, QStringLiteral("json.invalid"),
+                QStringLiteral("field \"mode\" must be real-time, near-real-time or bulk"),
+                QStringLiteral("mode"));
+    return std::nullopt;
+}
+
+/// The body's `key`, naming `what` on the engine's machine; answers 400 naming the field when it
+/// is empty.
+std::optional<QString> engineFileOf(const Call &call, const QJsonObject &body, const QString &key,
+                                    const QString &what)
+{
+    const QString path = body.value(key).toString();
+    if (!path.isEmpty())
+        return path;
+    call->error(400, QStringLiteral("json.invalid"),
+                QStringLiteral("field \"%1\" must name %2 on the engine's machine").arg(key, what),
+                key);
+    return std::nullopt;
+}
+
+/// A backup request's body, its backup file and passphrase; on failure the call is answered
+/// (400 and what is wrong) and nullopt returned.
+struct BackupRequest
+{
+    QJsonObject body;
+    QString path;
+    QByteArray passphrase;
+};
+
+std::optional<BackupRequest> backupRequestOf(const Call &call)
+{
+    const auto body = call->jsonObject();
+    if (!body)
+        return std::nullopt;
+    const auto path =
+        engineFileOf(call, *body, QStringLiteral("path"), QStringLiteral("the backup file"));
+    if (!path)
+        return std::nullopt;
+    return BackupRequest{*body, *path,
+                         body->value(QStringLiteral("passphrase")).toString().toUtf8()};
+}
+
 } // namespace
 
-void AdminApiServer::addNodeRoutes()
+void AdminApiServer::addNodeReadRoutes()
 {
     route("GET", QStringLiteral("/api/v1/whoami"), Permission::Read, [](const Call &call) {
         SessionInfo who = call->session->info();
@@ -152,6 +205,10 @@ void AdminApiServer::addNodeRoutes()
             call->error(404, QStringLiteral("node.unknown"), QStringLiteral("there is no node \"%1\"").arg(id));
         });
     });
+}
+
+void AdminApiServer::addNodeEditRoutes()
+{
     route(
         "POST", QStringLiteral("/api/v1/nodes"), Permission::Administer,
         [this](const Call &call) {
@@ -181,6 +238,10 @@ void AdminApiServer::addNodeRoutes()
     route("DELETE", QStringLiteral("/api/v1/nodes/{id}"), Permission::Administer, [this](const Call &call) {
         replyDone(this, call, call->session->removeNode(call->param(QStringLiteral("id"))), [this] { changed(); });
     }, true);
+}
+
+void AdminApiServer::addNodeOperationRoutes()
+{
     route("POST", QStringLiteral("/api/v1/nodes/{id}/weight"), Permission::Operate, [this](const Call &call) {
         const auto body = call->jsonObject();
         if (!body)
@@ -256,7 +317,7 @@ void AdminApiServer::addBalancingRoutes()
           });
 }
 
-void AdminApiServer::addSyncRoutes()
+void AdminApiServer::addEventRoutes()
 {
     route("POST", QStringLiteral("/api/v1/sync/events"), Permission::Publish, [this](const Call &call) {
         const auto body = call->jsonObject();
@@ -266,26 +327,28 @@ void AdminApiServer::addSyncRoutes()
         if (!events)
             return call->error(400, QStringLiteral("event.invalid"), QStringLiteral("field \"events\": %1").arg(events.error().message),
                                QStringLiteral("events"));
-        const QString modeText = body->value(QStringLiteral("mode")).toString(QStringLiteral("real-time"));
-        SyncMode mode = SyncMode::RealTime;
-        if (modeText == QLatin1String("near-real-time"))
-            mode = SyncMode::NearRealTime;
-        else if (modeText == QLatin1String("bulk"))
-            mode = SyncMode::Bulk;
-        else if (modeText != QLatin1String("real-time"))
-            return call->error(400, QStringLiteral("json.invalid"),
-                               QStringLiteral("field \"mode\" must be real-time, near-real-time or bulk"), QStringLiteral("mode"));
-        reply(this, call, call->session->sendEvents(events.value(), mode, body->value(QStringLiteral("target")).toString()),
-              [](const QList<SyncEvent> &accepted) {
-                  QJsonArray ids;
-                  for (const SyncEvent &e : accepted)
-                      ids.append(e.eventId);
-                  return QJsonValue(QJsonObject{{QStringLiteral("accepted"), accepted.size()},
-                                                {QStringLiteral("ids"), ids},
-                                                {QStringLiteral("events"), codec::encodeList(accepted)}});
-              },
-              202);
+        const auto mode = syncModeOf(call, *body);
+        if (!mode)
+            return;
+        reply(
+            this, call,
+            call->session->sendEvents(events.value(), *mode,
+                                      body->value(QStringLiteral("target")).toString()),
+            [](const QList<SyncEvent> &accepted) {
+                QJsonArray ids;
+                for (const SyncEvent &e : accepted)
+                    ids.append(e.eventId);
+                return QJsonValue(
+                    QJsonObject{{QStringLiteral("accepted"), accepted.size()},
+                                {QStringLiteral("ids"), ids},
+                                {QStringLiteral("events"), codec::encodeList(accepted)}});
+            },
+            202);
     });
+}
+
+void AdminApiServer::addImportRoutes()
+{
     route("POST", QStringLiteral("/api/v1/sync/imports"), Permission::Operate, [this](const Call &call) {
         const auto batch = call->queryInt(QStringLiteral("batch"), 5000, 1, 1000000);
         if (!batch)
@@ -307,6 +370,10 @@ void AdminApiServer::addSyncRoutes()
             return call->error(404, QStringLiteral("import.unknown"), QStringLiteral("there is no import %1").arg(id));
         call->json(200, *m_imports->describe(id));
     });
+}
+
+void AdminApiServer::addDaemonRoutes()
+{
     // Every daemon sharing the store, from any of them (issue 13).
     route("GET", QStringLiteral("/api/v1/daemons"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->daemons(), listOf<DaemonStatus>()); });
@@ -315,6 +382,10 @@ void AdminApiServer::addSyncRoutes()
           [this](const Call &call) {
               replyDone(this, call, call->session->forgetDaemon(call->param(QStringLiteral("id"))));
           });
+}
+
+void AdminApiServer::addTargetRoutes()
+{
     route("GET", QStringLiteral("/api/v1/sync/stats"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->syncStats(), one<SyncStats>()); });
     route("GET", QStringLiteral("/api/v1/sync/targets"), Permission::Read, [this](const Call &call) {
@@ -333,6 +404,10 @@ void AdminApiServer::addSyncRoutes()
             replyDone(this, call, f, [this] { changed(); });
         });
     }
+}
+
+void AdminApiServer::addQueueRoutes()
+{
     route("GET", QStringLiteral("/api/v1/sync/queue"), Permission::Read, [this](const Call &call) {
         const auto limit = call->queryInt(QStringLiteral("limit"), 200, 1, 100000);
         if (limit)
@@ -358,6 +433,10 @@ void AdminApiServer::addSyncRoutes()
         if (const auto ids = idsOf(call))
             reply(this, call, call->session->discardDeadLetters(*ids), [](int n) { return QJsonValue(QJsonObject{{QStringLiteral("discarded"), n}}); });
     });
+}
+
+void AdminApiServer::addRepairRoutes()
+{
     route("POST", QStringLiteral("/api/v1/sync/replay"), Permission::Operate, [this](const Call &call) {
         const auto body = call->jsonObject();
         if (!body)
@@ -424,7 +503,7 @@ void AdminApiServer::addConfigRoutes()
     });
 }
 
-void AdminApiServer::addAdminRoutes()
+void AdminApiServer::addAuditRoutes()
 {
     route("GET", QStringLiteral("/api/v1/audit"), Permission::Read, [this](const Call &call) {
         const auto limit = call->queryInt(QStringLiteral("limit"), 100, 1, 1000000);
@@ -434,59 +513,39 @@ void AdminApiServer::addAdminRoutes()
     });
     route("GET", QStringLiteral("/api/v1/audit/verify"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->verifyAudit(), one<AuditVerification>()); });
-    route("POST", QStringLiteral("/api/v1/backups"), Permission::Administer, [this](const Call &call) {
-        const auto body = call->jsonObject();
-        if (!body)
-            return;
-        const QString path = body->value(QStringLiteral("path")).toString();
-        const QByteArray passphrase = body->value(QStringLiteral("passphrase")).toString().toUtf8();
-        if (path.isEmpty())
-            return call->error(400, QStringLiteral("json.invalid"),
-                               QStringLiteral("field \"path\" must name the backup file on the engine's machine"),
-                               QStringLiteral("path"));
-        reply(this, call, call->session->createBackup(path, passphrase), one<BackupInfo>(), 201);
-    });
+}
+
+void AdminApiServer::addBackupRoutes()
+{
+    route("POST", QStringLiteral("/api/v1/backups"), Permission::Administer,
+          [this](const Call &call) {
+              if (const auto b = backupRequestOf(call))
+                  reply(this, call, call->session->createBackup(b->path, b->passphrase),
+                        one<BackupInfo>(), 201);
+          });
     // Verify and restore read a file on the engine's machine with the passphrase in the body;
     // a restore writes a new store there, never over an existing one.
     route("POST", QStringLiteral("/api/v1/backups/verify"), Permission::Administer,
           [this](const Call &call) {
-              const auto body = call->jsonObject();
-              if (!body)
-                  return;
-              const QString path = body->value(QStringLiteral("path")).toString();
-              if (path.isEmpty())
-                  return call->error(
-                      400, QStringLiteral("json.invalid"),
-                      QStringLiteral(
-                          "field \"path\" must name the backup file on the engine's machine"),
-                      QStringLiteral("path"));
-              reply(this, call,
-                    call->session->verifyBackup(
-                        path, body->value(QStringLiteral("passphrase")).toString().toUtf8()),
-                    one<BackupInfo>());
+              if (const auto b = backupRequestOf(call))
+                  reply(this, call, call->session->verifyBackup(b->path, b->passphrase),
+                        one<BackupInfo>());
           });
-    route(
-        "POST", QStringLiteral("/api/v1/backups/restore"), Permission::Administer,
-        [this](const Call &call) {
-            const auto body = call->jsonObject();
-            if (!body)
-                return;
-            const QString path = body->value(QStringLiteral("path")).toString();
-            const QString to = body->value(QStringLiteral("to")).toString();
-            if (path.isEmpty() || to.isEmpty())
-                return call->error(
-                    400, QStringLiteral("json.invalid"),
-                    path.isEmpty()
-                        ? QStringLiteral(
-                              "field \"path\" must name the backup file on the engine's machine")
-                        : QStringLiteral(
-                              "field \"to\" must name the new store file on the engine's machine"),
-                    path.isEmpty() ? QStringLiteral("path") : QStringLiteral("to"));
-            reply(this, call,
-                  call->session->restoreBackup(
-                      path, body->value(QStringLiteral("passphrase")).toString().toUtf8(), to),
-                  one<BackupInfo>(), 201);
-        });
+    route("POST", QStringLiteral("/api/v1/backups/restore"), Permission::Administer,
+          [this](const Call &call) {
+              const auto b = backupRequestOf(call);
+              if (!b)
+                  return;
+              const auto to = engineFileOf(call, b->body, QStringLiteral("to"),
+                                           QStringLiteral("the new store file"));
+              if (to)
+                  reply(this, call, call->session->restoreBackup(b->path, b->passphrase, *to),
+                        one<BackupInfo>(), 201);
+          });
+}
+
+void AdminApiServer::addLogRoutes()
+{
     route("GET", QStringLiteral("/api/v1/slo"), Permission::Read,
           [this](const Call &call) { reply(this, call, call->session->slo(), one<SloReport>()); });
     route("GET", QStringLiteral("/api/v1/logs"), Permission::Read, [this](const Call &call) {
@@ -512,6 +571,10 @@ void AdminApiServer::addAdminRoutes()
         q.limit = int(*limit);
         reply(this, call, call->session->logs(q), listOf<LogEntry>());
     });
+}
+
+void AdminApiServer::addTokenRoutes()
+{
     route("GET", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens,
           [this](const Call &call) { reply(this, call, call->session->tokens(), listOf<ApiToken>()); });
     route("POST", QStringLiteral("/api/v1/tokens"), Permission::ManageTokens, [this](const Call &call) {
@@ -530,6 +593,10 @@ void AdminApiServer::addAdminRoutes()
     route("DELETE", QStringLiteral("/api/v1/tokens/{name}"), Permission::ManageTokens, [this](const Call &call) {
         replyDone(this, call, call->session->revokeToken(call->param(QStringLiteral("name"))));
     });
+}
+
+void AdminApiServer::addStreamRoutes()
+{
     route("GET", QStringLiteral("/api/v1/stream"), Permission::Read, [this](const Call &call) {
         const auto interval = call->queryInt(QStringLiteral("interval_ms"), 1000, 0, 3600000);
         if (!interval)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <optional>
 #include <queue>
 
 namespace jobfirst {
@@ -46,75 +47,123 @@ double percentile(std::vector<float> &v, double p)
     return v[k];
 }
 
-StrategyOutcome simulate(const SimulationParams &p, Strategy strategy, const std::function<void(double)> &progress,
-                         double progressBase, double progressSpan, const std::atomic_bool *cancel)
+/// The requests of a run, the same for every strategy: arrival times, clients and service draws.
+class ArrivalStream
 {
-    const std::size_t n = std::size_t(p.nodes.size());
-    std::vector<BalancerNode> bnodes;
-    for (const SimNode &s : p.nodes)
-        bnodes.push_back(BalancerNode{s.id, s.weight, true});
-    LoadBalancer lb(strategy, p.seed * 7919 + 1);
-    lb.setNodes(bnodes);
+public:
+    struct Arrival
+    {
+        double at; ///< ms
+        std::uint64_t client;
+        double work; ///< uniform draw that sets the service time
+    };
 
-    // Every strategy sees the same arrivals, clients and service times.
-    Rng arrivals{p.seed};
-    Rng service{p.seed ^ 0x5bd1e995ull};
-    std::vector<std::uint64_t> clientHashes(std::size_t(std::max(1, p.clients)));
-    for (std::size_t c = 0; c < clientHashes.size(); ++c)
-        clientHashes[c] = LoadBalancer::hashBytes(reinterpret_cast<const char *>(&c), sizeof c);
+    explicit ArrivalStream(const SimulationParams &p)
+        : m_arrivals{p.seed}, m_service{p.seed ^ 0x5bd1e995ull},
+          m_clientHashes(std::size_t(std::max(1, p.clients))), m_meanGap(1000.0 / p.arrivalRate)
+    {
+        for (std::size_t c = 0; c < m_clientHashes.size(); ++c)
+            m_clientHashes[c] =
+                LoadBalancer::hashBytes(reinterpret_cast<const char *>(&c), sizeof c);
+    }
 
-    std::vector<std::priority_queue<double, std::vector<double>, std::greater<>>> serverFree(n);
-    for (std::size_t i = 0; i < n; ++i)
-        for (int s = 0; s < std::max(1, p.nodes[int(i)].capacity); ++s)
-            serverFree[i].push(0.0);
-    std::vector<std::deque<double>> waiting(n); // start times of requests not yet in service
-    std::priority_queue<Departure, std::vector<Departure>, std::greater<>> departures;
+    Arrival next()
+    {
+        m_at += m_arrivals.exponential(m_meanGap);
+        const std::uint64_t client =
+            m_clientHashes[std::size_t(m_arrivals.next() % m_clientHashes.size())];
+        return Arrival{m_at, client, m_service.uniform()};
+    }
 
-    StrategyOutcome out;
-    out.strategy = strategy;
-    out.perNode = QList<qint64>(qsizetype(n), 0);
-    out.queuedPerNode = QList<qint64>(qsizetype(n), 0);
-    out.rejectedPerNode = QList<qint64>(qsizetype(n), 0);
-    std::vector<float> latencies;
-    latencies.reserve(std::size_t(p.requests));
-    const double meanGap = 1000.0 / p.arrivalRate; // ms
-    double t = 0;
-    double sum = 0;
-    for (qint64 r = 0; r < p.requests; ++r) {
-        t += arrivals.exponential(meanGap);
-        const std::uint64_t client = clientHashes[std::size_t(arrivals.next() % clientHashes.size())];
-        const double work = service.uniform();
-        while (!departures.empty() && departures.top().at <= t) {
-            lb.release(departures.top().node);
-            departures.pop();
+private:
+    Rng m_arrivals;
+    Rng m_service;
+    std::vector<std::uint64_t> m_clientHashes;
+    const double m_meanGap; // ms
+    double m_at = 0;
+};
+
+/// The nodes' servers and queues as a strategy's LoadBalancer sends them requests.
+class SimulatedCluster
+{
+public:
+    SimulatedCluster(const SimulationParams &p, Strategy strategy)
+        : m_nodes(p.nodes), m_balancer(strategy, p.seed * 7919 + 1),
+          m_serverFree(std::size_t(p.nodes.size())), m_waiting(std::size_t(p.nodes.size()))
+    {
+        std::vector<BalancerNode> bnodes;
+        for (const SimNode &s : p.nodes)
+            bnodes.push_back(BalancerNode{s.id, s.weight, true});
+        m_balancer.setNodes(bnodes);
+        for (std::size_t i = 0; i < m_serverFree.size(); ++i)
+            for (int s = 0; s < std::max(1, p.nodes[int(i)].capacity); ++s)
+                m_serverFree[i].push(0.0);
+    }
+
+    /// The request sent to the node the balancer picks, counted in `out`: its latency, or
+    /// none when it waits at a node whose queue is full.
+    std::optional<double> serve(const ArrivalStream::Arrival &a, StrategyOutcome &out)
+    {
+        while (!m_departures.empty() && m_departures.top().at <= a.at) {
+            m_balancer.release(m_departures.top().node);
+            m_departures.pop();
         }
-        const int idx = lb.pick(client);
-        const SimNode &node = p.nodes[idx];
-        auto &wait = waiting[std::size_t(idx)];
-        while (!wait.empty() && wait.front() <= t)
+        const int idx = m_balancer.pick(a.client);
+        const SimNode &node = m_nodes[idx];
+        auto &wait = m_waiting[std::size_t(idx)];
+        while (!wait.empty() && wait.front() <= a.at)
             wait.pop_front();
-        auto &nodeFree = serverFree[std::size_t(idx)];
-        const double start = std::max(t, nodeFree.top());
-        if (start > t && int(wait.size()) >= node.queueLimit) {
+        auto &nodeFree = m_serverFree[std::size_t(idx)];
+        const double start = std::max(a.at, nodeFree.top());
+        if (start > a.at && int(wait.size()) >= node.queueLimit) {
             ++out.rejected;
             ++out.rejectedPerNode[idx];
-            continue;
+            return std::nullopt;
         }
-        if (start > t) {
+        if (start > a.at) {
             wait.push_back(start);
             ++out.queued;
             ++out.queuedPerNode[idx];
         }
-        const double finish = start - std::log(1.0 - work) * node.latencyMs;
+        const double finish = start - std::log(1.0 - a.work) * node.latencyMs;
         nodeFree.pop();
         nodeFree.push(finish);
-        departures.push(Departure{finish, idx});
-        lb.acquire(idx);
+        m_departures.push(Departure{finish, idx});
+        m_balancer.acquire(idx);
         ++out.perNode[idx];
         ++out.served;
-        const double latency = finish - t;
-        latencies.push_back(float(latency));
-        sum += latency;
+        return finish - a.at;
+    }
+
+private:
+    const QList<SimNode> &m_nodes;
+    LoadBalancer m_balancer;
+    std::vector<std::priority_queue<double, std::vector<double>, std::greater<>>> m_serverFree;
+    std::vector<std::deque<double>> m_waiting; // start times of requests not yet in service
+    std::priority_queue<Departure, std::vector<Departure>, std::greater<>> m_departures;
+};
+
+StrategyOutcome simulate(const SimulationParams &p, Strategy strategy,
+                         const std::function<void(double)> &progress, double progressBase,
+                         double progressSpan, const std::atomic_bool *cancel)
+{
+    SimulatedCluster cluster(p, strategy);
+    // Every strategy sees the same arrivals, clients and service times.
+    ArrivalStream arrivals(p);
+    StrategyOutcome out;
+    out.strategy = strategy;
+    out.perNode = QList<qint64>(p.nodes.size(), 0);
+    out.queuedPerNode = QList<qint64>(p.nodes.size(), 0);
+    out.rejectedPerNode = QList<qint64>(p.nodes.size(), 0);
+    std::vector<float> latencies;
+    latencies.reserve(std::size_t(p.requests));
+    double sum = 0;
+    for (qint64 r = 0; r < p.requests; ++r) {
+        const auto latency = cluster.serve(arrivals.next(), out);
+        if (!latency)
+            continue;
+        latencies.push_back(float(*latency));
+        sum += *latency;
         if ((r & 0xffff) == 0) {
             if (cancel && cancel->load(std::memory_order_relaxed))
                 break;

@@ -1206,94 +1206,103 @@ bool PostgresOutboxStore::keepExisting(std::vector<std::vector<qint64>> &refused
 bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now,
                                        QString &error, std::vector<qint64> &refused)
 {
-    {
-        bool ok = true;
-        QSqlQuery *failed = nullptr;
-        const auto run = [&](QSqlQuery &q) {
-            if (!q.exec()) {
-                ok = false;
-                failed = &q;
-            }
-        };
-        // The row first, fenced: nothing more of an outcome whose partition passed on.
-        QSqlQuery *mark = nullptr;
-        switch (o.kind) {
-        case DeliveryOutcome::Done:
-            mark = m_link->markDone.get();
-            mark->bindValue(0, o.attempts);
-            mark->bindValue(1, now);
-            mark->bindValue(2, o.id);
-            mark->bindValue(3, m_fencedBy);
-            break;
-        case DeliveryOutcome::Retry:
-            mark = m_link->markRetry.get();
-            mark->bindValue(0, o.attempts);
-            mark->bindValue(1, o.nextAt);
-            mark->bindValue(2, pgText(o.error));
-            mark->bindValue(3, now);
-            mark->bindValue(4, o.id);
-            mark->bindValue(5, m_fencedBy);
-            break;
-        case DeliveryOutcome::Dead:
-            mark = m_link->markDead.get();
-            mark->bindValue(0, o.attempts);
-            mark->bindValue(1, pgText(o.error));
-            mark->bindValue(2, now);
-            mark->bindValue(3, o.id);
-            mark->bindValue(4, m_fencedBy);
-            break;
-        case DeliveryOutcome::Hold:
-            mark = m_link->markHold.get();
-            mark->bindValue(0, pgText(o.error));
-            mark->bindValue(1, now);
-            mark->bindValue(2, o.id);
-            mark->bindValue(3, m_fencedBy);
-            break;
-        }
-        run(*mark);
-        if (ok && mark->numRowsAffected() == 0) {
-            refused.push_back(o.id);
-            return true;
-        }
-        switch (o.kind) {
-        case DeliveryOutcome::Done:
-            if (o.count > 1) {
-                m_link->ledgerRange->bindValue(0, pgText(o.target));
-                m_link->ledgerRange->bindValue(1, now);
-                m_link->ledgerRange->bindValue(2, o.version);
-                m_link->ledgerRange->bindValue(3, o.version + o.count);
-                run(*m_link->ledgerRange);
-            } else {
-                m_link->ledger->bindValue(0, pgText(o.target));
-                m_link->ledger->bindValue(1, pgText(o.user));
-                m_link->ledger->bindValue(2, pgText(o.eventId));
-                m_link->ledger->bindValue(3, o.version);
-                m_link->ledger->bindValue(4, now);
-                run(*m_link->ledger);
-            }
-            break;
-        default:
-            break;
-        }
-        if (ok && o.kind != DeliveryOutcome::Done) {
-            m_link->logAttempt->bindValue(0, o.id);
-            m_link->logAttempt->bindValue(1, now);
-            m_link->logAttempt->bindValue(2, o.status);
-            m_link->logAttempt->bindValue(3, o.durationMs);
-            m_link->logAttempt->bindValue(4, pgText(o.error));
-            m_link->logAttempt->bindValue(5, pgText(o.bodyHead));
-            run(*m_link->logAttempt);
-        }
-        if (!ok) {
-            error = QStringLiteral("recording delivery %1: %2")
-                        .arg(o.id)
-                        .arg(failed ? failed->lastError().text() : QString());
-            return false;
-        }
-        if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
-            summary.pendingDelta[o.target] -= o.count;
+    // The row first, fenced: nothing more of an outcome whose partition passed on.
+    QSqlQuery &mark = boundMark(o, now);
+    const bool marked = mark.exec();
+    if (marked && mark.numRowsAffected() == 0) {
+        refused.push_back(o.id);
+        return true;
     }
+    // A success's ledger row is written even after a failed mark (the transaction is then
+    // aborted: its error is the one said); another outcome's attempt only after a marked row.
+    QSqlQuery *failed = marked ? nullptr : &mark;
+    if (o.kind == DeliveryOutcome::Done) {
+        QSqlQuery &ledger = boundLedgerRow(o, now);
+        if (!ledger.exec())
+            failed = &ledger;
+    } else if (marked) {
+        QSqlQuery &attempt = boundAttempt(o, now);
+        if (!attempt.exec())
+            failed = &attempt;
+    }
+    if (failed) {
+        error =
+            QStringLiteral("recording delivery %1: %2").arg(o.id).arg(failed->lastError().text());
+        return false;
+    }
+    if (o.kind == DeliveryOutcome::Done || o.kind == DeliveryOutcome::Dead)
+        summary.pendingDelta[o.target] -= o.count;
     return true;
+}
+
+QSqlQuery &PostgresOutboxStore::boundMark(const DeliveryOutcome &o, qint64 now)
+{
+    QSqlQuery *mark = nullptr;
+    switch (o.kind) {
+    case DeliveryOutcome::Done:
+        mark = m_link->markDone.get();
+        mark->bindValue(0, o.attempts);
+        mark->bindValue(1, now);
+        mark->bindValue(2, o.id);
+        mark->bindValue(3, m_fencedBy);
+        break;
+    case DeliveryOutcome::Retry:
+        mark = m_link->markRetry.get();
+        mark->bindValue(0, o.attempts);
+        mark->bindValue(1, o.nextAt);
+        mark->bindValue(2, pgText(o.error));
+        mark->bindValue(3, now);
+        mark->bindValue(4, o.id);
+        mark->bindValue(5, m_fencedBy);
+        break;
+    case DeliveryOutcome::Dead:
+        mark = m_link->markDead.get();
+        mark->bindValue(0, o.attempts);
+        mark->bindValue(1, pgText(o.error));
+        mark->bindValue(2, now);
+        mark->bindValue(3, o.id);
+        mark->bindValue(4, m_fencedBy);
+        break;
+    case DeliveryOutcome::Hold:
+        mark = m_link->markHold.get();
+        mark->bindValue(0, pgText(o.error));
+        mark->bindValue(1, now);
+        mark->bindValue(2, o.id);
+        mark->bindValue(3, m_fencedBy);
+        break;
+    }
+    return *mark;
+}
+
+QSqlQuery &PostgresOutboxStore::boundLedgerRow(const DeliveryOutcome &o, qint64 now)
+{
+    if (o.count > 1) {
+        QSqlQuery &range = *m_link->ledgerRange;
+        range.bindValue(0, pgText(o.target));
+        range.bindValue(1, now);
+        range.bindValue(2, o.version);
+        range.bindValue(3, o.version + o.count);
+        return range;
+    }
+    QSqlQuery &ledger = *m_link->ledger;
+    ledger.bindValue(0, pgText(o.target));
+    ledger.bindValue(1, pgText(o.user));
+    ledger.bindValue(2, pgText(o.eventId));
+    ledger.bindValue(3, o.version);
+    ledger.bindValue(4, now);
+    return ledger;
+}
+
+QSqlQuery &PostgresOutboxStore::boundAttempt(const DeliveryOutcome &o, qint64 now)
+{
+    QSqlQuery &attempt = *m_link->logAttempt;
+    attempt.bindValue(0, o.id);
+    attempt.bindValue(1, now);
+    attempt.bindValue(2, o.status);
+    attempt.bindValue(3, o.durationMs);
+    attempt.bindValue(4, pgText(o.error));
+    attempt.bindValue(5, pgText(o.bodyHead));
+    return attempt;
 }
 
 QString PostgresOutboxStore::claimLease(const QString &owner, qint64 ttlMs, qint64 now)

@@ -150,6 +150,12 @@ private:
     /// (or of a row gone) is added to `refused` and not written.
     bool writeOutcome(const DeliveryOutcome &o, Summary &summary, qint64 now, QString &error,
                       std::vector<qint64> &refused);
+    /// The fenced statement that marks the outcome's row, its values bound.
+    QSqlQuery &boundMark(const DeliveryOutcome &o, qint64 now);
+    /// The ledger's row (or range of rows) of a success, its values bound.
+    QSqlQuery &boundLedgerRow(const DeliveryOutcome &o, qint64 now);
+    /// The attempt of an outcome other than a success, its values bound.
+    QSqlQuery &boundAttempt(const DeliveryOutcome &o, qint64 now);
     /// Records the successes of single-event rows in `dones` (with the index of their request
     /// in the group) in one statement, and empties it; those of partitions m_leaseOwner does
     /// not hold (or of rows gone) are added to `refused` of their request.

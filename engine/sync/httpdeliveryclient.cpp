@@ -245,82 +245,57 @@ void HttpDeliveryClient::warnInsecure(const QByteArray &url)
     count = 0;
 }
 
+namespace {
+
+/// What went wrong with a transfer curl ended with `code`, in `r`'s error and flags.
+void describeFailure(HttpResult &r, const HttpPost &post, CURLcode code, const char *errorBuffer)
+{
+    // The error buffer names the certificate problem ("certificate has expired", "unable to get
+    // local issuer certificate", "no alternative certificate subject name matches"), where
+    // curl_easy_strerror only says "SSL peer certificate …".
+    r.error = errorBuffer[0] ? QByteArray(errorBuffer) : QByteArray(curl_easy_strerror(code));
+    r.refused = code == CURLE_COULDNT_CONNECT;
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+        r.timedOut = true;
+        if (r.durationMs + 50 < double(post.timeoutMs))
+            r.error = "too slow: fewer than " +
+                      QByteArray::number(qint64(HttpDeliveryClient::LowSpeedBytesPerSecond)) +
+                      " bytes/s (low-speed limit), cut off after " +
+                      QByteArray::number(qint64(r.durationMs)) + " ms";
+        else
+            r.error = "timeout after " + QByteArray::number(qint64(post.timeoutMs)) + " ms";
+    } else if ((code == CURLE_WRITE_ERROR && r.bodyBytes > r.maxResponseBytes) ||
+               code == CURLE_FILESIZE_EXCEEDED) {
+        r.error = "response body larger than " + QByteArray::number(r.maxResponseBytes) +
+                  " bytes: stopped reading";
+    }
+}
+
+/// What is kept of a failed answer (attempt logs, dead letters, alerts) holds no secret: a
+/// receiver may echo the request or its token back.
+void maskSecrets(HttpResult &r, const HttpPost &post, bool secured)
+{
+    const QStringList known = secured && !post.security->bearerToken.isEmpty()
+                                  ? QStringList{QString::fromUtf8(post.security->bearerToken)}
+                                  : QStringList{};
+    if (!r.bodyHead.isEmpty())
+        r.bodyHead = maskSecretsInText(QString::fromUtf8(r.bodyHead), known).toUtf8();
+    if (!r.error.isEmpty())
+        r.error = maskSecretsInText(QString::fromUtf8(r.error), known).toUtf8();
+}
+
+} // namespace
+
 bool HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int alsoWaitFor)
 {
     if (!m_refused.empty()) {
-        m_inFlight -= int(m_refused.size());
-        for (HttpResult &r : m_refused)
-            done.push_back(std::move(r));
-        m_refused.clear();
+        reportRefused(done);
         timeoutMs = 0;
     }
     int running = 0;
     curl_multi_perform(m_multi, &running);
-    int queued = 0;
-    bool any = !done.empty();
-    auto drain = [&] {
-        while (CURLMsg *msg = curl_multi_info_read(m_multi, &queued)) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            Transfer *t = nullptr;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-            const CURLcode code = msg->data.result;
-            HttpResult &r = t->result;
-            r.durationMs = double(t->clock.nsecsElapsed()) / 1e6;
-            r.curlCode = int(code);
-            if (code == CURLE_OK) {
-                long status = 0;
-                curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-                r.status = int(status);
-            } else {
-                // The error buffer names the certificate problem ("certificate has expired",
-                // "unable to get local issuer certificate", "no alternative certificate subject
-                // name matches"), where curl_easy_strerror only says "SSL peer certificate …".
-                r.error = t->errorBuffer[0] ? QByteArray(t->errorBuffer)
-                                            : QByteArray(curl_easy_strerror(code));
-                r.refused = code == CURLE_COULDNT_CONNECT;
-                if (code == CURLE_OPERATION_TIMEDOUT) {
-                    r.timedOut = true;
-                    if (r.durationMs + 50 < double(t->post.timeoutMs))
-                        r.error = "too slow: fewer than " +
-                                  QByteArray::number(qint64(LowSpeedBytesPerSecond)) +
-                                  " bytes/s (low-speed limit), cut off after " +
-                                  QByteArray::number(qint64(r.durationMs)) + " ms";
-                    else
-                        r.error = "timeout after " + QByteArray::number(qint64(t->post.timeoutMs)) +
-                                  " ms";
-                } else if ((code == CURLE_WRITE_ERROR && r.bodyBytes > r.maxResponseBytes) ||
-                           code == CURLE_FILESIZE_EXCEEDED) {
-                    r.error = "response body larger than " +
-                              QByteArray::number(r.maxResponseBytes) + " bytes: stopped reading";
-                }
-            }
-            if (t->secured && t->post.security->insecure) {
-                r.insecure = true;
-                warnInsecure(t->post.url);
-            }
-            // What is kept of a failed answer (attempt logs, dead letters, alerts) holds no
-            // secret: a receiver may echo the request or its token back.
-            if (r.status < 200 || r.status > 299) {
-                const QStringList known =
-                    t->secured && !t->post.security->bearerToken.isEmpty()
-                        ? QStringList{QString::fromUtf8(t->post.security->bearerToken)}
-                        : QStringList{};
-                if (!r.bodyHead.isEmpty())
-                    r.bodyHead = maskSecretsInText(QString::fromUtf8(r.bodyHead), known).toUtf8();
-                if (!r.error.isEmpty())
-                    r.error = maskSecretsInText(QString::fromUtf8(r.error), known).toUtf8();
-            }
-            curl_multi_remove_handle(m_multi, t->easy);
-            done.push_back(std::move(r));
-            t->post = HttpPost{};
-            m_idle.push_back(t);
-            --m_inFlight;
-            any = true;
-        }
-    };
-    drain();
-    if (any)
+    collectFinished(done);
+    if (!done.empty())
         return false;
     curl_waitfd extra{};
     extra.fd = alsoWaitFor;
@@ -328,8 +303,54 @@ bool HttpDeliveryClient::poll(int timeoutMs, std::vector<HttpResult> &done, int 
     curl_multi_poll(m_multi, alsoWaitFor >= 0 ? &extra : nullptr, alsoWaitFor >= 0 ? 1 : 0,
                     timeoutMs, nullptr);
     curl_multi_perform(m_multi, &running);
-    drain();
+    collectFinished(done);
     return alsoWaitFor >= 0 && (extra.revents & CURL_WAIT_POLLIN);
+}
+
+void HttpDeliveryClient::reportRefused(std::vector<HttpResult> &done)
+{
+    m_inFlight -= int(m_refused.size());
+    for (HttpResult &r : m_refused)
+        done.push_back(std::move(r));
+    m_refused.clear();
+}
+
+void HttpDeliveryClient::collectFinished(std::vector<HttpResult> &done)
+{
+    int queued = 0;
+    while (CURLMsg *msg = curl_multi_info_read(m_multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        Transfer *t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+        finish(*t, msg->data.result);
+        curl_multi_remove_handle(m_multi, t->easy);
+        done.push_back(std::move(t->result));
+        t->post = HttpPost{};
+        m_idle.push_back(t);
+        --m_inFlight;
+    }
+}
+
+void HttpDeliveryClient::finish(Transfer &t, int curlCode)
+{
+    const auto code = CURLcode(curlCode);
+    HttpResult &r = t.result;
+    r.durationMs = double(t.clock.nsecsElapsed()) / 1e6;
+    r.curlCode = curlCode;
+    if (code == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+        r.status = int(status);
+    } else {
+        describeFailure(r, t.post, code, t.errorBuffer);
+    }
+    if (t.secured && t.post.security->insecure) {
+        r.insecure = true;
+        warnInsecure(t.post.url);
+    }
+    if (r.status < 200 || r.status > 299)
+        maskSecrets(r, t.post, t.secured);
 }
 
 void HttpDeliveryClient::wake()

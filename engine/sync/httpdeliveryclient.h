@@ -95,6 +95,12 @@ public:
 private:
     struct Transfer;
     Transfer *acquire();
+    /// The requests refused before sending, moved to `done`.
+    void reportRefused(std::vector<HttpResult> &done);
+    /// The transfers curl finished, moved to `done`; their handles go back to the pool.
+    void collectFinished(std::vector<HttpResult> &done);
+    /// The result of a transfer curl ended with `curlCode`: status, or what went wrong.
+    void finish(Transfer &t, int curlCode);
     void warnInsecure(const QByteArray &url);
 
     CURLM *m_multi;

@@ -653,67 +653,57 @@ qint64 SyncService::backlog() const
     return m_writer ? m_writer->counters.total() : 0;
 }
 
+/// What stats() makes each target's row from, read once a call.
+struct SyncService::TargetRowSources
+{
+    QHash<QString, TargetStatus> live; ///< the delivering process's own figures
+    QHash<QString, qint64> backlog;
+    bool nodesUnsigned = false; ///< no cluster signing secret
+    qint64 now = 0;
+    /// Who delivers, when not this process (standing by, or not delivering at all): the
+    /// circuit and last error are that process's, not known here. Empty when it is this one.
+    QString elsewhere;
+    /// A configured target is named like a node target ("node:<id>"): it shares its row's marks.
+    bool namesLikeNodes = false;
+};
+
 SyncStats SyncService::stats() const
 {
     SyncStats s;
-    const QHash<QString, TargetStatus> live = m_delivery ? m_delivery->targetStatuses() : QHash<QString, TargetStatus>{};
-    const QHash<QString, qint64> backlog =
-        m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
-    const bool nodesUnsigned = m_config.clusterSecret.isEmpty(); // no signing secret
-    const qint64 now = nowMs();
-    s.delivery = deliveryText(now, &s.deliveryStandbyFor);
-    // Standing by, or not delivering at all: the circuit and last error are the delivering
-    // process's, not known here.
-    const QString elsewhere = m_delivery && s.deliveryStandbyFor.isEmpty() ? QString() : s.delivery;
-    s.targets.reserve(m_config.targets.size() + m_nodes.size());
-    // tls_insecure targets and nodes: the console marks them red.
-    const auto add = [&](const QString &name, bool insecure, const TargetConfig *c) {
-        TargetStatus t = live.value(name);
-        t.name = name;
-        if (!elsewhere.isEmpty())
-            t.forgetLiveState(elsewhere);
-        t.tlsInsecure = insecure;
-        // Without a signing secret the console marks a target "unsigned": a configured target
-        // has its own; node targets share the cluster secret.
-        t.unsignedDeliveries = c ? c->secret.isEmpty() : nodesUnsigned;
-        const auto o = m_overrides.constFind(name);
-        const bool overridden = o != m_overrides.cend();
-        const bool disabled = overridden && o->disabled;
-        if (c) {
-            t.url = c->url;
-            t.enabled = c->enabled && !disabled;
-        } else if (t.url.isEmpty()) {
-            t.enabled = !disabled;
-        }
-        if (!t.enabled)
-            t.disabledReason = overridden ? o->reason : QString();
-        t.paused = overridden && o->paused;
-        t.backlog = backlog.value(name);
-        if (t.backlog > 0 && m_records) {
-            if (const qint64 oldest = m_records->oldestPending(name); oldest > 0)
-                t.oldestWaitingMs = now - oldest;
-        }
-        s.completedSyncTasks += t.success;
-        s.failedSyncTasks += t.failed;
-        s.retrySyncTasks += t.retries;
-        s.queueDepth += t.backlog;
-        if (t.holdsBacklog())
-            s.heldDeliveries += t.backlog;
-        s.oldestWaitingMs = std::max(s.oldestWaitingMs, t.oldestWaitingMs);
-        s.targets << t;
-    };
-    // A configured target named like a node target ("node:<id>") shares its row's marks.
-    const bool namesLikeNodes =
+    TargetRowSources from;
+    from.live = m_delivery ? m_delivery->targetStatuses() : QHash<QString, TargetStatus>{};
+    from.backlog = m_writer ? m_writer->counters.perTarget() : QHash<QString, qint64>{};
+    from.nodesUnsigned = m_config.clusterSecret.isEmpty();
+    from.now = nowMs();
+    s.delivery = deliveryText(from.now, &s.deliveryStandbyFor);
+    from.elsewhere = m_delivery && s.deliveryStandbyFor.isEmpty() ? QString() : s.delivery;
+    from.namesLikeNodes =
         std::any_of(m_config.targets.cbegin(), m_config.targets.cend(),
                     [](const TargetConfig &t) { return t.name.startsWith(NodePrefix); });
-    const auto insecureNode = [&](const QString &name) {
-        return namesLikeNodes &&
-               std::any_of(m_nodes.cbegin(), m_nodes.cend(), [&](const NodeStatus &n) {
-                   return n.spec.tlsInsecure && NodePrefix + n.spec.id == name;
-               });
-    };
+    s.targets.reserve(m_config.targets.size() + m_nodes.size());
     for (const TargetConfig &t : m_config.targets)
-        add(t.name, t.tlsInsecure || insecureNode(t.name), &t);
+        addTargetRow(s, from, t.name, t.tlsInsecure || insecureNode(t.name, from), &t);
+    addNodeTargetRows(s, from);
+    s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
+    if (m_delivery) {
+        s.countingSince = m_startedAt;
+        m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms,
+                            &s.deliveriesPerSecond);
+        addClusterRate(s);
+    }
+    return s;
+}
+
+bool SyncService::insecureNode(const QString &name, const TargetRowSources &from) const
+{
+    return from.namesLikeNodes &&
+           std::any_of(m_nodes.cbegin(), m_nodes.cend(), [&](const NodeStatus &n) {
+               return n.spec.tlsInsecure && NodePrefix + n.spec.id == name;
+           });
+}
+
+void SyncService::addNodeTargetRows(SyncStats &s, const TargetRowSources &from) const
+{
     // A snapshot is made on every refresh: each node target's name ("node:<id>") is kept
     // while the node at that place has the same id, not made again for a thousand nodes.
     m_nodeTargetNames.resize(m_nodes.size());
@@ -723,17 +713,55 @@ SyncStats SyncService::stats() const
         if (name.size() != NodePrefix.size() + n.spec.id.size() ||
             QStringView(name).sliced(NodePrefix.size()) != n.spec.id)
             name = NodePrefix + n.spec.id;
-        const TargetConfig *c = namesLikeNodes ? m_config.target(name) : nullptr;
-        add(name, n.spec.tlsInsecure || (c && c->tlsInsecure), c);
+        const TargetConfig *c = from.namesLikeNodes ? m_config.target(name) : nullptr;
+        addTargetRow(s, from, name, n.spec.tlsInsecure || (c && c->tlsInsecure), c);
     }
-    s.totalSyncTasks = s.completedSyncTasks + s.failedSyncTasks + s.queueDepth;
-    if (m_delivery) {
-        s.countingSince = m_startedAt;
-        m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms,
-                            &s.deliveriesPerSecond);
-        addClusterRate(s);
+}
+
+void SyncService::addTargetRow(SyncStats &s, const TargetRowSources &from, const QString &name,
+                               bool insecure, const TargetConfig *c) const
+{
+    TargetStatus t = targetRow(from, name, insecure, c);
+    s.completedSyncTasks += t.success;
+    s.failedSyncTasks += t.failed;
+    s.retrySyncTasks += t.retries;
+    s.queueDepth += t.backlog;
+    if (t.holdsBacklog())
+        s.heldDeliveries += t.backlog;
+    s.oldestWaitingMs = std::max(s.oldestWaitingMs, t.oldestWaitingMs);
+    s.targets << t;
+}
+
+TargetStatus SyncService::targetRow(const TargetRowSources &from, const QString &name,
+                                    bool insecure, const TargetConfig *c) const
+{
+    TargetStatus t = from.live.value(name);
+    t.name = name;
+    if (!from.elsewhere.isEmpty())
+        t.forgetLiveState(from.elsewhere);
+    // tls_insecure targets and nodes: the console marks them red.
+    t.tlsInsecure = insecure;
+    // Without a signing secret the console marks a target "unsigned": a configured target has
+    // its own; node targets share the cluster secret.
+    t.unsignedDeliveries = c ? c->secret.isEmpty() : from.nodesUnsigned;
+    const auto o = m_overrides.constFind(name);
+    const bool overridden = o != m_overrides.cend();
+    const bool disabled = overridden && o->disabled;
+    if (c) {
+        t.url = c->url;
+        t.enabled = c->enabled && !disabled;
+    } else if (t.url.isEmpty()) {
+        t.enabled = !disabled;
     }
-    return s;
+    if (!t.enabled)
+        t.disabledReason = overridden ? o->reason : QString();
+    t.paused = overridden && o->paused;
+    t.backlog = from.backlog.value(name);
+    if (t.backlog > 0 && m_records) {
+        if (const qint64 oldest = m_records->oldestPending(name); oldest > 0)
+            t.oldestWaitingMs = from.now - oldest;
+    }
+    return t;
 }
 
 void SyncService::addClusterRate(SyncStats &s) const

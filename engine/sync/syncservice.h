@@ -150,6 +150,15 @@ private:
     void pushTargets();
     /// The cluster's delivery rate into `s`: this engine's and the live daemons' beside it.
     void addClusterRate(SyncStats &s) const;
+    // stats()' target rows, one a configured target and one a node target.
+    struct TargetRowSources;
+    bool insecureNode(const QString &name, const TargetRowSources &from) const;
+    void addNodeTargetRows(SyncStats &s, const TargetRowSources &from) const;
+    /// The target's row, added to `s` with its counts.
+    void addTargetRow(SyncStats &s, const TargetRowSources &from, const QString &name,
+                      bool insecure, const TargetConfig *c) const;
+    TargetStatus targetRow(const TargetRowSources &from, const QString &name, bool insecure,
+                           const TargetConfig *c) const;
     Status saveOverride(const QString &target);
     bool knownTarget(const QString &name) const;
     /// The outbox items of `events`: each with the targets that receive it (see submit()).
