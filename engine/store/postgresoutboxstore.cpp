@@ -984,10 +984,13 @@ PostgresOutboxStore::commitOn(Link &link, const std::vector<OutboxRequest *> &gr
     summary.lastDeliveryId = std::numeric_limits<qint64>::max();
     if (!error.isEmpty()) {
         rollback(*m_link);
+        // A group of outcomes only is not an enqueue: say what failed.
+        const QString what =
+            enqueues ? QStringLiteral("enqueue") : QStringLiteral("recording delivery outcomes");
         return makeError(QStringLiteral("store.unavailable"),
-                         QStringLiteral("PostgreSQL store %1: enqueue failed, nothing of it was "
-                                        "written: %2")
-                             .arg(m_url.toString(), error));
+                         QStringLiteral("PostgreSQL store %1: %2 failed, nothing of it was "
+                                        "written: %3")
+                             .arg(m_url.toString(), what, error));
     }
     return summary;
 }
@@ -1213,17 +1216,13 @@ bool PostgresOutboxStore::writeOutcome(const DeliveryOutcome &o, Summary &summar
         refused.push_back(o.id);
         return true;
     }
-    // A success's ledger row is written even after a failed mark (the transaction is then
-    // aborted: its error is the one said); another outcome's attempt only after a marked row.
-    QSqlQuery *failed = marked ? nullptr : &mark;
-    if (o.kind == DeliveryOutcome::Done) {
-        QSqlQuery &ledger = boundLedgerRow(o, now);
-        if (!ledger.exec())
-            failed = &ledger;
-    } else if (marked) {
-        QSqlQuery &attempt = boundAttempt(o, now);
-        if (!attempt.exec())
-            failed = &attempt;
+    // A failed mark ends the group: its error is the cause the operator needs (a statement
+    // after it would only say the transaction is aborted).
+    QSqlQuery *failed = &mark;
+    if (marked) {
+        QSqlQuery &next =
+            o.kind == DeliveryOutcome::Done ? boundLedgerRow(o, now) : boundAttempt(o, now);
+        failed = next.exec() ? nullptr : &next;
     }
     if (failed) {
         error =

@@ -23,8 +23,6 @@ SqliteEventRows::SqliteEventRows(sqlite3 *db)
                "INSERT OR IGNORE INTO events(event_id, type, user_id, version, payload,"
                " created_at) VALUES",
                "(?, ?, ?, 0, ?, ?)"),
-      m_lastSeq(db, "SELECT MAX(seq) FROM events"),
-      m_seqOf(db, "SELECT seq FROM events WHERE event_id = ?"),
       // OR IGNORE for the same reason (no statement journal); a row it skipped fails the
       // statement (flushDeliveryChunk).
       m_deliveries(db,
@@ -33,7 +31,9 @@ SqliteEventRows::SqliteEventRows(sqlite3 *db)
                    "(?, ?, ?, 'pending', ?, ?, ?, ?, ?)"),
       m_supersede(db, "UPDATE deliveries SET state = 'coalesced', updated_at = ? WHERE target = ?"
                       " AND user_id = ? AND state = 'pending' AND attempts = 0"
-                      " AND next_at > created_at AND next_at > ?")
+                      " AND next_at > created_at AND next_at > ?"),
+      m_lastSeq(db, "SELECT MAX(seq) FROM events"),
+      m_seqOf(db, "SELECT seq FROM events WHERE event_id = ?")
 {
 }
 

@@ -963,6 +963,50 @@ private slots:
         QCOMPARE(ledger(), expected);
     }
 
+    void aRowThatCannotBeMarkedNamesWhy()
+    {
+        // A bulk row's success whose row cannot be marked done: the error is the server's
+        // reason, not "transaction is aborted" from the ledger statement after it, and the
+        // row stays pending with nothing acknowledged.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        auto store = PostgresOutboxStore::open(PostgresUrl::parse(pg.url()).value());
+        QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QCOMPARE(store.value()->claimLease(QStringLiteral("here:1:a"), 10000, now), QString());
+        OutboxRequest write(std::in_place_type<EventWrite>);
+        for (const QString &id : {QStringLiteral("b1"), QStringLiteral("b2")}) {
+            OutboxItem item = eventItem(id, QStringLiteral("u1"), now);
+            item.rowLimits = {100};
+            std::get<EventWrite>(write).items << item;
+        }
+        auto written = store.value()->commit({&write}, now);
+        QVERIFY2(written.ok(), written ? "" : qPrintable(written.error().message));
+        QVERIFY(finish(*store.value()));
+        pg.psql(QStringLiteral("CREATE FUNCTION jf_frozen() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$ BEGIN RAISE EXCEPTION 'rows frozen by the test'; END $$"));
+        pg.psql(QStringLiteral("CREATE TRIGGER frozen BEFORE UPDATE ON deliveries FOR EACH ROW"
+                               " EXECUTE FUNCTION jf_frozen()"));
+
+        DeliveryOutcome bulkDone =
+            done(pg.psql(QStringLiteral("SELECT id FROM deliveries")).toLongLong(),
+                 written->stored.at(0).first().version);
+        bulkDone.count = 2;
+        OutboxRequest outcome(
+            OutcomeWrite{std::make_shared<std::vector<DeliveryOutcome>>(1, bulkDone), {}});
+        auto recorded = store.value()->commit({&outcome}, now + 1);
+        QVERIFY(!recorded.ok());
+        QVERIFY2(recorded.error().message.contains(QLatin1String("rows frozen by the test")),
+                 qPrintable(recorded.error().message));
+        QVERIFY2(recorded.error().message.contains(QLatin1String("recording delivery outcomes")),
+                 qPrintable(recorded.error().message));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT state FROM deliveries")),
+                 QStringLiteral("pending"));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT (SELECT COUNT(*) FROM ledger) + (SELECT COUNT(*)"
+                                        " FROM ledger_ranges)")),
+                 QStringLiteral("0"));
+    }
+
     void retentionPrunesDeliveredRowsOnlyAndOneDaemonAtATime()
     {
         // Retention on PostgreSQL: delivered rows older than the cutoff go with their attempts
