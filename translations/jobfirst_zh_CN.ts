@@ -1066,10 +1066,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>另一个进程从此存储投递；其计数归它自己所有，此处不可知。</translation>
     </message>
     <message>
-        <source>Its heartbeat is late: it is not known to deliver now.</source>
-        <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
-    </message>
-    <message>
         <source>Its lease: %1 s. Should it stop, what it delivers passes to another engine that long after its last claim.</source>
         <translation>租约：%1 秒。若它停止，它负责投递的内容会在其最后一次续约后经过这么久转交给另一个引擎。</translation>
     </message>
@@ -1122,6 +1118,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>
             <numerusform>此存储上有 %Ln 个引擎；未收到心跳：%1 个延迟，%2 个已失联。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Not heard from for %1, longer than a live daemon stays silent (%2 s): the rate it last wrote is not known to hold now.</source>
+        <translation>已 %1 未收到它的心跳，超过运行中的守护进程最长的静默时间（%2 秒）：它最后写下的速率不一定是现在的速率。</translation>
     </message>
 </context>
 <context>

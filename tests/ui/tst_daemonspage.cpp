@@ -379,6 +379,45 @@ private slots:
             QCOMPARE(d.terminate(), 0);
     }
 
+    void aKilledDaemonsRateIsNotKnownLongBeforeItIsLate()
+    {
+        // The second daemon delivers, then is SIGKILLed while busy. Its row keeps the rate of
+        // its last heartbeat in the store; once the heartbeat is older than a live daemon's
+        // (DaemonStatus::RateFreshMs) the page says the rate is not known, and why, while the
+        // row is not yet late (before, the busy rate stood until then, 5 s).
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("silent")));
+        auto &daemons = two.daemons;
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
+        QCOMPARE(connectionError(session), QString());
+        const InChinese chinese; // the words said in zh_CN too
+        QVERIFY(chinese.loaded());
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
+        page.show();
+        const qint64 killed = daemons[1].pid();
+        const auto row = [&] { return page.model()->row(rowOf(page, killed)); };
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0 && rowOf(page, daemons[0].pid()) >= 0 &&
+                                     row().partitions.size() == PostgresSchema::Partitions / 2,
+                                 20000);
+        // 4,000 events of its users: 4 workers at 20 ms each take ~20 s.
+        QCOMPARE(publishUsersIn(two, row().partitions, 4000, QStringLiteral("s")), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, killed) >= 0 && shown(page, rowOf(page, killed), 4).toInt() > 0, 20000);
+        daemons[1].kill();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0 &&
+                                     shown(page, rowOf(page, killed), 4) == QStringLiteral("—"),
+                                 20000);
+        // Said as soon as its heartbeat is older than a live one's, not when the row goes late.
+        QVERIFY2(!row().late(), qPrintable(QString::number(row().heartbeatAgeMs)));
+        const QString why =
+            page.model()->index(rowOf(page, killed), 4).data(Qt::ToolTipRole).toString();
+        QVERIFY2(why.contains(QStringLiteral("未收到")), qPrintable(why));
+        // The daemon still running keeps its own, current rate.
+        QVERIFY(shown(page, rowOf(page, daemons[0].pid()), 4) != QStringLiteral("—"));
+        QCOMPARE(daemons[0].terminate(), 0);
+    }
+
     void overviewCountsTheClustersDeliveries()
     {
         // Two daemons on one PostgreSQL, the console attached to the first, events only of

@@ -207,8 +207,11 @@ DaemonsPage::DaemonColumn DaemonsPage::rateColumn()
                 if (role == Qt::DisplayRole)
                     return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
                                          : unknownCount();
-                if (role == Qt::ToolTipRole && !d.fromLease && d.late())
-                    return tr("Its heartbeat is late: it is not known to deliver now.");
+                if (role == Qt::ToolTipRole && !d.fromLease && !d.rateKnown())
+                    return tr("Not heard from for %1, longer than a live daemon stays silent "
+                              "(%2 s): the rate it last wrote is not known to hold now.")
+                        .arg(ageText(d.heartbeatAgeMs))
+                        .arg(DaemonStatus::RateFreshMs / 1000);
                 if (role == Qt::TextAlignmentRole)
                     return int(Qt::AlignRight | Qt::AlignVCenter);
                 return late(d, role);
