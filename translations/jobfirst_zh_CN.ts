@@ -1123,6 +1123,22 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Not heard from for %1, longer than a live daemon stays silent (%2 s): the rate it last wrote is not known to hold now.</source>
         <translation>已 %1 未收到它的心跳，超过运行中的守护进程最长的静默时间（%2 秒）：它最后写下的速率不一定是现在的速率。</translation>
     </message>
+    <message>
+        <source>The daemons cannot be read now, so daemon %1 is not known to be gone: %2</source>
+        <translation>现在无法读取守护进程，因此不知道守护进程 %1 是否已失联：%2</translation>
+    </message>
+    <message>
+        <source>Daemon %1 is heard from again (%2): it is not gone, so it is not forgotten.</source>
+        <translation>又收到了守护进程 %1 的心跳（%2）：它没有失联，因此不会被移除。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 is no longer listed: there is nothing to forget.</source>
+        <translation>守护进程 %1 已不在列表中：没有可移除的内容。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 not forgotten: it is not gone.</source>
+        <translation>未移除守护进程 %1：它没有失联。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::LiveChart</name>

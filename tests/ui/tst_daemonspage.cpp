@@ -29,6 +29,8 @@
 #include <QTranslator>
 #include <QtTest>
 
+#include <csignal>
+
 using namespace jobfirst;
 
 namespace {
@@ -323,6 +325,70 @@ private slots:
         page.show();
         QVERIFY2(!summary->text().contains(id), qPrintable(summary->text()));
         QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void theForgetQuestionFollowsTime()
+    {
+        // The second daemon (a 3 s lease) is paused with SIGSTOP until it is gone; an admin
+        // asks to forget it. While the question is open its age keeps growing (it stood still
+        // at the age of the click); the daemon is let go on (SIGCONT), beats again, and the
+        // question says so with Yes disabled: a live daemon is not forgotten.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("ask.json"));
+        QVERIFY(writeNoTargetConfig(config));
+        DaemonProcess daemons[2];
+        const QByteArray admin =
+            startWithToken(daemons[0], pg.url(), config, m_dir.filePath(QStringLiteral("ask0.db")),
+                           QStringLiteral("asker"), QStringLiteral("admin"));
+        QVERIFY(!admin.isEmpty());
+        QVERIFY(daemons[1].start(pg.url(), config,
+                                 {QStringLiteral("--local-db"),
+                                  m_dir.filePath(QStringLiteral("ask1.db")),
+                                  QStringLiteral("--lease"), QStringLiteral("3")}));
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), admin, {}});
+        QCOMPARE(connectionError(session), QString());
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
+        page.show();
+        const qint64 paused = daemons[1].pid();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, paused) >= 0 && rowOf(page, daemons[0].pid()) >= 0,
+                                 15000);
+        const QString id = page.model()->row(rowOf(page, paused)).id;
+        QCOMPARE(::kill(pid_t(paused), SIGSTOP), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page.model()->row(rowOf(page, paused)).state() == DaemonState::Gone, 30000);
+        page.table()->selectRow(rowOf(page, paused));
+        auto *forget = page.findChild<QPushButton *>(QStringLiteral("forgetDaemon"));
+        QTRY_VERIFY(forget->isEnabled());
+        forget->click();
+        auto *box = page.findChild<QMessageBox *>(QStringLiteral("confirmForget"));
+        QVERIFY(box);
+        const QString asked = box->text();
+        QVERIFY2(asked.contains(id), qPrintable(asked));
+        QVERIFY(box->button(QMessageBox::Yes)->isEnabled());
+        // Its age follows time while the question is open.
+        const QString age = ui::ageText(page.model()->row(rowOf(page, paused)).heartbeatAgeMs);
+        QVERIFY2(asked.contains(age), qPrintable(asked + u'|' + age));
+        QTRY_VERIFY_WITH_TIMEOUT(box->text() != asked, 5000);
+        const QString later = ui::ageText(page.model()->row(rowOf(page, paused)).heartbeatAgeMs);
+        QVERIFY2(later != age && box->text().contains(later), qPrintable(box->text()));
+        QVERIFY(box->button(QMessageBox::Yes)->isEnabled());
+
+        // It comes back: said so, Yes disabled, and a Yes pressed anyway forgets nothing.
+        QCOMPARE(::kill(pid_t(paused), SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(box->text().contains(QStringLiteral("heard from again")), 15000);
+        QVERIFY2(box->text().contains(id), qPrintable(box->text()));
+        QVERIFY(!box->button(QMessageBox::Yes)->isEnabled());
+        box->accept();
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QTRY_VERIFY2(summary->text().contains(QStringLiteral("not forgotten")),
+                     qPrintable(summary->text()));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM daemon_heartbeats")),
+                 QStringLiteral("2"));
+        QVERIFY(rowOf(page, paused) >= 0);
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void eachDaemonsRateIsWhatItDelivers()
