@@ -542,6 +542,75 @@ private slots:
         QCOMPARE(daemons[0].terminate(), 0);
     }
 
+    void theOverviewShowsOnlyTheAttachedDaemonsOwnDeliveries()
+    {
+        // Two daemons on one PostgreSQL, events only of users in the first's partitions. The
+        // Overview reads the first (its per-target chart, "this daemon: A", climbs), then the
+        // console is attached to the second: the chart, now "this daemon: B", holds only B's
+        // points (before, A's history stood under B's id, and the first rate counted from A's
+        // totals to B's was negative).
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("reattach")));
+        auto &daemons = two.daemons;
+        const auto heldBy = [&](int i) {
+            QList<int> parts;
+            for (const QString &part :
+                 two.pg
+                     .psql(QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM "
+                                          "partition_leases WHERE holder LIKE '%:%1:%'")
+                               .arg(daemons[i].pid()))
+                     .split(u',', Qt::SkipEmptyParts))
+                parts << part.toInt();
+            return parts;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(heldBy(0).size() == PostgresSchema::Partitions / 2 &&
+                                     heldBy(1).size() == PostgresSchema::Partitions / 2,
+                                 20000);
+        RemoteEngineSession a(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
+        RemoteEngineSession b(RemoteOptions{QUrl(daemons[1].url()), two.tokens[1], {}});
+        ui::OverviewPage page(&a);
+        QString target; // the one target's name, as the snapshots say it
+        const auto show = [&](const EngineSnapshot &s) {
+            for (const TargetStatus &t : s.sync.targets)
+                if (!t.name.startsWith(QLatin1String("node:")))
+                    target = t.name;
+            page.applySnapshot(s);
+        };
+        QMetaObject::Connection attached = connect(&a, &EngineSession::snapshot, &page, show);
+        QCOMPARE(connectionError(a), QString());
+        page.resize(1100, 700);
+        page.show();
+        ui::LiveChart *perTarget = page.charts().at(2);
+        ui::LiveChart *queue = page.charts().at(1);
+        const auto titleNames = [&](int i) {
+            return perTarget->chart()->title().contains(
+                QStringLiteral(":%1:").arg(daemons[i].pid()));
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(titleNames(0), 15000);
+        // 4,000 events of A's users: 4 workers at 20 ms each take ~20 s.
+        QCOMPARE(publishUsersIn(two, heldBy(0), 4000, QStringLiteral("a")), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(!target.isEmpty() && perTarget->lastValue(target) > 0 &&
+                                     perTarget->pointCount(target) >= 5,
+                                 30000);
+        QVERIFY(queue->lastValue(QStringLiteral("delivered-here")) > 0);
+
+        // Attached to B (A still delivers): only B's own deliveries, none, from now on.
+        disconnect(attached);
+        QSignalSpy fromB(&b, &EngineSession::snapshot);
+        attached = connect(&b, &EngineSession::snapshot, &page, show);
+        QCOMPARE(connectionError(b), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(fromB.count() >= 4, 15000);
+        QVERIFY2(titleNames(1) && !titleNames(0), qPrintable(perTarget->chart()->title()));
+        QVERIFY2(perTarget->pointCount(target) < fromB.count(),
+                 qPrintable(QString::number(perTarget->pointCount(target))));
+        QCOMPARE(perTarget->lastValue(target), 0.0);
+        QVERIFY2(queue->pointCount(QStringLiteral("delivered-here")) <= fromB.count(),
+                 qPrintable(QString::number(queue->pointCount(QStringLiteral("delivered-here")))));
+        QCOMPARE(queue->lastValue(QStringLiteral("delivered-here")), 0.0);
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
+    }
+
     void eachDaemonsOwnLeaseIsShownWhicheverIsAsked()
     {
         // Two daemons on one PostgreSQL, --lease 5 and --lease 20. Each one's lease is its own,
