@@ -657,6 +657,42 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>daemon forgotten</source>
         <translation>移除守护进程</translation>
     </message>
+    <message>
+        <source>Select an entry to see what it changed.</source>
+        <translation>选择一条记录，查看它改变了什么。</translation>
+    </message>
+    <message>
+        <source>Before: %1
+After: %2</source>
+        <translation>之前：%1
+之后：%2</translation>
+    </message>
+    <message>
+        <source>(nothing)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>No key changed: the configuration was applied as it was.</source>
+        <translation>没有键改变：配置按原样应用。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln key(s) changed:</source>
+        <translation>
+            <numerusform>%Ln 个键已改变：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: added, %2</source>
+        <translation>%1：新增，%2</translation>
+    </message>
+    <message>
+        <source>%1: removed (was %2)</source>
+        <translation>%1：已删除（原为 %2）</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>
