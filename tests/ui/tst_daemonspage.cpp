@@ -5,6 +5,7 @@
 // goes late and its partitions move to the survivor; each one's delivery rate is what it
 // delivers. With a SQLite store the page shows the one embedded engine.
 #include "api/localenginesession.h"
+#include "awaitfuture.h"
 #include "cellsfit.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
@@ -61,17 +62,10 @@ class TestDaemonsPage final : public QObject
 
     QTemporaryDir m_dir;
 
-    template <typename T> static T await(QFuture<T> future)
-    {
-        while (!future.isFinished())
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        return future.result();
-    }
-
     /// Connects `session` to its daemon: "" once connected, else why not.
     static QString connectionError(RemoteEngineSession &session)
     {
-        const Status connected = await(session.connectToEngine());
+        const Status connected = awaitFuture(session.connectToEngine());
         return connected ? QString() : connected.error().message;
     }
 
@@ -82,7 +76,7 @@ class TestDaemonsPage final : public QObject
         o.dbPath = m_dir.filePath(db);
         o.configPath = config;
         o.healthChecks = false;
-        return await(session.start(o));
+        return awaitFuture(session.start(o));
     }
 
     static QByteArray read(const QString &path)
@@ -797,7 +791,7 @@ private slots:
                             .arg(i)
                             .toUtf8());
         }
-        const Result<ImportProgress> imported = await(session.importUsers(users, 500, {}));
+        const Result<ImportProgress> imported = awaitFuture(session.importUsers(users, 500, {}));
         QVERIFY2(imported.ok(), imported ? "" : qPrintable(imported.error().message));
         QTRY_VERIFY_WITH_TIMEOUT(
             page.model()->rowCount() == 1 && page.model()->row(0).delivered >= 1000, 60000);
@@ -818,7 +812,7 @@ private slots:
         EngineOptions o;
         o.dbPath = db;
         o.healthChecks = false;
-        const Status started = await(session.start(o));
+        const Status started = awaitFuture(session.start(o));
         QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
         ui::DaemonsPage page(&session);
         page.show();
