@@ -209,8 +209,13 @@ void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
 {
     // Several daemons on one store: the cluster's rate (what an operator reads the Overview
     // for), this daemon's own beside it. One daemon (or SQLite): its rate alone, as ever.
-    if (!m_daemonId.isEmpty() && !sync.daemonId.isEmpty() && sync.daemonId != m_daemonId)
-        forgetDaemonsOwnHistory();
+    if (!sync.daemonId.isEmpty()) {
+        // Compared with the last daemon that counted, not the last id shown: A, then none (a
+        // daemon standing by between), then B is another daemon too.
+        if (!m_countedBy.isEmpty() && sync.daemonId != m_countedBy)
+            forgetDaemonsOwnHistory();
+        m_countedBy = sync.daemonId;
+    }
     const bool several = sync.liveDaemons > 1;
     m_queue->addPoint(QStringLiteral("delivered"), at,
                       several ? sync.clusterDeliveriesPerSecond : sync.deliveriesPerSecond);

@@ -49,6 +49,7 @@ private:
     // Before the charts: m_targets' title reads them from its constructor on.
     int m_liveDaemons = 0; ///< daemons delivering from the store, as last shown
     QString m_daemonId;    ///< this daemon, as last shown
+    QString m_countedBy;   ///< the daemon whose own deliveries the charts hold ("" none yet)
     QList<Card> m_cards;
     QList<LiveChart *> m_charts;
     LiveChart *m_latency;
