@@ -58,6 +58,13 @@
             <numerusform>%Ln deliveries queued again</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%Ln key(s) changed:</source>
+        <translation>
+            <numerusform>%Ln key changed:</numerusform>
+            <numerusform>%Ln keys changed:</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::DaemonsPage</name>

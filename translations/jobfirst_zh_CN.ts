@@ -657,6 +657,42 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>daemon forgotten</source>
         <translation>移除守护进程</translation>
     </message>
+    <message>
+        <source>Select an entry to see what it changed.</source>
+        <translation>选择一条记录，查看它改变了什么。</translation>
+    </message>
+    <message>
+        <source>Before: %1
+After: %2</source>
+        <translation>之前：%1
+之后：%2</translation>
+    </message>
+    <message>
+        <source>(nothing)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>No key changed: the configuration was applied as it was.</source>
+        <translation>没有键改变：配置按原样应用。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln key(s) changed:</source>
+        <translation>
+            <numerusform>%Ln 个键已改变：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: added, %2</source>
+        <translation>%1：新增，%2</translation>
+    </message>
+    <message>
+        <source>%1: removed (was %2)</source>
+        <translation>%1：已删除（原为 %2）</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3</source>
+        <translation>%1：%2 → %3</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>
@@ -1066,10 +1102,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>另一个进程从此存储投递；其计数归它自己所有，此处不可知。</translation>
     </message>
     <message>
-        <source>Its heartbeat is late: it is not known to deliver now.</source>
-        <translation>心跳已超时：不知道它现在是否仍在投递。</translation>
-    </message>
-    <message>
         <source>Its lease: %1 s. Should it stop, what it delivers passes to another engine that long after its last claim.</source>
         <translation>租约：%1 秒。若它停止，它负责投递的内容会在其最后一次续约后经过这么久转交给另一个引擎。</translation>
     </message>
@@ -1122,6 +1154,26 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>
             <numerusform>此存储上有 %Ln 个引擎；未收到心跳：%1 个延迟，%2 个已失联。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Not heard from for %1, longer than a live daemon stays silent (%2 s): the rate it last wrote is not known to hold now.</source>
+        <translation>已 %1 未收到它的心跳，超过运行中的守护进程最长的静默时间（%2 秒）：它最后写下的速率不一定是现在的速率。</translation>
+    </message>
+    <message>
+        <source>The daemons cannot be read now, so daemon %1 is not known to be gone: %2</source>
+        <translation>现在无法读取守护进程，因此不知道守护进程 %1 是否已失联：%2</translation>
+    </message>
+    <message>
+        <source>Daemon %1 is heard from again (%2): it is not gone, so it is not forgotten.</source>
+        <translation>又收到了守护进程 %1 的心跳（%2）：它没有失联，因此不会被移除。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 is no longer listed: there is nothing to forget.</source>
+        <translation>守护进程 %1 已不在列表中：没有可移除的内容。</translation>
+    </message>
+    <message>
+        <source>Daemon %1 not forgotten: it is not gone.</source>
+        <translation>未移除守护进程 %1：它没有失联。</translation>
     </message>
 </context>
 <context>

@@ -50,7 +50,7 @@ public:
     /// Takes daemon `id` out of the view at once (its row was forgotten), not at the next beat.
     void dropFromView(const QString &id);
 
-    static constexpr int BeatMs = 1000;
+    static constexpr int BeatMs = int(DaemonStatus::HeartbeatMs);
     /// A view older than this (its reads failing) is not shown as the daemons' state.
     static constexpr int StaleMs = 3 * BeatMs;
 

@@ -21,6 +21,13 @@ struct DaemonStatus
 {
     /// A heartbeat older than this is late: the daemon is stopped, paused or cut off.
     static constexpr qint64 LateMs = 5000;
+    /// How often a delivering daemon on PostgreSQL writes its heartbeat (DaemonHeartbeat).
+    static constexpr qint64 HeartbeatMs = 1000;
+    /// A rate older than this is not a claim about now. A live daemon's heartbeat, as a view
+    /// read once a heartbeat shows it, is up to two heartbeats old (one between its beats, one
+    /// between the reads); one more heartbeat is slack for a beat that a busy machine runs
+    /// late. Before, a SIGKILLed daemon's last rate stood until it was late (5 s).
+    static constexpr qint64 RateFreshMs = 3 * HeartbeatMs;
 
     QString id;       ///< "host:pid:nonce", the holder name of its partition leases
     QString adminUrl; ///< its admin API ("" when it serves none)
@@ -51,9 +58,10 @@ struct DaemonStatus
     bool late() const { return heartbeatAgeMs > LateMs + (fromLease ? renewalMs() : 0); }
     /// How far apart the renewals of a lease holder known by its lease come.
     qint64 renewalMs() const { return (leaseMs > 0 ? leaseMs : DeliveryLease::DefaultTtlMs) / 3; }
-    /// deliveriesPerSecond is a current rate: a late daemon's is the last it wrote, which a
-    /// SIGKILLed one keeps showing for as long as its row stays; one known by its lease has none.
-    bool rateKnown() const { return !fromLease && !late(); }
+    /// deliveriesPerSecond is a current rate: its heartbeat is no older than a live daemon's
+    /// (RateFreshMs). An older one's is the last it wrote, which a SIGKILLed daemon keeps for as
+    /// long as its row stays; one known by its lease has none.
+    bool rateKnown() const { return !fromLease && heartbeatAgeMs <= RateFreshMs; }
     DaemonState state() const;
     /// "live", "late" or "gone", as the API and jobfirstctl say it.
     static QString stateName(DaemonState state);

@@ -1351,6 +1351,7 @@ bool runWith(QSqlQuery &statement, const QVariantList &values)
 QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint64 ttlMs,
                                           qint64 now)
 {
+    m_afterOutage.beforeClaim(now, ttlMs);
     if (QString error = connect(*link); !error.isEmpty())
         return QStringLiteral("(store unavailable: %1)").arg(error);
     QSqlQuery q(link->db);
@@ -1373,6 +1374,7 @@ QString PostgresOutboxStore::claimLeaseOn(Link *link, const QString &owner, qint
         return error;
     if (!q.exec(QStringLiteral("COMMIT")))
         return claimFailed(*link, QStringLiteral("commit the partition leases"), q);
+    m_afterOutage.claimed(now);
     m_held = claim.mine + claim.take;
     std::sort(m_held.begin(), m_held.end());
     m_leaseOwner = ttlMs > 0 ? owner : QString();
@@ -1415,7 +1417,11 @@ QString PostgresOutboxStore::readLeases(Link &link, LeaseClaim &claim)
     if (!daemons.exec())
         return claimFailed(link, QStringLiteral("read the daemons"), daemons);
     while (daemons.next()) {
-        const DeliveryLease daemon{daemons.value(0).toString(), daemons.value(1).toLongLong()};
+        DeliveryLease daemon{daemons.value(0).toString(), daemons.value(1).toLongLong()};
+        // Right after an outage, a share that lapsed in it counts as running (ClaimAfterOutage),
+        // unless its holder is a process of this host that no longer exists (isFree()).
+        if (m_afterOutage.countsAlive(daemon.until, claim.now))
+            daemon.until = std::max(daemon.until, claim.now);
         if (!daemon.isFree(claim.now))
             claim.live.insert(daemon.holder);
     }

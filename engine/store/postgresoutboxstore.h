@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/claimafteroutage.h"
 #include "store/outboxstore.h"
 #include "store/postgresurl.h"
 
@@ -173,6 +174,7 @@ private:
     /// that owner's partitions (on commitOn()'s thread).
     QString m_fencedBy;
     QList<int> m_held; ///< partitions held after the last claim
+    ClaimAfterOutage m_afterOutage; ///< who counts as alive in the claims after an outage
     /// The statement inserting the events of a group's writes; it answers the seq of each
     /// new one with its event id.
     static QString eventsStatement(const std::vector<const OutboxItem *> &items);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config/clusterconfig.h"
+#include "config/configdiff.h"
 #include "core/duration.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -12,6 +16,50 @@ class TestClusterConfig final : public QObject
     Q_OBJECT
 
 private slots:
+    // What an audit entry of a config version shows: the keys that differ, down to the value.
+    // Targets are matched by name, so one added before the others reads as added, not as
+    // every later target changed; a list of plain values changes as one value.
+    void keyDiffNamesEachKeyThatChanged()
+    {
+        const auto json = [](const char *text) {
+            return QJsonDocument::fromJson(QByteArray(text)).object();
+        };
+        const QJsonObject before =
+            json("{\"sync_workers\": 5, \"log_level\": \"info\", \"targets\": [ {\"name\": \"a\", "
+                 "\"url\": \"http://a\", \"retry\": {\"max\": 3, \"interval\": \"1s\"}}, "
+                 "{\"name\": \"b\", \"url\": \"http://b\", \"events\": [\"user.created\"]}]}");
+        const QJsonObject after =
+            json("{\"sync_workers\": 5, \"alert_webhook\": \"http://w\", \"targets\": [ {\"name\": "
+                 "\"new\", \"url\": \"http://n\"}, {\"name\": \"a\", \"url\": \"http://a\", "
+                 "\"retry\": {\"max\": 3, \"interval\": \"2s\"}}, {\"name\": \"b\", \"url\": "
+                 "\"http://b\", \"events\": [\"user.created\", \"user.deleted\"]}]}");
+        const QList<KeyChange> changes = keyDiff(before, after);
+        const auto text = [](const QJsonValue &v) {
+            if (v.isUndefined())
+                return QStringLiteral("-");
+            const QByteArray list = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+            return QString::fromUtf8(list.mid(1, list.size() - 2));
+        };
+        QStringList said;
+        for (const KeyChange &c : changes)
+            said << QStringLiteral("%1 %2 %3").arg(c.key, text(c.before), text(c.after));
+        QCOMPARE(said,
+                 (QStringList{
+                     QStringLiteral("alert_webhook - \"http://w\""),
+                     QStringLiteral("log_level \"info\" -"),
+                     QStringLiteral("targets[a].retry.interval \"1s\" \"2s\""),
+                     QStringLiteral("targets[b].events [\"user.created\"] "
+                                    "[\"user.created\",\"user.deleted\"]"),
+                     QStringLiteral("targets[new] - {\"name\":\"new\",\"url\":\"http://n\"}")}));
+        QVERIFY(keyDiff(before, before).isEmpty());
+        // Objects without a name or id: by their place in the list.
+        QCOMPARE(keyDiff(json("{\"l\": [{\"x\": 1}, {\"x\": 2}]}"),
+                         json("{\"l\": [{\"x\": 1}, {\"x\": 3}]}"))
+                     .value(0)
+                     .key,
+                 QStringLiteral("l[1].x"));
+    }
+
     void durations_data()
     {
         QTest::addColumn<QString>("text");

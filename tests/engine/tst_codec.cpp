@@ -154,23 +154,31 @@ private slots:
     }
 
     // A SIGKILLed daemon's row keeps the rate of its last heartbeat: once the heartbeat is
-    // late that rate is not a current one, so it goes out as unknown (null), not as live.
-    void lateDaemonsHaveNoCurrentRate()
+    // older than a live daemon's (RateFreshMs, long before it is late) that rate is not a
+    // current one, so it goes out as unknown (null), not as live.
+    void silentDaemonsHaveNoCurrentRate()
     {
         DaemonStatus d;
         d.id = QStringLiteral("host:42:abc");
         d.delivered = 7324;
         d.deliveriesPerSecond = 116;
-        d.heartbeatAgeMs = DaemonStatus::LateMs;
+        d.heartbeatAgeMs = DaemonStatus::RateFreshMs;
         QCOMPARE(codec::encode(d).value(QStringLiteral("deliveries_per_second")).toDouble(), 116.0);
-        d.heartbeatAgeMs = DaemonStatus::LateMs + 1;
-        QVERIFY(d.late());
-        const QJsonObject json = codec::encode(d);
+        d.heartbeatAgeMs = DaemonStatus::RateFreshMs + 1;
+        QVERIFY(!d.late()); // still live: its row is not late yet, but its rate is not current
+        QJsonObject json = codec::encode(d);
+        QCOMPARE(json.value(QStringLiteral("state")).toString(), QStringLiteral("live"));
         QVERIFY(json.value(QStringLiteral("deliveries_per_second")).isNull());
         QCOMPARE(json.value(QStringLiteral("delivered")).toInteger(), 7324); // a count, still true
-        const DaemonStatus back = roundTrip(d);
+        DaemonStatus back = roundTrip(d);
         QVERIFY(!back.rateKnown());
         QCOMPARE(back.deliveriesPerSecond, 0.0);
+        d.heartbeatAgeMs = DaemonStatus::LateMs + 1;
+        QVERIFY(d.late());
+        json = codec::encode(d);
+        QVERIFY(json.value(QStringLiteral("deliveries_per_second")).isNull());
+        back = roundTrip(d);
+        QVERIFY(!back.rateKnown());
     }
 
     // A remote console says over what span a node's day availability was measured.

@@ -7,6 +7,7 @@
 #include "host/storelocation.h"
 #include "nodesimprocess.h"
 #include "postgresserver.h"
+#include "store/connectbackoff.h"
 #include "store/daemonheartbeat.h"
 #include "store/deliverylease.h"
 #include "store/postgresoutboxreader.h"
@@ -32,6 +33,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -2043,6 +2045,72 @@ private slots:
         QCOMPARE(partitionsHeldBy(pg, brief.pid()), 0);
         brief.kill(); // SIGKILL ends a stopped process too
         QCOMPARE(standard.terminate(), 0);
+    }
+
+    void theClaimAfterAnOutageLongerThanTheLeaseIsFairFromTheStart()
+    {
+        // Two daemons with a 3 s lease share the partitions; PostgreSQL stops for longer than
+        // the lease (every daemon's share lapses, since none can renew it) and starts again.
+        // The daemons come back one after the other (each connects again after its own
+        // backoff), and neither ever holds more than its half: before, the first to claim saw
+        // the other's share lapsed, took all 60, and gave 30 back once the other claimed.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = writeConfig(QStringLiteral("outage.json"), {});
+        QVERIFY(!config.isEmpty());
+        constexpr int LeaseMs = 3000;
+        DaemonProcess daemons[2];
+        for (int i = 0; i < 2; ++i)
+            QVERIFY(daemons[i].start(pg.url(), config,
+                                     {QStringLiteral("--local-db"),
+                                      m_dir.filePath(QStringLiteral("outage%1.db").arg(i)),
+                                      QStringLiteral("--lease"), QString::number(LeaseMs / 1000)}));
+        const int half = PostgresSchema::Partitions / 2;
+        // Held by each (by name, lapsed or not) and running (not lapsed), in one read.
+        const auto leases = [&] {
+            const QStringList n =
+                pg.psql(QStringLiteral("SELECT SUM(CASE WHEN holder LIKE '%:%1:%' THEN 1 ELSE 0"
+                                       " END) || ',' || SUM(CASE WHEN holder LIKE '%:%2:%' THEN 1"
+                                       " ELSE 0 END) || ',' || SUM(CASE WHEN until > CAST(EXTRACT("
+                                       "EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) THEN 1"
+                                       " ELSE 0 END) FROM partition_leases")
+                            .arg(daemons[0].pid())
+                            .arg(daemons[1].pid()))
+                    .split(u',');
+            return std::array<int, 3>{n.value(0).toInt(), n.value(1).toInt(), n.value(2).toInt()};
+        };
+        QTRY_VERIFY_WITH_TIMEOUT((leases() == std::array<int, 3>{half, half, 60}), 30000);
+
+        QVERIFY(pg.stop());
+        // The world this test is about: an outage longer than the lease (twice it), so every
+        // share and partition lease lapses. Waited for as the elapsed time it is.
+        QElapsedTimer down;
+        down.start();
+        QTRY_VERIFY_WITH_TIMEOUT(down.elapsed() > 2 * LeaseMs, 4 * LeaseMs);
+        QVERIFY(pg.resume());
+        // From the restart until both have claimed again and for a lease plus the longest
+        // reconnect wait after (ClaimAfterOutage's grace, when it could go wrong too): sampled
+        // as often as psql answers, neither ever holds more than its half.
+        int most[2] = {0, 0};
+        QElapsedTimer fair;
+        bool settled = false;
+        for (QElapsedTimer since; !settled;) {
+            const std::array<int, 3> now = leases();
+            most[0] = std::max(most[0], now[0]);
+            most[1] = std::max(most[1], now[1]);
+            if (now == std::array<int, 3>{half, half, 60} && !fair.isValid())
+                fair.start(); // both claimed again
+            settled = fair.isValid() && fair.elapsed() > LeaseMs + ConnectBackoff::MaxMs + 2000;
+            if (!since.isValid())
+                since.start();
+            QVERIFY2(since.elapsed() < 60000, "the daemons did not both claim again");
+            QTest::qWait(20);
+        }
+        QVERIFY2(most[0] <= half && most[1] <= half,
+                 qPrintable(QStringLiteral("most held: %1 and %2").arg(most[0]).arg(most[1])));
+        QCOMPARE(leases(), (std::array<int, 3>{half, half, 60}));
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     /// Two daemons; one takes the events of all users and delivers only its partitions' half,

@@ -5,6 +5,7 @@
 // goes late and its partitions move to the survivor; each one's delivery rate is what it
 // delivers. With a SQLite store the page shows the one embedded engine.
 #include "api/localenginesession.h"
+#include "awaitfuture.h"
 #include "cellsfit.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
@@ -28,6 +29,8 @@
 #include <QTemporaryDir>
 #include <QTranslator>
 #include <QtTest>
+
+#include <csignal>
 
 using namespace jobfirst;
 
@@ -59,17 +62,10 @@ class TestDaemonsPage final : public QObject
 
     QTemporaryDir m_dir;
 
-    template <typename T> static T await(QFuture<T> future)
-    {
-        while (!future.isFinished())
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
-        return future.result();
-    }
-
     /// Connects `session` to its daemon: "" once connected, else why not.
     static QString connectionError(RemoteEngineSession &session)
     {
-        const Status connected = await(session.connectToEngine());
+        const Status connected = awaitFuture(session.connectToEngine());
         return connected ? QString() : connected.error().message;
     }
 
@@ -80,7 +76,7 @@ class TestDaemonsPage final : public QObject
         o.dbPath = m_dir.filePath(db);
         o.configPath = config;
         o.healthChecks = false;
-        return await(session.start(o));
+        return awaitFuture(session.start(o));
     }
 
     static QByteArray read(const QString &path)
@@ -325,6 +321,70 @@ private slots:
         QCOMPARE(daemons[0].terminate(), 0);
     }
 
+    void theForgetQuestionFollowsTime()
+    {
+        // The second daemon (a 3 s lease) is paused with SIGSTOP until it is gone; an admin
+        // asks to forget it. While the question is open its age keeps growing (it stood still
+        // at the age of the click); the daemon is let go on (SIGCONT), beats again, and the
+        // question says so with Yes disabled: a live daemon is not forgotten.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        const QString config = m_dir.filePath(QStringLiteral("ask.json"));
+        QVERIFY(writeNoTargetConfig(config));
+        DaemonProcess daemons[2];
+        const QByteArray admin =
+            startWithToken(daemons[0], pg.url(), config, m_dir.filePath(QStringLiteral("ask0.db")),
+                           QStringLiteral("asker"), QStringLiteral("admin"));
+        QVERIFY(!admin.isEmpty());
+        QVERIFY(daemons[1].start(pg.url(), config,
+                                 {QStringLiteral("--local-db"),
+                                  m_dir.filePath(QStringLiteral("ask1.db")),
+                                  QStringLiteral("--lease"), QStringLiteral("3")}));
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), admin, {}});
+        QCOMPARE(connectionError(session), QString());
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
+        page.show();
+        const qint64 paused = daemons[1].pid();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, paused) >= 0 && rowOf(page, daemons[0].pid()) >= 0,
+                                 15000);
+        const QString id = page.model()->row(rowOf(page, paused)).id;
+        QCOMPARE(::kill(pid_t(paused), SIGSTOP), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page.model()->row(rowOf(page, paused)).state() == DaemonState::Gone, 30000);
+        page.table()->selectRow(rowOf(page, paused));
+        auto *forget = page.findChild<QPushButton *>(QStringLiteral("forgetDaemon"));
+        QTRY_VERIFY(forget->isEnabled());
+        forget->click();
+        auto *box = page.findChild<QMessageBox *>(QStringLiteral("confirmForget"));
+        QVERIFY(box);
+        const QString asked = box->text();
+        QVERIFY2(asked.contains(id), qPrintable(asked));
+        QVERIFY(box->button(QMessageBox::Yes)->isEnabled());
+        // Its age follows time while the question is open.
+        const QString age = ui::ageText(page.model()->row(rowOf(page, paused)).heartbeatAgeMs);
+        QVERIFY2(asked.contains(age), qPrintable(asked + u'|' + age));
+        QTRY_VERIFY_WITH_TIMEOUT(box->text() != asked, 5000);
+        const QString later = ui::ageText(page.model()->row(rowOf(page, paused)).heartbeatAgeMs);
+        QVERIFY2(later != age && box->text().contains(later), qPrintable(box->text()));
+        QVERIFY(box->button(QMessageBox::Yes)->isEnabled());
+
+        // It comes back: said so, Yes disabled, and a Yes pressed anyway forgets nothing.
+        QCOMPARE(::kill(pid_t(paused), SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(box->text().contains(QStringLiteral("heard from again")), 15000);
+        QVERIFY2(box->text().contains(id), qPrintable(box->text()));
+        QVERIFY(!box->button(QMessageBox::Yes)->isEnabled());
+        box->accept();
+        auto *summary = page.findChild<QLabel *>(QStringLiteral("daemonsSummary"));
+        QTRY_VERIFY2(summary->text().contains(QStringLiteral("not forgotten")),
+                     qPrintable(summary->text()));
+        QCOMPARE(pg.psql(QStringLiteral("SELECT COUNT(*) FROM daemon_heartbeats")),
+                 QStringLiteral("2"));
+        QVERIFY(rowOf(page, paused) >= 0);
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
+    }
+
     void eachDaemonsRateIsWhatItDelivers()
     {
         // Two daemons on one PostgreSQL, a target that answers after 20 ms. Events only of
@@ -377,6 +437,45 @@ private slots:
         QCOMPARE(rate(0), 0.0);
         for (DaemonProcess &d : daemons)
             QCOMPARE(d.terminate(), 0);
+    }
+
+    void aKilledDaemonsRateIsNotKnownLongBeforeItIsLate()
+    {
+        // The second daemon delivers, then is SIGKILLed while busy. Its row keeps the rate of
+        // its last heartbeat in the store; once the heartbeat is older than a live daemon's
+        // (DaemonStatus::RateFreshMs) the page says the rate is not known, and why, while the
+        // row is not yet late (before, the busy rate stood until then, 5 s).
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("silent")));
+        auto &daemons = two.daemons;
+        RemoteEngineSession session(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
+        QCOMPARE(connectionError(session), QString());
+        const InChinese chinese; // the words said in zh_CN too
+        QVERIFY(chinese.loaded());
+        ui::DaemonsPage page(&session);
+        page.resize(1100, 300);
+        page.show();
+        const qint64 killed = daemons[1].pid();
+        const auto row = [&] { return page.model()->row(rowOf(page, killed)); };
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0 && rowOf(page, daemons[0].pid()) >= 0 &&
+                                     row().partitions.size() == PostgresSchema::Partitions / 2,
+                                 20000);
+        // 4,000 events of its users: 4 workers at 20 ms each take ~20 s.
+        QCOMPARE(publishUsersIn(two, row().partitions, 4000, QStringLiteral("s")), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            rowOf(page, killed) >= 0 && shown(page, rowOf(page, killed), 4).toInt() > 0, 20000);
+        daemons[1].kill();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, killed) >= 0 &&
+                                     shown(page, rowOf(page, killed), 4) == QStringLiteral("—"),
+                                 20000);
+        // Said as soon as its heartbeat is older than a live one's, not when the row goes late.
+        QVERIFY2(!row().late(), qPrintable(QString::number(row().heartbeatAgeMs)));
+        const QString why =
+            page.model()->index(rowOf(page, killed), 4).data(Qt::ToolTipRole).toString();
+        QVERIFY2(why.contains(QStringLiteral("未收到")), qPrintable(why));
+        // The daemon still running keeps its own, current rate.
+        QVERIFY(shown(page, rowOf(page, daemons[0].pid()), 4) != QStringLiteral("—"));
+        QCOMPARE(daemons[0].terminate(), 0);
     }
 
     void overviewCountsTheClustersDeliveries()
@@ -435,6 +534,75 @@ private slots:
         QCOMPARE(perTarget->chart()->title(), QStringLiteral("Deliveries per second per target"));
         QTRY_VERIFY_WITH_TIMEOUT(queue->lastValue(QStringLiteral("delivered")) > 0, 20000);
         QCOMPARE(daemons[0].terminate(), 0);
+    }
+
+    void theOverviewShowsOnlyTheAttachedDaemonsOwnDeliveries()
+    {
+        // Two daemons on one PostgreSQL, events only of users in the first's partitions. The
+        // Overview reads the first (its per-target chart, "this daemon: A", climbs), then the
+        // console is attached to the second: the chart, now "this daemon: B", holds only B's
+        // points (before, A's history stood under B's id, and the first rate counted from A's
+        // totals to B's was negative).
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("reattach")));
+        auto &daemons = two.daemons;
+        const auto heldBy = [&](int i) {
+            QList<int> parts;
+            for (const QString &part :
+                 two.pg
+                     .psql(QStringLiteral("SELECT string_agg(CAST(part AS TEXT), ',') FROM "
+                                          "partition_leases WHERE holder LIKE '%:%1:%'")
+                               .arg(daemons[i].pid()))
+                     .split(u',', Qt::SkipEmptyParts))
+                parts << part.toInt();
+            return parts;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(heldBy(0).size() == PostgresSchema::Partitions / 2 &&
+                                     heldBy(1).size() == PostgresSchema::Partitions / 2,
+                                 20000);
+        RemoteEngineSession a(RemoteOptions{QUrl(daemons[0].url()), two.tokens[0], {}});
+        RemoteEngineSession b(RemoteOptions{QUrl(daemons[1].url()), two.tokens[1], {}});
+        ui::OverviewPage page(&a);
+        QString target; // the one target's name, as the snapshots say it
+        const auto show = [&](const EngineSnapshot &s) {
+            for (const TargetStatus &t : s.sync.targets)
+                if (!t.name.startsWith(QLatin1String("node:")))
+                    target = t.name;
+            page.applySnapshot(s);
+        };
+        QMetaObject::Connection attached = connect(&a, &EngineSession::snapshot, &page, show);
+        QCOMPARE(connectionError(a), QString());
+        page.resize(1100, 700);
+        page.show();
+        ui::LiveChart *perTarget = page.charts().at(2);
+        ui::LiveChart *queue = page.charts().at(1);
+        const auto titleNames = [&](int i) {
+            return perTarget->chart()->title().contains(
+                QStringLiteral(":%1:").arg(daemons[i].pid()));
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(titleNames(0), 15000);
+        // 4,000 events of A's users: 4 workers at 20 ms each take ~20 s.
+        QCOMPARE(publishUsersIn(two, heldBy(0), 4000, QStringLiteral("a")), 202);
+        QTRY_VERIFY_WITH_TIMEOUT(!target.isEmpty() && perTarget->lastValue(target) > 0 &&
+                                     perTarget->pointCount(target) >= 5,
+                                 30000);
+        QVERIFY(queue->lastValue(QStringLiteral("delivered-here")) > 0);
+
+        // Attached to B (A still delivers): only B's own deliveries, none, from now on.
+        disconnect(attached);
+        QSignalSpy fromB(&b, &EngineSession::snapshot);
+        attached = connect(&b, &EngineSession::snapshot, &page, show);
+        QCOMPARE(connectionError(b), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(fromB.count() >= 4, 15000);
+        QVERIFY2(titleNames(1) && !titleNames(0), qPrintable(perTarget->chart()->title()));
+        QVERIFY2(perTarget->pointCount(target) < fromB.count(),
+                 qPrintable(QString::number(perTarget->pointCount(target))));
+        QCOMPARE(perTarget->lastValue(target), 0.0);
+        QVERIFY2(queue->pointCount(QStringLiteral("delivered-here")) <= fromB.count(),
+                 qPrintable(QString::number(queue->pointCount(QStringLiteral("delivered-here")))));
+        QCOMPARE(queue->lastValue(QStringLiteral("delivered-here")), 0.0);
+        for (DaemonProcess &d : daemons)
+            QCOMPARE(d.terminate(), 0);
     }
 
     void eachDaemonsOwnLeaseIsShownWhicheverIsAsked()
@@ -623,7 +791,7 @@ private slots:
                             .arg(i)
                             .toUtf8());
         }
-        const Result<ImportProgress> imported = await(session.importUsers(users, 500, {}));
+        const Result<ImportProgress> imported = awaitFuture(session.importUsers(users, 500, {}));
         QVERIFY2(imported.ok(), imported ? "" : qPrintable(imported.error().message));
         QTRY_VERIFY_WITH_TIMEOUT(
             page.model()->rowCount() == 1 && page.model()->row(0).delivered >= 1000, 60000);
@@ -644,7 +812,7 @@ private slots:
         EngineOptions o;
         o.dbPath = db;
         o.healthChecks = false;
-        const Status started = await(session.start(o));
+        const Status started = awaitFuture(session.start(o));
         QVERIFY2(started.ok(), started ? "" : qPrintable(started.error().message));
         ui::DaemonsPage page(&session);
         page.show();

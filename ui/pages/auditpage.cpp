@@ -2,23 +2,28 @@
 #include "pages/auditpage.h"
 
 #include "api/enginesession.h"
+#include "config/configdiff.h"
 #include "core/whenfinished.h"
 
 #include <QHash>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
+#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace jobfirst::ui {
 
 AuditPage::AuditPage(EngineSession *session, QWidget *parent)
-    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_chain(new QLabel)
+    : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_chain(new QLabel),
+      m_detail(new QPlainTextEdit)
 {
     using C = RecordTableModel<AuditEntry>::Column;
     const auto text = [](auto f) {
@@ -64,10 +69,24 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, this, &AuditPage::refresh);
     m_chain->setObjectName(QStringLiteral("auditChain"));
+    // The selected entry whole: a config version's before and after are long JSON, of which a
+    // cell showed only the start; the panel says which keys changed.
+    m_detail->setObjectName(QStringLiteral("auditDetail"));
+    m_detail->setReadOnly(true);
+    m_detail->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &AuditPage::showDetail);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_view);
+    split->addWidget(m_detail);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_chain);
     layout->addWidget(m_filter);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
     retranslate();
 }
 
@@ -75,6 +94,7 @@ void AuditPage::retranslate()
 {
     m_filter->setPlaceholderText(tr("Filter by who, action or subject"));
     m_model->retranslate();
+    showDetail();
     m_chain->setText(chainText());
 }
 
@@ -102,8 +122,10 @@ void AuditPage::refresh()
     });
     whenFinished(session()->audit(AuditQuery{500, m_filter->text()}), this,
                  [this](const Result<QList<AuditEntry>> &r) {
-                     if (r)
+                     if (r) {
                          m_model->setRows(r.value());
+                         showDetail();
+                     }
                  });
 }
 
@@ -171,6 +193,50 @@ QString AuditPage::valueText(const QString &value)
         .arg(adminText(adminStateFromName(o.value(QStringLiteral("admin_state")).toString())
                            .value_or(AdminState::Ready)),
              tags.isEmpty() ? QString() : tr(", tags %1").arg(tags.join(QStringLiteral(", "))));
+}
+
+void AuditPage::showDetail()
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    const int row = rows.isEmpty() ? -1 : rows.first().row();
+    m_detail->setPlainText(row >= 0 && row < m_model->rows().size()
+                               ? detailText(m_model->rows().at(row))
+                               : tr("Select an entry to see what it changed."));
+}
+
+namespace {
+
+/// A value of a config key as the file writes it: a string in quotes, a list or object as
+/// compact JSON.
+QString jsonText(const QJsonValue &value)
+{
+    const QJsonDocument doc(QJsonArray{value});
+    const QByteArray compact = doc.toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(compact.mid(1, compact.size() - 2)); // without the [ ]
+}
+
+} // namespace
+
+QString AuditPage::detailText(const AuditEntry &entry)
+{
+    QJsonParseError beforeError, afterError;
+    const QJsonDocument before = QJsonDocument::fromJson(entry.before.toUtf8(), &beforeError);
+    const QJsonDocument after = QJsonDocument::fromJson(entry.after.toUtf8(), &afterError);
+    if (entry.action != u"config.apply" || beforeError.error != QJsonParseError::NoError ||
+        afterError.error != QJsonParseError::NoError || !before.isObject() || !after.isObject())
+        return tr("Before: %1\nAfter: %2")
+            .arg(entry.before.isEmpty() ? tr("(nothing)") : valueText(entry.before),
+                 entry.after.isEmpty() ? tr("(nothing)") : valueText(entry.after));
+    const QList<KeyChange> changes = keyDiff(before.object(), after.object());
+    if (changes.isEmpty())
+        return tr("No key changed: the configuration was applied as it was.");
+    QStringList lines{tr("%Ln key(s) changed:", nullptr, int(changes.size()))};
+    for (const KeyChange &c : changes)
+        lines << (c.before.isUndefined() ? tr("%1: added, %2").arg(c.key, jsonText(c.after))
+                  : c.after.isUndefined()
+                      ? tr("%1: removed (was %2)").arg(c.key, jsonText(c.before))
+                      : tr("%1: %2 → %3").arg(c.key, jsonText(c.before), jsonText(c.after)));
+    return lines.join(u'\n');
 }
 
 QString AuditPage::actionText(const QString &action)

@@ -9,6 +9,7 @@
 
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QTableView;
 
 namespace jobfirst::ui {
@@ -38,12 +39,20 @@ public:
     static QString subjectText(const QString &subject);
     /// The hash chain's state in words: "verifies (N entries)" or where it breaks.
     QString chainText() const;
+    /// What an entry changed, for the detail panel: a config's keys that differ, one a line
+    /// ("targets[hook].retry.interval: \"1s\" → \"2s\""; secrets masked as recorded), else
+    /// its before and after whole.
+    static QString detailText(const AuditEntry &entry);
 
 private:
+    /// The selected entry's detailText() in the panel under the table.
+    void showDetail();
+
     RecordTableModel<AuditEntry> *m_model;
     QTableView *m_view;
     QLineEdit *m_filter;
     QLabel *m_chain;
+    QPlainTextEdit *m_detail;
     std::optional<Result<AuditVerification>> m_verification; ///< the last walk of the chain
     int m_ticks = 0;
 };

@@ -207,8 +207,11 @@ DaemonsPage::DaemonColumn DaemonsPage::rateColumn()
                 if (role == Qt::DisplayRole)
                     return d.rateKnown() ? QLocale().toString(d.deliveriesPerSecond, 'f', 0)
                                          : unknownCount();
-                if (role == Qt::ToolTipRole && !d.fromLease && d.late())
-                    return tr("Its heartbeat is late: it is not known to deliver now.");
+                if (role == Qt::ToolTipRole && !d.fromLease && !d.rateKnown())
+                    return tr("Not heard from for %1, longer than a live daemon stays silent "
+                              "(%2 s): the rate it last wrote is not known to hold now.")
+                        .arg(ageText(d.heartbeatAgeMs))
+                        .arg(DaemonStatus::RateFreshMs / 1000);
                 if (role == Qt::TextAlignmentRole)
                     return int(Qt::AlignRight | Qt::AlignVCenter);
                 return late(d, role);
@@ -309,6 +312,7 @@ void DaemonsPage::refresh()
             m_model->setRows({});
         }
         updateSummary(); // only the summary: the rows changed through setRows
+        updateConfirm();
         emit refreshed();
     });
 }
@@ -347,24 +351,64 @@ void DaemonsPage::forgetSelected()
     const DaemonStatus *d = selected();
     if (!d)
         return;
-    const QString id = d->id;
-    auto *box = new QMessageBox(
-        QMessageBox::Warning, tr("Forget daemon"),
-        tr("Forget daemon %1, not heard from for %2? Its row is removed from the store; if it "
-           "runs again, it lists itself again.")
-            .arg(id, ageText(d->heartbeatAgeMs)),
-        QMessageBox::Yes | QMessageBox::Cancel, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setObjectName(QStringLiteral("confirmForget"));
-    connect(box, &QMessageBox::accepted, this, [this, id] {
-        whenFinished(session()->forgetDaemon(id), this, [this, id](const Status &s) {
-            m_forgetResult = s ? tr("Daemon %1 forgotten.").arg(id)
-                               : tr("Daemon %1 not forgotten: %2").arg(id, errorText(s.error()));
-            updateSummary();
-            refresh();
-        });
+    m_confirmId = d->id;
+    m_confirm = new QMessageBox(QMessageBox::Warning, tr("Forget daemon"), QString(),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    m_confirm->setAttribute(Qt::WA_DeleteOnClose);
+    m_confirm->setObjectName(QStringLiteral("confirmForget"));
+    connect(m_confirm, &QMessageBox::accepted, this,
+            [this, id = m_confirmId] { forgetConfirmed(id); });
+    updateConfirm();
+    m_confirm->open();
+}
+
+const DaemonStatus *DaemonsPage::rowOf(const QString &id) const
+{
+    for (const DaemonStatus &d : m_model->rows())
+        if (d.id == id)
+            return &d;
+    return nullptr;
+}
+
+void DaemonsPage::updateConfirm()
+{
+    if (!m_confirm)
+        return;
+    if (!m_error.isEmpty()) {
+        m_confirm->setText(tr("The daemons cannot be read now, so daemon %1 is not known to be "
+                              "gone: %2")
+                               .arg(m_confirmId, m_error));
+        m_confirm->button(QMessageBox::Yes)->setEnabled(false);
+        return;
+    }
+    const DaemonStatus *d = rowOf(m_confirmId);
+    const bool gone = d && d->state() == DaemonState::Gone;
+    // Its age as last read, growing while the operator reads the question (it stood still).
+    m_confirm->setText(
+        gone ? tr("Forget daemon %1, not heard from for %2? Its row is removed from the store; "
+                  "if it runs again, it lists itself again.")
+                   .arg(m_confirmId, ageText(d->heartbeatAgeMs))
+        : d ? tr("Daemon %1 is heard from again (%2): it is not gone, so it is not forgotten.")
+                  .arg(m_confirmId, heartbeatText(*d))
+            : tr("Daemon %1 is no longer listed: there is nothing to forget.").arg(m_confirmId));
+    m_confirm->button(QMessageBox::Yes)->setEnabled(gone);
+}
+
+void DaemonsPage::forgetConfirmed(const QString &id)
+{
+    // Yes pressed as the daemon came back, before the button was disabled: not forgotten.
+    const DaemonStatus *d = rowOf(id);
+    if (!m_error.isEmpty() || !d || d->state() != DaemonState::Gone) {
+        m_forgetResult = tr("Daemon %1 not forgotten: it is not gone.").arg(id);
+        updateSummary();
+        return;
+    }
+    whenFinished(session()->forgetDaemon(id), this, [this, id](const Status &s) {
+        m_forgetResult = s ? tr("Daemon %1 forgotten.").arg(id)
+                           : tr("Daemon %1 not forgotten: %2").arg(id, errorText(s.error()));
+        updateSummary();
+        refresh();
     });
-    box->open();
 }
 
 void DaemonsPage::updateSummary()

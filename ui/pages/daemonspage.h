@@ -5,7 +5,10 @@
 #include "pages/page.h"
 #include "store/daemonstatus.h"
 
+#include <QPointer>
+
 class QLabel;
+class QMessageBox;
 class QPushButton;
 class QTableView;
 class QTimer;
@@ -64,6 +67,12 @@ private:
     /// The selected row, when one is; else nullptr.
     const DaemonStatus *selected() const;
     void updateForget();
+    /// The row of daemon `id` as last read, when it is listed; else nullptr.
+    const DaemonStatus *rowOf(const QString &id) const;
+    /// Keeps the open confirmation true to the last read: the age it names grows, and a daemon
+    /// heard from again (or no longer listed) is said so, with Yes disabled.
+    void updateConfirm();
+    void forgetConfirmed(const QString &id);
 
     RecordTableModel<DaemonStatus> *m_model;
     QTableView *m_view;
@@ -74,6 +83,8 @@ private:
     bool m_busy = false;
     QString m_error;
     QString m_forgetResult; ///< what the last forget answered, shown under the summary
+    QPointer<QMessageBox> m_confirm; ///< the open "Forget daemon?" confirmation, if any
+    QString m_confirmId;             ///< the daemon it names
 };
 
 } // namespace jobfirst::ui

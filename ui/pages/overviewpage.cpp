@@ -209,6 +209,13 @@ void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
 {
     // Several daemons on one store: the cluster's rate (what an operator reads the Overview
     // for), this daemon's own beside it. One daemon (or SQLite): its rate alone, as ever.
+    if (!sync.daemonId.isEmpty()) {
+        // Compared with the last daemon that counted, not the last id shown: A, then none (a
+        // daemon standing by between), then B is another daemon too.
+        if (!m_countedBy.isEmpty() && sync.daemonId != m_countedBy)
+            forgetDaemonsOwnHistory();
+        m_countedBy = sync.daemonId;
+    }
     const bool several = sync.liveDaemons > 1;
     m_queue->addPoint(QStringLiteral("delivered"), at,
                       several ? sync.clusterDeliveriesPerSecond : sync.deliveriesPerSecond);
@@ -224,6 +231,19 @@ void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
         m_daemonId = sync.daemonId;
         m_targets->retranslate(); // its title names whose deliveries it counts
     }
+}
+
+void OverviewPage::forgetDaemonsOwnHistory()
+{
+    // The console now reads another daemon: what the last one delivered is not this one's, and
+    // drawn on under the new id it read as its history. The store's figures (the backlog, all
+    // daemons' rate) stay: they do not depend on who is asked.
+    m_queue->removeSeriesNotIn(
+        {QStringLiteral("pending"), QStringLiteral("held"), QStringLiteral("delivered")});
+    m_targets->removeSeriesNotIn({});
+    // Its counts are not the new one's: the next rates are counted from the new one's.
+    m_lastCounts.clear();
+    m_lastAt = 0;
 }
 
 void OverviewPage::applySnapshot(const EngineSnapshot &s)

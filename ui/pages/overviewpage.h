@@ -42,10 +42,14 @@ private:
     Card addCard(QGridLayout *grid, int row, int column);
     void showCards(const EngineSnapshot &snapshot, int down, int failed);
     void showDeliveryRate(qint64 at, const SyncStats &sync);
+    /// Clears what this daemon alone delivered (the per-target chart, "delivered here"): after
+    /// the console attached to another daemon it is the last one's, not this one's.
+    void forgetDaemonsOwnHistory();
 
     // Before the charts: m_targets' title reads them from its constructor on.
     int m_liveDaemons = 0; ///< daemons delivering from the store, as last shown
     QString m_daemonId;    ///< this daemon, as last shown
+    QString m_countedBy;   ///< the daemon whose own deliveries the charts hold ("" none yet)
     QList<Card> m_cards;
     QList<LiveChart *> m_charts;
     LiveChart *m_latency;

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The audit page's detail panel against a real embedded engine: a config version's before and
+// after are whole configs (long JSON, of which a cell shows only the start); the panel says
+// which keys changed, down to one nested key of one target among many, with secrets masked as
+// they were recorded.
+#include "api/localenginesession.h"
+#include "awaitfuture.h"
+#include "config/clusterconfig.h"
+#include "core/duration.h"
+#include "core/secrets.h"
+#include "pages/auditpage.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPlainTextEdit>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestAuditPage final : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    /// The secret of target `i` (long enough to be accepted; its last 4 characters differ).
+    static QString secretOf(int i, const QString &round = QStringLiteral("a"))
+    {
+        return QStringLiteral("signing-secret-of-target-%1-round-%2-%3")
+            .arg(i)
+            .arg(round)
+            .arg(i, 4, 10, QLatin1Char('0'));
+    }
+
+    /// `json` with `change` made to target `name`'s object.
+    static QByteArray withTarget(const QByteArray &json, const QString &name,
+                                 const std::function<void(QJsonObject &)> &change)
+    {
+        QJsonObject config = QJsonDocument::fromJson(json).object();
+        QJsonArray targets = config.value(QStringLiteral("targets")).toArray();
+        for (qsizetype i = 0; i < targets.size(); ++i) {
+            QJsonObject t = targets.at(i).toObject();
+            if (t.value(QStringLiteral("name")).toString() == name) {
+                change(t);
+                targets.replace(i, t);
+            }
+        }
+        config.insert(QStringLiteral("targets"), targets);
+        return QJsonDocument(config).toJson();
+    }
+
+    /// The row of the config version `version` applied (-1 when not listed).
+    static int rowOfVersion(ui::AuditPage &page, int version)
+    {
+        const auto &rows = page.model()->rows();
+        for (int r = 0; r < rows.size(); ++r)
+            if (rows.at(r).action == u"config.apply" &&
+                rows.at(r).subject == QStringLiteral("version %1").arg(version))
+                return r;
+        return -1;
+    }
+
+private slots:
+    void aConfigVersionShowsTheKeysThatChanged()
+    {
+        // A long config: 12 targets, each signed, each with its own retry.
+        ClusterConfig c;
+        for (int i = 0; i < 12; ++i) {
+            TargetConfig t;
+            t.name = QStringLiteral("hook%1").arg(i);
+            t.url = QStringLiteral("http://127.0.0.1:9/hooks/%1").arg(i);
+            t.events = {QStringLiteral("user.created"), QStringLiteral("user.updated")};
+            t.secret = secretOf(i);
+            t.maxRetries = 5;
+            t.retryIntervalMs = 1000;
+            c.targets << t;
+        }
+        const QString path = m_dir.filePath(QStringLiteral("long.json"));
+        QVERIFY(c.saveToFile(path).ok());
+        LocalEngineSession engine(QStringLiteral("console:auditor"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("audit.db"));
+        options.configPath = path;
+        options.healthChecks = false;
+        QVERIFY(awaitFuture(engine.start(options)).ok());
+        const auto running = awaitFuture(engine.config(true));
+        QVERIFY(running.ok());
+        const QByteArray first = running->toJson();
+        QVERIFY2(first.size() > 2000, first.constData()); // far more than a cell shows
+
+        // One nested key of one target deep in the config changes: its retry interval.
+        const QByteArray second = withTarget(first, QStringLiteral("hook7"), [](QJsonObject &t) {
+            QJsonObject retry = t.value(QStringLiteral("retry")).toObject();
+            retry.insert(QStringLiteral("interval"), formatDuration(2500));
+            t.insert(QStringLiteral("retry"), retry);
+        });
+        const auto retried = awaitFuture(engine.applyConfig(second));
+        QVERIFY2(retried.ok(), retried.ok() ? "" : qPrintable(retried.error().message));
+        // Then a secret changes: said as changed, masked on both sides.
+        const QString newSecret =
+            secretOf(3, QStringLiteral("b")).left(40) + QStringLiteral("WXYZ");
+        const QByteArray third = withTarget(second, QStringLiteral("hook3"), [&](QJsonObject &t) {
+            t.insert(QStringLiteral("secret"), newSecret);
+        });
+        const auto signedAnew = awaitFuture(engine.applyConfig(third));
+        QVERIFY2(signedAnew.ok(), signedAnew.ok() ? "" : qPrintable(signedAnew.error().message));
+
+        ui::AuditPage page(&engine);
+        page.resize(1200, 700);
+        page.show();
+        page.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOfVersion(page, retried.value()) >= 0 &&
+                                     rowOfVersion(page, signedAnew.value()) >= 0,
+                                 10000);
+        auto *table = page.findChild<QTableView *>(QStringLiteral("auditTable"));
+        auto *detail = page.findChild<QPlainTextEdit *>(QStringLiteral("auditDetail"));
+        QVERIFY(table);
+        QVERIFY(detail);
+
+        table->selectRow(rowOfVersion(page, retried.value()));
+        QCOMPARE(detail->toPlainText(),
+                 QStringLiteral("1 key(s) changed:\ntargets[hook7].retry.interval: \"%1\" → \"%2\"")
+                     .arg(formatDuration(1000), formatDuration(2500)));
+
+        table->selectRow(rowOfVersion(page, signedAnew.value()));
+        const QString secretLine = detail->toPlainText();
+        QCOMPARE(secretLine,
+                 QStringLiteral("1 key(s) changed:\ntargets[hook3].secret: \"%1\" → \"%2\"")
+                     .arg(maskSecret(secretOf(3)), maskSecret(newSecret)));
+        for (const QString &secret : {secretOf(3), newSecret, secretOf(7)})
+            QVERIFY2(!secretLine.contains(secret.left(12)), qPrintable(secretLine));
+
+        // Anything else than a config: its before and after, whole.
+        table->clearSelection();
+        QCOMPARE(detail->toPlainText(), QStringLiteral("Select an entry to see what it changed."));
+    }
+};
+
+QTEST_MAIN(TestAuditPage)
+#include "tst_auditpage.moc"
