@@ -693,6 +693,14 @@ After: %2</source>
         <source>%1: %2 → %3</source>
         <translation>%1：%2 → %3</translation>
     </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>no key changed</source>
+        <translation>没有键改变</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>

@@ -137,6 +137,58 @@ private slots:
         table->clearSelection();
         QCOMPARE(detail->toPlainText(), QStringLiteral("Select an entry to see what it changed."));
     }
+
+    void aConfigVersionsCellsShowTheKeysThatChanged()
+    {
+        // The table's Before and After cells of a config version showed the start of two whole
+        // configs, the same for every version: they now say the changed keys, each side its own
+        // value, secrets masked as recorded.
+        ClusterConfig c;
+        for (int i = 0; i < 12; ++i) {
+            TargetConfig t;
+            t.name = QStringLiteral("hook%1").arg(i);
+            t.url = QStringLiteral("http://127.0.0.1:9/hooks/%1").arg(i);
+            t.events = {QStringLiteral("user.created")};
+            t.secret = secretOf(i);
+            t.batchSize = 1;
+            c.targets << t;
+        }
+        const QString path = m_dir.filePath(QStringLiteral("cells.json"));
+        QVERIFY(c.saveToFile(path).ok());
+        LocalEngineSession engine(QStringLiteral("console:auditor"));
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("cells.db"));
+        options.configPath = path;
+        options.healthChecks = false;
+        QVERIFY(awaitFuture(engine.start(options)).ok());
+        const auto running = awaitFuture(engine.config(true));
+        QVERIFY(running.ok());
+        const QString newSecret =
+            secretOf(9, QStringLiteral("b")).left(40) + QStringLiteral("WXYZ");
+        const QByteArray next =
+            withTarget(running->toJson(), QStringLiteral("hook9"), [&](QJsonObject &t) {
+                t.insert(QStringLiteral("batch_size"), 5);
+                t.insert(QStringLiteral("secret"), newSecret);
+            });
+        const auto applied = awaitFuture(engine.applyConfig(next));
+        QVERIFY2(applied.ok(), applied.ok() ? "" : qPrintable(applied.error().message));
+
+        ui::AuditPage page(&engine);
+        page.resize(1200, 700);
+        page.show();
+        page.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(rowOfVersion(page, applied.value()) >= 0, 10000);
+        const int row = rowOfVersion(page, applied.value());
+        const QAbstractItemModel *model = page.model();
+        QCOMPARE(model->headerData(4, Qt::Horizontal).toString(), QStringLiteral("Before"));
+        QCOMPARE(model->headerData(5, Qt::Horizontal).toString(), QStringLiteral("After"));
+        QCOMPARE(model->index(row, 4).data().toString(),
+                 QStringLiteral("targets[hook9].batch_size: 1; targets[hook9].secret: \"%1\"")
+                     .arg(maskSecret(secretOf(9))));
+        QCOMPARE(model->index(row, 5).data().toString(),
+                 QStringLiteral("targets[hook9].batch_size: 5; targets[hook9].secret: \"%1\"")
+                     .arg(maskSecret(newSecret)));
+    }
 };
 
 QTEST_MAIN(TestAuditPage)

@@ -37,7 +37,7 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
                 return valueText(a.*field);
             if (role != Qt::DisplayRole)
                 return {};
-            const QString line = valueText(a.*field).simplified();
+            const QString line = cellText(a, field == &AuditEntry::after).simplified();
             return line.size() > 200 ? line.left(199) + u'…' : line;
         };
     };
@@ -217,17 +217,42 @@ QString jsonText(const QJsonValue &value)
 
 } // namespace
 
-QString AuditPage::detailText(const AuditEntry &entry)
+std::optional<QList<KeyChange>> AuditPage::configChanges(const AuditEntry &entry)
 {
+    if (entry.action != u"config.apply")
+        return std::nullopt;
     QJsonParseError beforeError, afterError;
     const QJsonDocument before = QJsonDocument::fromJson(entry.before.toUtf8(), &beforeError);
     const QJsonDocument after = QJsonDocument::fromJson(entry.after.toUtf8(), &afterError);
-    if (entry.action != u"config.apply" || beforeError.error != QJsonParseError::NoError ||
+    if (beforeError.error != QJsonParseError::NoError ||
         afterError.error != QJsonParseError::NoError || !before.isObject() || !after.isObject())
+        return std::nullopt;
+    return keyDiff(before.object(), after.object());
+}
+
+QString AuditPage::cellText(const AuditEntry &entry, bool after)
+{
+    const std::optional<QList<KeyChange>> changes = configChanges(entry);
+    if (!changes)
+        return valueText(after ? entry.after : entry.before);
+    if (changes->isEmpty())
+        return tr("no key changed"); // short: the cell is a third of the table at most
+    QStringList pieces;
+    for (const KeyChange &c : *changes) {
+        const QJsonValue &side = after ? c.after : c.before;
+        pieces << tr("%1: %2").arg(c.key, side.isUndefined() ? tr("(nothing)") : jsonText(side));
+    }
+    return pieces.join(QStringLiteral("; "));
+}
+
+QString AuditPage::detailText(const AuditEntry &entry)
+{
+    const std::optional<QList<KeyChange>> found = configChanges(entry);
+    if (!found)
         return tr("Before: %1\nAfter: %2")
             .arg(entry.before.isEmpty() ? tr("(nothing)") : valueText(entry.before),
                  entry.after.isEmpty() ? tr("(nothing)") : valueText(entry.after));
-    const QList<KeyChange> changes = keyDiff(before.object(), after.object());
+    const QList<KeyChange> &changes = *found;
     if (changes.isEmpty())
         return tr("No key changed: the configuration was applied as it was.");
     QStringList lines{tr("%Ln key(s) changed:", nullptr, int(changes.size()))};

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "config/configdiff.h"
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
 #include "store/auditentry.h"
@@ -43,8 +44,15 @@ public:
     /// ("targets[hook].retry.interval: \"1s\" → \"2s\""; secrets masked as recorded), else
     /// its before and after whole.
     static QString detailText(const AuditEntry &entry);
+    /// An entry's before (or, with `after`, its after) in its table cell: for a config
+    /// version, the keys that changed with their values on that side ("targets[hook].retry.
+    /// interval: \"1s\""), not the start of a whole config; else the value itself.
+    static QString cellText(const AuditEntry &entry, bool after);
 
 private:
+    /// A config version's keys that differ between its before and after; nothing when the
+    /// entry is not a config version whose before and after are both JSON objects.
+    static std::optional<QList<KeyChange>> configChanges(const AuditEntry &entry);
     /// The selected entry's detailText() in the panel under the table.
     void showDetail();
 
