@@ -187,79 +187,20 @@ void DaemonHeartbeat::run()
     pthread_setname_np(pthread_self(), "jf-heartbeat");
     const QString name = PostgresSchema::newConnectionName("heartbeat");
     QSqlDatabase db;
-    bool open = false;
     int backoffMs = 250;
-    const auto close = [&] {
-        if (db.isValid())
-            db.close();
-        db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(name);
-        open = false;
-    };
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
         const QString adminUrl = m_adminUrl;
         lock.unlock();
-        int waitMs = BeatMs;
         QString failure;
-        if (!open) {
-            auto opened = PostgresSchema::open(m_url, name);
-            if (opened) {
-                db = opened.value();
-                open = true;
-            } else {
-                failure = opened.error().message;
-            }
-        }
-        bool ok = open;
-        if (open) {
-            const Figures f = m_figures ? m_figures() : Figures{};
-            QSqlQuery q(db);
-            q.prepare(
-                QStringLiteral(
-                    "INSERT INTO daemon_heartbeats(daemon, admin_url, started_at, heartbeat_at,"
-                    " delivered, rate, lease_ms) VALUES (?, ?, ?, %1, ?, ?, ?) ON CONFLICT"
-                    " (daemon) DO UPDATE SET admin_url = excluded.admin_url, heartbeat_at ="
-                    " excluded.heartbeat_at, delivered = excluded.delivered, rate ="
-                    " excluded.rate, lease_ms = excluded.lease_ms")
-                    .arg(QLatin1String(ServerNowMs)));
-            q.addBindValue(m_id);
-            // Not known yet in a daemon's first beat: a NULL failed the beat (NOT NULL), and
-            // the connection was closed and opened again.
-            q.addBindValue(adminUrl.isNull() ? QStringLiteral("") : adminUrl);
-            q.addBindValue(m_startedAt);
-            q.addBindValue(f.delivered);
-            q.addBindValue(f.perSecond);
-            q.addBindValue(DeliveryLease::ttlMs());
-            ok = q.exec() &&
-                 q.exec(QStringLiteral("DELETE FROM daemon_heartbeats WHERE heartbeat_at < %1 - %2")
-                            .arg(QLatin1String(ServerNowMs))
-                            .arg(ForgetAfterMs));
-            if (!ok)
-                failure = q.lastError().text();
-            q.finish();
-            if (ok) {
-                auto list = readDaemons(db, m_url.toString(), m_id);
-                ok = list.ok();
-                std::lock_guard guard(m_mutex);
-                if (ok) {
-                    m_daemons = std::move(list).value();
-                    m_readAt = steadyMs();
-                    m_failure.clear();
-                } else {
-                    failure = list.error().message;
-                }
-            }
-        }
-        if (!ok) {
-            std::lock_guard guard(m_mutex);
-            m_failure = failure.isEmpty() ? QStringLiteral("the heartbeat failed") : failure;
-        }
-        if (ok) {
+        int waitMs = BeatMs;
+        if (ensureOpen(db, name, &failure) && writeBeat(db, adminUrl, &failure) &&
+            readView(db, &failure)) {
             backoffMs = 250;
         } else {
+            recordFailure(failure);
             // The server is away (or restarting): connect again, waiting longer each time.
-            close();
+            closeConnection(db, name);
             waitMs = backoffMs;
             backoffMs = std::min(MaxBackoffMs, backoffMs * 2);
         }
@@ -268,14 +209,89 @@ void DaemonHeartbeat::run()
                         [&] { return m_stop || m_adminUrl != adminUrl; });
     }
     lock.unlock();
-    if (open) {
-        // A clean stop: this daemon is gone from the view (its partitions were given back).
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("DELETE FROM daemon_heartbeats WHERE daemon = ?"));
-        q.addBindValue(m_id);
-        q.exec();
+    if (db.isValid())
+        leave(
+            db); // a clean stop: this daemon is gone from the view (its partitions were given back)
+    closeConnection(db, name);
+}
+
+bool DaemonHeartbeat::ensureOpen(QSqlDatabase &db, const QString &name, QString *failure) const
+{
+    if (db.isValid())
+        return true;
+    auto opened = PostgresSchema::open(m_url, name);
+    if (!opened) {
+        *failure = opened.error().message;
+        return false;
     }
-    close();
+    db = opened.value();
+    return true;
+}
+
+bool DaemonHeartbeat::writeBeat(QSqlDatabase &db, const QString &adminUrl, QString *failure) const
+{
+    const Figures f = m_figures ? m_figures() : Figures{};
+    QSqlQuery q(db);
+    q.prepare(
+        QStringLiteral("INSERT INTO daemon_heartbeats(daemon, admin_url, started_at, heartbeat_at,"
+                       " delivered, rate, lease_ms) VALUES (?, ?, ?, %1, ?, ?, ?) ON CONFLICT"
+                       " (daemon) DO UPDATE SET admin_url = excluded.admin_url, heartbeat_at ="
+                       " excluded.heartbeat_at, delivered = excluded.delivered, rate ="
+                       " excluded.rate, lease_ms = excluded.lease_ms")
+            .arg(QLatin1String(ServerNowMs)));
+    q.addBindValue(m_id);
+    // Not known yet in a daemon's first beat: a NULL failed the beat (NOT NULL), and the
+    // connection was closed and opened again.
+    q.addBindValue(adminUrl.isNull() ? QStringLiteral("") : adminUrl);
+    q.addBindValue(m_startedAt);
+    q.addBindValue(f.delivered);
+    q.addBindValue(f.perSecond);
+    q.addBindValue(DeliveryLease::ttlMs());
+    const bool ok =
+        q.exec() &&
+        q.exec(QStringLiteral("DELETE FROM daemon_heartbeats WHERE heartbeat_at < %1 - %2")
+                   .arg(QLatin1String(ServerNowMs))
+                   .arg(ForgetAfterMs));
+    if (!ok)
+        *failure = q.lastError().text();
+    q.finish();
+    return ok;
+}
+
+bool DaemonHeartbeat::readView(QSqlDatabase &db, QString *failure)
+{
+    auto list = readDaemons(db, m_url.toString(), m_id);
+    std::lock_guard guard(m_mutex);
+    if (!list) {
+        *failure = list.error().message;
+        return false;
+    }
+    m_daemons = std::move(list).value();
+    m_readAt = steadyMs();
+    m_failure.clear();
+    return true;
+}
+
+void DaemonHeartbeat::recordFailure(const QString &failure)
+{
+    std::lock_guard guard(m_mutex);
+    m_failure = failure.isEmpty() ? QStringLiteral("the heartbeat failed") : failure;
+}
+
+void DaemonHeartbeat::leave(QSqlDatabase &db) const
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("DELETE FROM daemon_heartbeats WHERE daemon = ?"));
+    q.addBindValue(m_id);
+    q.exec();
+}
+
+void DaemonHeartbeat::closeConnection(QSqlDatabase &db, const QString &name)
+{
+    if (db.isValid())
+        db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(name);
 }
 
 } // namespace jobfirst

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+class QSqlDatabase;
+
 namespace jobfirst {
 
 /// A daemon's heartbeat in the shared PostgreSQL store (table daemon_heartbeats), and the view
@@ -55,7 +57,20 @@ public:
     static constexpr int StaleMs = 3 * BeatMs;
 
 private:
+    /// Once a second until stopped: a beat, or on a failure the connection closed and opened
+    /// again with backoff.
     void run();
+    /// `db` (connection `name`) opened when it is not; false with why when it cannot be.
+    bool ensureOpen(QSqlDatabase &db, const QString &name, QString *failure) const;
+    /// This daemon's row written with its figures, and rows silent for an hour removed.
+    bool writeBeat(QSqlDatabase &db, const QString &adminUrl, QString *failure) const;
+    /// Every daemon's row read into the view daemons() answers.
+    bool readView(QSqlDatabase &db, QString *failure);
+    /// Why the last beat failed, for daemons() once the view is stale.
+    void recordFailure(const QString &failure);
+    /// This daemon's row removed at a clean stop.
+    void leave(QSqlDatabase &db) const;
+    static void closeConnection(QSqlDatabase &db, const QString &name);
 
     PostgresUrl m_url;
     QString m_id;
