@@ -640,6 +640,7 @@ QJsonObject encode(const SyncStats &s)
     o.insert(QStringLiteral("delivery_standby_for"), s.deliveryStandbyFor);
     o.insert(QStringLiteral("daemon"), s.daemonId);
     o.insert(QStringLiteral("live_daemons"), s.liveDaemons);
+    o.insert(QStringLiteral("live_daemons_known"), s.liveDaemonsKnown);
     o.insert(QStringLiteral("cluster_deliveries_per_second"), s.clusterDeliveriesPerSecond);
     return o;
 }
@@ -665,6 +666,7 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.deliveryStandbyFor = f.str("delivery_standby_for");
     s.daemonId = f.str("daemon");
     s.liveDaemons = f.i32("live_daemons");
+    s.liveDaemonsKnown = f.boolean("live_daemons_known", true);
     s.clusterDeliveriesPerSecond = f.num("cluster_deliveries_per_second");
     s.countingSince = f.time("counting_since");
     s.targets = f.list<TargetStatus>("targets");

@@ -775,8 +775,10 @@ void SyncService::addClusterRate(SyncStats &s) const
     // late daemon's is not current (a SIGKILLed one keeps its last), so it is not counted.
     // The view unread for too long (the store away): this one's figures alone.
     const Result<QList<DaemonStatus>> daemons = m_heartbeat->daemons();
-    if (!daemons)
+    if (!daemons) {
+        s.liveDaemonsKnown = false;
         return;
+    }
     for (const DaemonStatus &d : daemons.value()) {
         if (d.self || !d.rateKnown())
             continue;

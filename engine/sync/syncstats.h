@@ -80,6 +80,10 @@ struct SyncStats
     /// SQLite store: 1 and deliveriesPerSecond (0 and 0 when this engine does not deliver).
     int liveDaemons = 0;
     double clusterDeliveriesPerSecond = 0;
+    /// False while the daemons' view cannot be read (the store away, or its first read after
+    /// it came back not done yet): liveDaemons and the cluster's rate then count this daemon
+    /// alone, which is not "one daemon left".
+    bool liveDaemonsKnown = true;
     /// This engine's name as a daemon ("host:pid:nonce"; "" when it does not deliver).
     QString daemonId;
     /// Who delivers: "" when this engine does (or does not deliver at all), else the holder

@@ -182,6 +182,24 @@ private slots:
     }
 
     // A remote console says over what span a node's day availability was measured.
+    void aDaemonCountNotKnownSaysSo()
+    {
+        // The store away: the engine counts itself alone, and says the count is not known,
+        // so a console does not take it for one daemon left.
+        SyncStats s;
+        s.liveDaemons = 1;
+        s.liveDaemonsKnown = false;
+        QVERIFY(!roundTrip(s).liveDaemonsKnown);
+        s.liveDaemonsKnown = true;
+        QVERIFY(roundTrip(s).liveDaemonsKnown);
+        // An engine from before live_daemons_known: its count is known.
+        QJsonObject older = codec::encode(s);
+        older.remove(QStringLiteral("live_daemons_known"));
+        const auto back = codec::decode<SyncStats>(older);
+        QVERIFY2(back, back ? "" : qPrintable(back.error().message));
+        QVERIFY(back->liveDaemonsKnown);
+    }
+
     void nodeAvailabilityKeepsItsObservedSpan()
     {
         SloReport r;

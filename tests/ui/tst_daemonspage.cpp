@@ -637,8 +637,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(here) >= before + 2, 10000);
         QVERIFY(storeAway);
 
-        // (After the outage, a snapshot whose view of the daemons is not yet read again still
-        // counts this daemon alone, which is not told apart from one daemon left: not asserted.)
+        // (Just after the outage the other daemon's heartbeat may still be too old to count
+        // its rate, which reads as one daemon delivering: not asserted.)
         QVERIFY(two.pg.resume());
         QTRY_VERIFY_WITH_TIMEOUT(!storeAway && liveDaemons == 2, 30000);
         for (DaemonProcess &d : two.daemons)

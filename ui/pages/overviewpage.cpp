@@ -216,10 +216,11 @@ void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
             forgetDaemonsOwnHistory();
         m_countedBy = sync.daemonId;
     }
-    if (sync.storeUnavailable()) {
-        // How many daemons deliver is not known while the store is away (the engine then counts
-        // itself alone): the series, their legend and the title stay as they were, and the
-        // cluster's rate has a gap, like the backlog. This daemon's own rate is still known.
+    if (sync.storeUnavailable() || !sync.liveDaemonsKnown) {
+        // How many daemons deliver is not known while the store is away, or until the engine
+        // has read the daemons again after it (it then counts itself alone): the series, their
+        // legend and the title stay as they were, and the cluster's rate has a gap, like the
+        // backlog. This daemon's own rate is still known.
         m_queue->addPoint(m_liveDaemons > 1 ? QStringLiteral("delivered-here")
                                             : QStringLiteral("delivered"),
                           at, sync.deliveriesPerSecond);
