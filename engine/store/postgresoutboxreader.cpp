@@ -55,9 +55,9 @@ QString PostgresOutboxReader::connect()
     if (QString wait = m_backoff.waiting(now); !wait.isEmpty())
         return wait;
     if (!m_db.isOpen() && !m_db.open())
-        return m_backoff.failed(now,
-                                QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                                    .arg(m_url.toString(), m_db.lastError().text().simplified()));
+        return m_backoff.failed(
+            now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                     .arg(m_url.toString(), PostgresUrl::errorText(m_db.lastError())));
     m_backoff.succeeded();
     routePostgresNotices(m_db);
     m_pending = std::make_unique<QSqlQuery>(m_db);

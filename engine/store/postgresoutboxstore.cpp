@@ -755,7 +755,7 @@ QString PostgresOutboxStore::connect(Link &link)
     if (!link.db.isOpen() && !link.db.open())
         return link.backoff.failed(
             now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                     .arg(m_url.toString(), link.db.lastError().text().simplified()));
+                     .arg(m_url.toString(), PostgresUrl::errorText(link.db.lastError())));
     link.backoff.succeeded();
     routePostgresNotices(link.db);
     QString why;

@@ -62,7 +62,7 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
         if (reason.isEmpty() && !db.open())
             reason =
                 m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                                         .arg(location(), db.lastError().text().simplified()));
+                                         .arg(location(), PostgresUrl::errorText(db.lastError())));
         if (!reason.isEmpty()) {
             if (error)
                 *error = reason;

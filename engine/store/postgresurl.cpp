@@ -168,7 +168,7 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
     db.setDatabaseName(m_database);
     db.setConnectOptions(connectOptions());
     if (!db.open()) {
-        const QString why = db.lastError().text().simplified();
+        const QString why = errorText(db.lastError());
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connection);
         return makeError(
@@ -188,6 +188,16 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
                          QStringLiteral("PostgreSQL store %1: %2").arg(toString(), why));
     }
     return db;
+}
+
+QString PostgresUrl::errorText(const QSqlError &error)
+{
+    QStringList lines;
+    for (const QString &line : error.text().split(u'\n')) {
+        if (const QString text = line.simplified(); !text.isEmpty())
+            lines << text;
+    }
+    return lines.join(QLatin1String("; "));
 }
 
 } // namespace jobfirst

@@ -4,6 +4,7 @@
 #include "core/result.h"
 
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QString>
 
 namespace jobfirst {
@@ -44,6 +45,10 @@ public:
     /// whole seconds: 6 s of the default 10 s, 2 s of a 3 s lease), so a daemon
     /// that renewed just before the silence is cut loose before its lease can pass on.
     static qint64 silenceLimitMs();
+    /// The server's or libpq's error in one line: its lines joined with "; " (libpq says
+    /// "Connection refused" and "Is the server running …" on two lines, which simplified()
+    /// ran together).
+    static QString errorText(const QSqlError &error);
 
     /// Opens a QPSQL connection named `connection` on the calling thread, with
     /// synchronous_commit on (a COMMIT returns once the server has flushed its WAL). The

@@ -68,7 +68,7 @@ QSqlDatabase SyncRecords::db(QString *error)
         if (!db.open()) {
             if (error)
                 *error = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                             .arg(m_location, db.lastError().text().simplified());
+                             .arg(m_location, PostgresUrl::errorText(db.lastError()));
             return {};
         }
         routePostgresNotices(db);

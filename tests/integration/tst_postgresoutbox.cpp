@@ -758,6 +758,8 @@ private slots:
         QVERIFY(!daemon.start(
             url, {}, {QStringLiteral("--local-db"), m_dir.filePath(QStringLiteral("gone.db"))}));
         QVERIFY2(daemon.logs().contains("cannot be reached"), daemon.logs().constData());
+        // libpq's two lines stay apart ("Connection refused; Is the server running …").
+        QVERIFY2(daemon.logs().contains("Connection refused; "), daemon.logs().constData());
         QVERIFY(daemon.logs().contains(url.toUtf8()));
         // And without --local-db, what is missing is said before anything is tried.
         const CtlRun ctl =
