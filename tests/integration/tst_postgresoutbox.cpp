@@ -2106,7 +2106,7 @@ private slots:
             if (!since.isValid())
                 since.start();
             QVERIFY2(since.elapsed() < 60000, "the daemons did not both claim again");
-            QTest::qWait(20);
+            QTest::qWait(20); // fixed on purpose: a sampling interval, every sample is checked
         }
         QVERIFY2(most[0] <= half && most[1] <= half,
                  qPrintable(QStringLiteral("most held: %1 and %2").arg(most[0]).arg(most[1])));
