@@ -31,8 +31,8 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     };
     // A value before or after: one line of at most 200 characters in the table (a whole
     // config is long), all of it in the tooltip.
-    const auto value = [](QString AuditEntry::*field) {
-        return [field](const AuditEntry &a, int role) -> QVariant {
+    const auto value = [this](QString AuditEntry::*field) {
+        return [this, field](const AuditEntry &a, int role) -> QVariant {
             if (role == Qt::ToolTipRole)
                 return valueText(a.*field);
             if (role != Qt::DisplayRole)
@@ -122,10 +122,8 @@ void AuditPage::refresh()
     });
     whenFinished(session()->audit(AuditQuery{500, m_filter->text()}), this,
                  [this](const Result<QList<AuditEntry>> &r) {
-                     if (r) {
-                         m_model->setRows(r.value());
-                         showDetail();
-                     }
+                     if (r)
+                         showRows(r.value());
                  });
 }
 
@@ -195,6 +193,28 @@ QString AuditPage::valueText(const QString &value)
              tags.isEmpty() ? QString() : tr(", tags %1").arg(tags.join(QStringLiteral(", "))));
 }
 
+void AuditPage::showRows(const QList<AuditEntry> &rows)
+{
+    decltype(m_changes) changes;
+    for (const AuditEntry &e : rows) {
+        const size_t fingerprint = qHashMulti(0, e.action, e.before, e.after);
+        const auto known = m_changes.constFind(e.id);
+        changes.insert(e.id, known != m_changes.cend() && known->first == fingerprint
+                                 ? *known
+                                 : std::pair{fingerprint, configChanges(e)});
+    }
+    m_changes = std::move(changes);
+    m_model->setRows(rows);
+    showDetail();
+}
+
+const std::optional<QList<KeyChange>> &AuditPage::changesOf(const AuditEntry &entry) const
+{
+    static const std::optional<QList<KeyChange>> none;
+    const auto found = m_changes.constFind(entry.id);
+    return found == m_changes.cend() ? none : found->second;
+}
+
 void AuditPage::showDetail()
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
@@ -230,9 +250,9 @@ std::optional<QList<KeyChange>> AuditPage::configChanges(const AuditEntry &entry
     return keyDiff(before.object(), after.object());
 }
 
-QString AuditPage::cellText(const AuditEntry &entry, bool after)
+QString AuditPage::cellText(const AuditEntry &entry, bool after) const
 {
-    const std::optional<QList<KeyChange>> changes = configChanges(entry);
+    const std::optional<QList<KeyChange>> &changes = changesOf(entry);
     if (!changes)
         return valueText(after ? entry.after : entry.before);
     if (changes->isEmpty())
@@ -245,9 +265,9 @@ QString AuditPage::cellText(const AuditEntry &entry, bool after)
     return pieces.join(QStringLiteral("; "));
 }
 
-QString AuditPage::detailText(const AuditEntry &entry)
+QString AuditPage::detailText(const AuditEntry &entry) const
 {
-    const std::optional<QList<KeyChange>> found = configChanges(entry);
+    const std::optional<QList<KeyChange>> &found = changesOf(entry);
     if (!found)
         return tr("Before: %1\nAfter: %2")
             .arg(entry.before.isEmpty() ? tr("(nothing)") : valueText(entry.before),

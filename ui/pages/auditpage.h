@@ -6,6 +6,8 @@
 #include "pages/page.h"
 #include "store/auditentry.h"
 
+#include <QHash>
+
 #include <optional>
 
 class QLabel;
@@ -43,16 +45,22 @@ public:
     /// What an entry changed, for the detail panel: a config's keys that differ, one a line
     /// ("targets[hook].retry.interval: \"1s\" → \"2s\""; secrets masked as recorded), else
     /// its before and after whole.
-    static QString detailText(const AuditEntry &entry);
+    QString detailText(const AuditEntry &entry) const;
     /// An entry's before (or, with `after`, its after) in its table cell: for a config
     /// version, the keys that changed with their values on that side ("targets[hook].retry.
     /// interval: \"1s\""), not the start of a whole config; else the value itself.
-    static QString cellText(const AuditEntry &entry, bool after);
+    QString cellText(const AuditEntry &entry, bool after) const;
 
 private:
     /// A config version's keys that differ between its before and after; nothing when the
     /// entry is not a config version whose before and after are both JSON objects.
     static std::optional<QList<KeyChange>> configChanges(const AuditEntry &entry);
+    /// configChanges() of `entry` as diffed when its row arrived (the table asks for a cell's
+    /// text at every repaint); nothing when it is not a config version.
+    const std::optional<QList<KeyChange>> &changesOf(const AuditEntry &entry) const;
+    /// Shows `rows`, each config version diffed once (an entry seen at the last refresh, same
+    /// before and after, keeps its diff).
+    void showRows(const QList<AuditEntry> &rows);
     /// The selected entry's detailText() in the panel under the table.
     void showDetail();
 
@@ -62,6 +70,8 @@ private:
     QLabel *m_chain;
     QPlainTextEdit *m_detail;
     std::optional<Result<AuditVerification>> m_verification; ///< the last walk of the chain
+    /// Of the rows shown, by entry id: a fingerprint of its before and after, and its diff.
+    QHash<qint64, std::pair<size_t, std::optional<QList<KeyChange>>>> m_changes;
     int m_ticks = 0;
 };
 
