@@ -239,7 +239,6 @@ struct OutboxWriter::Parts
     /// A logged group makes durable only its own rows: when another process committed rows
     /// just before it, the bound stays below them until a WAL sync covers them.
     qint64 safeBound = 0;
-    bool lastGroupSmall = true; ///< of at most MaxLoggedRequests requests
     int loneGroups = 0;         ///< groups of one request in a row, up to the last one taken
     qint64 epochStartedAt = 0;  ///< when the intent log last started over
 };
@@ -383,15 +382,13 @@ bool OutboxWriter::eventWrites(const Group &group, std::vector<OutboxRequest *> 
 
 bool OutboxWriter::writeLogged(Parts &parts, const std::shared_ptr<Group> &group)
 {
-    // Only while groups are of a few callers: a record's sync then overlaps its own group's
-    // commit. With many callers the next group's commit already overlaps the last one's WAL
-    // sync, and a logged group among them adds a sync of the log without saving one of the
-    // WAL (the next group's sync writes its pages too): 50 callers were slower in 4 of 5
-    // pairs when every group that found no sync running was logged. So a small group is
-    // logged only when the one before it was small too.
-    const bool small = group->requests.size() <= MaxLoggedRequests;
-    const bool afterSmall = std::exchange(parts.lastGroupSmall, small);
-    if (!parts.log || !small || !afterSmall)
+    // Every group of events whose record fits: its record (a few hundred bytes an event) is
+    // synced while the group commits, so a group waits for the longer of the two, not their
+    // sum, and the sync writes one or two pages instead of the commit's dozen or so. With 50
+    // callers this gave 1.34-1.55x Redis against 1.23-1.29x when only groups of up to four
+    // callers were logged (session 27, docs/benchmarks.md). Groups of delivery outcomes, and
+    // bulk groups whose records would outweigh their pages, sync the WAL.
+    if (!parts.log)
         return false;
     std::vector<OutboxRequest *> writes;
     if (!eventWrites(*group, writes))
@@ -459,7 +456,6 @@ bool OutboxWriter::lead(std::unique_ptr<OutboxRequest> &request)
 
 void OutboxWriter::writeLed(Parts &parts, const std::shared_ptr<Group> &group)
 {
-    parts.lastGroupSmall = true;
     ++loggedCommits;
     const std::vector<OutboxRequest *> writes{group->requests.front().get()};
     // The log starts over only on this thread, and never while a caller may place a record

@@ -32,9 +32,11 @@ namespace jobfirst {
 /// SQLite writers wait on each other's locks (SQLite's busy handler sleeps in coarse steps,
 /// which showed as seconds of delivery latency). Checkpoints run on their own thread.
 /// write() returns only once its events are durable, or with an error and nothing written.
-/// A small group of events is made durable by its record in an intent log next to the store
+/// A group of events is made durable by its record in an intent log next to the store
 /// (IntentLog), written and synced on the sync thread while the group commits here; callers
 /// are answered once both are done, and the WAL is synced later (when the log starts over).
+/// Groups of delivery outcomes, and groups whose record would be over MaxLoggedBytes (bulk
+/// imports), are made durable by syncing the WAL.
 /// A lone caller (nothing queued, the writer and the sync thread idle) writes and syncs its
 /// record itself instead, on its own thread, while the writer commits: the thread already
 /// awake does the sync, as the leader of a group commit does in MySQL's binlog.
@@ -61,8 +63,6 @@ public:
     /// Groups whose record would be larger than this are made durable by syncing the WAL:
     /// their commits write fewer bytes per event than their records would (bulk imports).
     static constexpr qsizetype MaxLoggedBytes = 64 * 1024;
-    /// Groups of more requests (callers) than this are made durable by syncing the WAL.
-    static constexpr std::size_t MaxLoggedRequests = 4;
     /// A caller leads (writes its own record) only after this many groups of one request in a
     /// row: callers that come one at a time, not many submitted from one thread.
     static constexpr int LoneGroupsBeforeLeading = 8;
