@@ -33,6 +33,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -52,6 +53,22 @@ struct Tally
     double cpu = 0; ///< CPU seconds of the writing process (ours: this one; Redis: redis-server)
     double cpuPerEvent() const { return events > 0 ? cpu * 1e6 / events : 0; }
     double rate() const { return seconds > 0 ? events / seconds : 0; }
+};
+
+/// How long our callers waited for their answers (from submit() to the answer), in µs.
+struct Waits
+{
+    std::vector<float> us;
+    void add(const Waits &round) { us.insert(us.end(), round.us.begin(), round.us.end()); }
+    /// The `q` quantile (0..1), or 0 with none counted.
+    double at(double q)
+    {
+        if (us.empty())
+            return 0;
+        const auto k = std::size_t(q * double(us.size() - 1));
+        std::nth_element(us.begin(), us.begin() + std::ptrdiff_t(k), us.end());
+        return us[k];
+    }
 };
 
 double processCpuSeconds()
@@ -83,22 +100,28 @@ OutboxItem benchItem(int caller, long i)
 /// one thread keeps `clients` calls outstanding, each answered by the outbox once durable and
 /// then followed by that caller's next one, until `maxCalls` calls when it is above 0. Returns
 /// events and time.
-Tally ourRound(OutboxWriter &writer, int clients, double seconds, long maxCalls)
+Tally ourRound(OutboxWriter &writer, int clients, double seconds, long maxCalls, Waits &waits)
 {
     std::mutex mutex;
     std::condition_variable wake;
     std::vector<int> answered; // callers whose call was answered, waiting to call again
     long done = 0, outstanding = 0;
     const auto call = [&](int caller, long i) {
-        writer.submit({benchItem(caller, i)}, [&, caller](Result<QList<SyncEvent>> stored) {
-            std::lock_guard lock(mutex);
-            done += stored ? 1 : 0;
-            --outstanding;
-            answered.push_back(caller);
-            // The caller thread sleeps only when there were none, or at the end, for the last.
-            if (answered.size() == 1 || outstanding == 0)
-                wake.notify_one();
-        });
+        const auto submitted = std::chrono::steady_clock::now();
+        writer.submit({benchItem(caller, i)},
+                      [&, caller, submitted](Result<QList<SyncEvent>> stored) {
+                          const std::chrono::duration<float, std::micro> waited =
+                              std::chrono::steady_clock::now() - submitted;
+                          std::lock_guard lock(mutex);
+                          waits.us.push_back(waited.count());
+                          done += stored ? 1 : 0;
+                          --outstanding;
+                          answered.push_back(caller);
+                          // The caller thread sleeps only when there were none, or at the end, for
+                          // the last.
+                          if (answered.size() == 1 || outstanding == 0)
+                              wake.notify_one();
+                      });
     };
     QElapsedTimer t;
     t.start();
@@ -339,6 +362,7 @@ int main(int argc, char *argv[])
                 : 0;
         double serverCpu = 0, writerCpu = 0, linksCpu = 0, walBytes = 0;
         Tally ours, theirs, theirsSized;
+        Waits waits; // not counted with BENCH_CALLER_THREADS=1
         // The server's WAL position, read outside the CPU window (psql's own backend).
         const auto walLsn = [&] {
             return postgres ? pg.psql(QStringLiteral("SELECT pg_current_wal_lsn()")) : QString();
@@ -348,8 +372,10 @@ int main(int argc, char *argv[])
             const double s0 = bench::serverCpuSeconds(postmaster),
                          w0 = bench::threadCpuSeconds(0, "jf-outbox"),
                          l0 = bench::threadCpuSeconds(0, "jf-pg-writer");
+            Waits roundWaits;
             const Tally a = callerThreads ? ourRoundThreads(writer, clients, 2.0)
-                                          : ourRound(writer, clients, 2.0, maxCalls);
+                                          : ourRound(writer, clients, 2.0, maxCalls, roundWaits);
+            waits.add(roundWaits);
             serverCpu += bench::serverCpuSeconds(postmaster) - s0;
             writerCpu += bench::threadCpuSeconds(0, "jf-outbox") - w0;
             linksCpu += bench::threadCpuSeconds(0, "jf-pg-writer") - l0;
@@ -390,6 +416,11 @@ int main(int argc, char *argv[])
                     qint64(writer.commits.load()), syncs, syncs ? ours.events / double(syncs) : 0.0,
                     double(QFileInfo(db + QStringLiteral("-wal")).size()) / 1048576.0,
                     ours.cpuPerEvent());
+        if (!waits.us.empty())
+            std::printf(
+                "  a caller waited for its answer: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs, "
+                "longest %.0f µs\n",
+                waits.at(0.5), waits.at(0.99), waits.at(0.999), waits.at(1.0));
         if (!postgres && ours.events > 0)
             std::printf("  of which the outbox writer thread %.1f µs per event, busy %.0f%% of the "
                         "time; %lld commits made durable by the intent log\n",
