@@ -758,7 +758,7 @@ void OutboxWriter::commit(Parts &parts, Group &group, const std::vector<OutboxRe
     // The checkpointer copies the WAL in the background but cannot catch up with a writer
     // that never pauses; once the WAL is this long, the writer copies the rest itself (little
     // is left), so the WAL starts over.
-    if (committer.walFrames() >= 4 * WalCheckpointer::FramesPerCheckpoint)
+    if (committer.walFrames() >= WalFramesCopiedHere)
         committer.checkpoint();
     group.stored = std::move(summary.stored);
     group.refused = std::move(summary.refused);

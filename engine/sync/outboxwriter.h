@@ -69,6 +69,9 @@ public:
     /// The longest a group waits for callers still to come back after a sync started
     /// (settleEnd()): a sync that took long once does not hold the next group for as long.
     static constexpr std::chrono::microseconds MaxSettle{1000};
+    /// Once the WAL holds this many frames (16 MiB), the writer copies what the checkpointer
+    /// has not, so the WAL starts over instead of growing.
+    static constexpr int WalFramesCopiedHere = 4000;
     /// With records in the intent log and nothing to write for this long, the WAL is synced
     /// and the log starts over (so a restart replays little).
     static constexpr int IdleRollOverMs = 1000;

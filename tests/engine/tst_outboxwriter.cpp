@@ -995,7 +995,7 @@ private slots:
             QVERIFY(writer.write(items).ok());
         }
         const qint64 walBytes = QFileInfo(db + QStringLiteral("-wal")).size();
-        const qint64 bound = qint64(5 * WalCheckpointer::FramesPerCheckpoint) * (4096 + 24) + 32;
+        const qint64 bound = qint64(OutboxWriter::WalFramesCopiedHere) * 5 / 4 * (4096 + 24) + 32;
         QVERIFY2(walBytes <= bound, qPrintable(QStringLiteral("WAL is %1 bytes").arg(walBytes)));
         auto store = std::move(Store::open(db)).value();
         QCOMPARE(count(*store, QStringLiteral("SELECT COUNT(*) FROM events")), 1200);
