@@ -133,6 +133,22 @@ std::optional<SyncMode> syncModeOf(const Call &call, const QJsonObject &body)
     return std::nullopt;
 }
 
+/// Answers 400 naming the first field of `body` not in `known` (false), as events' own unknown
+/// fields are: a misspelled "mode" would otherwise send a bulk load as real-time.
+bool onlyKnownFields(const Call &call, const QJsonObject &body, const QStringList &known)
+{
+    for (auto it = body.constBegin(); it != body.constEnd(); ++it) {
+        if (known.contains(it.key()))
+            continue;
+        call->error(400, QStringLiteral("json.unknown_field"),
+                    QStringLiteral("field \"%1\" is not known (known: %2)")
+                        .arg(it.key().left(60), known.join(QStringLiteral(", "))),
+                    it.key().left(60));
+        return false;
+    }
+    return true;
+}
+
 /// The body's `key`, naming `what` on the engine's machine; answers 400 naming the field when it
 /// is empty.
 std::optional<QString> engineFileOf(const Call &call, const QJsonObject &body, const QString &key,
@@ -321,7 +337,9 @@ void AdminApiServer::addEventRoutes()
 {
     route("POST", QStringLiteral("/api/v1/sync/events"), Permission::Publish, [this](const Call &call) {
         const auto body = call->jsonObject();
-        if (!body)
+        if (!body || !onlyKnownFields(call, *body,
+                                      {QStringLiteral("events"), QStringLiteral("mode"),
+                                       QStringLiteral("target")}))
             return;
         auto events = codec::decodeList<SyncEvent>(body->value(QStringLiteral("events")));
         if (!events)

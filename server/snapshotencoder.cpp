@@ -18,11 +18,14 @@ bool sameDouble(double a, double b)
 
 bool same(const NodeStatus &a, const NodeStatus &b)
 {
-    return a.spec == b.spec && a.health == b.health && a.effectiveWeight == b.effectiveWeight && a.eligible == b.eligible
-           && a.activeConnections == b.activeConnections && sameDouble(a.responseTimeMs, b.responseTimeMs)
-           && sameDouble(a.successRate, b.successRate) && a.requests == b.requests && a.failures == b.failures
-           && a.lastCheckAt == b.lastCheckAt && a.lastCheckResult == b.lastCheckResult && a.lastChangeAt == b.lastChangeAt
-           && a.consecutiveOk == b.consecutiveOk && a.consecutiveFail == b.consecutiveFail;
+    return a.spec == b.spec && a.health == b.health && a.effectiveWeight == b.effectiveWeight &&
+           a.eligible == b.eligible && a.activeConnections == b.activeConnections &&
+           sameDouble(a.responseTimeMs, b.responseTimeMs) &&
+           sameDouble(a.successRate, b.successRate) && a.requests == b.requests &&
+           a.failures == b.failures && a.lastCheckAt == b.lastCheckAt &&
+           a.lastCheckResult == b.lastCheckResult && a.lastChangeAt == b.lastChangeAt &&
+           a.consecutiveOk == b.consecutiveOk && a.consecutiveFail == b.consecutiveFail &&
+           a.checkedHere == b.checkedHere && a.checkedBy == b.checkedBy;
 }
 
 /// Every field of TargetStatus: a field added there must be compared here, or a target

@@ -1895,6 +1895,26 @@ After: %2</source>
         <source>tls_insecure is set: the node&apos;s certificate is not verified, so its traffic can be read and changed on the way.</source>
         <translation>已设置 tls_insecure：不校验节点证书，其流量在途中可被读取和篡改。</translation>
     </message>
+    <message>
+        <source>%1: measured there, not by the daemon this console is attached to.</source>
+        <translation>%1：在那里测量，不是由本控制台所连接的守护进程测量。</translation>
+    </message>
+    <message>
+        <source>checked by another daemon</source>
+        <translation>由另一个守护进程检查</translation>
+    </message>
+    <message>
+        <source>checked by daemon %1</source>
+        <translation>由守护进程 %1 检查</translation>
+    </message>
+    <message>
+        <source>Node %1 is checked by another daemon: its latency is measured there, not by the daemon this console is attached to. Its state above is the one that daemon recorded.</source>
+        <translation>节点 %1 由另一个守护进程检查：其延迟在那里测量，不是由本控制台所连接的守护进程测量。上方的状态是该守护进程记录的状态。</translation>
+    </message>
+    <message>
+        <source>Node %1 is checked by daemon %2: its latency is measured there, not by the daemon this console is attached to. Its state above is the one that daemon recorded; attach the console to that daemon (Daemons page) to see its latency.</source>
+        <translation>节点 %1 由守护进程 %2 检查：其延迟在那里测量，不是由本控制台所连接的守护进程测量。上方的状态是该守护进程记录的状态；将控制台连接到该守护进程（见“守护进程”页）即可查看其延迟。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::OverviewPage</name>

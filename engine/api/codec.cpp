@@ -226,6 +226,8 @@ QJsonObject encode(const NodeStatus &n)
     o.insert(QStringLiteral("last_change"), isoTime(n.lastChangeAt));
     o.insert(QStringLiteral("consecutive_ok"), n.consecutiveOk);
     o.insert(QStringLiteral("consecutive_fail"), n.consecutiveFail);
+    o.insert(QStringLiteral("checked_here"), n.checkedHere);
+    o.insert(QStringLiteral("checked_by"), n.checkedBy);
     return o;
 }
 
@@ -259,6 +261,8 @@ QByteArray nodeJson(const NodeStatus &n)
         .key("last_change").value(isoTime(n.lastChangeAt))
         .key("consecutive_ok").value(n.consecutiveOk)
         .key("consecutive_fail").value(n.consecutiveFail)
+        .key("checked_here").value(n.checkedHere)
+        .key("checked_by").value(n.checkedBy)
         .endObject();
     return out;
 }
@@ -285,6 +289,9 @@ Result<NodeStatus> decode<NodeStatus>(const QJsonValue &value)
     n.lastChangeAt = f.time("last_change");
     n.consecutiveOk = f.i32("consecutive_ok");
     n.consecutiveFail = f.i32("consecutive_fail");
+    // A daemon of an older version says nothing: it checked every node itself.
+    n.checkedHere = f.boolean("checked_here", true);
+    n.checkedBy = f.str("checked_by");
     return f.done(n);
 }
 

@@ -253,7 +253,7 @@ SessionInfo LocalEngineSession::info() const
 
 QFuture<Result<QList<NodeStatus>>> LocalEngineSession::nodes()
 {
-    return onEngine<Result<QList<NodeStatus>>>([](Engine &e) { return e.cluster()->nodes(); });
+    return onEngine<Result<QList<NodeStatus>>>([](Engine &e) { return e.nodes(); });
 }
 
 QFuture<Result<NodeStatus>> LocalEngineSession::addNode(const NodeSpec &spec)

@@ -64,6 +64,8 @@ public:
     int unwrittenHealth() const { return int(m_unwritten.size()); }
     /// True when this engine checks the node (all of them unless partitions were set).
     bool checksHere(const QString &id) const;
+    /// Several daemons split the checks (setCheckedPartitions was called).
+    bool splitsChecks() const { return m_partitioned; }
     void start();
     void stop();
 

@@ -80,6 +80,13 @@ struct NodeStatus
     qint64 lastChangeAt = 0;     ///< ms since epoch of the last health state change
     int consecutiveOk = 0;
     int consecutiveFail = 0;
+    /// False when several daemons split the health checks and another one checks this node:
+    /// its state is the one that daemon recorded in the store, and its check figures
+    /// (response time, last check) are measured there, not here.
+    bool checkedHere = true;
+    /// The daemon ("host:pid:nonce") whose lease holds the node's check partition, when
+    /// another one checks it ("" when not known: the leases are moving, or no daemon holds it).
+    QString checkedBy;
 
     bool hasResponseTime() const { return !std::isnan(responseTimeMs); }
 };

@@ -9,6 +9,7 @@
 #include "logs/logbook.h"
 #include "store/deliverylease.h"
 #include "store/logstore.h"
+#include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
 #include "store/statechangewatcher.h"
 #include "store/store.h"
@@ -25,6 +26,8 @@
 #include <QSaveFile>
 #include <QSysInfo>
 #include <QTimer>
+
+#include <optional>
 
 namespace jobfirst {
 
@@ -715,6 +718,29 @@ Result<QList<LogEntry>> Engine::logs(const LogQuery &query)
     return LogStore(m_store.get(), m_state).query(query);
 }
 
+QList<NodeStatus> Engine::nodes() const
+{
+    QList<NodeStatus> list = m_cluster->nodes();
+    markCheckers(list);
+    return list;
+}
+
+void Engine::markCheckers(QList<NodeStatus> &nodes) const
+{
+    if (!m_cluster->splitsChecks())
+        return;
+    // Read once a snapshot at most, and only when some node is checked elsewhere.
+    std::optional<QHash<int, QString>> holders;
+    for (NodeStatus &n : nodes) {
+        if (m_cluster->checksHere(n.spec.id))
+            continue;
+        if (!holders)
+            holders = m_sync->partitionHolders();
+        n.checkedHere = false;
+        n.checkedBy = holders->value(PostgresSchema::partitionOf(n.spec.id, 0));
+    }
+}
+
 void Engine::emitSnapshot()
 {
     if (!m_cluster)
@@ -722,7 +748,7 @@ void Engine::emitSnapshot()
     EngineSnapshot s;
     s.at = nowMs();
     s.cluster = m_cluster->stats();
-    s.nodes = m_cluster->nodes();
+    s.nodes = nodes();
     s.sync = m_sync->stats();
     s.maxNodes = m_config.maxNodes;
     s.strategy = strategyName(m_config.loadBalanceStrategy);

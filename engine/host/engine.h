@@ -57,6 +57,8 @@ public:
     /// shared with every daemon on it.
     ClusterStateStore *state() const { return m_state; }
     ClusterManager *cluster() const { return m_cluster; }
+    /// The nodes as the snapshots show them: each one another daemon checks says which.
+    QList<NodeStatus> nodes() const;
     SyncService *sync() const { return m_sync; }
     /// Retention, scheduled backups and the background quick_check of this store.
     StoreUpkeep *upkeep() const { return m_upkeep; }
@@ -104,6 +106,8 @@ signals:
     void configReloadFailed(const QString &message, const QString &code);
 
 private:
+    /// Says of each node another daemon checks which one does (NodeStatus::checkedBy).
+    void markCheckers(QList<NodeStatus> &nodes) const;
     Status loadConfigFile(const EngineOptions &options);
     Status openStores(const EngineOptions &options);
     Status takeStoredConfig(const EngineOptions &options);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace jobfirst {
 
@@ -276,8 +277,94 @@ QByteArray SyncEvent::toPayload() const
     return out.toByteArray();
 }
 
+bool SyncEvent::isKnownField(QStringView name)
+{
+    // version and created_at are in the events the API answers with, timestamp in a delivered
+    // payload: a client that sends back what it was given is not refused for them.
+    static constexpr QStringView known[] = {u"id",      u"type",       u"user_id",  u"data",
+                                            u"version", u"created_at", u"timestamp"};
+    return std::find(std::begin(known), std::end(known), name) != std::end(known);
+}
+
+namespace {
+
+/// Edits (insert, delete, change one character) between a and b, stopping above 3.
+int editDistance(QStringView a, QStringView b)
+{
+    if (std::abs(a.size() - b.size()) > 3)
+        return 4;
+    QVarLengthArray<int, 32> row(b.size() + 1);
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        row[j] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        int diagonal = row[0];
+        row[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                               diagonal + (a[i - 1].toLower() == b[j - 1].toLower() ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+/// The field an unknown one was probably meant to be ("userId", "user_idd": "user_id").
+QString meantField(const QString &name)
+{
+    QString squeezed = name.toLower();
+    squeezed.remove(u'_').remove(u'-');
+    for (const QString field : {QStringLiteral("user_id"), QStringLiteral("type"),
+                                QStringLiteral("data"), QStringLiteral("id")}) {
+        if (squeezed == QString(field).remove(u'_') ||
+            editDistance(name, field) <= std::min(2, int(field.size()) - 1))
+            return field;
+    }
+    return {};
+}
+
+/// "event field "user_idd" is not known (did you mean "user_id"?; "user_id" is missing)", or
+/// nothing when every field is known.
+Status unknownFieldsError(const QJsonObject &o)
+{
+    QStringList unknown;
+    for (auto it = o.constBegin(); it != o.constEnd(); ++it)
+        if (!SyncEvent::isKnownField(it.key()))
+            unknown << it.key();
+    if (unknown.isEmpty())
+        return {};
+    QStringList said;
+    for (const QString &name : std::as_const(unknown)) {
+        const QString meant = meantField(name);
+        said << (meant.isEmpty() || o.contains(meant)
+                     ? QStringLiteral("\"%1\"").arg(shown(name))
+                     : QStringLiteral("\"%1\" (did you mean \"%2\"?)").arg(shown(name), meant));
+    }
+    QStringList missing;
+    for (const QString field : {QStringLiteral("type"), QStringLiteral("user_id")})
+        if (!o.contains(field))
+            missing << QStringLiteral("\"%1\"").arg(field);
+    QString message = (unknown.size() == 1 ? QStringLiteral("event field %1 is not known")
+                                           : QStringLiteral("event fields %1 are not known"))
+                          .arg(said.join(QStringLiteral(", ")));
+    if (!missing.isEmpty())
+        message += QStringLiteral("; %1 %2 missing")
+                       .arg(missing.join(QStringLiteral(" and ")),
+                            missing.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"));
+    message += QStringLiteral(" (an event has \"type\", \"user_id\" and optionally \"id\" and "
+                              "\"data\")");
+    return makeError(QStringLiteral("event.unknown_field"), message);
+}
+
+} // namespace
+
 Result<SyncEvent> SyncEvent::fromJson(const QJsonObject &o)
 {
+    if (Status s = unknownFieldsError(o); !s)
+        return s.error();
+    if (!o.contains(QStringLiteral("user_id")))
+        return makeError(QStringLiteral("event.invalid_user"),
+                         QStringLiteral("event field \"user_id\" is missing"));
     SyncEvent e;
     e.eventId = o.value(QStringLiteral("id")).toString();
     e.type = o.value(QStringLiteral("type")).toString();

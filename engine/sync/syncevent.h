@@ -35,7 +35,13 @@ struct SyncEvent
     Status validate() const;
     /// The wire form (without version, which the outbox adds when sending).
     QByteArray toPayload() const;
+    /// An event as a client or a file writes it. A field the engine does not know is refused
+    /// with its name (and the known field it looks like): a misspelled "data" or "user_id"
+    /// would otherwise be queued as an event without it (docs/api.md, "Unknown fields").
     static Result<SyncEvent> fromJson(const QJsonObject &o);
+    /// The fields fromJson reads (id, type, user_id, data) and those it takes back as the
+    /// engine wrote them and ignores (version, created_at, timestamp).
+    static bool isKnownField(QStringView name);
 };
 
 /// Longest event or user id, in UTF-8 bytes.

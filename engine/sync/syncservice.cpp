@@ -152,6 +152,20 @@ void SyncService::setAdminUrl(const QString &url)
         m_heartbeat->setAdminUrl(url);
 }
 
+QHash<int, QString> SyncService::partitionHolders() const
+{
+    QHash<int, QString> holders;
+    const Result<QList<DaemonStatus>> daemons =
+        m_heartbeat ? m_heartbeat->daemons() : Result<QList<DaemonStatus>>(QList<DaemonStatus>());
+    if (!daemons)
+        return holders;
+    for (const DaemonStatus &d : daemons.value())
+        if (!d.self && d.state() != DaemonState::Gone)
+            for (int p : d.partitions)
+                holders.insert(p, d.id);
+    return holders;
+}
+
 Result<QList<DaemonStatus>> SyncService::daemons() const
 {
     if (m_heartbeat)

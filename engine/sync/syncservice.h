@@ -125,6 +125,10 @@ public:
     /// heartbeats (this one as last read by its heartbeat, or read at once when this process
     /// does not deliver); with SQLite this embedded engine alone.
     Result<QList<DaemonStatus>> daemons() const;
+    /// Which daemon holds each partition's lease, as this one's heartbeat view last read it
+    /// (the gone and this one left out; empty without a view): who checks the nodes this one
+    /// does not. Never reads the store.
+    QHash<int, QString> partitionHolders() const;
     /// Removes a gone daemon's row from the PostgreSQL store (DaemonHeartbeat::forget); a
     /// SQLite store lists no daemon rows ("daemon.not_shared").
     Status forgetDaemon(const QString &id);

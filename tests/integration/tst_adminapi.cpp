@@ -716,6 +716,91 @@ private slots:
         QCOMPARE(r.json()[QStringLiteral("node")].toString(), QStringLiteral("n-self"));
     }
 
+    // A misspelled field of an event was refused as "event user id is empty" (walk26), and a
+    // misspelled "data" would have queued the event without its data: the field is named, with
+    // the one it looks like and what is missing, and nothing of the batch is queued.
+    void misspelledEventFieldIsNamedAndNothingQueued()
+    {
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("typo")));
+        const QString typoConfig = m_dir.filePath(QStringLiteral("typo.json"));
+        writeConfig(
+            typoConfig,
+            {{QStringLiteral("sync_retry_interval"), QStringLiteral("100ms")},
+             {QStringLiteral("targets"),
+              QJsonArray{QJsonObject{
+                  {QStringLiteral("name"), QStringLiteral("typo")},
+                  {QStringLiteral("url"), target.url() + QStringLiteral("/sync")},
+                  {QStringLiteral("events"), QJsonArray{QStringLiteral("user.created")}}}}}});
+        const QString typoDb = m_dir.filePath(QStringLiteral("typo.db"));
+        QFile tf(makeToken(typoDb, m_dir.path(), QStringLiteral("producer"),
+                           QStringLiteral("operator")));
+        QVERIFY(tf.open(QIODevice::ReadOnly));
+        const QByteArray producer = tf.readAll();
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(typoDb, typoConfig));
+        const auto post = [&](const QJsonObject &body) {
+            return apiCall(daemon.url(), "POST", QStringLiteral("/api/v1/sync/events"), producer,
+                           json(body));
+        };
+        const auto event = [](const QString &user, const char *userField = "user_id",
+                              const char *dataField = "data") {
+            return QJsonObject{
+                {QStringLiteral("type"), QStringLiteral("user.created")},
+                {QString::fromLatin1(userField), user},
+                {QString::fromLatin1(dataField),
+                 QJsonObject{{QStringLiteral("email"), user + QStringLiteral("@jobfirst.cn")}}}};
+        };
+        ApiReply r = post(
+            {{QStringLiteral("events"), QJsonArray{event(QStringLiteral("u-good")),
+                                                   event(QStringLiteral("u-typo"), "user_idd")}}});
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.error().contains(QStringLiteral("item 1: event field \"user_idd\" (did you "
+                                                   "mean \"user_id\"?) is not known; "
+                                                   "\"user_id\" is missing")),
+                 qPrintable(r.error()));
+        QCOMPARE(r.json()[QStringLiteral("field")].toString(), QStringLiteral("events"));
+        r = post({{QStringLiteral("events"),
+                   QJsonArray{event(QStringLiteral("u-datta"), "user_id", "datta")}}});
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.error().contains(QStringLiteral("\"datta\" (did you mean \"data\"?)")),
+                 qPrintable(r.error()));
+        QVERIFY2(!r.error().contains(QStringLiteral("missing")), qPrintable(r.error()));
+        // The request's own fields too: a misspelled "mode" would send a bulk load real-time.
+        r = post({{QStringLiteral("events"), QJsonArray{event(QStringLiteral("u-mode"))}},
+                  {QStringLiteral("mdoe"), QStringLiteral("bulk")}});
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.error().contains(QStringLiteral("field \"mdoe\" is not known")),
+                 qPrintable(r.error()));
+        QCOMPARE(r.json()[QStringLiteral("field")].toString(), QStringLiteral("mdoe"));
+        // What a client sends back as the engine answered it (version, created_at) is taken.
+        QJsonObject answered = event(QStringLiteral("u-after"));
+        answered.insert(QStringLiteral("id"), QStringLiteral("ev-after"));
+        answered.insert(QStringLiteral("version"), 7);
+        answered.insert(QStringLiteral("created_at"), QStringLiteral("2026-12-01T09:00:00.000Z"));
+        r = post({{QStringLiteral("events"), QJsonArray{answered}},
+                  {QStringLiteral("mode"), QStringLiteral("real-time")}});
+        QVERIFY2(r.status == 202, qPrintable(r.error()));
+        // Only that one is delivered: nothing of the refused requests was queued.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            apiCall(daemon.url(), "GET", QStringLiteral("/api/v1/sync/stats"), producer)
+                .json()[QStringLiteral("queue_depth")]
+                .toInt(),
+            0, 10000);
+        const QJsonObject stats =
+            apiCall(daemon.url(), "GET", QStringLiteral("/api/v1/sync/stats"), producer)
+                .json()
+                .toObject();
+        QCOMPARE(stats[QStringLiteral("total_sync_tasks")].toInt(), 1);
+        QCOMPARE(target.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInt(), 1);
+        QVERIFY(
+            target.get(QStringLiteral("/records/u-after"))[QStringLiteral("version")].toInteger() >
+            0);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     void sigtermWithDeliveriesInFlightLosesNothing()
     {
         NodeSimProcess target;

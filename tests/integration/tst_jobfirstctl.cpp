@@ -771,6 +771,50 @@ private slots:
         QCOMPARE(daemon.terminate(), 0);
     }
 
+    /// `sync batch` reads events as the admin API does: a misspelled field is named with the
+    /// field it looks like, the line and what is missing, and nothing of the file is queued
+    /// (it said "event user id is empty", walk26).
+    void syncBatchNamesAMisspelledField()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("typo.db"));
+        const QString config = m_dir.filePath(QStringLiteral("typo.json"));
+        const QString events = m_dir.filePath(QStringLiteral("typo.jsonl"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"targets\": [{\"name\": \"t\", \"url\": \"http://127.0.0.1:9/sync\", "
+                    "\"events\": [\"user.created\"]}]}"); // nothing listens on port 9
+        }
+        const auto writeEvents = [&](const QByteArray &secondUserField) {
+            QFile f(events);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(R"({"type":"user.created","user_id":"typo1","data":{"email":"a@jobfirst.cn"}})"
+                    "\n");
+            f.write(R"({"type":"user.created",")" + secondUserField +
+                    R"(":"typo2"})"
+                    "\n");
+        };
+        const auto queued = [&] {
+            const CtlRun stats = runCtl({"--db", db, "--config", config, "sync", "stats"});
+            return QJsonDocument::fromJson(stats.out)
+                .object()
+                .value(QStringLiteral("queue_depth"))
+                .toInteger(-1);
+        };
+        writeEvents("user_idd");
+        const CtlRun refused = runCtl({"--db", db, "--config", config, "sync", "batch", events});
+        QVERIFY(refused.code != 0);
+        for (const char *said : {"line 2: event field \"user_idd\" (did you mean \"user_id\"?) is "
+                                 "not known; \"user_id\" is missing",
+                                 "nothing was queued"})
+            QVERIFY2(refused.err.contains(said), refused.err.constData());
+        QCOMPARE(queued(), 0);
+        writeEvents("user_id");
+        const CtlRun sent = runCtl({"--db", db, "--config", config, "sync", "batch", events});
+        QVERIFY2(sent.code == 0, sent.err.constData());
+        QCOMPARE(queued(), 2);
+    }
+
     /// jobfirstd delivers from a store: jobfirstctl on the same file does not know the
     /// daemon's circuits or last errors and says so (null, and who delivers), never a made-up
     /// "closed" (walk23). The delivering daemon, asked over its API, says them.

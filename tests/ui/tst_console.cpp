@@ -415,6 +415,62 @@ private slots:
         QTRY_VERIFY(!editor->toPlainText().contains(missing));
     }
 
+    // The status line says the latest outcome only: "Applied as version N." stayed beside a
+    // newer error once the applied text was edited into one that is not a config (walk26),
+    // and beside edits that were not applied at all.
+    void configStatusSaysOnlyTheLatestOutcome()
+    {
+        m_window->showPage(4);
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QLabel *status = m_window->config()->statusLabel();
+        QLabel *error = m_window->config()->errorLabel();
+        auto *applyButton =
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("applyConfig"));
+        auto *validateButton =
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("validateConfig"));
+        const auto applyMaxNodes = [&](int n) {
+            const QString running =
+                QString::fromUtf8(m_engine->config(false).result().value().toJson());
+            QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), running, 5000);
+            editor->setPlainText(
+                QString(running).replace(QRegularExpression(QStringLiteral("\"max_nodes\": \\d+")),
+                                         QStringLiteral("\"max_nodes\": %1").arg(n)));
+            QTest::mouseClick(applyButton, Qt::LeftButton);
+            QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), n, 5000);
+            QTRY_VERIFY_WITH_TIMEOUT(status->isVisible() &&
+                                         status->text().startsWith(QStringLiteral("Applied as")),
+                                     5000);
+            // Still said once the page shows the running config again (the reload after
+            // Apply replaces the editor's text with the engine's own).
+            QTRY_COMPARE_WITH_TIMEOUT(
+                editor->toPlainText(),
+                QString::fromUtf8(m_engine->config(false).result().value().toJson()), 5000);
+            QVERIFY(status->isVisible());
+            QVERIFY(status->text().startsWith(QStringLiteral("Applied as")));
+        };
+        applyMaxNodes(21);
+        // Edited into what is not a config: the error alone, then on Validate and Apply too.
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 21"),
+                                                           QStringLiteral("\"max_nodes\": 0")));
+        QVERIFY(error->text().contains(QStringLiteral("max_nodes")));
+        QVERIFY2(!status->isVisible(), qPrintable(status->text()));
+        QTest::mouseClick(validateButton, Qt::LeftButton);
+        QVERIFY2(!status->isVisible(), qPrintable(status->text()));
+        m_window->config()->apply();
+        QVERIFY2(!status->isVisible(), qPrintable(status->text()));
+        QCOMPARE(maxNodes(), 21);
+        // Applied again, then edited into another good config not applied: the line does not
+        // say the text on screen runs.
+        m_window->config()->reload();
+        applyMaxNodes(22);
+        editor->setPlainText(editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 22"),
+                                                           QStringLiteral("\"max_nodes\": 23")));
+        QVERIFY(error->text().isEmpty());
+        QVERIFY2(!status->isVisible(), qPrintable(status->text()));
+        m_window->config()->reload();
+        QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 22")));
+    }
+
     // The editor's live check says on which line the text goes wrong and what kind of error it
     // is, in the chosen language, then the engine's detail: it showed the engine's English
     // with a byte offset.

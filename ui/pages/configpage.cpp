@@ -116,10 +116,10 @@ void ConfigPage::connectButtons()
     connect(m_editor, &QPlainTextEdit::textChanged, this, &ConfigPage::validate);
     // The editor's live check says only what is wrong: Validate says a good config is good.
     connect(m_validate, &QPushButton::clicked, this, [this] {
-        if (validate()) {
-            showOutcome(true, [] { return tr("The configuration is valid."); });
-            m_validText = m_editor->toPlainText();
-        }
+        if (validate())
+            showOutcome(
+                true, [] { return tr("The configuration is valid."); }, m_editor->toPlainText(),
+                false);
     });
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
     connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
@@ -217,7 +217,10 @@ void ConfigPage::load(bool keepEdits)
         }
         m_current = running;
         m_note->hide();
-        m_editor->setPlainText(QString::fromUtf8(m_current));
+        const QString text = QString::fromUtf8(m_current);
+        if (m_outcomeFollowsRunning && !m_outcomeText.isNull())
+            m_outcomeText = text;
+        m_editor->setPlainText(text);
     });
     whenFinished(session()->configVersions(200), this,
                  [this](const Result<QList<ConfigVersion>> &r) {
@@ -277,9 +280,10 @@ bool ConfigPage::validate()
     m_error->setText(config ? QString() : validationText(json, config.error()));
     const bool changed = json != m_current;
     m_apply->setEnabled(config.ok() && changed);
-    // "valid" was said of the text then: once it is edited, it may no longer be true.
-    if (!m_validText.isNull() && m_editor->toPlainText() != m_validText) {
-        m_validText.clear();
+    // The status was said of the text then: once it is edited it may no longer be true, and
+    // an old "Applied" beside a new error read as if both held (walk26).
+    if (!m_outcomeText.isNull() && m_editor->toPlainText() != m_outcomeText) {
+        m_outcomeText.clear();
         m_outcome = {};
         m_status->hide();
     }
@@ -314,11 +318,15 @@ void ConfigPage::apply()
         return;
     const QByteArray json = m_editor->toPlainText().toUtf8();
     whenFinished(session()->applyConfig(json), this, [this, json](const Result<int> &s) {
+        const QString about = QString::fromUtf8(json);
         if (!s) {
-            showOutcome(false, [e = s.error()] { return tr("Not applied: %1").arg(errorText(e)); });
+            showOutcome(
+                false, [e = s.error()] { return tr("Not applied: %1").arg(errorText(e)); }, about,
+                false);
             return;
         }
-        showOutcome(true, [v = s.value()] { return tr("Applied as version %1.").arg(v); });
+        showOutcome(
+            true, [v = s.value()] { return tr("Applied as version %1.").arg(v); }, about, true);
         m_banner->hide();
         // What was applied is what runs: the editor holds no edits any more (the engine's
         // own change signal, which may come first, must not take it for edits).
@@ -411,25 +419,32 @@ void ConfigPage::rollbackSelected()
 void ConfigPage::rollback(int v)
 {
     whenFinished(session()->rollbackConfig(v), this, [this, v](const Result<int> &s) {
+        // Said of the running config, which the reload puts in the editor.
         if (s)
-            showOutcome(true, [v, now = s.value()] {
-                return tr("Version %1 applied again as version %2.").arg(v).arg(now);
-            });
+            showOutcome(
+                true,
+                [v, now = s.value()] {
+                    return tr("Version %1 applied again as version %2.").arg(v).arg(now);
+                },
+                m_editor->toPlainText(), true);
         else
-            showOutcome(false,
-                        [e = s.error()] { return tr("Not rolled back: %1").arg(errorText(e)); });
+            showOutcome(
+                false, [e = s.error()] { return tr("Not rolled back: %1").arg(errorText(e)); },
+                m_editor->toPlainText(), true);
         reload();
     });
 }
 
-void ConfigPage::showOutcome(bool ok, std::function<QString()> text)
+void ConfigPage::showOutcome(bool ok, std::function<QString()> text, const QString &about,
+                             bool followsRunning)
 {
     // What the engine answered, until the next answer: the operator sees that Apply did
     // something (or what was wrong) without looking for a new row among the versions.
     m_status->setStyleSheet(ok ? QStringLiteral("color: #1e8449;")
                                : QStringLiteral("color: #c0392b;"));
     m_outcome = std::move(text);
-    m_validText = QString();
+    m_outcomeText = about;
+    m_outcomeFollowsRunning = followsRunning;
     m_status->setText(m_outcome());
     m_status->show();
 }

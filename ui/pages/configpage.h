@@ -75,7 +75,11 @@ private:
     void rollback(int version);
     /// The roll-back confirmation: the version, when and by whom, and the keys it changes.
     QString rollbackQuestion(const ConfigVersion &version) const;
-    void showOutcome(bool ok, std::function<QString()> text);
+    /// What the engine answered (or Validate found), said of `about`: the editor's text it
+    /// holds for. Typing anything else hides it; `followsRunning` (Applied, rolled back) keeps
+    /// it when the page replaces the text with the running config, which is what it speaks of.
+    void showOutcome(bool ok, std::function<QString()> text, const QString &about,
+                     bool followsRunning);
     int selectedVersion() const;
 
     QPlainTextEdit *m_editor;
@@ -84,7 +88,8 @@ private:
     QLabel *m_note;
     QLabel *m_status;
     std::function<QString()> m_outcome; ///< the status line, in the chosen language
-    QString m_validText; ///< the text the status line says is valid (null: it says something else)
+    QString m_outcomeText; ///< the editor text the status line speaks of (null: none shown)
+    bool m_outcomeFollowsRunning = false; ///< it speaks of the running config (see showOutcome)
     QPushButton *m_validate, *m_apply, *m_revert, *m_compare, *m_rollback;
     RecordTableModel<ConfigVersion> *m_versions;
     QTableView *m_versionView;

@@ -19,6 +19,7 @@
 #include <QMessageBox>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -45,6 +46,7 @@ bool sameNumber(double a, double b)
 bool sameRow(const NodeStatus &a, const NodeStatus &b)
 {
     return a.lastCheckAt == b.lastCheckAt && a.requests == b.requests && a.health == b.health &&
+           a.checkedHere == b.checkedHere && a.checkedBy == b.checkedBy &&
            a.effectiveWeight == b.effectiveWeight && a.activeConnections == b.activeConnections &&
            sameNumber(a.responseTimeMs, b.responseTimeMs) &&
            sameNumber(a.successRate, b.successRate) && a.lastChangeAt == b.lastChangeAt &&
@@ -79,6 +81,29 @@ template <typename F> auto text(F f)
     };
 }
 
+/// A figure of a node's checks: `f(node, role)`, or for a node another daemon checks and no
+/// figure here, "—" saying in its tooltip where it is measured (an empty cell looked like
+/// missing data, walk26), sorted after every figure. `measured`: this daemon has the figure
+/// anyway (real traffic through it).
+template <typename F> auto checkFigure(F f, bool (*measured)(const NodeStatus &))
+{
+    return [f, measured](const NodeStatus &n, int role) -> QVariant {
+        if (role == Qt::BackgroundRole)
+            return stateBrush(n.health);
+        if (n.checkedHere || measured(n))
+            return role == Qt::DisplayRole || role == Qt::UserRole ? f(n, role) : QVariant();
+        if (role == Qt::DisplayRole)
+            return QStringLiteral("—");
+        if (role == Qt::UserRole)
+            return -1.0;
+        if (role == Qt::ToolTipRole)
+            return NodesPage::tr("%1: measured there, not by the daemon this console is "
+                                 "attached to.")
+                .arg(NodesPage::checkerText(n));
+        return {};
+    };
+}
+
 /// A text that may be cut short in its column: whole in its tooltip.
 template <typename F> auto elidable(F f)
 {
@@ -98,7 +123,8 @@ NodesPage::NodesPage(EngineSession *session, QWidget *parent)
       m_historyView(new QTableView), m_filter(new QLineEdit),
       m_latency(new LiveChart([] { return tr("Latency of the selected node"); },
                               [] { return tr("ms"); })),
-      m_toolbar(new QToolBar), m_detailTitle(new QLabel)
+      m_latencyNote(new QLabel), m_latencyPanel(new QStackedWidget), m_toolbar(new QToolBar),
+      m_detailTitle(new QLabel)
 {
     connect(session, &EngineSession::configApplied, this, &NodesPage::readNodeTimeout);
     m_model = makeNodeModel();
@@ -145,7 +171,11 @@ RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
                 })},
             // Last: a failed check's reason can be a long error (an answer's text); it elides
             // in the room the other columns leave, rather than scrolling the table sideways.
+            // A node another daemon checks: which one (this one's last check of it, from
+            // before its partition moved, is no longer news).
             Col{[] { return tr("Last check"); }, elidable([](const NodeStatus &n) -> QVariant {
+                    if (!n.checkedHere)
+                        return checkerText(n);
                     return n.lastCheckAt
                                ? QStringLiteral("%1  %2").arg(timeText(n.lastCheckAt).mid(11),
                                                               reasonText(n.lastCheckResult))
@@ -163,25 +193,32 @@ RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
 /// The last check's response time, sorted as a number.
 NodesPage::NodeColumn NodesPage::responseColumn()
 {
-    return {[] { return tr("Response (ms)"); }, text([](const NodeStatus &n, int role) -> QVariant {
-                // A node that is not up has no response time: an empty cell, sorted last.
-                if (!n.hasResponseTime())
-                    return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QString());
-                return role == Qt::UserRole
-                           ? QVariant(n.responseTimeMs)
-                           : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
-            })};
+    return {[] { return tr("Response (ms)"); },
+            checkFigure(
+                [](const NodeStatus &n, int role) -> QVariant {
+                    // A node that is not up has no response time: an empty cell, sorted last.
+                    if (!n.hasResponseTime())
+                        return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QString());
+                    return role == Qt::UserRole
+                               ? QVariant(n.responseTimeMs)
+                               : QVariant(QLocale().toString(n.responseTimeMs, 'f', 1));
+                },
+                [](const NodeStatus &n) { return n.hasResponseTime(); })};
 }
 
 /// Nothing checked or asked yet: no rate, rather than a made-up one.
 NodesPage::NodeColumn NodesPage::successColumn()
 {
-    return {[] { return tr("Success %"); }, text([](const NodeStatus &n, int role) -> QVariant {
-                if (std::isnan(n.successRate))
-                    return role == Qt::UserRole ? QVariant(-1.0) : QVariant(QStringLiteral("—"));
-                return role == Qt::UserRole ? QVariant(n.successRate)
-                                            : QVariant(QString::number(n.successRate, 'f', 1));
-            })};
+    return {[] { return tr("Success %"); },
+            checkFigure(
+                [](const NodeStatus &n, int role) -> QVariant {
+                    if (std::isnan(n.successRate))
+                        return role == Qt::UserRole ? QVariant(-1.0)
+                                                    : QVariant(QStringLiteral("—"));
+                    return role == Qt::UserRole ? QVariant(n.successRate)
+                                                : QVariant(QString::number(n.successRate, 'f', 1));
+                },
+                [](const NodeStatus &n) { return !std::isnan(n.successRate); })};
 }
 
 /// Today's changes by their time alone (the date took a column's worth of the
@@ -347,7 +384,13 @@ void NodesPage::layOut()
     bottomLayout->addWidget(m_detailTitle);
     auto *panels = new QSplitter(Qt::Horizontal);
     panels->addWidget(m_historyView);
-    panels->addWidget(m_latency);
+    m_latencyNote->setObjectName(QStringLiteral("latencyNote"));
+    m_latencyNote->setWordWrap(true);
+    m_latencyNote->setAlignment(Qt::AlignCenter);
+    m_latencyNote->setMargin(12);
+    m_latencyPanel->addWidget(m_latency);
+    m_latencyPanel->addWidget(m_latencyNote);
+    panels->addWidget(m_latencyPanel);
     bottomLayout->addWidget(panels, 1);
     auto *split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
@@ -373,6 +416,7 @@ void NodesPage::retranslate()
     m_history->retranslate();
     m_latency->retranslate();
     showDetailTitle();
+    showLatencyOrChecker();
 }
 
 QMenu *NodesPage::contextMenu()
@@ -408,7 +452,8 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
     // Every node's recent latency, so a node selected later shows its history at once.
     for (qsizetype i = 0; i < s.nodes.size(); ++i) {
         const NodeStatus &n = s.nodes.at(i);
-        if (!n.lastCheckAt)
+        // Another daemon checks it: no measurement here is not "no answer".
+        if (!n.lastCheckAt || (!n.checkedHere && !n.hasResponseTime()))
             continue;
         auto &points = m_recent[std::size_t(i)];
         points.emplace_back(s.at, n.responseTimeMs);
@@ -426,12 +471,14 @@ void NodesPage::applySnapshot(const EngineSnapshot &s)
         refreshHistory();
     } else if (!m_historyFor.isEmpty()) {
         for (const NodeStatus &n : s.nodes)
-            if (n.spec.id == m_historyFor && n.lastCheckAt) {
+            if (n.spec.id == m_historyFor && n.lastCheckAt &&
+                (n.checkedHere || n.hasResponseTime())) {
                 m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
                 m_latency->setSeriesNote(n.spec.id,
                                          n.hasResponseTime() ? QString() : healthText(n.health));
             }
         m_latency->flush(s.at);
+        showLatencyOrChecker();
         for (const HealthEvent &e : s.healthEvents)
             if (e.nodeId == m_historyFor) {
                 refreshHistory();
@@ -488,6 +535,7 @@ void NodesPage::refreshHistory()
             m_latency->flush(m_snapshotAt);
     }
     showDetailTitle();
+    showLatencyOrChecker();
     if (id.isEmpty())
         return;
     whenFinished(session()->nodeHistory(id, 200), this,
@@ -508,6 +556,34 @@ void NodesPage::showDetailTitle()
         m_historyFor.isEmpty()
             ? tr("No node selected: select a node to see its health history and latency.")
             : tr("Node %1: health history and latency").arg(m_historyFor));
+}
+
+QString NodesPage::checkerText(const NodeStatus &node)
+{
+    return node.checkedBy.isEmpty() ? tr("checked by another daemon")
+                                    : tr("checked by daemon %1").arg(node.checkedBy);
+}
+
+void NodesPage::showLatencyOrChecker()
+{
+    const int row = m_historyFor.isEmpty() ? -1 : m_model->rowOfKey(m_historyFor);
+    const NodeStatus *node = row < 0 ? nullptr : &m_model->row(row);
+    if (!node || node->checkedHere || node->hasResponseTime()) {
+        m_latencyPanel->setCurrentWidget(m_latency);
+        return;
+    }
+    m_latencyNote->setText(
+        node->checkedBy.isEmpty()
+            ? tr("Node %1 is checked by another daemon: its latency is measured there, not by "
+                 "the daemon this console is attached to. Its state above is the one that "
+                 "daemon recorded.")
+                  .arg(node->spec.id)
+            : tr("Node %1 is checked by daemon %2: its latency is measured there, not by the "
+                 "daemon this console is attached to. Its state above is the one that daemon "
+                 "recorded; attach the console to that daemon (Daemons page) to see its "
+                 "latency.")
+                  .arg(node->spec.id, node->checkedBy));
+    m_latencyPanel->setCurrentWidget(m_latencyNote);
 }
 
 void NodesPage::run(QFuture<Status> action)

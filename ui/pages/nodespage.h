@@ -13,6 +13,7 @@ class QAction;
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
+class QStackedWidget;
 class QTableView;
 class QToolBar;
 
@@ -37,6 +38,10 @@ public:
     RecordTableModel<HealthEvent> *historyModel() const { return m_history; }
     QTableView *table() const { return m_table; }
     LiveChart *latencyChart() const { return m_latency; }
+    /// Said in the chart's place when another daemon checks the selected node (hidden else).
+    QLabel *latencyNote() const { return m_latencyNote; }
+    /// "checked by daemon host:pid:nonce" (or by another daemon, when not known which).
+    static QString checkerText(const NodeStatus &node);
     /// "Node n1: health history and latency", or that no node is selected.
     QString detailTitle() const;
     /// The context menu of the current selection (tests open it as a person would).
@@ -69,6 +74,9 @@ private:
     void checkNow();
     void refreshHistory();
     void showDetailTitle();
+    /// The latency chart of the selected node, or in its place which daemon checks it: that
+    /// daemon measures its latency, and an empty plot looked like missing data (walk26).
+    void showLatencyOrChecker();
     void readNodeTimeout();
     /// Lines m_ids and m_recent up with the nodes after the table was reset.
     void realignRecent(const QList<NodeStatus> &nodes);
@@ -82,6 +90,8 @@ private:
     QTableView *m_historyView;
     QLineEdit *m_filter;
     LiveChart *m_latency;
+    QLabel *m_latencyNote;
+    QStackedWidget *m_latencyPanel;
     QToolBar *m_toolbar;
     QAction *m_add, *m_edit, *m_remove, *m_drain, *m_maint, *m_ready, *m_weight, *m_check;
     QStringList m_ids;
