@@ -314,7 +314,7 @@ QString meantField(const QString &name)
 {
     QString squeezed = name.toLower();
     squeezed.remove(u'_').remove(u'-');
-    for (const QString field : {QStringLiteral("user_id"), QStringLiteral("type"),
+    for (const QString &field : {QStringLiteral("user_id"), QStringLiteral("type"),
                                 QStringLiteral("data"), QStringLiteral("id")}) {
         if (squeezed == QString(field).remove(u'_') ||
             editDistance(name, field) <= std::min(2, int(field.size()) - 1))
@@ -341,7 +341,7 @@ Status unknownFieldsError(const QJsonObject &o)
                      : QStringLiteral("\"%1\" (did you mean \"%2\"?)").arg(shown(name), meant));
     }
     QStringList missing;
-    for (const QString field : {QStringLiteral("type"), QStringLiteral("user_id")})
+    for (const QString &field : {QStringLiteral("type"), QStringLiteral("user_id")})
         if (!o.contains(field))
             missing << QStringLiteral("\"%1\"").arg(field);
     QString message = (unknown.size() == 1 ? QStringLiteral("event field %1 is not known")

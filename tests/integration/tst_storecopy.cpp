@@ -193,7 +193,7 @@ private slots:
         QCOMPARE(report[QStringLiteral("ledger_rows")].toInt(), 100);
         QVERIFY(!report[QStringLiteral("ledger_digest")].toString().isEmpty());
         // Counted again here, independently of the command's own check.
-        for (const QString table :
+        for (const QString &table :
              {QStringLiteral("events"), QStringLiteral("deliveries"), QStringLiteral("ledger"),
               QStringLiteral("ledger_ranges"), QStringLiteral("nodes"), QStringLiteral("audit"),
               QStringLiteral("config_versions"), QStringLiteral("health_events"),

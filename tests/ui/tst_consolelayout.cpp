@@ -392,8 +392,8 @@ private slots:
                         QStringLiteral("%1/%2-%3-%4.png").arg(dir, language).arg(page).arg(view++));
                 // A snapshot may change a label's text just before the look, with its layout
                 // pass still posted: a cut that lasts is a defect, one pass of layout is not.
-                QStringList viewCut;
-                QTest::qWaitFor(
+                QStringList viewCut; // compared below: the wait only gives layout its pass
+                (void)QTest::qWaitFor(
                     [&] {
                         QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
                         viewCut = cutTexts(m_window.get());
@@ -626,7 +626,7 @@ private slots:
         QTest::addColumn<QString>("language");
         QTest::addColumn<QSize>("size");
         for (const QSize size : {QSize(1280, 820), QSize(1400, 900)})
-            for (const QString language : {QStringLiteral("en"), QStringLiteral("zh_CN")})
+            for (const QString &language : {QStringLiteral("en"), QStringLiteral("zh_CN")})
                 QTest::addRow("%s %dx%d", qPrintable(language), size.width(), size.height())
                     << language << size;
     }

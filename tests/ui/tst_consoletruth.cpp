@@ -1347,7 +1347,7 @@ private slots:
             return allowed.contains(w) || w.startsWith(QLatin1String("node-")) ||
                    w.startsWith(QLatin1String("node:")) || w == u"t0" ||
                    w.startsWith(QLatin1String("http")) || w.startsWith(QLatin1String("console:")) ||
-                   w.startsWith(QLatin1String("u")) && w.size() <= 3 || w == u"lin" ||
+                   (w.startsWith(QLatin1String("u")) && w.size() <= 3) || w == u"lin" ||
                    w.startsWith(QLatin1String("file:")) || w.endsWith(QLatin1String(".json")) ||
                    w.endsWith(QLatin1String(".db")) || w.startsWith(QLatin1String("jobfirst")) ||
                    w.contains(QLatin1Char('/'))
