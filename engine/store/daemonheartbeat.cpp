@@ -28,7 +28,6 @@ qint64 steadyMs()
 
 const char *const ServerNowMs = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
 constexpr qint64 ForgetAfterMs = 3600000; // rows of daemons silent this long are removed
-constexpr int MaxBackoffMs = 8000;
 
 Result<QList<DaemonStatus>> readDaemons(QSqlDatabase db, const QString &where, const QString &self)
 {
@@ -132,18 +131,46 @@ Result<QList<DaemonStatus>> DaemonHeartbeat::daemons() const
 {
     std::lock_guard lock(m_mutex);
     // The ages were measured when the view was read: they have grown since.
-    const qint64 since = std::max<qint64>(0, steadyMs() - m_readAt);
-    if (!m_failure.isEmpty() && since > StaleMs)
-        return makeError(QStringLiteral("store.unavailable"),
-                         QStringLiteral("the daemons were last read %1 s ago: %2")
-                             .arg(since / 1000)
-                             .arg(m_failure));
+    const qint64 now = steadyMs();
+    const qint64 since = std::max<qint64>(0, now - m_readAt);
+    // Stale by the time since the last read that succeeded, not by a failure: a read that
+    // hangs on a server that does not answer (stopped, or its host cut off) fails late or
+    // never, and its view was drawn as current meanwhile.
+    if (since > StaleMs)
+        return staleError(since);
     QList<DaemonStatus> list = m_daemons;
     for (DaemonStatus &d : list) {
         d.heartbeatAgeMs += since;
         d.leaseLeftMs = std::max<qint64>(0, d.leaseLeftMs - since);
     }
+    markAwaited(list, now);
     return list;
+}
+
+Error DaemonHeartbeat::staleError(qint64 since) const
+{
+    const QString why =
+        m_failure.isEmpty() ? QStringLiteral("the store has not answered since") : m_failure;
+    return makeError(
+        QStringLiteral("store.unavailable"),
+        m_everRead
+            ? QStringLiteral("the daemons were last read %1 s ago: %2").arg(since / 1000).arg(why)
+            : QStringLiteral("the daemons have not been read yet (%1 s): %2")
+                  .arg(since / 1000)
+                  .arg(why));
+}
+
+void DaemonHeartbeat::markAwaited(QList<DaemonStatus> &list, qint64 now) const
+{
+    if (m_backAt == 0 || now >= m_backAt + ReturnGraceMs)
+        return;
+    for (DaemonStatus &d : list) {
+        // When it beat last, by this clock (its age as now, less the time since now).
+        const qint64 beatAt = now - d.heartbeatAgeMs;
+        // Silent before the view was lost, it was not live then: not awaited, absent.
+        const bool liveWhenLost = beatAt >= m_lostAt - DaemonStatus::RateFreshMs;
+        d.awaited = !d.self && !d.rateKnown() && beatAt < m_backAt && liveWhenLost;
+    }
 }
 
 Result<QList<DaemonStatus>> DaemonHeartbeat::read(const PostgresUrl &url)
@@ -266,8 +293,16 @@ bool DaemonHeartbeat::readView(QSqlDatabase &db, QString *failure)
         *failure = list.error().message;
         return false;
     }
+    const qint64 now = steadyMs();
+    // Back after the view was lost (its reads failed, or none succeeded for StaleMs): the
+    // others may not have reconnected yet.
+    if (!m_failure.isEmpty() || now - m_readAt > StaleMs) {
+        m_lostAt = m_readAt;
+        m_backAt = now;
+    }
     m_daemons = std::move(list).value();
-    m_readAt = steadyMs();
+    m_readAt = now;
+    m_everRead = true;
     m_failure.clear();
     return true;
 }

@@ -22,7 +22,9 @@ namespace jobfirst {
 /// leaves it, its age growing (rows silent for an hour are removed). While the server is
 /// away it connects again with backoff; daemons() answers the last view it read with every
 /// age grown by the time since (never a live-looking age), and an error naming why once that
-/// view is older than StaleMs.
+/// view is older than StaleMs, whether its reads failed or still wait for an answer. When the
+/// view comes back, a daemon not heard from since is awaited (DaemonStatus::awaited) for
+/// ReturnGraceMs: it may be alive and not have reconnected yet.
 class DaemonHeartbeat final
 {
 public:
@@ -40,7 +42,8 @@ public:
 
     void setAdminUrl(const QString &url);
     /// Every daemon as last read (this one marked self), the newest heartbeat first, ages as
-    /// of now; "store.unavailable" when the view could not be read for StaleMs.
+    /// of now, the daemons not heard from since the view came back marked awaited;
+    /// "store.unavailable" when no read has succeeded for StaleMs (failed, or not answered).
     Result<QList<DaemonStatus>> daemons() const;
     /// Reads the daemons once through a connection of its own (jobfirstctl with --db URL).
     static Result<QList<DaemonStatus>> read(const PostgresUrl &url);
@@ -53,8 +56,14 @@ public:
     void dropFromView(const QString &id);
 
     static constexpr int BeatMs = int(DaemonStatus::HeartbeatMs);
-    /// A view older than this (its reads failing) is not shown as the daemons' state.
+    /// A view older than this (its reads failing, or hanging) is not shown as the daemons'
+    /// state.
     static constexpr int StaleMs = 3 * BeatMs;
+    /// The longest wait between two connects while the server is away.
+    static constexpr int MaxBackoffMs = 8000;
+    /// How long after this daemon's view comes back the others may take to be heard from
+    /// again: their reconnect backoff at its longest, then a beat as old as a live one's.
+    static constexpr int ReturnGraceMs = MaxBackoffMs + int(DaemonStatus::RateFreshMs);
 
 private:
     /// Once a second until stopped: a beat, or on a failure the connection closed and opened
@@ -68,6 +77,11 @@ private:
     bool readView(QSqlDatabase &db, QString *failure);
     /// Why the last beat failed, for daemons() once the view is stale.
     void recordFailure(const QString &failure);
+    /// "store.unavailable": no read for `since` ms, and why (m_mutex held).
+    Error staleError(qint64 since) const;
+    /// The daemons of `list` (as of `now`) not heard from since the view came back, while
+    /// that may be because they have not reconnected yet, marked awaited (m_mutex held).
+    void markAwaited(QList<DaemonStatus> &list, qint64 now) const;
     /// This daemon's row removed at a clean stop.
     void leave(QSqlDatabase &db) const;
     static void closeConnection(QSqlDatabase &db, const QString &name);
@@ -82,7 +96,12 @@ private:
     QString m_adminUrl;
     QList<DaemonStatus> m_daemons;
     qint64 m_readAt;   ///< steady ms when m_daemons was read (or the heartbeat started)
+    bool m_everRead = false;
     QString m_failure; ///< why the last beat failed ("" when it did not)
+    /// Steady ms when the view came back after it was lost (0: it never was), and of the
+    /// last read before it was lost (or the heartbeat's start, when it was lost from the first).
+    qint64 m_backAt = 0;
+    qint64 m_lostAt = 0;
     std::thread m_thread;
 };
 

@@ -41,6 +41,12 @@ struct DaemonStatus
     /// read from the store, since daemons may run different --lease.
     qint64 leaseLeftMs = 0;
     bool self = false;     ///< the engine that answered
+    /// Not known yet whether it delivers: its rate is not current, but its last heartbeat
+    /// predates this engine's view coming back after the store was away (a daemon alive through
+    /// the outage may not have reconnected yet), it was live when the view was lost, and the
+    /// grace after the view came back (DaemonHeartbeat::ReturnGraceMs) has not passed. Such a
+    /// daemon is neither counted as delivering nor absent: the count of daemons is not known.
+    bool awaited = false;
     /// Its lease time (--lease), in ms: how long after its last claim its partitions (or the
     /// store's one delivery lease) pass on should it stop. 0 when not known.
     qint64 leaseMs = 0;

@@ -787,13 +787,16 @@ void SyncService::addClusterRate(SyncStats &s) const
         return; // SQLite: one engine delivers at a time
     // The others' rates as they wrote them at their last heartbeat (a second ago at most); a
     // late daemon's is not current (a SIGKILLed one keeps its last), so it is not counted.
-    // The view unread for too long (the store away): this one's figures alone.
+    // The view unread for too long (the store away): this one's figures alone. A daemon
+    // awaited after the store came back (alive, perhaps, and not reconnected yet): the count
+    // and the cluster's rate are not known.
     const Result<QList<DaemonStatus>> daemons = m_heartbeat->daemons();
     if (!daemons) {
         s.liveDaemonsKnown = false;
         return;
     }
     for (const DaemonStatus &d : daemons.value()) {
+        s.liveDaemonsKnown = s.liveDaemonsKnown && !d.awaited;
         if (d.self || !d.rateKnown())
             continue;
         ++s.liveDaemons;

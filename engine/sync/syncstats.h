@@ -80,9 +80,11 @@ struct SyncStats
     /// SQLite store: 1 and deliveriesPerSecond (0 and 0 when this engine does not deliver).
     int liveDaemons = 0;
     double clusterDeliveriesPerSecond = 0;
-    /// False while the daemons' view cannot be read (the store away, or its first read after
-    /// it came back not done yet): liveDaemons and the cluster's rate then count this daemon
-    /// alone, which is not "one daemon left".
+    /// False while the daemons' view cannot be read (the store away, not answering for
+    /// DaemonHeartbeat::StaleMs, or its first read after it came back not done yet), or while
+    /// a daemon is awaited after it came back (DaemonStatus::awaited): liveDaemons and the
+    /// cluster's rate then count this daemon and those heard from, which is not "one daemon
+    /// left".
     bool liveDaemonsKnown = true;
     /// This engine's name as a daemon ("host:pid:nonce"; "" when it does not deliver).
     QString daemonId;

@@ -8,6 +8,7 @@
 #include <QThread>
 #include <QtTest>
 
+#include <csignal>
 #include <unistd.h>
 
 QString PostgresServer::binDir()
@@ -109,6 +110,41 @@ bool PostgresServer::resume()
     return m_running;
 }
 
+bool PostgresServer::freeze()
+{
+    QFile pidFile(m_data + QStringLiteral("/postmaster.pid"));
+    if (!m_running || !pidFile.open(QIODevice::ReadOnly)) {
+        qWarning("freeze: the server is not running");
+        return false;
+    }
+    const qint64 postmaster = pidFile.readLine().trimmed().toLongLong();
+    // The postmaster first, so it starts no backend that would be left running.
+    if (postmaster <= 0 || ::kill(pid_t(postmaster), SIGSTOP) != 0) {
+        qWarning("freeze: no postmaster %lld", postmaster);
+        return false;
+    }
+    m_frozen << postmaster;
+    // Its children by /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces.
+    for (const QString &entry : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!entry.toLongLong() || !stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields.at(1).toLongLong() == postmaster &&
+            ::kill(pid_t(entry.toLongLong()), SIGSTOP) == 0)
+            m_frozen << entry.toLongLong();
+    }
+    return true;
+}
+
+void PostgresServer::thaw()
+{
+    for (qint64 pid : std::as_const(m_frozen))
+        ::kill(pid_t(pid), SIGCONT);
+    m_frozen.clear();
+}
+
 bool PostgresServer::restart()
 {
     return run(binDir() + QStringLiteral("/pg_ctl"), {QStringLiteral("-D"), m_data, QStringLiteral("-l"), m_data + QStringLiteral("/server.log"),
@@ -178,5 +214,6 @@ QString PostgresServer::psql(const QString &sql) const
 
 PostgresServer::~PostgresServer()
 {
+    thaw();
     stop(QStringLiteral("immediate"));
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QList>
+#include <QtGlobal>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -22,6 +24,12 @@ public:
     bool restart();
     /// Starts the stopped server again on the same data folder and port.
     bool resume();
+    /// SIGSTOP to the postmaster and every backend: a server whose host is cut off, which
+    /// takes connections (the kernel does) and answers nothing, so reads hang rather than
+    /// fail. False (with a QWARN) when its processes could not be found.
+    bool freeze();
+    /// SIGCONT to what freeze() stopped (the destructor does it too).
+    void thaw();
     quint16 port() const { return m_port; }
     QString database() const { return QStringLiteral("jobfirst"); }
     QString user() const { return QStringLiteral("jobfirst"); }
@@ -45,4 +53,18 @@ private:
     quint16 m_port = 0;
     bool m_asPostgres = false;
     bool m_running = false;
+    QList<qint64> m_frozen; ///< processes freeze() stopped
+};
+
+/// Thaws a frozen PostgreSQL when the test ends, passed or not: declared after what runs on
+/// it, it thaws before those stop (a read that hangs would never let them).
+class ThawAtEnd final
+{
+public:
+    explicit ThawAtEnd(PostgresServer &pg) : m_pg(pg) {}
+    ~ThawAtEnd() { m_pg.thaw(); }
+    Q_DISABLE_COPY_MOVE(ThawAtEnd)
+
+private:
+    PostgresServer &m_pg;
 };

@@ -54,6 +54,38 @@ private:
     bool m_loaded;
 };
 
+/// How many daemons the snapshots of one engine count, as they come.
+struct ClusterCount
+{
+    int snapshots = 0;
+    int liveDaemons = 0;
+    bool known = false;
+    bool storeAway = false;
+    /// Some snapshot counted this engine alone as known (set until cleared).
+    bool countedAlone = false;
+
+    void read(const EngineSnapshot &s)
+    {
+        ++snapshots;
+        liveDaemons = s.sync.liveDaemons;
+        known = s.sync.liveDaemonsKnown;
+        storeAway = s.sync.storeUnavailable();
+        countedAlone = countedAlone || (known && !storeAway && liveDaemons == 1);
+    }
+};
+
+/// SIGCONT to a process when the test ends, passed or not.
+class ContinueAtEnd final
+{
+public:
+    explicit ContinueAtEnd(qint64 pid) : m_pid(pid) {}
+    ~ContinueAtEnd() { ::kill(pid_t(m_pid), SIGCONT); }
+    Q_DISABLE_COPY_MOVE(ContinueAtEnd)
+
+private:
+    qint64 m_pid;
+};
+
 } // namespace
 
 class TestDaemonsPage final : public QObject
@@ -611,16 +643,18 @@ private slots:
         // engine can no longer count the daemons (it counts itself alone), which the page read
         // as "one daemon now": "delivered / s by this daemon" and its history were dropped and
         // the cluster's line went on as this daemon's own rate. Through the outage the series
-        // stays and grows.
+        // stays and grows, and the cluster's rate has a gap.
+        // The second daemon is paused through the restart (alive, not reconnected yet): when
+        // the first one's view is back, the second one's heartbeat is from before the outage.
+        // It is awaited, not gone: the count stays not known ("all 2 daemons" stands, the gap
+        // goes on) until it beats again (before, the Overview said one daemon at once).
         TwoDaemons two;
         QVERIFY(startTwoDaemons(two, QStringLiteral("outage")));
         RemoteEngineSession a(RemoteOptions{QUrl(two.daemons[0].url()), two.tokens[0], {}});
         ui::OverviewPage page(&a);
-        bool storeAway = false;
-        int liveDaemons = 0;
+        ClusterCount count;
         connect(&a, &EngineSession::snapshot, &page, [&](const EngineSnapshot &s) {
-            storeAway = s.sync.storeUnavailable();
-            liveDaemons = s.sync.liveDaemons;
+            count.read(s);
             page.applySnapshot(s);
         });
         QCOMPARE(connectionError(a), QString());
@@ -628,19 +662,41 @@ private slots:
         page.show();
         ui::LiveChart *queue = page.charts().at(1);
         const QString here = QStringLiteral("delivered-here");
-        QTRY_VERIFY_WITH_TIMEOUT(liveDaemons == 2 && queue->pointCount(here) >= 3, 20000);
+        const QString cluster = QStringLiteral("delivered");
+        const QString allTwo = QStringLiteral("delivered / s (all 2 daemons)");
+        QTRY_VERIFY_WITH_TIMEOUT(count.liveDaemons == 2 && queue->pointCount(here) >= 3, 20000);
 
         QVERIFY(two.pg.stop());
-        QTRY_VERIFY_WITH_TIMEOUT(storeAway, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(count.storeAway, 20000);
         const int before = queue->pointCount(here);
+        const int clusterPoints = queue->pointCount(cluster);
         QVERIFY2(before >= 3, qPrintable(QString::number(before)));
         QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(here) >= before + 2, 10000);
-        QVERIFY(storeAway);
+        QVERIFY(count.storeAway);
+        QCOMPARE(queue->pointCount(cluster), clusterPoints);
 
-        // (Just after the outage the other daemon's heartbeat may still be too old to count
-        // its rate, which reads as one daemon delivering: not asserted.)
+        const qint64 paused = two.daemons[1].pid();
+        QCOMPARE(::kill(pid_t(paused), SIGSTOP), 0);
+        const ContinueAtEnd continued(paused);
         QVERIFY(two.pg.resume());
-        QTRY_VERIFY_WITH_TIMEOUT(!storeAway && liveDaemons == 2, 30000);
+        // The first one's view is back: it lists the daemons again.
+        QTRY_COMPARE_WITH_TIMEOUT(
+            apiCall(two.daemons[0].url(), "GET", QStringLiteral("/api/v1/daemons"), two.tokens[0])
+                .status,
+            200, 30000);
+        count.countedAlone = false;
+        const int seen = count.snapshots;
+        QTRY_VERIFY_WITH_TIMEOUT(count.snapshots >= seen + 3, 15000);
+        QVERIFY2(!count.countedAlone, "the paused daemon was counted as gone");
+        QVERIFY(!count.known);
+        QCOMPARE(queue->seriesName(cluster), allTwo);
+        QCOMPARE(queue->pointCount(cluster), clusterPoints);
+
+        QCOMPARE(::kill(pid_t(paused), SIGCONT), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(count.known && !count.storeAway && count.liveDaemons == 2, 30000);
+        QVERIFY2(!count.countedAlone, "the paused daemon was counted as gone");
+        QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(cluster) > clusterPoints, 10000);
+        QCOMPARE(queue->seriesName(cluster), allTwo);
         for (DaemonProcess &d : two.daemons)
             QCOMPARE(d.terminate(), 0);
     }
