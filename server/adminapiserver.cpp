@@ -16,6 +16,7 @@
 #include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -267,7 +268,7 @@ bool AdminApiServer::authenticate(const std::shared_ptr<ApiCall> &call, const QB
         return refuse(QStringLiteral("the token is not known (revoked, or never made)"));
     m_throttle.succeeded(call->peer);
     const ApiToken &t = *token.value();
-    call->identity = ApiIdentity{t.name, t.role, t.nodeId};
+    call->identity = ApiIdentity{t.name, t.role, t.nodeId, t.createdAt};
     call->session = sessionFor(call->identity);
     return true;
 }
@@ -310,6 +311,26 @@ void AdminApiServer::onSnapshot(const EngineSnapshot &snapshot)
     m_nodesStale = false;
     m_nodesJson.clear();
     m_stream->publishSnapshot(snapshot, [this] { return m_encoder.snapshotJson(m_snapshot); });
+    endRevokedStreams();
+}
+
+void AdminApiServer::endRevokedStreams()
+{
+    // A stream lasts no longer than its token: revoked here, through another daemon, or by
+    // jobfirstctl on the store, it ends within TokenCheckMs.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_stream->clientCount() == 0 || !m_tokens || now - m_tokensCheckedAt < TokenCheckMs)
+        return;
+    m_tokensCheckedAt = now;
+    const auto tokens = m_tokens->list();
+    if (!tokens)
+        return; // the store is away: the next check decides
+    QSet<QPair<QString, qint64>> live;
+    for (const ApiToken &t : tokens.value())
+        live.insert({t.name, t.createdAt});
+    m_stream->endRevoked([&live](const StreamToken &token) {
+        return !live.contains({token.name, token.createdAt});
+    });
 }
 
 void AdminApiServer::changed()

@@ -81,6 +81,8 @@ private:
     bool authorize(const std::shared_ptr<ApiCall> &call, const ApiRoute &route);
     LocalEngineSession *sessionFor(const ApiIdentity &identity);
     void onSnapshot(const EngineSnapshot &snapshot);
+    /// Ends the live streams whose tokens were revoked (looked up at most every TokenCheckMs).
+    void endRevokedStreams();
     /// After a change: stream readers and the next GET see it at once.
     void changed();
 
@@ -120,6 +122,8 @@ private:
     bool m_nodesStale = true;
     QByteArray m_nodesJson; ///< GET /api/v1/nodes, encoded once per snapshot on demand
     SnapshotEncoder m_encoder;
+    static constexpr qint64 TokenCheckMs = 2000;
+    qint64 m_tokensCheckedAt = 0;
 };
 
 } // namespace jobfirst

@@ -26,6 +26,7 @@ struct ApiIdentity
     QString name;
     Role role = Role::Viewer;
     QString nodeId;
+    qint64 tokenCreatedAt = 0; ///< with the name, which token it is (a name may be made again)
 };
 
 /// One admin API request being answered. Answers may come later (from the engine thread's

@@ -620,7 +620,8 @@ void AdminApiServer::addStreamRoutes()
         if (!interval)
             return;
         QTcpSocket *socket = call->socket();
-        m_stream->add(call->takeResponder(), socket, int(*interval), m_snapshot.at,
+        const StreamToken token{call->identity.name, call->identity.tokenCreatedAt};
+        m_stream->add(call->takeResponder(), socket, token, int(*interval), m_snapshot.at,
                       m_haveSnapshot ? std::function<QByteArray()>([this] { return m_encoder.snapshotJson(m_snapshot); })
                                      : std::function<QByteArray()>());
     });

@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTimer>
 
 #include <algorithm>
@@ -45,7 +46,7 @@ QByteArray EventStreamHub::frame(const char *event, const QByteArray &json)
 }
 
 void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket,
-                         int intervalMs, qint64 latestAt,
+                         const StreamToken &token, int intervalMs, qint64 latestAt,
                          const std::function<QByteArray()> &latestJson)
 {
     responder->writeStatusLine(QHttpServerResponder::StatusCode::Ok);
@@ -53,7 +54,7 @@ void EventStreamHub::add(std::shared_ptr<QHttpServerResponder> responder, QTcpSo
     responder->writeHeader("Cache-Control", "no-store");
     responder->writeHeader("X-Accel-Buffering", "no");
     responder->writeBody("\r\n: stream open\n\n");
-    m_clients.push_back(Client{std::move(responder), socket, intervalMs, 0});
+    m_clients.push_back(Client{std::move(responder), socket, token, intervalMs, 0});
     if (socket)
         connect(socket, &QTcpSocket::bytesWritten, this,
                 [this, socket] { onBytesWritten(socket); });
@@ -95,6 +96,22 @@ void EventStreamHub::onBytesWritten(QTcpSocket *socket)
         if (c.socket == socket && !c.waiting.isEmpty() &&
             socket->bytesToWrite() <= SnapshotHighWater)
             write(c, std::exchange(c.waiting, {}));
+}
+
+void EventStreamHub::endRevoked(const std::function<bool(const StreamToken &)> &revoked)
+{
+    prune();
+    for (Client &c : m_clients) {
+        if (!revoked(c.token))
+            continue;
+        const QJsonObject why{
+            {QStringLiteral("message"),
+             QStringLiteral("the token \"%1\" was revoked; this stream has ended").arg(c.token.name)}};
+        write(c, frame("revoked", QJsonDocument(why).toJson(QJsonDocument::Compact)));
+        if (c.socket)
+            c.socket->disconnectFromHost(); // after what is queued, the event included
+    }
+    prune();
 }
 
 void EventStreamHub::broadcast(const QByteArray &bytes)

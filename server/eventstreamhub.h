@@ -16,6 +16,13 @@ class QTimer;
 
 namespace jobfirst {
 
+/// The token a stream was opened with: its name, and when it was made.
+struct StreamToken
+{
+    QString name;
+    qint64 createdAt = 0;
+};
+
 /// The admin API's live stream (Server-Sent Events): every connected client gets each
 /// snapshot (no more often than it asked) and each health change and config change as it
 /// happens. A snapshot is encoded once for all clients. Events are handed to the socket at
@@ -33,8 +40,11 @@ public:
     /// Starts the stream on a request's responder, with the latest snapshot when there is
     /// one. intervalMs 0: events only, no snapshots.
     /// `latestJson` (may be empty): the latest snapshot as snapshotJson() encodes it.
-    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket, int intervalMs,
-             qint64 latestAt = 0, const std::function<QByteArray()> &latestJson = {});
+    void add(std::shared_ptr<QHttpServerResponder> responder, QTcpSocket *socket,
+             const StreamToken &token, int intervalMs, qint64 latestAt = 0,
+             const std::function<QByteArray()> &latestJson = {});
+    /// Ends the streams whose token `revoked` says is gone, with a "revoked" event first.
+    void endRevoked(const std::function<bool(const StreamToken &)> &revoked);
     int clientCount() const { return int(m_clients.size()); }
 
     /// Sends the snapshot to the clients due one; `json` encodes it (called at most once, and
@@ -49,6 +59,7 @@ private:
     {
         std::shared_ptr<QHttpServerResponder> responder;
         QPointer<QTcpSocket> socket;
+        StreamToken token;
         int intervalMs = 1000;
         qint64 lastSnapshotAt = 0;
         bool owesChange = false; ///< a health change it has had no snapshot of yet

@@ -163,8 +163,11 @@ void ApiTransport::openStream(int intervalMs)
             m_backoffMs = 500;
             emit streamState(true, QString());
         }
-        for (const StreamEvent &e : m_parser.feed(reply->readAll()))
+        for (const StreamEvent &e : m_parser.feed(reply->readAll())) {
+            if (e.event == "revoked") // the engine ends the stream next
+                m_revoked = QJsonDocument::fromJson(e.data).object().value(QStringLiteral("message")).toString();
             emit streamEvent(e.event, e.data);
+        }
         if (m_parser.pending() > MaxPendingStreamBytes)
             reply->abort();
     });
@@ -181,6 +184,11 @@ void ApiTransport::openStream(int intervalMs)
                          .arg(m_options.server.toString(),
                               o.value(QStringLiteral("error"))
                                   .toString(unexplained(status, reply->url().path())));
+        } else if (!m_revoked.isEmpty()) {
+            // Its token will not work again: no reconnecting (each try would be refused).
+            reason = QStringLiteral("the engine at %1 ended the stream: %2")
+                         .arg(m_options.server.toString(), std::exchange(m_revoked, {}));
+            m_streamWanted = false;
         } else if (status == 200 && reply->error() == QNetworkReply::NoError) {
             reason = QStringLiteral("the engine at %1 closed the stream").arg(m_options.server.toString());
         }

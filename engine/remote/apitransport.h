@@ -85,6 +85,7 @@ private:
     int m_backoffMs = 500;
     bool m_streamWanted = false;
     bool m_streamUp = false;
+    QString m_revoked; ///< why the engine said it ends the stream ("revoked" event), until it does
 };
 
 } // namespace jobfirst

@@ -293,6 +293,37 @@ private slots:
         QVERIFY(!list.contains("jft_"));
     }
 
+    void aRevokedTokensLiveStreamEnds()
+    {
+        // A stream opened with a token does not outlive it: revoked by jobfirstctl on the
+        // store (as another daemon's revocation would be), it ends with the reason, and the
+        // console's session says so instead of showing a picture that no longer updates.
+        const QString file = makeToken(db(), m_dir.path(), QStringLiteral("watcher"), QStringLiteral("viewer"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        RemoteEngineSession revoked(RemoteOptions{QUrl(m_daemon.url()), f.readAll(), {}});
+        RemoteEngineSession kept(RemoteOptions{QUrl(m_daemon.url()), m_tokens.value(QStringLiteral("viewer")), {}});
+        QSignalSpy revokedState(&revoked, &EngineSession::connectionChanged);
+        QSignalSpy keptState(&kept, &EngineSession::connectionChanged);
+        QSignalSpy keptSnapshots(&kept, &EngineSession::snapshot);
+        QVERIFY(await(revoked.connectToEngine()).ok());
+        QVERIFY(await(kept.connectToEngine()).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(revoked.isConnected() && kept.isConnected(), 10000);
+        revokedState.clear();
+        QCOMPARE(runCtl({QStringLiteral("--db"), db(), QStringLiteral("token"), QStringLiteral("revoke"), QStringLiteral("watcher")}).code, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!revokedState.isEmpty(), 10000);
+        QCOMPARE(revokedState.first().at(0).toBool(), false);
+        const QString reason = revokedState.first().at(1).toString();
+        QVERIFY2(reason.contains(QStringLiteral("\"watcher\" was revoked")), qPrintable(reason));
+        // The other token's stream goes on.
+        keptSnapshots.clear();
+        QTRY_VERIFY_WITH_TIMEOUT(keptSnapshots.size() >= 2, 10000);
+        QVERIFY(kept.isConnected());
+        for (const auto &change : keptState)
+            QVERIFY(change.at(0).toBool());
+        QVERIFY(!revoked.isConnected());
+    }
+
     void badRequestsAreNamedAndChangeNothing_data()
     {
         QTest::addColumn<QByteArray>("method");
