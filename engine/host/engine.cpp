@@ -622,6 +622,13 @@ void Engine::fillDeadLetters(SyncStats &stats)
         t.deadLetters = m_deadCounts.value(t.name);
 }
 
+SyncStats Engine::syncStats()
+{
+    SyncStats stats = m_sync->stats();
+    fillDeadLetters(stats);
+    return stats;
+}
+
 void Engine::raiseDeadLetters(const SyncStats &stats)
 {
     // Any dead letter is an open incident of its target (as Svix's "endpoint failing"): it

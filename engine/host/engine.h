@@ -96,6 +96,9 @@ public:
     Result<QList<LogEntry>> logs(const LogQuery &query);
     /// Builds and emits a snapshot now.
     void emitSnapshot();
+    /// The delivery figures with the dead letters in the store now (fillDeadLetters()), as
+    /// the snapshot carries them: what /metrics reports.
+    SyncStats syncStats();
 
 signals:
     void snapshot(const jobfirst::EngineSnapshot &snapshot);

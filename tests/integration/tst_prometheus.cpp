@@ -135,6 +135,54 @@ private slots:
         QCOMPARE(daemon.terminate(), 0);
     }
 
+    /// jobfirst_sync_dead_letters is what waits in the dead-letter queue, as the Dead letters
+    /// list and `sync dlq list` show it, also after a restart (walk28: it read 0 while six
+    /// waited, so an alert on it could never fire).
+    void theDeadLetterGaugeCountsTheQueueAcrossRestarts()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("dead.db"));
+        const QString config = m_dir.filePath(QStringLiteral("dead.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            // Nothing listens on its port, and nothing is retried: one failure, one dead letter.
+            f.write(QStringLiteral("{\"max_sync_retries\": 0, \"targets\": [{\"name\": \"gone\", "
+                                   "\"url\": \"http://127.0.0.1:%1/sync\", \"events\": [\"user.created\"]}]}")
+                        .arg(freePort())
+                        .toUtf8());
+        }
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("dead"), QStringLiteral("operator"));
+        QVERIFY(!token.isEmpty());
+        const auto gauge = [&](const DaemonProcess &daemon) {
+            const ApiReply r =
+                apiCall(daemon.url(), "GET", QStringLiteral("/metrics"), readToken(token));
+            for (const QByteArray &line : r.body.split('\n'))
+                if (line.startsWith("jobfirst_sync_dead_letters{target=\"gone\"} "))
+                    return line.mid(line.lastIndexOf(' ') + 1);
+            return QByteArray();
+        };
+        {
+            DaemonProcess daemon;
+            QVERIFY(daemon.start(db, config));
+            QTRY_COMPARE_WITH_TIMEOUT(gauge(daemon), QByteArray("0"), 20000);
+            for (const QString &user : {QStringLiteral("u-1"), QStringLiteral("u-2")}) {
+                const CtlRun sent = runCtl({QStringLiteral("--server"), daemon.url(),
+                                            QStringLiteral("--token-file"), token,
+                                            QStringLiteral("sync"), QStringLiteral("send"),
+                                            QStringLiteral("--type"), QStringLiteral("user.created"),
+                                            QStringLiteral("--user"), user});
+                QVERIFY2(sent.code == 0, sent.err.constData());
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(gauge(daemon), QByteArray("2"), 20000);
+            QCOMPARE(daemon.terminate(), 0);
+        }
+        DaemonProcess again;
+        QVERIFY(again.start(db, config));
+        QTRY_COMPARE_WITH_TIMEOUT(gauge(again), QByteArray("2"), 20000);
+        QCOMPARE(again.terminate(), 0);
+    }
+
     void aRealPrometheusScrapesTheEngine()
     {
         const QString db = m_dir.filePath(QStringLiteral("c.db"));
