@@ -32,6 +32,8 @@ using namespace jobfirst;
 namespace {
 const QString FolderPrefix = QStringLiteral("jobfirst-demo-");
 const QString OwnerFile = QStringLiteral("owner");
+/// In a demo folder whose store an operator opened with --db: the folder is theirs now.
+const QString AdoptedFile = QStringLiteral("adopted");
 
 /// When a process started, in clock ticks since boot (/proc/PID/stat, field 22), so that a
 /// reused process id is not taken for the console that made a folder. 0 when it does not run.
@@ -117,16 +119,35 @@ int DemoCluster::removeStaleFolders(const QString &tempPath, const QString &keep
         const QString folder = temp.filePath(name);
         if (!kept.isEmpty() && kept.startsWith(QFileInfo(folder).absoluteFilePath() + u'/'))
             continue; // someone opens a killed demo's store on purpose: not taken from under it
+        if (QFileInfo::exists(QDir(folder).filePath(AdoptedFile)))
+            continue;
         if (!ownerRuns(folder) && !openInAnyProcess(folder) && QDir(folder).removeRecursively())
             ++removed;
     }
     return removed;
 }
 
-void DemoCluster::removeStaleFoldersLater(const QString &keep)
+bool DemoCluster::adoptFolderOf(const QString &tempPath, const QString &dbPath)
 {
-    (void)QtConcurrent::run(backgroundPool(),
-                            [temp = QDir::tempPath(), keep] { removeStaleFolders(temp, keep); });
+    const QFileInfo store(dbPath);
+    const QDir folder = store.absoluteDir();
+    if (!folder.dirName().startsWith(FolderPrefix) ||
+        QFileInfo(folder.absolutePath()).absolutePath() != QFileInfo(tempPath).absoluteFilePath())
+        return false;
+    QSaveFile adopted(folder.filePath(AdoptedFile));
+    return adopted.open(QIODevice::WriteOnly) &&
+           adopted.write("Opened with --db " + QFile::encodeName(store.fileName()) +
+                         ": this folder is kept; the demo's clean-up no longer removes it.\n") > 0 &&
+           adopted.commit();
+}
+
+void DemoCluster::removeStaleFoldersLater(const QString &keep, const QString &opened)
+{
+    (void)QtConcurrent::run(backgroundPool(), [temp = QDir::tempPath(), keep, opened] {
+        if (!opened.isEmpty())
+            adoptFolderOf(temp, opened);
+        removeStaleFolders(temp, keep);
+    });
 }
 
 DemoCluster::~DemoCluster()

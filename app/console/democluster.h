@@ -33,12 +33,19 @@ public:
 
     /// Removes the demo folders under `tempPath` whose console no longer runs (it was killed
     /// and could not clean up) and in which no process has a file open (its store opened
-    /// again with --db), except one holding `keep` (a store this console is opening).
+    /// again with --db), except one holding `keep` (a store this console is opening) and
+    /// those an operator adopted.
     /// Returns how many were removed. Disk work: not on the GUI thread.
     static int removeStaleFolders(const QString &tempPath, const QString &keep = {});
     /// The same sweep on a pool thread, as every console start does (any engine, not only the
     /// demo), so a killed console's folder goes at the next start.
-    static void removeStaleFoldersLater(const QString &keep = {});
+    /// `opened`: a store opened with --db; when it is in a demo folder, the folder is adopted
+    /// first (adoptFolderOf()).
+    static void removeStaleFoldersLater(const QString &keep = {}, const QString &opened = {});
+    /// Marks the demo folder under `tempPath` that holds `dbPath` as the operator's (they
+    /// opened its store with --db, as after a crash, and may have worked in it since): no
+    /// sweep removes it afterwards. False when `dbPath` is not in a demo folder.
+    static bool adoptFolderOf(const QString &tempPath, const QString &dbPath);
 
 signals:
     void ready();

@@ -346,10 +346,13 @@ int main(int argc, char *argv[])
                      &QCoreApplication::quit);
 
     // A demo folder left by a killed console goes at the next start, whatever this one opens
-    // (the demo start sweeps too); never the folder of the store it is asked to open.
+    // (the demo start sweeps too); never the folder of the store it is asked to open, nor,
+    // once its store was opened with --db, that folder ever after (walk28: the operator's
+    // work in a recovered demo store was deleted by the next demo's start).
     DemoCluster::removeStaleFoldersLater(
         !options.db.isEmpty() ? options.db
-                              : QSettings().value(QStringLiteral("store/path")).toString());
+                              : QSettings().value(QStringLiteral("store/path")).toString(),
+        options.db);
     ConsoleShell shell;
     setUpWindows(shell, options);
     openEngine(shell, options);

@@ -292,9 +292,17 @@ private slots:
 
         console->terminate();
         QVERIFY(console->waitForFinished(20000));
-        // Closed: the folder of a console that no longer runs is removed as before.
+        // Closed, it stays: the operator opened it on purpose and may have worked in it
+        // (walk28: the next demo's start deleted a recovered store, config and retries and
+        // all). Its folder says why it is kept.
+        QCOMPARE(DemoCluster::removeStaleFolders(m_temp.path()), 0);
+        QVERIFY(QFileInfo::exists(store));
+        QFile adopted(m_temp.filePath(QStringLiteral("jobfirst-demo-reopened/adopted")));
+        QVERIFY(adopted.open(QIODevice::ReadOnly));
+        QVERIFY(adopted.readAll().contains("--db demo.db"));
+        // A folder whose console is gone and that nobody opened still goes.
+        QVERIFY(makeFolder(QStringLiteral("jobfirst-demo-left2"), "1 12345\n"));
         QCOMPARE(DemoCluster::removeStaleFolders(m_temp.path()), 1);
-        QVERIFY(!QFileInfo::exists(store));
     }
 
     /// The console opens its window on the demo when the demo says `ready`: a demo that
