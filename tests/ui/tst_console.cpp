@@ -296,6 +296,27 @@ private slots:
             QStringLiteral("\"max_nodes\": 12")));
     }
 
+    /// A rejected file put back as the config that runs applies nothing (no new version),
+    /// and the banner that said the file could not be used goes with the incident (walk28:
+    /// it stayed for good, even after "Revert to running").
+    void aConfigFilePutBackEndsItsBanner()
+    {
+        m_window->showPage(4);
+        QFile file(configPath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray running = file.readAll();
+        file.close();
+        auto *banner = m_window->config()->findChild<QLabel *>(QStringLiteral("reloadBanner"));
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0, 5000);
+        const int versions = m_window->config()->versions()->rowCount();
+        writeFile(configPath(), R"({"max_nodes": "many"})");
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        writeFile(configPath(), running);
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 10000);
+        QCOMPARE(m_window->config()->versions()->rowCount(), versions);
+    }
+
     void editsInTheConfigEditorAreNotWipedBehindTheOperatorsBack()
     {
         m_window->showPage(4);

@@ -21,6 +21,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace jobfirst::ui {
 
 ConfigPage::ConfigPage(EngineSession *session, QWidget *parent)
@@ -258,6 +260,23 @@ void ConfigPage::showReloadError(const QString &message, const QString &code)
     m_reloadError = Error{code, message};
     m_banner->setText(bannerText());
     m_banner->show();
+    m_reloadIncidentSeen = false;
+}
+
+void ConfigPage::applySnapshot(const EngineSnapshot &snapshot)
+{
+    // The file put back as what runs applies nothing, so no configApplied() comes: the
+    // banner goes when the engine's incident about the file ends (walk28: it stayed for
+    // good). Only once a snapshot has shown the incident open: one taken before it was
+    // raised says nothing about it.
+    if (m_banner->isHidden())
+        return;
+    const bool open = std::any_of(snapshot.openAlerts.cbegin(), snapshot.openAlerts.cend(),
+                                  [](const Alert &a) { return a.kind == u"config"; });
+    if (open)
+        m_reloadIncidentSeen = true;
+    else if (m_reloadIncidentSeen)
+        m_banner->hide();
 }
 
 QString ConfigPage::bannerText() const

@@ -24,7 +24,8 @@ class ConfigPage final : public Page
 public:
     explicit ConfigPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Configuration"); }
-    void applySnapshot(const EngineSnapshot &) override {}
+    /// Hides the file's reload banner once the engine's incident about the file has ended.
+    void applySnapshot(const EngineSnapshot &snapshot) override;
     void retranslate() override;
 
     /// The running config in the editor, replacing what is typed there ("Revert to running").
@@ -95,6 +96,7 @@ private:
     QTableView *m_versionView;
     QByteArray m_current;
     Error m_reloadError; ///< what the banner says, worded again on a language switch
+    bool m_reloadIncidentSeen = false; ///< the banner's incident was open in a snapshot
 };
 
 } // namespace jobfirst::ui
