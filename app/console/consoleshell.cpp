@@ -179,7 +179,8 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
     whenFinished(
         s->connectToEngine(), this,
-        [this, pending, server, token, caFile, remember](const Status &connected) {
+        [this, pending, server, token, caFile, remember,
+         tokenFile = std::exchange(m_attachingTokenFile, {})](const Status &connected) {
             if (!connected) {
                 // The kind of error in the console's language (a wrong token), then the
                 // engine's detail; no engine there is said once, with the network's cause
@@ -204,6 +205,10 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
             settings.setValue(QStringLiteral("engine/mode"), QStringLiteral("remote"));
             settings.setValue(QStringLiteral("remote/url"), server.toString());
             settings.setValue(QStringLiteral("remote/caFile"), caFile);
+            // Attached with --token-file: the next start without arguments reads the same
+            // file (walk28: it had no token to read, and quietly started the demo instead).
+            if (!tokenFile.isEmpty())
+                settings.setValue(QStringLiteral("remote/tokenFile"), QFileInfo(tokenFile).absoluteFilePath());
             if (remember) {
                 // The token goes to a 0600 file, off the GUI thread; the settings keep only its
                 // path.
@@ -234,6 +239,7 @@ void ConsoleShell::attachWithTokenFile(const QUrl &server, const QString &tokenF
         this, [this, server, tokenFile, token, caFile](bool open) {
             if (open)
                 m_openTokenFile = tokenFile;
+            m_attachingTokenFile = tokenFile;
             connectRemote(server, token, caFile, false);
         });
 }

@@ -75,6 +75,7 @@ private:
     QString m_unshownError;
     /// A --token-file others can read: said on the window made next, in its language.
     QString m_openTokenFile;
+    QString m_attachingTokenFile; ///< --token-file of the attach under way, remembered once it succeeds
     std::unique_ptr<DemoCluster> m_demo;
     std::function<void(jobfirst::ui::MainWindow *)> m_setup;
 };

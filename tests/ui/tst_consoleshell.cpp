@@ -234,6 +234,35 @@ private slots:
         QCOMPARE(warning == source.arg(file), language == u"en");
     }
 
+    /// Attached with --connect and --token-file, the next start without arguments attaches
+    /// again with the same file (walk28: the file was not remembered, so that start found no
+    /// token and quietly opened the demo instead).
+    void anEngineAttachedWithATokenFileIsAttachedAgainNextTime()
+    {
+        const QString file = path(QStringLiteral("again.token"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(m_admin + '\n');
+        f.close();
+        QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
+        QSettings().remove(QStringLiteral("remote/tokenFile"));
+        {
+            ConsoleShell shell;
+            QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
+            shell.attachWithTokenFile(QUrl(m_daemon.url()), file, m_admin, {});
+            QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+            shell.stop();
+        }
+        QCOMPARE(QSettings().value(QStringLiteral("remote/tokenFile")).toString(),
+                 QFileInfo(file).absoluteFilePath());
+        ConsoleShell next;
+        QSignalSpy windows(&next, &ConsoleShell::windowChanged);
+        next.startRemembered();
+        QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
+        QVERIFY(next.session()->info().remote);
+        next.stop();
+    }
+
     /// A token the engine does not know is refused, and the window says so in its language:
     /// the engine's English ("the token is not known …") was all the Chinese console said.
     void aRefusedTokenIsSaidInTheChosenLanguage()
