@@ -1625,6 +1625,10 @@ After: %2</source>
         <source>Sync backlog: %1 (delivery stands by: %2)</source>
         <translation>同步积压：%1（投递待命：%2）</translation>
     </message>
+    <message>
+        <source>The engine has sent nothing new since %1: it may be waiting for its store. What is on screen is from then and is not live.</source>
+        <translation>引擎自 %1 起没有发来任何新数据：它可能正在等待其存储。屏幕上的内容来自那时，并非实时数据。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodeDialog</name>

@@ -43,6 +43,9 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include <algorithm>
+#include <utility>
+
 namespace jobfirst::ui {
 
 MainWindow::MainWindow(EngineSession *session, QWidget *parent)
@@ -115,11 +118,15 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     connect(session, &EngineSession::configReloadFailed, m_config, &ConfigPage::showReloadError);
     connect(session, &EngineSession::configApplied, m_config, &ConfigPage::configApplied);
     connect(session, &EngineSession::connectionChanged, this, &MainWindow::setLive);
+    m_snapshotWatch = new QTimer(this);
+    m_snapshotWatch->setSingleShot(true);
+    connect(m_snapshotWatch, &QTimer::timeout, this, &MainWindow::snapshotsStopped);
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_refreshMs = settings.value(QStringLiteral("view/refreshMs"), 1000).toInt();
+    watchSnapshots();
     const QString language = settings.value(QStringLiteral("language"), QString()).toString();
     switchLanguage(language);
     showPage(qBound(0, settings.value(QStringLiteral("window/page"), 0).toInt(), int(m_pages.size()) - 1));
@@ -354,13 +361,18 @@ void MainWindow::retranslate()
     const SessionInfo info = m_session->info();
     m_engineLabel->setText(info.remote ? tr("Engine %1 (%2)").arg(QUrl(info.endpoint).authority(), roleText(info.role))
                                        : tr("Embedded engine"));
-    if (!m_live)
+    const QString lostAt =
+        QDateTime::fromMSecsSinceEpoch(m_lostAt).toString(QStringLiteral("HH:mm:ss"));
+    if (!m_connected)
         m_connectionBanner->setText(
             tr("Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is "
                "from before the connection was lost and is not live.")
-                .arg(
-                    QUrl(info.endpoint).authority(), unreachableCause(m_lostReason),
-                    QDateTime::fromMSecsSinceEpoch(m_lostAt).toString(QStringLiteral("HH:mm:ss"))));
+                .arg(QUrl(info.endpoint).authority(), unreachableCause(m_lostReason), lostAt));
+    else if (m_silent)
+        m_connectionBanner->setText(
+            tr("The engine has sent nothing new since %1: it may be waiting for its store. What "
+               "is on screen is from then and is not live.")
+                .arg(lostAt));
     m_exportConfig->setText(tr("&Export configuration…"));
     m_backup->setText(tr("&Backup…"));
     m_restore->setText(tr("&Restore…"));
@@ -465,6 +477,11 @@ Page *MainWindow::page(int index) const { return m_pages.value(index); }
 void MainWindow::setRefreshInterval(int ms)
 {
     m_refreshMs = ms;
+    // Paused on purpose: no snapshot is awaited, so none is missing.
+    if (ms == 0 && std::exchange(m_silent, false))
+        updateLive();
+    if (m_connected)
+        watchSnapshots();
     QSettings().setValue(QStringLiteral("view/refreshMs"), ms);
     m_session->setRefreshInterval(ms);
     for (LiveChart *chart : findChildren<LiveChart *>())
@@ -567,10 +584,39 @@ void MainWindow::openConnectDialog()
 
 void MainWindow::setLive(bool live, const QString &reason)
 {
+    m_connected = live;
+    m_lostReason = reason;
+    if (live)
+        watchSnapshots();
+    updateLive();
+}
+
+void MainWindow::watchSnapshots()
+{
+    // The engine sends a snapshot every refresh interval, busy or idle.
+    if (m_refreshMs > 0)
+        m_snapshotWatch->start(std::max(SilentAfterMs, 3 * m_refreshMs));
+    else
+        m_snapshotWatch->stop();
+}
+
+void MainWindow::snapshotsStopped()
+{
+    // Connected, but nothing new comes: a daemon stuck on a store that takes connections and
+    // answers nothing kept sending keep-alives, and its last picture stayed on screen as if
+    // live (truth28).
+    if (!m_connected)
+        return;
+    m_silent = true;
+    updateLive();
+}
+
+void MainWindow::updateLive()
+{
+    const bool live = m_connected && !m_silent;
     if (!live && m_live)
         m_lostAt = QDateTime::currentMSecsSinceEpoch();
     m_live = live;
-    m_lostReason = reason;
     m_connectionBanner->setVisible(!live);
     // The charts' time axis ends at "now": frozen lines would pass for current ones.
     for (LiveChart *chart : findChildren<LiveChart *>())
@@ -588,8 +634,11 @@ void MainWindow::setLive(bool live, const QString &reason)
 
 void MainWindow::applySnapshot(const EngineSnapshot &s)
 {
-    if (!m_live)
+    if (!m_connected)
         return; // a snapshot that raced the loss; the next one after reconnecting is drawn
+    watchSnapshots();
+    if (std::exchange(m_silent, false))
+        updateLive();
     int up = 0, down = 0, failed = 0;
     for (const NodeStatus &n : s.nodes) {
         up += n.health == HealthState::Up;

@@ -12,6 +12,7 @@
 
 class QActionGroup;
 class QLabel;
+class QTimer;
 class QListWidget;
 class QMenu;
 class QStackedWidget;
@@ -105,7 +106,15 @@ protected:
 private:
     void showMessage(const QString &message, const QString &style);
     void applySnapshot(const EngineSnapshot &snapshot);
+    /// The engine's connection came or went (connectionChanged).
     void setLive(bool live, const QString &reason);
+    /// No snapshot for longer than the refresh interval allows: the engine is stuck (on a
+    /// store that does not answer, say), and what is on screen is not live.
+    void snapshotsStopped();
+    /// Live when connected and the snapshots come: the banner, pages and charts follow.
+    void updateLive();
+    /// Rearms the snapshot watch for the refresh interval (none while refreshing is paused).
+    void watchSnapshots();
     void openConnectDialog();
     void retranslate();
     /// The menu bar, a menu at a time; retranslate() names their commands.
@@ -160,6 +169,11 @@ private:
     QString m_dbPath, m_configPath;
     bool m_demo = false;
     bool m_live = true;
+    bool m_connected = true; ///< the engine's connection (always, for the embedded engine)
+    bool m_silent = false;   ///< connected, but no snapshot came for too long
+    QTimer *m_snapshotWatch;
+    /// No snapshot for this long (or three refresh intervals, if longer): not live.
+    static constexpr int SilentAfterMs = 5000;
     QString m_lostReason;
     qint64 m_lostAt = 0; ///< when the connection was lost (ms since the epoch); 0 while live
     int m_refreshMs = 1000;

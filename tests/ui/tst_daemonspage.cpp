@@ -8,6 +8,7 @@
 #include "awaitfuture.h"
 #include "cellsfit.h"
 #include "charts/livechart.h"
+#include "mainwindow.h"
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "pages/daemonspage.h"
@@ -697,6 +698,45 @@ private slots:
         QVERIFY2(!count.countedAlone, "the paused daemon was counted as gone");
         QTRY_VERIFY_WITH_TIMEOUT(queue->pointCount(cluster) > clusterPoints, 10000);
         QCOMPARE(queue->seriesName(cluster), allTwo);
+        for (DaemonProcess &d : two.daemons)
+            QCOMPARE(d.terminate(), 0);
+    }
+
+    /// A daemon whose store takes connections and answers nothing (PostgreSQL stopped with
+    /// SIGSTOP) makes no more snapshots, but its stream stays open: the console showed its
+    /// last picture as live (truth28 found the Overview's lines flat for about 25 s). The
+    /// window now says nothing new comes, and is live again once the store answers.
+    void aDaemonStuckOnItsStoreIsNotShownAsLive()
+    {
+        TwoDaemons two;
+        QVERIFY(startTwoDaemons(two, QStringLiteral("stuck")));
+        RemoteEngineSession a(RemoteOptions{QUrl(two.daemons[0].url()), two.tokens[0], {}});
+        QCOMPARE(connectionError(a), QString());
+        ui::MainWindow window(&a);
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
+        auto *nodes = window.findChild<QLabel *>(QStringLiteral("nodesLabel"));
+        QVERIFY(banner && nodes);
+        QTRY_VERIFY_WITH_TIMEOUT(nodes->text().startsWith(QStringLiteral("Nodes: ")), 20000);
+        QVERIFY(window.isLive() && !banner->isVisible());
+
+        const ThawAtEnd thawed(two.pg);
+        QVERIFY(two.pg.freeze());
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 20000);
+        QVERIFY2(banner->text().contains(QStringLiteral("sent nothing new since")),
+                 qPrintable(banner->text()));
+        QVERIFY(!window.isLive());
+        QCOMPARE(nodes->text(), QStringLiteral("—"));
+        for (ui::LiveChart *chart : window.findChildren<ui::LiveChart *>())
+            QVERIFY(chart->stale());
+
+        two.pg.thaw();
+        QTRY_VERIFY_WITH_TIMEOUT(window.isLive() && !banner->isVisible(), 40000);
+        QTRY_VERIFY_WITH_TIMEOUT(nodes->text().startsWith(QStringLiteral("Nodes: ")), 10000);
+        for (ui::LiveChart *chart : window.findChildren<ui::LiveChart *>())
+            QVERIFY(!chart->stale());
         for (DaemonProcess &d : two.daemons)
             QCOMPARE(d.terminate(), 0);
     }
