@@ -135,14 +135,6 @@ bool startNginx(QProcess &nginx, int ports, const QString &name)
     return false;
 }
 
-int percentile(std::vector<double> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return int(v[std::min(v.size() - 1, std::size_t(p * double(v.size())))]);
-}
-
 void tlsHealth(int nodes)
 {
     std::printf("\n== tls-health: %d https nodes checked every 1 s\n", nodes);
