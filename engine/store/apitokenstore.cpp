@@ -61,7 +61,8 @@ Error ApiTokenStore::failure(const QString &what, const QString &why) const
     QString dbError;                                                                               \
     const QSqlDatabase db = database(dbError);                                                     \
     if (!db.isValid())                                                                             \
-        return makeError(QStringLiteral("store.unavailable"), dbError);
+        return makeError(QStringLiteral("store.unavailable"), dbError);                            \
+    const auto busyCall = m_store->busy();
 
 QByteArray ApiTokenStore::hash(const QByteArray &secret)
 {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "store/postgressilencewatch.h"
+
 #include "cluster/node.h"
 #include "config/configversion.h"
 #include "core/result.h"
@@ -88,6 +90,9 @@ public:
     /// token made through one works on all and a revoked one is refused by all at once.
     /// Invalid, with `error` set, when the store cannot be reached.
     virtual QSqlDatabase tokenDatabase(QString *error) const = 0;
+    /// Marks a call on tokenDatabase() as waiting for the server while the answer lives, so
+    /// a server that stops answering is found (PostgresSilenceWatch); nothing for a file.
+    virtual PostgresSilenceWatch::Busy busy() const { return {}; }
 
 protected:
     ClusterStateStore() = default;

@@ -3,7 +3,9 @@
 
 #include "store/auditchain.h"
 #include "store/postgresnotices.h"
+#include "store/postgrespipeline.h"
 #include "store/postgresschema.h"
+#include "store/postgressilencewatch.h"
 #include "store/statereports.h"
 #include "store/staterows.h"
 #include "store/store.h"
@@ -18,6 +20,7 @@ namespace jobfirst {
 namespace {
 
 constexpr qint64 AuditLock = 0x6a666175; // "jfau": pg_advisory_xact_lock key of the chain
+constexpr int ProbeEveryMs = 1000;        ///< how often a lost server is tried
 
 qint64 now()
 {
@@ -26,7 +29,10 @@ qint64 now()
 
 } // namespace
 
-PostgresStateStore::PostgresStateStore(PostgresUrl url) : m_url(std::move(url)) {}
+PostgresStateStore::PostgresStateStore(PostgresUrl url)
+    : m_url(std::move(url)), m_probe(m_url.libpqConnInfo(), m_url.toString(), ProbeEveryMs)
+{
+}
 
 Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::open(const QString &text)
 {
@@ -43,6 +49,7 @@ Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::open(const QStri
 
 PostgresStateStore::~PostgresStateStore()
 {
+    m_silence.reset();
     {
         QSqlDatabase db = QSqlDatabase::database(m_connection, false);
         if (db.isValid())
@@ -55,28 +62,49 @@ QSqlDatabase PostgresStateStore::database(QString *error) const
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (!db.isOpen()) {
-        // While the server is away each call would wait up to connect_timeout: after a
-        // failed connect, calls fail at once for a while (ConnectBackoff).
-        const qint64 at = now();
-        QString reason = m_backoff.waiting(at);
-        if (reason.isEmpty() && !db.open())
-            reason =
-                m_backoff.failed(at, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                                         .arg(location(), PostgresUrl::errorText(db.lastError())));
+        // While the server is away each connect would hold this thread (the engine's) for
+        // up to connect_timeout: a probe finds out off it when the server answers again,
+        // and calls meanwhile fail at once.
+        QString reason;
+        if (m_silence && m_silence->cut()) // dropped under another user of this connection
+            m_probe.start(QStringLiteral("PostgreSQL store %1: %2").arg(location(), m_silence->reason()));
+        m_silence.reset();
+        if (!m_probe.waiting(&reason) && !db.open()) {
+            reason = QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                         .arg(location(), PostgresUrl::errorText(db.lastError()));
+            m_probe.start(reason);
+        }
         if (!reason.isEmpty()) {
             if (error)
                 *error = reason;
             return {};
         }
-        m_backoff.succeeded();
         routePostgresNotices(db);
         QSqlQuery(db).exec(QStringLiteral("SET synchronous_commit = on"));
     }
+    if (!m_silence)
+        m_silence = std::make_unique<PostgresSilenceWatch>(
+            PostgresPipeline::connectionOf(db), PostgresUrl::silenceLimitMs(), location());
     return db;
+}
+
+PostgresSilenceWatch::Busy PostgresStateStore::busy() const
+{
+    return m_silence ? m_silence->busy() : PostgresSilenceWatch::Busy();
 }
 
 Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
 {
+    if (m_silence && m_silence->cut()) {
+        // The server answered nothing: the connection is dropped, and the next call opens
+        // it again only once the probe has found the server answering.
+        const QString reason = QStringLiteral("%1: %2").arg(what, m_silence->reason());
+        m_silence.reset();
+        QSqlDatabase::database(m_connection, false).close();
+        m_probe.start(QStringLiteral("PostgreSQL store %1: %2").arg(location(), reason));
+        return makeError(QStringLiteral("store.unavailable"),
+                         QStringLiteral("store unavailable: PostgreSQL store %1: %2").arg(location(), reason));
+    }
     const QString detail = q.lastError().text();
     // A query that failed because the server went away: open the connection again at the
     // next call. A failed statement inside a transaction aborts it (the probe then fails with
@@ -84,8 +112,10 @@ Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     QSqlQuery probe(db);
     if (db.isOpen() && !probe.exec(QStringLiteral("SELECT 1")) &&
-        probe.lastError().nativeErrorCode() != QLatin1String("25P02"))
+        probe.lastError().nativeErrorCode() != QLatin1String("25P02")) {
+        m_silence.reset();
         db.close();
+    }
     return storeError(location(), what, detail);
 }
 
@@ -95,6 +125,7 @@ Error PostgresStateStore::queryError(const QString &what, QSqlQuery &q) const
     if (!db.isValid())                                                                             \
         return makeError(QStringLiteral("store.unavailable"),                                      \
                          QStringLiteral("store unavailable: %1").arg(dbError));                    \
+    const auto busyCall = busy();                                                                  \
     QSqlQuery q(db);
 
 Status PostgresStateStore::inTransaction(const QString &what,

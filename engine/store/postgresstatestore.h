@@ -2,7 +2,8 @@
 #pragma once
 
 #include "store/clusterstatestore.h"
-#include "store/connectbackoff.h"
+#include "store/postgresprobe.h"
+#include "store/postgressilencewatch.h"
 #include "store/postgresurl.h"
 
 #include <QSqlDatabase>
@@ -19,8 +20,9 @@ namespace jobfirst {
 /// Every change of nodes, health or config counts up its row in cluster_marks and sends
 /// NOTIFY on channel `jobfirst_state` (payload "nodes", "health" or "config"), both with its
 /// transaction: StateChangeWatcher turns them into signals. The connection is opened again at
-/// the next call after it was lost; after a failed connect, calls fail at once with
-/// "store.unavailable" for a while (ConnectBackoff). Used from one thread.
+/// the next call after it was lost; after a failed connect, or once the server stopped
+/// answering (PostgresSilenceWatch), calls fail at once with "store.unavailable" until a
+/// PostgresProbe finds the server answering again. Used from one thread.
 class PostgresStateStore final : public ClusterStateStore
 {
 public:
@@ -60,6 +62,7 @@ public:
     Result<QList<ConfigVersion>> configVersions(int limit) const override;
     Result<ConfigVersion> configVersion(int version) const override;
     QSqlDatabase tokenDatabase(QString *error) const override { return database(error); }
+    PostgresSilenceWatch::Busy busy() const override;
 
     /// How often each kind ("nodes", "health", "config") has changed: a daemon that compares
     /// them with what it saw last finds a change whose NOTIFY it missed.
@@ -78,7 +81,10 @@ private:
     PostgresUrl m_url;
     QString m_connection;
     int m_transactionDepth = 0;
-    mutable ConnectBackoff m_backoff;
+    /// Finds out when a lost server answers again, off this thread.
+    mutable PostgresProbe m_probe;
+    /// Drops the connection when the server stops answering (one per opened connection).
+    mutable std::unique_ptr<PostgresSilenceWatch> m_silence;
 };
 
 } // namespace jobfirst

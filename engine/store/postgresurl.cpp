@@ -154,6 +154,16 @@ QString PostgresUrl::connectOptions() const
     return options.join(u';');
 }
 
+QByteArray PostgresUrl::libpqConnInfo() const
+{
+    QStringList parts{QStringLiteral("host=") + connInfoValue(m_host),
+                      QStringLiteral("port=%1").arg(m_port),
+                      QStringLiteral("user=") + connInfoValue(m_user),
+                      QStringLiteral("dbname=") + connInfoValue(m_database)};
+    parts << connectOptions().split(u';');
+    return parts.join(u' ').toUtf8();
+}
+
 Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
 {
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")))

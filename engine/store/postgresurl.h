@@ -39,6 +39,9 @@ public:
     /// lock) from the daemon that takes its partitions over once its lease has run out; and
     /// no NOTICE messages, which libpq would print to stderr among jobfirstd's JSON lines.
     QString connectOptions() const;
+    /// The whole connection string for libpq itself (server, user, database and the
+    /// options above), for a connection made without QtSql (PostgresProbe).
+    QByteArray libpqConnInfo() const;
     /// How long a silent connection lasts, from its last answer (keepalives) or its last
     /// unacknowledged write (tcp_user_timeout), and how long the server keeps a transaction
     /// whose client went quiet: two thirds of this process's lease (DeliveryLease::ttlMs(),

@@ -36,6 +36,7 @@ Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, 
     if (auto *shared = dynamic_cast<PostgresStateStore *>(state);
         shared && shared->location() == r->m_location) {
         r->m_connection = shared->connectionName();
+        r->m_shared = shared;
         return r;
     }
     r->m_ownsConnection = true;
@@ -63,6 +64,8 @@ QSqlDatabase SyncRecords::db(QString *error)
 {
     if (!m_postgres)
         return m_store->database();
+    if (m_shared) // its connection, with its watch and its probe while the server is away
+        return m_shared->database(error);
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (!db.isOpen()) {
         if (!db.open()) {
@@ -96,7 +99,8 @@ Error SyncRecords::queryError(const QString &what, const QString &detail)
     QString dbError;                                                                               \
     QSqlDatabase db = this->db(&dbError);                                                          \
     if (!db.isValid())                                                                             \
-        return makeError(QStringLiteral("store.unavailable"), dbError);
+        return makeError(QStringLiteral("store.unavailable"), dbError);                            \
+    const auto busyCall = m_shared ? m_shared->busy() : PostgresSilenceWatch::Busy();
 
 Result<QHash<QString, SyncRecords::TargetState>> SyncRecords::targetStates()
 {

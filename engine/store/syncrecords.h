@@ -18,6 +18,7 @@
 namespace jobfirst {
 
 class ClusterStateStore;
+class PostgresStateStore;
 class Store;
 
 /// What the sync service reads and changes in the outbox outside the writer's hot path: dead
@@ -97,6 +98,7 @@ private:
     Store *m_store = nullptr;
     QString m_connection; ///< PostgreSQL: the connection used
     bool m_ownsConnection = false;
+    PostgresStateStore *m_shared = nullptr; ///< the cluster state store whose connection it uses
     QString m_url;        ///< PostgreSQL: the URL as given
     std::unique_ptr<QSqlQuery> m_oldestPending; ///< prepared on first use (see oldestPending)
 };
