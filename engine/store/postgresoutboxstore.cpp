@@ -9,6 +9,7 @@
 #include "store/postgresbinaryarray.h"
 #include "store/postgrespipeline.h"
 #include "store/postgresschema.h"
+#include "store/postgressilencewatch.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -207,6 +208,8 @@ struct PostgresOutboxStore::Link
                 &daemons,   &fenceParts,  &passParts,  &giveParts, &renewParts, &takeParts};
     }
     ConnectBackoff backoff; ///< calls fail at once for a while after a failed connect
+    /// Drops the connection when a task waits a lease period for a server that says nothing.
+    std::unique_ptr<PostgresSilenceWatch> silence;
     bool busy = false;      ///< guarded by m_mutex
     std::size_t requests = 0;                ///< of the group whose COMMIT is in flight (m_mutex)
     std::deque<std::function<void()>> tasks; ///< to run on `thread`, in order (m_mutex)
@@ -477,6 +480,7 @@ void PostgresOutboxStore::linkLoop(Link &link)
             task = std::move(link.tasks.front());
             link.tasks.pop_front();
         }
+        const auto waiting = link.silence ? link.silence->busy() : PostgresSilenceWatch::Busy();
         task();
     }
     // The connection ends on the thread that opened it.
@@ -733,6 +737,7 @@ void PostgresOutboxStore::disconnect(Link &link)
 {
     for (auto *q : link.statements())
         q->reset();
+    link.silence.reset();
     if (link.db.isValid())
         link.db.close();
     link.connected = false;
@@ -771,6 +776,10 @@ QString PostgresOutboxStore::connect(Link &link)
             .arg(m_url.toString(), why);
     }
     link.connected = true;
+    // A lease period, not the silence limit: a claim may wait that long on a fence lock that
+    // a cut-off daemon's transaction holds until the server ends it.
+    link.silence = std::make_unique<PostgresSilenceWatch>(
+        PostgresPipeline::connectionOf(link.db), DeliveryLease::ttlMs(), m_url.toString());
     return {};
 }
 
