@@ -11,8 +11,7 @@ namespace jobfirst {
 /// handshake is its own): every connection it hands to the HTTP server is a RequestGuard
 /// standing in front of the client's socket. QAbstractHttpServer takes connections with
 /// nextPendingConnection(), so the guard is in place before the server reads a byte.
-template <typename Server>
-class GuardedServer final : public Server
+template <typename Server> class GuardedServer final : public Server
 {
 public:
     explicit GuardedServer(RequestRules rules, QObject *parent = nullptr)

@@ -43,9 +43,8 @@ bool isControl(char c)
 
 bool isDigits(QByteArrayView text)
 {
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-    });
+    return !text.isEmpty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 RequestRefusal badRequest(const char *code, const QString &message)
@@ -77,9 +76,10 @@ std::optional<RequestRefusal> checkRequestLine(QByteArrayView line, RequestLine 
 {
     const qsizetype first = line.indexOf(' ');
     const qsizetype second = first < 0 ? -1 : line.indexOf(' ', first + 1);
-    const auto malformed = badRequest(
-        "http.request_line",
-        QStringLiteral("the request line must be METHOD TARGET HTTP/1.1, not \"%1\"").arg(shown(line)));
+    const auto malformed =
+        badRequest("http.request_line",
+                   QStringLiteral("the request line must be METHOD TARGET HTTP/1.1, not \"%1\"")
+                       .arg(shown(line)));
     if (second < 0 || line.indexOf(' ', second + 1) >= 0)
         return malformed;
     out->method = line.first(first);
@@ -96,8 +96,9 @@ std::optional<RequestRefusal> checkRequestLine(QByteArrayView line, RequestLine 
         return std::nullopt;
     }
     if (version.size() == 8 && version.startsWith("HTTP/") && version[6] == '.')
-        return RequestRefusal{505, QStringLiteral("http.version"),
-                              QStringLiteral("%1 is not spoken here; use HTTP/1.1").arg(shown(version))};
+        return RequestRefusal{
+            505, QStringLiteral("http.version"),
+            QStringLiteral("%1 is not spoken here; use HTTP/1.1").arg(shown(version))};
     return malformed;
 }
 
@@ -112,15 +113,17 @@ struct FramingHeaders
 std::optional<RequestRefusal> checkHeaderLine(QByteArrayView line, FramingHeaders *framing)
 {
     if (line.startsWith(' ') || line.startsWith('\t'))
-        return badRequest("http.header",
-                          QStringLiteral("a header line starts with whitespace (folded header lines "
-                                         "are not accepted): \"%1\"")
-                              .arg(shown(line)));
+        return badRequest(
+            "http.header",
+            QStringLiteral("a header line starts with whitespace (folded header lines "
+                           "are not accepted): \"%1\"")
+                .arg(shown(line)));
     const qsizetype colon = line.indexOf(':');
     const QByteArrayView name = line.first(std::max<qsizetype>(colon, 0));
     if (!isToken(name))
-        return badRequest("http.header",
-                          QStringLiteral("a header line must be NAME: VALUE, not \"%1\"").arg(shown(line)));
+        return badRequest(
+            "http.header",
+            QStringLiteral("a header line must be NAME: VALUE, not \"%1\"").arg(shown(line)));
     const QByteArrayView value = line.sliced(colon + 1).trimmed();
     if (std::any_of(value.begin(), value.end(), isControl))
         return badRequest("http.header",
@@ -128,7 +131,8 @@ std::optional<RequestRefusal> checkHeaderLine(QByteArrayView line, FramingHeader
     if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
         framing->contentLengths.append(value);
     else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
-        framing->transferEncoding += (framing->transferEncoding.isEmpty() ? "" : ",") + value.toByteArray();
+        framing->transferEncoding +=
+            (framing->transferEncoding.isEmpty() ? "" : ",") + value.toByteArray();
     else if (name.compare("Host", Qt::CaseInsensitive) == 0)
         ++framing->hosts;
     return std::nullopt;
@@ -160,13 +164,15 @@ std::optional<RequestRefusal> contentLength(const FramingHeaders &framing, QByte
     *digits = "0";
     for (const QByteArrayView value : framing.contentLengths) {
         if (!isDigits(value))
-            return badRequest("http.content_length",
-                              QStringLiteral("Content-Length must be a whole number of bytes, not \"%1\"")
-                                  .arg(shown(value)));
+            return badRequest(
+                "http.content_length",
+                QStringLiteral("Content-Length must be a whole number of bytes, not \"%1\"")
+                    .arg(shown(value)));
         if (value != framing.contentLengths.first())
-            return badRequest("http.content_length",
-                              QStringLiteral("the request gives two different Content-Lengths, %1 and %2")
-                                  .arg(shown(framing.contentLengths.first()), shown(value)));
+            return badRequest(
+                "http.content_length",
+                QStringLiteral("the request gives two different Content-Lengths, %1 and %2")
+                    .arg(shown(framing.contentLengths.first()), shown(value)));
     }
     if (!framing.contentLengths.isEmpty())
         *digits = framing.contentLengths.first();
@@ -232,15 +238,17 @@ std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
         if (auto refusal = checkHeaderLine(line, &framing))
             return refusal;
     if (framing.hosts > 1 || (framing.hosts == 0 && request.http11))
-        return badRequest("http.host", QStringLiteral("an HTTP/1.1 request carries one Host header, not %1")
-                                           .arg(framing.hosts));
+        return badRequest("http.host",
+                          QStringLiteral("an HTTP/1.1 request carries one Host header, not %1")
+                              .arg(framing.hosts));
     if (auto refusal = checkTransferEncoding(framing))
         return refusal;
     QByteArrayView digits;
     if (auto refusal = contentLength(framing, &digits))
         return refusal;
     const QString path = QUrl::fromEncoded(request.target.toByteArray()).path();
-    const qint64 limit = m_limit ? m_limit(request.method, path) : std::numeric_limits<qint64>::max();
+    const qint64 limit =
+        m_limit ? m_limit(request.method, path) : std::numeric_limits<qint64>::max();
     bool fits = false;
     const qint64 length = digits.toLongLong(&fits);
     if (!fits || length > limit)

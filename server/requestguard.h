@@ -60,8 +60,8 @@ private:
 
     QTcpSocket *m_client;
     RequestFramer m_framer;
-    QByteArray m_held;     ///< from the client, not checked yet (a partial head)
-    QByteArray m_passed;   ///< checked, not read by the server yet
+    QByteArray m_held;   ///< from the client, not checked yet (a partial head)
+    QByteArray m_passed; ///< checked, not read by the server yet
     QTimer m_headTimer;
     qint64 m_timedHead = -1; ///< which head the timer runs for (by headsAccepted())
     bool m_refused = false;

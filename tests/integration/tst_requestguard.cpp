@@ -65,7 +65,8 @@ class TestRequestGuard final : public QObject
 
     int auditEntries()
     {
-        return apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/audit?limit=100000"), m_viewer)
+        return apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/audit?limit=100000"),
+                       m_viewer)
             .json()
             .toArray()
             .size();
@@ -97,13 +98,18 @@ private slots:
     {
         const QString config = m_dir.filePath(QStringLiteral("c.json"));
         QVERIFY(writeNoTargetConfig(config));
-        m_operator = readToken(makeToken(db(), m_dir.path(), QStringLiteral("op"), QStringLiteral("operator")));
-        m_viewer = readToken(makeToken(db(), m_dir.path(), QStringLiteral("v"), QStringLiteral("viewer")));
-        QByteArray admin = readToken(makeToken(db(), m_dir.path(), QStringLiteral("a"), QStringLiteral("admin")));
+        m_operator = readToken(
+            makeToken(db(), m_dir.path(), QStringLiteral("op"), QStringLiteral("operator")));
+        m_viewer =
+            readToken(makeToken(db(), m_dir.path(), QStringLiteral("v"), QStringLiteral("viewer")));
+        QByteArray admin =
+            readToken(makeToken(db(), m_dir.path(), QStringLiteral("a"), QStringLiteral("admin")));
         QVERIFY(!m_operator.isEmpty() && !m_viewer.isEmpty() && !admin.isEmpty());
         QVERIFY(m_daemon.start(db(), config));
         const QByteArray body = R"({"id":"n1","url":"http://127.0.0.1:9"})";
-        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), admin, body).status, 201);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), admin, body).status,
+            201);
     }
 
     void cleanupTestCase() { QCOMPARE(m_daemon.terminate(), 0); }
@@ -115,37 +121,49 @@ private slots:
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("names"); ///< what the error's text must name
         const QByteArray drain = "POST /api/v1/nodes/n1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-        QTest::newRow("garbage line") << QByteArray("HELLO\r\n\r\n") << 400
-                                      << "http.request_line" << "HELLO";
+        QTest::newRow("garbage line") << QByteArray("HELLO\r\n\r\n") << 400 << "http.request_line"
+                                      << "HELLO";
         QTest::newRow("method alone") << QByteArray("GET\r\n\r\n") << 400 << "http.request_line"
                                       << "METHOD TARGET HTTP/1.1";
         QTest::newRow("binary") << QByteArray("\x16\x03\x01\x02\x00\x01\xff\r\n\r\n", 11) << 400
-                                << "http.request_line" << "\\x16\\x03";
-        QTest::newRow("negative length") << withOperator(drain + "Content-Length: -5\r\n") << 400
-                                         << "http.content_length" << "\"-5\"";
-        QTest::newRow("length not a number") << withOperator(drain + "Content-Length: abc\r\n")
-                                             << 400 << "http.content_length" << "\"abc\"";
-        QTest::newRow("two lengths") << withOperator(drain + "Content-Length: 0\r\nContent-Length: 7\r\n")
-                                     << 400 << "http.content_length" << "0 and 7";
+                                << "http.request_line"
+                                << "\\x16\\x03";
+        QTest::newRow("negative length")
+            << withOperator(drain + "Content-Length: -5\r\n") << 400 << "http.content_length"
+            << "\"-5\"";
+        QTest::newRow("length not a number")
+            << withOperator(drain + "Content-Length: abc\r\n") << 400 << "http.content_length"
+            << "\"abc\"";
+        QTest::newRow("two lengths")
+            << withOperator(drain + "Content-Length: 0\r\nContent-Length: 7\r\n") << 400
+            << "http.content_length"
+            << "0 and 7";
         QTest::newRow("chunked and length")
             << withOperator(drain + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n") << 400
-            << "http.framing" << "Transfer-Encoding and Content-Length";
+            << "http.framing"
+            << "Transfer-Encoding and Content-Length";
         QTest::newRow("bad chunk size")
             << withOperator(drain + "Transfer-Encoding: chunked\r\n") + "zz\r\nhello\r\n0\r\n\r\n"
-            << 411 << "http.length_required" << "Content-Length";
+            << 411 << "http.length_required"
+            << "Content-Length";
         QTest::newRow("too large, before the body")
             << withOperator(drain + "Content-Length: 2097152\r\n") << 413 << "http.too_large"
             << "2097152";
         QTest::newRow("no host") << withOperator("POST /api/v1/nodes/n1/drain HTTP/1.1\r\n") << 400
-                                 << "http.host" << "Host";
-        QTest::newRow("folded header") << withOperator(drain + "X-A: 1\r\n  2\r\n") << 400
-                                       << "http.header" << "folded";
+                                 << "http.host"
+                                 << "Host";
+        QTest::newRow("folded header")
+            << withOperator(drain + "X-A: 1\r\n  2\r\n") << 400 << "http.header"
+            << "folded";
         QTest::newRow("endless headers")
-            << drain + "X-Pad: " + QByteArray(70 * 1024, 'a') + "\r\n\r\n" << 431
-            << "http.head_too_large" << "64 KiB";
-        QTest::newRow("HTTP/2 over HTTP/1") << QByteArray("GET / HTTP/2.0\r\nHost: x\r\n\r\n") << 505
-                                            << "http.version" << "HTTP/2.0";
-        QTest::newRow("headers never end") << drain + "X-Slow: 1\r\n" << 408 << "http.timeout"
+            << drain + "X-Pad: " + QByteArray(70 * 1024, 'a') + "\r\n\r\n"
+            << 431 << "http.head_too_large"
+            << "64 KiB";
+        QTest::newRow("HTTP/2 over HTTP/1")
+            << QByteArray("GET / HTTP/2.0\r\nHost: x\r\n\r\n") << 505 << "http.version"
+            << "HTTP/2.0";
+        QTest::newRow("headers never end") << drain + "X-Slow: 1\r\n"
+                                           << 408 << "http.timeout"
                                            << "did not arrive";
     }
 
@@ -166,7 +184,8 @@ private slots:
         QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
                  QStringLiteral("ready"));
         QCOMPARE(auditEntries(), audited);
-        QCOMPARE(apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/whoami"), m_viewer).status, 200);
+        QCOMPARE(apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/whoami"), m_viewer).status,
+                 200);
     }
 
     void everyRequestOnAKeepAliveConnectionIsChecked()
@@ -194,7 +213,8 @@ private slots:
         RawAnswer bad;
         QTRY_VERIFY_WITH_TIMEOUT((bad = takeAnswer(received)).status != 0, 10000);
         QCOMPARE(bad.status, 400);
-        QCOMPARE(bad.error.value(QStringLiteral("code")).toString(), QStringLiteral("http.content_length"));
+        QCOMPARE(bad.error.value(QStringLiteral("code")).toString(),
+                 QStringLiteral("http.content_length"));
         QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
                  QStringLiteral("ready"));
@@ -206,8 +226,8 @@ private slots:
         QByteArray events;
         for (int i = 0; events.size() < 2 * 1024 * 1024; ++i)
             events += R"({"type":"user.updated","user_id":"u)" + QByteArray::number(i) + "\"}\n";
-        const ApiReply reply = apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/sync/imports"),
-                                       m_operator, events);
+        const ApiReply reply = apiCall(m_daemon.url(), "POST",
+                                       QStringLiteral("/api/v1/sync/imports"), m_operator, events);
         QVERIFY2(reply.status == 202, reply.body.constData());
     }
 };
