@@ -110,20 +110,31 @@ struct FramingHeaders
     int hosts = 0;
 };
 
-std::optional<RequestRefusal> checkHeaderLine(QByteArrayView line, FramingHeaders *framing)
+/// What a refusal may quote of a header line: what comes before its first colon or space, so
+/// that no header's value (an Authorization, say) reaches the answer or the log.
+QString headerName(QByteArrayView line)
+{
+    qsizetype end = 0;
+    while (end < line.size() && line[end] != ':' && line[end] != ' ')
+        ++end;
+    return shown(line.first(end));
+}
+
+std::optional<RequestRefusal> checkHeaderLine(QByteArrayView line, int number,
+                                              FramingHeaders *framing)
 {
     if (line.startsWith(' ') || line.startsWith('\t'))
-        return badRequest(
-            "http.header",
-            QStringLiteral("a header line starts with whitespace (folded header lines "
-                           "are not accepted): \"%1\"")
-                .arg(shown(line)));
+        return badRequest("http.header",
+                          QStringLiteral("header line %1 starts with whitespace (folded header "
+                                         "lines are not accepted)")
+                              .arg(number));
     const qsizetype colon = line.indexOf(':');
     const QByteArrayView name = line.first(std::max<qsizetype>(colon, 0));
     if (!isToken(name))
-        return badRequest(
-            "http.header",
-            QStringLiteral("a header line must be NAME: VALUE, not \"%1\"").arg(shown(line)));
+        return badRequest("http.header",
+                          QStringLiteral("header line %1 must be NAME: VALUE; it begins \"%2\"")
+                              .arg(number)
+                              .arg(headerName(line)));
     const QByteArrayView value = line.sliced(colon + 1).trimmed();
     if (std::any_of(value.begin(), value.end(), isControl))
         return badRequest("http.header",
@@ -234,8 +245,9 @@ std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
     if (auto refusal = checkRequestLine(nextLine(head), &request))
         return refusal;
     FramingHeaders framing;
+    int number = 0;
     for (QByteArrayView line = nextLine(head); !line.isEmpty(); line = nextLine(head))
-        if (auto refusal = checkHeaderLine(line, &framing))
+        if (auto refusal = checkHeaderLine(line, ++number, &framing))
             return refusal;
     if (framing.hosts > 1 || (framing.hosts == 0 && request.http11))
         return badRequest("http.host",
@@ -253,7 +265,7 @@ std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
     const qint64 length = digits.toLongLong(&fits);
     if (!fits || length > limit)
         return RequestRefusal{413, QStringLiteral("http.too_large"),
-                              QStringLiteral("the body is %1 bytes; %2 %3 takes at most %4")
+                              QStringLiteral("the body is %1 bytes; %2 %3 takes at most %4 bytes")
                                   .arg(shown(digits), shown(request.method), path)
                                   .arg(limit)};
     m_bodyLeft = length;
