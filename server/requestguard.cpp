@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "requestguard.h"
 
+#include "core/jsonlog.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -65,6 +67,9 @@ RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
                 QStringLiteral("the request line and headers did not arrive within %1 s")
                     .arg(m_headTimer.interval() / 1000.0)});
     });
+    m_lingerTimer.setSingleShot(true);
+    m_lingerTimer.setInterval(LingerMs);
+    connect(&m_lingerTimer, &QTimer::timeout, client, &QAbstractSocket::disconnectFromHost);
     connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
     connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
     connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
@@ -120,7 +125,7 @@ void RequestGuard::onClientBytes()
 {
     const QByteArray bytes = m_client->readAll();
     if (m_refused)
-        return; // draining until the client or the linger ends it
+        return drain();
     m_held += bytes;
     if (auto refusal = m_framer.feed(bytes))
         return refuse(*refusal);
@@ -146,6 +151,7 @@ void RequestGuard::release()
 void RequestGuard::onClientGone()
 {
     m_headTimer.stop();
+    m_lingerTimer.stop();
     QTcpSocket::disconnectFromHost(); // no socket of its own: only says it is unconnected
 }
 
@@ -156,7 +162,22 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
     m_held.clear();
     m_passed.clear();
     m_client->write(refusalAnswer(refusal));
-    QTimer::singleShot(LingerMs, m_client, [client = m_client] { client->disconnectFromHost(); });
+    // Once, with the answer's text: it quotes no body and no header value but the framing
+    // ones (Content-Length, Transfer-Encoding), so never a token.
+    logJson(QStringLiteral("info"), QStringLiteral("api"),
+            QStringLiteral("refused a request: %1").arg(refusal.message),
+            {{QStringLiteral("peer"), m_client->peerAddress().toString()},
+             {QStringLiteral("status"), refusal.status},
+             {QStringLiteral("code"), refusal.code}});
+    m_drainDeadline.setRemainingTime(MaxDrainMs);
+    m_lingerTimer.start();
+}
+
+void RequestGuard::drain()
+{
+    if (m_drainDeadline.hasExpired())
+        return m_client->disconnectFromHost();
+    m_lingerTimer.start();
 }
 
 } // namespace jobfirst

@@ -3,6 +3,7 @@
 
 #include "requestframer.h"
 
+#include <QDeadlineTimer>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -31,9 +32,12 @@ class RequestGuard final : public QTcpSocket
     Q_DISABLE_COPY_MOVE(RequestGuard)
 
 public:
-    /// After a refusal: how long the connection drains what the client still sends before it
-    /// is closed (closing with unread bytes resets it, and the answer could be lost).
+    /// After a refusal the connection reads and drops what the client still sends, and closes
+    /// once the client has been silent this long: closing with unread bytes resets it, and a
+    /// client still uploading (Qt's reads no answer before its body is sent) would lose the answer.
     static constexpr int LingerMs = 1000;
+    /// ...or after this long in all, however much the client still sends.
+    static constexpr int MaxDrainMs = 60000;
 
     /// Takes the client's socket (null gives null) and answers the guard to hand to the server.
     static QTcpSocket *guard(QTcpSocket *client, const RequestRules &rules);
@@ -57,13 +61,17 @@ private:
     /// Passes on what the framer no longer holds back, and times a head that has begun.
     void release();
     void refuse(const RequestRefusal &refusal);
+    /// After a refusal: what the client still sends is dropped; closes when it is done.
+    void drain();
 
     QTcpSocket *m_client;
     RequestFramer m_framer;
     QByteArray m_held;   ///< from the client, not checked yet (a partial head)
     QByteArray m_passed; ///< checked, not read by the server yet
     QTimer m_headTimer;
-    qint64 m_timedHead = -1; ///< which head the timer runs for (by headsAccepted())
+    QTimer m_lingerTimer;           ///< after a refusal: the client's silence
+    QDeadlineTimer m_drainDeadline; ///< after a refusal: when the drain ends at the latest
+    qint64 m_timedHead = -1;        ///< which head the timer runs for (by headsAccepted())
     bool m_refused = false;
 };
 

@@ -88,6 +88,16 @@ class TestRequestGuard final : public QObject
         return takeAnswer(received);
     }
 
+    /// How many refusals with `code` the daemon has logged so far.
+    qsizetype refusalsLogged(const QString &code)
+    {
+        const QByteArray needle = "\"code\":\"" + code.toUtf8() + '"';
+        qsizetype n = 0;
+        for (const QByteArray &line : m_daemon.logs().split('\n'))
+            n += line.contains("refused a request") && line.contains(needle);
+        return n;
+    }
+
     QByteArray withOperator(const QByteArray &head) const
     {
         return head + "Authorization: Bearer " + m_operator + "\r\n\r\n";
@@ -155,6 +165,10 @@ private slots:
         QTest::newRow("folded header")
             << withOperator(drain + "X-A: 1\r\n  2\r\n") << 400 << "http.header"
             << "folded";
+        QTest::newRow("header without a colon")
+            << withOperator(drain + "Authorization Bearer " + m_operator + "\r\n") << 400
+            << "http.header"
+            << "header line 2 must be NAME: VALUE; it begins \"Authorization\"";
         QTest::newRow("endless headers")
             << drain + "X-Pad: " + QByteArray(70 * 1024, 'a') + "\r\n\r\n"
             << 431 << "http.head_too_large"
@@ -174,6 +188,7 @@ private slots:
         QFETCH(QString, code);
         QFETCH(QString, names);
         const int audited = auditEntries();
+        const qsizetype logged = refusalsLogged(code);
         bool closed = false;
         const RawAnswer answer = refusedAnswer(request, &closed);
         QCOMPARE(answer.status, status);
@@ -182,12 +197,17 @@ private slots:
         QCOMPARE(answer.error.value(QStringLiteral("code")).toString(), code);
         const QString message = answer.error.value(QStringLiteral("error")).toString();
         QVERIFY2(message.contains(names), qPrintable(message));
+        const QByteArray secret = m_operator.mid(8, 16); // random (its prefix is not)
+        QVERIFY2(!message.toUtf8().contains(secret), "the answer quotes the token");
         // Nothing was done (the drain would have been audited), and the daemon still answers.
         QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
                  QStringLiteral("ready"));
         QCOMPARE(auditEntries(), audited);
         QCOMPARE(apiCall(m_daemon.url(), "GET", QStringLiteral("/api/v1/whoami"), m_viewer).status,
                  200);
+        // The operator finds it in the log, once, and never the token it carried.
+        QTRY_COMPARE(refusalsLogged(code), logged + 1);
+        QVERIFY2(!m_daemon.logs().contains(secret), "the log quotes the token");
     }
 
     void everyRequestOnAKeepAliveConnectionIsChecked()
@@ -223,6 +243,23 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
                  QStringLiteral("ready"));
+    }
+
+    void anUploadOverItsLimitIsToldWhyWhileStillSending()
+    {
+        // jobfirstctl and the console send with Qt's HTTP client, which reads no answer before
+        // its whole body is sent: the daemon's early 413 must outlast the upload, not end in a
+        // reset. 600 MiB is over the 512 MiB an import takes; a sparse file costs no disk.
+        QFile huge(m_dir.filePath(QStringLiteral("huge.jsonl")));
+        QVERIFY(huge.open(QIODevice::WriteOnly) && huge.resize(600ll * 1024 * 1024));
+        huge.close();
+        const CtlRun run =
+            runCtl({QStringLiteral("--server"), m_daemon.url(), QStringLiteral("--token-file"),
+                    m_dir.filePath("op.token"), QStringLiteral("sync"), QStringLiteral("import"),
+                    huge.fileName()});
+        huge.remove();
+        QCOMPARE(run.code, 1);
+        QVERIFY2(run.err.contains("takes at most 536870912 bytes"), run.err.constData());
     }
 
     void aLargeBodyWithinItsRoutesLimitPasses()
