@@ -190,6 +190,34 @@ std::optional<RequestRefusal> contentLength(const FramingHeaders &framing, QByte
     return std::nullopt;
 }
 
+/// The body's length (`digits`) when the route of `request` takes that much, else the 413.
+std::optional<RequestRefusal> checkBodyLength(const RequestLine &request, QByteArrayView digits,
+                                              const BodyLimit &bodyLimit, qint64 *length)
+{
+    const QString path = QUrl::fromEncoded(request.target.toByteArray()).path();
+    const qint64 limit =
+        bodyLimit ? bodyLimit(request.method, path) : std::numeric_limits<qint64>::max();
+    bool fits = false;
+    *length = digits.toLongLong(&fits);
+    if (fits && *length <= limit)
+        return std::nullopt;
+    return RequestRefusal{413, QStringLiteral("http.too_large"),
+                          QStringLiteral("the body is %1 bytes; %2 %3 takes at most %4 bytes")
+                              .arg(shown(digits), shown(request.method), path)
+                              .arg(limit)};
+}
+
+/// Where the head in `head` ends (just after its empty line: CRLF CRLF, or a bare LF on either
+/// side), looking from `from`; -1 while it has not ended.
+qsizetype headEnd(const QByteArray &head, qsizetype from)
+{
+    const qsizetype lf = head.indexOf("\n\n", from);
+    const qsizetype crlf = head.indexOf("\n\r\n", from);
+    if (crlf >= 0 && (lf < 0 || crlf < lf))
+        return crlf + 3;
+    return lf < 0 ? -1 : lf + 2;
+}
+
 } // namespace
 
 RequestFramer::RequestFramer(BodyLimit limit) : m_limit(std::move(limit)) {}
@@ -221,11 +249,8 @@ std::optional<RequestRefusal> RequestFramer::takeHeadBytes(QByteArrayView &bytes
     const qsizetype before = m_head.size();
     const qsizetype room = MaxHeadBytes + 3 - before;
     m_head.append(bytes.first(std::min(room, bytes.size())));
-    // The head ends at its first empty line: CRLF CRLF, or a bare LF on either side.
-    const qsizetype from = std::max<qsizetype>(before - 2, 0);
-    const qsizetype lf = m_head.indexOf("\n\n", from);
-    const qsizetype crlf = m_head.indexOf("\n\r\n", from);
-    const qsizetype end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 3 : lf < 0 ? -1 : lf + 2;
+    // Its end may begin in the bytes held before (2 at most).
+    const qsizetype end = headEnd(m_head, std::max<qsizetype>(before - 2, 0));
     if (end < 0 || end > MaxHeadBytes) {
         bytes = {};
         if (m_head.size() <= MaxHeadBytes)
@@ -258,16 +283,9 @@ std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
     QByteArrayView digits;
     if (auto refusal = contentLength(framing, &digits))
         return refusal;
-    const QString path = QUrl::fromEncoded(request.target.toByteArray()).path();
-    const qint64 limit =
-        m_limit ? m_limit(request.method, path) : std::numeric_limits<qint64>::max();
-    bool fits = false;
-    const qint64 length = digits.toLongLong(&fits);
-    if (!fits || length > limit)
-        return RequestRefusal{413, QStringLiteral("http.too_large"),
-                              QStringLiteral("the body is %1 bytes; %2 %3 takes at most %4 bytes")
-                                  .arg(shown(digits), shown(request.method), path)
-                                  .arg(limit)};
+    qint64 length = 0;
+    if (auto refusal = checkBodyLength(request, digits, m_limit, &length))
+        return refusal;
     m_bodyLeft = length;
     ++m_headsAccepted;
     return std::nullopt;

@@ -53,15 +53,30 @@ RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
     : QTcpSocket(client->parent()), m_client(client), m_framer(rules.bodyLimit)
 {
     client->setParent(this);
-    setPeerAddress(client->peerAddress());
-    setPeerPort(client->peerPort());
-    setPeerName(client->peerName());
-    setLocalAddress(client->localAddress());
-    setLocalPort(client->localPort());
+    standIn();
+    setUpTimers(rules.headTimeoutMs);
+    connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
+    connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
+    connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
+    if (client->bytesAvailable() > 0) // what arrived with the TLS handshake
+        QMetaObject::invokeMethod(this, &RequestGuard::onClientBytes, Qt::QueuedConnection);
+}
+
+void RequestGuard::standIn()
+{
+    setPeerAddress(m_client->peerAddress());
+    setPeerPort(m_client->peerPort());
+    setPeerName(m_client->peerName());
+    setLocalAddress(m_client->localAddress());
+    setLocalPort(m_client->localPort());
     setSocketState(ConnectedState);
     setOpenMode(ReadWrite);
+}
+
+void RequestGuard::setUpTimers(int headTimeoutMs)
+{
     m_headTimer.setSingleShot(true);
-    m_headTimer.setInterval(rules.headTimeoutMs);
+    m_headTimer.setInterval(headTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, [this] {
         refuse({408, QStringLiteral("http.timeout"),
                 QStringLiteral("the request line and headers did not arrive within %1 s")
@@ -69,12 +84,7 @@ RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
     });
     m_lingerTimer.setSingleShot(true);
     m_lingerTimer.setInterval(LingerMs);
-    connect(&m_lingerTimer, &QTimer::timeout, client, &QAbstractSocket::disconnectFromHost);
-    connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
-    connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
-    connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
-    if (client->bytesAvailable() > 0) // what arrived with the TLS handshake
-        QMetaObject::invokeMethod(this, &RequestGuard::onClientBytes, Qt::QueuedConnection);
+    connect(&m_lingerTimer, &QTimer::timeout, m_client, &QAbstractSocket::disconnectFromHost);
 }
 
 RequestGuard::~RequestGuard()

@@ -56,6 +56,9 @@ protected:
 private:
     RequestGuard(QTcpSocket *client, const RequestRules &rules);
 
+    /// Takes the client's addresses and state, as the socket the server sees.
+    void standIn();
+    void setUpTimers(int headTimeoutMs);
     void onClientBytes();
     void onClientGone();
     /// Passes on what the framer no longer holds back, and times a head that has begun.
