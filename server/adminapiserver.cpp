@@ -4,6 +4,7 @@
 #include "api/codec.h"
 #include "api/localenginesession.h"
 #include "eventstreamhub.h"
+#include "guardedserver.h"
 #include "importjobs.h"
 #include "store/apitokenstore.h"
 #include "store/postgresstatestore.h"
@@ -20,6 +21,7 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
+#include <QSslServer>
 #include <QTimer>
 
 namespace jobfirst {
@@ -116,7 +118,7 @@ Status AdminApiServer::start(const AdminApiOptions &options)
         ssl.setLocalCertificateChain(chain);
         ssl.setPrivateKey(usable);
         ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
-        sslSetup(ssl);
+        m_tls = ssl;
     }
     auto store = Store::open(m_dbPath);
     if (!store)
@@ -149,12 +151,46 @@ Status AdminApiServer::start(const AdminApiOptions &options)
     m_imports = new ImportJobs(options.stateFolder.isEmpty() ? QFileInfo(m_dbPath).absoluteDir().filePath(QStringLiteral("imports"))
                                                              : options.stateFolder,
                                this);
-    m_port = listen(options.address, options.port);
+    m_port = listenGuarded(options.address, options.port, tls);
     if (m_port == 0)
         return makeError(QStringLiteral("api.listen"),
                          QStringLiteral("cannot listen on %1:%2 (in use, or not an address of this host)")
                              .arg(options.address.toString()).arg(options.port));
     return {};
+}
+
+quint16 AdminApiServer::listenGuarded(const QHostAddress &address, quint16 port, bool tls)
+{
+    // Not QAbstractHttpServer::listen(): every connection goes through a RequestGuard, so a
+    // malformed request is answered (4xx) before QHttpServer 6.4's parser sees it.
+    RequestRules rules;
+    rules.bodyLimit = [this](QByteArrayView method, const QString &path) {
+        return bodyLimit(method, path);
+    };
+    QTcpServer *server = nullptr;
+    if (tls) {
+        auto *sslServer = new GuardedServer<QSslServer>(std::move(rules), this);
+        sslServer->setSslConfiguration(m_tls);
+        server = sslServer;
+    } else {
+        server = new GuardedServer<QTcpServer>(std::move(rules), this);
+    }
+    if (!server->listen(address, port)) {
+        delete server;
+        return 0;
+    }
+    bind(server);
+    return server->serverPort();
+}
+
+qint64 AdminApiServer::bodyLimit(QByteArrayView method, const QString &path) const
+{
+    for (const ApiRoute &r : std::as_const(m_routes)) {
+        QHash<QString, QString> params;
+        if (r.method == method && matches(r.pattern, path, &params))
+            return r.maxBody;
+    }
+    return ApiRoute().maxBody; // no such route: the 404 or 405 follows the (small) body
 }
 
 int AdminApiServer::streamClients() const
@@ -231,7 +267,7 @@ bool AdminApiServer::handleRequest(const QHttpServerRequest &request, QTcpSocket
     if (!publicMetrics && !authorize(call, *found))
         return true;
     if (call->body.size() > found->maxBody) {
-        call->error(400, QStringLiteral("http.too_large"),
+        call->error(413, QStringLiteral("http.too_large"),
                     QStringLiteral("the body is %1 bytes; this endpoint takes at most %2").arg(call->body.size()).arg(found->maxBody));
         return true;
     }

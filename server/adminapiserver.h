@@ -9,6 +9,7 @@
 
 #include <QAbstractHttpServer>
 #include <QHash>
+#include <QSslConfiguration>
 
 #include <functional>
 #include <memory>
@@ -73,6 +74,10 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    /// Listens through a GuardedServer (TLS with m_tls); answers the port, 0 on failure.
+    quint16 listenGuarded(const QHostAddress &address, quint16 port, bool tls);
+    /// The most body METHOD PATH takes (its route's maxBody), for the RequestGuard.
+    qint64 bodyLimit(QByteArrayView method, const QString &path) const;
     void addRoutes();
     void route(QByteArray method, QString pattern, Permission permission, std::function<void(const std::shared_ptr<ApiCall> &)> handler,
                bool selfNode = false, qint64 maxBody = 1024 * 1024);
@@ -107,6 +112,7 @@ private:
     LocalEngineSession *m_engine;
     QString m_dbPath;
     AdminApiOptions m_options;
+    QSslConfiguration m_tls;
     quint16 m_port = 0;
     std::unique_ptr<Store> m_store; ///< this thread's connection to the engine's file
     /// With a PostgreSQL state: this thread's connection to it, for token lookups.

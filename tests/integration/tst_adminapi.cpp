@@ -349,7 +349,7 @@ private slots:
         QTest::newRow("events not a list") << QByteArray("POST") << QStringLiteral("/api/v1/sync/events")
                                            << json({{QStringLiteral("events"), 5}}) << 400 << QStringLiteral("events") << QStringLiteral("events");
         QTest::newRow("too large") << QByteArray("POST") << QStringLiteral("/api/v1/sync/events")
-                                   << QByteArray(1536 * 1024, ' ') << 400 << QString() << QStringLiteral("at most");
+                                   << QByteArray(1536 * 1024, ' ') << 413 << QString() << QStringLiteral("at most");
         QTest::newRow("unknown route") << QByteArray("GET") << QStringLiteral("/api/v1/nowhere") << QByteArray() << 404 << QString()
                                        << QStringLiteral("/api/v1/nowhere");
         QTest::newRow("wrong method") << QByteArray("PATCH") << QStringLiteral("/api/v1/nodes") << QByteArray() << 405 << QString()

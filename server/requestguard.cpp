@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "requestguard.h"
+
+#include "core/jsonlog.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstring>
+
+namespace jobfirst {
+
+namespace {
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 408:
+        return "Request Timeout";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Bad Request";
+    }
+}
+
+/// The whole answer to a refused request; the connection ends after it.
+QByteArray refusalAnswer(const RequestRefusal &refusal)
+{
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"), refusal.message},
+                                                      {QStringLiteral("code"), refusal.code}})
+                                .toJson(QJsonDocument::Compact);
+    return "HTTP/1.1 " + QByteArray::number(refusal.status) + ' ' + reasonPhrase(refusal.status) +
+           "\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nConnection: "
+           "close\r\nContent-Length: " +
+           QByteArray::number(body.size()) + "\r\n\r\n" + body;
+}
+
+} // namespace
+
+QTcpSocket *RequestGuard::guard(QTcpSocket *client, const RequestRules &rules)
+{
+    return client ? new RequestGuard(client, rules) : nullptr;
+}
+
+RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
+    : QTcpSocket(client->parent()), m_client(client), m_framer(rules.bodyLimit)
+{
+    client->setParent(this);
+    standIn();
+    setUpTimers(rules.headTimeoutMs);
+    connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
+    connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
+    connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
+    if (client->bytesAvailable() > 0) // what arrived with the TLS handshake
+        QMetaObject::invokeMethod(this, &RequestGuard::onClientBytes, Qt::QueuedConnection);
+}
+
+void RequestGuard::standIn()
+{
+    setPeerAddress(m_client->peerAddress());
+    setPeerPort(m_client->peerPort());
+    setPeerName(m_client->peerName());
+    setLocalAddress(m_client->localAddress());
+    setLocalPort(m_client->localPort());
+    setSocketState(ConnectedState);
+    setOpenMode(ReadWrite);
+}
+
+void RequestGuard::setUpTimers(int headTimeoutMs)
+{
+    m_headTimer.setSingleShot(true);
+    m_headTimer.setInterval(headTimeoutMs);
+    connect(&m_headTimer, &QTimer::timeout, this, [this] {
+        refuse({408, QStringLiteral("http.timeout"),
+                QStringLiteral("the request line and headers did not arrive within %1 s")
+                    .arg(m_headTimer.interval() / 1000.0)});
+    });
+    m_lingerTimer.setSingleShot(true);
+    m_lingerTimer.setInterval(LingerMs);
+    connect(&m_lingerTimer, &QTimer::timeout, m_client, &QAbstractSocket::disconnectFromHost);
+}
+
+RequestGuard::~RequestGuard()
+{
+    m_client->disconnect(this);
+    // The client's socket is a child: it goes with this one. Unconnected, the base class
+    // does not try to close a socket it never had.
+    setSocketState(UnconnectedState);
+}
+
+qint64 RequestGuard::bytesAvailable() const
+{
+    return QTcpSocket::bytesAvailable() + m_passed.size();
+}
+
+qint64 RequestGuard::bytesToWrite() const
+{
+    return m_client->bytesToWrite();
+}
+
+void RequestGuard::disconnectFromHost()
+{
+    m_client->disconnectFromHost();
+}
+
+void RequestGuard::close()
+{
+    m_client->abort();
+    QTcpSocket::close();
+}
+
+qint64 RequestGuard::readData(char *data, qint64 maxSize)
+{
+    const qint64 n = std::min<qint64>(maxSize, m_passed.size());
+    std::memcpy(data, m_passed.constData(), size_t(n));
+    m_passed.remove(0, n);
+    return n;
+}
+
+qint64 RequestGuard::writeData(const char *data, qint64 size)
+{
+    if (m_refused)
+        return size; // the refusal is the connection's last answer
+    return m_client->write(data, size);
+}
+
+void RequestGuard::onClientBytes()
+{
+    const QByteArray bytes = m_client->readAll();
+    if (m_refused)
+        return drain();
+    m_held += bytes;
+    if (auto refusal = m_framer.feed(bytes))
+        return refuse(*refusal);
+    release();
+}
+
+void RequestGuard::release()
+{
+    const qsizetype checked = m_held.size() - m_framer.headBytesHeld();
+    if (m_framer.headBytesHeld() == 0) {
+        m_headTimer.stop();
+    } else if (m_timedHead != m_framer.headsAccepted()) { // a new head began: its time starts
+        m_timedHead = m_framer.headsAccepted();
+        m_headTimer.start();
+    }
+    if (checked <= 0)
+        return;
+    m_passed += m_held.first(checked);
+    m_held.remove(0, checked);
+    emit readyRead();
+}
+
+void RequestGuard::onClientGone()
+{
+    m_headTimer.stop();
+    m_lingerTimer.stop();
+    QTcpSocket::disconnectFromHost(); // no socket of its own: only says it is unconnected
+}
+
+void RequestGuard::refuse(const RequestRefusal &refusal)
+{
+    m_refused = true;
+    m_headTimer.stop();
+    m_held.clear();
+    m_passed.clear();
+    m_client->write(refusalAnswer(refusal));
+    // Once, with the answer's text: it quotes no body and no header value but the framing
+    // ones (Content-Length, Transfer-Encoding), so never a token.
+    logJson(QStringLiteral("info"), QStringLiteral("api"),
+            QStringLiteral("refused a request: %1").arg(refusal.message),
+            {{QStringLiteral("peer"), m_client->peerAddress().toString()},
+             {QStringLiteral("status"), refusal.status},
+             {QStringLiteral("code"), refusal.code}});
+    m_drainDeadline.setRemainingTime(MaxDrainMs);
+    m_lingerTimer.start();
+}
+
+void RequestGuard::drain()
+{
+    if (m_drainDeadline.hasExpired())
+        return m_client->disconnectFromHost();
+    m_lingerTimer.start();
+}
+
+} // namespace jobfirst

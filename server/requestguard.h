@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "requestframer.h"
+
+#include <QDeadlineTimer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace jobfirst {
+
+/// What a RequestGuard enforces on each connection.
+struct RequestRules
+{
+    BodyLimit bodyLimit;
+    int headTimeoutMs = 10000; ///< a begun request line and headers must be complete by then
+};
+
+/// The socket QHttpServer reads instead of the client's: it reads the client's socket (plain
+/// or TLS) itself, checks each request's head with a RequestFramer, and passes on only the
+/// bytes of requests that passed. A request that breaks a rule is answered with a 4xx in the
+/// API's JSON error shape and the connection is closed: QHttpServer never sees it (6.4 closes
+/// without an answer, reads a bad Content-Length as none, or waits forever). What QHttpServer
+/// writes goes to the client's socket.
+///
+/// Standing in for the socket (rather than peeking at the client's buffer) is what makes this
+/// work on keep-alive connections: QHttpServer reads each request inside a read transaction,
+/// so what a peek shows depends on how far it got.
+class RequestGuard final : public QTcpSocket
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestGuard)
+
+public:
+    /// After a refusal the connection reads and drops what the client still sends, and closes
+    /// once the client has been silent this long: closing with unread bytes resets it, and a
+    /// client still uploading (Qt's reads no answer before its body is sent) would lose the answer.
+    static constexpr int LingerMs = 1000;
+    /// ...or after this long in all, however much the client still sends.
+    static constexpr int MaxDrainMs = 60000;
+
+    /// Takes the client's socket (null gives null) and answers the guard to hand to the server.
+    static QTcpSocket *guard(QTcpSocket *client, const RequestRules &rules);
+    ~RequestGuard() override;
+
+    qint64 bytesAvailable() const override;
+    qint64 bytesToWrite() const override;
+    void disconnectFromHost() override;
+    /// Ends the client's connection at once (QAbstractSocket::abort() lands here).
+    void close() override;
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override;
+    qint64 writeData(const char *data, qint64 size) override;
+
+private:
+    RequestGuard(QTcpSocket *client, const RequestRules &rules);
+
+    /// Takes the client's addresses and state, as the socket the server sees.
+    void standIn();
+    void setUpTimers(int headTimeoutMs);
+    void onClientBytes();
+    void onClientGone();
+    /// Passes on what the framer no longer holds back, and times a head that has begun.
+    void release();
+    void refuse(const RequestRefusal &refusal);
+    /// After a refusal: what the client still sends is dropped; closes when it is done.
+    void drain();
+
+    QTcpSocket *m_client;
+    RequestFramer m_framer;
+    QByteArray m_held;   ///< from the client, not checked yet (a partial head)
+    QByteArray m_passed; ///< checked, not read by the server yet
+    QTimer m_headTimer;
+    QTimer m_lingerTimer;           ///< after a refusal: the client's silence
+    QDeadlineTimer m_drainDeadline; ///< after a refusal: when the drain ends at the latest
+    qint64 m_timedHead = -1;        ///< which head the timer runs for (by headsAccepted())
+    bool m_refused = false;
+};
+
+} // namespace jobfirst
