@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/daemonheartbeat.h"
 
+#include "store/postgrespipeline.h"
 #include "store/postgresschema.h"
+#include "store/postgressilencewatch.h"
+#include "store/postgresurl.h"
 #include "store/store.h"
 
 #include <QDateTime>
@@ -214,6 +217,7 @@ void DaemonHeartbeat::run()
     pthread_setname_np(pthread_self(), "jf-heartbeat");
     const QString name = PostgresSchema::newConnectionName("heartbeat");
     QSqlDatabase db;
+    std::unique_ptr<PostgresSilenceWatch> silence; ///< a beat on a server that went silent ends
     int backoffMs = 250;
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
@@ -221,12 +225,20 @@ void DaemonHeartbeat::run()
         lock.unlock();
         QString failure;
         int waitMs = BeatMs;
-        if (ensureOpen(db, name, &failure) && writeBeat(db, adminUrl, &failure) &&
-            readView(db, &failure)) {
+        bool beat = ensureOpen(db, name, &failure);
+        if (beat && !silence)
+            silence = std::make_unique<PostgresSilenceWatch>(
+                PostgresPipeline::connectionOf(db), PostgresUrl::silenceLimitMs(), m_url.toString());
+        if (beat) {
+            const auto waiting = silence->busy();
+            beat = writeBeat(db, adminUrl, &failure) && readView(db, &failure);
+        }
+        if (beat) {
             backoffMs = 250;
         } else {
             recordFailure(failure);
             // The server is away (or restarting): connect again, waiting longer each time.
+            silence.reset();
             closeConnection(db, name);
             waitMs = backoffMs;
             backoffMs = std::min(MaxBackoffMs, backoffMs * 2);
@@ -236,9 +248,12 @@ void DaemonHeartbeat::run()
                         [&] { return m_stop || m_adminUrl != adminUrl; });
     }
     lock.unlock();
-    if (db.isValid())
-        leave(
-            db); // a clean stop: this daemon is gone from the view (its partitions were given back)
+    if (db.isValid()) {
+        // A clean stop: this daemon is gone from the view (its partitions were given back).
+        const auto waiting = silence ? silence->busy() : PostgresSilenceWatch::Busy();
+        leave(db);
+    }
+    silence.reset();
     closeConnection(db, name);
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresoutboxreader.h"
 
+#include "store/deliverylease.h"
 #include "store/postgresnotices.h"
+#include "store/postgrespipeline.h"
 #include "store/postgresschema.h"
 #include "store/store.h"
 
@@ -38,9 +40,14 @@ PostgresOutboxReader::~PostgresOutboxReader()
 
 void PostgresOutboxReader::disconnect()
 {
-    m_pending.reset();
-    m_events.reset();
-    m_dataVersion.reset();
+    {
+        // Freeing a prepared statement is a round trip too.
+        const auto waiting = busy();
+        m_pending.reset();
+        m_events.reset();
+        m_dataVersion.reset();
+    }
+    m_silence.reset();
     if (m_db.isValid())
         m_db.close();
     m_connected = false;
@@ -100,7 +107,14 @@ QString PostgresOutboxReader::connect()
             .arg(m_url.toString(), why);
     }
     m_connected = true;
+    m_silence = std::make_unique<PostgresSilenceWatch>(
+        PostgresPipeline::connectionOf(m_db), DeliveryLease::ttlMs(), m_url.toString());
     return {};
+}
+
+PostgresSilenceWatch::Busy PostgresOutboxReader::busy() const
+{
+    return m_silence ? m_silence->busy() : PostgresSilenceWatch::Busy();
 }
 
 Status PostgresOutboxReader::failed(QSqlQuery &q, const QString &what)
@@ -125,6 +139,7 @@ qint64 PostgresOutboxReader::dataVersion()
 {
     if (!connect().isEmpty())
         return -1; // unknown: every queue is read
+    const auto waiting = busy();
     if (!m_dataVersion->exec() || !m_dataVersion->next()) {
         failed(*m_dataVersion, QStringLiteral("read the WAL position and the open enqueues"));
         return -1;
@@ -142,6 +157,7 @@ Status PostgresOutboxReader::readPending(const QString &target, qint64 afterId, 
     ++m_pendingReads;
     if (const QString error = connect(); !error.isEmpty())
         return makeError(QStringLiteral("store.unavailable"), error);
+    const auto waiting = busy();
     m_pending->bindValue(0, target);
     m_pending->bindValue(1, afterId);
     m_pending->bindValue(2, m_horizon);
@@ -171,6 +187,7 @@ Status PostgresOutboxReader::readEvents(qint64 firstSeq, int count,
 {
     if (const QString error = connect(); !error.isEmpty())
         return makeError(QStringLiteral("store.unavailable"), error);
+    const auto waiting = busy();
     m_events->bindValue(0, firstSeq);
     m_events->bindValue(1, firstSeq + count);
     if (!m_events->exec())

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/connectbackoff.h"
+#include "store/postgressilencewatch.h"
 #include "store/outboxreader.h"
 #include "store/postgresurl.h"
 
@@ -37,6 +38,8 @@ public:
 private:
     explicit PostgresOutboxReader(PostgresUrl url);
     QString connect();
+    /// The connection is waiting for the server while the answer lives.
+    PostgresSilenceWatch::Busy busy() const;
     void disconnect();
     Status failed(QSqlQuery &q, const QString &what);
 
@@ -47,6 +50,8 @@ private:
     std::unique_ptr<QSqlQuery> m_pending, m_events, m_dataVersion;
     /// Rows with this id or above may still become visible: not read (see dataVersion()).
     qint64 m_horizon = 0;
+    /// Drops the connection when a read waits a lease period on a silent server.
+    std::unique_ptr<PostgresSilenceWatch> m_silence;
     ConnectBackoff m_backoff;                    ///< no connect for a while after a failed one
     QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };

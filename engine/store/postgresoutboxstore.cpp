@@ -735,8 +735,12 @@ void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answ
 
 void PostgresOutboxStore::disconnect(Link &link)
 {
-    for (auto *q : link.statements())
-        q->reset();
+    {
+        // Freeing a prepared statement is a round trip too.
+        const auto waiting = link.silence ? link.silence->busy() : PostgresSilenceWatch::Busy();
+        for (auto *q : link.statements())
+            q->reset();
+    }
     link.silence.reset();
     if (link.db.isValid())
         link.db.close();

@@ -6,6 +6,8 @@
 
 #include <libpq-fe.h>
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -69,7 +71,10 @@ void PostgresProbe::start(const QString &reason)
     if (m_shared->running)
         return;
     m_shared->running = true;
-    std::thread([shared = m_shared] { run(shared); }).detach();
+    std::thread([shared = m_shared] {
+        pthread_setname_np(pthread_self(), "jf-pg-probe");
+        run(shared);
+    }).detach();
 }
 
 bool PostgresProbe::waiting(QString *reason) const
