@@ -313,6 +313,14 @@ void Engine::followOtherDaemons(const EngineOptions &options)
 {
     m_stateWatcher = new StateChangeWatcher(m_sharedState.get(), options.statePollMs, this);
     connect(m_stateWatcher, &StateChangeWatcher::changed, this, &Engine::followSharedState);
+    // While the shared store does not answer, what the snapshot says of it (backlog, dead
+    // letters, other daemons) is not current: an open incident says so.
+    connect(m_stateWatcher, &StateChangeWatcher::lost, this, [this](const QString &why) {
+        raise(Alert::Severity::Critical, QStringLiteral("store"), m_state->location(), why, 0,
+              QStringLiteral("store.unavailable"));
+    });
+    connect(m_stateWatcher, &StateChangeWatcher::back, this,
+            [this] { resolve(QStringLiteral("store"), m_state->location()); });
     m_stateWatcher->start();
     // The full lease owner: the store fences health writes by that exact name.
     const QString holder = m_sync->leaseOwner();

@@ -7,6 +7,8 @@
 #include <QTimer>
 #include <QVariant>
 
+#include <utility>
+
 namespace jobfirst {
 
 namespace {
@@ -83,8 +85,13 @@ void StateChangeWatcher::poll()
     // what changed meanwhile in the marks.
     subscribe();
     auto marks = m_store->changeMarks();
-    if (!marks)
+    if (!marks) {
+        if (!std::exchange(m_lost, true))
+            emit lost(marks.error().message);
         return;
+    }
+    if (std::exchange(m_lost, false))
+        emit back();
     for (auto it = marks->cbegin(); it != marks->cend(); ++it)
         if (m_marks.value(it.key(), -1) != it.value())
             note(it.key());

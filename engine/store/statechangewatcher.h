@@ -32,6 +32,10 @@ public:
 signals:
     /// Some of "nodes", "health", "config" changed since the last report.
     void changed(const QSet<QString> &kinds);
+    /// A poll found the store unavailable (`why`), after it had answered.
+    void lost(const QString &why);
+    /// A poll found the store answering again after lost().
+    void back();
 
 private:
     void subscribe();
@@ -44,6 +48,7 @@ private:
     QHash<QString, qint64> m_marks;
     QSet<QString> m_pending;
     bool m_connected = false;
+    bool m_lost = false; ///< the last poll failed
 };
 
 } // namespace jobfirst

@@ -7,6 +7,7 @@
 // connect, and the store answers again once the server does.
 #include "postgresserver.h"
 #include "store/postgresstatestore.h"
+#include "store/statechangewatcher.h"
 #include "store/postgresurl.h"
 
 #include <QElapsedTimer>
@@ -88,6 +89,32 @@ private slots:
         // Each fails at once: none waits for a connect (connect_timeout is 5 s).
         QVERIFY2(outcome.slowestLaterMs < 2500, qPrintable(QString::number(outcome.slowestLaterMs)));
         QVERIFY(outcome.answersAfterThaw);
+    }
+
+    void theWatcherOfOtherDaemonsSaysWhenTheStoreIsLostAndBack()
+    {
+        // What raises the engine's "store" incident (and ends it): the poll of the change
+        // marks finds the store unavailable once, and answering again once.
+        PostgresServer pg;
+        QVERIFY(pg.start(false));
+        auto store = PostgresStateStore::open(pg.url());
+        QVERIFY(store);
+        StateChangeWatcher watcher(store.value().get(), 200);
+        QStringList lost;
+        int back = 0;
+        connect(&watcher, &StateChangeWatcher::lost, this, [&](const QString &why) { lost << why; });
+        connect(&watcher, &StateChangeWatcher::back, this, [&] { ++back; });
+        watcher.start();
+        const ThawAtEnd thaw(pg);
+        QVERIFY(pg.freeze());
+        QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 1, 20000);
+        QVERIFY2(lost.first().contains(QStringLiteral("no answer from the server")), qPrintable(lost.first()));
+        QTest::qWait(1000); // more polls fail meanwhile: still one report
+        QCOMPARE(lost.size(), 1);
+        QCOMPARE(back, 0);
+        pg.thaw();
+        QTRY_COMPARE_WITH_TIMEOUT(back, 1, 20000);
+        watcher.stop();
     }
 };
 

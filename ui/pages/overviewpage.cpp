@@ -172,7 +172,7 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
         // one is working on them. Counted apart, in the caption.
         s.sync.storeUnavailable() ? QStringLiteral("—") // the last count, not a current one
                                   : locale.toString(s.sync.queueDepth - s.sync.heldDeliveries),
-        locale.toString(dead)};
+        s.sync.storeUnavailable() ? QStringLiteral("—") : locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
     m_cards[6].caption->setText(
@@ -201,8 +201,13 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
                                      .arg(locale.toString(c.windowFailedRequests),
                                           locale.toString(c.windowRequests), ageText(c.windowMs)));
     restyle(m_cards[7].value,
-            dead ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
-                 : QString());
+            dead && !s.sync.storeUnavailable()
+                ? QStringLiteral("color: %1;").arg(healthColor(HealthState::Down).name())
+                : QString());
+    m_cards[7].value->setToolTip(
+        s.sync.storeUnavailable()
+            ? tr("Not known while the store cannot be reached: %1").arg(s.sync.deliveryStandbyFor)
+            : QString());
 }
 
 void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
