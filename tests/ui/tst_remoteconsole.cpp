@@ -440,6 +440,25 @@ private slots:
                     found << a;
             return found;
         };
+        // An incident that began and ended before: the daemon has given an id before r9's.
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r8")},
+                                                   {QStringLiteral("url"),
+                                                    QStringLiteral("http://127.0.0.1:9")}})
+                             .toJson())
+                     .status,
+                 201);
+        const auto ended = [&window] {
+            for (const Alert &a : window.alerts()->model()->rows())
+                if (a.kind == u"node.down" && a.subject == u"r8" && a.resolved())
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(window.alerts()->openCount() > 0, 20000);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r8"), m_admin).status,
+            204);
+        QTRY_VERIFY_WITH_TIMEOUT(ended(), 20000);
         gone.kill();
         QTRY_VERIFY_WITH_TIMEOUT(rows().size() == 1 && !rows().first().resolved(), 20000);
         const Alert before = rows().first();
