@@ -367,6 +367,10 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>已于 %1 解决</translation>
     </message>
     <message>
+        <source>resolved (when is not known)</source>
+        <translation>已解决（时间未知）</translation>
+    </message>
+    <message>
         <source>ongoing</source>
         <translation>持续中</translation>
     </message>

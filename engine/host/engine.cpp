@@ -8,6 +8,7 @@
 #include "demo/demoworkload.h"
 #include "logs/logbook.h"
 #include "store/deliverylease.h"
+#include "store/incidentstore.h"
 #include "store/logstore.h"
 #include "store/postgresschema.h"
 #include "store/postgresstatestore.h"
@@ -81,6 +82,8 @@ Status Engine::open(const EngineOptions &options)
     if (Status s = takeStoredConfig(options); !s)
         return s;
     m_logBook = new LogBook(m_store.get(), m_config.logRetentionMs, this);
+    if (Status s = takeOpenIncidents(); !s)
+        return s;
     m_cluster = new ClusterManager(m_state, m_config, this);
     if (Status s = m_cluster->load(); !s)
         return s;
@@ -375,6 +378,8 @@ Status Engine::makeConfigFile(const QList<ConfigVersion> &latest)
 
 void Engine::shutdown()
 {
+    // What changed since the last snapshot: the next engine on the store goes on from it.
+    saveIncidents(std::exchange(m_pendingAlerts, {}));
     if (m_logBook && m_open && (m_options.healthChecks || m_options.deliver)) {
         m_logBook->record(QStringLiteral("info"), QStringLiteral("engine"), QStringLiteral("engine.stopped"), QStringLiteral("engine stopped"));
         m_logBook->flush();
@@ -417,6 +422,9 @@ void Engine::shutdown()
     m_deliverySeen.clear();
     m_openAlerts.clear();
     m_pendingAlerts.clear();
+    m_unsavedAlerts.clear();
+    m_keepsIncidents = false;
+    m_backlogAlerted = false;
     m_deadCounts.clear();
     m_deadAlerted.clear();
     m_deadCountsDirty = true;
@@ -485,6 +493,57 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
     m_openAlerts.insert(key, a);
     alertChanged(a);
     logAlert(severity, kind, subject, message);
+}
+
+Status Engine::takeOpenIncidents()
+{
+    m_keepsIncidents = m_options.healthChecks || m_options.deliver;
+    if (!m_keepsIncidents)
+        return {};
+    IncidentStore incidents(m_store.get());
+    const Result<qint64> highest = incidents.highestId();
+    if (!highest)
+        return highest.error();
+    const Result<QList<Alert>> open = incidents.openIncidents();
+    if (!open)
+        return open.error();
+    m_nextAlertId = highest.value() + 1;
+    for (const Alert &a : open.value()) {
+        const QString key = a.kind + QLatin1Char('\n') + a.subject;
+        if (m_openAlerts.contains(key)) {
+            // Two engines ran on the store at once (a standby console): the older one stays.
+            Alert twin = a;
+            twin.resolvedAt = nowMs();
+            m_unsavedAlerts.insert(twin.id, twin);
+            continue;
+        }
+        m_openAlerts.insert(key, a);
+        m_backlogAlerted = m_backlogAlerted || a.kind == u"backlog";
+    }
+    // This run read and accepted the config file: the last run's incident about it is over.
+    if (!m_options.configPath.isEmpty())
+        resolve(QStringLiteral("config"), m_options.configPath);
+    return {};
+}
+
+void Engine::saveIncidents(const QList<Alert> &changed)
+{
+    if (!m_keepsIncidents || !m_store)
+        return;
+    for (const Alert &a : changed)
+        m_unsavedAlerts.insert(a.id, a);
+    if (m_unsavedAlerts.isEmpty())
+        return;
+    const Status saved =
+        IncidentStore(m_store.get()).save(m_unsavedAlerts.values(), m_nextAlertId - 1);
+    if (saved) {
+        m_unsavedAlerts.clear();
+        return;
+    }
+    // Kept for the next snapshot's try; until then an engine started on the store would not
+    // know them, which the operator is told.
+    raise(Alert::Severity::Warning, QStringLiteral("store.incidents"), m_store->path(),
+          QStringLiteral("open incidents cannot be saved: %1").arg(saved.error().message));
 }
 
 void Engine::raiseStillDown(const QString &nodeId)
@@ -648,15 +707,18 @@ void Engine::raiseDeadLetters(const SyncStats &stats)
             m_deadAlerted.remove(t.name);
             continue;
         }
-        const qint64 told = m_deadAlerted.value(t.name, 0);
-        if (t.deadLetters == told && m_openAlerts.contains(kind + QLatin1Char('\n') + t.name))
-            continue;
+        const auto open = m_openAlerts.find(kind + QLatin1Char('\n') + t.name);
+        // An incident taken back from the engine's last run is not counted again for the
+        // dead letters it told then: only its figure is brought up to date.
+        const bool takenBack = open != m_openAlerts.end() && !m_deadAlerted.contains(t.name);
+        const qint64 told = takenBack ? t.deadLetters : m_deadAlerted.value(t.name, 0);
         const QString message =
             QStringLiteral("%1 dead letters for %2").arg(t.deadLetters).arg(t.name);
-        const auto open = m_openAlerts.find(kind + QLatin1Char('\n') + t.name);
-        if (open != m_openAlerts.end() && t.deadLetters < told) {
-            open->message = message;
-            alertChanged(*open);
+        if (open != m_openAlerts.end() && t.deadLetters <= told) {
+            if (open->message != message) {
+                open->message = message;
+                alertChanged(*open);
+            }
         } else {
             raise(Alert::Severity::Warning, kind, t.name, message);
         }
@@ -781,6 +843,7 @@ void Engine::emitSnapshot()
     resolveEndedAlerts(s);
     s.healthEvents = std::exchange(m_pendingEvents, {});
     s.alerts = std::exchange(m_pendingAlerts, {});
+    saveIncidents(s.alerts);
     s.openAlerts = m_openAlerts.values();
     std::sort(s.openAlerts.begin(), s.openAlerts.end(),
               [](const Alert &a, const Alert &b) { return a.id < b.id; });

@@ -132,6 +132,12 @@ private:
     void followSharedState(const QSet<QString> &kinds);
     void followPartitions(const QString &holder);
     void logDeliveryChanges(const SyncStats &now);
+    /// A long-lived engine (one that checks or delivers) takes back the incidents the last
+    /// engine on this store left open; one-shot commands neither take nor save them.
+    Status takeOpenIncidents();
+    /// Saves the incidents changed since the last snapshot (with any a failed save left), before
+    /// a snapshot tells them: an id a console saw is never given again.
+    void saveIncidents(const QList<Alert> &changed);
     /// Raises an incident, or counts it again while the same (kind, subject) is open. `since`:
     /// when its condition began, if before now; `code`: the error code of its cause, if any.
     void raise(Alert::Severity severity, const QString &kind, const QString &subject,
@@ -183,6 +189,8 @@ private:
     QList<Alert> m_pendingAlerts;       ///< incidents changed since the last snapshot
     QHash<QString, Alert> m_openAlerts; ///< "kind\nsubject" -> open incident
     qint64 m_nextAlertId = 1;
+    bool m_keepsIncidents = false;        ///< takes and saves its open incidents (IncidentStore)
+    QHash<qint64, Alert> m_unsavedAlerts; ///< id -> incident change a failed save left
     QHash<QString, qint64> m_deadCounts; ///< target -> dead letters in the store
     QHash<QString, qint64> m_deadAlerted; ///< target -> dead letters its open incident told
     bool m_deadCountsDirty = true;

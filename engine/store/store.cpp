@@ -192,6 +192,16 @@ const QList<QStringList> &migrations()
             // (and a WAL page per commit). The queue of all targets is merged per target.
             QStringLiteral("DROP INDEX IF EXISTS deliveries_pending_all"),
         },
+        {
+            // The engine's open incidents (IncidentStore), so that a restarted engine takes
+            // them back instead of raising them again under new ids. Severity as
+            // Alert::Severity (0 info, 1 warning, 2 critical).
+            QStringLiteral("CREATE TABLE IF NOT EXISTS incidents (id INTEGER PRIMARY KEY, kind"
+                           " TEXT NOT NULL, subject TEXT NOT NULL, severity INTEGER NOT NULL, "
+                           "started_at INTEGER"
+                           " NOT NULL, last_at INTEGER NOT NULL, count INTEGER NOT NULL,"
+                           " message TEXT NOT NULL DEFAULT '', code TEXT NOT NULL DEFAULT '')"),
+        },
     };
     return list;
 }

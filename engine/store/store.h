@@ -23,7 +23,7 @@ namespace jobfirst {
 class Store final : public ClusterStateStore
 {
 public:
-    static constexpr int SchemaVersion = 10;
+    static constexpr int SchemaVersion = 11;
 
     /// Opens (creating if absent) the store at path, created 0600. Each way it can fail has
     /// its own code and message naming the file: "store.locked" (another process holds it

@@ -132,9 +132,15 @@ private slots:
         engine.emitSnapshot();
         QCOMPARE(seen.openOf(kind, id).size(), 1);
         QCOMPARE(seen.openOf(kind, id).first().count, 1);
-        QCOMPARE(seen.open.size(), 1);
+        // A failed node went down first: that incident, raised by the last run, goes on too,
+        // as it would have in one run.
+        QCOMPARE(seen.open.size(), before == u"failed" ? 2 : 1);
         const Alert incident = seen.openOf(kind, id).first();
-        QVERIFY2(incident.message.contains(QStringLiteral("connection refused")),
+        // Its detail: what the check found, or for a failed node (the last run's incident,
+        // taken back) why the last run failed it.
+        QVERIFY2(incident.message.contains(before == u"failed"
+                                               ? QStringLiteral("node_timeout")
+                                               : QStringLiteral("connection refused")),
                  qPrintable(incident.message));
         // It began when the node went down, which for a node found so by the last run is
         // before this engine started.
@@ -145,6 +151,109 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind, id).isEmpty(), 10000);
         QVERIFY(seen.resolved(kind, id));
         QCOMPARE(engine.cluster()->node(id)->health, HealthState::Up);
+    }
+
+    // An incident is one for as long as its condition lasts, whatever happens to the engine
+    // watching it: an engine started again on the store lists it at once, with its id, its
+    // start and its count, and gives no id of the last run to another incident.
+    void incidentsOutliveARestartOfTheEngine()
+    {
+        const QString id = QStringLiteral("n1");
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("restart.db"));
+        options.configPath = writeFastConfig(QStringLiteral("restart.json"));
+        QVERIFY(!options.configPath.isEmpty());
+        options.deliver = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        NodeSimProcess sim;
+        QVERIFY(sim.start(id));
+        Alert down, backup;
+        {
+            Engine last;
+            Seen seen;
+            watch(last, seen);
+            QVERIFY(last.open(options).ok());
+            QVERIFY(
+                last.cluster()->registerNode(NodeSpec{id, sim.url()}, QStringLiteral("test")).ok());
+            QTRY_COMPARE_WITH_TIMEOUT(last.cluster()->node(id)->health, HealthState::Up, 10000);
+            sim.kill();
+            QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("node.down"), id).size(), 1,
+                                      10000);
+            // A failed backup (no backup folder is set), twice: one incident, counted twice.
+            const auto backups = [&seen] {
+                const QList<Alert> open = seen.openOf(QStringLiteral("backup"));
+                return open.isEmpty() ? 0 : open.first().count;
+            };
+            for (int i = 1; i <= 2; ++i) {
+                last.upkeep()->backupNow();
+                QTRY_COMPARE_WITH_TIMEOUT(backups(), i, 10000);
+            }
+            down = seen.openOf(QStringLiteral("node.down"), id).first();
+            backup = seen.openOf(QStringLiteral("backup")).first();
+            QVERIFY(down.id != backup.id);
+        }
+
+        Engine engine;
+        QList<EngineSnapshot> snapshots;
+        connect(&engine, &Engine::snapshot, &engine,
+                [&snapshots](const EngineSnapshot &s) { snapshots << s; });
+        QVERIFY(engine.open(options).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 10000);
+        // The first picture of the new run already lists them, as they were.
+        const QList<Alert> first = snapshots.first().openAlerts;
+        QCOMPARE(first.size(), 2);
+        for (const Alert &was : {down, backup}) {
+            const auto it = std::find_if(first.begin(), first.end(),
+                                         [&](const Alert &a) { return a.id == was.id; });
+            QVERIFY2(it != first.end(), qPrintable(was.kind));
+            QCOMPARE(it->kind, was.kind);
+            QCOMPARE(it->subject, was.subject);
+            QCOMPARE(it->at, was.at);
+            QCOMPARE(it->count, was.count);
+            QCOMPARE(it->severity, was.severity);
+        }
+        // The node is still down: checks of the new run find it so, the incident stays one,
+        // neither counted again nor ended.
+        QTRY_VERIFY_WITH_TIMEOUT(engine.cluster()->node(id)->consecutiveFail >= 4, 10000);
+        Seen seen;
+        watch(engine, seen);
+        engine.emitSnapshot();
+        QCOMPARE(seen.openOf(QStringLiteral("node.down"), id).size(), 1);
+        QCOMPARE(seen.openOf(QStringLiteral("node.down"), id).first().id, down.id);
+        QCOMPARE(seen.openOf(QStringLiteral("node.down"), id).first().count, down.count);
+        for (const EngineSnapshot &s : std::as_const(snapshots))
+            for (const Alert &a : s.alerts)
+                QVERIFY2(!a.resolved(), qPrintable(a.kind));
+
+        // A new incident of the new run has an id no incident of the last run had.
+        QVERIFY(
+            engine.cluster()
+                ->registerNode(NodeSpec{QStringLiteral("n2"), QStringLiteral("http://127.0.0.1:9")},
+                               QStringLiteral("test"))
+                .ok());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            seen.openOf(QStringLiteral("node.down"), QStringLiteral("n2")).size(), 1, 10000);
+        QVERIFY(seen.openOf(QStringLiteral("node.down"), QStringLiteral("n2")).first().id >
+                std::max(down.id, backup.id));
+
+        // Back up while no engine watched: the incident ends at the first check that says so,
+        // and an engine started after that does not bring it back.
+        engine.shutdown();
+        QVERIFY(sim.restart());
+        Engine next;
+        Seen after;
+        watch(next, after);
+        QVERIFY(next.open(options).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(after.resolved(QStringLiteral("node.down"), id), 10000);
+        next.shutdown();
+        Engine last;
+        Seen again;
+        watch(last, again);
+        QVERIFY(last.open(options).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!again.open.isEmpty(), 10000);
+        QVERIFY(again.openOf(QStringLiteral("node.down"), id).isEmpty());
+        QCOMPARE(again.openOf(QStringLiteral("backup")).value(0).id, backup.id);
     }
 
     void badConfigFileIncidentLastsUntilTheFileIsGood_data()

@@ -7,6 +7,7 @@
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
+#include "pages/alertspage.h"
 #include "pages/configpage.h"
 #include "pages/logspage.h"
 #include "pages/nodespage.h"
@@ -411,6 +412,94 @@ private slots:
                                       .arg(status)),
                  qPrintable(message));
         QVERIFY2(message.endsWith(meaning), qPrintable(message));
+    }
+
+    // The daemon is killed and started again on its store while the console is attached (an
+    // operator's walkthrough): a node still down is one open row all along, with its id and
+    // the time it went down, and no row says "resolved" for an incident that goes on.
+    void anIncidentOutlivesARestartOfTheDaemon()
+    {
+        NodeSimProcess gone;
+        QVERIFY(gone.start(QStringLiteral("r9")));
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r9")},
+                                                   {QStringLiteral("url"), gone.url()}})
+                             .toJson())
+                     .status,
+                 201);
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        const auto rows = [&window] {
+            QList<Alert> found;
+            for (const Alert &a : window.alerts()->model()->rows())
+                if (a.kind == u"node.down" && a.subject == u"r9")
+                    found << a;
+            return found;
+        };
+        // An incident that began and ended before: the daemon has given an id before r9's.
+        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r8")},
+                                                   {QStringLiteral("url"),
+                                                    QStringLiteral("http://127.0.0.1:9")}})
+                             .toJson())
+                     .status,
+                 201);
+        const auto ended = [&window] {
+            for (const Alert &a : window.alerts()->model()->rows())
+                if (a.kind == u"node.down" && a.subject == u"r8" && a.resolved())
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(window.alerts()->openCount() > 0, 20000);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r8"), m_admin).status,
+            204);
+        QTRY_VERIFY_WITH_TIMEOUT(ended(), 20000);
+        gone.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(rows().size() == 1 && !rows().first().resolved(), 20000);
+        const Alert before = rows().first();
+
+        // From here on, at every snapshot the console draws: one row, open, the same incident.
+        QStringList untrue;
+        connect(&window, &ui::MainWindow::snapshotApplied, this, [&] {
+            const QList<Alert> now = rows();
+            if (now.size() != 1)
+                untrue << QStringLiteral("%1 rows").arg(now.size());
+            else if (now.first().resolved())
+                untrue << QStringLiteral("resolved");
+            else if (now.first().id != before.id || now.first().at != before.at)
+                untrue << QStringLiteral("incident %1 from %2")
+                              .arg(now.first().id)
+                              .arg(now.first().at);
+        });
+        auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
+        const quint16 port = m_daemon.port();
+        m_daemon.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
+        // Long enough for the new run's checks to find the node down again.
+        QSignalSpy drawn(&window, &ui::MainWindow::snapshotApplied);
+        QTRY_VERIFY_WITH_TIMEOUT(drawn.count() >= 5, 20000);
+        QVERIFY2(untrue.isEmpty(), qPrintable(untrue.join(QStringLiteral(", "))));
+        QCOMPARE(rows().first().count, before.count);
+        auto *model = window.alerts()->model();
+        const int row = model->rowOfKey(QString::number(before.id));
+        QVERIFY(row >= 0);
+        QCOMPARE(model->index(row, 2).data().toString(), QStringLiteral("ongoing"));
+        QCOMPARE(model->index(row, 4).data().toString(), ui::timeText(before.at));
+
+        // Removed: its incident ends, and the row says when.
+        QObject::disconnect(&window, &ui::MainWindow::snapshotApplied, this, nullptr);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r9"), m_admin).status,
+            204);
+        QTRY_VERIFY_WITH_TIMEOUT(rows().first().resolved(), 10000);
+        QVERIFY(rows().first().resolvedAt > 0);
     }
 
     void cleanupTestCase() { m_daemon.terminate(); }

@@ -49,8 +49,10 @@ AlertsPage::AlertsPage(EngineSession *session, QWidget *parent)
               cell([](const Alert &a) { return severityText(a.severity); })},
             C{[] { return tr("Alert"); }, cell([](const Alert &a) { return alertText(a); })},
             C{[] { return tr("State"); }, cell([](const Alert &a) {
-                  return a.resolved() ? tr("resolved %1").arg(timeText(a.resolvedAt))
-                                      : tr("ongoing");
+                  return !a.resolved() ? tr("ongoing")
+                         : a.resolvedAt == ResolvedWhenNotKnown
+                             ? tr("resolved (when is not known)")
+                             : tr("resolved %1").arg(timeText(a.resolvedAt));
               })},
             C{[] { return tr("Times"); }, cell([](const Alert &a) { return countText(a.count); })},
             C{[] { return tr("First"); }, cell([](const Alert &a) { return timeText(a.at); })},
@@ -206,14 +208,16 @@ void AlertsPage::applySnapshot(const EngineSnapshot &s)
             }
         }
     }
-    // Incidents this console believes open but the engine no longer lists (it restarted,
-    // or this console reconnected after the resolution went by) are over.
+    // Incidents this console believes open but the engine no longer lists are over: the
+    // engine keeps its open incidents across its restarts, so its list is complete. When they
+    // ended went by while this console was not attached (or was behind): it is not known,
+    // and not guessed (ResolvedWhenNotKnown).
     QSet<qint64> open;
     for (const Alert &a : s.openAlerts)
         open.insert(a.id);
     for (Alert &r : m_rows)
         if (!r.resolved() && !open.contains(r.id)) {
-            r.resolvedAt = s.at;
+            r.resolvedAt = ResolvedWhenNotKnown;
             changed = true;
         }
     if (!changed)

@@ -30,6 +30,9 @@ public:
     /// kind says what it is: a node's health reason, a store problem's code.
     static QString detailText(const Alert &alert);
     static QString severityText(Alert::Severity severity);
+    /// The resolvedAt of a row whose end this console did not see (the engine no longer lists
+    /// it as open): resolved, at a time not known.
+    static constexpr qint64 ResolvedWhenNotKnown = -1;
 
 private:
     void sortRows();
