@@ -32,8 +32,10 @@ StateChangeWatcher::StateChangeWatcher(PostgresStateStore *store, int pollMs, QO
 void StateChangeWatcher::start()
 {
     subscribe();
-    if (auto marks = m_store->changeMarks())
+    auto marks = m_store->changeMarks();
+    if (marks)
         m_marks = marks.value();
+    found(bool(marks), marks ? QString() : marks.error().message);
     m_poll->start();
 }
 
@@ -79,19 +81,26 @@ void StateChangeWatcher::note(const QString &kind)
         m_coalesce->start();
 }
 
+void StateChangeWatcher::found(bool answered, const QString &why)
+{
+    if (m_lost == !answered)
+        return;
+    m_lost = !answered;
+    if (answered)
+        emit back();
+    else
+        emit lost(why);
+}
+
 void StateChangeWatcher::poll()
 {
     // A connection opened again after a loss has forgotten LISTEN: subscribe again, and find
     // what changed meanwhile in the marks.
     subscribe();
     auto marks = m_store->changeMarks();
-    if (!marks) {
-        if (!std::exchange(m_lost, true))
-            emit lost(marks.error().message);
+    found(bool(marks), marks ? QString() : marks.error().message);
+    if (!marks)
         return;
-    }
-    if (std::exchange(m_lost, false))
-        emit back();
     for (auto it = marks->cbegin(); it != marks->cend(); ++it)
         if (m_marks.value(it.key(), -1) != it.value())
             note(it.key());

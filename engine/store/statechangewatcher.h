@@ -6,6 +6,8 @@
 #include <QSet>
 #include <QString>
 
+#include <optional>
+
 class QTimer;
 
 namespace jobfirst {
@@ -32,9 +34,10 @@ public:
 signals:
     /// Some of "nodes", "health", "config" changed since the last report.
     void changed(const QSet<QString> &kinds);
-    /// A poll found the store unavailable (`why`), after it had answered.
+    /// The store was found unavailable (`why`): at the first read, or after it answered.
     void lost(const QString &why);
-    /// A poll found the store answering again after lost().
+    /// The store was found answering: at the first read, or after lost() (an incident
+    /// about it taken back from the engine's last run ends then too).
     void back();
 
 private:
@@ -48,7 +51,8 @@ private:
     QHash<QString, qint64> m_marks;
     QSet<QString> m_pending;
     bool m_connected = false;
-    bool m_lost = false; ///< the last poll failed
+    std::optional<bool> m_lost; ///< whether the last read failed; unset before the first
+    void found(bool answered, const QString &why = {});
 };
 
 } // namespace jobfirst
