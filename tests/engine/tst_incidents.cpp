@@ -51,6 +51,19 @@ class TestIncidents final : public QObject
         });
     }
 
+    /// An engine that checks nodes (fast config, no delivery) on `name`.db and `name`.json;
+    /// its configPath is empty when the config could not be written.
+    EngineOptions checkingEngine(const QString &name)
+    {
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(name + QStringLiteral(".db"));
+        options.configPath = writeFastConfig(name + QStringLiteral(".json"));
+        options.deliver = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        return options;
+    }
+
     /// Checks fast enough for a test; node_timeout long enough that nothing fails by itself.
     QString writeFastConfig(const QString &name)
     {
@@ -91,13 +104,8 @@ private slots:
         QFETCH(QString, before);
         QFETCH(QString, kind);
         const QString id = QStringLiteral("n1");
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(before + QStringLiteral(".db"));
-        options.configPath = writeFastConfig(before + QStringLiteral(".json"));
+        const EngineOptions options = checkingEngine(before);
         QVERIFY(!options.configPath.isEmpty());
-        options.deliver = false;
-        options.watchConfig = false;
-        options.refreshMs = 50;
         NodeSimProcess sim;
         QVERIFY(sim.start(id));
         {
@@ -159,13 +167,8 @@ private slots:
     void incidentsOutliveARestartOfTheEngine()
     {
         const QString id = QStringLiteral("n1");
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("restart.db"));
-        options.configPath = writeFastConfig(QStringLiteral("restart.json"));
+        const EngineOptions options = checkingEngine(QStringLiteral("restart"));
         QVERIFY(!options.configPath.isEmpty());
-        options.deliver = false;
-        options.watchConfig = false;
-        options.refreshMs = 50;
         NodeSimProcess sim;
         QVERIFY(sim.start(id));
         Alert down, backup;

@@ -71,6 +71,15 @@ class TestRemoteConsole final : public QObject
         return connected.ok() ? std::move(session) : nullptr;
     }
 
+    /// Adds node `id` at `url` through the admin API, as the admin; true when it was made.
+    bool addNode(const QString &id, const QString &url) const
+    {
+        const QJsonObject node{{QStringLiteral("id"), id}, {QStringLiteral("url"), url}};
+        return apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
+                       QJsonDocument(node).toJson())
+                   .status == 201;
+    }
+
     static QAction *action(ui::NodesPage *page, const QString &text)
     {
         for (QAction *a : page->contextMenu()->actions())
@@ -91,11 +100,7 @@ private slots:
         m_admin = read(makeToken(db(), m_dir.path(), QStringLiteral("boss"), QStringLiteral("admin")));
         QVERIFY(!m_viewer.isEmpty() && !m_admin.isEmpty());
         QVERIFY(m_daemon.start(db(), config()));
-        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
-                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r1")}, {QStringLiteral("url"), m_node.url()}})
-                             .toJson())
-                     .status,
-                 201);
+        QVERIFY(addNode(QStringLiteral("r1"), m_node.url()));
     }
 
     void aViewerSeesEverythingAndMayChangeNothing()
@@ -177,11 +182,7 @@ private slots:
     {
         NodeSimProcess flaky;
         QVERIFY(flaky.start(QStringLiteral("r3")));
-        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
-                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r3")}, {QStringLiteral("url"), flaky.url()}})
-                             .toJson())
-                     .status,
-                 201);
+        QVERIFY(addNode(QStringLiteral("r3"), flaky.url()));
         auto session = attach(m_viewer);
         QVERIFY(session);
         ui::MainWindow window(session.get());
@@ -421,12 +422,7 @@ private slots:
     {
         NodeSimProcess gone;
         QVERIFY(gone.start(QStringLiteral("r9")));
-        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
-                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r9")},
-                                                   {QStringLiteral("url"), gone.url()}})
-                             .toJson())
-                     .status,
-                 201);
+        QVERIFY(addNode(QStringLiteral("r9"), gone.url()));
         auto session = attach(m_viewer);
         QVERIFY(session);
         ui::MainWindow window(session.get());
@@ -441,13 +437,7 @@ private slots:
             return found;
         };
         // An incident that began and ended before: the daemon has given an id before r9's.
-        QCOMPARE(apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
-                         QJsonDocument(QJsonObject{{QStringLiteral("id"), QStringLiteral("r8")},
-                                                   {QStringLiteral("url"),
-                                                    QStringLiteral("http://127.0.0.1:9")}})
-                             .toJson())
-                     .status,
-                 201);
+        QVERIFY(addNode(QStringLiteral("r8"), QStringLiteral("http://127.0.0.1:9")));
         const auto ended = [&window] {
             for (const Alert &a : window.alerts()->model()->rows())
                 if (a.kind == u"node.down" && a.subject == u"r8" && a.resolved())
