@@ -105,8 +105,11 @@ private:
             silentMs = std::min(silentMs, sinceData);
         if (silentMs < state.limitMs)
             return;
-        ::shutdown(state.fd, SHUT_RDWR);
+        // Marked before the shutdown wakes the waiting thread, which then asks cut() to say
+        // why its call failed (the other way round, under load it read "server closed the
+        // connection unexpectedly" and the store took it for an ordinary loss).
         state.cut = true;
+        ::shutdown(state.fd, SHUT_RDWR);
         ++m_cuts;
         qWarning("PostgreSQL store %s: no answer for %lld ms, connection dropped",
                  state.label.constData(), static_cast<long long>(silentMs));
@@ -160,6 +163,12 @@ PostgresSilenceWatch::~PostgresSilenceWatch()
 bool PostgresSilenceWatch::cut() const
 {
     return m_state && m_state->cut;
+}
+
+void PostgresSilenceWatch::drop()
+{
+    if (m_state)
+        ::shutdown(m_state->fd, SHUT_RDWR);
 }
 
 QString PostgresSilenceWatch::reason() const
