@@ -27,7 +27,8 @@ Result<std::unique_ptr<PostgresOutboxReader>> PostgresOutboxReader::open(const P
 }
 
 PostgresOutboxReader::PostgresOutboxReader(PostgresUrl url)
-    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("reader"))
+    : m_url(std::move(url)), m_connection(PostgresSchema::newConnectionName("reader")),
+      m_probe(m_url.libpqConnInfo(), m_url.toString())
 {
 }
 
@@ -47,6 +48,9 @@ void PostgresOutboxReader::disconnect()
         m_events.reset();
         m_dataVersion.reset();
     }
+    if (m_silence && m_silence->cut())
+        m_probe.start(
+            QStringLiteral("PostgreSQL store %1: %2").arg(m_url.toString(), m_silence->reason()));
     m_silence.reset();
     if (m_db.isValid())
         m_db.close();
@@ -61,10 +65,15 @@ QString PostgresOutboxReader::connect()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (QString wait = m_backoff.waiting(now); !wait.isEmpty())
         return wait;
-    if (!m_db.isOpen() && !m_db.open())
-        return m_backoff.failed(
-            now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                     .arg(m_url.toString(), PostgresUrl::errorText(m_db.lastError())));
+    if (QString reason; m_probe.waiting(&reason))
+        return reason;
+    if (!m_db.isOpen() && !m_db.open()) {
+        const QString reason =
+            QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                .arg(m_url.toString(), PostgresUrl::errorText(m_db.lastError()));
+        m_probe.start(reason);
+        return m_backoff.failed(now, reason);
+    }
     m_backoff.succeeded();
     routePostgresNotices(m_db);
     m_pending = std::make_unique<QSqlQuery>(m_db);

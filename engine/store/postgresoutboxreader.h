@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/connectbackoff.h"
+#include "store/postgresprobe.h"
 #include "store/postgressilencewatch.h"
 #include "store/outboxreader.h"
 #include "store/postgresurl.h"
@@ -53,6 +54,9 @@ private:
     /// Drops the connection when a read waits a lease period on a silent server.
     std::unique_ptr<PostgresSilenceWatch> m_silence;
     ConnectBackoff m_backoff;                    ///< no connect for a while after a failed one
+    /// Connects fail at once, instead of each waiting connect_timeout on the delivery thread,
+    /// from a failed connect or a silent server until the server answers again.
+    PostgresProbe m_probe;
     QString m_partitions = QStringLiteral("{}"); ///< held partitions, an array literal
 };
 

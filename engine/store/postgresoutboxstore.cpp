@@ -450,7 +450,10 @@ Result<std::unique_ptr<PostgresOutboxStore>> PostgresOutboxStore::open(const Pos
     return s;
 }
 
-PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url) : m_url(std::move(url)) {}
+PostgresOutboxStore::PostgresOutboxStore(PostgresUrl url)
+    : m_url(std::move(url)), m_probe(m_url.libpqConnInfo(), m_url.toString())
+{
+}
 
 PostgresOutboxStore::~PostgresOutboxStore()
 {
@@ -735,8 +738,17 @@ void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answ
 
 void PostgresOutboxStore::disconnect(Link &link)
 {
+    if (link.silence && link.silence->cut()) {
+        m_serverSilent = true;
+        m_probe.start(QStringLiteral("PostgreSQL store %1: %2")
+                          .arg(m_url.toString(), link.silence->reason()));
+    }
+    // Freeing a prepared statement is a round trip too: on a server found silent (here or on
+    // another connection) each would wait out the silence limit, one connection after
+    // another (a stop took a minute), so the socket goes first and they fail at once.
+    if (link.silence && m_serverSilent)
+        link.silence->drop();
     {
-        // Freeing a prepared statement is a round trip too.
         const auto waiting = link.silence ? link.silence->busy() : PostgresSilenceWatch::Busy();
         for (auto *q : link.statements())
             q->reset();
@@ -756,15 +768,30 @@ void PostgresOutboxStore::rollback(Link &link)
 
 QString PostgresOutboxStore::connect(Link &link)
 {
+    if (QString reason; m_probe.waiting(&reason)) {
+        if (link.connected && m_serverSilent) {
+            // Another connection found the server silent: a statement here would wait as
+            // long (each claim and outcome a lease period, one connection after another).
+            // A server that only refuses new connections leaves these alone.
+            disconnect(link);
+        }
+        if (!link.connected)
+            return reason;
+    } else {
+        m_serverSilent = false;
+    }
     if (link.connected)
         return {};
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (QString wait = link.backoff.waiting(now); !wait.isEmpty())
         return wait;
-    if (!link.db.isOpen() && !link.db.open())
-        return link.backoff.failed(
-            now, QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
-                     .arg(m_url.toString(), PostgresUrl::errorText(link.db.lastError())));
+    if (!link.db.isOpen() && !link.db.open()) {
+        const QString reason =
+            QStringLiteral("PostgreSQL store %1 cannot be reached: %2")
+                .arg(m_url.toString(), PostgresUrl::errorText(link.db.lastError()));
+        m_probe.start(reason);
+        return link.backoff.failed(now, reason);
+    }
     link.backoff.succeeded();
     routePostgresNotices(link.db);
     QString why;

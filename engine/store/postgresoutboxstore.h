@@ -3,6 +3,7 @@
 
 #include "store/claimafteroutage.h"
 #include "store/outboxstore.h"
+#include "store/postgresprobe.h"
 #include "store/postgresurl.h"
 
 #include <QSqlDatabase>
@@ -169,6 +170,13 @@ private:
     QString fail(QSqlQuery &q, const QString &what);
 
     PostgresUrl m_url;
+    /// Once a connection's connect failed or its server fell silent, finds out off the
+    /// connections' threads when the server answers again; their connects fail at once
+    /// meanwhile instead of each waiting connect_timeout (a claim, a stop).
+    PostgresProbe m_probe;
+    /// The probe runs because a connection's server fell silent (not because a connect was
+    /// refused): connected links drop their connections too.
+    std::atomic<bool> m_serverSilent{false};
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
     /// The owner whose fence lock the group in commitOn() holds: its outcomes are written for
     /// that owner's partitions (on commitOn()'s thread).

@@ -17,7 +17,10 @@ namespace jobfirst {
 class PostgresProbe final
 {
 public:
-    PostgresProbe(QByteArray connInfo, QString location, int everyMs);
+    /// How often a lost server is tried, unless said otherwise.
+    static constexpr int DefaultEveryMs = 1000;
+
+    PostgresProbe(QByteArray connInfo, QString location, int everyMs = DefaultEveryMs);
     ~PostgresProbe();
     PostgresProbe(const PostgresProbe &) = delete;
     PostgresProbe &operator=(const PostgresProbe &) = delete;

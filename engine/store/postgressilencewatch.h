@@ -56,6 +56,9 @@ public:
     Busy busy() const { return Busy(m_state); }
     /// Whether the connection was dropped for its silence.
     bool cut() const;
+    /// Shuts the socket down now, as a cut does, without waiting for the limit: another
+    /// connection to the same server found it silent. Any thread.
+    void drop();
     /// The reason to give a caller when cut(): "no answer from the server for N s".
     QString reason() const;
 

@@ -20,7 +20,6 @@ namespace jobfirst {
 namespace {
 
 constexpr qint64 AuditLock = 0x6a666175; // "jfau": pg_advisory_xact_lock key of the chain
-constexpr int ProbeEveryMs = 1000;        ///< how often a lost server is tried
 
 qint64 now()
 {
@@ -30,7 +29,7 @@ qint64 now()
 } // namespace
 
 PostgresStateStore::PostgresStateStore(PostgresUrl url)
-    : m_url(std::move(url)), m_probe(m_url.libpqConnInfo(), m_url.toString(), ProbeEveryMs)
+    : m_url(std::move(url)), m_probe(m_url.libpqConnInfo(), m_url.toString())
 {
 }
 
