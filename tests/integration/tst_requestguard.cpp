@@ -46,6 +46,22 @@ RawAnswer takeAnswer(QByteArray &bytes)
     return a;
 }
 
+/// A raw connection to the daemon, as a hand-written client makes: what it answers collects in
+/// `received`.
+struct RawConnection
+{
+    QTcpSocket socket;
+    QByteArray received;
+
+    bool open(quint16 port)
+    {
+        QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
+                         [this] { received += socket.readAll(); });
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        return socket.waitForConnected(5000);
+    }
+};
+
 /// What ApiTransport (jobfirstctl --server, the remote console) makes of one call to `server`.
 jobfirst::Result<QJsonValue> transportCall(const QString &server, jobfirst::ApiRequest request,
                                            const QString &caFile = {})
@@ -275,11 +291,10 @@ private slots:
 
     void everyRequestOnAKeepAliveConnectionIsChecked()
     {
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_daemon.port());
-        QVERIFY(socket.waitForConnected(5000));
-        QByteArray received;
-        connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
         const QByteArray whoami = "GET /api/v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n";
         // Two good requests, each sent in two pieces, answered on the same connection.
         for (int i = 0; i < 2; ++i) {
@@ -310,11 +325,10 @@ private slots:
 
     void aGoodRequestPipelinedBeforeABadOneIsAnsweredFirst()
     {
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_daemon.port());
-        QVERIFY(socket.waitForConnected(5000));
-        QByteArray received;
-        connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
         // Two good requests and a bad one, in one packet, as a pipelining client sends them.
         const QByteArray good = withOperator("GET /api/v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         const QByteArray getNode =
@@ -345,11 +359,10 @@ private slots:
         // Slowloris on the body: within its limit, one byte every 2 s. The body is due 10 s
         // after its headers (plus 1 s per 64 KiB announced).
         const qsizetype logged = refusalsLogged(QStringLiteral("http.body_timeout"));
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_daemon.port());
-        QVERIFY(socket.waitForConnected(5000));
-        QByteArray received;
-        connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
         socket.write(withOperator("POST /api/v1/nodes/n1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                   "Content-Type: application/json\r\nContent-Length: 1000\r\n"));
         int sent = 0;
