@@ -9,6 +9,7 @@
 #include "store/apitokenstore.h"
 #include "store/postgresstatestore.h"
 #include "store/store.h"
+#include "tlsserver.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -21,7 +22,6 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
-#include <QSslServer>
 #include <QTimer>
 
 namespace jobfirst {
@@ -169,7 +169,7 @@ quint16 AdminApiServer::listenGuarded(const QHostAddress &address, quint16 port,
     };
     QTcpServer *server = nullptr;
     if (tls) {
-        auto *sslServer = new GuardedServer<QSslServer>(std::move(rules), this);
+        auto *sslServer = new GuardedServer<TlsServer>(std::move(rules), this);
         sslServer->setSslConfiguration(m_tls);
         server = sslServer;
     } else {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "apicall.h"
 
+#include "requestguard.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -9,6 +11,12 @@ namespace jobfirst {
 ApiCall::ApiCall(QHttpServerResponder &&responder, QTcpSocket *socket)
     : m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))), m_socket(socket)
 {
+}
+
+ApiCall::~ApiCall()
+{
+    if (!m_answered)
+        RequestGuard::answered(m_socket);
 }
 
 std::optional<QJsonObject> ApiCall::jsonObject()
@@ -51,6 +59,7 @@ void ApiCall::bytes(int status, const QByteArray &body, const QByteArray &conten
         return; // the client left
     m_responder->write(body, {{"Content-Type", contentType}, {"Cache-Control", "no-store"}},
                        QHttpServerResponder::StatusCode(status));
+    RequestGuard::answered(m_socket);
 }
 
 void ApiCall::json(int status, const QJsonValue &value)

@@ -35,6 +35,8 @@ class ApiCall final
 {
 public:
     ApiCall(QHttpServerResponder &&responder, QTcpSocket *socket);
+    /// Never answered: the connection's guard is told that no answer will come.
+    ~ApiCall();
 
     QByteArray method;
     QString path;

@@ -7,7 +7,7 @@
 
 namespace jobfirst {
 
-/// The admin API's listening socket, a QTcpServer (plain HTTP) or a QSslServer (HTTPS, the TLS
+/// The admin API's listening socket, a QTcpServer (plain HTTP) or a TlsServer (HTTPS, the TLS
 /// handshake is its own): every connection it hands to the HTTP server is a RequestGuard
 /// standing in front of the client's socket. QAbstractHttpServer takes connections with
 /// nextPendingConnection(), so the guard is in place before the server reads a byte.

@@ -228,6 +228,7 @@ std::optional<RequestRefusal> RequestFramer::feed(QByteArrayView bytes)
         if (m_bodyLeft > 0) {
             const qint64 body = std::min<qint64>(m_bodyLeft, bytes.size());
             m_bodyLeft -= body;
+            m_bytesAccepted += body;
             bytes = bytes.sliced(body);
             continue;
         }
@@ -242,8 +243,11 @@ std::optional<RequestRefusal> RequestFramer::feed(QByteArrayView bytes)
 std::optional<RequestRefusal> RequestFramer::takeHeadBytes(QByteArrayView &bytes)
 {
     // Empty lines before a request line are skipped, as RFC 9112 section 2.2 allows.
-    while (m_head.isEmpty() && !bytes.isEmpty() && (bytes.front() == '\r' || bytes.front() == '\n'))
+    while (m_head.isEmpty() && !bytes.isEmpty() &&
+           (bytes.front() == '\r' || bytes.front() == '\n')) {
         bytes = bytes.sliced(1);
+        ++m_bytesAccepted;
+    }
     if (bytes.isEmpty())
         return std::nullopt;
     const qsizetype before = m_head.size();
@@ -266,6 +270,7 @@ std::optional<RequestRefusal> RequestFramer::takeHeadBytes(QByteArrayView &bytes
 
 std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
 {
+    const qsizetype headBytes = head.size();
     RequestLine request;
     if (auto refusal = checkRequestLine(nextLine(head), &request))
         return refusal;
@@ -287,7 +292,9 @@ std::optional<RequestRefusal> RequestFramer::checkHead(QByteArrayView head)
     if (auto refusal = checkBodyLength(request, digits, m_limit, &length))
         return refusal;
     m_bodyLeft = length;
+    m_bodyLength = length;
     ++m_headsAccepted;
+    m_bytesAccepted += headBytes;
     return std::nullopt;
 }
 

@@ -39,11 +39,18 @@ public:
     std::optional<RequestRefusal> feed(QByteArrayView bytes);
     /// Whether the bytes still to come belong to a body, and how many of them.
     qint64 bodyLeft() const { return m_bodyLeft; }
+    /// The Content-Length of the last request whose head was accepted.
+    qint64 bodyLength() const { return m_bodyLength; }
     /// The bytes of a head that has begun and is not complete yet: the last ones fed, held
     /// back until the head is checked (a head timeout watches them).
     qsizetype headBytesHeld() const { return m_head.size(); }
     /// How many request heads were complete and accepted so far.
     qint64 headsAccepted() const { return m_headsAccepted; }
+    /// How many requests were accepted with their whole body.
+    qint64 requestsComplete() const { return m_headsAccepted - (m_bodyLeft > 0 ? 1 : 0); }
+    /// How many of the bytes fed belong to accepted requests (heads and bodies, and the empty
+    /// lines before them), from the first: what may be passed on, even after a refusal.
+    qint64 bytesAccepted() const { return m_bytesAccepted; }
 
 private:
     std::optional<RequestRefusal> takeHeadBytes(QByteArrayView &bytes);
@@ -52,7 +59,9 @@ private:
     BodyLimit m_limit;
     QByteArray m_head; ///< the current head so far (leading empty lines skipped)
     qint64 m_bodyLeft = 0;
+    qint64 m_bodyLength = 0;
     qint64 m_headsAccepted = 0;
+    qint64 m_bytesAccepted = 0;
     bool m_refused = false;
 };
 

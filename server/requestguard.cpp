@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 
 namespace jobfirst {
@@ -50,11 +52,13 @@ QTcpSocket *RequestGuard::guard(QTcpSocket *client, const RequestRules &rules)
 }
 
 RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
-    : QTcpSocket(client->parent()), m_client(client), m_framer(rules.bodyLimit)
+    : QTcpSocket(client->parent()), m_client(client), m_framer(rules.bodyLimit),
+      m_bodyTimeoutMs(rules.bodyTimeoutMs),
+      m_bodyBytesPerSecond(std::max<qint64>(rules.bodyBytesPerSecond, 1))
 {
     client->setParent(this);
     standIn();
-    setUpTimers(rules.headTimeoutMs);
+    setUpTimers(rules);
     connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
     connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
     connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
@@ -73,18 +77,36 @@ void RequestGuard::standIn()
     setOpenMode(ReadWrite);
 }
 
-void RequestGuard::setUpTimers(int headTimeoutMs)
+void RequestGuard::setUpTimers(const RequestRules &rules)
 {
     m_headTimer.setSingleShot(true);
-    m_headTimer.setInterval(headTimeoutMs);
+    m_headTimer.setInterval(rules.headTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, [this] {
         refuse({408, QStringLiteral("http.timeout"),
                 QStringLiteral("the request line and headers did not arrive within %1 s")
                     .arg(m_headTimer.interval() / 1000.0)});
     });
+    m_bodyTimer.setSingleShot(true);
+    connect(&m_bodyTimer, &QTimer::timeout, this, [this] {
+        const qint64 length = m_framer.bodyLength();
+        refuse({408, QStringLiteral("http.body_timeout"),
+                QStringLiteral("the body did not arrive within %1 s of the headers: %2 of its "
+                               "%3 bytes came")
+                    .arg(m_bodyTimer.interval() / 1000.0)
+                    .arg(length - m_framer.bodyLeft())
+                    .arg(length)});
+    });
     m_lingerTimer.setSingleShot(true);
     m_lingerTimer.setInterval(LingerMs);
     connect(&m_lingerTimer, &QTimer::timeout, m_client, &QAbstractSocket::disconnectFromHost);
+}
+
+void RequestGuard::answered(QTcpSocket *socket)
+{
+    if (auto *guard = qobject_cast<RequestGuard *>(socket)) {
+        ++guard->m_answers;
+        guard->answerRefusalWhenDue();
+    }
 }
 
 RequestGuard::~RequestGuard()
@@ -126,7 +148,7 @@ qint64 RequestGuard::readData(char *data, qint64 maxSize)
 
 qint64 RequestGuard::writeData(const char *data, qint64 size)
 {
-    if (m_refused)
+    if (m_refusalWritten)
         return size; // the refusal is the connection's last answer
     return m_client->write(data, size);
 }
@@ -139,28 +161,43 @@ void RequestGuard::onClientBytes()
     m_held += bytes;
     if (auto refusal = m_framer.feed(bytes))
         return refuse(*refusal);
+    timeRequest();
     release();
 }
 
 void RequestGuard::release()
 {
-    const qsizetype checked = m_held.size() - m_framer.headBytesHeld();
-    if (m_framer.headBytesHeld() == 0) {
-        m_headTimer.stop();
-    } else if (m_timedHead != m_framer.headsAccepted()) { // a new head began: its time starts
-        m_timedHead = m_framer.headsAccepted();
-        m_headTimer.start();
-    }
+    const qint64 checked = m_framer.bytesAccepted() - m_released;
     if (checked <= 0)
         return;
     m_passed += m_held.first(checked);
     m_held.remove(0, checked);
+    m_released += checked;
     emit readyRead();
+}
+
+void RequestGuard::timeRequest()
+{
+    const qint64 head = m_framer.headsAccepted();
+    if (m_framer.headBytesHeld() == 0) {
+        m_headTimer.stop();
+    } else if (m_timedHead != head) { // a new head began: its time starts
+        m_timedHead = head;
+        m_headTimer.start();
+    }
+    if (m_framer.bodyLeft() == 0) {
+        m_bodyTimer.stop();
+    } else if (m_timedBody != head) { // a new body is due: its time starts
+        m_timedBody = head;
+        const qint64 allowance = m_framer.bodyLength() * 1000 / m_bodyBytesPerSecond;
+        m_bodyTimer.start(int(std::min<qint64>(m_bodyTimeoutMs + allowance, INT_MAX)));
+    }
 }
 
 void RequestGuard::onClientGone()
 {
     m_headTimer.stop();
+    m_bodyTimer.stop();
     m_lingerTimer.stop();
     QTcpSocket::disconnectFromHost(); // no socket of its own: only says it is unconnected
 }
@@ -169,9 +206,11 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
 {
     m_refused = true;
     m_headTimer.stop();
+    m_bodyTimer.stop();
+    // The requests before it are answered first: their bytes go to the server, the rest not.
+    release();
     m_held.clear();
-    m_passed.clear();
-    m_client->write(refusalAnswer(refusal));
+    m_refusal = refusalAnswer(refusal);
     // Once, with the answer's text: it quotes no body and no header value but the framing
     // ones (Content-Length, Transfer-Encoding), so never a token.
     logJson(QStringLiteral("info"), QStringLiteral("api"),
@@ -179,12 +218,24 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
             {{QStringLiteral("peer"), m_client->peerAddress().toString()},
              {QStringLiteral("status"), refusal.status},
              {QStringLiteral("code"), refusal.code}});
+    answerRefusalWhenDue();
+}
+
+void RequestGuard::answerRefusalWhenDue()
+{
+    if (!m_refused || m_refusalWritten || m_answers < m_framer.requestsComplete())
+        return;
+    m_refusalWritten = true;
+    m_passed.clear();
+    m_client->write(std::exchange(m_refusal, {}));
     m_drainDeadline.setRemainingTime(MaxDrainMs);
     m_lingerTimer.start();
 }
 
 void RequestGuard::drain()
 {
+    if (!m_refusalWritten)
+        return; // dropped; the drain's clock starts with the refusal
     if (m_drainDeadline.hasExpired())
         return m_client->disconnectFromHost();
     m_lingerTimer.start();

@@ -14,12 +14,17 @@ struct RequestRules
 {
     BodyLimit bodyLimit;
     int headTimeoutMs = 10000; ///< a begun request line and headers must be complete by then
+    /// A body must be complete this long after its headers, plus a second for each
+    /// bodyBytesPerSecond bytes its Content-Length announces (a large upload on a slow link).
+    int bodyTimeoutMs = 10000;
+    qint64 bodyBytesPerSecond = 64 * 1024;
 };
 
 /// The socket QHttpServer reads instead of the client's: it reads the client's socket (plain
 /// or TLS) itself, checks each request's head with a RequestFramer, and passes on only the
-/// bytes of requests that passed. A request that breaks a rule is answered with a 4xx in the
-/// API's JSON error shape and the connection is closed: QHttpServer never sees it (6.4 closes
+/// bytes of requests that passed. A request that breaks a rule (or whose head or body is too
+/// slow) is answered with a 4xx in the API's JSON error shape, after the server's answers to the
+/// requests before it on the connection, and the connection is closed: QHttpServer never sees it (6.4 closes
 /// without an answer, reads a bad Content-Length as none, or waits forever). What QHttpServer
 /// writes goes to the client's socket.
 ///
@@ -41,6 +46,9 @@ public:
 
     /// Takes the client's socket (null gives null) and answers the guard to hand to the server.
     static QTcpSocket *guard(QTcpSocket *client, const RequestRules &rules);
+    /// The server has written its whole answer to one request on `socket` (or will write none):
+    /// a refusal of a later request on that connection waits for the answers before it.
+    static void answered(QTcpSocket *socket);
     ~RequestGuard() override;
 
     qint64 bytesAvailable() const override;
@@ -58,12 +66,16 @@ private:
 
     /// Takes the client's addresses and state, as the socket the server sees.
     void standIn();
-    void setUpTimers(int headTimeoutMs);
+    void setUpTimers(const RequestRules &rules);
     void onClientBytes();
     void onClientGone();
-    /// Passes on what the framer no longer holds back, and times a head that has begun.
+    /// Passes on the bytes of the requests the framer accepted.
     void release();
+    /// Times a head that has begun and a body that has not arrived yet.
+    void timeRequest();
     void refuse(const RequestRefusal &refusal);
+    /// Writes the refusal once the server has answered every request before it.
+    void answerRefusalWhenDue();
     /// After a refusal: what the client still sends is dropped; closes when it is done.
     void drain();
 
@@ -71,11 +83,19 @@ private:
     RequestFramer m_framer;
     QByteArray m_held;   ///< from the client, not checked yet (a partial head)
     QByteArray m_passed; ///< checked, not read by the server yet
+    qint64 m_released = 0; ///< bytes passed on so far
+    qint64 m_answers = 0;  ///< requests the server has answered
+    QByteArray m_refusal;  ///< the refusal's answer, until it is written
     QTimer m_headTimer;
+    QTimer m_bodyTimer;
+    int m_bodyTimeoutMs;
+    qint64 m_bodyBytesPerSecond;
     QTimer m_lingerTimer;           ///< after a refusal: the client's silence
     QDeadlineTimer m_drainDeadline; ///< after a refusal: when the drain ends at the latest
     qint64 m_timedHead = -1;        ///< which head the timer runs for (by headsAccepted())
-    bool m_refused = false;
+    qint64 m_timedBody = -1;        ///< which body the timer runs for (by headsAccepted())
+    bool m_refused = false;         ///< nothing more the client sends is passed on
+    bool m_refusalWritten = false;  ///< the connection's last answer is written
 };
 
 } // namespace jobfirst

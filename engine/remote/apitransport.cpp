@@ -82,13 +82,52 @@ void ApiTransport::send(const ApiRequest &request, Answer answer)
                          QStringLiteral("cannot read %1").arg(request.uploadFile)));
         return;
     }
+    auto progress = std::make_shared<CallProgress>();
+    progress->timeoutMs = request.timeoutMs;
+    connect(reply, &QNetworkReply::uploadProgress, this, [progress](qint64 sent, qint64 total) {
+        if (total <= 0)
+            return; // Qt's (0, 0) when the connection failed: how far it got is kept
+        progress->sent = sent;
+        progress->total = total;
+    });
     connect(reply, &QNetworkReply::finished, this,
-            [this, reply, answer = std::move(answer)] { finish(reply, answer); });
+            [this, reply, progress, answer = std::move(answer)] {
+                finish(reply, answer, *progress);
+            });
 }
 
-QString ApiTransport::describe(QNetworkReply *reply) const
+QString ApiTransport::describe(QNetworkReply *reply, const CallProgress &progress) const
 {
-    return QStringLiteral("cannot reach the engine at %1: %2").arg(m_options.server.toString(), reply->errorString());
+    return QStringLiteral("cannot reach the engine at %1: %2")
+        .arg(m_options.server.toString(), failure(reply, progress));
+}
+
+QString ApiTransport::failure(QNetworkReply *reply, const CallProgress &progress) const
+{
+    switch (reply->error()) {
+    case QNetworkReply::ConnectionRefusedError:
+        return QStringLiteral("connection refused");
+    case QNetworkReply::RemoteHostClosedError:
+        return QStringLiteral("the server closed the connection without answering");
+    case QNetworkReply::OperationCanceledError: // the transfer timeout's abort
+    case QNetworkReply::TimeoutError:
+        if (progress.timeoutMs > 0)
+            return QStringLiteral("timed out after %1 s").arg(progress.timeoutMs / 1000.0);
+        return QStringLiteral("timed out");
+    case QNetworkReply::SslHandshakeFailedError:
+        return QStringLiteral("TLS handshake failed: %1").arg(reply->errorString());
+    case QNetworkReply::UnknownNetworkError:
+        // Qt reads no answer while it is still sending a body: one the server sent before
+        // closing (a refusal of the upload, say) is lost with the connection.
+        if (progress.sent > 0 && progress.sent < progress.total)
+            return QStringLiteral("connection reset by the server while the request was sent "
+                                  "(%1 of %2 bytes); it may have refused it")
+                .arg(progress.sent)
+                .arg(progress.total);
+        return QStringLiteral("connection reset by the server");
+    default:
+        return reply->errorString();
+    }
 }
 
 QString ApiTransport::unexplained(int status, const QString &path) const
@@ -104,22 +143,23 @@ QString ApiTransport::unexplained(int status, const QString &path) const
                                         "another server in between?)"));
 }
 
-void ApiTransport::finish(QNetworkReply *reply, const Answer &answer)
+void ApiTransport::finish(QNetworkReply *reply, const Answer &answer,
+                          const CallProgress &progress)
 {
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray body = reply->readAll();
     Result<QJsonValue> result;
     if (status == 0) {
-        result = makeError(QStringLiteral("remote.unreachable"), describe(reply));
+        result = makeError(QStringLiteral("remote.unreachable"), describe(reply, progress));
     } else {
         QJsonParseError pe;
         const QJsonDocument doc = body.isEmpty() ? QJsonDocument(QJsonObject()) : QJsonDocument::fromJson(body, &pe);
         if (!body.isEmpty() && pe.error != QJsonParseError::NoError) {
             result = makeError(QStringLiteral("remote.bad_answer"),
-                               QStringLiteral("the engine at %1 answered HTTP %2 with something that is not JSON (%3)")
-                                   .arg(m_options.server.toString()).arg(status).arg(pe.errorString()));
+                               notJson(reply, status, pe));
         } else if (status >= 400) {
+            // The server's own words, also when it closed the connection after them.
             const QJsonObject o = doc.object();
             QString message = o.value(QStringLiteral("error")).toString();
             if (message.isEmpty())
@@ -131,6 +171,19 @@ void ApiTransport::finish(QNetworkReply *reply, const Answer &answer)
         }
     }
     answer(result);
+}
+
+QString ApiTransport::notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const
+{
+    if (reply->error() != QNetworkReply::NoError)
+        return QStringLiteral("the engine at %1 answered HTTP %2, and the connection ended "
+                              "before the whole answer came")
+            .arg(m_options.server.toString())
+            .arg(status);
+    return QStringLiteral("the engine at %1 answered HTTP %2 with something that is not JSON (%3)")
+        .arg(m_options.server.toString())
+        .arg(status)
+        .arg(error.errorString());
 }
 
 void ApiTransport::openStream(int intervalMs)
@@ -177,7 +230,7 @@ void ApiTransport::openStream(int intervalMs)
             return;
         m_stream = nullptr;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        QString reason = describe(reply);
+        QString reason = describe(reply, CallProgress{StreamSilenceMs});
         if (status >= 400) {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
             reason = QStringLiteral("the engine at %1 refused the stream: %2")

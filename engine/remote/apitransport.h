@@ -4,6 +4,7 @@
 #include "core/result.h"
 #include "remote/eventstreamparser.h"
 
+#include <QJsonDocument>
 #include <QJsonValue>
 #include <QObject>
 #include <QPromise>
@@ -67,10 +68,24 @@ signals:
     void streamState(bool connected, const QString &reason);
 
 private:
+    /// How far a call got: its time limit, and how much of its body was sent.
+    struct CallProgress
+    {
+        int timeoutMs = 0;
+        qint64 sent = 0;
+        qint64 total = 0;
+    };
+
     QNetworkReply *start(const ApiRequest &request);
-    void finish(QNetworkReply *reply, const Answer &answer);
+    void finish(QNetworkReply *reply, const Answer &answer, const CallProgress &progress);
     void streamLost(const QString &reason);
-    QString describe(QNetworkReply *reply) const;
+    /// "cannot reach the engine at URL: " and what happened to the connection.
+    QString describe(QNetworkReply *reply, const CallProgress &progress) const;
+    /// What happened to the connection, in words that name it (Qt's own for a reset by the
+    /// server is "Unknown error").
+    QString failure(QNetworkReply *reply, const CallProgress &progress) const;
+    /// Why an answer's body is not JSON: not JSON, or cut off.
+    QString notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const;
     /// An error answer (`status`) for `path` without jobfirstd's "error": whose it may be.
     QString unexplained(int status, const QString &path) const;
 

@@ -3,22 +3,51 @@
 
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
+namespace {
+
+/// Ends the connection with a TCP reset instead of the orderly close (no linger time).
+void reset(QTcpSocket *socket)
+{
+    const linger none{1, 0};
+    setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &none, sizeof none);
+    socket->abort();
+}
+
+} // namespace
+
 ScriptedServer::ScriptedServer(QByteArray answer, bool closeAfter)
-    : m_answer(std::move(answer)), m_closeAfter(closeAfter)
+    : ScriptedServer(std::move(answer), closeAfter ? Ending::Close : Ending::Keep)
+{
+}
+
+ScriptedServer::ScriptedServer(QByteArray answer, Ending ending)
+    : m_answer(std::move(answer)), m_ending(ending)
 {
     m_server.listen(QHostAddress::LocalHost);
     connect(&m_server, &QTcpServer::newConnection, this, [this] {
         while (QTcpSocket *s = m_server.nextPendingConnection()) {
             ++m_accepted;
-            connect(s, &QTcpSocket::readyRead, this, [this, s] {
-                m_requests += s->readAll();
-                if (m_answer.isEmpty())
-                    return; // never answers
-                s->write(m_answer);
-                if (m_closeAfter)
-                    s->disconnectFromHost();
-            });
+            serve(s);
         }
+    });
+}
+
+void ScriptedServer::serve(QTcpSocket *s)
+{
+    if (m_ending == Ending::ResetAtOnce)
+        return reset(s);
+    connect(s, &QTcpSocket::readyRead, this, [this, s] {
+        m_requests += s->readAll();
+        if (m_answer.isEmpty() && m_ending == Ending::Keep)
+            return; // never answers
+        s->write(m_answer);
+        s->flush();
+        if (m_ending == Ending::Close)
+            s->disconnectFromHost();
+        else if (m_ending == Ending::Reset)
+            reset(s);
     });
 }
 

@@ -3,6 +3,9 @@
 // broken client sends it: each gets a 4xx naming what is wrong, in the API's JSON error shape,
 // the connection ends, nothing changes, and the daemon keeps answering good requests.
 #include "daemonprocess.h"
+#include "remote/apitransport.h"
+#include "scriptedserver.h"
+#include "testcertificates.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+Q_DECLARE_METATYPE(ScriptedServer::Ending)
+
 namespace {
 
 /// One answer read off a raw connection.
@@ -18,7 +23,7 @@ struct RawAnswer
 {
     int status = 0;
     QByteArray head;
-    QJsonObject error;
+    QJsonObject json; ///< its body
 };
 
 /// Takes the first whole answer off `bytes` (empty status while it is not whole).
@@ -36,10 +41,84 @@ RawAnswer takeAnswer(QByteArray &bytes)
         return a;
     a.head = head;
     a.status = head.mid(9, 3).toInt();
-    a.error = QJsonDocument::fromJson(bytes.mid(end + 4, length)).object();
+    a.json = QJsonDocument::fromJson(bytes.mid(end + 4, length)).object();
     bytes.remove(0, end + 4 + length);
     return a;
 }
+
+/// A raw connection to the daemon, as a hand-written client makes: what it answers collects in
+/// `received`.
+struct RawConnection
+{
+    QTcpSocket socket;
+    QByteArray received;
+
+    bool open(quint16 port)
+    {
+        QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
+                         [this] { received += socket.readAll(); });
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        return socket.waitForConnected(5000);
+    }
+};
+
+/// What ApiTransport (jobfirstctl --server, the remote console) makes of one call to `server`.
+jobfirst::Result<QJsonValue> transportCall(const QString &server, jobfirst::ApiRequest request,
+                                           const QString &caFile = {})
+{
+    jobfirst::ApiTransport transport(
+        jobfirst::RemoteOptions{QUrl(server), "not-a-known-token", caFile});
+    std::optional<jobfirst::Result<QJsonValue>> result;
+    transport.send(request, [&](const jobfirst::Result<QJsonValue> &r) { result = r; });
+    if (!QTest::qWaitFor([&] { return result.has_value(); }, 60000))
+        return jobfirst::makeError(QStringLiteral("test.no_answer"), QStringLiteral("no answer"));
+    return *result;
+}
+
+/// Raw connections that begin a TLS handshake and never end it: silent, half a ClientHello, or
+/// plain HTTP sent to the HTTPS port.
+struct StalledClients
+{
+    std::vector<std::unique_ptr<QTcpSocket>> silent, halfHello, plainHttp;
+
+    /// Opens `each` of every kind, ten of a kind at a time: all at once, more than the kernel
+    /// queues for accepting (50 with Qt) would wait for the server's SYN-ACK again, up to 31 s.
+    void open(quint16 port, int each)
+    {
+        // A TLS record header announcing a 512-byte ClientHello, and its first bytes.
+        const QByteArray half("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+        for (int i = 0; i < each; ++i) {
+            silent.push_back(connected(port, {}));
+            halfHello.push_back(connected(port, half));
+            plainHttp.push_back(connected(port, "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\n\r\n"));
+            if (i % 10 == 9 || i == each - 1)
+                (void)QTest::qWaitFor([&] { return connecting() == 0; }, 5000);
+        }
+    }
+    static std::unique_ptr<QTcpSocket> connected(quint16 port, const QByteArray &first)
+    {
+        auto socket = std::make_unique<QTcpSocket>();
+        socket->connectToHost(QHostAddress::LocalHost, port);
+        if (!first.isEmpty())
+            socket->write(first); // sent once connected
+        return socket;
+    }
+    static int open(const std::vector<std::unique_ptr<QTcpSocket>> &sockets)
+    {
+        return int(std::count_if(sockets.begin(), sockets.end(), [](const auto &s) {
+            return s->state() == QAbstractSocket::ConnectedState;
+        }));
+    }
+    int open() const { return open(silent) + open(halfHello) + open(plainHttp); }
+    int connecting() const
+    {
+        int n = 0;
+        for (const auto *kind : {&silent, &halfHello, &plainHttp})
+            for (const auto &s : *kind)
+                n += s->state() == QAbstractSocket::ConnectingState;
+        return n;
+    }
+};
 
 } // namespace
 
@@ -194,8 +273,8 @@ private slots:
         QCOMPARE(answer.status, status);
         QVERIFY2(closed, "the daemon left the connection open after its answer");
         QVERIFY2(answer.head.toLower().contains("connection: close"), answer.head.constData());
-        QCOMPARE(answer.error.value(QStringLiteral("code")).toString(), code);
-        const QString message = answer.error.value(QStringLiteral("error")).toString();
+        QCOMPARE(answer.json.value(QStringLiteral("code")).toString(), code);
+        const QString message = answer.json.value(QStringLiteral("error")).toString();
         QVERIFY2(message.contains(names), qPrintable(message));
         const QByteArray secret = m_operator.mid(8, 16); // random (its prefix is not)
         QVERIFY2(!message.toUtf8().contains(secret), "the answer quotes the token");
@@ -212,11 +291,10 @@ private slots:
 
     void everyRequestOnAKeepAliveConnectionIsChecked()
     {
-        QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_daemon.port());
-        QVERIFY(socket.waitForConnected(5000));
-        QByteArray received;
-        connect(&socket, &QTcpSocket::readyRead, this, [&] { received += socket.readAll(); });
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
         const QByteArray whoami = "GET /api/v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n";
         // Two good requests, each sent in two pieces, answered on the same connection.
         for (int i = 0; i < 2; ++i) {
@@ -238,11 +316,198 @@ private slots:
         RawAnswer bad;
         QVERIFY(QTest::qWaitFor([&] { return (bad = takeAnswer(received)).status != 0; }, 10000));
         QCOMPARE(bad.status, 400);
-        QCOMPARE(bad.error.value(QStringLiteral("code")).toString(),
+        QCOMPARE(bad.json.value(QStringLiteral("code")).toString(),
                  QStringLiteral("http.content_length"));
         QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 10000);
         QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
                  QStringLiteral("ready"));
+    }
+
+    void aGoodRequestPipelinedBeforeABadOneIsAnsweredFirst()
+    {
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
+        // Two good requests and a bad one, in one packet, as a pipelining client sends them.
+        const QByteArray good = withOperator("GET /api/v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        const QByteArray getNode =
+            withOperator("GET /api/v1/nodes/n1 HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        const QByteArray bad = withOperator("POST /api/v1/nodes/n1/drain HTTP/1.1\r\n"
+                                            "Host: 127.0.0.1\r\nContent-Length: abc\r\n");
+        socket.write(good + getNode + bad);
+        QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 15000);
+        received += socket.readAll();
+        const RawAnswer first = takeAnswer(received);
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.json.value(QStringLiteral("role")).toString(), QStringLiteral("operator"));
+        const RawAnswer second = takeAnswer(received);
+        QCOMPARE(second.status, 200);
+        QCOMPARE(second.json.value(QStringLiteral("id")).toString(), QStringLiteral("n1"));
+        const RawAnswer third = takeAnswer(received);
+        QCOMPARE(third.status, 400);
+        QCOMPARE(third.json.value(QStringLiteral("code")).toString(),
+                 QStringLiteral("http.content_length"));
+        QVERIFY2(third.head.toLower().contains("connection: close"), third.head.constData());
+        QVERIFY2(received.isEmpty(), received.constData()); // and nothing after the refusal
+        QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
+                 QStringLiteral("ready"));
+    }
+
+    void aBodyThatTricklesInIsTimedOut()
+    {
+        // Slowloris on the body: within its limit, one byte every 2 s. The body is due 10 s
+        // after its headers (plus 1 s per 64 KiB announced).
+        const qsizetype logged = refusalsLogged(QStringLiteral("http.body_timeout"));
+        RawConnection raw;
+        QVERIFY(raw.open(m_daemon.port()));
+        QTcpSocket &socket = raw.socket;
+        QByteArray &received = raw.received;
+        socket.write(withOperator("POST /api/v1/nodes/n1/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: 1000\r\n"));
+        int sent = 0;
+        QTimer trickle;
+        connect(&trickle, &QTimer::timeout, this, [&] {
+            if (socket.state() == QAbstractSocket::ConnectedState && socket.write(" ") == 1)
+                ++sent;
+        });
+        trickle.start(2000);
+        QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 20000);
+        trickle.stop();
+        received += socket.readAll();
+        const RawAnswer answer = takeAnswer(received);
+        QCOMPARE(answer.status, 408);
+        QVERIFY2(answer.head.toLower().contains("connection: close"), answer.head.constData());
+        QCOMPARE(answer.json.value(QStringLiteral("code")).toString(),
+                 QStringLiteral("http.body_timeout"));
+        const QString message = answer.json.value(QStringLiteral("error")).toString();
+        QVERIFY2(message.contains(QStringLiteral("did not arrive within 10")) &&
+                     message.contains(QStringLiteral("of its 1000 bytes came")),
+                 qPrintable(message));
+        QVERIFY2(sent >= 3 && sent < 1000, qPrintable(QString::number(sent)));
+        QCOMPARE(node(QStringLiteral("n1")).value(QStringLiteral("admin_state")).toString(),
+                 QStringLiteral("ready"));
+        QTRY_COMPARE(refusalsLogged(QStringLiteral("http.body_timeout")), logged + 1);
+    }
+
+    void theClientSaysWhatHappenedToTheConnection_data()
+    {
+        using Ending = ScriptedServer::Ending;
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<Ending>("ending");
+        QTest::addColumn<qint64>("upload"); ///< bytes of body the client sends
+        QTest::addColumn<QString>("says");  ///< a pattern of the message (%1: the server's URL)
+        const QByteArray body =
+            R"({"error":"the body is too large for this server","code":"http.too_large"})";
+        const QByteArray refusal = "HTTP/1.1 413 Content Too Large\r\nContent-Type: "
+                                   "application/json\r\nConnection: close\r\nContent-Length: " +
+                                   QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        // Qt tells a reset from a close only when it meets the reset while writing: reading,
+        // it says "closed".
+        QTest::newRow("reset at once")
+            << QByteArray() << Ending::ResetAtOnce << qint64(0)
+            << "^cannot reach the engine at %1: (connection reset by the server|the server closed "
+               "the connection without answering)$";
+        QTest::newRow("closed after the request") << QByteArray() << Ending::Close << qint64(0)
+                                                  << "^cannot reach the engine at %1: the server "
+                                                     "closed the connection without answering$";
+        QTest::newRow("no answer") << QByteArray() << Ending::Keep << qint64(0)
+                                   << "^cannot reach the engine at %1: timed out after 1.5 s$";
+        QTest::newRow("an answer, then a reset")
+            << refusal << Ending::Reset << qint64(0) << "^the body is too large for this server$";
+        QTest::newRow("half an answer, then a reset")
+            << refusal.chopped(10) << Ending::Reset << qint64(0)
+            << "^the engine at %1 answered HTTP 413, and the connection ended before the whole "
+               "answer came$";
+        QTest::newRow("an upload refused and reset")
+            << refusal << Ending::Reset << qint64(8 * 1024 * 1024)
+            << "^cannot reach the engine at %1: connection reset by the server while the request "
+               "was sent \\(\\d+ of 8388608 bytes\\); it may have refused it$";
+    }
+
+    void theClientSaysWhatHappenedToTheConnection()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(ScriptedServer::Ending, ending);
+        QFETCH(qint64, upload);
+        QFETCH(QString, says);
+        ScriptedServer server(answer, ending);
+        const QString url = server.url(QString());
+        jobfirst::ApiRequest request;
+        request.method = "POST";
+        request.path = QStringLiteral("/api/v1/sync/imports");
+        request.body = QByteArray(upload, ' ');
+        request.timeoutMs = 1500;
+        const auto result = transportCall(url, request);
+        QVERIFY(!result);
+        const QRegularExpression expected(
+            QString(says).replace(QStringLiteral("%1"), QRegularExpression::escape(url)));
+        QVERIFY2(result.error().message.contains(expected), qPrintable(result.error().message));
+    }
+
+    void theClientSaysConnectionRefusedOnAStoppedPort()
+    {
+        QTcpServer stopped;
+        QVERIFY(stopped.listen(QHostAddress::LocalHost));
+        const QString url = QStringLiteral("http://127.0.0.1:%1").arg(stopped.serverPort());
+        stopped.close();
+        const auto result = transportCall(url, {"GET", QStringLiteral("/api/v1/whoami")});
+        QVERIFY(!result);
+        QCOMPARE(result.error().code, QStringLiteral("remote.unreachable"));
+        QCOMPARE(result.error().message,
+                 QStringLiteral("cannot reach the engine at %1: connection refused").arg(url));
+    }
+
+    void tlsHandshakesThatNeverEndAreClosedAndStarveNoOne()
+    {
+        TestCertificates certs;
+        QVERIFY(certs.make(m_dir.path()));
+        const QString config = m_dir.filePath(QStringLiteral("tls.json"));
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(QJsonObject{{QStringLiteral("targets"), QJsonArray()},
+                                          {QStringLiteral("api_tls_cert"), certs.serverCert()},
+                                          {QStringLiteral("api_tls_key"), certs.serverKey()}})
+                    .toJson());
+        f.close();
+        const QString tlsDb = m_dir.filePath(QStringLiteral("tls.db"));
+        const QByteArray viewer = readToken(
+            makeToken(tlsDb, m_dir.path(), QStringLiteral("tlsviewer"), QStringLiteral("viewer")));
+        DaemonProcess tls;
+        QVERIFY(tls.start(tlsDb, config));
+        const QString url = tls.url(QStringLiteral("https"));
+
+        // 200 connections that never finish a handshake (QSslServer 6.4 stopped accepting at
+        // 30), then an operator's request: it is answered while they are all still open.
+        StalledClients stalled;
+        stalled.open(tls.port(), 67);
+        QTRY_COMPARE_WITH_TIMEOUT(StalledClients::open(stalled.plainHttp), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(stalled.open(), 134, 10000);
+        QCOMPARE(apiCall(url, "GET", QStringLiteral("/api/v1/whoami"), viewer, {}, certs.caCert())
+                     .status,
+                 200);
+        QCOMPARE(StalledClients::open(stalled.silent) + StalledClients::open(stalled.halfHello),
+                 134);
+
+        // Each stalled handshake is closed after 10 s, and said once in the log with its peer.
+        QTRY_COMPARE_WITH_TIMEOUT(stalled.open(), 0, 30000);
+        const auto logged = [&](const QByteArray &what) {
+            int n = 0;
+            for (const QByteArray &line : tls.logs().split('\n'))
+                n += line.contains(what) && line.contains("\"peer\":\"127.0.0.1\"");
+            return n;
+        };
+        QCOMPARE(logged("its TLS handshake did not finish within 10 s"), 134);
+        QCOMPARE(logged("its TLS handshake failed"), 67);
+
+        // The client names a TLS failure as one: here the server's CA is not given.
+        const auto untrusted = transportCall(url, {"GET", QStringLiteral("/api/v1/whoami")});
+        QVERIFY(!untrusted);
+        QVERIFY2(
+            untrusted.error().message.startsWith(
+                QStringLiteral("cannot reach the engine at %1: TLS handshake failed: ").arg(url)),
+            qPrintable(untrusted.error().message));
+        QCOMPARE(tls.terminate(), 0);
     }
 
     void anUploadOverItsLimitIsToldWhyWhileStillSending()
