@@ -348,10 +348,15 @@ private slots:
         window->showPage(1);
         ui::NodesPage *page = window->nodes();
         QTableView *table = page->table();
+        int adminColumn = -1;
+        for (int c = 0; c < table->model()->columnCount(); ++c)
+            if (table->model()->headerData(c, Qt::Horizontal) == ui::NodesPage::tr("Admin"))
+                adminColumn = c;
+        QVERIFY(adminColumn >= 0);
         const auto shows = [&](const QString &text) {
             for (int r = 0; r < table->model()->rowCount(); ++r)
                 if (table->model()->index(r, 0).data().toString() == id)
-                    return table->model()->index(r, ui::NodesPage::AdminColumn).data() == text;
+                    return table->model()->index(r, adminColumn).data() == text;
             return false;
         };
         QTRY_VERIFY_WITH_TIMEOUT(shows(ui::adminText(AdminState::Ready)), 10000);
@@ -363,11 +368,11 @@ private slots:
         for (AdminState state : {AdminState::Ready, AdminState::Drain, AdminState::Maintenance}) {
             const QString text = ui::adminText(state);
             QTRY_VERIFY2(metrics.horizontalAdvance(text) + margin <=
-                             table->columnWidth(ui::NodesPage::AdminColumn),
+                             table->columnWidth(adminColumn),
                          qPrintable(QStringLiteral("\"%1\" needs %2 px, the column has %3")
                                         .arg(text)
                                         .arg(metrics.horizontalAdvance(text) + margin)
-                                        .arg(table->columnWidth(ui::NodesPage::AdminColumn))));
+                                        .arg(table->columnWidth(adminColumn))));
         }
         window->switchLanguage(QStringLiteral("en"));
     }
