@@ -306,32 +306,6 @@ private slots:
         QVERIFY2(offScreen(window.get()).isEmpty(), qPrintable(offScreen(window.get())));
     }
 
-    // Nodes' states in the legend of the response-time chart ("… (down)") made three names
-    // longer than the line under the plot, and Qt Charts cut them (walk29): the legend goes
-    // to the side, each name whole.
-    void nodeStatesInTheLatencyLegendAreWhole_data() { firstWindowFitsTheScreen_data(); }
-    void nodeStatesInTheLatencyLegendAreWhole()
-    {
-        QFETCH(QString, language);
-        QSettings().setValue(QStringLiteral("language"), language);
-        const auto window = openWindow();
-        QVERIFY(window);
-        window->showPage(0);
-        ui::LiveChart *latency = window->overview()->charts().at(0);
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        for (const QString &node : {QStringLiteral("jobfirst-api-eu-west-1a"),
-                                    QStringLiteral("jobfirst-api-eu-west-1b"),
-                                    QStringLiteral("jobfirst-api-eu-west-1c")}) {
-            latency->addPoint(node, now - 1000, 1.0);
-            latency->addPoint(node, now, qQNaN());
-            latency->setSeriesNote(node, ui::healthText(HealthState::Down));
-        }
-        latency->flush(now);
-        QTRY_VERIFY2(cutLegendNames(latency).isEmpty(),
-                     qPrintable(cutLegendNames(latency).join(QStringLiteral("; "))));
-        window->switchLanguage(QStringLiteral("en"));
-    }
-
     // A node drained is "draining" whole in the Admin column, in either language: the column
     // was fitted to "ready" and a changed value brings no new fit ("drai…", walk29). Every
     // state has room from the start.

@@ -290,21 +290,8 @@ void LiveChart::keepLegendWhole()
 {
     m_legendToFit = false;
     QLegend *legend = chart()->legend();
-    if (!legend->isVisible())
+    if (!legend->isVisible() || (legend->alignment() & (Qt::AlignLeft | Qt::AlignRight)) == 0)
         return;
-    if ((legend->alignment() & (Qt::AlignLeft | Qt::AlignRight)) == 0) {
-        // Names that grew ("basic-server-2 (failed)", longer in Chinese) no longer fit one
-        // line under the plot, where Qt Charts cuts them: the legend goes to the side, one
-        // name a line (walk29).
-        if (legend->effectiveSizeHint(Qt::PreferredSize).width() <=
-            legend->geometry().width() + 0.5)
-            return;
-        legend->setAlignment(Qt::AlignRight);
-        if (QGraphicsLayout *layout = chart()->layout())
-            layout->activate();
-        if (QGraphicsLayout *layout = legend->layout())
-            layout->activate();
-    }
     // What the list needs beyond what it has now; the rest of the chart (title, margins)
     // stays as it is laid out.
     const qreal missing =
