@@ -1757,8 +1757,24 @@ After: %2</source>
         <translation>不安全：引擎与该节点之间的任何人都能读取并篡改其流量。</translation>
     </message>
     <message>
-        <source>The URL is malformed: %1</source>
-        <translation>URL 格式不正确：%1</translation>
+        <source>The URL is longer than 2,048 bytes.</source>
+        <translation>URL 超过 2,048 字节。</translation>
+    </message>
+    <message>
+        <source>The URL contains a space: remove it (in a path, write it as %20).</source>
+        <translation>URL 中含有空格：请删除（路径中请写作 %20）。</translation>
+    </message>
+    <message>
+        <source>The host is not a valid host name or IP address.</source>
+        <translation>主机不是有效的主机名或 IP 地址。</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>端口必须是 1 到 65535 之间的数字。</translation>
+    </message>
+    <message>
+        <source>The URL holds a user name or password: use a token file or a client certificate instead.</source>
+        <translation>URL 中含有用户名或密码：请改用令牌文件或客户端证书。</translation>
     </message>
 </context>
 <context>

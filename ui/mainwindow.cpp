@@ -16,6 +16,7 @@
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
+#include "widgets/elidedlabel.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -50,7 +51,7 @@ namespace jobfirst::ui {
 
 MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     : QMainWindow(parent), m_session(session), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
-      m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new QLabel),
+      m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new ElidedLabel),
       m_engineLabel(new QLabel), m_connectionBanner(new QLabel),
       m_appTranslator(new QTranslator(this)), m_qtTranslator(new QTranslator(this))
 {
@@ -536,17 +537,16 @@ void MainWindow::openRestoreDialog()
 
 QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByteArray &passphrase)
 {
-    statusBar()->showMessage(tr("Making a backup at %1…").arg(path));
+    // In the message line, which elides a long path (QStatusBar's own message clips it).
+    showNotice(tr("Making a backup at %1…").arg(path));
     return whenFinishedThen(
         m_session->createBackup(path, passphrase), this, [this, path](const Result<BackupInfo> &r) {
-            if (!r) {
-                statusBar()->clearMessage();
+            if (!r)
                 showError(r.error().message);
-            } else {
-                statusBar()->showMessage(
-                    tr("Backup made at %1 (%2 KiB, encrypted).").arg(path).arg(r->fileBytes / 1024),
-                    15000);
-            }
+            else
+                showNotice(tr("Backup made at %1 (%2 KiB, encrypted).")
+                               .arg(path)
+                               .arg(r->fileBytes / 1024));
             return r;
         });
 }
@@ -564,11 +564,10 @@ void MainWindow::showNotice(const QString &message)
 void MainWindow::showMessage(const QString &message, const QString &style)
 {
     m_messageLabel->setStyleSheet(style);
-    m_messageLabel->setText(message);
-    m_messageLabel->setToolTip(message);
+    m_messageLabel->setFullText(message);
     QTimer::singleShot(15000, m_messageLabel, [label = m_messageLabel, message] {
-        if (label->text() == message)
-            label->clear();
+        if (label->fullText() == message)
+            label->setFullText({});
     });
 }
 

@@ -143,7 +143,7 @@ private:
     QLabel *m_clusterLabel;
     QLabel *m_nodesLabel;
     QLabel *m_backlogLabel;
-    QLabel *m_messageLabel;
+    class ElidedLabel *m_messageLabel;
     QLabel *m_engineLabel;
     QLabel *m_connectionBanner;
     OverviewPage *m_overview;

@@ -482,7 +482,7 @@ Result<NodePick> ClusterManager::selectNode(const QString &clientIp)
     return NodePick{r.status.spec.id, QUrl(r.status.spec.url)};
 }
 
-void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure)
+ClusterManager::Runtime *ClusterManager::release(const NodePick &pick)
 {
     Runtime *r = find(pick.nodeId);
     if (r) {
@@ -490,6 +490,17 @@ void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyM
         m_balancer.release(idx);
         r->status.activeConnections = m_balancer.activeConnections(idx);
     }
+    return r;
+}
+
+void ClusterManager::releasePick(const NodePick &pick)
+{
+    release(pick);
+}
+
+void ClusterManager::reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure)
+{
+    Runtime *r = release(pick);
     ++m_totalRequests;
     m_window.record(nowMs(), ok, latencyMs);
     if (ok) {

@@ -86,6 +86,9 @@ public:
     /// The outcome of a real request sent to a picked node: releases its connection, feeds the
     /// stats, and a failure takes the node out of rotation at once (passive detection).
     void reportResult(const NodePick &pick, bool ok, double latencyMs, const QString &failure = {});
+    /// A request to a picked node whose outcome says nothing of the node (it timed out while
+    /// this process was stalled): releases its connection and counts nothing.
+    void releasePick(const NodePick &pick);
     /// A failure seen on real traffic to a node that was not picked by this balancer.
     void reportPassiveFailure(const QString &nodeId, const QString &reason);
 
@@ -135,6 +138,8 @@ private:
     };
 
     Runtime *find(const QString &id);
+    /// The picked node's connection given back to the balancer; null when it is gone.
+    Runtime *release(const NodePick &pick);
     const Runtime *find(const QString &id) const;
     void onChecked(const CheckResult &result);
     void onConnectionLost(const QString &id, const QString &reason);

@@ -3,6 +3,7 @@
 
 #include "cluster/checkrunner.h"
 #include "cluster/connectionwatcher.h"
+#include "core/stallwatch.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -77,7 +78,8 @@ CheckResult classifyHttpResult(const HttpResult &result, qint64 timeoutMs)
     return r;
 }
 
-HealthChecker::HealthChecker(QObject *parent) : QObject(parent), m_timer(new QTimer(this))
+HealthChecker::HealthChecker(QObject *parent)
+    : QObject(parent), m_timer(new QTimer(this)), m_stallWatch(StallWatch::shared())
 {
     // Results come back on the runner thread and are handed to this object's thread.
     // One hand-over per poll of the runner, not one per check.
@@ -278,6 +280,7 @@ void HealthChecker::runDue()
         it->inFlight = true;
         ++m_checksStarted;
         it->tag = m_nextTag++;
+        it->startedNs = StallWatch::nowNs();
         m_tags.insert(it->tag, id);
         m_runner->submit(it->tag, it->encodedUrl, long(m_timeoutMs), it->security);
     }
@@ -313,7 +316,7 @@ void HealthChecker::checked(const QString &nodeId, const CheckResult &r)
     if (node == m_nodes.end())
         return; // removed while the check was in flight
     node->inFlight = false;
-    if (!m_running)
+    if (!m_running || repeatedAfterStall(nodeId, *node, r))
         return;
     // A good check (re)starts the watch, unless it was the check a lost connection asked
     // for: a node that closes and refuses connections yet passes checks would otherwise
@@ -329,6 +332,21 @@ void HealthChecker::checked(const QString &nodeId, const CheckResult &r)
     // The policy reads the state the result just produced (emit is synchronous).
     const qint64 interval = m_policy ? m_policy(nodeId) : 30000;
     schedule(nodeId, nowMs() + jittered(interval));
+}
+
+bool HealthChecker::repeatedAfterStall(const QString &nodeId, const Entry &entry,
+                                       const CheckResult &result)
+{
+    // The timeout ran out while this process was not running: the answer may be waiting
+    // unread, or the request was never sent. Asked again, the node answers for itself.
+    if (result.outcome != CheckOutcome::Timeout || !m_stallWatch->stalledSince(entry.startedNs))
+        return false;
+    ++m_checksRepeatedAfterStall;
+    qInfo("jobfirst: the health check of %s timed out while this process was stalled (%lld ms "
+          "without running): not counted, checked again",
+          qPrintable(nodeId), qlonglong(m_stallWatch->lastStallMs()));
+    schedule(nodeId, nowMs());
+    return true;
 }
 
 qint64 HealthChecker::jittered(qint64 interval)

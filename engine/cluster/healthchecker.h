@@ -17,6 +17,8 @@ class QTimer;
 
 namespace jobfirst {
 
+class StallWatch;
+
 /// The result of one active health check.
 struct CheckResult
 {
@@ -37,6 +39,9 @@ struct CheckResult
 /// Between checks, a node that passed its last check is watched through an idle TCP
 /// connection (ConnectionWatcher): when the node closes it and refuses a new one, its next
 /// check runs at once and `connectionLost` says why.
+///
+/// A check that timed out while this process itself was stalled (StallWatch: stopped with
+/// SIGSTOP, a paused VM) is not counted: the node is checked again at once.
 class HealthChecker final : public QObject
 {
     Q_OBJECT
@@ -64,6 +69,9 @@ public:
     /// Moves the node's next check to now (a check in flight is left to finish).
     void checkNow(const QString &nodeId);
     qint64 checksStarted() const { return m_checksStarted; }
+    /// Checks that timed out while this process itself was stalled (StallWatch), and were
+    /// asked again instead of counted against their node.
+    qint64 checksRepeatedAfterStall() const { return m_checksRepeatedAfterStall; }
 
     void start();
     void stop();
@@ -91,12 +99,15 @@ private:
         bool scheduled = false;
         quint64 watchKey = 0;   ///< of the idle connection watched; 0 when none
         bool triggered = false; ///< the next check was moved to now by a lost connection
+        qint64 startedNs = 0;   ///< StallWatch::nowNs() when the check in flight started
     };
 
     void schedule(const QString &nodeId, qint64 dueAt);
     void armTimer();
     void runDue();
     void checked(const QString &nodeId, const CheckResult &result);
+    /// A timeout across a stall of this process is not the node's: true when it is asked again.
+    bool repeatedAfterStall(const QString &nodeId, const Entry &entry, const CheckResult &result);
     void onRunnerResult(quint64 tag, const CheckResult &result);
     void onConnectionLost(quint64 key, bool wasOpen, const QString &reason);
     void watch(const QString &nodeId, Entry &entry);
@@ -111,6 +122,8 @@ private:
     int m_jitterPercent = 10;
     bool m_running = false;
     qint64 m_checksStarted = 0;
+    qint64 m_checksRepeatedAfterStall = 0;
+    std::shared_ptr<StallWatch> m_stallWatch;
     std::mt19937_64 m_random{std::random_device{}()};
     QHash<quint64, QString> m_tags;  ///< check in flight -> node
     QHash<quint64, quint64> m_probes; ///< probe in flight -> the caller's token

@@ -2,6 +2,7 @@
 #include "demo/demoworkload.h"
 
 #include "cluster/clustermanager.h"
+#include "core/stallwatch.h"
 #include "sync/syncservice.h"
 
 #include <QElapsedTimer>
@@ -31,7 +32,8 @@ QString failureReason(const QNetworkReply &reply)
 } // namespace
 
 DemoWorkload::DemoWorkload(ClusterManager *cluster, SyncService *sync, QObject *parent)
-    : QObject(parent), m_cluster(cluster), m_sync(sync), m_nam(new QNetworkAccessManager(this)), m_timer(new QTimer(this))
+    : QObject(parent), m_cluster(cluster), m_sync(sync), m_nam(new QNetworkAccessManager(this)), m_timer(new QTimer(this)),
+      m_stallWatch(StallWatch::shared())
 {
     m_timer->setInterval(TickMs);
     connect(m_timer, &QTimer::timeout, this, &DemoWorkload::tick);
@@ -106,12 +108,20 @@ void DemoWorkload::sendRequests(int count)
         ++m_inFlight;
         auto clock = std::make_shared<QElapsedTimer>();
         clock->start();
-        connect(reply, &QNetworkReply::finished, this, [this, reply, p, clock] {
+        const qint64 startedNs = StallWatch::nowNs();
+        connect(reply, &QNetworkReply::finished, this, [this, reply, p, clock, startedNs] {
             --m_inFlight;
+            reply->deleteLater();
             const bool ok = reply->error() == QNetworkReply::NoError;
+            // The transfer timeout ran out while this process was not running (stopped,
+            // paused): the answer may be waiting unread. Not the node's failure.
+            if (reply->error() == QNetworkReply::OperationCanceledError &&
+                m_stallWatch->stalledSince(startedNs)) {
+                m_cluster->releasePick(p);
+                return;
+            }
             m_cluster->reportResult(p, ok, double(clock->nsecsElapsed()) / 1e6,
                                     ok ? QString() : failureReason(*reply));
-            reply->deleteLater();
         });
     }
 }

@@ -5,6 +5,8 @@
 
 #include <QObject>
 
+#include <memory>
+
 #include <random>
 #include <vector>
 
@@ -14,6 +16,7 @@ class QTimer;
 namespace jobfirst {
 
 class ClusterManager;
+class StallWatch;
 class SyncService;
 
 /// A steady stream of user events and of real HTTP requests through the balancer, so a demo
@@ -46,6 +49,8 @@ private:
     /// Events queued and not yet known durable: the engine thread does not wait for the disk.
     std::vector<OutboxWriter::Accepted> m_queued;
     std::mt19937 m_random{20260919};
+    /// A request that timed out across a stall of this process is not held against its node.
+    std::shared_ptr<StallWatch> m_stallWatch;
 };
 
 } // namespace jobfirst

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
+#include "core/stallwatch.h"
 #include "core/threadstart.h"
 #include "store/deliverylease.h"
 #include "store/outboxreader.h"
@@ -59,7 +60,8 @@ DeliveryEngine::DeliveryEngine(QString dbPath, OutboxWriter *writer, int dispatc
                   .arg(QString::number(QRandomGenerator::global()->generate(), 16))),
       m_writer(writer),
       m_dispatcherCount(dispatchers > 0 ? dispatchers
-                                        : std::clamp(QThread::idealThreadCount(), 1, 4))
+                                        : std::clamp(QThread::idealThreadCount(), 1, 4)),
+      m_stallWatch(StallWatch::shared())
 {
     m_latencies.reserve(LatencyWindow);
 }
@@ -437,7 +439,12 @@ void DeliveryEngine::Loop::settleFinished()
         if (engine.onDelivered && latencies.size() > measured)
             engine.onDelivered(flight.target, latencies.data() + measured,
                                latencies.size() - measured);
-        if (rt && flight.target.startsWith(QLatin1String("node:")) && engine.onNodeResult)
+        // A timeout that ran out while this process was stopped is not the node's failure.
+        const bool stalled =
+            result.timedOut && engine.m_stallWatch->stalledSince(
+                                   StallWatch::nowNs() - qint64(result.durationMs * 1e6));
+        if (rt && flight.target.startsWith(QLatin1String("node:")) && engine.onNodeResult &&
+            !stalled)
             engine.onNodeResult(flight.target, s.ok || s.reached, s.error);
         if (!rt)
             continue;

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 namespace jobfirst {
 
 class OutboxWriter;
+class StallWatch;
 
 /// Delivers the outbox. One delivery thread reads the queue and decides what goes
 /// (DeliveryScheduler: up to `workers` requests in flight per target, so one slow or dead
@@ -82,7 +84,8 @@ public:
 
     /// Called on the delivery thread: a target answered 410 Gone.
     std::function<void(const QString &target, const QString &reason)> onTargetDisabled;
-    /// Called on the delivery thread for every settled request to a "node:<id>" target.
+    /// Called on the delivery thread for every settled request to a "node:<id>" target, but a
+    /// timeout across a stall of this process (StallWatch), which says nothing of the node.
     std::function<void(const QString &target, bool ok, const QString &error)> onNodeResult;
     /// Called on the delivery thread when a circuit opens or closes.
     std::function<void(const QString &target, CircuitState state)> onCircuitChanged;
@@ -104,6 +107,7 @@ private:
     std::atomic_bool m_rescanAll{false};
     std::atomic<qint64> m_delivered{0};
     std::atomic<int> m_inFlightTotal{0};
+    std::shared_ptr<StallWatch> m_stallWatch;
     std::atomic<int> m_queueLimit{2000};
     std::atomic<qint64> m_activeUntil{0}; // steadyMs(); 0: not holding the lease
     // Wakes the delivery thread: new work, results from a dispatcher, confirmed outcomes.

@@ -145,7 +145,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
         const auto message = [&shell] {
             auto *label = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
-            return label ? label->text() : QString();
+            return label ? label->toolTip() : QString(); // whole: the label elides
         };
         QTRY_VERIFY2(message().contains(QStringLiteral("fresh secrets")), qPrintable(message()));
         const auto first = ClusterConfig::fromFile(config);
@@ -181,8 +181,8 @@ private slots:
         auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
         QVERIFY(message);
         QVERIFY2(
-            message->text().contains(QStringLiteral("Cannot open the cluster store ") + missing),
-            qPrintable(message->text()));
+            message->toolTip().contains(QStringLiteral("Cannot open the cluster store ") + missing),
+            qPrintable(message->toolTip()));
         QVERIFY(!QFile::exists(missing));
         QTRY_VERIFY_WITH_TIMEOUT(shell.session()->info().demo, 15000);
         shell.stop();
@@ -219,7 +219,7 @@ private slots:
         QVERIFY(shell.session()->info().remote);
         auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
         QVERIFY(message);
-        const QString shown = message->text();
+        const QString shown = message->toolTip();
         const QString source = QStringLiteral(
             "Other users can read the token file %1: make it yours alone (chmod 600 %1).");
         const QString warning =
@@ -276,8 +276,8 @@ private slots:
         shell.connectRemote(QUrl(m_daemon.url()), "jft_not-a-token-of-this-engine", {}, false);
         auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
         QVERIFY(message);
-        QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(m_daemon.url()), 15000);
-        const QString chinese = message->text();
+        QTRY_VERIFY_WITH_TIMEOUT(message->toolTip().contains(m_daemon.url()), 15000);
+        const QString chinese = message->toolTip();
         shell.window()->switchLanguage(QStringLiteral("en"));
         QVERIFY2(!kind.startsWith(QStringLiteral("the API")) && chinese.contains(kind) &&
                      !chinese.startsWith(QStringLiteral("Cannot connect")),
@@ -303,10 +303,10 @@ private slots:
         QVERIFY(message);
         for (const QString &language : {QStringLiteral("en"), QStringLiteral("zh_CN")}) {
             shell.window()->switchLanguage(language);
-            message->clear();
+            message->setToolTip({}); // the whole message
             shell.connectRemote(QUrl(url), "jft_any-token", {}, false);
-            QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(url), 15000);
-            const QString text = message->text();
+            QTRY_VERIFY_WITH_TIMEOUT(message->toolTip().contains(url), 15000);
+            const QString text = message->toolTip();
             const QString refused = QCoreApplication::translate("Reason", "connection refused");
             QVERIFY2(text.count(url) == 1 && text.contains(refused, Qt::CaseInsensitive) &&
                          text.count(QStringLiteral("reach"), Qt::CaseInsensitive) ==

@@ -6,6 +6,7 @@
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
 #include "mainwindow.h"
+#include "pages/nodespage.h"
 #include "pages/overviewpage.h"
 
 #include <QGraphicsTextItem>
@@ -15,6 +16,7 @@
 #include <QLegendMarker>
 #include <QScreen>
 #include <QSettings>
+#include <QTableView>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -302,6 +304,79 @@ private slots:
                          qPrintable(chart->chart()->title() + QStringLiteral(": ") +
                                     cutLegendNames(chart).join(QStringLiteral("; "))));
         QVERIFY2(offScreen(window.get()).isEmpty(), qPrintable(offScreen(window.get())));
+    }
+
+    // A node drained is "draining" whole in the Admin column, in either language: the column
+    // was fitted to "ready" and a changed value brings no new fit ("drai…", walk29). Every
+    // state has room from the start.
+    void theAdminColumnHasRoomForEveryState_data() { firstWindowFitsTheScreen_data(); }
+    void theAdminColumnHasRoomForEveryState()
+    {
+        QFETCH(QString, language);
+        QSettings().setValue(QStringLiteral("language"), language);
+        const QString id = QStringLiteral("admin-") + language;
+        QVERIFY(m_engine->addNode(NodeSpec{id, QStringLiteral("http://127.0.0.1:9")}).result());
+        const auto window = openWindow();
+        QVERIFY(window);
+        window->engineReady();
+        window->showPage(1);
+        ui::NodesPage *page = window->nodes();
+        QTableView *table = page->table();
+        int adminColumn = -1;
+        for (int c = 0; c < table->model()->columnCount(); ++c)
+            if (table->model()->headerData(c, Qt::Horizontal) == ui::NodesPage::tr("Admin"))
+                adminColumn = c;
+        QVERIFY(adminColumn >= 0);
+        const auto shows = [&](const QString &text) {
+            for (int r = 0; r < table->model()->rowCount(); ++r)
+                if (table->model()->index(r, 0).data().toString() == id)
+                    return table->model()->index(r, adminColumn).data() == text;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(shows(ui::adminText(AdminState::Ready)), 10000);
+        QVERIFY(m_engine->setAdminState(id, AdminState::Drain).result());
+        QTRY_VERIFY_WITH_TIMEOUT(shows(ui::adminText(AdminState::Drain)), 10000);
+        const int margin =
+            2 * (table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, table) + 1);
+        const QFontMetrics metrics(table->font());
+        for (AdminState state : {AdminState::Ready, AdminState::Drain, AdminState::Maintenance}) {
+            const QString text = ui::adminText(state);
+            QTRY_VERIFY2(metrics.horizontalAdvance(text) + margin <=
+                             table->columnWidth(adminColumn),
+                         qPrintable(QStringLiteral("\"%1\" needs %2 px, the column has %3")
+                                        .arg(text)
+                                        .arg(metrics.horizontalAdvance(text) + margin)
+                                        .arg(table->columnWidth(adminColumn))));
+        }
+        window->switchLanguage(QStringLiteral("en"));
+    }
+
+    // A message longer than the status bar's room is cut where one sees it is ("…") and is
+    // whole in its tooltip: QLabel clipped it at the window's edge, mid-word (walk29).
+    void aLongStatusMessageIsElidedAndWholeInItsTooltip()
+    {
+        const auto window = openWindow();
+        QVERIFY(window);
+        auto *label = window->findChild<QLabel *>(QStringLiteral("messageLabel"));
+        QVERIFY(label);
+        const QString message =
+            QStringLiteral("Cannot open the cluster store /srv/jobfirst/%1/cluster.db: the "
+                           "folder does not exist")
+                .arg(QString(240, u'x'));
+        window->showError(message);
+        QCoreApplication::processEvents();
+        const QFontMetrics metrics(label->font());
+        QVERIFY2(metrics.horizontalAdvance(label->text()) <= label->contentsRect().width(),
+                 qPrintable(QStringLiteral("%1 px of text in %2 px")
+                                .arg(metrics.horizontalAdvance(label->text()))
+                                .arg(label->contentsRect().width())));
+        QVERIFY2(label->text().endsWith(u'…'), qPrintable(label->text()));
+        QCOMPARE(label->toolTip(), message);
+        // A narrower window shows less of it, still cut where it is seen to be.
+        const QString wide = label->text();
+        window->resize(window->width() - 200, window->height());
+        QTRY_VERIFY(label->text().size() < wide.size());
+        QVERIFY2(label->text().endsWith(u'…'), qPrintable(label->text()));
     }
 
     // A window saved on a larger screen (or a larger resolution) comes back onto this one.

@@ -7,6 +7,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QTranslator>
 #include <QTemporaryDir>
 #include <QCheckBox>
 #include <QtTest>
@@ -38,7 +41,7 @@ private slots:
         QTest::addColumn<QString>("mention");
         QTest::newRow("no scheme") << "n9" << "10.0.0.5:8080" << "1" << "urlError" << "http://";
         QTest::newRow("ftp") << "n9" << "ftp://host" << "1" << "urlError" << "http://";
-        QTest::newRow("bad port") << "n9" << "http://host:99999" << "1" << "urlError" << "malformed";
+        QTest::newRow("bad port") << "n9" << "http://host:99999" << "1" << "urlError" << "1 to 65535";
         QTest::newRow("duplicate id") << "a" << "http://127.0.0.1:1" << "1" << "idError" << "already exists";
         QTest::newRow("bad id") << "has space" << "http://127.0.0.1:1" << "1" << "idError" << "letters";
         QTest::newRow("weight 0") << "n9" << "http://127.0.0.1:1" << "0" << "weightError" << "1 to 256";
@@ -70,6 +73,47 @@ private slots:
         QVERIFY(!label->isVisible());
         QVERIFY(ok(dialog)->isEnabled());
         QCOMPARE(dialog.spec().weight, 5);
+    }
+
+    // A malformed URL is said in the console's language: with the console in Chinese it was
+    // "URL 格式不正确：Invalid port or port number out of range", QUrl's English inside.
+    void urlFaultsAreSaidWithoutQtsEnglish_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("chinese"); // what the reason says, in the console's words
+        QTest::newRow("port out of range") << "http://10.0.0.5:99999" << "65535";
+        QTest::newRow("port not a number") << "http://10.0.0.5:80a" << "65535";
+        QTest::newRow("port with user info") << "http://ops:pw@host:70000/x" << "65535";
+        QTest::newRow("space in host") << "http://exa mple.com:8080" << "空格";
+        QTest::newRow("space in path") << "http://10.0.0.5:8080/a b" << "空格";
+        QTest::newRow("bad host") << "http://exa<mple>.com" << "主机";
+        QTest::newRow("unclosed IPv6") << "http://[::1:8080/" << "主机";
+        QTest::newRow("bad escape in path") << "http://10.0.0.5/a%zz" << "格式不正确";
+    }
+    void urlFaultsAreSaidWithoutQtsEnglish()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, chinese);
+        QTranslator zh;
+        QVERIFY(zh.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
+        QCoreApplication::installTranslator(&zh);
+        const auto english = qScopeGuard([&] { QCoreApplication::removeTranslator(&zh); });
+        LocalEngineSession engine(QStringLiteral("test"));
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
+        dialog.show();
+        type(dialog, "url", url);
+        const QString said = reason(dialog, "urlError")->text();
+        QVERIFY(reason(dialog, "urlError")->isVisible());
+        QVERIFY2(said.contains(chinese), qPrintable(said));
+        // No word of QUrl's own reason (the URL's own words aside: a host may be quoted).
+        const QString qts = QUrl(url, QUrl::StrictMode).errorString();
+        QVERIFY(!qts.isEmpty());
+        static const QRegularExpression word(QStringLiteral("[A-Za-z]{2,}"));
+        for (const auto &m : word.globalMatch(qts.section(QStringLiteral("; source was"), 0, 0))) {
+            const QString w = m.captured();
+            QVERIFY2(url.contains(w) || !said.contains(w, Qt::CaseInsensitive),
+                     qPrintable(QStringLiteral("\"%1\" in \"%2\" (QUrl: %3)").arg(w, said, qts)));
+        }
     }
 
     void fullClusterIsExplained()

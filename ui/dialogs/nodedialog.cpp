@@ -2,6 +2,7 @@
 #include "dialogs/nodedialog.h"
 
 #include "api/enginesession.h"
+#include "cluster/urlfault.h"
 #include "core/urlpath.h"
 #include "core/whenfinished.h"
 
@@ -43,18 +44,6 @@ QString reasonFor(const Error &e)
 {
     if (e.code == u"node.invalid_id")
         return NodeDialog::tr("Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
-    if (e.code == u"node.invalid_url") {
-        if (e.message.contains(QStringLiteral("must start with")))
-            return NodeDialog::tr("The URL must start with http:// or https://.");
-        if (e.message.contains(QStringLiteral("no host")))
-            return NodeDialog::tr("The URL has no host.");
-        if (e.message.contains(QStringLiteral("empty")))
-            return NodeDialog::tr("Enter the node's URL, e.g. http://10.0.0.5:8080.");
-        // QUrl's reason names what is wrong (a port out of range, a space in the host).
-        const QString why = e.message.section(QStringLiteral(" is malformed: "), 1);
-        return why.isEmpty() ? NodeDialog::tr("The URL is malformed.")
-                             : NodeDialog::tr("The URL is malformed: %1").arg(why);
-    }
     if (e.code == u"node.invalid_health_path")
         return NodeDialog::tr("The health path must start with '/' and contain no spaces.");
     if (e.code == u"node.invalid_weight")
@@ -64,9 +53,42 @@ QString reasonFor(const Error &e)
     return e.message;
 }
 
-void showReason(QLabel *label, const std::optional<Error> &error)
+/// A refused node URL in the console's words, by its fault: QUrl's own reason is English
+/// ("Invalid port or port number out of range"), and it showed inside the Chinese message.
+QString urlReason(const QString &url)
 {
-    label->setText(error ? reasonFor(*error) : QString());
+    switch (nodeUrlFault(url)) {
+    case UrlFault::Empty:
+        return NodeDialog::tr("Enter the node's URL, e.g. http://10.0.0.5:8080.");
+    case UrlFault::TooLong:
+        return NodeDialog::tr("The URL is longer than 2,048 bytes.");
+    case UrlFault::NoScheme:
+    case UrlFault::UnsupportedScheme:
+        return NodeDialog::tr("The URL must start with http:// or https://.");
+    case UrlFault::Spaces:
+        return NodeDialog::tr("The URL contains a space: remove it (in a path, write it as %20).");
+    case UrlFault::NoHost:
+        return NodeDialog::tr("The URL has no host.");
+    case UrlFault::BadHost:
+        return NodeDialog::tr("The host is not a valid host name or IP address.");
+    case UrlFault::BadPort:
+        return NodeDialog::tr("The port must be a number from 1 to 65535.");
+    case UrlFault::Credentials:
+        return NodeDialog::tr("The URL holds a user name or password: use a token file or a "
+                              "client certificate instead.");
+    case UrlFault::Malformed:
+    case UrlFault::None:
+        break;
+    }
+    return NodeDialog::tr("The URL is malformed.");
+}
+
+/// `url`: the URL field's text, whose fault a node.invalid_url error is said by.
+void showReason(QLabel *label, const std::optional<Error> &error, const QString &url = {})
+{
+    label->setText(!error                                 ? QString()
+                   : error->code == u"node.invalid_url" ? urlReason(url)
+                                                          : reasonFor(*error));
     label->setToolTip(error ? error->message : QString());
     label->setVisible(error.has_value());
 }
@@ -264,7 +286,7 @@ void NodeDialog::validate()
         return m_touched.contains(field) ? error : std::nullopt;
     };
     showReason(m_idError, shown(m_id, idError));
-    showReason(m_urlError, shown(m_url, urlError));
+    showReason(m_urlError, shown(m_url, urlError), s.url);
     showReason(m_pathError, shown(m_healthPath, pathError));
     showReason(m_weightError, shown(m_weight, weightError));
     showReason(m_tagsError, shown(m_tags, tagsError));

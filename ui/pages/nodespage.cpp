@@ -320,6 +320,12 @@ void NodesPage::setUpNodeTable()
     // check, the tags and the URL give up room, in that order, and are whole in tooltips.
     const int columns = m_model->columnCount();
     m_fitter->setElidingColumns({columns - 1, columns - 2, columns - 3});
+    // A node drained or put in maintenance changes a value, not the rows on screen: the
+    // column has room for every admin state from the start ("drai…" until the next fit).
+    m_fitter->setColumnWords(AdminColumn, [] {
+        return QStringList{adminText(AdminState::Ready), adminText(AdminState::Drain),
+                           adminText(AdminState::Maintenance)};
+    });
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();

@@ -29,6 +29,9 @@ class NodesPage final : public Page
     Q_DISABLE_COPY_MOVE(NodesPage)
 
 public:
+    /// The table's column of admin states (ready, draining, maintenance).
+    static constexpr int AdminColumn = 2;
+
     explicit NodesPage(EngineSession *session, QWidget *parent = nullptr);
     QString title() const override { return tr("Nodes"); }
     void applySnapshot(const EngineSnapshot &snapshot) override;

@@ -130,22 +130,44 @@ void ColumnFitter::fitToContents()
     QAbstractItemView *view = m_view; // sizeHintForColumn is public here
     for (int c = 0; c < header->count(); ++c)
         if (!header->isSectionHidden(c))
-            header->resizeSection(c, std::max(view->sizeHintForColumn(c), titleWidth(c)));
+            header->resizeSection(
+                c, std::max({view->sizeHintForColumn(c), titleWidth(c), wordsWidth(c)}));
 }
 
-int ColumnFitter::narrowest(int column) const
+void ColumnFitter::setColumnWords(int column, std::function<QStringList()> texts)
 {
-    int most = titleWidth(column);
-    const auto [first, last] = rowRangeOnScreen();
+    m_words.insert(column, std::move(texts));
+    schedule();
+}
+
+int ColumnFitter::cellWidth(const QString &text) const
+{
     // The item delegate's padding each side of the text, and the grid line.
     const int padding =
         2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1) +
         (m_view->showGrid() ? 1 : 0);
-    const QFontMetrics metrics(m_view->font());
+    return QFontMetrics(m_view->font()).horizontalAdvance(text) + padding;
+}
+
+int ColumnFitter::wordsWidth(int column) const
+{
+    const auto words = m_words.constFind(column);
+    if (words == m_words.cend())
+        return 0;
+    int widest = 0;
+    for (const QString &word : (*words)())
+        widest = std::max(widest, cellWidth(word));
+    return widest;
+}
+
+int ColumnFitter::narrowest(int column) const
+{
+    int most = std::max(titleWidth(column), wordsWidth(column));
+    const auto [first, last] = rowRangeOnScreen();
     for (int r = first; r <= last; ++r) {
         const QString kept = m_view->model()->index(r, column).data(KeptTextRole).toString();
         if (!kept.isEmpty())
-            most = std::max(most, metrics.horizontalAdvance(kept) + padding);
+            most = std::max(most, cellWidth(kept));
     }
     return most;
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QHash>
 #include <QList>
 #include <QObject>
+#include <QStringList>
 
+#include <functional>
 #include <utility>
 
 class QTableView;
@@ -36,6 +39,11 @@ public:
     /// elide, and should say their whole text in a tooltip. A cell that answers KeptTextRole
     /// keeps room for that text (the start of its own, e.g. a URL's host:port).
     void setElidingColumns(QList<int> columns) { m_eliding = std::move(columns); }
+    /// The column is never narrower than the widest of `texts()`: every word its cells can say
+    /// (the states of a node, in the current language), so that a value that changes
+    /// ("ready" to "draining") is whole before the next fit, which only rows coming on screen
+    /// bring.
+    void setColumnWords(int column, std::function<QStringList()> texts);
     /// The part of a cell's text an eliding column never cuts (a QString; none: the title's
     /// width is the floor).
     static constexpr int KeptTextRole = Qt::UserRole + 64;
@@ -54,14 +62,19 @@ private:
     int narrowest(int column) const;
     /// A column's title whole, with room for the sort arrow only where it is drawn.
     int titleWidth(int column) const;
-    /// Each column as wide as its rows on screen and its title.
+    /// Each column as wide as its rows on screen, its title and its words.
     void fitToContents();
+    /// The width a cell needs for `text`: the delegate's padding and the grid line counted.
+    int cellWidth(const QString &text) const;
+    /// The width of a column's widest word (setColumnWords); 0: none.
+    int wordsWidth(int column) const;
 
     QTableView *m_view;
     QTimer *m_timer;
     QStringList m_beforeLayout; ///< rowsOnScreen() when the model's layout began to change
     bool m_lastColumnElides = false;
     QList<int> m_eliding;
+    QHash<int, std::function<QStringList()>> m_words;
 };
 
 } // namespace jobfirst::ui

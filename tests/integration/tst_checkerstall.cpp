@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A console stopped with its nodes (Ctrl+Z, then fg) and continued: the timeouts that ran out
+// while it was not running are not its nodes' failures. Real jobfirst-nodesim processes, a
+// real SQLite store, and this test process itself stopped with SIGSTOP.
+#include "cluster/clustermanager.h"
+#include "demo/demoworkload.h"
+#include "nodesimprocess.h"
+#include "processstall.h"
+#include "store/store.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace jobfirst;
+
+class TestCheckerStall final : public QObject
+{
+    Q_OBJECT
+
+    /// A node slow enough that a check or a request is in flight most of the time.
+    struct Fixture
+    {
+        QTemporaryDir dir;
+        std::unique_ptr<Store> store;
+        std::unique_ptr<ClusterManager> cluster;
+        NodeSimProcess node;
+    };
+
+    static std::unique_ptr<Fixture> start(const ClusterConfig &config, int latencyMs)
+    {
+        auto f = std::make_unique<Fixture>();
+        f->store = std::move(Store::open(f->dir.filePath(QStringLiteral("c.db")))).value();
+        f->cluster = std::make_unique<ClusterManager>(f->store.get(), config);
+        if (!f->node.start(QStringLiteral("n1"), 0,
+                           {QStringLiteral("--latency"), QString::number(latencyMs)}))
+            return nullptr;
+        if (!f->cluster->registerNode(NodeSpec{QStringLiteral("n1"), f->node.url()},
+                                      QStringLiteral("test")))
+            return nullptr;
+        f->cluster->start();
+        return f;
+    }
+
+    static ClusterConfig config(qint64 intervalMs)
+    {
+        ClusterConfig c;
+        c.healthCheckIntervalMs = intervalMs;
+        c.fastIntervalMs = 200;
+        c.healthCheckTimeoutMs = 1500;
+        c.rise = 1;
+        c.fall = 1; // one failed check counted takes the node down: nothing hides it
+        c.slowStartMs = 0;
+        return c;
+    }
+
+    static NodeStatus n1(const Fixture &f) { return *f.cluster->node(QStringLiteral("n1")); }
+
+    static QStringList downs(const QSignalSpy &changes)
+    {
+        QStringList found;
+        for (const QList<QVariant> &args : changes) {
+            const auto e = args.first().value<HealthEvent>();
+            if (e.to != HealthState::Up)
+                found << e.reason;
+        }
+        return found;
+    }
+
+private slots:
+    void aCheckThatTimedOutWhileTheConsoleWasStoppedIsAskedAgain()
+    {
+        // Checked every 200 ms, answered after 800: a check is nearly always in flight.
+        auto f = start(config(200), 800);
+        QVERIFY(f);
+        QTRY_COMPARE_WITH_TIMEOUT(n1(*f).health, HealthState::Up, 10000);
+        HealthChecker *checker = f->cluster->healthChecker();
+        QSignalSpy finished(checker, &HealthChecker::checkFinished);
+        QSignalSpy changes(f->cluster.get(), &ClusterManager::healthChanged);
+        // One node: more checks started since the spy than finished means one is in flight.
+        const qint64 startedBefore = checker->checksStarted();
+        QTRY_VERIFY_WITH_TIMEOUT(checker->checksStarted() - startedBefore > finished.size(), 5000);
+        // Stopped longer than the check's timeout; the node answers after the console runs.
+        QVERIFY(stallThisProcess(4000, {f->node.pid()}, 300));
+        const qint64 resumedAt = QDateTime::currentMSecsSinceEpoch();
+        QTRY_VERIFY_WITH_TIMEOUT(n1(*f).lastCheckAt >= resumedAt &&
+                                     n1(*f).lastCheckResult == QStringLiteral("ok"),
+                                 10000);
+        QVERIFY2(downs(changes).isEmpty(), qPrintable(downs(changes).join(u'\n')));
+        QCOMPARE(n1(*f).health, HealthState::Up);
+        for (const QList<QVariant> &args : finished) {
+            const auto r = args.first().value<CheckResult>();
+            QVERIFY2(r.outcome == CheckOutcome::Ok, qPrintable(r.detail));
+        }
+    }
+
+    void aDemoRequestThatTimedOutWhileTheConsoleWasStoppedIsNotTheNodes()
+    {
+        // No check comes near the stall: what could fail is the demo's own traffic.
+        auto f = start(config(60000), 500);
+        QVERIFY(f);
+        QTRY_COMPARE_WITH_TIMEOUT(n1(*f).health, HealthState::Up, 10000);
+        DemoWorkload demo(f->cluster.get(), nullptr);
+        demo.setRates(0, 20);
+        demo.start();
+        QSignalSpy changes(f->cluster.get(), &ClusterManager::healthChanged);
+        QTRY_VERIFY_WITH_TIMEOUT(n1(*f).activeConnections > 0, 5000);
+        // Longer than the demo's 3 s transfer timeout.
+        QVERIFY(stallThisProcess(4500, {f->node.pid()}, 300));
+        const qint64 before = n1(*f).requests;
+        QTRY_VERIFY_WITH_TIMEOUT(n1(*f).requests >= before + 5, 10000);
+        demo.stop();
+        QVERIFY2(downs(changes).isEmpty(), qPrintable(downs(changes).join(u'\n')));
+        QCOMPARE(n1(*f).failures, 0);
+        QCOMPARE(n1(*f).health, HealthState::Up);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCheckerStall)
+#include "tst_checkerstall.moc"
