@@ -178,6 +178,7 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
     o.watchConfig = false;
     o.recordStartConfig = false;
     o.refreshMs = 0;
+    o.countsRequests = false; // the running console or jobfirstd counts them, not this process
     const bool run = command == QLatin1String("sync") && sub == QLatin1String("run");
     o.deliver = run;
     o.healthChecks = run || command == QLatin1String("watch");

@@ -846,6 +846,60 @@ private slots:
         QCOMPARE(daemon.terminate(), 0);
     }
 
+    /// jobfirstd delivers from a store: a one-shot jobfirstctl on the same file has counted no
+    /// requests and measured no deliveries, and says so (null, and who counts them), never 0
+    /// (walk30). What the store does say is shown: one process holds its delivery lease, and
+    /// none once it stops. The daemon, asked over its API, gives its own figures.
+    void figuresOnlyTheRunningEngineKnowsAreNotKnownHere()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("figures.db"));
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("figures"), QStringLiteral("viewer"));
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("figures.json"))));
+        const auto local = [&](const QStringList &command) {
+            return QJsonDocument::fromJson(runCtl(QStringList{"--db", db} + command).out).object();
+        };
+        const QJsonObject status = local({"status", "--json"});
+        for (const char *key : {"total_requests", "successful_requests", "failed_requests",
+                                "average_response_time_ms", "window_requests"})
+            QVERIFY2(status.value(QLatin1String(key)).isNull(), key);
+        QVERIFY(status.value(QStringLiteral("requests_counted_by")).toString().contains(u"console"));
+        QCOMPARE(status.value(QStringLiteral("total_nodes")).toInt(-1), 0); // the store's, known
+
+        QJsonObject stats;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (stats = local({"sync", "stats"}),
+             stats.value(QStringLiteral("delivery")).toString().contains(u"lease held by")),
+            20000);
+        QVERIFY(stats.value(QStringLiteral("deliveries_per_second")).isNull());
+        for (const char *p : {"p50", "p95", "p99"})
+            QVERIFY2(stats[QStringLiteral("latency_ms")][QLatin1String(p)].isNull(), p);
+        QCOMPARE(stats.value(QStringLiteral("live_daemons")).toInt(-1), 1); // by its lease
+        QVERIFY(stats.value(QStringLiteral("live_daemons_known")).toBool());
+        QVERIFY(stats.value(QStringLiteral("cluster_deliveries_per_second")).isNull());
+
+        const QStringList server{"--server", daemon.url(), "--token-file", token};
+        const QJsonObject own =
+            QJsonDocument::fromJson(runCtl(server + QStringList{"sync", "stats"}).out).object();
+        QVERIFY(own.value(QStringLiteral("deliveries_per_second")).isDouble());
+        QVERIFY(own[QStringLiteral("latency_ms")][QStringLiteral("p50")].isDouble());
+        QCOMPARE(own.value(QStringLiteral("live_daemons")).toInt(-1), 1);
+        const QJsonObject ownStatus =
+            QJsonDocument::fromJson(runCtl(server + QStringList{"status", "--json"}).out).object();
+        QCOMPARE(ownStatus.value(QStringLiteral("total_requests")).toInt(-1), 0);
+        QVERIFY(!ownStatus.contains(QStringLiteral("requests_counted_by")));
+
+        // Stopped, it gives the lease back: no process delivers, at a rate of 0, known.
+        QCOMPARE(daemon.terminate(), 0);
+        const QJsonObject after = local({"sync", "stats"});
+        QCOMPARE(after.value(QStringLiteral("live_daemons")).toInt(-1), 0);
+        QVERIFY(after.value(QStringLiteral("live_daemons_known")).toBool());
+        QCOMPARE(after.value(QStringLiteral("cluster_deliveries_per_second")).toDouble(-1), 0.0);
+        QVERIFY(after.value(QStringLiteral("deliveries_per_second")).isNull());
+    }
+
     /// jobfirstd delivers from a SQLite store: jobfirstctl, another process on the same file,
     /// lists it by the store's delivery lease, with the counts it cannot know as unknown, and
     /// its lease time (its own --lease, not jobfirstctl's).
