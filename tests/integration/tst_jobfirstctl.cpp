@@ -569,6 +569,51 @@ private slots:
         QVERIFY(ctl({"audit", "--filter", "backup.create"}).out.contains("b.jfbackup"));
     }
 
+    // status and audit printed JSON without --json, unlike node list, daemons or logs
+    // (walk30): text for people, JSON with --json. A config version's row names the keys it
+    // changed, as the console's Audit page does, not two whole configs.
+    void statusAndAuditPrintTextUnlessAskedForJson()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
+        const Run status = ctl({"status"});
+        QCOMPARE(status.code, 0);
+        const QString text = QString::fromUtf8(status.out);
+        QVERIFY2(text.startsWith(QStringLiteral("cluster jobfirst-cluster-1\nnodes: 1, ")) &&
+                     text.contains(QStringLiteral(
+                         "\nrequests: not known here (counted by the running console or "
+                         "jobfirstd that routes them)\n")),
+                 qPrintable(text));
+        QVERIFY(!text.contains(u'{'));
+        QCOMPARE(ctl({"status", "--json"}).json().object()[QStringLiteral("total_nodes")].toInt(), 1);
+
+        QJsonObject config = QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        const QString file = writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
+        QCOMPARE(ctl({"config", "apply", file}).code, 0);
+        config[QStringLiteral("max_nodes")] = 77;
+        writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
+        QCOMPARE(ctl({"config", "apply", file}).code, 0);
+        const Run audit = ctl({"audit", "--limit", "1"});
+        QCOMPARE(audit.code, 0);
+        QStringList lines = QString::fromUtf8(audit.out).split(u'\n', Qt::SkipEmptyParts);
+        const Run added = ctl({"audit", "--filter", "node.add"});
+        lines += QString::fromUtf8(added.out).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 4, qPrintable(lines.join(u'\n')));
+        // The config version, with the keys it changed; the node, with what it was made as.
+        static const QRegularExpression row(
+            QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +jobfirstctl:\S+ +(\S+)(?: +(.*))?$)"));
+        const QRegularExpressionMatch first = row.match(lines.at(0));
+        QVERIFY2(first.hasMatch(), qPrintable(lines.at(0)));
+        QCOMPARE(first.captured(1), QStringLiteral("config.apply"));
+        QCOMPARE(lines.at(1).trimmed(), QStringLiteral("changed: max_nodes"));
+        const QRegularExpressionMatch node = row.match(lines.at(2));
+        QVERIFY2(node.hasMatch(), qPrintable(lines.at(2)));
+        QCOMPARE(node.captured(1), QStringLiteral("node.add"));
+        QCOMPARE(node.captured(2), QStringLiteral("a"));
+        QVERIFY2(lines.at(3).trimmed().startsWith(QStringLiteral("after: {")), qPrintable(lines.at(3)));
+        QCOMPARE(ctl({"audit", "--json"}).json().array().size(), 3);
+        QCOMPARE(ctl({"audit", "--colour", "red"}).code, 2);
+    }
+
     void auditVerifyNamesTheFirstChangedRow()
     {
         QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
