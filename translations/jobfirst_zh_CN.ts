@@ -2471,13 +2471,23 @@ Buckets differing: %8 of %9
         <source>Import failed: %1</source>
         <translation>导入失败：%1</translation>
     </message>
-    <message>
-        <source>Import cancelled after %1 users; start it again to resume.</source>
-        <translation>已导入 %1 个用户后取消；再次开始即可从断点继续。</translation>
+    <message numerus="yes">
+        <source>Import cancelled after %Ln user(s); start it again to resume.</source>
+        <translation>
+            <numerusform>已导入 %Ln 个用户后取消；再次开始即可从断点继续。</numerusform>
+        </translation>
     </message>
-    <message>
-        <source>Imported %1 users (%2 lines).</source>
-        <translation>已导入 %1 个用户（%2 行）。</translation>
+    <message numerus="yes">
+        <source>Imported %Ln user(s) (%1).</source>
+        <translation>
+            <numerusform>已导入 %Ln 个用户（%1）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s)</source>
+        <translation>
+            <numerusform>%Ln 行</numerusform>
+        </translation>
     </message>
     <message>
         <source>Resumed where an earlier run stopped.</source>

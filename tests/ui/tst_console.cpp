@@ -808,6 +808,24 @@ private slots:
                  qPrintable(chinese));
     }
 
+    // One user imported reads "1 user (1 line)", in English and Chinese: it said "Imported 1
+    // users (1 lines)." (walk30).
+    void importSummaryOfOneUserIsSingular()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("one-user.jsonl"));
+        writeFile(file, "{\"id\": \"only-one\", \"email\": \"one@jobfirst.cn\"}\n");
+        ui::SyncPage *sync = m_window->sync();
+        QSignalSpy finished(sync, &ui::SyncPage::importFinished);
+        sync->startImport(file);
+        QVERIFY(finished.wait(60000));
+        auto *status = sync->findChild<QLabel *>(QStringLiteral("importStatus"));
+        QCOMPARE(status->text(), QStringLiteral("Imported 1 user (1 line)."));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = status->text();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(chinese, QStringLiteral("已导入 1 个用户（1 行）。"));
+    }
+
     void removeAskedForConfirmation()
     {
         m_window->showPage(1);
