@@ -928,8 +928,8 @@ After: %2</source>
         <translation>未回滚：%1</translation>
     </message>
     <message>
-        <source>Line %1: %2</source>
-        <translation>第 %1 行：%2</translation>
+        <source>Line %1, column %2: %3</source>
+        <translation>第 %1 行第 %2 列：%3</translation>
     </message>
     <message>
         <source>The configuration is valid.</source>

@@ -614,6 +614,22 @@ private slots:
         QCOMPARE(ctl({"audit", "--colour", "red"}).code, 2);
     }
 
+    // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,
+    // counted in characters (walk30).
+    void configCheckSaysTheLineAndColumnOfASyntaxError()
+    {
+        const QString file = writeFile(QStringLiteral("broken.json"),
+                                       "{\n  \"cluster_id\": \"集群\",\n  \"max_nodes\": 5 oops\n}\n");
+        for (const QStringList &command :
+             {QStringList{"config", "check", file}, QStringList{"config", "apply", file}}) {
+            const Run r = ctl(command);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains("broken.json: not valid JSON at line 3, column 18: ") &&
+                         !r.err.contains("offset"),
+                     r.err.constData());
+        }
+    }
+
     void auditVerifyNamesTheFirstChangedRow()
     {
         QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);

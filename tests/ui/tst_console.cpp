@@ -492,9 +492,9 @@ private slots:
         QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 22")));
     }
 
-    // The editor's live check says on which line the text goes wrong and what kind of error it
-    // is, in the chosen language, then the engine's detail: it showed the engine's English
-    // with a byte offset.
+    // The editor's live check says on which line and column the text goes wrong and what kind
+    // of error it is, in the chosen language, then the engine's detail: it showed the engine's
+    // English with a byte offset, then (walk30) a line and that offset still in the detail.
     void configEditorSaysWhichLineAndWhatKind()
     {
         m_window->showPage(4);
@@ -512,16 +512,19 @@ private slots:
             QString(running).replace(QRegularExpression(QStringLiteral("\"max_nodes\": \\d+")),
                                      QStringLiteral("\"max_nodes\": 0")));
         QVERIFY2(error->text().startsWith(
-                     QStringLiteral("Line %1: a setting has a value the engine cannot use (key "
-                                    "'max_nodes'")
-                         .arg(maxNodesLine + 1)),
+                     QStringLiteral("Line %1, column %2: a setting has a value the engine cannot "
+                                    "use (key 'max_nodes'")
+                         .arg(maxNodesLine + 1)
+                         .arg(lines.at(maxNodesLine).indexOf(u'"') + 1)),
                  qPrintable(error->text()));
-        // A syntax error, on the line where the parser stopped.
+        // A syntax error, on the line and column where the parser stopped: the "o" of "oops".
         QStringList broken = lines;
         broken[3] += QStringLiteral(" oops");
         editor->setPlainText(broken.join(u'\n'));
         QVERIFY2(error->text().startsWith(
-                     QStringLiteral("Line 4: the config is not a valid JSON object (")),
+                     QStringLiteral("Line 4, column %1: the config is not a valid JSON object (")
+                         .arg(lines.at(3).size() + 2)) &&
+                     !error->text().contains(QStringLiteral("offset")),
                  qPrintable(error->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         const QString chinese = error->text();

@@ -2,6 +2,7 @@
 #include "pages/configpage.h"
 
 #include "api/enginesession.h"
+#include "config/textposition.h"
 #include "core/whenfinished.h"
 #include "pages/auditpage.h"
 
@@ -22,6 +23,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <optional>
 
 namespace jobfirst::ui {
 
@@ -311,24 +313,28 @@ bool ConfigPage::validate()
 
 QString ConfigPage::validationText(const QByteArray &json, const Error &error)
 {
-    // The engine says where a syntax error is as a byte offset, and names a key by its path:
-    // the operator looks for a line.
-    qsizetype at = -1;
+    // Where the parser stopped, or where the key the engine names is written: the line and
+    // column an editor shows (the parser says a byte offset, which nobody can look up).
+    std::optional<TextPosition> place;
+    Error shown = error;
     if (error.code == u"config.syntax") {
         QJsonParseError parse;
         QJsonDocument::fromJson(json, &parse);
-        if (parse.error != QJsonParseError::NoError)
-            at = parse.offset;
+        if (parse.error != QJsonParseError::NoError) {
+            place = TextPosition::ofJsonError(json, parse.offset);
+            shown.message = parse.errorString(); // the engine's words repeat the place
+        }
     } else {
         // A top-level key ("key 'max_nodes': …"), found where it is written once.
         static const QRegularExpression named(QStringLiteral("^key '([a-z0-9_]+)'"));
         const QRegularExpressionMatch m = named.match(error.message);
         const QByteArray key = '"' + m.captured(1).toUtf8() + '"';
         if (m.hasMatch() && json.count(key) == 1)
-            at = json.indexOf(key);
+            place = TextPosition::of(json, json.indexOf(key));
     }
-    const QString text = errorText(error);
-    return at < 0 ? text : tr("Line %1: %2").arg(json.left(at).count('\n') + 1).arg(text);
+    const QString text = errorText(shown);
+    return place ? tr("Line %1, column %2: %3").arg(place->line).arg(place->column).arg(text)
+                 : text;
 }
 
 void ConfigPage::apply()
