@@ -900,6 +900,14 @@ After: %2</source>
         <translation>版本 %1（-）与运行中的配置（+）对比</translation>
     </message>
     <message>
+        <source>Lines marked - are only in version %1, lines marked + only in the running config.</source>
+        <translation>标 - 的行只出现在版本 %1，标 + 的行只出现在运行中的配置里。</translation>
+    </message>
+    <message>
+        <source>No differences: version %1 is the configuration running now.</source>
+        <translation>没有差异：版本 %1 就是当前运行的配置。</translation>
+    </message>
+    <message>
         <source>Roll back</source>
         <translation>回滚</translation>
     </message>

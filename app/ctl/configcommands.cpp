@@ -77,6 +77,13 @@ void printAuditText(CtlContext &ctx, const QList<AuditEntry> &log)
     ctx.out.flush();
 }
 
+/// "version 3", or "the running config" for 0.
+QString versionName(int version)
+{
+    return version == 0 ? QStringLiteral("the running config")
+                        : QStringLiteral("version %1").arg(version);
+}
+
 } // namespace
 
 int runConfigCommand(CtlContext &ctx, const Arguments &args)
@@ -130,7 +137,12 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         const auto diff = ctx.wait(engine.configDiff(from, to));
         if (!diff)
             return ctx.fail(diff.error().message);
-        ctx.out << diff->diff;
+        // Every line the same ("  "): said in words, not a whole config with nothing marked.
+        if (!diff->hasDifferences())
+            ctx.out << "no differences: " << versionName(from) << " and " << versionName(to)
+                    << " are the same config" << Qt::endl;
+        else
+            ctx.out << diff->diff;
         return 0;
     }
     if (sub == QLatin1String("rollback")) {

@@ -65,6 +65,7 @@ Cluster:
       check reads FILE alone (no store opened or made) unless --db or --server is given;
       it warns on stderr of deliveries that would go out unsigned (an empty secret)
   config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
+      diff: V 0 is the running config (the default); "no differences" when they are the same
   audit [--limit N] [--filter TEXT] [--json]   one line a row, newest first (JSON with --json)
   audit verify [--json]          walks the hash chain; exit 3 naming the first bad row
   backup create FILE             online encrypted copy (AES-256-GCM, scrypt), on the engine's machine

@@ -630,6 +630,36 @@ private slots:
         }
     }
 
+    // Two versions with the same config printed every line unmarked, which looked like a diff
+    // that showed nothing (walk30): it says there are no differences.
+    void configDiffOfTheSameConfigSaysNoDifferences()
+    {
+        QJsonObject config =
+            QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        const auto apply = [&](int maxNodes) {
+            config[QStringLiteral("max_nodes")] = maxNodes;
+            const Run r = ctl({"config", "apply",
+                               writeFile(QStringLiteral("diffed.json"), QJsonDocument(config).toJson())});
+            static const QRegularExpression version(QStringLiteral("^config version (\\d+) applied"));
+            return version.match(QString::fromUtf8(r.out)).captured(1);
+        };
+        const QString first = apply(31);
+        QVERIFY(!first.isEmpty());
+        const Run same = ctl({"config", "diff", "--from", first});
+        QCOMPARE(same.code, 0);
+        QCOMPARE(QString::fromUtf8(same.out),
+                 QStringLiteral("no differences: version %1 and the running config are the same "
+                                "config\n")
+                     .arg(first));
+        const QString second = apply(32);
+        const Run changed = ctl({"config", "diff", "--from", first, "--to", second});
+        QCOMPARE(changed.code, 0);
+        const QStringList lines = QString::fromUtf8(changed.out).split(u'\n');
+        QVERIFY2(lines.contains(QStringLiteral("-     \"max_nodes\": 31,")) &&
+                     lines.contains(QStringLiteral("+     \"max_nodes\": 32,")),
+                 changed.out.constData());
+    }
+
     void auditVerifyNamesTheFirstChangedRow()
     {
         QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);

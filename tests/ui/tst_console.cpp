@@ -72,6 +72,33 @@ class TestConsole final : public QObject
 
     int maxNodes() const { return m_engine->config(false).result().value().maxNodes; }
 
+    /// What the comparison of `version` with the running config says above its lines, then
+    /// Close: empty when no comparison opened.
+    QString comparisonSummary(int version)
+    {
+        auto *view = m_window->config()->findChild<QTableView *>(QStringLiteral("configVersions"));
+        const auto *versions = m_window->config()->versions();
+        for (int r = 0; r < versions->rowCount(); ++r)
+            if (versions->row(r).version == version)
+                view->selectRow(r);
+        auto *compare = m_window->config()->findChild<QPushButton *>(QStringLiteral("compareConfig"));
+        if (!compare)
+            return {};
+        compare->click();
+        QDialog *dialog = nullptr;
+        if (!QTest::qWaitFor(
+                [&] {
+                    dialog = m_window->config()->findChild<QDialog *>(QStringLiteral("configDiff"));
+                    return dialog != nullptr;
+                },
+                5000))
+            return {};
+        const auto *summary = dialog->findChild<QLabel *>(QStringLiteral("diffSummary"));
+        const QString text = summary ? summary->text() : QString();
+        delete dialog;
+        return text;
+    }
+
     /// The text of the roll-back confirmation for `version`, then Cancel: empty when the page
     /// did not ask.
     QString rollbackConfirmation(int version)
@@ -662,6 +689,29 @@ private slots:
         // Cancelled: nothing was rolled back.
         QCOMPARE(m_engine->configVersions(1).result()->first().version, newer.value());
         QCOMPARE(maxNodes(), 18);
+    }
+
+    // Comparing the running config's own version showed a whole config with nothing marked,
+    // which read as a view that failed to show the differences (walk30): it says there are none.
+    void comparingTheRunningVersionSaysNoDifferences()
+    {
+        const auto older = m_engine->applyConfig(configJson(19)).result();
+        QVERIFY(older);
+        const auto newer = m_engine->applyConfig(configJson(20)).result();
+        QVERIFY(newer);
+        m_window->showPage(4);
+        m_window->config()->reload();
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0 &&
+                                     m_window->config()->versions()->row(0).version ==
+                                         newer.value(),
+                                 5000);
+        QCOMPARE(comparisonSummary(newer.value()),
+                 QStringLiteral("No differences: version %1 is the configuration running now.")
+                     .arg(newer.value()));
+        const QString differs = comparisonSummary(older.value());
+        QVERIFY2(differs.startsWith(QStringLiteral("Lines marked - are only in version %1")
+                                        .arg(older.value())),
+                 qPrintable(differs));
     }
 
     // One rule for counts: the language the console speaks decides how they are written, so

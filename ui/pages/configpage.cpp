@@ -127,6 +127,7 @@ void ConfigPage::connectButtons()
     });
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
     connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
+    m_compare->setObjectName(QStringLiteral("compareConfig"));
     connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
     m_rollback->setObjectName(QStringLiteral("rollbackConfig"));
     connect(m_rollback, &QPushButton::clicked, this, &ConfigPage::rollbackSelected);
@@ -377,24 +378,36 @@ void ConfigPage::compareSelected()
             m_error->setText(diff.error().message);
             return;
         }
-        showDiff(v, diff->diff);
+        showDiff(v, diff.value());
     });
 }
 
-void ConfigPage::showDiff(int version, const QString &diff)
+void ConfigPage::showDiff(int version, const ConfigDiff &diff)
 {
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(version));
-    auto *text = new QPlainTextEdit(diff);
+    auto *dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("configDiff"));
+    dialog->setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(version));
+    // With no line marked, the whole config read as a diff that showed nothing: say so.
+    auto *summary = new QLabel(
+        diff.hasDifferences()
+            ? tr("Lines marked - are only in version %1, lines marked + only in the running "
+                 "config.")
+                  .arg(version)
+            : tr("No differences: version %1 is the configuration running now.").arg(version));
+    summary->setObjectName(QStringLiteral("diffSummary"));
+    summary->setWordWrap(true);
+    auto *text = new QPlainTextEdit(diff.diff);
     text->setReadOnly(true);
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    auto *layout = new QVBoxLayout(&dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(summary);
     layout->addWidget(text);
     layout->addWidget(buttons);
-    dialog.resize(700, 600);
-    dialog.exec();
+    dialog->resize(700, 600);
+    dialog->open();
 }
 
 /// The top-level keys whose values differ between two configs' JSON, sorted.
