@@ -191,8 +191,9 @@ int runAuditCommand(CtlContext &ctx, const Arguments &args)
     if (args.positional.value(0) == QLatin1String("verify"))
         return runAuditVerifyCommand(ctx, args);
     int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("limit"), QStringLiteral("filter"), QStringLiteral("json")},
-                         &code))
+    if (!ctx.onlyOptions(
+            args, {QStringLiteral("limit"), QStringLiteral("filter"), QStringLiteral("json")},
+            &code))
         return code;
     QString error;
     const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);

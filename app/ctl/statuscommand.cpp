@@ -29,11 +29,12 @@ QString requestLines(const ClusterStats &s)
     if (!s.requestsKnown)
         return QStringLiteral("requests: not known here (counted by %1)\n")
             .arg(ClusterStats::RequestsCountedBy);
-    QString text = QStringLiteral("requests since the engine started: %1, %2 succeeded, %3 failed%4\n")
-                       .arg(s.totalRequests)
-                       .arg(s.successfulRequests)
-                       .arg(s.failedRequests)
-                       .arg(averageText(s.averageResponseTimeMs, s.successfulRequests));
+    QString text =
+        QStringLiteral("requests since the engine started: %1, %2 succeeded, %3 failed%4\n")
+            .arg(s.totalRequests)
+            .arg(s.successfulRequests)
+            .arg(s.failedRequests)
+            .arg(averageText(s.averageResponseTimeMs, s.successfulRequests));
     const QString window = spanText(s.windowMs);
     if (s.windowRequests == 0)
         return text + QStringLiteral("requests in the last %1: none\n").arg(window);
@@ -73,8 +74,7 @@ int runStatusCommand(CtlContext &ctx, const Arguments &args)
         return 0;
     }
     QJsonObject o = codec::encode(stats.value());
-    o.insert(QStringLiteral("generated_at"),
-             codec::isoTime(QDateTime::currentMSecsSinceEpoch()));
+    o.insert(QStringLiteral("generated_at"), codec::isoTime(QDateTime::currentMSecsSinceEpoch()));
     ctx.printJson(QJsonDocument(o));
     return 0;
 }

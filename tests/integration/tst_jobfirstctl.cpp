@@ -584,10 +584,13 @@ private slots:
                          "jobfirstd that routes them)\n")),
                  qPrintable(text));
         QVERIFY(!text.contains(u'{'));
-        QCOMPARE(ctl({"status", "--json"}).json().object()[QStringLiteral("total_nodes")].toInt(), 1);
+        QCOMPARE(ctl({"status", "--json"}).json().object()[QStringLiteral("total_nodes")].toInt(),
+                 1);
 
-        QJsonObject config = QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
-        const QString file = writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
+        QJsonObject config =
+            QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        const QString file =
+            writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
         QCOMPARE(ctl({"config", "apply", file}).code, 0);
         config[QStringLiteral("max_nodes")] = 77;
         writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
@@ -599,8 +602,8 @@ private slots:
         lines += QString::fromUtf8(added.out).split(u'\n', Qt::SkipEmptyParts);
         QVERIFY2(lines.size() == 4, qPrintable(lines.join(u'\n')));
         // The config version, with the keys it changed; the node, with what it was made as.
-        static const QRegularExpression row(
-            QStringLiteral(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +jobfirstctl:\S+ +(\S+)(?: +(.*))?$)"));
+        static const QRegularExpression row(QStringLiteral(
+            R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +jobfirstctl:\S+ +(\S+)(?: +(.*))?$)"));
         const QRegularExpressionMatch first = row.match(lines.at(0));
         QVERIFY2(first.hasMatch(), qPrintable(lines.at(0)));
         QCOMPARE(first.captured(1), QStringLiteral("config.apply"));
@@ -609,7 +612,8 @@ private slots:
         QVERIFY2(node.hasMatch(), qPrintable(lines.at(2)));
         QCOMPARE(node.captured(1), QStringLiteral("node.add"));
         QCOMPARE(node.captured(2), QStringLiteral("a"));
-        QVERIFY2(lines.at(3).trimmed().startsWith(QStringLiteral("after: {")), qPrintable(lines.at(3)));
+        QVERIFY2(lines.at(3).trimmed().startsWith(QStringLiteral("after: {")),
+                 qPrintable(lines.at(3)));
         QCOMPARE(ctl({"audit", "--json"}).json().array().size(), 3);
         QCOMPARE(ctl({"audit", "--colour", "red"}).code, 2);
     }
@@ -618,8 +622,9 @@ private slots:
     // counted in characters (walk30).
     void configCheckSaysTheLineAndColumnOfASyntaxError()
     {
-        const QString file = writeFile(QStringLiteral("broken.json"),
-                                       "{\n  \"cluster_id\": \"集群\",\n  \"max_nodes\": 5 oops\n}\n");
+        const QString file =
+            writeFile(QStringLiteral("broken.json"),
+                      "{\n  \"cluster_id\": \"集群\",\n  \"max_nodes\": 5 oops\n}\n");
         for (const QStringList &command :
              {QStringList{"config", "check", file}, QStringList{"config", "apply", file}}) {
             const Run r = ctl(command);
@@ -638,9 +643,11 @@ private slots:
             QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
         const auto apply = [&](int maxNodes) {
             config[QStringLiteral("max_nodes")] = maxNodes;
-            const Run r = ctl({"config", "apply",
-                               writeFile(QStringLiteral("diffed.json"), QJsonDocument(config).toJson())});
-            static const QRegularExpression version(QStringLiteral("^config version (\\d+) applied"));
+            const Run r =
+                ctl({"config", "apply",
+                     writeFile(QStringLiteral("diffed.json"), QJsonDocument(config).toJson())});
+            static const QRegularExpression version(
+                QStringLiteral("^config version (\\d+) applied"));
             return version.match(QString::fromUtf8(r.out)).captured(1);
         };
         const QString first = apply(31);
@@ -956,7 +963,8 @@ private slots:
         for (const char *key : {"total_requests", "successful_requests", "failed_requests",
                                 "average_response_time_ms", "window_requests"})
             QVERIFY2(status.value(QLatin1String(key)).isNull(), key);
-        QVERIFY(status.value(QStringLiteral("requests_counted_by")).toString().contains(u"console"));
+        QVERIFY(
+            status.value(QStringLiteral("requests_counted_by")).toString().contains(u"console"));
         QCOMPARE(status.value(QStringLiteral("total_nodes")).toInt(-1), 0); // the store's, known
 
         QJsonObject stats;

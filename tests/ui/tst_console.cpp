@@ -81,7 +81,8 @@ class TestConsole final : public QObject
         for (int r = 0; r < versions->rowCount(); ++r)
             if (versions->row(r).version == version)
                 view->selectRow(r);
-        auto *compare = m_window->config()->findChild<QPushButton *>(QStringLiteral("compareConfig"));
+        auto *compare =
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("compareConfig"));
         if (!compare)
             return {};
         compare->click();
@@ -709,8 +710,8 @@ private slots:
                  QStringLiteral("No differences: version %1 is the configuration running now.")
                      .arg(newer.value()));
         const QString differs = comparisonSummary(older.value());
-        QVERIFY2(differs.startsWith(QStringLiteral("Lines marked - are only in version %1")
-                                        .arg(older.value())),
+        QVERIFY2(differs.startsWith(
+                     QStringLiteral("Lines marked - are only in version %1").arg(older.value())),
                  qPrintable(differs));
     }
 

@@ -1174,11 +1174,10 @@ QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
     // "1 users": %Ln picks the language's plural form and writes the count as it does.
     const int users = int(std::min<qint64>(r->accepted, INT_MAX));
     const int lines = int(std::min<qint64>(r->lines, INT_MAX));
-    QString text =
-        cancelled
-            ? tr("Import cancelled after %Ln user(s); start it again to resume.", nullptr, users)
-            : tr("Imported %Ln user(s) (%1).", nullptr, users)
-                  .arg(tr("%Ln line(s)", nullptr, lines));
+    QString text = cancelled ? tr("Import cancelled after %Ln user(s); start it again to resume.",
+                                  nullptr, users)
+                             : tr("Imported %Ln user(s) (%1).", nullptr, users)
+                                   .arg(tr("%Ln line(s)", nullptr, lines));
     if (r->resumed)
         text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
     if (r->rejected) {
