@@ -141,6 +141,27 @@
 <context>
     <name>jobfirst::ui::SyncPage</name>
     <message numerus="yes">
+        <source>Import cancelled after %Ln user(s); start it again to resume.</source>
+        <translation>
+            <numerusform>Import cancelled after %Ln user; start it again to resume.</numerusform>
+            <numerusform>Import cancelled after %Ln users; start it again to resume.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %Ln user(s) (%1).</source>
+        <translation>
+            <numerusform>Imported %Ln user (%1).</numerusform>
+            <numerusform>Imported %Ln users (%1).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s)</source>
+        <translation>
+            <numerusform>%Ln line</numerusform>
+            <numerusform>%Ln lines</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%Ln users (bulk)</source>
         <translation>
             <numerusform>%Ln user (bulk)</numerusform>

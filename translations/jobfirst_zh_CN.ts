@@ -900,6 +900,14 @@ After: %2</source>
         <translation>版本 %1（-）与运行中的配置（+）对比</translation>
     </message>
     <message>
+        <source>Lines marked - are only in version %1, lines marked + only in the running config.</source>
+        <translation>标 - 的行只出现在版本 %1，标 + 的行只出现在运行中的配置里。</translation>
+    </message>
+    <message>
+        <source>No differences: version %1 is the configuration running now.</source>
+        <translation>没有差异：版本 %1 就是当前运行的配置。</translation>
+    </message>
+    <message>
         <source>Roll back</source>
         <translation>回滚</translation>
     </message>
@@ -928,8 +936,8 @@ After: %2</source>
         <translation>未回滚：%1</translation>
     </message>
     <message>
-        <source>Line %1: %2</source>
-        <translation>第 %1 行：%2</translation>
+        <source>Line %1, column %2: %3</source>
+        <translation>第 %1 行第 %2 列：%3</translation>
     </message>
     <message>
         <source>The configuration is valid.</source>
@@ -2487,13 +2495,23 @@ Buckets differing: %8 of %9
         <source>Import failed: %1</source>
         <translation>导入失败：%1</translation>
     </message>
-    <message>
-        <source>Import cancelled after %1 users; start it again to resume.</source>
-        <translation>已导入 %1 个用户后取消；再次开始即可从断点继续。</translation>
+    <message numerus="yes">
+        <source>Import cancelled after %Ln user(s); start it again to resume.</source>
+        <translation>
+            <numerusform>已导入 %Ln 个用户后取消；再次开始即可从断点继续。</numerusform>
+        </translation>
     </message>
-    <message>
-        <source>Imported %1 users (%2 lines).</source>
-        <translation>已导入 %1 个用户（%2 行）。</translation>
+    <message numerus="yes">
+        <source>Imported %Ln user(s) (%1).</source>
+        <translation>
+            <numerusform>已导入 %Ln 个用户（%1）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln line(s)</source>
+        <translation>
+            <numerusform>%Ln 行</numerusform>
+        </translation>
     </message>
     <message>
         <source>Resumed where an earlier run stopped.</source>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirstctl config|audit|token: configuration and its versions, the audit log, API tokens.
 #include "api/codec.h"
+#include "config/configdiff.h"
 #include "ctlcontext.h"
 
 #include <QFile>
@@ -36,6 +37,51 @@ int versionNumber(CtlContext &ctx, const QString &text, int *version)
     bool ok = false;
     *version = text.toInt(&ok);
     return ok && *version >= 0 ? 0 : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
+}
+
+/// A config.apply row's change as the keys that differ ("max_nodes, targets[crm].url"), as
+/// the console's Audit page says it; empty for any other row (or one whose JSON is cut).
+QString changedKeys(const AuditEntry &e)
+{
+    if (e.action != QLatin1String("config.apply"))
+        return {};
+    const QJsonDocument before = QJsonDocument::fromJson(e.before.toUtf8());
+    const QJsonDocument after = QJsonDocument::fromJson(e.after.toUtf8());
+    if (!before.isObject() || !after.isObject())
+        return {};
+    QStringList keys;
+    for (const KeyChange &c : keyDiff(before.object(), after.object()))
+        keys << c.key;
+    return keys.isEmpty() ? QStringLiteral("no key changed") : keys.join(QStringLiteral(", "));
+}
+
+/// One line a row, newest first as --json: time, actor, action, subject; then what changed
+/// (the keys of a config version, else the before and after values).
+void printAuditText(CtlContext &ctx, const QList<AuditEntry> &log)
+{
+    for (const AuditEntry &e : log) {
+        ctx.out << QStringLiteral("%1 %2 %3 %4\n")
+                       .arg(codec::isoTime(e.timestamp), -24)
+                       .arg(e.actor, -24)
+                       .arg(e.action, -20)
+                       .arg(e.subject);
+        if (const QString keys = changedKeys(e); !keys.isEmpty()) {
+            ctx.out << "    changed: " << keys << '\n';
+            continue;
+        }
+        if (!e.before.isEmpty())
+            ctx.out << "    before: " << e.before << '\n';
+        if (!e.after.isEmpty())
+            ctx.out << "    after: " << e.after << '\n';
+    }
+    ctx.out.flush();
+}
+
+/// "version 3", or "the running config" for 0.
+QString versionName(int version)
+{
+    return version == 0 ? QStringLiteral("the running config")
+                        : QStringLiteral("version %1").arg(version);
 }
 
 } // namespace
@@ -91,7 +137,12 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         const auto diff = ctx.wait(engine.configDiff(from, to));
         if (!diff)
             return ctx.fail(diff.error().message);
-        ctx.out << diff->diff;
+        // Every line the same ("  "): said in words, not a whole config with nothing marked.
+        if (!diff->hasDifferences())
+            ctx.out << "no differences: " << versionName(from) << " and " << versionName(to)
+                    << " are the same config" << Qt::endl;
+        else
+            ctx.out << diff->diff;
         return 0;
     }
     if (sub == QLatin1String("rollback")) {
@@ -139,6 +190,11 @@ int runAuditCommand(CtlContext &ctx, const Arguments &args)
 {
     if (args.positional.value(0) == QLatin1String("verify"))
         return runAuditVerifyCommand(ctx, args);
+    int code = 0;
+    if (!ctx.onlyOptions(
+            args, {QStringLiteral("limit"), QStringLiteral("filter"), QStringLiteral("json")},
+            &code))
+        return code;
     QString error;
     const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
     if (!limit)
@@ -146,7 +202,10 @@ int runAuditCommand(CtlContext &ctx, const Arguments &args)
     const auto log = ctx.wait(ctx.session->audit(AuditQuery{int(*limit), args.value(QStringLiteral("filter"))}));
     if (!log)
         return ctx.fail(log.error().message);
-    ctx.printJson(codec::encodeList(log.value()));
+    if (args.has(QStringLiteral("json")))
+        ctx.printJson(codec::encodeList(log.value()));
+    else
+        printAuditText(ctx, log.value());
     return 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// jobfirstctl: the command line on the JobFirst engine, local or remote. JSON output, errors
-// on stderr. Every command goes through the engine session, never the store directly.
+// jobfirstctl: the command line on the JobFirst engine, local or remote. Text for people
+// (JSON with --json) or JSON, errors on stderr. Every command goes through the engine
+// session, never the store directly.
 #include "api/localenginesession.h"
 #include "core/localuser.h"
 #include "core/secretfileaccess.h"
@@ -22,6 +23,9 @@ const char *const Help = R"(jobfirstctl - JobFirst cluster and sync from the com
 
 Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-config]] COMMAND ...
        jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
+
+status, audit, node list, health, lb pick, daemons, logs and slo print text for people (JSON
+with --json); the other commands print JSON.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
@@ -55,12 +59,14 @@ Cluster:
   lb pick [--strategy S] [--count N] [--client-ip IP] [--json]
   lb simulate [--strategy S|all] [--requests N] [--rate R] [--seed X] [--capacity C]
               [--latency MS] [--queue-limit Q] [--what-if FILE] [--json]
-  status [--json]                        cluster stats
+  status [--json]                        cluster stats in words (JSON with --json); request counts
+                                         are the routing engine's: not known here with --db
   config check FILE | config show [--reveal-secrets] | config versions [--json]
       check reads FILE alone (no store opened or made) unless --db or --server is given;
       it warns on stderr of deliveries that would go out unsigned (an empty secret)
   config apply FILE | config diff [--from V] [--to V] | config rollback VERSION
-  audit [--limit N] [--filter TEXT] [--json]
+      diff: V 0 is the running config (the default); "no differences" when they are the same
+  audit [--limit N] [--filter TEXT] [--json]   one line a row, newest first (JSON with --json)
   audit verify [--json]          walks the hash chain; exit 3 naming the first bad row
   backup create FILE             online encrypted copy (AES-256-GCM, scrypt), on the engine's machine
   backup verify FILE             checks a backup file (nothing written)
@@ -178,6 +184,7 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
     o.watchConfig = false;
     o.recordStartConfig = false;
     o.refreshMs = 0;
+    o.countsRequests = false; // the running console or jobfirstd counts them, not this process
     const bool run = command == QLatin1String("sync") && sub == QLatin1String("run");
     o.deliver = run;
     o.healthChecks = run || command == QLatin1String("watch");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// jobfirstctl node|health|watch|status: the cluster's nodes and their health.
+// jobfirstctl node|health|watch: the cluster's nodes and their health.
 #include "api/codec.h"
 #include "ctlcontext.h"
 
@@ -9,8 +9,6 @@
 using namespace jobfirst;
 
 namespace {
-
-QString isoNow() { return codec::isoTime(QDateTime::currentMSecsSinceEpoch()); }
 
 /// Reads --url, --health-path, --weight and --tags into `spec`; an error names the option.
 QString readSpecOptions(const Arguments &args, NodeSpec &spec)
@@ -201,15 +199,4 @@ int runWatchCommand(CtlContext &ctx, const Arguments &args)
     if (*seconds > 0)
         QTimer::singleShot(qint64(*seconds * 1000), qApp, &QCoreApplication::quit);
     return QCoreApplication::exec();
-}
-
-int runStatusCommand(CtlContext &ctx, const Arguments &)
-{
-    const auto stats = ctx.wait(ctx.session->clusterStats());
-    if (!stats)
-        return ctx.fail(stats.error().message);
-    QJsonObject o = codec::encode(stats.value());
-    o.insert(QStringLiteral("generated_at"), isoNow());
-    ctx.printJson(QJsonDocument(o));
-    return 0;
 }

@@ -392,6 +392,8 @@ Result<ClusterStats> decode<ClusterStats>(const QJsonValue &value)
     s.windowSuccessRate = f.num("window_success_rate", std::numeric_limits<double>::quiet_NaN());
     s.windowAverageResponseTimeMs =
         f.num("window_average_response_time_ms", std::numeric_limits<double>::quiet_NaN());
+    // Null, not absent: an engine that routes no requests (absent: one from before this).
+    s.requestsKnown = !value.toObject().value(QLatin1String("total_requests")).isNull();
     return f.done(s);
 }
 
@@ -646,9 +648,13 @@ QJsonObject encode(const SyncStats &s)
     o.insert(QStringLiteral("targets"), encodeList(s.targets));
     o.insert(QStringLiteral("delivery_standby_for"), s.deliveryStandbyFor);
     o.insert(QStringLiteral("daemon"), s.daemonId);
-    o.insert(QStringLiteral("live_daemons"), s.liveDaemons);
+    // Not known: null, not the count or rate of those heard from (0 in a one-shot jobfirstctl).
+    o.insert(QStringLiteral("live_daemons"),
+             s.liveDaemonsKnown ? QJsonValue(s.liveDaemons) : QJsonValue());
     o.insert(QStringLiteral("live_daemons_known"), s.liveDaemonsKnown);
-    o.insert(QStringLiteral("cluster_deliveries_per_second"), s.clusterDeliveriesPerSecond);
+    o.insert(QStringLiteral("cluster_deliveries_per_second"),
+             s.liveDaemonsKnown && s.clusterRateKnown ? QJsonValue(s.clusterDeliveriesPerSecond)
+                                                      : QJsonValue());
     return o;
 }
 
@@ -668,13 +674,19 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.latencyP50Ms = latency.value(QStringLiteral("p50")).toDouble();
     s.latencyP95Ms = latency.value(QStringLiteral("p95")).toDouble();
     s.latencyP99Ms = latency.value(QStringLiteral("p99")).toDouble();
-    s.deliveriesPerSecond = f.num("deliveries_per_second");
+    // Null: not measured by the engine that answered (it does not deliver); 0 in the figures.
+    const auto measured = [&value](const char *key) {
+        return !value.toObject().value(QLatin1String(key)).isNull();
+    };
+    s.measuredHere = measured("deliveries_per_second");
+    s.deliveriesPerSecond = s.measuredHere ? f.num("deliveries_per_second") : 0;
     s.delivery = f.str("delivery");
     s.deliveryStandbyFor = f.str("delivery_standby_for");
     s.daemonId = f.str("daemon");
     s.liveDaemons = f.i32("live_daemons");
     s.liveDaemonsKnown = f.boolean("live_daemons_known", true);
-    s.clusterDeliveriesPerSecond = f.num("cluster_deliveries_per_second");
+    s.clusterRateKnown = measured("cluster_deliveries_per_second");
+    s.clusterDeliveriesPerSecond = s.clusterRateKnown ? f.num("cluster_deliveries_per_second") : 0;
     s.countingSince = f.time("counting_since");
     s.targets = f.list<TargetStatus>("targets");
     return f.done(s);

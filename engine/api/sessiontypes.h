@@ -13,6 +13,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <optional>
 
 namespace jobfirst {
@@ -90,6 +91,16 @@ struct ConfigDiff
     int from = 0;
     int to = 0;
     QString diff; ///< "- old line" / "+ new line" / "  same line"
+
+    /// Some line is only in one of them ("- " or "+ "): with none, every line reads "  " and
+    /// a reader sees a whole config with nothing marked, so callers say "no differences".
+    bool hasDifferences() const
+    {
+        const QStringList lines = diff.split(u'\n');
+        return std::any_of(lines.cbegin(), lines.cend(), [](const QString &line) {
+            return line.startsWith(QLatin1String("- ")) || line.startsWith(QLatin1String("+ "));
+        });
+    }
 };
 
 } // namespace jobfirst

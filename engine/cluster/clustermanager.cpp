@@ -798,6 +798,7 @@ ClusterStats ClusterManager::stats() const
         if (r.status.health == HealthState::Down || r.status.health == HealthState::Failed)
             ++s.failedNodes;
     }
+    s.requestsKnown = m_requestsCounted;
     s.totalRequests = m_totalRequests;
     s.successfulRequests = m_successfulRequests;
     s.failedRequests = m_failedRequests;

@@ -98,6 +98,9 @@ public:
     /// The length of the recent window of ClusterStats' window* figures (default 5 minutes).
     /// Changing it forgets the window's requests; the lifetime totals stay.
     void setRequestWindowMs(qint64 windowMs);
+    /// Whether requests are routed here and so counted (default true). A one-shot jobfirstctl
+    /// routes none: its stats say the request figures are not known, never 0.
+    void setRequestsCounted(bool counted) { m_requestsCounted = counted; }
     /// How often an up node with no failure is checked: health_check_interval less room for
     /// the fall-1 fast re-checks that confirm a failure, so that a node whose checks start
     /// failing is down within health_check_interval (never below half of it).
@@ -168,6 +171,7 @@ private:
     std::vector<Runtime> m_nodes;      ///< in balancer order: a node's index is its balancer index
     QHash<QString, int> m_index;       ///< node id -> index in m_nodes, rebuilt with the balancer
     LoadBalancer m_balancer;
+    bool m_requestsCounted = true;
     qint64 m_totalRequests = 0;
     qint64 m_successfulRequests = 0;
     qint64 m_failedRequests = 0;

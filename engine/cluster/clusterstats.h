@@ -32,8 +32,32 @@ struct ClusterStats
     double windowSuccessRate = std::numeric_limits<double>::quiet_NaN();
     /// Mean latency of the window's successful requests; NaN when there were none.
     double windowAverageResponseTimeMs = std::numeric_limits<double>::quiet_NaN();
+    /// The request figures are this engine's own count: false in one that routes no requests
+    /// (a one-shot jobfirstctl on the store a console or jobfirstd uses). The store keeps no
+    /// such count, so they are not known there: null in JSON, never a made-up 0.
+    bool requestsKnown = true;
 
     QJsonObject toJson() const
+    {
+        QJsonObject o = countsJson();
+        if (!requestsKnown) {
+            for (const char *key :
+                 {"total_requests", "successful_requests", "failed_requests",
+                  "average_response_time", "average_response_time_ms", "window_requests",
+                  "window_successful_requests", "window_failed_requests", "window_success_rate",
+                  "window_average_response_time_ms"})
+                o.insert(QLatin1String(key), QJsonValue::Null);
+            o.insert(QStringLiteral("requests_counted_by"), RequestsCountedBy);
+        }
+        return o;
+    }
+
+    /// Who knows the request figures where they are not known ("requests_counted_by").
+    static constexpr QLatin1String RequestsCountedBy{
+        "the running console or jobfirstd that routes them"};
+
+private:
+    QJsonObject countsJson() const
     {
         const auto number = [](double v) { return std::isnan(v) ? QJsonValue() : QJsonValue(v); };
         return {{QStringLiteral("cluster_id"), clusterId},

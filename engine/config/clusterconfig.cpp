@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config/clusterconfig.h"
 
+#include "config/textposition.h"
 #include "core/duration.h"
 #include "core/httpsecurity.h"
 #include "core/secrets.h"
@@ -622,9 +623,14 @@ Result<ClusterConfig> ClusterConfig::fromJson(const QByteArray &json)
                              .arg(MaxFileBytes));
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
-    if (err.error != QJsonParseError::NoError)
+    if (err.error != QJsonParseError::NoError) {
+        const TextPosition at = TextPosition::ofJsonError(json, err.offset);
         return makeError(QStringLiteral("config.syntax"),
-                         QStringLiteral("not valid JSON at offset %1: %2").arg(err.offset).arg(err.errorString()));
+                         QStringLiteral("not valid JSON at line %1, column %2: %3")
+                             .arg(at.line)
+                             .arg(at.column)
+                             .arg(err.errorString()));
+    }
     if (!doc.isObject())
         return makeError(QStringLiteral("config.syntax"), QStringLiteral("the config must be a JSON object"));
     return fromJsonObject(doc.object());

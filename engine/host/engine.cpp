@@ -85,6 +85,7 @@ Status Engine::open(const EngineOptions &options)
     if (Status s = takeOpenIncidents(); !s)
         return s;
     m_cluster = new ClusterManager(m_state, m_config, this);
+    m_cluster->setRequestsCounted(options.countsRequests);
     if (Status s = m_cluster->load(); !s)
         return s;
     m_sync = new SyncService(m_store.get(), options.outboxUrl, m_config, this, m_state);

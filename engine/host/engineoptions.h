@@ -35,6 +35,9 @@ struct EngineOptions
     /// must not start a new cluster config unnoticed.
     bool createConfig = false;
     bool demo = false;         ///< run the demo workload (events and traffic)
+    /// Requests are routed through this engine and counted by it (the console, jobfirstd).
+    /// jobfirstctl routes none: its cluster stats say the request figures are not known.
+    bool countsRequests = true;
     int refreshMs = 1000;      ///< snapshot interval; 0 pauses snapshots
     bool deliver = true;       ///< run the delivery engine (it still stands by for a lease)
     bool healthChecks = true;  ///< run active health checks

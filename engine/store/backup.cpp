@@ -453,12 +453,13 @@ namespace {
 Status checkBackupRequest(const QString &dbPath, const QString &backupFile,
                           const QByteArray &passphrase)
 {
-    if (passphrase.size() < Backup::MinPassphraseBytes)
+    const qsizetype characters = QString::fromUtf8(passphrase).toUcs4().size();
+    if (characters < Backup::MinPassphraseCharacters)
         return backupError(
             "backup.passphrase",
-            QStringLiteral("the backup passphrase is %1 bytes; at least %2 are needed")
-                .arg(passphrase.size())
-                .arg(Backup::MinPassphraseBytes));
+            QStringLiteral("the backup passphrase is %1 characters long; at least %2 are needed")
+                .arg(characters)
+                .arg(Backup::MinPassphraseCharacters));
     if (!QFileInfo(dbPath).isFile())
         return backupError("backup.io", QStringLiteral("store %1 does not exist").arg(dbPath));
     if (QFileInfo(backupFile).absoluteFilePath() == QFileInfo(dbPath).absoluteFilePath())

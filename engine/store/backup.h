@@ -66,8 +66,9 @@ public:
     /// has holds only its local part ("backup.postgres").
     static Error sharedStoreError(const QString &sharedUrl);
 
-    /// The shortest passphrase accepted.
-    static constexpr int MinPassphraseBytes = 12;
+    /// The shortest passphrase accepted, in characters (a Chinese character is one, not the
+    /// three bytes UTF-8 takes for it).
+    static constexpr int MinPassphraseCharacters = 12;
 };
 
 } // namespace jobfirst

@@ -704,6 +704,12 @@ SyncStats SyncService::stats() const
         m_delivery->latency(&s.latencyP50Ms, &s.latencyP95Ms, &s.latencyP99Ms,
                             &s.deliveriesPerSecond);
         addClusterRate(s);
+    } else {
+        // Not delivering, this process measured nothing and has not read the daemons: not
+        // known (storedStats reads what the store says of them).
+        s.measuredHere = false;
+        s.liveDaemonsKnown = false;
+        s.clusterRateKnown = false;
     }
     return s;
 }
@@ -804,6 +810,30 @@ void SyncService::addClusterRate(SyncStats &s) const
     }
 }
 
+void SyncService::addStoredDaemons(SyncStats &s) const
+{
+    // PostgreSQL: the daemons' heartbeat rows, each with its current rate, as addClusterRate
+    // counts them. SQLite: the one delivery lease says whether a process delivers; its rate
+    // is its own, not in the store.
+    if (PostgresUrl::isUrl(m_outbox)) {
+        const Result<QList<DaemonStatus>> daemons = this->daemons();
+        if (!daemons)
+            return; // not known
+        for (const DaemonStatus &d : daemons.value()) {
+            if (!d.rateKnown())
+                continue;
+            ++s.liveDaemons;
+            s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
+        }
+        s.liveDaemonsKnown = s.clusterRateKnown = true;
+        return;
+    }
+    const bool held = m_records && !m_records->lease().isFree(nowMs());
+    s.liveDaemons = held ? 1 : 0;
+    s.liveDaemonsKnown = true;
+    s.clusterRateKnown = !held; // none delivers: 0 is the store's rate
+}
+
 QString SyncService::deliveryText(qint64 now, QString *standbyFor) const
 {
     if (m_delivery) {
@@ -829,6 +859,8 @@ Result<SyncStats> SyncService::storedStats() const
     for (TargetStatus &t : s.targets)
         byName.insert(t.name, &t);
     s.countingSince = 0; // the store's rows, not this engine's counts: they outlive a restart
+    if (!m_delivery)
+        addStoredDaemons(s);
     s.completedSyncTasks = s.failedSyncTasks = s.retrySyncTasks = s.queueDepth = s.totalSyncTasks = 0;
     s.heldDeliveries = 0;
     for (TargetStatus &t : s.targets)

@@ -154,6 +154,8 @@ private:
     void pushTargets();
     /// The cluster's delivery rate into `s`: this engine's and the live daemons' beside it.
     void addClusterRate(SyncStats &s) const;
+    /// This process does not deliver: how many daemons do, and their rate, from the store.
+    void addStoredDaemons(SyncStats &s) const;
     // stats()' target rows, one a configured target and one a node target.
     struct TargetRowSources;
     bool insecureNode(const QString &name, const TargetRowSources &from) const;

@@ -62,6 +62,20 @@ QJsonObject TargetStatus::toJson() const
 
 QJsonObject SyncStats::toJson() const
 {
+    QJsonObject o = countsJson();
+    if (!measuredHere) {
+        // Null, as a target's circuit is: only the delivering process measures them.
+        o.insert(QStringLiteral("latency_ms"),
+                 QJsonObject{{QStringLiteral("p50"), QJsonValue::Null},
+                             {QStringLiteral("p95"), QJsonValue::Null},
+                             {QStringLiteral("p99"), QJsonValue::Null}});
+        o.insert(QStringLiteral("deliveries_per_second"), QJsonValue::Null);
+    }
+    return o;
+}
+
+QJsonObject SyncStats::countsJson() const
+{
     QJsonObject perTarget;
     for (const TargetStatus &t : targets)
         perTarget.insert(t.name, QJsonObject{{QStringLiteral("success"), t.success}, {QStringLiteral("failed"), t.failed}});

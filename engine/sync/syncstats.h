@@ -75,6 +75,11 @@ struct SyncStats
     qint64 oldestWaitingMs = 0;
     double latencyP50Ms = 0, latencyP95Ms = 0, latencyP99Ms = 0; ///< enqueue to acknowledged
     double deliveriesPerSecond = 0; ///< over the last second, by this engine
+    /// The latency and deliveriesPerSecond are this engine's measure: it delivers. False when
+    /// it does not (a one-shot jobfirstctl on a store that a console or jobfirstd delivers
+    /// from): the delivering process measures them and the store keeps neither, so they are
+    /// null in JSON, never a made-up 0.
+    bool measuredHere = true;
     /// Daemons sharing a PostgreSQL store: how many deliver now (a heartbeat not late, this
     /// one included) and the sum of their rates, which is the cluster's. One daemon, or a
     /// SQLite store: 1 and deliveriesPerSecond (0 and 0 when this engine does not deliver).
@@ -86,6 +91,10 @@ struct SyncStats
     /// cluster's rate then count this daemon and those heard from, which is not "one daemon
     /// left".
     bool liveDaemonsKnown = true;
+    /// clusterDeliveriesPerSecond is known (with liveDaemonsKnown): false when a process that
+    /// does not deliver reads a SQLite store that another one delivers from, as that one's
+    /// rate is its own and not in the store.
+    bool clusterRateKnown = true;
     /// This engine's name as a daemon ("host:pid:nonce"; "" when it does not deliver).
     QString daemonId;
     /// Who delivers: "" when this engine does (or does not deliver at all), else the holder
@@ -107,6 +116,9 @@ struct SyncStats
     qint64 countingSince = 0;
 
     QJsonObject toJson() const;
+
+private:
+    QJsonObject countsJson() const;
 };
 
 } // namespace jobfirst

@@ -315,6 +315,25 @@ private slots:
         QVERIFY(!QFile::exists(path(QStringLiteral("short.jfbackup"))));
     }
 
+    // "At least 12 characters" is counted in characters: six Chinese ones (18 bytes in UTF-8)
+    // were taken for a long enough passphrase (walk30); twelve are.
+    void passphraseLengthIsCountedInCharacters()
+    {
+        const QString six = QStringLiteral("备份口令安全");
+        const auto refused =
+            Backup::create(m_db, path(QStringLiteral("six.jfbackup")), six.toUtf8());
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, QStringLiteral("backup.passphrase"));
+        QVERIFY2(refused.error().message.contains(
+                     QStringLiteral("is 6 characters long; at least 12 are needed")),
+                 qPrintable(refused.error().message));
+        QVERIFY(!QFile::exists(path(QStringLiteral("six.jfbackup"))));
+        const QByteArray twelve = (six + six).toUtf8();
+        const auto made = Backup::create(m_db, path(QStringLiteral("twelve.jfbackup")), twelve);
+        QVERIFY2(made.ok(), made ? "" : qPrintable(made.error().message));
+        QVERIFY(Backup::verify(path(QStringLiteral("twelve.jfbackup")), twelve).ok());
+    }
+
     // A store that is not there, or a backup file that is the store: refused by name, and
     // neither the store nor a backup is written.
     void aMissingStoreOrTheStoreAsItsOwnBackupIsRefused()

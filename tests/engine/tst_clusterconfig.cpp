@@ -164,6 +164,33 @@ private slots:
             QVERIFY2(c.error().message.contains(m), qPrintable(c.error().message + QStringLiteral(" lacks ") + m));
     }
 
+    // Where the parser stopped, as the line and column an editor shows, never a byte offset:
+    // the column counts characters, so a Chinese value before the error does not push it out
+    // by two a character (walk30).
+    void aSyntaxErrorSaysItsLineAndColumn_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("place");
+        QTest::newRow("first line") << QByteArray("{oops}") << "line 1, column 2:";
+        QTest::newRow("after a space") << QByteArray("{} x") << "line 1, column 4:";
+        QTest::newRow("third line")
+            << QByteArray("{\n  \"max_nodes\": 5,\n  oops\n}") << "line 3, column 3:";
+        QTest::newRow("after Chinese")
+            << QByteArray("{\n  \"cluster_id\": \"集群\" oops\n}") << "line 2, column 22:";
+        QTest::newRow("cut short") << QByteArray("{\n  \"max_nodes\": ") << "line 2, column 16:";
+    }
+    void aSyntaxErrorSaysItsLineAndColumn()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, place);
+        const auto c = ClusterConfig::fromJson(json);
+        QVERIFY(!c.ok());
+        QCOMPARE(c.error().code, QStringLiteral("config.syntax"));
+        QVERIFY2(c.error().message.startsWith(QStringLiteral("not valid JSON at ") + place),
+                 qPrintable(c.error().message));
+        QVERIFY(!c.error().message.contains(QStringLiteral("offset")));
+    }
+
     void fileErrorsNameTheFile()
     {
         QTemporaryDir dir;

@@ -44,7 +44,7 @@ daemon=$!
 for _ in $(seq 100); do grep -q '^listening' "$work/jobfirstd.out" && break; sleep 0.1; done
 port="$(sed -n 's/^listening 127.0.0.1:\([0-9]*\)$/\1/p' "$work/jobfirstd.out")"
 [ -n "$port" ] || { echo "jobfirstd from the package did not start:"; cat "$work/jobfirstd.log"; exit 1; }
-"$work/root/usr/bin/jobfirstctl" --server "http://127.0.0.1:$port" --token-file "$state/ops.token" status | grep -q '"total_nodes"'
+"$work/root/usr/bin/jobfirstctl" --server "http://127.0.0.1:$port" --token-file "$state/ops.token" status --json | grep -q '"total_nodes"'
 [ "$(stat -c %a "$state/jobfirst.json")" = "600" ] || echo "note: config file mode $(stat -c %a "$state/jobfirst.json")"
 kill -TERM "$daemon"
 wait "$daemon"

@@ -626,8 +626,10 @@ private slots:
         // Without the CA the client refuses the server; plain HTTP gets no API answer.
         QCOMPARE(apiCall(tls.url(QStringLiteral("https")), "GET", QStringLiteral("/api/v1/status"), secret).status, 0);
         QVERIFY(apiCall(tls.url(), "GET", QStringLiteral("/api/v1/status"), secret).status != 200);
-        const CtlRun ctl = runCtl({QStringLiteral("--server"), tls.url(QStringLiteral("https")), QStringLiteral("--token-file"), token,
-                                   QStringLiteral("--ca-file"), certs.caCert(), QStringLiteral("status")});
+        const CtlRun ctl =
+            runCtl({QStringLiteral("--server"), tls.url(QStringLiteral("https")),
+                    QStringLiteral("--token-file"), token, QStringLiteral("--ca-file"),
+                    certs.caCert(), QStringLiteral("status"), QStringLiteral("--json")});
         QCOMPARE(ctl.code, 0);
         QVERIFY(ctl.out.contains("total_nodes"));
         QCOMPARE(tls.terminate(), 0);

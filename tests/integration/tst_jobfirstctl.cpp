@@ -569,6 +569,104 @@ private slots:
         QVERIFY(ctl({"audit", "--filter", "backup.create"}).out.contains("b.jfbackup"));
     }
 
+    // status and audit printed JSON without --json, unlike node list, daemons or logs
+    // (walk30): text for people, JSON with --json. A config version's row names the keys it
+    // changed, as the console's Audit page does, not two whole configs.
+    void statusAndAuditPrintTextUnlessAskedForJson()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
+        const Run status = ctl({"status"});
+        QCOMPARE(status.code, 0);
+        const QString text = QString::fromUtf8(status.out);
+        QVERIFY2(text.startsWith(QStringLiteral("cluster jobfirst-cluster-1\nnodes: 1, ")) &&
+                     text.contains(QStringLiteral(
+                         "\nrequests: not known here (counted by the running console or "
+                         "jobfirstd that routes them)\n")),
+                 qPrintable(text));
+        QVERIFY(!text.contains(u'{'));
+        QCOMPARE(ctl({"status", "--json"}).json().object()[QStringLiteral("total_nodes")].toInt(),
+                 1);
+
+        QJsonObject config =
+            QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        const QString file =
+            writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
+        QCOMPARE(ctl({"config", "apply", file}).code, 0);
+        config[QStringLiteral("max_nodes")] = 77;
+        writeFile(QStringLiteral("audited.json"), QJsonDocument(config).toJson());
+        QCOMPARE(ctl({"config", "apply", file}).code, 0);
+        const Run audit = ctl({"audit", "--limit", "1"});
+        QCOMPARE(audit.code, 0);
+        QStringList lines = QString::fromUtf8(audit.out).split(u'\n', Qt::SkipEmptyParts);
+        const Run added = ctl({"audit", "--filter", "node.add"});
+        lines += QString::fromUtf8(added.out).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 4, qPrintable(lines.join(u'\n')));
+        // The config version, with the keys it changed; the node, with what it was made as.
+        static const QRegularExpression row(QStringLiteral(
+            R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +jobfirstctl:\S+ +(\S+)(?: +(.*))?$)"));
+        const QRegularExpressionMatch first = row.match(lines.at(0));
+        QVERIFY2(first.hasMatch(), qPrintable(lines.at(0)));
+        QCOMPARE(first.captured(1), QStringLiteral("config.apply"));
+        QCOMPARE(lines.at(1).trimmed(), QStringLiteral("changed: max_nodes"));
+        const QRegularExpressionMatch node = row.match(lines.at(2));
+        QVERIFY2(node.hasMatch(), qPrintable(lines.at(2)));
+        QCOMPARE(node.captured(1), QStringLiteral("node.add"));
+        QCOMPARE(node.captured(2), QStringLiteral("a"));
+        QVERIFY2(lines.at(3).trimmed().startsWith(QStringLiteral("after: {")),
+                 qPrintable(lines.at(3)));
+        QCOMPARE(ctl({"audit", "--json"}).json().array().size(), 3);
+        QCOMPARE(ctl({"audit", "--colour", "red"}).code, 2);
+    }
+
+    // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,
+    // counted in characters (walk30).
+    void configCheckSaysTheLineAndColumnOfASyntaxError()
+    {
+        const QString file =
+            writeFile(QStringLiteral("broken.json"),
+                      "{\n  \"cluster_id\": \"集群\",\n  \"max_nodes\": 5 oops\n}\n");
+        for (const QStringList &command :
+             {QStringList{"config", "check", file}, QStringList{"config", "apply", file}}) {
+            const Run r = ctl(command);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains("broken.json: not valid JSON at line 3, column 18: ") &&
+                         !r.err.contains("offset"),
+                     r.err.constData());
+        }
+    }
+
+    // Two versions with the same config printed every line unmarked, which looked like a diff
+    // that showed nothing (walk30): it says there are no differences.
+    void configDiffOfTheSameConfigSaysNoDifferences()
+    {
+        QJsonObject config =
+            QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        const auto apply = [&](int maxNodes) {
+            config[QStringLiteral("max_nodes")] = maxNodes;
+            const Run r =
+                ctl({"config", "apply",
+                     writeFile(QStringLiteral("diffed.json"), QJsonDocument(config).toJson())});
+            static const QRegularExpression version(
+                QStringLiteral("^config version (\\d+) applied"));
+            return version.match(QString::fromUtf8(r.out)).captured(1);
+        };
+        const QString first = apply(31);
+        QVERIFY(!first.isEmpty());
+        const Run same = ctl({"config", "diff", "--from", first});
+        QCOMPARE(same.code, 0);
+        QCOMPARE(QString::fromUtf8(same.out),
+                 QStringLiteral("no differences: version %1 and the running config are the same "
+                                "config\n")
+                     .arg(first));
+        const QString second = apply(32);
+        const Run changed = ctl({"config", "diff", "--from", first, "--to", second});
+        QCOMPARE(changed.code, 0);
+        const QStringList lines = QString::fromUtf8(changed.out).split(u'\n');
+        QVERIFY2(lines.contains(QStringLiteral("-     \"max_nodes\": 31,")) &&
+                     lines.contains(QStringLiteral("+     \"max_nodes\": 32,")),
+                 changed.out.constData());
+    }
+
     void auditVerifyNamesTheFirstChangedRow()
     {
         QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
@@ -844,6 +942,61 @@ private slots:
         QCOMPARE(there.value(QStringLiteral("circuit")).toString(), QStringLiteral("closed"));
         QVERIFY(!there.contains(QStringLiteral("delivered_by")));
         QCOMPARE(daemon.terminate(), 0);
+    }
+
+    /// jobfirstd delivers from a store: a one-shot jobfirstctl on the same file has counted no
+    /// requests and measured no deliveries, and says so (null, and who counts them), never 0
+    /// (walk30). What the store does say is shown: one process holds its delivery lease, and
+    /// none once it stops. The daemon, asked over its API, gives its own figures.
+    void figuresOnlyTheRunningEngineKnowsAreNotKnownHere()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("figures.db"));
+        const QString token =
+            makeToken(db, m_dir.path(), QStringLiteral("figures"), QStringLiteral("viewer"));
+        QVERIFY(!token.isEmpty());
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("figures.json"))));
+        const auto local = [&](const QStringList &command) {
+            return QJsonDocument::fromJson(runCtl(QStringList{"--db", db} + command).out).object();
+        };
+        const QJsonObject status = local({"status", "--json"});
+        for (const char *key : {"total_requests", "successful_requests", "failed_requests",
+                                "average_response_time_ms", "window_requests"})
+            QVERIFY2(status.value(QLatin1String(key)).isNull(), key);
+        QVERIFY(
+            status.value(QStringLiteral("requests_counted_by")).toString().contains(u"console"));
+        QCOMPARE(status.value(QStringLiteral("total_nodes")).toInt(-1), 0); // the store's, known
+
+        QJsonObject stats;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (stats = local({"sync", "stats"}),
+             stats.value(QStringLiteral("delivery")).toString().contains(u"lease held by")),
+            20000);
+        QVERIFY(stats.value(QStringLiteral("deliveries_per_second")).isNull());
+        for (const char *p : {"p50", "p95", "p99"})
+            QVERIFY2(stats[QStringLiteral("latency_ms")][QLatin1String(p)].isNull(), p);
+        QCOMPARE(stats.value(QStringLiteral("live_daemons")).toInt(-1), 1); // by its lease
+        QVERIFY(stats.value(QStringLiteral("live_daemons_known")).toBool());
+        QVERIFY(stats.value(QStringLiteral("cluster_deliveries_per_second")).isNull());
+
+        const QStringList server{"--server", daemon.url(), "--token-file", token};
+        const QJsonObject own =
+            QJsonDocument::fromJson(runCtl(server + QStringList{"sync", "stats"}).out).object();
+        QVERIFY(own.value(QStringLiteral("deliveries_per_second")).isDouble());
+        QVERIFY(own[QStringLiteral("latency_ms")][QStringLiteral("p50")].isDouble());
+        QCOMPARE(own.value(QStringLiteral("live_daemons")).toInt(-1), 1);
+        const QJsonObject ownStatus =
+            QJsonDocument::fromJson(runCtl(server + QStringList{"status", "--json"}).out).object();
+        QCOMPARE(ownStatus.value(QStringLiteral("total_requests")).toInt(-1), 0);
+        QVERIFY(!ownStatus.contains(QStringLiteral("requests_counted_by")));
+
+        // Stopped, it gives the lease back: no process delivers, at a rate of 0, known.
+        QCOMPARE(daemon.terminate(), 0);
+        const QJsonObject after = local({"sync", "stats"});
+        QCOMPARE(after.value(QStringLiteral("live_daemons")).toInt(-1), 0);
+        QVERIFY(after.value(QStringLiteral("live_daemons_known")).toBool());
+        QCOMPARE(after.value(QStringLiteral("cluster_deliveries_per_second")).toDouble(-1), 0.0);
+        QVERIFY(after.value(QStringLiteral("deliveries_per_second")).isNull());
     }
 
     /// jobfirstd delivers from a SQLite store: jobfirstctl, another process on the same file,

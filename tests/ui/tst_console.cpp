@@ -72,6 +72,34 @@ class TestConsole final : public QObject
 
     int maxNodes() const { return m_engine->config(false).result().value().maxNodes; }
 
+    /// What the comparison of `version` with the running config says above its lines, then
+    /// Close: empty when no comparison opened.
+    QString comparisonSummary(int version)
+    {
+        auto *view = m_window->config()->findChild<QTableView *>(QStringLiteral("configVersions"));
+        const auto *versions = m_window->config()->versions();
+        for (int r = 0; r < versions->rowCount(); ++r)
+            if (versions->row(r).version == version)
+                view->selectRow(r);
+        auto *compare =
+            m_window->config()->findChild<QPushButton *>(QStringLiteral("compareConfig"));
+        if (!compare)
+            return {};
+        compare->click();
+        QDialog *dialog = nullptr;
+        if (!QTest::qWaitFor(
+                [&] {
+                    dialog = m_window->config()->findChild<QDialog *>(QStringLiteral("configDiff"));
+                    return dialog != nullptr;
+                },
+                5000))
+            return {};
+        const auto *summary = dialog->findChild<QLabel *>(QStringLiteral("diffSummary"));
+        const QString text = summary ? summary->text() : QString();
+        delete dialog;
+        return text;
+    }
+
     /// The text of the roll-back confirmation for `version`, then Cancel: empty when the page
     /// did not ask.
     QString rollbackConfirmation(int version)
@@ -492,9 +520,9 @@ private slots:
         QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 22")));
     }
 
-    // The editor's live check says on which line the text goes wrong and what kind of error it
-    // is, in the chosen language, then the engine's detail: it showed the engine's English
-    // with a byte offset.
+    // The editor's live check says on which line and column the text goes wrong and what kind
+    // of error it is, in the chosen language, then the engine's detail: it showed the engine's
+    // English with a byte offset, then (walk30) a line and that offset still in the detail.
     void configEditorSaysWhichLineAndWhatKind()
     {
         m_window->showPage(4);
@@ -512,16 +540,19 @@ private slots:
             QString(running).replace(QRegularExpression(QStringLiteral("\"max_nodes\": \\d+")),
                                      QStringLiteral("\"max_nodes\": 0")));
         QVERIFY2(error->text().startsWith(
-                     QStringLiteral("Line %1: a setting has a value the engine cannot use (key "
-                                    "'max_nodes'")
-                         .arg(maxNodesLine + 1)),
+                     QStringLiteral("Line %1, column %2: a setting has a value the engine cannot "
+                                    "use (key 'max_nodes'")
+                         .arg(maxNodesLine + 1)
+                         .arg(lines.at(maxNodesLine).indexOf(u'"') + 1)),
                  qPrintable(error->text()));
-        // A syntax error, on the line where the parser stopped.
+        // A syntax error, on the line and column where the parser stopped: the "o" of "oops".
         QStringList broken = lines;
         broken[3] += QStringLiteral(" oops");
         editor->setPlainText(broken.join(u'\n'));
         QVERIFY2(error->text().startsWith(
-                     QStringLiteral("Line 4: the config is not a valid JSON object (")),
+                     QStringLiteral("Line 4, column %1: the config is not a valid JSON object (")
+                         .arg(lines.at(3).size() + 2)) &&
+                     !error->text().contains(QStringLiteral("offset")),
                  qPrintable(error->text()));
         m_window->switchLanguage(QStringLiteral("zh_CN"));
         const QString chinese = error->text();
@@ -659,6 +690,29 @@ private slots:
         // Cancelled: nothing was rolled back.
         QCOMPARE(m_engine->configVersions(1).result()->first().version, newer.value());
         QCOMPARE(maxNodes(), 18);
+    }
+
+    // Comparing the running config's own version showed a whole config with nothing marked,
+    // which read as a view that failed to show the differences (walk30): it says there are none.
+    void comparingTheRunningVersionSaysNoDifferences()
+    {
+        const auto older = m_engine->applyConfig(configJson(19)).result();
+        QVERIFY(older);
+        const auto newer = m_engine->applyConfig(configJson(20)).result();
+        QVERIFY(newer);
+        m_window->showPage(4);
+        m_window->config()->reload();
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0 &&
+                                     m_window->config()->versions()->row(0).version ==
+                                         newer.value(),
+                                 5000);
+        QCOMPARE(comparisonSummary(newer.value()),
+                 QStringLiteral("No differences: version %1 is the configuration running now.")
+                     .arg(newer.value()));
+        const QString differs = comparisonSummary(older.value());
+        QVERIFY2(differs.startsWith(
+                     QStringLiteral("Lines marked - are only in version %1").arg(older.value())),
+                 qPrintable(differs));
     }
 
     // One rule for counts: the language the console speaks decides how they are written, so
@@ -806,6 +860,24 @@ private slots:
                      !chinese.contains(QStringLiteral("not a JSON object")) &&
                      chinese.contains(QStringLiteral("3")),
                  qPrintable(chinese));
+    }
+
+    // One user imported reads "1 user (1 line)", in English and Chinese: it said "Imported 1
+    // users (1 lines)." (walk30).
+    void importSummaryOfOneUserIsSingular()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("one-user.jsonl"));
+        writeFile(file, "{\"id\": \"only-one\", \"email\": \"one@jobfirst.cn\"}\n");
+        ui::SyncPage *sync = m_window->sync();
+        QSignalSpy finished(sync, &ui::SyncPage::importFinished);
+        sync->startImport(file);
+        QVERIFY(finished.wait(60000));
+        auto *status = sync->findChild<QLabel *>(QStringLiteral("importStatus"));
+        QCOMPARE(status->text(), QStringLiteral("Imported 1 user (1 line)."));
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const QString chinese = status->text();
+        m_window->switchLanguage(QStringLiteral("en"));
+        QCOMPARE(chinese, QStringLiteral("已导入 1 个用户（1 行）。"));
     }
 
     void removeAskedForConfirmation()

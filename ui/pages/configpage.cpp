@@ -2,6 +2,7 @@
 #include "pages/configpage.h"
 
 #include "api/enginesession.h"
+#include "config/textposition.h"
 #include "core/whenfinished.h"
 #include "pages/auditpage.h"
 
@@ -22,6 +23,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <optional>
 
 namespace jobfirst::ui {
 
@@ -125,6 +127,7 @@ void ConfigPage::connectButtons()
     });
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::apply);
     connect(m_revert, &QPushButton::clicked, this, &ConfigPage::reload);
+    m_compare->setObjectName(QStringLiteral("compareConfig"));
     connect(m_compare, &QPushButton::clicked, this, &ConfigPage::compareSelected);
     m_rollback->setObjectName(QStringLiteral("rollbackConfig"));
     connect(m_rollback, &QPushButton::clicked, this, &ConfigPage::rollbackSelected);
@@ -311,24 +314,28 @@ bool ConfigPage::validate()
 
 QString ConfigPage::validationText(const QByteArray &json, const Error &error)
 {
-    // The engine says where a syntax error is as a byte offset, and names a key by its path:
-    // the operator looks for a line.
-    qsizetype at = -1;
+    // Where the parser stopped, or where the key the engine names is written: the line and
+    // column an editor shows (the parser says a byte offset, which nobody can look up).
+    std::optional<TextPosition> place;
+    Error shown = error;
     if (error.code == u"config.syntax") {
         QJsonParseError parse;
         QJsonDocument::fromJson(json, &parse);
-        if (parse.error != QJsonParseError::NoError)
-            at = parse.offset;
+        if (parse.error != QJsonParseError::NoError) {
+            place = TextPosition::ofJsonError(json, parse.offset);
+            shown.message = parse.errorString(); // the engine's words repeat the place
+        }
     } else {
         // A top-level key ("key 'max_nodes': …"), found where it is written once.
         static const QRegularExpression named(QStringLiteral("^key '([a-z0-9_]+)'"));
         const QRegularExpressionMatch m = named.match(error.message);
         const QByteArray key = '"' + m.captured(1).toUtf8() + '"';
         if (m.hasMatch() && json.count(key) == 1)
-            at = json.indexOf(key);
+            place = TextPosition::of(json, json.indexOf(key));
     }
-    const QString text = errorText(error);
-    return at < 0 ? text : tr("Line %1: %2").arg(json.left(at).count('\n') + 1).arg(text);
+    const QString text = errorText(shown);
+    return place ? tr("Line %1, column %2: %3").arg(place->line).arg(place->column).arg(text)
+                 : text;
 }
 
 void ConfigPage::apply()
@@ -371,24 +378,36 @@ void ConfigPage::compareSelected()
             m_error->setText(diff.error().message);
             return;
         }
-        showDiff(v, diff->diff);
+        showDiff(v, diff.value());
     });
 }
 
-void ConfigPage::showDiff(int version, const QString &diff)
+void ConfigPage::showDiff(int version, const ConfigDiff &diff)
 {
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(version));
-    auto *text = new QPlainTextEdit(diff);
+    auto *dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("configDiff"));
+    dialog->setWindowTitle(tr("Version %1 (-) against the running config (+)").arg(version));
+    // With no line marked, the whole config read as a diff that showed nothing: say so.
+    auto *summary = new QLabel(
+        diff.hasDifferences()
+            ? tr("Lines marked - are only in version %1, lines marked + only in the running "
+                 "config.")
+                  .arg(version)
+            : tr("No differences: version %1 is the configuration running now.").arg(version));
+    summary->setObjectName(QStringLiteral("diffSummary"));
+    summary->setWordWrap(true);
+    auto *text = new QPlainTextEdit(diff.diff);
     text->setReadOnly(true);
     text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    auto *layout = new QVBoxLayout(&dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(summary);
     layout->addWidget(text);
     layout->addWidget(buttons);
-    dialog.resize(700, 600);
-    dialog.exec();
+    dialog->resize(700, 600);
+    dialog->open();
 }
 
 /// The top-level keys whose values differ between two configs' JSON, sorted.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "api/sessiontypes.h"
+#include "config/configversion.h"
 #include "models/recordtablemodel.h"
 #include "pages/page.h"
-#include "config/configversion.h"
 
 #include <functional>
 
@@ -71,7 +72,7 @@ private:
     /// it can be told, the kind of error, then the engine's detail as it came.
     static QString validationText(const QByteArray &json, const Error &error);
     void compareSelected();
-    void showDiff(int version, const QString &diff);
+    void showDiff(int version, const ConfigDiff &diff);
     void rollbackSelected();
     void rollback(int version);
     /// The roll-back confirmation: the version, when and by whom, and the keys it changes.

@@ -1170,15 +1170,17 @@ QString SyncPage::importText(const Result<ImportProgress> &r, bool cancelled)
 {
     if (!r)
         return tr("Import failed: %1").arg(errorText(r.error()));
-    QString text =
-        cancelled
-            ? tr("Import cancelled after %1 users; start it again to resume.")
-                  .arg(countText(r->accepted))
-            : tr("Imported %1 users (%2 lines).").arg(countText(r->accepted), countText(r->lines));
+    // (lupdate 6.4 hangs on a call as the count argument: plain variables.) "1 user", not
+    // "1 users": %Ln picks the language's plural form and writes the count as it does.
+    const int users = int(std::min<qint64>(r->accepted, INT_MAX));
+    const int lines = int(std::min<qint64>(r->lines, INT_MAX));
+    QString text = cancelled ? tr("Import cancelled after %Ln user(s); start it again to resume.",
+                                  nullptr, users)
+                             : tr("Imported %Ln user(s) (%1).", nullptr, users)
+                                   .arg(tr("%Ln line(s)", nullptr, lines));
     if (r->resumed)
         text += QLatin1Char(' ') + tr("Resumed where an earlier run stopped.");
     if (r->rejected) {
-        // (lupdate 6.4 hangs on a call as the count argument: a plain variable.)
         const int rejected = int(std::min<qint64>(r->rejected, INT_MAX));
         text +=
             QLatin1Char(' ') + tr("%Ln line(s) were not users; the first: %1", nullptr, rejected)
