@@ -60,8 +60,7 @@ DeliveryEngine::DeliveryEngine(QString dbPath, OutboxWriter *writer, int dispatc
                   .arg(QString::number(QRandomGenerator::global()->generate(), 16))),
       m_writer(writer),
       m_dispatcherCount(dispatchers > 0 ? dispatchers
-                                        : std::clamp(QThread::idealThreadCount(), 1, 4)),
-      m_stallWatch(StallWatch::shared())
+                                        : std::clamp(QThread::idealThreadCount(), 1, 4))
 {
     m_latencies.reserve(LatencyWindow);
 }
@@ -76,6 +75,14 @@ Status DeliveryEngine::start()
     if (m_thread.joinable())
         return {};
     m_stop = false;
+    // The watch's thread too starts here, where a thread that cannot start is an error.
+    if (Status s = startingThreads(QStringLiteral("the stall watch"),
+                                   [this]() -> Status {
+                                       m_stallWatch = StallWatch::shared();
+                                       return {};
+                                   });
+        !s)
+        return s;
     std::promise<Status> started;
     auto future = started.get_future();
     if (Status s = startThread(QStringLiteral("the delivery engine"), m_thread,
