@@ -134,6 +134,26 @@ class TestConsole final : public QObject
         QTest::keyClicks(e, text);
     }
 
+    /// Applies the configs of max_nodes `first` and `first + 1` and shows the Config page
+    /// once it lists the newer version; false when either is refused or the page does not.
+    bool twoVersionsListed(int first, int &older, int &newer)
+    {
+        const auto a = m_engine->applyConfig(configJson(first)).result();
+        const auto b = m_engine->applyConfig(configJson(first + 1)).result();
+        if (!a || !b)
+            return false;
+        older = a.value();
+        newer = b.value();
+        m_window->showPage(4);
+        m_window->config()->reload();
+        return QTest::qWaitFor(
+            [&] {
+                return m_window->config()->versions()->rowCount() > 0 &&
+                       m_window->config()->versions()->row(0).version == newer;
+            },
+            5000);
+    }
+
 private slots:
     void initTestCase()
     {
@@ -670,25 +690,17 @@ private slots:
     // names the version, and the keys that rolling back changes, or that none do.
     void rollbackConfirmationSaysWhatChanges()
     {
-        const auto older = m_engine->applyConfig(configJson(17)).result();
-        QVERIFY(older);
-        const auto newer = m_engine->applyConfig(configJson(18)).result();
-        QVERIFY(newer);
-        m_window->showPage(4);
-        m_window->config()->reload();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0 &&
-                                     m_window->config()->versions()->row(0).version ==
-                                         newer.value(),
-                                 5000);
+        int older = 0, newer = 0;
+        QVERIFY(twoVersionsListed(17, older, newer));
         QTRY_VERIFY(m_window->config()->editor()->toPlainText().contains(
             QStringLiteral("\"max_nodes\": 18")));
-        const QString back = rollbackConfirmation(older.value());
-        QVERIFY2(back.contains(QStringLiteral("version %1").arg(older.value())), qPrintable(back));
+        const QString back = rollbackConfirmation(older);
+        QVERIFY2(back.contains(QStringLiteral("version %1").arg(older)), qPrintable(back));
         QVERIFY2(back.contains(QStringLiteral("Keys that change: max_nodes")), qPrintable(back));
-        const QString same = rollbackConfirmation(newer.value());
+        const QString same = rollbackConfirmation(newer);
         QVERIFY2(same.contains(QStringLiteral("No change")), qPrintable(same));
         // Cancelled: nothing was rolled back.
-        QCOMPARE(m_engine->configVersions(1).result()->first().version, newer.value());
+        QCOMPARE(m_engine->configVersions(1).result()->first().version, newer);
         QCOMPARE(maxNodes(), 18);
     }
 
@@ -696,22 +708,14 @@ private slots:
     // which read as a view that failed to show the differences (walk30): it says there are none.
     void comparingTheRunningVersionSaysNoDifferences()
     {
-        const auto older = m_engine->applyConfig(configJson(19)).result();
-        QVERIFY(older);
-        const auto newer = m_engine->applyConfig(configJson(20)).result();
-        QVERIFY(newer);
-        m_window->showPage(4);
-        m_window->config()->reload();
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->config()->versions()->rowCount() > 0 &&
-                                     m_window->config()->versions()->row(0).version ==
-                                         newer.value(),
-                                 5000);
-        QCOMPARE(comparisonSummary(newer.value()),
+        int older = 0, newer = 0;
+        QVERIFY(twoVersionsListed(19, older, newer));
+        QCOMPARE(comparisonSummary(newer),
                  QStringLiteral("No differences: version %1 is the configuration running now.")
-                     .arg(newer.value()));
-        const QString differs = comparisonSummary(older.value());
+                     .arg(newer));
+        const QString differs = comparisonSummary(older);
         QVERIFY2(differs.startsWith(
-                     QStringLiteral("Lines marked - are only in version %1").arg(older.value())),
+                     QStringLiteral("Lines marked - are only in version %1").arg(older)),
                  qPrintable(differs));
     }
 
