@@ -2165,6 +2165,10 @@ After: %2</source>
         <source>Restored the backup made %1 (%2 store, checked) into %3.</source>
         <translation>已将 %1 制作的备份（存储 %2，已校验）恢复到 %3。</translation>
     </message>
+    <message>
+        <source>wrong passphrase (not the one given when the backup was made)</source>
+        <translation>口令错误（不是制作备份时设置的口令）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SloPanel</name>

@@ -2,6 +2,7 @@
 // jobfirstctl lb pick|simulate: where traffic would go, and how the strategies compare.
 #include "api/codec.h"
 #include "ctlcontext.h"
+#include "texttable.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -64,57 +65,135 @@ Result<QList<SimNode>> readWhatIf(const QString &path, const SimNode &defaults)
     return nodes;
 }
 
-int simulate(CtlContext &ctx, const Arguments &args)
+/// The simulation's figures from the options (defaults where not given); an error names the
+/// option and its value.
+std::optional<SimulationRequest> simulationRequest(const Arguments &args, QString *error)
 {
-    QString error;
-    const auto requests = args.integer(QStringLiteral("requests"), 100000, 1, 100000000, &error);
-    const auto rate = args.number(QStringLiteral("rate"), 1000, 1e-3, 1e9, &error);
-    const auto seed = args.integer(QStringLiteral("seed"), 1, 0, std::numeric_limits<qint64>::max(), &error);
-    const auto capacity = args.integer(QStringLiteral("capacity"), 8, 1, 100000, &error);
-    const auto latency = args.number(QStringLiteral("latency"), 20, 1e-3, 600000, &error);
-    const auto queue = args.integer(QStringLiteral("queue-limit"), 64, 0, 10000000, &error);
+    const auto requests = args.integer(QStringLiteral("requests"), 100000, 1, 100000000, error);
+    const auto rate = args.number(QStringLiteral("rate"), 1000, 1e-3, 1e9, error);
+    const auto seed =
+        args.integer(QStringLiteral("seed"), 1, 0, std::numeric_limits<qint64>::max(), error);
+    const auto capacity = args.integer(QStringLiteral("capacity"), 8, 1, 100000, error);
+    const auto latency = args.number(QStringLiteral("latency"), 20, 1e-3, 600000, error);
+    const auto queue = args.integer(QStringLiteral("queue-limit"), 64, 0, 10000000, error);
     if (!requests || !rate || !seed || !capacity || !latency || !queue)
-        return ctx.usage(error);
+        return std::nullopt;
     SimulationRequest request;
     request.params.requests = *requests;
     request.params.arrivalRate = *rate;
     request.params.seed = quint64(*seed);
     request.nodeDefaults = SimNode{QString(), 1, int(*capacity), *latency, int(*queue)};
     const QString strategyText = args.value(QStringLiteral("strategy"), QStringLiteral("all"));
-    if (strategyText != QLatin1String("all")) {
-        request.params.strategies.clear();
-        for (const QString &name : strategyText.split(u',')) {
-            const auto s = strategyFromName(name);
-            if (!s)
-                return ctx.usage(QStringLiteral("unknown strategy \"%1\"").arg(name));
-            request.params.strategies << *s;
+    if (strategyText == QLatin1String("all"))
+        return request;
+    request.params.strategies.clear();
+    for (const QString &name : strategyText.split(u',')) {
+        const auto s = strategyFromName(name);
+        if (!s) {
+            *error = QStringLiteral("unknown strategy \"%1\"").arg(name);
+            return std::nullopt;
         }
+        request.params.strategies << *s;
     }
+    return request;
+}
+
+QString msText(double ms)
+{
+    return QStringLiteral("%1 ms").arg(ms, 0, 'f', 1);
+}
+
+/// What each strategy did with the same arrivals, then how many requests each node served
+/// under each: a line a strategy, a line a node (a cluster has more nodes than strategies).
+void printSimulation(CtlContext &ctx, const SimulationRequest &request,
+                     const SimulationReport &report, const QStringList &ids)
+{
+    ctx.out << QStringLiteral("%1 requests at %2 requests/s (seed %3) over %4 nodes, for each "
+                              "strategy; latency is from arrival to response\n")
+                   .arg(request.params.requests)
+                   .arg(request.params.arrivalRate, 0, 'g', 6)
+                   .arg(request.params.seed)
+                   .arg(ids.size());
+    TextTable strategies({QStringLiteral("STRATEGY"), QStringLiteral("SERVED"),
+                          QStringLiteral("QUEUED"), QStringLiteral("REJECTED"),
+                          QStringLiteral("MEAN"), QStringLiteral("P50"), QStringLiteral("P95"),
+                          QStringLiteral("P99")});
+    QStringList perNodeHeaders{QStringLiteral("NODE")};
+    for (int c = 1; c <= 7; ++c)
+        strategies.alignRight(c);
+    for (const StrategyOutcome &o : report.outcomes) {
+        strategies.addRow({strategyName(o.strategy), QString::number(o.served),
+                           QString::number(o.queued), QString::number(o.rejected), msText(o.meanMs),
+                           msText(o.p50Ms), msText(o.p95Ms), msText(o.p99Ms)});
+        perNodeHeaders << strategyName(o.strategy);
+    }
+    strategies.print(ctx.out);
+    ctx.out << "\nrequests served per node:\n";
+    TextTable perNode(perNodeHeaders);
+    for (int c = 1; c < perNodeHeaders.size(); ++c)
+        perNode.alignRight(c);
+    for (int i = 0; i < ids.size(); ++i) {
+        QStringList row{ids.at(i)};
+        for (const StrategyOutcome &o : report.outcomes)
+            row << QString::number(o.perNode.value(i));
+        perNode.addRow(row);
+    }
+    perNode.print(ctx.out);
+}
+
+/// The nodes to simulate: those of --what-if FILE, else the cluster's with the defaults;
+/// `ids` gets their ids in the report's order. 0, or the exit code of the failure said.
+int simulationNodes(CtlContext &ctx, const Arguments &args, SimulationRequest &request,
+                    QStringList &ids)
+{
     if (args.has(QStringLiteral("what-if"))) {
         auto nodes = readWhatIf(args.value(QStringLiteral("what-if")), request.nodeDefaults);
         if (!nodes)
             return ctx.fail(nodes.error().message);
         request.params.nodes = nodes.value();
     }
-    QStringList ids;
-    if (request.params.nodes.isEmpty()) {
-        const auto nodes = ctx.wait(ctx.session->nodes());
-        if (!nodes)
-            return ctx.fail(nodes.error().message);
-        for (const NodeStatus &n : nodes.value()) {
-            ids << n.spec.id;
-            SimNode s = request.nodeDefaults;
-            s.id = n.spec.id;
-            s.weight = n.spec.weight;
-            request.params.nodes << s; // the same nodes the report is printed over
-        }
-    } else {
+    if (!request.params.nodes.isEmpty()) {
         for (const SimNode &n : request.params.nodes)
             ids << n.id;
+        return 0;
     }
-    const auto report = ctx.wait(ctx.session->simulate(request));
+    const auto nodes = ctx.wait(ctx.session->nodes());
+    if (!nodes)
+        return ctx.fail(nodes.error().message);
+    for (const NodeStatus &n : nodes.value()) {
+        ids << n.spec.id;
+        SimNode s = request.nodeDefaults;
+        s.id = n.spec.id;
+        s.weight = n.spec.weight;
+        request.params.nodes << s; // the same nodes the report is printed over
+    }
+    return 0;
+}
+
+int simulate(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(
+            args,
+            {QStringLiteral("strategy"), QStringLiteral("requests"), QStringLiteral("rate"),
+             QStringLiteral("seed"), QStringLiteral("capacity"), QStringLiteral("latency"),
+             QStringLiteral("queue-limit"), QStringLiteral("what-if"), QStringLiteral("json")},
+            &code))
+        return code;
+    QString error;
+    auto request = simulationRequest(args, &error);
+    if (!request)
+        return ctx.usage(error);
+    QStringList ids;
+    if (int failed = simulationNodes(ctx, args, *request, ids))
+        return failed;
+    const auto report = ctx.wait(ctx.session->simulate(*request));
     if (!report)
         return ctx.fail(report.error().message);
+    if (!args.has(QStringLiteral("json"))) {
+        printSimulation(ctx, *request, report.value(), ids);
+        return 0;
+    }
     QJsonObject o = codec::encode(report.value(), ids);
     o.remove(QStringLiteral("nodes"));
     ctx.printJson(QJsonDocument(o));

@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "config/configdiff.h"
 #include "ctlcontext.h"
+#include "texttable.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -84,6 +85,37 @@ QString versionName(int version)
                         : QStringLiteral("version %1").arg(version);
 }
 
+/// config versions: newest first, one line a version (JSON with --json).
+int listVersions(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
+    if (args.positional.size() > 1)
+        return ctx.usage(QStringLiteral("config versions takes no arguments, not \"%1\"")
+                             .arg(args.positional.mid(1).join(u' ')));
+    const auto versions = ctx.wait(ctx.session->configVersions(100));
+    if (!versions)
+        return ctx.fail(versions.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        QJsonArray a;
+        for (const ConfigVersion &v : versions.value())
+            a.append(codec::encode(v, false));
+        ctx.printJson(a);
+        return 0;
+    }
+    if (versions->isEmpty()) {
+        ctx.out << "no config versions in the store yet" << Qt::endl;
+        return 0;
+    }
+    TextTable table({QStringLiteral("VERSION"), QStringLiteral("APPLIED"), QStringLiteral("BY")});
+    table.alignRight(0);
+    for (const ConfigVersion &v : versions.value())
+        table.addRow({QString::number(v.version), localIsoTime(v.timestamp), v.actor});
+    table.print(ctx.out);
+    return 0;
+}
+
 } // namespace
 
 int runConfigCommand(CtlContext &ctx, const Arguments &args)
@@ -118,16 +150,8 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         ctx.out << config->toJson();
         return 0;
     }
-    if (sub == QLatin1String("versions")) {
-        const auto versions = ctx.wait(engine.configVersions(100));
-        if (!versions)
-            return ctx.fail(versions.error().message);
-        QJsonArray a;
-        for (const ConfigVersion &v : versions.value())
-            a.append(codec::encode(v, false));
-        ctx.printJson(a);
-        return 0;
-    }
+    if (sub == QLatin1String("versions"))
+        return listVersions(ctx, args);
     if (sub == QLatin1String("diff")) {
         int from = 0, to = 0;
         if (int code = versionNumber(ctx, args.value(QStringLiteral("from"), QStringLiteral("0")), &from))

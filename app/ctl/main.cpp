@@ -24,8 +24,9 @@ const char *const Help = R"(jobfirstctl - JobFirst cluster and sync from the com
 Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-config]] COMMAND ...
        jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
 
-status, audit, node list, health, lb pick, daemons, logs and slo print text for people (JSON
-with --json); the other commands print JSON.
+status, audit, node list, node history, health, lb pick, lb simulate, config versions,
+daemons, logs and slo print text for people (JSON with --json);
+the other commands print JSON.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)

@@ -2,6 +2,7 @@
 // jobfirstctl node|health|watch: the cluster's nodes and their health.
 #include "api/codec.h"
 #include "ctlcontext.h"
+#include "texttable.h"
 
 #include <QJsonArray>
 #include <QTimer>
@@ -72,6 +73,52 @@ void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
                        .arg(n.spec.url);
 }
 
+/// Each item as the API encodes it, less `key` (a field the command line leaves out).
+template <typename T> QJsonArray encodedWithout(const QList<T> &items, const QString &key)
+{
+    QJsonArray a;
+    for (const T &item : items) {
+        QJsonObject o = codec::encode(item);
+        o.remove(key);
+        a.append(o);
+    }
+    return a;
+}
+
+/// node history ID: its health changes, newest first, one line each (JSON with --json).
+int printHistory(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("limit"), QStringLiteral("json")}, &code))
+        return code;
+    if (args.positional.size() != 2)
+        return ctx.usage(QStringLiteral("node history takes one node id"));
+    QString error;
+    const auto limit = args.integer(QStringLiteral("limit"), 50, 1, 100000, &error);
+    if (!limit)
+        return ctx.usage(error);
+    const QString id = args.positional.at(1);
+    const auto events = ctx.wait(ctx.session->nodeHistory(id, int(*limit)));
+    if (!events)
+        return ctx.fail(events.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        ctx.printJson(encodedWithout(events.value(), QStringLiteral("id")));
+        return 0;
+    }
+    if (events->isEmpty()) {
+        ctx.out << "node \"" << id << "\" has no health changes recorded" << Qt::endl;
+        return 0;
+    }
+    TextTable table({QStringLiteral("TIME"), QStringLiteral("FROM"), QStringLiteral("TO"),
+                     QStringLiteral("LATENCY"), QStringLiteral("REASON")});
+    table.alignRight(3);
+    for (const HealthEvent &e : events.value())
+        table.addRow({localIsoTime(e.timestamp), healthStateName(e.from), healthStateName(e.to),
+                      QStringLiteral("%1 ms").arg(e.latencyMs, 0, 'f', 1), e.reason});
+    table.print(ctx.out);
+    return 0;
+}
+
 } // namespace
 
 int runNodeCommand(CtlContext &ctx, const Arguments &args)
@@ -135,23 +182,8 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             return ctx.usage(QStringLiteral("node %1 takes one node id").arg(sub));
         return done(ctx, ctx.wait(engine.setAdminState(args.positional.at(1), *adminStateFromName(sub))));
     }
-    if (sub == QLatin1String("history")) {
-        QString error;
-        const auto limit = args.integer(QStringLiteral("limit"), 50, 1, 100000, &error);
-        if (!limit)
-            return ctx.usage(error);
-        const auto events = ctx.wait(engine.nodeHistory(args.positional.value(1), int(*limit)));
-        if (!events)
-            return ctx.fail(events.error().message);
-        QJsonArray a;
-        for (const HealthEvent &e : events.value()) {
-            QJsonObject o = codec::encode(e);
-            o.remove(QStringLiteral("id"));
-            a.append(o);
-        }
-        ctx.printJson(a);
-        return 0;
-    }
+    if (sub == QLatin1String("history"))
+        return printHistory(ctx, args);
     return ctx.usage(QStringLiteral("unknown node command \"%1\"").arg(sub));
 }
 
@@ -163,13 +195,7 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
     if (!checks)
         return ctx.fail(checks.error().message);
     if (args.has(QStringLiteral("json"))) {
-        QJsonArray a;
-        for (const NodeCheck &c : checks.value()) {
-            QJsonObject o = codec::encode(c);
-            o.remove(QStringLiteral("at"));
-            a.append(o);
-        }
-        ctx.printJson(a);
+        ctx.printJson(encodedWithout(checks.value(), QStringLiteral("at")));
         return 0;
     }
     for (const NodeCheck &c : checks.value())

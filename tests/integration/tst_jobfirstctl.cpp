@@ -4,6 +4,7 @@
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "store/deliverylease.h"
+#include "store/store.h"
 #include "testprograms.h"
 
 #include <QFileInfo>
@@ -11,6 +12,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QSysInfo>
@@ -86,6 +88,36 @@ class TestJobfirstCtl final : public QObject
         return ran ? std::optional<QByteArray>(err) : std::nullopt;
     }
 
+    /// A text table's line as its cells (columns are two or more spaces apart).
+    static QStringList cells(const QString &line)
+    {
+        static const QRegularExpression gap(QStringLiteral(" {2,}"));
+        return line.trimmed().split(gap);
+    }
+
+    /// The jobfirstctl runs of this test in China's time (UTC+8, no summer time) until the
+    /// guard goes: a local time can then be told from UTC.
+    static auto inChinaTime()
+    {
+        const QByteArray before = qgetenv("TZ");
+        qputenv("TZ", "Asia/Shanghai");
+        return qScopeGuard([before] {
+            if (before.isEmpty())
+                qunsetenv("TZ");
+            else
+                qputenv("TZ", before);
+        });
+    }
+
+    /// An API timestamp ("2026-11-25T02:03:04.000Z") as a person in China reads it, to the
+    /// second: "2026-11-25T10:03:04+08:00".
+    static QString chinaTime(const QString &utc)
+    {
+        const QDateTime t = QDateTime::fromString(utc, Qt::ISODateWithMs).toUTC();
+        return t.addSecs(8 * 3600).toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")) +
+               QStringLiteral("+08:00");
+    }
+
 private slots:
     void init()
     {
@@ -138,6 +170,15 @@ private slots:
         QTest::newRow("unknown option") << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--colour", "red"} << 2 << "--colour";
         QTest::newRow("bad strategy") << QStringList{"lb", "pick", "--strategy", "random"} << 2 << "random";
         QTest::newRow("bad count") << QStringList{"lb", "pick", "--count", "many"} << 2 << "many";
+        // The commands that print text unless asked for JSON refuse what they do not know.
+        QTest::newRow("config versions: unknown option")
+            << QStringList{"config", "versions", "--colour", "red"} << 2 << "--colour";
+        QTest::newRow("node history: unknown option")
+            << QStringList{"node", "history", "a", "--colour", "red"} << 2 << "--colour";
+        QTest::newRow("node history: no node")
+            << QStringList{"node", "history"} << 2 << "node history takes one node id";
+        QTest::newRow("lb simulate: unknown option")
+            << QStringList{"lb", "simulate", "--colour", "red"} << 2 << "--colour";
         QTest::newRow("lease too short")
             << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
             << "--lease \"2\" must be a whole number of seconds from 3 to 300";
@@ -507,7 +548,8 @@ private slots:
         QCOMPARE(ctl({"target", "set", "crm", "--url", "http://h/"}).code, 2); // no config file to edit
         QCOMPARE(ctl({"target", "remove", "crm"}, config).code, 0);
         QCOMPARE(ctl({"target", "list"}, config).json().array().size(), 6);
-        QCOMPARE(ctl({"config", "versions"}).json().array().size(), 4); // set, add, set (ca_file), remove
+        QCOMPARE(ctl({"config", "versions", "--json"}).json().array().size(),
+                 4); // set, add, set (ca_file), remove
     }
 
     void aPasswordTypedIntoALocationIsNeverShown_data()
@@ -616,6 +658,152 @@ private slots:
                  qPrintable(lines.at(3)));
         QCOMPARE(ctl({"audit", "--json"}).json().array().size(), 3);
         QCOMPARE(ctl({"audit", "--colour", "red"}).code, 2);
+    }
+
+    // config versions, node history and lb simulate printed JSON without --json, unlike
+    // status, audit or node list (walk30): a table for people, the same JSON with --json.
+    void configVersionsPrintATableUnlessAskedForJson()
+    {
+        const auto china = inChinaTime();
+        QJsonObject config =
+            QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();
+        for (int maxNodes : {41, 42}) {
+            config[QStringLiteral("max_nodes")] = maxNodes;
+            const QString file =
+                writeFile(QStringLiteral("versions.json"), QJsonDocument(config).toJson());
+            QCOMPARE(ctl({"config", "apply", file}).code, 0);
+        }
+        const QJsonArray json = ctl({"config", "versions", "--json"}).json().array();
+        QVERIFY(json.size() >= 2);
+        const Run text = ctl({"config", "versions"});
+        QCOMPARE(text.code, 0);
+        const QStringList lines = QString::fromUtf8(text.out).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == json.size() + 1, text.out.constData());
+        QCOMPARE(cells(lines.first()),
+                 (QStringList{QStringLiteral("VERSION"), QStringLiteral("APPLIED"),
+                              QStringLiteral("BY")}));
+        for (int i = 0; i < json.size(); ++i) {
+            const QJsonObject v = json.at(i).toObject();
+            QVERIFY(v[QStringLiteral("timestamp")].toString().endsWith(u'Z')); // JSON: UTC
+            const QString line = lines.at(i + 1);
+            const QStringList row = cells(line);
+            QCOMPARE(row, (QStringList{QString::number(v[QStringLiteral("version")].toInt()),
+                                       chinaTime(v[QStringLiteral("timestamp")].toString()),
+                                       v[QStringLiteral("actor")].toString()}));
+            // The number ends under VERSION; the time and actor start under their headers.
+            QCOMPARE(line.indexOf(row.at(0)) + row.at(0).size(), QStringLiteral("VERSION").size());
+            QCOMPARE(line.indexOf(row.at(1)), lines.first().indexOf(QStringLiteral("APPLIED")));
+            QCOMPARE(line.indexOf(row.at(2)), lines.first().indexOf(QStringLiteral("BY")));
+        }
+    }
+
+    void nodeHistoryPrintsATableUnlessAskedForJson()
+    {
+        QCOMPARE(ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1"}).code, 0);
+        const Run none = ctl({"node", "history", "a"});
+        QCOMPARE(none.code, 0);
+        QCOMPARE(none.out, QByteArray("node \"a\" has no health changes recorded\n"));
+        const qint64 down =
+            QDateTime::fromString(QStringLiteral("2026-11-25T02:03:04Z"), Qt::ISODate)
+                .toMSecsSinceEpoch();
+        {
+            auto store = jobfirst::Store::open(m_dir.filePath(QStringLiteral("c.db")));
+            QVERIFY2(store.ok(), store ? "" : qPrintable(store.error().message));
+            jobfirst::HealthEvent e{0,
+                                    QStringLiteral("a"),
+                                    down,
+                                    jobfirst::HealthState::Up,
+                                    jobfirst::HealthState::Down,
+                                    QStringLiteral("connection refused"),
+                                    12.5};
+            QVERIFY(store.value()->appendHealthEvent(e).ok());
+            e.timestamp = down + 65000;
+            e.from = jobfirst::HealthState::Down;
+            e.to = jobfirst::HealthState::Up;
+            e.reason = QStringLiteral("HTTP 200");
+            e.latencyMs = 3;
+            QVERIFY(store.value()->appendHealthEvent(e).ok());
+        }
+        const auto china = inChinaTime();
+        const Run text = ctl({"node", "history", "a"});
+        QCOMPARE(text.code, 0);
+        const QStringList lines = QString::fromUtf8(text.out).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 3, text.out.constData());
+        QCOMPARE(cells(lines.at(0)), (QStringList{"TIME", "FROM", "TO", "LATENCY", "REASON"}));
+        QCOMPARE(cells(lines.at(1)),
+                 (QStringList{"2026-11-25T10:04:09+08:00", "down", "up", "3.0 ms", "HTTP 200"}));
+        QCOMPARE(cells(lines.at(2)), (QStringList{"2026-11-25T10:03:04+08:00", "up", "down",
+                                                  "12.5 ms", "connection refused"}));
+        // Each column starts under its header; the latency ends under LATENCY's last letter.
+        for (const QString &line : lines.mid(1)) {
+            const QStringList row = cells(line);
+            for (int c : {1, 2, 4})
+                QVERIFY2(
+                    line.mid(lines.at(0).indexOf(cells(lines.at(0)).at(c))).startsWith(row.at(c)),
+                    qPrintable(text.out));
+            QCOMPARE(line.indexOf(QStringLiteral(" ms")) + 3, lines.at(0).indexOf(u"LATENCY") + 7);
+        }
+        // --json: as before, in UTC to the millisecond.
+        const QJsonArray json = ctl({"node", "history", "a", "--json"}).json().array();
+        QCOMPARE(json.size(), 2);
+        QCOMPARE(json.at(1).toObject(), (QJsonObject{{"node", "a"},
+                                                     {"from", "up"},
+                                                     {"to", "down"},
+                                                     {"reason", "connection refused"},
+                                                     {"latency_ms", 12.5},
+                                                     {"timestamp", "2026-11-25T02:03:04.000Z"}}));
+        QCOMPARE(ctl({"node", "history", "a", "--limit", "1"}).out.count('\n'), 2);
+    }
+
+    void lbSimulatePrintsATableUnlessAskedForJson()
+    {
+        QCOMPARE(
+            ctl({"node", "add", "--id", "a", "--url", "http://127.0.0.1:1", "--weight", "3"}).code,
+            0);
+        QCOMPARE(ctl({"node", "add", "--id", "b", "--url", "http://127.0.0.1:2"}).code, 0);
+        const QStringList simulate{
+            "lb",     "simulate", "--requests", "4000",
+            "--rate", "500",      "--strategy", "round-robin,weighted-round-robin"};
+        const QJsonObject json = ctl(simulate + QStringList{"--json"}).json().object();
+        QCOMPARE(json.keys(),
+                 (QStringList{"cancelled", "simulated_requests", "strategies", "wall_seconds"}));
+        const QJsonArray strategies = json[QStringLiteral("strategies")].toArray();
+        QCOMPARE(strategies.size(), 2);
+        const Run text = ctl(simulate);
+        QCOMPARE(text.code, 0);
+        const QStringList lines = QString::fromUtf8(text.out).split(u'\n');
+        QVERIFY2(lines.size() == 10 && !text.out.contains('{'), text.out.constData());
+        QCOMPARE(lines.at(0), QStringLiteral("4000 requests at 500 requests/s (seed 1) over 2 "
+                                             "nodes, for each strategy; latency is from arrival "
+                                             "to response"));
+        QCOMPARE(cells(lines.at(1)), (QStringList{"STRATEGY", "SERVED", "QUEUED", "REJECTED",
+                                                  "MEAN", "P50", "P95", "P99"}));
+        const auto ms = [](const QJsonValue &v) {
+            return QString::number(v.toDouble(), 'f', 1) + QStringLiteral(" ms");
+        };
+        for (int i = 0; i < strategies.size(); ++i) {
+            const QJsonObject o = strategies.at(i).toObject();
+            const QJsonObject latency = o[QStringLiteral("latency_ms")].toObject();
+            QCOMPARE(cells(lines.at(2 + i)),
+                     (QStringList{
+                         o[QStringLiteral("strategy")].toString(),
+                         QString::number(o[QStringLiteral("served")].toInteger()),
+                         QString::number(o[QStringLiteral("queued")].toInteger()),
+                         QString::number(o[QStringLiteral("rejected")].toInteger()),
+                         ms(latency[QStringLiteral("mean")]), ms(latency[QStringLiteral("p50")]),
+                         ms(latency[QStringLiteral("p95")]), ms(latency[QStringLiteral("p99")])}));
+            // Figures end under their header's last letter, P99's at the end of the line.
+            QCOMPARE(lines.at(2 + i).size(), lines.at(1).size());
+        }
+        QCOMPARE(lines.at(5), QStringLiteral("requests served per node:"));
+        QCOMPARE(cells(lines.at(6)), (QStringList{"NODE", "round-robin", "weighted-round-robin"}));
+        for (const QString &node : {QStringLiteral("a"), QStringLiteral("b")}) {
+            QStringList row{node};
+            for (const QJsonValue &o : strategies)
+                row << QString::number(
+                    o[QStringLiteral("nodes")][node][QStringLiteral("requests")].toInteger());
+            QCOMPARE(cells(lines.at(node == u"a" ? 7 : 8)), row);
+        }
     }
 
     // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,

@@ -13,6 +13,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -257,6 +259,27 @@ private slots:
         // The passphrase stays for another try; the fields are editable again.
         QCOMPARE(d->findChild<QLineEdit *>(QStringLiteral("passphrase"))->text(), passphrase);
         QVERIFY(d->findChild<QLineEdit *>(QStringLiteral("backupFile"))->isEnabled());
+        d->close();
+    }
+
+    // A Chinese console said "未恢复：…/live.jfbackup: wrong passphrase。": the engine's English
+    // inside its own sentence. The reason is the console's, chosen by the engine's error code.
+    void aWrongPassphraseIsSaidInTheConsolesLanguage()
+    {
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const auto english =
+            qScopeGuard([this] { m_window->switchLanguage(QStringLiteral("en")); });
+        ui::RestoreDialog *d = openFromTheFileMenu();
+        QVERIFY(d);
+        const QString target = path(QStringLiteral("refused-in-chinese.db"));
+        fill(d, m_backup, QStringLiteral("not the passphrase at all"), target);
+        const QString outcome = clickRestore(d);
+        QVERIFY2(outcome.startsWith(QStringLiteral("未恢复：口令错误")) &&
+                     outcome.contains(QStringLiteral("未写入任何内容")),
+                 qPrintable(outcome));
+        static const QRegularExpression latin(QStringLiteral("[A-Za-z]"));
+        QVERIFY2(!outcome.contains(latin), qPrintable(outcome));
+        QVERIFY(!QFileInfo::exists(target));
         d->close();
     }
 };

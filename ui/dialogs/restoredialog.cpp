@@ -18,6 +18,20 @@
 
 namespace jobfirst::ui {
 
+namespace {
+
+/// Why the engine refused a restore, in the console's words where its code says why: its
+/// message is English, and a Chinese console showed "…: wrong passphrase" inside its own
+/// sentence. Other refusals name a file or a check; their message is kept.
+QString refusalReason(const Error &e)
+{
+    if (e.code == u"backup.passphrase")
+        return RestoreDialog::tr("wrong passphrase (not the one given when the backup was made)");
+    return e.message;
+}
+
+} // namespace
+
 RestoreDialog::RestoreDialog(EngineSession *session, QWidget *parent)
     : QDialog(parent), m_session(session), m_remote(session->info().remote), m_file(new QLineEdit),
       m_passphrase(new QLineEdit), m_target(new QLineEdit), m_outcome(new QLabel),
@@ -186,7 +200,7 @@ void RestoreDialog::showOutcome(const Result<BackupInfo> &result, const QString 
     if (!result) {
         m_outcome->setStyleSheet(QStringLiteral("color: #c0392b;"));
         m_outcome->setText(
-            tr("Not restored: %1. Nothing was written.").arg(result.error().message));
+            tr("Not restored: %1. Nothing was written.").arg(refusalReason(result.error())));
         return;
     }
     m_restored = target;
