@@ -156,11 +156,15 @@ private slots:
         // Stopped longer than the delivery timeout; the target answers after the console runs.
         QVERIFY(stallThisProcess(4000, {sim.pid()}, 300));
         QTRY_COMPARE_WITH_TIMEOUT(sync.backlog(), 0, 60000);
-        QCOMPARE(sync.stats().targets.at(0).deadLetters, 0);
+        // None went to the dead letters (the store's count: the engine's own counts only what
+        // it delivered)...
+        QCOMPARE(sync.storedStats().value().targets.at(0).deadLetters, 0);
         QCOMPARE(sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInteger(), 80);
-        // The stall did cut that many deliveries short: each was tried again, and delivered.
-        QVERIFY2(sync.stats().targets.at(0).retries >= DeliverySettler::BreakerThreshold,
-                 qPrintable(QString::number(sync.stats().targets.at(0).retries)));
+        // ...though the stall did cut that many short: the target had them, and had them again
+        // (the same webhook-id) when they were tried again.
+        const qint64 again =
+            sim.get(QStringLiteral("/stats"))[QStringLiteral("duplicates")].toInteger();
+        QVERIFY2(again >= DeliverySettler::BreakerThreshold, qPrintable(QString::number(again)));
         QVERIFY2(circuit.isEmpty(), "the target's circuit opened for timeouts of the stall");
         QCOMPARE(sync.stats().targets.at(0).circuit, CircuitState::Closed);
     }
