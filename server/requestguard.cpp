@@ -207,9 +207,8 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
     m_refused = true;
     m_headTimer.stop();
     m_bodyTimer.stop();
-    // The requests before it are answered first: their bytes go to the server, the rest not.
-    release();
-    m_held.clear();
+    // Ready before the requests ahead of it go: one answered at once, inside release(),
+    // sends the refusal after its own answer.
     m_refusal = refusalAnswer(refusal);
     // Once, with the answer's text: it quotes no body and no header value but the framing
     // ones (Content-Length, Transfer-Encoding), so never a token.
@@ -218,6 +217,9 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
             {{QStringLiteral("peer"), m_client->peerAddress().toString()},
              {QStringLiteral("status"), refusal.status},
              {QStringLiteral("code"), refusal.code}});
+    // The requests before it are answered first: their bytes go to the server, the rest not.
+    release();
+    m_held.clear();
     answerRefusalWhenDue();
 }
 

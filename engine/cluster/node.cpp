@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/node.h"
 
+#include "cluster/urlfault.h"
 #include "core/httpsecurity.h"
 #include "core/urltext.h"
 
@@ -66,43 +67,46 @@ QString checkOutcomeName(CheckOutcome o)
     return {};
 }
 
-Status NodeSpec::validateUrl(const QString &url)
+namespace {
+
+/// The engine's English words for a node URL's fault (the console says its own, by the same
+/// UrlFault). The URL is named without any user name or password it holds.
+QString urlFaultText(UrlFault fault, const QString &url)
 {
-    if (url.size() > 2048 || url.toUtf8().size() > 2048)
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL is longer than 2048 bytes"));
     const QUrl u(url, QUrl::StrictMode);
-    // Messages name the URL without any user name or password it holds.
     const QString shown =
         u.isValid() ? u.toString(QUrl::RemoveUserInfo) : withoutUserInfo(url).left(200);
-    if (url.trimmed().isEmpty())
-        return makeError(QStringLiteral("node.invalid_url"), QStringLiteral("node URL is empty"));
-    if (!url.contains(QLatin1String("://")))
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
-    if (!u.isValid()) {
-        // QUrl's reason quotes the whole URL ("; source was …"), password and all: cut there.
-        const QString reason = u.errorString().section(QStringLiteral("; source was"), 0, 0);
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, reason));
+    switch (fault) {
+    case UrlFault::Empty: return QStringLiteral("node URL is empty");
+    case UrlFault::TooLong: return QStringLiteral("node URL is longer than 2048 bytes");
+    case UrlFault::NoScheme:
+    case UrlFault::UnsupportedScheme:
+        return QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown);
+    case UrlFault::NoHost: return QStringLiteral("node URL \"%1\" has no host").arg(shown);
+    case UrlFault::Credentials:
+        return QStringLiteral("node URL %1 holds a user name or password; use --token-file or a "
+                              "client certificate instead")
+            .arg(shown);
+    default: break;
     }
-    if (u.scheme() != u"http" && u.scheme() != u"https")
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" must start with http:// or https://").arg(shown));
-    if (u.host().isEmpty())
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has no host").arg(shown));
-    if (u.port() == 0)
-        return makeError(QStringLiteral("node.invalid_url"),
-                         QStringLiteral("node URL \"%1\" has port 0").arg(shown));
-    if (!u.userInfo().isEmpty())
-        return makeError(
-            QStringLiteral("node.invalid_url"),
-            QStringLiteral(
-                "node URL %1 holds a user name or password; use --token-file or a client "
-                "certificate instead")
-                .arg(u.toString(QUrl::RemoveUserInfo)));
-    return {};
+    if (u.isValid()) // port 0, or white space QUrl let through
+        return fault == UrlFault::BadPort
+                   ? QStringLiteral("node URL \"%1\" has port 0").arg(shown)
+                   : QStringLiteral("node URL \"%1\" is malformed: it holds white space").arg(shown);
+    // QUrl's reason quotes the whole URL ("; source was …"), password and all: cut there.
+    const QString reason = u.errorString().section(QStringLiteral("; source was"), 0, 0);
+    return QStringLiteral("node URL \"%1\" is malformed: %2").arg(shown, reason);
+}
+
+} // namespace
+
+Status NodeSpec::validateUrl(const QString &url)
+{
+    // One decision for the engine and the console's node dialog: nodeUrlFault().
+    const UrlFault fault = nodeUrlFault(url);
+    if (fault == UrlFault::None)
+        return {};
+    return makeError(QStringLiteral("node.invalid_url"), urlFaultText(fault, url));
 }
 
 Status NodeSpec::validate() const

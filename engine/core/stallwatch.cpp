@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/stallwatch.h"
 
+#include <QtGlobal>
+
 #include <chrono>
+#include <system_error>
 
 namespace jobfirst {
 
@@ -25,7 +28,15 @@ std::shared_ptr<StallWatch> StallWatch::shared()
 
 StallWatch::StallWatch() : m_lastBeatNs(nowNs())
 {
-    m_thread = std::thread([this] { run(); });
+    // Out of threads: the process runs on without noticing stalls, as before the watch was
+    // there, rather than aborting wherever the first holder happened to be made.
+    try {
+        m_thread = std::thread([this] { run(); });
+    } catch (const std::system_error &e) {
+        qWarning("jobfirst: cannot start the stall watch (%s): a timeout across a pause of this "
+                 "process will count as the peer's failure",
+                 e.what());
+    }
 }
 
 StallWatch::~StallWatch()
@@ -35,7 +46,8 @@ StallWatch::~StallWatch()
         m_stop = true;
     }
     m_wake.notify_all();
-    m_thread.join();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 qint64 StallWatch::nowNs()
@@ -53,6 +65,8 @@ qint64 StallWatch::resumingFromMs() const
 
 bool StallWatch::stalledSince(qint64 steadyNs) const
 {
+    if (!m_thread.joinable())
+        return false; // not watching: nothing is known of stalls
     // The watch itself not having run for that long is the stall, seen before its thread
     // wakes: after SIGCONT the threads resume in no particular order.
     return resumingFromMs() > 0 || m_lastStallEndNs > steadyNs;
@@ -60,6 +74,8 @@ bool StallWatch::stalledSince(qint64 steadyNs) const
 
 qint64 StallWatch::lastStallMs() const
 {
+    if (!m_thread.joinable())
+        return 0;
     const qint64 resuming = resumingFromMs();
     return resuming > 0 ? resuming : m_lastStallMs.load();
 }

@@ -19,7 +19,7 @@ namespace jobfirst {
 /// HAProxy do not blame a target for the checker's own pause.
 ///
 /// One watch serves the whole process: shared() starts it for the first holder and it stops
-/// with the last.
+/// with the last. When no thread can be started, the watch logs a warning and reports no stall.
 class StallWatch final
 {
 public:

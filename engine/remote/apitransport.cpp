@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "remote/apitransport.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,6 +19,13 @@ constexpr int MaxBackoffMs = 10000;
 /// peer is gone even if no error arrived (a host that vanished without closing).
 constexpr int StreamSilenceMs = 15000;
 constexpr qsizetype MaxPendingStreamBytes = 64 * 1024 * 1024;
+
+/// Qt's words for an error it knows nothing of (QIODevice's default), in any language.
+bool saysNothing(const QString &errorString)
+{
+    return errorString.isEmpty() || errorString == QLatin1String("Unknown error") ||
+           errorString == QCoreApplication::translate("QIODevice", "Unknown error");
+}
 } // namespace
 
 ApiTransport::ApiTransport(RemoteOptions options, QObject *parent)
@@ -117,6 +125,10 @@ QString ApiTransport::failure(QNetworkReply *reply, const CallProgress &progress
     case QNetworkReply::SslHandshakeFailedError:
         return QStringLiteral("TLS handshake failed: %1").arg(reply->errorString());
     case QNetworkReply::UnknownNetworkError:
+        // Qt files every socket error it has no code for here: a reset says only Qt's generic
+        // "Unknown error", while "Network unreachable" or "No route to host" say themselves.
+        if (!saysNothing(reply->errorString()))
+            return reply->errorString();
         // Qt reads no answer while it is still sending a body: one the server sent before
         // closing (a refusal of the upload, say) is lost with the connection.
         if (progress.sent > 0 && progress.sent < progress.total)
@@ -197,6 +209,7 @@ void ApiTransport::openStream(int intervalMs)
         old->deleteLater();
     }
     m_parser = EventStreamParser();
+    m_streamAbortedFor.clear();
     ApiRequest r;
     r.path = QStringLiteral("/api/v1/stream");
     r.query.addQueryItem(QStringLiteral("interval_ms"), QString::number(intervalMs));
@@ -221,8 +234,13 @@ void ApiTransport::openStream(int intervalMs)
                 m_revoked = QJsonDocument::fromJson(e.data).object().value(QStringLiteral("message")).toString();
             emit streamEvent(e.event, e.data);
         }
-        if (m_parser.pending() > MaxPendingStreamBytes)
+        if (m_parser.pending() > MaxPendingStreamBytes) {
+            m_streamAbortedFor = QStringLiteral("the engine at %1 sent an event over %2 MiB that "
+                                                "did not end")
+                                     .arg(m_options.server.toString())
+                                     .arg(MaxPendingStreamBytes / (1024 * 1024));
             reply->abort();
+        }
     });
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         reply->deleteLater();
@@ -231,7 +249,9 @@ void ApiTransport::openStream(int intervalMs)
         m_stream = nullptr;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         QString reason = describe(reply, CallProgress{StreamSilenceMs});
-        if (status >= 400) {
+        if (!m_streamAbortedFor.isEmpty()) {
+            reason = std::exchange(m_streamAbortedFor, {});
+        } else if (status >= 400) {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
             reason = QStringLiteral("the engine at %1 refused the stream: %2")
                          .arg(m_options.server.toString(),

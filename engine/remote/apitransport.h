@@ -101,6 +101,7 @@ private:
     bool m_streamWanted = false;
     bool m_streamUp = false;
     QString m_revoked; ///< why the engine said it ends the stream ("revoked" event), until it does
+    QString m_streamAbortedFor; ///< why this side cut the stream, until its finished() says so
 };
 
 } // namespace jobfirst

@@ -738,11 +738,8 @@ void PostgresOutboxStore::finish(std::function<void(bool, const QString &)> answ
 
 void PostgresOutboxStore::disconnect(Link &link)
 {
-    if (link.silence && link.silence->cut()) {
-        m_serverSilent = true;
-        m_probe.start(QStringLiteral("PostgreSQL store %1: %2")
-                          .arg(m_url.toString(), link.silence->reason()));
-    }
+    if (link.silence && link.silence->cut())
+        markServerSilent(link.silence->reason());
     // Freeing a prepared statement is a round trip too: on a server found silent (here or on
     // another connection) each would wait out the silence limit, one connection after
     // another (a stop took a minute), so the socket goes first and they fail at once.
@@ -766,9 +763,25 @@ void PostgresOutboxStore::rollback(Link &link)
         disconnect(link); // the connection is gone: open it again next time
 }
 
+void PostgresOutboxStore::markServerSilent(const QString &why)
+{
+    std::lock_guard lock(m_silenceMutex);
+    m_probe.start(QStringLiteral("PostgreSQL store %1: %2").arg(m_url.toString(), why));
+    m_serverSilent = true;
+}
+
+bool PostgresOutboxStore::serverAway(QString *reason)
+{
+    std::lock_guard lock(m_silenceMutex);
+    if (m_probe.waiting(reason))
+        return true;
+    m_serverSilent = false; // the probe found the server answering
+    return false;
+}
+
 QString PostgresOutboxStore::connect(Link &link)
 {
-    if (QString reason; m_probe.waiting(&reason)) {
+    if (QString reason; serverAway(&reason)) {
         if (link.connected && m_serverSilent) {
             // Another connection found the server silent: a statement here would wait as
             // long (each claim and outcome a lease period, one connection after another).
@@ -777,8 +790,6 @@ QString PostgresOutboxStore::connect(Link &link)
         }
         if (!link.connected)
             return reason;
-    } else {
-        m_serverSilent = false;
     }
     if (link.connected)
         return {};

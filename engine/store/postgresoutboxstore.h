@@ -168,6 +168,10 @@ private:
     /// outcome of a row discarded or pruned meanwhile has nothing left to record.
     bool keepExisting(std::vector<std::vector<qint64>> &refused, QString &error);
     QString fail(QSqlQuery &q, const QString &what);
+    /// A connection's server fell silent: probe it, and have the other connections drop theirs.
+    void markServerSilent(const QString &why);
+    /// Whether the probe still waits for the server (`reason`: why the store is unavailable).
+    bool serverAway(QString *reason);
 
     PostgresUrl m_url;
     /// Once a connection's connect failed or its server fell silent, finds out off the
@@ -177,6 +181,9 @@ private:
     /// The probe runs because a connection's server fell silent (not because a connect was
     /// refused): connected links drop their connections too.
     std::atomic<bool> m_serverSilent{false};
+    /// Orders markServerSilent() and serverAway() on the connections' threads: a connection
+    /// that saw no probe running cannot clear a silence another has just found.
+    std::mutex m_silenceMutex;
     QString m_leaseOwner; ///< who this writer last claimed the lease for ("" none)
     /// The owner whose fence lock the group in commitOn() holds: its outcomes are written for
     /// that owner's partitions (on commitOn()'s thread).

@@ -75,14 +75,7 @@ Status DeliveryEngine::start()
     if (m_thread.joinable())
         return {};
     m_stop = false;
-    // The watch's thread too starts here, where a thread that cannot start is an error.
-    if (Status s = startingThreads(QStringLiteral("the stall watch"),
-                                   [this]() -> Status {
-                                       m_stallWatch = StallWatch::shared();
-                                       return {};
-                                   });
-        !s)
-        return s;
+    m_stallWatch = StallWatch::shared();
     std::promise<Status> started;
     auto future = started.get_future();
     if (Status s = startThread(QStringLiteral("the delivery engine"), m_thread,
@@ -440,16 +433,17 @@ void DeliveryEngine::Loop::settleFinished()
         if (rt)
             --rt->inFlight;
         --engine.m_inFlightTotal;
-        const std::size_t measured = latencies.size();
-        const DeliverySettler::Result s =
-            settler.settle(rt, flight, result, now, outcomes, latencies);
-        if (engine.onDelivered && latencies.size() > measured)
-            engine.onDelivered(flight.target, latencies.data() + measured,
-                               latencies.size() - measured);
-        // A timeout that ran out while this process was stopped is not the node's failure.
+        // A timeout that ran out while this process was stopped is not the target's failure:
+        // neither its circuit's nor, for a node, its health's.
         const bool stalled =
             result.timedOut && engine.m_stallWatch->stalledSince(
                                    StallWatch::nowNs() - qint64(result.durationMs * 1e6));
+        const std::size_t measured = latencies.size();
+        const DeliverySettler::Result s =
+            settler.settle(rt, flight, result, now, outcomes, latencies, stalled);
+        if (engine.onDelivered && latencies.size() > measured)
+            engine.onDelivered(flight.target, latencies.data() + measured,
+                               latencies.size() - measured);
         if (rt && flight.target.startsWith(QLatin1String("node:")) && engine.onNodeResult &&
             !stalled)
             engine.onNodeResult(flight.target, s.ok || s.reached, s.error);

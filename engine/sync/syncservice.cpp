@@ -784,6 +784,23 @@ TargetStatus SyncService::targetRow(const TargetRowSources &from, const QString 
     return t;
 }
 
+namespace {
+
+/// Counts the daemons whose rate is current into `s` (this one, `self`, is counted already);
+/// a daemon awaited after the store came back makes the count not known.
+void addDaemonRates(const QList<DaemonStatus> &daemons, SyncStats &s)
+{
+    for (const DaemonStatus &d : daemons) {
+        s.liveDaemonsKnown = s.liveDaemonsKnown && !d.awaited;
+        if (d.self || !d.rateKnown())
+            continue;
+        ++s.liveDaemons;
+        s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
+    }
+}
+
+} // namespace
+
 void SyncService::addClusterRate(SyncStats &s) const
 {
     s.daemonId = m_delivery->owner();
@@ -801,31 +818,20 @@ void SyncService::addClusterRate(SyncStats &s) const
         s.liveDaemonsKnown = false;
         return;
     }
-    for (const DaemonStatus &d : daemons.value()) {
-        s.liveDaemonsKnown = s.liveDaemonsKnown && !d.awaited;
-        if (d.self || !d.rateKnown())
-            continue;
-        ++s.liveDaemons;
-        s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
-    }
+    addDaemonRates(daemons.value(), s);
 }
 
 void SyncService::addStoredDaemons(SyncStats &s) const
 {
-    // PostgreSQL: the daemons' heartbeat rows, each with its current rate, as addClusterRate
-    // counts them. SQLite: the one delivery lease says whether a process delivers; its rate
-    // is its own, not in the store.
+    // PostgreSQL: the daemons' heartbeat rows, each with its current rate, counted as
+    // addClusterRate counts them. SQLite: the one delivery lease says whether a process
+    // delivers; its rate is its own, not in the store.
     if (PostgresUrl::isUrl(m_outbox)) {
         const Result<QList<DaemonStatus>> daemons = this->daemons();
         if (!daemons)
             return; // not known
-        for (const DaemonStatus &d : daemons.value()) {
-            if (!d.rateKnown())
-                continue;
-            ++s.liveDaemons;
-            s.clusterDeliveriesPerSecond += d.deliveriesPerSecond;
-        }
         s.liveDaemonsKnown = s.clusterRateKnown = true;
+        addDaemonRates(daemons.value(), s);
         return;
     }
     const bool held = m_records && !m_records->lease().isFree(nowMs());

@@ -121,6 +121,37 @@ private slots:
         QCOMPARE(rt.openUntil, 5000); // the cool-down doubles
     }
 
+    void aTimeoutAcrossAStallOfThisProcessIsTriedAgainUncountedAndOpensNoCircuit()
+    {
+        TargetRuntime rt = runtime();
+        rt.consecutiveFailures = DeliverySettler::BreakerThreshold - 1;
+        HttpResult timedOut;
+        timedOut.timedOut = true;
+        timedOut.error = "Operation timed out after 1500 milliseconds";
+        for (int i = 0; i < 3; ++i) {
+            // On its last attempt (max_retries 2): the pause does not make it a dead letter.
+            const auto r = m_settler.settle(&rt, flight(1, 2), timedOut, 1000, m_outcomes,
+                                            m_latencies, true);
+            QVERIFY(!r.ok && !r.circuitChanged);
+            QCOMPARE(m_outcomes.back().kind, DeliveryOutcome::Retry);
+            QCOMPARE(m_outcomes.back().attempts, 2); // not counted
+            QCOMPARE(m_outcomes.back().nextAt, 1000); // tried again at once
+            QVERIFY(m_outcomes.back().error.contains(QStringLiteral("while this process was stopped")));
+        }
+        QCOMPARE(rt.consecutiveFailures, DeliverySettler::BreakerThreshold - 1);
+        QCOMPARE(rt.circuit, CircuitState::Closed);
+        // A half-open circuit's probe cut short by a stall leaves it half open: another goes.
+        rt.circuit = CircuitState::HalfOpen;
+        QVERIFY(!m_settler.settle(&rt, flight(1), timedOut, 1000, m_outcomes, m_latencies, true)
+                     .circuitChanged);
+        QCOMPARE(rt.circuit, CircuitState::HalfOpen);
+        // The same timeout while this process ran is the target's, and the row's last attempt.
+        QVERIFY(m_settler.settle(&rt, flight(1, 2), timedOut, 1000, m_outcomes, m_latencies, false)
+                    .circuitChanged);
+        QCOMPARE(rt.circuit, CircuitState::Open);
+        QCOMPARE(m_outcomes.back().kind, DeliveryOutcome::Dead);
+    }
+
     void rowsOfARemovedTargetAreStillRecorded()
     {
         const auto r = m_settler.settle(nullptr, flight(3), answer(200), 5000, m_outcomes, m_latencies);
