@@ -164,6 +164,7 @@ quint16 AdminApiServer::listenGuarded(const QHostAddress &address, quint16 port,
     // Not QAbstractHttpServer::listen(): every connection goes through a RequestGuard, so a
     // malformed request is answered (4xx) before QHttpServer 6.4's parser sees it.
     RequestRules rules;
+    rules.timeouts = m_options.timeouts;
     rules.bodyLimit = [this](QByteArrayView method, const QString &path) {
         return bodyLimit(method, path);
     };
