@@ -169,14 +169,18 @@ quint16 AdminApiServer::listenGuarded(const QHostAddress &address, quint16 port,
         return bodyLimit(method, path);
     };
     QTcpServer *server = nullptr;
+    bool listening = false;
     if (tls) {
         auto *sslServer = new GuardedServer<TlsServer>(std::move(rules), this);
         sslServer->setSslConfiguration(m_tls);
+        listening = sslServer->listenGuarded(address, port);
         server = sslServer;
     } else {
-        server = new GuardedServer<QTcpServer>(std::move(rules), this);
+        auto *plainServer = new GuardedServer<QTcpServer>(std::move(rules), this);
+        listening = plainServer->listenGuarded(address, port);
+        server = plainServer;
     }
-    if (!server->listen(address, port)) {
+    if (!listening) {
         delete server;
         return 0;
     }
