@@ -164,18 +164,23 @@ quint16 AdminApiServer::listenGuarded(const QHostAddress &address, quint16 port,
     // Not QAbstractHttpServer::listen(): every connection goes through a RequestGuard, so a
     // malformed request is answered (4xx) before QHttpServer 6.4's parser sees it.
     RequestRules rules;
+    rules.timeouts = m_options.timeouts;
     rules.bodyLimit = [this](QByteArrayView method, const QString &path) {
         return bodyLimit(method, path);
     };
     QTcpServer *server = nullptr;
+    bool listening = false;
     if (tls) {
         auto *sslServer = new GuardedServer<TlsServer>(std::move(rules), this);
         sslServer->setSslConfiguration(m_tls);
+        listening = sslServer->listenGuarded(address, port);
         server = sslServer;
     } else {
-        server = new GuardedServer<QTcpServer>(std::move(rules), this);
+        auto *plainServer = new GuardedServer<QTcpServer>(std::move(rules), this);
+        listening = plainServer->listenGuarded(address, port);
+        server = plainServer;
     }
-    if (!server->listen(address, port)) {
+    if (!listening) {
         delete server;
         return 0;
     }

@@ -5,6 +5,7 @@
 #include "apicall.h"
 #include "auththrottle.h"
 #include "core/result.h"
+#include "requestguard.h"
 #include "snapshotencoder.h"
 
 #include <QAbstractHttpServer>
@@ -35,6 +36,8 @@ struct AdminApiOptions
     /// postgresql://… when the cluster state is there (EngineOptions::outboxUrl): tokens are
     /// looked up there, shared by every daemon on it; "" for the engine's file.
     QString stateUrl;
+    /// When an idle or slow connection is closed (shorter in tests).
+    ConnectionTimeouts timeouts;
 };
 
 /// One admin API route: method, path pattern ("/api/v1/nodes/{id}"), what the caller needs,

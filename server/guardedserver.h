@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "backoffacceptor.h"
 #include "requestguard.h"
 
 #include <QTcpServer>
@@ -10,7 +11,9 @@ namespace jobfirst {
 /// The admin API's listening socket, a QTcpServer (plain HTTP) or a TlsServer (HTTPS, the TLS
 /// handshake is its own): every connection it hands to the HTTP server is a RequestGuard
 /// standing in front of the client's socket. QAbstractHttpServer takes connections with
-/// nextPendingConnection(), so the guard is in place before the server reads a byte.
+/// nextPendingConnection(), so the guard is in place before the server reads a byte. A
+/// BackoffAcceptor accepts in Qt's place, so that running out of file descriptors neither
+/// spins nor stops the API.
 template <typename Server> class GuardedServer final : public Server
 {
 public:
@@ -19,9 +22,29 @@ public:
     {
     }
 
+    /// QTcpServer::listen(), and accepting by the BackoffAcceptor from then on.
+    bool listenGuarded(const QHostAddress &address, quint16 port)
+    {
+        if (!Server::listen(address, port))
+            return false;
+        Server::pauseAccepting(); // Qt's own accepting
+        new BackoffAcceptor(
+            Server::socketDescriptor(),
+            [this](qintptr socket) {
+                this->incomingConnection(socket);
+                emit this->newConnection(); // as QTcpServer does after each accept
+            },
+            this);
+        return true;
+    }
+
     QTcpSocket *nextPendingConnection() override
     {
-        return RequestGuard::guard(Server::nextPendingConnection(), m_rules);
+        QTcpSocket *next = Server::nextPendingConnection();
+        // Qt's nextPendingConnection() turns its own accepting back on: off it stays.
+        if (Server::isListening())
+            Server::pauseAccepting();
+        return RequestGuard::guard(next, m_rules);
     }
 
 private:

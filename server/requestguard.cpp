@@ -44,6 +44,27 @@ QByteArray refusalAnswer(const RequestRefusal &refusal)
            QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
 
+/// How an idle connection's close is logged.
+struct IdleClose
+{
+    QString level;
+    QString why; ///< %1: the seconds it waited
+};
+
+/// A keep-alive connection closing is everyday traffic (debug); one that never said a word, or
+/// never read its answer, is worth an operator's look (info), as a TLS handshake that never
+/// ends is.
+IdleClose idleClose(bool unsent, bool heardFrom)
+{
+    if (unsent)
+        return {QStringLiteral("info"),
+                QStringLiteral("its client did not read its answer for %1 s")};
+    if (heardFrom)
+        return {QStringLiteral("debug"),
+                QStringLiteral("it was idle for %1 s after its last answer")};
+    return {QStringLiteral("info"), QStringLiteral("it sent nothing within %1 s of connecting")};
+}
+
 } // namespace
 
 QTcpSocket *RequestGuard::guard(QTcpSocket *client, const RequestRules &rules)
@@ -53,15 +74,21 @@ QTcpSocket *RequestGuard::guard(QTcpSocket *client, const RequestRules &rules)
 
 RequestGuard::RequestGuard(QTcpSocket *client, const RequestRules &rules)
     : QTcpSocket(client->parent()), m_client(client), m_framer(rules.bodyLimit),
-      m_bodyTimeoutMs(rules.bodyTimeoutMs),
-      m_bodyBytesPerSecond(std::max<qint64>(rules.bodyBytesPerSecond, 1))
+      m_bodyTimeoutMs(rules.timeouts.bodyMs),
+      m_bodyBytesPerSecond(std::max<qint64>(rules.timeouts.bodyBytesPerSecond, 1)),
+      m_idleTimeoutMs(rules.timeouts.idleMs)
 {
     client->setParent(this);
     standIn();
-    setUpTimers(rules);
+    setUpTimers(rules.timeouts);
     connect(client, &QIODevice::readyRead, this, &RequestGuard::onClientBytes);
     connect(client, &QAbstractSocket::disconnected, this, &RequestGuard::onClientGone);
     connect(client, &QIODevice::bytesWritten, this, &QIODevice::bytesWritten);
+    connect(client, &QIODevice::bytesWritten, this, [this] {
+        if (m_idleTimer.isActive()) // an answer still leaving: the client is reading it
+            m_idleTimer.start();
+    });
+    m_idleTimer.start(rules.timeouts.firstByteMs);
     if (client->bytesAvailable() > 0) // what arrived with the TLS handshake
         QMetaObject::invokeMethod(this, &RequestGuard::onClientBytes, Qt::QueuedConnection);
 }
@@ -77,10 +104,10 @@ void RequestGuard::standIn()
     setOpenMode(ReadWrite);
 }
 
-void RequestGuard::setUpTimers(const RequestRules &rules)
+void RequestGuard::setUpTimers(const ConnectionTimeouts &timeouts)
 {
     m_headTimer.setSingleShot(true);
-    m_headTimer.setInterval(rules.headTimeoutMs);
+    m_headTimer.setInterval(timeouts.headMs);
     connect(&m_headTimer, &QTimer::timeout, this, [this] {
         refuse({408, QStringLiteral("http.timeout"),
                 QStringLiteral("the request line and headers did not arrive within %1 s")
@@ -99,6 +126,8 @@ void RequestGuard::setUpTimers(const RequestRules &rules)
     m_lingerTimer.setSingleShot(true);
     m_lingerTimer.setInterval(LingerMs);
     connect(&m_lingerTimer, &QTimer::timeout, m_client, &QAbstractSocket::disconnectFromHost);
+    m_idleTimer.setSingleShot(true);
+    connect(&m_idleTimer, &QTimer::timeout, this, &RequestGuard::closeIdle);
 }
 
 void RequestGuard::answered(QTcpSocket *socket)
@@ -106,6 +135,7 @@ void RequestGuard::answered(QTcpSocket *socket)
     if (auto *guard = qobject_cast<RequestGuard *>(socket)) {
         ++guard->m_answers;
         guard->answerRefusalWhenDue();
+        guard->timeIdleness();
     }
 }
 
@@ -158,11 +188,15 @@ void RequestGuard::onClientBytes()
     const QByteArray bytes = m_client->readAll();
     if (m_refused)
         return drain();
+    if (bytes.isEmpty())
+        return; // TLS records with no data in them: not a byte of a request
+    m_heardFrom = true;
     m_held += bytes;
     if (auto refusal = m_framer.feed(bytes))
         return refuse(*refusal);
     timeRequest();
     release();
+    timeIdleness();
 }
 
 void RequestGuard::release()
@@ -194,11 +228,38 @@ void RequestGuard::timeRequest()
     }
 }
 
+void RequestGuard::timeIdleness()
+{
+    const bool owed = m_refused || m_framer.headBytesHeld() > 0 || m_framer.bodyLeft() > 0 ||
+                      m_answers < m_framer.requestsComplete();
+    if (owed)
+        m_idleTimer.stop();
+    else
+        m_idleTimer.start(m_idleTimeoutMs);
+}
+
+void RequestGuard::closeIdle()
+{
+    const qint64 unsent = m_client->bytesToWrite();
+    const QString seconds = QString::number(m_idleTimer.interval() / 1000.0);
+    const IdleClose close = idleClose(unsent > 0, m_heardFrom);
+    logJson(close.level, QStringLiteral("api"),
+            QStringLiteral("closed a connection: ") + close.why.arg(seconds),
+            {{QStringLiteral("peer"), m_client->peerAddress().toString()}});
+    // No 408: the client asked for nothing. A client not reading would hold a closing socket
+    // open for ever, so its connection is reset.
+    if (unsent > 0)
+        m_client->abort();
+    else
+        m_client->disconnectFromHost();
+}
+
 void RequestGuard::onClientGone()
 {
     m_headTimer.stop();
     m_bodyTimer.stop();
     m_lingerTimer.stop();
+    m_idleTimer.stop();
     QTcpSocket::disconnectFromHost(); // no socket of its own: only says it is unconnected
 }
 
@@ -207,6 +268,7 @@ void RequestGuard::refuse(const RequestRefusal &refusal)
     m_refused = true;
     m_headTimer.stop();
     m_bodyTimer.stop();
+    m_idleTimer.stop();
     // Ready before the requests ahead of it go: one answered at once, inside release(),
     // sends the refusal after its own answer.
     m_refusal = refusalAnswer(refusal);

@@ -9,24 +9,40 @@
 
 namespace jobfirst {
 
+/// How long a connection may wait for its client, or sit idle, before a RequestGuard closes it.
+struct ConnectionTimeouts
+{
+    /// A new connection (after its TLS handshake) sends its first byte by then, or is closed
+    /// without an answer: every client of the API sends its request at once, and HAProxy's
+    /// `timeout http-request` counts this wait as part of the request's too.
+    int firstByteMs = 10000;
+    /// A keep-alive connection whose requests are all answered (and sent) is closed after this
+    /// long without a byte either way. Longer than the 60 s Prometheus scrapes at by default, so
+    /// a scraper keeps its connection, as nginx's keepalive_timeout (75 s) is.
+    int idleMs = 75000;
+    int headMs = 10000; ///< a begun request line and headers must be complete by then
+    /// A body must be complete this long after its headers, plus a second for each
+    /// bodyBytesPerSecond bytes its Content-Length announces (a large upload on a slow link).
+    int bodyMs = 10000;
+    qint64 bodyBytesPerSecond = 64 * 1024;
+};
+
 /// What a RequestGuard enforces on each connection.
 struct RequestRules
 {
     BodyLimit bodyLimit;
-    int headTimeoutMs = 10000; ///< a begun request line and headers must be complete by then
-    /// A body must be complete this long after its headers, plus a second for each
-    /// bodyBytesPerSecond bytes its Content-Length announces (a large upload on a slow link).
-    int bodyTimeoutMs = 10000;
-    qint64 bodyBytesPerSecond = 64 * 1024;
+    ConnectionTimeouts timeouts;
 };
 
 /// The socket QHttpServer reads instead of the client's: it reads the client's socket (plain
 /// or TLS) itself, checks each request's head with a RequestFramer, and passes on only the
 /// bytes of requests that passed. A request that breaks a rule (or whose head or body is too
 /// slow) is answered with a 4xx in the API's JSON error shape, after the server's answers to the
-/// requests before it on the connection, and the connection is closed: QHttpServer never sees it (6.4 closes
-/// without an answer, reads a bad Content-Length as none, or waits forever). What QHttpServer
-/// writes goes to the client's socket.
+/// requests before it on the connection, and the connection is closed: QHttpServer never sees it
+/// (6.4 closes without an answer, reads a bad Content-Length as none, or waits forever). What
+/// QHttpServer writes goes to the client's socket. A connection that sends nothing at first, or
+/// sits idle with every request answered, is closed quietly (QHttpServer 6.4 keeps it forever); one
+/// whose answer is still being made (an event stream, a slow call) is never idle.
 ///
 /// Standing in for the socket (rather than peeking at the client's buffer) is what makes this
 /// work on keep-alive connections: QHttpServer reads each request inside a read transaction,
@@ -66,13 +82,17 @@ private:
 
     /// Takes the client's addresses and state, as the socket the server sees.
     void standIn();
-    void setUpTimers(const RequestRules &rules);
+    void setUpTimers(const ConnectionTimeouts &timeouts);
     void onClientBytes();
     void onClientGone();
     /// Passes on the bytes of the requests the framer accepted.
     void release();
     /// Times a head that has begun and a body that has not arrived yet.
     void timeRequest();
+    /// Starts the idle clock when nothing is owed either way: no request begun or unanswered.
+    void timeIdleness();
+    /// Ends a connection that stayed idle: quietly, and said once in the log.
+    void closeIdle();
     void refuse(const RequestRefusal &refusal);
     /// Writes the refusal once the server has answered every request before it.
     void answerRefusalWhenDue();
@@ -88,12 +108,15 @@ private:
     QByteArray m_refusal;  ///< the refusal's answer, until it is written
     QTimer m_headTimer;
     QTimer m_bodyTimer;
+    QTimer m_idleTimer; ///< runs while the connection owes nothing: no request begun or unanswered
     int m_bodyTimeoutMs;
     qint64 m_bodyBytesPerSecond;
+    int m_idleTimeoutMs;
     QTimer m_lingerTimer;           ///< after a refusal: the client's silence
     QDeadlineTimer m_drainDeadline; ///< after a refusal: when the drain ends at the latest
     qint64 m_timedHead = -1;        ///< which head the timer runs for (by headsAccepted())
     qint64 m_timedBody = -1;        ///< which body the timer runs for (by headsAccepted())
+    bool m_heardFrom = false;       ///< the client has sent a byte
     bool m_refused = false;         ///< nothing more the client sends is passed on
     bool m_refusalWritten = false;  ///< the connection's last answer is written
 };

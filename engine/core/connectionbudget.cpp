@@ -5,12 +5,16 @@
 
 namespace jobfirst {
 
-std::size_t idleConnectionBudget()
+std::size_t openFileLimit()
 {
     rlimit files{};
     getrlimit(RLIMIT_NOFILE, &files);
-    const rlim_t soft = files.rlim_cur == RLIM_INFINITY ? 1 << 20 : files.rlim_cur;
-    return std::size_t(soft / 4);
+    return files.rlim_cur == RLIM_INFINITY ? std::size_t(1) << 20 : std::size_t(files.rlim_cur);
+}
+
+std::size_t idleConnectionBudget()
+{
+    return openFileLimit() / 4;
 }
 
 } // namespace jobfirst

@@ -17,6 +17,8 @@
 
 #include <csignal>
 
+#include <sys/resource.h>
+
 bool DaemonProcess::start(const QString &db, const QString &config, const QStringList &extra, const QString &listen)
 {
     m_process = std::make_unique<QProcess>();
@@ -25,6 +27,11 @@ bool DaemonProcess::start(const QString &db, const QString &config, const QStrin
     // The tests name a config file the daemon makes when it is not there yet.
     if (!config.isEmpty())
         args << QStringLiteral("--config") << config << QStringLiteral("--create-config");
+    if (m_fileLimit > 0)
+        m_process->setChildProcessModifier([files = rlim_t(m_fileLimit)] {
+            const rlimit limit{files, files};
+            ::setrlimit(RLIMIT_NOFILE, &limit); // between fork and exec: async-signal-safe
+        });
     m_process->start(TestPrograms::daemon(), args + extra);
     if (!m_process->waitForStarted(10000)) {
         qWarning("cannot start jobfirstd: %s", qPrintable(m_process->errorString()));

@@ -17,6 +17,9 @@ public:
     /// Starts jobfirstd with --db and --config --create-config (and extra arguments); false
     /// (with a QWARN) when it does not come up listening.
     bool start(const QString &db, const QString &config, const QStringList &extra = {}, const QString &listen = {});
+    /// The next start() runs it with at most `files` open files (RLIMIT_NOFILE, as systemd's
+    /// LimitNOFILE= sets it); 0: this process's limit.
+    void setFileLimit(int files) { m_fileLimit = files; }
     /// SIGTERM, then waits for a clean exit; answers the exit code (-1 if it did not stop).
     int terminate(int timeoutMs = 20000);
     void kill();
@@ -33,6 +36,7 @@ private:
     std::unique_ptr<QProcess> m_process;
     quint16 m_port = 0;
     QByteArray m_logs;
+    int m_fileLimit = 0;
 };
 
 /// One HTTP answer of the admin API, for tests.

@@ -3,6 +3,7 @@
 // broken client sends it: each gets a 4xx naming what is wrong, in the API's JSON error shape,
 // the connection ends, nothing changes, and the daemon keeps answering good requests.
 #include "daemonprocess.h"
+#include "rawhttp.h"
 #include "remote/apitransport.h"
 #include "scriptedserver.h"
 #include "testcertificates.h"
@@ -17,50 +18,6 @@
 Q_DECLARE_METATYPE(ScriptedServer::Ending)
 
 namespace {
-
-/// One answer read off a raw connection.
-struct RawAnswer
-{
-    int status = 0;
-    QByteArray head;
-    QJsonObject json; ///< its body
-};
-
-/// Takes the first whole answer off `bytes` (empty status while it is not whole).
-RawAnswer takeAnswer(QByteArray &bytes)
-{
-    RawAnswer a;
-    const qsizetype end = bytes.indexOf("\r\n\r\n");
-    if (end < 0)
-        return a;
-    const QByteArray head = bytes.left(end);
-    const qsizetype at = head.toLower().indexOf("content-length:");
-    const qsizetype length =
-        at < 0 ? 0 : head.mid(at + 15, head.indexOf('\r', at) - at - 15).trimmed().toLongLong();
-    if (bytes.size() < end + 4 + length)
-        return a;
-    a.head = head;
-    a.status = head.mid(9, 3).toInt();
-    a.json = QJsonDocument::fromJson(bytes.mid(end + 4, length)).object();
-    bytes.remove(0, end + 4 + length);
-    return a;
-}
-
-/// A raw connection to the daemon, as a hand-written client makes: what it answers collects in
-/// `received`.
-struct RawConnection
-{
-    QTcpSocket socket;
-    QByteArray received;
-
-    bool open(quint16 port)
-    {
-        QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
-                         [this] { received += socket.readAll(); });
-        socket.connectToHost(QHostAddress::LocalHost, port);
-        return socket.waitForConnected(5000);
-    }
-};
 
 /// What ApiTransport (jobfirstctl --server, the remote console) makes of one call to `server`.
 jobfirst::Result<QJsonValue> transportCall(const QString &server, jobfirst::ApiRequest request,
