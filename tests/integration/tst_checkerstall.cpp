@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // A console stopped with its nodes (Ctrl+Z, then fg) and continued: the timeouts that ran out
-// while it was not running are not its nodes' or its targets' failures. Real jobfirst-nodesim
+// while it was not running are not its nodes' failures. Real jobfirst-nodesim
 // processes, a real SQLite store, and this test process itself stopped with SIGSTOP.
 #include "cluster/clustermanager.h"
-#include "core/secrets.h"
 #include "demo/demoworkload.h"
 #include "nodesimprocess.h"
 #include "processstall.h"
 #include "store/store.h"
-#include "sync/deliverysettler.h"
-#include "sync/syncservice.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -117,56 +114,6 @@ private slots:
         QVERIFY2(downs(changes).isEmpty(), qPrintable(downs(changes).join(u'\n')));
         QCOMPARE(n1(*f).failures, 0);
         QCOMPARE(n1(*f).health, HealthState::Up);
-    }
-
-    void aDeliveryThatTimedOutWhileTheConsoleWasStoppedIsNotTheTargets()
-    {
-        // Answered after 600 ms, eight at a time: eight deliveries are in flight most of the
-        // time, more than the failures in a row that open a target's circuit.
-        const QString secret = generateSecret();
-        NodeSimProcess sim;
-        sim.setSecret(secret);
-        QVERIFY(sim.start(QStringLiteral("t0"), 0, {QStringLiteral("--latency"), QStringLiteral("600")}));
-        ClusterConfig c;
-        c.syncWorkers = 8;
-        c.syncTimeoutMs = 2500;
-        c.syncRetryIntervalMs = 100;
-        c.maxSyncRetries = 0; // a failure counted is a dead letter: none may be
-        TargetConfig t;
-        t.name = QStringLiteral("t0");
-        t.url = sim.url() + QStringLiteral("/api/v1/sync");
-        t.events = {QStringLiteral("user.created")};
-        t.secret = secret;
-        c.targets = {t};
-        QTemporaryDir dir;
-        auto store = std::move(Store::open(dir.filePath(QStringLiteral("c.db")))).value();
-        SyncService sync(store.get(), c);
-        QVERIFY(sync.start(true));
-        QSignalSpy circuit(&sync, &SyncService::circuitChanged);
-        QList<SyncEvent> events;
-        for (int i = 0; i < 80; ++i) {
-            SyncEvent e;
-            e.type = QStringLiteral("user.created");
-            e.userId = QStringLiteral("u%1").arg(i);
-            events << e;
-        }
-        QVERIFY(sync.publish(events).ok());
-        QTRY_VERIFY_WITH_TIMEOUT(sync.stats().targets.at(0).inFlight > DeliverySettler::BreakerThreshold,
-                                 5000);
-        // Stopped longer than the delivery timeout; the target answers after the console runs.
-        QVERIFY(stallThisProcess(4000, {sim.pid()}, 300));
-        QTRY_COMPARE_WITH_TIMEOUT(sync.backlog(), 0, 60000);
-        // None went to the dead letters (the store's count: the engine's own counts only what
-        // it delivered)...
-        QCOMPARE(sync.storedStats().value().targets.at(0).deadLetters, 0);
-        QCOMPARE(sim.get(QStringLiteral("/stats"))[QStringLiteral("applied")].toInteger(), 80);
-        // ...though the stall did cut that many short: the target had them, and had them again
-        // (the same webhook-id) when they were tried again.
-        const qint64 again =
-            sim.get(QStringLiteral("/stats"))[QStringLiteral("duplicates")].toInteger();
-        QVERIFY2(again >= DeliverySettler::BreakerThreshold, qPrintable(QString::number(again)));
-        QVERIFY2(circuit.isEmpty(), "the target's circuit opened for timeouts of the stall");
-        QCOMPARE(sync.stats().targets.at(0).circuit, CircuitState::Closed);
     }
 };
 
