@@ -20,6 +20,8 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace jobfirst::ui {
 
@@ -209,6 +211,7 @@ void LiveChart::removeSeriesNotIn(const QStringList &names)
                 delete piece;
             }
             m_points.remove(it.key());
+            m_shown.remove(it.key());
             m_notes.remove(it.key());
             it = m_series.erase(it);
         } else {
@@ -222,10 +225,7 @@ void LiveChart::removeSeriesNotIn(const QStringList &names)
 int LiveChart::pointCount(const QString &series) const
 {
     drawPending();
-    int n = 0;
-    for (const QLineSeries *piece : m_series.value(series))
-        n += int(piece->count());
-    return n;
+    return m_shown.value(series);
 }
 
 int LiveChart::segmentCount(const QString &series) const
@@ -382,20 +382,36 @@ void LiveChart::drawPending() const
 void LiveChart::draw(qint64 nowMs)
 {
     m_pendingAt = 0;
-    double maxY = 1;
     // A column of the plot a pixel wide: PlotRuns keeps a few points of each.
-    const int columns = std::max(50, int(chart()->plotArea().width()));
+    const QRectF area = chart()->plotArea();
+    const int columns = std::max(50, int(area.width()));
     const double span = double(m_windowMs) / double(columns);
+    double maxY = 1;
     QList<QPointF> gapMarks;
+    std::vector<std::pair<QString, PlotRuns>> plots;
+    plots.reserve(std::size_t(m_points.size()));
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
-        const PlotRuns plot = PlotRuns::of(it.value(), span, nowMs);
-        gapMarks << plot.gapMarks;
-        maxY = std::max(maxY, plot.highest);
-        drawRuns(it.key(), plot.runs);
+        plots.emplace_back(it.key(), PlotRuns::of(it.value(), span, nowMs));
+        gapMarks << plots.back().second.gapMarks;
+        maxY = std::max(maxY, plots.back().second.highest);
     }
     drawGapMarks(gapMarks);
+    setValueRange(maxY);
+    // Thinned on the axes just set, to what a pixel (a device pixel on a scaled screen) shows.
+    const double pixel = 1.0 / devicePixelRatioF();
+    for (auto &[series, plot] : plots) {
+        if (!area.isEmpty())
+            plot.simplify(double(m_windowMs) / 1000.0 / area.width() * pixel,
+                          m_maxY / area.height() * pixel);
+        m_shown.insert(series, int(plot.shown));
+        drawRuns(series, plot.runs);
+    }
+}
+
+void LiveChart::setValueRange(double highest)
+{
     // Nice numbers, so the axis does not jitter with every new maximum; set only on change.
-    const double niceMax = niceCeiling(maxY * 1.1);
+    const double niceMax = niceCeiling(highest * 1.1);
     if (niceMax != m_maxY) {
         m_maxY = niceMax;
         m_axisY->setRange(0, niceMax);

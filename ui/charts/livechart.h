@@ -63,6 +63,8 @@ public:
     void removeSeriesNotIn(const QStringList &names);
     void retranslate();
     int seriesCount() const { return int(m_series.size()); }
+    /// The points shown of a series (what a pixel column keeps of them); the line is drawn
+    /// through fewer where a straight stretch passes within half a pixel of the rest.
     int pointCount(const QString &series) const;
     /// Pieces the series is drawn in (1 + the gaps that have points after them).
     int segmentCount(const QString &series) const;
@@ -91,6 +93,8 @@ protected:
 private:
     /// Draws the points buffered up to nowMs into the series.
     void draw(qint64 nowMs);
+    /// The value axis from 0 to a round number above `highest`, set only when that changes.
+    void setValueRange(double highest);
     /// A series' pieces get `runs`; pieces left over are emptied (kept for later gaps).
     void drawRuns(const QString &series, const QList<QList<QPointF>> &runs);
     /// The "no answer" row, made when the first gap is marked.
@@ -119,6 +123,7 @@ private:
     QScatterSeries *m_gaps = nullptr;
     int m_nextColor = 0;
     QHash<QString, std::deque<QPointF>> m_points;
+    QHash<QString, int> m_shown; ///< key -> points shown at the last draw (pointCount())
     qint64 m_windowMs = 5 * 60 * 1000;
     qint64 m_breakAfterMs = 3000; ///< three times the default refresh interval (1 s)
     double m_maxY = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace jobfirst::ui {
 
@@ -29,7 +30,56 @@ void keepColumn(QList<QPointF> &list, const QPointF &first, const QPointF &low, 
         list << ago(last);
 }
 
+/// One piece thinned (see PlotRuns::simplify), measured in pixels.
+QList<QPointF> swingingDoor(const QList<QPointF> &run, double xPerPixel, double yPerPixel,
+                            double tolerance)
+{
+    if (run.size() < 3)
+        return run;
+    const auto px = [&](qsizetype i) {
+        return QPointF(run.at(i).x() / xPerPixel, run.at(i).y() / yPerPixel);
+    };
+    constexpr double Open = std::numeric_limits<double>::infinity();
+    QList<QPointF> kept{run.first()};
+    qsizetype lastKept = 0;
+    QPointF anchor = px(0);
+    double low = -Open, high = Open; // the slopes from the anchor that pass near every point since
+    const auto keep = [&](qsizetype at) {
+        if (at != lastKept)
+            kept << run.at(at);
+        lastKept = at;
+        anchor = px(at);
+        low = -Open;
+        high = Open;
+    };
+    for (qsizetype i = 1; i < run.size(); ++i) {
+        const QPointF p = px(i);
+        if (p.x() > anchor.x()) {
+            const double slope = (p.y() - anchor.y()) / (p.x() - anchor.x());
+            if (slope < low || slope > high)
+                keep(i - 1); // the door closed: the last point that fitted ends the line
+        }
+        if (const double dx = p.x() - anchor.x(); dx > 0) {
+            low = std::max(low, (p.y() - tolerance - anchor.y()) / dx);
+            high = std::min(high, (p.y() + tolerance - anchor.y()) / dx);
+        } else { // no time between: a vertical step, or a clock that went back
+            keep(i - 1);
+            keep(i);
+        }
+    }
+    keep(run.size() - 1);
+    return kept;
+}
+
 } // namespace
+
+void PlotRuns::simplify(double xPerPixel, double yPerPixel, double tolerancePx)
+{
+    if (!(xPerPixel > 0) || !(yPerPixel > 0))
+        return; // no plot area to measure in: everything is kept
+    for (QList<QPointF> &run : runs)
+        run = swingingDoor(run, xPerPixel, yPerPixel, tolerancePx);
+}
 
 PlotRuns PlotRuns::of(const std::deque<QPointF> &points, double spanMs, qint64 nowMs)
 {
@@ -64,6 +114,8 @@ PlotRuns PlotRuns::of(const std::deque<QPointF> &points, double spanMs, qint64 n
         keepColumn(plot.runs.last(), first, low, high, last, now);
         plot.highest = std::max(plot.highest, high.y());
     }
+    for (const QList<QPointF> &run : std::as_const(plot.runs))
+        plot.shown += run.size();
     return plot;
 }
 

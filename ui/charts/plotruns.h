@@ -18,6 +18,8 @@ struct PlotRuns
     QList<QPointF> gapMarks;
     /// The highest value drawn (1 when none is higher).
     double highest = 1;
+    /// The points the plot shows: the columns' points, before simplify() left any out.
+    qsizetype shown = 0;
 
     /// `points` (x in ms since epoch) in columns `spanMs` wide: a plot a few hundred pixels
     /// wide cannot show thousands of points, so each column keeps its first, lowest, highest
@@ -25,6 +27,14 @@ struct PlotRuns
     /// length. A NaN is a gap (no answer), an infinity a break (no snapshot): the points
     /// between them are separate pieces; only gaps are marked.
     static PlotRuns of(const std::deque<QPointF> &points, double spanMs, qint64 nowMs);
+
+    /// Leaves out each point that the line drawn past it passes within `tolerancePx` of,
+    /// vertically (swinging door, as process historians thin their trends): the screen shows
+    /// the same line. `xPerPixel` and `yPerPixel` are a pixel in the plot's units. Every piece
+    /// keeps its first and last point, and a point whose time does not move on from the last
+    /// one kept is kept. Qt Charts strokes a wide pen at every vertex twice a frame (once for
+    /// the item's shape, once to paint), and a smooth or flat stretch needs few of them.
+    void simplify(double xPerPixel, double yPerPixel, double tolerancePx = 0.5);
 };
 
 } // namespace jobfirst::ui
