@@ -12,9 +12,10 @@
 // With BENCH_TRACE=1 it also prints, per page and measure, what the GUI thread handled in a
 // mean frame and in the three slowest (CPU time and count per event type and receiver), and
 // whether the slow frames were preempted, lost CPU to the hypervisor (steal, /proc/stat) or
-// ran while the other CPU was busy. BENCH_ENGINE_NICE=N runs the embedded engine's threads N
-// nice levels below the GUI thread.
+// ran while the other CPU was busy. The embedded engine's bulk work runs below the GUI thread
+// as in the console (core/bulkwork.h); BENCH_ENGINE_NICE=N sets another number of levels.
 #include "api/localenginesession.h"
+#include "core/bulkwork.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
 #include "mainwindow.h"
@@ -551,27 +552,6 @@ void printTraces(const char *engine, const char *page, const std::vector<FrameTr
     }
 }
 
-/// BENCH_ENGINE_NICE=N: every other thread of the process (the embedded engine's) N nice
-/// levels below the GUI thread, which is left as it is: does the GUI thread lose its core to
-/// the engine? Threads the engine starts later inherit the nice of the thread that starts
-/// them. Returns their names.
-QStringList reniceOtherThreads(int below)
-{
-    QStringList names;
-    const QString self = QString::number(gettid());
-    const int nice = std::min(19, getpriority(PRIO_PROCESS, id_t(gettid())) + below);
-    for (const QString &tid :
-         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        if (tid == self || setpriority(PRIO_PROCESS, id_t(tid.toInt()), nice) != 0)
-            continue;
-        QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
-        comm.open(QIODevice::ReadOnly);
-        names << QString::fromUtf8(comm.readAll().trimmed());
-    }
-    names.removeDuplicates();
-    return names;
-}
-
 /// Times each frame of a console window on the GUI thread: from the moment the session hands
 /// over a snapshot (connected before the window, so it runs first) to the window repainted.
 class FrameClock final
@@ -855,12 +835,6 @@ ConsoleRun measureConsole(const char *engine, EngineSession *session, int refres
     const auto measure = [&](Frames &frames_, int page, const char *name) {
         if (!only.isEmpty() && !only.contains(QLatin1String(name), Qt::CaseInsensitive))
             return;
-        if (qEnvironmentVariableIsSet("BENCH_ENGINE_NICE") && qstrcmp(engine, "embedded") == 0)
-            std::printf(
-                "  the engine's threads %d nice levels below the GUI thread: %s\n",
-                qEnvironmentVariableIntValue("BENCH_ENGINE_NICE"),
-                qPrintable(reniceOtherThreads(qEnvironmentVariableIntValue("BENCH_ENGINE_NICE"))
-                               .join(QStringLiteral(", "))));
         frames_ = clock.measure(&window, page, seconds, frames);
         printFrames(engine, name, frames_);
         printTraces(engine, name, clock.traces());
@@ -1004,6 +978,12 @@ int main(int argc, char *argv[])
     // As the console's main() does; BENCH_STYLE=base profiles with the platform's style alone.
     if (qEnvironmentVariable("BENCH_STYLE") != QLatin1String("base"))
         QApplication::setStyle(new ui::ConsoleStyle);
+    // As the console's main() does too; BENCH_ENGINE_NICE=N measures another value (0: none).
+    setBulkWorkNiceness(qEnvironmentVariableIsSet("BENCH_ENGINE_NICE")
+                            ? qEnvironmentVariableIntValue("BENCH_ENGINE_NICE")
+                            : ConsoleBulkWorkNiceness);
+    std::printf("bulk-work threads %d nice levels below the GUI thread (the console's: %d)\n",
+                bulkWorkNiceness(), ConsoleBulkWorkNiceness);
     const QStringList args = app.arguments();
     if (args.contains(QStringLiteral("--remote"))) {
         const int at = int(args.indexOf(QStringLiteral("--remote")));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
+#include "core/bulkwork.h"
 #include "core/secretfileaccess.h"
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
@@ -339,6 +340,8 @@ int main(int argc, char *argv[])
 
     QApplication app(argc, argv);
     describeApplication();
+    // The embedded engine's bulk work gives way to this window on a busy machine (issue 12).
+    setBulkWorkNiceness(ConsoleBulkWorkNiceness);
     // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:
     // quitting inside it deadlocked when it interrupted a thread holding a Qt or malloc lock).
     UnixSignalWatcher terminationSignals({SIGTERM, SIGINT});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/postgresoutboxstore.h"
 
+#include "core/bulkwork.h"
 #include "store/connectbackoff.h"
 #include "store/postgresnotices.h"
 
@@ -19,7 +20,6 @@
 #include <QStringList>
 #include <QVariant>
 
-#include <pthread.h>
 
 #include <algorithm>
 #include <array>
@@ -472,7 +472,7 @@ PostgresOutboxStore::~PostgresOutboxStore()
 
 void PostgresOutboxStore::linkLoop(Link &link)
 {
-    pthread_setname_np(pthread_self(), "jf-pg-writer");
+    beginBulkWorkThread("jf-pg-writer");
     while (true) {
         std::function<void()> task;
         {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/walcheckpointer.h"
 
+#include "core/bulkwork.h"
 #include "store/sqlitestatement.h"
 #include "store/store.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 
 namespace jobfirst {
@@ -39,7 +39,7 @@ void WalCheckpointer::walGrew(int frames)
 
 void WalCheckpointer::run()
 {
-    pthread_setname_np(pthread_self(), "jf-checkpoint"); // names it in top and perf
+    beginBulkWorkThread("jf-checkpoint");
     // Its own connection (synchronous=FULL as Store opens it): a checkpoint syncs the WAL
     // before copying and the store file after, whatever the writer's connection does.
     auto opened = Store::open(m_dbPath);

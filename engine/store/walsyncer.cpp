@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "store/walsyncer.h"
 
+#include "core/bulkwork.h"
+
 #include <QFile>
 #include <QFileInfo>
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -210,7 +211,7 @@ bool WalSyncer::sync(QString &error)
 
 void WalSyncer::run()
 {
-    pthread_setname_np(pthread_self(), "jf-walsync"); // names it in top and perf
+    beginBulkWorkThread("jf-walsync");
     while (true) {
         std::vector<Entry> batch;
         int callers = 0;
@@ -264,7 +265,7 @@ void WalSyncer::run()
 
 void WalSyncer::answer()
 {
-    pthread_setname_np(pthread_self(), "jf-walanswer"); // names it in top and perf
+    beginBulkWorkThread("jf-walanswer");
     while (true) {
         std::pair<std::vector<Entry>, QString> next;
         {

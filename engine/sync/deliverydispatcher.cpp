@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliverydispatcher.h"
 
+#include "core/bulkwork.h"
 #include "core/secrets.h"
 #include "sync/webhooksignature.h"
 
@@ -12,7 +13,6 @@
 #include <cstring>
 
 #include <future>
-#include <pthread.h>
 
 namespace jobfirst {
 
@@ -127,7 +127,7 @@ DeliveryDispatcher::DeliveryDispatcher(std::function<void()> finished)
     std::promise<void> started;
     auto ready = started.get_future();
     m_thread = std::thread([this, &started] {
-        pthread_setname_np(pthread_self(), "jf-dispatch"); // names it in top and perf
+        beginBulkWorkThread("jf-dispatch");
         HttpDeliveryClient http;
         PlainHttpClient plain;
         {

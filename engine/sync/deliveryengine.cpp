@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/deliveryengine.h"
 
+#include "core/bulkwork.h"
 #include "core/stallwatch.h"
 #include "core/threadstart.h"
 #include "store/deliverylease.h"
@@ -22,7 +23,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <pthread.h>
 
 namespace jobfirst {
 
@@ -518,7 +518,7 @@ void DeliveryEngine::Loop::finish()
 
 void DeliveryEngine::run(std::promise<Status> started)
 {
-    pthread_setname_np(pthread_self(), "jf-delivery"); // names it in top and perf
+    beginBulkWorkThread("jf-delivery");
     auto opened = OutboxReader::open(m_dbPath);
     if (!opened) {
         started.set_value(opened.error());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sync/outboxwriter.h"
 
+#include "core/bulkwork.h"
 #include "core/threadstart.h"
 #include "store/intentlog.h"
 #include "store/outboxstore.h"
@@ -10,7 +11,6 @@
 #include <QDateTime>
 #include <QFileInfo>
 #include <QRandomGenerator>
-#include <pthread.h>
 
 #include <algorithm>
 
@@ -836,7 +836,7 @@ void OutboxWriter::handOver(Parts &parts, std::shared_ptr<Group> group)
 
 void OutboxWriter::run(std::promise<Status> started)
 {
-    pthread_setname_np(pthread_self(), "jf-outbox"); // names it in top and perf
+    beginBulkWorkThread("jf-outbox");
     Parts parts;
     if (Status s = startingThreads(QStringLiteral("the outbox store's threads"),
                                    [&] { return openParts(parts); });
