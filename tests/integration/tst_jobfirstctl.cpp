@@ -179,6 +179,16 @@ private slots:
             << QStringList{"node", "history"} << 2 << "node history takes one node id";
         QTest::newRow("lb simulate: unknown option")
             << QStringList{"lb", "simulate", "--colour", "red"} << 2 << "--colour";
+        // A typo was ignored without a word by these (left by session 31): "--jsn" printed
+        // text.
+        QTest::newRow("lb pick: unknown option")
+            << QStringList{"lb", "pick", "--jsn", "--count", "5"} << 2 << "unknown option --jsn";
+        QTest::newRow("node list: unknown option")
+            << QStringList{"node", "list", "--jsn", "--json"} << 2 << "unknown option --jsn";
+        QTest::newRow("health: unknown option")
+            << QStringList{"health", "--once", "--colour", "red"} << 2 << "unknown option --colour";
+        QTest::newRow("slo: unknown option")
+            << QStringList{"slo", "--jsn", "--json"} << 2 << "unknown option --jsn";
         QTest::newRow("lease too short")
             << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
             << "--lease \"2\" must be a whole number of seconds from 3 to 300";
