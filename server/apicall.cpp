@@ -101,8 +101,8 @@ int httpStatusFor(const Error &e)
         c == QLatin1String("daemon.alive") || c == QLatin1String("daemon.not_shared"))
         return 409;
     // A wrong passphrase or a file that is not a (good) backup is the caller's input.
-    if (c == QLatin1String("backup.passphrase") || c == QLatin1String("backup.corrupt") ||
-        c == QLatin1String("backup.format"))
+    if (c == QLatin1String("backup.passphrase") || c.startsWith(QLatin1String("backup.corrupt.")) ||
+        c.startsWith(QLatin1String("backup.format.")))
         return 400;
     if (c == QLatin1String("engine.closed") || c == QLatin1String("sync.stopped") || c == QLatin1String("sync.queue_full")
         || c.endsWith(QLatin1String("no_node")) || c.startsWith(QLatin1String("store.")))

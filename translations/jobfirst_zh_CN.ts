@@ -2169,6 +2169,34 @@ After: %2</source>
         <source>wrong passphrase (not the one given when the backup was made)</source>
         <translation>口令错误（不是制作备份时设置的口令）</translation>
     </message>
+    <message>
+        <source>the file is not a JobFirst backup</source>
+        <translation>该文件不是 JobFirst 备份</translation>
+    </message>
+    <message>
+        <source>the file is a JobFirst backup of a format this version does not read</source>
+        <translation>该文件是 JobFirst 备份，但其格式本版本无法读取</translation>
+    </message>
+    <message>
+        <source>the backup file was altered: its header&apos;s key settings are out of range</source>
+        <translation>备份文件已被篡改：文件头中的密钥参数超出范围</translation>
+    </message>
+    <message>
+        <source>the backup file is truncated: it is shorter than its header says (copied only in part?)</source>
+        <translation>备份文件被截断：比文件头记录的长度短（可能只复制了一部分？）</translation>
+    </message>
+    <message>
+        <source>the backup file was altered: it is longer than its header says</source>
+        <translation>备份文件已被篡改：比文件头记录的长度长</translation>
+    </message>
+    <message>
+        <source>the backup file was altered or damaged: its checksum does not match</source>
+        <translation>备份文件已被篡改或损坏：校验和不符</translation>
+    </message>
+    <message>
+        <source>the backup decrypts, but the store inside fails its integrity check</source>
+        <translation>备份可以解密，但其中的存储未通过完整性检查</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::SloPanel</name>

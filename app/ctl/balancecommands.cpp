@@ -13,6 +13,12 @@ namespace {
 
 int pick(CtlContext &ctx, const Arguments &args)
 {
+    int code = 0;
+    if (!ctx.onlyOptions(args,
+                         {QStringLiteral("strategy"), QStringLiteral("count"),
+                          QStringLiteral("client-ip"), QStringLiteral("json")},
+                         &code))
+        return code;
     PickRequest request;
     if (args.has(QStringLiteral("strategy"))) {
         request.strategy = strategyFromName(args.value(QStringLiteral("strategy")));

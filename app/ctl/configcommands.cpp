@@ -116,6 +116,33 @@ int listVersions(CtlContext &ctx, const Arguments &args)
     return 0;
 }
 
+/// token list: a line a token, by name (JSON with --json). What the JSON shows and nothing
+/// more: the token itself is shown once, at creation, and only its hash is stored.
+int listTokens(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
+    const auto tokens = ctx.wait(ctx.session->tokens());
+    if (!tokens)
+        return ctx.fail(tokens.error().message);
+    if (args.has(QStringLiteral("json"))) {
+        ctx.printJson(codec::encodeList(tokens.value()));
+        return 0;
+    }
+    if (tokens->isEmpty()) {
+        ctx.out << "no API tokens (token create makes one)" << Qt::endl;
+        return 0;
+    }
+    TextTable table({QStringLiteral("NAME"), QStringLiteral("ROLE"), QStringLiteral("NODE"),
+                     QStringLiteral("CREATED"), QStringLiteral("BY")});
+    for (const ApiToken &t : tokens.value())
+        table.addRow({t.name, roleName(t.role), t.nodeId.isEmpty() ? QStringLiteral("-") : t.nodeId,
+                      localIsoTime(t.createdAt), t.createdBy});
+    table.print(ctx.out);
+    return 0;
+}
+
 } // namespace
 
 int runConfigCommand(CtlContext &ctx, const Arguments &args)
@@ -251,13 +278,8 @@ int runTokenCommand(CtlContext &ctx, const Arguments &args)
                 << ") created; it is shown only this once" << Qt::endl;
         return 0;
     }
-    if (sub == QLatin1String("list")) {
-        const auto tokens = ctx.wait(engine.tokens());
-        if (!tokens)
-            return ctx.fail(tokens.error().message);
-        ctx.printJson(codec::encodeList(tokens.value()));
-        return 0;
-    }
+    if (sub == QLatin1String("list"))
+        return listTokens(ctx, args);
     if (sub == QLatin1String("revoke")) {
         if (args.positional.size() != 2)
             return ctx.usage(QStringLiteral("token revoke takes one token name"));

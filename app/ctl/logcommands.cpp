@@ -114,6 +114,9 @@ QString sloValue(const SloFigure &f, double v)
 
 int runSloCommand(CtlContext &ctx, const Arguments &args)
 {
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
     const auto report = ctx.wait(ctx.session->slo());
     if (!report)
         return ctx.fail(report.error().message);

@@ -25,8 +25,8 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-co
        jobfirstctl --server URL --token-file FILE [--ca-file PEM] COMMAND ...
 
 status, audit, node list, node history, health, lb pick, lb simulate, config versions,
-daemons, logs and slo print text for people (JSON with --json);
-the other commands print JSON.
+daemons, logs, slo, token list, sync status and sync stats print text for people (JSON with
+--json) and refuse an option they do not know (exit 2); the other commands print JSON.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
@@ -82,7 +82,7 @@ Cluster:
 
 API tokens (the admin API of jobfirstd; the token is printed once):
   token create --name NAME --role viewer|operator|admin|node [--node ID]
-  token list
+  token list [--json]                    name, role, node, when made and by whom (never a token)
   token revoke NAME
 
 Sync targets (set, add and remove change the config: the --config file, or the server's):
@@ -97,7 +97,8 @@ Sync:
   sync send --type T --user U [--data JSON] [--target NAME] [--mode real-time|near-real-time]
   sync batch FILE [--target NAME]        JSON Lines of events
   sync import FILE [--batch N]           bulk migration of users (JSON Lines or CSV), resumable
-  sync status [--target NAME] | sync stats
+  sync status [--target NAME] [--json]   a line a target: state, circuit, backlog, counts
+  sync stats [--json]                    deliveries counted, latency, rates, then the targets
   sync dlq list [--target NAME] [--limit N] | sync retry ID | sync discard ID
   sync replay [--target NAME] [--since ISO] [--until ISO]
   sync check [--target NAME] [--repair]

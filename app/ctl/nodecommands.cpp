@@ -159,6 +159,8 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
         return done(ctx, ctx.wait(engine.removeNode(args.positional.at(1))));
     }
     if (sub == QLatin1String("list")) {
+        if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+            return code;
         const auto nodes = ctx.wait(engine.nodes());
         if (!nodes)
             return ctx.fail(nodes.error().message);
@@ -189,6 +191,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
 
 int runHealthCommand(CtlContext &ctx, const Arguments &args)
 {
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("once"), QStringLiteral("json")}, &code))
+        return code;
     if (!args.has(QStringLiteral("once")))
         return ctx.usage(QStringLiteral("health needs --once (use watch for continuous checks)"));
     const auto checks = ctx.wait(ctx.session->checkNodes({}));

@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "core/unixsignalwatcher.h"
 #include "ctlcontext.h"
+#include "synctext.h"
 
 #include "sync/eventfilereader.h"
 
@@ -116,19 +117,46 @@ int import(CtlContext &ctx, const Arguments &args)
     return r->rejected > 0 || control->isCancelled() ? 1 : 0;
 }
 
+/// sync status [--target NAME]: a row a target (JSON with --json: the list, or the one target).
 int status(CtlContext &ctx, const Arguments &args)
 {
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("target"), QStringLiteral("json")}, &code))
+        return code;
+    const bool json = args.has(QStringLiteral("json"));
     if (args.has(QStringLiteral("target"))) {
         const auto t = ctx.wait(ctx.session->targetStatus(args.value(QStringLiteral("target"))));
         if (!t)
             return ctx.fail(t.error().message);
-        ctx.printJson(QJsonDocument(codec::encode(t.value())));
+        if (json)
+            ctx.printJson(QJsonDocument(codec::encode(t.value())));
+        else
+            printTargetTable(ctx.out, {t.value()});
         return 0;
     }
     const auto s = ctx.wait(ctx.session->syncStats());
     if (!s)
         return ctx.fail(s.error().message);
-    ctx.printJson(codec::encodeList(s->targets));
+    if (json)
+        ctx.printJson(codec::encodeList(s->targets));
+    else
+        printTargetTable(ctx.out, s->targets);
+    return 0;
+}
+
+/// sync stats: the counts, the latency and the rates, then the targets (JSON with --json).
+int stats(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
+    const auto s = ctx.wait(ctx.session->syncStats());
+    if (!s)
+        return ctx.fail(s.error().message);
+    if (args.has(QStringLiteral("json")))
+        ctx.printJson(QJsonDocument(codec::encode(s.value())));
+    else
+        printSyncStats(ctx.out, s.value());
     return 0;
 }
 
@@ -254,13 +282,8 @@ int runSyncCommand(CtlContext &ctx, const Arguments &args)
         return import(ctx, args);
     if (sub == QLatin1String("status"))
         return status(ctx, args);
-    if (sub == QLatin1String("stats")) {
-        const auto s = ctx.wait(ctx.session->syncStats());
-        if (!s)
-            return ctx.fail(s.error().message);
-        ctx.printJson(QJsonDocument(codec::encode(s.value())));
-        return 0;
-    }
+    if (sub == QLatin1String("stats"))
+        return stats(ctx, args);
     if (sub == QLatin1String("dlq"))
         return deadLetterList(ctx, args);
     if (sub == QLatin1String("retry") || sub == QLatin1String("discard"))

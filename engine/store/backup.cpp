@@ -139,11 +139,11 @@ Error backupError(const char *code, const QString &message)
 Result<Header> parseHeader(const QByteArray &bytes, const QString &file)
 {
     if (bytes.size() < HeaderBytes || !bytes.startsWith(QByteArray(Magic, 8)))
-        return backupError("backup.format",
+        return backupError(Backup::NotABackup,
                            QStringLiteral("%1 is not a JobFirst backup").arg(file));
     if (quint8(bytes.at(8)) != FormatVersion || quint8(bytes.at(9)) != KdfScrypt)
         return backupError(
-            "backup.format",
+            Backup::OtherVersion,
             QStringLiteral("%1 is a backup of format %2; this program reads format %3")
                 .arg(file)
                 .arg(quint8(bytes.at(8)))
@@ -154,7 +154,7 @@ Result<Header> parseHeader(const QByteArray &bytes, const QString &file)
     h.p = quint8(bytes.at(12));
     if (h.logN < 10 || h.logN > 22 || h.r < 1 || h.r > 32 || h.p < 1 || h.p > 16)
         return backupError(
-            "backup.corrupt",
+            Backup::HeaderAltered,
             QStringLiteral("%1: its key derivation settings are out of range (altered)").arg(file));
     qsizetype at = 13;
     h.salt = bytes.mid(at, SaltBytes);
@@ -342,12 +342,12 @@ Result<Header> readHeader(QFile &in, const QString &backupFile, QByteArray &head
         return header.error();
     const qint64 expected = HeaderBytes + header->storeBytes + TagBytes;
     if (in.size() < expected)
-        return backupError("backup.corrupt", QStringLiteral("%1 is truncated: %2 of %3 bytes")
-                                                 .arg(backupFile)
-                                                 .arg(in.size())
-                                                 .arg(expected));
+        return backupError(Backup::Truncated, QStringLiteral("%1 is truncated: %2 of %3 bytes")
+                                                  .arg(backupFile)
+                                                  .arg(in.size())
+                                                  .arg(expected));
     if (in.size() > expected)
-        return backupError("backup.corrupt",
+        return backupError(Backup::TrailingBytes,
                            QStringLiteral("%1 has %2 bytes more than its header says (altered)")
                                .arg(backupFile)
                                .arg(in.size() - expected));
@@ -398,7 +398,7 @@ Status decryptStore(EVP_CIPHER_CTX *ctx, QFile &in, QFile &out, qint64 storeByte
     if (tag.size() != TagBytes ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TagBytes, tag.data()) != 1 ||
         EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(plain.data()), &n) != 1)
-        return backupError("backup.corrupt",
+        return backupError(Backup::ChecksumMismatch,
                            QStringLiteral("%1 was altered: its authentication tag does not match")
                                .arg(backupFile));
     return {};
@@ -615,7 +615,7 @@ Result<BackupInfo> Backup::verify(const QString &backupFile, const QByteArray &p
     const QString problem = checkStore(plain);
     removeStoreFiles(plain);
     if (!problem.isEmpty())
-        return backupError("backup.corrupt",
+        return backupError(Backup::StoreDamaged,
                            QStringLiteral("%1 decrypts, but the store inside fails its check: %2")
                                .arg(backupFile, problem));
     return info;
@@ -651,7 +651,7 @@ Result<BackupInfo> Backup::restore(const QString &backupFile, const QByteArray &
     if (const QString problem = checkStore(staging); !problem.isEmpty()) {
         removeStoreFiles(staging);
         return backupError(
-            "backup.corrupt",
+            Backup::StoreDamaged,
             QStringLiteral(
                 "%1 decrypts, but the store inside fails its check: %2; %3 was not changed")
                 .arg(backupFile, problem, newDbPath));

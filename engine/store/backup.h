@@ -44,11 +44,11 @@ struct BackupInfo
 class Backup final
 {
 public:
-    /// Error codes: "backup.io", "backup.passphrase" (wrong passphrase), "backup.corrupt"
-    /// (altered or truncated file, or a copy that fails SQLite's integrity check),
-    /// "backup.format" (not a JobFirst backup, or a newer format), "backup.held" (restore
-    /// onto a store an engine has open), "backup.exists" (restore onto an existing file
-    /// without `replace`).
+    /// Error codes: "backup.io", "backup.passphrase" (wrong passphrase), "backup.held"
+    /// (restore onto a store an engine has open), "backup.exists" (restore onto an existing
+    /// file without `replace`), and one code for each way a file is not a good backup (below:
+    /// "backup.format.*" a file this program does not read, "backup.corrupt.*" a damaged one),
+    /// so that a front end can say which in its own language.
     static Result<BackupInfo> create(const QString &dbPath, const QString &backupFile,
                                      const QByteArray &passphrase,
                                      const std::atomic_bool *cancel = nullptr);
@@ -65,6 +65,22 @@ public:
     /// that store is backed up with PostgreSQL's own tools, and the SQLite file such a daemon
     /// has holds only its local part ("backup.postgres").
     static Error sharedStoreError(const QString &sharedUrl);
+
+    /// Not a JobFirst backup at all (no JFBACKUP header): another file chosen by mistake.
+    static constexpr char NotABackup[] = "backup.format.not_backup";
+    /// A JobFirst backup of a format (or key derivation) this program does not read.
+    static constexpr char OtherVersion[] = "backup.format.version";
+    /// The header's key derivation settings are out of range: the header was altered.
+    static constexpr char HeaderAltered[] = "backup.corrupt.header";
+    /// Shorter than its header says: copied or downloaded in part.
+    static constexpr char Truncated[] = "backup.corrupt.truncated";
+    /// Longer than its header says: bytes were added.
+    static constexpr char TrailingBytes[] = "backup.corrupt.trailing";
+    /// The authentication tag does not match: the contents or header were altered or damaged.
+    static constexpr char ChecksumMismatch[] = "backup.corrupt.checksum";
+    /// Decrypts and authenticates, but the store inside fails SQLite's integrity check or is
+    /// not a JobFirst store.
+    static constexpr char StoreDamaged[] = "backup.corrupt.store";
 
     /// The shortest passphrase accepted, in characters (a Chinese character is one, not the
     /// three bytes UTF-8 takes for it).

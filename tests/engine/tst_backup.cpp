@@ -157,25 +157,33 @@ private slots:
                  QStringLiteral("backup.passphrase"));
     }
 
+    // Each way a file is not a good backup has a code of its own, so that the console can say
+    // which in its language (it showed the engine's English inside a Chinese sentence).
     void truncatedOrAlteredFilesAreRefused_data()
     {
         QTest::addColumn<QString>("damage");
         QTest::addColumn<QString>("expected");
+        QTest::addColumn<QString>("code");
         QTest::newRow("truncated") << "truncate"
-                                   << "truncated";
+                                   << "truncated" << Backup::Truncated;
         QTest::newRow("a flipped byte inside") << "flip"
-                                               << "altered";
+                                               << "altered" << Backup::ChecksumMismatch;
         QTest::newRow("the header's time changed") << "header"
-                                                   << "altered";
+                                                   << "altered" << Backup::ChecksumMismatch;
         QTest::newRow("bytes appended") << "append"
-                                        << "altered";
+                                        << "altered" << Backup::TrailingBytes;
+        QTest::newRow("key settings out of range") << "kdf"
+                                                   << "altered" << Backup::HeaderAltered;
+        QTest::newRow("another format") << "format"
+                                        << "format 2" << Backup::OtherVersion;
         QTest::newRow("not a backup") << "garbage"
-                                      << "not a JobFirst backup";
+                                      << "not a JobFirst backup" << Backup::NotABackup;
     }
     void truncatedOrAlteredFilesAreRefused()
     {
         QFETCH(QString, damage);
         QFETCH(QString, expected);
+        QFETCH(QString, code);
         QByteArray bytes = readAll(m_backup);
         if (damage == u"truncate")
             bytes.chop(1000);
@@ -185,6 +193,10 @@ private slots:
             bytes[42] = char(bytes.at(42) ^ 0x01); // inside created_at
         else if (damage == u"append")
             bytes.append("x");
+        else if (damage == u"kdf")
+            bytes[10] = char(40); // log2 N: far beyond what scrypt is ever run with
+        else if (damage == u"format")
+            bytes[8] = char(2);
         else
             bytes = QByteArray(4096, 'g');
         const QString damaged = path(QStringLiteral("damaged-%1.jfbackup").arg(damage));
@@ -192,14 +204,42 @@ private slots:
         const auto v = Backup::verify(damaged, Passphrase);
         QVERIFY(!v.ok());
         QVERIFY2(v.error().message.contains(expected), qPrintable(v.error().message));
+        QCOMPARE(v.error().code, code);
         // A restore over an existing store (replace) changes nothing either.
         const QString existing = path(QStringLiteral("existing-%1.db").arg(damage));
         QVERIFY(Store::open(existing).ok());
         const QByteArray before = readAll(existing);
         const auto r = Backup::restore(damaged, Passphrase, existing, true);
         QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, code);
         QCOMPARE(readAll(existing), before);
         QCOMPARE(QDir(m_dir.path()).entryList({QStringLiteral("*.tmp*")}, QDir::Files).size(), 0);
+    }
+
+    // A backup of an SQLite file that is not a JobFirst store decrypts, and its check says so.
+    void aBackupOfAForeignStoreIsRefusedByItsCheck()
+    {
+        const QString foreign = path(QStringLiteral("foreign.sqlite"));
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(foreign);
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral("CREATE TABLE meta (key TEXT, value TEXT)")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        const QString file = path(QStringLiteral("foreign.jfbackup"));
+        QVERIFY(Backup::create(foreign, file, Passphrase).ok());
+        const auto v = Backup::verify(file, Passphrase);
+        QVERIFY(!v.ok());
+        QCOMPARE(v.error().code, QString::fromLatin1(Backup::StoreDamaged));
+        QVERIFY2(v.error().message.contains(QStringLiteral("not a JobFirst store")),
+                 qPrintable(v.error().message));
+        const QString target = path(QStringLiteral("from-foreign.db"));
+        QCOMPARE(Backup::restore(file, Passphrase, target).error().code,
+                 QString::fromLatin1(Backup::StoreDamaged));
+        QVERIFY(!QFileInfo::exists(target));
     }
 
     void restoreRefusesAStoreInUseOrAnExistingFile()

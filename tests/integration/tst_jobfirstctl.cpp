@@ -179,6 +179,22 @@ private slots:
             << QStringList{"node", "history"} << 2 << "node history takes one node id";
         QTest::newRow("lb simulate: unknown option")
             << QStringList{"lb", "simulate", "--colour", "red"} << 2 << "--colour";
+        // A typo was ignored without a word by these (left by session 31): "--jsn" printed
+        // text, a misspelt --target listed every target.
+        QTest::newRow("lb pick: unknown option")
+            << QStringList{"lb", "pick", "--jsn", "--count", "5"} << 2 << "unknown option --jsn";
+        QTest::newRow("node list: unknown option")
+            << QStringList{"node", "list", "--jsn", "--json"} << 2 << "unknown option --jsn";
+        QTest::newRow("health: unknown option")
+            << QStringList{"health", "--once", "--colour", "red"} << 2 << "unknown option --colour";
+        QTest::newRow("slo: unknown option")
+            << QStringList{"slo", "--jsn", "--json"} << 2 << "unknown option --jsn";
+        QTest::newRow("token list: unknown option")
+            << QStringList{"token", "list", "--colour", "red"} << 2 << "unknown option --colour";
+        QTest::newRow("sync status: unknown option")
+            << QStringList{"sync", "status", "--tagret", "t"} << 2 << "unknown option --tagret";
+        QTest::newRow("sync stats: unknown option")
+            << QStringList{"sync", "stats", "--colour", "red"} << 2 << "unknown option --colour";
         QTest::newRow("lease too short")
             << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
             << "--lease \"2\" must be a whole number of seconds from 3 to 300";
@@ -806,6 +822,113 @@ private slots:
         }
     }
 
+    // token list printed JSON only (left by session 31): a table for people, the same JSON
+    // with --json, and never a token itself, which is shown once, at creation.
+    void tokenListPrintsATableUnlessAskedForJson()
+    {
+        const auto china = inChinaTime();
+        const Run none = ctl({"token", "list"});
+        QCOMPARE(none.code, 0);
+        QCOMPARE(none.out, QByteArray("no API tokens (token create makes one)\n"));
+        QByteArrayList secrets;
+        for (const QStringList &create :
+             {QStringList{"--name", "ops", "--role", "admin"},
+              QStringList{"--name", "agent-a", "--role", "node", "--node", "a"}}) {
+            const Run made = ctl(QStringList{"token", "create"} + create);
+            QVERIFY2(made.code == 0 && made.out.startsWith("jft_"), made.err.constData());
+            secrets << made.out.trimmed();
+        }
+        const QJsonArray json = ctl({"token", "list", "--json"}).json().array();
+        QCOMPARE(json.size(), 2);
+        const Run text = ctl({"token", "list"});
+        QCOMPARE(text.code, 0);
+        for (const QByteArray &secret : std::as_const(secrets))
+            QVERIFY2(!text.out.contains(secret) && !text.out.contains(secret.mid(4, 8)),
+                     text.out.constData());
+        QVERIFY2(!text.out.contains("jft_") && !text.out.contains('{'), text.out.constData());
+        const QStringList lines = QString::fromUtf8(text.out).split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 3, text.out.constData());
+        QCOMPARE(cells(lines.at(0)), (QStringList{"NAME", "ROLE", "NODE", "CREATED", "BY"}));
+        for (int i = 0; i < json.size(); ++i) {
+            const QJsonObject t = json.at(i).toObject();
+            QCOMPARE(cells(lines.at(i + 1)),
+                     (QStringList{t[QStringLiteral("name")].toString(),
+                                  t[QStringLiteral("role")].toString(),
+                                  t[QStringLiteral("node")].toString(QStringLiteral("-")),
+                                  chinaTime(t[QStringLiteral("created_at")].toString()),
+                                  t[QStringLiteral("created_by")].toString()}));
+        }
+    }
+
+    // sync status and sync stats printed JSON only (left by session 31): text for people,
+    // with the units and who knows what this process does not; the same JSON with --json.
+    void syncStatusAndStatsPrintTextUnlessAskedForJson()
+    {
+        // Nothing listens on port 9. (A raw string literal here made moc find no class.)
+        const QString config =
+            writeFile(QStringLiteral("sync-text.json"),
+                      "{\"targets\": [{\"name\": \"t\", \"url\": \"http://127.0.0.1:9/sync\", "
+                      "\"events\": [\"user.created\"]}]}");
+        for (const char *user : {"u1", "u2"})
+            QCOMPARE(ctl({"sync", "send", "--type", "user.created", "--user", user}, config).code,
+                     0);
+        const QJsonArray json = ctl({"sync", "status", "--json"}, config).json().array();
+        QCOMPARE(json.size(), 1);
+        QCOMPARE(json.at(0)[QStringLiteral("backlog")].toInt(), 2);
+        QVERIFY(json.at(0)[QStringLiteral("circuit")].isNull()); // this process does not deliver
+        static const QRegularExpression waited(QStringLiteral(R"(^\d+( ms|\.\d s)$)"));
+        const QStringList header{"TARGET",         "STATE",     "CIRCUIT",      "BACKLOG",
+                                 "OLDEST WAITING", "DELIVERED", "DEAD LETTERS", "RETRIES",
+                                 "IN FLIGHT",      "LAST ERROR"};
+        const QString notKnownHere = QStringLiteral(
+            "circuit, in flight and last error (—): known only to the process that delivers (no "
+            "process is delivering from this store)");
+        for (const QStringList &asked :
+             {QStringList{"sync", "status"}, QStringList{"sync", "status", "--target", "t"}}) {
+            const Run text = ctl(asked, config);
+            QCOMPARE(text.code, 0);
+            const QStringList lines = QString::fromUtf8(text.out).split(u'\n', Qt::SkipEmptyParts);
+            QVERIFY2(lines.size() == 3 && !text.out.contains('{'), text.out.constData());
+            QCOMPARE(cells(lines.at(0)), header);
+            QStringList row = cells(lines.at(1));
+            QVERIFY2(row.size() == header.size() && waited.match(row.at(4)).hasMatch(),
+                     qPrintable(lines.at(1)));
+            row[4] = QStringLiteral("(waited)");
+            QCOMPARE(row, (QStringList{"t (unsigned)", "active", "—", "2", "(waited)", "0", "0",
+                                       "0", "—", "—"}));
+            QCOMPARE(lines.at(2), notKnownHere);
+        }
+        // The one target, as in the list (but for how long its oldest delivery has waited).
+        QJsonObject one =
+            ctl({"sync", "status", "--target", "t", "--json"}, config).json().object();
+        QJsonObject listed = json.at(0).toObject();
+        for (QJsonObject *o : {&one, &listed})
+            o->remove(QStringLiteral("oldest_waiting_ms"));
+        QCOMPARE(one, listed);
+
+        const QJsonObject stats = ctl({"sync", "stats", "--json"}, config).json().object();
+        QCOMPARE(stats[QStringLiteral("queue_depth")].toInt(), 2);
+        const Run text = ctl({"sync", "stats"}, config);
+        QCOMPARE(text.code, 0);
+        const QStringList lines = QString::fromUtf8(text.out).split(u'\n');
+        QVERIFY2(lines.size() == 11 && !text.out.contains('{'), text.out.constData());
+        QCOMPARE(lines.mid(0, 2),
+                 (QStringList{"delivery: no process is delivering from this store",
+                              "deliveries: 2 in all; 0 delivered, 0 dead-lettered, 2 waiting; 0 "
+                              "retries scheduled"}));
+        QVERIFY2(lines.at(2).startsWith(QStringLiteral("oldest waiting: ")) &&
+                     waited.match(lines.at(2).mid(16)).hasMatch(),
+                 qPrintable(lines.at(2)));
+        QCOMPARE(lines.mid(3, 4),
+                 (QStringList{"latency and rate: not known here (the process that delivers "
+                              "measures them)",
+                              "daemons delivering: 0, 0.0 deliveries/s in all",
+                              "counted from the store's rows (they outlive a restart)", ""}));
+        QCOMPARE(cells(lines.at(7)), header);
+        QVERIFY2(lines.at(8).startsWith(QStringLiteral("t (unsigned)  ")), qPrintable(lines.at(8)));
+        QCOMPARE(lines.at(9), notKnownHere);
+    }
+
     // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,
     // counted in characters (walk30).
     void configCheckSaysTheLineAndColumnOfASyntaxError()
@@ -1081,7 +1204,8 @@ private slots:
                     "\n");
         };
         const auto queued = [&] {
-            const CtlRun stats = runCtl({"--db", db, "--config", config, "sync", "stats"});
+            const CtlRun stats =
+                runCtl({"--db", db, "--config", config, "sync", "stats", "--json"});
             return QJsonDocument::fromJson(stats.out)
                 .object()
                 .value(QStringLiteral("queue_depth"))
@@ -1112,7 +1236,7 @@ private slots:
         QVERIFY(!token.isEmpty());
         DaemonProcess daemon;
         QVERIFY(daemon.start(db, m_dir.filePath(QStringLiteral("live.json"))));
-        const QStringList local{"--db", db, "sync", "status", "--target", "user-service"};
+        const QStringList local{"--db", db, "sync", "status", "--target", "user-service", "--json"};
         QJsonObject here;
         QTRY_VERIFY_WITH_TIMEOUT(
             (here = QJsonDocument::fromJson(runCtl(local).out).object(),
@@ -1124,7 +1248,7 @@ private slots:
         QCOMPARE(here.value(QStringLiteral("name")).toString(), QStringLiteral("user-service"));
 
         const CtlRun remote = runCtl({"--server", daemon.url(), "--token-file", token, "sync",
-                                      "status", "--target", "user-service"});
+                                      "status", "--target", "user-service", "--json"});
         QVERIFY2(remote.code == 0, remote.err.constData());
         const QJsonObject there = QJsonDocument::fromJson(remote.out).object();
         QCOMPARE(there.value(QStringLiteral("circuit")).toString(), QStringLiteral("closed"));
@@ -1157,7 +1281,7 @@ private slots:
 
         QJsonObject stats;
         QTRY_VERIFY_WITH_TIMEOUT(
-            (stats = local({"sync", "stats"}),
+            (stats = local({"sync", "stats", "--json"}),
              stats.value(QStringLiteral("delivery")).toString().contains(u"lease held by")),
             20000);
         QVERIFY(stats.value(QStringLiteral("deliveries_per_second")).isNull());
@@ -1169,7 +1293,8 @@ private slots:
 
         const QStringList server{"--server", daemon.url(), "--token-file", token};
         const QJsonObject own =
-            QJsonDocument::fromJson(runCtl(server + QStringList{"sync", "stats"}).out).object();
+            QJsonDocument::fromJson(runCtl(server + QStringList{"sync", "stats", "--json"}).out)
+                .object();
         QVERIFY(own.value(QStringLiteral("deliveries_per_second")).isDouble());
         QVERIFY(own[QStringLiteral("latency_ms")][QStringLiteral("p50")].isDouble());
         QCOMPARE(own.value(QStringLiteral("live_daemons")).toInt(-1), 1);
@@ -1180,7 +1305,7 @@ private slots:
 
         // Stopped, it gives the lease back: no process delivers, at a rate of 0, known.
         QCOMPARE(daemon.terminate(), 0);
-        const QJsonObject after = local({"sync", "stats"});
+        const QJsonObject after = local({"sync", "stats", "--json"});
         QCOMPARE(after.value(QStringLiteral("live_daemons")).toInt(-1), 0);
         QVERIFY(after.value(QStringLiteral("live_daemons_known")).toBool());
         QCOMPARE(after.value(QStringLiteral("cluster_deliveries_per_second")).toDouble(-1), 0.0);

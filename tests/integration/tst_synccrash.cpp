@@ -121,7 +121,8 @@ private slots:
         // Every accepted event's user is at both targets.
         QProcess dlq;
         dlq.start(TestPrograms::ctl(),
-                  m_base + QStringList{QStringLiteral("sync"), QStringLiteral("stats")});
+                  m_base + QStringList{QStringLiteral("sync"), QStringLiteral("stats"),
+                                       QStringLiteral("--json")});
         dlq.waitForFinished();
         const QJsonObject stats = QJsonDocument::fromJson(dlq.readAllStandardOutput()).object();
         QCOMPARE(stats[QStringLiteral("queue_depth")].toInt(), 0);

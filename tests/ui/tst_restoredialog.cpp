@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // File → Restore… as an operator uses it: a real backup made here by the engine, restored
 // through the dialog's widgets on the offscreen platform; a wrong passphrase, an altered or
-// truncated file and an existing target are refused and write nothing.
+// truncated file, a file that is no backup and an existing target are refused and write
+// nothing, in the console's language.
 #include "api/localenginesession.h"
 #include "dialogs/restoredialog.h"
 #include "mainwindow.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 #include <QAction>
@@ -13,9 +15,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -93,6 +98,51 @@ class TestRestoreDialog final : public QObject
                 60000))
             return QStringLiteral("(no answer within 60 s)");
         return outcome->text();
+    }
+
+    /// A backup of an SQLite file that is not a JobFirst store (it has a `meta` table, which
+    /// is all a backup needs to be made): it decrypts, and its store fails the check.
+    QString foreignStoreBackup()
+    {
+        const QString foreign = path(QStringLiteral("foreign.sqlite"));
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(foreign);
+            if (!db.open() ||
+                !QSqlQuery(db).exec(QStringLiteral("CREATE TABLE meta (key TEXT, value TEXT)")))
+                return {};
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        const QString file = path(QStringLiteral("foreign.jfbackup"));
+        return Backup::create(foreign, file, Passphrase).ok() ? file : QString();
+    }
+
+    /// The real backup made in initTestCase, damaged as `damage` says, in a file of its own; or
+    /// another file in its place: random bytes, or a backup of a foreign store.
+    QString damagedBackup(const QString &damage)
+    {
+        if (damage == u"foreign")
+            return foreignStoreBackup();
+        QByteArray bytes = readAll(m_backup);
+        if (damage == u"flip")
+            bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x40);
+        else if (damage == u"truncate")
+            bytes.chop(bytes.size() / 3);
+        else if (damage == u"append")
+            bytes.append("appended");
+        else if (damage == u"format")
+            bytes[8] = char(2); // the format, after "JFBACKUP"
+        else if (damage == u"kdf")
+            bytes[10] = char(40); // scrypt's log2 N, far out of range
+        else if (damage == u"random") {
+            bytes.resize(64 * 1024);
+            QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(bytes.data()),
+                                                  bytes.size() / 4);
+        }
+        const QString file = path(QStringLiteral("damaged-%1.jfbackup").arg(damage));
+        writeAll(file, bytes);
+        return file;
     }
 
     /// Nothing but the given files in the folder: no staging copy, no partial store.
@@ -229,13 +279,7 @@ private slots:
                      .arg(QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-')));
         QByteArray existing;
         if (damage == u"flip" || damage == u"truncate") {
-            QByteArray bytes = readAll(m_backup);
-            if (damage == u"flip")
-                bytes[bytes.size() / 2] = char(bytes.at(bytes.size() / 2) ^ 0x40);
-            else
-                bytes.chop(bytes.size() / 3);
-            file = path(QStringLiteral("damaged-%1.jfbackup").arg(damage));
-            writeAll(file, bytes);
+            file = damagedBackup(damage);
         } else if (damage == u"existing") {
             target = path(QStringLiteral("restored-before.db"));
             QVERIFY(Store::open(target).ok());
@@ -280,6 +324,55 @@ private slots:
         static const QRegularExpression latin(QStringLiteral("[A-Za-z]"));
         QVERIFY2(!outcome.contains(latin), qPrintable(outcome));
         QVERIFY(!QFileInfo::exists(target));
+        d->close();
+    }
+
+    // A Chinese console said "未恢复：…/x.jfbackup is not a JobFirst backup。" for a file that
+    // is not a good backup: the engine's English inside its own sentence. Each way a file can
+    // be damaged or foreign has its code, and the console words it: real files made here.
+    void aDamagedOrForeignFileIsSaidInTheConsolesLanguage_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("random bytes") << "random"
+                                      << "该文件不是 JobFirst 备份";
+        QTest::newRow("truncated") << "truncate"
+                                   << "备份文件被截断";
+        QTest::newRow("another format") << "format"
+                                        << "其格式本版本无法读取";
+        QTest::newRow("key settings out of range") << "kdf"
+                                                   << "密钥参数超出范围";
+        QTest::newRow("bytes appended") << "append"
+                                        << "比文件头记录的长度长";
+        QTest::newRow("a flipped byte") << "flip"
+                                        << "校验和不符";
+        QTest::newRow("a backup of a foreign store") << "foreign"
+                                                     << "其中的存储未通过完整性检查";
+    }
+
+    void aDamagedOrForeignFileIsSaidInTheConsolesLanguage()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, reason);
+        const QString file = damagedBackup(damage);
+        QVERIFY(!file.isEmpty());
+        m_window->switchLanguage(QStringLiteral("zh_CN"));
+        const auto english =
+            qScopeGuard([this] { m_window->switchLanguage(QStringLiteral("en")); });
+        ui::RestoreDialog *d = openFromTheFileMenu();
+        QVERIFY(d);
+        const QString target = path(QStringLiteral("refused-%1.db").arg(damage));
+        fill(d, file, QString::fromLatin1(Passphrase), target);
+        const QString outcome = clickRestore(d);
+        QVERIFY2(outcome.startsWith(QStringLiteral("未恢复：")) && outcome.contains(reason) &&
+                     outcome.contains(QStringLiteral("未写入任何内容")),
+                 qPrintable(outcome));
+        // None of the engine's English (nor the file's name it quotes): only the product's.
+        static const QRegularExpression latin(QStringLiteral("[A-Za-z]"));
+        QVERIFY2(!QString(outcome).remove(QStringLiteral("JobFirst")).contains(latin),
+                 qPrintable(outcome));
+        QVERIFY(!QFileInfo::exists(target));
+        expectOnlyKnownFiles();
         d->close();
     }
 };

@@ -9,6 +9,7 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -21,13 +22,43 @@ namespace jobfirst::ui {
 namespace {
 
 /// Why the engine refused a restore, in the console's words where its code says why: its
-/// message is English, and a Chinese console showed "…: wrong passphrase" inside its own
-/// sentence. Other refusals name a file or a check; their message is kept.
+/// message is English, and a Chinese console showed "…: wrong passphrase" or "…: … is not a
+/// JobFirst backup" inside its own sentence. Other refusals name a file or a check; their
+/// message is kept.
 QString refusalReason(const Error &e)
 {
-    if (e.code == u"backup.passphrase")
-        return RestoreDialog::tr("wrong passphrase (not the one given when the backup was made)");
-    return e.message;
+    static const QHash<QString, const char *> words = {
+        {QStringLiteral("backup.passphrase"),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "wrong passphrase (not the one given when the backup was made)")},
+        {QString::fromLatin1(Backup::NotABackup),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog", "the file is not a JobFirst backup")},
+        {QString::fromLatin1(Backup::OtherVersion),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the file is a JobFirst backup of a format this version does not "
+                           "read")},
+        {QString::fromLatin1(Backup::HeaderAltered),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the backup file was altered: its header's key settings are out of "
+                           "range")},
+        {QString::fromLatin1(Backup::Truncated),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the backup file is truncated: it is shorter than its header says "
+                           "(copied only in part?)")},
+        {QString::fromLatin1(Backup::TrailingBytes),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the backup file was altered: it is longer than its header says")},
+        {QString::fromLatin1(Backup::ChecksumMismatch),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the backup file was altered or damaged: its checksum does not "
+                           "match")},
+        {QString::fromLatin1(Backup::StoreDamaged),
+         QT_TRANSLATE_NOOP("jobfirst::ui::RestoreDialog",
+                           "the backup decrypts, but the store inside fails its integrity "
+                           "check")},
+    };
+    const char *text = words.value(e.code);
+    return text ? RestoreDialog::tr(text) : e.message;
 }
 
 } // namespace
