@@ -25,6 +25,16 @@ int piecesAcross(const LiveChart &chart, double fromS, double toS)
     return across;
 }
 
+/// The values the first series' line is drawn through, in order.
+QList<double> drawnValues(const LiveChart &chart)
+{
+    QList<double> values;
+    if (const auto *line = qobject_cast<QLineSeries *>(chart.chart()->series().value(0)))
+        for (const QPointF &p : line->points())
+            values << p.y();
+    return values;
+}
+
 /// The value axis' labels (the texts left of the plot area) and their heights.
 QList<std::pair<QString, qreal>> valueLabels(const LiveChart &chart)
 {
@@ -105,14 +115,28 @@ private slots:
         feed(50, 1000, 10);
         feed(1, 1000, 12); // ~25 pixels
         feed(50, 1000, 10);
-        const auto *line = qobject_cast<QLineSeries *>(m_chart->chart()->series().first());
-        QVERIFY(line);
-        QList<double> values;
-        for (const QPointF &p : line->points())
-            values << p.y();
-        QCOMPARE(values, (QList<double>{10, 10, 12, 10, 10}));
+        QCOMPARE(drawnValues(*m_chart), (QList<double>{10, 10, 12, 10, 10}));
         QCOMPARE(m_chart->pointCount(QStringLiteral("pending")), 202);
         QCOMPARE(m_chart->lastValue(QStringLiteral("pending")), 10.0);
+    }
+
+    // A ripple under half a pixel at this size is over a pixel on a chart four times as high:
+    // drawn as soon as the plot grows, with no new snapshot, and on a paused chart too.
+    void aLargerPlotDrawsWhatItNowShows()
+    {
+        m_chart->setRefreshIntervalMs(1000);
+        const double pixel = 20.0 / m_chart->chart()->plotArea().height(); // an axis of 0-20
+        const double ripple = 10 + 0.4 * pixel;
+        feed(30, 1000, 10);
+        feed(1, 1000, ripple);
+        feed(30, 1000, 10);
+        QCOMPARE(drawnValues(*m_chart), (QList<double>{10, 10}));
+        m_chart->setPaused(true);
+        m_chart->resize(640, 1280);
+        QTRY_VERIFY2(drawnValues(*m_chart).contains(ripple),
+                     qPrintable(QString::number(drawnValues(*m_chart).size())));
+        m_chart->resize(640, 320); // and thinned again when it shrinks
+        QTRY_COMPARE(drawnValues(*m_chart), (QList<double>{10, 10}));
     }
 
     // Snapshots a little late, the interval changed: one line still.

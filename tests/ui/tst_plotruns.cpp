@@ -195,6 +195,23 @@ private slots:
                  (QList<QPointF>{{0, 1}, {2, 1}, {2, 9}, {4, 9}, {3.5, 2}, {5, 2}}));
     }
 
+    // A clock set back to a time still after the last point kept: the point before it is
+    // kept, not left out behind a line that would end short of its time (review32).
+    void aClockSetBackKeepsThePointBefore()
+    {
+        PlotRuns plot;
+        plot.runs = {{}};
+        for (int t = 0; t <= 8; ++t)
+            plot.runs[0] << QPointF(t, 10);
+        plot.runs[0] << QPointF(4, 9.9) << QPointF(5, 50) << QPointF(5.5, 40);
+        for (int t = 9; t <= 20; ++t)
+            plot.runs[0] << QPointF(t, 40);
+        plot.simplify(1.0, 0.4);
+        const QList<QPointF> line = plot.runs.at(0);
+        QVERIFY2(line.contains(QPointF(8, 10)), qPrintable(QStringLiteral("%1 vertices").arg(line.size())));
+        QCOMPARE(line.indexOf(QPointF(4, 9.9)), line.indexOf(QPointF(8, 10)) + 1);
+    }
+
     // With no plot area to measure in (a chart never laid out), nothing is left out; each
     // piece is thinned on its own.
     void noAreaKeepsEveryPointAndPiecesStayApart()

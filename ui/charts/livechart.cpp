@@ -20,8 +20,6 @@
 
 #include <cmath>
 #include <limits>
-#include <utility>
-#include <vector>
 
 namespace jobfirst::ui {
 
@@ -66,6 +64,12 @@ LiveChart::LiveChart(std::function<QString()> title, std::function<QString()> un
     scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
     setMinimumHeight(180);
     retranslate();
+    // A line thinned for a smaller plot would hide what a larger one shows (a resize, the
+    // legend laid out anew, a paused chart made larger): thinned again for the new size.
+    connect(chart, &QChart::plotAreaChanged, this, [this] {
+        if (!m_pendingAt && !m_drawn.isEmpty())
+            drawThinned();
+    });
 }
 
 void LiveChart::setWindowMs(qint64 ms)
@@ -211,6 +215,7 @@ void LiveChart::removeSeriesNotIn(const QStringList &names)
                 delete piece;
             }
             m_points.remove(it.key());
+            m_drawn.remove(it.key());
             m_shown.remove(it.key());
             m_notes.remove(it.key());
             it = m_series.erase(it);
@@ -388,23 +393,29 @@ void LiveChart::draw(qint64 nowMs)
     const double span = double(m_windowMs) / double(columns);
     double maxY = 1;
     QList<QPointF> gapMarks;
-    std::vector<std::pair<QString, PlotRuns>> plots;
-    plots.reserve(std::size_t(m_points.size()));
+    m_drawn.clear();
     for (auto it = m_points.cbegin(); it != m_points.cend(); ++it) {
-        plots.emplace_back(it.key(), PlotRuns::of(it.value(), span, nowMs));
-        gapMarks << plots.back().second.gapMarks;
-        maxY = std::max(maxY, plots.back().second.highest);
+        const PlotRuns &plot = *m_drawn.insert(it.key(), PlotRuns::of(it.value(), span, nowMs));
+        gapMarks << plot.gapMarks;
+        maxY = std::max(maxY, plot.highest);
     }
     drawGapMarks(gapMarks);
     setValueRange(maxY);
+    drawThinned();
+}
+
+void LiveChart::drawThinned()
+{
     // Thinned on the axes just set, to what a pixel (a device pixel on a scaled screen) shows.
+    const QRectF area = chart()->plotArea();
     const double pixel = 1.0 / devicePixelRatioF();
-    for (auto &[series, plot] : plots) {
+    for (auto it = m_drawn.cbegin(); it != m_drawn.cend(); ++it) {
+        PlotRuns plot = it.value();
         if (!area.isEmpty())
             plot.simplify(double(m_windowMs) / 1000.0 / area.width() * pixel,
                           m_maxY / area.height() * pixel);
-        m_shown.insert(series, int(plot.shown));
-        drawRuns(series, plot.runs);
+        m_shown.insert(it.key(), int(plot.shown));
+        drawRuns(it.key(), plot.runs);
     }
 }
 

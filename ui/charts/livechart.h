@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "charts/plotruns.h"
+
 #include <QChartView>
 #include <QHash>
 #include <QList>
@@ -93,6 +95,8 @@ protected:
 private:
     /// Draws the points buffered up to nowMs into the series.
     void draw(qint64 nowMs);
+    /// The last draw's points, thinned for the plot's size now (and again when it changes).
+    void drawThinned();
     /// The value axis from 0 to a round number above `highest`, set only when that changes.
     void setValueRange(double highest);
     /// A series' pieces get `runs`; pieces left over are emptied (kept for later gaps).
@@ -124,6 +128,7 @@ private:
     int m_nextColor = 0;
     QHash<QString, std::deque<QPointF>> m_points;
     QHash<QString, int> m_shown; ///< key -> points shown at the last draw (pointCount())
+    QHash<QString, PlotRuns> m_drawn; ///< key -> the last draw's points, before thinning
     qint64 m_windowMs = 5 * 60 * 1000;
     qint64 m_breakAfterMs = 3000; ///< three times the default refresh interval (1 s)
     double m_maxY = 0;

@@ -54,18 +54,20 @@ QList<QPointF> swingingDoor(const QList<QPointF> &run, double xPerPixel, double 
     };
     for (qsizetype i = 1; i < run.size(); ++i) {
         const QPointF p = px(i);
-        if (p.x() > anchor.x()) {
-            const double slope = (p.y() - anchor.y()) / (p.x() - anchor.x());
-            if (slope < low || slope > high)
-                keep(i - 1); // the door closed: the last point that fitted ends the line
-        }
-        if (const double dx = p.x() - anchor.x(); dx > 0) {
-            low = std::max(low, (p.y() - tolerance - anchor.y()) / dx);
-            high = std::min(high, (p.y() + tolerance - anchor.y()) / dx);
-        } else { // no time between: a vertical step, or a clock that went back
+        // No time since the point before: a vertical step, or a clock that went back. Both
+        // are kept, so no line is judged by a slope through them.
+        if (p.x() <= px(i - 1).x()) {
             keep(i - 1);
             keep(i);
+            continue;
         }
+        // The anchor is at or before the point before (times rise since it), so dx > 0.
+        if (const double slope = (p.y() - anchor.y()) / (p.x() - anchor.x());
+            slope < low || slope > high)
+            keep(i - 1); // the door closed: the last point that fitted ends the line
+        const double dx = p.x() - anchor.x();
+        low = std::max(low, (p.y() - tolerance - anchor.y()) / dx);
+        high = std::min(high, (p.y() + tolerance - anchor.y()) / dx);
     }
     keep(run.size() - 1);
     return kept;
