@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,9 +71,14 @@ public:
     {
         std::lock_guard lock(m_mutex);
         m_states.insert(state);
-        if (!m_thread.joinable())
-            m_thread = std::thread([this] { run(); });
+        startLocked();
         m_wake.notify_one();
+    }
+
+    void start()
+    {
+        std::lock_guard lock(m_mutex);
+        startLocked();
     }
 
     void remove(const std::shared_ptr<State> &state)
@@ -84,8 +90,15 @@ public:
     qint64 cuts() const { return m_cuts.load(); }
 
 private:
+    void startLocked()
+    {
+        if (!m_thread.joinable())
+            m_thread = std::thread([this] { run(); });
+    }
+
     [[noreturn]] void run()
     {
+        pthread_setname_np(pthread_self(), "jf-pg-silence"); // names it in top and perf
         std::unique_lock lock(m_mutex);
         for (;;) {
             m_wake.wait_for(lock, LookEvery);
@@ -175,6 +188,11 @@ QString PostgresSilenceWatch::reason() const
 {
     return QStringLiteral("no answer from the server for %1 s (connection dropped)")
         .arg(double(m_limitMs) / 1000.0);
+}
+
+void PostgresSilenceWatch::startWatching()
+{
+    Watches::instance().start();
 }
 
 qint64 PostgresSilenceWatch::cutsSoFar()

@@ -62,6 +62,11 @@ public:
     /// The reason to give a caller when cut(): "no answer from the server for N s".
     QString reason() const;
 
+    /// Starts the process's watch thread now, from the calling thread, if it is not running:
+    /// a thread takes its starter's nice value, and one started by the first watched
+    /// connection of a bulk-work thread (a writer, core/bulkwork.h) would watch the
+    /// heartbeat's and the engine's connections from below them.
+    static void startWatching();
     /// Connections dropped for silence since the process started.
     static qint64 cutsSoFar();
 

@@ -31,6 +31,7 @@ qint64 now()
 PostgresStateStore::PostgresStateStore(PostgresUrl url)
     : m_url(std::move(url)), m_probe(m_url.libpqConnInfo(), m_url.toString())
 {
+    PostgresSilenceWatch::startWatching(); // from the opening thread, not a bulk one
 }
 
 Result<std::unique_ptr<PostgresStateStore>> PostgresStateStore::open(const QString &text)

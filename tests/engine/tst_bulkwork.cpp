@@ -103,7 +103,8 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         m_base = getpriority(PRIO_PROCESS, id_t(gettid()));
-        QVERIFY2(m_base <= 9, "this test needs room for 10 nice levels");
+        if (m_base > 9)
+            QSKIP("this test needs room for 10 nice levels below the one it runs at");
     }
 
     // jobfirstd and jobfirstctl set nothing: every thread runs as the one that started it.
