@@ -6,25 +6,11 @@
 #include "store/postgresurl.h"
 #include "sync/syncevent.h"
 
-#include <QFile>
 #include <QJsonDocument>
 
 #include <future>
 
 using namespace jobfirst;
-
-QString DaemonFolder::writeConfig(const QString &name, const QJsonObject &extra) const
-{
-    QJsonObject o{{QStringLiteral("targets"), QJsonArray()}};
-    for (auto it = extra.begin(); it != extra.end(); ++it)
-        o.insert(it.key(), it.value());
-    const QString path = m_dir.filePath(name);
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-        return {};
-    f.write(QJsonDocument(o).toJson());
-    return path;
-}
 
 QByteArray json(const QJsonObject &o)
 {

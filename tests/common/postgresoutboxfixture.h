@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "daemonprocess.h"
 #include "postgresserver.h"
 #include "store/postgresoutboxstore.h"
 #include "sync/deliveryoutcome.h"
@@ -11,7 +12,6 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
-#include <QTemporaryDir>
 
 #include <memory>
 #include <vector>
@@ -19,21 +19,8 @@
 class NodeSimProcess;
 
 // What the PostgreSQL outbox tests (tst_postgresoutbox, tst_postgresleases,
-// tst_postgresfaults) share: daemons' configs in a folder of the test's own, who holds the
-// partitions, and the outbox store driven as the outbox writer and the delivery engine do.
-
-/// The folder of one test process for its daemons' configs and local files.
-class DaemonFolder final
-{
-public:
-    QString filePath(const QString &name) const { return m_dir.filePath(name); }
-    /// Writes the config `name`: no targets, then the keys of `extra`. Answers its path ("" when
-    /// it could not be written).
-    QString writeConfig(const QString &name, const QJsonObject &extra) const;
-
-private:
-    QTemporaryDir m_dir;
-};
+// tst_postgresfaults) share: who holds the partitions, and the outbox store driven as the
+// outbox writer and the delivery engine do.
 
 QByteArray json(const QJsonObject &o);
 /// How many partitions' leases the daemon with process id `pid` holds.
