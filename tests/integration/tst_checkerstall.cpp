@@ -119,13 +119,13 @@ private slots:
 
     void aDownNodeIsNotFailedForTheTimeTheConsoleWasStopped()
     {
-        // node_timeout 3 s; the node stops answering and goes down; the console is stopped for
-        // 5 s with it down. Nobody watched the node meanwhile: it is failed after 3 s of
+        // node_timeout 4 s; the node stops answering and goes down; the console is stopped for
+        // 6 s with it down. Nobody watched the node meanwhile: it is failed after 4 s of
         // failing checks, not at `fg`.
         ClusterConfig c = config(200);
         c.healthCheckTimeoutMs = 500;
         c.downIntervalMs = 200;
-        c.nodeTimeoutMs = 3000;
+        c.nodeTimeoutMs = 4000;
         auto f = start(c, 0);
         QVERIFY(f);
         QTRY_COMPARE_WITH_TIMEOUT(n1(*f).health, HealthState::Up, 10000);
@@ -136,7 +136,7 @@ private slots:
         QSignalSpy failed(f->cluster.get(), &ClusterManager::nodeFailed);
         const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
         const qint64 stoppedAt = now();
-        QVERIFY(stallThisProcess(5000, {}, 0));
+        QVERIFY(stallThisProcess(6000, {}, 0));
         const qint64 resumedAt = now();
         QVERIFY2(resumedAt - downAt > c.nodeTimeoutMs, "the stall was shorter than node_timeout");
         // The checks after the stall: each one failed (none counted across the stall).
