@@ -636,6 +636,7 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
+    s.stalledWhileDownMs = 0;
     rebuildBalancer();
     // Told before it is written: each write is a commit that waits for the disk (tens to
     // hundreds of ms on a busy one), and consoles and the live stream wait for this. The
@@ -726,12 +727,13 @@ qint64 ClusterManager::stalledSinceLastTick()
 bool ClusterManager::downPastTimeout(Runtime &r, qint64 now, qint64 stalledMs)
 {
     const qint64 downMs = now - r.status.lastChangeAt;
+    qint64 &stalled = r.status.stalledWhileDownMs;
     if (r.stalledSince != r.status.lastChangeAt) { // another spell down: nothing stalled yet
         r.stalledSince = r.status.lastChangeAt;
-        r.stalledWhileDownMs = 0;
+        stalled = 0;
     }
-    r.stalledWhileDownMs += std::clamp<qint64>(stalledMs, 0, std::max<qint64>(0, downMs));
-    return downMs - r.stalledWhileDownMs > m_config.nodeTimeoutMs;
+    stalled += std::clamp<qint64>(stalledMs, 0, std::max<qint64>(0, downMs));
+    return downMs - stalled > m_config.nodeTimeoutMs;
 }
 
 void ClusterManager::housekeeping()

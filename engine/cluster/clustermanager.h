@@ -140,10 +140,7 @@ private:
         /// Why the current failure streak was checked at once (the watched connection).
         QString lostConnection;
         qint64 lastOkAt = 0; ///< when a check last passed: the failure came after it
-        /// How long this process was stalled (StallWatch) while the node was down since
-        /// `stalledSince` (its lastChangeAt then): nobody watched the node meanwhile, so
-        /// node_timeout does not count that time.
-        qint64 stalledWhileDownMs = 0;
+        /// The lastChangeAt that status.stalledWhileDownMs counts from.
         qint64 stalledSince = 0;
     };
 

@@ -151,6 +151,12 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(checkedSince(resumedAt) >= 1, 10000);
         QVERIFY2(failed.isEmpty(), "failed at once for the time the console was stopped");
         QCOMPARE(n1(*f).health, HealthState::Down);
+        // The console's countdown ("down — failed in N s") adds what the engine set aside.
+        const qint64 stalledMs = resumedAt - stoppedAt;
+        QVERIFY2(n1(*f).stalledWhileDownMs > stalledMs - 500 &&
+                     n1(*f).stalledWhileDownMs <= stalledMs,
+                 qPrintable(
+                     QStringLiteral("%1 of %2 ms").arg(n1(*f).stalledWhileDownMs).arg(stalledMs)));
         // Failing checks go on, and node_timeout of them fails it: the stall paused the
         // count, it did not stop failing.
         QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 15000);
