@@ -24,8 +24,9 @@ bool same(const NodeStatus &a, const NodeStatus &b)
            sameDouble(a.successRate, b.successRate) && a.requests == b.requests &&
            a.failures == b.failures && a.lastCheckAt == b.lastCheckAt &&
            a.lastCheckResult == b.lastCheckResult && a.lastChangeAt == b.lastChangeAt &&
-           a.consecutiveOk == b.consecutiveOk && a.consecutiveFail == b.consecutiveFail &&
-           a.checkedHere == b.checkedHere && a.checkedBy == b.checkedBy;
+           a.stalledWhileDownMs == b.stalledWhileDownMs && a.consecutiveOk == b.consecutiveOk &&
+           a.consecutiveFail == b.consecutiveFail && a.checkedHere == b.checkedHere &&
+           a.checkedBy == b.checkedBy;
 }
 
 /// Every field of TargetStatus: a field added there must be compared here, or a target

@@ -224,6 +224,7 @@ QJsonObject encode(const NodeStatus &n)
     o.insert(QStringLiteral("last_check"), isoTime(n.lastCheckAt));
     o.insert(QStringLiteral("last_check_result"), n.lastCheckResult);
     o.insert(QStringLiteral("last_change"), isoTime(n.lastChangeAt));
+    o.insert(QStringLiteral("stalled_while_down_ms"), n.stalledWhileDownMs);
     o.insert(QStringLiteral("consecutive_ok"), n.consecutiveOk);
     o.insert(QStringLiteral("consecutive_fail"), n.consecutiveFail);
     o.insert(QStringLiteral("checked_here"), n.checkedHere);
@@ -259,6 +260,7 @@ QByteArray nodeJson(const NodeStatus &n)
         .key("last_check").value(isoTime(n.lastCheckAt))
         .key("last_check_result").value(n.lastCheckResult)
         .key("last_change").value(isoTime(n.lastChangeAt))
+        .key("stalled_while_down_ms").value(n.stalledWhileDownMs)
         .key("consecutive_ok").value(n.consecutiveOk)
         .key("consecutive_fail").value(n.consecutiveFail)
         .key("checked_here").value(n.checkedHere)
@@ -287,6 +289,7 @@ Result<NodeStatus> decode<NodeStatus>(const QJsonValue &value)
     n.lastCheckAt = f.time("last_check");
     n.lastCheckResult = f.str("last_check_result");
     n.lastChangeAt = f.time("last_change");
+    n.stalledWhileDownMs = f.i64("stalled_while_down_ms");
     n.consecutiveOk = f.i32("consecutive_ok");
     n.consecutiveFail = f.i32("consecutive_fail");
     // A daemon of an older version says nothing: it checked every node itself.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/clustermanager.h"
 
+#include "core/stallwatch.h"
 #include "core/urlpath.h"
 #include "store/clusterstatestore.h"
 #include "store/postgresschema.h"
@@ -84,7 +85,8 @@ QJsonObject healthEventToJson(const HealthEvent &e)
 ClusterManager::ClusterManager(ClusterStateStore *store, const ClusterConfig &config,
                                QObject *parent)
     : QObject(parent), m_store(store), m_config(config), m_checker(new HealthChecker(this)),
-      m_housekeeping(new QTimer(this)), m_balancer(config.loadBalanceStrategy)
+      m_housekeeping(new QTimer(this)), m_stallWatch(StallWatch::shared()),
+      m_balancer(config.loadBalanceStrategy)
 {
     m_checker->setTimeoutMs(config.healthCheckTimeoutMs);
     m_checker->setJitterPercent(config.checkJitterPercent);
@@ -272,6 +274,7 @@ void ClusterManager::start()
                                std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
                                r.status.spec.security());
     m_checker->start();
+    m_lastTickNs = 0; // the time it was stopped is not a stall
     m_housekeeping->start();
 }
 
@@ -633,6 +636,7 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     }
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
+    s.stalledWhileDownMs = 0;
     rebuildBalancer();
     // Told before it is written: each write is a commit that waits for the disk (tens to
     // hundreds of ms on a busy one), and consoles and the live stream wait for this. The
@@ -708,20 +712,54 @@ void ClusterManager::rebuildBalancer()
     m_balancer.setNodes(nodes);
 }
 
+qint64 ClusterManager::stalledSinceLastTick()
+{
+    const qint64 tickNs = StallWatch::nowNs();
+    const qint64 sinceMs = (tickNs - m_lastTickNs) / 1000000;
+    // A late tick alone may be this thread being busy; the watch says whether the process
+    // itself was not running.
+    const bool stalled = m_lastTickNs > 0 && sinceMs > HousekeepingMs + StallWatch::StallMs &&
+                         m_stallWatch->stalledSince(m_lastTickNs);
+    m_lastTickNs = tickNs;
+    return stalled ? sinceMs - HousekeepingMs : 0;
+}
+
+bool ClusterManager::downPastTimeout(Runtime &r, qint64 now, qint64 stalledMs)
+{
+    const qint64 downMs = now - r.status.lastChangeAt;
+    qint64 &stalled = r.status.stalledWhileDownMs;
+    if (r.stalledSince != r.status.lastChangeAt) { // another spell down: nothing stalled yet
+        r.stalledSince = r.status.lastChangeAt;
+        stalled = 0;
+    }
+    stalled += std::clamp<qint64>(stalledMs, 0, std::max<qint64>(0, downMs));
+    return downMs - stalled > m_config.nodeTimeoutMs;
+}
+
 void ClusterManager::housekeeping()
 {
     const qint64 now = nowMs();
+    // Resumed from a stall (Ctrl+Z, a paused VM): what nobody could watch is not held against
+    // the down nodes (as Nomad restarts every heartbeat timer when a new leader takes over).
+    const qint64 stalledMs = stalledSinceLastTick();
     bool weightsChanged = false;
     std::vector<QString> failed;
+    int spared = 0; // down nodes the stall was not held against
     for (Runtime &r : m_nodes) {
         if (r.upSince && now - r.upSince >= m_config.slowStartMs)
             r.upSince = 0;
         if (computeEffectiveWeight(r, now) != r.status.effectiveWeight)
             weightsChanged = true;
-        if (r.status.health == HealthState::Down &&
-            now - r.status.lastChangeAt > m_config.nodeTimeoutMs && checksHere(r.status.spec.id))
+        if (r.status.health != HealthState::Down || !checksHere(r.status.spec.id))
+            continue;
+        spared += stalledMs > 0;
+        if (downPastTimeout(r, now, stalledMs))
             failed.push_back(r.status.spec.id);
     }
+    if (spared > 0)
+        qInfo("this process was stalled for %lld ms: not counted toward node_timeout of %d down "
+              "node(s)",
+              qlonglong(stalledMs), spared);
     if (weightsChanged)
         rebuildBalancer();
     for (const QString &id : failed)

@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <memory>
 #include <vector>
 
 class QTimer;
@@ -21,6 +22,7 @@ class QTimer;
 namespace jobfirst {
 
 class ClusterStateStore;
+class StallWatch;
 
 /// Where a request goes: returned by selectNode, handed back with reportResult.
 struct NodePick
@@ -138,6 +140,8 @@ private:
         /// Why the current failure streak was checked at once (the watched connection).
         QString lostConnection;
         qint64 lastOkAt = 0; ///< when a check last passed: the failure came after it
+        /// The lastChangeAt that status.stalledWhileDownMs counts from.
+        qint64 stalledSince = 0;
     };
 
     Runtime *find(const QString &id);
@@ -150,6 +154,11 @@ private:
     void transition(Runtime &node, HealthState to, const QString &reason, double latencyMs);
     void recordSample(Runtime &node, bool ok, double latencyMs);
     void housekeeping();
+    /// How long this process was stalled since the last housekeeping (0: not stalled).
+    qint64 stalledSinceLastTick();
+    /// The node has been down for longer than node_timeout, not counting the time this
+    /// process was stalled (`stalledMs` more of it since the last housekeeping).
+    bool downPastTimeout(Runtime &node, qint64 now, qint64 stalledMs);
     /// Writes the unwritten transitions in order; stops at the first failure (kept for the
     /// next try), drops one refused as fenced (the node's partition is no longer ours).
     void writeHealth();
@@ -168,6 +177,8 @@ private:
     ClusterConfig m_config;
     HealthChecker *m_checker;
     QTimer *m_housekeeping;
+    std::shared_ptr<StallWatch> m_stallWatch;
+    qint64 m_lastTickNs = 0; ///< StallWatch::nowNs() of the last housekeeping (0: none yet)
     std::vector<Runtime> m_nodes;      ///< in balancer order: a node's index is its balancer index
     QHash<QString, int> m_index;       ///< node id -> index in m_nodes, rebuilt with the balancer
     LoadBalancer m_balancer;

@@ -78,6 +78,9 @@ struct NodeStatus
     qint64 lastCheckAt = 0;      ///< ms since epoch
     QString lastCheckResult;     ///< "ok", "timeout", "bad_status 503", ...
     qint64 lastChangeAt = 0;     ///< ms since epoch of the last health state change
+    /// Of a down node's time since lastChangeAt, how long this process was stalled (Ctrl+Z, a
+    /// paused VM): not counted toward node_timeout, which fails it that much later.
+    qint64 stalledWhileDownMs = 0;
     int consecutiveOk = 0;
     int consecutiveFail = 0;
     /// False when several daemons split the health checks and another one checks this node:

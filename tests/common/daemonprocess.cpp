@@ -5,6 +5,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -163,6 +164,19 @@ QByteArray readToken(const QString &tokenFile)
     QFile f(tokenFile);
     return !tokenFile.isEmpty() && f.open(QIODevice::ReadOnly) ? f.readAll().trimmed()
                                                                : QByteArray();
+}
+
+QString DaemonFolder::writeConfig(const QString &name, const QJsonObject &extra) const
+{
+    QJsonObject o{{QStringLiteral("targets"), QJsonArray()}};
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        o.insert(it.key(), it.value());
+    const QString path = m_dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(QJsonDocument(o).toJson());
+    return path;
 }
 
 bool writeNoTargetConfig(const QString &path)

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryDir>
 
 #include <memory>
 
@@ -37,6 +39,19 @@ private:
     quint16 m_port = 0;
     QByteArray m_logs;
     int m_fileLimit = 0;
+};
+
+/// The folder of one test process for its daemons' configs and local files.
+class DaemonFolder final
+{
+public:
+    QString filePath(const QString &name) const { return m_dir.filePath(name); }
+    /// Writes the config `name`: no targets, then the keys of `extra`. Answers its path ("" when
+    /// it could not be written).
+    QString writeConfig(const QString &name, const QJsonObject &extra) const;
+
+private:
+    QTemporaryDir m_dir;
 };
 
 /// One HTTP answer of the admin API, for tests.

@@ -38,6 +38,7 @@ class TestCodec final : public QObject
         n.lastCheckAt = 1764300000123;
         n.lastCheckResult = QStringLiteral("connection refused — 拒绝");
         n.lastChangeAt = 1764299999000;
+        n.stalledWhileDownMs = 30250; // a remote console's countdown waits for it too
         n.consecutiveOk = 0;
         n.consecutiveFail = 3;
         return n;
@@ -66,6 +67,7 @@ private slots:
         QCOMPARE(back.lastCheckAt, n.lastCheckAt);
         QCOMPARE(back.lastCheckResult, n.lastCheckResult);
         QCOMPARE(back.lastChangeAt, n.lastChangeAt);
+        QCOMPARE(back.stalledWhileDownMs, n.stalledWhileDownMs);
         QCOMPARE(back.consecutiveFail, n.consecutiveFail);
     }
 

@@ -389,7 +389,7 @@ private slots:
     void theLeaseHasOneHolderAtATime()
     {
         if (OutboxBackend::postgres())
-            QSKIP("PostgreSQL leases each partition apart (tst_postgresoutbox)");
+            QSKIP("PostgreSQL leases each partition apart (tst_postgresleases)");
         Rig rig = open();
         const QString a = QStringLiteral("elsewhere:1:a"), b = QStringLiteral("elsewhere:2:b");
         QCOMPARE(rig.committer->claimLease(a, 15000, 1000), QString());

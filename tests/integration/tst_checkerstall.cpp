@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // A console stopped with its nodes (Ctrl+Z, then fg) and continued: the timeouts that ran out
-// while it was not running are not its nodes' failures. Real jobfirst-nodesim
+// while it was not running are not its nodes' failures, nor is the time it did not run held
+// against a node that was down. Real jobfirst-nodesim
 // processes, a real SQLite store, and this test process itself stopped with SIGSTOP.
 #include "cluster/clustermanager.h"
 #include "demo/demoworkload.h"
@@ -114,6 +115,58 @@ private slots:
         QVERIFY2(downs(changes).isEmpty(), qPrintable(downs(changes).join(u'\n')));
         QCOMPARE(n1(*f).failures, 0);
         QCOMPARE(n1(*f).health, HealthState::Up);
+    }
+
+    void aDownNodeIsNotFailedForTheTimeTheConsoleWasStopped()
+    {
+        // node_timeout 4 s; the node stops answering and goes down; the console is stopped for
+        // 6 s with it down. Nobody watched the node meanwhile: it is failed after 4 s of
+        // failing checks, not at `fg`.
+        ClusterConfig c = config(200);
+        c.healthCheckTimeoutMs = 500;
+        c.downIntervalMs = 200;
+        c.nodeTimeoutMs = 4000;
+        auto f = start(c, 0);
+        QVERIFY(f);
+        QTRY_COMPARE_WITH_TIMEOUT(n1(*f).health, HealthState::Up, 10000);
+        QVERIFY(f->node.control({{QStringLiteral("hang"), true}}));
+        QTRY_COMPARE_WITH_TIMEOUT(n1(*f).health, HealthState::Down, 10000);
+        const qint64 downAt = n1(*f).lastChangeAt;
+        QSignalSpy finished(f->cluster->healthChecker(), &HealthChecker::checkFinished);
+        QSignalSpy failed(f->cluster.get(), &ClusterManager::nodeFailed);
+        const auto now = [] { return QDateTime::currentMSecsSinceEpoch(); };
+        const qint64 stoppedAt = now();
+        QVERIFY(stallThisProcess(6000, {}, 0));
+        const qint64 resumedAt = now();
+        QVERIFY2(resumedAt - downAt > c.nodeTimeoutMs, "the stall was shorter than node_timeout");
+        // The checks after the stall: each one failed (none counted across the stall).
+        const auto checkedSince = [&](qint64 at) {
+            int failing = 0;
+            for (const QList<QVariant> &args : finished) {
+                const auto r = args.first().value<CheckResult>();
+                failing += r.at >= at && r.outcome != CheckOutcome::Ok;
+            }
+            return failing;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(checkedSince(resumedAt) >= 1, 10000);
+        QVERIFY2(failed.isEmpty(), "failed at once for the time the console was stopped");
+        QCOMPARE(n1(*f).health, HealthState::Down);
+        // The console's countdown ("down — failed in N s") adds what the engine set aside.
+        const qint64 stalledMs = resumedAt - stoppedAt;
+        QVERIFY2(n1(*f).stalledWhileDownMs > stalledMs - 500 &&
+                     n1(*f).stalledWhileDownMs < stalledMs + 500,
+                 qPrintable(
+                     QStringLiteral("%1 of %2 ms").arg(n1(*f).stalledWhileDownMs).arg(stalledMs)));
+        // Failing checks go on, and node_timeout of them fails it: the stall paused the
+        // count, it did not stop failing.
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 15000);
+        QCOMPARE(n1(*f).health, HealthState::Failed);
+        const qint64 failedAt = n1(*f).lastChangeAt;
+        QVERIFY(checkedSince(resumedAt) >= 2);
+        // Down for node_timeout while the console ran (less a housekeeping tick it cannot
+        // tell from the stall).
+        const qint64 watchedMs = (stoppedAt - downAt) + (failedAt - resumedAt);
+        QVERIFY2(watchedMs > c.nodeTimeoutMs - 500, qPrintable(QString::number(watchedMs)));
     }
 };
 

@@ -33,7 +33,7 @@ class TestSharedState final : public QObject
 {
     Q_OBJECT
 
-    QTemporaryDir m_dir;
+    DaemonFolder m_dir;
     std::unique_ptr<PostgresServer> m_pg;
     int m_databases = 0;
 
@@ -87,15 +87,9 @@ class TestSharedState final : public QObject
 
     QString writeConfig(const QString &name)
     {
-        const QJsonObject o{{QStringLiteral("targets"), QJsonArray()},
-                            {QStringLiteral("health_check_interval"), QStringLiteral("500ms")},
-                            {QStringLiteral("health_check_timeout"), QStringLiteral("300ms")}};
-        const QString path = m_dir.filePath(name);
-        QFile f(path);
-        if (!f.open(QIODevice::WriteOnly))
-            return {};
-        f.write(QJsonDocument(o).toJson());
-        return path;
+        return m_dir.writeConfig(
+            name, {{QStringLiteral("health_check_interval"), QStringLiteral("500ms")},
+                   {QStringLiteral("health_check_timeout"), QStringLiteral("300ms")}});
     }
 
     /// Adds node `id` at `url` (checked at /health) through a daemon's admin API.

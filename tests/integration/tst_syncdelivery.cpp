@@ -449,7 +449,7 @@ private slots:
     void oneProcessDeliversFromAStoreAtATime()
     {
         if (OutboxBackend::postgres())
-            QSKIP("On PostgreSQL the daemons split the partitions instead (tst_postgresoutbox)");
+            QSKIP("On PostgreSQL the daemons split the partitions instead (tst_postgresleases)");
         auto f = makeFixture(1);
         QVERIFY(f);
         QTRY_VERIFY_WITH_TIMEOUT(f->sync->stats().deliveryStandbyFor.isEmpty(), 5000); // holds the lease

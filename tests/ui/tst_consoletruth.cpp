@@ -1155,6 +1155,21 @@ private slots:
 
     // A duration before 后, 前, 内 or 中 is one word with it: "54 秒后再次探测", "3 秒前",
     // "过去 4 分钟内"; "%1 后" read "54 秒 后" (the walks of sessions 16 and 17).
+    // After a stall of the engine's process a down node fails that much later (node_timeout
+    // counts the time it was watched): the countdown waits for it too.
+    void aDownNodesCountdownWaitsOutTheEnginesStall()
+    {
+        const qint64 now = 1764300000000;
+        NodeStatus n;
+        n.health = HealthState::Down;
+        n.lastChangeAt = now - 50000;
+        const QString watched = ui::healthTextWithCountdown(n, 60000, now);
+        QVERIFY2(watched.endsWith(ui::ageText(10000)), qPrintable(watched));
+        n.stalledWhileDownMs = 30000;
+        const QString stalled = ui::healthTextWithCountdown(n, 60000, now);
+        QVERIFY2(stalled.endsWith(ui::ageText(40000)), qPrintable(stalled));
+    }
+
     void chineseDurationsJoinTheirPostposition()
     {
         QFile ts(TestPrograms::sourceDir() + QStringLiteral("/translations/jobfirst_zh_CN.ts"));

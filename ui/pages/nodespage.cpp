@@ -145,8 +145,7 @@ RecordTableModel<NodeStatus> *NodesPage::makeNodeModel()
             Col{[] { return tr("Node"); },
                 text([](const NodeStatus &n, int) -> QVariant { return n.spec.id; })},
             Col{[] { return tr("Status"); }, text([this](const NodeStatus &n, int) -> QVariant {
-                    return healthTextWithCountdown(n.health, n.lastChangeAt, m_nodeTimeoutMs,
-                                                   m_snapshotAt);
+                    return healthTextWithCountdown(n, m_nodeTimeoutMs, m_snapshotAt);
                 })},
             Col{[] { return tr("Admin"); }, text([](const NodeStatus &n, int) -> QVariant {
                     return adminText(n.spec.adminState);

@@ -110,12 +110,12 @@ void restyle(QWidget *widget, const QString &styleSheet)
         widget->setStyleSheet(styleSheet);
 }
 
-QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeTimeoutMs,
-                                qint64 nowMs)
+QString healthTextWithCountdown(const NodeStatus &n, qint64 nodeTimeoutMs, qint64 nowMs)
 {
-    if (s != HealthState::Down || nodeTimeoutMs <= 0 || lastChangeAt <= 0)
-        return healthText(s);
-    const qint64 left = std::max<qint64>(0, lastChangeAt + nodeTimeoutMs - nowMs);
+    if (n.health != HealthState::Down || nodeTimeoutMs <= 0 || n.lastChangeAt <= 0)
+        return healthText(n.health);
+    const qint64 left =
+        std::max<qint64>(0, n.lastChangeAt + n.stalledWhileDownMs + nodeTimeoutMs - nowMs);
     return QCoreApplication::translate("State", "down — failed in %1")
         .arg(ageText(std::max<qint64>(left, 1000)));
 }

@@ -68,9 +68,9 @@ QString healthText(HealthState s);
 QColor healthColor(HealthState s);
 QColor healthBackground(HealthState s);
 /// "down — failed in 42 s": a down node's state with the time left until node_timeout
-/// makes it failed (`nodeTimeoutMs` 0: unknown, the state alone).
-QString healthTextWithCountdown(HealthState s, qint64 lastChangeAt, qint64 nodeTimeoutMs,
-                                qint64 nowMs);
+/// makes it failed, which the time the engine was stalled postpones (`nodeTimeoutMs` 0:
+/// unknown, the state alone).
+QString healthTextWithCountdown(const NodeStatus &node, qint64 nodeTimeoutMs, qint64 nowMs);
 /// A health check's result or a state change's reason from the engine, worded in the
 /// console's language ("connection refused", "3 checks failed in a row", ...).
 QString reasonText(const QString &engineReason);
