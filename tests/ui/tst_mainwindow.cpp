@@ -111,6 +111,10 @@ private slots:
         QCoreApplication::setOrganizationName(QStringLiteral("jobfirst-test"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
         QVERIFY(m_dir.isValid());
+        // CTest runs this program for two screens side by side: one settings file between
+        // them let one run's "language=zh_CN" reach the other's window.
+        for (const QSettings::Format format : {QSettings::NativeFormat, QSettings::IniFormat})
+            QSettings::setPath(format, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
         m_engine = std::make_unique<LocalEngineSession>(QStringLiteral("console:test"));
         EngineOptions options;
         options.dbPath = m_dir.filePath(QStringLiteral("c.db"));
