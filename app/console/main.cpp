@@ -2,6 +2,7 @@
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
 #include "consoleshell.h"
 #include "core/bulkwork.h"
+#include "core/cryptolifetime.h"
 #include "core/secretfileaccess.h"
 #include "core/unixsignalwatcher.h"
 #include "democluster.h"
@@ -327,6 +328,7 @@ void scheduleQuitting(ConsoleShell &shell, const Options &options)
 
 int main(int argc, char *argv[])
 {
+    jobfirst::keepCryptoUntilExit();
     // Files the console creates (stores, configs, remembered tokens) are for this user only.
     ::umask(077);
     QStringList arguments;

@@ -3,6 +3,7 @@
 // (JSON with --json) or JSON, errors on stderr. Every command goes through the engine
 // session, never the store directly.
 #include "api/localenginesession.h"
+#include "core/cryptolifetime.h"
 #include "core/localuser.h"
 #include "core/secretfileaccess.h"
 #include "ctlcontext.h"
@@ -292,6 +293,7 @@ int runLocal(CtlContext &ctx, Globals g, const QString &command, const QStringLi
 
 int main(int argc, char *argv[])
 {
+    jobfirst::keepCryptoUntilExit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("jobfirstctl"));
     QStringList words = app.arguments().mid(1);

@@ -4,6 +4,7 @@
 #include "adminapiserver.h"
 #include "api/codec.h"
 #include "api/localenginesession.h"
+#include "core/cryptolifetime.h"
 #include "core/jsonlog.h"
 #include "core/portnumber.h"
 #include "core/secretfileaccess.h"
@@ -310,6 +311,7 @@ void handleSignals(const UnixSignalWatcher &watcher, LocalEngineSession &engine)
 
 int main(int argc, char *argv[])
 {
+    jobfirst::keepCryptoUntilExit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("jobfirstd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));

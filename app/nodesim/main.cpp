@@ -3,6 +3,7 @@
 #include "noderegistration.h"
 #include "nodesimulator.h"
 
+#include "core/cryptolifetime.h"
 #include "core/portnumber.h"
 #include "core/secrets.h"
 #include "core/unixsignalwatcher.h"
@@ -327,6 +328,7 @@ int registerWithEngine(const SimOptions &o, quint16 port,
 
 int main(int argc, char *argv[])
 {
+    jobfirst::keepCryptoUntilExit();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("jobfirst-nodesim"));
     QCoreApplication::setApplicationVersion(QStringLiteral(JOBFIRST_VERSION));

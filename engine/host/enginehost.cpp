@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "host/enginehost.h"
 
+#include "core/cryptolifetime.h"
+
 namespace jobfirst {
 
 EngineHost::EngineHost(QObject *parent) : QObject(parent), m_engine(new Engine)
 {
+    keepCryptoUntilExit(); // before the engine thread first signs or draws a secret
     qRegisterMetaType<EngineSnapshot>();
     qRegisterMetaType<CheckResult>();
     qRegisterMetaType<HealthEvent>();

@@ -2,6 +2,7 @@
 #include "remote/remoteenginesession.h"
 
 #include "api/codec.h"
+#include "core/cryptolifetime.h"
 #include "core/portnumber.h"
 #include "core/urltext.h"
 #include "core/whenfinished.h"
@@ -79,6 +80,7 @@ QJsonArray idArray(const QList<qint64> &ids)
 RemoteEngineSession::RemoteEngineSession(const RemoteOptions &options, QObject *parent)
     : EngineSession(parent), m_options(options), m_transport(new ApiTransport(options))
 {
+    keepCryptoUntilExit(); // before TLS on its transport's thread
     m_decoder = std::make_unique<SnapshotDecoder>(
         [this](EngineSnapshot s) { deliverSnapshot(std::move(s)); });
     m_info.remote = true;
