@@ -47,6 +47,22 @@ struct CtlContext
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
         return future.result();
     }
+    /// The end of every command that prints text for people unless asked for --json: waits
+    /// for the engine's answer to `question`, says its error (exit 1), else prints the answer
+    /// as `toJson` encodes it (--json) or as `printText` words it. 0 once printed.
+    template <typename T, typename ToJson, typename PrintText>
+    int printAnswer(const Arguments &args, QFuture<jobfirst::Result<T>> question, ToJson toJson,
+                    PrintText printText)
+    {
+        const jobfirst::Result<T> answer = wait(std::move(question));
+        if (!answer)
+            return fail(answer.error().message);
+        if (args.has(QStringLiteral("json")))
+            printJson(toJson(answer.value()));
+        else
+            printText(answer.value());
+        return 0;
+    }
     /// Unknown options are a usage error naming them.
     bool onlyOptions(const Arguments &args, const QSet<QString> &known, int *code)
     {

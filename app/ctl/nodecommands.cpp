@@ -73,6 +73,16 @@ void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
                        .arg(n.spec.url);
 }
 
+/// A line a node: its id, what its check said and how long it took.
+void printChecks(CtlContext &ctx, const QList<NodeCheck> &checks)
+{
+    for (const NodeCheck &c : checks)
+        ctx.out << QStringLiteral("%1 %2 (%3 ms)\n")
+                       .arg(c.nodeId, -20)
+                       .arg(c.result.detail)
+                       .arg(c.result.latencyMs, 0, 'f', 1);
+}
+
 /// Each item as the API encodes it, less `key` (a field the command line leaves out).
 template <typename T> QJsonArray encodedWithout(const QList<T> &items, const QString &key)
 {
@@ -83,6 +93,22 @@ template <typename T> QJsonArray encodedWithout(const QList<T> &items, const QSt
         a.append(o);
     }
     return a;
+}
+
+/// A node's health changes, a row each; said in words when there are none.
+void printHistoryTable(CtlContext &ctx, const QString &id, const QList<HealthEvent> &events)
+{
+    if (events.isEmpty()) {
+        ctx.out << "node \"" << id << "\" has no health changes recorded" << Qt::endl;
+        return;
+    }
+    TextTable table({QStringLiteral("TIME"), QStringLiteral("FROM"), QStringLiteral("TO"),
+                     QStringLiteral("LATENCY"), QStringLiteral("REASON")});
+    table.alignRight(3);
+    for (const HealthEvent &e : events)
+        table.addRow({localIsoTime(e.timestamp), healthStateName(e.from), healthStateName(e.to),
+                      QStringLiteral("%1 ms").arg(e.latencyMs, 0, 'f', 1), e.reason});
+    table.print(ctx.out);
 }
 
 /// node history ID: its health changes, newest first, one line each (JSON with --json).
@@ -98,25 +124,12 @@ int printHistory(CtlContext &ctx, const Arguments &args)
     if (!limit)
         return ctx.usage(error);
     const QString id = args.positional.at(1);
-    const auto events = ctx.wait(ctx.session->nodeHistory(id, int(*limit)));
-    if (!events)
-        return ctx.fail(events.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(encodedWithout(events.value(), QStringLiteral("id")));
-        return 0;
-    }
-    if (events->isEmpty()) {
-        ctx.out << "node \"" << id << "\" has no health changes recorded" << Qt::endl;
-        return 0;
-    }
-    TextTable table({QStringLiteral("TIME"), QStringLiteral("FROM"), QStringLiteral("TO"),
-                     QStringLiteral("LATENCY"), QStringLiteral("REASON")});
-    table.alignRight(3);
-    for (const HealthEvent &e : events.value())
-        table.addRow({localIsoTime(e.timestamp), healthStateName(e.from), healthStateName(e.to),
-                      QStringLiteral("%1 ms").arg(e.latencyMs, 0, 'f', 1), e.reason});
-    table.print(ctx.out);
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->nodeHistory(id, int(*limit)),
+        [](const QList<HealthEvent> &events) {
+            return encodedWithout(events, QStringLiteral("id"));
+        },
+        [&ctx, &id](const QList<HealthEvent> &events) { printHistoryTable(ctx, id, events); });
 }
 
 } // namespace
@@ -161,14 +174,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
     if (sub == QLatin1String("list")) {
         if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
             return code;
-        const auto nodes = ctx.wait(engine.nodes());
-        if (!nodes)
-            return ctx.fail(nodes.error().message);
-        if (args.has(QStringLiteral("json")))
-            ctx.printJson(codec::encodeList(nodes.value()));
-        else
-            printNodeTable(ctx, nodes.value());
-        return 0;
+        return ctx.printAnswer(
+            args, engine.nodes(), codec::encodeList<NodeStatus>,
+            [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
     }
     if (sub == QLatin1String("weight")) {
         if (args.positional.size() != 3)
@@ -196,16 +204,10 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
         return code;
     if (!args.has(QStringLiteral("once")))
         return ctx.usage(QStringLiteral("health needs --once (use watch for continuous checks)"));
-    const auto checks = ctx.wait(ctx.session->checkNodes({}));
-    if (!checks)
-        return ctx.fail(checks.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(encodedWithout(checks.value(), QStringLiteral("at")));
-        return 0;
-    }
-    for (const NodeCheck &c : checks.value())
-        ctx.out << QStringLiteral("%1 %2 (%3 ms)\n").arg(c.nodeId, -20).arg(c.result.detail).arg(c.result.latencyMs, 0, 'f', 1);
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->checkNodes({}),
+        [](const QList<NodeCheck> &checks) { return encodedWithout(checks, QStringLiteral("at")); },
+        [&ctx](const QList<NodeCheck> &checks) { printChecks(ctx, checks); });
 }
 
 int runWatchCommand(CtlContext &ctx, const Arguments &args)

@@ -123,25 +123,15 @@ int status(CtlContext &ctx, const Arguments &args)
     int code = 0;
     if (!ctx.onlyOptions(args, {QStringLiteral("target"), QStringLiteral("json")}, &code))
         return code;
-    const bool json = args.has(QStringLiteral("json"));
-    if (args.has(QStringLiteral("target"))) {
-        const auto t = ctx.wait(ctx.session->targetStatus(args.value(QStringLiteral("target"))));
-        if (!t)
-            return ctx.fail(t.error().message);
-        if (json)
-            ctx.printJson(QJsonDocument(codec::encode(t.value())));
-        else
-            printTargetTable(ctx.out, {t.value()});
-        return 0;
-    }
-    const auto s = ctx.wait(ctx.session->syncStats());
-    if (!s)
-        return ctx.fail(s.error().message);
-    if (json)
-        ctx.printJson(codec::encodeList(s->targets));
-    else
-        printTargetTable(ctx.out, s->targets);
-    return 0;
+    if (args.has(QStringLiteral("target")))
+        return ctx.printAnswer(
+            args, ctx.session->targetStatus(args.value(QStringLiteral("target"))),
+            [](const TargetStatus &t) { return codec::encode(t); },
+            [&ctx](const TargetStatus &t) { printTargetTable(ctx.out, {t}); });
+    return ctx.printAnswer(
+        args, ctx.session->syncStats(),
+        [](const SyncStats &s) { return codec::encodeList(s.targets); },
+        [&ctx](const SyncStats &s) { printTargetTable(ctx.out, s.targets); });
 }
 
 /// sync stats: the counts, the latency and the rates, then the targets (JSON with --json).
@@ -150,14 +140,9 @@ int stats(CtlContext &ctx, const Arguments &args)
     int code = 0;
     if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
         return code;
-    const auto s = ctx.wait(ctx.session->syncStats());
-    if (!s)
-        return ctx.fail(s.error().message);
-    if (args.has(QStringLiteral("json")))
-        ctx.printJson(QJsonDocument(codec::encode(s.value())));
-    else
-        printSyncStats(ctx.out, s.value());
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->syncStats(), [](const SyncStats &s) { return codec::encode(s); },
+        [&ctx](const SyncStats &s) { printSyncStats(ctx.out, s); });
 }
 
 int deadLetterList(CtlContext &ctx, const Arguments &args)
