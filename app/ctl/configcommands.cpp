@@ -111,9 +111,6 @@ void printVersions(CtlContext &ctx, const QList<ConfigVersion> &versions)
 /// config versions: newest first, one line a version (JSON with --json).
 int listVersions(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     if (args.positional.size() > 1)
         return ctx.usage(QStringLiteral("config versions takes no arguments, not \"%1\"")
                              .arg(args.positional.mid(1).join(u' ')));
@@ -141,11 +138,32 @@ void printTokens(CtlContext &ctx, const QList<ApiToken> &tokens)
 /// more: the token itself is shown once, at creation, and only its hash is stored.
 int listTokens(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     return ctx.printAnswer(args, ctx.session->tokens(), codec::encodeList<ApiToken>,
                            [&ctx](const QList<ApiToken> &tokens) { printTokens(ctx, tokens); });
+}
+
+/// The options of each config command.
+const QHash<QString, QSet<QString>> &configOptions()
+{
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("check"), {}},
+        {QStringLiteral("apply"), {}},
+        {QStringLiteral("show"), {QStringLiteral("reveal-secrets")}},
+        {QStringLiteral("versions"), {QStringLiteral("json")}},
+        {QStringLiteral("diff"), {QStringLiteral("from"), QStringLiteral("to")}},
+        {QStringLiteral("rollback"), {}}};
+    return known;
+}
+
+/// The options of each token command.
+const QHash<QString, QSet<QString>> &tokenOptions()
+{
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("create"),
+         {QStringLiteral("name"), QStringLiteral("role"), QStringLiteral("node")}},
+        {QStringLiteral("list"), {QStringLiteral("json")}},
+        {QStringLiteral("revoke"), {}}};
+    return known;
 }
 
 } // namespace
@@ -154,6 +172,8 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
+    if (int code = 0; !ctx.onlySubcommandOptions(args, configOptions(), &code))
+        return code;
     if (sub == QLatin1String("check") || sub == QLatin1String("apply")) {
         const QString path = args.positional.value(1);
         if (path.isEmpty())
@@ -265,6 +285,8 @@ int runTokenCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
+    if (int code = 0; !ctx.onlySubcommandOptions(args, tokenOptions(), &code))
+        return code;
     if (sub == QLatin1String("create")) {
         const auto role = roleFromName(args.value(QStringLiteral("role")));
         if (!args.has(QStringLiteral("name")) || !role)

@@ -114,9 +114,6 @@ void printHistoryTable(CtlContext &ctx, const QString &id, const QList<HealthEve
 /// node history ID: its health changes, newest first, one line each (JSON with --json).
 int printHistory(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("limit"), QStringLiteral("json")}, &code))
-        return code;
     if (args.positional.size() != 2)
         return ctx.usage(QStringLiteral("node history takes one node id"));
     QString error;
@@ -132,6 +129,27 @@ int printHistory(CtlContext &ctx, const Arguments &args)
         [&ctx, &id](const QList<HealthEvent> &events) { printHistoryTable(ctx, id, events); });
 }
 
+/// The options of each node command (add and edit: those readSpecOptions reads).
+const QHash<QString, QSet<QString>> &nodeOptions()
+{
+    static const QSet<QString> spec = {
+        QStringLiteral("url"),         QStringLiteral("weight"),     QStringLiteral("health-path"),
+        QStringLiteral("tags"),        QStringLiteral("json"),       QStringLiteral("ca-file"),
+        QStringLiteral("client-cert"), QStringLiteral("client-key"), QStringLiteral("token-file"),
+        QStringLiteral("tls-insecure")};
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("add"), spec + QSet<QString>{QStringLiteral("id")}},
+        {QStringLiteral("edit"), spec},
+        {QStringLiteral("remove"), {}},
+        {QStringLiteral("list"), {QStringLiteral("json")}},
+        {QStringLiteral("weight"), {}},
+        {QStringLiteral("drain"), {}},
+        {QStringLiteral("maint"), {}},
+        {QStringLiteral("ready"), {}},
+        {QStringLiteral("history"), {QStringLiteral("limit"), QStringLiteral("json")}}};
+    return known;
+}
+
 } // namespace
 
 int runNodeCommand(CtlContext &ctx, const Arguments &args)
@@ -139,12 +157,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
     int code = 0;
+    if (!ctx.onlySubcommandOptions(args, nodeOptions(), &code))
+        return code;
     if (sub == QLatin1String("add")) {
-        if (!ctx.onlyOptions(args, {QStringLiteral("id"), QStringLiteral("url"), QStringLiteral("weight"), QStringLiteral("health-path"),
-                                    QStringLiteral("tags"), QStringLiteral("json"),
-                                    QStringLiteral("ca-file"), QStringLiteral("client-cert"), QStringLiteral("client-key"),
-                                    QStringLiteral("token-file"), QStringLiteral("tls-insecure")}, &code))
-            return code;
         if (!args.has(QStringLiteral("id")) || !args.has(QStringLiteral("url")))
             return ctx.usage(QStringLiteral("node add needs --id and --url"));
         NodeSpec spec;
@@ -171,13 +186,10 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             return ctx.usage(QStringLiteral("node remove takes one node id"));
         return done(ctx, ctx.wait(engine.removeNode(args.positional.at(1))));
     }
-    if (sub == QLatin1String("list")) {
-        if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-            return code;
+    if (sub == QLatin1String("list"))
         return ctx.printAnswer(
             args, engine.nodes(), codec::encodeList<NodeStatus>,
             [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
-    }
     if (sub == QLatin1String("weight")) {
         if (args.positional.size() != 3)
             return ctx.usage(QStringLiteral("node weight takes a node id and a weight"));
@@ -212,6 +224,8 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
 
 int runWatchCommand(CtlContext &ctx, const Arguments &args)
 {
+    if (int code = 0; !ctx.onlyOptions(args, {QStringLiteral("seconds")}, &code))
+        return code;
     QString error;
     const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
     if (!seconds)

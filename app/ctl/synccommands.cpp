@@ -120,9 +120,6 @@ int import(CtlContext &ctx, const Arguments &args)
 /// sync status [--target NAME]: a row a target (JSON with --json: the list, or the one target).
 int status(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("target"), QStringLiteral("json")}, &code))
-        return code;
     if (args.has(QStringLiteral("target")))
         return ctx.printAnswer(
             args, ctx.session->targetStatus(args.value(QStringLiteral("target"))),
@@ -137,9 +134,6 @@ int status(CtlContext &ctx, const Arguments &args)
 /// sync stats: the counts, the latency and the rates, then the targets (JSON with --json).
 int stats(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     return ctx.printAnswer(
         args, ctx.session->syncStats(), [](const SyncStats &s) { return codec::encode(s); },
         [&ctx](const SyncStats &s) { printSyncStats(ctx.out, s); });
@@ -254,11 +248,35 @@ int run(CtlContext &ctx, const Arguments &args)
     return 0;
 }
 
+/// The options of each sync command (run's --lease is read before the engine opens).
+const QHash<QString, QSet<QString>> &syncOptions()
+{
+    const QString target = QStringLiteral("target");
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("send"),
+         {QStringLiteral("type"), QStringLiteral("user"), QStringLiteral("id"),
+          QStringLiteral("data"), QStringLiteral("mode"), target}},
+        {QStringLiteral("batch"), {target}},
+        {QStringLiteral("import"), {QStringLiteral("batch")}},
+        {QStringLiteral("status"), {target, QStringLiteral("json")}},
+        {QStringLiteral("stats"), {QStringLiteral("json")}},
+        {QStringLiteral("dlq"), {target, QStringLiteral("limit")}},
+        {QStringLiteral("retry"), {}},
+        {QStringLiteral("discard"), {}},
+        {QStringLiteral("replay"), {target, QStringLiteral("since"), QStringLiteral("until")}},
+        {QStringLiteral("check"), {target, QStringLiteral("repair")}},
+        {QStringLiteral("run"),
+         {QStringLiteral("seconds"), QStringLiteral("until-empty"), QStringLiteral("lease")}}};
+    return known;
+}
+
 } // namespace
 
 int runSyncCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
+    if (int code = 0; !ctx.onlySubcommandOptions(args, syncOptions(), &code))
+        return code;
     if (sub == QLatin1String("send"))
         return send(ctx, args);
     if (sub == QLatin1String("batch"))
