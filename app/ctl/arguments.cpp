@@ -21,7 +21,8 @@ Arguments::Arguments(const QStringList &words, const QSet<QString> &flags)
         } else if (i + 1 < words.size()) {
             val = words.at(++i);
         } else {
-            error = QStringLiteral("option --%1 needs a value").arg(name);
+            // Not said here: only the command knows whether it is a mistyped option.
+            m_valueMissing = name;
             return;
         }
         m_options.insert(name, val);
@@ -64,5 +65,14 @@ QStringList Arguments::unknown(const QSet<QString> &known) const
     for (const QString &f : m_flags)
         if (!known.contains(f))
             out << QStringLiteral("--") + f;
+    if (!m_valueMissing.isEmpty() && !known.contains(m_valueMissing))
+        out << QStringLiteral("--") + m_valueMissing;
     return out;
+}
+
+QString Arguments::missingValueError() const
+{
+    return m_valueMissing.isEmpty()
+               ? QString()
+               : QStringLiteral("option --%1 needs a value").arg(m_valueMissing);
 }

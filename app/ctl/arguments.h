@@ -15,7 +15,6 @@ public:
     Arguments(const QStringList &words, const QSet<QString> &flags);
 
     QStringList positional;
-    QString error;
 
     bool has(const QString &name) const { return m_flags.contains(name) || m_options.contains(name); }
     QString value(const QString &name, const QString &fallback = {}) const { return m_options.value(name, fallback); }
@@ -23,11 +22,15 @@ public:
     /// Parses an integer option; an error names the option and the value.
     std::optional<qint64> integer(const QString &name, qint64 fallback, qint64 lo, qint64 hi, QString *error) const;
     std::optional<double> number(const QString &name, double fallback, double lo, double hi, QString *error) const;
-    /// Options given that the command does not know.
+    /// Options given that the command does not know (one given no value among them).
     QStringList unknown(const QSet<QString> &known) const;
+    /// "option --x needs a value" when the last word was an option and no value followed;
+    /// asked only after unknown(), so that a mistyped option is named as unknown.
+    QString missingValueError() const;
 
 private:
     QHash<QString, QString> m_options;
     QHash<QString, QStringList> m_multi;
     QSet<QString> m_flags;
+    QString m_valueMissing; ///< the last option's name when it was given no value
 };

@@ -97,6 +97,8 @@ int runOfflineBackupCommand(CtlContext &ctx, const Arguments &args)
 
 int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args)
 {
+    if (int code = 0; !ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
     const auto checked = ctx.wait(ctx.session->verifyAudit());
     if (!checked)
         return ctx.fail(checked.error().message);

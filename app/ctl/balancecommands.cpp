@@ -11,6 +11,23 @@ using namespace jobfirst;
 
 namespace {
 
+/// The API's encoding less the nodes (the command line leaves them out).
+QJsonObject pickJson(const PickReport &report)
+{
+    QJsonObject o = codec::encode(report);
+    o.remove(QStringLiteral("nodes"));
+    return o;
+}
+
+/// A line a node, by id: how many of the requests went to it.
+void printPicks(CtlContext &ctx, const PickReport &report)
+{
+    QList<QPair<QString, qint64>> sorted = report.picks;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto &[id, n] : sorted)
+        ctx.out << QStringLiteral("%1 %2\n").arg(id, -20).arg(n);
+}
+
 int pick(CtlContext &ctx, const Arguments &args)
 {
     int code = 0;
@@ -31,20 +48,8 @@ int pick(CtlContext &ctx, const Arguments &args)
         return ctx.usage(error);
     request.count = *count;
     request.clientIp = args.value(QStringLiteral("client-ip"));
-    const auto report = ctx.wait(ctx.session->pick(request));
-    if (!report)
-        return ctx.fail(report.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        QJsonObject o = codec::encode(report.value());
-        o.remove(QStringLiteral("nodes"));
-        ctx.printJson(QJsonDocument(o));
-        return 0;
-    }
-    QList<QPair<QString, qint64>> sorted = report->picks;
-    std::sort(sorted.begin(), sorted.end());
-    for (const auto &[id, n] : sorted)
-        ctx.out << QStringLiteral("%1 %2\n").arg(id, -20).arg(n);
-    return 0;
+    return ctx.printAnswer(args, ctx.session->pick(request), pickJson,
+                           [&ctx](const PickReport &report) { printPicks(ctx, report); });
 }
 
 /// --what-if FILE: a JSON array of nodes ({"id", "weight", "capacity", "latency_ms", "queue_limit"}).
@@ -193,17 +198,14 @@ int simulate(CtlContext &ctx, const Arguments &args)
     QStringList ids;
     if (int failed = simulationNodes(ctx, args, *request, ids))
         return failed;
-    const auto report = ctx.wait(ctx.session->simulate(*request));
-    if (!report)
-        return ctx.fail(report.error().message);
-    if (!args.has(QStringLiteral("json"))) {
-        printSimulation(ctx, *request, report.value(), ids);
-        return 0;
-    }
-    QJsonObject o = codec::encode(report.value(), ids);
-    o.remove(QStringLiteral("nodes"));
-    ctx.printJson(QJsonDocument(o));
-    return 0;
+    const auto toJson = [&ids](const SimulationReport &report) {
+        QJsonObject o = codec::encode(report, ids);
+        o.remove(QStringLiteral("nodes"));
+        return o;
+    };
+    return ctx.printAnswer(
+        args, ctx.session->simulate(*request), toJson,
+        [&](const SimulationReport &report) { printSimulation(ctx, *request, report, ids); });
 }
 
 } // namespace

@@ -85,62 +85,85 @@ QString versionName(int version)
                         : QStringLiteral("version %1").arg(version);
 }
 
-/// config versions: newest first, one line a version (JSON with --json).
-int listVersions(CtlContext &ctx, const Arguments &args)
+/// Each version as the API encodes it, without its config.
+QJsonArray versionsJson(const QList<ConfigVersion> &versions)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
-    if (args.positional.size() > 1)
-        return ctx.usage(QStringLiteral("config versions takes no arguments, not \"%1\"")
-                             .arg(args.positional.mid(1).join(u' ')));
-    const auto versions = ctx.wait(ctx.session->configVersions(100));
-    if (!versions)
-        return ctx.fail(versions.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        QJsonArray a;
-        for (const ConfigVersion &v : versions.value())
-            a.append(codec::encode(v, false));
-        ctx.printJson(a);
-        return 0;
-    }
-    if (versions->isEmpty()) {
+    QJsonArray a;
+    for (const ConfigVersion &v : versions)
+        a.append(codec::encode(v, false));
+    return a;
+}
+
+/// A row a version: its number, when and by whom it was applied.
+void printVersions(CtlContext &ctx, const QList<ConfigVersion> &versions)
+{
+    if (versions.isEmpty()) {
         ctx.out << "no config versions in the store yet" << Qt::endl;
-        return 0;
+        return;
     }
     TextTable table({QStringLiteral("VERSION"), QStringLiteral("APPLIED"), QStringLiteral("BY")});
     table.alignRight(0);
-    for (const ConfigVersion &v : versions.value())
+    for (const ConfigVersion &v : versions)
         table.addRow({QString::number(v.version), localIsoTime(v.timestamp), v.actor});
     table.print(ctx.out);
-    return 0;
+}
+
+/// config versions: newest first, one line a version (JSON with --json).
+int listVersions(CtlContext &ctx, const Arguments &args)
+{
+    if (args.positional.size() > 1)
+        return ctx.usage(QStringLiteral("config versions takes no arguments, not \"%1\"")
+                             .arg(args.positional.mid(1).join(u' ')));
+    return ctx.printAnswer(
+        args, ctx.session->configVersions(100), versionsJson,
+        [&ctx](const QList<ConfigVersion> &versions) { printVersions(ctx, versions); });
+}
+
+/// A row a token: name, role, node, when made and by whom.
+void printTokens(CtlContext &ctx, const QList<ApiToken> &tokens)
+{
+    if (tokens.isEmpty()) {
+        ctx.out << "no API tokens (token create makes one)" << Qt::endl;
+        return;
+    }
+    TextTable table({QStringLiteral("NAME"), QStringLiteral("ROLE"), QStringLiteral("NODE"),
+                     QStringLiteral("CREATED"), QStringLiteral("BY")});
+    for (const ApiToken &t : tokens)
+        table.addRow({t.name, roleName(t.role), t.nodeId.isEmpty() ? QStringLiteral("-") : t.nodeId,
+                      localIsoTime(t.createdAt), t.createdBy});
+    table.print(ctx.out);
 }
 
 /// token list: a line a token, by name (JSON with --json). What the JSON shows and nothing
 /// more: the token itself is shown once, at creation, and only its hash is stored.
 int listTokens(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
-    const auto tokens = ctx.wait(ctx.session->tokens());
-    if (!tokens)
-        return ctx.fail(tokens.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(codec::encodeList(tokens.value()));
-        return 0;
-    }
-    if (tokens->isEmpty()) {
-        ctx.out << "no API tokens (token create makes one)" << Qt::endl;
-        return 0;
-    }
-    TextTable table({QStringLiteral("NAME"), QStringLiteral("ROLE"), QStringLiteral("NODE"),
-                     QStringLiteral("CREATED"), QStringLiteral("BY")});
-    for (const ApiToken &t : tokens.value())
-        table.addRow({t.name, roleName(t.role), t.nodeId.isEmpty() ? QStringLiteral("-") : t.nodeId,
-                      localIsoTime(t.createdAt), t.createdBy});
-    table.print(ctx.out);
-    return 0;
+    return ctx.printAnswer(args, ctx.session->tokens(), codec::encodeList<ApiToken>,
+                           [&ctx](const QList<ApiToken> &tokens) { printTokens(ctx, tokens); });
+}
+
+/// The options of each config command.
+const QHash<QString, QSet<QString>> &configOptions()
+{
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("check"), {}},
+        {QStringLiteral("apply"), {}},
+        {QStringLiteral("show"), {QStringLiteral("reveal-secrets")}},
+        {QStringLiteral("versions"), {QStringLiteral("json")}},
+        {QStringLiteral("diff"), {QStringLiteral("from"), QStringLiteral("to")}},
+        {QStringLiteral("rollback"), {}}};
+    return known;
+}
+
+/// The options of each token command.
+const QHash<QString, QSet<QString>> &tokenOptions()
+{
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("create"),
+         {QStringLiteral("name"), QStringLiteral("role"), QStringLiteral("node")}},
+        {QStringLiteral("list"), {QStringLiteral("json")}},
+        {QStringLiteral("revoke"), {}}};
+    return known;
 }
 
 } // namespace
@@ -149,6 +172,8 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
+    if (int code = 0; !ctx.onlySubcommandOptions(args, configOptions(), &code))
+        return code;
     if (sub == QLatin1String("check") || sub == QLatin1String("apply")) {
         const QString path = args.positional.value(1);
         if (path.isEmpty())
@@ -250,20 +275,18 @@ int runAuditCommand(CtlContext &ctx, const Arguments &args)
     const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
     if (!limit)
         return ctx.usage(error);
-    const auto log = ctx.wait(ctx.session->audit(AuditQuery{int(*limit), args.value(QStringLiteral("filter"))}));
-    if (!log)
-        return ctx.fail(log.error().message);
-    if (args.has(QStringLiteral("json")))
-        ctx.printJson(codec::encodeList(log.value()));
-    else
-        printAuditText(ctx, log.value());
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->audit(AuditQuery{int(*limit), args.value(QStringLiteral("filter"))}),
+        codec::encodeList<AuditEntry>,
+        [&ctx](const QList<AuditEntry> &log) { printAuditText(ctx, log); });
 }
 
 int runTokenCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
+    if (int code = 0; !ctx.onlySubcommandOptions(args, tokenOptions(), &code))
+        return code;
     if (sub == QLatin1String("create")) {
         const auto role = roleFromName(args.value(QStringLiteral("role")));
         if (!args.has(QStringLiteral("name")) || !role)

@@ -47,14 +47,42 @@ struct CtlContext
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
         return future.result();
     }
-    /// Unknown options are a usage error naming them.
+    /// The end of every command that prints text for people unless asked for --json: waits
+    /// for the engine's answer to `question`, says its error (exit 1), else prints the answer
+    /// as `toJson` encodes it (--json) or as `printText` words it. 0 once printed.
+    template <typename T, typename ToJson, typename PrintText>
+    int printAnswer(const Arguments &args, QFuture<jobfirst::Result<T>> question, ToJson toJson,
+                    PrintText printText)
+    {
+        const jobfirst::Result<T> answer = wait(std::move(question));
+        if (!answer)
+            return fail(answer.error().message);
+        if (args.has(QStringLiteral("json")))
+            printJson(toJson(answer.value()));
+        else
+            printText(answer.value());
+        return 0;
+    }
+    /// Unknown options are a usage error naming them, whether or not a value followed; then
+    /// a known option given no value.
     bool onlyOptions(const Arguments &args, const QSet<QString> &known, int *code)
     {
         const QStringList unknown = args.unknown(known);
-        if (unknown.isEmpty())
+        const QString missingValue = args.missingValueError();
+        if (unknown.isEmpty() && missingValue.isEmpty())
             return true;
-        *code = usage(QStringLiteral("unknown option %1").arg(unknown.join(u' ')));
+        *code =
+            usage(unknown.isEmpty() ? missingValue
+                                    : QStringLiteral("unknown option %1").arg(unknown.join(u' ')));
         return false;
+    }
+    /// onlyOptions for a command of sub-commands: `known` maps each (the first word) to its
+    /// options. A sub-command not in it is left to the command to refuse by name.
+    bool onlySubcommandOptions(const Arguments &args, const QHash<QString, QSet<QString>> &known,
+                               int *code)
+    {
+        const auto it = known.constFind(args.positional.value(0));
+        return it == known.cend() || onlyOptions(args, *it, code);
     }
 };
 

@@ -42,6 +42,45 @@ QString heartbeatText(const DaemonStatus &d)
     return QStringLiteral("not heard from for ") + age;
 }
 
+/// A row a daemon: its state, heartbeat, deliveries since its start, partitions and lease.
+void printDaemons(CtlContext &ctx, const QList<DaemonStatus> &daemons)
+{
+    // A daemon counts its deliveries from its start, so the count says since when (local time).
+    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
+                   .arg(QStringLiteral("DAEMON"), -36)
+                   .arg(QStringLiteral("STATE"), -5)
+                   .arg(QStringLiteral("HEARTBEAT"), -25)
+                   .arg(QStringLiteral("DELIVERED"), 10)
+                   .arg(QStringLiteral("SINCE"), -16)
+                   .arg(QStringLiteral("PER S"), 7)
+                   .arg(QStringLiteral("PARTITIONS"), -24)
+                   .arg(QStringLiteral("LEASE"), 6)
+                   .arg(QStringLiteral("ADMIN API"));
+    // A process known only by the store's delivery lease: its counts are its own, not known here;
+    // a late one's rate is the last it wrote, not a current one.
+    const QString unknown = QStringLiteral("—");
+    for (const DaemonStatus &d : daemons)
+        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
+                       .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
+                                (d.self ? QStringLiteral(" *") : QString()),
+                            -36)
+                       .arg(DaemonStatus::stateName(d.state()), -5)
+                       .arg(heartbeatText(d), -25)
+                       .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
+                       .arg(sinceText(d.startedAt), -16)
+                       .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0)
+                                          : unknown,
+                            7)
+                       .arg(partitionList(d), -24)
+                       // Its --lease where known (not by a daemon of an older version);
+                       // "-" as the other columns say none, ASCII so columns line up in bytes.
+                       .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
+                                          : QStringLiteral("-"),
+                            6)
+                       .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
+    ctx.out.flush();
+}
+
 /// jobfirstctl daemons forget ID: a gone daemon's row removed (admin, audited).
 int forgetDaemon(CtlContext &ctx, const Arguments &args)
 {
@@ -67,46 +106,7 @@ int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
     if (!args.positional.isEmpty())
         return ctx.usage(QStringLiteral("daemons takes no arguments but forget ID, not \"%1\"")
                              .arg(args.positional.join(u' ')));
-    const auto list = ctx.wait(ctx.session->daemons());
-    if (!list)
-        return ctx.fail(list.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(codec::encodeList(list.value()));
-        return 0;
-    }
-    // A daemon counts its deliveries from its start, so the count says since when (local time).
-    ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
-                   .arg(QStringLiteral("DAEMON"), -36)
-                   .arg(QStringLiteral("STATE"), -5)
-                   .arg(QStringLiteral("HEARTBEAT"), -25)
-                   .arg(QStringLiteral("DELIVERED"), 10)
-                   .arg(QStringLiteral("SINCE"), -16)
-                   .arg(QStringLiteral("PER S"), 7)
-                   .arg(QStringLiteral("PARTITIONS"), -24)
-                   .arg(QStringLiteral("LEASE"), 6)
-                   .arg(QStringLiteral("ADMIN API"));
-    // A process known only by the store's delivery lease: its counts are its own, not known here;
-    // a late one's rate is the last it wrote, not a current one.
-    const QString unknown = QStringLiteral("—");
-    for (const DaemonStatus &d : list.value())
-        ctx.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7  %8  %9\n")
-                       .arg((d.id.isEmpty() ? QStringLiteral("(not delivering)") : d.id) +
-                                (d.self ? QStringLiteral(" *") : QString()),
-                            -36)
-                       .arg(DaemonStatus::stateName(d.state()), -5)
-                       .arg(heartbeatText(d), -25)
-                       .arg(d.fromLease ? unknown : QString::number(d.delivered), 10)
-                       .arg(sinceText(d.startedAt), -16)
-                       .arg(d.rateKnown() ? QString::number(d.deliveriesPerSecond, 'f', 0)
-                                          : unknown,
-                            7)
-                       .arg(partitionList(d), -24)
-                       // Its --lease where known (not by a daemon of an older version);
-                       // "-" as the other columns say none, ASCII so columns line up in bytes.
-                       .arg(d.leaseMs > 0 ? QStringLiteral("%1 s").arg(d.leaseMs / 1000)
-                                          : QStringLiteral("-"),
-                            6)
-                       .arg(d.adminUrl.isEmpty() ? QStringLiteral("-") : d.adminUrl);
-    ctx.out.flush();
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->daemons(), codec::encodeList<DaemonStatus>,
+        [&ctx](const QList<DaemonStatus> &daemons) { printDaemons(ctx, daemons); });
 }

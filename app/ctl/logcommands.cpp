@@ -110,22 +110,11 @@ QString sloValue(const SloFigure &f, double v)
     return f.unit == QLatin1String("percent") ? QStringLiteral("%1 %").arg(v, 0, 'f', 3) : QStringLiteral("%1 ms").arg(v, 0, 'f', 0);
 }
 
-} // namespace
-
-int runSloCommand(CtlContext &ctx, const Arguments &args)
+/// A line a figure: what was measured against its target, and whether it was met.
+void printSlo(CtlContext &ctx, const SloReport &report)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
-    const auto report = ctx.wait(ctx.session->slo());
-    if (!report)
-        return ctx.fail(report.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(QJsonDocument(codec::encode(report.value())));
-        return 0;
-    }
     ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(u"FIGURE", -20).arg(u"MEASURED", -14).arg(u"TARGET", -16).arg(u"WINDOW", -7).arg(u"STATUS");
-    for (const SloFigure &f : report->figures) {
+    for (const SloFigure &f : report.figures) {
         const QString target = (f.higherIsBetter ? QStringLiteral(">= ") : QStringLiteral("<= ")) + sloValue(f, f.target);
         ctx.out << QStringLiteral("%1 %2 %3 %4 %5\n")
                        .arg(f.key, -20)
@@ -134,5 +123,16 @@ int runSloCommand(CtlContext &ctx, const Arguments &args)
                        .arg(formatDuration(f.windowMs), -7)
                        .arg(!f.measuredAny ? QStringLiteral("nothing to measure") : f.met ? QStringLiteral("met") : QStringLiteral("MISSED"));
     }
-    return 0;
+}
+
+} // namespace
+
+int runSloCommand(CtlContext &ctx, const Arguments &args)
+{
+    int code = 0;
+    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
+        return code;
+    return ctx.printAnswer(
+        args, ctx.session->slo(), [](const SloReport &report) { return codec::encode(report); },
+        [&ctx](const SloReport &report) { printSlo(ctx, report); });
 }

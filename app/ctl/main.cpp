@@ -27,7 +27,8 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-co
 
 status, audit, node list, node history, health, lb pick, lb simulate, config versions,
 daemons, logs, slo, token list, sync status and sync stats print text for people (JSON with
---json) and refuse an option they do not know (exit 2); the other commands print JSON.
+--json); the other commands print JSON. Every command refuses an option it does not know,
+with or without a value after it (exit 2).
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
@@ -201,9 +202,9 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
     const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
                                  QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets"),
                                  QStringLiteral("follow"), QStringLiteral("tls-insecure"), QStringLiteral("replace")};
+    // An option given no value is said by the command (CtlContext::onlyOptions): only it
+    // knows whether the option is one of its own or a mistyped one.
     const Arguments args(words, flags);
-    if (!args.error.isEmpty())
-        return ctx.usage(args.error);
     if (command == QLatin1String("node"))
         return runNodeCommand(ctx, args);
     if (command == QLatin1String("health"))
@@ -330,15 +331,11 @@ int main(int argc, char *argv[])
     if (command == QLatin1String("backup") && g.server.isEmpty() &&
         (sub == QLatin1String("verify") || sub == QLatin1String("restore"))) {
         const Arguments args(words, {QStringLiteral("replace")});
-        if (!args.error.isEmpty())
-            return ctx.usage(args.error);
         return runOfflineBackupCommand(ctx, args);
     }
     // store copy reads the file itself, with no engine on it.
     if (command == QLatin1String("store")) {
         const Arguments args(words, {QStringLiteral("json")});
-        if (!args.error.isEmpty())
-            return ctx.usage(args.error);
         return runStoreCommand(ctx, g.db.isEmpty() ? defaultDb() : g.db, !g.server.isEmpty(), args);
     }
     // A check changes nothing: with no store named it reads the file alone and opens (and so
@@ -347,8 +344,6 @@ int main(int argc, char *argv[])
     if (command == QLatin1String("config") && sub == QLatin1String("check") && g.server.isEmpty() &&
         g.db.isEmpty()) {
         const Arguments args(words, {});
-        if (!args.error.isEmpty())
-            return ctx.usage(args.error);
         return runOfflineConfigCheck(ctx, args);
     }
     return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);

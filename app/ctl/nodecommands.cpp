@@ -73,6 +73,16 @@ void printNodeTable(CtlContext &ctx, const QList<NodeStatus> &nodes)
                        .arg(n.spec.url);
 }
 
+/// A line a node: its id, what its check said and how long it took.
+void printChecks(CtlContext &ctx, const QList<NodeCheck> &checks)
+{
+    for (const NodeCheck &c : checks)
+        ctx.out << QStringLiteral("%1 %2 (%3 ms)\n")
+                       .arg(c.nodeId, -20)
+                       .arg(c.result.detail)
+                       .arg(c.result.latencyMs, 0, 'f', 1);
+}
+
 /// Each item as the API encodes it, less `key` (a field the command line leaves out).
 template <typename T> QJsonArray encodedWithout(const QList<T> &items, const QString &key)
 {
@@ -85,12 +95,25 @@ template <typename T> QJsonArray encodedWithout(const QList<T> &items, const QSt
     return a;
 }
 
+/// A node's health changes, a row each; said in words when there are none.
+void printHistoryTable(CtlContext &ctx, const QString &id, const QList<HealthEvent> &events)
+{
+    if (events.isEmpty()) {
+        ctx.out << "node \"" << id << "\" has no health changes recorded" << Qt::endl;
+        return;
+    }
+    TextTable table({QStringLiteral("TIME"), QStringLiteral("FROM"), QStringLiteral("TO"),
+                     QStringLiteral("LATENCY"), QStringLiteral("REASON")});
+    table.alignRight(3);
+    for (const HealthEvent &e : events)
+        table.addRow({localIsoTime(e.timestamp), healthStateName(e.from), healthStateName(e.to),
+                      QStringLiteral("%1 ms").arg(e.latencyMs, 0, 'f', 1), e.reason});
+    table.print(ctx.out);
+}
+
 /// node history ID: its health changes, newest first, one line each (JSON with --json).
 int printHistory(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("limit"), QStringLiteral("json")}, &code))
-        return code;
     if (args.positional.size() != 2)
         return ctx.usage(QStringLiteral("node history takes one node id"));
     QString error;
@@ -98,25 +121,33 @@ int printHistory(CtlContext &ctx, const Arguments &args)
     if (!limit)
         return ctx.usage(error);
     const QString id = args.positional.at(1);
-    const auto events = ctx.wait(ctx.session->nodeHistory(id, int(*limit)));
-    if (!events)
-        return ctx.fail(events.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(encodedWithout(events.value(), QStringLiteral("id")));
-        return 0;
-    }
-    if (events->isEmpty()) {
-        ctx.out << "node \"" << id << "\" has no health changes recorded" << Qt::endl;
-        return 0;
-    }
-    TextTable table({QStringLiteral("TIME"), QStringLiteral("FROM"), QStringLiteral("TO"),
-                     QStringLiteral("LATENCY"), QStringLiteral("REASON")});
-    table.alignRight(3);
-    for (const HealthEvent &e : events.value())
-        table.addRow({localIsoTime(e.timestamp), healthStateName(e.from), healthStateName(e.to),
-                      QStringLiteral("%1 ms").arg(e.latencyMs, 0, 'f', 1), e.reason});
-    table.print(ctx.out);
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->nodeHistory(id, int(*limit)),
+        [](const QList<HealthEvent> &events) {
+            return encodedWithout(events, QStringLiteral("id"));
+        },
+        [&ctx, &id](const QList<HealthEvent> &events) { printHistoryTable(ctx, id, events); });
+}
+
+/// The options of each node command (add and edit: those readSpecOptions reads).
+const QHash<QString, QSet<QString>> &nodeOptions()
+{
+    static const QSet<QString> spec = {
+        QStringLiteral("url"),         QStringLiteral("weight"),     QStringLiteral("health-path"),
+        QStringLiteral("tags"),        QStringLiteral("json"),       QStringLiteral("ca-file"),
+        QStringLiteral("client-cert"), QStringLiteral("client-key"), QStringLiteral("token-file"),
+        QStringLiteral("tls-insecure")};
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("add"), spec + QSet<QString>{QStringLiteral("id")}},
+        {QStringLiteral("edit"), spec},
+        {QStringLiteral("remove"), {}},
+        {QStringLiteral("list"), {QStringLiteral("json")}},
+        {QStringLiteral("weight"), {}},
+        {QStringLiteral("drain"), {}},
+        {QStringLiteral("maint"), {}},
+        {QStringLiteral("ready"), {}},
+        {QStringLiteral("history"), {QStringLiteral("limit"), QStringLiteral("json")}}};
+    return known;
 }
 
 } // namespace
@@ -126,12 +157,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
     int code = 0;
+    if (!ctx.onlySubcommandOptions(args, nodeOptions(), &code))
+        return code;
     if (sub == QLatin1String("add")) {
-        if (!ctx.onlyOptions(args, {QStringLiteral("id"), QStringLiteral("url"), QStringLiteral("weight"), QStringLiteral("health-path"),
-                                    QStringLiteral("tags"), QStringLiteral("json"),
-                                    QStringLiteral("ca-file"), QStringLiteral("client-cert"), QStringLiteral("client-key"),
-                                    QStringLiteral("token-file"), QStringLiteral("tls-insecure")}, &code))
-            return code;
         if (!args.has(QStringLiteral("id")) || !args.has(QStringLiteral("url")))
             return ctx.usage(QStringLiteral("node add needs --id and --url"));
         NodeSpec spec;
@@ -158,18 +186,10 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             return ctx.usage(QStringLiteral("node remove takes one node id"));
         return done(ctx, ctx.wait(engine.removeNode(args.positional.at(1))));
     }
-    if (sub == QLatin1String("list")) {
-        if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-            return code;
-        const auto nodes = ctx.wait(engine.nodes());
-        if (!nodes)
-            return ctx.fail(nodes.error().message);
-        if (args.has(QStringLiteral("json")))
-            ctx.printJson(codec::encodeList(nodes.value()));
-        else
-            printNodeTable(ctx, nodes.value());
-        return 0;
-    }
+    if (sub == QLatin1String("list"))
+        return ctx.printAnswer(
+            args, engine.nodes(), codec::encodeList<NodeStatus>,
+            [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
     if (sub == QLatin1String("weight")) {
         if (args.positional.size() != 3)
             return ctx.usage(QStringLiteral("node weight takes a node id and a weight"));
@@ -196,20 +216,16 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
         return code;
     if (!args.has(QStringLiteral("once")))
         return ctx.usage(QStringLiteral("health needs --once (use watch for continuous checks)"));
-    const auto checks = ctx.wait(ctx.session->checkNodes({}));
-    if (!checks)
-        return ctx.fail(checks.error().message);
-    if (args.has(QStringLiteral("json"))) {
-        ctx.printJson(encodedWithout(checks.value(), QStringLiteral("at")));
-        return 0;
-    }
-    for (const NodeCheck &c : checks.value())
-        ctx.out << QStringLiteral("%1 %2 (%3 ms)\n").arg(c.nodeId, -20).arg(c.result.detail).arg(c.result.latencyMs, 0, 'f', 1);
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->checkNodes({}),
+        [](const QList<NodeCheck> &checks) { return encodedWithout(checks, QStringLiteral("at")); },
+        [&ctx](const QList<NodeCheck> &checks) { printChecks(ctx, checks); });
 }
 
 int runWatchCommand(CtlContext &ctx, const Arguments &args)
 {
+    if (int code = 0; !ctx.onlyOptions(args, {QStringLiteral("seconds")}, &code))
+        return code;
     QString error;
     const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
     if (!seconds)

@@ -56,6 +56,14 @@ void printStatusText(CtlContext &ctx, const ClusterStats &s)
     ctx.out.flush();
 }
 
+/// The API's encoding, and when it was made.
+QJsonObject statusJson(const ClusterStats &s)
+{
+    QJsonObject o = codec::encode(s);
+    o.insert(QStringLiteral("generated_at"), codec::isoTime(QDateTime::currentMSecsSinceEpoch()));
+    return o;
+}
+
 } // namespace
 
 int runStatusCommand(CtlContext &ctx, const Arguments &args)
@@ -66,15 +74,6 @@ int runStatusCommand(CtlContext &ctx, const Arguments &args)
     if (!args.positional.isEmpty())
         return ctx.usage(QStringLiteral("status takes no arguments, not \"%1\"")
                              .arg(args.positional.join(u' ')));
-    const auto stats = ctx.wait(ctx.session->clusterStats());
-    if (!stats)
-        return ctx.fail(stats.error().message);
-    if (!args.has(QStringLiteral("json"))) {
-        printStatusText(ctx, stats.value());
-        return 0;
-    }
-    QJsonObject o = codec::encode(stats.value());
-    o.insert(QStringLiteral("generated_at"), codec::isoTime(QDateTime::currentMSecsSinceEpoch()));
-    ctx.printJson(QJsonDocument(o));
-    return 0;
+    return ctx.printAnswer(args, ctx.session->clusterStats(), statusJson,
+                           [&ctx](const ClusterStats &s) { printStatusText(ctx, s); });
 }

@@ -120,44 +120,23 @@ int import(CtlContext &ctx, const Arguments &args)
 /// sync status [--target NAME]: a row a target (JSON with --json: the list, or the one target).
 int status(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("target"), QStringLiteral("json")}, &code))
-        return code;
-    const bool json = args.has(QStringLiteral("json"));
-    if (args.has(QStringLiteral("target"))) {
-        const auto t = ctx.wait(ctx.session->targetStatus(args.value(QStringLiteral("target"))));
-        if (!t)
-            return ctx.fail(t.error().message);
-        if (json)
-            ctx.printJson(QJsonDocument(codec::encode(t.value())));
-        else
-            printTargetTable(ctx.out, {t.value()});
-        return 0;
-    }
-    const auto s = ctx.wait(ctx.session->syncStats());
-    if (!s)
-        return ctx.fail(s.error().message);
-    if (json)
-        ctx.printJson(codec::encodeList(s->targets));
-    else
-        printTargetTable(ctx.out, s->targets);
-    return 0;
+    if (args.has(QStringLiteral("target")))
+        return ctx.printAnswer(
+            args, ctx.session->targetStatus(args.value(QStringLiteral("target"))),
+            [](const TargetStatus &t) { return codec::encode(t); },
+            [&ctx](const TargetStatus &t) { printTargetTable(ctx.out, {t}); });
+    return ctx.printAnswer(
+        args, ctx.session->syncStats(),
+        [](const SyncStats &s) { return codec::encodeList(s.targets); },
+        [&ctx](const SyncStats &s) { printTargetTable(ctx.out, s.targets); });
 }
 
 /// sync stats: the counts, the latency and the rates, then the targets (JSON with --json).
 int stats(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
-    const auto s = ctx.wait(ctx.session->syncStats());
-    if (!s)
-        return ctx.fail(s.error().message);
-    if (args.has(QStringLiteral("json")))
-        ctx.printJson(QJsonDocument(codec::encode(s.value())));
-    else
-        printSyncStats(ctx.out, s.value());
-    return 0;
+    return ctx.printAnswer(
+        args, ctx.session->syncStats(), [](const SyncStats &s) { return codec::encode(s); },
+        [&ctx](const SyncStats &s) { printSyncStats(ctx.out, s); });
 }
 
 int deadLetterList(CtlContext &ctx, const Arguments &args)
@@ -269,11 +248,35 @@ int run(CtlContext &ctx, const Arguments &args)
     return 0;
 }
 
+/// The options of each sync command (run's --lease is read before the engine opens).
+const QHash<QString, QSet<QString>> &syncOptions()
+{
+    const QString target = QStringLiteral("target");
+    static const QHash<QString, QSet<QString>> known = {
+        {QStringLiteral("send"),
+         {QStringLiteral("type"), QStringLiteral("user"), QStringLiteral("id"),
+          QStringLiteral("data"), QStringLiteral("mode"), target}},
+        {QStringLiteral("batch"), {target}},
+        {QStringLiteral("import"), {QStringLiteral("batch")}},
+        {QStringLiteral("status"), {target, QStringLiteral("json")}},
+        {QStringLiteral("stats"), {QStringLiteral("json")}},
+        {QStringLiteral("dlq"), {target, QStringLiteral("limit")}},
+        {QStringLiteral("retry"), {}},
+        {QStringLiteral("discard"), {}},
+        {QStringLiteral("replay"), {target, QStringLiteral("since"), QStringLiteral("until")}},
+        {QStringLiteral("check"), {target, QStringLiteral("repair")}},
+        {QStringLiteral("run"),
+         {QStringLiteral("seconds"), QStringLiteral("until-empty"), QStringLiteral("lease")}}};
+    return known;
+}
+
 } // namespace
 
 int runSyncCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
+    if (int code = 0; !ctx.onlySubcommandOptions(args, syncOptions(), &code))
+        return code;
     if (sub == QLatin1String("send"))
         return send(ctx, args);
     if (sub == QLatin1String("batch"))

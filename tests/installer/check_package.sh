@@ -32,6 +32,8 @@ fi
 unit="$work/root/usr/lib/systemd/system/jobfirstd.service"
 grep -q '^User=jobfirst$' "$unit"
 grep -q '^ExecStart=/usr/sbin/jobfirstd --config /etc/jobfirst/jobfirst.json --create-config --db /var/lib/jobfirst/cluster.db' "$unit"
+# A file a connection: the default 1024 of a service is too few for a large cluster.
+grep -q '^LimitNOFILE=65536$' "$unit" || { echo "jobfirstd.service sets no LimitNOFILE=65536"; exit 1; }
 dpkg-deb --ctrl-tarfile "$deb" | tar -x -O ./postinst | grep -q 'adduser --system --group'
 # jobfirstd from the package starts (as it would under systemd), creates its config with
 # fresh secrets, answers its admin API and stops cleanly on SIGTERM.

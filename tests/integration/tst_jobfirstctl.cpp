@@ -195,6 +195,47 @@ private slots:
             << QStringList{"sync", "status", "--tagret", "t"} << 2 << "unknown option --tagret";
         QTest::newRow("sync stats: unknown option")
             << QStringList{"sync", "stats", "--colour", "red"} << 2 << "unknown option --colour";
+        // An unknown option last on the line, with no value after it, was "option --jsn needs
+        // a value"; the commands without a list of their options ran with a misspelt one
+        // ignored (sync send queued the event for every target).
+        QTest::newRow("slo: unknown option, no value")
+            << QStringList{"slo", "--jsn"} << 2 << "unknown option --jsn";
+        QTest::newRow("node add: unknown option, no value")
+            << QStringList{"node", "add", "--id", "x", "--url", "http://h/", "--colour"} << 2
+            << "unknown option --colour";
+        QTest::newRow("sync status: unknown option, no value")
+            << QStringList{"sync", "status", "--tagret"} << 2 << "unknown option --tagret";
+        QTest::newRow("sync send: unknown option")
+            << QStringList{"sync", "send", "--type", "user.created", "--user", "u1", "--taget", "crm"}
+            << 2 << "unknown option --taget";
+        QTest::newRow("sync send: unknown option, no value")
+            << QStringList{"sync", "send", "--type", "user.created", "--user", "u1", "--taget"}
+            << 2 << "unknown option --taget";
+        QTest::newRow("sync dlq: unknown option")
+            << QStringList{"sync", "dlq", "list", "--limt", "5"} << 2 << "unknown option --limt";
+        QTest::newRow("node remove: unknown option, no value")
+            << QStringList{"node", "remove", "a", "--force"} << 2 << "unknown option --force";
+        QTest::newRow("config show: unknown option, no value")
+            << QStringList{"config", "show", "--reveal"} << 2 << "unknown option --reveal";
+        QTest::newRow("token create: unknown option")
+            << QStringList{"token", "create", "--name", "n", "--role", "viewer", "--rol", "admin"}
+            << 2 << "unknown option --rol";
+        QTest::newRow("audit verify: unknown option, no value")
+            << QStringList{"audit", "verify", "--jsn"} << 2 << "unknown option --jsn";
+        QTest::newRow("watch: unknown option, no value")
+            << QStringList{"watch", "--secs"} << 2 << "unknown option --secs";
+        QTest::newRow("store copy: unknown option, no value")
+            << QStringList{"store", "copy", "--too"} << 2 << "unknown option --too";
+        QTest::newRow("backup verify: unknown option, no value")
+            << QStringList{"backup", "verify", "b.bak", "--passphrase"} << 2
+            << "unknown option --passphrase";
+        // A known option given no value still says so; an unknown sub-command is named.
+        QTest::newRow("sync status: no target")
+            << QStringList{"sync", "status", "--target"} << 2 << "option --target needs a value";
+        QTest::newRow("node history: no limit")
+            << QStringList{"node", "history", "a", "--limit"} << 2 << "option --limit needs a value";
+        QTest::newRow("sync: unknown command")
+            << QStringList{"sync", "sned", "--type"} << 2 << "unknown sync command \"sned\"";
         QTest::newRow("lease too short")
             << QStringList{"sync", "run", "--seconds", "1", "--lease", "2"} << 2
             << "--lease \"2\" must be a whole number of seconds from 3 to 300";
