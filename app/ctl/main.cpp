@@ -200,7 +200,7 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
 int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
 {
     const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
-                                 QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets"),
+                                 QStringLiteral("until-empty"), QStringLiteral("reveal-secrets"),
                                  QStringLiteral("follow"), QStringLiteral("tls-insecure"), QStringLiteral("replace")};
     // An option given no value is said by the command (CtlContext::onlyOptions): only it
     // knows whether the option is one of its own or a mistyped one.
