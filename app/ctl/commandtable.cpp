@@ -19,12 +19,14 @@ struct Row
 
 const char *const NodeSpecOptions =
     "url weight health-path tags ca-file client-cert client-key token-file";
-const char *const TargetOptions = "url events timeout retries retry-interval batch-size "
-                                  "rate-limit secret-file ca-file client-cert client-key token-file";
+const char *const TargetOptions =
+    "url events timeout retries retry-interval batch-size "
+    "rate-limit secret-file ca-file client-cert client-key token-file";
 const char *const DeadLetterHint = "see sync dlq list";
 
 // The commands in the order `--help` lists them; a command's sub-commands are named in this
-// order when none is given.
+// order when none is given. Kept a row a command (clang-format would give each field a line).
+// clang-format off
 const Row Rows[] = {
     {.words = "node add", .options = NodeSpecOptions, .flags = "json tls-insecure",
      .required = "id url"},
@@ -91,6 +93,7 @@ const Row Rows[] = {
     {.words = "daemons forget", .arguments = "daemon id", .flags = "json",
      .hint = "jobfirstctl daemons lists them"},
 };
+// clang-format on
 
 QStringList split(const char *text, char separator)
 {

@@ -293,18 +293,14 @@ private slots:
             << QStringList{"sync", "dlq"} << "sync dlq needs a command: list" << everywhere;
         QTest::newRow("options missing")
             << QStringList{"node", "add"} << "node add needs --id and --url" << everywhere;
-        QTest::newRow("argument missing")
-            << QStringList{"backup", "create"} << "backup create takes one backup file"
-            << everywhere;
-        QTest::newRow("argument too many")
-            << QStringList{"node", "remove", "a", "b"} << "node remove takes one node id"
-            << everywhere;
-        QTest::newRow("unknown option")
-            << QStringList{"sync", "send", "--taget", "x"} << "unknown option --taget"
-            << everywhere;
-        QTest::newRow("option without its value")
-            << QStringList{"sync", "status", "--target"} << "option --target needs a value"
-            << everywhere;
+        QTest::newRow("argument missing") << QStringList{"backup", "create"}
+                                          << "backup create takes one backup file" << everywhere;
+        QTest::newRow("argument too many") << QStringList{"node", "remove", "a", "b"}
+                                           << "node remove takes one node id" << everywhere;
+        QTest::newRow("unknown option") << QStringList{"sync", "send", "--taget", "x"}
+                                        << "unknown option --taget" << everywhere;
+        QTest::newRow("option without its value") << QStringList{"sync", "status", "--target"}
+                                                  << "option --target needs a value" << everywhere;
         // It printed the usage line "backup create FILE [--passphrase-file F]" when FILE was
         // not given either: the option is said first, as by every other command.
         QTest::newRow("--passphrase-file without its value")
@@ -321,8 +317,7 @@ private slots:
             << "never replaces a store: not --replace" << QStringList{"server"};
         QTest::newRow("target set with no config file")
             << QStringList{"target", "set", "crm", "--url", "http://h/"}
-            << "target set edits the config file: give --config FILE"
-            << QStringList{"db", "home"};
+            << "target set edits the config file: give --config FILE" << QStringList{"db", "home"};
     }
     void aUsageErrorOpensAndContactsNothing()
     {
