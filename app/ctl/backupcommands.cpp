@@ -45,22 +45,7 @@ int runBackupCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     const QString file = args.positional.value(1);
-    // verify and restore reach here only with --server (see main.cpp): the engine's machine.
-    const bool remoteOnly =
-        ctx.remote && (sub == QLatin1String("verify") || sub == QLatin1String("restore"));
-    if ((sub != QLatin1String("create") && !remoteOnly) || file.isEmpty() ||
-        args.positional.size() != 2)
-        return ctx.usage(QStringLiteral("backup create FILE [--passphrase-file F]"));
-    int code = 0;
-    const QSet<QString> allowed =
-        sub == QLatin1String("restore")
-            ? QSet<QString>{QStringLiteral("passphrase-file"), QStringLiteral("to")}
-            : QSet<QString>{QStringLiteral("passphrase-file")};
-    if (!ctx.onlyOptions(args, allowed, &code))
-        return code;
-    if (sub == QLatin1String("restore") && !args.has(QStringLiteral("to")))
-        return ctx.usage(QStringLiteral(
-            "backup restore FILE --to NEW_STORE (through --server: never --replace)"));
+    // verify and restore reach here only with --server (see main.cpp), and never --replace.
     const auto key = passphrase(args);
     if (!key)
         return ctx.fail(key.error().message);
@@ -79,26 +64,17 @@ int runOfflineBackupCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     const QString file = args.positional.value(1);
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("passphrase-file"), QStringLiteral("to"), QStringLiteral("replace")}, &code))
-        return code;
-    if (file.isEmpty() || args.positional.size() != 2)
-        return ctx.usage(QStringLiteral("backup %1 needs one backup FILE").arg(sub));
     const auto key = passphrase(args);
     if (!key)
         return ctx.fail(key.error().message);
     if (sub == QLatin1String("verify"))
         return printInfo(ctx, QStringLiteral("verified"), file, Backup::verify(file, key.value()));
-    if (!args.has(QStringLiteral("to")))
-        return ctx.usage(QStringLiteral("backup restore FILE --to NEW_STORE [--replace]"));
     return printInfo(ctx, QStringLiteral("restored to ") + args.value(QStringLiteral("to")), file,
                      Backup::restore(file, key.value(), args.value(QStringLiteral("to")), args.has(QStringLiteral("replace"))));
 }
 
 int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args)
 {
-    if (int code = 0; !ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     const auto checked = ctx.wait(ctx.session->verifyAudit());
     if (!checked)
         return ctx.fail(checked.error().message);

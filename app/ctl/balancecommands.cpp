@@ -30,12 +30,6 @@ void printPicks(CtlContext &ctx, const PickReport &report)
 
 int pick(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args,
-                         {QStringLiteral("strategy"), QStringLiteral("count"),
-                          QStringLiteral("client-ip"), QStringLiteral("json")},
-                         &code))
-        return code;
     PickRequest request;
     if (args.has(QStringLiteral("strategy"))) {
         request.strategy = strategyFromName(args.value(QStringLiteral("strategy")));
@@ -183,14 +177,6 @@ int simulationNodes(CtlContext &ctx, const Arguments &args, SimulationRequest &r
 
 int simulate(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(
-            args,
-            {QStringLiteral("strategy"), QStringLiteral("requests"), QStringLiteral("rate"),
-             QStringLiteral("seed"), QStringLiteral("capacity"), QStringLiteral("latency"),
-             QStringLiteral("queue-limit"), QStringLiteral("what-if"), QStringLiteral("json")},
-            &code))
-        return code;
     QString error;
     auto request = simulationRequest(args, &error);
     if (!request)

@@ -63,27 +63,6 @@ struct CtlContext
             printText(answer.value());
         return 0;
     }
-    /// Unknown options are a usage error naming them, whether or not a value followed; then
-    /// a known option given no value.
-    bool onlyOptions(const Arguments &args, const QSet<QString> &known, int *code)
-    {
-        const QStringList unknown = args.unknown(known);
-        const QString missingValue = args.missingValueError();
-        if (unknown.isEmpty() && missingValue.isEmpty())
-            return true;
-        *code =
-            usage(unknown.isEmpty() ? missingValue
-                                    : QStringLiteral("unknown option %1").arg(unknown.join(u' ')));
-        return false;
-    }
-    /// onlyOptions for a command of sub-commands: `known` maps each (the first word) to its
-    /// options. A sub-command not in it is left to the command to refuse by name.
-    bool onlySubcommandOptions(const Arguments &args, const QHash<QString, QSet<QString>> &known,
-                               int *code)
-    {
-        const auto it = known.constFind(args.positional.value(0));
-        return it == known.cend() || onlyOptions(args, *it, code);
-    }
 };
 
 int runNodeCommand(CtlContext &ctx, const Arguments &args);

@@ -84,9 +84,6 @@ void printDaemons(CtlContext &ctx, const QList<DaemonStatus> &daemons)
 /// jobfirstctl daemons forget ID: a gone daemon's row removed (admin, audited).
 int forgetDaemon(CtlContext &ctx, const Arguments &args)
 {
-    if (args.positional.size() != 2)
-        return ctx.usage(QStringLiteral("daemons forget takes one daemon id (jobfirstctl daemons "
-                                        "lists them)"));
     const QString id = args.positional.at(1);
     if (Status s = ctx.wait(ctx.session->forgetDaemon(id)); !s)
         return ctx.fail(s.error().message);
@@ -98,14 +95,8 @@ int forgetDaemon(CtlContext &ctx, const Arguments &args)
 
 int runDaemonsCommand(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     if (args.positional.value(0) == QLatin1String("forget"))
         return forgetDaemon(ctx, args);
-    if (!args.positional.isEmpty())
-        return ctx.usage(QStringLiteral("daemons takes no arguments but forget ID, not \"%1\"")
-                             .arg(args.positional.join(u' ')));
     return ctx.printAnswer(
         args, ctx.session->daemons(), codec::encodeList<DaemonStatus>,
         [&ctx](const QList<DaemonStatus> &daemons) { printDaemons(ctx, daemons); });

@@ -34,12 +34,6 @@ void print(CtlContext &ctx, const LogEntry &e, bool json)
 
 int runLogsCommand(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("follow"), QStringLiteral("node"), QStringLiteral("target"), QStringLiteral("since"),
-                                QStringLiteral("until"), QStringLiteral("level"), QStringLiteral("text"), QStringLiteral("limit"),
-                                QStringLiteral("json")},
-                         &code))
-        return code;
     LogQuery query;
     query.node = args.value(QStringLiteral("node"));
     query.target = args.value(QStringLiteral("target"));
@@ -129,9 +123,6 @@ void printSlo(CtlContext &ctx, const SloReport &report)
 
 int runSloCommand(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
     return ctx.printAnswer(
         args, ctx.session->slo(), [](const SloReport &report) { return codec::encode(report); },
         [&ctx](const SloReport &report) { printSlo(ctx, report); });

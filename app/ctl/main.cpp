@@ -3,6 +3,7 @@
 // (JSON with --json) or JSON, errors on stderr. Every command goes through the engine
 // session, never the store directly.
 #include "api/localenginesession.h"
+#include "commandtable.h"
 #include "core/cryptolifetime.h"
 #include "core/localuser.h"
 #include "core/secretfileaccess.h"
@@ -28,7 +29,8 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-co
 status, audit, node list, node history, health, lb pick, lb simulate, config versions,
 daemons, logs, slo, token list, sync status and sync stats print text for people (JSON with
 --json); the other commands print JSON. Every command refuses an option it does not know,
-with or without a value after it (exit 2).
+with or without a value after it, a missing argument or option value, and an unknown command
+(exit 2): before any store is opened or made, or a daemon contacted.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
@@ -197,14 +199,8 @@ EngineOptions localOptions(const Globals &g, const QString &command, const QStri
     return o;
 }
 
-int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
+int dispatch(CtlContext &ctx, const QString &command, const Arguments &args)
 {
-    const QSet<QString> flags = {QStringLiteral("json"), QStringLiteral("once"), QStringLiteral("repair"),
-                                 QStringLiteral("until-empty"), QStringLiteral("pretty"), QStringLiteral("reveal-secrets"),
-                                 QStringLiteral("follow"), QStringLiteral("tls-insecure"), QStringLiteral("replace")};
-    // An option given no value is said by the command (CtlContext::onlyOptions): only it
-    // knows whether the option is one of its own or a mistyped one.
-    const Arguments args(words, flags);
     if (command == QLatin1String("node"))
         return runNodeCommand(ctx, args);
     if (command == QLatin1String("health"))
@@ -236,12 +232,7 @@ int dispatch(CtlContext &ctx, const QString &command, const QStringList &words)
     return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
 }
 
-const QStringList Commands = {QStringLiteral("node"),  QStringLiteral("health"), QStringLiteral("watch"), QStringLiteral("lb"),
-                              QStringLiteral("status"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("token"),
-                              QStringLiteral("sync"),  QStringLiteral("target"), QStringLiteral("logs"), QStringLiteral("slo"),
-                              QStringLiteral("backup"), QStringLiteral("store"), QStringLiteral("daemons")};
-
-int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const QStringList &words)
+int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Arguments &args)
 {
     if (g.tokenFile.isEmpty())
         return ctx.usage(QStringLiteral("--server needs --token-file FILE (or $JOBFIRST_TOKEN_FILE)"));
@@ -259,33 +250,55 @@ int runRemote(CtlContext &ctx, const Globals &g, const QString &command, const Q
         return ctx.fail(s.error().message);
     ctx.session = &session;
     ctx.remote = true;
-    return dispatch(ctx, command, words);
+    return dispatch(ctx, command, args);
+}
+
+/// A usage error of where the command is to run: what a jobfirstd (--server) does not do, or
+/// an edit of the config file with none given. Empty when there is none.
+QString placeError(const Globals &g, const QString &command, const Arguments &args)
+{
+    const QString sub = args.positional.value(0);
+    const bool remote = !g.server.isEmpty();
+    if (remote && command == QLatin1String("sync") && sub == QLatin1String("run"))
+        return QStringLiteral("sync run delivers from a local store; a jobfirstd already "
+                              "delivers from its own");
+    if (remote && command == QLatin1String("backup") && args.has(QStringLiteral("replace")))
+        return QStringLiteral("backup restore through --server never replaces a store: not "
+                              "--replace");
+    const bool editsConfig = command == QLatin1String("target") &&
+                             (sub == QLatin1String("set") || sub == QLatin1String("add") ||
+                              sub == QLatin1String("remove"));
+    if (!remote && editsConfig && g.config.isEmpty())
+        return QStringLiteral("target %1 edits the config file: give --config FILE (or set "
+                              "JOBFIRST_CONFIG)")
+            .arg(sub);
+    return {};
 }
 
 /// `sync run --lease SECONDS`: how long its claims last, read before the engine opens.
-Status readLease(EngineOptions &options, const QStringList &words)
+Status readLease(EngineOptions &options, const Arguments &args)
 {
-    const qsizetype at = words.indexOf(QStringLiteral("--lease"));
-    return at < 0 ? Status{} : setLeaseOption(options, words.value(at + 1));
+    const QString lease = QStringLiteral("lease");
+    return args.has(lease) ? setLeaseOption(options, args.value(lease)) : Status{};
 }
 
-int runLocal(CtlContext &ctx, Globals g, const QString &command, const QStringList &words)
+int runLocal(CtlContext &ctx, Globals g, const QString &command, const Arguments &args)
 {
     if (g.db.isEmpty()) {
         g.db = defaultDb();
         QDir().mkpath(QFileInfo(g.db).absolutePath());
     }
-    EngineOptions options = localOptions(g, command, words.value(0));
+    EngineOptions options = localOptions(g, command, args.positional.value(0));
     if (Status s = setStoreLocation(options, g.db, g.localDb); !s)
         return ctx.usage(s.error().message);
-    if (Status s = readLease(options, words); options.deliver && !s)
+    if (Status s = readLease(options, args); options.deliver && !s)
         return ctx.usage(s.error().message);
     LocalEngineSession session(QStringLiteral("jobfirstctl:") + localUserName());
     if (Status s = CtlContext::wait(session.start(options)); !s)
         return ctx.fail(s.error().message);
     ctx.session = &session;
     ctx.configPath = g.config;
-    const int code = dispatch(ctx, command, words);
+    const int code = dispatch(ctx, command, args);
     session.stop();
     return code;
 }
@@ -323,28 +336,27 @@ int main(int argc, char *argv[])
     if (words.isEmpty())
         return ctx.usage(QStringLiteral("no command given"));
     const QString command = words.takeFirst();
-    if (!Commands.contains(command))
-        return ctx.usage(QStringLiteral("unknown command \"%1\"").arg(command));
-    const QString sub = words.value(0);
+    // A usage error changes nothing: it is found here, before a store is opened (and so
+    // made, with its tables) or a daemon contacted.
+    const Arguments args(words, CommandTable::flags());
+    if (const QString error = CommandTable::usageError(command, args); !error.isEmpty())
+        return ctx.usage(error);
+    if (const QString error = placeError(g, command, args); !error.isEmpty())
+        return ctx.usage(error);
+    const QString sub = args.positional.value(0);
     // Without --server, verify and restore need no engine: they read the file here. With it,
     // they run on the engine's machine through its admin API (admin tokens only).
     if (command == QLatin1String("backup") && g.server.isEmpty() &&
-        (sub == QLatin1String("verify") || sub == QLatin1String("restore"))) {
-        const Arguments args(words, {QStringLiteral("replace")});
+        (sub == QLatin1String("verify") || sub == QLatin1String("restore")))
         return runOfflineBackupCommand(ctx, args);
-    }
     // store copy reads the file itself, with no engine on it.
-    if (command == QLatin1String("store")) {
-        const Arguments args(words, {QStringLiteral("json")});
+    if (command == QLatin1String("store"))
         return runStoreCommand(ctx, g.db.isEmpty() ? defaultDb() : g.db, !g.server.isEmpty(), args);
-    }
     // A check changes nothing: with no store named it reads the file alone and opens (and so
     // creates) no store. With --db it is also checked against that store (its node count,
     // masked secrets); with --server, against that engine.
     if (command == QLatin1String("config") && sub == QLatin1String("check") && g.server.isEmpty() &&
-        g.db.isEmpty()) {
-        const Arguments args(words, {});
+        g.db.isEmpty())
         return runOfflineConfigCheck(ctx, args);
-    }
-    return g.server.isEmpty() ? runLocal(ctx, g, command, words) : runRemote(ctx, g, command, words);
+    return g.server.isEmpty() ? runLocal(ctx, g, command, args) : runRemote(ctx, g, command, args);
 }

@@ -114,8 +114,6 @@ void printHistoryTable(CtlContext &ctx, const QString &id, const QList<HealthEve
 /// node history ID: its health changes, newest first, one line each (JSON with --json).
 int printHistory(CtlContext &ctx, const Arguments &args)
 {
-    if (args.positional.size() != 2)
-        return ctx.usage(QStringLiteral("node history takes one node id"));
     QString error;
     const auto limit = args.integer(QStringLiteral("limit"), 50, 1, 100000, &error);
     if (!limit)
@@ -129,39 +127,13 @@ int printHistory(CtlContext &ctx, const Arguments &args)
         [&ctx, &id](const QList<HealthEvent> &events) { printHistoryTable(ctx, id, events); });
 }
 
-/// The options of each node command (add and edit: those readSpecOptions reads).
-const QHash<QString, QSet<QString>> &nodeOptions()
-{
-    static const QSet<QString> spec = {
-        QStringLiteral("url"),         QStringLiteral("weight"),     QStringLiteral("health-path"),
-        QStringLiteral("tags"),        QStringLiteral("json"),       QStringLiteral("ca-file"),
-        QStringLiteral("client-cert"), QStringLiteral("client-key"), QStringLiteral("token-file"),
-        QStringLiteral("tls-insecure")};
-    static const QHash<QString, QSet<QString>> known = {
-        {QStringLiteral("add"), spec + QSet<QString>{QStringLiteral("id")}},
-        {QStringLiteral("edit"), spec},
-        {QStringLiteral("remove"), {}},
-        {QStringLiteral("list"), {QStringLiteral("json")}},
-        {QStringLiteral("weight"), {}},
-        {QStringLiteral("drain"), {}},
-        {QStringLiteral("maint"), {}},
-        {QStringLiteral("ready"), {}},
-        {QStringLiteral("history"), {QStringLiteral("limit"), QStringLiteral("json")}}};
-    return known;
-}
-
 } // namespace
 
 int runNodeCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
-    int code = 0;
-    if (!ctx.onlySubcommandOptions(args, nodeOptions(), &code))
-        return code;
     if (sub == QLatin1String("add")) {
-        if (!args.has(QStringLiteral("id")) || !args.has(QStringLiteral("url")))
-            return ctx.usage(QStringLiteral("node add needs --id and --url"));
         NodeSpec spec;
         spec.id = args.value(QStringLiteral("id"));
         if (const QString error = readSpecOptions(args, spec); !error.isEmpty())
@@ -181,29 +153,23 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             return ctx.usage(error);
         return printNode(ctx, ctx.wait(engine.editNode(spec)));
     }
-    if (sub == QLatin1String("remove")) {
-        if (args.positional.size() != 2)
-            return ctx.usage(QStringLiteral("node remove takes one node id"));
+    if (sub == QLatin1String("remove"))
         return done(ctx, ctx.wait(engine.removeNode(args.positional.at(1))));
-    }
     if (sub == QLatin1String("list"))
         return ctx.printAnswer(
             args, engine.nodes(), codec::encodeList<NodeStatus>,
             [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
     if (sub == QLatin1String("weight")) {
-        if (args.positional.size() != 3)
-            return ctx.usage(QStringLiteral("node weight takes a node id and a weight"));
         bool ok = false;
         const int w = args.positional.at(2).toInt(&ok);
         if (!ok)
             return ctx.fail(QStringLiteral("weight \"%1\" is not a whole number (1..256)").arg(args.positional.at(2)));
         return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), w)));
     }
-    if (sub == QLatin1String("drain") || sub == QLatin1String("maint") || sub == QLatin1String("ready")) {
-        if (args.positional.size() != 2)
-            return ctx.usage(QStringLiteral("node %1 takes one node id").arg(sub));
-        return done(ctx, ctx.wait(engine.setAdminState(args.positional.at(1), *adminStateFromName(sub))));
-    }
+    if (sub == QLatin1String("drain") || sub == QLatin1String("maint") ||
+        sub == QLatin1String("ready"))
+        return done(
+            ctx, ctx.wait(engine.setAdminState(args.positional.at(1), *adminStateFromName(sub))));
     if (sub == QLatin1String("history"))
         return printHistory(ctx, args);
     return ctx.usage(QStringLiteral("unknown node command \"%1\"").arg(sub));
@@ -211,11 +177,6 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
 
 int runHealthCommand(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("once"), QStringLiteral("json")}, &code))
-        return code;
-    if (!args.has(QStringLiteral("once")))
-        return ctx.usage(QStringLiteral("health needs --once (use watch for continuous checks)"));
     return ctx.printAnswer(
         args, ctx.session->checkNodes({}),
         [](const QList<NodeCheck> &checks) { return encodedWithout(checks, QStringLiteral("at")); },
@@ -224,8 +185,6 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
 
 int runWatchCommand(CtlContext &ctx, const Arguments &args)
 {
-    if (int code = 0; !ctx.onlyOptions(args, {QStringLiteral("seconds")}, &code))
-        return code;
     QString error;
     const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
     if (!seconds)

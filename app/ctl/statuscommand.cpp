@@ -68,12 +68,6 @@ QJsonObject statusJson(const ClusterStats &s)
 
 int runStatusCommand(CtlContext &ctx, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("json")}, &code))
-        return code;
-    if (!args.positional.isEmpty())
-        return ctx.usage(QStringLiteral("status takes no arguments, not \"%1\"")
-                             .arg(args.positional.join(u' ')));
     return ctx.printAnswer(args, ctx.session->clusterStats(), statusJson,
                            [&ctx](const ClusterStats &s) { printStatusText(ctx, s); });
 }

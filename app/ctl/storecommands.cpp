@@ -26,12 +26,6 @@ QString shownLocation(const QString &location)
 
 int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Arguments &args)
 {
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("to"), QStringLiteral("json")}, &code))
-        return code;
-    if (args.positional.value(0) != QLatin1String("copy") || args.positional.size() != 1 ||
-        args.value(QStringLiteral("to")).isEmpty())
-        return ctx.usage(QStringLiteral("store copy --to postgresql://user@host:port/db"));
     if (remote)
         return ctx.usage(QStringLiteral("store copy reads the store file here: it takes --db "
                                         "FILE, not --server"));

@@ -162,9 +162,11 @@ int deadLetterList(CtlContext &ctx, const Arguments &args)
 int retryOrDiscard(CtlContext &ctx, const Arguments &args, const QString &sub)
 {
     bool ok = false;
-    const qint64 id = args.positional.value(1).toLongLong(&ok);
+    const qint64 id = args.positional.at(1).toLongLong(&ok);
     if (!ok)
-        return ctx.usage(QStringLiteral("sync %1 takes a dead letter id (see sync dlq list)").arg(sub));
+        return ctx.usage(
+            QStringLiteral("sync %1: \"%2\" is not a dead letter id (see sync dlq list)")
+                .arg(sub, args.positional.at(1)));
     const auto r = ctx.wait(sub == QLatin1String("retry") ? ctx.session->retryDeadLetters({id}) : ctx.session->discardDeadLetters({id}));
     return r ? 0 : ctx.fail(r.error().message);
 }
@@ -219,8 +221,6 @@ QString standingByText(const DeliveryStandby &standby)
 
 int run(CtlContext &ctx, const Arguments &args)
 {
-    if (ctx.remote)
-        return ctx.usage(QStringLiteral("sync run delivers from a local store; a jobfirstd already delivers from its own"));
     QString error;
     const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
     if (!seconds)
@@ -248,35 +248,11 @@ int run(CtlContext &ctx, const Arguments &args)
     return 0;
 }
 
-/// The options of each sync command (run's --lease is read before the engine opens).
-const QHash<QString, QSet<QString>> &syncOptions()
-{
-    const QString target = QStringLiteral("target");
-    static const QHash<QString, QSet<QString>> known = {
-        {QStringLiteral("send"),
-         {QStringLiteral("type"), QStringLiteral("user"), QStringLiteral("id"),
-          QStringLiteral("data"), QStringLiteral("mode"), target}},
-        {QStringLiteral("batch"), {target}},
-        {QStringLiteral("import"), {QStringLiteral("batch")}},
-        {QStringLiteral("status"), {target, QStringLiteral("json")}},
-        {QStringLiteral("stats"), {QStringLiteral("json")}},
-        {QStringLiteral("dlq"), {target, QStringLiteral("limit")}},
-        {QStringLiteral("retry"), {}},
-        {QStringLiteral("discard"), {}},
-        {QStringLiteral("replay"), {target, QStringLiteral("since"), QStringLiteral("until")}},
-        {QStringLiteral("check"), {target, QStringLiteral("repair")}},
-        {QStringLiteral("run"),
-         {QStringLiteral("seconds"), QStringLiteral("until-empty"), QStringLiteral("lease")}}};
-    return known;
-}
-
 } // namespace
 
 int runSyncCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
-    if (int code = 0; !ctx.onlySubcommandOptions(args, syncOptions(), &code))
-        return code;
     if (sub == QLatin1String("send"))
         return send(ctx, args);
     if (sub == QLatin1String("batch"))

@@ -14,11 +14,10 @@ namespace {
 
 /// Reads the running config as JSON, lets `change` edit it, and applies the result through
 /// the engine, which validates the whole of it, writes the config file (local --config) or
-/// its own (a jobfirstd), and records a version. Nothing changes unless it is valid.
+/// its own (a jobfirstd), and records a version. Nothing changes unless it is valid. Locally,
+/// main.cpp has refused it unless a --config file was given.
 int editConfig(CtlContext &ctx, const QString &what, const std::function<QString(QJsonObject &)> &change)
 {
-    if (!ctx.remote && ctx.configPath.isEmpty())
-        return ctx.usage(QStringLiteral("target %1 edits the config file: give --config FILE (or set JOBFIRST_CONFIG)").arg(what));
     // Secrets stay masked on the way: the engine keeps a masked secret's running value.
     const auto config = ctx.wait(ctx.session->config(false));
     if (!config)
@@ -138,18 +137,8 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
 {
     const QString sub = args.positional.value(0);
     const QString name = args.positional.value(1);
-    int code = 0;
-    if (!ctx.onlyOptions(args, {QStringLiteral("url"), QStringLiteral("events"), QStringLiteral("timeout"), QStringLiteral("retries"),
-                                QStringLiteral("retry-interval"), QStringLiteral("batch-size"), QStringLiteral("rate-limit"),
-                                QStringLiteral("secret-file"), QStringLiteral("json"), QStringLiteral("ca-file"),
-                                QStringLiteral("client-cert"), QStringLiteral("client-key"), QStringLiteral("token-file"),
-                                QStringLiteral("tls-insecure")},
-                         &code))
-        return code;
     if (sub == QLatin1String("list"))
         return list(ctx);
-    if (name.isEmpty() || args.positional.size() > 2)
-        return ctx.usage(QStringLiteral("target %1 takes one target name").arg(sub));
     if (sub == QLatin1String("pause") || sub == QLatin1String("resume") || sub == QLatin1String("enable") || sub == QLatin1String("disable"))
         return runTimeState(ctx, sub, name);
     if (sub == QLatin1String("set")) {
@@ -167,8 +156,6 @@ int runTargetCommand(CtlContext &ctx, const Arguments &args)
         });
     }
     if (sub == QLatin1String("add")) {
-        if (!args.has(QStringLiteral("url")) || !args.has(QStringLiteral("events")))
-            return ctx.usage(QStringLiteral("target add needs --url and --events"));
         return editConfig(ctx, QStringLiteral("add"), [&](QJsonObject &root) -> QString {
             QJsonArray targets = root.value(QStringLiteral("targets")).toArray();
             if (findTarget(targets, name) >= 0)
