@@ -30,6 +30,14 @@ class TestNodeDialog final : public QObject
         QTest::keyClicks(e, text);
     }
     static QLabel *reason(NodeDialog &d, const char *name) { return d.findChild<QLabel *>(QString::fromLatin1(name)); }
+    /// The engine on a store in `dir`, delivering nothing: what the dialog's checks need.
+    static bool startEngine(LocalEngineSession &engine, const QTemporaryDir &dir)
+    {
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        options.deliver = false;
+        return engine.start(options).result().ok();
+    }
 
 private slots:
     void invalidInputShowsReasonAndDisablesOk_data()
@@ -203,10 +211,7 @@ private slots:
         QVERIFY(sim.start(QStringLiteral("probe-me")));
         QTemporaryDir dir;
         LocalEngineSession engine(QStringLiteral("test"));
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        options.deliver = false;
-        QVERIFY(engine.start(options).result().ok());
+        QVERIFY(startEngine(engine, dir));
         NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("p"));
@@ -229,10 +234,7 @@ private slots:
         QVERIFY(sim.start(QStringLiteral("refused")));
         QTemporaryDir dir;
         LocalEngineSession engine(QStringLiteral("test"));
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        options.deliver = false;
-        QVERIFY(engine.start(options).result().ok());
+        QVERIFY(startEngine(engine, dir));
         auto stop = qScopeGuard([&engine] { engine.stop(); });
         NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
@@ -276,10 +278,7 @@ private slots:
         QVERIFY(sim.start(QStringLiteral("probe-me")));
         QTemporaryDir dir;
         LocalEngineSession engine(QStringLiteral("test"));
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        options.deliver = false;
-        QVERIFY(engine.start(options).result().ok());
+        QVERIFY(startEngine(engine, dir));
         NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("p"));
