@@ -1784,6 +1784,14 @@ After: %2</source>
         <source>The URL holds a user name or password: use a token file or a client certificate instead.</source>
         <translation>URL 中含有用户名或密码：请改用令牌文件或客户端证书。</translation>
     </message>
+    <message>
+        <source>Not changed: %1</source>
+        <translation>未更改：%1</translation>
+    </message>
+    <message>
+        <source>Not added: %1</source>
+        <translation>未添加：%1</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::NodesPage</name>

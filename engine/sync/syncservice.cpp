@@ -23,6 +23,13 @@ qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 QString iso(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs) : QString(); }
 const QString NodePrefix = QStringLiteral("node:");
 
+/// A node that is not up, or in maintenance, receives what it missed once it is back: its
+/// cluster sync is held, not retried.
+bool holdsClusterSync(const NodeStatus &n)
+{
+    return n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance;
+}
+
 } // namespace
 
 QJsonObject deadLetterToJson(const DeadLetter &d)
@@ -310,8 +317,7 @@ void SyncService::pushTargets()
         d.workers = m_config.syncWorkers;
         d.enabled = !o.disabled;
         d.paused = o.paused;
-        // A node that is down receives what it missed once it is back: hold, do not retry.
-        d.held = n.health != HealthState::Up || n.spec.adminState == AdminState::Maintenance;
+        d.held = holdsClusterSync(n);
         list << d;
     }
     m_nodeTargetAddresses = std::move(addresses);
@@ -734,14 +740,24 @@ void SyncService::addNodeTargetRows(SyncStats &s, const TargetRowSources &from) 
             QStringView(name).sliced(NodePrefix.size()) != n.spec.id)
             name = NodePrefix + n.spec.id;
         const TargetConfig *c = from.namesLikeNodes ? m_config.target(name) : nullptr;
-        addTargetRow(s, from, name, n.spec.tlsInsecure || (c && c->tlsInsecure), c);
+        TargetStatus t = targetRow(from, name, n.spec.tlsInsecure || (c && c->tlsInsecure), c);
+        // No delivery engine here (jobfirstctl on the store): the node's state in the store
+        // says what the delivering process does with the backlog. jobfirstctl said "active"
+        // with a failed node's backlog not held (walk34).
+        if (!from.live.contains(name))
+            t.held = holdsClusterSync(n);
+        addTargetRow(s, t);
     }
 }
 
 void SyncService::addTargetRow(SyncStats &s, const TargetRowSources &from, const QString &name,
                                bool insecure, const TargetConfig *c) const
 {
-    TargetStatus t = targetRow(from, name, insecure, c);
+    addTargetRow(s, targetRow(from, name, insecure, c));
+}
+
+void SyncService::addTargetRow(SyncStats &s, const TargetStatus &t)
+{
     s.completedSyncTasks += t.success;
     s.failedSyncTasks += t.failed;
     s.retrySyncTasks += t.retries;

@@ -163,6 +163,7 @@ private:
     /// The target's row, added to `s` with its counts.
     void addTargetRow(SyncStats &s, const TargetRowSources &from, const QString &name,
                       bool insecure, const TargetConfig *c) const;
+    static void addTargetRow(SyncStats &s, const TargetStatus &t);
     TargetStatus targetRow(const TargetRowSources &from, const QString &name, bool insecure,
                            const TargetConfig *c) const;
     Status saveOverride(const QString &target);

@@ -1070,6 +1070,39 @@ private slots:
         QCOMPARE(lines.at(9), notKnownHere);
     }
 
+    // The cluster sync of a node that is not up is held by whichever process delivers; from
+    // jobfirstctl on the store (no delivery here) its row said "active" and its backlog was
+    // counted as worked on, while the console beside it said "held (node failed)" (walk34).
+    void syncStatusHoldsTheBacklogOfANodeThatIsNotUp()
+    {
+        const QString config =
+            writeFile(QStringLiteral("held-node.json"),
+                      "{\"targets\": [{\"name\": \"t\", \"url\": \"http://127.0.0.1:9/sync\", "
+                      "\"events\": [\"user.created\"]}]}");
+        // Nothing listens on port 9, and nothing here checks it: the node is not up.
+        QCOMPARE(ctl({"node", "add", "--id", "n1", "--url", "http://127.0.0.1:9"}, config).code, 0);
+        QCOMPARE(
+            ctl({"sync", "send", "--type", "user.created", "--user", "u1", "--target", "node:n1"},
+                config)
+                .code,
+            0);
+        const QJsonObject json =
+            ctl({"sync", "status", "--target", "node:n1", "--json"}, config).json().object();
+        QCOMPARE(json[QStringLiteral("backlog")].toInt(), 1);
+        QVERIFY(json[QStringLiteral("held")].toBool());
+        const QStringList lines =
+            QString::fromUtf8(ctl({"sync", "status", "--target", "node:n1"}, config).out)
+                .split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY(lines.size() >= 2);
+        const QStringList row = cells(lines.at(1));
+        QVERIFY2(row.size() >= 4, qPrintable(lines.at(1)));
+        QCOMPARE(row.at(1), QStringLiteral("held (node not up)"));
+        QCOMPARE(row.at(3), QStringLiteral("1 held"));
+        QCOMPARE(
+            ctl({"sync", "stats", "--json"}, config).json()[QStringLiteral("queue_held")].toInt(),
+            1);
+    }
+
     // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,
     // counted in characters (walk30).
     void configCheckSaysTheLineAndColumnOfASyntaxError()

@@ -30,6 +30,14 @@ class TestNodeDialog final : public QObject
         QTest::keyClicks(e, text);
     }
     static QLabel *reason(NodeDialog &d, const char *name) { return d.findChild<QLabel *>(QString::fromLatin1(name)); }
+    /// The engine on a store in `dir`, delivering nothing: what the dialog's checks need.
+    static bool startEngine(LocalEngineSession &engine, const QTemporaryDir &dir)
+    {
+        EngineOptions options;
+        options.dbPath = dir.filePath(QStringLiteral("c.db"));
+        options.deliver = false;
+        return engine.start(options).result().ok();
+    }
 
 private slots:
     void invalidInputShowsReasonAndDisablesOk_data()
@@ -203,10 +211,7 @@ private slots:
         QVERIFY(sim.start(QStringLiteral("probe-me")));
         QTemporaryDir dir;
         LocalEngineSession engine(QStringLiteral("test"));
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        options.deliver = false;
-        QVERIFY(engine.start(options).result().ok());
+        QVERIFY(startEngine(engine, dir));
         NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("p"));
@@ -220,16 +225,60 @@ private slots:
         engine.stop();
     }
 
+    // The engine refused a node whose CA file is not on its machine after the dialog had
+    // closed: the reason was a passing line in the status bar and everything typed was gone
+    // (walk34). The dialog now stays, says why, and adds the node once it is put right.
+    void aNodeTheEngineRefusesKeepsTheDialogAndItsFields()
+    {
+        NodeSimProcess sim;
+        QVERIFY(sim.start(QStringLiteral("refused")));
+        QTemporaryDir dir;
+        LocalEngineSession engine(QStringLiteral("test"));
+        QVERIFY(startEngine(engine, dir));
+        auto stop = qScopeGuard([&engine] { engine.stop(); });
+        NodeDialog dialog(&engine, {}, 10, std::nullopt);
+        dialog.show();
+        const QString missing = dir.filePath(QStringLiteral("missing-ca.pem"));
+        type(dialog, "id", QStringLiteral("p"));
+        type(dialog, "url", sim.url());
+        type(dialog, "weight", QStringLiteral("4"));
+        type(dialog, "caFile", missing);
+        QVERIFY(ok(dialog)->isEnabled());
+        QTest::mouseClick(ok(dialog), Qt::LeftButton);
+        QVERIFY(dialog.isVisible()); // until the engine answers
+        QLabel *refused = reason(dialog, "engineError");
+        QVERIFY(refused);
+        QTRY_VERIFY_WITH_TIMEOUT(refused->isVisible(), 10000);
+        QVERIFY(dialog.isVisible());
+        QVERIFY2(refused->text().contains(QStringLiteral("missing-ca.pem")) &&
+                     refused->text().contains(QStringLiteral("does not exist")),
+                 qPrintable(refused->text()));
+        const NodeSpec kept = dialog.spec();
+        QCOMPARE(kept.id, QStringLiteral("p"));
+        QCOMPARE(kept.url, sim.url());
+        QCOMPARE(kept.weight, 4);
+        QCOMPARE(kept.caFile, missing);
+        QVERIFY(engine.nodes().result().value().isEmpty());
+        QVERIFY(ok(dialog)->isEnabled()); // to try again
+
+        // The refusal was about the file named: a change makes it old; then OK adds the node.
+        type(dialog, "caFile", QString());
+        QVERIFY(!refused->isVisible());
+        QTest::mouseClick(ok(dialog), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isVisible(), 10000);
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        const QList<NodeStatus> nodes = engine.nodes().result().value();
+        QCOMPARE(nodes.size(), 1);
+        QCOMPARE(nodes.first().spec.weight, 4);
+    }
+
     void testConnectionRunsARealCheck()
     {
         NodeSimProcess sim;
         QVERIFY(sim.start(QStringLiteral("probe-me")));
         QTemporaryDir dir;
         LocalEngineSession engine(QStringLiteral("test"));
-        EngineOptions options;
-        options.dbPath = dir.filePath(QStringLiteral("c.db"));
-        options.deliver = false;
-        QVERIFY(engine.start(options).result().ok());
+        QVERIFY(startEngine(engine, dir));
         NodeDialog dialog(&engine, {}, 10, std::nullopt);
         dialog.show();
         type(dialog, "id", QStringLiteral("p"));

@@ -95,16 +95,21 @@ void showReason(QLabel *label, const std::optional<Error> &error, const QString 
 
 } // namespace
 
-NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, int maxNodes, const std::optional<NodeSpec> &editing,
-                       QWidget *parent)
-    : QDialog(parent), m_session(session), m_existingIds(existingIds), m_maxNodes(maxNodes), m_editing(editing.has_value()),
-      m_id(new QLineEdit), m_url(new QLineEdit), m_healthPath(new QLineEdit(QStringLiteral("/health"))),
+NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, int maxNodes,
+                       const std::optional<NodeSpec> &editing, QWidget *parent)
+    : QDialog(parent), m_session(session), m_existingIds(existingIds), m_maxNodes(maxNodes),
+      m_editing(editing.has_value()), m_id(new QLineEdit), m_url(new QLineEdit),
+      m_healthPath(new QLineEdit(QStringLiteral("/health"))),
       m_weight(new QLineEdit(QStringLiteral("1"))), m_tags(new QLineEdit), m_caFile(new QLineEdit),
-      m_clientCert(new QLineEdit), m_clientKey(new QLineEdit), m_tokenFile(new QLineEdit), m_tlsInsecure(new QCheckBox),
-      m_insecureWarning(new QLabel), m_idError(errorLabel(QStringLiteral("idError"))),
-      m_urlError(errorLabel(QStringLiteral("urlError"))), m_pathError(errorLabel(QStringLiteral("pathError"))),
-      m_weightError(errorLabel(QStringLiteral("weightError"))), m_tagsError(errorLabel(QStringLiteral("tagsError"))),
-      m_clusterError(errorLabel(QStringLiteral("clusterError"))), m_testResult(new QLabel),
+      m_clientCert(new QLineEdit), m_clientKey(new QLineEdit), m_tokenFile(new QLineEdit),
+      m_tlsInsecure(new QCheckBox), m_insecureWarning(new QLabel),
+      m_idError(errorLabel(QStringLiteral("idError"))),
+      m_urlError(errorLabel(QStringLiteral("urlError"))),
+      m_pathError(errorLabel(QStringLiteral("pathError"))),
+      m_weightError(errorLabel(QStringLiteral("weightError"))),
+      m_tagsError(errorLabel(QStringLiteral("tagsError"))),
+      m_clusterError(errorLabel(QStringLiteral("clusterError"))),
+      m_engineError(errorLabel(QStringLiteral("engineError"))), m_testResult(new QLabel),
       m_test(new QPushButton(tr("Test connection"))),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
 {
@@ -121,6 +126,7 @@ NodeDialog::NodeDialog(EngineSession *session, const QStringList &existingIds, i
     layout->addLayout(form);
     layout->addWidget(tls);
     layout->addWidget(m_clusterError);
+    layout->addWidget(m_engineError);
     layout->addLayout(test);
     layout->addWidget(m_buttons);
     connectFields();
@@ -221,10 +227,12 @@ void NodeDialog::connectFields()
             ++m_testGeneration;
             m_testResult->clear();
         });
-    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
-        if (m_valid)
-            accept();
-    });
+    // The engine's refusal was about the fields as they were: any change makes it old.
+    for (QLineEdit *e : {m_id, m_url, m_healthPath, m_weight, m_tags, m_caFile, m_clientCert,
+                         m_clientKey, m_tokenFile})
+        connect(e, &QLineEdit::textChanged, m_engineError, &QLabel::hide);
+    connect(m_tlsInsecure, &QCheckBox::toggled, m_engineError, &QLabel::hide);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &NodeDialog::submit);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_test, &QPushButton::clicked, this, &NodeDialog::testConnection);
 }
@@ -295,8 +303,34 @@ void NodeDialog::validate()
                                  : QString());
     m_clusterError->setVisible(full);
     m_valid = !idError && !urlError && !pathError && !weightError && !tagsError && !full;
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid && !m_submitting);
     m_test->setEnabled(!urlError && !pathError);
+}
+
+void NodeDialog::submit()
+{
+    if (!m_valid || m_submitting)
+        return;
+    m_submitting = true;
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    m_engineError->hide();
+    // The dialog closed at once, and a node the engine refused was a red line in the status
+    // bar with everything typed gone (walk34).
+    const NodeSpec node = spec();
+    whenFinished(m_editing ? m_session->editNode(node) : m_session->addNode(node), this,
+                 [this](const Result<NodeStatus> &answer) {
+                     m_submitting = false;
+                     if (answer) {
+                         accept();
+                         return;
+                     }
+                     m_engineError->setText(
+                         (m_editing ? tr("Not changed: %1") : tr("Not added: %1"))
+                             .arg(answer.error().message));
+                     m_engineError->setToolTip(answer.error().message);
+                     m_engineError->show();
+                     validate();
+                 });
 }
 
 void NodeDialog::testConnection()

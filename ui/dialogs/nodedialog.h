@@ -24,7 +24,9 @@ namespace jobfirst::ui {
 
 /// Add or edit a node. Every field is checked as the user types and the reason is shown next
 /// to it; OK stays disabled until the whole node is valid. "Test connection" runs one real
-/// health check on the engine thread.
+/// health check on the engine thread. OK sends the node to the engine and the dialog closes
+/// once the engine took it; what the engine refuses (a TLS file missing on its machine, say)
+/// is said in the dialog, with every field as it was typed.
 class NodeDialog final : public QDialog
 {
     Q_OBJECT
@@ -53,12 +55,15 @@ private:
     void connectFields();
     void validate();
     void testConnection();
+    /// Adds or edits the node in the engine; closes the dialog once it is done.
+    void submit();
 
     EngineSession *m_session;
     QStringList m_existingIds;
     int m_maxNodes;
     bool m_editing;
     bool m_valid = false;
+    bool m_submitting = false; ///< sent to the engine, not answered yet
     QLineEdit *m_id;
     QLineEdit *m_url;
     QLineEdit *m_healthPath;
@@ -74,6 +79,7 @@ private:
     QLabel *m_weightError;
     QLabel *m_tagsError;
     QLabel *m_clusterError;
+    QLabel *m_engineError; ///< why the engine refused the node, until a field changes
     QLabel *m_testResult;
     QPushButton *m_test;
     QDialogButtonBox *m_buttons;

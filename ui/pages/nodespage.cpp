@@ -601,14 +601,9 @@ void NodesPage::run(QFuture<Status> action)
 
 void NodesPage::addNode()
 {
+    // The dialog adds the node, and says there what the engine refused.
     auto *dialog = new NodeDialog(session(), m_ids, m_maxNodes, std::nullopt, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        const NodeSpec spec = dialog->spec();
-        run(whenFinishedThen(session()->addNode(spec), this, [](const Result<NodeStatus> &r) {
-            return r ? Status() : Status(r.error());
-        }));
-    });
     dialog->open();
 }
 
@@ -620,12 +615,6 @@ void NodesPage::editNode()
         return;
     auto *dialog = new NodeDialog(session(), m_ids, m_maxNodes, m_model->row(row).spec, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        const NodeSpec spec = dialog->spec();
-        run(whenFinishedThen(session()->editNode(spec), this, [](const Result<NodeStatus> &r) {
-            return r ? Status() : Status(r.error());
-        }));
-    });
     dialog->open();
 }
 
