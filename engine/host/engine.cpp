@@ -105,6 +105,8 @@ Status Engine::open(const EngineOptions &options)
         watchConfigFile(options.configPath);
     if (m_sharedState && (options.healthChecks || options.deliver))
         followOtherDaemons(options);
+    if (options.healthChecks || options.deliver)
+        followOtherProcesses();
     startLoops(options);
     m_open = true;
     // A one-shot command (no loops running) is not an engine starting: it is not logged.
@@ -394,6 +396,8 @@ void Engine::shutdown()
         m_stateWatcher->stop();
     if (m_partitionFollower)
         m_partitionFollower->stop();
+    if (m_storeFollower)
+        m_storeFollower->stop();
     if (m_cluster)
         m_cluster->stop();
     if (m_upkeep)
@@ -419,6 +423,9 @@ void Engine::shutdown()
     m_stateWatcher = nullptr;
     delete m_partitionFollower;
     m_partitionFollower = nullptr;
+    delete m_storeFollower;
+    m_storeFollower = nullptr;
+    m_storeDataVersion.reset();
     m_deadSeen.clear();
     m_deliverySeen.clear();
     m_openAlerts.clear();
@@ -974,6 +981,33 @@ void Engine::followPartitions(const QString &holder)
     m_cluster->setCheckedPartitions(held, holder);
 }
 
+void Engine::followOtherProcesses()
+{
+    m_storeFollower = new QTimer(this);
+    m_storeFollower->setInterval(StoreFollowMs);
+    connect(m_storeFollower, &QTimer::timeout, this, &Engine::followStoreChanges);
+    m_storeFollower->start();
+}
+
+void Engine::followStoreChanges()
+{
+    if (!m_sync || !m_cluster)
+        return;
+    if (!m_sharedState) {
+        // Moves for this process's other connections too (the outbox's): then a few small
+        // reads a second that find nothing new.
+        const std::optional<qint64> version = m_store->dataVersion();
+        if (!version || version == m_storeDataVersion)
+            return;
+        const bool first = !m_storeDataVersion;
+        m_storeDataVersion = version;
+        if (first)
+            return; // the store as this engine opened it
+        followSharedState({QStringLiteral("nodes"), QStringLiteral("config")});
+    }
+    m_sync->followTargetStates();
+}
+
 void Engine::followSharedState(const QSet<QString> &kinds)
 {
     if (!m_cluster)
@@ -981,13 +1015,13 @@ void Engine::followSharedState(const QSet<QString> &kinds)
     if (kinds.contains(QStringLiteral("nodes"))) {
         if (Status s = m_cluster->reloadNodes(); !s)
             raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
-                  QStringLiteral("nodes changed by another daemon cannot be read: %1")
+                  QStringLiteral("nodes changed by another process cannot be read: %1")
                       .arg(s.error().message));
     }
     if (kinds.contains(QStringLiteral("health"))) {
         if (Status s = m_cluster->reloadHealth(); !s)
             raise(Alert::Severity::Warning, QStringLiteral("store"), m_state->location(),
-                  QStringLiteral("health found by another daemon cannot be read: %1")
+                  QStringLiteral("health found by another process cannot be read: %1")
                       .arg(s.error().message));
     }
     if (kinds.contains(QStringLiteral("config"))) {
@@ -1037,6 +1071,21 @@ Result<int> Engine::rollbackConfig(int version, const QString &actor)
     return applyConfigJson(v->json, QStringLiteral("%1 (rollback to version %2)").arg(actor).arg(version));
 }
 
+bool Engine::adoptLatestVersion(const ClusterConfig &config)
+{
+    // Before, the file's reload saved it again as a version of its own: one change made
+    // two versions and two audit rows (walk34).
+    auto versions = m_state->configVersions(1);
+    if (!versions || versions->isEmpty() || versions->first().version == m_appliedVersion)
+        return false;
+    const ConfigVersion &latest = versions->first();
+    auto stored = ClusterConfig::fromJson(latest.json);
+    if (!stored || stored->toJson() != config.toJson())
+        return false;
+    activateConfig(stored.value(), latest.version, latest.actor);
+    return true;
+}
+
 void Engine::reloadConfigFile()
 {
     if (m_options.configPath.isEmpty() || !m_store)
@@ -1060,6 +1109,11 @@ void Engine::reloadConfigFile()
     }
     // Back to what runs (a rejected edit undone): nothing to apply, no new version.
     if (config->toJson() == m_config.toJson()) {
+        m_appliedFileContent = content;
+        resolve(QStringLiteral("config"), m_options.configPath);
+        return;
+    }
+    if (adoptLatestVersion(config.value())) {
         m_appliedFileContent = content;
         resolve(QStringLiteral("config"), m_options.configPath);
         return;

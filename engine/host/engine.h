@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 class QFileSystemWatcher;
 class QTimer;
@@ -118,10 +119,21 @@ private:
     void onHealthChanged(const HealthEvent &e);
     void watchConfigFile(const QString &path);
     void followOtherDaemons(const EngineOptions &options);
+    /// Other processes on this store (jobfirstctl --db, a standby console, other daemons)
+    /// change nodes, the config and the targets' states: this engine takes them within
+    /// StoreFollowMs. SQLite: read again when PRAGMA data_version says another connection
+    /// committed; PostgreSQL: nodes and config come by StateChangeWatcher, the targets' states
+    /// by this poll.
+    void followOtherProcesses();
+    void followStoreChanges();
     void startLoops(const EngineOptions &options);
     /// Writes the missing config file: the store's latest version when it has one.
     Status makeConfigFile(const QList<ConfigVersion> &latest);
     void reloadConfigFile();
+    /// The config file now holds the store's latest version, which another process applied
+    /// and wrote there (jobfirstctl config apply --config): runs it as that version, with no
+    /// new one. False when the latest version is another config or already runs.
+    bool adoptLatestVersion(const ClusterConfig &config);
     /// Makes `config` the running config everywhere in this engine (already checked, saved
     /// and audited: here or, on a shared store, by another daemon).
     void activateConfig(const ClusterConfig &config, int version, const QString &actor);
@@ -169,6 +181,9 @@ private:
     QTimer *m_partitionFollower = nullptr;
     QList<int> m_checkedPartitions;
     static constexpr int PartitionFollowMs = 1000;
+    QTimer *m_storeFollower = nullptr;
+    std::optional<qint64> m_storeDataVersion; ///< SQLite's, at the last look
+    static constexpr int StoreFollowMs = 1000;
     int m_appliedVersion = 0; ///< the config version running here (0: none recorded)
     bool m_madeConfigFile = false;
     int m_configMadeFromVersion = 0;

@@ -445,6 +445,14 @@ void Store::setMaxPageCount(qint64 pages)
     s_maxPageCount = pages;
 }
 
+std::optional<qint64> Store::dataVersion() const
+{
+    QSqlQuery q(database());
+    if (!q.exec(QStringLiteral("PRAGMA data_version")) || !q.next())
+        return std::nullopt;
+    return q.value(0).toLongLong();
+}
+
 Result<QString> Store::quickCheck() const
 {
     QSqlQuery q(database());

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QSqlQuery;
 
@@ -41,6 +42,9 @@ public:
     /// PRAGMA quick_check: "" when the file is sound, else what SQLite found (first lines).
     /// Reads the whole file: seconds on a large store; run it off the GUI thread.
     Result<QString> quickCheck() const;
+    /// SQLite's PRAGMA data_version on this connection: it moves when another connection (of
+    /// any process) committed since the last read; none when it cannot be read.
+    std::optional<qint64> dataVersion() const;
     /// True while some process other than this one has the store open (or this process
     /// does, through another Store): then a restore must not overwrite it. `who` says which.
     static bool isHeld(const QString &path, QString *who = nullptr);

@@ -610,6 +610,32 @@ Status SyncService::saveOverride(const QString &target)
                                       nowMs());
 }
 
+bool SyncService::followTargetStates()
+{
+    auto r = records();
+    if (!r)
+        return false;
+    auto states = r.value()->targetStates();
+    if (!states)
+        return false;
+    QHash<QString, TargetOverride> stored;
+    for (auto it = states->cbegin(); it != states->cend(); ++it)
+        stored.insert(it.key(), TargetOverride{it->paused, it->disabled, it->reason});
+    // A target whose row says neither paused nor disabled is as one with no row.
+    const auto plain = [](const QHash<QString, TargetOverride> &all) {
+        QHash<QString, TargetOverride> set;
+        for (auto it = all.cbegin(); it != all.cend(); ++it)
+            if (it->paused || it->disabled)
+                set.insert(it.key(), it.value());
+        return set;
+    };
+    if (plain(stored) == plain(m_overrides))
+        return false;
+    m_overrides = std::move(stored);
+    pushTargets();
+    return true;
+}
+
 Status SyncService::setTargetPaused(const QString &target, bool paused, const QString &actor)
 {
     if (!knownTarget(target))

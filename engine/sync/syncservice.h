@@ -101,6 +101,10 @@ public:
     Result<int> repair(const QString &target, const QStringList &eventIds, const QString &actor);
 
     Status setTargetPaused(const QString &target, bool paused, const QString &actor);
+    /// Takes the targets' paused and disabled states as the store has them now, when another
+    /// process changed them (jobfirstctl --db, another daemon); false when nothing changed or
+    /// the store cannot be read (the states kept are then the last known).
+    bool followTargetStates();
     /// Enables a target disabled by a 410 (or by the operator).
     Status setTargetEnabled(const QString &target, bool enabled, const QString &actor);
 
@@ -150,6 +154,7 @@ private:
         bool paused = false;
         bool disabled = false;
         QString reason;
+        bool operator==(const TargetOverride &) const = default;
     };
     void pushTargets();
     /// The cluster's delivery rate into `s`: this engine's and the live daemons' beside it.

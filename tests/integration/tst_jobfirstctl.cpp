@@ -1103,6 +1103,72 @@ private slots:
             1);
     }
 
+    // jobfirstctl --db on the store of a running daemon: the daemon takes what it changed
+    // within a few seconds. Before, a paused target kept being delivered to and a drained node
+    // kept its traffic until the daemon's next start, while jobfirstctl said it was done; and
+    // a config applied with --config made two versions, the daemon saving the file that
+    // jobfirstctl wrote as one of its own (walk34).
+    void aRunningDaemonFollowsWhatJobfirstctlChangesOnItsStore()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("followed.db"));
+        const QString config = writeFile(
+            QStringLiteral("followed.json"),
+            "{\"targets\": [{\"name\": \"crm\", \"url\": \"http://127.0.0.1:9/sync\", "
+            "\"events\": [\"user.created\"]}]}");
+        DaemonProcess daemon;
+        QVERIFY(daemon.start(db, config));
+        const QByteArray token =
+            readToken(makeToken(db, m_dir.path(), QStringLiteral("follower"), "viewer"));
+        QVERIFY(!token.isEmpty());
+        const auto daemonSays = [&](const QString &path) {
+            return apiCall(daemon.url(), "GET", path, token).json();
+        };
+        const auto crmPaused = [&] {
+            for (const QJsonValue &t : daemonSays(QStringLiteral("/api/v1/sync/targets")).toArray())
+                if (t[QStringLiteral("name")].toString() == QLatin1String("crm"))
+                    return t[QStringLiteral("paused")].toBool();
+            return false;
+        };
+        const auto stateOf = [&](const QString &node) {
+            return daemonSays(QStringLiteral("/api/v1/nodes/") + node)[QStringLiteral("admin_state")]
+                .toString();
+        };
+
+        QCOMPARE(runCtl({"--db", db, "target", "pause", "crm"}).code, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(crmPaused(), 10000);
+        QCOMPARE(runCtl({"--db", db, "target", "resume", "crm"}).code, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!crmPaused(), 10000);
+
+        QCOMPARE(runCtl({"--db", db, "node", "add", "--id", "n1", "--url", "http://127.0.0.1:9"})
+                     .code,
+                 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("n1")), QStringLiteral("ready"), 10000);
+        QCOMPARE(runCtl({"--db", db, "node", "drain", "n1"}).code, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(stateOf(QStringLiteral("n1")), QStringLiteral("drain"), 10000);
+
+        const int versionsBefore =
+            int(daemonSays(QStringLiteral("/api/v1/config/versions")).toArray().size());
+        const QString next = writeFile(
+            QStringLiteral("followed-next.json"),
+            "{\"targets\": [{\"name\": \"crm\", \"url\": \"http://127.0.0.1:9/sync\", "
+            "\"events\": [\"user.created\"]}, {\"name\": \"erp\", \"url\": "
+            "\"http://127.0.0.1:9/erp\", \"events\": [\"user.created\"]}]}");
+        QCOMPARE(runCtl({"--db", db, "--config", config, "config", "apply", next}).code, 0);
+        const auto targetNames = [&] {
+            QStringList names;
+            for (const QJsonValue &t : daemonSays(QStringLiteral("/api/v1/sync/targets")).toArray())
+                names << t[QStringLiteral("name")].toString();
+            return names;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(targetNames().contains(QStringLiteral("erp")), 10000);
+        // What is under test is that nothing more happens: the daemon's reload of the file it
+        // watches comes 200 ms after the file changed, and its poll of the store each second.
+        QTest::qWait(2500);
+        QCOMPARE(daemonSays(QStringLiteral("/api/v1/config/versions")).toArray().size(),
+                 versionsBefore + 1);
+        QCOMPARE(daemon.terminate(), 0);
+    }
+
     // A syntax error said "not valid JSON at offset 57": the line and column an editor shows,
     // counted in characters (walk30).
     void configCheckSaysTheLineAndColumnOfASyntaxError()
