@@ -1003,7 +1003,11 @@ void Engine::followStoreChanges()
         m_storeDataVersion = version;
         if (first)
             return; // the store as this engine opened it
-        followSharedState({QStringLiteral("nodes"), QStringLiteral("config")});
+        // An engine running a config it did not record (jobfirstctl's --config) keeps it.
+        QSet<QString> kinds{QStringLiteral("nodes")};
+        if (m_appliedVersion != 0)
+            kinds << QStringLiteral("config");
+        followSharedState(kinds);
     }
     m_sync->followTargetStates();
 }
