@@ -632,6 +632,14 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>审计链在第 %1 条处断裂：日志曾在引擎之外被改动。</translation>
     </message>
     <message>
+        <source>Audit chain BROKEN at entry %1 (%2, %3, %4), marked in the table: the log was changed outside the engine, at this entry or just before it.</source>
+        <translation>审计链在第 %1 条（%2，%3，%4，已在表中标出）处断裂：日志曾在引擎之外被改动，就在这一条或紧挨它之前。</translation>
+    </message>
+    <message>
+        <source>The audit chain breaks here: this entry, or one just before it, was changed or removed outside the engine.</source>
+        <translation>审计链在此处断裂：这一条或紧挨它之前的一条曾在引擎之外被改动或删除。</translation>
+    </message>
+    <message>
         <source>backup made</source>
         <translation>创建备份</translation>
     </message>

@@ -9,11 +9,14 @@
 #include "core/duration.h"
 #include "core/secrets.h"
 #include "pages/auditpage.h"
+#include "store/store.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QPlainTextEdit>
+#include <QSqlQuery>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -52,6 +55,18 @@ class TestAuditPage final : public QObject
         return QJsonDocument(config).toJson();
     }
 
+    /// Starts `engine` without health checks on `config`, written to NAME.json, and the
+    /// store NAME.db.
+    bool startEngine(LocalEngineSession &engine, const ClusterConfig &config, const QString &name)
+    {
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(name + QStringLiteral(".db"));
+        options.configPath = m_dir.filePath(name + QStringLiteral(".json"));
+        options.healthChecks = false;
+        return config.saveToFile(options.configPath).ok() &&
+               awaitFuture(engine.start(options)).ok();
+    }
+
     /// The row of the config version `version` applied (-1 when not listed).
     static int rowOfVersion(ui::AuditPage &page, int version)
     {
@@ -78,14 +93,8 @@ private slots:
             t.retryIntervalMs = 1000;
             c.targets << t;
         }
-        const QString path = m_dir.filePath(QStringLiteral("long.json"));
-        QVERIFY(c.saveToFile(path).ok());
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("audit.db"));
-        options.configPath = path;
-        options.healthChecks = false;
-        QVERIFY(awaitFuture(engine.start(options)).ok());
+        QVERIFY(startEngine(engine, c, QStringLiteral("long")));
         const auto running = awaitFuture(engine.config(true));
         QVERIFY(running.ok());
         const QByteArray first = running->toJson();
@@ -153,14 +162,8 @@ private slots:
             t.batchSize = 1;
             c.targets << t;
         }
-        const QString path = m_dir.filePath(QStringLiteral("cells.json"));
-        QVERIFY(c.saveToFile(path).ok());
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("cells.db"));
-        options.configPath = path;
-        options.healthChecks = false;
-        QVERIFY(awaitFuture(engine.start(options)).ok());
+        QVERIFY(startEngine(engine, c, QStringLiteral("cells")));
         const auto running = awaitFuture(engine.config(true));
         QVERIFY(running.ok());
         const QString newSecret =
@@ -188,6 +191,77 @@ private slots:
         QCOMPARE(model->index(row, 5).data().toString(),
                  QStringLiteral("targets[hook9].batch_size: 5; targets[hook9].secret: \"%1\"")
                      .arg(maskSecret(newSecret)));
+    }
+
+    void theEntryWhereTheChainBreaksIsMarked()
+    {
+        // The banner said "BROKEN at entry 5" over a table that numbers no entry: an operator
+        // counting rows from the top found another entry (walk35). The entry is now marked in
+        // the table, named by its time and actor in the banner, and explained when selected.
+        ClusterConfig c;
+        TargetConfig t;
+        t.name = QStringLiteral("hook");
+        t.url = QStringLiteral("http://127.0.0.1:9/hook");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = secretOf(0);
+        c.targets << t;
+        LocalEngineSession engine(QStringLiteral("console:auditor"));
+        QVERIFY(startEngine(engine, c, QStringLiteral("chain")));
+        QList<int> versions;
+        for (int size = 2; size <= 4; ++size) {
+            const auto running = awaitFuture(engine.config(true));
+            QVERIFY(running.ok());
+            const auto applied = awaitFuture(engine.applyConfig(
+                withTarget(running->toJson(), QStringLiteral("hook"),
+                           [&](QJsonObject &o) { o.insert(QStringLiteral("batch_size"), size); })));
+            QVERIFY2(applied.ok(), applied.ok() ? "" : qPrintable(applied.error().message));
+            versions << applied.value();
+        }
+        {
+            // Someone edits the middle one behind the engine's back.
+            auto store = Store::open(m_dir.filePath(QStringLiteral("chain.db")));
+            QVERIFY(store.ok());
+            QSqlQuery q(store.value()->database());
+            QVERIFY(q.exec(QStringLiteral("UPDATE audit SET actor = 'mallory' WHERE action = "
+                                          "'config.apply' AND subject = 'version %1'")
+                               .arg(versions.at(1))));
+            QCOMPARE(q.numRowsAffected(), 1);
+        }
+
+        ui::AuditPage page(&engine);
+        page.resize(1200, 700);
+        page.show();
+        page.refresh();
+        const QAbstractItemModel *model = page.model();
+        const auto marked = [&](int version) {
+            const int row = rowOfVersion(page, version);
+            return row >= 0 && model->index(row, 0).data(Qt::BackgroundRole).isValid();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(marked(versions.at(1)), 10000);
+        const int row = rowOfVersion(page, versions.at(1));
+        for (int column = 0; column < model->columnCount(); ++column)
+            QVERIFY(model->index(row, column).data(Qt::BackgroundRole).isValid());
+        QVERIFY(!marked(versions.at(0)));
+        QVERIFY(!marked(versions.at(2)));
+
+        auto *chain = page.findChild<QLabel *>(QStringLiteral("auditChain"));
+        QVERIFY(chain);
+        QVERIFY2(chain->text().contains(QStringLiteral("BROKEN")) &&
+                     chain->text().contains(model->index(row, 0).data().toString()) &&
+                     chain->text().contains(QStringLiteral("mallory")) &&
+                     chain->text().contains(QStringLiteral("marked in the table")),
+                 qPrintable(chain->text()));
+
+        auto *table = page.findChild<QTableView *>(QStringLiteral("auditTable"));
+        auto *detail = page.findChild<QPlainTextEdit *>(QStringLiteral("auditDetail"));
+        QVERIFY(table);
+        QVERIFY(detail);
+        table->selectRow(row);
+        QVERIFY2(detail->toPlainText().startsWith(QStringLiteral("The audit chain breaks here")),
+                 qPrintable(detail->toPlainText()));
+        QVERIFY(detail->toPlainText().contains(QStringLiteral("batch_size")));
+        table->selectRow(rowOfVersion(page, versions.at(2)));
+        QVERIFY(!detail->toPlainText().contains(QStringLiteral("breaks")));
     }
 };
 

@@ -5,6 +5,8 @@
 #include "config/configdiff.h"
 #include "core/whenfinished.h"
 
+#include <QBrush>
+#include <QColor>
 #include <QHash>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -26,8 +28,10 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
       m_detail(new QPlainTextEdit)
 {
     using C = RecordTableModel<AuditEntry>::Column;
-    const auto text = [](auto f) {
-        return [f](const AuditEntry &a, int role) -> QVariant { return role == Qt::DisplayRole ? QVariant(f(a)) : QVariant(); };
+    const auto text = [this](auto f) {
+        return [this, f](const AuditEntry &a, int role) -> QVariant {
+            return role == Qt::DisplayRole ? QVariant(f(a)) : breakMark(a, role);
+        };
     };
     // A value before or after: one line of at most 200 characters in the table (a whole
     // config is long), all of it in the tooltip.
@@ -36,7 +40,7 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
             if (role == Qt::ToolTipRole)
                 return valueText(a.*field);
             if (role != Qt::DisplayRole)
-                return {};
+                return breakMark(a, role);
             const QString line = cellText(a, field == &AuditEntry::after).simplified();
             return line.size() > 200 ? line.left(199) + u'…' : line;
         };
@@ -69,6 +73,7 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, this, &AuditPage::refresh);
     m_chain->setObjectName(QStringLiteral("auditChain"));
+    m_chain->setWordWrap(true); // a broken chain is named by its entry: a long line
     // The selected entry whole: a config version's before and after are long JSON, of which a
     // cell showed only the start; the panel says which keys changed.
     m_detail->setObjectName(QStringLiteral("auditDetail"));
@@ -108,7 +113,39 @@ QString AuditPage::chainText() const
     if (v.ok)
         return tr("Audit chain verifies: %Ln entries, none changed, removed or cut.", nullptr,
                   int(v.rows));
+    // The table numbers no entry: "entry 5" alone was read as its fifth row (walk35).
+    if (const int row = m_model->rowOfKey(QString::number(v.firstBadId)); row >= 0) {
+        const AuditEntry &e = m_model->row(row);
+        return tr("Audit chain BROKEN at entry %1 (%2, %3, %4), marked in the table: the log "
+                  "was changed outside the engine, at this entry or just before it.")
+            .arg(QString::number(v.firstBadId), timeText(e.timestamp), actorText(e.actor),
+                 actionText(e.action));
+    }
     return tr("Audit chain BROKEN at entry %1: the log was changed outside the engine.").arg(v.firstBadId);
+}
+
+qint64 AuditPage::brokenEntryId() const
+{
+    if (!m_verification || !*m_verification || m_verification->value().ok)
+        return 0;
+    return m_verification->value().firstBadId;
+}
+
+QVariant AuditPage::breakMark(const AuditEntry &entry, int role) const
+{
+    if (entry.id != brokenEntryId())
+        return {};
+    if (role == Qt::BackgroundRole)
+        return QBrush(QColor(0xf5, 0xb7, 0xb1));
+    if (role == Qt::ToolTipRole)
+        return breakText();
+    return {};
+}
+
+QString AuditPage::breakText() const
+{
+    return tr("The audit chain breaks here: this entry, or one just before it, was changed or "
+              "removed outside the engine.");
 }
 
 void AuditPage::refresh()
@@ -117,8 +154,8 @@ void AuditPage::refresh()
     whenFinished(session()->verifyAudit(), this, [this](const Result<AuditVerification> &r) {
         m_verification = r;
         const bool broken = r && !r->ok;
-        m_chain->setText(chainText());
         m_chain->setStyleSheet(broken ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
+        showRows(m_model->rows()); // the entry where it breaks marked, or no longer
     });
     whenFinished(session()->audit(AuditQuery{500, m_filter->text()}), this,
                  [this](const Result<QList<AuditEntry>> &r) {
@@ -205,6 +242,7 @@ void AuditPage::showRows(const QList<AuditEntry> &rows)
     }
     m_changes = std::move(changes);
     m_model->setRows(rows);
+    m_chain->setText(chainText()); // it names the entry where the chain breaks by its row
     showDetail();
 }
 
@@ -219,9 +257,13 @@ void AuditPage::showDetail()
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     const int row = rows.isEmpty() ? -1 : rows.first().row();
-    m_detail->setPlainText(row >= 0 && row < m_model->rows().size()
-                               ? detailText(m_model->rows().at(row))
-                               : tr("Select an entry to see what it changed."));
+    if (row < 0 || row >= m_model->rows().size()) {
+        m_detail->setPlainText(tr("Select an entry to see what it changed."));
+        return;
+    }
+    const AuditEntry &entry = m_model->rows().at(row);
+    const QString detail = detailText(entry);
+    m_detail->setPlainText(entry.id == brokenEntryId() ? breakText() + u'\n' + detail : detail);
 }
 
 namespace {

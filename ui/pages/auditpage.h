@@ -63,6 +63,14 @@ private:
     void showRows(const QList<AuditEntry> &rows);
     /// The selected entry's detailText() in the panel under the table.
     void showDetail();
+    /// The id of the first entry that does not match the chain; 0 when it verifies or is
+    /// not checked yet.
+    qint64 brokenEntryId() const;
+    /// The break's mark on `entry`'s cells for `role` (background, tooltip); nothing for
+    /// the other entries.
+    QVariant breakMark(const AuditEntry &entry, int role) const;
+    /// What the marked entry means, for its tooltip and the detail panel.
+    QString breakText() const;
 
     RecordTableModel<AuditEntry> *m_model;
     QTableView *m_view;
