@@ -287,6 +287,56 @@ private slots:
         }
     }
 
+    /// An operator's outage: the daemon stops, the console tries again and again. The banner
+    /// said the first cause ("closed the stream") for the whole outage, while every try was
+    /// refused; it now says how many tries failed, the latest one's cause and when the next is,
+    /// and goes when the daemon is back, with what changed meanwhile on screen.
+    void theBannerFollowsEachTryToReconnect()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r1")) >= 0,
+                                 10000);
+
+        const quint16 port = m_daemon.port();
+        QCOMPARE(m_daemon.terminate(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("2 attempts failed")),
+                                  qPrintable(banner->text()), 15000);
+        const QString text = banner->text();
+        QVERIFY2(text.contains(QStringLiteral("the latest with: connection refused")) &&
+                     !text.contains(QStringLiteral("closed the stream")),
+                 qPrintable(text));
+        const QTime next = QTime::fromString(
+            text.section(QStringLiteral("Next attempt at "), 1).left(8), QStringLiteral("HH:mm:ss"));
+        QVERIFY2(next.isValid(), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral(" lost at ")));
+        // The count follows the tries.
+        QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("3 attempts failed")),
+                                  qPrintable(banner->text()), 15000);
+
+        // Changed while the daemon was away; back on its address, the console shows it.
+        QCOMPARE(runCtl({QStringLiteral("--db"), db(), QStringLiteral("node"),
+                         QStringLiteral("add"), QStringLiteral("--id"), QStringLiteral("r5"),
+                         QStringLiteral("--url"), m_node.url()})
+                     .code,
+                 0);
+        QVERIFY(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) < 0);
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
+        QVERIFY(window.isLive());
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) >= 0,
+                                 10000);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r5"), m_admin).status,
+            204);
+    }
+
     // A read of the success metrics that fails says so and why, in the console's language,
     // for as long as it fails; the figures come back with the first read that succeeds.
     void successMetricsSayWhyTheyCannotBeRead()
