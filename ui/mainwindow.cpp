@@ -17,6 +17,7 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "widgets/elidedlabel.h"
+#include "widgets/staleitemdelegate.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -39,6 +40,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
+#include <QTableView>
 #include <QTimer>
 #include <QTranslator>
 #include <QVBoxLayout>
@@ -72,6 +74,9 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());
     }
+    // Greyed with their page while it is not live, their own colours too.
+    for (QTableView *table : m_stack->findChildren<QTableView *>())
+        table->setItemDelegate(new StaleItemDelegate(table));
     m_sidebar->setObjectName(QStringLiteral("sidebar"));
     m_sidebar->setFixedWidth(170);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::showPage);

@@ -88,6 +88,37 @@ class TestRemoteConsole final : public QObject
         return nullptr;
     }
 
+    /// The lightness of the darkest pixel of `index`'s cell: that of its text's colour.
+    static int darkestIn(QTableView *view, const QModelIndex &index)
+    {
+        const QImage cell =
+            view->viewport()->grab(view->visualRect(index).adjusted(1, 1, -1, -1)).toImage();
+        int darkest = 255;
+        for (int y = 0; y < cell.height(); ++y)
+            for (int x = 0; x < cell.width(); ++x)
+                darkest = std::min(darkest, QColor(cell.pixel(x, y)).lightness());
+        return darkest;
+    }
+
+    /// A cell of the Sync page's target tables with a colour of its own, darker than the
+    /// greyed text of a disabled view ("not tried since start"); invalid when there is none.
+    static std::pair<QTableView *, QModelIndex> darkColouredCell(ui::SyncPage *page)
+    {
+        for (QTableView *view : {page->serviceTargetView(), page->nodeTargetView()}) {
+            const int greyed = view->palette().color(QPalette::Disabled, QPalette::Text).lightness();
+            QAbstractItemModel *model = view->model();
+            for (int row = 0; row < model->rowCount(); ++row)
+                for (int column = 0; column < model->columnCount(); ++column) {
+                    const QModelIndex index = model->index(row, column);
+                    const QVariant brush = index.data(Qt::ForegroundRole);
+                    if (brush.isValid() && !index.data().toString().isEmpty() &&
+                        brush.value<QBrush>().color().lightness() < greyed - 20)
+                        return {view, index};
+                }
+        }
+        return {};
+    }
+
 private slots:
     void initTestCase()
     {
@@ -255,11 +286,24 @@ private slots:
                                      QStringLiteral("Nodes: 1 up, 0 down, 0 failed (1 in all)")),
                                  10000);
         QVERIFY(!banner->isVisible());
+        window.showPage(3);
+        QTRY_VERIFY_WITH_TIMEOUT(darkColouredCell(window.sync()).first, 10000);
+        const auto [targets, cell] = darkColouredCell(window.sync());
+        const int own = targets->model()->data(cell, Qt::ForegroundRole).value<QBrush>().color().lightness();
+        QVERIFY2(darkestIn(targets, cell) <= own + 8, qPrintable(cell.data().toString()));
 
         const quint16 port = m_daemon.port();
         QCOMPARE(m_daemon.terminate(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
         QVERIFY(banner->text().contains(QStringLiteral("lost")));
+        // The Sync page greys out with its own colours: "not tried since start" kept its dark
+        // grey on the greyed page and read as live (walk34).
+        const int greyed = targets->palette().color(QPalette::Disabled, QPalette::Text).lightness();
+        QVERIFY2(darkestIn(targets, cell) >= greyed - 8,
+                 qPrintable(QStringLiteral("%1: %2, greyed text %3")
+                                .arg(cell.data().toString())
+                                .arg(darkestIn(targets, cell))
+                                .arg(greyed)));
         QVERIFY(!window.isLive());
         QCOMPARE(nodesLabel->text(), QStringLiteral("—"));
         QVERIFY(!window.findChild<QStackedWidget *>()->isEnabled());
