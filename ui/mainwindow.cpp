@@ -616,8 +616,7 @@ void MainWindow::setLive(bool live, const QString &reason)
     updateLive();
 }
 
-void MainWindow::noteReconnection(const QString &reason, int failedAttempts,
-                                  qint64 nextAttemptAt)
+void MainWindow::noteReconnection(const QString &reason, int failedAttempts, qint64 nextAttemptAt)
 {
     if (m_connected)
         return; // told before the connection came back

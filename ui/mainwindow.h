@@ -181,7 +181,7 @@ private:
     static constexpr int SilentAfterMs = 5000;
     QString m_lostReason;
     qint64 m_lostAt = 0; ///< when the connection was lost (ms since the epoch); 0 while live
-    int m_failedAttempts = 0; ///< tries to reconnect that failed since the loss
+    int m_failedAttempts = 0;   ///< tries to reconnect that failed since the loss
     qint64 m_nextAttemptAt = 0; ///< when the next try is (ms since the epoch); 0: none is due
     int m_refreshMs = 1000;
 };

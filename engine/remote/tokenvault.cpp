@@ -12,12 +12,16 @@ namespace jobfirst {
 
 QString TokenVault::folder()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/tokens");
+    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) +
+           QStringLiteral("/tokens");
 }
 
 QString TokenVault::pathFor(const QUrl &server)
 {
-    const QString name = QString::fromLatin1(QCryptographicHash::hash(server.toString().toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
+    const QString name = QString::fromLatin1(
+        QCryptographicHash::hash(server.toString().toUtf8(), QCryptographicHash::Sha256)
+            .toHex()
+            .left(16));
     return folder() + u'/' + name + QStringLiteral(".token");
 }
 
@@ -30,12 +34,14 @@ Result<QString> TokenVault::store(const QUrl &server, const QByteArray &token)
     const QString path = pathFor(server);
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+        return makeError(QStringLiteral("token.file"),
+                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
     // Readable by this user only before the token goes in.
     f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     f.write(token + '\n');
     if (!f.commit())
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+        return makeError(QStringLiteral("token.file"),
+                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
     return path;
 }
 

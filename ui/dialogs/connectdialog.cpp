@@ -21,8 +21,9 @@
 namespace jobfirst::ui {
 
 ConnectDialog::ConnectDialog(QWidget *parent)
-    : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit), m_remember(new QCheckBox),
-      m_error(new QLabel), m_rememberedNote(new QLabel), m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
+    : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit),
+      m_remember(new QCheckBox), m_error(new QLabel), m_rememberedNote(new QLabel),
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
 {
     setWindowTitle(tr("Connect to an engine"));
     setObjectName(QStringLiteral("connectDialog"));
@@ -106,10 +107,10 @@ void ConnectDialog::recallToken()
         m_ca->setText(settings.value(QStringLiteral("remote/caFile")).toString());
     // The token the console would attach with on its next start: for the engine it used last,
     // the file the settings name (a vault file or its --token-file); else the engine's own.
-    const QString file = last ? settings.value(QStringLiteral("remote/tokenFile"),
-                                               TokenVault::pathFor(server))
-                                    .toString()
-                              : TokenVault::pathFor(server);
+    const QString file =
+        last ? settings.value(QStringLiteral("remote/tokenFile"), TokenVault::pathFor(server))
+                   .toString()
+             : TokenVault::pathFor(server);
     whenFinished(QtConcurrent::run(backgroundPool(),
                                    [file]() -> std::optional<Result<QByteArray>> {
                                        if (!QFileInfo::exists(file))
@@ -128,8 +129,8 @@ void ConnectDialog::fillRemembered(const QUrl &server, const Result<QByteArray> 
     if (!now || now.value() != server || !m_token->text().isEmpty())
         return; // the URL changed meanwhile, or a token was typed
     if (!token) {
-        m_rememberedNote->setText(
-            tr("The token remembered for this engine cannot be read: %1").arg(token.error().message));
+        m_rememberedNote->setText(tr("The token remembered for this engine cannot be read: %1")
+                                      .arg(token.error().message));
         m_rememberedNote->show();
         return;
     }
