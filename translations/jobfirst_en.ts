@@ -122,6 +122,16 @@
     </message>
 </context>
 <context>
+    <name>jobfirst::ui::MainWindow</name>
+    <message numerus="yes">
+        <source>Connection to the engine at %1 lost at %3. Reconnecting: %n attempt(s) failed, the latest with: %2. Next attempt at %4. What is on screen is from before the connection was lost and is not live.</source>
+        <translation>
+            <numerusform>Connection to the engine at %1 lost at %3. Reconnecting: %n attempt failed, with: %2. Next attempt at %4. What is on screen is from before the connection was lost and is not live.</numerusform>
+            <numerusform>Connection to the engine at %1 lost at %3. Reconnecting: %n attempts failed, the latest with: %2. Next attempt at %4. What is on screen is from before the connection was lost and is not live.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>jobfirst::ui::SloPanel</name>
     <message numerus="yes">
         <source>%Ln day(s)</source>

@@ -1046,6 +1046,14 @@ After: %2</source>
         <source>The port of the engine URL must be a number from 1 to 65535.</source>
         <translation>引擎 URL 的端口必须是 1 到 65535 之间的数字。</translation>
     </message>
+    <message>
+        <source>The token remembered for this engine cannot be read: %1</source>
+        <translation>无法读取为此引擎记住的令牌：%1</translation>
+    </message>
+    <message>
+        <source>The token remembered for this engine is filled in.</source>
+        <translation>已填入为此引擎记住的令牌。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::DaemonsPage</name>
@@ -1630,10 +1638,6 @@ After: %2</source>
         <translation>恢复(&amp;R)…</translation>
     </message>
     <message>
-        <source>Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is from before the connection was lost and is not live.</source>
-        <translation>与 %1 的引擎连接于 %3 断开：%2。正在重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
-    </message>
-    <message>
         <source>%1 pending, %2 held</source>
         <translation>待投递 %1，暂扣 %2</translation>
     </message>
@@ -1648,6 +1652,20 @@ After: %2</source>
     <message>
         <source>The engine has sent nothing new since %1: it may be waiting for its store. What is on screen is from then and is not live.</source>
         <translation>引擎自 %1 起没有发来任何新数据：它可能正在等待其存储。屏幕上的内容来自那时，并非实时数据。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Connection to the engine at %1 lost at %3. Reconnecting: %n attempt(s) failed, the latest with: %2. Next attempt at %4. What is on screen is from before the connection was lost and is not live.</source>
+        <translation>
+            <numerusform>与 %1 的引擎连接于 %3 断开。正在重新连接：已失败 %n 次，最近一次：%2。下次尝试于 %4。屏幕上的内容来自断开之前，并非实时数据。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Connection to the engine at %1 lost at %3: %2. Reconnecting at %4… What is on screen is from before the connection was lost and is not live.</source>
+        <translation>与 %1 的引擎连接于 %3 断开：%2。将于 %4 重新连接……屏幕上的内容来自断开之前，并非实时数据。</translation>
+    </message>
+    <message>
+        <source>Connection to the engine at %1 lost at %3: %2. What is on screen is from before the connection was lost and is not live.</source>
+        <translation>与 %1 的引擎连接于 %3 断开：%2。屏幕上的内容来自断开之前，并非实时数据。</translation>
     </message>
 </context>
 <context>

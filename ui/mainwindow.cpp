@@ -17,6 +17,7 @@
 #include "pages/overviewpage.h"
 #include "pages/syncpage.h"
 #include "widgets/elidedlabel.h"
+#include "widgets/staleitemdelegate.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -39,6 +40,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QSystemTrayIcon>
+#include <QTableView>
 #include <QTimer>
 #include <QTranslator>
 #include <QVBoxLayout>
@@ -72,6 +74,9 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
         m_stack->addWidget(p);
         m_sidebar->addItem(QString());
     }
+    // Greyed with their page while it is not live, their own colours too.
+    for (QTableView *table : m_stack->findChildren<QTableView *>())
+        table->setItemDelegate(new StaleItemDelegate(table));
     m_sidebar->setObjectName(QStringLiteral("sidebar"));
     m_sidebar->setFixedWidth(170);
     connect(m_sidebar, &QListWidget::currentRowChanged, this, &MainWindow::showPage);
@@ -119,6 +124,7 @@ MainWindow::MainWindow(EngineSession *session, QWidget *parent)
     connect(session, &EngineSession::configReloadFailed, m_config, &ConfigPage::showReloadError);
     connect(session, &EngineSession::configApplied, m_config, &ConfigPage::configApplied);
     connect(session, &EngineSession::connectionChanged, this, &MainWindow::setLive);
+    connect(session, &EngineSession::reconnectScheduled, this, &MainWindow::noteReconnection);
     m_snapshotWatch = new QTimer(this);
     m_snapshotWatch->setSingleShot(true);
     connect(m_snapshotWatch, &QTimer::timeout, this, &MainWindow::snapshotsStopped);
@@ -362,18 +368,8 @@ void MainWindow::retranslate()
     const SessionInfo info = m_session->info();
     m_engineLabel->setText(info.remote ? tr("Engine %1 (%2)").arg(QUrl(info.endpoint).authority(), roleText(info.role))
                                        : tr("Embedded engine"));
-    const QString lostAt =
-        QDateTime::fromMSecsSinceEpoch(m_lostAt).toString(QStringLiteral("HH:mm:ss"));
-    if (!m_connected)
-        m_connectionBanner->setText(
-            tr("Connection to the engine at %1 lost at %3: %2. Reconnecting… What is on screen is "
-               "from before the connection was lost and is not live.")
-                .arg(QUrl(info.endpoint).authority(), unreachableCause(m_lostReason), lostAt));
-    else if (m_silent)
-        m_connectionBanner->setText(
-            tr("The engine has sent nothing new since %1: it may be waiting for its store. What "
-               "is on screen is from then and is not live.")
-                .arg(lostAt));
+    if (!m_connected || m_silent)
+        m_connectionBanner->setText(connectionBannerText());
     m_exportConfig->setText(tr("&Export configuration…"));
     m_backup->setText(tr("&Backup…"));
     m_restore->setText(tr("&Restore…"));
@@ -395,6 +391,34 @@ void MainWindow::retranslate()
     m_about->setText(tr("&About"));
     m_banner->setText(tr("Demo cluster: three simulated Basic Server nodes and the six JobFirst services run as local "
                          "processes on this machine, with a steady stream of user events. Nothing here touches a real cluster."));
+}
+
+QString MainWindow::connectionBannerText() const
+{
+    const auto clock = [](qint64 ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+    };
+    if (m_connected)
+        return tr("The engine has sent nothing new since %1: it may be waiting for its store. What "
+                  "is on screen is from then and is not live.")
+            .arg(clock(m_lostAt));
+    const QString engine = QUrl(m_session->info().endpoint).authority();
+    const QString cause = unreachableCause(m_lostReason);
+    // The latest try's cause, not the first one's: an engine that closed the stream and then
+    // refuses connections is said to refuse them (walk34).
+    if (m_failedAttempts > 0)
+        return tr("Connection to the engine at %1 lost at %3. Reconnecting: %n attempt(s) failed, "
+                  "the latest with: %2. Next attempt at %4. What is on screen is from before "
+                  "the connection was lost and is not live.",
+                  nullptr, m_failedAttempts)
+            .arg(engine, cause, clock(m_lostAt), clock(m_nextAttemptAt));
+    if (m_nextAttemptAt > 0)
+        return tr("Connection to the engine at %1 lost at %3: %2. Reconnecting at %4… What is on "
+                  "screen is from before the connection was lost and is not live.")
+            .arg(engine, cause, clock(m_lostAt), clock(m_nextAttemptAt));
+    return tr("Connection to the engine at %1 lost at %3: %2. What is on screen is from before "
+              "the connection was lost and is not live.")
+        .arg(engine, cause, clock(m_lostAt));
 }
 
 QLocale MainWindow::displayLocale(const QString &code, const QLocale &system)
@@ -585,9 +609,21 @@ void MainWindow::setLive(bool live, const QString &reason)
 {
     m_connected = live;
     m_lostReason = reason;
+    m_failedAttempts = 0;
+    m_nextAttemptAt = 0;
     if (live)
         watchSnapshots();
     updateLive();
+}
+
+void MainWindow::noteReconnection(const QString &reason, int failedAttempts, qint64 nextAttemptAt)
+{
+    if (m_connected)
+        return; // told before the connection came back
+    m_lostReason = reason;
+    m_failedAttempts = failedAttempts;
+    m_nextAttemptAt = nextAttemptAt;
+    m_connectionBanner->setText(connectionBannerText());
 }
 
 void MainWindow::watchSnapshots()

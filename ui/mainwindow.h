@@ -108,6 +108,11 @@ private:
     void applySnapshot(const EngineSnapshot &snapshot);
     /// The engine's connection came or went (connectionChanged).
     void setLive(bool live, const QString &reason);
+    /// The engine is away and is tried again at `nextAttemptAt`; the latest try failed for
+    /// `reason` (reconnectScheduled).
+    void noteReconnection(const QString &reason, int failedAttempts, qint64 nextAttemptAt);
+    /// What the connection banner says while the engine is away or silent.
+    QString connectionBannerText() const;
     /// No snapshot for longer than the refresh interval allows: the engine is stuck (on a
     /// store that does not answer, say), and what is on screen is not live.
     void snapshotsStopped();
@@ -176,6 +181,8 @@ private:
     static constexpr int SilentAfterMs = 5000;
     QString m_lostReason;
     qint64 m_lostAt = 0; ///< when the connection was lost (ms since the epoch); 0 while live
+    int m_failedAttempts = 0;   ///< tries to reconnect that failed since the loss
+    qint64 m_nextAttemptAt = 0; ///< when the next try is (ms since the epoch); 0: none is due
     int m_refreshMs = 1000;
 };
 

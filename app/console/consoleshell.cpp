@@ -11,7 +11,7 @@
 #include "mainwindow.h"
 #include "pages/page.h"
 #include "remote/remoteenginesession.h"
-#include "tokenvault.h"
+#include "remote/tokenvault.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -2,6 +2,7 @@
 #include "remote/apitransport.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -227,6 +228,7 @@ void ApiTransport::openStream(int intervalMs)
         if (!m_streamUp) {
             m_streamUp = true;
             m_backoffMs = 500;
+            m_failedAttempts = 0;
             emit streamState(true, QString());
         }
         for (const StreamEvent &e : m_parser.feed(reply->readAll())) {
@@ -277,6 +279,11 @@ void ApiTransport::streamLost(const QString &reason)
         emit streamState(false, reason);
     if (!m_streamWanted)
         return;
+    // Each failed try is told with its own cause: the first cause ("closed the stream") stayed
+    // on the console's banner for a whole outage, while every later try was refused.
+    m_failedAttempts = wasUp ? 0 : m_failedAttempts + 1;
+    emit reconnectScheduled(reason, m_failedAttempts,
+                            QDateTime::currentMSecsSinceEpoch() + m_backoffMs);
     m_reconnect->start(m_backoffMs);
     m_backoffMs = std::min(m_backoffMs * 2, MaxBackoffMs);
 }
@@ -293,6 +300,7 @@ void ApiTransport::closeStream()
         old->deleteLater();
     }
     m_streamUp = false;
+    m_failedAttempts = 0;
 }
 
 } // namespace jobfirst

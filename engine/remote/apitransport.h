@@ -66,6 +66,10 @@ public:
 signals:
     void streamEvent(const QByteArray &event, const QByteArray &data);
     void streamState(bool connected, const QString &reason);
+    /// The stream is down and is tried again at `nextAttemptAt` (ms since the epoch):
+    /// `failedAttempts` tries to reopen it failed since it was lost (0: it was just lost), the
+    /// latest for `reason`.
+    void reconnectScheduled(const QString &reason, int failedAttempts, qint64 nextAttemptAt);
 
 private:
     /// How far a call got: its time limit, and how much of its body was sent.
@@ -98,6 +102,7 @@ private:
     QTimer *m_silence;
     int m_streamInterval = 1000;
     int m_backoffMs = 500;
+    int m_failedAttempts = 0; ///< tries to reopen the stream that failed since it was up
     bool m_streamWanted = false;
     bool m_streamUp = false;
     QString m_revoked; ///< why the engine said it ends the stream ("revoked" event), until it does

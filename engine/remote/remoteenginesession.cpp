@@ -97,6 +97,8 @@ RemoteEngineSession::RemoteEngineSession(const RemoteOptions &options, QObject *
         m_connected = up;
         emit connectionChanged(up, reason);
     });
+    connect(m_transport, &ApiTransport::reconnectScheduled, this,
+            &EngineSession::reconnectScheduled);
     m_thread.start();
 }
 

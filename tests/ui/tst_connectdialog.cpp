@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // File → Connect to engine…: a URL that is not an engine's says what is wrong with it, and
 // nothing can be confirmed until it is right. Real dialog, offscreen.
+#include "core/backgroundpool.h"
 #include "dialogs/connectdialog.h"
+#include "remote/tokenvault.h"
 
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -9,6 +11,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QThreadPool>
 #include <QtTest>
 
 using namespace jobfirst;
@@ -16,6 +19,14 @@ using namespace jobfirst;
 class TestConnectDialog final : public QObject
 {
     Q_OBJECT
+
+    /// Lets the dialog's file reads finish and their answers arrive.
+    static void settle()
+    {
+        backgroundPool()->waitForDone();
+        QCoreApplication::processEvents();
+        QCoreApplication::sendPostedEvents();
+    }
 
 private slots:
     void initTestCase()
@@ -64,6 +75,51 @@ private slots:
         QVERIFY(error->text().isEmpty());
         QVERIFY(ok->isEnabled());
         QCOMPARE(dialog.server(), QUrl(QStringLiteral("http://127.0.0.1:8700")));
+    }
+
+    /// The dialog says it remembers the token (in a 0600 file): the same engine chosen again
+    /// gets it filled in, masked, and another engine does not. It was never filled in, so the
+    /// "remembered" token had to be found and pasted again.
+    void theRememberedTokenIsFilledInForItsEngine()
+    {
+        const QUrl engine(QStringLiteral("http://127.0.0.1:8711"));
+        const QByteArray secret = "jft_remembered-for-8711";
+        QVERIFY(TokenVault::store(engine, secret));
+        QSettings().setValue(QStringLiteral("remote/lastTried"), engine.toString());
+        ui::ConnectDialog dialog;
+        dialog.show();
+        auto *server = dialog.findChild<QLineEdit *>(QStringLiteral("server"));
+        auto *token = dialog.findChild<QLineEdit *>(QStringLiteral("token"));
+        auto *note = dialog.findChild<QLabel *>(QStringLiteral("rememberedNote"));
+        auto *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(server && token && ok);
+        QTRY_COMPARE(token->text(), QString::fromLatin1(secret));
+        QCOMPARE(token->echoMode(), QLineEdit::Password);
+        QVERIFY(note && note->isVisible() && !note->text().contains(QString::fromLatin1(secret)));
+        QVERIFY(ok->isEnabled());
+        QCOMPARE(dialog.token(), secret);
+
+        // Another engine: not this one's token.
+        server->setText(QStringLiteral("http://127.0.0.1:8712"));
+        settle();
+        QVERIFY(token->text().isEmpty());
+        QVERIFY(!ok->isEnabled());
+        server->setText(engine.toString());
+        QTRY_COMPARE(token->text(), QString::fromLatin1(secret));
+
+        // A token typed is the operator's: never replaced or cleared.
+        token->clear();
+        QTest::keyClicks(token, QStringLiteral("jft_typed"));
+        server->setText(QStringLiteral("http://127.0.0.1:8712"));
+        server->setText(engine.toString());
+        settle();
+        QCOMPARE(token->text(), QStringLiteral("jft_typed"));
+
+        // The settings file holds no token.
+        const QSettings settings;
+        for (const QString &key : settings.allKeys())
+            QVERIFY2(!settings.value(key).toString().contains(QString::fromLatin1(secret)),
+                     qPrintable(key));
     }
 };
 

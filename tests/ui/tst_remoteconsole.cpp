@@ -88,6 +88,38 @@ class TestRemoteConsole final : public QObject
         return nullptr;
     }
 
+    /// The lightness of the darkest pixel of `index`'s cell: that of its text's colour.
+    static int darkestIn(QTableView *view, const QModelIndex &index)
+    {
+        const QImage cell =
+            view->viewport()->grab(view->visualRect(index).adjusted(1, 1, -1, -1)).toImage();
+        int darkest = 255;
+        for (int y = 0; y < cell.height(); ++y)
+            for (int x = 0; x < cell.width(); ++x)
+                darkest = std::min(darkest, QColor(cell.pixel(x, y)).lightness());
+        return darkest;
+    }
+
+    /// A cell of the Sync page's target tables with a colour of its own, darker than the
+    /// greyed text of a disabled view ("not tried since start"); invalid when there is none.
+    static std::pair<QTableView *, QModelIndex> darkColouredCell(ui::SyncPage *page)
+    {
+        for (QTableView *view : {page->serviceTargetView(), page->nodeTargetView()}) {
+            const int greyed =
+                view->palette().color(QPalette::Disabled, QPalette::Text).lightness();
+            QAbstractItemModel *model = view->model();
+            for (int row = 0; row < model->rowCount(); ++row)
+                for (int column = 0; column < model->columnCount(); ++column) {
+                    const QModelIndex index = model->index(row, column);
+                    const QVariant brush = index.data(Qt::ForegroundRole);
+                    if (brush.isValid() && !index.data().toString().isEmpty() &&
+                        brush.value<QBrush>().color().lightness() < greyed - 20)
+                        return {view, index};
+                }
+        }
+        return {};
+    }
+
 private slots:
     void initTestCase()
     {
@@ -255,11 +287,25 @@ private slots:
                                      QStringLiteral("Nodes: 1 up, 0 down, 0 failed (1 in all)")),
                                  10000);
         QVERIFY(!banner->isVisible());
+        window.showPage(3);
+        QTRY_VERIFY_WITH_TIMEOUT(darkColouredCell(window.sync()).first, 10000);
+        const auto [targets, cell] = darkColouredCell(window.sync());
+        const int own =
+            targets->model()->data(cell, Qt::ForegroundRole).value<QBrush>().color().lightness();
+        QVERIFY2(darkestIn(targets, cell) <= own + 8, qPrintable(cell.data().toString()));
 
         const quint16 port = m_daemon.port();
         QCOMPARE(m_daemon.terminate(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
         QVERIFY(banner->text().contains(QStringLiteral("lost")));
+        // The Sync page greys out with its own colours: "not tried since start" kept its dark
+        // grey on the greyed page and read as live (walk34).
+        const int greyed = targets->palette().color(QPalette::Disabled, QPalette::Text).lightness();
+        QVERIFY2(darkestIn(targets, cell) >= greyed - 8,
+                 qPrintable(QStringLiteral("%1: %2, greyed text %3")
+                                .arg(cell.data().toString())
+                                .arg(darkestIn(targets, cell))
+                                .arg(greyed)));
         QVERIFY(!window.isLive());
         QCOMPARE(nodesLabel->text(), QStringLiteral("—"));
         QVERIFY(!window.findChild<QStackedWidget *>()->isEnabled());
@@ -285,6 +331,67 @@ private slots:
             QVERIFY(!chart->stale());
             QVERIFY(!chart->chart()->title().contains(QStringLiteral("not live")));
         }
+    }
+
+    /// An operator's outage: the daemon stops, the console tries again and again. The banner
+    /// said the first cause ("closed the stream") for the whole outage, while every try was
+    /// refused; it now says how many tries failed, the latest one's cause and when the next is,
+    /// and goes when the daemon is back, with what changed meanwhile on screen.
+    void theBannerFollowsEachTryToReconnect()
+    {
+        auto session = attach(m_viewer);
+        QVERIFY(session);
+        ui::MainWindow window(session.get());
+        window.switchLanguage(QStringLiteral("en"));
+        window.engineReady();
+        window.show();
+        auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r1")) >= 0,
+                                 10000);
+
+        const quint16 port = m_daemon.port();
+        QCOMPARE(m_daemon.terminate(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        // The port is closed once the daemon has gone: the tries after it are refused.
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            banner->text().contains(QStringLiteral("failed, the latest with: connection refused")),
+            qPrintable(banner->text()), 15000);
+        const QString text = banner->text();
+        QVERIFY2(!text.contains(QStringLiteral("closed the stream")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral(" lost at ")));
+        const QTime next =
+            QTime::fromString(text.section(QStringLiteral("Next attempt at "), 1).left(8),
+                              QStringLiteral("HH:mm:ss"));
+        QVERIFY2(next.isValid(), qPrintable(text));
+        // The count follows the tries, and so does the time of the next.
+        static const QRegularExpression failed(
+            QStringLiteral("Reconnecting: (\\d+) attempts? failed"));
+        const int tries = failed.match(text).captured(1).toInt();
+        QVERIFY2(tries >= 1, qPrintable(text));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            banner->text().contains(
+                QStringLiteral("Reconnecting: %1 attempts failed").arg(tries + 1)),
+            qPrintable(banner->text()), 15000);
+        // The wait doubles (1 s, 2 s, …): the next try is at another second.
+        QVERIFY2(!banner->text().contains(QStringLiteral("Next attempt at ") +
+                                          next.toString(QStringLiteral("HH:mm:ss"))),
+                 qPrintable(banner->text()));
+
+        // Changed while the daemon was away; back on its address, the console shows it.
+        QCOMPARE(runCtl({QStringLiteral("--db"), db(), QStringLiteral("node"),
+                         QStringLiteral("add"), QStringLiteral("--id"), QStringLiteral("r5"),
+                         QStringLiteral("--url"), m_node.url()})
+                     .code,
+                 0);
+        QVERIFY(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) < 0);
+        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
+        QVERIFY(window.isLive());
+        QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) >= 0,
+                                 10000);
+        QCOMPARE(
+            apiCall(m_daemon.url(), "DELETE", QStringLiteral("/api/v1/nodes/r5"), m_admin).status,
+            204);
     }
 
     // A read of the success metrics that fails says so and why, in the console's language,

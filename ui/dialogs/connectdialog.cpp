@@ -4,10 +4,12 @@
 #include "core/backgroundpool.h"
 #include "core/whenfinished.h"
 #include "remote/remoteenginesession.h"
+#include "remote/tokenvault.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -19,8 +21,9 @@
 namespace jobfirst::ui {
 
 ConnectDialog::ConnectDialog(QWidget *parent)
-    : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit), m_remember(new QCheckBox),
-      m_error(new QLabel), m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
+    : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit),
+      m_remember(new QCheckBox), m_error(new QLabel), m_rememberedNote(new QLabel),
+      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
 {
     setWindowTitle(tr("Connect to an engine"));
     setObjectName(QStringLiteral("connectDialog"));
@@ -44,6 +47,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_error->setWordWrap(true);
     // Space for one error line is kept, so fields do not move when it appears.
     m_error->setMinimumHeight(m_error->fontMetrics().height() * 2);
+    m_rememberedNote->setObjectName(QStringLiteral("rememberedNote"));
+    m_rememberedNote->setWordWrap(true);
+    m_rememberedNote->hide();
     auto *fromFile = new QPushButton(tr("From file…"));
     auto *tokenRow = new QHBoxLayout;
     tokenRow->addWidget(m_token, 1);
@@ -58,6 +64,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(tr("CA certificates:"), caRow);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
+    layout->addWidget(m_rememberedNote);
     layout->addWidget(m_remember);
     layout->addWidget(m_error);
     layout->addWidget(m_buttons);
@@ -67,7 +74,12 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::recallToken);
     connect(m_token, &QLineEdit::textChanged, this, &ConnectDialog::validate);
+    connect(m_token, &QLineEdit::textEdited, this, [this] {
+        m_filledFor.clear();
+        m_rememberedNote->hide();
+    });
     connect(fromFile, &QPushButton::clicked, this, &ConnectDialog::loadTokenFile);
     connect(caBrowse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("CA certificates (PEM)"), QString(), tr("PEM (*.pem *.crt);;All files (*)"));
@@ -75,6 +87,57 @@ ConnectDialog::ConnectDialog(QWidget *parent)
             m_ca->setText(f);
     });
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    recallToken();
+}
+
+void ConnectDialog::recallToken()
+{
+    const auto parsed = RemoteEngineSession::parseServerUrl(m_url->text());
+    const QUrl server = parsed ? parsed.value() : QUrl();
+    if (!m_filledFor.isEmpty() && m_filledFor != server) {
+        m_filledFor.clear();
+        m_token->clear();
+    }
+    m_rememberedNote->hide();
+    if (server.isEmpty() || !m_token->text().isEmpty())
+        return;
+    const QSettings settings;
+    const bool last = settings.value(QStringLiteral("remote/url")).toString() == server.toString();
+    if (last && m_ca->text().isEmpty())
+        m_ca->setText(settings.value(QStringLiteral("remote/caFile")).toString());
+    // The token the console would attach with on its next start: for the engine it used last,
+    // the file the settings name (a vault file or its --token-file); else the engine's own.
+    const QString file =
+        last ? settings.value(QStringLiteral("remote/tokenFile"), TokenVault::pathFor(server))
+                   .toString()
+             : TokenVault::pathFor(server);
+    whenFinished(QtConcurrent::run(backgroundPool(),
+                                   [file]() -> std::optional<Result<QByteArray>> {
+                                       if (!QFileInfo::exists(file))
+                                           return std::nullopt; // none remembered
+                                       return TokenVault::load(file);
+                                   }),
+                 this, [this, server](const std::optional<Result<QByteArray>> &token) {
+                     if (token)
+                         fillRemembered(server, *token);
+                 });
+}
+
+void ConnectDialog::fillRemembered(const QUrl &server, const Result<QByteArray> &token)
+{
+    const auto now = RemoteEngineSession::parseServerUrl(m_url->text());
+    if (!now || now.value() != server || !m_token->text().isEmpty())
+        return; // the URL changed meanwhile, or a token was typed
+    if (!token) {
+        m_rememberedNote->setText(tr("The token remembered for this engine cannot be read: %1")
+                                      .arg(token.error().message));
+        m_rememberedNote->show();
+        return;
+    }
+    m_token->setText(QString::fromLatin1(token.value()));
+    m_filledFor = server;
+    m_rememberedNote->setText(tr("The token remembered for this engine is filled in."));
+    m_rememberedNote->show();
 }
 
 void ConnectDialog::validate()
@@ -122,6 +185,8 @@ void ConnectDialog::loadTokenFile()
                 return;
             }
             m_token->setText(QString::fromLatin1(token.value()));
+            m_filledFor.clear(); // the file's, not the one remembered
+            m_rememberedNote->hide();
         });
 }
 

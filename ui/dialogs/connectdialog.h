@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/result.h"
+
 #include <QDialog>
 #include <QUrl>
+
+#include <optional>
 
 class QCheckBox;
 class QDialogButtonBox;
@@ -13,7 +17,8 @@ namespace jobfirst::ui {
 
 /// File → Connect to engine…: where a jobfirstd is (http(s)://host:port), the token to use,
 /// an optional CA file for https, and whether to remember them on this computer (the token
-/// then goes to a file only this user can read, never to the settings file).
+/// then goes to a file only this user can read, never to the settings file). An engine whose
+/// token is remembered gets it filled in, masked, when its URL is chosen.
 class ConnectDialog final : public QDialog
 {
     Q_OBJECT
@@ -30,6 +35,10 @@ public:
 private:
     void validate();
     void loadTokenFile();
+    /// The URL changed: the token remembered for its engine is filled in (read off the GUI
+    /// thread), and one filled in for another engine goes. A typed token is never replaced.
+    void recallToken();
+    void fillRemembered(const QUrl &server, const Result<QByteArray> &token);
     static QString urlError(const QString &text);
 
     QLineEdit *m_url;
@@ -37,6 +46,8 @@ private:
     QLineEdit *m_ca;
     QCheckBox *m_remember;
     QLabel *m_error;
+    QLabel *m_rememberedNote;
+    QUrl m_filledFor; ///< the engine whose remembered token the field holds; empty: typed
     QDialogButtonBox *m_buttons;
 };
 

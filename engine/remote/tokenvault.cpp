@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "tokenvault.h"
+#include "remote/tokenvault.h"
 
 #include "remote/remoteenginesession.h"
 
@@ -8,11 +8,21 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
-using namespace jobfirst;
+namespace jobfirst {
 
 QString TokenVault::folder()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) + QStringLiteral("/tokens");
+    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation) +
+           QStringLiteral("/tokens");
+}
+
+QString TokenVault::pathFor(const QUrl &server)
+{
+    const QString name = QString::fromLatin1(
+        QCryptographicHash::hash(server.toString().toUtf8(), QCryptographicHash::Sha256)
+            .toHex()
+            .left(16));
+    return folder() + u'/' + name + QStringLiteral(".token");
 }
 
 Result<QString> TokenVault::store(const QUrl &server, const QByteArray &token)
@@ -21,16 +31,17 @@ Result<QString> TokenVault::store(const QUrl &server, const QByteArray &token)
     if (!QDir().mkpath(dir))
         return makeError(QStringLiteral("token.file"), QStringLiteral("cannot create %1").arg(dir));
     QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    const QString name = QString::fromLatin1(QCryptographicHash::hash(server.toString().toUtf8(), QCryptographicHash::Sha256).toHex().left(16));
-    const QString path = dir + u'/' + name + QStringLiteral(".token");
+    const QString path = pathFor(server);
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+        return makeError(QStringLiteral("token.file"),
+                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
     // Readable by this user only before the token goes in.
     f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     f.write(token + '\n');
     if (!f.commit())
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+        return makeError(QStringLiteral("token.file"),
+                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
     return path;
 }
 
@@ -38,3 +49,5 @@ Result<QByteArray> TokenVault::load(const QString &path)
 {
     return RemoteEngineSession::readTokenFile(path);
 }
+
+} // namespace jobfirst

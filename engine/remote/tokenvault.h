@@ -7,6 +7,8 @@
 #include <QString>
 #include <QUrl>
 
+namespace jobfirst {
+
 /// Where the console keeps the tokens it remembers: one file per engine URL, readable only by
 /// this user (0600 in a 0700 folder), never in the settings file. Blocking file work: call it
 /// off the GUI thread.
@@ -14,7 +16,11 @@ class TokenVault final
 {
 public:
     /// Writes the token for `server`; answers the file's path.
-    static jobfirst::Result<QString> store(const QUrl &server, const QByteArray &token);
-    static jobfirst::Result<QByteArray> load(const QString &path);
+    static Result<QString> store(const QUrl &server, const QByteArray &token);
+    static Result<QByteArray> load(const QString &path);
+    /// The file that holds (or would hold) the token remembered for `server`.
+    static QString pathFor(const QUrl &server);
     static QString folder();
 };
+
+} // namespace jobfirst
