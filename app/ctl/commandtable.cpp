@@ -3,6 +3,7 @@
 
 #include "optiontypes.h"
 
+#include <QHash>
 #include <QList>
 #include <QStringList>
 
@@ -22,11 +23,12 @@ struct Row
 {
     const char *words;
     const char *arguments = ""; ///< what each positional argument is, comma-separated
+    std::initializer_list<TypedOption> typedArguments = {}; ///< the arguments that have a type
     const char *options = "";   ///< the options that take any text (a name, a path read elsewhere)
     std::initializer_list<TypedOption> typed = {}; ///< the options whose value has a type
     const char *flags = "";     ///< the options that take none
     const char *required = "";  ///< the options it cannot run without
-    const char *hint = "";      ///< said after a missing argument or option
+    const char *hint = "";      ///< said after a missing or bad argument, or a missing option
 };
 
 // Paths read by the engine (on a jobfirstd's machine with --server): any text here.
@@ -52,7 +54,8 @@ const Row Rows[] = {
      .typed = NodeSpecTyped, .flags = "json tls-insecure"},
     {.words = "node remove", .arguments = "node id"},
     {.words = "node list", .flags = "json"},
-    {.words = "node weight", .arguments = "node id,weight"},
+    {.words = "node weight", .arguments = "node id,weight",
+     .typedArguments = {{"weight", &NodeWeight}}},
     {.words = "node drain", .arguments = "node id"},
     {.words = "node maint", .arguments = "node id"},
     {.words = "node ready", .arguments = "node id"},
@@ -74,7 +77,8 @@ const Row Rows[] = {
     {.words = "config versions", .flags = "json"},
     {.words = "config apply", .arguments = "file"},
     {.words = "config diff", .typed = {{"from", &ConfigVersion}, {"to", &ConfigVersion}}},
-    {.words = "config rollback", .arguments = "version"},
+    {.words = "config rollback", .arguments = "version",
+     .typedArguments = {{"version", &ConfigVersion}}},
     {.words = "audit", .options = "filter", .typed = {{"limit", &LongLimit}}, .flags = "json"},
     {.words = "audit verify", .flags = "json"},
     {.words = "backup create", .arguments = "backup file", .typed = PassphraseTyped},
@@ -108,8 +112,10 @@ const Row Rows[] = {
     {.words = "sync status", .options = "target", .flags = "json"},
     {.words = "sync stats", .flags = "json"},
     {.words = "sync dlq list", .options = "target", .typed = {{"limit", &LongLimit}}},
-    {.words = "sync retry", .arguments = "dead letter id", .hint = DeadLetterHint},
-    {.words = "sync discard", .arguments = "dead letter id", .hint = DeadLetterHint},
+    {.words = "sync retry", .arguments = "dead letter id",
+     .typedArguments = {{"dead letter id", &DeadLetterId}}, .hint = DeadLetterHint},
+    {.words = "sync discard", .arguments = "dead letter id",
+     .typedArguments = {{"dead letter id", &DeadLetterId}}, .hint = DeadLetterHint},
     {.words = "sync replay", .options = "target", .typed = {{"since", &Time}, {"until", &Time}}},
     {.words = "sync check", .options = "target", .flags = "repair"},
     {.words = "sync run", .typed = {{"seconds", &Seconds}, {"lease", &Lease}},
@@ -137,6 +143,7 @@ struct CommandSpec
     QStringList arguments; ///< "node id", "weight"
     QSet<QString> known;   ///< its options, with or without a value
     QList<std::pair<QString, const OptionType *>> types; ///< of the options whose value has one
+    QHash<QString, const OptionType *> argumentTypes;    ///< of the arguments that have one
     QStringList required;
     QString hint;
 };
@@ -153,8 +160,11 @@ const QList<CommandSpec> &commands()
                 types.append({QString::fromLatin1(option.name), option.type});
                 named << types.last().first;
             }
+            QHash<QString, const OptionType *> argumentTypes;
+            for (const TypedOption &argument : row.typedArguments)
+                argumentTypes.insert(QString::fromLatin1(argument.name), argument.type);
             read << CommandSpec{split(row.words, ' '), split(row.arguments, ','), nameSet(named),
-                                types, required,
+                                types, argumentTypes, required,
                                 QString::fromLatin1(row.hint)};
         }
         return read;
@@ -209,20 +219,26 @@ QString argumentsError(const CommandSpec &command, const QStringList &given)
         .arg(name, wanted.mid(0, wanted.size() - 1).join(QStringLiteral(", a ")), wanted.last());
 }
 
-/// The first option value on the line that is not of its option's type, said as its type
-/// says it ("--role: \"god\" is not one of viewer, operator, admin, node"); empty when none.
-QString valueError(const CommandSpec &command, const Arguments &args)
+QString withHint(const QString &error, const QString &hint)
 {
+    return hint.isEmpty() ? error : QStringLiteral("%1 (%2)").arg(error, hint);
+}
+
+/// The first argument (`given`, as many as the command takes) or option value on the line
+/// that is not of its type, said as its type says it ("--role: \"god\" is not one of viewer,
+/// operator, admin, node"); empty when none.
+QString valueError(const CommandSpec &command, const QStringList &given, const Arguments &args)
+{
+    for (qsizetype i = 0; i < given.size(); ++i)
+        if (const OptionType *type = command.argumentTypes.value(command.arguments.at(i)))
+            if (const QString error = type->argumentError(command.arguments.at(i), given.at(i));
+                !error.isEmpty())
+                return withHint(error, command.hint);
     for (const auto &[option, type] : command.types)
         for (const QString &value : args.values(option))
             if (const QString error = type->error(option, value); !error.isEmpty())
                 return error;
     return {};
-}
-
-QString withHint(const QString &error, const QString &hint)
-{
-    return hint.isEmpty() ? error : QStringLiteral("%1 (%2)").arg(error, hint);
 }
 
 } // namespace
@@ -260,5 +276,5 @@ QString CommandTable::usageError(const QString &command, const Arguments &args)
         return withHint(QStringLiteral("%1 needs %2")
                             .arg(spec->words.join(u' '), absent.join(QStringLiteral(" and "))),
                         spec->hint);
-    return valueError(*spec, args);
+    return valueError(*spec, given, args);
 }

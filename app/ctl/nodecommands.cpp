@@ -161,11 +161,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             args, engine.nodes(), codec::encodeList<NodeStatus>,
             [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
     if (sub == QLatin1String("weight")) {
-        bool ok = false;
-        const int w = args.positional.at(2).toInt(&ok);
-        if (!ok)
-            return ctx.fail(QStringLiteral("weight \"%1\" is not a whole number (1..256)").arg(args.positional.at(2)));
-        return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), w)));
+        // The command table has checked W by OptionTypes::NodeWeight.
+        const auto w = OptionTypes::NodeWeight.toInteger(args.positional.at(2));
+        return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), int(w.value_or(0)))));
     }
     if (sub == QLatin1String("drain") || sub == QLatin1String("maint") ||
         sub == QLatin1String("ready"))

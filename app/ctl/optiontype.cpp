@@ -87,12 +87,21 @@ OptionType OptionType::checkedBy(std::function<QString(const QString &)> fault)
 
 QString OptionType::error(const QString &option, const QString &value) const
 {
+    return labelled(QStringLiteral("--") + option, value);
+}
+
+QString OptionType::argumentError(const QString &argument, const QString &value) const
+{
+    return labelled(argument, value);
+}
+
+QString OptionType::labelled(const QString &label, const QString &value) const
+{
     const QString what = fault(value);
     if (what.isEmpty())
         return {};
     // An engine's rule may name the option itself ("--lease \"2\" must be …").
-    const QString name = QStringLiteral("--") + option;
-    return what.startsWith(name + u' ') ? what : QStringLiteral("%1: %2").arg(name, what);
+    return what.startsWith(label + u' ') ? what : QStringLiteral("%1: %2").arg(label, what);
 }
 
 std::optional<qint64> OptionType::toInteger(const QString &value) const

@@ -37,6 +37,8 @@ public:
     /// What is wrong with `value` given to `--option`, naming both and what is accepted
     /// (`--role: "god" is not one of viewer, operator, admin, node`); empty when accepted.
     QString error(const QString &option, const QString &value) const;
+    /// The same for a positional argument: `weight: "heavy" is not a whole number in 1..256`.
+    QString argumentError(const QString &argument, const QString &value) const;
 
     /// The value of an integer type; nullopt when error() has one.
     std::optional<qint64> toInteger(const QString &value) const;
@@ -52,6 +54,8 @@ private:
     explicit OptionType(Kind kind) : m_kind(kind) {}
     /// What is wrong with `value`, after the option's name: "\"god\" is not one of …".
     QString fault(const QString &value) const;
+    /// fault() after `label` ("--role", "weight"); empty when there is none.
+    QString labelled(const QString &label, const QString &value) const;
     QString wordsFault(const QString &quoted) const;
 
     Kind m_kind;

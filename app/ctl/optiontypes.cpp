@@ -102,5 +102,6 @@ const OptionType EventData = OptionType::jsonObject();
 const OptionType DeliveryMode =
     OptionType::oneOf({QStringLiteral("real-time"), QStringLiteral("near-real-time")});
 const OptionType ImportBatch = OptionType::integer(1, 1000000);
+const OptionType DeadLetterId = OptionType::integer(1, std::numeric_limits<qint64>::max());
 
 } // namespace OptionTypes

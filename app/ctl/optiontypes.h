@@ -39,5 +39,6 @@ extern const OptionType RateLimit;  ///< target --rate-limit
 extern const OptionType EventData;  ///< sync send --data: a JSON object
 extern const OptionType DeliveryMode;///< sync send --mode
 extern const OptionType ImportBatch; ///< sync import --batch
+extern const OptionType DeadLetterId; ///< sync retry|discard ID
 
 } // namespace OptionTypes

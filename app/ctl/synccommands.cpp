@@ -153,12 +153,8 @@ int deadLetterList(CtlContext &ctx, const Arguments &args)
 
 int retryOrDiscard(CtlContext &ctx, const Arguments &args, const QString &sub)
 {
-    bool ok = false;
-    const qint64 id = args.positional.at(1).toLongLong(&ok);
-    if (!ok)
-        return ctx.usage(
-            QStringLiteral("sync %1: \"%2\" is not a dead letter id (see sync dlq list)")
-                .arg(sub, args.positional.at(1)));
+    // The command table has checked ID by OptionTypes::DeadLetterId.
+    const qint64 id = OptionTypes::DeadLetterId.toInteger(args.positional.at(1)).value_or(0);
     const auto r = ctx.wait(sub == QLatin1String("retry") ? ctx.session->retryDeadLetters({id}) : ctx.session->discardDeadLetters({id}));
     return r ? 0 : ctx.fail(r.error().message);
 }

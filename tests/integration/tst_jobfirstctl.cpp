@@ -409,6 +409,18 @@ private slots:
         QTest::newRow("--lease")
             << QStringList{"sync", "run", "--lease", "2"}
             << "--lease \"2\" must be a whole number of seconds from 3 to 300" << everywhere;
+        // The arguments that are numbers, likewise.
+        QTest::newRow("node weight W")
+            << QStringList{"node", "weight", "n1", "heavy"}
+            << "weight: \"heavy\" is not a whole number in 1..256" << everywhere;
+        QTest::newRow("config rollback VERSION")
+            << QStringList{"config", "rollback", "latest"}
+            << "version: \"latest\" is not a whole number in 0..2147483647" << everywhere;
+        QTest::newRow("sync retry ID")
+            << QStringList{"sync", "retry", "x7"}
+            << "dead letter id: \"x7\" is not a whole number in 1..9223372036854775807 (see "
+               "sync dlq list)"
+            << everywhere;
     }
     void aUsageErrorOpensAndContactsNothing()
     {
