@@ -23,12 +23,15 @@ struct Row
 {
     const char *words;
     const char *arguments = ""; ///< what each positional argument is, comma-separated
-    std::initializer_list<TypedOption> typedArguments = {}; ///< the arguments that have a type
-    const char *options = "";   ///< the options that take any text (a name, a path read elsewhere)
-    std::initializer_list<TypedOption> typed = {}; ///< the options whose value has a type
-    const char *flags = "";     ///< the options that take none
-    const char *required = "";  ///< the options it cannot run without
-    const char *hint = "";      ///< said after a missing or bad argument, or a missing option
+    /// The arguments whose value has a type.
+    std::initializer_list<TypedOption> typedArguments = {};
+    /// The options that take any text (a name, a path the engine reads on its machine).
+    const char *options = "";
+    /// The options whose value has a type.
+    std::initializer_list<TypedOption> typed = {};
+    const char *flags = "";    ///< the options that take none
+    const char *required = ""; ///< the options it cannot run without
+    const char *hint = "";     ///< said after a missing or bad argument, or a missing option
 };
 
 // Paths read by the engine (on a jobfirstd's machine with --server): any text here.
@@ -36,11 +39,15 @@ const char *const NodeSpecOptions = "health-path tags ca-file client-cert client
 const std::initializer_list<TypedOption> NodeSpecTyped = {
     {"url", &NodeUrl}, {"weight", &NodeWeight}, {"tls-insecure", &Flag}};
 const char *const TargetOptions = "ca-file client-cert client-key token-file";
-const std::initializer_list<TypedOption> TargetTyped = {
-    {"url", &TargetUrl},           {"events", &EventTypes},       {"timeout", &TargetTimeout},
-    {"retries", &Retries},         {"retry-interval", &RetryInterval},
-    {"batch-size", &BatchSize},    {"rate-limit", &RateLimit},    {"secret-file", &ReadableFile},
-    {"tls-insecure", &Flag}};
+const std::initializer_list<TypedOption> TargetTyped = {{"url", &TargetUrl},
+                                                        {"events", &EventTypes},
+                                                        {"timeout", &TargetTimeout},
+                                                        {"retries", &Retries},
+                                                        {"retry-interval", &RetryInterval},
+                                                        {"batch-size", &BatchSize},
+                                                        {"rate-limit", &RateLimit},
+                                                        {"secret-file", &ReadableFile},
+                                                        {"tls-insecure", &Flag}};
 const std::initializer_list<TypedOption> PassphraseTyped = {{"passphrase-file", &ReadableFile}};
 const char *const DeadLetterHint = "see sync dlq list";
 
@@ -163,8 +170,12 @@ const QList<CommandSpec> &commands()
             QHash<QString, const OptionType *> argumentTypes;
             for (const TypedOption &argument : row.typedArguments)
                 argumentTypes.insert(QString::fromLatin1(argument.name), argument.type);
-            read << CommandSpec{split(row.words, ' '), split(row.arguments, ','), nameSet(named),
-                                types, argumentTypes, required,
+            read << CommandSpec{split(row.words, ' '),
+                                split(row.arguments, ','),
+                                nameSet(named),
+                                types,
+                                argumentTypes,
+                                required,
                                 QString::fromLatin1(row.hint)};
         }
         return read;

@@ -38,7 +38,8 @@ int versionNumber(CtlContext &ctx, const QString &text, int *version)
 {
     const auto number = OptionTypes::ConfigVersion.toInteger(text);
     *version = int(number.value_or(0));
-    return number ? 0 : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
+    return number ? 0
+                  : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
 }
 
 /// A config.apply row's change as the keys that differ ("max_nodes, targets[crm].url"), as

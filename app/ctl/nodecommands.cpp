@@ -18,7 +18,8 @@ QString readSpecOptions(const Arguments &args, NodeSpec &spec)
     spec.url = args.value(QStringLiteral("url"), spec.url);
     spec.healthPath = args.value(QStringLiteral("health-path"), spec.healthPath);
     QString error;
-    const auto weight = args.integer(QStringLiteral("weight"), spec.weight, OptionTypes::NodeWeight, &error);
+    const auto weight =
+        args.integer(QStringLiteral("weight"), spec.weight, OptionTypes::NodeWeight, &error);
     if (!weight)
         return error;
     spec.weight = int(*weight);

@@ -26,10 +26,7 @@ QString joined(const QStringList &words)
 
 OptionType OptionType::integer(qint64 lo, qint64 hi)
 {
-    OptionType t(Kind::Integer);
-    t.m_least = lo;
-    t.m_most = hi;
-    return t;
+    return OptionType(Kind::Integer, lo, hi);
 }
 
 OptionType OptionType::number(double lo, double hi)
@@ -57,10 +54,7 @@ OptionType OptionType::listOf(const QStringList &words, const QString &all)
 
 OptionType OptionType::duration(qint64 loMs, qint64 hiMs)
 {
-    OptionType t(Kind::Duration);
-    t.m_least = loMs;
-    t.m_most = hiMs;
-    return t;
+    return OptionType(Kind::Duration, loMs, hiMs);
 }
 
 OptionType OptionType::isoTime()
@@ -146,7 +140,8 @@ QString OptionType::wordsFault(const QString &quoted) const
     if (m_kind == Kind::Word)
         return QStringLiteral("%1 is not one of %2").arg(quoted, joined(m_words));
     const QString some = QStringLiteral("one or more of %1, comma-separated").arg(joined(m_words));
-    return QStringLiteral("%1 is not %2").arg(quoted, m_all.isEmpty() ? some : m_all + QStringLiteral(" or ") + some);
+    return QStringLiteral("%1 is not %2")
+        .arg(quoted, m_all.isEmpty() ? some : m_all + QStringLiteral(" or ") + some);
 }
 
 QString OptionType::fault(const QString &value) const
@@ -193,8 +188,9 @@ QString OptionType::fault(const QString &value) const
         if (pe.error == QJsonParseError::NoError && doc.isObject())
             return {};
         return QStringLiteral("%1 is not a JSON object%2")
-            .arg(q, pe.error == QJsonParseError::NoError ? QString()
-                                                         : QStringLiteral(" (%1)").arg(pe.errorString()));
+            .arg(q, pe.error == QJsonParseError::NoError
+                        ? QString()
+                        : QStringLiteral(" (%1)").arg(pe.errorString()));
     }
     case Kind::Checked:
         return m_check(value);

@@ -49,9 +49,22 @@ public:
     std::optional<QStringList> toWords(const QString &value) const;
 
 private:
-    enum class Kind { Integer, Number, Word, WordList, Duration, Time, ReadableFile, JsonObject, Checked };
+    enum class Kind {
+        Integer,
+        Number,
+        Word,
+        WordList,
+        Duration,
+        Time,
+        ReadableFile,
+        JsonObject,
+        Checked
+    };
 
-    explicit OptionType(Kind kind) : m_kind(kind) {}
+    explicit OptionType(Kind kind, qint64 least = 0, qint64 most = 0)
+        : m_kind(kind), m_least(least), m_most(most)
+    {
+    }
     /// What is wrong with `value`, after the option's name: "\"god\" is not one of …".
     QString fault(const QString &value) const;
     /// fault() after `label` ("--role", "weight"); empty when there is none.
@@ -63,7 +76,7 @@ private:
     qint64 m_most = 0;
     double m_lo = 0; ///< Number: the range
     double m_hi = 0;
-    QStringList m_words; ///< Word, WordList
-    QString m_all;       ///< WordList: the word for all of them
+    QStringList m_words;                             ///< Word, WordList
+    QString m_all;                                   ///< WordList: the word for all of them
     std::function<QString(const QString &)> m_check; ///< Checked
 };

@@ -65,8 +65,8 @@ QString storeUrlFault(const QString &url)
 
 namespace OptionTypes {
 
-const OptionType NodeUrl = OptionType::checkedBy(
-    [](const QString &url) { return faultOf(NodeSpec::validateUrl(url)); });
+const OptionType NodeUrl =
+    OptionType::checkedBy([](const QString &url) { return faultOf(NodeSpec::validateUrl(url)); });
 const OptionType NodeWeight = OptionType::integer(MinNodeWeight, MaxNodeWeight);
 const OptionType Flag = OptionType::oneOf({QStringLiteral("true"), QStringLiteral("false")});
 const OptionType ShortLimit = OptionType::integer(1, 100000);
@@ -74,8 +74,7 @@ const OptionType LongLimit = OptionType::integer(1, 1000000);
 const OptionType Seconds = OptionType::number(0, 1e7);
 const OptionType Lease = OptionType::checkedBy(leaseFault);
 const OptionType PickStrategy = OptionType::oneOf(strategyNames());
-const OptionType SimulatedStrategies =
-    OptionType::listOf(strategyNames(), QStringLiteral("all"));
+const OptionType SimulatedStrategies = OptionType::listOf(strategyNames(), QStringLiteral("all"));
 const OptionType PickCount = OptionType::integer(1, 100000000);
 const OptionType Requests = OptionType::integer(1, 100000000);
 const OptionType Rate = OptionType::number(1e-3, 1e9);

@@ -86,7 +86,8 @@ int batch(CtlContext &ctx, const Arguments &args)
 int import(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto batchSize = args.integer(QStringLiteral("batch"), 5000, OptionTypes::ImportBatch, &error);
+    const auto batchSize =
+        args.integer(QStringLiteral("batch"), 5000, OptionTypes::ImportBatch, &error);
     if (!batchSize)
         return ctx.usage(error);
     auto control = std::make_shared<JobControl>();

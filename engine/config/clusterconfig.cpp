@@ -139,9 +139,8 @@ Status checkUrl(const QString &key, const QString &text)
     if (fault.isEmpty())
         return {};
     const bool hidden = TargetRules::holdsCredentials(text);
-    return keyError(key,
-                    QJsonValue(hidden ? QStringLiteral("(hidden: it holds credentials)") : text),
-                    fault);
+    return keyError(
+        key, QJsonValue(hidden ? QStringLiteral("(hidden: it holds credentials)") : text), fault);
 }
 
 /// A target's settings are these: any other key is refused.
@@ -283,8 +282,7 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         return inTarget(prefix, s);
     if (!(s = readRetry(o, prefix, t)))
         return s.error();
-    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, TargetRules::MaxBatchSize,
-                      &t.batchSize)))
+    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, TargetRules::MaxBatchSize, &t.batchSize)))
         return inTarget(prefix, s);
     if (!(s = readRateLimit(o, prefix, &t.rateLimit)))
         return s.error();

@@ -10,11 +10,11 @@ namespace jobfirst::TargetRules {
 const QStringList &eventTypes()
 {
     static const QStringList events = {
-        QStringLiteral("user.created"),     QStringLiteral("user.updated"),
-        QStringLiteral("user.status"),      QStringLiteral("user.login"),
-        QStringLiteral("user.logout"),      QStringLiteral("user.permissions"),
-        QStringLiteral("user.quota"),       QStringLiteral("session"),
-        QStringLiteral("config"),           QStringLiteral("state"),
+        QStringLiteral("user.created"), QStringLiteral("user.updated"),
+        QStringLiteral("user.status"),  QStringLiteral("user.login"),
+        QStringLiteral("user.logout"),  QStringLiteral("user.permissions"),
+        QStringLiteral("user.quota"),   QStringLiteral("session"),
+        QStringLiteral("config"),       QStringLiteral("state"),
     };
     return events;
 }

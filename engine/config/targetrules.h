@@ -20,8 +20,8 @@ constexpr double MaxRateLimit = 1e6; ///< requests per second; 0 is unlimited
 
 /// The event types a target may take ("user.created", …, "state").
 const QStringList &eventTypes();
-/// What is wrong with a target URL (at most ClusterConfig::MaxUrlBytes), said after the value ("is not an http(s) URL with a
-/// host"); empty when it is accepted.
+/// What is wrong with a target URL (at most ClusterConfig::MaxUrlBytes), said after the value ("is
+/// not an http(s) URL with a host"); empty when it is accepted.
 QString urlFault(const QString &url);
 /// True when `url` holds a user name or password: a message must not repeat it.
 bool holdsCredentials(const QString &url);
