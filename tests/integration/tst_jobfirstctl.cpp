@@ -793,14 +793,16 @@ private slots:
         QCOMPARE(user["events"].toArray().size(), 2);
         QVERIFY(!user["secret"].toString().contains(QStringLiteral("whsec_"))); // masked
         QVERIFY(crm["paused"].toBool());
-        // A bad value names the key and leaves the file as it was.
+        // A bad value names the option and its range (the config's) and leaves the file as
+        // it was: a usage error, found before the store and the file are opened.
         QFile file(config);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray before = file.readAll();
         file.close();
         const Run bad = ctl({"target", "set", "crm", "--batch-size", "0"}, config);
-        QCOMPARE(bad.code, 1);
-        QVERIFY2(bad.err.contains("targets.crm.batch_size"), bad.err.constData());
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("--batch-size: \"0\" is not a whole number in 1..1000"),
+                 bad.err.constData());
         QVERIFY(file.open(QIODevice::ReadOnly));
         QCOMPARE(file.readAll(), before);
         file.close();
