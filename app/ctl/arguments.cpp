@@ -30,29 +30,25 @@ Arguments::Arguments(const QStringList &words, const QSet<QString> &flags)
     }
 }
 
-std::optional<qint64> Arguments::integer(const QString &name, qint64 fallback, qint64 lo, qint64 hi, QString *error) const
+std::optional<qint64> Arguments::integer(const QString &name, qint64 fallback,
+                                         const OptionType &type, QString *error) const
 {
     if (!m_options.contains(name))
         return fallback;
-    bool ok = false;
-    const qint64 v = m_options.value(name).toLongLong(&ok);
-    if (!ok || v < lo || v > hi) {
-        *error = QStringLiteral("--%1 \"%2\" is not a whole number in %3..%4").arg(name, m_options.value(name)).arg(lo).arg(hi);
-        return std::nullopt;
-    }
+    const auto v = type.toInteger(m_options.value(name));
+    if (!v)
+        *error = type.error(name, m_options.value(name));
     return v;
 }
 
-std::optional<double> Arguments::number(const QString &name, double fallback, double lo, double hi, QString *error) const
+std::optional<double> Arguments::number(const QString &name, double fallback,
+                                        const OptionType &type, QString *error) const
 {
     if (!m_options.contains(name))
         return fallback;
-    bool ok = false;
-    const double v = m_options.value(name).toDouble(&ok);
-    if (!ok || !(v >= lo) || !(v <= hi)) {
-        *error = QStringLiteral("--%1 \"%2\" is not a number in %3..%4").arg(name, m_options.value(name)).arg(lo).arg(hi);
-        return std::nullopt;
-    }
+    const auto v = type.toNumber(m_options.value(name));
+    if (!v)
+        *error = type.error(name, m_options.value(name));
     return v;
 }
 

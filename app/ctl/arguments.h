@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "optiontype.h"
+
 #include <QHash>
 #include <QSet>
 #include <QStringList>
@@ -19,9 +21,12 @@ public:
     bool has(const QString &name) const { return m_flags.contains(name) || m_options.contains(name); }
     QString value(const QString &name, const QString &fallback = {}) const { return m_options.value(name, fallback); }
     QStringList values(const QString &name) const { return m_multi.value(name); }
-    /// Parses an integer option; an error names the option and the value.
-    std::optional<qint64> integer(const QString &name, qint64 fallback, qint64 lo, qint64 hi, QString *error) const;
-    std::optional<double> number(const QString &name, double fallback, double lo, double hi, QString *error) const;
+    /// An integer option read as `type` reads it (`fallback` when not given); an error names
+    /// the option and the value. The command table has checked it by the same type.
+    std::optional<qint64> integer(const QString &name, qint64 fallback, const OptionType &type,
+                                  QString *error) const;
+    std::optional<double> number(const QString &name, double fallback, const OptionType &type,
+                                 QString *error) const;
     /// Options given that the command does not know (one given no value among them).
     QStringList unknown(const QSet<QString> &known) const;
     /// "option --x needs a value" when the last word was an option and no value followed;

@@ -2,6 +2,7 @@
 // jobfirstctl lb pick|simulate: where traffic would go, and how the strategies compare.
 #include "api/codec.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 #include "texttable.h"
 
 #include <QFile>
@@ -31,13 +32,12 @@ void printPicks(CtlContext &ctx, const PickReport &report)
 int pick(CtlContext &ctx, const Arguments &args)
 {
     PickRequest request;
-    if (args.has(QStringLiteral("strategy"))) {
+    // The command table has checked --strategy against OptionTypes::PickStrategy, whose
+    // words are the strategies' names.
+    if (args.has(QStringLiteral("strategy")))
         request.strategy = strategyFromName(args.value(QStringLiteral("strategy")));
-        if (!request.strategy)
-            return ctx.usage(QStringLiteral("unknown strategy \"%1\"").arg(args.value(QStringLiteral("strategy"))));
-    }
     QString error;
-    const auto count = args.integer(QStringLiteral("count"), 1, 1, 100000000, &error);
+    const auto count = args.integer(QStringLiteral("count"), 1, OptionTypes::PickCount, &error);
     if (!count)
         return ctx.usage(error);
     request.count = *count;
@@ -74,13 +74,13 @@ Result<QList<SimNode>> readWhatIf(const QString &path, const SimNode &defaults)
 /// option and its value.
 std::optional<SimulationRequest> simulationRequest(const Arguments &args, QString *error)
 {
-    const auto requests = args.integer(QStringLiteral("requests"), 100000, 1, 100000000, error);
-    const auto rate = args.number(QStringLiteral("rate"), 1000, 1e-3, 1e9, error);
-    const auto seed =
-        args.integer(QStringLiteral("seed"), 1, 0, std::numeric_limits<qint64>::max(), error);
-    const auto capacity = args.integer(QStringLiteral("capacity"), 8, 1, 100000, error);
-    const auto latency = args.number(QStringLiteral("latency"), 20, 1e-3, 600000, error);
-    const auto queue = args.integer(QStringLiteral("queue-limit"), 64, 0, 10000000, error);
+    using namespace OptionTypes;
+    const auto requests = args.integer(QStringLiteral("requests"), 100000, Requests, error);
+    const auto rate = args.number(QStringLiteral("rate"), 1000, Rate, error);
+    const auto seed = args.integer(QStringLiteral("seed"), 1, Seed, error);
+    const auto capacity = args.integer(QStringLiteral("capacity"), 8, Capacity, error);
+    const auto latency = args.number(QStringLiteral("latency"), 20, LatencyMs, error);
+    const auto queue = args.integer(QStringLiteral("queue-limit"), 64, QueueLimit, error);
     if (!requests || !rate || !seed || !capacity || !latency || !queue)
         return std::nullopt;
     SimulationRequest request;
@@ -88,18 +88,17 @@ std::optional<SimulationRequest> simulationRequest(const Arguments &args, QStrin
     request.params.arrivalRate = *rate;
     request.params.seed = quint64(*seed);
     request.nodeDefaults = SimNode{QString(), 1, int(*capacity), *latency, int(*queue)};
-    const QString strategyText = args.value(QStringLiteral("strategy"), QStringLiteral("all"));
-    if (strategyText == QLatin1String("all"))
+    const QString strategy = QStringLiteral("strategy");
+    const auto names = SimulatedStrategies.toWords(args.value(strategy, QStringLiteral("all")));
+    if (!names) {
+        *error = SimulatedStrategies.error(strategy, args.value(strategy));
+        return std::nullopt;
+    }
+    if (names->isEmpty()) // all
         return request;
     request.params.strategies.clear();
-    for (const QString &name : strategyText.split(u',')) {
-        const auto s = strategyFromName(name);
-        if (!s) {
-            *error = QStringLiteral("unknown strategy \"%1\"").arg(name);
-            return std::nullopt;
-        }
-        request.params.strategies << *s;
-    }
+    for (const QString &name : *names)
+        request.params.strategies << *strategyFromName(name);
     return request;
 }
 

@@ -1,94 +1,132 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "commandtable.h"
 
+#include "optiontypes.h"
+
+#include <QHash>
 #include <QList>
 #include <QStringList>
 
 namespace {
+
+using namespace OptionTypes;
+
+/// An option whose value has a type: checked with the rest of the line.
+struct TypedOption
+{
+    const char *name;
+    const OptionType *type;
+};
 
 /// A command as the table below writes it.
 struct Row
 {
     const char *words;
     const char *arguments = ""; ///< what each positional argument is, comma-separated
-    const char *options = "";   ///< the options that take a value
-    const char *flags = "";     ///< the options that take none
-    const char *required = "";  ///< the options it cannot run without
-    const char *hint = "";      ///< said after a missing argument or option
+    /// The arguments whose value has a type.
+    std::initializer_list<TypedOption> typedArguments = {};
+    /// The options that take any text (a name, a path the engine reads on its machine).
+    const char *options = "";
+    /// The options whose value has a type.
+    std::initializer_list<TypedOption> typed = {};
+    const char *flags = "";    ///< the options that take none
+    const char *required = ""; ///< the options it cannot run without
+    const char *hint = "";     ///< said after a missing or bad argument, or a missing option
 };
 
-const char *const NodeSpecOptions =
-    "url weight health-path tags ca-file client-cert client-key token-file";
-const char *const TargetOptions =
-    "url events timeout retries retry-interval batch-size "
-    "rate-limit secret-file ca-file client-cert client-key token-file";
+// Paths read by the engine (on a jobfirstd's machine with --server): any text here.
+const char *const NodeSpecOptions = "health-path tags ca-file client-cert client-key token-file";
+const std::initializer_list<TypedOption> NodeSpecTyped = {
+    {"url", &NodeUrl}, {"weight", &NodeWeight}, {"tls-insecure", &Flag}};
+const char *const TargetOptions = "ca-file client-cert client-key token-file";
+const std::initializer_list<TypedOption> TargetTyped = {{"url", &TargetUrl},
+                                                        {"events", &EventTypes},
+                                                        {"timeout", &TargetTimeout},
+                                                        {"retries", &Retries},
+                                                        {"retry-interval", &RetryInterval},
+                                                        {"batch-size", &BatchSize},
+                                                        {"rate-limit", &RateLimit},
+                                                        {"secret-file", &ReadableFile},
+                                                        {"tls-insecure", &Flag}};
+const std::initializer_list<TypedOption> PassphraseTyped = {{"passphrase-file", &ReadableFile}};
 const char *const DeadLetterHint = "see sync dlq list";
 
 // The commands in the order `--help` lists them; a command's sub-commands are named in this
 // order when none is given. Kept a row a command (clang-format would give each field a line).
 // clang-format off
 const Row Rows[] = {
-    {.words = "node add", .options = NodeSpecOptions, .flags = "json tls-insecure",
-     .required = "id url"},
+    {.words = "node add", .options = NodeSpecOptions, .typed = NodeSpecTyped,
+     .flags = "json tls-insecure", .required = "id url"},
     {.words = "node edit", .arguments = "node id", .options = NodeSpecOptions,
-     .flags = "json tls-insecure"},
+     .typed = NodeSpecTyped, .flags = "json tls-insecure"},
     {.words = "node remove", .arguments = "node id"},
     {.words = "node list", .flags = "json"},
-    {.words = "node weight", .arguments = "node id,weight"},
+    {.words = "node weight", .arguments = "node id,weight",
+     .typedArguments = {{"weight", &NodeWeight}}},
     {.words = "node drain", .arguments = "node id"},
     {.words = "node maint", .arguments = "node id"},
     {.words = "node ready", .arguments = "node id"},
-    {.words = "node history", .arguments = "node id", .options = "limit", .flags = "json"},
+    {.words = "node history", .arguments = "node id", .typed = {{"limit", &ShortLimit}},
+     .flags = "json"},
     {.words = "health", .flags = "once json", .required = "once",
      .hint = "use watch for continuous checks"},
-    {.words = "watch", .options = "seconds"},
-    {.words = "lb pick", .options = "strategy count client-ip", .flags = "json"},
+    {.words = "watch", .typed = {{"seconds", &Seconds}}},
+    {.words = "lb pick", .options = "client-ip",
+     .typed = {{"strategy", &PickStrategy}, {"count", &PickCount}}, .flags = "json"},
     {.words = "lb simulate",
-     .options = "strategy requests rate seed capacity latency queue-limit what-if",
+     .typed = {{"strategy", &SimulatedStrategies}, {"requests", &Requests}, {"rate", &Rate},
+               {"seed", &Seed}, {"capacity", &Capacity}, {"latency", &LatencyMs},
+               {"queue-limit", &QueueLimit}, {"what-if", &ReadableFile}},
      .flags = "json"},
     {.words = "status", .flags = "json"},
     {.words = "config check", .arguments = "file"},
     {.words = "config show", .flags = "reveal-secrets"},
     {.words = "config versions", .flags = "json"},
     {.words = "config apply", .arguments = "file"},
-    {.words = "config diff", .options = "from to"},
-    {.words = "config rollback", .arguments = "version"},
-    {.words = "audit", .options = "limit filter", .flags = "json"},
+    {.words = "config diff", .typed = {{"from", &ConfigVersion}, {"to", &ConfigVersion}}},
+    {.words = "config rollback", .arguments = "version",
+     .typedArguments = {{"version", &ConfigVersion}}},
+    {.words = "audit", .options = "filter", .typed = {{"limit", &LongLimit}}, .flags = "json"},
     {.words = "audit verify", .flags = "json"},
-    {.words = "backup create", .arguments = "backup file", .options = "passphrase-file"},
-    {.words = "backup verify", .arguments = "backup file", .options = "passphrase-file"},
-    {.words = "backup restore", .arguments = "backup file", .options = "passphrase-file to",
-     .flags = "replace", .required = "to"},
-    {.words = "store copy", .options = "to", .flags = "json", .required = "to",
+    {.words = "backup create", .arguments = "backup file", .typed = PassphraseTyped},
+    {.words = "backup verify", .arguments = "backup file", .typed = PassphraseTyped},
+    {.words = "backup restore", .arguments = "backup file", .options = "to",
+     .typed = PassphraseTyped, .flags = "replace", .required = "to"},
+    {.words = "store copy", .typed = {{"to", &StoreUrl}}, .flags = "json", .required = "to",
      .hint = "a postgresql://user@host:port/db URL"},
     {.words = "slo", .flags = "json"},
-    {.words = "logs", .options = "node target since until level text limit",
+    {.words = "logs", .options = "node target text",
+     .typed = {{"since", &Time}, {"until", &Time}, {"level", &MinLogLevel}, {"limit", &ShortLimit}},
      .flags = "follow json"},
-    {.words = "token create", .options = "name role node", .required = "name role",
-     .hint = "roles: viewer, operator, admin, node"},
+    {.words = "token create", .options = "name node", .typed = {{"role", &TokenRole}},
+     .required = "name role", .hint = "roles: viewer, operator, admin, node"},
     {.words = "token list", .flags = "json"},
     {.words = "token revoke", .arguments = "token name"},
     {.words = "target list", .flags = "json"},
     {.words = "target set", .arguments = "target name", .options = TargetOptions,
-     .flags = "tls-insecure"},
+     .typed = TargetTyped, .flags = "tls-insecure"},
     {.words = "target add", .arguments = "target name", .options = TargetOptions,
-     .flags = "tls-insecure", .required = "url events"},
+     .typed = TargetTyped, .flags = "tls-insecure", .required = "url events"},
     {.words = "target remove", .arguments = "target name"},
     {.words = "target pause", .arguments = "target name"},
     {.words = "target resume", .arguments = "target name"},
     {.words = "target enable", .arguments = "target name"},
     {.words = "target disable", .arguments = "target name"},
-    {.words = "sync send", .options = "type user id data mode target"},
+    {.words = "sync send", .options = "type user id target",
+     .typed = {{"data", &EventData}, {"mode", &DeliveryMode}}},
     {.words = "sync batch", .arguments = "events file", .options = "target"},
-    {.words = "sync import", .arguments = "users file", .options = "batch"},
+    {.words = "sync import", .arguments = "users file", .typed = {{"batch", &ImportBatch}}},
     {.words = "sync status", .options = "target", .flags = "json"},
     {.words = "sync stats", .flags = "json"},
-    {.words = "sync dlq list", .options = "target limit"},
-    {.words = "sync retry", .arguments = "dead letter id", .hint = DeadLetterHint},
-    {.words = "sync discard", .arguments = "dead letter id", .hint = DeadLetterHint},
-    {.words = "sync replay", .options = "target since until"},
+    {.words = "sync dlq list", .options = "target", .typed = {{"limit", &LongLimit}}},
+    {.words = "sync retry", .arguments = "dead letter id",
+     .typedArguments = {{"dead letter id", &DeadLetterId}}, .hint = DeadLetterHint},
+    {.words = "sync discard", .arguments = "dead letter id",
+     .typedArguments = {{"dead letter id", &DeadLetterId}}, .hint = DeadLetterHint},
+    {.words = "sync replay", .options = "target", .typed = {{"since", &Time}, {"until", &Time}}},
     {.words = "sync check", .options = "target", .flags = "repair"},
-    {.words = "sync run", .options = "seconds lease", .flags = "until-empty"},
+    {.words = "sync run", .typed = {{"seconds", &Seconds}, {"lease", &Lease}},
+     .flags = "until-empty"},
     {.words = "daemons", .flags = "json"},
     {.words = "daemons forget", .arguments = "daemon id", .flags = "json",
      .hint = "jobfirstctl daemons lists them"},
@@ -111,6 +149,8 @@ struct CommandSpec
     QStringList words;     ///< "sync", "dlq", "list"
     QStringList arguments; ///< "node id", "weight"
     QSet<QString> known;   ///< its options, with or without a value
+    QList<std::pair<QString, const OptionType *>> types; ///< of the options whose value has one
+    QHash<QString, const OptionType *> argumentTypes;    ///< of the arguments that have one
     QStringList required;
     QString hint;
 };
@@ -121,9 +161,22 @@ const QList<CommandSpec> &commands()
         QList<CommandSpec> read;
         for (const Row &row : Rows) {
             const QStringList required = split(row.required, ' ');
-            read << CommandSpec{split(row.words, ' '), split(row.arguments, ','),
-                                nameSet(split(row.options, ' ') + split(row.flags, ' ') + required),
-                                required, QString::fromLatin1(row.hint)};
+            QStringList named = split(row.options, ' ') + split(row.flags, ' ') + required;
+            QList<std::pair<QString, const OptionType *>> types;
+            for (const TypedOption &option : row.typed) {
+                types.append({QString::fromLatin1(option.name), option.type});
+                named << types.last().first;
+            }
+            QHash<QString, const OptionType *> argumentTypes;
+            for (const TypedOption &argument : row.typedArguments)
+                argumentTypes.insert(QString::fromLatin1(argument.name), argument.type);
+            read << CommandSpec{split(row.words, ' '),
+                                split(row.arguments, ','),
+                                nameSet(named),
+                                types,
+                                argumentTypes,
+                                required,
+                                QString::fromLatin1(row.hint)};
         }
         return read;
     }();
@@ -182,6 +235,23 @@ QString withHint(const QString &error, const QString &hint)
     return hint.isEmpty() ? error : QStringLiteral("%1 (%2)").arg(error, hint);
 }
 
+/// The first argument (`given`, as many as the command takes) or option value on the line
+/// that is not of its type, said as its type says it ("--role: \"god\" is not one of viewer,
+/// operator, admin, node"); empty when none.
+QString valueError(const CommandSpec &command, const QStringList &given, const Arguments &args)
+{
+    for (qsizetype i = 0; i < given.size(); ++i)
+        if (const OptionType *type = command.argumentTypes.value(command.arguments.at(i)))
+            if (const QString error = type->argumentError(command.arguments.at(i), given.at(i));
+                !error.isEmpty())
+                return withHint(error, command.hint);
+    for (const auto &[option, type] : command.types)
+        for (const QString &value : args.values(option))
+            if (const QString error = type->error(option, value); !error.isEmpty())
+                return error;
+    return {};
+}
+
 } // namespace
 
 const QSet<QString> &CommandTable::flags()
@@ -217,5 +287,5 @@ QString CommandTable::usageError(const QString &command, const Arguments &args)
         return withHint(QStringLiteral("%1 needs %2")
                             .arg(spec->words.join(u' '), absent.join(QStringLiteral(" and "))),
                         spec->hint);
-    return {};
+    return valueError(*spec, given, args);
 }

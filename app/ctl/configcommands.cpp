@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "config/configdiff.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 #include "texttable.h"
 
 #include <QFile>
@@ -35,9 +36,10 @@ void printWarnings(CtlContext &ctx, const QString &path, const QByteArray &json)
 
 int versionNumber(CtlContext &ctx, const QString &text, int *version)
 {
-    bool ok = false;
-    *version = text.toInt(&ok);
-    return ok && *version >= 0 ? 0 : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
+    const auto number = OptionTypes::ConfigVersion.toInteger(text);
+    *version = int(number.value_or(0));
+    return number ? 0
+                  : ctx.usage(QStringLiteral("\"%1\" is not a config version number").arg(text));
 }
 
 /// A config.apply row's change as the keys that differ ("max_nodes, targets[crm].url"), as
@@ -231,7 +233,7 @@ int runAuditCommand(CtlContext &ctx, const Arguments &args)
     if (args.positional.value(0) == QLatin1String("verify"))
         return runAuditVerifyCommand(ctx, args);
     QString error;
-    const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
+    const auto limit = args.integer(QStringLiteral("limit"), 100, OptionTypes::LongLimit, &error);
     if (!limit)
         return ctx.usage(error);
     return ctx.printAnswer(
@@ -245,11 +247,8 @@ int runTokenCommand(CtlContext &ctx, const Arguments &args)
     const QString sub = args.positional.value(0);
     EngineSession &engine = *ctx.session;
     if (sub == QLatin1String("create")) {
+        // The command table has checked --role (OptionTypes::TokenRole, the roles' names).
         const auto role = roleFromName(args.value(QStringLiteral("role")));
-        if (!role)
-            return ctx.usage(
-                QStringLiteral("--role must be viewer, operator, admin or node, not \"%1\"")
-                    .arg(args.value(QStringLiteral("role"))));
         const auto created = ctx.wait(engine.createToken(args.value(QStringLiteral("name")), *role, args.value(QStringLiteral("node"))));
         if (!created)
             return ctx.fail(created.error().message);

@@ -5,6 +5,7 @@
 #include "core/unixsignalwatcher.h"
 #include "core/whenfinished.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 
 #include <QSet>
 #include <QTimer>
@@ -38,17 +39,12 @@ int runLogsCommand(CtlContext &ctx, const Arguments &args)
     query.node = args.value(QStringLiteral("node"));
     query.target = args.value(QStringLiteral("target"));
     query.text = args.value(QStringLiteral("text"));
+    // --level, --since and --until: as the command table has checked them (OptionTypes).
     query.minLevel = args.value(QStringLiteral("level"), QStringLiteral("debug"));
-    if (logLevelRank(query.minLevel) < 0)
-        return ctx.usage(QStringLiteral("--level must be debug, info, warning or error, not \"%1\"").arg(query.minLevel));
-    for (const auto &[option, into] : {std::pair{QStringLiteral("since"), &query.since}, std::pair{QStringLiteral("until"), &query.until}}) {
-        const auto t = codec::parseIsoTime(args.value(option));
-        if (!t)
-            return ctx.usage(QStringLiteral("--%1 takes an ISO 8601 time, e.g. 2026-11-25T10:00:00Z").arg(option));
-        *into = *t;
-    }
+    query.since = codec::parseIsoTime(args.value(QStringLiteral("since"))).value_or(0);
+    query.until = codec::parseIsoTime(args.value(QStringLiteral("until"))).value_or(0);
     QString error;
-    const auto limit = args.integer(QStringLiteral("limit"), 200, 1, 100000, &error);
+    const auto limit = args.integer(QStringLiteral("limit"), 200, OptionTypes::ShortLimit, &error);
     if (!limit)
         return ctx.usage(error);
     query.limit = int(*limit);

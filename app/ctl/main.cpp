@@ -29,8 +29,10 @@ Usage: jobfirstctl [--db FILE|URL [--local-db FILE]] [--config FILE [--create-co
 status, audit, node list, node history, health, lb pick, lb simulate, config versions,
 daemons, logs, slo, token list, sync status and sync stats print text for people (JSON with
 --json); the other commands print JSON. Every command refuses an option it does not know,
-with or without a value after it, a missing argument or option value, and an unknown command
-(exit 2): before any store is opened or made, or a daemon contacted.
+with or without a value after it, a missing argument or option value, a value not of its
+option's kind (a number out of range, a word not among those it takes, a malformed time,
+duration, URL or JSON, a file it reads that cannot be read) and an unknown command (exit 2):
+before any store is opened or made, or a daemon contacted.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)

@@ -2,6 +2,7 @@
 // jobfirstctl node|health|watch: the cluster's nodes and their health.
 #include "api/codec.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 #include "texttable.h"
 
 #include <QJsonArray>
@@ -17,7 +18,8 @@ QString readSpecOptions(const Arguments &args, NodeSpec &spec)
     spec.url = args.value(QStringLiteral("url"), spec.url);
     spec.healthPath = args.value(QStringLiteral("health-path"), spec.healthPath);
     QString error;
-    const auto weight = args.integer(QStringLiteral("weight"), spec.weight, -1000000, 1000000, &error);
+    const auto weight =
+        args.integer(QStringLiteral("weight"), spec.weight, OptionTypes::NodeWeight, &error);
     if (!weight)
         return error;
     spec.weight = int(*weight);
@@ -115,7 +117,7 @@ void printHistoryTable(CtlContext &ctx, const QString &id, const QList<HealthEve
 int printHistory(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto limit = args.integer(QStringLiteral("limit"), 50, 1, 100000, &error);
+    const auto limit = args.integer(QStringLiteral("limit"), 50, OptionTypes::ShortLimit, &error);
     if (!limit)
         return ctx.usage(error);
     const QString id = args.positional.at(1);
@@ -160,11 +162,9 @@ int runNodeCommand(CtlContext &ctx, const Arguments &args)
             args, engine.nodes(), codec::encodeList<NodeStatus>,
             [&ctx](const QList<NodeStatus> &nodes) { printNodeTable(ctx, nodes); });
     if (sub == QLatin1String("weight")) {
-        bool ok = false;
-        const int w = args.positional.at(2).toInt(&ok);
-        if (!ok)
-            return ctx.fail(QStringLiteral("weight \"%1\" is not a whole number (1..256)").arg(args.positional.at(2)));
-        return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), w)));
+        // The command table has checked W by OptionTypes::NodeWeight.
+        const auto w = OptionTypes::NodeWeight.toInteger(args.positional.at(2));
+        return done(ctx, ctx.wait(engine.setNodeWeight(args.positional.at(1), int(w.value_or(0)))));
     }
     if (sub == QLatin1String("drain") || sub == QLatin1String("maint") ||
         sub == QLatin1String("ready"))
@@ -186,7 +186,7 @@ int runHealthCommand(CtlContext &ctx, const Arguments &args)
 int runWatchCommand(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
+    const auto seconds = args.number(QStringLiteral("seconds"), 0, OptionTypes::Seconds, &error);
     if (!seconds)
         return ctx.usage(error);
     QObject::connect(ctx.session, &EngineSession::healthChanged, ctx.session, [&ctx](const HealthEvent &e) {

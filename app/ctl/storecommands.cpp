@@ -33,10 +33,8 @@ int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Argum
         return ctx.usage(QStringLiteral("store copy copies a SQLite store: --db %1 is already "
                                         "PostgreSQL")
                              .arg(shownLocation(db)));
-    const QString to = args.value(QStringLiteral("to"));
-    if (!PostgresUrl::isUrl(to))
-        return ctx.usage(
-            QStringLiteral("--to %1 is not a postgresql:// URL").arg(shownLocation(to)));
+    const QString to =
+        args.value(QStringLiteral("to")); // a postgresql:// URL (OptionTypes::StoreUrl)
     const auto copied = StoreCopy::toPostgres(db, to);
     if (!copied)
         return ctx.fail(copied.error().message);

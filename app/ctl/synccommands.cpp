@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "core/unixsignalwatcher.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 #include "synctext.h"
 
 #include "sync/eventfilereader.h"
@@ -17,14 +18,11 @@ using namespace jobfirst;
 
 namespace {
 
-qint64 parseTime(const QString &text, qint64 fallback, bool *ok)
+/// --since or --until, which the command table has checked (OptionTypes::Time).
+qint64 timeOption(const Arguments &args, const QString &name, qint64 fallback)
 {
-    *ok = true;
-    if (text.isEmpty())
-        return fallback;
-    const auto t = codec::parseIsoTime(text);
-    *ok = t.has_value();
-    return t.value_or(0);
+    const QString text = args.value(name);
+    return text.isEmpty() ? fallback : codec::parseIsoTime(text).value_or(fallback);
 }
 
 int send(CtlContext &ctx, const Arguments &args)
@@ -33,16 +31,10 @@ int send(CtlContext &ctx, const Arguments &args)
     e.type = args.value(QStringLiteral("type"));
     e.userId = args.value(QStringLiteral("user"));
     e.eventId = args.value(QStringLiteral("id"));
-    if (args.has(QStringLiteral("data"))) {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(args.value(QStringLiteral("data")).toUtf8(), &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject())
-            return ctx.fail(QStringLiteral("--data is not a JSON object: %1").arg(pe.errorString()));
-        e.data = doc.object();
-    }
+    // The command table has checked --data (OptionTypes::EventData) and --mode (DeliveryMode).
+    if (args.has(QStringLiteral("data")))
+        e.data = QJsonDocument::fromJson(args.value(QStringLiteral("data")).toUtf8()).object();
     const QString mode = args.value(QStringLiteral("mode"), QStringLiteral("real-time"));
-    if (mode != QLatin1String("real-time") && mode != QLatin1String("near-real-time"))
-        return ctx.usage(QStringLiteral("--mode must be real-time or near-real-time, not \"%1\"").arg(mode));
     if (Status s = e.validate(); !s)
         return ctx.fail(s.error().message);
     const auto r = ctx.wait(ctx.session->sendEvents({e}, mode == QLatin1String("real-time") ? SyncMode::RealTime : SyncMode::NearRealTime,
@@ -94,7 +86,8 @@ int batch(CtlContext &ctx, const Arguments &args)
 int import(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto batchSize = args.integer(QStringLiteral("batch"), 5000, 1, 1000000, &error);
+    const auto batchSize =
+        args.integer(QStringLiteral("batch"), 5000, OptionTypes::ImportBatch, &error);
     if (!batchSize)
         return ctx.usage(error);
     auto control = std::make_shared<JobControl>();
@@ -142,7 +135,7 @@ int stats(CtlContext &ctx, const Arguments &args)
 int deadLetterList(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto limit = args.integer(QStringLiteral("limit"), 100, 1, 1000000, &error);
+    const auto limit = args.integer(QStringLiteral("limit"), 100, OptionTypes::LongLimit, &error);
     if (!limit)
         return ctx.usage(error);
     const auto list = ctx.wait(ctx.session->deadLetters(args.value(QStringLiteral("target")), int(*limit)));
@@ -161,23 +154,17 @@ int deadLetterList(CtlContext &ctx, const Arguments &args)
 
 int retryOrDiscard(CtlContext &ctx, const Arguments &args, const QString &sub)
 {
-    bool ok = false;
-    const qint64 id = args.positional.at(1).toLongLong(&ok);
-    if (!ok)
-        return ctx.usage(
-            QStringLiteral("sync %1: \"%2\" is not a dead letter id (see sync dlq list)")
-                .arg(sub, args.positional.at(1)));
+    // The command table has checked ID by OptionTypes::DeadLetterId.
+    const qint64 id = OptionTypes::DeadLetterId.toInteger(args.positional.at(1)).value_or(0);
     const auto r = ctx.wait(sub == QLatin1String("retry") ? ctx.session->retryDeadLetters({id}) : ctx.session->discardDeadLetters({id}));
     return r ? 0 : ctx.fail(r.error().message);
 }
 
 int replay(CtlContext &ctx, const Arguments &args)
 {
-    bool okSince = false, okUntil = false;
-    const qint64 since = parseTime(args.value(QStringLiteral("since")), 0, &okSince);
-    const qint64 until = parseTime(args.value(QStringLiteral("until")), std::numeric_limits<qint64>::max(), &okUntil);
-    if (!okSince || !okUntil)
-        return ctx.usage(QStringLiteral("--since and --until take ISO 8601 times, e.g. 2026-11-25T10:00:00Z"));
+    const qint64 since = timeOption(args, QStringLiteral("since"), 0);
+    const qint64 until =
+        timeOption(args, QStringLiteral("until"), std::numeric_limits<qint64>::max());
     const auto n = ctx.wait(ctx.session->replay(args.value(QStringLiteral("target")), since, until));
     if (!n)
         return ctx.fail(n.error().message);
@@ -222,7 +209,7 @@ QString standingByText(const DeliveryStandby &standby)
 int run(CtlContext &ctx, const Arguments &args)
 {
     QString error;
-    const auto seconds = args.number(QStringLiteral("seconds"), 0, 0, 1e7, &error);
+    const auto seconds = args.number(QStringLiteral("seconds"), 0, OptionTypes::Seconds, &error);
     if (!seconds)
         return ctx.usage(error);
     UnixSignalWatcher stop({SIGINT, SIGTERM});

@@ -3,6 +3,7 @@
 #include "api/codec.h"
 #include "config/secretmask.h"
 #include "ctlcontext.h"
+#include "optiontypes.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -54,28 +55,25 @@ QString applyOptions(const Arguments &args, QJsonObject &t)
     }
     if (args.has(QStringLiteral("tls-insecure")))
         t.insert(QStringLiteral("tls_insecure"), args.value(QStringLiteral("tls-insecure")) != QLatin1String("false"));
-    // Numbers go in as given; the config's own validation says if one is out of range.
+    // Numbers of the types the command table has checked them by (the config's ranges).
     QString error;
-    const auto number = [&args, &error](const char *option, QJsonObject &into, const char *key) {
+    const auto number = [&args, &error](const char *option, const OptionType &type,
+                                        QJsonObject &into, const char *key) {
         const QString name = QString::fromLatin1(option);
         if (!args.has(name) || !error.isEmpty())
             return;
-        bool ok = false;
-        const double v = args.value(name).toDouble(&ok);
-        if (!ok)
-            error = QStringLiteral("--%1 \"%2\" is not a number").arg(name, args.value(name));
-        else
-            into.insert(QString::fromLatin1(key), v);
+        if (const auto v = args.number(name, 0, type, &error))
+            into.insert(QString::fromLatin1(key), *v);
     };
     if (args.has(QStringLiteral("retries")) || args.has(QStringLiteral("retry-interval"))) {
         QJsonObject retry = t.value(QStringLiteral("retry")).toObject();
-        number("retries", retry, "max");
+        number("retries", OptionTypes::Retries, retry, "max");
         if (args.has(QStringLiteral("retry-interval")))
             retry.insert(QStringLiteral("interval"), args.value(QStringLiteral("retry-interval")));
         t.insert(QStringLiteral("retry"), retry);
     }
-    number("batch-size", t, "batch_size");
-    number("rate-limit", t, "rate_limit");
+    number("batch-size", OptionTypes::BatchSize, t, "batch_size");
+    number("rate-limit", OptionTypes::RateLimit, t, "rate_limit");
     if (!error.isEmpty())
         return error;
     if (args.has(QStringLiteral("secret-file"))) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cluster/node.h"
 
+#include "cluster/nodeweight.h"
 #include "cluster/urlfault.h"
 #include "core/httpsecurity.h"
 #include "core/urltext.h"
@@ -123,9 +124,12 @@ Status NodeSpec::validate() const
     if (!healthPath.startsWith(u'/') || healthPath.contains(u' '))
         return makeError(QStringLiteral("node.invalid_health_path"),
                          QStringLiteral("health path \"%1\" must start with '/' and contain no spaces").arg(healthPath));
-    if (weight < 1 || weight > 256)
+    if (weight < MinNodeWeight || weight > MaxNodeWeight)
         return makeError(QStringLiteral("node.invalid_weight"),
-                         QStringLiteral("weight %1 is out of range (1..256)").arg(weight));
+                         QStringLiteral("weight %1 is out of range (%2..%3)")
+                             .arg(weight)
+                             .arg(MinNodeWeight)
+                             .arg(MaxNodeWeight));
     if (healthPath.size() > 2048)
         return makeError(QStringLiteral("node.invalid_health_path"),
                          QStringLiteral("health path is longer than 2048 bytes"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config/clusterconfig.h"
 
+#include "config/targetrules.h"
 #include "config/textposition.h"
 #include "core/duration.h"
 #include "core/httpsecurity.h"
@@ -14,7 +15,6 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSet>
-#include <QUrl>
 
 #include <cmath>
 #include <functional>
@@ -135,29 +135,12 @@ Status readBool(const QJsonObject &o, const QString &key, bool *out)
 
 Status checkUrl(const QString &key, const QString &text)
 {
-    if (text.toUtf8().size() > ClusterConfig::MaxUrlBytes)
-        return keyError(key, QJsonValue(text),
-                        QStringLiteral("is longer than %1 bytes").arg(ClusterConfig::MaxUrlBytes));
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
-        return keyError(key, QJsonValue(text), QStringLiteral("is not an http(s) URL with a host"));
-    if (!url.userInfo().isEmpty())
-        return keyError(
-            key, QJsonValue(QStringLiteral("(hidden: it holds credentials)")),
-            QStringLiteral("holds a user name or password; use token_file or client_cert instead"));
-    return {};
-}
-
-const QStringList &knownEvents()
-{
-    static const QStringList events = {
-        QStringLiteral("user.created"),     QStringLiteral("user.updated"),
-        QStringLiteral("user.status"),      QStringLiteral("user.login"),
-        QStringLiteral("user.logout"),      QStringLiteral("user.permissions"),
-        QStringLiteral("user.quota"),       QStringLiteral("session"),
-        QStringLiteral("config"),           QStringLiteral("state"),
-    };
-    return events;
+    const QString fault = TargetRules::urlFault(text);
+    if (fault.isEmpty())
+        return {};
+    const bool hidden = TargetRules::holdsCredentials(text);
+    return keyError(
+        key, QJsonValue(hidden ? QStringLiteral("(hidden: it holds credentials)") : text), fault);
 }
 
 /// A target's settings are these: any other key is refused.
@@ -205,10 +188,10 @@ Status readEvents(const QJsonObject &o, const QString &prefix, QStringList *out)
         return keyError(prefix + QStringLiteral("events"), events,
                         QStringLiteral("is not a list of event types"));
     for (const QJsonValue &e : events.toArray()) {
-        if (!e.isString() || !knownEvents().contains(e.toString()))
-            return keyError(
-                prefix + QStringLiteral("events"), e,
-                QStringLiteral("is not an event type (%1)").arg(knownEvents().join(u", ")));
+        if (!e.isString() || !TargetRules::eventTypes().contains(e.toString()))
+            return keyError(prefix + QStringLiteral("events"), e,
+                            QStringLiteral("is not an event type (%1)")
+                                .arg(TargetRules::eventTypes().join(u", ")));
         *out << e.toString();
     }
     return {};
@@ -230,9 +213,10 @@ Status readRetry(const QJsonObject &o, const QString &prefix, TargetConfig &t)
                 QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
                     .arg(prefix, it.key()));
     Status s;
-    if (!(s = readInt(r, QStringLiteral("max"), 0, 100, &t.maxRetries)))
+    if (!(s = readInt(r, QStringLiteral("max"), 0, TargetRules::MaxRetries, &t.maxRetries)))
         return inTarget(prefix, s, QStringLiteral("retry."));
-    if (!(s = readDuration(r, QStringLiteral("interval"), 1, 3600000, &t.retryIntervalMs)))
+    if (!(s = readDuration(r, QStringLiteral("interval"), TargetRules::MinRetryIntervalMs,
+                           TargetRules::MaxRetryIntervalMs, &t.retryIntervalMs)))
         return inTarget(prefix, s, QStringLiteral("retry."));
     return {};
 }
@@ -242,7 +226,7 @@ Status readRateLimit(const QJsonObject &o, const QString &prefix, double *rate)
     if (!o.contains(QStringLiteral("rate_limit")))
         return {};
     const QJsonValue v = o.value(QStringLiteral("rate_limit"));
-    if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1e6)
+    if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > TargetRules::MaxRateLimit)
         return keyError(
             prefix + QStringLiteral("rate_limit"), v,
             QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
@@ -293,11 +277,12 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
         return s.error();
     if (!(s = readEvents(o, prefix, &t.events)))
         return s.error();
-    if (!(s = readDuration(o, QStringLiteral("timeout"), 10, 600000, &t.timeoutMs)))
+    if (!(s = readDuration(o, QStringLiteral("timeout"), TargetRules::MinTimeoutMs,
+                           TargetRules::MaxTimeoutMs, &t.timeoutMs)))
         return inTarget(prefix, s);
     if (!(s = readRetry(o, prefix, t)))
         return s.error();
-    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, 1000, &t.batchSize)))
+    if (!(s = readInt(o, QStringLiteral("batch_size"), 1, TargetRules::MaxBatchSize, &t.batchSize)))
         return inTarget(prefix, s);
     if (!(s = readRateLimit(o, prefix, &t.rateLimit)))
         return s.error();
