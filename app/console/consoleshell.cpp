@@ -156,8 +156,8 @@ QString ConsoleShell::storeFailure(const QString &store, const Error &error) con
         return tr("Cannot open the cluster store %1: %2\nNothing was started: choose another "
                   "store, or start the demo.")
             .arg(store, error.message);
-    return tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
-              "or start the console with --demo.")
+    return tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster "
+              "store…), or start the console with --demo.")
         .arg(store, error.message);
 }
 
@@ -210,9 +210,9 @@ void ConsoleShell::askWhatToOpen(const QString &message, const std::function<voi
                 if (clicked == again) {
                     retry();
                 } else if (clicked == other) {
-                    const QString store = QFileDialog::getOpenFileName(
-                        nullptr, tr("Open cluster store"), QString(),
-                        tr("Cluster stores (*.db);;All files (*)"));
+                    const QString store =
+                        QFileDialog::getOpenFileName(nullptr, tr("Open cluster store"), QString(),
+                                                     tr("Cluster stores (*.db);;All files (*)"));
                     if (store.isEmpty())
                         askWhatToOpen(message, retry);
                     else
@@ -232,8 +232,9 @@ void ConsoleShell::openStoreWithConfigBeside(const QString &path)
     // Made when it is not there: from the store's latest config version (secrets and all), or
     // new for a store that has none.
     const QFileInfo store(path);
-    openStore(path, store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".json")),
-              {}, true);
+    openStore(path,
+              store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".json")), {},
+              true);
 }
 
 void ConsoleShell::sayHowTheConfigWasMade()

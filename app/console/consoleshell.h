@@ -69,8 +69,7 @@ private:
     void openStoreWithConfigBeside(const QString &path);
     QString storeFailure(const QString &store, const jobfirst::Error &error) const;
     /// Why the engine did not start, naming what is at fault: the config file or the store.
-    QString openFailure(const jobfirst::EngineOptions &options,
-                        const jobfirst::Error &error) const;
+    QString openFailure(const jobfirst::EngineOptions &options, const jobfirst::Error &error) const;
     /// An engine that did not open: said on the window shown, which stays; before any window,
     /// said on stderr and in a dialog that starts nothing until the operator chooses.
     void cannotOpen(const QString &message, const std::function<void()> &retry);

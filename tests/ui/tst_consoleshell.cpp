@@ -198,7 +198,7 @@ private slots:
         QByteArray json = ClusterConfig::makeNew().toJson();
         const qsizetype comma = json.indexOf(",\n");
         QVERIFY(comma > 0);
-        json.remove(comma, 1); // the comma after the first setting
+        json.remove(comma, 1);                                  // the comma after the first setting
         const int line = int(json.left(comma).count('\n')) + 2; // the next one: the parser stops
         QFile f(bad);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -218,7 +218,7 @@ private slots:
         QVERIFY2(!said.contains(QStringLiteral("cluster store")), qPrintable(said));
         QCOMPARE(failures.size(), 1);
         QVERIFY(!shell.window());
-        QVERIFY(!shell.session()); // no engine, no demo
+        QVERIFY(!shell.session());   // no engine, no demo
         QVERIFY(!QFile::exists(db)); // nothing was made either
         QTest::qWait(500);           // nor a moment later
         QCOMPARE(windows.size(), 0);
@@ -335,7 +335,8 @@ private slots:
     {
         ConsoleShell shell;
         QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
-        shell.openStore(path(QStringLiteral("language.db")), path(QStringLiteral("language.json")));
+        shell.openStore(path(QStringLiteral("language.db")), path(QStringLiteral("language.json")),
+                        {}, true);
         QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
         shell.window()->switchLanguage(QStringLiteral("zh_CN"));
         const QString kind = QCoreApplication::translate("Error", "the API token is not valid");
@@ -363,7 +364,8 @@ private slots:
         closed.close();
         ConsoleShell shell;
         QSignalSpy windows(&shell, &ConsoleShell::windowChanged);
-        shell.openStore(path(QStringLiteral("nothere.db")), path(QStringLiteral("nothere.json")));
+        shell.openStore(path(QStringLiteral("nothere.db")), path(QStringLiteral("nothere.json")),
+                        {}, true);
         QTRY_COMPARE_WITH_TIMEOUT(windows.size(), 1, 15000);
         auto *message = shell.window()->findChild<QLabel *>(QStringLiteral("messageLabel"));
         QVERIFY(message);
