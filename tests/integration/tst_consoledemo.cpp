@@ -341,6 +341,16 @@ private slots:
                               ": not valid JSON at line 3,"),
                  err.constData());
         QVERIFY2(!err.contains("cluster store"), err.constData());
+
+        // Rendering screenshots, nobody is there to answer the dialog: it fails, rendering
+        // nothing (it rendered the demo's pages as if they were the store's).
+        const QString shots = temp.filePath(QStringLiteral("shots"));
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--db", store, "--config", bad, "--screenshots", shots});
+        QVERIFY(console.waitForFinished(60000));
+        QCOMPARE(console.exitCode(), 1);
+        QCOMPARE(QDir(shots).entryList(QDir::Files), QStringList());
+        QCOMPARE(demoFolders(temp.path()), QStringList());
     }
 
     /// The console opens its window on the demo when the demo says `ready`: a demo that
