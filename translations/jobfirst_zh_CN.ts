@@ -37,6 +37,42 @@ Choose another store (File → Open cluster store…), or start the console with
         <source>Other users can read the token file %1: make it yours alone (chmod 600 %1).</source>
         <translation>其他用户可以读取令牌文件 %1：请将其设为仅本人可读（chmod 600 %1）。</translation>
     </message>
+    <message>
+        <source>Cannot open the cluster store %1: %2
+Nothing was started: choose another store, or start the demo.</source>
+        <translation>无法打开集群存储 %1：%2
+未启动任何内容：请选择其他存储，或启动演示。</translation>
+    </message>
+    <message>
+        <source>Cannot use the config file %1: %2
+Nothing was started: correct the file and try again, or choose another store.</source>
+        <translation>无法使用配置文件 %1：%2
+未启动任何内容：请修正该文件后重试，或选择其他存储。</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Open another store…</source>
+        <translation>打开其他存储……</translation>
+    </message>
+    <message>
+        <source>Start the demo</source>
+        <translation>启动演示</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Open cluster store</source>
+        <translation>打开集群存储</translation>
+    </message>
+    <message>
+        <source>Cluster stores (*.db);;All files (*)</source>
+        <translation>集群存储 (*.db);;所有文件 (*)</translation>
+    </message>
 </context>
 <context>
     <name>DemoCluster</name>
@@ -970,6 +1006,10 @@ After: %2</source>
     <message>
         <source>Keys that change: %1</source>
         <translation>将改变的键：%1</translation>
+    </message>
+    <message>
+        <source>Your edits in the editor are not applied and will be discarded: the editor will show version %1. Cancel to keep them.</source>
+        <translation>编辑器中未应用的修改将被丢弃：编辑器将显示版本 %1。点击“取消”可保留这些修改。</translation>
     </message>
 </context>
 <context>

@@ -14,8 +14,11 @@
 #include "remote/tokenvault.h"
 
 #include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QTextStream>
 #include <QtConcurrent>
@@ -61,13 +64,8 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     auto window = std::make_unique<ui::MainWindow>(session.get());
     if (m_setup)
         m_setup(window.get());
-    connect(window.get(), &ui::MainWindow::openStoreRequested, this, [this](const QString &path) {
-        // The config beside the store, by the console's own naming (no typo of the
-        // operator's). Made when it is not there: from the store's latest config version
-        // (secrets and all), or new for a store that has none.
-        const QString config = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".json"));
-        openStore(path, config, {}, true);
-    });
+    connect(window.get(), &ui::MainWindow::openStoreRequested, this,
+            &ConsoleShell::openStoreWithConfigBeside);
     // No config file: the restored store's latest config version is the cluster's config.
     connect(window.get(), &ui::MainWindow::openRestoredStoreRequested, this,
             [this](const QString &path) { openStore(path, QString()); });
@@ -79,6 +77,7 @@ void ConsoleShell::adopt(std::unique_ptr<EngineSession> session, std::unique_ptr
     if (m_window)
         window->restoreGeometry(m_window->saveGeometry());
     window->show();
+    QGuiApplication::setQuitOnLastWindowClosed(true); // the window is there: closing it quits
     // The old engine and its window go only now, when the new one is there to show.
     m_window.reset();
     if (auto *local = qobject_cast<LocalEngineSession *>(m_session.get()))
@@ -114,14 +113,13 @@ void ConsoleShell::startDemo()
 void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
                              const QString &localDb, bool createConfig)
 {
+    const auto retry = [this, dbPath, configPath, localDb, createConfig] {
+        openStore(dbPath, configPath, localDb, createConfig);
+    };
     auto session = std::make_unique<LocalEngineSession>(consoleActor());
     EngineOptions options;
     if (Status s = setStoreLocation(options, dbPath, localDb); !s) {
-        fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
-                "or start the console with --demo.")
-                 .arg(dbPath, s.error().message));
-        if (!m_window)
-            startDemo();
+        cannotOpen(storeFailure(dbPath, s.error()), retry);
         return;
     }
     options.configPath = configPath;
@@ -129,14 +127,9 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
     options.leaseMs = m_leaseMs;
     LocalEngineSession *s = session.get();
     auto pending = std::make_shared<std::unique_ptr<EngineSession>>(std::move(session));
-    whenFinished(s->start(options), this, [this, pending, options](const Status &started) {
+    whenFinished(s->start(options), this, [this, pending, options, retry](const Status &started) {
         if (!started) {
-            fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
-                    "or start the console with --demo.")
-                     .arg(options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl,
-                          started.error().message));
-            if (!m_window)
-                startDemo();
+            cannotOpen(openFailure(options, started.error()), retry);
             return;
         }
         // Absolute paths: the console started from another folder opens the same files.
@@ -154,6 +147,94 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
         adopt(std::move(*pending), nullptr);
         sayHowTheConfigWasMade();
     });
+}
+
+QString ConsoleShell::storeFailure(const QString &store, const Error &error) const
+{
+    // Before any window, the menu is not there: the dialog's buttons are.
+    if (!m_window)
+        return tr("Cannot open the cluster store %1: %2\nNothing was started: choose another "
+                  "store, or start the demo.")
+            .arg(store, error.message);
+    return tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster "
+              "store…), or start the console with --demo.")
+        .arg(store, error.message);
+}
+
+QString ConsoleShell::openFailure(const EngineOptions &options, const Error &error) const
+{
+    // The config file is blamed when it is what failed, not the store (walk35: a missing comma
+    // was said as "Cannot open the cluster store" of a store that was fine).
+    if (error.code.startsWith(u"config.") && !options.configPath.isEmpty()) {
+        const QString file = QDir::toNativeSeparators(options.configPath);
+        Error detail = error;
+        const QString named = options.configPath + QStringLiteral(": ");
+        if (detail.message.startsWith(named)) // said once, first
+            detail.message.remove(0, named.size());
+        return tr("Cannot use the config file %1: %2\nNothing was started: correct the file and "
+                  "try again, or choose another store.")
+            .arg(file, detail.message);
+    }
+    return storeFailure(options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl, error);
+}
+
+void ConsoleShell::cannotOpen(const QString &message, const std::function<void()> &retry)
+{
+    if (m_window) { // the engine shown so far stays
+        fail(message);
+        return;
+    }
+    // Nothing runs yet, and nothing starts by itself (walk35: a demo started in place of the
+    // store asked for, its error a status-bar line that went after 30 s): said until the
+    // operator chooses.
+    QTextStream(stderr) << "jobfirst-console: " << message << Qt::endl;
+    emit failed(message);
+    askWhatToOpen(message, retry);
+}
+
+void ConsoleShell::askWhatToOpen(const QString &message, const std::function<void()> &retry)
+{
+    auto *box = new QMessageBox(QMessageBox::Critical, tr("JobFirst Cluster Console"), message);
+    box->setObjectName(QStringLiteral("openFailed"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *again = box->addButton(tr("Try again"), QMessageBox::AcceptRole);
+    QPushButton *other = box->addButton(tr("Open another store…"), QMessageBox::ActionRole);
+    QPushButton *demo = box->addButton(tr("Start the demo"), QMessageBox::ActionRole);
+    QPushButton *quit = box->addButton(tr("Quit"), QMessageBox::RejectRole);
+    box->setDefaultButton(again);
+    box->setEscapeButton(quit);
+    // No window shows while the operator chooses, and none while a choice opens one.
+    QGuiApplication::setQuitOnLastWindowClosed(false);
+    connect(box, &QMessageBox::buttonClicked, this,
+            [this, retry, message, again, other, demo](QAbstractButton *clicked) {
+                if (clicked == again) {
+                    retry();
+                } else if (clicked == other) {
+                    const QString store =
+                        QFileDialog::getOpenFileName(nullptr, tr("Open cluster store"), QString(),
+                                                     tr("Cluster stores (*.db);;All files (*)"));
+                    if (store.isEmpty())
+                        askWhatToOpen(message, retry);
+                    else
+                        openStoreWithConfigBeside(store);
+                } else if (clicked == demo) {
+                    startDemo();
+                } else {
+                    QCoreApplication::exit(1);
+                }
+            });
+    box->show();
+}
+
+void ConsoleShell::openStoreWithConfigBeside(const QString &path)
+{
+    // The config beside the store, by the console's own naming (no typo of the operator's).
+    // Made when it is not there: from the store's latest config version (secrets and all), or
+    // new for a store that has none.
+    const QFileInfo store(path);
+    openStore(path,
+              store.absoluteDir().filePath(store.completeBaseName() + QStringLiteral(".json")), {},
+              true);
 }
 
 void ConsoleShell::sayHowTheConfigWasMade()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/result.h"
 #include "host/engineoptions.h"
 
 #include <QObject>
@@ -64,14 +65,24 @@ signals:
 private:
     void adopt(std::unique_ptr<jobfirst::EngineSession> session, std::unique_ptr<DemoCluster> demo);
     void fail(const QString &message);
+    /// File → Open cluster store…: the store with the config beside it, made when missing.
+    void openStoreWithConfigBeside(const QString &path);
+    QString storeFailure(const QString &store, const jobfirst::Error &error) const;
+    /// Why the engine did not start, naming what is at fault: the config file or the store.
+    QString openFailure(const jobfirst::EngineOptions &options, const jobfirst::Error &error) const;
+    /// An engine that did not open: said on the window shown, which stays; before any window,
+    /// said on stderr and in a dialog that starts nothing until the operator chooses.
+    void cannotOpen(const QString &message, const std::function<void()> &retry);
+    /// The dialog: Try again (`retry`), Open another store…, Start the demo, or Quit.
+    void askWhatToOpen(const QString &message, const std::function<void()> &retry);
     /// Says when opening a store wrote its missing config file, and from what.
     void sayHowTheConfigWasMade();
 
     std::unique_ptr<jobfirst::EngineSession> m_session;
     qint64 m_leaseMs = jobfirst::DeliveryLease::DefaultTtlMs;
     std::unique_ptr<jobfirst::ui::MainWindow> m_window;
-    /// A failure before any window exists (a store that cannot be opened at start): shown on
-    /// the window made next, the demo's, so the operator learns why it is not their store.
+    /// A failure before any window exists (a remembered engine whose token cannot be read):
+    /// shown on the window made next, the demo's, so the operator learns why it is not theirs.
     QString m_unshownError;
     /// A --token-file others can read: said on the window made next, in its language.
     QString m_openTokenFile;

@@ -318,6 +318,8 @@ void scheduleQuitting(ConsoleShell &shell, const Options &options)
         QTimer::singleShot(7000, &shell, [&shell, dir = options.screenshots] {
             if (shell.window())
                 takeScreenshots(shell.window(), dir);
+            else // nothing opened (said on stderr): nothing to render, and nobody to ask
+                QCoreApplication::exit(1);
         });
     }
     if (options.quitAfter > 0)

@@ -305,6 +305,54 @@ private slots:
         QCOMPARE(DemoCluster::removeStaleFolders(m_temp.path()), 1);
     }
 
+    /// walk35: `--db STORE --config BAD.json`, BAD.json missing a comma, started a live demo
+    /// (nine simulators) and blamed the store. The real console starts nothing: no simulator,
+    /// no demo folder, no store file; it names the config file and the line at fault.
+    void aMalformedConfigStartsNoDemo()
+    {
+        QTemporaryDir temp;
+        QVERIFY(temp.isValid());
+        const QString bad = temp.filePath(QStringLiteral("bad.json"));
+        const QString store = temp.filePath(QStringLiteral("cluster.db"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\n    \"fall\": 3\n    \"rise\": 2\n}\n"); // no comma after line 2
+        f.close();
+        QProcess console;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TMPDIR"), temp.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), temp.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("PATH"), QFileInfo(TestPrograms::nodesim()).absolutePath() +
+                                               u':' + env.value(QStringLiteral("PATH")));
+        console.setProcessEnvironment(env);
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--db", store, "--config", bad, "--quit-after", "8"});
+        QVERIFY(console.waitForStarted(10000));
+        const qint64 pid = console.processId();
+        int simulators = 0;
+        while (!console.waitForFinished(200))
+            simulators = std::max(simulators, int(nodesimChildrenOf(pid).size()));
+        const QByteArray err = console.readAllStandardError();
+        QCOMPARE(simulators, 0);
+        QCOMPARE(demoFolders(temp.path()), QStringList());
+        QVERIFY(!QFile::exists(store));
+        QVERIFY2(err.contains("Cannot use the config file " + bad.toUtf8() +
+                              ": not valid JSON at line 3,"),
+                 err.constData());
+        QVERIFY2(!err.contains("cluster store"), err.constData());
+
+        // Rendering screenshots, nobody is there to answer the dialog: it fails, rendering
+        // nothing (it rendered the demo's pages as if they were the store's).
+        const QString shots = temp.filePath(QStringLiteral("shots"));
+        console.start(QStringLiteral(JOBFIRST_CONSOLE),
+                      {"--db", store, "--config", bad, "--screenshots", shots});
+        QVERIFY(console.waitForFinished(60000));
+        QCOMPARE(console.exitCode(), 1);
+        QCOMPARE(QDir(shots).entryList(QDir::Files), QStringList());
+        QCOMPARE(demoFolders(temp.path()), QStringList());
+    }
+
     /// The console opens its window on the demo when the demo says `ready`: a demo that
     /// never says it leaves the console on its splash for ever.
     void demoClusterSaysReadyWithItsNodesIn()

@@ -100,9 +100,9 @@ class TestConsole final : public QObject
         return text;
     }
 
-    /// The text of the roll-back confirmation for `version`, then Cancel: empty when the page
-    /// did not ask.
-    QString rollbackConfirmation(int version)
+    /// The roll-back confirmation for `version`, as Roll back to this version… opens it;
+    /// null when the page did not ask.
+    QMessageBox *askToRollBack(int version)
     {
         auto *view = m_window->config()->findChild<QTableView *>(QStringLiteral("configVersions"));
         const auto *versions = m_window->config()->versions();
@@ -110,7 +110,14 @@ class TestConsole final : public QObject
             if (versions->row(r).version == version)
                 view->selectRow(r);
         m_window->config()->findChild<QPushButton *>(QStringLiteral("rollbackConfig"))->click();
-        auto *box = m_window->config()->findChild<QMessageBox *>(QStringLiteral("confirmRollback"));
+        return m_window->config()->findChild<QMessageBox *>(QStringLiteral("confirmRollback"));
+    }
+
+    /// The text of the roll-back confirmation for `version`, then Cancel: empty when the page
+    /// did not ask.
+    QString rollbackConfirmation(int version)
+    {
+        QMessageBox *box = askToRollBack(version);
         if (!box)
             return {};
         const QString text = box->text();
@@ -702,6 +709,38 @@ private slots:
         // Cancelled: nothing was rolled back.
         QCOMPARE(m_engine->configVersions(1).result()->first().version, newer);
         QCOMPARE(maxNodes(), 18);
+    }
+
+    // walk35: rolling back with edits not applied in the editor replaced them without a word.
+    // The confirmation says they will be discarded and Cancel, the default, keeps them; Yes
+    // rolls back, and the editor shows the version that now runs.
+    void rollbackSaysItDiscardsEditsNotApplied()
+    {
+        int older = 0, newer = 0;
+        QVERIFY(twoVersionsListed(23, older, newer));
+        QPlainTextEdit *editor = m_window->config()->editor();
+        QTRY_VERIFY(editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 24")));
+        const QString warning = QStringLiteral("Your edits in the editor are not applied and "
+                                               "will be discarded");
+        const QString clean = rollbackConfirmation(older);
+        QVERIFY2(!clean.isEmpty() && !clean.contains(warning), qPrintable(clean));
+
+        const QString typed = editor->toPlainText().replace(QStringLiteral("\"max_nodes\": 24"),
+                                                            QStringLiteral("\"max_nodes\": 26"));
+        editor->setPlainText(typed);
+        const QString asked = rollbackConfirmation(older);
+        QVERIFY2(asked.contains(warning), qPrintable(asked));
+        QCOMPARE(editor->toPlainText(), typed); // cancelled: the edits and the config stay
+        QCOMPARE(maxNodes(), 24);
+
+        QMessageBox *box = askToRollBack(older);
+        QVERIFY(box);
+        QCOMPARE(box->defaultButton(), box->button(QMessageBox::Cancel)); // Enter keeps them
+        box->button(QMessageBox::Yes)->click();
+        QTRY_COMPARE_WITH_TIMEOUT(maxNodes(), 23, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            editor->toPlainText().contains(QStringLiteral("\"max_nodes\": 23")), 5000);
+        QVERIFY(!m_window->config()->editsKeptNote()->isVisible());
     }
 
     // Comparing the running config's own version showed a whole config with nothing marked,

@@ -209,7 +209,7 @@ void ConfigPage::load(bool keepEdits)
         }
         const QByteArray running = c->toJson();
         // Judged when the answer comes, not when it was asked: typing may have begun since.
-        if (keepEdits && m_editor->toPlainText().toUtf8() != m_current) {
+        if (keepEdits && holdsEdits()) {
             // What is typed is the operator's work: a page switch or a version applied
             // elsewhere does not wipe it.
             if (running != m_current) {
@@ -436,7 +436,19 @@ QString ConfigPage::rollbackQuestion(const ConfigVersion &v) const
     const QString change = keys.isEmpty()
                                ? tr("No change: it is the configuration running now.")
                                : tr("Keys that change: %1").arg(keys.join(QStringLiteral(", ")));
-    return which + QStringLiteral("\n\n") + change;
+    QString question = which + QStringLiteral("\n\n") + change;
+    // The editor then shows what runs: edits not applied would go without a word (walk35).
+    if (holdsEdits())
+        question += QStringLiteral("\n\n") +
+                    tr("Your edits in the editor are not applied and will be discarded: the "
+                       "editor will show version %1. Cancel to keep them.")
+                        .arg(v.version);
+    return question;
+}
+
+bool ConfigPage::holdsEdits() const
+{
+    return m_editor->toPlainText().toUtf8() != m_current;
 }
 
 void ConfigPage::rollbackSelected()
@@ -450,6 +462,8 @@ void ConfigPage::rollbackSelected()
                                 QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName(QStringLiteral("confirmRollback"));
+    // Enter alone must not throw the operator's edits away.
+    box->setDefaultButton(holdsEdits() ? QMessageBox::Cancel : QMessageBox::Yes);
     connect(box, &QMessageBox::accepted, this, [this, v] { rollback(v); });
     box->open();
 }
@@ -469,7 +483,12 @@ void ConfigPage::rollback(int v)
             showOutcome(
                 false, [e = s.error()] { return tr("Not rolled back: %1").arg(errorText(e)); },
                 m_editor->toPlainText(), true);
-        reload();
+        // Rolled back, the editor shows what runs (the confirmation said the edits go);
+        // refused, nothing changed, and neither do the edits.
+        if (s)
+            reload();
+        else
+            refresh();
     });
 }
 

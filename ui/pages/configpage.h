@@ -76,7 +76,10 @@ private:
     void rollbackSelected();
     void rollback(int version);
     /// The roll-back confirmation: the version, when and by whom, and the keys it changes.
+    /// Says too that edits not applied will be discarded, when the editor holds any.
     QString rollbackQuestion(const ConfigVersion &version) const;
+    /// The editor's text is not the running config: the operator typed something.
+    bool holdsEdits() const;
     /// What the engine answered (or Validate found), said of `about`: the editor's text it
     /// holds for. Typing anything else hides it; `followsRunning` (Applied, rolled back) keeps
     /// it when the page replaces the text with the running config, which is what it speaks of.
