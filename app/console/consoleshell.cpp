@@ -119,7 +119,7 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
     if (Status s = setStoreLocation(options, dbPath, localDb); !s) {
         fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
                 "or start the console with --demo.")
-                 .arg(dbPath, s.error().message));
+                 .arg(dbPath, ui::errorMessage(s.error())));
         if (!m_window)
             startDemo();
         return;
@@ -134,7 +134,7 @@ void ConsoleShell::openStore(const QString &dbPath, const QString &configPath,
             fail(tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster store…), "
                     "or start the console with --demo.")
                      .arg(options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl,
-                          started.error().message));
+                          ui::errorMessage(started.error())));
             if (!m_window)
                 startDemo();
             return;
@@ -219,7 +219,7 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
                         if (path)
                             QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
                         else
-                            fail(path.error().message);
+                            fail(ui::errorMessage(path.error()));
                     });
             }
             adopt(std::move(*pending), nullptr);
@@ -268,7 +268,7 @@ void ConsoleShell::startRemembered()
                          if (!token) {
                              fail(tr("The remembered engine %1 has no readable token (%2); "
                                      "starting the demo.")
-                                      .arg(url.toString(), token.error().message));
+                                      .arg(url.toString(), ui::errorMessage(token.error())));
                              startDemo();
                              return;
                          }
