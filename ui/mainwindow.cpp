@@ -287,8 +287,12 @@ void MainWindow::importConfig()
 {
     const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(),
                                                    tr("JSON (*.json)"));
-    if (f.isEmpty())
-        return;
+    if (!f.isEmpty())
+        importConfigFile(f);
+}
+
+void MainWindow::importConfigFile(const QString &f)
+{
     // Read off the GUI thread; the engine validates and applies it.
     whenFinished(QtConcurrent::run(backgroundPool(),
                                    [f]() -> Result<QByteArray> {
