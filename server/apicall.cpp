@@ -69,17 +69,21 @@ void ApiCall::json(int status, const QJsonValue &value)
     bytes(status, text, "application/json");
 }
 
-void ApiCall::error(int status, const QString &code, const QString &message, const QString &field)
+void ApiCall::error(int status, const QString &code, const QString &message, const QString &field,
+                    const Sentence &sentence)
 {
     QJsonObject o{{QStringLiteral("error"), message}, {QStringLiteral("code"), code}};
     if (!field.isEmpty())
         o.insert(QStringLiteral("field"), field);
+    // The message with its values apart, so that a remote console says it in its language.
+    if (!sentence.isEmpty())
+        o.insert(QStringLiteral("sentence"), sentence.toJson());
     json(status, o);
 }
 
 void ApiCall::fail(const Error &e)
 {
-    error(httpStatusFor(e), e.code, e.message, e.field);
+    error(httpStatusFor(e), e.code, e.message, e.field, e.sentence);
 }
 
 std::shared_ptr<QHttpServerResponder> ApiCall::takeResponder()

@@ -55,7 +55,8 @@ public:
 
     void json(int status, const QJsonValue &value);
     void bytes(int status, const QByteArray &body, const QByteArray &contentType);
-    void error(int status, const QString &code, const QString &message, const QString &field = {});
+    void error(int status, const QString &code, const QString &message, const QString &field = {},
+               const Sentence &sentence = {});
     /// Answers an engine error with the HTTP status its code calls for.
     void fail(const Error &error);
     bool answered() const { return m_answered; }

@@ -90,6 +90,368 @@ Nothing was started: correct the file and try again, or choose another store.</s
     </message>
 </context>
 <context>
+    <name>EngineSentence</name>
+    <message>
+        <source>a node with id &quot;%1&quot; is already registered</source>
+        <translation>已有 ID 为“%1”的节点</translation>
+    </message>
+    <message>
+        <source>the cluster is full: max_nodes is %1</source>
+        <translation>集群已满：max_nodes 为 %1</translation>
+    </message>
+    <message>
+        <source>there is no node &quot;%1&quot;</source>
+        <translation>没有节点“%1”</translation>
+    </message>
+    <message>
+        <source>node id &quot;%1&quot; must be 1-64 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;, starting with a letter or digit</source>
+        <translation>节点 ID“%1”必须由 1-64 个字母、数字、“.”、“_”或“-”组成，并以字母或数字开头</translation>
+    </message>
+    <message>
+        <source>health path &quot;%1&quot; must start with &apos;/&apos; and contain no spaces</source>
+        <translation>健康检查路径“%1”必须以“/”开头且不含空格</translation>
+    </message>
+    <message>
+        <source>weight %1 is out of range (1..256)</source>
+        <translation>权重 %1 超出范围（1..256）</translation>
+    </message>
+    <message>
+        <source>health path is longer than 2048 bytes</source>
+        <translation>健康检查路径超过 2048 字节</translation>
+    </message>
+    <message>
+        <source>a node has at most 64 tags</source>
+        <translation>一个节点最多有 64 个标签</translation>
+    </message>
+    <message>
+        <source>tag &quot;%1&quot; must be 1-128 characters and contain no comma</source>
+        <translation>标签“%1”必须为 1-128 个字符且不含逗号</translation>
+    </message>
+    <message>
+        <source>node %1: %2 is longer than 4096 characters</source>
+        <translation>节点 %1：%2 超过 4096 个字符</translation>
+    </message>
+    <message>
+        <source>node %1: %2 holds control characters</source>
+        <translation>节点 %1：%2 含有控制字符</translation>
+    </message>
+    <message>
+        <source>node %1: client_cert and client_key go together: give both or neither</source>
+        <translation>节点 %1：client_cert 与 client_key 须一起设置：两个都给，或都不给</translation>
+    </message>
+    <message>
+        <source>node %1: </source>
+        <translation>节点 %1：</translation>
+    </message>
+    <message>
+        <source>an array</source>
+        <translation>一个数组</translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation>一个对象</translation>
+    </message>
+    <message>
+        <source>key &apos;%1&apos;: value %2 %3</source>
+        <translation>键“%1”：值 %2 %3</translation>
+    </message>
+    <message>
+        <source>is out of range (%1..%2)</source>
+        <translation>超出范围（%1..%2）</translation>
+    </message>
+    <message>
+        <source>is longer than %1 bytes</source>
+        <translation>超过 %1 字节</translation>
+    </message>
+    <message>
+        <source>is not a whole number</source>
+        <translation>不是整数</translation>
+    </message>
+    <message>
+        <source>is not a duration string (use e.g. 500ms, 30s, 2m)</source>
+        <translation>不是时长字符串（请写成如 500ms、30s、2m）</translation>
+    </message>
+    <message>
+        <source>is not a duration (use e.g. 500ms, 30s, 2m)</source>
+        <translation>不是有效的时长（请写成如 500ms、30s、2m）</translation>
+    </message>
+    <message>
+        <source>is not a string</source>
+        <translation>不是字符串</translation>
+    </message>
+    <message>
+        <source>holds control characters</source>
+        <translation>含有控制字符</translation>
+    </message>
+    <message>
+        <source>key &apos;%1&apos;: the secret is longer than 4096 characters</source>
+        <translation>键“%1”：密钥超过 4096 个字符</translation>
+    </message>
+    <message>
+        <source>is not true or false</source>
+        <translation>不是 true 或 false</translation>
+    </message>
+    <message>
+        <source>is not an http(s) URL with a host</source>
+        <translation>不是带主机的 http(s) URL</translation>
+    </message>
+    <message>
+        <source>holds a user name or password; use token_file or client_cert instead</source>
+        <translation>含有用户名或密码；请改用 token_file 或 client_cert</translation>
+    </message>
+    <message>
+        <source>key &apos;%1.%2&apos; is not a known target setting</source>
+        <translation>键“%1.%2”不是已知的目标设置</translation>
+    </message>
+    <message>
+        <source>must be 1-%1 letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;</source>
+        <translation>必须由 1-%1 个字母、数字、“.”、“_”或“-”组成</translation>
+    </message>
+    <message>
+        <source>must be non-empty letters, digits, &apos;.&apos;, &apos;_&apos; or &apos;-&apos;</source>
+        <translation>必须是非空的字母、数字、“.”、“_”或“-”</translation>
+    </message>
+    <message>
+        <source>is not a list of event types</source>
+        <translation>不是事件类型列表</translation>
+    </message>
+    <message>
+        <source>is not an event type (%1)</source>
+        <translation>不是事件类型（%1）</translation>
+    </message>
+    <message>
+        <source>is not an object like {&quot;max&quot;: 3, &quot;interval&quot;: &quot;5s&quot;}</source>
+        <translation>不是形如 {&quot;max&quot;: 3, &quot;interval&quot;: &quot;5s&quot;} 的对象</translation>
+    </message>
+    <message>
+        <source>key &apos;%1retry.%2&apos; is not a known retry setting (max, interval)</source>
+        <translation>键“%1retry.%2”不是已知的重试设置（max、interval）</translation>
+    </message>
+    <message>
+        <source>is not a rate in requests per second (0..1000000, 0 = unlimited)</source>
+        <translation>不是每秒请求数（0..1000000，0 表示不限）</translation>
+    </message>
+    <message>
+        <source>key &apos;%1client_cert&apos; and &apos;%1client_key&apos; go together: give both or neither</source>
+        <translation>键“%1client_cert”与“%1client_key”须一起设置：两个都给，或都不给</translation>
+    </message>
+    <message>
+        <source>is not an object</source>
+        <translation>不是对象</translation>
+    </message>
+    <message>
+        <source>is not a strategy (round-robin, least-connections, weighted-round-robin, ip-hash, power-of-two)</source>
+        <translation>不是负载均衡策略（round-robin、least-connections、weighted-round-robin、ip-hash、power-of-two）</translation>
+    </message>
+    <message>
+        <source>is not a list of targets</source>
+        <translation>不是目标列表</translation>
+    </message>
+    <message>
+        <source>key &apos;targets[%1].name&apos;: &quot;%2&quot; is used by an earlier target</source>
+        <translation>键“targets[%1].name”：“%2”已被前面的目标使用</translation>
+    </message>
+    <message>
+        <source>is not a level (debug, info, warning, error)</source>
+        <translation>不是日志级别（debug、info、warning、error）</translation>
+    </message>
+    <message>
+        <source>must start with &apos;/&apos; and hold no spaces</source>
+        <translation>必须以“/”开头且不含空格</translation>
+    </message>
+    <message>
+        <source>must not be empty</source>
+        <translation>不能为空</translation>
+    </message>
+    <message>
+        <source>must be set together with %1 (TLS needs both the certificate and its key)</source>
+        <translation>必须与 %1 一起设置（TLS 需要证书及其私钥）</translation>
+    </message>
+    <message>
+        <source>must name the passphrase file when backup_dir is set (backups are encrypted)</source>
+        <translation>设置了 backup_dir 时必须指定口令文件（备份是加密的）</translation>
+    </message>
+    <message>
+        <source>is longer than health_check_interval (%1)</source>
+        <translation>比 health_check_interval（%1）还长</translation>
+    </message>
+    <message>
+        <source>the config is %1 bytes; at most %2 are read</source>
+        <translation>配置有 %1 字节；最多读取 %2 字节</translation>
+    </message>
+    <message>
+        <source>not valid JSON at line %1, column %2: %3</source>
+        <translation>第 %1 行第 %2 列不是有效的 JSON：%3</translation>
+    </message>
+    <message>
+        <source>the config must be a JSON object</source>
+        <translation>配置必须是 JSON 对象</translation>
+    </message>
+    <message>
+        <source>key &apos;%1&apos; is not a known setting</source>
+        <translation>键“%1”不是已知的设置</translation>
+    </message>
+    <message>
+        <source>cannot read config file %1: %2</source>
+        <translation>无法读取配置文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>key &apos;backup_passphrase_file&apos;: %1</source>
+        <translation>键“backup_passphrase_file”：%1</translation>
+    </message>
+    <message>
+        <source>is longer than 4096 characters</source>
+        <translation>超过 4096 个字符</translation>
+    </message>
+    <message>
+        <source>does not exist</source>
+        <translation>不存在</translation>
+    </message>
+    <message>
+        <source>is not a file</source>
+        <translation>不是文件</translation>
+    </message>
+    <message>
+        <source>is not readable by this user</source>
+        <translation>当前用户无法读取</translation>
+    </message>
+    <message>
+        <source>%1%2: &quot;%3&quot; %4</source>
+        <translation>%1%2：“%3”%4</translation>
+    </message>
+    <message>
+        <source>%1client_cert and %1client_key go together: give both or neither</source>
+        <translation>%1client_cert 与 %1client_key 须一起设置：两个都给，或都不给</translation>
+    </message>
+    <message>
+        <source>%1token_file: %2</source>
+        <translation>%1token_file：%2</translation>
+    </message>
+    <message>
+        <source>unterminated object</source>
+        <translation>对象未结束</translation>
+    </message>
+    <message>
+        <source>missing name separator</source>
+        <translation>缺少名称分隔符（:）</translation>
+    </message>
+    <message>
+        <source>unterminated array</source>
+        <translation>数组未结束</translation>
+    </message>
+    <message>
+        <source>missing value separator</source>
+        <translation>缺少值分隔符（,）</translation>
+    </message>
+    <message>
+        <source>illegal value</source>
+        <translation>非法的值</translation>
+    </message>
+    <message>
+        <source>invalid termination by number</source>
+        <translation>数字处意外结束</translation>
+    </message>
+    <message>
+        <source>illegal number</source>
+        <translation>非法的数字</translation>
+    </message>
+    <message>
+        <source>invalid escape sequence</source>
+        <translation>无效的转义序列</translation>
+    </message>
+    <message>
+        <source>invalid UTF8 string</source>
+        <translation>无效的 UTF-8 字符串</translation>
+    </message>
+    <message>
+        <source>unterminated string</source>
+        <translation>字符串未结束</translation>
+    </message>
+    <message>
+        <source>object is missing after a comma</source>
+        <translation>逗号后缺少对象</translation>
+    </message>
+    <message>
+        <source>too deeply nested document</source>
+        <translation>文档嵌套过深</translation>
+    </message>
+    <message>
+        <source>too large document</source>
+        <translation>文档过大</translation>
+    </message>
+    <message>
+        <source>garbage at the end of the document</source>
+        <translation>文档末尾有多余内容</translation>
+    </message>
+    <message>
+        <source>delivery %1 is not a dead letter</source>
+        <translation>投递 %1 不是死信</translation>
+    </message>
+    <message>
+        <source>queue full: %1 deliveries wait and the backlog limit is %2; nothing was accepted, try again later</source>
+        <translation>队列已满：%1 个投递在等待，积压上限为 %2；未接受任何内容，请稍后再试</translation>
+    </message>
+    <message>
+        <source>the sync outbox is not running</source>
+        <translation>同步发件箱未运行</translation>
+    </message>
+    <message>
+        <source>there is no sync target &quot;%1&quot;</source>
+        <translation>没有同步目标“%1”</translation>
+    </message>
+    <message>
+        <source>the sync service is not running</source>
+        <translation>同步服务未运行</translation>
+    </message>
+    <message>
+        <source>key &apos;max_nodes&apos;: value %1 is below the %2 nodes registered now</source>
+        <translation>键“max_nodes”：值 %1 小于现在已注册的 %2 个节点</translation>
+    </message>
+    <message>
+        <source>the simulation needs at least one node</source>
+        <translation>模拟至少需要一个节点</translation>
+    </message>
+    <message>
+        <source>node %1: weight %2 is out of range (1..256)</source>
+        <translation>节点 %1：权重 %2 超出范围（1..256）</translation>
+    </message>
+    <message>
+        <source>node %1: capacity %2 is out of range (1..100000)</source>
+        <translation>节点 %1：容量 %2 超出范围（1..100000）</translation>
+    </message>
+    <message>
+        <source>node %1: latency %2 ms is out of range (&gt;0..600000)</source>
+        <translation>节点 %1：延迟 %2 ms 超出范围（&gt;0..600000）</translation>
+    </message>
+    <message>
+        <source>node %1: queue limit %2 is negative</source>
+        <translation>节点 %1：队列上限 %2 为负数</translation>
+    </message>
+    <message>
+        <source>arrival rate %1/s is out of range (&gt;0..1e9)</source>
+        <translation>到达速率 %1/s 超出范围（&gt;0..1e9）</translation>
+    </message>
+    <message>
+        <source>request count %1 is out of range (1..100000000)</source>
+        <translation>请求数 %1 超出范围（1..100000000）</translation>
+    </message>
+    <message>
+        <source>no strategy to simulate</source>
+        <translation>没有要模拟的策略</translation>
+    </message>
+</context>
+<context>
+    <name>QIODevice</name>
+    <message>
+        <source>Unknown error</source>
+        <translation>未知错误</translation>
+    </message>
+</context>
+<context>
     <name>Error</name>
     <message>
         <source>the engine cannot be reached</source>

@@ -15,6 +15,7 @@
 #include "pages/logspage.h"
 #include "pages/nodespage.h"
 #include "pages/overviewpage.h"
+#include "pages/page.h"
 #include "pages/syncpage.h"
 #include "widgets/elidedlabel.h"
 #include "widgets/staleitemdelegate.h"
@@ -200,6 +201,7 @@ void MainWindow::buildFileMenu()
     m_useEmbedded->setEnabled(m_session->info().remote);
     m_fileMenu->addSeparator();
     m_importConfig = m_fileMenu->addAction(QString(), this, &MainWindow::importConfig);
+    m_importConfig->setObjectName(QStringLiteral("importConfigAction"));
     m_exportConfig = m_fileMenu->addAction(QString(), this, &MainWindow::exportConfig);
     m_backup = m_fileMenu->addAction(QString(), this, &MainWindow::askForBackup);
     m_backup->setObjectName(QStringLiteral("backupAction"));
@@ -291,8 +293,12 @@ void MainWindow::importConfig()
 {
     const QString f = QFileDialog::getOpenFileName(this, tr("Import configuration"), QString(),
                                                    tr("JSON (*.json)"));
-    if (f.isEmpty())
-        return;
+    if (!f.isEmpty())
+        importConfigFile(f);
+}
+
+void MainWindow::importConfigFile(const QString &f)
+{
     // Read off the GUI thread; the engine validates and applies it.
     whenFinished(QtConcurrent::run(backgroundPool(),
                                    [f]() -> Result<QByteArray> {
@@ -303,13 +309,13 @@ void MainWindow::importConfig()
                                    }),
                  this, [this](const Result<QByteArray> &json) {
                      if (!json) {
-                         showError(json.error().message);
+                         showError(errorMessage(json.error()));
                          return;
                      }
                      whenFinished(m_session->applyConfig(json.value()), this,
                                   [this](const Result<int> &s) {
                                       if (!s)
-                                          showError(s.error().message);
+                                          showError(errorMessage(s.error()));
                                   });
                  });
 }
@@ -323,14 +329,14 @@ void MainWindow::exportConfig()
     // Exported with secrets masked: importing it back into this cluster keeps its secrets.
     whenFinished(m_session->config(false), this, [this, f](const Result<ClusterConfig> &c) {
         if (!c) {
-            showError(c.error().message);
+            showError(errorMessage(c.error()));
             return;
         }
         // Written off the GUI thread.
         whenFinished(QtConcurrent::run(backgroundPool(), [c, f] { return c->saveToFile(f); }), this,
                      [this](const Status &s) {
                          if (!s)
-                             showError(s.error().message);
+                             showError(errorMessage(s.error()));
                      });
     });
 }
@@ -566,7 +572,7 @@ QFuture<Result<BackupInfo>> MainWindow::backupTo(const QString &path, const QByt
     return whenFinishedThen(
         m_session->createBackup(path, passphrase), this, [this, path](const Result<BackupInfo> &r) {
             if (!r)
-                showError(r.error().message);
+                showError(errorMessage(r.error()));
             else
                 showNotice(tr("Backup made at %1 (%2 KiB, encrypted).")
                                .arg(path)

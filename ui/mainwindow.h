@@ -77,6 +77,9 @@ public:
     /// File → Backup…: an online, encrypted copy of the engine's store at `path` (on the
     /// engine's machine). Answers with the result shown in the status bar, or an error box.
     QFuture<Result<BackupInfo>> backupTo(const QString &path, const QByteArray &passphrase);
+    /// File → Import configuration… once a file is chosen: the engine checks and applies it;
+    /// what it refuses is said in the status bar, in the console's language.
+    void importConfigFile(const QString &file);
     /// Whether the engine's data on screen is live (false while a remote engine is away).
     bool isLive() const { return m_live; }
     /// The size the pages are laid out for (and tested at), when the screen has room for it.

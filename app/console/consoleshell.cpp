@@ -155,11 +155,28 @@ QString ConsoleShell::storeFailure(const QString &store, const Error &error) con
     if (!m_window)
         return tr("Cannot open the cluster store %1: %2\nNothing was started: choose another "
                   "store, or start the demo.")
-            .arg(store, error.message);
+            .arg(store, ui::errorMessage(error));
     return tr("Cannot open the cluster store %1: %2\nChoose another store (File → Open cluster "
               "store…), or start the console with --demo.")
-        .arg(store, error.message);
+        .arg(store, ui::errorMessage(error));
 }
+
+namespace {
+
+/// `error` without the file it names first ("FILE: reason"): the message names it once, first.
+Error withoutFileNamed(const Error &error, const QString &file)
+{
+    const Sentence &said = error.sentence;
+    if (said.wording() == "%1: %2" && said.values().size() == 2 && said.values().at(0).english() == file)
+        return makeError(error.code, said.values().at(1));
+    Error detail = error;
+    const QString named = file + QStringLiteral(": ");
+    if (detail.message.startsWith(named))
+        detail.message.remove(0, named.size());
+    return detail;
+}
+
+} // namespace
 
 QString ConsoleShell::openFailure(const EngineOptions &options, const Error &error) const
 {
@@ -167,13 +184,9 @@ QString ConsoleShell::openFailure(const EngineOptions &options, const Error &err
     // was said as "Cannot open the cluster store" of a store that was fine).
     if (error.code.startsWith(u"config.") && !options.configPath.isEmpty()) {
         const QString file = QDir::toNativeSeparators(options.configPath);
-        Error detail = error;
-        const QString named = options.configPath + QStringLiteral(": ");
-        if (detail.message.startsWith(named)) // said once, first
-            detail.message.remove(0, named.size());
         return tr("Cannot use the config file %1: %2\nNothing was started: correct the file and "
                   "try again, or choose another store.")
-            .arg(file, detail.message);
+            .arg(file, ui::errorMessage(withoutFileNamed(error, options.configPath)));
     }
     return storeFailure(options.outboxUrl.isEmpty() ? options.dbPath : options.outboxUrl, error);
 }
@@ -300,7 +313,7 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
                         if (path)
                             QSettings().setValue(QStringLiteral("remote/tokenFile"), path.value());
                         else
-                            fail(path.error().message);
+                            fail(ui::errorMessage(path.error()));
                     });
             }
             adopt(std::move(*pending), nullptr);
@@ -349,7 +362,7 @@ void ConsoleShell::startRemembered()
                          if (!token) {
                              fail(tr("The remembered engine %1 has no readable token (%2); "
                                      "starting the demo.")
-                                      .arg(url.toString(), token.error().message));
+                                      .arg(url.toString(), ui::errorMessage(token.error())));
                              startDemo();
                              return;
                          }

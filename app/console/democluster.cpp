@@ -5,6 +5,7 @@
 #include "core/backgroundpool.h"
 #include "core/secrets.h"
 #include "core/whenfinished.h"
+#include "pages/page.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -323,12 +324,12 @@ void DemoCluster::configure()
                           [config, configFile] { return config.saveToFile(configFile); }),
         this, [this, options, nodes](const Status &saved) {
             if (!saved) {
-                emit failed(saved.error().message);
+                emit failed(ui::errorMessage(saved.error()));
                 return;
             }
             whenFinished(m_engine->start(options), this, [this, nodes](const Status &started) {
                 if (!started) {
-                    emit failed(started.error().message);
+                    emit failed(ui::errorMessage(started.error()));
                     return;
                 }
                 // Ready once every add is answered (or dropped), as QtFuture::whenAll() would say;

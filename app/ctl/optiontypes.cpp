@@ -48,9 +48,10 @@ QString leaseFault(const QString &seconds)
 /// The config's rule for a target URL, the URL named without a user name or password.
 QString targetUrlFault(const QString &url)
 {
-    const QString fault = TargetRules::urlFault(url);
-    return fault.isEmpty() ? QString()
-                           : QStringLiteral("\"%1\" %2").arg(withoutUserInfo(url).left(200), fault);
+    const Sentence fault = TargetRules::urlFault(url);
+    return fault.isEmpty()
+               ? QString()
+               : QStringLiteral("\"%1\" %2").arg(withoutUserInfo(url).left(200), fault.english());
 }
 
 /// Its other faults are said by the copy, which parses it before it connects.

@@ -182,25 +182,40 @@ StrategyOutcome simulate(const SimulationParams &p, Strategy strategy,
 
 Status SimulationParams::validate() const
 {
-    const auto bad = [](const QString &m) { return Status(makeError(QStringLiteral("simulation.invalid"), m)); };
+    const auto bad = [](const char *wording, QList<Sentence> values = {}) {
+        return Status(
+            makeError(QStringLiteral("simulation.invalid"), Sentence(wording, std::move(values))));
+    };
+    const auto number = [](auto n) { return Sentence(QStringLiteral("%1").arg(n)); };
     if (nodes.isEmpty())
-        return bad(QStringLiteral("the simulation needs at least one node"));
+        return bad(QT_TRANSLATE_NOOP("EngineSentence", "the simulation needs at least one node"));
     for (const SimNode &s : nodes) {
         if (s.weight < 1 || s.weight > 256)
-            return bad(QStringLiteral("node %1: weight %2 is out of range (1..256)").arg(s.id).arg(s.weight));
+            return bad(QT_TRANSLATE_NOOP("EngineSentence",
+                                         "node %1: weight %2 is out of range (1..256)"),
+                       {s.id, number(s.weight)});
         if (s.capacity < 1 || s.capacity > 100000)
-            return bad(QStringLiteral("node %1: capacity %2 is out of range (1..100000)").arg(s.id).arg(s.capacity));
+            return bad(QT_TRANSLATE_NOOP("EngineSentence",
+                                         "node %1: capacity %2 is out of range (1..100000)"),
+                       {s.id, number(s.capacity)});
         if (!(s.latencyMs > 0) || s.latencyMs > 600000)
-            return bad(QStringLiteral("node %1: latency %2 ms is out of range (>0..600000)").arg(s.id).arg(s.latencyMs));
+            return bad(QT_TRANSLATE_NOOP("EngineSentence",
+                                         "node %1: latency %2 ms is out of range (>0..600000)"),
+                       {s.id, number(s.latencyMs)});
         if (s.queueLimit < 0)
-            return bad(QStringLiteral("node %1: queue limit %2 is negative").arg(s.id).arg(s.queueLimit));
+            return bad(QT_TRANSLATE_NOOP("EngineSentence", "node %1: queue limit %2 is negative"),
+                       {s.id, number(s.queueLimit)});
     }
     if (!(arrivalRate > 0) || arrivalRate > 1e9)
-        return bad(QStringLiteral("arrival rate %1/s is out of range (>0..1e9)").arg(arrivalRate));
+        return bad(QT_TRANSLATE_NOOP("EngineSentence",
+                                     "arrival rate %1/s is out of range (>0..1e9)"),
+                   {number(arrivalRate)});
     if (requests < 1 || requests > 100000000)
-        return bad(QStringLiteral("request count %1 is out of range (1..100000000)").arg(requests));
+        return bad(QT_TRANSLATE_NOOP("EngineSentence",
+                                     "request count %1 is out of range (1..100000000)"),
+                   {number(requests)});
     if (strategies.isEmpty())
-        return bad(QStringLiteral("no strategy to simulate"));
+        return bad(QT_TRANSLATE_NOOP("EngineSentence", "no strategy to simulate"));
     return {};
 }
 

@@ -323,10 +323,15 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
     if (Status s = spec.validate(); !s)
         return s.error();
     if (find(spec.id))
-        return makeError(QStringLiteral("node.duplicate"), QStringLiteral("a node with id \"%1\" is already registered").arg(spec.id));
+        return makeError(QStringLiteral("node.duplicate"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "a node with id \"%1\" is already registered"),
+                                  {spec.id}));
     if (int(m_nodes.size()) >= m_config.maxNodes)
         return makeError(QStringLiteral("cluster.full"),
-                         QStringLiteral("the cluster is full: max_nodes is %1").arg(m_config.maxNodes));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "the cluster is full: max_nodes is %1"),
+                                  {Sentence::value(m_config.maxNodes)}));
     if (Status s = spec.checkFiles(); !s)
         return s.error();
     if (Status s =
@@ -347,7 +352,7 @@ Result<NodeStatus> ClusterManager::registerNode(const NodeSpec &spec, const QStr
 Error ClusterManager::unknownNode(const QString &id)
 {
     return makeError(QStringLiteral("node.unknown"),
-                     QStringLiteral("there is no node \"%1\"").arg(id));
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "there is no node \"%1\""), {id}));
 }
 
 Status ClusterManager::editNode(const NodeSpec &spec, const QString &actor)

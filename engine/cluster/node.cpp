@@ -116,32 +116,39 @@ Status NodeSpec::validate() const
     if (!idPattern.match(id).hasMatch())
         return makeError(
             QStringLiteral("node.invalid_id"),
-            QStringLiteral("node id \"%1\" must be 1-64 letters, digits, '.', '_' or '-', "
-                           "starting with a letter or digit")
-                .arg(id.left(80)));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "node id \"%1\" must be 1-64 letters, digits, '.', '_' or "
+                                       "'-', starting with a letter or digit"),
+                     {id.left(80)}));
     if (Status s = validateUrl(url); !s)
         return s;
     if (!healthPath.startsWith(u'/') || healthPath.contains(u' '))
         return makeError(QStringLiteral("node.invalid_health_path"),
-                         QStringLiteral("health path \"%1\" must start with '/' and contain no spaces").arg(healthPath));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "health path \"%1\" must start with '/' and "
+                                                    "contain no spaces"),
+                                  {healthPath}));
+    static_assert(MinNodeWeight == 1 && MaxNodeWeight == 256, "the wording below says 1..256");
     if (weight < MinNodeWeight || weight > MaxNodeWeight)
         return makeError(QStringLiteral("node.invalid_weight"),
-                         QStringLiteral("weight %1 is out of range (%2..%3)")
-                             .arg(weight)
-                             .arg(MinNodeWeight)
-                             .arg(MaxNodeWeight));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "weight %1 is out of range (1..256)"),
+                                  {Sentence::value(weight)}));
     if (healthPath.size() > 2048)
         return makeError(QStringLiteral("node.invalid_health_path"),
-                         QStringLiteral("health path is longer than 2048 bytes"));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "health path is longer than 2048 bytes")));
     if (tags.size() > 64)
         return makeError(QStringLiteral("node.invalid_tag"),
-                         QStringLiteral("a node has at most 64 tags"));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "a node has at most 64 tags")));
     for (const QString &t : tags)
         if (t.trimmed().isEmpty() || t.contains(u',') || t.size() > 128)
             return makeError(
                 QStringLiteral("node.invalid_tag"),
-                QStringLiteral("tag \"%1\" must be 1-128 characters and contain no comma")
-                    .arg(t.left(80)));
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "tag \"%1\" must be 1-128 characters and contain no "
+                                           "comma"),
+                         {t.left(80)}));
     const std::pair<const char *, const QString *> files[] = {{"ca_file", &caFile},
                                                               {"client_cert", &clientCert},
                                                               {"client_key", &clientKey},
@@ -149,19 +156,23 @@ Status NodeSpec::validate() const
     for (const auto &[key, value] : files) {
         if (value->size() > 4096)
             return makeError(QStringLiteral("node.invalid_tls"),
-                             QStringLiteral("node %1: %2 is longer than 4096 characters")
-                                 .arg(id, QLatin1String(key)));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "node %1: %2 is longer than 4096 "
+                                                        "characters"),
+                                      {id, QString::fromLatin1(key)}));
         for (const QChar c : *value)
             if (c.category() == QChar::Other_Control)
                 return makeError(QStringLiteral("node.invalid_tls"),
-                                 QStringLiteral("node %1: %2 holds control characters")
-                                     .arg(id, QLatin1String(key)));
+                                 Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                            "node %1: %2 holds control characters"),
+                                          {id, QString::fromLatin1(key)}));
     }
     if (clientCert.isEmpty() != clientKey.isEmpty())
         return makeError(
             QStringLiteral("node.invalid_tls"),
-            QStringLiteral("node %1: client_cert and client_key go together: give both or neither")
-                .arg(id));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "node %1: client_cert and client_key go "
+                                                         "together: give both or neither"),
+                     {id}));
     return {};
 }
 
@@ -172,10 +183,10 @@ std::shared_ptr<const HttpSecurity> NodeSpec::security() const
 
 Status NodeSpec::checkFiles() const
 {
-    if (Status s = validateTlsFiles(QStringLiteral("node %1: ").arg(id), caFile, clientCert,
-                                    clientKey, tokenFile);
+    if (Status s = validateTlsFiles(Sentence(QT_TRANSLATE_NOOP("EngineSentence", "node %1: "), {id}),
+                                    caFile, clientCert, clientKey, tokenFile);
         !s)
-        return makeError(QStringLiteral("node.invalid_tls"), s.error().message);
+        return makeError(QStringLiteral("node.invalid_tls"), s.error().said());
     return {};
 }
 

@@ -23,24 +23,43 @@ namespace jobfirst {
 
 namespace {
 
-Error keyError(const QString &key, const QJsonValue &value, const QString &why)
+/// A value as a config error quotes it: JSON's own words, a long string cut.
+Sentence shownValue(const QJsonValue &value)
 {
-    QString shown;
     if (value.isString())
-        shown = u'"' +
-                (value.toString().size() > 100 ? value.toString().left(100) + QStringLiteral("…")
-                                               : value.toString()) +
-                u'"';
-    else if (value.isDouble())
-        shown = QString::number(value.toDouble());
-    else if (value.isBool())
-        shown = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    else if (value.isNull())
-        shown = QStringLiteral("null");
-    else
-        shown = value.isArray() ? QStringLiteral("an array") : QStringLiteral("an object");
+        return QString(u'"' +
+                       (value.toString().size() > 100
+                            ? value.toString().left(100) + QStringLiteral("…")
+                            : value.toString()) +
+                       u'"');
+    if (value.isDouble())
+        return QString::number(value.toDouble());
+    if (value.isBool())
+        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    if (value.isNull())
+        return QStringLiteral("null");
+    return value.isArray() ? Sentence(QT_TRANSLATE_NOOP("EngineSentence", "an array"))
+                           : Sentence(QT_TRANSLATE_NOOP("EngineSentence", "an object"));
+}
+
+/// "key 'batch_size': value 0 is out of range (1..1000)": the key is the sentence's first
+/// value (inTarget() names the target in it).
+Error keyError(const QString &key, const QJsonValue &value, const Sentence &why)
+{
     return makeError(QStringLiteral("config.invalid"),
-                     QStringLiteral("key '%1': value %2 %3").arg(key, shown, why));
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "key '%1': value %2 %3"),
+                              {key, shownValue(value), why}));
+}
+
+Sentence outOfRange(const QString &lo, const QString &hi)
+{
+    return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "is out of range (%1..%2)"), {lo, hi});
+}
+
+Sentence longerThan(int maxBytes)
+{
+    return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "is longer than %1 bytes"),
+                    {Sentence::value(maxBytes)});
 }
 
 Status readInt(const QJsonObject &o, const QString &key, int lo, int hi, int *out)
@@ -50,10 +69,10 @@ Status readInt(const QJsonObject &o, const QString &key, int lo, int hi, int *ou
     const QJsonValue v = o.value(key);
     // std::trunc, not a cast: casting 1e300 to an integer is undefined (found by fuzz_config).
     if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() != std::trunc(v.toDouble()))
-        return keyError(key, v, QStringLiteral("is not a whole number"));
+        return keyError(key, v, QT_TRANSLATE_NOOP("EngineSentence", "is not a whole number"));
     const double d = v.toDouble();
     if (d < lo || d > hi)
-        return keyError(key, v, QStringLiteral("is out of range (%1..%2)").arg(lo).arg(hi));
+        return keyError(key, v, outOfRange(QString::number(lo), QString::number(hi)));
     *out = int(d);
     return {};
 }
@@ -64,13 +83,16 @@ Status readDuration(const QJsonObject &o, const QString &key, qint64 lo, qint64 
         return {};
     const QJsonValue v = o.value(key);
     if (!v.isString())
-        return keyError(key, v, QStringLiteral("is not a duration string (use e.g. 500ms, 30s, 2m)"));
+        return keyError(key, v,
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "is not a duration string (use e.g. 500ms, 30s, 2m)"));
     const auto ms = parseDuration(v.toString());
     if (!ms)
-        return keyError(key, v, QStringLiteral("is not a duration (use e.g. 500ms, 30s, 2m)"));
-    if (ms.value() < lo || ms.value() > hi)
         return keyError(key, v,
-                        QStringLiteral("is out of range (%1..%2)").arg(formatDuration(lo), formatDuration(hi)));
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "is not a duration (use e.g. 500ms, 30s, 2m)"));
+    if (ms.value() < lo || ms.value() > hi)
+        return keyError(key, v, outOfRange(formatDuration(lo), formatDuration(hi)));
     *out = ms.value();
     return {};
 }
@@ -91,12 +113,12 @@ Status readString(const QJsonObject &o, const QString &key, QString *out, int ma
         return {};
     const QJsonValue v = o.value(key);
     if (!v.isString())
-        return keyError(key, v, QStringLiteral("is not a string"));
+        return keyError(key, v, QT_TRANSLATE_NOOP("EngineSentence", "is not a string"));
     const QString text = v.toString();
     if (text.size() > maxBytes || text.toUtf8().size() > maxBytes)
-        return keyError(key, v, QStringLiteral("is longer than %1 bytes").arg(maxBytes));
+        return keyError(key, v, longerThan(maxBytes));
     if (hasControlCharacters(text))
-        return keyError(key, v, QStringLiteral("holds control characters"));
+        return keyError(key, v, QT_TRANSLATE_NOOP("EngineSentence", "holds control characters"));
     *out = text;
     return {};
 }
@@ -109,12 +131,14 @@ Status readSecret(const QJsonObject &o, const QString &key, const QString &shown
         return {};
     const QJsonValue v = o.value(key);
     if (!v.isString())
-        return keyError(shownKey, v, QStringLiteral("is not a string"));
+        return keyError(shownKey, v, QT_TRANSLATE_NOOP("EngineSentence", "is not a string"));
     const QString text = v.toString();
     if (text.size() > 4096)
-        return makeError(
-            QStringLiteral("config.invalid_secret"),
-            QStringLiteral("key '%1': the secret is longer than 4096 characters").arg(shownKey));
+        return makeError(QStringLiteral("config.invalid_secret"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "key '%1': the secret is longer than 4096 "
+                                                    "characters"),
+                                  {shownKey}));
     if (!isMaskedSecret(text))
         if (Status s = validateSecret(shownKey, text); !s)
             return s;
@@ -128,14 +152,14 @@ Status readBool(const QJsonObject &o, const QString &key, bool *out)
         return {};
     const QJsonValue v = o.value(key);
     if (!v.isBool())
-        return keyError(key, v, QStringLiteral("is not true or false"));
+        return keyError(key, v, QT_TRANSLATE_NOOP("EngineSentence", "is not true or false"));
     *out = v.toBool();
     return {};
 }
 
 Status checkUrl(const QString &key, const QString &text)
 {
-    const QString fault = TargetRules::urlFault(text);
+    const Sentence fault = TargetRules::urlFault(text);
     if (fault.isEmpty())
         return {};
     const bool hidden = TargetRules::holdsCredentials(text);
@@ -155,7 +179,9 @@ Status checkTargetKeys(const QJsonObject &o, const QString &where)
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!keys.contains(it.key()))
             return makeError(QStringLiteral("config.unknown_key"),
-                             QStringLiteral("key '%1.%2' is not a known target setting").arg(where, it.key()));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "key '%1.%2' is not a known target setting"),
+                                      {where, it.key()}));
     return {};
 }
 
@@ -163,20 +189,23 @@ Status readTargetName(const QJsonObject &o, const QString &where, QString *name)
 {
     if (!readString(o, QStringLiteral("name"), name, ClusterConfig::MaxIdBytes))
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
-                        QStringLiteral("must be 1-%1 letters, digits, '.', '_' or '-'")
-                            .arg(ClusterConfig::MaxIdBytes));
+                        Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                   "must be 1-%1 letters, digits, '.', '_' or '-'"),
+                                 {Sentence::value(ClusterConfig::MaxIdBytes)}));
     if (name->isEmpty() || name->contains(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]"))))
         return keyError(where + QStringLiteral(".name"), o.value(QStringLiteral("name")),
-                        QStringLiteral("must be non-empty letters, digits, '.', '_' or '-'"));
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "must be non-empty letters, digits, '.', '_' or '-'"));
     return {};
 }
 
 /// The shared readers name the bare key; inside a target the error names the target too.
 Error inTarget(const QString &prefix, const Status &st, const QString &group = {})
 {
-    Error e = st.error();
-    e.message.replace(QStringLiteral("key '"), QStringLiteral("key '") + prefix + group);
-    return e;
+    const Error &e = st.error();
+    // keyError() names the key first.
+    const QString key = prefix + group + e.sentence.values().value(0).english();
+    return makeError(e.code, e.sentence.withValue(0, key));
 }
 
 Status readEvents(const QJsonObject &o, const QString &prefix, QStringList *out)
@@ -186,12 +215,13 @@ Status readEvents(const QJsonObject &o, const QString &prefix, QStringList *out)
         return {};
     if (!events.isArray())
         return keyError(prefix + QStringLiteral("events"), events,
-                        QStringLiteral("is not a list of event types"));
+                        QT_TRANSLATE_NOOP("EngineSentence", "is not a list of event types"));
     for (const QJsonValue &e : events.toArray()) {
         if (!e.isString() || !TargetRules::eventTypes().contains(e.toString()))
-            return keyError(prefix + QStringLiteral("events"), e,
-                            QStringLiteral("is not an event type (%1)")
-                                .arg(TargetRules::eventTypes().join(u", ")));
+            return keyError(
+                prefix + QStringLiteral("events"), e,
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "is not an event type (%1)"),
+                         {TargetRules::eventTypes().join(u", ")}));
         *out << e.toString();
     }
     return {};
@@ -204,14 +234,17 @@ Status readRetry(const QJsonObject &o, const QString &prefix, TargetConfig &t)
         return {};
     if (!retry.isObject())
         return keyError(prefix + QStringLiteral("retry"), retry,
-                        QStringLiteral("is not an object like {\"max\": 3, \"interval\": \"5s\"}"));
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "is not an object like {\"max\": 3, \"interval\": \"5s\"}"));
     const QJsonObject r = retry.toObject();
     for (auto it = r.begin(); it != r.end(); ++it)
         if (it.key() != u"max" && it.key() != u"interval")
             return makeError(
                 QStringLiteral("config.unknown_key"),
-                QStringLiteral("key '%1retry.%2' is not a known retry setting (max, interval)")
-                    .arg(prefix, it.key()));
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "key '%1retry.%2' is not a known retry setting (max, "
+                                           "interval)"),
+                         {prefix, it.key()}));
     Status s;
     if (!(s = readInt(r, QStringLiteral("max"), 0, TargetRules::MaxRetries, &t.maxRetries)))
         return inTarget(prefix, s, QStringLiteral("retry."));
@@ -229,7 +262,8 @@ Status readRateLimit(const QJsonObject &o, const QString &prefix, double *rate)
     if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > TargetRules::MaxRateLimit)
         return keyError(
             prefix + QStringLiteral("rate_limit"), v,
-            QStringLiteral("is not a rate in requests per second (0..1000000, 0 = unlimited)"));
+            QT_TRANSLATE_NOOP("EngineSentence",
+                              "is not a rate in requests per second (0..1000000, 0 = unlimited)"));
     *rate = v.toDouble();
     return {};
 }
@@ -251,9 +285,9 @@ Status readTargetTls(const QJsonObject &o, const QString &prefix, TargetConfig &
     if (t.clientCert.isEmpty() != t.clientKey.isEmpty())
         return makeError(
             QStringLiteral("config.invalid"),
-            QStringLiteral(
-                "key '%1client_cert' and '%1client_key' go together: give both or neither")
-                .arg(prefix));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "key '%1client_cert' and '%1client_key' go "
+                                                         "together: give both or neither"),
+                     {prefix}));
     return {};
 }
 
@@ -261,7 +295,7 @@ Result<TargetConfig> parseTarget(const QJsonValue &value, int index)
 {
     const QString where = QStringLiteral("targets[%1]").arg(index);
     if (!value.isObject())
-        return keyError(where, value, QStringLiteral("is not an object"));
+        return keyError(where, value, QT_TRANSLATE_NOOP("EngineSentence", "is not an object"));
     const QJsonObject o = value.toObject();
     Status s;
     if (!(s = checkTargetKeys(o, where)))
@@ -338,13 +372,13 @@ Setting boolSetting(const QString &key, bool ClusterConfig::*field)
 
 /// A string; `why` says what is wrong with a value read (empty when it is fine).
 Setting stringSetting(const QString &key, QString ClusterConfig::*field, int maxBytes = 4096,
-                      std::function<QString(const QString &)> why = {})
+                      std::function<Sentence(const QString &)> why = {})
 {
     return {key,
             [=](const QJsonObject &o, ClusterConfig &c) {
                 if (Status s = readString(o, key, &(c.*field), maxBytes); !s)
                     return s;
-                if (const QString problem = why ? why(c.*field) : QString(); !problem.isEmpty())
+                if (const Sentence problem = why ? why(c.*field) : Sentence(); !problem.isEmpty())
                     return Status(keyError(key, o.value(key), problem));
                 return Status();
             },
@@ -363,8 +397,9 @@ Setting strategySetting()
                 if (!strategy)
                     return Status(keyError(
                         key, o.value(key),
-                        QStringLiteral("is not a strategy (round-robin, least-connections, "
-                                       "weighted-round-robin, ip-hash, power-of-two)")));
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "is not a strategy (round-robin, least-connections, "
+                                          "weighted-round-robin, ip-hash, power-of-two)")));
                 c.loadBalanceStrategy = *strategy;
                 return Status();
             },
@@ -401,7 +436,8 @@ Status readTargets(const QJsonObject &o, ClusterConfig &c)
     if (v.isUndefined())
         return {};
     if (!v.isArray())
-        return keyError(QStringLiteral("targets"), v, QStringLiteral("is not a list of targets"));
+        return keyError(QStringLiteral("targets"), v,
+                        QT_TRANSLATE_NOOP("EngineSentence", "is not a list of targets"));
     QList<TargetConfig> targets;
     QSet<QString> names;
     const QJsonArray a = v.toArray();
@@ -411,10 +447,10 @@ Status readTargets(const QJsonObject &o, ClusterConfig &c)
             return t.error();
         if (names.contains(t->name))
             return makeError(QStringLiteral("config.invalid"),
-                             QStringLiteral("key 'targets[%1].name': \"%2\" is used by an "
-                                            "earlier target")
-                                 .arg(i)
-                                 .arg(t->name));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "key 'targets[%1].name': \"%2\" is used "
+                                                        "by an earlier target"),
+                                      {Sentence::value(i), t->name}));
         names.insert(t->name);
         targets << t.value();
     }
@@ -463,19 +499,22 @@ Setting targetsSetting()
             }};
 }
 
-QString logLevelProblem(const QString &level)
+Sentence logLevelProblem(const QString &level)
 {
     static const QStringList levels = {QStringLiteral("debug"), QStringLiteral("info"),
                                        QStringLiteral("warning"), QStringLiteral("error")};
-    return levels.contains(level) ? QString()
-                                  : QStringLiteral("is not a level (debug, info, warning, error)");
+    return levels.contains(level)
+               ? Sentence()
+               : Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                            "is not a level (debug, info, warning, error)"));
 }
 
-QString syncPathProblem(const QString &path)
+Sentence syncPathProblem(const QString &path)
 {
     return path.startsWith(u'/') && !path.contains(u' ')
-               ? QString()
-               : QStringLiteral("must start with '/' and hold no spaces");
+               ? Sentence()
+               : Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                            "must start with '/' and hold no spaces"));
 }
 
 /// Every key, in the order they are read (a file with several errors reports the first).
@@ -539,27 +578,30 @@ Status checkCombinations(const ClusterConfig &c)
 {
     if (c.clusterId.trimmed().isEmpty())
         return keyError(QStringLiteral("cluster_id"), QJsonValue(c.clusterId),
-                        QStringLiteral("must not be empty"));
+                        QT_TRANSLATE_NOOP("EngineSentence", "must not be empty"));
     if (c.apiTlsCert.isEmpty() != c.apiTlsKey.isEmpty()) {
         const QString missing =
             c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_cert") : QStringLiteral("api_tls_key");
         const QString given =
             c.apiTlsCert.isEmpty() ? QStringLiteral("api_tls_key") : QStringLiteral("api_tls_cert");
         return keyError(missing, QJsonValue(QString()),
-                        QStringLiteral("must be set together with %1 (TLS needs both the "
-                                       "certificate and its key)")
-                            .arg(given));
+                        Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                   "must be set together with %1 (TLS needs both "
+                                                   "the certificate and its key)"),
+                                 {given}));
     }
     if (!c.backupDir.isEmpty() && c.backupPassphraseFile.isEmpty())
         return keyError(QStringLiteral("backup_passphrase_file"),
                         QJsonValue(c.backupPassphraseFile),
-                        QStringLiteral("must name the passphrase file when backup_dir is set "
-                                       "(backups are encrypted)"));
+                        QT_TRANSLATE_NOOP("EngineSentence",
+                                          "must name the passphrase file when backup_dir is set "
+                                          "(backups are encrypted)"));
     if (c.healthCheckTimeoutMs > c.healthCheckIntervalMs)
         return keyError(QStringLiteral("health_check_timeout"),
                         QJsonValue(formatDuration(c.healthCheckTimeoutMs)),
-                        QStringLiteral("is longer than health_check_interval (%1)")
-                            .arg(formatDuration(c.healthCheckIntervalMs)));
+                        Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                   "is longer than health_check_interval (%1)"),
+                                 {formatDuration(c.healthCheckIntervalMs)}));
     return {};
 }
 
@@ -603,21 +645,22 @@ Result<ClusterConfig> ClusterConfig::fromJson(const QByteArray &json)
 {
     if (json.size() > MaxFileBytes)
         return makeError(QStringLiteral("config.too_large"),
-                         QStringLiteral("the config is %1 bytes; at most %2 are read")
-                             .arg(json.size())
-                             .arg(MaxFileBytes));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "the config is %1 bytes; at most %2 are read"),
+                                  {Sentence::value(json.size()), Sentence::value(MaxFileBytes)}));
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
     if (err.error != QJsonParseError::NoError) {
         const TextPosition at = TextPosition::ofJsonError(json, err.offset);
         return makeError(QStringLiteral("config.syntax"),
-                         QStringLiteral("not valid JSON at line %1, column %2: %3")
-                             .arg(at.line)
-                             .arg(at.column)
-                             .arg(err.errorString()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "not valid JSON at line %1, column %2: %3"),
+                                  {Sentence::value(at.line), Sentence::value(at.column),
+                                   jsonSyntaxSentence(err)}));
     }
     if (!doc.isObject())
-        return makeError(QStringLiteral("config.syntax"), QStringLiteral("the config must be a JSON object"));
+        return makeError(QStringLiteral("config.syntax"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the config must be a JSON object")));
     return fromJsonObject(doc.object());
 }
 
@@ -625,8 +668,10 @@ Result<ClusterConfig> ClusterConfig::fromJsonObject(const QJsonObject &o)
 {
     for (auto it = o.begin(); it != o.end(); ++it)
         if (!setting(it.key()))
-            return makeError(QStringLiteral("config.unknown_key"),
-                             QStringLiteral("key '%1' is not a known setting").arg(it.key()));
+            return makeError(
+                QStringLiteral("config.unknown_key"),
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "key '%1' is not a known setting"),
+                         {it.key()}));
     ClusterConfig c;
     for (const Setting &s : settings())
         if (Status read = s.read(o, c); !read)
@@ -640,12 +685,16 @@ Result<ClusterConfig> ClusterConfig::fromFile(const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("config.io"),
-                         QStringLiteral("cannot read config file %1: %2").arg(path, f.errorString()));
+        return makeError(
+            QStringLiteral("config.io"),
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read config file %1: %2"),
+                     {path, f.errorString()}));
     // Read at most one byte past the limit: a huge file is refused without being loaded.
     auto r = fromJson(f.read(MaxFileBytes + 1));
     if (!r)
-        return makeError(r.error().code, QStringLiteral("%1: %2").arg(path, r.error().message));
+        return makeError(r.error().code,
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1: %2"),
+                                  {path, r.error().said()}));
     return r;
 }
 
@@ -682,7 +731,7 @@ Status ClusterConfig::validate() const
 Status ClusterConfig::checkFiles() const
 {
     for (const TargetConfig &t : targets)
-        if (Status s = validateTlsFiles(QStringLiteral("targets.%1.").arg(t.name), t.caFile,
+        if (Status s = validateTlsFiles(Sentence(QStringLiteral("targets.%1.").arg(t.name)), t.caFile,
                                         t.clientCert, t.clientKey, t.tokenFile);
             !s)
             return s;
@@ -691,7 +740,8 @@ Status ClusterConfig::checkFiles() const
         if (!passphrase)
             return makeError(
                 QStringLiteral("config.invalid"),
-                QStringLiteral("key 'backup_passphrase_file': %1").arg(passphrase.error().message));
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "key 'backup_passphrase_file': %1"),
+                         {passphrase.error().said()}));
     }
     return {};
 }

@@ -19,16 +19,18 @@ const QStringList &eventTypes()
     return events;
 }
 
-QString urlFault(const QString &url)
+Sentence urlFault(const QString &url)
 {
     if (url.toUtf8().size() > ClusterConfig::MaxUrlBytes)
-        return QStringLiteral("is longer than %1 bytes").arg(ClusterConfig::MaxUrlBytes);
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "is longer than %1 bytes"),
+                        {Sentence::value(ClusterConfig::MaxUrlBytes)});
     const QUrl u(url, QUrl::StrictMode);
     if (!u.isValid() || (u.scheme() != u"http" && u.scheme() != u"https") || u.host().isEmpty())
-        return QStringLiteral("is not an http(s) URL with a host");
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "is not an http(s) URL with a host"));
     if (!u.userInfo().isEmpty())
-        return QStringLiteral("holds a user name or password; use token_file or client_cert "
-                              "instead");
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                          "holds a user name or password; use token_file or "
+                                          "client_cert instead"));
     return {};
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/sentence.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -22,7 +24,7 @@ constexpr double MaxRateLimit = 1e6; ///< requests per second; 0 is unlimited
 const QStringList &eventTypes();
 /// What is wrong with a target URL (at most ClusterConfig::MaxUrlBytes), said after the value ("is
 /// not an http(s) URL with a host"); empty when it is accepted.
-QString urlFault(const QString &url);
+Sentence urlFault(const QString &url);
 /// True when `url` holds a user name or password: a message must not repeat it.
 bool holdsCredentials(const QString &url);
 

@@ -55,27 +55,27 @@ HttpSecurity::fromSettings(const QString &caFile, const QString &clientCert,
     return s;
 }
 
-Status validateTlsFiles(const QString &what, const QString &caFile, const QString &clientCert,
+Status validateTlsFiles(const Sentence &what, const QString &caFile, const QString &clientCert,
                         const QString &clientKey, const QString &tokenFile)
 {
     const auto readable = [&what](const char *key, const QString &path) -> Status {
         if (path.isEmpty())
             return {};
         const QFileInfo info(path);
-        QString why;
+        const char *why = nullptr;
         if (path.size() > 4096)
-            why = QStringLiteral("is longer than 4096 characters");
+            why = QT_TRANSLATE_NOOP("EngineSentence", "is longer than 4096 characters");
         else if (!info.exists())
-            why = QStringLiteral("does not exist");
+            why = QT_TRANSLATE_NOOP("EngineSentence", "does not exist");
         else if (!info.isFile())
-            why = QStringLiteral("is not a file");
+            why = QT_TRANSLATE_NOOP("EngineSentence", "is not a file");
         else if (!info.isReadable())
-            why = QStringLiteral("is not readable by this user");
-        if (why.isEmpty())
+            why = QT_TRANSLATE_NOOP("EngineSentence", "is not readable by this user");
+        if (!why)
             return {};
-        return makeError(
-            QStringLiteral("tls.file"),
-            QStringLiteral("%1%2: \"%3\" %4").arg(what, QLatin1String(key), path.left(200), why));
+        return makeError(QStringLiteral("tls.file"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1%2: \"%3\" %4"),
+                                  {what, QString::fromLatin1(key), path.left(200), why}));
     };
     if (Status s = readable("ca_file", caFile); !s)
         return s;
@@ -87,14 +87,16 @@ Status validateTlsFiles(const QString &what, const QString &caFile, const QStrin
         return s;
     if (clientCert.isEmpty() != clientKey.isEmpty())
         return makeError(QStringLiteral("tls.file"),
-                         QStringLiteral("%1client_cert and %1client_key go together: give both "
-                                        "or neither")
-                             .arg(what));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "%1client_cert and %1client_key go together: "
+                                                    "give both or neither"),
+                                  {what}));
     if (!tokenFile.isEmpty()) {
         auto token = readSecretFile(tokenFile, QStringLiteral("token"));
         if (!token)
             return makeError(QStringLiteral("tls.file"),
-                             QStringLiteral("%1token_file: %2").arg(what, token.error().message));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1token_file: %2"),
+                                      {what, token.error().said()}));
     }
     return {};
 }

@@ -38,7 +38,7 @@ struct HttpSecurity
 /// Checks the TLS file settings of a node or target: each file must exist and be readable,
 /// and a client certificate needs its key (and the key its certificate). `what` prefixes the
 /// keys in the message ("node n1: ", "targets.auth.").
-Status validateTlsFiles(const QString &what, const QString &caFile, const QString &clientCert,
+Status validateTlsFiles(const Sentence &what, const QString &caFile, const QString &clientCert,
                         const QString &clientKey, const QString &tokenFile);
 
 } // namespace jobfirst

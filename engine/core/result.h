@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "sentence.h"
+
 #include <QString>
 
 #include <optional>
@@ -14,6 +16,13 @@ struct Error
     QString code;    ///< machine-readable, e.g. "config.invalid", "node.duplicate"
     QString message; ///< names what is wrong, the offending value and why
     QString field = {}; ///< the input field at fault, when one is (API answers name it)
+    /// The message with its values apart, for a front end to say in its own language; empty
+    /// for an error made from a plain message.
+    Sentence sentence = {};
+
+    /// The sentence, or the message as one value where there is none: what a sentence that
+    /// quotes this error ("%1: %2") takes as its reason.
+    Sentence said() const { return sentence.isEmpty() ? Sentence(message) : sentence; }
 };
 
 /// Either a value or an Error. Accessing the wrong side is a programming error (asserts).
@@ -59,6 +68,12 @@ private:
 inline Error makeError(const QString &code, const QString &message)
 {
     return Error{code, message};
+}
+
+/// An error whose message is `sentence` in English, the sentence kept for a front end.
+inline Error makeError(const QString &code, const Sentence &sentence)
+{
+    return Error{code, sentence.english(), {}, sentence};
 }
 
 } // namespace jobfirst

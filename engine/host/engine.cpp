@@ -872,8 +872,11 @@ Status Engine::checkConfig(const ClusterConfig &given) const
         return s;
     if (config.maxNodes < int(m_cluster->nodes().size()))
         return makeError(QStringLiteral("config.invalid"),
-                         QStringLiteral("key 'max_nodes': value %1 is below the %2 nodes registered now")
-                             .arg(config.maxNodes).arg(m_cluster->nodes().size()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "key 'max_nodes': value %1 is below the %2 "
+                                                    "nodes registered now"),
+                                  {Sentence::value(config.maxNodes),
+                                   Sentence::value(qint64(m_cluster->nodes().size()))}));
     return {};
 }
 

@@ -178,7 +178,12 @@ void ApiTransport::finish(QNetworkReply *reply, const Answer &answer,
             if (message.isEmpty())
                 message = unexplained(status, reply->url().path());
             const QString code = o.value(QStringLiteral("code")).toString(QStringLiteral("http.%1").arg(status));
-            result = makeError(code, message);
+            Error refused = makeError(code, message);
+            // Kept only where it says what the message says: a console words the sentence.
+            const Sentence sentence = Sentence::fromJson(o.value(QStringLiteral("sentence")));
+            if (!sentence.isEmpty() && sentence.english() == message)
+                refused.sentence = sentence;
+            result = refused;
         } else {
             result = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
         }

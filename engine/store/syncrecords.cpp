@@ -19,6 +19,17 @@
 
 namespace jobfirst {
 
+namespace {
+
+Error notDead(qint64 deliveryId)
+{
+    return makeError(QStringLiteral("sync.not_dead"),
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "delivery %1 is not a dead letter"),
+                              {Sentence::value(deliveryId)}));
+}
+
+} // namespace
+
 Result<std::unique_ptr<SyncRecords>> SyncRecords::open(const QString &location, Store *store,
                                                        ClusterStateStore *state)
 {
@@ -260,8 +271,7 @@ Result<std::pair<QString, qint64>> SyncRecords::retryDead(qint64 deliveryId, qin
         return queryError(QStringLiteral("retry delivery %1").arg(deliveryId),
                           q.lastError().text());
     if (!q.next())
-        return makeError(QStringLiteral("sync.not_dead"),
-                         QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+        return notDead(deliveryId);
     std::pair<QString, qint64> row{q.value(0).toString(), q.value(1).toLongLong()};
     q.finish();
     return row;
@@ -303,8 +313,7 @@ Status SyncRecords::discardDead(qint64 deliveryId, qint64 now)
         return queryError(QStringLiteral("discard delivery %1").arg(deliveryId),
                           q.lastError().text());
     if (q.numRowsAffected() == 0)
-        return makeError(QStringLiteral("sync.not_dead"),
-                         QStringLiteral("delivery %1 is not a dead letter").arg(deliveryId));
+        return notDead(deliveryId);
     return {};
 }
 

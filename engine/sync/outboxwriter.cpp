@@ -174,10 +174,12 @@ void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
     if (counters.total() + deliveries > m_backlogLimit.load())
         return answer(
             makeError(QStringLiteral("sync.queue_full"),
-                      QStringLiteral("queue full: %1 deliveries wait and the backlog limit is "
-                                     "%2; nothing was accepted, try again later")
-                          .arg(counters.total())
-                          .arg(m_backlogLimit.load())));
+                      Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                 "queue full: %1 deliveries wait and the backlog "
+                                                 "limit is %2; nothing was accepted, try again "
+                                                 "later"),
+                               {Sentence::value(counters.total()),
+                                Sentence::value(m_backlogLimit.load())})));
     QString failure;
     {
         std::lock_guard lock(m_mutex);
@@ -191,7 +193,7 @@ void OutboxWriter::submit(QList<OutboxItem> items, Answer answer)
     w.answer = std::move(answer); // not copied: copying a large callable allocates
     if (!lead(request) && !enqueueOrKeep(request))
         w.answer(makeError(QStringLiteral("sync.stopped"),
-                           QStringLiteral("the sync outbox is not running")));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the sync outbox is not running"))));
 }
 
 void OutboxWriter::submitOutcomes(std::shared_ptr<const std::vector<DeliveryOutcome>> outcomes,

@@ -19,6 +19,19 @@ namespace jobfirst {
 
 namespace {
 
+Error unknownTarget(const QString &target)
+{
+    return makeError(QStringLiteral("sync.unknown_target"),
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "there is no sync target \"%1\""),
+                              {target}));
+}
+
+Error notRunning()
+{
+    return makeError(QStringLiteral("sync.stopped"),
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the sync service is not running")));
+}
+
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 QString iso(qint64 ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs) : QString(); }
 const QString NodePrefix = QStringLiteral("node:");
@@ -337,8 +350,7 @@ void SyncService::submit(const QList<SyncEvent> &events, SyncMode mode, const QS
                          OutboxWriter::Answer answer)
 {
     if (!m_writer)
-        return answer(makeError(QStringLiteral("sync.stopped"),
-                                QStringLiteral("the sync service is not running")));
+        return answer(notRunning());
     Result<QList<OutboxItem>> items = route(events, mode, target);
     if (!items)
         return answer(items.error());
@@ -351,8 +363,7 @@ Result<QList<OutboxItem>> SyncService::route(const QList<SyncEvent> &events, Syn
     if (!target.isEmpty()) {
         QMutexLocker lock(&m_routeMutex);
         if (!knownTarget(target))
-            return makeError(QStringLiteral("sync.unknown_target"),
-                             QStringLiteral("there is no sync target \"%1\"").arg(target));
+            return unknownTarget(target);
         lock.unlock();
         QList<OutboxItem> items;
         for (const SyncEvent &e : events)
@@ -423,7 +434,7 @@ Result<QList<SyncEvent>> SyncService::batchSyncToService(const QString &target, 
 Result<QList<SyncEvent>> SyncService::syncClusterData(const QList<SyncEvent> &events)
 {
     if (!m_writer)
-        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+        return notRunning();
     QList<OutboxItem> items;
     for (const SyncEvent &e : events) {
         OutboxItem item{e, {}, 0, false, {}, {}};
@@ -536,7 +547,7 @@ Result<QUrl> SyncService::digestUrl(const QString &target) const
         if (NodePrefix + n.spec.id == target)
             return joinUrlPath(n.spec.url, m_config.clusterSyncPath + QStringLiteral("/digest"));
     }
-    return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    return unknownTarget(target);
 }
 
 Result<DigestEndpoint> SyncService::digestEndpoint(const QString &target) const
@@ -551,14 +562,13 @@ Result<DigestEndpoint> SyncService::digestEndpoint(const QString &target) const
     for (const NodeStatus &n : m_nodes)
         if (NodePrefix + n.spec.id == target)
             return DigestEndpoint{url.value(), m_config.clusterSecret, n.spec.security()};
-    return makeError(QStringLiteral("sync.unknown_target"),
-                     QStringLiteral("there is no sync target \"%1\"").arg(target));
+    return unknownTarget(target);
 }
 
 Result<int> SyncService::repair(const QString &target, const QStringList &eventIds, const QString &actor)
 {
     if (!m_writer)
-        return makeError(QStringLiteral("sync.stopped"), QStringLiteral("the sync service is not running"));
+        return notRunning();
     // Receivers de-duplicate by event id, so sending the same event again would change
     // nothing: repair sends a fresh copy of the user's last acknowledged event, with a new
     // id and a newer version.
@@ -639,7 +649,7 @@ bool SyncService::followTargetStates()
 Status SyncService::setTargetPaused(const QString &target, bool paused, const QString &actor)
 {
     if (!knownTarget(target))
-        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+        return unknownTarget(target);
     const TargetOverride was = m_overrides.value(target);
     m_overrides[target].paused = paused;
     if (Status s = audited(
@@ -656,7 +666,7 @@ Status SyncService::setTargetPaused(const QString &target, bool paused, const QS
 Status SyncService::setTargetEnabled(const QString &target, bool enabled, const QString &actor)
 {
     if (!knownTarget(target))
-        return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+        return unknownTarget(target);
     const TargetOverride was = m_overrides.value(target);
     m_overrides[target].disabled = !enabled;
     m_overrides[target].reason = enabled ? QString() : QStringLiteral("disabled by %1").arg(actor);
@@ -962,7 +972,7 @@ Result<TargetStatus> SyncService::syncStatus(const QString &target) const
     for (const TargetStatus &t : all->targets)
         if (t.name == target)
             return t;
-    return makeError(QStringLiteral("sync.unknown_target"), QStringLiteral("there is no sync target \"%1\"").arg(target));
+    return unknownTarget(target);
 }
 
 } // namespace jobfirst

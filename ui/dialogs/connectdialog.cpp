@@ -3,6 +3,7 @@
 
 #include "core/backgroundpool.h"
 #include "core/whenfinished.h"
+#include "pages/page.h"
 #include "remote/remoteenginesession.h"
 #include "remote/tokenvault.h"
 
@@ -181,7 +182,7 @@ void ConnectDialog::loadTokenFile()
         QtConcurrent::run(backgroundPool(), [f] { return RemoteEngineSession::readTokenFile(f); }),
         this, [this](const Result<QByteArray> &token) {
             if (!token) {
-                m_error->setText(token.error().message);
+                m_error->setText(errorMessage(token.error()));
                 return;
             }
             m_token->setText(QString::fromLatin1(token.value()));

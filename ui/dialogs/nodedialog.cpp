@@ -5,6 +5,7 @@
 #include "cluster/urlfault.h"
 #include "core/urlpath.h"
 #include "core/whenfinished.h"
+#include "pages/page.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -50,7 +51,7 @@ QString reasonFor(const Error &e)
         return NodeDialog::tr("The weight must be a whole number from 1 to 256.");
     if (e.code == u"node.invalid_tag")
         return NodeDialog::tr("Tags are separated by commas and may not be empty.");
-    return e.message;
+    return errorMessage(e);
 }
 
 /// A refused node URL in the console's words, by its fault: QUrl's own reason is English
@@ -326,8 +327,8 @@ void NodeDialog::submit()
                      }
                      m_engineError->setText(
                          (m_editing ? tr("Not changed: %1") : tr("Not added: %1"))
-                             .arg(answer.error().message));
-                     m_engineError->setToolTip(answer.error().message);
+                             .arg(errorMessage(answer.error())));
+                     m_engineError->setToolTip(errorMessage(answer.error()));
                      m_engineError->show();
                      validate();
                  });
@@ -347,7 +348,7 @@ void NodeDialog::testConnection()
                 return; // the URL changed while it was tested: the answer is about another URL
             if (!probed) {
                 m_testResult->setStyleSheet(QStringLiteral("color: #c0392b;"));
-                m_testResult->setText(tr("Failed: %1").arg(probed.error().message));
+                m_testResult->setText(tr("Failed: %1").arg(errorMessage(probed.error())));
                 return;
             }
             const CheckResult &r = probed.value();

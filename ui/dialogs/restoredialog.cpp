@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "core/whenfinished.h"
+#include "pages/page.h"
 
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -58,7 +59,7 @@ QString refusalReason(const Error &e)
                            "check")},
     };
     const char *text = words.value(e.code);
-    return text ? RestoreDialog::tr(text) : e.message;
+    return text ? RestoreDialog::tr(text) : errorMessage(e);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 
 #include "api/enginesession.h"
 #include "core/whenfinished.h"
+#include "pages/page.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -105,7 +106,7 @@ void TargetDialog::load()
     m_error->setText(tr("Reading the running configuration…"));
     whenFinished(m_session->config(false), this, [this](const Result<ClusterConfig> &config) {
         if (!config) {
-            m_error->setText(config.error().message);
+            m_error->setText(errorMessage(config.error()));
             return;
         }
         m_config = config->toJsonObject();
@@ -184,7 +185,7 @@ void TargetDialog::check()
         if (generation != m_generation)
             return; // the fields changed while this was checked
         m_valid = s.ok();
-        m_error->setText(s ? QString() : s.error().message);
+        m_error->setText(s ? QString() : errorMessage(s.error()));
         m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid && !m_applying);
     });
 }
@@ -198,7 +199,7 @@ void TargetDialog::apply()
     whenFinished(m_session->applyConfig(configJson()), this, [this](const Result<int> &version) {
         m_applying = false;
         if (!version) {
-            m_error->setText(tr("Not changed: %1").arg(version.error().message));
+            m_error->setText(tr("Not changed: %1").arg(errorMessage(version.error())));
             m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid);
             return;
         }

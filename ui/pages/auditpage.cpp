@@ -108,7 +108,7 @@ QString AuditPage::chainText() const
     if (!m_verification)
         return tr("Audit chain: checking…");
     if (!*m_verification)
-        return tr("Audit chain: cannot be checked: %1").arg(m_verification->error().message);
+        return tr("Audit chain: cannot be checked: %1").arg(errorMessage(m_verification->error()));
     const AuditVerification &v = m_verification->value();
     if (v.ok)
         return tr("Audit chain verifies: %Ln entries, none changed, removed or cut.", nullptr,

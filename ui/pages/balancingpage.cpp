@@ -99,6 +99,7 @@ void BalancingPage::setUpLiveStrategy()
         m_strategyBoxes << box;
     }
     m_liveStrategy->setObjectName(QStringLiteral("liveStrategy"));
+    m_applyStrategy->setObjectName(QStringLiteral("applyStrategy"));
     connect(m_applyStrategy, &QPushButton::clicked, this, &BalancingPage::applyLiveStrategy);
 }
 
@@ -109,7 +110,7 @@ void BalancingPage::applyLiveStrategy()
     whenFinished(Page::session()->config(false), this,
                  [this, name](const Result<ClusterConfig> &running) {
                      if (!running) {
-                         emit actionFailed(running.error().message);
+                         emit actionFailed(errorMessage(running.error()));
                          return;
                      }
                      ClusterConfig next = running.value();
@@ -117,7 +118,7 @@ void BalancingPage::applyLiveStrategy()
                      whenFinished(Page::session()->applyConfig(next.toJson()), this,
                                   [this](const Result<int> &applied) {
                                       if (!applied)
-                                          emit actionFailed(applied.error().message);
+                                          emit actionFailed(errorMessage(applied.error()));
                                   });
                  });
 }
@@ -384,7 +385,7 @@ void BalancingPage::runSimulation()
             p.strategies << *strategyFromName(b->property("strategy").toString());
     // The engine's own validation names what is wrong (a what-if weight of 0, no node...).
     if (Status s = p.validate(); !s) {
-        m_status->setText(tr("Cannot simulate: %1").arg(s.error().message));
+        m_status->setText(tr("Cannot simulate: %1").arg(errorMessage(s.error())));
         m_status->setStyleSheet(QStringLiteral("color: #c0392b;"));
         return;
     }
@@ -413,7 +414,7 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     m_shownReport = report;
     m_shownParams = params;
     if (!report) {
-        m_status->setText(tr("Cannot simulate: %1").arg(report.error().message));
+        m_status->setText(tr("Cannot simulate: %1").arg(errorMessage(report.error())));
         return;
     }
     // A cancelled run leaves no bar stuck part-way, and says which rows are incomplete.

@@ -204,7 +204,7 @@ void ConfigPage::load(bool keepEdits)
     // Secrets come masked; applying the text back keeps them (the engine restores masked ones).
     whenFinished(session()->config(false), this, [this, keepEdits](const Result<ClusterConfig> &c) {
         if (!c) {
-            m_error->setText(c.error().message);
+            m_error->setText(errorMessage(c.error()));
             return;
         }
         const QByteArray running = c->toJson();
@@ -323,7 +323,8 @@ QString ConfigPage::validationText(const QByteArray &json, const Error &error)
         QJsonDocument::fromJson(json, &parse);
         if (parse.error != QJsonParseError::NoError) {
             place = TextPosition::ofJsonError(json, parse.offset);
-            shown.message = parse.errorString(); // the engine's words repeat the place
+            // The engine's words repeat the place.
+            shown = makeError(error.code, jsonSyntaxSentence(parse));
         }
     } else {
         // A top-level key ("key 'max_nodes': …"), found where it is written once.
@@ -375,7 +376,7 @@ void ConfigPage::compareSelected()
         return;
     whenFinished(session()->configDiff(v, 0), this, [this, v](const Result<ConfigDiff> &diff) {
         if (!diff) {
-            m_error->setText(diff.error().message);
+            m_error->setText(errorMessage(diff.error()));
             return;
         }
         showDiff(v, diff.value());

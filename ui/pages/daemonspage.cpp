@@ -308,7 +308,7 @@ void DaemonsPage::refresh()
             updateForget(); // the selected daemon may have gone, or come back
         } else {
             // The last rows would look current with ages that no longer grow: not shown.
-            m_error = list.error().message;
+            m_error = errorMessage(list.error());
             m_model->setRows({});
         }
         updateSummary(); // only the summary: the rows changed through setRows

@@ -300,7 +300,7 @@ void LogsPage::refresh()
     whenFinished(session()->logs(query()), this, [this](const Result<QList<LogEntry>> &lines) {
         m_busy = false;
         if (!lines) {
-            m_status->setText(lines.error().message);
+            m_status->setText(errorMessage(lines.error()));
             return;
         }
         m_model->setRows(lines.value());
@@ -336,7 +336,7 @@ void LogsPage::exportTo(const QString &path)
         this, [this, path](const Result<int> &written) {
             const QString message =
                 written ? tr("%Ln line(s) written to %1.", nullptr, written.value()).arg(path)
-                        : tr("Cannot write %1: %2").arg(path, written.error().message);
+                        : tr("Cannot write %1: %2").arg(path, errorMessage(written.error()));
             m_status->setText(message);
             emit exported(message);
         });

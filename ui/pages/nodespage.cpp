@@ -361,6 +361,8 @@ void NodesPage::buildToolbar()
     for (QAction *a : {m_drain, m_maint, m_ready, m_weight, m_check})
         gate(a, Permission::Operate);
     m_drain->setObjectName(QStringLiteral("drainAction"));
+    m_ready->setObjectName(QStringLiteral("readyAction"));
+    m_remove->setObjectName(QStringLiteral("removeAction"));
     updateActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         contextMenu()->popup(m_table->viewport()->mapToGlobal(pos));
@@ -595,7 +597,7 @@ void NodesPage::run(QFuture<Status> action)
 {
     whenFinished(action, this, [this](const Status &s) {
         if (!s)
-            emit actionFailed(s.error().message);
+            emit actionFailed(errorMessage(s.error()));
     });
 }
 

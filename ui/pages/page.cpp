@@ -370,18 +370,29 @@ QString errorKindText(const QString &code)
 }
 } // namespace
 
+QString errorMessage(const Error &error)
+{
+    if (error.sentence.isEmpty())
+        return error.message;
+    // The engine marks each wording with QT_TRANSLATE_NOOP("EngineSentence", …); translate()
+    // gives back the English for one that has no translation.
+    return error.sentence.said([](const char *wording) {
+        return QCoreApplication::translate("EngineSentence", wording);
+    });
+}
+
 QString errorSummary(const Error &error)
 {
     const QString kind = errorKindText(error.code);
-    return kind.isEmpty() ? error.message : kind;
+    return kind.isEmpty() ? errorMessage(error) : kind;
 }
 
 QString errorText(const Error &error)
 {
     const QString kind = errorKindText(error.code);
     return kind.isEmpty()
-               ? error.message
-               : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, error.message);
+               ? errorMessage(error)
+               : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, errorMessage(error));
 }
 
 QString unreachableCause(const QString &engineMessage)

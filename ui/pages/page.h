@@ -78,11 +78,15 @@ QString reasonText(const QString &engineReason);
 /// after 3000 ms", "HTTP 503: <answer>"), in the console's language; the target's answer and
 /// any text the console does not know are kept as they came.
 QString deliveryErrorText(const QString &engineError);
+/// The engine's message in the console's language: its sentence with each wording translated
+/// and its values (a node's id, a key, a line number) kept; the message as it came where the
+/// engine made it without a sentence, and a wording the console has no words for in English.
+QString errorMessage(const Error &error);
 /// What an engine error is about, in the console's language, told by its code ("the engine
 /// cannot be reached"); the engine's own message for a code the console does not know.
 QString errorSummary(const Error &error);
-/// The same kind, then the engine's detail as it came (names of keys and values, in
-/// English): "a setting has a value the engine cannot use (key 'batch_size': …)".
+/// The same kind, then the engine's message (errorMessage()): "a setting has a value the engine
+/// cannot use (key 'batch_size': …)".
 QString errorText(const Error &error);
 /// Why an engine cannot be reached, from the message of a "remote.unreachable" error or a
 /// lost stream, without the engine's URL that it repeats: the network's words ("Connection

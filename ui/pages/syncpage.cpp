@@ -931,7 +931,7 @@ void SyncPage::run(QFuture<Status> action)
 {
     whenFinished(action, this, [this](const Status &s) {
         if (!s)
-            emit actionFailed(s.error().message);
+            emit actionFailed(errorMessage(s.error()));
         refreshDeadLetters();
     });
 }
@@ -1035,8 +1035,8 @@ void SyncPage::runOnDeadLetters(QFuture<Result<int>> action, std::function<QStri
                              return QStringLiteral("%1  %2").arg(at, done(n));
                          };
                      else
-                         m_deadWords = [failed, why = r.error().message, at] {
-                             return QStringLiteral("%1  %2").arg(at, failed(why));
+                         m_deadWords = [failed, error = r.error(), at] {
+                             return QStringLiteral("%1  %2").arg(at, failed(errorMessage(error)));
                          };
                      m_deadStatus->setStyleSheet(r ? QString() : QStringLiteral("color: #c0392b;"));
                      m_deadStatus->setText(m_deadWords());
@@ -1126,7 +1126,7 @@ void SyncPage::runCheck(bool repair)
         session()->checkConsistency({target}, repair), this,
         [repair](const Result<QList<ConsistencyReport>> &reports) {
             if (!reports)
-                return tr("Check failed: %1").arg(reports.error().message);
+                return tr("Check failed: %1").arg(errorMessage(reports.error()));
             return reports->isEmpty() ? QString() : reportText(reports->first(), repair);
         }));
 }
