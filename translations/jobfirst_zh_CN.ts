@@ -502,10 +502,6 @@ Choose another store (File → Open cluster store…), or start the console with
         <translation>变更后</translation>
     </message>
     <message>
-        <source>Filter by who, action or subject</source>
-        <translation>按操作人、操作或对象筛选</translation>
-    </message>
-    <message>
         <source>node added</source>
         <translation>添加节点</translation>
     </message>
@@ -712,6 +708,14 @@ After: %2</source>
     <message>
         <source>no key changed</source>
         <translation>没有键改变</translation>
+    </message>
+    <message>
+        <source>Filter by who, action, subject or value</source>
+        <translation>按操作人、操作、对象或值筛选</translation>
+    </message>
+    <message>
+        <source>No entries match &quot;%1&quot;.</source>
+        <translation>没有与“%1”匹配的条目。</translation>
     </message>
 </context>
 <context>
