@@ -203,5 +203,19 @@
             <numerusform>%Ln lines were not users; the first: %1</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Replay %Ln dead letter(s) that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>Replay %Ln dead letter that failed between %1 and %2 to %3? It is sent again now; the audit log keeps who replayed it.</numerusform>
+            <numerusform>Replay %Ln dead letters that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay at least %Ln dead letter(s) that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>Replay at least %Ln dead letter that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</numerusform>
+            <numerusform>Replay at least %Ln dead letters that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</numerusform>
+        </translation>
+    </message>
 </context>
 </TS>

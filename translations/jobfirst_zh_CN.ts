@@ -2771,6 +2771,22 @@ since %1</source>
         <source>Not known while the store cannot be reached: %1</source>
         <translation>无法连接存储，暂时未知：%1</translation>
     </message>
+    <message numerus="yes">
+        <source>Replay %Ln dead letter(s) that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>重放 %1 至 %2 之间失败的 %Ln 条死信到 %3？它们将立即重新发送；审计日志会记录是谁重放的。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay at least %Ln dead letter(s) that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>重放 %1 至 %2 之间失败的至少 %Ln 条死信到 %3（列表只显示最新的 %4 条）？它们将立即重新发送；审计日志会记录是谁重放的。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Replay dead letters</source>
+        <translation>重放死信</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::TargetDialog</name>

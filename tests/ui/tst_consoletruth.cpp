@@ -33,6 +33,7 @@
 #include <QLegendMarker>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -634,6 +635,52 @@ private slots:
         QTest::mouseClick(replay, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
         QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+    }
+
+    // "Replay window" sent every target's dead letters again at a click while Discard asked
+    // first (misc35): it asks, saying how many letters go to which targets; Cancel sends none.
+    void replayWindowAsksFirst()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
+        QList<SyncEvent> events;
+        for (const char *user : {"cy", "dee"}) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QString::fromLatin1(user);
+            events << ev;
+        }
+        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QPushButton *replay = nullptr;
+        for (QPushButton *b : sync->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Replay window"))
+                replay = b;
+        QVERIFY(replay);
+        const auto asked = [sync] {
+            return sync->findChild<QMessageBox *>(QStringLiteral("confirmReplay"));
+        };
+
+        QTest::mouseClick(replay, Qt::LeftButton);
+        QMessageBox *box = asked();
+        QVERIFY(box);
+        QVERIFY2(box->text().startsWith(QStringLiteral("Replay 2 dead letters that failed")) &&
+                     box->text().contains(QStringLiteral(" to t0?")),
+                 qPrintable(box->text()));
+        box->reject(); // Cancel: nothing is sent
+        QTRY_VERIFY(!asked());
+        m_engine->nodes().waitForFinished(); // anything queued to the engine has run
+        QCOMPARE(m_engine->deadLetters({}, 10).result()->size(), 2);
+
+        QTest::mouseClick(replay, Qt::LeftButton);
+        box = asked();
+        QVERIFY(box);
+        box->button(QMessageBox::Yes)->click();
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 5000);
     }
 
     // The line said "1 dead letter queued again." for minutes (walk21), also once that letter
