@@ -67,6 +67,23 @@
     </message>
 </context>
 <context>
+    <name>jobfirst::ui::BalancingPage</name>
+    <message numerus="yes">
+        <source>%1 and %Ln more</source>
+        <translation>
+            <numerusform>%1 and %Ln more</numerusform>
+            <numerusform>%1 and %Ln more</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Run at %1 over %Ln node(s): %2.</source>
+        <translation>
+            <numerusform>Run at %1 over %Ln node: %2.</numerusform>
+            <numerusform>Run at %1 over %Ln nodes: %2.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>jobfirst::ui::DaemonsPage</name>
     <message numerus="yes">
         <source>%Ln: %1</source>

@@ -866,6 +866,26 @@ After: %2</source>
         <source>Not loaded, taking no traffic now: %1</source>
         <translation>未载入（当前不承接流量）：%1</translation>
     </message>
+    <message numerus="yes">
+        <source>%1 and %Ln more</source>
+        <translation>
+            <numerusform>%1 等另外 %Ln 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Run at %1 over %Ln node(s): %2.</source>
+        <translation>
+            <numerusform>%1 运行，共 %Ln 个节点：%2。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Out of date: the nodes taking traffic changed since (a node down, back, added, removed or reweighted). Run it again for the nodes as they are.</source>
+        <translation>已过期：此后承载流量的节点已变化（节点宕机、恢复、添加、移除或权重变化）。请重新运行，按当前的节点模拟。</translation>
+    </message>
+    <message>
+        <source>Requests per node (out of date)</source>
+        <translation>各节点请求数（已过期）</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::ConfigPage</name>

@@ -1367,6 +1367,46 @@ private slots:
         QCOMPARE(b->progressBar()->value(), 1000);
     }
 
+    // A node killed after a run: the node table followed, while the results and the chart
+    // showed the run's nodes as if current (misc35). They say which run they are and are
+    // marked out of date while the nodes taking traffic differ from the run's.
+    void simulationResultIsMarkedOutOfDateWhenTheNodesChange()
+    {
+        m_window->showPage(2);
+        ui::BalancingPage *b = m_window->balancing();
+        b->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(takingTraffic().contains(QStringLiteral("node-b")), 15000);
+        waitSnapshots(2);
+        b->findChild<QSpinBox *>(QStringLiteral("requests"))->setValue(20000);
+        QSignalSpy finished(b, &ui::BalancingPage::simulationFinished);
+        b->runSimulation();
+        QVERIFY(finished.wait(60000));
+        auto *run = b->findChild<QLabel *>(QStringLiteral("simulationRun"));
+        QVERIFY(run);
+        QVERIFY(run->isVisible());
+        QVERIFY2(run->text().startsWith(QStringLiteral("Run at ")) &&
+                     run->text().contains(QStringLiteral("node-b")) &&
+                     !run->text().contains(QStringLiteral("Out of date")),
+                 qPrintable(run->text()));
+        // The chart is made anew whenever the results are worded again: read it each time.
+        const auto chartTitle = [b] {
+            return b->findChild<QChartView *>(QStringLiteral("requestsPerNode"))->chart()->title();
+        };
+        QCOMPARE(chartTitle(), QStringLiteral("Requests per node"));
+
+        m_b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Down, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(run->text().contains(QStringLiteral("Out of date")), 5000);
+        QVERIFY(run->text().startsWith(QStringLiteral("Run at "))); // still says which run
+        QCOMPARE(chartTitle(), QStringLiteral("Requests per node (out of date)"));
+
+        // Back as it was: the run's nodes are the nodes taking traffic again.
+        QVERIFY(m_b.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(takingTraffic().contains(QStringLiteral("node-b")), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!run->text().contains(QStringLiteral("Out of date")), 5000);
+    }
+
     // Item 14: the title does not repeat the application's name; Add node is in a menu.
     void titleAndMenus()
     {
