@@ -67,6 +67,23 @@
     </message>
 </context>
 <context>
+    <name>jobfirst::ui::BalancingPage</name>
+    <message numerus="yes">
+        <source>%1 and %Ln more</source>
+        <translation>
+            <numerusform>%1 and %Ln more</numerusform>
+            <numerusform>%1 and %Ln more</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Run at %1 over %Ln node(s): %2.</source>
+        <translation>
+            <numerusform>Run at %1 over %Ln node: %2.</numerusform>
+            <numerusform>Run at %1 over %Ln nodes: %2.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>jobfirst::ui::DaemonsPage</name>
     <message numerus="yes">
         <source>%Ln: %1</source>
@@ -211,6 +228,20 @@
         <translation>
             <numerusform>%Ln line was not a user; the first: %1</numerusform>
             <numerusform>%Ln lines were not users; the first: %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay %Ln dead letter(s) that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>Replay %Ln dead letter that failed between %1 and %2 to %3? It is sent again now; the audit log keeps who replayed it.</numerusform>
+            <numerusform>Replay %Ln dead letters that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay at least %Ln dead letter(s) that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>Replay at least %Ln dead letter that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</numerusform>
+            <numerusform>Replay at least %Ln dead letters that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</numerusform>
         </translation>
     </message>
 </context>

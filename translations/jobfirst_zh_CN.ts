@@ -900,10 +900,6 @@ Nothing was started: correct the file and try again, or choose another store.</s
         <translation>变更后</translation>
     </message>
     <message>
-        <source>Filter by who, action or subject</source>
-        <translation>按操作人、操作或对象筛选</translation>
-    </message>
-    <message>
         <source>node added</source>
         <translation>添加节点</translation>
     </message>
@@ -1111,6 +1107,14 @@ After: %2</source>
         <source>no key changed</source>
         <translation>没有键改变</translation>
     </message>
+    <message>
+        <source>Filter by who, action, subject or value</source>
+        <translation>按操作人、操作、对象或值筛选</translation>
+    </message>
+    <message>
+        <source>No entries match &quot;%1&quot;.</source>
+        <translation>没有与“%1”匹配的条目。</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::BalancingPage</name>
@@ -1259,6 +1263,26 @@ After: %2</source>
     <message>
         <source>Not loaded, taking no traffic now: %1</source>
         <translation>未载入（当前不承接流量）：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 and %Ln more</source>
+        <translation>
+            <numerusform>%1 等另外 %Ln 个</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Run at %1 over %Ln node(s): %2.</source>
+        <translation>
+            <numerusform>%1 运行，共 %Ln 个节点：%2。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Out of date: the nodes taking traffic changed since (a node down, back, added, removed or reweighted). Run it again for the nodes as they are.</source>
+        <translation>已过期：此后承载流量的节点已变化（节点宕机、恢复、添加、移除或权重变化）。请重新运行，按当前的节点模拟。</translation>
+    </message>
+    <message>
+        <source>Requests per node (out of date)</source>
+        <translation>各节点请求数（已过期）</translation>
     </message>
 </context>
 <context>
@@ -3186,6 +3210,22 @@ since %1</source>
     <message>
         <source>Not known while the store cannot be reached: %1</source>
         <translation>无法连接存储，暂时未知：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay %Ln dead letter(s) that failed between %1 and %2 to %3? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>重放 %1 至 %2 之间失败的 %Ln 条死信到 %3？它们将立即重新发送；审计日志会记录是谁重放的。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Replay at least %Ln dead letter(s) that failed between %1 and %2 to %3 (the list shows the newest %4 only)? They are sent again now; the audit log keeps who replayed them.</source>
+        <translation>
+            <numerusform>重放 %1 至 %2 之间失败的至少 %Ln 条死信到 %3（列表只显示最新的 %4 条）？它们将立即重新发送；审计日志会记录是谁重放的。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Replay dead letters</source>
+        <translation>重放死信</translation>
     </message>
 </context>
 <context>

@@ -107,14 +107,21 @@ QString deliveriesLine(const SyncStats &s)
             ? QStringLiteral(" (%1 held: their target paused, disabled or its node not up)")
                   .arg(s.heldDeliveries)
             : QString();
+    // The retries made are a count of the past (they stay after the target recovered); the
+    // scheduled ones are those waiting now. "8 retries scheduled" with every backlog at 0 was
+    // the first figure under the second's name (misc35).
+    const QString scheduled = s.retriesScheduledKnown
+                                  ? QStringLiteral(", %1 scheduled").arg(s.retriesScheduled)
+                                  : QString();
     QString line = QStringLiteral("deliveries: %1 in all; %2 delivered, %3 dead-lettered, %4 "
-                                  "waiting%5; %6 retries scheduled\n")
+                                  "waiting%5; %6 retries made%7\n")
                        .arg(s.totalSyncTasks)
                        .arg(s.completedSyncTasks)
                        .arg(s.failedSyncTasks)
                        .arg(s.queueDepth)
                        .arg(held)
-                       .arg(s.retrySyncTasks);
+                       .arg(s.retrySyncTasks)
+                       .arg(scheduled);
     if (s.queueDepth > 0)
         line += QStringLiteral("oldest waiting: %1\n").arg(waitText(s.oldestWaitingMs));
     return line;

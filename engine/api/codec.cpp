@@ -670,6 +670,10 @@ Result<SyncStats> decode<SyncStats>(const QJsonValue &value)
     s.completedSyncTasks = f.i64("completed_sync_tasks");
     s.failedSyncTasks = f.i64("failed_sync_tasks");
     s.retrySyncTasks = f.i64("retry_sync_tasks");
+    // Null or absent (an older engine): not known, never a made-up 0.
+    const QJsonValue scheduled = value.toObject().value(QLatin1String("retries_scheduled"));
+    s.retriesScheduledKnown = !scheduled.isNull() && !scheduled.isUndefined();
+    s.retriesScheduled = f.i64("retries_scheduled");
     s.queueDepth = f.i64("queue_depth");
     s.heldDeliveries = f.i64("queue_held");
     s.oldestWaitingMs = f.i64("oldest_waiting_ms");

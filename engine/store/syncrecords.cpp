@@ -363,14 +363,16 @@ Result<QList<SyncRecords::StateCount>> SyncRecords::countsByState()
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral(
             "SELECT target, state, SUM(event_count), SUM(CASE WHEN attempts > 1 THEN (attempts -"
-            " 1) * event_count ELSE 0 END), MIN(CASE WHEN state = 'pending' THEN created_at END)"
+            " 1) * event_count ELSE 0 END), MIN(CASE WHEN state = 'pending' THEN created_at END),"
+            " SUM(CASE WHEN state = 'pending' AND attempts > 0 THEN event_count ELSE 0 END)"
             " FROM deliveries GROUP BY target, state")))
         return queryError(QStringLiteral("read sync stats"), q.lastError().text());
     QList<StateCount> rows;
     while (q.next())
         rows << StateCount{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                            q.value(3).toLongLong(),
-                           q.value(4).isNull() ? 0 : q.value(4).toLongLong()};
+                           q.value(4).isNull() ? 0 : q.value(4).toLongLong(),
+                           q.value(5).toLongLong()};
     return rows;
 }
 

@@ -38,8 +38,9 @@ public:
         bool disabled = false;
         QString reason;
     };
-    /// Events per (target, state) with retries (attempts beyond the first) and the oldest
-    /// pending row's creation time (0 when none).
+    /// Events per (target, state) with retries made (attempts beyond the first), the oldest
+    /// pending row's creation time (0 when none) and the events of pending rows that failed
+    /// at least once: their retry is scheduled.
     struct StateCount
     {
         QString target;
@@ -47,6 +48,7 @@ public:
         qint64 events = 0;
         qint64 retries = 0;
         qint64 oldestPending = 0;
+        qint64 retriesScheduled = 0;
     };
 
     /// `location` is the outbox: `store`'s own file, or a postgresql:// URL. `state`, when it

@@ -920,7 +920,8 @@ Result<SyncStats> SyncService::storedStats() const
     if (!m_delivery)
         addStoredDaemons(s);
     s.completedSyncTasks = s.failedSyncTasks = s.retrySyncTasks = s.queueDepth = s.totalSyncTasks = 0;
-    s.heldDeliveries = 0;
+    s.heldDeliveries = s.retriesScheduled = 0;
+    s.retriesScheduledKnown = true;
     for (TargetStatus &t : s.targets)
         t.success = t.failed = t.retries = t.backlog = t.deadLetters = 0;
     const qint64 now = nowMs();
@@ -951,6 +952,7 @@ Result<SyncStats> SyncService::storedStats() const
         } else if (state == u"pending") {
             t->backlog += n;
             s.queueDepth += n;
+            s.retriesScheduled += row.retriesScheduled;
             if (t->holdsBacklog())
                 s.heldDeliveries += n;
             if (row.oldestPending > 0) {

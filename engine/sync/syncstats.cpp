@@ -83,6 +83,8 @@ QJsonObject SyncStats::countsJson() const
             {QStringLiteral("completed_sync_tasks"), completedSyncTasks},
             {QStringLiteral("failed_sync_tasks"), failedSyncTasks},
             {QStringLiteral("retry_sync_tasks"), retrySyncTasks},
+            {QStringLiteral("retries_scheduled"),
+             retriesScheduledKnown ? QJsonValue(retriesScheduled) : QJsonValue()},
             {QStringLiteral("sync_targets"), perTarget},
             {QStringLiteral("queue_depth"), queueDepth},
             {QStringLiteral("queue_held"), heldDeliveries},

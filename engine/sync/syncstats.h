@@ -32,7 +32,7 @@ struct TargetStatus
     qint64 oldestWaitingMs = 0; ///< age of the oldest waiting delivery
     qint64 success = 0;
     qint64 failed = 0;         ///< dead-lettered
-    qint64 retries = 0;        ///< retries scheduled
+    qint64 retries = 0;        ///< retries made (attempts beyond the first), not waiting ones
     qint64 deadLetters = 0;    ///< currently in the dead-letter queue
     int inFlight = 0;
     QString lastError;
@@ -67,7 +67,11 @@ struct SyncStats
     qint64 totalSyncTasks = 0;
     qint64 completedSyncTasks = 0;
     qint64 failedSyncTasks = 0;
-    qint64 retrySyncTasks = 0;
+    qint64 retrySyncTasks = 0; ///< retries made, in all states: a count of the past
+    /// Of queueDepth, the deliveries that failed and wait for their retry: what is scheduled
+    /// now. Counted from the store's rows (storedStats) only; not known otherwise.
+    qint64 retriesScheduled = 0;
+    bool retriesScheduledKnown = false;
     qint64 queueDepth = 0;
     /// Of queueDepth, the deliveries no one is working on: their target's node is down, or
     /// the target is paused or disabled. They go when it is back, resumed or enabled.

@@ -1161,7 +1161,7 @@ private slots:
         QCOMPARE(lines.mid(0, 2),
                  (QStringList{"delivery: no process is delivering from this store",
                               "deliveries: 2 in all; 0 delivered, 0 dead-lettered, 2 waiting; 0 "
-                              "retries scheduled"}));
+                              "retries made, 0 scheduled"}));
         QVERIFY2(lines.at(2).startsWith(QStringLiteral("oldest waiting: ")) &&
                      waited.match(lines.at(2).mid(16)).hasMatch(),
                  qPrintable(lines.at(2)));

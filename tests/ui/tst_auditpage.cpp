@@ -15,10 +15,12 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSqlQuery>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTranslator>
 #include <QtTest>
 
 using namespace jobfirst;
@@ -262,6 +264,78 @@ private slots:
         QVERIFY(detail->toPlainText().contains(QStringLiteral("batch_size")));
         table->selectRow(rowOfVersion(page, versions.at(2)));
         QVERIFY(!detail->toPlainText().contains(QStringLiteral("breaks")));
+    }
+
+    // Typing "node added" (or "configuration", or in Chinese "添加节点"), the words of the
+    // Action column, gave an empty table and no word: only the recorded "node.add" matched
+    // (misc35). The filter matches what the table shows, in the console's language, and the
+    // recorded form; an empty result says that nothing matches.
+    void theFilterMatchesTheWordsTheTableShows()
+    {
+        ClusterConfig c;
+        TargetConfig t;
+        t.name = QStringLiteral("hook");
+        t.url = QStringLiteral("http://127.0.0.1:9/hook");
+        t.events = {QStringLiteral("user.created")};
+        t.secret = secretOf(0);
+        c.targets << t;
+        LocalEngineSession engine(QStringLiteral("console:auditor"));
+        QVERIFY(startEngine(engine, c, QStringLiteral("words")));
+        NodeSpec spec;
+        spec.id = QStringLiteral("web-1");
+        spec.url = QStringLiteral("http://127.0.0.1:9");
+        QVERIFY(awaitFuture(engine.addNode(spec)).ok());
+        const auto running = awaitFuture(engine.config(true));
+        QVERIFY(running.ok());
+        QVERIFY(awaitFuture(engine.applyConfig(withTarget(
+                                running->toJson(), QStringLiteral("hook"),
+                                [](QJsonObject &o) { o.insert(QStringLiteral("batch_size"), 7); })))
+                    .ok());
+
+        ui::AuditPage page(&engine);
+        page.resize(1200, 700);
+        page.show();
+        auto *filter = page.findChild<QLineEdit *>(QStringLiteral("auditFilter"));
+        QVERIFY(filter);
+        // The actions of the rows shown, each once.
+        const auto actions = [&page] {
+            QStringList found;
+            for (const AuditEntry &e : page.model()->rows())
+                found << e.action;
+            found.removeDuplicates();
+            return found;
+        };
+        const QStringList nodeAdd{QStringLiteral("node.add")};
+        const QStringList configApply{QStringLiteral("config.apply")};
+        const QStringList none;
+        filter->setText(QStringLiteral("node added"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), nodeAdd, 10000);
+        auto *noMatch = page.findChild<QLabel *>(QStringLiteral("auditNoMatch"));
+        QVERIFY(noMatch);
+        QVERIFY(!noMatch->isVisible());
+        filter->setText(QStringLiteral("Configuration"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), configApply, 10000);
+        filter->setText(QStringLiteral("node.add")); // the recorded form still matches
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), nodeAdd, 10000);
+        filter->setText(QStringLiteral("node deleted"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), none, 10000);
+        QTRY_VERIFY(noMatch->isVisible());
+        QCOMPARE(noMatch->text(), QStringLiteral("No entries match \"node deleted\"."));
+
+        QTranslator zh;
+        QVERIFY(zh.load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")));
+        QCoreApplication::installTranslator(&zh);
+        page.retranslate();
+        filter->setText(QStringLiteral("添加节点"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), nodeAdd, 10000);
+        QVERIFY(!noMatch->isVisible());
+        filter->setText(QStringLiteral("应用配置"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), configApply, 10000);
+        filter->setText(QStringLiteral("删除节点"));
+        QTRY_COMPARE_WITH_TIMEOUT(actions(), none, 10000);
+        QTRY_VERIFY(noMatch->isVisible());
+        QVERIFY2(noMatch->text().contains(QStringLiteral("删除节点")), qPrintable(noMatch->text()));
+        QCoreApplication::removeTranslator(&zh);
     }
 };
 

@@ -33,6 +33,7 @@
 #include <QLegendMarker>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -634,6 +635,52 @@ private slots:
         QTest::mouseClick(replay, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
         QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+    }
+
+    // "Replay window" sent every target's dead letters again at a click while Discard asked
+    // first (misc35): it asks, saying how many letters go to which targets; Cancel sends none.
+    void replayWindowAsksFirst()
+    {
+        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
+        QList<SyncEvent> events;
+        for (const char *user : {"cy", "dee"}) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = QString::fromLatin1(user);
+            events << ev;
+        }
+        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
+        m_window->showPage(3);
+        ui::SyncPage *sync = m_window->sync();
+        sync->tabs()->setCurrentIndex(2);
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
+        QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
+        QPushButton *replay = nullptr;
+        for (QPushButton *b : sync->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Replay window"))
+                replay = b;
+        QVERIFY(replay);
+        const auto asked = [sync] {
+            return sync->findChild<QMessageBox *>(QStringLiteral("confirmReplay"));
+        };
+
+        QTest::mouseClick(replay, Qt::LeftButton);
+        QMessageBox *box = asked();
+        QVERIFY(box);
+        QVERIFY2(box->text().startsWith(QStringLiteral("Replay 2 dead letters that failed")) &&
+                     box->text().contains(QStringLiteral(" to t0?")),
+                 qPrintable(box->text()));
+        box->reject(); // Cancel: nothing is sent
+        QTRY_VERIFY(!asked());
+        m_engine->nodes().waitForFinished(); // anything queued to the engine has run
+        QCOMPARE(m_engine->deadLetters({}, 10).result()->size(), 2);
+
+        QTest::mouseClick(replay, Qt::LeftButton);
+        box = asked();
+        QVERIFY(box);
+        box->button(QMessageBox::Yes)->click();
+        QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 5000);
     }
 
     // The line said "1 dead letter queued again." for minutes (walk21), also once that letter
@@ -1318,6 +1365,46 @@ private slots:
         b->runSimulation();
         QVERIFY(finished.wait(60000));
         QCOMPARE(b->progressBar()->value(), 1000);
+    }
+
+    // A node killed after a run: the node table followed, while the results and the chart
+    // showed the run's nodes as if current (misc35). They say which run they are and are
+    // marked out of date while the nodes taking traffic differ from the run's.
+    void simulationResultIsMarkedOutOfDateWhenTheNodesChange()
+    {
+        m_window->showPage(2);
+        ui::BalancingPage *b = m_window->balancing();
+        b->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Up, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(takingTraffic().contains(QStringLiteral("node-b")), 15000);
+        waitSnapshots(2);
+        b->findChild<QSpinBox *>(QStringLiteral("requests"))->setValue(20000);
+        QSignalSpy finished(b, &ui::BalancingPage::simulationFinished);
+        b->runSimulation();
+        QVERIFY(finished.wait(60000));
+        auto *run = b->findChild<QLabel *>(QStringLiteral("simulationRun"));
+        QVERIFY(run);
+        QVERIFY(run->isVisible());
+        QVERIFY2(run->text().startsWith(QStringLiteral("Run at ")) &&
+                     run->text().contains(QStringLiteral("node-b")) &&
+                     !run->text().contains(QStringLiteral("Out of date")),
+                 qPrintable(run->text()));
+        // The chart is made anew whenever the results are worded again: read it each time.
+        const auto chartTitle = [b] {
+            return b->findChild<QChartView *>(QStringLiteral("requestsPerNode"))->chart()->title();
+        };
+        QCOMPARE(chartTitle(), QStringLiteral("Requests per node"));
+
+        m_b.kill();
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-b")), HealthState::Down, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(run->text().contains(QStringLiteral("Out of date")), 5000);
+        QVERIFY(run->text().startsWith(QStringLiteral("Run at "))); // still says which run
+        QCOMPARE(chartTitle(), QStringLiteral("Requests per node (out of date)"));
+
+        // Back as it was: the run's nodes are the nodes taking traffic again.
+        QVERIFY(m_b.restart());
+        QTRY_VERIFY_WITH_TIMEOUT(takingTraffic().contains(QStringLiteral("node-b")), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!run->text().contains(QStringLiteral("Out of date")), 5000);
     }
 
     // Item 14: the title does not repeat the application's name; Add node is in a menu.

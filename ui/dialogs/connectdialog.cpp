@@ -131,7 +131,7 @@ void ConnectDialog::fillRemembered(const QUrl &server, const Result<QByteArray> 
         return; // the URL changed meanwhile, or a token was typed
     if (!token) {
         m_rememberedNote->setText(tr("The token remembered for this engine cannot be read: %1")
-                                      .arg(token.error().message));
+                                      .arg(errorMessage(token.error())));
         m_rememberedNote->show();
         return;
     }

@@ -5,6 +5,8 @@
 #include "config/configdiff.h"
 #include "core/whenfinished.h"
 
+#include <algorithm>
+
 #include <QBrush>
 #include <QColor>
 #include <QHash>
@@ -15,6 +17,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMap>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSplitter>
@@ -23,9 +26,18 @@
 
 namespace jobfirst::ui {
 
+namespace {
+
+/// The table shows the newest entries that match, at most this many.
+constexpr int ShownEntries = 500;
+/// Of the newest entries this many are matched against the words the table shows them in.
+constexpr int WordedEntries = 2000;
+
+} // namespace
+
 AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     : Page(session, parent), m_view(new QTableView), m_filter(new QLineEdit), m_chain(new QLabel),
-      m_detail(new QPlainTextEdit)
+      m_noMatch(new QLabel), m_detail(new QPlainTextEdit)
 {
     using C = RecordTableModel<AuditEntry>::Column;
     const auto text = [this](auto f) {
@@ -74,6 +86,8 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     connect(m_filter, &QLineEdit::textChanged, this, &AuditPage::refresh);
     m_chain->setObjectName(QStringLiteral("auditChain"));
     m_chain->setWordWrap(true); // a broken chain is named by its entry: a long line
+    m_noMatch->setObjectName(QStringLiteral("auditNoMatch"));
+    m_noMatch->hide();
     // The selected entry whole: a config version's before and after are long JSON, of which a
     // cell showed only the start; the panel says which keys changed.
     m_detail->setObjectName(QStringLiteral("auditDetail"));
@@ -91,16 +105,18 @@ AuditPage::AuditPage(EngineSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_chain);
     layout->addWidget(m_filter);
+    layout->addWidget(m_noMatch);
     layout->addWidget(split, 1);
     retranslate();
 }
 
 void AuditPage::retranslate()
 {
-    m_filter->setPlaceholderText(tr("Filter by who, action or subject"));
+    m_filter->setPlaceholderText(tr("Filter by who, action, subject or value"));
     m_model->retranslate();
     showDetail();
     m_chain->setText(chainText());
+    m_noMatch->setText(noMatchText());
 }
 
 QString AuditPage::chainText() const
@@ -157,11 +173,57 @@ void AuditPage::refresh()
         m_chain->setStyleSheet(broken ? QStringLiteral("color: #c62828; font-weight: bold") : QString());
         showRows(m_model->rows()); // the entry where it breaks marked, or no longer
     });
-    whenFinished(session()->audit(AuditQuery{500, m_filter->text()}), this,
-                 [this](const Result<QList<AuditEntry>> &r) {
-                     if (r)
+    const quint64 serial = ++m_refreshes;
+    const QString filter = m_filter->text().trimmed();
+    // The store matches the recorded form ("node.add") in the whole log; the words the table
+    // shows ("node added", "添加节点") are the console's, matched below.
+    whenFinished(session()->audit(AuditQuery{ShownEntries, filter}), this,
+                 [this, serial, filter](const Result<QList<AuditEntry>> &r) {
+                     if (!r || serial != m_refreshes)
+                         return;
+                     if (filter.isEmpty())
                          showRows(r.value());
+                     else
+                         showMatches(serial, filter, r.value());
                  });
+}
+
+void AuditPage::showMatches(quint64 serial, const QString &filter,
+                            const QList<AuditEntry> &recorded)
+{
+    whenFinished(session()->audit(AuditQuery{WordedEntries, {}}), this,
+                 [this, serial, filter, recorded](const Result<QList<AuditEntry>> &r) {
+                     if (!r || serial != m_refreshes)
+                         return;
+                     QMap<qint64, AuditEntry> found;
+                     for (const AuditEntry &e : recorded)
+                         found.insert(e.id, e);
+                     for (const AuditEntry &e : r.value())
+                         if (matches(e, filter))
+                             found.insert(e.id, e);
+                     QList<AuditEntry> newestFirst = found.values(); // oldest first
+                     std::reverse(newestFirst.begin(), newestFirst.end());
+                     showRows(newestFirst.mid(0, ShownEntries));
+                 });
+}
+
+bool AuditPage::matches(const AuditEntry &entry, const QString &text)
+{
+    for (const QString &shown :
+         {actionText(entry.action), actorText(entry.actor), subjectText(entry.subject),
+          entry.action, entry.actor, entry.subject, valueText(entry.before),
+          valueText(entry.after)})
+        if (shown.contains(text, Qt::CaseInsensitive))
+            return true;
+    return false;
+}
+
+QString AuditPage::noMatchText() const
+{
+    const QString filter = m_filter->text().trimmed();
+    if (filter.isEmpty() || !m_model->rows().isEmpty())
+        return {};
+    return tr("No entries match \"%1\".").arg(filter);
 }
 
 QString AuditPage::actorText(const QString &actor)
@@ -243,6 +305,9 @@ void AuditPage::showRows(const QList<AuditEntry> &rows)
     m_changes = std::move(changes);
     m_model->setRows(rows);
     m_chain->setText(chainText()); // it names the entry where the chain breaks by its row
+    // An empty table with no word said nothing of why (misc35).
+    m_noMatch->setText(noMatchText());
+    m_noMatch->setVisible(!m_noMatch->text().isEmpty());
     showDetail();
 }
 

@@ -50,6 +50,12 @@ public:
     /// version, the keys that changed with their values on that side ("targets[hook].retry.
     /// interval: \"1s\""), not the start of a whole config; else the value itself.
     QString cellText(const AuditEntry &entry, bool after) const;
+    /// `entry` shows `text` (any case): its action, actor or subject as the table words them
+    /// in the console's language, as recorded ("node.add"), or its before or after value.
+    static bool matches(const AuditEntry &entry, const QString &text);
+    /// What the empty table says: that no entry matches the filter; "" when it is not empty or
+    /// nothing is typed.
+    QString noMatchText() const;
 
 private:
     /// A config version's keys that differ between its before and after; nothing when the
@@ -61,6 +67,9 @@ private:
     /// Shows `rows`, each config version diffed once (an entry seen at the last refresh, same
     /// before and after, keeps its diff).
     void showRows(const QList<AuditEntry> &rows);
+    /// The entries that match `filter`: those the store finds in their recorded form (in the
+    /// whole log) and those of the newest that show it in words; newest first.
+    void showMatches(quint64 serial, const QString &filter, const QList<AuditEntry> &recorded);
     /// The selected entry's detailText() in the panel under the table.
     void showDetail();
     /// The id of the first entry that does not match the chain; 0 when it verifies or is
@@ -76,11 +85,13 @@ private:
     QTableView *m_view;
     QLineEdit *m_filter;
     QLabel *m_chain;
+    QLabel *m_noMatch;
     QPlainTextEdit *m_detail;
     std::optional<Result<AuditVerification>> m_verification; ///< the last walk of the chain
     /// Of the rows shown, by entry id: a fingerprint of its before and after, and its diff.
     QHash<qint64, std::pair<size_t, std::optional<QList<KeyChange>>>> m_changes;
     int m_ticks = 0;
+    quint64 m_refreshes = 0; ///< an answer of an older refresh (an older filter) is dropped
 };
 
 } // namespace jobfirst::ui

@@ -13,6 +13,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCursor>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFontMetricsF>
 #include <QFormLayout>
@@ -77,7 +78,7 @@ BalancingPage::BalancingPage(EngineSession *session, QWidget *parent)
       m_requests(new QSpinBox), m_seed(new QSpinBox), m_run(new QPushButton),
       m_cancel(new QPushButton), m_progress(new QProgressBar), m_status(new QLabel),
       m_results(new QStandardItemModel(this)), m_resultsView(new QTableView),
-      m_spread(new QChartView)
+      m_spread(new QChartView), m_runLabel(new QLabel)
 {
     setUpLiveStrategy();
     setUpSimulatorInputs();
@@ -163,6 +164,9 @@ void BalancingPage::setUpTables()
     m_resultsView->verticalHeader()->hide();
     m_spread->setMinimumHeight(220);
     m_spread->setObjectName(QStringLiteral("requestsPerNode"));
+    m_runLabel->setObjectName(QStringLiteral("simulationRun"));
+    m_runLabel->setWordWrap(true);
+    m_runLabel->hide(); // until a run is shown
 }
 
 void BalancingPage::connectSimulator()
@@ -183,6 +187,7 @@ void BalancingPage::connectSimulator()
     connect(&m_watcher, &QFutureWatcher<Result<SimulationReport>>::finished, this, [this] {
         m_run->setEnabled(true);
         m_cancel->setEnabled(false);
+        m_shownRun = m_runningRun;
         showReport(m_watcher.result(), m_running);
         emit simulationFinished();
     });
@@ -235,8 +240,13 @@ void BalancingPage::layOutPage()
 {
     auto *live = makeLiveGroup();
     auto *left = makeSimulatorPanel();
+    auto *results = new QWidget;
+    auto *resultsLayout = new QVBoxLayout(results);
+    resultsLayout->setContentsMargins({});
+    resultsLayout->addWidget(m_runLabel);
+    resultsLayout->addWidget(m_resultsView, 1);
     auto *right = new QSplitter(Qt::Vertical);
-    right->addWidget(m_resultsView);
+    right->addWidget(results);
     right->addWidget(m_spread);
     auto *split = new QSplitter(Qt::Horizontal);
     split->addWidget(left);
@@ -304,6 +314,10 @@ void BalancingPage::retranslate()
 void BalancingPage::applySnapshot(const EngineSnapshot &s)
 {
     m_lastNodes = s.nodes;
+    if (NodeSet now = takingTraffic(s.nodes); now != m_cluster) {
+        m_cluster = std::move(now);
+        showRun(); // a node down, back, added, removed or reweighted: the results are past
+    }
     // Until edited, the table is the cluster's nodes as they are now, not as they were at the
     // first snapshot (a node added later was missing from what-ifs before).
     if (m_followsCluster && !showsNodes(s.nodes))
@@ -392,6 +406,10 @@ void BalancingPage::runSimulation()
     m_status->setStyleSheet({});
     m_status->setText(tr("Simulating %1 requests per strategy…").arg(p.requests));
     m_running = p;
+    QStringList simulated;
+    for (const SimNode &n : std::as_const(p.nodes))
+        simulated << n.id;
+    m_runningRun = Run{QDateTime::currentMSecsSinceEpoch(), m_cluster, simulated};
     m_job = std::make_shared<JobControl>();
     connect(m_job.get(), &JobControl::progressed, this, [this](double fraction) {
         if (m_watcher.isRunning()) // a late report must not move the bar of a finished run
@@ -415,6 +433,7 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     m_shownParams = params;
     if (!report) {
         m_status->setText(tr("Cannot simulate: %1").arg(errorMessage(report.error())));
+        showRun();
         return;
     }
     // A cancelled run leaves no bar stuck part-way, and says which rows are incomplete.
@@ -435,6 +454,48 @@ void BalancingPage::showReport(const Result<SimulationReport> &report, const Sim
     m_spread->setChart(spreadChart(report.value(), params));
     delete old;
     m_resultsView->resizeColumnsToContents();
+    showRun();
+}
+
+BalancingPage::NodeSet BalancingPage::takingTraffic(const QList<NodeStatus> &nodes)
+{
+    NodeSet set;
+    for (const NodeStatus &n : nodes)
+        if (n.eligible)
+            set.append({n.spec.id, n.spec.weight});
+    return set;
+}
+
+bool BalancingPage::shownRunOutOfDate() const
+{
+    return m_shownRun && m_shownRun->cluster != m_cluster;
+}
+
+void BalancingPage::showRun()
+{
+    // Marked, not run again by itself: a run takes seconds of both cores per strategy, and
+    // nodes flapping would run it over and over; what-if runs are the operator's own inputs.
+    const bool shown = m_shownRun && m_shownReport && *m_shownReport;
+    m_runLabel->setVisible(shown);
+    if (!shown)
+        return;
+    const Run &run = *m_shownRun;
+    const QString nodes = run.nodes.size() <= 6
+                              ? run.nodes.join(QStringLiteral(", "))
+                              : tr("%1 and %Ln more", nullptr, int(run.nodes.size() - 5))
+                                    .arg(run.nodes.mid(0, 5).join(QStringLiteral(", ")));
+    const QString which = tr("Run at %1 over %Ln node(s): %2.", nullptr, int(run.nodes.size()))
+                              .arg(timeText(run.startedAt), nodes);
+    const bool outOfDate = shownRunOutOfDate();
+    m_runLabel->setText(outOfDate ? which + u' ' +
+                                        tr("Out of date: the nodes taking traffic changed since "
+                                           "(a node down, back, added, removed or reweighted). "
+                                           "Run it again for the nodes as they are.")
+                                  : which);
+    m_runLabel->setStyleSheet(outOfDate ? QStringLiteral("color: #c0392b; font-weight: bold")
+                                        : QString());
+    m_spread->chart()->setTitle(outOfDate ? tr("Requests per node (out of date)")
+                                          : tr("Requests per node"));
 }
 
 bool BalancingPage::isPartial(const SimulationReport &report, qsizetype outcome)

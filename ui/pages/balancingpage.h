@@ -71,6 +71,13 @@ private:
     QChart *spreadChart(const SimulationReport &report, const SimulationParams &params);
     static QBarCategoryAxis *nodeAxis(QChart *chart, const QStringList &ids);
     static QString strategyLabel(Strategy s);
+    /// The nodes taking traffic, with their weights: what a run is computed on.
+    using NodeSet = QList<std::pair<QString, int>>;
+    static NodeSet takingTraffic(const QList<NodeStatus> &nodes);
+    /// Which run the results are (when, over which nodes) and whether the cluster's nodes
+    /// taking traffic changed since: the results are then marked out of date.
+    void showRun();
+    bool shownRunOutOfDate() const;
 
     QComboBox *m_liveStrategy;
     QPushButton *m_applyStrategy;
@@ -102,6 +109,17 @@ private:
     QFutureWatcher<Result<SimulationReport>> m_watcher;
     SimulationParams m_running;
     QList<QLabel *> m_formLabels;
+    /// Over the results: which run they are, and "out of date" once the nodes changed.
+    QLabel *m_runLabel;
+    struct Run
+    {
+        qint64 startedAt = 0;
+        NodeSet cluster; ///< the cluster's nodes taking traffic when it started
+        QStringList nodes; ///< the simulated nodes (the what-if table's rows)
+    };
+    Run m_runningRun;
+    std::optional<Run> m_shownRun;
+    NodeSet m_cluster; ///< the cluster's nodes taking traffic, as of the last snapshot
     std::optional<Result<SimulationReport>> m_shownReport; ///< re-worded on a language switch
     SimulationParams m_shownParams;
 };

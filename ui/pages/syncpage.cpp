@@ -615,24 +615,68 @@ QWidget *SyncPage::buildDeadLettersTab()
             [](int n) { return tr("%Ln dead letter(s) discarded.", nullptr, n); },
             [](const QString &why) { return tr("Discard failed: %1").arg(why); });
     });
-    connect(m_replay, &QPushButton::clicked, this, [this] {
-        const QString target = m_replayTarget->currentData().toString();
-        refreshReplayWindow();
-        const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch();
-        // Until the operator sets it, "to" is the moment of the click, to the millisecond (the
-        // picker shows minutes): a dead letter of this minute is in the window.
-        const qint64 to = m_replayToEdited ? m_replayTo->dateTime().toMSecsSinceEpoch()
-                                           : QDateTime::currentMSecsSinceEpoch();
-        runOnDeadLetters(
-            Page::session()->replay(target, from, to),
-            [](int n) {
-                return n == 0 ? tr("No dead letter failed in that window: nothing was sent again.")
-                              : tr("%Ln dead letter(s) queued again.", nullptr, n);
-            },
-            [](const QString &why) { return tr("Replay failed: %1").arg(why); });
-    });
+    connect(m_replay, &QPushButton::clicked, this, &SyncPage::confirmReplay);
 
     return deadTab;
+}
+
+void SyncPage::confirmReplay()
+{
+    const QString target = m_replayTarget->currentData().toString();
+    refreshReplayWindow();
+    const qint64 from = m_replayFrom->dateTime().toMSecsSinceEpoch();
+    // Until the operator sets it, "to" is the moment of the click, to the millisecond (the
+    // picker shows minutes): a dead letter of this minute is in the window.
+    const qint64 to = m_replayToEdited ? m_replayTo->dateTime().toMSecsSinceEpoch()
+                                       : QDateTime::currentMSecsSinceEpoch();
+    // Discard asked first and a replay of every target's letters did not (misc35): it asks
+    // too, saying how many letters go to which targets, as the list counts them.
+    QStringList targets;
+    int letters = 0;
+    for (const DeadLetter &d : m_dead->rows()) {
+        if ((target.isEmpty() || d.target == target) && d.failedAt >= from && d.failedAt <= to) {
+            ++letters;
+            if (!targets.contains(d.target))
+                targets << d.target;
+        }
+    }
+    const bool listedAll = m_dead->rows().size() < DeadLettersListed;
+    if (letters == 0 && listedAll) { // nothing to send: the answer says so
+        replayWindow(target, from, to);
+        return;
+    }
+    targets.sort();
+    const QString to3 = !targets.isEmpty() ? targets.join(QStringLiteral(", "))
+                        : target.isEmpty()  ? tr("all targets")
+                                            : target;
+    const QString question =
+        listedAll ? tr("Replay %Ln dead letter(s) that failed between %1 and %2 to %3? They are "
+                       "sent again now; the audit log keeps who replayed them.",
+                       nullptr, letters)
+                        .arg(timeText(from), timeText(to), to3)
+                  : tr("Replay at least %Ln dead letter(s) that failed between %1 and %2 to %3 "
+                       "(the list shows the newest %4 only)? They are sent again now; the audit "
+                       "log keeps who replayed them.",
+                       nullptr, letters)
+                        .arg(timeText(from), timeText(to), to3, QString::number(DeadLettersListed));
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Replay dead letters"), question,
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setObjectName(QStringLiteral("confirmReplay"));
+    connect(box, &QMessageBox::accepted, this,
+            [this, target, from, to] { replayWindow(target, from, to); });
+    box->open();
+}
+
+void SyncPage::replayWindow(const QString &target, qint64 from, qint64 to)
+{
+    runOnDeadLetters(
+        Page::session()->replay(target, from, to),
+        [](int n) {
+            return n == 0 ? tr("No dead letter failed in that window: nothing was sent again.")
+                          : tr("%Ln dead letter(s) queued again.", nullptr, n);
+        },
+        [](const QString &why) { return tr("Replay failed: %1").arg(why); });
 }
 
 QWidget *SyncPage::buildConsistencyTab()
@@ -984,7 +1028,7 @@ void SyncPage::refreshQueue()
 void SyncPage::refreshDeadLetters()
 {
     const quint64 serial = ++m_deadRefreshes;
-    whenFinished(session()->deadLetters({}, 500), this,
+    whenFinished(session()->deadLetters({}, DeadLettersListed), this,
                  [this, serial](const Result<QList<DeadLetter>> &r) {
                      if (!r)
                          return;

@@ -109,6 +109,12 @@ private:
     void showAttempts();
     /// The replay window's dates as of now (the last day), where the operator did not set them.
     void refreshReplayWindow();
+    /// Asks before a replay of the window, saying how many listed letters go to which targets
+    /// (none in the list: replays at once, and the answer says nothing was sent).
+    void confirmReplay();
+    void replayWindow(const QString &target, qint64 from, qint64 to);
+    /// The dead letters tab lists the newest this many.
+    static constexpr int DeadLettersListed = 500;
     /// Shows the error of a finished action, if any, and refreshes the dead letters.
     void run(QFuture<Status> action);
     /// Runs a retry, discard or replay of dead letters; when the engine answers, the tab's
