@@ -111,13 +111,26 @@ Status ClusterManager::load()
     for (const NodeSpec &spec : specs.value()) {
         Runtime r;
         r.status.spec = spec;
-        const auto h = health->value(spec.id, {HealthState::Unknown, 0});
-        r.status.health = h.first;
-        r.status.lastChangeAt = h.second;
+        takeStoredHealth(r, health->value(spec.id, {HealthState::Unknown, 0}));
         m_nodes.push_back(std::move(r));
     }
     rebuildBalancer();
     return {};
+}
+
+void ClusterManager::takeStoredHealth(Runtime &r, const std::pair<HealthState, qint64> &stored)
+{
+    r.status.health = stored.first;
+    r.status.lastChangeAt = stored.second;
+    r.downFromStore = stored.first == HealthState::Down;
+}
+
+void ClusterManager::watchFrom(Runtime &r, qint64 now)
+{
+    if (!r.downFromStore || r.status.health != HealthState::Down)
+        return;
+    r.status.stalledWhileDownMs = std::max<qint64>(0, now - r.status.lastChangeAt);
+    r.stalledSince = r.status.lastChangeAt;
 }
 
 Status ClusterManager::reloadNodes()
@@ -161,14 +174,16 @@ Status ClusterManager::reloadNodes()
         auto health = m_store->loadHealthStates();
         if (!health)
             return health.error();
+        const qint64 now = nowMs();
         for (const NodeSpec *spec : added) {
             Runtime r;
             r.status.spec = *spec;
-            const auto h = health->value(spec->id, {HealthState::Unknown, 0});
-            r.status.health = h.first;
-            r.status.lastChangeAt = h.second;
+            takeStoredHealth(r, health->value(spec->id, {HealthState::Unknown, 0}));
+            const bool watched = checking && checksHere(spec->id);
+            if (watched)
+                watchFrom(r, now);
             m_nodes.push_back(std::move(r));
-            if (checking && checksHere(spec->id))
+            if (watched)
                 m_checker->setNode(spec->id, checkUrl(*spec), 0, spec->security());
         }
         changed = true;
@@ -198,10 +213,13 @@ void ClusterManager::setCheckedPartitions(const QList<int> &partitions, const QS
     m_partitions = now;
     m_leaseHolder = leaseHolder;
     const bool checking = m_housekeeping->isActive();
+    const qint64 takenAt = nowMs();
     for (Runtime &r : m_nodes) {
         const QString &id = r.status.spec.id;
         const bool mine = checksHere(id);
         if (mine && !before.contains(id) && checking) {
+            // As Nomad restarts a node's heartbeat timer when a new leader takes over.
+            watchFrom(r, takenAt);
             m_checker->setNode(id, checkUrl(r.status.spec), 0, r.status.spec.security());
         } else if (!mine && before.contains(id)) {
             m_checker->removeNode(id);
@@ -247,8 +265,7 @@ Status ClusterManager::reloadHealth()
                                 (e.from == HealthState::Down || e.from == HealthState::Failed);
         // A recovered node ramps up here as on the daemon that checks it.
         r.upSince = recovering && m_config.slowStartMs > 0 ? now : 0;
-        s.health = stored->first;
-        s.lastChangeAt = stored->second;
+        takeStoredHealth(r, *stored);
         s.consecutiveOk = 0;
         s.consecutiveFail = 0;
         if (s.health != HealthState::Up)
@@ -268,11 +285,18 @@ Status ClusterManager::reloadHealth()
 
 void ClusterManager::start()
 {
-    for (const Runtime &r : m_nodes)
-        if (checksHere(r.status.spec.id))
-            m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
-                               std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
-                               r.status.spec.security());
+    // A node the store says is down has been so for a time no one watched (the engine was not
+    // running): node_timeout counts from now, and fails it only once a check of this run has
+    // found it down too.
+    const qint64 now = nowMs();
+    for (Runtime &r : m_nodes) {
+        if (!checksHere(r.status.spec.id))
+            continue;
+        watchFrom(r, now);
+        m_checker->setNode(r.status.spec.id, checkUrl(r.status.spec),
+                           std::min<qint64>(m_config.healthCheckIntervalMs, 1000),
+                           r.status.spec.security());
+    }
     m_checker->start();
     m_lastTickNs = 0; // the time it was stopped is not a stall
     m_housekeeping->start();
@@ -593,6 +617,7 @@ void ClusterManager::onChecked(const CheckResult &result)
     } else {
         ++s.consecutiveFail;
         s.consecutiveOk = 0;
+        r->downFromStore = false; // found down (or still down) by this run
     }
     switch (s.health) {
     case HealthState::Unknown:
@@ -642,6 +667,7 @@ void ClusterManager::transition(Runtime &r, HealthState to, const QString &reaso
     publishLatency(r);
     s.lastChangeAt = e.timestamp;
     s.stalledWhileDownMs = 0;
+    r.downFromStore = false;
     rebuildBalancer();
     // Told before it is written: each write is a commit that waits for the disk (tens to
     // hundreds of ms on a busy one), and consoles and the live stream wait for this. The
@@ -758,7 +784,7 @@ void ClusterManager::housekeeping()
         if (r.status.health != HealthState::Down || !checksHere(r.status.spec.id))
             continue;
         spared += stalledMs > 0;
-        if (downPastTimeout(r, now, stalledMs))
+        if (downPastTimeout(r, now, stalledMs) && !r.downFromStore)
             failed.push_back(r.status.spec.id);
     }
     if (spared > 0)

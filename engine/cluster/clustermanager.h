@@ -142,6 +142,10 @@ private:
         qint64 lastOkAt = 0; ///< when a check last passed: the failure came after it
         /// The lastChangeAt that status.stalledWhileDownMs counts from.
         qint64 stalledSince = 0;
+        /// Down as the store said when this engine took the node (the last run's finding, or
+        /// another daemon's), and no check here has found it down since: not a finding of
+        /// this run, so node_timeout does not fail it yet.
+        bool downFromStore = false;
     };
 
     Runtime *find(const QString &id);
@@ -151,6 +155,11 @@ private:
     void onChecked(const CheckResult &result);
     void onConnectionLost(const QString &id, const QString &reason);
     static void publishLatency(Runtime &node);
+    /// The node's health as the store keeps it: its state and when it changed.
+    static void takeStoredHealth(Runtime &node, const std::pair<HealthState, qint64> &stored);
+    /// This engine watches the node from `now`: of a down state taken from the store, the time
+    /// before is not counted toward node_timeout (no one watched it).
+    static void watchFrom(Runtime &node, qint64 now);
     void transition(Runtime &node, HealthState to, const QString &reason, double latencyMs);
     void recordSample(Runtime &node, bool ok, double latencyMs);
     void housekeeping();

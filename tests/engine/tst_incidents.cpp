@@ -5,12 +5,15 @@
 #include "cluster/clustermanager.h"
 #include "host/engine.h"
 #include "nodesimprocess.h"
+#include "store/clusterstatestore.h"
 #include "store/storeupkeep.h"
 #include "sync/syncservice.h"
 
 #include <QSaveFile>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <optional>
 
 using namespace jobfirst;
 
@@ -64,8 +67,9 @@ class TestIncidents final : public QObject
         return options;
     }
 
-    /// Checks fast enough for a test; node_timeout long enough that nothing fails by itself.
-    QString writeFastConfig(const QString &name)
+    /// Checks fast enough for a test; node_timeout by default long enough that nothing fails
+    /// by itself.
+    QString writeFastConfig(const QString &name, int nodeTimeoutMs = 600000)
     {
         ClusterConfig c = ClusterConfig::makeNew();
         c.healthCheckIntervalMs = 200;
@@ -74,7 +78,7 @@ class TestIncidents final : public QObject
         c.downIntervalMs = 100;
         c.rise = 2;
         c.fall = 2;
-        c.nodeTimeoutMs = 600000;
+        c.nodeTimeoutMs = nodeTimeoutMs;
         c.slowStartMs = 0;
         const QString path = m_dir.filePath(name);
         QFile::remove(path);
@@ -159,6 +163,97 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind, id).isEmpty(), 10000);
         QVERIFY(seen.resolved(kind, id));
         QCOMPARE(engine.cluster()->node(id)->health, HealthState::Up);
+    }
+
+    // A node the last run left down is that run's finding, not this one's: an engine started
+    // again on the store, later than node_timeout, shows it down as it was, does not fail it
+    // before a check of this run finds it down, and then only node_timeout after its start;
+    // back up meanwhile, it comes up and is never failed (session 36: every such node was
+    // failed at the first housekeeping, its audit row and incident written for time no one
+    // watched).
+    void storedDownNodeFailsOnlyOnTimeThisRunWatched_data()
+    {
+        QTest::addColumn<bool>("back"); // the node answers again before the engine starts
+        QTest::newRow("still down") << false;
+        QTest::newRow("back up") << true;
+    }
+    void storedDownNodeFailsOnlyOnTimeThisRunWatched()
+    {
+        QFETCH(bool, back);
+        const QString id = QStringLiteral("n1");
+        const QString name = back ? QStringLiteral("stored-back") : QStringLiteral("stored-down");
+        EngineOptions options = checkingEngine(name);
+        QVERIFY(!options.configPath.isEmpty());
+        NodeSimProcess sim;
+        QVERIFY(sim.start(id));
+        qint64 downAt = 0;
+        {
+            Engine last;
+            QVERIFY(last.open(options).ok());
+            QVERIFY(
+                last.cluster()->registerNode(NodeSpec{id, sim.url()}, QStringLiteral("test")).ok());
+            const auto health = [&] { return last.cluster()->node(id)->health; };
+            QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Up, 10000);
+            sim.kill();
+            QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Down, 10000);
+            downAt = last.cluster()->node(id)->lastChangeAt;
+            last.shutdown();
+        }
+        // The next run has a short node_timeout, and no engine runs for longer than that: the
+        // wait is that time passing, not a condition to poll. The store is left as it is.
+        const int nodeTimeoutMs = 2000;
+        options.configPath = writeFastConfig(name + QStringLiteral("-short.json"), nodeTimeoutMs);
+        QVERIFY(!options.configPath.isEmpty());
+        QTest::qWait(nodeTimeoutMs + 500);
+        if (back)
+            QVERIFY(sim.restart());
+
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        QList<NodeStatus> firstNodes;
+        connect(&engine, &Engine::snapshot, &engine, [&firstNodes](const EngineSnapshot &s) {
+            if (firstNodes.isEmpty())
+                firstNodes = s.nodes;
+        });
+        const qint64 startedAt = QDateTime::currentMSecsSinceEpoch();
+        QVERIFY(engine.open(options).ok());
+        // What the node looked like when it was failed: a check of this run had found it down.
+        std::optional<NodeStatus> whenFailed;
+        qint64 failedAt = 0;
+        connect(engine.cluster(), &ClusterManager::healthChanged, &engine,
+                [&](const HealthEvent &e) {
+                    if (e.nodeId != id || e.to != HealthState::Failed)
+                        return;
+                    failedAt = e.timestamp;
+                    whenFailed = engine.cluster()->node(id);
+                });
+        // Shown as the last run left it.
+        QTRY_VERIFY_WITH_TIMEOUT(!firstNodes.isEmpty(), 10000);
+        QCOMPARE(firstNodes.first().health, HealthState::Down);
+        QCOMPARE(firstNodes.first().lastChangeAt, downAt);
+        const auto health = [&] { return engine.cluster()->node(id)->health; };
+        if (back) {
+            QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Up, 10000);
+            QVERIFY2(!whenFailed, "failed on time no one watched");
+            QVERIFY(seen.openOf(QStringLiteral("node.failed"), id).isEmpty());
+            QVERIFY(!seen.resolved(QStringLiteral("node.failed"), id));
+            return;
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(health(), HealthState::Failed, 10000);
+        QVERIFY(whenFailed);
+        QVERIFY2(whenFailed->lastCheckAt >= startedAt && whenFailed->consecutiveFail > 0,
+                 "failed before a check of this run found it down");
+        QVERIFY2(failedAt - startedAt >= nodeTimeoutMs,
+                 qPrintable(QStringLiteral("failed %1 ms after the start").arg(failedAt - startedAt)));
+        // The trail says the same: the history's change to failed, and the incident, date from
+        // then, not from the last run.
+        const auto history = engine.state()->healthEvents(id, 1);
+        QVERIFY(history && !history->isEmpty());
+        QCOMPARE(history->first().to, HealthState::Failed);
+        QCOMPARE(history->first().timestamp, failedAt);
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("node.failed"), id).size(), 1, 10000);
+        QCOMPARE(seen.openOf(QStringLiteral("node.failed"), id).first().at, failedAt);
     }
 
     // An incident is one for as long as its condition lasts, whatever happens to the engine
