@@ -495,12 +495,30 @@ void Engine::raise(Alert::Severity severity, const QString &kind, const QString 
         return;
     }
     Alert a{since > 0 && since < now ? since : now, severity, kind, subject, message};
-    a.id = m_nextAlertId++;
+    a.id = takeIncidentId();
     a.lastAt = now;
     a.code = code;
     m_openAlerts.insert(key, a);
     alertChanged(a);
     logAlert(severity, kind, subject, message);
+}
+
+qint64 Engine::takeIncidentId()
+{
+    if (!m_keepsIncidents || !m_store)
+        return m_nextAlertId++; // kept nowhere: no other engine can see it
+    // From the store, in one write transaction: another engine on the file (a standby console
+    // beside a daemon) takes its ids there too, and two incidents never share one.
+    const Result<qint64> id = IncidentStore(m_store.get()).takeNextId(m_nextAlertId - 1);
+    if (!id) {
+        // The save of this incident fails too, most likely, and says so as an incident; until
+        // the store answers, an engine beside this one may give the same id.
+        qWarning("incident id not taken from the store, given by this engine alone: %s",
+                 qPrintable(id.error().message));
+        return m_nextAlertId++;
+    }
+    m_nextAlertId = id.value() + 1;
+    return id.value();
 }
 
 Status Engine::takeOpenIncidents()

@@ -147,6 +147,9 @@ private:
     /// A long-lived engine (one that checks or delivers) takes back the incidents the last
     /// engine on this store left open; one-shot commands neither take nor save them.
     Status takeOpenIncidents();
+    /// The id of a new incident: taken from the store when this engine keeps its incidents
+    /// there, so that two engines on one file never give the same one.
+    qint64 takeIncidentId();
     /// Saves the incidents changed since the last snapshot (with any a failed save left), before
     /// a snapshot tells them: an id a console saw is never given again.
     void saveIncidents(const QList<Alert> &changed);

@@ -101,13 +101,44 @@ Status IncidentStore::write(const QList<Alert> &changed, qint64 highestId)
         if (!q.exec())
             return failed(QStringLiteral("save incident %1").arg(a.id));
     }
+    return recordHighestId(highestId);
+}
+
+Status IncidentStore::recordHighestId(qint64 highestId)
+{
+    QSqlQuery q(m_store->database());
     q.prepare(QStringLiteral(
         "INSERT INTO meta(key, value) VALUES ('incident_id_high', ?) ON CONFLICT(key) DO UPDATE"
         " SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))"));
     q.addBindValue(QString::number(highestId));
     if (!q.exec())
-        return failed(QStringLiteral("record the highest incident id"));
+        return storeError(m_store->path(), QStringLiteral("record the highest incident id"),
+                          q.lastError().text());
     return {};
+}
+
+Result<qint64> IncidentStore::takeNextId(qint64 usedHere)
+{
+    QSqlQuery q(m_store->database());
+    // IMMEDIATE: the write lock is taken before the highest id is read, so another engine's
+    // connection waits (busy timeout) instead of reading the same one.
+    if (!q.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return storeError(m_store->path(), QStringLiteral("begin taking an incident id"),
+                          q.lastError().text());
+    const auto rolledBack = [&q](Error e) {
+        q.exec(QStringLiteral("ROLLBACK"));
+        return e;
+    };
+    const Result<qint64> highest = highestId();
+    if (!highest)
+        return rolledBack(highest.error());
+    const qint64 next = std::max(highest.value(), usedHere) + 1;
+    if (Status s = recordHighestId(next); !s)
+        return rolledBack(s.error());
+    if (!q.exec(QStringLiteral("COMMIT")))
+        return rolledBack(storeError(m_store->path(), QStringLiteral("commit an incident id"),
+                                     q.lastError().text()));
+    return next;
 }
 
 } // namespace jobfirst

@@ -256,6 +256,34 @@ private slots:
         QCOMPARE(seen.openOf(QStringLiteral("node.failed"), id).first().at, failedAt);
     }
 
+    // Two engines on one file at once (a standby console beside a daemon) raise incidents in
+    // turns: each incident has an id of its own (session 36: both counted on from the highest
+    // id the file had when they started, and gave the same ones).
+    void twoEnginesOnOneFileNeverGiveOneIncidentId()
+    {
+        const EngineOptions options = checkingEngine(QStringLiteral("twins"));
+        QVERIFY(!options.configPath.isEmpty());
+        Engine first, second;
+        Seen seenFirst, seenSecond;
+        watch(first, seenFirst);
+        watch(second, seenSecond);
+        QVERIFY(first.open(options).ok());
+        QVERIFY(second.open(options).ok());
+        const QString refused = QStringLiteral("http://127.0.0.1:9");
+        for (const QString &node : {QStringLiteral("a1"), QStringLiteral("a2")})
+            QVERIFY(first.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
+        for (const QString &node : {QStringLiteral("b1"), QStringLiteral("b2")})
+            QVERIFY(second.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
+        first.upkeep()->backupNow(); // fails (no backup folder): one incident each
+        second.upkeep()->backupNow();
+        QTRY_COMPARE_WITH_TIMEOUT(seenFirst.open.size(), 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(seenSecond.open.size(), 3, 10000);
+        QSet<qint64> ids;
+        for (const Alert &a : seenFirst.open + seenSecond.open)
+            ids.insert(a.id);
+        QCOMPARE(ids.size(), 6);
+    }
+
     // An incident is one for as long as its condition lasts, whatever happens to the engine
     // watching it: an engine started again on the store lists it at once, with its id, its
     // start and its count, and gives no id of the last run to another incident.

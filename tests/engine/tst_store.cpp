@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "store/incidentstore.h"
 #include "store/store.h"
 
 #include <QFile>
@@ -335,6 +336,34 @@ private slots:
                     q.next());
             QCOMPARE(q.value(0).toInt(), Store::SchemaVersion);
         }
+    }
+
+    // The store gives incident ids one at a time to connections asking together (two
+    // processes, or two threads here, each with its own connection to the file).
+    void incidentIdsTakenTogetherAreDistinct()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("ids.db"));
+        QVERIFY(Store::open(path).ok());
+        const auto taker = [path] {
+            QList<qint64> ids;
+            const auto store = Store::open(path);
+            if (!store)
+                return ids;
+            IncidentStore incidents(store.value().get());
+            for (int i = 0; i < 100; ++i)
+                if (const Result<qint64> id = incidents.takeNextId(0))
+                    ids << id.value();
+            return ids;
+        };
+        QFuture<QList<qint64>> a = QtConcurrent::run(taker);
+        QFuture<QList<qint64>> b = QtConcurrent::run(taker);
+        const QList<qint64> all = a.result() + b.result();
+        QCOMPARE(all.size(), 200);
+        QCOMPARE(QSet<qint64>(all.cbegin(), all.cend()).size(), 200);
+        const auto store = Store::open(path);
+        QVERIFY(store);
+        QCOMPARE(IncidentStore(store.value().get()).highestId().value(), 200);
     }
 
     void twoWritersDoNotCorruptTheFile()
