@@ -244,8 +244,9 @@ private slots:
         QVERIFY(whenFailed);
         QVERIFY2(whenFailed->lastCheckAt >= startedAt && whenFailed->consecutiveFail > 0,
                  "failed before a check of this run found it down");
-        QVERIFY2(failedAt - startedAt >= nodeTimeoutMs,
-                 qPrintable(QStringLiteral("failed %1 ms after the start").arg(failedAt - startedAt)));
+        QVERIFY2(
+            failedAt - startedAt >= nodeTimeoutMs,
+            qPrintable(QStringLiteral("failed %1 ms after the start").arg(failedAt - startedAt)));
         // The trail says the same: the history's change to failed, and the incident, date from
         // then, not from the last run.
         const auto history = engine.state()->healthEvents(id, 1);
@@ -271,9 +272,11 @@ private slots:
         QVERIFY(second.open(options).ok());
         const QString refused = QStringLiteral("http://127.0.0.1:9");
         for (const QString &node : {QStringLiteral("a1"), QStringLiteral("a2")})
-            QVERIFY(first.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
+            QVERIFY(
+                first.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
         for (const QString &node : {QStringLiteral("b1"), QStringLiteral("b2")})
-            QVERIFY(second.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
+            QVERIFY(
+                second.cluster()->registerNode(NodeSpec{node, refused}, QStringLiteral("t")).ok());
         first.upkeep()->backupNow(); // fails (no backup folder): one incident each
         second.upkeep()->backupNow();
         QTRY_COMPARE_WITH_TIMEOUT(seenFirst.open.size(), 3, 10000);
