@@ -1480,6 +1480,14 @@ After: %2</source>
         <source>The token remembered for this engine is filled in.</source>
         <translation>已填入为此引擎记住的令牌。</translation>
     </message>
+    <message>
+        <source>Not remembered: connecting deletes the token this computer remembers for this engine, so the next start does not use it.</source>
+        <translation>不记住：连接时会删除本机为此引擎记住的令牌，下次启动不会再使用它。</translation>
+    </message>
+    <message>
+        <source>The token remembered for this engine cannot be deleted: %1</source>
+        <translation>无法删除为此引擎记住的令牌：%1</translation>
+    </message>
 </context>
 <context>
     <name>jobfirst::ui::DaemonsPage</name>

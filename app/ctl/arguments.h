@@ -18,7 +18,14 @@ public:
 
     QStringList positional;
 
+    /// Given at all, with a value or none: `--json=false` too (isOn() says if a flag is on).
     bool has(const QString &name) const { return m_flags.contains(name) || m_options.contains(name); }
+    /// A flag given bare or as `--name=true`; `--name=false` is off. The command table refuses
+    /// any other value of a flag.
+    bool isOn(const QString &name) const
+    {
+        return m_flags.contains(name) || m_options.value(name) == QLatin1String("true");
+    }
     QString value(const QString &name, const QString &fallback = {}) const { return m_options.value(name, fallback); }
     QStringList values(const QString &name) const { return m_multi.value(name); }
     /// An integer option read as `type` reads it (`fallback` when not given); an error names

@@ -70,7 +70,8 @@ int runOfflineBackupCommand(CtlContext &ctx, const Arguments &args)
     if (sub == QLatin1String("verify"))
         return printInfo(ctx, QStringLiteral("verified"), file, Backup::verify(file, key.value()));
     return printInfo(ctx, QStringLiteral("restored to ") + args.value(QStringLiteral("to")), file,
-                     Backup::restore(file, key.value(), args.value(QStringLiteral("to")), args.has(QStringLiteral("replace"))));
+                     Backup::restore(file, key.value(), args.value(QStringLiteral("to")),
+                                     args.isOn(QStringLiteral("replace"))));
 }
 
 int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args)
@@ -78,7 +79,7 @@ int runAuditVerifyCommand(CtlContext &ctx, const Arguments &args)
     const auto checked = ctx.wait(ctx.session->verifyAudit());
     if (!checked)
         return ctx.fail(checked.error().message);
-    if (args.has(QStringLiteral("json")))
+    if (args.isOn(QStringLiteral("json")))
         ctx.printJson(codec::encode(checked.value()));
     else if (checked->ok)
         ctx.out << "audit chain verifies: " << checked->rows << " rows, head " << checked->headHash << Qt::endl;

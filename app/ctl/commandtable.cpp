@@ -11,14 +11,19 @@ namespace {
 
 using namespace OptionTypes;
 
-/// An option whose value has a type: checked with the rest of the line.
+/// Who reads a value: jobfirstctl itself, or the engine (this process without --server, a
+/// jobfirstd on its own machine with it, where a file named is not this machine's to check).
+enum class Reader { Ctl, Engine };
+
+/// An option or argument whose value has a type: checked with the rest of the line.
 struct TypedOption
 {
     const char *name;
     const OptionType *type;
+    Reader reader = Reader::Ctl;
 };
 
-/// A command as the table below writes it.
+/// A command as the table below writes it. Every flag also takes `--flag=true|false`.
 struct Row
 {
     const char *words;
@@ -36,8 +41,8 @@ struct Row
 
 // Paths read by the engine (on a jobfirstd's machine with --server): any text here.
 const char *const NodeSpecOptions = "health-path tags ca-file client-cert client-key token-file";
-const std::initializer_list<TypedOption> NodeSpecTyped = {
-    {"url", &NodeUrl}, {"weight", &NodeWeight}, {"tls-insecure", &Flag}};
+const std::initializer_list<TypedOption> NodeSpecTyped = {{"url", &NodeUrl},
+                                                          {"weight", &NodeWeight}};
 const char *const TargetOptions = "ca-file client-cert client-key token-file";
 const std::initializer_list<TypedOption> TargetTyped = {{"url", &TargetUrl},
                                                         {"events", &EventTypes},
@@ -46,9 +51,11 @@ const std::initializer_list<TypedOption> TargetTyped = {{"url", &TargetUrl},
                                                         {"retry-interval", &RetryInterval},
                                                         {"batch-size", &BatchSize},
                                                         {"rate-limit", &RateLimit},
-                                                        {"secret-file", &ReadableFile},
-                                                        {"tls-insecure", &Flag}};
+                                                        {"secret-file", &ReadableFile}};
 const std::initializer_list<TypedOption> PassphraseTyped = {{"passphrase-file", &ReadableFile}};
+// verify and restore read it here without --server, on the engine's machine with it.
+const std::initializer_list<TypedOption> BackupRead = {
+    {"backup file", &ReadableFile, Reader::Engine}};
 const char *const DeadLetterHint = "see sync dlq list";
 
 // The commands in the order `--help` lists them; a command's sub-commands are named in this
@@ -79,19 +86,20 @@ const Row Rows[] = {
                {"queue-limit", &QueueLimit}, {"what-if", &ReadableFile}},
      .flags = "json"},
     {.words = "status", .flags = "json"},
-    {.words = "config check", .arguments = "file"},
+    {.words = "config check", .arguments = "file", .typedArguments = {{"file", &ReadableFile}}},
     {.words = "config show", .flags = "reveal-secrets"},
     {.words = "config versions", .flags = "json"},
-    {.words = "config apply", .arguments = "file"},
+    {.words = "config apply", .arguments = "file", .typedArguments = {{"file", &ReadableFile}}},
     {.words = "config diff", .typed = {{"from", &ConfigVersion}, {"to", &ConfigVersion}}},
     {.words = "config rollback", .arguments = "version",
      .typedArguments = {{"version", &ConfigVersion}}},
     {.words = "audit", .options = "filter", .typed = {{"limit", &LongLimit}}, .flags = "json"},
     {.words = "audit verify", .flags = "json"},
     {.words = "backup create", .arguments = "backup file", .typed = PassphraseTyped},
-    {.words = "backup verify", .arguments = "backup file", .typed = PassphraseTyped},
-    {.words = "backup restore", .arguments = "backup file", .options = "to",
-     .typed = PassphraseTyped, .flags = "replace", .required = "to"},
+    {.words = "backup verify", .arguments = "backup file", .typedArguments = BackupRead,
+     .typed = PassphraseTyped},
+    {.words = "backup restore", .arguments = "backup file", .typedArguments = BackupRead,
+     .options = "to", .typed = PassphraseTyped, .flags = "replace", .required = "to"},
     {.words = "store copy", .typed = {{"to", &StoreUrl}}, .flags = "json", .required = "to",
      .hint = "a postgresql://user@host:port/db URL"},
     {.words = "slo", .flags = "json"},
@@ -114,8 +122,10 @@ const Row Rows[] = {
     {.words = "target disable", .arguments = "target name"},
     {.words = "sync send", .options = "type user id target",
      .typed = {{"data", &EventData}, {"mode", &DeliveryMode}}},
-    {.words = "sync batch", .arguments = "events file", .options = "target"},
-    {.words = "sync import", .arguments = "users file", .typed = {{"batch", &ImportBatch}}},
+    {.words = "sync batch", .arguments = "events file",
+     .typedArguments = {{"events file", &ReadableFile}}, .options = "target"},
+    {.words = "sync import", .arguments = "users file",
+     .typedArguments = {{"users file", &ReadableFile}}, .typed = {{"batch", &ImportBatch}}},
     {.words = "sync status", .options = "target", .flags = "json"},
     {.words = "sync stats", .flags = "json"},
     {.words = "sync dlq list", .options = "target", .typed = {{"limit", &LongLimit}}},
@@ -150,7 +160,7 @@ struct CommandSpec
     QStringList arguments; ///< "node id", "weight"
     QSet<QString> known;   ///< its options, with or without a value
     QList<std::pair<QString, const OptionType *>> types; ///< of the options whose value has one
-    QHash<QString, const OptionType *> argumentTypes;    ///< of the arguments that have one
+    QHash<QString, TypedOption> argumentTypes;           ///< of the arguments that have one
     QStringList required;
     QString hint;
 };
@@ -167,9 +177,12 @@ const QList<CommandSpec> &commands()
                 types.append({QString::fromLatin1(option.name), option.type});
                 named << types.last().first;
             }
-            QHash<QString, const OptionType *> argumentTypes;
+            // `--json=false` switched JSON on: a flag's value says what it means, or is refused.
+            for (const QString &flag : split(row.flags, ' '))
+                types.append({flag, &Flag});
+            QHash<QString, TypedOption> argumentTypes;
             for (const TypedOption &argument : row.typedArguments)
-                argumentTypes.insert(QString::fromLatin1(argument.name), argument.type);
+                argumentTypes.insert(QString::fromLatin1(argument.name), argument);
             read << CommandSpec{split(row.words, ' '),
                                 split(row.arguments, ','),
                                 nameSet(named),
@@ -237,14 +250,19 @@ QString withHint(const QString &error, const QString &hint)
 
 /// The first argument (`given`, as many as the command takes) or option value on the line
 /// that is not of its type, said as its type says it ("--role: \"god\" is not one of viewer,
-/// operator, admin, node"); empty when none.
-QString valueError(const CommandSpec &command, const QStringList &given, const Arguments &args)
+/// operator, admin, node"); empty when none. A file the engine reads is checked only when the
+/// engine is this process (not `viaServer`).
+QString valueError(const CommandSpec &command, const QStringList &given, const Arguments &args,
+                   bool viaServer)
 {
-    for (qsizetype i = 0; i < given.size(); ++i)
-        if (const OptionType *type = command.argumentTypes.value(command.arguments.at(i)))
-            if (const QString error = type->argumentError(command.arguments.at(i), given.at(i));
-                !error.isEmpty())
-                return withHint(error, command.hint);
+    for (qsizetype i = 0; i < given.size(); ++i) {
+        const auto typed = command.argumentTypes.constFind(command.arguments.at(i));
+        if (typed == command.argumentTypes.cend() || (viaServer && typed->reader == Reader::Engine))
+            continue;
+        if (const QString error = typed->type->argumentError(command.arguments.at(i), given.at(i));
+            !error.isEmpty())
+            return withHint(error, command.hint);
+    }
     for (const auto &[option, type] : command.types)
         for (const QString &value : args.values(option))
             if (const QString error = type->error(option, value); !error.isEmpty())
@@ -265,7 +283,7 @@ const QSet<QString> &CommandTable::flags()
     return all;
 }
 
-QString CommandTable::usageError(const QString &command, const Arguments &args)
+QString CommandTable::usageError(const QString &command, const Arguments &args, bool viaServer)
 {
     QString error;
     const CommandSpec *spec = findCommand(QStringList{command} + args.positional, &error);
@@ -280,12 +298,15 @@ QString CommandTable::usageError(const QString &command, const Arguments &args)
     if (given.size() != spec->arguments.size())
         return withHint(argumentsError(*spec, given), spec->hint);
     QStringList absent;
-    for (const QString &option : spec->required)
-        if (!args.has(option))
+    for (const QString &option : spec->required) {
+        // `--once=false` is no --once; `--once=maybe` is said by the check of its value below.
+        const bool off = flags().contains(option) && args.value(option) == QLatin1String("false");
+        if (!args.has(option) || off)
             absent << QStringLiteral("--") + option;
+    }
     if (!absent.isEmpty())
         return withHint(QStringLiteral("%1 needs %2")
                             .arg(spec->words.join(u' '), absent.join(QStringLiteral(" and "))),
                         spec->hint);
-    return valueError(*spec, given, args);
+    return valueError(*spec, given, args, viaServer);
 }

@@ -18,6 +18,7 @@ public:
     static const QSet<QString> &flags();
     /// What is wrong with `command` and `args` (the words after it) as a usage error that
     /// names it; empty when the table has the command, it is given all it needs and each
-    /// option's value is of its type.
-    static QString usageError(const QString &command, const Arguments &args);
+    /// option's and argument's value is of its type. `viaServer`: the command runs on a
+    /// jobfirstd, whose files (a backup's) are on its machine and not checked here.
+    static QString usageError(const QString &command, const Arguments &args, bool viaServer);
 };

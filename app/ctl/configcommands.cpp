@@ -167,7 +167,7 @@ int runConfigCommand(CtlContext &ctx, const Arguments &args)
         return 0;
     }
     if (sub == QLatin1String("show")) {
-        const auto config = ctx.wait(engine.config(args.has(QStringLiteral("reveal-secrets"))));
+        const auto config = ctx.wait(engine.config(args.isOn(QStringLiteral("reveal-secrets"))));
         if (!config)
             return ctx.fail(config.error().message);
         ctx.out << config->toJson();

@@ -57,7 +57,7 @@ struct CtlContext
         const jobfirst::Result<T> answer = wait(std::move(question));
         if (!answer)
             return fail(answer.error().message);
-        if (args.has(QStringLiteral("json")))
+        if (args.isOn(QStringLiteral("json")))
             printJson(toJson(answer.value()));
         else
             printText(answer.value());

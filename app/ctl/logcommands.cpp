@@ -48,7 +48,7 @@ int runLogsCommand(CtlContext &ctx, const Arguments &args)
     if (!limit)
         return ctx.usage(error);
     query.limit = int(*limit);
-    const bool json = args.has(QStringLiteral("json"));
+    const bool json = args.isOn(QStringLiteral("json"));
     const auto first = ctx.wait(ctx.session->logs(query));
     if (!first)
         return ctx.fail(first.error().message);
@@ -60,7 +60,7 @@ int runLogsCommand(CtlContext &ctx, const Arguments &args)
         seen.insert(it->source + u':' + QString::number(it->id));
         newest = std::max(newest, it->at);
     }
-    if (!args.has(QStringLiteral("follow")))
+    if (!args.isOn(QStringLiteral("follow")))
         return 0;
     UnixSignalWatcher stop({SIGINT, SIGTERM});
     QObject::connect(&stop, &UnixSignalWatcher::received, qApp, &QCoreApplication::quit);

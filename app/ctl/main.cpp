@@ -32,7 +32,10 @@ daemons, logs, slo, token list, sync status and sync stats print text for people
 with or without a value after it, a missing argument or option value, a value not of its
 option's kind (a number out of range, a word not among those it takes, a malformed time,
 duration, URL or JSON, a file it reads that cannot be read) and an unknown command (exit 2):
-before any store is opened or made, or a daemon contacted.
+before any store is opened or made, or a daemon contacted. A FILE argument that is missing,
+unreadable or a directory is refused the same way (a backup FILE only without --server: with
+it, the file is on the engine's machine). Every flag also takes =true or =false
+(--json=false prints text); any other value is refused.
 
 Global options:
   --db FILE          the cluster store (default: $JOBFIRST_DB or ~/.local/share/jobfirst/cluster.db)
@@ -264,7 +267,7 @@ QString placeError(const Globals &g, const QString &command, const Arguments &ar
     if (remote && command == QLatin1String("sync") && sub == QLatin1String("run"))
         return QStringLiteral("sync run delivers from a local store; a jobfirstd already "
                               "delivers from its own");
-    if (remote && command == QLatin1String("backup") && args.has(QStringLiteral("replace")))
+    if (remote && command == QLatin1String("backup") && args.isOn(QStringLiteral("replace")))
         return QStringLiteral("backup restore through --server never replaces a store: not "
                               "--replace");
     const bool editsConfig = command == QLatin1String("target") &&
@@ -341,7 +344,8 @@ int main(int argc, char *argv[])
     // A usage error changes nothing: it is found here, before a store is opened (and so
     // made, with its tables) or a daemon contacted.
     const Arguments args(words, CommandTable::flags());
-    if (const QString error = CommandTable::usageError(command, args); !error.isEmpty())
+    if (const QString error = CommandTable::usageError(command, args, !g.server.isEmpty());
+        !error.isEmpty())
         return ctx.usage(error);
     if (const QString error = placeError(g, command, args); !error.isEmpty())
         return ctx.usage(error);

@@ -31,7 +31,7 @@ QString readSpecOptions(const Arguments &args, NodeSpec &spec)
     spec.clientKey = args.value(QStringLiteral("client-key"), spec.clientKey);
     spec.tokenFile = args.value(QStringLiteral("token-file"), spec.tokenFile);
     if (args.has(QStringLiteral("tls-insecure")))
-        spec.tlsInsecure = args.value(QStringLiteral("tls-insecure")) != QLatin1String("false");
+        spec.tlsInsecure = args.isOn(QStringLiteral("tls-insecure"));
     return {};
 }
 

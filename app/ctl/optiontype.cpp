@@ -5,6 +5,7 @@
 #include "core/duration.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 
 using namespace jobfirst;
@@ -15,6 +16,22 @@ namespace {
 QString quoted(const QString &value)
 {
     return QStringLiteral("\"%1\"").arg(value.size() > 200 ? value.left(200) + u'…' : value);
+}
+
+/// Why the file `path` cannot be read here (no such file, a directory, what opening it said);
+/// empty when it can.
+QString unreadableFileFault(const QString &path)
+{
+    const QFileInfo info(path);
+    QString why;
+    if (!info.exists())
+        why = QStringLiteral("there is no such file");
+    else if (info.isDir())
+        why = QStringLiteral("it is a directory");
+    else if (QFile file(path); !file.open(QIODevice::ReadOnly))
+        why = file.errorString();
+    return why.isEmpty() ? QString()
+                         : QStringLiteral("%1 cannot be read: %2").arg(quoted(path), why);
 }
 
 QString joined(const QStringList &words)
@@ -176,12 +193,8 @@ QString OptionType::fault(const QString &value) const
                                           : QStringLiteral("%1 is not an ISO 8601 time, e.g. "
                                                            "2026-11-25T10:00:00Z")
                                                 .arg(q);
-    case Kind::ReadableFile: {
-        QFile file(value);
-        return file.open(QIODevice::ReadOnly)
-                   ? QString()
-                   : QStringLiteral("%1 cannot be read: %2").arg(q, file.errorString());
-    }
+    case Kind::ReadableFile:
+        return unreadableFileFault(value);
     case Kind::JsonObject: {
         QJsonParseError pe;
         const QJsonDocument doc = QJsonDocument::fromJson(value.toUtf8(), &pe);

@@ -9,7 +9,7 @@ namespace OptionTypes {
 
 extern const OptionType NodeUrl;      ///< node add/edit --url: the engine's node URL rule
 extern const OptionType NodeWeight;   ///< --weight, and node weight's W: 1..256
-extern const OptionType Flag;         ///< --tls-insecure=true|false
+extern const OptionType Flag;         ///< a flag's value: --json=true|false
 extern const OptionType ShortLimit;   ///< --limit of node history and logs
 extern const OptionType LongLimit;    ///< --limit of audit and sync dlq list
 extern const OptionType Seconds;      ///< watch and sync run --seconds: how long to run

@@ -39,7 +39,7 @@ int runStoreCommand(CtlContext &ctx, const QString &db, bool remote, const Argum
     if (!copied)
         return ctx.fail(copied.error().message);
     const QString digest = QString::number(copied->ledgerDigest, 16).rightJustified(16, u'0');
-    if (args.has(QStringLiteral("json"))) {
+    if (args.isOn(QStringLiteral("json"))) {
         QJsonObject tables;
         for (const StoreCopy::Table &t : copied->tables)
             tables.insert(t.name, t.destination);

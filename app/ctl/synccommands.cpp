@@ -177,7 +177,8 @@ int check(CtlContext &ctx, const Arguments &args)
     QStringList targets;
     if (args.has(QStringLiteral("target")))
         targets << args.value(QStringLiteral("target"));
-    const auto reports = ctx.wait(ctx.session->checkConsistency(targets, args.has(QStringLiteral("repair"))));
+    const auto reports =
+        ctx.wait(ctx.session->checkConsistency(targets, args.isOn(QStringLiteral("repair"))));
     if (!reports)
         return ctx.fail(reports.error().message);
     ctx.printJson(codec::encodeList(reports.value()));
@@ -216,7 +217,7 @@ int run(CtlContext &ctx, const Arguments &args)
     QObject::connect(&stop, &UnixSignalWatcher::received, qApp, &QCoreApplication::quit);
     SyncStats last;
     QString standingBy = QStringLiteral("(unknown)");
-    const bool untilEmpty = args.has(QStringLiteral("until-empty"));
+    const bool untilEmpty = args.isOn(QStringLiteral("until-empty"));
     QObject::connect(ctx.session, &EngineSession::snapshot, ctx.session, [&](const EngineSnapshot &s) {
         last = s.sync;
         // Say so when other processes deliver from this store (and again when that changes);

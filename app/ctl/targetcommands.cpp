@@ -54,7 +54,7 @@ QString applyOptions(const Arguments &args, QJsonObject &t)
             t.insert(QString(name).replace(u'-', u'_'), args.value(name));
     }
     if (args.has(QStringLiteral("tls-insecure")))
-        t.insert(QStringLiteral("tls_insecure"), args.value(QStringLiteral("tls-insecure")) != QLatin1String("false"));
+        t.insert(QStringLiteral("tls_insecure"), args.isOn(QStringLiteral("tls-insecure")));
     // Numbers of the types the command table has checked them by (the config's ranges).
     QString error;
     const auto number = [&args, &error](const char *option, const OptionType &type,

@@ -5,6 +5,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QSaveFile>
 #include <QStandardPaths>
 
@@ -43,6 +44,16 @@ Result<QString> TokenVault::store(const QUrl &server, const QByteArray &token)
         return makeError(QStringLiteral("token.file"),
                          QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
     return path;
+}
+
+Status TokenVault::forget(const QUrl &server)
+{
+    const QString path = pathFor(server);
+    QFile f(path);
+    if (!f.exists() || f.remove())
+        return {};
+    return makeError(QStringLiteral("token.file"),
+                     QStringLiteral("cannot delete %1: %2").arg(path, f.errorString()));
 }
 
 Result<QByteArray> TokenVault::load(const QString &path)

@@ -18,6 +18,9 @@ public:
     /// Writes the token for `server`; answers the file's path.
     static Result<QString> store(const QUrl &server, const QByteArray &token);
     static Result<QByteArray> load(const QString &path);
+    /// Deletes the token remembered for `server`, if there is one: a connection the operator
+    /// chose not to remember must not leave the last one for the next start.
+    static Status forget(const QUrl &server);
     /// The file that holds (or would hold) the token remembered for `server`.
     static QString pathFor(const QUrl &server);
     static QString folder();

@@ -397,7 +397,8 @@ private slots:
                                                "u1", "--mode", "later"}
                                 << "--mode: \"later\" is not one of real-time, near-real-time"
                                 << everywhere;
-        QTest::newRow("--batch") << QStringList{"sync", "import", "users.csv", "--batch", "0"}
+        const QString users = writeFile(QStringLiteral("users.csv"), "id,email\n");
+        QTest::newRow("--batch") << QStringList{"sync", "import", users, "--batch", "0"}
                                  << "--batch: \"0\" is not a whole number in 1..1000000"
                                  << everywhere;
         QTest::newRow("sync dlq list --limit")
@@ -421,6 +422,42 @@ private slots:
             << "dead letter id: \"x7\" is not a whole number in 1..9223372036854775807 (see "
                "sync dlq list)"
             << everywhere;
+        // A flag's value means what it says (`--json=false` switched JSON on), and no other
+        // value is taken (session 36).
+        QTest::newRow("--json=yes") << QStringList{"node", "list", "--json=yes"}
+                                    << "--json: \"yes\" is not one of true, false" << everywhere;
+        QTest::newRow("--repair=") << QStringList{"sync", "check", "--repair="}
+                                   << "--repair: \"\" is not one of true, false" << everywhere;
+        QTest::newRow("--once=false")
+            << QStringList{"health", "--once=false"} << "health needs --once" << everywhere;
+        // A file argument jobfirstctl reads was found missing only after the store was opened
+        // (and made) or the daemon asked: named with the line's other errors (session 36).
+        const QString folder = m_dir.path();
+        QTest::newRow("config apply FILE, no such file")
+            << QStringList{"config", "apply", "/no/such/cluster.json"}
+            << "file: \"/no/such/cluster.json\" cannot be read: there is no such file"
+            << everywhere;
+        QTest::newRow("config check FILE, a directory")
+            << QStringList{"config", "check", folder}
+            << QStringLiteral("file: \"%1\" cannot be read: it is a directory").arg(folder)
+            << everywhere;
+        QTest::newRow("sync batch FILE")
+            << QStringList{"sync", "batch", "/no/such/events.jsonl"}
+            << "events file: \"/no/such/events.jsonl\" cannot be read: there is no such file"
+            << everywhere;
+        QTest::newRow("sync import FILE, a directory")
+            << QStringList{"sync", "import", folder}
+            << QStringLiteral("users file: \"%1\" cannot be read: it is a directory").arg(folder)
+            << everywhere;
+        // A backup read here, not through a daemon (the file is on its machine).
+        QTest::newRow("backup verify FILE")
+            << QStringList{"backup", "verify", "/no/such/b.jfbackup"}
+            << "backup file: \"/no/such/b.jfbackup\" cannot be read: there is no such file"
+            << QStringList{"db", "home"};
+        QTest::newRow("backup restore FILE, a directory")
+            << QStringList{"backup", "restore", folder, "--to", "n.db"}
+            << QStringLiteral("backup file: \"%1\" cannot be read: it is a directory").arg(folder)
+            << QStringList{"db", "home"};
     }
     void aUsageErrorOpensAndContactsNothing()
     {
@@ -890,6 +927,14 @@ private slots:
         QVERIFY(!text.contains(u'{'));
         QCOMPARE(ctl({"status", "--json"}).json().object()[QStringLiteral("total_nodes")].toInt(),
                  1);
+        // `--json=false` printed JSON (session 36): it prints text, `--json=true` JSON.
+        const QString off = QString::fromUtf8(ctl({"status", "--json=false"}).out);
+        QVERIFY2(off.startsWith(QStringLiteral("cluster jobfirst-cluster-1\nnodes: 1, ")) &&
+                     !off.contains(u'{'),
+                 qPrintable(off));
+        QCOMPARE(
+            ctl({"status", "--json=true"}).json().object()[QStringLiteral("total_nodes")].toInt(),
+            1);
 
         QJsonObject config =
             QJsonDocument::fromJson(ctl({"config", "show", "--reveal-secrets"}).out).object();

@@ -4,12 +4,14 @@
 // leases hold none of the nodes' check partitions. Every node's state shows (the other daemon
 // records it in the store), and where figures and the latency chart would be empty the page
 // says which daemon checks the node. When that daemon is SIGKILLed this one takes the checks
-// over, and the figures and the chart come.
+// over, and the figures and the chart come. The overview's latency legend says each node's
+// state as the Nodes page does (it had no entry for a node another daemon checks).
 #include "awaitfuture.h"
 #include "charts/livechart.h"
 #include "daemonprocess.h"
 #include "nodesimprocess.h"
 #include "pages/nodespage.h"
+#include "pages/overviewpage.h"
 #include "postgresserver.h"
 #include "remote/remoteenginesession.h"
 #include "store/postgresschema.h"
@@ -19,6 +21,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -75,6 +78,24 @@ class TestNodesPage final : public QObject
         return row < 0 ? nullptr : &page.model()->row(row);
     }
 
+    /// What the overview's latency legend says of node `id`, when it shows it.
+    static QString legendOf(ui::OverviewPage &overview, const QString &id)
+    {
+        ui::LiveChart *latency = overview.charts().first();
+        const QString name = latency->seriesName(id);
+        for (QLegendMarker *marker : latency->chart()->legend()->markers())
+            if (marker->isVisible() && !name.isEmpty() && marker->label() == name)
+                return name;
+        return {};
+    }
+
+    /// Node `id`'s legend entry as it must read: its id and the state the Nodes page shows.
+    static QString legendWithState(ui::NodesPage &page, const QString &id)
+    {
+        const NodeStatus *node = rowOf(page, id);
+        return node ? QStringLiteral("%1 (%2)").arg(id, ui::healthText(node->health)) : QString();
+    }
+
 private slots:
     void nodesCheckedByAnotherDaemonSayWhich()
     {
@@ -128,6 +149,10 @@ private slots:
         connect(&session, &EngineSession::snapshot, &page, &ui::NodesPage::applySnapshot);
         page.resize(1280, 700);
         page.show();
+        ui::OverviewPage overview(&session);
+        connect(&session, &EngineSession::snapshot, &overview, &ui::OverviewPage::applySnapshot);
+        overview.resize(1280, 820);
+        overview.show();
         // Each node's state, as the daemon that checks it recorded it.
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, ids.at(0)) && rowOf(page, ids.at(1)) &&
                                      rowOf(page, ids.at(0))->health == HealthState::Up &&
@@ -149,11 +174,17 @@ private slots:
                      page.latencyNote()->text().contains(otherId),
                  qPrintable(page.latencyNote()->text()));
         QCOMPARE(page.latencyChart()->gapMarkCount(), 0); // not measured here is no "no answer"
+        // The overview's legend: the node, with the state the Nodes page shows (up).
+        QTRY_COMPARE(legendOf(overview, ids.at(0)), legendWithState(page, ids.at(0)));
+        QVERIFY(legendOf(overview, ids.at(0)).endsWith(QStringLiteral(" (up)")));
+        QCOMPARE(overview.charts().first()->gapMarkCount(), 0);
 
         // The world changes: a node stops answering; the state here follows the other
         // daemon's checks.
         sims[1].kill();
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, ids.at(1))->health != HealthState::Up, 20000);
+        QTRY_COMPARE(legendOf(overview, ids.at(1)), legendWithState(page, ids.at(1)));
+        QVERIFY(!legendOf(overview, ids.at(1)).endsWith(QStringLiteral(" (up)")));
         QCOMPARE(cell(page, ids.at(1), lastCheck).data().toString(),
                  QStringLiteral("checked by daemon %1").arg(otherId));
 

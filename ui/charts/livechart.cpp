@@ -185,16 +185,21 @@ QLineSeries *LiveChart::newSegment(const QString &name, int index)
     return series;
 }
 
+void LiveChart::addSeries(const QString &name)
+{
+    if (m_series.contains(name))
+        return;
+    m_series.insert(name, {newSegment(name, 0)});
+    applyName(name);
+    // More names than one line holds at 1280×820 (seven targets were cut to "unified…"):
+    // the legend goes to the side, one name a line (session 9).
+    if (m_series.size() == 5)
+        chart()->legend()->setAlignment(Qt::AlignRight);
+}
+
 void LiveChart::addPoint(const QString &name, qint64 atMs, double value)
 {
-    if (!m_series.contains(name)) {
-        m_series.insert(name, {newSegment(name, 0)});
-        applyName(name);
-        // More names than one line holds at 1280×820 (seven targets were cut to "unified…"):
-        // the legend goes to the side, one name a line (session 9).
-        if (m_series.size() == 5)
-            chart()->legend()->setAlignment(Qt::AlignRight);
-    }
+    addSeries(name);
     auto &points = m_points[name];
     // No snapshot for longer than a few intervals: an infinite value breaks the line there
     // (decided now, with the interval in force now: a later interval does not re-cut history).

@@ -46,6 +46,9 @@ public:
     /// A NaN value is a gap: the line breaks there, and the chart marks the time on its
     /// "no answer" row at the bottom (a node that is not up has no latency to draw).
     void addPoint(const QString &series, qint64 atMs, double value);
+    /// A series in the legend with no point added (a node measured by another daemon): its
+    /// name and note say what there is to say. Nothing is marked on the "no answer" row.
+    void addSeries(const QString &series);
     /// Drawn red and dashed, apart from the palette (failures must not look like a target).
     void setFailureSeries(const QString &series);
     /// A note after the legend title, e.g. the state of a node that is not up ("" for none).

@@ -24,6 +24,7 @@ namespace jobfirst::ui {
 ConnectDialog::ConnectDialog(QWidget *parent)
     : QDialog(parent), m_url(new QLineEdit), m_token(new QLineEdit), m_ca(new QLineEdit),
       m_remember(new QCheckBox), m_error(new QLabel), m_rememberedNote(new QLabel),
+      m_forgetNote(new QLabel),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel))
 {
     setWindowTitle(tr("Connect to an engine"));
@@ -43,6 +44,11 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_ca->setPlaceholderText(tr("only for https with a private CA"));
     m_remember->setText(tr("Remember on this computer (the token is kept in a file only you can read)"));
     m_remember->setChecked(true);
+    m_forgetNote->setObjectName(QStringLiteral("forgetNote"));
+    m_forgetNote->setWordWrap(true);
+    m_forgetNote->setText(tr("Not remembered: connecting deletes the token this computer "
+                             "remembers for this engine, so the next start does not use it."));
+    m_forgetNote->hide();
     m_error->setObjectName(QStringLiteral("connectError"));
     m_error->setStyleSheet(QStringLiteral("color: #c0392b;"));
     m_error->setWordWrap(true);
@@ -67,12 +73,11 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     layout->addLayout(form);
     layout->addWidget(m_rememberedNote);
     layout->addWidget(m_remember);
+    layout->addWidget(m_forgetNote);
     layout->addWidget(m_error);
     layout->addWidget(m_buttons);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
-        QSettings().setValue(QStringLiteral("remote/lastTried"), m_url->text().trimmed());
-        accept();
-    });
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &ConnectDialog::confirm);
+    connect(m_remember, &QCheckBox::toggled, m_forgetNote, &QLabel::setHidden);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::validate);
     connect(m_url, &QLineEdit::textChanged, this, &ConnectDialog::recallToken);
@@ -89,6 +94,28 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     });
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
     recallToken();
+}
+
+void ConnectDialog::confirm()
+{
+    QSettings().setValue(QStringLiteral("remote/lastTried"), m_url->text().trimmed());
+    if (m_remember->isChecked()) {
+        accept();
+        return;
+    }
+    m_buttons->setEnabled(false); // one deletion at a time; the answer enables them again
+    const QUrl engine = server();
+    whenFinished(
+        QtConcurrent::run(backgroundPool(), [engine] { return TokenVault::forget(engine); }), this,
+        [this](const Status &forgotten) {
+            m_buttons->setEnabled(true);
+            if (forgotten) {
+                accept();
+                return;
+            }
+            m_error->setText(tr("The token remembered for this engine cannot be deleted: %1")
+                                 .arg(errorMessage(forgotten.error())));
+        });
 }
 
 void ConnectDialog::recallToken()

@@ -34,6 +34,10 @@ public:
 
 private:
     void validate();
+    /// OK: accepted at once when the token is to be remembered; else once the token
+    /// remembered for the engine is deleted (off the GUI thread), so that the next start
+    /// cannot attach with it. A file that cannot be deleted is said, and the dialog stays.
+    void confirm();
     void loadTokenFile();
     /// The URL changed: the token remembered for its engine is filled in (read off the GUI
     /// thread), and one filled in for another engine goes. A typed token is never replaced.
@@ -47,6 +51,7 @@ private:
     QCheckBox *m_remember;
     QLabel *m_error;
     QLabel *m_rememberedNote;
+    QLabel *m_forgetNote; ///< under the box while it is unticked: connecting forgets the token
     QUrl m_filledFor; ///< the engine whose remembered token the field holds; empty: typed
     QDialogButtonBox *m_buttons;
 };

@@ -248,6 +248,21 @@ void OverviewPage::showDeliveryRate(qint64 at, const SyncStats &sync)
     }
 }
 
+void OverviewPage::showNodeLatency(qint64 at, const NodeStatus &n)
+{
+    // A node that is not up has no latency: a gap in its line, its state in the legend. One
+    // another daemon checks is not measured here: no gap (that is no "no answer"), and in the
+    // legend the state that daemon recorded, as the Nodes page shows it. It had no legend
+    // entry, as this daemon never checked it (session 36).
+    const bool measuredHere = n.lastCheckAt && (n.checkedHere || n.hasResponseTime());
+    if (measuredHere)
+        m_latency->addPoint(n.spec.id, at, n.responseTimeMs);
+    else if (!n.checkedHere)
+        m_latency->addSeries(n.spec.id);
+    const bool stateShown = (n.lastCheckAt || !n.checkedHere) && !n.hasResponseTime();
+    m_latency->setSeriesNote(n.spec.id, stateShown ? healthText(n.health) : QString());
+}
+
 void OverviewPage::forgetDaemonsOwnHistory()
 {
     // The console now reads another daemon: what the last one delivered is not this one's, and
@@ -280,12 +295,7 @@ void OverviewPage::applySnapshot(const EngineSnapshot &s)
     if (s.nodes.size() <= LiveChart::palette().size()) {
         for (const NodeStatus &n : s.nodes) {
             nodeNames << n.spec.id;
-            // A node that is not up has no latency: a gap in its line, its state in the legend.
-            if (n.lastCheckAt)
-                m_latency->addPoint(n.spec.id, s.at, n.responseTimeMs);
-            m_latency->setSeriesNote(n.spec.id, n.lastCheckAt && !n.hasResponseTime()
-                                                    ? healthText(n.health)
-                                                    : QString());
+            showNodeLatency(s.at, n);
         }
     } else {
         // More nodes than colours: the spread across the nodes that answer (p50, p99) instead

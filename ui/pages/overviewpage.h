@@ -42,6 +42,9 @@ private:
     Card addCard(QGridLayout *grid, int row, int column);
     void showCards(const EngineSnapshot &snapshot, int down, int failed);
     void showDeliveryRate(qint64 at, const SyncStats &sync);
+    /// The node's response time on the latency chart, and its state in the legend when there
+    /// is no response time to draw (not up, or measured by another daemon).
+    void showNodeLatency(qint64 at, const NodeStatus &node);
     /// Clears what this daemon alone delivered (the per-target chart, "delivered here"): after
     /// the console attached to another daemon it is the last one's, not this one's.
     void forgetDaemonsOwnHistory();
