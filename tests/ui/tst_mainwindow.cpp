@@ -254,9 +254,10 @@ private slots:
         QCOMPARE(shown, chinese);
     }
 
-    // While the store cannot be reached the Overview's counts read from it (backlog, dead
-    // letters) are not shown as current: "—", and the count again once it answers. The dead
-    // letters kept the last count (walk29: a frozen PostgreSQL, "Dead letters 0").
+    // While the store cannot be reached the Overview's counts read from it (backlog, held,
+    // dead letters) are not shown as current: "—", and the count again once it answers. The
+    // dead letters kept the last count (walk29: a frozen PostgreSQL, "Dead letters 0"), the
+    // backlog's caption the last held count over its "—" (walk36: "(2,418 more held)").
     void theStoresCountsAreNotShownWhileItCannotBeReached()
     {
         const auto window = openWindow();
@@ -266,24 +267,29 @@ private slots:
         QVERIFY(backlog && dead);
         EngineSnapshot s;
         s.at = QDateTime::currentMSecsSinceEpoch();
-        s.sync.queueDepth = 3;
+        s.sync.queueDepth = 5;
+        s.sync.heldDeliveries = 2;
         TargetStatus target;
         target.name = QStringLiteral("user-service");
         target.deadLetters = 2;
         s.sync.targets << target;
         emit m_engine->snapshot(s);
         QCOMPARE(backlog->text(), QStringLiteral("3"));
+        QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog (2 more held)"));
         QCOMPARE(dead->text(), QStringLiteral("2"));
         s.at += 1000;
         s.sync.deliveryStandbyFor = QStringLiteral("(store unavailable: no answer from the server)");
         emit m_engine->snapshot(s);
         QCOMPARE(backlog->text(), QStringLiteral("—"));
+        QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog"));
         QCOMPARE(dead->text(), QStringLiteral("—"));
         QVERIFY2(dead->toolTip().contains(QStringLiteral("no answer from the server")),
                  qPrintable(dead->toolTip()));
         s.at += 1000;
         s.sync.deliveryStandbyFor.clear();
         emit m_engine->snapshot(s);
+        QCOMPARE(backlog->text(), QStringLiteral("3"));
+        QCOMPARE(window->overview()->cardCaption(6), QStringLiteral("Sync backlog (2 more held)"));
         QCOMPARE(dead->text(), QStringLiteral("2"));
         QVERIFY(dead->toolTip().isEmpty());
     }

@@ -175,8 +175,10 @@ void OverviewPage::showCards(const EngineSnapshot &s, int down, int failed)
         s.sync.storeUnavailable() ? QStringLiteral("—") : locale.toString(dead)};
     for (int i = 0; i < m_cards.size(); ++i)
         m_cards[i].value->setText(values.at(i));
+    // The held count is read from the store as well: while it cannot be reached the last one
+    // is not current, and the caption names none (walk36: "(2,418 more held)" over "—").
     m_cards[6].caption->setText(
-        s.sync.heldDeliveries
+        s.sync.heldDeliveries && !s.sync.storeUnavailable()
             ? tr("Sync backlog (%1 more held)").arg(locale.toString(s.sync.heldDeliveries))
             : tr("Sync backlog"));
     m_cards[6].value->setToolTip(
