@@ -212,6 +212,43 @@ class TestConsoleTruth final : public QObject
         QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 5000);
     }
 
+    /// The target t0 refuses (HTTP 400) from now on, and `users` are created: their events
+    /// become dead letters, which the Sync page's Dead letters tab, shown, will list. "" when
+    /// the events went to the engine, or what failed.
+    QString sendRefused(const QStringList &users)
+    {
+        if (!m_target.control({{QStringLiteral("status"), 400}}))
+            return QStringLiteral("the target t0 did not take the fault (HTTP 400)");
+        QList<SyncEvent> events;
+        for (const QString &user : users) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = user;
+            events << ev;
+        }
+        const auto sent = m_engine->sendEvents(events, SyncMode::RealTime, {}).result();
+        if (!sent.ok())
+            return QStringLiteral("the engine did not take the events: ") + sent.error().message;
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(2);
+        return {};
+    }
+
+    /// What the Dead letters tab says of the operator's last action ("" when it says nothing).
+    QString deadLetterStatus() const
+    {
+        auto *label = m_window->sync()->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+        return label && label->isVisible() ? label->text() : QString();
+    }
+
+    QPushButton *replayButton() const
+    {
+        for (QPushButton *b : m_window->sync()->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Replay window"))
+                return b;
+        return nullptr;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -543,14 +580,9 @@ private slots:
         const int open = openAlertCount();
         QCOMPARE(alertsEntry(), alertsEntryFor(open));
         const QString kind = QStringLiteral("target.dead_letters");
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        SyncEvent ev;
-        ev.type = QStringLiteral("user.created");
-        ev.userId = QStringLiteral("lin");
-        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("lin")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("1"));
         QTRY_COMPARE(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"));
@@ -583,32 +615,19 @@ private slots:
     // the engine answered (there was no word before), and the counts on screen follow.
     void deadLetterActionsSayWhatTheyDid()
     {
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        QList<SyncEvent> events;
-        for (const char *user : {"ann", "bob"}) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QString::fromLatin1(user);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("ann"), QStringLiteral("bob")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
         QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("2"));
-        const auto status = [sync] {
-            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
-            return label && label->isVisible() ? label->text() : QString();
-        };
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
 
         // Retry one: it is queued again and delivered; every count drops by one.
         sync->deadLetterView()->selectRow(0);
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("1 dead letter")), 10000);
-        QVERIFY2(status().contains(QStringLiteral("queued again")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("1 dead letter")), 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("queued again")), qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("1"), 2000);
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"), 2000);
@@ -617,48 +636,33 @@ private slots:
         sync->deadLetterView()->selectRow(0);
         const qint64 id = sync->deadLetterModel()->row(0).deliveryId;
         QVERIFY(m_engine->retryDeadLetters({id}).result());
-        const QString before = status();
+        const QString before = deadLetterStatus();
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status() != before, 10000);
-        QVERIFY2(status().contains(QStringLiteral("Retry failed")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != before, 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("Retry failed")), qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
 
         // A replay of the window with nothing in it says that nothing was sent.
-        QPushButton *replay = nullptr;
-        for (QPushButton *b : sync->findChildren<QPushButton *>())
-            if (b->text() == QStringLiteral("Replay window"))
-                replay = b;
+        QPushButton *replay = replayButton();
         QVERIFY(replay);
-        const QString afterRetry = status();
+        const QString afterRetry = deadLetterStatus();
         QTest::mouseClick(replay, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
-        QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != afterRetry, 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("nothing was sent again")), qPrintable(deadLetterStatus()));
     }
 
     // "Replay window" sent every target's dead letters again at a click while Discard asked
     // first (misc35): it asks, saying how many letters go to which targets; Cancel sends none.
     void replayWindowAsksFirst()
     {
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        QList<SyncEvent> events;
-        for (const char *user : {"cy", "dee"}) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QString::fromLatin1(user);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("cy"), QStringLiteral("dee")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
-        QPushButton *replay = nullptr;
-        for (QPushButton *b : sync->findChildren<QPushButton *>())
-            if (b->text() == QStringLiteral("Replay window"))
-                replay = b;
+        QPushButton *replay = replayButton();
         QVERIFY(replay);
         const auto asked = [sync] {
             return sync->findChild<QMessageBox *>(QStringLiteral("confirmReplay"));
@@ -691,10 +695,6 @@ private slots:
         ui::SyncPage *sync = m_window->sync();
         m_window->showPage(3);
         sync->tabs()->setCurrentIndex(2);
-        const auto status = [sync] {
-            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
-            return label && label->isVisible() ? label->text() : QString();
-        };
         const auto rowOf = [sync](const QString &user) {
             for (int r = 0; r < sync->deadLetterModel()->rowCount(); ++r)
                 if (sync->deadLetterModel()->row(r).userId == user)
@@ -714,10 +714,10 @@ private slots:
         sync->setDeadLetterStatusLifetime(10 * 60 * 1000); // here only the list can end it
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) >= 0, 15000); // failed again
-        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()), 5000);
 
         // Retried and delivered: the list stays as the line left it, and the line goes by
         // itself.
@@ -725,9 +725,9 @@ private slots:
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
-        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()), 30000);
     }
 
     // Why a delivery failed is worded in the console's language: a target that refuses the
