@@ -212,6 +212,20 @@ class TestConsoleTruth final : public QObject
         QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 5000);
     }
 
+    /// An address where nothing answers: a node there is never up.
+    static inline const QString NothingAnswers = QStringLiteral("http://127.0.0.1:1");
+
+    /// Adds node `id` at `url` to the engine: "" when it was added, or the engine's refusal.
+    QString addNode(const QString &id, const QString &url)
+    {
+        NodeSpec spec;
+        spec.id = id;
+        spec.url = url;
+        const auto added = m_engine->addNode(spec).result();
+        return added.ok() ? QString()
+                          : QStringLiteral("node %1 not added: %2").arg(id, added.error().message);
+    }
+
     /// The target t0 refuses (HTTP 400) from now on, and `users` are created: their events
     /// become dead letters, which the Sync page's Dead letters tab, shown, will list. "" when
     /// the events went to the engine, or what failed.
@@ -281,10 +295,9 @@ private slots:
         options.refreshMs = 100;
         QVERIFY(m_engine->start(options).result().ok());
         for (const NodeSimProcess *sim : {&m_a, &m_b}) {
-            NodeSpec spec;
-            spec.id = sim == &m_a ? QStringLiteral("node-a") : QStringLiteral("node-b");
-            spec.url = sim->url();
-            QVERIFY(m_engine->addNode(spec).result().ok());
+            const QString added = addNode(
+                sim == &m_a ? QStringLiteral("node-a") : QStringLiteral("node-b"), sim->url());
+            QVERIFY2(added.isEmpty(), qPrintable(added));
         }
         m_window = std::make_unique<ui::MainWindow>(m_engine.get());
         m_window->switchLanguage(QStringLiteral("en"));
@@ -397,10 +410,8 @@ private slots:
         selectNode(QStringLiteral("node-a"));
         QTRY_VERIFY(nodes()->detailTitle().contains(QStringLiteral("node-a")));
         QTRY_VERIFY_WITH_TIMEOUT(nodes()->historyModel()->rowCount() > 0, 5000);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-c");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-c"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")), 5000);
         // The table was rebuilt: node-a is still the selected row, and the panels show it.
         QCOMPARE(selectedNode(), QStringLiteral("node-a"));
@@ -626,8 +637,10 @@ private slots:
         sync->deadLetterView()->selectRow(0);
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("1 dead letter")), 10000);
-        QVERIFY2(deadLetterStatus().contains(QStringLiteral("queued again")), qPrintable(deadLetterStatus()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("1 dead letter")),
+                                 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("queued again")),
+                 qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("1"), 2000);
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"), 2000);
@@ -640,7 +653,8 @@ private slots:
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != before, 10000);
-        QVERIFY2(deadLetterStatus().contains(QStringLiteral("Retry failed")), qPrintable(deadLetterStatus()));
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("Retry failed")),
+                 qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
 
@@ -650,7 +664,8 @@ private slots:
         const QString afterRetry = deadLetterStatus();
         QTest::mouseClick(replay, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != afterRetry, 10000);
-        QVERIFY2(deadLetterStatus().contains(QStringLiteral("nothing was sent again")), qPrintable(deadLetterStatus()));
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("nothing was sent again")),
+                 qPrintable(deadLetterStatus()));
     }
 
     // "Replay window" sent every target's dead letters again at a click while Discard asked
@@ -714,10 +729,12 @@ private slots:
         sync->setDeadLetterStatusLifetime(10 * 60 * 1000); // here only the list can end it
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")),
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) >= 0, 15000); // failed again
-        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()),
+                                  5000);
 
         // Retried and delivered: the list stays as the line left it, and the line goes by
         // itself.
@@ -725,9 +742,11 @@ private slots:
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")),
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
-        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()), 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()),
+                                  30000);
     }
 
     // Why a delivery failed is worded in the console's language: a target that refuses the
@@ -1274,10 +1293,8 @@ private slots:
             return out;
         };
         QTRY_COMPARE_WITH_TIMEOUT(ids(), takingTraffic(), 5000);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-late");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-late"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         // Never up: named as left out, not loaded.
         auto *leftOut = b->findChild<QLabel *>(QStringLiteral("nodesLeftOut"));
         QVERIFY(leftOut);
@@ -1310,10 +1327,8 @@ private slots:
     void simulationSendsNothingToANodeDown()
     {
         m_window->showPage(2);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-gone");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-gone"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-gone")), HealthState::Down, 10000);
         ui::BalancingPage *b = m_window->balancing();
         b->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
@@ -1547,14 +1562,13 @@ private slots:
     void neverAnsweringNodeShowsNoSuccess()
     {
         m_window->showPage(1);
-        NodeSpec never;
-        never.id = QStringLiteral("node-never");
-        never.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(never).result().ok());
-        QTRY_VERIFY_WITH_TIMEOUT(node(never.id) && node(never.id)->consecutiveFail >= 2, 10000);
-        QCOMPARE(nodeCell(never.id, 6).toString(), QStringLiteral("0.0"));
-        QVERIFY(m_engine->removeNode(never.id).result().ok());
-        QTRY_VERIFY_WITH_TIMEOUT(!node(never.id), 5000);
+        const QString never = QStringLiteral("node-never");
+        const QString added = addNode(never, NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
+        QTRY_VERIFY_WITH_TIMEOUT(node(never) && node(never)->consecutiveFail >= 2, 10000);
+        QCOMPARE(nodeCell(never, 6).toString(), QStringLiteral("0.0"));
+        QVERIFY(m_engine->removeNode(never).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(never), 5000);
     }
 
     // The Nodes page keeps each node's recent latency by the node's place in the snapshot,
@@ -1565,10 +1579,9 @@ private slots:
     {
         m_window->showPage(1);
         nodes()->table()->clearSelection();
-        NodeSpec dead;
-        dead.id = QStringLiteral("node-c"); // after node-a and node-b; never answers
-        dead.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(dead).result().ok());
+        // After node-a and node-b; never answers.
+        const QString added = addNode(QStringLiteral("node-c"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")) &&
                                      node(QStringLiteral("node-c"))->lastCheckAt > 0,
                                  5000);
@@ -1590,10 +1603,8 @@ private slots:
         QVERIFY(!std::isnan(chart->lastValue(QStringLiteral("node-b"))));
         nodes()->table()->clearSelection();
         QVERIFY(m_engine->removeNode(QStringLiteral("node-c")).result().ok());
-        NodeSpec a;
-        a.id = QStringLiteral("node-a");
-        a.url = m_a.url();
-        QVERIFY(m_engine->addNode(a).result().ok());
+        const QString back = addNode(QStringLiteral("node-a"), m_a.url());
+        QVERIFY2(back.isEmpty(), qPrintable(back));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
     }
 
