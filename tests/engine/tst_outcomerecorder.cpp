@@ -3,6 +3,7 @@
 // JOBFIRST_TEST_OUTBOX=postgresql, a PostgreSQL of the test's own: OutboxBackend): outcomes
 // are batched, and rows and users come back to the scheduler only once their outcomes are
 // durable.
+#include "messageskept.h"
 #include "outboxbackend.h"
 #include "postgresserver.h"
 #include "store/postgresschema.h"
@@ -18,32 +19,6 @@
 #include <future>
 
 using namespace jobfirst;
-
-/// Keeps the messages logged while it lives that contain `part` (on the thread that logs
-/// them: the recorder's caller here), passing every message on to QtTest.
-static QStringList s_kept;
-class MessagesKept final
-{
-public:
-    explicit MessagesKept(QString part)
-    {
-        s_part = std::move(part);
-        s_kept.clear();
-        s_previous = qInstallMessageHandler(&MessagesKept::handle);
-    }
-    ~MessagesKept() { qInstallMessageHandler(s_previous); }
-    Q_DISABLE_COPY_MOVE(MessagesKept)
-
-private:
-    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
-    {
-        if (message.contains(s_part))
-            s_kept.append(message);
-        s_previous(type, context, message);
-    }
-    static inline QString s_part;
-    static inline QtMessageHandler s_previous = nullptr;
-};
 
 class TestOutcomeRecorder final : public QObject
 {
@@ -348,7 +323,7 @@ private slots:
             inFlight(targets, {last - 1, last}, {kept, passed});
         }
         // Said once, naming the partition, not at each refused batch.
-        QCOMPARE(s_kept,
+        QCOMPARE(logs.kept(),
                  QStringList{
                      QStringLiteral("delivery: 1 outcome(s) not recorded: partition(s) %1 passed "
                                     "to another process, which sends them")

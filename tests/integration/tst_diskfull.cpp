@@ -2,6 +2,7 @@
 // A store that is full (max_page_count): delivery outcomes cannot be committed. The engine
 // must not re-send in a storm while it cannot record what was acknowledged, and must lose
 // nothing once there is space again.
+#include "messageskept.h"
 #include "nodesimprocess.h"
 #include "simtargetconfig.h"
 #include "store/ledgerranges.h"
@@ -75,6 +76,8 @@ private slots:
         QCOMPARE(pragma(*store, QStringLiteral("freelist_count")), 0);
         Store::setMaxPageCount(limit);
 
+        // The engine says when a failed commit pauses its sending.
+        const MessagesKept pauses(QStringLiteral("sending pauses"));
         SyncService sync(store.get(), config);
         QVERIFY(sync.start(true).ok());
         // Deliveries go out and are acknowledged, but their outcomes cannot be written.
@@ -85,7 +88,7 @@ private slots:
         };
         // The first failed commit starts the pause; counting begins after it, so the figure is
         // the steady rate a full store causes, not the first burst.
-        QTest::qWait(500); // fixed on purpose: the first pause begins before the count does
+        QTRY_VERIFY_WITH_TIMEOUT(!pauses.kept().isEmpty(), 10000);
         const int start = received();
         QTest::qWait(3000); // the point of the test: how many requests a full store causes in 3 s
         const int during = received() - start;

@@ -23,6 +23,8 @@
 #include <QTranslator>
 #include <QtTest>
 
+#include <functional>
+
 using namespace jobfirst;
 
 class TestAuditPage final : public QObject
@@ -57,16 +59,66 @@ class TestAuditPage final : public QObject
         return QJsonDocument(config).toJson();
     }
 
+    /// A signed target `name` for user.created at `path` of a port where nothing answers.
+    static TargetConfig hook(const QString &name, const QString &path, const QString &secret)
+    {
+        TargetConfig t;
+        t.name = name;
+        t.url = QStringLiteral("http://127.0.0.1:9/") + path;
+        t.events = {QStringLiteral("user.created")};
+        t.secret = secret;
+        return t;
+    }
+
+    /// A long config: twelve targets hook0 to hook11 (target i signed with secretOf(i)), each
+    /// then made as `shape` says.
+    static ClusterConfig twelveHooks(const std::function<void(TargetConfig &)> &shape)
+    {
+        ClusterConfig c;
+        for (int i = 0; i < 12; ++i) {
+            c.targets << hook(QStringLiteral("hook%1").arg(i), QStringLiteral("hooks/%1").arg(i),
+                              secretOf(i));
+            shape(c.targets.last());
+        }
+        return c;
+    }
+
+    /// A config of one target, "hook".
+    static ClusterConfig oneHook()
+    {
+        ClusterConfig c;
+        c.targets << hook(QStringLiteral("hook"), QStringLiteral("hook"), secretOf(0));
+        return c;
+    }
+
     /// Starts `engine` without health checks on `config`, written to NAME.json, and the
-    /// store NAME.db.
-    bool startEngine(LocalEngineSession &engine, const ClusterConfig &config, const QString &name)
+    /// store NAME.db: "" when it runs, or why not.
+    QString startEngine(LocalEngineSession &engine, const ClusterConfig &config,
+                        const QString &name)
     {
         EngineOptions options;
         options.dbPath = m_dir.filePath(name + QStringLiteral(".db"));
         options.configPath = m_dir.filePath(name + QStringLiteral(".json"));
         options.healthChecks = false;
-        return config.saveToFile(options.configPath).ok() &&
-               awaitFuture(engine.start(options)).ok();
+        const Status saved = config.saveToFile(options.configPath);
+        if (!saved.ok())
+            return QStringLiteral("cannot write %1: %2")
+                .arg(options.configPath, saved.error().message);
+        const Status started = awaitFuture(engine.start(options));
+        return started.ok() ? QString()
+                            : QStringLiteral("the engine did not start on %1: %2")
+                                  .arg(options.dbPath, started.error().message);
+    }
+
+    /// The engine's running config applied again with `change` made to target `name`: the
+    /// config version applied, or why none was.
+    static Result<int> changeTarget(LocalEngineSession &engine, const QString &name,
+                                    const std::function<void(QJsonObject &)> &change)
+    {
+        const Result<ClusterConfig> running = awaitFuture(engine.config(true));
+        if (!running.ok())
+            return running.error();
+        return awaitFuture(engine.applyConfig(withTarget(running->toJson(), name, change)));
     }
 
     /// The row of the config version `version` applied (-1 when not listed).
@@ -83,40 +135,33 @@ class TestAuditPage final : public QObject
 private slots:
     void aConfigVersionShowsTheKeysThatChanged()
     {
-        // A long config: 12 targets, each signed, each with its own retry.
-        ClusterConfig c;
-        for (int i = 0; i < 12; ++i) {
-            TargetConfig t;
-            t.name = QStringLiteral("hook%1").arg(i);
-            t.url = QStringLiteral("http://127.0.0.1:9/hooks/%1").arg(i);
-            t.events = {QStringLiteral("user.created"), QStringLiteral("user.updated")};
-            t.secret = secretOf(i);
+        // Each target signed, each with its own retry.
+        const ClusterConfig c = twelveHooks([](TargetConfig &t) {
+            t.events << QStringLiteral("user.updated");
             t.maxRetries = 5;
             t.retryIntervalMs = 1000;
-            c.targets << t;
-        }
+        });
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        QVERIFY(startEngine(engine, c, QStringLiteral("long")));
+        const QString started = startEngine(engine, c, QStringLiteral("long"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
         const auto running = awaitFuture(engine.config(true));
         QVERIFY(running.ok());
         const QByteArray first = running->toJson();
         QVERIFY2(first.size() > 2000, first.constData()); // far more than a cell shows
 
         // One nested key of one target deep in the config changes: its retry interval.
-        const QByteArray second = withTarget(first, QStringLiteral("hook7"), [](QJsonObject &t) {
+        const auto retried = changeTarget(engine, QStringLiteral("hook7"), [](QJsonObject &t) {
             QJsonObject retry = t.value(QStringLiteral("retry")).toObject();
             retry.insert(QStringLiteral("interval"), formatDuration(2500));
             t.insert(QStringLiteral("retry"), retry);
         });
-        const auto retried = awaitFuture(engine.applyConfig(second));
         QVERIFY2(retried.ok(), retried.ok() ? "" : qPrintable(retried.error().message));
         // Then a secret changes: said as changed, masked on both sides.
         const QString newSecret =
             secretOf(3, QStringLiteral("b")).left(40) + QStringLiteral("WXYZ");
-        const QByteArray third = withTarget(second, QStringLiteral("hook3"), [&](QJsonObject &t) {
+        const auto signedAnew = changeTarget(engine, QStringLiteral("hook3"), [&](QJsonObject &t) {
             t.insert(QStringLiteral("secret"), newSecret);
         });
-        const auto signedAnew = awaitFuture(engine.applyConfig(third));
         QVERIFY2(signedAnew.ok(), signedAnew.ok() ? "" : qPrintable(signedAnew.error().message));
 
         ui::AuditPage page(&engine);
@@ -154,28 +199,16 @@ private slots:
         // The table's Before and After cells of a config version showed the start of two whole
         // configs, the same for every version: they now say the changed keys, each side its own
         // value, secrets masked as recorded.
-        ClusterConfig c;
-        for (int i = 0; i < 12; ++i) {
-            TargetConfig t;
-            t.name = QStringLiteral("hook%1").arg(i);
-            t.url = QStringLiteral("http://127.0.0.1:9/hooks/%1").arg(i);
-            t.events = {QStringLiteral("user.created")};
-            t.secret = secretOf(i);
-            t.batchSize = 1;
-            c.targets << t;
-        }
+        const ClusterConfig c = twelveHooks([](TargetConfig &t) { t.batchSize = 1; });
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        QVERIFY(startEngine(engine, c, QStringLiteral("cells")));
-        const auto running = awaitFuture(engine.config(true));
-        QVERIFY(running.ok());
+        const QString started = startEngine(engine, c, QStringLiteral("cells"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
         const QString newSecret =
             secretOf(9, QStringLiteral("b")).left(40) + QStringLiteral("WXYZ");
-        const QByteArray next =
-            withTarget(running->toJson(), QStringLiteral("hook9"), [&](QJsonObject &t) {
-                t.insert(QStringLiteral("batch_size"), 5);
-                t.insert(QStringLiteral("secret"), newSecret);
-            });
-        const auto applied = awaitFuture(engine.applyConfig(next));
+        const auto applied = changeTarget(engine, QStringLiteral("hook9"), [&](QJsonObject &t) {
+            t.insert(QStringLiteral("batch_size"), 5);
+            t.insert(QStringLiteral("secret"), newSecret);
+        });
         QVERIFY2(applied.ok(), applied.ok() ? "" : qPrintable(applied.error().message));
 
         ui::AuditPage page(&engine);
@@ -200,22 +233,14 @@ private slots:
         // The banner said "BROKEN at entry 5" over a table that numbers no entry: an operator
         // counting rows from the top found another entry (walk35). The entry is now marked in
         // the table, named by its time and actor in the banner, and explained when selected.
-        ClusterConfig c;
-        TargetConfig t;
-        t.name = QStringLiteral("hook");
-        t.url = QStringLiteral("http://127.0.0.1:9/hook");
-        t.events = {QStringLiteral("user.created")};
-        t.secret = secretOf(0);
-        c.targets << t;
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        QVERIFY(startEngine(engine, c, QStringLiteral("chain")));
+        const QString started = startEngine(engine, oneHook(), QStringLiteral("chain"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
         QList<int> versions;
         for (int size = 2; size <= 4; ++size) {
-            const auto running = awaitFuture(engine.config(true));
-            QVERIFY(running.ok());
-            const auto applied = awaitFuture(engine.applyConfig(
-                withTarget(running->toJson(), QStringLiteral("hook"),
-                           [&](QJsonObject &o) { o.insert(QStringLiteral("batch_size"), size); })));
+            const auto applied = changeTarget(engine, QStringLiteral("hook"), [&](QJsonObject &o) {
+                o.insert(QStringLiteral("batch_size"), size);
+            });
             QVERIFY2(applied.ok(), applied.ok() ? "" : qPrintable(applied.error().message));
             versions << applied.value();
         }
@@ -272,25 +297,17 @@ private slots:
     // recorded form; an empty result says that nothing matches.
     void theFilterMatchesTheWordsTheTableShows()
     {
-        ClusterConfig c;
-        TargetConfig t;
-        t.name = QStringLiteral("hook");
-        t.url = QStringLiteral("http://127.0.0.1:9/hook");
-        t.events = {QStringLiteral("user.created")};
-        t.secret = secretOf(0);
-        c.targets << t;
         LocalEngineSession engine(QStringLiteral("console:auditor"));
-        QVERIFY(startEngine(engine, c, QStringLiteral("words")));
+        const QString started = startEngine(engine, oneHook(), QStringLiteral("words"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
         NodeSpec spec;
         spec.id = QStringLiteral("web-1");
         spec.url = QStringLiteral("http://127.0.0.1:9");
         QVERIFY(awaitFuture(engine.addNode(spec)).ok());
-        const auto running = awaitFuture(engine.config(true));
-        QVERIFY(running.ok());
-        QVERIFY(awaitFuture(engine.applyConfig(withTarget(
-                                running->toJson(), QStringLiteral("hook"),
-                                [](QJsonObject &o) { o.insert(QStringLiteral("batch_size"), 7); })))
-                    .ok());
+        const auto applied = changeTarget(engine, QStringLiteral("hook"), [](QJsonObject &o) {
+            o.insert(QStringLiteral("batch_size"), 7);
+        });
+        QVERIFY2(applied.ok(), applied.ok() ? "" : qPrintable(applied.error().message));
 
         ui::AuditPage page(&engine);
         page.resize(1200, 700);

@@ -212,6 +212,57 @@ class TestConsoleTruth final : public QObject
         QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= n, 5000);
     }
 
+    /// An address where nothing answers: a node there is never up.
+    static inline const QString NothingAnswers = QStringLiteral("http://127.0.0.1:1");
+
+    /// Adds node `id` at `url` to the engine: "" when it was added, or the engine's refusal.
+    QString addNode(const QString &id, const QString &url)
+    {
+        NodeSpec spec;
+        spec.id = id;
+        spec.url = url;
+        const auto added = m_engine->addNode(spec).result();
+        return added.ok() ? QString()
+                          : QStringLiteral("node %1 not added: %2").arg(id, added.error().message);
+    }
+
+    /// The target t0 refuses (HTTP 400) from now on, and `users` are created: their events
+    /// become dead letters, which the Sync page's Dead letters tab, shown, will list. "" when
+    /// the events went to the engine, or what failed.
+    QString sendRefused(const QStringList &users)
+    {
+        if (!m_target.control({{QStringLiteral("status"), 400}}))
+            return QStringLiteral("the target t0 did not take the fault (HTTP 400)");
+        QList<SyncEvent> events;
+        for (const QString &user : users) {
+            SyncEvent ev;
+            ev.type = QStringLiteral("user.created");
+            ev.userId = user;
+            events << ev;
+        }
+        const auto sent = m_engine->sendEvents(events, SyncMode::RealTime, {}).result();
+        if (!sent.ok())
+            return QStringLiteral("the engine did not take the events: ") + sent.error().message;
+        m_window->showPage(3);
+        m_window->sync()->tabs()->setCurrentIndex(2);
+        return {};
+    }
+
+    /// What the Dead letters tab says of the operator's last action ("" when it says nothing).
+    QString deadLetterStatus() const
+    {
+        auto *label = m_window->sync()->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
+        return label && label->isVisible() ? label->text() : QString();
+    }
+
+    QPushButton *replayButton() const
+    {
+        for (QPushButton *b : m_window->sync()->findChildren<QPushButton *>())
+            if (b->text() == QStringLiteral("Replay window"))
+                return b;
+        return nullptr;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -244,10 +295,9 @@ private slots:
         options.refreshMs = 100;
         QVERIFY(m_engine->start(options).result().ok());
         for (const NodeSimProcess *sim : {&m_a, &m_b}) {
-            NodeSpec spec;
-            spec.id = sim == &m_a ? QStringLiteral("node-a") : QStringLiteral("node-b");
-            spec.url = sim->url();
-            QVERIFY(m_engine->addNode(spec).result().ok());
+            const QString added = addNode(
+                sim == &m_a ? QStringLiteral("node-a") : QStringLiteral("node-b"), sim->url());
+            QVERIFY2(added.isEmpty(), qPrintable(added));
         }
         m_window = std::make_unique<ui::MainWindow>(m_engine.get());
         m_window->switchLanguage(QStringLiteral("en"));
@@ -360,10 +410,8 @@ private slots:
         selectNode(QStringLiteral("node-a"));
         QTRY_VERIFY(nodes()->detailTitle().contains(QStringLiteral("node-a")));
         QTRY_VERIFY_WITH_TIMEOUT(nodes()->historyModel()->rowCount() > 0, 5000);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-c");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-c"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")), 5000);
         // The table was rebuilt: node-a is still the selected row, and the panels show it.
         QCOMPARE(selectedNode(), QStringLiteral("node-a"));
@@ -543,14 +591,9 @@ private slots:
         const int open = openAlertCount();
         QCOMPARE(alertsEntry(), alertsEntryFor(open));
         const QString kind = QStringLiteral("target.dead_letters");
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        SyncEvent ev;
-        ev.type = QStringLiteral("user.created");
-        ev.userId = QStringLiteral("lin");
-        QVERIFY(m_engine->sendEvents({ev}, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("lin")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("1"));
         QTRY_COMPARE(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"));
@@ -583,32 +626,21 @@ private slots:
     // the engine answered (there was no word before), and the counts on screen follow.
     void deadLetterActionsSayWhatTheyDid()
     {
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        QList<SyncEvent> events;
-        for (const char *user : {"ann", "bob"}) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QString::fromLatin1(user);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("ann"), QStringLiteral("bob")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
         QTRY_COMPARE(m_window->overview()->cardValue(7), QStringLiteral("2"));
-        const auto status = [sync] {
-            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
-            return label && label->isVisible() ? label->text() : QString();
-        };
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
 
         // Retry one: it is queued again and delivered; every count drops by one.
         sync->deadLetterView()->selectRow(0);
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("1 dead letter")), 10000);
-        QVERIFY2(status().contains(QStringLiteral("queued again")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("1 dead letter")),
+                                 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("queued again")),
+                 qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 1, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("1"), 2000);
         QTRY_COMPARE_WITH_TIMEOUT(targetCell(QStringLiteral("t0"), 6), QStringLiteral("1"), 2000);
@@ -617,48 +649,35 @@ private slots:
         sync->deadLetterView()->selectRow(0);
         const qint64 id = sync->deadLetterModel()->row(0).deliveryId;
         QVERIFY(m_engine->retryDeadLetters({id}).result());
-        const QString before = status();
+        const QString before = deadLetterStatus();
         QTest::mouseClick(sync->findChild<QPushButton *>(QStringLiteral("retrySelected")),
                           Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status() != before, 10000);
-        QVERIFY2(status().contains(QStringLiteral("Retry failed")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != before, 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("Retry failed")),
+                 qPrintable(deadLetterStatus()));
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 0, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->overview()->cardValue(7), QStringLiteral("0"), 2000);
 
         // A replay of the window with nothing in it says that nothing was sent.
-        QPushButton *replay = nullptr;
-        for (QPushButton *b : sync->findChildren<QPushButton *>())
-            if (b->text() == QStringLiteral("Replay window"))
-                replay = b;
+        QPushButton *replay = replayButton();
         QVERIFY(replay);
-        const QString afterRetry = status();
+        const QString afterRetry = deadLetterStatus();
         QTest::mouseClick(replay, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status() != afterRetry, 10000);
-        QVERIFY2(status().contains(QStringLiteral("nothing was sent again")), qPrintable(status()));
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus() != afterRetry, 10000);
+        QVERIFY2(deadLetterStatus().contains(QStringLiteral("nothing was sent again")),
+                 qPrintable(deadLetterStatus()));
     }
 
     // "Replay window" sent every target's dead letters again at a click while Discard asked
     // first (misc35): it asks, saying how many letters go to which targets; Cancel sends none.
     void replayWindowAsksFirst()
     {
-        QVERIFY(m_target.control({{QStringLiteral("status"), 400}}));
-        QList<SyncEvent> events;
-        for (const char *user : {"cy", "dee"}) {
-            SyncEvent ev;
-            ev.type = QStringLiteral("user.created");
-            ev.userId = QString::fromLatin1(user);
-            events << ev;
-        }
-        QVERIFY(m_engine->sendEvents(events, SyncMode::RealTime, {}).result().ok());
-        m_window->showPage(3);
+        const QString sent = sendRefused({QStringLiteral("cy"), QStringLiteral("dee")});
+        QVERIFY2(sent.isEmpty(), qPrintable(sent));
         ui::SyncPage *sync = m_window->sync();
-        sync->tabs()->setCurrentIndex(2);
         QTRY_COMPARE_WITH_TIMEOUT(sync->deadLetterModel()->rowCount(), 2, 10000);
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
-        QPushButton *replay = nullptr;
-        for (QPushButton *b : sync->findChildren<QPushButton *>())
-            if (b->text() == QStringLiteral("Replay window"))
-                replay = b;
+        QPushButton *replay = replayButton();
         QVERIFY(replay);
         const auto asked = [sync] {
             return sync->findChild<QMessageBox *>(QStringLiteral("confirmReplay"));
@@ -691,10 +710,6 @@ private slots:
         ui::SyncPage *sync = m_window->sync();
         m_window->showPage(3);
         sync->tabs()->setCurrentIndex(2);
-        const auto status = [sync] {
-            auto *label = sync->findChild<QLabel *>(QStringLiteral("deadLetterStatus"));
-            return label && label->isVisible() ? label->text() : QString();
-        };
         const auto rowOf = [sync](const QString &user) {
             for (int r = 0; r < sync->deadLetterModel()->rowCount(); ++r)
                 if (sync->deadLetterModel()->row(r).userId == user)
@@ -714,10 +729,12 @@ private slots:
         sync->setDeadLetterStatusLifetime(10 * 60 * 1000); // here only the list can end it
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")),
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) >= 0, 15000); // failed again
-        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()),
+                                  5000);
 
         // Retried and delivered: the list stays as the line left it, and the line goes by
         // itself.
@@ -725,9 +742,11 @@ private slots:
         QVERIFY(m_target.control({{QStringLiteral("reset"), true}}));
         sync->deadLetterView()->selectRow(rowOf(QStringLiteral("cat")));
         QTest::mouseClick(retry, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(status().contains(QStringLiteral("queued again")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(deadLetterStatus().contains(QStringLiteral("queued again")),
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(QStringLiteral("cat")) < 0, 10000);
-        QTRY_VERIFY2_WITH_TIMEOUT(status().isEmpty(), qPrintable(status()), 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(deadLetterStatus().isEmpty(), qPrintable(deadLetterStatus()),
+                                  30000);
     }
 
     // Why a delivery failed is worded in the console's language: a target that refuses the
@@ -1274,10 +1293,8 @@ private slots:
             return out;
         };
         QTRY_COMPARE_WITH_TIMEOUT(ids(), takingTraffic(), 5000);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-late");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-late"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         // Never up: named as left out, not loaded.
         auto *leftOut = b->findChild<QLabel *>(QStringLiteral("nodesLeftOut"));
         QVERIFY(leftOut);
@@ -1310,10 +1327,8 @@ private slots:
     void simulationSendsNothingToANodeDown()
     {
         m_window->showPage(2);
-        NodeSpec spec;
-        spec.id = QStringLiteral("node-gone");
-        spec.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(spec).result().ok());
+        const QString added = addNode(QStringLiteral("node-gone"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-gone")), HealthState::Down, 10000);
         ui::BalancingPage *b = m_window->balancing();
         b->findChild<QPushButton *>(QStringLiteral("loadNodes"))->click();
@@ -1547,14 +1562,13 @@ private slots:
     void neverAnsweringNodeShowsNoSuccess()
     {
         m_window->showPage(1);
-        NodeSpec never;
-        never.id = QStringLiteral("node-never");
-        never.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(never).result().ok());
-        QTRY_VERIFY_WITH_TIMEOUT(node(never.id) && node(never.id)->consecutiveFail >= 2, 10000);
-        QCOMPARE(nodeCell(never.id, 6).toString(), QStringLiteral("0.0"));
-        QVERIFY(m_engine->removeNode(never.id).result().ok());
-        QTRY_VERIFY_WITH_TIMEOUT(!node(never.id), 5000);
+        const QString never = QStringLiteral("node-never");
+        const QString added = addNode(never, NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
+        QTRY_VERIFY_WITH_TIMEOUT(node(never) && node(never)->consecutiveFail >= 2, 10000);
+        QCOMPARE(nodeCell(never, 6).toString(), QStringLiteral("0.0"));
+        QVERIFY(m_engine->removeNode(never).result().ok());
+        QTRY_VERIFY_WITH_TIMEOUT(!node(never), 5000);
     }
 
     // The Nodes page keeps each node's recent latency by the node's place in the snapshot,
@@ -1565,10 +1579,9 @@ private slots:
     {
         m_window->showPage(1);
         nodes()->table()->clearSelection();
-        NodeSpec dead;
-        dead.id = QStringLiteral("node-c"); // after node-a and node-b; never answers
-        dead.url = QStringLiteral("http://127.0.0.1:1");
-        QVERIFY(m_engine->addNode(dead).result().ok());
+        // After node-a and node-b; never answers.
+        const QString added = addNode(QStringLiteral("node-c"), NothingAnswers);
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         QTRY_VERIFY_WITH_TIMEOUT(node(QStringLiteral("node-c")) &&
                                      node(QStringLiteral("node-c"))->lastCheckAt > 0,
                                  5000);
@@ -1590,10 +1603,8 @@ private slots:
         QVERIFY(!std::isnan(chart->lastValue(QStringLiteral("node-b"))));
         nodes()->table()->clearSelection();
         QVERIFY(m_engine->removeNode(QStringLiteral("node-c")).result().ok());
-        NodeSpec a;
-        a.id = QStringLiteral("node-a");
-        a.url = m_a.url();
-        QVERIFY(m_engine->addNode(a).result().ok());
+        const QString back = addNode(QStringLiteral("node-a"), m_a.url());
+        QVERIFY2(back.isEmpty(), qPrintable(back));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("node-a")), HealthState::Up, 10000);
     }
 

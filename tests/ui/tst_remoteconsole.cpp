@@ -62,22 +62,76 @@ class TestRemoteConsole final : public QObject
         return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
     }
 
-    std::unique_ptr<RemoteEngineSession> attach(const QByteArray &token)
+    /// A session on the daemon and the console window on it (null until one is opened);
+    /// `failure` says why there is none when the daemon did not take the session.
+    struct AttachedConsole
     {
-        auto session = std::make_unique<RemoteEngineSession>(RemoteOptions{QUrl(m_daemon.url()), token, {}});
-        const Status connected = await(session->connectToEngine());
-        if (!connected.ok())
-            qWarning("cannot connect: %s", qPrintable(connected.error().message));
-        return connected.ok() ? std::move(session) : nullptr;
+        std::unique_ptr<RemoteEngineSession> session;
+        std::unique_ptr<ui::MainWindow> window;
+        QString failure;
+    };
+    enum class Shown { Now, Later };
+
+    /// A session attached to the daemon with `token`, as the console attaches: no session
+    /// when that failed, and the engine's words and the end of the daemon's log instead.
+    AttachedConsole attach(const QByteArray &token)
+    {
+        AttachedConsole attached;
+        attached.session =
+            std::make_unique<RemoteEngineSession>(RemoteOptions{QUrl(m_daemon.url()), token, {}});
+        const Status connected = await(attached.session->connectToEngine());
+        if (connected.ok())
+            return attached;
+        attached.session.reset();
+        attached.failure = QStringLiteral("cannot attach to %1: %2\nthe daemon's log ends: %3")
+                               .arg(m_daemon.url(), connected.error().message,
+                                    QString::fromUtf8(m_daemon.logs().right(2000)));
+        return attached;
     }
 
-    /// Adds node `id` at `url` through the admin API, as the admin; true when it was made.
-    bool addNode(const QString &id, const QString &url) const
+    /// The console as an operator opens it on the daemon with `token`: attached, worded in
+    /// `language`, the engine ready, and on screen unless the test shows it `Later`.
+    AttachedConsole openConsole(const QByteArray &token,
+                                const QString &language = QStringLiteral("en"),
+                                Shown shown = Shown::Now)
+    {
+        AttachedConsole console = attach(token);
+        if (!console.session)
+            return console;
+        console.window = std::make_unique<ui::MainWindow>(console.session.get());
+        console.window->switchLanguage(language);
+        console.window->engineReady();
+        if (shown == Shown::Now)
+            console.window->show();
+        return console;
+    }
+
+    /// Adds node `id` at `url` through the admin API, as the admin: "" when it was made, or
+    /// what the daemon answered.
+    QString addNode(const QString &id, const QString &url) const
     {
         const QJsonObject node{{QStringLiteral("id"), id}, {QStringLiteral("url"), url}};
-        return apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"), m_admin,
-                       QJsonDocument(node).toJson())
-                   .status == 201;
+        const ApiReply added = apiCall(m_daemon.url(), "POST", QStringLiteral("/api/v1/nodes"),
+                                       m_admin, QJsonDocument(node).toJson());
+        return added.status == 201 ? QString()
+                                   : QStringLiteral("adding node %1 answered HTTP %2: %3")
+                                         .arg(id)
+                                         .arg(added.status)
+                                         .arg(QString::fromUtf8(added.body));
+    }
+
+    /// Starts the node simulator `sim` as `id` and adds it to the daemon: "" when both went.
+    QString startNode(NodeSimProcess &sim, const QString &id) const
+    {
+        return sim.start(id) ? addNode(id, sim.url())
+                             : QStringLiteral("the node simulator %1 did not start").arg(id);
+    }
+
+    /// Starts the daemon again on its store at `port`, the address it had before it stopped:
+    /// a console attached to it comes back by itself.
+    bool startDaemonAgain(quint16 port)
+    {
+        return m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port));
     }
 
     static QAction *action(ui::NodesPage *page, const QString &text)
@@ -131,18 +185,16 @@ private slots:
         m_viewer = read(makeToken(db(), m_dir.path(), QStringLiteral("watcher"), QStringLiteral("viewer")));
         m_admin = read(makeToken(db(), m_dir.path(), QStringLiteral("boss"), QStringLiteral("admin")));
         QVERIFY(!m_viewer.isEmpty() && !m_admin.isEmpty());
-        QVERIFY(m_daemon.start(db(), config()));
-        QVERIFY(addNode(QStringLiteral("r1"), m_node.url()));
+        QVERIFY2(m_daemon.start(db(), config()), m_daemon.logs().constData());
+        const QString added = addNode(QStringLiteral("r1"), m_node.url());
+        QVERIFY2(added.isEmpty(), qPrintable(added));
     }
 
     void aViewerSeesEverythingAndMayChangeNothing()
     {
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const AttachedConsole console = openConsole(m_viewer);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         window.showPage(1);
         QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r1")) >= 0, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(window.nodes()->model()->row(window.nodes()->model()->rowOfKey(QStringLiteral("r1"))).health,
@@ -186,12 +238,9 @@ private slots:
     {
         NodeSimProcess extra;
         QVERIFY(extra.start(QStringLiteral("r2")));
-        auto session = attach(m_admin);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const AttachedConsole console = openConsole(m_admin);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         window.showPage(1);
         QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowCount() >= 1, 10000);
         window.nodes()->addNode();
@@ -213,14 +262,11 @@ private slots:
     void theLogViewFiltersAndExports()
     {
         NodeSimProcess flaky;
-        QVERIFY(flaky.start(QStringLiteral("r3")));
-        QVERIFY(addNode(QStringLiteral("r3"), flaky.url()));
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const QString started = startNode(flaky, QStringLiteral("r3"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const AttachedConsole console = openConsole(m_viewer);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         window.showPage(6);
         ui::LogsPage *logs = window.logs();
         // r3 comes up, then dies: both show, as health lines, while following.
@@ -275,12 +321,9 @@ private slots:
 
     void whileTheEngineIsAwayNothingLooksLive()
     {
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const AttachedConsole console = openConsole(m_viewer);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         auto *nodesLabel = window.findChild<QLabel *>(QStringLiteral("nodesLabel"));
         auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
         QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(
@@ -322,7 +365,7 @@ private slots:
         }
 
         // The engine comes back on its address: the console is live again by itself.
-        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QVERIFY2(startDaemonAgain(port), m_daemon.logs().constData());
         QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
         QVERIFY(window.isLive());
         QTRY_VERIFY_WITH_TIMEOUT(nodesLabel->text().startsWith(QStringLiteral("Nodes: ")), 10000);
@@ -339,12 +382,9 @@ private slots:
     /// and goes when the daemon is back, with what changed meanwhile on screen.
     void theBannerFollowsEachTryToReconnect()
     {
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const AttachedConsole console = openConsole(m_viewer);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         auto *banner = window.findChild<QLabel *>(QStringLiteral("connectionBanner"));
         QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r1")) >= 0,
                                  10000);
@@ -384,7 +424,7 @@ private slots:
                      .code,
                  0);
         QVERIFY(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) < 0);
-        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QVERIFY2(startDaemonAgain(port), m_daemon.logs().constData());
         QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
         QVERIFY(window.isLive());
         QTRY_VERIFY_WITH_TIMEOUT(window.nodes()->model()->rowOfKey(QStringLiteral("r5")) >= 0,
@@ -398,11 +438,11 @@ private slots:
     // for as long as it fails; the figures come back with the first read that succeeds.
     void successMetricsSayWhyTheyCannotBeRead()
     {
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("zh_CN"));
-        window.engineReady();
+        // Shown once the daemon has gone: the panel's first read fails.
+        const AttachedConsole console =
+            openConsole(m_viewer, QStringLiteral("zh_CN"), Shown::Later);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         const quint16 port = m_daemon.port();
         QCOMPARE(m_daemon.terminate(), 0);
         window.show();
@@ -435,7 +475,7 @@ private slots:
         QVERIFY(failure->isVisible());
         QCOMPARE(measured().first(), QStringLiteral("could not be read"));
 
-        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QVERIFY2(startDaemonAgain(port), m_daemon.logs().constData());
         QTRY_VERIFY_WITH_TIMEOUT(!failure->isVisible(), 20000);
         QVERIFY(!panel->report().figures.isEmpty());
         for (const QString &cell : measured())
@@ -464,9 +504,9 @@ private slots:
             apiCall(m_daemon.url(), "PUT", QStringLiteral("/api/v1/config"), m_admin, c.toJson());
         QVERIFY2(applied.status == 200, applied.body.constData());
 
-        auto session = attach(m_admin);
-        QVERIFY(session);
-        ui::SyncPage page(session.get());
+        AttachedConsole attached = attach(m_admin);
+        QVERIFY2(attached.session, qPrintable(attached.failure));
+        ui::SyncPage page(attached.session.get());
         EngineSnapshot named; // names the daemon's target, as the session's snapshots do
         named.sync.targets = {TargetStatus{}};
         named.sync.targets.first().name = t.name;
@@ -478,7 +518,7 @@ private slots:
         check->click();
         QVERIFY(!check->isEnabled());
         QTRY_VERIFY_WITH_TIMEOUT(silent.accepted() > 0, 10000); // the engine is checking
-        session.reset();
+        attached.session.reset();
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
         QVERIFY2(
             report->toPlainText().startsWith(QStringLiteral("Canceled before the engine answered")),
@@ -528,14 +568,11 @@ private slots:
     void anIncidentOutlivesARestartOfTheDaemon()
     {
         NodeSimProcess gone;
-        QVERIFY(gone.start(QStringLiteral("r9")));
-        QVERIFY(addNode(QStringLiteral("r9"), gone.url()));
-        auto session = attach(m_viewer);
-        QVERIFY(session);
-        ui::MainWindow window(session.get());
-        window.switchLanguage(QStringLiteral("en"));
-        window.engineReady();
-        window.show();
+        const QString started = startNode(gone, QStringLiteral("r9"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const AttachedConsole console = openConsole(m_viewer);
+        QVERIFY2(console.window, qPrintable(console.failure));
+        ui::MainWindow &window = *console.window;
         const auto rows = [&window] {
             QList<Alert> found;
             for (const Alert &a : window.alerts()->model()->rows())
@@ -544,7 +581,8 @@ private slots:
             return found;
         };
         // An incident that began and ended before: the daemon has given an id before r9's.
-        QVERIFY(addNode(QStringLiteral("r8"), QStringLiteral("http://127.0.0.1:9")));
+        const QString added = addNode(QStringLiteral("r8"), QStringLiteral("http://127.0.0.1:9"));
+        QVERIFY2(added.isEmpty(), qPrintable(added));
         const auto ended = [&window] {
             for (const Alert &a : window.alerts()->model()->rows())
                 if (a.kind == u"node.down" && a.subject == u"r8" && a.resolved())
@@ -577,7 +615,7 @@ private slots:
         const quint16 port = m_daemon.port();
         m_daemon.kill();
         QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
-        QVERIFY(m_daemon.start(db(), config(), {}, QStringLiteral("127.0.0.1:%1").arg(port)));
+        QVERIFY2(startDaemonAgain(port), m_daemon.logs().constData());
         QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
         // Long enough for the new run's checks to find the node down again.
         QSignalSpy drawn(&window, &ui::MainWindow::snapshotApplied);
