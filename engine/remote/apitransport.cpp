@@ -208,7 +208,10 @@ Sentence ApiTransport::refusal(const QJsonObject &answer, int status, const QStr
 
 Sentence ApiTransport::notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const
 {
-    if (reply->error() != QNetworkReply::NoError)
+    // Qt flags an HTTP error status as the reply's error too (ContentAccessDenied and up): only
+    // the network's and the proxy's errors below it mean the answer was cut off.
+    if (reply->error() != QNetworkReply::NoError &&
+        reply->error() < QNetworkReply::ContentAccessDenied)
         return Sentence(QT_TRANSLATE_NOOP("EngineSentence",
                                           "the engine at %1 answered HTTP %2, and the connection "
                                           "ended before the whole answer came"),
