@@ -7,7 +7,6 @@
 #include "widgets/columnfitter.h"
 
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QDateTimeEdit>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -1256,10 +1255,7 @@ QString SyncPage::rejectedLineText(const QString &engineError)
     QString why = detail;
     QRegularExpressionMatch m;
     if ((m = notJson.match(detail)).hasMatch())
-        // The parser's words are Qt's, which the engine marks as its sentences' words.
-        why = tr("not a JSON object (%1)")
-                  .arg(QCoreApplication::translate("EngineSentence",
-                                                   m.captured(1).toUtf8().constData()));
+        why = tr("not a JSON object (%1)").arg(m.captured(1));
     else if ((m = fields.match(detail)).hasMatch())
         why = tr("%1 fields where the header has %2").arg(m.captured(1), m.captured(2));
     else if ((m = tooLong.match(detail)).hasMatch())
