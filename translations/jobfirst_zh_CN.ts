@@ -745,13 +745,6 @@ Nothing was started: correct the file and try again, or choose another store.</s
     </message>
 </context>
 <context>
-    <name>QIODevice</name>
-    <message>
-        <source>Unknown error</source>
-        <translation>未知错误</translation>
-    </message>
-</context>
-<context>
     <name>Error</name>
     <message>
         <source>the engine cannot be reached</source>
@@ -836,6 +829,13 @@ Nothing was started: correct the file and try again, or choose another store.</s
     <message>
         <source>the file is not users in JSON Lines or CSV</source>
         <translation>该文件不是 JSON Lines 或 CSV 格式的用户数据</translation>
+    </message>
+</context>
+<context>
+    <name>QIODevice</name>
+    <message>
+        <source>Unknown error</source>
+        <translation>未知错误</translation>
     </message>
 </context>
 <context>
