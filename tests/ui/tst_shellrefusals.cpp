@@ -10,6 +10,7 @@
 #include "consolelanguage.h"
 #include "consoleshell.h"
 #include "daemonprocess.h"
+#include "damagedstore.h"
 #include "mainwindow.h"
 #include "programrun.h"
 #include "scriptedserver.h"
@@ -118,26 +119,6 @@ class TestShellRefusals final : public QObject
                 .exec(QStringLiteral("UPDATE meta SET value = '99' WHERE key = 'schema_version'")));
     }
 
-    /// A store with a page in the middle overwritten (a bad disk, a bad copy).
-    void makeCorruptStore(const QString &file)
-    {
-        {
-            auto store = Store::open(file);
-            QVERIFY(store.ok());
-            QSqlQuery q(store.value()->database());
-            for (int i = 0; i < 300; ++i)
-                q.exec(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, "
-                                      "to_state, reason) VALUES ('n%1', %1, 'up', 'down', '%2')")
-                           .arg(i)
-                           .arg(QString(200, u'r')));
-            q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
-        }
-        QFile f(file);
-        QVERIFY(f.open(QIODevice::ReadWrite));
-        f.seek(f.size() / 2);
-        f.write(QByteArray(4096 * 3, '\xA5'));
-    }
-
     /// The console, as an operator starts it: offscreen, its settings in a folder of its own
     /// that says `language` was chosen last (none: nothing remembered).
     QProcessEnvironment consoleEnvironment(const QString &name, const QString &language) const
@@ -200,7 +181,7 @@ private slots:
         else if (kind == u"newer")
             makeNewerStore(store);
         else if (kind == u"corrupt")
-            makeCorruptStore(store);
+            QVERIFY(makeCorruptStore(store));
         else if (kind == u"folder")
             QVERIFY(QDir().mkpath(store));
         const QByteArray before = contents(store);
