@@ -3,6 +3,7 @@
 
 #include "api/codec.h"
 #include "api/localenginesession.h"
+#include "core/sentence.h"
 #include "eventstreamhub.h"
 #include "guardedserver.h"
 #include "importjobs.h"
@@ -289,9 +290,12 @@ void AdminApiServer::missingHandler(const QHttpServerRequest &request, QTcpSocke
 bool AdminApiServer::authenticate(const std::shared_ptr<ApiCall> &call, const QByteArray &authorization)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const auto refuse = [&](const QString &message) {
+    // Sentences, so that a remote console says why in its language.
+    const auto refuse = [&](const Sentence &said) {
         const int delay = m_throttle.failed(call->peer, now);
-        auto answer = [call, message] { call->error(401, QStringLiteral("auth.unauthenticated"), message); };
+        auto answer = [call, said] {
+            call->error(401, QStringLiteral("auth.unauthenticated"), said.english(), {}, said);
+        };
         if (delay > 0)
             QTimer::singleShot(delay, this, answer);
         else
@@ -299,14 +303,17 @@ bool AdminApiServer::authenticate(const std::shared_ptr<ApiCall> &call, const QB
         return false;
     };
     if (!authorization.startsWith("Bearer ") || authorization.size() <= 7)
-        return refuse(QStringLiteral("this API needs 'Authorization: Bearer TOKEN' (make one with jobfirstctl token create)"));
+        return refuse(Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                 "this API needs 'Authorization: Bearer TOKEN' "
+                                                 "(make one with jobfirstctl token create)")));
     auto token = m_tokens->authenticate(authorization.mid(7).trimmed());
     if (!token) {
         call->error(503, token.error().code, token.error().message);
         return false;
     }
     if (!token->has_value())
-        return refuse(QStringLiteral("the token is not known (revoked, or never made)"));
+        return refuse(Sentence(QT_TRANSLATE_NOOP(
+            "EngineSentence", "the token is not known (revoked, or never made)")));
     m_throttle.succeeded(call->peer);
     const ApiToken &t = *token.value();
     call->identity = ApiIdentity{t.name, t.role, t.nodeId, t.createdAt};

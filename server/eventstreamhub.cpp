@@ -2,6 +2,7 @@
 #include "eventstreamhub.h"
 
 #include "api/codec.h"
+#include "core/sentence.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -104,9 +105,13 @@ void EventStreamHub::endRevoked(const std::function<bool(const StreamToken &)> &
     for (Client &c : m_clients) {
         if (!revoked(c.token))
             continue;
-        const QJsonObject why{
-            {QStringLiteral("message"),
-             QStringLiteral("the token \"%1\" was revoked; this stream has ended").arg(c.token.name)}};
+        const Sentence said(
+            QT_TRANSLATE_NOOP("EngineSentence",
+                              "the token \"%1\" was revoked; this stream has ended"),
+            {c.token.name});
+        // The sentence too, so that a remote console says it in its language.
+        const QJsonObject why{{QStringLiteral("message"), said.english()},
+                              {QStringLiteral("sentence"), said.toJson()}};
         write(c, frame("revoked", QJsonDocument(why).toJson(QJsonDocument::Compact)));
         if (c.socket)
             c.socket->disconnectFromHost(); // after what is queued, the event included

@@ -443,12 +443,305 @@ Nothing was started: correct the file and try again, or choose another store.</s
         <source>no strategy to simulate</source>
         <translation>没有要模拟的策略</translation>
     </message>
-</context>
-<context>
-    <name>QIODevice</name>
     <message>
-        <source>Unknown error</source>
-        <translation>未知错误</translation>
+        <source>cannot read %1</source>
+        <translation>无法读取 %1</translation>
+    </message>
+    <message>
+        <source>cannot reach the engine at %1: %2</source>
+        <translation>无法连接到位于 %1 的引擎：%2</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>the server closed the connection without answering</source>
+        <translation>服务器未作应答就关闭了连接</translation>
+    </message>
+    <message>
+        <source>timed out after %1 s</source>
+        <translation>%1 秒后超时</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>TLS handshake failed: %1</source>
+        <translation>TLS 握手失败：%1</translation>
+    </message>
+    <message>
+        <source>connection reset by the server while the request was sent (%1 of %2 bytes); it may have refused it</source>
+        <translation>发送请求时连接被服务器重置（已发送 %1 / %2 字节）；服务器可能拒绝了该请求</translation>
+    </message>
+    <message>
+        <source>connection reset by the server</source>
+        <translation>连接被服务器重置</translation>
+    </message>
+    <message>
+        <source>the server at %1 answered HTTP %2 for %3 without saying why: %4</source>
+        <translation>位于 %1 的服务器对 %3 应答了 HTTP %2，但未说明原因：%4</translation>
+    </message>
+    <message>
+        <source>not a jobfirstd admin API, or an older one</source>
+        <translation>不是 jobfirstd 管理 API，或是旧版本</translation>
+    </message>
+    <message>
+        <source>not an answer of a jobfirstd admin API (a proxy or another server in between?)</source>
+        <translation>不是 jobfirstd 管理 API 的应答（中间是否有代理或其他服务器？）</translation>
+    </message>
+    <message>
+        <source>the engine at %1 answered HTTP %2, and the connection ended before the whole answer came</source>
+        <translation>位于 %1 的引擎应答了 HTTP %2，但连接在应答完整到达前就结束了</translation>
+    </message>
+    <message>
+        <source>the engine at %1 answered HTTP %2 with something that is not JSON (%3)</source>
+        <translation>位于 %1 的引擎应答了 HTTP %2，但内容不是 JSON（%3）</translation>
+    </message>
+    <message>
+        <source>cannot read the token file %1: %2</source>
+        <translation>无法读取令牌文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>the token file %1 must hold one token on one line</source>
+        <translation>令牌文件 %1 必须在一行中只包含一个令牌</translation>
+    </message>
+    <message>
+        <source>cannot create %1</source>
+        <translation>无法创建 %1</translation>
+    </message>
+    <message>
+        <source>cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 is not a JobFirst backup</source>
+        <translation>%1 不是 JobFirst 备份</translation>
+    </message>
+    <message>
+        <source>%1 is a backup of format %2; this program reads format %3</source>
+        <translation>%1 是格式 %2 的备份；本程序读取格式 %3</translation>
+    </message>
+    <message>
+        <source>%1: its key derivation settings are out of range (altered)</source>
+        <translation>%1：其密钥派生设置超出范围（已被改动）</translation>
+    </message>
+    <message>
+        <source>scrypt key derivation failed</source>
+        <translation>scrypt 密钥派生失败</translation>
+    </message>
+    <message>
+        <source>cannot open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <source>cannot read store %1: %2</source>
+        <translation>无法读取存储 %1：%2</translation>
+    </message>
+    <message>
+        <source>cannot copy %1: %2</source>
+        <translation>无法复制 %1：%2</translation>
+    </message>
+    <message>
+        <source>the backup was cancelled</source>
+        <translation>备份已取消</translation>
+    </message>
+    <message>
+        <source>copying %1 failed: %2</source>
+        <translation>复制 %1 失败：%2</translation>
+    </message>
+    <message>
+        <source>cannot create folder %1</source>
+        <translation>无法创建文件夹 %1</translation>
+    </message>
+    <message>
+        <source>%1 is truncated: %2 of %3 bytes</source>
+        <translation>%1 不完整：只有 %2 / %3 字节</translation>
+    </message>
+    <message>
+        <source>%1 has %2 bytes more than its header says (altered)</source>
+        <translation>%1 比其文件头所述多出 %2 字节（已被改动）</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 was altered: its authentication tag does not match</source>
+        <translation>%1 已被改动：其认证标签不匹配</translation>
+    </message>
+    <message>
+        <source>%1: wrong passphrase</source>
+        <translation>%1：口令错误</translation>
+    </message>
+    <message>
+        <source>cannot set up AES-256-GCM</source>
+        <translation>无法设置 AES-256-GCM</translation>
+    </message>
+    <message>
+        <source>the backup passphrase is %1 characters long; at least %2 are needed</source>
+        <translation>备份口令长 %1 个字符；至少需要 %2 个</translation>
+    </message>
+    <message>
+        <source>store %1 does not exist</source>
+        <translation>存储 %1 不存在</translation>
+    </message>
+    <message>
+        <source>the backup file cannot be the store itself</source>
+        <translation>备份文件不能是存储本身</translation>
+    </message>
+    <message>
+        <source>OpenSSL&apos;s random generator failed</source>
+        <translation>OpenSSL 随机数生成器失败</translation>
+    </message>
+    <message>
+        <source>cannot read the copy %1: %2</source>
+        <translation>无法读取副本 %1：%2</translation>
+    </message>
+    <message>
+        <source>AES-256-GCM could not finish</source>
+        <translation>AES-256-GCM 无法完成</translation>
+    </message>
+    <message>
+        <source>the shared store is PostgreSQL (%1): back it up with PostgreSQL&apos;s own tools (pg_basebackup for the server, or pg_dump -Fc %2); a backup file here would hold only this daemon&apos;s local SQLite part</source>
+        <translation>共享存储是 PostgreSQL（%1）：请用 PostgreSQL 自己的工具备份（整个服务器用 pg_basebackup，或 pg_dump -Fc %2）；在这里做的备份文件只会包含此守护进程的本地 SQLite 部分</translation>
+    </message>
+    <message>
+        <source>%1 decrypts, but the store inside fails its check: %2</source>
+        <translation>%1 可以解密，但其中的存储未通过检查：%2</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a store file</source>
+        <translation>%1 是文件夹，不是存储文件</translation>
+    </message>
+    <message>
+        <source>%1 is open in an engine (%2): stop it before restoring over it</source>
+        <translation>%1 已在引擎中打开（%2）：请先停止该引擎再覆盖恢复</translation>
+    </message>
+    <message>
+        <source>%1 exists: restore to a new path (or replace it explicitly)</source>
+        <translation>%1 已存在：请恢复到新路径（或明确选择替换）</translation>
+    </message>
+    <message>
+        <source>folder %1 does not exist</source>
+        <translation>文件夹 %1 不存在</translation>
+    </message>
+    <message>
+        <source>%1 decrypts, but the store inside fails its check: %2; %3 was not changed</source>
+        <translation>%1 可以解密，但其中的存储未通过检查：%2；%3 未被更改</translation>
+    </message>
+    <message>
+        <source>%1 was opened by %2 during the restore; not changed</source>
+        <translation>恢复期间 %1 被 %2 打开；未作更改</translation>
+    </message>
+    <message>
+        <source>cannot move the restored store into place at %1</source>
+        <translation>无法把恢复的存储移到 %1</translation>
+    </message>
+    <message>
+        <source>store %1 has schema version %2; this engine knows up to %3: upgrade the engine</source>
+        <translation>存储 %1 的架构版本为 %2；此引擎最高只认识 %3：请升级引擎</translation>
+    </message>
+    <message>
+        <source>%1: Qt&apos;s PostgreSQL driver (QPSQL) is not installed (Debian: libqt6sql6-psql)</source>
+        <translation>%1：未安装 Qt 的 PostgreSQL 驱动（QPSQL）（Debian：libqt6sql6-psql）</translation>
+    </message>
+    <message>
+        <source>PostgreSQL store %1 cannot be reached: %2</source>
+        <translation>无法连接到 PostgreSQL 存储 %1：%2</translation>
+    </message>
+    <message>
+        <source>PostgreSQL store %1: %2</source>
+        <translation>PostgreSQL 存储 %1：%2</translation>
+    </message>
+    <message>
+        <source>store %1 is locked by another process (it holds the file exclusively); stop it or wait, then try again</source>
+        <translation>存储 %1 被另一个进程锁定（它独占了该文件）；请停止该进程或稍候，然后重试</translation>
+    </message>
+    <message>
+        <source>store %1 is corrupt (%2); restore it from a backup</source>
+        <translation>存储 %1 已损坏（%2）；请从备份恢复</translation>
+    </message>
+    <message>
+        <source>%1 is not a JobFirst store (not an SQLite database)</source>
+        <translation>%1 不是 JobFirst 存储（不是 SQLite 数据库）</translation>
+    </message>
+    <message>
+        <source>cannot open store %1: %2</source>
+        <translation>无法打开存储 %1：%2</translation>
+    </message>
+    <message>
+        <source>store %1 is gone: it was moved or deleted while open</source>
+        <translation>存储 %1 已不在：它在打开期间被移动或删除</translation>
+    </message>
+    <message>
+        <source>store %1 is a directory, not a file</source>
+        <translation>存储 %1 是目录，不是文件</translation>
+    </message>
+    <message>
+        <source>store %1: folder %2 does not exist</source>
+        <translation>存储 %1：文件夹 %2 不存在</translation>
+    </message>
+    <message>
+        <source>store %1: %2 failed: %3</source>
+        <translation>存储 %1：%2 失败：%3</translation>
+    </message>
+    <message>
+        <source>store %1 has schema version %2, not %3: the file was replaced while open</source>
+        <translation>存储 %1 的架构版本为 %2，而不是 %3：文件在打开期间被替换</translation>
+    </message>
+    <message>
+        <source>store %1 is corrupt (quick_check: %2); restore it from a backup</source>
+        <translation>存储 %1 已损坏（quick_check：%2）；请从备份恢复</translation>
+    </message>
+    <message>
+        <source>%1 is an SQLite file but not a JobFirst store (it has tables %2 and no meta table)</source>
+        <translation>%1 是 SQLite 文件，但不是 JobFirst 存储（它有表 %2，却没有 meta 表）</translation>
+    </message>
+    <message>
+        <source>%1 is an SQLite file but not a JobFirst store (no store marker)</source>
+        <translation>%1 是 SQLite 文件，但不是 JobFirst 存储（没有存储标记）</translation>
+    </message>
+    <message>
+        <source>%1 has schema version %2; this program reads up to %3</source>
+        <translation>%1 的架构版本为 %2；本程序最高只能读取 %3</translation>
+    </message>
+    <message>
+        <source>%1: the CSV header is longer than 64 KiB</source>
+        <translation>%1：CSV 表头超过 64 KiB</translation>
+    </message>
+    <message>
+        <source>%1: the CSV header has no id or user_id column</source>
+        <translation>%1：CSV 表头没有 id 或 user_id 列</translation>
+    </message>
+    <message>
+        <source>the engine at %1 sent an event over %2 MiB that did not end</source>
+        <translation>位于 %1 的引擎发送了一个超过 %2 MiB 仍未结束的事件</translation>
+    </message>
+    <message>
+        <source>the engine at %1 refused the stream: %2</source>
+        <translation>位于 %1 的引擎拒绝了数据流：%2</translation>
+    </message>
+    <message>
+        <source>the engine at %1 ended the stream: %2</source>
+        <translation>位于 %1 的引擎结束了数据流：%2</translation>
+    </message>
+    <message>
+        <source>the engine at %1 closed the stream</source>
+        <translation>位于 %1 的引擎关闭了数据流</translation>
+    </message>
+    <message>
+        <source>this API needs &apos;Authorization: Bearer TOKEN&apos; (make one with jobfirstctl token create)</source>
+        <translation>此 API 需要“Authorization: Bearer TOKEN”（用 jobfirstctl token create 创建一个）</translation>
+    </message>
+    <message>
+        <source>the token is not known (revoked, or never made)</source>
+        <translation>该令牌未知（已被撤销，或从未创建）</translation>
+    </message>
+    <message>
+        <source>the token &quot;%1&quot; was revoked; this stream has ended</source>
+        <translation>令牌“%1”已被撤销；此数据流已结束</translation>
     </message>
 </context>
 <context>
@@ -536,6 +829,13 @@ Nothing was started: correct the file and try again, or choose another store.</s
     <message>
         <source>the file is not users in JSON Lines or CSV</source>
         <translation>该文件不是 JSON Lines 或 CSV 格式的用户数据</translation>
+    </message>
+</context>
+<context>
+    <name>QIODevice</name>
+    <message>
+        <source>Unknown error</source>
+        <translation>未知错误</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
+#include "consolelanguage.h"
 
 #include "api/enginesession.h"
 #include "charts/livechart.h"
@@ -29,7 +30,6 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
-#include <QLibraryInfo>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
@@ -43,7 +43,6 @@
 #include <QSystemTrayIcon>
 #include <QTableView>
 #include <QTimer>
-#include <QTranslator>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -53,10 +52,10 @@
 namespace jobfirst::ui {
 
 MainWindow::MainWindow(EngineSession *session, QWidget *parent)
-    : QMainWindow(parent), m_session(session), m_sidebar(new QListWidget), m_stack(new QStackedWidget), m_banner(new QLabel),
-      m_clusterLabel(new QLabel), m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new ElidedLabel),
-      m_engineLabel(new QLabel), m_connectionBanner(new QLabel),
-      m_appTranslator(new QTranslator(this)), m_qtTranslator(new QTranslator(this))
+    : QMainWindow(parent), m_session(session), m_sidebar(new QListWidget),
+      m_stack(new QStackedWidget), m_banner(new QLabel), m_clusterLabel(new QLabel),
+      m_nodesLabel(new QLabel), m_backlogLabel(new QLabel), m_messageLabel(new ElidedLabel),
+      m_engineLabel(new QLabel), m_connectionBanner(new QLabel)
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/jobfirst-console.svg")));
@@ -427,35 +426,13 @@ QString MainWindow::connectionBannerText() const
         .arg(engine, cause, clock(m_lostAt));
 }
 
-QLocale MainWindow::displayLocale(const QString &code, const QLocale &system)
-{
-    // One rule for every count on screen: the console speaks Chinese or English, and its
-    // numbers follow the language it speaks, whatever the system's territory or C locale.
-    const QString language = code.isEmpty() ? system.name() : code;
-    return QLocale(language.startsWith(QLatin1String("zh")) ? QStringLiteral("zh_CN")
-                                                            : QStringLiteral("en_US"));
-}
-
 void MainWindow::switchLanguage(const QString &code)
 {
-    const QLocale locale = displayLocale(code, QLocale::system());
-    qApp->removeTranslator(m_appTranslator);
-    qApp->removeTranslator(m_qtTranslator);
-    // Numbers and dates on every page follow the chosen language.
-    QLocale::setDefault(locale);
+    // The same translators main() installed before the engine was opened, replaced.
+    const QLocale locale = ConsoleLanguage::install(code);
     // Widgets made before keep the locale they were made with (the date pickers showed
     // English month names in Chinese): the window's reaches every child.
     setLocale(locale);
-    if (locale.language() == QLocale::Chinese) {
-        if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_zh_CN.qm")))
-            qApp->installTranslator(m_appTranslator);
-        if (m_qtTranslator->load(QStringLiteral("qtbase_zh_CN"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-            qApp->installTranslator(m_qtTranslator);
-    } else if (m_appTranslator->load(QStringLiteral(":/i18n/jobfirst_en.qm"))) {
-        // The console speaks English in every other language: its plurals ("1 engine", not
-        // "1 engine(s)") come from a translation holding only those.
-        qApp->installTranslator(m_appTranslator);
-    }
     for (QAction *a : std::as_const(m_languageActions))
         a->setChecked(a->data().toString() == code);
     QSettings().setValue(QStringLiteral("language"), code);
@@ -611,7 +588,7 @@ void MainWindow::openConnectDialog()
     dialog->open();
 }
 
-void MainWindow::setLive(bool live, const QString &reason)
+void MainWindow::setLive(bool live, const Sentence &reason)
 {
     m_connected = live;
     m_lostReason = reason;
@@ -622,7 +599,7 @@ void MainWindow::setLive(bool live, const QString &reason)
     updateLive();
 }
 
-void MainWindow::noteReconnection(const QString &reason, int failedAttempts, qint64 nextAttemptAt)
+void MainWindow::noteReconnection(const Sentence &reason, int failedAttempts, qint64 nextAttemptAt)
 {
     if (m_connected)
         return; // told before the connection came back

@@ -17,7 +17,6 @@ class QListWidget;
 class QMenu;
 class QStackedWidget;
 class QSystemTrayIcon;
-class QTranslator;
 
 namespace jobfirst {
 class EngineSession;
@@ -49,10 +48,6 @@ public:
     /// Language: "" follows the system, "en" or "zh_CN".
     /// "" (the system's language), "en" or "zh_CN".
     void switchLanguage(const QString &code);
-    /// The locale numbers and dates are written in for a language choice: that of the
-    /// language the console then speaks (Chinese or English), so "System language" reads as
-    /// the language it stands for, and a C/POSIX system (no group separator) as English.
-    static QLocale displayLocale(const QString &code, const QLocale &system);
     void showPage(int index);
     int currentPage() const;
     int pageCount() const;
@@ -110,10 +105,11 @@ private:
     void showMessage(const QString &message, const QString &style);
     void applySnapshot(const EngineSnapshot &snapshot);
     /// The engine's connection came or went (connectionChanged).
-    void setLive(bool live, const QString &reason);
+    void setLive(bool live, const jobfirst::Sentence &reason);
     /// The engine is away and is tried again at `nextAttemptAt`; the latest try failed for
     /// `reason` (reconnectScheduled).
-    void noteReconnection(const QString &reason, int failedAttempts, qint64 nextAttemptAt);
+    void noteReconnection(const jobfirst::Sentence &reason, int failedAttempts,
+                          qint64 nextAttemptAt);
     /// What the connection banner says while the engine is away or silent.
     QString connectionBannerText() const;
     /// No snapshot for longer than the refresh interval allows: the engine is stuck (on a
@@ -171,8 +167,6 @@ private:
     QList<QAction *> m_languageActions;
     QAction *m_openStore, *m_newStore, *m_importConfig, *m_exportConfig, *m_quit, *m_about;
     QAction *m_connect, *m_useEmbedded, *m_backup, *m_restore;
-    QTranslator *m_appTranslator;
-    QTranslator *m_qtTranslator;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_dbPath, m_configPath;
     bool m_demo = false;
@@ -182,7 +176,7 @@ private:
     QTimer *m_snapshotWatch;
     /// No snapshot for this long (or three refresh intervals, if longer): not live.
     static constexpr int SilentAfterMs = 5000;
-    QString m_lostReason;
+    Sentence m_lostReason;
     qint64 m_lostAt = 0; ///< when the connection was lost (ms since the epoch); 0 while live
     int m_failedAttempts = 0;   ///< tries to reconnect that failed since the loss
     qint64 m_nextAttemptAt = 0; ///< when the next try is (ms since the epoch); 0: none is due

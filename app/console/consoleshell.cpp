@@ -283,7 +283,7 @@ void ConsoleShell::connectRemote(const QUrl &server, const QByteArray &token, co
                 const QString message =
                     error.code == u"remote.unreachable"
                         ? tr("Cannot reach the engine at %1: %2")
-                              .arg(server.toString(), ui::unreachableCause(error.message))
+                              .arg(server.toString(), ui::unreachableCause(error.said()))
                         : tr("Cannot connect to the engine at %1: %2")
                               .arg(server.toString(), ui::errorText(error));
                 if (m_window) {

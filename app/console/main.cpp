@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // jobfirst-console: the desktop console. Wiring only: options, engine host, window, demo.
+#include "consolelanguage.h"
 #include "consoleshell.h"
 #include "core/bulkwork.h"
 #include "core/cryptolifetime.h"
@@ -344,6 +345,12 @@ int main(int argc, char *argv[])
 
     QApplication app(argc, argv);
     describeApplication();
+    // Before the engine is opened: a store or config that cannot be used is said, in a dialog
+    // before any window, in the language the window would speak (--language, else the one
+    // chosen last).
+    ui::ConsoleLanguage::install(options.language.isEmpty()
+                                     ? QSettings().value(QStringLiteral("language")).toString()
+                                     : options.language);
     // The embedded engine's bulk work gives way to this window on a busy machine (issue 12).
     setBulkWorkNiceness(ConsoleBulkWorkNiceness);
     // SIGTERM and SIGINT quit on the GUI thread (the handler only writes to a socket pair:

@@ -198,10 +198,12 @@ int runWatchCommand(CtlContext &ctx, const Arguments &args)
                                                 {QStringLiteral("timestamp"), codec::isoTime(e.timestamp)}}),
                       false);
     });
-    QObject::connect(ctx.session, &EngineSession::connectionChanged, ctx.session, [&ctx](bool up, const QString &reason) {
-        if (!up)
-            ctx.err << "jobfirstctl: " << reason << " (reconnecting)" << Qt::endl;
-    });
+    QObject::connect(ctx.session, &EngineSession::connectionChanged, ctx.session,
+                     [&ctx](bool up, const Sentence &reason) {
+                         if (!up)
+                             ctx.err << "jobfirstctl: " << reason.english() << " (reconnecting)"
+                                     << Qt::endl;
+                     });
     if (*seconds > 0)
         QTimer::singleShot(qint64(*seconds * 1000), qApp, &QCoreApplication::quit);
     return QCoreApplication::exec();

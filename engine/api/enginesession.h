@@ -148,11 +148,12 @@ signals:
     void configReloadFailed(const QString &message, const QString &code);
     /// Remote sessions: the stream to the engine was lost or is back. While disconnected,
     /// nothing received earlier is live.
-    void connectionChanged(bool connected, const QString &reason);
+    void connectionChanged(bool connected, const jobfirst::Sentence &reason);
     /// Remote sessions, while disconnected: the next try to reconnect is at `nextAttemptAt`
     /// (ms since the epoch); `failedAttempts` tries failed since the loss (0: just lost), the
     /// latest for `reason`. Sent after each loss and after each failed try.
-    void reconnectScheduled(const QString &reason, int failedAttempts, qint64 nextAttemptAt);
+    void reconnectScheduled(const jobfirst::Sentence &reason, int failedAttempts,
+                            qint64 nextAttemptAt);
 };
 
 } // namespace jobfirst

@@ -27,6 +27,15 @@ bool saysNothing(const QString &errorString)
     return errorString.isEmpty() || errorString == QLatin1String("Unknown error") ||
            errorString == QCoreApplication::translate("QIODevice", "Unknown error");
 }
+
+/// What jobfirstd says under `key` of `answer`: its sentence where it sent one saying the same
+/// (a console words it in its language), else the words as they came.
+Sentence wordsOf(const QJsonObject &answer, const QString &key)
+{
+    const QString message = answer.value(key).toString();
+    const Sentence sentence = Sentence::fromJson(answer.value(QStringLiteral("sentence")));
+    return !sentence.isEmpty() && sentence.english() == message ? sentence : Sentence(message);
+}
 } // namespace
 
 ApiTransport::ApiTransport(RemoteOptions options, QObject *parent)
@@ -87,8 +96,9 @@ void ApiTransport::send(const ApiRequest &request, Answer answer)
 {
     QNetworkReply *reply = start(request);
     if (!reply) {
-        answer(makeError(QStringLiteral("file.unreadable"),
-                         QStringLiteral("cannot read %1").arg(request.uploadFile)));
+        answer(makeError(
+            QStringLiteral("file.unreadable"),
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read %1"), {request.uploadFile})));
         return;
     }
     auto progress = std::make_shared<CallProgress>();
@@ -105,26 +115,30 @@ void ApiTransport::send(const ApiRequest &request, Answer answer)
             });
 }
 
-QString ApiTransport::describe(QNetworkReply *reply, const CallProgress &progress) const
+Sentence ApiTransport::describe(QNetworkReply *reply, const CallProgress &progress) const
 {
-    return QStringLiteral("cannot reach the engine at %1: %2")
-        .arg(m_options.server.toString(), failure(reply, progress));
+    return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot reach the engine at %1: %2"),
+                    {m_options.server.toString(), failure(reply, progress)});
 }
 
-QString ApiTransport::failure(QNetworkReply *reply, const CallProgress &progress) const
+Sentence ApiTransport::failure(QNetworkReply *reply, const CallProgress &progress) const
 {
+    // Qt's own words (reply->errorString()) are values: they come in the system's language.
     switch (reply->error()) {
     case QNetworkReply::ConnectionRefusedError:
-        return QStringLiteral("connection refused");
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "connection refused"));
     case QNetworkReply::RemoteHostClosedError:
-        return QStringLiteral("the server closed the connection without answering");
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                          "the server closed the connection without answering"));
     case QNetworkReply::OperationCanceledError: // the transfer timeout's abort
     case QNetworkReply::TimeoutError:
         if (progress.timeoutMs > 0)
-            return QStringLiteral("timed out after %1 s").arg(progress.timeoutMs / 1000.0);
-        return QStringLiteral("timed out");
+            return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "timed out after %1 s"),
+                            {QString::number(progress.timeoutMs / 1000.0)});
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "timed out"));
     case QNetworkReply::SslHandshakeFailedError:
-        return QStringLiteral("TLS handshake failed: %1").arg(reply->errorString());
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "TLS handshake failed: %1"),
+                        {reply->errorString()});
     case QNetworkReply::UnknownNetworkError:
         // Qt files every socket error it has no code for here: a reset says only Qt's generic
         // "Unknown error", while "Network unreachable" or "No route to host" say themselves.
@@ -133,27 +147,29 @@ QString ApiTransport::failure(QNetworkReply *reply, const CallProgress &progress
         // Qt reads no answer while it is still sending a body: one the server sent before
         // closing (a refusal of the upload, say) is lost with the connection.
         if (progress.sent > 0 && progress.sent < progress.total)
-            return QStringLiteral("connection reset by the server while the request was sent "
-                                  "(%1 of %2 bytes); it may have refused it")
-                .arg(progress.sent)
-                .arg(progress.total);
-        return QStringLiteral("connection reset by the server");
+            return Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                              "connection reset by the server while the request "
+                                              "was sent (%1 of %2 bytes); it may have refused it"),
+                            {Sentence::value(progress.sent), Sentence::value(progress.total)});
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence", "connection reset by the server"));
     default:
         return reply->errorString();
     }
 }
 
-QString ApiTransport::unexplained(int status, const QString &path) const
+Sentence ApiTransport::unexplained(int status, const QString &path) const
 {
     // jobfirstd names what went wrong in "error": an answer without it came from something
     // else (another server at that address, a wrong path, a proxy) or an older jobfirstd.
-    return QStringLiteral("the server at %1 answered HTTP %2 for %3 without saying why: %4")
-        .arg(m_options.server.toString())
-        .arg(status)
-        .arg(path, status == 404
-                       ? QStringLiteral("not a jobfirstd admin API, or an older one")
-                       : QStringLiteral("not an answer of a jobfirstd admin API (a proxy or "
-                                        "another server in between?)"));
+    return Sentence(
+        QT_TRANSLATE_NOOP("EngineSentence",
+                          "the server at %1 answered HTTP %2 for %3 without saying why: %4"),
+        {m_options.server.toString(), Sentence::value(status), path,
+         status == 404 ? Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "not a jobfirstd admin API, or an older one"))
+                       : Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "not an answer of a jobfirstd admin API (a "
+                                                    "proxy or another server in between?)"))});
 }
 
 void ApiTransport::finish(QNetworkReply *reply, const Answer &answer,
@@ -174,16 +190,8 @@ void ApiTransport::finish(QNetworkReply *reply, const Answer &answer,
         } else if (status >= 400) {
             // The server's own words, also when it closed the connection after them.
             const QJsonObject o = doc.object();
-            QString message = o.value(QStringLiteral("error")).toString();
-            if (message.isEmpty())
-                message = unexplained(status, reply->url().path());
             const QString code = o.value(QStringLiteral("code")).toString(QStringLiteral("http.%1").arg(status));
-            Error refused = makeError(code, message);
-            // Kept only where it says what the message says: a console words the sentence.
-            const Sentence sentence = Sentence::fromJson(o.value(QStringLiteral("sentence")));
-            if (!sentence.isEmpty() && sentence.english() == message)
-                refused.sentence = sentence;
-            result = refused;
+            result = makeError(code, refusal(o, status, reply->url().path()));
         } else {
             result = doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object());
         }
@@ -191,17 +199,27 @@ void ApiTransport::finish(QNetworkReply *reply, const Answer &answer,
     answer(result);
 }
 
-QString ApiTransport::notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const
+Sentence ApiTransport::refusal(const QJsonObject &answer, int status, const QString &path) const
 {
-    if (reply->error() != QNetworkReply::NoError)
-        return QStringLiteral("the engine at %1 answered HTTP %2, and the connection ended "
-                              "before the whole answer came")
-            .arg(m_options.server.toString())
-            .arg(status);
-    return QStringLiteral("the engine at %1 answered HTTP %2 with something that is not JSON (%3)")
-        .arg(m_options.server.toString())
-        .arg(status)
-        .arg(error.errorString());
+    if (answer.value(QStringLiteral("error")).toString().isEmpty())
+        return unexplained(status, path);
+    return wordsOf(answer, QStringLiteral("error"));
+}
+
+Sentence ApiTransport::notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const
+{
+    // Qt flags an HTTP error status as the reply's error too (ContentAccessDenied and up): only
+    // the network's and the proxy's errors below it mean the answer was cut off.
+    if (reply->error() != QNetworkReply::NoError &&
+        reply->error() < QNetworkReply::ContentAccessDenied)
+        return Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                          "the engine at %1 answered HTTP %2, and the connection "
+                                          "ended before the whole answer came"),
+                        {m_options.server.toString(), Sentence::value(status)});
+    return Sentence(
+        QT_TRANSLATE_NOOP("EngineSentence", "the engine at %1 answered HTTP %2 with "
+                                            "something that is not JSON (%3)"),
+        {m_options.server.toString(), Sentence::value(status), jsonSyntaxSentence(error)});
 }
 
 void ApiTransport::openStream(int intervalMs)
@@ -215,7 +233,7 @@ void ApiTransport::openStream(int intervalMs)
         old->deleteLater();
     }
     m_parser = EventStreamParser();
-    m_streamAbortedFor.clear();
+    m_streamAbortedFor = {};
     ApiRequest r;
     r.path = QStringLiteral("/api/v1/stream");
     r.query.addQueryItem(QStringLiteral("interval_ms"), QString::number(intervalMs));
@@ -234,18 +252,21 @@ void ApiTransport::openStream(int intervalMs)
             m_streamUp = true;
             m_backoffMs = 500;
             m_failedAttempts = 0;
-            emit streamState(true, QString());
+            emit streamState(true, Sentence());
         }
         for (const StreamEvent &e : m_parser.feed(reply->readAll())) {
             if (e.event == "revoked") // the engine ends the stream next
-                m_revoked = QJsonDocument::fromJson(e.data).object().value(QStringLiteral("message")).toString();
+                m_revoked =
+                    wordsOf(QJsonDocument::fromJson(e.data).object(), QStringLiteral("message"));
             emit streamEvent(e.event, e.data);
         }
         if (m_parser.pending() > MaxPendingStreamBytes) {
-            m_streamAbortedFor = QStringLiteral("the engine at %1 sent an event over %2 MiB that "
-                                                "did not end")
-                                     .arg(m_options.server.toString())
-                                     .arg(MaxPendingStreamBytes / (1024 * 1024));
+            m_streamAbortedFor =
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "the engine at %1 sent an event over %2 MiB that did "
+                                           "not end"),
+                         {m_options.server.toString(),
+                          Sentence::value(MaxPendingStreamBytes / (1024 * 1024))});
             reply->abort();
         }
     });
@@ -255,28 +276,31 @@ void ApiTransport::openStream(int intervalMs)
             return;
         m_stream = nullptr;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        QString reason = describe(reply, CallProgress{StreamSilenceMs});
+        const QString server = m_options.server.toString();
+        Sentence reason = describe(reply, CallProgress{StreamSilenceMs});
         if (!m_streamAbortedFor.isEmpty()) {
             reason = std::exchange(m_streamAbortedFor, {});
         } else if (status >= 400) {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
-            reason = QStringLiteral("the engine at %1 refused the stream: %2")
-                         .arg(m_options.server.toString(),
-                              o.value(QStringLiteral("error"))
-                                  .toString(unexplained(status, reply->url().path())));
+            reason = Sentence(
+                QT_TRANSLATE_NOOP("EngineSentence", "the engine at %1 refused the stream: %2"),
+                {server, refusal(o, status, reply->url().path())});
         } else if (!m_revoked.isEmpty()) {
             // Its token will not work again: no reconnecting (each try would be refused).
-            reason = QStringLiteral("the engine at %1 ended the stream: %2")
-                         .arg(m_options.server.toString(), std::exchange(m_revoked, {}));
+            reason = Sentence(
+                QT_TRANSLATE_NOOP("EngineSentence", "the engine at %1 ended the stream: %2"),
+                {server, std::exchange(m_revoked, {})});
             m_streamWanted = false;
         } else if (status == 200 && reply->error() == QNetworkReply::NoError) {
-            reason = QStringLiteral("the engine at %1 closed the stream").arg(m_options.server.toString());
+            reason =
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the engine at %1 closed the stream"),
+                         {server});
         }
         streamLost(reason);
     });
 }
 
-void ApiTransport::streamLost(const QString &reason)
+void ApiTransport::streamLost(const Sentence &reason)
 {
     m_silence->stop();
     const bool wasUp = std::exchange(m_streamUp, false);

@@ -5,6 +5,7 @@
 #include "remote/eventstreamparser.h"
 
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QObject>
 #include <QPromise>
@@ -65,11 +66,12 @@ public:
 
 signals:
     void streamEvent(const QByteArray &event, const QByteArray &data);
-    void streamState(bool connected, const QString &reason);
+    void streamState(bool connected, const jobfirst::Sentence &reason);
     /// The stream is down and is tried again at `nextAttemptAt` (ms since the epoch):
     /// `failedAttempts` tries to reopen it failed since it was lost (0: it was just lost), the
     /// latest for `reason`.
-    void reconnectScheduled(const QString &reason, int failedAttempts, qint64 nextAttemptAt);
+    void reconnectScheduled(const jobfirst::Sentence &reason, int failedAttempts,
+                            qint64 nextAttemptAt);
 
 private:
     /// How far a call got: its time limit, and how much of its body was sent.
@@ -82,16 +84,19 @@ private:
 
     QNetworkReply *start(const ApiRequest &request);
     void finish(QNetworkReply *reply, const Answer &answer, const CallProgress &progress);
-    void streamLost(const QString &reason);
+    void streamLost(const Sentence &reason);
     /// "cannot reach the engine at URL: " and what happened to the connection.
-    QString describe(QNetworkReply *reply, const CallProgress &progress) const;
+    Sentence describe(QNetworkReply *reply, const CallProgress &progress) const;
     /// What happened to the connection, in words that name it (Qt's own for a reset by the
     /// server is "Unknown error").
-    QString failure(QNetworkReply *reply, const CallProgress &progress) const;
+    Sentence failure(QNetworkReply *reply, const CallProgress &progress) const;
     /// Why an answer's body is not JSON: not JSON, or cut off.
-    QString notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const;
+    Sentence notJson(QNetworkReply *reply, int status, const QJsonParseError &error) const;
     /// An error answer (`status`) for `path` without jobfirstd's "error": whose it may be.
-    QString unexplained(int status, const QString &path) const;
+    Sentence unexplained(int status, const QString &path) const;
+    /// What an error answer (`status`) for `path` says: jobfirstd's sentence, its message, or
+    /// whose it may be when it says nothing.
+    Sentence refusal(const QJsonObject &answer, int status, const QString &path) const;
 
     RemoteOptions m_options;
     QNetworkAccessManager *m_nam;
@@ -105,8 +110,8 @@ private:
     int m_failedAttempts = 0; ///< tries to reopen the stream that failed since it was up
     bool m_streamWanted = false;
     bool m_streamUp = false;
-    QString m_revoked; ///< why the engine said it ends the stream ("revoked" event), until it does
-    QString m_streamAbortedFor; ///< why this side cut the stream, until its finished() says so
+    Sentence m_revoked; ///< why the engine said it ends the stream ("revoked" event), until it does
+    Sentence m_streamAbortedFor; ///< why this side cut the stream, until its finished() says so
 };
 
 } // namespace jobfirst

@@ -93,7 +93,7 @@ RemoteEngineSession::RemoteEngineSession(const RemoteOptions &options, QObject *
     // on the decoder's, and the result handed to this object's thread.
     connect(m_transport, &ApiTransport::streamEvent, m_transport,
             [this](const QByteArray &event, const QByteArray &data) { onStreamEvent(event, data); });
-    connect(m_transport, &ApiTransport::streamState, this, [this](bool up, const QString &reason) {
+    connect(m_transport, &ApiTransport::streamState, this, [this](bool up, const Sentence &reason) {
         m_connected = up;
         emit connectionChanged(up, reason);
     });
@@ -137,11 +137,17 @@ Result<QByteArray> RemoteEngineSession::readTokenFile(const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot read the token file %1: %2").arg(path, f.errorString()));
+        return makeError(
+            QStringLiteral("token.file"),
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read the token file %1: %2"),
+                     {path, f.errorString()}));
     const QByteArray token = f.read(4096).trimmed();
     if (token.isEmpty() || token.contains('\n') || token.contains(' '))
         return makeError(QStringLiteral("token.file"),
-                         QStringLiteral("the token file %1 must hold one token on one line").arg(path));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "the token file %1 must hold one token on one "
+                                                    "line"),
+                                  {path}));
     return token;
 }
 

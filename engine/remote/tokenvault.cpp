@@ -30,19 +30,22 @@ Result<QString> TokenVault::store(const QUrl &server, const QByteArray &token)
 {
     const QString dir = folder();
     if (!QDir().mkpath(dir))
-        return makeError(QStringLiteral("token.file"), QStringLiteral("cannot create %1").arg(dir));
+        return makeError(QStringLiteral("token.file"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot create %1"), {dir}));
     QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     const QString path = pathFor(server);
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))
         return makeError(QStringLiteral("token.file"),
-                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                  {path, f.errorString()}));
     // Readable by this user only before the token goes in.
     f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     f.write(token + '\n');
     if (!f.commit())
         return makeError(QStringLiteral("token.file"),
-                         QStringLiteral("cannot write %1: %2").arg(path, f.errorString()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                  {path, f.errorString()}));
     return path;
 }
 

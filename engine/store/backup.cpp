@@ -131,23 +131,23 @@ struct Header
     }
 };
 
-Error backupError(const char *code, const QString &message)
+Error backupError(const char *code, const Sentence &said)
 {
-    return makeError(QString::fromLatin1(code), message);
+    return makeError(QString::fromLatin1(code), said);
 }
 
 Result<Header> parseHeader(const QByteArray &bytes, const QString &file)
 {
     if (bytes.size() < HeaderBytes || !bytes.startsWith(QByteArray(Magic, 8)))
-        return backupError(Backup::NotABackup,
-                           QStringLiteral("%1 is not a JobFirst backup").arg(file));
+        return backupError(
+            Backup::NotABackup,
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1 is not a JobFirst backup"), {file}));
     if (quint8(bytes.at(8)) != FormatVersion || quint8(bytes.at(9)) != KdfScrypt)
         return backupError(
             Backup::OtherVersion,
-            QStringLiteral("%1 is a backup of format %2; this program reads format %3")
-                .arg(file)
-                .arg(quint8(bytes.at(8)))
-                .arg(FormatVersion));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "%1 is a backup of format %2; this program reads format %3"),
+                     {file, Sentence::value(quint8(bytes.at(8))), Sentence::value(FormatVersion)}));
     Header h;
     h.logN = quint8(bytes.at(10));
     h.r = quint8(bytes.at(11));
@@ -155,7 +155,10 @@ Result<Header> parseHeader(const QByteArray &bytes, const QString &file)
     if (h.logN < 10 || h.logN > 22 || h.r < 1 || h.r > 32 || h.p < 1 || h.p > 16)
         return backupError(
             Backup::HeaderAltered,
-            QStringLiteral("%1: its key derivation settings are out of range (altered)").arg(file));
+            Sentence(
+                QT_TRANSLATE_NOOP("EngineSentence",
+                                  "%1: its key derivation settings are out of range (altered)"),
+                {file}));
     qsizetype at = 13;
     h.salt = bytes.mid(at, SaltBytes);
     at += SaltBytes;
@@ -178,7 +181,8 @@ Result<QByteArray> deriveKeys(const QByteArray &passphrase, const Header &h)
                        reinterpret_cast<const unsigned char *>(h.salt.constData()),
                        std::size_t(h.salt.size()), n, h.r, h.p, 256ull * 1024 * 1024,
                        reinterpret_cast<unsigned char *>(keys.data()), 64) != 1)
-        return backupError("backup.crypto", QStringLiteral("scrypt key derivation failed"));
+        return backupError("backup.crypto", Sentence(QT_TRANSLATE_NOOP(
+                                                "EngineSentence", "scrypt key derivation failed")));
     return keys;
 }
 
@@ -214,9 +218,9 @@ Result<Sqlite> openRaw(const QString &path, int flags)
     const int rc = sqlite3_open_v2(QFile::encodeName(path).constData(), &db, flags, nullptr);
     Sqlite handle(db);
     if (rc != SQLITE_OK)
-        return backupError(
-            "backup.io",
-            QStringLiteral("cannot open %1: %2").arg(path, QString::fromUtf8(sqlite3_errstr(rc))));
+        return backupError("backup.io",
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot open %1: %2"),
+                                    {path, QString::fromUtf8(sqlite3_errstr(rc))}));
     sqlite3_busy_timeout(db, 10000);
     return handle;
 }
@@ -259,20 +263,23 @@ Status copyStore(const QString &dbPath, const QString &copyPath, const std::atom
         const QString why = QString::fromUtf8(message ? message : "unknown error");
         sqlite3_free(message);
         return backupError("backup.io",
-                           QStringLiteral("cannot read store %1: %2").arg(dbPath, why));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read store %1: %2"),
+                                    {dbPath, why}));
     }
     sqlite3_backup *b = sqlite3_backup_init(dst->get(), "main", src->get(), "main");
     if (!b)
         return backupError("backup.io",
-                           QStringLiteral("cannot copy %1: %2")
-                               .arg(dbPath, QString::fromUtf8(sqlite3_errmsg(dst->get()))));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot copy %1: %2"),
+                                    {dbPath, QString::fromUtf8(sqlite3_errmsg(dst->get()))}));
     int rc = SQLITE_OK;
     Pacer pacer;
     const qint64 pageBytes = pageSize(src->get());
     do {
         if (cancel && cancel->load()) {
             sqlite3_backup_finish(b);
-            return backupError("backup.cancelled", QStringLiteral("the backup was cancelled"));
+            return backupError(
+                "backup.cancelled",
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the backup was cancelled")));
         }
         rc = sqlite3_backup_step(b, PagesPerStep);
         if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -281,8 +288,9 @@ Status copyStore(const QString &dbPath, const QString &copyPath, const std::atom
     sqlite3_backup_finish(b);
     sqlite3_exec(src->get(), "COMMIT", nullptr, nullptr, nullptr);
     if (rc != SQLITE_DONE)
-        return backupError("backup.io", QStringLiteral("copying %1 failed: %2")
-                                            .arg(dbPath, QString::fromUtf8(sqlite3_errstr(rc))));
+        return backupError("backup.io",
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "copying %1 failed: %2"),
+                                    {dbPath, QString::fromUtf8(sqlite3_errstr(rc))}));
     // A self-contained file: no WAL beside it.
     sqlite3_exec(dst->get(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
     return {};
@@ -329,7 +337,8 @@ Status makeOwnerOnlyFolder(const QString &file)
                                                         QFileDevice::WriteOwner |
                                                         QFileDevice::ExeOwner))
         return backupError("backup.io",
-                           QStringLiteral("cannot create folder %1").arg(info.absolutePath()));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot create folder %1"),
+                                    {info.absolutePath()}));
     return {};
 }
 
@@ -342,15 +351,16 @@ Result<Header> readHeader(QFile &in, const QString &backupFile, QByteArray &head
         return header.error();
     const qint64 expected = HeaderBytes + header->storeBytes + TagBytes;
     if (in.size() < expected)
-        return backupError(Backup::Truncated, QStringLiteral("%1 is truncated: %2 of %3 bytes")
-                                                  .arg(backupFile)
-                                                  .arg(in.size())
-                                                  .arg(expected));
+        return backupError(
+            Backup::Truncated,
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1 is truncated: %2 of %3 bytes"),
+                     {backupFile, Sentence::value(in.size()), Sentence::value(expected)}));
     if (in.size() > expected)
-        return backupError(Backup::TrailingBytes,
-                           QStringLiteral("%1 has %2 bytes more than its header says (altered)")
-                               .arg(backupFile)
-                               .arg(in.size() - expected));
+        return backupError(
+            Backup::TrailingBytes,
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "%1 has %2 bytes more than its header says (altered)"),
+                     {backupFile, Sentence::value(in.size() - expected)}));
     return header;
 }
 
@@ -382,25 +392,27 @@ Status decryptStore(EVP_CIPHER_CTX *ctx, QFile &in, QFile &out, qint64 storeByte
     while (left > 0) {
         const QByteArray chunk = in.read(std::min(left, ChunkBytes));
         if (chunk.isEmpty())
-            return backupError(
-                "backup.io",
-                QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString()));
+            return backupError("backup.io",
+                               Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read %1: %2"),
+                                        {backupFile, in.errorString()}));
         left -= chunk.size();
         if (EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char *>(plain.data()), &n,
                               reinterpret_cast<const unsigned char *>(chunk.constData()),
                               int(chunk.size())) != 1 ||
             out.write(plain.constData(), n) != n)
-            return backupError(
-                "backup.io",
-                QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString()));
+            return backupError("backup.io",
+                               Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                        {plainPath, out.errorString()}));
     }
     QByteArray tag = in.read(TagBytes);
     if (tag.size() != TagBytes ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TagBytes, tag.data()) != 1 ||
         EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(plain.data()), &n) != 1)
-        return backupError(Backup::ChecksumMismatch,
-                           QStringLiteral("%1 was altered: its authentication tag does not match")
-                               .arg(backupFile));
+        return backupError(
+            Backup::ChecksumMismatch,
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "%1 was altered: its authentication tag does not match"),
+                     {backupFile}));
     return {};
 }
 
@@ -411,7 +423,8 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
     QFile in(backupFile);
     if (!in.open(QIODevice::ReadOnly))
         return backupError("backup.io",
-                           QStringLiteral("cannot read %1: %2").arg(backupFile, in.errorString()));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read %1: %2"),
+                                    {backupFile, in.errorString()}));
     QByteArray headerBytes;
     auto header = readHeader(in, backupFile, headerBytes);
     if (!header)
@@ -420,13 +433,15 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
     if (!keys)
         return keys.error();
     if (keyCheck(keys.value()) != header->check)
-        return backupError("backup.passphrase",
-                           QStringLiteral("%1: wrong passphrase").arg(backupFile));
+        return backupError(
+            "backup.passphrase",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1: wrong passphrase"), {backupFile}));
     QFile out(plainPath);
     if (!out.open(QIODevice::WriteOnly | QIODevice::NewOnly) ||
         !out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
         return backupError("backup.io",
-                           QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString()));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                    {plainPath, out.errorString()}));
     const auto fail = [&](const Error &e) -> Result<BackupInfo> {
         out.close();
         removeStoreFiles(plainPath);
@@ -434,12 +449,15 @@ Result<BackupInfo> decryptTo(const QString &backupFile, const QByteArray &passph
     };
     Cipher ctx(EVP_CIPHER_CTX_new());
     if (!startCipher(ctx.get(), false, keys.value(), header->nonce, headerBytes))
-        return fail(backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM")));
+        return fail(backupError(
+            "backup.crypto",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot set up AES-256-GCM"))));
     if (Status s = decryptStore(ctx.get(), in, out, header->storeBytes); !s)
         return fail(s.error());
     if (!out.flush() || !out.handle() || ::fsync(out.handle()) != 0) {
-        return fail(backupError(
-            "backup.io", QStringLiteral("cannot write %1: %2").arg(plainPath, out.errorString())));
+        return fail(backupError("backup.io",
+                                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                         {plainPath, out.errorString()})));
     }
     out.close();
     return BackupInfo{header->createdAt, header->storeBytes, in.size()};
@@ -457,14 +475,19 @@ Status checkBackupRequest(const QString &dbPath, const QString &backupFile,
     if (characters < Backup::MinPassphraseCharacters)
         return backupError(
             "backup.passphrase",
-            QStringLiteral("the backup passphrase is %1 characters long; at least %2 are needed")
-                .arg(characters)
-                .arg(Backup::MinPassphraseCharacters));
+            Sentence(
+                QT_TRANSLATE_NOOP(
+                    "EngineSentence",
+                    "the backup passphrase is %1 characters long; at least %2 are needed"),
+                {Sentence::value(characters), Sentence::value(Backup::MinPassphraseCharacters)}));
     if (!QFileInfo(dbPath).isFile())
-        return backupError("backup.io", QStringLiteral("store %1 does not exist").arg(dbPath));
+        return backupError(
+            "backup.io",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "store %1 does not exist"), {dbPath}));
     if (QFileInfo(backupFile).absoluteFilePath() == QFileInfo(dbPath).absoluteFilePath())
-        return backupError("backup.io",
-                           QStringLiteral("the backup file cannot be the store itself"));
+        return backupError(
+            "backup.io", Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "the backup file cannot be the store itself")));
     return {};
 }
 
@@ -476,7 +499,9 @@ Result<Header> newHeader(qint64 storeBytes, const QByteArray &passphrase, QByteA
     h.nonce = QByteArray(NonceBytes, Qt::Uninitialized);
     if (RAND_bytes(reinterpret_cast<unsigned char *>(h.salt.data()), SaltBytes) != 1 ||
         RAND_bytes(reinterpret_cast<unsigned char *>(h.nonce.data()), NonceBytes) != 1)
-        return backupError("backup.crypto", QStringLiteral("OpenSSL's random generator failed"));
+        return backupError(
+            "backup.crypto",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "OpenSSL's random generator failed")));
     h.createdAt = QDateTime::currentMSecsSinceEpoch();
     h.storeBytes = storeBytes;
     auto derived = deriveKeys(passphrase, h);
@@ -499,15 +524,19 @@ Status encryptStore(EVP_CIPHER_CTX *ctx, QFile &plain, QSaveFile &out,
     while (!plain.atEnd()) {
         if (cancel && cancel->load()) {
             out.cancelWriting();
-            return backupError("backup.cancelled", QStringLiteral("the backup was cancelled"));
+            return backupError(
+                "backup.cancelled",
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "the backup was cancelled")));
         }
         const QByteArray chunk = plain.read(ChunkBytes);
         if (chunk.isEmpty() ||
             EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &n,
                               reinterpret_cast<const unsigned char *>(chunk.constData()),
                               int(chunk.size())) != 1)
-            return backupError("backup.io", QStringLiteral("cannot read the copy %1: %2")
-                                                .arg(plain.fileName(), plain.errorString()));
+            return backupError(
+                "backup.io",
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read the copy %1: %2"),
+                         {plain.fileName(), plain.errorString()}));
         out.write(cipher.constData(), n);
         if (out.flush())
             writeback.written(out.pos());
@@ -516,7 +545,8 @@ Status encryptStore(EVP_CIPHER_CTX *ctx, QFile &plain, QSaveFile &out,
     QByteArray tag(TagBytes, Qt::Uninitialized);
     if (EVP_EncryptFinal_ex(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &n) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TagBytes, tag.data()) != 1)
-        return backupError("backup.crypto", QStringLiteral("AES-256-GCM could not finish"));
+        return backupError("backup.crypto", Sentence(QT_TRANSLATE_NOOP(
+                                                "EngineSentence", "AES-256-GCM could not finish")));
     out.write(tag);
     return {};
 }
@@ -541,9 +571,9 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
         return s.error();
     QFile plain(copy);
     if (!plain.open(QIODevice::ReadOnly))
-        return backupError(
-            "backup.io",
-            QStringLiteral("cannot read the copy %1: %2").arg(copy, plain.errorString()));
+        return backupError("backup.io", Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                                   "cannot read the copy %1: %2"),
+                                                 {copy, plain.errorString()}));
 
     QByteArray keys;
     auto h = newHeader(plain.size(), passphrase, keys);
@@ -554,17 +584,20 @@ Result<BackupInfo> makeBackup(const QString &dbPath, const QString &backupFile,
     QSaveFile out(backupFile);
     if (!out.open(QIODevice::WriteOnly) ||
         !out.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
-        return backupError(
-            "backup.io", QStringLiteral("cannot write %1: %2").arg(backupFile, out.errorString()));
+        return backupError("backup.io",
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                    {backupFile, out.errorString()}));
     Cipher ctx(EVP_CIPHER_CTX_new());
     if (!startCipher(ctx.get(), true, keys, h->nonce, headerBytes))
-        return backupError("backup.crypto", QStringLiteral("cannot set up AES-256-GCM"));
+        return backupError("backup.crypto", Sentence(QT_TRANSLATE_NOOP(
+                                                "EngineSentence", "cannot set up AES-256-GCM")));
     out.write(headerBytes);
     if (Status s = encryptStore(ctx.get(), plain, out, cancel); !s)
         return s.error();
     if (!out.commit())
-        return backupError(
-            "backup.io", QStringLiteral("cannot write %1: %2").arg(backupFile, out.errorString()));
+        return backupError("backup.io",
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot write %1: %2"),
+                                    {backupFile, out.errorString()}));
     return BackupInfo{h->createdAt, h->storeBytes, HeaderBytes + h->storeBytes + TagBytes};
 }
 
@@ -598,10 +631,12 @@ Error Backup::sharedStoreError(const QString &sharedUrl)
     const QString database = url ? url->database() : QStringLiteral("DATABASE");
     return backupError(
         "backup.postgres",
-        QStringLiteral("the shared store is PostgreSQL (%1): back it up with PostgreSQL's own"
-                       " tools (pg_basebackup for the server, or pg_dump -Fc %2); a backup"
-                       " file here would hold only this daemon's local SQLite part")
-            .arg(shown, database));
+        Sentence(QT_TRANSLATE_NOOP(
+                     "EngineSentence",
+                     "the shared store is PostgreSQL (%1): back it up with PostgreSQL's own"
+                     " tools (pg_basebackup for the server, or pg_dump -Fc %2); a backup"
+                     " file here would hold only this daemon's local SQLite part"),
+                 {shown, database}));
 }
 
 Result<BackupInfo> Backup::verify(const QString &backupFile, const QByteArray &passphrase)
@@ -615,9 +650,11 @@ Result<BackupInfo> Backup::verify(const QString &backupFile, const QByteArray &p
     const QString problem = checkStore(plain);
     removeStoreFiles(plain);
     if (!problem.isEmpty())
-        return backupError(Backup::StoreDamaged,
-                           QStringLiteral("%1 decrypts, but the store inside fails its check: %2")
-                               .arg(backupFile, problem));
+        return backupError(
+            Backup::StoreDamaged,
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "%1 decrypts, but the store inside fails its check: %2"),
+                     {backupFile, problem}));
     return info;
 }
 
@@ -626,22 +663,29 @@ Result<BackupInfo> Backup::restore(const QString &backupFile, const QByteArray &
 {
     const QFileInfo target(newDbPath);
     if (target.isDir())
-        return backupError("backup.io",
-                           QStringLiteral("%1 is a folder, not a store file").arg(newDbPath));
+        return backupError(
+            "backup.io",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "%1 is a folder, not a store file"),
+                     {newDbPath}));
     QString holder;
     if (Store::isHeld(newDbPath, &holder))
         return backupError(
             "backup.held",
-            QStringLiteral("%1 is open in an engine (%2): stop it before restoring over it")
-                .arg(newDbPath, holder));
+            Sentence(
+                QT_TRANSLATE_NOOP("EngineSentence",
+                                  "%1 is open in an engine (%2): stop it before restoring over it"),
+                {newDbPath, holder}));
     if (target.exists() && !replace)
         return backupError(
             "backup.exists",
-            QStringLiteral("%1 exists: restore to a new path (or replace it explicitly)")
-                .arg(newDbPath));
+            Sentence(
+                QT_TRANSLATE_NOOP("EngineSentence",
+                                  "%1 exists: restore to a new path (or replace it explicitly)"),
+                {newDbPath}));
     if (!target.absoluteDir().exists())
         return backupError("backup.io",
-                           QStringLiteral("folder %1 does not exist").arg(target.absolutePath()));
+                           Sentence(QT_TRANSLATE_NOOP("EngineSentence", "folder %1 does not exist"),
+                                    {target.absolutePath()}));
     const QString staging =
         QStringLiteral("%1.restore-%2.tmp").arg(newDbPath).arg(QCoreApplication::applicationPid());
     removeStoreFiles(staging);
@@ -652,24 +696,30 @@ Result<BackupInfo> Backup::restore(const QString &backupFile, const QByteArray &
         removeStoreFiles(staging);
         return backupError(
             Backup::StoreDamaged,
-            QStringLiteral(
-                "%1 decrypts, but the store inside fails its check: %2; %3 was not changed")
-                .arg(backupFile, problem, newDbPath));
+            Sentence(
+                QT_TRANSLATE_NOOP(
+                    "EngineSentence",
+                    "%1 decrypts, but the store inside fails its check: %2; %3 was not changed"),
+                {backupFile, problem, newDbPath}));
     }
     // Checked again: nothing may have opened the target meanwhile. The old store's -wal and
     // -shm go with it (a stale WAL must never be applied to the restored file).
     if (Store::isHeld(newDbPath, &holder)) {
         removeStoreFiles(staging);
-        return backupError("backup.held",
-                           QStringLiteral("%1 was opened by %2 during the restore; not changed")
-                               .arg(newDbPath, holder));
+        return backupError(
+            "backup.held",
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "%1 was opened by %2 during the restore; not changed"),
+                     {newDbPath, holder}));
     }
     removeStoreFiles(newDbPath);
     if (!QFile::rename(staging, newDbPath)) {
         removeStoreFiles(staging);
         return backupError(
             "backup.io",
-            QStringLiteral("cannot move the restored store into place at %1").arg(newDbPath));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                       "cannot move the restored store into place at %1"),
+                     {newDbPath}));
     }
     QFile::setPermissions(newDbPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     return info;

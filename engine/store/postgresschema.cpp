@@ -224,11 +224,10 @@ Status PostgresSchema::migrate(QSqlDatabase db, const QString &where, int upTo)
     if (version > Version) {
         q.exec(QStringLiteral("ROLLBACK"));
         return makeError(QStringLiteral("store.too_new"),
-                         QStringLiteral("store %1 has schema version %2; this engine knows up to "
-                                        "%3: upgrade the engine")
-                             .arg(where)
-                             .arg(version)
-                             .arg(Version));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "store %1 has schema version %2; this engine "
+                                                    "knows up to %3: upgrade the engine"),
+                                  {where, Sentence::value(version), Sentence::value(Version)}));
     }
     for (int v = version; v < upTo; ++v)
         for (const QString &sql : migrations().at(v))

@@ -168,9 +168,10 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
 {
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")))
         return makeError(QStringLiteral("store.no_driver"),
-                         QStringLiteral("%1: Qt's PostgreSQL driver (QPSQL) is not installed "
-                                        "(Debian: libqt6sql6-psql)")
-                             .arg(toString()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "%1: Qt's PostgreSQL driver (QPSQL) is not "
+                                                    "installed (Debian: libqt6sql6-psql)"),
+                                  {toString()}));
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
     db.setHostName(m_host);
     db.setPort(m_port);
@@ -181,9 +182,10 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
         const QString why = errorText(db.lastError());
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connection);
-        return makeError(
-            QStringLiteral("store.unavailable"),
-            QStringLiteral("PostgreSQL store %1 cannot be reached: %2").arg(toString(), why));
+        return makeError(QStringLiteral("store.unavailable"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "PostgreSQL store %1 cannot be reached: %2"),
+                                  {toString(), why}));
     }
     routePostgresNotices(db);
     QSqlQuery q(db);
@@ -195,7 +197,8 @@ Result<QSqlDatabase> PostgresUrl::connect(const QString &connection) const
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(connection);
         return makeError(QStringLiteral("store.unavailable"),
-                         QStringLiteral("PostgreSQL store %1: %2").arg(toString(), why));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "PostgreSQL store %1: %2"),
+                                  {toString(), why}));
     }
     return db;
 }

@@ -260,22 +260,28 @@ Error openError(const QString &path, const QSqlError &e)
     switch (sqliteCode(e)) {
     case 5: // SQLITE_BUSY
     case 6: // SQLITE_LOCKED
-        return makeError(
-            QStringLiteral("store.locked"),
-            QStringLiteral("store %1 is locked by another process (it holds the file exclusively); "
-                           "stop it or wait, then try again")
-                .arg(path));
+        return makeError(QStringLiteral("store.locked"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "store %1 is locked by another process (it "
+                                                    "holds the file exclusively); stop it or "
+                                                    "wait, then try again"),
+                                  {path}));
     case 11: // SQLITE_CORRUPT
         return makeError(QStringLiteral("store.corrupt"),
-                         QStringLiteral("store %1 is corrupt (%2); restore it from a backup")
-                             .arg(path, e.text()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "store %1 is corrupt (%2); restore it from a "
+                                                    "backup"),
+                                  {path, e.text()}));
     case 26: // SQLITE_NOTADB
-        return makeError(
-            QStringLiteral("store.foreign"),
-            QStringLiteral("%1 is not a JobFirst store (not an SQLite database)").arg(path));
+        return makeError(QStringLiteral("store.foreign"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "%1 is not a JobFirst store (not an SQLite "
+                                                    "database)"),
+                                  {path}));
     default:
         return makeError(QStringLiteral("store.open"),
-                         QStringLiteral("cannot open store %1: %2").arg(path, e.text()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot open store %1: %2"),
+                                  {path, e.text()}));
     }
 }
 
@@ -283,16 +289,21 @@ Error openError(const QString &path, const QSqlError &e)
 Status checkStorePath(const QFileInfo &info, const QString &path, bool reader)
 {
     if (reader && !info.exists())
-        return makeError(
-            QStringLiteral("store.missing"),
-            QStringLiteral("store %1 is gone: it was moved or deleted while open").arg(path));
+        return makeError(QStringLiteral("store.missing"),
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                    "store %1 is gone: it was moved or deleted "
+                                                    "while open"),
+                                  {path}));
     if (info.exists() && info.isDir())
-        return makeError(QStringLiteral("store.invalid"),
-                         QStringLiteral("store %1 is a directory, not a file").arg(path));
+        return makeError(
+            QStringLiteral("store.invalid"),
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "store %1 is a directory, not a file"),
+                     {path}));
     if (!info.absoluteDir().exists())
         return makeError(
             QStringLiteral("store.invalid"),
-            QStringLiteral("store %1: folder %2 does not exist").arg(path, info.absolutePath()));
+            Sentence(QT_TRANSLATE_NOOP("EngineSentence", "store %1: folder %2 does not exist"),
+                     {path, info.absolutePath()}));
     return {};
 }
 
@@ -349,7 +360,11 @@ qint64 now() { return QDateTime::currentMSecsSinceEpoch(); }
 
 Error storeError(const QString &path, const QString &what, const QString &detail)
 {
-    return makeError(QStringLiteral("store.query"), QStringLiteral("store %1: %2 failed: %3").arg(path, what, detail));
+    // The step that failed ("read acknowledged ranges") and SQLite's words stay values, in
+    // English: they are for whoever reads the logs; the rest is said in the console's language.
+    return makeError(QStringLiteral("store.query"),
+                     Sentence(QT_TRANSLATE_NOOP("EngineSentence", "store %1: %2 failed: %3"),
+                              {path, what, detail}));
 }
 
 Store::Store(QString path, QString connection) : m_path(std::move(path)), m_connection(std::move(connection)) {}
@@ -418,11 +433,10 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path, Opening opening)
         if (version.value() != SchemaVersion)
             return makeError(
                 QStringLiteral("store.changed"),
-                QStringLiteral(
-                    "store %1 has schema version %2, not %3: the file was replaced while open")
-                    .arg(path)
-                    .arg(version.value())
-                    .arg(SchemaVersion));
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "store %1 has schema version %2, not %3: "
+                                           "the file was replaced while open"),
+                         {path, Sentence::value(version.value()), Sentence::value(SchemaVersion)}));
     } else if (Status s = store->migrate(); !s) {
         return s.error();
     }
@@ -431,10 +445,11 @@ Result<std::unique_ptr<Store>> Store::open(const QString &path, Opening opening)
         if (!check)
             return check.error();
         if (!check->isEmpty())
-            return makeError(
-                QStringLiteral("store.corrupt"),
-                QStringLiteral("store %1 is corrupt (quick_check: %2); restore it from a backup")
-                    .arg(path, check.value()));
+            return makeError(QStringLiteral("store.corrupt"),
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "store %1 is corrupt (quick_check: %2); "
+                                                        "restore it from a backup"),
+                                      {path, check.value()}));
     }
     q.exec(QStringLiteral("PRAGMA busy_timeout=10000"));
     return store;
@@ -577,20 +592,29 @@ Result<int> Store::schemaVersion()
     if (!tables.isEmpty()) {
         if (!tables.contains(QStringLiteral("meta")))
             return makeError(QStringLiteral("store.foreign"),
-                             QStringLiteral("%1 is an SQLite file but not a JobFirst store (it has tables %2 and no meta table)")
-                                 .arg(m_path, tables.join(u", ")));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "%1 is an SQLite file but not a JobFirst "
+                                                        "store (it has tables %2 and no meta "
+                                                        "table)"),
+                                      {m_path, tables.join(u", ")}));
         q.exec(QStringLiteral("SELECT key, value FROM meta"));
         QHash<QString, QString> meta;
         while (q.next())
             meta.insert(q.value(0).toString(), q.value(1).toString());
         if (meta.value(QStringLiteral("magic")) != QLatin1String(Magic))
             return makeError(QStringLiteral("store.foreign"),
-                             QStringLiteral("%1 is an SQLite file but not a JobFirst store (no store marker)").arg(m_path));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "%1 is an SQLite file but not a JobFirst "
+                                                        "store (no store marker)"),
+                                      {m_path}));
         version = meta.value(QStringLiteral("schema_version")).toInt();
         if (version > SchemaVersion)
-            return makeError(QStringLiteral("store.too_new"),
-                             QStringLiteral("%1 has schema version %2; this program reads up to %3")
-                                 .arg(m_path).arg(version).arg(SchemaVersion));
+            return makeError(
+                QStringLiteral("store.too_new"),
+                Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                           "%1 has schema version %2; this program "
+                                           "reads up to %3"),
+                         {m_path, Sentence::value(version), Sentence::value(SchemaVersion)}));
     }
     return version;
 }

@@ -239,13 +239,17 @@ private:
         QByteArray headLine;
         if (!EventFileReader::readBoundedLine(head, MaxHeaderBytes, &headLine))
             return makeError(QStringLiteral("import.format"),
-                             QStringLiteral("%1: the CSV header is longer than 64 KiB").arg(path));
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "%1: the CSV header is longer than 64 KiB"),
+                                      {path}));
         m_header = BulkImporter::splitCsv(QString::fromUtf8(headLine).trimmed());
         if (!m_header.contains(QStringLiteral("id")) &&
             !m_header.contains(QStringLiteral("user_id")))
-            return makeError(
-                QStringLiteral("import.format"),
-                QStringLiteral("%1: the CSV header has no id or user_id column").arg(path));
+            return makeError(QStringLiteral("import.format"),
+                             Sentence(QT_TRANSLATE_NOOP("EngineSentence",
+                                                        "%1: the CSV header has no id or user_id "
+                                                        "column"),
+                                      {path}));
         if (m_p.bytesDone == 0) {
             QByteArray skipped;
             EventFileReader::readBoundedLine(m_file, MaxHeaderBytes, &skipped);
@@ -436,7 +440,8 @@ BulkImporter::run(const QString &dbPath, const QString &filePath, int batchSize,
     QFile file(filePath);
     if (!file.open(QIODevice::ReadOnly))
         return makeError(QStringLiteral("import.io"),
-                         QStringLiteral("cannot read %1: %2").arg(filePath, file.errorString()));
+                         Sentence(QT_TRANSLATE_NOOP("EngineSentence", "cannot read %1: %2"),
+                                  {filePath, file.errorString()}));
     auto opened = Store::open(dbPath);
     if (!opened)
         return opened.error();

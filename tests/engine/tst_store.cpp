@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "damagedstore.h"
 #include "store/incidentstore.h"
 #include "store/store.h"
 
@@ -166,22 +167,7 @@ private slots:
 
         // Corrupt: a page in the middle overwritten (a bad disk, a bad copy).
         const QString corrupt = dir.filePath(QStringLiteral("corrupt.db"));
-        {
-            auto store = Store::open(corrupt);
-            QSqlQuery q(store.value()->database());
-            for (int i = 0; i < 300; ++i)
-                q.exec(QStringLiteral("INSERT INTO health_events(node_id, ts, from_state, "
-                                      "to_state, reason) VALUES ('n%1', %1, 'up', 'down', '%2')")
-                           .arg(i)
-                           .arg(QString(200, u'r')));
-            q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
-        }
-        {
-            QFile f(corrupt);
-            QVERIFY(f.open(QIODevice::ReadWrite));
-            f.seek(f.size() / 2);
-            f.write(QByteArray(4096 * 3, '\xA5'));
-        }
+        QVERIFY(makeCorruptStore(corrupt));
         auto bad = Store::open(corrupt);
         QVERIFY(!bad.ok());
         QCOMPARE(bad.error().code, QStringLiteral("store.corrupt"));

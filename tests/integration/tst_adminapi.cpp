@@ -313,7 +313,7 @@ private slots:
         QCOMPARE(runCtl({QStringLiteral("--db"), db(), QStringLiteral("token"), QStringLiteral("revoke"), QStringLiteral("watcher")}).code, 0);
         QTRY_VERIFY_WITH_TIMEOUT(!revokedState.isEmpty(), 10000);
         QCOMPARE(revokedState.first().at(0).toBool(), false);
-        const QString reason = revokedState.first().at(1).toString();
+        const QString reason = revokedState.first().at(1).value<Sentence>().english();
         QVERIFY2(reason.contains(QStringLiteral("\"watcher\" was revoked")), qPrintable(reason));
         // The other token's stream goes on.
         keptSnapshots.clear();

@@ -3,6 +3,7 @@
 // real widgets on the offscreen platform.
 #include "api/localenginesession.h"
 #include "charts/livechart.h"
+#include "consolelanguage.h"
 #include "dialogs/nodedialog.h"
 #include "mainwindow.h"
 #include "nodesimprocess.h"
@@ -762,18 +763,17 @@ private slots:
     // "System language" on an English (or C) system reads as English: "12,345" under both.
     void countsReadTheSameUnderSystemLanguageAndEnglish()
     {
-        using ui::MainWindow;
+        using ui::ConsoleLanguage;
         const QList<QLocale> englishSystems = {QLocale(QLocale::English, QLocale::UnitedStates),
                                                QLocale(QLocale::English, QLocale::UnitedKingdom),
                                                QLocale::c()};
         for (const QLocale &system : englishSystems)
-            QCOMPARE(MainWindow::displayLocale({}, system).toString(1234567),
-                     MainWindow::displayLocale(QStringLiteral("en"), system).toString(1234567));
-        QCOMPARE(MainWindow::displayLocale(QStringLiteral("en"), QLocale::c()).toString(1234567),
+            QCOMPARE(ConsoleLanguage::locale({}, system).toString(1234567),
+                     ConsoleLanguage::locale(QStringLiteral("en"), system).toString(1234567));
+        QCOMPARE(ConsoleLanguage::locale(QStringLiteral("en"), QLocale::c()).toString(1234567),
                  QStringLiteral("1,234,567"));
-        QCOMPARE(
-            MainWindow::displayLocale({}, QLocale(QLocale::Chinese, QLocale::China)).language(),
-            QLocale::Chinese);
+        QCOMPARE(ConsoleLanguage::locale({}, QLocale(QLocale::Chinese, QLocale::China)).language(),
+                 QLocale::Chinese);
 
         // On screen, under this process's system locale (C under ctest).
         Alert backlog;

@@ -16,11 +16,13 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -314,6 +316,82 @@ private slots:
         clearOldError();
         QTest::mouseClick(pause, Qt::LeftButton);
         QCOMPARE(nextError(), QStringLiteral("没有同步目标“t0”"));
+    }
+
+    // File → Backup… to a place the backup cannot be written: the engine's English ("cannot
+    // create folder …") in the Chinese console's status bar. The path is kept as it is.
+    void aBackupThatCannotBeMadeIsSaidInChinese_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QByteArray>("passphrase");
+        QTest::addColumn<QString>("said");
+        const QByteArray passphrase = "a passphrase long enough";
+        // A file where its folder would be: the folder cannot be made (also for root).
+        const QString underAFile = path(QStringLiteral("plain-file/backups/b.jfbackup"));
+        QTest::newRow("folder cannot be made")
+            << underAFile << passphrase
+            << QStringLiteral("无法创建文件夹 %1").arg(path(QStringLiteral("plain-file/backups")));
+        // A folder by the backup's name: the file cannot be written (also for root).
+        const QString aFolder = path(QStringLiteral("a-folder.jfbackup"));
+        QTest::newRow("cannot be written")
+            << aFolder << passphrase << QStringLiteral("无法写入 %1：").arg(aFolder);
+        QTest::newRow("passphrase too short")
+            << path(QStringLiteral("short.jfbackup")) << QByteArray("short")
+            << QStringLiteral("备份口令长 5 个字符；至少需要 12 个");
+    }
+
+    void aBackupThatCannotBeMadeIsSaidInChinese()
+    {
+        QFETCH(QString, file);
+        QFETCH(QByteArray, passphrase);
+        QFETCH(QString, said);
+        writeFile(path(QStringLiteral("plain-file")), "not a folder\n");
+        QVERIFY(QDir().mkpath(path(QStringLiteral("a-folder.jfbackup"))));
+        // Waited for here: the window says the refusal once the engine answered.
+        auto made = m_window->backupTo(file, passphrase);
+        QTRY_VERIFY_WITH_TIMEOUT(made.isFinished(), 30000);
+        QVERIFY(!made.result().ok());
+        const QString shown = shownError();
+        QVERIFY2(shown.startsWith(said), qPrintable(shown));
+        QVERIFY(!QFileInfo(file).isFile()); // nothing was written
+    }
+
+    // Sync → Import users of a file the engine cannot import: its reason was English after
+    // "导入失败：", and the JSON parser's words after "不是 JSON 对象（".
+    void aUserFileTheEngineCannotImportIsSaidInChinese_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("said");
+        const QString noId = path(QStringLiteral("no-id.csv"));
+        QTest::newRow("CSV without an id column")
+            << noId << QByteArray("name,email\nAda,ada@example.com\n")
+            << QStringLiteral("%1：CSV 表头没有 id 或 user_id 列").arg(noId);
+        const QString missing = path(QStringLiteral("missing-users.jsonl"));
+        QTest::newRow("no such file")
+            << missing << QByteArray() << QStringLiteral("无法读取 %1：").arg(missing);
+        QTest::newRow("a line that is not JSON")
+            << path(QStringLiteral("broken.jsonl")) << QByteArray("{\"id\": \"u1\",\n")
+            << QStringLiteral("第 1 行：不是 JSON 对象（");
+    }
+
+    void aUserFileTheEngineCannotImportIsSaidInChinese()
+    {
+        QFETCH(QString, file);
+        QFETCH(QByteArray, content);
+        QFETCH(QString, said);
+        if (!content.isEmpty())
+            writeFile(file, content);
+        m_window->showPage(3);
+        auto *status = m_window->sync()->findChild<QLabel *>(QStringLiteral("importStatus"));
+        QVERIFY(status);
+        status->clear();
+        m_window->sync()->startImport(file);
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(said), 15000);
+        // The parser's own words too ("illegal value"), not only the frame around them.
+        static const QRegularExpression latin(QStringLiteral("[A-Za-z]"));
+        const QString parserSaid = status->text().section(QStringLiteral("不是 JSON 对象（"), 1);
+        QVERIFY2(!parserSaid.contains(latin), qPrintable(status->text()));
     }
 };
 

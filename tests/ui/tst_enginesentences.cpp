@@ -24,7 +24,8 @@ class TestEngineSentences final : public QObject
 
     QTranslator m_chinese;
 
-    /// The wordings lupdate finds in the engine's sources now, under "EngineSentence".
+    /// The wordings lupdate finds in the engine's and jobfirstd's sources now, under
+    /// "EngineSentence" (jobfirstd's refusals of a token reach a remote console).
     static QStringList engineWordings()
     {
         QTemporaryDir dir;
@@ -33,7 +34,8 @@ class TestEngineSentences final : public QObject
         lupdate.start(QStringLiteral(LUPDATE),
                       {QStringLiteral("-silent"), QStringLiteral("-no-obsolete"),
                        QStringLiteral("-locations"), QStringLiteral("none"),
-                       QStringLiteral(ENGINE_SOURCES), QStringLiteral("-ts"), ts});
+                       QStringLiteral(ENGINE_SOURCES), QStringLiteral(SERVER_SOURCES),
+                       QStringLiteral("-ts"), ts});
         if (!lupdate.waitForFinished(120000) || lupdate.exitCode() != 0)
             return {};
         QFile f(ts);

@@ -370,15 +370,17 @@ QString errorKindText(const QString &code)
 }
 } // namespace
 
-QString errorMessage(const Error &error)
+QString sentenceText(const Sentence &sentence)
 {
-    if (error.sentence.isEmpty())
-        return error.message;
     // The engine marks each wording with QT_TRANSLATE_NOOP("EngineSentence", …); translate()
     // gives back the English for one that has no translation.
-    return error.sentence.said([](const char *wording) {
-        return QCoreApplication::translate("EngineSentence", wording);
-    });
+    return sentence.said(
+        [](const char *wording) { return QCoreApplication::translate("EngineSentence", wording); });
+}
+
+QString errorMessage(const Error &error)
+{
+    return error.sentence.isEmpty() ? error.message : sentenceText(error.sentence);
 }
 
 QString errorSummary(const Error &error)
@@ -395,17 +397,12 @@ QString errorText(const Error &error)
                : QCoreApplication::translate("Error", "%1 (%2)").arg(kind, errorMessage(error));
 }
 
-QString unreachableCause(const QString &engineMessage)
+QString unreachableCause(const Sentence &reason)
 {
-    // ApiTransport's words: "cannot reach the engine at <URL>: <the network's error>".
-    static const QRegularExpression prefix(
-        QStringLiteral("^cannot reach the engine at \\S+: (.*)$"),
-        QRegularExpression::DotMatchesEverythingOption);
-    const QRegularExpressionMatch m = prefix.match(engineMessage);
-    const QString cause = m.hasMatch() ? m.captured(1) : engineMessage;
-    return cause.compare(QLatin1String("Connection refused"), Qt::CaseInsensitive) == 0
-               ? reasonText(QStringLiteral("connection refused"))
-               : cause;
+    // ApiTransport's words: "cannot reach the engine at <URL>: <what the connection did>".
+    const bool unreachable =
+        reason.wording() == "cannot reach the engine at %1: %2" && reason.values().size() == 2;
+    return sentenceText(unreachable ? reason.values().at(1) : reason);
 }
 
 } // namespace jobfirst::ui

@@ -78,6 +78,9 @@ QString reasonText(const QString &engineReason);
 /// after 3000 ms", "HTTP 503: <answer>"), in the console's language; the target's answer and
 /// any text the console does not know are kept as they came.
 QString deliveryErrorText(const QString &engineError);
+/// An engine's sentence in the console's language, each wording translated (the English where
+/// the console has no words for it) and its values kept.
+QString sentenceText(const Sentence &sentence);
 /// The engine's message in the console's language: its sentence with each wording translated
 /// and its values (a node's id, a key, a line number) kept; the message as it came where the
 /// engine made it without a sentence, and a wording the console has no words for in English.
@@ -88,10 +91,10 @@ QString errorSummary(const Error &error);
 /// The same kind, then the engine's message (errorMessage()): "a setting has a value the engine
 /// cannot use (key 'batch_size': …)".
 QString errorText(const Error &error);
-/// Why an engine cannot be reached, from the message of a "remote.unreachable" error or a
-/// lost stream, without the engine's URL that it repeats: the network's words ("Connection
-/// refused"), in the console's language where it knows them. Other messages come back whole.
-QString unreachableCause(const QString &engineMessage);
+/// Why an engine cannot be reached, from the sentence of a "remote.unreachable" error or a
+/// lost stream, without the engine's URL that it repeats ("connection refused"), in the
+/// console's language. Other sentences are said whole.
+QString unreachableCause(const Sentence &reason);
 QString adminText(AdminState s);
 QString circuitText(CircuitState s);
 /// What "held" means where a backlog is counted: waiting, but not being worked on.
@@ -104,7 +107,7 @@ QString backlogCountText();
 QString standbyText(const DeliveryStandby &standby);
 QString ageText(qint64 ms);
 /// A count as the chosen language writes it ("1,234"): every count on screen reads the same
-/// under "System language" and the language it stands for (see MainWindow::displayLocale).
+/// under "System language" and the language it stands for (see ConsoleLanguage::locale).
 QString countText(qint64 n);
 QString timeText(qint64 msSinceEpoch);
 /// A start time in local time: "HH:mm" today, else "yyyy-MM-dd HH:mm" (for "since …").
