@@ -1135,8 +1135,8 @@ Nothing was started: correct the file and try again, or choose another store.</s
         <translation>目标 %1 已被停用</translation>
     </message>
     <message>
-        <source>Sync backlog passed its threshold: %1 deliveries wait (threshold %2)</source>
-        <translation>同步积压超过阈值：%1 个投递在等待（阈值 %2）</translation>
+        <source>Sync backlog passed its threshold: %1 deliveries wait to be sent, held ones apart (threshold %2)</source>
+        <translation>同步积压超过阈值：%1 个投递等待发送，不含暂扣的投递（阈值 %2）</translation>
     </message>
     <message>
         <source>Sync backlog passed its threshold</source>

@@ -547,6 +547,7 @@ const std::vector<Setting> &settings()
         durationSetting(QStringLiteral("slow_start"), 0, Hour, &C::slowStartMs),
         durationSetting(QStringLiteral("sync_batch_window"), 0, 600000, &C::syncBatchWindowMs),
         intSetting(QStringLiteral("sync_backlog_limit"), 1, 1000000000, &C::syncBacklogLimit),
+        intSetting(QStringLiteral("sync_backlog_alert"), 1, 1000000000, &C::syncBacklogAlert),
         secretSetting(),
         eventBytesSetting(),
         durationSetting(QStringLiteral("retention"), Hour, 3650 * Day, &C::retentionMs),

@@ -73,6 +73,9 @@ struct ClusterConfig
     // Sync.
     qint64 syncBatchWindowMs = 5000; ///< near-real-time coalescing window
     int syncBacklogLimit = 10000000; ///< waiting deliveries beyond which enqueue says "queue full"
+    /// Deliveries waiting to be sent (held ones apart, as the backlog card counts them) beyond
+    /// which a "backlog" warning is raised; it ends under half of this.
+    int syncBacklogAlert = 10000;
     QString clusterSecret;           ///< signs node sync; nothing is built in (see makeNew())
     QString clusterSyncPath = QStringLiteral("/api/v1/cluster/sync"); ///< where nodes receive cluster sync
     qint64 syncMaxEventBytes = 1024 * 1024; ///< one event's payload at most (enqueue, import)

@@ -83,7 +83,6 @@ public:
     /// Reads the config file again now (SIGHUP); a bad file keeps the running config.
     void reloadConfig() { reloadConfigFile(); }
     void setRefreshInterval(int ms);
-    void setBacklogAlertThreshold(qint64 deliveries) { m_backlogThreshold = deliveries; }
     void setDemoRate(int eventsPerSecond, int requestsPerSecond);
     /// One health check of any URL (the console's "Test connection").
     void probe(const QUrl &url, std::shared_ptr<QPromise<CheckResult>> promise);
@@ -216,7 +215,6 @@ private:
     qint64 m_deadCountedAt = 0;
     bool m_deadCountCheap = true;
     static constexpr qint64 DeadCountMs = 10000;
-    qint64 m_backlogThreshold = 10000;
     bool m_backlogAlerted = false;
     quint64 m_nextProbe = 1;
     QHash<quint64, std::shared_ptr<QPromise<CheckResult>>> m_probes;

@@ -502,6 +502,70 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(seen.openOf(kind).isEmpty(), 10000);
         QVERIFY(seen.resolved(kind, t.name));
     }
+
+    // The backlog warning counts what waits to be sent, as the Overview's card does: deliveries
+    // held for a disabled target are not behind (walk36: "10,012 deliveries wait" beside a card
+    // reading 4), and its threshold is the config's sync_backlog_alert.
+    void backlogIncidentCountsWhatWaitsToBeSent()
+    {
+        NodeSimProcess target;
+        QVERIFY(target.start(QStringLiteral("t0")));
+        ClusterConfig c = ClusterConfig::makeNew();
+        c.syncBacklogAlert = 3;
+        c.syncRetryIntervalMs = 600000; // a failed delivery waits for its retry: still behind
+        c.maxSyncRetries = 100;
+        TargetConfig live;
+        live.name = QStringLiteral("t0");
+        live.url = target.url() + QStringLiteral("/sync");
+        live.events = {QStringLiteral("user.created")};
+        TargetConfig off = live;
+        off.name = QStringLiteral("t1");
+        off.enabled = false; // its deliveries are held
+        c.targets = {live, off};
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(QStringLiteral("backlog.db"));
+        options.configPath = m_dir.filePath(QStringLiteral("backlog.json"));
+        QVERIFY(c.saveToFile(options.configPath).ok());
+        options.healthChecks = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        Engine engine;
+        Seen seen;
+        watch(engine, seen);
+        SyncStats sync;
+        int snapshots = 0;
+        connect(&engine, &Engine::snapshot, this, [&](const EngineSnapshot &s) {
+            sync = s.sync;
+            ++snapshots;
+        });
+        QVERIFY(engine.open(options).ok());
+        const auto send = [&engine](int n) {
+            QList<SyncEvent> events;
+            for (int i = 0; i < n; ++i) {
+                SyncEvent ev;
+                ev.type = QStringLiteral("user.created");
+                ev.userId = QStringLiteral("user-%1").arg(i);
+                events << ev;
+            }
+            return engine.sync()->publish(events).ok();
+        };
+
+        // Five held for t1, t0's delivered: past the threshold in all, none behind.
+        QVERIFY(send(5));
+        QTRY_VERIFY_WITH_TIMEOUT(sync.heldDeliveries == 5 && sync.queueDepth == 5, 10000);
+        const int seenAt = snapshots;
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots >= seenAt + 3, 10000); // the check ran on these
+        QVERIFY2(seen.openOf(QStringLiteral("backlog")).isEmpty(),
+                 qPrintable(seen.openOf(QStringLiteral("backlog")).value(0).message));
+
+        // t0 refuses: five wait for their retry, behind; ten held beside them are not counted.
+        QVERIFY(target.control({{QStringLiteral("status"), 503}}));
+        QVERIFY(send(5));
+        QTRY_COMPARE_WITH_TIMEOUT(seen.openOf(QStringLiteral("backlog")).size(), 1, 10000);
+        QCOMPARE(seen.openOf(QStringLiteral("backlog")).at(0).message,
+                 QStringLiteral("5 deliveries wait to be sent (threshold 3)"));
+        QCOMPARE(sync.heldDeliveries, 10);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestIncidents)

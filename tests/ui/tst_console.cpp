@@ -778,7 +778,7 @@ private slots:
         // On screen, under this process's system locale (C under ctest).
         Alert backlog;
         backlog.kind = QStringLiteral("backlog");
-        backlog.message = QStringLiteral("12345 deliveries wait (threshold 10000)");
+        backlog.message = QStringLiteral("12345 deliveries wait to be sent (threshold 10000)");
         Alert dead;
         dead.kind = QStringLiteral("target.dead_letters");
         dead.subject = QStringLiteral("t0");
@@ -790,7 +790,8 @@ private slots:
         m_window->switchLanguage(QStringLiteral("en"));
         const QStringList english = shown();
         QVERIFY2(english.join(u'\n').contains(
-                     QStringLiteral("12,345 deliveries wait (threshold 10,000)")),
+                     QStringLiteral("12,345 deliveries wait to be sent, held ones apart "
+                                    "(threshold 10,000)")),
                  qPrintable(english.join(u'\n')));
         QVERIFY2(english.at(1).contains(QStringLiteral("1,234 dead letters")),
                  qPrintable(english.at(1)));

@@ -112,7 +112,7 @@ QString AlertsPage::severityText(Alert::Severity s)
 QString AlertsPage::alertText(const Alert &a)
 {
     static const QRegularExpression backlog(
-        QStringLiteral("^(\\d+) deliveries wait \\(threshold (\\d+)\\)$"));
+        QStringLiteral("^(\\d+) deliveries wait to be sent \\(threshold (\\d+)\\)$"));
     if (a.kind == u"node.down") {
         // A resolved incident's log line carries no reason: no dangling colon then.
         const QString reason = reasonText(a.message);
@@ -142,7 +142,8 @@ QString AlertsPage::alertText(const Alert &a)
     if (a.kind == u"backlog") {
         const auto m = backlog.match(a.message);
         return m.hasMatch()
-                   ? tr("Sync backlog passed its threshold: %1 deliveries wait (threshold %2)")
+                   ? tr("Sync backlog passed its threshold: %1 deliveries wait to be sent, held ones "
+                        "apart (threshold %2)")
                          .arg(countText(m.captured(1).toLongLong()),
                               countText(m.captured(2).toLongLong()))
                    : tr("Sync backlog passed its threshold");
