@@ -67,6 +67,19 @@ class TestIncidents final : public QObject
         return options;
     }
 
+    /// An engine that delivers (no health checks) on `name`.db, its config to be saved at
+    /// configPath.
+    EngineOptions deliveringEngine(const QString &name)
+    {
+        EngineOptions options;
+        options.dbPath = m_dir.filePath(name + QStringLiteral(".db"));
+        options.configPath = m_dir.filePath(name + QStringLiteral(".json"));
+        options.healthChecks = false;
+        options.watchConfig = false;
+        options.refreshMs = 50;
+        return options;
+    }
+
     /// Checks fast enough for a test; node_timeout by default long enough that nothing fails
     /// by itself.
     QString writeFastConfig(const QString &name, int nodeTimeoutMs = 600000)
@@ -454,13 +467,8 @@ private slots:
         t.events = {QStringLiteral("user.created")};
         t.secret = secret;
         c.targets = {t};
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("dead.db"));
-        options.configPath = m_dir.filePath(QStringLiteral("dead.json"));
+        const EngineOptions options = deliveringEngine(QStringLiteral("dead"));
         QVERIFY(c.saveToFile(options.configPath).ok());
-        options.healthChecks = false;
-        options.watchConfig = false;
-        options.refreshMs = 50;
         Engine engine;
         Seen seen;
         watch(engine, seen);
@@ -522,13 +530,8 @@ private slots:
         off.name = QStringLiteral("t1");
         off.enabled = false; // its deliveries are held
         c.targets = {live, off};
-        EngineOptions options;
-        options.dbPath = m_dir.filePath(QStringLiteral("backlog.db"));
-        options.configPath = m_dir.filePath(QStringLiteral("backlog.json"));
+        const EngineOptions options = deliveringEngine(QStringLiteral("backlog"));
         QVERIFY(c.saveToFile(options.configPath).ok());
-        options.healthChecks = false;
-        options.watchConfig = false;
-        options.refreshMs = 50;
         Engine engine;
         Seen seen;
         watch(engine, seen);
