@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/jsonlog.h"
 
+#include "core/repeatlimiter.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QMutex>
@@ -14,6 +16,8 @@ namespace {
 
 QMutex s_mutex;
 std::atomic_int s_minimum{1};
+QMutex s_repeatMutex;
+RepeatLimiter s_repeats; ///< Qt's own messages, which a store outage can repeat by the hundred
 
 int rank(const QString &level)
 {
@@ -24,6 +28,29 @@ int rank(const QString &level)
     if (level == QLatin1String("error"))
         return 3;
     return 1;
+}
+
+/// logJson() unless the same line came more than RepeatLimiter's burst in its window: the
+/// first one left out says so, and the next one after the window says how many were.
+void logLimited(const QString &level, const QString &component, const QString &message)
+{
+    RepeatLimiter::Verdict v;
+    {
+        QMutexLocker lock(&s_repeatMutex);
+        v = s_repeats.take(level + u'\n' + component + u'\n' + message,
+                           QDateTime::currentMSecsSinceEpoch());
+    }
+    if (v.startsLeavingOut)
+        logJson(level, component,
+                QStringLiteral("this line came %1 times in %2 s; more like it are left out "
+                               "until then, and the next one written says how many: %3")
+                    .arg(s_repeats.burst() + 1)
+                    .arg(s_repeats.windowMs() / 1000)
+                    .arg(message));
+    if (!v.write)
+        return;
+    logJson(level, component, message,
+            v.leftOut ? QJsonObject{{QStringLiteral("left_out_before"), v.leftOut}} : QJsonObject{});
 }
 
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &text)
@@ -40,7 +67,7 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &t
         component = text.left(colon);
         message = text.mid(colon + 2);
     }
-    logJson(level, component, message);
+    logLimited(level, component, message);
 }
 
 } // namespace
